@@ -1,0 +1,104 @@
+/**
+ * Permission checks for routes: load what a check needs from the store, run Discord's algorithm
+ * (protocol/permissions.ts), and throw Discord's errors. A stranger gets 404 for what does not exist and 403
+ * Missing Access (50001) for what exists but is not theirs to see; a member lacking a bit gets 50013.
+ */
+import { ApiError, ErrorCodes } from '../protocol/errors.ts';
+import {
+  ALL_PERMISSIONS, Permissions, computeBasePermissions, computeChannelPermissions, hasPermission, type PermissionContext,
+} from '../protocol/permissions.ts';
+import { isSnowflake } from '../protocol/snowflake.ts';
+import type { ChannelRecord, GuildRecord, MemberRecord, RoleRecord, Store } from '../store/types.ts';
+
+/** What a DM recipient may do in a DM or group DM. */
+export const DM_PERMISSIONS =
+  Permissions.VIEW_CHANNEL | Permissions.SEND_MESSAGES | Permissions.READ_MESSAGE_HISTORY | Permissions.ADD_REACTIONS |
+  Permissions.EMBED_LINKS | Permissions.ATTACH_FILES | Permissions.USE_EXTERNAL_EMOJIS | Permissions.MENTION_EVERYONE |
+  Permissions.SEND_TTS_MESSAGES | Permissions.PIN_MESSAGES;
+
+export interface GuildAccess {
+  guild: GuildRecord;
+  member: MemberRecord;
+  roles: RoleRecord[];
+  /** Guild-level permissions of the caller. */
+  permissions: bigint;
+  isOwner: boolean;
+  /** Position of the caller's highest role (0 = only @everyone); Infinity for the owner. */
+  topPosition: number;
+}
+
+export interface ChannelAccess {
+  channel: ChannelRecord;
+  /** Present for guild channels. */
+  guild?: GuildAccess;
+  /** Permissions in this channel (DM_PERMISSIONS for a recipient of a DM). */
+  permissions: bigint;
+}
+
+export function permissionContext(guild: GuildRecord, member: MemberRecord, roles: readonly RoleRecord[], now = Date.now()): PermissionContext {
+  return {
+    guildId: guild.id,
+    ownerId: guild.ownerId,
+    userId: member.userId,
+    memberRoleIds: member.roles,
+    rolePermissions: new Map(roles.map((r) => [r.id, BigInt(r.permissions)])),
+    communicationDisabledUntil: member.communicationDisabledUntil,
+    now,
+  };
+}
+
+export function topRolePosition(guild: GuildRecord, member: MemberRecord, roles: readonly RoleRecord[]): number {
+  if (guild.ownerId === member.userId) return Infinity;
+  const held = new Set(member.roles);
+  let top = 0;
+  for (const r of roles) if (held.has(r.id) && r.position > top) top = r.position;
+  return top;
+}
+
+function requireId(id: string, code: (typeof ErrorCodes)[keyof typeof ErrorCodes]) {
+  if (!isSnowflake(id)) throw new ApiError(code);
+}
+
+/** The caller's standing in a guild: 10004 when unknown, 50001 when not a member. */
+export async function guildAccess(store: Store, guildId: string, userId: string, now = Date.now()): Promise<GuildAccess> {
+  requireId(guildId, ErrorCodes.UNKNOWN_GUILD);
+  const guild = await store.guilds.get(guildId);
+  if (!guild) throw new ApiError(ErrorCodes.UNKNOWN_GUILD);
+  const member = await store.members.get(guildId, userId);
+  if (!member) throw new ApiError(ErrorCodes.MISSING_ACCESS);
+  const roles = await store.roles.listByGuild(guildId);
+  const permissions = computeBasePermissions(permissionContext(guild, member, roles, now));
+  return { guild, member, roles, permissions, isOwner: guild.ownerId === userId, topPosition: topRolePosition(guild, member, roles) };
+}
+
+/** The caller's standing in a channel: 10003 when unknown, 50001 when not visible to them. */
+export async function channelAccess(store: Store, channelId: string, userId: string, now = Date.now()): Promise<ChannelAccess> {
+  requireId(channelId, ErrorCodes.UNKNOWN_CHANNEL);
+  const channel = await store.channels.get(channelId);
+  if (!channel) throw new ApiError(ErrorCodes.UNKNOWN_CHANNEL);
+  if (!channel.guildId) {
+    const recipients = await store.channels.listRecipients(channelId);
+    if (!recipients.includes(userId)) throw new ApiError(ErrorCodes.MISSING_ACCESS);
+    return { channel, permissions: DM_PERMISSIONS };
+  }
+  const guild = await guildAccess(store, channel.guildId, userId, now);
+  const overwrites = await store.overwrites.listByChannel(channelId);
+  const permissions = computeChannelPermissions(
+    permissionContext(guild.guild, guild.member, guild.roles, now),
+    overwrites.map((o) => ({ id: o.id, type: o.type, allow: BigInt(o.allow), deny: BigInt(o.deny) })),
+  );
+  if (!hasPermission(permissions, Permissions.VIEW_CHANNEL)) throw new ApiError(ErrorCodes.MISSING_ACCESS);
+  return { channel, guild, permissions };
+}
+
+/** Throws 50013 unless every bit of `needed` is held. */
+export function requirePermission(permissions: bigint, needed: bigint): void {
+  if (!hasPermission(permissions, needed)) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+}
+
+/** Role hierarchy: the caller may act on a member only if their top role is strictly higher (owner always). */
+export function requireAbove(access: GuildAccess, targetTopPosition: number, targetIsOwner = false): void {
+  if (targetIsOwner || (!access.isOwner && access.topPosition <= targetTopPosition)) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+}
+
+export { ALL_PERMISSIONS, Permissions };

@@ -1,0 +1,74 @@
+/**
+ * The api role's HTTP application, built by a factory that does not listen: tests call `inject()` or listen
+ * on port 0; main.ts attaches it to the real server. Routes live in routes/*.ts, one file per resource, and are
+ * mounted under /api/v10, /api/v9 and /api.
+ */
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { ApiError, ErrorCodes } from '../protocol/errors.ts';
+import type { ApiDeps } from './deps.ts';
+import { errorHandler, notFoundHandler } from './errors.ts';
+import { RateLimiter } from './ratelimit.ts';
+import { registerAllRoutes } from './routes/index.ts';
+import { RouteContext } from './route.ts';
+
+export const API_PREFIXES = ['/api/v10', '/api/v9', '/api'] as const;
+
+export interface BuildOptions {
+  /** Extra options for fastify (https, serverFactory …). */
+  fastify?: FastifyServerOptions & Record<string, unknown>;
+  /** Mount the REST routes (false on a process without the api role: only health routes). */
+  api?: boolean;
+  /** Readiness check for /readyz (all roles of this process started). */
+  ready?: () => boolean;
+}
+
+export async function buildHttpApp(deps: ApiDeps, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log,
+    bodyLimit: deps.config.bodyLimitBytes,
+    disableRequestLogging: true,
+    trustProxy: Boolean(deps.config.publicUrl),
+    ...opts.fastify,
+  });
+
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+
+  // Some client libraries compare the content type with === 'application/json': no charset suffix.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    const type = reply.getHeader('content-type');
+    if (typeof type === 'string' && type.startsWith('application/json')) reply.header('content-type', 'application/json');
+    return payload;
+  });
+
+  // Discord accepts JSON, urlencoded and multipart; Accord takes JSON bodies (attachments are not stored yet).
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/readyz', async (_req, reply) => {
+    const storeOk = await deps.store.ping().catch(() => false);
+    const ready = storeOk && (opts.ready?.() ?? true);
+    return reply.status(ready ? 200 : 503).send({ ready, store: storeOk });
+  });
+
+  if (opts.api !== false) {
+    const limiter = new RateLimiter({ globalPerSecond: deps.config.rateLimitGlobalPerSecond, scale: deps.config.rateLimitScale, now: deps.now });
+    for (const prefix of API_PREFIXES) {
+      await app.register(
+        async (scope) => {
+          registerAllRoutes(new RouteContext(scope, deps, limiter));
+        },
+        { prefix },
+      );
+    }
+    // Old API versions are refused the way Discord refuses them.
+    app.all('/api/v:version/*', async (request) => {
+      const v = Number((request.params as { version: string }).version);
+      if (v < 6 || v > 10) throw new ApiError(ErrorCodes.INVALID_API_VERSION);
+      throw new ApiError(ErrorCodes.GENERAL, { status: 404, message: '404: Not Found' });
+    });
+  }
+  return app;
+}

@@ -1,0 +1,37 @@
+/**
+ * Resolving the Authorization header to a user. Bot tokens arrive as `Bot <token>`, user tokens bare
+ * (Discord's user clients), `Bearer` is accepted as a user token. A bot token used bare, or a user token with
+ * `Bot `, is refused, as on Discord.
+ */
+import { ApiError, ErrorCodes } from '../protocol/errors.ts';
+import { parseToken, sameHash } from '../lib/secrets.ts';
+import type { Store, UserRecord } from '../store/types.ts';
+
+export async function resolveToken(store: Store, rawToken: string): Promise<UserRecord | null> {
+  const parsed = parseToken(rawToken);
+  if (!parsed) return null;
+  const tokens = await store.tokens.listForUser(parsed.userId);
+  let match: (typeof tokens)[number] | undefined;
+  // Compare against every token of the user so that the time taken does not depend on which one matched.
+  for (const t of tokens) if (sameHash(t.hash, parsed.hash)) match = t;
+  if (!match) return null;
+  const user = await store.users.get(parsed.userId);
+  if (!user || (match.kind === 'bot') !== user.bot) return null;
+  return user;
+}
+
+/** Authenticates a request header; throws 401 with Discord's codes. */
+export async function authenticate(store: Store, header: string | undefined): Promise<{ user: UserRecord; token: string }> {
+  if (!header) throw new ApiError(ErrorCodes.GENERAL, { status: 401, message: '401: Unauthorized' });
+  let token = header.trim();
+  let asBot = false;
+  if (token.startsWith('Bot ')) {
+    asBot = true;
+    token = token.slice(4).trim();
+  } else if (token.startsWith('Bearer ')) {
+    token = token.slice(7).trim();
+  }
+  const user = await resolveToken(store, token);
+  if (!user || user.bot !== asBot) throw new ApiError(ErrorCodes.GENERAL, { status: 401, message: '401: Unauthorized' });
+  return { user, token };
+}

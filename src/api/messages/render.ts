@@ -1,0 +1,159 @@
+/**
+ * The one message renderer: records → Discord's message JSON, used by every route and every event. It loads
+ * what a page of messages needs in batches (authors and mentioned users in one call, reactions per channel in
+ * one call, replied-to messages per channel in one call) instead of once per message.
+ *
+ * Shape rules (docs/DISCORD.md §5): optional fields Discord omits are omitted, never null — `reactions` only when
+ * there are some, `nonce` only on create responses and events, `message_reference` / `referenced_message` only
+ * on replies (`referenced_message: null` when the replied-to message was deleted), no `thread`, no `position`.
+ */
+import { snowflakeTimestamp } from '../../protocol/snowflake.ts';
+import type { MemberRecord, MessageRecord, ReactionSummary, Store, UserRecord } from '../../store/types.ts';
+import { iso, memberJson, publicUser } from '../serialize.ts';
+
+export type MessageJson = Record<string, unknown> & { id: string };
+
+export interface RenderOptions {
+  /** Whose `me` the reactions show; null for events (everyone gets the same bytes). */
+  viewerId: string | null;
+  /** Nonce to echo, by message id (create responses and MESSAGE_CREATE only). */
+  nonces?: ReadonlyMap<string, string | number>;
+}
+
+/** A user that no longer exists still has to render as an author. */
+function ghostUser(id: string) {
+  return { id, username: 'Deleted User', discriminator: '0000', global_name: null, avatar: null, avatar_decoration_data: null, banner: null, accent_color: null, public_flags: 0, flags: 0 };
+}
+
+function reactionJson(r: ReactionSummary) {
+  return {
+    count: r.count,
+    count_details: { burst: 0, normal: r.count },
+    me: r.me,
+    me_burst: false,
+    emoji: { id: r.emoji.id, name: r.emoji.name, ...(r.emoji.animated ? { animated: true } : {}) },
+    burst_colors: [],
+  };
+}
+
+/** Message ids grouped by the channel they live in, for per-channel batch loads. */
+function groupByChannel(entries: Iterable<[channelId: string, messageId: string]>) {
+  const out = new Map<string, Set<string>>();
+  for (const [channelId, id] of entries) {
+    let set = out.get(channelId);
+    if (!set) out.set(channelId, (set = new Set()));
+    set.add(id);
+  }
+  return out;
+}
+
+/** The replied-to message of a reply (type 19). */
+const refOf = (m: MessageRecord) => (m.type === 19 ? m.messageReference?.messageId : undefined);
+
+function baseJson(m: MessageRecord, users: Map<string, UserRecord>): MessageJson {
+  const author = users.get(m.authorId);
+  const out: MessageJson = {
+    id: m.id,
+    type: m.type,
+    content: m.content,
+    channel_id: m.channelId,
+    author: author ? publicUser(author) : ghostUser(m.authorId),
+    attachments: m.attachments,
+    embeds: m.embeds,
+    mentions: m.mentions.flatMap((id) => {
+      const u = users.get(id);
+      return u ? [publicUser(u)] : [];
+    }),
+    mention_roles: m.mentionRoles,
+    pinned: m.pinned,
+    mention_everyone: m.mentionEveryone,
+    tts: m.tts,
+    timestamp: iso(snowflakeTimestamp(m.id)),
+    edited_timestamp: m.editedAt ? iso(m.editedAt) : null,
+    flags: m.flags,
+    components: m.components ?? [],
+  };
+  if (m.webhookId) out.webhook_id = m.webhookId;
+  if (m.applicationId) out.application_id = m.applicationId;
+  if (m.stickerItems?.length) out.sticker_items = m.stickerItems;
+  if (m.messageReference) {
+    const ref = m.messageReference;
+    out.message_reference = {
+      type: ref.type ?? 0,
+      ...(ref.messageId ? { message_id: ref.messageId } : {}),
+      channel_id: ref.channelId ?? m.channelId,
+      ...(ref.guildId ? { guild_id: ref.guildId } : m.guildId ? { guild_id: m.guildId } : {}),
+    };
+  }
+  return out;
+}
+
+/** Renders messages in the given order. */
+export async function renderMessages(store: Store, messages: readonly MessageRecord[], opts: RenderOptions): Promise<MessageJson[]> {
+  if (messages.length === 0) return [];
+
+  const referenced = new Map<string, MessageRecord>();
+  const refsByChannel = groupByChannel(messages.flatMap((m): Array<[string, string]> => {
+    const ref = refOf(m);
+    return ref ? [[m.messageReference?.channelId ?? m.channelId, ref]] : [];
+  }));
+  await Promise.all(
+    [...refsByChannel].map(async ([channelId, ids]) => {
+      for (const r of await store.messages.getMany(channelId, [...ids])) referenced.set(r.id, r);
+    }),
+  );
+
+  const userIds = new Set<string>();
+  for (const m of [...messages, ...referenced.values()]) {
+    userIds.add(m.authorId);
+    for (const id of m.mentions) userIds.add(id);
+  }
+  const users = new Map((await store.users.getMany([...userIds])).map((u) => [u.id, u]));
+
+  const reactions = new Map<string, ReactionSummary[]>();
+  const byChannel = groupByChannel(messages.map((m): [string, string] => [m.channelId, m.id]));
+  await Promise.all(
+    [...byChannel].map(async ([channelId, ids]) => {
+      for (const [id, list] of await store.reactions.summarize(channelId, [...ids], opts.viewerId)) reactions.set(id, list);
+    }),
+  );
+
+  return messages.map((m) => {
+    const out = baseJson(m, users);
+    const list = reactions.get(m.id);
+    if (list?.length) out.reactions = list.map(reactionJson);
+    const nonce = opts.nonces?.get(m.id);
+    if (nonce !== undefined) out.nonce = nonce;
+    const refId = refOf(m);
+    if (refId) {
+      const r = referenced.get(refId);
+      out.referenced_message = r ? baseJson(r, users) : null;
+    }
+    return out;
+  });
+}
+
+export async function renderMessage(store: Store, message: MessageRecord, opts: RenderOptions): Promise<MessageJson> {
+  return (await renderMessages(store, [message], opts))[0]!;
+}
+
+/**
+ * The payload of MESSAGE_CREATE / MESSAGE_UPDATE: the message plus `guild_id`, the author's `member` (without
+ * user) and each guild-member mention with its partial `member`, as Discord sends them.
+ */
+export async function messageEventPayload(store: Store, message: MessageRecord, opts: { nonce?: string | number; update?: boolean } = {}): Promise<MessageJson> {
+  const nonces = opts.nonce !== undefined ? new Map([[message.id, opts.nonce]]) : undefined;
+  const out = await renderMessage(store, message, { viewerId: null, nonces });
+  if (opts.update) out.tts = false;
+  if (!message.guildId) return out;
+  out.guild_id = message.guildId;
+  const memberIds = [...new Set([message.authorId, ...message.mentions])];
+  const members = new Map<string, MemberRecord>((await store.members.getMany(message.guildId, memberIds)).map((m) => [m.userId, m]));
+  const author = members.get(message.authorId);
+  if (author) out.member = memberJson(author);
+  out.mentions = (out.mentions as Array<{ id: string }>).map((u) => {
+    const m = members.get(u.id);
+    return m ? { ...u, member: memberJson(m) } : u;
+  });
+  return out;
+}

@@ -1,0 +1,117 @@
+/**
+ * Discord-style rate limits: fixed windows per route bucket and top-level resource (channel, guild, webhook),
+ * plus a global per-user (or per-IP) limit. In-process: in a cluster each api node limits on its own, which
+ * keeps the hot path free of a network round trip; the global figure is per node (documented in the README).
+ *
+ * Every response gets X-RateLimit-Limit/Remaining/Reset/Reset-After/Bucket; a 429 carries retry_after, global,
+ * Retry-After and X-RateLimit-Scope.
+ */
+import { createHash } from 'node:crypto';
+
+export interface RouteLimit {
+  /** Name shared by routes in one bucket. */
+  bucket: string;
+  limit: number;
+  windowMs: number;
+}
+
+interface Window {
+  count: number;
+  resetAt: number;
+}
+
+export interface LimitResult {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  resetAt: number;
+  resetAfterMs: number;
+  bucketHash: string;
+  scope?: 'user' | 'global' | 'shared';
+  global?: boolean;
+}
+
+const MAX_KEYS = 200_000;
+
+export class RateLimiter {
+  readonly #windows = new Map<string, Window>();
+  readonly #now: () => number;
+  readonly #globalPerSecond: number;
+  readonly #scale: number;
+  #lastSweep = 0;
+
+  constructor(opts: { globalPerSecond: number; scale: number; now?: () => number }) {
+    this.#globalPerSecond = opts.globalPerSecond;
+    this.#scale = opts.scale;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  /** Opaque per-bucket id like Discord's X-RateLimit-Bucket. */
+  static bucketHash(bucket: string): string {
+    return createHash('sha1').update(bucket).digest('hex').slice(0, 16);
+  }
+
+  #hit(key: string, limit: number, windowMs: number): { window: Window; allowed: boolean } {
+    const now = this.#now();
+    this.#sweep(now);
+    let window = this.#windows.get(key);
+    if (!window || window.resetAt <= now) {
+      window = { count: 0, resetAt: now + windowMs };
+      this.#windows.set(key, window);
+    }
+    if (window.count >= limit) return { window, allowed: false };
+    window.count += 1;
+    return { window, allowed: true };
+  }
+
+  /** The global limit for an identity (user id or ip). */
+  checkGlobal(identity: string): LimitResult | null {
+    const { window, allowed } = this.#hit(`g:${identity}`, this.#globalPerSecond, 1000);
+    if (allowed) return null;
+    const now = this.#now();
+    return { allowed: false, limit: this.#globalPerSecond, remaining: 0, resetAt: window.resetAt, resetAfterMs: window.resetAt - now, bucketHash: 'global', scope: 'global', global: true };
+  }
+
+  /** A route hit: the key combines bucket, major parameter and identity. */
+  check(route: RouteLimit, major: string, identity: string): LimitResult {
+    const limit = Math.max(1, Math.round(route.limit * this.#scale));
+    const { window, allowed } = this.#hit(`r:${route.bucket}:${major}:${identity}`, limit, route.windowMs);
+    const now = this.#now();
+    return {
+      allowed,
+      limit,
+      remaining: Math.max(0, limit - window.count),
+      resetAt: window.resetAt,
+      resetAfterMs: Math.max(0, window.resetAt - now),
+      bucketHash: RateLimiter.bucketHash(route.bucket),
+      scope: allowed ? undefined : 'user',
+    };
+  }
+
+  /** Bounded memory: expired windows are dropped, and past MAX_KEYS the oldest entries go first. */
+  #sweep(now: number) {
+    if (now - this.#lastSweep < 10_000 && this.#windows.size < MAX_KEYS) return;
+    this.#lastSweep = now;
+    for (const [key, w] of this.#windows) if (w.resetAt <= now) this.#windows.delete(key);
+    if (this.#windows.size >= MAX_KEYS) {
+      let excess = this.#windows.size - MAX_KEYS / 2;
+      for (const key of this.#windows.keys()) {
+        if (excess-- <= 0) break;
+        this.#windows.delete(key);
+      }
+    }
+  }
+}
+
+/** Default route buckets. Discord does not publish its figures; these follow what its headers show for bots. */
+export const RouteLimits = {
+  default: { bucket: 'default', limit: 50, windowMs: 1000 },
+  messageCreate: { bucket: 'messages.create', limit: 10, windowMs: 5000 },
+  messageDelete: { bucket: 'messages.delete', limit: 10, windowMs: 5000 },
+  reactions: { bucket: 'reactions', limit: 4, windowMs: 1000 },
+  typing: { bucket: 'typing', limit: 5, windowMs: 5000 },
+  auth: { bucket: 'auth', limit: 5, windowMs: 60_000 },
+  channelEdit: { bucket: 'channels.edit', limit: 10, windowMs: 10_000 },
+  guildCreate: { bucket: 'guilds.create', limit: 10, windowMs: 60_000 },
+  invitesUse: { bucket: 'invites.use', limit: 10, windowMs: 60_000 },
+} as const satisfies Record<string, RouteLimit>;

@@ -1,0 +1,124 @@
+/**
+ * How a route is declared: method, path, who may call it (auth), its rate-limit bucket, and a handler that gets
+ * the authenticated user. Authentication, rate limiting and Discord's headers are applied here once, so route
+ * files only hold what the route does.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError, ErrorCodes } from '../protocol/errors.ts';
+import type { UserRecord } from '../store/types.ts';
+import { authenticate } from './auth.ts';
+import type { ApiDeps } from './deps.ts';
+import { RateLimiter, RouteLimits, type LimitResult, type RouteLimit } from './ratelimit.ts';
+import { Dispatcher } from './dispatch.ts';
+
+export type AuthMode = 'user' | 'bot' | 'any' | 'none' | 'optional';
+
+export interface RouteRequest<P = Record<string, string>, Q = Record<string, unknown>, B = unknown> {
+  params: P;
+  query: Q;
+  body: B;
+  /** The caller; present unless auth is 'none' (or 'optional' without a header). */
+  user: UserRecord;
+  token: string;
+  ip: string;
+  headers: FastifyRequest['headers'];
+  raw: FastifyRequest;
+  reply: FastifyReply;
+}
+
+export interface RouteOptions {
+  auth?: AuthMode;
+  /** Rate-limit bucket; the major parameter is taken from channelId / guildId / webhookId in the path. */
+  limit?: RouteLimit;
+  /** HTTP status for a successful response with a body (default 200); a handler returning undefined answers 204. */
+  status?: number;
+}
+
+type Handler = (req: RouteRequest<any, any, any>) => Promise<unknown> | unknown;
+
+export class RouteContext {
+  readonly dispatch: Dispatcher;
+
+  constructor(readonly app: FastifyInstance, readonly deps: ApiDeps, readonly limiter: RateLimiter) {
+    this.dispatch = new Dispatcher(deps.bus);
+  }
+
+  get(path: string, opts: RouteOptions, handler: Handler) {
+    this.route('GET', path, opts, handler);
+  }
+  post(path: string, opts: RouteOptions, handler: Handler) {
+    this.route('POST', path, opts, handler);
+  }
+  put(path: string, opts: RouteOptions, handler: Handler) {
+    this.route('PUT', path, opts, handler);
+  }
+  patch(path: string, opts: RouteOptions, handler: Handler) {
+    this.route('PATCH', path, opts, handler);
+  }
+  delete(path: string, opts: RouteOptions, handler: Handler) {
+    this.route('DELETE', path, opts, handler);
+  }
+
+  route(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, opts: RouteOptions, handler: Handler) {
+    const auth = opts.auth ?? 'any';
+    const limit = opts.limit ?? RouteLimits.default;
+    const deps = this.deps;
+    const limiter = this.limiter;
+    this.app.route({
+      method,
+      url: path,
+      handler: async (request, reply) => {
+        let user: UserRecord | undefined;
+        let token = '';
+        if (auth !== 'none') {
+          const header = request.headers.authorization;
+          if (auth !== 'optional' || header) {
+            ({ user, token } = await authenticate(deps.store, header));
+            if (auth === 'user' && user.bot) throw new ApiError(ErrorCodes.UNAUTHORIZED, { status: 403, message: 'Bots cannot use this endpoint' });
+            if (auth === 'bot' && !user.bot) throw new ApiError(ErrorCodes.UNAUTHORIZED, { status: 403, message: 'Only bots can use this endpoint' });
+          }
+        }
+        const identity = user?.id ?? request.ip;
+        const global = limiter.checkGlobal(identity);
+        if (global) return sendRateLimited(reply, global);
+        const params = request.params as Record<string, string>;
+        const major = params.channelId ?? params.guildId ?? params.webhookId ?? '';
+        const result = limiter.check(limit, major, identity);
+        setRateLimitHeaders(reply, result);
+        if (!result.allowed) return sendRateLimited(reply, result);
+
+        const out = await handler({
+          params,
+          query: request.query as Record<string, unknown>,
+          body: request.body,
+          user: user as UserRecord,
+          token,
+          ip: request.ip,
+          headers: request.headers,
+          raw: request,
+          reply,
+        });
+        if (reply.sent) return reply;
+        if (out === undefined) return reply.status(204).send();
+        return reply.status(opts.status ?? 200).send(out);
+      },
+    });
+  }
+}
+
+function setRateLimitHeaders(reply: FastifyReply, r: LimitResult) {
+  reply.header('X-RateLimit-Limit', String(r.limit));
+  reply.header('X-RateLimit-Remaining', String(r.remaining));
+  reply.header('X-RateLimit-Reset', (r.resetAt / 1000).toFixed(3));
+  reply.header('X-RateLimit-Reset-After', (r.resetAfterMs / 1000).toFixed(3));
+  reply.header('X-RateLimit-Bucket', r.bucketHash);
+}
+
+function sendRateLimited(reply: FastifyReply, r: LimitResult) {
+  const retryAfter = Math.max(0.001, r.resetAfterMs / 1000);
+  if (r.global) reply.header('X-RateLimit-Global', 'true');
+  reply.header('X-RateLimit-Scope', r.scope ?? 'user');
+  reply.header('Retry-After', String(Math.ceil(retryAfter)));
+  reply.header('X-RateLimit-Reset-After', retryAfter.toFixed(3));
+  return reply.status(429).send({ message: 'You are being rate limited.', retry_after: Number(retryAfter.toFixed(3)), global: Boolean(r.global), code: 0 });
+}

@@ -1,0 +1,3 @@
+import type { RouteContext } from '../route.ts';
+
+export function registerReactionsRoutes(_ctx: RouteContext): void {}

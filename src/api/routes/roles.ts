@@ -1,0 +1,3 @@
+import type { RouteContext } from '../route.ts';
+
+export function registerRolesRoutes(_ctx: RouteContext): void {}

@@ -1,0 +1,224 @@
+/**
+ * Users: the current user, other users, the current user's guilds, and private channels (DMs and group DMs,
+ * with their recipient routes, which live here rather than in channels.ts because only private channels have them).
+ */
+import { createHash } from 'node:crypto';
+import { resolveToken } from '../auth.ts';
+import { guildAccess, channelAccess } from '../access.ts';
+import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
+import { computeBasePermissions } from '../../protocol/permissions.ts';
+import { isSnowflake } from '../../protocol/snowflake.ts';
+import { ChannelType, type ChannelRecord, type Store, type UserRecord } from '../../store/types.ts';
+import { permissionContext } from '../access.ts';
+import type { RouteContext } from '../route.ts';
+import { channelJson, memberJson, partialGuildJson, privateUser, publicUser } from '../serialize.ts';
+import { parse, queryBool, snowflake, z } from '../validate.ts';
+import { usernameSchema } from './auth.ts';
+
+/** A group DM holds at most 10 users, its owner included (Discord's limit). */
+export const GROUP_DM_MAX_USERS = 10;
+
+/**
+ * Accord stores no image bytes yet: an uploaded data URI becomes a stable hash (so clients see the value change
+ * and can cache by it), `null` clears, and an existing hash passed back unchanged is kept.
+ */
+export function imageHash(value: string | null, field: string): string | null {
+  if (value === null) return null;
+  const m = /^data:image\/(png|jpeg|jpg|gif|webp);base64,([A-Za-z0-9+/=]+)$/.exec(value);
+  if (m) {
+    const hash = createHash('sha256').update(m[2]!).digest('hex').slice(0, 32);
+    return m[1] === 'gif' ? `a_${hash}` : hash;
+  }
+  if (/^(a_)?[0-9a-f]{32}$/.test(value)) return value;
+  throw fieldError(field, 'IMAGE_INVALID', 'Invalid image data');
+}
+
+const patchMeBody = z.object({
+  username: usernameSchema.optional(),
+  global_name: z.string().max(32).nullish(),
+  avatar: z.string().nullish(),
+  bio: z.string().max(190).optional(),
+});
+
+const guildsQuery = z.object({
+  before: snowflake.optional(),
+  after: snowflake.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(200),
+  with_counts: queryBool.optional(),
+});
+
+const createDmBody = z.union([
+  z.object({ recipient_id: snowflake }),
+  z.object({ recipients: z.array(snowflake).min(1).max(GROUP_DM_MAX_USERS - 1) }),
+  z.object({ access_tokens: z.array(z.string().max(256)).min(1).max(GROUP_DM_MAX_USERS - 1), nicks: z.record(z.string(), z.string()).optional() }),
+]);
+
+/** True when the two users share a guild or already have a DM channel. */
+async function canReach(store: Store, a: string, b: string): Promise<boolean> {
+  if (await store.channels.findDm(a, b)) return true;
+  const [ga, gb] = await Promise.all([store.guilds.listIdsForUser(a), store.guilds.listIdsForUser(b)]);
+  const set = new Set(ga);
+  return gb.some((id) => set.has(id));
+}
+
+/** A private channel as `viewerId` sees it: the recipients are everyone else. */
+export function privateChannelJson(c: ChannelRecord, users: readonly UserRecord[], viewerId: string) {
+  return channelJson(c, { recipients: users.filter((u) => u.id !== viewerId) });
+}
+
+export function registerUsersRoutes(ctx: RouteContext): void {
+  const { store, ids, now } = ctx.deps;
+
+  /** Publishes CHANNEL_CREATE to each user, with the recipients list that user sees. */
+  const announceChannel = (c: ChannelRecord, users: readonly UserRecord[], to: readonly string[], t = 'CHANNEL_CREATE') => {
+    for (const userId of to) ctx.dispatch.users([userId], t, privateChannelJson(c, users, userId));
+  };
+
+  ctx.get('/users/@me', {}, (req) => privateUser(req.user));
+
+  ctx.patch('/users/@me', {}, async (req) => {
+    const body = parse(patchMeBody, req.body);
+    const patch: Partial<UserRecord> = {};
+    if (body.username !== undefined) patch.username = body.username;
+    if (body.global_name !== undefined) patch.globalName = body.global_name?.trim() || null;
+    if (body.avatar !== undefined) patch.avatar = imageHash(body.avatar, 'avatar');
+    if (body.bio !== undefined) patch.bio = body.bio;
+    const user = Object.keys(patch).length ? await store.users.update(req.user.id, patch) : req.user;
+    ctx.dispatch.users([user.id], 'USER_UPDATE', privateUser(user));
+    return privateUser(user);
+  });
+
+  ctx.get('/users/@me/guilds', {}, async (req) => {
+    const q = parse(guildsQuery, req.query);
+    let guildIds = await store.guilds.listIdsForUser(req.user.id);
+    if (q.after) guildIds = guildIds.filter((id) => BigInt(id) > BigInt(q.after!));
+    if (q.before) guildIds = guildIds.filter((id) => BigInt(id) < BigInt(q.before!));
+    // Discord pages `before` from the newest end; the result stays in ascending order either way.
+    guildIds = q.before && !q.after ? guildIds.slice(-q.limit) : guildIds.slice(0, q.limit);
+    const guilds = await store.guilds.getMany(guildIds);
+    return Promise.all(
+      guilds.map(async (g) => {
+        const [member, roles] = await Promise.all([store.members.get(g.id, req.user.id), store.roles.listByGuild(g.id)]);
+        const perms = member ? computeBasePermissions(permissionContext(g, member, roles, now())) : 0n;
+        const json: Record<string, unknown> = partialGuildJson(g, perms, req.user.id);
+        if (q.with_counts) {
+          json.approximate_member_count = await store.members.count(g.id);
+          json.approximate_presence_count = 0; // no presence lookup from the api role yet
+        }
+        return json;
+      }),
+    );
+  });
+
+  ctx.get('/users/@me/guilds/:guildId/member', {}, async (req) => {
+    const access = await guildAccess(store, req.params.guildId, req.user.id, now());
+    return memberJson(access.member, req.user);
+  });
+
+  // The owner cannot leave (Discord answers 400 "Invalid Guild", code 50055): they must transfer or delete it.
+  ctx.delete('/users/@me/guilds/:guildId', {}, async (req) => {
+    const access = await guildAccess(store, req.params.guildId, req.user.id, now());
+    if (access.isOwner) throw new ApiError(ErrorCodes.INVALID_GUILD);
+    await store.members.remove(access.guild.id, req.user.id);
+    ctx.dispatch.guild(access.guild.id, 'GUILD_MEMBER_REMOVE', { guild_id: access.guild.id, user: publicUser(req.user) });
+    return undefined;
+  });
+
+  ctx.get('/users/@me/channels', {}, async (req) => {
+    const channels = await store.channels.listPrivateForUser(req.user.id);
+    const recipientIds = await Promise.all(channels.map((c) => store.channels.listRecipients(c.id)));
+    const users = new Map((await store.users.getMany([...new Set(recipientIds.flat())])).map((u) => [u.id, u]));
+    return channels.map((c, i) => privateChannelJson(c, recipientIds[i]!.map((id) => users.get(id)).filter((u): u is UserRecord => !!u), req.user.id));
+  });
+
+  ctx.post('/users/@me/channels', {}, async (req) => {
+    const body = parse(createDmBody, req.body);
+    const me = req.user;
+
+    if ('recipient_id' in body) {
+      const other = body.recipient_id === me.id ? null : await store.users.get(body.recipient_id);
+      if (!other) throw new ApiError(ErrorCodes.UNKNOWN_USER);
+      const existing = await store.channels.findDm(me.id, other.id);
+      if (existing) return privateChannelJson(existing, [me, other], me.id);
+      if (!(await canReach(store, me.id, other.id))) throw new ApiError(ErrorCodes.CANNOT_SEND_TO_USER, { status: 400 });
+      const channel = await store.channels.create(newPrivateChannel(ids.next(), ChannelType.DM, null, now()), [me.id, other.id]);
+      // Both sides learn of the DM now (Discord tells the other side only with the first message): a client
+      // that already knows the channel handles that first MESSAGE_CREATE without fetching it.
+      announceChannel(channel, [me, other], [me.id, other.id]);
+      return privateChannelJson(channel, [me, other], me.id);
+    }
+
+    let others: UserRecord[];
+    if ('recipients' in body) {
+      const wanted = [...new Set(body.recipients)].filter((id) => id !== me.id);
+      others = await store.users.getMany(wanted);
+      if (others.length !== wanted.length) throw new ApiError(ErrorCodes.UNKNOWN_USER);
+    } else {
+      // access_tokens stand for users who agreed to be added (OAuth2 gdm.join); Accord takes their user tokens.
+      const resolved = await Promise.all(body.access_tokens.map((t) => resolveToken(store, t.replace(/^Bearer\s+/, ''))));
+      if (resolved.some((u) => !u || u.bot)) throw fieldError('access_tokens', 'BASE_TYPE_INVALID', 'Invalid access token');
+      others = [...new Map((resolved as UserRecord[]).filter((u) => u.id !== me.id).map((u) => [u.id, u])).values()];
+    }
+    for (const [i, u] of others.entries()) {
+      if ('recipients' in body && !(await canReach(store, me.id, u.id))) {
+        throw new ApiError(ErrorCodes.CANNOT_SEND_TO_USER, { status: 400, message: `Cannot add recipient ${i}: you share no guild with them` });
+      }
+    }
+    const members = [me, ...others];
+    const channel = await store.channels.create(newPrivateChannel(ids.next(), ChannelType.GROUP_DM, me.id, now()), members.map((u) => u.id));
+    announceChannel(channel, members, members.map((u) => u.id));
+    return privateChannelJson(channel, members, me.id);
+  });
+
+  ctx.put('/channels/:channelId/recipients/:userId', {}, async (req) => {
+    const { channel } = await channelAccess(store, req.params.channelId, req.user.id, now());
+    if (channel.type !== ChannelType.GROUP_DM) throw new ApiError(ErrorCodes.CANNOT_ACT_ON_CHANNEL_TYPE);
+    if (channel.ownerId !== req.user.id) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+    const target = isSnowflake(req.params.userId) ? await store.users.get(req.params.userId) : null;
+    if (!target) throw new ApiError(ErrorCodes.UNKNOWN_USER);
+    const current = await store.channels.listRecipients(channel.id);
+    if (current.includes(target.id)) return undefined;
+    if (current.length >= GROUP_DM_MAX_USERS) throw new ApiError(ErrorCodes.INVALID_RECIPIENTS, { message: `A group DM holds at most ${GROUP_DM_MAX_USERS} users` });
+    if (!(await canReach(store, req.user.id, target.id))) throw new ApiError(ErrorCodes.CANNOT_SEND_TO_USER, { status: 400 });
+    await store.channels.addRecipient(channel.id, target.id);
+    const users = await store.users.getMany([...current, target.id]);
+    ctx.dispatch.users(current, 'CHANNEL_RECIPIENT_ADD', { channel_id: channel.id, user: publicUser(target) });
+    announceChannel(channel, users, [target.id]);
+    return undefined;
+  });
+
+  ctx.delete('/channels/:channelId/recipients/:userId', {}, async (req) => {
+    const { channel } = await channelAccess(store, req.params.channelId, req.user.id, now());
+    if (channel.type !== ChannelType.GROUP_DM) throw new ApiError(ErrorCodes.CANNOT_ACT_ON_CHANNEL_TYPE);
+    const targetId = req.params.userId === '@me' ? req.user.id : req.params.userId;
+    if (targetId !== req.user.id && channel.ownerId !== req.user.id) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+    const current = await store.channels.listRecipients(channel.id);
+    if (!current.includes(targetId)) throw new ApiError(ErrorCodes.UNKNOWN_USER);
+    const users = await store.users.getMany(current);
+    const target = users.find((u) => u.id === targetId)!;
+    const remaining = current.filter((id) => id !== targetId);
+    await store.channels.removeRecipient(channel.id, targetId);
+    let updated = channel;
+    // An owner who leaves hands the group to the longest-standing remaining recipient, as Discord does.
+    // (A second write: if it fails the group keeps an absent owner, which only blocks owner-only actions.)
+    if (targetId === channel.ownerId && remaining.length) updated = await store.channels.update(channel.id, { ownerId: remaining[0]! });
+    ctx.dispatch.users(remaining, 'CHANNEL_RECIPIENT_REMOVE', { channel_id: channel.id, user: publicUser(target) });
+    if (updated !== channel) announceChannel(updated, users.filter((u) => u.id !== targetId), remaining, 'CHANNEL_UPDATE');
+    announceChannel(channel, users, [targetId], 'CHANNEL_DELETE');
+    return undefined;
+  });
+
+  // Registered last: the static /users/@me routes above take precedence over the parameter anyway.
+  ctx.get('/users/:userId', {}, async (req) => {
+    const user = isSnowflake(req.params.userId) ? await store.users.get(req.params.userId) : null;
+    if (!user) throw new ApiError(ErrorCodes.UNKNOWN_USER);
+    return publicUser(user);
+  });
+}
+
+function newPrivateChannel(id: string, type: typeof ChannelType.DM | typeof ChannelType.GROUP_DM, ownerId: string | null, at: number): ChannelRecord {
+  return {
+    id, type, guildId: null, name: null, topic: null, position: 0, parentId: null, nsfw: false, rateLimitPerUser: 0,
+    lastMessageId: null, lastPinTimestamp: null, ownerId, icon: null, bitrate: null, userLimit: null, createdAt: at,
+  };
+}

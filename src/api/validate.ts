@@ -1,0 +1,57 @@
+/**
+ * Request validation with zod, turned into Discord's 50035 error tree. Unknown fields are ignored (zod objects
+ * strip them), as Discord does.
+ */
+import { z } from 'zod';
+import { formError, type ApiError } from '../protocol/errors.ts';
+import { isSnowflake } from '../protocol/snowflake.ts';
+
+function discordCode(issue: z.core.$ZodIssue): { code: string; message: string } {
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.input === undefined) return { code: 'BASE_TYPE_REQUIRED', message: 'This field is required' };
+      return { code: `BASE_TYPE_INVALID`, message: `Must be a valid ${issue.expected}.` };
+    case 'too_big':
+      if (issue.origin === 'string') return { code: 'BASE_TYPE_MAX_LENGTH', message: `Must be ${issue.maximum} or fewer in length.` };
+      if (issue.origin === 'array') return { code: 'BASE_TYPE_MAX_LENGTH', message: `Must be ${issue.maximum} or fewer in length.` };
+      return { code: 'NUMBER_TYPE_MAX', message: `int value should be less than or equal to ${issue.maximum}.` };
+    case 'too_small':
+      if (issue.origin === 'string' || issue.origin === 'array') {
+        return { code: 'BASE_TYPE_BAD_LENGTH', message: `Must be between ${issue.minimum} and … in length.` };
+      }
+      return { code: 'NUMBER_TYPE_MIN', message: `int value should be greater than or equal to ${issue.minimum}.` };
+    case 'invalid_value':
+      return { code: 'BASE_TYPE_CHOICES', message: `Value must be one of ${issue.values.map(String).join(', ')}.` };
+    default:
+      return { code: 'BASE_TYPE_INVALID', message: issue.message || 'Invalid value.' };
+  }
+}
+
+export function zodToApiError(error: z.ZodError): ApiError {
+  return formError(error.issues.map((issue) => ({ path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), ...discordCode(issue) })));
+}
+
+/** Parses `input` with `schema` or throws the 50035 ApiError. A missing body counts as `{}`. */
+export function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const result = schema.safeParse(input ?? {});
+  if (!result.success) throw zodToApiError(result.error);
+  return result.data;
+}
+
+/** A snowflake as a decimal string; numbers are accepted and stringified (libraries sometimes send ints). */
+export const snowflake = z
+  .union([z.string(), z.number().int().nonnegative()])
+  .transform((v) => String(v))
+  .refine(isSnowflake, { message: 'Value "…" is not snowflake.' });
+
+/** Discord's query-string booleans: True|true|1, False|false|0. */
+export const queryBool = z
+  .union([z.boolean(), z.enum(['True', 'true', '1', 'False', 'false', '0'])])
+  .transform((v) => v === true || v === 'True' || v === 'true' || v === '1');
+
+/** Permission bitfield: a decimal string (or number) → bigint-safe string. */
+export const permissionString = z
+  .union([z.string().regex(/^\d{1,30}$/), z.number().int().nonnegative()])
+  .transform((v) => String(v));
+
+export { z };

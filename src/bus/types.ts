@@ -1,0 +1,128 @@
+/**
+ * The bus: the only way roles meet. Two implementations pass one contract suite (test/contract/bus):
+ * in-memory (one process) and NATS (core NATS for publish/subscribe/request, JetStream for durable queues).
+ *
+ * Contract:
+ * - Subjects are dot-separated tokens; subscriptions may use NATS wildcards (`*` one token, `>` the rest).
+ * - publish is fire-and-forget, at most once; each plain subscriber receives every message published after
+ *   its subscription was established, in publish order per publisher. With a `queue` group, each message goes to
+ *   exactly one member of the group.
+ * - Payloads are JSON-serialisable values. Receivers must treat them as read-only: the in-memory bus hands the
+ *   same object to every subscriber instead of copying it.
+ * - request sends to one responder (queue-group semantics) and resolves with its reply; rejects with
+ *   BusTimeoutError when no reply arrives within timeoutMs, or BusNoRespondersError when nobody serves the
+ *   subject (callers treat both as "that role is down").
+ * - Durable queues: enqueue persists the job before resolving. consume delivers each job to one consumer;
+ *   the job is acked when the handler resolves and redelivered when it throws, when the consumer stops or dies
+ *   without acking, or when ackWaitMs passes. After maxDeliveries failed attempts the job moves to the
+ *   dead-letter queue `<queue>.dead` (consumable like any queue) and is not delivered again.
+ *
+ * Details both implementations share (the contract suite checks them):
+ * - Subjects and patterns follow src/bus/subjects.ts; an invalid one throws InvalidSubjectError synchronously.
+ *   Queue names are dot-separated `[A-Za-z0-9-]` tokens (`push`, `search.index`).
+ * - publish never throws because of the connection (NATS buffers while reconnecting; after close the message
+ *   is dropped and reported through the implementation's onError). Subscription handlers that throw are
+ *   reported through onError and do not affect other subscribers.
+ * - A subscriber that falls too far behind (more pending messages than the implementation's limit) loses
+ *   messages rather than growing memory; the loss is reported through onError.
+ * - Delivery is at least once: a handler that outlives ackWaitMs may run again elsewhere, and its late ack is
+ *   ignored. A redelivery after a throw waits a short backoff (100 ms doubling, at most 10 s by default).
+ *   Consumer.stop() (and close()) does not wait for running handlers: their jobs are released at once for
+ *   redelivery. A handler that never settles keeps its concurrency slot.
+ * - enqueue rejects with BusQueueFullError when the queue holds its maximum number of jobs (100 000 by default)
+ *   instead of growing without bound. Dead-lettered payloads are the original payloads, unchanged.
+ * - After close(), request/enqueue/consume reject with BusClosedError; publish drops (see above).
+ */
+
+export interface Subscription {
+  unsubscribe(): void;
+}
+
+export interface SubscribeOptions {
+  /** Queue group: each message goes to one member of the group. */
+  queue?: string;
+}
+
+export interface RequestOptions {
+  timeoutMs: number;
+}
+
+export type MessageHandler<T = unknown> = (payload: T, subject: string) => void;
+export type RequestHandler<Q = unknown, R = unknown> = (payload: Q, subject: string) => R | Promise<R>;
+
+export interface DeliveryInfo {
+  /** 1 on first delivery. */
+  deliveries: number;
+  queue: string;
+}
+
+export interface ConsumeOptions {
+  /** Attempts before the job goes to `<queue>.dead`. Default 5. */
+  maxDeliveries?: number;
+  /** How long a delivered job may stay unacked before it is redelivered. Default 30000. */
+  ackWaitMs?: number;
+  /** Jobs handled at once by this consumer. Default 1. */
+  concurrency?: number;
+}
+
+export interface Consumer {
+  /** Stops taking jobs; unacked jobs become available to other consumers. */
+  stop(): Promise<void>;
+}
+
+export interface Bus {
+  readonly kind: 'memory' | 'nats';
+  publish(subject: string, payload: unknown): void;
+  subscribe<T = unknown>(subject: string, handler: MessageHandler<T>, opts?: SubscribeOptions): Subscription;
+  /** Serves request/reply on a subject (always as a queue group named after the subject unless given). */
+  serve<Q = unknown, R = unknown>(subject: string, handler: RequestHandler<Q, R>, opts?: SubscribeOptions): Subscription;
+  request<R = unknown>(subject: string, payload: unknown, opts: RequestOptions): Promise<R>;
+  enqueue(queue: string, payload: unknown): Promise<void>;
+  consume<T = unknown>(queue: string, handler: (payload: T, info: DeliveryInfo) => Promise<void>, opts?: ConsumeOptions): Promise<Consumer>;
+  /** Resolves once every publish so far has reached the server (NATS) — a no-op in memory. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class BusTimeoutError extends Error {
+  constructor(subject: string, timeoutMs: number) {
+    super(`no reply on ${subject} within ${timeoutMs} ms`);
+    this.name = 'BusTimeoutError';
+  }
+}
+
+export class BusNoRespondersError extends Error {
+  constructor(subject: string) {
+    super(`no responders on ${subject}`);
+    this.name = 'BusNoRespondersError';
+  }
+}
+
+/** A responder threw: the error message crosses the bus, the stack does not. */
+export class BusRemoteError extends Error {
+  constructor(subject: string, message: string) {
+    super(`${subject}: ${message}`);
+    this.name = 'BusRemoteError';
+  }
+}
+
+/** A durable queue is at its job limit: enqueue later, or raise the limit. */
+export class BusQueueFullError extends Error {
+  constructor(queue: string, limit: number) {
+    super(`queue ${queue} is full (${limit} jobs)`);
+    this.name = 'BusQueueFullError';
+  }
+}
+
+export class BusClosedError extends Error {
+  constructor(what: string) {
+    super(`bus closed: cannot ${what}`);
+    this.name = 'BusClosedError';
+  }
+}
+
+/**
+ * How a bus reports what it cannot throw to a caller (a subscriber that threw, a dropped message, a job moved
+ * to the dead-letter queue, a lost connection). Library code emits; the composition root logs.
+ */
+export type BusErrorHandler = (err: Error, context: { subject?: string; queue?: string; what: string }) => void;

@@ -1,0 +1,75 @@
+/**
+ * Every setting Accord reads, with its default and environment variable, in one table. The README's
+ * configuration table is this table. Loading order: defaults → JSON file (ACCORD_CONFIG / --config) → env → flags.
+ */
+import { z } from 'zod';
+
+export const ALL_ROLES = ['api', 'sessions', 'guild', 'presence'] as const;
+export type Role = (typeof ALL_ROLES)[number];
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
+
+export const configSchema = z
+  .object({
+    port: int(0, 65535),
+    host: z.string().min(1),
+    dataDir: z.string().min(1),
+    databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+    natsUrl: z.string().regex(/^(nats|tls|wss?):\/\//, 'must be a nats:// URL').optional(),
+    roles: z.array(z.enum(ALL_ROLES)).min(1),
+    publicUrl: z.string().url().optional(),
+    tlsCert: z.string().optional(),
+    tlsKey: z.string().optional(),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    nodeId: z.string().min(1).max(64),
+    workerId: int(0, 31),
+    processId: int(0, 31),
+    bodyLimitBytes: int(1024, 100 * 1024 * 1024),
+    registrationOpen: bool,
+    rateLimitGlobalPerSecond: int(1, 1_000_000),
+    rateLimitScale: z.coerce.number().min(0.001).max(1000),
+    heartbeatIntervalMs: int(1000, 600_000),
+    resumeGraceMs: int(0, 3_600_000),
+    replayMaxEvents: int(1, 1_000_000),
+    replayMaxBytes: int(1024, 1024 * 1024 * 1024),
+    outboundMaxBytes: int(1024, 1024 * 1024 * 1024),
+    roleTimeoutMs: int(50, 60_000),
+  })
+  .refine((c) => Boolean(c.tlsCert) === Boolean(c.tlsKey), { message: 'ACCORD_TLS_CERT and ACCORD_TLS_KEY go together', path: ['tlsCert'] });
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+
+export interface SettingInfo {
+  env: string;
+  flag: string;
+  default: unknown;
+  doc: string;
+}
+
+/** Defaults, env names and docs: one row per setting. */
+export const SETTINGS: Record<keyof z.infer<typeof configSchema>, SettingInfo> = {
+  port: { env: 'PORT', flag: '--port', default: 8080, doc: 'TCP port for HTTP (REST, gateway, web client)' },
+  host: { env: 'HOST', flag: '--host', default: '0.0.0.0', doc: 'Address to listen on' },
+  dataDir: { env: 'ACCORD_DATA_DIR', flag: '--data-dir', default: './data', doc: 'Folder for the SQLite database and other local state' },
+  databaseUrl: { env: 'ACCORD_DATABASE_URL', flag: '--database-url', default: undefined, doc: 'A postgres:// URL switches storage from SQLite to PostgreSQL' },
+  natsUrl: { env: 'ACCORD_NATS_URL', flag: '--nats-url', default: undefined, doc: 'A nats:// URL switches the bus from in-memory to NATS (JetStream for queues)' },
+  roles: { env: 'ACCORD_ROLES', flag: '--roles', default: [...ALL_ROLES], doc: 'Comma-separated roles this process runs: api, sessions, guild, presence' },
+  publicUrl: { env: 'ACCORD_PUBLIC_URL', flag: '--public-url', default: undefined, doc: 'Address clients are told to use for the API and gateway (behind a proxy); default derived from the request' },
+  tlsCert: { env: 'ACCORD_TLS_CERT', flag: '--tls-cert', default: undefined, doc: 'PEM certificate file: serve HTTPS and WSS directly' },
+  tlsKey: { env: 'ACCORD_TLS_KEY', flag: '--tls-key', default: undefined, doc: 'PEM private key file for ACCORD_TLS_CERT' },
+  logLevel: { env: 'ACCORD_LOG_LEVEL', flag: '--log-level', default: 'info', doc: 'fatal, error, warn, info, debug, trace or silent' },
+  nodeId: { env: 'ACCORD_NODE_ID', flag: '--node-id', default: undefined, doc: 'Name of this process in logs and on the bus (default: host-pid)' },
+  workerId: { env: 'ACCORD_WORKER_ID', flag: '--worker-id', default: 0, doc: 'Snowflake worker id, 0–31; unique per machine in a cluster' },
+  processId: { env: 'ACCORD_PROCESS_ID', flag: '--process-id', default: undefined, doc: 'Snowflake process id, 0–31 (default: pid mod 32)' },
+  bodyLimitBytes: { env: 'ACCORD_BODY_LIMIT', flag: '--body-limit', default: 1024 * 1024, doc: 'Largest accepted request body in bytes (413 above)' },
+  registrationOpen: { env: 'ACCORD_REGISTRATION_OPEN', flag: '--registration-open', default: true, doc: 'Whether POST /auth/register accepts new accounts' },
+  rateLimitGlobalPerSecond: { env: 'ACCORD_RATE_LIMIT_GLOBAL', flag: '--rate-limit-global', default: 50, doc: 'Requests per second per user (or per IP unauthenticated) before a global 429' },
+  rateLimitScale: { env: 'ACCORD_RATE_LIMIT_SCALE', flag: '--rate-limit-scale', default: 1, doc: 'Multiplies every per-route limit (e.g. 100 for load tests)' },
+  heartbeatIntervalMs: { env: 'ACCORD_HEARTBEAT_INTERVAL', flag: '--heartbeat-interval', default: 41250, doc: 'Gateway heartbeat_interval in ms' },
+  resumeGraceMs: { env: 'ACCORD_RESUME_GRACE_MS', flag: '--resume-grace', default: 180_000, doc: 'How long a session outlives its socket and can be resumed' },
+  replayMaxEvents: { env: 'ACCORD_REPLAY_MAX_EVENTS', flag: '--replay-max-events', default: 2000, doc: 'Dispatches each session keeps for RESUME (count bound)' },
+  replayMaxBytes: { env: 'ACCORD_REPLAY_MAX_BYTES', flag: '--replay-max-bytes', default: 2 * 1024 * 1024, doc: 'Dispatches each session keeps for RESUME (byte bound)' },
+  outboundMaxBytes: { env: 'ACCORD_OUTBOUND_MAX_BYTES', flag: '--outbound-max-bytes', default: 4 * 1024 * 1024, doc: 'Bytes queued to one socket before presences are coalesced, then the socket is closed (resumable)' },
+  roleTimeoutMs: { env: 'ACCORD_ROLE_TIMEOUT_MS', flag: '--role-timeout', default: 2000, doc: 'How long a role waits for another role over the bus before degrading' },
+};

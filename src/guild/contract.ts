@@ -1,0 +1,52 @@
+/**
+ * What the guild role answers over the bus. Sessions ask it for GUILD_CREATE payloads (READY, joins) and for
+ * member lists (op 8); it keeps itself current from the gateway.guild.* event stream and the store.
+ */
+export const GuildSubjects = {
+  /** request: GuildSnapshotRequest → GuildSnapshotReply. Served by a queue group: any guild node answers. */
+  snapshot: 'guild.snapshot',
+  /** request: GuildMembersRequest → GuildMembersReply (op 8 Request Guild Members). */
+  members: 'guild.members',
+} as const;
+
+export interface GuildSnapshotRequest {
+  guildId: string;
+  /** The user the snapshot is for (joined_at, and to always include their own member object). */
+  userId: string;
+  /** 50–250: above this member count, offline members are left out. */
+  largeThreshold: number;
+  /** Whether to include presences (GUILD_PRESENCES intent or a user session). */
+  presences: boolean;
+}
+
+export interface GuildSnapshotReply {
+  /** null when the guild does not exist or the user is not a member. */
+  guild: Record<string, unknown> | null;
+  /**
+   * Permission state the sessions node caches to filter dispatches by VIEW_CHANNEL: roles (id → permissions
+   * string), channel overwrites, owner id; kept current afterwards from CHANNEL_* / GUILD_ROLE_* events.
+   */
+  state?: GuildPermissionState;
+}
+
+export interface GuildPermissionState {
+  guildId: string;
+  ownerId: string;
+  roles: Array<{ id: string; permissions: string; position: number }>;
+  channels: Array<{ id: string; type: number; parentId: string | null; overwrites: Array<{ id: string; type: 0 | 1; allow: string; deny: string }> }>;
+}
+
+export interface GuildMembersRequest {
+  guildId: string;
+  query?: string;
+  limit: number;
+  userIds?: string[];
+  presences: boolean;
+}
+
+export interface GuildMembersReply {
+  /** Member objects with `user`. */
+  members: Array<Record<string, unknown>>;
+  presences?: Array<Record<string, unknown>>;
+  notFound?: string[];
+}

@@ -1,0 +1,72 @@
+/**
+ * The CLI and composition root: `accord start [--roles api,sessions,…] [flags]` and `accord migrate`.
+ * Flags mirror the settings in config/schema.ts; see the README's configuration table.
+ */
+import { mkdirSync } from 'node:fs';
+import { ConfigError, loadConfig } from './config/load.ts';
+import { createLogger } from './log.ts';
+import { startServer } from './server.ts';
+import { openStore } from './store/open.ts';
+
+const USAGE = `usage: accord <start|migrate> [--config file.json] [--port N] [--host H] [--data-dir DIR]
+                     [--database-url postgres://…] [--nats-url nats://…] [--roles api,sessions,guild,presence] …`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  let config;
+  try {
+    config = loadConfig({ argv: rest });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`accord: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  const log = createLogger({ level: config.logLevel, nodeId: config.nodeId });
+
+  if (command === 'migrate') {
+    if (!config.databaseUrl) mkdirSync(config.dataDir, { recursive: true });
+    const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    try {
+      const applied = await store.migrate();
+      log.info({ applied, store: store.kind }, applied.length ? `applied migrations ${applied.join(', ')}` : 'database is up to date');
+    } finally {
+      await store.close();
+    }
+    return 0;
+  }
+  if (command !== 'start') {
+    console.error(`accord: unknown command ${command}\n${USAGE}`);
+    return 2;
+  }
+
+  const server = await startServer(config, { log });
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    await server.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  return -1; // keep running
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err) => {
+    console.error('accord: failed to start:', err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,62 @@
+/**
+ * What the presence role takes and answers over the bus. Sessions publish updates and heartbeats; the presence
+ * role merges a user's sessions (across nodes) into one presence with client_status, expires sessions whose
+ * node stopped heartbeating (TTL, never only a disconnect callback), and publishes PRESENCE_UPDATE on
+ * gateway.guild.<id> for each guild of the user.
+ */
+export const PresenceSubjects = {
+  /** publish: PresenceSessionUpdate — a session set or changed its presence. */
+  update: 'presence.update',
+  /** publish: PresenceSessionGone — a session ended (after its resume grace). */
+  gone: 'presence.gone',
+  /** publish: PresenceNodeHeartbeat — every few seconds per sessions node; sessions not listed expire. */
+  heartbeat: 'presence.heartbeat',
+  /** request: PresenceQuery → PresenceQueryReply. */
+  query: 'presence.query',
+} as const;
+
+export type Status = 'online' | 'idle' | 'dnd' | 'invisible' | 'offline';
+export type Platform = 'desktop' | 'mobile' | 'web';
+
+export interface PresenceSessionUpdate {
+  nodeId: string;
+  sessionId: string;
+  userId: string;
+  /** Guilds the user is in (so the presence role can fan out without a store read). */
+  guildIds: string[];
+  status: Status;
+  activities: unknown[];
+  platform: Platform;
+  since: number | null;
+  afk: boolean;
+}
+
+export interface PresenceSessionGone {
+  nodeId: string;
+  sessionId: string;
+  userId: string;
+}
+
+export interface PresenceNodeHeartbeat {
+  nodeId: string;
+  sessionIds: string[];
+  /** How long until the presence role may consider these sessions dead without a newer heartbeat. */
+  ttlMs: number;
+}
+
+/** Presence as Discord sends it, without guild_id. */
+export interface PresenceJson {
+  user: { id: string };
+  status: 'online' | 'idle' | 'dnd' | 'offline';
+  activities: unknown[];
+  client_status: Partial<Record<Platform, 'online' | 'idle' | 'dnd'>>;
+}
+
+export interface PresenceQuery {
+  userIds: string[];
+}
+
+export interface PresenceQueryReply {
+  /** Only users that are not offline. */
+  presences: PresenceJson[];
+}

@@ -1,0 +1,151 @@
+/**
+ * Discord's JSON error codes: the one closed vocabulary every failure in Accord is expressed in.
+ * The table maps each code to its HTTP status and default message; the REST layer turns an ApiError into
+ * Discord's body `{code, message, errors?}` in exactly one place (api/errors.ts).
+ */
+export const ErrorCodes = {
+  GENERAL: 0,
+  UNKNOWN_ACCOUNT: 10001,
+  UNKNOWN_APPLICATION: 10002,
+  UNKNOWN_CHANNEL: 10003,
+  UNKNOWN_GUILD: 10004,
+  UNKNOWN_INVITE: 10006,
+  UNKNOWN_MEMBER: 10007,
+  UNKNOWN_MESSAGE: 10008,
+  UNKNOWN_OVERWRITE: 10009,
+  UNKNOWN_ROLE: 10011,
+  UNKNOWN_TOKEN: 10012,
+  UNKNOWN_USER: 10013,
+  UNKNOWN_EMOJI: 10014,
+  UNKNOWN_SESSION: 10020,
+  UNKNOWN_BAN: 10026,
+  SLOWMODE_RATE_LIMIT: 20016,
+  MAX_GUILDS: 30001,
+  MAX_PINS: 30003,
+  MAX_ROLES: 30005,
+  MAX_REACTIONS: 30010,
+  MAX_CHANNELS: 30013,
+  UNAUTHORIZED: 40001,
+  REQUEST_TOO_LARGE: 40005,
+  ALREADY_EXISTS: 40007,
+  MISSING_ACCESS: 50001,
+  CANNOT_EXECUTE_ON_DM: 50003,
+  CANNOT_EDIT_OTHERS_MESSAGE: 50005,
+  EMPTY_MESSAGE: 50006,
+  CANNOT_SEND_TO_USER: 50007,
+  NON_TEXT_CHANNEL: 50008,
+  MISSING_PERMISSIONS: 50013,
+  INVALID_TOKEN: 50014,
+  BULK_DELETE_COUNT: 50016,
+  INVALID_RECIPIENTS: 50033,
+  BULK_DELETE_TOO_OLD: 50034,
+  INVALID_FORM_BODY: 50035,
+  INVALID_API_VERSION: 50041,
+  INVALID_ROLE: 50028,
+  INVALID_GUILD: 50055,
+  CANNOT_ACT_ON_CHANNEL_TYPE: 50024,
+  REACTION_BLOCKED: 90001,
+  INDEX_NOT_READY: 110000,
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** HTTP status and default message for each code; `satisfies` makes the table exhaustive over ErrorCode. */
+export const ERROR_TABLE = {
+  0: [500, 'Internal Server Error'],
+  10001: [404, 'Unknown Account'],
+  10002: [404, 'Unknown Application'],
+  10003: [404, 'Unknown Channel'],
+  10004: [404, 'Unknown Guild'],
+  10006: [404, 'Unknown Invite'],
+  10007: [404, 'Unknown Member'],
+  10008: [404, 'Unknown Message'],
+  10009: [404, 'Unknown Overwrite'],
+  10011: [404, 'Unknown Role'],
+  10012: [404, 'Unknown Token'],
+  10013: [404, 'Unknown User'],
+  10014: [404, 'Unknown Emoji'],
+  10020: [404, 'Unknown Session'],
+  10026: [404, 'Unknown Ban'],
+  20016: [429, 'This action cannot be performed due to slowmode rate limit.'],
+  30001: [400, 'Maximum number of guilds reached (100)'],
+  30003: [400, 'Maximum number of pins reached for the channel (250)'],
+  30005: [400, 'Maximum number of guild roles reached (250)'],
+  30010: [400, 'Maximum number of reactions reached (20)'],
+  30013: [400, 'Maximum number of guild channels reached (500)'],
+  40001: [401, 'Unauthorized'],
+  40005: [413, 'Request entity too large'],
+  40007: [400, 'The user is banned from this guild.'],
+  50001: [403, 'Missing Access'],
+  50003: [403, 'Cannot execute action on a DM channel'],
+  50005: [403, 'Cannot edit a message authored by another user'],
+  50006: [400, 'Cannot send an empty message'],
+  50007: [403, 'Cannot send messages to this user'],
+  50008: [400, 'Cannot send messages in a non-text channel'],
+  50013: [403, 'Missing Permissions'],
+  50014: [401, 'Invalid authentication token provided'],
+  50016: [400, 'Provided too few or too many messages to delete. Must provide at least 2 and fewer than 100 messages to delete.'],
+  50033: [400, 'Invalid Recipient(s)'],
+  50034: [400, 'A message provided was too old to bulk delete'],
+  50035: [400, 'Invalid Form Body'],
+  50041: [400, 'Invalid API version provided'],
+  50028: [400, 'Invalid Role'],
+  50055: [400, 'Invalid Guild'],
+  50024: [400, 'Cannot execute action on this channel type'],
+  90001: [403, 'Reaction was blocked'],
+  110000: [202, 'Index not yet available. Try again later'],
+} as const satisfies Record<ErrorCode, readonly [number, string]>;
+
+/** One leaf of Discord's form-error tree. */
+export interface FieldError {
+  code: string;
+  message: string;
+}
+
+/** Discord's nested error tree: keys are field names or array indices, leaves carry `_errors`. */
+export interface ErrorTree {
+  _errors?: FieldError[];
+  [key: string]: ErrorTree | FieldError[] | undefined;
+}
+
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly errors?: ErrorTree;
+  /** Extra top-level body fields (e.g. retry_after on 20016). */
+  readonly extra?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, opts: { message?: string; errors?: ErrorTree; status?: number; extra?: Record<string, unknown> } = {}) {
+    const [status, message] = ERROR_TABLE[code];
+    super(opts.message ?? message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.status = opts.status ?? status;
+    this.errors = opts.errors;
+    this.extra = opts.extra;
+  }
+
+  toJSON() {
+    return { ...this.extra, code: this.code, message: this.message, ...(this.errors ? { errors: this.errors } : {}) };
+  }
+}
+
+/** Builds a 50035 error from a list of (path, code, message) triples. */
+export function formError(issues: Array<{ path: Array<string | number>; code: string; message: string }>): ApiError {
+  const errors: ErrorTree = {};
+  for (const issue of issues) {
+    let node = errors;
+    for (const key of issue.path) {
+      const k = String(key);
+      node[k] ??= {};
+      node = node[k] as ErrorTree;
+    }
+    (node._errors ??= []).push({ code: issue.code, message: issue.message });
+  }
+  return new ApiError(ErrorCodes.INVALID_FORM_BODY, { errors });
+}
+
+/** Shorthand for one invalid field. */
+export function fieldError(path: string | Array<string | number>, code: string, message: string): ApiError {
+  return formError([{ path: Array.isArray(path) ? path : path.split('.'), code, message }]);
+}

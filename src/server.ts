@@ -1,0 +1,89 @@
+/**
+ * Assembles a process from its configuration: store, bus, the HTTP server, and the roles it runs. main.ts and
+ * the test harness both start Accord through here, so tests run the code path users run.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { buildHttpApp } from './api/app.ts';
+import { openBus } from './bus/index.ts';
+import type { Bus } from './bus/types.ts';
+import type { Config } from './config/schema.ts';
+import { startGuildRole } from './guild/index.ts';
+import { createLogger, type Logger } from './log.ts';
+import { startPresenceRole } from './presence/index.ts';
+import { SnowflakeGenerator } from './protocol/snowflake.ts';
+import type { RoleDeps, RunningRole } from './roles.ts';
+import { startSessionsRole } from './sessions/index.ts';
+import { openStore } from './store/open.ts';
+import type { Store } from './store/types.ts';
+
+export interface RunningServer {
+  config: Config;
+  store: Store;
+  bus: Bus;
+  log: Logger;
+  app: FastifyInstance;
+  roles: RunningRole[];
+  /** http(s)://host:port where this process listens. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Use this store instead of opening one from config (tests); it is not closed by close(). */
+  store?: Store;
+  /** Use this bus instead of opening one from config (tests); it is not closed by close(). */
+  bus?: Bus;
+  log?: Logger;
+  now?: () => number;
+}
+
+export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
+  const log = opts.log ?? createLogger({ level: config.logLevel, nodeId: config.nodeId });
+  const now = opts.now ?? Date.now;
+  if (!config.databaseUrl) mkdirSync(config.dataDir, { recursive: true });
+  const store = opts.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  const closers: Array<() => Promise<void>> = [];
+  if (!opts.store) closers.push(() => store.close());
+  try {
+    await store.migrate();
+    const bus = opts.bus ?? (await openBus({ natsUrl: config.natsUrl, nodeId: config.nodeId }));
+    if (!opts.bus) closers.unshift(() => bus.close());
+    const ids = new SnowflakeGenerator({ workerId: config.workerId, processId: config.processId, now });
+    const deps: RoleDeps = { config, store, bus, log, ids, now };
+
+    const roles: RunningRole[] = [];
+    const https = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
+    const app = await buildHttpApp(deps, {
+      api: config.roles.includes('api'),
+      ready: () => roles.every((r) => r.ready()),
+      fastify: https ? { https } : {},
+    });
+    if (config.roles.includes('guild')) roles.push(await startGuildRole(deps));
+    if (config.roles.includes('presence')) roles.push(await startPresenceRole(deps));
+    if (config.roles.includes('sessions')) roles.push(await startSessionsRole({ ...deps, server: app.server as HttpServer }));
+
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `${https ? 'https' : 'http'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+    log.info({ url, roles: config.roles, store: store.kind, bus: bus.kind }, `Accord listening on ${url}`);
+
+    let closing: Promise<void> | undefined;
+    return {
+      config, store, bus, log, app, roles, url,
+      close: () =>
+        (closing ??= (async () => {
+          // Sessions first: clients get op 7 RECONNECT while the bus and store are still up.
+          for (const role of [...roles].reverse()) await role.close().catch((err) => log.error({ err, role: role.name }, 'role close failed'));
+          await app.close();
+          for (const close of closers) await close().catch((err) => log.error({ err }, 'close failed'));
+        })()),
+    };
+  } catch (err) {
+    for (const close of closers) await close().catch(() => {});
+    throw err;
+  }
+}

@@ -1,0 +1,487 @@
+/**
+ * Storage interfaces, one per aggregate, with their contract in the doc comments. Every implementation
+ * (store/sql over SQLite or PostgreSQL) passes the one contract suite in test/contract/store.
+ *
+ * Conventions that hold for every method:
+ * - Ids are snowflakes as decimal strings; times are Unix milliseconds (numbers); permission bitfields are
+ *   decimal strings (arbitrary size on the wire, stored as text).
+ * - `get*` returns `null` for an unknown id; `update*` / `delete*` of an unknown id throw NotFoundError.
+ * - Writes that touch several rows are one transaction: they happen whole or not at all.
+ * - Errors are the typed errors of store/errors.ts, never a raw driver error.
+ * - Records returned are plain objects the caller may keep; the store never mutates them later.
+ */
+import type { Snowflake } from '../protocol/snowflake.ts';
+
+// ---------------------------------------------------------------------------------------------- records
+
+export interface UserRecord {
+  id: Snowflake;
+  /** Unique, case-insensitively (Discord's "pomelo" usernames): 2–32 chars. */
+  username: string;
+  discriminator: string;
+  globalName: string | null;
+  avatar: string | null;
+  banner: string | null;
+  bio: string;
+  email: string | null;
+  /** scrypt hash (`scrypt$N$r$p$salt$hash`), null for bot users. */
+  passwordHash: string | null;
+  bot: boolean;
+  system: boolean;
+  flags: number;
+  createdAt: number;
+}
+
+export interface TokenRecord {
+  userId: Snowflake;
+  /** sha256 of the token's secret part, hex. The secret itself is never stored. */
+  hash: string;
+  kind: 'user' | 'bot';
+  createdAt: number;
+}
+
+export interface ApplicationRecord {
+  /** Same as the bot user's id, as on Discord. */
+  id: Snowflake;
+  name: string;
+  description: string;
+  icon: string | null;
+  ownerId: Snowflake;
+  botUserId: Snowflake;
+  botPublic: boolean;
+  botRequireCodeGrant: boolean;
+  /** Application flags; the GATEWAY_* bits enable privileged intents. */
+  flags: number;
+  createdAt: number;
+}
+
+export interface GuildRecord {
+  id: Snowflake;
+  name: string;
+  icon: string | null;
+  description: string | null;
+  ownerId: Snowflake;
+  systemChannelId: Snowflake | null;
+  afkChannelId: Snowflake | null;
+  afkTimeout: number;
+  verificationLevel: number;
+  defaultMessageNotifications: number;
+  explicitContentFilter: number;
+  preferredLocale: string;
+  features: string[];
+  createdAt: number;
+}
+
+/** Discord channel types Accord stores. */
+export const ChannelType = {
+  GUILD_TEXT: 0,
+  DM: 1,
+  GUILD_VOICE: 2,
+  GROUP_DM: 3,
+  GUILD_CATEGORY: 4,
+  GUILD_ANNOUNCEMENT: 5,
+} as const;
+export type ChannelTypeValue = (typeof ChannelType)[keyof typeof ChannelType];
+
+export interface ChannelRecord {
+  id: Snowflake;
+  type: ChannelTypeValue;
+  /** null for DM and group DM channels. */
+  guildId: Snowflake | null;
+  name: string | null;
+  topic: string | null;
+  position: number;
+  parentId: Snowflake | null;
+  nsfw: boolean;
+  /** Slowmode seconds, 0–21600. */
+  rateLimitPerUser: number;
+  /** Id of the newest message ever sent here (not cleared by deletes, as on Discord). */
+  lastMessageId: Snowflake | null;
+  lastPinTimestamp: number | null;
+  /** Group DM owner. */
+  ownerId: Snowflake | null;
+  icon: string | null;
+  bitrate: number | null;
+  userLimit: number | null;
+  createdAt: number;
+}
+
+export interface RoleRecord {
+  id: Snowflake;
+  guildId: Snowflake;
+  name: string;
+  color: number;
+  hoist: boolean;
+  position: number;
+  permissions: string;
+  managed: boolean;
+  mentionable: boolean;
+  icon: string | null;
+  unicodeEmoji: string | null;
+  /** For a bot's managed role, the bot's user id. */
+  botId: Snowflake | null;
+  flags: number;
+}
+
+export interface MemberRecord {
+  guildId: Snowflake;
+  userId: Snowflake;
+  nick: string | null;
+  avatar: string | null;
+  /** Role ids, @everyone excluded, in no particular order. */
+  roles: Snowflake[];
+  joinedAt: number;
+  deaf: boolean;
+  mute: boolean;
+  pending: boolean;
+  communicationDisabledUntil: number | null;
+  flags: number;
+}
+
+export interface BanRecord {
+  guildId: Snowflake;
+  userId: Snowflake;
+  reason: string | null;
+  createdAt: number;
+}
+
+export interface OverwriteRecord {
+  channelId: Snowflake;
+  /** Role or user id. */
+  id: Snowflake;
+  /** 0 role, 1 member. */
+  type: 0 | 1;
+  allow: string;
+  deny: string;
+}
+
+export interface InviteRecord {
+  code: string;
+  guildId: Snowflake | null;
+  channelId: Snowflake;
+  inviterId: Snowflake | null;
+  uses: number;
+  /** 0 = unlimited. */
+  maxUses: number;
+  /** Seconds; 0 = never expires. */
+  maxAge: number;
+  temporary: boolean;
+  createdAt: number;
+  /** Unix ms, null when maxAge is 0. */
+  expiresAt: number | null;
+}
+
+export interface MessageReference {
+  type?: number;
+  messageId?: Snowflake;
+  channelId?: Snowflake;
+  guildId?: Snowflake;
+}
+
+export interface MessageRecord {
+  id: Snowflake;
+  channelId: Snowflake;
+  guildId: Snowflake | null;
+  authorId: Snowflake;
+  content: string;
+  /** Discord message type: 0 default, 19 reply, 7 member join … */
+  type: number;
+  flags: number;
+  tts: boolean;
+  mentionEveryone: boolean;
+  mentions: Snowflake[];
+  mentionRoles: Snowflake[];
+  mentionChannels: Snowflake[];
+  /** Embed objects as Discord shapes them; stored as JSON. */
+  embeds: unknown[];
+  attachments: unknown[];
+  components: unknown[];
+  stickerItems: unknown[];
+  nonce: string | null;
+  pinned: boolean;
+  webhookId: Snowflake | null;
+  applicationId: Snowflake | null;
+  messageReference: MessageReference | null;
+  editedAt: number | null;
+}
+
+export interface EmojiRef {
+  /** Custom emoji id, or null for a unicode emoji. */
+  id: Snowflake | null;
+  /** Unicode character(s), or the custom emoji's name. */
+  name: string;
+  animated?: boolean;
+}
+
+/** Reactions of one emoji on one message, seen by one viewer. */
+export interface ReactionSummary {
+  messageId: Snowflake;
+  emoji: EmojiRef;
+  count: number;
+  /** Whether the viewer passed to `summarize` reacted with it. */
+  me: boolean;
+}
+
+export interface PinRecord {
+  channelId: Snowflake;
+  messageId: Snowflake;
+  pinnedAt: number;
+}
+
+export interface ReadStateRecord {
+  userId: Snowflake;
+  channelId: Snowflake;
+  lastMessageId: Snowflake | null;
+  mentionCount: number;
+  lastPinTimestamp: number | null;
+}
+
+export interface PushSubscriptionRecord {
+  id: Snowflake;
+  userId: Snowflake;
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+  createdAt: number;
+}
+
+// ------------------------------------------------------------------------------------------ repositories
+
+export type Patch<T, K extends keyof T> = Partial<Omit<T, K>>;
+
+export interface UserStore {
+  /** Throws ConflictError('user','username') or ('user','email') when taken (case-insensitive). */
+  create(user: UserRecord): Promise<UserRecord>;
+  get(id: Snowflake): Promise<UserRecord | null>;
+  /** Unknown ids are left out; order follows the input. */
+  getMany(ids: readonly Snowflake[]): Promise<UserRecord[]>;
+  /** By username or email, case-insensitive. */
+  findByLogin(login: string): Promise<UserRecord | null>;
+  update(id: Snowflake, patch: Patch<UserRecord, 'id' | 'createdAt'>): Promise<UserRecord>;
+}
+
+export interface TokenStore {
+  create(token: TokenRecord): Promise<void>;
+  /** Every token of the user (the caller compares hashes in constant time). */
+  listForUser(userId: Snowflake): Promise<TokenRecord[]>;
+  /** Removes one token; no error when already gone. */
+  delete(userId: Snowflake, hash: string): Promise<void>;
+  /** Removes every token of the user of that kind (bot token reset, logout everywhere). */
+  deleteForUser(userId: Snowflake, kind?: TokenRecord['kind']): Promise<number>;
+}
+
+export interface ApplicationStore {
+  /** Creates the application and its bot user in one transaction. */
+  create(app: ApplicationRecord, botUser: UserRecord): Promise<ApplicationRecord>;
+  get(id: Snowflake): Promise<ApplicationRecord | null>;
+  getByBotUser(botUserId: Snowflake): Promise<ApplicationRecord | null>;
+  listByOwner(ownerId: Snowflake): Promise<ApplicationRecord[]>;
+  update(id: Snowflake, patch: Patch<ApplicationRecord, 'id' | 'ownerId' | 'botUserId' | 'createdAt'>): Promise<ApplicationRecord>;
+}
+
+export interface GuildCreateBundle {
+  guild: GuildRecord;
+  /** The @everyone role (id == guild id) and any others. */
+  roles: RoleRecord[];
+  channels: ChannelRecord[];
+  owner: MemberRecord;
+}
+
+export interface GuildStore {
+  /** Guild, roles, channels and the owner's membership in one transaction. */
+  create(bundle: GuildCreateBundle): Promise<GuildRecord>;
+  get(id: Snowflake): Promise<GuildRecord | null>;
+  getMany(ids: readonly Snowflake[]): Promise<GuildRecord[]>;
+  update(id: Snowflake, patch: Patch<GuildRecord, 'id' | 'createdAt'>): Promise<GuildRecord>;
+  /** Deletes the guild and everything in it (channels, messages, roles, members, bans, invites …) in one transaction. */
+  delete(id: Snowflake): Promise<void>;
+  /** Guild ids the user is a member of, ascending. */
+  listIdsForUser(userId: Snowflake): Promise<Snowflake[]>;
+}
+
+export interface ChannelStore {
+  create(channel: ChannelRecord, recipients?: readonly Snowflake[]): Promise<ChannelRecord>;
+  get(id: Snowflake): Promise<ChannelRecord | null>;
+  /** Guild channels ordered by (position, id). */
+  listByGuild(guildId: Snowflake): Promise<ChannelRecord[]>;
+  update(id: Snowflake, patch: Patch<ChannelRecord, 'id' | 'type' | 'guildId' | 'createdAt'>): Promise<ChannelRecord>;
+  /** Sets several channels' position (and optionally parent) in one transaction. */
+  setPositions(guildId: Snowflake, updates: ReadonlyArray<{ id: Snowflake; position: number; parentId?: Snowflake | null }>): Promise<void>;
+  /** Deletes the channel with its messages, reactions, pins, overwrites, invites, read states; children of a category get parentId null. */
+  delete(id: Snowflake): Promise<void>;
+  /** The 1:1 DM channel between two users, if any. */
+  findDm(userA: Snowflake, userB: Snowflake): Promise<ChannelRecord | null>;
+  /** DM and group DM channels the user is a recipient of. */
+  listPrivateForUser(userId: Snowflake): Promise<ChannelRecord[]>;
+  listRecipients(channelId: Snowflake): Promise<Snowflake[]>;
+  /** Idempotent. */
+  addRecipient(channelId: Snowflake, userId: Snowflake): Promise<void>;
+  /** Idempotent. */
+  removeRecipient(channelId: Snowflake, userId: Snowflake): Promise<void>;
+}
+
+export interface RoleStore {
+  create(role: RoleRecord): Promise<RoleRecord>;
+  get(guildId: Snowflake, roleId: Snowflake): Promise<RoleRecord | null>;
+  /** Ordered by (position, id). */
+  listByGuild(guildId: Snowflake): Promise<RoleRecord[]>;
+  update(guildId: Snowflake, roleId: Snowflake, patch: Patch<RoleRecord, 'id' | 'guildId'>): Promise<RoleRecord>;
+  setPositions(guildId: Snowflake, updates: ReadonlyArray<{ id: Snowflake; position: number }>): Promise<void>;
+  /** Deletes the role, removes it from every member and deletes its overwrites, in one transaction. */
+  delete(guildId: Snowflake, roleId: Snowflake): Promise<void>;
+}
+
+export interface MemberStore {
+  /** Throws ConflictError('member','user_id') when already a member. */
+  add(member: MemberRecord): Promise<MemberRecord>;
+  get(guildId: Snowflake, userId: Snowflake): Promise<MemberRecord | null>;
+  /** Members with userId > after (default 0), ascending by user id, at most `limit` (1–1000). */
+  list(guildId: Snowflake, opts?: { after?: Snowflake; limit?: number }): Promise<MemberRecord[]>;
+  /** Members whose username, global name or nick starts with `query` (case-insensitive). */
+  search(guildId: Snowflake, query: string, limit: number): Promise<MemberRecord[]>;
+  getMany(guildId: Snowflake, userIds: readonly Snowflake[]): Promise<MemberRecord[]>;
+  count(guildId: Snowflake): Promise<number>;
+  /** `roles`, when given, replaces the member's role set. */
+  update(guildId: Snowflake, userId: Snowflake, patch: Patch<MemberRecord, 'guildId' | 'userId' | 'joinedAt'>): Promise<MemberRecord>;
+  /** Idempotent; NotFoundError when the member is unknown. */
+  addRole(guildId: Snowflake, userId: Snowflake, roleId: Snowflake): Promise<MemberRecord>;
+  removeRole(guildId: Snowflake, userId: Snowflake, roleId: Snowflake): Promise<MemberRecord>;
+  /** Throws NotFoundError('member') when not a member. */
+  remove(guildId: Snowflake, userId: Snowflake): Promise<void>;
+}
+
+export interface BanStore {
+  /**
+   * Bans the user: stores the ban (replacing an older one), removes the membership if any, and deletes the
+   * user's messages in the guild newer than `deleteMessagesSince` (Unix ms) — all in one transaction.
+   * Returns the ids of deleted messages grouped by channel, for the MESSAGE_DELETE_BULK events.
+   */
+  create(ban: BanRecord, deleteMessagesSince?: number): Promise<{ deletedMessages: Map<Snowflake, Snowflake[]>; wasMember: boolean }>;
+  get(guildId: Snowflake, userId: Snowflake): Promise<BanRecord | null>;
+  /** Ascending by user id, userId > after, at most limit (1–1000). */
+  list(guildId: Snowflake, opts?: { after?: Snowflake; before?: Snowflake; limit?: number }): Promise<BanRecord[]>;
+  delete(guildId: Snowflake, userId: Snowflake): Promise<void>;
+}
+
+export interface OverwriteStore {
+  /** Insert or replace. */
+  put(overwrite: OverwriteRecord): Promise<OverwriteRecord>;
+  listByChannel(channelId: Snowflake): Promise<OverwriteRecord[]>;
+  /** Every overwrite of every channel of the guild. */
+  listByGuild(guildId: Snowflake): Promise<OverwriteRecord[]>;
+  /** Replaces the channel's whole overwrite set in one transaction. */
+  replaceForChannel(channelId: Snowflake, overwrites: readonly OverwriteRecord[]): Promise<void>;
+  delete(channelId: Snowflake, id: Snowflake): Promise<void>;
+}
+
+export interface InviteStore {
+  /** ConflictError('invite','code') on a taken code. */
+  create(invite: InviteRecord): Promise<InviteRecord>;
+  /** Expired invites are returned as null (and may be swept). */
+  get(code: string, now?: number): Promise<InviteRecord | null>;
+  listByGuild(guildId: Snowflake): Promise<InviteRecord[]>;
+  listByChannel(channelId: Snowflake): Promise<InviteRecord[]>;
+  /**
+   * Atomically counts one use. Returns the updated invite, or null when it is unknown, expired or used up
+   * (an invite reaching maxUses is deleted, as on Discord).
+   */
+  use(code: string, now?: number): Promise<InviteRecord | null>;
+  delete(code: string): Promise<void>;
+}
+
+export interface MessagePage {
+  /** Exclusive upper bound. */
+  before?: Snowflake;
+  /** Exclusive lower bound. */
+  after?: Snowflake;
+  /** Messages around this id: limit/2 older (with the id itself if it exists), the rest newer. */
+  around?: Snowflake;
+  /** 1–100, default 50. */
+  limit?: number;
+}
+
+export interface MessageStore {
+  /** Stores the message and sets the channel's lastMessageId, in one transaction. */
+  create(message: MessageRecord): Promise<MessageRecord>;
+  get(channelId: Snowflake, messageId: Snowflake): Promise<MessageRecord | null>;
+  /**
+   * A page of history, newest first (`after` pages are also returned newest first, as Discord does).
+   * Walks the channel's 10-day buckets from the newest relevant one, skipping empty buckets, until the limit
+   * is met. Ordered by id, never by a timestamp column.
+   */
+  list(channelId: Snowflake, page?: MessagePage): Promise<MessageRecord[]>;
+  update(channelId: Snowflake, messageId: Snowflake, patch: Partial<Pick<MessageRecord, 'content' | 'embeds' | 'attachments' | 'components' | 'flags' | 'mentions' | 'mentionRoles' | 'mentionChannels' | 'mentionEveryone' | 'editedAt' | 'pinned'>>): Promise<MessageRecord>;
+  /** Deletes the message with its reactions and pin. */
+  delete(channelId: Snowflake, messageId: Snowflake): Promise<void>;
+  /** Deletes those of `ids` that exist in the channel (with reactions and pins), in one transaction; returns the ids deleted. */
+  bulkDelete(channelId: Snowflake, ids: readonly Snowflake[]): Promise<Snowflake[]>;
+  /** The author's newest message in the channel with this nonce created at or after `sinceMs`, for enforce_nonce. */
+  findByNonce(channelId: Snowflake, authorId: Snowflake, nonce: string, sinceMs: number): Promise<MessageRecord | null>;
+  /** Several messages of one channel by id (unknown ones left out). */
+  getMany(channelId: Snowflake, ids: readonly Snowflake[]): Promise<MessageRecord[]>;
+}
+
+export interface ReactionStore {
+  /** Returns true when added, false when the user had already reacted with that emoji. */
+  add(channelId: Snowflake, messageId: Snowflake, emoji: EmojiRef, userId: Snowflake): Promise<boolean>;
+  /** Returns true when removed. */
+  remove(channelId: Snowflake, messageId: Snowflake, emoji: EmojiRef, userId: Snowflake): Promise<boolean>;
+  /** User ids that reacted with the emoji, ascending, id > after, at most limit (1–100). */
+  listUsers(channelId: Snowflake, messageId: Snowflake, emoji: EmojiRef, opts?: { after?: Snowflake; limit?: number }): Promise<Snowflake[]>;
+  removeAll(channelId: Snowflake, messageId: Snowflake): Promise<void>;
+  removeEmoji(channelId: Snowflake, messageId: Snowflake, emoji: EmojiRef): Promise<void>;
+  /** Per message, each emoji with its count and whether `viewerId` reacted, in first-reaction order. */
+  summarize(channelId: Snowflake, messageIds: readonly Snowflake[], viewerId: Snowflake | null): Promise<Map<Snowflake, ReactionSummary[]>>;
+  /** Distinct emojis on the message (for the 20-emoji limit). */
+  countEmojis(channelId: Snowflake, messageId: Snowflake): Promise<number>;
+}
+
+export interface PinStore {
+  /** Pins (sets message.pinned) and sets channel.lastPinTimestamp in one transaction; false if already pinned. */
+  pin(channelId: Snowflake, messageId: Snowflake, at: number): Promise<boolean>;
+  /** false if it was not pinned. */
+  unpin(channelId: Snowflake, messageId: Snowflake): Promise<boolean>;
+  /** Newest pin first. */
+  list(channelId: Snowflake): Promise<PinRecord[]>;
+  count(channelId: Snowflake): Promise<number>;
+}
+
+export interface ReadStateStore {
+  /** Sets the user's read position (and mention count) in the channel; insert or replace. */
+  ack(state: ReadStateRecord): Promise<ReadStateRecord>;
+  listForUser(userId: Snowflake): Promise<ReadStateRecord[]>;
+  /** Adds one mention to each listed user's read state of the channel (creating it if needed). */
+  incrementMentions(channelId: Snowflake, userIds: readonly Snowflake[]): Promise<void>;
+}
+
+export interface PushSubscriptionStore {
+  /** Insert, or replace the keys of an existing (userId, endpoint). */
+  put(sub: PushSubscriptionRecord): Promise<PushSubscriptionRecord>;
+  listForUser(userId: Snowflake): Promise<PushSubscriptionRecord[]>;
+  deleteByEndpoint(userId: Snowflake, endpoint: string): Promise<void>;
+}
+
+/** The whole store: one object per aggregate, plus lifecycle. */
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  readonly users: UserStore;
+  readonly tokens: TokenStore;
+  readonly applications: ApplicationStore;
+  readonly guilds: GuildStore;
+  readonly channels: ChannelStore;
+  readonly roles: RoleStore;
+  readonly members: MemberStore;
+  readonly bans: BanStore;
+  readonly overwrites: OverwriteStore;
+  readonly invites: InviteStore;
+  readonly messages: MessageStore;
+  readonly reactions: ReactionStore;
+  readonly pins: PinStore;
+  readonly readStates: ReadStateStore;
+  readonly pushSubscriptions: PushSubscriptionStore;
+  /** Applies pending migrations; returns the versions applied. Safe to run concurrently from several processes. */
+  migrate(): Promise<number[]>;
+  /** True when the database answers. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

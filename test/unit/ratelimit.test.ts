@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { RateLimiter } from '../../src/api/ratelimit.ts';
+
+describe('rate limiter', () => {
+  const route = { bucket: 'messages.create', limit: 3, windowMs: 5000 };
+
+  it('counts per bucket, major parameter and identity, and resets after the window', () => {
+    let now = 1_000_000;
+    const rl = new RateLimiter({ globalPerSecond: 100, scale: 1, now: () => now });
+    const results = [1, 2, 3, 4].map(() => rl.check(route, 'channelA', 'user1'));
+    assert.deepEqual(results.map((r) => r.allowed), [true, true, true, false]);
+    assert.deepEqual(results.map((r) => r.remaining), [2, 1, 0, 0]);
+    assert.equal(results[3]!.scope, 'user');
+    assert.equal(results[3]!.resetAfterMs, 5000);
+    assert.ok(rl.check(route, 'channelB', 'user1').allowed, 'another channel has its own window');
+    assert.ok(rl.check(route, 'channelA', 'user2').allowed, 'another user has its own window');
+    now += 5000;
+    assert.ok(rl.check(route, 'channelA', 'user1').allowed, 'window reset');
+  });
+
+  it('shares one opaque bucket id across major parameters', () => {
+    const rl = new RateLimiter({ globalPerSecond: 100, scale: 1 });
+    assert.equal(rl.check(route, 'a', 'u').bucketHash, rl.check(route, 'b', 'u').bucketHash);
+    assert.notEqual(rl.check(route, 'a', 'u').bucketHash, rl.check({ ...route, bucket: 'other' }, 'a', 'u').bucketHash);
+  });
+
+  it('applies the global limit per identity per second', () => {
+    let now = 0;
+    const rl = new RateLimiter({ globalPerSecond: 2, scale: 1, now: () => now });
+    assert.equal(rl.checkGlobal('u'), null);
+    assert.equal(rl.checkGlobal('u'), null);
+    const limited = rl.checkGlobal('u');
+    assert.ok(limited && limited.global && limited.scope === 'global');
+    assert.equal(rl.checkGlobal('v'), null);
+    now += 1000;
+    assert.equal(rl.checkGlobal('u'), null);
+  });
+
+  it('scales route limits', () => {
+    const rl = new RateLimiter({ globalPerSecond: 100, scale: 10 });
+    assert.equal(rl.check(route, 'a', 'u').limit, 30);
+  });
+});
