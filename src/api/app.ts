@@ -3,12 +3,14 @@
  * on port 0; main.ts attaches it to the real server. Routes live in routes/*.ts, one file per resource, and are
  * mounted under /api/v10, /api/v9 and /api.
  */
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { fileURLToPath } from 'node:url';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { ApiError, ErrorCodes } from '../protocol/errors.ts';
 import type { ApiDeps } from './deps.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { RateLimiter } from './ratelimit.ts';
 import { registerAllRoutes } from './routes/index.ts';
+import { registerStatic } from './static.ts';
 import { RouteContext } from './route.ts';
 
 export const API_PREFIXES = ['/api/v10', '/api/v9', '/api'] as const;
@@ -26,7 +28,8 @@ export async function buildHttpApp(deps: ApiDeps, opts: BuildOptions = {}): Prom
   const app = Fastify({
     loggerInstance: deps.log,
     bodyLimit: deps.config.bodyLimitBytes,
-    disableRequestLogging: true,
+    // Per-request lines would dominate the log at chat volumes; errors are logged once in api/errors.ts.
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: Boolean(deps.config.publicUrl),
     ...opts.fastify,
   });
@@ -52,6 +55,7 @@ export async function buildHttpApp(deps: ApiDeps, opts: BuildOptions = {}): Prom
     const ready = storeOk && (opts.ready?.() ?? true);
     return reply.status(ready ? 200 : 503).send({ ready, store: storeOk });
   });
+  if (opts.api !== false) await registerStatic(app, { root: fileURLToPath(new URL('../../web/dist', import.meta.url)) });
 
   if (opts.api !== false) {
     const limiter = new RateLimiter({ globalPerSecond: deps.config.rateLimitGlobalPerSecond, scale: deps.config.rateLimitScale, now: deps.now });

@@ -27,8 +27,9 @@
  *   messages rather than growing memory; the loss is reported through onError.
  * - Delivery is at least once: a handler that outlives ackWaitMs may run again elsewhere, and its late ack is
  *   ignored. A redelivery after a throw waits a short backoff (100 ms doubling, at most 10 s by default).
- *   Consumer.stop() (and close()) does not wait for running handlers: their jobs are released at once for
- *   redelivery. A handler that never settles keeps its concurrency slot.
+ *   Consumer.stop() (and close()) takes no new jobs, lets running handlers finish for a grace period (2 s by
+ *   default), then releases the jobs still running for redelivery at once (their late ack is ignored). A handler
+ *   that never settles keeps its concurrency slot.
  * - enqueue rejects with BusQueueFullError when the queue holds its maximum number of jobs (100 000 by default)
  *   instead of growing without bound. Dead-lettered payloads are the original payloads, unchanged.
  * - After close(), request/enqueue/consume reject with BusClosedError; publish drops (see above).

@@ -42,6 +42,11 @@ export interface GuildMembersRequest {
   limit: number;
   userIds?: string[];
   presences: boolean;
+  /**
+   * Empty query with limit 0 (every member) is answered one page (1000 members) per reply: pass the previous
+   * reply's `next` here to get the following page.
+   */
+  after?: string;
 }
 
 export interface GuildMembersReply {
@@ -49,4 +54,6 @@ export interface GuildMembersReply {
   members: Array<Record<string, unknown>>;
   presences?: Array<Record<string, unknown>>;
   notFound?: string[];
+  /** Set when an every-member request has more pages: the `after` for the next request. */
+  next?: string;
 }

@@ -13,6 +13,12 @@ export const PresenceSubjects = {
   heartbeat: 'presence.heartbeat',
   /** request: PresenceQuery → PresenceQueryReply. */
   query: 'presence.query',
+  /**
+   * publish: PresencePeerAnnounce — presence nodes announce themselves to each other. Every presence node keeps
+   * the whole state (it sees every update), but only one — the live node with the lowest nodeId — publishes
+   * PRESENCE_UPDATE, so a cluster with several presence nodes does not send each update several times.
+   */
+  peer: 'presence.peer',
 } as const;
 
 export type Status = 'online' | 'idle' | 'dnd' | 'invisible' | 'offline';
@@ -53,7 +59,19 @@ export interface PresenceJson {
 }
 
 export interface PresenceQuery {
-  userIds: string[];
+  /** Users to report on. */
+  userIds?: string[];
+  /**
+   * Also report every non-offline user whose sessions said they are in this guild (the guild role uses it for
+   * large guilds, where it cannot list every member); the caller should check membership itself.
+   */
+  guildId?: string;
+}
+
+export interface PresencePeerAnnounce {
+  nodeId: string;
+  /** Consider the peer gone after this long without a newer announcement. */
+  ttlMs: number;
 }
 
 export interface PresenceQueryReply {

@@ -335,9 +335,9 @@ export interface MemberStore {
   /** Throws ConflictError('member','user_id') when already a member. */
   add(member: MemberRecord): Promise<MemberRecord>;
   get(guildId: Snowflake, userId: Snowflake): Promise<MemberRecord | null>;
-  /** Members with userId > after (default 0), ascending by user id, at most `limit` (1–1000). */
+  /** Members with userId > after (default 0), ascending by user id, at most `limit` (1–1000, default 1000). */
   list(guildId: Snowflake, opts?: { after?: Snowflake; limit?: number }): Promise<MemberRecord[]>;
-  /** Members whose username, global name or nick starts with `query` (case-insensitive). */
+  /** Members whose username, global name or nick starts with `query` (case-insensitive), ascending by user id; limit 1–1000. */
   search(guildId: Snowflake, query: string, limit: number): Promise<MemberRecord[]>;
   getMany(guildId: Snowflake, userIds: readonly Snowflake[]): Promise<MemberRecord[]>;
   count(guildId: Snowflake): Promise<number>;
@@ -358,13 +358,16 @@ export interface BanStore {
    */
   create(ban: BanRecord, deleteMessagesSince?: number): Promise<{ deletedMessages: Map<Snowflake, Snowflake[]>; wasMember: boolean }>;
   get(guildId: Snowflake, userId: Snowflake): Promise<BanRecord | null>;
-  /** Ascending by user id, userId > after, at most limit (1–1000). */
+  /**
+   * Ascending by user id, at most limit (1–1000, default 1000). With `after` (and optionally `before`): the first
+   * bans with after < userId < before. With only `before`: the `limit` bans just below it, still ascending.
+   */
   list(guildId: Snowflake, opts?: { after?: Snowflake; before?: Snowflake; limit?: number }): Promise<BanRecord[]>;
   delete(guildId: Snowflake, userId: Snowflake): Promise<void>;
 }
 
 export interface OverwriteStore {
-  /** Insert or replace. */
+  /** Insert or replace. NotFoundError('channel') for an unknown channel. */
   put(overwrite: OverwriteRecord): Promise<OverwriteRecord>;
   listByChannel(channelId: Snowflake): Promise<OverwriteRecord[]>;
   /** Every overwrite of every channel of the guild. */
@@ -377,7 +380,7 @@ export interface OverwriteStore {
 export interface InviteStore {
   /** ConflictError('invite','code') on a taken code. */
   create(invite: InviteRecord): Promise<InviteRecord>;
-  /** Expired invites are returned as null (and may be swept). */
+  /** Expired invites are returned as null (and may be swept). The list methods leave expired invites out too. */
   get(code: string, now?: number): Promise<InviteRecord | null>;
   listByGuild(guildId: Snowflake): Promise<InviteRecord[]>;
   listByChannel(channelId: Snowflake): Promise<InviteRecord[]>;
@@ -390,11 +393,15 @@ export interface InviteStore {
 }
 
 export interface MessagePage {
-  /** Exclusive upper bound. */
+  /** Exclusive upper bound: the `limit` newest messages below it. */
   before?: Snowflake;
-  /** Exclusive lower bound. */
+  /** Exclusive lower bound. Alone: the `limit` oldest messages above it. With `before`: a bound on that page. */
   after?: Snowflake;
-  /** Messages around this id: limit/2 older (with the id itself if it exists), the rest newer. */
+  /**
+   * Messages around this id: the ceil(limit/2) newest with id <= around (so the message itself, if it exists,
+   * and limit 1 returns just it) and the floor(limit/2) oldest with id > around. A short side is not filled from
+   * the other. Takes precedence over before / after.
+   */
   around?: Snowflake;
   /** 1–100, default 50. */
   limit?: number;
@@ -422,7 +429,7 @@ export interface MessageStore {
 }
 
 export interface ReactionStore {
-  /** Returns true when added, false when the user had already reacted with that emoji. */
+  /** Returns true when added, false when the user had already reacted with that emoji. NotFoundError('message') for an unknown message. */
   add(channelId: Snowflake, messageId: Snowflake, emoji: EmojiRef, userId: Snowflake): Promise<boolean>;
   /** Returns true when removed. */
   remove(channelId: Snowflake, messageId: Snowflake, emoji: EmojiRef, userId: Snowflake): Promise<boolean>;
@@ -430,7 +437,10 @@ export interface ReactionStore {
   listUsers(channelId: Snowflake, messageId: Snowflake, emoji: EmojiRef, opts?: { after?: Snowflake; limit?: number }): Promise<Snowflake[]>;
   removeAll(channelId: Snowflake, messageId: Snowflake): Promise<void>;
   removeEmoji(channelId: Snowflake, messageId: Snowflake, emoji: EmojiRef): Promise<void>;
-  /** Per message, each emoji with its count and whether `viewerId` reacted, in first-reaction order. */
+  /**
+   * Per message, each emoji with its count and whether `viewerId` reacted, in first-reaction order. Messages
+   * without reactions have no entry. A custom emoji is identified by id alone.
+   */
   summarize(channelId: Snowflake, messageIds: readonly Snowflake[], viewerId: Snowflake | null): Promise<Map<Snowflake, ReactionSummary[]>>;
   /** Distinct emojis on the message (for the 20-emoji limit). */
   countEmojis(channelId: Snowflake, messageId: Snowflake): Promise<number>;
@@ -458,6 +468,7 @@ export interface PushSubscriptionStore {
   /** Insert, or replace the keys of an existing (userId, endpoint). */
   put(sub: PushSubscriptionRecord): Promise<PushSubscriptionRecord>;
   listForUser(userId: Snowflake): Promise<PushSubscriptionRecord[]>;
+  /** Idempotent: no error when already gone (push services report dead endpoints more than once). */
   deleteByEndpoint(userId: Snowflake, endpoint: string): Promise<void>;
 }
 

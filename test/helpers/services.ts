@@ -40,13 +40,16 @@ export async function serviceSkip(service: 'postgres' | 'nats'): Promise<string 
 }
 
 /** Polls `check` until it returns a truthy value or the timeout passes. Every wait in the tests goes through this. */
-export async function waitFor<T>(check: () => T | Promise<T>, opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> {
+export async function waitFor<T>(
+  check: () => T | null | undefined | false | Promise<T | null | undefined | false>,
+  opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 5000);
   let last: unknown;
   for (;;) {
     try {
       const value = await check();
-      if (value) return value;
+      if (value) return value as T;
     } catch (err) {
       last = err;
     }

@@ -14,7 +14,7 @@ describe('HTTP basics', () => {
     assert.equal(health.status, 200);
     const ready = await fetch(`${t.url}/readyz`);
     assert.equal(ready.status, 200);
-    assert.equal((await ready.json()).store, true);
+    assert.equal(((await ready.json()) as any).store, true);
   });
 
   it('serves JSON with exactly application/json and Discord’s 404 shape', async () => {
@@ -46,11 +46,11 @@ describe('HTTP basics', () => {
   it('refuses retired API versions and serves v9 and the bare /api alias', async () => {
     const v3 = await fetch(`${t.url}/api/v3/gateway`);
     assert.equal(v3.status, 400);
-    assert.equal((await v3.json()).code, 50041);
+    assert.equal(((await v3.json()) as any).code, 50041);
     for (const base of ['/api/v9', '/api']) {
       const res = await fetch(`${t.url}${base}/gateway`);
       assert.equal(res.status, 200, base);
-      assert.match((await res.json()).url, /^ws:\/\/127\.0\.0\.1:\d+\/gateway$/);
+      assert.match(((await res.json()) as any).url, /^ws:\/\/127\.0\.0\.1:\d+\/gateway$/);
     }
   });
 

@@ -18,6 +18,8 @@ export interface RenderOptions {
   viewerId: string | null;
   /** Nonce to echo, by message id (create responses and MESSAGE_CREATE only). */
   nonces?: ReadonlyMap<string, string | number>;
+  /** The messages were just created: there is nothing to react to yet, so reactions are not looked up. */
+  fresh?: boolean;
 }
 
 /** A user that no longer exists still has to render as an author. */
@@ -111,7 +113,7 @@ export async function renderMessages(store: Store, messages: readonly MessageRec
   const users = new Map((await store.users.getMany([...userIds])).map((u) => [u.id, u]));
 
   const reactions = new Map<string, ReactionSummary[]>();
-  const byChannel = groupByChannel(messages.map((m): [string, string] => [m.channelId, m.id]));
+  const byChannel = opts.fresh ? new Map<string, Set<string>>() : groupByChannel(messages.map((m): [string, string] => [m.channelId, m.id]));
   await Promise.all(
     [...byChannel].map(async ([channelId, ids]) => {
       for (const [id, list] of await store.reactions.summarize(channelId, [...ids], opts.viewerId)) reactions.set(id, list);
@@ -138,12 +140,14 @@ export async function renderMessage(store: Store, message: MessageRecord, opts: 
 }
 
 /**
- * The payload of MESSAGE_CREATE / MESSAGE_UPDATE: the message plus `guild_id`, the author's `member` (without
- * user) and each guild-member mention with its partial `member`, as Discord sends them.
+ * The payload of MESSAGE_CREATE / MESSAGE_UPDATE, built from the message's rendered JSON (so a send renders
+ * once for both its response and its event): the message plus `guild_id`, the author's `member` (without user)
+ * and each guild-member mention with its partial `member`, as Discord sends them. Events are the same bytes
+ * for every receiver, so reactions show `me: false`.
  */
-export async function messageEventPayload(store: Store, message: MessageRecord, opts: { nonce?: string | number; update?: boolean } = {}): Promise<MessageJson> {
-  const nonces = opts.nonce !== undefined ? new Map([[message.id, opts.nonce]]) : undefined;
-  const out = await renderMessage(store, message, { viewerId: null, nonces });
+export async function eventPayload(store: Store, message: MessageRecord, rendered: MessageJson, opts: { update?: boolean } = {}): Promise<MessageJson> {
+  const out: MessageJson = { ...rendered };
+  if (out.reactions) out.reactions = (out.reactions as Array<Record<string, unknown>>).map((r) => ({ ...r, me: false }));
   if (opts.update) out.tts = false;
   if (!message.guildId) return out;
   out.guild_id = message.guildId;
@@ -156,4 +160,9 @@ export async function messageEventPayload(store: Store, message: MessageRecord, 
     return m ? { ...u, member: memberJson(m) } : u;
   });
   return out;
+}
+
+/** Renders a message for an event when no rendered copy is at hand (pins, moderator edits …). */
+export async function messageEventPayload(store: Store, message: MessageRecord, opts: { update?: boolean } = {}): Promise<MessageJson> {
+  return eventPayload(store, message, await renderMessage(store, message, { viewerId: null }), opts);
 }

@@ -1,3 +1,201 @@
-import type { RouteContext } from '../route.ts';
+/**
+ * Bots: applications and their bot users (same id, as on Discord), bot token resets, and the OAuth2 "add bot
+ * to guild" flow (POST /oauth2/authorize with scope=bot) that makes the bot a member with its managed role.
+ */
+import { issueToken } from '../../lib/secrets.ts';
+import { ApplicationFlags } from '../../protocol/intents.ts';
+import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
+import { Permissions, parsePermissions } from '../../protocol/permissions.ts';
+import { isSnowflake } from '../../protocol/snowflake.ts';
+import { ConflictError } from '../../store/errors.ts';
+import type { ApplicationRecord, MemberRecord, RoleRecord, UserRecord } from '../../store/types.ts';
+import { guildAccess, requirePermission } from '../access.ts';
+import { publicHttpBase } from '../public-url.ts';
+import type { RouteContext, RouteRequest } from '../route.ts';
+import { applicationJson, memberJson, partialGuildJson, roleJson } from '../serialize.ts';
+import { parse, permissionString, snowflake, z } from '../validate.ts';
+import { imageHash } from './users.ts';
+import { assertNotBanned } from './bans.ts';
 
-export function registerApplicationsRoutes(_ctx: RouteContext): void {}
+/** Flags an owner may set: the privileged-intent switches of the developer portal. Other bits are Discord's to set. */
+const EDITABLE_FLAGS = Object.values(ApplicationFlags).reduce((a, b) => a | b, 0);
+
+const createBody = z.object({ name: z.string().trim().min(2).max(32), description: z.string().max(400).optional() });
+
+const patchBody = z.object({
+  name: z.string().trim().min(2).max(32).optional(),
+  description: z.string().max(400).optional(),
+  icon: z.string().nullish(),
+  flags: z.number().int().nonnegative().optional(),
+  bot_public: z.boolean().optional(),
+  bot_require_code_grant: z.boolean().optional(),
+});
+
+const authorizeQuery = z.object({
+  client_id: snowflake,
+  scope: z.string().optional(),
+  permissions: permissionString.optional(),
+});
+
+const authorizeBody = z.object({
+  guild_id: snowflake.optional(),
+  permissions: permissionString.optional(),
+  authorize: z.boolean().default(true),
+});
+
+/** A bot username derived from the application name: lowercased, reduced to [a-z0-9_.], padded to 2 chars. */
+export function botUsernameBase(name: string): string {
+  const base = name.toLowerCase().replace(/\s+/g, '_').replace(/[^a-z0-9_.]/g, '').slice(0, 28);
+  return base.length >= 2 ? base : `${base}bot`.slice(0, 28);
+}
+
+export function registerApplicationsRoutes(ctx: RouteContext): void {
+  const { store, ids, now } = ctx.deps;
+
+  const full = async (app: ApplicationRecord) => {
+    const [bot, owner] = await Promise.all([store.users.get(app.botUserId), store.users.get(app.ownerId)]);
+    return applicationJson(app, bot ?? undefined, owner ?? undefined);
+  };
+
+  /** The application named in the path, for its owner only: 10002 unknown, 50001 someone else's. */
+  const owned = async (req: RouteRequest<{ appId: string }>) => {
+    const app = isSnowflake(req.params.appId) ? await store.applications.get(req.params.appId) : null;
+    if (!app) throw new ApiError(ErrorCodes.UNKNOWN_APPLICATION);
+    if (app.ownerId !== req.user.id) throw new ApiError(ErrorCodes.MISSING_ACCESS);
+    return app;
+  };
+
+  const current = async (req: RouteRequest) => {
+    const app = await store.applications.getByBotUser(req.user.id);
+    if (!app) throw new ApiError(ErrorCodes.UNKNOWN_APPLICATION);
+    return app;
+  };
+
+  const edit = async (app: ApplicationRecord, input: unknown) => {
+    const body = parse(patchBody, input);
+    const patch: Partial<ApplicationRecord> = {};
+    if (body.name !== undefined) patch.name = body.name;
+    if (body.description !== undefined) patch.description = body.description;
+    if (body.icon !== undefined) patch.icon = imageHash(body.icon, 'icon');
+    if (body.flags !== undefined) patch.flags = (app.flags & ~EDITABLE_FLAGS) | (body.flags & EDITABLE_FLAGS);
+    if (body.bot_public !== undefined) patch.botPublic = body.bot_public;
+    if (body.bot_require_code_grant !== undefined) patch.botRequireCodeGrant = body.bot_require_code_grant;
+    return full(Object.keys(patch).length ? await store.applications.update(app.id, patch) : app);
+  };
+
+  ctx.post('/applications', { auth: 'user', status: 201 }, async (req) => {
+    const body = parse(createBody, req.body);
+    const id = ids.next();
+    const at = now();
+    const app: ApplicationRecord = {
+      id, name: body.name, description: body.description ?? '', icon: null, ownerId: req.user.id, botUserId: id,
+      botPublic: true, botRequireCodeGrant: false, flags: 0, createdAt: at,
+    };
+    const base = botUsernameBase(body.name);
+    // Usernames are unique: try the plain name, then numbered variants; a race with another sign-up just
+    // moves on to the next candidate.
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const username = attempt === 0 ? base : `${base}${attempt < 10 ? attempt + 1 : Math.floor(Math.random() * 9000) + 1000}`;
+      if (await store.users.findByLogin(username)) continue;
+      const bot: UserRecord = {
+        id, username, discriminator: '0', globalName: body.name, avatar: null, banner: null, bio: '', email: null,
+        passwordHash: null, bot: true, system: false, flags: 0, createdAt: at,
+      };
+      try {
+        await store.applications.create(app, bot);
+        return applicationJson(app, bot, req.user);
+      } catch (err) {
+        if (!(err instanceof ConflictError)) throw err;
+      }
+    }
+    throw fieldError('name', 'USERNAME_TOO_MANY_USERS', 'Too many users have this username, please try another.');
+  });
+
+  ctx.get('/applications', { auth: 'user' }, async (req) => Promise.all((await store.applications.listByOwner(req.user.id)).map(full)));
+  ctx.get('/applications/@me', { auth: 'bot' }, async (req) => full(await current(req)));
+  ctx.patch('/applications/@me', { auth: 'bot' }, async (req) => edit(await current(req), req.body));
+  ctx.get('/oauth2/applications/@me', { auth: 'bot' }, async (req) => full(await current(req)));
+  ctx.get('/applications/:appId', { auth: 'user' }, async (req) => full(await owned(req)));
+  ctx.patch('/applications/:appId', { auth: 'user' }, async (req) => edit(await owned(req), req.body));
+
+  // Deleting the old tokens first means a failure leaves the bot with no token (retry the reset), never with a
+  // leaked one still valid. Sessions opened with an old token stay connected until they reconnect.
+  ctx.post('/applications/:appId/bot/reset', { auth: 'user' }, async (req) => {
+    const app = await owned(req);
+    await store.tokens.deleteForUser(app.botUserId, 'bot');
+    const issued = issueToken(app.botUserId, now());
+    await store.tokens.create({ userId: app.botUserId, hash: issued.hash, kind: 'bot', createdAt: now() });
+    return { token: issued.token };
+  });
+
+  const authorizable = async (req: RouteRequest) => {
+    const q = parse(authorizeQuery, req.query);
+    const app = await store.applications.get(q.client_id);
+    if (!app) throw new ApiError(ErrorCodes.UNKNOWN_APPLICATION);
+    const scopes = (q.scope ?? 'bot').split(/[\s+]+/).filter(Boolean);
+    if (!scopes.includes('bot')) throw fieldError('scope', 'BASE_TYPE_CHOICES', 'Only the "bot" scope is supported');
+    if (!app.botPublic && app.ownerId !== req.user.id) throw new ApiError(ErrorCodes.MISSING_ACCESS, { message: 'Private application cannot be added by others' });
+    return { app, q };
+  };
+
+  // What Discord's consent screen shows: the application, its bot, and the guilds the caller may add it to.
+  ctx.get('/oauth2/authorize', { auth: 'user' }, async (req) => {
+    const { app, q } = await authorizable(req);
+    const guildIds = await store.guilds.listIdsForUser(req.user.id);
+    const guilds = [];
+    for (const id of guildIds) {
+      const access = await guildAccess(store, id, req.user.id, now());
+      if ((access.permissions & Permissions.MANAGE_GUILD) === Permissions.MANAGE_GUILD) guilds.push(partialGuildJson(access.guild, access.permissions, req.user.id));
+    }
+    const bot = await store.users.get(app.botUserId);
+    return { application: await full(app), ...(bot ? { bot: { ...applicationJson(app, bot).bot, approximate_guild_count: 0 } } : {}), user: { id: req.user.id, username: req.user.username }, authorized: false, guilds, ...(q.permissions ? { permissions: q.permissions } : {}) };
+  });
+
+  ctx.post('/oauth2/authorize', { auth: 'user' }, async (req) => {
+    const { app, q } = await authorizable(req);
+    const body = parse(authorizeBody, req.body);
+    const location = `${publicHttpBase(ctx.deps.config, req.raw)}/oauth2/authorized`;
+    if (!body.authorize) return { location: `${location}?error=access_denied` };
+    if (!body.guild_id) throw fieldError('guild_id', 'BASE_TYPE_REQUIRED', 'This field is required');
+    const access = await guildAccess(store, body.guild_id, req.user.id, now());
+    requirePermission(access.permissions, Permissions.MANAGE_GUILD);
+    const permissions = parsePermissions(body.permissions ?? q.permissions ?? '0');
+    // Nobody hands a bot more than they hold themselves (admins and the owner hold everything).
+    requirePermission(access.permissions, permissions);
+    await assertNotBanned(store, access.guild.id, app.botUserId);
+    if (await store.members.get(access.guild.id, app.botUserId)) return { location };
+    await addBot(ctx, access.guild.id, app, permissions);
+    return { location };
+  });
+}
+
+/**
+ * Adds the bot with its managed role (only when it was granted permissions, as on Discord). Two writes, as the
+ * store has no single call for both: a failed membership removes the role again.
+ */
+async function addBot(ctx: RouteContext, guildId: string, app: ApplicationRecord, permissions: bigint): Promise<void> {
+  const { store, ids, now } = ctx.deps;
+  const bot = await store.users.get(app.botUserId);
+  if (!bot) throw new ApiError(ErrorCodes.UNKNOWN_USER);
+  let role: RoleRecord | null = null;
+  if (permissions !== 0n) {
+    role = await store.roles.create({
+      id: ids.next(), guildId, name: bot.globalName ?? bot.username, color: 0, hoist: false,
+      // New roles sit just above @everyone (Discord's placement); ties are ordered by id.
+      position: 1, permissions: permissions.toString(), managed: true, mentionable: false, icon: null, unicodeEmoji: null,
+      botId: bot.id, flags: 0,
+    });
+  }
+  const member: MemberRecord = {
+    guildId, userId: bot.id, nick: null, avatar: null, roles: role ? [role.id] : [], joinedAt: now(), deaf: false, mute: false,
+    pending: false, communicationDisabledUntil: null, flags: 0,
+  };
+  try {
+    await store.members.add(member);
+  } catch (err) {
+    if (role) await store.roles.delete(guildId, role.id).catch(() => {});
+    throw err;
+  }
+  if (role) ctx.dispatch.guild(guildId, 'GUILD_ROLE_CREATE', { guild_id: guildId, role: roleJson(role) });
+  ctx.dispatch.guild(guildId, 'GUILD_MEMBER_ADD', { ...memberJson(member, bot), guild_id: guildId });
+}

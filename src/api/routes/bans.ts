@@ -1,3 +1,100 @@
-import type { RouteContext } from '../route.ts';
+/**
+ * Bans: list, get, ban (with message deletion, in one store transaction) and unban. Banning needs BAN_MEMBERS
+ * and a top role above the target's when the target is a member; a user who is not a member can be banned too
+ * (Discord's "hackban").
+ */
+import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
+import { Permissions } from '../../protocol/permissions.ts';
+import { isSnowflake } from '../../protocol/snowflake.ts';
+import type { Store } from '../../store/types.ts';
+import { guildAccess, requireAbove, requirePermission, topRolePosition } from '../access.ts';
+import type { RouteContext, RouteRequest } from '../route.ts';
+import { banJson, publicUser } from '../serialize.ts';
+import { parse, snowflake, z } from '../validate.ts';
 
-export function registerBansRoutes(_ctx: RouteContext): void {}
+/** Throws 40007 (403, as the invite route answers) when the user is banned: for joins through invites and bot authorization. */
+export async function assertNotBanned(store: Store, guildId: string, userId: string): Promise<void> {
+  if (await store.bans.get(guildId, userId)) throw new ApiError(ErrorCodes.ALREADY_EXISTS, { status: 403 });
+}
+
+/** The X-Audit-Log-Reason header (URL-encoded, at most 512 characters), or null. */
+export function auditReason(req: RouteRequest): string | null {
+  const raw = req.headers['x-audit-log-reason'];
+  if (typeof raw !== 'string' || !raw) return null;
+  let reason = raw;
+  try {
+    reason = decodeURIComponent(raw);
+  } catch {}
+  return reason.slice(0, 512);
+}
+
+const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(1000),
+  before: snowflake.optional(),
+  after: snowflake.optional(),
+});
+
+const banBody = z.object({
+  delete_message_seconds: z.number().int().min(0).max(604800).optional(),
+  delete_message_days: z.number().int().min(0).max(7).optional(),
+  reason: z.string().max(512).optional(),
+});
+
+export function registerBansRoutes(ctx: RouteContext): void {
+  const { store, now } = ctx.deps;
+
+  const moderator = async (req: RouteRequest<{ guildId: string }>) => {
+    const access = await guildAccess(store, req.params.guildId, req.user.id, now());
+    requirePermission(access.permissions, Permissions.BAN_MEMBERS);
+    return access;
+  };
+
+  ctx.get('/guilds/:guildId/bans', {}, async (req) => {
+    const access = await moderator(req);
+    const q = parse(listQuery, req.query);
+    const bans = await store.bans.list(access.guild.id, { limit: q.limit, before: q.before, after: q.after });
+    const users = new Map((await store.users.getMany(bans.map((b) => b.userId))).map((u) => [u.id, u]));
+    return bans.filter((b) => users.has(b.userId)).map((b) => banJson(b, users.get(b.userId)!));
+  });
+
+  ctx.get('/guilds/:guildId/bans/:userId', {}, async (req) => {
+    const access = await moderator(req);
+    const ban = isSnowflake(req.params.userId) ? await store.bans.get(access.guild.id, req.params.userId) : null;
+    const user = ban && (await store.users.get(ban.userId));
+    if (!ban || !user) throw new ApiError(ErrorCodes.UNKNOWN_BAN);
+    return banJson(ban, user);
+  });
+
+  ctx.put('/guilds/:guildId/bans/:userId', {}, async (req) => {
+    const access = await moderator(req);
+    const body = parse(banBody, req.body);
+    const target = isSnowflake(req.params.userId) ? await store.users.get(req.params.userId) : null;
+    if (!target) throw new ApiError(ErrorCodes.UNKNOWN_USER);
+    const guild = access.guild;
+    const member = await store.members.get(guild.id, target.id);
+    if (target.id === guild.ownerId) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+    if (member) requireAbove(access, topRolePosition(guild, member, access.roles));
+    const seconds = body.delete_message_seconds ?? (body.delete_message_days ?? 0) * 86400;
+    const { deletedMessages, wasMember } = await store.bans.create(
+      { guildId: guild.id, userId: target.id, reason: auditReason(req) ?? body.reason ?? null, createdAt: now() },
+      seconds > 0 ? now() - seconds * 1000 : undefined,
+    );
+    const user = publicUser(target);
+    ctx.dispatch.guild(guild.id, 'GUILD_BAN_ADD', { guild_id: guild.id, user });
+    if (wasMember) ctx.dispatch.guild(guild.id, 'GUILD_MEMBER_REMOVE', { guild_id: guild.id, user });
+    for (const [channelId, ids] of deletedMessages) {
+      if (ids.length) ctx.dispatch.guild(guild.id, 'MESSAGE_DELETE_BULK', { ids, channel_id: channelId, guild_id: guild.id }, { channelId });
+    }
+    return undefined;
+  });
+
+  ctx.delete('/guilds/:guildId/bans/:userId', {}, async (req) => {
+    const access = await moderator(req);
+    const ban = isSnowflake(req.params.userId) ? await store.bans.get(access.guild.id, req.params.userId) : null;
+    if (!ban) throw new ApiError(ErrorCodes.UNKNOWN_BAN);
+    await store.bans.delete(access.guild.id, ban.userId);
+    const user = await store.users.get(ban.userId);
+    ctx.dispatch.guild(access.guild.id, 'GUILD_BAN_REMOVE', { guild_id: access.guild.id, user: user ? publicUser(user) : { id: ban.userId } });
+    return undefined;
+  });
+}

@@ -1,3 +1,271 @@
+/**
+ * Channels: get, modify, delete (a DM "close", a group DM leave), permission overwrites, invites of a channel,
+ * typing, and read-state acks.
+ */
+import { createHash, randomInt } from 'node:crypto';
+import { ApiError, ErrorCodes, formError } from '../../protocol/errors.ts';
+import { Permissions } from '../../protocol/permissions.ts';
+import { isSnowflake } from '../../protocol/snowflake.ts';
+import { ConflictError } from '../../store/errors.ts';
+import { ChannelType, type ChannelRecord, type InviteRecord, type UserRecord } from '../../store/types.ts';
+import { channelAccess, requirePermission, type ChannelAccess } from '../access.ts';
+import { channelPayload, publishInChannel } from '../channels/common.ts';
+import { checkOverwriteBits, checkOverwriteTarget, overwriteBody, overwriteEntry, toOverwrite } from '../channels/overwrites.ts';
+import { RouteLimits } from '../ratelimit.ts';
+import { channelName } from './guilds.ts';
 import type { RouteContext } from '../route.ts';
+import { inviteJson, iso, memberJson, publicUser } from '../serialize.ts';
+import { parse, snowflake, z } from '../validate.ts';
 
-export function registerChannelsRoutes(_ctx: RouteContext): void {}
+const guildChannelPatch = z.object({
+  name: z.string().trim().min(1).max(100).optional(),
+  topic: z.string().max(1024).nullish(),
+  position: z.number().int().min(0).nullish(),
+  parent_id: snowflake.nullish(),
+  rate_limit_per_user: z.number().int().min(0).max(21600).nullish(),
+  nsfw: z.boolean().nullish(),
+  bitrate: z.number().int().min(8000).max(384000).nullish(),
+  user_limit: z.number().int().min(0).max(99).nullish(),
+  permission_overwrites: z.array(overwriteEntry).max(100).nullish(),
+});
+
+const groupDmPatch = z.object({
+  name: z.string().max(100).nullish(),
+  icon: z.string().max(10 * 1024 * 1024).nullish(),
+});
+
+const inviteBody = z.object({
+  max_age: z.number().int().min(0).max(604800).nullish(),
+  max_uses: z.number().int().min(0).max(100).nullish(),
+  temporary: z.boolean().nullish(),
+  unique: z.boolean().nullish(),
+});
+
+const ackBody = z.object({ token: z.string().nullish(), manual: z.boolean().nullish(), mention_count: z.number().int().min(0).nullish() });
+
+const INVITE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+function inviteCode(): string {
+  let code = '';
+  for (let i = 0; i < 8; i++) code += INVITE_ALPHABET[randomInt(INVITE_ALPHABET.length)];
+  return code;
+}
+
+export function registerChannelsRoutes(ctx: RouteContext): void {
+  const { store } = ctx.deps;
+  const access = (channelId: string, user: UserRecord) => channelAccess(store, channelId, user.id, ctx.deps.now());
+
+  ctx.get('/channels/:channelId', {}, async (req) => {
+    const a = await access(req.params.channelId, req.user);
+    return channelPayload(store, a.channel, req.user.id);
+  });
+
+  ctx.patch('/channels/:channelId', { limit: RouteLimits.channelEdit }, async (req) => {
+    const a = await access(req.params.channelId, req.user);
+    if (a.channel.type === ChannelType.DM) throw new ApiError(ErrorCodes.CANNOT_EXECUTE_ON_DM);
+    if (a.channel.type === ChannelType.GROUP_DM) return patchGroupDm(a.channel, req.body, req.user);
+    return patchGuildChannel(a, req.body, req.user);
+  });
+
+  async function patchGuildChannel(a: ChannelAccess, raw: unknown, user: UserRecord) {
+    requirePermission(a.permissions, Permissions.MANAGE_CHANNELS);
+    const body = parse(guildChannelPatch, raw);
+    const c = a.channel;
+    const patch: Parameters<typeof store.channels.update>[1] = {};
+    if (body.name !== undefined) patch.name = channelName(body.name, c.type);
+    if (body.position != null) patch.position = body.position;
+    if (body.nsfw != null) patch.nsfw = body.nsfw;
+    const textLike = c.type === ChannelType.GUILD_TEXT || c.type === ChannelType.GUILD_ANNOUNCEMENT;
+    if (textLike && body.topic !== undefined) patch.topic = body.topic || null;
+    if (textLike && body.rate_limit_per_user != null) patch.rateLimitPerUser = body.rate_limit_per_user;
+    if (c.type === ChannelType.GUILD_VOICE && body.bitrate != null) patch.bitrate = body.bitrate;
+    if (c.type === ChannelType.GUILD_VOICE && body.user_limit != null) patch.userLimit = body.user_limit;
+    if (body.parent_id !== undefined && c.type !== ChannelType.GUILD_CATEGORY) {
+      if (body.parent_id !== null) {
+        const parent = await store.channels.get(body.parent_id);
+        if (!parent || parent.guildId !== c.guildId || parent.type !== ChannelType.GUILD_CATEGORY) {
+          throw formError([{ path: ['parent_id'], code: 'CHANNEL_PARENT_INVALID', message: 'Category does not exist' }]);
+        }
+      }
+      patch.parentId = body.parent_id;
+    }
+
+    const overwrites = body.permission_overwrites?.map((o) => toOverwrite(c.id, o.id, o));
+    if (overwrites) {
+      const current = await store.overwrites.listByChannel(c.id);
+      const key = (o: { id: string; type: number; allow: string; deny: string }) => `${o.id}:${o.type}:${o.allow}:${o.deny}`;
+      const before = new Set(current.map(key));
+      const after = new Set(overwrites.map(key));
+      const changed = [...current.filter((o) => !after.has(key(o))), ...overwrites.filter((o) => !before.has(key(o)))];
+      for (const o of changed) checkOverwriteBits(a, BigInt(o.allow), BigInt(o.deny));
+      for (const [i, o] of overwrites.entries()) await checkOverwriteTarget(store, a, o, ['permission_overwrites', i, 'id']);
+    }
+
+    // Two writes when both change: the store has no single call for "channel fields + overwrite set". The
+    // overwrites go first so that a failure of the second write leaves the stricter state visible.
+    if (overwrites) await store.overwrites.replaceForChannel(c.id, overwrites);
+    const updated = Object.keys(patch).length ? await store.channels.update(c.id, patch) : c;
+    const json = await channelPayload(store, updated, user.id);
+    ctx.dispatch.guild(c.guildId!, 'CHANNEL_UPDATE', json, { channelId: c.id });
+    return json;
+  }
+
+  async function patchGroupDm(channel: ChannelRecord, raw: unknown, user: UserRecord) {
+    const body = parse(groupDmPatch, raw);
+    const patch: Parameters<typeof store.channels.update>[1] = {};
+    if (body.name !== undefined) patch.name = body.name || null;
+    // No blob store yet: the icon is kept as a content hash so clients see it change; no image is served.
+    if (body.icon !== undefined) patch.icon = body.icon ? createHash('sha1').update(body.icon).digest('hex').slice(0, 32) : null;
+    const updated = Object.keys(patch).length ? await store.channels.update(channel.id, patch) : channel;
+    for (const id of await store.channels.listRecipients(channel.id)) {
+      ctx.dispatch.users([id], 'CHANNEL_UPDATE', await channelPayload(store, updated, id));
+    }
+    return channelPayload(store, updated, user.id);
+  }
+
+  ctx.delete('/channels/:channelId', { limit: RouteLimits.channelEdit }, async (req) => {
+    const a = await access(req.params.channelId, req.user);
+    const c = a.channel;
+    const json = await channelPayload(store, c, req.user.id);
+    if (c.type === ChannelType.DM) {
+      // Closing a DM hides it for the caller; the channel and its history stay.
+      ctx.dispatch.users([req.user.id], 'CHANNEL_DELETE', json);
+      return json;
+    }
+    if (c.type === ChannelType.GROUP_DM) {
+      await store.channels.removeRecipient(c.id, req.user.id);
+      ctx.dispatch.users([req.user.id], 'CHANNEL_DELETE', json);
+      const rest = await store.channels.listRecipients(c.id);
+      ctx.dispatch.users(rest, 'CHANNEL_RECIPIENT_REMOVE', { channel_id: c.id, user: publicUser(req.user) });
+      if (rest.length === 0) await store.channels.delete(c.id);
+      return json;
+    }
+    requirePermission(a.permissions, Permissions.MANAGE_CHANNELS);
+    await store.channels.delete(c.id);
+    ctx.dispatch.guild(c.guildId!, 'CHANNEL_DELETE', json);
+    return json;
+  });
+
+  // ------------------------------------------------------------------------------ permission overwrites
+
+  async function announceOverwrites(a: ChannelAccess, user: UserRecord) {
+    const json = await channelPayload(store, a.channel, user.id);
+    ctx.dispatch.guild(a.channel.guildId!, 'CHANNEL_UPDATE', json, { channelId: a.channel.id });
+  }
+
+  ctx.put('/channels/:channelId/permissions/:overwriteId', { limit: RouteLimits.channelEdit }, async (req) => {
+    const a = await access(req.params.channelId, req.user);
+    if (!a.channel.guildId) throw new ApiError(ErrorCodes.CANNOT_EXECUTE_ON_DM);
+    const targetId = req.params.overwriteId;
+    if (!isSnowflake(targetId)) throw new ApiError(ErrorCodes.UNKNOWN_OVERWRITE);
+    const overwrite = toOverwrite(a.channel.id, targetId, parse(overwriteBody, req.body));
+    checkOverwriteBits(a, BigInt(overwrite.allow), BigInt(overwrite.deny));
+    await checkOverwriteTarget(store, a, overwrite);
+    await store.overwrites.put(overwrite);
+    await announceOverwrites(a, req.user);
+    return undefined;
+  });
+
+  ctx.delete('/channels/:channelId/permissions/:overwriteId', { limit: RouteLimits.channelEdit }, async (req) => {
+    const a = await access(req.params.channelId, req.user);
+    if (!a.channel.guildId) throw new ApiError(ErrorCodes.CANNOT_EXECUTE_ON_DM);
+    requirePermission(a.permissions, Permissions.MANAGE_ROLES);
+    const existing = (await store.overwrites.listByChannel(a.channel.id)).find((o) => o.id === req.params.overwriteId);
+    if (!existing) throw new ApiError(ErrorCodes.UNKNOWN_OVERWRITE);
+    checkOverwriteBits(a, BigInt(existing.allow), BigInt(existing.deny));
+    await store.overwrites.delete(a.channel.id, existing.id);
+    await announceOverwrites(a, req.user);
+    return undefined;
+  });
+
+  // ------------------------------------------------------------------------------------------- invites
+
+  ctx.post('/channels/:channelId/invites', {}, async (req) => {
+    const a = await access(req.params.channelId, req.user);
+    if (!a.channel.guildId) throw new ApiError(ErrorCodes.CANNOT_EXECUTE_ON_DM);
+    requirePermission(a.permissions, Permissions.CREATE_INSTANT_INVITE);
+    const body = parse(inviteBody, req.body);
+    const now = ctx.deps.now();
+    const maxAge = body.max_age ?? 86400;
+    // `unique` is accepted but every call makes a new invite: reusing a matching one is only an optimisation.
+    let invite: InviteRecord | undefined;
+    for (let attempt = 0; !invite; attempt++) {
+      const record: InviteRecord = {
+        code: inviteCode(),
+        guildId: a.channel.guildId,
+        channelId: a.channel.id,
+        inviterId: req.user.id,
+        uses: 0,
+        maxUses: body.max_uses ?? 0,
+        maxAge,
+        temporary: body.temporary ?? false,
+        createdAt: now,
+        expiresAt: maxAge === 0 ? null : now + maxAge * 1000,
+      };
+      try {
+        invite = await store.invites.create(record);
+      } catch (err) {
+        if (!(err instanceof ConflictError) || attempt >= 4) throw err;
+      }
+    }
+    const guild = a.guild!.guild;
+    ctx.dispatch.guild(guild.id, 'INVITE_CREATE', {
+      channel_id: invite.channelId,
+      guild_id: guild.id,
+      code: invite.code,
+      created_at: iso(invite.createdAt),
+      inviter: publicUser(req.user),
+      max_age: invite.maxAge,
+      max_uses: invite.maxUses,
+      temporary: invite.temporary,
+      uses: invite.uses,
+      type: 0,
+      expires_at: invite.expiresAt ? iso(invite.expiresAt) : null,
+    }, { channelId: invite.channelId });
+    return inviteJson(invite, { guild, channel: a.channel, inviter: req.user, withMetadata: true });
+  });
+
+  ctx.get('/channels/:channelId/invites', {}, async (req) => {
+    const a = await access(req.params.channelId, req.user);
+    if (!a.channel.guildId) throw new ApiError(ErrorCodes.CANNOT_EXECUTE_ON_DM);
+    requirePermission(a.permissions, Permissions.MANAGE_CHANNELS);
+    const invites = await store.invites.listByChannel(a.channel.id);
+    const now = ctx.deps.now();
+    const live = invites.filter((i) => i.expiresAt === null || i.expiresAt > now);
+    const inviters = new Map((await store.users.getMany([...new Set(live.flatMap((i) => (i.inviterId ? [i.inviterId] : [])))])).map((u) => [u.id, u]));
+    return live.map((i) => inviteJson(i, { guild: a.guild!.guild, channel: a.channel, inviter: i.inviterId ? inviters.get(i.inviterId) : null, withMetadata: true }));
+  });
+
+  // ----------------------------------------------------------------------------------- typing and acks
+
+  ctx.post('/channels/:channelId/typing', { limit: RouteLimits.typing }, async (req) => {
+    const a = await access(req.params.channelId, req.user);
+    requirePermission(a.permissions, Permissions.SEND_MESSAGES);
+    const member = a.guild?.member;
+    await publishInChannel(ctx, a.channel, 'TYPING_START', {
+      channel_id: a.channel.id,
+      ...(a.channel.guildId ? { guild_id: a.channel.guildId } : {}),
+      user_id: req.user.id,
+      timestamp: Math.floor(ctx.deps.now() / 1000),
+      ...(member ? { member: memberJson(member, req.user) } : {}),
+    });
+    return undefined;
+  });
+
+  ctx.post('/channels/:channelId/messages/:messageId/ack', {}, async (req) => {
+    const a = await access(req.params.channelId, req.user);
+    const messageId = parse(z.object({ messageId: snowflake }), req.params).messageId;
+    const body = parse(ackBody, req.body);
+    const previous = (await store.readStates.listForUser(req.user.id)).find((s) => s.channelId === a.channel.id);
+    const now = ctx.deps.now();
+    await store.readStates.ack({
+      userId: req.user.id,
+      channelId: a.channel.id,
+      lastMessageId: messageId,
+      mentionCount: body.mention_count ?? 0,
+      lastPinTimestamp: previous?.lastPinTimestamp ?? null,
+    });
+    ctx.dispatch.users([req.user.id], 'MESSAGE_ACK', { channel_id: a.channel.id, message_id: messageId, version: now, ...(body.manual ? { manual: true, mention_count: body.mention_count ?? 0 } : {}) });
+    return { token: null };
+  });
+
+}

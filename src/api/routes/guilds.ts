@@ -1,3 +1,409 @@
+/**
+ * Guilds: create (one store transaction for guild, roles, channels and the owner's membership), read, edit,
+ * delete, and the guild's channel list (create, reorder). Channel edits of a single channel live in channels.ts.
+ */
+import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
+import {
+  ALL_PERMISSIONS, DEFAULT_EVERYONE_PERMISSIONS, Permissions, computeChannelPermissions, hasPermission, parsePermissions,
+} from '../../protocol/permissions.ts';
+import {
+  ChannelType, type ChannelRecord, type ChannelTypeValue, type GuildRecord, type MemberRecord, type OverwriteRecord, type RoleRecord, type UserRecord,
+} from '../../store/types.ts';
+import { guildAccess, permissionContext, requirePermission, type GuildAccess } from '../access.ts';
 import type { RouteContext } from '../route.ts';
+import { RouteLimits } from '../ratelimit.ts';
+import { channelJson, guildJson, iso, memberJson } from '../serialize.ts';
+import { parse, permissionString, queryBool, snowflake, z } from '../validate.ts';
+import { imageHash } from './users.ts';
 
-export function registerGuildsRoutes(_ctx: RouteContext): void {}
+export const MAX_GUILDS_PER_USER = 100;
+export const MAX_CHANNELS_PER_GUILD = 500;
+/** Discord's `large` threshold default. */
+const LARGE_THRESHOLD = 250;
+const AFK_TIMEOUTS = [60, 300, 900, 1800, 3600];
+
+const channelTypeSchema = z.union([z.literal(0), z.literal(2), z.literal(4), z.literal(5)]);
+/** Placeholder ids in POST /guilds templates: integers (or strings) that other entries refer to. */
+const placeholder = z.union([z.number().int(), z.string().max(20)]).transform(String);
+
+const createGuildBody = z.object({
+  name: z.string().trim().min(2).max(100),
+  icon: z.string().nullish(),
+  verification_level: z.number().int().min(0).max(4).optional(),
+  default_message_notifications: z.number().int().min(0).max(1).optional(),
+  explicit_content_filter: z.number().int().min(0).max(2).optional(),
+  afk_timeout: z.number().int().optional(),
+  roles: z
+    .array(z.object({
+      id: placeholder.optional(),
+      name: z.string().max(100).optional(),
+      color: z.number().int().min(0).max(0xffffff).optional(),
+      hoist: z.boolean().optional(),
+      permissions: permissionString.optional(),
+      mentionable: z.boolean().optional(),
+    }))
+    .max(250)
+    .optional(),
+  channels: z
+    .array(z.object({
+      id: placeholder.optional(),
+      name: z.string().trim().min(1).max(100),
+      type: channelTypeSchema.default(0),
+      parent_id: placeholder.nullish(),
+      topic: z.string().max(1024).nullish(),
+      nsfw: z.boolean().optional(),
+      rate_limit_per_user: z.number().int().min(0).max(21600).optional(),
+      bitrate: z.number().int().min(8000).max(384000).optional(),
+      user_limit: z.number().int().min(0).max(99).optional(),
+    }))
+    .max(MAX_CHANNELS_PER_GUILD)
+    .optional(),
+  system_channel_id: placeholder.nullish(),
+  afk_channel_id: placeholder.nullish(),
+});
+
+const patchGuildBody = z.object({
+  name: z.string().trim().min(2).max(100).optional(),
+  icon: z.string().nullish(),
+  description: z.string().max(120).nullish(),
+  system_channel_id: snowflake.nullish(),
+  afk_channel_id: snowflake.nullish(),
+  afk_timeout: z.number().int().optional(),
+  verification_level: z.number().int().min(0).max(4).optional(),
+  default_message_notifications: z.number().int().min(0).max(1).optional(),
+  explicit_content_filter: z.number().int().min(0).max(2).optional(),
+  preferred_locale: z.string().min(2).max(16).optional(),
+  owner_id: snowflake.optional(),
+});
+
+const overwriteInput = z.object({
+  id: snowflake,
+  // Older libraries send "role" / "member".
+  type: z.union([z.literal(0), z.literal(1), z.literal('0'), z.literal('1'), z.literal('role'), z.literal('member')])
+    .transform((t) => (t === 1 || t === '1' || t === 'member' ? 1 : 0) as 0 | 1),
+  allow: permissionString.default('0'),
+  deny: permissionString.default('0'),
+});
+
+const createChannelBody = z.object({
+  name: z.string().trim().min(1).max(100),
+  type: channelTypeSchema.default(0),
+  topic: z.string().max(1024).nullish(),
+  position: z.number().int().min(0).nullish(),
+  parent_id: snowflake.nullish(),
+  nsfw: z.boolean().optional(),
+  rate_limit_per_user: z.number().int().min(0).max(21600).optional(),
+  bitrate: z.number().int().min(8000).max(384000).optional(),
+  user_limit: z.number().int().min(0).max(99).optional(),
+  permission_overwrites: z.array(overwriteInput).max(100).optional(),
+});
+
+const reorderBody = z
+  .array(z.object({
+    id: snowflake,
+    position: z.number().int().min(0).nullish(),
+    parent_id: snowflake.nullish(),
+    lock_permissions: z.boolean().nullish(),
+  }))
+  .min(1)
+  .max(MAX_CHANNELS_PER_GUILD);
+
+/** Discord keeps text channel names lowercase with dashes for spaces; other types keep what was typed. */
+export function channelName(name: string, type: number): string {
+  return type === ChannelType.GUILD_TEXT || type === ChannelType.GUILD_ANNOUNCEMENT ? name.toLowerCase().replace(/\s+/g, '-') : name;
+}
+
+export function newGuildChannel(id: string, guildId: string, at: number, fields: Partial<ChannelRecord> & { type: ChannelTypeValue; name: string }): ChannelRecord {
+  return {
+    id, guildId, topic: null, position: 0, parentId: null, nsfw: false, rateLimitPerUser: 0, lastMessageId: null,
+    lastPinTimestamp: null, ownerId: null, icon: null, bitrate: fields.type === ChannelType.GUILD_VOICE ? 64000 : null,
+    userLimit: fields.type === ChannelType.GUILD_VOICE ? 0 : null, createdAt: at, ...fields,
+  };
+}
+
+/**
+ * The GUILD_CREATE payload for a user who is in the guild: the guild object plus channels, members (with user),
+ * counts and the collections Accord does not model yet as empty arrays (libraries expect them present).
+ */
+export function guildCreatePayload(input: {
+  guild: GuildRecord; roles: RoleRecord[]; channels: ChannelRecord[]; overwrites: OverwriteRecord[];
+  members: Array<{ member: MemberRecord; user: UserRecord }>; memberCount: number; joinedAt: number;
+}) {
+  const byChannel = groupOverwrites(input.overwrites);
+  return {
+    ...guildJson(input.guild, input.roles),
+    joined_at: iso(input.joinedAt),
+    large: input.memberCount > LARGE_THRESHOLD,
+    unavailable: false,
+    lazy: true,
+    member_count: input.memberCount,
+    voice_states: [],
+    members: input.members.map((m) => memberJson(m.member, m.user)),
+    channels: input.channels.map((c) => channelJson(c, { overwrites: byChannel.get(c.id) ?? [] })),
+    threads: [],
+    presences: [],
+    stage_instances: [],
+    guild_scheduled_events: [],
+    soundboard_sounds: [],
+    embedded_activities: [],
+  };
+}
+
+export function groupOverwrites(overwrites: readonly OverwriteRecord[]): Map<string, OverwriteRecord[]> {
+  const map = new Map<string, OverwriteRecord[]>();
+  for (const o of overwrites) {
+    const list = map.get(o.channelId);
+    if (list) list.push(o);
+    else map.set(o.channelId, [o]);
+  }
+  return map;
+}
+
+/**
+ * Overwrites a caller may set: roles must belong to the guild, and (unless admin or owner) only bits the caller
+ * holds may be allowed or denied, and MANAGE_ROLES never — Discord's rule, so nobody escalates through a channel.
+ */
+export function checkOverwrites(access: GuildAccess, overwrites: ReadonlyArray<{ id: string; type: 0 | 1; allow: string; deny: string }>, field = 'permission_overwrites') {
+  const roleIds = new Set(access.roles.map((r) => r.id));
+  const admin = access.permissions === ALL_PERMISSIONS;
+  overwrites.forEach((o, i) => {
+    if (o.type === 0 && !roleIds.has(o.id)) throw fieldError([field, i, 'id'], 'BASE_TYPE_INVALID', 'Unknown role');
+    if (admin) return;
+    const bits = parsePermissions(o.allow) | parsePermissions(o.deny);
+    if ((bits & ~access.permissions) !== 0n || (bits & Permissions.MANAGE_ROLES) !== 0n) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+  });
+}
+
+export function registerGuildsRoutes(ctx: RouteContext): void {
+  const { store, ids, now } = ctx.deps;
+
+  ctx.post('/guilds', { limit: RouteLimits.guildCreate, status: 201 }, async (req) => {
+    const body = parse(createGuildBody, req.body);
+    if ((await store.guilds.listIdsForUser(req.user.id)).length >= MAX_GUILDS_PER_USER) throw new ApiError(ErrorCodes.MAX_GUILDS);
+    const at = now();
+    const guildId = ids.next();
+
+    const roles: RoleRecord[] = [];
+    const everyone = body.roles?.[0];
+    roles.push(newRole(guildId, guildId, {
+      name: '@everyone', position: 0,
+      permissions: everyone?.permissions ? parsePermissions(everyone.permissions).toString() : DEFAULT_EVERYONE_PERMISSIONS.toString(),
+    }));
+    (body.roles ?? []).slice(1).forEach((r, i) => {
+      roles.push(newRole(ids.next(), guildId, {
+        name: r.name ?? 'new role', color: r.color ?? 0, hoist: r.hoist ?? false, mentionable: r.mentionable ?? false, position: i + 1,
+        permissions: r.permissions ? parsePermissions(r.permissions).toString() : '0',
+      }));
+    });
+
+    const channels: ChannelRecord[] = [];
+    const placeholderIds = new Map<string, string>();
+    let systemChannelId: string | null = null;
+    let afkChannelId: string | null = null;
+    if (body.channels) {
+      for (const [i, c] of body.channels.entries()) {
+        const id = ids.next();
+        if (c.id !== undefined) placeholderIds.set(c.id, id);
+        let parentId: string | null = null;
+        if (c.parent_id != null) {
+          parentId = placeholderIds.get(c.parent_id) ?? null;
+          // Categories must be listed before their children, as Discord requires.
+          const parent = channels.find((p) => p.id === parentId);
+          if (!parent || parent.type !== ChannelType.GUILD_CATEGORY || c.type === ChannelType.GUILD_CATEGORY) {
+            throw fieldError(['channels', i, 'parent_id'], 'CHANNEL_PARENT_INVALID', 'Invalid parent channel');
+          }
+        }
+        channels.push(newGuildChannel(id, guildId, at, {
+          type: c.type, name: channelName(c.name, c.type), position: i, parentId, topic: c.topic ?? null, nsfw: c.nsfw ?? false,
+          rateLimitPerUser: c.rate_limit_per_user ?? 0,
+          ...(c.type === ChannelType.GUILD_VOICE ? { bitrate: c.bitrate ?? 64000, userLimit: c.user_limit ?? 0 } : {}),
+        }));
+      }
+      const resolve = (p: string | null | undefined, type: number, field: string) => {
+        if (p == null) return null;
+        const id = placeholderIds.get(p);
+        if (!id || channels.find((c) => c.id === id)!.type !== type) throw fieldError(field, 'BASE_TYPE_INVALID', 'Invalid channel');
+        return id;
+      };
+      systemChannelId = resolve(body.system_channel_id, ChannelType.GUILD_TEXT, 'system_channel_id');
+      afkChannelId = resolve(body.afk_channel_id, ChannelType.GUILD_VOICE, 'afk_channel_id');
+    } else {
+      const textCategory = newGuildChannel(ids.next(), guildId, at, { type: ChannelType.GUILD_CATEGORY, name: 'Text Channels', position: 0 });
+      const voiceCategory = newGuildChannel(ids.next(), guildId, at, { type: ChannelType.GUILD_CATEGORY, name: 'Voice Channels', position: 1 });
+      const general = newGuildChannel(ids.next(), guildId, at, { type: ChannelType.GUILD_TEXT, name: 'general', position: 0, parentId: textCategory.id });
+      const voice = newGuildChannel(ids.next(), guildId, at, { type: ChannelType.GUILD_VOICE, name: 'General', position: 0, parentId: voiceCategory.id });
+      channels.push(textCategory, voiceCategory, general, voice);
+      systemChannelId = general.id;
+    }
+    if (body.afk_timeout !== undefined && !AFK_TIMEOUTS.includes(body.afk_timeout)) throw fieldError('afk_timeout', 'BASE_TYPE_CHOICES', `Value must be one of ${AFK_TIMEOUTS.join(', ')}.`);
+
+    const guild: GuildRecord = {
+      id: guildId, name: body.name, icon: body.icon != null ? imageHash(body.icon, 'icon') : null, description: null, ownerId: req.user.id,
+      systemChannelId, afkChannelId, afkTimeout: body.afk_timeout ?? 300, verificationLevel: body.verification_level ?? 0,
+      defaultMessageNotifications: body.default_message_notifications ?? 0, explicitContentFilter: body.explicit_content_filter ?? 0,
+      preferredLocale: 'en-US', features: [], createdAt: at,
+    };
+    const owner: MemberRecord = {
+      guildId, userId: req.user.id, nick: null, avatar: null, roles: [], joinedAt: at, deaf: false, mute: false, pending: false,
+      communicationDisabledUntil: null, flags: 0,
+    };
+    await store.guilds.create({ guild, roles, channels, owner });
+    ctx.dispatch.users([req.user.id], 'GUILD_CREATE', guildCreatePayload({
+      guild, roles, channels, overwrites: [], members: [{ member: owner, user: req.user }], memberCount: 1, joinedAt: at,
+    }));
+    return guildJson(guild, roles);
+  });
+
+  ctx.get('/guilds/:guildId', {}, async (req) => {
+    const access = await guildAccess(store, req.params.guildId, req.user.id, now());
+    const q = parse(z.object({ with_counts: queryBool.optional() }), req.query);
+    // Presence counts need the presence role; until the api asks it, the approximate count is 0.
+    const counts = q.with_counts ? { approximateMemberCount: await store.members.count(access.guild.id), approximatePresenceCount: 0 } : {};
+    return guildJson(access.guild, access.roles, counts);
+  });
+
+  ctx.patch('/guilds/:guildId', {}, async (req) => {
+    const access = await guildAccess(store, req.params.guildId, req.user.id, now());
+    requirePermission(access.permissions, Permissions.MANAGE_GUILD);
+    const body = parse(patchGuildBody, req.body);
+    const guildId = access.guild.id;
+    const patch: Partial<GuildRecord> = {};
+    if (body.name !== undefined) patch.name = body.name;
+    if (body.icon !== undefined) patch.icon = imageHash(body.icon, 'icon');
+    if (body.description !== undefined) patch.description = body.description ?? null;
+    if (body.verification_level !== undefined) patch.verificationLevel = body.verification_level;
+    if (body.default_message_notifications !== undefined) patch.defaultMessageNotifications = body.default_message_notifications;
+    if (body.explicit_content_filter !== undefined) patch.explicitContentFilter = body.explicit_content_filter;
+    if (body.preferred_locale !== undefined) patch.preferredLocale = body.preferred_locale;
+    if (body.afk_timeout !== undefined) {
+      if (!AFK_TIMEOUTS.includes(body.afk_timeout)) throw fieldError('afk_timeout', 'BASE_TYPE_CHOICES', `Value must be one of ${AFK_TIMEOUTS.join(', ')}.`);
+      patch.afkTimeout = body.afk_timeout;
+    }
+    const channelOfType = async (id: string | null | undefined, type: number, field: string) => {
+      if (id == null) return null;
+      const c = await store.channels.get(id);
+      if (!c || c.guildId !== guildId || c.type !== type) throw fieldError(field, 'BASE_TYPE_INVALID', 'Invalid channel');
+      return c.id;
+    };
+    if (body.system_channel_id !== undefined) patch.systemChannelId = await channelOfType(body.system_channel_id, ChannelType.GUILD_TEXT, 'system_channel_id');
+    if (body.afk_channel_id !== undefined) patch.afkChannelId = await channelOfType(body.afk_channel_id, ChannelType.GUILD_VOICE, 'afk_channel_id');
+    if (body.owner_id !== undefined && body.owner_id !== access.guild.ownerId) {
+      if (!access.isOwner) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+      const [member, user] = await Promise.all([store.members.get(guildId, body.owner_id), store.users.get(body.owner_id)]);
+      if (!member || !user) throw fieldError('owner_id', 'GUILD_OWNER_INVALID', 'The new owner must be a member of the guild');
+      if (user.bot) throw fieldError('owner_id', 'GUILD_OWNER_INVALID', 'Cannot transfer ownership to a bot user');
+      patch.ownerId = body.owner_id;
+    }
+    const guild = Object.keys(patch).length ? await store.guilds.update(guildId, patch) : access.guild;
+    const json = guildJson(guild, access.roles);
+    ctx.dispatch.guild(guildId, 'GUILD_UPDATE', json);
+    return json;
+  });
+
+  // Only the owner deletes; anyone else lacks the permission (50013), whatever roles they hold.
+  ctx.delete('/guilds/:guildId', {}, async (req) => {
+    const access = await guildAccess(store, req.params.guildId, req.user.id, now());
+    if (!access.isOwner) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+    await store.guilds.delete(access.guild.id);
+    ctx.dispatch.guild(access.guild.id, 'GUILD_DELETE', { id: access.guild.id });
+    return undefined;
+  });
+
+  ctx.get('/guilds/:guildId/channels', {}, async (req) => {
+    const access = await guildAccess(store, req.params.guildId, req.user.id, now());
+    const [channels, overwrites] = await Promise.all([store.channels.listByGuild(access.guild.id), store.overwrites.listByGuild(access.guild.id)]);
+    const byChannel = groupOverwrites(overwrites);
+    const pctx = permissionContext(access.guild, access.member, access.roles, now());
+    return channels
+      .filter((c) => {
+        const ows = (byChannel.get(c.id) ?? []).map((o) => ({ id: o.id, type: o.type, allow: BigInt(o.allow), deny: BigInt(o.deny) }));
+        return hasPermission(computeChannelPermissions(pctx, ows), Permissions.VIEW_CHANNEL);
+      })
+      .map((c) => channelJson(c, { overwrites: byChannel.get(c.id) ?? [] }));
+  });
+
+  ctx.post('/guilds/:guildId/channels', { status: 201 }, async (req) => {
+    const access = await guildAccess(store, req.params.guildId, req.user.id, now());
+    requirePermission(access.permissions, Permissions.MANAGE_CHANNELS);
+    const body = parse(createChannelBody, req.body);
+    const guildId = access.guild.id;
+    const existing = await store.channels.listByGuild(guildId);
+    if (existing.length >= MAX_CHANNELS_PER_GUILD) throw new ApiError(ErrorCodes.MAX_CHANNELS);
+    let parent: ChannelRecord | undefined;
+    if (body.parent_id != null) {
+      parent = existing.find((c) => c.id === body.parent_id);
+      if (!parent || parent.type !== ChannelType.GUILD_CATEGORY || body.type === ChannelType.GUILD_CATEGORY) {
+        throw fieldError('parent_id', 'CHANNEL_PARENT_INVALID', 'Invalid parent channel');
+      }
+    }
+    if (body.permission_overwrites) checkOverwrites(access, body.permission_overwrites);
+    const channel = newGuildChannel(ids.next(), guildId, now(), {
+      type: body.type, name: channelName(body.name, body.type),
+      position: body.position ?? existing.reduce((max, c) => Math.max(max, c.position + 1), 0),
+      parentId: parent?.id ?? null, topic: body.topic ?? null, nsfw: body.nsfw ?? false, rateLimitPerUser: body.rate_limit_per_user ?? 0,
+      ...(body.type === ChannelType.GUILD_VOICE ? { bitrate: body.bitrate ?? 64000, userLimit: body.user_limit ?? 0 } : {}),
+    });
+    // A channel created in a category starts synced with it (Discord's behaviour) unless overwrites are given.
+    const overwrites: OverwriteRecord[] = body.permission_overwrites
+      ? body.permission_overwrites.map((o) => ({ channelId: channel.id, id: o.id, type: o.type, allow: parsePermissions(o.allow).toString(), deny: parsePermissions(o.deny).toString() }))
+      : parent ? (await store.overwrites.listByChannel(parent.id)).map((o) => ({ ...o, channelId: channel.id })) : [];
+    await store.channels.create(channel);
+    if (overwrites.length) {
+      // The store has no single call for a channel with its overwrites: undo the channel if they fail.
+      try {
+        await store.overwrites.replaceForChannel(channel.id, overwrites);
+      } catch (err) {
+        await store.channels.delete(channel.id).catch(() => {});
+        throw err;
+      }
+    }
+    const json = channelJson(channel, { overwrites });
+    ctx.dispatch.guild(guildId, 'CHANNEL_CREATE', json, { channelId: channel.id });
+    return json;
+  });
+
+  ctx.patch('/guilds/:guildId/channels', {}, async (req) => {
+    const access = await guildAccess(store, req.params.guildId, req.user.id, now());
+    requirePermission(access.permissions, Permissions.MANAGE_CHANNELS);
+    const body = parse(reorderBody, req.body);
+    const guildId = access.guild.id;
+    const before = new Map((await store.channels.listByGuild(guildId)).map((c) => [c.id, c]));
+    const updates: Array<{ id: string; position: number; parentId?: string | null }> = [];
+    const locks: string[] = [];
+    body.forEach((u, i) => {
+      const c = before.get(u.id);
+      if (!c) throw fieldError([i, 'id'], 'CHANNEL_INVALID', 'Unknown channel');
+      const update: { id: string; position: number; parentId?: string | null } = { id: c.id, position: u.position ?? c.position };
+      if (u.parent_id !== undefined) {
+        const parent = u.parent_id === null ? null : before.get(u.parent_id);
+        if (parent === undefined || (parent && (parent.type !== ChannelType.GUILD_CATEGORY || c.type === ChannelType.GUILD_CATEGORY))) {
+          throw fieldError([i, 'parent_id'], 'CHANNEL_PARENT_INVALID', 'Invalid parent channel');
+        }
+        update.parentId = parent ? parent.id : null;
+        if (u.lock_permissions && parent) locks.push(c.id);
+      }
+      updates.push(update);
+    });
+    await store.channels.setPositions(guildId, updates);
+    // Syncing with the new category is a second write per channel; positions are already in place if one fails.
+    for (const id of locks) {
+      const parentId = updates.find((u) => u.id === id)!.parentId!;
+      const parentOverwrites = await store.overwrites.listByChannel(parentId);
+      await store.overwrites.replaceForChannel(id, parentOverwrites.map((o) => ({ ...o, channelId: id })));
+    }
+    const [after, overwrites] = await Promise.all([store.channels.listByGuild(guildId), store.overwrites.listByGuild(guildId)]);
+    const byChannel = groupOverwrites(overwrites);
+    for (const c of after) {
+      const old = before.get(c.id);
+      if (old && old.position === c.position && old.parentId === c.parentId && !locks.includes(c.id)) continue;
+      ctx.dispatch.guild(guildId, 'CHANNEL_UPDATE', channelJson(c, { overwrites: byChannel.get(c.id) ?? [] }), { channelId: c.id });
+    }
+    return undefined;
+  });
+}
+
+export function newRole(id: string, guildId: string, fields: Partial<RoleRecord> & { name: string; position: number; permissions: string }): RoleRecord {
+  return {
+    id, guildId, color: 0, hoist: false, managed: false, mentionable: false, icon: null, unicodeEmoji: null, botId: null, flags: 0, ...fields,
+  };
+}

@@ -1,3 +1,88 @@
+/**
+ * Invites by code: look one up (no auth needed), delete it, and accept it (POST /invites/{code}, as Discord's
+ * user clients join guilds). Temporary membership is recorded on the invite but not enforced yet (a temporary
+ * member is not removed when they go offline), and no "joined the server" system message is posted.
+ */
+import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
+import { Permissions, hasPermission } from '../../protocol/permissions.ts';
+import { ConflictError } from '../../store/errors.ts';
+import type { InviteRecord, MemberRecord } from '../../store/types.ts';
+import { channelAccess, guildAccess } from '../access.ts';
+import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext } from '../route.ts';
+import { inviteJson, memberJson } from '../serialize.ts';
+import { parse, queryBool, z } from '../validate.ts';
 
-export function registerInvitesRoutes(_ctx: RouteContext): void {}
+const getQuery = z.object({ with_counts: queryBool.optional(), with_expiration: queryBool.optional() });
+
+export function registerInvitesRoutes(ctx: RouteContext): void {
+  const { store } = ctx.deps;
+
+  async function load(code: string): Promise<InviteRecord> {
+    const invite = code.length <= 32 ? await store.invites.get(code, ctx.deps.now()) : null;
+    if (!invite) throw new ApiError(ErrorCodes.UNKNOWN_INVITE);
+    return invite;
+  }
+
+  async function render(invite: InviteRecord, opts: { counts?: boolean } = {}) {
+    const [guild, channel, inviter] = await Promise.all([
+      invite.guildId ? store.guilds.get(invite.guildId) : null,
+      store.channels.get(invite.channelId),
+      invite.inviterId ? store.users.get(invite.inviterId) : null,
+    ]);
+    const memberCount = opts.counts && guild ? await store.members.count(guild.id) : undefined;
+    return inviteJson(invite, { guild, channel, inviter, memberCount });
+  }
+
+  ctx.get('/invites/:code', { auth: 'optional' }, async (req) => {
+    const query = parse(getQuery, req.query);
+    return render(await load(req.params.code), { counts: query.with_counts });
+  });
+
+  ctx.delete('/invites/:code', {}, async (req) => {
+    const invite = await load(req.params.code);
+    const now = ctx.deps.now();
+    const guild = await guildAccess(store, invite.guildId!, req.user.id, now);
+    if (!hasPermission(guild.permissions, Permissions.MANAGE_GUILD)) {
+      const channel = await channelAccess(store, invite.channelId, req.user.id, now);
+      if (!hasPermission(channel.permissions, Permissions.MANAGE_CHANNELS)) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+    }
+    const json = await render(invite);
+    await store.invites.delete(invite.code);
+    ctx.dispatch.guild(guild.guild.id, 'INVITE_DELETE', { channel_id: invite.channelId, guild_id: guild.guild.id, code: invite.code }, { channelId: invite.channelId });
+    return json;
+  });
+
+  ctx.post('/invites/:code', { auth: 'user', limit: RouteLimits.invitesUse }, async (req) => {
+    const invite = await load(req.params.code);
+    const guildId = invite.guildId!;
+    if (await store.bans.get(guildId, req.user.id)) throw new ApiError(ErrorCodes.ALREADY_EXISTS, { status: 403, message: 'The user is banned from this guild.' });
+    if (await store.members.get(guildId, req.user.id)) return render(invite);
+
+    const used = await store.invites.use(invite.code, ctx.deps.now());
+    if (!used) throw new ApiError(ErrorCodes.UNKNOWN_INVITE);
+    const record: MemberRecord = {
+      guildId,
+      userId: req.user.id,
+      nick: null,
+      avatar: null,
+      roles: [],
+      joinedAt: ctx.deps.now(),
+      deaf: false,
+      mute: false,
+      pending: false,
+      communicationDisabledUntil: null,
+      flags: 0,
+    };
+    let member: MemberRecord;
+    try {
+      member = await store.members.add(record);
+    } catch (err) {
+      // A concurrent accept of the same user got there first: joined either way, nothing more to announce.
+      if (err instanceof ConflictError) return render(used);
+      throw err;
+    }
+    ctx.dispatch.guild(guildId, 'GUILD_MEMBER_ADD', { ...memberJson(member, req.user), guild_id: guildId });
+    return { ...(await render(used)), new_member: true };
+  });
+}

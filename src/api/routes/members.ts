@@ -1,3 +1,195 @@
-import type { RouteContext } from '../route.ts';
+/**
+ * Members: list, search, get, edit (nick, roles, timeout, mute/deaf), kick, and single-role add/remove.
+ * Acting on another member needs the permission and, for kicks, nicknames and timeouts, a top role strictly
+ * above theirs; roles can only be given or taken when they sit below the caller's top role.
+ */
+import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
+import { ALL_PERMISSIONS, Permissions, computeBasePermissions } from '../../protocol/permissions.ts';
+import { isSnowflake } from '../../protocol/snowflake.ts';
+import type { MemberRecord, UserRecord } from '../../store/types.ts';
+import { guildAccess, permissionContext, requireAbove, requirePermission, topRolePosition, type GuildAccess } from '../access.ts';
+import type { RouteContext, RouteRequest } from '../route.ts';
+import { memberJson, publicUser } from '../serialize.ts';
+import { parse, snowflake, z } from '../validate.ts';
+import { requireRoleBelow } from './roles.ts';
 
-export function registerMembersRoutes(_ctx: RouteContext): void {}
+/** Discord's longest timeout: 28 days. */
+export const MAX_TIMEOUT_MS = 28 * 24 * 60 * 60 * 1000;
+
+/** The GUILD_MEMBER_UPDATE / GUILD_MEMBER_ADD payload: the member object with its user and guild_id. */
+export function memberEventPayload(member: MemberRecord, user: UserRecord) {
+  return { ...memberJson(member, user), guild_id: member.guildId };
+}
+
+const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(1),
+  after: snowflake.optional(),
+});
+const searchQuery = z.object({
+  query: z.string().max(100),
+  limit: z.coerce.number().int().min(1).max(1000).default(1),
+});
+
+const patchBody = z.object({
+  nick: z.string().max(32).nullish(),
+  roles: z.array(snowflake).max(250).nullish(),
+  mute: z.boolean().nullish(),
+  deaf: z.boolean().nullish(),
+  communication_disabled_until: z.string().datetime({ offset: true }).nullish(),
+  flags: z.number().int().nonnegative().nullish(),
+});
+const nickBody = z.object({ nick: z.string().max(32).nullish() });
+
+export function registerMembersRoutes(ctx: RouteContext): void {
+  const { store, now } = ctx.deps;
+
+  /** The target member with their user and top role position; '@me' is the caller. 10013 bad id, 10007 not a member. */
+  const target = async (access: GuildAccess, rawId: string, caller: UserRecord) => {
+    const userId = rawId === '@me' ? caller.id : rawId;
+    if (!isSnowflake(userId)) throw new ApiError(ErrorCodes.UNKNOWN_USER);
+    const [member, user] = await Promise.all([store.members.get(access.guild.id, userId), userId === caller.id ? caller : store.users.get(userId)]);
+    if (!user) throw new ApiError(ErrorCodes.UNKNOWN_USER);
+    if (!member) throw new ApiError(ErrorCodes.UNKNOWN_MEMBER);
+    return { member, user, top: topRolePosition(access.guild, member, access.roles), isOwner: access.guild.ownerId === userId };
+  };
+
+  const withUsers = async (members: MemberRecord[]) => {
+    const users = new Map((await store.users.getMany(members.map((m) => m.userId))).map((u) => [u.id, u]));
+    return members.filter((m) => users.has(m.userId)).map((m) => memberJson(m, users.get(m.userId)));
+  };
+
+  const publishUpdate = (member: MemberRecord, user: UserRecord) => {
+    const payload = memberEventPayload(member, user);
+    ctx.dispatch.guild(member.guildId, 'GUILD_MEMBER_UPDATE', payload);
+    return memberJson(member, user);
+  };
+
+  ctx.get('/guilds/:guildId/members', {}, async (req) => {
+    const access = await guildAccess(store, req.params.guildId, req.user.id, now());
+    const q = parse(listQuery, req.query);
+    return withUsers(await store.members.list(access.guild.id, { after: q.after, limit: q.limit }));
+  });
+
+  ctx.get('/guilds/:guildId/members/search', {}, async (req) => {
+    const access = await guildAccess(store, req.params.guildId, req.user.id, now());
+    const q = parse(searchQuery, req.query);
+    return withUsers(await store.members.search(access.guild.id, q.query, q.limit));
+  });
+
+  ctx.get('/guilds/:guildId/members/:userId', {}, async (req) => {
+    const access = await guildAccess(store, req.params.guildId, req.user.id, now());
+    const t = await target(access, req.params.userId, req.user);
+    return memberJson(t.member, t.user);
+  });
+
+  ctx.patch('/guilds/:guildId/members/:userId', {}, async (req) => {
+    const access = await guildAccess(store, req.params.guildId, req.user.id, now());
+    const t = await target(access, req.params.userId, req.user);
+    const body = parse(patchBody, req.body);
+    const self = t.user.id === req.user.id;
+    const patch: Partial<MemberRecord> = {};
+
+    if (body.nick !== undefined) {
+      if (self && (access.permissions & Permissions.CHANGE_NICKNAME) === Permissions.CHANGE_NICKNAME) {
+        // Changing one's own nickname needs no hierarchy.
+      } else {
+        requirePermission(access.permissions, Permissions.MANAGE_NICKNAMES);
+        if (!self) requireAbove(access, t.top, t.isOwner);
+      }
+      patch.nick = body.nick || null;
+    }
+
+    if (body.roles != null) {
+      requirePermission(access.permissions, Permissions.MANAGE_ROLES);
+      const wanted = new Set(body.roles.filter((id) => id !== access.guild.id));
+      const current = new Set(t.member.roles);
+      const changed = [...wanted].filter((id) => !current.has(id)).concat([...current].filter((id) => !wanted.has(id)));
+      for (const id of changed) {
+        const role = access.roles.find((r) => r.id === id);
+        if (!role) throw fieldError(['roles', body.roles.indexOf(id)], 'BASE_TYPE_INVALID', 'Unknown role');
+        requireRoleBelow(access, role);
+        if (role.managed) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS, { message: 'Managed roles cannot be assigned or removed' });
+      }
+      patch.roles = [...wanted];
+    }
+
+    if (body.communication_disabled_until !== undefined) {
+      requirePermission(access.permissions, Permissions.MODERATE_MEMBERS);
+      requireAbove(access, t.top, t.isOwner);
+      // Admins cannot be timed out (the permission algorithm exempts them, so Discord refuses outright).
+      const targetPerms = computeBasePermissions(permissionContext(access.guild, t.member, access.roles, now()));
+      if (targetPerms === ALL_PERMISSIONS) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+      if (body.communication_disabled_until === null) {
+        patch.communicationDisabledUntil = null;
+      } else {
+        const until = Date.parse(body.communication_disabled_until);
+        if (until > now() + MAX_TIMEOUT_MS) {
+          throw fieldError('communication_disabled_until', 'BASE_TYPE_BAD_TIME', 'Timeouts can be at most 28 days in the future');
+        }
+        patch.communicationDisabledUntil = until > now() ? until : null;
+      }
+    }
+
+    if (body.mute != null) {
+      requirePermission(access.permissions, Permissions.MUTE_MEMBERS);
+      patch.mute = body.mute;
+    }
+    if (body.deaf != null) {
+      requirePermission(access.permissions, Permissions.DEAFEN_MEMBERS);
+      patch.deaf = body.deaf;
+    }
+    if (body.flags != null) {
+      requirePermission(access.permissions, Permissions.MANAGE_GUILD);
+      patch.flags = body.flags;
+    }
+
+    if (!Object.keys(patch).length) return memberJson(t.member, t.user);
+    const member = await store.members.update(access.guild.id, t.user.id, patch);
+    return publishUpdate(member, t.user);
+  });
+
+  const editOwnNick = async (req: RouteRequest<{ guildId: string }>) => {
+    const access = await guildAccess(store, req.params.guildId, req.user.id, now());
+    const body = parse(nickBody, req.body);
+    if (body.nick === undefined) return memberJson(access.member, req.user);
+    if ((access.permissions & Permissions.CHANGE_NICKNAME) !== Permissions.CHANGE_NICKNAME) {
+      requirePermission(access.permissions, Permissions.MANAGE_NICKNAMES);
+    }
+    const member = await store.members.update(access.guild.id, req.user.id, { nick: body.nick || null });
+    return publishUpdate(member, req.user);
+  };
+  // Registered explicitly so that /members/@me does not depend on the generic route's '@me' handling.
+  ctx.patch('/guilds/:guildId/members/@me', {}, editOwnNick);
+  ctx.patch('/guilds/:guildId/members/@me/nick', {}, async (req) => {
+    const json = await editOwnNick(req);
+    return { nick: json.nick };
+  });
+
+  ctx.delete('/guilds/:guildId/members/:userId', {}, async (req) => {
+    const access = await guildAccess(store, req.params.guildId, req.user.id, now());
+    requirePermission(access.permissions, Permissions.KICK_MEMBERS);
+    const t = await target(access, req.params.userId, req.user);
+    requireAbove(access, t.top, t.isOwner);
+    await store.members.remove(access.guild.id, t.user.id);
+    ctx.dispatch.guild(access.guild.id, 'GUILD_MEMBER_REMOVE', { guild_id: access.guild.id, user: publicUser(t.user) });
+    return undefined;
+  });
+
+  const roleChange = async (req: RouteRequest<{ guildId: string; userId: string; roleId: string }>, add: boolean) => {
+    const access = await guildAccess(store, req.params.guildId, req.user.id, now());
+    requirePermission(access.permissions, Permissions.MANAGE_ROLES);
+    const t = await target(access, req.params.userId, req.user);
+    const role = access.roles.find((r) => r.id === req.params.roleId && r.id !== access.guild.id);
+    if (!role) throw new ApiError(ErrorCodes.UNKNOWN_ROLE);
+    requireRoleBelow(access, role);
+    if (role.managed) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS, { message: 'Managed roles cannot be assigned or removed' });
+    if (t.member.roles.includes(role.id) === add) return undefined;
+    const member = add
+      ? await store.members.addRole(access.guild.id, t.user.id, role.id)
+      : await store.members.removeRole(access.guild.id, t.user.id, role.id);
+    publishUpdate(member, t.user);
+    return undefined;
+  };
+  ctx.put('/guilds/:guildId/members/:userId/roles/:roleId', {}, (req) => roleChange(req, true));
+  ctx.delete('/guilds/:guildId/members/:userId/roles/:roleId', {}, (req) => roleChange(req, false));
+}

@@ -1,3 +1,85 @@
+/** Message history, single messages, send, edit, delete and bulk delete. */
+import { ApiError, ErrorCodes, formError } from '../../protocol/errors.ts';
+import { Permissions, hasPermission } from '../../protocol/permissions.ts';
+import { snowflakeTimestamp } from '../../protocol/snowflake.ts';
+import type { MessagePage } from '../../store/types.ts';
+import { channelAccess, requirePermission } from '../access.ts';
+import { messageAccess, publishInChannel } from '../channels/common.ts';
+import { createMessage } from '../messages/create.ts';
+import { editMessage } from '../messages/edit.ts';
+import { renderMessage, renderMessages } from '../messages/render.ts';
+import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext } from '../route.ts';
+import { parse, snowflake, z } from '../validate.ts';
 
-export function registerMessagesRoutes(_ctx: RouteContext): void {}
+/** Discord refuses to bulk delete messages older than two weeks. */
+const BULK_DELETE_MAX_AGE_MS = 14 * 24 * 60 * 60 * 1000;
+
+const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+  before: snowflake.optional(),
+  after: snowflake.optional(),
+  around: snowflake.optional(),
+});
+
+const bulkDeleteBody = z.object({ messages: z.array(snowflake) });
+
+export function registerMessagesRoutes(ctx: RouteContext): void {
+  const { store } = ctx.deps;
+
+  ctx.get('/channels/:channelId/messages', {}, async (req) => {
+    const access = await channelAccess(store, req.params.channelId, req.user.id, ctx.deps.now());
+    const query = parse(listQuery, req.query);
+    if (!hasPermission(access.permissions, Permissions.READ_MESSAGE_HISTORY)) return [];
+    const page: MessagePage = { limit: query.limit ?? 50 };
+    // The three cursors are mutually exclusive; like Discord, the first one in the query string wins.
+    const cursor = Object.keys(req.query ?? {}).find((k): k is 'before' | 'after' | 'around' => k === 'before' || k === 'after' || k === 'around');
+    if (cursor) page[cursor] = query[cursor];
+    const messages = await store.messages.list(access.channel.id, page);
+    return renderMessages(store, messages, { viewerId: req.user.id });
+  });
+
+  ctx.get('/channels/:channelId/messages/:messageId', {}, async (req) => {
+    const { access, message } = await messageAccess(store, req.params.channelId, req.params.messageId, req.user.id, ctx.deps.now());
+    requirePermission(access.permissions, Permissions.READ_MESSAGE_HISTORY);
+    return renderMessage(store, message, { viewerId: req.user.id });
+  });
+
+  ctx.post('/channels/:channelId/messages', { limit: RouteLimits.messageCreate }, (req) => createMessage(ctx, req.user, req.params.channelId, req.body));
+
+  ctx.patch('/channels/:channelId/messages/:messageId', {}, (req) => editMessage(ctx, req.user, req.params.channelId, req.params.messageId, req.body));
+
+  ctx.delete('/channels/:channelId/messages/:messageId', { limit: RouteLimits.messageDelete }, async (req) => {
+    const { access, message } = await messageAccess(store, req.params.channelId, req.params.messageId, req.user.id, ctx.deps.now());
+    if (message.authorId !== req.user.id) {
+      if (!access.channel.guildId) throw new ApiError(ErrorCodes.CANNOT_EXECUTE_ON_DM);
+      requirePermission(access.permissions, Permissions.MANAGE_MESSAGES);
+    }
+    await store.messages.delete(message.channelId, message.id);
+    await publishInChannel(ctx, access.channel, 'MESSAGE_DELETE', {
+      id: message.id,
+      channel_id: message.channelId,
+      ...(message.guildId ? { guild_id: message.guildId } : {}),
+    });
+    return undefined;
+  });
+
+  ctx.post('/channels/:channelId/messages/bulk-delete', { limit: RouteLimits.messageDelete }, async (req) => {
+    const access = await channelAccess(store, req.params.channelId, req.user.id, ctx.deps.now());
+    if (!access.channel.guildId) throw new ApiError(ErrorCodes.CANNOT_EXECUTE_ON_DM);
+    requirePermission(access.permissions, Permissions.MANAGE_MESSAGES);
+    const body = parse(bulkDeleteBody, req.body);
+    const ids = [...new Set(body.messages)];
+    if (ids.length < 2 || ids.length > 100) throw new ApiError(ErrorCodes.BULK_DELETE_COUNT);
+    const oldest = ctx.deps.now() - BULK_DELETE_MAX_AGE_MS;
+    const tooOld = body.messages.findIndex((id) => snowflakeTimestamp(id) < oldest);
+    if (tooOld !== -1) {
+      throw new ApiError(ErrorCodes.BULK_DELETE_TOO_OLD, { errors: formError([{ path: ['messages', tooOld], code: 'MESSAGE_BULK_DELETE_TOO_OLD', message: 'A message provided was too old to bulk delete' }]).errors });
+    }
+    const deleted = await store.messages.bulkDelete(access.channel.id, ids);
+    if (deleted.length) {
+      ctx.dispatch.guild(access.channel.guildId, 'MESSAGE_DELETE_BULK', { ids: deleted, channel_id: access.channel.id, guild_id: access.channel.guildId }, { channelId: access.channel.id });
+    }
+    return undefined;
+  });
+}

@@ -1,3 +1,90 @@
+/**
+ * Pins: the classic list (GET /channels/{id}/pins, newest pin first), the newer paged shape
+ * (GET /channels/{id}/messages/pins → {items:[{pinned_at, message}], has_more}), pin and unpin.
+ * Discord also posts a "pinned a message" system message (type 6); Accord does not yet.
+ */
+import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
+import { Permissions, hasPermission } from '../../protocol/permissions.ts';
+import type { ChannelRecord, MessageRecord, UserRecord } from '../../store/types.ts';
+import { channelAccess, type ChannelAccess } from '../access.ts';
+import { messageAccess, publishInChannel } from '../channels/common.ts';
+import { messageEventPayload, renderMessages } from '../messages/render.ts';
 import type { RouteContext } from '../route.ts';
+import { iso } from '../serialize.ts';
+import { parse, z } from '../validate.ts';
 
-export function registerPinsRoutes(_ctx: RouteContext): void {}
+/** Pins one channel may hold (Discord's limit). */
+const MAX_PINS = 250;
+
+const pagedQuery = z.object({
+  before: z.string().refine((v) => !Number.isNaN(Date.parse(v)), { message: 'Could not parse timestamp.' }).optional(),
+  limit: z.coerce.number().int().min(1).max(50).optional(),
+});
+
+function requirePinPermission(access: ChannelAccess) {
+  if (!hasPermission(access.permissions, Permissions.MANAGE_MESSAGES) && !hasPermission(access.permissions, Permissions.PIN_MESSAGES)) {
+    throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+  }
+}
+
+export function registerPinsRoutes(ctx: RouteContext): void {
+  const { store } = ctx.deps;
+
+  /** Pinned messages with their pin time, newest pin first; pins of since-deleted messages are skipped. */
+  async function pinnedMessages(access: ChannelAccess, viewer: UserRecord) {
+    if (!hasPermission(access.permissions, Permissions.READ_MESSAGE_HISTORY)) return [];
+    const pins = await store.pins.list(access.channel.id);
+    const messages = new Map((await store.messages.getMany(access.channel.id, pins.map((p) => p.messageId))).map((m) => [m.id, m]));
+    const present = pins.filter((p) => messages.has(p.messageId));
+    const rendered = await renderMessages(store, present.map((p) => messages.get(p.messageId)!), { viewerId: viewer.id });
+    return present.map((p, i) => ({ pinnedAt: p.pinnedAt, message: rendered[i]! }));
+  }
+
+  async function announce(channel: ChannelRecord, message: MessageRecord) {
+    const fresh = (await store.channels.get(channel.id)) ?? channel;
+    await publishInChannel(ctx, channel, 'CHANNEL_PINS_UPDATE', {
+      ...(channel.guildId ? { guild_id: channel.guildId } : {}),
+      channel_id: channel.id,
+      last_pin_timestamp: fresh.lastPinTimestamp ? iso(fresh.lastPinTimestamp) : null,
+    });
+    const updated = await store.messages.get(message.channelId, message.id);
+    if (updated) await publishInChannel(ctx, channel, 'MESSAGE_UPDATE', await messageEventPayload(store, updated, { update: true }));
+  }
+
+  ctx.get('/channels/:channelId/pins', {}, async (req) => {
+    const access = await channelAccess(store, req.params.channelId, req.user.id, ctx.deps.now());
+    return (await pinnedMessages(access, req.user)).map((p) => p.message);
+  });
+
+  ctx.get('/channels/:channelId/messages/pins', {}, async (req) => {
+    const access = await channelAccess(store, req.params.channelId, req.user.id, ctx.deps.now());
+    const query = parse(pagedQuery, req.query);
+    const limit = query.limit ?? 50;
+    const before = query.before ? Date.parse(query.before) : Infinity;
+    const all = (await pinnedMessages(access, req.user)).filter((p) => p.pinnedAt < before);
+    return {
+      items: all.slice(0, limit).map((p) => ({ pinned_at: iso(p.pinnedAt), message: p.message })),
+      has_more: all.length > limit,
+    };
+  });
+
+  const pin = async (req: { params: { channelId: string; messageId: string }; user: UserRecord }) => {
+    const { access, message } = await messageAccess(store, req.params.channelId, req.params.messageId, req.user.id, ctx.deps.now());
+    requirePinPermission(access);
+    if (message.pinned) return undefined;
+    if ((await store.pins.count(access.channel.id)) >= MAX_PINS) throw new ApiError(ErrorCodes.MAX_PINS);
+    if (await store.pins.pin(access.channel.id, message.id, ctx.deps.now())) await announce(access.channel, message);
+    return undefined;
+  };
+  ctx.put('/channels/:channelId/pins/:messageId', {}, pin);
+  ctx.put('/channels/:channelId/messages/pins/:messageId', {}, pin);
+
+  const unpin = async (req: { params: { channelId: string; messageId: string }; user: UserRecord }) => {
+    const { access, message } = await messageAccess(store, req.params.channelId, req.params.messageId, req.user.id, ctx.deps.now());
+    requirePinPermission(access);
+    if (await store.pins.unpin(access.channel.id, message.id)) await announce(access.channel, message);
+    return undefined;
+  };
+  ctx.delete('/channels/:channelId/pins/:messageId', {}, unpin);
+  ctx.delete('/channels/:channelId/messages/pins/:messageId', {}, unpin);
+}

@@ -1,3 +1,148 @@
-import type { RouteContext } from '../route.ts';
+/**
+ * Roles: list, create, reorder, get, edit, delete. Managing a role needs MANAGE_ROLES and a top role strictly
+ * above it (the owner is above everything); nobody grants permission bits they do not hold themselves.
+ */
+import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
+import { ALL_PERMISSIONS, Permissions, parsePermissions } from '../../protocol/permissions.ts';
+import { isSnowflake } from '../../protocol/snowflake.ts';
+import type { RoleRecord } from '../../store/types.ts';
+import { guildAccess, requirePermission, type GuildAccess } from '../access.ts';
+import type { RouteContext, RouteRequest } from '../route.ts';
+import { roleJson } from '../serialize.ts';
+import { parse, permissionString, snowflake, z } from '../validate.ts';
+import { imageHash } from './users.ts';
+import { newRole } from './guilds.ts';
 
-export function registerRolesRoutes(_ctx: RouteContext): void {}
+export const MAX_ROLES_PER_GUILD = 250;
+
+/** 50013 unless the caller's top role is strictly above `role` (or the caller owns the guild). */
+export function requireRoleBelow(access: GuildAccess, role: RoleRecord): void {
+  if (!access.isOwner && role.position >= access.topPosition) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+}
+
+/** 50013 when `wanted` adds bits to `current` that the caller does not hold (admins and the owner hold all). */
+export function requireGrantable(access: GuildAccess, wanted: bigint, current = 0n): void {
+  if (access.permissions === ALL_PERMISSIONS) return;
+  if ((wanted & ~current & ~access.permissions) !== 0n) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+}
+
+const roleFields = {
+  name: z.string().max(100).optional(),
+  permissions: permissionString.optional(),
+  color: z.number().int().min(0).max(0xffffff).optional(),
+  colors: z.object({ primary_color: z.number().int().min(0).max(0xffffff) }).partial().optional(),
+  hoist: z.boolean().optional(),
+  icon: z.string().nullish(),
+  unicode_emoji: z.string().max(32).nullish(),
+  mentionable: z.boolean().optional(),
+};
+const roleBody = z.object(roleFields).nullish();
+const reorderBody = z.array(z.object({ id: snowflake, position: z.number().int().min(0).nullish() })).min(1).max(MAX_ROLES_PER_GUILD);
+
+function colorOf(body: { color?: number; colors?: { primary_color?: number } }): number | undefined {
+  return body.colors?.primary_color ?? body.color;
+}
+
+export function registerRolesRoutes(ctx: RouteContext): void {
+  const { store, ids, now } = ctx.deps;
+
+  const manager = async (req: RouteRequest<{ guildId: string }>) => {
+    const access = await guildAccess(store, req.params.guildId, req.user.id, now());
+    requirePermission(access.permissions, Permissions.MANAGE_ROLES);
+    return access;
+  };
+
+  const findRole = (access: GuildAccess, roleId: string) => {
+    const role = isSnowflake(roleId) ? access.roles.find((r) => r.id === roleId) : undefined;
+    if (!role) throw new ApiError(ErrorCodes.UNKNOWN_ROLE);
+    return role;
+  };
+
+  ctx.get('/guilds/:guildId/roles', {}, async (req) => {
+    const access = await guildAccess(store, req.params.guildId, req.user.id, now());
+    return access.roles.map(roleJson);
+  });
+
+  ctx.get('/guilds/:guildId/roles/:roleId', {}, async (req) => {
+    const access = await guildAccess(store, req.params.guildId, req.user.id, now());
+    return roleJson(findRole(access, req.params.roleId));
+  });
+
+  ctx.post('/guilds/:guildId/roles', {}, async (req) => {
+    const access = await manager(req);
+    const body = parse(roleBody, req.body) ?? {};
+    if (access.roles.length >= MAX_ROLES_PER_GUILD) throw new ApiError(ErrorCodes.MAX_ROLES);
+    const everyone = access.roles.find((r) => r.id === access.guild.id);
+    // Discord's default for a new role is @everyone's permission set.
+    const permissions = body.permissions !== undefined ? parsePermissions(body.permissions) : BigInt(everyone?.permissions ?? '0');
+    if (body.permissions !== undefined) requireGrantable(access, permissions);
+    const role = await store.roles.create(newRole(ids.next(), access.guild.id, {
+      name: body.name || 'new role', permissions: permissions.toString(), color: colorOf(body) ?? 0, hoist: body.hoist ?? false,
+      mentionable: body.mentionable ?? false, icon: body.icon != null ? imageHash(body.icon, 'icon') : null, unicodeEmoji: body.unicode_emoji ?? null,
+      // New roles sit just above @everyone, as on Discord; ties are ordered by id.
+      position: 1,
+    }));
+    const json = roleJson(role);
+    ctx.dispatch.guild(access.guild.id, 'GUILD_ROLE_CREATE', { guild_id: access.guild.id, role: json });
+    return json;
+  });
+
+  ctx.patch('/guilds/:guildId/roles', {}, async (req) => {
+    const access = await manager(req);
+    const body = parse(reorderBody, req.body);
+    const updates: Array<{ id: string; position: number }> = [];
+    body.forEach((u, i) => {
+      const role = access.roles.find((r) => r.id === u.id);
+      if (!role) throw fieldError([i, 'id'], 'BASE_TYPE_INVALID', 'Unknown role');
+      if (role.id === access.guild.id || u.position == null || u.position === role.position) return;
+      if (u.position < 1) throw fieldError([i, 'position'], 'NUMBER_TYPE_MIN', 'int value should be greater than or equal to 1.');
+      // Neither the role nor its destination may be at or above the caller's top role.
+      requireRoleBelow(access, role);
+      if (!access.isOwner && u.position >= access.topPosition) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+      updates.push({ id: role.id, position: u.position });
+    });
+    if (updates.length) await store.roles.setPositions(access.guild.id, updates);
+    const roles = await store.roles.listByGuild(access.guild.id);
+    const before = new Map(access.roles.map((r) => [r.id, r.position]));
+    for (const r of roles) {
+      if (before.get(r.id) !== r.position) ctx.dispatch.guild(access.guild.id, 'GUILD_ROLE_UPDATE', { guild_id: access.guild.id, role: roleJson(r) });
+    }
+    return roles.map(roleJson);
+  });
+
+  ctx.patch('/guilds/:guildId/roles/:roleId', {}, async (req) => {
+    const access = await manager(req);
+    const role = findRole(access, req.params.roleId);
+    requireRoleBelow(access, role);
+    const body = parse(roleBody, req.body) ?? {};
+    const patch: Partial<RoleRecord> = {};
+    // @everyone keeps its name, as on Discord.
+    if (body.name !== undefined && role.id !== access.guild.id) patch.name = body.name || 'new role';
+    if (body.permissions !== undefined) {
+      const wanted = parsePermissions(body.permissions);
+      requireGrantable(access, wanted, BigInt(role.permissions));
+      patch.permissions = wanted.toString();
+    }
+    const color = colorOf(body);
+    if (color !== undefined) patch.color = color;
+    if (body.hoist !== undefined) patch.hoist = body.hoist;
+    if (body.mentionable !== undefined) patch.mentionable = body.mentionable;
+    if (body.icon !== undefined) patch.icon = imageHash(body.icon, 'icon');
+    if (body.unicode_emoji !== undefined) patch.unicodeEmoji = body.unicode_emoji ?? null;
+    const updated = Object.keys(patch).length ? await store.roles.update(access.guild.id, role.id, patch) : role;
+    const json = roleJson(updated);
+    ctx.dispatch.guild(access.guild.id, 'GUILD_ROLE_UPDATE', { guild_id: access.guild.id, role: json });
+    return json;
+  });
+
+  // @everyone and managed roles (a bot's own role) cannot be deleted: Discord answers 400 Invalid Role (50028).
+  ctx.delete('/guilds/:guildId/roles/:roleId', {}, async (req) => {
+    const access = await manager(req);
+    const role = findRole(access, req.params.roleId);
+    if (role.id === access.guild.id || role.managed) throw new ApiError(ErrorCodes.INVALID_ROLE);
+    requireRoleBelow(access, role);
+    await store.roles.delete(access.guild.id, role.id);
+    ctx.dispatch.guild(access.guild.id, 'GUILD_ROLE_DELETE', { guild_id: access.guild.id, role_id: role.id });
+    return undefined;
+  });
+}

@@ -4,12 +4,11 @@
  */
 import { createHash } from 'node:crypto';
 import { resolveToken } from '../auth.ts';
-import { guildAccess, channelAccess } from '../access.ts';
+import { channelAccess, guildAccess, permissionContext } from '../access.ts';
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
 import { computeBasePermissions } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
 import { ChannelType, type ChannelRecord, type Store, type UserRecord } from '../../store/types.ts';
-import { permissionContext } from '../access.ts';
 import type { RouteContext } from '../route.ts';
 import { channelJson, memberJson, partialGuildJson, privateUser, publicUser } from '../serialize.ts';
 import { parse, queryBool, snowflake, z } from '../validate.ts';

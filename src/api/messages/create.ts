@@ -1,0 +1,177 @@
+/**
+ * POST /channels/{id}/messages: validation, permissions, slowmode, replies, mentions, enforce_nonce, the store
+ * write and MESSAGE_CREATE. Kept out of the route file because it is the busiest path of the API.
+ */
+import { ApiError, ErrorCodes, formError } from '../../protocol/errors.ts';
+import { Permissions, hasPermission } from '../../protocol/permissions.ts';
+import type { MessageRecord, MessageReference, UserRecord } from '../../store/types.ts';
+import { channelAccess, requirePermission, type ChannelAccess } from '../access.ts';
+import type { ApiDeps } from '../deps.ts';
+import type { RouteContext } from '../route.ts';
+import { parse, snowflake, z } from '../validate.ts';
+import { MESSAGE_CHANNEL_TYPES, publishInChannel } from '../channels/common.ts';
+import { checkEmbedTotal, embedsSchema } from './embeds.ts';
+import { KeyedLock } from './keyed-lock.ts';
+import { allowedMentionsSchema, checkAllowedMentions, parseMentions } from './mentions.ts';
+import { eventPayload, renderMessage, type MessageJson } from './render.ts';
+import { Slowmode } from './slowmode.ts';
+
+/**
+ * How far back enforce_nonce looks for an earlier send with the same nonce. Discord says "the past few
+ * minutes"; five minutes covers every client's retry schedule with room to spare.
+ */
+export const NONCE_WINDOW_MS = 5 * 60 * 1000;
+
+export const MessageFlags = { SUPPRESS_EMBEDS: 1 << 2, SUPPRESS_NOTIFICATIONS: 1 << 12 } as const;
+const CLIENT_CREATE_FLAGS = MessageFlags.SUPPRESS_EMBEDS | MessageFlags.SUPPRESS_NOTIFICATIONS;
+
+export const MessageType = { DEFAULT: 0, REPLY: 19 } as const;
+
+const BYPASS_SLOWMODE = Permissions.MANAGE_MESSAGES | Permissions.MANAGE_CHANNELS | Permissions.BYPASS_SLOWMODE;
+
+/** Per-process state of the send path; one per app (the routes are mounted under three prefixes). */
+interface SendState {
+  nonceLock: KeyedLock;
+  slowmode: Slowmode;
+}
+const states = new WeakMap<ApiDeps, SendState>();
+export function sendState(deps: ApiDeps): SendState {
+  let s = states.get(deps);
+  if (!s) states.set(deps, (s = { nonceLock: new KeyedLock(), slowmode: new Slowmode() }));
+  return s;
+}
+
+const createSchema = z.object({
+  content: z.string().max(2000).nullish(),
+  nonce: z.union([z.string().max(25), z.number().int()]).nullish(),
+  enforce_nonce: z.boolean().nullish(),
+  tts: z.boolean().nullish(),
+  embeds: embedsSchema.nullish(),
+  allowed_mentions: allowedMentionsSchema.nullish(),
+  message_reference: z
+    .object({
+      type: z.literal(0).optional(),
+      message_id: snowflake.nullish(),
+      channel_id: snowflake.nullish(),
+      guild_id: snowflake.nullish(),
+      fail_if_not_exists: z.boolean().nullish(),
+    })
+    .nullish(),
+  // Accord has no stickers yet: accepted and ignored.
+  sticker_ids: z.array(z.unknown()).max(3).nullish(),
+  flags: z.number().int().min(0).nullish(),
+});
+
+export type CreateBody = z.infer<typeof createSchema>;
+
+function unknownReference(): ApiError {
+  return formError([{ path: ['message_reference'], code: 'MESSAGE_REFERENCE_UNKNOWN_MESSAGE', message: 'Unknown message' }]);
+}
+
+/** The replied-to message, or null when the reply should go out as a plain message (fail_if_not_exists: false). */
+async function resolveReply(deps: ApiDeps, access: ChannelAccess, ref: NonNullable<CreateBody['message_reference']>): Promise<MessageRecord | null> {
+  if (!ref.message_id) throw formError([{ path: ['message_reference', 'message_id'], code: 'BASE_TYPE_REQUIRED', message: 'This field is required' }]);
+  requirePermission(access.permissions, Permissions.READ_MESSAGE_HISTORY);
+  const sameChannel = (ref.channel_id ?? access.channel.id) === access.channel.id && (!ref.guild_id || ref.guild_id === access.channel.guildId);
+  const target = sameChannel ? await deps.store.messages.get(access.channel.id, ref.message_id) : null;
+  if (!target && ref.fail_if_not_exists !== false) throw unknownReference();
+  return target;
+}
+
+export async function createMessage(ctx: RouteContext, user: UserRecord, channelId: string, rawBody: unknown): Promise<MessageJson> {
+  const { deps } = ctx;
+  const now = deps.now();
+  const access = await channelAccess(deps.store, channelId, user.id, now);
+  const channel = access.channel;
+  if (!MESSAGE_CHANNEL_TYPES.has(channel.type)) throw new ApiError(ErrorCodes.NON_TEXT_CHANNEL);
+  requirePermission(access.permissions, Permissions.VIEW_CHANNEL | Permissions.SEND_MESSAGES);
+
+  const body = parse(createSchema, rawBody);
+  const content = body.content ?? '';
+  const embeds = body.embeds ?? [];
+  if (content.trim() === '' && embeds.length === 0) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
+  checkEmbedTotal(embeds);
+  const allowed = body.allowed_mentions ?? undefined;
+  checkAllowedMentions(allowed);
+
+  const nonce = body.nonce ?? undefined;
+  const send = () => storeMessage(ctx, user, access, body, content, embeds, nonce);
+  if (!body.enforce_nonce || nonce === undefined) return send();
+
+  return sendState(deps).nonceLock.run(`${channelId}:${user.id}:${nonce}`, async () => {
+    const earlier = await deps.store.messages.findByNonce(channelId, user.id, String(nonce), deps.now() - NONCE_WINDOW_MS);
+    if (earlier) return renderMessage(deps.store, earlier, { viewerId: user.id, nonces: new Map([[earlier.id, nonce]]) });
+    return send();
+  });
+}
+
+async function storeMessage(
+  ctx: RouteContext, user: UserRecord, access: ChannelAccess, body: CreateBody, content: string, embeds: Record<string, unknown>[], nonce: string | number | undefined,
+): Promise<MessageJson> {
+  const { deps } = ctx;
+  const { store, log } = deps;
+  const channel = access.channel;
+
+  const replyTo = body.message_reference ? await resolveReply(deps, access, body.message_reference) : null;
+
+  const slowmode = sendState(deps).slowmode;
+  const slowed = channel.guildId !== null && channel.rateLimitPerUser > 0 && (access.permissions & BYPASS_SLOWMODE) === 0n;
+  if (slowed) {
+    const wait = slowmode.reserve(channel.id, user.id, channel.rateLimitPerUser, deps.now());
+    if (wait !== null) throw new ApiError(ErrorCodes.SLOWMODE_RATE_LIMIT, { extra: { retry_after: Number(wait.toFixed(3)), global: false } });
+  }
+
+  let stored = false;
+  try {
+    const mentions = await parseMentions(store, {
+      content,
+      allowed: body.allowed_mentions ?? undefined,
+      permissions: access.permissions,
+      guildId: channel.guildId,
+      roles: access.guild?.roles ?? [],
+      repliedUserId: replyTo?.authorId,
+    });
+    const reference: MessageReference | null = replyTo
+      ? { type: 0, messageId: replyTo.id, channelId: channel.id, ...(channel.guildId ? { guildId: channel.guildId } : {}) }
+      : null;
+    const record: MessageRecord = {
+      id: deps.ids.next(),
+      channelId: channel.id,
+      guildId: channel.guildId,
+      authorId: user.id,
+      content,
+      type: replyTo ? MessageType.REPLY : MessageType.DEFAULT,
+      flags: (body.flags ?? 0) & CLIENT_CREATE_FLAGS,
+      tts: Boolean(body.tts) && hasPermission(access.permissions, Permissions.SEND_TTS_MESSAGES),
+      mentionEveryone: mentions.everyone,
+      mentions: mentions.users,
+      mentionRoles: mentions.roles,
+      mentionChannels: [],
+      embeds,
+      attachments: [],
+      components: [],
+      stickerItems: [],
+      nonce: nonce === undefined ? null : String(nonce),
+      pinned: false,
+      webhookId: null,
+      applicationId: null,
+      messageReference: reference,
+      editedAt: null,
+    };
+    const message = await store.messages.create(record);
+    stored = true;
+
+    // Mention counters are a side effect: failing to bump them must not turn a stored send into an error.
+    const mentioned = mentions.users.filter((id) => id !== user.id);
+    if (mentioned.length) {
+      await store.readStates.incrementMentions(channel.id, mentioned).catch((err: unknown) => log.warn({ err, channelId: channel.id }, 'mention count update failed'));
+    }
+
+    const json = await renderMessage(store, message, { viewerId: user.id, fresh: true, nonces: nonce === undefined ? undefined : new Map([[message.id, nonce]]) });
+    await publishInChannel(ctx, channel, 'MESSAGE_CREATE', await eventPayload(store, message, json));
+    return json;
+  } catch (err) {
+    if (slowed && !stored) slowmode.release(channel.id, user.id);
+    throw err;
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * PATCH /channels/{id}/messages/{mid}: the author edits content, embeds and mentions; a moderator with
+ * MANAGE_MESSAGES may only toggle SUPPRESS_EMBEDS on someone else's message.
+ */
+import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
+import { Permissions } from '../../protocol/permissions.ts';
+import type { MessageRecord, UserRecord } from '../../store/types.ts';
+import { requirePermission } from '../access.ts';
+import { messageAccess, publishInChannel } from '../channels/common.ts';
+import type { RouteContext } from '../route.ts';
+import { parse, z } from '../validate.ts';
+import { MessageFlags } from './create.ts';
+import { checkEmbedTotal, embedsSchema } from './embeds.ts';
+import { allowedMentionsSchema, checkAllowedMentions, parseMentions } from './mentions.ts';
+import { eventPayload, renderMessage, type MessageJson } from './render.ts';
+
+const editSchema = z.object({
+  content: z.string().max(2000).nullish(),
+  embeds: embedsSchema.nullish(),
+  flags: z.number().int().min(0).nullish(),
+  allowed_mentions: allowedMentionsSchema.nullish(),
+});
+
+export async function editMessage(ctx: RouteContext, user: UserRecord, channelId: string, messageId: string, rawBody: unknown): Promise<MessageJson> {
+  const { store } = ctx.deps;
+  const { access, message } = await messageAccess(store, channelId, messageId, user.id, ctx.deps.now());
+  const body = parse(editSchema, rawBody);
+  const isAuthor = message.authorId === user.id;
+  const touchesContent = body.content !== undefined || body.embeds !== undefined || body.allowed_mentions !== undefined;
+
+  if (!isAuthor) {
+    if (touchesContent || body.flags === undefined) throw new ApiError(ErrorCodes.CANNOT_EDIT_OTHERS_MESSAGE);
+    requirePermission(access.permissions, Permissions.MANAGE_MESSAGES);
+  }
+
+  const patch: Parameters<typeof store.messages.update>[2] = {};
+  if (body.flags !== undefined && body.flags !== null) {
+    patch.flags = (message.flags & ~MessageFlags.SUPPRESS_EMBEDS) | (body.flags & MessageFlags.SUPPRESS_EMBEDS);
+  }
+  if (touchesContent) {
+    const content = body.content === undefined ? message.content : (body.content ?? '');
+    const embeds = body.embeds === undefined ? message.embeds : (body.embeds ?? []);
+    if (content.trim() === '' && embeds.length === 0 && message.attachments.length === 0) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
+    checkEmbedTotal(embeds as Record<string, unknown>[]);
+    const allowed = body.allowed_mentions ?? undefined;
+    checkAllowedMentions(allowed);
+    const mentions = await parseMentions(store, {
+      content,
+      allowed,
+      permissions: access.permissions,
+      guildId: message.guildId,
+      roles: access.guild?.roles ?? [],
+      repliedUserId: await keptReplyMention(ctx, message),
+    });
+    Object.assign(patch, {
+      content,
+      embeds,
+      mentions: mentions.users,
+      mentionRoles: mentions.roles,
+      mentionEveryone: mentions.everyone,
+      editedAt: ctx.deps.now(),
+    });
+  }
+
+  const updated = Object.keys(patch).length ? await store.messages.update(channelId, messageId, patch) : message;
+  const json = await renderMessage(store, updated, { viewerId: user.id });
+  await publishInChannel(ctx, access.channel, 'MESSAGE_UPDATE', await eventPayload(store, updated, json, { update: true }));
+  return json;
+}
+
+/** An edit keeps the reply's ping when the original send pinged the replied-to author. */
+async function keptReplyMention(ctx: RouteContext, message: MessageRecord): Promise<string | null> {
+  const ref = message.messageReference;
+  if (message.type !== 19 || !ref?.messageId) return null;
+  const target = await ctx.deps.store.messages.get(ref.channelId ?? message.channelId, ref.messageId);
+  return target && message.mentions.includes(target.authorId) ? target.authorId : null;
+}

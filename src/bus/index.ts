@@ -1,0 +1,34 @@
+/**
+ * The bus package's public entry. Roles import the interface and the event map (types.ts, events.ts); only the
+ * composition root opens a bus, through openBus, which loads the NATS client only when it is used.
+ */
+import { MemoryBus } from './memory.ts';
+import type { Bus, BusErrorHandler } from './types.ts';
+
+export * from './types.ts';
+export * from './events.ts';
+export { InvalidSubjectError, subjectMatches } from './subjects.ts';
+export { BUS_DEFAULTS } from './defaults.ts';
+export { MemoryBroker, MemoryBus, type MemoryBrokerOptions, type MemoryBusOptions } from './memory.ts';
+export type { NatsBus, NatsBusOptions } from './nats.ts';
+
+export interface OpenBusConfig {
+  /** NATS servers (comma-separated); absent means the in-memory bus (one process). */
+  natsUrl?: string;
+  /** Names the NATS connection `accord-<nodeId>`. */
+  nodeId: string;
+  /** JetStream stream prefix; default `ACCORD`. */
+  streamPrefix?: string;
+  onError?: BusErrorHandler;
+}
+
+export async function openBus(config: OpenBusConfig): Promise<Bus> {
+  if (!config.natsUrl) return new MemoryBus({ onError: config.onError });
+  const { NatsBus } = await import('./nats.ts');
+  return NatsBus.connect({
+    servers: config.natsUrl,
+    name: `accord-${config.nodeId}`,
+    streamPrefix: config.streamPrefix,
+    onError: config.onError,
+  });
+}

@@ -1,0 +1,215 @@
+/**
+ * Live guild state for the guild role: guild record, roles, channels with their overwrites, member count.
+ * Members themselves are not cached (a guild may have millions); snapshots read the few they need.
+ *
+ * Contract:
+ * - Bounded: at most `maxGuilds` guilds, least recently used evicted first.
+ * - A guild is loaded from the store on first use; concurrent first uses share one load.
+ * - Events from gateway.guild.<id> update a cached guild by re-reading only what the event names (a channel,
+ *   a role, the member count) — the event payload is the wire shape, the store is the truth. Updates of one
+ *   guild run one after another, and `get` waits for the ones already received, so a snapshot asked after an
+ *   event reflects it. Events for guilds not cached are ignored (the next load reads the store anyway); an event
+ *   that arrives while its guild is loading makes that load answer once but not be cached.
+ * - A failed update evicts the guild, so the cache never serves state it knows may be wrong.
+ */
+import type { DispatchEnvelope } from '../api/dispatch.ts';
+import type { Logger } from '../log.ts';
+import type { ChannelRecord, GuildRecord, OverwriteRecord, RoleRecord, Store } from '../store/types.ts';
+
+export interface GuildState {
+  guild: GuildRecord;
+  roles: Map<string, RoleRecord>;
+  channels: Map<string, ChannelRecord>;
+  /** Channel id → its overwrites. */
+  overwrites: Map<string, OverwriteRecord[]>;
+  memberCount: number;
+  /** When memberCount was read (Unix ms). */
+  countedAt: number;
+}
+
+/** Events that change what the cache holds; everything else (messages, typing …) is ignored at once. */
+const RELEVANT = new Set([
+  'GUILD_UPDATE', 'GUILD_DELETE',
+  'CHANNEL_CREATE', 'CHANNEL_UPDATE', 'CHANNEL_DELETE',
+  'GUILD_ROLE_CREATE', 'GUILD_ROLE_UPDATE', 'GUILD_ROLE_DELETE',
+  'GUILD_MEMBER_ADD', 'GUILD_MEMBER_REMOVE', 'GUILD_BAN_ADD',
+]);
+
+export function byPositionThenId(a: { position: number; id: string }, b: { position: number; id: string }): number {
+  if (a.position !== b.position) return a.position - b.position;
+  return a.id.length !== b.id.length ? a.id.length - b.id.length : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+export class GuildCache {
+  private readonly entries = new Map<string, GuildState>();
+  private readonly loading = new Map<string, Promise<GuildState | null>>();
+  /** Guilds whose in-flight load saw an event: do not cache that load. */
+  private readonly staleLoads = new Set<string>();
+  /** Per-guild chain of pending updates. */
+  private readonly work = new Map<string, Promise<void>>();
+  private closed = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly maxGuilds: number,
+    private readonly log: Logger,
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  has(guildId: string): boolean {
+    return this.entries.has(guildId);
+  }
+
+  async get(guildId: string): Promise<GuildState | null> {
+    const pending = this.work.get(guildId);
+    if (pending) await pending;
+    const hit = this.entries.get(guildId);
+    if (hit) {
+      // Map order is insertion order: re-inserting makes this the most recently used.
+      this.entries.delete(guildId);
+      this.entries.set(guildId, hit);
+      return hit;
+    }
+    let load = this.loading.get(guildId);
+    if (!load) {
+      load = this.load(guildId).finally(() => {
+        this.loading.delete(guildId);
+        this.staleLoads.delete(guildId);
+      });
+      this.loading.set(guildId, load);
+    }
+    return load;
+  }
+
+  /** Takes one dispatch envelope from gateway.guild.<id>. */
+  apply(event: DispatchEnvelope): void {
+    if (!RELEVANT.has(event.t)) return;
+    const guildId = event.guildId ?? (event.d?.guild_id as string | undefined) ?? (event.t === 'GUILD_DELETE' ? (event.d?.id as string) : undefined);
+    if (!guildId) return;
+    if (this.loading.has(guildId)) this.staleLoads.add(guildId);
+    if (!this.entries.has(guildId)) return;
+    const previous = this.work.get(guildId) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.update(guildId, event))
+      .catch((err) => {
+        this.log.warn({ err, guildId, t: event.t }, 'guild cache update failed; guild evicted');
+        this.entries.delete(guildId);
+      })
+      .finally(() => {
+        if (this.work.get(guildId) === next) this.work.delete(guildId);
+      });
+    this.work.set(guildId, next);
+  }
+
+  /** Re-reads the member count (also used by snapshots that know the cached count predates a join). */
+  async recount(state: GuildState): Promise<void> {
+    const countedAt = Date.now();
+    const count = await this.store.members.count(state.guild.id);
+    if (countedAt >= state.countedAt) {
+      state.memberCount = count;
+      state.countedAt = countedAt;
+    }
+  }
+
+  clear(): void {
+    this.closed = true;
+    this.entries.clear();
+    this.staleLoads.clear();
+  }
+
+  private async load(guildId: string): Promise<GuildState | null> {
+    const guild = await this.store.guilds.get(guildId);
+    if (!guild) return null;
+    const countedAt = Date.now();
+    const [roles, channels, overwrites, memberCount] = await Promise.all([
+      this.store.roles.listByGuild(guildId),
+      this.store.channels.listByGuild(guildId),
+      this.store.overwrites.listByGuild(guildId),
+      this.store.members.count(guildId),
+    ]);
+    const state: GuildState = {
+      guild,
+      roles: new Map(roles.map((r) => [r.id, r])),
+      channels: new Map(channels.map((c) => [c.id, c])),
+      overwrites: new Map(),
+      memberCount,
+      countedAt,
+    };
+    for (const o of overwrites) {
+      const list = state.overwrites.get(o.channelId);
+      if (list) list.push(o);
+      else state.overwrites.set(o.channelId, [o]);
+    }
+    if (!this.staleLoads.has(guildId) && !this.closed) {
+      this.entries.set(guildId, state);
+      while (this.entries.size > this.maxGuilds) this.entries.delete(this.entries.keys().next().value!);
+    }
+    return state;
+  }
+
+  private async update(guildId: string, event: DispatchEnvelope): Promise<void> {
+    const state = this.entries.get(guildId);
+    if (!state) return;
+    const d = event.d ?? {};
+    switch (event.t) {
+      case 'GUILD_UPDATE': {
+        const guild = await this.store.guilds.get(guildId);
+        if (guild) state.guild = guild;
+        else this.entries.delete(guildId);
+        return;
+      }
+      case 'GUILD_DELETE':
+        this.entries.delete(guildId);
+        return;
+      case 'CHANNEL_CREATE':
+      case 'CHANNEL_UPDATE': {
+        const id = String(d.id);
+        const [channel, overwrites] = await Promise.all([this.store.channels.get(id), this.store.overwrites.listByChannel(id)]);
+        if (channel && channel.guildId === guildId) {
+          state.channels.set(id, channel);
+          state.overwrites.set(id, overwrites);
+        } else {
+          state.channels.delete(id);
+          state.overwrites.delete(id);
+        }
+        return;
+      }
+      case 'CHANNEL_DELETE': {
+        const id = String(d.id);
+        state.channels.delete(id);
+        state.overwrites.delete(id);
+        // Children of a deleted category lose their parent in the store; follow it.
+        for (const [childId, child] of state.channels) {
+          if (child.parentId === id) state.channels.set(childId, { ...child, parentId: null });
+        }
+        return;
+      }
+      case 'GUILD_ROLE_CREATE':
+      case 'GUILD_ROLE_UPDATE': {
+        const id = String((d.role as { id?: string } | undefined)?.id);
+        const role = await this.store.roles.get(guildId, id);
+        if (role) state.roles.set(id, role);
+        else state.roles.delete(id);
+        return;
+      }
+      case 'GUILD_ROLE_DELETE': {
+        const id = String(d.role_id);
+        state.roles.delete(id);
+        // The store deletes the role's overwrites with it.
+        for (const [channelId, list] of state.overwrites) {
+          if (list.some((o) => o.id === id)) state.overwrites.set(channelId, list.filter((o) => o.id !== id));
+        }
+        return;
+      }
+      case 'GUILD_MEMBER_ADD':
+      case 'GUILD_MEMBER_REMOVE':
+      case 'GUILD_BAN_ADD':
+        // A ban is followed by GUILD_MEMBER_REMOVE only when the user was a member: count, do not guess.
+        await this.recount(state);
+        return;
+    }
+  }
+}

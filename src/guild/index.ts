@@ -1,0 +1,76 @@
+/**
+ * The guild role: answers GUILD_CREATE snapshots and member requests (src/guild/contract.ts) from a bounded
+ * cache of live guild state kept current from the gateway.guild.* event stream.
+ *
+ * Requests are served as a queue group, so any guild node answers; each node keeps its own cache and listens
+ * to every guild's events (a plain subscription, not a queue group). The presence role is asked through a
+ * RoleClient: when it is down, snapshots go out without presences (and large guilds list only the requester).
+ */
+import type { DispatchEnvelope } from '../api/dispatch.ts';
+import type { Subscription } from '../bus/types.ts';
+import { RoleClient } from '../lib/role-client.ts';
+import type { RoleDeps, RunningRole } from '../roles.ts';
+import { GuildCache } from './cache.ts';
+import { GuildSubjects, type GuildMembersReply, type GuildMembersRequest, type GuildSnapshotReply, type GuildSnapshotRequest } from './contract.ts';
+import { GUILD_LIMITS, GuildService } from './snapshot.ts';
+
+export const GUILD_ROLE_DEFAULTS = {
+  /** Guilds whose state one guild node keeps in memory (LRU beyond). */
+  cacheMaxGuilds: 10_000,
+} as const;
+
+export interface GuildRoleOptions {
+  cacheMaxGuilds?: number;
+  /** How long a snapshot waits for presences; default a quarter of roleTimeoutMs, 50–500 ms. */
+  presenceTimeoutMs?: number;
+}
+
+export async function startGuildRole(deps: RoleDeps, opts: GuildRoleOptions = {}): Promise<RunningRole> {
+  const log = deps.log.child({ role: 'guild' });
+  const cache = new GuildCache(deps.store, opts.cacheMaxGuilds ?? GUILD_ROLE_DEFAULTS.cacheMaxGuilds, log);
+  const presence = new RoleClient({
+    bus: deps.bus,
+    role: 'presence',
+    timeoutMs: opts.presenceTimeoutMs ?? Math.min(500, Math.max(50, Math.floor(deps.config.roleTimeoutMs / 4))),
+    now: deps.now,
+  });
+  const service = new GuildService(deps.store, cache, presence, log);
+  let closed = false;
+
+  const subs: Subscription[] = [
+    deps.bus.subscribe<DispatchEnvelope>('gateway.guild.*', (event) => {
+      if (event && typeof event.t === 'string') cache.apply(event);
+    }),
+    deps.bus.serve<GuildSnapshotRequest, GuildSnapshotReply>(GuildSubjects.snapshot, async (req) => {
+      if (typeof req?.guildId !== 'string' || typeof req.userId !== 'string') throw new Error('guildId and userId are required');
+      const largeThreshold = Math.min(GUILD_LIMITS.membersPerReply, Math.max(0, Number(req.largeThreshold) || 50));
+      try {
+        return await service.snapshot({ ...req, largeThreshold, presences: Boolean(req.presences) });
+      } catch (err) {
+        log.error({ err, guildId: req.guildId, userId: req.userId }, 'guild snapshot failed');
+        throw err;
+      }
+    }),
+    deps.bus.serve<GuildMembersRequest, GuildMembersReply>(GuildSubjects.members, async (req) => {
+      if (typeof req?.guildId !== 'string') throw new Error('guildId is required');
+      try {
+        return await service.members({ ...req, limit: Number(req.limit) || 0, presences: Boolean(req.presences) });
+      } catch (err) {
+        log.error({ err, guildId: req.guildId }, 'guild members request failed');
+        throw err;
+      }
+    }),
+  ];
+  log.debug('guild role started');
+
+  return {
+    name: 'guild',
+    ready: () => !closed,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      for (const sub of subs) sub.unsubscribe();
+      cache.clear();
+    },
+  };
+}

@@ -1,0 +1,151 @@
+/**
+ * What the guild role answers: GUILD_CREATE payloads (READY, joins) and member lists (op 8), built from the
+ * cached guild state, a few store reads for members, and presences asked of the presence role. A presence role
+ * that is down or slow costs at most one short timeout (then the breaker fails fast) and the answer goes out
+ * without presences — never without the guild.
+ */
+import { channelJson, guildJson, iso, memberJson } from '../api/serialize.ts';
+import type { Logger } from '../log.ts';
+import { isRoleDown, type RoleClient } from '../lib/role-client.ts';
+import { PresenceSubjects, type PresenceJson, type PresenceQuery, type PresenceQueryReply } from '../presence/contract.ts';
+import type { MemberRecord, Store, UserRecord } from '../store/types.ts';
+import { byPositionThenId, type GuildCache, type GuildState } from './cache.ts';
+import type { GuildMembersReply, GuildMembersRequest, GuildPermissionState, GuildSnapshotReply, GuildSnapshotRequest } from './contract.ts';
+
+export const GUILD_LIMITS = {
+  /** Members one GuildMembersReply carries (op 8 with limit 0 pages through `after`); also the store's page size. */
+  membersPerReply: 1000,
+  /** Discord's cap for a prefix query and for user_ids. */
+  membersQueryMax: 100,
+  /** Online members of a large guild put in one GUILD_CREATE; beyond, clients request members (op 8). */
+  snapshotOnlineMembersMax: 1000,
+} as const;
+
+export class GuildService {
+  constructor(
+    private readonly store: Store,
+    private readonly cache: GuildCache,
+    private readonly presence: RoleClient,
+    private readonly log: Logger,
+  ) {}
+
+  async snapshot(req: GuildSnapshotRequest): Promise<GuildSnapshotReply> {
+    const state = await this.cache.get(req.guildId);
+    if (!state) return { guild: null };
+    const me = await this.store.members.get(req.guildId, req.userId);
+    if (!me) return { guild: null };
+    // Sessions ask for a new member's GUILD_CREATE when they see GUILD_MEMBER_ADD, which may be before this node
+    // has handled that event: a membership newer than the cached count means the count is stale.
+    if (me.joinedAt >= state.countedAt) await this.cache.recount(state);
+    const large = state.memberCount > req.largeThreshold;
+
+    let members: MemberRecord[];
+    let presences: PresenceJson[] = [];
+    if (!large) {
+      members = await this.store.members.list(req.guildId, { limit: GUILD_LIMITS.membersPerReply });
+      if (req.presences) presences = await this.presences({ userIds: members.map((m) => m.userId) });
+    } else {
+      // Offline members are left out of large guilds: ask who is online, then keep those who really are members.
+      const online = await this.presences({ guildId: req.guildId });
+      const ids = online.slice(0, GUILD_LIMITS.snapshotOnlineMembersMax).map((p) => p.user.id);
+      members = await this.store.members.getMany(req.guildId, ids.filter((id) => id !== req.userId));
+      members.push(me);
+      const memberIds = new Set(members.map((m) => m.userId));
+      if (req.presences) presences = online.filter((p) => memberIds.has(p.user.id));
+    }
+    const users = await this.users(members);
+
+    const guild = {
+      ...guildJson(state.guild, sortedRoles(state)),
+      joined_at: iso(me.joinedAt),
+      large,
+      unavailable: false,
+      lazy: true,
+      member_count: state.memberCount,
+      members: members.flatMap((m) => (users.has(m.userId) ? [memberJson(m, users.get(m.userId))] : [])),
+      // Every channel: clients filter by permission themselves, and sessions filter the events.
+      channels: sortedChannels(state).map((c) => channelJson(c, { overwrites: state.overwrites.get(c.id) ?? [] })),
+      threads: [],
+      presences: presences.map((p) => ({ ...p, guild_id: req.guildId })),
+      voice_states: [],
+      stage_instances: [],
+      guild_scheduled_events: [],
+      soundboard_sounds: [],
+      embedded_activities: [],
+    };
+    return { guild, state: permissionState(state) };
+  }
+
+  async members(req: GuildMembersRequest): Promise<GuildMembersReply> {
+    let members: MemberRecord[];
+    let notFound: string[] | undefined;
+    if (Array.isArray(req.userIds) && req.userIds.length > 0) {
+      const wanted = [...new Set(req.userIds.map(String))].slice(0, GUILD_LIMITS.membersQueryMax);
+      members = await this.store.members.getMany(req.guildId, wanted);
+      const found = new Set(members.map((m) => m.userId));
+      notFound = wanted.filter((id) => !found.has(id));
+    } else {
+      const query = typeof req.query === 'string' ? req.query : '';
+      const limit = Number.isInteger(req.limit) && req.limit > 0 ? req.limit : 0;
+      if (query === '') {
+        // limit 0 with no query means every member: one page per reply, continued with `after`.
+        const pageLimit = limit === 0 ? GUILD_LIMITS.membersPerReply : Math.min(limit, GUILD_LIMITS.membersPerReply);
+        members = await this.store.members.list(req.guildId, { after: req.after, limit: pageLimit });
+      } else {
+        members = await this.store.members.search(req.guildId, query, Math.min(limit || GUILD_LIMITS.membersQueryMax, GUILD_LIMITS.membersQueryMax));
+      }
+    }
+    const users = await this.users(members);
+    const reply: GuildMembersReply = {
+      members: members.flatMap((m) => (users.has(m.userId) ? [memberJson(m, users.get(m.userId))] : [])),
+    };
+    if (notFound) reply.notFound = notFound;
+    if (req.presences) {
+      reply.presences = (await this.presences({ userIds: members.map((m) => m.userId) })).map((p) => ({ ...p, guild_id: req.guildId }));
+    }
+    const isAllMembers = !req.userIds?.length && !req.query && !(req.limit > 0);
+    if (isAllMembers && members.length === GUILD_LIMITS.membersPerReply) reply.next = members[members.length - 1].userId;
+    return reply;
+  }
+
+  /** Presences from the presence role, or none when it is down. */
+  private async presences(query: PresenceQuery): Promise<PresenceJson[]> {
+    if (query.userIds && query.userIds.length === 0 && !query.guildId) return [];
+    try {
+      const reply = await this.presence.request<PresenceQueryReply>(PresenceSubjects.query, query);
+      return Array.isArray(reply?.presences) ? reply.presences : [];
+    } catch (err) {
+      if (isRoleDown(err)) this.log.debug({ err: (err as Error).message }, 'presence role unavailable; answering without presences');
+      else this.log.warn({ err }, 'presence query failed; answering without presences');
+      return [];
+    }
+  }
+
+  private async users(members: readonly MemberRecord[]): Promise<Map<string, UserRecord>> {
+    if (members.length === 0) return new Map();
+    const users = await this.store.users.getMany(members.map((m) => m.userId));
+    return new Map(users.map((u) => [u.id, u]));
+  }
+}
+
+function sortedRoles(state: GuildState) {
+  return [...state.roles.values()].sort(byPositionThenId);
+}
+
+function sortedChannels(state: GuildState) {
+  return [...state.channels.values()].sort(byPositionThenId);
+}
+
+export function permissionState(state: GuildState): GuildPermissionState {
+  return {
+    guildId: state.guild.id,
+    ownerId: state.guild.ownerId,
+    roles: sortedRoles(state).map((r) => ({ id: r.id, permissions: r.permissions, position: r.position })),
+    channels: sortedChannels(state).map((c) => ({
+      id: c.id,
+      type: c.type,
+      parentId: c.parentId,
+      overwrites: (state.overwrites.get(c.id) ?? []).map((o) => ({ id: o.id, type: o.type, allow: o.allow, deny: o.deny })),
+    })),
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * The gateway wire format (JSON encoding): opcodes, close codes, decoding client payloads and building
+ * server frames. A dispatch frame is built by string concatenation around a payload that was serialised once
+ * per event and is shared by every session it goes to; only `s` differs between sessions.
+ */
+
+export const Op = {
+  DISPATCH: 0,
+  HEARTBEAT: 1,
+  IDENTIFY: 2,
+  PRESENCE_UPDATE: 3,
+  VOICE_STATE_UPDATE: 4,
+  RESUME: 6,
+  RECONNECT: 7,
+  REQUEST_GUILD_MEMBERS: 8,
+  INVALID_SESSION: 9,
+  HELLO: 10,
+  HEARTBEAT_ACK: 11,
+} as const;
+
+export const CloseCodes = {
+  UNKNOWN_ERROR: 4000,
+  UNKNOWN_OPCODE: 4001,
+  DECODE_ERROR: 4002,
+  NOT_AUTHENTICATED: 4003,
+  AUTHENTICATION_FAILED: 4004,
+  ALREADY_AUTHENTICATED: 4005,
+  INVALID_SEQ: 4007,
+  RATE_LIMITED: 4008,
+  SESSION_TIMED_OUT: 4009,
+  INVALID_SHARD: 4010,
+  SHARDING_REQUIRED: 4011,
+  INVALID_API_VERSION: 4012,
+  INVALID_INTENTS: 4013,
+  DISALLOWED_INTENTS: 4014,
+} as const;
+export type CloseCode = (typeof CloseCodes)[keyof typeof CloseCodes];
+
+/**
+ * Whether the session behind a socket closed by the server with this code stays resumable for resumeGraceMs.
+ * Discord documents 4007 as "start a new session" and 4004/4010–4014 as "do not reconnect": those end the
+ * session at once (its presence goes). The others are transient (a slow or buggy client) and keep it.
+ */
+export const CLOSE_KEEPS_SESSION: Record<CloseCode, boolean> = {
+  4000: true,
+  4001: true,
+  4002: true,
+  4003: true,
+  4004: false,
+  4005: true,
+  4007: false,
+  4008: true,
+  4009: true,
+  4010: false,
+  4011: false,
+  4012: false,
+  4013: false,
+  4014: false,
+};
+
+/** Largest payload a client may send (Discord: 4096 bytes, else 4002). */
+export const MAX_INBOUND_BYTES = 4096;
+
+export interface InboundPayload {
+  op: number;
+  d: unknown;
+}
+
+/** Parses one client message; null when it is not a JSON object with an integer `op` (→ 4002). */
+export function decodeInbound(text: string): InboundPayload | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const op = (value as { op?: unknown }).op;
+  if (typeof op !== 'number' || !Number.isInteger(op)) return null;
+  return { op, d: (value as { d?: unknown }).d ?? null };
+}
+
+/** `{"op":0,"t":…,"s":seq,"d":payloadJson}` without re-serialising the payload. */
+export function dispatchFrame(t: string, seq: number, payloadJson: string): string {
+  return '{"op":0,"t":' + JSON.stringify(t) + ',"s":' + seq + ',"d":' + payloadJson + '}';
+}
+
+/** Any non-dispatch frame (s and t are null unless op is 0). */
+export function opFrame(op: number, d: unknown): string {
+  return JSON.stringify({ op, d, s: null, t: null });
+}
+
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -1,0 +1,164 @@
+/**
+ * Per-node permission state of the guilds local sessions are in: role permissions, channel overwrites and
+ * owner (from the guild role's snapshot, or from a GUILD_CREATE payload), and the roles of the *local* users
+ * only. Kept current from the event stream (CHANNEL_*, GUILD_ROLE_*, GUILD_MEMBER_UPDATE, GUILD_UPDATE) before
+ * each event is routed, so losing VIEW_CHANNEL stops events at once. Dropped when no local session needs it.
+ */
+import type { GuildPermissionState } from '../guild/contract.ts';
+import { computeChannelPermissions, Permissions, type PermissionOverwriteInput } from '../protocol/permissions.ts';
+import { isObject } from './codec.ts';
+
+interface CachedChannel {
+  type: number;
+  parentId: string | null;
+  overwrites: PermissionOverwriteInput[];
+}
+
+interface CachedMember {
+  roles: string[];
+  communicationDisabledUntil: number | null;
+}
+
+interface CachedGuild {
+  ownerId: string;
+  roles: Map<string, bigint>;
+  channels: Map<string, CachedChannel>;
+  members: Map<string, CachedMember>;
+}
+
+const big = (v: unknown): bigint => {
+  try {
+    return BigInt(String(v ?? '0'));
+  } catch {
+    return 0n;
+  }
+};
+
+function overwritesFrom(list: unknown): PermissionOverwriteInput[] {
+  if (!Array.isArray(list)) return [];
+  return list.filter(isObject).map((o) => ({ id: String(o.id), type: o.type === 1 ? 1 : 0, allow: big(o.allow), deny: big(o.deny) }));
+}
+
+function channelFrom(c: Record<string, unknown>): CachedChannel {
+  return {
+    type: Number(c.type ?? 0),
+    parentId: typeof c.parent_id === 'string' ? c.parent_id : null,
+    overwrites: overwritesFrom(c.permission_overwrites),
+  };
+}
+
+export class GuildCache {
+  readonly #guilds = new Map<string, CachedGuild>();
+
+  has(guildId: string): boolean {
+    return this.#guilds.has(guildId);
+  }
+  get size(): number {
+    return this.#guilds.size;
+  }
+
+  /** Replaces roles, channels and owner from the guild role's state; the local members' roles are kept. */
+  setFromState(state: GuildPermissionState): void {
+    const g = this.#ensure(state.guildId, state.ownerId);
+    g.ownerId = state.ownerId;
+    g.roles = new Map(state.roles.map((r) => [r.id, big(r.permissions)]));
+    g.channels = new Map(
+      state.channels.map((c) => [c.id, { type: c.type, parentId: c.parentId, overwrites: c.overwrites.map((o) => ({ id: o.id, type: o.type, allow: big(o.allow), deny: big(o.deny) })) }]),
+    );
+  }
+
+  /** Same, from a GUILD_CREATE payload (roles and channels with permission_overwrites, owner_id). */
+  setFromGuildPayload(d: Record<string, unknown>): void {
+    const guildId = String(d.id);
+    const g = this.#ensure(guildId, String(d.owner_id ?? ''));
+    g.ownerId = String(d.owner_id ?? g.ownerId);
+    if (Array.isArray(d.roles)) g.roles = new Map(d.roles.filter(isObject).map((r) => [String(r.id), big(r.permissions)]));
+    if (Array.isArray(d.channels)) g.channels = new Map(d.channels.filter(isObject).map((c) => [String(c.id), channelFrom(c)]));
+    if (Array.isArray(d.members)) {
+      for (const m of d.members.filter(isObject)) {
+        const userId = isObject(m.user) ? String(m.user.id) : undefined;
+        if (userId && g.members.has(userId)) g.members.set(userId, memberFrom(m));
+      }
+    }
+  }
+
+  /** Records a local user's roles in the guild (from their own member object). */
+  setMember(guildId: string, userId: string, member: Record<string, unknown> | null): void {
+    const g = this.#guilds.get(guildId);
+    if (!g) return;
+    g.members.set(userId, member ? memberFrom(member) : { roles: [], communicationDisabledUntil: null });
+  }
+
+  forgetMember(guildId: string, userId: string): void {
+    this.#guilds.get(guildId)?.members.delete(userId);
+  }
+
+  drop(guildId: string): void {
+    this.#guilds.delete(guildId);
+  }
+
+  /** Applies an event that changes who sees what. Unknown guilds are ignored. */
+  apply(t: string, guildId: string, d: Record<string, unknown>): void {
+    const g = this.#guilds.get(guildId);
+    if (!g) return;
+    switch (t) {
+      case 'CHANNEL_CREATE':
+      case 'CHANNEL_UPDATE':
+        if (d.id) g.channels.set(String(d.id), channelFrom(d));
+        break;
+      case 'CHANNEL_DELETE':
+        if (d.id) g.channels.delete(String(d.id));
+        break;
+      case 'GUILD_ROLE_CREATE':
+      case 'GUILD_ROLE_UPDATE':
+        if (isObject(d.role)) g.roles.set(String(d.role.id), big(d.role.permissions));
+        break;
+      case 'GUILD_ROLE_DELETE':
+        if (d.role_id) {
+          const roleId = String(d.role_id);
+          g.roles.delete(roleId);
+          for (const m of g.members.values()) m.roles = m.roles.filter((r) => r !== roleId);
+          for (const c of g.channels.values()) c.overwrites = c.overwrites.filter((o) => !(o.type === 0 && o.id === roleId));
+        }
+        break;
+      case 'GUILD_MEMBER_UPDATE': {
+        const userId = isObject(d.user) ? String(d.user.id) : undefined;
+        if (userId && g.members.has(userId)) g.members.set(userId, memberFrom(d));
+        break;
+      }
+      case 'GUILD_UPDATE':
+        if (d.owner_id) g.ownerId = String(d.owner_id);
+        break;
+    }
+  }
+
+  /**
+   * Whether the user may VIEW_CHANNEL in the channel. Unknown guild, channel or member → false: the cache is
+   * filled before a guild's events are routed to a session, so "unknown" means "not allowed (yet)".
+   */
+  canView(guildId: string, channelId: string, userId: string, now: number): boolean {
+    const g = this.#guilds.get(guildId);
+    const channel = g?.channels.get(channelId);
+    const member = g?.members.get(userId);
+    if (!g || !channel || !member) return false;
+    const perms = computeChannelPermissions(
+      { guildId, ownerId: g.ownerId, userId, memberRoleIds: member.roles, rolePermissions: g.roles, communicationDisabledUntil: member.communicationDisabledUntil, now },
+      channel.overwrites,
+    );
+    return (perms & Permissions.VIEW_CHANNEL) !== 0n;
+  }
+
+  #ensure(guildId: string, ownerId: string): CachedGuild {
+    let g = this.#guilds.get(guildId);
+    if (!g) {
+      g = { ownerId, roles: new Map(), channels: new Map(), members: new Map() };
+      this.#guilds.set(guildId, g);
+    }
+    return g;
+  }
+}
+
+function memberFrom(m: Record<string, unknown>): CachedMember {
+  const until = typeof m.communication_disabled_until === 'string' ? Date.parse(m.communication_disabled_until) : NaN;
+  return { roles: Array.isArray(m.roles) ? m.roles.map(String) : [], communicationDisabledUntil: Number.isFinite(until) ? until : null };
+}

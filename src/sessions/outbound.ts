@@ -1,0 +1,194 @@
+/**
+ * The bounded outbound queue of one connection.
+ *
+ * Bytes counted = frames waiting here + frames handed to the socket whose write has not completed (the `ws`
+ * send callback fires once the bytes reached the kernel, so a client that stops reading shows up here as
+ * growing in-flight bytes — the same thing ws.bufferedAmount measures, plus frames still being compressed).
+ *
+ * - Above the high-water mark (half the bound) the connection is *lagging*: queued PRESENCE_UPDATE frames are
+ *   dropped and the session drops new ones before giving them a sequence number; once the queue falls under the
+ *   low-water mark (a quarter) onDrained fires and the session sends one PRESENCES_REPLACE.
+ * - A frame that would take the queue past the bound calls onOverflow (the connection closes 4000, resumable)
+ *   instead of growing memory. `force` frames (RESUME replay, RECONNECT, INVALID_SESSION) are not counted
+ *   against the bound and skip the check: the replay is bounded by replayMaxBytes already, and counting it
+ *   would close a resumed socket before it could drain its replay.
+ * Frames are encoded one at a time, so compressed transports keep the order.
+ */
+import type { WebSocket } from 'ws';
+import type { FrameEncoder } from './compression.ts';
+
+export type FrameKind = 'normal' | 'presence' | 'force';
+
+interface Queued {
+  frame: string;
+  bytes: number;
+  kind: FrameKind;
+}
+
+export interface OutboundOptions {
+  maxBytes: number;
+  onOverflow(): void;
+  onDrained(): void;
+  onPresencesDropped(count: number): void;
+  onError(err: Error): void;
+  /** Bytes actually written (after compression), for metrics. */
+  onSent(bytes: number): void;
+}
+
+export class Outbound {
+  #queue: Queued[] = [];
+  #head = 0;
+  #queuedBytes = 0;
+  #inFlightBytes = 0;
+  /** Part of the above that is `force` frames (a RESUME replay), left out of the overflow check. */
+  #forcedBytes = 0;
+  #encoding = false;
+  #lagging = false;
+  #closed = false;
+  #peak = 0;
+  readonly #highWater: number;
+  readonly #lowWater: number;
+  /** How much may sit in the socket before frames wait here (where presences can still be dropped). */
+  readonly #window: number;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private encoder: FrameEncoder,
+    private readonly opts: OutboundOptions,
+  ) {
+    this.#highWater = Math.floor(opts.maxBytes / 2);
+    this.#lowWater = Math.floor(opts.maxBytes / 4);
+    this.#window = Math.min(64 * 1024, this.#lowWater);
+  }
+
+  /** Queued plus in-flight bytes. */
+  get bytes(): number {
+    return this.#queuedBytes + this.#inFlightBytes;
+  }
+  /** The most bytes this connection ever held. */
+  get peakBytes(): number {
+    return this.#peak;
+  }
+  get idle(): boolean {
+    return this.#head === this.#queue.length && !this.#encoding;
+  }
+  get compression(): FrameEncoder['name'] {
+    return this.encoder.name;
+  }
+
+  /** True when presences should be dropped rather than queued; entering this state purges queued presences. */
+  shouldDropPresence(): boolean {
+    if (this.#lagging) return true;
+    if (this.bytes <= this.#highWater) return false;
+    this.#enterLagging();
+    return true;
+  }
+
+  /** Switches the encoder for frames not yet encoded (IDENTIFY `compress: true`). */
+  setEncoder(encoder: FrameEncoder): void {
+    this.encoder.close();
+    this.encoder = encoder;
+  }
+
+  /** Queues a frame; false when the connection is closed or the frame overflowed the bound (onOverflow fired). */
+  push(frame: string, kind: FrameKind = 'normal'): boolean {
+    if (this.#closed) return false;
+    const bytes = Buffer.byteLength(frame);
+    if (kind !== 'force' && this.bytes - this.#forcedBytes + bytes > this.opts.maxBytes) {
+      this.#closed = true;
+      this.opts.onOverflow();
+      return false;
+    }
+    this.#queue.push({ frame, bytes, kind });
+    this.#queuedBytes += bytes;
+    if (kind === 'force') this.#forcedBytes += bytes;
+    if (this.bytes > this.#peak) this.#peak = this.bytes;
+    if (!this.#lagging && this.bytes > this.#highWater) this.#enterLagging();
+    this.#pump();
+    return true;
+  }
+
+  /** Stops sending; queued frames are dropped (the replay deque still holds the dispatches). */
+  close(): void {
+    this.#closed = true;
+    this.#queue = [];
+    this.#head = 0;
+    this.#queuedBytes = 0;
+    this.#forcedBytes = 0;
+    this.encoder.close();
+  }
+
+  #enterLagging(): void {
+    this.#lagging = true;
+    let dropped = 0;
+    const kept: Queued[] = [];
+    for (let i = this.#head; i < this.#queue.length; i++) {
+      const item = this.#queue[i]!;
+      if (item.kind === 'presence') {
+        dropped++;
+        this.#queuedBytes -= item.bytes;
+      } else kept.push(item);
+    }
+    this.#queue = kept;
+    this.#head = 0;
+    if (dropped) this.opts.onPresencesDropped(dropped);
+  }
+
+  #pump(): void {
+    while (!this.#closed && !this.#encoding && this.#head < this.#queue.length && this.#inFlightBytes < this.#window) {
+      const item = this.#queue[this.#head]!;
+      this.#queue[this.#head++] = undefined as never;
+      if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+        this.#queue = this.#queue.slice(this.#head);
+        this.#head = 0;
+      }
+      this.#queuedBytes -= item.bytes;
+      this.#inFlightBytes += item.bytes;
+      let encoded: string | Buffer | Promise<Buffer>;
+      try {
+        encoded = this.encoder.encode(item.frame);
+      } catch (err) {
+        this.#fail(err as Error);
+        return;
+      }
+      if (typeof encoded === 'string' || Buffer.isBuffer(encoded)) {
+        this.#write(encoded, item);
+      } else {
+        this.#encoding = true;
+        encoded.then(
+          (data) => {
+            this.#encoding = false;
+            if (this.#closed) return;
+            this.#write(data, item);
+            this.#pump();
+          },
+          (err: Error) => {
+            this.#encoding = false;
+            this.#fail(err);
+          },
+        );
+      }
+    }
+  }
+
+  #write(data: string | Buffer, item: Queued): void {
+    const { bytes } = item;
+    this.opts.onSent(typeof data === 'string' ? bytes : data.length);
+    this.ws.send(data, { binary: this.encoder.binary }, () => {
+      this.#inFlightBytes -= bytes;
+      if (item.kind === 'force') this.#forcedBytes -= bytes;
+      if (this.#closed) return;
+      if (this.#lagging && this.bytes <= this.#lowWater) {
+        this.#lagging = false;
+        this.opts.onDrained();
+      }
+      this.#pump();
+    });
+  }
+
+  #fail(err: Error): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.opts.onError(err);
+  }
+}

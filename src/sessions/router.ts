@@ -1,0 +1,143 @@
+/**
+ * Routes the bus's dispatch envelopes to this node's sessions. One subscription per node on
+ * `gateway.guild.>` and one on `gateway.user.>`; each event is serialised once (and once more without message
+ * content for bots lacking MESSAGE_CONTENT) and the same JSON goes to every session.
+ *
+ * Per session, a guild event passes when: the session receives the guild (GUILD_CREATE sent, shard matches),
+ * the envelope's userIds (if any) include the user, a bot has the event's intent (GUILD_MEMBER_UPDATE about
+ * itself always passes), the user may VIEW_CHANNEL the envelope's channel (guild cache), and it is not the
+ * user's own PRESENCE_UPDATE. Membership events also change which guilds local sessions receive.
+ */
+import type { DispatchEnvelope } from '../api/dispatch.ts';
+import { Subjects, subscribeEvent } from '../bus/events.ts';
+import type { Subscription } from '../bus/types.ts';
+import { Intents } from '../protocol/intents.ts';
+import { isObject } from './codec.ts';
+import { CONTENT_EVENTS, intentFor } from './event-intents.ts';
+import type { Gateway } from './gateway.ts';
+import type { Session } from './session.ts';
+
+const GUILD_PREFIX = 'gateway.guild.';
+const USER_PREFIX = 'gateway.user.';
+
+/** The JSON of one event, made at most once per variant. */
+class EventJson {
+  #full: string | undefined;
+  #stripped: string | undefined;
+  constructor(private readonly d: Record<string, unknown>) {}
+  get full(): string {
+    return (this.#full ??= JSON.stringify(this.d));
+  }
+  /** Without MESSAGE_CONTENT: content, embeds, attachments, components (and poll) emptied. */
+  get stripped(): string {
+    if (this.#stripped === undefined) {
+      const { poll: _poll, ...rest } = this.d;
+      this.#stripped = JSON.stringify({ ...rest, content: '', embeds: [], attachments: [], components: [] });
+    }
+    return this.#stripped;
+  }
+}
+
+const userIdOf = (d: Record<string, unknown>): string | undefined => (isObject(d.user) && typeof d.user.id === 'string' ? d.user.id : undefined);
+
+/** Own messages, messages mentioning the bot, and DMs keep their content without MESSAGE_CONTENT. */
+function keepsContent(d: Record<string, unknown>, userId: string): boolean {
+  if (isObject(d.author) && d.author.id === userId) return true;
+  return Array.isArray(d.mentions) && d.mentions.some((m) => isObject(m) && m.id === userId);
+}
+
+export class Router {
+  #subs: Subscription[] = [];
+
+  constructor(private readonly gw: Gateway) {}
+
+  start(): void {
+    const { bus } = this.gw.deps;
+    this.#subs.push(bus.subscribe<DispatchEnvelope>(`${GUILD_PREFIX}>`, (env, subject) => this.#safely(() => this.onGuildEvent(env, subject.slice(GUILD_PREFIX.length)))));
+    this.#subs.push(bus.subscribe<DispatchEnvelope>(`${USER_PREFIX}>`, (env, subject) => this.#safely(() => this.onUserEvent(env, subject.slice(USER_PREFIX.length)))));
+    this.#subs.push(subscribeEvent(bus, Subjects.sessionsReconnect, (req) => this.#safely(() => this.gw.reconnectRequested(req))));
+  }
+
+  stop(): void {
+    for (const s of this.#subs) s.unsubscribe();
+    this.#subs = [];
+  }
+
+  onGuildEvent(env: DispatchEnvelope, subjectGuildId: string): void {
+    if (!env || typeof env.t !== 'string' || !isObject(env.d)) return;
+    const { t, d } = env;
+    const guildId = env.guildId ?? subjectGuildId;
+    const { cache, registry } = this.gw;
+    // Who may see what changes before the event is routed, except a deleted channel: its deletion goes to
+    // those who could see it.
+    if (t !== 'CHANNEL_DELETE') cache.apply(t, guildId, d);
+    const target = t === 'GUILD_MEMBER_ADD' || t === 'GUILD_MEMBER_REMOVE' || t === 'GUILD_BAN_ADD' ? userIdOf(d) : undefined;
+    const json = new EventJson(d);
+    const sessions = [...(registry.forGuild(guildId) ?? [])];
+    const now = this.gw.now();
+    for (const s of sessions) {
+      if (target && s.user.id === target && t !== 'GUILD_MEMBER_ADD') continue; // gets GUILD_DELETE below
+      if (!this.#passes(s, env, guildId, now)) continue;
+      const stripped = s.bot && CONTENT_EVENTS.has(t) && !s.hasIntent(Intents.MESSAGE_CONTENT) && !keepsContent(d, s.user.id);
+      s.dispatch(t, stripped ? json.stripped : json.full, t === 'PRESENCE_UPDATE' ? 'presence' : 'normal');
+    }
+    if (t === 'CHANNEL_DELETE') cache.apply(t, guildId, d);
+
+    if (target && t === 'GUILD_MEMBER_ADD') {
+      for (const s of [...(registry.forUser(target) ?? [])]) this.gw.joinGuild(s, guildId);
+    } else if (target) {
+      for (const s of [...(registry.forUser(target) ?? [])]) this.gw.removeGuild(s, guildId, true);
+    } else if (t === 'GUILD_DELETE') {
+      for (const s of sessions) this.gw.removeGuild(s, guildId, false);
+      cache.drop(guildId);
+    }
+  }
+
+  onUserEvent(env: DispatchEnvelope, userId: string): void {
+    if (!env || typeof env.t !== 'string' || !isObject(env.d)) return;
+    const sessions = this.gw.registry.forUser(userId);
+    if (!sessions) return;
+    const { t, d } = env;
+    const json = new EventJson(d);
+    for (const s of [...sessions]) {
+      if (t === 'GUILD_CREATE' && typeof d.id === 'string') {
+        this.gw.addGuildFromPayload(s, d, json.full);
+        continue;
+      }
+      if (t === 'GUILD_DELETE' && typeof d.id === 'string') {
+        if (!s.guilds.has(d.id)) continue;
+        if (!s.bot || s.hasIntent(Intents.GUILDS)) s.dispatch(t, json.full);
+        this.gw.removeGuild(s, d.id, false);
+        continue;
+      }
+      const guildId = typeof d.guild_id === 'string' ? d.guild_id : null;
+      if (guildId ? s.guilds.get(guildId) !== 'available' : !s.ownsPrivate) continue;
+      if (s.bot) {
+        const need = intentFor(t, guildId !== null);
+        if (need && !s.hasIntent(need)) continue;
+      }
+      s.dispatch(t, json.full);
+    }
+  }
+
+  #passes(s: Session, env: DispatchEnvelope, guildId: string, now: number): boolean {
+    if (s.guilds.get(guildId) !== 'available') return false;
+    if (env.userIds && !env.userIds.includes(s.user.id)) return false;
+    const { t, d } = env;
+    if (t === 'PRESENCE_UPDATE' && userIdOf(d) === s.user.id) return false;
+    if (s.bot) {
+      const need = intentFor(t, true);
+      if (need && !s.hasIntent(need) && !(t === 'GUILD_MEMBER_UPDATE' && userIdOf(d) === s.user.id)) return false;
+    }
+    if (env.channelId && !this.gw.cache.canView(guildId, env.channelId, s.user.id, now)) return false;
+    return true;
+  }
+
+  #safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.gw.log.error({ err }, 'routing an event failed');
+    }
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * Picks the store from configuration: PostgreSQL when `databaseUrl` is a postgres:// or postgresql:// URL,
+ * otherwise SQLite at `${dataDir}/accord.sqlite` (the folder is created). Does not migrate.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Store } from './types.ts';
+
+export async function openStore(config: { databaseUrl?: string; dataDir: string }): Promise<Store> {
+  const url = config.databaseUrl;
+  if (url && /^postgres(ql)?:\/\//i.test(url)) {
+    const { openPostgresStore } = await import('./postgres/index.ts');
+    return openPostgresStore({ url });
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+  const { openSqliteStore } = await import('./sqlite/index.ts');
+  return openSqliteStore({ path: join(config.dataDir, 'accord.sqlite') });
+}

@@ -1,0 +1,315 @@
+/** Channels (with DM recipients), permission overwrites and invites. */
+import { InvalidInputError, NotFoundError } from '../errors.ts';
+import {
+  ChannelType, type ChannelRecord, type ChannelStore, type ChannelTypeValue, type InviteRecord, type InviteStore,
+  type OverwriteRecord, type OverwriteStore, type Patch,
+} from '../types.ts';
+import type { Snowflake } from '../../protocol/snowflake.ts';
+import type { Row, SqlDriver } from './driver.ts';
+import { bits, bool, id, ids, int, optId, optInt, optText, rb, rn, rnn, rs, rsn, setClause, text } from './values.ts';
+
+// ---------------------------------------------------------------------------------------------- channels
+
+const CHANNEL_TYPES = new Set<number>(Object.values(ChannelType));
+
+function channelFromRow(r: Row): ChannelRecord {
+  return {
+    id: rs(r.id),
+    type: rn(r.type) as ChannelTypeValue,
+    guildId: rsn(r.guild_id),
+    name: rsn(r.name),
+    topic: rsn(r.topic),
+    position: rn(r.position),
+    parentId: rsn(r.parent_id),
+    nsfw: rb(r.nsfw),
+    rateLimitPerUser: rn(r.rate_limit_per_user),
+    lastMessageId: rsn(r.last_message_id),
+    lastPinTimestamp: rnn(r.last_pin_timestamp),
+    ownerId: rsn(r.owner_id),
+    icon: rsn(r.icon),
+    bitrate: rnn(r.bitrate),
+    userLimit: rnn(r.user_limit),
+    createdAt: rn(r.created_at),
+  };
+}
+
+function slowmode(v: unknown): number {
+  const n = int(v, 'rate_limit_per_user');
+  if (n < 0 || n > 21600) throw new InvalidInputError('rate_limit_per_user', 'must be 0–21600');
+  return n;
+}
+
+export async function insertChannel(db: SqlDriver, c: ChannelRecord): Promise<void> {
+  if (!CHANNEL_TYPES.has(c.type)) throw new InvalidInputError('type', 'unknown channel type');
+  const isPrivate = c.type === ChannelType.DM || c.type === ChannelType.GROUP_DM;
+  if (isPrivate !== (c.guildId === null)) throw new InvalidInputError('guild_id', isPrivate ? 'must be null for a DM' : 'required for a guild channel');
+  await db.run(
+    `INSERT INTO channels (id, type, guild_id, name, topic, position, parent_id, nsfw, rate_limit_per_user, last_message_id,
+       last_pin_timestamp, owner_id, icon, bitrate, user_limit, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      id(c.id), c.type, optId(c.guildId, 'guild_id'), optText(c.name, 'channelName', 'name'), optText(c.topic, 'topic', 'topic'),
+      int(c.position, 'position'), optId(c.parentId, 'parent_id'), bool(c.nsfw, 'nsfw'), slowmode(c.rateLimitPerUser),
+      optId(c.lastMessageId, 'last_message_id'), optInt(c.lastPinTimestamp, 'last_pin_timestamp'), optId(c.ownerId, 'owner_id'),
+      optText(c.icon, 'shortText', 'icon'), optInt(c.bitrate, 'bitrate'), optInt(c.userLimit, 'user_limit'), int(c.createdAt, 'created_at'),
+    ],
+    { fk: 'guild' },
+  );
+}
+
+export class SqlChannelStore implements ChannelStore {
+  constructor(private readonly db: SqlDriver) {}
+
+  async create(channel: ChannelRecord, recipients: readonly Snowflake[] = []): Promise<ChannelRecord> {
+    const users = [...new Set(ids(recipients, 'recipients'))];
+    const c = id(channel.id);
+    await this.db.transaction(async (tx) => {
+      await insertChannel(tx, channel);
+      for (const u of users) await tx.run('INSERT INTO channel_recipients (channel_id, user_id) VALUES (?, ?)', [c, u]);
+    });
+    return (await this.get(channel.id))!;
+  }
+
+  async get(channelId: Snowflake): Promise<ChannelRecord | null> {
+    const row = await this.db.get('SELECT * FROM channels WHERE id = ?', [id(channelId)]);
+    return row ? channelFromRow(row) : null;
+  }
+
+  async listByGuild(guildId: Snowflake): Promise<ChannelRecord[]> {
+    const rows = await this.db.all('SELECT * FROM channels WHERE guild_id = ? ORDER BY position, id', [id(guildId, 'guild_id')]);
+    return rows.map(channelFromRow);
+  }
+
+  async update(channelId: Snowflake, patch: Patch<ChannelRecord, 'id' | 'type' | 'guildId' | 'createdAt'>): Promise<ChannelRecord> {
+    const key = id(channelId);
+    const set = setClause(patch, {
+      name: ['name', (v) => optText(v, 'channelName', 'name')],
+      topic: ['topic', (v) => optText(v, 'topic', 'topic')],
+      position: ['position', (v) => int(v, 'position')],
+      parentId: ['parent_id', (v) => optId(v, 'parent_id')],
+      nsfw: ['nsfw', (v) => bool(v, 'nsfw')],
+      rateLimitPerUser: ['rate_limit_per_user', slowmode],
+      lastMessageId: ['last_message_id', (v) => optId(v, 'last_message_id')],
+      lastPinTimestamp: ['last_pin_timestamp', (v) => optInt(v, 'last_pin_timestamp')],
+      ownerId: ['owner_id', (v) => optId(v, 'owner_id')],
+      icon: ['icon', (v) => optText(v, 'shortText', 'icon')],
+      bitrate: ['bitrate', (v) => optInt(v, 'bitrate')],
+      userLimit: ['user_limit', (v) => optInt(v, 'user_limit')],
+    });
+    if (set.sql) {
+      const { changes } = await this.db.run(`UPDATE channels SET ${set.sql} WHERE id = ?`, [...set.params, key]);
+      if (changes === 0) throw new NotFoundError('channel', channelId);
+    }
+    const channel = await this.get(channelId);
+    if (!channel) throw new NotFoundError('channel', channelId);
+    return channel;
+  }
+
+  async setPositions(guildId: Snowflake, updates: ReadonlyArray<{ id: Snowflake; position: number; parentId?: Snowflake | null }>): Promise<void> {
+    const g = id(guildId, 'guild_id');
+    const rows = updates.map((u) => ({
+      id: id(u.id),
+      position: int(u.position, 'position'),
+      parent: u.parentId === undefined ? undefined : optId(u.parentId, 'parent_id'),
+    }));
+    await this.db.transaction(async (tx) => {
+      for (const u of rows) {
+        const { changes } = u.parent === undefined
+          ? await tx.run('UPDATE channels SET position = ? WHERE id = ? AND guild_id = ?', [u.position, u.id, g])
+          : await tx.run('UPDATE channels SET position = ?, parent_id = ? WHERE id = ? AND guild_id = ?', [u.position, u.parent, u.id, g]);
+        if (changes === 0) throw new NotFoundError('channel', u.id.toString());
+      }
+    });
+  }
+
+  async delete(channelId: Snowflake): Promise<void> {
+    const key = id(channelId);
+    await this.db.transaction(async (tx) => {
+      await tx.run('UPDATE channels SET parent_id = NULL WHERE parent_id = ?', [key]);
+      // Messages (with reactions and pins), overwrites, invites, read states and recipients cascade.
+      const { changes } = await tx.run('DELETE FROM channels WHERE id = ?', [key]);
+      if (changes === 0) throw new NotFoundError('channel', channelId);
+    });
+  }
+
+  async findDm(userA: Snowflake, userB: Snowflake): Promise<ChannelRecord | null> {
+    const row = await this.db.get(
+      `SELECT c.* FROM channels c
+       JOIN channel_recipients a ON a.channel_id = c.id AND a.user_id = ?
+       JOIN channel_recipients b ON b.channel_id = c.id AND b.user_id = ?
+       WHERE c.type = ? ORDER BY c.id LIMIT 1`,
+      [id(userA, 'user_id'), id(userB, 'user_id'), ChannelType.DM],
+    );
+    return row ? channelFromRow(row) : null;
+  }
+
+  async listPrivateForUser(userId: Snowflake): Promise<ChannelRecord[]> {
+    const rows = await this.db.all(
+      'SELECT c.* FROM channel_recipients r JOIN channels c ON c.id = r.channel_id WHERE r.user_id = ? ORDER BY c.id',
+      [id(userId, 'user_id')],
+    );
+    return rows.map(channelFromRow);
+  }
+
+  async listRecipients(channelId: Snowflake): Promise<Snowflake[]> {
+    const rows = await this.db.all('SELECT user_id FROM channel_recipients WHERE channel_id = ? ORDER BY user_id', [id(channelId)]);
+    return rows.map((r) => rs(r.user_id));
+  }
+
+  async addRecipient(channelId: Snowflake, userId: Snowflake): Promise<void> {
+    await this.db.run(
+      'INSERT INTO channel_recipients (channel_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING',
+      [id(channelId), id(userId, 'user_id')],
+      { fk: 'channel' },
+    );
+  }
+
+  async removeRecipient(channelId: Snowflake, userId: Snowflake): Promise<void> {
+    await this.db.run('DELETE FROM channel_recipients WHERE channel_id = ? AND user_id = ?', [id(channelId), id(userId, 'user_id')]);
+  }
+}
+
+// -------------------------------------------------------------------------------------------- overwrites
+
+function overwriteFromRow(r: Row): OverwriteRecord {
+  return { channelId: rs(r.channel_id), id: rs(r.id), type: rn(r.type) as 0 | 1, allow: rs(r.allow), deny: rs(r.deny) };
+}
+
+function overwriteParams(o: OverwriteRecord) {
+  if (o.type !== 0 && o.type !== 1) throw new InvalidInputError('type', 'must be 0 (role) or 1 (member)');
+  return [id(o.channelId, 'channel_id'), id(o.id), o.type, bits(o.allow, 'allow'), bits(o.deny, 'deny')];
+}
+
+const PUT_OVERWRITE = `INSERT INTO overwrites (channel_id, id, type, allow, deny) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (channel_id, id) DO UPDATE SET type = excluded.type, allow = excluded.allow, deny = excluded.deny`;
+
+export class SqlOverwriteStore implements OverwriteStore {
+  constructor(private readonly db: SqlDriver) {}
+
+  async put(overwrite: OverwriteRecord): Promise<OverwriteRecord> {
+    await this.db.run(PUT_OVERWRITE, overwriteParams(overwrite), { fk: 'channel' });
+    return { channelId: overwrite.channelId, id: overwrite.id, type: overwrite.type, allow: overwrite.allow, deny: overwrite.deny };
+  }
+
+  async listByChannel(channelId: Snowflake): Promise<OverwriteRecord[]> {
+    const rows = await this.db.all('SELECT * FROM overwrites WHERE channel_id = ? ORDER BY id', [id(channelId, 'channel_id')]);
+    return rows.map(overwriteFromRow);
+  }
+
+  async listByGuild(guildId: Snowflake): Promise<OverwriteRecord[]> {
+    const rows = await this.db.all(
+      'SELECT o.* FROM overwrites o JOIN channels c ON c.id = o.channel_id WHERE c.guild_id = ? ORDER BY o.channel_id, o.id',
+      [id(guildId, 'guild_id')],
+    );
+    return rows.map(overwriteFromRow);
+  }
+
+  async replaceForChannel(channelId: Snowflake, overwrites: readonly OverwriteRecord[]): Promise<void> {
+    const c = id(channelId, 'channel_id');
+    const rows = overwrites.map((o) => {
+      if (o.channelId !== channelId) throw new InvalidInputError('channel_id', 'overwrite of another channel');
+      return overwriteParams(o);
+    });
+    await this.db.transaction(async (tx) => {
+      const exists = await tx.get('SELECT 1 AS x FROM channels WHERE id = ?', [c]);
+      if (!exists) throw new NotFoundError('channel', channelId);
+      await tx.run('DELETE FROM overwrites WHERE channel_id = ?', [c]);
+      for (const params of rows) await tx.run(PUT_OVERWRITE, params, { fk: 'channel' });
+    });
+  }
+
+  async delete(channelId: Snowflake, overwriteId: Snowflake): Promise<void> {
+    const { changes } = await this.db.run('DELETE FROM overwrites WHERE channel_id = ? AND id = ?', [id(channelId, 'channel_id'), id(overwriteId)]);
+    if (changes === 0) throw new NotFoundError('overwrite', overwriteId);
+  }
+}
+
+// ----------------------------------------------------------------------------------------------- invites
+
+function inviteFromRow(r: Row): InviteRecord {
+  return {
+    code: rs(r.code),
+    guildId: rsn(r.guild_id),
+    channelId: rs(r.channel_id),
+    inviterId: rsn(r.inviter_id),
+    uses: rn(r.uses),
+    maxUses: rn(r.max_uses),
+    maxAge: rn(r.max_age),
+    temporary: rb(r.temporary),
+    createdAt: rn(r.created_at),
+    expiresAt: rnn(r.expires_at),
+  };
+}
+
+function nonNegative(v: unknown, field: string): number {
+  const n = int(v, field);
+  if (n < 0) throw new InvalidInputError(field, 'must not be negative');
+  return n;
+}
+
+const NOT_EXPIRED = '(expires_at IS NULL OR expires_at > ?)';
+
+export class SqlInviteStore implements InviteStore {
+  constructor(private readonly db: SqlDriver) {}
+
+  async create(invite: InviteRecord): Promise<InviteRecord> {
+    await this.db.run(
+      `INSERT INTO invites (code, guild_id, channel_id, inviter_id, uses, max_uses, max_age, temporary, created_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        text(invite.code, 'inviteCode', 'code'), optId(invite.guildId, 'guild_id'), id(invite.channelId, 'channel_id'),
+        optId(invite.inviterId, 'inviter_id'), nonNegative(invite.uses, 'uses'), nonNegative(invite.maxUses, 'max_uses'),
+        nonNegative(invite.maxAge, 'max_age'), bool(invite.temporary, 'temporary'), int(invite.createdAt, 'created_at'),
+        optInt(invite.expiresAt, 'expires_at'),
+      ],
+      { fk: 'channel' },
+    );
+    return inviteFromRow((await this.db.get('SELECT * FROM invites WHERE code = ?', [invite.code]))!);
+  }
+
+  async get(code: string, now: number = Date.now()): Promise<InviteRecord | null> {
+    if (typeof code !== 'string' || code.length === 0 || code.length > 32) return null;
+    const row = await this.db.get('SELECT * FROM invites WHERE code = ?', [code]);
+    if (!row) return null;
+    const invite = inviteFromRow(row);
+    if (invite.expiresAt !== null && invite.expiresAt <= now) {
+      await this.db.run('DELETE FROM invites WHERE code = ? AND expires_at <= ?', [code, now]);
+      return null;
+    }
+    return invite;
+  }
+
+  /** Unexpired invites of the guild, oldest first. */
+  async listByGuild(guildId: Snowflake): Promise<InviteRecord[]> {
+    const rows = await this.db.all(`SELECT * FROM invites WHERE guild_id = ? AND ${NOT_EXPIRED} ORDER BY created_at, code`, [id(guildId, 'guild_id'), Date.now()]);
+    return rows.map(inviteFromRow);
+  }
+
+  /** Unexpired invites of the channel, oldest first. */
+  async listByChannel(channelId: Snowflake): Promise<InviteRecord[]> {
+    const rows = await this.db.all(`SELECT * FROM invites WHERE channel_id = ? AND ${NOT_EXPIRED} ORDER BY created_at, code`, [id(channelId, 'channel_id'), Date.now()]);
+    return rows.map(inviteFromRow);
+  }
+
+  async use(code: string, now: number = Date.now()): Promise<InviteRecord | null> {
+    if (typeof code !== 'string' || code.length === 0 || code.length > 32) return null;
+    return this.db.transaction(async (tx) => {
+      // One conditional UPDATE: concurrent uses serialise on the row and each re-checks the limit.
+      const row = await tx.get(
+        `UPDATE invites SET uses = uses + 1 WHERE code = ? AND (max_uses = 0 OR uses < max_uses) AND ${NOT_EXPIRED} RETURNING *`,
+        [code, now],
+      );
+      if (!row) {
+        await tx.run('DELETE FROM invites WHERE code = ? AND expires_at <= ?', [code, now]);
+        return null;
+      }
+      const invite = inviteFromRow(row);
+      if (invite.maxUses > 0 && invite.uses >= invite.maxUses) await tx.run('DELETE FROM invites WHERE code = ?', [code]);
+      return invite;
+    });
+  }
+
+  async delete(code: string): Promise<void> {
+    const { changes } = typeof code === 'string' ? await this.db.run('DELETE FROM invites WHERE code = ?', [code]) : { changes: 0 };
+    if (changes === 0) throw new NotFoundError('invite', String(code));
+  }
+}

@@ -1,0 +1,476 @@
+/** Guilds, roles, members and bans. */
+import { InvalidInputError, NotFoundError } from '../errors.ts';
+import { PAGE_LIMITS } from '../limits.ts';
+import type {
+  BanRecord, BanStore, GuildCreateBundle, GuildRecord, GuildStore, MemberRecord, MemberStore, Patch, RoleRecord, RoleStore,
+} from '../types.ts';
+import { snowflakeFromTimestamp, type Snowflake } from '../../protocol/snowflake.ts';
+import { bucketOf } from '../../protocol/snowflake.ts';
+import type { Row, SqlDriver } from './driver.ts';
+import { insertChannel } from './channels.ts';
+import {
+  bits, bool, chunks, id, ids, int, json, marks, optId, optInt, optText, pageLimit, rb, rj, rn, rnn, rs, rsn, setClause, text,
+} from './values.ts';
+
+// ------------------------------------------------------------------------------------------------ guilds
+
+function guildFromRow(r: Row): GuildRecord {
+  return {
+    id: rs(r.id),
+    name: rs(r.name),
+    icon: rsn(r.icon),
+    description: rsn(r.description),
+    ownerId: rs(r.owner_id),
+    systemChannelId: rsn(r.system_channel_id),
+    afkChannelId: rsn(r.afk_channel_id),
+    afkTimeout: rn(r.afk_timeout),
+    verificationLevel: rn(r.verification_level),
+    defaultMessageNotifications: rn(r.default_message_notifications),
+    explicitContentFilter: rn(r.explicit_content_filter),
+    preferredLocale: rs(r.preferred_locale),
+    features: rj<string[]>(r.features, []),
+    createdAt: rn(r.created_at),
+  };
+}
+
+function features(v: unknown): string {
+  if (!Array.isArray(v) || !v.every((f) => typeof f === 'string')) throw new InvalidInputError('features', 'not a list of strings');
+  return json(v, 'features');
+}
+
+export class SqlGuildStore implements GuildStore {
+  constructor(private readonly db: SqlDriver) {}
+
+  async create(bundle: GuildCreateBundle): Promise<GuildRecord> {
+    const g = bundle.guild;
+    const guildId = id(g.id);
+    await this.db.transaction(async (tx) => {
+      await tx.run(
+        `INSERT INTO guilds (id, name, icon, description, owner_id, system_channel_id, afk_channel_id, afk_timeout,
+           verification_level, default_message_notifications, explicit_content_filter, preferred_locale, features, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          guildId, text(g.name, 'guildName', 'name'), optText(g.icon, 'shortText', 'icon'),
+          optText(g.description, 'topic', 'description'), id(g.ownerId, 'owner_id'),
+          optId(g.systemChannelId, 'system_channel_id'), optId(g.afkChannelId, 'afk_channel_id'),
+          int(g.afkTimeout, 'afk_timeout'), int(g.verificationLevel, 'verification_level'),
+          int(g.defaultMessageNotifications, 'default_message_notifications'),
+          int(g.explicitContentFilter, 'explicit_content_filter'), text(g.preferredLocale, 'shortText', 'preferred_locale'),
+          features(g.features), int(g.createdAt, 'created_at'),
+        ],
+      );
+      for (const role of bundle.roles) {
+        if (role.guildId !== g.id) throw new InvalidInputError('roles', 'role of another guild');
+        await insertRole(tx, role);
+      }
+      for (const channel of bundle.channels) {
+        if (channel.guildId !== g.id) throw new InvalidInputError('channels', 'channel of another guild');
+        await insertChannel(tx, channel);
+      }
+      if (bundle.owner.guildId !== g.id) throw new InvalidInputError('owner', 'member of another guild');
+      await insertMember(tx, bundle.owner);
+    });
+    return (await this.get(g.id))!;
+  }
+
+  async get(guildId: Snowflake): Promise<GuildRecord | null> {
+    const row = await this.db.get('SELECT * FROM guilds WHERE id = ?', [id(guildId)]);
+    return row ? guildFromRow(row) : null;
+  }
+
+  async getMany(guildIds: readonly Snowflake[]): Promise<GuildRecord[]> {
+    const wanted = ids(guildIds, 'id');
+    const found = new Map<string, GuildRecord>();
+    for (const chunk of chunks([...new Set(wanted)])) {
+      const rows = await this.db.all(`SELECT * FROM guilds WHERE id IN (${marks(chunk.length)})`, chunk);
+      for (const r of rows) found.set(rs(r.id), guildFromRow(r));
+    }
+    return wanted.map((w) => found.get(w.toString())).filter((g): g is GuildRecord => g !== undefined);
+  }
+
+  async update(guildId: Snowflake, patch: Patch<GuildRecord, 'id' | 'createdAt'>): Promise<GuildRecord> {
+    const key = id(guildId);
+    const set = setClause(patch, {
+      name: ['name', (v) => text(v, 'guildName', 'name')],
+      icon: ['icon', (v) => optText(v, 'shortText', 'icon')],
+      description: ['description', (v) => optText(v, 'topic', 'description')],
+      ownerId: ['owner_id', (v) => id(v, 'owner_id')],
+      systemChannelId: ['system_channel_id', (v) => optId(v, 'system_channel_id')],
+      afkChannelId: ['afk_channel_id', (v) => optId(v, 'afk_channel_id')],
+      afkTimeout: ['afk_timeout', (v) => int(v, 'afk_timeout')],
+      verificationLevel: ['verification_level', (v) => int(v, 'verification_level')],
+      defaultMessageNotifications: ['default_message_notifications', (v) => int(v, 'default_message_notifications')],
+      explicitContentFilter: ['explicit_content_filter', (v) => int(v, 'explicit_content_filter')],
+      preferredLocale: ['preferred_locale', (v) => text(v, 'shortText', 'preferred_locale')],
+      features: ['features', features],
+    });
+    if (set.sql) {
+      const { changes } = await this.db.run(`UPDATE guilds SET ${set.sql} WHERE id = ?`, [...set.params, key]);
+      if (changes === 0) throw new NotFoundError('guild', guildId);
+    }
+    const guild = await this.get(guildId);
+    if (!guild) throw new NotFoundError('guild', guildId);
+    return guild;
+  }
+
+  async delete(guildId: Snowflake): Promise<void> {
+    const key = id(guildId);
+    // Foreign keys cascade to channels (and their messages, reactions, pins, overwrites, invites, read states),
+    // roles, members with their roles, bans and invites; one statement is one transaction.
+    const { changes } = await this.db.run('DELETE FROM guilds WHERE id = ?', [key]);
+    if (changes === 0) throw new NotFoundError('guild', guildId);
+  }
+
+  async listIdsForUser(userId: Snowflake): Promise<Snowflake[]> {
+    const rows = await this.db.all('SELECT guild_id FROM members WHERE user_id = ? ORDER BY guild_id', [id(userId, 'user_id')]);
+    return rows.map((r) => rs(r.guild_id));
+  }
+}
+
+// ------------------------------------------------------------------------------------------------- roles
+
+function roleFromRow(r: Row): RoleRecord {
+  return {
+    id: rs(r.id),
+    guildId: rs(r.guild_id),
+    name: rs(r.name),
+    color: rn(r.color),
+    hoist: rb(r.hoist),
+    position: rn(r.position),
+    permissions: rs(r.permissions),
+    managed: rb(r.managed),
+    mentionable: rb(r.mentionable),
+    icon: rsn(r.icon),
+    unicodeEmoji: rsn(r.unicode_emoji),
+    botId: rsn(r.bot_id),
+    flags: rn(r.flags),
+  };
+}
+
+async function insertRole(db: SqlDriver, role: RoleRecord): Promise<void> {
+  await db.run(
+    `INSERT INTO roles (guild_id, id, name, color, hoist, position, permissions, managed, mentionable, icon, unicode_emoji, bot_id, flags)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      id(role.guildId, 'guild_id'), id(role.id), text(role.name, 'roleName', 'name'), int(role.color, 'color'),
+      bool(role.hoist, 'hoist'), int(role.position, 'position'), bits(role.permissions, 'permissions'),
+      bool(role.managed, 'managed'), bool(role.mentionable, 'mentionable'), optText(role.icon, 'shortText', 'icon'),
+      optText(role.unicodeEmoji, 'shortText', 'unicode_emoji'), optId(role.botId, 'bot_id'), int(role.flags, 'flags'),
+    ],
+    { fk: 'guild' },
+  );
+}
+
+export class SqlRoleStore implements RoleStore {
+  constructor(private readonly db: SqlDriver) {}
+
+  async create(role: RoleRecord): Promise<RoleRecord> {
+    await insertRole(this.db, role);
+    return (await this.get(role.guildId, role.id))!;
+  }
+
+  async get(guildId: Snowflake, roleId: Snowflake): Promise<RoleRecord | null> {
+    const row = await this.db.get('SELECT * FROM roles WHERE guild_id = ? AND id = ?', [id(guildId, 'guild_id'), id(roleId)]);
+    return row ? roleFromRow(row) : null;
+  }
+
+  async listByGuild(guildId: Snowflake): Promise<RoleRecord[]> {
+    const rows = await this.db.all('SELECT * FROM roles WHERE guild_id = ? ORDER BY position, id', [id(guildId, 'guild_id')]);
+    return rows.map(roleFromRow);
+  }
+
+  async update(guildId: Snowflake, roleId: Snowflake, patch: Patch<RoleRecord, 'id' | 'guildId'>): Promise<RoleRecord> {
+    const keys = [id(guildId, 'guild_id'), id(roleId)];
+    const set = setClause(patch, {
+      name: ['name', (v) => text(v, 'roleName', 'name')],
+      color: ['color', (v) => int(v, 'color')],
+      hoist: ['hoist', (v) => bool(v, 'hoist')],
+      position: ['position', (v) => int(v, 'position')],
+      permissions: ['permissions', (v) => bits(v, 'permissions')],
+      managed: ['managed', (v) => bool(v, 'managed')],
+      mentionable: ['mentionable', (v) => bool(v, 'mentionable')],
+      icon: ['icon', (v) => optText(v, 'shortText', 'icon')],
+      unicodeEmoji: ['unicode_emoji', (v) => optText(v, 'shortText', 'unicode_emoji')],
+      botId: ['bot_id', (v) => optId(v, 'bot_id')],
+      flags: ['flags', (v) => int(v, 'flags')],
+    });
+    if (set.sql) {
+      const { changes } = await this.db.run(`UPDATE roles SET ${set.sql} WHERE guild_id = ? AND id = ?`, [...set.params, ...keys]);
+      if (changes === 0) throw new NotFoundError('role', roleId);
+    }
+    const role = await this.get(guildId, roleId);
+    if (!role) throw new NotFoundError('role', roleId);
+    return role;
+  }
+
+  async setPositions(guildId: Snowflake, updates: ReadonlyArray<{ id: Snowflake; position: number }>): Promise<void> {
+    const g = id(guildId, 'guild_id');
+    const rows = updates.map((u) => [int(u.position, 'position'), id(u.id)] as const);
+    await this.db.transaction(async (tx) => {
+      for (const [position, roleId] of rows) {
+        const { changes } = await tx.run('UPDATE roles SET position = ? WHERE guild_id = ? AND id = ?', [position, g, roleId]);
+        if (changes === 0) throw new NotFoundError('role', roleId.toString());
+      }
+    });
+  }
+
+  async delete(guildId: Snowflake, roleId: Snowflake): Promise<void> {
+    const g = id(guildId, 'guild_id');
+    const r = id(roleId);
+    await this.db.transaction(async (tx) => {
+      await tx.run('DELETE FROM overwrites WHERE id = ? AND type = 0 AND channel_id IN (SELECT id FROM channels WHERE guild_id = ?)', [r, g]);
+      // member_roles rows go with the role (ON DELETE CASCADE).
+      const { changes } = await tx.run('DELETE FROM roles WHERE guild_id = ? AND id = ?', [g, r]);
+      if (changes === 0) throw new NotFoundError('role', roleId);
+    });
+  }
+}
+
+// ----------------------------------------------------------------------------------------------- members
+
+type MemberBase = Omit<MemberRecord, 'roles'>;
+
+function memberFromRow(r: Row): MemberBase {
+  return {
+    guildId: rs(r.guild_id),
+    userId: rs(r.user_id),
+    nick: rsn(r.nick),
+    avatar: rsn(r.avatar),
+    joinedAt: rn(r.joined_at),
+    deaf: rb(r.deaf),
+    mute: rb(r.mute),
+    pending: rb(r.pending),
+    communicationDisabledUntil: rnn(r.communication_disabled_until),
+    flags: rn(r.flags),
+  };
+}
+
+/** The member's role ids as stored: @everyone (id == guild id) left out, duplicates removed. */
+function roleSet(guildId: bigint, roles: unknown): bigint[] {
+  if (!Array.isArray(roles)) throw new InvalidInputError('roles', 'not a list');
+  return [...new Set(ids(roles, 'roles').filter((r) => r !== guildId))];
+}
+
+async function insertMember(db: SqlDriver, m: MemberRecord): Promise<void> {
+  const g = id(m.guildId, 'guild_id');
+  const u = id(m.userId, 'user_id');
+  const roles = roleSet(g, m.roles);
+  await db.run(
+    `INSERT INTO members (guild_id, user_id, nick, avatar, joined_at, deaf, mute, pending, communication_disabled_until, flags)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      g, u, optText(m.nick, 'nick', 'nick'), optText(m.avatar, 'shortText', 'avatar'), int(m.joinedAt, 'joined_at'),
+      bool(m.deaf, 'deaf'), bool(m.mute, 'mute'), bool(m.pending, 'pending'),
+      optInt(m.communicationDisabledUntil, 'communication_disabled_until'), int(m.flags, 'flags'),
+    ],
+    { fk: 'guild' },
+  );
+  for (const r of roles) {
+    await db.run('INSERT INTO member_roles (guild_id, user_id, role_id) VALUES (?, ?, ?)', [g, u, r], { fk: 'role' });
+  }
+}
+
+export class SqlMemberStore implements MemberStore {
+  constructor(private readonly db: SqlDriver) {}
+
+  /** Attaches role ids to member rows with one query per 500 members. */
+  async #withRoles(db: SqlDriver, guildId: bigint, rows: Row[]): Promise<MemberRecord[]> {
+    const members = rows.map(memberFromRow);
+    const roles = new Map<string, Snowflake[]>(members.map((m) => [m.userId, []]));
+    for (const chunk of chunks(members.map((m) => BigInt(m.userId)))) {
+      const rr = await db.all(
+        `SELECT user_id, role_id FROM member_roles WHERE guild_id = ? AND user_id IN (${marks(chunk.length)}) ORDER BY role_id`,
+        [guildId, ...chunk],
+      );
+      for (const r of rr) roles.get(rs(r.user_id))?.push(rs(r.role_id));
+    }
+    return members.map((m) => ({ ...m, roles: roles.get(m.userId) ?? [] }));
+  }
+
+  async #get(db: SqlDriver, g: bigint, u: bigint): Promise<MemberRecord | null> {
+    const row = await db.get('SELECT * FROM members WHERE guild_id = ? AND user_id = ?', [g, u]);
+    return row ? (await this.#withRoles(db, g, [row]))[0] : null;
+  }
+
+  async add(member: MemberRecord): Promise<MemberRecord> {
+    await this.db.transaction((tx) => insertMember(tx, member));
+    return (await this.get(member.guildId, member.userId))!;
+  }
+
+  async get(guildId: Snowflake, userId: Snowflake): Promise<MemberRecord | null> {
+    return this.#get(this.db, id(guildId, 'guild_id'), id(userId, 'user_id'));
+  }
+
+  async list(guildId: Snowflake, opts: { after?: Snowflake; limit?: number } = {}): Promise<MemberRecord[]> {
+    const g = id(guildId, 'guild_id');
+    const after = opts.after === undefined ? 0n : id(opts.after, 'after');
+    const limit = pageLimit(opts.limit, PAGE_LIMITS.members);
+    const rows = await this.db.all('SELECT * FROM members WHERE guild_id = ? AND user_id > ? ORDER BY user_id LIMIT ?', [g, after, limit]);
+    return this.#withRoles(this.db, g, rows);
+  }
+
+  async search(guildId: Snowflake, query: string, limit: number): Promise<MemberRecord[]> {
+    const g = id(guildId, 'guild_id');
+    const n = pageLimit(limit, PAGE_LIMITS.memberSearch);
+    if (typeof query !== 'string') throw new InvalidInputError('query', 'not a string');
+    const q = query.toLowerCase();
+    // substr/length count characters alike in both databases, and need no LIKE escaping.
+    const len = [...q].length;
+    const rows = await this.db.all(
+      `SELECT m.* FROM members m LEFT JOIN users u ON u.id = m.user_id
+       WHERE m.guild_id = ? AND (substr(u.username_lower, 1, ?) = ? OR substr(lower(u.global_name), 1, ?) = ?
+         OR substr(lower(m.nick), 1, ?) = ?)
+       ORDER BY m.user_id LIMIT ?`,
+      [g, len, q, len, q, len, q, n],
+    );
+    return this.#withRoles(this.db, g, rows);
+  }
+
+  async getMany(guildId: Snowflake, userIds: readonly Snowflake[]): Promise<MemberRecord[]> {
+    const g = id(guildId, 'guild_id');
+    const wanted = ids(userIds, 'user_id');
+    const found = new Map<string, MemberRecord>();
+    for (const chunk of chunks([...new Set(wanted)])) {
+      const rows = await this.db.all(`SELECT * FROM members WHERE guild_id = ? AND user_id IN (${marks(chunk.length)})`, [g, ...chunk]);
+      for (const m of await this.#withRoles(this.db, g, rows)) found.set(m.userId, m);
+    }
+    return wanted.map((w) => found.get(w.toString())).filter((m): m is MemberRecord => m !== undefined);
+  }
+
+  async count(guildId: Snowflake): Promise<number> {
+    const row = await this.db.get('SELECT count(*) AS n FROM members WHERE guild_id = ?', [id(guildId, 'guild_id')]);
+    return rn(row?.n ?? 0);
+  }
+
+  async update(guildId: Snowflake, userId: Snowflake, patch: Patch<MemberRecord, 'guildId' | 'userId' | 'joinedAt'>): Promise<MemberRecord> {
+    const g = id(guildId, 'guild_id');
+    const u = id(userId, 'user_id');
+    const set = setClause(patch, {
+      nick: ['nick', (v) => optText(v, 'nick', 'nick')],
+      avatar: ['avatar', (v) => optText(v, 'shortText', 'avatar')],
+      deaf: ['deaf', (v) => bool(v, 'deaf')],
+      mute: ['mute', (v) => bool(v, 'mute')],
+      pending: ['pending', (v) => bool(v, 'pending')],
+      communicationDisabledUntil: ['communication_disabled_until', (v) => optInt(v, 'communication_disabled_until')],
+      flags: ['flags', (v) => int(v, 'flags')],
+    });
+    const roles = patch.roles === undefined ? null : roleSet(g, patch.roles);
+    return this.db.transaction(async (tx) => {
+      const { changes } = set.sql
+        ? await tx.run(`UPDATE members SET ${set.sql} WHERE guild_id = ? AND user_id = ?`, [...set.params, g, u])
+        : await tx.run('UPDATE members SET flags = flags WHERE guild_id = ? AND user_id = ?', [g, u]);
+      if (changes === 0) throw new NotFoundError('member', userId);
+      if (roles) {
+        await tx.run('DELETE FROM member_roles WHERE guild_id = ? AND user_id = ?', [g, u]);
+        for (const r of roles) {
+          await tx.run('INSERT INTO member_roles (guild_id, user_id, role_id) VALUES (?, ?, ?)', [g, u, r], { fk: 'role' });
+        }
+      }
+      return (await this.#get(tx, g, u))!;
+    });
+  }
+
+  async addRole(guildId: Snowflake, userId: Snowflake, roleId: Snowflake): Promise<MemberRecord> {
+    const g = id(guildId, 'guild_id');
+    const u = id(userId, 'user_id');
+    const r = id(roleId, 'role_id');
+    return this.db.transaction(async (tx) => {
+      const member = await this.#get(tx, g, u);
+      if (!member) throw new NotFoundError('member', userId);
+      if (r === g) return member;
+      await tx.run('INSERT INTO member_roles (guild_id, user_id, role_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [g, u, r], { fk: 'role' });
+      return (await this.#get(tx, g, u))!;
+    });
+  }
+
+  async removeRole(guildId: Snowflake, userId: Snowflake, roleId: Snowflake): Promise<MemberRecord> {
+    const g = id(guildId, 'guild_id');
+    const u = id(userId, 'user_id');
+    const r = id(roleId, 'role_id');
+    return this.db.transaction(async (tx) => {
+      await tx.run('DELETE FROM member_roles WHERE guild_id = ? AND user_id = ? AND role_id = ?', [g, u, r]);
+      const member = await this.#get(tx, g, u);
+      if (!member) throw new NotFoundError('member', userId);
+      return member;
+    });
+  }
+
+  async remove(guildId: Snowflake, userId: Snowflake): Promise<void> {
+    const { changes } = await this.db.run('DELETE FROM members WHERE guild_id = ? AND user_id = ?', [id(guildId, 'guild_id'), id(userId, 'user_id')]);
+    if (changes === 0) throw new NotFoundError('member', userId);
+  }
+}
+
+// -------------------------------------------------------------------------------------------------- bans
+
+function banFromRow(r: Row): BanRecord {
+  return { guildId: rs(r.guild_id), userId: rs(r.user_id), reason: rsn(r.reason), createdAt: rn(r.created_at) };
+}
+
+export class SqlBanStore implements BanStore {
+  constructor(private readonly db: SqlDriver) {}
+
+  async create(ban: BanRecord, deleteMessagesSince?: number): Promise<{ deletedMessages: Map<Snowflake, Snowflake[]>; wasMember: boolean }> {
+    const g = id(ban.guildId, 'guild_id');
+    const u = id(ban.userId, 'user_id');
+    const reason = optText(ban.reason, 'reason', 'reason');
+    const createdAt = int(ban.createdAt, 'created_at');
+    const since = deleteMessagesSince === undefined ? null : int(deleteMessagesSince, 'delete_messages_since');
+    return this.db.transaction(async (tx) => {
+      await tx.run(
+        `INSERT INTO bans (guild_id, user_id, reason, created_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (guild_id, user_id) DO UPDATE SET reason = excluded.reason, created_at = excluded.created_at`,
+        [g, u, reason, createdAt],
+        { fk: 'guild' },
+      );
+      const { changes } = await tx.run('DELETE FROM members WHERE guild_id = ? AND user_id = ?', [g, u]);
+      const deletedMessages = new Map<Snowflake, Snowflake[]>();
+      if (since !== null) {
+        const floor = snowflakeFromTimestamp(since);
+        // bucket >= … keeps the scan to the recent partitions of each channel.
+        const rows = await tx.all(
+          `DELETE FROM messages WHERE channel_id IN (SELECT id FROM channels WHERE guild_id = ?)
+             AND bucket >= ? AND id >= ? AND author_id = ? RETURNING channel_id, id`,
+          [g, bucketOf(floor), BigInt(floor), u],
+        );
+        rows.sort((a, b) => (BigInt(a.id as string) < BigInt(b.id as string) ? -1 : 1));
+        for (const r of rows) {
+          const ch = rs(r.channel_id);
+          const list = deletedMessages.get(ch) ?? [];
+          list.push(rs(r.id));
+          deletedMessages.set(ch, list);
+        }
+      }
+      return { deletedMessages, wasMember: changes > 0 };
+    });
+  }
+
+  async get(guildId: Snowflake, userId: Snowflake): Promise<BanRecord | null> {
+    const row = await this.db.get('SELECT * FROM bans WHERE guild_id = ? AND user_id = ?', [id(guildId, 'guild_id'), id(userId, 'user_id')]);
+    return row ? banFromRow(row) : null;
+  }
+
+  /**
+   * Ascending by user id. With `after`: the first `limit` bans above it (and below `before`, if given). With only
+   * `before`: the `limit` bans just below it, still returned ascending.
+   */
+  async list(guildId: Snowflake, opts: { after?: Snowflake; before?: Snowflake; limit?: number } = {}): Promise<BanRecord[]> {
+    const g = id(guildId, 'guild_id');
+    const limit = pageLimit(opts.limit, PAGE_LIMITS.bans);
+    const before = opts.before === undefined ? null : id(opts.before, 'before');
+    if (opts.after === undefined && before !== null) {
+      const rows = await this.db.all('SELECT * FROM bans WHERE guild_id = ? AND user_id < ? ORDER BY user_id DESC LIMIT ?', [g, before, limit]);
+      return rows.map(banFromRow).reverse();
+    }
+    const after = opts.after === undefined ? 0n : id(opts.after, 'after');
+    const rows = before === null
+      ? await this.db.all('SELECT * FROM bans WHERE guild_id = ? AND user_id > ? ORDER BY user_id LIMIT ?', [g, after, limit])
+      : await this.db.all('SELECT * FROM bans WHERE guild_id = ? AND user_id > ? AND user_id < ? ORDER BY user_id LIMIT ?', [g, after, before, limit]);
+    return rows.map(banFromRow);
+  }
+
+  async delete(guildId: Snowflake, userId: Snowflake): Promise<void> {
+    const { changes } = await this.db.run('DELETE FROM bans WHERE guild_id = ? AND user_id = ?', [id(guildId, 'guild_id'), id(userId, 'user_id')]);
+    if (changes === 0) throw new NotFoundError('ban', userId);
+  }
+}

@@ -1,0 +1,235 @@
+/** Users, tokens and applications. */
+import { InvalidInputError, NotFoundError } from '../errors.ts';
+import type {
+  ApplicationRecord, ApplicationStore, Patch, TokenRecord, TokenStore, UserRecord, UserStore,
+} from '../types.ts';
+import type { Snowflake } from '../../protocol/snowflake.ts';
+import type { Row, SqlDriver } from './driver.ts';
+import {
+  bool, chunks, id, ids, int, marks, optText, rb, rn, rs, rsn, setClause, text,
+} from './values.ts';
+
+// ------------------------------------------------------------------------------------------------- users
+
+const USER_COLUMNS = `id, username, discriminator, global_name, avatar, banner, bio, email, password_hash, bot, system, flags, created_at`;
+
+export function userFromRow(r: Row): UserRecord {
+  return {
+    id: rs(r.id),
+    username: rs(r.username),
+    discriminator: rs(r.discriminator),
+    globalName: rsn(r.global_name),
+    avatar: rsn(r.avatar),
+    banner: rsn(r.banner),
+    bio: rs(r.bio ?? ''),
+    email: rsn(r.email),
+    passwordHash: rsn(r.password_hash),
+    bot: rb(r.bot),
+    system: rb(r.system),
+    flags: rn(r.flags),
+    createdAt: rn(r.created_at),
+  };
+}
+
+function discriminator(v: unknown): string {
+  if (typeof v !== 'string' || !/^\d{1,4}$/.test(v)) throw new InvalidInputError('discriminator', 'must be 1–4 digits');
+  return v;
+}
+
+export async function insertUser(db: SqlDriver, u: UserRecord): Promise<void> {
+  const username = text(u.username, 'username', 'username');
+  const email = optText(u.email, 'email', 'email');
+  await db.run(
+    `INSERT INTO users (id, username, username_lower, discriminator, global_name, avatar, banner, bio, email, email_lower,
+       password_hash, bot, system, flags, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      id(u.id), username, username.toLowerCase(), discriminator(u.discriminator),
+      optText(u.globalName, 'globalName', 'global_name'), optText(u.avatar, 'shortText', 'avatar'),
+      optText(u.banner, 'shortText', 'banner'), text(u.bio ?? '', 'bio', 'bio'), email, email?.toLowerCase() ?? null,
+      optText(u.passwordHash, 'shortText', 'password_hash'), bool(u.bot, 'bot'), bool(u.system, 'system'),
+      int(u.flags, 'flags'), int(u.createdAt, 'created_at'),
+    ],
+  );
+}
+
+export class SqlUserStore implements UserStore {
+  constructor(private readonly db: SqlDriver) {}
+
+  async create(user: UserRecord): Promise<UserRecord> {
+    await insertUser(this.db, user);
+    return (await this.get(user.id))!;
+  }
+
+  async get(userId: Snowflake): Promise<UserRecord | null> {
+    const row = await this.db.get(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`, [id(userId)]);
+    return row ? userFromRow(row) : null;
+  }
+
+  async getMany(userIds: readonly Snowflake[]): Promise<UserRecord[]> {
+    const wanted = ids(userIds, 'id');
+    const found = new Map<string, UserRecord>();
+    for (const chunk of chunks([...new Set(wanted)])) {
+      const rows = await this.db.all(`SELECT ${USER_COLUMNS} FROM users WHERE id IN (${marks(chunk.length)})`, chunk);
+      for (const r of rows) found.set(rs(r.id), userFromRow(r));
+    }
+    return wanted.map((w) => found.get(w.toString())).filter((u): u is UserRecord => u !== undefined);
+  }
+
+  async findByLogin(login: string): Promise<UserRecord | null> {
+    if (typeof login !== 'string' || login.length > 320) return null;
+    const key = login.toLowerCase();
+    const row = await this.db.get(
+      `SELECT ${USER_COLUMNS} FROM users WHERE username_lower = ? OR email_lower = ? ORDER BY id LIMIT 1`,
+      [key, key],
+    );
+    return row ? userFromRow(row) : null;
+  }
+
+  async update(userId: Snowflake, patch: Patch<UserRecord, 'id' | 'createdAt'>): Promise<UserRecord> {
+    const key = id(userId);
+    const set = setClause(patch, {
+      username: ['username', (v) => text(v, 'username', 'username')],
+      discriminator: ['discriminator', discriminator],
+      globalName: ['global_name', (v) => optText(v, 'globalName', 'global_name')],
+      avatar: ['avatar', (v) => optText(v, 'shortText', 'avatar')],
+      banner: ['banner', (v) => optText(v, 'shortText', 'banner')],
+      bio: ['bio', (v) => text(v, 'bio', 'bio')],
+      email: ['email', (v) => optText(v, 'email', 'email')],
+      passwordHash: ['password_hash', (v) => optText(v, 'shortText', 'password_hash')],
+      bot: ['bot', (v) => bool(v, 'bot')],
+      system: ['system', (v) => bool(v, 'system')],
+      flags: ['flags', (v) => int(v, 'flags')],
+    });
+    // The lowercased shadow columns follow their source column.
+    if (patch.username !== undefined) {
+      set.sql += ', username_lower = ?';
+      set.params.push(patch.username.toLowerCase());
+    }
+    if (patch.email !== undefined) {
+      set.sql += ', email_lower = ?';
+      set.params.push(patch.email?.toLowerCase() ?? null);
+    }
+    const sets = set.sql.replace(/^, /, '');
+    if (sets) {
+      const { changes } = await this.db.run(`UPDATE users SET ${sets} WHERE id = ?`, [...set.params, key]);
+      if (changes === 0) throw new NotFoundError('user', userId);
+    }
+    const user = await this.get(userId);
+    if (!user) throw new NotFoundError('user', userId);
+    return user;
+  }
+}
+
+// ------------------------------------------------------------------------------------------------ tokens
+
+function tokenFromRow(r: Row): TokenRecord {
+  return { userId: rs(r.user_id), hash: rs(r.hash), kind: rs(r.kind) as TokenRecord['kind'], createdAt: rn(r.created_at) };
+}
+
+function tokenKind(v: unknown): TokenRecord['kind'] {
+  if (v !== 'user' && v !== 'bot') throw new InvalidInputError('kind', "must be 'user' or 'bot'");
+  return v;
+}
+
+export class SqlTokenStore implements TokenStore {
+  constructor(private readonly db: SqlDriver) {}
+
+  async create(token: TokenRecord): Promise<void> {
+    await this.db.run(
+      'INSERT INTO tokens (user_id, hash, kind, created_at) VALUES (?, ?, ?, ?)',
+      [id(token.userId, 'user_id'), text(token.hash, 'shortText', 'hash'), tokenKind(token.kind), int(token.createdAt, 'created_at')],
+      { fk: 'user' },
+    );
+  }
+
+  async listForUser(userId: Snowflake): Promise<TokenRecord[]> {
+    const rows = await this.db.all('SELECT * FROM tokens WHERE user_id = ? ORDER BY created_at, hash', [id(userId, 'user_id')]);
+    return rows.map(tokenFromRow);
+  }
+
+  async delete(userId: Snowflake, hash: string): Promise<void> {
+    await this.db.run('DELETE FROM tokens WHERE user_id = ? AND hash = ?', [id(userId, 'user_id'), String(hash)]);
+  }
+
+  async deleteForUser(userId: Snowflake, kind?: TokenRecord['kind']): Promise<number> {
+    const key = id(userId, 'user_id');
+    const { changes } = kind === undefined
+      ? await this.db.run('DELETE FROM tokens WHERE user_id = ?', [key])
+      : await this.db.run('DELETE FROM tokens WHERE user_id = ? AND kind = ?', [key, tokenKind(kind)]);
+    return changes;
+  }
+}
+
+// ---------------------------------------------------------------------------------------- applications
+
+function appFromRow(r: Row): ApplicationRecord {
+  return {
+    id: rs(r.id),
+    name: rs(r.name),
+    description: rs(r.description ?? ''),
+    icon: rsn(r.icon),
+    ownerId: rs(r.owner_id),
+    botUserId: rs(r.bot_user_id),
+    botPublic: rb(r.bot_public),
+    botRequireCodeGrant: rb(r.bot_require_code_grant),
+    flags: rn(r.flags),
+    createdAt: rn(r.created_at),
+  };
+}
+
+export class SqlApplicationStore implements ApplicationStore {
+  constructor(private readonly db: SqlDriver) {}
+
+  async create(app: ApplicationRecord, botUser: UserRecord): Promise<ApplicationRecord> {
+    if (app.botUserId !== botUser.id) throw new InvalidInputError('bot_user_id', 'must be the bot user id');
+    await this.db.transaction(async (tx) => {
+      await insertUser(tx, botUser);
+      await tx.run(
+        `INSERT INTO applications (id, name, description, icon, owner_id, bot_user_id, bot_public, bot_require_code_grant, flags, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          id(app.id), text(app.name, 'applicationName', 'name'), text(app.description ?? '', 'applicationDescription', 'description'),
+          optText(app.icon, 'shortText', 'icon'), id(app.ownerId, 'owner_id'), id(app.botUserId, 'bot_user_id'),
+          bool(app.botPublic, 'bot_public'), bool(app.botRequireCodeGrant, 'bot_require_code_grant'),
+          int(app.flags, 'flags'), int(app.createdAt, 'created_at'),
+        ],
+        { fk: 'user' },
+      );
+    });
+    return (await this.get(app.id))!;
+  }
+
+  async get(appId: Snowflake): Promise<ApplicationRecord | null> {
+    const row = await this.db.get('SELECT * FROM applications WHERE id = ?', [id(appId)]);
+    return row ? appFromRow(row) : null;
+  }
+
+  async getByBotUser(botUserId: Snowflake): Promise<ApplicationRecord | null> {
+    const row = await this.db.get('SELECT * FROM applications WHERE bot_user_id = ?', [id(botUserId, 'bot_user_id')]);
+    return row ? appFromRow(row) : null;
+  }
+
+  async listByOwner(ownerId: Snowflake): Promise<ApplicationRecord[]> {
+    const rows = await this.db.all('SELECT * FROM applications WHERE owner_id = ? ORDER BY id', [id(ownerId, 'owner_id')]);
+    return rows.map(appFromRow);
+  }
+
+  async update(appId: Snowflake, patch: Patch<ApplicationRecord, 'id' | 'ownerId' | 'botUserId' | 'createdAt'>): Promise<ApplicationRecord> {
+    const key = id(appId);
+    const set = setClause(patch, {
+      name: ['name', (v) => text(v, 'applicationName', 'name')],
+      description: ['description', (v) => text(v, 'applicationDescription', 'description')],
+      icon: ['icon', (v) => optText(v, 'shortText', 'icon')],
+      botPublic: ['bot_public', (v) => bool(v, 'bot_public')],
+      botRequireCodeGrant: ['bot_require_code_grant', (v) => bool(v, 'bot_require_code_grant')],
+      flags: ['flags', (v) => int(v, 'flags')],
+    });
+    if (set.sql) {
+      const { changes } = await this.db.run(`UPDATE applications SET ${set.sql} WHERE id = ?`, [...set.params, key]);
+      if (changes === 0) throw new NotFoundError('application', appId);
+    }
+    const app = await this.get(appId);
+    if (!app) throw new NotFoundError('application', appId);
+    return app;
+  }
+}

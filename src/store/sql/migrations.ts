@@ -1,0 +1,300 @@
+/**
+ * Versioned schema migrations, applied in order, each in its own transaction, recorded in schema_migrations.
+ * Both dialects' DDL sit side by side; they differ only where the databases do (SQLite's WITHOUT ROWID
+ * clustering and rowid sequences, PostgreSQL's identity columns).
+ *
+ * Types: ids and Unix-ms times are BIGINT (an INTEGER in SQLite), booleans SMALLINT 0/1 in both so the SQL
+ * text is one, JSON and permission bitfields TEXT. Foreign keys follow containment (guild → channels, roles,
+ * members, bans, invites; channel → messages, overwrites, invites, read states, recipients; message →
+ * reactions, pins) and cascade on delete. User ids inside a guild or message are not foreign keys: messages
+ * and bans outlive the account, as on Discord.
+ */
+import type { SqlDriver } from './driver.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sqlite: string;
+  postgres: string;
+}
+
+function initial(dialect: 'sqlite' | 'postgres'): string {
+  const clustered = dialect === 'sqlite' ? ' WITHOUT ROWID' : '';
+  const seq = dialect === 'sqlite' ? 'seq INTEGER PRIMARY KEY' : 'seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY';
+  return `
+CREATE TABLE users (
+  id BIGINT PRIMARY KEY,
+  username TEXT NOT NULL,
+  username_lower TEXT NOT NULL,
+  discriminator TEXT NOT NULL,
+  global_name TEXT,
+  avatar TEXT,
+  banner TEXT,
+  bio TEXT NOT NULL DEFAULT '',
+  email TEXT,
+  email_lower TEXT,
+  password_hash TEXT,
+  bot SMALLINT NOT NULL DEFAULT 0,
+  system SMALLINT NOT NULL DEFAULT 0,
+  flags BIGINT NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX users_username_lower ON users (username_lower);
+CREATE UNIQUE INDEX users_email_lower ON users (email_lower);
+
+CREATE TABLE tokens (
+  user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  hash TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (user_id, hash)
+);
+
+CREATE TABLE applications (
+  id BIGINT PRIMARY KEY,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  icon TEXT,
+  owner_id BIGINT NOT NULL,
+  bot_user_id BIGINT NOT NULL REFERENCES users (id),
+  bot_public SMALLINT NOT NULL DEFAULT 1,
+  bot_require_code_grant SMALLINT NOT NULL DEFAULT 0,
+  flags BIGINT NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX applications_bot_user_id ON applications (bot_user_id);
+CREATE INDEX applications_owner_id ON applications (owner_id, id);
+
+CREATE TABLE guilds (
+  id BIGINT PRIMARY KEY,
+  name TEXT NOT NULL,
+  icon TEXT,
+  description TEXT,
+  owner_id BIGINT NOT NULL,
+  system_channel_id BIGINT,
+  afk_channel_id BIGINT,
+  afk_timeout INTEGER NOT NULL DEFAULT 300,
+  verification_level SMALLINT NOT NULL DEFAULT 0,
+  default_message_notifications SMALLINT NOT NULL DEFAULT 0,
+  explicit_content_filter SMALLINT NOT NULL DEFAULT 0,
+  preferred_locale TEXT NOT NULL DEFAULT 'en-US',
+  features TEXT NOT NULL DEFAULT '[]',
+  created_at BIGINT NOT NULL
+);
+
+CREATE TABLE channels (
+  id BIGINT PRIMARY KEY,
+  type SMALLINT NOT NULL,
+  guild_id BIGINT REFERENCES guilds (id) ON DELETE CASCADE,
+  name TEXT,
+  topic TEXT,
+  position INTEGER NOT NULL DEFAULT 0,
+  parent_id BIGINT,
+  nsfw SMALLINT NOT NULL DEFAULT 0,
+  rate_limit_per_user INTEGER NOT NULL DEFAULT 0,
+  last_message_id BIGINT,
+  last_pin_timestamp BIGINT,
+  owner_id BIGINT,
+  icon TEXT,
+  bitrate INTEGER,
+  user_limit INTEGER,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX channels_guild ON channels (guild_id, position, id);
+CREATE INDEX channels_parent ON channels (parent_id);
+
+CREATE TABLE channel_recipients (
+  channel_id BIGINT NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
+  user_id BIGINT NOT NULL,
+  PRIMARY KEY (channel_id, user_id)
+)${clustered};
+CREATE INDEX channel_recipients_user ON channel_recipients (user_id, channel_id);
+
+CREATE TABLE roles (
+  guild_id BIGINT NOT NULL REFERENCES guilds (id) ON DELETE CASCADE,
+  id BIGINT NOT NULL,
+  name TEXT NOT NULL,
+  color INTEGER NOT NULL DEFAULT 0,
+  hoist SMALLINT NOT NULL DEFAULT 0,
+  position INTEGER NOT NULL DEFAULT 0,
+  permissions TEXT NOT NULL DEFAULT '0',
+  managed SMALLINT NOT NULL DEFAULT 0,
+  mentionable SMALLINT NOT NULL DEFAULT 0,
+  icon TEXT,
+  unicode_emoji TEXT,
+  bot_id BIGINT,
+  flags INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (guild_id, id)
+);
+
+CREATE TABLE members (
+  guild_id BIGINT NOT NULL REFERENCES guilds (id) ON DELETE CASCADE,
+  user_id BIGINT NOT NULL,
+  nick TEXT,
+  avatar TEXT,
+  joined_at BIGINT NOT NULL,
+  deaf SMALLINT NOT NULL DEFAULT 0,
+  mute SMALLINT NOT NULL DEFAULT 0,
+  pending SMALLINT NOT NULL DEFAULT 0,
+  communication_disabled_until BIGINT,
+  flags INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (guild_id, user_id)
+);
+CREATE INDEX members_user ON members (user_id, guild_id);
+
+CREATE TABLE member_roles (
+  guild_id BIGINT NOT NULL,
+  user_id BIGINT NOT NULL,
+  role_id BIGINT NOT NULL,
+  PRIMARY KEY (guild_id, user_id, role_id),
+  FOREIGN KEY (guild_id, user_id) REFERENCES members (guild_id, user_id) ON DELETE CASCADE,
+  FOREIGN KEY (guild_id, role_id) REFERENCES roles (guild_id, id) ON DELETE CASCADE
+)${clustered};
+CREATE INDEX member_roles_role ON member_roles (guild_id, role_id);
+
+CREATE TABLE bans (
+  guild_id BIGINT NOT NULL REFERENCES guilds (id) ON DELETE CASCADE,
+  user_id BIGINT NOT NULL,
+  reason TEXT,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (guild_id, user_id)
+);
+
+CREATE TABLE overwrites (
+  channel_id BIGINT NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
+  id BIGINT NOT NULL,
+  type SMALLINT NOT NULL,
+  allow TEXT NOT NULL DEFAULT '0',
+  deny TEXT NOT NULL DEFAULT '0',
+  PRIMARY KEY (channel_id, id)
+);
+CREATE INDEX overwrites_target ON overwrites (id);
+
+CREATE TABLE invites (
+  code TEXT PRIMARY KEY,
+  guild_id BIGINT REFERENCES guilds (id) ON DELETE CASCADE,
+  channel_id BIGINT NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
+  inviter_id BIGINT,
+  uses INTEGER NOT NULL DEFAULT 0,
+  max_uses INTEGER NOT NULL DEFAULT 0,
+  max_age INTEGER NOT NULL DEFAULT 0,
+  temporary SMALLINT NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT
+);
+CREATE INDEX invites_guild ON invites (guild_id);
+CREATE INDEX invites_channel ON invites (channel_id);
+
+-- Discord's Cassandra layout: partition (channel_id, bucket), clustered by id. bucket = bucketOf(id), 10 days.
+CREATE TABLE messages (
+  channel_id BIGINT NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
+  bucket INTEGER NOT NULL,
+  id BIGINT NOT NULL,
+  guild_id BIGINT,
+  author_id BIGINT NOT NULL,
+  content TEXT NOT NULL DEFAULT '',
+  type INTEGER NOT NULL DEFAULT 0,
+  flags INTEGER NOT NULL DEFAULT 0,
+  tts SMALLINT NOT NULL DEFAULT 0,
+  mention_everyone SMALLINT NOT NULL DEFAULT 0,
+  mentions TEXT NOT NULL DEFAULT '[]',
+  mention_roles TEXT NOT NULL DEFAULT '[]',
+  mention_channels TEXT NOT NULL DEFAULT '[]',
+  embeds TEXT NOT NULL DEFAULT '[]',
+  attachments TEXT NOT NULL DEFAULT '[]',
+  components TEXT NOT NULL DEFAULT '[]',
+  sticker_items TEXT NOT NULL DEFAULT '[]',
+  nonce TEXT,
+  pinned SMALLINT NOT NULL DEFAULT 0,
+  webhook_id BIGINT,
+  application_id BIGINT,
+  message_reference TEXT,
+  edited_at BIGINT,
+  PRIMARY KEY (channel_id, bucket, id)
+)${clustered};
+-- enforce_nonce: the author's newest message with a nonce in a channel.
+CREATE INDEX messages_nonce ON messages (channel_id, author_id, nonce, id);
+
+CREATE TABLE reactions (
+  ${seq},
+  channel_id BIGINT NOT NULL,
+  bucket INTEGER NOT NULL,
+  message_id BIGINT NOT NULL,
+  emoji_key TEXT NOT NULL,
+  emoji_id BIGINT,
+  emoji_name TEXT NOT NULL,
+  animated SMALLINT NOT NULL DEFAULT 0,
+  user_id BIGINT NOT NULL,
+  FOREIGN KEY (channel_id, bucket, message_id) REFERENCES messages (channel_id, bucket, id) ON DELETE CASCADE
+);
+CREATE UNIQUE INDEX reactions_user ON reactions (channel_id, message_id, emoji_key, user_id);
+CREATE INDEX reactions_message ON reactions (channel_id, bucket, message_id);
+
+CREATE TABLE pins (
+  channel_id BIGINT NOT NULL,
+  bucket INTEGER NOT NULL,
+  message_id BIGINT NOT NULL,
+  pinned_at BIGINT NOT NULL,
+  PRIMARY KEY (channel_id, message_id),
+  FOREIGN KEY (channel_id, bucket, message_id) REFERENCES messages (channel_id, bucket, id) ON DELETE CASCADE
+);
+CREATE INDEX pins_message ON pins (channel_id, bucket, message_id);
+
+CREATE TABLE read_states (
+  user_id BIGINT NOT NULL,
+  channel_id BIGINT NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
+  last_message_id BIGINT,
+  mention_count INTEGER NOT NULL DEFAULT 0,
+  last_pin_timestamp BIGINT,
+  PRIMARY KEY (user_id, channel_id)
+);
+CREATE INDEX read_states_channel ON read_states (channel_id);
+
+CREATE TABLE push_subscriptions (
+  id BIGINT PRIMARY KEY,
+  user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  endpoint TEXT NOT NULL,
+  p256dh TEXT NOT NULL,
+  auth TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX push_subscriptions_endpoint ON push_subscriptions (user_id, endpoint);
+`;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial', sqlite: initial('sqlite'), postgres: initial('postgres') },
+];
+
+const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  applied_at BIGINT NOT NULL
+)`;
+
+/**
+ * Applies pending migrations one per transaction and returns the versions this call applied. Safe when several
+ * processes start at once: each transaction first takes the migration lock (PostgreSQL: an advisory
+ * transaction lock per schema; SQLite: BEGIN IMMEDIATE, the database write lock), then re-reads the ledger, so
+ * a migration another process applied meanwhile is skipped.
+ */
+export async function migrate(db: SqlDriver, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  const applied: number[] = [];
+  for (;;) {
+    const next = await db.transaction(async (tx) => {
+      if (tx.dialect === 'postgres') {
+        await tx.get(`SELECT pg_advisory_xact_lock(hashtext('accord.migrate.' || current_schema()))`);
+      }
+      await tx.exec(LEDGER);
+      const rows = await tx.all('SELECT version FROM schema_migrations');
+      const done = new Set(rows.map((r) => Number(r.version)));
+      const pending = migrations.find((m) => !done.has(m.version));
+      if (!pending) return null;
+      await tx.exec(tx.dialect === 'sqlite' ? pending.sqlite : pending.postgres);
+      await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [pending.version, pending.name, Date.now()]);
+      return pending.version;
+    });
+    if (next === null) return applied;
+    applied.push(next);
+  }
+}

@@ -1,0 +1,66 @@
+/** The Store over any SqlDriver: one repository object per aggregate, plus lifecycle. */
+import type { Store } from '../types.ts';
+import type { SqlDriver } from './driver.ts';
+import { SqlChannelStore, SqlInviteStore, SqlOverwriteStore } from './channels.ts';
+import { SqlBanStore, SqlGuildStore, SqlMemberStore, SqlRoleStore } from './guilds.ts';
+import { SqlApplicationStore, SqlTokenStore, SqlUserStore } from './identity.ts';
+import { SqlMessageStore, SqlPinStore, SqlReactionStore } from './messages.ts';
+import { migrate, MIGRATIONS, type Migration } from './migrations.ts';
+import { SqlPushSubscriptionStore, SqlReadStateStore } from './state.ts';
+
+export class SqlStore implements Store {
+  readonly kind: 'sqlite' | 'postgres';
+  readonly users: SqlUserStore;
+  readonly tokens: SqlTokenStore;
+  readonly applications: SqlApplicationStore;
+  readonly guilds: SqlGuildStore;
+  readonly channels: SqlChannelStore;
+  readonly roles: SqlRoleStore;
+  readonly members: SqlMemberStore;
+  readonly bans: SqlBanStore;
+  readonly overwrites: SqlOverwriteStore;
+  readonly invites: SqlInviteStore;
+  readonly messages: SqlMessageStore;
+  readonly reactions: SqlReactionStore;
+  readonly pins: SqlPinStore;
+  readonly readStates: SqlReadStateStore;
+  readonly pushSubscriptions: SqlPushSubscriptionStore;
+
+  constructor(
+    readonly driver: SqlDriver,
+    private readonly migrations: readonly Migration[] = MIGRATIONS,
+  ) {
+    this.kind = driver.dialect;
+    this.users = new SqlUserStore(driver);
+    this.tokens = new SqlTokenStore(driver);
+    this.applications = new SqlApplicationStore(driver);
+    this.guilds = new SqlGuildStore(driver);
+    this.channels = new SqlChannelStore(driver);
+    this.roles = new SqlRoleStore(driver);
+    this.members = new SqlMemberStore(driver);
+    this.bans = new SqlBanStore(driver);
+    this.overwrites = new SqlOverwriteStore(driver);
+    this.invites = new SqlInviteStore(driver);
+    this.messages = new SqlMessageStore(driver);
+    this.reactions = new SqlReactionStore(driver);
+    this.pins = new SqlPinStore(driver);
+    this.readStates = new SqlReadStateStore(driver);
+    this.pushSubscriptions = new SqlPushSubscriptionStore(driver);
+  }
+
+  migrate(): Promise<number[]> {
+    return migrate(this.driver, this.migrations);
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.driver.get('SELECT 1 AS ok')) !== undefined;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.driver.close();
+  }
+}

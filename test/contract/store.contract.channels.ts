@@ -1,0 +1,213 @@
+/** Contract: channels, overwrites, invites, read states, push subscriptions. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConflictError, InvalidInputError, NotFoundError } from '../../src/store/errors.ts';
+import { ChannelType, type InviteRecord, type Store } from '../../src/store/types.ts';
+import { channel, guildWithChannel, ids, message, newId, rejectsWith, uniq, user } from './store.fixtures.ts';
+
+export function channelsContract(s: () => Store): void {
+  describe('channels', () => {
+    it('creates, reads, lists by (position, id), updates', async () => {
+      const { guild, channel: first } = await guildWithChannel(s());
+      const cat = await s().channels.create(channel(guild.id, { type: ChannelType.GUILD_CATEGORY, name: 'cat', position: 0 }));
+      const c = channel(guild.id, { name: 'second', position: 5, topic: 't'.repeat(1024), parentId: cat.id, nsfw: true, rateLimitPerUser: 30 });
+      assert.deepEqual(await s().channels.create(c), c);
+      assert.deepEqual(await s().channels.get(c.id), c);
+      assert.equal(await s().channels.get(newId()), null);
+      assert.deepEqual(ids(await s().channels.listByGuild(guild.id)), [first.id, cat.id, c.id]); // position 0, 0 (by id), 5
+      const updated = await s().channels.update(c.id, { name: 'renamed', topic: null, rateLimitPerUser: 0, lastPinTimestamp: 5 });
+      assert.equal(updated.name, 'renamed');
+      assert.equal(updated.topic, null);
+      assert.equal(updated.lastPinTimestamp, 5);
+      assert.deepEqual(await s().channels.get(c.id), updated);
+      await rejectsWith(s().channels.update(newId(), { name: 'x' }), NotFoundError, { entity: 'channel' });
+    });
+    it('rejects bad input, duplicates and unknown guilds', async () => {
+      const { guild, channel: first } = await guildWithChannel(s());
+      await rejectsWith(s().channels.create(channel(guild.id, { name: 'n'.repeat(101) })), InvalidInputError, { field: 'name' });
+      await rejectsWith(s().channels.create(channel(guild.id, { topic: 't'.repeat(1025) })), InvalidInputError, { field: 'topic' });
+      await rejectsWith(s().channels.create(channel(guild.id, { name: '' })), InvalidInputError, { field: 'name' });
+      await rejectsWith(s().channels.create(channel(guild.id, { rateLimitPerUser: 21601 })), InvalidInputError, { field: 'rate_limit_per_user' });
+      await rejectsWith(s().channels.create(channel(guild.id, { id: first.id })), ConflictError, { entity: 'channel', field: 'id' });
+      await rejectsWith(s().channels.create(channel(newId())), NotFoundError, { entity: 'guild' });
+      await rejectsWith(s().channels.create(channel(guild.id, { parentId: 'nope' })), InvalidInputError, { field: 'parent_id' });
+      await rejectsWith(s().channels.update(first.id, { name: 'n'.repeat(101) }), InvalidInputError, { field: 'name' });
+    });
+    it('sets positions and parents in one transaction', async () => {
+      const { guild, channel: a } = await guildWithChannel(s());
+      const cat = await s().channels.create(channel(guild.id, { type: ChannelType.GUILD_CATEGORY, name: 'cat', position: 9 }));
+      const b = await s().channels.create(channel(guild.id, { position: 1 }));
+      await s().channels.setPositions(guild.id, [{ id: a.id, position: 2, parentId: cat.id }, { id: b.id, position: 0 }, { id: cat.id, position: 1 }]);
+      assert.deepEqual(ids(await s().channels.listByGuild(guild.id)), [b.id, cat.id, a.id]);
+      assert.equal((await s().channels.get(a.id))?.parentId, cat.id);
+      await s().channels.setPositions(guild.id, [{ id: a.id, position: 2, parentId: null }]);
+      assert.equal((await s().channels.get(a.id))?.parentId, null);
+      await rejectsWith(s().channels.setPositions(guild.id, [{ id: b.id, position: 7 }, { id: newId(), position: 0 }]), NotFoundError, { entity: 'channel' });
+      assert.equal((await s().channels.get(b.id))?.position, 0);
+      const other = await guildWithChannel(s());
+      await rejectsWith(s().channels.setPositions(guild.id, [{ id: other.channel.id, position: 3 }]), NotFoundError, { entity: 'channel' });
+    });
+    it('delete cascades to messages, overwrites, invites, read states; children lose their parent', async () => {
+      const { guild, owner } = await guildWithChannel(s());
+      const cat = await s().channels.create(channel(guild.id, { type: ChannelType.GUILD_CATEGORY, name: 'cat' }));
+      const child = await s().channels.create(channel(guild.id, { parentId: cat.id }));
+      const m = await s().messages.create(message(cat.id, owner.id));
+      await s().reactions.add(cat.id, m.id, { id: null, name: '🔥' }, owner.id);
+      await s().pins.pin(cat.id, m.id, 1);
+      await s().overwrites.put({ channelId: cat.id, id: owner.id, type: 1, allow: '0', deny: '0' });
+      const code = uniq('c');
+      await s().invites.create(invite(code, guild.id, cat.id));
+      await s().readStates.ack({ userId: owner.id, channelId: cat.id, lastMessageId: m.id, mentionCount: 2, lastPinTimestamp: null });
+      await s().channels.delete(cat.id);
+      assert.equal(await s().channels.get(cat.id), null);
+      assert.equal((await s().channels.get(child.id))?.parentId, null);
+      assert.equal(await s().messages.get(cat.id, m.id), null);
+      assert.deepEqual(await s().pins.list(cat.id), []);
+      assert.deepEqual(await s().overwrites.listByChannel(cat.id), []);
+      assert.equal(await s().invites.get(code), null);
+      assert.deepEqual(await s().readStates.listForUser(owner.id), []);
+      await rejectsWith(s().channels.delete(cat.id), NotFoundError, { entity: 'channel' });
+    });
+    it('DMs: recipients, findDm both ways, private channel lists', async () => {
+      const a = await s().users.create(user());
+      const b = await s().users.create(user());
+      const c = await s().users.create(user());
+      const dm = await s().channels.create(channel(null), [a.id, b.id]);
+      assert.equal(dm.guildId, null);
+      assert.equal((await s().channels.findDm(a.id, b.id))?.id, dm.id);
+      assert.equal((await s().channels.findDm(b.id, a.id))?.id, dm.id);
+      assert.equal(await s().channels.findDm(a.id, c.id), null);
+      const group = await s().channels.create(channel(null, { type: ChannelType.GROUP_DM, ownerId: a.id, name: 'group' }), [a.id, b.id]);
+      assert.equal(await s().channels.findDm(a.id, b.id).then((d) => d?.id), dm.id); // group DMs are not 1:1 DMs
+      assert.deepEqual(ids(await s().channels.listPrivateForUser(a.id)), [dm.id, group.id]);
+      await s().channels.addRecipient(group.id, c.id);
+      await s().channels.addRecipient(group.id, c.id);
+      assert.deepEqual(await s().channels.listRecipients(group.id), [a.id, b.id, c.id].sort((x, y) => (BigInt(x) < BigInt(y) ? -1 : 1)));
+      await s().channels.removeRecipient(group.id, b.id);
+      await s().channels.removeRecipient(group.id, b.id);
+      assert.deepEqual(ids(await s().channels.listPrivateForUser(b.id)), [dm.id]);
+      await rejectsWith(s().channels.addRecipient(newId(), a.id), NotFoundError, { entity: 'channel' });
+      await rejectsWith(s().channels.create(channel(null, { guildId: null, type: ChannelType.GUILD_TEXT })), InvalidInputError);
+    });
+  });
+
+  describe('overwrites', () => {
+    it('puts (insert or replace), lists by channel and guild, replaces the set, deletes', async () => {
+      const { guild, channel: ch } = await guildWithChannel(s());
+      const ch2 = await s().channels.create(channel(guild.id));
+      const u = newId();
+      await s().overwrites.put({ channelId: ch.id, id: guild.id, type: 0, allow: '0', deny: '1024' });
+      await s().overwrites.put({ channelId: ch.id, id: u, type: 1, allow: '2048', deny: '0' });
+      const replaced = await s().overwrites.put({ channelId: ch.id, id: u, type: 1, allow: '3072', deny: '8' });
+      assert.deepEqual(replaced, { channelId: ch.id, id: u, type: 1, allow: '3072', deny: '8' });
+      assert.deepEqual(await s().overwrites.listByChannel(ch.id), [
+        { channelId: ch.id, id: guild.id, type: 0, allow: '0', deny: '1024' },
+        { channelId: ch.id, id: u, type: 1, allow: '3072', deny: '8' },
+      ].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1)));
+      await s().overwrites.put({ channelId: ch2.id, id: u, type: 1, allow: '1', deny: '0' });
+      assert.equal((await s().overwrites.listByGuild(guild.id)).length, 3);
+      await s().overwrites.replaceForChannel(ch.id, [{ channelId: ch.id, id: u, type: 1, allow: '4', deny: '0' }]);
+      assert.deepEqual(await s().overwrites.listByChannel(ch.id), [{ channelId: ch.id, id: u, type: 1, allow: '4', deny: '0' }]);
+      await s().overwrites.delete(ch.id, u);
+      assert.deepEqual(await s().overwrites.listByChannel(ch.id), []);
+      await rejectsWith(s().overwrites.delete(ch.id, u), NotFoundError, { entity: 'overwrite' });
+      await rejectsWith(s().overwrites.put({ channelId: newId(), id: u, type: 1, allow: '0', deny: '0' }), NotFoundError, { entity: 'channel' });
+      await rejectsWith(s().overwrites.replaceForChannel(newId(), []), NotFoundError, { entity: 'channel' });
+      await rejectsWith(s().overwrites.put({ channelId: ch.id, id: u, type: 1, allow: 'x', deny: '0' }), InvalidInputError, { field: 'allow' });
+      // A failing replacement leaves the old set.
+      await s().overwrites.put({ channelId: ch2.id, id: guild.id, type: 0, allow: '0', deny: '0' });
+      await rejectsWith(
+        s().overwrites.replaceForChannel(ch2.id, [{ channelId: ch2.id, id: u, type: 1, allow: '0', deny: '0' }, { channelId: ch2.id, id: 'bad', type: 1, allow: '0', deny: '0' }]),
+        InvalidInputError,
+      );
+      assert.equal((await s().overwrites.listByChannel(ch2.id)).length, 2);
+    });
+  });
+
+  describe('invites', () => {
+    it('creates, reads, lists and deletes; rejects a taken code', async () => {
+      const { guild, channel: ch } = await guildWithChannel(s());
+      const code = uniq('inv');
+      const inv = invite(code, guild.id, ch.id, { maxAge: 86400, expiresAt: Date.now() + 86_400_000 });
+      assert.deepEqual(await s().invites.create(inv), inv);
+      assert.deepEqual(await s().invites.get(code), inv);
+      assert.equal(await s().invites.get(uniq('none')), null);
+      assert.deepEqual(await s().invites.listByGuild(guild.id), [inv]);
+      assert.deepEqual(await s().invites.listByChannel(ch.id), [inv]);
+      await rejectsWith(s().invites.create(invite(code, guild.id, ch.id)), ConflictError, { entity: 'invite', field: 'code' });
+      await rejectsWith(s().invites.create(invite('c'.repeat(33), guild.id, ch.id)), InvalidInputError, { field: 'code' });
+      await rejectsWith(s().invites.create(invite(uniq('x'), guild.id, newId())), NotFoundError);
+      await s().invites.delete(code);
+      assert.equal(await s().invites.get(code), null);
+      await rejectsWith(s().invites.delete(code), NotFoundError, { entity: 'invite' });
+    });
+    it('expires: get and use return null after expiresAt', async () => {
+      const { guild, channel: ch } = await guildWithChannel(s());
+      const code = uniq('exp');
+      await s().invites.create(invite(code, guild.id, ch.id, { maxAge: 60, createdAt: 1000, expiresAt: 61_000 }));
+      assert.notEqual(await s().invites.get(code, 60_999), null);
+      assert.equal((await s().invites.use(code, 60_999))?.uses, 1);
+      assert.equal(await s().invites.get(code, 61_000), null);
+      assert.equal(await s().invites.use(code, 61_000), null);
+      assert.deepEqual(await s().invites.listByGuild(guild.id), []);
+    });
+    it('use counts atomically: concurrent uses of a maxUses=3 invite succeed exactly 3 times', async () => {
+      const { guild, channel: ch } = await guildWithChannel(s());
+      const code = uniq('max');
+      await s().invites.create(invite(code, guild.id, ch.id, { maxUses: 3 }));
+      const results = await Promise.all(Array.from({ length: 12 }, () => s().invites.use(code)));
+      const ok = results.filter((r): r is InviteRecord => r !== null);
+      assert.equal(ok.length, 3);
+      assert.deepEqual(ok.map((r) => r.uses).sort(), [1, 2, 3]);
+      assert.equal(await s().invites.get(code), null); // used up: deleted
+      assert.equal(await s().invites.use(uniq('unknown')), null);
+      const unlimited = uniq('inf');
+      await s().invites.create(invite(unlimited, guild.id, ch.id));
+      for (let i = 1; i <= 5; i++) assert.equal((await s().invites.use(unlimited))?.uses, i);
+    });
+  });
+
+  describe('read states', () => {
+    it('acks (insert or replace), lists, increments mentions', async () => {
+      const { guild, channel: ch, owner } = await guildWithChannel(s());
+      const ch2 = await s().channels.create(channel(guild.id));
+      const u = await s().users.create(user());
+      const m = newId();
+      const state = { userId: u.id, channelId: ch.id, lastMessageId: m, mentionCount: 3, lastPinTimestamp: null };
+      assert.deepEqual(await s().readStates.ack(state), state);
+      assert.deepEqual(await s().readStates.ack({ ...state, mentionCount: 0, lastPinTimestamp: 7 }), { ...state, mentionCount: 0, lastPinTimestamp: 7 });
+      assert.deepEqual(await s().readStates.listForUser(u.id), [{ ...state, mentionCount: 0, lastPinTimestamp: 7 }]);
+      await s().readStates.incrementMentions(ch.id, [u.id, owner.id]);
+      await s().readStates.incrementMentions(ch2.id, [u.id]);
+      await s().readStates.incrementMentions(ch2.id, [u.id]);
+      await s().readStates.incrementMentions(ch2.id, []);
+      const states = await s().readStates.listForUser(u.id);
+      assert.deepEqual(states.map((r) => [r.channelId, r.mentionCount, r.lastMessageId]), [[ch.id, 1, m], [ch2.id, 2, null]]);
+      assert.deepEqual((await s().readStates.listForUser(owner.id)).map((r) => r.mentionCount), [1]);
+      await rejectsWith(s().readStates.ack({ ...state, channelId: newId() }), NotFoundError, { entity: 'channel' });
+      await rejectsWith(s().readStates.incrementMentions(newId(), [u.id]), NotFoundError, { entity: 'channel' });
+      await rejectsWith(s().readStates.ack({ ...state, lastMessageId: 'x' }), InvalidInputError, { field: 'last_message_id' });
+    });
+  });
+
+  describe('push subscriptions', () => {
+    it('puts, replaces keys of an existing endpoint, lists, deletes by endpoint', async () => {
+      const u = await s().users.create(user());
+      const sub = { id: newId(), userId: u.id, endpoint: 'https://push.example/abc', p256dh: 'key1', auth: 'auth1', createdAt: 5 };
+      assert.deepEqual(await s().pushSubscriptions.put(sub), sub);
+      const replaced = await s().pushSubscriptions.put({ ...sub, id: newId(), p256dh: 'key2', auth: 'auth2' });
+      assert.deepEqual(replaced, { ...sub, p256dh: 'key2', auth: 'auth2' });
+      const other = await s().pushSubscriptions.put({ ...sub, id: newId(), endpoint: 'https://push.example/def' });
+      assert.deepEqual(ids(await s().pushSubscriptions.listForUser(u.id)), [sub.id, other.id]);
+      await s().pushSubscriptions.deleteByEndpoint(u.id, sub.endpoint);
+      await s().pushSubscriptions.deleteByEndpoint(u.id, sub.endpoint);
+      assert.deepEqual(ids(await s().pushSubscriptions.listForUser(u.id)), [other.id]);
+      await rejectsWith(s().pushSubscriptions.put({ ...sub, id: newId(), userId: newId() }), NotFoundError, { entity: 'user' });
+      await rejectsWith(s().pushSubscriptions.put({ ...sub, id: other.id, endpoint: 'https://push.example/ghi' }), ConflictError, { entity: 'push_subscription', field: 'id' });
+    });
+  });
+}
+
+function invite(code: string, guildId: string, channelId: string, over: Partial<InviteRecord> = {}): InviteRecord {
+  return { code, guildId, channelId, inviterId: null, uses: 0, maxUses: 0, maxAge: 0, temporary: false, createdAt: Date.now(), expiresAt: null, ...over };
+}

@@ -1,0 +1,427 @@
+/**
+ * The store contract: every implementation of store/types.ts passes this one suite, with no opt-outs.
+ * `storeContract(name, factory)` defines the describe blocks; the factory returns a store that is not yet
+ * migrated (the suite migrates it) and a cleanup that removes what it made.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ConflictError, InvalidInputError, NotFoundError } from '../../src/store/errors.ts';
+import type { Store } from '../../src/store/types.ts';
+import { bundle, channel, guildWithChannel, ids, member, message, newId, rejectsWith, role, uniq, user } from './store.fixtures.ts';
+import { channelsContract } from './store.contract.channels.ts';
+import { messagesContract } from './store.contract.messages.ts';
+
+export type StoreFactory = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
+
+export function storeContract(name: string, factory: StoreFactory): void {
+  describe(`${name}: store contract`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    let firstMigration: number[] = [];
+    before(async () => {
+      ({ store, cleanup } = await factory());
+      firstMigration = await store.migrate();
+    });
+    after(async () => {
+      await cleanup?.();
+    });
+    const s = () => store;
+
+    describe('lifecycle', () => {
+      it('migrates once, then has nothing pending', async () => {
+        assert.ok(firstMigration.length >= 1);
+        assert.deepEqual(firstMigration, [...firstMigration].sort((a, b) => a - b));
+        assert.deepEqual(await store.migrate(), []);
+      });
+      it('pings and names its kind', async () => {
+        assert.equal(await store.ping(), true);
+        assert.equal(store.kind, name.includes('postgres') ? 'postgres' : 'sqlite');
+      });
+    });
+
+    identityContract(s);
+    guildsContract(s);
+    channelsContract(s);
+    messagesContract(s);
+  });
+}
+
+// ------------------------------------------------------------------------------------------------ identity
+
+function identityContract(s: () => Store): void {
+  describe('users', () => {
+    it('creates and reads back the same record', async () => {
+      const u = user({ globalName: 'Alice A.', email: 'Alice@Example.com', bio: 'hi', flags: 64, avatar: 'abc' });
+      assert.deepEqual(await s().users.create(u), u);
+      assert.deepEqual(await s().users.get(u.id), u);
+    });
+    it('returns null for an unknown id and rejects a malformed one', async () => {
+      assert.equal(await s().users.get(newId()), null);
+      await rejectsWith(s().users.get('12ab'), InvalidInputError);
+      await rejectsWith(s().users.get('99999999999999999999999'), InvalidInputError);
+    });
+    it('getMany keeps the input order and leaves unknown ids out', async () => {
+      const a = await s().users.create(user());
+      const b = await s().users.create(user());
+      assert.deepEqual(ids(await s().users.getMany([b.id, newId(), a.id])), [b.id, a.id]);
+      assert.deepEqual(await s().users.getMany([]), []);
+    });
+    it('finds by username or email, case-insensitively', async () => {
+      const name = uniq('Login');
+      const u = await s().users.create(user({ username: name, email: `${name}@Mail.Example` }));
+      assert.equal((await s().users.findByLogin(name.toUpperCase()))?.id, u.id);
+      assert.equal((await s().users.findByLogin(`${name.toLowerCase()}@mail.example`))?.id, u.id);
+      assert.equal(await s().users.findByLogin(uniq('nobody')), null);
+    });
+    it('rejects a taken username or email, case-insensitively, and a taken id', async () => {
+      const name = uniq('Taken');
+      const u = await s().users.create(user({ username: name, email: `${name}@x.io` }));
+      await rejectsWith(s().users.create(user({ username: name.toUpperCase() })), ConflictError, { entity: 'user', field: 'username' });
+      await rejectsWith(s().users.create(user({ email: `${name.toUpperCase()}@X.IO` })), ConflictError, { entity: 'user', field: 'email' });
+      await rejectsWith(s().users.create(user({ id: u.id })), ConflictError, { entity: 'user', field: 'id' });
+    });
+    it('rejects over-long or too short strings', async () => {
+      await rejectsWith(s().users.create(user({ username: 'x' })), InvalidInputError, { field: 'username' });
+      await rejectsWith(s().users.create(user({ username: 'x'.repeat(33) })), InvalidInputError, { field: 'username' });
+      await rejectsWith(s().users.create(user({ globalName: 'g'.repeat(33) })), InvalidInputError, { field: 'global_name' });
+      await rejectsWith(s().users.create(user({ bio: 'b'.repeat(191) })), InvalidInputError, { field: 'bio' });
+      await rejectsWith(s().users.create(user({ email: `${'e'.repeat(320)}@x.io` })), InvalidInputError, { field: 'email' });
+      await rejectsWith(s().users.create(user({ id: 'abc' })), InvalidInputError, { field: 'id' });
+    });
+    it('updates fields, frees the old username and keeps uniqueness', async () => {
+      const u = await s().users.create(user());
+      const other = await s().users.create(user());
+      const newName = uniq('Renamed');
+      const updated = await s().users.update(u.id, { username: newName, globalName: 'G', bio: 'new bio', email: `${newName}@x.io` });
+      assert.equal(updated.username, newName);
+      assert.equal(updated.globalName, 'G');
+      assert.equal(updated.bio, 'new bio');
+      assert.deepEqual(await s().users.get(u.id), updated);
+      // The old name is free again.
+      await s().users.create(user({ username: u.username }));
+      await rejectsWith(s().users.update(other.id, { username: newName.toUpperCase() }), ConflictError, { field: 'username' });
+      await rejectsWith(s().users.update(other.id, { username: 'x'.repeat(40) }), InvalidInputError, { field: 'username' });
+      await rejectsWith(s().users.update(newId(), { bio: 'x' }), NotFoundError, { entity: 'user' });
+      assert.deepEqual(await s().users.update(other.id, {}), other);
+    });
+  });
+
+  describe('tokens', () => {
+    it('creates, lists, deletes one and deletes by kind', async () => {
+      const u = await s().users.create(user());
+      await s().tokens.create({ userId: u.id, hash: 'a'.repeat(64), kind: 'user', createdAt: 1 });
+      await s().tokens.create({ userId: u.id, hash: 'b'.repeat(64), kind: 'user', createdAt: 2 });
+      await s().tokens.create({ userId: u.id, hash: 'c'.repeat(64), kind: 'bot', createdAt: 3 });
+      assert.deepEqual((await s().tokens.listForUser(u.id)).map((t) => t.hash[0]), ['a', 'b', 'c']);
+      await s().tokens.delete(u.id, 'a'.repeat(64));
+      await s().tokens.delete(u.id, 'a'.repeat(64)); // already gone: no error
+      assert.equal(await s().tokens.deleteForUser(u.id, 'bot'), 1);
+      assert.deepEqual(await s().tokens.listForUser(u.id), [{ userId: u.id, hash: 'b'.repeat(64), kind: 'user', createdAt: 2 }]);
+      assert.equal(await s().tokens.deleteForUser(u.id), 1);
+      assert.deepEqual(await s().tokens.listForUser(u.id), []);
+    });
+    it('rejects a duplicate hash and an unknown user', async () => {
+      const u = await s().users.create(user());
+      await s().tokens.create({ userId: u.id, hash: 'd'.repeat(64), kind: 'user', createdAt: 1 });
+      await rejectsWith(s().tokens.create({ userId: u.id, hash: 'd'.repeat(64), kind: 'user', createdAt: 1 }), ConflictError, { entity: 'token', field: 'hash' });
+      await rejectsWith(s().tokens.create({ userId: newId(), hash: 'e'.repeat(64), kind: 'user', createdAt: 1 }), NotFoundError, { entity: 'user' });
+    });
+  });
+
+  describe('applications', () => {
+    const app = (ownerId: string, bot: { id: string }) => ({
+      id: bot.id, name: 'My bot', description: 'does things', icon: null, ownerId, botUserId: bot.id, botPublic: true,
+      botRequireCodeGrant: false, flags: 0, createdAt: 5,
+    });
+    it('creates the application with its bot user, and reads it every way', async () => {
+      const owner = await s().users.create(user());
+      const bot = user({ bot: true, passwordHash: null });
+      const a = app(owner.id, bot);
+      assert.deepEqual(await s().applications.create(a, bot), a);
+      assert.deepEqual(await s().users.get(bot.id), bot);
+      assert.deepEqual(await s().applications.get(a.id), a);
+      assert.deepEqual(await s().applications.getByBotUser(bot.id), a);
+      assert.deepEqual(await s().applications.listByOwner(owner.id), [a]);
+      assert.equal(await s().applications.get(newId()), null);
+      assert.equal(await s().applications.getByBotUser(newId()), null);
+    });
+    it('is atomic: a bot user that cannot be created leaves no application', async () => {
+      const owner = await s().users.create(user());
+      const taken = await s().users.create(user());
+      const bot = user({ bot: true, username: taken.username });
+      await rejectsWith(s().applications.create(app(owner.id, bot), bot), ConflictError, { field: 'username' });
+      assert.equal(await s().applications.get(bot.id), null);
+      assert.equal(await s().users.get(bot.id), null);
+    });
+    it('updates, and rejects an unknown id', async () => {
+      const owner = await s().users.create(user());
+      const bot = user({ bot: true });
+      await s().applications.create(app(owner.id, bot), bot);
+      const updated = await s().applications.update(bot.id, { name: 'Renamed', botPublic: false, flags: 1 << 15 });
+      assert.equal(updated.name, 'Renamed');
+      assert.equal(updated.botPublic, false);
+      assert.equal(updated.flags, 1 << 15);
+      await rejectsWith(s().applications.update(newId(), { name: 'x y' }), NotFoundError, { entity: 'application' });
+    });
+  });
+}
+
+// -------------------------------------------------------------------------------------------------- guilds
+
+function guildsContract(s: () => Store): void {
+  describe('guilds', () => {
+    it('creates guild, roles, channels and owner membership together', async () => {
+      const owner = await s().users.create(user());
+      const b = bundle(owner.id, { channels: 3 });
+      b.roles.push(role(b.guild.id, { name: 'mods', position: 1 }));
+      b.owner.roles = [b.roles[1].id];
+      assert.deepEqual(await s().guilds.create(b), b.guild);
+      assert.deepEqual(await s().guilds.get(b.guild.id), b.guild);
+      assert.deepEqual(await s().roles.listByGuild(b.guild.id), b.roles);
+      assert.deepEqual(await s().channels.listByGuild(b.guild.id), b.channels);
+      assert.deepEqual(await s().members.get(b.guild.id, owner.id), b.owner);
+      assert.deepEqual(await s().guilds.listIdsForUser(owner.id), [b.guild.id]);
+    });
+    it('is atomic: a bundle with a bad channel leaves nothing behind', async () => {
+      const owner = await s().users.create(user());
+      const b = bundle(owner.id, { channels: 2 });
+      b.channels[1].name = 'n'.repeat(101);
+      await rejectsWith(s().guilds.create(b), InvalidInputError, { field: 'name' });
+      assert.equal(await s().guilds.get(b.guild.id), null);
+      assert.deepEqual(await s().roles.listByGuild(b.guild.id), []);
+      assert.equal(await s().channels.get(b.channels[0].id), null);
+      assert.equal(await s().members.get(b.guild.id, owner.id), null);
+      // A conflict half-way (a channel id that exists) rolls back the same way.
+      const existing = await guildWithChannel(s());
+      const c = bundle(owner.id, { channels: 2 });
+      c.channels[1].id = existing.channel.id;
+      await rejectsWith(s().guilds.create(c), ConflictError, { entity: 'channel', field: 'id' });
+      assert.equal(await s().guilds.get(c.guild.id), null);
+      assert.equal(await s().channels.get(c.channels[0].id), null);
+    });
+    it('rejects bad names', async () => {
+      const owner = await s().users.create(user());
+      await rejectsWith(s().guilds.create(bundle(owner.id, { name: 'x' })), InvalidInputError, { field: 'name' });
+      await rejectsWith(s().guilds.create(bundle(owner.id, { name: 'x'.repeat(101) })), InvalidInputError, { field: 'name' });
+    });
+    it('getMany, update and unknown ids', async () => {
+      const a = await guildWithChannel(s());
+      const b = await guildWithChannel(s());
+      assert.deepEqual(ids(await s().guilds.getMany([b.guild.id, newId(), a.guild.id])), [b.guild.id, a.guild.id]);
+      const updated = await s().guilds.update(a.guild.id, { name: 'Renamed', features: ['COMMUNITY'], description: 'd', afkTimeout: 60 });
+      assert.equal(updated.name, 'Renamed');
+      assert.deepEqual(updated.features, ['COMMUNITY']);
+      assert.deepEqual(await s().guilds.get(a.guild.id), updated);
+      await rejectsWith(s().guilds.update(newId(), { name: 'xyz' }), NotFoundError, { entity: 'guild' });
+      await rejectsWith(s().guilds.update(a.guild.id, { name: 'y'.repeat(101) }), InvalidInputError, { field: 'name' });
+      await rejectsWith(s().guilds.delete(newId()), NotFoundError, { entity: 'guild' });
+      assert.equal(await s().guilds.get(newId()), null);
+    });
+    it('delete cascades to everything in the guild', async () => {
+      const { owner, guild, channel: ch } = await guildWithChannel(s());
+      const other = await s().users.create(user());
+      const r = await s().roles.create(role(guild.id));
+      await s().members.add(member(guild.id, other.id, { roles: [r.id] }));
+      const m = await s().messages.create(message(ch.id, owner.id, { guildId: guild.id }));
+      await s().reactions.add(ch.id, m.id, { id: null, name: '👍' }, other.id);
+      await s().pins.pin(ch.id, m.id, 10);
+      await s().overwrites.put({ channelId: ch.id, id: r.id, type: 0, allow: '1024', deny: '0' });
+      const code = uniq('inv');
+      await s().invites.create({ code, guildId: guild.id, channelId: ch.id, inviterId: owner.id, uses: 0, maxUses: 0, maxAge: 0, temporary: false, createdAt: 1, expiresAt: null });
+      await s().bans.create({ guildId: guild.id, userId: newId(), reason: null, createdAt: 1 });
+      await s().readStates.ack({ userId: other.id, channelId: ch.id, lastMessageId: m.id, mentionCount: 0, lastPinTimestamp: null });
+
+      await s().guilds.delete(guild.id);
+      assert.equal(await s().guilds.get(guild.id), null);
+      assert.equal(await s().channels.get(ch.id), null);
+      assert.equal(await s().messages.get(ch.id, m.id), null);
+      assert.deepEqual(await s().roles.listByGuild(guild.id), []);
+      assert.equal(await s().members.count(guild.id), 0);
+      assert.deepEqual(await s().bans.list(guild.id), []);
+      assert.equal(await s().invites.get(code), null);
+      assert.deepEqual(await s().overwrites.listByChannel(ch.id), []);
+      assert.equal(await s().pins.count(ch.id), 0);
+      assert.equal(await s().reactions.countEmojis(ch.id, m.id), 0);
+      assert.deepEqual(await s().readStates.listForUser(other.id), []);
+      assert.deepEqual(await s().guilds.listIdsForUser(owner.id), []);
+    });
+    it('lists a user\'s guild ids ascending', async () => {
+      const u = await s().users.create(user());
+      const made = [];
+      for (let i = 0; i < 3; i++) made.push((await guildWithChannel(s())).guild.id);
+      for (const g of [...made].reverse()) await s().members.add(member(g, u.id));
+      assert.deepEqual(await s().guilds.listIdsForUser(u.id), [...made].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)));
+    });
+  });
+
+  describe('roles', () => {
+    it('creates, reads, lists by (position, id) and rejects duplicates', async () => {
+      const { guild } = await guildWithChannel(s());
+      const r2 = await s().roles.create(role(guild.id, { position: 2, name: 'b', permissions: '9007199254740993000', color: 0xff00ff }));
+      const r1 = await s().roles.create(role(guild.id, { position: 1, name: 'a', mentionable: true, hoist: true }));
+      const r1b = await s().roles.create(role(guild.id, { position: 1, name: 'c' }));
+      assert.equal((await s().roles.get(guild.id, r2.id))?.permissions, '9007199254740993000');
+      assert.deepEqual((await s().roles.listByGuild(guild.id)).map((r) => r.name), ['@everyone', 'a', 'c', 'b']);
+      assert.deepEqual(await s().roles.get(guild.id, r1.id), r1);
+      assert.equal(await s().roles.get(guild.id, newId()), null);
+      await rejectsWith(s().roles.create(role(guild.id, { id: r1b.id })), ConflictError, { entity: 'role', field: 'id' });
+      await rejectsWith(s().roles.create(role(newId())), NotFoundError, { entity: 'guild' });
+      await rejectsWith(s().roles.create(role(guild.id, { name: 'r'.repeat(101) })), InvalidInputError, { field: 'name' });
+      await rejectsWith(s().roles.create(role(guild.id, { permissions: '-1' })), InvalidInputError, { field: 'permissions' });
+    });
+    it('updates and sets positions atomically', async () => {
+      const { guild } = await guildWithChannel(s());
+      const a = await s().roles.create(role(guild.id, { position: 1 }));
+      const b = await s().roles.create(role(guild.id, { position: 2 }));
+      assert.equal((await s().roles.update(guild.id, a.id, { name: 'renamed', color: 5 })).name, 'renamed');
+      await rejectsWith(s().roles.update(guild.id, newId(), { name: 'x' }), NotFoundError, { entity: 'role' });
+      await s().roles.setPositions(guild.id, [{ id: a.id, position: 2 }, { id: b.id, position: 1 }]);
+      assert.deepEqual((await s().roles.listByGuild(guild.id)).map((r) => r.id), [guild.id, b.id, a.id]);
+      await rejectsWith(s().roles.setPositions(guild.id, [{ id: a.id, position: 7 }, { id: newId(), position: 1 }]), NotFoundError, { entity: 'role' });
+      assert.equal((await s().roles.get(guild.id, a.id))?.position, 2);
+    });
+    it('delete removes the role from members and its overwrites', async () => {
+      const { guild, channel: ch } = await guildWithChannel(s());
+      const u = await s().users.create(user());
+      const keep = await s().roles.create(role(guild.id));
+      const gone = await s().roles.create(role(guild.id));
+      await s().members.add(member(guild.id, u.id, { roles: [keep.id, gone.id] }));
+      await s().overwrites.put({ channelId: ch.id, id: gone.id, type: 0, allow: '0', deny: '1024' });
+      await s().overwrites.put({ channelId: ch.id, id: keep.id, type: 0, allow: '0', deny: '2048' });
+      await s().roles.delete(guild.id, gone.id);
+      assert.equal(await s().roles.get(guild.id, gone.id), null);
+      assert.deepEqual((await s().members.get(guild.id, u.id))?.roles, [keep.id]);
+      assert.deepEqual((await s().overwrites.listByChannel(ch.id)).map((o) => o.id), [keep.id]);
+      await rejectsWith(s().roles.delete(guild.id, gone.id), NotFoundError, { entity: 'role' });
+    });
+  });
+
+  describe('members', () => {
+    it('adds, reads, rejects duplicates and unknown guilds or roles', async () => {
+      const { guild } = await guildWithChannel(s());
+      const u = await s().users.create(user());
+      const r = await s().roles.create(role(guild.id));
+      const m = member(guild.id, u.id, { nick: 'nick', roles: [r.id, guild.id], communicationDisabledUntil: 1_800_000_000_000, pending: true });
+      const added = await s().members.add(m);
+      assert.deepEqual(added, { ...m, roles: [r.id] }); // @everyone is implicit
+      assert.deepEqual(await s().members.get(guild.id, u.id), added);
+      assert.equal(await s().members.get(guild.id, newId()), null);
+      await rejectsWith(s().members.add(member(guild.id, u.id)), ConflictError, { entity: 'member', field: 'user_id' });
+      await rejectsWith(s().members.add(member(newId(), u.id)), NotFoundError, { entity: 'guild' });
+      const v = await s().users.create(user());
+      await rejectsWith(s().members.add(member(guild.id, v.id, { roles: [newId()] })), NotFoundError, { entity: 'role' });
+      assert.equal(await s().members.get(guild.id, v.id), null);
+      await rejectsWith(s().members.add(member(guild.id, v.id, { nick: 'n'.repeat(33) })), InvalidInputError, { field: 'nick' });
+    });
+    it('lists ascending by user id after a cursor, with limits', async () => {
+      const { guild, owner } = await guildWithChannel(s());
+      const users = [];
+      for (let i = 0; i < 5; i++) users.push((await s().users.create(user())).id);
+      for (const u of users) await s().members.add(member(guild.id, u));
+      const all = [owner.id, ...users].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+      assert.deepEqual((await s().members.list(guild.id)).map((m) => m.userId), all);
+      assert.deepEqual((await s().members.list(guild.id, { limit: 2 })).map((m) => m.userId), all.slice(0, 2));
+      assert.deepEqual((await s().members.list(guild.id, { after: all[2], limit: 2 })).map((m) => m.userId), all.slice(3, 5));
+      assert.equal(await s().members.count(guild.id), 6);
+      await rejectsWith(s().members.list(guild.id, { limit: 0 }), InvalidInputError, { field: 'limit' });
+      await rejectsWith(s().members.list(guild.id, { limit: 1001 }), InvalidInputError, { field: 'limit' });
+      assert.deepEqual(
+        (await s().members.getMany(guild.id, [all[4], newId(), all[1]])).map((m) => m.userId),
+        [all[4], all[1]],
+      );
+    });
+    it('searches username, global name and nick prefixes case-insensitively', async () => {
+      const { guild } = await guildWithChannel(s());
+      const tag = uniq('zq');
+      const a = await s().users.create(user({ username: `${tag}alpha` }));
+      const b = await s().users.create(user({ globalName: `${tag.toUpperCase()}Beta` }));
+      const c = await s().users.create(user());
+      const d = await s().users.create(user());
+      await s().members.add(member(guild.id, a.id));
+      await s().members.add(member(guild.id, b.id));
+      await s().members.add(member(guild.id, c.id, { nick: `${tag}Gamma` }));
+      await s().members.add(member(guild.id, d.id, { nick: `x${tag}` }));
+      const found = await s().members.search(guild.id, tag.toUpperCase(), 10);
+      assert.deepEqual(found.map((m) => m.userId).sort(), [a.id, b.id, c.id].sort());
+      assert.equal((await s().members.search(guild.id, tag, 1)).length, 1);
+      assert.deepEqual(await s().members.search(guild.id, `${tag}%`, 10), []);
+    });
+    it('updates fields and replaces roles; adds and removes single roles idempotently', async () => {
+      const { guild } = await guildWithChannel(s());
+      const u = await s().users.create(user());
+      const r1 = await s().roles.create(role(guild.id));
+      const r2 = await s().roles.create(role(guild.id));
+      await s().members.add(member(guild.id, u.id, { roles: [r1.id] }));
+      const updated = await s().members.update(guild.id, u.id, { nick: 'new', roles: [r2.id], mute: true });
+      assert.equal(updated.nick, 'new');
+      assert.equal(updated.mute, true);
+      assert.deepEqual(updated.roles, [r2.id]);
+      await rejectsWith(s().members.update(guild.id, u.id, { roles: [newId()] }), NotFoundError, { entity: 'role' });
+      assert.deepEqual((await s().members.get(guild.id, u.id))?.roles, [r2.id]);
+      assert.deepEqual((await s().members.addRole(guild.id, u.id, r1.id)).roles.sort(), [r1.id, r2.id].sort());
+      assert.deepEqual((await s().members.addRole(guild.id, u.id, r1.id)).roles.sort(), [r1.id, r2.id].sort());
+      assert.deepEqual((await s().members.removeRole(guild.id, u.id, r2.id)).roles, [r1.id]);
+      assert.deepEqual((await s().members.removeRole(guild.id, u.id, r2.id)).roles, [r1.id]);
+      await rejectsWith(s().members.addRole(guild.id, newId(), r1.id), NotFoundError, { entity: 'member' });
+      await rejectsWith(s().members.removeRole(guild.id, newId(), r1.id), NotFoundError, { entity: 'member' });
+      await rejectsWith(s().members.update(guild.id, newId(), { nick: 'x' }), NotFoundError, { entity: 'member' });
+      await rejectsWith(s().members.addRole(guild.id, u.id, newId()), NotFoundError, { entity: 'role' });
+    });
+    it('removes, and rejects removing a non-member', async () => {
+      const { guild } = await guildWithChannel(s());
+      const u = await s().users.create(user());
+      await s().members.add(member(guild.id, u.id));
+      await s().members.remove(guild.id, u.id);
+      assert.equal(await s().members.get(guild.id, u.id), null);
+      await rejectsWith(s().members.remove(guild.id, u.id), NotFoundError, { entity: 'member' });
+    });
+  });
+
+  describe('bans', () => {
+    it('bans: removes the membership and deletes recent messages, grouped by channel', async () => {
+      const { guild, channel: ch, bundle: b } = await guildWithChannel(s());
+      const ch2 = await s().channels.create(channel(guild.id, { name: 'second' }));
+      const u = await s().users.create(user());
+      const bystander = await s().users.create(user());
+      await s().members.add(member(guild.id, u.id));
+      const now = Date.now();
+      const old = await s().messages.create(message(ch.id, u.id, { id: idAtMs(now - 3 * 86_400_000), guildId: guild.id }));
+      const recent1 = await s().messages.create(message(ch.id, u.id, { guildId: guild.id }));
+      const recent2 = await s().messages.create(message(ch2.id, u.id, { guildId: guild.id }));
+      const theirs = await s().messages.create(message(ch.id, bystander.id, { guildId: guild.id }));
+      const result = await s().bans.create({ guildId: guild.id, userId: u.id, reason: 'spam', createdAt: now }, now - 86_400_000);
+      assert.equal(result.wasMember, true);
+      assert.deepEqual(Object.fromEntries(result.deletedMessages), { [ch.id]: [recent1.id], [ch2.id]: [recent2.id] });
+      assert.equal(await s().members.get(guild.id, u.id), null);
+      assert.notEqual(await s().messages.get(ch.id, old.id), null);
+      assert.notEqual(await s().messages.get(ch.id, theirs.id), null);
+      assert.equal(await s().messages.get(ch2.id, recent2.id), null);
+      assert.deepEqual(await s().bans.get(guild.id, u.id), { guildId: guild.id, userId: u.id, reason: 'spam', createdAt: now });
+      // Banning again replaces the ban; not a member any more; no messages asked to delete.
+      const again = await s().bans.create({ guildId: guild.id, userId: u.id, reason: null, createdAt: now + 1 });
+      assert.equal(again.wasMember, false);
+      assert.equal(again.deletedMessages.size, 0);
+      assert.equal((await s().bans.get(guild.id, u.id))?.reason, null);
+      void b;
+    });
+    it('lists with after / before / limit, deletes, and rejects bad input', async () => {
+      const { guild } = await guildWithChannel(s());
+      const users = Array.from({ length: 5 }, () => newId());
+      for (const u of users) await s().bans.create({ guildId: guild.id, userId: u, reason: null, createdAt: 1 });
+      assert.deepEqual((await s().bans.list(guild.id)).map((b) => b.userId), users);
+      assert.deepEqual((await s().bans.list(guild.id, { after: users[1], limit: 2 })).map((b) => b.userId), users.slice(2, 4));
+      assert.deepEqual((await s().bans.list(guild.id, { before: users[4], limit: 2 })).map((b) => b.userId), users.slice(2, 4));
+      assert.deepEqual((await s().bans.list(guild.id, { after: users[0], before: users[3] })).map((b) => b.userId), users.slice(1, 3));
+      await s().bans.delete(guild.id, users[0]);
+      assert.equal(await s().bans.get(guild.id, users[0]), null);
+      await rejectsWith(s().bans.delete(guild.id, users[0]), NotFoundError, { entity: 'ban' });
+      await rejectsWith(s().bans.create({ guildId: newId(), userId: newId(), reason: null, createdAt: 1 }), NotFoundError, { entity: 'guild' });
+      await rejectsWith(s().bans.create({ guildId: guild.id, userId: newId(), reason: 'r'.repeat(513), createdAt: 1 }), InvalidInputError, { field: 'reason' });
+      await rejectsWith(s().bans.list(guild.id, { limit: 0 }), InvalidInputError, { field: 'limit' });
+    });
+  });
+}
+
+function idAtMs(ms: number): string {
+  return ((BigInt(ms) - 1420070400000n) << 22n).toString();
+}

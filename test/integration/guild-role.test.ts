@@ -1,0 +1,195 @@
+/**
+ * The guild role over the bus, against a real Accord process (SQLite, in-memory bus): data is made through the
+ * REST API and snapshots / member lists are asked for exactly as the sessions role asks (bus.request).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { GuildSubjects, type GuildMembersReply, type GuildMembersRequest, type GuildSnapshotReply, type GuildSnapshotRequest } from '../../src/guild/contract.ts';
+import { PresenceSubjects, type PresenceSessionUpdate } from '../../src/presence/contract.ts';
+import { Permissions } from '../../src/protocol/permissions.ts';
+import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
+import { waitFor } from '../helpers/services.ts';
+
+describe('guild role', () => {
+  let t: TestServer;
+  let owner: TestUser, alice: TestUser, albert: TestUser, bob: TestUser, stranger: TestUser;
+  let guild: any;
+
+  const snapshot = (over: Partial<GuildSnapshotRequest> = {}) =>
+    t.bus.request<GuildSnapshotReply>(GuildSubjects.snapshot, { guildId: guild.id, userId: owner.id, largeThreshold: 250, presences: true, ...over } satisfies GuildSnapshotRequest, { timeoutMs: 3000 });
+  const members = (over: Partial<GuildMembersRequest>) =>
+    t.bus.request<GuildMembersReply>(GuildSubjects.members, { guildId: guild.id, limit: 0, presences: false, ...over } satisfies GuildMembersRequest, { timeoutMs: 3000 });
+  const online = (user: TestUser, over: Partial<PresenceSessionUpdate> = {}) =>
+    t.bus.publish(PresenceSubjects.update, {
+      nodeId: 'test-node', sessionId: `s-${user.id}`, userId: user.id, guildIds: [guild.id], status: 'online', activities: [], platform: 'desktop', since: null, afk: false, ...over,
+    } satisfies PresenceSessionUpdate);
+
+  before(async () => {
+    // The sessions role is not needed: this test speaks the bus contract the sessions role uses.
+    t = await startTestServer({ roles: ['api', 'guild', 'presence'] });
+    owner = await t.register('owner');
+    alice = await t.register('alice');
+    albert = await t.register('Albert');
+    bob = await t.register('bob');
+    stranger = await t.register('stranger');
+    guild = await t.createGuild(owner, 'Guild Role Test');
+    for (const u of [alice, albert, bob]) await t.join(owner, guild.id, u);
+  });
+
+  after(async () => {
+    await t?.close();
+  });
+
+  it('answers a GUILD_CREATE payload with roles, channels, members, counts and the permission state', async () => {
+    const reply = await snapshot({ userId: alice.id });
+    const g = reply.guild as any;
+    assert.ok(g);
+    assert.equal(g.id, guild.id);
+    assert.equal(g.name, 'Guild Role Test');
+    assert.equal(g.owner_id, owner.id);
+    assert.equal(g.unavailable, false);
+    assert.equal(g.large, false);
+    assert.equal(g.member_count, 4);
+    assert.ok(g.roles.some((r: any) => r.id === guild.id && r.name === '@everyone'));
+    assert.ok(g.channels.length >= 1);
+    for (const c of g.channels) {
+      assert.equal(c.guild_id, guild.id);
+      assert.ok(Array.isArray(c.permission_overwrites));
+    }
+    assert.deepEqual(g.members.map((m: any) => m.user.id).sort(), [owner.id, alice.id, albert.id, bob.id].sort());
+    const mine = g.members.find((m: any) => m.user.id === alice.id);
+    assert.equal(g.joined_at, mine.joined_at);
+    assert.equal(mine.user.username, 'alice');
+    assert.equal(mine.user.email, undefined, 'members carry public users');
+    for (const key of ['threads', 'presences', 'voice_states', 'stage_instances', 'guild_scheduled_events', 'soundboard_sounds', 'emojis', 'stickers']) {
+      assert.deepEqual(g[key], [], key);
+    }
+    assert.equal(reply.state?.guildId, guild.id);
+    assert.equal(reply.state?.ownerId, owner.id);
+    assert.ok(reply.state?.roles.some((r) => r.id === guild.id));
+    assert.deepEqual(reply.state?.channels.map((c) => c.id), g.channels.map((c: any) => c.id));
+  });
+
+  it('answers null for a non-member and for an unknown guild', async () => {
+    assert.deepEqual(await snapshot({ userId: stranger.id }), { guild: null });
+    assert.deepEqual(await snapshot({ guildId: '1234567890123' }), { guild: null });
+  });
+
+  it('follows CHANNEL_CREATE (with overwrites) and CHANNEL_DELETE from the REST API', async () => {
+    await snapshot(); // the guild is cached now
+    const created = await t.request('POST', `/guilds/${guild.id}/channels`, {
+      auth: owner,
+      body: { name: 'secret', type: 0, permission_overwrites: [{ id: guild.id, type: 0, allow: '0', deny: Permissions.VIEW_CHANNEL.toString() }] },
+    });
+    assert.equal(created.status, 201);
+    const channelId = created.body.id;
+    const g = ((await waitFor(async () => {
+      const r = await snapshot();
+      return (r.guild as any).channels.some((c: any) => c.id === channelId) && r;
+    }, { what: 'channel in snapshot' })) as GuildSnapshotReply).guild as any;
+    const channel = g.channels.find((c: any) => c.id === channelId);
+    assert.deepEqual(channel.permission_overwrites, [{ id: guild.id, type: 0, allow: '0', deny: Permissions.VIEW_CHANNEL.toString() }]);
+    const state = (await snapshot()).state!;
+    assert.deepEqual(state.channels.find((c) => c.id === channelId)?.overwrites, [{ id: guild.id, type: 0, allow: '0', deny: Permissions.VIEW_CHANNEL.toString() }]);
+
+    assert.equal((await t.request('DELETE', `/channels/${channelId}`, { auth: owner })).status, 200);
+    await waitFor(async () => !((await snapshot()).guild as any).channels.some((c: any) => c.id === channelId), { what: 'channel gone' });
+  });
+
+  it('follows GUILD_ROLE_CREATE / GUILD_ROLE_UPDATE / GUILD_ROLE_DELETE', async () => {
+    await snapshot();
+    const role = await t.request('POST', `/guilds/${guild.id}/roles`, { auth: owner, body: { name: 'mods', permissions: '8' } });
+    assert.equal(role.status, 200);
+    await waitFor(async () => ((await snapshot()).guild as any).roles.some((r: any) => r.id === role.body.id), { what: 'role created' });
+    const patched = await t.request('PATCH', `/guilds/${guild.id}/roles/${role.body.id}`, { auth: owner, body: { name: 'moderators', permissions: '0' } });
+    assert.equal(patched.status, 200);
+    const r: any = await waitFor(async () => {
+      const s = await snapshot();
+      const found = (s.guild as any).roles.find((x: any) => x.id === role.body.id);
+      return found?.name === 'moderators' && { found, state: s.state! };
+    }, { what: 'role renamed' });
+    assert.equal(r.found.permissions, '0');
+    assert.equal(r.state.roles.find((x: any) => x.id === role.body.id)?.permissions, '0');
+    assert.ok([200, 204].includes((await t.request('DELETE', `/guilds/${guild.id}/roles/${role.body.id}`, { auth: owner })).status));
+    await waitFor(async () => !((await snapshot()).guild as any).roles.some((x: any) => x.id === role.body.id), { what: 'role deleted' });
+  });
+
+  it('follows GUILD_UPDATE and member joins and leaves (member_count)', async () => {
+    await snapshot();
+    assert.equal((await t.request('PATCH', `/guilds/${guild.id}`, { auth: owner, body: { name: 'Renamed' } })).status, 200);
+    await waitFor(async () => ((await snapshot()).guild as any).name === 'Renamed', { what: 'guild renamed' });
+    const carol = await t.register('carol');
+    await t.join(owner, guild.id, carol);
+    const g = ((await waitFor(async () => {
+      const s = await snapshot();
+      return (s.guild as any).member_count === 5 && s;
+    }, { what: 'member_count 5' })) as GuildSnapshotReply).guild as any;
+    assert.ok(g.members.some((m: any) => m.user.id === carol.id));
+    // The new member's own snapshot (what sessions fetch on GUILD_MEMBER_ADD).
+    assert.equal(((await snapshot({ userId: carol.id })).guild as any).member_count, 5);
+    assert.equal((await t.request('DELETE', `/users/@me/guilds/${guild.id}`, { auth: carol })).status, 204);
+    await waitFor(async () => ((await snapshot()).guild as any).member_count === 4, { what: 'member_count 4' });
+    assert.deepEqual(await snapshot({ userId: carol.id }), { guild: null });
+  });
+
+  it('a large guild lists only online members and the requester, with their presences', async () => {
+    online(bob, { status: 'dnd', activities: [{ name: 'Chess', type: 0 }] });
+    await waitFor(async () => {
+      const s = await snapshot({ largeThreshold: 2 });
+      return (s.guild as any).presences.length === 1;
+    }, { what: 'bob online' });
+    const g = (await snapshot({ largeThreshold: 2, userId: alice.id })).guild as any;
+    assert.equal(g.large, true);
+    assert.equal(g.member_count, 4);
+    assert.deepEqual(g.members.map((m: any) => m.user.id).sort(), [alice.id, bob.id].sort());
+    assert.deepEqual(g.presences, [{ user: { id: bob.id }, status: 'dnd', activities: [{ name: 'Chess', type: 0 }], client_status: { desktop: 'dnd' }, guild_id: guild.id }]);
+    // Without presences asked for, the online members are still the ones listed.
+    const bare = (await snapshot({ largeThreshold: 2, presences: false })).guild as any;
+    assert.deepEqual(bare.presences, []);
+    assert.equal(bare.members.length, 2);
+    // Not large: everyone, and presences of those online.
+    const small = (await snapshot()).guild as any;
+    assert.equal(small.members.length, 4);
+    assert.deepEqual(small.presences.map((p: any) => p.user.id), [bob.id]);
+  });
+
+  it('member requests: prefix query (username or nick, any case), limit, user_ids with notFound, everyone, presences', async () => {
+    const byName = await members({ query: 'AL', limit: 10 });
+    assert.deepEqual(byName.members.map((m: any) => m.user.username).sort(), ['albert', 'alice']);
+    assert.equal(byName.presences, undefined);
+    assert.equal((await members({ query: 'al', limit: 1 })).members.length, 1);
+
+    assert.equal((await t.request('PATCH', `/guilds/${guild.id}/members/${bob.id}`, { auth: owner, body: { nick: 'Xavier' } })).status, 200);
+    const byNick = await members({ query: 'xav', limit: 5 });
+    assert.deepEqual(byNick.members.map((m: any) => m.user.id), [bob.id]);
+    assert.equal(byNick.members[0].nick, 'Xavier');
+
+    const byIds = await members({ userIds: [bob.id, stranger.id, '99999999999'], presences: true });
+    assert.deepEqual(byIds.members.map((m: any) => m.user.id), [bob.id]);
+    assert.deepEqual(byIds.notFound?.sort(), [stranger.id, '99999999999'].sort());
+    assert.deepEqual(byIds.presences?.map((p: any) => [p.user.id, p.status]), [[bob.id, 'dnd']]);
+
+    const all = await members({ query: '', limit: 0, presences: true });
+    assert.equal(all.members.length, 4);
+    assert.equal(all.next, undefined);
+    assert.deepEqual(all.presences?.map((p: any) => p.user.id), [bob.id]);
+    assert.equal((await members({ query: '', limit: 2 })).members.length, 2);
+  });
+
+  it('answers without presences, and fast, when the presence role is down', async () => {
+    online(alice);
+    await waitFor(async () => ((await snapshot()).guild as any).presences.length === 2, { what: 'alice online' });
+    await t.server.roles.find((r) => r.name === 'presence')!.close();
+    for (let i = 0; i < 5; i++) {
+      const started = Date.now();
+      const g = (await snapshot({ largeThreshold: 2 })).guild as any;
+      assert.equal(g.large, true);
+      assert.deepEqual(g.members.map((m: any) => m.user.id), [owner.id]);
+      assert.deepEqual(g.presences, []);
+      assert.ok(Date.now() - started < 1500, 'bounded by the presence timeout');
+    }
+    const small = (await snapshot()).guild as any;
+    assert.equal(small.members.length, 4);
+    assert.deepEqual(small.presences, []);
+  });
+});

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Permissions } from '../../src/protocol/permissions.ts';
+import { startTestServer, type TestServer } from '../helpers/harness.ts';
+import { assertError, guildFixture, type GuildFixture } from './fixtures.messages.ts';
+
+let t: TestServer;
+let f: GuildFixture;
+
+before(async () => {
+  t = await startTestServer();
+  f = await guildFixture(t);
+});
+after(() => t.close());
+
+async function invite(body: Record<string, unknown> = {}) {
+  const res = await t.request('POST', `/channels/${f.channel.id}/invites`, { auth: f.owner, body });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  return res.body;
+}
+
+describe('GET /invites/{code}', () => {
+  test('works without auth, with guild, channel, inviter; with_counts adds the member count', async () => {
+    const inv = await invite();
+    const res = await t.request('GET', `/invites/${inv.code}`);
+    assert.equal(res.status, 200);
+    assert.equal(res.body.code, inv.code);
+    assert.equal(res.body.guild.id, f.guild.id);
+    assert.equal(res.body.channel.id, f.channel.id);
+    assert.equal(res.body.inviter.id, f.owner.id);
+    assert.ok(!('uses' in res.body) && !('approximate_member_count' in res.body));
+    const counted = await t.request('GET', `/invites/${inv.code}?with_counts=true`, { auth: f.stranger });
+    assert.equal(counted.body.approximate_member_count, 2);
+  });
+
+  test('unknown or expired → 10006', async () => {
+    assertError(await t.request('GET', '/invites/doesnotexist'), 404, 10006);
+    const now = Date.now();
+    await t.store.invites.create({ code: 'expiredOne', guildId: f.guild.id, channelId: f.channel.id, inviterId: f.owner.id, uses: 0, maxUses: 0, maxAge: 60, temporary: false, createdAt: now - 120_000, expiresAt: now - 60_000 });
+    assertError(await t.request('GET', '/invites/expiredOne'), 404, 10006);
+    assertError(await t.request('POST', '/invites/expiredOne', { auth: f.stranger }), 404, 10006);
+  });
+});
+
+describe('POST /invites/{code}', () => {
+  test('joins the guild: new_member, GUILD_MEMBER_ADD, a use counted; joining again is harmless', async () => {
+    const inv = await invite();
+    const joiner = await t.register();
+    const from = t.events.length;
+    const res = await t.request('POST', `/invites/${inv.code}`, { auth: joiner });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.new_member, true);
+    assert.equal(res.body.guild.id, f.guild.id);
+    assert.equal(res.body.channel.id, f.channel.id);
+    const ev = await t.waitForEvent('GUILD_MEMBER_ADD', (e) => e.d.user?.id === joiner.id, from);
+    assert.equal(ev.d.guild_id, f.guild.id);
+    assert.equal(ev.subject, `gateway.guild.${f.guild.id}`);
+    assert.ok(await t.store.members.get(f.guild.id, joiner.id));
+
+    const again = await t.request('POST', `/invites/${inv.code}`, { auth: joiner });
+    assert.equal(again.status, 200);
+    assert.ok(!again.body.new_member);
+    const list = await t.request('GET', `/channels/${f.channel.id}/invites`, { auth: f.owner });
+    assert.equal(list.body.find((i: any) => i.code === inv.code).uses, 1);
+  });
+
+  test('max_uses is enforced: the invite goes away once used up', async () => {
+    const inv = await invite({ max_uses: 1 });
+    const a = await t.register();
+    const b = await t.register();
+    assert.equal((await t.request('POST', `/invites/${inv.code}`, { auth: a })).status, 200);
+    assertError(await t.request('POST', `/invites/${inv.code}`, { auth: b }), 404, 10006);
+    assertError(await t.request('GET', `/invites/${inv.code}`), 404, 10006);
+  });
+
+  test('a banned user → 403 40007; bots cannot accept invites; no auth → 401', async () => {
+    const inv = await invite();
+    const banned = await t.register();
+    const ban = await t.request('PUT', `/guilds/${f.guild.id}/bans/${banned.id}`, { auth: f.owner, body: {} });
+    assert.equal(ban.status, 204, JSON.stringify(ban.body));
+    assertError(await t.request('POST', `/invites/${inv.code}`, { auth: banned }), 403, 40007);
+    assert.equal(await t.store.members.get(f.guild.id, banned.id), null);
+    assert.equal((await t.request('POST', `/invites/${inv.code}`)).status, 401);
+  });
+});
+
+describe('DELETE /invites/{code}', () => {
+  test('needs MANAGE_CHANNELS or MANAGE_GUILD; publishes INVITE_DELETE', async () => {
+    const inv = await invite();
+    assertError(await t.request('DELETE', `/invites/${inv.code}`, { auth: f.member }), 403, 50013);
+    assertError(await t.request('DELETE', `/invites/${inv.code}`, { auth: f.stranger }), 403, 50001);
+    const from = t.events.length;
+    const res = await t.request('DELETE', `/invites/${inv.code}`, { auth: f.owner });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.code, inv.code);
+    const ev = await t.waitForEvent('INVITE_DELETE', (e) => e.d.code === inv.code, from);
+    assert.deepEqual(ev.d, { channel_id: f.channel.id, guild_id: f.guild.id, code: inv.code });
+    assertError(await t.request('GET', `/invites/${inv.code}`), 404, 10006);
+    assertError(await t.request('DELETE', `/invites/${inv.code}`, { auth: f.owner }), 404, 10006);
+  });
+
+  test('a member with MANAGE_GUILD may delete', async () => {
+    const inv = await invite();
+    const role = await t.request('POST', `/guilds/${f.guild.id}/roles`, { auth: f.owner, body: { name: 'managers', permissions: String(Permissions.MANAGE_GUILD) } });
+    await t.request('PUT', `/guilds/${f.guild.id}/members/${f.member.id}/roles/${role.body.id}`, { auth: f.owner });
+    assert.equal((await t.request('DELETE', `/invites/${inv.code}`, { auth: f.member })).status, 200);
+  });
+});

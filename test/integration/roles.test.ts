@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startTestServer, type TestServer } from '../helpers/harness.ts';
+import { assertError, giveRole, guildWithMember, makeBot, setPositions } from './fixtures.guilds.ts';
+
+const MANAGE_ROLES = 1n << 28n;
+const KICK_MEMBERS = 1n << 1n;
+const BAN_MEMBERS = 1n << 2n;
+
+describe('role routes', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer();
+  });
+  after(() => t.close());
+
+  it('GET /guilds/{id}/roles and /roles/{role}: members only; 10011 for unknown roles', async () => {
+    const { member, guild } = await guildWithMember(t);
+    const list = await t.request('GET', `/guilds/${guild.id}/roles`, { auth: member });
+    assert.equal(list.status, 200);
+    assert.deepEqual(list.body.map((r: any) => r.id), [guild.id]);
+    const one = await t.request('GET', `/guilds/${guild.id}/roles/${guild.id}`, { auth: member });
+    assert.equal(one.body.name, '@everyone');
+    assertError(await t.request('GET', `/guilds/${guild.id}/roles/123456789012345678`, { auth: member }), 404, 10011);
+    assertError(await t.request('GET', `/guilds/${guild.id}/roles`, { auth: await t.register() }), 403, 50001);
+  });
+
+  it('POST creates a role (200, GUILD_ROLE_CREATE {guild_id, role}); defaults to @everyone’s permissions', async () => {
+    const { owner, member, guild } = await guildWithMember(t);
+    assertError(await t.request('POST', `/guilds/${guild.id}/roles`, { auth: member, body: { name: 'x' } }), 403, 50013);
+    const from = t.events.length;
+    const res = await t.request('POST', `/guilds/${guild.id}/roles`, { auth: owner, body: { name: 'Mods', color: 0x00ff00, hoist: true, mentionable: true } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.name, 'Mods');
+    assert.equal(res.body.color, 0x00ff00);
+    assert.equal(res.body.permissions, guild.roles[0].permissions);
+    assert.equal(res.body.managed, false);
+    assert.equal(res.body.position, 1);
+    const ev = await t.waitForEvent('GUILD_ROLE_CREATE', (e) => e.d.guild_id === guild.id, from);
+    assert.deepEqual(ev.d, { guild_id: guild.id, role: res.body });
+    assert.equal((await t.store.roles.get(guild.id, res.body.id))!.hoist, true);
+    const empty = await t.request('POST', `/guilds/${guild.id}/roles`, { auth: owner });
+    assert.equal(empty.body.name, 'new role');
+    assertError(await t.request('POST', `/guilds/${guild.id}/roles`, { auth: owner, body: { permissions: 'lots' } }), 400, 50035);
+    assertError(await t.request('POST', `/guilds/${guild.id}/roles`, { auth: owner, body: { color: 0x1000000 } }), 400, 50035);
+  });
+
+  it('a manager cannot grant bits they lack, nor manage roles at or above their top role', async () => {
+    const { owner, member, guild } = await guildWithMember(t);
+    const mine = await giveRole(t, owner, guild.id, member, MANAGE_ROLES | KICK_MEMBERS, 'manager');
+    const high = (await t.request('POST', `/guilds/${guild.id}/roles`, { auth: owner, body: { name: 'high' } })).body;
+    await setPositions(t, owner, guild.id, [[mine.id, 2], [high.id, 3]]);
+    assertError(await t.request('POST', `/guilds/${guild.id}/roles`, { auth: member, body: { permissions: BAN_MEMBERS.toString() } }), 403, 50013);
+    const ok = await t.request('POST', `/guilds/${guild.id}/roles`, { auth: member, body: { name: 'kickers', permissions: KICK_MEMBERS.toString() } });
+    assert.equal(ok.status, 200);
+    assertError(await t.request('PATCH', `/guilds/${guild.id}/roles/${high.id}`, { auth: member, body: { name: 'mine now' } }), 403, 50013);
+    assertError(await t.request('PATCH', `/guilds/${guild.id}/roles/${mine.id}`, { auth: member, body: { name: 'same level' } }), 403, 50013);
+    assertError(await t.request('DELETE', `/guilds/${guild.id}/roles/${high.id}`, { auth: member }), 403, 50013);
+    assertError(await t.request('PATCH', `/guilds/${guild.id}/roles/${ok.body.id}`, { auth: member, body: { permissions: (KICK_MEMBERS | BAN_MEMBERS).toString() } }), 403, 50013);
+    // Moving a lower role up to (or past) the caller's own is refused.
+    assertError(await t.request('PATCH', `/guilds/${guild.id}/roles`, { auth: member, body: [{ id: ok.body.id, position: 2 }] }), 403, 50013);
+    // Admins may grant anything.
+    const admin = await t.register();
+    await t.store.members.add({ guildId: guild.id, userId: admin.id, nick: null, avatar: null, roles: [], joinedAt: Date.now(), deaf: false, mute: false, pending: false, communicationDisabledUntil: null, flags: 0 });
+    const adminRole = await giveRole(t, owner, guild.id, admin, 8n, 'admin');
+    await setPositions(t, owner, guild.id, [[adminRole.id, 5]]);
+    assert.equal((await t.request('PATCH', `/guilds/${guild.id}/roles/${ok.body.id}`, { auth: admin, body: { permissions: (1n << 40n).toString() } })).status, 200);
+  });
+
+  it('PATCH /roles/{role}: 200, GUILD_ROLE_UPDATE, stored; @everyone keeps its name', async () => {
+    const { owner, guild } = await guildWithMember(t);
+    const role = (await t.request('POST', `/guilds/${guild.id}/roles`, { auth: owner, body: { name: 'old' } })).body;
+    const from = t.events.length;
+    const res = await t.request('PATCH', `/guilds/${guild.id}/roles/${role.id}`, { auth: owner, body: { name: 'new', permissions: '2', mentionable: true } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const ev = await t.waitForEvent('GUILD_ROLE_UPDATE', (e) => e.d.role.id === role.id, from);
+    assert.deepEqual(ev.d, { guild_id: guild.id, role: res.body });
+    const stored = await t.store.roles.get(guild.id, role.id);
+    assert.equal(stored!.name, 'new');
+    assert.equal(stored!.permissions, '2');
+    const everyone = await t.request('PATCH', `/guilds/${guild.id}/roles/${guild.id}`, { auth: owner, body: { name: 'renamed', permissions: '1024' } });
+    assert.equal(everyone.body.name, '@everyone');
+    assert.equal(everyone.body.permissions, '1024');
+    assertError(await t.request('PATCH', `/guilds/${guild.id}/roles/123456789012345678`, { auth: owner, body: {} }), 404, 10011);
+  });
+
+  it('PATCH /roles reorders: returns all roles, GUILD_ROLE_UPDATE per moved role', async () => {
+    const { owner, guild } = await guildWithMember(t);
+    const a = (await t.request('POST', `/guilds/${guild.id}/roles`, { auth: owner, body: { name: 'a' } })).body;
+    const b = (await t.request('POST', `/guilds/${guild.id}/roles`, { auth: owner, body: { name: 'b' } })).body;
+    const from = t.events.length;
+    const res = await t.request('PATCH', `/guilds/${guild.id}/roles`, { auth: owner, body: [{ id: a.id, position: 2 }, { id: b.id, position: 1 }] });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.length, 3);
+    assert.equal(res.body.find((r: any) => r.id === a.id).position, 2);
+    const ev = await t.waitForEvent('GUILD_ROLE_UPDATE', (e) => e.d.role.id === a.id, from);
+    assert.equal(ev.d.role.position, 2);
+    assert.equal((await t.store.roles.get(guild.id, a.id))!.position, 2);
+    assertError(await t.request('PATCH', `/guilds/${guild.id}/roles`, { auth: owner, body: [{ id: '123456789012345678', position: 1 }] }), 400, 50035);
+  });
+
+  it('DELETE: 204, GUILD_ROLE_DELETE {guild_id, role_id}, removed from members; @everyone and managed roles refused (400 50028)', async () => {
+    const { owner, member, guild } = await guildWithMember(t);
+    const role = await giveRole(t, owner, guild.id, member, 0n, 'temp');
+    const from = t.events.length;
+    assert.equal((await t.request('DELETE', `/guilds/${guild.id}/roles/${role.id}`, { auth: owner })).status, 204);
+    const ev = await t.waitForEvent('GUILD_ROLE_DELETE', (e) => e.d.role_id === role.id, from);
+    assert.deepEqual(ev.d, { guild_id: guild.id, role_id: role.id });
+    assert.equal(await t.store.roles.get(guild.id, role.id), null);
+    assert.deepEqual((await t.store.members.get(guild.id, member.id))!.roles, []);
+    assertError(await t.request('DELETE', `/guilds/${guild.id}/roles/${role.id}`, { auth: owner }), 404, 10011);
+    assertError(await t.request('DELETE', `/guilds/${guild.id}/roles/${guild.id}`, { auth: owner }), 400, 50028);
+
+    const { app } = await makeBot(t, owner, 'Managed');
+    await t.request('POST', `/oauth2/authorize?client_id=${app.id}&scope=bot`, { auth: owner, body: { guild_id: guild.id, permissions: '1024', authorize: true } });
+    const managed = (await t.store.roles.listByGuild(guild.id)).find((r) => r.managed)!;
+    assertError(await t.request('DELETE', `/guilds/${guild.id}/roles/${managed.id}`, { auth: owner }), 400, 50028);
+    assertError(await t.request('PUT', `/guilds/${guild.id}/members/${member.id}/roles/${managed.id}`, { auth: owner }), 403, 50013);
+  });
+
+  it('refuses the 251st role with 30005', async () => {
+    const { owner, guild } = await guildWithMember(t);
+    for (let i = 1; i < 250; i++) {
+      await t.store.roles.create({
+        id: (BigInt(guild.id) + BigInt(i)).toString(), guildId: guild.id, name: `r${i}`, color: 0, hoist: false, position: 1, permissions: '0',
+        managed: false, mentionable: false, icon: null, unicodeEmoji: null, botId: null, flags: 0,
+      });
+    }
+    assertError(await t.request('POST', `/guilds/${guild.id}/roles`, { auth: owner, body: { name: 'one too many' } }), 400, 30005);
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * REST client for /api/v10 with a user token sent bare in Authorization, as Discord's own client does.
+ * 429s are retried after `retry_after` (a few times); every other failure becomes an ApiError carrying Discord's
+ * JSON error body so forms can show the field errors of a 50035.
+ */
+export const API_BASE = '/api/v10';
+const MAX_RATE_LIMIT_RETRIES = 3;
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+    readonly errors?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  /** The first field error message under `field` (Discord's `errors` tree), or the top-level message. */
+  fieldMessage(field?: string): string {
+    const tree = this.errors as Record<string, any> | undefined;
+    const leaf = field ? tree?.[field]?._errors?.[0]?.message : undefined;
+    if (leaf) return leaf;
+    if (tree) {
+      for (const value of Object.values(tree)) {
+        const msg = value?._errors?.[0]?.message;
+        if (msg) return msg;
+      }
+    }
+    return this.message;
+  }
+}
+
+type Listener = () => void;
+
+export class RestClient {
+  #token: string | null = null;
+  #onUnauthorized: Listener | null = null;
+
+  setToken(token: string | null) {
+    this.#token = token;
+  }
+  get token() {
+    return this.#token;
+  }
+  onUnauthorized(fn: Listener) {
+    this.#onUnauthorized = fn;
+  }
+
+  async request<T = any>(method: string, path: string, body?: unknown, query?: Record<string, string | number | undefined>): Promise<T> {
+    let url = API_BASE + path;
+    if (query) {
+      const qs = new URLSearchParams();
+      for (const [k, v] of Object.entries(query)) if (v !== undefined) qs.set(k, String(v));
+      const s = qs.toString();
+      if (s) url += `?${s}`;
+    }
+    const headers: Record<string, string> = {};
+    if (this.#token) headers.authorization = this.#token;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    for (let attempt = 0; ; attempt++) {
+      const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      if (res.status === 204) return undefined as T;
+      const text = await res.text();
+      let data: any = undefined;
+      try {
+        data = text ? JSON.parse(text) : undefined;
+      } catch {
+        data = { message: text };
+      }
+      if (res.ok) return data as T;
+      if (res.status === 429 && attempt < MAX_RATE_LIMIT_RETRIES) {
+        const wait = Math.max(0.05, Number(data?.retry_after ?? res.headers.get('retry-after') ?? 1));
+        await new Promise((r) => setTimeout(r, wait * 1000));
+        continue;
+      }
+      if (res.status === 401 && this.#token) this.#onUnauthorized?.();
+      throw new ApiError(res.status, Number(data?.code ?? 0), String(data?.message ?? `HTTP ${res.status}`), data?.errors);
+    }
+  }
+
+  get<T = any>(path: string, query?: Record<string, string | number | undefined>) {
+    return this.request<T>('GET', path, undefined, query);
+  }
+  post<T = any>(path: string, body: unknown = {}) {
+    return this.request<T>('POST', path, body);
+  }
+  patch<T = any>(path: string, body: unknown) {
+    return this.request<T>('PATCH', path, body);
+  }
+  put<T = any>(path: string, body?: unknown) {
+    return this.request<T>('PUT', path, body);
+  }
+  delete<T = any>(path: string) {
+    return this.request<T>('DELETE', path);
+  }
+}
+
+export const rest = new RestClient();
+
+/** Message id from a time, for pagination, and time from an id (Discord epoch). */
+export const DISCORD_EPOCH = 1420070400000;
+export function snowflakeTime(id: string): number {
+  return Number(BigInt(id) >> 22n) + DISCORD_EPOCH;
+}
+export function compareIds(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}

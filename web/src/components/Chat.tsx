@@ -1,0 +1,412 @@
+/**
+ * The open channel: header, history (infinite scroll upwards with the scroll position kept when older pages
+ * load), the composer, and who is typing.
+ */
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { compareIds } from '../api.ts';
+import type { MentionResolver } from '../markdown.tsx';
+import { P, channelPermissions, has } from '../perms.ts';
+import { navigate } from '../router.ts';
+import { ack, errorText, loadLatest, loadOlder, sendMessage, sendTyping } from '../session.ts';
+import { channelLabel, displayName, store, useStore, type GuildInfo } from '../store.ts';
+import type { Message } from '../types.ts';
+import { ui, useUi } from '../ui.ts';
+import { MessageItem } from './Message.tsx';
+
+const GROUP_WINDOW_MS = 7 * 60 * 1000;
+/** Start loading older history this close to the top, so it is usually there before the user reaches it. */
+const LOAD_OLDER_PX = 600;
+const AT_BOTTOM_PX = 48;
+
+export function ChatView({ guildId, channelId }: { guildId: string | null; channelId: string }) {
+  const channel = useStore((s) => s.channels[channelId]);
+  const guild = useStore((s) => (guildId ? s.guilds[guildId] : undefined));
+  const me = useStore((s) => s.me);
+  const member = useStore((s) => (guildId && me ? s.members[guildId]?.[me.id] : undefined));
+  const [replyTo, setReplyTo] = useState<Message | null>(null);
+  const [editingId, setEditingId] = useState<string | null>(null);
+  const [loadError, setLoadError] = useState('');
+  const membersOpen = useUi((u) => u.membersOpen);
+
+  useEffect(() => {
+    setReplyTo(null);
+    setEditingId(null);
+    setLoadError('');
+    loadLatest(channelId).catch((err) => setLoadError(errorText(err)));
+  }, [channelId]);
+
+  const perms = guild && channel && me ? channelPermissions(guild, channel, me.id, member) : -1n;
+  const canSend = perms === -1n || has(perms, P.SEND_MESSAGES);
+  const label = useStore((s) => channelLabel(s, channel));
+  if (!channel) return <main className="chat empty" aria-label="Chat">Channel not found.</main>;
+
+  return (
+    <main className="chat" aria-label={`Chat in ${channel.guild_id ? '#' : ''}${label}`}>
+      <header className="chat-header">
+        <button type="button" className="icon-button mobile-only" aria-label="Open navigation" onClick={() => ui.setDrawer('nav')}>
+          ☰
+        </button>
+        <h1 className="ellipsis">
+          <span className="muted" aria-hidden="true">{channel.guild_id ? '# ' : '@ '}</span>
+          {label}
+        </h1>
+        {channel.topic && <span className="topic ellipsis">{channel.topic}</span>}
+        <span className="grow" />
+        {guildId && (
+          <button type="button" className="icon-button" aria-label="Toggle member list" aria-pressed={membersOpen} onClick={() => ui.toggleMembers()}>
+            👥
+          </button>
+        )}
+      </header>
+      {loadError && <p className="form-error pad" role="alert">{loadError}</p>}
+      <MessageList
+        key={channelId}
+        channelId={channelId}
+        guildId={guildId}
+        canManage={perms === -1n ? false : has(perms, P.MANAGE_MESSAGES)}
+        canReact={perms === -1n || has(perms, P.ADD_REACTIONS)}
+        editingId={editingId}
+        onEdit={setEditingId}
+        onReply={setReplyTo}
+      />
+      <Composer
+        channelId={channelId}
+        label={label}
+        isGuild={Boolean(guildId)}
+        canSend={canSend}
+        replyTo={replyTo}
+        guildId={guildId}
+        onCancelReply={() => setReplyTo(null)}
+        onEditLast={() => {
+          const list = store.state.messages[channelId]?.list ?? [];
+          const last = [...list].reverse().find((m) => m.author.id === me?.id && !m.pending);
+          if (last) setEditingId(last.id);
+        }}
+      />
+    </main>
+  );
+}
+
+function useResolver(guildId: string | null): MentionResolver {
+  const users = useStore((s) => s.users);
+  const members = useStore((s) => (guildId ? s.members[guildId] : undefined));
+  const guild = useStore((s) => (guildId ? s.guilds[guildId] : undefined));
+  const channels = useStore((s) => s.channels);
+  return useMemo(
+    () => ({
+      user: (id) => {
+        const u = users[id] ?? members?.[id]?.user;
+        return members?.[id]?.nick || u?.global_name || u?.username || null;
+      },
+      role: (id) => guild?.roles[id] ?? null,
+      channel: (id) => channels[id]?.name ?? null,
+      onUserClick: (id, el) => ui.openUser(id, guildId, el),
+      onChannelClick: (id) => {
+        const c = channels[id];
+        if (c) navigate(`/channels/${c.guild_id ?? '@me'}/${id}`);
+      },
+    }),
+    [users, members, guild, channels, guildId],
+  );
+}
+
+function roleColor(guild: GuildInfo | undefined, roleIds: string[] | undefined): string | undefined {
+  if (!guild || !roleIds?.length) return undefined;
+  let best: { position: number; color: number } | null = null;
+  for (const id of roleIds) {
+    const r = guild.roles[id];
+    if (r?.color && (!best || r.position > best.position)) best = r;
+  }
+  return best ? `#${best.color.toString(16).padStart(6, '0')}` : undefined;
+}
+
+/** The first message whose bottom is below the top of the scroller, and its offset from that top. */
+function visibleAnchor(el: HTMLElement): { anchorId: string; anchorTop: number } {
+  const top = el.getBoundingClientRect().top;
+  const items = el.querySelectorAll<HTMLElement>('.message[data-message-id]');
+  // Binary search: items are in document order, so their bottoms increase.
+  let lo = 0;
+  let hi = items.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (items[mid].getBoundingClientRect().bottom > top) {
+      found = mid;
+      hi = mid - 1;
+    } else lo = mid + 1;
+  }
+  if (found < 0) return { anchorId: '', anchorTop: 0 };
+  return { anchorId: items[found].dataset.messageId ?? '', anchorTop: items[found].getBoundingClientRect().top - top };
+}
+
+function MessageList(props: {
+  channelId: string;
+  guildId: string | null;
+  canManage: boolean;
+  canReact: boolean;
+  editingId: string | null;
+  onEdit(id: string | null): void;
+  onReply(m: Message): void;
+}) {
+  const { channelId, guildId } = props;
+  const cm = useStore((s) => s.messages[channelId]);
+  const me = useStore((s) => s.me);
+  const guild = useStore((s) => (guildId ? s.guilds[guildId] : undefined));
+  const members = useStore((s) => (guildId ? s.members[guildId] : undefined));
+  const users = useStore((s) => s.users);
+  const channel = useStore((s) => s.channels[channelId]);
+  const connected = useStore((s) => s.conn === 'ready');
+  const resolver = useResolver(guildId);
+  const scroller = useRef<HTMLDivElement>(null);
+  // What the viewport showed after the last commit or scroll: the first visible message and its offset.
+  const snapshot = useRef({ anchorId: '', anchorTop: 0, first: '', last: '', atBottom: true });
+  const [atBottom, setAtBottom] = useState(true);
+  // Where "new messages" starts: the read state when the channel was opened (not updated while reading).
+  const [readAtOpen] = useState(() => store.state.readStates[channelId] ?? null);
+  const list = cm?.list ?? [];
+
+  // Keep the view still when history is prepended (the first visible message stays at the same offset, even if
+  // it lost its header by joining the group above it); follow new messages only when already at the bottom.
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const snap = snapshot.current;
+    const first = list[0]?.id ?? '';
+    const last = list[list.length - 1]?.id ?? '';
+    if (snap.first && first !== snap.first && last === snap.last && snap.anchorId) {
+      const anchor = el.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(snap.anchorId)}"]`);
+      if (anchor) el.scrollTop += anchor.getBoundingClientRect().top - el.getBoundingClientRect().top - snap.anchorTop;
+    } else if (snap.atBottom) {
+      el.scrollTop = el.scrollHeight;
+    }
+    snapshot.current = { ...visibleAnchor(el), first, last, atBottom: snap.atBottom };
+  });
+
+  const onScroll = useCallback(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const bottom = el.scrollHeight - el.scrollTop - el.clientHeight <= AT_BOTTOM_PX;
+    snapshot.current = { ...snapshot.current, ...visibleAnchor(el), atBottom: bottom };
+    setAtBottom(bottom);
+    if (el.scrollTop < LOAD_OLDER_PX) void loadOlder(channelId);
+  }, [channelId]);
+
+  // A first page shorter than the viewport leaves nothing to scroll: keep loading until it fills or ends.
+  useEffect(() => {
+    const el = scroller.current;
+    if (el && cm?.hasMore && !cm.loadingOlder && el.scrollHeight <= el.clientHeight + LOAD_OLDER_PX) void loadOlder(channelId);
+  }, [cm, channelId]);
+
+  // Mark read while the newest message is on screen and the tab is visible.
+  const newest = [...list].reverse().find((m) => !m.pending);
+  useEffect(() => {
+    const maybeAck = () => {
+      if (!newest || !atBottom || document.visibilityState !== 'visible' || !connected) return;
+      ack(channelId, channel?.last_message_id && compareIds(channel.last_message_id, newest.id) > 0 ? channel.last_message_id : newest.id);
+    };
+    maybeAck();
+    document.addEventListener('visibilitychange', maybeAck);
+    window.addEventListener('focus', maybeAck);
+    return () => {
+      document.removeEventListener('visibilitychange', maybeAck);
+      window.removeEventListener('focus', maybeAck);
+    };
+  }, [newest?.id, atBottom, channelId, channel?.last_message_id, connected]);
+
+  const jumpToPresent = () => {
+    const el = scroller.current;
+    if (el) el.scrollTo({ top: el.scrollHeight, behavior: 'smooth' });
+  };
+
+  const name = (uid: string) => displayName({ ...store.state, users, members: guildId && members ? { [guildId]: members } : {} }, uid, guildId);
+  let newDividerShown = false;
+
+  return (
+    <div className="history-wrap">
+      <div className="history" ref={scroller} onScroll={onScroll} role="log" aria-label="Messages" aria-busy={!cm || cm.loadingOlder} tabIndex={0}>
+        <div className="history-top">
+          {cm && !cm.hasMore ? (
+            <div className="channel-start">
+              <h2>Welcome to {channel?.guild_id ? `#${channel.name}` : channelLabel(store.state, channel)}!</h2>
+              <p className="muted">This is the start of the conversation.</p>
+            </div>
+          ) : (
+            <div className="history-loading" aria-hidden="true">
+              {Array.from({ length: 3 }, (_, i) => (
+                <div key={i} className="skeleton" />
+              ))}
+            </div>
+          )}
+        </div>
+        <ol className="messages">
+          {list.map((m, i) => {
+            const prev = list[i - 1];
+            const time = Date.parse(m.timestamp);
+            const dayChange = prev && new Date(prev.timestamp).toDateString() !== new Date(m.timestamp).toDateString();
+            const grouped =
+              !!prev && !dayChange && prev.author.id === m.author.id && !m.referenced_message && m.message_reference === undefined && time - Date.parse(prev.timestamp) < GROUP_WINDOW_MS;
+            let divider: React.ReactNode = null;
+            if (!newDividerShown && readAtOpen && !m.pending && m.author.id !== me?.id && compareIds(m.id, readAtOpen) > 0 && prev && !prev.pending && compareIds(prev.id, readAtOpen) <= 0) {
+              newDividerShown = true;
+              divider = (
+                <li className="divider new" key={`new-${m.id}`} aria-label="New messages">
+                  <span>NEW</span>
+                </li>
+              );
+            } else if (dayChange) {
+              divider = (
+                <li className="divider" key={`day-${m.id}`}>
+                  <span>{new Date(m.timestamp).toLocaleDateString(undefined, { year: 'numeric', month: 'long', day: 'numeric' })}</span>
+                </li>
+              );
+            }
+            const mine = m.author.id === me?.id;
+            const ref = m.referenced_message;
+            return [
+              divider,
+              <MessageItem
+                key={m.id}
+                msg={m}
+                grouped={grouped && !divider}
+                authorName={name(m.author.id) === 'Unknown user' ? m.author.global_name || m.author.username : name(m.author.id)}
+                authorColor={roleColor(guild, members?.[m.author.id]?.roles ?? m.member?.roles)}
+                mine={mine}
+                canDelete={mine || props.canManage}
+                canReact={props.canReact}
+                editing={props.editingId === m.id}
+                guildId={guildId}
+                resolver={resolver}
+                replyAuthorName={ref ? name(ref.author.id) : undefined}
+                onReply={props.onReply}
+                onEdit={props.onEdit}
+              />,
+            ];
+          })}
+        </ol>
+      </div>
+      {!atBottom && (
+        <button type="button" className="jump-present" onClick={jumpToPresent}>
+          Jump to present ↓
+        </button>
+      )}
+    </div>
+  );
+}
+
+function Composer(props: {
+  channelId: string;
+  guildId: string | null;
+  label: string;
+  isGuild: boolean;
+  canSend: boolean;
+  replyTo: Message | null;
+  onCancelReply(): void;
+  onEditLast(): void;
+}) {
+  const [text, setText] = useState('');
+  const [error, setError] = useState('');
+  const ref = useRef<HTMLTextAreaElement>(null);
+  const replyName = useStore((s) => (props.replyTo ? displayName(s, props.replyTo.author.id, props.guildId) : ''));
+
+  useEffect(() => {
+    setText('');
+    setError('');
+    if (matchMedia('(pointer: fine)').matches) ref.current?.focus();
+  }, [props.channelId]);
+  useEffect(() => {
+    if (props.replyTo) ref.current?.focus();
+  }, [props.replyTo]);
+
+  async function submit() {
+    const content = text.trim();
+    if (!content) return;
+    if (content.length > 2000) return setError(`Messages can be at most 2000 characters (this one has ${content.length}).`);
+    setText('');
+    setError('');
+    const reply = props.replyTo;
+    props.onCancelReply();
+    try {
+      await sendMessage(props.channelId, content, reply);
+    } catch (err) {
+      setError(errorText(err, 'content'));
+    }
+  }
+
+  const placeholder = props.canSend ? `Message ${props.isGuild ? '#' : '@'}${props.label}` : 'You do not have permission to send messages in this channel.';
+  return (
+    <div className="composer-wrap">
+      {props.replyTo && (
+        <div className="replying">
+          Replying to <strong>{replyName}</strong>
+          <button type="button" className="icon-button" aria-label="Cancel reply" onClick={props.onCancelReply}>
+            ✕
+          </button>
+        </div>
+      )}
+      <form
+        className="composer"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <textarea
+          ref={ref}
+          aria-label={placeholder}
+          placeholder={placeholder}
+          disabled={!props.canSend}
+          value={text}
+          rows={1}
+          style={{ height: `${Math.min(10, Math.max(1, text.split('\n').length)) * 1.375 + 1.4}rem` }}
+          onChange={(e) => {
+            setText(e.target.value);
+            if (e.target.value.trim()) sendTyping(props.channelId);
+          }}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+              e.preventDefault();
+              void submit();
+            } else if (e.key === 'ArrowUp' && !text) {
+              e.preventDefault();
+              props.onEditLast();
+            } else if (e.key === 'Escape' && props.replyTo) {
+              props.onCancelReply();
+            }
+          }}
+        />
+        <button type="submit" className="send-button" aria-label="Send message" disabled={!props.canSend || !text.trim()}>
+          ➤
+        </button>
+      </form>
+      <TypingIndicator channelId={props.channelId} guildId={props.guildId} />
+      {error && (
+        <p className="form-error small composer-error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+function TypingIndicator({ channelId, guildId }: { channelId: string; guildId: string | null }) {
+  const typing = useStore((s) => s.typing[channelId]);
+  const names = useStore((s) => s.users);
+  const members = useStore((s) => (guildId ? s.members[guildId] : undefined));
+  const now = Date.now();
+  const who = Object.entries(typing ?? {})
+    .filter(([, until]) => until > now)
+    .map(([uid]) => members?.[uid]?.nick || names[uid]?.global_name || names[uid]?.username || 'Someone');
+  let text = '';
+  if (who.length === 1) text = `${who[0]} is typing…`;
+  else if (who.length === 2) text = `${who[0]} and ${who[1]} are typing…`;
+  else if (who.length === 3) text = `${who[0]}, ${who[1]} and ${who[2]} are typing…`;
+  else if (who.length > 3) text = 'Several people are typing…';
+  // Always rendered with a fixed height so the history above does not jump when someone starts typing.
+  return (
+    <div className="typing" aria-live="polite" data-testid="typing">
+      {text && <span className="typing-dots" aria-hidden="true"><i /><i /><i /></span>}
+      {text}
+    </div>
+  );
+}
+

@@ -1,0 +1,119 @@
+/** The left rail: Home (direct messages), one button per guild, and "add a server" (create or join). */
+import { useMemo, useState, type FormEvent } from 'react';
+import { navigate } from '../router.ts';
+import { createGuild, errorText } from '../session.ts';
+import { isUnread, useStore } from '../store.ts';
+import { GuildIcon } from './Avatar.tsx';
+import { Modal } from './Modal.tsx';
+
+export function GuildRail({ activeGuildId }: { activeGuildId: string }) {
+  const guildIds = useStore((s) => s.guildIds);
+  const guilds = useStore((s) => s.guilds);
+  const channels = useStore((s) => s.channels);
+  const readStates = useStore((s) => s.readStates);
+  const [adding, setAdding] = useState(false);
+
+  const unread = useMemo(() => {
+    const s = { channels, readStates } as Parameters<typeof isUnread>[0];
+    const out = new Set<string>();
+    for (const c of Object.values(channels)) if (c.type === 0 || c.type === 5 ? isUnread(s, c) : !c.guild_id && isUnread(s, c)) out.add(c.guild_id ?? '@me');
+    return out;
+  }, [channels, readStates]);
+
+  return (
+    <nav className="guild-rail" aria-label="Servers">
+      <ul>
+        <li className={activeGuildId === '@me' ? 'active' : ''}>
+          <button type="button" className="rail-button home" aria-label="Direct Messages" aria-current={activeGuildId === '@me' ? 'page' : undefined} onClick={() => navigate('/channels/@me')}>
+            <span aria-hidden="true">💬</span>
+            {unread.has('@me') && <span className="rail-unread" aria-hidden="true" />}
+          </button>
+        </li>
+        <li className="rail-separator" aria-hidden="true" />
+        {guildIds.map((id) => {
+          const g = guilds[id];
+          if (!g) return null;
+          const label = g.unavailable ? 'Unavailable server' : g.name;
+          return (
+            <li key={id} className={activeGuildId === id ? 'active' : ''}>
+              <button
+                type="button"
+                className="rail-button"
+                aria-label={`${label}${unread.has(id) ? ', unread messages' : ''}`}
+                title={label}
+                aria-current={activeGuildId === id ? 'page' : undefined}
+                disabled={g.unavailable}
+                onClick={() => navigate(`/channels/${id}`)}
+              >
+                <GuildIcon guild={g} />
+                {unread.has(id) && <span className="rail-unread" aria-hidden="true" />}
+              </button>
+            </li>
+          );
+        })}
+        <li>
+          <button type="button" className="rail-button add" aria-label="Add a server" title="Add a server" onClick={() => setAdding(true)}>
+            <span aria-hidden="true">＋</span>
+          </button>
+        </li>
+      </ul>
+      {adding && <AddGuildModal onClose={() => setAdding(false)} />}
+    </nav>
+  );
+}
+
+function AddGuildModal({ onClose }: { onClose: () => void }) {
+  const me = useStore((s) => s.me);
+  const [name, setName] = useState(me ? `${me.global_name || me.username}'s server` : 'My server');
+  const [invite, setInvite] = useState('');
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  async function create(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError('');
+    try {
+      const g = await createGuild(name.trim());
+      onClose();
+      navigate(`/channels/${g.id}`);
+    } catch (err) {
+      setError(errorText(err, 'name'));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function join(e: FormEvent) {
+    e.preventDefault();
+    const code = invite.trim().replace(/^.*\/invite\//, '').replace(/[/?#].*$/, '');
+    if (!code) return;
+    onClose();
+    navigate(`/invite/${encodeURIComponent(code)}`);
+  }
+
+  return (
+    <Modal title="Add a server" onClose={onClose}>
+      <form onSubmit={create} className="stack">
+        <label>
+          Server name
+          <input value={name} onChange={(e) => setName(e.target.value)} maxLength={100} required />
+        </label>
+        {error && <p className="form-error" role="alert">{error}</p>}
+        <button className="button" type="submit" disabled={busy || name.trim().length < 2}>
+          Create server
+        </button>
+      </form>
+      <hr />
+      <form onSubmit={join} className="stack">
+        <label>
+          Invite link or code
+          <input value={invite} onChange={(e) => setInvite(e.target.value)} placeholder="https://…/invite/abc123" />
+        </label>
+        <button className="button secondary" type="submit" disabled={!invite.trim()}>
+          Join server
+        </button>
+      </form>
+    </Modal>
+  );
+}

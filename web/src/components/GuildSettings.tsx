@@ -1,0 +1,357 @@
+/**
+ * Server settings for the owner (and members with the matching Manage permission): overview, roles with a
+ * handful of key permission bits, channels, per-channel permission overwrites, and members' roles.
+ */
+import { useMemo, useState, type FormEvent } from 'react';
+import { KEY_PERMISSIONS } from '../perms.ts';
+import {
+  createChannel, createRole, deleteChannel, deleteOverwrite, deleteRole, errorText, putOverwrite, renameGuild, setMemberRoles, updateChannel, updateRole,
+} from '../session.ts';
+import { displayName, useStore } from '../store.ts';
+import { ChannelType, type Channel, type Overwrite, type Role } from '../types.ts';
+import { Modal } from './Modal.tsx';
+
+type Tab = 'overview' | 'roles' | 'channels' | 'permissions' | 'members';
+const TABS: Array<[Tab, string]> = [['overview', 'Overview'], ['roles', 'Roles'], ['channels', 'Channels'], ['permissions', 'Channel Permissions'], ['members', 'Members']];
+
+export function GuildSettings({ guildId, onClose }: { guildId: string; onClose: () => void }) {
+  const guild = useStore((s) => s.guilds[guildId]);
+  const [tab, setTab] = useState<Tab>('overview');
+  const [error, setError] = useState('');
+  if (!guild) return null;
+  const run = async (fn: () => Promise<unknown>) => {
+    setError('');
+    try {
+      await fn();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  return (
+    <Modal title={`${guild.name} — Server Settings`} onClose={onClose} wide>
+      <div className="settings">
+        <div className="settings-tabs" role="tablist" aria-label="Settings sections">
+          {TABS.map(([id, label]) => (
+            <button key={id} type="button" role="tab" id={`tab-${id}`} aria-selected={tab === id} aria-controls={`panel-${id}`} onClick={() => setTab(id)}>
+              {label}
+            </button>
+          ))}
+        </div>
+        <div className="settings-panel" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
+          {error && <p className="form-error" role="alert">{error}</p>}
+          {tab === 'overview' && <Overview guildId={guildId} run={run} />}
+          {tab === 'roles' && <Roles guildId={guildId} run={run} />}
+          {tab === 'channels' && <Channels guildId={guildId} run={run} />}
+          {tab === 'permissions' && <Overwrites guildId={guildId} run={run} />}
+          {tab === 'members' && <Members guildId={guildId} run={run} />}
+        </div>
+      </div>
+    </Modal>
+  );
+}
+
+type Run = (fn: () => Promise<unknown>) => Promise<void>;
+
+function Overview({ guildId, run }: { guildId: string; run: Run }) {
+  const guild = useStore((s) => s.guilds[guildId])!;
+  const [name, setName] = useState(guild.name);
+  return (
+    <form className="stack" onSubmit={(e: FormEvent) => (e.preventDefault(), run(() => renameGuild(guildId, name.trim())))}>
+      <label>
+        Server name
+        <input name="guild-name" value={name} onChange={(e) => setName(e.target.value)} minLength={2} maxLength={100} required />
+      </label>
+      <button type="submit" className="button" disabled={name.trim() === guild.name || name.trim().length < 2}>
+        Save
+      </button>
+    </form>
+  );
+}
+
+function sortedRoles(roles: Record<string, Role>) {
+  return Object.values(roles).sort((a, b) => b.position - a.position);
+}
+
+function Roles({ guildId, run }: { guildId: string; run: Run }) {
+  const guild = useStore((s) => s.guilds[guildId])!;
+  const roles = useMemo(() => sortedRoles(guild.roles), [guild.roles]);
+  const [selected, setSelected] = useState<string>(guildId);
+  const role = guild.roles[selected] ?? guild.roles[guildId];
+  return (
+    <div className="split">
+      <div className="split-list">
+        <button type="button" className="button small" onClick={() => run(async () => setSelected((await createRole(guildId, 'new role')).id))}>
+          Create Role
+        </button>
+        <ul role="listbox" aria-label="Roles">
+          {roles.map((r) => (
+            <li key={r.id} role="option" aria-selected={r.id === role?.id}>
+              <button type="button" className={r.id === role?.id ? 'list-item active' : 'list-item'} onClick={() => setSelected(r.id)}>
+                <span className="role-dot" style={{ background: r.color ? hex(r.color) : '#99aab5' }} aria-hidden="true" />
+                {r.id === guildId ? '@everyone' : r.name}
+              </button>
+            </li>
+          ))}
+        </ul>
+      </div>
+      {role && <RoleEditor key={role.id} guildId={guildId} role={role} run={run} onDeleted={() => setSelected(guildId)} />}
+    </div>
+  );
+}
+
+const hex = (c: number) => `#${c.toString(16).padStart(6, '0')}`;
+
+function RoleEditor({ guildId, role, run, onDeleted }: { guildId: string; role: Role; run: Run; onDeleted: () => void }) {
+  const everyone = role.id === guildId;
+  const [name, setName] = useState(role.name);
+  const [color, setColor] = useState(hex(role.color || 0x99aab5));
+  const [hoist, setHoist] = useState(role.hoist);
+  const [perms, setPerms] = useState(BigInt(role.permissions));
+  const dirty = name !== role.name || (role.color ? color !== hex(role.color) : color !== '#99aab5') || hoist !== role.hoist || perms !== BigInt(role.permissions);
+  return (
+    <form
+      className="stack role-editor"
+      aria-label={`Edit role ${everyone ? '@everyone' : role.name}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        const c = parseInt(color.slice(1), 16);
+        void run(() => updateRole(guildId, role.id, { ...(everyone ? {} : { name, hoist, color: c === 0x99aab5 ? 0 : c }), permissions: perms.toString() }));
+      }}
+    >
+      {!everyone && (
+        <div className="row">
+          <label className="grow">
+            Role name
+            <input name="role-name" value={name} onChange={(e) => setName(e.target.value)} maxLength={100} required />
+          </label>
+          <label>
+            Colour
+            <input type="color" value={color} onChange={(e) => setColor(e.target.value)} />
+          </label>
+        </div>
+      )}
+      {!everyone && (
+        <label className="check-row">
+          <input type="checkbox" checked={hoist} onChange={(e) => setHoist(e.target.checked)} /> Display role members separately from online members
+        </label>
+      )}
+      <fieldset>
+        <legend>Permissions</legend>
+        {KEY_PERMISSIONS.map((p) => (
+          <label key={p.label} className="check-row toggle">
+            <input type="checkbox" role="switch" checked={(perms & p.bit) === p.bit} onChange={(e) => setPerms((x) => (e.target.checked ? x | p.bit : x & ~p.bit))} />
+            {p.label}
+          </label>
+        ))}
+      </fieldset>
+      <div className="modal-actions">
+        {!everyone && (
+          <button type="button" className="button danger" onClick={() => run(async () => (await deleteRole(guildId, role.id), onDeleted()))}>
+            Delete Role
+          </button>
+        )}
+        <button type="submit" className="button" disabled={!dirty}>
+          Save Role
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function useGuildChannelList(guildId: string) {
+  const channels = useStore((s) => s.channels);
+  return useMemo(
+    () => Object.values(channels).filter((c) => c.guild_id === guildId).sort((a, b) => (a.position ?? 0) - (b.position ?? 0)),
+    [channels, guildId],
+  );
+}
+
+function Channels({ guildId, run }: { guildId: string; run: Run }) {
+  const list = useGuildChannelList(guildId);
+  const categories = list.filter((c) => c.type === ChannelType.GUILD_CATEGORY);
+  const [name, setName] = useState('');
+  const [type, setType] = useState(0);
+  const [parent, setParent] = useState('');
+  return (
+    <div className="stack">
+      <form
+        className="row wrap"
+        aria-label="Create channel"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run(async () => {
+            await createChannel(guildId, { name: name.trim(), type, ...(parent && type !== 4 ? { parent_id: parent } : {}) });
+            setName('');
+          });
+        }}
+      >
+        <label className="grow">
+          New channel name
+          <input name="channel-name" value={name} onChange={(e) => setName(e.target.value)} maxLength={100} required />
+        </label>
+        <label>
+          Type
+          <select value={type} onChange={(e) => setType(Number(e.target.value))}>
+            <option value={0}>Text</option>
+            <option value={2}>Voice</option>
+            <option value={4}>Category</option>
+          </select>
+        </label>
+        {type !== 4 && (
+          <label>
+            Category
+            <select value={parent} onChange={(e) => setParent(e.target.value)}>
+              <option value="">(none)</option>
+              {categories.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        <button type="submit" className="button" disabled={!name.trim()}>
+          Create Channel
+        </button>
+      </form>
+      <ul className="settings-list">
+        {list.map((c) => (
+          <ChannelRow key={c.id} channel={c} run={run} />
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function ChannelRow({ channel, run }: { channel: Channel; run: Run }) {
+  const [name, setName] = useState(channel.name ?? '');
+  const kind = channel.type === 4 ? 'category' : channel.type === 2 ? 'voice' : 'text';
+  return (
+    <li className="row">
+      <span className="muted kind">{kind}</span>
+      <input className="grow" aria-label={`Name of ${kind} channel ${channel.name}`} value={name} onChange={(e) => setName(e.target.value)} />
+      <button type="button" className="button small" disabled={name === channel.name || !name.trim()} onClick={() => run(() => updateChannel(channel.id, { name: name.trim() }))}>
+        Rename
+      </button>
+      <button type="button" className="button small danger" aria-label={`Delete ${channel.name}`} onClick={() => run(() => deleteChannel(channel.id))}>
+        Delete
+      </button>
+    </li>
+  );
+}
+
+type Tri = 'allow' | 'neutral' | 'deny';
+
+function Overwrites({ guildId, run }: { guildId: string; run: Run }) {
+  const guild = useStore((s) => s.guilds[guildId])!;
+  const list = useGuildChannelList(guildId);
+  const [channelId, setChannelId] = useState(list.find((c) => c.type === 0)?.id ?? list[0]?.id ?? '');
+  const channel = list.find((c) => c.id === channelId);
+  const roles = sortedRoles(guild.roles);
+  const [target, setTarget] = useState(guildId);
+  if (!channel) return <p className="muted">No channels.</p>;
+  const existing = channel.permission_overwrites ?? [];
+  const ow: Overwrite = existing.find((o) => o.id === target) ?? { id: target, type: 0, allow: '0', deny: '0' };
+  const allow = BigInt(ow.allow);
+  const deny = BigInt(ow.deny);
+  const state = (bit: bigint): Tri => ((allow & bit) === bit ? 'allow' : (deny & bit) === bit ? 'deny' : 'neutral');
+  const set = (bit: bigint, v: Tri) => {
+    const a = v === 'allow' ? allow | bit : allow & ~bit;
+    const d = v === 'deny' ? deny | bit : deny & ~bit;
+    return run(() => putOverwrite(channel.id, { id: target, type: 0, allow: a.toString(), deny: d.toString() }));
+  };
+  const roleName = (id: string) => (id === guildId ? '@everyone' : (guild.roles[id]?.name ?? 'unknown role'));
+  return (
+    <div className="stack">
+      <div className="row wrap">
+        <label>
+          Channel
+          <select aria-label="Channel" value={channel.id} onChange={(e) => setChannelId(e.target.value)}>
+            {list.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.type === 4 ? `▸ ${c.name}` : `# ${c.name}`}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Role
+          <select aria-label="Role" value={target} onChange={(e) => setTarget(e.target.value)}>
+            {roles.map((r) => (
+              <option key={r.id} value={r.id}>
+                {roleName(r.id)}
+                {existing.some((o) => o.id === r.id) ? ' •' : ''}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <table className="perm-table">
+        <caption className="sr-only">
+          Permission overwrites for {roleName(target)} in {channel.name}
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Permission</th>
+            <th scope="col">Deny</th>
+            <th scope="col">Inherit</th>
+            <th scope="col">Allow</th>
+          </tr>
+        </thead>
+        <tbody>
+          {KEY_PERMISSIONS.filter((p) => p.channel).map((p) => (
+            <tr key={p.label}>
+              <th scope="row">{p.label}</th>
+              {(['deny', 'neutral', 'allow'] as const).map((v) => (
+                <td key={v}>
+                  <input
+                    type="radio"
+                    name={`ow-${p.label}`}
+                    aria-label={`${p.label}: ${v === 'neutral' ? 'inherit' : v}`}
+                    className={`tri ${v}`}
+                    checked={state(p.bit) === v}
+                    onChange={() => void set(p.bit, v)}
+                  />
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {existing.some((o) => o.id === target) && (
+        <button type="button" className="button danger small" onClick={() => run(() => deleteOverwrite(channel.id, target))}>
+          Remove overwrite for {roleName(target)}
+        </button>
+      )}
+    </div>
+  );
+}
+
+function Members({ guildId, run }: { guildId: string; run: Run }) {
+  const members = useStore((s) => s.members[guildId]);
+  const guild = useStore((s) => s.guilds[guildId])!;
+  const state = useStore((s) => s);
+  const roles = sortedRoles(guild.roles).filter((r) => r.id !== guildId && !r.managed);
+  return (
+    <ul className="settings-list">
+      {Object.entries(members ?? {}).map(([uid, m]) => (
+        <li key={uid} className="member-roles">
+          <strong>{displayName(state, uid, guildId)}</strong>
+          <div className="row wrap">
+            {roles.map((r) => (
+              <label key={r.id} className="check-row">
+                <input
+                  type="checkbox"
+                  checked={m.roles.includes(r.id)}
+                  onChange={(e) => run(() => setMemberRoles(guildId, uid, e.target.checked ? [...m.roles, r.id] : m.roles.filter((x) => x !== r.id)))}
+                />
+                {r.name}
+              </label>
+            ))}
+            {roles.length === 0 && <span className="muted small">Create roles in the Roles tab to assign them.</span>}
+          </div>
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,161 @@
+/** The member list (hoisted roles, then online, then offline) with presence dots, and the user popout. */
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { navigate } from '../router.ts';
+import { errorText, openDm } from '../session.ts';
+import { displayName, useStore } from '../store.ts';
+import type { Status } from '../types.ts';
+import { ui, useUi } from '../ui.ts';
+import { Avatar, STATUS_LABEL } from './Avatar.tsx';
+
+interface Row {
+  id: string;
+  name: string;
+  status: Status;
+  color?: string;
+}
+
+export function MemberList({ guildId }: { guildId: string }) {
+  const open = useUi((u) => u.membersOpen);
+  const members = useStore((s) => s.members[guildId]);
+  const guild = useStore((s) => s.guilds[guildId]);
+  const presences = useStore((s) => s.presences);
+  const users = useStore((s) => s.users);
+  const me = useStore((s) => s.me);
+  const myStatus = useStore((s) => s.myStatus);
+
+  const groups = useMemo(() => {
+    if (!guild || !members) return [];
+    const hoisted = Object.values(guild.roles).filter((r) => r.hoist && r.id !== guild.id).sort((a, b) => b.position - a.position);
+    const byGroup = new Map<string, Row[]>();
+    for (const [uid, m] of Object.entries(members)) {
+      let status: Status = uid === me?.id ? myStatus : (presences[uid] ?? 'offline');
+      if (status === 'invisible') status = 'offline';
+      const roles = m.roles.map((r) => guild.roles[r]).filter(Boolean).sort((a, b) => b.position - a.position);
+      const colored = roles.find((r) => r.color);
+      const row: Row = {
+        id: uid,
+        name: m.nick || users[uid]?.global_name || users[uid]?.username || m.user?.username || 'Unknown',
+        status,
+        color: colored ? `#${colored.color.toString(16).padStart(6, '0')}` : undefined,
+      };
+      const key = status === 'offline' ? 'offline' : (roles.find((r) => r.hoist)?.id ?? 'online');
+      if (!byGroup.has(key)) byGroup.set(key, []);
+      byGroup.get(key)!.push(row);
+    }
+    const order = [...hoisted.map((r) => ({ key: r.id, label: r.name })), { key: 'online', label: 'Online' }, { key: 'offline', label: 'Offline' }];
+    return order
+      .filter((g) => byGroup.get(g.key)?.length)
+      .map((g) => ({ ...g, rows: byGroup.get(g.key)!.sort((a, b) => a.name.localeCompare(b.name)) }));
+  }, [guild, members, presences, users, me, myStatus]);
+
+  if (!open) return null;
+  return (
+    <aside className="member-list" aria-label="Members">
+      <button type="button" className="icon-button overlay-close" aria-label="Close member list" onClick={() => ui.toggleMembers()}>
+        ✕
+      </button>
+      {groups.map((g) => (
+        <section key={g.key} aria-label={`${g.label}, ${g.rows.length}`}>
+          <h3 className="member-group">
+            {g.label} — {g.rows.length}
+          </h3>
+          <ul>
+            {g.rows.map((r) => (
+              <li key={r.id}>
+                <button
+                  type="button"
+                  className={`member${r.status === 'offline' ? ' offline' : ''}`}
+                  data-user-id={r.id}
+                  data-status={r.status}
+                  aria-label={`${r.name}, ${STATUS_LABEL[r.status]}`}
+                  onClick={(e) => ui.openUser(r.id, guildId, e.currentTarget)}
+                >
+                  <Avatar user={users[r.id] ?? { id: r.id, username: r.name }} size={32} status={r.status} />
+                  <span className="ellipsis" style={r.color ? { color: r.color } : undefined}>
+                    {r.name}
+                  </span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ))}
+    </aside>
+  );
+}
+
+export function UserPopout() {
+  const popout = useUi((u) => u.popout);
+  const user = useStore((s) => (popout ? s.users[popout.userId] : undefined));
+  const member = useStore((s) => (popout?.guildId ? s.members[popout.guildId]?.[popout.userId] : undefined));
+  const guild = useStore((s) => (popout?.guildId ? s.guilds[popout.guildId] : undefined));
+  const status = useStore((s) => (popout ? (popout.userId === s.me?.id ? s.myStatus : s.presences[popout.userId]) : undefined));
+  const me = useStore((s) => s.me);
+  const name = useStore((s) => (popout ? displayName(s, popout.userId, popout.guildId) : ''));
+  const ref = useRef<HTMLDivElement>(null);
+  const [error, setError] = useState('');
+
+  useEffect(() => {
+    if (!popout) return;
+    setError('');
+    ref.current?.focus();
+    const onDoc = (e: MouseEvent) => !ref.current?.contains(e.target as Node) && ui.closeUser();
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && ui.closeUser();
+    const t = setTimeout(() => document.addEventListener('mousedown', onDoc));
+    document.addEventListener('keydown', onKey);
+    return () => {
+      clearTimeout(t);
+      document.removeEventListener('mousedown', onDoc);
+      document.removeEventListener('keydown', onKey);
+    };
+  }, [popout]);
+
+  if (!popout) return null;
+  const width = 300;
+  const left = Math.max(8, Math.min(popout.x, window.innerWidth - width - 8));
+  const top = Math.max(8, Math.min(popout.y, window.innerHeight - 320));
+  const roles = (member?.roles ?? []).map((r) => guild?.roles[r]).filter(Boolean);
+  const s = status === 'invisible' || !status ? 'offline' : status;
+  return (
+    <div className="popout" role="dialog" aria-label={`Profile of ${name}`} ref={ref} tabIndex={-1} style={{ left, top, width }}>
+      <div className="popout-banner" />
+      <div className="popout-body">
+        <Avatar user={user ?? { id: popout.userId, username: name }} size={64} status={s} />
+        <h2>{name}</h2>
+        <p className="muted">{user?.username}</p>
+        <p className="small">{STATUS_LABEL[s]}</p>
+        {roles.length > 0 && (
+          <>
+            <h3 className="small-heading">Roles</h3>
+            <ul className="role-chips">
+              {roles.map((r) => (
+                <li key={r!.id}>
+                  <span className="role-dot" style={{ background: r!.color ? `#${r!.color.toString(16).padStart(6, '0')}` : '#99aab5' }} aria-hidden="true" />
+                  {r!.name}
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
+        {error && <p className="form-error small" role="alert">{error}</p>}
+        {me && popout.userId !== me.id && !user?.bot && (
+          <button
+            type="button"
+            className="button block"
+            onClick={async () => {
+              try {
+                const ch = await openDm(popout.userId);
+                ui.closeUser();
+                navigate(`/channels/@me/${ch.id}`);
+              } catch (err) {
+                setError(errorText(err));
+              }
+            }}
+          >
+            Message @{user?.username ?? name}
+          </button>
+        )}
+      </div>
+    </div>
+  );
+}

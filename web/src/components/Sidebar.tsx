@@ -1,0 +1,316 @@
+/** The second column: a guild's channels grouped by category, or the direct-message list; the user panel. */
+import { useEffect, useMemo, useState } from 'react';
+import { compareIds } from '../api.ts';
+import { P, channelPermissions, has } from '../perms.ts';
+import { navigate } from '../router.ts';
+import { createGroupDm, createInvite, errorText, leaveGuild, setStatus } from '../session.ts';
+import { channelLabel, isUnread, useStore, type State } from '../store.ts';
+import { ChannelType, type Channel, type Status } from '../types.ts';
+import { Avatar, STATUS_LABEL } from './Avatar.tsx';
+import { Confirm, Modal } from './Modal.tsx';
+import { UserSettings } from './UserSettings.tsx';
+import { GuildSettings } from './GuildSettings.tsx';
+
+const byPosition = (a: Channel, b: Channel) => (a.position ?? 0) - (b.position ?? 0) || compareIds(a.id, b.id);
+
+/** Visible channels of a guild, grouped: uncategorised first, then each category in position order. */
+export function useGuildChannels(guildId: string) {
+  const channels = useStore((s) => s.channels);
+  const guild = useStore((s) => s.guilds[guildId]);
+  const me = useStore((s) => s.me);
+  const member = useStore((s) => (me ? s.members[guildId]?.[me.id] : undefined));
+  return useMemo(() => {
+    if (!guild || !me) return { groups: [], visible: [] as Channel[] };
+    const all = Object.values(channels).filter((c) => c.guild_id === guildId);
+    const canView = (c: Channel) => has(channelPermissions(guild, c, me.id, member), P.VIEW_CHANNEL);
+    const categories = all.filter((c) => c.type === ChannelType.GUILD_CATEGORY).sort(byPosition);
+    const leaves = all.filter((c) => c.type !== ChannelType.GUILD_CATEGORY && canView(c)).sort((a, b) => (a.type === 2 ? 1 : 0) - (b.type === 2 ? 1 : 0) || byPosition(a, b));
+    const groups: Array<{ category: Channel | null; channels: Channel[] }> = [{ category: null, channels: leaves.filter((c) => !c.parent_id || !categories.some((k) => k.id === c.parent_id)) }];
+    for (const cat of categories) {
+      const inCat = leaves.filter((c) => c.parent_id === cat.id);
+      if (inCat.length || canView(cat)) groups.push({ category: cat, channels: inCat });
+    }
+    const visible = groups.flatMap((g) => g.channels);
+    return { groups, visible };
+  }, [channels, guild, me, member, guildId]);
+}
+
+export function Sidebar({ guildId, channelId, onNavigate }: { guildId: string; channelId: string | null; onNavigate: () => void }) {
+  return (
+    <aside className="sidebar" aria-label={guildId === '@me' ? 'Direct messages' : 'Channels'}>
+      {guildId === '@me' ? <DmList channelId={channelId} onNavigate={onNavigate} /> : <ChannelList guildId={guildId} channelId={channelId} onNavigate={onNavigate} />}
+      <UserPanel />
+    </aside>
+  );
+}
+
+function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; channelId: string | null; onNavigate: () => void }) {
+  const guild = useStore((s) => s.guilds[guildId]);
+  const me = useStore((s) => s.me);
+  const member = useStore((s) => (me ? s.members[guildId]?.[me.id] : undefined));
+  const readStates = useStore((s) => s.readStates);
+  const { groups, visible } = useGuildChannels(guildId);
+  const [collapsed, setCollapsed] = useState<Record<string, boolean>>({});
+  const [menu, setMenu] = useState(false);
+  const [dialog, setDialog] = useState<'invite' | 'settings' | 'leave' | null>(null);
+  if (!guild) return <div className="sidebar-body" />;
+  const perms = me ? channelPermissions(guild, { id: '', type: 0, permission_overwrites: [] }, me.id, member) : 0n;
+  const isOwner = guild.owner_id === me?.id;
+  const canManage = isOwner || has(perms, P.MANAGE_GUILD) || has(perms, P.MANAGE_ROLES) || has(perms, P.MANAGE_CHANNELS);
+  const inviteChannel = visible.find((c) => c.id === channelId && c.type === 0) ?? visible.find((c) => c.type === 0);
+  const stateForUnread = { readStates } as State;
+
+  return (
+    <>
+      <header className="sidebar-header">
+        <button type="button" className="guild-menu-button" aria-haspopup="menu" aria-expanded={menu} onClick={() => setMenu((m) => !m)} aria-label={`${guild.name} server menu`}>
+          <span className="ellipsis">{guild.name}</span>
+          <span aria-hidden="true">{menu ? '✕' : '⌄'}</span>
+        </button>
+        {menu && (
+          <div className="guild-menu" role="menu" onKeyDown={(e) => e.key === 'Escape' && setMenu(false)}>
+            {inviteChannel && (
+              <button type="button" role="menuitem" autoFocus onClick={() => (setMenu(false), setDialog('invite'))}>
+                Invite People
+              </button>
+            )}
+            {canManage && (
+              <button type="button" role="menuitem" onClick={() => (setMenu(false), setDialog('settings'))}>
+                Server Settings
+              </button>
+            )}
+            {!isOwner && (
+              <button type="button" role="menuitem" className="danger" onClick={() => (setMenu(false), setDialog('leave'))}>
+                Leave Server
+              </button>
+            )}
+          </div>
+        )}
+      </header>
+      <div className="sidebar-body">
+        {groups.map(({ category, channels }) => (
+          <section key={category?.id ?? 'none'} className="channel-group" aria-label={category ? `${category.name} category` : undefined}>
+            {category && (
+              <button
+                type="button"
+                className="category"
+                aria-expanded={!collapsed[category.id]}
+                onClick={() => setCollapsed((c) => ({ ...c, [category.id]: !c[category.id] }))}
+              >
+                <span aria-hidden="true">{collapsed[category.id] ? '›' : '⌄'}</span> {category.name}
+              </button>
+            )}
+            <ul>
+              {channels
+                .filter((c) => !category || !collapsed[category.id] || c.id === channelId)
+                .map((c) => {
+                  const unread = c.type !== 2 && c.id !== channelId && isUnread(stateForUnread, c);
+                  return (
+                    <li key={c.id}>
+                      <a
+                        href={`/channels/${guildId}/${c.id}`}
+                        className={`channel-link${c.id === channelId ? ' active' : ''}${unread ? ' unread' : ''}`}
+                        aria-current={c.id === channelId ? 'page' : undefined}
+                        aria-label={`${c.type === 2 ? 'voice channel' : 'channel'} ${c.name}${unread ? ', unread' : ''}`}
+                        onClick={(e) => {
+                          e.preventDefault();
+                          if (c.type === 2) return;
+                          navigate(`/channels/${guildId}/${c.id}`);
+                          onNavigate();
+                        }}
+                      >
+                        <span className="channel-hash" aria-hidden="true">
+                          {c.type === 2 ? '🔊' : '#'}
+                        </span>
+                        <span className="ellipsis">{c.name}</span>
+                        {unread && <span className="unread-dot" aria-hidden="true" />}
+                      </a>
+                    </li>
+                  );
+                })}
+            </ul>
+          </section>
+        ))}
+      </div>
+      {dialog === 'invite' && inviteChannel && <InviteDialog channel={inviteChannel} guildName={guild.name} onClose={() => setDialog(null)} />}
+      {dialog === 'settings' && <GuildSettings guildId={guildId} onClose={() => setDialog(null)} />}
+      {dialog === 'leave' && (
+        <Confirm
+          title={`Leave '${guild.name}'`}
+          body={<p>Are you sure you want to leave {guild.name}? You won't be able to rejoin unless you are re-invited.</p>}
+          confirmLabel="Leave Server"
+          onClose={() => setDialog(null)}
+          onConfirm={async () => {
+            await leaveGuild(guildId);
+            navigate('/channels/@me');
+          }}
+        />
+      )}
+    </>
+  );
+}
+
+function InviteDialog({ channel, guildName, onClose }: { channel: Channel; guildName: string; onClose: () => void }) {
+  const [link, setLink] = useState<string | null>(null);
+  const [error, setError] = useState('');
+  const [copied, setCopied] = useState(false);
+  useEffect(() => {
+    let live = true;
+    createInvite(channel.id).then(
+      (l) => live && setLink(l),
+      (err) => live && setError(errorText(err)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [channel.id]);
+  return (
+    <Modal title={`Invite friends to ${guildName}`} onClose={onClose}>
+      <p className="muted">Send this link to a friend. It opens Accord and joins #{channel.name}.</p>
+      {error && <p className="form-error" role="alert">{error}</p>}
+      <div className="copy-row">
+        <input readOnly aria-label="Invite link" value={link ?? 'Creating invite…'} onFocus={(e) => e.currentTarget.select()} data-testid="invite-link" />
+        <button
+          type="button"
+          className="button"
+          disabled={!link}
+          onClick={async () => {
+            await navigator.clipboard?.writeText(link!).catch(() => {});
+            setCopied(true);
+          }}
+        >
+          {copied ? 'Copied' : 'Copy'}
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+function DmList({ channelId, onNavigate }: { channelId: string | null; onNavigate: () => void }) {
+  const ids = useStore((s) => s.privateChannelIds);
+  const channels = useStore((s) => s.channels);
+  const readStates = useStore((s) => s.readStates);
+  const me = useStore((s) => s.me);
+  const presences = useStore((s) => s.presences);
+  const state = { channels, readStates, me } as State;
+  const [creating, setCreating] = useState(false);
+  return (
+    <>
+      <header className="sidebar-header">
+        <h2 className="ellipsis">Direct Messages</h2>
+        <button type="button" className="icon-button" aria-label="Create a group DM" title="New group DM" onClick={() => setCreating(true)}>
+          ＋
+        </button>
+      </header>
+      <div className="sidebar-body">
+        {ids.length === 0 && <p className="muted small pad">No conversations yet. Click someone in a server's member list to message them.</p>}
+        <ul>
+          {ids.map((id) => {
+            const c = channels[id];
+            if (!c) return null;
+            const other = c.type === ChannelType.DM ? c.recipients?.find((u) => u.id !== me?.id) : undefined;
+            const unread = id !== channelId && isUnread(state, c);
+            const label = channelLabel(state, c);
+            return (
+              <li key={id}>
+                <a
+                  href={`/channels/@me/${id}`}
+                  className={`channel-link dm${id === channelId ? ' active' : ''}${unread ? ' unread' : ''}`}
+                  aria-current={id === channelId ? 'page' : undefined}
+                  aria-label={`${c.type === ChannelType.GROUP_DM ? 'group ' : ''}conversation with ${label}${unread ? ', unread' : ''}`}
+                  onClick={(e) => {
+                    e.preventDefault();
+                    navigate(`/channels/@me/${id}`);
+                    onNavigate();
+                  }}
+                >
+                  {other ? <Avatar user={other} size={32} status={presences[other.id] ?? 'offline'} /> : <span className="avatar group" aria-hidden="true">👥</span>}
+                  <span className="ellipsis">{label}</span>
+                  {unread && <span className="unread-dot" aria-hidden="true" />}
+                </a>
+              </li>
+            );
+          })}
+        </ul>
+      </div>
+      {creating && <GroupDmDialog onClose={() => setCreating(false)} />}
+    </>
+  );
+}
+
+function GroupDmDialog({ onClose }: { onClose: () => void }) {
+  const users = useStore((s) => s.users);
+  const me = useStore((s) => s.me);
+  const [picked, setPicked] = useState<string[]>([]);
+  const [filter, setFilter] = useState('');
+  const [error, setError] = useState('');
+  const candidates = Object.values(users)
+    .filter((u) => u.id !== me?.id && !u.bot && (u.username.includes(filter.toLowerCase()) || (u.global_name ?? '').toLowerCase().includes(filter.toLowerCase())))
+    .slice(0, 50);
+  return (
+    <Modal title="Select friends" onClose={onClose}>
+      <label>
+        Find people you share a server with
+        <input value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="Type a username" />
+      </label>
+      <ul className="pick-list">
+        {candidates.map((u) => (
+          <li key={u.id}>
+            <label className="check-row">
+              <input type="checkbox" checked={picked.includes(u.id)} onChange={(e) => setPicked((p) => (e.target.checked ? [...p, u.id] : p.filter((x) => x !== u.id)))} />
+              <Avatar user={u} size={24} /> {u.global_name || u.username} <span className="muted">{u.username}</span>
+            </label>
+          </li>
+        ))}
+      </ul>
+      {error && <p className="form-error" role="alert">{error}</p>}
+      <div className="modal-actions">
+        <button
+          type="button"
+          className="button"
+          disabled={!picked.length}
+          onClick={async () => {
+            try {
+              const ch = await createGroupDm(picked);
+              onClose();
+              navigate(`/channels/@me/${ch.id}`);
+            } catch (err) {
+              setError(errorText(err));
+            }
+          }}
+        >
+          {picked.length > 1 ? 'Create Group DM' : 'Create DM'}
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+function UserPanel() {
+  const me = useStore((s) => s.me);
+  const myStatus = useStore((s) => s.myStatus);
+  const [settings, setSettings] = useState(false);
+  if (!me) return null;
+  return (
+    <footer className="user-panel">
+      <Avatar user={me} size={32} status={myStatus} />
+      <div className="user-panel-name">
+        <strong className="ellipsis" data-testid="my-name">{me.global_name || me.username}</strong>
+        <label className="status-select">
+          <span className="sr-only">Status</span>
+          <select aria-label="Set status" value={myStatus} onChange={(e) => setStatus(e.target.value as Status)}>
+            {(['online', 'idle', 'dnd', 'invisible'] as const).map((s) => (
+              <option key={s} value={s}>
+                {STATUS_LABEL[s]}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <button type="button" className="icon-button" aria-label="User settings" title="User settings" onClick={() => setSettings(true)}>
+        ⚙
+      </button>
+      {settings && <UserSettings onClose={() => setSettings(false)} />}
+    </footer>
+  );
+}

@@ -1,0 +1,299 @@
+/**
+ * Gateway dispatches → state. Every handler is idempotent (Discord may deliver an event more than once, and a
+ * resume replays what the session had not seen): messages and members are keyed by id, never appended blindly.
+ */
+import { compareIds } from './api.ts';
+import { store, upsertMessage, withUser, withUsers, type GuildInfo, type State } from './store.ts';
+import type { Channel, Guild, Member, Message, Presence, ReadStateEntry, Role, Status, User } from './types.ts';
+
+type Patch = Partial<State> | void;
+type Handler = (s: State, d: any) => Patch;
+
+const TYPING_MS = 10_000;
+
+function guildInfo(g: Guild, prev?: GuildInfo): GuildInfo {
+  const roles: Record<string, Role> = {};
+  for (const r of g.roles ?? Object.values(prev?.roles ?? {})) roles[r.id] = r;
+  return {
+    id: g.id,
+    name: g.name ?? prev?.name ?? '',
+    icon: g.icon ?? null,
+    owner_id: g.owner_id ?? prev?.owner_id ?? '',
+    roles,
+    member_count: g.member_count ?? prev?.member_count ?? 0,
+    unavailable: false,
+    system_channel_id: g.system_channel_id ?? prev?.system_channel_id ?? null,
+  };
+}
+
+function applyGuildCreate(s: State, g: Guild): Partial<State> {
+  if (g.unavailable && !g.channels) {
+    const prev = s.guilds[g.id];
+    return {
+      guilds: { ...s.guilds, [g.id]: prev ? { ...prev, unavailable: true } : { ...guildInfo({ ...g, roles: [], name: '', owner_id: '' }), unavailable: true } },
+      guildIds: s.guildIds.includes(g.id) ? s.guildIds : [...s.guildIds, g.id],
+    };
+  }
+  const channels = { ...s.channels };
+  for (const c of Object.values(channels)) if (c.guild_id === g.id) delete channels[c.id];
+  for (const c of g.channels ?? []) channels[c.id] = { ...c, guild_id: g.id };
+  const members: Record<string, Member> = { ...s.members[g.id] };
+  let users = s.users;
+  for (const m of g.members ?? []) {
+    if (!m.user) continue;
+    members[m.user.id] = m;
+    users = withUser(users, m.user);
+  }
+  const presences = { ...s.presences };
+  for (const p of g.presences ?? []) {
+    presences[p.user.id] = p.status;
+    if (p.user.username) users = withUser(users, p.user as User);
+  }
+  return {
+    guilds: { ...s.guilds, [g.id]: guildInfo(g, s.guilds[g.id]) },
+    guildIds: s.guildIds.includes(g.id) ? s.guildIds : [...s.guildIds, g.id],
+    channels,
+    members: { ...s.members, [g.id]: members },
+    users,
+    presences,
+  };
+}
+
+function removeGuild(s: State, id: string): Partial<State> {
+  const guilds = { ...s.guilds };
+  delete guilds[id];
+  const channels = { ...s.channels };
+  for (const c of Object.values(channels)) if (c.guild_id === id) delete channels[c.id];
+  const members = { ...s.members };
+  delete members[id];
+  return { guilds, channels, members, guildIds: s.guildIds.filter((g) => g !== id) };
+}
+
+function upsertChannel(s: State, c: Channel): Partial<State> {
+  const patch: Partial<State> = { channels: { ...s.channels, [c.id]: { ...s.channels[c.id], ...c } } };
+  if (!c.guild_id) {
+    if (!s.privateChannelIds.includes(c.id)) patch.privateChannelIds = [c.id, ...s.privateChannelIds];
+    patch.users = withUsers(s.users, c.recipients ?? []);
+  }
+  return patch;
+}
+
+function setMember(s: State, guildId: string, m: Member & { user: User }): Partial<State> {
+  const prev = s.members[guildId]?.[m.user.id];
+  return {
+    members: { ...s.members, [guildId]: { ...s.members[guildId], [m.user.id]: { ...prev, ...m } } },
+    users: withUser(s.users, m.user),
+  };
+}
+
+function patchMessage(s: State, channelId: string, id: string, fn: (m: Message) => Message): Patch {
+  const cm = s.messages[channelId];
+  const i = cm?.list.findIndex((m) => m.id === id) ?? -1;
+  if (!cm || i < 0) return;
+  const list = cm.list.slice();
+  list[i] = fn(list[i]);
+  return { messages: { ...s.messages, [channelId]: { ...cm, list } } };
+}
+
+function sameEmoji(a: { id: string | null; name: string | null }, b: { id?: string | null; name?: string | null }) {
+  return a.id ? a.id === b.id : a.name === b.name;
+}
+
+function reactionDelta(s: State, d: any, delta: 1 | -1): Patch {
+  const mine = d.user_id === s.me?.id;
+  return patchMessage(s, d.channel_id, d.message_id, (m) => {
+    const reactions = [...(m.reactions ?? [])];
+    const i = reactions.findIndex((r) => sameEmoji(r.emoji, d.emoji));
+    if (i < 0) {
+      if (delta < 0) return m;
+      reactions.push({ emoji: { id: d.emoji.id ?? null, name: d.emoji.name ?? null }, count: 1, me: mine });
+    } else {
+      const r = reactions[i];
+      // Our own reaction may already be counted by the optimistic update made when we clicked.
+      if (mine && r.me === (delta > 0)) return m;
+      const count = r.count + delta;
+      if (count <= 0) reactions.splice(i, 1);
+      else reactions[i] = { ...r, count, me: mine ? delta > 0 : r.me };
+    }
+    return { ...m, reactions };
+  });
+}
+
+function presenceList(d: any): Presence[] {
+  return Array.isArray(d) ? d : Array.isArray(d?.presences) ? d.presences : [];
+}
+
+const handlers: Record<string, Handler> = {
+  READY(s, d) {
+    const patch: Partial<State> = { me: d.user, users: withUser({}, d.user), ready: true, guildIds: [], guilds: {}, channels: {}, members: {}, presences: {}, privateChannelIds: [], memberRequests: {} };
+    let next: State = { ...s, ...patch };
+    for (const g of d.guilds ?? []) next = { ...next, ...applyGuildCreate(next, g) };
+    for (const c of d.private_channels ?? []) next = { ...next, ...upsertChannel(next, c) };
+    for (const u of d.users ?? []) next = { ...next, users: withUser(next.users, u) };
+    const presences: Record<string, Status> = { ...next.presences, [d.user.id]: s.myStatus };
+    for (const p of presenceList(d.presences ?? d.merged_presences?.friends)) if (p?.user?.id) presences[p.user.id] = p.status;
+    const entries: ReadStateEntry[] = Array.isArray(d.read_state) ? d.read_state : (d.read_state?.entries ?? []);
+    const readStates: Record<string, string | null> = {};
+    for (const e of entries) readStates[e.id] = e.last_message_id ?? null;
+    // Private channels come most-recent first.
+    const privateChannelIds = [...next.privateChannelIds].sort((a, b) => compareIds(next.channels[b]?.last_message_id ?? b, next.channels[a]?.last_message_id ?? a));
+    return { ...next, presences, readStates, privateChannelIds };
+  },
+  GUILD_CREATE: (s, d) => applyGuildCreate(s, d),
+  GUILD_UPDATE(s, d) {
+    const prev = s.guilds[d.id];
+    if (!prev) return;
+    return { guilds: { ...s.guilds, [d.id]: guildInfo({ ...d, roles: d.roles ?? Object.values(prev.roles) }, prev) } };
+  },
+  GUILD_DELETE(s, d) {
+    if (d.unavailable) return applyGuildCreate(s, { id: d.id, unavailable: true } as Guild);
+    return removeGuild(s, d.id);
+  },
+  CHANNEL_CREATE: (s, d) => upsertChannel(s, d),
+  CHANNEL_UPDATE: (s, d) => upsertChannel(s, d),
+  CHANNEL_DELETE(s, d) {
+    const channels = { ...s.channels };
+    delete channels[d.id];
+    return { channels, privateChannelIds: s.privateChannelIds.filter((id) => id !== d.id) };
+  },
+  CHANNEL_RECIPIENT_ADD(s, d) {
+    const c = s.channels[d.channel_id];
+    if (!c) return;
+    return upsertChannel(s, { ...c, recipients: [...(c.recipients ?? []).filter((u) => u.id !== d.user.id), d.user] });
+  },
+  CHANNEL_RECIPIENT_REMOVE(s, d) {
+    const c = s.channels[d.channel_id];
+    if (!c) return;
+    return upsertChannel(s, { ...c, recipients: (c.recipients ?? []).filter((u) => u.id !== d.user.id) });
+  },
+  GUILD_MEMBER_ADD(s, d) {
+    const g = s.guilds[d.guild_id];
+    const patch = setMember(s, d.guild_id, d);
+    if (g && !s.members[d.guild_id]?.[d.user.id]) patch.guilds = { ...s.guilds, [g.id]: { ...g, member_count: g.member_count + 1 } };
+    return patch;
+  },
+  GUILD_MEMBER_UPDATE: (s, d) => setMember(s, d.guild_id, d),
+  GUILD_MEMBER_REMOVE(s, d) {
+    if (d.user.id === s.me?.id) return removeGuild(s, d.guild_id);
+    const members = { ...s.members[d.guild_id] };
+    const had = Boolean(members[d.user.id]);
+    delete members[d.user.id];
+    const g = s.guilds[d.guild_id];
+    return {
+      members: { ...s.members, [d.guild_id]: members },
+      ...(g && had ? { guilds: { ...s.guilds, [g.id]: { ...g, member_count: Math.max(0, g.member_count - 1) } } } : {}),
+    };
+  },
+  GUILD_MEMBERS_CHUNK(s, d) {
+    const members = { ...s.members[d.guild_id] };
+    let users = s.users;
+    for (const m of d.members ?? []) {
+      if (!m.user) continue;
+      members[m.user.id] = m;
+      users = withUser(users, m.user);
+    }
+    const presences = { ...s.presences };
+    for (const p of d.presences ?? []) presences[p.user.id] = p.status;
+    return { members: { ...s.members, [d.guild_id]: members }, users, presences };
+  },
+  GUILD_ROLE_CREATE: (s, d) => roleUpsert(s, d.guild_id, d.role),
+  GUILD_ROLE_UPDATE: (s, d) => roleUpsert(s, d.guild_id, d.role),
+  GUILD_ROLE_DELETE(s, d) {
+    const g = s.guilds[d.guild_id];
+    if (!g) return;
+    const roles = { ...g.roles };
+    delete roles[d.role_id];
+    return { guilds: { ...s.guilds, [g.id]: { ...g, roles } } };
+  },
+  MESSAGE_CREATE(s, d: Message) {
+    const patch: Partial<State> = { users: withUser(s.users, d.author) };
+    const ch = s.channels[d.channel_id];
+    if (ch && (!ch.last_message_id || compareIds(d.id, ch.last_message_id) > 0)) {
+      patch.channels = { ...s.channels, [ch.id]: { ...ch, last_message_id: d.id } };
+      if (!ch.guild_id && s.privateChannelIds[0] !== ch.id) patch.privateChannelIds = [ch.id, ...s.privateChannelIds.filter((id) => id !== ch.id)];
+    }
+    // Our own messages are read by definition (Discord acks them server-side).
+    if (d.author.id === s.me?.id) patch.readStates = { ...s.readStates, [d.channel_id]: d.id };
+    const cm = s.messages[d.channel_id];
+    if (cm) patch.messages = { ...s.messages, [d.channel_id]: upsertMessage(cm, d) };
+    const typing = s.typing[d.channel_id];
+    if (typing?.[d.author.id]) {
+      const t = { ...typing };
+      delete t[d.author.id];
+      patch.typing = { ...s.typing, [d.channel_id]: t };
+    }
+    return patch;
+  },
+  MESSAGE_UPDATE: (s, d) => patchMessage(s, d.channel_id, d.id, (m) => ({ ...m, ...d, author: d.author ?? m.author })),
+  MESSAGE_DELETE(s, d) {
+    const cm = s.messages[d.channel_id];
+    if (!cm) return;
+    return { messages: { ...s.messages, [d.channel_id]: { ...cm, list: cm.list.filter((m) => m.id !== d.id) } } };
+  },
+  MESSAGE_DELETE_BULK(s, d) {
+    const cm = s.messages[d.channel_id];
+    if (!cm) return;
+    const ids = new Set<string>(d.ids);
+    return { messages: { ...s.messages, [d.channel_id]: { ...cm, list: cm.list.filter((m) => !ids.has(m.id)) } } };
+  },
+  MESSAGE_REACTION_ADD: (s, d) => reactionDelta(s, d, 1),
+  MESSAGE_REACTION_REMOVE: (s, d) => reactionDelta(s, d, -1),
+  MESSAGE_REACTION_REMOVE_ALL: (s, d) => patchMessage(s, d.channel_id, d.message_id, (m) => ({ ...m, reactions: [] })),
+  MESSAGE_REACTION_REMOVE_EMOJI: (s, d) =>
+    patchMessage(s, d.channel_id, d.message_id, (m) => ({ ...m, reactions: (m.reactions ?? []).filter((r) => !sameEmoji(r.emoji, d.emoji)) })),
+  MESSAGE_ACK(s, d) {
+    const prev = s.readStates[d.channel_id];
+    if (prev && compareIds(prev, d.message_id) >= 0) return;
+    return { readStates: { ...s.readStates, [d.channel_id]: d.message_id } };
+  },
+  TYPING_START(s, d) {
+    if (d.user_id === s.me?.id) return;
+    const patch: Partial<State> = { typing: { ...s.typing, [d.channel_id]: { ...s.typing[d.channel_id], [d.user_id]: Date.now() + TYPING_MS } } };
+    if (d.member?.user && d.guild_id) Object.assign(patch, setMember({ ...s, ...patch }, d.guild_id, d.member));
+    return patch;
+  },
+  PRESENCE_UPDATE(s, d: Presence) {
+    const patch: Partial<State> = {};
+    if (s.presences[d.user.id] !== d.status) patch.presences = { ...s.presences, [d.user.id]: d.status };
+    if (d.user.username) patch.users = withUser(s.users, d.user as User);
+    return patch;
+  },
+  PRESENCES_REPLACE(s, d) {
+    const presences: Record<string, Status> = {};
+    for (const p of presenceList(d)) if (p?.user?.id) presences[p.user.id] = p.status;
+    if (s.me) presences[s.me.id] = s.myStatus;
+    return { presences };
+  },
+  USER_UPDATE(s, d: User) {
+    return { me: s.me && s.me.id === d.id ? { ...s.me, ...d } : s.me, users: withUser(s.users, d) };
+  },
+};
+
+function roleUpsert(s: State, guildId: string, role: Role): Patch {
+  const g = s.guilds[guildId];
+  if (!g) return;
+  return { guilds: { ...s.guilds, [g.id]: { ...g, roles: { ...g.roles, [role.id]: role } } } };
+}
+
+export function applyDispatch(t: string, d: unknown) {
+  const h = handlers[t];
+  if (h) store.update((s) => h(s, d));
+}
+
+/** Drops typing indicators older than 10 s; runs on a timer while any are shown. */
+export function expireTyping() {
+  const now = Date.now();
+  store.update((s) => {
+    let changed = false;
+    const typing: State['typing'] = {};
+    for (const [cid, users] of Object.entries(s.typing)) {
+      const kept: Record<string, number> = {};
+      for (const [uid, until] of Object.entries(users)) {
+        if (until > now) kept[uid] = until;
+        else changed = true;
+      }
+      if (Object.keys(kept).length) typing[cid] = kept;
+    }
+    return changed ? { typing } : undefined;
+  });
+}

@@ -1,0 +1,300 @@
+/**
+ * Everything the UI does to the server: auth, the gateway session, and REST actions. Optimistic where the
+ * user waits on the result (sending, reacting), always reconciled by the server's answer or event.
+ */
+import { ApiError, DISCORD_EPOCH, compareIds, rest } from './api.ts';
+import { applyDispatch, expireTyping } from './events.ts';
+import { GatewayClient } from './gateway.ts';
+import { navigate } from './router.ts';
+import { mergeMessages, store, upsertMessage, type ChannelMessages } from './store.ts';
+import type { Channel, Guild, Invite, Message, Overwrite, Role, Status, User } from './types.ts';
+
+const TOKEN_KEY = 'accord.token';
+const PAGE = 50;
+const TYPING_THROTTLE_MS = 8_000;
+
+let gateway: GatewayClient | null = null;
+let typingTimer: ReturnType<typeof setInterval> | null = null;
+
+export const savedToken = () => localStorage.getItem(TOKEN_KEY);
+
+rest.onUnauthorized(() => void endSession());
+
+export function startSession(token: string) {
+  localStorage.setItem(TOKEN_KEY, token);
+  rest.setToken(token);
+  gateway?.destroy();
+  store.update(() => ({ conn: 'connecting' }));
+  const gw = new GatewayClient({
+    token,
+    status: store.state.myStatus,
+    handlers: {
+      dispatch: (t, d) => {
+        applyDispatch(t, d);
+        if (t === 'GUILD_CREATE') maybeRequestMembers(d.id);
+      },
+      state: (conn) => store.update(() => ({ conn })),
+      newSession: () => void refetchLoadedChannels(),
+      fatal: (code) => {
+        if (code === 4004) void endSession();
+      },
+    },
+  });
+  gateway = gw;
+  gw.start();
+  (window as any).__accordGateway = gw;
+  typingTimer ??= setInterval(expireTyping, 1000);
+}
+
+/** Clears everything local (token, state, socket) without calling the server. */
+async function endSession() {
+  gateway?.destroy();
+  gateway = null;
+  if (typingTimer) clearInterval(typingTimer);
+  typingTimer = null;
+  localStorage.removeItem(TOKEN_KEY);
+  rest.setToken(null);
+  store.reset();
+  navigate('/login', { replace: true });
+}
+
+export async function logout() {
+  await rest.post('/auth/logout').catch(() => {});
+  await endSession();
+}
+
+export async function login(loginName: string, password: string) {
+  const res = await rest.post<{ token: string }>('/auth/login', { login: loginName, password });
+  startSession(res.token);
+}
+
+export async function register(username: string, password: string, email?: string) {
+  const res = await rest.post<{ token: string }>('/auth/register', { username, password, ...(email ? { email } : {}) });
+  startSession(res.token);
+}
+
+export function setStatus(status: Status) {
+  localStorage.setItem('accord.status', status);
+  store.update((s) => ({ myStatus: status, presences: s.me ? { ...s.presences, [s.me.id]: status === 'invisible' ? 'offline' : status } : s.presences }));
+  gateway?.updatePresence(status);
+}
+
+export async function updateProfile(body: { username?: string; global_name?: string | null }) {
+  const me = await rest.patch<User>('/users/@me', body);
+  store.update((s) => ({ me: { ...s.me, ...me }, users: { ...s.users, [me.id]: { ...s.users[me.id], ...me } } }));
+}
+
+function maybeRequestMembers(guildId: string) {
+  const s = store.state;
+  const g = s.guilds[guildId];
+  if (!g || s.memberRequests[guildId]) return;
+  const have = Object.keys(s.members[guildId] ?? {}).length;
+  if (have >= g.member_count) return;
+  store.update((st) => ({ memberRequests: { ...st.memberRequests, [guildId]: true } }));
+  gateway?.requestGuildMembers(guildId);
+}
+
+// ---- guilds, invites ----
+
+export async function createGuild(name: string): Promise<Guild> {
+  const g = await rest.post<Guild>('/guilds', { name });
+  return g;
+}
+
+export const fetchInvite = (code: string) => rest.get<Invite>(`/invites/${encodeURIComponent(code)}`, { with_counts: 'true' });
+
+export async function acceptInvite(code: string): Promise<Invite> {
+  return rest.post<Invite>(`/invites/${encodeURIComponent(code)}`, {});
+}
+
+export async function createInvite(channelId: string): Promise<string> {
+  const inv = await rest.post<Invite>(`/channels/${channelId}/invites`, { max_age: 86400 * 7, max_uses: 0, unique: true });
+  return `${location.origin}/invite/${inv.code}`;
+}
+
+export const leaveGuild = (guildId: string) => rest.delete(`/users/@me/guilds/${guildId}`);
+export const renameGuild = (guildId: string, name: string) => rest.patch(`/guilds/${guildId}`, { name });
+export const createRole = (guildId: string, name: string) => rest.post<Role>(`/guilds/${guildId}/roles`, { name, permissions: '0' });
+export const updateRole = (guildId: string, roleId: string, body: Partial<Pick<Role, 'name' | 'color' | 'hoist' | 'permissions' | 'mentionable'>>) =>
+  rest.patch<Role>(`/guilds/${guildId}/roles/${roleId}`, body);
+export const deleteRole = (guildId: string, roleId: string) => rest.delete(`/guilds/${guildId}/roles/${roleId}`);
+export const createChannel = (guildId: string, body: { name: string; type: number; parent_id?: string | null }) =>
+  rest.post<Channel>(`/guilds/${guildId}/channels`, body);
+export const updateChannel = (channelId: string, body: { name?: string; topic?: string | null; parent_id?: string | null }) =>
+  rest.patch<Channel>(`/channels/${channelId}`, body);
+export const deleteChannel = (channelId: string) => rest.delete(`/channels/${channelId}`);
+export const putOverwrite = (channelId: string, ow: Overwrite) =>
+  rest.put(`/channels/${channelId}/permissions/${ow.id}`, { type: ow.type, allow: ow.allow, deny: ow.deny });
+export const deleteOverwrite = (channelId: string, id: string) => rest.delete(`/channels/${channelId}/permissions/${id}`);
+export const setMemberRoles = (guildId: string, userId: string, roles: string[]) => rest.patch(`/guilds/${guildId}/members/${userId}`, { roles });
+
+// ---- private channels ----
+
+export async function openDm(userId: string): Promise<Channel> {
+  const ch = await rest.post<Channel>('/users/@me/channels', { recipient_id: userId });
+  applyDispatch('CHANNEL_CREATE', ch);
+  return ch;
+}
+
+export async function createGroupDm(userIds: string[]): Promise<Channel> {
+  const ch = await rest.post<Channel>('/users/@me/channels', { recipients: userIds });
+  applyDispatch('CHANNEL_CREATE', ch);
+  return ch;
+}
+
+// ---- messages ----
+
+function setChannelMessages(channelId: string, fn: (cm: ChannelMessages | undefined) => ChannelMessages) {
+  store.update((s) => ({ messages: { ...s.messages, [channelId]: fn(s.messages[channelId]) } }));
+}
+
+const inflight = new Map<string, Promise<void>>();
+
+/** Loads the newest page of a channel once; later changes arrive through the gateway. */
+export function loadLatest(channelId: string): Promise<void> {
+  if (store.state.messages[channelId]) return Promise.resolve();
+  const key = `latest:${channelId}`;
+  if (!inflight.has(key)) {
+    const p = rest
+      .get<Message[]>(`/channels/${channelId}/messages`, { limit: PAGE })
+      .then((page) => setChannelMessages(channelId, (cm) => mergeMessages(cm ?? { list: [], hasMore: page.length >= PAGE, loadingOlder: false }, page)))
+      .catch((err) => {
+        setChannelMessages(channelId, () => ({ list: [], hasMore: false, loadingOlder: false }));
+        throw err;
+      })
+      .finally(() => inflight.delete(key));
+    inflight.set(key, p);
+  }
+  return inflight.get(key)!;
+}
+
+export async function loadOlder(channelId: string): Promise<void> {
+  const cm = store.state.messages[channelId];
+  if (!cm || !cm.hasMore || cm.loadingOlder) return;
+  const oldest = cm.list.find((m) => !m.pending);
+  setChannelMessages(channelId, (c) => ({ ...c!, loadingOlder: true }));
+  try {
+    const page = await rest.get<Message[]>(`/channels/${channelId}/messages`, { limit: PAGE, before: oldest?.id });
+    setChannelMessages(channelId, (c) => ({ ...mergeMessages(c!, page), hasMore: page.length >= PAGE, loadingOlder: false }));
+  } catch {
+    setChannelMessages(channelId, (c) => ({ ...c!, loadingOlder: false }));
+  }
+}
+
+/**
+ * After a new session (the old one could not be resumed) events may have been missed: re-read the newest page
+ * of every channel we hold. If it does not reach back to what we had, the gap is unknown and the list restarts.
+ */
+async function refetchLoadedChannels() {
+  for (const [channelId, cm] of Object.entries(store.state.messages)) {
+    try {
+      const page = await rest.get<Message[]>(`/channels/${channelId}/messages`, { limit: PAGE });
+      const newestHeld = [...cm.list].reverse().find((m) => !m.pending);
+      const oldestFetched = page[page.length - 1];
+      const contiguous = !newestHeld || !oldestFetched || page.length < PAGE || compareIds(oldestFetched.id, newestHeld.id) <= 0;
+      setChannelMessages(channelId, (c) => {
+        const base = contiguous && c ? c : { list: (c?.list ?? []).filter((m) => m.pending), hasMore: page.length >= PAGE, loadingOlder: false };
+        // Messages deleted while we were away: anything we hold inside the fetched window but not in it.
+        const ids = new Set(page.map((m) => m.id));
+        const floor = page.length >= PAGE ? oldestFetched?.id : undefined;
+        const kept = base.list.filter((m) => m.pending || ids.has(m.id) || (floor !== undefined && compareIds(m.id, floor) < 0));
+        return mergeMessages({ ...base, list: kept }, page);
+      });
+    } catch {
+      /* channel gone or no access any more: leave it */
+    }
+  }
+}
+
+function newNonce(): string {
+  return ((BigInt(Date.now() - DISCORD_EPOCH) << 22n) | BigInt(Math.floor(Math.random() * 4_194_304))).toString();
+}
+
+export async function sendMessage(channelId: string, content: string, replyTo?: Message | null, nonce = newNonce()) {
+  const me = store.state.me!;
+  const pending: Message = {
+    id: `pending-${nonce}`,
+    channel_id: channelId,
+    author: me,
+    content,
+    timestamp: new Date().toISOString(),
+    edited_timestamp: null,
+    nonce,
+    type: replyTo ? 19 : 0,
+    pending: 'sending',
+    ...(replyTo ? { message_reference: { message_id: replyTo.id, channel_id: channelId }, referenced_message: replyTo } : {}),
+  };
+  setChannelMessages(channelId, (cm) => upsertMessage(cm ?? { list: [], hasMore: false, loadingOlder: false }, pending));
+  lastTyping.delete(channelId);
+  try {
+    const msg = await rest.post<Message>(`/channels/${channelId}/messages`, {
+      content,
+      nonce,
+      enforce_nonce: true,
+      ...(replyTo ? { message_reference: { message_id: replyTo.id, fail_if_not_exists: false } } : {}),
+    });
+    applyDispatch('MESSAGE_CREATE', { ...msg, nonce: msg.nonce ?? nonce });
+  } catch (err) {
+    setChannelMessages(channelId, (cm) => ({ ...cm!, list: cm!.list.map((m) => (m.id === pending.id ? { ...m, pending: 'failed' as const } : m)) }));
+    throw err;
+  }
+}
+
+/** Resends a failed message with the same nonce: enforce_nonce makes a retry of a send that did land a no-op. */
+export function retryMessage(msg: Message) {
+  setChannelMessages(msg.channel_id, (cm) => ({ ...cm!, list: cm!.list.filter((m) => m.id !== msg.id) }));
+  return sendMessage(msg.channel_id, msg.content, msg.referenced_message ?? null, String(msg.nonce));
+}
+
+export function discardMessage(msg: Message) {
+  setChannelMessages(msg.channel_id, (cm) => ({ ...cm!, list: cm!.list.filter((m) => m.id !== msg.id) }));
+}
+
+export async function editMessage(msg: Message, content: string) {
+  const updated = await rest.patch<Message>(`/channels/${msg.channel_id}/messages/${msg.id}`, { content });
+  applyDispatch('MESSAGE_UPDATE', updated);
+}
+
+export async function deleteMessage(msg: Message) {
+  await rest.delete(`/channels/${msg.channel_id}/messages/${msg.id}`);
+  applyDispatch('MESSAGE_DELETE', { id: msg.id, channel_id: msg.channel_id });
+}
+
+export async function toggleReaction(msg: Message, emoji: string) {
+  const me = store.state.me!;
+  const existing = msg.reactions?.find((r) => !r.emoji.id && r.emoji.name === emoji);
+  const adding = !existing?.me;
+  const path = `/channels/${msg.channel_id}/messages/${msg.id}/reactions/${encodeURIComponent(emoji)}/@me`;
+  const event = { user_id: me.id, channel_id: msg.channel_id, message_id: msg.id, emoji: { id: null, name: emoji } };
+  applyDispatch(adding ? 'MESSAGE_REACTION_ADD' : 'MESSAGE_REACTION_REMOVE', event);
+  try {
+    if (adding) await rest.put(path);
+    else await rest.delete(path);
+  } catch (err) {
+    applyDispatch(adding ? 'MESSAGE_REACTION_REMOVE' : 'MESSAGE_REACTION_ADD', event);
+    throw err;
+  }
+}
+
+const lastTyping = new Map<string, number>();
+export function sendTyping(channelId: string) {
+  const now = Date.now();
+  if (now - (lastTyping.get(channelId) ?? 0) < TYPING_THROTTLE_MS) return;
+  lastTyping.set(channelId, now);
+  rest.post(`/channels/${channelId}/typing`).catch(() => lastTyping.delete(channelId));
+}
+
+const acked = new Map<string, string>();
+export function ack(channelId: string, messageId: string) {
+  const prev = store.state.readStates[channelId];
+  if (prev && compareIds(prev, messageId) >= 0) return;
+  store.update((s) => ({ readStates: { ...s.readStates, [channelId]: messageId } }));
+  if (acked.get(channelId) === messageId) return;
+  acked.set(channelId, messageId);
+  rest.post(`/channels/${channelId}/messages/${messageId}/ack`, { token: null }).catch(() => {});
+}
+
+export function errorText(err: unknown, field?: string): string {
+  if (err instanceof ApiError) return err.fieldMessage(field);
+  return err instanceof Error ? err.message : String(err);
+}

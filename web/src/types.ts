@@ -1,0 +1,120 @@
+/** The Discord API v10 shapes the client reads (only the fields it uses; the server may send more). */
+export type Snowflake = string;
+
+export interface User {
+  id: Snowflake;
+  username: string;
+  discriminator?: string;
+  global_name?: string | null;
+  avatar?: string | null;
+  bot?: boolean;
+  email?: string | null;
+  bio?: string;
+}
+
+export interface Role {
+  id: Snowflake;
+  name: string;
+  color: number;
+  hoist: boolean;
+  position: number;
+  permissions: string;
+  managed?: boolean;
+  mentionable?: boolean;
+}
+
+export interface Overwrite {
+  id: Snowflake;
+  type: 0 | 1;
+  allow: string;
+  deny: string;
+}
+
+export const ChannelType = { GUILD_TEXT: 0, DM: 1, GUILD_VOICE: 2, GROUP_DM: 3, GUILD_CATEGORY: 4, GUILD_ANNOUNCEMENT: 5 } as const;
+
+export interface Channel {
+  id: Snowflake;
+  type: number;
+  guild_id?: Snowflake;
+  name?: string | null;
+  topic?: string | null;
+  position?: number;
+  parent_id?: Snowflake | null;
+  permission_overwrites?: Overwrite[];
+  last_message_id?: Snowflake | null;
+  recipients?: User[];
+  owner_id?: Snowflake;
+  icon?: string | null;
+}
+
+export interface Member {
+  user?: User;
+  nick?: string | null;
+  roles: Snowflake[];
+  joined_at?: string;
+}
+
+export type Status = 'online' | 'idle' | 'dnd' | 'offline' | 'invisible';
+
+export interface Presence {
+  user: { id: Snowflake } & Partial<User>;
+  guild_id?: Snowflake;
+  status: Status;
+  activities?: unknown[];
+}
+
+export interface Guild {
+  id: Snowflake;
+  name: string;
+  icon?: string | null;
+  owner_id: Snowflake;
+  roles: Role[];
+  member_count?: number;
+  unavailable?: boolean;
+  channels?: Channel[];
+  members?: Member[];
+  presences?: Presence[];
+  system_channel_id?: Snowflake | null;
+}
+
+export interface Reaction {
+  emoji: { id: Snowflake | null; name: string | null };
+  count: number;
+  me: boolean;
+}
+
+export interface Message {
+  id: Snowflake;
+  channel_id: Snowflake;
+  guild_id?: Snowflake;
+  author: User;
+  member?: Member;
+  content: string;
+  timestamp: string;
+  edited_timestamp: string | null;
+  mentions?: User[];
+  mention_roles?: Snowflake[];
+  mention_everyone?: boolean;
+  reactions?: Reaction[];
+  nonce?: string | number;
+  type: number;
+  message_reference?: { message_id?: Snowflake; channel_id?: Snowflake; guild_id?: Snowflake };
+  referenced_message?: Message | null;
+  /** Client-side only: sent but not yet confirmed by the server, or failed. */
+  pending?: 'sending' | 'failed';
+}
+
+export interface ReadStateEntry {
+  id: Snowflake;
+  last_message_id: Snowflake | null;
+  mention_count?: number;
+}
+
+export interface Invite {
+  code: string;
+  guild?: { id: Snowflake; name: string; icon?: string | null };
+  channel?: { id: Snowflake; name?: string | null; type: number } | null;
+  inviter?: User;
+  approximate_member_count?: number;
+  approximate_presence_count?: number;
+}
