@@ -31,6 +31,8 @@ export async function buildHttpApp(deps: ApiDeps, opts: BuildOptions = {}): Prom
     // Per-request lines would dominate the log at chat volumes; errors are logged once in api/errors.ts.
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: Boolean(deps.config.publicUrl),
+    // discord-api-types builds `/users/%40me`; Discord accepts it, so route it like `/users/@me`.
+    rewriteUrl: (req) => (req.url && req.url.includes('%40') ? req.url.replace(/\/%40me(?=\/|\?|$)/gi, '/@me') : (req.url ?? '/')),
     ...opts.fastify,
   });
 

@@ -2,22 +2,13 @@
  * Publishing dispatch events: every REST write announces itself on the bus with the exact payload the gateway
  * sends, and never reaches sessions by any other route.
  */
+import { Subjects, type DispatchEnvelope } from '../bus/events.ts';
 import type { Bus } from '../bus/types.ts';
 
-export interface DispatchEnvelope {
-  /** Gateway event name, e.g. MESSAGE_CREATE. */
-  t: string;
-  /** Payload as sent to clients. */
-  d: Record<string, unknown>;
-  guildId?: string;
-  /** When set, only sessions whose user may VIEW_CHANNEL there receive it. */
-  channelId?: string;
-  /** When set on a guild event, only these users receive it. */
-  userIds?: string[];
-}
+export type { DispatchEnvelope };
 
-export const guildSubject = (guildId: string) => `gateway.guild.${guildId}`;
-export const userSubject = (userId: string) => `gateway.user.${userId}`;
+export const guildSubject = Subjects.guildDispatch;
+export const userSubject = Subjects.userDispatch;
 
 export class Dispatcher {
   constructor(private readonly bus: Bus) {}

@@ -12,7 +12,7 @@
  *   that arrives while its guild is loading makes that load answer once but not be cached.
  * - A failed update evicts the guild, so the cache never serves state it knows may be wrong.
  */
-import type { DispatchEnvelope } from '../api/dispatch.ts';
+import type { DispatchEnvelope } from '../bus/events.ts';
 import type { Logger } from '../log.ts';
 import type { ChannelRecord, GuildRecord, OverwriteRecord, RoleRecord, Store } from '../store/types.ts';
 

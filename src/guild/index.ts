@@ -6,7 +6,7 @@
  * to every guild's events (a plain subscription, not a queue group). The presence role is asked through a
  * RoleClient: when it is down, snapshots go out without presences (and large guilds list only the requester).
  */
-import type { DispatchEnvelope } from '../api/dispatch.ts';
+import type { DispatchEnvelope } from '../bus/events.ts';
 import type { Subscription } from '../bus/types.ts';
 import { RoleClient } from '../lib/role-client.ts';
 import type { RoleDeps, RunningRole } from '../roles.ts';

@@ -8,8 +8,8 @@
  * others compute the same changes and drop them. When the publisher dies, the next node takes over within one
  * peer TTL; changes inside that window are not announced (clients catch up at their next GUILD_CREATE).
  */
-import type { DispatchEnvelope } from '../api/dispatch.ts';
-import { guildSubject } from '../api/dispatch.ts';
+import type { DispatchEnvelope } from '../bus/events.ts';
+import { Subjects } from '../bus/events.ts';
 import type { Subscription } from '../bus/types.ts';
 import type { RoleDeps, RunningRole } from '../roles.ts';
 import {
@@ -67,7 +67,7 @@ export async function startPresenceRole(deps: RoleDeps, options: PresenceRoleOpt
     for (const { guildIds, presence } of changes) {
       for (const guildId of guildIds) {
         const envelope: DispatchEnvelope = { t: 'PRESENCE_UPDATE', d: { ...presence, guild_id: guildId }, guildId };
-        deps.bus.publish(guildSubject(guildId), envelope);
+        deps.bus.publish(Subjects.guildDispatch(guildId), envelope);
       }
     }
   };

@@ -8,7 +8,7 @@
  * itself always passes), the user may VIEW_CHANNEL the envelope's channel (guild cache), and it is not the
  * user's own PRESENCE_UPDATE. Membership events also change which guilds local sessions receive.
  */
-import type { DispatchEnvelope } from '../api/dispatch.ts';
+import type { DispatchEnvelope } from '../bus/events.ts';
 import { Subjects, subscribeEvent } from '../bus/events.ts';
 import type { Subscription } from '../bus/types.ts';
 import { Intents } from '../protocol/intents.ts';

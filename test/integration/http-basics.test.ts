@@ -60,4 +60,11 @@ describe('HTTP basics', () => {
       assert.ok(res.headers.get(h), `missing ${h}`);
     }
   });
+
+  it('routes /users/%40me (how discord-api-types encodes it) like /users/@me', async () => {
+    const user = await t.register();
+    const res = await t.request('GET', '/users/%40me', { auth: user });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.id, user.id);
+  });
 });

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import type { DispatchEnvelope } from '../../src/api/dispatch.ts';
+import type { DispatchEnvelope } from '../../src/bus/events.ts';
 import { MemoryBroker, MemoryBus } from '../../src/bus/memory.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { silentLogger } from '../../src/log.ts';

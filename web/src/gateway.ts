@@ -89,6 +89,8 @@ export class GatewayClient {
   get compressed() {
     return this.#compress;
   }
+  /** Counters for diagnostics (and the browser tests): how sessions were started and resumed. */
+  readonly stats = { identifies: 0, resumes: 0, resumed: 0 };
 
   start() {
     void this.#open();
@@ -191,6 +193,7 @@ export class GatewayClient {
         this.#startHeartbeat(Number(p.d?.heartbeat_interval ?? 41250));
         if (this.#sessionId) {
           this.#replaying = true;
+          this.stats.resumes++;
           this.send(Op.RESUME, { token: this.opts.token, session_id: this.#sessionId, seq: this.#seq });
         } else this.#identify();
         break;
@@ -230,6 +233,7 @@ export class GatewayClient {
       return;
     }
     if (t === 'RESUMED') {
+      this.stats.resumed++;
       this.#attempt = 0;
       this.#replaying = false;
       this.#setState('ready');
@@ -239,6 +243,7 @@ export class GatewayClient {
   }
 
   #identify() {
+    this.stats.identifies++;
     this.send(Op.IDENTIFY, {
       token: this.opts.token,
       properties: { os: platformName(), browser: 'Accord Web', device: '' },
