@@ -9,6 +9,7 @@ import { GuildRail } from './GuildRail.tsx';
 import { InviteScreen } from './Invite.tsx';
 import { MemberList, UserPopout } from './Members.tsx';
 import { Sidebar, useGuildChannels } from './Sidebar.tsx';
+import { Icon } from './Icon.tsx';
 
 const LAST_CHANNEL_KEY = 'accord.lastChannel';
 
@@ -80,7 +81,7 @@ function Shell({ guildId, channelId }: { guildId: string; channelId: string | nu
     main = (
       <main className="chat empty" aria-label="Chat">
         <button type="button" className="icon-button mobile-only corner" aria-label="Open navigation" onClick={() => ui.setDrawer('nav')}>
-          ☰
+          <Icon name="menu" />
         </button>
         <p className="muted">{guildId === '@me' ? 'Pick a conversation, or open someone’s profile from a server to message them.' : 'This server has no text channels you can see.'}</p>
       </main>

@@ -12,6 +12,7 @@ import { channelLabel, displayName, store, useStore, type GuildInfo } from '../s
 import type { Message } from '../types.ts';
 import { ui, useUi } from '../ui.ts';
 import { MessageItem } from './Message.tsx';
+import { Icon } from './Icon.tsx';
 
 const GROUP_WINDOW_MS = 7 * 60 * 1000;
 /** Start loading older history this close to the top, so it is usually there before the user reaches it. */
@@ -44,7 +45,7 @@ export function ChatView({ guildId, channelId }: { guildId: string | null; chann
     <main className="chat" aria-label={`Chat in ${channel.guild_id ? '#' : ''}${label}`}>
       <header className="chat-header">
         <button type="button" className="icon-button mobile-only" aria-label="Open navigation" onClick={() => ui.setDrawer('nav')}>
-          ☰
+          <Icon name="menu" />
         </button>
         <h1 className="ellipsis">
           <span className="muted" aria-hidden="true">{channel.guild_id ? '# ' : '@ '}</span>
@@ -54,7 +55,7 @@ export function ChatView({ guildId, channelId }: { guildId: string | null; chann
         <span className="grow" />
         {guildId && (
           <button type="button" className="icon-button" aria-label="Toggle member list" aria-pressed={membersOpen} onClick={() => ui.toggleMembers()}>
-            👥
+            <Icon name="members" />
           </button>
         )}
       </header>
@@ -339,7 +340,7 @@ function Composer(props: {
         <div className="replying">
           Replying to <strong>{replyName}</strong>
           <button type="button" className="icon-button" aria-label="Cancel reply" onClick={props.onCancelReply}>
-            ✕
+            <Icon name="close" size={16} />
           </button>
         </div>
       )}
@@ -375,7 +376,7 @@ function Composer(props: {
           }}
         />
         <button type="submit" className="send-button" aria-label="Send message" disabled={!props.canSend || !text.trim()}>
-          ➤
+          <Icon name="send" />
         </button>
       </form>
       <TypingIndicator channelId={props.channelId} guildId={props.guildId} />

@@ -5,6 +5,7 @@ import { createGuild, errorText } from '../session.ts';
 import { isUnread, useStore } from '../store.ts';
 import { GuildIcon } from './Avatar.tsx';
 import { Modal } from './Modal.tsx';
+import { Icon } from './Icon.tsx';
 
 export function GuildRail({ activeGuildId }: { activeGuildId: string }) {
   const guildIds = useStore((s) => s.guildIds);
@@ -25,7 +26,7 @@ export function GuildRail({ activeGuildId }: { activeGuildId: string }) {
       <ul>
         <li className={activeGuildId === '@me' ? 'active' : ''}>
           <button type="button" className="rail-button home" aria-label="Direct Messages" aria-current={activeGuildId === '@me' ? 'page' : undefined} onClick={() => navigate('/channels/@me')}>
-            <span aria-hidden="true">💬</span>
+            <Icon name="chat" size={24} />
             {unread.has('@me') && <span className="rail-unread" aria-hidden="true" />}
           </button>
         </li>
@@ -53,7 +54,7 @@ export function GuildRail({ activeGuildId }: { activeGuildId: string }) {
         })}
         <li>
           <button type="button" className="rail-button add" aria-label="Add a server" title="Add a server" onClick={() => setAdding(true)}>
-            <span aria-hidden="true">＋</span>
+            <Icon name="plus" size={24} />
           </button>
         </li>
       </ul>

@@ -6,6 +6,7 @@ import { displayName, useStore } from '../store.ts';
 import type { Status } from '../types.ts';
 import { ui, useUi } from '../ui.ts';
 import { Avatar, STATUS_LABEL } from './Avatar.tsx';
+import { Icon } from './Icon.tsx';
 
 interface Row {
   id: string;
@@ -52,7 +53,7 @@ export function MemberList({ guildId }: { guildId: string }) {
   return (
     <aside className="member-list" aria-label="Members">
       <button type="button" className="icon-button overlay-close" aria-label="Close member list" onClick={() => ui.toggleMembers()}>
-        ✕
+        <Icon name="close" size={16} />
       </button>
       {groups.map((g) => (
         <section key={g.key} aria-label={`${g.label}, ${g.rows.length}`}>

@@ -6,6 +6,7 @@ import type { Message as Msg } from '../types.ts';
 import { ui } from '../ui.ts';
 import { Avatar } from './Avatar.tsx';
 import { Confirm } from './Modal.tsx';
+import { Icon } from './Icon.tsx';
 
 export const QUICK_EMOJIS = ['👍', '❤️', '😂', '😮', '😢', '🎉', '🔥', '👀'];
 
@@ -139,15 +140,15 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
         <div className="message-actions" role="toolbar" aria-label="Message actions">
           {p.canReact && (
             <button type="button" className="icon-button" aria-label="Add reaction" aria-expanded={picker} onClick={() => setPicker((x) => !x)}>
-              🙂
+              <Icon name="smile" />
             </button>
           )}
           <button type="button" className="icon-button" aria-label="Reply" onClick={() => p.onReply(msg)}>
-            ↩
+            <Icon name="reply" />
           </button>
           {p.mine && (
             <button type="button" className="icon-button" aria-label="Edit message" onClick={() => p.onEdit(msg.id)}>
-              ✎
+              <Icon name="edit" />
             </button>
           )}
           {p.canDelete && (
@@ -157,7 +158,7 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
               aria-label="Delete message"
               onClick={(e) => (e.shiftKey ? run(() => deleteMessage(msg)) : setConfirm(true))}
             >
-              🗑
+              <Icon name="trash" />
             </button>
           )}
           {picker && (

@@ -1,5 +1,6 @@
 /** Dialogs: focus moves in on open, Escape and the backdrop close, focus returns to the opener on close. */
 import { useEffect, useRef, type ReactNode } from 'react';
+import { Icon } from './Icon.tsx';
 
 export function Modal({ title, onClose, children, wide }: { title: string; onClose: () => void; children: ReactNode; wide?: boolean }) {
   const ref = useRef<HTMLDivElement>(null);
@@ -29,7 +30,7 @@ export function Modal({ title, onClose, children, wide }: { title: string; onClo
         <header className="modal-header">
           <h2>{title}</h2>
           <button type="button" className="icon-button modal-close" aria-label="Close" onClick={onClose}>
-            ✕
+            <Icon name="close" />
           </button>
         </header>
         <div className="modal-body">{children}</div>

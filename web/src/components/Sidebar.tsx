@@ -10,6 +10,7 @@ import { Avatar, STATUS_LABEL } from './Avatar.tsx';
 import { Confirm, Modal } from './Modal.tsx';
 import { UserSettings } from './UserSettings.tsx';
 import { GuildSettings } from './GuildSettings.tsx';
+import { Icon } from './Icon.tsx';
 
 const byPosition = (a: Channel, b: Channel) => (a.position ?? 0) - (b.position ?? 0) || compareIds(a.id, b.id);
 
@@ -65,7 +66,7 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
       <header className="sidebar-header">
         <button type="button" className="guild-menu-button" aria-haspopup="menu" aria-expanded={menu} onClick={() => setMenu((m) => !m)} aria-label={`${guild.name} server menu`}>
           <span className="ellipsis">{guild.name}</span>
-          <span aria-hidden="true">{menu ? '✕' : '⌄'}</span>
+          <Icon name={menu ? 'close' : 'down'} size={18} />
         </button>
         {menu && (
           <div className="guild-menu" role="menu" onKeyDown={(e) => e.key === 'Escape' && setMenu(false)}>
@@ -97,7 +98,7 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
                 aria-expanded={!collapsed[category.id]}
                 onClick={() => setCollapsed((c) => ({ ...c, [category.id]: !c[category.id] }))}
               >
-                <span aria-hidden="true">{collapsed[category.id] ? '›' : '⌄'}</span> {category.name}
+                <Icon name={collapsed[category.id] ? 'right' : 'down'} size={12} /> {category.name}
               </button>
             )}
             <ul>
@@ -120,7 +121,7 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
                         }}
                       >
                         <span className="channel-hash" aria-hidden="true">
-                          {c.type === 2 ? '🔊' : '#'}
+                          {c.type === 2 ? <Icon name="speaker" size={18} /> : '#'}
                         </span>
                         <span className="ellipsis">{c.name}</span>
                         {unread && <span className="unread-dot" aria-hidden="true" />}
@@ -199,7 +200,7 @@ function DmList({ channelId, onNavigate }: { channelId: string | null; onNavigat
       <header className="sidebar-header">
         <h2 className="ellipsis">Direct Messages</h2>
         <button type="button" className="icon-button" aria-label="Create a group DM" title="New group DM" onClick={() => setCreating(true)}>
-          ＋
+          <Icon name="plus" />
         </button>
       </header>
       <div className="sidebar-body">
@@ -224,7 +225,7 @@ function DmList({ channelId, onNavigate }: { channelId: string | null; onNavigat
                     onNavigate();
                   }}
                 >
-                  {other ? <Avatar user={other} size={32} status={presences[other.id] ?? 'offline'} /> : <span className="avatar group" aria-hidden="true">👥</span>}
+                  {other ? <Avatar user={other} size={32} status={presences[other.id] ?? 'offline'} /> : <span className="avatar group" aria-hidden="true"><Icon name="members" size={18} /></span>}
                   <span className="ellipsis">{label}</span>
                   {unread && <span className="unread-dot" aria-hidden="true" />}
                 </a>
@@ -308,7 +309,7 @@ function UserPanel() {
         </label>
       </div>
       <button type="button" className="icon-button" aria-label="User settings" title="User settings" onClick={() => setSettings(true)}>
-        ⚙
+        <Icon name="gear" />
       </button>
       {settings && <UserSettings onClose={() => setSettings(false)} />}
     </footer>
