@@ -8,7 +8,7 @@ import {
   createChannel, createRole, deleteChannel, deleteOverwrite, deleteRole, errorText, putOverwrite, renameGuild, setMemberRoles, updateChannel, updateRole,
 } from '../session.ts';
 import { displayName, useStore } from '../store.ts';
-import { ChannelType, type Channel, type Overwrite, type Role } from '../types.ts';
+import { ChannelType, type Channel, type Member, type Overwrite, type Role } from '../types.ts';
 import { Modal } from './Modal.tsx';
 
 type Tab = 'overview' | 'roles' | 'channels' | 'permissions' | 'members';
@@ -249,16 +249,28 @@ function Overwrites({ guildId, run }: { guildId: string; run: Run }) {
   const channel = list.find((c) => c.id === channelId);
   const roles = sortedRoles(guild.roles);
   const [target, setTarget] = useState(guildId);
+  // The overwrite as last set here, shown until the server's CHANNEL_UPDATE replaces the channel object.
+  const [optimistic, setOptimistic] = useState<{ channel: Channel; ow: Overwrite } | null>(null);
   if (!channel) return <p className="muted">No channels.</p>;
   const existing = channel.permission_overwrites ?? [];
-  const ow: Overwrite = existing.find((o) => o.id === target) ?? { id: target, type: 0, allow: '0', deny: '0' };
+  const fromOptimistic = optimistic && optimistic.channel === channel && optimistic.ow.id === target ? optimistic.ow : undefined;
+  const ow: Overwrite = fromOptimistic ?? existing.find((o) => o.id === target) ?? { id: target, type: 0, allow: '0', deny: '0' };
   const allow = BigInt(ow.allow);
   const deny = BigInt(ow.deny);
   const state = (bit: bigint): Tri => ((allow & bit) === bit ? 'allow' : (deny & bit) === bit ? 'deny' : 'neutral');
   const set = (bit: bigint, v: Tri) => {
     const a = v === 'allow' ? allow | bit : allow & ~bit;
     const d = v === 'deny' ? deny | bit : deny & ~bit;
-    return run(() => putOverwrite(channel.id, { id: target, type: 0, allow: a.toString(), deny: d.toString() }));
+    const next: Overwrite = { id: target, type: 0, allow: a.toString(), deny: d.toString() };
+    setOptimistic({ channel, ow: next });
+    return run(async () => {
+      try {
+        await putOverwrite(channel.id, next);
+      } catch (err) {
+        setOptimistic(null);
+        throw err;
+      }
+    });
   };
   const roleName = (id: string) => (id === guildId ? '@everyone' : (guild.roles[id]?.name ?? 'unknown role'));
   return (
@@ -331,6 +343,9 @@ function Members({ guildId, run }: { guildId: string; run: Run }) {
   const members = useStore((s) => s.members[guildId]);
   const guild = useStore((s) => s.guilds[guildId])!;
   const state = useStore((s) => s);
+  // Optimistic checkbox state until GUILD_MEMBER_UPDATE (or the error) arrives.
+  // Keyed by user:role, and only valid while the member object is the one it was set against.
+  const [pending, setPending] = useState<Record<string, { member: Member; on: boolean }>>({});
   const roles = sortedRoles(guild.roles).filter((r) => r.id !== guildId && !r.managed);
   return (
     <ul className="settings-list">
@@ -338,16 +353,30 @@ function Members({ guildId, run }: { guildId: string; run: Run }) {
         <li key={uid} className="member-roles">
           <strong>{displayName(state, uid, guildId)}</strong>
           <div className="row wrap">
-            {roles.map((r) => (
-              <label key={r.id} className="check-row">
-                <input
-                  type="checkbox"
-                  checked={m.roles.includes(r.id)}
-                  onChange={(e) => run(() => setMemberRoles(guildId, uid, e.target.checked ? [...m.roles, r.id] : m.roles.filter((x) => x !== r.id)))}
-                />
-                {r.name}
-              </label>
-            ))}
+            {roles.map((r) => {
+              const key = `${uid}:${r.id}`;
+              return (
+                <label key={r.id} className="check-row">
+                  <input
+                    type="checkbox"
+                    checked={pending[key]?.member === m ? pending[key].on : m.roles.includes(r.id)}
+                    onChange={(e) => {
+                      const on = e.target.checked;
+                      setPending((p) => ({ ...p, [key]: { member: m, on } }));
+                      void run(async () => {
+                        try {
+                          await setMemberRoles(guildId, uid, on ? [...new Set([...m.roles, r.id])] : m.roles.filter((x) => x !== r.id));
+                        } catch (err) {
+                          setPending(({ [key]: _, ...rest }) => rest);
+                          throw err;
+                        }
+                      });
+                    }}
+                  />
+                  {r.name}
+                </label>
+              );
+            })}
             {roles.length === 0 && <span className="muted small">Create roles in the Roles tab to assign them.</span>}
           </div>
         </li>

@@ -1,0 +1,205 @@
+/**
+ * Fan-out benchmark: one guild, S identified sessions, M messages posted through REST at a fixed rate; every
+ * message must reach every session exactly once.
+ *
+ *   node --import tsx bench/run.ts fanout [--quick] [--sessions S] [--messages M] [--rate R] [--compress both|none|zlib]
+ *                                         [--users U] [--workers W] [--no-floor] [--profile] [--log-level L]
+ *
+ * Accord runs as its own process (`node --import tsx src/main.ts start`, rate limits raised — see LOAD_LIMITS),
+ * the sessions live in 1–2 forked load workers, and worker 0 also posts the messages. Each message's content
+ * carries its index and the wall-clock time its REST call started, so latency is REST call start → receipt at
+ * each session. Then the same clients and sender run against the floor server (bench/lib/floor-server.ts) and
+ * the table shows Accord as a ratio of that floor.
+ *
+ * Sessions are user sessions (they receive everything) identifying with GUILDS|GUILD_MESSAGES|MESSAGE_CONTENT,
+ * spread round-robin over U registered users (registration costs a scrypt hash, so U ≤ S by default).
+ */
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import {
+  Args, gatewayUrl, Intents, LOAD_LIMITS, log, mb, measureWindow, round, sleep, startAccord, startFloor, startWorkers, table, writeResults,
+  type LatencySummary, type ServerProcess, type WorkerClient,
+} from './lib/common.ts';
+import { formatProfile, summarizeProfile, type ProfileSummary } from './lib/profile-summary.ts';
+import { collect, openSessions, sendMessages, sessionTokens, waitDeliveries } from './lib/sessions.ts';
+import { guildWithMembers, registerUsers } from './lib/setup.ts';
+
+interface Params {
+  sessions: number;
+  messages: number;
+  rate: number;
+  modes: Array<'none' | 'zlib'>;
+  users: number;
+  workers: number;
+  senders: number;
+  connectRate: number;
+  floor: boolean;
+  profile: boolean;
+  logLevel: string;
+}
+
+export interface ModeResult {
+  target: 'accord' | 'floor';
+  compress: 'none' | 'zlib';
+  sessions: number;
+  sessionsReady: number;
+  messagesSent: number;
+  sendErrors: Record<string, number>;
+  expectedDeliveries: number;
+  deliveries: number;
+  deliveriesPerSecond: number;
+  offeredPerSecond: number;
+  latency: LatencySummary;
+  restLatency: LatencySummary;
+  missed: number;
+  duplicated: number;
+  unexpected: number;
+  idMismatch: number;
+  otherEvents: Record<string, number>;
+  failures: Record<string, number>;
+  clientBytes: number;
+  serverCpuSeconds: number;
+  serverCpuPer1000Deliveries: number;
+  serverPeakRssMb: number;
+  serverVmHwmMb: number;
+  wallSeconds: number;
+}
+
+function parse(args: string[]): Params {
+  const a = new Args(args);
+  const quick = a.has('quick');
+  const sessions = a.int('sessions', quick ? 200 : 1000, 1, 10_000);
+  const compress = a.choice('compress', ['both', 'none', 'zlib'] as const, 'both');
+  return {
+    sessions,
+    messages: a.int('messages', quick ? 300 : 2000, 1, 1_000_000),
+    rate: a.num('rate', 100, 0.1, 100_000),
+    modes: compress === 'both' ? ['none', 'zlib'] : [compress],
+    users: a.int('users', Math.min(sessions, quick ? 50 : 250), 1, 10_000),
+    workers: a.int('workers', sessions >= 500 ? 2 : 1, 1, 8),
+    senders: a.int('senders', 4, 1, 64),
+    connectRate: a.int('connect-rate', 1000, 1, 100_000),
+    floor: !a.has('no-floor'),
+    profile: a.has('profile'),
+    logLevel: a.str('log-level') ?? 'warn',
+  };
+}
+
+export async function runMode(
+  target: 'accord' | 'floor', server: ServerProcess, workers: WorkerClient[], tokens: string[], senderTokens: string[], channelId: string,
+  compress: 'none' | 'zlib', p: Params,
+): Promise<{ result: ModeResult; sample: string | null }> {
+  log(`  ${target}/${compress}: opening ${p.sessions} sessions`);
+  const open = await openSessions(workers, gatewayUrl(server.url, compress === 'zlib'), sessionTokens(tokens, p.sessions), {
+    compress: compress === 'zlib', intents: Intents.GUILDS | Intents.GUILD_MESSAGES | Intents.MESSAGE_CONTENT, rate: p.connectRate, timeoutMs: 120_000,
+  });
+  if (open.complete < p.sessions) log(`  WARNING: only ${open.complete}/${p.sessions} sessions got READY + GUILD_CREATE: ${JSON.stringify(open.failures)}`);
+  await sleep(2000); // the identify storm's presence updates drain before measuring
+  const tag = randomBytes(4).toString('hex');
+  await Promise.all(workers.map((w) => w.call('track', { messages: p.messages, tag })));
+  const window = measureWindow(server.pid);
+  const sendSeconds = p.messages / p.rate;
+  log(`  ${target}/${compress}: sending ${p.messages} messages at ${p.rate}/s (${sendSeconds.toFixed(0)} s)`);
+  const sendStart = performance.timeOrigin + performance.now();
+  const sent = await sendMessages(workers[0]!, {
+    base: server.url, tokens: senderTokens, channelIds: [channelId], count: p.messages, rate: p.rate, concurrency: 64, tag, timeoutMs: sendSeconds * 2000 + 30_000,
+  });
+  const expected = sent.ok * open.complete;
+  await waitDeliveries(workers, expected, 10_000, 120_000);
+  const w = window.stop();
+  const c = await collect(workers, sent.okFlags);
+  const sample = await workers[0]!.call<string | null>('sample');
+  const hwm = (await import('./lib/common.ts')).memory(server.pid).hwm;
+  await Promise.all(workers.map((wk) => wk.call('closeAll', {}, 30_000)));
+  const spanS = (c.lastDelivery - sendStart) / 1000;
+  const result: ModeResult = {
+    target, compress, sessions: p.sessions, sessionsReady: open.complete, messagesSent: sent.ok, sendErrors: sent.errors, expectedDeliveries: expected,
+    deliveries: c.deliveries, deliveriesPerSecond: round(c.deliveries / spanS, 0), offeredPerSecond: round(p.rate * open.complete, 0),
+    latency: c.lat.summary(), restLatency: sent.latency.summary(), missed: c.missed, duplicated: c.duplicated, unexpected: c.unexpected, idMismatch: c.idMismatch,
+    otherEvents: c.otherEvents, failures: c.failures, clientBytes: c.bytes,
+    serverCpuSeconds: w.cpuSeconds, serverCpuPer1000Deliveries: round((1000 * w.cpuSeconds) / Math.max(1, c.deliveries), 4),
+    serverPeakRssMb: mb(w.peakRss), serverVmHwmMb: mb(hwm), wallSeconds: w.wallSeconds,
+  };
+  log(`  ${target}/${compress}: ${c.deliveries}/${expected} deliveries, p50 ${result.latency.p50Ms} ms, p99 ${result.latency.p99Ms} ms, missed ${c.missed}, dup ${c.duplicated}`);
+  await sleep(1000);
+  return { result, sample };
+}
+
+async function stopWithProfile(server: ServerProcess): Promise<ProfileSummary | undefined> {
+  await server.stop();
+  if (!server.profileDir) return undefined;
+  const files = readdirSync(server.profileDir).filter((f) => f.endsWith('.cpuprofile'));
+  if (!files.length) {
+    log(`  no .cpuprofile in ${server.profileDir} (did the server exit on SIGINT?)`);
+    return undefined;
+  }
+  const summary = summarizeProfile(join(server.profileDir, files[0]!), 30);
+  console.log(formatProfile(summary, 25));
+  return summary;
+}
+
+export function fanoutTable(results: ModeResult[]): string {
+  const rows: Array<Array<string | number>> = [[
+    'target', 'compress', 'sessions', 'msgs', 'deliveries/s', 'offered/s', 'p50 ms', 'p99 ms', 'max ms', 'missed', 'dup', 'cpu s', 'cpu s/1k deliv', 'peak RSS MB',
+  ]];
+  for (const r of results) {
+    rows.push([r.target, r.compress, r.sessionsReady, r.messagesSent, r.deliveriesPerSecond, r.offeredPerSecond, r.latency.p50Ms, r.latency.p99Ms, r.latency.maxMs,
+      r.missed, r.duplicated, r.serverCpuSeconds, r.serverCpuPer1000Deliveries, r.serverPeakRssMb]);
+  }
+  for (const compress of ['none', 'zlib'] as const) {
+    const a = results.find((r) => r.target === 'accord' && r.compress === compress);
+    const f = results.find((r) => r.target === 'floor' && r.compress === compress);
+    if (!a || !f) continue;
+    rows.push(['accord/floor', compress, '', '', `${(a.deliveriesPerSecond / f.deliveriesPerSecond).toFixed(2)}x`, '', `${(a.latency.p50Ms / f.latency.p50Ms).toFixed(1)}x`,
+      `${(a.latency.p99Ms / f.latency.p99Ms).toFixed(1)}x`, '', '', '', `${(a.serverCpuSeconds / f.serverCpuSeconds).toFixed(1)}x`,
+      `${(a.serverCpuPer1000Deliveries / f.serverCpuPer1000Deliveries).toFixed(1)}x`, `${(a.serverPeakRssMb / f.serverPeakRssMb).toFixed(1)}x`]);
+  }
+  return table(rows);
+}
+
+export async function main(args: string[]): Promise<void> {
+  const p = parse(args);
+  const loadBefore = os.loadavg();
+  log(`fanout bench: ${p.sessions} sessions (${p.users} users) in one guild, ${p.messages} messages at ${p.rate}/s, compress ${p.modes.join('+')}, ` +
+    `${p.workers} load worker(s); server rate limits raised (ACCORD_RATE_LIMIT_SCALE=${LOAD_LIMITS.ACCORD_RATE_LIMIT_SCALE}, ACCORD_RATE_LIMIT_GLOBAL=${LOAD_LIMITS.ACCORD_RATE_LIMIT_GLOBAL})`);
+  const workers = await startWorkers(p.workers);
+  const results: ModeResult[] = [];
+  let profile: ProfileSummary | undefined;
+  let sample: string | null = null;
+  try {
+    const server = await startAccord({ profile: p.profile, logLevel: p.logLevel });
+    log(`  accord pid ${server.pid} on ${server.url} (data ${server.dataDir})`);
+    try {
+      const users = await registerUsers(server.url, p.users);
+      const g = await guildWithMembers(server.url, users);
+      const tokens = users.map((u) => u.token);
+      const senderTokens = tokens.slice(0, p.senders);
+      for (const mode of p.modes) {
+        const r = await runMode('accord', server, workers, tokens, senderTokens, g.channelId, mode, p);
+        results.push(r.result);
+        sample ??= r.sample;
+      }
+    } finally {
+      profile = await stopWithProfile(server);
+    }
+    if (p.floor) {
+      let templateFile: string | undefined;
+      if (sample) writeFileSync((templateFile = join(mkdtempSync(join(os.tmpdir(), 'accord-floor-tpl-')), 'message.json')), sample);
+      const floor = await startFloor(templateFile);
+      log(`  floor pid ${floor.pid} on ${floor.url}`);
+      try {
+        const tokens = Array.from({ length: p.users }, (_, i) => `floor-${i}`);
+        for (const mode of p.modes) results.push((await runMode('floor', floor, workers, tokens, tokens.slice(0, p.senders), '1', mode, p)).result);
+      } finally {
+        await floor.stop();
+      }
+    }
+  } finally {
+    await Promise.all(workers.map((w) => w.close()));
+  }
+  console.log(fanoutTable(results));
+  console.log('latency = REST call start → MESSAGE_CREATE received at each session; cpu = server process utime+stime over the send window');
+  writeResults('fanout', { ...p, serverEnv: LOAD_LIMITS, intents: 'GUILDS|GUILD_MESSAGES|MESSAGE_CONTENT' }, loadBefore, { modes: results, profile });
+}

@@ -1,0 +1,445 @@
+/**
+ * A load-generator process (forked by the benchmarks, driven over IPC by WorkerClient in common.ts). It holds a
+ * share of the gateway sessions — HELLO, IDENTIFY, heartbeats, zlib-stream inflate, RESUME — and can also act
+ * as the REST sender. Commands (each answered once):
+ *
+ *   open {url, tokens, compress, intents, rate, expectGuilds, timeoutMs, detail?}  open sessions at `rate`/s
+ *   track {messages, tag}          start counting MESSAGE_CREATEs whose content is `bench|tag|idx|ts`
+ *   progress                       deliveries so far
+ *   collect {sent}                 missed / duplicated deliveries per session against the sent idx flags
+ *   drop                           kill every socket without a close frame (the sessions stay resumable)
+ *   resume {rate, timeoutMs}       reconnect to resume_gateway_url and RESUME each session
+ *   closeAll                       close every socket with 1000 (ends the sessions)
+ *   send {...}                     post messages through REST at a fixed rate (see #send)
+ *   sample                         one MESSAGE_CREATE `d` as received (the floor server's template)
+ *
+ * MESSAGE_CREATE frames in Accord's layout (`{"op":0,"t":"MESSAGE_CREATE","s":N,"d":{"id":"…`) are read with
+ * indexOf instead of JSON.parse so the client spends little CPU per delivery; anything else is parsed.
+ */
+import http from 'node:http';
+import zlib from 'node:zlib';
+import WebSocket from 'ws';
+import { Hist, wallMs } from './common.ts';
+
+interface Client {
+  i: number;
+  token: string;
+  url: string;
+  compress: boolean;
+  ws: WebSocket | null;
+  inflate: zlib.Inflate | null;
+  phase: 'connecting' | 'ready' | 'dropped' | 'resuming' | 'resumed' | 'closed' | 'failed';
+  sessionId: string | null;
+  resumeUrl: string | null;
+  seq: number;
+  hbTimer: NodeJS.Timeout | null;
+  startedAt: number;
+  readyAt: number;
+  guildsAt: number;
+  guildsWanted: number;
+  guildsSeen: number;
+  bytes: number;
+  frames: number;
+  recv: Uint8Array | null;
+  resumeStartedAt: number;
+  resumedAt: number;
+  replayed: number;
+  closeCode: number;
+}
+
+const MC_PREFIX = '{"op":0,"t":"MESSAGE_CREATE","s":';
+const D_ID = ',"d":{"id":"';
+const CONTENT = '"content":"bench|';
+const Z_SYNC = zlib.constants.Z_SYNC_FLUSH;
+
+let clients: Client[] = [];
+let intents = 0;
+let expectGuilds = 1;
+let tracking: { tag: string; messages: number; ids: Array<string | undefined> } | null = null;
+let lat = new Hist();
+let deliveries = 0;
+let firstDelivery = 0;
+let lastDelivery = 0;
+let idMismatch = 0;
+let fastPathMisses = 0;
+let otherEvents: Record<string, number> = {};
+let invalidSessions = 0;
+let reconnects = 0;
+let sample: string | null = null;
+
+function sendJson(c: Client, payload: unknown): void {
+  if (c.ws && c.ws.readyState === WebSocket.OPEN) c.ws.send(JSON.stringify(payload));
+}
+
+function stopHeartbeat(c: Client): void {
+  if (c.hbTimer) clearTimeout(c.hbTimer);
+  c.hbTimer = null;
+}
+
+function heartbeat(c: Client, intervalMs: number, first: boolean): void {
+  stopHeartbeat(c);
+  c.hbTimer = setTimeout(() => {
+    sendJson(c, { op: 1, d: c.seq || null });
+    heartbeat(c, intervalMs, false);
+  }, first ? intervalMs * Math.random() : intervalMs);
+}
+
+function recordMessage(c: Client, content: string, id: string, now: number): void {
+  // content: tag|idx|ts (after "bench|")
+  const a = content.indexOf('|');
+  const b = content.indexOf('|', a + 1);
+  if (!tracking || a < 0 || b < 0 || content.slice(0, a) !== tracking.tag) {
+    otherEvents.MESSAGE_CREATE_untracked = (otherEvents.MESSAGE_CREATE_untracked ?? 0) + 1;
+    return;
+  }
+  const idx = Number(content.slice(a + 1, b));
+  const ts = Number(content.slice(b + 1));
+  if (!(idx >= 0 && idx < tracking.messages) || !c.recv) return;
+  const seen = tracking.ids[idx];
+  if (seen === undefined) tracking.ids[idx] = id;
+  else if (seen !== id) idMismatch++;
+  if (c.recv[idx]! < 255) c.recv[idx]!++;
+  deliveries++;
+  if (!firstDelivery) firstDelivery = now;
+  lastDelivery = now;
+  lat.add(now - ts);
+}
+
+function onText(c: Client, text: string): void {
+  const now = wallMs();
+  if (c.phase === 'resuming') c.replayed++;
+  if (text.startsWith(MC_PREFIX)) {
+    const sEnd = text.indexOf(',', MC_PREFIX.length);
+    const dId = text.indexOf(D_ID, sEnd);
+    const ci = text.indexOf(CONTENT, sEnd);
+    if (sEnd > 0 && dId === sEnd && ci > 0) {
+      c.seq = Number(text.slice(MC_PREFIX.length, sEnd));
+      const idStart = dId + D_ID.length;
+      const id = text.slice(idStart, text.indexOf('"', idStart));
+      const cStart = ci + CONTENT.length;
+      recordMessage(c, text.slice(cStart, text.indexOf('"', cStart)), id, now);
+      if (sample === null) sample = text.slice(dId + 5, text.length - 1);
+      return;
+    }
+    fastPathMisses++;
+  }
+  let msg: { op: number; d: any; s: number | null; t: string | null };
+  try {
+    msg = JSON.parse(text);
+  } catch {
+    otherEvents.undecodable = (otherEvents.undecodable ?? 0) + 1;
+    return;
+  }
+  if (typeof msg.s === 'number') c.seq = msg.s;
+  switch (msg.op) {
+    case 10: {
+      heartbeat(c, Number(msg.d?.heartbeat_interval ?? 41_250), true);
+      if (c.phase === 'resuming') sendJson(c, { op: 6, d: { token: c.token, session_id: c.sessionId, seq: c.seq } });
+      else sendJson(c, { op: 2, d: { token: c.token, intents, properties: { os: 'linux', browser: 'accord-bench', device: 'accord-bench' } } });
+      return;
+    }
+    case 1:
+      sendJson(c, { op: 1, d: c.seq || null });
+      return;
+    case 11:
+      return;
+    case 7:
+      reconnects++;
+      return;
+    case 9:
+      invalidSessions++;
+      c.phase = 'failed';
+      c.ws?.close(1000);
+      return;
+    case 0:
+      break;
+    default:
+      otherEvents[`op${msg.op}`] = (otherEvents[`op${msg.op}`] ?? 0) + 1;
+      return;
+  }
+  switch (msg.t) {
+    case 'READY':
+      c.sessionId = msg.d.session_id;
+      c.resumeUrl = msg.d.resume_gateway_url;
+      c.readyAt = now;
+      c.guildsWanted = Math.min(expectGuilds, Array.isArray(msg.d.guilds) ? msg.d.guilds.length : 0);
+      if (c.guildsWanted === 0) c.guildsAt = now;
+      c.phase = 'ready';
+      return;
+    case 'GUILD_CREATE':
+      c.guildsSeen++;
+      if (c.guildsSeen === c.guildsWanted) c.guildsAt = now;
+      return;
+    case 'RESUMED':
+      c.phase = 'resumed';
+      c.resumedAt = now;
+      return;
+    case 'MESSAGE_CREATE':
+      if (typeof msg.d?.content === 'string' && msg.d.content.startsWith('bench|')) recordMessage(c, msg.d.content.slice(6), String(msg.d.id), now);
+      return;
+    default:
+      otherEvents[msg.t ?? '?'] = (otherEvents[msg.t ?? '?'] ?? 0) + 1;
+  }
+}
+
+function connect(c: Client, url: string): void {
+  c.startedAt = wallMs();
+  c.inflate = c.compress ? zlib.createInflate() : null;
+  const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: 30_000 });
+  c.ws = ws;
+  ws.on('message', (data: Buffer, isBinary) => {
+    c.bytes += data.length;
+    c.frames++;
+    if (isBinary && c.inflate) {
+      // One inflate context per connection, fed synchronously frame by frame (Z_SYNC_FLUSH boundaries).
+      const out = (c.inflate as unknown as { _processChunk(b: Buffer, f: number): Buffer })._processChunk(data, Z_SYNC);
+      onText(c, out.toString('utf8'));
+    } else onText(c, data.toString('utf8'));
+  });
+  ws.on('close', (code) => {
+    if (c.ws !== ws) return;
+    stopHeartbeat(c);
+    c.closeCode = code;
+    if (c.phase !== 'dropped' && c.phase !== 'closed') c.phase = 'failed';
+  });
+  ws.on('error', () => {});
+}
+
+function resetTracking(messages: number, tag: string): void {
+  tracking = { tag, messages, ids: new Array(messages) };
+  for (const c of clients) c.recv = new Uint8Array(messages);
+  lat = new Hist();
+  deliveries = 0;
+  firstDelivery = 0;
+  lastDelivery = 0;
+  idMismatch = 0;
+  fastPathMisses = 0;
+  otherEvents = {};
+  invalidSessions = 0;
+  reconnects = 0;
+}
+
+/** Starts tasks at `rate` per second (0 = all at once). */
+async function paced(n: number, rate: number, fn: (i: number) => void): Promise<void> {
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    if (rate > 0) {
+      const due = t0 + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 4) await new Promise((r) => setTimeout(r, wait));
+    } else if (i % 200 === 199) await new Promise((r) => setImmediate(r));
+    fn(i);
+  }
+}
+
+async function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (!done()) {
+    if (performance.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+}
+
+function closeCodes(list: Client[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of list) if (c.phase === 'failed' || c.phase === 'connecting') out[`${c.phase}:${c.closeCode || 'none'}`] = (out[`${c.phase}:${c.closeCode || 'none'}`] ?? 0) + 1;
+  return out;
+}
+
+async function open(m: any) {
+  intents = m.intents;
+  expectGuilds = m.expectGuilds ?? 1;
+  const base = clients.length;
+  const fresh: Client[] = (m.tokens as string[]).map((token, k) => ({
+    i: base + k, token, url: m.url, compress: Boolean(m.compress), ws: null, inflate: null, phase: 'connecting', sessionId: null, resumeUrl: null,
+    seq: 0, hbTimer: null, startedAt: 0, readyAt: 0, guildsAt: 0, guildsWanted: 0, guildsSeen: 0, bytes: 0, frames: 0,
+    recv: tracking ? new Uint8Array(tracking.messages) : null, resumeStartedAt: 0, resumedAt: 0, replayed: 0, closeCode: 0,
+  }));
+  clients.push(...fresh);
+  const t0 = wallMs();
+  await paced(fresh.length, m.rate, (k) => connect(fresh[k]!, m.url));
+  const settled = (c: Client) => c.phase === 'failed' || (c.readyAt > 0 && c.guildsAt > 0);
+  await waitUntil(() => fresh.every(settled), m.timeoutMs);
+  const readyLat = new Hist();
+  const guildsLat = new Hist();
+  let ready = 0;
+  let complete = 0;
+  let lastReady = 0;
+  for (const c of fresh) {
+    if (c.readyAt) {
+      ready++;
+      readyLat.add(c.readyAt - c.startedAt);
+      lastReady = Math.max(lastReady, c.readyAt);
+    }
+    if (c.readyAt && c.guildsAt) {
+      complete++;
+      guildsLat.add(c.guildsAt - c.startedAt);
+    }
+  }
+  return {
+    opened: fresh.length, ready, complete, firstStart: t0, lastReady, readyLat: readyLat.toJSON(), guildsLat: guildsLat.toJSON(),
+    failures: closeCodes(fresh), invalidSessions,
+    detail: m.detail ? fresh.map((c) => ({ readyMs: c.readyAt - c.startedAt, guildsMs: c.guildsAt - c.startedAt, bytes: c.bytes, frames: c.frames, guilds: c.guildsSeen })) : undefined,
+  };
+}
+
+function collect(m: { sent: Uint8Array }) {
+  let missed = 0;
+  let duplicated = 0;
+  let unexpected = 0;
+  let sessionsMissing = 0;
+  for (const c of clients) {
+    if (!c.recv) continue;
+    let miss = 0;
+    for (let i = 0; i < c.recv.length; i++) {
+      const n = c.recv[i]!;
+      if (m.sent[i]) {
+        if (n === 0) miss++;
+        else if (n > 1) duplicated += n - 1;
+      } else if (n > 0) unexpected += n;
+    }
+    missed += miss;
+    if (miss) sessionsMissing++;
+  }
+  return {
+    sessions: clients.length, deliveries, missed, duplicated, unexpected, sessionsMissing, idMismatch, fastPathMisses, lat: lat.toJSON(),
+    firstDelivery, lastDelivery, otherEvents, invalidSessions, reconnects, failures: closeCodes(clients), bytes: clients.reduce((a, c) => a + c.bytes, 0),
+  };
+}
+
+async function resume(m: { rate: number; timeoutMs: number }) {
+  const list = clients.filter((c) => c.phase === 'dropped' && c.sessionId && c.resumeUrl);
+  const t0 = wallMs();
+  await paced(list.length, m.rate, (k) => {
+    const c = list[k]!;
+    c.phase = 'resuming';
+    c.replayed = 0;
+    c.resumedAt = 0;
+    c.resumeStartedAt = wallMs();
+    const q = `?v=10&encoding=json${c.compress ? '&compress=zlib-stream' : ''}`;
+    connect(c, c.resumeUrl!.replace(/\/?$/, '') + q);
+  });
+  await waitUntil(() => list.every((c) => c.phase !== 'resuming'), m.timeoutMs);
+  const replay = new Hist();
+  let resumed = 0;
+  let replayed = 0;
+  let last = 0;
+  for (const c of list) {
+    if (c.phase !== 'resumed') continue;
+    resumed++;
+    replayed += c.replayed;
+    replay.add(c.resumedAt - c.resumeStartedAt);
+    last = Math.max(last, c.resumedAt);
+  }
+  return { attempted: list.length, resumed, replayedFrames: replayed, replayLat: replay.toJSON(), seconds: (last - t0) / 1000, failures: closeCodes(list), invalidSessions };
+}
+
+// -------------------------------------------------------------------------------------------- REST sender
+
+async function send(m: { base: string; tokens: string[]; channelIds: string[]; count: number; rate: number; concurrency: number; tag: string; idxStart?: number; timeoutMs: number }) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: m.concurrency });
+  const total = (m.idxStart ?? 0) + m.count;
+  const ok = new Uint8Array(total);
+  const errors: Record<string, number> = {};
+  const latency = new Hist();
+  let inFlight = 0;
+  let okCount = 0;
+  let wake: (() => void) | null = null;
+  const t0 = performance.now();
+  const deadline = t0 + m.timeoutMs;
+  const post = (idx: number) =>
+    new Promise<void>((resolve) => {
+      const ts = wallMs();
+      const body = JSON.stringify({ content: `bench|${m.tag}|${idx}|${ts.toFixed(3)}` });
+      const req = http.request(`${m.base}/api/v10/channels/${m.channelIds[idx % m.channelIds.length]}/messages`, {
+        method: 'POST', agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: m.tokens[idx % m.tokens.length]! },
+      }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          if (res.statusCode === 200 || res.statusCode === 201) {
+            ok[idx] = 1;
+            okCount++;
+            latency.add(wallMs() - ts);
+          } else errors[String(res.statusCode)] = (errors[String(res.statusCode)] ?? 0) + 1;
+          resolve();
+        });
+      });
+      req.setTimeout(30_000, () => req.destroy(new Error('timeout')));
+      req.on('error', (err) => {
+        errors[err.message] = (errors[err.message] ?? 0) + 1;
+        resolve();
+      });
+      req.end(body);
+    });
+  let started = 0;
+  for (let idx = m.idxStart ?? 0; idx < total && performance.now() < deadline; idx++) {
+    if (m.rate > 0) {
+      const due = t0 + ((idx - (m.idxStart ?? 0)) * 1000) / m.rate;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    }
+    while (inFlight >= m.concurrency) await new Promise<void>((r) => (wake = r));
+    inFlight++;
+    started++;
+    void post(idx).then(() => {
+      inFlight--;
+      const w = wake;
+      wake = null;
+      w?.();
+    });
+  }
+  await waitUntil(() => inFlight === 0, 60_000);
+  const seconds = (performance.now() - t0) / 1000;
+  agent.destroy();
+  return { started, ok: okCount, okFlags: ok, errors, latency: latency.toJSON(), seconds, perSecond: okCount / seconds };
+}
+
+// -------------------------------------------------------------------------------------------- IPC
+
+const handlers: Record<string, (m: any) => unknown> = {
+  open,
+  track: (m) => resetTracking(m.messages, m.tag),
+  progress: () => ({ deliveries, lastDelivery, sessions: clients.length, live: clients.filter((c) => c.phase === 'ready' || c.phase === 'resumed').length }),
+  collect,
+  drop: () => {
+    for (const c of clients) {
+      if (c.phase !== 'ready' && c.phase !== 'resumed') continue;
+      c.phase = 'dropped';
+      stopHeartbeat(c);
+      c.ws?.terminate();
+    }
+    return { dropped: clients.filter((c) => c.phase === 'dropped').length };
+  },
+  resume,
+  closeAll: async () => {
+    for (const c of clients) {
+      c.phase = 'closed';
+      stopHeartbeat(c);
+      c.ws?.close(1000);
+    }
+    await waitUntil(() => clients.every((c) => !c.ws || c.ws.readyState === WebSocket.CLOSED), 10_000);
+    for (const c of clients) c.ws?.terminate();
+    clients = [];
+    return {};
+  },
+  send,
+  sample: () => sample,
+  exit: () => setTimeout(() => process.exit(0), 10),
+};
+
+process.on('message', (m: { id: number; cmd: string }) => {
+  const h = handlers[m.cmd];
+  Promise.resolve()
+    .then(() => {
+      if (!h) throw new Error(`unknown command ${m.cmd}`);
+      return h(m);
+    })
+    .then(
+      (result) => process.send!({ id: m.id, ok: true, result }),
+      (err: Error) => process.send!({ id: m.id, ok: false, error: err.stack ?? String(err) }),
+    );
+});
+process.on('disconnect', () => process.exit(0));
+process.send!({ ready: true });

@@ -1,0 +1,57 @@
+/**
+ * Benchmark setup through Accord's REST API, as a client would do it: register users (POST /auth/register),
+ * create a guild (POST /guilds), an invite (POST /channels/{id}/invites) and join it (POST /invites/{code}).
+ *
+ * Registration costs one scrypt hash on the server (~50–100 ms of CPU here), so benchmarks register at most
+ * `users` accounts and spread their sessions over them round-robin (a user may hold several sessions, as with
+ * a desktop and a phone). The auth bucket is per IP (5 per minute × the raised scale); past 4,000 accounts the
+ * requests are spread over source addresses 127.0.0.2… (still loopback, still to 127.0.0.1).
+ */
+import { randomBytes } from 'node:crypto';
+import { api, log, pool } from './common.ts';
+
+export interface BenchUser {
+  id: string;
+  token: string;
+}
+
+export interface BenchGuild {
+  owner: BenchUser;
+  users: BenchUser[];
+  guildId: string;
+  channelId: string;
+}
+
+export async function registerUsers(base: string, n: number, concurrency = 4): Promise<BenchUser[]> {
+  const tag = randomBytes(3).toString('hex');
+  const t0 = performance.now();
+  const users = await pool(Array.from({ length: n }, (_, i) => i), concurrency, async (i) => {
+    const localAddress = n > 4000 ? `127.0.0.${1 + (i % 8)}` : undefined;
+    const { token } = await api<{ token: string }>(base, 'POST', '/auth/register', { username: `b${tag}_${i}`, password: 'bench-password-1' }, undefined, { localAddress });
+    const id = Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8');
+    if (i > 0 && i % 250 === 0) log(`  registered ${i}/${n} users`);
+    return { id, token };
+  });
+  log(`  registered ${n} users in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return users;
+}
+
+/** users[0] creates the guild; the rest join through one invite. channelId is the default #general. */
+export async function guildWithMembers(base: string, users: BenchUser[], name = 'bench'): Promise<BenchGuild> {
+  const owner = users[0]!;
+  const guild = await api<{ id: string; system_channel_id: string | null }>(base, 'POST', '/guilds', { name }, owner.token);
+  const channels = await api<Array<{ id: string; type: number; name: string }>>(base, 'GET', `/guilds/${guild.id}/channels`, undefined, owner.token);
+  const channelId = guild.system_channel_id ?? channels.find((c) => c.type === 0)!.id;
+  const invite = await api<{ code: string }>(base, 'POST', `/channels/${channelId}/invites`, { max_age: 0, max_uses: 0 }, owner.token);
+  const t0 = performance.now();
+  await pool(users.slice(1), 16, (u) => api(base, 'POST', `/invites/${invite.code}`, {}, u.token));
+  log(`  ${users.length - 1} users joined the guild in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return { owner, users, guildId: guild.id, channelId };
+}
+
+export async function createTextChannels(base: string, owner: BenchUser, guildId: string, n: number): Promise<string[]> {
+  return pool(Array.from({ length: n }, (_, i) => i), 8, async (i) => {
+    const c = await api<{ id: string }>(base, 'POST', `/guilds/${guildId}/channels`, { name: `bench-${i}`, type: 0 }, owner.token);
+    return c.id;
+  });
+}
