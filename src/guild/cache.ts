@@ -86,6 +86,7 @@ export class GuildCache {
 
   /** Takes one dispatch envelope from gateway.guild.<id>. */
   apply(event: DispatchEnvelope): void {
+    if (event.t === 'MESSAGE_CREATE') return this.noteMessage(event);
     if (!RELEVANT.has(event.t)) return;
     const guildId = event.guildId ?? (event.d?.guild_id as string | undefined) ?? (event.t === 'GUILD_DELETE' ? (event.d?.id as string) : undefined);
     if (!guildId) return;
@@ -102,6 +103,21 @@ export class GuildCache {
         if (this.work.get(guildId) === next) this.work.delete(guildId);
       });
     this.work.set(guildId, next);
+  }
+
+  /**
+   * Keeps channel.last_message_id current for GUILD_CREATE (clients compare it with their read state to show
+   * unread markers). The hot path: no store read, no queueing behind other updates, ids only move forward.
+   */
+  private noteMessage(event: DispatchEnvelope): void {
+    const state = event.guildId ? this.entries.get(event.guildId) : undefined;
+    const channelId = event.channelId ?? (event.d?.channel_id as string | undefined);
+    const messageId = event.d?.id as string | undefined;
+    if (!state || !channelId || !messageId) return;
+    const channel = state.channels.get(channelId);
+    if (channel && (!channel.lastMessageId || BigInt(messageId) > BigInt(channel.lastMessageId))) {
+      state.channels.set(channelId, { ...channel, lastMessageId: messageId });
+    }
   }
 
   /** Re-reads the member count (also used by snapshots that know the cached count predates a join). */

@@ -96,6 +96,17 @@ describe('guild role', () => {
     await waitFor(async () => !((await snapshot()).guild as any).channels.some((c: any) => c.id === channelId), { what: 'channel gone' });
   });
 
+  it('keeps channel last_message_id current from MESSAGE_CREATE (unread markers after a reconnect)', async () => {
+    await snapshot(); // the guild is cached now
+    const channel = guild.system_channel_id as string;
+    const sent = await t.request('POST', `/channels/${channel}/messages`, { auth: owner, body: { content: 'unread?' } });
+    assert.equal(sent.status, 200);
+    await waitFor(async () => {
+      const g = (await snapshot()).guild as any;
+      return g.channels.find((c: any) => c.id === channel)?.last_message_id === sent.body.id;
+    }, { what: 'last_message_id in the snapshot' });
+  });
+
   it('follows GUILD_ROLE_CREATE / GUILD_ROLE_UPDATE / GUILD_ROLE_DELETE', async () => {
     await snapshot();
     const role = await t.request('POST', `/guilds/${guild.id}/roles`, { auth: owner, body: { name: 'mods', permissions: '8' } });
