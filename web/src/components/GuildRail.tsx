@@ -1,5 +1,6 @@
 /** The left rail: Home (direct messages), one button per guild, and "add a server" (create or join). */
 import { useMemo, useState, type FormEvent } from 'react';
+import { P, channelPermissions, has } from '../perms.ts';
 import { navigate } from '../router.ts';
 import { createGuild, errorText } from '../session.ts';
 import { isUnread, useStore } from '../store.ts';
@@ -14,12 +15,25 @@ export function GuildRail({ activeGuildId }: { activeGuildId: string }) {
   const readStates = useStore((s) => s.readStates);
   const [adding, setAdding] = useState(false);
 
+  const me = useStore((s) => s.me);
+  const members = useStore((s) => s.members);
+
+  // A guild is unread when a text channel its member can see has a message newer than the read state.
   const unread = useMemo(() => {
     const s = { channels, readStates } as Parameters<typeof isUnread>[0];
     const out = new Set<string>();
-    for (const c of Object.values(channels)) if (c.type === 0 || c.type === 5 ? isUnread(s, c) : !c.guild_id && isUnread(s, c)) out.add(c.guild_id ?? '@me');
+    for (const c of Object.values(channels)) {
+      if (!isUnread(s, c)) continue;
+      if (!c.guild_id) {
+        out.add('@me');
+        continue;
+      }
+      const g = guilds[c.guild_id];
+      if (!g || !me || (c.type !== 0 && c.type !== 5)) continue;
+      if (has(channelPermissions(g, c, me.id, members[g.id]?.[me.id]), P.VIEW_CHANNEL)) out.add(g.id);
+    }
     return out;
-  }, [channels, readStates]);
+  }, [channels, readStates, guilds, me, members]);
 
   return (
     <nav className="guild-rail" aria-label="Servers">

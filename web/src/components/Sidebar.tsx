@@ -1,7 +1,7 @@
 /** The second column: a guild's channels grouped by category, or the direct-message list; the user panel. */
 import { useEffect, useMemo, useState } from 'react';
 import { compareIds } from '../api.ts';
-import { P, channelPermissions, has } from '../perms.ts';
+import { P, basePermissions, channelPermissions, has } from '../perms.ts';
 import { navigate } from '../router.ts';
 import { createGroupDm, createInvite, errorText, leaveGuild, setStatus } from '../session.ts';
 import { channelLabel, isUnread, useStore, type State } from '../store.ts';
@@ -55,7 +55,7 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
   const [menu, setMenu] = useState(false);
   const [dialog, setDialog] = useState<'invite' | 'settings' | 'leave' | null>(null);
   if (!guild) return <div className="sidebar-body" />;
-  const perms = me ? channelPermissions(guild, { id: '', type: 0, permission_overwrites: [] }, me.id, member) : 0n;
+  const perms = me ? basePermissions(guild, me.id, member) : 0n;
   const isOwner = guild.owner_id === me?.id;
   const canManage = isOwner || has(perms, P.MANAGE_GUILD) || has(perms, P.MANAGE_ROLES) || has(perms, P.MANAGE_CHANNELS);
   const inviteChannel = visible.find((c) => c.id === channelId && c.type === 0) ?? visible.find((c) => c.type === 0);
