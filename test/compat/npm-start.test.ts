@@ -65,7 +65,8 @@ describe('discord.js against `npm start`', () => {
   }
 
   it('prints where it listens, then a bot set up as the README says answers !ping', async () => {
-    assert.match(output, /Accord listening on http:\/\/127\.0\.0\.1:\d+/);
+    // The log line may reach the pipe a moment after /healthz first answers.
+    await waitFor(() => /Accord listening on http:\/\/127\.0\.0\.1:\d+/.test(output), { what: 'the listening line' });
     const reg = await call('POST', '/auth/register', undefined, { username: 'alice', password: 'a long password' });
     assert.equal(reg.status, 201);
     const user = reg.body.token as string;
