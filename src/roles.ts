@@ -2,6 +2,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Bus } from './bus/types.ts';
 import type { Config } from './config/schema.ts';
+import type { MetricSample } from './lib/metrics.ts';
 import type { Logger } from './log.ts';
 import type { SnowflakeGenerator } from './protocol/snowflake.ts';
 import type { Store } from './store/types.ts';
@@ -19,6 +20,8 @@ export interface RunningRole {
   readonly name: string;
   /** True once the role serves. */
   ready(): boolean;
+  /** Numbers for GET /metrics (counters and queue sizes); optional. */
+  metrics?(): MetricSample[];
   /** Stops the role; for sessions this sends op 7 RECONNECT to every client first. */
   close(): Promise<void>;
 }

@@ -59,6 +59,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const app = await buildHttpApp(deps, {
       api: config.roles.includes('api'),
       ready: () => roles.every((r) => r.ready()),
+      metrics: () => roles.flatMap((r) => r.metrics?.() ?? []),
       fastify: https ? { https } : {},
     });
     if (config.roles.includes('guild')) roles.push(await startGuildRole(deps));

@@ -11,6 +11,7 @@ import { errorHandler, notFoundHandler } from './errors.ts';
 import { RateLimiter } from './ratelimit.ts';
 import { registerAllRoutes } from './routes/index.ts';
 import { registerStatic } from './static.ts';
+import { formatPrometheus, processSamples, type MetricSample } from '../lib/metrics.ts';
 import { RouteContext } from './route.ts';
 
 export const API_PREFIXES = ['/api/v10', '/api/v9', '/api'] as const;
@@ -22,6 +23,8 @@ export interface BuildOptions {
   api?: boolean;
   /** Readiness check for /readyz (all roles of this process started). */
   ready?: () => boolean;
+  /** Samples for GET /metrics (the roles of this process). */
+  metrics?: () => MetricSample[];
 }
 
 export async function buildHttpApp(deps: ApiDeps, opts: BuildOptions = {}): Promise<FastifyInstance> {
@@ -57,6 +60,16 @@ export async function buildHttpApp(deps: ApiDeps, opts: BuildOptions = {}): Prom
     const ready = storeOk && (opts.ready?.() ?? true);
     return reply.status(ready ? 200 : 503).send({ ready, store: storeOk });
   });
+  const responses = new Map<string, number>();
+  app.addHook('onResponse', async (_request, reply) => {
+    const key = `${Math.floor(reply.statusCode / 100)}xx`;
+    responses.set(key, (responses.get(key) ?? 0) + 1);
+  });
+  app.get('/metrics', async (_req, reply) => {
+    const http: MetricSample[] = [...responses].map(([status, value]) => ({ name: 'http_responses_total', help: 'HTTP responses by status class', type: 'counter', value, labels: { status } }));
+    return reply.type('text/plain; version=0.0.4').send(formatPrometheus([...processSamples(), ...http, ...(opts.metrics?.() ?? [])]));
+  });
+
   if (opts.api !== false) await registerStatic(app, { root: fileURLToPath(new URL('../../web/dist', import.meta.url)) });
 
   if (opts.api !== false) {

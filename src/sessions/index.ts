@@ -8,6 +8,7 @@
  * Not enforced: identify max_concurrency (1 per 5 s on Discord) and the daily session start limit — they
  * would slow tests and a self-hosted node has no abuse to fend off there. GET /gateway/bot still reports them.
  */
+import type { MetricSample } from '../lib/metrics.ts';
 import type { RunningRole, SessionsRoleDeps } from '../roles.ts';
 import { GatewayEndpoint } from './endpoint.ts';
 import { Gateway, type GatewayStats } from './gateway.ts';
@@ -31,6 +32,7 @@ export async function startSessionsRole(deps: SessionsRoleDeps): Promise<Session
     name: 'sessions',
     ready: () => !closed,
     stats: () => gateway.stats(),
+    metrics: () => gatewayMetrics(gateway.stats()),
     close: () =>
       (closed ??= (async () => {
         endpoint.close();
@@ -38,4 +40,30 @@ export async function startSessionsRole(deps: SessionsRoleDeps): Promise<Session
         router.stop();
       })()),
   };
+}
+
+const GAUGES = new Set<keyof GatewayStats>(['sessions', 'connections', 'cachedGuilds', 'outboundBytesNow', 'outboundBytesPeak', 'replayBytes']);
+const HELP: Record<keyof GatewayStats, string> = {
+  sessions: 'Gateway sessions held by this node (live or awaiting resume)',
+  connections: 'Open gateway WebSockets',
+  identifies: 'IDENTIFY payloads accepted',
+  eventsOut: 'Dispatches sent',
+  bytesOut: 'Bytes written to gateway sockets',
+  presencesDropped: 'PRESENCE_UPDATEs dropped for lagging sessions (replaced by PRESENCES_REPLACE)',
+  resumes: 'Sessions resumed',
+  invalidations: 'INVALID_SESSION sent',
+  slowCloses: 'Sockets closed because their outbound queue overflowed',
+  guildRetries: 'Guild snapshot retries while the guild role was unavailable',
+  cachedGuilds: 'Guilds in the node permission cache',
+  outboundBytesNow: 'Bytes queued to the fullest socket right now',
+  outboundBytesPeak: 'Most bytes ever queued to one socket',
+  replayBytes: 'Bytes held in resume deques',
+};
+
+function gatewayMetrics(stats: GatewayStats): MetricSample[] {
+  return (Object.keys(HELP) as Array<keyof GatewayStats>).map((key) => {
+    const snake = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    const counter = !GAUGES.has(key);
+    return { name: `gateway_${snake}${counter ? '_total' : ''}`, help: HELP[key], type: counter ? 'counter' : 'gauge', value: stats[key] };
+  });
 }

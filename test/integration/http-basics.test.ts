@@ -67,4 +67,17 @@ describe('HTTP basics', () => {
     assert.equal(res.status, 200);
     assert.equal(res.body.id, user.id);
   });
+
+  it('exposes Prometheus metrics for HTTP and the roles of the process', async () => {
+    await t.request('GET', '/nope');
+    const res = await fetch(`${t.url}/metrics`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
+    const text = await res.text();
+    assert.match(text, /^# TYPE accord_http_responses_total counter$/m);
+    assert.match(text, /^accord_http_responses_total\{status="4xx"\} [1-9]\d*$/m);
+    assert.match(text, /^accord_gateway_sessions \d+$/m);
+    assert.match(text, /^accord_gateway_events_out_total \d+$/m);
+    assert.match(text, /^accord_process_resident_memory_bytes \d+$/m);
+  });
 });

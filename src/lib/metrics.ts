@@ -1,0 +1,47 @@
+/**
+ * Prometheus text exposition for the numbers roles already keep. Roles report plain samples; this file only
+ * formats them, so no role depends on a metrics library.
+ */
+export interface MetricSample {
+  /** Without the `accord_` prefix, snake_case. */
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge';
+  value: number;
+  labels?: Record<string, string>;
+}
+
+const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+export function formatPrometheus(samples: readonly MetricSample[]): string {
+  const byName = new Map<string, MetricSample[]>();
+  for (const s of samples) {
+    const list = byName.get(s.name);
+    if (list) list.push(s);
+    else byName.set(s.name, [s]);
+  }
+  const lines: string[] = [];
+  for (const [name, list] of byName) {
+    const full = `accord_${name}`;
+    lines.push(`# HELP ${full} ${list[0]!.help}`, `# TYPE ${full} ${list[0]!.type}`);
+    for (const s of list) {
+      const labels = s.labels && Object.keys(s.labels).length
+        ? `{${Object.entries(s.labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}`
+        : '';
+      lines.push(`${full}${labels} ${Number.isFinite(s.value) ? s.value : 0}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Process-level samples every node reports. */
+export function processSamples(): MetricSample[] {
+  const mem = process.memoryUsage();
+  const cpu = process.cpuUsage();
+  return [
+    { name: 'process_resident_memory_bytes', help: 'Resident set size', type: 'gauge', value: mem.rss },
+    { name: 'process_heap_used_bytes', help: 'V8 heap in use', type: 'gauge', value: mem.heapUsed },
+    { name: 'process_cpu_seconds_total', help: 'User and system CPU time', type: 'counter', value: (cpu.user + cpu.system) / 1e6 },
+    { name: 'process_uptime_seconds', help: 'Seconds since the process started', type: 'gauge', value: process.uptime() },
+  ];
+}
