@@ -19,7 +19,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
-  Args, gatewayUrl, Intents, LOAD_LIMITS, log, mb, measureWindow, round, sleep, startAccord, startFloor, startWorkers, table, writeResults,
+  Args, cpuSeconds, gatewayUrl, memory, Intents, LOAD_LIMITS, log, mb, measureWindow, round, sleep, startAccord, startFloor, startWorkers, table, writeResults,
   type LatencySummary, type ServerProcess, type WorkerClient,
 } from './lib/common.ts';
 import { formatProfile, summarizeProfile, type ProfileSummary } from './lib/profile-summary.ts';
@@ -65,6 +65,8 @@ export interface ModeResult {
   serverPeakRssMb: number;
   serverVmHwmMb: number;
   wallSeconds: number;
+  /** CPU seconds of the load workers over the same window: near wallSeconds × workers means the clients were the limit. */
+  loadCpuSeconds: number;
 }
 
 function parse(args: string[]): Params {
@@ -74,8 +76,8 @@ function parse(args: string[]): Params {
   const compress = a.choice('compress', ['both', 'none', 'zlib'] as const, 'both');
   return {
     sessions,
-    messages: a.int('messages', quick ? 300 : 2000, 1, 1_000_000),
-    rate: a.num('rate', 100, 0.1, 100_000),
+    messages: a.int('messages', quick ? 300 : 1000, 1, 1_000_000),
+    rate: a.num('rate', 20, 0.1, 100_000),
     modes: compress === 'both' ? ['none', 'zlib'] : [compress],
     users: a.int('users', Math.min(sessions, quick ? 50 : 250), 1, 10_000),
     workers: a.int('workers', sessions >= 500 ? 2 : 1, 1, 8),
@@ -100,6 +102,7 @@ export async function runMode(
   const tag = randomBytes(4).toString('hex');
   await Promise.all(workers.map((w) => w.call('track', { messages: p.messages, tag })));
   const window = measureWindow(server.pid);
+  const loadCpu0 = workers.map((wk) => cpuSeconds(wk.proc.pid!));
   const sendSeconds = p.messages / p.rate;
   log(`  ${target}/${compress}: sending ${p.messages} messages at ${p.rate}/s (${sendSeconds.toFixed(0)} s)`);
   const sendStart = performance.timeOrigin + performance.now();
@@ -109,9 +112,10 @@ export async function runMode(
   const expected = sent.ok * open.complete;
   await waitDeliveries(workers, expected, 10_000, 120_000);
   const w = window.stop();
+  const loadCpuSeconds = round(workers.reduce((a, wk, i) => a + cpuSeconds(wk.proc.pid!) - loadCpu0[i]!, 0), 2);
   const c = await collect(workers, sent.okFlags);
   const sample = await workers[0]!.call<string | null>('sample');
-  const hwm = (await import('./lib/common.ts')).memory(server.pid).hwm;
+  const hwm = memory(server.pid).hwm;
   await Promise.all(workers.map((wk) => wk.call('closeAll', {}, 30_000)));
   const spanS = (c.lastDelivery - sendStart) / 1000;
   const result: ModeResult = {
@@ -120,7 +124,7 @@ export async function runMode(
     latency: c.lat.summary(), restLatency: sent.latency.summary(), missed: c.missed, duplicated: c.duplicated, unexpected: c.unexpected, idMismatch: c.idMismatch,
     otherEvents: c.otherEvents, failures: c.failures, clientBytes: c.bytes,
     serverCpuSeconds: w.cpuSeconds, serverCpuPer1000Deliveries: round((1000 * w.cpuSeconds) / Math.max(1, c.deliveries), 4),
-    serverPeakRssMb: mb(w.peakRss), serverVmHwmMb: mb(hwm), wallSeconds: w.wallSeconds,
+    serverPeakRssMb: mb(w.peakRss), serverVmHwmMb: mb(hwm), wallSeconds: w.wallSeconds, loadCpuSeconds,
   };
   log(`  ${target}/${compress}: ${c.deliveries}/${expected} deliveries, p50 ${result.latency.p50Ms} ms, p99 ${result.latency.p99Ms} ms, missed ${c.missed}, dup ${c.duplicated}`);
   await sleep(1000);
@@ -142,11 +146,11 @@ async function stopWithProfile(server: ServerProcess): Promise<ProfileSummary | 
 
 export function fanoutTable(results: ModeResult[]): string {
   const rows: Array<Array<string | number>> = [[
-    'target', 'compress', 'sessions', 'msgs', 'deliveries/s', 'offered/s', 'p50 ms', 'p99 ms', 'max ms', 'missed', 'dup', 'cpu s', 'cpu s/1k deliv', 'peak RSS MB',
+    'target', 'compress', 'sessions', 'msgs', 'deliveries/s', 'offered/s', 'p50 ms', 'p99 ms', 'max ms', 'missed', 'dup', 'cpu s', 'cpu s/1k deliv', 'peak RSS MB', 'load cpu s', 'window s',
   ]];
   for (const r of results) {
     rows.push([r.target, r.compress, r.sessionsReady, r.messagesSent, r.deliveriesPerSecond, r.offeredPerSecond, r.latency.p50Ms, r.latency.p99Ms, r.latency.maxMs,
-      r.missed, r.duplicated, r.serverCpuSeconds, r.serverCpuPer1000Deliveries, r.serverPeakRssMb]);
+      r.missed, r.duplicated, r.serverCpuSeconds, r.serverCpuPer1000Deliveries, r.serverPeakRssMb, r.loadCpuSeconds, r.wallSeconds]);
   }
   for (const compress of ['none', 'zlib'] as const) {
     const a = results.find((r) => r.target === 'accord' && r.compress === compress);

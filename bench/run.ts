@@ -2,7 +2,14 @@
  * Benchmark runner: `node --import tsx bench/run.ts <name> [args]` imports ./<name>.ts and calls its exported
  * main(args). With no name it runs the quick set.
  */
-const QUICK_SET: Array<[name: string, args: string[]]> = [['store', ['--quick']]];
+const QUICK_SET: Array<[name: string, args: string[]]> = [
+  ['store', ['--quick']],
+  ['fanout', ['--quick']],
+  ['connect', ['--quick']],
+  ['send', ['--quick']],
+  ['ready', ['--quick']],
+  ['resume', ['--quick']],
+];
 
 async function runOne(name: string, args: string[]): Promise<void> {
   if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`bad benchmark name ${JSON.stringify(name)}`);

@@ -149,6 +149,7 @@ export function table(rows: Array<Array<string | number>>): string {
 
 export function fmt(n: number): string {
   if (!Number.isFinite(n)) return '-';
+  if (Number.isInteger(n)) return n.toLocaleString('en-US');
   if (Math.abs(n) >= 1000) return Math.round(n).toLocaleString('en-US');
   if (Math.abs(n) >= 100) return n.toFixed(0);
   if (Math.abs(n) >= 10) return n.toFixed(1);

@@ -10,13 +10,13 @@
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import zlib from 'node:zlib';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { SyncZlib } from './zlib-sync.ts';
 
 interface Conn {
   ws: WebSocket;
   seq: number;
-  deflate: zlib.Deflate | null;
+  deflate: SyncZlib | null;
   ready: boolean;
 }
 
@@ -29,11 +29,10 @@ const template: Record<string, unknown> = process.env.FLOOR_TEMPLATE
       components: [], guild_id: '0', member: { roles: [], nick: null, avatar: null, joined_at: '', deaf: false, mute: false, flags: 0, pending: false, communication_disabled_until: null },
     };
 const conns = new Set<Conn>();
-const Z_SYNC = zlib.constants.Z_SYNC_FLUSH;
 let nextId = BigInt(Date.now() - 1420070400000) << 22n;
 
 function write(c: Conn, frame: string): void {
-  if (c.deflate) c.ws.send((c.deflate as unknown as { _processChunk(b: Buffer, f: number): Buffer })._processChunk(Buffer.from(frame), Z_SYNC), { binary: true });
+  if (c.deflate) c.ws.send(c.deflate.push(Buffer.from(frame)), { binary: true });
   else c.ws.send(frame);
 }
 
@@ -63,7 +62,7 @@ const server = http.createServer((req, res) => {
 const wss = new WebSocketServer({ server, perMessageDeflate: false, clientTracking: false });
 wss.on('connection', (ws, req) => {
   const zlibStream = new URL(req.url ?? '/', 'http://x').searchParams.get('compress') === 'zlib-stream';
-  const c: Conn = { ws, seq: 0, deflate: zlibStream ? zlib.createDeflate() : null, ready: false };
+  const c: Conn = { ws, seq: 0, deflate: zlibStream ? new SyncZlib('deflate') : null, ready: false };
   conns.add(c);
   ws.on('close', () => {
     conns.delete(c);

@@ -17,9 +17,9 @@
  * indexOf instead of JSON.parse so the client spends little CPU per delivery; anything else is parsed.
  */
 import http from 'node:http';
-import zlib from 'node:zlib';
 import WebSocket from 'ws';
 import { Hist, wallMs } from './common.ts';
+import { SyncZlib } from './zlib-sync.ts';
 
 interface Client {
   i: number;
@@ -27,7 +27,7 @@ interface Client {
   url: string;
   compress: boolean;
   ws: WebSocket | null;
-  inflate: zlib.Inflate | null;
+  inflate: SyncZlib | null;
   phase: 'connecting' | 'ready' | 'dropped' | 'resuming' | 'resumed' | 'closed' | 'failed';
   sessionId: string | null;
   resumeUrl: string | null;
@@ -50,7 +50,6 @@ interface Client {
 const MC_PREFIX = '{"op":0,"t":"MESSAGE_CREATE","s":';
 const D_ID = ',"d":{"id":"';
 const CONTENT = '"content":"bench|';
-const Z_SYNC = zlib.constants.Z_SYNC_FLUSH;
 
 let clients: Client[] = [];
 let intents = 0;
@@ -184,7 +183,8 @@ function onText(c: Client, text: string): void {
 
 function connect(c: Client, url: string): void {
   c.startedAt = wallMs();
-  c.inflate = c.compress ? zlib.createInflate() : null;
+  c.inflate?.close();
+  c.inflate = c.compress ? new SyncZlib('inflate') : null;
   const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: 30_000 });
   c.ws = ws;
   ws.on('message', (data: Buffer, isBinary) => {
@@ -192,8 +192,14 @@ function connect(c: Client, url: string): void {
     c.frames++;
     if (isBinary && c.inflate) {
       // One inflate context per connection, fed synchronously frame by frame (Z_SYNC_FLUSH boundaries).
-      const out = (c.inflate as unknown as { _processChunk(b: Buffer, f: number): Buffer })._processChunk(data, Z_SYNC);
-      onText(c, out.toString('utf8'));
+      let text: string;
+      try {
+        text = c.inflate.push(data).toString('utf8');
+      } catch {
+        otherEvents.inflateErrors = (otherEvents.inflateErrors ?? 0) + 1;
+        return;
+      }
+      onText(c, text);
     } else onText(c, data.toString('utf8'));
   });
   ws.on('close', (code) => {
@@ -426,7 +432,9 @@ const handlers: Record<string, (m: any) => unknown> = {
   },
   send,
   sample: () => sample,
-  exit: () => setTimeout(() => process.exit(0), 10),
+  exit: () => {
+    setTimeout(() => process.exit(0), 10);
+  },
 };
 
 process.on('message', (m: { id: number; cmd: string }) => {
