@@ -4,10 +4,10 @@
  * mounted under /api/v10, /api/v9 and /api.
  */
 import { fileURLToPath } from 'node:url';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { ApiError, ErrorCodes } from '../protocol/errors.ts';
 import type { ApiDeps } from './deps.ts';
-import { errorHandler, notFoundHandler } from './errors.ts';
+import { errorHandler, NOT_FOUND_BODY, notFoundHandler } from './errors.ts';
 import { RateLimiter } from './ratelimit.ts';
 import { registerAllRoutes } from './routes/index.ts';
 import { registerStatic } from './static.ts';
@@ -36,6 +36,11 @@ export async function buildHttpApp(deps: ApiDeps, opts: BuildOptions = {}): Prom
     trustProxy: Boolean(deps.config.publicUrl),
     // discord-api-types builds `/users/%40me`; Discord accepts it, so route it like `/users/@me`.
     rewriteUrl: (req) => (req.url && req.url.includes('%40') ? req.url.replace(/\/%40me(?=\/|\?|$)/gi, '/@me') : (req.url ?? '/')),
+    // A path the router cannot decode (`/reactions/%F0`, a lone surrogate) or with an over-long parameter names
+    // no resource: answer like any unknown route, in Discord's error shape rather than Fastify's own
+    // `{error, code: "FST_ERR_BAD_URL", statusCode}` body, which client libraries cannot parse as an API error.
+    // (No onSend hook runs for these replies; a Buffer body keeps the content type exactly as set, no charset.)
+    frameworkErrors: (_err, _request, reply) => (reply as FastifyReply).status(404).header('content-type', 'application/json').send(Buffer.from(JSON.stringify(NOT_FOUND_BODY))),
     ...opts.fastify,
   });
 

@@ -60,6 +60,9 @@ export function errorHandler(err: unknown, request: FastifyRequest, reply: Fasti
   return reply.status(api.status).send(api.toJSON());
 }
 
+/** What Discord answers for a route that does not exist. */
+export const NOT_FOUND_BODY = { code: 0, message: '404: Not Found' } as const;
+
 export function notFoundHandler(_request: FastifyRequest, reply: FastifyReply) {
-  return reply.status(404).send({ code: 0, message: '404: Not Found' });
+  return reply.status(404).send(NOT_FOUND_BODY);
 }

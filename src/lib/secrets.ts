@@ -4,6 +4,7 @@
  * stored, and comparison is constant-time.
  */
 import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { isSnowflake } from '../protocol/snowflake.ts';
 
 const scrypt = (password: string, salt: Buffer, keylen: number, opts: ScryptOptions) =>
   new Promise<Buffer>((resolve, reject) => scryptCb(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))));
@@ -48,7 +49,8 @@ export function parseToken(token: string): { userId: string; hash: string } | nu
   const parts = token.split('.');
   if (parts.length !== 3 || parts[2]!.length < 40) return null;
   const userId = Buffer.from(parts[0]!, 'base64url').toString('utf8');
-  if (!/^\d{1,20}$/.test(userId)) return null;
+  // The store's range, not just digits: an id past 2^63 made the token lookup throw (400 / close 4000, not 401 / 4004).
+  if (!isSnowflake(userId)) return null;
   return { userId, hash: sha256Hex(parts[2]!) };
 }
 

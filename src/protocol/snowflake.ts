@@ -71,10 +71,15 @@ export function snowflakeParts(id: Snowflake | bigint) {
   };
 }
 
-/** True for a decimal string that fits an unsigned 64-bit snowflake. */
+/**
+ * True for a decimal string that fits a signed 64-bit integer, the range the store keeps ids in (and every id
+ * Discord has issued; the top bit would be a timestamp past 2154). Ids between 2^63 and 2^64 used to pass here
+ * and fail in the store, so `/channels/9223372036854775808` answered 400 instead of 404 and a message
+ * containing `<@99999999999999999999>` could not be sent.
+ */
 export function isSnowflake(value: unknown): value is Snowflake {
-  if (typeof value !== 'string' || !/^\d{1,20}$/.test(value)) return false;
-  return BigInt(value) <= 0xffffffffffffffffn;
+  if (typeof value !== 'string' || !/^\d{1,19}$/.test(value)) return false;
+  return BigInt(value) <= 0x7fffffffffffffffn;
 }
 
 /** Ten days of snowflake time: the width of a message partition (Discord's Cassandra bucket). */

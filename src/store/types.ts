@@ -250,8 +250,12 @@ export interface PushSubscriptionRecord {
 export type Patch<T, K extends keyof T> = Partial<Omit<T, K>>;
 
 export interface UserStore {
-  /** Throws ConflictError('user','username') or ('user','email') when taken (case-insensitive). */
-  create(user: UserRecord): Promise<UserRecord>;
+  /**
+   * Throws ConflictError('user','username') or ('user','email') when taken (case-insensitive). With `token`
+   * (which must be the new user's), the user and its first token are stored in one transaction: a token that
+   * cannot be stored leaves no user behind (registration answers with a token or creates nothing).
+   */
+  create(user: UserRecord, token?: TokenRecord): Promise<UserRecord>;
   get(id: Snowflake): Promise<UserRecord | null>;
   /** Unknown ids are left out; order follows the input. */
   getMany(ids: readonly Snowflake[]): Promise<UserRecord[]>;
@@ -268,6 +272,12 @@ export interface TokenStore {
   delete(userId: Snowflake, hash: string): Promise<void>;
   /** Removes every token of the user of that kind (bot token reset, logout everywhere). */
   deleteForUser(userId: Snowflake, kind?: TokenRecord['kind']): Promise<number>;
+  /**
+   * Removes every token of the user of `kind` and stores `token` (of that user and kind) in one transaction:
+   * a reset either leaves the old tokens valid or only the new one, never neither. Returns how many were
+   * removed. NotFoundError('user') for an unknown user.
+   */
+  replaceForUser(userId: Snowflake, kind: TokenRecord['kind'], token: TokenRecord): Promise<number>;
 }
 
 export interface ApplicationStore {
@@ -299,14 +309,44 @@ export interface GuildStore {
   listIdsForUser(userId: Snowflake): Promise<Snowflake[]>;
 }
 
+/** One entry of ChannelStore.setPositions. */
+export interface ChannelPositionUpdate {
+  id: Snowflake;
+  position: number;
+  /** Absent: the parent is left as it is; null: no parent. */
+  parentId?: Snowflake | null;
+  /**
+   * Discord's lock_permissions: the channel's overwrite set becomes a copy of its parent's (the parent as it is
+   * after this call, with the parent's overwrites as they are in the same transaction). Ignored for a channel
+   * left without a parent.
+   */
+  lockPermissions?: boolean;
+}
+
 export interface ChannelStore {
-  create(channel: ChannelRecord, recipients?: readonly Snowflake[]): Promise<ChannelRecord>;
+  /**
+   * Stores the channel with its DM recipients and its permission overwrites (each of this channel; a repeated
+   * id keeps the last) in one transaction: nothing is stored unless everything is.
+   */
+  create(channel: ChannelRecord, recipients?: readonly Snowflake[], overwrites?: readonly OverwriteRecord[]): Promise<ChannelRecord>;
   get(id: Snowflake): Promise<ChannelRecord | null>;
   /** Guild channels ordered by (position, id). */
   listByGuild(guildId: Snowflake): Promise<ChannelRecord[]>;
-  update(id: Snowflake, patch: Patch<ChannelRecord, 'id' | 'type' | 'guildId' | 'createdAt'>): Promise<ChannelRecord>;
-  /** Sets several channels' position (and optionally parent) in one transaction. */
-  setPositions(guildId: Snowflake, updates: ReadonlyArray<{ id: Snowflake; position: number; parentId?: Snowflake | null }>): Promise<void>;
+  /**
+   * With `opts.overwrites`, the channel's whole overwrite set is replaced too (as OverwriteStore.replaceForChannel),
+   * in the same transaction as the field changes: both happen or neither. An empty patch with overwrites still
+   * throws NotFoundError for an unknown channel.
+   */
+  update(
+    id: Snowflake,
+    patch: Patch<ChannelRecord, 'id' | 'type' | 'guildId' | 'createdAt'>,
+    opts?: { overwrites?: readonly OverwriteRecord[] },
+  ): Promise<ChannelRecord>;
+  /**
+   * Sets several channels' position (and optionally parent, and with lockPermissions their overwrites) in one
+   * transaction. NotFoundError('channel') when an id is not a channel of the guild; then nothing changes.
+   */
+  setPositions(guildId: Snowflake, updates: readonly ChannelPositionUpdate[]): Promise<void>;
   /** Deletes the channel with its messages, reactions, pins, overwrites, invites, read states; children of a category get parentId null. */
   delete(id: Snowflake): Promise<void>;
   /** The 1:1 DM channel between two users, if any. */
@@ -318,6 +358,15 @@ export interface ChannelStore {
   addRecipient(channelId: Snowflake, userId: Snowflake): Promise<void>;
   /** Idempotent. */
   removeRecipient(channelId: Snowflake, userId: Snowflake): Promise<void>;
+  /**
+   * A user leaves (or is removed from) a group DM, in one transaction: the recipient goes; when the owner is no
+   * longer a recipient, ownership passes to the remaining recipient with the lowest id; when nobody remains, the
+   * channel is deleted with its messages. Returns the channel as it is afterwards (null when deleted) and the
+   * remaining recipients, ascending. Idempotent for a non-recipient. NotFoundError('channel') for an unknown
+   * channel, InvalidInputError('type') for a channel that is not a group DM. Concurrent calls on one channel
+   * serialise, so the last two recipients leaving at once still delete it.
+   */
+  removeGroupRecipient(channelId: Snowflake, userId: Snowflake): Promise<{ channel: ChannelRecord | null; recipients: Snowflake[] }>;
 }
 
 export interface RoleStore {
@@ -334,6 +383,18 @@ export interface RoleStore {
 export interface MemberStore {
   /** Throws ConflictError('member','user_id') when already a member. */
   add(member: MemberRecord): Promise<MemberRecord>;
+  /**
+   * Creates `role` (of the member's guild) and adds the member holding it (role.id is added to member.roles if
+   * missing), in one transaction — a bot joining with its managed role. ConflictError('member','user_id') when
+   * already a member, ConflictError('role','id') for a taken role id; either way neither is stored.
+   */
+  addWithRole(member: MemberRecord, role: RoleRecord): Promise<MemberRecord>;
+  /**
+   * Counts one use of the invite (as InviteStore.use) and adds the member, in one transaction. Returns null, adding
+   * nobody, when the invite is unknown, expired or used up. ConflictError('member','user_id') when already a
+   * member: then the use is not counted either. InvalidInputError('code') for an invite of another guild.
+   */
+  addWithInvite(member: MemberRecord, code: string, now?: number): Promise<{ member: MemberRecord; invite: InviteRecord } | null>;
   get(guildId: Snowflake, userId: Snowflake): Promise<MemberRecord | null>;
   /** Members with userId > after (default 0), ascending by user id, at most `limit` (1–1000, default 1000). */
   list(guildId: Snowflake, opts?: { after?: Snowflake; limit?: number }): Promise<MemberRecord[]>;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../src/store/errors.ts';
 import { ChannelType, type InviteRecord, type Store } from '../../src/store/types.ts';
-import { channel, guildWithChannel, ids, message, newId, rejectsWith, uniq, user } from './store.fixtures.ts';
+import { channel, guildWithChannel, ids, member, message, newId, rejectsWith, uniq, user } from './store.fixtures.ts';
 
 export function channelsContract(s: () => Store): void {
   describe('channels', () => {
@@ -91,6 +91,144 @@ export function channelsContract(s: () => Store): void {
     });
   });
 
+  describe('channels with their overwrites', () => {
+    const ow = (channelId: string, id: string, allow = '0', deny = '0', type: 0 | 1 = 0) => ({ channelId, id, type, allow, deny });
+    const byId = <T extends { id: string }>(list: T[]) => [...list].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+
+    it('create stores the overwrites with the channel; a repeated id keeps the last', async () => {
+      const { guild } = await guildWithChannel(s());
+      const c = channel(guild.id);
+      const u = newId();
+      const set = [ow(c.id, guild.id, '0', '1024'), ow(c.id, u, '2048', '0', 1), ow(c.id, u, '3072', '8', 1)];
+      assert.deepEqual(await s().channels.create(c, [], set), c);
+      assert.deepEqual(await s().overwrites.listByChannel(c.id), byId([set[0]!, set[2]!]));
+      const d = channel(guild.id);
+      await rejectsWith(s().channels.create(d, [], [ow(c.id, u)]), InvalidInputError, { field: 'channel_id' });
+      assert.equal(await s().channels.get(d.id), null);
+    });
+    it('create is atomic: an overwrite that cannot be stored leaves no channel', async () => {
+      const { guild } = await guildWithChannel(s());
+      const c = channel(guild.id);
+      // The bad id is checked as its INSERT runs, after the channel's and the first overwrite's.
+      await rejectsWith(s().channels.create(c, [], [ow(c.id, guild.id), ow(c.id, '9'.repeat(25))]), InvalidInputError, { field: 'id' });
+      assert.equal(await s().channels.get(c.id), null);
+      assert.deepEqual(await s().overwrites.listByChannel(c.id), []);
+      assert.deepEqual(ids(await s().channels.listByGuild(guild.id)).includes(c.id), false);
+      const d = channel(guild.id);
+      await rejectsWith(s().channels.create(d, [], [ow(d.id, guild.id, 'all')]), InvalidInputError, { field: 'allow' });
+      assert.equal(await s().channels.get(d.id), null);
+    });
+    it('update replaces the overwrite set with the fields', async () => {
+      const { guild, channel: ch } = await guildWithChannel(s());
+      const u = newId();
+      await s().overwrites.put(ow(ch.id, guild.id, '0', '1024'));
+      const updated = await s().channels.update(ch.id, { name: 'renamed' }, { overwrites: [ow(ch.id, u, '4', '0', 1)] });
+      assert.equal(updated.name, 'renamed');
+      assert.deepEqual(await s().channels.get(ch.id), updated);
+      assert.deepEqual(await s().overwrites.listByChannel(ch.id), [ow(ch.id, u, '4', '0', 1)]);
+      // Overwrites alone, and an empty set clears.
+      assert.deepEqual(await s().channels.update(ch.id, {}, { overwrites: [] }), updated);
+      assert.deepEqual(await s().overwrites.listByChannel(ch.id), []);
+      // Without the option the set is left alone.
+      await s().overwrites.put(ow(ch.id, u, '1', '0', 1));
+      await s().channels.update(ch.id, { topic: 't' });
+      assert.equal((await s().overwrites.listByChannel(ch.id)).length, 1);
+      const nowhere = newId();
+      await rejectsWith(s().channels.update(nowhere, {}, { overwrites: [] }), NotFoundError, { entity: 'channel' });
+      await rejectsWith(s().channels.update(nowhere, { name: 'x' }, { overwrites: [] }), NotFoundError, { entity: 'channel' });
+      await rejectsWith(s().channels.update(ch.id, {}, { overwrites: [ow(nowhere, u)] }), InvalidInputError, { field: 'channel_id' });
+    });
+    it('update is atomic: an overwrite that cannot be stored leaves the fields and the old set', async () => {
+      const { guild, channel: ch } = await guildWithChannel(s());
+      await s().overwrites.put(ow(ch.id, guild.id, '0', '1024'));
+      const before = await s().channels.get(ch.id);
+      // The channel's UPDATE and the DELETE of the old set have run when the bad overwrite is reached.
+      await rejectsWith(
+        s().channels.update(ch.id, { name: 'renamed', topic: 'new' }, { overwrites: [ow(ch.id, newId()), ow(ch.id, 'bad')] }),
+        InvalidInputError, { field: 'id' },
+      );
+      assert.deepEqual(await s().channels.get(ch.id), before);
+      assert.deepEqual(await s().overwrites.listByChannel(ch.id), [ow(ch.id, guild.id, '0', '1024')]);
+    });
+    it('setPositions with lockPermissions copies the new parent\'s overwrites in the same transaction', async () => {
+      const { guild, channel: a } = await guildWithChannel(s());
+      const u = newId();
+      const catRecord = channel(guild.id, { type: ChannelType.GUILD_CATEGORY, name: 'cat' });
+      const cat = await s().channels.create(catRecord, [], [ow(catRecord.id, guild.id, '0', '1024'), ow(catRecord.id, u, '2048', '0', 1)]);
+      const bRecord = channel(guild.id, { position: 3 });
+      const b = await s().channels.create(bRecord, [], [ow(bRecord.id, u, '0', '4', 1)]);
+      await s().overwrites.put(ow(a.id, u, '0', '2048', 1));
+      await s().channels.setPositions(guild.id, [
+        { id: a.id, position: 1, parentId: cat.id, lockPermissions: true },
+        { id: b.id, position: 2, parentId: cat.id },
+      ]);
+      assert.equal((await s().channels.get(a.id))?.parentId, cat.id);
+      assert.deepEqual(await s().overwrites.listByChannel(a.id), byId([ow(a.id, guild.id, '0', '1024'), ow(a.id, u, '2048', '0', 1)]));
+      assert.deepEqual(await s().overwrites.listByChannel(b.id), [ow(b.id, u, '0', '4', 1)]); // not locked: kept
+      // A lock on a channel left without a parent changes nothing.
+      await s().channels.setPositions(guild.id, [{ id: b.id, position: 2, parentId: null, lockPermissions: true }]);
+      assert.deepEqual(await s().overwrites.listByChannel(b.id), [ow(b.id, u, '0', '4', 1)]);
+    });
+    it('setPositions is atomic: an unknown channel leaves positions, parents and overwrites as they were', async () => {
+      const { guild, channel: a } = await guildWithChannel(s());
+      const cat = await s().channels.create(channel(guild.id, { type: ChannelType.GUILD_CATEGORY, name: 'cat' }));
+      await s().overwrites.put(ow(cat.id, guild.id, '0', '1024'));
+      await s().overwrites.put(ow(a.id, guild.id, '2048', '0'));
+      await rejectsWith(
+        s().channels.setPositions(guild.id, [{ id: a.id, position: 4, parentId: cat.id, lockPermissions: true }, { id: newId(), position: 0 }]),
+        NotFoundError, { entity: 'channel' },
+      );
+      const after = await s().channels.get(a.id);
+      assert.deepEqual([after?.position, after?.parentId], [0, null]);
+      assert.deepEqual(await s().overwrites.listByChannel(a.id), [ow(a.id, guild.id, '2048', '0')]);
+    });
+  });
+
+  describe('group DM leave', () => {
+    const sorted = (list: string[]) => [...list].sort((x, y) => (BigInt(x) < BigInt(y) ? -1 : 1));
+    const group = async (n: number) => {
+      const users = [];
+      for (let i = 0; i < n; i++) users.push((await s().users.create(user())).id);
+      const g = await s().channels.create(channel(null, { type: ChannelType.GROUP_DM, ownerId: users[0], name: 'g' }), users);
+      return { g, users };
+    };
+
+    it('removes the recipient; the owner leaving hands the group to the lowest remaining id; the last out deletes it', async () => {
+      const { g, users: [owner, b, c] } = await group(3);
+      let r = await s().channels.removeGroupRecipient(g.id, b!);
+      assert.deepEqual(r, { channel: g, recipients: sorted([owner!, c!]) });
+      r = await s().channels.removeGroupRecipient(g.id, b!); // idempotent
+      assert.deepEqual(r.recipients, sorted([owner!, c!]));
+      await s().channels.addRecipient(g.id, b!);
+      r = await s().channels.removeGroupRecipient(g.id, owner!);
+      const heir = sorted([b!, c!])[0];
+      assert.equal(r.channel?.ownerId, heir);
+      assert.deepEqual(await s().channels.get(g.id), r.channel);
+      const m = await s().messages.create(message(g.id, b!));
+      await s().channels.removeGroupRecipient(g.id, b!);
+      r = await s().channels.removeGroupRecipient(g.id, c!);
+      assert.deepEqual(r, { channel: null, recipients: [] });
+      assert.equal(await s().channels.get(g.id), null);
+      assert.equal(await s().messages.get(g.id, m.id), null);
+      assert.deepEqual(await s().channels.listPrivateForUser(c!), []);
+    });
+    it('rejects unknown channels and channels that are not group DMs', async () => {
+      const a = await s().users.create(user());
+      const b = await s().users.create(user());
+      const dm = await s().channels.create(channel(null), [a.id, b.id]);
+      await rejectsWith(s().channels.removeGroupRecipient(dm.id, a.id), InvalidInputError, { field: 'type' });
+      assert.deepEqual(await s().channels.listRecipients(dm.id), sorted([a.id, b.id]));
+      await rejectsWith(s().channels.removeGroupRecipient(newId(), a.id), NotFoundError, { entity: 'channel' });
+    });
+    it('the last two leaving at once still delete the group', async () => {
+      for (let round = 0; round < 5; round++) {
+        const { g, users } = await group(2);
+        await Promise.all(users.map((u) => s().channels.removeGroupRecipient(g.id, u)));
+        assert.equal(await s().channels.get(g.id), null);
+      }
+    });
+  });
+
   describe('overwrites', () => {
     it('puts (insert or replace), lists by channel and guild, replaces the set, deletes', async () => {
       const { guild, channel: ch } = await guildWithChannel(s());
@@ -164,6 +302,46 @@ export function channelsContract(s: () => Store): void {
       const unlimited = uniq('inf');
       await s().invites.create(invite(unlimited, guild.id, ch.id));
       for (let i = 1; i <= 5; i++) assert.equal((await s().invites.use(unlimited))?.uses, i);
+    });
+  });
+
+  describe('joining by invite', () => {
+    it('addWithInvite counts one use and adds the member together', async () => {
+      const { guild, channel: ch } = await guildWithChannel(s());
+      const code = uniq('join');
+      await s().invites.create(invite(code, guild.id, ch.id, { maxUses: 2 }));
+      const u = await s().users.create(user());
+      const joined = await s().members.addWithInvite(member(guild.id, u.id), code);
+      assert.deepEqual(joined?.member, await s().members.get(guild.id, u.id));
+      assert.equal(joined?.invite.uses, 1);
+      assert.equal((await s().invites.get(code))?.uses, 1);
+      // The last use deletes the invite, as InviteStore.use does.
+      const v = await s().users.create(user());
+      assert.equal((await s().members.addWithInvite(member(guild.id, v.id), code))?.invite.uses, 2);
+      assert.equal(await s().invites.get(code), null);
+      // Unknown, used up or expired: nobody is added.
+      const w = await s().users.create(user());
+      assert.equal(await s().members.addWithInvite(member(guild.id, w.id), code), null);
+      const expired = uniq('exp');
+      await s().invites.create(invite(expired, guild.id, ch.id, { maxAge: 60, createdAt: 1000, expiresAt: 61_000 }));
+      assert.equal(await s().members.addWithInvite(member(guild.id, w.id), expired, 61_000), null);
+      assert.equal(await s().members.addWithInvite(member(guild.id, w.id), 'c'.repeat(40)), null);
+      assert.equal(await s().members.get(guild.id, w.id), null);
+    });
+    it('addWithInvite is atomic: a member that cannot be added counts no use', async () => {
+      const { guild, owner, channel: ch } = await guildWithChannel(s());
+      const code = uniq('once');
+      const inv = await s().invites.create(invite(code, guild.id, ch.id, { maxUses: 1 }));
+      // The use (which reached maxUses and deleted the invite) has run when the member's INSERT conflicts.
+      await rejectsWith(s().members.addWithInvite(member(guild.id, owner.id), code), ConflictError, { entity: 'member', field: 'user_id' });
+      assert.deepEqual(await s().invites.get(code), inv);
+      const u = await s().users.create(user());
+      await rejectsWith(s().members.addWithInvite(member(guild.id, u.id, { nick: 'n'.repeat(33) }), code), InvalidInputError, { field: 'nick' });
+      assert.deepEqual(await s().invites.get(code), inv);
+      const elsewhere = await guildWithChannel(s());
+      await rejectsWith(s().members.addWithInvite(member(elsewhere.guild.id, u.id), code), InvalidInputError, { field: 'code' });
+      assert.deepEqual(await s().invites.get(code), inv);
+      assert.equal(await s().members.get(elsewhere.guild.id, u.id), null);
     });
   });
 

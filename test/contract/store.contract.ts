@@ -104,6 +104,25 @@ function identityContract(s: () => Store): void {
       await rejectsWith(s().users.update(newId(), { bio: 'x' }), NotFoundError, { entity: 'user' });
       assert.deepEqual(await s().users.update(other.id, {}), other);
     });
+    it('creates the user with its first token in one transaction', async () => {
+      const u = user();
+      const token = { userId: u.id, hash: 'f'.repeat(64), kind: 'user' as const, createdAt: 7 };
+      assert.deepEqual(await s().users.create(u, token), u);
+      assert.deepEqual(await s().tokens.listForUser(u.id), [token]);
+      const v = user();
+      await rejectsWith(s().users.create(v, { ...token, userId: newId() }), InvalidInputError, { field: 'user_id' });
+      assert.equal(await s().users.get(v.id), null);
+    });
+    it('is atomic: a token that cannot be stored leaves no user behind', async () => {
+      const u = user();
+      // The hash is checked as its INSERT runs, after the user's: the rollback is what removes the user.
+      await rejectsWith(s().users.create(u, { userId: u.id, hash: 'h'.repeat(257), kind: 'user', createdAt: 1 }), InvalidInputError, { field: 'hash' });
+      assert.equal(await s().users.get(u.id), null);
+      assert.equal(await s().users.findByLogin(u.username), null);
+      assert.deepEqual(await s().tokens.listForUser(u.id), []);
+      // The username is free again.
+      await s().users.create(user({ username: u.username }));
+    });
   });
 
   describe('tokens', () => {
@@ -125,6 +144,31 @@ function identityContract(s: () => Store): void {
       await s().tokens.create({ userId: u.id, hash: 'd'.repeat(64), kind: 'user', createdAt: 1 });
       await rejectsWith(s().tokens.create({ userId: u.id, hash: 'd'.repeat(64), kind: 'user', createdAt: 1 }), ConflictError, { entity: 'token', field: 'hash' });
       await rejectsWith(s().tokens.create({ userId: newId(), hash: 'e'.repeat(64), kind: 'user', createdAt: 1 }), NotFoundError, { entity: 'user' });
+    });
+    it('replaceForUser swaps every token of the kind for the new one, leaving other kinds', async () => {
+      const u = await s().users.create(user());
+      const t = (c: string, kind: 'user' | 'bot', createdAt: number) => ({ userId: u.id, hash: c.repeat(64), kind, createdAt });
+      await s().tokens.create(t('a', 'user', 1));
+      await s().tokens.create(t('b', 'bot', 2));
+      await s().tokens.create(t('c', 'bot', 3));
+      assert.equal(await s().tokens.replaceForUser(u.id, 'bot', t('d', 'bot', 4)), 2);
+      assert.deepEqual(await s().tokens.listForUser(u.id), [t('a', 'user', 1), t('d', 'bot', 4)]);
+      assert.equal(await s().tokens.replaceForUser(u.id, 'bot', t('e', 'bot', 5)), 1);
+      assert.deepEqual(await s().tokens.listForUser(u.id), [t('a', 'user', 1), t('e', 'bot', 5)]);
+      await rejectsWith(s().tokens.replaceForUser(u.id, 'bot', t('f', 'user', 6)), InvalidInputError, { field: 'token' });
+      await rejectsWith(s().tokens.replaceForUser(u.id, 'user', { ...t('f', 'user', 6), userId: newId() }), InvalidInputError, { field: 'token' });
+      const nobody = newId();
+      await rejectsWith(s().tokens.replaceForUser(nobody, 'bot', { userId: nobody, hash: 'f'.repeat(64), kind: 'bot', createdAt: 1 }), NotFoundError, { entity: 'user' });
+    });
+    it('replaceForUser is atomic: a new token that cannot be stored leaves the old ones valid', async () => {
+      const u = await s().users.create(user());
+      const old = [{ userId: u.id, hash: 'a'.repeat(64), kind: 'user' as const, createdAt: 1 }, { userId: u.id, hash: 'b'.repeat(64), kind: 'bot' as const, createdAt: 2 }];
+      for (const t of old) await s().tokens.create(t);
+      // The DELETE of the bot tokens has run when the INSERT hits the user token's key: a database-side failure.
+      await rejectsWith(s().tokens.replaceForUser(u.id, 'bot', { userId: u.id, hash: 'a'.repeat(64), kind: 'bot', createdAt: 3 }), ConflictError, { entity: 'token' });
+      assert.deepEqual(await s().tokens.listForUser(u.id), old);
+      await rejectsWith(s().tokens.replaceForUser(u.id, 'bot', { userId: u.id, hash: 'x'.repeat(257), kind: 'bot', createdAt: 3 }), InvalidInputError, { field: 'hash' });
+      assert.deepEqual(await s().tokens.listForUser(u.id), old);
     });
   });
 
@@ -366,6 +410,36 @@ function guildsContract(s: () => Store): void {
       await rejectsWith(s().members.removeRole(guild.id, newId(), r1.id), NotFoundError, { entity: 'member' });
       await rejectsWith(s().members.update(guild.id, newId(), { nick: 'x' }), NotFoundError, { entity: 'member' });
       await rejectsWith(s().members.addRole(guild.id, u.id, newId()), NotFoundError, { entity: 'role' });
+    });
+    it('addWithRole creates the role and adds the member holding it', async () => {
+      const { guild } = await guildWithChannel(s());
+      const bot = await s().users.create(user({ bot: true, passwordHash: null }));
+      const r = role(guild.id, { name: 'bot', managed: true, botId: bot.id, permissions: '8' });
+      const other = await s().roles.create(role(guild.id));
+      const added = await s().members.addWithRole(member(guild.id, bot.id, { roles: [other.id] }), r);
+      assert.deepEqual([...added.roles].sort(), [other.id, r.id].sort());
+      assert.deepEqual(await s().members.get(guild.id, bot.id), added);
+      assert.deepEqual(await s().roles.get(guild.id, r.id), r);
+      const u = await s().users.create(user());
+      const already = role(guild.id);
+      assert.deepEqual((await s().members.addWithRole(member(guild.id, u.id, { roles: [already.id] }), already)).roles, [already.id]);
+      const elsewhere = await guildWithChannel(s());
+      const v = await s().users.create(user());
+      await rejectsWith(s().members.addWithRole(member(guild.id, v.id), role(elsewhere.guild.id)), InvalidInputError, { field: 'role' });
+    });
+    it('addWithRole is atomic: a member that cannot be added leaves no role, a role that cannot be made no member', async () => {
+      const { guild, owner } = await guildWithChannel(s());
+      // The role's INSERT has run when the member's hits the existing membership.
+      const r = role(guild.id, { managed: true });
+      await rejectsWith(s().members.addWithRole(member(guild.id, owner.id), r), ConflictError, { entity: 'member', field: 'user_id' });
+      assert.equal(await s().roles.get(guild.id, r.id), null);
+      assert.deepEqual((await s().members.get(guild.id, owner.id))?.roles, []);
+      const u = await s().users.create(user());
+      await rejectsWith(s().members.addWithRole(member(guild.id, u.id), role(guild.id, { id: guild.id })), ConflictError, { entity: 'role', field: 'id' });
+      assert.equal(await s().members.get(guild.id, u.id), null);
+      await rejectsWith(s().members.addWithRole(member(guild.id, u.id, { nick: 'n'.repeat(33) }), r), InvalidInputError, { field: 'nick' });
+      assert.equal(await s().roles.get(guild.id, r.id), null);
+      assert.equal(await s().members.get(guild.id, u.id), null);
     });
     it('removes, and rejects removing a non-member', async () => {
       const { guild } = await guildWithChannel(s());

@@ -109,6 +109,17 @@ describe('applications and bots', () => {
       assert.equal(t.events.slice(n).filter((e) => e.t === 'GUILD_MEMBER_ADD').length, 0);
     });
 
+    it('concurrent authorizations leave one membership and one managed role', async () => {
+      const { owner, guild } = await guildWithMember(t);
+      const { app, bot } = await makeBot(t, owner, 'Racer');
+      const url = `/oauth2/authorize?client_id=${app.id}&scope=bot`;
+      const results = await Promise.all([1, 2, 3].map(() => t.request('POST', url, { auth: owner, body: { guild_id: guild.id, permissions: '1024', authorize: true } })));
+      assert.deepEqual(results.map((r) => r.status), [200, 200, 200], JSON.stringify(results.map((r) => r.body)));
+      const managed = (await t.store.roles.listByGuild(guild.id)).filter((r) => r.botId === bot.id);
+      assert.equal(managed.length, 1);
+      assert.deepEqual((await t.store.members.get(guild.id, bot.id))!.roles, [managed[0]!.id]);
+    });
+
     it('creates no role when no permissions are asked for', async () => {
       const { owner, guild } = await guildWithMember(t);
       const { app, bot } = await makeBot(t, owner, 'Plain');

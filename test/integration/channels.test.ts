@@ -168,6 +168,18 @@ describe('DM and group DM channels', () => {
     const still = await t.request('GET', `/channels/${gdm.body.id}`, { auth: f.owner });
     assert.deepEqual(still.body.recipients.map((u: any) => u.id), [f.member.id]);
   });
+
+  test('the owner leaving hands the group on (CHANNEL_UPDATE); the last one out deletes it', async () => {
+    const gdm = await t.request('POST', '/users/@me/channels', { auth: f.owner, body: { recipients: [f.member.id] } });
+    assert.equal(gdm.status, 200, JSON.stringify(gdm.body));
+    const from = t.events.length;
+    assert.equal((await t.request('DELETE', `/channels/${gdm.body.id}`, { auth: f.owner })).status, 200);
+    const update = await t.waitForEvent('CHANNEL_UPDATE', (e) => e.d.id === gdm.body.id && e.subject === `gateway.user.${f.member.id}`, from);
+    assert.equal(update.d.owner_id, f.member.id);
+    assert.equal((await t.store.channels.get(gdm.body.id))?.ownerId, f.member.id);
+    assert.equal((await t.request('DELETE', `/channels/${gdm.body.id}`, { auth: f.member })).status, 200);
+    assert.equal(await t.store.channels.get(gdm.body.id), null);
+  });
 });
 
 describe('channel invites', () => {

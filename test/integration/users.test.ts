@@ -192,9 +192,15 @@ describe('users routes', () => {
       await t.waitForEvent('CHANNEL_DELETE', (e) => e.subject === `gateway.user.${member.id}` && e.d.id === group.id, from);
       assert.deepEqual((await t.store.channels.listRecipients(group.id)).sort(), [owner.id, third.id].sort());
 
-      // The owner leaving hands the group to a remaining recipient.
+      // The owner leaving hands the group to a remaining recipient, announced with CHANNEL_UPDATE.
+      from = t.events.length;
       assert.equal((await t.request('DELETE', `/channels/${group.id}/recipients/${owner.id}`, { auth: owner })).status, 204);
       assert.equal((await t.store.channels.get(group.id))!.ownerId, third.id);
+      const handed = await t.waitForEvent('CHANNEL_UPDATE', (e) => e.subject === `gateway.user.${third.id}` && e.d.id === group.id, from);
+      assert.equal(handed.d.owner_id, third.id);
+      // The last one out deletes the group.
+      assert.equal((await t.request('DELETE', `/channels/${group.id}/recipients/@me`, { auth: third })).status, 204);
+      assert.equal(await t.store.channels.get(group.id), null);
     });
 
     it('recipient routes refuse 1:1 DMs (400 50024) and unknown channels (404 10003)', async () => {

@@ -10,6 +10,7 @@
 import { formError } from '../../protocol/errors.ts';
 import { Permissions, hasPermission } from '../../protocol/permissions.ts';
 import type { RoleRecord, Store } from '../../store/types.ts';
+import { isSnowflake } from '../../protocol/snowflake.ts';
 import { snowflake, z } from '../validate.ts';
 
 /** More distinct ids than this in one message are ignored, which bounds the lookups a message can cause. */
@@ -58,7 +59,8 @@ function collect(content: string, re: RegExp): string[] {
   const out = new Set<string>();
   for (const m of content.matchAll(re)) {
     if (out.size >= MAX_PARSED) break;
-    out.add(m[1]!);
+    // Digits beyond the id range are plain text, not a mention (the store refuses such ids).
+    if (isSnowflake(m[1])) out.add(m[1]!);
   }
   return [...out];
 }

@@ -118,13 +118,13 @@ export function registerApplicationsRoutes(ctx: RouteContext): void {
   ctx.get('/applications/:appId', { auth: 'user' }, async (req) => full(await owned(req)));
   ctx.patch('/applications/:appId', { auth: 'user' }, async (req) => edit(await owned(req), req.body));
 
-  // Deleting the old tokens first means a failure leaves the bot with no token (retry the reset), never with a
-  // leaked one still valid. Sessions opened with an old token stay connected until they reconnect.
+  // One transaction: a failed reset leaves the old token working (retry it), a successful one only the new.
+  // Sessions opened with an old token stay connected until they reconnect.
   ctx.post('/applications/:appId/bot/reset', { auth: 'user' }, async (req) => {
     const app = await owned(req);
-    await store.tokens.deleteForUser(app.botUserId, 'bot');
-    const issued = issueToken(app.botUserId, now());
-    await store.tokens.create({ userId: app.botUserId, hash: issued.hash, kind: 'bot', createdAt: now() });
+    const at = now();
+    const issued = issueToken(app.botUserId, at);
+    await store.tokens.replaceForUser(app.botUserId, 'bot', { userId: app.botUserId, hash: issued.hash, kind: 'bot', createdAt: at });
     return { token: issued.token };
   });
 
@@ -164,38 +164,35 @@ export function registerApplicationsRoutes(ctx: RouteContext): void {
     requirePermission(access.permissions, permissions);
     await assertNotBanned(store, access.guild.id, app.botUserId);
     if (await store.members.get(access.guild.id, app.botUserId)) return { location };
-    await addBot(ctx, access.guild.id, app, permissions);
+    try {
+      await addBot(ctx, access.guild.id, app, permissions);
+    } catch (err) {
+      // A concurrent authorize added the bot first (and nothing of ours was stored): added either way.
+      if (!(err instanceof ConflictError && err.entity === 'member')) throw err;
+    }
     return { location };
   });
 }
 
 /**
- * Adds the bot with its managed role (only when it was granted permissions, as on Discord). Two writes, as the
- * store has no single call for both: a failed membership removes the role again.
+ * Adds the bot with its managed role (only when it was granted permissions, as on Discord), in one store
+ * transaction: a membership that fails leaves no orphan role.
  */
 async function addBot(ctx: RouteContext, guildId: string, app: ApplicationRecord, permissions: bigint): Promise<void> {
   const { store, ids, now } = ctx.deps;
   const bot = await store.users.get(app.botUserId);
   if (!bot) throw new ApiError(ErrorCodes.UNKNOWN_USER);
-  let role: RoleRecord | null = null;
-  if (permissions !== 0n) {
-    role = await store.roles.create({
-      id: ids.next(), guildId, name: bot.globalName ?? bot.username, color: 0, hoist: false,
-      // New roles sit just above @everyone (Discord's placement); ties are ordered by id.
-      position: 1, permissions: permissions.toString(), managed: true, mentionable: false, icon: null, unicodeEmoji: null,
-      botId: bot.id, flags: 0,
-    });
-  }
-  const member: MemberRecord = {
+  const role: RoleRecord | null = permissions === 0n ? null : {
+    id: ids.next(), guildId, name: bot.globalName ?? bot.username, color: 0, hoist: false,
+    // New roles sit just above @everyone (Discord's placement); ties are ordered by id.
+    position: 1, permissions: permissions.toString(), managed: true, mentionable: false, icon: null, unicodeEmoji: null,
+    botId: bot.id, flags: 0,
+  };
+  const record: MemberRecord = {
     guildId, userId: bot.id, nick: null, avatar: null, roles: role ? [role.id] : [], joinedAt: now(), deaf: false, mute: false,
     pending: false, communicationDisabledUntil: null, flags: 0,
   };
-  try {
-    await store.members.add(member);
-  } catch (err) {
-    if (role) await store.roles.delete(guildId, role.id).catch(() => {});
-    throw err;
-  }
+  const member = role ? await store.members.addWithRole(record, role) : await store.members.add(record);
   if (role) ctx.dispatch.guild(guildId, 'GUILD_ROLE_CREATE', { guild_id: guildId, role: roleJson(role) });
   ctx.dispatch.guild(guildId, 'GUILD_MEMBER_ADD', { ...memberJson(member, bot), guild_id: guildId });
 }

@@ -33,6 +33,9 @@ export function registerAuthRoutes(ctx: RouteContext): void {
     if (!config.registrationOpen) throw new ApiError(ErrorCodes.GENERAL, { status: 403, message: 'Registration is closed on this server' });
     const body = parse(registerBody, req.body);
     const id = ids.next();
+    const at = now();
+    const issued = issueToken(id, at);
+    // One transaction for the account and its first token: registration answers with a token or creates nothing.
     // A username or email already taken surfaces as the store's ConflictError → 50035 USERNAME_ALREADY_TAKEN.
     await store.users.create({
       id,
@@ -47,10 +50,9 @@ export function registerAuthRoutes(ctx: RouteContext): void {
       bot: false,
       system: false,
       flags: 0,
-      createdAt: now(),
-    });
-    // Second write, deliberately outside a transaction: if it fails the account exists and login issues a token.
-    return { token: await newUserToken(ctx, id) };
+      createdAt: at,
+    }, { userId: id, hash: issued.hash, kind: 'user', createdAt: at });
+    return { token: issued.token };
   });
 
   ctx.post('/auth/login', { auth: 'none', limit: RouteLimits.auth }, async (req) => {

@@ -100,10 +100,8 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
       for (const [i, o] of overwrites.entries()) await checkOverwriteTarget(store, a, o, ['permission_overwrites', i, 'id']);
     }
 
-    // Two writes when both change: the store has no single call for "channel fields + overwrite set". The
-    // overwrites go first so that a failure of the second write leaves the stricter state visible.
-    if (overwrites) await store.overwrites.replaceForChannel(c.id, overwrites);
-    const updated = Object.keys(patch).length ? await store.channels.update(c.id, patch) : c;
+    // Fields and overwrite set in one transaction.
+    const updated = Object.keys(patch).length || overwrites ? await store.channels.update(c.id, patch, { overwrites }) : c;
     const json = await channelPayload(store, updated, user.id);
     ctx.dispatch.guild(c.guildId!, 'CHANNEL_UPDATE', json, { channelId: c.id });
     return json;
@@ -132,11 +130,13 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
       return json;
     }
     if (c.type === ChannelType.GROUP_DM) {
-      await store.channels.removeRecipient(c.id, req.user.id);
+      // One transaction: the caller leaves, an owner hands the group on, the last one out deletes it.
+      const { channel: after, recipients: rest } = await store.channels.removeGroupRecipient(c.id, req.user.id);
       ctx.dispatch.users([req.user.id], 'CHANNEL_DELETE', json);
-      const rest = await store.channels.listRecipients(c.id);
       ctx.dispatch.users(rest, 'CHANNEL_RECIPIENT_REMOVE', { channel_id: c.id, user: publicUser(req.user) });
-      if (rest.length === 0) await store.channels.delete(c.id);
+      if (after && after.ownerId !== c.ownerId) {
+        for (const id of rest) ctx.dispatch.users([id], 'CHANNEL_UPDATE', await channelPayload(store, after, id));
+      }
       return json;
     }
     requirePermission(a.permissions, Permissions.MANAGE_CHANNELS);
@@ -158,7 +158,11 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
     const targetId = req.params.overwriteId;
     if (!isSnowflake(targetId)) throw new ApiError(ErrorCodes.UNKNOWN_OVERWRITE);
     const overwrite = toOverwrite(a.channel.id, targetId, parse(overwriteBody, req.body));
-    checkOverwriteBits(a, BigInt(overwrite.allow), BigInt(overwrite.deny));
+    // PUT replaces the whole overwrite, so the bits it drops change permissions as much as those it sets: an
+    // empty PUT over `deny SEND_MESSAGES` must need SEND_MESSAGES too, or MANAGE_ROLES lifts denies it lacks.
+    const previous = (await store.overwrites.listByChannel(a.channel.id)).find((o) => o.id === targetId);
+    const changed = (o: { allow: string; deny: string } | undefined, key: 'allow' | 'deny') => BigInt(overwrite[key]) ^ BigInt(o?.[key] ?? '0');
+    checkOverwriteBits(a, changed(previous, 'allow'), changed(previous, 'deny'));
     await checkOverwriteTarget(store, a, overwrite);
     await store.overwrites.put(overwrite);
     await announceOverwrites(a, req.user);

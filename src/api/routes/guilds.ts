@@ -7,9 +7,9 @@ import {
   ALL_PERMISSIONS, DEFAULT_EVERYONE_PERMISSIONS, Permissions, computeChannelPermissions, hasPermission, parsePermissions,
 } from '../../protocol/permissions.ts';
 import {
-  ChannelType, type ChannelRecord, type ChannelTypeValue, type GuildRecord, type MemberRecord, type OverwriteRecord, type RoleRecord, type UserRecord,
+  ChannelType, type ChannelPositionUpdate, type ChannelRecord, type ChannelTypeValue, type GuildRecord, type MemberRecord, type OverwriteRecord, type RoleRecord, type UserRecord,
 } from '../../store/types.ts';
-import { guildAccess, permissionContext, requirePermission, type GuildAccess } from '../access.ts';
+import { channelAccess, guildAccess, permissionContext, requirePermission, type GuildAccess } from '../access.ts';
 import type { RouteContext } from '../route.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import { channelJson, guildJson, iso, memberJson } from '../serialize.ts';
@@ -347,16 +347,7 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
     const overwrites: OverwriteRecord[] = body.permission_overwrites
       ? body.permission_overwrites.map((o) => ({ channelId: channel.id, id: o.id, type: o.type, allow: parsePermissions(o.allow).toString(), deny: parsePermissions(o.deny).toString() }))
       : parent ? (await store.overwrites.listByChannel(parent.id)).map((o) => ({ ...o, channelId: channel.id })) : [];
-    await store.channels.create(channel);
-    if (overwrites.length) {
-      // The store has no single call for a channel with its overwrites: undo the channel if they fail.
-      try {
-        await store.overwrites.replaceForChannel(channel.id, overwrites);
-      } catch (err) {
-        await store.channels.delete(channel.id).catch(() => {});
-        throw err;
-      }
-    }
+    await store.channels.create(channel, [], overwrites);
     const json = channelJson(channel, { overwrites });
     ctx.dispatch.guild(guildId, 'CHANNEL_CREATE', json, { channelId: channel.id });
     return json;
@@ -368,29 +359,31 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
     const body = parse(reorderBody, req.body);
     const guildId = access.guild.id;
     const before = new Map((await store.channels.listByGuild(guildId)).map((c) => [c.id, c]));
-    const updates: Array<{ id: string; position: number; parentId?: string | null }> = [];
+    const updates: ChannelPositionUpdate[] = [];
     const locks: string[] = [];
     body.forEach((u, i) => {
       const c = before.get(u.id);
       if (!c) throw fieldError([i, 'id'], 'CHANNEL_INVALID', 'Unknown channel');
-      const update: { id: string; position: number; parentId?: string | null } = { id: c.id, position: u.position ?? c.position };
+      const update: ChannelPositionUpdate = { id: c.id, position: u.position ?? c.position };
       if (u.parent_id !== undefined) {
         const parent = u.parent_id === null ? null : before.get(u.parent_id);
         if (parent === undefined || (parent && (parent.type !== ChannelType.GUILD_CATEGORY || c.type === ChannelType.GUILD_CATEGORY))) {
           throw fieldError([i, 'parent_id'], 'CHANNEL_PARENT_INVALID', 'Invalid parent channel');
         }
         update.parentId = parent ? parent.id : null;
-        if (u.lock_permissions && parent) locks.push(c.id);
+        if (u.lock_permissions && parent) {
+          update.lockPermissions = true;
+          locks.push(c.id);
+        }
       }
       updates.push(update);
     });
+    // Syncing replaces a channel's overwrites, which is editing them: MANAGE_ROLES in that channel (so also
+    // VIEW_CHANNEL), as PUT /channels/{id}/permissions needs. MANAGE_CHANNELS alone let a member move a
+    // private channel into a public category with lock_permissions and open it to everyone.
+    for (const id of locks) requirePermission((await channelAccess(store, id, req.user.id, now())).permissions, Permissions.MANAGE_ROLES);
+    // Positions, parents and the overwrite copies of locked channels: one transaction.
     await store.channels.setPositions(guildId, updates);
-    // Syncing with the new category is a second write per channel; positions are already in place if one fails.
-    for (const id of locks) {
-      const parentId = updates.find((u) => u.id === id)!.parentId!;
-      const parentOverwrites = await store.overwrites.listByChannel(parentId);
-      await store.overwrites.replaceForChannel(id, parentOverwrites.map((o) => ({ ...o, channelId: id })));
-    }
     const [after, overwrites] = await Promise.all([store.channels.listByGuild(guildId), store.overwrites.listByGuild(guildId)]);
     const byChannel = groupOverwrites(overwrites);
     for (const c of after) {

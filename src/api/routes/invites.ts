@@ -59,8 +59,6 @@ export function registerInvitesRoutes(ctx: RouteContext): void {
     if (await store.bans.get(guildId, req.user.id)) throw new ApiError(ErrorCodes.ALREADY_EXISTS, { status: 403, message: 'The user is banned from this guild.' });
     if (await store.members.get(guildId, req.user.id)) return render(invite);
 
-    const used = await store.invites.use(invite.code, ctx.deps.now());
-    if (!used) throw new ApiError(ErrorCodes.UNKNOWN_INVITE);
     const record: MemberRecord = {
       guildId,
       userId: req.user.id,
@@ -74,14 +72,17 @@ export function registerInvitesRoutes(ctx: RouteContext): void {
       communicationDisabledUntil: null,
       flags: 0,
     };
-    let member: MemberRecord;
+    // The use and the membership are one transaction: no use is counted for a join that did not happen.
+    let joined: { member: MemberRecord; invite: InviteRecord } | null;
     try {
-      member = await store.members.add(record);
+      joined = await store.members.addWithInvite(record, invite.code, ctx.deps.now());
     } catch (err) {
-      // A concurrent accept of the same user got there first: joined either way, nothing more to announce.
-      if (err instanceof ConflictError) return render(used);
+      // A concurrent accept of the same user got there first (and this use was not counted): joined either way.
+      if (err instanceof ConflictError) return render(invite);
       throw err;
     }
+    if (!joined) throw new ApiError(ErrorCodes.UNKNOWN_INVITE);
+    const { member, invite: used } = joined;
     ctx.dispatch.guild(guildId, 'GUILD_MEMBER_ADD', { ...memberJson(member, req.user), guild_id: guildId });
     return { ...(await render(used)), new_member: true };
   });

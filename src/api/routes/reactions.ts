@@ -5,6 +5,7 @@
  */
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
 import { Permissions } from '../../protocol/permissions.ts';
+import { isSnowflake } from '../../protocol/snowflake.ts';
 import type { EmojiRef, MessageRecord, ChannelRecord, UserRecord } from '../../store/types.ts';
 import { requirePermission } from '../access.ts';
 import { messageAccess, publishInChannel } from '../channels/common.ts';
@@ -21,7 +22,7 @@ const PICTOGRAPHIC = /\p{Extended_Pictographic}|\p{Regional_Indicator}|[#*0-9]\u
 
 export function parseEmoji(raw: string): EmojiRef {
   const custom = CUSTOM_EMOJI.exec(raw);
-  if (custom) return { id: custom[2]!, name: custom[1]!, ...(raw.startsWith('a:') ? { animated: true } : {}) };
+  if (custom && isSnowflake(custom[2])) return { id: custom[2]!, name: custom[1]!, ...(raw.startsWith('a:') ? { animated: true } : {}) };
   if (raw.length > 0 && raw.length <= 32 && PICTOGRAPHIC.test(raw) && !/\s/.test(raw)) return { id: null, name: raw };
   throw new ApiError(ErrorCodes.UNKNOWN_EMOJI);
 }

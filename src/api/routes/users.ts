@@ -195,14 +195,11 @@ export function registerUsersRoutes(ctx: RouteContext): void {
     if (!current.includes(targetId)) throw new ApiError(ErrorCodes.UNKNOWN_USER);
     const users = await store.users.getMany(current);
     const target = users.find((u) => u.id === targetId)!;
-    const remaining = current.filter((id) => id !== targetId);
-    await store.channels.removeRecipient(channel.id, targetId);
-    let updated = channel;
-    // An owner who leaves hands the group to the longest-standing remaining recipient, as Discord does.
-    // (A second write: if it fails the group keeps an absent owner, which only blocks owner-only actions.)
-    if (targetId === channel.ownerId && remaining.length) updated = await store.channels.update(channel.id, { ownerId: remaining[0]! });
+    // One transaction: the recipient goes, an owner who leaves hands the group to a remaining recipient (the
+    // lowest id, as recipients carry no join time), and the last one out deletes the group.
+    const { channel: updated, recipients: remaining } = await store.channels.removeGroupRecipient(channel.id, targetId);
     ctx.dispatch.users(remaining, 'CHANNEL_RECIPIENT_REMOVE', { channel_id: channel.id, user: publicUser(target) });
-    if (updated !== channel) announceChannel(updated, users.filter((u) => u.id !== targetId), remaining, 'CHANNEL_UPDATE');
+    if (updated && updated.ownerId !== channel.ownerId) announceChannel(updated, users.filter((u) => u.id !== targetId), remaining, 'CHANNEL_UPDATE');
     announceChannel(channel, users, [targetId], 'CHANNEL_DELETE');
     return undefined;
   });

@@ -1,8 +1,8 @@
 /** Channels (with DM recipients), permission overwrites and invites. */
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import {
-  ChannelType, type ChannelRecord, type ChannelStore, type ChannelTypeValue, type InviteRecord, type InviteStore,
-  type OverwriteRecord, type OverwriteStore, type Patch,
+  ChannelType, type ChannelPositionUpdate, type ChannelRecord, type ChannelStore, type ChannelTypeValue, type InviteRecord,
+  type InviteStore, type OverwriteRecord, type OverwriteStore, type Patch,
 } from '../types.ts';
 import type { Snowflake } from '../../protocol/snowflake.ts';
 import type { Row, SqlDriver } from './driver.ts';
@@ -59,19 +59,20 @@ export async function insertChannel(db: SqlDriver, c: ChannelRecord): Promise<vo
 export class SqlChannelStore implements ChannelStore {
   constructor(private readonly db: SqlDriver) {}
 
-  async create(channel: ChannelRecord, recipients: readonly Snowflake[] = []): Promise<ChannelRecord> {
+  async create(channel: ChannelRecord, recipients: readonly Snowflake[] = [], overwrites: readonly OverwriteRecord[] = []): Promise<ChannelRecord> {
     const users = [...new Set(ids(recipients, 'recipients'))];
     const c = id(channel.id);
+    ownOverwrites(channel.id, overwrites);
     await this.db.transaction(async (tx) => {
       await insertChannel(tx, channel);
       for (const u of users) await tx.run('INSERT INTO channel_recipients (channel_id, user_id) VALUES (?, ?)', [c, u]);
+      for (const o of overwrites) await tx.run(PUT_OVERWRITE, overwriteParams(o), { fk: 'channel' });
     });
     return (await this.get(channel.id))!;
   }
 
   async get(channelId: Snowflake): Promise<ChannelRecord | null> {
-    const row = await this.db.get('SELECT * FROM channels WHERE id = ?', [id(channelId)]);
-    return row ? channelFromRow(row) : null;
+    return getChannel(this.db, id(channelId));
   }
 
   async listByGuild(guildId: Snowflake): Promise<ChannelRecord[]> {
@@ -79,7 +80,11 @@ export class SqlChannelStore implements ChannelStore {
     return rows.map(channelFromRow);
   }
 
-  async update(channelId: Snowflake, patch: Patch<ChannelRecord, 'id' | 'type' | 'guildId' | 'createdAt'>): Promise<ChannelRecord> {
+  async update(
+    channelId: Snowflake,
+    patch: Patch<ChannelRecord, 'id' | 'type' | 'guildId' | 'createdAt'>,
+    opts: { overwrites?: readonly OverwriteRecord[] } = {},
+  ): Promise<ChannelRecord> {
     const key = id(channelId);
     const set = setClause(patch, {
       name: ['name', (v) => optText(v, 'channelName', 'name')],
@@ -95,21 +100,29 @@ export class SqlChannelStore implements ChannelStore {
       bitrate: ['bitrate', (v) => optInt(v, 'bitrate')],
       userLimit: ['user_limit', (v) => optInt(v, 'user_limit')],
     });
-    if (set.sql) {
-      const { changes } = await this.db.run(`UPDATE channels SET ${set.sql} WHERE id = ?`, [...set.params, key]);
-      if (changes === 0) throw new NotFoundError('channel', channelId);
-    }
-    const channel = await this.get(channelId);
-    if (!channel) throw new NotFoundError('channel', channelId);
-    return channel;
+    const overwrites = opts.overwrites;
+    if (overwrites) ownOverwrites(channelId, overwrites);
+    const write = async (db: SqlDriver) => {
+      if (set.sql) {
+        const { changes } = await db.run(`UPDATE channels SET ${set.sql} WHERE id = ?`, [...set.params, key]);
+        if (changes === 0) throw new NotFoundError('channel', channelId);
+      }
+      if (overwrites) await writeOverwrites(db, key, channelId, overwrites);
+      const channel = await getChannel(db, key);
+      if (!channel) throw new NotFoundError('channel', channelId);
+      return channel;
+    };
+    // One statement needs no transaction; fields with overwrites do.
+    return overwrites ? this.db.transaction(write) : write(this.db);
   }
 
-  async setPositions(guildId: Snowflake, updates: ReadonlyArray<{ id: Snowflake; position: number; parentId?: Snowflake | null }>): Promise<void> {
+  async setPositions(guildId: Snowflake, updates: readonly ChannelPositionUpdate[]): Promise<void> {
     const g = id(guildId, 'guild_id');
     const rows = updates.map((u) => ({
       id: id(u.id),
       position: int(u.position, 'position'),
       parent: u.parentId === undefined ? undefined : optId(u.parentId, 'parent_id'),
+      lock: u.lockPermissions === undefined ? false : bool(u.lockPermissions, 'lock_permissions') === 1,
     }));
     await this.db.transaction(async (tx) => {
       for (const u of rows) {
@@ -117,6 +130,16 @@ export class SqlChannelStore implements ChannelStore {
           ? await tx.run('UPDATE channels SET position = ? WHERE id = ? AND guild_id = ?', [u.position, u.id, g])
           : await tx.run('UPDATE channels SET position = ?, parent_id = ? WHERE id = ? AND guild_id = ?', [u.position, u.parent, u.id, g]);
         if (changes === 0) throw new NotFoundError('channel', u.id.toString());
+      }
+      // After every move, so a lock copies from the parent the batch leaves the channel in.
+      for (const u of rows.filter((r) => r.lock)) {
+        const parent = await tx.get('SELECT parent_id FROM channels WHERE id = ?', [u.id]);
+        if (parent?.parent_id == null) continue;
+        await tx.run('DELETE FROM overwrites WHERE channel_id = ?', [u.id]);
+        await tx.run(
+          'INSERT INTO overwrites (channel_id, id, type, allow, deny) SELECT c.id, o.id, o.type, o.allow, o.deny FROM channels c JOIN overwrites o ON o.channel_id = c.parent_id WHERE c.id = ?',
+          [u.id],
+        );
       }
     });
   }
@@ -166,6 +189,36 @@ export class SqlChannelStore implements ChannelStore {
   async removeRecipient(channelId: Snowflake, userId: Snowflake): Promise<void> {
     await this.db.run('DELETE FROM channel_recipients WHERE channel_id = ? AND user_id = ?', [id(channelId), id(userId, 'user_id')]);
   }
+
+  async removeGroupRecipient(channelId: Snowflake, userId: Snowflake): Promise<{ channel: ChannelRecord | null; recipients: Snowflake[] }> {
+    const c = id(channelId);
+    const u = id(userId, 'user_id');
+    return this.db.transaction(async (tx) => {
+      // A no-op UPDATE first: it locks the channel row (PostgreSQL), so two recipients leaving at once serialise
+      // and the second sees the first gone — otherwise each sees the other remaining and nobody deletes the group.
+      const row = await tx.get('UPDATE channels SET owner_id = owner_id WHERE id = ? RETURNING *', [c]);
+      if (!row) throw new NotFoundError('channel', channelId);
+      const channel = channelFromRow(row);
+      if (channel.type !== ChannelType.GROUP_DM) throw new InvalidInputError('type', 'not a group DM');
+      await tx.run('DELETE FROM channel_recipients WHERE channel_id = ? AND user_id = ?', [c, u]);
+      const recipients = (await tx.all('SELECT user_id FROM channel_recipients WHERE channel_id = ? ORDER BY user_id', [c])).map((r) => rs(r.user_id));
+      if (recipients.length === 0) {
+        // Messages, overwrites, invites, read states cascade; a group DM has no children to unparent.
+        await tx.run('DELETE FROM channels WHERE id = ?', [c]);
+        return { channel: null, recipients };
+      }
+      if (channel.ownerId === null || !recipients.includes(channel.ownerId)) {
+        await tx.run('UPDATE channels SET owner_id = ? WHERE id = ?', [BigInt(recipients[0]!), c]);
+        channel.ownerId = recipients[0]!;
+      }
+      return { channel, recipients };
+    });
+  }
+}
+
+async function getChannel(db: SqlDriver, key: bigint): Promise<ChannelRecord | null> {
+  const row = await db.get('SELECT * FROM channels WHERE id = ?', [key]);
+  return row ? channelFromRow(row) : null;
 }
 
 // -------------------------------------------------------------------------------------------- overwrites
@@ -179,8 +232,25 @@ function overwriteParams(o: OverwriteRecord) {
   return [id(o.channelId, 'channel_id'), id(o.id), o.type, bits(o.allow, 'allow'), bits(o.deny, 'deny')];
 }
 
+/** Every overwrite of a set must name the channel it is written to. */
+function ownOverwrites(channelId: Snowflake, overwrites: readonly OverwriteRecord[]): void {
+  if (!Array.isArray(overwrites)) throw new InvalidInputError('overwrites', 'not a list');
+  for (const o of overwrites) if (o.channelId !== channelId) throw new InvalidInputError('channel_id', 'overwrite of another channel');
+}
+
 const PUT_OVERWRITE = `INSERT INTO overwrites (channel_id, id, type, allow, deny) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT (channel_id, id) DO UPDATE SET type = excluded.type, allow = excluded.allow, deny = excluded.deny`;
+
+/**
+ * Replaces the channel's overwrite set; call inside a transaction. Each overwrite is validated as it is written,
+ * so a bad one half-way throws inside the transaction and the caller's rollback undoes the rest.
+ */
+async function writeOverwrites(tx: SqlDriver, key: bigint, channelId: Snowflake, overwrites: readonly OverwriteRecord[]): Promise<void> {
+  const exists = await tx.get('SELECT 1 AS x FROM channels WHERE id = ?', [key]);
+  if (!exists) throw new NotFoundError('channel', channelId);
+  await tx.run('DELETE FROM overwrites WHERE channel_id = ?', [key]);
+  for (const o of overwrites) await tx.run(PUT_OVERWRITE, overwriteParams(o), { fk: 'channel' });
+}
 
 export class SqlOverwriteStore implements OverwriteStore {
   constructor(private readonly db: SqlDriver) {}
@@ -205,16 +275,8 @@ export class SqlOverwriteStore implements OverwriteStore {
 
   async replaceForChannel(channelId: Snowflake, overwrites: readonly OverwriteRecord[]): Promise<void> {
     const c = id(channelId, 'channel_id');
-    const rows = overwrites.map((o) => {
-      if (o.channelId !== channelId) throw new InvalidInputError('channel_id', 'overwrite of another channel');
-      return overwriteParams(o);
-    });
-    await this.db.transaction(async (tx) => {
-      const exists = await tx.get('SELECT 1 AS x FROM channels WHERE id = ?', [c]);
-      if (!exists) throw new NotFoundError('channel', channelId);
-      await tx.run('DELETE FROM overwrites WHERE channel_id = ?', [c]);
-      for (const params of rows) await tx.run(PUT_OVERWRITE, params, { fk: 'channel' });
-    });
+    ownOverwrites(channelId, overwrites);
+    await this.db.transaction((tx) => writeOverwrites(tx, c, channelId, overwrites));
   }
 
   async delete(channelId: Snowflake, overwriteId: Snowflake): Promise<void> {
@@ -247,6 +309,25 @@ function nonNegative(v: unknown, field: string): number {
 }
 
 const NOT_EXPIRED = '(expires_at IS NULL OR expires_at > ?)';
+
+/**
+ * Counts one use of a valid code (1–32 chars); call inside a transaction. Null when unknown, expired or used up;
+ * an expired invite is swept, one reaching maxUses deleted.
+ */
+export async function useInvite(tx: SqlDriver, code: string, now: number): Promise<InviteRecord | null> {
+  // One conditional UPDATE: concurrent uses serialise on the row and each re-checks the limit.
+  const row = await tx.get(
+    `UPDATE invites SET uses = uses + 1 WHERE code = ? AND (max_uses = 0 OR uses < max_uses) AND ${NOT_EXPIRED} RETURNING *`,
+    [code, now],
+  );
+  if (!row) {
+    await tx.run('DELETE FROM invites WHERE code = ? AND expires_at <= ?', [code, now]);
+    return null;
+  }
+  const invite = inviteFromRow(row);
+  if (invite.maxUses > 0 && invite.uses >= invite.maxUses) await tx.run('DELETE FROM invites WHERE code = ?', [code]);
+  return invite;
+}
 
 export class SqlInviteStore implements InviteStore {
   constructor(private readonly db: SqlDriver) {}
@@ -292,20 +373,7 @@ export class SqlInviteStore implements InviteStore {
 
   async use(code: string, now: number = Date.now()): Promise<InviteRecord | null> {
     if (typeof code !== 'string' || code.length === 0 || code.length > 32) return null;
-    return this.db.transaction(async (tx) => {
-      // One conditional UPDATE: concurrent uses serialise on the row and each re-checks the limit.
-      const row = await tx.get(
-        `UPDATE invites SET uses = uses + 1 WHERE code = ? AND (max_uses = 0 OR uses < max_uses) AND ${NOT_EXPIRED} RETURNING *`,
-        [code, now],
-      );
-      if (!row) {
-        await tx.run('DELETE FROM invites WHERE code = ? AND expires_at <= ?', [code, now]);
-        return null;
-      }
-      const invite = inviteFromRow(row);
-      if (invite.maxUses > 0 && invite.uses >= invite.maxUses) await tx.run('DELETE FROM invites WHERE code = ?', [code]);
-      return invite;
-    });
+    return this.db.transaction((tx) => useInvite(tx, code, now));
   }
 
   async delete(code: string): Promise<void> {

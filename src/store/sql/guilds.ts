@@ -2,12 +2,13 @@
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import { PAGE_LIMITS } from '../limits.ts';
 import type {
-  BanRecord, BanStore, GuildCreateBundle, GuildRecord, GuildStore, MemberRecord, MemberStore, Patch, RoleRecord, RoleStore,
+  BanRecord, BanStore, GuildCreateBundle, GuildRecord, GuildStore, InviteRecord, MemberRecord, MemberStore, Patch, RoleRecord,
+  RoleStore,
 } from '../types.ts';
 import { snowflakeFromTimestamp, type Snowflake } from '../../protocol/snowflake.ts';
 import { bucketOf } from '../../protocol/snowflake.ts';
 import type { Row, SqlDriver } from './driver.ts';
-import { insertChannel } from './channels.ts';
+import { insertChannel, useInvite } from './channels.ts';
 import {
   bits, bool, chunks, id, ids, int, json, marks, optId, optInt, optText, pageLimit, rb, rj, rn, rnn, rs, rsn, setClause, text,
 } from './values.ts';
@@ -295,6 +296,28 @@ export class SqlMemberStore implements MemberStore {
   async add(member: MemberRecord): Promise<MemberRecord> {
     await this.db.transaction((tx) => insertMember(tx, member));
     return (await this.get(member.guildId, member.userId))!;
+  }
+
+  async addWithRole(member: MemberRecord, role: RoleRecord): Promise<MemberRecord> {
+    if (role.guildId !== member.guildId) throw new InvalidInputError('role', 'role of another guild');
+    const holding = Array.isArray(member.roles) && member.roles.includes(role.id) ? member : { ...member, roles: [...(member.roles ?? []), role.id] };
+    return this.db.transaction(async (tx) => {
+      await insertRole(tx, role);
+      await insertMember(tx, holding);
+      return (await this.#get(tx, id(member.guildId, 'guild_id'), id(member.userId, 'user_id')))!;
+    });
+  }
+
+  async addWithInvite(member: MemberRecord, code: string, now: number = Date.now()): Promise<{ member: MemberRecord; invite: InviteRecord } | null> {
+    if (typeof code !== 'string' || code.length === 0 || code.length > 32) return null;
+    return this.db.transaction(async (tx) => {
+      // The use first: an unusable invite adds nobody; a member that cannot be added rolls the use back.
+      const invite = await useInvite(tx, code, now);
+      if (!invite) return null;
+      if (invite.guildId !== member.guildId) throw new InvalidInputError('code', 'invite of another guild');
+      await insertMember(tx, member);
+      return { member: (await this.#get(tx, id(member.guildId, 'guild_id'), id(member.userId, 'user_id')))!, invite };
+    });
   }
 
   async get(guildId: Snowflake, userId: Snowflake): Promise<MemberRecord | null> {

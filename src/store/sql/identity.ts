@@ -55,8 +55,16 @@ export async function insertUser(db: SqlDriver, u: UserRecord): Promise<void> {
 export class SqlUserStore implements UserStore {
   constructor(private readonly db: SqlDriver) {}
 
-  async create(user: UserRecord): Promise<UserRecord> {
-    await insertUser(this.db, user);
+  async create(user: UserRecord, token?: TokenRecord): Promise<UserRecord> {
+    if (token === undefined) {
+      await insertUser(this.db, user);
+    } else {
+      if (token.userId !== user.id) throw new InvalidInputError('user_id', 'token of another user');
+      await this.db.transaction(async (tx) => {
+        await insertUser(tx, user);
+        await insertToken(tx, token);
+      });
+    }
     return (await this.get(user.id))!;
   }
 
@@ -131,15 +139,19 @@ function tokenKind(v: unknown): TokenRecord['kind'] {
   return v;
 }
 
+async function insertToken(db: SqlDriver, token: TokenRecord): Promise<void> {
+  await db.run(
+    'INSERT INTO tokens (user_id, hash, kind, created_at) VALUES (?, ?, ?, ?)',
+    [id(token.userId, 'user_id'), text(token.hash, 'shortText', 'hash'), tokenKind(token.kind), int(token.createdAt, 'created_at')],
+    { fk: 'user' },
+  );
+}
+
 export class SqlTokenStore implements TokenStore {
   constructor(private readonly db: SqlDriver) {}
 
   async create(token: TokenRecord): Promise<void> {
-    await this.db.run(
-      'INSERT INTO tokens (user_id, hash, kind, created_at) VALUES (?, ?, ?, ?)',
-      [id(token.userId, 'user_id'), text(token.hash, 'shortText', 'hash'), tokenKind(token.kind), int(token.createdAt, 'created_at')],
-      { fk: 'user' },
-    );
+    await insertToken(this.db, token);
   }
 
   async listForUser(userId: Snowflake): Promise<TokenRecord[]> {
@@ -157,6 +169,17 @@ export class SqlTokenStore implements TokenStore {
       ? await this.db.run('DELETE FROM tokens WHERE user_id = ?', [key])
       : await this.db.run('DELETE FROM tokens WHERE user_id = ? AND kind = ?', [key, tokenKind(kind)]);
     return changes;
+  }
+
+  async replaceForUser(userId: Snowflake, kind: TokenRecord['kind'], token: TokenRecord): Promise<number> {
+    const key = id(userId, 'user_id');
+    const k = tokenKind(kind);
+    if (token.userId !== userId || token.kind !== kind) throw new InvalidInputError('token', 'must be of that user and kind');
+    return this.db.transaction(async (tx) => {
+      const { changes } = await tx.run('DELETE FROM tokens WHERE user_id = ? AND kind = ?', [key, k]);
+      await insertToken(tx, token);
+      return changes;
+    });
   }
 }
 
