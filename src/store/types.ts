@@ -469,8 +469,11 @@ export interface MessagePage {
 }
 
 export interface MessageStore {
-  /** Stores the message and sets the channel's lastMessageId, in one transaction. */
-  create(message: MessageRecord): Promise<MessageRecord>;
+  /**
+   * Stores the message, sets the channel's lastMessageId and adds one mention to the read state of each of
+   * `mentionUserIds` in that channel — all in one transaction.
+   */
+  create(message: MessageRecord, opts?: { mentionUserIds?: readonly Snowflake[] }): Promise<MessageRecord>;
   get(channelId: Snowflake, messageId: Snowflake): Promise<MessageRecord | null>;
   /**
    * A page of history, newest first (`after` pages are also returned newest first, as Discord does).

@@ -368,6 +368,24 @@ export function channelsContract(s: () => Store): void {
     });
   });
 
+  describe('message create with mention counters', () => {
+    it('bumps the mentioned users’ read states in the same transaction as the message', async () => {
+      const { channel: ch, owner } = await guildWithChannel(s());
+      const u = await s().users.create(user());
+      const first = message(ch.id, owner.id);
+      await s().messages.create(first, { mentionUserIds: [u.id, u.id] });
+      await s().messages.create(message(ch.id, owner.id), { mentionUserIds: [u.id] });
+      assert.deepEqual((await s().readStates.listForUser(u.id)).map((r) => [r.channelId, r.mentionCount]), [[ch.id, 2]]);
+      // A bad mention id fails the whole write: no message, no lastMessageId move, no counter.
+      const bad = message(ch.id, owner.id);
+      await rejectsWith(s().messages.create(bad, { mentionUserIds: ['not-an-id'] }), InvalidInputError, { field: 'user_id' });
+      assert.equal(await s().messages.get(ch.id, bad.id), null);
+      assert.notEqual((await s().channels.get(ch.id))!.lastMessageId, bad.id);
+      assert.deepEqual((await s().readStates.listForUser(u.id)).map((r) => r.mentionCount), [2]);
+      assert.ok(await s().messages.get(ch.id, first.id));
+    });
+  });
+
   describe('push subscriptions', () => {
     it('puts, replaces keys of an existing endpoint, lists, deletes by endpoint', async () => {
       const u = await s().users.create(user());

@@ -109,7 +109,7 @@ async function storeMessage(
   ctx: RouteContext, user: UserRecord, access: ChannelAccess, body: CreateBody, content: string, embeds: Record<string, unknown>[], nonce: string | number | undefined,
 ): Promise<MessageJson> {
   const { deps } = ctx;
-  const { store, log } = deps;
+  const { store } = deps;
   const channel = access.channel;
 
   const replyTo = body.message_reference ? await resolveReply(deps, access, body.message_reference) : null;
@@ -158,14 +158,9 @@ async function storeMessage(
       messageReference: reference,
       editedAt: null,
     };
-    const message = await store.messages.create(record);
+    // The message and the mentioned users' unread-mention counters are written in one transaction.
+    const message = await store.messages.create(record, { mentionUserIds: mentions.users.filter((id) => id !== user.id) });
     stored = true;
-
-    // Mention counters are a side effect: failing to bump them must not turn a stored send into an error.
-    const mentioned = mentions.users.filter((id) => id !== user.id);
-    if (mentioned.length) {
-      await store.readStates.incrementMentions(channel.id, mentioned).catch((err: unknown) => log.warn({ err, channelId: channel.id }, 'mention count update failed'));
-    }
 
     const json = await renderMessage(store, message, { viewerId: user.id, fresh: true, nonces: nonce === undefined ? undefined : new Map([[message.id, nonce]]) });
     await publishInChannel(ctx, channel, 'MESSAGE_CREATE', await eventPayload(store, message, json));

@@ -11,6 +11,7 @@ import type {
 } from '../types.ts';
 import { bucketOf, snowflakeFromTimestamp, type Snowflake } from '../../protocol/snowflake.ts';
 import type { Row, SqlDriver, SqlValue } from './driver.ts';
+import { incrementMentionsIn } from './state.ts';
 import {
   bool, chunks, id, ids, int, json, jsonArray, marks, optId, optInt, optText, pageLimit, rb, rj, rn, rnn, rs, rsn, setClause, text,
 } from './values.ts';
@@ -87,11 +88,12 @@ const ADVANCE_LAST_MESSAGE = 'UPDATE channels SET last_message_id = ? WHERE id =
 export class SqlMessageStore implements MessageStore {
   constructor(private readonly db: SqlDriver) {}
 
-  async create(message: MessageRecord): Promise<MessageRecord> {
+  async create(message: MessageRecord, opts: { mentionUserIds?: readonly Snowflake[] } = {}): Promise<MessageRecord> {
     const params = messageParams(message);
     await this.db.transaction(async (tx) => {
       await tx.run(INSERT_MESSAGE, params, { fk: 'channel' });
       await tx.run(ADVANCE_LAST_MESSAGE, [params[2], params[0], params[2]]);
+      if (opts.mentionUserIds?.length) await incrementMentionsIn(tx, message.channelId, opts.mentionUserIds);
     });
     // Decoded from what was written, exactly as a read would, without the round trip of one (the send path).
     return messageFromRow(Object.fromEntries(MESSAGE_COLUMNS.map((c, i) => [c, params[i]])));

@@ -40,20 +40,23 @@ export class SqlReadStateStore implements ReadStateStore {
   }
 
   async incrementMentions(channelId: Snowflake, userIds: readonly Snowflake[]): Promise<void> {
-    const ch = id(channelId, 'channel_id');
-    const users = [...new Set(ids(userIds, 'user_id'))];
-    if (users.length === 0) return;
-    await this.db.transaction(async (tx) => {
-      for (const chunk of chunks(users, 200)) {
-        await tx.run(
-          `INSERT INTO read_states (user_id, channel_id, last_message_id, mention_count, last_pin_timestamp)
-           VALUES ${chunk.map(() => '(?, ?, NULL, 1, NULL)').join(', ')}
-           ON CONFLICT (user_id, channel_id) DO UPDATE SET mention_count = read_states.mention_count + 1`,
-          chunk.flatMap((u) => [u, ch]),
-          { fk: 'channel' },
-        );
-      }
-    });
+    if (userIds.length === 0) return;
+    await this.db.transaction((tx) => incrementMentionsIn(tx, channelId, userIds));
+  }
+}
+
+/** Adds one mention per listed user to their read state of the channel, inside the caller's transaction. */
+export async function incrementMentionsIn(tx: SqlDriver, channelId: Snowflake, userIds: readonly Snowflake[]): Promise<void> {
+  const ch = id(channelId, 'channel_id');
+  const users = [...new Set(ids(userIds, 'user_id'))];
+  for (const chunk of chunks(users, 200)) {
+    await tx.run(
+      `INSERT INTO read_states (user_id, channel_id, last_message_id, mention_count, last_pin_timestamp)
+       VALUES ${chunk.map(() => '(?, ?, NULL, 1, NULL)').join(', ')}
+       ON CONFLICT (user_id, channel_id) DO UPDATE SET mention_count = read_states.mention_count + 1`,
+      chunk.flatMap((u) => [u, ch]),
+      { fk: 'channel' },
+    );
   }
 }
 
