@@ -49,7 +49,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   if (!opts.store) closers.push(() => store.close());
   try {
     await store.migrate();
-    const bus = opts.bus ?? (await openBus({ natsUrl: config.natsUrl, nodeId: config.nodeId }));
+    const bus = opts.bus ?? (await openBus({ natsUrl: config.natsUrl, nodeId: config.nodeId, checkPayloads: config.busCheckPayloads }));
     if (!opts.bus) closers.unshift(() => bus.close());
     const ids = new SnowflakeGenerator({ workerId: config.workerId, processId: config.processId, now });
     const deps: RoleDeps = { config, store, bus, log, ids, now };

@@ -20,10 +20,12 @@ export interface OpenBusConfig {
   /** JetStream stream prefix; default `ACCORD`. */
   streamPrefix?: string;
   onError?: BusErrorHandler;
+  /** In-memory bus only: check that every payload is JSON-serialisable (MemoryBusOptions.checkPayloads). Default off. */
+  checkPayloads?: boolean;
 }
 
 export async function openBus(config: OpenBusConfig): Promise<Bus> {
-  if (!config.natsUrl) return new MemoryBus({ onError: config.onError });
+  if (!config.natsUrl) return new MemoryBus({ onError: config.onError, checkPayloads: config.checkPayloads ?? false });
   const { NatsBus } = await import('./nats.ts');
   return NatsBus.connect({
     servers: config.natsUrl,

@@ -35,6 +35,9 @@ export const configSchema = z
     replayMaxBytes: int(1024, 1024 * 1024 * 1024),
     outboundMaxBytes: int(1024, 1024 * 1024 * 1024),
     roleTimeoutMs: int(50, 60_000),
+    identifyConcurrency: int(1, 1024),
+    identifyQueueMax: int(0, 1_000_000),
+    busCheckPayloads: bool,
   })
   .refine((c) => Boolean(c.tlsCert) === Boolean(c.tlsKey), { message: 'ACCORD_TLS_CERT and ACCORD_TLS_KEY go together', path: ['tlsCert'] });
 
@@ -69,7 +72,10 @@ export const SETTINGS: Record<keyof z.infer<typeof configSchema>, SettingInfo> =
   heartbeatIntervalMs: { env: 'ACCORD_HEARTBEAT_INTERVAL', flag: '--heartbeat-interval', default: 41250, doc: 'Gateway heartbeat_interval in ms' },
   resumeGraceMs: { env: 'ACCORD_RESUME_GRACE_MS', flag: '--resume-grace', default: 180_000, doc: 'How long a session outlives its socket and can be resumed' },
   replayMaxEvents: { env: 'ACCORD_REPLAY_MAX_EVENTS', flag: '--replay-max-events', default: 2000, doc: 'Dispatches each session keeps for RESUME (count bound)' },
-  replayMaxBytes: { env: 'ACCORD_REPLAY_MAX_BYTES', flag: '--replay-max-bytes', default: 2 * 1024 * 1024, doc: 'Dispatches each session keeps for RESUME (byte bound)' },
+  replayMaxBytes: { env: 'ACCORD_REPLAY_MAX_BYTES', flag: '--replay-max-bytes', default: 2 * 1024 * 1024, doc: 'Dispatches each session keeps for RESUME (byte bound: full frame sizes, though the payload bytes are shared between sessions)' },
   outboundMaxBytes: { env: 'ACCORD_OUTBOUND_MAX_BYTES', flag: '--outbound-max-bytes', default: 4 * 1024 * 1024, doc: 'Bytes queued to one socket before presences are coalesced, then the socket is closed (resumable)' },
   roleTimeoutMs: { env: 'ACCORD_ROLE_TIMEOUT_MS', flag: '--role-timeout', default: 2000, doc: 'How long a role waits for another role over the bus before degrading' },
+  identifyConcurrency: { env: 'ACCORD_IDENTIFY_CONCURRENCY', flag: '--identify-concurrency', default: 8, doc: 'IDENTIFYs one sessions node works on at once (READY and first GUILD_CREATEs); the rest wait in a queue, still heartbeating' },
+  identifyQueueMax: { env: 'ACCORD_IDENTIFY_QUEUE_MAX', flag: '--identify-queue-max', default: 5000, doc: 'IDENTIFYs that may wait for a slot; beyond, the client gets INVALID_SESSION (false) and identifies again later' },
+  busCheckPayloads: { env: 'ACCORD_BUS_CHECK_PAYLOADS', flag: '--bus-check-payloads', default: false, doc: 'In-memory bus: check every payload is JSON-serialisable, as NATS needs (one JSON.stringify per message; the tests turn it on)' },
 };

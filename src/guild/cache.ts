@@ -11,12 +11,48 @@
  *   event reflects it. Events for guilds not cached are ignored (the next load reads the store anyway); an event
  *   that arrives while its guild is loading makes that load answer once but not be cached.
  * - A failed update evicts the guild, so the cache never serves state it knows may be wrong.
+ * - Snapshot parts (snapshot.ts: the guild object with its roles, the channel list, the permission state) are
+ *   built at most once per change: any event that updates the guild drops them, a message drops only the
+ *   channels (last_message_id).
+ * - Member objects (member + user, the wire shape) of recently snapshotted members are kept per guild, at most
+ *   `memberJsonMax` in all, each for at most MEMBER_JSON_TTL_MS (and not past the end of a timeout, whose
+ *   field they show). GUILD_MEMBER_UPDATE / _REMOVE / GUILD_BAN_ADD drop the member's entry, USER_UPDATE
+ *   (userChanged) drops the user's entries in every guild, and joins / leaves drop the guild's full member list.
  */
 import type { DispatchEnvelope } from '../bus/events.ts';
 import type { Logger } from '../log.ts';
 import type { ChannelRecord, GuildRecord, OverwriteRecord, RoleRecord, Store } from '../store/types.ts';
+import type { GuildPermissionState } from './contract.ts';
+
+/** Wire-shaped pieces of a GUILD_CREATE shared by every snapshot of the guild until something changes. */
+export interface SnapshotParts {
+  /** guildJson with the sorted roles. */
+  base?: Record<string, unknown>;
+  channels?: Array<Record<string, unknown>>;
+  permission?: GuildPermissionState;
+  /** JSON of base and channels. */
+  baseText?: string;
+  channelsText?: string;
+  /** Every member object, when the guild was small enough to list whole (GUILD_LIMITS.membersPerReply). */
+  allMembers?: { members: Array<Record<string, unknown>>; expiresAt: number };
+}
+
+export interface CachedMemberJson {
+  json: Record<string, unknown>;
+  joinedAt: number;
+  expiresAt: number;
+}
+
+/** How long a cached member object may be served (a backstop: the events above keep it current). */
+export const MEMBER_JSON_TTL_MS = 60_000;
 
 export interface GuildState {
+  /** Snapshot pieces; replaced by {} whenever the guild changes. */
+  parts: SnapshotParts;
+  /** User id → member object (with user), for snapshots. */
+  memberJson: Map<string, CachedMemberJson>;
+  /** Bumped whenever member objects are dropped: a snapshot that read the store before does not cache what it read. */
+  memberJsonGen: number;
   guild: GuildRecord;
   roles: Map<string, RoleRecord>;
   channels: Map<string, ChannelRecord>;
@@ -32,7 +68,7 @@ const RELEVANT = new Set([
   'GUILD_UPDATE', 'GUILD_DELETE',
   'CHANNEL_CREATE', 'CHANNEL_UPDATE', 'CHANNEL_DELETE',
   'GUILD_ROLE_CREATE', 'GUILD_ROLE_UPDATE', 'GUILD_ROLE_DELETE',
-  'GUILD_MEMBER_ADD', 'GUILD_MEMBER_REMOVE', 'GUILD_BAN_ADD',
+  'GUILD_MEMBER_ADD', 'GUILD_MEMBER_REMOVE', 'GUILD_BAN_ADD', 'GUILD_MEMBER_UPDATE',
 ]);
 
 export function byPositionThenId(a: { position: number; id: string }, b: { position: number; id: string }): number {
@@ -48,11 +84,14 @@ export class GuildCache {
   /** Per-guild chain of pending updates. */
   private readonly work = new Map<string, Promise<void>>();
   private closed = false;
+  /** Member objects cached across all guilds. */
+  private memberJsonCount = 0;
 
   constructor(
     private readonly store: Store,
     private readonly maxGuilds: number,
     private readonly log: Logger,
+    private readonly memberJsonMax = 200_000,
   ) {}
 
   get size(): number {
@@ -84,6 +123,51 @@ export class GuildCache {
     return load;
   }
 
+  /** A cached member object, or undefined (missing or expired). */
+  getMemberJson(state: GuildState, userId: string, now: number): CachedMemberJson | undefined {
+    const hit = state.memberJson.get(userId);
+    if (!hit) return undefined;
+    if (hit.expiresAt > now) return hit;
+    this.forgetMemberJson(state, userId);
+    return undefined;
+  }
+
+  /** Caches a member object unless the total bound is reached (then snapshots keep reading the store). */
+  putMemberJson(state: GuildState, userId: string, entry: CachedMemberJson, gen: number): void {
+    if (state.memberJsonGen !== gen) return; // a member changed while this was read
+    if (this.entries.get(state.guild.id) !== state) return; // an uncached (stale) load or an evicted guild
+    if (state.memberJson.has(userId)) this.memberJsonCount--;
+    else if (this.memberJsonCount >= this.memberJsonMax) return;
+    state.memberJson.set(userId, entry);
+    this.memberJsonCount++;
+  }
+
+  private forgetMemberJson(state: GuildState, userId: string): void {
+    state.memberJsonGen++;
+    if (state.memberJson.delete(userId)) this.memberJsonCount--;
+  }
+
+  private forgetAllMemberJson(state: GuildState): void {
+    state.memberJsonGen++;
+    this.memberJsonCount -= state.memberJson.size;
+    state.memberJson.clear();
+  }
+
+  private dropGuild(guildId: string): void {
+    const state = this.entries.get(guildId);
+    if (!state) return;
+    this.forgetAllMemberJson(state);
+    this.entries.delete(guildId);
+  }
+
+  /** USER_UPDATE: the user's name, avatar … changed; their cached member objects are stale everywhere. */
+  userChanged(userId: string): void {
+    for (const state of this.entries.values()) {
+      this.forgetMemberJson(state, userId);
+      if (state.parts.allMembers?.members.some((m) => (m.user as { id?: string } | undefined)?.id === userId)) state.parts.allMembers = undefined;
+    }
+  }
+
   /** Takes one dispatch envelope from gateway.guild.<id>. */
   apply(event: DispatchEnvelope): void {
     if (event.t === 'MESSAGE_CREATE') return this.noteMessage(event);
@@ -97,7 +181,7 @@ export class GuildCache {
       .then(() => this.update(guildId, event))
       .catch((err) => {
         this.log.warn({ err, guildId, t: event.t }, 'guild cache update failed; guild evicted');
-        this.entries.delete(guildId);
+        this.dropGuild(guildId);
       })
       .finally(() => {
         if (this.work.get(guildId) === next) this.work.delete(guildId);
@@ -117,6 +201,8 @@ export class GuildCache {
     const channel = state.channels.get(channelId);
     if (channel && (!channel.lastMessageId || BigInt(messageId) > BigInt(channel.lastMessageId))) {
       state.channels.set(channelId, { ...channel, lastMessageId: messageId });
+      state.parts.channels = undefined;
+      state.parts.channelsText = undefined;
     }
   }
 
@@ -133,6 +219,7 @@ export class GuildCache {
   clear(): void {
     this.closed = true;
     this.entries.clear();
+    this.memberJsonCount = 0;
     this.staleLoads.clear();
   }
 
@@ -147,6 +234,9 @@ export class GuildCache {
       this.store.members.count(guildId),
     ]);
     const state: GuildState = {
+      parts: {},
+      memberJson: new Map(),
+      memberJsonGen: 0,
       guild,
       roles: new Map(roles.map((r) => [r.id, r])),
       channels: new Map(channels.map((c) => [c.id, c])),
@@ -161,7 +251,7 @@ export class GuildCache {
     }
     if (!this.staleLoads.has(guildId) && !this.closed) {
       this.entries.set(guildId, state);
-      while (this.entries.size > this.maxGuilds) this.entries.delete(this.entries.keys().next().value!);
+      while (this.entries.size > this.maxGuilds) this.dropGuild(this.entries.keys().next().value!);
     }
     return state;
   }
@@ -169,16 +259,29 @@ export class GuildCache {
   private async update(guildId: string, event: DispatchEnvelope): Promise<void> {
     const state = this.entries.get(guildId);
     if (!state) return;
+    await this.updateState(guildId, state, event);
+    // After the change (the store reads above are awaited): snapshots from now on rebuild their parts.
+    state.parts = {};
+    const d = event.d ?? {};
+    const userId = (d.user as { id?: unknown } | undefined)?.id;
+    if (typeof userId === 'string') this.forgetMemberJson(state, userId);
+    if (event.t === 'GUILD_ROLE_DELETE') {
+      // Members lose the role in the store without a GUILD_MEMBER_UPDATE each.
+      this.forgetAllMemberJson(state);
+    }
+  }
+
+  private async updateState(guildId: string, state: GuildState, event: DispatchEnvelope): Promise<void> {
     const d = event.d ?? {};
     switch (event.t) {
       case 'GUILD_UPDATE': {
         const guild = await this.store.guilds.get(guildId);
         if (guild) state.guild = guild;
-        else this.entries.delete(guildId);
+        else this.dropGuild(guildId);
         return;
       }
       case 'GUILD_DELETE':
-        this.entries.delete(guildId);
+        this.dropGuild(guildId);
         return;
       case 'CHANNEL_CREATE':
       case 'CHANNEL_UPDATE': {

@@ -22,6 +22,10 @@ export interface GuildSnapshotRequest {
 export interface GuildSnapshotReply {
   /** null when the guild does not exist or the user is not a member. */
   guild: Record<string, unknown> | null;
+  /** `guild` serialised (the GUILD_CREATE payload), so a sessions node need not serialise it again. */
+  guildJson?: string;
+  /** The requesting user's own member object (also in guild.members), so sessions need not search the list. */
+  member?: Record<string, unknown>;
   /**
    * Permission state the sessions node caches to filter dispatches by VIEW_CHANNEL: roles (id → permissions
    * string), channel overwrites, owner id; kept current afterwards from CHANNEL_* / GUILD_ROLE_* events.

@@ -41,6 +41,11 @@ export async function startGuildRole(deps: RoleDeps, opts: GuildRoleOptions = {}
     deps.bus.subscribe<DispatchEnvelope>('gateway.guild.*', (event) => {
       if (event && typeof event.t === 'string') cache.apply(event);
     }),
+    // A user's name or avatar is part of the member objects snapshots reuse; Accord announces the change to the
+    // user only (no GUILD_MEMBER_UPDATE per guild), so follow USER_UPDATE too.
+    deps.bus.subscribe<DispatchEnvelope>('gateway.user.*', (event, subject) => {
+      if (event?.t === 'USER_UPDATE') cache.userChanged(subject.slice('gateway.user.'.length));
+    }),
     deps.bus.serve<GuildSnapshotRequest, GuildSnapshotReply>(GuildSubjects.snapshot, async (req) => {
       if (typeof req?.guildId !== 'string' || typeof req.userId !== 'string') throw new Error('guildId and userId are required');
       const largeThreshold = Math.min(GUILD_LIMITS.membersPerReply, Math.max(0, Number(req.largeThreshold) || 50));

@@ -3,13 +3,17 @@
  * cached guild state, a few store reads for members, and presences asked of the presence role. A presence role
  * that is down or slow costs at most one short timeout (then the breaker fails fast) and the answer goes out
  * without presences — never without the guild.
+ *
+ * A storm of identifies asks for the same guild over and over: the guild object, channels and permission state
+ * are built once per change of the guild, and member objects once per member (cache.ts says when they are
+ * dropped); only the caller's own fields (joined_at, their member object) are looked up per snapshot.
  */
 import { channelJson, guildJson, iso, memberJson } from '../api/serialize.ts';
 import type { Logger } from '../log.ts';
 import { isRoleDown, type RoleClient } from '../lib/role-client.ts';
 import { PresenceSubjects, type PresenceJson, type PresenceQuery, type PresenceQueryReply } from '../presence/contract.ts';
 import type { MemberRecord, Store, UserRecord } from '../store/types.ts';
-import { byPositionThenId, type GuildCache, type GuildState } from './cache.ts';
+import { byPositionThenId, MEMBER_JSON_TTL_MS, type GuildCache, type GuildState } from './cache.ts';
 import type { GuildMembersReply, GuildMembersRequest, GuildPermissionState, GuildSnapshotReply, GuildSnapshotRequest } from './contract.ts';
 
 export const GUILD_LIMITS = {
@@ -38,33 +42,42 @@ export class GuildService {
     // has handled that event: a membership newer than the cached count means the count is stale.
     if (me.joinedAt >= state.countedAt) await this.cache.recount(state);
     const large = state.memberCount > req.largeThreshold;
+    const now = Date.now();
 
-    let members: MemberRecord[];
+    let members: Array<Record<string, unknown>>;
     let presences: PresenceJson[] = [];
+    const mine = (await this.memberObjects(state, [req.userId], now, [me]))[0];
+    if (!mine) return { guild: null };
     if (!large) {
-      members = await this.store.members.list(req.guildId, { limit: GUILD_LIMITS.membersPerReply });
-      if (req.presences) presences = await this.presences({ userIds: members.map((m) => m.userId) });
+      members = await this.allMembers(state, now);
+      if (req.presences) presences = await this.presences({ userIds: members.map(userIdOf) });
     } else {
       // Offline members are left out of large guilds: ask who is online, then keep those who really are members.
       const online = await this.presences({ guildId: req.guildId });
-      const ids = online.slice(0, GUILD_LIMITS.snapshotOnlineMembersMax).map((p) => p.user.id);
-      members = await this.store.members.getMany(req.guildId, ids.filter((id) => id !== req.userId));
-      members.push(me);
-      const memberIds = new Set(members.map((m) => m.userId));
-      if (req.presences) presences = online.filter((p) => memberIds.has(p.user.id));
+      const ids = online.slice(0, GUILD_LIMITS.snapshotOnlineMembersMax).map((p) => p.user.id).filter((id) => id !== req.userId);
+      members = await this.memberObjects(state, ids, now);
+      members.push(mine);
+      if (req.presences) {
+        const memberIds = new Set(members.map(userIdOf));
+        presences = online.filter((p) => memberIds.has(p.user.id));
+      }
     }
-    const users = await this.users(members);
 
+    // Synchronous from here: the parts are built from the state as it is now.
+    const parts = state.parts;
+    parts.base ??= guildJson(state.guild, sortedRoles(state));
+    parts.channels ??= sortedChannels(state).map((c) => channelJson(c, { overwrites: state.overwrites.get(c.id) ?? [] }));
+    parts.permission ??= permissionState(state);
     const guild = {
-      ...guildJson(state.guild, sortedRoles(state)),
+      ...parts.base,
       joined_at: iso(me.joinedAt),
       large,
       unavailable: false,
       lazy: true,
       member_count: state.memberCount,
-      members: members.flatMap((m) => (users.has(m.userId) ? [memberJson(m, users.get(m.userId))] : [])),
+      members,
       // Every channel: clients filter by permission themselves, and sessions filter the events.
-      channels: sortedChannels(state).map((c) => channelJson(c, { overwrites: state.overwrites.get(c.id) ?? [] })),
+      channels: parts.channels,
       threads: [],
       presences: presences.map((p) => ({ ...p, guild_id: req.guildId })),
       voice_states: [],
@@ -73,7 +86,70 @@ export class GuildService {
       soundboard_sounds: [],
       embedded_activities: [],
     };
-    return { guild, state: permissionState(state) };
+    // The same payload serialised from the shared pieces' memoised JSON: the sessions node sends it as is.
+    parts.baseText ??= JSON.stringify(parts.base);
+    parts.channelsText ??= JSON.stringify(parts.channels);
+    const guildIdJson = JSON.stringify(req.guildId);
+    const guildJsonText =
+      parts.baseText.slice(0, -1) +
+      `,"joined_at":${JSON.stringify(guild.joined_at)},"large":${large},"unavailable":false,"lazy":true,"member_count":${state.memberCount}` +
+      `,"members":[${members.map(textOf).join(',')}],"channels":${parts.channelsText},"threads":[]` +
+      `,"presences":[${presences.map((p) => textOf(p).slice(0, -1) + ',"guild_id":' + guildIdJson + '}').join(',')}]` +
+      ',"voice_states":[],"stage_instances":[],"guild_scheduled_events":[],"soundboard_sounds":[],"embedded_activities":[]}';
+    return { guild, guildJson: guildJsonText, member: mine, state: parts.permission };
+  }
+
+  /** Every member object of a small guild (at most one store page), shared until a member changes. */
+  private async allMembers(state: GuildState, now: number): Promise<Array<Record<string, unknown>>> {
+    const parts = state.parts;
+    const cached = parts.allMembers;
+    if (cached && cached.expiresAt > now) return cached.members;
+    const gen = state.memberJsonGen;
+    const records = await this.store.members.list(state.guild.id, { limit: GUILD_LIMITS.membersPerReply });
+    const users = await this.users(records);
+    let expiresAt = now + MEMBER_JSON_TTL_MS;
+    const members: Array<Record<string, unknown>> = [];
+    for (const m of records) {
+      const user = users.get(m.userId);
+      if (!user) continue;
+      members.push(memberJson(m, user));
+      expiresAt = Math.min(expiresAt, memberExpiry(m, now));
+    }
+    // Not cached when a member changed meanwhile (parts replaced, or an entry dropped).
+    if (state.parts === parts && state.memberJsonGen === gen) parts.allMembers = { members, expiresAt };
+    return members;
+  }
+
+  /**
+   * Member objects of the listed users who are members, in the order given; cached ones first, the rest read
+   * from the store (or taken from `known` records) and cached.
+   */
+  private async memberObjects(state: GuildState, ids: readonly string[], now: number, known?: MemberRecord[]): Promise<Array<Record<string, unknown>>> {
+    const found = new Map<string, Record<string, unknown>>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const hit = this.cache.getMemberJson(state, id, now);
+      if (hit) found.set(id, hit.json);
+      else missing.push(id);
+    }
+    if (missing.length > 0) {
+      const gen = state.memberJsonGen;
+      const records = known ?? (await this.store.members.getMany(state.guild.id, missing));
+      const users = await this.users(records);
+      for (const m of records) {
+        const user = users.get(m.userId);
+        if (!user) continue;
+        const json = memberJson(m, user);
+        found.set(m.userId, json);
+        this.cache.putMemberJson(state, m.userId, { json, joinedAt: m.joinedAt, expiresAt: memberExpiry(m, now) }, gen);
+      }
+    }
+    const out: Array<Record<string, unknown>> = [];
+    for (const id of ids) {
+      const json = found.get(id);
+      if (json) out.push(json);
+    }
+    return out;
   }
 
   async members(req: GuildMembersRequest): Promise<GuildMembersReply> {
@@ -126,6 +202,22 @@ export class GuildService {
     const users = await this.store.users.getMany(members.map((m) => m.userId));
     return new Map(users.map((u) => [u.id, u]));
   }
+}
+
+const userIdOf = (m: Record<string, unknown>): string => (m.user as { id: string }).id;
+
+/** JSON of member and presence objects, memoised by identity: cached members and unchanged presences are reused. */
+const texts = new WeakMap<object, string>();
+function textOf(o: object): string {
+  let text = texts.get(o);
+  if (text === undefined) texts.set(o, (text = JSON.stringify(o)));
+  return text;
+}
+
+/** A cached member object shows communication_disabled_until only while the timeout lasts. */
+function memberExpiry(m: MemberRecord, now: number): number {
+  const until = m.communicationDisabledUntil;
+  return until && until > now ? Math.min(until, now + MEMBER_JSON_TTL_MS) : now + MEMBER_JSON_TTL_MS;
 }
 
 function sortedRoles(state: GuildState) {

@@ -206,20 +206,32 @@ export class PresenceTracker {
     return this.dirty.size > 0;
   }
 
-  /** Non-offline merged presences of the listed users and of the users known to be in `guildId`. */
+  /**
+   * Non-offline merged presences of the listed users and of the users known to be in `guildId` (from the
+   * per-guild index). A user with no change since the last flush answers with what flush announced — equal to a
+   * fresh merge — so a guild snapshot costs a lookup per member, not a walk of every member's sessions. The
+   * objects returned are shared: callers must not modify them.
+   */
   query(userIds: readonly string[] = [], guildId?: string): PresenceJson[] {
-    const seen = new Set<string>();
     const out: PresenceJson[] = [];
+    const members = guildId ? this.guilds.get(guildId) : undefined;
     const add = (userId: string) => {
-      if (seen.has(userId)) return;
-      seen.add(userId);
       const user = this.users.get(userId);
       if (!user) return;
-      const presence = this.merge(userId, user);
+      const presence = this.dirty.has(userId) ? this.merge(userId, user) : user.published;
       if (presence.status !== 'offline') out.push(presence);
     };
-    for (const id of userIds) add(id);
-    if (guildId) for (const id of this.guilds.get(guildId) ?? []) add(id);
+    if (userIds.length === 0) {
+      if (members) for (const id of members) add(id);
+      return out;
+    }
+    const seen = new Set<string>();
+    for (const id of userIds) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      add(id);
+    }
+    if (members) for (const id of members) if (!seen.has(id)) add(id);
     return out;
   }
 

@@ -85,6 +85,66 @@ export function dispatchFrame(t: string, seq: number, payloadJson: string): stri
   return '{"op":0,"t":' + JSON.stringify(t) + ',"s":' + seq + ',"d":' + payloadJson + '}';
 }
 
+/** `{"op":0,"t":"…","s":` per event name; the set of names is small, so this stays small (capped anyway). */
+const HEADS = new Map<string, Buffer>();
+const HEADS_MAX = 512;
+
+function headFor(t: string): Buffer {
+  let head = HEADS.get(t);
+  if (!head) {
+    head = Buffer.from('{"op":0,"t":' + JSON.stringify(t) + ',"s":', 'utf8');
+    if (HEADS.size < HEADS_MAX) HEADS.set(t, head);
+  }
+  return head;
+}
+
+/** Decimal digits of a sequence number (a positive integer). */
+export function seqDigits(seq: number): number {
+  let n = 1;
+  while (seq >= 10) {
+    seq = Math.floor(seq / 10);
+    n++;
+  }
+  return n;
+}
+
+/**
+ * One dispatch encoded once, shared by every session it goes to: the bytes before `s` (from the event name)
+ * and after it (`,"d":<payload>}`). Replay deques and outbound queues hold this object and a seq, never a
+ * per-session copy of the payload; frame(seq) builds the bytes for one socket write and is dropped after it.
+ * (Incident: holding `head + seq + payload` strings made V8 flatten one copy per session when the frame was
+ * written, and the replay deque kept them all: 1.2 GB for 1,000 sessions.)
+ */
+export class EncodedDispatch {
+  readonly t: string;
+  readonly #head: Buffer;
+  readonly #tail: Buffer;
+  /** Bytes of a frame without the seq digits; computed once per event. */
+  readonly size: number;
+
+  constructor(t: string, payloadJson: string) {
+    this.t = t;
+    this.#head = headFor(t);
+    this.#tail = Buffer.from(',"d":' + payloadJson + '}', 'utf8');
+    this.size = this.#head.length + this.#tail.length;
+  }
+
+  /** Bytes of the frame carrying `seq`. */
+  frameBytes(seq: number): number {
+    return this.size + seqDigits(seq);
+  }
+
+  /** The complete frame for one write (a fresh buffer the socket owns until written). */
+  frame(seq: number): Buffer {
+    const digits = seqDigits(seq);
+    const out = Buffer.allocUnsafe(this.size + digits);
+    let off = this.#head.copy(out, 0);
+    off += out.write(String(seq), off, digits, 'latin1');
+    this.#tail.copy(out, off);
+    return out;
+  }
+}
+
 /** Any non-dispatch frame (s and t are null unless op is 0). */
 export function opFrame(op: number, d: unknown): string {
   return JSON.stringify({ op, d, s: null, t: null });

@@ -12,23 +12,48 @@
  *
  * encode() calls must not overlap for one encoder: Outbound runs them one at a time, which keeps the order of
  * frames and makes each flush's output exactly one frame.
+ *
+ * zlib-stream is synchronous (SyncZlibStreamEncoder, zlib-sync.ts) where the runtime's zlib internals allow it,
+ * else asynchronous (ZlibStreamEncoder: a thread-pool round trip and a Promise per frame); see
+ * createZlibStreamEncoder. Both produce the same bytes.
  */
 import zlib from 'node:zlib';
+import { SyncDeflate, syncDeflateSupported } from './zlib-sync.ts';
 
 export interface FrameEncoder {
   readonly binary: boolean;
   readonly name: 'none' | 'zlib-stream' | 'payload';
-  encode(frame: string): string | Buffer | Promise<Buffer>;
+  encode(frame: string | Buffer): string | Buffer | Promise<Buffer>;
   close(): void;
 }
 
 export class PlainEncoder implements FrameEncoder {
   readonly binary = false;
   readonly name = 'none' as const;
-  encode(frame: string): string {
+  encode(frame: string | Buffer): string | Buffer {
     return frame;
   }
   close(): void {}
+}
+
+/** zlib-stream compressed on the calling thread, one deflate context per connection. */
+export class SyncZlibStreamEncoder implements FrameEncoder {
+  readonly binary = true;
+  readonly name = 'zlib-stream' as const;
+  readonly #deflate = new SyncDeflate();
+
+  encode(frame: string | Buffer): Buffer {
+    return this.#deflate.push(frame);
+  }
+
+  close(): void {
+    this.#deflate.close();
+  }
+}
+
+/** The synchronous encoder when node:zlib's internals allow it (checked once), else the asynchronous one. */
+export function createZlibStreamEncoder(): FrameEncoder {
+  return syncDeflateSupported() ? new SyncZlibStreamEncoder() : new ZlibStreamEncoder();
 }
 
 export class ZlibStreamEncoder implements FrameEncoder {
@@ -43,7 +68,7 @@ export class ZlibStreamEncoder implements FrameEncoder {
     this.#deflate.on('error', (err) => (this.#failure = err));
   }
 
-  encode(frame: string): Promise<Buffer> {
+  encode(frame: string | Buffer): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       if (this.#failure) return reject(this.#failure);
       this.#deflate.write(frame);
@@ -65,7 +90,7 @@ export class ZlibStreamEncoder implements FrameEncoder {
 export class PayloadEncoder implements FrameEncoder {
   readonly binary = true;
   readonly name = 'payload' as const;
-  encode(frame: string): Promise<Buffer> {
+  encode(frame: string | Buffer): Promise<Buffer> {
     return new Promise((resolve, reject) => zlib.deflate(frame, (err, out) => (err ? reject(err) : resolve(out))));
   }
   close(): void {}

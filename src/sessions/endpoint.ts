@@ -12,8 +12,9 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from '../config/schema.ts';
 import { CloseCodes } from './codec.ts';
-import { PlainEncoder, ZlibStreamEncoder } from './compression.ts';
+import { createZlibStreamEncoder, PlainEncoder } from './compression.ts';
 import { Connection } from './connection.ts';
+import { syncDeflateSupported } from './zlib-sync.ts';
 import type { Gateway } from './gateway.ts';
 
 export const GATEWAY_PATHS = new Set(['/gateway', '/gateway/', '/']);
@@ -48,6 +49,8 @@ export class GatewayEndpoint {
     private readonly gw: Gateway,
   ) {
     server.on('upgrade', this.#onUpgrade);
+    // Feature check once at startup: node:zlib internals for the synchronous zlib-stream encoder.
+    if (!syncDeflateSupported()) gw.log.warn('node:zlib internals missing: zlib-stream uses the asynchronous encoder (slower)');
   }
 
   close(): void {
@@ -77,7 +80,7 @@ export class GatewayEndpoint {
     const encoding = url.searchParams.get('encoding');
     if (encoding !== null && encoding !== 'json') return ws.close(CloseCodes.DECODE_ERROR, `${encoding} encoding is not supported; use encoding=json`);
     const conn = new Connection(
-      { ws, encoder: zlibStream ? new ZlibStreamEncoder() : new PlainEncoder(), resumeUrl: resumeGatewayUrl(this.gw.deps.config, req), log: this.gw.log.child({ conn: ++this.#nextId }) },
+      { ws, encoder: zlibStream ? createZlibStreamEncoder() : new PlainEncoder(), resumeUrl: resumeGatewayUrl(this.gw.deps.config, req), log: this.gw.log.child({ conn: ++this.#nextId }) },
       this.gw,
     );
     this.gw.connections.add(conn);

@@ -10,12 +10,14 @@ import { GuildSubjects, type GuildMembersReply, type GuildMembersRequest, type G
 import type { Logger } from '../log.ts';
 import { PresenceSubjects, type PresenceNodeHeartbeat, type PresenceQueryReply, type PresenceSessionGone, type PresenceSessionUpdate } from '../presence/contract.ts';
 import { Intents } from '../protocol/intents.ts';
+import { isSnowflake } from '../protocol/snowflake.ts';
 import type { RoleDeps } from '../roles.ts';
-import { CloseCodes, isObject } from './codec.ts';
+import { AdmissionQueue } from './admission.ts';
+import { CloseCodes, isObject, type EncodedDispatch } from './codec.ts';
 import { PayloadEncoder } from './compression.ts';
 import type { Connection, ConnectionHost } from './connection.ts';
 import { GuildCache } from './guild-cache.ts';
-import { buildReady, checkIntents, parseIdentify, parsePresence, parseResume, platformOf } from './identify.ts';
+import { buildReady, checkIntents, parseIdentify, parsePresence, parseResume, platformOf, type IdentifyPayload } from './identify.ts';
 import { SessionRegistry } from './registry.ts';
 import { Session } from './session.ts';
 
@@ -29,11 +31,17 @@ export const PRESENCES_REPLACE_MAX_USERS = 10_000;
 export const MEMBERS_CHUNK = 1000;
 /** How long shutdown waits for a socket's queue to drain after op 7. */
 export const SHUTDOWN_DRAIN_MS = 1_000;
+/** Longest an identify keeps its admission slot waiting for its first GUILD_CREATEs (a slow guild role). */
+export const IDENTIFY_SLOT_MAX_MS = 1_000;
 
 export interface GatewayStats {
   sessions: number;
   connections: number;
   identifies: number;
+  /** IDENTIFYs refused with INVALID_SESSION because the identify queue was full. */
+  identifiesRefused: number;
+  /** IDENTIFYs waiting for an admission slot right now. */
+  identifyQueued: number;
   eventsOut: number;
   bytesOut: number;
   presencesDropped: number;
@@ -53,13 +61,15 @@ export class Gateway implements ConnectionHost {
   readonly cache = new GuildCache();
   readonly connections = new Set<Connection>();
   readonly log: Logger;
-  readonly counters = { identifies: 0, eventsOut: 0, bytesOut: 0, presencesDropped: 0, resumes: 0, invalidations: 0, slowCloses: 0, guildRetries: 0 };
+  readonly counters = { identifies: 0, identifiesRefused: 0, eventsOut: 0, bytesOut: 0, presencesDropped: 0, resumes: 0, invalidations: 0, slowCloses: 0, guildRetries: 0 };
   #peakOutbound = 0;
   #closing = false;
   #presenceTimer: NodeJS.Timeout | null = null;
+  readonly #identifies: AdmissionQueue;
 
   constructor(readonly deps: RoleDeps) {
     this.log = deps.log.child({ role: 'sessions' });
+    this.#identifies = new AdmissionQueue(deps.config.identifyConcurrency, deps.config.identifyQueueMax);
   }
 
   get heartbeatIntervalMs(): number {
@@ -78,10 +88,24 @@ export class Gateway implements ConnectionHost {
 
   // ------------------------------------------------------------------------------------------ identify
 
+  /**
+   * IDENTIFY goes through admission control (admission.ts): a malformed payload is refused at once, the rest
+   * wait for one of identifyConcurrency slots (at most identifyQueueMax waiting; beyond, INVALID_SESSION false).
+   * A slot is held until READY is sent and the first GUILD_CREATE attempts have settled (or IDENTIFY_SLOT_MAX_MS),
+   * since the guild snapshots are most of an identify's cost.
+   */
   async identify(conn: Connection, d: unknown): Promise<void> {
-    const { store, config } = this.deps;
     const parsed = parseIdentify(d);
     if ('close' in parsed) return conn.close(parsed.close, parsed.reason);
+    const run = this.#identifies.submit(() => (conn.closed || this.#closing ? Promise.resolve() : this.#identify(conn, parsed)));
+    if (run) return run;
+    this.counters.identifiesRefused++;
+    conn.log.info({ queued: this.#identifies.queued }, 'identify queue full: INVALID_SESSION');
+    conn.invalidate(false);
+  }
+
+  async #identify(conn: Connection, parsed: IdentifyPayload): Promise<void> {
+    const { store, config } = this.deps;
     const user = await resolveToken(store, parsed.token);
     if (conn.closed) return;
     if (!user) return conn.close(CloseCodes.AUTHENTICATION_FAILED, 'authentication failed');
@@ -122,7 +146,10 @@ export class Gateway implements ConnectionHost {
     session.dispatch('READY', JSON.stringify(ready));
     log.info({ guilds: guildIds.length, bot: user.bot, shard: parsed.shard, compression: conn.outbound.compression }, 'session identified');
     this.#publishPresence(session);
-    for (const g of guildIds) this.#loadGuild(session, g, 0);
+    const loads = guildIds.map((g) => this.#loadGuild(session, g, 0));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(loads), new Promise((resolve) => (timer = setTimeout(resolve, IDENTIFY_SLOT_MAX_MS)))]);
+    clearTimeout(timer);
   }
 
   // -------------------------------------------------------------------------------------------- resume
@@ -157,7 +184,7 @@ export class Gateway implements ConnectionHost {
       old.close(CloseCodes.UNKNOWN_ERROR, 'session resumed on another connection');
     }
     this.#attach(session, conn);
-    for (const frame of frames) conn.outbound.push(frame, 'force');
+    for (const e of frames) conn.outbound.pushDispatch(e.payload, e.seq, 'force');
     session.dispatch('RESUMED', '{}');
     this.counters.resumes++;
     session.log.info({ seq: parsed.seq, replayed: frames.length }, 'session resumed');
@@ -211,15 +238,18 @@ export class Gateway implements ConnectionHost {
 
   // ----------------------------------------------------------------------------------------------- guilds
 
-  /** Asks the guild role for the guild's GUILD_CREATE; retries with backoff while it is down. */
-  #loadGuild(session: Session, guildId: string, attempt: number): void {
+  /**
+   * Asks the guild role for the guild's GUILD_CREATE; retries with backoff while it is down. Resolves (never
+   * rejects) once this attempt has settled: GUILD_CREATE sent, or a retry scheduled.
+   */
+  #loadGuild(session: Session, guildId: string, attempt: number): Promise<void> {
     const req: GuildSnapshotRequest = {
       guildId,
       userId: session.user.id,
       largeThreshold: session.largeThreshold,
       presences: !session.bot || session.hasIntent(Intents.GUILD_PRESENCES),
     };
-    this.deps.bus
+    return this.deps.bus
       .request<GuildSnapshotReply>(GuildSubjects.snapshot, req, { timeoutMs: this.deps.config.roleTimeoutMs })
       .then((reply) => this.#guildLoaded(session, guildId, reply))
       .catch((err: Error) => {
@@ -230,7 +260,7 @@ export class Gateway implements ConnectionHost {
         session.log.debug({ err: err.message, guildId, attempt, delay }, 'guild role did not answer; guild stays unavailable');
         const timer = setTimeout(() => {
           session.guildRetries.delete(guildId);
-          this.#loadGuild(session, guildId, attempt + 1);
+          void this.#loadGuild(session, guildId, attempt + 1);
         }, delay);
         session.guildRetries.set(guildId, { timer, attempt });
       });
@@ -245,9 +275,13 @@ export class Gateway implements ConnectionHost {
       session.dispatch('GUILD_DELETE', JSON.stringify({ id: guildId }));
       return;
     }
-    if (reply.state) this.cache.setFromState(reply.state);
-    else this.cache.setFromGuildPayload(reply.guild);
-    let member = findMember(reply.guild, session.user.id);
+    // A guild already cached here is current (the router applies every event to it before routing it), and may
+    // be newer than the guild role's answer: only a guild new to this node takes the snapshot's state.
+    if (!this.cache.has(guildId)) {
+      if (reply.state) this.cache.setFromState(reply.state);
+      else this.cache.setFromGuildPayload(reply.guild);
+    }
+    let member = reply.member ?? findMember(reply.guild, session.user.id);
     if (!member) {
       const m = await this.deps.store.members.get(guildId, session.user.id);
       if (session.ended || session.guilds.get(guildId) !== 'pending') return;
@@ -255,7 +289,7 @@ export class Gateway implements ConnectionHost {
     }
     this.cache.setMember(guildId, session.user.id, member);
     this.#markAvailable(session, guildId);
-    session.dispatch('GUILD_CREATE', JSON.stringify(reply.guild));
+    session.dispatch('GUILD_CREATE', typeof reply.guildJson === 'string' ? reply.guildJson : JSON.stringify(reply.guild));
   }
 
   #markAvailable(session: Session, guildId: string): void {
@@ -273,11 +307,11 @@ export class Gateway implements ConnectionHost {
     this.#publishPresence(session);
     if (!session.ownsGuild(guildId)) return;
     session.guilds.set(guildId, 'pending');
-    this.#loadGuild(session, guildId, 0);
+    void this.#loadGuild(session, guildId, 0);
   }
 
   /** GUILD_CREATE addressed to the user (a guild they created): the payload is the snapshot. */
-  addGuildFromPayload(session: Session, d: Record<string, unknown>, json: string): void {
+  addGuildFromPayload(session: Session, d: Record<string, unknown>, json: string | EncodedDispatch): void {
     const guildId = String(d.id);
     if (session.ended || session.guilds.get(guildId) === 'available') return;
     const known = session.memberOf.has(guildId);
@@ -380,7 +414,11 @@ export class Gateway implements ConnectionHost {
   requestGuildMembers(conn: Connection, session: Session, d: unknown): void {
     if (!isObject(d)) return conn.close(CloseCodes.DECODE_ERROR, 'invalid request guild members payload');
     const guildId = Array.isArray(d.guild_id) ? String(d.guild_id[0]) : String(d.guild_id ?? '');
-    const userIds = typeof d.user_ids === 'string' ? [d.user_ids] : Array.isArray(d.user_ids) ? d.user_ids.map(String).slice(0, 100) : undefined;
+    const rawIds = typeof d.user_ids === 'string' ? [d.user_ids] : Array.isArray(d.user_ids) ? d.user_ids.slice(0, 100) : undefined;
+    // Only ids that can name a user reach the guild role (anything else made it log a store error). An empty
+    // list must not fall through to the guild role either: there, no user_ids and no query means "every
+    // member", which let a bot without GUILD_MEMBERS list the whole guild with `user_ids: []`.
+    const userIds = rawIds?.filter((id): id is string => isSnowflake(id));
     const query = typeof d.query === 'string' ? d.query : '';
     const limit = typeof d.limit === 'number' && Number.isInteger(d.limit) && d.limit >= 0 ? d.limit : 0;
     const presences = d.presences === true;
@@ -394,6 +432,10 @@ export class Gateway implements ConnectionHost {
     if (session.guilds.get(guildId) !== 'available') {
       session.log.debug({ guildId }, 'op 8 for a guild the session does not receive: ignored');
       return;
+    }
+    if (userIds && userIds.length === 0) {
+      const invalid = (rawIds ?? []).map(String);
+      return this.#sendChunks(session, guildId, { members: [], ...(invalid.length ? { notFound: invalid } : {}) }, presences, nonce);
     }
     const req: GuildMembersRequest = {
       guildId,
@@ -480,6 +522,7 @@ export class Gateway implements ConnectionHost {
       sessions: this.registry.size,
       connections: this.connections.size,
       ...this.counters,
+      identifyQueued: this.#identifies.queued,
       cachedGuilds: this.cache.size,
       outboundBytesNow: now,
       outboundBytesPeak: peak,

@@ -3,6 +3,10 @@
  * owner (from the guild role's snapshot, or from a GUILD_CREATE payload), and the roles of the *local* users
  * only. Kept current from the event stream (CHANNEL_*, GUILD_ROLE_*, GUILD_MEMBER_UPDATE, GUILD_UPDATE) before
  * each event is routed, so losing VIEW_CHANNEL stops events at once. Dropped when no local session needs it.
+ *
+ * canView runs once per session per event, so its answer is memoised per (channel, set of roles): without a
+ * member overwrite for the user and unless they own the guild, VIEW_CHANNEL depends on nothing else (a timeout
+ * keeps VIEW_CHANNEL). The memo is dropped whenever roles, channels or the owner change.
  */
 import type { GuildPermissionState } from '../guild/contract.ts';
 import { computeChannelPermissions, Permissions, type PermissionOverwriteInput } from '../protocol/permissions.ts';
@@ -12,10 +16,14 @@ interface CachedChannel {
   type: number;
   parentId: string | null;
   overwrites: PermissionOverwriteInput[];
+  /** Users with a member overwrite here (their answer is not memoised). */
+  memberOverwrites: Set<string>;
 }
 
 interface CachedMember {
   roles: string[];
+  /** The role set as a memo key: sorted ids. */
+  roleKey: string;
   communicationDisabledUntil: number | null;
 }
 
@@ -24,7 +32,12 @@ interface CachedGuild {
   roles: Map<string, bigint>;
   channels: Map<string, CachedChannel>;
   members: Map<string, CachedMember>;
+  /** `channelId roleKey` → VIEW_CHANNEL. */
+  view: Map<string, boolean>;
 }
+
+/** Memo entries per guild before the memo is started afresh (channels × distinct role sets in use). */
+const VIEW_MEMO_MAX = 50_000;
 
 const big = (v: unknown): bigint => {
   try {
@@ -39,12 +52,12 @@ function overwritesFrom(list: unknown): PermissionOverwriteInput[] {
   return list.filter(isObject).map((o) => ({ id: String(o.id), type: o.type === 1 ? 1 : 0, allow: big(o.allow), deny: big(o.deny) }));
 }
 
+function cachedChannel(type: number, parentId: string | null, overwrites: PermissionOverwriteInput[]): CachedChannel {
+  return { type, parentId, overwrites, memberOverwrites: new Set(overwrites.filter((o) => o.type === 1).map((o) => o.id)) };
+}
+
 function channelFrom(c: Record<string, unknown>): CachedChannel {
-  return {
-    type: Number(c.type ?? 0),
-    parentId: typeof c.parent_id === 'string' ? c.parent_id : null,
-    overwrites: overwritesFrom(c.permission_overwrites),
-  };
+  return cachedChannel(Number(c.type ?? 0), typeof c.parent_id === 'string' ? c.parent_id : null, overwritesFrom(c.permission_overwrites));
 }
 
 export class GuildCache {
@@ -63,8 +76,9 @@ export class GuildCache {
     g.ownerId = state.ownerId;
     g.roles = new Map(state.roles.map((r) => [r.id, big(r.permissions)]));
     g.channels = new Map(
-      state.channels.map((c) => [c.id, { type: c.type, parentId: c.parentId, overwrites: c.overwrites.map((o) => ({ id: o.id, type: o.type, allow: big(o.allow), deny: big(o.deny) })) }]),
+      state.channels.map((c) => [c.id, cachedChannel(c.type, c.parentId, c.overwrites.map((o) => ({ id: o.id, type: o.type, allow: big(o.allow), deny: big(o.deny) })))]),
     );
+    g.view.clear();
   }
 
   /** Same, from a GUILD_CREATE payload (roles and channels with permission_overwrites, owner_id). */
@@ -80,13 +94,14 @@ export class GuildCache {
         if (userId && g.members.has(userId)) g.members.set(userId, memberFrom(m));
       }
     }
+    g.view.clear();
   }
 
   /** Records a local user's roles in the guild (from their own member object). */
   setMember(guildId: string, userId: string, member: Record<string, unknown> | null): void {
     const g = this.#guilds.get(guildId);
     if (!g) return;
-    g.members.set(userId, member ? memberFrom(member) : { roles: [], communicationDisabledUntil: null });
+    g.members.set(userId, member ? memberFrom(member) : { roles: [], roleKey: '', communicationDisabledUntil: null });
   }
 
   forgetMember(guildId: string, userId: string): void {
@@ -105,21 +120,28 @@ export class GuildCache {
       case 'CHANNEL_CREATE':
       case 'CHANNEL_UPDATE':
         if (d.id) g.channels.set(String(d.id), channelFrom(d));
+        g.view.clear();
         break;
       case 'CHANNEL_DELETE':
         if (d.id) g.channels.delete(String(d.id));
+        g.view.clear();
         break;
       case 'GUILD_ROLE_CREATE':
       case 'GUILD_ROLE_UPDATE':
         if (isObject(d.role)) g.roles.set(String(d.role.id), big(d.role.permissions));
+        g.view.clear();
         break;
       case 'GUILD_ROLE_DELETE':
         if (d.role_id) {
           const roleId = String(d.role_id);
           g.roles.delete(roleId);
-          for (const m of g.members.values()) m.roles = m.roles.filter((r) => r !== roleId);
+          for (const m of g.members.values()) {
+            m.roles = m.roles.filter((r) => r !== roleId);
+            m.roleKey = roleKeyOf(m.roles);
+          }
           for (const c of g.channels.values()) c.overwrites = c.overwrites.filter((o) => !(o.type === 0 && o.id === roleId));
         }
+        g.view.clear();
         break;
       case 'GUILD_MEMBER_UPDATE': {
         const userId = isObject(d.user) ? String(d.user.id) : undefined;
@@ -128,6 +150,7 @@ export class GuildCache {
       }
       case 'GUILD_UPDATE':
         if (d.owner_id) g.ownerId = String(d.owner_id);
+        g.view.clear();
         break;
     }
   }
@@ -141,24 +164,36 @@ export class GuildCache {
     const channel = g?.channels.get(channelId);
     const member = g?.members.get(userId);
     if (!g || !channel || !member) return false;
-    const perms = computeChannelPermissions(
-      { guildId, ownerId: g.ownerId, userId, memberRoleIds: member.roles, rolePermissions: g.roles, communicationDisabledUntil: member.communicationDisabledUntil, now },
-      channel.overwrites,
-    );
-    return (perms & Permissions.VIEW_CHANNEL) !== 0n;
+    const compute = () =>
+      (computeChannelPermissions(
+        { guildId, ownerId: g.ownerId, userId, memberRoleIds: member.roles, rolePermissions: g.roles, communicationDisabledUntil: member.communicationDisabledUntil, now },
+        channel.overwrites,
+      ) & Permissions.VIEW_CHANNEL) !== 0n;
+    if (userId === g.ownerId || channel.memberOverwrites.has(userId)) return compute();
+    const key = channelId + ' ' + member.roleKey;
+    let view = g.view.get(key);
+    if (view === undefined) {
+      view = compute();
+      if (g.view.size >= VIEW_MEMO_MAX) g.view.clear();
+      g.view.set(key, view);
+    }
+    return view;
   }
 
   #ensure(guildId: string, ownerId: string): CachedGuild {
     let g = this.#guilds.get(guildId);
     if (!g) {
-      g = { ownerId, roles: new Map(), channels: new Map(), members: new Map() };
+      g = { ownerId, roles: new Map(), channels: new Map(), members: new Map(), view: new Map() };
       this.#guilds.set(guildId, g);
     }
     return g;
   }
 }
 
+const roleKeyOf = (roles: readonly string[]): string => [...roles].sort().join(',');
+
 function memberFrom(m: Record<string, unknown>): CachedMember {
   const until = typeof m.communication_disabled_until === 'string' ? Date.parse(m.communication_disabled_until) : NaN;
-  return { roles: Array.isArray(m.roles) ? m.roles.map(String) : [], communicationDisabledUntil: Number.isFinite(until) ? until : null };
+  const roles = Array.isArray(m.roles) ? m.roles.map(String) : [];
+  return { roles, roleKey: roleKeyOf(roles), communicationDisabledUntil: Number.isFinite(until) ? until : null };
 }

@@ -7,6 +7,8 @@
  *
  * Not enforced: identify max_concurrency (1 per 5 s on Discord) and the daily session start limit — they
  * would slow tests and a self-hosted node has no abuse to fend off there. GET /gateway/bot still reports them.
+ * What is enforced is the node's own capacity: identifies wait in a bounded queue for one of
+ * ACCORD_IDENTIFY_CONCURRENCY slots (admission.ts), and one that finds the queue full gets INVALID_SESSION.
  */
 import type { MetricSample } from '../lib/metrics.ts';
 import type { RunningRole, SessionsRoleDeps } from '../roles.ts';
@@ -42,11 +44,13 @@ export async function startSessionsRole(deps: SessionsRoleDeps): Promise<Session
   };
 }
 
-const GAUGES = new Set<keyof GatewayStats>(['sessions', 'connections', 'cachedGuilds', 'outboundBytesNow', 'outboundBytesPeak', 'replayBytes']);
+const GAUGES = new Set<keyof GatewayStats>(['sessions', 'connections', 'identifyQueued', 'cachedGuilds', 'outboundBytesNow', 'outboundBytesPeak', 'replayBytes']);
 const HELP: Record<keyof GatewayStats, string> = {
   sessions: 'Gateway sessions held by this node (live or awaiting resume)',
   connections: 'Open gateway WebSockets',
   identifies: 'IDENTIFY payloads accepted',
+  identifiesRefused: 'IDENTIFYs refused with INVALID_SESSION because the identify queue was full',
+  identifyQueued: 'IDENTIFYs waiting for an admission slot',
   eventsOut: 'Dispatches sent',
   bytesOut: 'Bytes written to gateway sockets',
   presencesDropped: 'PRESENCE_UPDATEs dropped for lagging sessions (replaced by PRESENCES_REPLACE)',

@@ -13,14 +13,21 @@
  *   against the bound and skip the check: the replay is bounded by replayMaxBytes already, and counting it
  *   would close a resumed socket before it could drain its replay.
  * Frames are encoded one at a time, so compressed transports keep the order.
+ *
+ * A dispatch waits here as (seq, shared EncodedDispatch) and its bytes are built only when it is handed to the
+ * socket, so neither this queue nor the replay deque holds a per-session copy of a payload.
  */
 import type { WebSocket } from 'ws';
+import type { EncodedDispatch } from './codec.ts';
 import type { FrameEncoder } from './compression.ts';
 
 export type FrameKind = 'normal' | 'presence' | 'force';
 
 interface Queued {
-  frame: string;
+  /** A non-dispatch frame (op 1, 9, 10, 11 …), or null for a dispatch built from payload + seq. */
+  frame: string | null;
+  payload: EncodedDispatch | null;
+  seq: number;
   bytes: number;
   kind: FrameKind;
 }
@@ -92,14 +99,23 @@ export class Outbound {
 
   /** Queues a frame; false when the connection is closed or the frame overflowed the bound (onOverflow fired). */
   push(frame: string, kind: FrameKind = 'normal'): boolean {
+    return this.#enqueue({ frame, payload: null, seq: 0, bytes: Buffer.byteLength(frame), kind });
+  }
+
+  /** Queues a dispatch: the shared payload with this session's seq (bytes: payload.frameBytes(seq)). */
+  pushDispatch(payload: EncodedDispatch, seq: number, kind: FrameKind = 'normal', bytes = payload.frameBytes(seq)): boolean {
+    return this.#enqueue({ frame: null, payload, seq, bytes, kind });
+  }
+
+  #enqueue(item: Queued): boolean {
     if (this.#closed) return false;
-    const bytes = Buffer.byteLength(frame);
+    const { bytes, kind } = item;
     if (kind !== 'force' && this.bytes - this.#forcedBytes + bytes > this.opts.maxBytes) {
       this.#closed = true;
       this.opts.onOverflow();
       return false;
     }
-    this.#queue.push({ frame, bytes, kind });
+    this.#queue.push(item);
     this.#queuedBytes += bytes;
     if (kind === 'force') this.#forcedBytes += bytes;
     if (this.bytes > this.#peak) this.#peak = this.bytes;
@@ -146,7 +162,7 @@ export class Outbound {
       this.#inFlightBytes += item.bytes;
       let encoded: string | Buffer | Promise<Buffer>;
       try {
-        encoded = this.encoder.encode(item.frame);
+        encoded = this.encoder.encode(item.frame ?? item.payload!.frame(item.seq));
       } catch (err) {
         this.#fail(err as Error);
         return;

@@ -12,7 +12,7 @@ import type { DispatchEnvelope } from '../bus/events.ts';
 import { Subjects, subscribeEvent } from '../bus/events.ts';
 import type { Subscription } from '../bus/types.ts';
 import { Intents } from '../protocol/intents.ts';
-import { isObject } from './codec.ts';
+import { EncodedDispatch, isObject } from './codec.ts';
 import { CONTENT_EVENTS, intentFor } from './event-intents.ts';
 import type { Gateway } from './gateway.ts';
 import type { Session } from './session.ts';
@@ -20,19 +20,22 @@ import type { Session } from './session.ts';
 const GUILD_PREFIX = 'gateway.guild.';
 const USER_PREFIX = 'gateway.user.';
 
-/** The JSON of one event, made at most once per variant. */
+/** One event encoded at most once per variant, shared by every session it goes to. */
 class EventJson {
-  #full: string | undefined;
-  #stripped: string | undefined;
-  constructor(private readonly d: Record<string, unknown>) {}
-  get full(): string {
-    return (this.#full ??= JSON.stringify(this.d));
+  #full: EncodedDispatch | undefined;
+  #stripped: EncodedDispatch | undefined;
+  constructor(
+    private readonly t: string,
+    private readonly d: Record<string, unknown>,
+  ) {}
+  get full(): EncodedDispatch {
+    return (this.#full ??= new EncodedDispatch(this.t, JSON.stringify(this.d)));
   }
   /** Without MESSAGE_CONTENT: content, embeds, attachments, components (and poll) emptied. */
-  get stripped(): string {
+  get stripped(): EncodedDispatch {
     if (this.#stripped === undefined) {
       const { poll: _poll, ...rest } = this.d;
-      this.#stripped = JSON.stringify({ ...rest, content: '', embeds: [], attachments: [], components: [] });
+      this.#stripped = new EncodedDispatch(this.t, JSON.stringify({ ...rest, content: '', embeds: [], attachments: [], components: [] }));
     }
     return this.#stripped;
   }
@@ -72,7 +75,7 @@ export class Router {
     // those who could see it.
     if (t !== 'CHANNEL_DELETE') cache.apply(t, guildId, d);
     const target = t === 'GUILD_MEMBER_ADD' || t === 'GUILD_MEMBER_REMOVE' || t === 'GUILD_BAN_ADD' ? userIdOf(d) : undefined;
-    const json = new EventJson(d);
+    const json = new EventJson(t, d);
     const sessions = [...(registry.forGuild(guildId) ?? [])];
     const now = this.gw.now();
     for (const s of sessions) {
@@ -98,7 +101,7 @@ export class Router {
     const sessions = this.gw.registry.forUser(userId);
     if (!sessions) return;
     const { t, d } = env;
-    const json = new EventJson(d);
+    const json = new EventJson(t, d);
     for (const s of [...sessions]) {
       if (t === 'GUILD_CREATE' && typeof d.id === 'string') {
         this.gw.addGuildFromPayload(s, d, json.full);

@@ -6,7 +6,7 @@
 import type { Logger } from '../log.ts';
 import type { Platform, Status } from '../presence/contract.ts';
 import type { UserRecord } from '../store/types.ts';
-import { dispatchFrame } from './codec.ts';
+import { EncodedDispatch } from './codec.ts';
 import type { Outbound } from './outbound.ts';
 import { ReplayBuffer } from './replay.ts';
 
@@ -107,21 +107,23 @@ export class Session {
   }
 
   /**
-   * Sends a dispatch: the next seq, into the deque, onto the socket if one is attached. A presence update is
+   * Sends a dispatch: the next seq, into the deque, onto the socket if one is attached. Fan-out passes one
+   * EncodedDispatch to every session (`t` must be its event name); a string is encoded here for this session. A presence update is
    * dropped instead (no seq, not in the deque) while the socket lags or is gone; PRESENCES_REPLACE follows.
    */
-  dispatch(t: string, payloadJson: string, kind: 'normal' | 'presence' = 'normal'): boolean {
+  dispatch(t: string, payload: string | EncodedDispatch, kind: 'normal' | 'presence' = 'normal'): boolean {
     if (this.ended) return false;
     if (kind === 'presence' && (!this.connection || this.connection.outbound.shouldDropPresence())) {
       this.presencesStale = true;
       this.#counters.presencesDropped++;
       return false;
     }
+    const encoded = typeof payload === 'string' ? new EncodedDispatch(t, payload) : payload;
     const seq = ++this.seq;
-    const frame = dispatchFrame(t, seq, payloadJson);
-    this.replay.push(seq, frame);
+    const bytes = encoded.frameBytes(seq);
+    this.replay.push(seq, encoded, bytes);
     this.#counters.eventsOut++;
-    this.connection?.outbound.push(frame, kind);
+    this.connection?.outbound.pushDispatch(encoded, seq, kind, bytes);
     return true;
   }
 
