@@ -38,6 +38,8 @@ export const configSchema = z
     identifyConcurrency: int(1, 1024),
     identifyQueueMax: int(0, 1_000_000),
     busCheckPayloads: bool,
+    identifyTimeoutMs: int(1000, 3_600_000),
+    maxSessionsPerUser: int(1, 100_000),
   })
   .refine((c) => Boolean(c.tlsCert) === Boolean(c.tlsKey), { message: 'ACCORD_TLS_CERT and ACCORD_TLS_KEY go together', path: ['tlsCert'] });
 
@@ -77,5 +79,7 @@ export const SETTINGS: Record<keyof z.infer<typeof configSchema>, SettingInfo> =
   roleTimeoutMs: { env: 'ACCORD_ROLE_TIMEOUT_MS', flag: '--role-timeout', default: 2000, doc: 'How long a role waits for another role over the bus before degrading' },
   identifyConcurrency: { env: 'ACCORD_IDENTIFY_CONCURRENCY', flag: '--identify-concurrency', default: 8, doc: 'IDENTIFYs one sessions node works on at once (READY and first GUILD_CREATEs); the rest wait in a queue, still heartbeating' },
   identifyQueueMax: { env: 'ACCORD_IDENTIFY_QUEUE_MAX', flag: '--identify-queue-max', default: 5000, doc: 'IDENTIFYs that may wait for a slot; beyond, the client gets INVALID_SESSION (false) and identifies again later' },
+  identifyTimeoutMs: { env: 'ACCORD_IDENTIFY_TIMEOUT_MS', flag: '--identify-timeout', default: 60_000, doc: 'A gateway socket that has not sent IDENTIFY or RESUME this long after HELLO (or op 9) is closed with 4003' },
+  maxSessionsPerUser: { env: 'ACCORD_MAX_SESSIONS_PER_USER', flag: '--max-sessions-per-user', default: 100, doc: 'Gateway sessions one user may hold on a node; at the cap the oldest disconnected one is dropped, or the new socket closes with 4015' },
   busCheckPayloads: { env: 'ACCORD_BUS_CHECK_PAYLOADS', flag: '--bus-check-payloads', default: false, doc: 'In-memory bus: check every payload is JSON-serialisable, as NATS needs (one JSON.stringify per message; the tests turn it on)' },
 };

@@ -33,6 +33,8 @@ export const CloseCodes = {
   INVALID_API_VERSION: 4012,
   INVALID_INTENTS: 4013,
   DISALLOWED_INTENTS: 4014,
+  /** Discord's user-account code; Accord uses it for every account at ACCORD_MAX_SESSIONS_PER_USER. */
+  TOO_MANY_SESSIONS: 4015,
 } as const;
 export type CloseCode = (typeof CloseCodes)[keyof typeof CloseCodes];
 
@@ -56,6 +58,7 @@ export const CLOSE_KEEPS_SESSION: Record<CloseCode, boolean> = {
   4012: false,
   4013: false,
   4014: false,
+  4015: false,
 };
 
 /** Largest payload a client may send (Discord: 4096 bytes, else 4002). */

@@ -31,6 +31,8 @@ export const RATE_LIMIT = { payloads: 120, windowMs: 60_000 } as const;
 /** What the connection asks of the node's gateway. */
 export interface ConnectionHost {
   readonly heartbeatIntervalMs: number;
+  /** How long a socket may sit in `hello` (after HELLO or op 9) before it is closed with 4003. */
+  readonly identifyTimeoutMs: number;
   readonly outboundMaxBytes: number;
   now(): number;
   identify(conn: Connection, d: unknown): Promise<void>;
@@ -62,6 +64,7 @@ export class Connection implements SessionConnection {
   readonly #ws: WebSocket;
   readonly #host: ConnectionHost;
   #heartbeatTimer: NodeJS.Timeout | null = null;
+  #identifyTimer: NodeJS.Timeout | null = null;
   #rateWindowStart = 0;
   #rateCount = 0;
 
@@ -104,6 +107,7 @@ export class Connection implements SessionConnection {
     this.#ws.on('error', (err) => this.log.debug({ err }, 'socket error'));
     this.send(Op.HELLO, { heartbeat_interval: this.#host.heartbeatIntervalMs });
     this.#armHeartbeat();
+    this.#armIdentifyDeadline();
   }
 
   /** A non-dispatch payload. */
@@ -117,6 +121,7 @@ export class Connection implements SessionConnection {
     this.session = null;
     this.state = 'hello';
     this.send(Op.INVALID_SESSION, resumable, true);
+    this.#armIdentifyDeadline();
   }
 
   /** Server-side close with a gateway close code. */
@@ -151,10 +156,24 @@ export class Connection implements SessionConnection {
     this.state = 'closed';
     if (this.#heartbeatTimer) clearTimeout(this.#heartbeatTimer);
     this.#heartbeatTimer = null;
+    this.#clearIdentifyDeadline();
     this.outbound.close();
     const keep = byServer ? (CLOSE_KEEPS_SESSION[code as CloseCode] ?? code !== 1000) : code !== 1000 && code !== 1001;
     this.log.debug({ code, byServer, keep }, 'connection closed');
     this.#host.connectionClosed(this, keep);
+  }
+
+  /** A socket that heartbeats but never identifies would otherwise hold its slot forever. */
+  #armIdentifyDeadline(): void {
+    this.#clearIdentifyDeadline();
+    this.#identifyTimer = setTimeout(() => {
+      if (this.state === 'hello') this.close(CloseCodes.NOT_AUTHENTICATED, 'no IDENTIFY or RESUME in time');
+    }, this.#host.identifyTimeoutMs);
+  }
+
+  #clearIdentifyDeadline(): void {
+    if (this.#identifyTimer) clearTimeout(this.#identifyTimer);
+    this.#identifyTimer = null;
   }
 
   #armHeartbeat(): void {
@@ -192,11 +211,13 @@ export class Connection implements SessionConnection {
       case Op.IDENTIFY:
         if (this.state !== 'hello') return this.close(CloseCodes.ALREADY_AUTHENTICATED, 'already authenticated');
         this.state = 'identifying';
+        this.#clearIdentifyDeadline();
         this.#run(this.#host.identify(this, d));
         return;
       case Op.RESUME:
         if (this.state !== 'hello') return this.close(CloseCodes.ALREADY_AUTHENTICATED, 'already authenticated');
         this.state = 'resuming';
+        this.#clearIdentifyDeadline();
         this.#run(this.#host.resume(this, d));
         return;
       case Op.PRESENCE_UPDATE:

@@ -75,6 +75,9 @@ export class Gateway implements ConnectionHost {
   get heartbeatIntervalMs(): number {
     return this.deps.config.heartbeatIntervalMs;
   }
+  get identifyTimeoutMs(): number {
+    return this.deps.config.identifyTimeoutMs;
+  }
   get outboundMaxBytes(): number {
     return this.deps.config.outboundMaxBytes;
   }
@@ -137,6 +140,7 @@ export class Gateway implements ConnectionHost {
       application: app ? { id: app.id, flags: app.flags } : null,
     });
     if (conn.closed || this.#closing) return;
+    if (!this.#makeRoomFor(user.id)) return conn.close(CloseCodes.TOO_MANY_SESSIONS, 'too many sessions');
 
     // Payload compression only when the transport is not compressed already (Discord: mutually exclusive).
     if (parsed.compress && conn.outbound.compression === 'none') conn.outbound.setEncoder(new PayloadEncoder());
@@ -216,6 +220,22 @@ export class Gateway implements ConnectionHost {
   }
 
   /** Ends a session for good: timers, indexes, cache, presence. Idempotent. */
+  /**
+   * Keeps a user under maxSessionsPerUser on this node: at the cap the oldest session without a socket (one only
+   * waiting for a RESUME) is ended to make room; when every session is live, there is no room.
+   */
+  #makeRoomFor(userId: string): boolean {
+    const mine = this.registry.forUser(userId);
+    if (!mine || mine.size < this.deps.config.maxSessionsPerUser) return true;
+    for (const s of mine) {
+      if (!s.connection) {
+        this.endSession(s, 'evicted: too many sessions');
+        return true;
+      }
+    }
+    return false;
+  }
+
   endSession(session: Session, why: string): void {
     if (session.ended) return;
     session.ended = true;
