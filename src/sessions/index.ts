@@ -3,7 +3,8 @@
  * router that feeds them from the bus. See ARCHITECTURE.md "Gateway" and the files here, one idea each:
  * endpoint (upgrade), connection (per-socket state machine), codec (frames), compression, outbound (bounded
  * queue), session + replay (resume deque), registry, guild-cache (VIEW_CHANNEL), router (fan-out), gateway
- * (identify/resume/guild loading/presence/op 8).
+ * (identify/resume/session lifetime, wiring the rest), guild-loader (guild snapshots with backoff), presence-link
+ * (presence publishing, PRESENCES_REPLACE), member-requests (op 8), gateway-stats (counters).
  *
  * Not enforced: identify max_concurrency (1 per 5 s on Discord) and the daily session start limit — they
  * would slow tests and a self-hosted node has no abuse to fend off there. GET /gateway/bot still reports them.

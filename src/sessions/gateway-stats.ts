@@ -1,0 +1,33 @@
+/**
+ * What the sessions node counts: monotonic counters (bumped by the gateway, its sessions and connections) and
+ * the snapshot GET /metrics reads (index.ts names and describes each field there).
+ */
+
+export interface GatewayCounters {
+  identifies: number;
+  /** IDENTIFYs refused with INVALID_SESSION because the identify queue was full. */
+  identifiesRefused: number;
+  eventsOut: number;
+  bytesOut: number;
+  presencesDropped: number;
+  resumes: number;
+  invalidations: number;
+  slowCloses: number;
+  guildRetries: number;
+}
+
+export function newGatewayCounters(): GatewayCounters {
+  return { identifies: 0, identifiesRefused: 0, eventsOut: 0, bytesOut: 0, presencesDropped: 0, resumes: 0, invalidations: 0, slowCloses: 0, guildRetries: 0 };
+}
+
+export interface GatewayStats extends GatewayCounters {
+  sessions: number;
+  connections: number;
+  /** IDENTIFYs waiting for an admission slot right now. */
+  identifyQueued: number;
+  cachedGuilds: number;
+  /** Bytes held by the fullest outbound queue right now, and the most any connection ever held. */
+  outboundBytesNow: number;
+  outboundBytesPeak: number;
+  replayBytes: number;
+}

@@ -1,0 +1,135 @@
+/**
+ * Which guilds each session receives. A guild is `pending` until its GUILD_CREATE is sent (READY lists it
+ * unavailable): the snapshot comes from the guild role, retried with jittered exponential backoff while that
+ * role is down, and seeds the node's guild cache. Joins, guilds created by the user, removals and deletions
+ * change the set afterwards; a change of membership is also a change of presence (memberOf fans it out).
+ */
+import { GuildSubjects, type GuildSnapshotReply, type GuildSnapshotRequest } from '../guild/contract.ts';
+import { Intents } from '../protocol/intents.ts';
+import type { RoleDeps } from '../roles.ts';
+import { isObject, type EncodedDispatch } from './codec.ts';
+import type { GuildCache } from './guild-cache.ts';
+import type { PresenceLink } from './presence-link.ts';
+import type { SessionRegistry } from './registry.ts';
+import type { Session } from './session.ts';
+
+/** Guild role retry while it is down: jittered exponential backoff from 250 ms, at most 10 s apart. */
+export const GUILD_RETRY = { initialMs: 250, maxMs: 10_000 } as const;
+
+export class GuildLoader {
+  constructor(
+    private readonly deps: Pick<RoleDeps, 'bus' | 'config' | 'store'>,
+    private readonly cache: GuildCache,
+    private readonly registry: SessionRegistry,
+    private readonly presence: PresenceLink,
+    private readonly counters: { guildRetries: number },
+  ) {}
+
+  /**
+   * Asks the guild role for the guild's GUILD_CREATE; retries with backoff while it is down. Resolves (never
+   * rejects) once this attempt has settled: GUILD_CREATE sent, or a retry scheduled.
+   */
+  load(session: Session, guildId: string, attempt = 0): Promise<void> {
+    const req: GuildSnapshotRequest = {
+      guildId,
+      userId: session.user.id,
+      largeThreshold: session.largeThreshold,
+      presences: !session.bot || session.hasIntent(Intents.GUILD_PRESENCES),
+    };
+    return this.deps.bus
+      .request<GuildSnapshotReply>(GuildSubjects.snapshot, req, { timeoutMs: this.deps.config.roleTimeoutMs })
+      .then((reply) => this.#loaded(session, guildId, reply))
+      .catch((err: Error) => {
+        if (session.ended || session.guilds.get(guildId) !== 'pending') return;
+        const base = Math.min(GUILD_RETRY.maxMs, GUILD_RETRY.initialMs * 2 ** attempt);
+        const delay = Math.round(base / 2 + (Math.random() * base) / 2);
+        this.counters.guildRetries++;
+        session.log.debug({ err: err.message, guildId, attempt, delay }, 'guild role did not answer; guild stays unavailable');
+        const timer = setTimeout(() => {
+          session.guildRetries.delete(guildId);
+          void this.load(session, guildId, attempt + 1);
+        }, delay);
+        session.guildRetries.set(guildId, { timer, attempt });
+      });
+  }
+
+  async #loaded(session: Session, guildId: string, reply: GuildSnapshotReply): Promise<void> {
+    if (session.ended || session.guilds.get(guildId) !== 'pending') return;
+    if (!reply?.guild) {
+      // Left the guild (or it is gone) since the guild list was read.
+      session.guilds.delete(guildId);
+      session.memberOf.delete(guildId);
+      session.dispatch('GUILD_DELETE', JSON.stringify({ id: guildId }));
+      return;
+    }
+    // A guild already cached here is current (the router applies every event to it before routing it), and may
+    // be newer than the guild role's answer: only a guild new to this node takes the snapshot's state.
+    if (!this.cache.has(guildId)) {
+      if (reply.state) this.cache.setFromState(reply.state);
+      else this.cache.setFromGuildPayload(reply.guild);
+    }
+    let member = reply.member ?? findMember(reply.guild, session.user.id);
+    if (!member) {
+      const m = await this.deps.store.members.get(guildId, session.user.id);
+      if (session.ended || session.guilds.get(guildId) !== 'pending') return;
+      member = m ? { roles: m.roles, communication_disabled_until: m.communicationDisabledUntil ? new Date(m.communicationDisabledUntil).toISOString() : null } : null;
+    }
+    this.cache.setMember(guildId, session.user.id, member);
+    this.#markAvailable(session, guildId);
+    session.dispatch('GUILD_CREATE', typeof reply.guildJson === 'string' ? reply.guildJson : JSON.stringify(reply.guild));
+  }
+
+  #markAvailable(session: Session, guildId: string): void {
+    const retry = session.guildRetries.get(guildId);
+    if (retry) clearTimeout(retry.timer);
+    session.guildRetries.delete(guildId);
+    session.guilds.set(guildId, 'available');
+    this.registry.linkGuild(session, guildId);
+  }
+
+  /** The user joined a guild (GUILD_MEMBER_ADD about them): fetch and send its GUILD_CREATE. */
+  join(session: Session, guildId: string): void {
+    if (session.ended || session.guilds.has(guildId)) return;
+    session.memberOf.add(guildId);
+    this.presence.publish(session);
+    if (!session.ownsGuild(guildId)) return;
+    session.guilds.set(guildId, 'pending');
+    void this.load(session, guildId);
+  }
+
+  /** GUILD_CREATE addressed to the user (a guild they created): the payload is the snapshot. */
+  addFromPayload(session: Session, d: Record<string, unknown>, json: string | EncodedDispatch): void {
+    const guildId = String(d.id);
+    if (session.ended || session.guilds.get(guildId) === 'available') return;
+    const known = session.memberOf.has(guildId);
+    session.memberOf.add(guildId);
+    if (!known) this.presence.publish(session);
+    if (!session.ownsGuild(guildId)) return;
+    this.cache.setFromGuildPayload(d);
+    this.cache.setMember(guildId, session.user.id, findMember(d, session.user.id));
+    this.#markAvailable(session, guildId);
+    session.dispatch('GUILD_CREATE', json);
+  }
+
+  /** The user left, was removed or banned, or the guild was deleted: stop routing it (and say so). */
+  remove(session: Session, guildId: string, sendDelete: boolean): void {
+    const status = session.guilds.get(guildId);
+    const wasMember = session.memberOf.delete(guildId);
+    if (wasMember) this.presence.publish(session);
+    if (!status) return;
+    session.guilds.delete(guildId);
+    const retry = session.guildRetries.get(guildId);
+    if (retry) clearTimeout(retry.timer);
+    session.guildRetries.delete(guildId);
+    if (status === 'available') {
+      if (this.registry.unlinkGuild(session, guildId)) this.cache.drop(guildId);
+      else if (!this.registry.userHasGuild(session.user.id, guildId)) this.cache.forgetMember(guildId, session.user.id);
+    }
+    if (sendDelete) session.dispatch('GUILD_DELETE', JSON.stringify({ id: guildId }));
+  }
+}
+
+function findMember(guild: Record<string, unknown>, userId: string): Record<string, unknown> | null {
+  if (!Array.isArray(guild.members)) return null;
+  return (guild.members.find((m) => isObject(m) && isObject(m.user) && m.user.id === userId) as Record<string, unknown> | undefined) ?? null;
+}

@@ -1,0 +1,94 @@
+/**
+ * op 8 Request Guild Members: validates the request against the session's intents and guilds, asks the guild
+ * role for every page of the answer and sends it as GUILD_MEMBERS_CHUNKs (MEMBERS_CHUNK members each, the
+ * matching presences alongside). When the guild role does not answer, one empty chunk still goes out so the
+ * client's request settles.
+ */
+import { requestRpc } from '../bus/events.ts';
+import type { GuildMembersReply, GuildMembersRequest } from '../guild/contract.ts';
+import { Intents } from '../protocol/intents.ts';
+import { isSnowflake } from '../protocol/snowflake.ts';
+import type { RoleDeps } from '../roles.ts';
+import { CloseCodes, isObject } from './codec.ts';
+import type { Connection } from './connection.ts';
+import type { Session } from './session.ts';
+
+/** GUILD_MEMBERS_CHUNK size (Discord: up to 1000 members per chunk). */
+export const MEMBERS_CHUNK = 1000;
+
+export class MemberRequests {
+  constructor(private readonly deps: Pick<RoleDeps, 'bus' | 'config'>) {}
+
+  request(conn: Connection, session: Session, d: unknown): void {
+    if (!isObject(d)) return conn.close(CloseCodes.DECODE_ERROR, 'invalid request guild members payload');
+    const guildId = Array.isArray(d.guild_id) ? String(d.guild_id[0]) : String(d.guild_id ?? '');
+    const rawIds = typeof d.user_ids === 'string' ? [d.user_ids] : Array.isArray(d.user_ids) ? d.user_ids.slice(0, 100) : undefined;
+    // Only ids that can name a user reach the guild role (anything else made it log a store error). An empty
+    // list must not fall through to the guild role either: there, no user_ids and no query means "every
+    // member", which let a bot without GUILD_MEMBERS list the whole guild with `user_ids: []`.
+    const userIds = rawIds?.filter((id): id is string => isSnowflake(id));
+    const query = typeof d.query === 'string' ? d.query : '';
+    const limit = typeof d.limit === 'number' && Number.isInteger(d.limit) && d.limit >= 0 ? d.limit : 0;
+    const presences = d.presences === true;
+    const nonce = typeof d.nonce === 'string' && Buffer.byteLength(d.nonce) <= 32 ? d.nonce : undefined;
+    if (session.bot) {
+      if (presences && !session.hasIntent(Intents.GUILD_PRESENCES)) return conn.close(CloseCodes.INVALID_INTENTS, 'presences require the GUILD_PRESENCES intent');
+      if (!userIds && query === '' && limit === 0 && !session.hasIntent(Intents.GUILD_MEMBERS)) {
+        return conn.close(CloseCodes.INVALID_INTENTS, 'requesting all members requires the GUILD_MEMBERS intent');
+      }
+    }
+    if (session.guilds.get(guildId) !== 'available') {
+      session.log.debug({ guildId }, 'op 8 for a guild the session does not receive: ignored');
+      return;
+    }
+    if (userIds && userIds.length === 0) {
+      const invalid = (rawIds ?? []).map(String);
+      return this.#sendChunks(session, guildId, { members: [], ...(invalid.length ? { notFound: invalid } : {}) }, presences, nonce);
+    }
+    const req: GuildMembersRequest = {
+      guildId,
+      ...(userIds ? { userIds } : { query }),
+      limit: userIds ? userIds.length : query !== '' ? Math.min(limit || 100, 100) : limit,
+      presences,
+    };
+    this.#fetchMembers(req)
+      .catch((err: Error): GuildMembersReply => {
+        session.log.info({ err: err.message, guildId }, 'guild role did not answer op 8; sending an empty chunk');
+        return { members: [] };
+      })
+      .then((reply) => this.#sendChunks(session, guildId, reply, presences, nonce));
+  }
+
+  /** Every page of the answer (the guild role pages every-member requests 1000 at a time). */
+  async #fetchMembers(req: GuildMembersRequest): Promise<GuildMembersReply> {
+    const opts = { timeoutMs: this.deps.config.roleTimeoutMs };
+    const first = await requestRpc(this.deps.bus, 'guild.members', req, opts);
+    const members = [...(first.members ?? [])];
+    const presences = [...(first.presences ?? [])];
+    let next = first.next;
+    while (next) {
+      const page = await requestRpc(this.deps.bus, 'guild.members', { ...req, after: next }, opts);
+      members.push(...(page.members ?? []));
+      presences.push(...(page.presences ?? []));
+      next = page.next && page.next !== next ? page.next : undefined;
+    }
+    return { members, presences, ...(first.notFound ? { notFound: first.notFound } : {}) };
+  }
+
+  #sendChunks(session: Session, guildId: string, reply: GuildMembersReply, presences: boolean, nonce: string | undefined): void {
+    if (session.ended) return;
+    const members = reply.members ?? [];
+    const count = Math.max(1, Math.ceil(members.length / MEMBERS_CHUNK));
+    for (let i = 0; i < count; i++) {
+      const chunk = members.slice(i * MEMBERS_CHUNK, (i + 1) * MEMBERS_CHUNK);
+      const d: Record<string, unknown> = { guild_id: guildId, members: chunk, chunk_index: i, chunk_count: count };
+      if (i === 0 && reply.notFound?.length) d.not_found = reply.notFound;
+      if (presences) {
+        const ids = new Set(chunk.map((m) => (isObject(m.user) ? m.user.id : undefined)));
+        d.presences = (reply.presences ?? []).filter((p) => isObject(p.user) && ids.has(p.user.id as string));
+      }
+      if (nonce !== undefined) d.nonce = nonce;
+      session.dispatch('GUILD_MEMBERS_CHUNK', JSON.stringify(d));
+    }
+  }
+}

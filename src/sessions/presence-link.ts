@@ -1,0 +1,109 @@
+/**
+ * This node's side of the presence role: publishes each session's presence (op 3, identify, guild membership
+ * changes) and its end, heartbeats the list of live sessions so the presence role can expire them if this node
+ * dies, and builds the PRESENCES_REPLACE a session gets after its presence updates were dropped.
+ */
+import { PresenceSubjects, type PresenceNodeHeartbeat, type PresenceQueryReply, type PresenceSessionGone, type PresenceSessionUpdate } from '../presence/contract.ts';
+import { Intents } from '../protocol/intents.ts';
+import type { RoleDeps } from '../roles.ts';
+import type { Connection } from './connection.ts';
+import { parsePresence } from './identify.ts';
+import type { SessionRegistry } from './registry.ts';
+import type { Session } from './session.ts';
+
+/** How often this node tells the presence role which sessions are alive; the TTL is three periods. */
+export const PRESENCE_HEARTBEAT_MS = 5_000;
+/** At most this many users' presences go into one PRESENCES_REPLACE. */
+export const PRESENCES_REPLACE_MAX_USERS = 10_000;
+
+export class PresenceLink {
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly deps: Pick<RoleDeps, 'bus' | 'config' | 'store'>,
+    private readonly registry: SessionRegistry,
+  ) {}
+
+  /** Starts the node heartbeat. */
+  start(): void {
+    this.#timer = setInterval(() => this.#publishNodeHeartbeat(), PRESENCE_HEARTBEAT_MS);
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+
+  /** op 3 PRESENCE_UPDATE from the client. */
+  update(conn: Connection, session: Session, d: unknown): void {
+    const p = parsePresence(d);
+    if ('close' in p) return conn.close(p.close, p.reason);
+    session.presence = p;
+    this.publish(session);
+  }
+
+  /** The session's status, activities and guilds (memberOf, every shard) to the presence role. */
+  publish(session: Session): void {
+    if (session.ended) return;
+    const update: PresenceSessionUpdate = {
+      nodeId: this.deps.config.nodeId,
+      sessionId: session.id,
+      userId: session.user.id,
+      guildIds: [...session.memberOf],
+      status: session.presence.status,
+      activities: session.presence.activities,
+      platform: session.platform,
+      since: session.presence.since,
+      afk: session.presence.afk,
+    };
+    this.deps.bus.publish(PresenceSubjects.update, update);
+  }
+
+  /** The session ended: its presence goes now rather than at the heartbeat TTL. */
+  gone(session: Session): void {
+    this.deps.bus.publish(PresenceSubjects.gone, { nodeId: this.deps.config.nodeId, sessionId: session.id, userId: session.user.id } satisfies PresenceSessionGone);
+  }
+
+  #publishNodeHeartbeat(): void {
+    const sessionIds = [...this.registry.all()].map((s) => s.id);
+    this.deps.bus.publish(PresenceSubjects.heartbeat, { nodeId: this.deps.config.nodeId, sessionIds, ttlMs: PRESENCE_HEARTBEAT_MS * 3 } satisfies PresenceNodeHeartbeat);
+  }
+
+  /** The socket caught up (or the session resumed) after presences were dropped: one PRESENCES_REPLACE. */
+  drained(session: Session): void {
+    if (!session.presencesStale || session.replacingPresences || session.ended) return;
+    if (session.bot && !session.hasIntent(Intents.GUILD_PRESENCES)) {
+      session.presencesStale = false;
+      return;
+    }
+    session.replacingPresences = true;
+    session.presencesStale = false;
+    this.#currentPresences(session)
+      .then((presences) => {
+        if (!session.ended) session.dispatch('PRESENCES_REPLACE', JSON.stringify(presences));
+      })
+      .catch((err: Error) => {
+        session.presencesStale = true;
+        session.log.info({ err: err.message }, 'presence role did not answer; PRESENCES_REPLACE postponed');
+      })
+      .finally(() => (session.replacingPresences = false));
+  }
+
+  async #currentPresences(session: Session): Promise<unknown[]> {
+    const users = new Set<string>();
+    for (const [guildId, status] of session.guilds) {
+      if (status !== 'available') continue;
+      let after: string | undefined;
+      while (users.size < PRESENCES_REPLACE_MAX_USERS) {
+        const page = await this.deps.store.members.list(guildId, { after, limit: 1000 });
+        for (const m of page) users.add(m.userId);
+        if (page.length < 1000) break;
+        after = page[page.length - 1]!.userId;
+      }
+    }
+    users.delete(session.user.id);
+    if (users.size === 0) return [];
+    const reply = await this.deps.bus.request<PresenceQueryReply>(PresenceSubjects.query, { userIds: [...users] }, { timeoutMs: this.deps.config.roleTimeoutMs });
+    return reply.presences;
+  }
+}
