@@ -1,25 +1,18 @@
-/** Discord's permission algorithm (DISCORD.md §3.5), used to decide what the UI offers; the server enforces. */
+/**
+ * What the UI offers, decided by the server's own implementation of Discord's permission algorithm
+ * (src/protocol/permissions.ts, pure and browser-safe); the server still enforces every request.
+ */
+import {
+  Permissions as P,
+  computeBasePermissions,
+  computeChannelPermissions,
+  hasPermission,
+  type PermissionContext,
+} from '../../src/protocol/permissions.ts';
 import type { GuildInfo } from './store.ts';
 import type { Channel, Member } from './types.ts';
 
-export const P = {
-  CREATE_INSTANT_INVITE: 1n << 0n,
-  KICK_MEMBERS: 1n << 1n,
-  BAN_MEMBERS: 1n << 2n,
-  ADMINISTRATOR: 1n << 3n,
-  MANAGE_CHANNELS: 1n << 4n,
-  MANAGE_GUILD: 1n << 5n,
-  ADD_REACTIONS: 1n << 6n,
-  VIEW_CHANNEL: 1n << 10n,
-  SEND_MESSAGES: 1n << 11n,
-  MANAGE_MESSAGES: 1n << 13n,
-  EMBED_LINKS: 1n << 14n,
-  READ_MESSAGE_HISTORY: 1n << 16n,
-  MENTION_EVERYONE: 1n << 17n,
-  MANAGE_ROLES: 1n << 28n,
-} as const;
-
-export const ALL = (1n << 53n) - 1n;
+export { P };
 
 /** The bits the settings screens let an owner toggle, in display order. */
 export const KEY_PERMISSIONS: Array<{ bit: bigint; label: string; channel: boolean }> = [
@@ -46,32 +39,24 @@ const big = (s: string | undefined) => {
   }
 };
 
+function context(guild: GuildInfo, userId: string, member: Member | undefined): PermissionContext {
+  return {
+    guildId: guild.id,
+    ownerId: guild.owner_id,
+    userId,
+    memberRoleIds: member?.roles ?? [],
+    rolePermissions: new Map(Object.entries(guild.roles).map(([id, role]) => [id, big(role.permissions)])),
+    communicationDisabledUntil: member?.communication_disabled_until ? Date.parse(member.communication_disabled_until) : null,
+  };
+}
+
 export function basePermissions(guild: GuildInfo, userId: string, member: Member | undefined): bigint {
-  if (guild.owner_id === userId) return ALL;
-  let p = big(guild.roles[guild.id]?.permissions);
-  for (const rid of member?.roles ?? []) p |= big(guild.roles[rid]?.permissions);
-  return p & P.ADMINISTRATOR ? ALL : p;
+  return computeBasePermissions(context(guild, userId, member));
 }
 
 export function channelPermissions(guild: GuildInfo, channel: Channel, userId: string, member: Member | undefined): bigint {
-  let p = basePermissions(guild, userId, member);
-  if (p & P.ADMINISTRATOR) return ALL;
-  const ows = channel.permission_overwrites ?? [];
-  const everyone = ows.find((o) => o.id === guild.id);
-  if (everyone) p = (p & ~big(everyone.deny)) | big(everyone.allow);
-  let allow = 0n;
-  let deny = 0n;
-  for (const o of ows) {
-    if (o.type === 0 && member?.roles.includes(o.id)) {
-      allow |= big(o.allow);
-      deny |= big(o.deny);
-    }
-  }
-  p = (p & ~deny) | allow;
-  const own = ows.find((o) => o.type === 1 && o.id === userId);
-  if (own) p = (p & ~big(own.deny)) | big(own.allow);
-  if (!(p & P.VIEW_CHANNEL)) return 0n;
-  return p;
+  const overwrites = (channel.permission_overwrites ?? []).map((o) => ({ id: o.id, type: o.type, allow: big(o.allow), deny: big(o.deny) }));
+  return computeChannelPermissions(context(guild, userId, member), overwrites);
 }
 
-export const has = (p: bigint, bit: bigint) => (p & bit) === bit;
+export const has = hasPermission;

@@ -52,6 +52,7 @@ export interface Member {
   nick?: string | null;
   roles: Snowflake[];
   joined_at?: string;
+  communication_disabled_until?: string | null;
 }
 
 export type Status = 'online' | 'idle' | 'dnd' | 'offline' | 'invisible';
