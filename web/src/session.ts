@@ -142,6 +142,15 @@ export async function createGroupDm(userIds: string[]): Promise<Channel> {
   return ch;
 }
 
+/** Any member of a group DM may rename it; an empty name falls back to the list of recipients. */
+export const renameGroupDm = (channelId: string, name: string) => rest.patch<Channel>(`/channels/${channelId}`, { name: name.trim() || null });
+
+/** Leaving a group DM is DELETE /channels/{id}; CHANNEL_DELETE follows on the gateway, applied here at once. */
+export async function leaveGroupDm(channelId: string): Promise<void> {
+  const ch = await rest.delete<Channel>(`/channels/${channelId}`);
+  applyDispatch('CHANNEL_DELETE', ch ?? { id: channelId });
+}
+
 // ---- messages ----
 
 function setChannelMessages(channelId: string, fn: (cm: ChannelMessages | undefined) => ChannelMessages) {

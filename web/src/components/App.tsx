@@ -2,12 +2,13 @@
 import { useEffect } from 'react';
 import { navigate, parseRoute, usePath } from '../router.ts';
 import { useStore } from '../store.ts';
+import { ChannelType } from '../types.ts';
 import { ui, useUi } from '../ui.ts';
 import { AuthScreen } from './Auth.tsx';
 import { ChatView } from './Chat.tsx';
 import { GuildRail } from './GuildRail.tsx';
 import { InviteScreen } from './Invite.tsx';
-import { MemberList, UserPopout } from './Members.tsx';
+import { MemberList, RecipientList, UserPopout } from './Members.tsx';
 import { Sidebar, useGuildChannels } from './Sidebar.tsx';
 import { Icon } from './Icon.tsx';
 
@@ -88,7 +89,7 @@ function Shell({ guildId, channelId }: { guildId: string; channelId: string | nu
     );
 
   return (
-    <div className={`app drawer-${drawer}${membersOpen && guild ? ' members-open' : ''}`}>
+    <div className={`app drawer-${drawer}${membersOpen && (guild || channel?.type === ChannelType.GROUP_DM) ? ' members-open' : ''}`}>
       <ConnectionBanner />
       <div className="layout">
         <div className="nav-panels">
@@ -98,6 +99,7 @@ function Shell({ guildId, channelId }: { guildId: string; channelId: string | nu
         {drawer === 'nav' && <div className="drawer-backdrop" onClick={closeDrawer} aria-hidden="true" />}
         {main}
         {guild && <MemberList guildId={guild.id} />}
+        {!guild && channelId && channel?.type === ChannelType.GROUP_DM && <RecipientList channelId={channelId} />}
       </div>
       <UserPopout />
     </div>

@@ -7,12 +7,13 @@ import { compareIds } from '../api.ts';
 import type { MentionResolver } from '../markdown.tsx';
 import { P, channelPermissions, has } from '../perms.ts';
 import { navigate } from '../router.ts';
-import { ack, errorText, loadLatest, loadOlder, sendMessage, sendTyping } from '../session.ts';
+import { ack, errorText, leaveGroupDm, loadLatest, loadOlder, renameGroupDm, sendMessage, sendTyping } from '../session.ts';
 import { channelLabel, displayName, store, useStore, type GuildInfo } from '../store.ts';
-import type { Message } from '../types.ts';
+import { ChannelType, type Message } from '../types.ts';
 import { ui, useUi } from '../ui.ts';
 import { MessageItem } from './Message.tsx';
 import { Icon } from './Icon.tsx';
+import { Confirm, Modal } from './Modal.tsx';
 
 const GROUP_WINDOW_MS = 7 * 60 * 1000;
 /** Start loading older history this close to the top, so it is usually there before the user reaches it. */
@@ -28,6 +29,7 @@ export function ChatView({ guildId, channelId }: { guildId: string | null; chann
   const [editingId, setEditingId] = useState<string | null>(null);
   const [loadError, setLoadError] = useState('');
   const membersOpen = useUi((u) => u.membersOpen);
+  const [groupDialog, setGroupDialog] = useState<'rename' | 'leave' | null>(null);
 
   useEffect(() => {
     setReplyTo(null);
@@ -53,12 +55,39 @@ export function ChatView({ guildId, channelId }: { guildId: string | null; chann
         </h1>
         {channel.topic && <span className="topic ellipsis">{channel.topic}</span>}
         <span className="grow" />
-        {guildId && (
+        {channel.type === ChannelType.GROUP_DM && (
+          <>
+            <button type="button" className="icon-button" aria-label="Rename group" title="Rename group" onClick={() => setGroupDialog('rename')}>
+              <Icon name="edit" />
+            </button>
+            <button type="button" className="icon-button" aria-label="Leave group" title="Leave group" onClick={() => setGroupDialog('leave')}>
+              <Icon name="close" />
+            </button>
+          </>
+        )}
+        {(guildId || channel.type === ChannelType.GROUP_DM) && (
           <button type="button" className="icon-button" aria-label="Toggle member list" aria-pressed={membersOpen} onClick={() => ui.toggleMembers()}>
             <Icon name="members" />
           </button>
         )}
       </header>
+      {groupDialog === 'rename' && <RenameGroupDialog channelId={channelId} current={channel.name ?? ''} onClose={() => setGroupDialog(null)} />}
+      {groupDialog === 'leave' && (
+        <Confirm
+          title={`Leave '${label}'`}
+          body={<p>You won't be able to rejoin this group unless you are re-invited.</p>}
+          confirmLabel="Leave Group"
+          onClose={() => setGroupDialog(null)}
+          onConfirm={async () => {
+            try {
+              await leaveGroupDm(channelId);
+              navigate('/channels/@me');
+            } catch (err) {
+              setLoadError(errorText(err));
+            }
+          }}
+        />
+      )}
       {loadError && <p className="form-error pad" role="alert">{loadError}</p>}
       <MessageList
         key={channelId}
@@ -85,6 +114,37 @@ export function ChatView({ guildId, channelId }: { guildId: string | null; chann
         }}
       />
     </main>
+  );
+}
+
+function RenameGroupDialog({ channelId, current, onClose }: { channelId: string; current: string; onClose: () => void }) {
+  const [name, setName] = useState(current);
+  const [error, setError] = useState('');
+  return (
+    <Modal title="Rename group" onClose={onClose}>
+      <form
+        onSubmit={async (e) => {
+          e.preventDefault();
+          try {
+            await renameGroupDm(channelId, name);
+            onClose();
+          } catch (err) {
+            setError(errorText(err));
+          }
+        }}
+      >
+        <label>
+          Group name
+          <input value={name} maxLength={100} onChange={(e) => setName(e.target.value)} placeholder="Leave empty to list the members" />
+        </label>
+        {error && <p className="form-error" role="alert">{error}</p>}
+        <div className="modal-actions">
+          <button type="submit" className="button">
+            Save
+          </button>
+        </div>
+      </form>
+    </Modal>
   );
 }
 

@@ -85,6 +85,52 @@ export function MemberList({ guildId }: { guildId: string }) {
   );
 }
 
+/** A group DM's members (the recipients and me), the owner marked; the same rows and popout as a guild's list. */
+export function RecipientList({ channelId }: { channelId: string }) {
+  const open = useUi((u) => u.membersOpen);
+  const channel = useStore((s) => s.channels[channelId]);
+  const presences = useStore((s) => s.presences);
+  const me = useStore((s) => s.me);
+  const myStatus = useStore((s) => s.myStatus);
+  if (!open || !channel) return null;
+  const people = [...(me ? [me] : []), ...(channel.recipients ?? []).filter((u) => u.id !== me?.id)];
+  const rows = people
+    .map((u) => {
+      let status: Status = u.id === me?.id ? myStatus : (presences[u.id] ?? 'offline');
+      if (status === 'invisible') status = 'offline';
+      return { user: u, name: u.global_name || u.username, status, owner: u.id === channel.owner_id };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+  return (
+    <aside className="member-list" aria-label="Members">
+      <button type="button" className="icon-button overlay-close" aria-label="Close member list" onClick={() => ui.toggleMembers()}>
+        <Icon name="close" size={16} />
+      </button>
+      <section aria-label={`Members, ${rows.length}`}>
+        <h3 className="member-group">Members — {rows.length}</h3>
+        <ul>
+          {rows.map((r) => (
+            <li key={r.user.id}>
+              <button
+                type="button"
+                className={`member${r.status === 'offline' ? ' offline' : ''}`}
+                data-user-id={r.user.id}
+                data-status={r.status}
+                aria-label={`${r.name}${r.owner ? ', group owner' : ''}, ${STATUS_LABEL[r.status]}`}
+                onClick={(e) => ui.openUser(r.user.id, null, e.currentTarget)}
+              >
+                <Avatar user={r.user} size={32} status={r.status} />
+                <span className="ellipsis">{r.name}</span>
+                {r.owner && <span className="muted small" title="Group owner">owner</span>}
+              </button>
+            </li>
+          ))}
+        </ul>
+      </section>
+    </aside>
+  );
+}
+
 export function UserPopout() {
   const popout = useUi((u) => u.popout);
   const user = useStore((s) => (popout ? s.users[popout.userId] : undefined));
