@@ -3,6 +3,7 @@
  * server frames. A dispatch frame is built by string concatenation around a payload that was serialised once
  * per event and is shared by every session it goes to; only `s` differs between sessions.
  */
+import { createHash } from 'node:crypto';
 
 export const Op = {
   DISPATCH: 0,
@@ -112,24 +113,122 @@ export function seqDigits(seq: number): number {
 }
 
 /**
+ * Where a GUILD_CREATE payload (src/guild/snapshot.ts) is cut into segments: before its member list, its channels,
+ * its presences and the empty lists after them; joined_at and the counts before them are the caller's own. Inside
+ * the lists it is also cut before some elements (ELEMENT_ANCHOR, chosen by the element's user id, so the same
+ * elements give the same cuts whatever precedes them): a large guild's member list is the online members without
+ * the caller, then the caller, so each user's list differs from the next one's in a chunk or two, not throughout.
+ * A cut only decides what may be shared: the segments always concatenate to the payload.
+ */
+export const GUILD_CREATE_CUTS: readonly string[] = [',"members":', ',"channels":', ',"presences":', ',"voice_states":'];
+/** Member and presence objects start with their user's id. */
+const ELEMENT_ANCHOR = '{"user":{"id":"';
+/** About one element in 16 (top 4 bits of the id's hash zero) starts a chunk, at least SHARED_SEGMENT_MIN apart. */
+const ANCHOR_SHIFT = 28;
+/** Segments shorter than this (chars) stay the dispatch's own; longer ones are shared by content. */
+export const SHARED_SEGMENT_MIN = 1024;
+
+const D_OPEN = ',"d":';
+/**
+ * Long payload segments by content (sha-256 of the text), held weakly: every dispatch whose payload contains the
+ * same segment holds the same Buffer, and the entry goes when the last of them does.
+ */
+const SEGMENTS = new Map<string, WeakRef<Buffer>>();
+const SEGMENTS_GONE = new FinalizationRegistry<string>((key) => {
+  if (!SEGMENTS.get(key)?.deref()) SEGMENTS.delete(key);
+});
+
+function sharedSegment(text: string): Buffer {
+  const key = createHash('sha256').update(text, 'utf8').digest('base64');
+  const hit = SEGMENTS.get(key)?.deref();
+  if (hit) return hit;
+  const buf = Buffer.from(text, 'utf8');
+  SEGMENTS.set(key, new WeakRef(buf));
+  SEGMENTS_GONE.register(buf, key);
+  return buf;
+}
+
+/** Offsets to cut the payload at: before each of `cuts` (in order), and before anchored list elements. */
+function cutPoints(json: string, cuts: readonly string[]): number[] {
+  const points: number[] = [];
+  let from = 0;
+  for (const cut of cuts) {
+    const at = json.indexOf(cut, from);
+    if (at > from) points.push((from = at));
+  }
+  let last = -SHARED_SEGMENT_MIN;
+  for (let at = json.indexOf(ELEMENT_ANCHOR); at >= 0; at = json.indexOf(ELEMENT_ANCHOR, at + ELEMENT_ANCHOR.length)) {
+    if (at - last < SHARED_SEGMENT_MIN) continue;
+    let h = 0x811c9dc5; // FNV-1a of the user id
+    for (let i = at + ELEMENT_ANCHOR.length; i < json.length; i++) {
+      const c = json.charCodeAt(i);
+      if (c === 34) break;
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    if ((h >>> ANCHOR_SHIFT) === 0) points.push((last = at));
+  }
+  return points.sort((a, b) => a - b);
+}
+
+/** `,"d":<payload>}` as buffers: the payload cut at cutPoints, long segments shared. */
+function segmentTail(payloadJson: string, cuts: readonly string[]): Buffer[] {
+  const parts: Buffer[] = [];
+  let own = D_OPEN;
+  let from = 0;
+  for (const at of [...cutPoints(payloadJson, cuts), payloadJson.length]) {
+    if (at <= from) continue;
+    const text = payloadJson.slice(from, at);
+    from = at;
+    if (text.length < SHARED_SEGMENT_MIN) {
+      own += text;
+      continue;
+    }
+    if (own) parts.push(Buffer.from(own, 'utf8'));
+    own = '';
+    parts.push(sharedSegment(text));
+  }
+  parts.push(Buffer.from(own + '}', 'utf8'));
+  return parts;
+}
+
+/**
  * One dispatch encoded once, shared by every session it goes to: the bytes before `s` (from the event name)
  * and after it (`,"d":<payload>}`). Replay deques and outbound queues hold this object and a seq, never a
  * per-session copy of the payload; frame(seq) builds the bytes for one socket write and is dropped after it.
  * (Incident: holding `head + seq + payload` strings made V8 flatten one copy per session when the frame was
  * written, and the replay deque kept them all: 1.2 GB for 1,000 sessions.)
+ *
+ * A payload built per session but mostly the same for all (GUILD_CREATE: ~110 KB for a guild of 250, of which
+ * joined_at and a few counts differ) is given `cuts`: the part after `s` is then kept as segments, and segments of
+ * at least SHARED_SEGMENT_MIN chars are shared by content with every other dispatch holding the same text.
  */
 export class EncodedDispatch {
   readonly t: string;
   readonly #head: Buffer;
-  readonly #tail: Buffer;
+  readonly #tail: Buffer | null;
+  readonly #parts: Buffer[] | null;
   /** Bytes of a frame without the seq digits; computed once per event. */
   readonly size: number;
 
-  constructor(t: string, payloadJson: string) {
+  constructor(t: string, payloadJson: string, cuts?: readonly string[]) {
     this.t = t;
     this.#head = headFor(t);
-    this.#tail = Buffer.from(',"d":' + payloadJson + '}', 'utf8');
-    this.size = this.#head.length + this.#tail.length;
+    if (cuts && payloadJson.length >= SHARED_SEGMENT_MIN) {
+      this.#tail = null;
+      this.#parts = segmentTail(payloadJson, cuts);
+      let size = this.#head.length;
+      for (const p of this.#parts) size += p.length;
+      this.size = size;
+    } else {
+      this.#tail = Buffer.from(D_OPEN + payloadJson + '}', 'utf8');
+      this.#parts = null;
+      this.size = this.#head.length + this.#tail.length;
+    }
+  }
+
+  /** The bytes after `s`, in order (one buffer unless the payload was cut). */
+  get segments(): readonly Buffer[] {
+    return this.#parts ?? [this.#tail!];
   }
 
   /** Bytes of the frame carrying `seq`. */
@@ -143,7 +242,8 @@ export class EncodedDispatch {
     const out = Buffer.allocUnsafe(this.size + digits);
     let off = this.#head.copy(out, 0);
     off += out.write(String(seq), off, digits, 'latin1');
-    this.#tail.copy(out, off);
+    if (this.#tail) this.#tail.copy(out, off);
+    else for (const p of this.#parts!) off += p.copy(out, off);
     return out;
   }
 }

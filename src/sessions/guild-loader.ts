@@ -7,7 +7,7 @@
 import { GuildSubjects, type GuildSnapshotReply, type GuildSnapshotRequest } from '../guild/contract.ts';
 import { Intents } from '../protocol/intents.ts';
 import type { RoleDeps } from '../roles.ts';
-import { isObject, type EncodedDispatch } from './codec.ts';
+import { EncodedDispatch, GUILD_CREATE_CUTS, isObject } from './codec.ts';
 import type { GuildCache } from './guild-cache.ts';
 import type { PresenceLink } from './presence-link.ts';
 import type { SessionRegistry } from './registry.ts';
@@ -76,7 +76,7 @@ export class GuildLoader {
     }
     this.cache.setMember(guildId, session.user.id, member);
     this.#markAvailable(session, guildId);
-    session.dispatch('GUILD_CREATE', typeof reply.guildJson === 'string' ? reply.guildJson : JSON.stringify(reply.guild));
+    session.dispatch('GUILD_CREATE', guildCreate(typeof reply.guildJson === 'string' ? reply.guildJson : JSON.stringify(reply.guild)));
   }
 
   #markAvailable(session: Session, guildId: string): void {
@@ -108,7 +108,7 @@ export class GuildLoader {
     this.cache.setFromGuildPayload(d);
     this.cache.setMember(guildId, session.user.id, findMember(d, session.user.id));
     this.#markAvailable(session, guildId);
-    session.dispatch('GUILD_CREATE', json);
+    session.dispatch('GUILD_CREATE', typeof json === 'string' ? guildCreate(json) : json);
   }
 
   /** The user left, was removed or banned, or the guild was deleted: stop routing it (and say so). */
@@ -127,6 +127,14 @@ export class GuildLoader {
     }
     if (sendDelete) session.dispatch('GUILD_DELETE', JSON.stringify({ id: guildId }));
   }
+}
+
+/**
+ * A GUILD_CREATE is built per session (joined_at, counts) but its member list and presences are the same for every
+ * member identifying meanwhile: the resume deques share those segments (codec.ts GUILD_CREATE_CUTS).
+ */
+function guildCreate(json: string): EncodedDispatch {
+  return new EncodedDispatch('GUILD_CREATE', json, GUILD_CREATE_CUTS);
 }
 
 function findMember(guild: Record<string, unknown>, userId: string): Record<string, unknown> | null {

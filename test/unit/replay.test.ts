@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { dispatchFrame, EncodedDispatch, seqDigits } from '../../src/sessions/codec.ts';
+import { dispatchFrame, EncodedDispatch, GUILD_CREATE_CUTS, seqDigits, SHARED_SEGMENT_MIN } from '../../src/sessions/codec.ts';
 import { ReplayBuffer } from '../../src/sessions/replay.ts';
 
 describe('encoded dispatches and the replay deque', () => {
@@ -43,5 +43,48 @@ describe('encoded dispatches and the replay deque', () => {
     for (let seq = 1; seq <= 10; seq++) c.push(seq, e);
     assert.equal(c.size, 3);
     assert.deepEqual(c.since(7)!.map((x) => x.seq), [8, 9, 10]);
+  });
+
+  it('a GUILD_CREATE cut into segments frames byte for byte, and sessions share its long segments', () => {
+    const members = Array.from({ length: 250 }, (_, i) => ({
+      user: { id: String(1576461548652597248n + BigInt(i) * 4194304n), username: `u${i} ✓`, global_name: null, avatar: null }, roles: [], joined_at: '2026-01-01T00:00:00.000Z',
+    }));
+    const presences = members.map((m) => ({ user: { id: m.user.id }, status: 'online', activities: [], guild_id: '9' }));
+    const guild = (joinedAt: string, withPresences: typeof presences) =>
+      JSON.stringify({ id: '9', name: 'g', roles: [], joined_at: joinedAt, large: false, member_count: 250, members, channels: [{ id: '1' }], threads: [], presences: withPresences, voice_states: [] });
+    const a = guild('2026-01-02T00:00:00.000Z', presences);
+    const b = guild('2026-01-03T00:00:00.000Z', presences);
+    assert.ok(JSON.stringify(members).length >= SHARED_SEGMENT_MIN && JSON.stringify(presences).length >= SHARED_SEGMENT_MIN);
+    const ea = new EncodedDispatch('GUILD_CREATE', a, GUILD_CREATE_CUTS);
+    const eb = new EncodedDispatch('GUILD_CREATE', b, GUILD_CREATE_CUTS);
+    for (const seq of [1, 10, 12345]) {
+      assert.deepEqual(ea.frame(seq), Buffer.from(dispatchFrame('GUILD_CREATE', seq, a)));
+      assert.equal(ea.frameBytes(seq), Buffer.byteLength(dispatchFrame('GUILD_CREATE', seq, a)));
+      assert.deepEqual(eb.frame(seq), Buffer.from(dispatchFrame('GUILD_CREATE', seq, b)));
+    }
+    // Bytes of x held in Buffers that y holds too (the same objects, not copies).
+    const sharedBytes = (x: EncodedDispatch, y: EncodedDispatch) => x.segments.filter((buf) => y.segments.includes(buf)).reduce((n, buf) => n + buf.length, 0);
+    const membersBytes = Buffer.byteLength(JSON.stringify(members));
+    assert.ok(sharedBytes(ea, eb) > 0.95 * ea.size, `${sharedBytes(ea, eb)} of ${ea.size}`);
+    // Different presences: the member list is still shared.
+    const c = guild('2026-01-04T00:00:00.000Z', presences.map((p) => ({ ...p, status: 'idle' })));
+    const ec = new EncodedDispatch('GUILD_CREATE', c, GUILD_CREATE_CUTS);
+    assert.deepEqual(ec.frame(7), Buffer.from(dispatchFrame('GUILD_CREATE', 7, c)));
+    assert.ok(sharedBytes(ec, ea) > 0.95 * membersBytes && sharedBytes(ec, ea) < membersBytes + 1024);
+    // A large guild: the online members without the caller, then the caller; most of the list is still shared.
+    const large = (me: number) => JSON.stringify({ id: '9', joined_at: 'x', members: [...members.filter((_, i) => i !== me), members[me]], channels: [], presences: [] });
+    const l1 = new EncodedDispatch('GUILD_CREATE', large(5), GUILD_CREATE_CUTS);
+    const l2 = new EncodedDispatch('GUILD_CREATE', large(40), GUILD_CREATE_CUTS);
+    assert.deepEqual(l2.frame(3), Buffer.from(dispatchFrame('GUILD_CREATE', 3, large(40))));
+    assert.ok(sharedBytes(l1, l2) > 0.5 * membersBytes, `${sharedBytes(l1, l2)} of ${membersBytes}`);
+  });
+
+  it('cuts never change the bytes: short payloads, missing or repeated markers, non-ASCII at the edges', () => {
+    const long = 'é'.repeat(SHARED_SEGMENT_MIN);
+    for (const payload of ['{"a":1}', JSON.stringify({ x: long }), JSON.stringify({ members: long, a: { members: long }, channels: 1 }), JSON.stringify({ a: 1, presences: [long], members: [long] })]) {
+      const e = new EncodedDispatch('GUILD_CREATE', payload, GUILD_CREATE_CUTS);
+      assert.deepEqual(e.frame(42), Buffer.from(dispatchFrame('GUILD_CREATE', 42, payload)));
+      assert.equal(e.frameBytes(42), Buffer.byteLength(dispatchFrame('GUILD_CREATE', 42, payload)));
+    }
   });
 });
