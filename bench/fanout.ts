@@ -79,8 +79,8 @@ function parse(args: string[]): Params {
   const compress = a.choice('compress', ['both', 'none', 'zlib'] as const, quick ? 'both' : 'none');
   return {
     sessions,
-    messages: a.int('messages', quick ? 300 : 2000, 1, 1_000_000),
-    rate: a.num('rate', quick ? 20 : 30, 0.1, 100_000),
+    messages: a.int('messages', quick ? 200 : 2000, 1, 1_000_000),
+    rate: a.num('rate', quick ? 25 : 30, 0.1, 100_000),
     modes: compress === 'both' ? ['none', 'zlib'] : [compress],
     users: a.int('users', Math.min(sessions, quick ? 50 : 250), 1, 10_000),
     workers: a.int('workers', sessions >= 500 ? 2 : 1, 1, 8),
