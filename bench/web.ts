@@ -9,10 +9,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../test/helpers/browser.ts';
 import { startTestServer } from '../test/helpers/harness.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 function percentile(sorted: number[], p: number) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -27,10 +26,7 @@ export async function main(args: string[]) {
   const bundle = { files: assets.length, bytes: js.reduce((a, b) => a + b.length, 0), gzipBytes: js.reduce((a, b) => a + gzipSync(b).length, 0) };
 
   const t = await startTestServer();
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
   try {
     const user = await t.register('webbench');
     const guild = await t.createGuild(user, 'Bench Guild');

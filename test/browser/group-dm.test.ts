@@ -8,61 +8,11 @@
  * CI=true where it fails. Every wait polls with a timeout; nothing sleeps a fixed time.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { browserSkipReason, ensureWebBuilt, eventually, launchChromium, TIMEOUT } from '../helpers/browser.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const WEB = path.join(REPO, 'web');
-const DIST_INDEX = path.join(WEB, 'dist', 'index.html');
-const inCI = process.env.CI === 'true' || process.env.CI === '1';
-const TIMEOUT = 10_000;
-
-function skipReason(): string | false {
-  if (existsSync(CHROMIUM)) return false;
-  if (inCI) return false; // launching fails below, which fails the suite as CI requires
-  const reason = `chromium not found at ${CHROMIUM}: browser tests skipped (apt-get install chromium; CI=true makes this a failure)`;
-  console.log(`# ${reason}`);
-  return reason;
-}
-
-/** Newest modification time under a folder (the web sources), to rebuild web/dist only when it is stale. */
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const name of readdirSync(dir)) {
-    if (name === 'dist' || name === 'node_modules') continue;
-    const p = path.join(dir, name);
-    const st = statSync(p);
-    newest = Math.max(newest, st.isDirectory() ? newestMtime(p) : st.mtimeMs);
-  }
-  return newest;
-}
-
-function ensureBuilt() {
-  if (existsSync(DIST_INDEX) && statSync(DIST_INDEX).mtimeMs >= newestMtime(WEB)) return;
-  const res = spawnSync('npm', ['run', 'build:web'], { cwd: REPO, encoding: 'utf8' });
-  if (res.status !== 0) throw new Error(`npm run build:web failed:\n${res.stdout}\n${res.stderr}`);
-}
-
-/** Retries an assertion until it passes or the timeout elapses (the polling `expect` of Playwright Test). */
-async function eventually<T>(fn: () => Promise<T>, what: string, timeoutMs = TIMEOUT): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (let delay = 25; ; delay = Math.min(delay * 2, 250)) {
-    try {
-      return await fn();
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${last instanceof Error ? last.message : String(last)}`);
-    await new Promise((r) => setTimeout(r, delay));
-  }
-}
 
 const messageWith = (page: Page, text: string) => page.locator('.history .message', { hasText: text });
 const header = (page: Page) => page.locator('.chat-header h1');
@@ -74,7 +24,7 @@ async function send(page: Page, text: string) {
   await box.press('Enter');
 }
 
-describe('web client: group DMs', { skip: skipReason() }, () => {
+describe('web client: group DMs', { skip: browserSkipReason() }, () => {
   let server: TestServer;
   let browser: Browser;
   const stamp = Date.now().toString(36);
@@ -86,12 +36,9 @@ describe('web client: group DMs', { skip: skipReason() }, () => {
   const groupName = 'Weekend plans';
 
   before(async () => {
-    ensureBuilt();
+    ensureWebBuilt();
     server = await startTestServer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     const users = [await server.register(oName), await server.register(pName), await server.register(qName)];
     const guild = await server.createGuild(users[0]!, 'Group DM Club');
     await server.join(users[0]!, guild.id, users[1]!);

@@ -8,62 +8,14 @@
  * CI=true where it fails. Every wait polls with a timeout; nothing sleeps a fixed time.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { browserSkipReason, ensureWebBuilt, eventually, launchChromium, REPO, TIMEOUT } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/harness.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const WEB = path.join(REPO, 'web');
-const DIST_INDEX = path.join(WEB, 'dist', 'index.html');
 const SHOTS = path.join(REPO, 'docs', 'screenshots');
-const inCI = process.env.CI === 'true' || process.env.CI === '1';
-const TIMEOUT = 10_000;
-
-function skipReason(): string | false {
-  if (existsSync(CHROMIUM)) return false;
-  if (inCI) return false; // launching fails below, which fails the suite as CI requires
-  const reason = `chromium not found at ${CHROMIUM}: browser tests skipped (apt-get install chromium; CI=true makes this a failure)`;
-  console.log(`# ${reason}`);
-  return reason;
-}
-
-/** Newest modification time under a folder (the web sources), to rebuild web/dist only when it is stale. */
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const name of readdirSync(dir)) {
-    if (name === 'dist' || name === 'node_modules') continue;
-    const p = path.join(dir, name);
-    const st = statSync(p);
-    newest = Math.max(newest, st.isDirectory() ? newestMtime(p) : st.mtimeMs);
-  }
-  return newest;
-}
-
-function ensureBuilt() {
-  if (existsSync(DIST_INDEX) && statSync(DIST_INDEX).mtimeMs >= newestMtime(WEB)) return;
-  const res = spawnSync('npm', ['run', 'build:web'], { cwd: REPO, encoding: 'utf8' });
-  if (res.status !== 0) throw new Error(`npm run build:web failed:\n${res.stdout}\n${res.stderr}`);
-}
-
-/** Retries an assertion until it passes or the timeout elapses (the polling `expect` of Playwright Test). */
-async function eventually<T>(fn: () => Promise<T>, what: string, timeoutMs = TIMEOUT): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (let delay = 25; ; delay = Math.min(delay * 2, 250)) {
-    try {
-      return await fn();
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${last instanceof Error ? last.message : String(last)}`);
-    await new Promise((r) => setTimeout(r, delay));
-  }
-}
 
 const messages = (page: Page) => page.locator('.history .message');
 const messageWith = (page: Page, text: string) => page.locator('.history .message', { hasText: text });
@@ -81,7 +33,7 @@ async function send(page: Page, text: string) {
   await box.press('Enter');
 }
 
-describe('web client', { skip: skipReason() }, () => {
+describe('web client', { skip: browserSkipReason() }, () => {
   let server: TestServer;
   let browser: Browser;
   let alice: BrowserContext;
@@ -94,13 +46,10 @@ describe('web client', { skip: skipReason() }, () => {
   let channelUrl = '';
 
   before(async () => {
-    ensureBuilt();
+    ensureWebBuilt();
     mkdirSync(SHOTS, { recursive: true });
     server = await startTestServer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     alice = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     bob = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     for (const ctx of [alice, bob]) ctx.setDefaultTimeout(TIMEOUT);
