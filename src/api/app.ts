@@ -13,6 +13,7 @@ import { registerAllRoutes } from './routes/index.ts';
 import { registerStatic } from './static.ts';
 import { formatPrometheus, processSamples, type MetricSample } from '../lib/metrics.ts';
 import { RouteContext } from './route.ts';
+import { installBodyParsing } from './json-body.ts';
 
 export const API_PREFIXES = ['/api/v10', '/api/v9', '/api'] as const;
 
@@ -54,10 +55,8 @@ export async function buildHttpApp(deps: ApiDeps, opts: BuildOptions = {}): Prom
     return payload;
   });
 
-  // Discord accepts JSON, urlencoded and multipart; Accord takes JSON bodies (attachments are not stored yet).
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
-  });
+  // Bodiless requests with any content type, exact 64-bit JSON integers, urlencoded forms: api/json-body.ts.
+  installBodyParsing(app);
 
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (_req, reply) => {

@@ -10,6 +10,10 @@ function discordCode(issue: z.core.$ZodIssue): { code: string; message: string }
   switch (issue.code) {
     case 'invalid_type':
       if (issue.input === undefined) return { code: 'BASE_TYPE_REQUIRED', message: 'This field is required' };
+      // An integer beyond 2^53 arrives as a bigint (api/json-body.ts); outside snowflake fields it is simply too big.
+      if (typeof issue.input === 'bigint' && issue.expected === 'number') {
+        return { code: issue.input < 0n ? 'NUMBER_TYPE_MIN' : 'NUMBER_TYPE_MAX', message: `int value should be ${issue.input < 0n ? 'greater' : 'less'} than or equal to ${issue.input < 0n ? Number.MIN_SAFE_INTEGER : Number.MAX_SAFE_INTEGER}.` };
+      }
       return { code: `BASE_TYPE_INVALID`, message: `Must be a valid ${issue.expected}.` };
     case 'too_big':
       if (issue.origin === 'string') return { code: 'BASE_TYPE_MAX_LENGTH', message: `Must be ${issue.maximum} or fewer in length.` };
@@ -22,6 +26,8 @@ function discordCode(issue: z.core.$ZodIssue): { code: string; message: string }
       return { code: 'NUMBER_TYPE_MIN', message: `int value should be greater than or equal to ${issue.minimum}.` };
     case 'invalid_value':
       return { code: 'BASE_TYPE_CHOICES', message: `Value must be one of ${issue.values.map(String).join(', ')}.` };
+    case 'custom':
+      return { code: typeof issue.params?.discordCode === 'string' ? issue.params.discordCode : 'BASE_TYPE_INVALID', message: issue.message || 'Invalid value.' };
     default:
       return { code: 'BASE_TYPE_INVALID', message: issue.message || 'Invalid value.' };
   }
@@ -33,16 +39,20 @@ export function zodToApiError(error: z.ZodError): ApiError {
 
 /** Parses `input` with `schema` or throws the 50035 ApiError. A missing body counts as `{}`. */
 export function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
-  const result = schema.safeParse(input ?? {});
+  // reportInput: the error code depends on what was sent (missing, a bigint, …), which zod leaves out by default.
+  const result = schema.safeParse(input ?? {}, { reportInput: true });
   if (!result.success) throw zodToApiError(result.error);
   return result.data;
 }
 
-/** A snowflake as a decimal string; numbers are accepted and stringified (libraries sometimes send ints). */
+/**
+ * A snowflake as a decimal string. Discord takes any 64-bit id as a string or a JSON integer; integers beyond 2^53
+ * arrive as exact bigints (api/json-body.ts) and are stringified like the rest.
+ */
 export const snowflake = z
-  .union([z.string(), z.number().int().nonnegative()])
+  .union([z.string(), z.number().int().nonnegative(), z.bigint().nonnegative()])
   .transform((v) => String(v))
-  .refine(isSnowflake, { message: 'Value "…" is not snowflake.' });
+  .refine(isSnowflake, { error: (issue) => `Value "${String(issue.input)}" is not snowflake.`, params: { discordCode: 'NUMBER_TYPE_COERCE' } });
 
 /** Discord's query-string booleans: True|true|1, False|false|0. */
 export const queryBool = z
@@ -51,7 +61,7 @@ export const queryBool = z
 
 /** Permission bitfield: a decimal string (or number) → bigint-safe string. */
 export const permissionString = z
-  .union([z.string().regex(/^\d{1,30}$/), z.number().int().nonnegative()])
+  .union([z.string().regex(/^\d{1,30}$/), z.number().int().nonnegative(), z.bigint().nonnegative()])
   .transform((v) => String(v));
 
 export { z };

@@ -78,7 +78,9 @@ export function snowflakeParts(id: Snowflake | bigint) {
  * containing `<@99999999999999999999>` could not be sent.
  */
 export function isSnowflake(value: unknown): value is Snowflake {
-  if (typeof value !== 'string' || !/^\d{1,19}$/.test(value)) return false;
+  // Canonical decimal only: `0123` is not the id 123 (Discord refuses it), and a cache keyed by the string
+  // would otherwise miss what the store finds.
+  if (typeof value !== 'string' || !/^(?:0|[1-9]\d{0,18})$/.test(value)) return false;
   return BigInt(value) <= 0x7fffffffffffffffn;
 }
 

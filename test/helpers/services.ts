@@ -4,6 +4,10 @@
  * and how to enable it. Addresses come from ACCORD_TEST_DATABASE_URL / ACCORD_TEST_NATS_URL.
  */
 import net from 'node:net';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openPostgresStore } from '../../src/store/postgres/index.ts';
+import type { Store } from '../../src/store/types.ts';
 
 export const TEST_DATABASE_URL = process.env.ACCORD_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const TEST_NATS_URL = process.env.ACCORD_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -56,4 +60,24 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${opts.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 20));
   }
+}
+
+/** A PostgreSQL store in a fresh schema of its own; `drop()` closes it and drops the schema. */
+export async function freshPostgresStore(): Promise<{ store: Store; schema: string; drop: () => Promise<void> }> {
+  const schema = `accord_test_${randomBytes(6).toString('hex')}`;
+  const store = await openPostgresStore({ url: TEST_DATABASE_URL, schema });
+  return {
+    store,
+    schema,
+    async drop() {
+      await store.close();
+      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await client.connect();
+      try {
+        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
 }

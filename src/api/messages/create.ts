@@ -43,7 +43,8 @@ export function sendState(deps: ApiDeps): SendState {
 
 const createSchema = z.object({
   content: z.string().max(2000).nullish(),
-  nonce: z.union([z.string().max(25), z.number().int()]).nullish(),
+  // A nonce beyond 2^53 (a snowflake sent as a JSON integer) is kept as its exact decimal string.
+  nonce: z.union([z.string().max(25), z.number().int(), z.bigint().transform(String)]).nullish(),
   enforce_nonce: z.boolean().nullish(),
   tts: z.boolean().nullish(),
   embeds: embedsSchema.nullish(),

@@ -24,7 +24,7 @@ const AFK_TIMEOUTS = [60, 300, 900, 1800, 3600];
 
 const channelTypeSchema = z.union([z.literal(0), z.literal(2), z.literal(4), z.literal(5)]);
 /** Placeholder ids in POST /guilds templates: integers (or strings) that other entries refer to. */
-const placeholder = z.union([z.number().int(), z.string().max(20)]).transform(String);
+const placeholder = z.union([z.number().int(), z.bigint(), z.string().max(20)]).transform(String);
 
 const createGuildBody = z.object({
   name: z.string().trim().min(2).max(100),

@@ -1,0 +1,70 @@
+/**
+ * How request bodies are read, judged the way Discord judges them:
+ *
+ * - A request without a body is a request without a body, whatever its Content-Type says. Some HTTP stacks send
+ *   `Content-Type: application/octet-stream` (or `application/json`) with `Content-Length: 0` on every bodiless
+ *   POST/PUT/PATCH; Discord accepts those, so the header is dropped before Fastify looks for a parser.
+ * - JSON integers keep every digit. Snowflakes are 64-bit and some libraries send them as JSON numbers; JSON.parse
+ *   rounds anything above 2^53 before validation could see it. A body that may hold such a number is read again
+ *   with lossless-json, which hands the exact digits to us: integers beyond Number.MAX_SAFE_INTEGER become bigints.
+ *   Snowflake fields accept those (api/validate.ts); other number fields refuse them with NUMBER_TYPE_MAX, as they
+ *   would any number over their range.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { parse as parseLossless } from 'lossless-json';
+
+/** An integer literal of 16+ digits right after `:`, `[` or `,`: the only way JSON can hold a number above 2^53. */
+const MAY_HOLD_BIG_INTEGER = /[:[,]\s*-?\d{16}/;
+
+function exactNumber(text: string): number | bigint {
+  const n = Number(text);
+  if (Number.isSafeInteger(n) || !/^-?\d+$/.test(text)) return n;
+  return BigInt(text);
+}
+
+/**
+ * The value of a JSON text with integers beyond 2^53 as bigints, or undefined when lossless-json cannot read a text
+ * that JSON.parse accepted (duplicate keys, which JSON.parse resolves last-wins).
+ */
+export function parseExactJson(text: string): unknown {
+  if (!MAY_HOLD_BIG_INTEGER.test(text)) return JSON.parse(text);
+  try {
+    return parseLossless(text, null, exactNumber);
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when the request carries no body bytes: no Transfer-Encoding and a Content-Length that is absent or 0. */
+export function hasNoBody(request: FastifyRequest): boolean {
+  const { headers } = request.raw;
+  return headers['transfer-encoding'] === undefined && (headers['content-length'] === undefined || headers['content-length'] === '0');
+}
+
+export function installBodyParsing(app: FastifyInstance) {
+  // onRequest runs before Fastify picks a content-type parser, so a bodiless request never meets one.
+  app.addHook('onRequest', async (request) => {
+    if (request.raw.headers['content-type'] !== undefined && hasNoBody(request)) delete request.raw.headers['content-type'];
+  });
+
+  // Fastify's own JSON parser first: it answers broken JSON and refuses __proto__ / constructor.prototype keys.
+  const standard = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    // A chunked request can still arrive empty; it has no body either.
+    if (text.length === 0) return done(null, undefined);
+    standard(request, text, (err: Error | null, value?: unknown) => {
+      if (err) return done(err, undefined);
+      if (!MAY_HOLD_BIG_INTEGER.test(text)) return done(null, value);
+      done(null, parseExactJson(text) ?? value);
+    });
+  });
+
+  // Discord answers a text/plain body with CONTENT_TYPE_INVALID; Fastify would hand it over as a string.
+  app.removeContentTypeParser('text/plain');
+  // Discord also takes urlencoded forms; multipart comes with attachments.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+}
