@@ -1,15 +1,18 @@
 /**
- * The CLI and composition root: `accord start [--roles api,sessions,…] [flags]` and `accord migrate`.
+ * The CLI: `accord start [--roles api,sessions,…] [flags]` and `accord migrate`.
  * Flags mirror the settings in config/schema.ts; see the README's configuration table.
  */
 import { mkdirSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config/load.ts';
-import { createLogger } from './log.ts';
+import { ALL_ROLES, ROLE_CATALOG } from './config/roles.ts';
+import { createLogger } from './lib/log.ts';
 import { startServer } from './server.ts';
 import { openStore } from './store/open.ts';
 
 const USAGE = `usage: accord <start|migrate> [--config file.json] [--port N] [--host H] [--data-dir DIR]
-                     [--database-url postgres://…] [--nats-url nats://…] [--roles api,sessions,guild,presence] …`;
+                     [--database-url postgres://…] [--nats-url nats://…] [--roles ${ALL_ROLES.join(',')}|all] …
+roles:
+${ROLE_CATALOG.map((r) => `  ${r.name.padEnd(10)} ${r.summary}`).join('\n')}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -1,32 +1,33 @@
-/** What every role gets from the composition root, and what it gives back. */
+/**
+ * The role registry: each role of config/roles.ts with the function that starts it. Adding a role is its folder,
+ * its line in config/roles.ts and its line here (the compiler refuses a role without a start function); server.ts
+ * starts whatever a process's settings name, the settings, README row and CLI usage follow the catalog.
+ */
+import type { FastifyInstance } from 'fastify';
 import type { Server as HttpServer } from 'node:http';
-import type { Bus } from './bus/types.ts';
-import type { Config } from './config/schema.ts';
-import type { MetricSample } from './lib/metrics.ts';
-import type { Logger } from './log.ts';
-import type { SnowflakeGenerator } from './protocol/snowflake.ts';
-import type { Store } from './store/types.ts';
+import { startApiRole } from './api/index.ts';
+import { ROLE_CATALOG, type Role } from './config/roles.ts';
+import type { RoleDeps, RunningRole } from './contracts/role.ts';
+import { startGuildRole } from './guild/index.ts';
+import { startPresenceRole } from './presence/index.ts';
+import { startSessionsRole } from './sessions/index.ts';
 
-export interface RoleDeps {
-  config: Config;
-  store: Store;
-  bus: Bus;
-  log: Logger;
-  ids: SnowflakeGenerator;
-  now: () => number;
+/** What the process hands every role: the shared dependencies and its HTTP server. */
+export interface ProcessDeps extends RoleDeps {
+  http: FastifyInstance;
 }
 
-export interface RunningRole {
-  readonly name: string;
-  /** True once the role serves. */
-  ready(): boolean;
-  /** Numbers for GET /metrics (counters and queue sizes); optional. */
-  metrics?(): MetricSample[];
-  /** Stops the role; for sessions this sends op 7 RECONNECT to every client first. */
-  close(): Promise<void>;
+export interface RoleDefinition {
+  name: Role;
+  summary: string;
+  start(deps: ProcessDeps): Promise<RunningRole>;
 }
 
-export interface SessionsRoleDeps extends RoleDeps {
-  /** The HTTP(S) server whose upgrade requests on /gateway (and /gateway/, /) become gateway sessions. */
-  server: HttpServer;
-}
+const STARTERS: Record<Role, RoleDefinition['start']> = {
+  api: (deps) => startApiRole(deps),
+  sessions: (deps) => startSessionsRole({ ...deps, server: deps.http.server as HttpServer }),
+  guild: (deps) => startGuildRole(deps),
+  presence: (deps) => startPresenceRole(deps),
+};
+
+export const ROLE_DEFINITIONS: RoleDefinition[] = ROLE_CATALOG.map((r) => ({ ...r, start: STARTERS[r.name] }));

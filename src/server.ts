@@ -1,21 +1,20 @@
 /**
- * Assembles a process from its configuration: store, bus, the HTTP server, and the roles it runs. main.ts and
+ * Assembles a process from its configuration: store, bus, the HTTP server (src/http.ts), and the roles it runs
+ * (the registry in src/roles.ts). main.ts and
  * the test harness both start Accord through here, so tests run the code path users run.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { buildHttpApp } from './api/app.ts';
 import { openBus } from './bus/index.ts';
 import type { Bus } from './bus/types.ts';
 import type { Config } from './config/schema.ts';
-import { startGuildRole } from './guild/index.ts';
-import { createLogger, type Logger } from './log.ts';
-import { startPresenceRole } from './presence/index.ts';
+import { createLogger, type Logger } from './lib/log.ts';
 import { SnowflakeGenerator } from './protocol/snowflake.ts';
-import type { RoleDeps, RunningRole } from './roles.ts';
-import { startSessionsRole } from './sessions/index.ts';
+import type { RoleDeps, RunningRole } from './contracts/role.ts';
+import { buildProcessHttp } from './http.ts';
+import { ROLE_DEFINITIONS } from './roles.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
 
@@ -56,15 +55,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
 
     const roles: RunningRole[] = [];
     const https = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
-    const app = await buildHttpApp(deps, {
-      api: config.roles.includes('api'),
+    const app = buildProcessHttp(config, log, {
+      fastify: https ? { https } : {},
+      storeOk: () => store.ping(),
       ready: () => roles.every((r) => r.ready()),
       metrics: () => roles.flatMap((r) => r.metrics?.() ?? []),
-      fastify: https ? { https } : {},
     });
-    if (config.roles.includes('guild')) roles.push(await startGuildRole(deps));
-    if (config.roles.includes('presence')) roles.push(await startPresenceRole(deps));
-    if (config.roles.includes('sessions')) roles.push(await startSessionsRole({ ...deps, server: app.server as HttpServer }));
+    // Roles mount their routes and upgrade handlers before the server listens.
+    for (const role of ROLE_DEFINITIONS) if (config.roles.includes(role.name)) roles.push(await role.start({ ...deps, http: app }));
 
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address() as AddressInfo;
@@ -77,8 +75,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       config, store, bus, log, app, roles, url,
       close: () =>
         (closing ??= (async () => {
-          // Sessions first: clients get op 7 RECONNECT while the bus and store are still up.
-          for (const role of [...roles].reverse()) await role.close().catch((err) => log.error({ err, role: role.name }, 'role close failed'));
+          // Sessions first: clients get op 7 RECONNECT while the bus, store and other roles are still up.
+          const order = [...roles.filter((r) => r.name === 'sessions'), ...roles.filter((r) => r.name !== 'sessions').reverse()];
+          for (const role of order) await role.close().catch((err) => log.error({ err, role: role.name }, 'role close failed'));
           await app.close();
           for (const close of closers) await close().catch((err) => log.error({ err }, 'close failed'));
         })()),

@@ -4,21 +4,8 @@
  * `Bot `, is refused, as on Discord.
  */
 import { ApiError, ErrorCodes } from '../protocol/errors.ts';
-import { parseToken, sameHash } from '../lib/secrets.ts';
+import { resolveToken } from '../lib/tokens.ts';
 import type { Store, UserRecord } from '../store/types.ts';
-
-export async function resolveToken(store: Store, rawToken: string): Promise<UserRecord | null> {
-  const parsed = parseToken(rawToken);
-  if (!parsed) return null;
-  const tokens = await store.tokens.listForUser(parsed.userId);
-  let match: (typeof tokens)[number] | undefined;
-  // Compare against every token of the user so that the time taken does not depend on which one matched.
-  for (const t of tokens) if (sameHash(t.hash, parsed.hash)) match = t;
-  if (!match) return null;
-  const user = await store.users.get(parsed.userId);
-  if (!user || (match.kind === 'bot') !== user.bot) return null;
-  return user;
-}
 
 /** Authenticates a request header; throws 401 with Discord's codes. */
 export async function authenticate(store: Store, header: string | undefined): Promise<{ user: UserRecord; token: string }> {

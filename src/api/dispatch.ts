@@ -2,13 +2,13 @@
  * Publishing dispatch events: every REST write announces itself on the bus with the exact payload the gateway
  * sends, and never reaches sessions by any other route.
  */
-import { Subjects, type DispatchEnvelope } from '../bus/events.ts';
+import { GatewaySubjects, publishEvent, type DispatchEnvelope } from '../contracts/index.ts';
 import type { Bus } from '../bus/types.ts';
 
 export type { DispatchEnvelope };
 
-export const guildSubject = Subjects.guildDispatch;
-export const userSubject = Subjects.userDispatch;
+export const guildSubject = GatewaySubjects.guildDispatch;
+export const userSubject = GatewaySubjects.userDispatch;
 
 export class Dispatcher {
   constructor(private readonly bus: Bus) {}
@@ -16,11 +16,11 @@ export class Dispatcher {
   /** A guild-scoped event (channelId narrows it to those who can see the channel). */
   guild(guildId: string, t: string, d: Record<string, unknown>, opts: { channelId?: string; userIds?: string[] } = {}) {
     const envelope: DispatchEnvelope = { t, d, guildId, ...opts };
-    this.bus.publish(guildSubject(guildId), envelope);
+    publishEvent(this.bus, guildSubject(guildId), envelope);
   }
 
   /** An event for specific users (DM traffic, a kicked member's GUILD_DELETE, USER_UPDATE …). */
   users(userIds: Iterable<string>, t: string, d: Record<string, unknown>) {
-    for (const userId of new Set(userIds)) this.bus.publish(userSubject(userId), { t, d } satisfies DispatchEnvelope);
+    for (const userId of new Set(userIds)) publishEvent(this.bus, userSubject(userId), { t, d });
   }
 }

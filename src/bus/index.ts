@@ -1,12 +1,11 @@
 /**
- * The bus package's public entry. Roles import the interface and the event map (types.ts, events.ts); only the
- * composition root opens a bus, through openBus, which loads the NATS client only when it is used.
+ * The bus package's public entry. Roles import the interface (types.ts) and call it through the typed helpers of
+ * src/contracts; only the process opens a bus, through openBus, which loads the NATS client only when it is used.
  */
 import { MemoryBus } from './memory.ts';
 import type { Bus, BusErrorHandler } from './types.ts';
 
 export * from './types.ts';
-export * from './events.ts';
 export { InvalidSubjectError, subjectMatches } from './subjects.ts';
 export { BUS_DEFAULTS } from './defaults.ts';
 export { MemoryBroker, MemoryBus, type MemoryBrokerOptions, type MemoryBusOptions } from './memory.ts';

@@ -4,8 +4,9 @@
  */
 import { z } from 'zod';
 
-export const ALL_ROLES = ['api', 'sessions', 'guild', 'presence'] as const;
-export type Role = (typeof ALL_ROLES)[number];
+import { ALL_ROLES, type Role } from './roles.ts';
+
+export { ALL_ROLES, type Role };
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
@@ -59,7 +60,7 @@ export const SETTINGS: Record<keyof z.infer<typeof configSchema>, SettingInfo> =
   dataDir: { env: 'ACCORD_DATA_DIR', flag: '--data-dir', default: './data', doc: 'Folder for the SQLite database and other local state' },
   databaseUrl: { env: 'ACCORD_DATABASE_URL', flag: '--database-url', default: undefined, doc: 'A postgres:// URL switches storage from SQLite to PostgreSQL' },
   natsUrl: { env: 'ACCORD_NATS_URL', flag: '--nats-url', default: undefined, doc: 'A nats:// URL switches the bus from in-memory to NATS (JetStream for queues)' },
-  roles: { env: 'ACCORD_ROLES', flag: '--roles', default: [...ALL_ROLES], doc: 'Comma-separated roles this process runs: api, sessions, guild, presence' },
+  roles: { env: 'ACCORD_ROLES', flag: '--roles', default: [...ALL_ROLES], doc: `Comma-separated roles this process runs (or all): ${ALL_ROLES.join(', ')}` },
   publicUrl: { env: 'ACCORD_PUBLIC_URL', flag: '--public-url', default: undefined, doc: 'Address clients are told to use for the API and gateway (behind a proxy); default derived from the request' },
   tlsCert: { env: 'ACCORD_TLS_CERT', flag: '--tls-cert', default: undefined, doc: 'PEM certificate file: serve HTTPS and WSS directly' },
   tlsKey: { env: 'ACCORD_TLS_KEY', flag: '--tls-key', default: undefined, doc: 'PEM private key file for ACCORD_TLS_CERT' },

@@ -1,18 +1,17 @@
 /**
- * The guild role: answers GUILD_CREATE snapshots and member requests (src/guild/contract.ts) from a bounded
+ * The guild role: answers GUILD_CREATE snapshots and member requests (src/contracts/guild.ts) from a bounded
  * cache of live guild state kept current from the gateway.guild.* event stream.
  *
  * Requests are served as a queue group, so any guild node answers; each node keeps its own cache and listens
  * to every guild's events (a plain subscription, not a queue group). The presence role is asked through a
  * RoleClient: when it is down, snapshots go out without presences (and large guilds list only the requester).
  */
-import type { DispatchEnvelope } from '../bus/events.ts';
+import { dispatchTarget, GatewaySubjects, GuildSubjects, serveRpc, subscribeEvent } from '../contracts/index.ts';
 import type { Subscription } from '../bus/types.ts';
-import { RoleClient } from '../lib/role-client.ts';
-import type { RoleDeps, RunningRole } from '../roles.ts';
-import { GuildCache } from './cache.ts';
-import { GuildSubjects, type GuildMembersReply, type GuildMembersRequest, type GuildSnapshotReply, type GuildSnapshotRequest } from './contract.ts';
-import { GUILD_LIMITS, GuildService } from './snapshot.ts';
+import { RoleClient } from '../contracts/role-client.ts';
+import type { RoleDeps, RunningRole } from '../contracts/role.ts';
+import { GuildStateCache } from './state-cache.ts';
+import { GUILD_LIMITS, GuildSnapshots } from './snapshot.ts';
 
 export const GUILD_ROLE_DEFAULTS = {
   /** Guilds whose state one guild node keeps in memory (LRU beyond). */
@@ -27,26 +26,26 @@ export interface GuildRoleOptions {
 
 export async function startGuildRole(deps: RoleDeps, opts: GuildRoleOptions = {}): Promise<RunningRole> {
   const log = deps.log.child({ role: 'guild' });
-  const cache = new GuildCache(deps.store, opts.cacheMaxGuilds ?? GUILD_ROLE_DEFAULTS.cacheMaxGuilds, log);
+  const cache = new GuildStateCache(deps.store, opts.cacheMaxGuilds ?? GUILD_ROLE_DEFAULTS.cacheMaxGuilds, log);
   const presence = new RoleClient({
     bus: deps.bus,
     role: 'presence',
     timeoutMs: opts.presenceTimeoutMs ?? Math.min(500, Math.max(50, Math.floor(deps.config.roleTimeoutMs / 4))),
     now: deps.now,
   });
-  const service = new GuildService(deps.store, cache, presence, log);
+  const service = new GuildSnapshots(deps.store, cache, presence, log);
   let closed = false;
 
   const subs: Subscription[] = [
-    deps.bus.subscribe<DispatchEnvelope>('gateway.guild.*', (event) => {
+    subscribeEvent(deps.bus, GatewaySubjects.allGuildDispatches, (event) => {
       if (event && typeof event.t === 'string') cache.apply(event);
     }),
     // A user's name or avatar is part of the member objects snapshots reuse; Accord announces the change to the
     // user only (no GUILD_MEMBER_UPDATE per guild), so follow USER_UPDATE too.
-    deps.bus.subscribe<DispatchEnvelope>('gateway.user.*', (event, subject) => {
-      if (event?.t === 'USER_UPDATE') cache.userChanged(subject.slice('gateway.user.'.length));
+    subscribeEvent(deps.bus, GatewaySubjects.allUserDispatches, (event, subject) => {
+      if (event?.t === 'USER_UPDATE') cache.userChanged(dispatchTarget(subject));
     }),
-    deps.bus.serve<GuildSnapshotRequest, GuildSnapshotReply>(GuildSubjects.snapshot, async (req) => {
+    serveRpc(deps.bus, GuildSubjects.snapshot, async (req) => {
       if (typeof req?.guildId !== 'string' || typeof req.userId !== 'string') throw new Error('guildId and userId are required');
       const largeThreshold = Math.min(GUILD_LIMITS.membersPerReply, Math.max(0, Number(req.largeThreshold) || 50));
       try {
@@ -56,7 +55,7 @@ export async function startGuildRole(deps: RoleDeps, opts: GuildRoleOptions = {}
         throw err;
       }
     }),
-    deps.bus.serve<GuildMembersRequest, GuildMembersReply>(GuildSubjects.members, async (req) => {
+    serveRpc(deps.bus, GuildSubjects.members, async (req) => {
       if (typeof req?.guildId !== 'string') throw new Error('guildId is required');
       try {
         return await service.members({ ...req, limit: Number(req.limit) || 0, presences: Boolean(req.presences) });

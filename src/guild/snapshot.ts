@@ -5,16 +5,16 @@
  * without presences — never without the guild.
  *
  * A storm of identifies asks for the same guild over and over: the guild object, channels and permission state
- * are built once per change of the guild, and member objects once per member (cache.ts says when they are
+ * are built once per change of the guild, and member objects once per member (state-cache.ts says when they are
  * dropped); only the caller's own fields (joined_at, their member object) are looked up per snapshot.
  */
-import { channelJson, guildJson, iso, memberJson } from '../api/serialize.ts';
-import type { Logger } from '../log.ts';
-import { isRoleDown, type RoleClient } from '../lib/role-client.ts';
-import { PresenceSubjects, type PresenceJson, type PresenceQuery, type PresenceQueryReply } from '../presence/contract.ts';
+import { channelJson, guildJson, iso, memberJson } from '../shapes/serialize.ts';
+import type { Logger } from '../lib/log.ts';
+import { isRoleDown, type RoleClient } from '../contracts/role-client.ts';
+import { PresenceSubjects, type PresenceJson, type PresenceQuery, type PresenceQueryReply } from '../contracts/presence.ts';
 import type { MemberRecord, Store, UserRecord } from '../store/types.ts';
-import { byPositionThenId, MEMBER_JSON_TTL_MS, type GuildCache, type GuildState } from './cache.ts';
-import type { GuildMembersReply, GuildMembersRequest, GuildPermissionState, GuildSnapshotReply, GuildSnapshotRequest } from './contract.ts';
+import { byPositionThenId, MEMBER_JSON_TTL_MS, type GuildStateCache, type GuildState } from './state-cache.ts';
+import type { GuildMembersReply, GuildMembersRequest, GuildPermissionState, GuildSnapshotReply, GuildSnapshotRequest } from '../contracts/guild.ts';
 
 export const GUILD_LIMITS = {
   /** Members one GuildMembersReply carries (op 8 with limit 0 pages through `after`); also the store's page size. */
@@ -25,10 +25,10 @@ export const GUILD_LIMITS = {
   snapshotOnlineMembersMax: 1000,
 } as const;
 
-export class GuildService {
+export class GuildSnapshots {
   constructor(
     private readonly store: Store,
-    private readonly cache: GuildCache,
+    private readonly cache: GuildStateCache,
     private readonly presence: RoleClient,
     private readonly log: Logger,
   ) {}
@@ -188,7 +188,7 @@ export class GuildService {
   private async presences(query: PresenceQuery): Promise<PresenceJson[]> {
     if (query.userIds && query.userIds.length === 0 && !query.guildId) return [];
     try {
-      const reply = await this.presence.request<PresenceQueryReply>(PresenceSubjects.query, query);
+      const reply = await this.presence.request(PresenceSubjects.query, query);
       return Array.isArray(reply?.presences) ? reply.presences : [];
     } catch (err) {
       if (isRoleDown(err)) this.log.debug({ err: (err as Error).message }, 'presence role unavailable; answering without presences');

@@ -8,10 +8,9 @@
  * others compute the same changes and drop them. When the publisher dies, the next node takes over within one
  * peer TTL; changes inside that window are not announced (clients catch up at their next GUILD_CREATE).
  */
-import type { DispatchEnvelope } from '../bus/events.ts';
-import { Subjects } from '../bus/events.ts';
+import { GatewaySubjects, publishEvent, serveRpc, subscribeEvent, type DispatchEnvelope } from '../contracts/index.ts';
 import type { Subscription } from '../bus/types.ts';
-import type { RoleDeps, RunningRole } from '../roles.ts';
+import type { RoleDeps, RunningRole } from '../contracts/role.ts';
 import {
   PresenceSubjects,
   type PresenceNodeHeartbeat,
@@ -20,7 +19,7 @@ import {
   type PresenceQueryReply,
   type PresenceSessionGone,
   type PresenceSessionUpdate,
-} from './contract.ts';
+} from '../contracts/presence.ts';
 import { PRESENCE_DEFAULTS, PresenceTracker, type PresenceChange } from './tracker.ts';
 
 export type PresenceRoleOptions = Partial<{ -readonly [K in keyof typeof PRESENCE_DEFAULTS]: number }>;
@@ -67,7 +66,7 @@ export async function startPresenceRole(deps: RoleDeps, options: PresenceRoleOpt
     for (const { guildIds, presence } of changes) {
       for (const guildId of guildIds) {
         const envelope: DispatchEnvelope = { t: 'PRESENCE_UPDATE', d: { ...presence, guild_id: guildId }, guildId };
-        deps.bus.publish(Subjects.guildDispatch(guildId), envelope);
+        publishEvent(deps.bus, GatewaySubjects.guildDispatch(guildId), envelope);
       }
     }
   };
@@ -90,24 +89,24 @@ export async function startPresenceRole(deps: RoleDeps, options: PresenceRoleOpt
   };
 
   const announce = () => {
-    if (!closed) deps.bus.publish(PresenceSubjects.peer, { nodeId, ttlMs: opts.peerIntervalMs * 3 } satisfies PresencePeerAnnounce);
+    if (!closed) publishEvent(deps.bus, PresenceSubjects.peer, { nodeId, ttlMs: opts.peerIntervalMs * 3 });
   };
 
   subs.push(
-    deps.bus.subscribe<PresenceSessionUpdate>(PresenceSubjects.update, guarded('update', (u) => {
+    subscribeEvent(deps.bus, PresenceSubjects.update, guarded('update', (u) => {
       if (!validUpdate(u)) return log.warn({ update: u }, 'malformed presence update dropped');
       if (!tracker.update(u)) log.warn({ userId: u.userId, sessionId: u.sessionId, limit: opts.maxSessions }, 'presence session limit reached; update dropped');
       scheduleFlush();
     })),
-    deps.bus.subscribe<PresenceSessionGone>(PresenceSubjects.gone, guarded('gone', (g) => {
+    subscribeEvent(deps.bus, PresenceSubjects.gone, guarded('gone', (g) => {
       tracker.gone(g);
       scheduleFlush();
     })),
-    deps.bus.subscribe<PresenceNodeHeartbeat>(PresenceSubjects.heartbeat, guarded('heartbeat', (h) => {
+    subscribeEvent(deps.bus, PresenceSubjects.heartbeat, guarded('heartbeat', (h) => {
       if (typeof h?.nodeId === 'string' && Array.isArray(h.sessionIds)) tracker.heartbeat(h);
     })),
     // Membership changes move a user's presence in or out of a guild without a new update from their session.
-    deps.bus.subscribe<DispatchEnvelope>('gateway.guild.*', guarded('guild event', (e) => {
+    subscribeEvent(deps.bus, GatewaySubjects.allGuildDispatches, guarded('guild event', (e) => {
       const guildId = e.guildId ?? (e.d?.guild_id as string | undefined);
       if (!guildId) return;
       const userId = (e.d?.user as { id?: string } | undefined)?.id;
@@ -126,10 +125,10 @@ export async function startPresenceRole(deps: RoleDeps, options: PresenceRoleOpt
           break;
       }
     })),
-    deps.bus.serve<PresenceQuery, PresenceQueryReply>(PresenceSubjects.query, (q) => ({
+    serveRpc(deps.bus, PresenceSubjects.query, (q) => ({
       presences: tracker.query(Array.isArray(q?.userIds) ? q.userIds : [], typeof q?.guildId === 'string' ? q.guildId : undefined),
     })),
-    deps.bus.subscribe<PresencePeerAnnounce>(PresenceSubjects.peer, guarded('peer', (p) => {
+    subscribeEvent(deps.bus, PresenceSubjects.peer, guarded('peer', (p) => {
       if (typeof p?.nodeId !== 'string' || p.nodeId === nodeId) return;
       const known = (peers.get(p.nodeId) ?? 0) > deps.now();
       peers.set(p.nodeId, deps.now() + p.ttlMs);

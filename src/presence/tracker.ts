@@ -16,7 +16,7 @@
  * `maxSessionsPerUser` per user (the least recently updated is dropped), at most `maxActivities` activities per
  * session. Users exist only while they have a session; guild index entries only while they have a user.
  */
-import type { Platform, PresenceJson, PresenceNodeHeartbeat, PresenceSessionGone, PresenceSessionUpdate, Status } from './contract.ts';
+import type { Platform, PresenceJson, PresenceNodeHeartbeat, PresenceSessionGone, PresenceSessionUpdate, Status } from '../contracts/presence.ts';
 
 export interface PresenceTrackerOptions {
   now: () => number;

@@ -17,7 +17,7 @@
  *   the gateway whether the session survives (client close 1000/1001 and the non-resumable codes end it).
  */
 import type { WebSocket, RawData } from 'ws';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../lib/log.ts';
 import { CLOSE_KEEPS_SESSION, CloseCodes, decodeInbound, MAX_INBOUND_BYTES, Op, opFrame, type CloseCode } from './codec.ts';
 import type { FrameEncoder } from './compression.ts';
 import { Outbound } from './outbound.ts';

@@ -6,16 +6,16 @@
  * call in here; the router feeds events.
  */
 import { randomBytes } from 'node:crypto';
-import { resolveToken } from '../api/auth.ts';
-import type { SessionsReconnect } from '../bus/events.ts';
-import type { Logger } from '../log.ts';
-import type { RoleDeps } from '../roles.ts';
+import { resolveToken } from '../lib/tokens.ts';
+import type { SessionsReconnect } from '../contracts/index.ts';
+import type { Logger } from '../lib/log.ts';
+import type { RoleDeps } from '../contracts/role.ts';
 import { AdmissionQueue } from './admission.ts';
 import { CloseCodes, type EncodedDispatch } from './codec.ts';
 import { PayloadEncoder } from './compression.ts';
 import type { Connection, ConnectionHost } from './connection.ts';
 import { newGatewayCounters, type GatewayStats } from './gateway-stats.ts';
-import { GuildCache } from './guild-cache.ts';
+import { GuildPermissionCache } from './permission-cache.ts';
 import { GuildLoader } from './guild-loader.ts';
 import { buildReady, checkIntents, parseIdentify, parseResume, platformOf, type IdentifyPayload } from './identify.ts';
 import { MemberRequests } from './member-requests.ts';
@@ -32,7 +32,7 @@ export const IDENTIFY_SLOT_MAX_MS = 1_000;
 
 export class Gateway implements ConnectionHost {
   readonly registry = new SessionRegistry();
-  readonly cache = new GuildCache();
+  readonly cache = new GuildPermissionCache();
   readonly connections = new Set<Connection>();
   readonly log: Logger;
   readonly counters = newGatewayCounters();

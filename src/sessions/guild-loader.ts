@@ -4,11 +4,11 @@
  * role is down, and seeds the node's guild cache. Joins, guilds created by the user, removals and deletions
  * change the set afterwards; a change of membership is also a change of presence (memberOf fans it out).
  */
-import { GuildSubjects, type GuildSnapshotReply, type GuildSnapshotRequest } from '../guild/contract.ts';
+import { GuildSubjects, requestRpc, type GuildSnapshotReply, type GuildSnapshotRequest } from '../contracts/index.ts';
 import { Intents } from '../protocol/intents.ts';
-import type { RoleDeps } from '../roles.ts';
+import type { RoleDeps } from '../contracts/role.ts';
 import { EncodedDispatch, GUILD_CREATE_CUTS, isObject } from './codec.ts';
-import type { GuildCache } from './guild-cache.ts';
+import type { GuildPermissionCache } from './permission-cache.ts';
 import type { PresenceLink } from './presence-link.ts';
 import type { SessionRegistry } from './registry.ts';
 import type { Session } from './session.ts';
@@ -19,7 +19,7 @@ export const GUILD_RETRY = { initialMs: 250, maxMs: 10_000 } as const;
 export class GuildLoader {
   constructor(
     private readonly deps: Pick<RoleDeps, 'bus' | 'config' | 'store'>,
-    private readonly cache: GuildCache,
+    private readonly cache: GuildPermissionCache,
     private readonly registry: SessionRegistry,
     private readonly presence: PresenceLink,
     private readonly counters: { guildRetries: number },
@@ -36,8 +36,7 @@ export class GuildLoader {
       largeThreshold: session.largeThreshold,
       presences: !session.bot || session.hasIntent(Intents.GUILD_PRESENCES),
     };
-    return this.deps.bus
-      .request<GuildSnapshotReply>(GuildSubjects.snapshot, req, { timeoutMs: this.deps.config.roleTimeoutMs })
+    return requestRpc(this.deps.bus, GuildSubjects.snapshot, req, { timeoutMs: this.deps.config.roleTimeoutMs })
       .then((reply) => this.#loaded(session, guildId, reply))
       .catch((err: Error) => {
         if (session.ended || session.guilds.get(guildId) !== 'pending') return;

@@ -2,9 +2,9 @@
  * IDENTIFY, RESUME and presence payload validation, and the READY payload. Validation is pure and returns the
  * close code a bad payload earns; READY reads the store (private channels, read states, application).
  */
-import type { Platform, Status } from '../presence/contract.ts';
+import type { Platform, Status } from '../contracts/presence.ts';
 import { ALL_INTENTS, allowedPrivilegedIntents, PRIVILEGED_INTENTS } from '../protocol/intents.ts';
-import { channelJson, privateUser } from '../api/serialize.ts';
+import { channelJson, privateUser } from '../shapes/serialize.ts';
 import type { Store, UserRecord } from '../store/types.ts';
 import { CloseCodes, isObject, type CloseCode } from './codec.ts';
 import type { PresenceState } from './session.ts';

@@ -2,7 +2,7 @@
  * The sessions role (the gateway): the WebSocket endpoint on the HTTP server, the node's sessions, and the
  * router that feeds them from the bus. See ARCHITECTURE.md "Gateway" and the files here, one idea each:
  * endpoint (upgrade), connection (per-socket state machine), codec (frames), compression, outbound (bounded
- * queue), session + replay (resume deque), registry, guild-cache (VIEW_CHANNEL), router (fan-out), gateway
+ * queue), session + replay (resume deque), registry, permission-cache (VIEW_CHANNEL), router (fan-out), gateway
  * (identify/resume/session lifetime, wiring the rest), guild-loader (guild snapshots with backoff), presence-link
  * (presence publishing, PRESENCES_REPLACE), member-requests (op 8), gateway-stats (counters).
  *
@@ -12,7 +12,7 @@
  * ACCORD_IDENTIFY_CONCURRENCY slots (admission.ts), and one that finds the queue full gets INVALID_SESSION.
  */
 import type { MetricSample } from '../lib/metrics.ts';
-import type { RunningRole, SessionsRoleDeps } from '../roles.ts';
+import type { RunningRole, SessionsRoleDeps } from '../contracts/role.ts';
 import { GatewayEndpoint } from './endpoint.ts';
 import { Gateway, type GatewayStats } from './gateway.ts';
 import { Router } from './router.ts';

@@ -4,11 +4,11 @@
  * matching presences alongside). When the guild role does not answer, one empty chunk still goes out so the
  * client's request settles.
  */
-import { requestRpc } from '../bus/events.ts';
-import type { GuildMembersReply, GuildMembersRequest } from '../guild/contract.ts';
+import { requestRpc } from '../contracts/index.ts';
+import type { GuildMembersReply, GuildMembersRequest } from '../contracts/guild.ts';
 import { Intents } from '../protocol/intents.ts';
 import { isSnowflake } from '../protocol/snowflake.ts';
-import type { RoleDeps } from '../roles.ts';
+import type { RoleDeps } from '../contracts/role.ts';
 import { CloseCodes, isObject } from './codec.ts';
 import type { Connection } from './connection.ts';
 import type { Session } from './session.ts';

@@ -3,9 +3,9 @@
  * changes) and its end, heartbeats the list of live sessions so the presence role can expire them if this node
  * dies, and builds the PRESENCES_REPLACE a session gets after its presence updates were dropped.
  */
-import { PresenceSubjects, type PresenceNodeHeartbeat, type PresenceQueryReply, type PresenceSessionGone, type PresenceSessionUpdate } from '../presence/contract.ts';
+import { PresenceSubjects, publishEvent, requestRpc, type PresenceSessionUpdate } from '../contracts/index.ts';
 import { Intents } from '../protocol/intents.ts';
-import type { RoleDeps } from '../roles.ts';
+import type { RoleDeps } from '../contracts/role.ts';
 import type { Connection } from './connection.ts';
 import { parsePresence } from './identify.ts';
 import type { SessionRegistry } from './registry.ts';
@@ -56,17 +56,17 @@ export class PresenceLink {
       since: session.presence.since,
       afk: session.presence.afk,
     };
-    this.deps.bus.publish(PresenceSubjects.update, update);
+    publishEvent(this.deps.bus, PresenceSubjects.update, update);
   }
 
   /** The session ended: its presence goes now rather than at the heartbeat TTL. */
   gone(session: Session): void {
-    this.deps.bus.publish(PresenceSubjects.gone, { nodeId: this.deps.config.nodeId, sessionId: session.id, userId: session.user.id } satisfies PresenceSessionGone);
+    publishEvent(this.deps.bus, PresenceSubjects.gone, { nodeId: this.deps.config.nodeId, sessionId: session.id, userId: session.user.id });
   }
 
   #publishNodeHeartbeat(): void {
     const sessionIds = [...this.registry.all()].map((s) => s.id);
-    this.deps.bus.publish(PresenceSubjects.heartbeat, { nodeId: this.deps.config.nodeId, sessionIds, ttlMs: PRESENCE_HEARTBEAT_MS * 3 } satisfies PresenceNodeHeartbeat);
+    publishEvent(this.deps.bus, PresenceSubjects.heartbeat, { nodeId: this.deps.config.nodeId, sessionIds, ttlMs: PRESENCE_HEARTBEAT_MS * 3 });
   }
 
   /** The socket caught up (or the session resumed) after presences were dropped: one PRESENCES_REPLACE. */
@@ -103,7 +103,7 @@ export class PresenceLink {
     }
     users.delete(session.user.id);
     if (users.size === 0) return [];
-    const reply = await this.deps.bus.request<PresenceQueryReply>(PresenceSubjects.query, { userIds: [...users] }, { timeoutMs: this.deps.config.roleTimeoutMs });
+    const reply = await requestRpc(this.deps.bus, PresenceSubjects.query, { userIds: [...users] }, { timeoutMs: this.deps.config.roleTimeoutMs });
     return reply.presences;
   }
 }

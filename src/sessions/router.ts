@@ -8,8 +8,8 @@
  * itself always passes), the user may VIEW_CHANNEL the envelope's channel (guild cache), and it is not the
  * user's own PRESENCE_UPDATE. Membership events also change which guilds local sessions receive.
  */
-import type { DispatchEnvelope } from '../bus/events.ts';
-import { Subjects, subscribeEvent } from '../bus/events.ts';
+import type { DispatchEnvelope } from '../contracts/index.ts';
+import { dispatchTarget, GatewaySubjects, subscribeEvent } from '../contracts/index.ts';
 import type { Subscription } from '../bus/types.ts';
 import { Intents } from '../protocol/intents.ts';
 import { EncodedDispatch, isObject } from './codec.ts';
@@ -17,8 +17,6 @@ import { CONTENT_EVENTS, intentFor } from './event-intents.ts';
 import type { Gateway } from './gateway.ts';
 import type { Session } from './session.ts';
 
-const GUILD_PREFIX = 'gateway.guild.';
-const USER_PREFIX = 'gateway.user.';
 
 /** One event encoded at most once per variant, shared by every session it goes to. */
 class EventJson {
@@ -56,9 +54,9 @@ export class Router {
 
   start(): void {
     const { bus } = this.gw.deps;
-    this.#subs.push(bus.subscribe<DispatchEnvelope>(`${GUILD_PREFIX}>`, (env, subject) => this.#safely(() => this.onGuildEvent(env, subject.slice(GUILD_PREFIX.length)))));
-    this.#subs.push(bus.subscribe<DispatchEnvelope>(`${USER_PREFIX}>`, (env, subject) => this.#safely(() => this.onUserEvent(env, subject.slice(USER_PREFIX.length)))));
-    this.#subs.push(subscribeEvent(bus, Subjects.sessionsReconnect, (req) => this.#safely(() => this.gw.reconnectRequested(req))));
+    this.#subs.push(subscribeEvent(bus, GatewaySubjects.allGuildDispatches, (env, subject) => this.#safely(() => this.onGuildEvent(env, dispatchTarget(subject)))));
+    this.#subs.push(subscribeEvent(bus, GatewaySubjects.allUserDispatches, (env, subject) => this.#safely(() => this.onUserEvent(env, dispatchTarget(subject)))));
+    this.#subs.push(subscribeEvent(bus, GatewaySubjects.sessionsReconnect, (req) => this.#safely(() => this.gw.reconnectRequested(req))));
   }
 
   stop(): void {

@@ -3,8 +3,8 @@
  * counter and resume deque. It outlives its socket for resumeGraceMs (still filling the deque, still counted as
  * present), then expires. At most one connection is attached at a time.
  */
-import type { Logger } from '../log.ts';
-import type { Platform, Status } from '../presence/contract.ts';
+import type { Logger } from '../lib/log.ts';
+import type { Platform, Status } from '../contracts/presence.ts';
 import type { UserRecord } from '../store/types.ts';
 import { EncodedDispatch } from './codec.ts';
 import type { Outbound } from './outbound.ts';

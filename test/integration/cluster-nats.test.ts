@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import type { Bus } from '../../src/bus/types.ts';
 import { loadConfig } from '../../src/config/load.ts';
-import { silentLogger } from '../../src/log.ts';
+import { silentLogger } from '../../src/lib/log.ts';
 import { Intents } from '../../src/protocol/intents.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { openStore } from '../../src/store/open.ts';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startGuildRole } from '../../src/guild/index.ts';
 import { SnowflakeGenerator } from '../../src/protocol/snowflake.ts';
-import type { RunningRole } from '../../src/roles.ts';
+import type { RunningRole } from '../../src/contracts/role.ts';
 import type { SessionsRole } from '../../src/sessions/index.ts';
 import { startTestServer, type TestServer } from '../helpers/harness.ts';
 import { waitFor } from '../helpers/services.ts';

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { GuildSubjects, type GuildSnapshotReply, type GuildSnapshotRequest } from '../../src/guild/contract.ts';
+import { GuildSubjects, type GuildSnapshotReply, type GuildSnapshotRequest } from '../../src/contracts/guild.ts';
 import type { SessionsRole } from '../../src/sessions/index.ts';
 import { startTestServer, type TestServer } from '../helpers/harness.ts';
 import { guildFixture, send, type GuildFixture } from './fixtures.messages.ts';

@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { GuildSubjects, type GuildMembersReply, type GuildMembersRequest, type GuildSnapshotReply, type GuildSnapshotRequest } from '../../src/guild/contract.ts';
-import { PresenceSubjects, type PresenceSessionUpdate } from '../../src/presence/contract.ts';
+import { GuildSubjects, type GuildMembersReply, type GuildMembersRequest, type GuildSnapshotReply, type GuildSnapshotRequest } from '../../src/contracts/guild.ts';
+import { PresenceSubjects, type PresenceSessionUpdate } from '../../src/contracts/presence.ts';
 import { Permissions } from '../../src/protocol/permissions.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
 import { waitFor } from '../helpers/services.ts';

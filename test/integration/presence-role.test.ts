@@ -4,14 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import type { DispatchEnvelope } from '../../src/bus/events.ts';
+import type { DispatchEnvelope } from '../../src/contracts/index.ts';
 import { MemoryBroker, MemoryBus } from '../../src/bus/memory.ts';
 import { loadConfig } from '../../src/config/load.ts';
-import { silentLogger } from '../../src/log.ts';
-import { PresenceSubjects, type PresenceQuery, type PresenceQueryReply, type PresenceSessionUpdate } from '../../src/presence/contract.ts';
+import { silentLogger } from '../../src/lib/log.ts';
+import { PresenceSubjects, type PresenceQuery, type PresenceQueryReply, type PresenceSessionUpdate } from '../../src/contracts/presence.ts';
 import { startPresenceRole, type PresenceRoleOptions } from '../../src/presence/index.ts';
 import { SnowflakeGenerator } from '../../src/protocol/snowflake.ts';
-import type { RoleDeps, RunningRole } from '../../src/roles.ts';
+import type { RoleDeps, RunningRole } from '../../src/contracts/role.ts';
 import type { Store } from '../../src/store/types.ts';
 import { waitFor } from '../helpers/services.ts';
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import type { WebSocket } from 'ws';
-import { silentLogger } from '../../src/log.ts';
+import { silentLogger } from '../../src/lib/log.ts';
 import { CLOSE_KEEPS_SESSION, CloseCodes, MAX_INBOUND_BYTES, Op, type CloseCode } from '../../src/sessions/codec.ts';
 import { PlainEncoder } from '../../src/sessions/compression.ts';
 import { Connection, RATE_LIMIT, type ConnectionHost } from '../../src/sessions/connection.ts';

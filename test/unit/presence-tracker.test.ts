@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { PresenceSessionUpdate } from '../../src/presence/contract.ts';
+import type { PresenceSessionUpdate } from '../../src/contracts/presence.ts';
 import { PresenceTracker } from '../../src/presence/tracker.ts';
 
 function setup(over: Partial<ConstructorParameters<typeof PresenceTracker>[0]> = {}) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BusNoRespondersError, BusRemoteError, BusTimeoutError, type Bus } from '../../src/bus/types.ts';
-import { RoleClient, RoleUnavailableError } from '../../src/lib/role-client.ts';
+import { RoleClient, RoleUnavailableError } from '../../src/contracts/role-client.ts';
 
 /** A bus whose request outcome the test decides; everything else is unused. */
 function fakeBus() {
@@ -53,13 +53,13 @@ describe('RoleClient', () => {
   it('opens after N consecutive failures and then fails fast without touching the bus', async () => {
     const { f, client } = setup();
     f.timeout();
-    for (let i = 0; i < 2; i++) await assert.rejects(client.request('s', {}), BusTimeoutError);
+    for (let i = 0; i < 2; i++) await assert.rejects(client.request('presence.query', {}), BusTimeoutError);
     assert.equal(client.state(), 'closed');
     f.noResponders();
-    await assert.rejects(client.request('s', {}), BusNoRespondersError);
+    await assert.rejects(client.request('presence.query', {}), BusNoRespondersError);
     assert.equal(client.state(), 'open');
     const before = f.calls.length;
-    const err: any = await client.request("s", {}).catch((e) => e);
+    const err: any = await client.request('presence.query', {}).catch((e) => e);
     assert.ok(err instanceof RoleUnavailableError);
     assert.equal(err.role, 'presence');
     assert.equal(err.retryInMs, 1000);
@@ -69,35 +69,35 @@ describe('RoleClient', () => {
   it('a success in between resets the failure count', async () => {
     const { f, client } = setup();
     f.timeout();
-    await assert.rejects(client.request('s', {}));
-    await assert.rejects(client.request('s', {}));
+    await assert.rejects(client.request('presence.query', {}));
+    await assert.rejects(client.request('presence.query', {}));
     f.answer();
-    await client.request('s', {});
+    await client.request('presence.query', {});
     f.timeout();
-    await assert.rejects(client.request('s', {}));
-    await assert.rejects(client.request('s', {}));
+    await assert.rejects(client.request('presence.query', {}));
+    await assert.rejects(client.request('presence.query', {}));
     assert.equal(client.state(), 'closed');
   });
 
   it('a remote error means the role is up: it does not count', async () => {
     const { f, client } = setup();
     f.remote();
-    for (let i = 0; i < 5; i++) await assert.rejects(client.request('s', {}), BusRemoteError);
+    for (let i = 0; i < 5; i++) await assert.rejects(client.request('presence.query', {}), BusRemoteError);
     assert.equal(client.state(), 'closed');
   });
 
   it('half-opens after the backoff, lets one probe through, and closes on success', async () => {
     const { clock, f, client } = setup();
     f.timeout();
-    for (let i = 0; i < 3; i++) await assert.rejects(client.request('s', {}));
+    for (let i = 0; i < 3; i++) await assert.rejects(client.request('presence.query', {}));
     clock.t += 999;
-    await assert.rejects(client.request('s', {}), RoleUnavailableError);
+    await assert.rejects(client.request('presence.query', {}), RoleUnavailableError);
     clock.t += 1;
     assert.equal(client.state(), 'half-open');
     f.answer();
     // The probe is the one call in flight: a concurrent call fails fast.
-    const probe = client.request('s', {});
-    await assert.rejects(client.request('s', {}), RoleUnavailableError);
+    const probe = client.request('presence.query', {});
+    await assert.rejects(client.request('presence.query', {}), RoleUnavailableError);
     assert.deepEqual(await probe, { ok: true });
     assert.equal(client.state(), 'closed');
   });
@@ -105,23 +105,23 @@ describe('RoleClient', () => {
   it('a failed probe reopens with a doubled period, capped', async () => {
     const { clock, f, client } = setup();
     f.timeout();
-    for (let i = 0; i < 3; i++) await assert.rejects(client.request('s', {}));
+    for (let i = 0; i < 3; i++) await assert.rejects(client.request('presence.query', {}));
     const periods: number[] = [];
     for (let i = 0; i < 4; i++) {
-      const err: any = await client.request("s", {}).catch((e) => e);
+      const err: any = await client.request('presence.query', {}).catch((e) => e);
       assert.ok(err instanceof RoleUnavailableError);
       periods.push(err.retryInMs);
       clock.t += err.retryInMs;
-      await assert.rejects(client.request('s', {}), BusTimeoutError); // the probe
+      await assert.rejects(client.request('presence.query', {}), BusTimeoutError); // the probe
     }
     assert.deepEqual(periods, [1000, 2000, 4000, 4000]);
     // Recovery resets the backoff.
     clock.t += 4000;
     f.answer();
-    await client.request('s', {});
+    await client.request('presence.query', {});
     f.timeout();
-    for (let i = 0; i < 3; i++) await assert.rejects(client.request('s', {}));
-    const err: any = await client.request("s", {}).catch((e) => e);
+    for (let i = 0; i < 3; i++) await assert.rejects(client.request('presence.query', {}));
+    const err: any = await client.request('presence.query', {}).catch((e) => e);
     assert.equal(err.retryInMs, 1000);
   });
 
@@ -129,8 +129,8 @@ describe('RoleClient', () => {
     for (const [random, expected] of [[0, 500], [0.5, 1000], [0.999999, 1500]] as const) {
       const { f, client } = setup({ jitter: 0.5, random });
       f.timeout();
-      for (let i = 0; i < 3; i++) await assert.rejects(client.request('s', {}));
-      const err: any = await client.request("s", {}).catch((e) => e);
+      for (let i = 0; i < 3; i++) await assert.rejects(client.request('presence.query', {}));
+      const err: any = await client.request('presence.query', {}).catch((e) => e);
       assert.equal(err.retryInMs, expected);
     }
   });
@@ -142,10 +142,10 @@ describe('RoleClient', () => {
     const bus = (client as any).bus;
     const orig = bus.request;
     bus.request = () => pending;
-    const hanging = client.request('s', {});
+    const hanging = client.request('presence.query', {});
     bus.request = orig;
     f.timeout();
-    for (let i = 0; i < 3; i++) await assert.rejects(client.request('s', {}));
+    for (let i = 0; i < 3; i++) await assert.rejects(client.request('presence.query', {}));
     const opened = (client as any).openUntil;
     clock.t += 10;
     rejectLate(new BusTimeoutError('s', 50));

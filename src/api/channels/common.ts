@@ -8,7 +8,7 @@ import { isSnowflake } from '../../protocol/snowflake.ts';
 import type { ChannelRecord, MessageRecord, Store } from '../../store/types.ts';
 import { channelAccess, type ChannelAccess } from '../access.ts';
 import type { RouteContext } from '../route.ts';
-import { channelJson } from '../serialize.ts';
+import { channelJson } from '../../shapes/serialize.ts';
 
 /** The channel as Discord returns it; DM recipients leave out `viewerId` (the caller), as on Discord. */
 export async function channelPayload(store: Store, channel: ChannelRecord, viewerId?: string): Promise<Record<string, unknown>> {

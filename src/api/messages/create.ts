@@ -13,7 +13,7 @@ import { MESSAGE_CHANNEL_TYPES, publishInChannel } from '../channels/common.ts';
 import { checkEmbedTotal, embedsSchema } from './embeds.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { allowedMentionsSchema, checkAllowedMentions, parseMentions } from './mentions.ts';
-import { eventPayload, renderMessage, type MessageJson } from './render.ts';
+import { eventPayload, renderMessage, type MessageJson } from '../../shapes/message.ts';
 import { Slowmode } from './slowmode.ts';
 
 /**

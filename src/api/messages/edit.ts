@@ -12,7 +12,7 @@ import { parse, z } from '../validate.ts';
 import { MessageFlags } from './create.ts';
 import { checkEmbedTotal, embedsSchema } from './embeds.ts';
 import { allowedMentionsSchema, checkAllowedMentions, parseMentions } from './mentions.ts';
-import { eventPayload, renderMessage, type MessageJson } from './render.ts';
+import { eventPayload, renderMessage, type MessageJson } from '../../shapes/message.ts';
 
 const editSchema = z.object({
   content: z.string().max(2000).nullish(),

@@ -12,7 +12,7 @@ import type { ApplicationRecord, MemberRecord, RoleRecord, UserRecord } from '..
 import { guildAccess, requirePermission } from '../access.ts';
 import { publicHttpBase } from '../public-url.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
-import { applicationJson, memberJson, partialGuildJson, roleJson } from '../serialize.ts';
+import { applicationJson, memberJson, partialGuildJson, roleJson } from '../../shapes/serialize.ts';
 import { parse, permissionString, snowflake, z } from '../validate.ts';
 import { imageHash } from './users.ts';
 import { assertNotBanned } from './bans.ts';

@@ -9,7 +9,7 @@ import { isSnowflake } from '../../protocol/snowflake.ts';
 import type { Store } from '../../store/types.ts';
 import { guildAccess, requireAbove, requirePermission, topRolePosition } from '../access.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
-import { banJson, publicUser } from '../serialize.ts';
+import { banJson, publicUser } from '../../shapes/serialize.ts';
 import { parse, snowflake, z } from '../validate.ts';
 
 /** Throws 40007 (403, as the invite route answers) when the user is banned: for joins through invites and bot authorization. */

@@ -14,7 +14,7 @@ import { checkOverwriteBits, checkOverwriteTarget, overwriteBody, overwriteEntry
 import { RouteLimits } from '../ratelimit.ts';
 import { channelName } from './guilds.ts';
 import type { RouteContext } from '../route.ts';
-import { inviteJson, iso, memberJson, publicUser } from '../serialize.ts';
+import { inviteJson, iso, memberJson, publicUser } from '../../shapes/serialize.ts';
 import { parse, snowflake, z } from '../validate.ts';
 
 const guildChannelPatch = z.object({

@@ -12,7 +12,7 @@ import {
 import { channelAccess, guildAccess, permissionContext, requirePermission, type GuildAccess } from '../access.ts';
 import type { RouteContext } from '../route.ts';
 import { RouteLimits } from '../ratelimit.ts';
-import { channelJson, guildJson, iso, memberJson } from '../serialize.ts';
+import { channelJson, guildJson, iso, memberJson } from '../../shapes/serialize.ts';
 import { parse, permissionString, queryBool, snowflake, z } from '../validate.ts';
 import { imageHash } from './users.ts';
 

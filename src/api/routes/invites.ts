@@ -10,7 +10,7 @@ import type { InviteRecord, MemberRecord } from '../../store/types.ts';
 import { channelAccess, guildAccess } from '../access.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext } from '../route.ts';
-import { inviteJson, memberJson } from '../serialize.ts';
+import { inviteJson, memberJson } from '../../shapes/serialize.ts';
 import { parse, queryBool, z } from '../validate.ts';
 
 const getQuery = z.object({ with_counts: queryBool.optional(), with_expiration: queryBool.optional() });

@@ -9,7 +9,7 @@ import { isSnowflake } from '../../protocol/snowflake.ts';
 import type { MemberRecord, UserRecord } from '../../store/types.ts';
 import { guildAccess, permissionContext, requireAbove, requirePermission, topRolePosition, type GuildAccess } from '../access.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
-import { memberJson, publicUser } from '../serialize.ts';
+import { memberJson, publicUser } from '../../shapes/serialize.ts';
 import { parse, snowflake, z } from '../validate.ts';
 import { requireRoleBelow } from './roles.ts';
 

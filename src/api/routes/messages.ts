@@ -7,7 +7,7 @@ import { channelAccess, requirePermission } from '../access.ts';
 import { messageAccess, publishInChannel } from '../channels/common.ts';
 import { createMessage } from '../messages/create.ts';
 import { editMessage } from '../messages/edit.ts';
-import { renderMessage, renderMessages } from '../messages/render.ts';
+import { renderMessage, renderMessages } from '../../shapes/message.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext } from '../route.ts';
 import { parse, snowflake, z } from '../validate.ts';

@@ -8,9 +8,9 @@ import { Permissions, hasPermission } from '../../protocol/permissions.ts';
 import type { ChannelRecord, MessageRecord, UserRecord } from '../../store/types.ts';
 import { channelAccess, type ChannelAccess } from '../access.ts';
 import { messageAccess, publishInChannel } from '../channels/common.ts';
-import { messageEventPayload, renderMessages } from '../messages/render.ts';
+import { messageEventPayload, renderMessages } from '../../shapes/message.ts';
 import type { RouteContext } from '../route.ts';
-import { iso } from '../serialize.ts';
+import { iso } from '../../shapes/serialize.ts';
 import { parse, z } from '../validate.ts';
 
 /** Pins one channel may hold (Discord's limit). */

@@ -11,7 +11,7 @@ import { requirePermission } from '../access.ts';
 import { messageAccess, publishInChannel } from '../channels/common.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext } from '../route.ts';
-import { memberJson, publicUser } from '../serialize.ts';
+import { memberJson, publicUser } from '../../shapes/serialize.ts';
 import { parse, snowflake, z } from '../validate.ts';
 
 /** Distinct emojis one message may carry (Discord's limit). */

@@ -8,7 +8,7 @@ import { isSnowflake } from '../../protocol/snowflake.ts';
 import type { RoleRecord } from '../../store/types.ts';
 import { guildAccess, requirePermission, type GuildAccess } from '../access.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
-import { roleJson } from '../serialize.ts';
+import { roleJson } from '../../shapes/serialize.ts';
 import { parse, permissionString, snowflake, z } from '../validate.ts';
 import { imageHash } from './users.ts';
 import { newRole } from './guilds.ts';

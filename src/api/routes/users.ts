@@ -3,14 +3,14 @@
  * with their recipient routes, which live here rather than in channels.ts because only private channels have them).
  */
 import { createHash } from 'node:crypto';
-import { resolveToken } from '../auth.ts';
+import { resolveToken } from '../../lib/tokens.ts';
 import { channelAccess, guildAccess, permissionContext } from '../access.ts';
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
 import { computeBasePermissions } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
 import { ChannelType, type ChannelRecord, type Store, type UserRecord } from '../../store/types.ts';
 import type { RouteContext } from '../route.ts';
-import { channelJson, memberJson, partialGuildJson, privateUser, publicUser } from '../serialize.ts';
+import { channelJson, memberJson, partialGuildJson, privateUser, publicUser } from '../../shapes/serialize.ts';
 import { parse, queryBool, snowflake, z } from '../validate.ts';
 import { usernameSchema } from './auth.ts';
 

@@ -8,7 +8,7 @@
  * member overwrite for the user and unless they own the guild, VIEW_CHANNEL depends on nothing else (a timeout
  * keeps VIEW_CHANNEL). The memo is dropped whenever roles, channels or the owner change.
  */
-import type { GuildPermissionState } from '../guild/contract.ts';
+import type { GuildPermissionState } from '../contracts/guild.ts';
 import { computeChannelPermissions, Permissions, type PermissionOverwriteInput } from '../protocol/permissions.ts';
 import { isObject } from './codec.ts';
 
@@ -60,7 +60,7 @@ function channelFrom(c: Record<string, unknown>): CachedChannel {
   return cachedChannel(Number(c.type ?? 0), typeof c.parent_id === 'string' ? c.parent_id : null, overwritesFrom(c.permission_overwrites));
 }
 
-export class GuildCache {
+export class GuildPermissionCache {
   readonly #guilds = new Map<string, CachedGuild>();
 
   has(guildId: string): boolean {

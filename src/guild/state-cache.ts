@@ -19,10 +19,10 @@
  *   field they show). GUILD_MEMBER_UPDATE / _REMOVE / GUILD_BAN_ADD drop the member's entry, USER_UPDATE
  *   (userChanged) drops the user's entries in every guild, and joins / leaves drop the guild's full member list.
  */
-import type { DispatchEnvelope } from '../bus/events.ts';
-import type { Logger } from '../log.ts';
+import type { DispatchEnvelope } from '../contracts/index.ts';
+import type { Logger } from '../lib/log.ts';
 import type { ChannelRecord, GuildRecord, OverwriteRecord, RoleRecord, Store } from '../store/types.ts';
-import type { GuildPermissionState } from './contract.ts';
+import type { GuildPermissionState } from '../contracts/guild.ts';
 
 /** Wire-shaped pieces of a GUILD_CREATE shared by every snapshot of the guild until something changes. */
 export interface SnapshotParts {
@@ -76,7 +76,7 @@ export function byPositionThenId(a: { position: number; id: string }, b: { posit
   return a.id.length !== b.id.length ? a.id.length - b.id.length : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-export class GuildCache {
+export class GuildStateCache {
   private readonly entries = new Map<string, GuildState>();
   private readonly loading = new Map<string, Promise<GuildState | null>>();
   /** Guilds whose in-flight load saw an event: do not cache that load. */

@@ -16,6 +16,7 @@
  *   there is nothing to clear on shutdown.
  */
 import { BusNoRespondersError, BusTimeoutError, type Bus } from '../bus/types.ts';
+import { requestRpc, type RpcMap, type RpcSubject } from './index.ts';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
@@ -98,7 +99,7 @@ export class RoleClient {
     return this.probing || this.now() >= this.openUntil ? 'half-open' : 'open';
   }
 
-  async request<R>(subject: string, payload: unknown, opts: { timeoutMs?: number } = {}): Promise<R> {
+  async request<S extends RpcSubject>(subject: S, payload: RpcMap[S]['request'], opts: { timeoutMs?: number } = {}): Promise<RpcMap[S]['reply']> {
     let probe = false;
     if (this.isOpen) {
       const wait = this.openUntil - this.now();
@@ -106,7 +107,7 @@ export class RoleClient {
       probe = this.probing = true;
     }
     try {
-      const reply = await this.bus.request<R>(subject, payload, { timeoutMs: opts.timeoutMs ?? this.timeoutMs });
+      const reply = await requestRpc(this.bus, subject, payload, { timeoutMs: opts.timeoutMs ?? this.timeoutMs });
       this.succeeded();
       return reply;
     } catch (err) {

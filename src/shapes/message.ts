@@ -7,9 +7,9 @@
  * there are some, `nonce` only on create responses and events, `message_reference` / `referenced_message` only
  * on replies (`referenced_message: null` when the replied-to message was deleted), no `thread`, no `position`.
  */
-import { snowflakeTimestamp } from '../../protocol/snowflake.ts';
-import type { MemberRecord, MessageRecord, ReactionSummary, Store, UserRecord } from '../../store/types.ts';
-import { iso, memberJson, publicUser } from '../serialize.ts';
+import { snowflakeTimestamp } from '../protocol/snowflake.ts';
+import type { MemberRecord, MessageRecord, ReactionSummary, Store, UserRecord } from '../store/types.ts';
+import { iso, memberJson, publicUser } from './serialize.ts';
 
 export type MessageJson = Record<string, unknown> & { id: string };
 

@@ -10,15 +10,15 @@ import {
   requestRpc,
   serveRpc,
   subscribeEvent,
-  Subjects,
+  GatewaySubjects,
   type DispatchEnvelope,
-} from '../../src/bus/events.ts';
+} from '../../src/contracts/index.ts';
 import { waitFor } from '../helpers/services.ts';
 
 describe('bus event map', () => {
   it('builds subjects', () => {
-    assert.equal(Subjects.guildDispatch('42'), 'gateway.guild.42');
-    assert.equal(Subjects.userDispatch('7'), 'gateway.user.7');
+    assert.equal(GatewaySubjects.guildDispatch('42'), 'gateway.guild.42');
+    assert.equal(GatewaySubjects.userDispatch('7'), 'gateway.user.7');
     assert.equal(deadQueue(Queues.searchIndex), 'search.index.dead');
   });
 
@@ -26,7 +26,7 @@ describe('bus event map', () => {
     // Never called: tsc checks that each line below is an error (the @ts-expect-error would fail otherwise).
     const typeChecks = (bus: MemoryBus) => {
       // @ts-expect-error a dispatch needs `d`
-      publishEvent(bus, Subjects.guildDispatch('42'), { t: 'X' });
+      publishEvent(bus, GatewaySubjects.guildDispatch('42'), { t: 'X' });
       // @ts-expect-error push jobs carry recipientIds
       void enqueueJob(bus, 'push', { messageId: '1', channelId: '2' });
       // @ts-expect-error presence.update is an event, not a request subject
@@ -41,8 +41,8 @@ describe('bus event map', () => {
     const bus = new MemoryBus();
     try {
       const got: DispatchEnvelope[] = [];
-      subscribeEvent(bus, Subjects.allGuildDispatches, (env) => got.push(env));
-      publishEvent(bus, Subjects.guildDispatch('42'), { t: 'MESSAGE_CREATE', d: { id: '1' }, guildId: '42', channelId: '9' });
+      subscribeEvent(bus, GatewaySubjects.allGuildDispatches, (env) => got.push(env));
+      publishEvent(bus, GatewaySubjects.guildDispatch('42'), { t: 'MESSAGE_CREATE', d: { id: '1' }, guildId: '42', channelId: '9' });
       await waitFor(() => got.length >= 1, { what: 'dispatch' });
       assert.equal(got[0].t, 'MESSAGE_CREATE');
 

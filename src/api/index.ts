@@ -1,0 +1,41 @@
+/**
+ * The api role: Discord's REST API under /api/v10 (also /api/v9 and /api), and the web client's files, mounted
+ * on the process's HTTP server (src/http.ts). Routes live in routes/*.ts, one file per resource; route.ts applies
+ * authentication, rate limits and Discord's headers once for all of them.
+ */
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import type { RoleDeps, RunningRole } from '../contracts/role.ts';
+import { ApiError, ErrorCodes } from '../protocol/errors.ts';
+import { installBodyParsing } from './json-body.ts';
+import { RateLimiter } from './ratelimit.ts';
+import { RouteContext } from './route.ts';
+import { registerAllRoutes } from './routes/index.ts';
+import { registerStatic } from './static.ts';
+
+export const API_PREFIXES = ['/api/v10', '/api/v9', '/api'] as const;
+
+export async function startApiRole(deps: RoleDeps & { http: FastifyInstance }): Promise<RunningRole> {
+  const app = deps.http;
+  // Bodiless requests with any content type, exact 64-bit JSON integers, urlencoded forms: json-body.ts.
+  installBodyParsing(app);
+  await registerStatic(app, { root: fileURLToPath(new URL('../../web/dist', import.meta.url)) });
+
+  const limiter = new RateLimiter({ globalPerSecond: deps.config.rateLimitGlobalPerSecond, scale: deps.config.rateLimitScale, now: deps.now });
+  for (const prefix of API_PREFIXES) {
+    await app.register(
+      async (scope) => {
+        registerAllRoutes(new RouteContext(scope, deps, limiter));
+      },
+      { prefix },
+    );
+  }
+  // Old API versions are refused the way Discord refuses them.
+  app.all('/api/v:version/*', async (request) => {
+    const v = Number((request.params as { version: string }).version);
+    if (v < 6 || v > 10) throw new ApiError(ErrorCodes.INVALID_API_VERSION);
+    throw new ApiError(ErrorCodes.GENERAL, { status: 404, message: '404: Not Found' });
+  });
+  // The HTTP server belongs to the process, which closes it; the api role holds nothing else.
+  return { name: 'api', ready: () => true, close: async () => {} };
+}

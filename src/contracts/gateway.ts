@@ -1,0 +1,42 @@
+/**
+ * Gateway dispatches on their way to sessions, and orders to sessions nodes. Every REST write, the guild role and
+ * the presence role publish dispatches here; sessions nodes subscribe and fan them out to their sockets.
+ */
+export const GatewaySubjects = {
+  /** publish: DispatchEnvelope for everyone in a guild (narrowed by channelId / userIds). */
+  guildDispatch: (guildId: string) => `gateway.guild.${guildId}` as const,
+  /** publish: DispatchEnvelope for one user's sessions (DMs, GUILD_DELETE after a kick, USER_UPDATE …). */
+  userDispatch: (userId: string) => `gateway.user.${userId}` as const,
+  /** subscribe pattern: every guild dispatch (guild role, presence role, sessions). */
+  allGuildDispatches: 'gateway.guild.*',
+  /** subscribe pattern: every user dispatch (guild role, sessions). */
+  allUserDispatches: 'gateway.user.*',
+  /** publish: SessionsReconnect. */
+  sessionsReconnect: 'sessions.reconnect',
+} as const;
+
+/** The guild id (or user id) a dispatch subject names: its last token. */
+export function dispatchTarget(subject: string): string {
+  return subject.slice(subject.lastIndexOf('.') + 1);
+}
+
+/** A gateway dispatch on its way to sessions; `d` is exactly what clients receive. */
+export interface DispatchEnvelope {
+  /** Gateway event name, e.g. MESSAGE_CREATE. */
+  t: string;
+  d: Record<string, unknown>;
+  guildId?: string;
+  /** When set, only sessions whose user may VIEW_CHANNEL there receive it. */
+  channelId?: string;
+  /** When set on a guild event, only these users receive it. */
+  userIds?: string[];
+}
+
+/** Ask sessions nodes to send op 7 RECONNECT (rolling restarts, moving users between nodes). */
+export interface SessionsReconnect {
+  /** Only sessions held by this node; absent means every node. */
+  nodeId?: string;
+  /** Only these users' sessions; absent means all of them. */
+  userIds?: string[];
+  reason: string;
+}

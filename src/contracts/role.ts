@@ -1,0 +1,32 @@
+/** What every role gets from the composition root, and what it gives back. */
+import type { Server as HttpServer } from 'node:http';
+import type { Bus } from '../bus/types.ts';
+import type { Config } from '../config/schema.ts';
+import type { MetricSample } from '../lib/metrics.ts';
+import type { Logger } from '../lib/log.ts';
+import type { SnowflakeGenerator } from '../protocol/snowflake.ts';
+import type { Store } from '../store/types.ts';
+
+export interface RoleDeps {
+  config: Config;
+  store: Store;
+  bus: Bus;
+  log: Logger;
+  ids: SnowflakeGenerator;
+  now: () => number;
+}
+
+export interface RunningRole {
+  readonly name: string;
+  /** True once the role serves. */
+  ready(): boolean;
+  /** Numbers for GET /metrics (counters and queue sizes); optional. */
+  metrics?(): MetricSample[];
+  /** Stops the role; for sessions this sends op 7 RECONNECT to every client first. */
+  close(): Promise<void>;
+}
+
+export interface SessionsRoleDeps extends RoleDeps {
+  /** The HTTP(S) server whose upgrade requests on /gateway (and /gateway/, /) become gateway sessions. */
+  server: HttpServer;
+}
