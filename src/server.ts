@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { openBus } from './bus/index.ts';
+import { BusFailures, openBus } from './bus/index.ts';
 import type { Bus } from './bus/types.ts';
 import type { Config } from './config/schema.ts';
 import { createLogger, type Logger } from './lib/log.ts';
@@ -48,7 +48,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   if (!opts.store) closers.push(() => store.close());
   try {
     await store.migrate();
-    const bus = opts.bus ?? (await openBus({ natsUrl: config.natsUrl, nodeId: config.nodeId, checkPayloads: config.busCheckPayloads }));
+    // Every bus failure (disconnects, slow consumers, handler exceptions, dead letters, timeouts) is logged and counted.
+    const busFailures = new BusFailures(log);
+    const bus = opts.bus ?? (await openBus({ natsUrl: config.natsUrl, nodeId: config.nodeId, checkPayloads: config.busCheckPayloads, onError: busFailures.handler }));
     if (!opts.bus) closers.unshift(() => bus.close());
     const ids = new SnowflakeGenerator({ workerId: config.workerId, processId: config.processId, now });
     const deps: RoleDeps = { config, store, bus, log, ids, now };
@@ -59,7 +61,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       fastify: https ? { https } : {},
       storeOk: () => store.ping(),
       ready: () => roles.every((r) => r.ready()),
-      metrics: () => roles.flatMap((r) => r.metrics?.() ?? []),
+      metrics: () => [...busFailures.metrics(), ...roles.flatMap((r) => r.metrics?.() ?? [])],
     });
     // Roles mount their routes and upgrade handlers before the server listens.
     for (const role of ROLE_DEFINITIONS) if (config.roles.includes(role.name)) roles.push(await role.start({ ...deps, http: app }));

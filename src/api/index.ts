@@ -8,6 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import type { RoleDeps, RunningRole } from '../contracts/role.ts';
 import { ApiError, ErrorCodes } from '../protocol/errors.ts';
 import { installBodyParsing } from './json-body.ts';
+import { MessageWrites } from './messages/write.ts';
+import { OutboxRelay } from '../contracts/outbox.ts';
 import { RateLimiter } from './ratelimit.ts';
 import { RouteContext } from './route.ts';
 import { registerAllRoutes } from './routes/index.ts';
@@ -22,10 +24,14 @@ export async function startApiRole(deps: RoleDeps & { http: FastifyInstance }): 
   await registerStatic(app, { root: fileURLToPath(new URL('../../web/dist', import.meta.url)) });
 
   const limiter = new RateLimiter({ globalPerSecond: deps.config.rateLimitGlobalPerSecond, scale: deps.config.rateLimitScale, now: deps.now });
+  // The writer's relay publishes its own outbox records at once and sweeps for any a dead writer left.
+  const relay = new OutboxRelay({ store: deps.store, bus: deps.bus, ids: deps.ids, log: deps.log.child({ role: 'api', part: 'outbox' }), now: deps.now });
+  relay.start();
+  const writes = new MessageWrites(deps.store, relay);
   for (const prefix of API_PREFIXES) {
     await app.register(
       async (scope) => {
-        registerAllRoutes(new RouteContext(scope, deps, limiter));
+        registerAllRoutes(new RouteContext(scope, deps, limiter, writes));
       },
       { prefix },
     );
@@ -36,6 +42,15 @@ export async function startApiRole(deps: RoleDeps & { http: FastifyInstance }): 
     if (v < 6 || v > 10) throw new ApiError(ErrorCodes.INVALID_API_VERSION);
     throw new ApiError(ErrorCodes.GENERAL, { status: 404, message: '404: Not Found' });
   });
-  // The HTTP server belongs to the process, which closes it; the api role holds nothing else.
-  return { name: 'api', ready: () => true, close: async () => {} };
+  // The HTTP server belongs to the process, which closes it.
+  return {
+    name: 'api',
+    ready: () => true,
+    metrics: () => [
+      { name: 'outbox_published_total', help: 'Outbox records published right after their commit', type: 'counter', value: relay.counts.published },
+      { name: 'outbox_republished_total', help: 'Outbox records published by a sweep (their writer had not)', type: 'counter', value: relay.counts.republished },
+      { name: 'outbox_failures_total', help: 'Outbox publishes that failed and were left for a sweep', type: 'counter', value: relay.counts.failures },
+    ],
+    close: () => relay.close(),
+  };
 }

@@ -10,6 +10,7 @@ import { authenticate } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
 import { RateLimiter, RouteLimits, type LimitResult, type RouteLimit } from './ratelimit.ts';
 import { Dispatcher } from './dispatch.ts';
+import type { MessageWrites } from './messages/write.ts';
 
 export type AuthMode = 'user' | 'bot' | 'any' | 'none' | 'optional';
 
@@ -39,7 +40,13 @@ type Handler = (req: RouteRequest<any, any, any>) => Promise<unknown> | unknown;
 export class RouteContext {
   readonly dispatch: Dispatcher;
 
-  constructor(readonly app: FastifyInstance, readonly deps: ApiDeps, readonly limiter: RateLimiter) {
+  constructor(
+    readonly app: FastifyInstance,
+    readonly deps: ApiDeps,
+    readonly limiter: RateLimiter,
+    /** Message and reaction writes with their outbox (messages/write.ts); other writes dispatch directly. */
+    readonly writes: MessageWrites,
+  ) {
     this.dispatch = new Dispatcher(deps.bus);
   }
 

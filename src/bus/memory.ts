@@ -11,6 +11,7 @@ import {
   BusTimeoutError,
   type Bus,
   type BusErrorHandler,
+  type BusFailureContext,
   type ConsumeOptions,
   type Consumer,
   type DeliveryInfo,
@@ -77,7 +78,7 @@ class Mailbox {
     if (this.items.length - this.head >= this.maxPending) {
       this.owner.report(new Error(`slow subscriber on ${this.pattern}: ${this.maxPending} messages pending, message dropped`), {
         subject: env.subject,
-        what: 'subscriber overflow',
+        what: 'slow-consumer',
       });
       return;
     }
@@ -175,12 +176,12 @@ export class MemoryBroker implements DeadLetterSink {
       this.enqueue(dead, job.payload);
       reporter.report(new Error(`job moved to ${dead} after ${job.deliveries} deliveries: ${errorMessage(err)}`), {
         queue: name,
-        what: 'dead letter',
+        what: 'dead-letter',
       });
     } catch (e) {
       reporter.report(new Error(`job dropped: ${dead} refused it (${errorMessage(e)}); last error: ${errorMessage(err)}`), {
         queue: name,
-        what: 'dead letter lost',
+        what: 'dead-letter-lost',
       });
     }
   }
@@ -215,7 +216,7 @@ export class MemoryBus implements Bus, QueueClient {
     if (this.checkPayloads) assertSerialisable(payload, where);
   }
 
-  report(err: Error, context: { subject?: string; queue?: string; what: string }): void {
+  report(err: Error, context: BusFailureContext): void {
     if (!this.onError) return;
     try {
       this.onError(err, context);
@@ -294,13 +295,18 @@ export class MemoryBus implements Bus, QueueClient {
         fn();
       };
       const abort = (err: Error) => settle(() => reject(err));
-      const timer = setTimeout(() => abort(new BusTimeoutError(subject, opts.timeoutMs)), opts.timeoutMs);
+      const fail = (err: Error, what: 'request-timeout' | 'no-responders') => {
+        if (settled) return;
+        this.report(err, { subject, what });
+        abort(err);
+      };
+      const timer = setTimeout(() => fail(new BusTimeoutError(subject, opts.timeoutMs), 'request-timeout'), opts.timeoutMs);
       this.pending.add(abort);
       const replyTo: ReplyTo = {
         answer: (value) => settle(() => resolve(value as R)),
         fail: (message) => abort(new BusRemoteError(subject, message)),
       };
-      if (this.broker.route({ payload, subject, replyTo }) === 0) abort(new BusNoRespondersError(subject));
+      if (this.broker.route({ payload, subject, replyTo }) === 0) fail(new BusNoRespondersError(subject), 'no-responders');
     });
   }
 

@@ -71,7 +71,7 @@ export class NatsConsumer implements Consumer {
         (err: unknown) => {
           if (this.stopped) return;
           this.failures++;
-          this.bus.report(asError(err), { queue: this.queue, what: 'recreate consumer' });
+          this.bus.report(asError(err), { queue: this.queue, what: 'recreate-consumer' });
           this.pumpLater(this.backoff());
         },
       );

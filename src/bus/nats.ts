@@ -32,6 +32,7 @@ import {
   BusTimeoutError,
   type Bus,
   type BusErrorHandler,
+  type BusFailureContext,
   type ConsumeOptions,
   type Consumer,
   type DeliveryInfo,
@@ -114,9 +115,13 @@ export class NatsBus implements Bus, ConsumerHost {
     this.maxQueueJobs = opts.maxQueueJobs ?? BUS_DEFAULTS.maxQueueJobs;
     this.pullExpiresMs = Math.max(1000, opts.pullExpiresMs ?? BUS_DEFAULTS.pullExpiresMs);
     void this.watchStatus();
+    void this.nc.closed().then((err) => {
+      // close() ends the connection on purpose; anything else (the server refusing us for good) is a failure.
+      if (!this.closed) this.report(err ?? new Error('NATS connection closed'), { what: 'connection' });
+    });
   }
 
-  report(err: Error, context: { subject?: string; queue?: string; what: string }): void {
+  report(err: Error, context: BusFailureContext): void {
     if (!this.onError) return;
     try {
       this.onError(err, context);
@@ -125,10 +130,21 @@ export class NatsBus implements Bus, ConsumerHost {
     }
   }
 
+  /**
+   * Connection events. Slow consumers: nats.js 2.x (the installed `nats` package) has no slow-consumer status
+   * or subscription option (the `slow` option arrived with the v3 @nats-io packages), and a callback
+   * subscription has no client-side queue to overflow. The server cuts a client that reads too slowly; that
+   * shows here as a 'disconnect' followed by a 'reconnect', so 'slow-consumer' is only reported by the memory bus.
+   */
   private async watchStatus(): Promise<void> {
-    for await (const s of this.nc.status()) {
-      if (s.type === Events.Disconnect) this.report(new Error(`disconnected from NATS ${String(s.data)}; reconnecting`), { what: 'connection' });
-      else if (s.type === Events.Error) this.report(asError(s.data), { what: 'connection' });
+    try {
+      for await (const s of this.nc.status()) {
+        if (s.type === Events.Disconnect) this.report(new Error(`disconnected from NATS ${String(s.data)}; reconnecting`), { what: 'disconnect' });
+        else if (s.type === Events.Reconnect) this.report(new Error(`reconnected to NATS ${String(s.data)}`), { what: 'reconnect' });
+        else if (s.type === Events.Error) this.report(asError(s.data), { what: 'connection' });
+      }
+    } catch (err) {
+      if (!this.closed) this.report(asError(err), { what: 'connection' });
     }
   }
 
@@ -170,7 +186,7 @@ export class NatsBus implements Bus, ConsumerHost {
     const sub = this.nc.subscribe(subject, {
       queue: opts.queue ?? subject,
       callback: (err, msg) => {
-        if (err) return this.report(err, { subject, what: 'responder' });
+        if (err) return this.report(err, { subject, what: 'subscription' });
         Promise.resolve()
           .then(() => handler(decode(msg.data) as Q, msg.subject))
           .then((reply) => this.respond(msg, encode(reply)))
@@ -201,8 +217,16 @@ export class NatsBus implements Bus, ConsumerHost {
       reply = await this.nc.request(subject, data, { timeout: opts.timeoutMs });
     } catch (err) {
       const code = (err as NatsError).code;
-      if (code === ErrorCode.NoResponders) throw new BusNoRespondersError(subject);
-      if (code === ErrorCode.Timeout) throw new BusTimeoutError(subject, opts.timeoutMs);
+      if (code === ErrorCode.NoResponders) {
+        const failure = new BusNoRespondersError(subject);
+        this.report(failure, { subject, what: 'no-responders' });
+        throw failure;
+      }
+      if (code === ErrorCode.Timeout) {
+        const failure = new BusTimeoutError(subject, opts.timeoutMs);
+        this.report(failure, { subject, what: 'request-timeout' });
+        throw failure;
+      }
       throw err;
     }
     const value = decode(reply.data);
@@ -333,8 +357,8 @@ export class NatsBus implements Bus, ConsumerHost {
     this.nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.${CONSUMER_NAME}`, {
       queue: `${stream}-dead-letter`,
       callback: (err, msg) => {
-        if (err) return this.report(err, { queue, what: 'max deliveries advisory' });
-        void this.moveExpired(queue, msg).catch((e: unknown) => this.report(asError(e), { queue, what: 'dead letter' }));
+        if (err) return this.report(err, { queue, what: 'subscription' });
+        void this.moveExpired(queue, msg).catch((e: unknown) => this.report(asError(e), { queue, what: 'dead-letter-lost' }));
       },
     });
   }
@@ -363,11 +387,11 @@ export class NatsBus implements Bus, ConsumerHost {
     try {
       await this.ensureStream(dead);
       await this.publishJob(dead, data);
-      this.report(new Error(`job moved to ${dead} after ${deliveries} deliveries: ${errorMessage(cause)}`), { queue, what: 'dead letter' });
+      this.report(new Error(`job moved to ${dead} after ${deliveries} deliveries: ${errorMessage(cause)}`), { queue, what: 'dead-letter' });
     } catch (err) {
       this.report(new Error(`job dropped: ${dead} refused it (${errorMessage(err)}); last error: ${errorMessage(cause)}`), {
         queue,
-        what: 'dead letter lost',
+        what: 'dead-letter-lost',
       });
     }
   }

@@ -11,7 +11,8 @@
  *   same object to every subscriber instead of copying it.
  * - request sends to one responder (queue-group semantics) and resolves with its reply; rejects with
  *   BusTimeoutError when no reply arrives within timeoutMs, or BusNoRespondersError when nobody serves the
- *   subject (callers treat both as "that role is down").
+ *   subject (callers treat both as "that role is down"), and reports either once through onError
+ *   ('request-timeout', 'no-responders').
  * - Durable queues: enqueue persists the job before resolving. consume delivers each job to one consumer;
  *   the job is acked when the handler resolves and redelivered when it throws, when the consumer stops or dies
  *   without acking, or when ackWaitMs passes. After maxDeliveries failed attempts the job moves to the
@@ -33,6 +34,8 @@
  * - enqueue rejects with BusQueueFullError when the queue holds its maximum number of jobs (100 000 by default)
  *   instead of growing without bound. Dead-lettered payloads are the original payloads, unchanged.
  * - After close(), request/enqueue/consume reject with BusClosedError; publish drops (see above).
+ * - Everything reported through onError carries one of BUS_FAILURE_KINDS as `what` (src/bus/failures.ts logs
+ *   and counts them).
  */
 
 export interface Subscription {
@@ -123,7 +126,62 @@ export class BusClosedError extends Error {
 }
 
 /**
- * How a bus reports what it cannot throw to a caller (a subscriber that threw, a dropped message, a job moved
- * to the dead-letter queue, a lost connection). Library code emits; the composition root logs.
+ * Every kind of failure a bus reports through onError: the `what` of each report, and the `kind` label of the
+ * `bus_failures_total` counter. Names are stable (dashboards and alerts use them); add, never rename.
+ *
+ * - disconnect: the NATS connection was lost; the client keeps reconnecting and buffers publishes meanwhile.
+ * - reconnect: the NATS connection is back after a disconnect (informational, but counted).
+ * - connection: another asynchronous error from the NATS server (e.g. a permissions violation), or the
+ *   connection closed for good without close() being called.
+ * - slow-consumer: a subscriber fell more than maxPendingMessages behind and a message was dropped (memory bus;
+ *   the NATS client cannot see this, see nats.ts).
+ * - subscriber: a subscribe handler threw or rejected.
+ * - subscription: the server refused or ended a subscription (NATS, e.g. permissions).
+ * - responder: a serve handler threw or rejected (the requester gets BusRemoteError).
+ * - reply: a reply could not be sent (NATS).
+ * - request-timeout: a request got no reply within timeoutMs (the caller also gets BusTimeoutError).
+ * - no-responders: a request found nobody serving its subject (the caller also gets BusNoRespondersError).
+ * - publish: a publish was dropped (bus closed, or the client refused it).
+ * - dead-letter: a job moved to `<queue>.dead` after its last failed delivery.
+ * - dead-letter-lost: a job's last delivery failed and it could not be moved to `<queue>.dead`.
+ * - pull: a JetStream pull failed; the consumer recreates its stream and consumer and pulls again.
+ * - recreate-consumer: recreating a queue's stream or consumer failed; retried with backoff.
+ * - ack: acking or naking a job failed; the server redelivers it after ack wait.
  */
-export type BusErrorHandler = (err: Error, context: { subject?: string; queue?: string; what: string }) => void;
+export const BUS_FAILURE_KINDS = [
+  'disconnect',
+  'reconnect',
+  'connection',
+  'slow-consumer',
+  'subscriber',
+  'subscription',
+  'responder',
+  'reply',
+  'request-timeout',
+  'no-responders',
+  'publish',
+  'dead-letter',
+  'dead-letter-lost',
+  'pull',
+  'recreate-consumer',
+  'ack',
+] as const;
+
+export type BusFailureKind = (typeof BUS_FAILURE_KINDS)[number];
+
+export function isBusFailureKind(value: unknown): value is BusFailureKind {
+  return typeof value === 'string' && (BUS_FAILURE_KINDS as readonly string[]).includes(value);
+}
+
+export interface BusFailureContext {
+  subject?: string;
+  queue?: string;
+  what: BusFailureKind;
+}
+
+/**
+ * How a bus reports what it cannot throw to a caller (a subscriber that threw, a dropped message, a job moved
+ * to the dead-letter queue, a lost connection, a request nobody answered). Library code emits; the composition
+ * root logs and counts (BusFailures in failures.ts). Called synchronously; a handler that throws is ignored.
+ */
+export type BusErrorHandler = (err: Error, context: BusFailureContext) => void;

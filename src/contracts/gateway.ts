@@ -30,6 +30,11 @@ export interface DispatchEnvelope {
   channelId?: string;
   /** When set on a guild event, only these users receive it. */
   userIds?: string[];
+  /**
+   * The outbox record id of an event that followed a committed write (contracts/outbox.ts). Such an event may be
+   * published twice; receivers drop a repeat of an id they have seen.
+   */
+  id?: string;
 }
 
 /** Ask sessions nodes to send op 7 RECONNECT (rolling restarts, moving users between nodes). */

@@ -1,5 +1,5 @@
 /**
- * The presence role: takes session presences from the sessions nodes (src/presence/contract.ts), merges them
+ * The presence role: takes session presences from the sessions nodes (src/contracts/presence.ts), merges them
  * per user (tracker.ts), expires sessions whose node stopped heartbeating, and publishes PRESENCE_UPDATE on
  * gateway.guild.<id> for each guild of a user whose merged presence changed.
  *

@@ -1,7 +1,7 @@
 /**
- * Which intent gates which dispatch, in a guild and in DMs (Discord's table, DISCORD.md §2.9). Events not
- * listed are not gated (READY, USER_UPDATE, INTERACTION_CREATE, CHANNEL_CREATE of a DM …). User sessions
- * (non-bot) ignore intents altogether, as Discord's user clients do.
+ * Which intent gates which dispatch, in a guild and in DMs (Discord's table; docs/protocol.md "Intents and which
+ * events they gate"). Events not listed are not gated (READY, USER_UPDATE, INTERACTION_CREATE, CHANNEL_CREATE of
+ * a DM …). User sessions (non-bot) ignore intents altogether, as Discord's user clients do.
  */
 import { Intents } from '../protocol/intents.ts';
 

@@ -14,10 +14,12 @@ export interface GatewayCounters {
   invalidations: number;
   slowCloses: number;
   guildRetries: number;
+  /** Outbox dispatches received a second time and dropped. */
+  duplicatesDropped: number;
 }
 
 export function newGatewayCounters(): GatewayCounters {
-  return { identifies: 0, identifiesRefused: 0, eventsOut: 0, bytesOut: 0, presencesDropped: 0, resumes: 0, invalidations: 0, slowCloses: 0, guildRetries: 0 };
+  return { identifies: 0, identifiesRefused: 0, eventsOut: 0, bytesOut: 0, presencesDropped: 0, resumes: 0, invalidations: 0, slowCloses: 0, guildRetries: 0, duplicatesDropped: 0 };
 }
 
 export interface GatewayStats extends GatewayCounters {

@@ -1,7 +1,7 @@
 /**
  * The sessions role (the gateway): the WebSocket endpoint on the HTTP server, the node's sessions, and the
- * router that feeds them from the bus. See ARCHITECTURE.md "Gateway" and the files here, one idea each:
- * endpoint (upgrade), connection (per-socket state machine), codec (frames), compression, outbound (bounded
+ * router that feeds them from the bus. See docs/architecture.md "From REST to every socket", docs/protocol.md for
+ * the gateway behaviours, and the files here, one idea each: endpoint (upgrade), connection (per-socket state machine), codec (frames), compression, outbound (bounded
  * queue), session + replay (resume deque), registry, permission-cache (VIEW_CHANNEL), router (fan-out), gateway
  * (identify/resume/session lifetime, wiring the rest), guild-loader (guild snapshots with backoff), presence-link
  * (presence publishing, PRESENCES_REPLACE), member-requests (op 8), gateway-stats (counters).
@@ -59,6 +59,7 @@ const HELP: Record<keyof GatewayStats, string> = {
   invalidations: 'INVALID_SESSION sent',
   slowCloses: 'Sockets closed because their outbound queue overflowed',
   guildRetries: 'Guild snapshot retries while the guild role was unavailable',
+  duplicatesDropped: 'Dispatches received twice (outbox republish) and dropped',
   cachedGuilds: 'Guilds in the node permission cache',
   outboundBytesNow: 'Bytes queued to the fullest socket right now',
   outboundBytesPeak: 'Most bytes ever queued to one socket',

@@ -14,6 +14,7 @@ import type { Subscription } from '../bus/types.ts';
 import { Intents } from '../protocol/intents.ts';
 import { EncodedDispatch, isObject } from './codec.ts';
 import { CONTENT_EVENTS, intentFor } from './event-intents.ts';
+import { RecentIds } from './recent-ids.ts';
 import type { Gateway } from './gateway.ts';
 import type { Session } from './session.ts';
 
@@ -49,13 +50,14 @@ function keepsContent(d: Record<string, unknown>, userId: string): boolean {
 
 export class Router {
   #subs: Subscription[] = [];
+  readonly #recent = new RecentIds();
 
   constructor(private readonly gw: Gateway) {}
 
   start(): void {
     const { bus } = this.gw.deps;
-    this.#subs.push(subscribeEvent(bus, GatewaySubjects.allGuildDispatches, (env, subject) => this.#safely(() => this.onGuildEvent(env, dispatchTarget(subject)))));
-    this.#subs.push(subscribeEvent(bus, GatewaySubjects.allUserDispatches, (env, subject) => this.#safely(() => this.onUserEvent(env, dispatchTarget(subject)))));
+    this.#subs.push(subscribeEvent(bus, GatewaySubjects.allGuildDispatches, (env, subject) => this.#safely(() => this.#firstTime(env) && this.onGuildEvent(env, dispatchTarget(subject)))));
+    this.#subs.push(subscribeEvent(bus, GatewaySubjects.allUserDispatches, (env, subject) => this.#safely(() => this.#firstTime(env) && this.onUserEvent(env, dispatchTarget(subject)))));
     this.#subs.push(subscribeEvent(bus, GatewaySubjects.sessionsReconnect, (req) => this.#safely(() => this.gw.reconnectRequested(req))));
   }
 
@@ -132,6 +134,14 @@ export class Router {
     }
     if (env.channelId && !this.gw.cache.canView(guildId, env.channelId, s.user.id, now)) return false;
     return true;
+  }
+
+  /** False for a repeat of an outbox event already routed (at-least-once publishing; see contracts/outbox.ts). */
+  #firstTime(env: DispatchEnvelope): boolean {
+    if (typeof env?.id !== 'string') return true;
+    if (this.#recent.firstTime(env.id)) return true;
+    this.gw.counters.duplicatesDropped++;
+    return false;
   }
 
   #safely(fn: () => void): void {

@@ -3,9 +3,10 @@
  * what a page of messages needs in batches (authors and mentioned users in one call, reactions per channel in
  * one call, replied-to messages per channel in one call) instead of once per message.
  *
- * Shape rules (docs/DISCORD.md §5): optional fields Discord omits are omitted, never null — `reactions` only when
- * there are some, `nonce` only on create responses and events, `message_reference` / `referenced_message` only
- * on replies (`referenced_message: null` when the replied-to message was deleted), no `thread`, no `position`.
+ * Shape rules (docs/protocol.md "Message object shape (omit, never null)"): optional fields Discord omits are
+ * omitted, never null — `reactions` only when there are some, `nonce` only on create responses and events,
+ * `message_reference` / `referenced_message` only on replies (`referenced_message: null` when the replied-to
+ * message was deleted), no `thread`, no `position`.
  */
 import { snowflakeTimestamp } from '../protocol/snowflake.ts';
 import type { MemberRecord, MessageRecord, ReactionSummary, Store, UserRecord } from '../store/types.ts';

@@ -468,12 +468,38 @@ export interface MessagePage {
   limit?: number;
 }
 
+/**
+ * Something that must happen after a committed write (a gateway dispatch, a durable-queue job), stored in the
+ * write's own transaction so a crash between commit and publish loses nothing (contracts/outbox.ts publishes it).
+ */
+export interface OutboxRecord {
+  id: Snowflake;
+  kind: 'event' | 'job';
+  /** Bus subject (event) or queue name (job). */
+  subject: string;
+  /** The payload as JSON text. */
+  payload: string;
+  createdAt: number;
+}
+
+/** Outbox records to store with a write: a list, or (bulk deletes) a function of what the write did. */
+export interface WithOutbox<R = unknown> {
+  outbox?: readonly OutboxRecord[] | ((result: R) => readonly OutboxRecord[]);
+}
+
+export interface OutboxStore {
+  /** Records not yet marked done, oldest first, created before `createdBefore` (Unix ms) when given. */
+  pending(opts: { limit: number; createdBefore?: number }): Promise<OutboxRecord[]>;
+  /** Marks records published (they are removed); unknown ids are ignored. */
+  done(ids: readonly Snowflake[]): Promise<void>;
+}
+
 export interface MessageStore {
   /**
-   * Stores the message, sets the channel's lastMessageId and adds one mention to the read state of each of
-   * `mentionUserIds` in that channel — all in one transaction.
+   * Stores the message, sets the channel's lastMessageId, adds one mention to the read state of each of
+   * `mentionUserIds` in that channel and stores the outbox records — all in one transaction.
    */
-  create(message: MessageRecord, opts?: { mentionUserIds?: readonly Snowflake[] }): Promise<MessageRecord>;
+  create(message: MessageRecord, opts?: { mentionUserIds?: readonly Snowflake[] } & WithOutbox<void>): Promise<MessageRecord>;
   get(channelId: Snowflake, messageId: Snowflake): Promise<MessageRecord | null>;
   /**
    * A page of history, newest first (`after` pages are also returned newest first, as Discord does).
@@ -481,11 +507,15 @@ export interface MessageStore {
    * is met. Ordered by id, never by a timestamp column.
    */
   list(channelId: Snowflake, page?: MessagePage): Promise<MessageRecord[]>;
-  update(channelId: Snowflake, messageId: Snowflake, patch: Partial<Pick<MessageRecord, 'content' | 'embeds' | 'attachments' | 'components' | 'flags' | 'mentions' | 'mentionRoles' | 'mentionChannels' | 'mentionEveryone' | 'editedAt' | 'pinned'>>): Promise<MessageRecord>;
-  /** Deletes the message with its reactions and pin. */
-  delete(channelId: Snowflake, messageId: Snowflake): Promise<void>;
-  /** Deletes those of `ids` that exist in the channel (with reactions and pins), in one transaction; returns the ids deleted. */
-  bulkDelete(channelId: Snowflake, ids: readonly Snowflake[]): Promise<Snowflake[]>;
+  /** Applies the patch and stores the outbox records in one transaction; NotFoundError('message') writes nothing. */
+  update(channelId: Snowflake, messageId: Snowflake, patch: Partial<Pick<MessageRecord, 'content' | 'embeds' | 'attachments' | 'components' | 'flags' | 'mentions' | 'mentionRoles' | 'mentionChannels' | 'mentionEveryone' | 'editedAt' | 'pinned'>>, opts?: WithOutbox<void>): Promise<MessageRecord>;
+  /** Deletes the message with its reactions and pin, and stores the outbox records, in one transaction. */
+  delete(channelId: Snowflake, messageId: Snowflake, opts?: WithOutbox<void>): Promise<void>;
+  /**
+   * Deletes those of `ids` that exist in the channel (with reactions and pins) and stores the outbox records
+   * (a function of the ids deleted), in one transaction; returns the ids deleted.
+   */
+  bulkDelete(channelId: Snowflake, ids: readonly Snowflake[], opts?: WithOutbox<Snowflake[]>): Promise<Snowflake[]>;
   /** The author's newest message in the channel with this nonce created at or after `sinceMs`, for enforce_nonce. */
   findByNonce(channelId: Snowflake, authorId: Snowflake, nonce: string, sinceMs: number): Promise<MessageRecord | null>;
   /** Several messages of one channel by id (unknown ones left out). */
@@ -493,14 +523,17 @@ export interface MessageStore {
 }
 
 export interface ReactionStore {
-  /** Returns true when added, false when the user had already reacted with that emoji. NotFoundError('message') for an unknown message. */
-  add(channelId: Snowflake, messageId: Snowflake, emoji: EmojiRef, userId: Snowflake): Promise<boolean>;
-  /** Returns true when removed. */
-  remove(channelId: Snowflake, messageId: Snowflake, emoji: EmojiRef, userId: Snowflake): Promise<boolean>;
+  /**
+   * Returns true when added, false when the user had already reacted with that emoji (then no outbox record is
+   * stored). NotFoundError('message') for an unknown message.
+   */
+  add(channelId: Snowflake, messageId: Snowflake, emoji: EmojiRef, userId: Snowflake, opts?: WithOutbox<boolean>): Promise<boolean>;
+  /** Returns true when removed (and only then stores the outbox records). */
+  remove(channelId: Snowflake, messageId: Snowflake, emoji: EmojiRef, userId: Snowflake, opts?: WithOutbox<boolean>): Promise<boolean>;
   /** User ids that reacted with the emoji, ascending, id > after, at most limit (1–100). */
   listUsers(channelId: Snowflake, messageId: Snowflake, emoji: EmojiRef, opts?: { after?: Snowflake; limit?: number }): Promise<Snowflake[]>;
-  removeAll(channelId: Snowflake, messageId: Snowflake): Promise<void>;
-  removeEmoji(channelId: Snowflake, messageId: Snowflake, emoji: EmojiRef): Promise<void>;
+  removeAll(channelId: Snowflake, messageId: Snowflake, opts?: WithOutbox<void>): Promise<void>;
+  removeEmoji(channelId: Snowflake, messageId: Snowflake, emoji: EmojiRef, opts?: WithOutbox<void>): Promise<void>;
   /**
    * Per message, each emoji with its count and whether `viewerId` reacted, in first-reaction order. Messages
    * without reactions have no entry. A custom emoji is identified by id alone.
@@ -554,6 +587,7 @@ export interface Store {
   readonly pins: PinStore;
   readonly readStates: ReadStateStore;
   readonly pushSubscriptions: PushSubscriptionStore;
+  readonly outbox: OutboxStore;
   /** Applies pending migrations; returns the versions applied. Safe to run concurrently from several processes. */
   migrate(): Promise<number[]>;
   /** True when the database answers. */

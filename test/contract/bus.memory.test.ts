@@ -31,7 +31,7 @@ describe('memory bus', () => {
     await waitFor(() => got.length === 5, { what: 'the first five' });
     assert.deepEqual(got, [0, 1, 2, 3, 4]);
     assert.equal(errors.length, 3);
-    assert.match(errors[0], /subscriber overflow: slow subscriber on burst/);
+    assert.match(errors[0], /slow-consumer: slow subscriber on burst/);
     await bus.close();
   });
 
@@ -46,7 +46,7 @@ describe('memory bus', () => {
       throw new Error('no');
     }, { maxDeliveries: 2 });
     await bus.enqueue('fails', 1);
-    await waitFor(() => seen.includes('subscriber') && seen.includes('dead letter'), { what: 'both reports' });
+    await waitFor(() => seen.includes('subscriber') && seen.includes('dead-letter'), { what: 'both reports' });
     assert.equal(bus.broker.depth('fails.dead'), 1);
     await bus.close();
   });

@@ -76,6 +76,41 @@ export function messagesContract(s: () => Store): void {
     });
   });
 
+  describe('outbox records written with message writes', () => {
+    const record = (subject: string) => ({ id: newId(), kind: 'event' as const, subject, payload: JSON.stringify({ t: 'X', d: {} }), createdAt: Date.now() });
+    const pendingIds = async (subjects: string[]) => (await s().outbox.pending({ limit: 1000 })).filter((r) => subjects.includes(r.subject)).map((r) => r.id);
+
+    it('stores each write\'s records with it, lists them oldest first, and forgets them once done', async () => {
+      const { channel: ch, owner } = await guildWithChannel(s());
+      const tag = `t${newId()}`;
+      const [a, b, c, d, e] = [record(`${tag}.a`), record(`${tag}.b`), record(`${tag}.c`), record(`${tag}.d`), record(`${tag}.e`)];
+      const m = await s().messages.create(message(ch.id, owner.id), { outbox: [a] });
+      await s().messages.update(ch.id, m.id, { content: 'edited' }, { outbox: [b] });
+      const emoji: EmojiRef = { id: null, name: '👍' };
+      assert.equal(await s().reactions.add(ch.id, m.id, emoji, owner.id, { outbox: [c] }), true);
+      // A write that changes nothing stores nothing.
+      assert.equal(await s().reactions.add(ch.id, m.id, emoji, owner.id, { outbox: [record(`${tag}.a`)] }), false);
+      const n = await s().messages.create(message(ch.id, owner.id));
+      assert.deepEqual(await s().messages.bulkDelete(ch.id, [n.id, newId()], { outbox: (gone) => (gone.length === 1 ? [d] : []) }), [n.id]);
+      await s().messages.delete(ch.id, m.id, { outbox: [e] });
+      const subjects = [a, b, c, d, e].map((r) => r.subject);
+      assert.deepEqual(await pendingIds(subjects), [a, b, c, d, e].map((r) => r.id));
+      assert.deepEqual((await s().outbox.pending({ limit: 1000, createdBefore: 0 })).filter((r) => subjects.includes(r.subject)), []);
+      await s().outbox.done([a.id, c.id, newId()]);
+      assert.deepEqual(await pendingIds(subjects), [b.id, d.id, e.id]);
+    });
+
+    it('a write that fails stores none of its records', async () => {
+      const { channel: ch, owner } = await guildWithChannel(s());
+      const tag = `f${newId()}`;
+      const r1 = record(`${tag}.a`);
+      await rejectsWith(s().messages.create(message(ch.id, owner.id, { content: 'x'.repeat(4001) }), { outbox: [r1] }), InvalidInputError, { field: 'content' });
+      await rejectsWith(s().messages.delete(ch.id, newId(), { outbox: [record(`${tag}.b`)] }), NotFoundError, {});
+      await rejectsWith(s().messages.update(ch.id, newId(), { content: 'y' }, { outbox: [record(`${tag}.c`)] }), NotFoundError, {});
+      assert.deepEqual(await pendingIds([`${tag}.a`, `${tag}.b`, `${tag}.c`]), []);
+    });
+  });
+
   describe('message history pages (bucket walk)', () => {
     // 30 non-empty buckets separated by 50 empty ones (~41 years of ids, up to ~2061), 7 messages each, in one channel.
     let chId = '';

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { startTestServer } from '../helpers/harness.ts';
+import { waitFor } from '../helpers/services.ts';
 
 describe('a process without the api role', () => {
   it('sessions only: health, readiness, metrics and the gateway, but no REST routes', async () => {
@@ -36,6 +37,23 @@ describe('a process without the api role', () => {
       assert.equal((await fetch(`${t.url}/healthz`)).status, 200);
       assert.match(await (await fetch(`${t.url}/metrics`)).text(), /^accord_process_/m);
       assert.equal((await fetch(`${t.url}/`)).status, 404);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('bus failures on /metrics', () => {
+  it('a subscriber that throws is logged and counted as accord_bus_failures_total{kind="subscriber"}', async () => {
+    const t = await startTestServer();
+    try {
+      const count = async () => Number(/^accord_bus_failures_total\{kind="subscriber"\} (\d+)$/m.exec(await (await fetch(`${t.url}/metrics`)).text())?.[1] ?? -1);
+      assert.equal(await count(), 0);
+      t.bus.subscribe('test.boom', () => {
+        throw new Error('boom');
+      });
+      t.bus.publish('test.boom', {});
+      await waitFor(async () => (await count()) === 1, { what: 'the subscriber failure counted' });
     } finally {
       await t.close();
     }

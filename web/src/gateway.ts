@@ -11,7 +11,7 @@ export const Op = {
   REQUEST_GUILD_MEMBERS: 8, INVALID_SESSION: 9, HELLO: 10, HEARTBEAT_ACK: 11,
 } as const;
 
-/** Close codes after which reconnecting cannot help (DISCORD.md §2.6). */
+/** Close codes after which reconnecting cannot help (docs/protocol.md "Gateway close codes"). */
 const FATAL_CLOSE = new Set([4004, 4010, 4011, 4012, 4013, 4014]);
 /** Close codes that end the session: connect again with IDENTIFY. */
 const NEW_SESSION_CLOSE = new Set([4007, 4009]);

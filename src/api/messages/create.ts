@@ -159,12 +159,11 @@ async function storeMessage(
       messageReference: reference,
       editedAt: null,
     };
-    // The message and the mentioned users' unread-mention counters are written in one transaction.
-    const message = await store.messages.create(record, { mentionUserIds: mentions.users.filter((id) => id !== user.id) });
+    // Rendered before the write: the MESSAGE_CREATE goes into the outbox in the message's own transaction, with
+    // the mentioned users' unread-mention counters (messages/write.ts).
+    const json = await renderMessage(store, record, { viewerId: user.id, fresh: true, nonces: nonce === undefined ? undefined : new Map([[record.id, nonce]]) });
+    await ctx.writes.create(channel, record, mentions.users.filter((id) => id !== user.id), await eventPayload(store, record, json));
     stored = true;
-
-    const json = await renderMessage(store, message, { viewerId: user.id, fresh: true, nonces: nonce === undefined ? undefined : new Map([[message.id, nonce]]) });
-    await publishInChannel(ctx, channel, 'MESSAGE_CREATE', await eventPayload(store, message, json));
     return json;
   } catch (err) {
     if (slowed && !stored) slowmode.release(channel.id, user.id);

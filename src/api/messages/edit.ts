@@ -62,9 +62,10 @@ export async function editMessage(ctx: RouteContext, user: UserRecord, channelId
     });
   }
 
-  const updated = Object.keys(patch).length ? await store.messages.update(channelId, messageId, patch) : message;
-  const json = await renderMessage(store, updated, { viewerId: user.id });
-  await publishInChannel(ctx, access.channel, 'MESSAGE_UPDATE', await eventPayload(store, updated, json, { update: true }));
+  // Rendered before the write, so the MESSAGE_UPDATE is stored in the edit's own transaction (messages/write.ts).
+  const next: MessageRecord = { ...message, ...patch };
+  const json = await renderMessage(store, next, { viewerId: user.id });
+  await ctx.writes.update(access.channel, message, patch, await eventPayload(store, next, json, { update: true }));
   return json;
 }
 

@@ -55,12 +55,7 @@ export function registerMessagesRoutes(ctx: RouteContext): void {
       if (!access.channel.guildId) throw new ApiError(ErrorCodes.CANNOT_EXECUTE_ON_DM);
       requirePermission(access.permissions, Permissions.MANAGE_MESSAGES);
     }
-    await store.messages.delete(message.channelId, message.id);
-    await publishInChannel(ctx, access.channel, 'MESSAGE_DELETE', {
-      id: message.id,
-      channel_id: message.channelId,
-      ...(message.guildId ? { guild_id: message.guildId } : {}),
-    });
+    await ctx.writes.delete(access.channel, message);
     return undefined;
   });
 
@@ -76,10 +71,7 @@ export function registerMessagesRoutes(ctx: RouteContext): void {
     if (tooOld !== -1) {
       throw new ApiError(ErrorCodes.BULK_DELETE_TOO_OLD, { errors: formError([{ path: ['messages', tooOld], code: 'MESSAGE_BULK_DELETE_TOO_OLD', message: 'A message provided was too old to bulk delete' }]).errors });
     }
-    const deleted = await store.messages.bulkDelete(access.channel.id, ids);
-    if (deleted.length) {
-      ctx.dispatch.guild(access.channel.guildId, 'MESSAGE_DELETE_BULK', { ids: deleted, channel_id: access.channel.id, guild_id: access.channel.guildId }, { channelId: access.channel.id });
-    }
+    await ctx.writes.bulkDelete(access.channel, ids);
     return undefined;
   });
 }

@@ -8,7 +8,7 @@ import { Permissions } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
 import type { EmojiRef, MessageRecord, ChannelRecord, UserRecord } from '../../store/types.ts';
 import { requirePermission } from '../access.ts';
-import { messageAccess, publishInChannel } from '../channels/common.ts';
+import { messageAccess } from '../channels/common.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext } from '../route.ts';
 import { memberJson, publicUser } from '../../shapes/serialize.ts';
@@ -43,11 +43,9 @@ export function registerReactionsRoutes(ctx: RouteContext): void {
 
   const guildFields = (m: MessageRecord) => (m.guildId ? { guild_id: m.guildId } : {});
 
-  async function publishRemove(channel: ChannelRecord, message: MessageRecord, emoji: EmojiRef, userId: string) {
-    await publishInChannel(ctx, channel, 'MESSAGE_REACTION_REMOVE', {
-      user_id: userId, channel_id: message.channelId, message_id: message.id, ...guildFields(message), emoji: emojiJson(emoji), burst: false, type: 0,
-    });
-  }
+  const removeEvent = (message: MessageRecord, emoji: EmojiRef, userId: string) => ({
+    user_id: userId, channel_id: message.channelId, message_id: message.id, ...guildFields(message), emoji: emojiJson(emoji), burst: false, type: 0,
+  });
 
   ctx.put(`${base}/:emoji/@me`, opts, async (req) => {
     const { access, message } = await load(req.params, req.user);
@@ -59,10 +57,8 @@ export function registerReactionsRoutes(ctx: RouteContext): void {
       // Count-then-add is not atomic: two new emojis racing at 19 can make 21. Accepted; the limit is a nuisance cap.
       if (existing.length >= MAX_EMOJIS) throw new ApiError(ErrorCodes.MAX_REACTIONS);
     }
-    const added = await store.reactions.add(message.channelId, message.id, emoji, req.user.id);
-    if (!added) return undefined;
     const member = message.guildId ? await store.members.get(message.guildId, req.user.id) : null;
-    await publishInChannel(ctx, access.channel, 'MESSAGE_REACTION_ADD', {
+    await ctx.writes.addReaction(access.channel, message, emoji, req.user.id, {
       user_id: req.user.id,
       channel_id: message.channelId,
       message_id: message.id,
@@ -79,7 +75,7 @@ export function registerReactionsRoutes(ctx: RouteContext): void {
   ctx.delete(`${base}/:emoji/@me`, opts, async (req) => {
     const { access, message } = await load(req.params, req.user);
     const emoji = parseEmoji(req.params.emoji);
-    if (await store.reactions.remove(message.channelId, message.id, emoji, req.user.id)) await publishRemove(access.channel, message, emoji, req.user.id);
+    await ctx.writes.removeReaction(access.channel, message, emoji, req.user.id, removeEvent(message, emoji, req.user.id));
     return undefined;
   });
 
@@ -92,7 +88,7 @@ export function registerReactionsRoutes(ctx: RouteContext): void {
       if (!access.channel.guildId) throw new ApiError(ErrorCodes.CANNOT_EXECUTE_ON_DM);
       requirePermission(access.permissions, Permissions.MANAGE_MESSAGES);
     }
-    if (await store.reactions.remove(message.channelId, message.id, emoji, userId)) await publishRemove(access.channel, message, emoji, userId);
+    await ctx.writes.removeReaction(access.channel, message, emoji, userId, removeEvent(message, emoji, userId));
     return undefined;
   });
 
@@ -111,8 +107,7 @@ export function registerReactionsRoutes(ctx: RouteContext): void {
     const { access, message } = await load(req.params, req.user);
     if (!access.channel.guildId) throw new ApiError(ErrorCodes.CANNOT_EXECUTE_ON_DM);
     requirePermission(access.permissions, Permissions.MANAGE_MESSAGES);
-    await store.reactions.removeAll(message.channelId, message.id);
-    await publishInChannel(ctx, access.channel, 'MESSAGE_REACTION_REMOVE_ALL', { channel_id: message.channelId, message_id: message.id, ...guildFields(message) });
+    await ctx.writes.removeAllReactions(access.channel, message, { channel_id: message.channelId, message_id: message.id, ...guildFields(message) });
     return undefined;
   });
 
@@ -121,8 +116,7 @@ export function registerReactionsRoutes(ctx: RouteContext): void {
     if (!access.channel.guildId) throw new ApiError(ErrorCodes.CANNOT_EXECUTE_ON_DM);
     requirePermission(access.permissions, Permissions.MANAGE_MESSAGES);
     const emoji = parseEmoji(req.params.emoji);
-    await store.reactions.removeEmoji(message.channelId, message.id, emoji);
-    await publishInChannel(ctx, access.channel, 'MESSAGE_REACTION_REMOVE_EMOJI', { channel_id: message.channelId, ...guildFields(message), message_id: message.id, emoji: emojiJson(emoji) });
+    await ctx.writes.removeEmojiReactions(access.channel, message, emoji, { channel_id: message.channelId, ...guildFields(message), message_id: message.id, emoji: emojiJson(emoji) });
     return undefined;
   });
 

@@ -7,11 +7,12 @@
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import { PAGE_LIMITS } from '../limits.ts';
 import type {
-  EmojiRef, MessagePage, MessageRecord, MessageReference, MessageStore, PinRecord, PinStore, ReactionStore, ReactionSummary,
+  EmojiRef, MessagePage, MessageRecord, MessageReference, MessageStore, PinRecord, PinStore, ReactionStore, ReactionSummary, WithOutbox,
 } from '../types.ts';
 import { bucketOf, snowflakeFromTimestamp, type Snowflake } from '../../protocol/snowflake.ts';
 import type { Row, SqlDriver, SqlValue } from './driver.ts';
 import { incrementMentionsIn } from './state.ts';
+import { hasOutbox, writeOutbox } from './outbox.ts';
 import {
   bool, chunks, id, ids, int, json, jsonArray, marks, optId, optInt, optText, pageLimit, rb, rj, rn, rnn, rs, rsn, setClause, text,
 } from './values.ts';
@@ -88,12 +89,13 @@ const ADVANCE_LAST_MESSAGE = 'UPDATE channels SET last_message_id = ? WHERE id =
 export class SqlMessageStore implements MessageStore {
   constructor(private readonly db: SqlDriver) {}
 
-  async create(message: MessageRecord, opts: { mentionUserIds?: readonly Snowflake[] } = {}): Promise<MessageRecord> {
+  async create(message: MessageRecord, opts: { mentionUserIds?: readonly Snowflake[] } & WithOutbox<void> = {}): Promise<MessageRecord> {
     const params = messageParams(message);
     await this.db.transaction(async (tx) => {
       await tx.run(INSERT_MESSAGE, params, { fk: 'channel' });
       await tx.run(ADVANCE_LAST_MESSAGE, [params[2], params[0], params[2]]);
       if (opts.mentionUserIds?.length) await incrementMentionsIn(tx, message.channelId, opts.mentionUserIds);
+      await writeOutbox(tx, opts, undefined);
     });
     // Decoded from what was written, exactly as a read would, without the round trip of one (the send path).
     return messageFromRow(Object.fromEntries(MESSAGE_COLUMNS.map((c, i) => [c, params[i]])));
@@ -204,6 +206,7 @@ export class SqlMessageStore implements MessageStore {
     channelId: Snowflake,
     messageId: Snowflake,
     patch: Parameters<MessageStore['update']>[2],
+    opts?: WithOutbox<void>,
   ): Promise<MessageRecord> {
     const key = id(messageId);
     const set = setClause(patch, {
@@ -220,23 +223,31 @@ export class SqlMessageStore implements MessageStore {
       pinned: ['pinned', (v) => bool(v, 'pinned')],
     });
     const where = [id(channelId, 'channel_id'), bucketOf(key), key];
-    if (set.sql) {
-      const { changes } = await this.db.run(`UPDATE messages SET ${set.sql} WHERE channel_id = ? AND bucket = ? AND id = ?`, [...set.params, ...where]);
-      if (changes === 0) throw new NotFoundError('message', messageId);
+    if (set.sql || hasOutbox(opts)) {
+      await this.db.transaction(async (tx) => {
+        const sql = set.sql ? `UPDATE messages SET ${set.sql} WHERE channel_id = ? AND bucket = ? AND id = ?` : 'SELECT id FROM messages WHERE channel_id = ? AND bucket = ? AND id = ?';
+        const found = set.sql ? (await tx.run(sql, [...set.params, ...where])).changes : (await tx.all(sql, where)).length;
+        if (found === 0) throw new NotFoundError('message', messageId);
+        await writeOutbox(tx, opts, undefined);
+      });
     }
     const message = await this.get(channelId, messageId);
     if (!message) throw new NotFoundError('message', messageId);
     return message;
   }
 
-  async delete(channelId: Snowflake, messageId: Snowflake): Promise<void> {
+  async delete(channelId: Snowflake, messageId: Snowflake, opts?: WithOutbox<void>): Promise<void> {
     const key = id(messageId);
-    // Reactions and the pin cascade.
-    const { changes } = await this.db.run('DELETE FROM messages WHERE channel_id = ? AND bucket = ? AND id = ?', [id(channelId, 'channel_id'), bucketOf(key), key]);
-    if (changes === 0) throw new NotFoundError('message', messageId);
+    const remove = async (db: SqlDriver) => {
+      // Reactions and the pin cascade.
+      const { changes } = await db.run('DELETE FROM messages WHERE channel_id = ? AND bucket = ? AND id = ?', [id(channelId, 'channel_id'), bucketOf(key), key]);
+      if (changes === 0) throw new NotFoundError('message', messageId);
+      await writeOutbox(db, opts, undefined);
+    };
+    await (hasOutbox(opts) ? this.db.transaction(remove) : remove(this.db));
   }
 
-  async bulkDelete(channelId: Snowflake, messageIds: readonly Snowflake[]): Promise<Snowflake[]> {
+  async bulkDelete(channelId: Snowflake, messageIds: readonly Snowflake[], opts?: WithOutbox<Snowflake[]>): Promise<Snowflake[]> {
     const ch = id(channelId, 'channel_id');
     const wanted = [...new Set(ids(messageIds, 'messages'))];
     const deleted = new Set<string>();
@@ -249,6 +260,7 @@ export class SqlMessageStore implements MessageStore {
         );
         for (const r of rows) deleted.add(rs(r.id));
       }
+      await writeOutbox(tx, opts, wanted.map(String).filter((m) => deleted.has(m)));
     });
     return wanted.map(String).filter((m) => deleted.has(m));
   }
@@ -291,7 +303,11 @@ function emojiKey(emoji: EmojiRef): { key: string; emojiId: bigint | null; name:
 export class SqlReactionStore implements ReactionStore {
   constructor(private readonly db: SqlDriver) {}
 
-  async add(channelId: Snowflake, messageId: Snowflake, emoji: EmojiRef, userId: Snowflake): Promise<boolean> {
+  async add(channelId: Snowflake, messageId: Snowflake, emoji: EmojiRef, userId: Snowflake, opts?: WithOutbox<boolean>): Promise<boolean> {
+    if (hasOutbox(opts)) return this.db.transaction(async (tx) => new SqlReactionStore(tx).add(channelId, messageId, emoji, userId).then(async (added) => {
+      if (added) await writeOutbox(tx, opts, added);
+      return added;
+    }));
     const e = emojiKey(emoji);
     const m = id(messageId, 'message_id');
     const { changes } = await this.db.run(
@@ -303,7 +319,11 @@ export class SqlReactionStore implements ReactionStore {
     return changes > 0;
   }
 
-  async remove(channelId: Snowflake, messageId: Snowflake, emoji: EmojiRef, userId: Snowflake): Promise<boolean> {
+  async remove(channelId: Snowflake, messageId: Snowflake, emoji: EmojiRef, userId: Snowflake, opts?: WithOutbox<boolean>): Promise<boolean> {
+    if (hasOutbox(opts)) return this.db.transaction(async (tx) => new SqlReactionStore(tx).remove(channelId, messageId, emoji, userId).then(async (removed) => {
+      if (removed) await writeOutbox(tx, opts, removed);
+      return removed;
+    }));
     const { changes } = await this.db.run(
       'DELETE FROM reactions WHERE channel_id = ? AND message_id = ? AND emoji_key = ? AND user_id = ?',
       [id(channelId, 'channel_id'), id(messageId, 'message_id'), emojiKey(emoji).key, id(userId, 'user_id')],
@@ -322,15 +342,21 @@ export class SqlReactionStore implements ReactionStore {
     return rows.map((r) => rs(r.user_id));
   }
 
-  async removeAll(channelId: Snowflake, messageId: Snowflake): Promise<void> {
-    await this.db.run('DELETE FROM reactions WHERE channel_id = ? AND message_id = ?', [id(channelId, 'channel_id'), id(messageId, 'message_id')]);
+  async removeAll(channelId: Snowflake, messageId: Snowflake, opts?: WithOutbox<void>): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.run('DELETE FROM reactions WHERE channel_id = ? AND message_id = ?', [id(channelId, 'channel_id'), id(messageId, 'message_id')]);
+      await writeOutbox(tx, opts, undefined);
+    });
   }
 
-  async removeEmoji(channelId: Snowflake, messageId: Snowflake, emoji: EmojiRef): Promise<void> {
-    await this.db.run(
-      'DELETE FROM reactions WHERE channel_id = ? AND message_id = ? AND emoji_key = ?',
-      [id(channelId, 'channel_id'), id(messageId, 'message_id'), emojiKey(emoji).key],
-    );
+  async removeEmoji(channelId: Snowflake, messageId: Snowflake, emoji: EmojiRef, opts?: WithOutbox<void>): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.run(
+        'DELETE FROM reactions WHERE channel_id = ? AND message_id = ? AND emoji_key = ?',
+        [id(channelId, 'channel_id'), id(messageId, 'message_id'), emojiKey(emoji).key],
+      );
+      await writeOutbox(tx, opts, undefined);
+    });
   }
 
   /** Messages without reactions have no entry in the map. */

@@ -262,8 +262,21 @@ CREATE UNIQUE INDEX push_subscriptions_endpoint ON push_subscriptions (user_id, 
 `;
 }
 
+const OUTBOX = `
+CREATE TABLE outbox (
+  id BIGINT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX outbox_created ON outbox (created_at);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sqlite: initial('sqlite'), postgres: initial('postgres') },
+  // What must follow a committed write (dispatches, jobs), written in the write's transaction; see contracts/outbox.ts.
+  { version: 2, name: 'outbox', sqlite: OUTBOX, postgres: OUTBOX },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

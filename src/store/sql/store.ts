@@ -7,6 +7,7 @@ import { SqlApplicationStore, SqlTokenStore, SqlUserStore } from './identity.ts'
 import { SqlMessageStore, SqlPinStore, SqlReactionStore } from './messages.ts';
 import { migrate, MIGRATIONS, type Migration } from './migrations.ts';
 import { SqlPushSubscriptionStore, SqlReadStateStore } from './state.ts';
+import { SqlOutboxStore } from './outbox.ts';
 
 export class SqlStore implements Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -25,6 +26,7 @@ export class SqlStore implements Store {
   readonly pins: SqlPinStore;
   readonly readStates: SqlReadStateStore;
   readonly pushSubscriptions: SqlPushSubscriptionStore;
+  readonly outbox: SqlOutboxStore;
 
   constructor(
     readonly driver: SqlDriver,
@@ -46,6 +48,7 @@ export class SqlStore implements Store {
     this.pins = new SqlPinStore(driver);
     this.readStates = new SqlReadStateStore(driver);
     this.pushSubscriptions = new SqlPushSubscriptionStore(driver);
+    this.outbox = new SqlOutboxStore(driver);
   }
 
   migrate(): Promise<number[]> {

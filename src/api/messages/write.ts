@@ -1,0 +1,97 @@
+/**
+ * The one write path for messages and their reactions. Each write stores its change and, in the same database
+ * transaction, outbox records of what must follow it (the gateway dispatch to the channel's audience); after
+ * commit the relay publishes them (contracts/outbox.ts). Nothing here publishes to the bus directly, so a crash
+ * between commit and publish delays an event but never loses it.
+ *
+ * Jobs for the durable queues (search.index, push, embed) are recorded the same way, `relay.job(...)`, once the
+ * role that consumes each queue exists; until then nothing enqueues work nobody takes.
+ */
+import { GatewaySubjects } from '../../contracts/index.ts';
+import type { OutboxRelay } from '../../contracts/outbox.ts';
+import type { ChannelRecord, EmojiRef, MessageRecord, OutboxRecord, Store } from '../../store/types.ts';
+import type { Snowflake } from '../../protocol/snowflake.ts';
+
+type Payload = Record<string, unknown>;
+type MessagePatch = Parameters<Store['messages']['update']>[2];
+
+export class MessageWrites {
+  constructor(
+    private readonly store: Store,
+    private readonly relay: OutboxRelay,
+  ) {}
+
+  /** Outbox records of one dispatch to everyone who may see the channel (its guild, or a DM's recipients). */
+  async dispatchRecords(channel: ChannelRecord, t: string, d: Payload): Promise<OutboxRecord[]> {
+    if (channel.guildId) return [this.relay.event(GatewaySubjects.guildDispatch(channel.guildId), { t, d, guildId: channel.guildId, channelId: channel.id })];
+    const recipients = await this.store.channels.listRecipients(channel.id);
+    return [...new Set(recipients)].map((userId) => this.relay.event(GatewaySubjects.userDispatch(userId), { t, d }));
+  }
+
+  async create(channel: ChannelRecord, record: MessageRecord, mentionUserIds: readonly Snowflake[], event: Payload): Promise<MessageRecord> {
+    const outbox = await this.dispatchRecords(channel, 'MESSAGE_CREATE', event);
+    const message = await this.store.messages.create(record, { mentionUserIds, outbox });
+    await this.relay.published(outbox);
+    return message;
+  }
+
+  async update(channel: ChannelRecord, message: MessageRecord, patch: MessagePatch, event: Payload): Promise<MessageRecord> {
+    const outbox = await this.dispatchRecords(channel, 'MESSAGE_UPDATE', event);
+    const updated = await this.store.messages.update(message.channelId, message.id, patch, { outbox });
+    await this.relay.published(outbox);
+    return updated;
+  }
+
+  async delete(channel: ChannelRecord, message: MessageRecord): Promise<void> {
+    const outbox = await this.dispatchRecords(channel, 'MESSAGE_DELETE', { id: message.id, channel_id: message.channelId, ...guildField(message.guildId) });
+    await this.store.messages.delete(message.channelId, message.id, { outbox });
+    await this.relay.published(outbox);
+  }
+
+  /** Deletes what exists of `ids`; the one MESSAGE_DELETE_BULK names exactly the messages deleted. */
+  async bulkDelete(channel: ChannelRecord, ids: readonly Snowflake[]): Promise<Snowflake[]> {
+    const records: OutboxRecord[] = [];
+    // Guild channels only (Discord refuses bulk deletes in DMs), so the audience needs no read in the transaction.
+    const guildId = channel.guildId!;
+    const deleted = await this.store.messages.bulkDelete(channel.id, ids, {
+      outbox: (gone) => {
+        if (gone.length) records.push(this.relay.event(GatewaySubjects.guildDispatch(guildId), { t: 'MESSAGE_DELETE_BULK', d: { ids: gone, channel_id: channel.id, guild_id: guildId }, guildId, channelId: channel.id }));
+        return records;
+      },
+    });
+    await this.relay.published(records);
+    return deleted;
+  }
+
+  /** Adds the reaction; the dispatch goes out only when it was not there already. */
+  async addReaction(channel: ChannelRecord, message: MessageRecord, emoji: EmojiRef, userId: Snowflake, event: Payload): Promise<boolean> {
+    const outbox = await this.dispatchRecords(channel, 'MESSAGE_REACTION_ADD', event);
+    const added = await this.store.reactions.add(message.channelId, message.id, emoji, userId, { outbox });
+    if (added) await this.relay.published(outbox);
+    return added;
+  }
+
+  /** Removes the reaction; the dispatch goes out only when there was one. */
+  async removeReaction(channel: ChannelRecord, message: MessageRecord, emoji: EmojiRef, userId: Snowflake, event: Payload): Promise<boolean> {
+    const outbox = await this.dispatchRecords(channel, 'MESSAGE_REACTION_REMOVE', event);
+    const removed = await this.store.reactions.remove(message.channelId, message.id, emoji, userId, { outbox });
+    if (removed) await this.relay.published(outbox);
+    return removed;
+  }
+
+  async removeAllReactions(channel: ChannelRecord, message: MessageRecord, event: Payload): Promise<void> {
+    const outbox = await this.dispatchRecords(channel, 'MESSAGE_REACTION_REMOVE_ALL', event);
+    await this.store.reactions.removeAll(message.channelId, message.id, { outbox });
+    await this.relay.published(outbox);
+  }
+
+  async removeEmojiReactions(channel: ChannelRecord, message: MessageRecord, emoji: EmojiRef, event: Payload): Promise<void> {
+    const outbox = await this.dispatchRecords(channel, 'MESSAGE_REACTION_REMOVE_EMOJI', event);
+    await this.store.reactions.removeEmoji(message.channelId, message.id, emoji, { outbox });
+    await this.relay.published(outbox);
+  }
+}
+
+function guildField(guildId: string | null): Payload {
+  return guildId ? { guild_id: guildId } : {};
+}

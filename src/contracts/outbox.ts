@@ -1,0 +1,157 @@
+/**
+ * The transactional outbox's relay. A write stores, in its own transaction, records of what must follow it (a
+ * gateway dispatch, a durable-queue job); right after commit the writer hands the same records to `published`,
+ * which puts them on the bus and marks them done in batches. A process that dies between commit and publish
+ * loses nothing: every relay sweeps the table at start and then periodically, republishing records older than
+ * `staleAfterMs` (long enough that a live writer has published its own).
+ *
+ * Delivery is at least once: a record may be published twice (a sweep racing the writer, a crash after publish
+ * but before done). Each carries its record id — `id` on a DispatchEnvelope, `outboxId` on a job — and consumers
+ * deduplicate on it (sessions/router.ts keeps the recent ids).
+ */
+import type { Bus } from '../bus/types.ts';
+import type { Logger } from '../lib/log.ts';
+import type { SnowflakeGenerator } from '../protocol/snowflake.ts';
+import type { OutboxRecord, Store } from '../store/types.ts';
+import { enqueueJob, publishEvent, type EventMap, type EventSubject, type LiveQueueMap } from './index.ts';
+
+export const OUTBOX_DEFAULTS = {
+  /** How often a relay looks for records nobody published. */
+  sweepIntervalMs: 2_000,
+  /** A record this old is considered orphaned (its writer died before publishing it). */
+  staleAfterMs: 5_000,
+  /** Records per sweep query. */
+  sweepBatch: 500,
+  /** Done-marks are written in batches: at most this many ids, or after `doneDelayMs`. */
+  doneBatch: 256,
+  doneDelayMs: 20,
+} as const;
+
+export interface OutboxRelayOptions {
+  store: Store;
+  bus: Bus;
+  ids: SnowflakeGenerator;
+  log: Logger;
+  now?: () => number;
+  sweepIntervalMs?: number;
+  staleAfterMs?: number;
+}
+
+export class OutboxRelay {
+  readonly #store: Store;
+  readonly #bus: Bus;
+  readonly #ids: SnowflakeGenerator;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  readonly #sweepIntervalMs: number;
+  readonly #staleAfterMs: number;
+  #doneIds: string[] = [];
+  #doneTimer: NodeJS.Timeout | undefined;
+  #sweepTimer: NodeJS.Timeout | undefined;
+  #sweeping: Promise<void> | undefined;
+  #closed = false;
+  /** Counters for /metrics. */
+  readonly counts = { published: 0, republished: 0, failures: 0 };
+
+  constructor(opts: OutboxRelayOptions) {
+    this.#store = opts.store;
+    this.#bus = opts.bus;
+    this.#ids = opts.ids;
+    this.#log = opts.log;
+    this.#now = opts.now ?? Date.now;
+    this.#sweepIntervalMs = opts.sweepIntervalMs ?? OUTBOX_DEFAULTS.sweepIntervalMs;
+    this.#staleAfterMs = opts.staleAfterMs ?? OUTBOX_DEFAULTS.staleAfterMs;
+  }
+
+  /** A record of a bus event; its id travels in the payload as `id`. */
+  event<S extends EventSubject>(subject: S, payload: EventMap[S]): OutboxRecord {
+    const id = this.#ids.next();
+    return { id, kind: 'event', subject, payload: JSON.stringify({ ...payload, id }), createdAt: this.#now() };
+  }
+
+  /** A record of a durable-queue job; its id travels in the job as `outboxId`. */
+  job<Q extends keyof LiveQueueMap>(queue: Q, payload: LiveQueueMap[Q]): OutboxRecord {
+    const id = this.#ids.next();
+    return { id, kind: 'job', subject: queue, payload: JSON.stringify({ ...payload, outboxId: id }), createdAt: this.#now() };
+  }
+
+  /** Starts the sweeps: one now (whatever an earlier process left), then every sweepIntervalMs. */
+  start(): void {
+    void this.sweep(this.#now() + 1);
+    this.#sweepTimer = setInterval(() => void this.sweep(), this.#sweepIntervalMs);
+    this.#sweepTimer.unref();
+  }
+
+  /** The write committed: publish its records now. Never throws; what fails is left for a sweep. */
+  async published(records: readonly OutboxRecord[]): Promise<void> {
+    for (const r of records) {
+      try {
+        await this.#publish(r);
+        this.counts.published++;
+        this.#markDone(r.id);
+      } catch (err) {
+        this.counts.failures++;
+        this.#log.warn({ err, outboxId: r.id, subject: r.subject }, 'outbox publish failed; a sweep will retry');
+      }
+    }
+  }
+
+  /** Publishes records created before `createdBefore` (default: older than staleAfterMs) and marks them done. */
+  sweep(createdBefore = this.#now() - this.#staleAfterMs): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    return (this.#sweeping ??= (async () => {
+      try {
+        for (;;) {
+          const batch = await this.#store.outbox.pending({ limit: OUTBOX_DEFAULTS.sweepBatch, createdBefore });
+          const done: string[] = [];
+          for (const r of batch) {
+            try {
+              await this.#publish(r);
+              this.counts.republished++;
+              done.push(r.id);
+            } catch (err) {
+              this.counts.failures++;
+              this.#log.warn({ err, outboxId: r.id, subject: r.subject }, 'outbox republish failed; next sweep retries');
+            }
+          }
+          if (done.length) await this.#store.outbox.done(done);
+          if (batch.length < OUTBOX_DEFAULTS.sweepBatch || done.length === 0 || this.#closed) break;
+        }
+      } catch (err) {
+        this.#log.warn({ err }, 'outbox sweep failed');
+      } finally {
+        this.#sweeping = undefined;
+      }
+    })());
+  }
+
+  /** Stops sweeping and writes the pending done-marks. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#sweepTimer);
+    await this.#sweeping;
+    await this.#flushDone();
+  }
+
+  async #publish(r: OutboxRecord): Promise<void> {
+    const payload = JSON.parse(r.payload);
+    if (r.kind === 'event') publishEvent(this.#bus, r.subject as EventSubject, payload);
+    else await enqueueJob(this.#bus, r.subject as keyof LiveQueueMap, payload);
+  }
+
+  #markDone(id: string): void {
+    this.#doneIds.push(id);
+    if (this.#doneIds.length >= OUTBOX_DEFAULTS.doneBatch) void this.#flushDone();
+    else this.#doneTimer ??= setTimeout(() => void this.#flushDone(), OUTBOX_DEFAULTS.doneDelayMs);
+  }
+
+  async #flushDone(): Promise<void> {
+    clearTimeout(this.#doneTimer);
+    this.#doneTimer = undefined;
+    const ids = this.#doneIds;
+    if (ids.length === 0) return;
+    this.#doneIds = [];
+    // A failed done-mark only means a sweep publishes the records again (consumers deduplicate).
+    await this.#store.outbox.done(ids).catch((err) => this.#log.warn({ err, count: ids.length }, 'outbox done-mark failed'));
+  }
+}

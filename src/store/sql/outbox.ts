@@ -1,0 +1,40 @@
+/** The outbox table: records written inside other writes' transactions, read and cleared by the relay. */
+import type { Snowflake } from '../../protocol/snowflake.ts';
+import type { OutboxRecord, OutboxStore, WithOutbox } from '../types.ts';
+import type { SqlDriver } from './driver.ts';
+import { chunks, id, ids, int, marks, rs } from './values.ts';
+
+/** Stores the write's outbox records on its transaction `tx` (nothing when there are none). */
+export async function writeOutbox<R>(tx: SqlDriver, opts: WithOutbox<R> | undefined, result: R): Promise<void> {
+  const records = typeof opts?.outbox === 'function' ? opts.outbox(result) : opts?.outbox;
+  if (!records?.length) return;
+  for (const chunk of chunks([...records], 200)) {
+    await tx.run(
+      `INSERT INTO outbox (id, kind, subject, payload, created_at) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+      chunk.flatMap((r) => [id(r.id, 'outbox.id'), r.kind, r.subject, r.payload, int(r.createdAt, 'outbox.created_at')]),
+    );
+  }
+}
+
+/** True when the write needs a transaction of its own for its outbox records. */
+export function hasOutbox<R>(opts: WithOutbox<R> | undefined): boolean {
+  return opts?.outbox !== undefined && (typeof opts.outbox === 'function' || opts.outbox.length > 0);
+}
+
+export class SqlOutboxStore implements OutboxStore {
+  constructor(private readonly db: SqlDriver) {}
+
+  async pending(opts: { limit: number; createdBefore?: number }): Promise<OutboxRecord[]> {
+    const rows = await this.db.all(
+      'SELECT id, kind, subject, payload, created_at FROM outbox WHERE created_at < ? ORDER BY id LIMIT ?',
+      [int(Math.floor(opts.createdBefore ?? Number.MAX_SAFE_INTEGER), 'created_before'), int(opts.limit, 'limit')],
+    );
+    return rows.map((r) => ({ id: rs(r.id), kind: r.kind as OutboxRecord['kind'], subject: String(r.subject), payload: String(r.payload), createdAt: Number(r.created_at) }));
+  }
+
+  async done(recordIds: readonly Snowflake[]): Promise<void> {
+    for (const chunk of chunks([...ids(recordIds, 'outbox')], 400)) {
+      await this.db.run(`DELETE FROM outbox WHERE id IN (${marks(chunk.length)})`, chunk);
+    }
+  }
+}
