@@ -16,6 +16,10 @@ import { parse as parseLossless } from 'lossless-json';
 /** An integer literal of 16+ digits right after `:`, `[` or `,`: the only way JSON can hold a number above 2^53. */
 const MAY_HOLD_BIG_INTEGER = /[:[,]\s*-?\d{16}/;
 
+export function mayHoldBigInteger(text: string): boolean {
+  return MAY_HOLD_BIG_INTEGER.test(text);
+}
+
 function exactNumber(text: string): number | bigint {
   const n = Number(text);
   if (Number.isSafeInteger(n) || !/^-?\d+$/.test(text)) return n;
@@ -24,10 +28,10 @@ function exactNumber(text: string): number | bigint {
 
 /**
  * The value of a JSON text with integers beyond 2^53 as bigints, or undefined when lossless-json cannot read a text
- * that JSON.parse accepted (duplicate keys, which JSON.parse resolves last-wins).
+ * that JSON.parse accepted (duplicate keys, which JSON.parse resolves last-wins). Slower than JSON.parse: only for
+ * texts that `mayHoldBigInteger`.
  */
 export function parseExactJson(text: string): unknown {
-  if (!MAY_HOLD_BIG_INTEGER.test(text)) return JSON.parse(text);
   try {
     return parseLossless(text, null, exactNumber);
   } catch {
@@ -56,8 +60,7 @@ export function installBodyParsing(app: FastifyInstance) {
     if (text.length === 0) return done(null, undefined);
     standard(request, text, (err: Error | null, value?: unknown) => {
       if (err) return done(err, undefined);
-      if (!MAY_HOLD_BIG_INTEGER.test(text)) return done(null, value);
-      done(null, parseExactJson(text) ?? value);
+      done(null, mayHoldBigInteger(text) ? (parseExactJson(text) ?? value) : value);
     });
   });
 

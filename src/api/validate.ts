@@ -12,7 +12,9 @@ function discordCode(issue: z.core.$ZodIssue): { code: string; message: string }
       if (issue.input === undefined) return { code: 'BASE_TYPE_REQUIRED', message: 'This field is required' };
       // An integer beyond 2^53 arrives as a bigint (api/json-body.ts); outside snowflake fields it is simply too big.
       if (typeof issue.input === 'bigint' && issue.expected === 'number') {
-        return { code: issue.input < 0n ? 'NUMBER_TYPE_MIN' : 'NUMBER_TYPE_MAX', message: `int value should be ${issue.input < 0n ? 'greater' : 'less'} than or equal to ${issue.input < 0n ? Number.MIN_SAFE_INTEGER : Number.MAX_SAFE_INTEGER}.` };
+        return issue.input < 0n
+          ? { code: 'NUMBER_TYPE_MIN', message: `int value should be greater than or equal to ${Number.MIN_SAFE_INTEGER}.` }
+          : { code: 'NUMBER_TYPE_MAX', message: `int value should be less than or equal to ${Number.MAX_SAFE_INTEGER}.` };
       }
       return { code: `BASE_TYPE_INVALID`, message: `Must be a valid ${issue.expected}.` };
     case 'too_big':

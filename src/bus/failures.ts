@@ -4,21 +4,10 @@
  *   const failures = new BusFailures(log);
  *   const bus = await openBus({ ..., onError: failures.handler });
  *   metrics: () => [...failures.metrics(), ...]
- *
- * The bus floor imports nothing from src/ (test/unit/layers.test.ts), so the logger type comes from pino itself
- * and the samples are typed structurally; they are MetricSample values of src/lib/metrics.ts.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../lib/log.ts';
+import type { MetricSample } from '../lib/metrics.ts';
 import { BUS_FAILURE_KINDS, isBusFailureKind, type BusErrorHandler, type BusFailureContext, type BusFailureKind } from './types.ts';
-
-/** The shape of MetricSample (src/lib/metrics.ts). */
-export interface BusMetricSample {
-  name: string;
-  help: string;
-  type: 'counter' | 'gauge';
-  value: number;
-  labels?: Record<string, string>;
-}
 
 /** Kinds logged at info: the bus recovered on its own. Every other kind is a warning. */
 const INFO_KINDS: ReadonlySet<BusFailureKind> = new Set<BusFailureKind>(['reconnect']);
@@ -53,7 +42,7 @@ export class BusFailures {
   }
 
   /** `bus_failures_total{kind}` for every kind, zeros included, so a series exists before its first failure. */
-  metrics(): BusMetricSample[] {
+  metrics(): MetricSample[] {
     return BUS_FAILURE_KINDS.map((kind) => ({
       name: 'bus_failures_total',
       help: 'Bus failures reported through onError, by kind (BUS_FAILURE_KINDS in src/bus/types.ts)',

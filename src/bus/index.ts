@@ -8,7 +8,7 @@ import type { Bus, BusErrorHandler } from './types.ts';
 export * from './types.ts';
 export { InvalidSubjectError, subjectMatches } from './subjects.ts';
 export { BUS_DEFAULTS } from './defaults.ts';
-export { BusFailures, type BusMetricSample } from './failures.ts';
+export { BusFailures } from './failures.ts';
 export { MemoryBroker, MemoryBus, type MemoryBrokerOptions, type MemoryBusOptions } from './memory.ts';
 export type { NatsBus, NatsBusOptions } from './nats.ts';
 

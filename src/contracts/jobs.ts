@@ -17,6 +17,8 @@ export interface PushJob {
   channelId: string;
   guildId?: string;
   recipientIds: string[];
+  /** The outbox record this job came from (contracts/outbox.ts); a consumer skips an id it has done. */
+  outboxId?: string;
 }
 
 /** A message has URLs to unfurl; the embed role answers with MESSAGE_UPDATE. */
@@ -25,6 +27,8 @@ export interface EmbedJob {
   channelId: string;
   guildId?: string;
   urls: string[];
+  /** The outbox record this job came from (contracts/outbox.ts); a consumer skips an id it has done. */
+  outboxId?: string;
 }
 
 /** Messages to (re)index or drop; the search role reads their current state from the store in batches. */
@@ -33,4 +37,6 @@ export interface SearchIndexJob {
   channelId: string;
   guildId?: string;
   messageIds: string[];
+  /** The outbox record this job came from (contracts/outbox.ts); a consumer skips an id it has done. */
+  outboxId?: string;
 }

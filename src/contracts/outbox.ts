@@ -45,6 +45,8 @@ export class OutboxRelay {
   readonly #now: () => number;
   readonly #sweepIntervalMs: number;
   readonly #staleAfterMs: number;
+  /** The payload objects of records this relay made, so publishing right after commit parses nothing. */
+  readonly #values = new WeakMap<OutboxRecord, unknown>();
   #doneIds: string[] = [];
   #doneTimer: NodeJS.Timeout | undefined;
   #sweepTimer: NodeJS.Timeout | undefined;
@@ -66,13 +68,19 @@ export class OutboxRelay {
   /** A record of a bus event; its id travels in the payload as `id`. */
   event<S extends EventSubject>(subject: S, payload: EventMap[S]): OutboxRecord {
     const id = this.#ids.next();
-    return { id, kind: 'event', subject, payload: JSON.stringify({ ...payload, id }), createdAt: this.#now() };
+    return this.#record('event', subject, id, { ...payload, id });
   }
 
   /** A record of a durable-queue job; its id travels in the job as `outboxId`. */
   job<Q extends keyof LiveQueueMap>(queue: Q, payload: LiveQueueMap[Q]): OutboxRecord {
     const id = this.#ids.next();
-    return { id, kind: 'job', subject: queue, payload: JSON.stringify({ ...payload, outboxId: id }), createdAt: this.#now() };
+    return this.#record('job', queue, id, { ...payload, outboxId: id });
+  }
+
+  #record(kind: OutboxRecord['kind'], subject: string, id: string, value: unknown): OutboxRecord {
+    const record: OutboxRecord = { id, kind, subject, payload: JSON.stringify(value), createdAt: this.#now() };
+    this.#values.set(record, value);
+    return record;
   }
 
   /** Starts the sweeps: one now (whatever an earlier process left), then every sweepIntervalMs. */
@@ -134,7 +142,7 @@ export class OutboxRelay {
   }
 
   async #publish(r: OutboxRecord): Promise<void> {
-    const payload = JSON.parse(r.payload);
+    const payload = this.#values.get(r) ?? JSON.parse(r.payload);
     if (r.kind === 'event') publishEvent(this.#bus, r.subject as EventSubject, payload);
     else await enqueueJob(this.#bus, r.subject as keyof LiveQueueMap, payload);
   }

@@ -215,6 +215,7 @@ function integerSnowflakes(name: string, open: () => Promise<{ t: TestServer; cl
       assert.equal(res.body.errors.flags._errors[0].code, 'NUMBER_TYPE_MAX');
       const neg = await post('POST', `/channels/${channel.id}/messages`, member, '{"content":"too small","flags":-99999999999999999999}');
       assertError(neg, 400, 50035);
+      assert.equal(neg.body.errors.flags._errors[0].code, 'NUMBER_TYPE_MIN');
       const after = await t.request('GET', `/channels/${channel.id}/messages?limit=100`, { auth: member });
       assert.equal(after.body.length, before.body.length);
       // An id past the signed 64-bit range is not a snowflake.

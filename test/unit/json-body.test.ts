@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseExactJson } from '../../src/api/json-body.ts';
+import { mayHoldBigInteger, parseExactJson } from '../../src/api/json-body.ts';
 
 describe('parseExactJson', () => {
   it('keeps integers beyond 2^53 exactly, as bigints, and leaves the rest as JSON.parse reads it', () => {
@@ -13,7 +13,10 @@ describe('parseExactJson', () => {
     assert.equal((parseExactJson('[-9223372036854775808]') as any)[0], -9223372036854775808n);
   });
 
-  it('takes the plain JSON.parse path when no long integer can be present', () => {
+  it('sends only texts that may hold a long integer down the slow path', () => {
+    assert.equal(mayHoldBigInteger('{"id":"1577986078365818880","a":[1,2]}'), false, 'digits inside a string');
+    assert.equal(mayHoldBigInteger('{"a": [1, 1577986078365818880]}'), true);
+    assert.equal(mayHoldBigInteger('{"a":-1577986078365818880}'), true);
     assert.deepEqual(parseExactJson('{"id":"1577986078365818880","a":[1,2]}'), { id: '1577986078365818880', a: [1, 2] });
   });
 

@@ -12,7 +12,7 @@ import type {
 import { bucketOf, snowflakeFromTimestamp, type Snowflake } from '../../protocol/snowflake.ts';
 import type { Row, SqlDriver, SqlValue } from './driver.ts';
 import { incrementMentionsIn } from './state.ts';
-import { hasOutbox, writeOutbox } from './outbox.ts';
+import { hasOutbox, writeOutbox, writeWithOutbox } from './outbox.ts';
 import {
   bool, chunks, id, ids, int, json, jsonArray, marks, optId, optInt, optText, pageLimit, rb, rj, rn, rnn, rs, rsn, setClause, text,
 } from './values.ts';
@@ -223,12 +223,13 @@ export class SqlMessageStore implements MessageStore {
       pinned: ['pinned', (v) => bool(v, 'pinned')],
     });
     const where = [id(channelId, 'channel_id'), bucketOf(key), key];
+    // An empty patch with outbox records still checks the message exists, so its records never outlive it.
     if (set.sql || hasOutbox(opts)) {
-      await this.db.transaction(async (tx) => {
-        const sql = set.sql ? `UPDATE messages SET ${set.sql} WHERE channel_id = ? AND bucket = ? AND id = ?` : 'SELECT id FROM messages WHERE channel_id = ? AND bucket = ? AND id = ?';
-        const found = set.sql ? (await tx.run(sql, [...set.params, ...where])).changes : (await tx.all(sql, where)).length;
+      await writeWithOutbox(this.db, opts, async (db) => {
+        const found = set.sql
+          ? (await db.run(`UPDATE messages SET ${set.sql} WHERE channel_id = ? AND bucket = ? AND id = ?`, [...set.params, ...where])).changes
+          : (await db.all('SELECT id FROM messages WHERE channel_id = ? AND bucket = ? AND id = ?', where)).length;
         if (found === 0) throw new NotFoundError('message', messageId);
-        await writeOutbox(tx, opts, undefined);
       });
     }
     const message = await this.get(channelId, messageId);
@@ -238,20 +239,18 @@ export class SqlMessageStore implements MessageStore {
 
   async delete(channelId: Snowflake, messageId: Snowflake, opts?: WithOutbox<void>): Promise<void> {
     const key = id(messageId);
-    const remove = async (db: SqlDriver) => {
+    await writeWithOutbox(this.db, opts, async (db) => {
       // Reactions and the pin cascade.
       const { changes } = await db.run('DELETE FROM messages WHERE channel_id = ? AND bucket = ? AND id = ?', [id(channelId, 'channel_id'), bucketOf(key), key]);
       if (changes === 0) throw new NotFoundError('message', messageId);
-      await writeOutbox(db, opts, undefined);
-    };
-    await (hasOutbox(opts) ? this.db.transaction(remove) : remove(this.db));
+    });
   }
 
   async bulkDelete(channelId: Snowflake, messageIds: readonly Snowflake[], opts?: WithOutbox<Snowflake[]>): Promise<Snowflake[]> {
     const ch = id(channelId, 'channel_id');
     const wanted = [...new Set(ids(messageIds, 'messages'))];
     const deleted = new Set<string>();
-    await this.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       for (const chunk of chunks(wanted, 400)) {
         const buckets = [...new Set(chunk.map((m) => bucketOf(m)))];
         const rows = await tx.all(
@@ -260,9 +259,10 @@ export class SqlMessageStore implements MessageStore {
         );
         for (const r of rows) deleted.add(rs(r.id));
       }
-      await writeOutbox(tx, opts, wanted.map(String).filter((m) => deleted.has(m)));
+      const gone = wanted.map(String).filter((m) => deleted.has(m));
+      await writeOutbox(tx, opts, gone);
+      return gone;
     });
-    return wanted.map(String).filter((m) => deleted.has(m));
   }
 
   async findByNonce(channelId: Snowflake, authorId: Snowflake, nonce: string, sinceMs: number): Promise<MessageRecord | null> {
@@ -304,31 +304,27 @@ export class SqlReactionStore implements ReactionStore {
   constructor(private readonly db: SqlDriver) {}
 
   async add(channelId: Snowflake, messageId: Snowflake, emoji: EmojiRef, userId: Snowflake, opts?: WithOutbox<boolean>): Promise<boolean> {
-    if (hasOutbox(opts)) return this.db.transaction(async (tx) => new SqlReactionStore(tx).add(channelId, messageId, emoji, userId).then(async (added) => {
-      if (added) await writeOutbox(tx, opts, added);
-      return added;
-    }));
     const e = emojiKey(emoji);
     const m = id(messageId, 'message_id');
-    const { changes } = await this.db.run(
-      `INSERT INTO reactions (channel_id, bucket, message_id, emoji_key, emoji_id, emoji_name, animated, user_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, message_id, emoji_key, user_id) DO NOTHING`,
-      [id(channelId, 'channel_id'), bucketOf(m), m, e.key, e.emojiId, e.name, e.animated, id(userId, 'user_id')],
-      { fk: 'message' },
-    );
-    return changes > 0;
+    return writeWithOutbox(this.db, opts, async (db) => {
+      const { changes } = await db.run(
+        `INSERT INTO reactions (channel_id, bucket, message_id, emoji_key, emoji_id, emoji_name, animated, user_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, message_id, emoji_key, user_id) DO NOTHING`,
+        [id(channelId, 'channel_id'), bucketOf(m), m, e.key, e.emojiId, e.name, e.animated, id(userId, 'user_id')],
+        { fk: 'message' },
+      );
+      return changes > 0;
+    }, (added) => added);
   }
 
   async remove(channelId: Snowflake, messageId: Snowflake, emoji: EmojiRef, userId: Snowflake, opts?: WithOutbox<boolean>): Promise<boolean> {
-    if (hasOutbox(opts)) return this.db.transaction(async (tx) => new SqlReactionStore(tx).remove(channelId, messageId, emoji, userId).then(async (removed) => {
-      if (removed) await writeOutbox(tx, opts, removed);
-      return removed;
-    }));
-    const { changes } = await this.db.run(
-      'DELETE FROM reactions WHERE channel_id = ? AND message_id = ? AND emoji_key = ? AND user_id = ?',
-      [id(channelId, 'channel_id'), id(messageId, 'message_id'), emojiKey(emoji).key, id(userId, 'user_id')],
-    );
-    return changes > 0;
+    return writeWithOutbox(this.db, opts, async (db) => {
+      const { changes } = await db.run(
+        'DELETE FROM reactions WHERE channel_id = ? AND message_id = ? AND emoji_key = ? AND user_id = ?',
+        [id(channelId, 'channel_id'), id(messageId, 'message_id'), emojiKey(emoji).key, id(userId, 'user_id')],
+      );
+      return changes > 0;
+    }, (removed) => removed);
   }
 
   async listUsers(channelId: Snowflake, messageId: Snowflake, emoji: EmojiRef, opts: { after?: Snowflake; limit?: number } = {}): Promise<Snowflake[]> {
@@ -343,19 +339,17 @@ export class SqlReactionStore implements ReactionStore {
   }
 
   async removeAll(channelId: Snowflake, messageId: Snowflake, opts?: WithOutbox<void>): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await tx.run('DELETE FROM reactions WHERE channel_id = ? AND message_id = ?', [id(channelId, 'channel_id'), id(messageId, 'message_id')]);
-      await writeOutbox(tx, opts, undefined);
+    await writeWithOutbox(this.db, opts, async (db) => {
+      await db.run('DELETE FROM reactions WHERE channel_id = ? AND message_id = ?', [id(channelId, 'channel_id'), id(messageId, 'message_id')]);
     });
   }
 
   async removeEmoji(channelId: Snowflake, messageId: Snowflake, emoji: EmojiRef, opts?: WithOutbox<void>): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await tx.run(
+    await writeWithOutbox(this.db, opts, async (db) => {
+      await db.run(
         'DELETE FROM reactions WHERE channel_id = ? AND message_id = ? AND emoji_key = ?',
         [id(channelId, 'channel_id'), id(messageId, 'message_id'), emojiKey(emoji).key],
       );
-      await writeOutbox(tx, opts, undefined);
     });
   }
 

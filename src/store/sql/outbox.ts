@@ -21,6 +21,19 @@ export function hasOutbox<R>(opts: WithOutbox<R> | undefined): boolean {
   return opts?.outbox !== undefined && (typeof opts.outbox === 'function' || opts.outbox.length > 0);
 }
 
+/**
+ * Runs a single-statement write and, when it changed something, stores its outbox records in the same
+ * transaction. Without records the write runs as it is, no transaction opened.
+ */
+export async function writeWithOutbox<R>(db: SqlDriver, opts: WithOutbox<R> | undefined, write: (db: SqlDriver) => Promise<R>, changed: (result: R) => boolean = () => true): Promise<R> {
+  if (!hasOutbox(opts)) return write(db);
+  return db.transaction(async (tx) => {
+    const result = await write(tx);
+    if (changed(result)) await writeOutbox(tx, opts, result);
+    return result;
+  });
+}
+
 export class SqlOutboxStore implements OutboxStore {
   constructor(private readonly db: SqlDriver) {}
 
