@@ -11,6 +11,7 @@ import { startTestServer, type TestServer, type TestUser } from '../helpers/harn
 import { makeBot } from './fixtures.guilds.ts';
 import { guildFixture, overwrite, send, textChannel } from './fixtures.messages.ts';
 import { GatewayClient } from './gateway-client.ts';
+import { GatewaySubjects, publishEvent } from '../../src/contracts/index.ts';
 
 describe('gateway dispatch', () => {
   let t: TestServer;
@@ -180,5 +181,19 @@ describe('gateway dispatch', () => {
     assert.equal(c.payloads[0]!.op, 10);
     c.send(1, c.lastSeq);
     await c.waitForOp(11);
+  });
+  it('an outbox event published twice (same id) reaches each session once; one without an id is never deduplicated', async () => {
+    const { owner, guild, channel } = await guildFixture(t);
+    const c = await online(owner, { intents: Intents.GUILDS | Intents.GUILD_MESSAGES });
+    const before = c.dispatches('MESSAGE_CREATE').length;
+    const envelope = (id?: string, content = 'twice') => ({ t: 'MESSAGE_CREATE', d: { id: '1', channel_id: channel.id, guild_id: guild.id, content, author: { id: owner.id } }, guildId: guild.id, channelId: channel.id, ...(id ? { id } : {}) });
+    publishEvent(t.bus, GatewaySubjects.guildDispatch(guild.id), envelope('9001'));
+    publishEvent(t.bus, GatewaySubjects.guildDispatch(guild.id), envelope('9001'));
+    publishEvent(t.bus, GatewaySubjects.guildDispatch(guild.id), envelope(undefined, 'plain'));
+    publishEvent(t.bus, GatewaySubjects.guildDispatch(guild.id), envelope(undefined, 'plain'));
+    await c.waitFor(() => c.dispatches('MESSAGE_CREATE').filter((p) => p.d.content === 'plain').length === 2, 'both id-less events');
+    assert.equal(c.dispatches('MESSAGE_CREATE').slice(before).filter((p) => p.d.content === 'twice').length, 1);
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    assert.match(metrics, /^accord_gateway_duplicates_dropped_total [1-9]\d*$/m);
   });
 });
