@@ -1,21 +1,13 @@
 /**
- * The role registry: each role of config/roles.ts with the function that starts it. Adding a role is its folder,
- * its line in config/roles.ts and its line here (the compiler refuses a role without a start function); server.ts
- * starts whatever a process's settings name, the settings, README row and CLI usage follow the catalog.
+ * The role registry. Each role of config/roles.ts lives in the folder of its name, whose index.ts exports
+ * `start` (contracts/role.ts RoleStart). Adding a role is that folder and its line in config/roles.ts: the
+ * settings, the README row, the CLI usage and this registry all follow the catalog, and a role is loaded only
+ * by a process that runs it.
  */
-import type { FastifyInstance } from 'fastify';
-import type { Server as HttpServer } from 'node:http';
-import { startApiRole } from './api/index.ts';
 import { ROLE_CATALOG, type Role } from './config/roles.ts';
-import type { RoleDeps, RunningRole } from './contracts/role.ts';
-import { startGuildRole } from './guild/index.ts';
-import { startPresenceRole } from './presence/index.ts';
-import { startSessionsRole } from './sessions/index.ts';
+import type { ProcessDeps, RoleStart, RunningRole } from './contracts/role.ts';
 
-/** What the process hands every role: the shared dependencies and its HTTP server. */
-export interface ProcessDeps extends RoleDeps {
-  http: FastifyInstance;
-}
+export type { ProcessDeps };
 
 export interface RoleDefinition {
   name: Role;
@@ -23,11 +15,14 @@ export interface RoleDefinition {
   start(deps: ProcessDeps): Promise<RunningRole>;
 }
 
-const STARTERS: Record<Role, RoleDefinition['start']> = {
-  api: (deps) => startApiRole(deps),
-  sessions: (deps) => startSessionsRole({ ...deps, server: deps.http.server as HttpServer }),
-  guild: (deps) => startGuildRole(deps),
-  presence: (deps) => startPresenceRole(deps),
-};
+/** The role folder's `start`; throws naming the role when the folder does not export one. */
+export async function loadRoleStart(name: Role): Promise<RoleStart> {
+  const module = (await import(`./${name}/index.ts`)) as { start?: unknown };
+  if (typeof module.start !== 'function') throw new Error(`src/${name}/index.ts does not export start(deps): see src/contracts/role.ts`);
+  return module.start as RoleStart;
+}
 
-export const ROLE_DEFINITIONS: RoleDefinition[] = ROLE_CATALOG.map((r) => ({ ...r, start: STARTERS[r.name] }));
+export const ROLE_DEFINITIONS: RoleDefinition[] = ROLE_CATALOG.map((r) => ({
+  ...r,
+  start: async (deps: ProcessDeps) => (await loadRoleStart(r.name))(deps),
+}));

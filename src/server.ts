@@ -43,14 +43,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const log = opts.log ?? createLogger({ level: config.logLevel, nodeId: config.nodeId });
   const now = opts.now ?? Date.now;
   if (!config.databaseUrl) mkdirSync(config.dataDir, { recursive: true });
-  const store = opts.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  const store = opts.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, databasePoolSize: config.databasePoolSize }));
   const closers: Array<() => Promise<void>> = [];
   if (!opts.store) closers.push(() => store.close());
   try {
     await store.migrate();
     // Every bus failure (disconnects, slow consumers, handler exceptions, dead letters, timeouts) is logged and counted.
     const busFailures = new BusFailures(log);
-    const bus = opts.bus ?? (await openBus({ natsUrl: config.natsUrl, nodeId: config.nodeId, checkPayloads: config.busCheckPayloads, onError: busFailures.handler }));
+    const bus = opts.bus ?? (await openBus({ natsUrl: config.natsUrl, nodeId: config.nodeId, checkPayloads: config.busCheckPayloads, maxQueueJobs: config.busMaxQueueJobs, maxPendingMessages: config.busMaxPendingMessages, onError: busFailures.handler }));
     if (!opts.bus) closers.unshift(() => bus.close());
     const ids = new SnowflakeGenerator({ workerId: config.workerId, processId: config.processId, now });
     const deps: RoleDeps = { config, store, bus, log, ids, now };

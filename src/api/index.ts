@@ -4,8 +4,7 @@
  * authentication, rate limits and Discord's headers once for all of them.
  */
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
-import type { RoleDeps, RunningRole } from '../contracts/role.ts';
+import type { ProcessDeps, RoleStart, RunningRole } from '../contracts/role.ts';
 import { ApiError, ErrorCodes } from '../protocol/errors.ts';
 import { installBodyParsing } from './json-body.ts';
 import { MessageWrites } from './messages/write.ts';
@@ -17,7 +16,7 @@ import { registerStatic } from './static.ts';
 
 export const API_PREFIXES = ['/api/v10', '/api/v9', '/api'] as const;
 
-export async function startApiRole(deps: RoleDeps & { http: FastifyInstance }): Promise<RunningRole> {
+export async function startApiRole(deps: ProcessDeps): Promise<RunningRole> {
   const app = deps.http;
   // Bodiless requests with any content type, exact 64-bit JSON integers, urlencoded forms: json-body.ts.
   installBodyParsing(app);
@@ -25,7 +24,8 @@ export async function startApiRole(deps: RoleDeps & { http: FastifyInstance }): 
 
   const limiter = new RateLimiter({ globalPerSecond: deps.config.rateLimitGlobalPerSecond, scale: deps.config.rateLimitScale, now: deps.now });
   // The writer's relay publishes its own outbox records at once and sweeps for any a dead writer left.
-  const relay = new OutboxRelay({ store: deps.store, bus: deps.bus, ids: deps.ids, log: deps.log.child({ role: 'api', part: 'outbox' }), now: deps.now });
+  const relay = new OutboxRelay({ store: deps.store, bus: deps.bus, ids: deps.ids, log: deps.log.child({ role: 'api', part: 'outbox' }), now: deps.now,
+    sweepIntervalMs: deps.config.outboxSweepIntervalMs, staleAfterMs: deps.config.outboxStaleAfterMs });
   relay.start();
   const writes = new MessageWrites(deps.store, relay);
   for (const prefix of API_PREFIXES) {
@@ -54,3 +54,6 @@ export async function startApiRole(deps: RoleDeps & { http: FastifyInstance }): 
     close: () => relay.close(),
   };
 }
+
+/** The process starts the role through this (src/roles.ts). */
+export const start: RoleStart = (deps) => startApiRole(deps);

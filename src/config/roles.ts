@@ -1,7 +1,7 @@
 /**
  * The roles a process can run. A process starts them in this order before it listens, and stops sessions first
  * (op 7 RECONNECT to every client while the bus and store are still up), then the others in reverse. The settings (`ACCORD_ROLES` and its README row), the CLI's usage text and
- * the process's role registry (src/roles.ts, which must give each a start function) all come from this list.
+ * the process's role registry (src/roles.ts, which loads `start` from src/<name>/index.ts) all come from this list.
  */
 export const ROLE_CATALOG = [
   { name: 'api', summary: 'REST under /api/v10 and the web client' },

@@ -41,6 +41,15 @@ export const configSchema = z
     busCheckPayloads: bool,
     identifyTimeoutMs: int(1000, 3_600_000),
     maxSessionsPerUser: int(1, 100_000),
+    databasePoolSize: int(1, 1000),
+    guildCacheMaxGuilds: int(1, 10_000_000),
+    outboxSweepIntervalMs: int(100, 3_600_000),
+    outboxStaleAfterMs: int(100, 3_600_000),
+    busMaxQueueJobs: int(1, 100_000_000),
+    busMaxPendingMessages: int(1, 100_000_000),
+    presenceSessionTtlMs: int(1000, 3_600_000),
+    presenceMaxSessions: int(1, 100_000_000),
+    gatewayDedupeIds: int(16, 10_000_000),
   })
   .refine((c) => Boolean(c.tlsCert) === Boolean(c.tlsKey), { message: 'ACCORD_TLS_CERT and ACCORD_TLS_KEY go together', path: ['tlsCert'] });
 
@@ -82,5 +91,14 @@ export const SETTINGS: Record<keyof z.infer<typeof configSchema>, SettingInfo> =
   identifyQueueMax: { env: 'ACCORD_IDENTIFY_QUEUE_MAX', flag: '--identify-queue-max', default: 5000, doc: 'IDENTIFYs that may wait for a slot; beyond, the client gets INVALID_SESSION (false) and identifies again later' },
   identifyTimeoutMs: { env: 'ACCORD_IDENTIFY_TIMEOUT_MS', flag: '--identify-timeout', default: 60_000, doc: 'A gateway socket that has not sent IDENTIFY or RESUME this long after HELLO (or op 9) is closed with 4003' },
   maxSessionsPerUser: { env: 'ACCORD_MAX_SESSIONS_PER_USER', flag: '--max-sessions-per-user', default: 100, doc: 'Gateway sessions one user may hold on a node; at the cap the oldest disconnected one is dropped, or the new socket closes with 4015' },
+  databasePoolSize: { env: 'ACCORD_DATABASE_POOL_SIZE', flag: '--database-pool-size', default: 10, doc: 'PostgreSQL connections each process keeps in its pool' },
+  guildCacheMaxGuilds: { env: 'ACCORD_GUILD_CACHE_GUILDS', flag: '--guild-cache-guilds', default: 10_000, doc: 'Guilds whose live state one guild node keeps in memory (least recently used dropped beyond, rebuilt from the store when asked again)' },
+  outboxSweepIntervalMs: { env: 'ACCORD_OUTBOX_SWEEP_MS', flag: '--outbox-sweep', default: 2_000, doc: 'How often an api node looks for outbox records that no process published (a writer died between commit and publish)' },
+  outboxStaleAfterMs: { env: 'ACCORD_OUTBOX_STALE_MS', flag: '--outbox-stale', default: 5_000, doc: 'Age after which an unpublished outbox record counts as orphaned and is published by the sweep' },
+  busMaxQueueJobs: { env: 'ACCORD_BUS_MAX_QUEUE_JOBS', flag: '--bus-max-queue-jobs', default: 100_000, doc: 'Jobs one durable queue (search, push, embed) may hold before new jobs are refused and stay in the outbox' },
+  busMaxPendingMessages: { env: 'ACCORD_BUS_MAX_PENDING', flag: '--bus-max-pending', default: 65_536, doc: 'In-memory bus: messages one subscriber may fall behind before new ones are dropped (and counted as slow-consumer)' },
+  presenceSessionTtlMs: { env: 'ACCORD_PRESENCE_TTL_MS', flag: '--presence-ttl', default: 60_000, doc: 'A presence session not heard of this long (its node died) goes offline' },
+  presenceMaxSessions: { env: 'ACCORD_PRESENCE_MAX_SESSIONS', flag: '--presence-max-sessions', default: 1_000_000, doc: 'Sessions one presence node tracks across the cluster; updates for new sessions beyond are dropped and logged' },
+  gatewayDedupeIds: { env: 'ACCORD_GATEWAY_DEDUPE_IDS', flag: '--gateway-dedupe-ids', default: 8192, doc: 'Recent outbox ids each sessions node remembers to drop a dispatch the relay published twice' },
   busCheckPayloads: { env: 'ACCORD_BUS_CHECK_PAYLOADS', flag: '--bus-check-payloads', default: false, doc: 'In-memory bus: check every payload is JSON-serialisable, as NATS needs (one JSON.stringify per message; the tests turn it on)' },
 };

@@ -1,4 +1,5 @@
 /** What every role gets from the composition root, and what it gives back. */
+import type { FastifyInstance } from 'fastify';
 import type { Server as HttpServer } from 'node:http';
 import type { Bus } from '../bus/types.ts';
 import type { Config } from '../config/schema.ts';
@@ -15,6 +16,17 @@ export interface RoleDeps {
   ids: SnowflakeGenerator;
   now: () => number;
 }
+
+/** What the process hands every role it starts: the shared dependencies and its HTTP server. */
+export interface ProcessDeps extends RoleDeps {
+  http: FastifyInstance;
+}
+
+/**
+ * Each role folder's index.ts exports `start` of this type; the process finds it by the role's name
+ * (src/roles.ts), so adding a role is its folder and its line in config/roles.ts.
+ */
+export type RoleStart = (deps: ProcessDeps) => Promise<RunningRole>;
 
 export interface RunningRole {
   readonly name: string;

@@ -9,16 +9,12 @@
 import { dispatchTarget, GatewaySubjects, GuildSubjects, serveRpc, subscribeEvent } from '../contracts/index.ts';
 import type { Subscription } from '../bus/types.ts';
 import { RoleClient } from '../contracts/role-client.ts';
-import type { RoleDeps, RunningRole } from '../contracts/role.ts';
+import type { RoleDeps, RoleStart, RunningRole } from '../contracts/role.ts';
 import { GuildStateCache } from './state-cache.ts';
 import { GUILD_LIMITS, GuildSnapshots } from './snapshot.ts';
 
-export const GUILD_ROLE_DEFAULTS = {
-  /** Guilds whose state one guild node keeps in memory (LRU beyond). */
-  cacheMaxGuilds: 10_000,
-} as const;
-
 export interface GuildRoleOptions {
+  /** Guilds kept in memory (LRU beyond); default the guildCacheMaxGuilds setting. */
   cacheMaxGuilds?: number;
   /** How long a snapshot waits for presences; default a quarter of roleTimeoutMs, 50–500 ms. */
   presenceTimeoutMs?: number;
@@ -26,7 +22,7 @@ export interface GuildRoleOptions {
 
 export async function startGuildRole(deps: RoleDeps, opts: GuildRoleOptions = {}): Promise<RunningRole> {
   const log = deps.log.child({ role: 'guild' });
-  const cache = new GuildStateCache(deps.store, opts.cacheMaxGuilds ?? GUILD_ROLE_DEFAULTS.cacheMaxGuilds, log);
+  const cache = new GuildStateCache(deps.store, opts.cacheMaxGuilds ?? deps.config.guildCacheMaxGuilds, log);
   const presence = new RoleClient({
     bus: deps.bus,
     role: 'presence',
@@ -78,3 +74,6 @@ export async function startGuildRole(deps: RoleDeps, opts: GuildRoleOptions = {}
     },
   };
 }
+
+/** The process starts the role through this (src/roles.ts). */
+export const start: RoleStart = (deps) => startGuildRole(deps);

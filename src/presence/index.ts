@@ -10,7 +10,7 @@
  */
 import { GatewaySubjects, publishEvent, serveRpc, subscribeEvent, type DispatchEnvelope } from '../contracts/index.ts';
 import type { Subscription } from '../bus/types.ts';
-import type { RoleDeps, RunningRole } from '../contracts/role.ts';
+import type { RoleDeps, RoleStart, RunningRole } from '../contracts/role.ts';
 import {
   PresenceSubjects,
   type PresenceNodeHeartbeat,
@@ -36,7 +36,7 @@ function validUpdate(u: PresenceSessionUpdate): boolean {
 }
 
 export async function startPresenceRole(deps: RoleDeps, options: PresenceRoleOptions = {}): Promise<RunningRole> {
-  const opts = { ...PRESENCE_DEFAULTS, ...options };
+  const opts = { ...PRESENCE_DEFAULTS, defaultTtlMs: deps.config.presenceSessionTtlMs, maxSessions: deps.config.presenceMaxSessions, ...options };
   const log = deps.log.child({ role: 'presence' });
   const nodeId = deps.config.nodeId;
   const tracker = new PresenceTracker({
@@ -166,3 +166,6 @@ export async function startPresenceRole(deps: RoleDeps, options: PresenceRoleOpt
     },
   };
 }
+
+/** The process starts the role through this (src/roles.ts). */
+export const start: RoleStart = (deps) => startPresenceRole(deps);

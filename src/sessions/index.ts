@@ -12,7 +12,8 @@
  * ACCORD_IDENTIFY_CONCURRENCY slots (admission.ts), and one that finds the queue full gets INVALID_SESSION.
  */
 import type { MetricSample } from '../lib/metrics.ts';
-import type { RunningRole, SessionsRoleDeps } from '../contracts/role.ts';
+import type { Server as HttpServer } from 'node:http';
+import type { RoleStart, RunningRole, SessionsRoleDeps } from '../contracts/role.ts';
 import { GatewayEndpoint } from './endpoint.ts';
 import { Gateway, type GatewayStats } from './gateway.ts';
 import { Router } from './router.ts';
@@ -26,7 +27,7 @@ export interface SessionsRole extends RunningRole {
 
 export async function startSessionsRole(deps: SessionsRoleDeps): Promise<SessionsRole> {
   const gateway = new Gateway(deps);
-  const router = new Router(gateway);
+  const router = new Router(gateway, deps.config.gatewayDedupeIds);
   router.start();
   gateway.start();
   const endpoint = new GatewayEndpoint(deps.server, gateway);
@@ -73,3 +74,6 @@ function gatewayMetrics(stats: GatewayStats): MetricSample[] {
     return { name: `gateway_${snake}${counter ? '_total' : ''}`, help: HELP[key], type: counter ? 'counter' : 'gauge', value: stats[key] };
   });
 }
+
+/** The process starts the role through this (src/roles.ts). */
+export const start: RoleStart = (deps) => startSessionsRole({ ...deps, server: deps.http.server as HttpServer });

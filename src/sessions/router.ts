@@ -50,9 +50,11 @@ function keepsContent(d: Record<string, unknown>, userId: string): boolean {
 
 export class Router {
   #subs: Subscription[] = [];
-  readonly #recent = new RecentIds();
+  readonly #recent: RecentIds;
 
-  constructor(private readonly gw: Gateway) {}
+  constructor(private readonly gw: Gateway, dedupeIds?: number) {
+    this.#recent = new RecentIds(dedupeIds);
+  }
 
   start(): void {
     const { bus } = this.gw.deps;

@@ -6,11 +6,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from './types.ts';
 
-export async function openStore(config: { databaseUrl?: string; dataDir: string }): Promise<Store> {
+export async function openStore(config: { databaseUrl?: string; dataDir: string; databasePoolSize?: number }): Promise<Store> {
   const url = config.databaseUrl;
   if (url && /^postgres(ql)?:\/\//i.test(url)) {
     const { openPostgresStore } = await import('./postgres/index.ts');
-    return openPostgresStore({ url });
+    return openPostgresStore({ url, maxConnections: config.databasePoolSize });
   }
   mkdirSync(config.dataDir, { recursive: true });
   const { openSqliteStore } = await import('./sqlite/index.ts');

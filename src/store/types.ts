@@ -411,13 +411,19 @@ export interface MemberStore {
   remove(guildId: Snowflake, userId: Snowflake): Promise<void>;
 }
 
+export interface BanResult {
+  deletedMessages: Map<Snowflake, Snowflake[]>;
+  wasMember: boolean;
+}
+
 export interface BanStore {
   /**
    * Bans the user: stores the ban (replacing an older one), removes the membership if any, and deletes the
    * user's messages in the guild newer than `deleteMessagesSince` (Unix ms) — all in one transaction.
-   * Returns the ids of deleted messages grouped by channel, for the MESSAGE_DELETE_BULK events.
+   * Returns the ids of deleted messages grouped by channel, for the MESSAGE_DELETE_BULK events; the outbox
+   * records (a function of that result) are stored in the same transaction.
    */
-  create(ban: BanRecord, deleteMessagesSince?: number): Promise<{ deletedMessages: Map<Snowflake, Snowflake[]>; wasMember: boolean }>;
+  create(ban: BanRecord, deleteMessagesSince?: number, opts?: WithOutbox<BanResult>): Promise<BanResult>;
   get(guildId: Snowflake, userId: Snowflake): Promise<BanRecord | null>;
   /**
    * Ascending by user id, at most limit (1–1000, default 1000). With `after` (and optionally `before`): the first
@@ -544,10 +550,13 @@ export interface ReactionStore {
 }
 
 export interface PinStore {
-  /** Pins (sets message.pinned) and sets channel.lastPinTimestamp in one transaction; false if already pinned. */
-  pin(channelId: Snowflake, messageId: Snowflake, at: number): Promise<boolean>;
-  /** false if it was not pinned. */
-  unpin(channelId: Snowflake, messageId: Snowflake): Promise<boolean>;
+  /**
+   * Pins (sets message.pinned), sets channel.lastPinTimestamp and stores the outbox records, in one
+   * transaction; false (and no records) if already pinned.
+   */
+  pin(channelId: Snowflake, messageId: Snowflake, at: number, opts?: WithOutbox<boolean>): Promise<boolean>;
+  /** false (and no records) if it was not pinned. */
+  unpin(channelId: Snowflake, messageId: Snowflake, opts?: WithOutbox<boolean>): Promise<boolean>;
   /** Newest pin first. */
   list(channelId: Snowflake): Promise<PinRecord[]>;
   count(channelId: Snowflake): Promise<number>;

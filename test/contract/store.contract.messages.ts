@@ -4,7 +4,7 @@ import { before, describe, it } from 'node:test';
 import { BUCKET_MS, DISCORD_EPOCH, bucketOf } from '../../src/protocol/snowflake.ts';
 import { InvalidInputError, NotFoundError } from '../../src/store/errors.ts';
 import type { EmojiRef, MessageRecord, Store } from '../../src/store/types.ts';
-import { channel, guildWithChannel, idAt, ids, message, newId, rejectsWith, user } from './store.fixtures.ts';
+import { channel, guildWithChannel, idAt, ids, member, message, newId, rejectsWith, user } from './store.fixtures.ts';
 
 const byIdDesc = (a: string, b: string) => (BigInt(a) > BigInt(b) ? -1 : BigInt(a) < BigInt(b) ? 1 : 0);
 
@@ -108,6 +108,42 @@ export function messagesContract(s: () => Store): void {
       await rejectsWith(s().messages.delete(ch.id, newId(), { outbox: [record(`${tag}.b`)] }), NotFoundError, {});
       await rejectsWith(s().messages.update(ch.id, newId(), { content: 'y' }, { outbox: [record(`${tag}.c`)] }), NotFoundError, {});
       assert.deepEqual(await pendingIds([`${tag}.a`, `${tag}.b`, `${tag}.c`]), []);
+    });
+
+    it('pins and unpins store their records only when the pin changed', async () => {
+      const { channel: ch, owner } = await guildWithChannel(s());
+      const tag = `p${newId()}`;
+      const m = await s().messages.create(message(ch.id, owner.id));
+      const [a, b, c, d] = [record(`${tag}.a`), record(`${tag}.b`), record(`${tag}.c`), record(`${tag}.d`)];
+      assert.equal(await s().pins.pin(ch.id, m.id, Date.now(), { outbox: [a] }), true);
+      assert.equal(await s().pins.pin(ch.id, m.id, Date.now(), { outbox: [b] }), false);
+      assert.equal(await s().pins.unpin(ch.id, m.id, { outbox: [c] }), true);
+      assert.equal(await s().pins.unpin(ch.id, m.id, { outbox: [d] }), false);
+      assert.deepEqual(await pendingIds([a, b, c, d].map((r) => r.subject)), [a.id, c.id]);
+    });
+
+    it('a ban stores the records its result calls for, in its own transaction', async () => {
+      const { channel: ch, owner, guild } = await guildWithChannel(s());
+      const tag = `b${newId()}`;
+      const target = await s().users.create(user());
+      await s().members.add(member(guild.id, target.id));
+      const m = await s().messages.create(message(ch.id, target.id));
+      const result = await s().bans.create({ guildId: guild.id, userId: target.id, reason: null, createdAt: Date.now() }, Date.now() - 60_000, {
+        outbox: ({ deletedMessages, wasMember }) => [
+          record(`${tag}.ban`),
+          ...(wasMember ? [record(`${tag}.member`)] : []),
+          ...[...deletedMessages].map(([channelId, ids]) => record(`${tag}.${channelId}.${ids.join(',')}`)),
+        ],
+      });
+      assert.equal(result.wasMember, true);
+      const pending = (await s().outbox.pending({ limit: 1000 })).filter((r) => r.subject.startsWith(tag)).map((r) => r.subject);
+      assert.deepEqual(pending, [`${tag}.ban`, `${tag}.member`, `${tag}.${ch.id}.${m.id}`]);
+      // Records that cannot be written undo the ban with them.
+      const other = await s().users.create(user());
+      await assert.rejects(s().bans.create({ guildId: guild.id, userId: other.id, reason: null, createdAt: Date.now() }, undefined, {
+        outbox: () => { throw new Error('records could not be built'); },
+      }));
+      assert.equal(await s().bans.get(guild.id, other.id), null);
     });
   });
 

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { ROLE_DEFINITIONS } from '../../src/roles.ts';
+import { ALL_ROLES } from '../../src/config/roles.ts';
+import { loadRoleStart, ROLE_DEFINITIONS } from '../../src/roles.ts';
 
 const SRC = path.resolve('src');
 
@@ -21,7 +22,7 @@ const FLOORS: Record<string, string[]> = {
   contracts: ['protocol', 'config', 'store', 'bus', 'lib'],
   shapes: ['protocol', 'store'],
 };
-const ROLES = ['api', 'sessions', 'guild', 'presence'];
+const ROLES: string[] = [...ALL_ROLES];
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -73,8 +74,10 @@ describe('layers', () => {
     for (const u of units) assert.ok(u === 'process' || u in FLOORS || ROLES.includes(u), `unknown folder src/${u}: add it to FLOORS or ROLES here and to docs/architecture.md`);
   });
 
-  it('the roles here are the registered roles', () => {
-    assert.deepEqual([...ROLES].sort(), ROLE_DEFINITIONS.map((r) => r.name).sort());
+  it('every catalogued role has its folder, whose index.ts exports start', async () => {
+    assert.deepEqual(ROLE_DEFINITIONS.map((r) => r.name), ROLES);
+    for (const role of ALL_ROLES) assert.equal(typeof (await loadRoleStart(role)), 'function', role);
+    await assert.rejects(loadRoleStart('no-such-role' as never));
   });
 
   it('no floor imports a higher floor or a role, and no role imports another role', () => {

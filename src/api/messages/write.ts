@@ -1,5 +1,5 @@
 /**
- * The one write path for messages and their reactions. Each write stores its change and, in the same database
+ * The one write path for messages, their reactions and pins, and the message deletes of a ban. Each write stores its change and, in the same database
  * transaction, outbox records of what must follow it (the gateway dispatch to the channel's audience); after
  * commit the relay publishes them (contracts/outbox.ts). Nothing here publishes to the bus directly, so a crash
  * between commit and publish delays an event but never loses it.
@@ -9,7 +9,7 @@
  */
 import { GatewaySubjects } from '../../contracts/index.ts';
 import type { OutboxRelay } from '../../contracts/outbox.ts';
-import type { ChannelRecord, EmojiRef, MessageRecord, OutboxRecord, Store } from '../../store/types.ts';
+import type { BanRecord, BanResult, ChannelRecord, EmojiRef, MessageRecord, OutboxRecord, Store } from '../../store/types.ts';
 import type { Snowflake } from '../../protocol/snowflake.ts';
 
 type Payload = Record<string, unknown>;
@@ -83,6 +83,41 @@ export class MessageWrites {
     const outbox = await this.dispatchRecords(channel, 'MESSAGE_REACTION_REMOVE_ALL', event);
     await this.store.reactions.removeAll(message.channelId, message.id, { outbox });
     await this.relay.published(outbox);
+  }
+
+  /**
+   * Pins or unpins; CHANNEL_PINS_UPDATE and the MESSAGE_UPDATE (rendered by the caller with the new `pinned`)
+   * go out only when the pin changed.
+   */
+  async setPinned(channel: ChannelRecord, message: MessageRecord, pinned: boolean, at: number, pinsEvent: Payload, messageEvent: Payload): Promise<boolean> {
+    const outbox = [...(await this.dispatchRecords(channel, 'CHANNEL_PINS_UPDATE', pinsEvent)), ...(await this.dispatchRecords(channel, 'MESSAGE_UPDATE', messageEvent))];
+    const changed = pinned
+      ? await this.store.pins.pin(channel.id, message.id, at, { outbox })
+      : await this.store.pins.unpin(channel.id, message.id, { outbox });
+    if (changed) await this.relay.published(outbox);
+    return changed;
+  }
+
+  /**
+   * Bans the user (and deletes their recent messages) with GUILD_BAN_ADD, GUILD_MEMBER_REMOVE when they were a
+   * member, and one MESSAGE_DELETE_BULK per channel that lost messages, all recorded in the ban's transaction.
+   */
+  async ban(ban: BanRecord, deleteMessagesSince: number | undefined, user: Payload): Promise<BanResult> {
+    const guildId = ban.guildId;
+    const to = GatewaySubjects.guildDispatch(guildId);
+    const records: OutboxRecord[] = [];
+    const result = await this.store.bans.create(ban, deleteMessagesSince, {
+      outbox: ({ deletedMessages, wasMember }) => {
+        records.push(this.relay.event(to, { t: 'GUILD_BAN_ADD', d: { guild_id: guildId, user }, guildId }));
+        if (wasMember) records.push(this.relay.event(to, { t: 'GUILD_MEMBER_REMOVE', d: { guild_id: guildId, user }, guildId }));
+        for (const [channelId, ids] of deletedMessages) {
+          if (ids.length) records.push(this.relay.event(to, { t: 'MESSAGE_DELETE_BULK', d: { ids, channel_id: channelId, guild_id: guildId }, guildId, channelId }));
+        }
+        return records;
+      },
+    });
+    await this.relay.published(records);
+    return result;
   }
 
   async removeEmojiReactions(channel: ChannelRecord, message: MessageRecord, emoji: EmojiRef, event: Payload): Promise<void> {

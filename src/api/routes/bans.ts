@@ -75,16 +75,11 @@ export function registerBansRoutes(ctx: RouteContext): void {
     if (target.id === guild.ownerId) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
     if (member) requireAbove(access, topRolePosition(guild, member, access.roles));
     const seconds = body.delete_message_seconds ?? (body.delete_message_days ?? 0) * 86400;
-    const { deletedMessages, wasMember } = await store.bans.create(
+    await ctx.writes.ban(
       { guildId: guild.id, userId: target.id, reason: auditReason(req) ?? body.reason ?? null, createdAt: now() },
       seconds > 0 ? now() - seconds * 1000 : undefined,
+      publicUser(target),
     );
-    const user = publicUser(target);
-    ctx.dispatch.guild(guild.id, 'GUILD_BAN_ADD', { guild_id: guild.id, user });
-    if (wasMember) ctx.dispatch.guild(guild.id, 'GUILD_MEMBER_REMOVE', { guild_id: guild.id, user });
-    for (const [channelId, ids] of deletedMessages) {
-      if (ids.length) ctx.dispatch.guild(guild.id, 'MESSAGE_DELETE_BULK', { ids, channel_id: channelId, guild_id: guild.id }, { channelId });
-    }
     return undefined;
   });
 

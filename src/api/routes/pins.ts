@@ -7,7 +7,7 @@ import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
 import { Permissions, hasPermission } from '../../protocol/permissions.ts';
 import type { ChannelRecord, MessageRecord, UserRecord } from '../../store/types.ts';
 import { channelAccess, type ChannelAccess } from '../access.ts';
-import { messageAccess, publishInChannel } from '../channels/common.ts';
+import { messageAccess } from '../channels/common.ts';
 import { messageEventPayload, renderMessages } from '../../shapes/message.ts';
 import type { RouteContext } from '../route.ts';
 import { iso } from '../../shapes/serialize.ts';
@@ -40,15 +40,14 @@ export function registerPinsRoutes(ctx: RouteContext): void {
     return present.map((p, i) => ({ pinnedAt: p.pinnedAt, message: rendered[i]! }));
   }
 
-  async function announce(channel: ChannelRecord, message: MessageRecord) {
-    const fresh = (await store.channels.get(channel.id)) ?? channel;
-    await publishInChannel(ctx, channel, 'CHANNEL_PINS_UPDATE', {
-      ...(channel.guildId ? { guild_id: channel.guildId } : {}),
-      channel_id: channel.id,
-      last_pin_timestamp: fresh.lastPinTimestamp ? iso(fresh.lastPinTimestamp) : null,
-    });
-    const updated = await store.messages.get(message.channelId, message.id);
-    if (updated) await publishInChannel(ctx, channel, 'MESSAGE_UPDATE', await messageEventPayload(store, updated, { update: true }));
+  /** Pins or unpins through the message write path; the events are rendered before, as the write will leave things. */
+  async function setPinned(channel: ChannelRecord, message: MessageRecord, pinned: boolean): Promise<void> {
+    const at = ctx.deps.now();
+    // Unpinning leaves the channel's last pin time as it is (Discord does the same).
+    const lastPin = pinned ? at : ((await store.channels.get(channel.id)) ?? channel).lastPinTimestamp;
+    const pinsEvent = { ...(channel.guildId ? { guild_id: channel.guildId } : {}), channel_id: channel.id, last_pin_timestamp: lastPin ? iso(lastPin) : null };
+    const messageEvent = await messageEventPayload(store, { ...message, pinned }, { update: true });
+    await ctx.writes.setPinned(channel, message, pinned, at, pinsEvent, messageEvent);
   }
 
   ctx.get('/channels/:channelId/pins', {}, async (req) => {
@@ -73,7 +72,7 @@ export function registerPinsRoutes(ctx: RouteContext): void {
     requirePinPermission(access);
     if (message.pinned) return undefined;
     if ((await store.pins.count(access.channel.id)) >= MAX_PINS) throw new ApiError(ErrorCodes.MAX_PINS);
-    if (await store.pins.pin(access.channel.id, message.id, ctx.deps.now())) await announce(access.channel, message);
+    await setPinned(access.channel, message, true);
     return undefined;
   };
   ctx.put('/channels/:channelId/pins/:messageId', {}, pin);
@@ -82,7 +81,7 @@ export function registerPinsRoutes(ctx: RouteContext): void {
   const unpin = async (req: { params: { channelId: string; messageId: string }; user: UserRecord }) => {
     const { access, message } = await messageAccess(store, req.params.channelId, req.params.messageId, req.user.id, ctx.deps.now());
     requirePinPermission(access);
-    if (await store.pins.unpin(access.channel.id, message.id)) await announce(access.channel, message);
+    await setPinned(access.channel, message, false);
     return undefined;
   };
   ctx.delete('/channels/:channelId/pins/:messageId', {}, unpin);

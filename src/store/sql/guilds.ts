@@ -2,13 +2,14 @@
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import { PAGE_LIMITS } from '../limits.ts';
 import type {
-  BanRecord, BanStore, GuildCreateBundle, GuildRecord, GuildStore, InviteRecord, MemberRecord, MemberStore, Patch, RoleRecord,
-  RoleStore,
+  BanRecord, BanResult, BanStore, GuildCreateBundle, GuildRecord, GuildStore, InviteRecord, MemberRecord, MemberStore, Patch, RoleRecord,
+  RoleStore, WithOutbox,
 } from '../types.ts';
 import { snowflakeFromTimestamp, type Snowflake } from '../../protocol/snowflake.ts';
 import { bucketOf } from '../../protocol/snowflake.ts';
 import type { Row, SqlDriver } from './driver.ts';
 import { insertChannel, useInvite } from './channels.ts';
+import { writeOutbox } from './outbox.ts';
 import {
   bits, bool, chunks, id, ids, int, json, marks, optId, optInt, optText, pageLimit, rb, rj, rn, rnn, rs, rsn, setClause, text,
 } from './values.ts';
@@ -433,7 +434,7 @@ function banFromRow(r: Row): BanRecord {
 export class SqlBanStore implements BanStore {
   constructor(private readonly db: SqlDriver) {}
 
-  async create(ban: BanRecord, deleteMessagesSince?: number): Promise<{ deletedMessages: Map<Snowflake, Snowflake[]>; wasMember: boolean }> {
+  async create(ban: BanRecord, deleteMessagesSince?: number, opts?: WithOutbox<BanResult>): Promise<BanResult> {
     const g = id(ban.guildId, 'guild_id');
     const u = id(ban.userId, 'user_id');
     const reason = optText(ban.reason, 'reason', 'reason');
@@ -464,7 +465,9 @@ export class SqlBanStore implements BanStore {
           deletedMessages.set(ch, list);
         }
       }
-      return { deletedMessages, wasMember: changes > 0 };
+      const result = { deletedMessages, wasMember: changes > 0 };
+      await writeOutbox(tx, opts, result);
+      return result;
     });
   }
 

@@ -393,7 +393,7 @@ export class SqlReactionStore implements ReactionStore {
 export class SqlPinStore implements PinStore {
   constructor(private readonly db: SqlDriver) {}
 
-  async pin(channelId: Snowflake, messageId: Snowflake, at: number): Promise<boolean> {
+  async pin(channelId: Snowflake, messageId: Snowflake, at: number, opts?: WithOutbox<boolean>): Promise<boolean> {
     const ch = id(channelId, 'channel_id');
     const m = id(messageId, 'message_id');
     const when = int(at, 'pinned_at');
@@ -406,17 +406,19 @@ export class SqlPinStore implements PinStore {
       if (changes === 0) return false;
       await tx.run('UPDATE messages SET pinned = 1 WHERE channel_id = ? AND bucket = ? AND id = ?', [ch, bucketOf(m), m]);
       await tx.run('UPDATE channels SET last_pin_timestamp = ? WHERE id = ?', [when, ch]);
+      await writeOutbox(tx, opts, true);
       return true;
     });
   }
 
-  async unpin(channelId: Snowflake, messageId: Snowflake): Promise<boolean> {
+  async unpin(channelId: Snowflake, messageId: Snowflake, opts?: WithOutbox<boolean>): Promise<boolean> {
     const ch = id(channelId, 'channel_id');
     const m = id(messageId, 'message_id');
     return this.db.transaction(async (tx) => {
       const { changes } = await tx.run('DELETE FROM pins WHERE channel_id = ? AND message_id = ?', [ch, m]);
       if (changes === 0) return false;
       await tx.run('UPDATE messages SET pinned = 0 WHERE channel_id = ? AND bucket = ? AND id = ?', [ch, bucketOf(m), m]);
+      await writeOutbox(tx, opts, true);
       return true;
     });
   }
