@@ -9,6 +9,8 @@ import { ALL_ROLES, type Role } from './roles.ts';
 export { ALL_ROLES, type Role };
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** A list setting: a JSON array in the config file, comma-separated in env and flags. */
+const list = z.union([z.array(z.string().min(1)), z.string().transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))]);
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
 
 export const configSchema = z
@@ -50,6 +52,18 @@ export const configSchema = z
     presenceSessionTtlMs: int(1000, 3_600_000),
     presenceMaxSessions: int(1, 100_000_000),
     gatewayDedupeIds: int(16, 10_000_000),
+    trustedProxies: list,
+    tokenIdleDays: int(1, 36_500),
+    maxTokensPerUser: int(1, 10_000),
+    jsonMaxDepth: int(2, 1000),
+    invalidRequestLimit: int(1, 100_000_000),
+    invalidRequestBanMs: int(1000, 7 * 86_400_000),
+    gatewaySocketsPerIp: int(1, 10_000_000),
+    identifyMaxConcurrency: int(1, 1024),
+    sessionStartLimit: int(1, 100_000_000),
+    metricsToken: z.string().min(16).optional(),
+    metricsPort: int(0, 65535).optional(),
+    maxApplicationsPerUser: int(1, 10_000),
   })
   .refine((c) => Boolean(c.tlsCert) === Boolean(c.tlsKey), { message: 'ACCORD_TLS_CERT and ACCORD_TLS_KEY go together', path: ['tlsCert'] });
 
@@ -100,5 +114,17 @@ export const SETTINGS: Record<keyof z.infer<typeof configSchema>, SettingInfo> =
   presenceSessionTtlMs: { env: 'ACCORD_PRESENCE_TTL_MS', flag: '--presence-ttl', default: 60_000, doc: 'A presence session not heard of this long (its node died) goes offline' },
   presenceMaxSessions: { env: 'ACCORD_PRESENCE_MAX_SESSIONS', flag: '--presence-max-sessions', default: 1_000_000, doc: 'Sessions one presence node tracks across the cluster; updates for new sessions beyond are dropped and logged' },
   gatewayDedupeIds: { env: 'ACCORD_GATEWAY_DEDUPE_IDS', flag: '--gateway-dedupe-ids', default: 8192, doc: 'Recent outbox ids each sessions node remembers to drop a dispatch the relay published twice' },
+  trustedProxies: { env: 'ACCORD_TRUSTED_PROXIES', flag: '--trusted-proxies', default: [], doc: 'Comma-separated addresses or CIDRs (or loopback) of reverse proxies whose X-Forwarded-For is believed; from anyone else the socket address is the client (empty: nobody is trusted)' },
+  tokenIdleDays: { env: 'ACCORD_TOKEN_IDLE_DAYS', flag: '--token-idle-days', default: 30, doc: 'A user token unused this many days expires (bot tokens do not expire)' },
+  maxTokensPerUser: { env: 'ACCORD_MAX_TOKENS_PER_USER', flag: '--max-tokens-per-user', default: 50, doc: 'Live log-in tokens one user may hold; a new log-in beyond revokes the least recently used' },
+  jsonMaxDepth: { env: 'ACCORD_JSON_MAX_DEPTH', flag: '--json-max-depth', default: 32, doc: 'Deepest nesting of arrays and objects a JSON body may have (400 beyond)' },
+  invalidRequestLimit: { env: 'ACCORD_INVALID_REQUEST_LIMIT', flag: '--invalid-request-limit', default: 10_000, doc: 'Invalid requests (401, 403, 429) one IP may make in 10 minutes before it is refused for ACCORD_INVALID_REQUEST_BAN_MS, as Discord does' },
+  invalidRequestBanMs: { env: 'ACCORD_INVALID_REQUEST_BAN_MS', flag: '--invalid-request-ban', default: 3_600_000, doc: 'How long an IP over ACCORD_INVALID_REQUEST_LIMIT is refused' },
+  gatewaySocketsPerIp: { env: 'ACCORD_GATEWAY_SOCKETS_PER_IP', flag: '--gateway-sockets-per-ip', default: 1000, doc: 'Open gateway sockets one IP may hold on a sessions node; beyond, the upgrade is refused with 429' },
+  identifyMaxConcurrency: { env: 'ACCORD_IDENTIFY_MAX_CONCURRENCY', flag: '--identify-max-concurrency', default: 1, doc: 'IDENTIFYs a bot may send per 5 seconds (max_concurrency in GET /gateway/bot)' },
+  sessionStartLimit: { env: 'ACCORD_SESSION_START_LIMIT', flag: '--session-start-limit', default: 1000, doc: 'New gateway sessions (IDENTIFYs) a bot may start per 24 hours (session_start_limit in GET /gateway/bot)' },
+  metricsToken: { env: 'ACCORD_METRICS_TOKEN', flag: '--metrics-token', default: undefined, doc: 'Bearer token (16+ characters) that GET /metrics requires; without it and without ACCORD_METRICS_PORT, /metrics answers only loopback clients' },
+  metricsPort: { env: 'ACCORD_METRICS_PORT', flag: '--metrics-port', default: undefined, doc: 'Serve /metrics on this port (on HOST) instead of the client port' },
+  maxApplicationsPerUser: { env: 'ACCORD_MAX_APPLICATIONS_PER_USER', flag: '--max-applications-per-user', default: 25, doc: 'Applications (bots) one user may own' },
   busCheckPayloads: { env: 'ACCORD_BUS_CHECK_PAYLOADS', flag: '--bus-check-payloads', default: false, doc: 'In-memory bus: check every payload is JSON-serialisable, as NATS needs (one JSON.stringify per message; the tests turn it on)' },
 };
