@@ -13,7 +13,7 @@ import type { Config } from './config/schema.ts';
 import { createLogger, type Logger } from './lib/log.ts';
 import { SnowflakeGenerator } from './protocol/snowflake.ts';
 import type { RoleDeps, RunningRole } from './contracts/role.ts';
-import { buildProcessHttp } from './http.ts';
+import { buildProcessHttp, clientBansOf } from './http.ts';
 import { ROLE_DEFINITIONS } from './roles.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
@@ -64,7 +64,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       metrics: () => [...busFailures.metrics(), ...roles.flatMap((r) => r.metrics?.() ?? [])],
     });
     // Roles mount their routes and upgrade handlers before the server listens.
-    for (const role of ROLE_DEFINITIONS) if (config.roles.includes(role.name)) roles.push(await role.start({ ...deps, http: app }));
+    for (const role of ROLE_DEFINITIONS) if (config.roles.includes(role.name)) roles.push(await role.start({ ...deps, http: app, clientBans: clientBansOf(app) }));
 
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address() as AddressInfo;

@@ -4,11 +4,11 @@
  * `Bot `, is refused, as on Discord.
  */
 import { ApiError, ErrorCodes } from '../protocol/errors.ts';
-import { resolveToken } from '../lib/tokens.ts';
+import { resolveToken, type TokenLifetime } from '../lib/tokens.ts';
 import type { Store, UserRecord } from '../store/types.ts';
 
 /** Authenticates a request header; throws 401 with Discord's codes. */
-export async function authenticate(store: Store, header: string | undefined): Promise<{ user: UserRecord; token: string }> {
+export async function authenticate(store: Store, header: string | undefined, lifetime: TokenLifetime): Promise<{ user: UserRecord; token: string }> {
   if (!header) throw new ApiError(ErrorCodes.GENERAL, { status: 401, message: '401: Unauthorized' });
   let token = header.trim();
   let asBot = false;
@@ -18,7 +18,7 @@ export async function authenticate(store: Store, header: string | undefined): Pr
   } else if (token.startsWith('Bearer ')) {
     token = token.slice(7).trim();
   }
-  const user = await resolveToken(store, token);
+  const user = (await resolveToken(store, token, lifetime))?.user;
   if (!user || user.bot !== asBot) throw new ApiError(ErrorCodes.GENERAL, { status: 401, message: '401: Unauthorized' });
   return { user, token };
 }

@@ -41,7 +41,8 @@ export function toApiError(err: unknown): ApiError | null {
       return fieldError([], 'CONTENT_TYPE_INVALID', 'Expected "Content-Type" header to be one of {\'application/json\'}.');
     }
     if (fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe instanceof SyntaxError) {
-      return new ApiError(ErrorCodes.INVALID_FORM_BODY, { errors: { _errors: [{ code: 'JSON_INVALID', message: 'Invalid JSON' }] } });
+      // Discord's answer to a body that is not JSON (or nests deeper than ACCORD_JSON_MAX_DEPTH).
+      return new ApiError(ErrorCodes.INVALID_JSON);
     }
     if (fe.statusCode === 413) return new ApiError(ErrorCodes.REQUEST_TOO_LARGE);
     if (fe.statusCode >= 400 && fe.statusCode < 500) return new ApiError(ErrorCodes.GENERAL, { status: fe.statusCode, message: fe.message });

@@ -4,10 +4,13 @@
  * authentication, rate limits and Discord's headers once for all of them.
  */
 import { fileURLToPath } from 'node:url';
+import type { FastifyRequest } from 'fastify';
 import type { ProcessDeps, RoleStart, RunningRole } from '../contracts/role.ts';
+import { setPasswordHashCost } from '../lib/passwords.ts';
 import { ApiError, ErrorCodes } from '../protocol/errors.ts';
 import { installBodyParsing } from './json-body.ts';
 import { MessageWrites } from './messages/write.ts';
+import { PresenceCounts } from './presence-counts.ts';
 import { OutboxRelay } from '../contracts/outbox.ts';
 import { RateLimiter } from './ratelimit.ts';
 import { RouteContext } from './route.ts';
@@ -19,7 +22,8 @@ export const API_PREFIXES = ['/api/v10', '/api/v9', '/api'] as const;
 export async function startApiRole(deps: ProcessDeps): Promise<RunningRole> {
   const app = deps.http;
   // Bodiless requests with any content type, exact 64-bit JSON integers, urlencoded forms: json-body.ts.
-  installBodyParsing(app);
+  installBodyParsing(app, { maxDepth: deps.config.jsonMaxDepth });
+  setPasswordHashCost(deps.config.passwordHashCost);
   await registerStatic(app, { root: fileURLToPath(new URL('../../web/dist', import.meta.url)) });
 
   const limiter = new RateLimiter({ globalPerSecond: deps.config.rateLimitGlobalPerSecond, scale: deps.config.rateLimitScale, now: deps.now });
@@ -28,20 +32,22 @@ export async function startApiRole(deps: ProcessDeps): Promise<RunningRole> {
     sweepIntervalMs: deps.config.outboxSweepIntervalMs, staleAfterMs: deps.config.outboxStaleAfterMs });
   relay.start();
   const writes = new MessageWrites(deps.store, relay);
+  const presenceCounts = new PresenceCounts(deps);
   for (const prefix of API_PREFIXES) {
     await app.register(
       async (scope) => {
-        registerAllRoutes(new RouteContext(scope, deps, limiter, writes));
+        registerAllRoutes(new RouteContext(scope, deps, limiter, writes, presenceCounts));
       },
       { prefix },
     );
   }
-  // Old API versions are refused the way Discord refuses them.
-  app.all('/api/v:version/*', async (request) => {
+  // Old API versions are refused the way Discord refuses them; in onRequest, so no body is read for it.
+  const refuse = async (request: FastifyRequest) => {
     const v = Number((request.params as { version: string }).version);
     if (v < 6 || v > 10) throw new ApiError(ErrorCodes.INVALID_API_VERSION);
     throw new ApiError(ErrorCodes.GENERAL, { status: 404, message: '404: Not Found' });
-  });
+  };
+  app.all('/api/v:version/*', { onRequest: refuse }, refuse);
   // The HTTP server belongs to the process, which closes it.
   return {
     name: 'api',

@@ -9,8 +9,10 @@
  *   with lossless-json, which hands the exact digits to us: integers beyond Number.MAX_SAFE_INTEGER become bigints.
  *   Snowflake fields accept those (api/validate.ts); other number fields refuse them with NUMBER_TYPE_MAX, as they
  *   would any number over their range.
+ * - Nesting is capped (ACCORD_JSON_MAX_DEPTH): the raw text is scanned for depth, without recursion, before any
+ *   parser (all of which recurse) sees it. A deeper body is answered like any JSON we will not read.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { errorCodes, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { parse as parseLossless } from 'lossless-json';
 
 /** An integer literal of 16+ digits right after `:`, `[` or `,`: the only way JSON can hold a number above 2^53. */
@@ -39,13 +41,41 @@ export function parseExactJson(text: string): unknown {
   }
 }
 
+/**
+ * Whether a JSON text nests arrays and objects deeper than `maxDepth`: one pass over the characters, brackets
+ * inside strings not counted, stopping at the first level too deep. Malformed text is left to the parser.
+ */
+export function jsonDeeperThan(text: string, maxDepth: number): boolean {
+  // Each level needs an opening bracket: a text this short cannot be too deep.
+  if (text.length <= maxDepth) return false;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      // Jump over the string to its closing quote: the first one after an even run of backslashes.
+      for (;;) {
+        i = text.indexOf('"', i + 1);
+        if (i === -1) return false;
+        let backslashes = 0;
+        for (let j = i - 1; text.charCodeAt(j) === 0x5c /* \ */; j--) backslashes++;
+        if (backslashes % 2 === 0) break;
+      }
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (++depth > maxDepth) return true;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      depth--;
+    }
+  }
+  return false;
+}
+
 /** True when the request carries no body bytes: no Transfer-Encoding and a Content-Length that is absent or 0. */
 export function hasNoBody(request: FastifyRequest): boolean {
   const { headers } = request.raw;
   return headers['transfer-encoding'] === undefined && (headers['content-length'] === undefined || headers['content-length'] === '0');
 }
 
-export function installBodyParsing(app: FastifyInstance) {
+export function installBodyParsing(app: FastifyInstance, opts: { maxDepth: number }) {
   // onRequest runs before Fastify picks a content-type parser, so a bodiless request never meets one.
   app.addHook('onRequest', async (request) => {
     if (request.raw.headers['content-type'] !== undefined && hasNoBody(request)) delete request.raw.headers['content-type'];
@@ -58,6 +88,7 @@ export function installBodyParsing(app: FastifyInstance) {
     const text = body as string;
     // A chunked request can still arrive empty; it has no body either.
     if (text.length === 0) return done(null, undefined);
+    if (jsonDeeperThan(text, opts.maxDepth)) return done(new errorCodes.FST_ERR_CTP_INVALID_JSON_BODY(), undefined);
     standard(request, text, (err: Error | null, value?: unknown) => {
       if (err) return done(err, undefined);
       done(null, mayHoldBigInteger(text) ? (parseExactJson(text) ?? value) : value);

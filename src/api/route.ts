@@ -1,8 +1,11 @@
 /**
  * How a route is declared: method, path, who may call it (auth), its rate-limit bucket, and a handler that gets
  * the authenticated user. Authentication, rate limiting and Discord's headers are applied here once, so route
- * files only hold what the route does.
+ * files only hold what the route does. They run in the route's onRequest hook, before the body is read: an
+ * unauthenticated or rate-limited caller never gets its body parsed.
  */
+import type { PresenceCounts } from './presence-counts.ts';
+import { tokenLifetime, type TokenLifetime } from '../lib/tokens.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, ErrorCodes } from '../protocol/errors.ts';
 import type { UserRecord } from '../store/types.ts';
@@ -39,6 +42,8 @@ type Handler = (req: RouteRequest<any, any, any>) => Promise<unknown> | unknown;
 
 export class RouteContext {
   readonly dispatch: Dispatcher;
+  /** How long an unused user token lives (ACCORD_TOKEN_IDLE_DAYS): every authentication resolves by it. */
+  readonly tokenLifetime: TokenLifetime;
 
   constructor(
     readonly app: FastifyInstance,
@@ -46,8 +51,11 @@ export class RouteContext {
     readonly limiter: RateLimiter,
     /** Message and reaction writes with their outbox (messages/write.ts); other writes dispatch directly. */
     readonly writes: MessageWrites,
+    /** approximate_presence_count, asked of the presence role and cached (presence-counts.ts). */
+    readonly presenceCounts: PresenceCounts,
   ) {
     this.dispatch = new Dispatcher(deps.bus);
+    this.tokenLifetime = tokenLifetime(deps.config.tokenIdleDays, deps.now);
   }
 
   get(path: string, opts: RouteOptions, handler: Handler) {
@@ -74,13 +82,14 @@ export class RouteContext {
     this.app.route({
       method,
       url: path,
-      handler: async (request, reply) => {
+      // Authentication and rate limits run before the body is read: a caller that is refused costs no parsing.
+      onRequest: async (request, reply) => {
         let user: UserRecord | undefined;
         let token = '';
         if (auth !== 'none') {
           const header = request.headers.authorization;
           if (auth !== 'optional' || header) {
-            ({ user, token } = await authenticate(deps.store, header));
+            ({ user, token } = await authenticate(deps.store, header, this.tokenLifetime));
             if (auth === 'user' && user.bot) throw new ApiError(ErrorCodes.UNAUTHORIZED, { status: 403, message: 'Bots cannot use this endpoint' });
             if (auth === 'bot' && !user.bot) throw new ApiError(ErrorCodes.UNAUTHORIZED, { status: 403, message: 'Only bots can use this endpoint' });
           }
@@ -93,13 +102,16 @@ export class RouteContext {
         const result = limiter.check(limit, major, identity);
         setRateLimitHeaders(reply, result);
         if (!result.allowed) return sendRateLimited(reply, result);
-
+        callers.set(request, { user, token });
+      },
+      handler: async (request, reply) => {
+        const caller = callers.get(request);
         const out = await handler({
-          params,
+          params: request.params as Record<string, string>,
           query: request.query as Record<string, unknown>,
           body: request.body,
-          user: user as UserRecord,
-          token,
+          user: caller?.user as UserRecord,
+          token: caller?.token ?? '',
           ip: request.ip,
           headers: request.headers,
           raw: request,
@@ -112,6 +124,9 @@ export class RouteContext {
     });
   }
 }
+
+/** Who each admitted request is, from its onRequest check to its handler. */
+const callers = new WeakMap<FastifyRequest, { user: UserRecord | undefined; token: string }>();
 
 function setRateLimitHeaders(reply: FastifyReply, r: LimitResult) {
   reply.header('X-RateLimit-Limit', String(r.limit));

@@ -22,9 +22,8 @@ function discordCode(issue: z.core.$ZodIssue): { code: string; message: string }
       if (issue.origin === 'array') return { code: 'BASE_TYPE_MAX_LENGTH', message: `Must be ${issue.maximum} or fewer in length.` };
       return { code: 'NUMBER_TYPE_MAX', message: `int value should be less than or equal to ${issue.maximum}.` };
     case 'too_small':
-      if (issue.origin === 'string' || issue.origin === 'array') {
-        return { code: 'BASE_TYPE_BAD_LENGTH', message: `Must be between ${issue.minimum} and … in length.` };
-      }
+      // The message, with the schema's maximum, was written by lengthMessage while the schema was at hand.
+      if (issue.origin === 'string' || issue.origin === 'array') return { code: 'BASE_TYPE_BAD_LENGTH', message: issue.message };
       return { code: 'NUMBER_TYPE_MIN', message: `int value should be greater than or equal to ${issue.minimum}.` };
     case 'invalid_value':
       return { code: 'BASE_TYPE_CHOICES', message: `Value must be one of ${issue.values.map(String).join(', ')}.` };
@@ -39,10 +38,22 @@ export function zodToApiError(error: z.ZodError): ApiError {
   return formError(error.issues.map((issue) => ({ path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), ...discordCode(issue) })));
 }
 
+/**
+ * Discord's text for a value too short: "Must be between 2 and 32 in length." Only the issue's own schema knows
+ * the maximum (a too_small issue carries just the minimum), so it is read here, from the raw issue's schema.
+ */
+function lengthMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code !== 'too_small' || (issue.origin !== 'string' && issue.origin !== 'array')) return undefined;
+  const schema = (issue as { schema?: z.core.$ZodType }).schema;
+  const checks = (schema?._zod.def.checks ?? []).map((c) => c._zod.def as { check: string; maximum?: number });
+  const max = checks.find((d) => d.check === 'max_length')?.maximum;
+  return max === undefined ? `Must be ${issue.minimum} or more in length.` : `Must be between ${issue.minimum} and ${max} in length.`;
+}
+
 /** Parses `input` with `schema` or throws the 50035 ApiError. A missing body counts as `{}`. */
 export function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   // reportInput: the error code depends on what was sent (missing, a bigint, …), which zod leaves out by default.
-  const result = schema.safeParse(input ?? {}, { reportInput: true });
+  const result = schema.safeParse(input ?? {}, { reportInput: true, error: lengthMessage });
   if (!result.success) throw zodToApiError(result.error);
   return result.data;
 }

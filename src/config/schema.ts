@@ -64,6 +64,7 @@ export const configSchema = z
     metricsToken: z.string().min(16).optional(),
     metricsPort: int(0, 65535).optional(),
     maxApplicationsPerUser: int(1, 10_000),
+    passwordHashCost: int(10, 20),
   })
   .refine((c) => Boolean(c.tlsCert) === Boolean(c.tlsKey), { message: 'ACCORD_TLS_CERT and ACCORD_TLS_KEY go together', path: ['tlsCert'] });
 
@@ -126,5 +127,6 @@ export const SETTINGS: Record<keyof z.infer<typeof configSchema>, SettingInfo> =
   metricsToken: { env: 'ACCORD_METRICS_TOKEN', flag: '--metrics-token', default: undefined, doc: 'Bearer token (16+ characters) that GET /metrics requires; without it and without ACCORD_METRICS_PORT, /metrics answers only loopback clients' },
   metricsPort: { env: 'ACCORD_METRICS_PORT', flag: '--metrics-port', default: undefined, doc: 'Serve /metrics on this port (on HOST) instead of the client port' },
   maxApplicationsPerUser: { env: 'ACCORD_MAX_APPLICATIONS_PER_USER', flag: '--max-applications-per-user', default: 25, doc: 'Applications (bots) one user may own' },
+  passwordHashCost: { env: 'ACCORD_PASSWORD_HASH_COST', flag: '--password-hash-cost', default: 17, doc: 'log2 of scrypt\'s N for new password hashes (17: 128 MiB, about half a second of one core); older hashes are upgraded at the next log-in. Lower only for load tests' },
   busCheckPayloads: { env: 'ACCORD_BUS_CHECK_PAYLOADS', flag: '--bus-check-payloads', default: false, doc: 'In-memory bus: check every payload is JSON-serialisable, as NATS needs (one JSON.stringify per message; the tests turn it on)' },
 };

@@ -1,11 +1,12 @@
 /**
  * The bus vocabulary every role shares, below all of them: each subject is named once, next to its payload type,
- * in the area file that owns it (gateway.ts, presence.ts, guild.ts, jobs.ts). This file gathers them into the
+ * in the area file that owns it (gateway.ts, presence.ts, guild.ts, jobs.ts, accounts.ts). This file gathers them into the
  * maps the typed helpers check every call against: EventMap for publish/subscribe, RpcMap for request/serve,
  * QueueMap for durable queues. Roles call the bus only through these helpers (test/unit/layers.test.ts checks).
  *
  * To add an event: its subject and payload in the owning area file, a row in the right map here.
  */
+import { AccountSubjects, type TokensRevoked } from './accounts.ts';
 import type { Bus, ConsumeOptions, Consumer, DeliveryInfo, MessageHandler, RequestHandler, SubscribeOptions, Subscription } from '../bus/types.ts';
 import { GatewaySubjects, type DispatchEnvelope, type SessionsReconnect } from './gateway.ts';
 import { GuildSubjects, type GuildMembersReply, type GuildMembersRequest, type GuildSnapshotReply, type GuildSnapshotRequest } from './guild.ts';
@@ -20,13 +21,14 @@ import {
   type PresenceSessionUpdate,
 } from './presence.ts';
 
+export * from './accounts.ts';
 export * from './gateway.ts';
 export * from './guild.ts';
 export * from './jobs.ts';
 export * from './presence.ts';
 
 /** Every subject, by area. */
-export const Subjects = { gateway: GatewaySubjects, presence: PresenceSubjects, guild: GuildSubjects } as const;
+export const Subjects = { gateway: GatewaySubjects, presence: PresenceSubjects, guild: GuildSubjects, accounts: AccountSubjects } as const;
 export { Queues, deadQueue };
 
 // --- maps -----------------------------------------------------------------------------------------------------
@@ -40,6 +42,7 @@ export interface EventMap {
   'presence.heartbeat': PresenceNodeHeartbeat;
   'presence.peer': PresencePeerAnnounce;
   'sessions.reconnect': SessionsReconnect;
+  'accounts.tokens.revoked': TokensRevoked;
 }
 
 /** request / serve: subject → request and reply payloads. */

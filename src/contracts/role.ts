@@ -17,9 +17,17 @@ export interface RoleDeps {
   now: () => number;
 }
 
+/** The process's record of client IPs refused for too many invalid requests (lib/invalid-requests.ts). */
+export interface ClientBans {
+  /** Milliseconds left of `ip`'s ban, or 0. */
+  refuse(ip: string): number;
+}
+
 /** What the process hands every role it starts: the shared dependencies and its HTTP server. */
 export interface ProcessDeps extends RoleDeps {
   http: FastifyInstance;
+  /** Absent in tests that start a role on its own. */
+  clientBans?: ClientBans;
 }
 
 /**
@@ -39,6 +47,8 @@ export interface RunningRole {
 }
 
 export interface SessionsRoleDeps extends RoleDeps {
+  /** Gateway upgrades from a banned IP are refused like its REST requests. */
+  clientBans?: ClientBans;
   /** The HTTP(S) server whose upgrade requests on /gateway (and /gateway/, /) become gateway sessions. */
   server: HttpServer;
 }

@@ -11,7 +11,13 @@ export type TrustProxy = false | ((addr: string, hop: number) => boolean);
 
 /** The trust function for a list of addresses / CIDRs / `loopback`; false (trust nobody) for an empty list. */
 export function trustProxies(list: readonly string[]): TrustProxy {
-  return list.length ? proxyaddr.compile([...list]) : false;
+  if (!list.length) return false;
+  try {
+    return proxyaddr.compile([...list]);
+  } catch (err) {
+    // Named like a config error: the process stops at startup rather than trusting a half-read list.
+    throw new Error(`invalid setting trustedProxies (ACCORD_TRUSTED_PROXIES / --trusted-proxies): ${(err as Error).message}`);
+  }
 }
 
 /** The client address of `req`: the socket's peer, or the first untrusted hop of X-Forwarded-For. */

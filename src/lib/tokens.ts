@@ -1,19 +1,50 @@
 /**
  * A raw token (no `Bot ` / `Bearer ` prefix) to its user: what REST authentication and the gateway's IDENTIFY
  * both need. The token's secret is compared against every stored hash of the user in constant time.
+ *
+ * Resolving also keeps a token's lifecycle: a user token unused for longer than the idle limit is refused and
+ * deleted (bot tokens never expire), and each use is recorded, at most once a minute per token, so that
+ * authenticating stays one read in the common case.
  */
-import { parseToken, sameHash } from './secrets.ts';
-import type { Store, UserRecord } from '../store/types.ts';
+import { parseToken, sameHash, tokenPublicId } from './secrets.ts';
+import type { Store, TokenRecord, UserRecord } from '../store/types.ts';
 
-export async function resolveToken(store: Store, rawToken: string): Promise<UserRecord | null> {
+/** Uses closer together than this are not written back (lastUsedAt is "approximate", as Discord says). */
+export const TOKEN_TOUCH_INTERVAL_MS = 60_000;
+
+export interface TokenLifetime {
+  /** A user token unused this long is expired (ACCORD_TOKEN_IDLE_DAYS). */
+  idleMs: number;
+  now: () => number;
+}
+
+export function tokenLifetime(idleDays: number, now: () => number): TokenLifetime {
+  return { idleMs: idleDays * 86_400_000, now };
+}
+
+export interface ResolvedToken {
+  user: UserRecord;
+  token: TokenRecord;
+  /** The token's public id (tokenPublicId): what the sessions list and revocations name it by. */
+  id: string;
+}
+
+/** The user a raw token belongs to, with the token's record and public id; null when it is not a live token. */
+export async function resolveToken(store: Store, rawToken: string, lifetime: TokenLifetime): Promise<ResolvedToken | null> {
   const parsed = parseToken(rawToken);
   if (!parsed) return null;
   const tokens = await store.tokens.listForUser(parsed.userId);
-  let match: (typeof tokens)[number] | undefined;
+  let match: TokenRecord | undefined;
   // Compare against every token of the user so that the time taken does not depend on which one matched.
   for (const t of tokens) if (sameHash(t.hash, parsed.hash)) match = t;
   if (!match) return null;
+  const now = lifetime.now();
+  if (match.kind === 'user' && now - match.lastUsedAt > lifetime.idleMs) {
+    await store.tokens.delete(match.userId, match.hash);
+    return null;
+  }
   const user = await store.users.get(parsed.userId);
   if (!user || (match.kind === 'bot') !== user.bot) return null;
-  return user;
+  if (now - match.lastUsedAt >= TOKEN_TOUCH_INTERVAL_MS) await store.tokens.touch(match.userId, match.hash, now);
+  return { user, token: match, id: tokenPublicId(match.hash) };
 }

@@ -20,6 +20,7 @@ import {
   type PresenceSessionGone,
   type PresenceSessionUpdate,
 } from '../contracts/presence.ts';
+import { parseActivities } from '../protocol/activity.ts';
 import { PRESENCE_DEFAULTS, PresenceTracker, type PresenceChange } from './tracker.ts';
 
 export type PresenceRoleOptions = Partial<{ -readonly [K in keyof typeof PRESENCE_DEFAULTS]: number }>;
@@ -95,7 +96,10 @@ export async function startPresenceRole(deps: RoleDeps, options: PresenceRoleOpt
   subs.push(
     subscribeEvent(deps.bus, PresenceSubjects.update, guarded('update', (u) => {
       if (!validUpdate(u)) return log.warn({ update: u }, 'malformed presence update dropped');
-      if (!tracker.update(u)) log.warn({ userId: u.userId, sessionId: u.sessionId, limit: opts.maxSessions }, 'presence session limit reached; update dropped');
+      // Sessions nodes send checked activities; checked again here so that nothing invalid is ever relayed.
+      const activities = parseActivities(u.activities);
+      if (!activities.ok) return log.warn({ userId: u.userId, sessionId: u.sessionId, reason: activities.reason }, 'presence update with invalid activities dropped');
+      if (!tracker.update({ ...u, activities: activities.activities })) log.warn({ userId: u.userId, sessionId: u.sessionId, limit: opts.maxSessions }, 'presence session limit reached; update dropped');
       scheduleFlush();
     })),
     subscribeEvent(deps.bus, PresenceSubjects.gone, guarded('gone', (g) => {

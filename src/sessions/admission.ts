@@ -1,5 +1,8 @@
 /**
- * Admission control for IDENTIFY: at most `concurrency` identifies are worked on at once, at most `maxQueued`
+ * Admission control for IDENTIFY: the node's capacity (AdmissionQueue, below) and Discord's identify rate per
+ * account (IdentifyRateLimiter, at the end).
+ *
+ * AdmissionQueue: at most `concurrency` identifies are worked on at once, at most `maxQueued`
  * wait for a slot, and the rest are refused at once (the gateway answers INVALID_SESSION false, which clients
  * take as "identify again in 1–5 s", as Discord does when identifies come too fast).
  *
@@ -60,5 +63,47 @@ export class AdmissionQueue {
       this.#head = 0;
     }
     start();
+  }
+}
+
+/** New windows between sweeps of expired ones (keeps the map bounded by the identifies of one window). */
+const SWEEP_EVERY = 1024;
+
+/**
+ * Discord's identify rate: per key (a bot, or a user), at most `limit` IDENTIFYs in a window that begins with the
+ * first one and lasts `windowMs`; the caller answers the rest with INVALID_SESSION. Kept per sessions node, in
+ * memory: the check costs no I/O.
+ */
+export class IdentifyRateLimiter {
+  readonly #windows = new Map<string, { resetAt: number; count: number }>();
+  #sinceSweep = 0;
+
+  constructor(
+    readonly windowMs: number,
+    private readonly now: () => number,
+  ) {}
+
+  /** Counts one IDENTIFY for `key`; false (not counted) when its window already holds `limit`. */
+  take(key: string, limit: number): boolean {
+    const now = this.now();
+    let w = this.#windows.get(key);
+    if (!w || w.resetAt <= now) {
+      if (++this.#sinceSweep >= SWEEP_EVERY) this.#sweep(now);
+      w = { resetAt: now + this.windowMs, count: 0 };
+      this.#windows.set(key, w);
+    }
+    if (w.count >= limit) return false;
+    w.count++;
+    return true;
+  }
+
+  /** Keys with a running window. */
+  get size(): number {
+    return this.#windows.size;
+  }
+
+  #sweep(now: number): void {
+    this.#sinceSweep = 0;
+    for (const [key, w] of this.#windows) if (w.resetAt <= now) this.#windows.delete(key);
   }
 }

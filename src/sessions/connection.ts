@@ -198,7 +198,13 @@ export class Connection implements SessionConnection {
     if (++this.#rateCount > RATE_LIMIT.payloads) return this.close(CloseCodes.RATE_LIMITED, 'rate limited');
     const payload = decodeInbound(buf.toString('utf8'));
     if (!payload) return this.close(CloseCodes.DECODE_ERROR, 'decode error');
-    this.#handle(payload.op, payload.d);
+    try {
+      this.#handle(payload.op, payload.d);
+    } catch (err) {
+      // A handler that throws on a client's payload must cost that socket, not the process (a ws listener's throw is uncaught).
+      this.log.error({ err, op: payload.op }, 'gateway handler failed');
+      this.close(CloseCodes.UNKNOWN_ERROR, 'internal error');
+    }
   }
 
   #handle(op: number, d: unknown): void {

@@ -4,6 +4,11 @@
  * json; etf → close 4002, Accord speaks JSON only), `compress` zlib-stream or absent. zstd-stream (and any
  * other compress value) is refused before the upgrade with HTTP 400 and a JSON body: Node 20 has no zstd.
  *
+ * Each client address (resolved through ACCORD_TRUSTED_PROXIES, as REST resolves it) may hold at most
+ * ACCORD_GATEWAY_SOCKETS_PER_IP sockets on this node, handshakes in progress included; beyond, the upgrade is
+ * refused with HTTP 429 before any WebSocket exists. Discord documents no close code for this (its edge answers
+ * floods at the HTTP level too), and a refused upgrade costs the server nothing but a few bytes.
+ *
  * The `ws` library's own payload limit is set above the gateway's 4096 bytes so that the connection can close
  * with Discord's 4002 itself; a message above WS_MAX_PAYLOAD is cut off by `ws` with 1009 before it is buffered.
  */
@@ -11,6 +16,9 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from '../config/schema.ts';
+import { clientIp, trustProxies, type TrustProxy } from '../lib/client-ip.ts';
+import { BANNED_MESSAGE } from '../lib/invalid-requests.ts';
+import type { ClientBans } from '../contracts/role.ts';
 import { CloseCodes } from './codec.ts';
 import { createZlibStreamEncoder, PlainEncoder } from './compression.ts';
 import { Connection } from './connection.ts';
@@ -22,12 +30,15 @@ export const SUPPORTED_VERSIONS = new Set(['9', '10']);
 /** Hard cap for one inbound WebSocket message (the gateway limit, 4096, is enforced with close 4002). */
 export const WS_MAX_PAYLOAD = 16 * 1024;
 
-function refuse(socket: Duplex, status: number, statusText: string, body?: unknown): void {
+/** A minimal HTTP answer to an upgrade request; the socket is destroyed once it is written. */
+function refuse(socket: Duplex, status: number, statusText: string, body?: unknown, headers: Record<string, string> = {}): void {
   const text = body === undefined ? '' : JSON.stringify(body);
   socket.end(
     `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\n` +
+      Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('') +
       (text ? `Content-Type: application/json\r\n` : '') +
       `Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+    () => socket.destroy(),
   );
 }
 
@@ -42,12 +53,17 @@ export class GatewayEndpoint {
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD, perMessageDeflate: false, clientTracking: false });
   #closed = false;
   #nextId = 0;
+  readonly #trust: TrustProxy;
+  /** Open sockets (and handshakes in progress) per client address; an address leaves with its last socket. */
+  readonly #socketsPerIp = new Map<string, number>();
   readonly #onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#upgrade(req, socket, head);
 
   constructor(
     private readonly server: HttpServer,
     private readonly gw: Gateway,
+    private readonly bans?: ClientBans,
   ) {
+    this.#trust = trustProxies(gw.deps.config.trustedProxies);
     server.on('upgrade', this.#onUpgrade);
     // Feature check once at startup: node:zlib internals for the synchronous zlib-stream encoder.
     if (!syncDeflateSupported()) gw.log.warn('node:zlib internals missing: zlib-stream uses the asynchronous encoder (slower)');
@@ -64,6 +80,19 @@ export class GatewayEndpoint {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!GATEWAY_PATHS.has(url.pathname)) return refuse(socket, 404, 'Not Found');
     if (this.#closed) return refuse(socket, 503, 'Service Unavailable');
+    const ip = clientIp(req, this.#trust);
+    // An address the REST side banned for too many invalid requests (lib/invalid-requests.ts) is refused here too.
+    const bannedMs = this.bans?.refuse(ip) ?? 0;
+    if (bannedMs > 0) {
+      return refuse(socket, 429, 'Too Many Requests', { message: BANNED_MESSAGE, retry_after: Number((bannedMs / 1000).toFixed(3)), global: true, code: 0 }, { 'Retry-After': String(Math.ceil(bannedMs / 1000)) });
+    }
+    const open = this.#socketsPerIp.get(ip) ?? 0;
+    if (open >= this.gw.deps.config.gatewaySocketsPerIp) {
+      return refuse(socket, 429, 'Too Many Requests', { code: 0, message: 'Too many gateway connections from this address' });
+    }
+    this.#socketsPerIp.set(ip, open + 1);
+    // The raw socket closes whatever ends it (refused handshake, either side closing the WebSocket).
+    socket.once('close', () => this.#release(ip));
     const compress = url.searchParams.get('compress');
     if (compress && compress !== 'zlib-stream') {
       return refuse(socket, 400, 'Bad Request', {
@@ -72,6 +101,12 @@ export class GatewayEndpoint {
       });
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req, url, compress === 'zlib-stream'));
+  }
+
+  #release(ip: string): void {
+    const n = (this.#socketsPerIp.get(ip) ?? 1) - 1;
+    if (n > 0) this.#socketsPerIp.set(ip, n);
+    else this.#socketsPerIp.delete(ip);
   }
 
   #accept(ws: WebSocket, req: IncomingMessage, url: URL, zlibStream: boolean): void {

@@ -6,18 +6,20 @@
  * call in here; the router feeds events.
  */
 import { randomBytes } from 'node:crypto';
-import { resolveToken } from '../lib/tokens.ts';
-import type { SessionsReconnect } from '../contracts/index.ts';
+import { resolveToken, tokenLifetime, type TokenLifetime } from '../lib/tokens.ts';
+import { AccountSubjects, publishEvent, type SessionsReconnect } from '../contracts/index.ts';
 import type { Logger } from '../lib/log.ts';
 import type { RoleDeps } from '../contracts/role.ts';
-import { AdmissionQueue } from './admission.ts';
+import { IDENTIFY_WINDOW_MS, SESSION_START_WINDOW_MS } from '../protocol/gateway-limits.ts';
+import type { UserRecord } from '../store/types.ts';
+import { AdmissionQueue, IdentifyRateLimiter } from './admission.ts';
 import { CloseCodes, type EncodedDispatch } from './codec.ts';
 import { PayloadEncoder } from './compression.ts';
 import type { Connection, ConnectionHost } from './connection.ts';
 import { newGatewayCounters, type GatewayStats } from './gateway-stats.ts';
 import { GuildPermissionCache } from './permission-cache.ts';
 import { GuildLoader } from './guild-loader.ts';
-import { buildReady, checkIntents, parseIdentify, parseResume, platformOf, type IdentifyPayload } from './identify.ts';
+import { buildReady, checkIntents, parseIdentify, parseResume, platformOf, sessionPresence, type IdentifyPayload } from './identify.ts';
 import { MemberRequests } from './member-requests.ts';
 import { PresenceLink } from './presence-link.ts';
 import { SessionRegistry } from './registry.ts';
@@ -29,6 +31,11 @@ export type { GatewayStats };
 export const SHUTDOWN_DRAIN_MS = 1_000;
 /** Longest an identify keeps its admission slot waiting for its first GUILD_CREATEs (a slow guild role). */
 export const IDENTIFY_SLOT_MAX_MS = 1_000;
+/**
+ * IDENTIFYs a user account (not a bot) may send per IDENTIFY_WINDOW_MS, times ACCORD_RATE_LIMIT_SCALE: a person
+ * with several tabs and devices reconnecting at once stays under it; a script looping on IDENTIFY does not.
+ */
+export const USER_IDENTIFIES_PER_WINDOW = 10;
 
 export class Gateway implements ConnectionHost {
   readonly registry = new SessionRegistry();
@@ -42,10 +49,14 @@ export class Gateway implements ConnectionHost {
   #peakOutbound = 0;
   #closing = false;
   readonly #identifies: AdmissionQueue;
+  readonly #identifyRate: IdentifyRateLimiter;
+  readonly #tokenLifetime: TokenLifetime;
 
   constructor(readonly deps: RoleDeps) {
     this.log = deps.log.child({ role: 'sessions' });
     this.#identifies = new AdmissionQueue(deps.config.identifyConcurrency, deps.config.identifyQueueMax);
+    this.#identifyRate = new IdentifyRateLimiter(IDENTIFY_WINDOW_MS, deps.now);
+    this.#tokenLifetime = tokenLifetime(deps.config.tokenIdleDays, deps.now);
     this.presence = new PresenceLink(deps, this.registry);
     this.guilds = new GuildLoader(deps, this.cache, this.registry, this.presence, this.counters);
     this.members = new MemberRequests(deps);
@@ -74,10 +85,11 @@ export class Gateway implements ConnectionHost {
    * IDENTIFY goes through admission control (admission.ts): a malformed payload is refused at once, the rest
    * wait for one of identifyConcurrency slots (at most identifyQueueMax waiting; beyond, INVALID_SESSION false).
    * A slot is held until READY is sent and the first GUILD_CREATE attempts have settled (or IDENTIFY_SLOT_MAX_MS),
-   * since the guild snapshots are most of an identify's cost.
+   * since the guild snapshots are most of an identify's cost. Once its token resolves, the account's identify
+   * rate is checked (too fast: INVALID_SESSION false) and a bot's start is counted against its daily budget.
    */
   async identify(conn: Connection, d: unknown): Promise<void> {
-    const parsed = parseIdentify(d);
+    const parsed = parseIdentify(d, this.deps.now());
     if ('close' in parsed) return conn.close(parsed.close, parsed.reason);
     const run = this.#identifies.submit(() => (conn.closed || this.#closing ? Promise.resolve() : this.#identify(conn, parsed)));
     if (run) return run;
@@ -88,23 +100,35 @@ export class Gateway implements ConnectionHost {
 
   async #identify(conn: Connection, parsed: IdentifyPayload): Promise<void> {
     const { store, config } = this.deps;
-    const user = await resolveToken(store, parsed.token);
+    const resolved = await resolveToken(store, parsed.token, this.#tokenLifetime);
     if (conn.closed) return;
-    if (!user) return conn.close(CloseCodes.AUTHENTICATION_FAILED, 'authentication failed');
+    if (!resolved) return conn.close(CloseCodes.AUTHENTICATION_FAILED, 'authentication failed');
+    const user = resolved.user;
+    if (!this.#identifyRate.take(user.id, this.#identifiesPerWindow(user))) {
+      // Discord: "If your app exceeds this limit, Discord will respond with an Invalid Session (opcode 9)".
+      conn.log.debug({ userId: user.id }, 'identify too fast: INVALID_SESSION');
+      return conn.invalidate(false);
+    }
     const app = user.bot ? await store.applications.getByBotUser(user.id) : null;
     const intents = checkIntents(user, parsed.intents, app?.flags ?? 0);
     if (typeof intents !== 'number') return conn.close(intents.close, intents.reason);
+    if (user.bot) {
+      const starts = await store.sessionStarts.take(user.id, this.now(), SESSION_START_WINDOW_MS);
+      if (starts.count > config.sessionStartLimit) return this.#sessionStartLimitReached(conn, user);
+      if (conn.closed) return;
+    }
 
     const id = randomBytes(16).toString('hex');
     const log = this.log.child({ sessionId: id, userId: user.id });
     const session = new Session({
       id,
       user,
+      tokenId: resolved.id,
       intents,
       shard: parsed.shard,
       largeThreshold: parsed.largeThreshold,
       platform: platformOf(parsed.properties),
-      presence: parsed.presence,
+      presence: sessionPresence(parsed.presence, user.bot),
       replayMaxEvents: config.replayMaxEvents,
       replayMaxBytes: config.replayMaxBytes,
       log,
@@ -115,7 +139,7 @@ export class Gateway implements ConnectionHost {
     for (const g of allGuilds) session.memberOf.add(g);
     for (const g of guildIds) session.guilds.set(g, 'pending');
     const ready = await buildReady({
-      store, user, sessionId: id, resumeUrl: conn.resumeUrl, guildIds, shard: parsed.shard,
+      store, user, tokenId: resolved.id, sessionId: id, resumeUrl: conn.resumeUrl, guildIds, shard: parsed.shard,
       application: app ? { id: app.id, flags: app.flags } : null,
     });
     if (conn.closed || this.#closing) return;
@@ -133,6 +157,31 @@ export class Gateway implements ConnectionHost {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(loads), new Promise((resolve) => (timer = setTimeout(resolve, IDENTIFY_SLOT_MAX_MS)))]);
     clearTimeout(timer);
+  }
+
+  /**
+   * Discord's identify rate (max_concurrency per 5 s). Accord counts a bot's IDENTIFYs per window as a whole; a
+   * client that starts its shards bucket by bucket (shard_id % max_concurrency), as libraries do, stays within it.
+   */
+  #identifiesPerWindow(user: UserRecord): number {
+    const { config } = this.deps;
+    if (user.bot) return config.identifyMaxConcurrency;
+    return Math.max(1, Math.round(USER_IDENTIFIES_PER_WINDOW * config.rateLimitScale));
+  }
+
+  /**
+   * A bot started more sessions than its daily budget. Discord's rule: "all active sessions for the app will be
+   * terminated, the bot token will be reset" — so its bot tokens are deleted (the owner gets a new one with
+   * POST /applications/{id}/bot/reset) and the revocation goes to every sessions node, this one included, which
+   * close the bot's sessions with 4004 (sessions/revocation.ts). Logged once per reset: Accord has no e-mail to
+   * tell the owner.
+   */
+  async #sessionStartLimitReached(conn: Connection, user: UserRecord): Promise<void> {
+    const { store, config, bus } = this.deps;
+    const removed = await store.tokens.deleteForUser(user.id, 'bot');
+    conn.close(CloseCodes.AUTHENTICATION_FAILED, 'session start limit reached: token reset');
+    publishEvent(bus, AccountSubjects.tokensRevoked, { userId: user.id, allExcept: [] });
+    if (removed > 0) this.log.warn({ userId: user.id, limit: config.sessionStartLimit }, 'bot exceeded its daily session start limit: bot token reset, sessions closed');
   }
 
   /**
@@ -156,7 +205,7 @@ export class Gateway implements ConnectionHost {
   async resume(conn: Connection, d: unknown): Promise<void> {
     const parsed = parseResume(d);
     if ('close' in parsed) return conn.close(parsed.close, parsed.reason);
-    const user = await resolveToken(this.deps.store, parsed.token);
+    const user = (await resolveToken(this.deps.store, parsed.token, this.#tokenLifetime))?.user;
     if (conn.closed) return;
     const session = this.registry.get(parsed.sessionId);
     if (!user || !session || session.ended || session.user.id !== user.id || this.#closing) {

@@ -3,6 +3,7 @@
  * close code a bad payload earns; READY reads the store (private channels, read states, application).
  */
 import type { Platform, Status } from '../contracts/presence.ts';
+import { botActivity, keepCreatedAt, parseActivities, type Activity } from '../protocol/activity.ts';
 import { ALL_INTENTS, allowedPrivilegedIntents, PRIVILEGED_INTENTS } from '../protocol/intents.ts';
 import { channelJson, privateUser } from '../shapes/serialize.ts';
 import type { Store, UserRecord } from '../store/types.ts';
@@ -19,14 +20,18 @@ export interface IdentifyPayload {
   intents: number | null;
   largeThreshold: number;
   shard: [number, number] | null;
-  presence: PresenceState;
+  presence: ParsedPresence;
   compress: boolean;
 }
+
+/** A presence as a client sent it, its activities checked. */
+export type ParsedPresence = PresenceState & { activities: Activity[] };
 
 /** Strips a `Bot ` prefix: some libraries send their REST authorization string as the token. */
 export const bareToken = (token: string) => token.replace(/^Bot\s+/i, '').trim();
 
-export function parseIdentify(d: unknown): IdentifyPayload | Invalid {
+/** `now` stamps the presence's activities (created_at). */
+export function parseIdentify(d: unknown, now: number): IdentifyPayload | Invalid {
   if (!isObject(d)) return invalid(CloseCodes.DECODE_ERROR, 'identify payload must be an object');
   if (typeof d.token !== 'string' || !d.token) return invalid(CloseCodes.AUTHENTICATION_FAILED, 'authentication failed');
   let intents: number | null = null;
@@ -45,9 +50,9 @@ export function parseIdentify(d: unknown): IdentifyPayload | Invalid {
   }
   // Discord documents 50–250; out-of-range values are clamped rather than refused.
   const lt = typeof d.large_threshold === 'number' && Number.isFinite(d.large_threshold) ? Math.trunc(d.large_threshold) : 50;
-  let presence: PresenceState = { status: 'online', activities: [], since: null, afk: false };
+  let presence: ParsedPresence = { status: 'online', activities: [], since: null, afk: false };
   if (d.presence !== undefined && d.presence !== null) {
-    const p = parsePresence(d.presence);
+    const p = parsePresence(d.presence, now);
     if ('close' in p) return p;
     presence = p;
   }
@@ -73,14 +78,23 @@ export function checkIntents(user: UserRecord, intents: number | null, appFlags:
 
 const STATUSES: readonly Status[] = ['online', 'idle', 'dnd', 'invisible', 'offline'];
 
-export function parsePresence(d: unknown): PresenceState | Invalid {
+/** Activities are judged by protocol/activity.ts; an invalid one is an invalid payload for the opcode (4001). */
+export function parsePresence(d: unknown, now: number): ParsedPresence | Invalid {
   if (!isObject(d)) return invalid(CloseCodes.UNKNOWN_OPCODE, 'invalid presence');
   const status = d.status ?? 'online';
   if (typeof status !== 'string' || !STATUSES.includes(status as Status)) return invalid(CloseCodes.UNKNOWN_OPCODE, 'invalid presence status');
-  const activities = d.activities ?? [];
-  if (!Array.isArray(activities) || activities.length > 16 || !activities.every(isObject)) return invalid(CloseCodes.UNKNOWN_OPCODE, 'invalid activities');
+  const activities = parseActivities(d.activities, { now });
+  if (!activities.ok) return invalid(CloseCodes.UNKNOWN_OPCODE, activities.reason);
   const since = typeof d.since === 'number' && Number.isFinite(d.since) ? d.since : null;
-  return { status: status as Status, activities, since, afk: d.afk === true };
+  return { status: status as Status, activities: activities.activities, since, afk: d.afk === true };
+}
+
+/**
+ * The presence a session holds: a bot's activities cut to what bots may set, and activities the session already
+ * had keep their created_at.
+ */
+export function sessionPresence(p: ParsedPresence, bot: boolean, previous: readonly unknown[] = []): PresenceState {
+  return { ...p, activities: keepCreatedAt(bot ? p.activities.map(botActivity) : p.activities, previous) };
 }
 
 export interface ResumePayload {
@@ -98,8 +112,10 @@ export function parseResume(d: unknown): ResumePayload | Invalid {
 
 /** Client platform from IDENTIFY properties (`$os` / `$browser` are the deprecated spellings). */
 export function platformOf(properties: Record<string, unknown>): Platform {
-  const os = String(properties.os ?? properties.$os ?? '').toLowerCase();
-  const browser = String(properties.browser ?? properties.$browser ?? '').toLowerCase();
+  // Strings only: String() of a client's object such as {"toString": 1} throws.
+  const text = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : '');
+  const os = text(properties.os ?? properties.$os);
+  const browser = text(properties.browser ?? properties.$browser);
   if (os === 'android' || os === 'ios') return 'mobile';
   if (/web|chrome|firefox|safari|edge|opera|mozilla/.test(browser) && !browser.includes('discord client')) return 'web';
   return 'desktop';
@@ -108,6 +124,8 @@ export function platformOf(properties: Record<string, unknown>): Platform {
 export interface ReadyInput {
   store: Store;
   user: UserRecord;
+  /** The public id of the token identified with; READY's auth_session_id_hash for user accounts. */
+  tokenId: string;
   sessionId: string;
   resumeUrl: string;
   guildIds: string[];
@@ -141,6 +159,8 @@ export async function buildReady(input: ReadyInput): Promise<Record<string, unkn
   if (input.shard) ready.shard = input.shard;
   if (input.application) ready.application = input.application;
   if (!user.bot) {
+    // Discord's: the id_hash (GET /auth/sessions) of the token this session identified with, so a client knows which is its own.
+    ready.auth_session_id_hash = input.tokenId;
     const states = await store.readStates.listForUser(user.id);
     ready.read_state = {
       entries: states.map((s) => ({

@@ -6,10 +6,10 @@
  * (identify/resume/session lifetime, wiring the rest), guild-loader (guild snapshots with backoff), presence-link
  * (presence publishing, PRESENCES_REPLACE), member-requests (op 8), gateway-stats (counters).
  *
- * Not enforced: identify max_concurrency (1 per 5 s on Discord) and the daily session start limit — they
- * would slow tests and a self-hosted node has no abuse to fend off there. GET /gateway/bot still reports them.
- * What is enforced is the node's own capacity: identifies wait in a bounded queue for one of
- * ACCORD_IDENTIFY_CONCURRENCY slots (admission.ts), and one that finds the queue full gets INVALID_SESSION.
+ * Admission (admission.ts, endpoint.ts): sockets per client address, a bot's identify rate (max_concurrency per
+ * 5 s) and its daily session start budget (counted in the store, cluster-wide), and the node's own capacity:
+ * identifies wait in a bounded queue for one of ACCORD_IDENTIFY_CONCURRENCY slots, and one that finds the queue
+ * full gets INVALID_SESSION. Revoked tokens close their sessions with 4004 (revocation.ts).
  */
 import type { MetricSample } from '../lib/metrics.ts';
 import type { Server as HttpServer } from 'node:http';
@@ -17,6 +17,7 @@ import type { RoleStart, RunningRole, SessionsRoleDeps } from '../contracts/role
 import { GatewayEndpoint } from './endpoint.ts';
 import { Gateway, type GatewayStats } from './gateway.ts';
 import { Router } from './router.ts';
+import { TokenRevocations } from './revocation.ts';
 
 export type { GatewayStats };
 
@@ -29,8 +30,9 @@ export async function startSessionsRole(deps: SessionsRoleDeps): Promise<Session
   const gateway = new Gateway(deps);
   const router = new Router(gateway, deps.config.gatewayDedupeIds);
   router.start();
+  const revocations = new TokenRevocations(gateway).start();
   gateway.start();
-  const endpoint = new GatewayEndpoint(deps.server, gateway);
+  const endpoint = new GatewayEndpoint(deps.server, gateway, deps.clientBans);
   let closed: Promise<void> | undefined;
   return {
     name: 'sessions',
@@ -42,6 +44,7 @@ export async function startSessionsRole(deps: SessionsRoleDeps): Promise<Session
         endpoint.close();
         await gateway.close();
         router.stop();
+        revocations.stop();
       })()),
   };
 }

@@ -21,7 +21,9 @@ export class MemberRequests {
 
   request(conn: Connection, session: Session, d: unknown): void {
     if (!isObject(d)) return conn.close(CloseCodes.DECODE_ERROR, 'invalid request guild members payload');
-    const guildId = Array.isArray(d.guild_id) ? String(d.guild_id[0]) : String(d.guild_id ?? '');
+    // Only strings and numbers become ids: String() of an object such as {"toString": 1} throws.
+    const rawGuildId = Array.isArray(d.guild_id) ? d.guild_id[0] : d.guild_id;
+    const guildId = typeof rawGuildId === 'string' || typeof rawGuildId === 'number' ? String(rawGuildId) : '';
     const rawIds = typeof d.user_ids === 'string' ? [d.user_ids] : Array.isArray(d.user_ids) ? d.user_ids.slice(0, 100) : undefined;
     // Only ids that can name a user reach the guild role (anything else made it log a store error). An empty
     // list must not fall through to the guild role either: there, no user_ids and no query means "every
@@ -42,7 +44,7 @@ export class MemberRequests {
       return;
     }
     if (userIds && userIds.length === 0) {
-      const invalid = (rawIds ?? []).map(String);
+      const invalid = (rawIds ?? []).filter((id) => typeof id === 'string' || typeof id === 'number').map(String);
       return this.#sendChunks(session, guildId, { members: [], ...(invalid.length ? { notFound: invalid } : {}) }, presences, nonce);
     }
     const req: GuildMembersRequest = {

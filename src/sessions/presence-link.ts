@@ -7,7 +7,7 @@ import { PresenceSubjects, publishEvent, requestRpc, type PresenceSessionUpdate 
 import { Intents } from '../protocol/intents.ts';
 import type { RoleDeps } from '../contracts/role.ts';
 import type { Connection } from './connection.ts';
-import { parsePresence } from './identify.ts';
+import { parsePresence, sessionPresence } from './identify.ts';
 import type { SessionRegistry } from './registry.ts';
 import type { Session } from './session.ts';
 
@@ -20,7 +20,7 @@ export class PresenceLink {
   #timer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly deps: Pick<RoleDeps, 'bus' | 'config' | 'store'>,
+    private readonly deps: Pick<RoleDeps, 'bus' | 'config' | 'store' | 'now'>,
     private readonly registry: SessionRegistry,
   ) {}
 
@@ -34,11 +34,11 @@ export class PresenceLink {
     this.#timer = null;
   }
 
-  /** op 3 PRESENCE_UPDATE from the client. */
+  /** op 3 PRESENCE_UPDATE from the client; an invalid one (activities included) closes 4001, as on Discord. */
   update(conn: Connection, session: Session, d: unknown): void {
-    const p = parsePresence(d);
+    const p = parsePresence(d, this.deps.now());
     if ('close' in p) return conn.close(p.close, p.reason);
-    session.presence = p;
+    session.presence = sessionPresence(p, session.bot, session.presence.activities);
     this.publish(session);
   }
 

@@ -37,6 +37,8 @@ export type GuildStatus = 'pending' | 'available';
 export interface SessionInit {
   id: string;
   user: UserRecord;
+  /** Public id of the token it identified with: revoking that token ends the session (revocation.ts). */
+  tokenId: string;
   intents: number;
   shard: [number, number] | null;
   largeThreshold: number;
@@ -51,6 +53,8 @@ export interface SessionInit {
 export class Session {
   readonly id: string;
   user: UserRecord;
+  /** Public id of the token it identified with (from the user record resolveToken gave): revoking it ends the session. */
+  readonly tokenId: string;
   readonly intents: number;
   readonly shard: [number, number] | null;
   readonly largeThreshold: number;
@@ -77,6 +81,7 @@ export class Session {
   constructor(init: SessionInit) {
     this.id = init.id;
     this.user = init.user;
+    this.tokenId = init.tokenId;
     this.intents = init.intents;
     this.shard = init.shard;
     this.largeThreshold = init.largeThreshold;

@@ -31,7 +31,8 @@ export function privateUser(u: UserRecord) {
   return {
     ...publicUser(u),
     email: u.email,
-    verified: true,
+    // Accord has no e-mail verification: user accounts are unverified; bots are verified, as Discord shows them.
+    verified: u.bot,
     mfa_enabled: false,
     locale: 'en-US',
     premium_type: 0,

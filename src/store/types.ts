@@ -38,6 +38,11 @@ export interface TokenRecord {
   hash: string;
   kind: 'user' | 'bot';
   createdAt: number;
+  /** When the token last authenticated something (idle expiry, the sessions list); kept to about the minute. */
+  lastUsedAt: number;
+  /** The client the token was issued to, as it described itself at log-in (the sessions list); null when unknown. */
+  clientOs: string | null;
+  clientPlatform: string | null;
 }
 
 export interface ApplicationRecord {
@@ -262,6 +267,11 @@ export interface UserStore {
   /** By username or email, case-insensitive. */
   findByLogin(login: string): Promise<UserRecord | null>;
   update(id: Snowflake, patch: Patch<UserRecord, 'id' | 'createdAt'>): Promise<UserRecord>;
+  /**
+   * Sets the password hash only while it is still `expected` (a rehash after log-in must not undo a password
+   * change made meanwhile); true when it was replaced.
+   */
+  replacePasswordHash(id: Snowflake, expected: string, next: string): Promise<boolean>;
 }
 
 export interface TokenStore {
@@ -274,10 +284,19 @@ export interface TokenStore {
   deleteForUser(userId: Snowflake, kind?: TokenRecord['kind']): Promise<number>;
   /**
    * Removes every token of the user of `kind` and stores `token` (of that user and kind) in one transaction:
-   * a reset either leaves the old tokens valid or only the new one, never neither. Returns how many were
-   * removed. NotFoundError('user') for an unknown user.
+   * a reset either leaves the old tokens valid or only the new one, never neither. Returns the removed tokens.
+   * NotFoundError('user') for an unknown user. With `opts.passwordHash` the user's password hash is set in the
+   * same transaction (a password change: the new password with only the new token, or nothing).
    */
-  replaceForUser(userId: Snowflake, kind: TokenRecord['kind'], token: TokenRecord): Promise<number>;
+  replaceForUser(userId: Snowflake, kind: TokenRecord['kind'], token: TokenRecord, opts?: { passwordHash?: string }): Promise<TokenRecord[]>;
+  /**
+   * Stores `token` and, in the same transaction, removes the user's least recently used tokens of its kind
+   * beyond `keepAtMost` (the new token counts and always stays). Returns the removed tokens. Concurrent calls
+   * for one user serialise. NotFoundError('user') for an unknown user.
+   */
+  createCapped(token: TokenRecord, keepAtMost: number): Promise<TokenRecord[]>;
+  /** Records a use: lastUsedAt becomes `at` unless it is later already. No error when the token is gone. */
+  touch(userId: Snowflake, hash: string, at: number): Promise<void>;
 }
 
 export interface ApplicationStore {
@@ -578,6 +597,26 @@ export interface PushSubscriptionStore {
   deleteByEndpoint(userId: Snowflake, endpoint: string): Promise<void>;
 }
 
+/** A user's current session start window (Discord's session_start_limit). */
+export interface SessionStartWindow {
+  /** Session starts counted in the window, the one just taken included; may exceed the limit (refused starts count). */
+  count: number;
+  /** When the window ends and counting starts again from zero (Unix ms). */
+  resetAt: number;
+}
+
+/** Bots' session starts (IDENTIFYs, not RESUMEs), one counter per user shared by every node of a cluster. */
+export interface SessionStartStore {
+  /**
+   * Counts one session start and returns the window after counting. A window begins with the first start at or
+   * after the previous window's end and lasts `windowMs`. One atomic statement: concurrent takes from several
+   * processes each count once. NotFoundError('user') for an unknown user.
+   */
+  take(userId: Snowflake, now: number, windowMs: number): Promise<SessionStartWindow>;
+  /** The window running at `now`, or null when none is (no start within the last window). */
+  get(userId: Snowflake, now: number): Promise<SessionStartWindow | null>;
+}
+
 /** The whole store: one object per aggregate, plus lifecycle. */
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -597,6 +636,7 @@ export interface Store {
   readonly readStates: ReadStateStore;
   readonly pushSubscriptions: PushSubscriptionStore;
   readonly outbox: OutboxStore;
+  readonly sessionStarts: SessionStartStore;
   /** Applies pending migrations; returns the versions applied. Safe to run concurrently from several processes. */
   migrate(): Promise<number[]>;
   /** True when the database answers. */

@@ -43,6 +43,12 @@ describe('web client: group DMs', { skip: browserSkipReason() }, () => {
     const guild = await server.createGuild(users[0]!, 'Group DM Club');
     await server.join(users[0]!, guild.id, users[1]!);
     await server.join(users[0]!, guild.id, users[2]!);
+    // Only people who have written to the owner 1:1 may be put in a group DM (api/routes/users.ts): both say hello.
+    for (const user of [users[1]!, users[2]!]) {
+      const dm = await server.request('POST', '/users/@me/channels', { auth: user, body: { recipient_id: users[0]!.id } });
+      const hello = await server.request('POST', `/channels/${dm.body.id}/messages`, { auth: user, body: { content: `hi ${oName}` } });
+      assert.equal(hello.status, 200, JSON.stringify(hello.body));
+    }
     for (const user of users) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
       context.setDefaultTimeout(TIMEOUT);

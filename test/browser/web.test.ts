@@ -284,6 +284,7 @@ describe('web client', { skip: browserSkipReason() }, () => {
     await b.getByRole('link', { name: /channel announcements/ }).click();
     await b.getByRole('textbox', { name: /do not have permission/ }).waitFor();
     await dialog.getByRole('button', { name: 'Remove overwrite for @everyone' }).click();
+    await a.getByRole('dialog', { name: 'Remove Overwrite' }).getByRole('button', { name: 'Remove' }).click();
     await b.getByRole('textbox', { name: 'Message #announcements' }).waitFor();
     await a.getByRole('button', { name: 'Close' }).click();
     await b.getByRole('link', { name: /channel general/ }).click();
@@ -356,6 +357,7 @@ describe('web client', { skip: browserSkipReason() }, () => {
   test('change username; leave the guild', async () => {
     await b.getByRole('button', { name: 'User settings' }).click();
     await b.getByLabel('Username').fill(`${bobName}_2`);
+    await b.getByLabel('Current password').fill('correct horse battery staple');
     await b.getByRole('button', { name: 'Save Changes' }).click();
     await b.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     await b.getByRole('button', { name: 'Close' }).click();

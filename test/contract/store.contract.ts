@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../src/store/errors.ts';
-import type { Store } from '../../src/store/types.ts';
+import type { Store, TokenRecord } from '../../src/store/types.ts';
 import { bundle, channel, guildWithChannel, ids, member, message, newId, rejectsWith, role, uniq, user } from './store.fixtures.ts';
 import { channelsContract } from './store.contract.channels.ts';
 import { messagesContract } from './store.contract.messages.ts';
@@ -47,6 +47,11 @@ export function storeContract(name: string, factory: StoreFactory): void {
 }
 
 // ------------------------------------------------------------------------------------------------ identity
+
+/** A token record whose hash is `c` repeated, last used when it was created, with no client info. */
+function tokenOf(userId: string, c: string, kind: 'user' | 'bot', createdAt: number): TokenRecord {
+  return { userId, hash: c.repeat(64), kind, createdAt, lastUsedAt: createdAt, clientOs: null, clientPlatform: null };
+}
 
 function identityContract(s: () => Store): void {
   describe('users', () => {
@@ -106,17 +111,25 @@ function identityContract(s: () => Store): void {
     });
     it('creates the user with its first token in one transaction', async () => {
       const u = user();
-      const token = { userId: u.id, hash: 'f'.repeat(64), kind: 'user' as const, createdAt: 7 };
+      const token = tokenOf(u.id, 'f', 'user', 7);
       assert.deepEqual(await s().users.create(u, token), u);
       assert.deepEqual(await s().tokens.listForUser(u.id), [token]);
       const v = user();
       await rejectsWith(s().users.create(v, { ...token, userId: newId() }), InvalidInputError, { field: 'user_id' });
       assert.equal(await s().users.get(v.id), null);
     });
+    it('replacePasswordHash replaces the hash only while it is the one expected', async () => {
+      const u = await s().users.create(user({ passwordHash: 'scrypt$old' }));
+      assert.equal(await s().users.replacePasswordHash(u.id, 'scrypt$other', 'scrypt$new'), false);
+      assert.equal((await s().users.get(u.id))!.passwordHash, 'scrypt$old');
+      assert.equal(await s().users.replacePasswordHash(u.id, 'scrypt$old', 'scrypt$new'), true);
+      assert.equal((await s().users.get(u.id))!.passwordHash, 'scrypt$new');
+      assert.equal(await s().users.replacePasswordHash(newId(), 'scrypt$new', 'scrypt$x'), false);
+    });
     it('is atomic: a token that cannot be stored leaves no user behind', async () => {
       const u = user();
       // The hash is checked as its INSERT runs, after the user's: the rollback is what removes the user.
-      await rejectsWith(s().users.create(u, { userId: u.id, hash: 'h'.repeat(257), kind: 'user', createdAt: 1 }), InvalidInputError, { field: 'hash' });
+      await rejectsWith(s().users.create(u, { ...tokenOf(u.id, 'h', 'user', 1), hash: 'h'.repeat(257) }), InvalidInputError, { field: 'hash' });
       assert.equal(await s().users.get(u.id), null);
       assert.equal(await s().users.findByLogin(u.username), null);
       assert.deepEqual(await s().tokens.listForUser(u.id), []);
@@ -128,47 +141,104 @@ function identityContract(s: () => Store): void {
   describe('tokens', () => {
     it('creates, lists, deletes one and deletes by kind', async () => {
       const u = await s().users.create(user());
-      await s().tokens.create({ userId: u.id, hash: 'a'.repeat(64), kind: 'user', createdAt: 1 });
-      await s().tokens.create({ userId: u.id, hash: 'b'.repeat(64), kind: 'user', createdAt: 2 });
-      await s().tokens.create({ userId: u.id, hash: 'c'.repeat(64), kind: 'bot', createdAt: 3 });
+      await s().tokens.create(tokenOf(u.id, 'a', 'user', 1));
+      await s().tokens.create(tokenOf(u.id, 'b', 'user', 2));
+      await s().tokens.create(tokenOf(u.id, 'c', 'bot', 3));
       assert.deepEqual((await s().tokens.listForUser(u.id)).map((t) => t.hash[0]), ['a', 'b', 'c']);
       await s().tokens.delete(u.id, 'a'.repeat(64));
       await s().tokens.delete(u.id, 'a'.repeat(64)); // already gone: no error
       assert.equal(await s().tokens.deleteForUser(u.id, 'bot'), 1);
-      assert.deepEqual(await s().tokens.listForUser(u.id), [{ userId: u.id, hash: 'b'.repeat(64), kind: 'user', createdAt: 2 }]);
+      assert.deepEqual(await s().tokens.listForUser(u.id), [tokenOf(u.id, 'b', 'user', 2)]);
       assert.equal(await s().tokens.deleteForUser(u.id), 1);
       assert.deepEqual(await s().tokens.listForUser(u.id), []);
     });
     it('rejects a duplicate hash and an unknown user', async () => {
       const u = await s().users.create(user());
-      await s().tokens.create({ userId: u.id, hash: 'd'.repeat(64), kind: 'user', createdAt: 1 });
-      await rejectsWith(s().tokens.create({ userId: u.id, hash: 'd'.repeat(64), kind: 'user', createdAt: 1 }), ConflictError, { entity: 'token', field: 'hash' });
-      await rejectsWith(s().tokens.create({ userId: newId(), hash: 'e'.repeat(64), kind: 'user', createdAt: 1 }), NotFoundError, { entity: 'user' });
+      await s().tokens.create(tokenOf(u.id, 'd', 'user', 1));
+      await rejectsWith(s().tokens.create(tokenOf(u.id, 'd', 'user', 1)), ConflictError, { entity: 'token', field: 'hash' });
+      await rejectsWith(s().tokens.create(tokenOf(newId(), 'e', 'user', 1)), NotFoundError, { entity: 'user' });
     });
-    it('replaceForUser swaps every token of the kind for the new one, leaving other kinds', async () => {
+    it('replaceForUser swaps every token of the kind for the new one, leaving other kinds, and returns those removed', async () => {
       const u = await s().users.create(user());
-      const t = (c: string, kind: 'user' | 'bot', createdAt: number) => ({ userId: u.id, hash: c.repeat(64), kind, createdAt });
+      const t = (c: string, kind: 'user' | 'bot', createdAt: number) => tokenOf(u.id, c, kind, createdAt);
       await s().tokens.create(t('a', 'user', 1));
       await s().tokens.create(t('b', 'bot', 2));
       await s().tokens.create(t('c', 'bot', 3));
-      assert.equal(await s().tokens.replaceForUser(u.id, 'bot', t('d', 'bot', 4)), 2);
+      // In no particular order.
+      const removed = await s().tokens.replaceForUser(u.id, 'bot', t('d', 'bot', 4));
+      assert.deepEqual(removed.sort((x, y) => (x.hash < y.hash ? -1 : 1)), [t('b', 'bot', 2), t('c', 'bot', 3)]);
       assert.deepEqual(await s().tokens.listForUser(u.id), [t('a', 'user', 1), t('d', 'bot', 4)]);
-      assert.equal(await s().tokens.replaceForUser(u.id, 'bot', t('e', 'bot', 5)), 1);
+      assert.deepEqual(await s().tokens.replaceForUser(u.id, 'bot', t('e', 'bot', 5)), [t('d', 'bot', 4)]);
       assert.deepEqual(await s().tokens.listForUser(u.id), [t('a', 'user', 1), t('e', 'bot', 5)]);
       await rejectsWith(s().tokens.replaceForUser(u.id, 'bot', t('f', 'user', 6)), InvalidInputError, { field: 'token' });
       await rejectsWith(s().tokens.replaceForUser(u.id, 'user', { ...t('f', 'user', 6), userId: newId() }), InvalidInputError, { field: 'token' });
       const nobody = newId();
-      await rejectsWith(s().tokens.replaceForUser(nobody, 'bot', { userId: nobody, hash: 'f'.repeat(64), kind: 'bot', createdAt: 1 }), NotFoundError, { entity: 'user' });
+      await rejectsWith(s().tokens.replaceForUser(nobody, 'bot', tokenOf(nobody, 'f', 'bot', 1)), NotFoundError, { entity: 'user' });
     });
     it('replaceForUser is atomic: a new token that cannot be stored leaves the old ones valid', async () => {
       const u = await s().users.create(user());
-      const old = [{ userId: u.id, hash: 'a'.repeat(64), kind: 'user' as const, createdAt: 1 }, { userId: u.id, hash: 'b'.repeat(64), kind: 'bot' as const, createdAt: 2 }];
+      const old = [tokenOf(u.id, 'a', 'user', 1), tokenOf(u.id, 'b', 'bot', 2)];
       for (const t of old) await s().tokens.create(t);
       // The DELETE of the bot tokens has run when the INSERT hits the user token's key: a database-side failure.
-      await rejectsWith(s().tokens.replaceForUser(u.id, 'bot', { userId: u.id, hash: 'a'.repeat(64), kind: 'bot', createdAt: 3 }), ConflictError, { entity: 'token' });
+      await rejectsWith(s().tokens.replaceForUser(u.id, 'bot', tokenOf(u.id, 'a', 'bot', 3)), ConflictError, { entity: 'token' });
       assert.deepEqual(await s().tokens.listForUser(u.id), old);
-      await rejectsWith(s().tokens.replaceForUser(u.id, 'bot', { userId: u.id, hash: 'x'.repeat(257), kind: 'bot', createdAt: 3 }), InvalidInputError, { field: 'hash' });
+      await rejectsWith(s().tokens.replaceForUser(u.id, 'bot', { ...tokenOf(u.id, 'x', 'bot', 3), hash: 'x'.repeat(257) }), InvalidInputError, { field: 'hash' });
       assert.deepEqual(await s().tokens.listForUser(u.id), old);
+    });
+    it('stores when a token was last used and which client it was issued to', async () => {
+      const u = await s().users.create(user());
+      const token = { ...tokenOf(u.id, 'a', 'user', 10), lastUsedAt: 20, clientOs: 'Linux', clientPlatform: 'Firefox' };
+      await s().tokens.create(token);
+      assert.deepEqual(await s().tokens.listForUser(u.id), [token]);
+      await rejectsWith(s().tokens.create({ ...tokenOf(u.id, 'b', 'user', 1), clientOs: 'o'.repeat(257) }), InvalidInputError, { field: 'client_os' });
+    });
+    it('touch moves lastUsedAt forward only, and ignores a token that is gone', async () => {
+      const u = await s().users.create(user());
+      await s().tokens.create(tokenOf(u.id, 'a', 'user', 10));
+      await s().tokens.touch(u.id, 'a'.repeat(64), 500);
+      assert.equal((await s().tokens.listForUser(u.id))[0]!.lastUsedAt, 500);
+      await s().tokens.touch(u.id, 'a'.repeat(64), 400);
+      assert.equal((await s().tokens.listForUser(u.id))[0]!.lastUsedAt, 500);
+      await s().tokens.touch(u.id, 'z'.repeat(64), 600);
+      await s().tokens.touch(newId(), 'a'.repeat(64), 600);
+      assert.deepEqual((await s().tokens.listForUser(u.id)).map((t) => t.lastUsedAt), [500]);
+    });
+    it('createCapped keeps at most N tokens of the kind, removing the least recently used, and returns them', async () => {
+      const u = await s().users.create(user());
+      const t = (c: string, kind: 'user' | 'bot', lastUsedAt: number) => ({ ...tokenOf(u.id, c, kind, 1), lastUsedAt });
+      await s().tokens.create(t('a', 'user', 300));
+      await s().tokens.create(t('b', 'user', 100));
+      await s().tokens.create(t('c', 'user', 200));
+      await s().tokens.create(t('z', 'bot', 1)); // another kind: never counted nor removed
+      assert.deepEqual(await s().tokens.createCapped(t('d', 'user', 400), 4), []);
+      assert.deepEqual(await s().tokens.createCapped(t('e', 'user', 500), 3), [t('b', 'user', 100), t('c', 'user', 200)]);
+      assert.deepEqual((await s().tokens.listForUser(u.id)).map((x) => x.hash[0]).sort(), ['a', 'd', 'e', 'z']);
+      // A cap of one leaves only the new token; the new token is never the one removed, even when least recent.
+      assert.deepEqual((await s().tokens.createCapped(t('f', 'user', 0), 1)).map((x) => x.hash[0]).sort(), ['a', 'd', 'e']);
+      assert.deepEqual((await s().tokens.listForUser(u.id)).map((x) => x.hash[0]).sort(), ['f', 'z']);
+      await rejectsWith(s().tokens.createCapped(tokenOf(newId(), 'g', 'user', 1), 5), NotFoundError, { entity: 'user' });
+      await rejectsWith(s().tokens.createCapped(t('f', 'user', 1), 5), ConflictError, { entity: 'token' });
+      assert.deepEqual((await s().tokens.listForUser(u.id)).map((x) => x.hash[0]).sort(), ['f', 'z']);
+    });
+    it('createCapped serialises concurrent log-ins of one user: never more than the cap', async () => {
+      const u = await s().users.create(user());
+      const made = Array.from({ length: 8 }, (_, i) => ({ ...tokenOf(u.id, String.fromCharCode(97 + i), 'user', 1), lastUsedAt: i }));
+      const removed = await Promise.all(made.map((t) => s().tokens.createCapped(t, 3)));
+      assert.equal((await s().tokens.listForUser(u.id)).length, 3);
+      assert.equal(removed.flat().length, 5);
+    });
+    it('replaceForUser with a password hash changes the password and the tokens together, or neither', async () => {
+      const u = await s().users.create(user());
+      await s().tokens.create(tokenOf(u.id, 'a', 'user', 1));
+      await s().tokens.create(tokenOf(u.id, 'b', 'user', 2));
+      assert.equal((await s().tokens.replaceForUser(u.id, 'user', tokenOf(u.id, 'c', 'user', 3), { passwordHash: 'scrypt$new' })).length, 2);
+      assert.equal((await s().users.get(u.id))!.passwordHash, 'scrypt$new');
+      assert.deepEqual(await s().tokens.listForUser(u.id), [tokenOf(u.id, 'c', 'user', 3)]);
+      // The new token collides with a stored one (of the other kind, which stays): the password stays as it was.
+      await s().tokens.create(tokenOf(u.id, 'k', 'bot', 4));
+      await rejectsWith(s().tokens.replaceForUser(u.id, 'user', tokenOf(u.id, 'k', 'user', 5), { passwordHash: 'scrypt$newer' }), ConflictError, { entity: 'token' });
+      assert.equal((await s().users.get(u.id))!.passwordHash, 'scrypt$new');
+      assert.deepEqual(await s().tokens.listForUser(u.id), [tokenOf(u.id, 'c', 'user', 3), tokenOf(u.id, 'k', 'bot', 4)]);
     });
   });
 

@@ -116,7 +116,7 @@ export async function startTestServer(overrides: Partial<Record<keyof Config, un
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'accord-test-'));
   const config = loadConfig({
     env: {},
-    overrides: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', rateLimitScale: 1000, rateLimitGlobalPerSecond: 100_000, busCheckPayloads: true, ...overrides },
+    overrides: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', rateLimitScale: 1000, rateLimitGlobalPerSecond: 100_000, identifyMaxConcurrency: 1024, sessionStartLimit: 100_000_000, busCheckPayloads: true, passwordHashCost: 12, ...overrides },
   });
   const server = await startServer(config, { log: silentLogger, ...opts });
   return new TestServer(server, dataDir);

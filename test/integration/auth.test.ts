@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setPasswordHashCost } from '../../src/lib/passwords.ts';
 import { startTestServer, type TestServer } from '../helpers/harness.ts';
 import { assertError, makeBot } from './fixtures.guilds.ts';
 
@@ -61,6 +62,24 @@ describe('auth routes', () => {
       assert.equal(res.body.user_id, u.id);
       const me = await t.request('GET', '/users/@me', { auth: res.body.token });
       assert.equal(me.body.id, u.id);
+    }
+  });
+
+  it('upgrades a password hash made at a lower cost on the next successful log-in, and only then', async () => {
+    const u = await t.register('rehashuser');
+    const before = (await t.store.users.get(u.id))!.passwordHash!;
+    assert.match(before, /^scrypt\$4096\$/); // the test server's cost, 12
+    setPasswordHashCost(13); // what an operator raising ACCORD_PASSWORD_HASH_COST does
+    try {
+      assertError(await t.request('POST', '/auth/login', { body: { login: 'rehashuser', password: 'wrong password here' } }), 400, 50035);
+      assert.equal((await t.store.users.get(u.id))!.passwordHash, before);
+      const ok = await t.request('POST', '/auth/login', { body: { login: 'rehashuser', password: 'correct horse battery staple' } });
+      assert.equal(ok.status, 200);
+      const after = (await t.store.users.get(u.id))!.passwordHash!;
+      assert.match(after, /^scrypt\$8192\$8\$1\$/);
+      assert.equal((await t.request('POST', '/auth/login', { body: { login: 'rehashuser', password: 'correct horse battery staple' } })).status, 200);
+    } finally {
+      setPasswordHashCost(12);
     }
   });
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Permissions } from '../../src/protocol/permissions.ts';
 import { startTestServer, type TestServer } from '../helpers/harness.ts';
+import { writeDirectly } from './fixtures.guilds.ts';
 import { assertError, guildFixture, send, textChannel, type GuildFixture } from './fixtures.messages.ts';
 
 let t: TestServer;
@@ -154,6 +155,7 @@ describe('DM and group DM channels', () => {
   test('any recipient renames a group DM; leaving removes only the caller', async () => {
     const third = await t.register();
     await t.join(f.owner, f.guild.id, third);
+    for (const u of [f.member, third]) await writeDirectly(t, u, f.owner);
     const gdm = await t.request('POST', '/users/@me/channels', { auth: f.owner, body: { recipients: [f.member.id, third.id] } });
     assert.equal(gdm.status, 200, JSON.stringify(gdm.body));
     const from = t.events.length;
@@ -170,6 +172,7 @@ describe('DM and group DM channels', () => {
   });
 
   test('the owner leaving hands the group on (CHANNEL_UPDATE); the last one out deletes it', async () => {
+    await writeDirectly(t, f.member, f.owner);
     const gdm = await t.request('POST', '/users/@me/channels', { auth: f.owner, body: { recipients: [f.member.id] } });
     assert.equal(gdm.status, 200, JSON.stringify(gdm.body));
     const from = t.events.length;

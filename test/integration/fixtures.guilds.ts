@@ -49,3 +49,14 @@ export function assertError(res: { status: number; body: any }, status: number, 
   assert.equal(res.status, status, `expected ${status}/${code}, got ${res.status} ${JSON.stringify(res.body)}`);
   assert.equal(res.body.code, code, JSON.stringify(res.body));
 }
+
+/**
+ * `from` writes to `to` in their 1:1 DM: the consent Accord asks before `to` may put `from` in a group DM
+ * (src/api/routes/users.ts).
+ */
+export async function writeDirectly(t: TestServer, from: TestUser, to: TestUser): Promise<void> {
+  const dm = await t.request('POST', '/users/@me/channels', { auth: from, body: { recipient_id: to.id } });
+  assert.equal(dm.status, 200, JSON.stringify(dm.body));
+  const sent = await t.request('POST', `/channels/${dm.body.id}/messages`, { auth: from, body: { content: 'hi' } });
+  assert.equal(sent.status, 200, JSON.stringify(sent.body));
+}

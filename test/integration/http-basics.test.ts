@@ -33,13 +33,14 @@ describe('HTTP basics', () => {
     assert.equal(typeof bad.body.message, 'string');
   });
 
-  it('answers 413 for an oversized body and 400 50035 for broken JSON, without a stack trace', async () => {
+  it('answers 413 for an oversized body and 400 50109 for broken JSON, without a stack trace', async () => {
     const big = await t.request('POST', '/auth/register', { body: { username: 'x'.repeat(10_000), password: 'y' } });
     assert.equal(big.status, 413);
     assert.equal(big.body.code, 40005);
     const broken = await t.request('POST', '/auth/register', { raw: '{"username": ', headers: { 'content-type': 'application/json' } });
     assert.equal(broken.status, 400);
-    assert.equal(broken.body.code, 50035);
+    assert.equal(broken.body.code, 50109);
+    assert.equal(broken.body.message, 'The request body contains invalid JSON.');
     assert.ok(!JSON.stringify(broken.body).includes('at '), 'no stack trace in the body');
   });
 

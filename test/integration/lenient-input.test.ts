@@ -228,7 +228,7 @@ function integerSnowflakes(name: string, open: () => Promise<{ t: TestServer; cl
     it('a body with __proto__ is still refused, big integers or not', async () => {
       const res = await post('POST', `/channels/${f.channel.id}/messages`, f.member, `{"content":"x","__proto__":{"admin":true},"nonce":${f.member.id}}`);
       assert.equal(res.status, 400);
-      assert.equal(res.body.code, 50035);
+      assert.equal(res.body.code, 50109);
     });
   });
 }

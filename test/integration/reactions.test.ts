@@ -53,13 +53,12 @@ describe('reactions', () => {
     assertError(await t.request('GET', url(f.channel.id, m.id, `/${THUMBS}?limit=101`), { auth: f.member }), 400, 50035);
   });
 
-  test('custom emoji name:id; invalid emoji → 10014; unknown message → 10008; stranger → 50001', async () => {
+  test('unknown custom emoji and invalid emoji → 400 / 10014; unknown message → 10008; stranger → 50001', async () => {
     const m = await send(t, f.owner, f.channel.id, 'custom');
+    // No custom emoji exists in Accord yet (issue #18): every name:id is unknown (reaction-emoji.test.ts).
     const custom = encodeURIComponent('party:123456789012345678');
-    assert.equal((await t.request('PUT', url(f.channel.id, m.id, `/${custom}/@me`), { auth: f.member })).status, 204);
-    const got = await t.request('GET', `/channels/${f.channel.id}/messages/${m.id}`, { auth: f.member });
-    assert.deepEqual(got.body.reactions[0].emoji, { id: '123456789012345678', name: 'party' });
-    assertError(await t.request('PUT', url(f.channel.id, m.id, '/notanemoji/@me'), { auth: f.member }), 404, 10014);
+    assertError(await t.request('PUT', url(f.channel.id, m.id, `/${custom}/@me`), { auth: f.member }), 400, 10014);
+    assertError(await t.request('PUT', url(f.channel.id, m.id, '/notanemoji/@me'), { auth: f.member }), 400, 10014);
     assertError(await t.request('PUT', url(f.channel.id, '123456789012345678', `/${THUMBS}/@me`), { auth: f.member }), 404, 10008);
     assertError(await t.request('PUT', url(f.channel.id, m.id, `/${THUMBS}/@me`), { auth: f.stranger }), 403, 50001);
   });

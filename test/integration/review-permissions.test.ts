@@ -74,7 +74,7 @@ describe('review: permissions and odd ids', () => {
 
     // A custom emoji id out of range is an unknown emoji.
     const r = await t.request('PUT', `/channels/${channel.id}/messages/${m.id}/reactions/x:99999999999999999999/@me`, { auth: owner });
-    assertError(r, 404, 10014);
+    assertError(r, 400, 10014);
   });
 
   it('a token naming an id past 2^63 is an invalid token (401)', async () => {

@@ -25,29 +25,22 @@ describe('settings for the limits roles use', () => {
     assert.throws(() => loadConfig({ env: { ACCORD_GATEWAY_DEDUPE_IDS: '1' } }), /gatewayDedupeIds/);
   });
 
-  it('bounds the in-memory bus queue by ACCORD_BUS_MAX_QUEUE_JOBS', async () => {
-    const bus = await openBus({ nodeId: 't', maxQueueJobs: 2 });
-    try {
-      await bus.enqueue('q', { n: 1 });
-      await bus.enqueue('q', { n: 2 });
-      await assert.rejects(bus.enqueue('q', { n: 3 }), BusQueueFullError);
-    } finally {
-      await bus.close();
-    }
-  });
-
-  it('bounds the NATS queue by ACCORD_BUS_MAX_QUEUE_JOBS', async (t) => {
-    const skip = await serviceSkip('nats');
-    if (skip) return t.skip(skip);
-    const bus = await openBus({ nodeId: 't', natsUrl: TEST_NATS_URL, maxQueueJobs: 2, streamPrefix: `SETTINGS${process.pid}${Date.now()}` });
-    try {
-      await bus.enqueue('q', { n: 1 });
-      await bus.enqueue('q', { n: 2 });
-      await assert.rejects(bus.enqueue('q', { n: 3 }), BusQueueFullError);
-    } finally {
-      await bus.close();
-    }
-  });
+  for (const engine of ['in-memory', 'NATS'] as const) {
+    it(`bounds the ${engine} bus queue by ACCORD_BUS_MAX_QUEUE_JOBS`, async (t) => {
+      const skip = engine === 'NATS' && (await serviceSkip('nats'));
+      if (skip) return t.skip(skip);
+      const natsUrl = engine === 'NATS' ? TEST_NATS_URL : undefined;
+      const bus = await openBus({ nodeId: 't', natsUrl, maxQueueJobs: 2, streamPrefix: `SETTINGS${process.pid}${Date.now()}` });
+      try {
+        await bus.enqueue('q', { n: 1 });
+        await bus.enqueue('q', { n: 2 });
+        await assert.rejects(bus.enqueue('q', { n: 3 }), BusQueueFullError);
+      } finally {
+        if ('destroyQueues' in bus) await (bus as { destroyQueues(): Promise<void> }).destroyQueues();
+        await bus.close();
+      }
+    });
+  }
 
   it('sizes the PostgreSQL pool by ACCORD_DATABASE_POOL_SIZE', async (t) => {
     const skip = await serviceSkip('postgres');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestServer, type TestServer } from '../helpers/harness.ts';
-import { addMember, assertError, giveRole, guildWithMember } from './fixtures.guilds.ts';
+import { addMember, assertError, giveRole, guildWithMember, writeDirectly } from './fixtures.guilds.ts';
 
 describe('users routes', () => {
   let t: TestServer;
@@ -41,7 +41,7 @@ describe('users routes', () => {
       const b = await t.register();
       assertError(await t.request('PATCH', '/users/@me', { auth: a, body: { username: b.username.toUpperCase() } }), 400, 50035);
       assertError(await t.request('PATCH', '/users/@me', { auth: a, body: { avatar: 'not an image' } }), 400, 50035);
-      const renamed = await t.request('PATCH', '/users/@me', { auth: a, body: { username: `${a.username}x` } });
+      const renamed = await t.request('PATCH', '/users/@me', { auth: a, body: { username: `${a.username}x`, password: 'correct horse battery staple' } });
       assert.equal(renamed.body.username, `${a.username}x`);
     });
 
@@ -143,6 +143,7 @@ describe('users routes', () => {
       const { owner, member, guild } = await guildWithMember(t);
       const third = await t.register();
       await addMember(t, guild.id, third);
+      for (const u of [member, third]) await writeDirectly(t, u, owner);
       const from = t.events.length;
       const res = await t.request('POST', '/users/@me/channels', { auth: owner, body: { recipients: [member.id, third.id] } });
       assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -172,6 +173,7 @@ describe('users routes', () => {
       const third = await t.register();
       const stranger = await t.register();
       await addMember(t, guild.id, third);
+      for (const u of [member, third]) await writeDirectly(t, u, owner);
       const group = (await t.request('POST', '/users/@me/channels', { auth: owner, body: { recipients: [member.id] } })).body;
 
       assertError(await t.request('PUT', `/channels/${group.id}/recipients/${third.id}`, { auth: member }), 403, 50013);

@@ -12,6 +12,8 @@ export class ApiError extends Error {
     readonly code: number,
     message: string,
     readonly errors?: unknown,
+    /** Seconds to wait before trying again, for a 429 handed to the caller (see RequestOptions.rateLimitRetries). */
+    readonly retryAfter?: number,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -32,11 +34,17 @@ export class ApiError extends Error {
   }
 }
 
-type Listener = () => void;
+export interface RequestOptions {
+  /** 429s waited out and retried before the ApiError (with retryAfter) goes to the caller; default 3. */
+  rateLimitRetries?: number;
+}
+
+/** Called with the token a request was refused (401) for. */
+type UnauthorizedListener = (token: string) => void;
 
 export class RestClient {
   #token: string | null = null;
-  #onUnauthorized: Listener | null = null;
+  #onUnauthorized: UnauthorizedListener | null = null;
 
   setToken(token: string | null) {
     this.#token = token;
@@ -44,11 +52,11 @@ export class RestClient {
   get token() {
     return this.#token;
   }
-  onUnauthorized(fn: Listener) {
+  onUnauthorized(fn: UnauthorizedListener) {
     this.#onUnauthorized = fn;
   }
 
-  async request<T = any>(method: string, path: string, body?: unknown, query?: Record<string, string | number | undefined>): Promise<T> {
+  async request<T = any>(method: string, path: string, body?: unknown, query?: Record<string, string | number | undefined>, opts: RequestOptions = {}): Promise<T> {
     let url = API_BASE + path;
     if (query) {
       const qs = new URLSearchParams();
@@ -70,13 +78,13 @@ export class RestClient {
         data = { message: text };
       }
       if (res.ok) return data as T;
-      if (res.status === 429 && attempt < MAX_RATE_LIMIT_RETRIES) {
-        const wait = Math.max(0.05, Number(data?.retry_after ?? res.headers.get('retry-after') ?? 1));
+      const wait = res.status === 429 ? Math.max(0.05, Number(data?.retry_after ?? res.headers.get('retry-after') ?? 1)) : undefined;
+      if (wait !== undefined && attempt < (opts.rateLimitRetries ?? MAX_RATE_LIMIT_RETRIES)) {
         await new Promise((r) => setTimeout(r, wait * 1000));
         continue;
       }
-      if (res.status === 401 && this.#token) this.#onUnauthorized?.();
-      throw new ApiError(res.status, Number(data?.code ?? 0), String(data?.message ?? `HTTP ${res.status}`), data?.errors);
+      if (res.status === 401 && headers.authorization) this.#onUnauthorized?.(headers.authorization);
+      throw new ApiError(res.status, Number(data?.code ?? 0), String(data?.message ?? `HTTP ${res.status}`), data?.errors, wait);
     }
   }
 

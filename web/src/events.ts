@@ -3,6 +3,7 @@
  * resume replays what the session had not seen): messages and members are keyed by id, never appended blindly.
  */
 import { compareIds } from './api.ts';
+import { watchMembership } from './membership.ts';
 import { store, upsertMessage, withUser, withUsers, type GuildInfo, type State } from './store.ts';
 import type { Channel, Guild, Member, Message, Presence, ReadStateEntry, Role, Status, User } from './types.ts';
 
@@ -125,7 +126,7 @@ function presenceList(d: any): Presence[] {
 
 const handlers: Record<string, Handler> = {
   READY(s, d) {
-    const patch: Partial<State> = { me: d.user, users: withUser({}, d.user), ready: true, guildIds: [], guilds: {}, channels: {}, members: {}, presences: {}, privateChannelIds: [], memberRequests: {} };
+    const patch: Partial<State> = { me: d.user, authSessionId: d.auth_session_id_hash ?? null, users: withUser({}, d.user), ready: true, guildIds: [], guilds: {}, channels: {}, members: {}, presences: {}, privateChannelIds: [], memberRequests: {} };
     let next: State = { ...s, ...patch };
     for (const g of d.guilds ?? []) next = { ...next, ...applyGuildCreate(next, g) };
     for (const c of d.private_channels ?? []) next = { ...next, ...upsertChannel(next, c) };
@@ -276,6 +277,7 @@ function roleUpsert(s: State, guildId: string, role: Role): Patch {
 }
 
 export function applyDispatch(t: string, d: unknown) {
+  watchMembership(store.state, t, d);
   const h = handlers[t];
   if (h) store.update((s) => h(s, d));
 }

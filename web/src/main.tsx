@@ -1,8 +1,10 @@
 import { createRoot } from 'react-dom/client';
 import { App } from './components/App.tsx';
+import { installFocusKeeper } from './focus.ts';
 import { savedToken, startSession } from './session.ts';
 import './styles.css';
 
+installFocusKeeper();
 const token = savedToken();
 if (token) startSession(token);
 createRoot(document.getElementById('root')!).render(<App />);

@@ -60,14 +60,21 @@ const RULES: Rule[] = [
   { re: /^[\s\S]+?(?=[^0-9A-Za-z\s\u00c0-\uffff]|\n|\w+:\S|$)/, make: (m) => ({ k: 'text', v: m[0] }) },
 ];
 
-function linkNode(raw: string): Node {
+/** The URL, normalised, when it is http(s); null for anything else (javascript:, data:, attachment:, junk). */
+export function safeUrl(raw: unknown): string | null {
+  if (typeof raw !== 'string') return null;
   try {
     const url = new URL(raw);
-    if (url.protocol === 'http:' || url.protocol === 'https:') return { k: 'link', url: url.href };
+    if (url.protocol === 'http:' || url.protocol === 'https:') return url.href;
   } catch {
     /* not a URL after all */
   }
-  return { k: 'text', v: raw };
+  return null;
+}
+
+function linkNode(raw: string): Node {
+  const url = safeUrl(raw);
+  return url ? { k: 'link', url } : { k: 'text', v: raw };
 }
 
 export function parseInline(src: string, inQuote = false): Node[] {
@@ -181,9 +188,11 @@ function render(nodes: Node[], r: MentionResolver, keyPrefix = ''): ReactNode[] 
       case 'role': {
         const role = r.role(n.id);
         const color = role?.color ? `#${role.color.toString(16).padStart(6, '0')}` : undefined;
+        // The @everyone role is named "@everyone": one "@", however the name is spelled.
+        const name = (role?.name ?? 'deleted-role').replace(/^@/, '');
         return (
-          <span key={key} className="mention" style={color ? { color, background: `${color}22` } : undefined}>
-            @{role?.name ?? 'deleted-role'}
+          <span key={key} className="mention role-mention" data-role-id={n.id} style={color ? { color, background: `${color}1a` } : undefined}>
+            @{name}
           </span>
         );
       }

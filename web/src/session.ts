@@ -18,7 +18,16 @@ let typingTimer: ReturnType<typeof setInterval> | null = null;
 
 export const savedToken = () => localStorage.getItem(TOKEN_KEY);
 
-rest.onUnauthorized(() => void endSession());
+/**
+ * Set while a password change swaps this tab's token: the server revokes the old one (its REST calls get 401, its
+ * gateway closes 4004) before the new one is in hand, and neither means "logged out" then.
+ */
+let rotatingToken = false;
+
+// A 401 for a token this tab no longer uses (a request that raced a password change) is no reason to log out.
+rest.onUnauthorized((token) => {
+  if (!rotatingToken && token === rest.token) void endSession();
+});
 
 export function startSession(token: string) {
   localStorage.setItem(TOKEN_KEY, token);
@@ -36,7 +45,7 @@ export function startSession(token: string) {
       state: (conn) => store.update(() => ({ conn })),
       newSession: () => void refetchLoadedChannels(),
       fatal: (code) => {
-        if (code === 4004) void endSession();
+        if (code === 4004 && gateway === gw && !rotatingToken) void endSession();
       },
     },
   });
@@ -64,12 +73,13 @@ export async function logout() {
 }
 
 export async function login(loginName: string, password: string) {
-  const res = await rest.post<{ token: string }>('/auth/login', { login: loginName, password });
+  // A 429 goes straight to the form, which counts the wait down (rather than a button that just sits there).
+  const res = await rest.request<{ token: string }>('POST', '/auth/login', { login: loginName, password }, undefined, { rateLimitRetries: 0 });
   startSession(res.token);
 }
 
 export async function register(username: string, password: string, email?: string) {
-  const res = await rest.post<{ token: string }>('/auth/register', { username, password, ...(email ? { email } : {}) });
+  const res = await rest.request<{ token: string }>('POST', '/auth/register', { username, password, ...(email ? { email } : {}) }, undefined, { rateLimitRetries: 0 });
   startSession(res.token);
 }
 
@@ -79,10 +89,39 @@ export function setStatus(status: Status) {
   gateway?.updatePresence(status);
 }
 
-export async function updateProfile(body: { username?: string; global_name?: string | null }) {
+/** `password` (the current one) is needed to change the username, as on Discord. */
+export async function updateProfile(body: { username?: string; global_name?: string | null; password?: string }) {
   const me = await rest.patch<User>('/users/@me', body);
   store.update((s) => ({ me: { ...s.me, ...me }, users: { ...s.users, [me.id]: { ...s.users[me.id], ...me } } }));
 }
+
+/**
+ * Changes the password. The server revokes every token of the account, this tab's included, and answers with a
+ * fresh one: the tab carries on with it (a new gateway session); every other device is logged out.
+ */
+export async function changePassword(password: string, newPassword: string): Promise<void> {
+  rotatingToken = true;
+  try {
+    const res = await rest.patch<User & { token?: string }>('/users/@me', { password, new_password: newPassword });
+    if (res.token) startSession(res.token);
+  } finally {
+    rotatingToken = false;
+  }
+}
+
+/** One log-in of the account (Discord's "auth session"): GET /auth/sessions. */
+export interface AuthSession {
+  id_hash: string;
+  approx_last_used_time: string;
+  client_info: { os: string | null; platform: string | null; location: string | null };
+}
+
+export async function listAuthSessions(): Promise<AuthSession[]> {
+  return (await rest.get<{ user_sessions: AuthSession[] }>('/auth/sessions')).user_sessions;
+}
+
+/** Logs those devices out: their tokens stop working and their gateway sessions close. */
+export const logoutAuthSessions = (ids: string[]) => rest.post('/auth/sessions/logout', { session_id_hashes: ids });
 
 function maybeRequestMembers(guildId: string) {
   const s = store.state;
@@ -303,7 +342,14 @@ export function ack(channelId: string, messageId: string) {
   rest.post(`/channels/${channelId}/messages/${messageId}/ack`, { token: null }).catch(() => {});
 }
 
+/** A sentence for the user: Discord's own message where there is one, never a browser's "Failed to fetch". */
 export function errorText(err: unknown, field?: string): string {
-  if (err instanceof ApiError) return err.fieldMessage(field);
+  if (err instanceof ApiError) {
+    if (err.status === 429) return `You're doing that too fast. Try again in ${Math.max(1, Math.ceil(err.retryAfter ?? 1))} seconds.`;
+    if (err.status >= 500 && !err.errors) return `Something went wrong on the server (error ${err.status}). Try again in a moment.`;
+    return err.fieldMessage(field);
+  }
+  // fetch() rejects with a TypeError ("Failed to fetch", "NetworkError…", "Load failed") when no answer came.
+  if (err instanceof TypeError) return "Can't reach Accord right now. Check your connection and try again.";
   return err instanceof Error ? err.message : String(err);
 }

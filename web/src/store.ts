@@ -32,6 +32,8 @@ export interface State {
   /** READY has been received at least once for this login. */
   ready: boolean;
   me: User | null;
+  /** READY's auth_session_id_hash: which entry of GET /auth/sessions is this tab's log-in. */
+  authSessionId: string | null;
   myStatus: Status;
   guildIds: Snowflake[];
   guilds: Record<Snowflake, GuildInfo>;
@@ -51,6 +53,7 @@ export const initialState = (): State => ({
   conn: 'idle',
   ready: false,
   me: null,
+  authSessionId: null,
   myStatus: (localStorage.getItem('accord.status') as Status | null) ?? 'online',
   guildIds: [],
   guilds: {},

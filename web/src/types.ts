@@ -101,9 +101,28 @@ export interface Message {
   type: number;
   message_reference?: { message_id?: Snowflake; channel_id?: Snowflake; guild_id?: Snowflake };
   referenced_message?: Message | null;
+  embeds?: Embed[];
   /** Client-side only: sent but not yet confirmed by the server, or failed. */
   pending?: 'sending' | 'failed';
 }
+
+/** Discord's embed object (bots send `rich` ones; every field is optional and may be anything on the wire). */
+export interface Embed {
+  type?: string;
+  title?: string;
+  description?: string;
+  url?: string;
+  timestamp?: string;
+  color?: number;
+  footer?: { text?: string; icon_url?: string };
+  image?: { url?: string };
+  thumbnail?: { url?: string };
+  author?: { name?: string; url?: string; icon_url?: string };
+  fields?: Array<{ name?: string; value?: string; inline?: boolean }>;
+}
+
+/** Message types the client draws as a system line rather than a chat message. */
+export const MessageType = { DEFAULT: 0, CHANNEL_NAME_CHANGE: 4, REPLY: 19 } as const;
 
 export interface ReadStateEntry {
   id: Snowflake;

@@ -1,4 +1,4 @@
-/** UI-only state shared across distant components: the open user popout and the mobile drawers. */
+/** UI-only state shared across distant components: the open user popout, the mobile drawers, a notice. */
 import { useSyncExternalStore } from 'react';
 
 export interface Popout {
@@ -14,9 +14,11 @@ interface UiState {
   drawer: 'none' | 'nav';
   /** The member list: a column on wide screens, an overlay on narrow ones. */
   membersOpen: boolean;
+  /** A sentence about something that happened to the user (removed from a server, a link that led nowhere). */
+  notice: string | null;
 }
 
-let state: UiState = { popout: null, drawer: 'none', membersOpen: window.innerWidth > 1000 };
+let state: UiState = { popout: null, drawer: 'none', membersOpen: window.innerWidth > 1000, notice: null };
 const listeners = new Set<() => void>();
 const set = (patch: Partial<UiState>) => {
   state = { ...state, ...patch };
@@ -32,6 +34,11 @@ export const ui = {
   setDrawer: (drawer: UiState['drawer']) => set({ drawer }),
   toggleMembers: () => set({ membersOpen: !state.membersOpen }),
   closeMembersIfOverlay: () => window.innerWidth <= 1000 && set({ membersOpen: false }),
+  notify: (notice: string) => set({ notice }),
+  dismissNotice: () => set({ notice: null }),
+  get notice() {
+    return state.notice;
+  },
 };
 
 export function useUi<T>(sel: (s: UiState) => T): T {

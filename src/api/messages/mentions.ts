@@ -6,6 +6,7 @@
  * - the author of the message replied to, unless allowed_mentions says otherwise.
  * Without allowed_mentions everything is parsed; with it, only what it lists (Discord's rules, including
  * replied_user defaulting to false once allowed_mentions is given).
+ * These are the message's `mentions`; who of them gets a mention counted is mention-audience.ts's question.
  */
 import { formError } from '../../protocol/errors.ts';
 import { Permissions, hasPermission } from '../../protocol/permissions.ts';

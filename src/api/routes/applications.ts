@@ -2,7 +2,7 @@
  * Bots: applications and their bot users (same id, as on Discord), bot token resets, and the OAuth2 "add bot
  * to guild" flow (POST /oauth2/authorize with scope=bot) that makes the bot a member with its managed role.
  */
-import { issueToken } from '../../lib/secrets.ts';
+import { issueToken, tokenPublicId } from '../../lib/secrets.ts';
 import { ApplicationFlags } from '../../protocol/intents.ts';
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
 import { Permissions, parsePermissions } from '../../protocol/permissions.ts';
@@ -16,6 +16,7 @@ import { applicationJson, memberJson, partialGuildJson, roleJson } from '../../s
 import { parse, permissionString, snowflake, z } from '../validate.ts';
 import { imageHash } from './users.ts';
 import { assertNotBanned } from './bans.ts';
+import { revokeTokens } from './auth.ts';
 
 /** Flags an owner may set: the privileged-intent switches of the developer portal. Other bits are Discord's to set. */
 const EDITABLE_FLAGS = Object.values(ApplicationFlags).reduce((a, b) => a | b, 0);
@@ -50,7 +51,7 @@ export function botUsernameBase(name: string): string {
 }
 
 export function registerApplicationsRoutes(ctx: RouteContext): void {
-  const { store, ids, now } = ctx.deps;
+  const { store, ids, now, config } = ctx.deps;
 
   const full = async (app: ApplicationRecord) => {
     const [bot, owner] = await Promise.all([store.users.get(app.botUserId), store.users.get(app.ownerId)]);
@@ -83,8 +84,13 @@ export function registerApplicationsRoutes(ctx: RouteContext): void {
     return full(Object.keys(patch).length ? await store.applications.update(app.id, patch) : app);
   };
 
+  // At most maxApplicationsPerUser each, with Discord's code for it (50011). Two creates racing at the cap may
+  // both pass: the cap bounds abuse, it is not an invariant anything relies on.
   ctx.post('/applications', { auth: 'user', status: 201 }, async (req) => {
     const body = parse(createBody, req.body);
+    if ((await store.applications.listByOwner(req.user.id)).length >= config.maxApplicationsPerUser) {
+      throw new ApiError(ErrorCodes.OAUTH2_APPLICATION_LIMIT);
+    }
     const id = ids.next();
     const at = now();
     const app: ApplicationRecord = {
@@ -119,12 +125,15 @@ export function registerApplicationsRoutes(ctx: RouteContext): void {
   ctx.patch('/applications/:appId', { auth: 'user' }, async (req) => edit(await owned(req), req.body));
 
   // One transaction: a failed reset leaves the old token working (retry it), a successful one only the new.
-  // Sessions opened with an old token stay connected until they reconnect.
+  // Gateway sessions opened with an old token are closed (4004) on every sessions node.
   ctx.post('/applications/:appId/bot/reset', { auth: 'user' }, async (req) => {
     const app = await owned(req);
     const at = now();
     const issued = issueToken(app.botUserId, at);
-    await store.tokens.replaceForUser(app.botUserId, 'bot', { userId: app.botUserId, hash: issued.hash, kind: 'bot', createdAt: at });
+    const revoked = await store.tokens.replaceForUser(app.botUserId, 'bot', {
+      userId: app.botUserId, hash: issued.hash, kind: 'bot', createdAt: at, lastUsedAt: at, clientOs: null, clientPlatform: null,
+    });
+    if (revoked.length) revokeTokens(ctx, { userId: app.botUserId, tokenIds: revoked.map((t) => tokenPublicId(t.hash)) });
     return { token: issued.token };
   });
 

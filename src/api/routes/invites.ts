@@ -2,6 +2,7 @@
  * Invites by code: look one up (no auth needed), delete it, and accept it (POST /invites/{code}, as Discord's
  * user clients join guilds). Temporary membership is recorded on the invite but not enforced yet (a temporary
  * member is not removed when they go offline), and no "joined the server" system message is posted.
+ * `with_counts=true` adds the member count (from the store) and the online count (from the presence role).
  */
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
 import { Permissions, hasPermission } from '../../protocol/permissions.ts';
@@ -30,8 +31,9 @@ export function registerInvitesRoutes(ctx: RouteContext): void {
       store.channels.get(invite.channelId),
       invite.inviterId ? store.users.get(invite.inviterId) : null,
     ]);
-    const memberCount = opts.counts && guild ? await store.members.count(guild.id) : undefined;
-    return inviteJson(invite, { guild, channel, inviter, memberCount });
+    if (!opts.counts || !guild) return inviteJson(invite, { guild, channel, inviter });
+    const [memberCount, presenceCount] = await Promise.all([store.members.count(guild.id), ctx.presenceCounts.online(guild.id)]);
+    return { ...inviteJson(invite, { guild, channel, inviter, memberCount }), approximate_presence_count: presenceCount };
   }
 
   ctx.get('/invites/:code', { auth: 'optional' }, async (req) => {

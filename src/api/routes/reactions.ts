@@ -1,31 +1,23 @@
 /**
- * Reactions. The emoji in the path is URL-encoded unicode (`%F0%9F%91%8D`) or `name:id` for a custom emoji.
- * Accord has no emoji store yet, so custom emoji ids are taken as given (any guild's, or none); unicode emoji
- * are checked to be pictographic, not against Discord's full list.
+ * Reactions. The emoji in the path is URL-encoded unicode (`%F0%9F%91%8D`) or `name:id` for a custom emoji;
+ * messages/reaction-emoji.ts decides which are real emoji (400 / 10014 otherwise). Adding one needs an emoji
+ * that exists; removing and listing take any well-formed one, so old reactions can still be cleaned up.
  */
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
 import { Permissions } from '../../protocol/permissions.ts';
-import { isSnowflake } from '../../protocol/snowflake.ts';
-import type { EmojiRef, MessageRecord, ChannelRecord, UserRecord } from '../../store/types.ts';
+import type { EmojiRef, MessageRecord, UserRecord } from '../../store/types.ts';
 import { requirePermission } from '../access.ts';
 import { messageAccess } from '../channels/common.ts';
+import { parseEmoji, reactionEmoji } from '../messages/reaction-emoji.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext } from '../route.ts';
 import { memberJson, publicUser } from '../../shapes/serialize.ts';
 import { parse, snowflake, z } from '../validate.ts';
 
+export { parseEmoji };
+
 /** Distinct emojis one message may carry (Discord's limit). */
 const MAX_EMOJIS = 20;
-
-const CUSTOM_EMOJI = /^(?:a:)?([\w~-]{1,64}):(\d{1,20})$/;
-const PICTOGRAPHIC = /\p{Extended_Pictographic}|\p{Regional_Indicator}|[#*0-9]\uFE0F?\u20E3/u;
-
-export function parseEmoji(raw: string): EmojiRef {
-  const custom = CUSTOM_EMOJI.exec(raw);
-  if (custom && isSnowflake(custom[2])) return { id: custom[2]!, name: custom[1]!, ...(raw.startsWith('a:') ? { animated: true } : {}) };
-  if (raw.length > 0 && raw.length <= 32 && PICTOGRAPHIC.test(raw) && !/\s/.test(raw)) return { id: null, name: raw };
-  throw new ApiError(ErrorCodes.UNKNOWN_EMOJI);
-}
 
 const emojiJson = (e: EmojiRef) => ({ id: e.id, name: e.name, ...(e.animated ? { animated: true } : {}) });
 const sameEmoji = (a: EmojiRef, b: EmojiRef) => (a.id ? a.id === b.id : !b.id && a.name === b.name);
@@ -49,7 +41,7 @@ export function registerReactionsRoutes(ctx: RouteContext): void {
 
   ctx.put(`${base}/:emoji/@me`, opts, async (req) => {
     const { access, message } = await load(req.params, req.user);
-    const emoji = parseEmoji(req.params.emoji);
+    const emoji = reactionEmoji(req.params.emoji);
     requirePermission(access.permissions, Permissions.READ_MESSAGE_HISTORY);
     const existing = (await store.reactions.summarize(message.channelId, [message.id], null)).get(message.id) ?? [];
     if (!existing.some((r) => sameEmoji(r.emoji, emoji))) {

@@ -3,16 +3,18 @@
  * with their recipient routes, which live here rather than in channels.ts because only private channels have them).
  */
 import { createHash } from 'node:crypto';
+import { hashPassword, issueToken, tokenPublicId, verifyPassword } from '../../lib/secrets.ts';
 import { resolveToken } from '../../lib/tokens.ts';
 import { channelAccess, guildAccess, permissionContext } from '../access.ts';
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
 import { computeBasePermissions } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
 import { ChannelType, type ChannelRecord, type Store, type UserRecord } from '../../store/types.ts';
+import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext } from '../route.ts';
 import { channelJson, memberJson, partialGuildJson, privateUser, publicUser } from '../../shapes/serialize.ts';
 import { parse, queryBool, snowflake, z } from '../validate.ts';
-import { usernameSchema } from './auth.ts';
+import { rethrowAccountConflict, revokeTokens, usernameSchema, userToken } from './auth.ts';
 
 /** A group DM holds at most 10 users, its owner included (Discord's limit). */
 export const GROUP_DM_MAX_USERS = 10;
@@ -37,6 +39,10 @@ const patchMeBody = z.object({
   global_name: z.string().max(32).nullish(),
   avatar: z.string().nullish(),
   bio: z.string().max(190).optional(),
+  email: z.string().max(320).email().optional(),
+  /** The current password: required to change the username, the email or the password (user accounts). */
+  password: z.string().max(128).optional(),
+  new_password: z.string().min(8).max(72).optional(),
 });
 
 const guildsQuery = z.object({
@@ -51,6 +57,22 @@ const createDmBody = z.union([
   z.object({ recipients: z.array(snowflake).min(1).max(GROUP_DM_MAX_USERS - 1) }),
   z.object({ access_tokens: z.array(z.string().max(256)).min(1).max(GROUP_DM_MAX_USERS - 1), nicks: z.record(z.string(), z.string()).optional() }),
 ]);
+
+/**
+ * Who may be put in a group DM (decision for issue 11): Discord allows only friends; Accord has no friends yet,
+ * so it asks for the nearest thing to consent it has — the recipient has written to the caller in their 1:1 DM
+ * (among its latest 100 messages). Sharing a guild is not enough, nor is a DM the caller opened on their own.
+ * Recipients added through access_tokens gave their token, which is consent by itself.
+ */
+async function hasWrittenTo(store: Store, recipientId: string, callerId: string): Promise<boolean> {
+  const dm = await store.channels.findDm(callerId, recipientId);
+  if (!dm) return false;
+  const recent = await store.messages.list(dm.id, { limit: 100 });
+  return recent.some((m) => m.authorId === recipientId);
+}
+
+/** The error for a recipient who has not written to the caller: Discord's "Cannot send messages to this user". */
+const notAddable = () => new ApiError(ErrorCodes.CANNOT_SEND_TO_USER, { status: 400 });
 
 /** True when the two users share a guild or already have a DM channel. */
 async function canReach(store: Store, a: string, b: string): Promise<boolean> {
@@ -75,16 +97,38 @@ export function registerUsersRoutes(ctx: RouteContext): void {
 
   ctx.get('/users/@me', {}, (req) => privateUser(req.user));
 
-  ctx.patch('/users/@me', {}, async (req) => {
+  /**
+   * As Discord: a user account confirms its current `password` to change its username, email or password. A new
+   * password revokes every token of the user (closing their gateway sessions) and the answer carries a fresh
+   * `token` to go on with. Under the auth rate limit: the current password must not be guessable here.
+   */
+  ctx.patch('/users/@me', { limit: RouteLimits.auth }, async (req) => {
     const body = parse(patchMeBody, req.body);
+    const me = req.user;
     const patch: Partial<UserRecord> = {};
-    if (body.username !== undefined) patch.username = body.username;
+    if (body.username !== undefined && body.username !== me.username) patch.username = body.username;
     if (body.global_name !== undefined) patch.globalName = body.global_name?.trim() || null;
     if (body.avatar !== undefined) patch.avatar = imageHash(body.avatar, 'avatar');
     if (body.bio !== undefined) patch.bio = body.bio;
-    const user = Object.keys(patch).length ? await store.users.update(req.user.id, patch) : req.user;
+    // Bots have neither an email nor a password.
+    const newPassword = me.bot ? undefined : body.new_password;
+    if (!me.bot && body.email !== undefined && body.email !== me.email) patch.email = body.email;
+    if (!me.bot && (patch.username !== undefined || patch.email !== undefined || newPassword !== undefined)) {
+      if (body.password === undefined) throw fieldError('password', 'BASE_TYPE_REQUIRED', 'This field is required');
+      if (!(await verifyPassword(body.password, me.passwordHash))) throw fieldError('password', 'PASSWORD_DOES_NOT_MATCH', 'Password does not match.');
+    }
+    const passwordHash = newPassword === undefined ? undefined : await hashPassword(newPassword);
+    const user = Object.keys(patch).length ? await store.users.update(me.id, patch).catch(rethrowAccountConflict) : me;
+    let token: string | undefined;
+    if (passwordHash !== undefined) {
+      const at = now();
+      const issued = issueToken(me.id, at);
+      const revoked = await store.tokens.replaceForUser(me.id, 'user', userToken(req, me.id, issued.hash, at), { passwordHash });
+      revokeTokens(ctx, { userId: me.id, tokenIds: revoked.map((t) => tokenPublicId(t.hash)) });
+      token = issued.token;
+    }
     ctx.dispatch.users([user.id], 'USER_UPDATE', privateUser(user));
-    return privateUser(user);
+    return token === undefined ? privateUser(user) : { ...privateUser(user), token };
   });
 
   ctx.get('/users/@me/guilds', {}, async (req) => {
@@ -154,14 +198,12 @@ export function registerUsersRoutes(ctx: RouteContext): void {
       if (others.length !== wanted.length) throw new ApiError(ErrorCodes.UNKNOWN_USER);
     } else {
       // access_tokens stand for users who agreed to be added (OAuth2 gdm.join); Accord takes their user tokens.
-      const resolved = await Promise.all(body.access_tokens.map((t) => resolveToken(store, t.replace(/^Bearer\s+/, ''))));
+      const resolved = await Promise.all(body.access_tokens.map(async (t) => (await resolveToken(store, t.replace(/^Bearer\s+/, ''), ctx.tokenLifetime))?.user));
       if (resolved.some((u) => !u || u.bot)) throw fieldError('access_tokens', 'BASE_TYPE_INVALID', 'Invalid access token');
       others = [...new Map((resolved as UserRecord[]).filter((u) => u.id !== me.id).map((u) => [u.id, u])).values()];
     }
-    for (const [i, u] of others.entries()) {
-      if ('recipients' in body && !(await canReach(store, me.id, u.id))) {
-        throw new ApiError(ErrorCodes.CANNOT_SEND_TO_USER, { status: 400, message: `Cannot add recipient ${i}: you share no guild with them` });
-      }
+    for (const u of others) {
+      if ('recipients' in body && !(await hasWrittenTo(store, u.id, me.id))) throw notAddable();
     }
     const members = [me, ...others];
     const channel = await store.channels.create(newPrivateChannel(ids.next(), ChannelType.GROUP_DM, me.id, now()), members.map((u) => u.id));
@@ -178,7 +220,7 @@ export function registerUsersRoutes(ctx: RouteContext): void {
     const current = await store.channels.listRecipients(channel.id);
     if (current.includes(target.id)) return undefined;
     if (current.length >= GROUP_DM_MAX_USERS) throw new ApiError(ErrorCodes.INVALID_RECIPIENTS, { message: `A group DM holds at most ${GROUP_DM_MAX_USERS} users` });
-    if (!(await canReach(store, req.user.id, target.id))) throw new ApiError(ErrorCodes.CANNOT_SEND_TO_USER, { status: 400 });
+    if (!(await hasWrittenTo(store, target.id, req.user.id))) throw notAddable();
     await store.channels.addRecipient(channel.id, target.id);
     const users = await store.users.getMany([...current, target.id]);
     ctx.dispatch.users(current, 'CHANNEL_RECIPIENT_ADD', { channel_id: channel.id, user: publicUser(target) });

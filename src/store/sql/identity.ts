@@ -93,6 +93,13 @@ export class SqlUserStore implements UserStore {
     return row ? userFromRow(row) : null;
   }
 
+  async replacePasswordHash(userId: Snowflake, expected: string, next: string): Promise<boolean> {
+    const { changes } = await this.db.run('UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?', [
+      text(next, 'shortText', 'password_hash'), id(userId), text(expected, 'shortText', 'password_hash'),
+    ]);
+    return changes > 0;
+  }
+
   async update(userId: Snowflake, patch: Patch<UserRecord, 'id' | 'createdAt'>): Promise<UserRecord> {
     const key = id(userId);
     const set = setClause(patch, {
@@ -130,8 +137,18 @@ export class SqlUserStore implements UserStore {
 
 // ------------------------------------------------------------------------------------------------ tokens
 
+const TOKEN_COLUMNS = 'user_id, hash, kind, created_at, last_used_at, client_os, client_platform';
+
 function tokenFromRow(r: Row): TokenRecord {
-  return { userId: rs(r.user_id), hash: rs(r.hash), kind: rs(r.kind) as TokenRecord['kind'], createdAt: rn(r.created_at) };
+  return {
+    userId: rs(r.user_id),
+    hash: rs(r.hash),
+    kind: rs(r.kind) as TokenRecord['kind'],
+    createdAt: rn(r.created_at),
+    lastUsedAt: rn(r.last_used_at),
+    clientOs: rsn(r.client_os),
+    clientPlatform: rsn(r.client_platform),
+  };
 }
 
 function tokenKind(v: unknown): TokenRecord['kind'] {
@@ -141,10 +158,19 @@ function tokenKind(v: unknown): TokenRecord['kind'] {
 
 async function insertToken(db: SqlDriver, token: TokenRecord): Promise<void> {
   await db.run(
-    'INSERT INTO tokens (user_id, hash, kind, created_at) VALUES (?, ?, ?, ?)',
-    [id(token.userId, 'user_id'), text(token.hash, 'shortText', 'hash'), tokenKind(token.kind), int(token.createdAt, 'created_at')],
+    `INSERT INTO tokens (${TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    [
+      id(token.userId, 'user_id'), text(token.hash, 'shortText', 'hash'), tokenKind(token.kind), int(token.createdAt, 'created_at'),
+      int(token.lastUsedAt, 'last_used_at'), optText(token.clientOs, 'shortText', 'client_os'), optText(token.clientPlatform, 'shortText', 'client_platform'),
+    ],
     { fk: 'user' },
   );
+}
+
+/** A no-op UPDATE of the user's row: it locks the row (PostgreSQL), so token writes of one user serialise. */
+async function lockUser(tx: SqlDriver, userId: Snowflake): Promise<void> {
+  const { changes } = await tx.run('UPDATE users SET flags = flags WHERE id = ?', [id(userId, 'user_id')]);
+  if (changes === 0) throw new NotFoundError('user', userId);
 }
 
 export class SqlTokenStore implements TokenStore {
@@ -155,7 +181,7 @@ export class SqlTokenStore implements TokenStore {
   }
 
   async listForUser(userId: Snowflake): Promise<TokenRecord[]> {
-    const rows = await this.db.all('SELECT * FROM tokens WHERE user_id = ? ORDER BY created_at, hash', [id(userId, 'user_id')]);
+    const rows = await this.db.all(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE user_id = ? ORDER BY created_at, hash`, [id(userId, 'user_id')]);
     return rows.map(tokenFromRow);
   }
 
@@ -171,15 +197,45 @@ export class SqlTokenStore implements TokenStore {
     return changes;
   }
 
-  async replaceForUser(userId: Snowflake, kind: TokenRecord['kind'], token: TokenRecord): Promise<number> {
+  async replaceForUser(userId: Snowflake, kind: TokenRecord['kind'], token: TokenRecord, opts: { passwordHash?: string } = {}): Promise<TokenRecord[]> {
     const key = id(userId, 'user_id');
     const k = tokenKind(kind);
     if (token.userId !== userId || token.kind !== kind) throw new InvalidInputError('token', 'must be of that user and kind');
+    const passwordHash = opts.passwordHash === undefined ? undefined : text(opts.passwordHash, 'shortText', 'password_hash');
     return this.db.transaction(async (tx) => {
-      const { changes } = await tx.run('DELETE FROM tokens WHERE user_id = ? AND kind = ?', [key, k]);
+      if (passwordHash !== undefined) {
+        const { changes } = await tx.run('UPDATE users SET password_hash = ? WHERE id = ?', [passwordHash, key]);
+        if (changes === 0) throw new NotFoundError('user', userId);
+      }
+      const removed = await tx.all(`DELETE FROM tokens WHERE user_id = ? AND kind = ? RETURNING ${TOKEN_COLUMNS}`, [key, k]);
       await insertToken(tx, token);
-      return changes;
+      return removed.map(tokenFromRow);
     });
+  }
+
+  async createCapped(token: TokenRecord, keepAtMost: number): Promise<TokenRecord[]> {
+    const max = int(keepAtMost, 'keep_at_most');
+    if (max < 1) throw new InvalidInputError('keep_at_most', 'must be at least 1');
+    const key = id(token.userId, 'user_id');
+    const k = tokenKind(token.kind);
+    return this.db.transaction(async (tx) => {
+      await lockUser(tx, token.userId);
+      await insertToken(tx, token);
+      // Oldest use first; the new token is never among the removed (it is the one just used).
+      const rows = await tx.all(
+        `SELECT ${TOKEN_COLUMNS} FROM tokens WHERE user_id = ? AND kind = ? AND hash <> ? ORDER BY last_used_at, created_at, hash`,
+        [key, k, token.hash],
+      );
+      const removed = rows.slice(0, Math.max(0, rows.length + 1 - max)).map(tokenFromRow);
+      for (const t of removed) await tx.run('DELETE FROM tokens WHERE user_id = ? AND hash = ?', [key, t.hash]);
+      return removed;
+    });
+  }
+
+  async touch(userId: Snowflake, hash: string, at: number): Promise<void> {
+    await this.db.run('UPDATE tokens SET last_used_at = ? WHERE user_id = ? AND hash = ? AND last_used_at < ?', [
+      int(at, 'last_used_at'), id(userId, 'user_id'), String(hash), at,
+    ]);
   }
 }
 

@@ -273,10 +273,30 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_created ON outbox (created_at);
 `;
 
+// Bots' daily session starts (Discord's session_start_limit), shared by every sessions node; see sql/session-starts.ts.
+const SESSION_STARTS = `
+CREATE TABLE session_starts (
+  user_id BIGINT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+  starts INTEGER NOT NULL,
+  reset_at BIGINT NOT NULL
+);
+`;
+
+// What the sessions list shows of each token, and what idle expiry and the per-user cap go by (lib/tokens.ts).
+// Existing tokens count as last used when they were issued.
+const TOKEN_ACTIVITY = `
+ALTER TABLE tokens ADD COLUMN last_used_at BIGINT NOT NULL DEFAULT 0;
+UPDATE tokens SET last_used_at = created_at;
+ALTER TABLE tokens ADD COLUMN client_os TEXT;
+ALTER TABLE tokens ADD COLUMN client_platform TEXT;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sqlite: initial('sqlite'), postgres: initial('postgres') },
   // What must follow a committed write (dispatches, jobs), written in the write's transaction; see contracts/outbox.ts.
   { version: 2, name: 'outbox', sqlite: OUTBOX, postgres: OUTBOX },
+  { version: 3, name: 'token activity', sqlite: TOKEN_ACTIVITY, postgres: TOKEN_ACTIVITY },
+  { version: 4, name: 'session_starts', sqlite: SESSION_STARTS, postgres: SESSION_STARTS },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -8,6 +8,7 @@ import { SqlMessageStore, SqlPinStore, SqlReactionStore } from './messages.ts';
 import { migrate, MIGRATIONS, type Migration } from './migrations.ts';
 import { SqlPushSubscriptionStore, SqlReadStateStore } from './state.ts';
 import { SqlOutboxStore } from './outbox.ts';
+import { SqlSessionStartStore } from './session-starts.ts';
 
 export class SqlStore implements Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -27,6 +28,7 @@ export class SqlStore implements Store {
   readonly readStates: SqlReadStateStore;
   readonly pushSubscriptions: SqlPushSubscriptionStore;
   readonly outbox: SqlOutboxStore;
+  readonly sessionStarts: SqlSessionStartStore;
 
   constructor(
     readonly driver: SqlDriver,
@@ -49,6 +51,7 @@ export class SqlStore implements Store {
     this.readStates = new SqlReadStateStore(driver);
     this.pushSubscriptions = new SqlPushSubscriptionStore(driver);
     this.outbox = new SqlOutboxStore(driver);
+    this.sessionStarts = new SqlSessionStartStore(driver);
   }
 
   migrate(): Promise<number[]> {

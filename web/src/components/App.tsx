@@ -1,11 +1,18 @@
-/** Top level: routing between auth, invite and the chat shell, the connection banner, phone drawers. */
-import { useEffect } from 'react';
+/**
+ * Top level: routing between auth, invite and the chat shell, the connection banner, phone drawers, the page
+ * title (with the unread count), a skip link to the message box, and the notice that says why a server or
+ * channel URL led home.
+ */
+import { useEffect, useState } from 'react';
+import { UNKNOWN_CHANNEL_TEXT, UNKNOWN_SERVER_TEXT, deletedChannel, expectedFor, wasRemoved } from '../membership.ts';
 import { navigate, parseRoute, usePath } from '../router.ts';
-import { useStore } from '../store.ts';
+import { channelLabel, useStore } from '../store.ts';
 import { ChannelType } from '../types.ts';
 import { ui, useUi } from '../ui.ts';
+import { useUnread } from '../unread.ts';
 import { AuthScreen } from './Auth.tsx';
 import { ChatView } from './Chat.tsx';
+import { focusComposer } from '../focus.ts';
 import { GuildRail } from './GuildRail.tsx';
 import { InviteScreen } from './Invite.tsx';
 import { MemberList, RecipientList, UserPopout } from './Members.tsx';
@@ -19,6 +26,11 @@ export function App() {
   const route = parseRoute(path);
   const loggedIn = useStore((s) => s.conn !== 'idle');
   const ready = useStore((s) => s.ready);
+
+  // The shell titles its own pages (channel, server, unread count); everything else is just "Accord".
+  useEffect(() => {
+    if (!loggedIn || !ready || route.name !== 'channels') document.title = 'Accord';
+  }, [loggedIn, ready, route.name]);
 
   useEffect(() => {
     if (loggedIn && (route.name === 'login' || route.name === 'register' || route.name === 'home')) navigate('/channels/@me', { replace: true });
@@ -51,12 +63,49 @@ function ConnectionBanner() {
   );
 }
 
+/** What just happened to the user, until they dismiss it. */
+function Notice() {
+  const notice = useUi((u) => u.notice);
+  if (!notice) return null;
+  return (
+    <div className="notice" role="alert" data-testid="notice">
+      <span>{notice}</span>
+      <button type="button" className="icon-button" aria-label="Dismiss" onClick={() => ui.dismissNotice()}>
+        <Icon name="close" size={16} />
+      </button>
+    </div>
+  );
+}
+
 function Shell({ guildId, channelId }: { guildId: string; channelId: string | null }) {
   const guild = useStore((s) => (guildId === '@me' ? null : s.guilds[guildId]));
   const channel = useStore((s) => (channelId ? s.channels[channelId] : undefined));
+  const label = useStore((s) => channelLabel(s, channel));
   const drawer = useUi((u) => u.drawer);
   const membersOpen = useUi((u) => u.membersOpen);
   const { visible } = useGuildChannels(guildId === '@me' ? '' : guildId);
+  const unreadCount = useUnread().channels.size;
+  const [, recheck] = useState(0);
+
+  // A server we are not in (never were, or were just removed from) or a channel that is not there: go home, or
+  // to the server, saying why — unless the server was just created or joined and its GUILD_CREATE is on the way.
+  useEffect(() => {
+    if (guildId !== '@me' && !guild) {
+      const wait = expectedFor(guildId);
+      if (wait > 0) {
+        const timer = setTimeout(() => recheck((n) => n + 1), wait + 50);
+        return () => clearTimeout(timer);
+      }
+      if (!wasRemoved(guildId)) ui.notify(UNKNOWN_SERVER_TEXT);
+      navigate('/channels/@me', { replace: true });
+      return;
+    }
+    if (!channelId || channel || guild?.unavailable) return;
+    const gone = deletedChannel(channelId);
+    if (!gone) ui.notify(UNKNOWN_CHANNEL_TEXT);
+    else if (gone.guildId) ui.notify(`#${gone.name} was deleted.`);
+    navigate(guildId === '@me' ? '/channels/@me' : `/channels/${guildId}`, { replace: true });
+  }, [guildId, channelId, guild, channel]);
 
   // A guild URL without a channel opens the last channel viewed there, else its first text channel.
   useEffect(() => {
@@ -68,16 +117,22 @@ function Shell({ guildId, channelId }: { guildId: string; channelId: string | nu
   }, [guildId, channelId, guild, visible]);
 
   useEffect(() => {
-    if (channelId && guildId !== '@me') localStorage.setItem(`${LAST_CHANNEL_KEY}.${guildId}`, channelId);
-    const name = channel ? (channel.guild_id ? `#${channel.name}` : 'Direct Messages') : 'Accord';
-    document.title = guild ? `${name} | ${guild.name}` : `${name} | Accord`;
-  }, [channelId, guildId, channel, guild]);
+    if (channelId && channel && guildId !== '@me') localStorage.setItem(`${LAST_CHANNEL_KEY}.${guildId}`, channelId);
+  }, [channelId, guildId, channel]);
+
+  // "#general | Server", "@alice", or "Accord"; "(3) " in front while three conversations have unread messages.
+  useEffect(() => {
+    const place = channel ? `${channel.guild_id ? '#' : '@'}${label}` : '';
+    const base = [place, guild?.name].filter(Boolean).join(' | ') || 'Accord';
+    document.title = unreadCount ? `(${unreadCount}) ${base}` : base;
+  }, [channel, label, guild?.name, unreadCount]);
 
   const closeDrawer = () => ui.setDrawer('none');
   let main;
   if (guildId !== '@me' && !guild) main = <main className="chat empty" aria-label="Chat"><p className="muted">Loading server…</p></main>;
+  else if (guild?.unavailable) main = <main className="chat empty" aria-label="Chat"><p className="muted">This server is unavailable right now. It will load as soon as it is back.</p></main>;
   else if (channelId && channel) main = <ChatView key={channelId} guildId={guildId === '@me' ? null : guildId} channelId={channelId} />;
-  else if (channelId) main = <main className="chat empty" aria-label="Chat"><p className="muted">This channel doesn't exist or you can't see it.</p></main>;
+  else if (channelId) main = <main className="chat empty" aria-label="Chat"><p className="muted">{UNKNOWN_CHANNEL_TEXT}</p></main>;
   else
     main = (
       <main className="chat empty" aria-label="Chat">
@@ -90,7 +145,20 @@ function Shell({ guildId, channelId }: { guildId: string; channelId: string | nu
 
   return (
     <div className={`app drawer-${drawer}${membersOpen && (guild || channel?.type === ChannelType.GROUP_DM) ? ' members-open' : ''}`}>
+      {channel && (
+        <a
+          className="skip-link"
+          href="#composer"
+          onClick={(e) => {
+            e.preventDefault();
+            focusComposer();
+          }}
+        >
+          Skip to message box
+        </a>
+      )}
       <ConnectionBanner />
+      <Notice />
       <div className="layout">
         <div className="nav-panels">
           <GuildRail activeGuildId={guildId} />

@@ -1,5 +1,8 @@
-/** Log in and register. A pending invite (/invite/{code} opened while logged out) is kept across the form. */
-import { useState, type FormEvent } from 'react';
+/**
+ * Log in and register. A pending invite (/invite/{code} opened while logged out) is kept across the form. When
+ * the server rate-limits the attempts (429 with retry_after), the form says so and counts the wait down.
+ */
+import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError } from '../api.ts';
 import { errorText, login, register } from '../session.ts';
 
@@ -9,15 +12,22 @@ export function AuthScreen({ mode, onSwitch, inviteCode }: { mode: 'login' | 're
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<{ field?: string; text: string } | null>(null);
+  const [waitUntil, setWaitUntil] = useState(0);
+  const secondsLeft = useCountdown(waitUntil);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
+    if (busy || secondsLeft > 0) return;
     setBusy(true);
     setError(null);
     try {
       if (mode === 'login') await login(username.trim(), password);
       else await register(username.trim(), password, email.trim() || undefined);
     } catch (err) {
+      if (err instanceof ApiError && err.status === 429) {
+        setWaitUntil(Date.now() + (err.retryAfter ?? 1) * 1000);
+        return;
+      }
       const tree = err instanceof ApiError ? (err.errors as Record<string, unknown> | undefined) : undefined;
       const field = tree ? Object.keys(tree).find((k) => k !== '_errors') : undefined;
       setError({ field, text: errorText(err, field) });
@@ -63,13 +73,22 @@ export function AuthScreen({ mode, onSwitch, inviteCode }: { mode: 'login' | 're
             aria-invalid={error?.field === 'password'}
           />
         </label>
-        {error && (
+        {error && secondsLeft === 0 && (
           <p className="form-error" role="alert">
             {error.text}
           </p>
         )}
-        <button className="button block" type="submit" disabled={busy || !username || !password}>
-          {busy ? 'Please wait…' : isLogin ? 'Log In' : 'Register'}
+        {secondsLeft > 0 && (
+          <p className="form-error" role="alert" data-testid="rate-limited">
+            Too many attempts.{' '}
+            <span role="timer" aria-live="off">
+              You can try again in {secondsLeft} {secondsLeft === 1 ? 'second' : 'seconds'}.
+            </span>
+          </p>
+        )}
+        {/* aria-disabled, not disabled: a button that disables itself would drop keyboard focus on <body>. */}
+        <button className="button block" type="submit" disabled={!username || !password} aria-disabled={busy || secondsLeft > 0}>
+          {busy ? 'Please wait…' : secondsLeft > 0 ? `Try again in ${secondsLeft}s` : isLogin ? 'Log In' : 'Register'}
         </button>
         <p className="muted small">
           {isLogin ? 'Need an account? ' : 'Already have an account? '}
@@ -80,4 +99,19 @@ export function AuthScreen({ mode, onSwitch, inviteCode }: { mode: 'login' | 're
       </form>
     </div>
   );
+}
+
+/** Whole seconds left until `until` (ms since the epoch), updated as they pass; 0 once it is reached. */
+function useCountdown(until: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (until <= Date.now()) return;
+    setNow(Date.now());
+    const timer = setInterval(() => {
+      setNow(Date.now());
+      if (Date.now() >= until) clearInterval(timer);
+    }, 250);
+    return () => clearInterval(timer);
+  }, [until]);
+  return Math.max(0, Math.ceil((until - now) / 1000));
 }

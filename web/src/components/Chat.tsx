@@ -1,9 +1,13 @@
 /**
  * The open channel: header, history (infinite scroll upwards with the scroll position kept when older pages
- * load), the composer, and who is typing.
+ * load, and kept per channel when switching away and back), the composer, and who is typing.
+ *
+ * Keyboard, as Discord's client has it: the history is one Tab stop; Up/Down (Home/End) move through messages,
+ * Enter acts on one (see Message.tsx), Escape goes back to the composer, and Tab leaves the history.
  */
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { compareIds } from '../api.ts';
+import { focusCameFromTab, focusComposer, tabbables } from '../focus.ts';
 import type { MentionResolver } from '../markdown.tsx';
 import { P, channelPermissions, has } from '../perms.ts';
 import { navigate } from '../router.ts';
@@ -11,7 +15,7 @@ import { ack, errorText, leaveGroupDm, loadLatest, loadOlder, renameGroupDm, sen
 import { channelLabel, displayName, store, useStore, type GuildInfo } from '../store.ts';
 import { ChannelType, type Message } from '../types.ts';
 import { ui, useUi } from '../ui.ts';
-import { MessageItem } from './Message.tsx';
+import { MessageItem, isSystemMessage } from './Message.tsx';
 import { Icon } from './Icon.tsx';
 import { Confirm, Modal } from './Modal.tsx';
 
@@ -40,6 +44,8 @@ export function ChatView({ guildId, channelId }: { guildId: string | null; chann
 
   const perms = guild && channel && me ? channelPermissions(guild, channel, me.id, member) : -1n;
   const canSend = perms === -1n || has(perms, P.SEND_MESSAGES);
+  // The server wants READ_MESSAGE_HISTORY for a reply too.
+  const canReply = canSend && (perms === -1n || has(perms, P.READ_MESSAGE_HISTORY));
   const label = useStore((s) => channelLabel(s, channel));
   if (!channel) return <main className="chat empty" aria-label="Chat">Channel not found.</main>;
 
@@ -95,6 +101,7 @@ export function ChatView({ guildId, channelId }: { guildId: string | null; chann
         guildId={guildId}
         canManage={perms === -1n ? false : has(perms, P.MANAGE_MESSAGES)}
         canReact={perms === -1n || has(perms, P.ADD_REACTIONS)}
+        canReply={canReply}
         editingId={editingId}
         onEdit={setEditingId}
         onReply={setReplyTo}
@@ -109,7 +116,7 @@ export function ChatView({ guildId, channelId }: { guildId: string | null; chann
         onCancelReply={() => setReplyTo(null)}
         onEditLast={() => {
           const list = store.state.messages[channelId]?.list ?? [];
-          const last = [...list].reverse().find((m) => m.author.id === me?.id && !m.pending);
+          const last = [...list].reverse().find((m) => m.author.id === me?.id && !m.pending && !isSystemMessage(m));
           if (last) setEditingId(last.id);
         }}
       />
@@ -200,11 +207,27 @@ function visibleAnchor(el: HTMLElement): { anchorId: string; anchorTop: number }
   return { anchorId: items[found].dataset.messageId ?? '', anchorTop: items[found].getBoundingClientRect().top - top };
 }
 
+/** Where each channel's history was scrolled, to put it back when the channel is opened again. */
+interface ScrollPlace {
+  anchorId: string;
+  anchorTop: number;
+  atBottom: boolean;
+}
+const scrollPlaces = new Map<string, ScrollPlace>();
+const SCROLL_PLACES_MAX = 200;
+
+function rememberPlace(channelId: string, place: ScrollPlace) {
+  scrollPlaces.delete(channelId);
+  scrollPlaces.set(channelId, place);
+  if (scrollPlaces.size > SCROLL_PLACES_MAX) scrollPlaces.delete(scrollPlaces.keys().next().value!);
+}
+
 function MessageList(props: {
   channelId: string;
   guildId: string | null;
   canManage: boolean;
   canReact: boolean;
+  canReply: boolean;
   editingId: string | null;
   onEdit(id: string | null): void;
   onReply(m: Message): void;
@@ -220,8 +243,10 @@ function MessageList(props: {
   const resolver = useResolver(guildId);
   const scroller = useRef<HTMLDivElement>(null);
   // What the viewport showed after the last commit or scroll: the first visible message and its offset.
-  const snapshot = useRef({ anchorId: '', anchorTop: 0, first: '', last: '', atBottom: true });
-  const [atBottom, setAtBottom] = useState(true);
+  // `restore`: put that message back where it was when the channel was last open (once it is rendered).
+  const [saved] = useState(() => scrollPlaces.get(channelId));
+  const snapshot = useRef({ anchorId: saved?.anchorId ?? '', anchorTop: saved?.anchorTop ?? 0, first: '', last: '', atBottom: saved?.atBottom ?? true, restore: Boolean(saved && !saved.atBottom) });
+  const [atBottom, setAtBottom] = useState(saved?.atBottom ?? true);
   // Where "new messages" starts: the read state when the channel was opened (not updated while reading).
   const [readAtOpen] = useState(() => store.state.readStates[channelId] ?? null);
   const list = cm?.list ?? [];
@@ -234,18 +259,39 @@ function MessageList(props: {
     const snap = snapshot.current;
     const first = list[0]?.id ?? '';
     const last = list[list.length - 1]?.id ?? '';
-    if (snap.first && first !== snap.first && last === snap.last && snap.anchorId) {
-      const anchor = el.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(snap.anchorId)}"]`);
+    const anchorOf = (id: string) => (id ? el.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(id)}"]`) : null);
+    let atBottomNow = snap.atBottom;
+    if (snap.restore) {
+      if (!list.length) return; // not loaded yet: try again on the next commit
+      const anchor = anchorOf(snap.anchorId);
+      if (anchor) el.scrollTop += anchor.getBoundingClientRect().top - el.getBoundingClientRect().top - snap.anchorTop;
+      else {
+        // The message it was at is gone (deleted, or history reloaded): the newest messages, then.
+        el.scrollTop = el.scrollHeight;
+        atBottomNow = true;
+        setAtBottom(true);
+      }
+    } else if (snap.first && first !== snap.first && last === snap.last && snap.anchorId) {
+      const anchor = anchorOf(snap.anchorId);
       if (anchor) el.scrollTop += anchor.getBoundingClientRect().top - el.getBoundingClientRect().top - snap.anchorTop;
     } else if (snap.atBottom) {
       el.scrollTop = el.scrollHeight;
     }
-    snapshot.current = { ...visibleAnchor(el), first, last, atBottom: snap.atBottom };
+    snapshot.current = { ...visibleAnchor(el), first, last, atBottom: atBottomNow, restore: false };
   });
+
+  // Leaving the channel: remember the place.
+  useEffect(
+    () => () => {
+      const { anchorId, anchorTop, atBottom: bottom } = snapshot.current;
+      rememberPlace(channelId, { anchorId, anchorTop, atBottom: bottom || !anchorId });
+    },
+    [channelId],
+  );
 
   const onScroll = useCallback(() => {
     const el = scroller.current;
-    if (!el) return;
+    if (!el || snapshot.current.restore) return; // not yet: the remembered place is still to be put back
     const bottom = el.scrollHeight - el.scrollTop - el.clientHeight <= AT_BOTTOM_PX;
     snapshot.current = { ...snapshot.current, ...visibleAnchor(el), atBottom: bottom };
     setAtBottom(bottom);
@@ -274,6 +320,44 @@ function MessageList(props: {
     };
   }, [newest?.id, atBottom, channelId, channel?.last_message_id, connected]);
 
+  /** Up/Down/Home/End between messages, Escape to the composer, Tab out of the history (one Tab stop). */
+  const historyKeys = (e: React.KeyboardEvent<HTMLDivElement>) => {
+    const el = e.currentTarget;
+    const target = e.target as HTMLElement;
+    const items = () => [...el.querySelectorAll<HTMLElement>('.messages > .message')];
+    const current = target.closest<HTMLElement>('.message');
+    const onItem = target === el || target === current;
+    const move = (to: HTMLElement | undefined) => {
+      if (!to) return;
+      e.preventDefault();
+      to.focus({ preventScroll: true });
+      to.scrollIntoView({ block: 'nearest' });
+    };
+    if (e.key === 'Tab') {
+      // Within a message Tab walks its controls; past its last one (or from the message itself) it leaves.
+      const inner = current ? tabbables(current) : [];
+      const i = inner.indexOf(target);
+      if (!onItem && i >= 0 && (e.shiftKey ? i > 0 : i < inner.length - 1)) return;
+      e.preventDefault();
+      if (e.shiftKey && !onItem && current) return current.focus();
+      const all = tabbables().filter((t) => t === el || !el.contains(t));
+      const at = all.indexOf(el);
+      all[e.shiftKey ? at - 1 : at + 1]?.focus();
+      return;
+    }
+    if (e.key === 'Escape' && !e.defaultPrevented) {
+      if (focusComposer()) e.preventDefault();
+      return;
+    }
+    if (!onItem || e.altKey || e.ctrlKey || e.metaKey) return;
+    const list = items();
+    const i = current ? list.indexOf(current) : list.length;
+    if (e.key === 'ArrowUp') move(list[Math.max(0, i - 1)]);
+    else if (e.key === 'ArrowDown') move(list[Math.min(list.length - 1, i + 1)]);
+    else if (e.key === 'Home' && current) move(list[0]);
+    else if (e.key === 'End' && current) move(list[list.length - 1]);
+  };
+
   const jumpToPresent = () => {
     const el = scroller.current;
     if (el) el.scrollTo({ top: el.scrollHeight, behavior: 'smooth' });
@@ -284,7 +368,21 @@ function MessageList(props: {
 
   return (
     <div className="history-wrap">
-      <div className="history" ref={scroller} onScroll={onScroll} role="log" aria-label="Messages" aria-busy={!cm || cm.loadingOlder} tabIndex={0}>
+      <div
+        className="history"
+        ref={scroller}
+        onScroll={onScroll}
+        role="log"
+        aria-label="Messages"
+        aria-busy={!cm || cm.loadingOlder}
+        tabIndex={0}
+        onKeyDown={historyKeys}
+        onFocus={(e) => {
+          // Shift+Tab from below lands on the last control inside the history: take it to the history instead.
+          const el = e.currentTarget;
+          if (e.target !== el && !el.contains(e.relatedTarget as Node | null) && focusCameFromTab(true)) el.focus();
+        }}
+      >
         <div className="history-top">
           {cm && !cm.hasMore ? (
             <div className="channel-start">
@@ -305,7 +403,8 @@ function MessageList(props: {
             const time = Date.parse(m.timestamp);
             const dayChange = prev && new Date(prev.timestamp).toDateString() !== new Date(m.timestamp).toDateString();
             const grouped =
-              !!prev && !dayChange && prev.author.id === m.author.id && !m.referenced_message && m.message_reference === undefined && time - Date.parse(prev.timestamp) < GROUP_WINDOW_MS;
+              !!prev && !dayChange && prev.author.id === m.author.id && !m.referenced_message && m.message_reference === undefined && time - Date.parse(prev.timestamp) < GROUP_WINDOW_MS &&
+              !isSystemMessage(m) && !isSystemMessage(prev);
             let divider: React.ReactNode = null;
             if (!newDividerShown && readAtOpen && !m.pending && m.author.id !== me?.id && compareIds(m.id, readAtOpen) > 0 && prev && !prev.pending && compareIds(prev.id, readAtOpen) <= 0) {
               newDividerShown = true;
@@ -334,6 +433,7 @@ function MessageList(props: {
                 mine={mine}
                 canDelete={mine || props.canManage}
                 canReact={props.canReact}
+                canReply={props.canReply}
                 editing={props.editingId === m.id}
                 guildId={guildId}
                 resolver={resolver}
@@ -413,6 +513,7 @@ function Composer(props: {
       >
         <textarea
           ref={ref}
+          id="composer"
           aria-label={placeholder}
           placeholder={placeholder}
           disabled={!props.canSend}

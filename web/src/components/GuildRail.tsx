@@ -1,9 +1,10 @@
 /** The left rail: Home (direct messages), one button per guild, and "add a server" (create or join). */
-import { useMemo, useState, type FormEvent } from 'react';
-import { P, channelPermissions, has } from '../perms.ts';
+import { useState, type FormEvent } from 'react';
 import { navigate } from '../router.ts';
 import { createGuild, errorText } from '../session.ts';
-import { isUnread, useStore } from '../store.ts';
+import { useStore } from '../store.ts';
+import { useUnread } from '../unread.ts';
+import { expectGuild } from '../membership.ts';
 import { GuildIcon } from './Avatar.tsx';
 import { Modal } from './Modal.tsx';
 import { Icon } from './Icon.tsx';
@@ -11,29 +12,9 @@ import { Icon } from './Icon.tsx';
 export function GuildRail({ activeGuildId }: { activeGuildId: string }) {
   const guildIds = useStore((s) => s.guildIds);
   const guilds = useStore((s) => s.guilds);
-  const channels = useStore((s) => s.channels);
-  const readStates = useStore((s) => s.readStates);
   const [adding, setAdding] = useState(false);
 
-  const me = useStore((s) => s.me);
-  const members = useStore((s) => s.members);
-
-  // A guild is unread when a text channel its member can see has a message newer than the read state.
-  const unread = useMemo(() => {
-    const s = { channels, readStates } as Parameters<typeof isUnread>[0];
-    const out = new Set<string>();
-    for (const c of Object.values(channels)) {
-      if (!isUnread(s, c)) continue;
-      if (!c.guild_id) {
-        out.add('@me');
-        continue;
-      }
-      const g = guilds[c.guild_id];
-      if (!g || !me || (c.type !== 0 && c.type !== 5)) continue;
-      if (has(channelPermissions(g, c, me.id, members[g.id]?.[me.id]), P.VIEW_CHANNEL)) out.add(g.id);
-    }
-    return out;
-  }, [channels, readStates, guilds, me, members]);
+  const unread = useUnread().guilds;
 
   return (
     <nav className="guild-rail" aria-label="Servers">
@@ -90,6 +71,7 @@ function AddGuildModal({ onClose }: { onClose: () => void }) {
     setError('');
     try {
       const g = await createGuild(name.trim());
+      expectGuild(g.id);
       onClose();
       navigate(`/channels/${g.id}`);
     } catch (err) {

@@ -3,13 +3,14 @@
  * handful of key permission bits, channels, per-channel permission overwrites, and members' roles.
  */
 import { useMemo, useState, type FormEvent } from 'react';
+import { arrowNavigate } from '../focus.ts';
 import { KEY_PERMISSIONS } from '../perms.ts';
 import {
   createChannel, createRole, deleteChannel, deleteOverwrite, deleteRole, errorText, putOverwrite, renameGuild, setMemberRoles, updateChannel, updateRole,
 } from '../session.ts';
 import { displayName, useStore } from '../store.ts';
 import { ChannelType, type Channel, type Member, type Overwrite, type Role } from '../types.ts';
-import { Modal } from './Modal.tsx';
+import { Confirm, Modal } from './Modal.tsx';
 
 type Tab = 'overview' | 'roles' | 'channels' | 'permissions' | 'members';
 const TABS: Array<[Tab, string]> = [['overview', 'Overview'], ['roles', 'Roles'], ['channels', 'Channels'], ['permissions', 'Channel Permissions'], ['members', 'Members']];
@@ -30,9 +31,24 @@ export function GuildSettings({ guildId, onClose }: { guildId: string; onClose: 
   return (
     <Modal title={`${guild.name} — Server Settings`} onClose={onClose} wide>
       <div className="settings">
-        <div className="settings-tabs" role="tablist" aria-label="Settings sections">
+        <div
+          className="settings-tabs"
+          role="tablist"
+          aria-label="Settings sections"
+          onKeyDown={(e) => arrowNavigate(e, { items: '[role="tab"]', orientation: 'vertical' }) || arrowNavigate(e, { items: '[role="tab"]', orientation: 'horizontal' })}
+        >
           {TABS.map(([id, label]) => (
-            <button key={id} type="button" role="tab" id={`tab-${id}`} aria-selected={tab === id} aria-controls={`panel-${id}`} onClick={() => setTab(id)}>
+            <button
+              key={id}
+              type="button"
+              role="tab"
+              id={`tab-${id}`}
+              aria-selected={tab === id}
+              aria-controls={`panel-${id}`}
+              tabIndex={tab === id ? 0 : -1}
+              onClick={() => setTab(id)}
+              onFocus={() => setTab(id)}
+            >
               {label}
             </button>
           ))}
@@ -107,6 +123,7 @@ function RoleEditor({ guildId, role, run, onDeleted }: { guildId: string; role: 
   const [color, setColor] = useState(hex(role.color || 0x99aab5));
   const [hoist, setHoist] = useState(role.hoist);
   const [perms, setPerms] = useState(BigInt(role.permissions));
+  const [confirmDelete, setConfirmDelete] = useState(false);
   const dirty = name !== role.name || (role.color ? color !== hex(role.color) : color !== '#99aab5') || hoist !== role.hoist || perms !== BigInt(role.permissions);
   return (
     <form
@@ -146,9 +163,21 @@ function RoleEditor({ guildId, role, run, onDeleted }: { guildId: string; role: 
       </fieldset>
       <div className="modal-actions">
         {!everyone && (
-          <button type="button" className="button danger" onClick={() => run(async () => (await deleteRole(guildId, role.id), onDeleted()))}>
+          <button type="button" className="button danger" onClick={() => setConfirmDelete(true)}>
             Delete Role
           </button>
+        )}
+        {confirmDelete && (
+          <Confirm
+            title="Delete Role"
+            body={<p>Are you sure you want to delete the role {role.name}? Members who have it lose it and its permissions. This cannot be undone.</p>}
+            confirmLabel="Delete"
+            onClose={() => setConfirmDelete(false)}
+            onConfirm={async () => {
+              await deleteRole(guildId, role.id);
+              onDeleted();
+            }}
+          />
         )}
         <button type="submit" className="button" disabled={!dirty}>
           Save Role
@@ -225,7 +254,9 @@ function Channels({ guildId, run }: { guildId: string; run: Run }) {
 
 function ChannelRow({ channel, run }: { channel: Channel; run: Run }) {
   const [name, setName] = useState(channel.name ?? '');
+  const [confirmDelete, setConfirmDelete] = useState(false);
   const kind = channel.type === 4 ? 'category' : channel.type === 2 ? 'voice' : 'text';
+  const isCategory = channel.type === ChannelType.GUILD_CATEGORY;
   return (
     <li className="row">
       <span className="muted kind">{kind}</span>
@@ -233,9 +264,24 @@ function ChannelRow({ channel, run }: { channel: Channel; run: Run }) {
       <button type="button" className="button small" disabled={name === channel.name || !name.trim()} onClick={() => run(() => updateChannel(channel.id, { name: name.trim() }))}>
         Rename
       </button>
-      <button type="button" className="button small danger" aria-label={`Delete ${channel.name}`} onClick={() => run(() => deleteChannel(channel.id))}>
+      <button type="button" className="button small danger" aria-label={`Delete ${channel.name}`} onClick={() => setConfirmDelete(true)}>
         Delete
       </button>
+      {confirmDelete && (
+        <Confirm
+          title={isCategory ? 'Delete Category' : 'Delete Channel'}
+          body={
+            <p>
+              {isCategory
+                ? `Are you sure you want to delete the category ${channel.name}? Its channels are kept, without a category. This cannot be undone.`
+                : `Are you sure you want to delete #${channel.name}? Its messages go with it. This cannot be undone.`}
+            </p>
+          }
+          confirmLabel={isCategory ? 'Delete Category' : 'Delete Channel'}
+          onClose={() => setConfirmDelete(false)}
+          onConfirm={() => deleteChannel(channel.id)}
+        />
+      )}
     </li>
   );
 }
@@ -251,6 +297,7 @@ function Overwrites({ guildId, run }: { guildId: string; run: Run }) {
   const [target, setTarget] = useState(guildId);
   // The overwrite as last set here, shown until the server's CHANNEL_UPDATE replaces the channel object.
   const [optimistic, setOptimistic] = useState<{ channel: Channel; ow: Overwrite } | null>(null);
+  const [confirmRemove, setConfirmRemove] = useState(false);
   if (!channel) return <p className="muted">No channels.</p>;
   const existing = channel.permission_overwrites ?? [];
   const fromOptimistic = optimistic && optimistic.channel === channel && optimistic.ow.id === target ? optimistic.ow : undefined;
@@ -331,9 +378,18 @@ function Overwrites({ guildId, run }: { guildId: string; run: Run }) {
         </tbody>
       </table>
       {existing.some((o) => o.id === target) && (
-        <button type="button" className="button danger small" onClick={() => run(() => deleteOverwrite(channel.id, target))}>
+        <button type="button" className="button danger small" onClick={() => setConfirmRemove(true)}>
           Remove overwrite for {roleName(target)}
         </button>
+      )}
+      {confirmRemove && (
+        <Confirm
+          title="Remove Overwrite"
+          body={<p>Remove the permission overwrite for {roleName(target)} in {channel.type === ChannelType.GUILD_CATEGORY ? channel.name : `#${channel.name}`}? Its permissions there go back to the role's own.</p>}
+          confirmLabel="Remove"
+          onClose={() => setConfirmRemove(false)}
+          onConfirm={() => deleteOverwrite(channel.id, target)}
+        />
       )}
     </div>
   );

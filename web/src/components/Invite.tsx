@@ -1,5 +1,6 @@
 /** /invite/{code}: shows what the invite is for and joins through POST /invites/{code}. */
 import { useEffect, useState } from 'react';
+import { expectGuild } from '../membership.ts';
 import { navigate } from '../router.ts';
 import { acceptInvite, errorText, fetchInvite } from '../session.ts';
 import { useStore } from '../store.ts';
@@ -31,6 +32,7 @@ export function InviteScreen({ code }: { code: string }) {
     try {
       const res = await acceptInvite(code);
       const gid = res.guild?.id ?? invite?.guild?.id;
+      if (gid) expectGuild(gid);
       navigate(gid ? `/channels/${gid}${res.channel ? `/${res.channel.id}` : ''}` : '/channels/@me', { replace: true });
     } catch (err) {
       setError(errorText(err));

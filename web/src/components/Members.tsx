@@ -1,5 +1,6 @@
 /** The member list (hoisted roles, then online, then offline) with presence dots, and the user popout. */
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { refocus, trailOf } from '../focus.ts';
 import { navigate } from '../router.ts';
 import { errorText, openDm } from '../session.ts';
 import { displayName, useStore } from '../store.ts';
@@ -145,6 +146,12 @@ export function UserPopout() {
   useEffect(() => {
     if (!popout) return;
     setError('');
+    // Closed with Escape (or by a click on nothing focusable): focus back where the popout was opened from.
+    const openerTrail = trailOf(document.activeElement);
+    const giveBack = () => {
+      const now = document.activeElement;
+      if (!now || now === document.body || !now.isConnected) refocus(openerTrail);
+    };
     ref.current?.focus();
     const onDoc = (e: MouseEvent) => !ref.current?.contains(e.target as Node) && ui.closeUser();
     const onKey = (e: KeyboardEvent) => e.key === 'Escape' && ui.closeUser();
@@ -154,6 +161,7 @@ export function UserPopout() {
       clearTimeout(t);
       document.removeEventListener('mousedown', onDoc);
       document.removeEventListener('keydown', onKey);
+      giveBack();
     };
   }, [popout]);
 

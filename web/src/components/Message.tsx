@@ -1,25 +1,26 @@
-/** One message: header (or grouped continuation), content as safe markdown, reply preview, reactions, actions. */
+/**
+ * One message: header (or grouped continuation), content as safe markdown, embeds, reply preview, reactions,
+ * actions; or a system line (a group DM rename). Keyboard, as in Discord's client: with the message focused,
+ * Enter moves into its actions (arrow keys along them), R replies, E edits one's own, Delete asks to delete.
+ */
 import { memo, useEffect, useRef, useState } from 'react';
+import { arrowNavigate, focusComposer } from '../focus.ts';
 import { Markdown, type MentionResolver } from '../markdown.tsx';
 import { deleteMessage, discardMessage, editMessage, errorText, retryMessage, toggleReaction } from '../session.ts';
-import type { Message as Msg } from '../types.ts';
+import { formatTimestamp } from '../time.ts';
+import { MessageType, type Message as Msg } from '../types.ts';
 import { ui } from '../ui.ts';
 import { Avatar } from './Avatar.tsx';
+import { Embed } from './Embed.tsx';
 import { Confirm } from './Modal.tsx';
 import { Icon } from './Icon.tsx';
 
+export { formatTimestamp };
+
 export const QUICK_EMOJIS = ['👍', '❤️', '😂', '😮', '😢', '🎉', '🔥', '👀'];
 
-export function formatTimestamp(iso: string, compact = false): string {
-  const d = new Date(iso);
-  const time = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
-  if (compact) return time;
-  const today = new Date();
-  const yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
-  if (d.toDateString() === today.toDateString()) return `Today at ${time}`;
-  if (d.toDateString() === yesterday.toDateString()) return `Yesterday at ${time}`;
-  return `${d.toLocaleDateString()} ${time}`;
-}
+/** Types drawn as a system line (no author header, no actions). */
+export const isSystemMessage = (m: Pick<Msg, 'type'>) => m.type === MessageType.CHANNEL_NAME_CHANGE;
 
 export interface MessageProps {
   msg: Msg;
@@ -29,6 +30,8 @@ export interface MessageProps {
   mine: boolean;
   canDelete: boolean;
   canReact: boolean;
+  /** Replying needs SEND_MESSAGES (and READ_MESSAGE_HISTORY) in the channel. */
+  canReply: boolean;
   editing: boolean;
   guildId: string | null;
   resolver: MentionResolver;
@@ -45,6 +48,28 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
   const openUser = (el: HTMLElement) => ui.openUser(msg.author.id, p.guildId, el);
   const run = (fn: () => Promise<unknown>) => fn().catch((err) => setError(errorText(err)));
   const time = formatTimestamp(msg.timestamp);
+  const reactButton = useRef<HTMLButtonElement>(null);
+
+  if (isSystemMessage(msg)) return <SystemLine msg={msg} authorName={p.authorName} time={time} />;
+
+  const embeds = Array.isArray(msg.embeds) ? msg.embeds : [];
+  const actionable = !msg.pending && !p.editing;
+  const onKeyDown = (e: React.KeyboardEvent<HTMLLIElement>) => {
+    if (e.target !== e.currentTarget || !actionable || e.altKey || e.ctrlKey || e.metaKey) return;
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      e.currentTarget.querySelector<HTMLElement>('.message-actions button')?.focus();
+    } else if ((e.key === 'r' || e.key === 'R') && p.canReply) {
+      e.preventDefault();
+      p.onReply(msg);
+    } else if ((e.key === 'e' || e.key === 'E') && p.mine) {
+      e.preventDefault();
+      p.onEdit(msg.id);
+    } else if ((e.key === 'Delete' || e.key === 'Backspace') && p.canDelete) {
+      e.preventDefault();
+      setConfirm(true);
+    }
+  };
 
   return (
     <li
@@ -52,13 +77,15 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
       data-message-id={msg.id}
       aria-label={`${p.authorName}, ${time}`}
       tabIndex={-1}
+      onKeyDown={onKeyDown}
     >
       {msg.referenced_message !== undefined && (
         <div className="reply-preview">
           <span className="reply-spine" aria-hidden="true" />
           {msg.referenced_message ? (
             <>
-              <strong>@{p.replyAuthorName}</strong> <span className="ellipsis">{msg.referenced_message.content}</span>
+              <strong>@{p.replyAuthorName}</strong>{' '}
+              <span className="ellipsis">{msg.referenced_message.content || (msg.referenced_message.embeds?.length ? <em>Embed</em> : '')}</span>
             </>
           ) : (
             <em className="muted">Original message was deleted</em>
@@ -89,14 +116,23 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
         {p.editing ? (
           <EditBox msg={msg} onDone={() => p.onEdit(null)} />
         ) : (
-          <div className="message-content">
-            <Markdown content={msg.content} resolver={p.resolver} />
-            {msg.edited_timestamp && (
-              <span className="edited" title={new Date(msg.edited_timestamp).toLocaleString()}>
-                {' '}
-                (edited)
-              </span>
-            )}
+          (msg.content || msg.edited_timestamp || !embeds.length) && (
+            <div className="message-content">
+              <Markdown content={msg.content} resolver={p.resolver} />
+              {msg.edited_timestamp && (
+                <span className="edited" title={new Date(msg.edited_timestamp).toLocaleString()}>
+                  {' '}
+                  (edited)
+                </span>
+              )}
+            </div>
+          )
+        )}
+        {embeds.length > 0 && (
+          <div className="embeds">
+            {embeds.map((e, i) => (
+              <Embed key={i} embed={e} resolver={p.resolver} />
+            ))}
           </div>
         )}
         {msg.pending === 'failed' && (
@@ -136,16 +172,26 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
           </div>
         )}
       </div>
-      {!msg.pending && !p.editing && (
-        <div className="message-actions" role="toolbar" aria-label="Message actions">
+      {actionable && (
+        <div
+          className="message-actions"
+          role="toolbar"
+          aria-label="Message actions"
+          onKeyDown={(e) => {
+            if (e.target instanceof HTMLElement && e.target.closest('.emoji-picker')) return;
+            arrowNavigate(e, { items: ':scope > button', orientation: 'horizontal' });
+          }}
+        >
           {p.canReact && (
-            <button type="button" className="icon-button" aria-label="Add reaction" aria-expanded={picker} onClick={() => setPicker((x) => !x)}>
+            <button ref={reactButton} type="button" className="icon-button" aria-label="Add reaction" aria-haspopup="menu" aria-expanded={picker} onClick={() => setPicker((x) => !x)}>
               <Icon name="smile" />
             </button>
           )}
-          <button type="button" className="icon-button" aria-label="Reply" onClick={() => p.onReply(msg)}>
-            <Icon name="reply" />
-          </button>
+          {p.canReply && (
+            <button type="button" className="icon-button" aria-label="Reply" onClick={() => p.onReply(msg)}>
+              <Icon name="reply" />
+            </button>
+          )}
           {p.mine && (
             <button type="button" className="icon-button" aria-label="Edit message" onClick={() => p.onEdit(msg.id)}>
               <Icon name="edit" />
@@ -168,7 +214,10 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
                 const existing = msg.reactions?.find((r) => r.emoji.name === emoji);
                 if (!existing?.me) void run(() => toggleReaction(msg, emoji));
               }}
-              onClose={() => setPicker(false)}
+              onClose={(returnFocus) => {
+                setPicker(false);
+                if (returnFocus) reactButton.current?.focus();
+              }}
             />
           )}
         </div>
@@ -186,16 +235,30 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
   );
 });
 
-function EmojiPicker({ onPick, onClose }: { onPick: (e: string) => void; onClose: () => void }) {
+const PICKER_COLUMNS = 4;
+
+function EmojiPicker({ onPick, onClose }: { onPick: (e: string) => void; onClose: (returnFocus: boolean) => void }) {
   const ref = useRef<HTMLDivElement>(null);
+  const closeRef = useRef(onClose);
+  closeRef.current = onClose;
   useEffect(() => {
     ref.current?.querySelector('button')?.focus();
-    const onDoc = (e: MouseEvent) => !ref.current?.contains(e.target as Node) && onClose();
+    const onDoc = (e: MouseEvent) => !ref.current?.contains(e.target as Node) && closeRef.current(false);
     document.addEventListener('mousedown', onDoc);
     return () => document.removeEventListener('mousedown', onDoc);
-  }, [onClose]);
+  }, []);
   return (
-    <div className="emoji-picker" role="menu" aria-label="Pick a reaction" ref={ref} onKeyDown={(e) => e.key === 'Escape' && onClose()}>
+    <div
+      className="emoji-picker"
+      role="menu"
+      aria-label="Pick a reaction"
+      ref={ref}
+      onKeyDown={(e) => {
+        e.stopPropagation();
+        if (e.key === 'Tab') return closeRef.current(false);
+        arrowNavigate(e, { items: '[role="menuitem"]', orientation: 'grid', columns: PICKER_COLUMNS, onEscape: () => closeRef.current(true) });
+      }}
+    >
       {QUICK_EMOJIS.map((e) => (
         <button key={e} type="button" role="menuitem" aria-label={`React with ${e}`} onClick={() => onPick(e)}>
           {e}
@@ -205,8 +268,14 @@ function EmojiPicker({ onPick, onClose }: { onPick: (e: string) => void; onClose
   );
 }
 
-function EditBox({ msg, onDone }: { msg: Msg; onDone: () => void }) {
+function EditBox({ msg, onDone: close }: { msg: Msg; onDone: () => void }) {
   const [text, setText] = useState(msg.content);
+  // Done editing: back to the message box, as in Discord (focus would otherwise go down with the edit box).
+  const onDone = () => {
+    const hadFocus = ref.current?.closest('.edit-box')?.contains(document.activeElement);
+    close();
+    if (hadFocus) setTimeout(focusComposer);
+  };
   const [error, setError] = useState('');
   const ref = useRef<HTMLTextAreaElement>(null);
   useEffect(() => {
@@ -249,5 +318,22 @@ function EditBox({ msg, onDone }: { msg: Msg; onDone: () => void }) {
       </div>
       {error && <div className="form-error small" role="alert">{error}</div>}
     </div>
+  );
+}
+
+/** A system message: an icon, who did what, and when (no header, no actions). */
+function SystemLine({ msg, authorName, time }: { msg: Msg; authorName: string; time: string }) {
+  return (
+    <li className="message system" data-message-id={msg.id} aria-label={`${authorName}, ${time}`} tabIndex={-1}>
+      <span className="system-icon" aria-hidden="true">
+        <Icon name="edit" size={16} />
+      </span>
+      <div className="message-main">
+        <strong className="author-plain">{authorName}</strong> changed the channel name: <strong>{msg.content}</strong>{' '}
+        <time dateTime={msg.timestamp} className="timestamp" title={new Date(msg.timestamp).toLocaleString()}>
+          {time}
+        </time>
+      </div>
+    </li>
   );
 }

@@ -1,16 +1,53 @@
 /** The second column: a guild's channels grouped by category, or the direct-message list; the user panel. */
-import { useEffect, useMemo, useState } from 'react';
-import { compareIds } from '../api.ts';
+import { Suspense, lazy, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { arrowNavigate } from '../focus.ts';
+import { markLeaving } from '../membership.ts';
+import { ApiError, compareIds } from '../api.ts';
 import { P, basePermissions, channelPermissions, has } from '../perms.ts';
 import { navigate } from '../router.ts';
-import { createGroupDm, createInvite, errorText, leaveGuild, setStatus } from '../session.ts';
+import { createGroupDm, createInvite, errorText, leaveGuild, openDm, setStatus } from '../session.ts';
 import { channelLabel, isUnread, useStore, type State } from '../store.ts';
 import { ChannelType, type Channel, type Status } from '../types.ts';
 import { Avatar, STATUS_LABEL } from './Avatar.tsx';
 import { Confirm, Modal } from './Modal.tsx';
-import { UserSettings } from './UserSettings.tsx';
-import { GuildSettings } from './GuildSettings.tsx';
 import { Icon } from './Icon.tsx';
+
+// Settings screens load on first use: they are not needed for the first screen.
+const UserSettings = lazy(() => import('./UserSettings.tsx').then((m) => ({ default: m.UserSettings })));
+const GuildSettings = lazy(() => import('./GuildSettings.tsx').then((m) => ({ default: m.GuildSettings })));
+
+/**
+ * A popup menu: focus on its first item when it opens, Up/Down/Home/End between items, Escape closes it (focus
+ * back on its button), Tab or a click outside closes it.
+ */
+function Menu({ label, onClose, children }: { label: string; onClose: (returnFocus?: boolean) => void; children: ReactNode }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const closeRef = useRef(onClose);
+  closeRef.current = onClose;
+  useEffect(() => {
+    ref.current?.querySelector<HTMLElement>('[role="menuitem"]')?.focus();
+    const onDoc = (e: MouseEvent) => {
+      const el = e.target as Element;
+      if (!ref.current?.contains(el) && !el.closest?.('[aria-haspopup="menu"][aria-expanded="true"]')) closeRef.current(false);
+    };
+    document.addEventListener('mousedown', onDoc);
+    return () => document.removeEventListener('mousedown', onDoc);
+  }, []);
+  return (
+    <div
+      ref={ref}
+      className="guild-menu"
+      role="menu"
+      aria-label={label}
+      onKeyDown={(e) => {
+        if (e.key === 'Tab') return closeRef.current(true);
+        arrowNavigate(e, { items: '[role="menuitem"]', orientation: 'vertical', onEscape: () => closeRef.current(true) });
+      }}
+    >
+      {children}
+    </div>
+  );
+}
 
 const byPosition = (a: Channel, b: Channel) => (a.position ?? 0) - (b.position ?? 0) || compareIds(a.id, b.id);
 
@@ -54,6 +91,16 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
   const [collapsed, setCollapsed] = useState<Record<string, boolean>>({});
   const [menu, setMenu] = useState(false);
   const [dialog, setDialog] = useState<'invite' | 'settings' | 'leave' | null>(null);
+  const menuButton = useRef<HTMLButtonElement>(null);
+  // Closing a menu puts focus back on its button, before any dialog it opens takes it (and returns it there).
+  const closeMenu = (returnFocus = true) => {
+    if (returnFocus) menuButton.current?.focus();
+    setMenu(false);
+  };
+  const pick = (d: 'invite' | 'settings' | 'leave') => {
+    closeMenu();
+    setDialog(d);
+  };
   if (!guild) return <div className="sidebar-body" />;
   const perms = me ? basePermissions(guild, me.id, member) : 0n;
   const isOwner = guild.owner_id === me?.id;
@@ -64,28 +111,42 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
   return (
     <>
       <header className="sidebar-header">
-        <button type="button" className="guild-menu-button" aria-haspopup="menu" aria-expanded={menu} onClick={() => setMenu((m) => !m)} aria-label={`${guild.name} server menu`}>
+        <button
+          ref={menuButton}
+          type="button"
+          className="guild-menu-button"
+          aria-haspopup="menu"
+          aria-expanded={menu}
+          onClick={() => setMenu((m) => !m)}
+          onKeyDown={(e) => {
+            if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+              e.preventDefault();
+              setMenu(true);
+            }
+          }}
+          aria-label={`${guild.name} server menu`}
+        >
           <span className="ellipsis">{guild.name}</span>
           <Icon name={menu ? 'close' : 'down'} size={18} />
         </button>
         {menu && (
-          <div className="guild-menu" role="menu" onKeyDown={(e) => e.key === 'Escape' && setMenu(false)}>
+          <Menu label={`${guild.name} server menu`} onClose={closeMenu}>
             {inviteChannel && (
-              <button type="button" role="menuitem" autoFocus onClick={() => (setMenu(false), setDialog('invite'))}>
+              <button type="button" role="menuitem" onClick={() => pick('invite')}>
                 Invite People
               </button>
             )}
             {canManage && (
-              <button type="button" role="menuitem" onClick={() => (setMenu(false), setDialog('settings'))}>
+              <button type="button" role="menuitem" onClick={() => pick('settings')}>
                 Server Settings
               </button>
             )}
             {!isOwner && (
-              <button type="button" role="menuitem" className="danger" onClick={() => (setMenu(false), setDialog('leave'))}>
+              <button type="button" role="menuitem" className="danger" onClick={() => pick('leave')}>
                 Leave Server
               </button>
             )}
-          </div>
+          </Menu>
         )}
       </header>
       <div className="sidebar-body">
@@ -134,7 +195,11 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
         ))}
       </div>
       {dialog === 'invite' && inviteChannel && <InviteDialog channel={inviteChannel} guildName={guild.name} onClose={() => setDialog(null)} />}
-      {dialog === 'settings' && <GuildSettings guildId={guildId} onClose={() => setDialog(null)} />}
+      {dialog === 'settings' && (
+        <Suspense fallback={null}>
+          <GuildSettings guildId={guildId} onClose={() => setDialog(null)} />
+        </Suspense>
+      )}
       {dialog === 'leave' && (
         <Confirm
           title={`Leave '${guild.name}'`}
@@ -142,6 +207,7 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
           confirmLabel="Leave Server"
           onClose={() => setDialog(null)}
           onConfirm={async () => {
+            markLeaving(guildId);
             await leaveGuild(guildId);
             navigate('/channels/@me');
           }}
@@ -272,11 +338,14 @@ function GroupDmDialog({ onClose }: { onClose: () => void }) {
           disabled={!picked.length}
           onClick={async () => {
             try {
-              const ch = await createGroupDm(picked);
+              // One person is a 1:1 DM (which sharing a server allows), two or more a group DM.
+              const ch = picked.length === 1 ? await openDm(picked[0]!) : await createGroupDm(picked);
               onClose();
               navigate(`/channels/@me/${ch.id}`);
             } catch (err) {
-              setError(errorText(err));
+              // 50007: someone picked has not written to us 1:1, which a group DM asks of everyone in it.
+              const notYet = err instanceof ApiError && err.code === 50007;
+              setError(notYet ? 'Everyone you add must have sent you a direct message first.' : errorText(err));
             }
           }}
         >
@@ -311,7 +380,11 @@ function UserPanel() {
       <button type="button" className="icon-button" aria-label="User settings" title="User settings" onClick={() => setSettings(true)}>
         <Icon name="gear" />
       </button>
-      {settings && <UserSettings onClose={() => setSettings(false)} />}
+      {settings && (
+        <Suspense fallback={null}>
+          <UserSettings onClose={() => setSettings(false)} />
+        </Suspense>
+      )}
     </footer>
   );
 }

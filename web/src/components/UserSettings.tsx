@@ -1,23 +1,67 @@
-/** The current user's settings: username, display name, log out. */
-import { useState, type FormEvent } from 'react';
-import { errorText, logout, updateProfile } from '../session.ts';
+/**
+ * The current user's settings: the account (username, display name, log out), the password, and the devices
+ * logged in to the account (each log-in token), which can be logged out one by one or all but this one.
+ */
+import { useEffect, useState, type FormEvent } from 'react';
+import { changePassword, errorText, listAuthSessions, logout, logoutAuthSessions, updateProfile, type AuthSession } from '../session.ts';
 import { useStore } from '../store.ts';
+import { formatTimestamp } from './Message.tsx';
 import { Modal } from './Modal.tsx';
 
+type Tab = 'account' | 'password' | 'devices';
+const TABS: Array<[Tab, string]> = [['account', 'My Account'], ['password', 'Password'], ['devices', 'Devices']];
+
 export function UserSettings({ onClose }: { onClose: () => void }) {
+  const [tab, setTab] = useState<Tab>('account');
+  return (
+    <Modal title="User Settings" onClose={onClose} wide>
+      <div className="settings">
+        <div className="settings-tabs" role="tablist" aria-label="Settings sections">
+          {TABS.map(([id, label]) => (
+            <button key={id} type="button" role="tab" id={`user-tab-${id}`} aria-selected={tab === id} aria-controls={`user-panel-${id}`} onClick={() => setTab(id)}>
+              {label}
+            </button>
+          ))}
+        </div>
+        <div className="settings-panel" role="tabpanel" id={`user-panel-${tab}`} aria-labelledby={`user-tab-${tab}`}>
+          {tab === 'account' && <Account />}
+          {tab === 'password' && <Password />}
+          {tab === 'devices' && <Devices />}
+        </div>
+      </div>
+    </Modal>
+  );
+}
+
+type Status = { ok?: string; error?: string };
+
+function StatusLine({ status }: { status: Status }) {
+  return (
+    <>
+      {status.error && <p className="form-error" role="alert">{status.error}</p>}
+      {status.ok && <p className="form-ok" role="status">{status.ok}</p>}
+    </>
+  );
+}
+
+function Account() {
   const me = useStore((s) => s.me)!;
   const [username, setUsername] = useState(me.username);
   const [globalName, setGlobalName] = useState(me.global_name ?? '');
-  const [status, setStatus] = useState<{ ok?: string; error?: string }>({});
+  const [password, setPassword] = useState('');
+  const [status, setStatus] = useState<Status>({});
+  // As on Discord, a new username needs the current password.
+  const renaming = username.trim().toLowerCase() !== me.username;
 
   async function save(e: FormEvent) {
     e.preventDefault();
     setStatus({});
     try {
-      const body: { username?: string; global_name?: string | null } = {};
-      if (username.trim() !== me.username) body.username = username.trim();
+      const body: { username?: string; global_name?: string | null; password?: string } = {};
+      if (renaming) Object.assign(body, { username: username.trim(), password });
       if ((globalName.trim() || null) !== (me.global_name ?? null)) body.global_name = globalName.trim() || null;
       if (Object.keys(body).length) await updateProfile(body);
+      setPassword('');
       setStatus({ ok: 'Saved.' });
     } catch (err) {
       setStatus({ error: errorText(err, 'username') });
@@ -25,27 +69,140 @@ export function UserSettings({ onClose }: { onClose: () => void }) {
   }
 
   return (
-    <Modal title="My Account" onClose={onClose}>
-      <form className="stack" onSubmit={save}>
+    <form className="stack" onSubmit={save}>
+      <label>
+        Username
+        <input name="username" value={username} onChange={(e) => setUsername(e.target.value)} minLength={2} maxLength={32} required />
+      </label>
+      {renaming && (
         <label>
-          Username
-          <input name="username" value={username} onChange={(e) => setUsername(e.target.value)} minLength={2} maxLength={32} required />
+          Current password
+          <input name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
         </label>
-        <label>
-          Display name
-          <input name="global_name" value={globalName} onChange={(e) => setGlobalName(e.target.value)} maxLength={32} placeholder={me.username} />
-        </label>
-        {status.error && <p className="form-error" role="alert">{status.error}</p>}
-        {status.ok && <p className="form-ok" role="status">{status.ok}</p>}
-        <div className="modal-actions">
-          <button type="button" className="button danger" onClick={() => void logout()}>
-            Log Out
-          </button>
-          <button type="submit" className="button">
-            Save Changes
-          </button>
-        </div>
-      </form>
-    </Modal>
+      )}
+      <label>
+        Display name
+        <input name="global_name" value={globalName} onChange={(e) => setGlobalName(e.target.value)} maxLength={32} placeholder={me.username} />
+      </label>
+      <StatusLine status={status} />
+      <div className="modal-actions">
+        <button type="button" className="button danger" onClick={() => void logout()}>
+          Log Out
+        </button>
+        <button type="submit" className="button">
+          Save Changes
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function Password() {
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [status, setStatus] = useState<Status>({});
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setStatus({});
+    setBusy(true);
+    try {
+      await changePassword(current, next);
+      setCurrent('');
+      setNext('');
+      setStatus({ ok: 'Password changed. Every other device was logged out.' });
+    } catch (err) {
+      setStatus({ error: errorText(err, 'password') });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="stack" onSubmit={submit}>
+      <h3>Change password</h3>
+      <label>
+        Current password
+        <input name="current-password" type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} required />
+      </label>
+      <label>
+        New password
+        <input name="new-password" type="password" autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} minLength={8} maxLength={72} required />
+      </label>
+      <StatusLine status={status} />
+      <div className="modal-actions">
+        <button type="submit" className="button" disabled={busy}>
+          Change Password
+        </button>
+      </div>
+    </form>
+  );
+}
+
+const deviceName = (s: AuthSession) => [s.client_info.platform, s.client_info.os].filter(Boolean).join(' on ') || 'Unknown client';
+
+function Devices() {
+  const current = useStore((s) => s.authSessionId);
+  const [sessions, setSessions] = useState<AuthSession[] | null>(null);
+  const [status, setStatus] = useState<Status>({});
+
+  const refresh = async () => {
+    try {
+      setSessions(await listAuthSessions());
+    } catch (err) {
+      setStatus({ error: errorText(err) });
+    }
+  };
+  useEffect(() => {
+    void refresh();
+  }, []);
+
+  const logOut = async (ids: string[], ok: string) => {
+    setStatus({});
+    try {
+      await logoutAuthSessions(ids);
+      setStatus({ ok });
+      await refresh();
+    } catch (err) {
+      setStatus({ error: errorText(err) });
+    }
+  };
+
+  if (!sessions) return <p className="muted">Loading devices…</p>;
+  const mine = sessions.find((s) => s.id_hash === current);
+  const others = sessions.filter((s) => s !== mine);
+  return (
+    <div className="stack">
+      <h3>Devices</h3>
+      <p className="muted">Everywhere your account is logged in. Log out a device you do not recognise, then change your password.</p>
+      <ul className="settings-list" aria-label="Logged-in devices">
+        {[...(mine ? [mine] : []), ...others].map((s) => (
+          <li key={s.id_hash} className="row device" data-session-id={s.id_hash}>
+            <div className="device-info">
+              <strong>{deviceName(s)}</strong>
+              {s === mine && <span className="tag">This device</span>}
+              <div className="muted">Last active {formatTimestamp(s.approx_last_used_time)}</div>
+            </div>
+            {s !== mine && (
+              <button type="button" className="button small secondary" aria-label={`Log out ${deviceName(s)}`} onClick={() => void logOut([s.id_hash], 'Device logged out.')}>
+                Log out
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      <StatusLine status={status} />
+      <div className="modal-actions">
+        <button
+          type="button"
+          className="button danger"
+          disabled={others.length === 0}
+          onClick={() => void logOut(others.map((s) => s.id_hash), 'Every other device was logged out.')}
+        >
+          Log out all other devices
+        </button>
+      </div>
+    </div>
   );
 }

@@ -1,0 +1,32 @@
+/**
+ * Which of the users a message mentions may read it, and so get its mention counted in their read state (and,
+ * once the push role exists, a notification): in a guild, members who may VIEW_CHANNEL the channel, overwrites
+ * included; in a DM, its recipients. Anyone else named in the content stays in the message's `mentions`, as on
+ * Discord (the text names them), but is not told about a message they cannot open.
+ */
+import { Permissions, computeChannelPermissions, hasPermission } from '../../protocol/permissions.ts';
+import type { Snowflake } from '../../protocol/snowflake.ts';
+import type { Store } from '../../store/types.ts';
+import { permissionContext, type ChannelAccess } from '../access.ts';
+
+/**
+ * `userIds` that can see the channel `access` was computed for. The sender's access already holds the guild and
+ * its roles, so this costs two reads at most (the members and the channel's overwrites), and none without mentions.
+ */
+export async function mentionAudience(store: Store, access: ChannelAccess, userIds: readonly Snowflake[], now: number): Promise<Snowflake[]> {
+  if (userIds.length === 0) return [];
+  const { channel } = access;
+  if (!channel.guildId || !access.guild) {
+    const recipients = new Set(await store.channels.listRecipients(channel.id));
+    return userIds.filter((id) => recipients.has(id));
+  }
+  const { guild, roles } = access.guild;
+  const [members, overwrites] = await Promise.all([store.members.getMany(guild.id, userIds), store.overwrites.listByChannel(channel.id)]);
+  const channelOverwrites = overwrites.map((o) => ({ id: o.id, type: o.type, allow: BigInt(o.allow), deny: BigInt(o.deny) }));
+  const viewers = new Set(
+    members
+      .filter((m) => hasPermission(computeChannelPermissions(permissionContext(guild, m, roles, now), channelOverwrites), Permissions.VIEW_CHANNEL))
+      .map((m) => m.userId),
+  );
+  return userIds.filter((id) => viewers.has(id));
+}
