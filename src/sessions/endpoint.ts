@@ -84,10 +84,12 @@ export class GatewayEndpoint {
     // An address the REST side banned for too many invalid requests (lib/invalid-requests.ts) is refused here too.
     const bannedMs = this.bans?.refuse(ip) ?? 0;
     if (bannedMs > 0) {
+      this.gw.counters.upgradesRefused++;
       return refuse(socket, 429, 'Too Many Requests', { message: BANNED_MESSAGE, retry_after: Number((bannedMs / 1000).toFixed(3)), global: true, code: 0 }, { 'Retry-After': String(Math.ceil(bannedMs / 1000)) });
     }
     const open = this.#socketsPerIp.get(ip) ?? 0;
     if (open >= this.gw.deps.config.gatewaySocketsPerIp) {
+      this.gw.counters.upgradesRefused++;
       return refuse(socket, 429, 'Too Many Requests', { code: 0, message: 'Too many gateway connections from this address' });
     }
     this.#socketsPerIp.set(ip, open + 1);

@@ -16,10 +16,14 @@ export interface GatewayCounters {
   guildRetries: number;
   /** Outbox dispatches received a second time and dropped. */
   duplicatesDropped: number;
+  /** IDENTIFYs refused with INVALID_SESSION for coming faster than the account's identify rate. */
+  identifiesTooFast: number;
+  /** Upgrades refused with 429: the address holds its socket cap, or is banned for invalid requests. */
+  upgradesRefused: number;
 }
 
 export function newGatewayCounters(): GatewayCounters {
-  return { identifies: 0, identifiesRefused: 0, eventsOut: 0, bytesOut: 0, presencesDropped: 0, resumes: 0, invalidations: 0, slowCloses: 0, guildRetries: 0, duplicatesDropped: 0 };
+  return { identifies: 0, identifiesRefused: 0, eventsOut: 0, bytesOut: 0, presencesDropped: 0, resumes: 0, invalidations: 0, slowCloses: 0, guildRetries: 0, duplicatesDropped: 0, identifiesTooFast: 0, upgradesRefused: 0 };
 }
 
 export interface GatewayStats extends GatewayCounters {

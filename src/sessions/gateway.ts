@@ -107,6 +107,7 @@ export class Gateway implements ConnectionHost {
     if (!this.#identifyRate.take(user.id, this.#identifiesPerWindow(user))) {
       // Discord: "If your app exceeds this limit, Discord will respond with an Invalid Session (opcode 9)".
       conn.log.debug({ userId: user.id }, 'identify too fast: INVALID_SESSION');
+      this.counters.identifiesTooFast++;
       return conn.invalidate(false);
     }
     const app = user.bot ? await store.applications.getByBotUser(user.id) : null;

@@ -64,6 +64,8 @@ const HELP: Record<keyof GatewayStats, string> = {
   slowCloses: 'Sockets closed because their outbound queue overflowed',
   guildRetries: 'Guild snapshot retries while the guild role was unavailable',
   duplicatesDropped: 'Dispatches received twice (outbox republish) and dropped',
+  identifiesTooFast: 'IDENTIFYs refused with INVALID_SESSION for exceeding the identify rate (max_concurrency per 5 s)',
+  upgradesRefused: 'Gateway upgrades refused with 429 (sockets per IP, or an IP banned for invalid requests)',
   cachedGuilds: 'Guilds in the node permission cache',
   outboundBytesNow: 'Bytes queued to the fullest socket right now',
   outboundBytesPeak: 'Most bytes ever queued to one socket',

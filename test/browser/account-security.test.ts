@@ -102,6 +102,20 @@ describe('web client: password, devices, group DM consent', { skip: browserSkipR
     assert.equal(await statusOf(alice.token), 200);
   });
 
+  test('Change email: the current password is asked for, a wrong one refused, the right one saves it', async () => {
+    await openTab(a, 'My Account');
+    const address = `alice.${Date.now().toString(36)}@example.test`;
+    await a.getByLabel('Email').fill(address);
+    await a.getByLabel('Current password').fill('not my password');
+    await a.getByRole('button', { name: 'Save Changes' }).click();
+    await a.getByRole('alert').filter({ hasText: 'Password does not match.' }).waitFor();
+    await a.getByLabel('Current password').fill(PASSWORD);
+    await a.getByRole('button', { name: 'Save Changes' }).click();
+    await a.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    assert.equal((await server.request('GET', '/users/@me', { auth: alice })).body.email, address);
+    await a.getByRole('button', { name: 'Close' }).click();
+  });
+
   test('Change password: a wrong current password is refused; the right one keeps this tab going on a fresh token and logs out the rest', async () => {
     const elsewhere = await login();
     await openTab(a, 'Password');

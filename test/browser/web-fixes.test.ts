@@ -575,7 +575,7 @@ describe('web client: the broken list of issue #12', { skip: browserSkipReason()
     const history = bob.locator('.history');
     // Scroll so that "backlog line 40" sits 10 px below the top of the history.
     const place = await history.evaluate((el) => {
-      const target = [...el.querySelectorAll<HTMLElement>('.message')].find((m) => m.textContent?.includes('backlog line 40'))!;
+      const target = Array.from(el.querySelectorAll<HTMLElement>('.message')).find((m) => m.textContent?.includes('backlog line 40'))!;
       el.scrollTop += target.getBoundingClientRect().top - el.getBoundingClientRect().top - 10;
       return { id: target.dataset.messageId!, top: target.getBoundingClientRect().top - el.getBoundingClientRect().top };
     });

@@ -79,6 +79,7 @@ describe('gateway admission: sockets per IP', () => {
     const refused = await upgrade(t, { 'x-forwarded-for': '198.51.100.3' });
     assert.equal(refused.outcome, 429);
     assert.equal(JSON.parse(refused.body).code, 0);
+    assert.match(await (await fetch(`${t.url}/metrics`)).text(), /^accord_gateway_upgrades_refused_total 1$/m);
 
     // A closed socket frees its place.
     a.ws.terminate();
@@ -112,6 +113,7 @@ describe('gateway admission: identify rate', () => {
     assert.deepEqual(await identifyOutcome(third, bot.token), { invalid: false });
     assert.equal(third.closed, null, 'the socket stays open: the client may identify again later');
     assert.ok((await identifyOutcome(await connect(t), other.token)).ready);
+    assert.match(await (await fetch(`${t.url}/metrics`)).text(), /^accord_gateway_identifies_too_fast_total 1$/m);
     // A refused IDENTIFY starts no session: the daily budget counts only the two that did.
     assert.equal((await gatewayBot(t, bot.auth)).remaining, 100_000_000 - 2);
   });

@@ -21,6 +21,7 @@ const FLOORS: Record<string, string[]> = {
   bus: ['protocol', 'lib'],
   contracts: ['protocol', 'config', 'store', 'bus', 'lib'],
   shapes: ['protocol', 'store'],
+  blobs: ['protocol', 'lib'],
 };
 const ROLES: string[] = [...ALL_ROLES];
 

@@ -37,6 +37,8 @@ export class ApiError extends Error {
 export interface RequestOptions {
   /** 429s waited out and retried before the ApiError (with retryAfter) goes to the caller; default 3. */
   rateLimitRetries?: number;
+  /** Extra request headers, e.g. X-Audit-Log-Reason (URL-encoded) on moderation actions. */
+  headers?: Record<string, string>;
 }
 
 /** Called with the token a request was refused (401) for. */
@@ -64,7 +66,7 @@ export class RestClient {
       const s = qs.toString();
       if (s) url += `?${s}`;
     }
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...opts.headers };
     if (this.#token) headers.authorization = this.#token;
     if (body !== undefined) headers['content-type'] = 'application/json';
     for (let attempt = 0; ; attempt++) {

@@ -4,6 +4,7 @@
  */
 import { compareIds } from './api.ts';
 import { watchMembership } from './membership.ts';
+import { clearMentions, countMention, mentionCountsFromReady } from './mentions.ts';
 import { store, upsertMessage, withUser, withUsers, type GuildInfo, type State } from './store.ts';
 import type { Channel, Guild, Member, Message, Presence, ReadStateEntry, Role, Status, User } from './types.ts';
 
@@ -136,9 +137,10 @@ const handlers: Record<string, Handler> = {
     const entries: ReadStateEntry[] = Array.isArray(d.read_state) ? d.read_state : (d.read_state?.entries ?? []);
     const readStates: Record<string, string | null> = {};
     for (const e of entries) readStates[e.id] = e.last_message_id ?? null;
+    const mentionCounts = mentionCountsFromReady(entries);
     // Private channels come most-recent first.
     const privateChannelIds = [...next.privateChannelIds].sort((a, b) => compareIds(next.channels[b]?.last_message_id ?? b, next.channels[a]?.last_message_id ?? a));
-    return { ...next, presences, readStates, privateChannelIds };
+    return { ...next, presences, readStates, mentionCounts, privateChannelIds };
   },
   GUILD_CREATE: (s, d) => applyGuildCreate(s, d),
   GUILD_UPDATE(s, d) {
@@ -156,6 +158,11 @@ const handlers: Record<string, Handler> = {
     const channels = { ...s.channels };
     delete channels[d.id];
     return { channels, privateChannelIds: s.privateChannelIds.filter((id) => id !== d.id) };
+  },
+  CHANNEL_PINS_UPDATE(s, d) {
+    const c = s.channels[d.channel_id];
+    const pinsVersion = { ...s.pinsVersion, [d.channel_id]: (s.pinsVersion[d.channel_id] ?? 0) + 1 };
+    return c ? { pinsVersion, channels: { ...s.channels, [c.id]: { ...c, last_pin_timestamp: d.last_pin_timestamp ?? null } } } : { pinsVersion };
   },
   CHANNEL_RECIPIENT_ADD(s, d) {
     const c = s.channels[d.channel_id];
@@ -207,7 +214,8 @@ const handlers: Record<string, Handler> = {
     return { guilds: { ...s.guilds, [g.id]: { ...g, roles } } };
   },
   MESSAGE_CREATE(s, d: Message) {
-    const patch: Partial<State> = { users: withUser(s.users, d.author) };
+    // Counted against the state before this message moves the channel's last_message_id.
+    const patch: Partial<State> = { users: withUser(s.users, d.author), ...countMention(s, d) };
     const ch = s.channels[d.channel_id];
     if (ch && (!ch.last_message_id || compareIds(d.id, ch.last_message_id) > 0)) {
       patch.channels = { ...s.channels, [ch.id]: { ...ch, last_message_id: d.id } };
@@ -244,8 +252,10 @@ const handlers: Record<string, Handler> = {
     patchMessage(s, d.channel_id, d.message_id, (m) => ({ ...m, reactions: (m.reactions ?? []).filter((r) => !sameEmoji(r.emoji, d.emoji)) })),
   MESSAGE_ACK(s, d) {
     const prev = s.readStates[d.channel_id];
-    if (prev && compareIds(prev, d.message_id) >= 0) return;
-    return { readStates: { ...s.readStates, [d.channel_id]: d.message_id } };
+    // Any ack resets the server's mention count, even one our own read state is already past.
+    const mentions = clearMentions(s, d.channel_id, typeof d.mention_count === 'number' ? d.mention_count : 0);
+    if (prev && compareIds(prev, d.message_id) >= 0) return mentions;
+    return { ...mentions, readStates: { ...s.readStates, [d.channel_id]: d.message_id } };
   },
   TYPING_START(s, d) {
     if (d.user_id === s.me?.id) return;

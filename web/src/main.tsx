@@ -1,10 +1,12 @@
 import { createRoot } from 'react-dom/client';
 import { App } from './components/App.tsx';
+import { installEmojiFont } from './emoji-font.ts';
 import { installFocusKeeper } from './focus.ts';
 import { savedToken, startSession } from './session.ts';
 import './styles.css';
 
 installFocusKeeper();
+installEmojiFont();
 const token = savedToken();
 if (token) startSession(token);
 createRoot(document.getElementById('root')!).render(<App />);

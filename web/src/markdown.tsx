@@ -1,9 +1,15 @@
 /**
- * Discord-flavoured markdown → React elements. Never produces HTML strings: every piece of user text ends up
- * as a React text node, and links are only made from http(s) URLs, so message content cannot inject markup.
- * Rules are tried in order at each position (the simple-markdown approach Discord's client uses).
+ * Discord-flavoured markdown → React elements. The syntax tree comes from markdown-parse.ts (Discord's
+ * simple-markdown rules; why that parser is said there). Never produces HTML strings: every piece of user text
+ * ends up as a React text node, links are only made from http(s) URLs, a masked link asks before leaving
+ * (LeavingDialog), and code highlighting is React spans built from highlight.js's token tree, loaded on demand.
  */
-import { useState, type ReactNode } from 'react';
+import { useEffect, useMemo, useState, type MouseEvent, type ReactNode } from 'react';
+import { LeavingDialog } from './components/LeavingDialog.tsx';
+import { grammarFor } from './highlight-languages.ts';
+import { parseMarkdown, type MdNode, type TimestampStyle } from './markdown-parse.ts';
+
+export { safeUrl } from './markdown-parse.ts';
 
 export interface MentionResolver {
   user(id: string): string | null;
@@ -11,100 +17,6 @@ export interface MentionResolver {
   channel(id: string): string | null;
   onUserClick?(id: string, el: HTMLElement): void;
   onChannelClick?(id: string): void;
-}
-
-type Node =
-  | { k: 'text'; v: string }
-  | { k: 'br' }
-  | { k: 'codeblock'; lang: string; v: string }
-  | { k: 'code'; v: string }
-  | { k: 'quote' | 'strong' | 'em' | 'u' | 'del' | 'spoiler'; c: Node[] }
-  | { k: 'link'; url: string }
-  | { k: 'user' | 'role' | 'channel'; id: string };
-
-interface Rule {
-  re: RegExp;
-  /** Only matches at the start of a line. */
-  lineStart?: boolean;
-  make(m: RegExpExecArray, inQuote: boolean): Node | null;
-}
-
-const inner = (s: string, inQuote: boolean) => parseInline(s, inQuote);
-
-const RULES: Rule[] = [
-  { re: /^```(?:([a-z0-9_+\-.#]+?)\n)?\n*([\s\S]*?)\n*```/i, make: (m) => ({ k: 'codeblock', lang: m[1] ?? '', v: m[2] }) },
-  {
-    re: /^(?: *>>> ([\s\S]*))|^(?: *> [^\n]*(?:\n *> [^\n]*)*\n?)/,
-    lineStart: true,
-    make: (m, inQuote) => {
-      if (inQuote) return null;
-      const body = m[1] !== undefined ? m[1] : m[0].replace(/^ *> ?/gm, '').replace(/\n$/, '');
-      return { k: 'quote', c: inner(body, true) };
-    },
-  },
-  { re: /^\\([^0-9A-Za-z\s])/, make: (m) => ({ k: 'text', v: m[1] }) },
-  { re: /^(`+)([\s\S]*?[^`])\1(?!`)/, make: (m) => ({ k: 'code', v: m[2].trim() || m[2] }) },
-  { re: /^<(https?:\/\/[^\s>]+)>/, make: (m) => linkNode(m[1]) },
-  { re: /^<@!?(\d{1,20})>/, make: (m) => ({ k: 'user', id: m[1] }) },
-  { re: /^<@&(\d{1,20})>/, make: (m) => ({ k: 'role', id: m[1] }) },
-  { re: /^<#(\d{1,20})>/, make: (m) => ({ k: 'channel', id: m[1] }) },
-  { re: /^https?:\/\/[^\s<]+[^<.,:;"')\]\s]/, make: (m) => linkNode(m[0]) },
-  { re: /^\|\|([\s\S]+?)\|\|/, make: (m, q) => ({ k: 'spoiler', c: inner(m[1], q) }) },
-  { re: /^\*\*([\s\S]+?)\*\*(?!\*)/, make: (m, q) => ({ k: 'strong', c: inner(m[1], q) }) },
-  { re: /^__([\s\S]+?)__(?!_)/, make: (m, q) => ({ k: 'u', c: inner(m[1], q) }) },
-  { re: /^~~([\s\S]+?)~~/, make: (m, q) => ({ k: 'del', c: inner(m[1], q) }) },
-  { re: /^\*(?=\S)((?:\*\*|\\[\s\S]|\s+(?:\\[\s\S]|[^\s*\\]|\*\*)|[^\s*\\])+?)\*(?!\*)/, make: (m, q) => ({ k: 'em', c: inner(m[1], q) }) },
-  { re: /^\b_((?:__|\\[\s\S]|[^\\_])+?)_\b/, make: (m, q) => ({ k: 'em', c: inner(m[1], q) }) },
-  { re: /^\n/, make: () => ({ k: 'br' }) },
-  // Plain text up to the next character that could start another rule.
-  { re: /^[\s\S]+?(?=[^0-9A-Za-z\s\u00c0-\uffff]|\n|\w+:\S|$)/, make: (m) => ({ k: 'text', v: m[0] }) },
-];
-
-/** The URL, normalised, when it is http(s); null for anything else (javascript:, data:, attachment:, junk). */
-export function safeUrl(raw: unknown): string | null {
-  if (typeof raw !== 'string') return null;
-  try {
-    const url = new URL(raw);
-    if (url.protocol === 'http:' || url.protocol === 'https:') return url.href;
-  } catch {
-    /* not a URL after all */
-  }
-  return null;
-}
-
-function linkNode(raw: string): Node {
-  const url = safeUrl(raw);
-  return url ? { k: 'link', url } : { k: 'text', v: raw };
-}
-
-export function parseInline(src: string, inQuote = false): Node[] {
-  const out: Node[] = [];
-  let pos = 0;
-  while (pos < src.length) {
-    const rest = src.slice(pos);
-    const atLineStart = pos === 0 || src[pos - 1] === '\n';
-    let matched = false;
-    for (const rule of RULES) {
-      if (rule.lineStart && !atLineStart) continue;
-      const m = rule.re.exec(rest);
-      if (!m || m[0].length === 0) continue;
-      const node = rule.make(m, inQuote);
-      if (!node) continue;
-      const last = out[out.length - 1];
-      if (node.k === 'text' && last?.k === 'text') last.v += node.v;
-      else out.push(node);
-      pos += m[0].length;
-      matched = true;
-      break;
-    }
-    if (!matched) {
-      const last = out[out.length - 1];
-      if (last?.k === 'text') last.v += src[pos];
-      else out.push({ k: 'text', v: src[pos] });
-      pos++;
-    }
-  }
-  return out;
 }
 
 function Spoiler({ children }: { children: ReactNode }) {
@@ -116,9 +28,15 @@ function Spoiler({ children }: { children: ReactNode }) {
       tabIndex={shown ? undefined : 0}
       aria-label={shown ? undefined : 'Spoiler, activate to reveal'}
       aria-expanded={shown}
-      onClick={() => setShown(true)}
+      // While hidden, a click only reveals: it does not also follow a link or open a mention under it.
+      onClickCapture={(e) => {
+        if (shown) return;
+        e.preventDefault();
+        e.stopPropagation();
+        setShown(true);
+      }}
       onKeyDown={(e) => {
-        if (e.key === 'Enter' || e.key === ' ') {
+        if (!shown && (e.key === 'Enter' || e.key === ' ')) {
           e.preventDefault();
           setShown(true);
         }
@@ -129,48 +47,174 @@ function Spoiler({ children }: { children: ReactNode }) {
   );
 }
 
-function render(nodes: Node[], r: MentionResolver, keyPrefix = ''): ReactNode[] {
+/** A code block; in a known language, highlighted once highlight.js and the grammar have loaded. */
+function CodeBlock({ lang, content }: { lang: string; content: string }) {
+  const grammar = lang ? grammarFor(lang) : null;
+  const source = grammar ? `${grammar.name}\n${content}` : '';
+  const [highlighted, setHighlighted] = useState<{ source: string; nodes: ReactNode } | null>(null);
+  useEffect(() => {
+    if (!grammar) return;
+    let live = true;
+    import('./highlight.ts')
+      .then((m) => m.highlight(content, grammar))
+      .then((nodes) => {
+        if (live && nodes != null) setHighlighted({ source, nodes });
+      })
+      // Offline or an unknown grammar: the code stays plain, which is what it was until now.
+      .catch(() => {});
+    return () => {
+      live = false;
+    };
+  }, [source]);
+  const done = highlighted !== null && highlighted.source === source;
+  return (
+    <pre className="md-codeblock" data-lang={lang || undefined}>
+      <code className={done ? 'hljs' : undefined}>{done ? highlighted.nodes : content}</code>
+    </pre>
+  );
+}
+
+/** `[text](url)`: the text may claim anything, so a click (any button) shows the real URL first. */
+function MaskedLink({ url, title, children }: { url: string; title: string | null; children: ReactNode }) {
+  const [leaving, setLeaving] = useState(false);
+  const ask = (e: MouseEvent) => {
+    e.preventDefault();
+    setLeaving(true);
+  };
+  return (
+    <>
+      <a
+        href={url}
+        className="md-link md-masked-link"
+        target="_blank"
+        rel="noopener noreferrer"
+        title={title ?? url}
+        onClick={ask}
+        onAuxClick={(e) => e.button === 1 && ask(e)}
+      >
+        {children}
+      </a>
+      {leaving && <LeavingDialog url={url} onClose={() => setLeaving(false)} />}
+    </>
+  );
+}
+
+const TIMESTAMP_FORMATS: Record<Exclude<TimestampStyle, 'R'>, Intl.DateTimeFormatOptions> = {
+  t: { timeStyle: 'short' },
+  T: { timeStyle: 'medium' },
+  d: { dateStyle: 'short' },
+  D: { dateStyle: 'long' },
+  f: { dateStyle: 'long', timeStyle: 'short' },
+  F: { dateStyle: 'full', timeStyle: 'short' },
+};
+
+const RELATIVE_UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
+  ['year', 365 * 24 * 3600],
+  ['month', 30 * 24 * 3600],
+  ['day', 24 * 3600],
+  ['hour', 3600],
+  ['minute', 60],
+  ['second', 1],
+];
+
+/** `<t:unix:style>` in the reader's locale and time zone, as Discord shows it. */
+function Timestamp({ unix, style }: { unix: number; style: TimestampStyle }) {
+  const date = new Date(unix * 1000);
+  let text: string;
+  if (style === 'R') {
+    const diff = unix - Date.now() / 1000;
+    const [unit, secs] = RELATIVE_UNITS.find(([, s]) => Math.abs(diff) >= s) ?? RELATIVE_UNITS[RELATIVE_UNITS.length - 1]!;
+    text = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' }).format(Math.round(diff / secs), unit);
+  } else {
+    text = date.toLocaleString(undefined, TIMESTAMP_FORMATS[style]);
+  }
+  return (
+    <time className="md-timestamp" dateTime={date.toISOString()} title={date.toLocaleString(undefined, TIMESTAMP_FORMATS.F)}>
+      {text}
+    </time>
+  );
+}
+
+function render(nodes: MdNode[], r: MentionResolver, keyPrefix = ''): ReactNode[] {
   return nodes.map((n, i) => {
     const key = `${keyPrefix}${i}`;
-    switch (n.k) {
+    const inner = () => render((n as { content: MdNode[] }).content, r, key + '.');
+    switch (n.type) {
       case 'text':
-        return n.v;
+        return n.content;
       case 'br':
         return <br key={key} />;
-      case 'codeblock':
-        return (
-          <pre key={key} className="md-codeblock" data-lang={n.lang || undefined}>
-            <code>{n.v}</code>
-          </pre>
-        );
-      case 'code':
+      case 'codeBlock':
+        return <CodeBlock key={key} lang={n.lang} content={n.content} />;
+      case 'inlineCode':
         return (
           <code key={key} className="md-code">
-            {n.v}
+            {n.content}
           </code>
         );
-      case 'quote':
+      case 'blockQuote':
         return (
           <blockquote key={key} className="md-quote">
-            {render(n.c, r, key + '.')}
+            {inner()}
           </blockquote>
         );
-      case 'strong':
-        return <strong key={key}>{render(n.c, r, key + '.')}</strong>;
-      case 'em':
-        return <em key={key}>{render(n.c, r, key + '.')}</em>;
-      case 'u':
-        return <u key={key}>{render(n.c, r, key + '.')}</u>;
-      case 'del':
-        return <s key={key}>{render(n.c, r, key + '.')}</s>;
-      case 'spoiler':
-        return <Spoiler key={key}>{render(n.c, r, key + '.')}</Spoiler>;
-      case 'link':
+      case 'heading': {
+        const Tag = (['h1', 'h2', 'h3'] as const)[n.level - 1]!;
         return (
-          <a key={key} href={n.url} target="_blank" rel="noopener noreferrer" className="md-link">
-            {n.url}
+          <Tag key={key} className={`md-heading md-h${n.level}`}>
+            {inner()}
+          </Tag>
+        );
+      }
+      case 'subtext':
+        return (
+          <small key={key} className="md-subtext">
+            {inner()}
+          </small>
+        );
+      case 'list': {
+        const items = n.items.map((item, j) => <li key={j}>{render(item, r, `${key}.${j}.`)}</li>);
+        return n.ordered ? (
+          <ol key={key} className="md-list" start={n.start}>
+            {items}
+          </ol>
+        ) : (
+          <ul key={key} className="md-list">
+            {items}
+          </ul>
+        );
+      }
+      case 'strong':
+        return <strong key={key}>{inner()}</strong>;
+      case 'em':
+        return <em key={key}>{inner()}</em>;
+      case 'u':
+        return <u key={key}>{inner()}</u>;
+      case 'del':
+        return <s key={key}>{inner()}</s>;
+      case 'spoiler':
+        return <Spoiler key={key}>{inner()}</Spoiler>;
+      case 'url':
+        return (
+          <a key={key} href={n.target} target="_blank" rel="noopener noreferrer" className="md-link">
+            {n.target}
           </a>
         );
+      case 'link':
+        return (
+          <MaskedLink key={key} url={n.target} title={n.title}>
+            {inner()}
+          </MaskedLink>
+        );
+      case 'emoji':
+        // Custom emoji images are not served by Accord (yet): the name, as Discord shows one it cannot load.
+        return (
+          <span key={key} className="md-emoji-custom" title={`:${n.name}:`} data-emoji-id={n.id}>
+            :{n.name}:
+          </span>
+        );
+      case 'timestamp':
+        return <Timestamp key={key} unix={n.unix} style={n.style} />;
       case 'user': {
         const name = r.user(n.id);
         return (
@@ -178,6 +222,7 @@ function render(nodes: Node[], r: MentionResolver, keyPrefix = ''): ReactNode[] 
             key={key}
             type="button"
             className="mention"
+            data-user-id={n.id}
             onClick={(e) => r.onUserClick?.(n.id, e.currentTarget)}
             aria-label={`Mention of ${name ?? 'unknown user'}`}
           >
@@ -209,5 +254,6 @@ function render(nodes: Node[], r: MentionResolver, keyPrefix = ''): ReactNode[] 
 }
 
 export function Markdown({ content, resolver }: { content: string; resolver: MentionResolver }) {
-  return <>{render(parseInline(content), resolver)}</>;
+  const tree = useMemo(() => parseMarkdown(content), [content]);
+  return <>{render(tree, resolver)}</>;
 }

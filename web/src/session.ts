@@ -89,8 +89,8 @@ export function setStatus(status: Status) {
   gateway?.updatePresence(status);
 }
 
-/** `password` (the current one) is needed to change the username, as on Discord. */
-export async function updateProfile(body: { username?: string; global_name?: string | null; password?: string }) {
+/** `password` (the current one) is needed to change the username or email, as on Discord. */
+export async function updateProfile(body: { username?: string; email?: string; global_name?: string | null; password?: string }) {
   const me = await rest.patch<User>('/users/@me', body);
   store.update((s) => ({ me: { ...s.me, ...me }, users: { ...s.users, [me.id]: { ...s.users[me.id], ...me } } }));
 }

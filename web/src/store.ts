@@ -44,9 +44,13 @@ export interface State {
   presences: Record<Snowflake, Status>;
   messages: Record<Snowflake, ChannelMessages>;
   readStates: Record<Snowflake, Snowflake | null>;
+  /** Unread mentions of us per channel (mentions.ts); channels without any are absent. */
+  mentionCounts: Record<Snowflake, number>;
   typing: Record<Snowflake, Record<Snowflake, number>>;
   /** Requested member lists (op 8) so each guild is asked once per session. */
   memberRequests: Record<Snowflake, true>;
+  /** Bumped on each CHANNEL_PINS_UPDATE: an open pins popout reloads its list. */
+  pinsVersion: Record<Snowflake, number>;
 }
 
 export const initialState = (): State => ({
@@ -64,8 +68,10 @@ export const initialState = (): State => ({
   presences: {},
   messages: {},
   readStates: {},
+  mentionCounts: {},
   typing: {},
   memberRequests: {},
+  pinsVersion: {},
 });
 
 type Listener = () => void;

@@ -45,6 +45,9 @@ export interface Channel {
   recipients?: User[];
   owner_id?: Snowflake;
   icon?: string | null;
+  /** Slowmode: seconds a member waits between messages (0: off). */
+  rate_limit_per_user?: number;
+  last_pin_timestamp?: string | null;
 }
 
 export interface Member {
@@ -102,6 +105,7 @@ export interface Message {
   message_reference?: { message_id?: Snowflake; channel_id?: Snowflake; guild_id?: Snowflake };
   referenced_message?: Message | null;
   embeds?: Embed[];
+  pinned?: boolean;
   /** Client-side only: sent but not yet confirmed by the server, or failed. */
   pending?: 'sending' | 'failed';
 }
@@ -122,7 +126,7 @@ export interface Embed {
 }
 
 /** Message types the client draws as a system line rather than a chat message. */
-export const MessageType = { DEFAULT: 0, CHANNEL_NAME_CHANGE: 4, REPLY: 19 } as const;
+export const MessageType = { DEFAULT: 0, CHANNEL_NAME_CHANGE: 4, CHANNEL_PINNED_MESSAGE: 6, REPLY: 19 } as const;
 
 export interface ReadStateEntry {
   id: Snowflake;

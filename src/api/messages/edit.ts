@@ -27,6 +27,8 @@ export async function editMessage(ctx: RouteContext, user: UserRecord, channelId
   const body = parse(editSchema, rawBody);
   const isAuthor = message.authorId === user.id;
   const touchesContent = body.content !== undefined || body.embeds !== undefined || body.allowed_mentions !== undefined;
+  // Only default messages and replies have content their author wrote; system messages (pins, renames, joins) do not.
+  if (touchesContent && message.type !== 0 && message.type !== 19) throw new ApiError(ErrorCodes.SYSTEM_MESSAGE);
 
   if (!isAuthor) {
     if (touchesContent || body.flags === undefined) throw new ApiError(ErrorCodes.CANNOT_EDIT_OTHERS_MESSAGE);

@@ -1,7 +1,8 @@
 /**
  * Pins: the classic list (GET /channels/{id}/pins, newest pin first), the newer paged shape
  * (GET /channels/{id}/messages/pins → {items:[{pinned_at, message}], has_more}), pin and unpin.
- * Discord also posts a "pinned a message" system message (type 6); Accord does not yet.
+ * A pin posts Discord's "pinned a message to this channel." system message (type 6, CHANNEL_PINNED_MESSAGE) by
+ * the pinner with a message_reference to the pinned message; an unpin posts nothing, as on Discord.
  */
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
 import { Permissions, hasPermission } from '../../protocol/permissions.ts';
@@ -9,6 +10,7 @@ import type { ChannelRecord, MessageRecord, UserRecord } from '../../store/types
 import { channelAccess, type ChannelAccess } from '../access.ts';
 import { messageAccess } from '../channels/common.ts';
 import { messageEventPayload, renderMessages } from '../../shapes/message.ts';
+import { SystemMessageType, postSystemMessage } from '../messages/system.ts';
 import type { RouteContext } from '../route.ts';
 import { iso } from '../../shapes/serialize.ts';
 import { parse, z } from '../validate.ts';
@@ -41,13 +43,13 @@ export function registerPinsRoutes(ctx: RouteContext): void {
   }
 
   /** Pins or unpins through the message write path; the events are rendered before, as the write will leave things. */
-  async function setPinned(channel: ChannelRecord, message: MessageRecord, pinned: boolean): Promise<void> {
+  async function setPinned(channel: ChannelRecord, message: MessageRecord, pinned: boolean): Promise<boolean> {
     const at = ctx.deps.now();
     // Unpinning leaves the channel's last pin time as it is (Discord does the same).
     const lastPin = pinned ? at : ((await store.channels.get(channel.id)) ?? channel).lastPinTimestamp;
     const pinsEvent = { ...(channel.guildId ? { guild_id: channel.guildId } : {}), channel_id: channel.id, last_pin_timestamp: lastPin ? iso(lastPin) : null };
     const messageEvent = await messageEventPayload(store, { ...message, pinned }, { update: true });
-    await ctx.writes.setPinned(channel, message, pinned, at, pinsEvent, messageEvent);
+    return ctx.writes.setPinned(channel, message, pinned, at, pinsEvent, messageEvent);
   }
 
   ctx.get('/channels/:channelId/pins', {}, async (req) => {
@@ -72,7 +74,12 @@ export function registerPinsRoutes(ctx: RouteContext): void {
     requirePinPermission(access);
     if (message.pinned) return undefined;
     if ((await store.pins.count(access.channel.id)) >= MAX_PINS) throw new ApiError(ErrorCodes.MAX_PINS);
-    await setPinned(access.channel, message, true);
+    // Only the request that actually pinned it posts the system message (two racing pins post one).
+    if (!(await setPinned(access.channel, message, true))) return undefined;
+    const channel = access.channel;
+    await postSystemMessage(ctx, channel, req.user, SystemMessageType.CHANNEL_PINNED_MESSAGE, {
+      reference: { type: 0, messageId: message.id, channelId: channel.id, ...(channel.guildId ? { guildId: channel.guildId } : {}) },
+    });
     return undefined;
   };
   ctx.put('/channels/:channelId/pins/:messageId', {}, pin);

@@ -16,6 +16,7 @@ import { focusComposer } from '../focus.ts';
 import { GuildRail } from './GuildRail.tsx';
 import { InviteScreen } from './Invite.tsx';
 import { MemberList, RecipientList, UserPopout } from './Members.tsx';
+import { ModerationHost } from './MemberActions.tsx';
 import { Sidebar, useGuildChannels } from './Sidebar.tsx';
 import { Icon } from './Icon.tsx';
 
@@ -170,6 +171,7 @@ function Shell({ guildId, channelId }: { guildId: string; channelId: string | nu
         {!guild && channelId && channel?.type === ChannelType.GROUP_DM && <RecipientList channelId={channelId} />}
       </div>
       <UserPopout />
+      <ModerationHost />
     </div>
   );
 }

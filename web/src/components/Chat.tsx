@@ -16,8 +16,14 @@ import { channelLabel, displayName, store, useStore, type GuildInfo } from '../s
 import { ChannelType, type Message } from '../types.ts';
 import { ui, useUi } from '../ui.ts';
 import { MessageItem, isSystemMessage } from './Message.tsx';
+import { mentionsMe } from '../mentions.ts';
+import { useComposerAutocomplete } from './Autocomplete.tsx';
+import { NewMessagesBar } from './NewMessagesBar.tsx';
+import { ComposerEmojiButton } from './ComposerEmojiButton.tsx';
 import { Icon } from './Icon.tsx';
 import { Confirm, Modal } from './Modal.tsx';
+import { PinsButton } from './Pins.tsx';
+import { useTimedOutUntil } from './MemberActions.tsx';
 
 const GROUP_WINDOW_MS = 7 * 60 * 1000;
 /** Start loading older history this close to the top, so it is usually there before the user reaches it. */
@@ -42,6 +48,8 @@ export function ChatView({ guildId, channelId }: { guildId: string | null; chann
     loadLatest(channelId).catch((err) => setLoadError(errorText(err)));
   }, [channelId]);
 
+  // Re-rendered when a timeout ends, so the composer opens again by itself.
+  const timedOutUntil = useTimedOutUntil(guildId);
   const perms = guild && channel && me ? channelPermissions(guild, channel, me.id, member) : -1n;
   const canSend = perms === -1n || has(perms, P.SEND_MESSAGES);
   // The server wants READ_MESSAGE_HISTORY for a reply too.
@@ -61,6 +69,7 @@ export function ChatView({ guildId, channelId }: { guildId: string | null; chann
         </h1>
         {channel.topic && <span className="topic ellipsis">{channel.topic}</span>}
         <span className="grow" />
+        <PinsButton channelId={channelId} />
         {channel.type === ChannelType.GROUP_DM && (
           <>
             <button type="button" className="icon-button" aria-label="Rename group" title="Rename group" onClick={() => setGroupDialog('rename')}>
@@ -111,6 +120,7 @@ export function ChatView({ guildId, channelId }: { guildId: string | null; chann
         label={label}
         isGuild={Boolean(guildId)}
         canSend={canSend}
+        timedOutUntil={timedOutUntil}
         replyTo={replyTo}
         guildId={guildId}
         onCancelReply={() => setReplyTo(null)}
@@ -155,7 +165,7 @@ function RenameGroupDialog({ channelId, current, onClose }: { channelId: string;
   );
 }
 
-function useResolver(guildId: string | null): MentionResolver {
+export function useResolver(guildId: string | null): MentionResolver {
   const users = useStore((s) => s.users);
   const members = useStore((s) => (guildId ? s.members[guildId] : undefined));
   const guild = useStore((s) => (guildId ? s.guilds[guildId] : undefined));
@@ -435,6 +445,7 @@ function MessageList(props: {
                 canReact={props.canReact}
                 canReply={props.canReply}
                 editing={props.editingId === m.id}
+                mentioned={mentionsMe(m, me?.id, me ? members?.[me.id]?.roles : undefined)}
                 guildId={guildId}
                 resolver={resolver}
                 replyAuthorName={ref ? name(ref.author.id) : undefined}
@@ -445,6 +456,7 @@ function MessageList(props: {
           })}
         </ol>
       </div>
+      <NewMessagesBar channelId={channelId} scroller={scroller} />
       {!atBottom && (
         <button type="button" className="jump-present" onClick={jumpToPresent}>
           Jump to present ↓
@@ -460,6 +472,8 @@ function Composer(props: {
   label: string;
   isGuild: boolean;
   canSend: boolean;
+  /** Timed out in this guild until then (ms): the composer says so. */
+  timedOutUntil?: number | null;
   replyTo: Message | null;
   onCancelReply(): void;
   onEditLast(): void;
@@ -467,6 +481,7 @@ function Composer(props: {
   const [text, setText] = useState('');
   const [error, setError] = useState('');
   const ref = useRef<HTMLTextAreaElement>(null);
+  const autocomplete = useComposerAutocomplete({ textarea: ref, text, setText, channelId: props.channelId });
   const replyName = useStore((s) => (props.replyTo ? displayName(s, props.replyTo.author.id, props.guildId) : ''));
 
   useEffect(() => {
@@ -493,9 +508,14 @@ function Composer(props: {
     }
   }
 
-  const placeholder = props.canSend ? `Message ${props.isGuild ? '#' : '@'}${props.label}` : 'You do not have permission to send messages in this channel.';
+  const placeholder = props.canSend
+    ? `Message ${props.isGuild ? '#' : '@'}${props.label}`
+    : props.timedOutUntil
+      ? `You're timed out until ${new Date(props.timedOutUntil).toLocaleString()}: you can't send messages until then.`
+      : 'You do not have permission to send messages in this channel.';
   return (
     <div className="composer-wrap">
+      {autocomplete.popup}
       {props.replyTo && (
         <div className="replying">
           Replying to <strong>{replyName}</strong>
@@ -514,6 +534,7 @@ function Composer(props: {
         <textarea
           ref={ref}
           id="composer"
+          {...autocomplete.inputProps}
           aria-label={placeholder}
           placeholder={placeholder}
           disabled={!props.canSend}
@@ -525,6 +546,7 @@ function Composer(props: {
             if (e.target.value.trim()) sendTyping(props.channelId);
           }}
           onKeyDown={(e) => {
+            if (autocomplete.onKeyDown(e)) return;
             if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
               e.preventDefault();
               void submit();
@@ -536,6 +558,7 @@ function Composer(props: {
             }
           }}
         />
+        {props.canSend && <ComposerEmojiButton textarea={ref} onChange={setText} />}
         <button type="submit" className="send-button" aria-label="Send message" disabled={!props.canSend || !text.trim()}>
           <Icon name="send" />
         </button>

@@ -6,6 +6,7 @@ import { useStore } from '../store.ts';
 import { useUnread } from '../unread.ts';
 import { expectGuild } from '../membership.ts';
 import { GuildIcon } from './Avatar.tsx';
+import { MentionBadge, mentionLabel } from './MentionBadge.tsx';
 import { Modal } from './Modal.tsx';
 import { Icon } from './Icon.tsx';
 
@@ -14,15 +15,16 @@ export function GuildRail({ activeGuildId }: { activeGuildId: string }) {
   const guilds = useStore((s) => s.guilds);
   const [adding, setAdding] = useState(false);
 
-  const unread = useUnread().guilds;
+  const { guilds: unread, guildMentions } = useUnread();
 
   return (
     <nav className="guild-rail" aria-label="Servers">
       <ul>
         <li className={activeGuildId === '@me' ? 'active' : ''}>
-          <button type="button" className="rail-button home" aria-label="Direct Messages" aria-current={activeGuildId === '@me' ? 'page' : undefined} onClick={() => navigate('/channels/@me')}>
+          <button type="button" className="rail-button home" aria-label={`Direct Messages${mentionLabel(guildMentions.get('@me'))}`} aria-current={activeGuildId === '@me' ? 'page' : undefined} onClick={() => navigate('/channels/@me')}>
             <Icon name="chat" size={24} />
             {unread.has('@me') && <span className="rail-unread" aria-hidden="true" />}
+            <MentionBadge count={guildMentions.get('@me') ?? 0} />
           </button>
         </li>
         <li className="rail-separator" aria-hidden="true" />
@@ -35,7 +37,7 @@ export function GuildRail({ activeGuildId }: { activeGuildId: string }) {
               <button
                 type="button"
                 className="rail-button"
-                aria-label={`${label}${unread.has(id) ? ', unread messages' : ''}`}
+                aria-label={`${label}${unread.has(id) ? ', unread messages' : ''}${mentionLabel(guildMentions.get(id))}`}
                 title={label}
                 aria-current={activeGuildId === id ? 'page' : undefined}
                 disabled={g.unavailable}
@@ -43,6 +45,7 @@ export function GuildRail({ activeGuildId }: { activeGuildId: string }) {
               >
                 <GuildIcon guild={g} />
                 {unread.has(id) && <span className="rail-unread" aria-hidden="true" />}
+                <MentionBadge count={guildMentions.get(id) ?? 0} />
               </button>
             </li>
           );

@@ -11,14 +11,17 @@ import {
 import { displayName, useStore } from '../store.ts';
 import { ChannelType, type Channel, type Member, type Overwrite, type Role } from '../types.ts';
 import { Confirm, Modal } from './Modal.tsx';
+import { BansTab, DeleteServer, useModerationTabs } from './GuildModeration.tsx';
+import { ModerationButtons } from './MemberActions.tsx';
 
-type Tab = 'overview' | 'roles' | 'channels' | 'permissions' | 'members';
+type Tab = 'overview' | 'roles' | 'channels' | 'permissions' | 'members' | 'bans';
 const TABS: Array<[Tab, string]> = [['overview', 'Overview'], ['roles', 'Roles'], ['channels', 'Channels'], ['permissions', 'Channel Permissions'], ['members', 'Members']];
 
 export function GuildSettings({ guildId, onClose }: { guildId: string; onClose: () => void }) {
   const guild = useStore((s) => s.guilds[guildId]);
   const [tab, setTab] = useState<Tab>('overview');
   const [error, setError] = useState('');
+  const tabs = useModerationTabs(guildId, TABS);
   if (!guild) return null;
   const run = async (fn: () => Promise<unknown>) => {
     setError('');
@@ -37,7 +40,7 @@ export function GuildSettings({ guildId, onClose }: { guildId: string; onClose: 
           aria-label="Settings sections"
           onKeyDown={(e) => arrowNavigate(e, { items: '[role="tab"]', orientation: 'vertical' }) || arrowNavigate(e, { items: '[role="tab"]', orientation: 'horizontal' })}
         >
-          {TABS.map(([id, label]) => (
+          {tabs.map(([id, label]) => (
             <button
               key={id}
               type="button"
@@ -60,6 +63,8 @@ export function GuildSettings({ guildId, onClose }: { guildId: string; onClose: 
           {tab === 'channels' && <Channels guildId={guildId} run={run} />}
           {tab === 'permissions' && <Overwrites guildId={guildId} run={run} />}
           {tab === 'members' && <Members guildId={guildId} run={run} />}
+          {tab === 'overview' && <DeleteServer guildId={guildId} onDeleted={onClose} />}
+          {tab === 'bans' && <BansTab guildId={guildId} run={run} />}
         </div>
       </div>
     </Modal>
@@ -408,6 +413,7 @@ function Members({ guildId, run }: { guildId: string; run: Run }) {
       {Object.entries(members ?? {}).map(([uid, m]) => (
         <li key={uid} className="member-roles">
           <strong>{displayName(state, uid, guildId)}</strong>
+          <ModerationButtons guildId={guildId} userId={uid} />
           <div className="row wrap">
             {roles.map((r) => {
               const key = `${uid}:${r.id}`;

@@ -8,6 +8,8 @@ import type { Status } from '../types.ts';
 import { ui, useUi } from '../ui.ts';
 import { Avatar, STATUS_LABEL } from './Avatar.tsx';
 import { Icon } from './Icon.tsx';
+import { ModerationButtons, TimeoutBadge, openMemberMenu } from './MemberActions.tsx';
+import { timedOutUntil } from '../moderation.ts';
 
 interface Row {
   id: string;
@@ -69,13 +71,15 @@ export function MemberList({ guildId }: { guildId: string }) {
                   className={`member${r.status === 'offline' ? ' offline' : ''}`}
                   data-user-id={r.id}
                   data-status={r.status}
-                  aria-label={`${r.name}, ${STATUS_LABEL[r.status]}`}
+                  aria-label={`${r.name}, ${STATUS_LABEL[r.status]}${timedOutUntil(members?.[r.id]) ? ', timed out' : ''}`}
                   onClick={(e) => ui.openUser(r.id, guildId, e.currentTarget)}
+                  onContextMenu={(e) => openMemberMenu(e, guildId, r.id)}
                 >
                   <Avatar user={users[r.id] ?? { id: r.id, username: r.name }} size={32} status={r.status} />
                   <span className="ellipsis" style={r.color ? { color: r.color } : undefined}>
                     {r.name}
                   </span>
+                  <TimeoutBadge guildId={guildId} userId={r.id} />
                 </button>
               </li>
             ))}
@@ -210,6 +214,7 @@ export function UserPopout() {
             Message @{user?.username ?? name}
           </button>
         )}
+        {popout.guildId && <ModerationButtons guildId={popout.guildId} userId={popout.userId} inPopout />}
       </div>
     </div>
   );

@@ -12,15 +12,18 @@ import { MessageType, type Message as Msg } from '../types.ts';
 import { ui } from '../ui.ts';
 import { Avatar } from './Avatar.tsx';
 import { Embed } from './Embed.tsx';
+import { EmojiPickerPopover, preloadEmojiPicker } from './EmojiPickerPopover.tsx';
+import { rememberEmoji } from '../emoji-prefs.ts';
 import { Confirm } from './Modal.tsx';
 import { Icon } from './Icon.tsx';
+import { PinAction, PinnedLine } from './Pins.tsx';
 
 export { formatTimestamp };
 
 export const QUICK_EMOJIS = ['👍', '❤️', '😂', '😮', '😢', '🎉', '🔥', '👀'];
 
 /** Types drawn as a system line (no author header, no actions). */
-export const isSystemMessage = (m: Pick<Msg, 'type'>) => m.type === MessageType.CHANNEL_NAME_CHANGE;
+export const isSystemMessage = (m: Pick<Msg, 'type'>) => m.type === MessageType.CHANNEL_NAME_CHANGE || m.type === MessageType.CHANNEL_PINNED_MESSAGE;
 
 export interface MessageProps {
   msg: Msg;
@@ -33,6 +36,8 @@ export interface MessageProps {
   /** Replying needs SEND_MESSAGES (and READ_MESSAGE_HISTORY) in the channel. */
   canReply: boolean;
   editing: boolean;
+  /** The message mentions the viewer (mentions.ts): drawn highlighted, as Discord does. */
+  mentioned?: boolean;
   guildId: string | null;
   resolver: MentionResolver;
   replyAuthorName?: string;
@@ -43,6 +48,8 @@ export interface MessageProps {
 export const MessageItem = memo(function MessageItem(p: MessageProps) {
   const { msg } = p;
   const [picker, setPicker] = useState(false);
+  /** The full emoji picker, opened from the quick row's "More emoji". */
+  const [fullPicker, setFullPicker] = useState(false);
   const [confirm, setConfirm] = useState(false);
   const [error, setError] = useState('');
   const openUser = (el: HTMLElement) => ui.openUser(msg.author.id, p.guildId, el);
@@ -50,6 +57,7 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
   const time = formatTimestamp(msg.timestamp);
   const reactButton = useRef<HTMLButtonElement>(null);
 
+  if (msg.type === MessageType.CHANNEL_PINNED_MESSAGE) return <PinnedLine msg={msg} authorName={p.authorName} time={time} />;
   if (isSystemMessage(msg)) return <SystemLine msg={msg} authorName={p.authorName} time={time} />;
 
   const embeds = Array.isArray(msg.embeds) ? msg.embeds : [];
@@ -73,9 +81,9 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
 
   return (
     <li
-      className={`message${p.grouped ? ' grouped' : ''}${msg.pending ? ` pending ${msg.pending}` : ''}${p.editing ? ' editing' : ''}`}
+      className={`message${p.grouped ? ' grouped' : ''}${msg.pending ? ` pending ${msg.pending}` : ''}${p.editing ? ' editing' : ''}${p.mentioned ? ' mentioned' : ''}`}
       data-message-id={msg.id}
-      aria-label={`${p.authorName}, ${time}`}
+      aria-label={`${p.authorName}, ${time}${p.mentioned ? ', mentions you' : ''}`}
       tabIndex={-1}
       onKeyDown={onKeyDown}
     >
@@ -183,7 +191,7 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
           }}
         >
           {p.canReact && (
-            <button ref={reactButton} type="button" className="icon-button" aria-label="Add reaction" aria-haspopup="menu" aria-expanded={picker} onClick={() => setPicker((x) => !x)}>
+            <button ref={reactButton} type="button" className="icon-button" aria-label="Add reaction" aria-haspopup="menu" aria-expanded={picker || fullPicker} onClick={() => (fullPicker ? setFullPicker(false) : setPicker((x) => !x))}>
               <Icon name="smile" />
             </button>
           )}
@@ -192,6 +200,7 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
               <Icon name="reply" />
             </button>
           )}
+          <PinAction msg={msg} run={run} />
           {p.mine && (
             <button type="button" className="icon-button" aria-label="Edit message" onClick={() => p.onEdit(msg.id)}>
               <Icon name="edit" />
@@ -211,11 +220,34 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
             <EmojiPicker
               onPick={(emoji) => {
                 setPicker(false);
+                rememberEmoji(emoji);
+                const existing = msg.reactions?.find((r) => r.emoji.name === emoji);
+                if (!existing?.me) void run(() => toggleReaction(msg, emoji));
+              }}
+              onMore={() => {
+                setPicker(false);
+                setFullPicker(true);
+              }}
+              onClose={(returnFocus) => {
+                setPicker(false);
+                if (returnFocus) reactButton.current?.focus();
+              }}
+            />
+          )}
+          {fullPicker && (
+            <EmojiPickerPopover
+              label="Pick a reaction"
+              anchor={reactButton.current}
+              onPick={(emoji, keepOpen) => {
+                if (!keepOpen) {
+                  setFullPicker(false);
+                  reactButton.current?.focus();
+                }
                 const existing = msg.reactions?.find((r) => r.emoji.name === emoji);
                 if (!existing?.me) void run(() => toggleReaction(msg, emoji));
               }}
               onClose={(returnFocus) => {
-                setPicker(false);
+                setFullPicker(false);
                 if (returnFocus) reactButton.current?.focus();
               }}
             />
@@ -237,12 +269,14 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
 
 const PICKER_COLUMNS = 4;
 
-function EmojiPicker({ onPick, onClose }: { onPick: (e: string) => void; onClose: (returnFocus: boolean) => void }) {
+function EmojiPicker({ onPick, onMore, onClose }: { onPick: (e: string) => void; onMore: () => void; onClose: (returnFocus: boolean) => void }) {
   const ref = useRef<HTMLDivElement>(null);
   const closeRef = useRef(onClose);
   closeRef.current = onClose;
   useEffect(() => {
     ref.current?.querySelector('button')?.focus();
+    // Opening the quick row is a hint that the full picker may follow.
+    preloadEmojiPicker().catch(() => {});
     const onDoc = (e: MouseEvent) => !ref.current?.contains(e.target as Node) && closeRef.current(false);
     document.addEventListener('mousedown', onDoc);
     return () => document.removeEventListener('mousedown', onDoc);
@@ -264,6 +298,9 @@ function EmojiPicker({ onPick, onClose }: { onPick: (e: string) => void; onClose
           {e}
         </button>
       ))}
+      <button type="button" role="menuitem" className="emoji-more" aria-label="More emoji" title="More emoji" onClick={onMore}>
+        <Icon name="plus" size={18} />
+      </button>
     </div>
   );
 }

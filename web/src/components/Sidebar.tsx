@@ -9,8 +9,11 @@ import { createGroupDm, createInvite, errorText, leaveGuild, openDm, setStatus }
 import { channelLabel, isUnread, useStore, type State } from '../store.ts';
 import { ChannelType, type Channel, type Status } from '../types.ts';
 import { Avatar, STATUS_LABEL } from './Avatar.tsx';
+import { MentionBadge, mentionLabel } from './MentionBadge.tsx';
 import { Confirm, Modal } from './Modal.tsx';
 import { Icon } from './Icon.tsx';
+import { useChannelReorder } from '../channelOrder.ts';
+import { ChannelSettingsButton } from './ChannelSettingsButton.tsx';
 
 // Settings screens load on first use: they are not needed for the first screen.
 const UserSettings = lazy(() => import('./UserSettings.tsx').then((m) => ({ default: m.UserSettings })));
@@ -87,7 +90,9 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
   const me = useStore((s) => s.me);
   const member = useStore((s) => (me ? s.members[guildId]?.[me.id] : undefined));
   const readStates = useStore((s) => s.readStates);
+  const mentionCounts = useStore((s) => s.mentionCounts);
   const { groups, visible } = useGuildChannels(guildId);
+  const reorder = useChannelReorder(guildId, groups);
   const [collapsed, setCollapsed] = useState<Record<string, boolean>>({});
   const [menu, setMenu] = useState(false);
   const [dialog, setDialog] = useState<'invite' | 'settings' | 'leave' | null>(null);
@@ -104,7 +109,8 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
   if (!guild) return <div className="sidebar-body" />;
   const perms = me ? basePermissions(guild, me.id, member) : 0n;
   const isOwner = guild.owner_id === me?.id;
-  const canManage = isOwner || has(perms, P.MANAGE_GUILD) || has(perms, P.MANAGE_ROLES) || has(perms, P.MANAGE_CHANNELS);
+  // BAN_MEMBERS too: Server Settings holds the ban list.
+  const canManage = isOwner || has(perms, P.MANAGE_GUILD) || has(perms, P.MANAGE_ROLES) || has(perms, P.MANAGE_CHANNELS) || has(perms, P.BAN_MEMBERS);
   const inviteChannel = visible.find((c) => c.id === channelId && c.type === 0) ?? visible.find((c) => c.type === 0);
   const stateForUnread = { readStates } as State;
 
@@ -151,13 +157,14 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
       </header>
       <div className="sidebar-body">
         {groups.map(({ category, channels }) => (
-          <section key={category?.id ?? 'none'} className="channel-group" aria-label={category ? `${category.name} category` : undefined}>
+          <section key={category?.id ?? 'none'} className="channel-group" aria-label={category ? `${category.name} category` : undefined} {...reorder.group(category)}>
             {category && (
               <button
                 type="button"
                 className="category"
                 aria-expanded={!collapsed[category.id]}
                 onClick={() => setCollapsed((c) => ({ ...c, [category.id]: !c[category.id] }))}
+                {...reorder.category(category)}
               >
                 <Icon name={collapsed[category.id] ? 'right' : 'down'} size={12} /> {category.name}
               </button>
@@ -167,32 +174,36 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
                 .filter((c) => !category || !collapsed[category.id] || c.id === channelId)
                 .map((c) => {
                   const unread = c.type !== 2 && c.id !== channelId && isUnread(stateForUnread, c);
+                  const mentions = unread ? (mentionCounts[c.id] ?? 0) : 0;
                   return (
                     <li key={c.id}>
                       <a
                         href={`/channels/${guildId}/${c.id}`}
                         className={`channel-link${c.id === channelId ? ' active' : ''}${unread ? ' unread' : ''}`}
                         aria-current={c.id === channelId ? 'page' : undefined}
-                        aria-label={`${c.type === 2 ? 'voice channel' : 'channel'} ${c.name}${unread ? ', unread' : ''}`}
+                        aria-label={`${c.type === 2 ? 'voice channel' : 'channel'} ${c.name}${unread ? ', unread' : ''}${mentionLabel(mentions)}`}
                         onClick={(e) => {
                           e.preventDefault();
                           if (c.type === 2) return;
                           navigate(`/channels/${guildId}/${c.id}`);
                           onNavigate();
                         }}
+                        {...reorder.item(c)}
                       >
                         <span className="channel-hash" aria-hidden="true">
                           {c.type === 2 ? <Icon name="speaker" size={18} /> : '#'}
                         </span>
                         <span className="ellipsis">{c.name}</span>
-                        {unread && <span className="unread-dot" aria-hidden="true" />}
+                        {mentions > 0 ? <MentionBadge count={mentions} /> : unread && <span className="unread-dot" aria-hidden="true" />}
                       </a>
+                      <ChannelSettingsButton channel={c} />
                     </li>
                   );
                 })}
             </ul>
           </section>
         ))}
+        {reorder.status}
       </div>
       {dialog === 'invite' && inviteChannel && <InviteDialog channel={inviteChannel} guildName={guild.name} onClose={() => setDialog(null)} />}
       {dialog === 'settings' && (
@@ -257,6 +268,7 @@ function DmList({ channelId, onNavigate }: { channelId: string | null; onNavigat
   const ids = useStore((s) => s.privateChannelIds);
   const channels = useStore((s) => s.channels);
   const readStates = useStore((s) => s.readStates);
+  const mentionCounts = useStore((s) => s.mentionCounts);
   const me = useStore((s) => s.me);
   const presences = useStore((s) => s.presences);
   const state = { channels, readStates, me } as State;
@@ -277,6 +289,7 @@ function DmList({ channelId, onNavigate }: { channelId: string | null; onNavigat
             if (!c) return null;
             const other = c.type === ChannelType.DM ? c.recipients?.find((u) => u.id !== me?.id) : undefined;
             const unread = id !== channelId && isUnread(state, c);
+            const mentions = unread ? (mentionCounts[id] ?? 0) : 0;
             const label = channelLabel(state, c);
             return (
               <li key={id}>
@@ -284,7 +297,7 @@ function DmList({ channelId, onNavigate }: { channelId: string | null; onNavigat
                   href={`/channels/@me/${id}`}
                   className={`channel-link dm${id === channelId ? ' active' : ''}${unread ? ' unread' : ''}`}
                   aria-current={id === channelId ? 'page' : undefined}
-                  aria-label={`${c.type === ChannelType.GROUP_DM ? 'group ' : ''}conversation with ${label}${unread ? ', unread' : ''}`}
+                  aria-label={`${c.type === ChannelType.GROUP_DM ? 'group ' : ''}conversation with ${label}${unread ? ', unread' : ''}${mentionLabel(mentions)}`}
                   onClick={(e) => {
                     e.preventDefault();
                     navigate(`/channels/@me/${id}`);
@@ -293,7 +306,7 @@ function DmList({ channelId, onNavigate }: { channelId: string | null; onNavigat
                 >
                   {other ? <Avatar user={other} size={32} status={presences[other.id] ?? 'offline'} /> : <span className="avatar group" aria-hidden="true"><Icon name="members" size={18} /></span>}
                   <span className="ellipsis">{label}</span>
-                  {unread && <span className="unread-dot" aria-hidden="true" />}
+                  {mentions > 0 ? <MentionBadge count={mentions} /> : unread && <span className="unread-dot" aria-hidden="true" />}
                 </a>
               </li>
             );

@@ -48,23 +48,28 @@ function Account() {
   const me = useStore((s) => s.me)!;
   const [username, setUsername] = useState(me.username);
   const [globalName, setGlobalName] = useState(me.global_name ?? '');
+  const [email, setEmail] = useState(me.email ?? '');
   const [password, setPassword] = useState('');
   const [status, setStatus] = useState<Status>({});
-  // As on Discord, a new username needs the current password.
+  // As on Discord, a new username or email needs the current password.
   const renaming = username.trim().toLowerCase() !== me.username;
+  const changingEmail = email.trim() !== (me.email ?? '');
+  const needsPassword = renaming || changingEmail;
 
   async function save(e: FormEvent) {
     e.preventDefault();
     setStatus({});
     try {
-      const body: { username?: string; global_name?: string | null; password?: string } = {};
-      if (renaming) Object.assign(body, { username: username.trim(), password });
+      const body: { username?: string; email?: string; global_name?: string | null; password?: string } = {};
+      if (renaming) body.username = username.trim();
+      if (changingEmail) body.email = email.trim();
+      if (needsPassword) body.password = password;
       if ((globalName.trim() || null) !== (me.global_name ?? null)) body.global_name = globalName.trim() || null;
       if (Object.keys(body).length) await updateProfile(body);
       setPassword('');
       setStatus({ ok: 'Saved.' });
     } catch (err) {
-      setStatus({ error: errorText(err, 'username') });
+      setStatus({ error: errorText(err, changingEmail && !renaming ? 'email' : 'username') });
     }
   }
 
@@ -74,7 +79,11 @@ function Account() {
         Username
         <input name="username" value={username} onChange={(e) => setUsername(e.target.value)} minLength={2} maxLength={32} required />
       </label>
-      {renaming && (
+      <label>
+        Email
+        <input name="email" type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} maxLength={320} />
+      </label>
+      {needsPassword && (
         <label>
           Current password
           <input name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />

@@ -1,0 +1,84 @@
+/**
+ * A channel's settings: name, and for text channels the topic (up to 1024 characters, shown in the chat
+ * header) and slowmode (Discord's steps from off to 6 hours). PATCH /channels/{id}; CHANNEL_UPDATE follows.
+ */
+import { useState } from 'react';
+import { SLOWMODE_CHOICES, updateChannelSettings } from '../moderation.ts';
+import { errorText } from '../session.ts';
+import { useStore } from '../store.ts';
+import { ChannelType } from '../types.ts';
+import { Modal } from './Modal.tsx';
+
+export function ChannelSettings({ channelId, onClose }: { channelId: string; onClose: () => void }) {
+  const channel = useStore((s) => s.channels[channelId]);
+  const [name, setName] = useState(channel?.name ?? '');
+  const [topic, setTopic] = useState(channel?.topic ?? '');
+  const [slowmode, setSlowmode] = useState(channel?.rate_limit_per_user ?? 0);
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  if (!channel) return null;
+  const textLike = channel.type === ChannelType.GUILD_TEXT || channel.type === ChannelType.GUILD_ANNOUNCEMENT;
+  const kind = channel.type === ChannelType.GUILD_CATEGORY ? 'Category' : 'Channel';
+  // A value the server holds that is not one of Discord's steps is still shown (and kept).
+  const choices = SLOWMODE_CHOICES.some((c) => c.seconds === slowmode) ? SLOWMODE_CHOICES : [...SLOWMODE_CHOICES, { label: `${slowmode}s`, seconds: slowmode }];
+  return (
+    <Modal title={`${channel.type === ChannelType.GUILD_CATEGORY ? '' : '#'}${channel.name} — ${kind} Settings`} onClose={onClose}>
+      <form
+        className="stack"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          if (busy) return;
+          setBusy(true);
+          setError('');
+          try {
+            await updateChannelSettings(channelId, {
+              ...(name.trim() !== channel.name ? { name: name.trim() } : {}),
+              ...(textLike ? { topic: topic.trim() || null, rate_limit_per_user: slowmode } : {}),
+            });
+            onClose();
+          } catch (err) {
+            setError(errorText(err));
+            setBusy(false);
+          }
+        }}
+      >
+        <label>
+          {kind} name
+          <input value={name} maxLength={100} required onChange={(e) => setName(e.target.value)} />
+        </label>
+        {textLike && (
+          <>
+            <label>
+              Channel topic
+              <textarea value={topic} maxLength={1024} rows={3} placeholder="Let everyone know how to use this channel!" onChange={(e) => setTopic(e.target.value)} />
+            </label>
+            <label>
+              Slowmode
+              <select value={slowmode} onChange={(e) => setSlowmode(Number(e.target.value))}>
+                {choices.map((c) => (
+                  <option key={c.seconds} value={c.seconds}>
+                    {c.label}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <p className="muted small">Members can send one message per this interval, unless they can manage the channel or its messages.</p>
+          </>
+        )}
+        {error && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="modal-actions">
+          <button type="button" className="button secondary" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="button" disabled={!name.trim()} aria-disabled={busy}>
+            Save Changes
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
