@@ -248,6 +248,15 @@ describe('web client: mentions, autocomplete, badges and the new-messages bar', 
     await eventually(async () => assert.equal(await railButton(bob).count(), 1), 'rail drawn');
     assert.doesNotMatch(await labelOf(railButton(bob)), /mention/, 'still cleared after a reload');
     assert.equal(await bob.getByTestId('mention-badge').count(), 0);
+
+    // @everyone counts too, for Bob and Carol alike, live and after a reload (the server counts it the same way).
+    await post(users.owner, random.id, '@everyone meeting in random');
+    for (const page of [bob, carol]) {
+      await eventually(async () => assert.match(await labelOf(channelLink(page, random)), /1 mention$/), '@everyone badges the channel');
+    }
+    await carol.reload();
+    await messageWith(carol, 'no ping at all').waitFor();
+    await eventually(async () => assert.match(await labelOf(channelLink(carol, random)), /1 mention$/), 'the @everyone count from READY');
   });
 
   test('"N new messages since …": Mark as read, and Jump to first unread fetching older history', async () => {

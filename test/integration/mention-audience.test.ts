@@ -67,6 +67,32 @@ describe('mention counts reach only those who can see the channel', () => {
     assert.equal(await mentionCount(outsider, secret.id), 0);
   });
 
+  test('a role mention counts for its holders and @everyone for every reader, never for the sender or a hidden member', async () => {
+    const f = await guildFixture(t);
+    const hidden = await t.register();
+    const bystander = await t.register();
+    for (const u of [hidden, bystander]) await t.join(f.owner, f.guild.id, u);
+    const role = await t.request('POST', `/guilds/${f.guild.id}/roles`, { auth: f.owner, body: { name: 'pingable', mentionable: true } });
+    for (const u of [f.member, hidden]) assert.equal((await t.request('PUT', `/guilds/${f.guild.id}/members/${u.id}/roles/${role.body.id}`, { auth: f.owner })).status, 204);
+    const room = await textChannel(t, f.owner, f.guild.id, { name: 'room' });
+    await overwrite(t, f.owner, room.id, hidden.id, 1, 0n, Permissions.VIEW_CHANNEL);
+
+    await send(t, f.member, room.id, `<@&${role.body.id}> please look`);
+    assert.equal(await mentionCount(f.member, room.id), 0, 'not the sender, though they hold the role');
+    assert.equal(await mentionCount(hidden, room.id), 0, 'holds the role, cannot see the channel');
+    assert.equal(await mentionCount(bystander, room.id), 0, 'does not hold the role');
+
+    await send(t, f.owner, room.id, '@everyone meeting now');
+    assert.deepEqual(
+      [await mentionCount(f.member, room.id), await mentionCount(bystander, room.id), await mentionCount(hidden, room.id), await mentionCount(f.owner, room.id)],
+      [1, 1, 0, 0],
+    );
+    // Without MENTION_EVERYONE the text is not a mention, and nobody counts it.
+    await overwrite(t, f.owner, room.id, f.member.id, 1, 0n, Permissions.MENTION_EVERYONE);
+    await send(t, f.member, room.id, '@everyone not really');
+    assert.equal(await mentionCount(bystander, room.id), 1);
+  });
+
   test('in a DM only its recipients count', async () => {
     const f = await guildFixture(t);
     const dm = await t.request('POST', '/users/@me/channels', { auth: f.owner, body: { recipient_id: f.member.id } });

@@ -2,13 +2,17 @@
  * Mentions of the signed-in user: which messages to highlight, and the per-channel unread-mention counts behind
  * the red badges (READY's read_state.mention_count, then live MESSAGE_CREATEs, cleared by MESSAGE_ACK).
  *
- * The count follows the server's own (src/api/messages/create.ts): a message counts when its `mentions` lists
- * us — a `<@id>` or a reply that pings — so the badge is the same before and after a reload. Role and @everyone
- * mentions are highlighted but, as the server does not count them, not counted.
+ * The count follows the server's own (src/api/messages/create.ts, mention-audience.ts): a message counts when
+ * it mentions us — a `<@id>`, a reply that pings, a role we hold, @everyone / @here — so the badge is the same
+ * before and after a reload. (The server skips role and @everyone counts in guilds over 1,000 members; so does
+ * this, by the guild's member_count.)
  */
 import { compareIds } from './api.ts';
 import type { State } from './store.ts';
 import type { Message, ReadStateEntry } from './types.ts';
+
+/** Mirrors the server's GROUP_MENTION_MAX_MEMBERS (src/api/messages/mention-audience.ts). */
+const GROUP_MENTION_MAX_MEMBERS = 1000;
 
 /** Whether `msg` mentions the user: by id, through a role they hold, or with @everyone / @here. */
 export function mentionsMe(msg: Pick<Message, 'mentions' | 'mention_roles' | 'mention_everyone'>, meId: string | undefined, myRoleIds: readonly string[] | undefined): boolean {
@@ -31,7 +35,11 @@ export function mentionCountsFromReady(entries: readonly ReadStateEntry[]): Reco
  */
 export function countMention(s: State, msg: Message): Partial<State> | undefined {
   const me = s.me?.id;
-  if (!me || msg.author.id === me || !msg.mentions?.some((u) => u.id === me)) return;
+  if (!me || msg.author.id === me) return;
+  const guildId = msg.guild_id ?? undefined;
+  const groupCounts = !guildId || (s.guilds[guildId]?.member_count ?? 0) <= GROUP_MENTION_MAX_MEMBERS;
+  const named = msg.mentions?.some((u) => u.id === me) ?? false;
+  if (!named && !(groupCounts && mentionsMe(msg, me, guildId ? s.members[guildId]?.[me]?.roles : undefined))) return;
   const last = s.channels[msg.channel_id]?.last_message_id;
   if (last && compareIds(msg.id, last) <= 0) return;
   const read = s.readStates[msg.channel_id];

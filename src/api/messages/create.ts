@@ -13,7 +13,7 @@ import { MESSAGE_CHANNEL_TYPES, publishInChannel } from '../channels/common.ts';
 import { checkEmbedTotal, embedsSchema } from './embeds.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { allowedMentionsSchema, checkAllowedMentions, parseMentions } from './mentions.ts';
-import { mentionAudience } from './mention-audience.ts';
+import { mentionRecipients } from './mention-audience.ts';
 import { eventPayload, renderMessage, type MessageJson } from '../../shapes/message.ts';
 import { Slowmode } from './slowmode.ts';
 
@@ -163,8 +163,9 @@ async function storeMessage(
     // Rendered before the write: the MESSAGE_CREATE goes into the outbox in the message's own transaction, with
     // the mentioned users' unread-mention counters (messages/write.ts).
     const json = await renderMessage(store, record, { viewerId: user.id, fresh: true, nonces: nonce === undefined ? undefined : new Map([[record.id, nonce]]) });
-    // Only mentioned users who can read the channel get a mention counted; `mentions` still lists the others.
-    const mentioned = await mentionAudience(store, access, mentions.users.filter((id) => id !== user.id), deps.now());
+    // Named users, role holders and @everyone who can read the channel get a mention counted; `mentions` still
+    // lists the others.
+    const mentioned = await mentionRecipients(store, access, mentions, user.id, deps.now());
     await ctx.writes.create(channel, record, mentioned, await eventPayload(store, record, json));
     stored = true;
     return json;

@@ -30,3 +30,35 @@ export async function mentionAudience(store: Store, access: ChannelAccess, userI
   );
   return userIds.filter((id) => viewers.has(id));
 }
+
+/**
+ * Members a role or @everyone/@here mention reaches are counted like direct mentions, as Discord does, in guilds
+ * of up to this many members. Beyond, listing every member on the send path costs too much: such mentions still
+ * highlight in clients, and the push role (#16) will carry them off the send path.
+ */
+export const GROUP_MENTION_MAX_MEMBERS = 1000;
+
+/**
+ * Everyone a message's mentions reach, the sender excepted: the users it names, the holders of the roles it
+ * mentions, and with @everyone/@here every member (@here is not narrowed to online members: counts are kept for
+ * people who come back later too) — then only those who may read the channel (mentionAudience).
+ */
+export async function mentionRecipients(
+  store: Store,
+  access: ChannelAccess,
+  mentions: { users: readonly Snowflake[]; roles: readonly Snowflake[]; everyone: boolean },
+  senderId: Snowflake,
+  now: number,
+): Promise<Snowflake[]> {
+  const named = new Set(mentions.users);
+  const guildId = access.channel.guildId;
+  if (guildId && (mentions.everyone || mentions.roles.length) && (await store.members.count(guildId)) <= GROUP_MENTION_MAX_MEMBERS) {
+    const roles = new Set(mentions.roles);
+    for (const m of await store.members.list(guildId, { limit: GROUP_MENTION_MAX_MEMBERS })) {
+      if (mentions.everyone || m.roles.some((r) => roles.has(r))) named.add(m.userId);
+    }
+  }
+  named.delete(senderId);
+  return mentionAudience(store, access, [...named], now);
+}
+
