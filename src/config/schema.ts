@@ -67,6 +67,7 @@ export const configSchema = z
     passwordHashCost: int(10, 20),
     blobStore: z.enum(['files', 'nats']).optional(),
     blobMaxBytes: int(1, Number.MAX_SAFE_INTEGER),
+    embedAllowHosts: list,
   })
   .refine((c) => Boolean(c.tlsCert) === Boolean(c.tlsKey), { message: 'ACCORD_TLS_CERT and ACCORD_TLS_KEY go together', path: ['tlsCert'] });
 
@@ -132,5 +133,6 @@ export const SETTINGS: Record<keyof z.infer<typeof configSchema>, SettingInfo> =
   passwordHashCost: { env: 'ACCORD_PASSWORD_HASH_COST', flag: '--password-hash-cost', default: 17, doc: 'log2 of scrypt\'s N for new password hashes (17: 128 MiB, about half a second of one core); older hashes are upgraded at the next log-in. Lower only for load tests' },
   blobStore: { env: 'ACCORD_BLOB_STORE', flag: '--blob-store', default: undefined, doc: 'Where file bytes (attachments, avatars) live: files (in ACCORD_DATA_DIR/blobs) or nats (a JetStream object store bucket); default nats when ACCORD_NATS_URL is set, else files' },
   blobMaxBytes: { env: 'ACCORD_BLOB_MAX_BYTES', flag: '--blob-max-bytes', default: 10 * 1024 ** 3, doc: 'Total bytes the blob store may hold (10 GiB); an upload that would go beyond is refused' },
+  embedAllowHosts: { env: 'ACCORD_EMBED_ALLOW_HOSTS', flag: '--embed-allow-hosts', default: [], doc: 'Comma-separated addresses or CIDRs the embed role may fetch although they are private, loopback or link-local (empty: none; for tests and intranet previews)' },
   busCheckPayloads: { env: 'ACCORD_BUS_CHECK_PAYLOADS', flag: '--bus-check-payloads', default: false, doc: 'In-memory bus: check every payload is JSON-serialisable, as NATS needs (one JSON.stringify per message; the tests turn it on)' },
 };

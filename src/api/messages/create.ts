@@ -166,7 +166,9 @@ async function storeMessage(
     // Named users, role holders and @everyone who can read the channel get a mention counted; `mentions` still
     // lists the others.
     const mentioned = await mentionRecipients(store, access, mentions, user.id, deps.now());
-    await ctx.writes.create(channel, record, mentioned, await eventPayload(store, record, json));
+    // Links unfurl only for authors allowed to embed them (always in DMs).
+    const unfurl = hasPermission(access.permissions, Permissions.EMBED_LINKS);
+    await ctx.writes.create(channel, record, mentioned, await eventPayload(store, record, json), { unfurl });
     stored = true;
     return json;
   } catch (err) {

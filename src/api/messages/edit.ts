@@ -3,9 +3,10 @@
  * MANAGE_MESSAGES may only toggle SUPPRESS_EMBEDS on someone else's message.
  */
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
-import { Permissions } from '../../protocol/permissions.ts';
+import { Permissions, hasPermission } from '../../protocol/permissions.ts';
+import { unfurlUrls } from '../../protocol/message-urls.ts';
 import type { MessageRecord, UserRecord } from '../../store/types.ts';
-import { requirePermission } from '../access.ts';
+import { channelAccess, requirePermission } from '../access.ts';
 import { messageAccess, publishInChannel } from '../channels/common.ts';
 import type { RouteContext } from '../route.ts';
 import { parse, z } from '../validate.ts';
@@ -39,9 +40,16 @@ export async function editMessage(ctx: RouteContext, user: UserRecord, channelId
   if (body.flags !== undefined && body.flags !== null) {
     patch.flags = (message.flags & ~MessageFlags.SUPPRESS_EMBEDS) | (body.flags & MessageFlags.SUPPRESS_EMBEDS);
   }
+  const wasSuppressed = (message.flags & MessageFlags.SUPPRESS_EMBEDS) !== 0;
+  const suppressed = ((patch.flags ?? message.flags) & MessageFlags.SUPPRESS_EMBEDS) !== 0;
   if (touchesContent) {
     const content = body.content === undefined ? message.content : (body.content ?? '');
-    const embeds = body.embeds === undefined ? message.embeds : (body.embeds ?? []);
+    // The author's embeds (kept, or the new ones), then the link embeds of links the content still has (the
+    // embed role unfurls the new ones).
+    const links = unfurlUrls(content);
+    const authored = body.embeds === undefined ? message.embeds.filter((e) => (e as { type?: unknown }).type === 'rich') : (body.embeds ?? []);
+    const linked = message.embeds.filter((e) => (e as { type?: unknown }).type !== 'rich' && links.includes(String((e as { url?: unknown }).url)));
+    const embeds = [...authored, ...linked];
     if (content.trim() === '' && embeds.length === 0 && message.attachments.length === 0) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
     checkEmbedTotal(embeds as Record<string, unknown>[]);
     const allowed = body.allowed_mentions ?? undefined;
@@ -64,11 +72,22 @@ export async function editMessage(ctx: RouteContext, user: UserRecord, channelId
     });
   }
 
+  // Suppressing embeds removes them all, as Discord does; lifting it (or a new content) unfurls the links again.
+  if (suppressed && !wasSuppressed) patch.embeds = [];
+  const unfurl = !suppressed && (touchesContent || wasSuppressed) && (await authorMayEmbed(ctx, message, isAuthor ? access.permissions : null));
+
   // Rendered before the write, so the MESSAGE_UPDATE is stored in the edit's own transaction (messages/write.ts).
   const next: MessageRecord = { ...message, ...patch };
   const json = await renderMessage(store, next, { viewerId: user.id });
-  await ctx.writes.update(access.channel, message, patch, await eventPayload(store, next, json, { update: true }));
+  await ctx.writes.update(access.channel, message, patch, await eventPayload(store, next, json, { update: true }), { unfurl });
   return json;
+}
+
+/** Whether the message's author has EMBED_LINKS where it is (`known`: the editor is the author). */
+async function authorMayEmbed(ctx: RouteContext, message: MessageRecord, known: bigint | null): Promise<boolean> {
+  if (known !== null) return hasPermission(known, Permissions.EMBED_LINKS);
+  const access = await channelAccess(ctx.deps.store, message.channelId, message.authorId, ctx.deps.now()).catch(() => null);
+  return access !== null && hasPermission(access.permissions, Permissions.EMBED_LINKS);
 }
 
 /** An edit keeps the reply's ping when the original send pinged the replied-to author. */

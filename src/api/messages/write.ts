@@ -5,9 +5,12 @@
  * between commit and publish delays an event but never loses it.
  *
  * Jobs for the durable queues (search.index, push, embed) are recorded the same way, `relay.job(...)`, once the
- * role that consumes each queue exists; until then nothing enqueues work nobody takes.
+ * role that consumes each queue exists; until then nothing enqueues work nobody takes. A created or edited
+ * message whose content has links gets an embed job when the caller says it may (`unfurl`: the author has
+ * EMBED_LINKS) and it is not SUPPRESS_EMBEDS.
  */
-import { GatewaySubjects } from '../../contracts/index.ts';
+import { GatewaySubjects, Queues } from '../../contracts/index.ts';
+import { SUPPRESS_EMBEDS_FLAG, unfurlUrls } from '../../protocol/message-urls.ts';
 import type { OutboxRelay } from '../../contracts/outbox.ts';
 import type { BanRecord, BanResult, ChannelRecord, EmojiRef, MessageRecord, OutboxRecord, Store } from '../../store/types.ts';
 import type { Snowflake } from '../../protocol/snowflake.ts';
@@ -28,15 +31,24 @@ export class MessageWrites {
     return [...new Set(recipients)].map((userId) => this.relay.event(GatewaySubjects.userDispatch(userId), { t, d }));
   }
 
-  async create(channel: ChannelRecord, record: MessageRecord, mentionUserIds: readonly Snowflake[], event: Payload): Promise<MessageRecord> {
-    const outbox = await this.dispatchRecords(channel, 'MESSAGE_CREATE', event);
+  /** The embed job for `message` as it will be stored, when it has links to unfurl. */
+  embedJobRecords(message: Pick<MessageRecord, 'id' | 'channelId' | 'guildId' | 'content' | 'flags'>, unfurl: boolean): OutboxRecord[] {
+    if (!unfurl || message.flags & SUPPRESS_EMBEDS_FLAG) return [];
+    const urls = unfurlUrls(message.content);
+    if (urls.length === 0) return [];
+    return [this.relay.job(Queues.embed, { messageId: message.id, channelId: message.channelId, ...(message.guildId ? { guildId: message.guildId } : {}), urls })];
+  }
+
+  async create(channel: ChannelRecord, record: MessageRecord, mentionUserIds: readonly Snowflake[], event: Payload, opts: { unfurl?: boolean } = {}): Promise<MessageRecord> {
+    const outbox = [...(await this.dispatchRecords(channel, 'MESSAGE_CREATE', event)), ...this.embedJobRecords(record, opts.unfurl ?? false)];
     const message = await this.store.messages.create(record, { mentionUserIds, outbox });
     await this.relay.published(outbox);
     return message;
   }
 
-  async update(channel: ChannelRecord, message: MessageRecord, patch: MessagePatch, event: Payload): Promise<MessageRecord> {
-    const outbox = await this.dispatchRecords(channel, 'MESSAGE_UPDATE', event);
+  /** `unfurl`: queue an embed job for the edited message (its content changed, or SUPPRESS_EMBEDS went off). */
+  async update(channel: ChannelRecord, message: MessageRecord, patch: MessagePatch, event: Payload, opts: { unfurl?: boolean } = {}): Promise<MessageRecord> {
+    const outbox = [...(await this.dispatchRecords(channel, 'MESSAGE_UPDATE', event)), ...this.embedJobRecords({ ...message, ...patch }, opts.unfurl ?? false)];
     const updated = await this.store.messages.update(message.channelId, message.id, patch, { outbox });
     await this.relay.published(outbox);
     return updated;

@@ -1,0 +1,74 @@
+/**
+ * Discord's link embeds from what a fetch found: `type` 'link' (a page), 'article' (og:type article), 'video'
+ * (og:type video.*, or an og:video) or 'image' (the URL is an image); `url` is the posted URL, as Discord gives
+ * it, so clients can tell which link an embed belongs to.
+ *
+ * Images are not proxied yet: `proxy_url` equals `url` until Accord's CDN serves them (then it will point there
+ * and clients will never fetch third parties directly).
+ */
+import type { Fetched } from './fetch.ts';
+import { readPageMeta } from './page-meta.ts';
+
+/** Discord trims unfurled text; these are the lengths its clients show. */
+export const UNFURL_LIMITS = { title: 256, description: 350, provider: 256 } as const;
+
+export type LinkEmbed = Record<string, unknown> & { type: string; url: string };
+
+export function buildEmbed(postedUrl: string, fetched: Fetched): LinkEmbed | null {
+  if (fetched.kind === 'image') return { type: 'image', url: postedUrl, thumbnail: media(fetched.url) };
+  const { meta, title: pageTitle } = readPageMeta(fetched.body);
+  const get = (...keys: string[]) => keys.map((k) => meta.get(k)).find((v) => v !== undefined && v !== '');
+  const title = get('og:title', 'twitter:title') ?? pageTitle;
+  const description = get('og:description', 'twitter:description', 'description');
+  const siteName = get('og:site_name');
+  const imageUrl = absolute(get('og:image', 'og:image:url', 'og:image:secure_url', 'twitter:image', 'twitter:image:src'), fetched.url);
+  const videoUrl = absolute(get('og:video:secure_url', 'og:video:url', 'og:video'), fetched.url);
+  const ogType = (get('og:type') ?? '').toLowerCase();
+  if (!title && !description && !imageUrl) return null;
+
+  const embed: LinkEmbed = { type: ogType.startsWith('video') || videoUrl ? 'video' : ogType === 'article' ? 'article' : 'link', url: postedUrl };
+  if (title) embed.title = trim(title, UNFURL_LIMITS.title);
+  if (description) embed.description = trim(description, UNFURL_LIMITS.description);
+  const color = parseColor(get('theme-color'));
+  if (color !== undefined) embed.color = color;
+  if (siteName) embed.provider = { name: trim(siteName, UNFURL_LIMITS.provider) };
+  if (imageUrl) {
+    const image = media(imageUrl, size(get('og:image:width')), size(get('og:image:height')));
+    // A large card shows its picture under the text; other pages get a thumbnail beside it.
+    if (get('twitter:card') === 'summary_large_image' && embed.type !== 'video') embed.image = image;
+    else embed.thumbnail = image;
+  }
+  if (videoUrl) embed.video = media(videoUrl, size(get('og:video:width')), size(get('og:video:height')));
+  return embed;
+}
+
+function media(url: string, width?: number, height?: number): Record<string, unknown> {
+  // Until the CDN proxies images, the proxy URL is the image itself.
+  return { url, proxy_url: url, ...(width ? { width } : {}), ...(height ? { height } : {}) };
+}
+
+function absolute(value: string | undefined, base: string): string | undefined {
+  if (!value) return undefined;
+  try {
+    const url = new URL(value, base);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function size(value: string | undefined): number | undefined {
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 && n <= 100_000 ? n : undefined;
+}
+
+function parseColor(value: string | undefined): number | undefined {
+  const hex = value?.trim().match(/^#([0-9a-f]{3}|[0-9a-f]{6})$/i)?.[1];
+  if (!hex) return undefined;
+  return parseInt(hex.length === 3 ? [...hex].map((c) => c + c).join('') : hex, 16);
+}
+
+function trim(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}

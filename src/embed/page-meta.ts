@@ -1,0 +1,45 @@
+/**
+ * What a page says about itself in its <head>: OpenGraph and Twitter card <meta> tags, <meta name=description>,
+ * theme-color and <title>, read with htmlparser2's streaming parser (which copes with broken markup) and
+ * nothing after </head> or <body>.
+ */
+import { Parser } from 'htmlparser2';
+
+export interface PageMeta {
+  /** Meta tags by lower-cased property or name; the first of each wins. */
+  meta: Map<string, string>;
+  title?: string;
+}
+
+export function readPageMeta(html: string): PageMeta {
+  const meta = new Map<string, string>();
+  let title: string | undefined;
+  let inTitle = false;
+  let titleText = '';
+  let done = false;
+  const parser = new Parser(
+    {
+      onopentag(name, attrs) {
+        if (done) return;
+        if (name === 'body') done = true;
+        else if (name === 'title' && title === undefined) inTitle = true;
+        else if (name === 'meta') {
+          const key = (attrs.property ?? attrs.name ?? '').trim().toLowerCase();
+          if (key && attrs.content !== undefined && !meta.has(key)) meta.set(key, attrs.content.trim());
+        }
+      },
+      ontext(text) {
+        if (inTitle) titleText += text;
+      },
+      onclosetag(name) {
+        if (name === 'title' && inTitle) {
+          inTitle = false;
+          title = titleText.replace(/\s+/g, ' ').trim();
+        } else if (name === 'head') done = true;
+      },
+    },
+    { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
+  );
+  parser.end(html);
+  return { meta, title: title || undefined };
+}
