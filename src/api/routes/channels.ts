@@ -7,7 +7,7 @@ import { ApiError, ErrorCodes, formError } from '../../protocol/errors.ts';
 import { Permissions } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
 import { ConflictError } from '../../store/errors.ts';
-import { ChannelType, type ChannelRecord, type InviteRecord, type MessageRecord, type UserRecord } from '../../store/types.ts';
+import { ChannelType, type ChannelRecord, type InviteRecord, type UserRecord } from '../../store/types.ts';
 import { channelAccess, requirePermission, type ChannelAccess } from '../access.ts';
 import { channelPayload, publishInChannel } from '../channels/common.ts';
 import { checkOverwriteBits, checkOverwriteTarget, overwriteBody, overwriteEntry, toOverwrite } from '../channels/overwrites.ts';
@@ -15,7 +15,7 @@ import { RouteLimits } from '../ratelimit.ts';
 import { channelName } from './guilds.ts';
 import type { RouteContext } from '../route.ts';
 import { inviteJson, iso, memberJson, publicUser } from '../../shapes/serialize.ts';
-import { eventPayload, renderMessage } from '../../shapes/message.ts';
+import { postSystemMessage, SystemMessageType } from '../messages/system.ts';
 import { parse, snowflake, z } from '../validate.ts';
 
 const guildChannelPatch = z.object({
@@ -43,9 +43,6 @@ const inviteBody = z.object({
 });
 
 const ackBody = z.object({ token: z.string().nullish(), manual: z.boolean().nullish(), mention_count: z.number().int().min(0).nullish() });
-
-/** Message type of the system message a group DM rename posts. */
-const CHANNEL_NAME_CHANGE = 4;
 
 const INVITE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 function inviteCode(): string {
@@ -121,38 +118,11 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
     for (const id of await store.channels.listRecipients(channel.id)) {
       ctx.dispatch.users([id], 'CHANNEL_UPDATE', await channelPayload(store, updated, id));
     }
-    if (patch.name !== undefined && updated.name !== channel.name) await postNameChange(updated, user);
+    // Discord's CHANNEL_NAME_CHANGE system message: by the renamer, the new name as its content.
+    if (patch.name !== undefined && updated.name !== channel.name) {
+      await postSystemMessage(ctx, updated, user, SystemMessageType.CHANNEL_NAME_CHANGE, { content: updated.name ?? '' });
+    }
     return channelPayload(store, updated, user.id);
-  }
-
-  /** Discord's CHANNEL_NAME_CHANGE system message (type 4): by the renamer, the new name as its content. */
-  async function postNameChange(channel: ChannelRecord, user: UserRecord) {
-    const record: MessageRecord = {
-      id: ctx.deps.ids.next(),
-      channelId: channel.id,
-      guildId: null,
-      authorId: user.id,
-      content: channel.name ?? '',
-      type: CHANNEL_NAME_CHANGE,
-      flags: 0,
-      tts: false,
-      mentionEveryone: false,
-      mentions: [],
-      mentionRoles: [],
-      mentionChannels: [],
-      embeds: [],
-      attachments: [],
-      components: [],
-      stickerItems: [],
-      nonce: null,
-      pinned: false,
-      webhookId: null,
-      applicationId: null,
-      messageReference: null,
-      editedAt: null,
-    };
-    const json = await renderMessage(store, record, { viewerId: user.id, fresh: true });
-    await ctx.writes.create(channel, record, [], await eventPayload(store, record, json));
   }
 
   ctx.delete('/channels/:channelId', { limit: RouteLimits.channelEdit }, async (req) => {
