@@ -7,6 +7,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { openBlobStore } from './blobs/index.ts';
+import type { BlobStore } from './blobs/types.ts';
 import { BusFailures, openBus } from './bus/index.ts';
 import type { Bus } from './bus/types.ts';
 import type { Config } from './config/schema.ts';
@@ -22,6 +24,7 @@ export interface RunningServer {
   config: Config;
   store: Store;
   bus: Bus;
+  blobs: BlobStore;
   log: Logger;
   app: FastifyInstance;
   roles: RunningRole[];
@@ -35,6 +38,8 @@ export interface StartOptions {
   store?: Store;
   /** Use this bus instead of opening one from config (tests); it is not closed by close(). */
   bus?: Bus;
+  /** Use this blob store instead of opening one from config (tests); it is not closed by close(). */
+  blobs?: BlobStore;
   log?: Logger;
   now?: () => number;
 }
@@ -53,7 +58,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const bus = opts.bus ?? (await openBus({ natsUrl: config.natsUrl, nodeId: config.nodeId, checkPayloads: config.busCheckPayloads, maxQueueJobs: config.busMaxQueueJobs, maxPendingMessages: config.busMaxPendingMessages, onError: busFailures.handler }));
     if (!opts.bus) closers.unshift(() => bus.close());
     const ids = new SnowflakeGenerator({ workerId: config.workerId, processId: config.processId, now });
-    const deps: RoleDeps = { config, store, bus, log, ids, now };
+    const blobs = opts.blobs ?? (await openBlobStore({ dataDir: config.dataDir, natsUrl: config.natsUrl, blobStore: config.blobStore, blobMaxBytes: config.blobMaxBytes, nodeId: config.nodeId }));
+    if (!opts.blobs) closers.unshift(() => blobs.close());
+    // Until the process listens, only a configured base is known; requests (and so rendered URLs) come after.
+    let listenBase = '';
+    const configuredBase = (config.cdnUrl ?? config.publicUrl)?.replace(/\/+$/, '');
+    const links = { cdnBase: () => configuredBase ?? listenBase };
+    const deps: RoleDeps = { config, store, bus, log, ids, now, blobs, links };
 
     const roles: RunningRole[] = [];
     const https = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
@@ -69,12 +80,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    const url = `${https ? 'https' : 'http'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+    const url = `${https ? 'https' : 'http'}://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+    listenBase = url;
     log.info({ url, roles: config.roles, store: store.kind, bus: bus.kind }, `Accord listening on ${url}`);
 
     let closing: Promise<void> | undefined;
     return {
-      config, store, bus, log, app, roles, url,
+      config, store, bus, blobs, log, app, roles, url,
       close: () =>
         (closing ??= (async () => {
           // Sessions first: clients get op 7 RECONNECT while the bus, store and other roles are still up.

@@ -8,6 +8,7 @@ export const ROLE_CATALOG = [
   { name: 'sessions', summary: 'the gateway: WebSocket sessions, fan-out, resume' },
   { name: 'guild', summary: 'live guild state; answers GUILD_CREATE snapshots and member requests' },
   { name: 'presence', summary: 'online status and activities' },
+  { name: 'cdn', summary: 'files: attachment, avatar and icon URLs (resized on request), proxied embed images; deletes the files of deleted messages' },
   { name: 'embed', summary: 'link unfurls: fetches URLs of new messages (SSRF-guarded) and adds their embeds' },
 ] as const;
 

@@ -68,6 +68,11 @@ export const configSchema = z
     blobStore: z.enum(['files', 'nats']).optional(),
     blobMaxBytes: int(1, Number.MAX_SAFE_INTEGER),
     embedAllowHosts: list,
+    attachmentMaxBytes: int(1, Number.MAX_SAFE_INTEGER),
+    messageUploadMaxBytes: int(1, Number.MAX_SAFE_INTEGER),
+    cdnUrl: z.string().url().optional(),
+    cdnSigningKey: z.string().min(32).optional(),
+    imageMaxPixels: int(1, 1_000_000_000),
   })
   .refine((c) => Boolean(c.tlsCert) === Boolean(c.tlsKey), { message: 'ACCORD_TLS_CERT and ACCORD_TLS_KEY go together', path: ['tlsCert'] });
 
@@ -134,5 +139,10 @@ export const SETTINGS: Record<keyof z.infer<typeof configSchema>, SettingInfo> =
   blobStore: { env: 'ACCORD_BLOB_STORE', flag: '--blob-store', default: undefined, doc: 'Where file bytes (attachments, avatars) live: files (in ACCORD_DATA_DIR/blobs) or nats (a JetStream object store bucket); default nats when ACCORD_NATS_URL is set, else files' },
   blobMaxBytes: { env: 'ACCORD_BLOB_MAX_BYTES', flag: '--blob-max-bytes', default: 10 * 1024 ** 3, doc: 'Total bytes the blob store may hold (10 GiB); an upload that would go beyond is refused' },
   embedAllowHosts: { env: 'ACCORD_EMBED_ALLOW_HOSTS', flag: '--embed-allow-hosts', default: [], doc: 'Comma-separated addresses or CIDRs the embed role may fetch although they are private, loopback or link-local (empty: none; for tests and intranet previews)' },
+  attachmentMaxBytes: { env: 'ACCORD_ATTACHMENT_MAX_BYTES', flag: '--attachment-max-bytes', default: 10 * 1024 ** 2, doc: 'Largest file one attachment may be (10 MiB, Discord\'s default); a bigger one is refused with 413 / 40005' },
+  messageUploadMaxBytes: { env: 'ACCORD_MESSAGE_UPLOAD_MAX_BYTES', flag: '--message-upload-max-bytes', default: 25 * 1024 ** 2, doc: 'Largest total of the files of one message (25 MiB); beyond it the request is refused with 413 / 40005' },
+  cdnUrl: { env: 'ACCORD_CDN_URL', flag: '--cdn-url', default: undefined, doc: 'Base of attachment, avatar and icon URLs (a CDN in front of Accord, or a cdn node); default ACCORD_PUBLIC_URL, else the address this process listens on' },
+  cdnSigningKey: { env: 'ACCORD_CDN_SIGNING_KEY', flag: '--cdn-signing-key', default: undefined, doc: 'Secret (32+ characters) that signs attachment URLs (ex/is/hm); default: one generated at first start and kept in the store, shared by every node' },
+  imageMaxPixels: { env: 'ACCORD_IMAGE_MAX_PIXELS', flag: '--image-max-pixels', default: 50_000_000, doc: 'Largest image (width × height) that is decoded, for dimensions and resizing; larger ones are refused as avatars and icons and stored without dimensions as attachments' },
   busCheckPayloads: { env: 'ACCORD_BUS_CHECK_PAYLOADS', flag: '--bus-check-payloads', default: false, doc: 'In-memory bus: check every payload is JSON-serialisable, as NATS needs (one JSON.stringify per message; the tests turn it on)' },
 };

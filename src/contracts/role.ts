@@ -1,6 +1,7 @@
 /** What every role gets from the composition root, and what it gives back. */
 import type { FastifyInstance } from 'fastify';
 import type { Server as HttpServer } from 'node:http';
+import type { BlobStore } from '../blobs/types.ts';
 import type { Bus } from '../bus/types.ts';
 import type { Config } from '../config/schema.ts';
 import type { MetricSample } from '../lib/metrics.ts';
@@ -15,6 +16,20 @@ export interface RoleDeps {
   log: Logger;
   ids: SnowflakeGenerator;
   now: () => number;
+  /** Where file bytes live (attachments, avatars, icons); one per process. */
+  blobs: BlobStore;
+  /** The process's public addresses (links.ts). */
+  links: PublicLinks;
+}
+
+/**
+ * Absolute URLs the process hands out in shapes that events carry too (attachment and CDN URLs), so they cannot
+ * come from the request: ACCORD_CDN_URL, else ACCORD_PUBLIC_URL, else the address the process listens on (known
+ * only once it listens; set by the process before the first request).
+ */
+export interface PublicLinks {
+  /** Base of CDN URLs, without a trailing slash. */
+  cdnBase(): string;
 }
 
 /** The process's record of client IPs refused for too many invalid requests (lib/invalid-requests.ts). */

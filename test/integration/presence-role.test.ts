@@ -11,6 +11,7 @@ import { silentLogger } from '../../src/lib/log.ts';
 import { PresenceSubjects, type PresenceQuery, type PresenceQueryReply, type PresenceSessionUpdate } from '../../src/contracts/presence.ts';
 import { startPresenceRole, type PresenceRoleOptions } from '../../src/presence/index.ts';
 import { SnowflakeGenerator } from '../../src/protocol/snowflake.ts';
+import type { BlobStore } from '../../src/blobs/types.ts';
 import type { RoleDeps, RunningRole } from '../../src/contracts/role.ts';
 import type { Store } from '../../src/store/types.ts';
 import { waitFor } from '../helpers/services.ts';
@@ -24,7 +25,7 @@ async function startNode(nodeId: string, broker: MemoryBroker, opts: PresenceRol
   const bus = new MemoryBus({ broker });
   const config = loadConfig({ env: {}, overrides: { nodeId, logLevel: 'silent' } });
   // The presence role never touches the store.
-  const deps: RoleDeps = { config, store: {} as Store, bus, log: silentLogger, ids: new SnowflakeGenerator(), now: Date.now };
+  const deps: RoleDeps = { config, store: {} as Store, bus, log: silentLogger, ids: new SnowflakeGenerator(), now: Date.now, blobs: {} as BlobStore, links: { cdnBase: () => '' } };
   const role = await startPresenceRole(deps, { sweepIntervalMs: 20, peerIntervalMs: 50, ...opts });
   cleanups.push(async () => {
     await role.close();

@@ -19,9 +19,10 @@ const FLOORS: Record<string, string[]> = {
   store: ['protocol'],
   lib: ['protocol', 'store'],
   bus: ['protocol', 'lib'],
-  contracts: ['protocol', 'config', 'store', 'bus', 'lib'],
+  contracts: ['protocol', 'config', 'store', 'bus', 'lib', 'blobs'],
   shapes: ['protocol', 'store'],
   blobs: ['protocol', 'lib'],
+  media: ['protocol', 'lib', 'blobs'],
 };
 const ROLES: string[] = [...ALL_ROLES];
 
