@@ -3,6 +3,7 @@
  * (the registry in src/roles.ts). main.ts and
  * the test harness both start Accord through here, so tests run the code path users run.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +15,7 @@ import type { Bus } from './bus/types.ts';
 import type { Config } from './config/schema.ts';
 import { createLogger, type Logger } from './lib/log.ts';
 import { SnowflakeGenerator } from './protocol/snowflake.ts';
-import type { RoleDeps, RunningRole } from './contracts/role.ts';
+import type { PublicLinks, RoleDeps, RunningRole } from './contracts/role.ts';
 import { buildProcessHttp, clientBansOf } from './http.ts';
 import { ROLE_DEFINITIONS } from './roles.ts';
 import { openStore } from './store/open.ts';
@@ -25,6 +26,7 @@ export interface RunningServer {
   store: Store;
   bus: Bus;
   blobs: BlobStore;
+  links: PublicLinks;
   log: Logger;
   app: FastifyInstance;
   roles: RunningRole[];
@@ -63,7 +65,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     // Until the process listens, only a configured base is known; requests (and so rendered URLs) come after.
     let listenBase = '';
     const configuredBase = (config.cdnUrl ?? config.publicUrl)?.replace(/\/+$/, '');
-    const links = { cdnBase: () => configuredBase ?? listenBase };
+    const signingKey = Buffer.from(config.cdnSigningKey ?? (await store.secrets.getOrCreate('cdn-signing-key', randomBytes(32).toString('base64url'), now())));
+    const links = { cdnBase: () => configuredBase ?? listenBase, signingKey };
     const deps: RoleDeps = { config, store, bus, log, ids, now, blobs, links };
 
     const roles: RunningRole[] = [];
@@ -86,7 +89,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
 
     let closing: Promise<void> | undefined;
     return {
-      config, store, bus, blobs, log, app, roles, url,
+      config, store, bus, blobs, links, log, app, roles, url,
       close: () =>
         (closing ??= (async () => {
           // Sessions first: clients get op 7 RECONNECT while the bus, store and other roles are still up.

@@ -30,6 +30,8 @@ export interface RoleDeps {
 export interface PublicLinks {
   /** Base of CDN URLs, without a trailing slash. */
   cdnBase(): string;
+  /** Key of signed CDN URLs (media/signing.ts): ACCORD_CDN_SIGNING_KEY, else one the store keeps for all nodes. */
+  signingKey: Buffer;
 }
 
 /** The process's record of client IPs refused for too many invalid requests (lib/invalid-requests.ts). */

@@ -617,6 +617,15 @@ export interface SessionStartStore {
   get(userId: Snowflake, now: number): Promise<SessionStartWindow | null>;
 }
 
+/** Secrets every node of a cluster shares, made by whichever node first needs one. */
+export interface SecretStore {
+  /**
+   * The secret called `name`: the stored one, or `candidate` when there was none. Concurrent calls from several
+   * processes all get the one value that was stored first.
+   */
+  getOrCreate(name: string, candidate: string, now: number): Promise<string>;
+}
+
 /** The whole store: one object per aggregate, plus lifecycle. */
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -637,6 +646,7 @@ export interface Store {
   readonly pushSubscriptions: PushSubscriptionStore;
   readonly outbox: OutboxStore;
   readonly sessionStarts: SessionStartStore;
+  readonly secrets: SecretStore;
   /** Applies pending migrations; returns the versions applied. Safe to run concurrently from several processes. */
   migrate(): Promise<number[]>;
   /** True when the database answers. */

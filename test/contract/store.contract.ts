@@ -33,6 +33,15 @@ export function storeContract(name: string, factory: StoreFactory): void {
         assert.deepEqual(firstMigration, [...firstMigration].sort((a, b) => a - b));
         assert.deepEqual(await store.migrate(), []);
       });
+      it('keeps the first secret of a name: later and concurrent candidates get it back', async () => {
+        const name = uniq("secret-");
+        const got = await Promise.all(['a'.repeat(40), 'b'.repeat(40), 'c'.repeat(40)].map((c) => store.secrets.getOrCreate(name, c, 1)));
+        assert.equal(new Set(got).size, 1);
+        assert.ok(['a', 'b', 'c'].includes(got[0]![0]!));
+        assert.equal(await store.secrets.getOrCreate(name, 'd'.repeat(40), 2), got[0]);
+        assert.notEqual(await store.secrets.getOrCreate(`${name}-other`, 'e'.repeat(40), 2), got[0]);
+        await rejectsWith(store.secrets.getOrCreate(name, 'x'.repeat(300), 3), InvalidInputError, { field: 'value' });
+      });
       it('pings and names its kind', async () => {
         assert.equal(await store.ping(), true);
         assert.equal(store.kind, name.includes('postgres') ? 'postgres' : 'sqlite');

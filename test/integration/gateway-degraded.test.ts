@@ -42,7 +42,7 @@ describe('gateway with the guild role down', () => {
     await send(t, f.owner, f.channel.id, 'too early');
 
     const { config, store, bus, blobs, log } = t.server;
-    guildRole = await startGuildRole({ config, store, bus, blobs, links: { cdnBase: () => t.server.url }, log, ids: new SnowflakeGenerator({ workerId: 1 }), now: Date.now });
+    guildRole = await startGuildRole({ config, store, bus, blobs, links: t.server.links, log, ids: new SnowflakeGenerator({ workerId: 1 }), now: Date.now });
     const gc = await c.waitForDispatch('GUILD_CREATE', (d) => d.id === f.guild.id, 15_000);
     assert.ok(Array.isArray(gc.d.channels));
     assert.equal(c.dispatches('MESSAGE_CREATE').length, 0);

@@ -25,7 +25,7 @@ async function startNode(nodeId: string, broker: MemoryBroker, opts: PresenceRol
   const bus = new MemoryBus({ broker });
   const config = loadConfig({ env: {}, overrides: { nodeId, logLevel: 'silent' } });
   // The presence role never touches the store.
-  const deps: RoleDeps = { config, store: {} as Store, bus, log: silentLogger, ids: new SnowflakeGenerator(), now: Date.now, blobs: {} as BlobStore, links: { cdnBase: () => '' } };
+  const deps: RoleDeps = { config, store: {} as Store, bus, log: silentLogger, ids: new SnowflakeGenerator(), now: Date.now, blobs: {} as BlobStore, links: { cdnBase: () => '', signingKey: Buffer.alloc(32) } };
   const role = await startPresenceRole(deps, { sweepIntervalMs: 20, peerIntervalMs: 50, ...opts });
   cleanups.push(async () => {
     await role.close();

@@ -274,6 +274,15 @@ CREATE INDEX outbox_created ON outbox (created_at);
 `;
 
 // Bots' daily session starts (Discord's session_start_limit), shared by every sessions node; see sql/session-starts.ts.
+// Process-wide secrets every node must share (the CDN's URL signing key; later the VAPID keys), made once.
+const SECRETS = `
+CREATE TABLE secrets (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+`;
+
 const SESSION_STARTS = `
 CREATE TABLE session_starts (
   user_id BIGINT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
@@ -297,6 +306,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'outbox', sqlite: OUTBOX, postgres: OUTBOX },
   { version: 3, name: 'token activity', sqlite: TOKEN_ACTIVITY, postgres: TOKEN_ACTIVITY },
   { version: 4, name: 'session_starts', sqlite: SESSION_STARTS, postgres: SESSION_STARTS },
+  { version: 5, name: 'secrets', sqlite: SECRETS, postgres: SECRETS },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -8,6 +8,7 @@ import { SqlMessageStore, SqlPinStore, SqlReactionStore } from './messages.ts';
 import { migrate, MIGRATIONS, type Migration } from './migrations.ts';
 import { SqlPushSubscriptionStore, SqlReadStateStore } from './state.ts';
 import { SqlOutboxStore } from './outbox.ts';
+import { SqlSecretStore } from './secrets.ts';
 import { SqlSessionStartStore } from './session-starts.ts';
 
 export class SqlStore implements Store {
@@ -29,6 +30,7 @@ export class SqlStore implements Store {
   readonly pushSubscriptions: SqlPushSubscriptionStore;
   readonly outbox: SqlOutboxStore;
   readonly sessionStarts: SqlSessionStartStore;
+  readonly secrets: SqlSecretStore;
 
   constructor(
     readonly driver: SqlDriver,
@@ -52,6 +54,7 @@ export class SqlStore implements Store {
     this.pushSubscriptions = new SqlPushSubscriptionStore(driver);
     this.outbox = new SqlOutboxStore(driver);
     this.sessionStarts = new SqlSessionStartStore(driver);
+    this.secrets = new SqlSecretStore(driver);
   }
 
   migrate(): Promise<number[]> {
