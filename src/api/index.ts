@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
 import type { ProcessDeps, RoleStart, RunningRole } from '../contracts/role.ts';
 import { setPasswordHashCost } from '../lib/passwords.ts';
 import { ApiError, ErrorCodes } from '../protocol/errors.ts';
@@ -23,6 +24,8 @@ export async function startApiRole(deps: ProcessDeps): Promise<RunningRole> {
   const app = deps.http;
   // Bodiless requests with any content type, exact 64-bit JSON integers, urlencoded forms: json-body.ts.
   installBodyParsing(app, { maxDepth: deps.config.jsonMaxDepth });
+  // multipart/form-data is only recognised here; the routes that take files read it (messages/uploads.ts).
+  await app.register(multipart);
   setPasswordHashCost(deps.config.passwordHashCost);
   await registerStatic(app, { root: fileURLToPath(new URL('../../web/dist', import.meta.url)) });
 

@@ -69,6 +69,37 @@ export function jsonDeeperThan(text: string, maxDepth: number): boolean {
   return false;
 }
 
+/**
+ * A JSON text read by the same rules as a JSON body (payload_json of a multipart body): deeper than `maxDepth` or
+ * malformed, it throws Fastify's invalid-JSON error (answered 50109); integers beyond 2^53 come back as bigints.
+ * `__proto__` keys are refused as Fastify's own parser refuses them.
+ */
+export function parseJsonText(text: string, maxDepth: number): unknown {
+  if (jsonDeeperThan(text, maxDepth)) throw new errorCodes.FST_ERR_CTP_INVALID_JSON_BODY();
+  let value: unknown;
+  try {
+    value = JSON.parse(text, (key, v) => {
+      if (key === '__proto__') throw new SyntaxError('__proto__ key');
+      return v;
+    });
+  } catch {
+    throw new errorCodes.FST_ERR_CTP_INVALID_JSON_BODY();
+  }
+  return mayHoldBigInteger(text) ? (parseExactJson(text) ?? value) : value;
+}
+
+/** Whether an already parsed value nests deeper than `maxDepth` (walked without recursion). */
+export function valueDeeperThan(value: unknown, maxDepth: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth + 1 > maxDepth) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** True when the request carries no body bytes: no Transfer-Encoding and a Content-Length that is absent or 0. */
 export function hasNoBody(request: FastifyRequest): boolean {
   const { headers } = request.raw;
@@ -97,7 +128,8 @@ export function installBodyParsing(app: FastifyInstance, opts: { maxDepth: numbe
 
   // Discord answers a text/plain body with CONTENT_TYPE_INVALID; Fastify would hand it over as a string.
   app.removeContentTypeParser('text/plain');
-  // Discord also takes urlencoded forms; multipart comes with attachments.
+  // Discord also takes urlencoded forms; multipart (with files) is read by the routes that take files
+  // (api/messages/uploads.ts), through @fastify/multipart.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });

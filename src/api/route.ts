@@ -6,7 +6,8 @@
  */
 import type { PresenceCounts } from './presence-counts.ts';
 import { tokenLifetime, type TokenLifetime } from '../lib/tokens.ts';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorCodes, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type {} from '@fastify/multipart';
 import { ApiError, ErrorCodes } from '../protocol/errors.ts';
 import type { UserRecord } from '../store/types.ts';
 import { authenticate } from './auth.ts';
@@ -36,6 +37,10 @@ export interface RouteOptions {
   limit?: RouteLimit;
   /** HTTP status for a successful response with a body (default 200); a handler returning undefined answers 204. */
   status?: number;
+  /** Largest body in bytes, when not the process's (routes taking image data, api/image-fields.ts). */
+  bodyLimit?: number;
+  /** The route reads multipart bodies itself (files: api/messages/uploads.ts); any other route refuses them. */
+  uploads?: boolean;
 }
 
 type Handler = (req: RouteRequest<any, any, any>) => Promise<unknown> | unknown;
@@ -82,6 +87,7 @@ export class RouteContext {
     this.app.route({
       method,
       url: path,
+      ...(opts.bodyLimit !== undefined ? { bodyLimit: opts.bodyLimit } : {}),
       // Authentication and rate limits run before the body is read: a caller that is refused costs no parsing.
       onRequest: async (request, reply) => {
         let user: UserRecord | undefined;
@@ -105,6 +111,8 @@ export class RouteContext {
         callers.set(request, { user, token });
       },
       handler: async (request, reply) => {
+        // A multipart body is left unread by its parser; only routes that take files read it.
+        if (!opts.uploads && request.isMultipart()) throw new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE('multipart/form-data');
         const caller = callers.get(request);
         const out = await handler({
           params: request.params as Record<string, string>,

@@ -15,7 +15,7 @@ import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs
 import { join } from 'node:path';
 import { pipeline as pipelineCallback, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { assertBlobKey, assertContentType, assertMaxBytes } from './keys.ts';
+import { assertBlobKey, assertBlobPrefix, assertContentType, assertMaxBytes } from './keys.ts';
 import { PutMeter, ReadCheck } from './meter.ts';
 import { isWhole, resolveRange } from './range.ts';
 import {
@@ -274,6 +274,43 @@ export class FileBlobStore implements BlobStore {
       this.count--;
       return true;
     });
+  }
+
+  /** File names hash the keys, so this reads every blob's header to find the keys under the prefix. */
+  async deletePrefix(prefix: string): Promise<number> {
+    this.assertOpen('deletePrefix');
+    assertBlobPrefix(prefix);
+    let removed = 0;
+    for (const fan of await readdir(this.objects)) {
+      for (const name of await readdir(join(this.objects, fan)).catch(() => [] as string[])) {
+        const key = await this.storedKey(join(this.objects, fan, name));
+        if (key?.startsWith(prefix) && (await this.delete(key))) removed++;
+      }
+    }
+    return removed;
+  }
+
+  /** The key a blob file holds, from its header; null when it is gone or not a blob file. */
+  private async storedKey(file: string): Promise<string | null> {
+    let fh: FileHandle;
+    try {
+      fh = await open(file, 'r');
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw err;
+    }
+    try {
+      const header = Buffer.alloc(HEADER_BYTES);
+      const { bytesRead } = await fh.read(header, 0, HEADER_BYTES, 0);
+      const text = header.subarray(0, bytesRead).toString('utf8');
+      if (!text.startsWith(MAGIC)) return null;
+      const key = (JSON.parse(text.slice(MAGIC.length).trim()) as Partial<BlobInfo>).key;
+      return typeof key === 'string' ? key : null;
+    } catch {
+      return null;
+    } finally {
+      await fh.close();
+    }
   }
 
   async usage(): Promise<BlobUsage> {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { BlobStore } from './types.ts';
 
 export * from './types.ts';
-export { assertBlobKey, isContentAddress, MAX_KEY_LENGTH } from './keys.ts';
+export { assertBlobKey, assertBlobPrefix, isContentAddress, MAX_KEY_LENGTH } from './keys.ts';
 export type { FileBlobStore, FileBlobStoreOptions } from './files.ts';
 export type { NatsBlobStore, NatsBlobStoreOptions } from './nats.ts';
 

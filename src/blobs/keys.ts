@@ -25,6 +25,12 @@ export function assertBlobKey(key: unknown, opts: { caller?: boolean } = {}): as
   if (opts.caller && isContentAddress(key)) throw new InvalidBlobKeyError(key, '64 hex digits are reserved for content addresses (put without a key)');
 }
 
+/** Throws InvalidBlobKeyError unless `prefix` is a valid key followed by `/` (never empty: that would be every blob). */
+export function assertBlobPrefix(prefix: unknown): asserts prefix is string {
+  if (typeof prefix !== 'string' || !prefix.endsWith('/')) throw new InvalidBlobKeyError(prefix, 'a prefix is a key followed by /');
+  assertBlobKey(prefix.slice(0, -1));
+}
+
 export function assertContentType(contentType: unknown): asserts contentType is string {
   if (typeof contentType !== 'string' || contentType.length > MAX_CONTENT_TYPE_LENGTH || !CONTENT_TYPE.test(contentType) || !contentType.includes('/')) {
     throw new InvalidContentTypeError(contentType);

@@ -40,7 +40,7 @@ import {
   type PubAck,
   type StoredMsg,
 } from 'nats';
-import { assertBlobKey, assertContentType, assertMaxBytes } from './keys.ts';
+import { assertBlobKey, assertBlobPrefix, assertContentType, assertMaxBytes } from './keys.ts';
 import { PutMeter, ReadCheck } from './meter.ts';
 import { isWhole, resolveRange, type ResolvedRange } from './range.ts';
 import {
@@ -447,6 +447,18 @@ export class NatsBlobStore implements BlobStore {
     await this.jsm.streams.purge(this.stream, { filter: this.metaSubject(key), seq: current.seq + 1 });
     await this.purgeChunks(current.meta.nuid);
     return true;
+  }
+
+  /** Meta subjects encode whole keys (base64), so this reads every meta to find the keys under the prefix. */
+  async deletePrefix(prefix: string): Promise<number> {
+    this.assertOpen('deletePrefix');
+    assertBlobPrefix(prefix);
+    let removed = 0;
+    for (const meta of await this.allMetas()) {
+      if (meta.deleted || meta.options?.link || !meta.name.startsWith(prefix)) continue;
+      if (await this.delete(meta.name)) removed++;
+    }
+    return removed;
   }
 
   /** The latest meta of every name in the bucket (deleted ones included, as other clients leave them). */

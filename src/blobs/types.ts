@@ -18,6 +18,9 @@
  *   BlobRangeError carrying the size (the CDN's 416). A full read whose bytes do not match the recorded hash ends
  *   with an error instead of ending cleanly. The caller must consume or destroy the stream.
  * - delete is idempotent; usage counts the live blobs and their bytes (content bytes, not storage overhead).
+ * - deletePrefix(`attachments/123/`) deletes every blob whose key starts with the prefix (a key followed by `/`) and
+ *   resolves to how many went; idempotent. It walks every stored key, so it is for rare, off-request work (a deleted
+ *   channel's files); a put that commits while it runs may survive it.
  * - What an interrupted put leaves behind (temp files, orphan chunks) is removed when the store opens and by sweep().
  */
 import type { Readable } from 'node:stream';
@@ -71,6 +74,8 @@ export interface BlobStore {
   head(key: string): Promise<BlobInfo | null>;
   /** True when a blob was there. */
   delete(key: string): Promise<boolean>;
+  /** Deletes every blob whose key starts with `prefix` (a valid key followed by `/`); resolves to how many went. */
+  deletePrefix(prefix: string): Promise<number>;
   usage(): Promise<BlobUsage>;
   /** Removes what interrupted puts left behind; resolves to how many leftovers went. Also runs at open. */
   sweep(): Promise<number>;

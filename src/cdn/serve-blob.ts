@@ -7,6 +7,7 @@
  * inline: they go out as attachments, with nosniff and a sandboxing CSP on every response, so an uploaded page can
  * never run on the CDN's origin.
  */
+import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BlobRangeError, type BlobInfo, type BlobRange, type BlobStore } from '../blobs/types.ts';
 
@@ -103,7 +104,8 @@ export async function sendBlob(request: FastifyRequest, reply: FastifyReply, blo
   if (range) reply.status(206).header('Content-Range', `bytes ${read.start}-${read.end}/${read.size}`);
   if (request.method === 'HEAD') {
     read.stream.destroy();
-    reply.send();
+    // An empty stream, not nothing: Fastify's HEAD handling sets Content-Length: 0 for an empty reply.
+    reply.send(Readable.from([]));
     return true;
   }
   reply.send(read.stream);

@@ -10,7 +10,7 @@ import { AccountSubjects, type TokensRevoked } from './accounts.ts';
 import type { Bus, ConsumeOptions, Consumer, DeliveryInfo, MessageHandler, RequestHandler, SubscribeOptions, Subscription } from '../bus/types.ts';
 import { GatewaySubjects, type DispatchEnvelope, type SessionsReconnect } from './gateway.ts';
 import { GuildSubjects, type GuildMembersReply, type GuildMembersRequest, type GuildSnapshotReply, type GuildSnapshotRequest } from './guild.ts';
-import { Queues, deadQueue, type EmbedJob, type PushJob, type SearchIndexJob } from './jobs.ts';
+import { Queues, deadQueue, type BlobDeleteJob, type EmbedJob, type PushJob, type SearchIndexJob } from './jobs.ts';
 import {
   PresenceSubjects,
   type PresenceNodeHeartbeat,
@@ -57,6 +57,7 @@ export interface LiveQueueMap {
   push: PushJob;
   embed: EmbedJob;
   'search.index': SearchIndexJob;
+  'blobs.delete': BlobDeleteJob;
 }
 
 /** Every queue, dead-letter queues included (a dead letter keeps its original payload). */

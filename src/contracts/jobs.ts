@@ -6,6 +6,7 @@ export const Queues = {
   push: 'push',
   embed: 'embed',
   searchIndex: 'search.index',
+  blobsDelete: 'blobs.delete',
 } as const;
 
 /** The dead-letter queue of `queue` (see bus/types.ts). */
@@ -38,5 +39,19 @@ export interface SearchIndexJob {
   guildId?: string;
   messageIds: string[];
   /** The outbox record this job came from (contracts/outbox.ts); a consumer skips an id it has done. */
+  outboxId?: string;
+}
+
+/**
+ * Files no record points at any more (an edit dropped them, their message, channel or guild was deleted): the cdn
+ * role's janitor deletes each blob key and every blob under each prefix. Deleting is idempotent, so a job handled
+ * twice does no harm.
+ */
+export interface BlobDeleteJob {
+  /** Blob keys (`attachments/{channel_id}/{attachment_id}`). */
+  keys?: string[];
+  /** Key prefixes ending in `/` (`attachments/{channel_id}/`: every file of a deleted channel). */
+  prefixes?: string[];
+  /** The outbox record this job came from (contracts/outbox.ts). */
   outboxId?: string;
 }

@@ -3,8 +3,8 @@
  * (og:type video.*, or an og:video) or 'image' (the URL is an image); `url` is the posted URL, as Discord gives
  * it, so clients can tell which link an embed belongs to.
  *
- * Images are not proxied yet: `proxy_url` equals `url` until Accord's CDN serves them (then it will point there
- * and clients will never fetch third parties directly).
+ * Every image, thumbnail and video carries `proxy_url`, the cdn role's signed /external URL of it
+ * (media/external-url.ts), so clients load them from Accord and never contact third parties directly.
  */
 import type { Fetched } from './fetch.ts';
 import { readPageMeta } from './page-meta.ts';
@@ -14,8 +14,13 @@ export const UNFURL_LIMITS = { title: 256, description: 350, provider: 256 } as 
 
 export type LinkEmbed = Record<string, unknown> & { type: string; url: string };
 
-export function buildEmbed(postedUrl: string, fetched: Fetched): LinkEmbed | null {
-  if (fetched.kind === 'image') return { type: 'image', url: postedUrl, thumbnail: media(fetched.url) };
+/** The URL clients load a picture or video from (the CDN's proxy URL of it). */
+export type ProxyUrl = (url: string) => string;
+
+export function buildEmbed(postedUrl: string, fetched: Fetched, proxy: ProxyUrl): LinkEmbed | null {
+  const media = (url: string, width?: number, height?: number): Record<string, unknown> =>
+    ({ url, proxy_url: proxy(url), ...(width ? { width } : {}), ...(height ? { height } : {}) });
+  if (fetched.kind === 'image') return { type: 'image', url: postedUrl, thumbnail: media(fetched.url, fetched.width, fetched.height) };
   const { meta, title: pageTitle } = readPageMeta(fetched.body);
   const get = (...keys: string[]) => keys.map((k) => meta.get(k)).find((v) => v !== undefined && v !== '');
   const title = get('og:title', 'twitter:title') ?? pageTitle;
@@ -40,11 +45,6 @@ export function buildEmbed(postedUrl: string, fetched: Fetched): LinkEmbed | nul
   }
   if (videoUrl) embed.video = media(videoUrl, size(get('og:video:width')), size(get('og:video:height')));
   return embed;
-}
-
-function media(url: string, width?: number, height?: number): Record<string, unknown> {
-  // Until the CDN proxies images, the proxy URL is the image itself.
-  return { url, proxy_url: url, ...(width ? { width } : {}), ...(height ? { height } : {}) };
 }
 
 function absolute(value: string | undefined, base: string): string | undefined {

@@ -1,8 +1,8 @@
 /**
  * The embed role: takes jobs from the durable `embed` queue (recorded by the message write path in the
- * message's own transaction), unfurls each URL (fetch.ts behind the SSRF guard, build.ts for the embed, a per-URL
- * cache), and writes the message's link embeds with a partial MESSAGE_UPDATE (id, channel_id, guild_id, embeds)
- * recorded in the same transaction through its own outbox relay.
+ * message's own transaction), unfurls each URL (fetch.ts behind the SSRF guard, build.ts for the embed with the
+ * cdn role's proxy URL for its pictures, a per-URL cache), and writes the message's link embeds with a partial
+ * MESSAGE_UPDATE (id, channel_id, guild_id, embeds) recorded in the same transaction through its own outbox relay.
  *
  * The message is read again just before the write: nothing is written when it was deleted meanwhile (the
  * store's update refuses a missing message, so it is never resurrected), when SUPPRESS_EMBEDS is now set, or for
@@ -15,13 +15,14 @@ import { GatewaySubjects, Queues, consumeJobs, type EmbedJob } from '../contract
 import { OutboxRelay } from '../contracts/outbox.ts';
 import type { Consumer } from '../bus/types.ts';
 import type { RoleDeps, RoleStart, RunningRole } from '../contracts/role.ts';
+import { externalProxyUrl } from '../media/external-url.ts';
+import { parseAllowList } from '../media/ssrf.ts';
 import { SUPPRESS_EMBEDS_FLAG, MAX_UNFURL_URLS, unfurlUrls } from '../protocol/message-urls.ts';
 import { NotFoundError } from '../store/errors.ts';
 import type { MessageRecord, OutboxRecord } from '../store/types.ts';
 import { buildEmbed, type LinkEmbed } from './build.ts';
 import { UnfurlCache } from './cache.ts';
 import { fetchForEmbed, type FetchOptions } from './fetch.ts';
-import { parseAllowList } from './ssrf.ts';
 
 export const EMBED_DEFAULTS = {
   /** URLs whose unfurl is remembered. */
@@ -40,7 +41,7 @@ const LINK_TYPES = new Set(['link', 'article', 'image', 'video', 'gifv']);
 
 export async function startEmbedRole(deps: RoleDeps, options: EmbedRoleOptions = {}): Promise<RunningRole> {
   const log = deps.log.child({ role: 'embed' });
-  const fetchOptions: FetchOptions = { allow: parseAllowList(deps.config.embedAllowHosts), ...options };
+  const fetchOptions: FetchOptions = { allow: parseAllowList(deps.config.embedAllowHosts), maxPixels: deps.config.imageMaxPixels, ...options };
   const relay = new OutboxRelay({
     store: deps.store, bus: deps.bus, ids: deps.ids, log: log.child({ part: 'outbox' }), now: deps.now,
     sweepIntervalMs: deps.config.outboxSweepIntervalMs, staleAfterMs: deps.config.outboxStaleAfterMs,
@@ -48,13 +49,15 @@ export async function startEmbedRole(deps: RoleDeps, options: EmbedRoleOptions =
   relay.start();
   const cache = new UnfurlCache<LinkEmbed | null>(EMBED_DEFAULTS.cacheEntries, EMBED_DEFAULTS.cacheTtlMs, deps.now);
   const counts = { jobs: 0, done: 0, fetches: 0, refused: 0, updates: 0 };
+  // Pictures are shown through the cdn role's image proxy; a URL it would never fetch keeps itself.
+  const proxy = (url: string) => externalProxyUrl(deps.links.cdnBase(), deps.links.signingKey, url) ?? url;
 
   const unfurl = (url: string) =>
     cache.get(url, async () => {
       counts.fetches++;
       try {
         const fetched = await fetchForEmbed(url, fetchOptions);
-        return fetched ? buildEmbed(url, fetched) : null;
+        return fetched ? buildEmbed(url, fetched, proxy) : null;
       } catch (err) {
         // Refused, unreachable or too slow: no embed, remembered like any other answer.
         counts.refused++;

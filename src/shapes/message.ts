@@ -9,18 +9,46 @@
  * message was deleted), no `thread`, no `position`.
  */
 import { snowflakeTimestamp } from '../protocol/snowflake.ts';
-import type { MemberRecord, MessageRecord, ReactionSummary, Store, UserRecord } from '../store/types.ts';
+import type { AttachmentRecord, MemberRecord, MessageRecord, ReactionSummary, Store, UserRecord } from '../store/types.ts';
 import { iso, memberJson, publicUser } from './serialize.ts';
 
 export type MessageJson = Record<string, unknown> & { id: string };
 
+/** Signs attachment URLs (media/attachments.ts attachmentLinks); every render is handed one, made at its `now`. */
+export interface AttachmentUrls {
+  attachmentUrl(channelId: string, attachmentId: string, filename: string): string;
+}
+
 export interface RenderOptions {
+  /** How attachment URLs are made: `url` and `proxy_url` are signed for each render, as Discord's are. */
+  media: AttachmentUrls;
   /** Whose `me` the reactions show; null for events (everyone gets the same bytes). */
   viewerId: string | null;
   /** Nonce to echo, by message id (create responses and MESSAGE_CREATE only). */
   nonces?: ReadonlyMap<string, string | number>;
   /** The messages were just created: there is nothing to react to yet, so reactions are not looked up. */
   fresh?: boolean;
+}
+
+/**
+ * Discord's attachment object: `url` and `proxy_url` (the same signed URL: Accord has no separate media proxy),
+ * `content_type` always (it was sniffed), `width` / `height` only for images and videos that have them,
+ * `description` only when set, `flags` only when not 0; `ephemeral` is omitted (message files never are).
+ */
+export function attachmentJson(channelId: string, a: AttachmentRecord, media: AttachmentUrls): Record<string, unknown> {
+  const url = media.attachmentUrl(channelId, a.id, a.filename);
+  const out: Record<string, unknown> = { id: a.id, filename: a.filename };
+  if (a.description) out.description = a.description;
+  out.size = a.size;
+  out.url = url;
+  out.proxy_url = url;
+  if (a.width && a.height) {
+    out.width = a.width;
+    out.height = a.height;
+  }
+  out.content_type = a.contentType;
+  if (a.flags) out.flags = a.flags;
+  return out;
 }
 
 /** A user that no longer exists still has to render as an author. */
@@ -53,7 +81,7 @@ function groupByChannel(entries: Iterable<[channelId: string, messageId: string]
 /** The replied-to message of a reply (type 19). */
 const refOf = (m: MessageRecord) => (m.type === 19 ? m.messageReference?.messageId : undefined);
 
-function baseJson(m: MessageRecord, users: Map<string, UserRecord>): MessageJson {
+function baseJson(m: MessageRecord, users: Map<string, UserRecord>, media: AttachmentUrls): MessageJson {
   const author = users.get(m.authorId);
   const out: MessageJson = {
     id: m.id,
@@ -61,7 +89,7 @@ function baseJson(m: MessageRecord, users: Map<string, UserRecord>): MessageJson
     content: m.content,
     channel_id: m.channelId,
     author: author ? publicUser(author) : ghostUser(m.authorId),
-    attachments: m.attachments,
+    attachments: (m.attachments ?? []).map((a) => attachmentJson(m.channelId, a, media)),
     embeds: m.embeds,
     mentions: m.mentions.flatMap((id) => {
       const u = users.get(id);
@@ -122,7 +150,7 @@ export async function renderMessages(store: Store, messages: readonly MessageRec
   );
 
   return messages.map((m) => {
-    const out = baseJson(m, users);
+    const out = baseJson(m, users, opts.media);
     const list = reactions.get(m.id);
     if (list?.length) out.reactions = list.map(reactionJson);
     const nonce = opts.nonces?.get(m.id);
@@ -130,7 +158,7 @@ export async function renderMessages(store: Store, messages: readonly MessageRec
     const refId = refOf(m);
     if (refId) {
       const r = referenced.get(refId);
-      out.referenced_message = r ? baseJson(r, users) : null;
+      out.referenced_message = r ? baseJson(r, users, opts.media) : null;
     }
     return out;
   });
@@ -164,6 +192,6 @@ export async function eventPayload(store: Store, message: MessageRecord, rendere
 }
 
 /** Renders a message for an event when no rendered copy is at hand (pins, moderator edits …). */
-export async function messageEventPayload(store: Store, message: MessageRecord, opts: { update?: boolean } = {}): Promise<MessageJson> {
-  return eventPayload(store, message, await renderMessage(store, message, { viewerId: null }), opts);
+export async function messageEventPayload(store: Store, message: MessageRecord, opts: { media: AttachmentUrls; update?: boolean }): Promise<MessageJson> {
+  return eventPayload(store, message, await renderMessage(store, message, { viewerId: null, media: opts.media }), opts);
 }

@@ -111,7 +111,7 @@ export function guildJson(g: GuildRecord, roles: RoleRecord[], extra: { approxim
     name: g.name,
     icon: g.icon,
     icon_hash: g.icon,
-    splash: null,
+    splash: g.splash,
     discovery_splash: null,
     owner_id: g.ownerId,
     afk_channel_id: g.afkChannelId,
@@ -134,7 +134,7 @@ export function guildJson(g: GuildRecord, roles: RoleRecord[], extra: { approxim
     max_members: 500000,
     vanity_url_code: null,
     description: g.description,
-    banner: null,
+    banner: g.banner,
     premium_tier: 0,
     premium_subscription_count: 0,
     preferred_locale: g.preferredLocale,
@@ -151,7 +151,7 @@ export function guildJson(g: GuildRecord, roles: RoleRecord[], extra: { approxim
 
 /** The partial guild of GET /users/@me/guilds. */
 export function partialGuildJson(g: GuildRecord, permissions: bigint, userId: string) {
-  return { id: g.id, name: g.name, icon: g.icon, banner: null, owner: g.ownerId === userId, permissions: permissions.toString(), features: g.features };
+  return { id: g.id, name: g.name, icon: g.icon, banner: g.banner, owner: g.ownerId === userId, permissions: permissions.toString(), features: g.features };
 }
 
 export function banJson(b: BanRecord, user: UserRecord) {
@@ -182,7 +182,7 @@ export function inviteJson(i: InviteRecord, ctx: { guild?: GuildRecord | null; c
   return {
     type: 0,
     code: i.code,
-    ...(ctx.guild ? { guild: { id: ctx.guild.id, name: ctx.guild.name, icon: ctx.guild.icon, splash: null, banner: null, description: ctx.guild.description, features: ctx.guild.features, verification_level: ctx.guild.verificationLevel, vanity_url_code: null, nsfw_level: 0, premium_subscription_count: 0 } } : {}),
+    ...(ctx.guild ? { guild: { id: ctx.guild.id, name: ctx.guild.name, icon: ctx.guild.icon, splash: ctx.guild.splash, banner: ctx.guild.banner, description: ctx.guild.description, features: ctx.guild.features, verification_level: ctx.guild.verificationLevel, vanity_url_code: null, nsfw_level: 0, premium_subscription_count: 0 } } : {}),
     ...(ctx.guild ? { guild_id: ctx.guild.id } : {}),
     channel: ctx.channel ? { id: ctx.channel.id, name: ctx.channel.name, type: ctx.channel.type } : null,
     ...(ctx.inviter ? { inviter: publicUser(ctx.inviter) } : {}),

@@ -64,6 +64,9 @@ export interface GuildRecord {
   id: Snowflake;
   name: string;
   icon: string | null;
+  banner: string | null;
+  /** The invite splash. */
+  splash: string | null;
   description: string | null;
   ownerId: Snowflake;
   systemChannelId: Snowflake | null;
@@ -199,7 +202,8 @@ export interface MessageRecord {
   mentionChannels: Snowflake[];
   /** Embed objects as Discord shapes them; stored as JSON. */
   embeds: unknown[];
-  attachments: unknown[];
+  /** The message's files (stored as JSON); their bytes are blobs (media/attachments.ts names their keys). */
+  attachments: AttachmentRecord[];
   components: unknown[];
   stickerItems: unknown[];
   nonce: string | null;
@@ -208,6 +212,27 @@ export interface MessageRecord {
   applicationId: Snowflake | null;
   messageReference: MessageReference | null;
   editedAt: number | null;
+}
+
+/**
+ * One file of a message, as stored; shapes/message.ts renders Discord's attachment object from it, with URLs
+ * signed at render time.
+ */
+export interface AttachmentRecord {
+  id: Snowflake;
+  /** Sanitised (media/filenames.ts); a `SPOILER_` prefix marks a spoiler. */
+  filename: string;
+  /** Bytes. */
+  size: number;
+  /** Sniffed from the bytes (media/sniff.ts), never taken from the client. */
+  contentType: string;
+  /** Images and videos whose header says them. */
+  width?: number;
+  height?: number;
+  /** Alt text, at most 1024 characters. */
+  description?: string;
+  /** Discord's attachment flags (IS_SPOILER 8 …); absent when none. */
+  flags?: number;
 }
 
 export interface EmojiRef {
@@ -322,8 +347,11 @@ export interface GuildStore {
   get(id: Snowflake): Promise<GuildRecord | null>;
   getMany(ids: readonly Snowflake[]): Promise<GuildRecord[]>;
   update(id: Snowflake, patch: Patch<GuildRecord, 'id' | 'createdAt'>): Promise<GuildRecord>;
-  /** Deletes the guild and everything in it (channels, messages, roles, members, bans, invites …) in one transaction. */
-  delete(id: Snowflake): Promise<void>;
+  /**
+   * Deletes the guild and everything in it (channels, messages, roles, members, bans, invites …) and stores the
+   * outbox records (a function of the ids of the channels deleted, whose files must go too), in one transaction.
+   */
+  delete(id: Snowflake, opts?: WithOutbox<Snowflake[]>): Promise<void>;
   /** Guild ids the user is a member of, ascending. */
   listIdsForUser(userId: Snowflake): Promise<Snowflake[]>;
 }
@@ -366,8 +394,11 @@ export interface ChannelStore {
    * transaction. NotFoundError('channel') when an id is not a channel of the guild; then nothing changes.
    */
   setPositions(guildId: Snowflake, updates: readonly ChannelPositionUpdate[]): Promise<void>;
-  /** Deletes the channel with its messages, reactions, pins, overwrites, invites, read states; children of a category get parentId null. */
-  delete(id: Snowflake): Promise<void>;
+  /**
+   * Deletes the channel with its messages, reactions, pins, overwrites, invites, read states (children of a
+   * category get parentId null) and stores the outbox records, in one transaction.
+   */
+  delete(id: Snowflake, opts?: WithOutbox<void>): Promise<void>;
   /** The 1:1 DM channel between two users, if any. */
   findDm(userA: Snowflake, userB: Snowflake): Promise<ChannelRecord | null>;
   /** DM and group DM channels the user is a recipient of. */
@@ -507,9 +538,19 @@ export interface OutboxRecord {
   createdAt: number;
 }
 
-/** Outbox records to store with a write: a list, or (bulk deletes) a function of what the write did. */
+/** An attachment of a message that a delete removed: its file must go too (the cdn role deletes it). */
+export interface RemovedAttachment {
+  channelId: Snowflake;
+  attachmentId: Snowflake;
+}
+
+/**
+ * Outbox records to store with a write: a list, or a function of what the write did (bulk deletes). Writes that
+ * delete messages (MessageStore.delete and bulkDelete, BanStore.create) also hand the function the attachments of
+ * the messages they deleted, read in the same transaction, so the records can name every file to delete.
+ */
 export interface WithOutbox<R = unknown> {
-  outbox?: readonly OutboxRecord[] | ((result: R) => readonly OutboxRecord[]);
+  outbox?: readonly OutboxRecord[] | ((result: R, removed: readonly RemovedAttachment[]) => readonly OutboxRecord[]);
 }
 
 export interface OutboxStore {

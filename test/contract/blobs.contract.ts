@@ -268,6 +268,26 @@ export function blobStoreContract(name: string, factory: BlobStoreFactory): void
         assert.deepEqual(await store.put(undefined, chunked(bytesOf(150 * KiB, 15)), { contentType: 'image/gif' }), two);
       });
 
+      it('deletes by prefix exactly the keys under it, idempotently, and refuses a prefix that is not a key followed by /', async () => {
+        const store = await open();
+        const put = (key: string | undefined, seed: number) => store.put(key, chunked(bytesOf(20 * KiB + seed, seed)), { contentType: 'application/octet-stream' });
+        await put('attachments/1/10', 1);
+        await put('attachments/1/11', 2);
+        await put('attachments/1/sub/12', 3);
+        await put('attachments/10/13', 4);
+        await put('attachments/2/14', 5);
+        await put('attachments/1', 6);
+        const addressed = await put(undefined, 7);
+        assert.equal(await store.deletePrefix('attachments/1/'), 3);
+        for (const key of ['attachments/1/10', 'attachments/1/11', 'attachments/1/sub/12']) assert.equal(await store.head(key), null, key);
+        for (const key of ['attachments/10/13', 'attachments/2/14', 'attachments/1', addressed.key]) assert.notEqual(await store.head(key), null, key);
+        assert.equal((await store.usage()).count, 4);
+        assert.equal(await store.deletePrefix('attachments/1/'), 0);
+        assert.equal(await store.deletePrefix('nothing/'), 0);
+        for (const prefix of ['', '/', 'attachments/1', '../', 'a//', '.x/']) await assert.rejects(store.deletePrefix(prefix), InvalidBlobKeyError, JSON.stringify(prefix));
+        assert.equal((await store.usage()).count, 4);
+      });
+
       it('a read in progress when its blob is deleted either yields the original bytes or fails, never other bytes', async () => {
         const store = await open();
         const bytes = bytesOf(2 * MiB, 16);

@@ -14,7 +14,7 @@ export function messagesContract(s: () => Store): void {
       const { channel: ch, owner, guild } = await guildWithChannel(s());
       const m = message(ch.id, owner.id, {
         guildId: guild.id, content: 'x'.repeat(4000), mentions: [owner.id], embeds: [{ title: 't', fields: [{ name: 'a', value: 'b' }] }],
-        attachments: [{ id: '1', filename: 'a.png' }], nonce: 'n1', messageReference: { messageId: newId(), channelId: ch.id }, tts: true,
+        attachments: [{ id: '1', filename: 'a.png', size: 1, contentType: 'image/png' }], nonce: 'n1', messageReference: { messageId: newId(), channelId: ch.id }, tts: true,
       });
       assert.deepEqual(await s().messages.create(m), m);
       assert.deepEqual(await s().messages.get(ch.id, m.id), m);
@@ -144,6 +144,36 @@ export function messagesContract(s: () => Store): void {
         outbox: () => { throw new Error('records could not be built'); },
       }));
       assert.equal(await s().bans.get(guild.id, other.id), null);
+    });
+
+    it('deletes hand their records the attachments of the messages they removed; channel and guild deletes store theirs', async () => {
+      const { channel: ch, owner, guild } = await guildWithChannel(s());
+      const file = (id: string) => ({ id, filename: `${id}.png`, size: 1, contentType: 'image/png' });
+      const [f1, f2, f3, f4] = [newId(), newId(), newId(), newId()];
+      const one = await s().messages.create(message(ch.id, owner.id, { attachments: [file(f1)] }));
+      const two = await s().messages.create(message(ch.id, owner.id, { attachments: [file(f2), file(f3)] }));
+      const bare = await s().messages.create(message(ch.id, owner.id));
+      const seen: unknown[] = [];
+      await s().messages.delete(ch.id, one.id, { outbox: (_r, removed) => (seen.push(removed), []) });
+      await s().messages.bulkDelete(ch.id, [two.id, bare.id, newId()], { outbox: (_gone, removed) => (seen.push(removed), []) });
+      const target = await s().users.create(user());
+      await s().members.add(member(guild.id, target.id));
+      await s().messages.create(message(ch.id, target.id, { attachments: [file(f4)] }));
+      await s().bans.create({ guildId: guild.id, userId: target.id, reason: null, createdAt: Date.now() }, Date.now() - 60_000, { outbox: (_r, removed) => (seen.push(removed), []) });
+      assert.deepEqual(seen, [
+        [{ channelId: ch.id, attachmentId: f1 }],
+        [{ channelId: ch.id, attachmentId: f2 }, { channelId: ch.id, attachmentId: f3 }],
+        [{ channelId: ch.id, attachmentId: f4 }],
+      ]);
+
+      const tag = `d${newId()}`;
+      const second = await s().channels.create(channel(guild.id));
+      await s().channels.delete(second.id, { outbox: [record(`${tag}.channel`)] });
+      let channels: string[] = [];
+      await s().guilds.delete(guild.id, { outbox: (ids) => ((channels = ids), [record(`${tag}.guild`)]) });
+      assert.deepEqual(channels, [ch.id]);
+      const pending = (await s().outbox.pending({ limit: 1000 })).filter((r) => r.subject.startsWith(tag)).map((r) => r.subject);
+      assert.deepEqual(pending, [`${tag}.channel`, `${tag}.guild`]);
     });
   });
 

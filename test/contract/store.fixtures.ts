@@ -50,7 +50,7 @@ export function bundle(ownerId: Snowflake, over: { channels?: number; name?: str
   const channels = Array.from({ length: over.channels ?? 1 }, (_, i) => channel(guildId, { name: `ch-${i}`, position: i }));
   return {
     guild: {
-      id: guildId, name: over.name ?? 'A guild', icon: null, description: null, ownerId, systemChannelId: channels[0]?.id ?? null,
+      id: guildId, name: over.name ?? 'A guild', icon: null, banner: null, splash: null, description: null, ownerId, systemChannelId: channels[0]?.id ?? null,
       afkChannelId: null, afkTimeout: 300, verificationLevel: 0, defaultMessageNotifications: 0, explicitContentFilter: 0,
       preferredLocale: 'en-US', features: [], createdAt: 1_700_000_000_000,
     },

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/load.ts';
 import { silentLogger } from '../../src/lib/log.ts';
+import { externalProxyUrl } from '../../src/media/external-url.ts';
 import { startServer } from '../../src/server.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
 import { waitFor } from '../helpers/services.ts';
@@ -129,6 +130,8 @@ describe('embed role', () => {
     assert.equal(res.status, 200, JSON.stringify(res.body));
     return res.body;
   };
+  // Pictures are shown through the CDN's image proxy (test/integration/cdn-external.test.ts).
+  const proxied = (url: string) => externalProxyUrl(t.server.url, t.server.links.signingKey, url);
   const embedsUpdate = (id: string) => gw.waitForDispatch('MESSAGE_UPDATE', (d) => d.id === id && Array.isArray(d.embeds) && d.embeds.length > 0);
 
   it('unfurls an OpenGraph page: MESSAGE_UPDATE on the gateway, and GET shows it', async () => {
@@ -145,7 +148,7 @@ describe('embed role', () => {
       description: 'A page & its description',
       color: 0xff8800,
       provider: { name: 'Local Site' },
-      thumbnail: { url: `${site.base}/img.png`, proxy_url: `${site.base}/img.png`, width: 640, height: 480 },
+      thumbnail: { url: `${site.base}/img.png`, proxy_url: proxied(`${site.base}/img.png`), width: 640, height: 480 },
     }]);
     const got = await t.request('GET', `/channels/${channelId}/messages/${msg.id}`, { auth: owner });
     assert.deepEqual(got.body.embeds, update.d.embeds);
@@ -161,7 +164,7 @@ describe('embed role', () => {
     const update = await gw.waitForDispatch('MESSAGE_UPDATE', (d) => d.id === second.id && d.embeds?.length === 3);
     assert.deepEqual(update.d.embeds.map((e: any) => e.type), ['rich', 'link', 'image']);
     assert.equal(update.d.embeds[0].title, 'mine');
-    assert.deepEqual(update.d.embeds[2], { type: 'image', url: `${site.base}/img.png`, thumbnail: { url: `${site.base}/img.png`, proxy_url: `${site.base}/img.png` } });
+    assert.deepEqual(update.d.embeds[2], { type: 'image', url: `${site.base}/img.png`, thumbnail: { url: `${site.base}/img.png`, proxy_url: proxied(`${site.base}/img.png`) } });
     assert.equal(site.requests.filter((p) => p === '/page/cached').length, fetchedBefore);
   });
 

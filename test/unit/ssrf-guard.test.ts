@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ForbiddenAddressError, isForbiddenAddress, parseAllowList, vetHost } from '../../src/embed/ssrf.ts';
-import { fetchForEmbed, FetchRefusedError } from '../../src/embed/fetch.ts';
+import { ForbiddenAddressError, isForbiddenAddress, parseAllowList, vetHost } from '../../src/media/ssrf.ts';
+import { fetchForEmbed } from '../../src/embed/fetch.ts';
+import { FetchRefusedError } from '../../src/media/guarded-fetch.ts';
 import { unfurlUrls } from '../../src/protocol/message-urls.ts';
 
 const FORBIDDEN = [

@@ -1,13 +1,18 @@
 /**
- * POST /channels/{id}/messages: validation, permissions, slowmode, replies, mentions, enforce_nonce, the store
- * write and MESSAGE_CREATE. Kept out of the route file because it is the busiest path of the API.
+ * POST /channels/{id}/messages: validation, permissions, slowmode, replies, mentions, enforce_nonce, files, the
+ * store write and MESSAGE_CREATE. Kept out of the route file because it is the busiest path of the API.
+ *
+ * A body with files (multipart) has them stored first (uploads.ts), before the message is validated, since
+ * clients send the JSON part last; whatever refuses the message afterwards deletes them again.
  */
 import { ApiError, ErrorCodes, formError } from '../../protocol/errors.ts';
 import { Permissions, hasPermission } from '../../protocol/permissions.ts';
-import type { MessageRecord, MessageReference, UserRecord } from '../../store/types.ts';
+import type { AttachmentRecord, MessageRecord, MessageReference, UserRecord } from '../../store/types.ts';
 import { channelAccess, requirePermission, type ChannelAccess } from '../access.ts';
 import type { ApiDeps } from '../deps.ts';
-import type { RouteContext } from '../route.ts';
+import type { RouteContext, RouteRequest } from '../route.ts';
+import { attachmentsForCreate, attachmentsSchema, renderMedia } from './attachments.ts';
+import { readMessageBody, type Uploads } from './uploads.ts';
 import { parse, snowflake, z } from '../validate.ts';
 import { MESSAGE_CHANNEL_TYPES, publishInChannel } from '../channels/common.ts';
 import { checkEmbedTotal, embedsSchema } from './embeds.ts';
@@ -62,6 +67,7 @@ const createSchema = z.object({
   // Accord has no stickers yet: accepted and ignored.
   sticker_ids: z.array(z.unknown()).max(3).nullish(),
   flags: z.number().int().min(0).nullish(),
+  attachments: attachmentsSchema.nullish(),
 });
 
 export type CreateBody = z.infer<typeof createSchema>;
@@ -80,7 +86,7 @@ async function resolveReply(deps: ApiDeps, access: ChannelAccess, ref: NonNullab
   return target;
 }
 
-export async function createMessage(ctx: RouteContext, user: UserRecord, channelId: string, rawBody: unknown): Promise<MessageJson> {
+export async function createMessage(ctx: RouteContext, user: UserRecord, channelId: string, req: RouteRequest): Promise<MessageJson> {
   const { deps } = ctx;
   const now = deps.now();
   const access = await channelAccess(deps.store, channelId, user.id, now);
@@ -88,28 +94,46 @@ export async function createMessage(ctx: RouteContext, user: UserRecord, channel
   if (!MESSAGE_CHANNEL_TYPES.has(channel.type)) throw new ApiError(ErrorCodes.NON_TEXT_CHANNEL);
   requirePermission(access.permissions, Permissions.VIEW_CHANNEL | Permissions.SEND_MESSAGES);
 
-  const body = parse(createSchema, rawBody);
-  const content = body.content ?? '';
-  const embeds = body.embeds ?? [];
-  if (content.trim() === '' && embeds.length === 0) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
-  checkEmbedTotal(embeds);
-  const allowed = body.allowed_mentions ?? undefined;
-  checkAllowedMentions(allowed);
+  const fileRefusal = hasPermission(access.permissions, Permissions.ATTACH_FILES) ? null : new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+  const { body: rawBody, uploads } = await readMessageBody(deps, req, { channelId: channel.id, fileRefusal });
+  try {
+    const body = parse(createSchema, rawBody);
+    const content = body.content ?? '';
+    const embeds = body.embeds ?? [];
+    const attachments = attachmentsForCreate(body.attachments, uploads.files);
+    if (content.trim() === '' && embeds.length === 0 && attachments.length === 0) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
+    checkEmbedTotal(embeds);
+    const allowed = body.allowed_mentions ?? undefined;
+    checkAllowedMentions(allowed);
 
-  const nonce = body.nonce ?? undefined;
-  const send = () => storeMessage(ctx, user, access, body, content, embeds, nonce);
-  if (!body.enforce_nonce || nonce === undefined) return send();
+    const nonce = body.nonce ?? undefined;
+    const send = () => storeMessage(ctx, user, access, body, { content, embeds, attachments, uploads }, nonce);
+    if (!body.enforce_nonce || nonce === undefined) return await send();
 
-  return sendState(deps).nonceLock.run(`${channelId}:${user.id}:${nonce}`, async () => {
-    const earlier = await deps.store.messages.findByNonce(channelId, user.id, String(nonce), deps.now() - NONCE_WINDOW_MS);
-    if (earlier) return renderMessage(deps.store, earlier, { viewerId: user.id, nonces: new Map([[earlier.id, nonce]]) });
-    return send();
-  });
+    return await sendState(deps).nonceLock.run(`${channelId}:${user.id}:${nonce}`, async () => {
+      const earlier = await deps.store.messages.findByNonce(channelId, user.id, String(nonce), deps.now() - NONCE_WINDOW_MS);
+      // The earlier send stands; this request's files are not needed.
+      if (earlier) return renderMessage(deps.store, earlier, { viewerId: user.id, nonces: new Map([[earlier.id, nonce]]), media: renderMedia(deps) });
+      return send();
+    });
+  } finally {
+    // Files the stored message took are its own; any other upload of this request goes.
+    await uploads.release();
+  }
+}
+
+/** What the message is made of, validated. */
+interface MessageParts {
+  content: string;
+  embeds: Record<string, unknown>[];
+  attachments: AttachmentRecord[];
+  uploads: Uploads;
 }
 
 async function storeMessage(
-  ctx: RouteContext, user: UserRecord, access: ChannelAccess, body: CreateBody, content: string, embeds: Record<string, unknown>[], nonce: string | number | undefined,
+  ctx: RouteContext, user: UserRecord, access: ChannelAccess, body: CreateBody, parts: MessageParts, nonce: string | number | undefined,
 ): Promise<MessageJson> {
+  const { content, embeds, attachments, uploads } = parts;
   const { deps } = ctx;
   const { store } = deps;
   const channel = access.channel;
@@ -150,7 +174,7 @@ async function storeMessage(
       mentionRoles: mentions.roles,
       mentionChannels: [],
       embeds,
-      attachments: [],
+      attachments,
       components: [],
       stickerItems: [],
       nonce: nonce === undefined ? null : String(nonce),
@@ -162,7 +186,7 @@ async function storeMessage(
     };
     // Rendered before the write: the MESSAGE_CREATE goes into the outbox in the message's own transaction, with
     // the mentioned users' unread-mention counters (messages/write.ts).
-    const json = await renderMessage(store, record, { viewerId: user.id, fresh: true, nonces: nonce === undefined ? undefined : new Map([[record.id, nonce]]) });
+    const json = await renderMessage(store, record, { viewerId: user.id, fresh: true, nonces: nonce === undefined ? undefined : new Map([[record.id, nonce]]), media: renderMedia(deps) });
     // Named users, role holders and @everyone who can read the channel get a mention counted; `mentions` still
     // lists the others.
     const mentioned = await mentionRecipients(store, access, mentions, user.id, deps.now());
@@ -170,6 +194,7 @@ async function storeMessage(
     const unfurl = hasPermission(access.permissions, Permissions.EMBED_LINKS);
     await ctx.writes.create(channel, record, mentioned, await eventPayload(store, record, json), { unfurl });
     stored = true;
+    uploads.claim(attachments.map((a) => a.id));
     return json;
   } catch (err) {
     if (slowed && !stored) slowmode.release(channel.id, user.id);

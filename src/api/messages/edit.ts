@@ -1,6 +1,7 @@
 /**
- * PATCH /channels/{id}/messages/{mid}: the author edits content, embeds and mentions; a moderator with
- * MANAGE_MESSAGES may only toggle SUPPRESS_EMBEDS on someone else's message.
+ * PATCH /channels/{id}/messages/{mid}: the author edits content, embeds, mentions and files (keeping, removing
+ * and adding attachments: attachments.ts); a moderator with MANAGE_MESSAGES may only toggle SUPPRESS_EMBEDS on
+ * someone else's message.
  */
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
 import { Permissions, hasPermission } from '../../protocol/permissions.ts';
@@ -8,7 +9,9 @@ import { unfurlUrls } from '../../protocol/message-urls.ts';
 import type { MessageRecord, UserRecord } from '../../store/types.ts';
 import { channelAccess, requirePermission } from '../access.ts';
 import { messageAccess, publishInChannel } from '../channels/common.ts';
-import type { RouteContext } from '../route.ts';
+import type { RouteContext, RouteRequest } from '../route.ts';
+import { attachmentsForEdit, attachmentsSchema, renderMedia } from './attachments.ts';
+import { readMessageBody, type UploadedFile } from './uploads.ts';
 import { parse, z } from '../validate.ts';
 import { MessageFlags } from './create.ts';
 import { checkEmbedTotal, embedsSchema } from './embeds.ts';
@@ -20,14 +23,37 @@ const editSchema = z.object({
   embeds: embedsSchema.nullish(),
   flags: z.number().int().min(0).nullish(),
   allowed_mentions: allowedMentionsSchema.nullish(),
+  attachments: attachmentsSchema.nullish(),
 });
 
-export async function editMessage(ctx: RouteContext, user: UserRecord, channelId: string, messageId: string, rawBody: unknown): Promise<MessageJson> {
+export async function editMessage(ctx: RouteContext, user: UserRecord, channelId: string, messageId: string, req: RouteRequest): Promise<MessageJson> {
   const { store } = ctx.deps;
   const { access, message } = await messageAccess(store, channelId, messageId, user.id, ctx.deps.now());
-  const body = parse(editSchema, rawBody);
   const isAuthor = message.authorId === user.id;
-  const touchesContent = body.content !== undefined || body.embeds !== undefined || body.allowed_mentions !== undefined;
+  const fileRefusal = !isAuthor
+    ? new ApiError(ErrorCodes.CANNOT_EDIT_OTHERS_MESSAGE)
+    : hasPermission(access.permissions, Permissions.ATTACH_FILES) ? null : new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+  const { body: rawBody, uploads } = await readMessageBody(ctx.deps, req, { channelId: message.channelId, fileRefusal });
+  try {
+    const { json, patch } = await applyEdit(ctx, user, access, message, parse(editSchema, rawBody), uploads.files);
+    // Files the edit added are the message's now; uploads it did not list go in `finally`.
+    uploads.claim((patch.attachments ?? []).map((a) => a.id));
+    return json;
+  } finally {
+    await uploads.release();
+  }
+}
+
+type EditBody = z.infer<typeof editSchema>;
+type MessagePatch = Parameters<RouteContext['deps']['store']['messages']['update']>[2];
+
+async function applyEdit(
+  ctx: RouteContext, user: UserRecord, access: Awaited<ReturnType<typeof messageAccess>>['access'], message: MessageRecord, body: EditBody, files: UploadedFile[],
+): Promise<{ json: MessageJson; patch: MessagePatch }> {
+  const { store } = ctx.deps;
+  const isAuthor = message.authorId === user.id;
+  const touchesFiles = (body.attachments !== undefined && body.attachments !== null) || files.length > 0;
+  const touchesContent = body.content !== undefined || body.embeds !== undefined || body.allowed_mentions !== undefined || touchesFiles;
   // Only default messages and replies have content their author wrote; system messages (pins, renames, joins) do not.
   if (touchesContent && message.type !== 0 && message.type !== 19) throw new ApiError(ErrorCodes.SYSTEM_MESSAGE);
 
@@ -36,7 +62,7 @@ export async function editMessage(ctx: RouteContext, user: UserRecord, channelId
     requirePermission(access.permissions, Permissions.MANAGE_MESSAGES);
   }
 
-  const patch: Parameters<typeof store.messages.update>[2] = {};
+  const patch: MessagePatch = {};
   if (body.flags !== undefined && body.flags !== null) {
     patch.flags = (message.flags & ~MessageFlags.SUPPRESS_EMBEDS) | (body.flags & MessageFlags.SUPPRESS_EMBEDS);
   }
@@ -50,7 +76,8 @@ export async function editMessage(ctx: RouteContext, user: UserRecord, channelId
     const authored = body.embeds === undefined ? message.embeds.filter((e) => (e as { type?: unknown }).type === 'rich') : (body.embeds ?? []);
     const linked = message.embeds.filter((e) => (e as { type?: unknown }).type !== 'rich' && links.includes(String((e as { url?: unknown }).url)));
     const embeds = [...authored, ...linked];
-    if (content.trim() === '' && embeds.length === 0 && message.attachments.length === 0) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
+    const attachments = touchesFiles ? attachmentsForEdit(message.attachments, body.attachments, files) : undefined;
+    if (content.trim() === '' && embeds.length === 0 && (attachments ?? message.attachments).length === 0) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
     checkEmbedTotal(embeds as Record<string, unknown>[]);
     const allowed = body.allowed_mentions ?? undefined;
     checkAllowedMentions(allowed);
@@ -70,6 +97,7 @@ export async function editMessage(ctx: RouteContext, user: UserRecord, channelId
       mentionEveryone: mentions.everyone,
       editedAt: ctx.deps.now(),
     });
+    if (attachments) patch.attachments = attachments;
   }
 
   // Suppressing embeds removes them all, as Discord does; lifting it (or a new content) unfurls the links again.
@@ -78,9 +106,9 @@ export async function editMessage(ctx: RouteContext, user: UserRecord, channelId
 
   // Rendered before the write, so the MESSAGE_UPDATE is stored in the edit's own transaction (messages/write.ts).
   const next: MessageRecord = { ...message, ...patch };
-  const json = await renderMessage(store, next, { viewerId: user.id });
+  const json = await renderMessage(store, next, { viewerId: user.id, media: renderMedia(ctx.deps) });
   await ctx.writes.update(access.channel, message, patch, await eventPayload(store, next, json, { update: true }), { unfurl });
-  return json;
+  return { json, patch };
 }
 
 /** Whether the message's author has EMBED_LINKS where it is (`known`: the editor is the author). */

@@ -6,6 +6,7 @@
 import type { ChannelRecord, MessageRecord, MessageReference, UserRecord } from '../../store/types.ts';
 import type { RouteContext } from '../route.ts';
 import { eventPayload, renderMessage, type MessageJson } from '../../shapes/message.ts';
+import { renderMedia } from './attachments.ts';
 
 /** Discord's message types for the system messages Accord posts. */
 export const SystemMessageType = { CHANNEL_NAME_CHANGE: 4, CHANNEL_PINNED_MESSAGE: 6 } as const;
@@ -45,7 +46,7 @@ export async function postSystemMessage(
 ): Promise<MessageJson> {
   const { store } = ctx.deps;
   const record = systemMessageRecord(ctx.deps.ids.next(), channel, author.id, type, fields);
-  const json = await renderMessage(store, record, { viewerId: author.id, fresh: true });
+  const json = await renderMessage(store, record, { viewerId: author.id, fresh: true, media: renderMedia(ctx.deps) });
   await ctx.writes.create(channel, record, [], await eventPayload(store, record, json));
   return json;
 }

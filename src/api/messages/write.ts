@@ -8,14 +8,22 @@
  * role that consumes each queue exists; until then nothing enqueues work nobody takes. A created or edited
  * message whose content has links gets an embed job when the caller says it may (`unfurl`: the author has
  * EMBED_LINKS) and it is not SUPPRESS_EMBEDS.
+ *
+ * Files: every write that lets go of attachments (an edit dropping some, a delete, a bulk delete, a ban's message
+ * deletes, a channel or guild delete) records a `blobs.delete` job in its transaction, naming the blob keys of
+ * exactly the attachments the deleted rows held (the store hands them over, read in the same transaction) or the
+ * channel's key prefix; the cdn role deletes the bytes after the commit, off the request.
  */
 import { GatewaySubjects, Queues } from '../../contracts/index.ts';
+import { attachmentBlobKey, channelAttachmentsPrefix } from '../../media/attachments.ts';
 import { SUPPRESS_EMBEDS_FLAG, unfurlUrls } from '../../protocol/message-urls.ts';
 import type { OutboxRelay } from '../../contracts/outbox.ts';
-import type { BanRecord, BanResult, ChannelRecord, EmojiRef, MessageRecord, OutboxRecord, Store } from '../../store/types.ts';
+import type { BanRecord, BanResult, ChannelRecord, EmojiRef, MessageRecord, OutboxRecord, RemovedAttachment, Store } from '../../store/types.ts';
 import type { Snowflake } from '../../protocol/snowflake.ts';
 
 type Payload = Record<string, unknown>;
+/** Keys per blobs.delete job: a ban can delete thousands of messages' files; jobs stay small messages. */
+const KEYS_PER_JOB = 500;
 type MessagePatch = Parameters<Store['messages']['update']>[2];
 
 export class MessageWrites {
@@ -39,6 +47,19 @@ export class MessageWrites {
     return [this.relay.job(Queues.embed, { messageId: message.id, channelId: message.channelId, ...(message.guildId ? { guildId: message.guildId } : {}), urls })];
   }
 
+  /** blobs.delete jobs for the files of removed attachments (none when there are none). */
+  fileJobRecords(removed: readonly RemovedAttachment[]): OutboxRecord[] {
+    const keys = removed.map((r) => attachmentBlobKey(r.channelId, r.attachmentId));
+    const out: OutboxRecord[] = [];
+    for (let i = 0; i < keys.length; i += KEYS_PER_JOB) out.push(this.relay.job(Queues.blobsDelete, { keys: keys.slice(i, i + KEYS_PER_JOB) }));
+    return out;
+  }
+
+  /** The blobs.delete job for every file of these channels' messages. */
+  channelFilesRecords(channelIds: readonly Snowflake[]): OutboxRecord[] {
+    return channelIds.length ? [this.relay.job(Queues.blobsDelete, { prefixes: channelIds.map(channelAttachmentsPrefix) })] : [];
+  }
+
   async create(channel: ChannelRecord, record: MessageRecord, mentionUserIds: readonly Snowflake[], event: Payload, opts: { unfurl?: boolean } = {}): Promise<MessageRecord> {
     const outbox = [...(await this.dispatchRecords(channel, 'MESSAGE_CREATE', event)), ...this.embedJobRecords(record, opts.unfurl ?? false)];
     const message = await this.store.messages.create(record, { mentionUserIds, outbox });
@@ -46,9 +67,18 @@ export class MessageWrites {
     return message;
   }
 
-  /** `unfurl`: queue an embed job for the edited message (its content changed, or SUPPRESS_EMBEDS went off). */
+  /**
+   * `unfurl`: queue an embed job for the edited message (its content changed, or SUPPRESS_EMBEDS went off). A
+   * patch of `attachments` deletes the files of those it leaves out.
+   */
   async update(channel: ChannelRecord, message: MessageRecord, patch: MessagePatch, event: Payload, opts: { unfurl?: boolean } = {}): Promise<MessageRecord> {
-    const outbox = [...(await this.dispatchRecords(channel, 'MESSAGE_UPDATE', event)), ...this.embedJobRecords({ ...message, ...patch }, opts.unfurl ?? false)];
+    const kept = new Set(patch.attachments?.map((a) => a.id));
+    const dropped = patch.attachments ? message.attachments.filter((a) => !kept.has(a.id)).map((a) => ({ channelId: message.channelId, attachmentId: a.id })) : [];
+    const outbox = [
+      ...(await this.dispatchRecords(channel, 'MESSAGE_UPDATE', event)),
+      ...this.embedJobRecords({ ...message, ...patch }, opts.unfurl ?? false),
+      ...this.fileJobRecords(dropped),
+    ];
     const updated = await this.store.messages.update(message.channelId, message.id, patch, { outbox });
     await this.relay.published(outbox);
     return updated;
@@ -56,7 +86,12 @@ export class MessageWrites {
 
   async delete(channel: ChannelRecord, message: MessageRecord): Promise<void> {
     const outbox = await this.dispatchRecords(channel, 'MESSAGE_DELETE', { id: message.id, channel_id: message.channelId, ...guildField(message.guildId) });
-    await this.store.messages.delete(message.channelId, message.id, { outbox });
+    await this.store.messages.delete(message.channelId, message.id, {
+      outbox: (_, removed) => {
+        outbox.push(...this.fileJobRecords(removed));
+        return outbox;
+      },
+    });
     await this.relay.published(outbox);
   }
 
@@ -66,8 +101,9 @@ export class MessageWrites {
     // Guild channels only (Discord refuses bulk deletes in DMs), so the audience needs no read in the transaction.
     const guildId = channel.guildId!;
     const deleted = await this.store.messages.bulkDelete(channel.id, ids, {
-      outbox: (gone) => {
+      outbox: (gone, removed) => {
         if (gone.length) records.push(this.relay.event(GatewaySubjects.guildDispatch(guildId), { t: 'MESSAGE_DELETE_BULK', d: { ids: gone, channel_id: channel.id, guild_id: guildId }, guildId, channelId: channel.id }));
+        records.push(...this.fileJobRecords(removed));
         return records;
       },
     });
@@ -119,17 +155,40 @@ export class MessageWrites {
     const to = GatewaySubjects.guildDispatch(guildId);
     const records: OutboxRecord[] = [];
     const result = await this.store.bans.create(ban, deleteMessagesSince, {
-      outbox: ({ deletedMessages, wasMember }) => {
+      outbox: ({ deletedMessages, wasMember }, removed) => {
         records.push(this.relay.event(to, { t: 'GUILD_BAN_ADD', d: { guild_id: guildId, user }, guildId }));
         if (wasMember) records.push(this.relay.event(to, { t: 'GUILD_MEMBER_REMOVE', d: { guild_id: guildId, user }, guildId }));
         for (const [channelId, ids] of deletedMessages) {
           if (ids.length) records.push(this.relay.event(to, { t: 'MESSAGE_DELETE_BULK', d: { ids, channel_id: channelId, guild_id: guildId }, guildId, channelId }));
         }
+        records.push(...this.fileJobRecords(removed));
         return records;
       },
     });
     await this.relay.published(records);
     return result;
+  }
+
+  /** Deletes a guild channel with its messages; their files go after the commit (one job in its transaction). */
+  async deleteChannel(channelId: Snowflake): Promise<void> {
+    const outbox = this.channelFilesRecords([channelId]);
+    await this.store.channels.delete(channelId, { outbox });
+    await this.relay.published(outbox);
+  }
+
+  /**
+   * The files of a channel the store deleted in a write of its own (the last member leaving a group DM): the job
+   * goes out after that commit, so a crash in between leaves them behind.
+   */
+  async channelFilesGone(channelId: Snowflake): Promise<void> {
+    await this.relay.published(this.channelFilesRecords([channelId]));
+  }
+
+  /** Deletes the guild with every channel; the files of all their messages go after the commit. */
+  async deleteGuild(guildId: Snowflake): Promise<void> {
+    const records: OutboxRecord[] = [];
+    await this.store.guilds.delete(guildId, { outbox: (channelIds) => (records.push(...this.channelFilesRecords(channelIds)), records) });
+    await this.relay.published(records);
   }
 
   async removeEmojiReactions(channel: ChannelRecord, message: MessageRecord, emoji: EmojiRef, event: Payload): Promise<void> {

@@ -14,7 +14,7 @@ import { publicHttpBase } from '../public-url.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { applicationJson, memberJson, partialGuildJson, roleJson } from '../../shapes/serialize.ts';
 import { parse, permissionString, snowflake, z } from '../validate.ts';
-import { imageHash } from './users.ts';
+import { acceptImage, imageBodyLimit } from '../image-fields.ts';
 import { assertNotBanned } from './bans.ts';
 import { revokeTokens } from './auth.ts';
 
@@ -77,10 +77,11 @@ export function registerApplicationsRoutes(ctx: RouteContext): void {
     const patch: Partial<ApplicationRecord> = {};
     if (body.name !== undefined) patch.name = body.name;
     if (body.description !== undefined) patch.description = body.description;
-    if (body.icon !== undefined) patch.icon = imageHash(body.icon, 'icon');
     if (body.flags !== undefined) patch.flags = (app.flags & ~EDITABLE_FLAGS) | (body.flags & EDITABLE_FLAGS);
     if (body.bot_public !== undefined) patch.botPublic = body.bot_public;
     if (body.bot_require_code_grant !== undefined) patch.botRequireCodeGrant = body.bot_require_code_grant;
+    // Last, once the rest is valid: a new icon's bytes are stored before its hash.
+    if (body.icon !== undefined) patch.icon = await acceptImage(ctx.deps, body.icon, { field: 'icon', owner: { kind: 'app-icons', id: app.id }, current: app.icon });
     return full(Object.keys(patch).length ? await store.applications.update(app.id, patch) : app);
   };
 
@@ -119,10 +120,10 @@ export function registerApplicationsRoutes(ctx: RouteContext): void {
 
   ctx.get('/applications', { auth: 'user' }, async (req) => Promise.all((await store.applications.listByOwner(req.user.id)).map(full)));
   ctx.get('/applications/@me', { auth: 'bot' }, async (req) => full(await current(req)));
-  ctx.patch('/applications/@me', { auth: 'bot' }, async (req) => edit(await current(req), req.body));
+  ctx.patch('/applications/@me', { auth: 'bot', bodyLimit: imageBodyLimit(config, 1) }, async (req) => edit(await current(req), req.body));
   ctx.get('/oauth2/applications/@me', { auth: 'bot' }, async (req) => full(await current(req)));
   ctx.get('/applications/:appId', { auth: 'user' }, async (req) => full(await owned(req)));
-  ctx.patch('/applications/:appId', { auth: 'user' }, async (req) => edit(await owned(req), req.body));
+  ctx.patch('/applications/:appId', { auth: 'user', bodyLimit: imageBodyLimit(config, 1) }, async (req) => edit(await owned(req), req.body));
 
   // One transaction: a failed reset leaves the old token working (retry it), a successful one only the new.
   // Gateway sessions opened with an old token are closed (4004) on every sessions node.

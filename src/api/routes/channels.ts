@@ -2,7 +2,7 @@
  * Channels: get, modify (a group DM rename posts Discord's type 4 system message), delete (a DM "close", a group
  * DM leave), permission overwrites, invites of a channel, typing, and read-state acks.
  */
-import { createHash, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { ApiError, ErrorCodes, formError } from '../../protocol/errors.ts';
 import { Permissions } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
@@ -12,6 +12,7 @@ import { channelAccess, requirePermission, type ChannelAccess } from '../access.
 import { channelPayload, publishInChannel } from '../channels/common.ts';
 import { checkOverwriteBits, checkOverwriteTarget, overwriteBody, overwriteEntry, toOverwrite } from '../channels/overwrites.ts';
 import { RouteLimits } from '../ratelimit.ts';
+import { acceptImage } from '../image-fields.ts';
 import { channelName } from './guilds.ts';
 import type { RouteContext } from '../route.ts';
 import { inviteJson, iso, memberJson, publicUser } from '../../shapes/serialize.ts';
@@ -112,8 +113,7 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
     const body = parse(groupDmPatch, raw);
     const patch: Parameters<typeof store.channels.update>[1] = {};
     if (body.name !== undefined) patch.name = body.name || null;
-    // No blob store yet: the icon is kept as a content hash so clients see it change; no image is served.
-    if (body.icon !== undefined) patch.icon = body.icon ? createHash('sha1').update(body.icon).digest('hex').slice(0, 32) : null;
+    if (body.icon !== undefined) patch.icon = await acceptImage(ctx.deps, body.icon, { field: 'icon', owner: { kind: 'channel-icons', id: channel.id }, current: channel.icon });
     const updated = Object.keys(patch).length ? await store.channels.update(channel.id, patch) : channel;
     for (const id of await store.channels.listRecipients(channel.id)) {
       ctx.dispatch.users([id], 'CHANNEL_UPDATE', await channelPayload(store, updated, id));
@@ -137,6 +137,8 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
     if (c.type === ChannelType.GROUP_DM) {
       // One transaction: the caller leaves, an owner hands the group on, the last one out deletes it.
       const { channel: after, recipients: rest } = await store.channels.removeGroupRecipient(c.id, req.user.id);
+      // The last one out deleted the group, and its messages' files with it.
+      if (!after) await ctx.writes.channelFilesGone(c.id);
       ctx.dispatch.users([req.user.id], 'CHANNEL_DELETE', json);
       ctx.dispatch.users(rest, 'CHANNEL_RECIPIENT_REMOVE', { channel_id: c.id, user: publicUser(req.user) });
       if (after && after.ownerId !== c.ownerId) {
@@ -145,7 +147,8 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
       return json;
     }
     requirePermission(a.permissions, Permissions.MANAGE_CHANNELS);
-    await store.channels.delete(c.id);
+    // The channel's files go after the commit (messages/write.ts).
+    await ctx.writes.deleteChannel(c.id);
     ctx.dispatch.guild(c.guildId!, 'CHANNEL_DELETE', json);
     return json;
   });

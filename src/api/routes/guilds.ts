@@ -14,7 +14,7 @@ import type { RouteContext } from '../route.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import { channelJson, guildJson, iso, memberJson } from '../../shapes/serialize.ts';
 import { parse, permissionString, queryBool, snowflake, z } from '../validate.ts';
-import { imageHash } from './users.ts';
+import { acceptImage, imageBodyLimit } from '../image-fields.ts';
 
 export const MAX_GUILDS_PER_USER = 100;
 export const MAX_CHANNELS_PER_GUILD = 500;
@@ -65,6 +65,8 @@ const createGuildBody = z.object({
 const patchGuildBody = z.object({
   name: z.string().trim().min(2).max(100).optional(),
   icon: z.string().nullish(),
+  banner: z.string().nullish(),
+  splash: z.string().nullish(),
   description: z.string().max(120).nullish(),
   system_channel_id: snowflake.nullish(),
   afk_channel_id: snowflake.nullish(),
@@ -177,7 +179,7 @@ export function checkOverwrites(access: GuildAccess, overwrites: ReadonlyArray<{
 export function registerGuildsRoutes(ctx: RouteContext): void {
   const { store, ids, now } = ctx.deps;
 
-  ctx.post('/guilds', { limit: RouteLimits.guildCreate, status: 201 }, async (req) => {
+  ctx.post('/guilds', { limit: RouteLimits.guildCreate, status: 201, bodyLimit: imageBodyLimit(ctx.deps.config, 1) }, async (req) => {
     const body = parse(createGuildBody, req.body);
     if ((await store.guilds.listIdsForUser(req.user.id)).length >= MAX_GUILDS_PER_USER) throw new ApiError(ErrorCodes.MAX_GUILDS);
     const at = now();
@@ -237,8 +239,10 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
     }
     if (body.afk_timeout !== undefined && !AFK_TIMEOUTS.includes(body.afk_timeout)) throw fieldError('afk_timeout', 'BASE_TYPE_CHOICES', `Value must be one of ${AFK_TIMEOUTS.join(', ')}.`);
 
+    // The icon's bytes are stored before the guild that names them.
+    const icon = body.icon != null ? await acceptImage(ctx.deps, body.icon, { field: 'icon', owner: { kind: 'icons', id: guildId } }) : null;
     const guild: GuildRecord = {
-      id: guildId, name: body.name, icon: body.icon != null ? imageHash(body.icon, 'icon') : null, description: null, ownerId: req.user.id,
+      id: guildId, name: body.name, icon, banner: null, splash: null, description: null, ownerId: req.user.id,
       systemChannelId, afkChannelId, afkTimeout: body.afk_timeout ?? 300, verificationLevel: body.verification_level ?? 0,
       defaultMessageNotifications: body.default_message_notifications ?? 0, explicitContentFilter: body.explicit_content_filter ?? 0,
       preferredLocale: 'en-US', features: [], createdAt: at,
@@ -262,14 +266,13 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
     return guildJson(access.guild, access.roles, counts);
   });
 
-  ctx.patch('/guilds/:guildId', {}, async (req) => {
+  ctx.patch('/guilds/:guildId', { bodyLimit: imageBodyLimit(ctx.deps.config, 3) }, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
     requirePermission(access.permissions, Permissions.MANAGE_GUILD);
     const body = parse(patchGuildBody, req.body);
     const guildId = access.guild.id;
     const patch: Partial<GuildRecord> = {};
     if (body.name !== undefined) patch.name = body.name;
-    if (body.icon !== undefined) patch.icon = imageHash(body.icon, 'icon');
     if (body.description !== undefined) patch.description = body.description ?? null;
     if (body.verification_level !== undefined) patch.verificationLevel = body.verification_level;
     if (body.default_message_notifications !== undefined) patch.defaultMessageNotifications = body.default_message_notifications;
@@ -294,6 +297,12 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
       if (user.bot) throw fieldError('owner_id', 'GUILD_OWNER_INVALID', 'Cannot transfer ownership to a bot user');
       patch.ownerId = body.owner_id;
     }
+    // Images last, once everything else is valid: their bytes are stored before the hashes that name them.
+    // Discord gates banners and splashes behind boost levels; a self-hosted guild has every feature.
+    const g = access.guild;
+    if (body.icon !== undefined) patch.icon = await acceptImage(ctx.deps, body.icon, { field: 'icon', owner: { kind: 'icons', id: guildId }, current: g.icon });
+    if (body.banner !== undefined) patch.banner = await acceptImage(ctx.deps, body.banner, { field: 'banner', owner: { kind: 'banners', id: guildId }, current: g.banner });
+    if (body.splash !== undefined) patch.splash = await acceptImage(ctx.deps, body.splash, { field: 'splash', owner: { kind: 'splashes', id: guildId }, current: g.splash });
     const guild = Object.keys(patch).length ? await store.guilds.update(guildId, patch) : access.guild;
     const json = guildJson(guild, access.roles);
     ctx.dispatch.guild(guildId, 'GUILD_UPDATE', json);
@@ -304,7 +313,8 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
   ctx.delete('/guilds/:guildId', {}, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
     if (!access.isOwner) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
-    await store.guilds.delete(access.guild.id);
+    // The files of every channel's messages go after the commit (messages/write.ts).
+    await ctx.writes.deleteGuild(access.guild.id);
     ctx.dispatch.guild(access.guild.id, 'GUILD_DELETE', { id: access.guild.id });
     return undefined;
   });

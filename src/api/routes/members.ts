@@ -11,6 +11,7 @@ import { guildAccess, permissionContext, requireAbove, requirePermission, topRol
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { memberJson, publicUser } from '../../shapes/serialize.ts';
 import { parse, snowflake, z } from '../validate.ts';
+import { acceptImage, imageBodyLimit } from '../image-fields.ts';
 import { requireRoleBelow } from './roles.ts';
 
 /** Discord's longest timeout: 28 days. */
@@ -38,7 +39,8 @@ const patchBody = z.object({
   communication_disabled_until: z.string().datetime({ offset: true }).nullish(),
   flags: z.number().int().nonnegative().nullish(),
 });
-const nickBody = z.object({ nick: z.string().max(32).nullish() });
+/** What a member may change of their own membership: the nickname and the guild avatar. */
+const ownMemberBody = z.object({ nick: z.string().max(32).nullish(), avatar: z.string().nullish() });
 
 export function registerMembersRoutes(ctx: RouteContext): void {
   const { store, now } = ctx.deps;
@@ -150,16 +152,25 @@ export function registerMembersRoutes(ctx: RouteContext): void {
 
   const editOwnNick = async (req: RouteRequest<{ guildId: string }>) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
-    const body = parse(nickBody, req.body);
-    if (body.nick === undefined) return memberJson(access.member, req.user);
-    if ((access.permissions & Permissions.CHANGE_NICKNAME) !== Permissions.CHANGE_NICKNAME) {
-      requirePermission(access.permissions, Permissions.MANAGE_NICKNAMES);
+    const body = parse(ownMemberBody, req.body);
+    const patch: Partial<MemberRecord> = {};
+    if (body.nick !== undefined) {
+      if ((access.permissions & Permissions.CHANGE_NICKNAME) !== Permissions.CHANGE_NICKNAME) {
+        requirePermission(access.permissions, Permissions.MANAGE_NICKNAMES);
+      }
+      patch.nick = body.nick || null;
     }
-    const member = await store.members.update(access.guild.id, req.user.id, { nick: body.nick || null });
+    // Last, once the rest is valid: a new avatar's bytes are stored before its hash.
+    if (body.avatar !== undefined) {
+      const owner = { kind: 'member-avatars', guildId: access.guild.id, userId: req.user.id } as const;
+      patch.avatar = await acceptImage(ctx.deps, body.avatar, { field: 'avatar', owner, current: access.member.avatar });
+    }
+    if (!Object.keys(patch).length) return memberJson(access.member, req.user);
+    const member = await store.members.update(access.guild.id, req.user.id, patch);
     return publishUpdate(member, req.user);
   };
   // Registered explicitly so that /members/@me does not depend on the generic route's '@me' handling.
-  ctx.patch('/guilds/:guildId/members/@me', {}, editOwnNick);
+  ctx.patch('/guilds/:guildId/members/@me', { bodyLimit: imageBodyLimit(ctx.deps.config, 1) }, editOwnNick);
   ctx.patch('/guilds/:guildId/members/@me/nick', {}, async (req) => {
     const json = await editOwnNick(req);
     return { nick: json.nick };

@@ -7,6 +7,7 @@ import { channelAccess, requirePermission } from '../access.ts';
 import { messageAccess, publishInChannel } from '../channels/common.ts';
 import { createMessage } from '../messages/create.ts';
 import { editMessage } from '../messages/edit.ts';
+import { renderMedia } from '../messages/attachments.ts';
 import { renderMessage, renderMessages } from '../../shapes/message.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext } from '../route.ts';
@@ -36,18 +37,19 @@ export function registerMessagesRoutes(ctx: RouteContext): void {
     const cursor = Object.keys(req.query ?? {}).find((k): k is 'before' | 'after' | 'around' => k === 'before' || k === 'after' || k === 'around');
     if (cursor) page[cursor] = query[cursor];
     const messages = await store.messages.list(access.channel.id, page);
-    return renderMessages(store, messages, { viewerId: req.user.id });
+    return renderMessages(store, messages, { viewerId: req.user.id, media: renderMedia(ctx.deps) });
   });
 
   ctx.get('/channels/:channelId/messages/:messageId', {}, async (req) => {
     const { access, message } = await messageAccess(store, req.params.channelId, req.params.messageId, req.user.id, ctx.deps.now());
     requirePermission(access.permissions, Permissions.READ_MESSAGE_HISTORY);
-    return renderMessage(store, message, { viewerId: req.user.id });
+    return renderMessage(store, message, { viewerId: req.user.id, media: renderMedia(ctx.deps) });
   });
 
-  ctx.post('/channels/:channelId/messages', { limit: RouteLimits.messageCreate }, (req) => createMessage(ctx, req.user, req.params.channelId, req.body));
+  // Both take files: multipart bodies with files[n] and payload_json (messages/uploads.ts).
+  ctx.post('/channels/:channelId/messages', { limit: RouteLimits.messageCreate, uploads: true }, (req) => createMessage(ctx, req.user, req.params.channelId, req));
 
-  ctx.patch('/channels/:channelId/messages/:messageId', {}, (req) => editMessage(ctx, req.user, req.params.channelId, req.params.messageId, req.body));
+  ctx.patch('/channels/:channelId/messages/:messageId', { uploads: true }, (req) => editMessage(ctx, req.user, req.params.channelId, req.params.messageId, req));
 
   ctx.delete('/channels/:channelId/messages/:messageId', { limit: RouteLimits.messageDelete }, async (req) => {
     const { access, message } = await messageAccess(store, req.params.channelId, req.params.messageId, req.user.id, ctx.deps.now());

@@ -10,6 +10,7 @@ import type { ChannelRecord, MessageRecord, UserRecord } from '../../store/types
 import { channelAccess, type ChannelAccess } from '../access.ts';
 import { messageAccess } from '../channels/common.ts';
 import { messageEventPayload, renderMessages } from '../../shapes/message.ts';
+import { renderMedia } from '../messages/attachments.ts';
 import { SystemMessageType, postSystemMessage } from '../messages/system.ts';
 import type { RouteContext } from '../route.ts';
 import { iso } from '../../shapes/serialize.ts';
@@ -38,7 +39,7 @@ export function registerPinsRoutes(ctx: RouteContext): void {
     const pins = await store.pins.list(access.channel.id);
     const messages = new Map((await store.messages.getMany(access.channel.id, pins.map((p) => p.messageId))).map((m) => [m.id, m]));
     const present = pins.filter((p) => messages.has(p.messageId));
-    const rendered = await renderMessages(store, present.map((p) => messages.get(p.messageId)!), { viewerId: viewer.id });
+    const rendered = await renderMessages(store, present.map((p) => messages.get(p.messageId)!), { viewerId: viewer.id, media: renderMedia(ctx.deps) });
     return present.map((p, i) => ({ pinnedAt: p.pinnedAt, message: rendered[i]! }));
   }
 
@@ -48,7 +49,7 @@ export function registerPinsRoutes(ctx: RouteContext): void {
     // Unpinning leaves the channel's last pin time as it is (Discord does the same).
     const lastPin = pinned ? at : ((await store.channels.get(channel.id)) ?? channel).lastPinTimestamp;
     const pinsEvent = { ...(channel.guildId ? { guild_id: channel.guildId } : {}), channel_id: channel.id, last_pin_timestamp: lastPin ? iso(lastPin) : null };
-    const messageEvent = await messageEventPayload(store, { ...message, pinned }, { update: true });
+    const messageEvent = await messageEventPayload(store, { ...message, pinned }, { update: true, media: renderMedia(ctx.deps) });
     return ctx.writes.setPinned(channel, message, pinned, at, pinsEvent, messageEvent);
   }
 

@@ -10,7 +10,7 @@ import { guildAccess, requirePermission, type GuildAccess } from '../access.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { roleJson } from '../../shapes/serialize.ts';
 import { parse, permissionString, snowflake, z } from '../validate.ts';
-import { imageHash } from './users.ts';
+import { acceptImage, imageBodyLimit } from '../image-fields.ts';
 import { newRole } from './guilds.ts';
 
 export const MAX_ROLES_PER_GUILD = 250;
@@ -68,7 +68,7 @@ export function registerRolesRoutes(ctx: RouteContext): void {
     return roleJson(findRole(access, req.params.roleId));
   });
 
-  ctx.post('/guilds/:guildId/roles', {}, async (req) => {
+  ctx.post('/guilds/:guildId/roles', { bodyLimit: imageBodyLimit(ctx.deps.config, 1) }, async (req) => {
     const access = await manager(req);
     const body = parse(roleBody, req.body) ?? {};
     if (access.roles.length >= MAX_ROLES_PER_GUILD) throw new ApiError(ErrorCodes.MAX_ROLES);
@@ -76,9 +76,12 @@ export function registerRolesRoutes(ctx: RouteContext): void {
     // Discord's default for a new role is @everyone's permission set.
     const permissions = body.permissions !== undefined ? parsePermissions(body.permissions) : BigInt(everyone?.permissions ?? '0');
     if (body.permissions !== undefined) requireGrantable(access, permissions);
-    const role = await store.roles.create(newRole(ids.next(), access.guild.id, {
+    const roleId = ids.next();
+    // The icon's bytes are stored before the role that names them.
+    const icon = body.icon != null ? await acceptImage(ctx.deps, body.icon, { field: 'icon', owner: { kind: 'role-icons', id: roleId } }) : null;
+    const role = await store.roles.create(newRole(roleId, access.guild.id, {
       name: body.name || 'new role', permissions: permissions.toString(), color: colorOf(body) ?? 0, hoist: body.hoist ?? false,
-      mentionable: body.mentionable ?? false, icon: body.icon != null ? imageHash(body.icon, 'icon') : null, unicodeEmoji: body.unicode_emoji ?? null,
+      mentionable: body.mentionable ?? false, icon, unicodeEmoji: body.unicode_emoji ?? null,
       // New roles sit just above @everyone, as on Discord; ties are ordered by id.
       position: 1,
     }));
@@ -110,7 +113,7 @@ export function registerRolesRoutes(ctx: RouteContext): void {
     return roles.map(roleJson);
   });
 
-  ctx.patch('/guilds/:guildId/roles/:roleId', {}, async (req) => {
+  ctx.patch('/guilds/:guildId/roles/:roleId', { bodyLimit: imageBodyLimit(ctx.deps.config, 1) }, async (req) => {
     const access = await manager(req);
     const role = findRole(access, req.params.roleId);
     requireRoleBelow(access, role);
@@ -127,8 +130,9 @@ export function registerRolesRoutes(ctx: RouteContext): void {
     if (color !== undefined) patch.color = color;
     if (body.hoist !== undefined) patch.hoist = body.hoist;
     if (body.mentionable !== undefined) patch.mentionable = body.mentionable;
-    if (body.icon !== undefined) patch.icon = imageHash(body.icon, 'icon');
     if (body.unicode_emoji !== undefined) patch.unicodeEmoji = body.unicode_emoji ?? null;
+    // Last, once the rest is valid: a new icon's bytes are stored before its hash.
+    if (body.icon !== undefined) patch.icon = await acceptImage(ctx.deps, body.icon, { field: 'icon', owner: { kind: 'role-icons', id: role.id }, current: role.icon });
     const updated = Object.keys(patch).length ? await store.roles.update(access.guild.id, role.id, patch) : role;
     const json = roleJson(updated);
     ctx.dispatch.guild(access.guild.id, 'GUILD_ROLE_UPDATE', { guild_id: access.guild.id, role: json });

@@ -2,7 +2,6 @@
  * Users: the current user, other users, the current user's guilds, and private channels (DMs and group DMs,
  * with their recipient routes, which live here rather than in channels.ts because only private channels have them).
  */
-import { createHash } from 'node:crypto';
 import { hashPassword, issueToken, tokenPublicId, verifyPassword } from '../../lib/secrets.ts';
 import { resolveToken } from '../../lib/tokens.ts';
 import { channelAccess, guildAccess, permissionContext } from '../access.ts';
@@ -10,6 +9,7 @@ import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
 import { computeBasePermissions } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
 import { ChannelType, type ChannelRecord, type Store, type UserRecord } from '../../store/types.ts';
+import { acceptImage, imageBodyLimit } from '../image-fields.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext } from '../route.ts';
 import { channelJson, memberJson, partialGuildJson, privateUser, publicUser } from '../../shapes/serialize.ts';
@@ -19,25 +19,11 @@ import { rethrowAccountConflict, revokeTokens, usernameSchema, userToken } from 
 /** A group DM holds at most 10 users, its owner included (Discord's limit). */
 export const GROUP_DM_MAX_USERS = 10;
 
-/**
- * Accord stores no image bytes yet: an uploaded data URI becomes a stable hash (so clients see the value change
- * and can cache by it), `null` clears, and an existing hash passed back unchanged is kept.
- */
-export function imageHash(value: string | null, field: string): string | null {
-  if (value === null) return null;
-  const m = /^data:image\/(png|jpeg|jpg|gif|webp);base64,([A-Za-z0-9+/=]+)$/.exec(value);
-  if (m) {
-    const hash = createHash('sha256').update(m[2]!).digest('hex').slice(0, 32);
-    return m[1] === 'gif' ? `a_${hash}` : hash;
-  }
-  if (/^(a_)?[0-9a-f]{32}$/.test(value)) return value;
-  throw fieldError(field, 'IMAGE_INVALID', 'Invalid image data');
-}
-
 const patchMeBody = z.object({
   username: usernameSchema.optional(),
   global_name: z.string().max(32).nullish(),
   avatar: z.string().nullish(),
+  banner: z.string().nullish(),
   bio: z.string().max(190).optional(),
   email: z.string().max(320).email().optional(),
   /** The current password: required to change the username, the email or the password (user accounts). */
@@ -102,13 +88,12 @@ export function registerUsersRoutes(ctx: RouteContext): void {
    * password revokes every token of the user (closing their gateway sessions) and the answer carries a fresh
    * `token` to go on with. Under the auth rate limit: the current password must not be guessable here.
    */
-  ctx.patch('/users/@me', { limit: RouteLimits.auth }, async (req) => {
+  ctx.patch('/users/@me', { limit: RouteLimits.auth, bodyLimit: imageBodyLimit(ctx.deps.config, 2) }, async (req) => {
     const body = parse(patchMeBody, req.body);
     const me = req.user;
     const patch: Partial<UserRecord> = {};
     if (body.username !== undefined && body.username !== me.username) patch.username = body.username;
     if (body.global_name !== undefined) patch.globalName = body.global_name?.trim() || null;
-    if (body.avatar !== undefined) patch.avatar = imageHash(body.avatar, 'avatar');
     if (body.bio !== undefined) patch.bio = body.bio;
     // Bots have neither an email nor a password.
     const newPassword = me.bot ? undefined : body.new_password;
@@ -117,6 +102,9 @@ export function registerUsersRoutes(ctx: RouteContext): void {
       if (body.password === undefined) throw fieldError('password', 'BASE_TYPE_REQUIRED', 'This field is required');
       if (!(await verifyPassword(body.password, me.passwordHash))) throw fieldError('password', 'PASSWORD_DOES_NOT_MATCH', 'Password does not match.');
     }
+    // Images last, once everything else is valid: their bytes are stored before the hashes that name them.
+    if (body.avatar !== undefined) patch.avatar = await acceptImage(ctx.deps, body.avatar, { field: 'avatar', owner: { kind: 'avatars', id: me.id }, current: me.avatar });
+    if (body.banner !== undefined) patch.banner = await acceptImage(ctx.deps, body.banner, { field: 'banner', owner: { kind: 'banners', id: me.id }, current: me.banner });
     const passwordHash = newPassword === undefined ? undefined : await hashPassword(newPassword);
     const user = Object.keys(patch).length ? await store.users.update(me.id, patch).catch(rethrowAccountConflict) : me;
     let token: string | undefined;

@@ -2,10 +2,11 @@
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import {
   ChannelType, type ChannelPositionUpdate, type ChannelRecord, type ChannelStore, type ChannelTypeValue, type InviteRecord,
-  type InviteStore, type OverwriteRecord, type OverwriteStore, type Patch,
+  type InviteStore, type OverwriteRecord, type OverwriteStore, type Patch, type WithOutbox,
 } from '../types.ts';
 import type { Snowflake } from '../../protocol/snowflake.ts';
 import type { Row, SqlDriver } from './driver.ts';
+import { writeOutbox } from './outbox.ts';
 import { bits, bool, id, ids, int, optId, optInt, optText, rb, rn, rnn, rs, rsn, setClause, text } from './values.ts';
 
 // ---------------------------------------------------------------------------------------------- channels
@@ -144,13 +145,14 @@ export class SqlChannelStore implements ChannelStore {
     });
   }
 
-  async delete(channelId: Snowflake): Promise<void> {
+  async delete(channelId: Snowflake, opts?: WithOutbox<void>): Promise<void> {
     const key = id(channelId);
     await this.db.transaction(async (tx) => {
       await tx.run('UPDATE channels SET parent_id = NULL WHERE parent_id = ?', [key]);
       // Messages (with reactions and pins), overwrites, invites, read states and recipients cascade.
       const { changes } = await tx.run('DELETE FROM channels WHERE id = ?', [key]);
       if (changes === 0) throw new NotFoundError('channel', channelId);
+      await writeOutbox(tx, opts, undefined);
     });
   }
 

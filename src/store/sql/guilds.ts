@@ -3,13 +3,13 @@ import { InvalidInputError, NotFoundError } from '../errors.ts';
 import { PAGE_LIMITS } from '../limits.ts';
 import type {
   BanRecord, BanResult, BanStore, GuildCreateBundle, GuildRecord, GuildStore, InviteRecord, MemberRecord, MemberStore, Patch, RoleRecord,
-  RoleStore, WithOutbox,
+  RemovedAttachment, RoleStore, WithOutbox,
 } from '../types.ts';
 import { snowflakeFromTimestamp, type Snowflake } from '../../protocol/snowflake.ts';
 import { bucketOf } from '../../protocol/snowflake.ts';
 import type { Row, SqlDriver } from './driver.ts';
 import { insertChannel, useInvite } from './channels.ts';
-import { writeOutbox } from './outbox.ts';
+import { hasOutbox, removedAttachments, writeOutbox } from './outbox.ts';
 import {
   bits, bool, chunks, id, ids, int, json, marks, optId, optInt, optText, pageLimit, rb, rj, rn, rnn, rs, rsn, setClause, text,
 } from './values.ts';
@@ -21,6 +21,8 @@ function guildFromRow(r: Row): GuildRecord {
     id: rs(r.id),
     name: rs(r.name),
     icon: rsn(r.icon),
+    banner: rsn(r.banner),
+    splash: rsn(r.splash),
     description: rsn(r.description),
     ownerId: rs(r.owner_id),
     systemChannelId: rsn(r.system_channel_id),
@@ -48,11 +50,12 @@ export class SqlGuildStore implements GuildStore {
     const guildId = id(g.id);
     await this.db.transaction(async (tx) => {
       await tx.run(
-        `INSERT INTO guilds (id, name, icon, description, owner_id, system_channel_id, afk_channel_id, afk_timeout,
+        `INSERT INTO guilds (id, name, icon, banner, splash, description, owner_id, system_channel_id, afk_channel_id, afk_timeout,
            verification_level, default_message_notifications, explicit_content_filter, preferred_locale, features, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           guildId, text(g.name, 'guildName', 'name'), optText(g.icon, 'shortText', 'icon'),
+          optText(g.banner ?? null, 'shortText', 'banner'), optText(g.splash ?? null, 'shortText', 'splash'),
           optText(g.description, 'topic', 'description'), id(g.ownerId, 'owner_id'),
           optId(g.systemChannelId, 'system_channel_id'), optId(g.afkChannelId, 'afk_channel_id'),
           int(g.afkTimeout, 'afk_timeout'), int(g.verificationLevel, 'verification_level'),
@@ -95,6 +98,8 @@ export class SqlGuildStore implements GuildStore {
     const set = setClause(patch, {
       name: ['name', (v) => text(v, 'guildName', 'name')],
       icon: ['icon', (v) => optText(v, 'shortText', 'icon')],
+      banner: ['banner', (v) => optText(v, 'shortText', 'banner')],
+      splash: ['splash', (v) => optText(v, 'shortText', 'splash')],
       description: ['description', (v) => optText(v, 'topic', 'description')],
       ownerId: ['owner_id', (v) => id(v, 'owner_id')],
       systemChannelId: ['system_channel_id', (v) => optId(v, 'system_channel_id')],
@@ -115,12 +120,20 @@ export class SqlGuildStore implements GuildStore {
     return guild;
   }
 
-  async delete(guildId: Snowflake): Promise<void> {
+  async delete(guildId: Snowflake, opts?: WithOutbox<Snowflake[]>): Promise<void> {
     const key = id(guildId);
     // Foreign keys cascade to channels (and their messages, reactions, pins, overwrites, invites, read states),
-    // roles, members with their roles, bans and invites; one statement is one transaction.
-    const { changes } = await this.db.run('DELETE FROM guilds WHERE id = ?', [key]);
-    if (changes === 0) throw new NotFoundError('guild', guildId);
+    // roles, members with their roles, bans and invites.
+    const remove = async (db: SqlDriver) => {
+      const { changes } = await db.run('DELETE FROM guilds WHERE id = ?', [key]);
+      if (changes === 0) throw new NotFoundError('guild', guildId);
+    };
+    if (!hasOutbox(opts)) return remove(this.db);
+    await this.db.transaction(async (tx) => {
+      const channels = (await tx.all('SELECT id FROM channels WHERE guild_id = ?', [key])).map((r) => rs(r.id));
+      await remove(tx);
+      await writeOutbox(tx, opts, channels);
+    });
   }
 
   async listIdsForUser(userId: Snowflake): Promise<Snowflake[]> {
@@ -449,14 +462,16 @@ export class SqlBanStore implements BanStore {
       );
       const { changes } = await tx.run('DELETE FROM members WHERE guild_id = ? AND user_id = ?', [g, u]);
       const deletedMessages = new Map<Snowflake, Snowflake[]>();
+      let removed: RemovedAttachment[] = [];
       if (since !== null) {
         const floor = snowflakeFromTimestamp(since);
         // bucket >= … keeps the scan to the recent partitions of each channel.
         const rows = await tx.all(
           `DELETE FROM messages WHERE channel_id IN (SELECT id FROM channels WHERE guild_id = ?)
-             AND bucket >= ? AND id >= ? AND author_id = ? RETURNING channel_id, id`,
+             AND bucket >= ? AND id >= ? AND author_id = ? RETURNING channel_id, id, attachments`,
           [g, bucketOf(floor), BigInt(floor), u],
         );
+        removed = removedAttachments(rows);
         rows.sort((a, b) => (BigInt(a.id as string) < BigInt(b.id as string) ? -1 : 1));
         for (const r of rows) {
           const ch = rs(r.channel_id);
@@ -466,7 +481,7 @@ export class SqlBanStore implements BanStore {
         }
       }
       const result = { deletedMessages, wasMember: changes > 0 };
-      await writeOutbox(tx, opts, result);
+      await writeOutbox(tx, opts, result, removed);
       return result;
     });
   }

@@ -7,12 +7,12 @@
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import { PAGE_LIMITS } from '../limits.ts';
 import type {
-  EmojiRef, MessagePage, MessageRecord, MessageReference, MessageStore, PinRecord, PinStore, ReactionStore, ReactionSummary, WithOutbox,
+  AttachmentRecord, EmojiRef, MessagePage, MessageRecord, MessageReference, MessageStore, PinRecord, PinStore, ReactionStore, ReactionSummary, RemovedAttachment, WithOutbox,
 } from '../types.ts';
 import { bucketOf, snowflakeFromTimestamp, type Snowflake } from '../../protocol/snowflake.ts';
 import type { Row, SqlDriver, SqlValue } from './driver.ts';
 import { incrementMentionsIn } from './state.ts';
-import { hasOutbox, writeOutbox, writeWithOutbox } from './outbox.ts';
+import { hasOutbox, removedAttachments, writeOutbox, writeWithOutbox } from './outbox.ts';
 import {
   bool, chunks, id, ids, int, json, jsonArray, marks, optId, optInt, optText, pageLimit, rb, rj, rn, rnn, rs, rsn, setClause, text,
 } from './values.ts';
@@ -34,7 +34,7 @@ function messageFromRow(r: Row): MessageRecord {
     mentionRoles: rj<Snowflake[]>(r.mention_roles, []),
     mentionChannels: rj<Snowflake[]>(r.mention_channels, []),
     embeds: rj<unknown[]>(r.embeds, []),
-    attachments: rj<unknown[]>(r.attachments, []),
+    attachments: rj<AttachmentRecord[]>(r.attachments, []),
     components: rj<unknown[]>(r.components, []),
     stickerItems: rj<unknown[]>(r.sticker_items, []),
     nonce: rsn(r.nonce),
@@ -239,11 +239,18 @@ export class SqlMessageStore implements MessageStore {
 
   async delete(channelId: Snowflake, messageId: Snowflake, opts?: WithOutbox<void>): Promise<void> {
     const key = id(messageId);
-    await writeWithOutbox(this.db, opts, async (db) => {
-      // Reactions and the pin cascade.
-      const { changes } = await db.run('DELETE FROM messages WHERE channel_id = ? AND bucket = ? AND id = ?', [id(channelId, 'channel_id'), bucketOf(key), key]);
-      if (changes === 0) throw new NotFoundError('message', messageId);
-    });
+    const ch = id(channelId, 'channel_id');
+    const remove = async (db: SqlDriver) => {
+      // Reactions and the pin cascade; the attachments come back for the outbox (their files go too).
+      const rows = await db.all('DELETE FROM messages WHERE channel_id = ? AND bucket = ? AND id = ? RETURNING attachments', [ch, bucketOf(key), key]);
+      if (rows.length === 0) throw new NotFoundError('message', messageId);
+      return removedAttachments(rows, String(ch));
+    };
+    if (!hasOutbox(opts)) {
+      await remove(this.db);
+      return;
+    }
+    await this.db.transaction(async (tx) => writeOutbox(tx, opts, undefined, await remove(tx)));
   }
 
   async bulkDelete(channelId: Snowflake, messageIds: readonly Snowflake[], opts?: WithOutbox<Snowflake[]>): Promise<Snowflake[]> {
@@ -251,16 +258,18 @@ export class SqlMessageStore implements MessageStore {
     const wanted = [...new Set(ids(messageIds, 'messages'))];
     const deleted = new Set<string>();
     return this.db.transaction(async (tx) => {
+      const removed: RemovedAttachment[] = [];
       for (const chunk of chunks(wanted, 400)) {
         const buckets = [...new Set(chunk.map((m) => bucketOf(m)))];
         const rows = await tx.all(
-          `DELETE FROM messages WHERE channel_id = ? AND bucket IN (${marks(buckets.length)}) AND id IN (${marks(chunk.length)}) RETURNING id`,
+          `DELETE FROM messages WHERE channel_id = ? AND bucket IN (${marks(buckets.length)}) AND id IN (${marks(chunk.length)}) RETURNING id, attachments`,
           [ch, ...buckets, ...chunk],
         );
         for (const r of rows) deleted.add(rs(r.id));
+        removed.push(...removedAttachments(rows, String(ch)));
       }
       const gone = wanted.map(String).filter((m) => deleted.has(m));
-      await writeOutbox(tx, opts, gone);
+      await writeOutbox(tx, opts, gone, removed);
       return gone;
     });
   }

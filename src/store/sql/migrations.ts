@@ -300,6 +300,12 @@ ALTER TABLE tokens ADD COLUMN client_os TEXT;
 ALTER TABLE tokens ADD COLUMN client_platform TEXT;
 `;
 
+// Guild banners and invite splashes, set through image data like the icon (api/image-fields.ts).
+const GUILD_IMAGES = `
+ALTER TABLE guilds ADD COLUMN banner TEXT;
+ALTER TABLE guilds ADD COLUMN splash TEXT;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sqlite: initial('sqlite'), postgres: initial('postgres') },
   // What must follow a committed write (dispatches, jobs), written in the write's transaction; see contracts/outbox.ts.
@@ -307,6 +313,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'token activity', sqlite: TOKEN_ACTIVITY, postgres: TOKEN_ACTIVITY },
   { version: 4, name: 'session_starts', sqlite: SESSION_STARTS, postgres: SESSION_STARTS },
   { version: 5, name: 'secrets', sqlite: SECRETS, postgres: SECRETS },
+  { version: 6, name: 'guild banner and splash', sqlite: GUILD_IMAGES, postgres: GUILD_IMAGES },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

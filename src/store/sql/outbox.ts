@@ -1,12 +1,15 @@
 /** The outbox table: records written inside other writes' transactions, read and cleared by the relay. */
 import type { Snowflake } from '../../protocol/snowflake.ts';
-import type { OutboxRecord, OutboxStore, WithOutbox } from '../types.ts';
+import type { OutboxRecord, OutboxStore, RemovedAttachment, WithOutbox } from '../types.ts';
 import type { SqlDriver } from './driver.ts';
 import { chunks, id, ids, int, marks, rs } from './values.ts';
 
-/** Stores the write's outbox records on its transaction `tx` (nothing when there are none). */
-export async function writeOutbox<R>(tx: SqlDriver, opts: WithOutbox<R> | undefined, result: R): Promise<void> {
-  const records = typeof opts?.outbox === 'function' ? opts.outbox(result) : opts?.outbox;
+/**
+ * Stores the write's outbox records on its transaction `tx` (nothing when there are none); `removed` names the
+ * attachments of messages the write deleted.
+ */
+export async function writeOutbox<R>(tx: SqlDriver, opts: WithOutbox<R> | undefined, result: R, removed: readonly RemovedAttachment[] = []): Promise<void> {
+  const records = typeof opts?.outbox === 'function' ? opts.outbox(result, removed) : opts?.outbox;
   if (!records?.length) return;
   for (const chunk of chunks([...records], 200)) {
     await tx.run(
@@ -32,6 +35,26 @@ export async function writeWithOutbox<R>(db: SqlDriver, opts: WithOutbox<R> | un
     if (changed(result)) await writeOutbox(tx, opts, result);
     return result;
   });
+}
+
+/** The attachments of deleted message rows (`channel_id` and `attachments` columns, or one channel for all). */
+export function removedAttachments(rows: ReadonlyArray<Record<string, unknown>>, channelId?: Snowflake): RemovedAttachment[] {
+  const out: RemovedAttachment[] = [];
+  for (const row of rows) {
+    let list: unknown;
+    try {
+      list = JSON.parse(String(row.attachments ?? '[]'));
+    } catch {
+      continue;
+    }
+    if (!Array.isArray(list)) continue;
+    const ch = channelId ?? String(row.channel_id);
+    for (const a of list) {
+      const attachmentId = (a as { id?: unknown } | null)?.id;
+      if (typeof attachmentId === 'string') out.push({ channelId: ch, attachmentId });
+    }
+  }
+  return out;
 }
 
 export class SqlOutboxStore implements OutboxStore {

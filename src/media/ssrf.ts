@@ -1,12 +1,13 @@
 /**
- * The guard against server-side request forgery: the embed role fetches URLs that users post, so every address
- * it connects to is checked first. Only ordinary public unicast addresses pass (ipaddr.js `range()` is
- * 'unicast'): loopback, private (RFC 1918), carrier-grade NAT, link-local (cloud metadata at 169.254.169.254),
- * unique-local, multicast, unspecified, broadcast, reserved and the IPv6 forms that embed an IPv4 address
- * (mapped, 6to4, NAT64, Teredo) are refused. The allow-list (ACCORD_EMBED_ALLOW_HOSTS) exempts addresses or CIDRs.
+ * The guard against server-side request forgery: the embed role fetches URLs that users post and the cdn role's
+ * image proxy fetches the pictures their pages name, so every address either connects to is checked first. Only
+ * ordinary public unicast addresses pass (ipaddr.js `range()` is 'unicast'): loopback, private (RFC 1918),
+ * carrier-grade NAT, link-local (cloud metadata at 169.254.169.254), unique-local, multicast, unspecified,
+ * broadcast, reserved and the IPv6 forms that embed an IPv4 address (mapped, 6to4, NAT64, Teredo) are refused.
+ * The allow-list (ACCORD_EMBED_ALLOW_HOSTS) exempts addresses or CIDRs.
  *
  * A hostname is resolved here, every address it has checked, and the fetch then connects to the checked address
- * (fetch.ts passes it as the socket's lookup) so a second DNS answer cannot switch it (DNS rebinding).
+ * (guarded-fetch.ts passes it as the socket's lookup) so a second DNS answer cannot switch it (DNS rebinding).
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
 import ipaddr from 'ipaddr.js';
@@ -33,7 +34,7 @@ function allowed(addr: Address, allow: AllowList): boolean {
   return allow.some(([range, bits]) => range.kind() === addr.kind() && addr.match(range, bits));
 }
 
-/** True when the embed role must not connect to `ip`. Anything that does not parse is forbidden. */
+/** True when Accord must not connect to `ip`. Anything that does not parse is forbidden. */
 export function isForbiddenAddress(ip: string, allow: AllowList = []): boolean {
   if (!ipaddr.isValid(ip)) return true;
   const parsed = ipaddr.parse(ip);

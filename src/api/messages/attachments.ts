@@ -1,0 +1,100 @@
+/**
+ * A message's `attachments` as Discord builds them from a send or an edit: the `attachments` array of the JSON
+ * body lists files by id, the `n` of an uploaded `files[n]` (a new file, with an optional `filename` and
+ * `description`) or, in an edit, the snowflake of a file the message already has (kept).
+ *
+ * - Send: without `attachments`, every uploaded file in upload order; with it, the files it lists in its order,
+ *   then any uploaded file it leaves out.
+ * - Edit: the files listed are the message's files afterwards; one it leaves out is removed (its bytes deleted
+ *   after the commit, messages/write.ts), `attachments: []` removes all. Uploads without an `attachments` array
+ *   replace the message's files, as API v10 does; neither means the files stay as they are.
+ * - An id that names neither is Discord's ATTACHMENT_NOT_FOUND; more than ten files is 30015.
+ * - A filename starting `SPOILER_` marks a spoiler: the name keeps the prefix and the attachment gets Discord's
+ *   IS_SPOILER flag (8).
+ */
+import { attachmentLinks } from '../../media/attachments.ts';
+import { isSpoilerFilename, sanitizeFilename } from '../../media/filenames.ts';
+import { ApiError, ErrorCodes, formError } from '../../protocol/errors.ts';
+import type { AttachmentUrls } from '../../shapes/message.ts';
+import type { AttachmentRecord } from '../../store/types.ts';
+import type { ApiDeps } from '../deps.ts';
+import { z } from '../validate.ts';
+import { MAX_ATTACHMENTS, type UploadedFile } from './uploads.ts';
+
+/** Discord's attachment flags that Accord sets. */
+export const AttachmentFlags = { IS_SPOILER: 1 << 3 } as const;
+
+/** An upload's placeholder or an attachment's snowflake, as a string or a JSON integer (of any size). */
+const attachmentRef = z
+  .union([z.string().regex(/^\d{1,20}$/, { error: 'Value is not a valid attachment id.' }), z.number().int().nonnegative(), z.bigint().nonnegative()])
+  .transform((v) => BigInt(v).toString());
+
+/** One entry of `attachments`; other fields Discord's attachment object has (url, size …) are ignored. */
+export const attachmentsSchema = z
+  .array(
+    z.object({
+      id: attachmentRef,
+      filename: z.string().max(1024).nullish(),
+      description: z.string().max(1024).nullish(),
+    }),
+  )
+  .max(MAX_ATTACHMENTS);
+
+export type AttachmentMeta = z.infer<typeof attachmentsSchema>[number];
+
+/** How every render of the api role signs attachment URLs: from the process's links, at this moment. */
+export function renderMedia(deps: ApiDeps): AttachmentUrls {
+  return attachmentLinks(deps.links, deps.now());
+}
+
+function fromUpload(file: UploadedFile, meta: AttachmentMeta | undefined): AttachmentRecord {
+  const filename = meta?.filename ? sanitizeFilename(meta.filename) : file.filename;
+  const record: AttachmentRecord = { id: file.id, filename, size: file.size, contentType: file.contentType };
+  if (file.width && file.height) {
+    record.width = file.width;
+    record.height = file.height;
+  }
+  if (meta?.description) record.description = meta.description;
+  if (isSpoilerFilename(filename)) record.flags = AttachmentFlags.IS_SPOILER;
+  return record;
+}
+
+function notFound(index: number): ApiError {
+  return formError([{ path: ['attachments', index], code: 'ATTACHMENT_NOT_FOUND', message: 'Attachment data not found' }]);
+}
+
+/** The attachments of a new message. */
+export function attachmentsForCreate(meta: readonly AttachmentMeta[] | null | undefined, files: readonly UploadedFile[]): AttachmentRecord[] {
+  if (!meta) return files.map((f) => fromUpload(f, undefined));
+  const used = new Set<UploadedFile>();
+  const out: AttachmentRecord[] = [];
+  meta.forEach((m, i) => {
+    const file = files.find((f) => f.placeholder === m.id);
+    if (!file) throw notFound(i);
+    if (used.has(file)) return;
+    used.add(file);
+    out.push(fromUpload(file, m));
+  });
+  for (const f of files) if (!used.has(f)) out.push(fromUpload(f, undefined));
+  return out;
+}
+
+/** The attachments of an edited message, or undefined when the edit leaves them as they are. */
+export function attachmentsForEdit(
+  existing: readonly AttachmentRecord[], meta: readonly AttachmentMeta[] | null | undefined, files: readonly UploadedFile[],
+): AttachmentRecord[] | undefined {
+  if (!meta) return files.length ? files.map((f) => fromUpload(f, undefined)) : undefined;
+  const out: AttachmentRecord[] = [];
+  const seen = new Set<string>();
+  meta.forEach((m, i) => {
+    const kept = existing.find((a) => a.id === m.id);
+    const file = kept ? undefined : files.find((f) => f.placeholder === m.id);
+    if (!kept && !file) throw notFound(i);
+    const record = kept ?? fromUpload(file!, m);
+    if (seen.has(record.id)) return;
+    seen.add(record.id);
+    out.push(record);
+  });
+  if (out.length > MAX_ATTACHMENTS) throw new ApiError(ErrorCodes.MAX_ATTACHMENTS);
+  return out;
+}

@@ -1,0 +1,82 @@
+/**
+ * discord.js v14, unpatched, and files: `channel.send({ files })` with a Buffer and a path on disk (multipart with
+ * `files[n]` and `payload_json`), then `message.edit` keeping one attachment and adding one. The Attachments
+ * discord.js builds carry Discord's fields, and the bytes fetched back from their URLs are the ones sent.
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { AttachmentBuilder, Client, Events, GatewayIntentBits, type TextChannel } from 'discord.js';
+import sharp from 'sharp';
+import { startTestServer, type TestServer } from '../helpers/harness.ts';
+import { waitFor } from '../helpers/services.ts';
+import { botWorld, type BotWorld } from './setup.ts';
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const fetchBytes = async (url: string) => Buffer.from(await (await fetch(url)).arrayBuffer());
+
+describe('discord.js v14 and files', () => {
+  let t: TestServer;
+  let world: BotWorld;
+  let client: Client;
+  let dir: string;
+
+  before(async () => {
+    t = await startTestServer();
+    world = await botWorld(t, 'files');
+    dir = mkdtempSync(path.join(os.tmpdir(), 'accord-djs-files-'));
+    client = new Client({ intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent], rest: { api: `${t.url}/api` } });
+    const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+    await client.login(world.bot.token);
+    await ready;
+  });
+  after(async () => {
+    await client?.destroy();
+    await t?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('sends a Buffer and a file from disk, then edits keeping one and adding one; the bytes come back the same', async () => {
+    const png = await sharp({ create: { width: 64, height: 32, channels: 3, background: '#3050f0' } }).png().toBuffer();
+    const report = randomBytes(200 * 1024);
+    const onDisk = path.join(dir, 'quarterly report.bin');
+    writeFileSync(onDisk, report);
+
+    const channel = (await client.channels.fetch(world.channel.id)) as TextChannel;
+    const sent = await channel.send({ content: 'two files', files: [png, onDisk] });
+    assert.equal(sent.content, 'two files');
+    const [image, file] = [...sent.attachments.values()];
+    assert.ok(image && file);
+    assert.equal(image.name, 'file.jpg', 'discord.js names a bare Buffer file.jpg');
+    assert.equal(image.contentType, 'image/png', 'the type comes from the bytes, not the name');
+    assert.deepEqual([image.width, image.height, image.size], [64, 32, png.length]);
+    assert.equal(file.name, 'quarterly_report.bin');
+    assert.equal(file.contentType, 'application/octet-stream');
+    assert.deepEqual([file.width, file.height, file.size], [null, null, report.length]);
+    assert.equal(image.proxyURL, image.url);
+    assert.equal(sha256(await fetchBytes(image.url)), sha256(png));
+    assert.equal(sha256(await fetchBytes(file.url)), sha256(report));
+
+    // The same message read back over REST by the library.
+    const fetched = await channel.messages.fetch({ message: sent.id, force: true });
+    assert.deepEqual([...fetched.attachments.keys()], [image.id, file.id]);
+
+    const added = Buffer.from('added by an edit\n');
+    const edited = await sent.edit({ content: 'kept one, added one', attachments: [image], files: [new AttachmentBuilder(added, { name: 'SPOILER_notes.txt', description: 'alt text' })] });
+    assert.equal(edited.content, 'kept one, added one');
+    const [kept, fresh] = [...edited.attachments.values()];
+    assert.equal(edited.attachments.size, 2);
+    assert.equal(kept!.id, image.id);
+    assert.equal(fresh!.name, 'SPOILER_notes.txt');
+    assert.equal(fresh!.spoiler, true);
+    assert.equal(fresh!.description, 'alt text');
+    assert.equal(fresh!.contentType, 'text/plain; charset=utf-8');
+    assert.equal(sha256(await fetchBytes(fresh!.url)), sha256(added));
+    assert.equal(sha256(await fetchBytes(kept!.url)), sha256(png));
+    // The file the edit left out is deleted after the commit.
+    await waitFor(async () => (await fetch(file.url)).status === 404, { timeoutMs: 10_000, what: 'the dropped file to go' });
+  });
+});
