@@ -26,7 +26,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import WebSocket from 'ws';
-import { Args, cpuSeconds, Hist, Intents, LOAD_LIMITS, log, round, startAccord, table, writeResults, type ServerProcess } from './lib/common.ts';
+import { Args, cpuSeconds, Hist, Intents, LOAD_LIMITS, log, request, round, startAccord, table, writeResults, type ServerProcess } from './lib/common.ts';
 import { guildWithMembers, registerUsers, type BenchUser } from './lib/setup.ts';
 
 const MiB = 1024 * 1024;
@@ -218,7 +218,7 @@ async function avatars(base: string, users: BenchUser[], repeats: number) {
     // A distinct 512×512 picture per user (noise: no two share a stored blob or a cached rendition).
     const raw = randomBytes(512 * 512 * 3);
     const png = await sharp(raw, { raw: { width: 512, height: 512, channels: 3 } }).png().toBuffer();
-    const res = await jsonRequest('PATCH', `${base}/api/v10/users/@me`, user.token, { avatar: `data:image/png;base64,${png.toString('base64')}` });
+    const res = await request('PATCH', `${base}/api/v10/users/@me`, { avatar: `data:image/png;base64,${png.toString('base64')}` }, { authorization: user.token });
     if (res.status !== 200 || typeof res.json?.avatar !== 'string') throw new Error(`PATCH /users/@me avatar → ${res.status} ${JSON.stringify(res.json).slice(0, 200)}`);
     for (const size of AVATAR_SIZES) {
       for (const format of AVATAR_FORMATS) {
@@ -240,29 +240,6 @@ async function timedGet(url: string): Promise<number> {
   return ms;
 }
 
-function jsonRequest(method: string, url: string, token: string, body: unknown): Promise<{ status: number; json: any }> {
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, agent, headers: { authorization: token, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown = text;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          /* not JSON */
-        }
-        resolve({ status: res.statusCode ?? 0, json });
-      });
-      res.on('error', reject);
-    });
-    req.setTimeout(60_000, () => req.destroy(new Error(`${method} ${url} timed out`)));
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
 
 // ------------------------------------------------------------------------------------------------ (c, d) unfurls
 
@@ -302,7 +279,7 @@ async function unfurls(base: string, owner: BenchUser, channelId: string, site: 
     const proxied: string[] = [];
     for (let i = 0; i < n; i++) {
       const t0 = performance.now();
-      const res = await jsonRequest('POST', `${base}/api/v10/channels/${channelId}/messages`, owner.token, { content: `have a look ${site.base}/page/${tag}-${i}` });
+      const res = await request('POST', `${base}/api/v10/channels/${channelId}/messages`, { content: `have a look ${site.base}/page/${tag}-${i}` }, { authorization: owner.token });
       if (res.status !== 200) throw new Error(`send → ${res.status} ${JSON.stringify(res.json).slice(0, 200)}`);
       const update = await gw.embedsOf(res.json.id, 15_000);
       unfurl.add(update.at - t0);

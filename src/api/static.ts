@@ -5,15 +5,17 @@
  *   cache is cleared).
  * - Every other GET that names no file gets index.html with `no-cache` (revalidated through its ETag), so
  *   client-side routes such as /invite/{code} and /channels/{guild}/{channel} load the app.
- * - /api, /gateway, /healthz, /readyz and /metrics are never answered here: they fall through to the JSON 404.
+ * - /api, /gateway, /healthz, /readyz, /metrics and the CDN's paths (media/cdn-paths.ts) are never answered
+ *   here: they fall through to the JSON 404.
  * No @fastify/static: a stat, a read stream and a small type table are all this needs.
  */
 import { createReadStream, existsSync, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CDN_PATH_PREFIXES } from '../media/cdn-paths.ts';
 
-const RESERVED_PREFIXES = ['/api', '/gateway', '/healthz', '/readyz', '/metrics'];
+const RESERVED_PREFIXES = ['/api', '/gateway', '/healthz', '/readyz', '/metrics', ...CDN_PATH_PREFIXES];
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
