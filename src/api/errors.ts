@@ -22,6 +22,8 @@ const NOT_FOUND_CODE: Record<EntityKind, ErrorCode> = {
   pin: ErrorCodes.UNKNOWN_MESSAGE,
   read_state: ErrorCodes.UNKNOWN_CHANNEL,
   push_subscription: ErrorCodes.GENERAL,
+  webhook: ErrorCodes.UNKNOWN_WEBHOOK,
+  application_command: ErrorCodes.UNKNOWN_APPLICATION_COMMAND,
 };
 
 /** Converts any thrown value into the ApiError the client sees. */

@@ -13,6 +13,8 @@ export interface RouteLimit {
   bucket: string;
   limit: number;
   windowMs: number;
+  /** One window per top-level resource, whoever calls (a webhook's sends, by id or by token), not per caller. */
+  perResource?: boolean;
 }
 
 interface Window {
@@ -75,7 +77,8 @@ export class RateLimiter {
   /** A route hit: the key combines bucket, major parameter and identity. */
   check(route: RouteLimit, major: string, identity: string): LimitResult {
     const limit = Math.max(1, Math.round(route.limit * this.#scale));
-    const { window, allowed } = this.#hit(`r:${route.bucket}:${major}:${identity}`, limit, route.windowMs);
+    const who = route.perResource ? '*' : identity;
+    const { window, allowed } = this.#hit(`r:${route.bucket}:${major}:${who}`, limit, route.windowMs);
     const now = this.#now();
     return {
       allowed,
@@ -114,4 +117,8 @@ export const RouteLimits = {
   channelEdit: { bucket: 'channels.edit', limit: 10, windowMs: 10_000 },
   guildCreate: { bucket: 'guilds.create', limit: 10, windowMs: 60_000 },
   invitesUse: { bucket: 'invites.use', limit: 10, windowMs: 60_000 },
+  /** Executing a webhook (plain, Slack, GitHub): 5 per 2 s per webhook, the figure Discord's headers show. */
+  webhookExecute: { bucket: 'webhooks.execute', limit: 5, windowMs: 2000, perResource: true },
+  /** Reading, editing and deleting a webhook or its messages, per webhook. */
+  webhookManage: { bucket: 'webhooks.manage', limit: 5, windowMs: 1000, perResource: true },
 } as const satisfies Record<string, RouteLimit>;

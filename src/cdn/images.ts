@@ -2,7 +2,7 @@
  * Discord's image CDN paths, from the blob store: the images set through image data (api/image-fields.ts) and the
  * default avatars.
  *
- *   /avatars/{user_id}/{hash}.{ext}                       PNG, JPEG, WebP, GIF
+ *   /avatars/{user_or_webhook_id}/{hash}.{ext}            PNG, JPEG, WebP, GIF (webhook avatars too, as on Discord)
  *   /banners/{user_or_guild_id}/{hash}.{ext}              PNG, JPEG, WebP, GIF
  *   /icons/{guild_id}/{hash}.{ext}                        PNG, JPEG, WebP, GIF
  *   /guilds/{guild_id}/users/{user_id}/avatars/{hash}.{ext}  PNG, JPEG, WebP, GIF

@@ -11,6 +11,7 @@
 import { snowflakeTimestamp } from '../protocol/snowflake.ts';
 import type { AttachmentRecord, MemberRecord, MessageRecord, ReactionSummary, Store, UserRecord } from '../store/types.ts';
 import { iso, memberJson, publicUser } from './serialize.ts';
+import { webhookAuthorJson } from './webhook.ts';
 
 export type MessageJson = Record<string, unknown> & { id: string };
 
@@ -83,12 +84,14 @@ const refOf = (m: MessageRecord) => (m.type === 19 ? m.messageReference?.message
 
 function baseJson(m: MessageRecord, users: Map<string, UserRecord>, media: AttachmentUrls): MessageJson {
   const author = users.get(m.authorId);
+  // A webhook's message shows the author it was sent as (shapes/webhook.ts), not a user.
+  const authorJson = m.webhookId && m.webhookAuthor ? webhookAuthorJson(m.webhookId, m.webhookAuthor) : author ? publicUser(author) : ghostUser(m.authorId);
   const out: MessageJson = {
     id: m.id,
     type: m.type,
     content: m.content,
     channel_id: m.channelId,
-    author: author ? publicUser(author) : ghostUser(m.authorId),
+    author: authorJson,
     attachments: (m.attachments ?? []).map((a) => attachmentJson(m.channelId, a, media)),
     embeds: m.embeds,
     mentions: m.mentions.flatMap((id) => {
@@ -136,7 +139,7 @@ export async function renderMessages(store: Store, messages: readonly MessageRec
 
   const userIds = new Set<string>();
   for (const m of [...messages, ...referenced.values()]) {
-    userIds.add(m.authorId);
+    if (!m.webhookAuthor) userIds.add(m.authorId);
     for (const id of m.mentions) userIds.add(id);
   }
   const users = new Map((await store.users.getMany([...userIds])).map((u) => [u.id, u]));

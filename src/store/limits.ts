@@ -20,6 +20,9 @@ export const LIMITS = {
   applicationDescription: { min: 0, max: 400 },
   nonce: { min: 0, max: 64 },
   emojiName: { min: 1, max: 64 },
+  webhookName: { min: 1, max: 80 },
+  /** Links a record keeps as given (a webhook message's avatar_url). */
+  url: { min: 1, max: 2048 },
   /** Token hashes, image hashes, locales, push endpoint keys … */
   shortText: { min: 0, max: 256 },
   pushEndpoint: { min: 1, max: 2048 },

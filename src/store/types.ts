@@ -212,6 +212,45 @@ export interface MessageRecord {
   applicationId: Snowflake | null;
   messageReference: MessageReference | null;
   editedAt: number | null;
+  /**
+   * A webhook's message (authorId is the webhook's id): the author it shows, fixed when it was sent, as on Discord.
+   * Absent (never null) on other messages.
+   */
+  webhookAuthor?: WebhookAuthor;
+}
+
+/** The author a webhook message shows: the webhook's name and avatar when it was sent, or the sender's overrides. */
+export interface WebhookAuthor {
+  /** 1–80 characters. */
+  username: string;
+  /** Hash of the webhook's avatar (served at /avatars/{webhook_id}/{hash}), null for none or an `avatarUrl`. */
+  avatar: string | null;
+  /** The `avatar_url` the sender gave instead (http or https), kept as sent; null without one. */
+  avatarUrl: string | null;
+}
+
+/** Discord's webhook types. Accord makes incoming ones; the other two are stored for completeness. */
+export const WebhookType = { INCOMING: 1, CHANNEL_FOLLOWER: 2, APPLICATION: 3 } as const;
+export type WebhookTypeValue = (typeof WebhookType)[keyof typeof WebhookType];
+
+export interface WebhookRecord {
+  id: Snowflake;
+  type: WebhookTypeValue;
+  guildId: Snowflake;
+  channelId: Snowflake;
+  /** The user who made it; null when unknown. */
+  creatorId: Snowflake | null;
+  /** 1–80 characters. */
+  name: string;
+  avatar: string | null;
+  /**
+   * The secret of an incoming webhook, stored as issued: Discord shows it again to MANAGE_WEBHOOKS holders (GET
+   * /webhooks/{id}), so it cannot be a one-way hash. Compared in constant time. Null for the other types.
+   */
+  token: string | null;
+  /** The application that made it (application-owned webhooks), else null. */
+  applicationId: Snowflake | null;
+  createdAt: number;
 }
 
 /**
@@ -264,6 +303,58 @@ export interface ReadStateRecord {
   lastMessageId: Snowflake | null;
   mentionCount: number;
   lastPinTimestamp: number | null;
+}
+
+/** Discord's application command types Accord stores (PRIMARY_ENTRY_POINT launches Activities, which Accord has not). */
+export const ApplicationCommandType = {
+  CHAT_INPUT: 1,
+  USER: 2,
+  MESSAGE: 3,
+} as const;
+export type ApplicationCommandTypeValue = (typeof ApplicationCommandType)[keyof typeof ApplicationCommandType];
+
+/** A localization dictionary: locale → text (only locales whose text differs from the default). */
+export type LocalizationMap = Record<string, string>;
+
+/** An application command, global (`guildId` null) or of one guild. */
+export interface ApplicationCommandRecord {
+  id: Snowflake;
+  applicationId: Snowflake;
+  guildId: Snowflake | null;
+  type: ApplicationCommandTypeValue;
+  /** Unique per application, scope and type; 1–32 characters. */
+  name: string;
+  nameLocalizations: LocalizationMap | null;
+  /** 1–100 characters for CHAT_INPUT, empty for USER and MESSAGE. */
+  description: string;
+  descriptionLocalizations: LocalizationMap | null;
+  /** The options in Discord's JSON shape, as the api validated them; stored as JSON. */
+  options: unknown[];
+  /** Permission bitfield as a decimal string; null when everyone may use it by default. */
+  defaultMemberPermissions: string | null;
+  /** Interaction context types (0 guild, 1 bot DM, 2 private channel); null for guild commands. */
+  contexts: number[] | null;
+  /** Installation contexts (0 guild install, 1 user install); null for guild commands. */
+  integrationTypes: number[] | null;
+  nsfw: boolean;
+  /** A snowflake that changes whenever the command's definition does. */
+  version: Snowflake;
+}
+
+/** One entry of a command's permissions in a guild: a role (1), user (2) or channel (3) allowed or denied. */
+export interface CommandPermission {
+  /** Role, user or channel id; the guild id means @everyone, guild id − 1 every channel. */
+  id: Snowflake;
+  type: 1 | 2 | 3;
+  permission: boolean;
+}
+
+/** Permissions of one command (or, when `commandId` is the application's id, of all its commands) in a guild. */
+export interface CommandPermissionsRecord {
+  applicationId: Snowflake;
+  guildId: Snowflake;
+  commandId: Snowflake;
+  permissions: CommandPermission[];
 }
 
 export interface PushSubscriptionRecord {
@@ -553,6 +644,36 @@ export interface WithOutbox<R = unknown> {
   outbox?: readonly OutboxRecord[] | ((result: R, removed: readonly RemovedAttachment[]) => readonly OutboxRecord[]);
 }
 
+/**
+ * Files a message write takes off the pending-upload ledger (PendingUploadStore), in its own transaction: the blob
+ * keys of the files it adds (new uploads only, not files the message already had).
+ */
+export interface TakesUploads {
+  uploadKeys?: readonly string[];
+}
+
+/**
+ * The ledger of files being uploaded (`pending_uploads`), so that a process dying mid-request leaves no file that
+ * nothing names. The api records a blob key before it stores the first byte; the message write that names the
+ * file removes the row in its own transaction (MessageStore create and update, `uploadKeys`), failing with
+ * InvalidInputError('attachments') when a row is gone or abandoned (its file may be deleted already); a failed
+ * request deletes its files, then their rows. A row that stays names a file no message took: the cdn role's
+ * sweep abandons it, deletes the file, then the row.
+ */
+export interface PendingUploadStore {
+  /** Records the keys as uploads begun at `now` (Unix ms); a key already recorded keeps its row as it is. */
+  begin(keys: readonly string[], now: number): Promise<void>;
+  /** Keys of uploads begun before `before` (Unix ms), abandoned ones included, oldest first; `limit` 1–1000. */
+  listStale(before: number, limit: number): Promise<string[]>;
+  /**
+   * Marks the uploads abandoned, so no message write takes them any more (do this before deleting their files);
+   * returns those of `keys` that are still recorded (abandoned earlier or now), in no particular order.
+   */
+  abandon(keys: readonly string[]): Promise<string[]>;
+  /** Removes the rows; unknown keys are ignored. */
+  forget(keys: readonly string[]): Promise<void>;
+}
+
 export interface OutboxStore {
   /** Records not yet marked done, oldest first, created before `createdBefore` (Unix ms) when given. */
   pending(opts: { limit: number; createdBefore?: number }): Promise<OutboxRecord[]>;
@@ -563,9 +684,10 @@ export interface OutboxStore {
 export interface MessageStore {
   /**
    * Stores the message, sets the channel's lastMessageId, adds one mention to the read state of each of
-   * `mentionUserIds` in that channel and stores the outbox records — all in one transaction.
+   * `mentionUserIds` in that channel, stores the outbox records and takes `uploadKeys` off the pending-upload
+   * ledger — all in one transaction.
    */
-  create(message: MessageRecord, opts?: { mentionUserIds?: readonly Snowflake[] } & WithOutbox<void>): Promise<MessageRecord>;
+  create(message: MessageRecord, opts?: { mentionUserIds?: readonly Snowflake[] } & WithOutbox<void> & TakesUploads): Promise<MessageRecord>;
   get(channelId: Snowflake, messageId: Snowflake): Promise<MessageRecord | null>;
   /**
    * A page of history, newest first (`after` pages are also returned newest first, as Discord does).
@@ -573,8 +695,11 @@ export interface MessageStore {
    * is met. Ordered by id, never by a timestamp column.
    */
   list(channelId: Snowflake, page?: MessagePage): Promise<MessageRecord[]>;
-  /** Applies the patch and stores the outbox records in one transaction; NotFoundError('message') writes nothing. */
-  update(channelId: Snowflake, messageId: Snowflake, patch: Partial<Pick<MessageRecord, 'content' | 'embeds' | 'attachments' | 'components' | 'flags' | 'mentions' | 'mentionRoles' | 'mentionChannels' | 'mentionEveryone' | 'editedAt' | 'pinned'>>, opts?: WithOutbox<void>): Promise<MessageRecord>;
+  /**
+   * Applies the patch, stores the outbox records and takes `uploadKeys` off the pending-upload ledger in one
+   * transaction; NotFoundError('message') writes nothing.
+   */
+  update(channelId: Snowflake, messageId: Snowflake, patch: Partial<Pick<MessageRecord, 'content' | 'embeds' | 'attachments' | 'components' | 'flags' | 'mentions' | 'mentionRoles' | 'mentionChannels' | 'mentionEveryone' | 'editedAt' | 'pinned'>>, opts?: WithOutbox<void> & TakesUploads): Promise<MessageRecord>;
   /** Deletes the message with its reactions and pin, and stores the outbox records, in one transaction. */
   delete(channelId: Snowflake, messageId: Snowflake, opts?: WithOutbox<void>): Promise<void>;
   /**
@@ -586,6 +711,26 @@ export interface MessageStore {
   findByNonce(channelId: Snowflake, authorId: Snowflake, nonce: string, sinceMs: number): Promise<MessageRecord | null>;
   /** Several messages of one channel by id (unknown ones left out). */
   getMany(channelId: Snowflake, ids: readonly Snowflake[]): Promise<MessageRecord[]>;
+}
+
+/**
+ * Webhooks of guild channels. A webhook belongs to its channel: deleting the channel (or its guild) deletes it.
+ * Lists are ascending by id.
+ */
+export interface WebhookStore {
+  /** NotFoundError('channel') for an unknown channel. */
+  create(webhook: WebhookRecord): Promise<WebhookRecord>;
+  get(id: Snowflake): Promise<WebhookRecord | null>;
+  listByChannel(channelId: Snowflake): Promise<WebhookRecord[]>;
+  listByGuild(guildId: Snowflake): Promise<WebhookRecord[]>;
+  countByGuild(guildId: Snowflake): Promise<number>;
+  /**
+   * Renames, changes the avatar or moves the webhook to another channel (the caller checks it is of the same
+   * guild). NotFoundError('webhook') for an unknown webhook, NotFoundError('channel') for an unknown channel.
+   */
+  update(id: Snowflake, patch: Partial<Pick<WebhookRecord, 'name' | 'avatar' | 'channelId'>>): Promise<WebhookRecord>;
+  /** NotFoundError('webhook') when unknown. Its messages stay, as on Discord. */
+  delete(id: Snowflake): Promise<void>;
 }
 
 export interface ReactionStore {
@@ -638,6 +783,56 @@ export interface PushSubscriptionStore {
   deleteByEndpoint(userId: Snowflake, endpoint: string): Promise<void>;
 }
 
+/**
+ * Application commands and their per-guild permissions. Every write runs in one transaction that first locks the
+ * application's row, so writes to one application's commands serialise (limits and name matching hold under
+ * concurrency). A command's scope is global (`guildId` null) or one guild.
+ */
+export interface ApplicationCommandStore {
+  /** The application's commands in a scope, ordered by id. */
+  list(applicationId: Snowflake, guildId: Snowflake | null): Promise<ApplicationCommandRecord[]>;
+  /** The command with that id in that scope; null when unknown, of another application or of another scope. */
+  get(applicationId: Snowflake, guildId: Snowflake | null, commandId: Snowflake): Promise<ApplicationCommandRecord | null>;
+  /**
+   * Discord's create-or-overwrite by name: when the scope holds a command of the same type and name, it takes
+   * `command`'s definition and keeps its id (and its version, unless the definition changed); otherwise `command`
+   * is stored as new, unless the scope already holds `maxOfType` commands of its type (then nothing is written
+   * and `limited` is true). NotFoundError('application') for an unknown application, ('guild') for an unknown guild.
+   */
+  upsert(command: ApplicationCommandRecord, opts: { maxOfType: number }): Promise<{ command: ApplicationCommandRecord; created: boolean } | { limited: true }>;
+  /**
+   * Replaces the definition of the command `next.id` in `next`'s scope; `next.version` is taken only when the
+   * definition changed. NotFoundError('application_command') when it is not there; ConflictError('application_command',
+   * 'name') when another command of the scope has the same type and name. A renamed command loses its permissions.
+   */
+  update(next: ApplicationCommandRecord): Promise<ApplicationCommandRecord>;
+  /** Deletes the command and its permissions in every guild; NotFoundError('application_command') when not there. */
+  delete(applicationId: Snowflake, guildId: Snowflake | null, commandId: Snowflake): Promise<void>;
+  /**
+   * Discord's bulk overwrite of a scope (each command with the application and scope given): afterwards the scope
+   * holds exactly `commands`, returned in that order. Each keeps the id of the existing command it matches — the
+   * one `knownId` names, else the one of the same type and name — or its own (a fresh id from the caller);
+   * versions change only where a definition did. Existing commands nothing matched are deleted; deleted and
+   * renamed commands lose their permissions. ConflictError('application_command', 'name') when two of `commands`
+   * share a type and name (nothing is written).
+   */
+  overwrite(
+    applicationId: Snowflake,
+    guildId: Snowflake | null,
+    commands: ReadonlyArray<ApplicationCommandRecord & { knownId?: Snowflake }>,
+  ): Promise<ApplicationCommandRecord[]>;
+  /** The permissions of a command (or of the application's id) in a guild; null when none are set. */
+  getPermissions(applicationId: Snowflake, guildId: Snowflake, commandId: Snowflake): Promise<CommandPermissionsRecord | null>;
+  /** Every permission set of the application in the guild, ordered by command id. */
+  listPermissions(applicationId: Snowflake, guildId: Snowflake): Promise<CommandPermissionsRecord[]>;
+  /**
+   * Replaces the permissions of a command in a guild (an empty list removes them). The command must be the
+   * application's, global or of that guild, or be the application's id; NotFoundError('application_command')
+   * otherwise, checked in the same transaction so a command deleted meanwhile leaves no permissions behind.
+   */
+  setPermissions(record: CommandPermissionsRecord): Promise<CommandPermissionsRecord>;
+}
+
 /** A user's current session start window (Discord's session_start_limit). */
 export interface SessionStartWindow {
   /** Session starts counted in the window, the one just taken included; may exceed the limit (refused starts count). */
@@ -686,8 +881,11 @@ export interface Store {
   readonly readStates: ReadStateStore;
   readonly pushSubscriptions: PushSubscriptionStore;
   readonly outbox: OutboxStore;
+  readonly pendingUploads: PendingUploadStore;
+  readonly webhooks: WebhookStore;
   readonly sessionStarts: SessionStartStore;
   readonly secrets: SecretStore;
+  readonly applicationCommands: ApplicationCommandStore;
   /** Applies pending migrations; returns the versions applied. Safe to run concurrently from several processes. */
   migrate(): Promise<number[]>;
   /** True when the database answers. */

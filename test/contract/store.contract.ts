@@ -10,6 +10,9 @@ import type { Store, TokenRecord } from '../../src/store/types.ts';
 import { bundle, channel, guildWithChannel, ids, member, message, newId, rejectsWith, role, uniq, user } from './store.fixtures.ts';
 import { channelsContract } from './store.contract.channels.ts';
 import { messagesContract } from './store.contract.messages.ts';
+import { applicationCommandsContract } from './store.contract.commands.ts';
+import { pendingUploadsContract } from './store.contract.uploads.ts';
+import { webhooksContract } from './store.contract.webhooks.ts';
 
 export type StoreFactory = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
 
@@ -52,6 +55,9 @@ export function storeContract(name: string, factory: StoreFactory): void {
     guildsContract(s);
     channelsContract(s);
     messagesContract(s);
+    applicationCommandsContract(s);
+    pendingUploadsContract(s);
+    webhooksContract(s);
   });
 }
 

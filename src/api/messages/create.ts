@@ -192,7 +192,9 @@ async function storeMessage(
     const mentioned = await mentionRecipients(store, access, mentions, user.id, deps.now());
     // Links unfurl only for authors allowed to embed them (always in DMs).
     const unfurl = hasPermission(access.permissions, Permissions.EMBED_LINKS);
-    await ctx.writes.create(channel, record, mentioned, await eventPayload(store, record, json), { unfurl });
+    // The files it names come off the pending-upload ledger in the message's transaction.
+    const uploadKeys = uploads.keysOf(attachments.map((a) => a.id));
+    await ctx.writes.create(channel, record, mentioned, await eventPayload(store, record, json), { unfurl, uploadKeys });
     stored = true;
     uploads.claim(attachments.map((a) => a.id));
     return json;

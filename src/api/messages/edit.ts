@@ -18,7 +18,7 @@ import { checkEmbedTotal, embedsSchema } from './embeds.ts';
 import { allowedMentionsSchema, checkAllowedMentions, parseMentions } from './mentions.ts';
 import { eventPayload, renderMessage, type MessageJson } from '../../shapes/message.ts';
 
-const editSchema = z.object({
+export const editSchema = z.object({
   content: z.string().max(2000).nullish(),
   embeds: embedsSchema.nullish(),
   flags: z.number().int().min(0).nullish(),
@@ -35,7 +35,7 @@ export async function editMessage(ctx: RouteContext, user: UserRecord, channelId
     : hasPermission(access.permissions, Permissions.ATTACH_FILES) ? null : new ApiError(ErrorCodes.MISSING_PERMISSIONS);
   const { body: rawBody, uploads } = await readMessageBody(ctx.deps, req, { channelId: message.channelId, fileRefusal });
   try {
-    const { json, patch } = await applyEdit(ctx, user, access, message, parse(editSchema, rawBody), uploads.files);
+    const { json, patch } = await applyEdit(ctx, user.id, access, message, parse(editSchema, rawBody), uploads.files);
     // Files the edit added are the message's now; uploads it did not list go in `finally`.
     uploads.claim((patch.attachments ?? []).map((a) => a.id));
     return json;
@@ -44,14 +44,18 @@ export async function editMessage(ctx: RouteContext, user: UserRecord, channelId
   }
 }
 
-type EditBody = z.infer<typeof editSchema>;
+export type EditBody = z.infer<typeof editSchema>;
 type MessagePatch = Parameters<RouteContext['deps']['store']['messages']['update']>[2];
 
-async function applyEdit(
-  ctx: RouteContext, user: UserRecord, access: Awaited<ReturnType<typeof messageAccess>>['access'], message: MessageRecord, body: EditBody, files: UploadedFile[],
+/**
+ * Applies a validated edit by `editorId` (a user, or a webhook editing its own message: api/webhooks/messages.ts)
+ * with `access`, the editor's standing in the channel.
+ */
+export async function applyEdit(
+  ctx: RouteContext, editorId: string, access: Awaited<ReturnType<typeof messageAccess>>['access'], message: MessageRecord, body: EditBody, files: UploadedFile[],
 ): Promise<{ json: MessageJson; patch: MessagePatch }> {
   const { store } = ctx.deps;
-  const isAuthor = message.authorId === user.id;
+  const isAuthor = message.authorId === editorId;
   const touchesFiles = (body.attachments !== undefined && body.attachments !== null) || files.length > 0;
   const touchesContent = body.content !== undefined || body.embeds !== undefined || body.allowed_mentions !== undefined || touchesFiles;
   // Only default messages and replies have content their author wrote; system messages (pins, renames, joins) do not.
@@ -106,8 +110,11 @@ async function applyEdit(
 
   // Rendered before the write, so the MESSAGE_UPDATE is stored in the edit's own transaction (messages/write.ts).
   const next: MessageRecord = { ...message, ...patch };
-  const json = await renderMessage(store, next, { viewerId: user.id, media: renderMedia(ctx.deps) });
-  await ctx.writes.update(access.channel, message, patch, await eventPayload(store, next, json, { update: true }), { unfurl });
+  const json = await renderMessage(store, next, { viewerId: editorId, media: renderMedia(ctx.deps) });
+  // Uploads the edit adds come off the pending-upload ledger in its transaction (files it keeps are not on it).
+  const added = new Set(patch.attachments?.map((a) => a.id));
+  const uploadKeys = files.filter((f) => added.has(f.id)).map((f) => f.key);
+  await ctx.writes.update(access.channel, message, patch, await eventPayload(store, next, json, { update: true }), { unfurl, uploadKeys });
   return { json, patch };
 }
 

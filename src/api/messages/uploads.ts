@@ -12,7 +12,11 @@
  *
  * The files are stored before the message that names them, so a message never names a file that is not there;
  * if the request fails after that, `release()` deletes them, and a file the message did not take (an edit's
- * upload its `attachments` do not list) goes the same way.
+ * upload its `attachments` do not list) goes the same way. So that a process dying in between (SIGKILL, power)
+ * leaves no file that nothing names, each key is recorded in the pending-upload ledger before its first byte is
+ * stored (store/types.ts PendingUploadStore); the message write takes the rows of its files off the ledger in its
+ * own transaction (`keysOf`), release() removes the rows of the files it deleted, and the cdn role's sweep deletes
+ * the files of rows nobody removed (cdn/upload-sweep.ts).
  *
  * Only routes declared with `uploads: true` read multipart bodies (route.ts); others refuse them as before.
  */
@@ -20,6 +24,8 @@ import type { FastifyRequest } from 'fastify';
 import type {} from '@fastify/multipart';
 import { BlobError, BlobStoreFullError, BlobTooLargeError, type BlobStore } from '../../blobs/types.ts';
 import type { Logger } from '../../lib/log.ts';
+import { StoreError } from '../../store/errors.ts';
+import type { PendingUploadStore } from '../../store/types.ts';
 import { attachmentBlobKey } from '../../media/attachments.ts';
 import { sanitizeFilename } from '../../media/filenames.ts';
 import { sniffUpload } from '../../media/sniff.ts';
@@ -51,22 +57,53 @@ export interface UploadedFile {
 /** The files one request stored, until a message takes them. */
 export class Uploads {
   readonly files: UploadedFile[] = [];
+  /** Every key this request recorded in the ledger, its file stored or not (a put that failed leaves a row too). */
+  readonly #begun: string[] = [];
+  /** Keys of files a stored message took. */
   readonly #claimed = new Set<string>();
 
-  constructor(private readonly blobs: BlobStore, private readonly log: Logger) {}
+  constructor(
+    private readonly blobs: BlobStore,
+    private readonly ledger: PendingUploadStore,
+    private readonly log: Logger,
+    private readonly now: () => number,
+  ) {}
 
-  /** The message naming these files was stored: they are its files now. */
-  claim(ids: Iterable<string>): void {
-    for (const id of ids) this.#claimed.add(id);
+  /** Records `key` in the pending-upload ledger: call it before the first byte is stored under the key. */
+  async begin(key: string): Promise<void> {
+    this.#begun.push(key);
+    await this.ledger.begin([key], this.now());
   }
 
-  /** Deletes every file no stored message took. Never throws: a file it cannot delete is logged and left. */
+  /** The blob keys of this request's files with these attachment ids: what the message write takes off the ledger. */
+  keysOf(ids: Iterable<string>): string[] {
+    const wanted = new Set(ids);
+    return this.files.filter((f) => wanted.has(f.id)).map((f) => f.key);
+  }
+
+  /** The message naming these files (by attachment id) was stored: they are its files now. */
+  claim(ids: Iterable<string>): void {
+    for (const key of this.keysOf(ids)) this.#claimed.add(key);
+  }
+
+  /**
+   * Deletes every file no stored message took, then its ledger row. Never throws: a file it cannot delete is logged
+   * and keeps its row, so the cdn role's sweep deletes it later.
+   */
   async release(): Promise<void> {
-    for (const f of this.files) {
-      if (this.#claimed.has(f.id)) continue;
-      await this.blobs.delete(f.key).catch((err: unknown) => this.log.warn({ err, key: f.key }, 'could not delete an unused upload'));
+    const deleted: string[] = [];
+    for (const key of this.#begun) {
+      if (this.#claimed.has(key)) continue;
+      try {
+        await this.blobs.delete(key);
+        deleted.push(key);
+      } catch (err) {
+        this.log.warn({ err, key }, 'could not delete an unused upload; the upload sweep will');
+      }
     }
+    if (deleted.length) await this.ledger.forget(deleted).catch((err: unknown) => this.log.warn({ err, keys: deleted }, 'could not clear pending uploads; the upload sweep will'));
     this.files.length = 0;
+    this.#begun.length = 0;
   }
 }
 
@@ -91,7 +128,7 @@ const INDEXED = /^files\[(\d{1,20})\]$/;
  */
 export async function readMessageBody(deps: ApiDeps, req: RouteRequest, opts: ReadBodyOptions): Promise<MessageBody> {
   const log = deps.log;
-  const uploads = new Uploads(deps.blobs, log);
+  const uploads = new Uploads(deps.blobs, deps.store.pendingUploads, log, deps.now);
   const request = req.raw;
   if (!request.isMultipart()) return { body: req.body, uploads };
   try {
@@ -163,6 +200,8 @@ async function readForm(deps: ApiDeps, request: FastifyRequest, uploads: Uploads
     const id = deps.ids.next();
     const key = attachmentBlobKey(opts.channelId, id);
     const sniffed = await sniffUpload(part.file);
+    // In the ledger before the blob store sees a byte: a crash from here on leaves a row that names the file.
+    await uploads.begin(key);
     const maxBytes = Math.min(config.attachmentMaxBytes, config.messageUploadMaxBytes - total);
     const info = await deps.blobs.put(key, sniffed.source, { contentType: sniffed.contentType, maxBytes });
     const file: UploadedFile = { placeholder, id, key, filename: sanitizeFilename(part.filename ?? ''), size: info.size, contentType: info.contentType };
@@ -193,8 +232,8 @@ function multipartError(err: unknown, log: Logger): unknown {
     log.warn({ maxBytes: err.maxBytes }, 'blob store full: upload refused (ACCORD_BLOB_MAX_BYTES)');
     return new ApiError(ErrorCodes.REQUEST_TOO_LARGE);
   }
-  // The store failing is the server's failure (500, logged once by api/errors.ts).
-  if (err instanceof ApiError || err instanceof BlobError) return err;
+  // The blob store or the database failing is the server's failure (5xx, logged once by api/errors.ts).
+  if (err instanceof ApiError || err instanceof BlobError || err instanceof StoreError) return err;
   const code = (err as { code?: unknown } | null)?.code;
   if (code === 'FST_INVALID_JSON_FIELD_ERROR' || code === 'FST_ERR_CTP_INVALID_JSON_BODY') return new ApiError(ErrorCodes.INVALID_JSON);
   const status = (err as { statusCode?: unknown } | null)?.statusCode;

@@ -12,7 +12,9 @@
  * Files: every write that lets go of attachments (an edit dropping some, a delete, a bulk delete, a ban's message
  * deletes, a channel or guild delete) records a `blobs.delete` job in its transaction, naming the blob keys of
  * exactly the attachments the deleted rows held (the store hands them over, read in the same transaction) or the
- * channel's key prefix; the cdn role deletes the bytes after the commit, off the request.
+ * channel's key prefix; the cdn role deletes the bytes after the commit, off the request. A create or edit that
+ * adds uploaded files takes their rows off the pending-upload ledger in its transaction (`uploadKeys`,
+ * messages/uploads.ts), so from the commit on they are the message's files and no sweep touches them.
  */
 import { GatewaySubjects, Queues } from '../../contracts/index.ts';
 import { attachmentBlobKey, channelAttachmentsPrefix } from '../../media/attachments.ts';
@@ -60,18 +62,24 @@ export class MessageWrites {
     return channelIds.length ? [this.relay.job(Queues.blobsDelete, { prefixes: channelIds.map(channelAttachmentsPrefix) })] : [];
   }
 
-  async create(channel: ChannelRecord, record: MessageRecord, mentionUserIds: readonly Snowflake[], event: Payload, opts: { unfurl?: boolean } = {}): Promise<MessageRecord> {
+  /** `uploadKeys`: the blob keys of the uploaded files the message names (messages/uploads.ts keysOf). */
+  async create(
+    channel: ChannelRecord, record: MessageRecord, mentionUserIds: readonly Snowflake[], event: Payload, opts: { unfurl?: boolean; uploadKeys?: readonly string[] } = {},
+  ): Promise<MessageRecord> {
     const outbox = [...(await this.dispatchRecords(channel, 'MESSAGE_CREATE', event)), ...this.embedJobRecords(record, opts.unfurl ?? false)];
-    const message = await this.store.messages.create(record, { mentionUserIds, outbox });
+    const message = await this.store.messages.create(record, { mentionUserIds, outbox, uploadKeys: opts.uploadKeys });
     await this.relay.published(outbox);
     return message;
   }
 
   /**
    * `unfurl`: queue an embed job for the edited message (its content changed, or SUPPRESS_EMBEDS went off). A
-   * patch of `attachments` deletes the files of those it leaves out.
+   * patch of `attachments` deletes the files of those it leaves out; `uploadKeys` are the blob keys of the uploaded
+   * files it adds.
    */
-  async update(channel: ChannelRecord, message: MessageRecord, patch: MessagePatch, event: Payload, opts: { unfurl?: boolean } = {}): Promise<MessageRecord> {
+  async update(
+    channel: ChannelRecord, message: MessageRecord, patch: MessagePatch, event: Payload, opts: { unfurl?: boolean; uploadKeys?: readonly string[] } = {},
+  ): Promise<MessageRecord> {
     const kept = new Set(patch.attachments?.map((a) => a.id));
     const dropped = patch.attachments ? message.attachments.filter((a) => !kept.has(a.id)).map((a) => ({ channelId: message.channelId, attachmentId: a.id })) : [];
     const outbox = [
@@ -79,7 +87,7 @@ export class MessageWrites {
       ...this.embedJobRecords({ ...message, ...patch }, opts.unfurl ?? false),
       ...this.fileJobRecords(dropped),
     ];
-    const updated = await this.store.messages.update(message.channelId, message.id, patch, { outbox });
+    const updated = await this.store.messages.update(message.channelId, message.id, patch, { outbox, uploadKeys: opts.uploadKeys });
     await this.relay.published(outbox);
     return updated;
   }

@@ -4,6 +4,7 @@ import { registerApplicationsRoutes } from './applications.ts';
 import { registerAuthRoutes } from './auth.ts';
 import { registerBansRoutes } from './bans.ts';
 import { registerChannelsRoutes } from './channels.ts';
+import { registerCommandsRoutes } from './commands.ts';
 import { registerGatewayRoutes } from './gateway.ts';
 import { registerGuildsRoutes } from './guilds.ts';
 import { registerInvitesRoutes } from './invites.ts';
@@ -13,11 +14,13 @@ import { registerPinsRoutes } from './pins.ts';
 import { registerReactionsRoutes } from './reactions.ts';
 import { registerRolesRoutes } from './roles.ts';
 import { registerUsersRoutes } from './users.ts';
+import { registerWebhooksRoutes } from './webhooks.ts';
 
 export function registerAllRoutes(ctx: RouteContext): void {
   registerAuthRoutes(ctx);
   registerUsersRoutes(ctx);
   registerApplicationsRoutes(ctx);
+  registerCommandsRoutes(ctx);
   registerGatewayRoutes(ctx);
   registerGuildsRoutes(ctx);
   registerChannelsRoutes(ctx);
@@ -28,4 +31,5 @@ export function registerAllRoutes(ctx: RouteContext): void {
   registerMessagesRoutes(ctx);
   registerReactionsRoutes(ctx);
   registerPinsRoutes(ctx);
+  registerWebhooksRoutes(ctx);
 }

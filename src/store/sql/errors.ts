@@ -24,6 +24,7 @@ const TABLE_ENTITY: Record<string, EntityKind> = {
   pins: 'pin',
   read_states: 'read_state',
   push_subscriptions: 'push_subscription',
+  application_commands: 'application_command',
 };
 
 /** Columns whose field name differs from the column (lowercased shadow columns, composite keys). */

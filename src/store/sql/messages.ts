@@ -7,12 +7,13 @@
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import { PAGE_LIMITS } from '../limits.ts';
 import type {
-  AttachmentRecord, EmojiRef, MessagePage, MessageRecord, MessageReference, MessageStore, PinRecord, PinStore, ReactionStore, ReactionSummary, RemovedAttachment, WithOutbox,
+  AttachmentRecord, EmojiRef, MessagePage, MessageRecord, MessageReference, MessageStore, PinRecord, PinStore, ReactionStore, ReactionSummary, RemovedAttachment, TakesUploads, WebhookAuthor, WithOutbox,
 } from '../types.ts';
 import { bucketOf, snowflakeFromTimestamp, type Snowflake } from '../../protocol/snowflake.ts';
 import type { Row, SqlDriver, SqlValue } from './driver.ts';
 import { incrementMentionsIn } from './state.ts';
 import { hasOutbox, removedAttachments, writeOutbox, writeWithOutbox } from './outbox.ts';
+import { takeUploadsIn } from './pending-uploads.ts';
 import {
   bool, chunks, id, ids, int, json, jsonArray, marks, optId, optInt, optText, pageLimit, rb, rj, rn, rnn, rs, rsn, setClause, text,
 } from './values.ts';
@@ -43,7 +44,25 @@ function messageFromRow(r: Row): MessageRecord {
     applicationId: rsn(r.application_id),
     messageReference: rj<MessageReference | null>(r.message_reference, null),
     editedAt: rnn(r.edited_at),
+    ...webhookAuthorOf(r.webhook_author),
   };
+}
+
+/** A webhook message's author, when the row has one (other messages have no `webhookAuthor` at all). */
+function webhookAuthorOf(v: unknown): { webhookAuthor?: WebhookAuthor } {
+  const author = rj<WebhookAuthor | null>(v, null);
+  return author ? { webhookAuthor: author } : {};
+}
+
+function webhookAuthor(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'object' || Array.isArray(v)) throw new InvalidInputError('webhook_author', 'not an object');
+  const a = v as WebhookAuthor;
+  return json({
+    username: text(a.username, 'webhookName', 'webhook_author.username'),
+    avatar: optText(a.avatar, 'shortText', 'webhook_author.avatar'),
+    avatarUrl: optText(a.avatarUrl, 'url', 'webhook_author.avatar_url'),
+  }, 'webhook_author');
 }
 
 /** Id lists (mentions …) are stored as JSON arrays of decimal strings, after checking each is a snowflake. */
@@ -67,7 +86,7 @@ function reference(v: unknown): string | null {
 const MESSAGE_COLUMNS = [
   'channel_id', 'bucket', 'id', 'guild_id', 'author_id', 'content', 'type', 'flags', 'tts', 'mention_everyone', 'mentions',
   'mention_roles', 'mention_channels', 'embeds', 'attachments', 'components', 'sticker_items', 'nonce', 'pinned', 'webhook_id',
-  'application_id', 'message_reference', 'edited_at',
+  'application_id', 'message_reference', 'edited_at', 'webhook_author',
 ] as const;
 const INSERT_MESSAGE = `INSERT INTO messages (${MESSAGE_COLUMNS.join(', ')}) VALUES (${marks(MESSAGE_COLUMNS.length)})`;
 
@@ -80,7 +99,7 @@ function messageParams(m: MessageRecord): SqlValue[] {
     idList(m.mentionChannels, 'mention_channels'), jsonArray(m.embeds, 'embeds'), jsonArray(m.attachments, 'attachments'),
     jsonArray(m.components, 'components'), jsonArray(m.stickerItems, 'sticker_items'), optText(m.nonce, 'nonce', 'nonce'),
     bool(m.pinned, 'pinned'), optId(m.webhookId, 'webhook_id'), optId(m.applicationId, 'application_id'),
-    reference(m.messageReference), optInt(m.editedAt, 'edited_at'),
+    reference(m.messageReference), optInt(m.editedAt, 'edited_at'), webhookAuthor(m.webhookAuthor),
   ];
 }
 
@@ -89,12 +108,13 @@ const ADVANCE_LAST_MESSAGE = 'UPDATE channels SET last_message_id = ? WHERE id =
 export class SqlMessageStore implements MessageStore {
   constructor(private readonly db: SqlDriver) {}
 
-  async create(message: MessageRecord, opts: { mentionUserIds?: readonly Snowflake[] } & WithOutbox<void> = {}): Promise<MessageRecord> {
+  async create(message: MessageRecord, opts: { mentionUserIds?: readonly Snowflake[] } & WithOutbox<void> & TakesUploads = {}): Promise<MessageRecord> {
     const params = messageParams(message);
     await this.db.transaction(async (tx) => {
       await tx.run(INSERT_MESSAGE, params, { fk: 'channel' });
       await tx.run(ADVANCE_LAST_MESSAGE, [params[2], params[0], params[2]]);
       if (opts.mentionUserIds?.length) await incrementMentionsIn(tx, message.channelId, opts.mentionUserIds);
+      if (opts.uploadKeys?.length) await takeUploadsIn(tx, opts.uploadKeys);
       await writeOutbox(tx, opts, undefined);
     });
     // Decoded from what was written, exactly as a read would, without the round trip of one (the send path).
@@ -103,7 +123,7 @@ export class SqlMessageStore implements MessageStore {
 
   /**
    * Stores many messages in one transaction (imports, benchmarks) with the checks of create: multi-row
-   * INSERTs of up to 400 rows (23 parameters each stays under both databases' parameter limits), then one
+   * INSERTs of up to 400 rows (24 parameters each stays under both databases' parameter limits), then one
    * lastMessageId update per channel.
    */
   async createMany(messages: readonly MessageRecord[]): Promise<void> {
@@ -206,7 +226,7 @@ export class SqlMessageStore implements MessageStore {
     channelId: Snowflake,
     messageId: Snowflake,
     patch: Parameters<MessageStore['update']>[2],
-    opts?: WithOutbox<void>,
+    opts?: WithOutbox<void> & TakesUploads,
   ): Promise<MessageRecord> {
     const key = id(messageId);
     const set = setClause(patch, {
@@ -223,14 +243,22 @@ export class SqlMessageStore implements MessageStore {
       pinned: ['pinned', (v) => bool(v, 'pinned')],
     });
     const where = [id(channelId, 'channel_id'), bucketOf(key), key];
+    const uploads = opts?.uploadKeys ?? [];
+    const write = async (db: SqlDriver) => {
+      const found = set.sql
+        ? (await db.run(`UPDATE messages SET ${set.sql} WHERE channel_id = ? AND bucket = ? AND id = ?`, [...set.params, ...where])).changes
+        : (await db.all('SELECT id FROM messages WHERE channel_id = ? AND bucket = ? AND id = ?', where)).length;
+      if (found === 0) throw new NotFoundError('message', messageId);
+    };
     // An empty patch with outbox records still checks the message exists, so its records never outlive it.
-    if (set.sql || hasOutbox(opts)) {
-      await writeWithOutbox(this.db, opts, async (db) => {
-        const found = set.sql
-          ? (await db.run(`UPDATE messages SET ${set.sql} WHERE channel_id = ? AND bucket = ? AND id = ?`, [...set.params, ...where])).changes
-          : (await db.all('SELECT id FROM messages WHERE channel_id = ? AND bucket = ? AND id = ?', where)).length;
-        if (found === 0) throw new NotFoundError('message', messageId);
+    if (uploads.length) {
+      await this.db.transaction(async (tx) => {
+        await write(tx);
+        await takeUploadsIn(tx, uploads);
+        await writeOutbox(tx, opts, undefined);
       });
+    } else if (set.sql || hasOutbox(opts)) {
+      await writeWithOutbox(this.db, opts, write);
     }
     const message = await this.get(channelId, messageId);
     if (!message) throw new NotFoundError('message', messageId);

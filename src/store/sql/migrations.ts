@@ -306,6 +306,74 @@ ALTER TABLE guilds ADD COLUMN banner TEXT;
 ALTER TABLE guilds ADD COLUMN splash TEXT;
 `;
 
+// Files being uploaded (sql/pending-uploads.ts): a row from before the first byte is stored until the message that
+// names the file commits (which removes it) or the cdn role's sweep deletes the file of an upload nobody finished.
+// `abandoned` set by that sweep means no message may take the file any more.
+const PENDING_UPLOADS = `
+CREATE TABLE pending_uploads (
+  blob_key TEXT PRIMARY KEY,
+  created_at BIGINT NOT NULL,
+  abandoned SMALLINT NOT NULL DEFAULT 0
+);
+CREATE INDEX pending_uploads_created ON pending_uploads (created_at);
+`;
+
+// Webhooks of guild channels (sql/webhooks.ts), gone with their channel; a webhook message keeps the author it
+// showed when sent (name and avatar, or the sender's overrides) as JSON in `webhook_author`.
+const WEBHOOKS = `
+CREATE TABLE webhooks (
+  id BIGINT PRIMARY KEY,
+  type SMALLINT NOT NULL,
+  guild_id BIGINT NOT NULL REFERENCES guilds (id) ON DELETE CASCADE,
+  channel_id BIGINT NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
+  creator_id BIGINT,
+  name TEXT NOT NULL,
+  avatar TEXT,
+  token TEXT,
+  application_id BIGINT,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX webhooks_channel ON webhooks (channel_id, id);
+CREATE INDEX webhooks_guild ON webhooks (guild_id, id);
+ALTER TABLE messages ADD COLUMN webhook_author TEXT;
+`;
+
+// Application commands (sql/commands.ts). `scope` is the guild id, or 0 for a global command: the unique key needs
+// a non-null column, since NULLs never collide in a unique index in either database. Permissions are per guild
+// and command (or the application's id, for all its commands); they are not a foreign key of commands because of
+// that, so deleting a command deletes its permissions itself.
+const APPLICATION_COMMANDS = `
+CREATE TABLE application_commands (
+  id BIGINT PRIMARY KEY,
+  application_id BIGINT NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
+  guild_id BIGINT REFERENCES guilds (id) ON DELETE CASCADE,
+  scope BIGINT NOT NULL,
+  type SMALLINT NOT NULL,
+  name TEXT NOT NULL,
+  name_localizations TEXT,
+  description TEXT NOT NULL DEFAULT '',
+  description_localizations TEXT,
+  options TEXT NOT NULL DEFAULT '[]',
+  default_member_permissions TEXT,
+  contexts TEXT,
+  integration_types TEXT,
+  nsfw SMALLINT NOT NULL DEFAULT 0,
+  version BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX application_commands_name ON application_commands (application_id, scope, type, name);
+CREATE INDEX application_commands_guild ON application_commands (guild_id);
+
+CREATE TABLE application_command_permissions (
+  guild_id BIGINT NOT NULL REFERENCES guilds (id) ON DELETE CASCADE,
+  command_id BIGINT NOT NULL,
+  application_id BIGINT NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
+  permissions TEXT NOT NULL,
+  PRIMARY KEY (guild_id, command_id)
+);
+CREATE INDEX application_command_permissions_app ON application_command_permissions (application_id, guild_id, command_id);
+CREATE INDEX application_command_permissions_command ON application_command_permissions (command_id);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sqlite: initial('sqlite'), postgres: initial('postgres') },
   // What must follow a committed write (dispatches, jobs), written in the write's transaction; see contracts/outbox.ts.
@@ -314,6 +382,9 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'session_starts', sqlite: SESSION_STARTS, postgres: SESSION_STARTS },
   { version: 5, name: 'secrets', sqlite: SECRETS, postgres: SECRETS },
   { version: 6, name: 'guild banner and splash', sqlite: GUILD_IMAGES, postgres: GUILD_IMAGES },
+  { version: 7, name: 'pending_uploads', sqlite: PENDING_UPLOADS, postgres: PENDING_UPLOADS },
+  { version: 8, name: 'application commands', sqlite: APPLICATION_COMMANDS, postgres: APPLICATION_COMMANDS },
+  { version: 9, name: 'webhooks', sqlite: WEBHOOKS, postgres: WEBHOOKS },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -1,6 +1,7 @@
 /** The Store over any SqlDriver: one repository object per aggregate, plus lifecycle. */
 import type { Store } from '../types.ts';
 import type { SqlDriver } from './driver.ts';
+import { SqlApplicationCommandStore } from './commands.ts';
 import { SqlChannelStore, SqlInviteStore, SqlOverwriteStore } from './channels.ts';
 import { SqlBanStore, SqlGuildStore, SqlMemberStore, SqlRoleStore } from './guilds.ts';
 import { SqlApplicationStore, SqlTokenStore, SqlUserStore } from './identity.ts';
@@ -8,8 +9,10 @@ import { SqlMessageStore, SqlPinStore, SqlReactionStore } from './messages.ts';
 import { migrate, MIGRATIONS, type Migration } from './migrations.ts';
 import { SqlPushSubscriptionStore, SqlReadStateStore } from './state.ts';
 import { SqlOutboxStore } from './outbox.ts';
+import { SqlPendingUploadStore } from './pending-uploads.ts';
 import { SqlSecretStore } from './secrets.ts';
 import { SqlSessionStartStore } from './session-starts.ts';
+import { SqlWebhookStore } from './webhooks.ts';
 
 export class SqlStore implements Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -29,8 +32,11 @@ export class SqlStore implements Store {
   readonly readStates: SqlReadStateStore;
   readonly pushSubscriptions: SqlPushSubscriptionStore;
   readonly outbox: SqlOutboxStore;
+  readonly pendingUploads: SqlPendingUploadStore;
+  readonly webhooks: SqlWebhookStore;
   readonly sessionStarts: SqlSessionStartStore;
   readonly secrets: SqlSecretStore;
+  readonly applicationCommands: SqlApplicationCommandStore;
 
   constructor(
     readonly driver: SqlDriver,
@@ -53,8 +59,11 @@ export class SqlStore implements Store {
     this.readStates = new SqlReadStateStore(driver);
     this.pushSubscriptions = new SqlPushSubscriptionStore(driver);
     this.outbox = new SqlOutboxStore(driver);
+    this.pendingUploads = new SqlPendingUploadStore(driver);
+    this.webhooks = new SqlWebhookStore(driver);
     this.sessionStarts = new SqlSessionStartStore(driver);
     this.secrets = new SqlSecretStore(driver);
+    this.applicationCommands = new SqlApplicationCommandStore(driver);
   }
 
   migrate(): Promise<number[]> {

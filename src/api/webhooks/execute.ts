@@ -1,0 +1,139 @@
+/**
+ * Executing a webhook: POST /webhooks/{id}/{token} with JSON or multipart (files exactly as a channel send takes
+ * them: messages/uploads.ts and attachments.ts). The message goes through the channel write path (one
+ * transaction with its MESSAGE_CREATE in the outbox, mention counters, the link unfurl job), authored by the
+ * webhook: `author` is the webhook's id with its name and avatar, or the sender's `username` / `avatar_url`,
+ * fixed with the message (shapes/webhook.ts).
+ *
+ * As on Discord: `?wait=true` answers 200 with the message, otherwise 204; `thread_id` names a thread, and Accord
+ * has none (10003 Unknown Channel), `thread_name` creates a forum post (220003 outside forums); `components` are
+ * kept only for application-owned webhooks; a webhook needs no permission (it mentions anyone, embeds links and
+ * attaches files); flags other than SUPPRESS_EMBEDS and SUPPRESS_NOTIFICATIONS are dropped.
+ */
+import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
+import { WebhookType, type MessageRecord, type WebhookAuthor, type WebhookRecord } from '../../store/types.ts';
+import { eventPayload, renderMessage, type MessageJson } from '../../shapes/message.ts';
+import type { RouteContext, RouteRequest } from '../route.ts';
+import { attachmentsForCreate, attachmentsSchema, renderMedia } from '../messages/attachments.ts';
+import { MessageFlags, MessageType } from '../messages/create.ts';
+import { checkEmbedTotal, embedsSchema } from '../messages/embeds.ts';
+import { mentionRecipients } from '../messages/mention-audience.ts';
+import { allowedMentionsSchema, checkAllowedMentions, parseMentions } from '../messages/mentions.ts';
+import { readMessageBody, type Uploads } from '../messages/uploads.ts';
+import { parse, queryBool, snowflake, z } from '../validate.ts';
+import { webhookChannelAccess } from './access.ts';
+import { webhookNameSchema } from './names.ts';
+
+const SENDABLE_FLAGS = MessageFlags.SUPPRESS_EMBEDS | MessageFlags.SUPPRESS_NOTIFICATIONS;
+
+/** An http(s) URL, as Discord takes `avatar_url`. */
+export const httpUrl = z
+  .string()
+  .max(2048)
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, { message: 'Not a well formed URL.', params: { discordCode: 'URL_TYPE_INVALID_URL' } });
+
+export const executeSchema = z.object({
+  content: z.string().max(2000).nullish(),
+  username: webhookNameSchema.nullish(),
+  avatar_url: httpUrl.nullish(),
+  tts: z.boolean().nullish(),
+  embeds: embedsSchema.nullish(),
+  allowed_mentions: allowedMentionsSchema.nullish(),
+  // Kept for application-owned webhooks only: Discord's action rows, not validated further (Accord has no interactions).
+  components: z.array(z.looseObject({ type: z.number().int() })).max(5).nullish(),
+  flags: z.number().int().min(0).nullish(),
+  attachments: attachmentsSchema.nullish(),
+  thread_name: z.string().max(100).nullish(),
+  // Forum tags and polls: Accord has neither yet; accepted and ignored.
+  applied_tags: z.array(z.unknown()).max(5).nullish(),
+  poll: z.unknown().optional(),
+});
+
+export type ExecuteBody = z.infer<typeof executeSchema>;
+
+export const executeQuery = z.object({
+  wait: queryBool.optional(),
+  thread_id: snowflake.optional(),
+  with_components: queryBool.optional(),
+});
+
+/** What Discord answers for a thread_id: Accord has no threads, so it never names one. */
+export function refuseThread(threadId: string | undefined): void {
+  if (threadId !== undefined) throw new ApiError(ErrorCodes.UNKNOWN_CHANNEL);
+}
+
+/** POST /webhooks/{id}/{token}: the message (wait=true) or undefined (204). */
+export async function executeWebhook(ctx: RouteContext, webhook: WebhookRecord, req: RouteRequest): Promise<MessageJson | undefined> {
+  const query = parse(executeQuery, req.query);
+  refuseThread(query.thread_id);
+  const { body: rawBody, uploads } = await readMessageBody(ctx.deps, req, { channelId: webhook.channelId, fileRefusal: null });
+  try {
+    const json = await sendAsWebhook(ctx, webhook, parse(executeSchema, rawBody), uploads);
+    return query.wait ? json : undefined;
+  } finally {
+    // Files the stored message took are its own; any other upload of this request goes.
+    await uploads.release();
+  }
+}
+
+/** Stores and announces the webhook's message for a validated body (also what the Slack and GitHub routes build). */
+export async function sendAsWebhook(ctx: RouteContext, webhook: WebhookRecord, body: ExecuteBody, uploads?: Uploads): Promise<MessageJson> {
+  const { deps } = ctx;
+  const { store } = deps;
+  if (body.thread_name) throw new ApiError(ErrorCodes.WEBHOOK_THREADS_ONLY_IN_FORUMS);
+  const content = body.content ?? '';
+  const embeds = body.embeds ?? [];
+  const components = webhook.type === WebhookType.APPLICATION ? (body.components ?? []) : [];
+  const attachments = attachmentsForCreate(body.attachments, uploads?.files ?? []);
+  if (content.trim() === '' && embeds.length === 0 && attachments.length === 0 && components.length === 0) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
+  checkEmbedTotal(embeds);
+  const allowed = body.allowed_mentions ?? undefined;
+  checkAllowedMentions(allowed);
+
+  const access = await webhookChannelAccess(store, webhook);
+  const channel = access.channel;
+  const mentions = await parseMentions(store, {
+    content, allowed, permissions: access.permissions, guildId: channel.guildId, roles: access.guild?.roles ?? [],
+  });
+  const author: WebhookAuthor = body.avatar_url
+    ? { username: body.username ?? webhook.name, avatar: null, avatarUrl: body.avatar_url }
+    : { username: body.username ?? webhook.name, avatar: webhook.avatar, avatarUrl: null };
+  const record: MessageRecord = {
+    id: deps.ids.next(),
+    channelId: channel.id,
+    guildId: channel.guildId,
+    authorId: webhook.id,
+    content,
+    type: MessageType.DEFAULT,
+    flags: (body.flags ?? 0) & SENDABLE_FLAGS,
+    tts: Boolean(body.tts),
+    mentionEveryone: mentions.everyone,
+    mentions: mentions.users,
+    mentionRoles: mentions.roles,
+    mentionChannels: [],
+    embeds,
+    attachments,
+    components,
+    stickerItems: [],
+    nonce: null,
+    pinned: false,
+    webhookId: webhook.id,
+    applicationId: webhook.applicationId,
+    messageReference: null,
+    editedAt: null,
+    webhookAuthor: author,
+  };
+  const json = await renderMessage(store, record, { viewerId: null, fresh: true, media: renderMedia(deps) });
+  const mentioned = await mentionRecipients(store, access, mentions, webhook.id, deps.now());
+  const uploadKeys = uploads?.keysOf(attachments.map((a) => a.id)) ?? [];
+  await ctx.writes.create(channel, record, mentioned, await eventPayload(store, record, json), { unfurl: true, uploadKeys });
+  uploads?.claim(attachments.map((a) => a.id));
+  return json;
+}

@@ -1,0 +1,53 @@
+/**
+ * A webhook's own messages, by token: GET, PATCH and DELETE /webhooks/{id}/{token}/messages/{message_id}. The
+ * message must be one this webhook sent in its channel (10008 Unknown Message otherwise, as for a message the
+ * webhook cannot see). An edit is the channel edit (messages/edit.ts) with the webhook as its author: content,
+ * embeds, allowed_mentions, SUPPRESS_EMBEDS and files (kept, removed, added) — its author stays as it was sent.
+ */
+import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
+import { isSnowflake } from '../../protocol/snowflake.ts';
+import type { MessageRecord, WebhookRecord } from '../../store/types.ts';
+import { renderMessage, type MessageJson } from '../../shapes/message.ts';
+import type { RouteContext, RouteRequest } from '../route.ts';
+import { renderMedia } from '../messages/attachments.ts';
+import { applyEdit, editSchema } from '../messages/edit.ts';
+import { readMessageBody } from '../messages/uploads.ts';
+import { parse, snowflake, z } from '../validate.ts';
+import { webhookChannelAccess } from './access.ts';
+import { refuseThread } from './execute.ts';
+
+const messageQuery = z.object({ thread_id: snowflake.optional() });
+
+/** The webhook's message `messageId`, or 10008. */
+export async function webhookMessage(ctx: RouteContext, webhook: WebhookRecord, messageId: string, query: unknown): Promise<MessageRecord> {
+  refuseThread(parse(messageQuery, query).thread_id);
+  const message = isSnowflake(messageId) ? await ctx.deps.store.messages.get(webhook.channelId, messageId) : null;
+  if (!message || message.webhookId !== webhook.id) throw new ApiError(ErrorCodes.UNKNOWN_MESSAGE);
+  return message;
+}
+
+export async function getWebhookMessage(ctx: RouteContext, webhook: WebhookRecord, req: RouteRequest<{ messageId: string }>): Promise<MessageJson> {
+  const message = await webhookMessage(ctx, webhook, req.params.messageId, req.query);
+  return renderMessage(ctx.deps.store, message, { viewerId: null, media: renderMedia(ctx.deps) });
+}
+
+export async function editWebhookMessage(ctx: RouteContext, webhook: WebhookRecord, req: RouteRequest<{ messageId: string }>): Promise<MessageJson> {
+  const message = await webhookMessage(ctx, webhook, req.params.messageId, req.query);
+  const { body: rawBody, uploads } = await readMessageBody(ctx.deps, req, { channelId: message.channelId, fileRefusal: null });
+  try {
+    const access = await webhookChannelAccess(ctx.deps.store, webhook);
+    const { json, patch } = await applyEdit(ctx, webhook.id, access, message, parse(editSchema, rawBody), uploads.files);
+    // Files the edit added are the message's now; uploads it did not list go in `finally`.
+    uploads.claim((patch.attachments ?? []).map((a) => a.id));
+    return json;
+  } finally {
+    await uploads.release();
+  }
+}
+
+export async function deleteWebhookMessage(ctx: RouteContext, webhook: WebhookRecord, req: RouteRequest<{ messageId: string }>): Promise<void> {
+  const message = await webhookMessage(ctx, webhook, req.params.messageId, req.query);
+  const channel = await ctx.deps.store.channels.get(message.channelId);
+  if (!channel) throw new ApiError(ErrorCodes.UNKNOWN_MESSAGE);
+  await ctx.writes.delete(channel, message);
+}
