@@ -842,6 +842,56 @@ export interface SessionStartWindow {
 }
 
 /** Bots' session starts (IDENTIFYs, not RESUMEs), one counter per user shared by every node of a cluster. */
+/** Where an interaction is: awaiting its response, answered, or failed (no response within 3 seconds). */
+export type InteractionState = 'pending' | 'acked' | 'failed';
+
+/** A live interaction (api/interactions): kept 15 minutes, its token's lifetime. */
+export interface InteractionRecord {
+  id: Snowflake;
+  applicationId: Snowflake;
+  /** The invoking user. */
+  userId: Snowflake;
+  /** SHA-256 (hex) of the interaction's token; the token itself is never stored. */
+  tokenHash: string;
+  state: InteractionState;
+  /** The custom_id of the modal this interaction's response showed, until the user submits it. */
+  modalCustomId: string | null;
+  createdAt: number;
+  /** What else the api keeps about it (channel, data, response, @original …), as JSON. */
+  details: Record<string, unknown>;
+}
+
+/** A message an interaction made: its metadata, and for an ephemeral one the message itself (never in history). */
+export interface InteractionMessageRecord {
+  messageId: Snowflake;
+  interactionId: Snowflake;
+  /** `interaction_metadata` and the legacy `interaction`, as JSON. */
+  metadata: Record<string, unknown>;
+  /** The ephemeral message's JSON; null for a message stored in its channel. */
+  ephemeral: Record<string, unknown> | null;
+  createdAt: number;
+}
+
+export interface InteractionStore {
+  create(record: InteractionRecord): Promise<void>;
+  get(id: Snowflake): Promise<InteractionRecord | null>;
+  getByTokenHash(tokenHash: string): Promise<InteractionRecord | null>;
+  /** Compare-and-set: moves the state from `from` to `to`; true when this call did (one response wins, cluster-wide). */
+  setState(id: Snowflake, from: InteractionState, to: InteractionState): Promise<boolean>;
+  update(id: Snowflake, patch: Partial<Pick<InteractionRecord, 'details' | 'modalCustomId'>>): Promise<void>;
+  /**
+   * The newest interaction of `applicationId` created at or after `since` whose response showed `userId` the modal
+   * `customId`; the modal is taken (a modal is submitted once). Null when there is none.
+   */
+  takeModal(applicationId: Snowflake, userId: Snowflake, customId: string, since: number): Promise<InteractionRecord | null>;
+  /** Stores (or replaces) an interaction message. */
+  putMessage(record: InteractionMessageRecord): Promise<void>;
+  getMessages(messageIds: readonly Snowflake[]): Promise<InteractionMessageRecord[]>;
+  deleteMessage(messageId: Snowflake): Promise<void>;
+  /** Deletes the interactions and interaction messages created before `before`; returns how many interactions. */
+  deleteOlderThan(before: number): Promise<number>;
+}
+
 export interface SessionStartStore {
   /**
    * Counts one session start and returns the window after counting. A window begins with the first start at or
@@ -886,6 +936,7 @@ export interface Store {
   readonly sessionStarts: SessionStartStore;
   readonly secrets: SecretStore;
   readonly applicationCommands: ApplicationCommandStore;
+  readonly interactions: InteractionStore;
   /** Applies pending migrations; returns the versions applied. Safe to run concurrently from several processes. */
   migrate(): Promise<number[]>;
   /** True when the database answers. */

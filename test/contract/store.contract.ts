@@ -13,6 +13,7 @@ import { messagesContract } from './store.contract.messages.ts';
 import { applicationCommandsContract } from './store.contract.commands.ts';
 import { pendingUploadsContract } from './store.contract.uploads.ts';
 import { webhooksContract } from './store.contract.webhooks.ts';
+import { interactionsContract } from './store.contract.interactions.ts';
 
 export type StoreFactory = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
 
@@ -58,6 +59,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
     applicationCommandsContract(s);
     pendingUploadsContract(s);
     webhooksContract(s);
+    interactionsContract(s);
   });
 }
 

@@ -38,7 +38,7 @@ describe('postgres store', { skip: await serviceSkip('postgres') }, () => {
     const stores = await Promise.all([1, 2, 3].map(() => openPostgresStore({ url: TEST_DATABASE_URL, schema })));
     try {
       const results = await Promise.all(stores.map((s) => s.migrate()));
-      assert.deepEqual(results.flat().sort(), MIGRATIONS.map((m) => m.version));
+      assert.deepEqual(results.flat().sort((a, b) => a - b), MIGRATIONS.map((m) => m.version));
     } finally {
       for (const s of stores) await s.close();
       await dropSchema(schema);

@@ -117,7 +117,7 @@ describe('migrations', () => {
       execFile(process.execPath, ['--import', 'tsx', script, path], (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout) as number[])));
     });
     const results = await Promise.all([run(), run(), run()]);
-    assert.deepEqual(results.flat().sort(), ALL_VERSIONS);
+    assert.deepEqual(results.flat().sort((a, b) => a - b), ALL_VERSIONS);
   });
 
   it('applies later migrations on top of earlier ones, recorded in schema_migrations', async () => {

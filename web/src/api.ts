@@ -4,7 +4,7 @@
  * JSON error body so forms can show the field errors of a 50035.
  */
 export const API_BASE = '/api/v10';
-const MAX_RATE_LIMIT_RETRIES = 3;
+export const MAX_RATE_LIMIT_RETRIES = 3;
 
 export class ApiError extends Error {
   constructor(
@@ -88,6 +88,11 @@ export class RestClient {
       if (res.status === 401 && headers.authorization) this.#onUnauthorized?.(headers.authorization);
       throw new ApiError(res.status, Number(data?.code ?? 0), String(data?.message ?? `HTTP ${res.status}`), data?.errors, wait);
     }
+  }
+
+  /** For requests made elsewhere (upload-send.ts's XMLHttpRequest): a 401 for `token` logs the tab out. */
+  reportUnauthorized(token: string) {
+    this.#onUnauthorized?.(token);
   }
 
   get<T = any>(path: string, query?: Record<string, string | number | undefined>) {

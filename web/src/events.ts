@@ -266,7 +266,10 @@ const handlers: Record<string, Handler> = {
   PRESENCE_UPDATE(s, d: Presence) {
     const patch: Partial<State> = {};
     if (s.presences[d.user.id] !== d.status) patch.presences = { ...s.presences, [d.user.id]: d.status };
+    // The user object may be partial (only `id` is sure): changed fields, such as a new avatar, go to users we know.
+    const known = s.users[d.user.id];
     if (d.user.username) patch.users = withUser(s.users, d.user as User);
+    else if (known && ('avatar' in d.user || 'global_name' in d.user)) patch.users = withUser(s.users, { ...known, ...d.user });
     return patch;
   },
   PRESENCES_REPLACE(s, d) {

@@ -86,6 +86,10 @@ export class GatewayClient {
   get state() {
     return this.#state;
   }
+  /** READY's session_id (interactions name the session that made them); null before READY. */
+  get sessionId() {
+    return this.#sessionId;
+  }
   get compressed() {
     return this.#compress;
   }

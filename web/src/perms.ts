@@ -26,6 +26,7 @@ export const KEY_PERMISSIONS: Array<{ bit: bigint; label: string; channel: boole
   { bit: P.VIEW_CHANNEL, label: 'View Channels', channel: true },
   { bit: P.SEND_MESSAGES, label: 'Send Messages', channel: true },
   { bit: P.READ_MESSAGE_HISTORY, label: 'Read Message History', channel: true },
+  { bit: P.ATTACH_FILES, label: 'Attach Files', channel: true },
   { bit: P.ADD_REACTIONS, label: 'Add Reactions', channel: true },
   { bit: P.MANAGE_MESSAGES, label: 'Manage Messages', channel: true },
   { bit: P.MENTION_EVERYONE, label: 'Mention @everyone', channel: true },

@@ -5,6 +5,7 @@
 import { ApiError, DISCORD_EPOCH, compareIds, rest } from './api.ts';
 import { applyDispatch, expireTyping } from './events.ts';
 import { GatewayClient } from './gateway.ts';
+import { settleInteraction } from './interaction-outcomes.ts';
 import { navigate } from './router.ts';
 import { mergeMessages, store, upsertMessage, type ChannelMessages } from './store.ts';
 import type { Channel, Guild, Invite, Message, Overwrite, Role, Status, User } from './types.ts';
@@ -40,6 +41,7 @@ export function startSession(token: string) {
     handlers: {
       dispatch: (t, d) => {
         applyDispatch(t, d);
+        settleInteraction(t, d);
         if (t === 'GUILD_CREATE') maybeRequestMembers(d.id);
       },
       state: (conn) => store.update(() => ({ conn })),
@@ -90,7 +92,8 @@ export function setStatus(status: Status) {
 }
 
 /** `password` (the current one) is needed to change the username or email, as on Discord. */
-export async function updateProfile(body: { username?: string; email?: string; global_name?: string | null; password?: string }) {
+/** `avatar`: a data URI to set, null to remove (Discord's PATCH /users/@me). */
+export async function updateProfile(body: { username?: string; email?: string; global_name?: string | null; password?: string; avatar?: string | null }) {
   const me = await rest.patch<User>('/users/@me', body);
   store.update((s) => ({ me: { ...s.me, ...me }, users: { ...s.users, [me.id]: { ...s.users[me.id], ...me } } }));
 }
@@ -135,8 +138,9 @@ function maybeRequestMembers(guildId: string) {
 
 // ---- guilds, invites ----
 
-export async function createGuild(name: string): Promise<Guild> {
-  const g = await rest.post<Guild>('/guilds', { name });
+/** `icon`: a data URI (image/png, jpeg, gif or webp), as Discord takes it. */
+export async function createGuild(name: string, icon?: string | null): Promise<Guild> {
+  const g = await rest.post<Guild>('/guilds', { name, ...(icon ? { icon } : {}) });
   return g;
 }
 
@@ -152,7 +156,12 @@ export async function createInvite(channelId: string): Promise<string> {
 }
 
 export const leaveGuild = (guildId: string) => rest.delete(`/users/@me/guilds/${guildId}`);
-export const renameGuild = (guildId: string, name: string) => rest.patch(`/guilds/${guildId}`, { name });
+/** `icon`: a data URI to set, null to remove. GUILD_UPDATE brings the new hash to everyone, this tab included. */
+export async function updateGuild(guildId: string, body: { name?: string; icon?: string | null }) {
+  const g = await rest.patch<Guild>(`/guilds/${guildId}`, body);
+  applyDispatch('GUILD_UPDATE', g);
+  return g;
+}
 export const createRole = (guildId: string, name: string) => rest.post<Role>(`/guilds/${guildId}/roles`, { name, permissions: '0' });
 export const updateRole = (guildId: string, roleId: string, body: Partial<Pick<Role, 'name' | 'color' | 'hoist' | 'permissions' | 'mentionable'>>) =>
   rest.patch<Role>(`/guilds/${guildId}/roles/${roleId}`, body);
@@ -254,7 +263,10 @@ async function refetchLoadedChannels() {
   }
 }
 
-function newNonce(): string {
+/** The gateway session's id (what an interaction names as `session_id`), or null while not connected. */
+export const gatewaySessionId = (): string | null => gateway?.sessionId ?? null;
+
+export function newNonce(): string {
   return ((BigInt(Date.now() - DISCORD_EPOCH) << 22n) | BigInt(Math.floor(Math.random() * 4_194_304))).toString();
 }
 
@@ -298,8 +310,11 @@ export function discardMessage(msg: Message) {
   setChannelMessages(msg.channel_id, (cm) => ({ ...cm!, list: cm!.list.filter((m) => m.id !== msg.id) }));
 }
 
-export async function editMessage(msg: Message, content: string) {
-  const updated = await rest.patch<Message>(`/channels/${msg.channel_id}/messages/${msg.id}`, { content });
+/** `keepAttachments`: the ids of the attachments to keep (Discord drops those left out); omitted, all stay. */
+export async function editMessage(msg: Message, content: string, keepAttachments?: string[]) {
+  const body: { content: string; attachments?: Array<{ id: string }> } = { content };
+  if (keepAttachments) body.attachments = keepAttachments.map((id) => ({ id }));
+  const updated = await rest.patch<Message>(`/channels/${msg.channel_id}/messages/${msg.id}`, body);
   applyDispatch('MESSAGE_UPDATE', updated);
 }
 

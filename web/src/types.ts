@@ -53,6 +53,8 @@ export interface Channel {
 export interface Member {
   user?: User;
   nick?: string | null;
+  /** The member's guild avatar hash (shown instead of the user's avatar in that guild). */
+  avatar?: string | null;
   roles: Snowflake[];
   joined_at?: string;
   communication_disabled_until?: string | null;
@@ -105,9 +107,81 @@ export interface Message {
   message_reference?: { message_id?: Snowflake; channel_id?: Snowflake; guild_id?: Snowflake };
   referenced_message?: Message | null;
   embeds?: Embed[];
+  attachments?: Attachment[];
+  /** Action rows of buttons and selects, sent by bots (components/MessageComponents.tsx). */
+  components?: ActionRow[];
+  application_id?: Snowflake;
+  webhook_id?: Snowflake;
   pinned?: boolean;
   /** Client-side only: sent but not yet confirmed by the server, or failed. */
   pending?: 'sending' | 'failed';
+}
+
+/** A component's emoji: a custom one by id, or a Unicode one by name. */
+export interface ComponentEmoji {
+  id?: Snowflake;
+  name?: string;
+  animated?: boolean;
+}
+
+/** Discord's button (type 2): styles 1 primary, 2 secondary, 3 success, 4 danger, 5 link, 6 premium. */
+export interface ButtonComponent {
+  type: 2;
+  id?: number;
+  style: number;
+  label?: string;
+  emoji?: ComponentEmoji;
+  custom_id?: string;
+  url?: string;
+  disabled?: boolean;
+}
+
+/** Discord's selects: 3 string (with options), 5 user, 6 role, 7 mentionable, 8 channel. */
+export interface SelectComponent {
+  type: 3 | 5 | 6 | 7 | 8;
+  id?: number;
+  custom_id: string;
+  options?: Array<{ label: string; value: string; description?: string; emoji?: ComponentEmoji; default?: boolean }>;
+  placeholder?: string;
+  min_values?: number;
+  max_values?: number;
+  disabled?: boolean;
+}
+
+export type MessageComponent = ButtonComponent | SelectComponent;
+
+/** Discord's action row (type 1): up to five buttons or one select. */
+export interface ActionRow {
+  type: 1;
+  id?: number;
+  components: MessageComponent[];
+}
+
+/** Discord's attachment object (a file sent with a message). */
+export interface Attachment {
+  id: Snowflake;
+  filename: string;
+  size: number;
+  url: string;
+  /** The same file through the media proxy: what previews load. */
+  proxy_url?: string;
+  content_type?: string;
+  /** Images and videos only. */
+  width?: number | null;
+  height?: number | null;
+  /** Alt text. */
+  description?: string;
+  /** Attachment flags: IS_SPOILER is 1 << 3. */
+  flags?: number;
+  duration_secs?: number;
+}
+
+/** An embed's image, thumbnail or video: `proxy_url` is the copy this server serves (/external/...). */
+export interface EmbedMedia {
+  url?: string;
+  proxy_url?: string;
+  width?: number;
+  height?: number;
 }
 
 /** Discord's embed object (bots send `rich` ones; every field is optional and may be anything on the wire). */
@@ -118,10 +192,11 @@ export interface Embed {
   url?: string;
   timestamp?: string;
   color?: number;
-  footer?: { text?: string; icon_url?: string };
-  image?: { url?: string };
-  thumbnail?: { url?: string };
-  author?: { name?: string; url?: string; icon_url?: string };
+  footer?: { text?: string; icon_url?: string; proxy_icon_url?: string };
+  image?: EmbedMedia;
+  thumbnail?: EmbedMedia;
+  video?: EmbedMedia;
+  author?: { name?: string; url?: string; icon_url?: string; proxy_icon_url?: string };
   fields?: Array<{ name?: string; value?: string; inline?: boolean }>;
 }
 

@@ -16,6 +16,7 @@ import { readMessageBody, type Uploads } from './uploads.ts';
 import { parse, snowflake, z } from '../validate.ts';
 import { MESSAGE_CHANNEL_TYPES, publishInChannel } from '../channels/common.ts';
 import { checkEmbedTotal, embedsSchema } from './embeds.ts';
+import { checkComponents, componentsSchema, type MessageActionRow } from './components.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { allowedMentionsSchema, checkAllowedMentions, parseMentions } from './mentions.ts';
 import { mentionRecipients } from './mention-audience.ts';
@@ -54,6 +55,8 @@ const createSchema = z.object({
   enforce_nonce: z.boolean().nullish(),
   tts: z.boolean().nullish(),
   embeds: embedsSchema.nullish(),
+  // Action rows (components.ts); only bots keep their interactive ones.
+  components: componentsSchema.nullish(),
   allowed_mentions: allowedMentionsSchema.nullish(),
   message_reference: z
     .object({
@@ -100,14 +103,15 @@ export async function createMessage(ctx: RouteContext, user: UserRecord, channel
     const body = parse(createSchema, rawBody);
     const content = body.content ?? '';
     const embeds = body.embeds ?? [];
+    const components = checkComponents(body.components, { allowInteractive: user.bot });
     const attachments = attachmentsForCreate(body.attachments, uploads.files);
-    if (content.trim() === '' && embeds.length === 0 && attachments.length === 0) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
+    if (content.trim() === '' && embeds.length === 0 && attachments.length === 0 && components.length === 0) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
     checkEmbedTotal(embeds);
     const allowed = body.allowed_mentions ?? undefined;
     checkAllowedMentions(allowed);
 
     const nonce = body.nonce ?? undefined;
-    const send = () => storeMessage(ctx, user, access, body, { content, embeds, attachments, uploads }, nonce);
+    const send = () => storeMessage(ctx, user, access, body, { content, embeds, attachments, components, uploads }, nonce);
     if (!body.enforce_nonce || nonce === undefined) return await send();
 
     return await sendState(deps).nonceLock.run(`${channelId}:${user.id}:${nonce}`, async () => {
@@ -127,13 +131,14 @@ interface MessageParts {
   content: string;
   embeds: Record<string, unknown>[];
   attachments: AttachmentRecord[];
+  components: MessageActionRow[];
   uploads: Uploads;
 }
 
 async function storeMessage(
   ctx: RouteContext, user: UserRecord, access: ChannelAccess, body: CreateBody, parts: MessageParts, nonce: string | number | undefined,
 ): Promise<MessageJson> {
-  const { content, embeds, attachments, uploads } = parts;
+  const { content, embeds, attachments, components, uploads } = parts;
   const { deps } = ctx;
   const { store } = deps;
   const channel = access.channel;
@@ -175,7 +180,7 @@ async function storeMessage(
       mentionChannels: [],
       embeds,
       attachments,
-      components: [],
+      components,
       stickerItems: [],
       nonce: nonce === undefined ? null : String(nonce),
       pinned: false,

@@ -1,6 +1,6 @@
 /**
- * PATCH /channels/{id}/messages/{mid}: the author edits content, embeds, mentions and files (keeping, removing
- * and adding attachments: attachments.ts); a moderator with MANAGE_MESSAGES may only toggle SUPPRESS_EMBEDS on
+ * PATCH /channels/{id}/messages/{mid}: the author edits content, embeds, mentions, components (components.ts) and
+ * files (keeping, removing and adding attachments: attachments.ts); a moderator with MANAGE_MESSAGES may only toggle SUPPRESS_EMBEDS on
  * someone else's message.
  */
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
@@ -15,12 +15,15 @@ import { readMessageBody, type UploadedFile } from './uploads.ts';
 import { parse, z } from '../validate.ts';
 import { MessageFlags } from './create.ts';
 import { checkEmbedTotal, embedsSchema } from './embeds.ts';
+import { checkComponents, componentsSchema } from './components.ts';
 import { allowedMentionsSchema, checkAllowedMentions, parseMentions } from './mentions.ts';
 import { eventPayload, renderMessage, type MessageJson } from '../../shapes/message.ts';
 
 export const editSchema = z.object({
   content: z.string().max(2000).nullish(),
   embeds: embedsSchema.nullish(),
+  // Replaces the action rows (components.ts); null or [] removes them.
+  components: componentsSchema.nullish(),
   flags: z.number().int().min(0).nullish(),
   allowed_mentions: allowedMentionsSchema.nullish(),
   attachments: attachmentsSchema.nullish(),
@@ -35,7 +38,7 @@ export async function editMessage(ctx: RouteContext, user: UserRecord, channelId
     : hasPermission(access.permissions, Permissions.ATTACH_FILES) ? null : new ApiError(ErrorCodes.MISSING_PERMISSIONS);
   const { body: rawBody, uploads } = await readMessageBody(ctx.deps, req, { channelId: message.channelId, fileRefusal });
   try {
-    const { json, patch } = await applyEdit(ctx, user.id, access, message, parse(editSchema, rawBody), uploads.files);
+    const { json, patch } = await applyEdit(ctx, user.id, access, message, parse(editSchema, rawBody), uploads.files, { interactiveComponents: user.bot });
     // Files the edit added are the message's now; uploads it did not list go in `finally`.
     uploads.claim((patch.attachments ?? []).map((a) => a.id));
     return json;
@@ -47,26 +50,41 @@ export async function editMessage(ctx: RouteContext, user: UserRecord, channelId
 export type EditBody = z.infer<typeof editSchema>;
 type MessagePatch = Parameters<RouteContext['deps']['store']['messages']['update']>[2];
 
+/** Who may put which components on the message (components.ts): interactive ones are for applications. */
+export interface EditComponentRule {
+  /** The editor is a bot or an application-owned webhook: custom_id buttons and selects are kept. */
+  interactiveComponents?: boolean;
+  /** `components` is not respected at all (a webhook no application owns, without `with_components`). */
+  ignoreComponents?: boolean;
+}
+
 /**
  * Applies a validated edit by `editorId` (a user, or a webhook editing its own message: api/webhooks/messages.ts)
  * with `access`, the editor's standing in the channel.
  */
 export async function applyEdit(
   ctx: RouteContext, editorId: string, access: Awaited<ReturnType<typeof messageAccess>>['access'], message: MessageRecord, body: EditBody, files: UploadedFile[],
+  componentRule: EditComponentRule = {},
 ): Promise<{ json: MessageJson; patch: MessagePatch }> {
   const { store } = ctx.deps;
   const isAuthor = message.authorId === editorId;
   const touchesFiles = (body.attachments !== undefined && body.attachments !== null) || files.length > 0;
   const touchesContent = body.content !== undefined || body.embeds !== undefined || body.allowed_mentions !== undefined || touchesFiles;
+  const touchesComponents = body.components !== undefined && !componentRule.ignoreComponents;
   // Only default messages and replies have content their author wrote; system messages (pins, renames, joins) do not.
-  if (touchesContent && message.type !== 0 && message.type !== 19) throw new ApiError(ErrorCodes.SYSTEM_MESSAGE);
+  if ((touchesContent || touchesComponents) && message.type !== 0 && message.type !== 19) throw new ApiError(ErrorCodes.SYSTEM_MESSAGE);
 
   if (!isAuthor) {
-    if (touchesContent || body.flags === undefined) throw new ApiError(ErrorCodes.CANNOT_EDIT_OTHERS_MESSAGE);
+    if (touchesContent || touchesComponents || body.flags === undefined) throw new ApiError(ErrorCodes.CANNOT_EDIT_OTHERS_MESSAGE);
     requirePermission(access.permissions, Permissions.MANAGE_MESSAGES);
   }
 
   const patch: MessagePatch = {};
+  if (touchesComponents) {
+    patch.components = checkComponents(body.components, { allowInteractive: componentRule.interactiveComponents === true });
+    patch.editedAt = ctx.deps.now();
+  }
+  const components = patch.components ?? message.components;
   if (body.flags !== undefined && body.flags !== null) {
     patch.flags = (message.flags & ~MessageFlags.SUPPRESS_EMBEDS) | (body.flags & MessageFlags.SUPPRESS_EMBEDS);
   }
@@ -81,7 +99,7 @@ export async function applyEdit(
     const linked = message.embeds.filter((e) => (e as { type?: unknown }).type !== 'rich' && links.includes(String((e as { url?: unknown }).url)));
     const embeds = [...authored, ...linked];
     const attachments = touchesFiles ? attachmentsForEdit(message.attachments, body.attachments, files) : undefined;
-    if (content.trim() === '' && embeds.length === 0 && (attachments ?? message.attachments).length === 0) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
+    if (content.trim() === '' && embeds.length === 0 && (attachments ?? message.attachments).length === 0 && components.length === 0) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
     checkEmbedTotal(embeds as Record<string, unknown>[]);
     const allowed = body.allowed_mentions ?? undefined;
     checkAllowedMentions(allowed);
@@ -102,6 +120,8 @@ export async function applyEdit(
       editedAt: ctx.deps.now(),
     });
     if (attachments) patch.attachments = attachments;
+  } else if (touchesComponents && components.length === 0 && message.content.trim() === '' && message.embeds.length === 0 && message.attachments.length === 0) {
+    throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
   }
 
   // Suppressing embeds removes them all, as Discord does; lifting it (or a new content) unfurls the links again.

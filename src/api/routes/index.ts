@@ -7,6 +7,7 @@ import { registerChannelsRoutes } from './channels.ts';
 import { registerCommandsRoutes } from './commands.ts';
 import { registerGatewayRoutes } from './gateway.ts';
 import { registerGuildsRoutes } from './guilds.ts';
+import { registerInteractionsRoutes } from './interactions.ts';
 import { registerInvitesRoutes } from './invites.ts';
 import { registerMembersRoutes } from './members.ts';
 import { registerMessagesRoutes } from './messages.ts';
@@ -32,4 +33,5 @@ export function registerAllRoutes(ctx: RouteContext): void {
   registerReactionsRoutes(ctx);
   registerPinsRoutes(ctx);
   registerWebhooksRoutes(ctx);
+  registerInteractionsRoutes(ctx);
 }

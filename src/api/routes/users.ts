@@ -15,9 +15,13 @@ import type { RouteContext } from '../route.ts';
 import { channelJson, memberJson, partialGuildJson, privateUser, publicUser } from '../../shapes/serialize.ts';
 import { parse, queryBool, snowflake, z } from '../validate.ts';
 import { rethrowAccountConflict, revokeTokens, usernameSchema, userToken } from './auth.ts';
+import { memberEventPayload } from './members.ts';
 
 /** A group DM holds at most 10 users, its owner included (Discord's limit). */
 export const GROUP_DM_MAX_USERS = 10;
+
+/** The fields of a user that others see (publicUser). */
+const PUBLIC_USER_FIELDS = ['username', 'globalName', 'avatar', 'banner'] as const;
 
 const patchMeBody = z.object({
   username: usernameSchema.optional(),
@@ -116,6 +120,14 @@ export function registerUsersRoutes(ctx: RouteContext): void {
       token = issued.token;
     }
     ctx.dispatch.users([user.id], 'USER_UPDATE', privateUser(user));
+    // What others see of the user changed: Discord tells each guild they share through GUILD_MEMBER_UPDATE (the
+    // member object carries the new user), so avatars and names change for everyone without a reload.
+    if (PUBLIC_USER_FIELDS.some((field) => patch[field] !== undefined && patch[field] !== me[field])) {
+      for (const guildId of await store.guilds.listIdsForUser(user.id)) {
+        const member = await store.members.get(guildId, user.id);
+        if (member) ctx.dispatch.guild(guildId, 'GUILD_MEMBER_UPDATE', memberEventPayload(member, user));
+      }
+    }
     return token === undefined ? privateUser(user) : { ...privateUser(user), token };
   });
 

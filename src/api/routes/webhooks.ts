@@ -25,6 +25,7 @@ import { executeSchema, executeWebhook, sendAsWebhook } from '../webhooks/execut
 import { githubEmbed } from '../webhooks/github.ts';
 import { deleteWebhookMessage, editWebhookMessage, getWebhookMessage } from '../webhooks/messages.ts';
 import { webhookNameSchema } from '../webhooks/names.ts';
+import { deleteFollowUp, editFollowUp, getFollowUp, interactionOfWebhook, sendFollowUp } from '../interactions/followups.ts';
 import { platformPayload } from '../webhooks/platform-body.ts';
 import { slackToExecute } from '../webhooks/slack.ts';
 
@@ -101,7 +102,8 @@ export function registerWebhooksRoutes(ctx: RouteContext): void {
       name: body.name,
       avatar,
       token: webhookToken(),
-      applicationId: null,
+      // A bot's webhook is its application's (Discord's "application-owned": it may send interactive components).
+      applicationId: req.user.bot ? req.user.id : null,
       createdAt: now(),
     });
     announce(webhook);
@@ -167,7 +169,11 @@ export function registerWebhooksRoutes(ctx: RouteContext): void {
     return undefined;
   });
 
-  ctx.post('/webhooks/:webhookId/:token', { auth: 'none', limit: execute, uploads: true }, async (req) => executeWebhook(ctx, await byToken(req), req));
+  // An application's id with a live interaction token is that interaction's webhook (interactions/followups.ts).
+  ctx.post('/webhooks/:webhookId/:token', { auth: 'none', limit: execute, uploads: true }, async (req) => {
+    const interaction = await interactionOfWebhook(ctx, req.params);
+    return interaction ? sendFollowUp(ctx, interaction, req) : executeWebhook(ctx, await byToken(req), req);
+  });
 
   ctx.post('/webhooks/:webhookId/:token/slack', { auth: 'none', limit: execute }, async (req) => {
     const webhook = await byToken(req);
@@ -196,12 +202,20 @@ export function registerWebhooksRoutes(ctx: RouteContext): void {
     return undefined;
   });
 
-  ctx.get('/webhooks/:webhookId/:token/messages/:messageId', { auth: 'none', limit: manage }, async (req) => getWebhookMessage(ctx, await byToken(req), req));
+  ctx.get('/webhooks/:webhookId/:token/messages/:messageId', { auth: 'none', limit: manage }, async (req) => {
+    const interaction = await interactionOfWebhook(ctx, req.params);
+    return interaction ? getFollowUp(ctx, interaction, req.params.messageId) : getWebhookMessage(ctx, await byToken(req), req);
+  });
 
-  ctx.patch('/webhooks/:webhookId/:token/messages/:messageId', { auth: 'none', limit: manage, uploads: true }, async (req) => editWebhookMessage(ctx, await byToken(req), req));
+  ctx.patch('/webhooks/:webhookId/:token/messages/:messageId', { auth: 'none', limit: manage, uploads: true }, async (req) => {
+    const interaction = await interactionOfWebhook(ctx, req.params);
+    return interaction ? editFollowUp(ctx, interaction, req.params.messageId, req) : editWebhookMessage(ctx, await byToken(req), req);
+  });
 
   ctx.delete('/webhooks/:webhookId/:token/messages/:messageId', { auth: 'none', limit: manage }, async (req) => {
-    await deleteWebhookMessage(ctx, await byToken(req), req);
+    const interaction = await interactionOfWebhook(ctx, req.params);
+    if (interaction) await deleteFollowUp(ctx, interaction, req.params.messageId);
+    else await deleteWebhookMessage(ctx, await byToken(req), req);
     return undefined;
   });
 

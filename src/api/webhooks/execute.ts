@@ -6,8 +6,9 @@
  * fixed with the message (shapes/webhook.ts).
  *
  * As on Discord: `?wait=true` answers 200 with the message, otherwise 204; `thread_id` names a thread, and Accord
- * has none (10003 Unknown Channel), `thread_name` creates a forum post (220003 outside forums); `components` are
- * kept only for application-owned webhooks; a webhook needs no permission (it mentions anyone, embeds links and
+ * has none (10003 Unknown Channel), `thread_name` creates a forum post (220003 outside forums); `components`
+ * (messages/components.ts) are kept whole for application-owned webhooks (made by a bot), only their link buttons for other webhooks
+ * with `?with_components=true`, and ignored otherwise; a webhook needs no permission (it mentions anyone, embeds links and
  * attaches files); flags other than SUPPRESS_EMBEDS and SUPPRESS_NOTIFICATIONS are dropped.
  */
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
@@ -17,6 +18,7 @@ import type { RouteContext, RouteRequest } from '../route.ts';
 import { attachmentsForCreate, attachmentsSchema, renderMedia } from '../messages/attachments.ts';
 import { MessageFlags, MessageType } from '../messages/create.ts';
 import { checkEmbedTotal, embedsSchema } from '../messages/embeds.ts';
+import { checkComponents, type MessageActionRow } from '../messages/components.ts';
 import { mentionRecipients } from '../messages/mention-audience.ts';
 import { allowedMentionsSchema, checkAllowedMentions, parseMentions } from '../messages/mentions.ts';
 import { readMessageBody, type Uploads } from '../messages/uploads.ts';
@@ -46,8 +48,8 @@ export const executeSchema = z.object({
   tts: z.boolean().nullish(),
   embeds: embedsSchema.nullish(),
   allowed_mentions: allowedMentionsSchema.nullish(),
-  // Kept for application-owned webhooks only: Discord's action rows, not validated further (Accord has no interactions).
-  components: z.array(z.looseObject({ type: z.number().int() })).max(5).nullish(),
+  // Checked only where the webhook may send them (webhookComponents): Discord ignores the field otherwise.
+  components: z.unknown().optional(),
   flags: z.number().int().min(0).nullish(),
   attachments: attachmentsSchema.nullish(),
   thread_name: z.string().max(100).nullish(),
@@ -75,7 +77,7 @@ export async function executeWebhook(ctx: RouteContext, webhook: WebhookRecord, 
   refuseThread(query.thread_id);
   const { body: rawBody, uploads } = await readMessageBody(ctx.deps, req, { channelId: webhook.channelId, fileRefusal: null });
   try {
-    const json = await sendAsWebhook(ctx, webhook, parse(executeSchema, rawBody), uploads);
+    const json = await sendAsWebhook(ctx, webhook, parse(executeSchema, rawBody), uploads, query.with_components === true);
     return query.wait ? json : undefined;
   } finally {
     // Files the stored message took are its own; any other upload of this request goes.
@@ -83,14 +85,30 @@ export async function executeWebhook(ctx: RouteContext, webhook: WebhookRecord, 
   }
 }
 
+/** A webhook an application made (a bot's, or an interaction's): Discord lets it send every component. */
+export function isApplicationOwned(webhook: WebhookRecord): boolean {
+  return webhook.type === WebhookType.APPLICATION || webhook.applicationId !== null;
+}
+
+/**
+ * The components a webhook's message keeps, as Discord decides: all of them for an application-owned webhook,
+ * the non-interactive ones (link buttons) for another with `with_components`, none otherwise (the field is then
+ * ignored, not checked). `undefined` when the field is not respected or not sent.
+ */
+export function webhookComponents(webhook: WebhookRecord, components: unknown, withComponents: boolean): MessageActionRow[] | undefined {
+  const owned = isApplicationOwned(webhook);
+  if (components === undefined || (!owned && !withComponents)) return undefined;
+  return checkComponents(components, { allowInteractive: owned });
+}
+
 /** Stores and announces the webhook's message for a validated body (also what the Slack and GitHub routes build). */
-export async function sendAsWebhook(ctx: RouteContext, webhook: WebhookRecord, body: ExecuteBody, uploads?: Uploads): Promise<MessageJson> {
+export async function sendAsWebhook(ctx: RouteContext, webhook: WebhookRecord, body: ExecuteBody, uploads?: Uploads, withComponents = false): Promise<MessageJson> {
   const { deps } = ctx;
   const { store } = deps;
   if (body.thread_name) throw new ApiError(ErrorCodes.WEBHOOK_THREADS_ONLY_IN_FORUMS);
   const content = body.content ?? '';
   const embeds = body.embeds ?? [];
-  const components = webhook.type === WebhookType.APPLICATION ? (body.components ?? []) : [];
+  const components = webhookComponents(webhook, body.components, withComponents) ?? [];
   const attachments = attachmentsForCreate(body.attachments, uploads?.files ?? []);
   if (content.trim() === '' && embeds.length === 0 && attachments.length === 0 && components.length === 0) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
   checkEmbedTotal(embeds);

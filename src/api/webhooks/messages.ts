@@ -2,7 +2,8 @@
  * A webhook's own messages, by token: GET, PATCH and DELETE /webhooks/{id}/{token}/messages/{message_id}. The
  * message must be one this webhook sent in its channel (10008 Unknown Message otherwise, as for a message the
  * webhook cannot see). An edit is the channel edit (messages/edit.ts) with the webhook as its author: content,
- * embeds, allowed_mentions, SUPPRESS_EMBEDS and files (kept, removed, added) — its author stays as it was sent.
+ * embeds, allowed_mentions, SUPPRESS_EMBEDS, components (as execute.ts lets the webhook send them) and files (kept,
+ * removed, added) — its author stays as it was sent.
  */
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
@@ -12,11 +13,11 @@ import type { RouteContext, RouteRequest } from '../route.ts';
 import { renderMedia } from '../messages/attachments.ts';
 import { applyEdit, editSchema } from '../messages/edit.ts';
 import { readMessageBody } from '../messages/uploads.ts';
-import { parse, snowflake, z } from '../validate.ts';
+import { parse, queryBool, snowflake, z } from '../validate.ts';
 import { webhookChannelAccess } from './access.ts';
-import { refuseThread } from './execute.ts';
+import { isApplicationOwned, refuseThread, webhookComponents } from './execute.ts';
 
-const messageQuery = z.object({ thread_id: snowflake.optional() });
+const messageQuery = z.object({ thread_id: snowflake.optional(), with_components: queryBool.optional() });
 
 /** The webhook's message `messageId`, or 10008. */
 export async function webhookMessage(ctx: RouteContext, webhook: WebhookRecord, messageId: string, query: unknown): Promise<MessageRecord> {
@@ -36,7 +37,14 @@ export async function editWebhookMessage(ctx: RouteContext, webhook: WebhookReco
   const { body: rawBody, uploads } = await readMessageBody(ctx.deps, req, { channelId: message.channelId, fileRefusal: null });
   try {
     const access = await webhookChannelAccess(ctx.deps.store, webhook);
-    const { json, patch } = await applyEdit(ctx, webhook.id, access, message, parse(editSchema, rawBody), uploads.files);
+    // Components are checked only where the webhook may send them; the edit applies what execute.ts would keep.
+    const fields = rawBody !== null && typeof rawBody === 'object' && !Array.isArray(rawBody) ? (rawBody as Record<string, unknown>) : undefined;
+    const body = parse(editSchema, fields ? { ...fields, components: undefined } : rawBody);
+    const components = webhookComponents(webhook, fields?.components, parse(messageQuery, req.query).with_components === true);
+    const { json, patch } = await applyEdit(ctx, webhook.id, access, message, { ...body, components }, uploads.files, {
+      interactiveComponents: isApplicationOwned(webhook),
+      ignoreComponents: components === undefined,
+    });
     // Files the edit added are the message's now; uploads it did not list go in `finally`.
     uploads.claim((patch.attachments ?? []).map((a) => a.id));
     return json;

@@ -374,6 +374,34 @@ CREATE INDEX application_command_permissions_app ON application_command_permissi
 CREATE INDEX application_command_permissions_command ON application_command_permissions (command_id);
 `;
 
+// Interactions live 15 minutes (their token's lifetime) and are shared by every api process: the callback and the
+// follow-ups may reach another process than the invocation. Tokens are kept as SHA-256 hashes. A message an
+// interaction made has its interaction_metadata here; an ephemeral one is kept here whole, never in `messages`.
+const INTERACTIONS = `
+CREATE TABLE interactions (
+  id BIGINT PRIMARY KEY,
+  application_id BIGINT NOT NULL,
+  user_id BIGINT NOT NULL,
+  token_hash TEXT NOT NULL,
+  state TEXT NOT NULL,
+  modal_custom_id TEXT,
+  created_at BIGINT NOT NULL,
+  details TEXT NOT NULL
+);
+CREATE UNIQUE INDEX interactions_token ON interactions (token_hash);
+CREATE INDEX interactions_created ON interactions (created_at);
+CREATE INDEX interactions_modal ON interactions (application_id, user_id, modal_custom_id);
+
+CREATE TABLE interaction_messages (
+  message_id BIGINT PRIMARY KEY,
+  interaction_id BIGINT NOT NULL,
+  metadata TEXT NOT NULL,
+  ephemeral TEXT,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX interaction_messages_created ON interaction_messages (created_at);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sqlite: initial('sqlite'), postgres: initial('postgres') },
   // What must follow a committed write (dispatches, jobs), written in the write's transaction; see contracts/outbox.ts.
@@ -385,6 +413,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: 'pending_uploads', sqlite: PENDING_UPLOADS, postgres: PENDING_UPLOADS },
   { version: 8, name: 'application commands', sqlite: APPLICATION_COMMANDS, postgres: APPLICATION_COMMANDS },
   { version: 9, name: 'webhooks', sqlite: WEBHOOKS, postgres: WEBHOOKS },
+  { version: 10, name: 'interactions', sqlite: INTERACTIONS, postgres: INTERACTIONS },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

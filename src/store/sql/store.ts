@@ -3,6 +3,7 @@ import type { Store } from '../types.ts';
 import type { SqlDriver } from './driver.ts';
 import { SqlApplicationCommandStore } from './commands.ts';
 import { SqlChannelStore, SqlInviteStore, SqlOverwriteStore } from './channels.ts';
+import { SqlInteractionStore } from './interactions.ts';
 import { SqlBanStore, SqlGuildStore, SqlMemberStore, SqlRoleStore } from './guilds.ts';
 import { SqlApplicationStore, SqlTokenStore, SqlUserStore } from './identity.ts';
 import { SqlMessageStore, SqlPinStore, SqlReactionStore } from './messages.ts';
@@ -37,6 +38,7 @@ export class SqlStore implements Store {
   readonly sessionStarts: SqlSessionStartStore;
   readonly secrets: SqlSecretStore;
   readonly applicationCommands: SqlApplicationCommandStore;
+  readonly interactions: SqlInteractionStore;
 
   constructor(
     readonly driver: SqlDriver,
@@ -64,6 +66,7 @@ export class SqlStore implements Store {
     this.sessionStarts = new SqlSessionStartStore(driver);
     this.secrets = new SqlSecretStore(driver);
     this.applicationCommands = new SqlApplicationCommandStore(driver);
+    this.interactions = new SqlInteractionStore(driver);
   }
 
   migrate(): Promise<number[]> {

@@ -19,6 +19,7 @@ import { MemberList, RecipientList, UserPopout } from './Members.tsx';
 import { ModerationHost } from './MemberActions.tsx';
 import { Sidebar, useGuildChannels } from './Sidebar.tsx';
 import { Icon } from './Icon.tsx';
+import { LightboxHost } from './Attachments.tsx';
 
 const LAST_CHANNEL_KEY = 'accord.lastChannel';
 
@@ -172,6 +173,7 @@ function Shell({ guildId, channelId }: { guildId: string; channelId: string | nu
       </div>
       <UserPopout />
       <ModerationHost />
+      <LightboxHost />
     </div>
   );
 }

@@ -24,6 +24,8 @@ import { Icon } from './Icon.tsx';
 import { Confirm, Modal } from './Modal.tsx';
 import { PinsButton } from './Pins.tsx';
 import { useTimedOutUntil } from './MemberActions.tsx';
+import { PendingFiles, UploadButton, useFileDrop } from './ComposerFiles.tsx';
+import { addFiles, clearError, draftOf, filesOf, useDraft } from '../upload.ts';
 
 const GROUP_WINDOW_MS = 7 * 60 * 1000;
 /** Start loading older history this close to the top, so it is usually there before the user reaches it. */
@@ -54,11 +56,14 @@ export function ChatView({ guildId, channelId }: { guildId: string | null; chann
   const canSend = perms === -1n || has(perms, P.SEND_MESSAGES);
   // The server wants READ_MESSAGE_HISTORY for a reply too.
   const canReply = canSend && (perms === -1n || has(perms, P.READ_MESSAGE_HISTORY));
+  const canAttach = canSend && (perms === -1n || has(perms, P.ATTACH_FILES));
   const label = useStore((s) => channelLabel(s, channel));
+  const drop = useFileDrop(channelId, canAttach, `${channel?.guild_id ? '#' : '@'}${label}`);
   if (!channel) return <main className="chat empty" aria-label="Chat">Channel not found.</main>;
 
   return (
-    <main className="chat" aria-label={`Chat in ${channel.guild_id ? '#' : ''}${label}`}>
+    <main className="chat" aria-label={`Chat in ${channel.guild_id ? '#' : ''}${label}`} {...drop.handlers}>
+      {drop.overlay}
       <header className="chat-header">
         <button type="button" className="icon-button mobile-only" aria-label="Open navigation" onClick={() => ui.setDrawer('nav')}>
           <Icon name="menu" />
@@ -120,6 +125,7 @@ export function ChatView({ guildId, channelId }: { guildId: string | null; chann
         label={label}
         isGuild={Boolean(guildId)}
         canSend={canSend}
+        canAttach={canAttach}
         timedOutUntil={timedOutUntil}
         replyTo={replyTo}
         guildId={guildId}
@@ -472,6 +478,8 @@ function Composer(props: {
   label: string;
   isGuild: boolean;
   canSend: boolean;
+  /** ATTACH_FILES as well: the upload button, drops and pasted files. */
+  canAttach: boolean;
   /** Timed out in this guild until then (ms): the composer says so. */
   timedOutUntil?: number | null;
   replyTo: Message | null;
@@ -483,6 +491,9 @@ function Composer(props: {
   const ref = useRef<HTMLTextAreaElement>(null);
   const autocomplete = useComposerAutocomplete({ textarea: ref, text, setText, channelId: props.channelId });
   const replyName = useStore((s) => (props.replyTo ? displayName(s, props.replyTo.author.id, props.guildId) : ''));
+  const draft = useDraft(props.channelId);
+  const uploading = draft.progress !== null;
+  const hasFiles = draft.files.length > 0;
 
   useEffect(() => {
     setText('');
@@ -495,11 +506,28 @@ function Composer(props: {
 
   async function submit() {
     const content = text.trim();
-    if (!content) return;
+    const { files, progress } = draftOf(props.channelId);
+    if (progress !== null) return;
+    if (!content && !files.length) return;
     if (content.length > 2000) return setError(`Messages can be at most 2000 characters (this one has ${content.length}).`);
-    setText('');
     setError('');
     const reply = props.replyTo;
+    if (files.length) {
+      // The text stays in the box until the files are through, so a failed upload loses nothing.
+      let sent = false;
+      try {
+        const { sendFiles } = await import('../upload-send.ts');
+        sent = await sendFiles(props.channelId, content, reply, (err) => errorText(err, 'content'));
+      } catch (err) {
+        setError(errorText(err));
+      }
+      if (sent) {
+        setText((t) => (t.trim() === content ? '' : t));
+        if (reply) props.onCancelReply();
+      }
+      return;
+    }
+    setText('');
     props.onCancelReply();
     try {
       await sendMessage(props.channelId, content, reply);
@@ -516,6 +544,7 @@ function Composer(props: {
   return (
     <div className="composer-wrap">
       {autocomplete.popup}
+      <PendingFiles channelId={props.channelId} draft={draft} />
       {props.replyTo && (
         <div className="replying">
           Replying to <strong>{replyName}</strong>
@@ -545,12 +574,19 @@ function Composer(props: {
             setText(e.target.value);
             if (e.target.value.trim()) sendTyping(props.channelId);
           }}
+          onPaste={(e) => {
+            // Pasted files (a copied file, a screenshot) join the message; pasted text is typed as usual.
+            const files = props.canAttach ? filesOf(e.clipboardData) : [];
+            if (!files.length) return;
+            e.preventDefault();
+            addFiles(props.channelId, files);
+          }}
           onKeyDown={(e) => {
             if (autocomplete.onKeyDown(e)) return;
             if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
               e.preventDefault();
               void submit();
-            } else if (e.key === 'ArrowUp' && !text) {
+            } else if (e.key === 'ArrowUp' && !text && !hasFiles) {
               e.preventDefault();
               props.onEditLast();
             } else if (e.key === 'Escape' && props.replyTo) {
@@ -558,15 +594,22 @@ function Composer(props: {
             }
           }}
         />
+        {/* After the box in the Tab order (Shift+Tab from the box goes to the history), drawn on its left. */}
+        {props.canAttach && <UploadButton channelId={props.channelId} disabled={uploading} />}
         {props.canSend && <ComposerEmojiButton textarea={ref} onChange={setText} />}
-        <button type="submit" className="send-button" aria-label="Send message" disabled={!props.canSend || !text.trim()}>
+        <button type="submit" className="send-button" aria-label="Send message" disabled={!props.canSend || uploading || (!text.trim() && !hasFiles)}>
           <Icon name="send" />
         </button>
       </form>
       <TypingIndicator channelId={props.channelId} guildId={props.guildId} />
-      {error && (
-        <p className="form-error small composer-error" role="alert">
-          {error}
+      {(error || draft.error) && (
+        <p className="form-error small composer-error" role="alert" data-testid="composer-error">
+          {error || draft.error}
+          {!error && (
+            <button type="button" className="icon-button" aria-label="Dismiss" onClick={() => clearError(props.channelId)}>
+              <Icon name="close" size={14} />
+            </button>
+          )}
         </p>
       )}
     </div>

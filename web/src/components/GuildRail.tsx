@@ -1,14 +1,12 @@
 /** The left rail: Home (direct messages), one button per guild, and "add a server" (create or join). */
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { navigate } from '../router.ts';
-import { createGuild, errorText } from '../session.ts';
 import { useStore } from '../store.ts';
 import { useUnread } from '../unread.ts';
-import { expectGuild } from '../membership.ts';
 import { GuildIcon } from './Avatar.tsx';
 import { MentionBadge, mentionLabel } from './MentionBadge.tsx';
-import { Modal } from './Modal.tsx';
 import { Icon } from './Icon.tsx';
+import { AddGuildModal } from './AddGuildModal.tsx';
 
 export function GuildRail({ activeGuildId }: { activeGuildId: string }) {
   const guildIds = useStore((s) => s.guildIds);
@@ -58,62 +56,5 @@ export function GuildRail({ activeGuildId }: { activeGuildId: string }) {
       </ul>
       {adding && <AddGuildModal onClose={() => setAdding(false)} />}
     </nav>
-  );
-}
-
-function AddGuildModal({ onClose }: { onClose: () => void }) {
-  const me = useStore((s) => s.me);
-  const [name, setName] = useState(me ? `${me.global_name || me.username}'s server` : 'My server');
-  const [invite, setInvite] = useState('');
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
-
-  async function create(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError('');
-    try {
-      const g = await createGuild(name.trim());
-      expectGuild(g.id);
-      onClose();
-      navigate(`/channels/${g.id}`);
-    } catch (err) {
-      setError(errorText(err, 'name'));
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  function join(e: FormEvent) {
-    e.preventDefault();
-    const code = invite.trim().replace(/^.*\/invite\//, '').replace(/[/?#].*$/, '');
-    if (!code) return;
-    onClose();
-    navigate(`/invite/${encodeURIComponent(code)}`);
-  }
-
-  return (
-    <Modal title="Add a server" onClose={onClose}>
-      <form onSubmit={create} className="stack">
-        <label>
-          Server name
-          <input value={name} onChange={(e) => setName(e.target.value)} maxLength={100} required />
-        </label>
-        {error && <p className="form-error" role="alert">{error}</p>}
-        <button className="button" type="submit" disabled={busy || name.trim().length < 2}>
-          Create server
-        </button>
-      </form>
-      <hr />
-      <form onSubmit={join} className="stack">
-        <label>
-          Invite link or code
-          <input value={invite} onChange={(e) => setInvite(e.target.value)} placeholder="https://…/invite/abc123" />
-        </label>
-        <button className="button secondary" type="submit" disabled={!invite.trim()}>
-          Join server
-        </button>
-      </form>
-    </Modal>
   );
 }

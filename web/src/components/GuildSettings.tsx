@@ -4,15 +4,17 @@
  */
 import { useMemo, useState, type FormEvent } from 'react';
 import { arrowNavigate } from '../focus.ts';
-import { KEY_PERMISSIONS } from '../perms.ts';
+import { KEY_PERMISSIONS, P, basePermissions, has } from '../perms.ts';
 import {
-  createChannel, createRole, deleteChannel, deleteOverwrite, deleteRole, errorText, putOverwrite, renameGuild, setMemberRoles, updateChannel, updateRole,
+  createChannel, createRole, deleteChannel, deleteOverwrite, deleteRole, errorText, putOverwrite, setMemberRoles, updateChannel, updateGuild, updateRole,
 } from '../session.ts';
 import { displayName, useStore } from '../store.ts';
 import { ChannelType, type Channel, type Member, type Overwrite, type Role } from '../types.ts';
 import { Confirm, Modal } from './Modal.tsx';
 import { BansTab, DeleteServer, useModerationTabs } from './GuildModeration.tsx';
 import { ModerationButtons } from './MemberActions.tsx';
+import { GuildIcon } from './Avatar.tsx';
+import { ImagePickButton } from './ImagePickButton.tsx';
 
 type Tab = 'overview' | 'roles' | 'channels' | 'permissions' | 'members' | 'bans';
 const TABS: Array<[Tab, string]> = [['overview', 'Overview'], ['roles', 'Roles'], ['channels', 'Channels'], ['permissions', 'Channel Permissions'], ['members', 'Members']];
@@ -75,14 +77,53 @@ type Run = (fn: () => Promise<unknown>) => Promise<void>;
 
 function Overview({ guildId, run }: { guildId: string; run: Run }) {
   const guild = useStore((s) => s.guilds[guildId])!;
+  const me = useStore((s) => s.me);
+  const member = useStore((s) => (me ? s.members[guildId]?.[me.id] : undefined));
   const [name, setName] = useState(guild.name);
+  /** A picked icon not saved yet (a data URI), null to remove it, undefined: unchanged. */
+  const [icon, setIcon] = useState<string | null | undefined>(undefined);
+  const [iconError, setIconError] = useState('');
+  // The icon is Manage Server's (as is the name, which the server checks too).
+  const canEditIcon = guild.owner_id === me?.id || has(basePermissions(guild, me?.id ?? '', member), P.MANAGE_GUILD);
+  const renamed = name.trim() !== guild.name;
+  const dirty = (renamed && name.trim().length >= 2) || icon !== undefined;
   return (
-    <form className="stack" onSubmit={(e: FormEvent) => (e.preventDefault(), run(() => renameGuild(guildId, name.trim())))}>
+    <form
+      className="stack"
+      onSubmit={(e: FormEvent) => {
+        e.preventDefault();
+        if (!dirty || name.trim().length < 2) return;
+        void run(async () => {
+          await updateGuild(guildId, { ...(renamed ? { name: name.trim() } : {}), ...(icon !== undefined ? { icon } : {}) });
+          setIcon(undefined);
+        });
+      }}
+    >
+      {canEditIcon && (
+        <fieldset className="avatar-editor">
+          <legend>Server icon</legend>
+          <GuildIcon guild={guild} size={80} preview={icon} />
+          <div className="avatar-editor-actions">
+            <ImagePickButton label="Change Icon" onPick={(uri) => (setIcon(uri), setIconError(''))} onError={setIconError} />
+            {(icon !== undefined ? icon !== null : Boolean(guild.icon)) && (
+              <button type="button" className="link-button small" onClick={() => setIcon(guild.icon ? null : undefined)}>
+                Remove Icon
+              </button>
+            )}
+            {icon !== undefined && (
+              <span className="muted small" role="status">
+                {icon ? 'New icon: save to use it.' : 'Icon removed: save to confirm.'}
+              </span>
+            )}
+            {iconError && <p className="form-error small" role="alert">{iconError}</p>}
+          </div>
+        </fieldset>
+      )}
       <label>
         Server name
         <input name="guild-name" value={name} onChange={(e) => setName(e.target.value)} minLength={2} maxLength={100} required />
       </label>
-      <button type="submit" className="button" disabled={name.trim() === guild.name || name.trim().length < 2}>
+      <button type="submit" className="button" disabled={!dirty || name.trim().length < 2}>
         Save
       </button>
     </form>

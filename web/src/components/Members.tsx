@@ -75,7 +75,7 @@ export function MemberList({ guildId }: { guildId: string }) {
                   onClick={(e) => ui.openUser(r.id, guildId, e.currentTarget)}
                   onContextMenu={(e) => openMemberMenu(e, guildId, r.id)}
                 >
-                  <Avatar user={users[r.id] ?? { id: r.id, username: r.name }} size={32} status={r.status} />
+                  <Avatar user={users[r.id] ?? members?.[r.id]?.user ?? { id: r.id, username: r.name }} size={32} status={r.status} guildId={guildId} />
                   <span className="ellipsis" style={r.color ? { color: r.color } : undefined}>
                     {r.name}
                   </span>
@@ -179,7 +179,7 @@ export function UserPopout() {
     <div className="popout" role="dialog" aria-label={`Profile of ${name}`} ref={ref} tabIndex={-1} style={{ left, top, width }}>
       <div className="popout-banner" />
       <div className="popout-body">
-        <Avatar user={user ?? { id: popout.userId, username: name }} size={64} status={s} />
+        <Avatar user={user ?? member?.user ?? { id: popout.userId, username: name }} size={64} status={s} guildId={popout.guildId} />
         <h2>{name}</h2>
         <p className="muted">{user?.username}</p>
         <p className="small">{STATUS_LABEL[s]}</p>

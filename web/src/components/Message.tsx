@@ -10,8 +10,10 @@ import { deleteMessage, discardMessage, editMessage, errorText, retryMessage, to
 import { formatTimestamp } from '../time.ts';
 import { MessageType, type Message as Msg } from '../types.ts';
 import { ui } from '../ui.ts';
+import { Attachments } from './Attachments.tsx';
 import { Avatar } from './Avatar.tsx';
 import { Embed } from './Embed.tsx';
+import { MessageComponents } from './MessageComponents.tsx';
 import { EmojiPickerPopover, preloadEmojiPicker } from './EmojiPickerPopover.tsx';
 import { rememberEmoji } from '../emoji-prefs.ts';
 import { Confirm } from './Modal.tsx';
@@ -61,6 +63,7 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
   if (isSystemMessage(msg)) return <SystemLine msg={msg} authorName={p.authorName} time={time} />;
 
   const embeds = Array.isArray(msg.embeds) ? msg.embeds : [];
+  const attachments = Array.isArray(msg.attachments) ? msg.attachments : [];
   const actionable = !msg.pending && !p.editing;
   const onKeyDown = (e: React.KeyboardEvent<HTMLLIElement>) => {
     if (e.target !== e.currentTarget || !actionable || e.altKey || e.ctrlKey || e.metaKey) return;
@@ -93,7 +96,10 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
           {msg.referenced_message ? (
             <>
               <strong>@{p.replyAuthorName}</strong>{' '}
-              <span className="ellipsis">{msg.referenced_message.content || (msg.referenced_message.embeds?.length ? <em>Embed</em> : '')}</span>
+              <span className="ellipsis">
+                {msg.referenced_message.content ||
+                  (msg.referenced_message.attachments?.length ? <em>Click to see attachment</em> : msg.referenced_message.embeds?.length ? <em>Embed</em> : '')}
+              </span>
             </>
           ) : (
             <em className="muted">Original message was deleted</em>
@@ -106,7 +112,7 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
         </time>
       ) : (
         <button type="button" className="avatar-button" aria-label={`Profile of ${p.authorName}`} onClick={(e) => openUser(e.currentTarget)}>
-          <Avatar user={msg.author} size={40} />
+          <Avatar user={msg.author} size={40} guildId={p.guildId} />
         </button>
       )}
       <div className="message-main">
@@ -124,7 +130,7 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
         {p.editing ? (
           <EditBox msg={msg} onDone={() => p.onEdit(null)} />
         ) : (
-          (msg.content || msg.edited_timestamp || !embeds.length) && (
+          (msg.content || msg.edited_timestamp || (!embeds.length && !attachments.length && !msg.components?.length)) && (
             <div className="message-content">
               <Markdown content={msg.content} resolver={p.resolver} />
               {msg.edited_timestamp && (
@@ -136,6 +142,7 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
             </div>
           )
         )}
+        {attachments.length > 0 && !p.editing && <Attachments attachments={attachments} />}
         {embeds.length > 0 && (
           <div className="embeds">
             {embeds.map((e, i) => (
@@ -143,6 +150,7 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
             ))}
           </div>
         )}
+        {!p.editing && <MessageComponents msg={msg} />}
         {msg.pending === 'failed' && (
           <div className="send-failed" role="alert">
             Message failed to send.{' '}
@@ -307,6 +315,9 @@ function EmojiPicker({ onPick, onMore, onClose }: { onPick: (e: string) => void;
 
 function EditBox({ msg, onDone: close }: { msg: Msg; onDone: () => void }) {
   const [text, setText] = useState(msg.content);
+  const attachments = Array.isArray(msg.attachments) ? msg.attachments : [];
+  // Attachments to keep: removing one while editing drops it from the message (Discord's `attachments` list).
+  const [kept, setKept] = useState(() => attachments.map((a) => a.id));
   // Done editing: back to the message box, as in Discord (focus would otherwise go down with the edit box).
   const onDone = () => {
     const hadFocus = ref.current?.closest('.edit-box')?.contains(document.activeElement);
@@ -322,10 +333,11 @@ function EditBox({ msg, onDone: close }: { msg: Msg; onDone: () => void }) {
   }, []);
   async function save() {
     const content = text.trim();
-    if (content === msg.content) return onDone();
-    if (!content) return setError('A message cannot be empty; delete it instead.');
+    const removing = kept.length !== attachments.length;
+    if (content === msg.content && !removing) return onDone();
+    if (!content && !kept.length) return setError('A message cannot be empty; delete it instead.');
     try {
-      await editMessage(msg, content);
+      await editMessage(msg, content, removing ? kept : undefined);
       onDone();
     } catch (err) {
       setError(errorText(err));
@@ -349,6 +361,20 @@ function EditBox({ msg, onDone: close }: { msg: Msg; onDone: () => void }) {
           }
         }}
       />
+      {attachments.length > 0 && (
+        <ul className="edit-attachments" aria-label="Attachments">
+          {attachments
+            .filter((a) => kept.includes(a.id))
+            .map((a) => (
+              <li key={a.id} className="edit-attachment">
+                <span className="ellipsis">{a.filename}</span>
+                <button type="button" className="icon-button danger" aria-label={`Remove attachment ${a.filename}`} onClick={() => setKept((k) => k.filter((id) => id !== a.id))}>
+                  <Icon name="trash" size={16} />
+                </button>
+              </li>
+            ))}
+        </ul>
+      )}
       <div className="small muted">
         escape to <button type="button" className="link-button" onClick={onDone}>cancel</button> • enter to{' '}
         <button type="button" className="link-button" onClick={() => void save()}>save</button>

@@ -88,7 +88,7 @@ export function PinsPopout({ channelId, onClose }: { channelId: string; onClose:
           return (
             <li key={m.id} className="pin-item" data-pin-id={m.id} aria-label={`Pinned message by ${name}`}>
               <div className="pin-head">
-                <Avatar user={m.author} size={24} />
+                <Avatar user={m.author} size={24} guildId={guildId} />
                 <strong className="ellipsis">{name}</strong>
                 <time className="timestamp" dateTime={m.timestamp}>
                   {formatTimestamp(m.timestamp)}
@@ -96,7 +96,11 @@ export function PinsPopout({ channelId, onClose }: { channelId: string; onClose:
               </div>
               <div className="pin-content">
                 <Markdown content={m.content} resolver={resolver} />
-                {!m.content && m.embeds?.length ? <em className="muted">Embed</em> : null}
+                {!m.content && m.attachments?.length ? (
+                  <em className="muted">{m.attachments.map((f) => f.filename).join(', ')}</em>
+                ) : !m.content && m.embeds?.length ? (
+                  <em className="muted">Embed</em>
+                ) : null}
               </div>
               <div className="pin-actions">
                 <button

@@ -7,6 +7,9 @@ import { changePassword, errorText, listAuthSessions, logout, logoutAuthSessions
 import { useStore } from '../store.ts';
 import { formatTimestamp } from './Message.tsx';
 import { Modal } from './Modal.tsx';
+import { Avatar } from './Avatar.tsx';
+import { ImagePickButton } from './ImagePickButton.tsx';
+import { defaultAvatarUrl } from '../media-url.ts';
 
 type Tab = 'account' | 'password' | 'devices';
 const TABS: Array<[Tab, string]> = [['account', 'My Account'], ['password', 'Password'], ['devices', 'Devices']];
@@ -51,6 +54,9 @@ function Account() {
   const [email, setEmail] = useState(me.email ?? '');
   const [password, setPassword] = useState('');
   const [status, setStatus] = useState<Status>({});
+  /** A picked picture not saved yet (a data URI), null to remove the avatar, undefined: unchanged. */
+  const [avatar, setAvatar] = useState<string | null | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
   // As on Discord, a new username or email needs the current password.
   const renaming = username.trim().toLowerCase() !== me.username;
   const changingEmail = email.trim() !== (me.email ?? '');
@@ -58,23 +64,46 @@ function Account() {
 
   async function save(e: FormEvent) {
     e.preventDefault();
+    if (busy) return;
     setStatus({});
     try {
-      const body: { username?: string; email?: string; global_name?: string | null; password?: string } = {};
+      const body: { username?: string; email?: string; global_name?: string | null; password?: string; avatar?: string | null } = {};
       if (renaming) body.username = username.trim();
       if (changingEmail) body.email = email.trim();
       if (needsPassword) body.password = password;
       if ((globalName.trim() || null) !== (me.global_name ?? null)) body.global_name = globalName.trim() || null;
+      if (avatar !== undefined) body.avatar = avatar;
+      setBusy(true);
       if (Object.keys(body).length) await updateProfile(body);
       setPassword('');
+      setAvatar(undefined);
       setStatus({ ok: 'Saved.' });
     } catch (err) {
-      setStatus({ error: errorText(err, changingEmail && !renaming ? 'email' : 'username') });
+      setStatus({ error: errorText(err, avatar !== undefined && !renaming && !changingEmail ? 'avatar' : changingEmail && !renaming ? 'email' : 'username') });
+    } finally {
+      setBusy(false);
     }
   }
 
   return (
     <form className="stack" onSubmit={save}>
+      <fieldset className="avatar-editor">
+        <legend>Avatar</legend>
+        <Avatar user={me} size={80} preview={avatar === undefined ? undefined : (avatar ?? defaultAvatarUrl(me))} />
+        <div className="avatar-editor-actions">
+          <ImagePickButton label="Change Avatar" onPick={(uri) => (setAvatar(uri), setStatus({}))} onError={(error) => setStatus({ error })} />
+          {(avatar !== undefined ? avatar !== null : Boolean(me.avatar)) && (
+            <button type="button" className="link-button small" onClick={() => setAvatar(me.avatar ? null : undefined)}>
+              Remove Avatar
+            </button>
+          )}
+          {avatar !== undefined && (
+            <span className="muted small" role="status">
+              {avatar ? 'New avatar: save to use it.' : 'Avatar removed: save to confirm.'}
+            </span>
+          )}
+        </div>
+      </fieldset>
       <label>
         Username
         <input name="username" value={username} onChange={(e) => setUsername(e.target.value)} minLength={2} maxLength={32} required />
@@ -98,7 +127,7 @@ function Account() {
         <button type="button" className="button danger" onClick={() => void logout()}>
           Log Out
         </button>
-        <button type="submit" className="button">
+        <button type="submit" className="button" aria-disabled={busy}>
           Save Changes
         </button>
       </div>

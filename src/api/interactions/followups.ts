@@ -1,0 +1,69 @@
+/**
+ * An interaction's webhook, keyed by the application's id and the interaction's token, for its 15 minutes:
+ * `POST /webhooks/{application.id}/{token}` sends a follow-up (ephemeral with flag 64; only once the interaction
+ * was answered, 10015 before, as Discord's webhook does not exist yet), and
+ * `GET / PATCH / DELETE /webhooks/{application.id}/{token}/messages/{@original | message id}` read, edit and
+ * delete the response and the follow-ups. The incoming-webhook routes (routes/webhooks.ts) hand these paths here
+ * when the id and token name a live interaction.
+ */
+import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
+import type { MessageJson } from '../../shapes/message.ts';
+import { readMessageBody } from '../messages/uploads.ts';
+import type { RouteContext, RouteRequest } from '../route.ts';
+import { parse } from '../validate.ts';
+import { refuseThread, executeQuery } from '../webhooks/execute.ts';
+import {
+  createInteractionMessage, deleteInteractionMessage, editInteractionMessage, interactionMessage, interactionMessageSchema, renderInteractionMessage,
+} from './messages.ts';
+import { interactionsOf, type LiveInteraction } from './registry.ts';
+
+type TokenParams = { webhookId: string; token: string; messageId?: string };
+
+/** The live interaction a webhook path names, or null (the path is an incoming webhook's). */
+export function interactionOfWebhook(ctx: RouteContext, params: TokenParams): Promise<LiveInteraction | null> {
+  return interactionsOf(ctx).byToken(params.webhookId, params.token);
+}
+
+/** The interaction of a path that must name one (@original): 10015 Unknown Webhook otherwise. */
+export async function requireInteractionWebhook(ctx: RouteContext, params: TokenParams): Promise<LiveInteraction> {
+  const i = await interactionOfWebhook(ctx, params);
+  if (!i) throw new ApiError(ErrorCodes.UNKNOWN_WEBHOOK);
+  return i;
+}
+
+/** The message a path names: @original is the response's (10008 before there is one). */
+function messageIdOf(i: LiveInteraction, messageId: string): string {
+  if (messageId !== '@original') return messageId;
+  if (!i.originalId) throw new ApiError(ErrorCodes.UNKNOWN_MESSAGE);
+  return i.originalId;
+}
+
+export async function sendFollowUp(ctx: RouteContext, i: LiveInteraction, req: RouteRequest): Promise<MessageJson> {
+  refuseThread(parse(executeQuery, req.query).thread_id);
+  if (i.state !== 'acked') throw new ApiError(ErrorCodes.UNKNOWN_WEBHOOK);
+  const { body, uploads } = await readMessageBody(ctx.deps, req, { channelId: i.channelId, fileRefusal: null });
+  try {
+    // Discord answers a follow-up with its message whatever `wait` says.
+    return await createInteractionMessage(ctx, i, parse(interactionMessageSchema, body), uploads, { followUp: true });
+  } finally {
+    await uploads.release();
+  }
+}
+
+export async function getFollowUp(ctx: RouteContext, i: LiveInteraction, messageId: string): Promise<MessageJson> {
+  return renderInteractionMessage(ctx, await interactionMessage(ctx, i, messageIdOf(i, messageId)));
+}
+
+export async function editFollowUp(ctx: RouteContext, i: LiveInteraction, messageId: string, req: RouteRequest): Promise<MessageJson> {
+  const found = await interactionMessage(ctx, i, messageIdOf(i, messageId));
+  const { body, uploads } = await readMessageBody(ctx.deps, req, { channelId: i.channelId, fileRefusal: null });
+  try {
+    return await editInteractionMessage(ctx, i, found, parse(interactionMessageSchema, body), uploads);
+  } finally {
+    await uploads.release();
+  }
+}
+
+export async function deleteFollowUp(ctx: RouteContext, i: LiveInteraction, messageId: string): Promise<void> {
+  await deleteInteractionMessage(ctx, i, await interactionMessage(ctx, i, messageIdOf(i, messageId)));
+}

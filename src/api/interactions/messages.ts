@@ -1,0 +1,217 @@
+/**
+ * Messages an interaction makes: its response (CHANNEL_MESSAGE_WITH_SOURCE, or the LOADING message of a deferred
+ * one that the @original edit fills) and its follow-ups, authored by the application's bot (`webhook_id` and
+ * `application_id` the application's id, as Discord shows them) with `interaction_metadata` and the legacy
+ * `interaction` on them. Stored ones take the channel write path (MESSAGE_CREATE / UPDATE / DELETE through the
+ * outbox). Ephemeral ones (flag 64) are never stored in the channel: they live with their interaction for its 15
+ * minutes (`interaction_messages`, registry.ts) and reach the invoking user only, straight to their sessions
+ * (no outbox: a crash between the write and the publish loses that one event) — nobody else, and no history
+ * read, can ever see them.
+ *
+ * `interaction_metadata` is kept beside the message in `interaction_messages` for the token's 15 minutes and shown
+ * in the events and in the answers of the interaction routes; the `messages` table has no column for it yet, so
+ * a channel's history (GET /channels/{id}/messages) shows the message without it.
+ */
+import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
+import { ALL_PERMISSIONS } from '../../protocol/permissions.ts';
+import { isSnowflake } from '../../protocol/snowflake.ts';
+import type { AttachmentRecord, MessageRecord, UserRecord } from '../../store/types.ts';
+import { eventPayload, renderMessage, type MessageJson } from '../../shapes/message.ts';
+import { DM_PERMISSIONS, type ChannelAccess } from '../access.ts';
+import { attachmentsForCreate, attachmentsForEdit, attachmentsSchema, renderMedia } from '../messages/attachments.ts';
+import { checkEmbedTotal, embedsSchema } from '../messages/embeds.ts';
+import { mentionRecipients } from '../messages/mention-audience.ts';
+import { allowedMentionsSchema, checkAllowedMentions, parseMentions } from '../messages/mentions.ts';
+import type { Uploads } from '../messages/uploads.ts';
+import type { RouteContext } from '../route.ts';
+import { z } from '../validate.ts';
+import { webhookChannelAccess } from '../webhooks/access.ts';
+import { WebhookType } from '../../store/types.ts';
+import { metadataOf } from './invoke.ts';
+import { InteractionType, interactionsOf, type LiveInteraction } from './registry.ts';
+import { checkComponents } from '../messages/components.ts';
+
+export const MessageFlag = { SUPPRESS_EMBEDS: 1 << 2, EPHEMERAL: 1 << 6, LOADING: 1 << 7, SUPPRESS_NOTIFICATIONS: 1 << 12, IS_COMPONENTS_V2: 1 << 15 } as const;
+/** Flags an application may set on an interaction message. */
+const SETTABLE = MessageFlag.SUPPRESS_EMBEDS | MessageFlag.EPHEMERAL | MessageFlag.SUPPRESS_NOTIFICATIONS | MessageFlag.IS_COMPONENTS_V2;
+/** Discord's message types of responses: 20 CHAT_INPUT_COMMAND, 23 CONTEXT_MENU_COMMAND; others are DEFAULT. */
+const MessageTypes = { DEFAULT: 0, CHAT_INPUT_COMMAND: 20, CONTEXT_MENU_COMMAND: 23 } as const;
+
+export const interactionMessageSchema = z.object({
+  content: z.string().max(2000).nullish(),
+  tts: z.boolean().nullish(),
+  embeds: embedsSchema.nullish(),
+  allowed_mentions: allowedMentionsSchema.nullish(),
+  flags: z.number().int().min(0).nullish(),
+  // Checked by messages/components.ts (interactive components allowed: the sender is the application).
+  components: z.unknown().optional(),
+  attachments: attachmentsSchema.nullish(),
+  // Polls: Accord has none yet; accepted and ignored.
+  poll: z.unknown().optional(),
+});
+export type InteractionMessageBody = z.infer<typeof interactionMessageSchema>;
+
+/** An interaction's message: an ephemeral one (with its metadata), or one stored in the channel. */
+export type Found = { ephemeral: MessageJson; metadata: Record<string, unknown>; interactionId: string } | { stored: MessageRecord };
+
+/** The bot's standing when it answers: like a webhook's, it needs no permission in the channel. */
+async function responseAccess(ctx: RouteContext, i: LiveInteraction): Promise<ChannelAccess> {
+  const { store } = ctx.deps;
+  if (i.guildId) {
+    return webhookChannelAccess(store, {
+      id: i.applicationId, type: WebhookType.APPLICATION, guildId: i.guildId, channelId: i.channelId, creatorId: null, name: '', avatar: null,
+      token: null, applicationId: i.applicationId, createdAt: i.createdAt,
+    });
+  }
+  const channel = await store.channels.get(i.channelId);
+  if (!channel) throw new ApiError(ErrorCodes.UNKNOWN_CHANNEL);
+  return { channel, permissions: DM_PERMISSIONS | ALL_PERMISSIONS };
+}
+
+async function invoker(ctx: RouteContext, i: LiveInteraction): Promise<UserRecord> {
+  const user = await ctx.deps.store.users.get(i.userId);
+  if (!user) throw new ApiError(ErrorCodes.UNKNOWN_INTERACTION);
+  return user;
+}
+
+/** The legacy `interaction` object (name of the command, the user). */
+function legacyOf(i: LiveInteraction, user: UserRecord): Record<string, unknown> {
+  const data = i.data as { name?: string; custom_id?: string };
+  return { id: i.id, type: i.type, name: data.name ?? data.custom_id ?? '', user: { id: user.id, username: user.username, avatar: user.avatar, discriminator: user.discriminator, global_name: user.globalName } };
+}
+
+/**
+ * Creates an interaction message: the response (`followUp` false: type 20/23 for commands) or a follow-up.
+ * `loading`: the deferred response's LOADING message (content filled by the @original edit).
+ */
+export async function createInteractionMessage(
+  ctx: RouteContext, i: LiveInteraction, body: InteractionMessageBody, uploads: Uploads | null, opts: { followUp: boolean; loading?: boolean },
+): Promise<MessageJson> {
+  const { deps } = ctx;
+  const { store } = deps;
+  const registry = interactionsOf(ctx);
+  const content = body.content ?? '';
+  const embeds = body.embeds ?? [];
+  const components: unknown[] = checkComponents(body.components, { allowInteractive: true });
+  const attachments: AttachmentRecord[] = attachmentsForCreate(body.attachments, uploads?.files ?? []);
+  if (!opts.loading && content.trim() === '' && embeds.length === 0 && attachments.length === 0 && components.length === 0) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
+  checkEmbedTotal(embeds);
+  const allowed = body.allowed_mentions ?? undefined;
+  checkAllowedMentions(allowed);
+  const flags = ((body.flags ?? 0) & SETTABLE) | (opts.loading ? MessageFlag.LOADING : 0);
+  const ephemeral = (flags & MessageFlag.EPHEMERAL) !== 0;
+
+  const [user, access] = await Promise.all([invoker(ctx, i), responseAccess(ctx, i)]);
+  const channel = access.channel;
+  const mentions = await parseMentions(store, { content, allowed, permissions: access.permissions, guildId: channel.guildId, roles: access.guild?.roles ?? [] });
+  const type = opts.followUp || i.type !== InteractionType.APPLICATION_COMMAND ? MessageTypes.DEFAULT
+    : i.commandType === 1 ? MessageTypes.CHAT_INPUT_COMMAND : MessageTypes.CONTEXT_MENU_COMMAND;
+  const record: MessageRecord = {
+    id: deps.ids.next(), channelId: channel.id, guildId: channel.guildId, authorId: i.botUserId, content, type, flags, tts: Boolean(body.tts),
+    mentionEveryone: mentions.everyone, mentions: mentions.users, mentionRoles: mentions.roles, mentionChannels: [], embeds, attachments, components,
+    stickerItems: [], nonce: null, pinned: false, webhookId: i.applicationId, applicationId: i.applicationId, messageReference: null, editedAt: null,
+  };
+  const metadata = {
+    interaction_metadata: metadataOf(i, user, opts.followUp && i.originalId ? { original_response_message_id: i.originalId } : {}),
+    interaction: legacyOf(i, user),
+  };
+  const json = { ...(await renderMessage(store, record, { viewerId: null, fresh: true, media: renderMedia(deps) })), ...metadata };
+  const event = { ...(await eventPayload(store, record, json)), ...metadata };
+  if (ephemeral) {
+    // Files of an ephemeral message: Accord keeps none (the message is never stored); they are refused.
+    if (attachments.length) throw new ApiError(ErrorCodes.INVALID_FORM_BODY, { message: 'Ephemeral messages cannot carry files on this server' });
+    await registry.putMessage(i, record.id, metadata, event);
+    ctx.dispatch.users([i.userId], 'MESSAGE_CREATE', event);
+    return json;
+  }
+  // Recorded first, so the message is shown with its metadata from its MESSAGE_CREATE on.
+  await registry.putMessage(i, record.id, metadata, null);
+  const mentioned = await mentionRecipients(store, access, mentions, i.botUserId, deps.now());
+  const uploadKeys = uploads?.keysOf(attachments.map((a) => a.id)) ?? [];
+  await ctx.writes.create(channel, record, mentioned, event, { unfurl: true, uploadKeys });
+  uploads?.claim(attachments.map((a) => a.id));
+  return json;
+}
+
+/** The interaction's message `messageId`: one of its ephemeral ones, or a stored one its application sent there. */
+export async function interactionMessage(ctx: RouteContext, i: LiveInteraction, messageId: string): Promise<Found> {
+  const held = await interactionsOf(ctx).ephemeral(i, messageId);
+  if (held) return { ephemeral: held.json, metadata: held.metadata, interactionId: held.interactionId };
+  const message = isSnowflake(messageId) ? await ctx.deps.store.messages.get(i.channelId, messageId) : null;
+  if (!message || (message.applicationId !== i.applicationId && message.authorId !== i.botUserId)) throw new ApiError(ErrorCodes.UNKNOWN_MESSAGE);
+  return { stored: message };
+}
+
+export async function renderInteractionMessage(ctx: RouteContext, found: Found): Promise<MessageJson> {
+  if ('ephemeral' in found) return found.ephemeral;
+  return await interactionsOf(ctx).decorate(await renderMessage(ctx.deps.store, found.stored, { viewerId: null, media: renderMedia(ctx.deps) }));
+}
+
+/**
+ * Edits an interaction message (the @original edit, a follow-up's, UPDATE_MESSAGE on a component's message):
+ * content, embeds, components, allowed_mentions, SUPPRESS_EMBEDS and files. Filling a LOADING message clears the
+ * flag; its first content is no "edit" (no edited_timestamp), as on Discord.
+ */
+export async function editInteractionMessage(
+  ctx: RouteContext, i: LiveInteraction, found: Found, body: InteractionMessageBody, uploads: Uploads | null,
+): Promise<MessageJson> {
+  const { deps } = ctx;
+  const { store } = deps;
+  const registry = interactionsOf(ctx);
+  if (body.embeds) checkEmbedTotal(body.embeds);
+  const allowed = body.allowed_mentions ?? undefined;
+  checkAllowedMentions(allowed);
+  const now = deps.now();
+  if ('ephemeral' in found) {
+    const prev = found.ephemeral;
+    const wasLoading = (Number(prev.flags) & MessageFlag.LOADING) !== 0;
+    const next: MessageJson = {
+      ...prev,
+      ...(body.content !== undefined ? { content: body.content ?? '' } : {}),
+      ...(body.embeds !== undefined ? { embeds: body.embeds ?? [] } : {}),
+      ...(body.components !== undefined ? { components: checkComponents(body.components, { allowInteractive: true }) } : {}),
+      flags: (Number(prev.flags) & ~MessageFlag.LOADING & ~MessageFlag.SUPPRESS_EMBEDS) | ((body.flags ?? Number(prev.flags)) & MessageFlag.SUPPRESS_EMBEDS),
+      edited_timestamp: wasLoading ? prev.edited_timestamp : new Date(now).toISOString(),
+    };
+    await registry.putMessage(i, String(prev.id), found.metadata, next, found.interactionId);
+    ctx.dispatch.users([i.userId], 'MESSAGE_UPDATE', next);
+    return next;
+  }
+  const message = found.stored;
+  const access = await responseAccess(ctx, i);
+  const wasLoading = (message.flags & MessageFlag.LOADING) !== 0;
+  const patch: Parameters<typeof store.messages.update>[2] = {};
+  const content = body.content === undefined ? message.content : (body.content ?? '');
+  if (body.content !== undefined || body.allowed_mentions !== undefined) {
+    const mentions = await parseMentions(store, { content, allowed, permissions: access.permissions, guildId: message.guildId, roles: access.guild?.roles ?? [] });
+    Object.assign(patch, { content, mentions: mentions.users, mentionRoles: mentions.roles, mentionEveryone: mentions.everyone });
+  }
+  if (body.embeds !== undefined) patch.embeds = body.embeds ?? [];
+  if (body.components !== undefined) patch.components = checkComponents(body.components, { allowInteractive: true });
+  const attachments = (body.attachments !== undefined && body.attachments !== null) || (uploads?.files.length ?? 0) > 0
+    ? attachmentsForEdit(message.attachments, body.attachments, uploads?.files ?? []) : undefined;
+  if (attachments) patch.attachments = attachments;
+  const flags = (message.flags & ~MessageFlag.LOADING & ~MessageFlag.SUPPRESS_EMBEDS) | ((body.flags ?? message.flags) & MessageFlag.SUPPRESS_EMBEDS);
+  if (flags !== message.flags) patch.flags = flags;
+  if (!wasLoading) patch.editedAt = now;
+  const next: MessageRecord = { ...message, ...patch };
+  if (next.content.trim() === '' && next.embeds.length === 0 && next.attachments.length === 0 && next.components.length === 0) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
+  const json = await registry.decorate(await renderMessage(store, next, { viewerId: null, media: renderMedia(deps) }));
+  const added = new Set(patch.attachments?.map((a) => a.id));
+  const uploadKeys = (uploads?.files ?? []).filter((f) => added.has(f.id)).map((f) => f.key);
+  await ctx.writes.update(access.channel, message, patch, await registry.decorate(await eventPayload(store, next, json, { update: true })), { unfurl: patch.content !== undefined, uploadKeys });
+  uploads?.claim([...added]);
+  return json;
+}
+
+export async function deleteInteractionMessage(ctx: RouteContext, i: LiveInteraction, found: Found): Promise<void> {
+  if ('ephemeral' in found) {
+    const id = String(found.ephemeral.id);
+    await interactionsOf(ctx).forgetMessage(id);
+    ctx.dispatch.users([i.userId], 'MESSAGE_DELETE', { id, channel_id: i.channelId, ...(i.guildId ? { guild_id: i.guildId } : {}) });
+    return;
+  }
+  const channel = await ctx.deps.store.channels.get(found.stored.channelId);
+  if (!channel) throw new ApiError(ErrorCodes.UNKNOWN_MESSAGE);
+  await ctx.writes.delete(channel, found.stored);
+}

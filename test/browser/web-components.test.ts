@@ -1,0 +1,134 @@
+/**
+ * Message components in the web client: a bot's buttons (each style, disabled, emoji and label), a link button
+ * whose URL opens only through the "Leaving Accord" dialog, a string select that lists its options, a user select
+ * drawn as a placeholder; clicking a button posts Discord's MESSAGE_COMPONENT interaction body, and without an
+ * acknowledgement the message says "This interaction failed".
+ *
+ * Every wait polls with a timeout; nothing sleeps a fixed time.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { browserSkipReason, ensureWebBuilt, launchChromium, TIMEOUT } from '../helpers/browser.ts';
+import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
+import { makeBot } from '../integration/fixtures.guilds.ts';
+
+describe('web client: message components', { skip: browserSkipReason() }, () => {
+  let server: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let bot: TestUser;
+  let guildId = '';
+  let channelId = '';
+  let row: Locator;
+  let messageId = '';
+
+  before(async () => {
+    ensureWebBuilt();
+    server = await startTestServer();
+    browser = await launchChromium();
+    const stamp = Date.now().toString(36);
+    const owner = await server.register(`compo_${stamp}`);
+    const guild = await server.createGuild(owner, 'Components');
+    guildId = guild.id;
+    channelId = (await server.request('GET', `/guilds/${guild.id}/channels`, { auth: owner })).body.find((c: any) => c.type === 0).id;
+    const made = await makeBot(server, owner, 'Button Bot');
+    bot = made.bot;
+    const added = await server.request('POST', `/oauth2/authorize?client_id=${made.app.id}&scope=bot`, { auth: owner, body: { guild_id: guild.id, authorize: true } });
+    assert.equal(added.status, 200, JSON.stringify(added.body));
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    context.setDefaultTimeout(TIMEOUT);
+    await context.addInitScript((token) => (globalThis as any).localStorage.setItem('accord.token', token), owner.token);
+    page = await context.newPage();
+    page.on('pageerror', (err) => console.log(`# page error: ${err.message}`));
+    await page.goto(`${server.url}/channels/${guild.id}/${channelId}`);
+    await page.locator('.chat-header h1').filter({ hasText: 'general' }).waitFor();
+
+    const res = await server.request('POST', `/channels/${channelId}/messages`, {
+      auth: bot,
+      body: {
+        content: 'Pick something',
+        components: [
+          {
+            type: 1,
+            components: [
+              { type: 2, style: 1, label: 'Primary', custom_id: 'p' },
+              { type: 2, style: 2, label: 'Secondary', custom_id: 's' },
+              { type: 2, style: 3, label: 'Success', custom_id: 'ok', emoji: { name: '✅' } },
+              { type: 2, style: 4, label: 'Danger', custom_id: 'd', disabled: true },
+              { type: 2, style: 5, label: 'Read the docs', url: 'https://example.test/docs' },
+            ],
+          },
+          { type: 1, components: [{ type: 3, custom_id: 'flavour', placeholder: 'Pick a flavour', options: [{ label: 'Vanilla', value: 'v', description: 'plain' }, { label: 'Chocolate', value: 'c' }] }] },
+          { type: 1, components: [{ type: 5, custom_id: 'who' }] },
+        ],
+      },
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    messageId = res.body.id;
+    row = page.locator(`.history .message[data-message-id="${messageId}"]`);
+    await row.locator('.message-components').waitFor();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('buttons show their styles, labels, emoji and disabled state', async () => {
+    const buttons = row.locator('.component-row').first().locator('.component-button');
+    assert.equal(await buttons.count(), 5);
+    const expected = [['Primary', 'style-primary'], ['Secondary', 'style-secondary'], ['Success', 'style-success'], ['Danger', 'style-danger'], ['Read the docs', 'style-link']];
+    for (const [i, [label, style]] of expected.entries()) {
+      const b = buttons.nth(i);
+      assert.match(await b.innerText(), new RegExp(label!));
+      assert.match((await b.getAttribute('class'))!, new RegExp(style!));
+    }
+    assert.match(await buttons.nth(2).innerText(), /✅/);
+    assert.equal(await buttons.nth(3).isDisabled(), true);
+    assert.equal(await buttons.nth(0).isDisabled(), false);
+  });
+
+  test('a link button carries its URL and opens it only through the "Leaving Accord" dialog', async () => {
+    const link = row.getByRole('link', { name: /Read the docs/ });
+    assert.equal(await link.getAttribute('href'), 'https://example.test/docs');
+    assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
+    await link.click();
+    const dialog = page.getByRole('dialog', { name: 'Leaving Accord' });
+    await dialog.waitFor();
+    assert.equal(await dialog.getByLabel('Destination').innerText(), 'https://example.test/docs');
+    assert.equal(await dialog.getByRole('link', { name: 'Visit Site' }).getAttribute('href'), 'https://example.test/docs');
+    await dialog.getByRole('button', { name: 'Go Back' }).click();
+    await dialog.waitFor({ state: 'detached' });
+  });
+
+  test('a string select lists its options; a user select shows its placeholder', async () => {
+    const trigger = row.locator('.component-select .select-trigger').first();
+    assert.match(await trigger.innerText(), /Pick a flavour/);
+    await trigger.click();
+    const options = row.getByRole('option');
+    await options.first().waitFor();
+    assert.deepEqual(await row.locator('.option-label').allInnerTexts(), ['Vanilla', 'Chocolate']);
+    assert.match(await options.first().innerText(), /plain/);
+    await page.keyboard.press('Escape');
+    await row.getByRole('listbox').waitFor({ state: 'detached' });
+    assert.match(await row.locator('.component-select.auto').innerText(), /Select a user/);
+  });
+
+  test('clicking a button posts the MESSAGE_COMPONENT interaction; unacknowledged, it fails visibly', async () => {
+    const request = page.waitForRequest((r) => r.url().endsWith('/api/v10/interactions') && r.method() === 'POST');
+    await row.getByRole('button', { name: 'Primary' }).click();
+    const body = (await request).postDataJSON();
+    assert.equal(body.type, 3);
+    assert.equal(body.application_id, bot.id);
+    assert.equal(body.guild_id, guildId);
+    assert.equal(body.channel_id, channelId);
+    assert.equal(body.message_id, messageId);
+    assert.equal(typeof body.session_id, 'string');
+    assert.match(body.nonce, /^\d+$/);
+    assert.deepEqual(body.data, { component_type: 2, custom_id: 'p' });
+    // No bot is connected to answer it.
+    await row.getByRole('alert').filter({ hasText: 'This interaction failed' }).waitFor();
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * discord.js v14, unpatched, and message components: a bot sends an ActionRowBuilder of ButtonBuilders and a
+ * StringSelectMenuBuilder with channel.send, reads them back as discord.js's component classes from the sent
+ * message, from a fetch and from messageCreate, edits them away with `components: []`, and gets Discord's
+ * 50035 (as a DiscordAPIError) for a duplicated custom_id.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  ActionRowBuilder, ButtonBuilder, ButtonComponent, ButtonStyle, Client, ComponentType, DiscordAPIError, Events, GatewayIntentBits,
+  StringSelectMenuBuilder, StringSelectMenuComponent, type ActionRow, type Message, type MessageActionRowComponent, type TextChannel,
+} from 'discord.js';
+import { startTestServer, type TestServer } from '../helpers/harness.ts';
+import { botWorld, type BotWorld } from './setup.ts';
+
+describe('discord.js v14 and message components', () => {
+  let t: TestServer;
+  let world: BotWorld;
+  let client: Client;
+  let channel: TextChannel;
+
+  before(async () => {
+    t = await startTestServer();
+    world = await botWorld(t, 'Components');
+    client = new Client({ intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent], rest: { api: `${t.url}/api` } });
+    const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+    await client.login(world.bot.token);
+    await ready;
+    channel = (await client.channels.fetch(world.channel.id)) as TextChannel;
+  });
+  after(async () => {
+    await client?.destroy();
+    await t?.close();
+  });
+
+  const buttonsRow = () =>
+    new ActionRowBuilder<ButtonBuilder>().addComponents(
+      new ButtonBuilder().setCustomId('confirm').setLabel('Confirm').setStyle(ButtonStyle.Success).setEmoji('✅'),
+      new ButtonBuilder().setCustomId('cancel').setLabel('Cancel').setStyle(ButtonStyle.Danger).setDisabled(true),
+      new ButtonBuilder().setLabel('Guide').setStyle(ButtonStyle.Link).setURL('https://example.test/guide'),
+    );
+  const selectRow = () =>
+    new ActionRowBuilder<StringSelectMenuBuilder>().addComponents(
+      new StringSelectMenuBuilder()
+        .setCustomId('flavour')
+        .setPlaceholder('Pick a flavour')
+        .setMinValues(1)
+        .setMaxValues(2)
+        .addOptions({ label: 'Vanilla', value: 'vanilla', description: 'plain', default: true }, { label: 'Chocolate', value: 'chocolate' }),
+    );
+
+  /** What the bot sent, as discord.js parses it. */
+  function assertComponents(message: Message): void {
+    assert.equal(message.components.length, 2);
+    const [buttons, menu] = message.components as ActionRow<MessageActionRowComponent>[];
+    assert.equal(buttons!.type, ComponentType.ActionRow);
+    assert.equal(buttons!.id, 1);
+    const [confirm, cancel, guide] = buttons!.components as ButtonComponent[];
+    assert.ok(confirm instanceof ButtonComponent);
+    assert.equal(confirm.customId, 'confirm');
+    assert.equal(confirm.label, 'Confirm');
+    assert.equal(confirm.style, ButtonStyle.Success);
+    assert.equal(confirm.emoji?.name, '✅');
+    assert.equal(confirm.disabled, false);
+    assert.equal(cancel!.customId, 'cancel');
+    assert.equal(cancel!.disabled, true);
+    assert.equal(guide!.style, ButtonStyle.Link);
+    assert.equal(guide!.url, 'https://example.test/guide');
+    assert.equal(guide!.customId, null);
+
+    const select = menu!.components[0] as StringSelectMenuComponent;
+    assert.ok(select instanceof StringSelectMenuComponent);
+    assert.equal(select.customId, 'flavour');
+    assert.equal(select.placeholder, 'Pick a flavour');
+    assert.equal(select.minValues, 1);
+    assert.equal(select.maxValues, 2);
+    assert.deepEqual(select.options.map((o) => [o.label, o.value, o.default ?? false]), [['Vanilla', 'vanilla', true], ['Chocolate', 'chocolate', false]]);
+  }
+
+  it('sends buttons and a string select and reads them back from message.components', async () => {
+    const created = new Promise<Message>((resolve) => client.on(Events.MessageCreate, (m) => m.content === 'pick one' && resolve(m)));
+    const sent = await channel.send({ content: 'pick one', components: [buttonsRow(), selectRow()] });
+    assertComponents(sent);
+    assertComponents(await created);
+    assertComponents(await channel.messages.fetch({ message: sent.id, force: true }));
+
+    const edited = await sent.edit({ components: [] });
+    assert.equal(edited.components.length, 0);
+    assert.equal(edited.content, 'pick one');
+    assert.equal((await channel.messages.fetch({ message: sent.id, force: true })).components.length, 0);
+  });
+
+  it("a duplicated custom_id is refused with Discord's 50035", async () => {
+    const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
+      new ButtonBuilder().setCustomId('same').setLabel('A').setStyle(ButtonStyle.Primary),
+      new ButtonBuilder().setCustomId('same').setLabel('B').setStyle(ButtonStyle.Secondary),
+    );
+    await assert.rejects(channel.send({ content: 'twins', components: [row] }), (err: unknown) => {
+      assert.ok(err instanceof DiscordAPIError);
+      assert.equal(err.code, 50035);
+      assert.match(err.message, /COMPONENT_CUSTOM_ID_DUPLICATED/);
+      return true;
+    });
+  });
+});
