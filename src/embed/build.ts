@@ -6,7 +6,7 @@
  * Every image, thumbnail and video carries `proxy_url`, the cdn role's signed /external URL of it
  * (media/external-url.ts), so clients load them from Accord and never contact third parties directly.
  */
-import type { Fetched } from './fetch.ts';
+import type { Fetched, OEmbed } from './fetch.ts';
 import { readPageMeta } from './page-meta.ts';
 
 /** Discord trims unfurled text; these are the lengths its clients show. */
@@ -17,16 +17,22 @@ export type LinkEmbed = Record<string, unknown> & { type: string; url: string };
 /** The URL clients load a picture or video from (the CDN's proxy URL of it). */
 export type ProxyUrl = (url: string) => string;
 
-export function buildEmbed(postedUrl: string, fetched: Fetched, proxy: ProxyUrl): LinkEmbed | null {
+/**
+ * `oembed` is the page's oEmbed answer when it names one: OpenGraph wins where both speak, oEmbed adds the author
+ * (which OpenGraph has no tag for) and fills a missing title, provider or thumbnail.
+ */
+export function buildEmbed(postedUrl: string, fetched: Fetched, proxy: ProxyUrl, oembed: OEmbed | null = null): LinkEmbed | null {
   const media = (url: string, width?: number, height?: number): Record<string, unknown> =>
     ({ url, proxy_url: proxy(url), ...(width ? { width } : {}), ...(height ? { height } : {}) });
   if (fetched.kind === 'image') return { type: 'image', url: postedUrl, thumbnail: media(fetched.url, fetched.width, fetched.height) };
   const { meta, title: pageTitle } = readPageMeta(fetched.body);
   const get = (...keys: string[]) => keys.map((k) => meta.get(k)).find((v) => v !== undefined && v !== '');
-  const title = get('og:title', 'twitter:title') ?? pageTitle;
+  const title = get('og:title', 'twitter:title') ?? oembed?.title ?? pageTitle;
   const description = get('og:description', 'twitter:description', 'description');
-  const siteName = get('og:site_name');
-  const imageUrl = absolute(get('og:image', 'og:image:url', 'og:image:secure_url', 'twitter:image', 'twitter:image:src'), fetched.url);
+  const siteName = get('og:site_name') ?? oembed?.provider_name;
+  const ogImage = absolute(get('og:image', 'og:image:url', 'og:image:secure_url', 'twitter:image', 'twitter:image:src'), fetched.url);
+  const oembedImage = ogImage ? undefined : absolute(oembed?.thumbnail_url, fetched.url);
+  const imageUrl = ogImage ?? oembedImage;
   const videoUrl = absolute(get('og:video:secure_url', 'og:video:url', 'og:video'), fetched.url);
   const ogType = (get('og:type') ?? '').toLowerCase();
   if (!title && !description && !imageUrl) return null;
@@ -36,9 +42,18 @@ export function buildEmbed(postedUrl: string, fetched: Fetched, proxy: ProxyUrl)
   if (description) embed.description = trim(description, UNFURL_LIMITS.description);
   const color = parseColor(get('theme-color'));
   if (color !== undefined) embed.color = color;
-  if (siteName) embed.provider = { name: trim(siteName, UNFURL_LIMITS.provider) };
+  if (siteName) {
+    const providerUrl = get('og:site_name') ? undefined : absolute(oembed?.provider_url, fetched.url);
+    embed.provider = { name: trim(siteName, UNFURL_LIMITS.provider), ...(providerUrl ? { url: providerUrl } : {}) };
+  }
+  if (oembed?.author_name) {
+    const authorUrl = absolute(oembed.author_url, fetched.url);
+    embed.author = { name: trim(oembed.author_name, UNFURL_LIMITS.provider), ...(authorUrl ? { url: authorUrl } : {}) };
+  }
   if (imageUrl) {
-    const image = media(imageUrl, size(get('og:image:width')), size(get('og:image:height')));
+    const image = oembedImage
+      ? media(imageUrl, oembed?.thumbnail_width, oembed?.thumbnail_height)
+      : media(imageUrl, size(get('og:image:width')), size(get('og:image:height')));
     // A large card shows its picture under the text; other pages get a thumbnail beside it.
     if (get('twitter:card') === 'summary_large_image' && embed.type !== 'video') embed.image = image;
     else embed.thumbnail = image;

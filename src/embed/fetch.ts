@@ -15,6 +15,8 @@ export const FETCH_LIMITS = {
   imageHeadBytes: 64 * 1024,
   /** An image claiming more pixels than this gets no width and height. */
   maxPixels: 50_000_000,
+  /** An oEmbed answer is a small JSON object. */
+  oembedMaxBytes: 64 * 1024,
 } as const;
 
 export interface FetchOptions {
@@ -57,4 +59,54 @@ export async function fetchForEmbed(url: string, opts: FetchOptions): Promise<Fe
   }
   const { body, truncated } = await readCapped(res, opts.maxBytes ?? FETCH_LIMITS.maxBytes, got.deadline);
   return { kind: 'html', url: got.url, body: body.toString('utf8'), truncated };
+}
+
+/** What an oEmbed answer may add to a page's embed (https://oembed.com, section 2.3.4). */
+export interface OEmbed {
+  title?: string;
+  author_name?: string;
+  author_url?: string;
+  provider_name?: string;
+  provider_url?: string;
+  thumbnail_url?: string;
+  thumbnail_width?: number;
+  thumbnail_height?: number;
+}
+
+/**
+ * The JSON oEmbed answer at `url` (a page's discovery link), through the same guard and deadline rules as the
+ * page; null when it is not a JSON object. Only the fields an embed uses are kept, and only with their types.
+ */
+export async function fetchOembed(url: string, opts: FetchOptions): Promise<OEmbed | null> {
+  const got = await guardedGet(url, {
+    allow: opts.allow,
+    resolve: opts.resolve,
+    timeoutMs: opts.timeoutMs ?? FETCH_LIMITS.timeoutMs,
+    maxRedirects: opts.maxRedirects ?? FETCH_LIMITS.maxRedirects,
+    accept: 'application/json',
+  });
+  if (got.status < 200 || got.status >= 300) {
+    got.response.destroy();
+    return null;
+  }
+  const { body, truncated } = await readCapped(got.response, FETCH_LIMITS.oembedMaxBytes, got.deadline);
+  got.response.destroy();
+  if (truncated) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return null;
+  const v = value as Record<string, unknown>;
+  const out: OEmbed = {};
+  for (const key of ['title', 'author_name', 'author_url', 'provider_name', 'provider_url', 'thumbnail_url'] as const) {
+    if (typeof v[key] === 'string' && v[key]) out[key] = v[key] as string;
+  }
+  for (const key of ['thumbnail_width', 'thumbnail_height'] as const) {
+    const n = typeof v[key] === 'string' ? Number(v[key]) : v[key];
+    if (typeof n === 'number' && Number.isInteger(n) && n > 0 && n <= 100_000) out[key] = n;
+  }
+  return out;
 }

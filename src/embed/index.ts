@@ -22,7 +22,8 @@ import { NotFoundError } from '../store/errors.ts';
 import type { MessageRecord, OutboxRecord } from '../store/types.ts';
 import { buildEmbed, type LinkEmbed } from './build.ts';
 import { UnfurlCache } from './cache.ts';
-import { fetchForEmbed, type FetchOptions } from './fetch.ts';
+import { fetchForEmbed, fetchOembed, type FetchOptions } from './fetch.ts';
+import { readPageMeta } from './page-meta.ts';
 
 export const EMBED_DEFAULTS = {
   /** URLs whose unfurl is remembered. */
@@ -57,7 +58,8 @@ export async function startEmbedRole(deps: RoleDeps, options: EmbedRoleOptions =
       counts.fetches++;
       try {
         const fetched = await fetchForEmbed(url, fetchOptions);
-        return fetched ? buildEmbed(url, fetched, proxy) : null;
+        if (!fetched) return null;
+        return buildEmbed(url, fetched, proxy, fetched.kind === 'html' ? await oembedOf(fetched.body, fetched.url) : null);
       } catch (err) {
         // Refused, unreachable or too slow: no embed, remembered like any other answer.
         counts.refused++;
@@ -65,6 +67,24 @@ export async function startEmbedRole(deps: RoleDeps, options: EmbedRoleOptions =
         return null;
       }
     });
+
+  // A page's oEmbed answer, when it links one: fetched behind the same guard; a failure only loses what it adds.
+  const oembedOf = async (html: string, pageUrl: string) => {
+    const href = readPageMeta(html).oembedHref;
+    if (!href) return null;
+    let target: URL;
+    try {
+      target = new URL(href, pageUrl);
+    } catch {
+      return null;
+    }
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') return null;
+    counts.fetches++;
+    return fetchOembed(target.href, fetchOptions).catch((err) => {
+      log.debug({ url: target.href, err: (err as Error).message }, 'no oEmbed');
+      return null;
+    });
+  };
 
   const handle = async (job: EmbedJob) => {
     counts.jobs++;

@@ -1,6 +1,6 @@
 /**
  * What a page says about itself in its <head>: OpenGraph and Twitter card <meta> tags, <meta name=description>,
- * theme-color and <title>, read with htmlparser2's streaming parser (which copes with broken markup) and
+ * theme-color, <title> and its oEmbed discovery link (`<link rel="alternate" type="application/json+oembed">`), read with htmlparser2's streaming parser (which copes with broken markup) and
  * nothing after </head> or <body>.
  */
 import { Parser } from 'htmlparser2';
@@ -9,6 +9,8 @@ export interface PageMeta {
   /** Meta tags by lower-cased property or name; the first of each wins. */
   meta: Map<string, string>;
   title?: string;
+  /** The JSON oEmbed endpoint the page names, as written (resolve against the page's URL). */
+  oembedHref?: string;
 }
 
 export function readPageMeta(html: string): PageMeta {
@@ -17,13 +19,17 @@ export function readPageMeta(html: string): PageMeta {
   let inTitle = false;
   let titleText = '';
   let done = false;
+  let oembedHref: string | undefined;
   const parser = new Parser(
     {
       onopentag(name, attrs) {
         if (done) return;
         if (name === 'body') done = true;
         else if (name === 'title' && title === undefined) inTitle = true;
-        else if (name === 'meta') {
+        else if (name === 'link' && oembedHref === undefined) {
+          const rel = (attrs.rel ?? '').toLowerCase().split(/\s+/);
+          if (rel.includes('alternate') && (attrs.type ?? '').trim().toLowerCase() === 'application/json+oembed' && attrs.href) oembedHref = attrs.href.trim();
+        } else if (name === 'meta') {
           const key = (attrs.property ?? attrs.name ?? '').trim().toLowerCase();
           if (key && attrs.content !== undefined && !meta.has(key)) meta.set(key, attrs.content.trim());
         }
@@ -41,5 +47,5 @@ export function readPageMeta(html: string): PageMeta {
     { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
   );
   parser.end(html);
-  return { meta, title: title || undefined };
+  return { meta, title: title || undefined, oembedHref };
 }

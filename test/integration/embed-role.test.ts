@@ -75,6 +75,17 @@ async function startSite(): Promise<Site> {
     } else if (url.pathname === '/slow') {
       slowSeen();
       void slowReleased.then(() => res.writeHead(200, { 'content-type': 'text/html' }).end(OG_PAGE('Slow page')));
+    } else if (url.pathname === '/video-page') {
+      // A page with little OpenGraph and an oEmbed link (relative), as video and photo sites publish them.
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><html><head><title>Page title</title>
+<meta property="og:description" content="Described by OpenGraph">
+<link rel="alternate" type="application/json+oembed" href="/oembed.json?url=video-page" title="oEmbed">
+</head><body></body></html>`);
+    } else if (url.pathname === '/oembed.json') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
+        version: '1.0', type: 'video', title: 'Title from oEmbed', author_name: 'A Creator', author_url: '/creator',
+        provider_name: 'Local Video', provider_url: '/', thumbnail_url: '/img.png', thumbnail_width: 480, thumbnail_height: 360, html: '<iframe></iframe>',
+      }));
     } else if (url.pathname === '/img.png') {
       res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.alloc(16));
     } else if (url.pathname.startsWith('/page/')) {
@@ -153,6 +164,22 @@ describe('embed role', () => {
     const got = await t.request('GET', `/channels/${channelId}/messages/${msg.id}`, { auth: owner });
     assert.deepEqual(got.body.embeds, update.d.embeds);
     assert.equal(got.body.edited_timestamp, null);
+  });
+
+  it('reads a page\'s oEmbed link: author, provider and thumbnail from it, OpenGraph first where both speak', async () => {
+    const url = `${site.base}/video-page`;
+    const msg = await send(owner, url);
+    const update = await embedsUpdate(msg.id);
+    assert.deepEqual(update.d.embeds, [{
+      type: 'link',
+      url,
+      title: 'Title from oEmbed',
+      description: 'Described by OpenGraph',
+      provider: { name: 'Local Video', url: `${site.base}/` },
+      author: { name: 'A Creator', url: `${site.base}/creator` },
+      thumbnail: { url: `${site.base}/img.png`, proxy_url: proxied(`${site.base}/img.png`), width: 480, height: 360 },
+    }]);
+    assert.ok(site.requests.includes('/oembed.json'), 'the oEmbed endpoint was asked');
   });
 
   it('fetches a URL once (cache), keeps the embeds the author sent, and unfurls an image link', async () => {
