@@ -7,7 +7,7 @@
  * (media/external-url.ts), so clients load them from Accord and never contact third parties directly.
  */
 import type { Fetched, OEmbed } from './fetch.ts';
-import { readPageMeta } from './page-meta.ts';
+import type { PageMeta } from './page-meta.ts';
 
 /** Discord trims unfurled text; these are the lengths its clients show. */
 export const UNFURL_LIMITS = { title: 256, description: 350, provider: 256 } as const;
@@ -18,14 +18,16 @@ export type LinkEmbed = Record<string, unknown> & { type: string; url: string };
 export type ProxyUrl = (url: string) => string;
 
 /**
- * `oembed` is the page's oEmbed answer when it names one: OpenGraph wins where both speak, oEmbed adds the author
- * (which OpenGraph has no tag for) and fills a missing title, provider or thumbnail.
+ * `page` is what the fetched page says of itself (read once by the caller, which also follows its oEmbed link);
+ * `oembed` is that link's answer: OpenGraph wins where both speak, oEmbed adds the author (which OpenGraph has no
+ * tag for) and fills a missing title, provider or thumbnail.
  */
-export function buildEmbed(postedUrl: string, fetched: Fetched, proxy: ProxyUrl, oembed: OEmbed | null = null): LinkEmbed | null {
+export function buildEmbed(postedUrl: string, fetched: Fetched, proxy: ProxyUrl, page: PageMeta | null, oembed: OEmbed | null): LinkEmbed | null {
   const media = (url: string, width?: number, height?: number): Record<string, unknown> =>
     ({ url, proxy_url: proxy(url), ...(width ? { width } : {}), ...(height ? { height } : {}) });
   if (fetched.kind === 'image') return { type: 'image', url: postedUrl, thumbnail: media(fetched.url, fetched.width, fetched.height) };
-  const { meta, title: pageTitle } = readPageMeta(fetched.body);
+  if (!page) return null;
+  const { meta, title: pageTitle } = page;
   const get = (...keys: string[]) => keys.map((k) => meta.get(k)).find((v) => v !== undefined && v !== '');
   const title = get('og:title', 'twitter:title') ?? oembed?.title ?? pageTitle;
   const description = get('og:description', 'twitter:description', 'description');

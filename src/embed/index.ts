@@ -59,7 +59,9 @@ export async function startEmbedRole(deps: RoleDeps, options: EmbedRoleOptions =
       try {
         const fetched = await fetchForEmbed(url, fetchOptions);
         if (!fetched) return null;
-        return buildEmbed(url, fetched, proxy, fetched.kind === 'html' ? await oembedOf(fetched.body, fetched.url) : null);
+        if (fetched.kind !== 'html') return buildEmbed(url, fetched, proxy, null, null);
+        const page = readPageMeta(fetched.body);
+        return buildEmbed(url, fetched, proxy, page, await oembedOf(page.oembedHref, fetched.url));
       } catch (err) {
         // Refused, unreachable or too slow: no embed, remembered like any other answer.
         counts.refused++;
@@ -69,8 +71,7 @@ export async function startEmbedRole(deps: RoleDeps, options: EmbedRoleOptions =
     });
 
   // A page's oEmbed answer, when it links one: fetched behind the same guard; a failure only loses what it adds.
-  const oembedOf = async (html: string, pageUrl: string) => {
-    const href = readPageMeta(html).oembedHref;
+  const oembedOf = async (href: string | undefined, pageUrl: string) => {
     if (!href) return null;
     let target: URL;
     try {
