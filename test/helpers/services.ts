@@ -81,3 +81,14 @@ export async function freshPostgresStore(): Promise<{ store: Store; schema: stri
     },
   };
 }
+
+/** A REST call to a process at `base` (its /api/v10), answered with the status and the parsed JSON body. */
+export async function apiRequest(base: string, method: string, route: string, auth?: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${base}/api/v10${route}`, {
+    method,
+    headers: { ...(auth ? { authorization: auth } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}

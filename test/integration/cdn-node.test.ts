@@ -18,19 +18,9 @@ import { silentLogger } from '../../src/lib/log.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/types.ts';
-import { serviceSkip, TEST_NATS_URL, waitFor } from '../helpers/services.ts';
+import { apiRequest as api, serviceSkip, TEST_NATS_URL, waitFor } from '../helpers/services.ts';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-
-async function api(base: string, method: string, route: string, auth?: string, body?: unknown) {
-  const res = await fetch(`${base}/api/v10${route}`, {
-    method,
-    headers: { ...(auth ? { authorization: auth } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
 
 describe('a cdn-only node serves what an api node stored', { skip: await serviceSkip('nats') }, () => {
   const run = `${process.pid}${Date.now().toString(36)}`;

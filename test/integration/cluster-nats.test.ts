@@ -19,7 +19,7 @@ import { Intents } from '../../src/protocol/intents.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/types.ts';
-import { serviceSkip, TEST_NATS_URL, waitFor } from '../helpers/services.ts';
+import { apiRequest as http, serviceSkip, TEST_NATS_URL, waitFor } from '../helpers/services.ts';
 
 interface Frame {
   op: number;
@@ -82,16 +82,6 @@ class GatewayClient {
     this.ws.close(1000);
     await closed;
   }
-}
-
-async function http(base: string, method: string, route: string, auth?: string, body?: unknown) {
-  const res = await fetch(`${base}/api/v10${route}`, {
-    method,
-    headers: { ...(auth ? { authorization: auth } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
 describe('cluster over NATS', { skip: await serviceSkip('nats') }, () => {
