@@ -285,9 +285,12 @@ describe('web client', { skip: browserSkipReason() }, () => {
     await b.getByRole('link', { name: /channel announcements/ }).click();
     await b.getByRole('textbox', { name: /do not have permission/ }).waitFor();
     await dialog.getByRole('button', { name: 'Remove overwrite for @everyone' }).click();
-    await a.getByRole('dialog', { name: 'Remove Overwrite' }).getByRole('button', { name: 'Remove' }).click();
+    const confirm = a.getByRole('dialog', { name: 'Remove Overwrite' });
+    await confirm.getByRole('button', { name: 'Remove' }).click();
     await b.getByRole('textbox', { name: 'Message #announcements' }).waitFor();
-    await a.getByRole('button', { name: 'Close' }).click();
+    // Bob's gateway event can beat Alice's HTTP answer: the confirmation closes only once the DELETE has answered.
+    await confirm.waitFor({ state: 'hidden' });
+    await dialog.getByRole('button', { name: 'Close' }).click();
     await b.getByRole('link', { name: /channel general/ }).click();
   });
 
