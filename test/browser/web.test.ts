@@ -306,7 +306,7 @@ describe('web client', { skip: browserSkipReason() }, () => {
 
   test('unread markers follow read states across reloads', async () => {
     // Bob is in the DM; Alice posts in the guild.
-    await a.getByRole('button', { name: /^Playwright Club/ }).click();
+    await a.locator('.rail-button[title="Playwright Club"]').click();
     await a.locator('.chat-header h1').filter({ hasText: 'general' }).waitFor();
     await send(a, 'unread ping');
     // The rail button (its label gains ", unread"), not the server-menu button that shares the name's start.
