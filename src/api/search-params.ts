@@ -1,0 +1,83 @@
+/**
+ * The query string of Discord's Search Guild Messages (and its channel variant): limits and choices as Discord
+ * documents them, bad values refused with 50035 and an error per field. Repeatable parameters (`author_id`,
+ * `has`, `channel_id` …) come as `?has=link&has=file`.
+ */
+import type { SearchAuthorTypeValue, SearchHasValue } from '../contracts/index.ts';
+import { parse, queryBool, snowflake, z } from './validate.ts';
+
+const HAS = ['link', 'embed', 'file', 'image', 'video', 'sound', 'sticker', 'poll', 'snapshot'] as const;
+const AUTHOR_TYPES = ['user', 'bot', 'webhook'] as const;
+
+/** One value or several of the same parameter, as a list of at most `max`. */
+const many = <T extends z.ZodType>(item: T, max: number) =>
+  z.preprocess((v) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]), z.array(item).max(max)).optional();
+
+const schema = z.object({
+  content: z.string().max(1024).optional(),
+  author_id: many(snowflake, 100),
+  // Each type may be negated (`-bot`: not sent by bots), as on Discord.
+  author_type: many(z.enum([...AUTHOR_TYPES, ...AUTHOR_TYPES.map((t) => `-${t}` as const)]), 100),
+  mentions: many(snowflake, 100),
+  mention_everyone: queryBool.optional(),
+  // Negated `has` values (`-image`) are Discord's too, but the index answers only "has all of these"; refused
+  // with 50035 rather than silently ignored.
+  has: many(z.enum(HAS), 100),
+  channel_id: many(snowflake, 500),
+  min_id: snowflake.optional(),
+  max_id: snowflake.optional(),
+  pinned: queryBool.optional(),
+  sort_by: z.enum(['timestamp', 'relevance']).optional(),
+  sort_order: z.enum(['asc', 'desc']).optional(),
+  offset: z.coerce.number().int().min(0).max(9975).optional(),
+  limit: z.coerce.number().int().min(1).max(25).optional(),
+  include_nsfw: queryBool.optional(),
+  // Accepted as Discord does; the index matches words anywhere in the message, so it changes nothing.
+  slop: z.coerce.number().int().min(0).max(100).optional(),
+});
+
+export interface SearchParams {
+  content?: string;
+  authorIds?: string[];
+  /** Absent: any author type. Empty: none can match (e.g. `user` and `-user`). */
+  authorTypes?: SearchAuthorTypeValue[];
+  mentions?: string[];
+  mentionEveryone?: boolean;
+  has?: SearchHasValue[];
+  channelIds?: string[];
+  minId?: string;
+  maxId?: string;
+  pinned?: boolean;
+  sortBy: 'timestamp' | 'relevance';
+  sortOrder: 'asc' | 'desc';
+  offset: number;
+  limit: number;
+  includeNsfw: boolean;
+}
+
+export function parseSearchParams(query: unknown): SearchParams {
+  const q = parse(schema, query);
+  const out: SearchParams = {
+    sortBy: q.sort_by ?? 'timestamp',
+    sortOrder: q.sort_order ?? 'desc',
+    offset: q.offset ?? 0,
+    limit: q.limit ?? 25,
+    includeNsfw: q.include_nsfw ?? false,
+  };
+  if (q.content?.trim()) out.content = q.content;
+  if (q.author_id?.length) out.authorIds = [...new Set(q.author_id)];
+  if (q.author_type?.length) {
+    const wanted = q.author_type.filter((t) => !t.startsWith('-')) as SearchAuthorTypeValue[];
+    const unwanted = new Set(q.author_type.filter((t) => t.startsWith('-')).map((t) => t.slice(1)));
+    const types = (wanted.length ? [...new Set(wanted)] : [...AUTHOR_TYPES]).filter((t) => !unwanted.has(t));
+    if (types.length < AUTHOR_TYPES.length) out.authorTypes = types;
+  }
+  if (q.mentions?.length) out.mentions = [...new Set(q.mentions)];
+  if (q.mention_everyone !== undefined) out.mentionEveryone = q.mention_everyone;
+  if (q.has?.length) out.has = [...new Set(q.has)];
+  if (q.channel_id?.length) out.channelIds = [...new Set(q.channel_id)];
+  if (q.min_id) out.minId = q.min_id;
+  if (q.max_id) out.maxId = q.max_id;
+  if (q.pinned !== undefined) out.pinned = q.pinned;
+  return out;
+}

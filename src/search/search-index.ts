@@ -1,0 +1,91 @@
+/**
+ * The search role's boundary: a full-text index of messages. Two implementations pass one contract suite
+ * (test/contract/search-index.contract.ts): SQLite FTS5 (embedded default) and PostgreSQL full-text.
+ *
+ * The index knows nothing of permissions: the caller passes the channels the user may read (VIEW_CHANNEL and
+ * READ_MESSAGE_HISTORY, computed at query time), so an overwrite change needs no reindex.
+ */
+
+/** Discord's `has` filter values. */
+export const SEARCH_HAS = ['link', 'embed', 'file', 'image', 'video', 'sound', 'sticker', 'poll', 'snapshot'] as const;
+export type SearchHas = (typeof SEARCH_HAS)[number];
+
+export type SearchAuthorType = 'user' | 'bot' | 'webhook';
+
+/** One message as the index sees it. Upserting the same id again replaces it (edits; idempotent redelivery). */
+export interface SearchDocument {
+  /** Message id (a snowflake: it orders by time). */
+  id: string;
+  /** Null for DM and group DM channels. */
+  guildId: string | null;
+  channelId: string;
+  authorId: string;
+  authorType: SearchAuthorType;
+  /** Text searched: the content, then embed titles/descriptions/fields and attachment file names. */
+  content: string;
+  /** User ids mentioned; role ids mentioned. */
+  mentions: string[];
+  mentionRoles: string[];
+  mentionEveryone: boolean;
+  has: SearchHas[];
+  pinned: boolean;
+}
+
+export interface SearchQuery {
+  /** Only these channels (already narrowed to what the caller may read, and by `channel_id` / `include_nsfw`). */
+  channelIds: string[];
+  /** Words and "quoted phrases"; words match as prefixes too; case and accents folded; CJK matched by substring. */
+  content?: string;
+  authorIds?: string[];
+  authorTypes?: SearchAuthorType[];
+  /** Messages mentioning any of these users. */
+  mentions?: string[];
+  mentionEveryone?: boolean;
+  /** Every listed value must hold. */
+  has?: SearchHas[];
+  pinned?: boolean;
+  /** Exclusive bounds on the message id. */
+  minId?: string;
+  maxId?: string;
+  sortBy: 'timestamp' | 'relevance';
+  sortOrder: 'asc' | 'desc';
+  offset: number;
+  limit: number;
+}
+
+export interface SearchResult {
+  /** Every match, not just this page. */
+  total: number;
+  /** Message ids of this page, in the requested order. */
+  ids: string[];
+}
+
+/** How far a scope's history has been indexed. A scope is a guild id, or a channel id for DMs. */
+export interface BackfillState {
+  /** True once the whole history before `startedAt` is in; live messages after it come through the queue. */
+  done: boolean;
+  /** The oldest message id indexed so far going backwards (null before the first batch). */
+  cursor: string | null;
+  /** Documents the backfill has indexed. */
+  indexed: number;
+}
+
+export interface SearchIndex {
+  upsert(docs: readonly SearchDocument[]): Promise<void>;
+  delete(messageIds: readonly string[]): Promise<void>;
+  deleteChannel(channelId: string): Promise<void>;
+  deleteGuild(guildId: string): Promise<void>;
+  /** Pin state changes without re-reading the message. */
+  setPinned(messageId: string, pinned: boolean): Promise<void>;
+  search(query: SearchQuery): Promise<SearchResult>;
+  getBackfill(scopeId: string): Promise<BackfillState | null>;
+  setBackfill(scopeId: string, state: BackfillState): Promise<void>;
+  /**
+   * Optional maintenance after a bulk load (a finished backfill): merges index structures so that queries read
+   * fewer of them. Takes a while on a large index and may block writes meanwhile; never needed for correctness.
+   */
+  optimize?(): Promise<void>;
+  /** Bytes the index takes on disk (for the benchmark), or null when unknown. */
+  sizeBytes(): Promise<number | null>;
+  close(): Promise<void>;
+}
