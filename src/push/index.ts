@@ -1,0 +1,220 @@
+/**
+ * The push role: Web Push notifications for users who are not looking. The message write path records a
+ * `push.message` job in the message's own transaction (api/messages/push-jobs.ts) and nothing else, so a slow,
+ * failing or absent push role adds nothing to a send; jobs wait in the queue meanwhile.
+ *
+ * A job is decided once: the message is read (gone: nothing), the audience chosen by the user's notification
+ * settings (audience.ts), users active on a live session dropped (activity.ts), and one delivery per device is
+ * recorded in push_deliveries, keyed by (message, recipient, device): a job handled twice adds nothing.
+ * Deliveries are then sent from that table by a loop on every push node: each is claimed (a lease, so two nodes
+ * never send it at once), sent through the PushSender, and settled: sent; gone (404/410: the device is deleted);
+ * failed (refused for good); retried with jittered exponential backoff (ACCORD_PUSH_RETRY_BASE_MS, doubling, at
+ * most an hour) and dead-lettered after ACCORD_PUSH_MAX_ATTEMPTS tries. Finished deliveries are forgotten after a
+ * day. A node dying mid-send leaves its claimed delivery to be retried after the lease: at least once, and push
+ * services collapse repeats of a channel's Topic.
+ */
+import { Queues, consumeJobs, type PushMessageJob } from '../contracts/index.ts';
+import type { Consumer } from '../bus/types.ts';
+import type { RoleDeps, RoleStart, RunningRole } from '../contracts/role.ts';
+import { parseAllowList } from '../media/ssrf.ts';
+import type { Snowflake } from '../protocol/snowflake.ts';
+import type { PushDeliveryRecord } from '../store/types.ts';
+import { UserActivity } from './activity.ts';
+import { decideAudience } from './audience.ts';
+import { pushPayload } from './payload.ts';
+import type { PushResult, PushSender } from './push-sender.ts';
+import { vapidKeys } from '../lib/vapid.ts';
+import { WebPushSender } from './web-push-sender.ts';
+
+export const PUSH_DEFAULTS = {
+  /** Jobs one node decides at once. */
+  concurrency: 4,
+  /** Deliveries one node sends at once. */
+  sendConcurrency: 8,
+  /** Deliveries read per pass of the send loop. */
+  batch: 50,
+  /** How often the send loop looks for due deliveries (besides right after a job). */
+  pollMs: 1_000,
+  /** One push request's deadline. */
+  sendTimeoutMs: 10_000,
+  /** Longest retry delay. */
+  maxRetryMs: 3_600_000,
+  /** Finished deliveries are kept this long (a job redelivered later still finds them). */
+  keepMs: 86_400_000,
+  /** Seconds a push service keeps a notification for an offline device. */
+  ttlSeconds: 86_400,
+} as const;
+
+export interface PushRoleOptions {
+  sender?: PushSender;
+}
+
+export async function startPushRole(deps: RoleDeps, options: PushRoleOptions = {}): Promise<RunningRole> {
+  const log = deps.log.child({ role: 'push' });
+  const { store, config, now } = deps;
+  const sender = options.sender ?? new WebPushSender(await vapidKeys(config, store, now), { allow: parseAllowList(config.pushAllowHosts), timeoutMs: PUSH_DEFAULTS.sendTimeoutMs });
+  const activity = new UserActivity(deps.bus, { now, graceMs: config.pushActiveGraceMs, timeoutMs: config.roleTimeoutMs });
+  const counts = { jobs: 0, done: 0, recipients: 0, skippedActive: 0, queued: 0, sent: 0, retries: 0, gone: 0, failed: 0, dead: 0 };
+  let closed = false;
+
+  const handle = async (job: PushMessageJob) => {
+    counts.jobs++;
+    try {
+      await decide(job);
+    } finally {
+      counts.done++;
+    }
+  };
+
+  const decide = async (job: PushMessageJob) => {
+    if (!job || typeof job.messageId !== 'string' || typeof job.channelId !== 'string' || typeof job.authorId !== 'string') return;
+    job = { ...job, mentions: Array.isArray(job.mentions) ? job.mentions : [], mentionRoles: Array.isArray(job.mentionRoles) ? job.mentionRoles : [], everyone: job.everyone === true };
+    const [message, channel] = await Promise.all([store.messages.get(job.channelId, job.messageId), store.channels.get(job.channelId)]);
+    if (!message || !channel) return; // deleted before it was decided: nothing to announce
+    const guild = channel.guildId ? await store.guilds.get(channel.guildId) : null;
+    if (channel.guildId && !guild) return;
+
+    const devices = (guild ? await store.pushDevices.listForGuildMembers(guild.id) : await store.pushDevices.listForUsers(await store.channels.listRecipients(channel.id)))
+      .filter((d) => d.userId !== job.authorId);
+    if (!devices.length) return;
+    const here = job.everyone && /@here\b/.test(message.content) && !/@everyone\b/.test(message.content);
+    const audience = await decideAudience(store, {
+      job, channel, guild, here, now: now(), withDevices: new Set(devices.map((d) => d.userId)), present: (ids) => activity.present(ids),
+    });
+    const active = await activity.active(audience.map((a) => a.userId));
+    const recipients = audience.filter((a) => !active.has(a.userId));
+    counts.skippedActive += audience.length - recipients.length;
+    counts.recipients += recipients.length;
+    if (!recipients.length) return;
+
+    const payload = JSON.stringify(pushPayload(message, channel, guild, await authorName(message, guild?.id ?? null)));
+    const at = now();
+    const byUser = new Set(recipients.map((r) => r.userId));
+    const deliveries: PushDeliveryRecord[] = devices
+      .filter((d) => byUser.has(d.userId))
+      .map((d) => ({ messageId: message.id, userId: d.userId, deviceId: d.id, channelId: channel.id, payload, state: 'pending', attempts: 0, nextAttemptAt: at, createdAt: at }));
+    counts.queued += await store.pushDeliveries.enqueue(deliveries);
+    kick();
+  };
+
+  const authorName = async (message: { authorId: Snowflake; webhookAuthor?: { username: string } }, guildId: Snowflake | null) => {
+    if (message.webhookAuthor) return message.webhookAuthor.username;
+    const [user, member] = await Promise.all([store.users.get(message.authorId), guildId ? store.members.get(guildId, message.authorId) : null]);
+    return member?.nick ?? user?.globalName ?? user?.username ?? 'Someone';
+  };
+
+  // --- sending --------------------------------------------------------------------------------------------------
+
+  const backoff = (attempts: number, afterMs = 0) => {
+    const base = Math.min(PUSH_DEFAULTS.maxRetryMs, config.pushRetryBaseMs * 2 ** Math.max(0, attempts - 1));
+    // Jitter (half to full delay) spreads the retries of many devices of one failed push service.
+    return Math.max(afterMs, Math.round(base * (0.5 + Math.random() / 2)));
+  };
+
+  const deliver = async (d: PushDeliveryRecord) => {
+    if (!(await store.pushDeliveries.claim(d, now() + PUSH_DEFAULTS.sendTimeoutMs * 3))) return; // another node has it
+    const attempts = d.attempts + 1;
+    const device = await store.pushDevices.get(d.deviceId);
+    if (!device || device.userId !== d.userId) {
+      // Unregistered or logged out meanwhile: nothing to send to.
+      await store.pushDeliveries.settle(d, 'gone', attempts, now());
+      return;
+    }
+    const result = await sender
+      .send({ endpoint: device.endpoint, keys: { p256dh: device.p256dh, auth: device.auth } }, d.payload, {
+        ttl: PUSH_DEFAULTS.ttlSeconds, urgency: 'high', topic: d.channelId,
+      })
+      .catch((err: Error): PushResult => ({ kind: 'retry', reason: err.message }));
+    switch (result.kind) {
+      case 'ok':
+        counts.sent++;
+        await store.pushDeliveries.settle(d, 'sent', attempts, now());
+        break;
+      case 'gone':
+        counts.gone++;
+        await store.pushDevices.deleteById(device.id);
+        await store.pushDeliveries.settle(d, 'gone', attempts, now());
+        log.debug({ deviceId: device.id, status: result.status }, 'push subscription expired; device removed');
+        break;
+      case 'fail':
+        counts.failed++;
+        await store.pushDeliveries.settle(d, 'failed', attempts, now());
+        log.warn({ deviceId: device.id, reason: result.reason }, 'push refused');
+        break;
+      case 'retry':
+        if (attempts >= config.pushMaxAttempts) {
+          counts.dead++;
+          await store.pushDeliveries.settle(d, 'dead', attempts, now());
+          log.warn({ deviceId: device.id, messageId: d.messageId, attempts, reason: result.reason }, 'push dead-lettered');
+        } else {
+          counts.retries++;
+          await store.pushDeliveries.settle(d, 'pending', attempts, now() + backoff(attempts, result.afterMs));
+        }
+        break;
+    }
+  };
+
+  let running: Promise<void> | null = null;
+  let again = false;
+  const pass = async () => {
+    do {
+      again = false;
+      const due = await store.pushDeliveries.due(now(), PUSH_DEFAULTS.batch);
+      for (let i = 0; i < due.length && !closed; i += PUSH_DEFAULTS.sendConcurrency) {
+        await Promise.all(due.slice(i, i + PUSH_DEFAULTS.sendConcurrency).map((d) => deliver(d).catch((err) => log.error({ err, messageId: d.messageId }, 'push delivery failed'))));
+      }
+      if (due.length === PUSH_DEFAULTS.batch) again = true;
+    } while (again && !closed);
+  };
+  const kick = () => {
+    if (closed) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = pass()
+      .catch((err) => log.error({ err }, 'push send loop failed'))
+      .finally(() => {
+        running = null;
+      });
+  };
+  const timer = setInterval(kick, Math.min(PUSH_DEFAULTS.pollMs, config.pushRetryBaseMs));
+  timer.unref();
+  const pruneTimer = setInterval(() => {
+    store.pushDeliveries.prune(now() - PUSH_DEFAULTS.keepMs).catch((err) => log.error({ err }, 'push delivery prune failed'));
+  }, 3_600_000);
+  pruneTimer.unref();
+
+  const consumer: Consumer = await consumeJobs(deps.bus, Queues.pushMessage, handle, { concurrency: PUSH_DEFAULTS.concurrency });
+  kick();
+  log.debug('push role started');
+
+  return {
+    name: 'push',
+    ready: () => !closed,
+    metrics: () => [
+      { name: 'push_jobs_total', help: 'push.message jobs taken from the queue', type: 'counter', value: counts.jobs },
+      { name: 'push_jobs_done_total', help: 'push.message jobs decided (deliveries queued, none needed, or failed)', type: 'counter', value: counts.done },
+      { name: 'push_recipients_total', help: 'Users chosen to be notified', type: 'counter', value: counts.recipients },
+      { name: 'push_skipped_active_total', help: 'Users not notified because they were active on a live session', type: 'counter', value: counts.skippedActive },
+      { name: 'push_deliveries_queued_total', help: 'Deliveries (message, user, device) recorded', type: 'counter', value: counts.queued },
+      { name: 'push_sent_total', help: 'Pushes accepted by the push service', type: 'counter', value: counts.sent },
+      { name: 'push_retries_total', help: 'Push tries that failed and were scheduled again', type: 'counter', value: counts.retries },
+      { name: 'push_gone_total', help: 'Push subscriptions found expired (404/410) and removed', type: 'counter', value: counts.gone },
+      { name: 'push_failed_total', help: 'Pushes refused for good (endpoint refused, 4xx)', type: 'counter', value: counts.failed },
+      { name: 'push_dead_total', help: 'Pushes dead-lettered after the last try', type: 'counter', value: counts.dead },
+    ],
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      clearInterval(timer);
+      clearInterval(pruneTimer);
+      await consumer.stop();
+      await running;
+      activity.close();
+    },
+  };
+}
+
+/** The process starts the role through this (src/roles.ts). */
+export const start: RoleStart = (deps) => startPushRole(deps);

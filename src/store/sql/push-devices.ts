@@ -1,0 +1,118 @@
+/** Push devices and push deliveries (types.ts PushDeviceStore, PushDeliveryStore; migration 17). */
+import type { Snowflake } from '../../protocol/snowflake.ts';
+import type { PushDeliveryRecord, PushDeliveryState, PushDeliveryStore, PushDeviceRecord, PushDeviceStore } from '../types.ts';
+import type { Row, SqlDriver } from './driver.ts';
+import { chunks, id, ids, int, marks, optText, rn, rs, text } from './values.ts';
+
+function deviceFromRow(r: Row): PushDeviceRecord {
+  return {
+    id: rs(r.id), userId: rs(r.user_id), tokenHash: rs(r.token_hash), provider: 'webpush', endpoint: rs(r.endpoint), p256dh: rs(r.p256dh),
+    auth: rs(r.auth), deviceName: r.device_name === null || r.device_name === undefined ? null : rs(r.device_name), createdAt: rn(r.created_at), updatedAt: rn(r.updated_at),
+  };
+}
+
+export class SqlPushDeviceStore implements PushDeviceStore {
+  constructor(private readonly db: SqlDriver) {}
+
+  async put(d: PushDeviceRecord): Promise<PushDeviceRecord> {
+    const row = await this.db.get(
+      `INSERT INTO push_devices (id, user_id, token_hash, provider, endpoint, p256dh, auth, device_name, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (provider, endpoint) DO UPDATE SET user_id = excluded.user_id, token_hash = excluded.token_hash, p256dh = excluded.p256dh,
+         auth = excluded.auth, device_name = excluded.device_name, updated_at = excluded.updated_at
+       RETURNING *`,
+      [
+        id(d.id), id(d.userId, 'user_id'), text(d.tokenHash, 'shortText', 'token_hash'), text(d.provider, 'shortText', 'provider'),
+        text(d.endpoint, 'pushEndpoint', 'endpoint'), text(d.p256dh, 'shortText', 'p256dh'), text(d.auth, 'shortText', 'auth'),
+        optText(d.deviceName, 'shortText', 'device_name'), int(d.createdAt, 'created_at'), int(d.updatedAt, 'updated_at'),
+      ],
+      { fk: 'token' },
+    );
+    return deviceFromRow(row!);
+  }
+
+  async listForUser(userId: Snowflake): Promise<PushDeviceRecord[]> {
+    return (await this.db.all('SELECT * FROM push_devices WHERE user_id = ? ORDER BY id', [id(userId, 'user_id')])).map(deviceFromRow);
+  }
+
+  async listForUsers(userIds: readonly Snowflake[]): Promise<PushDeviceRecord[]> {
+    const out: PushDeviceRecord[] = [];
+    for (const chunk of chunks([...new Set(userIds)], 400)) {
+      const rows = await this.db.all(`SELECT * FROM push_devices WHERE user_id IN (${marks(chunk.length)}) ORDER BY id`, ids(chunk, 'user_id'));
+      out.push(...rows.map(deviceFromRow));
+    }
+    return out;
+  }
+
+  async listForGuildMembers(guildId: Snowflake): Promise<PushDeviceRecord[]> {
+    const rows = await this.db.all('SELECT d.* FROM push_devices d JOIN members m ON m.user_id = d.user_id WHERE m.guild_id = ? ORDER BY d.id', [id(guildId, 'guild_id')]);
+    return rows.map(deviceFromRow);
+  }
+
+  async get(deviceId: Snowflake): Promise<PushDeviceRecord | null> {
+    const row = await this.db.get('SELECT * FROM push_devices WHERE id = ?', [id(deviceId)]);
+    return row ? deviceFromRow(row) : null;
+  }
+
+  async delete(userId: Snowflake, deviceId: Snowflake): Promise<boolean> {
+    const { changes } = await this.db.run('DELETE FROM push_devices WHERE id = ? AND user_id = ?', [id(deviceId), id(userId, 'user_id')]);
+    return changes > 0;
+  }
+
+  async deleteById(deviceId: Snowflake): Promise<void> {
+    await this.db.run('DELETE FROM push_devices WHERE id = ?', [id(deviceId)]);
+  }
+}
+
+function deliveryFromRow(r: Row): PushDeliveryRecord {
+  return {
+    messageId: rs(r.message_id), userId: rs(r.user_id), deviceId: rs(r.device_id), channelId: rs(r.channel_id), payload: rs(r.payload),
+    state: rs(r.state) as PushDeliveryState, attempts: rn(r.attempts), nextAttemptAt: rn(r.next_attempt_at), createdAt: rn(r.created_at),
+  };
+}
+
+const KEY = 'message_id = ? AND user_id = ? AND device_id = ?';
+const key = (d: Pick<PushDeliveryRecord, 'messageId' | 'userId' | 'deviceId'>) => [id(d.messageId, 'message_id'), id(d.userId, 'user_id'), id(d.deviceId, 'device_id')];
+
+export class SqlPushDeliveryStore implements PushDeliveryStore {
+  constructor(private readonly db: SqlDriver) {}
+
+  async enqueue(deliveries: readonly PushDeliveryRecord[]): Promise<number> {
+    let added = 0;
+    for (const chunk of chunks([...deliveries], 100)) {
+      const { changes } = await this.db.run(
+        `INSERT INTO push_deliveries (message_id, user_id, device_id, channel_id, payload, state, attempts, next_attempt_at, created_at)
+           VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+         ON CONFLICT (message_id, user_id, device_id) DO NOTHING`,
+        chunk.flatMap((d) => [...key(d), id(d.channelId, 'channel_id'), String(d.payload), d.state, int(d.attempts, 'attempts'), int(d.nextAttemptAt, 'next_attempt_at'), int(d.createdAt, 'created_at')]),
+      );
+      added += changes;
+    }
+    return added;
+  }
+
+  async due(now: number, limit: number): Promise<PushDeliveryRecord[]> {
+    const rows = await this.db.all(
+      `SELECT * FROM push_deliveries WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, message_id LIMIT ?`,
+      [int(Math.floor(now), 'now'), int(limit, 'limit')],
+    );
+    return rows.map(deliveryFromRow);
+  }
+
+  async claim(d: PushDeliveryRecord, leaseUntil: number): Promise<boolean> {
+    const { changes } = await this.db.run(
+      `UPDATE push_deliveries SET next_attempt_at = ? WHERE ${KEY} AND state = 'pending' AND attempts = ? AND next_attempt_at = ?`,
+      [int(Math.floor(leaseUntil), 'lease_until'), ...key(d), int(d.attempts, 'attempts'), int(d.nextAttemptAt, 'next_attempt_at')],
+    );
+    return changes > 0;
+  }
+
+  async settle(d: Pick<PushDeliveryRecord, 'messageId' | 'userId' | 'deviceId'>, state: PushDeliveryState, attempts: number, nextAttemptAt: number): Promise<void> {
+    await this.db.run(`UPDATE push_deliveries SET state = ?, attempts = ?, next_attempt_at = ? WHERE ${KEY}`, [state, int(attempts, 'attempts'), int(Math.floor(nextAttemptAt), 'next_attempt_at'), ...key(d)]);
+  }
+
+  async prune(before: number): Promise<number> {
+    const { changes } = await this.db.run(`DELETE FROM push_deliveries WHERE state <> 'pending' AND created_at < ?`, [int(Math.floor(before), 'before')]);
+    return changes;
+  }
+}

@@ -1,0 +1,67 @@
+/** Store contract: push devices and their deliveries (PushDeviceStore, PushDeliveryStore, migration 17). */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { NotFoundError } from '../../src/store/errors.ts';
+import type { PushDeliveryRecord, PushDeviceRecord, Store } from '../../src/store/types.ts';
+import { guildWithChannel, newId, rejectsWith, uniq, user } from './store.fixtures.ts';
+
+export function pushDevicesContract(s: () => Store): void {
+  describe('push devices', () => {
+    const tokenOf = async (userId: string) => {
+      const hash = uniq('hash');
+      await s().tokens.create({ userId, hash, kind: 'user', createdAt: 1, lastUsedAt: 1, clientOs: null, clientPlatform: null });
+      return hash;
+    };
+    const device = (userId: string, tokenHash: string, over: Partial<PushDeviceRecord> = {}): PushDeviceRecord => ({
+      id: newId(), userId, tokenHash, provider: 'webpush', endpoint: `https://push.example/${uniq('e')}`, p256dh: 'key', auth: 'auth',
+      deviceName: null, createdAt: 1000, updatedAt: 1000, ...over,
+    });
+
+    it('updates the device of an endpoint registered again (moving it to the new user); goes with its token', async () => {
+      const a = await s().users.create(user());
+      const b = await s().users.create(user());
+      const [ta, tb] = [await tokenOf(a.id), await tokenOf(b.id)];
+      const first = await s().pushDevices.put(device(a.id, ta, { deviceName: 'Laptop' }));
+      assert.deepEqual(await s().pushDevices.get(first.id), first);
+      const again = await s().pushDevices.put(device(a.id, ta, { endpoint: first.endpoint, p256dh: 'key2', updatedAt: 2000 }));
+      assert.equal(again.id, first.id);
+      assert.equal(again.createdAt, 1000);
+      assert.equal(again.p256dh, 'key2');
+      const moved = await s().pushDevices.put(device(b.id, tb, { endpoint: first.endpoint }));
+      assert.equal(moved.id, first.id);
+      assert.deepEqual(await s().pushDevices.listForUser(a.id), []);
+      assert.deepEqual((await s().pushDevices.listForUsers([a.id, b.id])).map((d) => d.id), [first.id]);
+      await s().tokens.delete(b.id, tb);
+      assert.equal(await s().pushDevices.get(first.id), null);
+      await rejectsWith(s().pushDevices.put(device(a.id, 'no-such-token')), NotFoundError, { entity: 'token' });
+    });
+
+    it('lists the devices of a guild\'s members; deletes only the owner\'s', async () => {
+      const { owner, guild } = await guildWithChannel(s());
+      const stranger = await s().users.create(user());
+      const mine = await s().pushDevices.put(device(owner.id, await tokenOf(owner.id)));
+      const theirs = await s().pushDevices.put(device(stranger.id, await tokenOf(stranger.id)));
+      assert.deepEqual((await s().pushDevices.listForGuildMembers(guild.id)).map((d) => d.id), [mine.id]);
+      assert.equal(await s().pushDevices.delete(owner.id, theirs.id), false);
+      assert.equal(await s().pushDevices.delete(stranger.id, theirs.id), true);
+      await s().pushDevices.deleteById(theirs.id);
+    });
+
+    it('records a delivery once, lets one caller claim it, settles and prunes', async () => {
+      const d: PushDeliveryRecord = { messageId: newId(), userId: newId(), deviceId: newId(), channelId: newId(), payload: '{}', state: 'pending', attempts: 0, nextAttemptAt: 10, createdAt: 10 };
+      assert.equal(await s().pushDeliveries.enqueue([d]), 1);
+      assert.equal(await s().pushDeliveries.enqueue([{ ...d, payload: '{"x":1}' }]), 0);
+      const due = (await s().pushDeliveries.due(10, 1000)).filter((x) => x.messageId === d.messageId);
+      assert.deepEqual(due, [d]);
+      assert.equal(await s().pushDeliveries.claim(d, 500), true);
+      assert.equal(await s().pushDeliveries.claim(d, 500), false);
+      assert.deepEqual((await s().pushDeliveries.due(100, 1000)).filter((x) => x.messageId === d.messageId), []);
+      await s().pushDeliveries.settle(d, 'pending', 1, 200);
+      assert.equal((await s().pushDeliveries.due(200, 1000)).find((x) => x.messageId === d.messageId)?.attempts, 1);
+      await s().pushDeliveries.settle(d, 'sent', 2, 200);
+      assert.deepEqual((await s().pushDeliveries.due(10_000, 1000)).filter((x) => x.messageId === d.messageId), []);
+      assert.ok((await s().pushDeliveries.prune(11)) >= 1);
+      assert.equal(await s().pushDeliveries.enqueue([d]), 1, 'forgotten after the prune');
+    });
+  });
+}
