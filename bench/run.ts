@@ -9,6 +9,7 @@ const QUICK_SET: Array<[name: string, args: string[]]> = [
   ['send', ['--quick']],
   ['ready', ['--quick']],
   ['resume', ['--quick']],
+  ['search', ['--quick']],
 ];
 
 async function runOne(name: string, args: string[]): Promise<void> {

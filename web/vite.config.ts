@@ -9,7 +9,9 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 export default defineConfig({
   root,
   base: '/',
-  publicDir: false,
+  // web/public is copied as-is to the root of web/dist: the service worker (sw.js) must be served from `/` for its
+  // scope to cover the whole app, so it cannot be a hashed file under assets/.
+  publicDir: fileURLToPath(new URL('./public', import.meta.url)),
   esbuild: { jsx: 'automatic', jsxImportSource: 'react' },
   build: {
     outDir: fileURLToPath(new URL('./dist', import.meta.url)),

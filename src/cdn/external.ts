@@ -24,7 +24,7 @@ import { guardedGet } from '../media/guarded-fetch.ts';
 import { parseAllowList } from '../media/ssrf.ts';
 import type { CdnPart } from './part.ts';
 import { sendBlob } from './serve-blob.ts';
-import { SingleFlight } from './single-flight.ts';
+import { SingleFlight } from '../lib/single-flight.ts';
 
 export const EXTERNAL_LIMITS = {
   /** Largest picture or video proxied. */

@@ -32,7 +32,7 @@ import { isSnowflake } from '../protocol/snowflake.ts';
 import { defaultAvatars, DEFAULT_AVATAR_COUNT } from './default-avatars.ts';
 import type { CdnPart } from './part.ts';
 import { sendBlob } from './serve-blob.ts';
-import { SingleFlight } from './single-flight.ts';
+import { SingleFlight } from '../lib/single-flight.ts';
 
 /**
  * The sizes Discord's CDN serves: every power of two from 16 to 4096 (the documented ones) and the in-between

@@ -10,6 +10,8 @@ export const ROLE_CATALOG = [
   { name: 'presence', summary: 'online status and activities' },
   { name: 'cdn', summary: 'files: attachment, avatar and icon URLs (resized on request), proxied embed images; deletes the files of deleted messages' },
   { name: 'embed', summary: 'link unfurls: fetches URLs of new messages (SSRF-guarded) and adds their embeds' },
+  { name: 'search', summary: 'message search: indexes messages from the search.index queue (history lazily, on first search) and answers queries' },
+  { name: 'push', summary: 'push notifications: Web Push to the devices of users not looking, from the push.message queue' },
 ] as const;
 
 export type Role = (typeof ROLE_CATALOG)[number]['name'];

@@ -10,7 +10,7 @@ import { AccountSubjects, type TokensRevoked } from './accounts.ts';
 import type { Bus, ConsumeOptions, Consumer, DeliveryInfo, MessageHandler, RequestHandler, SubscribeOptions, Subscription } from '../bus/types.ts';
 import { GatewaySubjects, type DispatchEnvelope, type SessionsReconnect } from './gateway.ts';
 import { GuildSubjects, type GuildMembersReply, type GuildMembersRequest, type GuildSnapshotReply, type GuildSnapshotRequest } from './guild.ts';
-import { Queues, deadQueue, type BlobDeleteJob, type EmbedJob, type PushJob, type SearchIndexJob } from './jobs.ts';
+import { Queues, deadQueue, type BlobDeleteJob, type EmbedJob, type PushJob, type PushMessageJob, type SearchIndexJob } from './jobs.ts';
 import {
   PresenceSubjects,
   type PresenceNodeHeartbeat,
@@ -20,15 +20,17 @@ import {
   type PresenceSessionGone,
   type PresenceSessionUpdate,
 } from './presence.ts';
+import { SearchSubjects, type SearchQueryReply, type SearchQueryRequest } from './search.ts';
 
 export * from './accounts.ts';
 export * from './gateway.ts';
 export * from './guild.ts';
 export * from './jobs.ts';
 export * from './presence.ts';
+export * from './search.ts';
 
 /** Every subject, by area. */
-export const Subjects = { gateway: GatewaySubjects, presence: PresenceSubjects, guild: GuildSubjects, accounts: AccountSubjects } as const;
+export const Subjects = { gateway: GatewaySubjects, presence: PresenceSubjects, guild: GuildSubjects, accounts: AccountSubjects, search: SearchSubjects } as const;
 export { Queues, deadQueue };
 
 // --- maps -----------------------------------------------------------------------------------------------------
@@ -50,11 +52,13 @@ export interface RpcMap {
   'presence.query': { request: PresenceQuery; reply: PresenceQueryReply };
   'guild.snapshot': { request: GuildSnapshotRequest; reply: GuildSnapshotReply };
   'guild.members': { request: GuildMembersRequest; reply: GuildMembersReply };
+  'search.query': { request: SearchQueryRequest; reply: SearchQueryReply };
 }
 
 /** enqueue / consume: queue → job payload. */
 export interface LiveQueueMap {
   push: PushJob;
+  'push.message': PushMessageJob;
   embed: EmbedJob;
   'search.index': SearchIndexJob;
   'blobs.delete': BlobDeleteJob;

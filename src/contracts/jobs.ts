@@ -4,6 +4,7 @@
  */
 export const Queues = {
   push: 'push',
+  pushMessage: 'push.message',
   embed: 'embed',
   searchIndex: 'search.index',
   blobsDelete: 'blobs.delete',
@@ -22,6 +23,29 @@ export interface PushJob {
   outboxId?: string;
 }
 
+/**
+ * A new message for the push role to notify about: what it needs to decide who is notified without reading the
+ * message first (the payload's text is read at send time, so an edit or delete meanwhile is respected).
+ */
+export interface PushMessageJob {
+  messageId: string;
+  channelId: string;
+  guildId?: string;
+  authorId: string;
+  /** Users the message mentions (allowed_mentions applied). */
+  mentions: string[];
+  mentionRoles: string[];
+  /** @everyone or @here took effect. */
+  everyone: boolean;
+  /**
+   * The message this one replies to. A reply notifies its target's author only when it pings them (Discord's
+   * "mention on reply"), and then they are in `mentions` already; the push role uses this for the title only.
+   */
+  replyToMessageId?: string;
+  /** The outbox record this job came from (contracts/outbox.ts); a consumer skips an id it has done. */
+  outboxId?: string;
+}
+
 /** A message has URLs to unfurl; the embed role answers with MESSAGE_UPDATE. */
 export interface EmbedJob {
   messageId: string;
@@ -32,9 +56,13 @@ export interface EmbedJob {
   outboxId?: string;
 }
 
-/** Messages to (re)index or drop; the search role reads their current state from the store in batches. */
+/**
+ * Messages to (re)index or drop; the search role reads their current state from the store in batches.
+ * `pin` / `unpin` change only the pinned state of `messageIds`; `delete-channel` drops every message of
+ * `channelId`, `delete-guild` every message of `guildId` (`messageIds` empty for both).
+ */
 export interface SearchIndexJob {
-  op: 'upsert' | 'delete';
+  op: 'upsert' | 'delete' | 'pin' | 'unpin' | 'delete-channel' | 'delete-guild';
   channelId: string;
   guildId?: string;
   messageIds: string[];

@@ -116,6 +116,8 @@ export async function startEmbedRole(deps: RoleDeps, options: EmbedRoleOptions =
     let outbox: OutboxRecord[];
     if (channel.guildId) outbox = [relay.event(GatewaySubjects.guildDispatch(channel.guildId), { t: 'MESSAGE_UPDATE', d, guildId: channel.guildId, channelId: channel.id })];
     else outbox = [...new Set(await deps.store.channels.listRecipients(channel.id))].map((userId) => relay.event(GatewaySubjects.userDispatch(userId), { t: 'MESSAGE_UPDATE', d }));
+    // The embeds' text becomes searchable (and `has: embed`): the search role re-reads the message.
+    outbox.push(relay.job(Queues.searchIndex, { op: 'upsert', channelId: message.channelId, ...(message.guildId ? { guildId: message.guildId } : {}), messageIds: [message.id] }));
     try {
       await deps.store.messages.update(message.channelId, message.id, { embeds }, { outbox });
     } catch (err) {

@@ -18,6 +18,12 @@ export interface GuardedFetchOptions {
   /** The Accept header. */
   accept: string;
   resolve?: Resolver;
+  /** GET unless said (POST: the interactions endpoint, api/interactions/http-delivery.ts). */
+  method?: 'GET' | 'POST';
+  /** The request body (POST). */
+  body?: Buffer;
+  /** More request headers; a `user-agent` here replaces Accord's. */
+  headers?: Record<string, string>;
 }
 
 export interface GuardedResponse {
@@ -46,7 +52,7 @@ export async function guardedGet(url: string, opts: GuardedFetchOptions): Promis
     if (current.protocol !== 'http:' && current.protocol !== 'https:') throw new FetchRefusedError(`scheme ${current.protocol} is not fetched`);
     if (current.username || current.password) throw new FetchRefusedError('URLs with credentials are not fetched');
     const vetted = await withDeadline(vetHost(current.hostname, opts.allow, opts.resolve), deadline);
-    const res = await request(current, vetted, deadline, opts.accept);
+    const res = await request(current, vetted, deadline, opts);
     const location = res.headers.location;
     if (REDIRECTS.has(res.statusCode ?? 0) && location) {
       res.destroy();
@@ -59,7 +65,7 @@ export async function guardedGet(url: string, opts: GuardedFetchOptions): Promis
   }
 }
 
-function request(url: URL, vetted: VettedAddress, deadline: number, accept: string): Promise<http.IncomingMessage> {
+function request(url: URL, vetted: VettedAddress, deadline: number, opts: GuardedFetchOptions): Promise<http.IncomingMessage> {
   // The socket connects to the address the guard vetted, whatever DNS would answer now.
   const lookup: LookupFunction = (_host, options, callback) => {
     if ((options as { all?: boolean }).all) (callback as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [vetted]);
@@ -68,10 +74,13 @@ function request(url: URL, vetted: VettedAddress, deadline: number, accept: stri
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const req = client.request(url, {
-      method: 'GET',
+      method: opts.method ?? 'GET',
       lookup,
       agent: false,
-      headers: { 'user-agent': USER_AGENT, accept, 'accept-encoding': 'identity' },
+      headers: {
+        'user-agent': USER_AGENT, accept: opts.accept, 'accept-encoding': 'identity', ...opts.headers,
+        ...(opts.body ? { 'content-length': String(opts.body.length) } : {}),
+      },
     });
     // Also bounds the body: destroying the request errors a response still being read.
     const timer = setTimeout(() => req.destroy(new FetchRefusedError('fetch timed out')), Math.max(0, deadline - Date.now()));
@@ -85,7 +94,7 @@ function request(url: URL, vetted: VettedAddress, deadline: number, accept: stri
       reject(err);
     });
     req.once('close', () => clearTimeout(timer));
-    req.end();
+    req.end(opts.body);
   });
 }
 

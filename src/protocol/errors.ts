@@ -35,6 +35,7 @@ export const ErrorCodes = {
   MAX_ATTACHMENTS: 30015,
   MAX_GUILD_WEBHOOKS: 30058,
   MAX_APPLICATION_COMMANDS: 30032,
+  MAX_DAILY_APPLICATION_COMMAND_CREATES: 30034,
   UNAUTHORIZED: 40001,
   REQUEST_TOO_LARGE: 40005,
   ALREADY_EXISTS: 40007,
@@ -100,6 +101,8 @@ export const ERROR_TABLE = {
   30015: [400, 'Maximum number of attachments in a message reached (10)'],
   30058: [400, 'Maximum number of webhooks per guild reached (1000)'],
   30032: [400, 'Maximum number of application commands reached'],
+  // Discord answers it as a rate limit (429 with retry_after, global false), though its table lists it with the 30xxx limits.
+  30034: [429, 'Max number of daily application command creates has been reached (200)'],
   40001: [401, 'Unauthorized'],
   40005: [413, 'Request entity too large'],
   40007: [400, 'The user is banned from this guild.'],

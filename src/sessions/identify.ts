@@ -6,6 +6,7 @@ import type { Platform, Status } from '../contracts/presence.ts';
 import { botActivity, keepCreatedAt, parseActivities, type Activity } from '../protocol/activity.ts';
 import { ALL_INTENTS, allowedPrivilegedIntents, PRIVILEGED_INTENTS } from '../protocol/intents.ts';
 import { channelJson, privateUser } from '../shapes/serialize.ts';
+import { readyUserGuildSettings } from '../shapes/user-guild-settings.ts';
 import type { Store, UserRecord } from '../store/types.ts';
 import { CloseCodes, isObject, type CloseCode } from './codec.ts';
 import type { PresenceState } from './session.ts';
@@ -172,6 +173,7 @@ export async function buildReady(input: ReadyInput): Promise<Record<string, unkn
       partial: false,
       version: 0,
     };
+    ready.user_guild_settings = await readyUserGuildSettings(store, user.id, input.guildIds);
   }
   return ready;
 }

@@ -116,7 +116,10 @@ export class Router {
         continue;
       }
       const guildId = typeof d.guild_id === 'string' ? d.guild_id : null;
-      if (guildId ? s.guilds.get(guildId) !== 'available' : !s.ownsPrivate) continue;
+      // An interaction reaches its application's bot even in a guild the bot is not in (a user install's command),
+      // on the session whose shard the guild maps to, as Discord routes it.
+      const interactionElsewhere = t === 'INTERACTION_CREATE' && guildId !== null && !s.guilds.has(guildId) && s.ownsGuild(guildId);
+      if (!interactionElsewhere && (guildId ? s.guilds.get(guildId) !== 'available' : !s.ownsPrivate)) continue;
       if (s.bot) {
         const need = intentFor(t, guildId !== null);
         if (need && !s.hasIntent(need)) continue;

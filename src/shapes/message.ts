@@ -110,6 +110,11 @@ function baseJson(m: MessageRecord, users: Map<string, UserRecord>, media: Attac
   if (m.webhookId) out.webhook_id = m.webhookId;
   if (m.applicationId) out.application_id = m.applicationId;
   if (m.stickerItems?.length) out.sticker_items = m.stickerItems;
+  // An interaction's response or follow-up shows what it answers, in history as in its events (Discord keeps both).
+  if (m.interaction) {
+    out.interaction_metadata = m.interaction.metadata;
+    out.interaction = m.interaction.legacy;
+  }
   if (m.messageReference) {
     const ref = m.messageReference;
     out.message_reference = {

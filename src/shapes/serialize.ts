@@ -168,13 +168,17 @@ export function applicationJson(a: ApplicationRecord, bot?: UserRecord, owner?: 
     type: null,
     bot_public: a.botPublic,
     bot_require_code_grant: a.botRequireCodeGrant,
-    verify_key: a.id.padStart(64, '0'),
+    // The Ed25519 public key interactions sent over HTTP are signed with (api/interactions/signing.ts); routes
+    // make it first for applications older than it.
+    verify_key: a.interactionsKey?.publicKey ?? '',
     flags: a.flags,
     ...(bot ? { bot: publicUser(bot) } : {}),
     ...(owner ? { owner: publicUser(owner) } : {}),
     team: null,
     redirect_uris: [],
-    interactions_endpoint_url: null,
+    interactions_endpoint_url: a.interactionsEndpointUrl ?? null,
+    // Every Accord application may be installed to guilds (0) and to users (1); neither has default install params.
+    integration_types_config: { '0': {}, '1': {} },
   };
 }
 

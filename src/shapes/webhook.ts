@@ -29,14 +29,14 @@ export function webhookJson(w: WebhookRecord, opts: WebhookJsonOptions): Record<
 
 /**
  * The `author` of a webhook's message: the webhook's id, `discriminator` "0000" and `bot: true`, as Discord
- * renders it. With an avatar_url override `avatar` is null: Discord fetches that picture into its CDN after the
- * send, Accord does not fetch it (the URL is kept with the message).
+ * renders it. With an avatar_url override `avatar` is the hash of that picture as fetched into the CDN at send
+ * (api/webhooks/avatar-override.ts), null when it could not be fetched (messages stored before kept null too).
  */
 export function webhookAuthorJson(webhookId: string, a: WebhookAuthor) {
   return {
     id: webhookId,
     username: a.username,
-    avatar: a.avatarUrl ? null : a.avatar,
+    avatar: a.avatar,
     discriminator: '0000',
     public_flags: 0,
     flags: 0,

@@ -31,6 +31,14 @@ export class InvalidInputError extends StoreError {
 }
 
 /** The backing database failed or could not be reached; the operation did not happen (it was rolled back). */
+/** A counted limit the write would pass (e.g. daily command creates); `resetAt` is when room frees (Unix ms). */
+export class LimitReachedError extends StoreError {
+  constructor(readonly limit: string, readonly resetAt: number) {
+    super(`${limit} limit reached until ${resetAt}`);
+    this.name = 'LimitReachedError';
+  }
+}
+
 export class StoreUnavailableError extends StoreError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

@@ -11,6 +11,7 @@
  * - Records returned are plain objects the caller may keep; the store never mutates them later.
  */
 import type { Snowflake } from '../protocol/snowflake.ts';
+import type { UserGuildSettingsRecord } from './notification-settings.ts';
 
 // ---------------------------------------------------------------------------------------------- records
 
@@ -58,6 +59,19 @@ export interface ApplicationRecord {
   /** Application flags; the GATEWAY_* bits enable privileged intents. */
   flags: number;
   createdAt: number;
+  /**
+   * The Ed25519 key pair that signs interactions POSTed to `interactionsEndpointUrl`: the public key as 64 hex
+   * characters (Discord's `verify_key`) and the private key as base64 PKCS#8. Absent on applications made before
+   * it existed, until first needed (api/interactions/signing.ts).
+   */
+  interactionsKey?: InteractionsKey;
+  /** Where interactions are POSTed instead of INTERACTION_CREATE on the gateway; absent or null: the gateway. */
+  interactionsEndpointUrl?: string | null;
+}
+
+export interface InteractionsKey {
+  publicKey: string;
+  privateKey: string;
 }
 
 export interface GuildRecord {
@@ -217,13 +231,24 @@ export interface MessageRecord {
    * Absent (never null) on other messages.
    */
   webhookAuthor?: WebhookAuthor;
+  /**
+   * A message an interaction made (its response or a follow-up): the `interaction_metadata` and the legacy
+   * `interaction` objects Discord shows on it, fixed when it was sent. Absent (never null) on other messages.
+   */
+  interaction?: MessageInteraction;
+}
+
+/** The interaction a message answers, as Discord renders it on the message (both objects kept as JSON). */
+export interface MessageInteraction {
+  metadata: Record<string, unknown>;
+  legacy: Record<string, unknown>;
 }
 
 /** The author a webhook message shows: the webhook's name and avatar when it was sent, or the sender's overrides. */
 export interface WebhookAuthor {
   /** 1–80 characters. */
   username: string;
-  /** Hash of the webhook's avatar (served at /avatars/{webhook_id}/{hash}), null for none or an `avatarUrl`. */
+  /** Hash of the avatar shown (served at /avatars/{webhook_id}/{hash}): the webhook's, or `avatarUrl`'s picture as fetched; null for none. */
   avatar: string | null;
   /** The `avatar_url` the sender gave instead (http or https), kept as sent; null without one. */
   avatarUrl: string | null;
@@ -357,6 +382,37 @@ export interface CommandPermissionsRecord {
   permissions: CommandPermission[];
 }
 
+export interface PushDeviceRecord {
+  id: Snowflake;
+  userId: Snowflake;
+  /** The log-in token that registered the device (tokens.hash): the device goes when the token does. */
+  tokenHash: string;
+  provider: 'webpush';
+  /** Web Push: the push service's endpoint URL. */
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+  deviceName: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** pending: to send at nextAttemptAt; the others are final (dead: dead-lettered after the last try). */
+export type PushDeliveryState = 'pending' | 'sent' | 'gone' | 'failed' | 'dead';
+
+export interface PushDeliveryRecord {
+  messageId: Snowflake;
+  userId: Snowflake;
+  deviceId: Snowflake;
+  channelId: Snowflake;
+  /** The notification's JSON, fixed when the delivery is queued. */
+  payload: string;
+  state: PushDeliveryState;
+  attempts: number;
+  nextAttemptAt: number;
+  createdAt: number;
+}
+
 export interface PushSubscriptionRecord {
   id: Snowflake;
   userId: Snowflake;
@@ -421,7 +477,9 @@ export interface ApplicationStore {
   get(id: Snowflake): Promise<ApplicationRecord | null>;
   getByBotUser(botUserId: Snowflake): Promise<ApplicationRecord | null>;
   listByOwner(ownerId: Snowflake): Promise<ApplicationRecord[]>;
-  update(id: Snowflake, patch: Patch<ApplicationRecord, 'id' | 'ownerId' | 'botUserId' | 'createdAt'>): Promise<ApplicationRecord>;
+  update(id: Snowflake, patch: Patch<ApplicationRecord, 'id' | 'ownerId' | 'botUserId' | 'createdAt' | 'interactionsKey'>): Promise<ApplicationRecord>;
+  /** Gives the application this interactions key unless it has one already; returns the application as stored. */
+  setInteractionsKeyIfAbsent(id: Snowflake, key: InteractionsKey): Promise<ApplicationRecord>;
 }
 
 export interface GuildCreateBundle {
@@ -775,6 +833,40 @@ export interface ReadStateStore {
   incrementMentions(channelId: Snowflake, userIds: readonly Snowflake[]): Promise<void>;
 }
 
+export interface PushDeviceStore {
+  /**
+   * Insert, or update the device with the same provider and endpoint (a browser has one endpoint: it moves to the
+   * new user and token, keeping its id). NotFoundError (entity 'token') when the token is gone.
+   */
+  put(device: PushDeviceRecord): Promise<PushDeviceRecord>;
+  listForUser(userId: Snowflake): Promise<PushDeviceRecord[]>;
+  /** The devices of these users, one query a chunk. */
+  listForUsers(userIds: readonly Snowflake[]): Promise<PushDeviceRecord[]>;
+  /** The devices of the guild's members (one query: a guild's members without devices cost nothing). */
+  listForGuildMembers(guildId: Snowflake): Promise<PushDeviceRecord[]>;
+  get(id: Snowflake): Promise<PushDeviceRecord | null>;
+  /** False when the user has no such device. */
+  delete(userId: Snowflake, id: Snowflake): Promise<boolean>;
+  /** Idempotent (a push service reports an expired endpoint once per delivery). */
+  deleteById(id: Snowflake): Promise<void>;
+}
+
+export interface PushDeliveryStore {
+  /** Inserts the deliveries that do not exist yet (same message, user and device); returns how many were new. */
+  enqueue(deliveries: readonly PushDeliveryRecord[]): Promise<number>;
+  /** Pending deliveries due at `now`, oldest first. */
+  due(now: number, limit: number): Promise<PushDeliveryRecord[]>;
+  /**
+   * Takes a due delivery for one try: true when this caller got it (its attempts and next_attempt_at were still
+   * as read); it is then not due again before `leaseUntil` (a node dying mid-send leaves it to be retried).
+   */
+  claim(d: PushDeliveryRecord, leaseUntil: number): Promise<boolean>;
+  /** Records a try's outcome: a final state, or pending again at `nextAttemptAt`. */
+  settle(d: Pick<PushDeliveryRecord, 'messageId' | 'userId' | 'deviceId'>, state: PushDeliveryState, attempts: number, nextAttemptAt: number): Promise<void>;
+  /** Forgets finished deliveries created before `before` (pending ones stay); returns how many. */
+  prune(before: number): Promise<number>;
+}
+
 export interface PushSubscriptionStore {
   /** Insert, or replace the keys of an existing (userId, endpoint). */
   put(sub: PushSubscriptionRecord): Promise<PushSubscriptionRecord>;
@@ -788,6 +880,53 @@ export interface PushSubscriptionStore {
  * application's row, so writes to one application's commands serialise (limits and name matching hold under
  * concurrency). A command's scope is global (`guildId` null) or one guild.
  */
+/**
+ * Discord's daily limit on command creates, counted per application and scope (global, or one guild) over the
+ * 24 hours before `now`, deleted commands included: a write that would create more than `max` in that window
+ * writes nothing and throws LimitReachedError('daily_command_creates', when the oldest counted create ages out).
+ * Only commands that are new count (an upsert or overwrite that matches an existing one does not).
+ */
+export interface DailyCreates {
+  max: number;
+  now: number;
+}
+
+/** An application installed to a user's account (Discord's USER_INSTALL integration). */
+export interface UserInstallationRecord {
+  applicationId: Snowflake;
+  userId: Snowflake;
+  /** The OAuth2 scopes granted (applications.commands at least). */
+  scopes: string[];
+  createdAt: number;
+}
+
+export interface UserInstallationStore {
+  /** Installs (or re-authorizes, replacing the scopes); NotFoundError('application' / 'user') for unknown ones. */
+  put(record: UserInstallationRecord): Promise<UserInstallationRecord>;
+  get(applicationId: Snowflake, userId: Snowflake): Promise<UserInstallationRecord | null>;
+  /** Every application the user installed, oldest first. */
+  listByUser(userId: Snowflake): Promise<UserInstallationRecord[]>;
+  /** Uninstalls; false when it was not installed. */
+  delete(applicationId: Snowflake, userId: Snowflake): Promise<boolean>;
+}
+
+/** Users' notification settings per guild (guildId null: DMs), Discord's user guild settings (migration 16). */
+export interface UserGuildSettingsStore {
+  /** The stored settings, or defaultGuildSettings when the user never changed them. */
+  get(userId: Snowflake, guildId: Snowflake | null): Promise<UserGuildSettingsRecord>;
+  /** One record per distinct user of `userIds`, in that order (defaultGuildSettings for those with none); one query a chunk. */
+  getMany(userIds: readonly Snowflake[], guildId: Snowflake | null): Promise<UserGuildSettingsRecord[]>;
+  /** Every stored settings record of the user (any guild, DMs included). */
+  listForUser(userId: Snowflake): Promise<UserGuildSettingsRecord[]>;
+  /** Insert or replace; the stored version is the previous one plus one (1 for a first put). Returns what is stored. */
+  put(record: UserGuildSettingsRecord): Promise<UserGuildSettingsRecord>;
+  /**
+   * put, only while the stored version is `version` (0: none stored yet); null otherwise, so a read-modify-write
+   * (the PATCH's merge) can retry instead of losing a concurrent change.
+   */
+  putIfVersion(record: UserGuildSettingsRecord, version: number): Promise<UserGuildSettingsRecord | null>;
+}
+
 export interface ApplicationCommandStore {
   /** The application's commands in a scope, ordered by id. */
   list(applicationId: Snowflake, guildId: Snowflake | null): Promise<ApplicationCommandRecord[]>;
@@ -799,7 +938,7 @@ export interface ApplicationCommandStore {
    * is stored as new, unless the scope already holds `maxOfType` commands of its type (then nothing is written
    * and `limited` is true). NotFoundError('application') for an unknown application, ('guild') for an unknown guild.
    */
-  upsert(command: ApplicationCommandRecord, opts: { maxOfType: number }): Promise<{ command: ApplicationCommandRecord; created: boolean } | { limited: true }>;
+  upsert(command: ApplicationCommandRecord, opts: { maxOfType: number; daily?: DailyCreates }): Promise<{ command: ApplicationCommandRecord; created: boolean } | { limited: true }>;
   /**
    * Replaces the definition of the command `next.id` in `next`'s scope; `next.version` is taken only when the
    * definition changed. NotFoundError('application_command') when it is not there; ConflictError('application_command',
@@ -820,6 +959,7 @@ export interface ApplicationCommandStore {
     applicationId: Snowflake,
     guildId: Snowflake | null,
     commands: ReadonlyArray<ApplicationCommandRecord & { knownId?: Snowflake }>,
+    opts?: { daily?: DailyCreates },
   ): Promise<ApplicationCommandRecord[]>;
   /** The permissions of a command (or of the application's id) in a guild; null when none are set. */
   getPermissions(applicationId: Snowflake, guildId: Snowflake, commandId: Snowflake): Promise<CommandPermissionsRecord | null>;
@@ -930,6 +1070,8 @@ export interface Store {
   readonly pins: PinStore;
   readonly readStates: ReadStateStore;
   readonly pushSubscriptions: PushSubscriptionStore;
+  readonly pushDevices: PushDeviceStore;
+  readonly pushDeliveries: PushDeliveryStore;
   readonly outbox: OutboxStore;
   readonly pendingUploads: PendingUploadStore;
   readonly webhooks: WebhookStore;
@@ -937,6 +1079,8 @@ export interface Store {
   readonly secrets: SecretStore;
   readonly applicationCommands: ApplicationCommandStore;
   readonly interactions: InteractionStore;
+  readonly userInstallations: UserInstallationStore;
+  readonly userGuildSettings: UserGuildSettingsStore;
   /** Applies pending migrations; returns the versions applied. Safe to run concurrently from several processes. */
   migrate(): Promise<number[]>;
   /** True when the database answers. */

@@ -14,6 +14,9 @@ import { applicationCommandsContract } from './store.contract.commands.ts';
 import { pendingUploadsContract } from './store.contract.uploads.ts';
 import { webhooksContract } from './store.contract.webhooks.ts';
 import { interactionsContract } from './store.contract.interactions.ts';
+import { interactionHistoryContract } from './store.contract.interaction-history.ts';
+import { userGuildSettingsContract } from './store.contract.user-guild-settings.ts';
+import { pushDevicesContract } from './store.contract.push-devices.ts';
 
 export type StoreFactory = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
 
@@ -60,6 +63,9 @@ export function storeContract(name: string, factory: StoreFactory): void {
     pendingUploadsContract(s);
     webhooksContract(s);
     interactionsContract(s);
+    interactionHistoryContract(s);
+    userGuildSettingsContract(s);
+    pushDevicesContract(s);
   });
 }
 

@@ -10,7 +10,7 @@ describe('config', () => {
     const c = loadConfig({ env: {} });
     assert.equal(c.port, 8080);
     assert.equal(c.dataDir, './data');
-    assert.deepEqual([...c.roles], ['api', 'sessions', 'guild', 'presence', 'cdn', 'embed']);
+    assert.deepEqual([...c.roles], ['api', 'sessions', 'guild', 'presence', 'cdn', 'embed', 'search', 'push']);
     assert.equal(c.databaseUrl, undefined);
     assert.ok(Object.isFrozen(c));
     assert.ok(Object.isFrozen(c.roles));

@@ -5,6 +5,7 @@
 import { compareIds } from './api.ts';
 import { watchMembership } from './membership.ts';
 import { clearMentions, countMention, mentionCountsFromReady } from './mentions.ts';
+import { applyGuildSettingsUpdate, guildSettingsFromReady } from './mutes.ts';
 import { store, upsertMessage, withUser, withUsers, type GuildInfo, type State } from './store.ts';
 import type { Channel, Guild, Member, Message, Presence, ReadStateEntry, Role, Status, User } from './types.ts';
 
@@ -140,7 +141,7 @@ const handlers: Record<string, Handler> = {
     const mentionCounts = mentionCountsFromReady(entries);
     // Private channels come most-recent first.
     const privateChannelIds = [...next.privateChannelIds].sort((a, b) => compareIds(next.channels[b]?.last_message_id ?? b, next.channels[a]?.last_message_id ?? a));
-    return { ...next, presences, readStates, mentionCounts, privateChannelIds };
+    return { ...next, presences, readStates, mentionCounts, privateChannelIds, guildSettings: guildSettingsFromReady(d) };
   },
   GUILD_CREATE: (s, d) => applyGuildCreate(s, d),
   GUILD_UPDATE(s, d) {
@@ -215,7 +216,10 @@ const handlers: Record<string, Handler> = {
   },
   MESSAGE_CREATE(s, d: Message) {
     // Counted against the state before this message moves the channel's last_message_id.
-    const patch: Partial<State> = { users: withUser(s.users, d.author), ...countMention(s, d) };
+    // A webhook's author is the webhook with the name of this one message: no user to remember.
+    // (An application's interaction reply has its id as webhook_id, the id of its bot user too: that one is kept.)
+    const webhookAuthor = Boolean(d.webhook_id) && d.author.id === d.webhook_id && d.author.id !== d.application_id;
+    const patch: Partial<State> = { users: webhookAuthor ? s.users : withUser(s.users, d.author), ...countMention(s, d) };
     const ch = s.channels[d.channel_id];
     if (ch && (!ch.last_message_id || compareIds(d.id, ch.last_message_id) > 0)) {
       patch.channels = { ...s.channels, [ch.id]: { ...ch, last_message_id: d.id } };
@@ -278,6 +282,7 @@ const handlers: Record<string, Handler> = {
     if (s.me) presences[s.me.id] = s.myStatus;
     return { presences };
   },
+  USER_GUILD_SETTINGS_UPDATE: (s, d) => applyGuildSettingsUpdate(s, d),
   USER_UPDATE(s, d: User) {
     return { me: s.me && s.me.id === d.id ? { ...s.me, ...d } : s.me, users: withUser(s.users, d) };
   },

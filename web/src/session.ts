@@ -5,7 +5,8 @@
 import { ApiError, DISCORD_EPOCH, compareIds, rest } from './api.ts';
 import { applyDispatch, expireTyping } from './events.ts';
 import { GatewayClient } from './gateway.ts';
-import { settleInteraction } from './interaction-outcomes.ts';
+import { settleAutocomplete, settleInteraction } from './interaction-outcomes.ts';
+import { disablePush, offerPushPrompt } from './push.ts';
 import { navigate } from './router.ts';
 import { mergeMessages, store, upsertMessage, type ChannelMessages } from './store.ts';
 import type { Channel, Guild, Invite, Message, Overwrite, Role, Status, User } from './types.ts';
@@ -42,6 +43,7 @@ export function startSession(token: string) {
       dispatch: (t, d) => {
         applyDispatch(t, d);
         settleInteraction(t, d);
+        settleAutocomplete(t, d);
         if (t === 'GUILD_CREATE') maybeRequestMembers(d.id);
       },
       state: (conn) => store.update(() => ({ conn })),
@@ -65,11 +67,16 @@ async function endSession() {
   typingTimer = null;
   localStorage.removeItem(TOKEN_KEY);
   rest.setToken(null);
+  // Whoever logs in next on this browser must not get this account's notifications (the server drops the device
+  // once its endpoint is gone).
+  void disablePush({ server: false }).catch(() => {});
   store.reset();
   navigate('/login', { replace: true });
 }
 
 export async function logout() {
+  // Before the token is revoked: removing the device takes it.
+  await disablePush().catch(() => {});
   await rest.post('/auth/logout').catch(() => {});
   await endSession();
 }
@@ -294,6 +301,7 @@ export async function sendMessage(channelId: string, content: string, replyTo?: 
       ...(replyTo ? { message_reference: { message_id: replyTo.id, fail_if_not_exists: false } } : {}),
     });
     applyDispatch('MESSAGE_CREATE', { ...msg, nonce: msg.nonce ?? nonce });
+    offerPushPrompt();
   } catch (err) {
     setChannelMessages(channelId, (cm) => ({ ...cm!, list: cm!.list.map((m) => (m.id === pending.id ? { ...m, pending: 'failed' as const } : m)) }));
     throw err;

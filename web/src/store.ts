@@ -7,6 +7,7 @@ import { useSyncExternalStore } from 'react';
 import { compareIds } from './api.ts';
 import type { GatewayState } from './gateway.ts';
 import type { Channel, Member, Message, Role, Snowflake, Status, User } from './types.ts';
+import type { UserGuildSettings } from './mutes.ts';
 
 export interface GuildInfo {
   id: Snowflake;
@@ -51,6 +52,8 @@ export interface State {
   memberRequests: Record<Snowflake, true>;
   /** Bumped on each CHANNEL_PINS_UPDATE: an open pins popout reloads its list. */
   pinsVersion: Record<Snowflake, number>;
+  /** Notification settings per guild id ('@me' for direct messages), mutes.ts; absent = Discord's defaults. */
+  guildSettings: Record<string, UserGuildSettings>;
 }
 
 export const initialState = (): State => ({
@@ -72,6 +75,7 @@ export const initialState = (): State => ({
   typing: {},
   memberRequests: {},
   pinsVersion: {},
+  guildSettings: {},
 });
 
 type Listener = () => void;

@@ -113,8 +113,60 @@ export interface Message {
   application_id?: Snowflake;
   webhook_id?: Snowflake;
   pinned?: boolean;
+  /** Message flags: EPHEMERAL (1 << 6) and LOADING (1 << 7) change how it is drawn (MessageFlag). */
+  flags?: number;
+  /** The interaction this message answers (components/InteractionHeader.tsx). */
+  interaction_metadata?: InteractionMetadata;
+  /** The legacy form of the same (older messages, some servers). */
+  interaction?: { id: Snowflake; type: number; name: string; user: User };
   /** Client-side only: sent but not yet confirmed by the server, or failed. */
   pending?: 'sending' | 'failed';
+}
+
+/** Discord's message flags the client reads. */
+export const MessageFlag = { EPHEMERAL: 1 << 6, LOADING: 1 << 7 } as const;
+
+/** Discord's message interaction metadata: who invoked what (the command's name for APPLICATION_COMMAND). */
+export interface InteractionMetadata {
+  id: Snowflake;
+  type: number;
+  user: User;
+  name?: string;
+  triggering_interaction_metadata?: InteractionMetadata;
+}
+
+/** Discord's text input (type 4) of a modal: style 1 short, 2 paragraph. */
+export interface TextInputComponent {
+  type: 4;
+  id?: number;
+  custom_id: string;
+  style?: number;
+  /** Deprecated in a label component (the label's own `label` wins), required in an action row. */
+  label?: string;
+  placeholder?: string;
+  required?: boolean;
+  min_length?: number;
+  max_length?: number;
+  value?: string;
+}
+
+/** A modal's top-level component: an action row holding one text input, or a label (type 18) around one. */
+export type ModalComponent =
+  | { type: 1; id?: number; components: TextInputComponent[] }
+  | { type: 18; id?: number; label: string; description?: string; component: TextInputComponent }
+  | { type: number; id?: number; [key: string]: unknown };
+
+/** INTERACTION_MODAL_CREATE: a modal an application shows in answer to this user's interaction. */
+export interface InteractionModal {
+  id: Snowflake;
+  application_id?: Snowflake;
+  application?: { id: Snowflake; name?: string };
+  channel_id: Snowflake;
+  guild_id?: Snowflake;
+  custom_id: string;
+  title: string;
+  components: ModalComponent[];
+  nonce?: string;
 }
 
 /** A component's emoji: a custom one by id, or a Unicode one by name. */
@@ -201,7 +253,7 @@ export interface Embed {
 }
 
 /** Message types the client draws as a system line rather than a chat message. */
-export const MessageType = { DEFAULT: 0, CHANNEL_NAME_CHANGE: 4, CHANNEL_PINNED_MESSAGE: 6, REPLY: 19 } as const;
+export const MessageType = { DEFAULT: 0, CHANNEL_NAME_CHANGE: 4, CHANNEL_PINNED_MESSAGE: 6, REPLY: 19, CHAT_INPUT_COMMAND: 20, CONTEXT_MENU_COMMAND: 23 } as const;
 
 export interface ReadStateEntry {
   id: Snowflake;

@@ -1,11 +1,13 @@
 /**
  * Which conversations have unread messages: text channels the user can see (guilds) and private channels, by
  * comparing each channel's last_message_id with the read state. Drives the guild rail's dots and the page title,
- * and (with mentions.ts's counts, of unread channels only) the red mention badges of the rail.
+ * and (with mentions.ts's counts, of unread channels only) the red mention badges of the rail. A muted guild or
+ * channel (mutes.ts) counts as read there, its mentions still badge, as on Discord.
  */
 import { useMemo } from 'react';
 import { P, channelPermissions, has } from './perms.ts';
 import { isUnread, useStore } from './store.ts';
+import { unreadSilenced, useMuteClock } from './mutes.ts';
 
 export interface Unread {
   /** Unread conversations (channel ids). */
@@ -23,6 +25,8 @@ export function useUnread(): Unread {
   const me = useStore((s) => s.me);
   const members = useStore((s) => s.members);
   const mentionCounts = useStore((s) => s.mentionCounts);
+  const guildSettings = useStore((s) => s.guildSettings);
+  const now = useMuteClock();
   return useMemo(() => {
     const s = { channels, readStates } as Parameters<typeof isUnread>[0];
     const out: Unread = { channels: new Set(), guilds: new Set(), guildMentions: new Map() };
@@ -32,19 +36,24 @@ export function useUnread(): Unread {
     };
     for (const c of Object.values(channels)) {
       if (!isUnread(s, c)) continue;
+      const silenced = unreadSilenced({ guildSettings, channels }, c, now);
       if (!c.guild_id) {
-        out.channels.add(c.id);
-        out.guilds.add('@me');
+        if (!silenced) {
+          out.channels.add(c.id);
+          out.guilds.add('@me');
+        }
         addMentions('@me', c.id);
         continue;
       }
       const g = guilds[c.guild_id];
       if (!g || !me || (c.type !== 0 && c.type !== 5)) continue;
       if (!has(channelPermissions(g, c, me.id, members[g.id]?.[me.id]), P.VIEW_CHANNEL)) continue;
-      out.channels.add(c.id);
-      out.guilds.add(g.id);
+      if (!silenced) {
+        out.channels.add(c.id);
+        out.guilds.add(g.id);
+      }
       addMentions(g.id, c.id);
     }
     return out;
-  }, [channels, readStates, guilds, me, members, mentionCounts]);
+  }, [channels, readStates, guilds, me, members, mentionCounts, guildSettings, now]);
 }

@@ -23,6 +23,8 @@ export const OptionType = {
 export const CommandLimits = {
   /** Commands of each type per scope (global, or one guild): 30032 beyond. */
   perType: { [ApplicationCommandType.CHAT_INPUT]: 100, [ApplicationCommandType.USER]: 5, [ApplicationCommandType.MESSAGE]: 5 } as Record<ApplicationCommandTypeValue, number>,
+  /** New commands a day per application and scope (global, or one guild): 30034 beyond (routes/commands.ts). */
+  dailyCreates: 200,
   options: 25,
   choices: 25,
   /**

@@ -14,7 +14,7 @@
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
 import { hasPermission, Permissions } from '../../protocol/permissions.ts';
 import type { ApplicationCommandRecord, CommandPermission, Store } from '../../store/types.ts';
-import type { ChannelAccess } from '../access.ts';
+import type { ChannelAccess, GuildAccess } from '../access.ts';
 
 function channelVerdict(entries: readonly CommandPermission[], channelId: string, allChannels: string): boolean | null {
   const own = entries.find((e) => e.type === 3 && e.id === channelId);
@@ -35,28 +35,43 @@ function memberVerdict(entries: readonly CommandPermission[], userId: string, ro
 
 /** Throws 50013 when the caller (with `access` in the channel) may not use `command` there. */
 export async function requireCommandAccess(store: Store, command: ApplicationCommandRecord, access: ChannelAccess, userId: string): Promise<void> {
-  const refuse = () => {
-    throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
-  };
   const guild = access.guild;
   if (!guild) return;
-  if (!hasPermission(access.permissions, Permissions.USE_APPLICATION_COMMANDS)) refuse();
-  if (guild.isOwner || hasPermission(guild.permissions, Permissions.ADMINISTRATOR)) return;
-  const guildId = guild.guild.id;
   const [own, app] = await Promise.all([
-    store.applicationCommands.getPermissions(command.applicationId, guildId, command.id),
-    store.applicationCommands.getPermissions(command.applicationId, guildId, command.applicationId),
+    store.applicationCommands.getPermissions(command.applicationId, guild.guild.id, command.id),
+    store.applicationCommands.getPermissions(command.applicationId, guild.guild.id, command.applicationId),
   ]);
-  const ownEntries = own?.permissions ?? [];
-  const appEntries = app?.permissions ?? [];
+  const where = { guild, channelId: access.channel.id, channelPermissions: access.permissions };
+  if (!commandAllowed(command, own?.permissions ?? [], app?.permissions ?? [], where, userId)) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+}
+
+/** Where a command would be used: a guild, and a channel of it (null: the guild as a whole, no channel rule applies). */
+export interface CommandPlace {
+  guild: GuildAccess;
+  channelId: string | null;
+  /** The caller's permissions in the channel (or the guild's, without one). */
+  channelPermissions: bigint;
+}
+
+/**
+ * The rules above over the permission entries already loaded: `own` on the command, `app` on the application
+ * (stored under its id). The command index (routes/command-index.ts) asks this for many commands at once.
+ */
+export function commandAllowed(command: ApplicationCommandRecord, own: readonly CommandPermission[], app: readonly CommandPermission[], place: CommandPlace, userId: string): boolean {
+  const { guild } = place;
+  if (!hasPermission(place.channelPermissions, Permissions.USE_APPLICATION_COMMANDS)) return false;
+  if (guild.isOwner || hasPermission(guild.permissions, Permissions.ADMINISTRATOR)) return true;
+  const guildId = guild.guild.id;
   const allChannels = (BigInt(guildId) - 1n).toString();
-  const channel = channelVerdict(ownEntries, access.channel.id, allChannels) ?? channelVerdict(appEntries, access.channel.id, allChannels);
-  if (channel === false) refuse();
-  const member = memberVerdict(ownEntries, userId, guild.member.roles, guildId) ?? memberVerdict(appEntries, userId, guild.member.roles, guildId);
-  if (member === false) refuse();
-  if (member === true) return;
+  if (place.channelId !== null) {
+    const channel = channelVerdict(own, place.channelId, allChannels) ?? channelVerdict(app, place.channelId, allChannels);
+    if (channel === false) return false;
+  }
+  const member = memberVerdict(own, userId, guild.member.roles, guildId) ?? memberVerdict(app, userId, guild.member.roles, guildId);
+  if (member !== null) return member;
   if (command.defaultMemberPermissions !== null) {
     const needed = BigInt(command.defaultMemberPermissions);
-    if (needed === 0n || !hasPermission(guild.permissions, needed)) refuse();
+    if (needed === 0n || !hasPermission(guild.permissions, needed)) return false;
   }
+  return true;
 }

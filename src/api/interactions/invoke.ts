@@ -4,18 +4,22 @@
  * on the gateway (only its bot user's sessions; no intent needed) and answered 204:
  *
  * - APPLICATION_COMMAND (2) and its AUTOCOMPLETE (4): the command by id, of the invoked guild or global (10063),
- *   of that version and name (50035 when the client's copy is outdated), its application's bot in the guild, the
- *   command's contexts, the caller's right to use it (command-access.ts), and its options (options.ts) with
- *   `resolved`; USER and MESSAGE commands name their `target_id`.
+ *   of that version and name (50035 when the client's copy is outdated), an installation that covers it here
+ *   (its bot in the guild or the bot's DM, or a user install: installation.ts), the command's contexts, the
+ *   caller's right to use it (command-access.ts), and its options (options.ts) with `resolved`, ATTACHMENT
+ *   options with the files sent beside `payload_json` (attachments.ts); USER and MESSAGE commands name their
+ *   `target_id`.
  * - MESSAGE_COMPONENT (3): the message in the channel, sent by that application, holding a component with that
  *   custom_id (10008 / 50035 otherwise).
  * - MODAL_SUBMIT (5): the custom_id of a modal the application showed this user (registry.ts), submitted once.
  *
+ * An application with an `interactions_endpoint_url` gets the same payload POSTed there instead (http-delivery.ts).
+ *
  * The interaction's token is in the payload only; the application answers with it (respond.ts, followups.ts).
  */
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
-import { computeChannelPermissions } from '../../protocol/permissions.ts';
-import type { ApplicationCommandRecord, ApplicationRecord, UserRecord } from '../../store/types.ts';
+import { computeChannelPermissions, Permissions } from '../../protocol/permissions.ts';
+import type { ApplicationCommandRecord, ApplicationRecord, MemberRecord, UserRecord } from '../../store/types.ts';
 import { renderMessage } from '../../shapes/message.ts';
 import { channelJson, memberJson, publicUser } from '../../shapes/serialize.ts';
 import { channelAccess, permissionContext, type ChannelAccess } from '../access.ts';
@@ -23,9 +27,12 @@ import { renderMedia } from '../messages/attachments.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { parse, snowflake, z } from '../validate.ts';
 import { requireCommandAccess } from './command-access.ts';
+import { deliverOverHttp } from './http-delivery.ts';
 import { checkOptions, resolveOptions, type GivenOption, type Resolved } from './options.ts';
 import { InteractionRegistry, InteractionType, interactionsOf, type LiveInteraction } from './registry.ts';
-import { readMessageBody } from '../messages/uploads.ts';
+import { readMessageBody, type Uploads } from '../messages/uploads.ts';
+import { authorizingOwners, Context, installationsFor, IntegrationType } from './installation.ts';
+import { resolveAttachmentOptions } from './attachments.ts';
 
 const invokeBody = z.object({
   type: z.number().int(),
@@ -60,8 +67,11 @@ const modalData = z.looseObject({
   components: z.array(z.looseObject({ type: z.number().int() })).max(5),
 });
 
-/** Discord's context types: 0 guild, 1 the bot's DM, 2 another private channel. */
-const Context = { GUILD: 0, BOT_DM: 1, PRIVATE_CHANNEL: 2 } as const;
+/** `authorizing_integration_owners` of a message's interaction_metadata, when it has one. */
+function ownersOf(metadata: unknown): Record<string, string> | null {
+  const owners = (metadata as { authorizing_integration_owners?: unknown } | undefined)?.authorizing_integration_owners;
+  return owners && typeof owners === 'object' && Object.keys(owners).length ? (owners as Record<string, string>) : null;
+}
 
 /** Components a user interacts with (select menus and buttons), found anywhere in a message's component tree. */
 function findComponent(components: readonly unknown[], customId: string): Record<string, unknown> | null {
@@ -79,12 +89,20 @@ function findComponent(components: readonly unknown[], customId: string): Record
 }
 
 export async function invokeInteraction(ctx: RouteContext, req: RouteRequest): Promise<void> {
+  // Files of ATTACHMENT options, stored under the invoker's id (attachments.ts); those no option names go at the end.
+  const { body: raw, uploads } = await readMessageBody(ctx.deps, req, { channelId: req.user.id, fileRefusal: null });
+  try {
+    await invokeWithBody(ctx, req, raw, uploads);
+  } finally {
+    await uploads.release();
+  }
+}
+
+async function invokeWithBody(ctx: RouteContext, req: RouteRequest, raw: unknown, uploads: Uploads): Promise<void> {
   const { store } = ctx.deps;
   const now = ctx.deps.now();
   const user: UserRecord = req.user;
-  // Accord takes no files with an invocation (ATTACHMENT options): whatever was uploaded goes.
-  const { body: raw, uploads } = await readMessageBody(ctx.deps, req, { channelId: '0', fileRefusal: new ApiError(ErrorCodes.INVALID_FORM_BODY) });
-  await uploads.release();
+  let keepFiles: string[] = [];
   const body = parse(invokeBody, raw);
   const registry = interactionsOf(ctx);
 
@@ -93,10 +111,10 @@ export async function invokeInteraction(ctx: RouteContext, req: RouteRequest): P
   const access = await channelAccess(store, body.channel_id, user.id, now);
   const channel = access.channel;
   if (body.guild_id && body.guild_id !== channel.guildId) throw new ApiError(ErrorCodes.UNKNOWN_CHANNEL);
-  const context = channel.guildId ? Context.GUILD : (await store.channels.listRecipients(channel.id)).includes(app.botUserId) ? Context.BOT_DM : Context.PRIVATE_CHANNEL;
-  // Accord has no user-installed applications: outside its bot's DM an application works where its bot is.
-  if (context === Context.PRIVATE_CHANNEL) throw new ApiError(ErrorCodes.MISSING_ACCESS);
-  if (channel.guildId && !(await store.members.get(channel.guildId, app.botUserId))) throw new ApiError(ErrorCodes.MISSING_ACCESS);
+  // Where the application may answer: its bot's guild or DM (guild install), or anywhere for a user install.
+  const installations = await installationsFor(store, app, user.id, channel);
+  const context = installations.context;
+  let owners: Record<string, string> | null = null;
 
   let data: Record<string, unknown>;
   let commandType: number | null = null;
@@ -110,14 +128,21 @@ export async function invokeInteraction(ctx: RouteContext, req: RouteRequest): P
     if (d.version !== undefined && d.version !== command.version) throw fieldError(['data', 'version'], 'INTERACTION_APPLICATION_COMMAND_INVALID_VERSION', 'This command is outdated, please try again in a few minutes');
     if (d.name !== command.name || (d.type !== undefined && d.type !== command.type)) throw fieldError(['data', 'name'], 'INTERACTION_APPLICATION_COMMAND_INVALID', 'Invalid application command');
     if (command.guildId === null && command.contexts && !command.contexts.includes(context)) throw new ApiError(ErrorCodes.MISSING_ACCESS);
+    owners = authorizingOwners(installations, command.guildId === null ? (command.integrationTypes ?? [IntegrationType.GUILD_INSTALL]) : [IntegrationType.GUILD_INSTALL], channel.guildId, user.id);
     if (body.type === InteractionType.APPLICATION_COMMAND_AUTOCOMPLETE && command.type !== 1) throw fieldError(['type'], 'BASE_TYPE_CHOICES', 'Autocomplete is for chat input commands');
     await requireCommandAccess(store, command, access, user.id);
     commandType = command.type;
     let resolved: Resolved = {};
-    const given = (d.options ?? []) as GivenOption[];
+    let given = (d.options ?? []) as GivenOption[];
     if (command.type === 1) {
       const wanted = checkOptions(command.options as Parameters<typeof checkOptions>[0], given, { autocomplete: body.type === InteractionType.APPLICATION_COMMAND_AUTOCOMPLETE });
       resolved = await resolveOptions(store, access, wanted, now);
+      if (body.type === InteractionType.APPLICATION_COMMAND) {
+        const files = resolveAttachmentOptions(given, d.attachments, uploads, user.id, renderMedia(ctx.deps));
+        given = files.options;
+        keepFiles = files.keep;
+        if (files.keep.length) resolved.attachments = files.attachments;
+      }
     } else {
       if (!d.target_id) throw fieldError(['data', 'target_id'], 'BASE_TYPE_REQUIRED', 'This field is required');
       if (command.type === 2) {
@@ -151,6 +176,8 @@ export async function invokeInteraction(ctx: RouteContext, req: RouteRequest): P
     data = { custom_id: d.custom_id, component_type: d.component_type, ...(isSelect ? { values: d.values ?? [] } : {}) };
     messageId = body.message_id;
     message = target ? await registry.decorate(await renderMessage(store, target, { viewerId: null, media: renderMedia(ctx.deps) })) : held!.json;
+    // A component is authorized by the installations of the interaction that made its message (Discord's rule).
+    owners = ownersOf(message?.interaction_metadata);
   } else if (body.type === InteractionType.MODAL_SUBMIT) {
     const d = parse(modalData, body.data);
     const shown = await registry.takeModal(user.id, app.id, d.custom_id);
@@ -158,6 +185,7 @@ export async function invokeInteraction(ctx: RouteContext, req: RouteRequest): P
     data = { custom_id: d.custom_id, components: d.components };
     messageId = shown.messageId;
     triggering = metadataOf(shown, user);
+    owners = shown.owners ?? null;
     if (messageId) {
       const target = await store.messages.get(channel.id, messageId);
       if (target) message = await registry.decorate(await renderMessage(store, target, { viewerId: null, media: renderMedia(ctx.deps) }));
@@ -167,18 +195,32 @@ export async function invokeInteraction(ctx: RouteContext, req: RouteRequest): P
     throw fieldError(['type'], 'BASE_TYPE_CHOICES', 'Value must be one of {2, 3, 4, 5}.');
   }
 
+  // Without a known origin (a message of no interaction): the installations that apply here.
+  owners ??= authorizingOwners(installations, [IntegrationType.GUILD_INSTALL, IntegrationType.USER_INSTALL], channel.guildId, user.id);
+
   const token = InteractionRegistry.newToken();
   const interaction: LiveInteraction = {
     id: ctx.deps.ids.next(), type: body.type, applicationId: app.id, botUserId: app.botUserId, userId: user.id, channelId: channel.id,
     guildId: channel.guildId, data, commandType, messageId, triggering, createdAt: now, state: 'pending',
     nonce: body.nonce === undefined || body.nonce === null ? null : String(body.nonce), responseType: null, originalId: null,
+    owners, context,
   };
   const nonce = interaction.nonce === null ? {} : { nonce: interaction.nonce };
   const payload = await interactionPayload(ctx, interaction, token, app, user, access, req, message);
-  await registry.add(interaction, token, () => ctx.dispatch.users([user.id], 'INTERACTION_FAILURE', { id: interaction.id, ...nonce }));
-  ctx.dispatch.users([app.botUserId], 'INTERACTION_CREATE', payload);
+  const onFail = () => ctx.dispatch.users([user.id], 'INTERACTION_FAILURE', { id: interaction.id, ...nonce });
+  await registry.add(interaction, token, onFail);
+  // The interaction's files stay for the application to fetch (until the upload sweep: attachments.ts).
+  uploads.claim(keepFiles);
+  // An application with an interactions endpoint gets it there, over HTTP, in the background (http-delivery.ts).
+  if (app.interactionsEndpointUrl) deliverOverHttp(ctx, { ...app, interactionsEndpointUrl: app.interactionsEndpointUrl }, interaction, payload, onFail);
+  else ctx.dispatch.users([app.botUserId], 'INTERACTION_CREATE', payload);
   // The invoking user's client learns the interaction's id (Discord's user gateway sends it the same way).
   ctx.dispatch.users([user.id], 'INTERACTION_CREATE', { id: interaction.id, ...nonce });
+}
+
+/** A member with no role of its own: what @everyone's permissions are computed for. */
+function outsider(guildId: string, userId: string): MemberRecord {
+  return { guildId, userId, nick: null, avatar: null, roles: [], joinedAt: 0, deaf: false, mute: false, pending: false, communicationDisabledUntil: null, flags: 0 };
 }
 
 async function findCommand(ctx: RouteContext, app: ApplicationRecord, guildId: string | null, id: string): Promise<ApplicationCommandRecord> {
@@ -195,7 +237,7 @@ export function metadataOf(i: LiveInteraction, user: UserRecord, extra: Record<s
     id: i.id,
     type: i.type,
     user: publicUser(user),
-    authorizing_integration_owners: i.guildId ? { '0': i.guildId } : { '1': user.id },
+    authorizing_integration_owners: i.owners ?? (i.guildId ? { '0': i.guildId } : { '1': user.id }),
     ...(i.type === InteractionType.APPLICATION_COMMAND ? { name: data.name } : {}),
     ...(i.commandType === 2 && data.target_id ? { target_user: data.resolved?.users?.[data.target_id] } : {}),
     ...(i.commandType === 3 && data.target_id ? { target_message_id: data.target_id } : {}),
@@ -216,17 +258,19 @@ async function interactionPayload(
   let channelPart: Record<string, unknown>;
   if (guild) {
     const [bot, overwrites] = await Promise.all([store.members.get(guild.guild.id, app.botUserId), store.overwrites.listByChannel(channel.id)]);
-    if (bot) {
-      appPermissions = computeChannelPermissions(
-        permissionContext(guild.guild, bot, guild.roles, ctx.deps.now()),
-        overwrites.map((o) => ({ id: o.id, type: o.type, allow: BigInt(o.allow), deny: BigInt(o.deny) })),
-      );
-    }
+    // A user-installed application whose bot is not in the guild has what @everyone has in the channel (it posts
+    // like a webhook; Discord's docs say no more, and this is what it shows in practice).
+    appPermissions = computeChannelPermissions(
+      permissionContext(guild.guild, bot ?? outsider(guild.guild.id, app.botUserId), guild.roles, ctx.deps.now()),
+      overwrites.map((o) => ({ id: o.id, type: o.type, allow: BigInt(o.allow), deny: BigInt(o.deny) })),
+    );
     channelPart = { ...channelJson(channel, { overwrites }), permissions: access.permissions.toString() };
   } else {
     const recipients = await store.users.getMany(await store.channels.listRecipients(channel.id));
     channelPart = { ...channelJson(channel, { recipients: recipients.filter((r) => r.id !== user.id) }), permissions: access.permissions.toString() };
-    appPermissions = access.permissions;
+    // Discord: ATTACH_FILES | EMBED_LINKS | MENTION_EVERYONE in (group) DMs with other users, USE_EXTERNAL_EMOJIS
+    // only in the bot's own DM.
+    appPermissions = i.context === Context.PRIVATE_CHANNEL ? access.permissions & ~Permissions.USE_EXTERNAL_EMOJIS : access.permissions;
   }
   const locale = typeof req.headers['x-discord-locale'] === 'string' ? req.headers['x-discord-locale'] : 'en-US';
   return {
@@ -248,8 +292,8 @@ async function interactionPayload(
     ...(guild ? { guild_locale: guild.guild.preferredLocale } : {}),
     entitlements: [],
     entitlement_sku_ids: [],
-    authorizing_integration_owners: guild ? { '0': guild.guild.id } : { '1': user.id },
-    context: guild ? Context.GUILD : Context.BOT_DM,
+    authorizing_integration_owners: i.owners ?? (guild ? { '0': guild.guild.id } : { '1': user.id }),
+    context: i.context ?? (guild ? Context.GUILD : Context.BOT_DM),
     attachment_size_limit: ctx.deps.config.attachmentMaxBytes,
   };
 }

@@ -8,9 +8,10 @@
  * (no outbox: a crash between the write and the publish loses that one event) — nobody else, and no history
  * read, can ever see them.
  *
- * `interaction_metadata` is kept beside the message in `interaction_messages` for the token's 15 minutes and shown
- * in the events and in the answers of the interaction routes; the `messages` table has no column for it yet, so
- * a channel's history (GET /channels/{id}/messages) shows the message without it.
+ * `interaction_metadata` and `interaction` are stored with the message (MessageRecord.interaction), so a channel's
+ * history, a read of one message and every MESSAGE_UPDATE show them for the message's whole life, as on Discord;
+ * they are also kept beside the message in `interaction_messages` for the token's 15 minutes (ephemeral ones
+ * live only there).
  */
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
 import { ALL_PERMISSIONS } from '../../protocol/permissions.ts';
@@ -115,6 +116,8 @@ export async function createInteractionMessage(
     interaction_metadata: metadataOf(i, user, opts.followUp && i.originalId ? { original_response_message_id: i.originalId } : {}),
     interaction: legacyOf(i, user),
   };
+  // Kept on the stored message itself, so every later read of it (history, one message, edits) shows them.
+  if (!ephemeral) record.interaction = { metadata: metadata.interaction_metadata, legacy: metadata.interaction };
   const json = { ...(await renderMessage(store, record, { viewerId: null, fresh: true, media: renderMedia(deps) })), ...metadata };
   const event = { ...(await eventPayload(store, record, json)), ...metadata };
   if (ephemeral) {

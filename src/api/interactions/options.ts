@@ -4,7 +4,7 @@
  * option known, of its type, once, required ones present, a value among the choices, within the ranges and
  * lengths; USER / ROLE / CHANNEL / MENTIONABLE values must name something of the guild (or the DM). What they
  * name is gathered into `data.resolved` (users, members with their channel permissions, roles, channels).
- * ATTACHMENT options are refused: Accord takes no files on an invocation yet.
+ * ATTACHMENT values name files sent with the invocation; attachments.ts resolves them.
  */
 import { formError } from '../../protocol/errors.ts';
 import { computeChannelPermissions } from '../../protocol/permissions.ts';
@@ -127,7 +127,8 @@ function valueProblem(d: DefinedOption, value: unknown, wanted: Wanted): string 
       return null;
     }
     case OptionType.ATTACHMENT:
-      return 'Attachment options are not supported';
+      // The placeholder of a file sent with the invocation (attachments.ts maps it to the file).
+      return (typeof value === 'string' && /^\d{1,20}$/.test(value)) || (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) ? null : 'Must be an attachment id';
     default:
       return 'Unknown option type';
   }
@@ -144,6 +145,7 @@ export interface Resolved {
   roles?: Record<string, unknown>;
   channels?: Record<string, unknown>;
   messages?: Record<string, unknown>;
+  attachments?: Record<string, unknown>;
 }
 
 /**

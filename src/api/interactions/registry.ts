@@ -50,6 +50,10 @@ export interface LiveInteraction {
   responseType: number | null;
   /** The message @original names, once there is one (for DEFERRED_UPDATE / UPDATE, the component's message). */
   originalId: Snowflake | null;
+  /** Discord's `authorizing_integration_owners` (installation.ts); absent on interactions stored before it. */
+  owners?: Record<string, string>;
+  /** Interaction context type: 0 guild, 1 bot DM, 2 another private channel. */
+  context?: number;
 }
 
 type Details = Omit<LiveInteraction, 'id' | 'applicationId' | 'userId' | 'createdAt' | 'state'>;

@@ -19,7 +19,7 @@
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
 import type { MessageJson } from '../../shapes/message.ts';
 import { checkModalComponents } from '../messages/components.ts';
-import { readMessageBody } from '../messages/uploads.ts';
+import { readMessageBody, type Uploads } from '../messages/uploads.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { parse, queryBool, z } from '../validate.ts';
 import { createInteractionMessage, editInteractionMessage, interactionMessage, interactionMessageSchema, MessageFlag } from './messages.ts';
@@ -65,74 +65,82 @@ export async function interactionForCallback(ctx: RouteContext, id: string, toke
 }
 
 export async function respondToInteraction(ctx: RouteContext, req: RouteRequest<{ interactionId: string; token: string }>): Promise<unknown> {
-  const registry = interactionsOf(ctx);
   const i = await interactionForCallback(ctx, req.params.interactionId, req.params.token);
   const query = parse(callbackQuery, req.query);
   const { body: raw, uploads } = await readMessageBody(ctx.deps, req, { channelId: i.channelId, fileRefusal: null });
   try {
-    const body = parse(callbackBody, raw);
-    if (!allowed(i, body.type)) throw fieldError(['type'], 'INTERACTION_RESPONSE_TYPE_INVALID', 'Interaction response type is not valid for this interaction');
-    // Taken now, so a concurrent second response gets 40060; given back if this one turns out invalid.
-    const taken = await registry.acknowledge(i);
-    if (taken !== 'taken') throw new ApiError(taken === 'acked' ? ErrorCodes.INTERACTION_ALREADY_ACKNOWLEDGED : ErrorCodes.UNKNOWN_INTERACTION);
-    let message: MessageJson | null = null;
-    try {
-      switch (body.type) {
-        case CallbackType.CHANNEL_MESSAGE_WITH_SOURCE: {
-          message = await createInteractionMessage(ctx, i, parse(interactionMessageSchema, body.data ?? {}), uploads, { followUp: false });
-          i.originalId = message.id;
-          break;
-        }
-        case CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE: {
-          const flags = (parse(deferredData, body.data)?.flags ?? 0) & MessageFlag.EPHEMERAL;
-          message = await createInteractionMessage(ctx, i, { flags }, null, { followUp: false, loading: true });
-          i.originalId = message.id;
-          break;
-        }
-        case CallbackType.DEFERRED_UPDATE_MESSAGE:
-          i.originalId = i.messageId;
-          break;
-        case CallbackType.UPDATE_MESSAGE: {
-          const found = await interactionMessage(ctx, i, i.messageId!);
-          message = await editInteractionMessage(ctx, i, found, parse(interactionMessageSchema, body.data ?? {}), uploads);
-          i.originalId = i.messageId;
-          break;
-        }
-        case CallbackType.APPLICATION_COMMAND_AUTOCOMPLETE_RESULT: {
-          const { choices } = parse(choicesData, body.data);
-          ctx.dispatch.users([i.userId], 'APPLICATION_COMMAND_AUTOCOMPLETE_RESPONSE', { choices, ...(i.nonce ? { nonce: i.nonce } : {}) });
-          break;
-        }
-        case CallbackType.MODAL: {
-          const data = parse(modalData, body.data);
-          const components = checkModalComponents(data.components, { path: ['data', 'components'] });
-          await registry.rememberModal(i, data.custom_id);
-          ctx.dispatch.users([i.userId], 'INTERACTION_MODAL_CREATE', {
-            id: i.id, application: { id: i.applicationId }, channel_id: i.channelId, custom_id: data.custom_id, title: data.title, components,
-            ...(i.nonce ? { nonce: i.nonce } : {}),
-          });
-          break;
-        }
-      }
-    } catch (err) {
-      // Nothing was answered: the application may try again within its time.
-      await registry.release(i);
-      throw err;
-    }
-    i.responseType = body.type;
-    await registry.save(i);
-    ctx.dispatch.users([i.userId], 'INTERACTION_SUCCESS', { id: i.id, ...(i.nonce ? { nonce: i.nonce } : {}) });
-    if (!query.with_response) return undefined;
-    return {
-      interaction: {
-        id: i.id, type: i.type, activity_instance_id: null,
-        response_message_id: message?.id ?? null,
-        response_message_loading: message ? (Number(message.flags) & MessageFlag.LOADING) !== 0 : null,
-        response_message_ephemeral: message ? (Number(message.flags) & MessageFlag.EPHEMERAL) !== 0 : null,
-      },
-      ...(message ? { resource: { type: body.type, message } } : body.type === CallbackType.MODAL || body.type === CallbackType.DEFERRED_UPDATE_MESSAGE ? { resource: { type: body.type } } : {}),
-    };
+    return await answerInteraction(ctx, i, raw, uploads, query.with_response === true);
   } finally {
     await uploads.release();
   }
+}
+
+/**
+ * Applies one response (`raw`, the callback's JSON body) to `i`: the callback route's work, shared with the answer
+ * of an application's interactions endpoint (http-delivery.ts). Returns what the callback answers (with_response).
+ */
+export async function answerInteraction(ctx: RouteContext, i: LiveInteraction, raw: unknown, uploads: Uploads | null, withResponse: boolean): Promise<unknown> {
+  const registry = interactionsOf(ctx);
+  const body = parse(callbackBody, raw);
+  if (!allowed(i, body.type)) throw fieldError(['type'], 'INTERACTION_RESPONSE_TYPE_INVALID', 'Interaction response type is not valid for this interaction');
+  // Taken now, so a concurrent second response gets 40060; given back if this one turns out invalid.
+  const taken = await registry.acknowledge(i);
+  if (taken !== 'taken') throw new ApiError(taken === 'acked' ? ErrorCodes.INTERACTION_ALREADY_ACKNOWLEDGED : ErrorCodes.UNKNOWN_INTERACTION);
+  let message: MessageJson | null = null;
+  try {
+    switch (body.type) {
+      case CallbackType.CHANNEL_MESSAGE_WITH_SOURCE: {
+        message = await createInteractionMessage(ctx, i, parse(interactionMessageSchema, body.data ?? {}), uploads, { followUp: false });
+        i.originalId = message.id;
+        break;
+      }
+      case CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE: {
+        const flags = (parse(deferredData, body.data)?.flags ?? 0) & MessageFlag.EPHEMERAL;
+        message = await createInteractionMessage(ctx, i, { flags }, null, { followUp: false, loading: true });
+        i.originalId = message.id;
+        break;
+      }
+      case CallbackType.DEFERRED_UPDATE_MESSAGE:
+        i.originalId = i.messageId;
+        break;
+      case CallbackType.UPDATE_MESSAGE: {
+        const found = await interactionMessage(ctx, i, i.messageId!);
+        message = await editInteractionMessage(ctx, i, found, parse(interactionMessageSchema, body.data ?? {}), uploads);
+        i.originalId = i.messageId;
+        break;
+      }
+      case CallbackType.APPLICATION_COMMAND_AUTOCOMPLETE_RESULT: {
+        const { choices } = parse(choicesData, body.data);
+        ctx.dispatch.users([i.userId], 'APPLICATION_COMMAND_AUTOCOMPLETE_RESPONSE', { choices, ...(i.nonce ? { nonce: i.nonce } : {}) });
+        break;
+      }
+      case CallbackType.MODAL: {
+        const data = parse(modalData, body.data);
+        const components = checkModalComponents(data.components, { path: ['data', 'components'] });
+        await registry.rememberModal(i, data.custom_id);
+        ctx.dispatch.users([i.userId], 'INTERACTION_MODAL_CREATE', {
+          id: i.id, application: { id: i.applicationId }, channel_id: i.channelId, custom_id: data.custom_id, title: data.title, components,
+          ...(i.nonce ? { nonce: i.nonce } : {}),
+        });
+        break;
+      }
+    }
+  } catch (err) {
+    // Nothing was answered: the application may try again within its time.
+    await registry.release(i);
+    throw err;
+  }
+  i.responseType = body.type;
+  await registry.save(i);
+  ctx.dispatch.users([i.userId], 'INTERACTION_SUCCESS', { id: i.id, ...(i.nonce ? { nonce: i.nonce } : {}) });
+  if (!withResponse) return undefined;
+  return {
+    interaction: {
+      id: i.id, type: i.type, activity_instance_id: null,
+      response_message_id: message?.id ?? null,
+      response_message_loading: message ? (Number(message.flags) & MessageFlag.LOADING) !== 0 : null,
+      response_message_ephemeral: message ? (Number(message.flags) & MessageFlag.EPHEMERAL) !== 0 : null,
+    },
+    ...(message ? { resource: { type: body.type, message } } : body.type === CallbackType.MODAL || body.type === CallbackType.DEFERRED_UPDATE_MESSAGE ? { resource: { type: body.type } } : {}),
+  };
 }

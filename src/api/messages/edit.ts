@@ -19,6 +19,8 @@ import { checkComponents, componentsSchema } from './components.ts';
 import { allowedMentionsSchema, checkAllowedMentions, parseMentions } from './mentions.ts';
 import { eventPayload, renderMessage, type MessageJson } from '../../shapes/message.ts';
 
+const EDITABLE_TYPES = new Set([0, 19, 20, 23]);
+
 export const editSchema = z.object({
   content: z.string().max(2000).nullish(),
   embeds: embedsSchema.nullish(),
@@ -71,8 +73,10 @@ export async function applyEdit(
   const touchesFiles = (body.attachments !== undefined && body.attachments !== null) || files.length > 0;
   const touchesContent = body.content !== undefined || body.embeds !== undefined || body.allowed_mentions !== undefined || touchesFiles;
   const touchesComponents = body.components !== undefined && !componentRule.ignoreComponents;
-  // Only default messages and replies have content their author wrote; system messages (pins, renames, joins) do not.
-  if ((touchesContent || touchesComponents) && message.type !== 0 && message.type !== 19) throw new ApiError(ErrorCodes.SYSTEM_MESSAGE);
+  // Only default messages, replies and an application's interaction replies (CHAT_INPUT_COMMAND 20,
+  // CONTEXT_MENU_COMMAND 23: discord.js's message.edit() on them works on Discord) have content their author wrote;
+  // system messages (pins, renames, joins) do not.
+  if ((touchesContent || touchesComponents) && !EDITABLE_TYPES.has(message.type)) throw new ApiError(ErrorCodes.SYSTEM_MESSAGE);
 
   if (!isAuthor) {
     if (touchesContent || touchesComponents || body.flags === undefined) throw new ApiError(ErrorCodes.CANNOT_EDIT_OTHERS_MESSAGE);

@@ -5,7 +5,8 @@
  * between commit and publish delays an event but never loses it.
  *
  * Jobs for the durable queues (search.index, push, embed) are recorded the same way, `relay.job(...)`, once the
- * role that consumes each queue exists; until then nothing enqueues work nobody takes. A created or edited
+ * role that consumes each queue exists; until then nothing enqueues work nobody takes. Every write that adds,
+ * changes, pins or removes messages records its search.index job (messages/search-jobs.ts). A created or edited
  * message whose content has links gets an embed job when the caller says it may (`unfurl`: the author has
  * EMBED_LINKS) and it is not SUPPRESS_EMBEDS.
  *
@@ -20,6 +21,8 @@ import { GatewaySubjects, Queues } from '../../contracts/index.ts';
 import { attachmentBlobKey, channelAttachmentsPrefix } from '../../media/attachments.ts';
 import { SUPPRESS_EMBEDS_FLAG, unfurlUrls } from '../../protocol/message-urls.ts';
 import type { OutboxRelay } from '../../contracts/outbox.ts';
+import { pushJobs } from './push-jobs.ts';
+import { searchJobs } from './search-jobs.ts';
 import type { BanRecord, BanResult, ChannelRecord, EmojiRef, MessageRecord, OutboxRecord, RemovedAttachment, Store } from '../../store/types.ts';
 import type { Snowflake } from '../../protocol/snowflake.ts';
 
@@ -67,6 +70,7 @@ export class MessageWrites {
     channel: ChannelRecord, record: MessageRecord, mentionUserIds: readonly Snowflake[], event: Payload, opts: { unfurl?: boolean; uploadKeys?: readonly string[] } = {},
   ): Promise<MessageRecord> {
     const outbox = [...(await this.dispatchRecords(channel, 'MESSAGE_CREATE', event)), ...this.embedJobRecords(record, opts.unfurl ?? false)];
+    outbox.push(...searchJobs.upsert(this.relay, record), ...pushJobs.created(this.relay, record));
     const message = await this.store.messages.create(record, { mentionUserIds, outbox, uploadKeys: opts.uploadKeys });
     await this.relay.published(outbox);
     return message;
@@ -86,6 +90,7 @@ export class MessageWrites {
       ...(await this.dispatchRecords(channel, 'MESSAGE_UPDATE', event)),
       ...this.embedJobRecords({ ...message, ...patch }, opts.unfurl ?? false),
       ...this.fileJobRecords(dropped),
+      ...searchJobs.upsert(this.relay, message),
     ];
     const updated = await this.store.messages.update(message.channelId, message.id, patch, { outbox, uploadKeys: opts.uploadKeys });
     await this.relay.published(outbox);
@@ -96,7 +101,7 @@ export class MessageWrites {
     const outbox = await this.dispatchRecords(channel, 'MESSAGE_DELETE', { id: message.id, channel_id: message.channelId, ...guildField(message.guildId) });
     await this.store.messages.delete(message.channelId, message.id, {
       outbox: (_, removed) => {
-        outbox.push(...this.fileJobRecords(removed));
+        outbox.push(...this.fileJobRecords(removed), ...searchJobs.delete(this.relay, message.channelId, message.guildId, [message.id]));
         return outbox;
       },
     });
@@ -111,7 +116,7 @@ export class MessageWrites {
     const deleted = await this.store.messages.bulkDelete(channel.id, ids, {
       outbox: (gone, removed) => {
         if (gone.length) records.push(this.relay.event(GatewaySubjects.guildDispatch(guildId), { t: 'MESSAGE_DELETE_BULK', d: { ids: gone, channel_id: channel.id, guild_id: guildId }, guildId, channelId: channel.id }));
-        records.push(...this.fileJobRecords(removed));
+        records.push(...this.fileJobRecords(removed), ...searchJobs.delete(this.relay, channel.id, guildId, gone));
         return records;
       },
     });
@@ -147,6 +152,7 @@ export class MessageWrites {
    */
   async setPinned(channel: ChannelRecord, message: MessageRecord, pinned: boolean, at: number, pinsEvent: Payload, messageEvent: Payload): Promise<boolean> {
     const outbox = [...(await this.dispatchRecords(channel, 'CHANNEL_PINS_UPDATE', pinsEvent)), ...(await this.dispatchRecords(channel, 'MESSAGE_UPDATE', messageEvent))];
+    outbox.push(...searchJobs.pinned(this.relay, message, pinned));
     const changed = pinned
       ? await this.store.pins.pin(channel.id, message.id, at, { outbox })
       : await this.store.pins.unpin(channel.id, message.id, { outbox });
@@ -167,7 +173,7 @@ export class MessageWrites {
         records.push(this.relay.event(to, { t: 'GUILD_BAN_ADD', d: { guild_id: guildId, user }, guildId }));
         if (wasMember) records.push(this.relay.event(to, { t: 'GUILD_MEMBER_REMOVE', d: { guild_id: guildId, user }, guildId }));
         for (const [channelId, ids] of deletedMessages) {
-          if (ids.length) records.push(this.relay.event(to, { t: 'MESSAGE_DELETE_BULK', d: { ids, channel_id: channelId, guild_id: guildId }, guildId, channelId }));
+          if (ids.length) records.push(this.relay.event(to, { t: 'MESSAGE_DELETE_BULK', d: { ids, channel_id: channelId, guild_id: guildId }, guildId, channelId }), ...searchJobs.delete(this.relay, channelId, guildId, ids));
         }
         records.push(...this.fileJobRecords(removed));
         return records;
@@ -179,7 +185,7 @@ export class MessageWrites {
 
   /** Deletes a guild channel with its messages; their files go after the commit (one job in its transaction). */
   async deleteChannel(channelId: Snowflake): Promise<void> {
-    const outbox = this.channelFilesRecords([channelId]);
+    const outbox = [...this.channelFilesRecords([channelId]), ...searchJobs.channels(this.relay, [channelId])];
     await this.store.channels.delete(channelId, { outbox });
     await this.relay.published(outbox);
   }
@@ -189,13 +195,13 @@ export class MessageWrites {
    * goes out after that commit, so a crash in between leaves them behind.
    */
   async channelFilesGone(channelId: Snowflake): Promise<void> {
-    await this.relay.published(this.channelFilesRecords([channelId]));
+    await this.relay.published([...this.channelFilesRecords([channelId]), ...searchJobs.channels(this.relay, [channelId])]);
   }
 
   /** Deletes the guild with every channel; the files of all their messages go after the commit. */
   async deleteGuild(guildId: Snowflake): Promise<void> {
     const records: OutboxRecord[] = [];
-    await this.store.guilds.delete(guildId, { outbox: (channelIds) => (records.push(...this.channelFilesRecords(channelIds)), records) });
+    await this.store.guilds.delete(guildId, { outbox: (channelIds) => (records.push(...this.channelFilesRecords(channelIds), ...searchJobs.guild(this.relay, guildId)), records) });
     await this.relay.published(records);
   }
 

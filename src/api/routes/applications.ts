@@ -1,6 +1,7 @@
 /**
  * Bots: applications and their bot users (same id, as on Discord), bot token resets, and the OAuth2 "add bot
  * to guild" flow (POST /oauth2/authorize with scope=bot) that makes the bot a member with its managed role.
+ * An application's `interactions_endpoint_url` is checked before it is saved (interactions/http-delivery.ts).
  */
 import { issueToken, tokenPublicId } from '../../lib/secrets.ts';
 import { ApplicationFlags } from '../../protocol/intents.ts';
@@ -16,6 +17,8 @@ import { applicationJson, memberJson, partialGuildJson, roleJson } from '../../s
 import { parse, permissionString, snowflake, z } from '../validate.ts';
 import { acceptImage, imageBodyLimit } from '../image-fields.ts';
 import { assertNotBanned } from './bans.ts';
+import { verifyInteractionsEndpoint } from '../interactions/http-delivery.ts';
+import { newInteractionsKey, withInteractionsKey } from '../interactions/signing.ts';
 import { revokeTokens } from './auth.ts';
 
 /** Flags an owner may set: the privileged-intent switches of the developer portal. Other bits are Discord's to set. */
@@ -30,12 +33,16 @@ const patchBody = z.object({
   flags: z.number().int().nonnegative().optional(),
   bot_public: z.boolean().optional(),
   bot_require_code_grant: z.boolean().optional(),
+  // Discord's limit for URL fields; null or "" removes it (interactions go back to the gateway).
+  interactions_endpoint_url: z.string().trim().max(2048).nullish(),
 });
 
 const authorizeQuery = z.object({
   client_id: snowflake,
   scope: z.string().optional(),
   permissions: permissionString.optional(),
+  // 0 GUILD_INSTALL (the default), 1 USER_INSTALL (Discord's installation contexts).
+  integration_type: z.coerce.number().int().optional(),
 });
 
 const authorizeBody = z.object({
@@ -54,8 +61,8 @@ export function registerApplicationsRoutes(ctx: RouteContext): void {
   const { store, ids, now, config } = ctx.deps;
 
   const full = async (app: ApplicationRecord) => {
-    const [bot, owner] = await Promise.all([store.users.get(app.botUserId), store.users.get(app.ownerId)]);
-    return applicationJson(app, bot ?? undefined, owner ?? undefined);
+    const [bot, owner, keyed] = await Promise.all([store.users.get(app.botUserId), store.users.get(app.ownerId), withInteractionsKey(store, app)]);
+    return applicationJson(keyed, bot ?? undefined, owner ?? undefined);
   };
 
   /** The application named in the path, for its owner only: 10002 unknown, 50001 someone else's. */
@@ -80,6 +87,12 @@ export function registerApplicationsRoutes(ctx: RouteContext): void {
     if (body.flags !== undefined) patch.flags = (app.flags & ~EDITABLE_FLAGS) | (body.flags & EDITABLE_FLAGS);
     if (body.bot_public !== undefined) patch.botPublic = body.bot_public;
     if (body.bot_require_code_grant !== undefined) patch.botRequireCodeGrant = body.bot_require_code_grant;
+    if (body.interactions_endpoint_url !== undefined) {
+      const url = body.interactions_endpoint_url || null;
+      // Checked as Discord checks it (a signed PING answered, a badly signed one refused) when it changes.
+      if (url !== null && url !== (app.interactionsEndpointUrl ?? null)) await checkEndpointUrl(ctx, app, url);
+      patch.interactionsEndpointUrl = url;
+    }
     // Last, once the rest is valid: a new icon's bytes are stored before its hash.
     if (body.icon !== undefined) patch.icon = await acceptImage(ctx.deps, body.icon, { field: 'icon', owner: { kind: 'app-icons', id: app.id }, current: app.icon });
     return full(Object.keys(patch).length ? await store.applications.update(app.id, patch) : app);
@@ -96,7 +109,7 @@ export function registerApplicationsRoutes(ctx: RouteContext): void {
     const at = now();
     const app: ApplicationRecord = {
       id, name: body.name, description: body.description ?? '', icon: null, ownerId: req.user.id, botUserId: id,
-      botPublic: true, botRequireCodeGrant: false, flags: 0, createdAt: at,
+      botPublic: true, botRequireCodeGrant: false, flags: 0, createdAt: at, interactionsKey: newInteractionsKey(),
     };
     const base = botUsernameBase(body.name);
     // Usernames are unique: try the plain name, then numbered variants; a race with another sign-up just
@@ -142,10 +155,15 @@ export function registerApplicationsRoutes(ctx: RouteContext): void {
     const q = parse(authorizeQuery, req.query);
     const app = await store.applications.get(q.client_id);
     if (!app) throw new ApiError(ErrorCodes.UNKNOWN_APPLICATION);
-    const scopes = (q.scope ?? 'bot').split(/[\s+]+/).filter(Boolean);
-    if (!scopes.includes('bot')) throw fieldError('scope', 'BASE_TYPE_CHOICES', 'Only the "bot" scope is supported');
+    const scopes = (q.scope ?? (q.integration_type === 1 ? 'applications.commands' : 'bot')).split(/[\s+]+/).filter(Boolean);
+    if (q.integration_type !== undefined && q.integration_type !== 0 && q.integration_type !== 1) throw fieldError('integration_type', 'BASE_TYPE_CHOICES', 'Value must be one of {0, 1}.');
+    if (q.integration_type === 1) {
+      // A user install grants the application's commands to the user's account: no bot joins anything.
+      if (!scopes.includes('applications.commands')) throw fieldError('scope', 'BASE_TYPE_CHOICES', 'A user install needs the "applications.commands" scope');
+      if (scopes.includes('bot')) throw fieldError('scope', 'BASE_TYPE_CHOICES', 'The "bot" scope is for guild installs only');
+    } else if (!scopes.includes('bot')) throw fieldError('scope', 'BASE_TYPE_CHOICES', 'Only the "bot" scope is supported');
     if (!app.botPublic && app.ownerId !== req.user.id) throw new ApiError(ErrorCodes.MISSING_ACCESS, { message: 'Private application cannot be added by others' });
-    return { app, q };
+    return { app, q, scopes };
   };
 
   // What Discord's consent screen shows: the application, its bot, and the guilds the caller may add it to.
@@ -162,10 +180,15 @@ export function registerApplicationsRoutes(ctx: RouteContext): void {
   });
 
   ctx.post('/oauth2/authorize', { auth: 'user' }, async (req) => {
-    const { app, q } = await authorizable(req);
+    const { app, q, scopes } = await authorizable(req);
     const body = parse(authorizeBody, req.body);
     const location = `${publicHttpBase(ctx.deps.config, req.raw)}/oauth2/authorized`;
     if (!body.authorize) return { location: `${location}?error=access_denied` };
+    if (q.integration_type === 1) {
+      // Installed to the caller's account (api/interactions/installation.ts decides where its commands work).
+      await store.userInstallations.put({ applicationId: app.id, userId: req.user.id, scopes, createdAt: now() });
+      return { location };
+    }
     if (!body.guild_id) throw fieldError('guild_id', 'BASE_TYPE_REQUIRED', 'This field is required');
     const access = await guildAccess(store, body.guild_id, req.user.id, now());
     requirePermission(access.permissions, Permissions.MANAGE_GUILD);
@@ -182,6 +205,23 @@ export function registerApplicationsRoutes(ctx: RouteContext): void {
     }
     return { location };
   });
+}
+
+/** A URL the application's interactions may be sent to: http(s), and verified; 50035 otherwise, as Discord answers. */
+async function checkEndpointUrl(ctx: RouteContext, app: ApplicationRecord, url: string): Promise<void> {
+  const field = 'interactions_endpoint_url';
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw fieldError(field, 'URL_TYPE_INVALID_URL', 'Not a well formed URL.');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw fieldError(field, 'URL_TYPE_INVALID_SCHEME', `Scheme "${parsed.protocol.slice(0, -1)}" is not supported. Scheme must be one of ('http', 'https').`);
+  }
+  if (!(await verifyInteractionsEndpoint(ctx.deps, app, url))) {
+    throw fieldError(field, 'APPLICATION_INTERACTIONS_ENDPOINT_URL_INVALID', 'The specified interactions endpoint url could not be verified.');
+  }
 }
 
 /**

@@ -12,7 +12,7 @@ import { ApiError, ErrorCodes, formError } from '../../protocol/errors.ts';
 import { Permissions } from '../../protocol/permissions.ts';
 import { isSnowflake, type Snowflake } from '../../protocol/snowflake.ts';
 import { applicationCommandJson, commandPermissionsJson, FULL_LOCALIZATIONS, type LocalizationView } from '../../shapes/application-command.ts';
-import { ConflictError } from '../../store/errors.ts';
+import { ConflictError, LimitReachedError } from '../../store/errors.ts';
 import type { ApplicationCommandRecord, ApplicationRecord, CommandPermission } from '../../store/types.ts';
 import { isDiscordLocale } from '../../protocol/locales.ts';
 import { guildAccess, requirePermission, type GuildAccess } from '../access.ts';
@@ -79,6 +79,24 @@ export function registerCommandsRoutes(ctx: RouteContext): void {
     ...d, id, applicationId: app.id, guildId, version: ids.next(),
   });
 
+  /**
+   * Discord's 200 command creates a day per application (per guild for guild commands), counted in the store so
+   * every api process of a cluster shares the count. Beyond it Discord answers 429 with code 30034, `retry_after`
+   * and `global: false` (its shared-scope rate limit), and X-RateLimit-Scope: shared.
+   */
+  const daily = () => ({ max: CommandLimits.dailyCreates, now: now() });
+  const withDailyLimit = async <T>(req: RouteRequest<AppParams>, write: () => Promise<T>): Promise<T> => {
+    try {
+      return await write();
+    } catch (err) {
+      if (!(err instanceof LimitReachedError)) throw err;
+      const retryAfter = Math.max(0, (err.resetAt - now()) / 1000);
+      req.reply.header('x-ratelimit-scope', 'shared');
+      req.reply.header('retry-after', String(Math.ceil(retryAfter)));
+      throw new ApiError(ErrorCodes.MAX_DAILY_APPLICATION_COMMAND_CREATES, { extra: { retry_after: Number(retryAfter.toFixed(3)), global: false } });
+    }
+  };
+
   /** 30032 when `definitions` hold more commands of a type than a scope may. */
   const requireWithinLimits = (definitions: readonly CommandDefinition[]) => {
     const counts = new Map<number, number>();
@@ -102,7 +120,7 @@ export function registerCommandsRoutes(ctx: RouteContext): void {
       const app = await application(req);
       const guildId = await scopeOf(req, app);
       const definition = parseDefinition(parse(commandBody, req.body), scopeName);
-      const result = await store.applicationCommands.upsert(record(app, guildId, definition), { maxOfType: CommandLimits.perType[definition.type] });
+      const result = await withDailyLimit(req, () => store.applicationCommands.upsert(record(app, guildId, definition), { maxOfType: CommandLimits.perType[definition.type], daily: daily() }));
       if ('limited' in result) throw new ApiError(ErrorCodes.MAX_APPLICATION_COMMANDS);
       return req.reply.status(result.created ? 201 : 200).send(applicationCommandJson(result.command));
     });
@@ -129,7 +147,7 @@ export function registerCommandsRoutes(ctx: RouteContext): void {
       if (issues.length) throw formError(issues);
       requireWithinLimits(definitions);
       const commands = definitions.map((d, i) => ({ ...record(app, guildId, d), ...(bodies[i]!.id ? { knownId: bodies[i]!.id } : {}) }));
-      return (await store.applicationCommands.overwrite(app.id, guildId, commands)).map((c) => applicationCommandJson(c));
+      return (await withDailyLimit(req, () => store.applicationCommands.overwrite(app.id, guildId, commands, { daily: daily() }))).map((c) => applicationCommandJson(c));
     });
 
     ctx.get(`${base}/:commandId`, {}, async (req) => {

@@ -2,8 +2,8 @@
  * Executing a webhook: POST /webhooks/{id}/{token} with JSON or multipart (files exactly as a channel send takes
  * them: messages/uploads.ts and attachments.ts). The message goes through the channel write path (one
  * transaction with its MESSAGE_CREATE in the outbox, mention counters, the link unfurl job), authored by the
- * webhook: `author` is the webhook's id with its name and avatar, or the sender's `username` / `avatar_url`,
- * fixed with the message (shapes/webhook.ts).
+ * webhook: `author` is the webhook's id with its name and avatar, or the sender's `username` / `avatar_url`
+ * (the picture fetched into the CDN: avatar-override.ts), fixed with the message (shapes/webhook.ts).
  *
  * As on Discord: `?wait=true` answers 200 with the message, otherwise 204; `thread_id` names a thread, and Accord
  * has none (10003 Unknown Channel), `thread_name` creates a forum post (220003 outside forums); `components`
@@ -24,6 +24,7 @@ import { allowedMentionsSchema, checkAllowedMentions, parseMentions } from '../m
 import { readMessageBody, type Uploads } from '../messages/uploads.ts';
 import { parse, queryBool, snowflake, z } from '../validate.ts';
 import { webhookChannelAccess } from './access.ts';
+import { storeAvatarOverride } from './avatar-override.ts';
 import { webhookNameSchema } from './names.ts';
 
 const SENDABLE_FLAGS = MessageFlags.SUPPRESS_EMBEDS | MessageFlags.SUPPRESS_NOTIFICATIONS;
@@ -120,8 +121,9 @@ export async function sendAsWebhook(ctx: RouteContext, webhook: WebhookRecord, b
   const mentions = await parseMentions(store, {
     content, allowed, permissions: access.permissions, guildId: channel.guildId, roles: access.guild?.roles ?? [],
   });
+  // Discord fetches an avatar_url into its CDN (avatar-override.ts); a picture it cannot fetch is left out.
   const author: WebhookAuthor = body.avatar_url
-    ? { username: body.username ?? webhook.name, avatar: null, avatarUrl: body.avatar_url }
+    ? { username: body.username ?? webhook.name, avatar: await storeAvatarOverride(deps, webhook.id, body.avatar_url), avatarUrl: body.avatar_url }
     : { username: body.username ?? webhook.name, avatar: webhook.avatar, avatarUrl: null };
   const record: MessageRecord = {
     id: deps.ids.next(),

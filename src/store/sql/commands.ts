@@ -5,10 +5,10 @@
  * (SQLite writes one transaction at a time anyway): the per-type limit and the name matching of upserts and bulk
  * overwrites read a state nobody changes under them.
  */
-import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
+import { ConflictError, InvalidInputError, LimitReachedError, NotFoundError } from '../errors.ts';
 import {
   ApplicationCommandType, type ApplicationCommandRecord, type ApplicationCommandStore, type CommandPermission,
-  type CommandPermissionsRecord, type LocalizationMap,
+  type CommandPermissionsRecord, type DailyCreates, type LocalizationMap,
 } from '../types.ts';
 import type { Snowflake } from '../../protocol/snowflake.ts';
 import type { Row, SqlDriver, SqlValue } from './driver.ts';
@@ -119,6 +119,31 @@ async function rewriteCommand(tx: SqlDriver, c: ApplicationCommandRecord): Promi
   );
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Counts `creating` new commands against the daily limit of the application's scope and records them; throws
+ * LimitReachedError (nothing recorded) when they do not fit. Runs in the write's transaction, after
+ * lockApplication, so concurrent writers of one application (on any process of a cluster) count in turn.
+ */
+async function takeDailyCreates(tx: SqlDriver, applicationId: Snowflake, guildId: Snowflake | null, creating: number, daily: DailyCreates | undefined): Promise<void> {
+  if (!daily || creating === 0) return;
+  const app = id(applicationId, 'application_id');
+  const scope = scopeOf(guildId);
+  const since = daily.now - DAY_MS;
+  // Older entries count for nothing any more.
+  await tx.run('DELETE FROM application_command_creates WHERE application_id = ? AND scope = ? AND created_at <= ?', [app, scope, since]);
+  const row = await tx.get('SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM application_command_creates WHERE application_id = ? AND scope = ?', [app, scope]);
+  const used = rn(row?.n ?? 0);
+  if (used + creating > daily.max) {
+    const oldest = row?.oldest === null || row?.oldest === undefined ? daily.now : rn(row.oldest);
+    throw new LimitReachedError('daily_command_creates', oldest + DAY_MS);
+  }
+  for (let n = 0; n < creating; n++) {
+    await tx.run('INSERT INTO application_command_creates (application_id, scope, created_at) VALUES (?, ?, ?)', [app, scope, daily.now], { fk: 'application' });
+  }
+}
+
 async function deletePermissionsOf(tx: SqlDriver, commandIds: readonly Snowflake[]): Promise<void> {
   for (const chunk of chunks(commandIds.map((c) => id(c)), 400)) {
     await tx.run(`DELETE FROM application_command_permissions WHERE command_id IN (${marks(chunk.length)})`, chunk);
@@ -145,7 +170,7 @@ export class SqlApplicationCommandStore implements ApplicationCommandStore {
     return getIn(this.db, applicationId, guildId, commandId);
   }
 
-  async upsert(command: ApplicationCommandRecord, opts: { maxOfType: number }): Promise<{ command: ApplicationCommandRecord; created: boolean } | { limited: true }> {
+  async upsert(command: ApplicationCommandRecord, opts: { maxOfType: number; daily?: DailyCreates }): Promise<{ command: ApplicationCommandRecord; created: boolean } | { limited: true }> {
     return this.db.transaction(async (tx) => {
       await lockApplication(tx, command.applicationId);
       const row = await tx.get(
@@ -163,6 +188,7 @@ export class SqlApplicationCommandStore implements ApplicationCommandStore {
         id(command.applicationId, 'application_id'), scopeOf(command.guildId), command.type,
       ]);
       if (rn(count?.n ?? 0) >= opts.maxOfType) return { limited: true as const };
+      await takeDailyCreates(tx, command.applicationId, command.guildId, 1, opts.daily);
       await insertCommand(tx, command);
       return { command, created: true };
     });
@@ -199,6 +225,7 @@ export class SqlApplicationCommandStore implements ApplicationCommandStore {
     applicationId: Snowflake,
     guildId: Snowflake | null,
     commands: ReadonlyArray<ApplicationCommandRecord & { knownId?: Snowflake }>,
+    opts: { daily?: DailyCreates } = {},
   ): Promise<ApplicationCommandRecord[]> {
     for (const c of commands) {
       if (c.applicationId !== applicationId || c.guildId !== guildId) throw new InvalidInputError('application_id', 'a command of another application or scope');
@@ -210,15 +237,20 @@ export class SqlApplicationCommandStore implements ApplicationCommandStore {
       const byKey = new Map(existing.map((c) => [`${c.type}:${c.name}`, c]));
       const claimed = new Set<Snowflake>();
       const losing: Snowflake[] = [];
+      let creating = 0;
       const result = commands.map(({ knownId, ...wanted }) => {
         const free = (c: ApplicationCommandRecord | undefined) => (c && !claimed.has(c.id) ? c : undefined);
         const match = free(knownId === undefined ? undefined : byId.get(knownId)) ?? free(byKey.get(`${wanted.type}:${wanted.name}`));
-        if (!match) return wanted;
+        if (!match) {
+          creating++;
+          return wanted;
+        }
         claimed.add(match.id);
         if (match.name !== wanted.name || match.type !== wanted.type) losing.push(match.id);
         return sameDefinition(match, wanted) ? { ...wanted, id: match.id, version: match.version } : { ...wanted, id: match.id };
       });
       for (const c of existing) if (!claimed.has(c.id)) losing.push(c.id);
+      await takeDailyCreates(tx, applicationId, guildId, creating, opts.daily);
       // Delete and insert rather than update in place: renames and swaps of names never trip the unique key midway.
       await tx.run('DELETE FROM application_commands WHERE application_id = ? AND scope = ?', [id(applicationId, 'application_id'), scopeOf(guildId)]);
       await deletePermissionsOf(tx, losing);

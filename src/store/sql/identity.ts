@@ -1,7 +1,7 @@
 /** Users, tokens and applications. */
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import type {
-  ApplicationRecord, ApplicationStore, Patch, TokenRecord, TokenStore, UserRecord, UserStore,
+  ApplicationRecord, ApplicationStore, InteractionsKey, Patch, TokenRecord, TokenStore, UserRecord, UserStore,
 } from '../types.ts';
 import type { Snowflake } from '../../protocol/snowflake.ts';
 import type { Row, SqlDriver } from './driver.ts';
@@ -253,6 +253,9 @@ function appFromRow(r: Row): ApplicationRecord {
     botRequireCodeGrant: rb(r.bot_require_code_grant),
     flags: rn(r.flags),
     createdAt: rn(r.created_at),
+    // Only when set: a record made without them reads back as it was written.
+    ...(r.verify_key != null && r.interactions_private_key != null ? { interactionsKey: { publicKey: rs(r.verify_key), privateKey: rs(r.interactions_private_key) } } : {}),
+    ...(r.interactions_endpoint_url != null ? { interactionsEndpointUrl: rs(r.interactions_endpoint_url) } : {}),
   };
 }
 
@@ -264,13 +267,16 @@ export class SqlApplicationStore implements ApplicationStore {
     await this.db.transaction(async (tx) => {
       await insertUser(tx, botUser);
       await tx.run(
-        `INSERT INTO applications (id, name, description, icon, owner_id, bot_user_id, bot_public, bot_require_code_grant, flags, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO applications (id, name, description, icon, owner_id, bot_user_id, bot_public, bot_require_code_grant, flags, created_at,
+           verify_key, interactions_private_key, interactions_endpoint_url)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           id(app.id), text(app.name, 'applicationName', 'name'), text(app.description ?? '', 'applicationDescription', 'description'),
           optText(app.icon, 'shortText', 'icon'), id(app.ownerId, 'owner_id'), id(app.botUserId, 'bot_user_id'),
           bool(app.botPublic, 'bot_public'), bool(app.botRequireCodeGrant, 'bot_require_code_grant'),
           int(app.flags, 'flags'), int(app.createdAt, 'created_at'),
+          optText(app.interactionsKey?.publicKey, 'shortText', 'verify_key'), optText(app.interactionsKey?.privateKey, 'shortText', 'interactions_private_key'),
+          optText(app.interactionsEndpointUrl, 'url', 'interactions_endpoint_url'),
         ],
         { fk: 'user' },
       );
@@ -293,7 +299,7 @@ export class SqlApplicationStore implements ApplicationStore {
     return rows.map(appFromRow);
   }
 
-  async update(appId: Snowflake, patch: Patch<ApplicationRecord, 'id' | 'ownerId' | 'botUserId' | 'createdAt'>): Promise<ApplicationRecord> {
+  async update(appId: Snowflake, patch: Patch<ApplicationRecord, 'id' | 'ownerId' | 'botUserId' | 'createdAt' | 'interactionsKey'>): Promise<ApplicationRecord> {
     const key = id(appId);
     const set = setClause(patch, {
       name: ['name', (v) => text(v, 'applicationName', 'name')],
@@ -302,11 +308,22 @@ export class SqlApplicationStore implements ApplicationStore {
       botPublic: ['bot_public', (v) => bool(v, 'bot_public')],
       botRequireCodeGrant: ['bot_require_code_grant', (v) => bool(v, 'bot_require_code_grant')],
       flags: ['flags', (v) => int(v, 'flags')],
+      interactionsEndpointUrl: ['interactions_endpoint_url', (v) => optText(v, 'url', 'interactions_endpoint_url')],
     });
     if (set.sql) {
       const { changes } = await this.db.run(`UPDATE applications SET ${set.sql} WHERE id = ?`, [...set.params, key]);
       if (changes === 0) throw new NotFoundError('application', appId);
     }
+    const app = await this.get(appId);
+    if (!app) throw new NotFoundError('application', appId);
+    return app;
+  }
+
+  async setInteractionsKeyIfAbsent(appId: Snowflake, key: InteractionsKey): Promise<ApplicationRecord> {
+    // Two processes may make a key for the same application at once: the first one stored wins, the other reads it.
+    await this.db.run('UPDATE applications SET verify_key = ?, interactions_private_key = ? WHERE id = ? AND verify_key IS NULL', [
+      text(key.publicKey, 'shortText', 'verify_key'), text(key.privateKey, 'shortText', 'interactions_private_key'), id(appId),
+    ]);
     const app = await this.get(appId);
     if (!app) throw new NotFoundError('application', appId);
     return app;

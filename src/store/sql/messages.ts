@@ -7,7 +7,7 @@
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import { PAGE_LIMITS } from '../limits.ts';
 import type {
-  AttachmentRecord, EmojiRef, MessagePage, MessageRecord, MessageReference, MessageStore, PinRecord, PinStore, ReactionStore, ReactionSummary, RemovedAttachment, TakesUploads, WebhookAuthor, WithOutbox,
+  AttachmentRecord, EmojiRef, MessageInteraction, MessagePage, MessageRecord, MessageReference, MessageStore, PinRecord, PinStore, ReactionStore, ReactionSummary, RemovedAttachment, TakesUploads, WebhookAuthor, WithOutbox,
 } from '../types.ts';
 import { bucketOf, snowflakeFromTimestamp, type Snowflake } from '../../protocol/snowflake.ts';
 import type { Row, SqlDriver, SqlValue } from './driver.ts';
@@ -45,7 +45,23 @@ function messageFromRow(r: Row): MessageRecord {
     messageReference: rj<MessageReference | null>(r.message_reference, null),
     editedAt: rnn(r.edited_at),
     ...webhookAuthorOf(r.webhook_author),
+    ...interactionOf(r.interaction),
   };
+}
+
+/** The interaction a message answers, when the row has one (other messages have no `interaction` at all). */
+function interactionOf(v: unknown): { interaction?: MessageInteraction } {
+  const found = rj<MessageInteraction | null>(v, null);
+  return found ? { interaction: found } : {};
+}
+
+function interactionColumn(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  const i = v as MessageInteraction;
+  if (typeof v !== 'object' || !i.metadata || typeof i.metadata !== 'object' || !i.legacy || typeof i.legacy !== 'object') {
+    throw new InvalidInputError('interaction', 'not an interaction');
+  }
+  return json({ metadata: i.metadata, legacy: i.legacy }, 'interaction');
 }
 
 /** A webhook message's author, when the row has one (other messages have no `webhookAuthor` at all). */
@@ -86,7 +102,7 @@ function reference(v: unknown): string | null {
 const MESSAGE_COLUMNS = [
   'channel_id', 'bucket', 'id', 'guild_id', 'author_id', 'content', 'type', 'flags', 'tts', 'mention_everyone', 'mentions',
   'mention_roles', 'mention_channels', 'embeds', 'attachments', 'components', 'sticker_items', 'nonce', 'pinned', 'webhook_id',
-  'application_id', 'message_reference', 'edited_at', 'webhook_author',
+  'application_id', 'message_reference', 'edited_at', 'webhook_author', 'interaction',
 ] as const;
 const INSERT_MESSAGE = `INSERT INTO messages (${MESSAGE_COLUMNS.join(', ')}) VALUES (${marks(MESSAGE_COLUMNS.length)})`;
 
@@ -100,6 +116,7 @@ function messageParams(m: MessageRecord): SqlValue[] {
     jsonArray(m.components, 'components'), jsonArray(m.stickerItems, 'sticker_items'), optText(m.nonce, 'nonce', 'nonce'),
     bool(m.pinned, 'pinned'), optId(m.webhookId, 'webhook_id'), optId(m.applicationId, 'application_id'),
     reference(m.messageReference), optInt(m.editedAt, 'edited_at'), webhookAuthor(m.webhookAuthor),
+    interactionColumn(m.interaction),
   ];
 }
 
@@ -123,7 +140,7 @@ export class SqlMessageStore implements MessageStore {
 
   /**
    * Stores many messages in one transaction (imports, benchmarks) with the checks of create: multi-row
-   * INSERTs of up to 400 rows (24 parameters each stays under both databases' parameter limits), then one
+   * INSERTs of up to 400 rows (25 parameters each stays under both databases' parameter limits), then one
    * lastMessageId update per channel.
    */
   async createMany(messages: readonly MessageRecord[]): Promise<void> {

@@ -402,6 +402,99 @@ CREATE TABLE interaction_messages (
 CREATE INDEX interaction_messages_created ON interaction_messages (created_at);
 `;
 
+// The interaction a message answers (`interaction_metadata` and the legacy `interaction`, as JSON), kept with the
+// message for good as Discord keeps it, so history reads show it; and the ledger of application command creates
+// that Discord's daily limit counts (200 a day per application and scope, deleted commands included), shared by
+// every api process of a cluster. `scope` is the guild id, 0 for global commands (as in application_commands).
+const INTERACTION_HISTORY = `
+ALTER TABLE messages ADD COLUMN interaction TEXT;
+CREATE TABLE application_command_creates (
+  application_id BIGINT NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
+  scope BIGINT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX application_command_creates_scope ON application_command_creates (application_id, scope, created_at);
+`;
+
+// HTTP interactions (api/interactions/http-delivery.ts): each application's Ed25519 key pair, made at its creation
+// (or, for applications made before this, when first needed: SQL cannot make one), and its endpoint URL.
+const APPLICATION_INTERACTIONS = `
+ALTER TABLE applications ADD COLUMN verify_key TEXT;
+ALTER TABLE applications ADD COLUMN interactions_private_key TEXT;
+ALTER TABLE applications ADD COLUMN interactions_endpoint_url TEXT;
+`;
+
+// Applications a user installed to their account (OAuth2 integration_type 1, scope applications.commands): their
+// global commands with integration type USER_INSTALL work wherever the user is (sql/user-installations.ts).
+const USER_INSTALLATIONS = `
+CREATE TABLE user_installations (
+  application_id BIGINT NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
+  user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  scopes TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (application_id, user_id)
+);
+CREATE INDEX user_installations_user ON user_installations (user_id);
+`;
+
+// Users' notification settings per guild (Discord's user guild settings; sql/user-guild-settings.ts). guild_id 0
+// holds the DM settings (Discord's `@me`), so it is no foreign key: rows of guilds the user left stay, as Discord
+// keeps them for a rejoin, and READY lists only the user's guilds. Channel overrides are JSON (a handful a row).
+const USER_GUILD_SETTINGS = `
+CREATE TABLE user_guild_settings (
+  user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  guild_id BIGINT NOT NULL,
+  message_notifications SMALLINT,
+  suppress_everyone SMALLINT NOT NULL DEFAULT 0,
+  suppress_roles SMALLINT NOT NULL DEFAULT 0,
+  muted SMALLINT NOT NULL DEFAULT 0,
+  mute_end_time BIGINT,
+  mute_time_window BIGINT,
+  mobile_push SMALLINT NOT NULL DEFAULT 1,
+  hide_muted_channels SMALLINT NOT NULL DEFAULT 0,
+  channel_overrides TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  PRIMARY KEY (user_id, guild_id)
+);
+`;
+
+// Push devices (push notifications to a browser or phone) belong to the log-in token that registered them: the
+// foreign key on tokens removes them with it (log-out, revoke, the per-user cap, a password change). Deliveries
+// make sends idempotent per (message, recipient, device) and hold their retry state.
+const PUSH_DEVICES = `
+CREATE TABLE push_devices (
+  id BIGINT PRIMARY KEY,
+  user_id BIGINT NOT NULL,
+  token_hash TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  endpoint TEXT NOT NULL,
+  p256dh TEXT NOT NULL,
+  auth TEXT NOT NULL,
+  device_name TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  FOREIGN KEY (user_id, token_hash) REFERENCES tokens (user_id, hash) ON DELETE CASCADE
+);
+CREATE UNIQUE INDEX push_devices_endpoint ON push_devices (provider, endpoint);
+CREATE INDEX push_devices_user ON push_devices (user_id);
+CREATE INDEX push_devices_token ON push_devices (user_id, token_hash);
+
+CREATE TABLE push_deliveries (
+  message_id BIGINT NOT NULL,
+  user_id BIGINT NOT NULL,
+  device_id BIGINT NOT NULL,
+  channel_id BIGINT NOT NULL,
+  payload TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_at BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (message_id, user_id, device_id)
+);
+CREATE INDEX push_deliveries_due ON push_deliveries (state, next_attempt_at);
+CREATE INDEX push_deliveries_created ON push_deliveries (created_at);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sqlite: initial('sqlite'), postgres: initial('postgres') },
   // What must follow a committed write (dispatches, jobs), written in the write's transaction; see contracts/outbox.ts.
@@ -414,6 +507,11 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: 'application commands', sqlite: APPLICATION_COMMANDS, postgres: APPLICATION_COMMANDS },
   { version: 9, name: 'webhooks', sqlite: WEBHOOKS, postgres: WEBHOOKS },
   { version: 10, name: 'interactions', sqlite: INTERACTIONS, postgres: INTERACTIONS },
+  { version: 11, name: 'application interactions endpoint', sqlite: APPLICATION_INTERACTIONS, postgres: APPLICATION_INTERACTIONS },
+  { version: 12, name: 'interaction history and command creates', sqlite: INTERACTION_HISTORY, postgres: INTERACTION_HISTORY },
+  { version: 13, name: 'user installations', sqlite: USER_INSTALLATIONS, postgres: USER_INSTALLATIONS },
+  { version: 16, name: 'user guild settings', sqlite: USER_GUILD_SETTINGS, postgres: USER_GUILD_SETTINGS },
+  { version: 17, name: 'push devices and deliveries', sqlite: PUSH_DEVICES, postgres: PUSH_DEVICES },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -10,10 +10,13 @@ import { SqlMessageStore, SqlPinStore, SqlReactionStore } from './messages.ts';
 import { migrate, MIGRATIONS, type Migration } from './migrations.ts';
 import { SqlPushSubscriptionStore, SqlReadStateStore } from './state.ts';
 import { SqlOutboxStore } from './outbox.ts';
+import { SqlPushDeliveryStore, SqlPushDeviceStore } from './push-devices.ts';
 import { SqlPendingUploadStore } from './pending-uploads.ts';
 import { SqlSecretStore } from './secrets.ts';
 import { SqlSessionStartStore } from './session-starts.ts';
 import { SqlWebhookStore } from './webhooks.ts';
+import { SqlUserInstallationStore } from './user-installations.ts';
+import { SqlUserGuildSettingsStore } from './user-guild-settings.ts';
 
 export class SqlStore implements Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -32,6 +35,8 @@ export class SqlStore implements Store {
   readonly pins: SqlPinStore;
   readonly readStates: SqlReadStateStore;
   readonly pushSubscriptions: SqlPushSubscriptionStore;
+  readonly pushDevices: SqlPushDeviceStore;
+  readonly pushDeliveries: SqlPushDeliveryStore;
   readonly outbox: SqlOutboxStore;
   readonly pendingUploads: SqlPendingUploadStore;
   readonly webhooks: SqlWebhookStore;
@@ -39,6 +44,8 @@ export class SqlStore implements Store {
   readonly secrets: SqlSecretStore;
   readonly applicationCommands: SqlApplicationCommandStore;
   readonly interactions: SqlInteractionStore;
+  readonly userInstallations: SqlUserInstallationStore;
+  readonly userGuildSettings: SqlUserGuildSettingsStore;
 
   constructor(
     readonly driver: SqlDriver,
@@ -60,6 +67,8 @@ export class SqlStore implements Store {
     this.pins = new SqlPinStore(driver);
     this.readStates = new SqlReadStateStore(driver);
     this.pushSubscriptions = new SqlPushSubscriptionStore(driver);
+    this.pushDevices = new SqlPushDeviceStore(driver);
+    this.pushDeliveries = new SqlPushDeliveryStore(driver);
     this.outbox = new SqlOutboxStore(driver);
     this.pendingUploads = new SqlPendingUploadStore(driver);
     this.webhooks = new SqlWebhookStore(driver);
@@ -67,6 +76,8 @@ export class SqlStore implements Store {
     this.secrets = new SqlSecretStore(driver);
     this.applicationCommands = new SqlApplicationCommandStore(driver);
     this.interactions = new SqlInteractionStore(driver);
+    this.userInstallations = new SqlUserInstallationStore(driver);
+    this.userGuildSettings = new SqlUserGuildSettingsStore(driver);
   }
 
   migrate(): Promise<number[]> {

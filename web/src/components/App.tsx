@@ -20,6 +20,8 @@ import { ModerationHost } from './MemberActions.tsx';
 import { Sidebar, useGuildChannels } from './Sidebar.tsx';
 import { Icon } from './Icon.tsx';
 import { LightboxHost } from './Attachments.tsx';
+import { InteractionModalHost } from './InteractionModal.tsx';
+import { PushPrompt } from './PushPrompt.tsx';
 
 const LAST_CHANNEL_KEY = 'accord.lastChannel';
 
@@ -161,6 +163,7 @@ function Shell({ guildId, channelId }: { guildId: string; channelId: string | nu
       )}
       <ConnectionBanner />
       <Notice />
+      <PushPrompt />
       <div className="layout">
         <div className="nav-panels">
           <GuildRail activeGuildId={guildId} />
@@ -174,6 +177,7 @@ function Shell({ guildId, channelId }: { guildId: string; channelId: string | nu
       <UserPopout />
       <ModerationHost />
       <LightboxHost />
+      <InteractionModalHost />
     </div>
   );
 }

@@ -18,11 +18,15 @@ import { ui, useUi } from '../ui.ts';
 import { MessageItem, isSystemMessage } from './Message.tsx';
 import { mentionsMe } from '../mentions.ts';
 import { useComposerAutocomplete } from './Autocomplete.tsx';
+import { useCommandPicker } from './CommandPicker.tsx';
+import { CommandForm, CommandStatusLine, runCommand } from './CommandForm.tsx';
 import { NewMessagesBar } from './NewMessagesBar.tsx';
 import { ComposerEmojiButton } from './ComposerEmojiButton.tsx';
 import { Icon } from './Icon.tsx';
 import { Confirm, Modal } from './Modal.tsx';
 import { PinsButton } from './Pins.tsx';
+import { ChannelNotificationButton } from './NotificationSettings.tsx';
+import { SearchBox } from './SearchBox.tsx';
 import { useTimedOutUntil } from './MemberActions.tsx';
 import { PendingFiles, UploadButton, useFileDrop } from './ComposerFiles.tsx';
 import { addFiles, clearError, draftOf, filesOf, useDraft } from '../upload.ts';
@@ -74,7 +78,9 @@ export function ChatView({ guildId, channelId }: { guildId: string | null; chann
         </h1>
         {channel.topic && <span className="topic ellipsis">{channel.topic}</span>}
         <span className="grow" />
+        <ChannelNotificationButton channel={channel} />
         <PinsButton channelId={channelId} />
+        <SearchBox channelId={channelId} />
         {channel.type === ChannelType.GROUP_DM && (
           <>
             <button type="button" className="icon-button" aria-label="Rename group" title="Rename group" onClick={() => setGroupDialog('rename')}>
@@ -420,7 +426,10 @@ function MessageList(props: {
             const dayChange = prev && new Date(prev.timestamp).toDateString() !== new Date(m.timestamp).toDateString();
             const grouped =
               !!prev && !dayChange && prev.author.id === m.author.id && !m.referenced_message && m.message_reference === undefined && time - Date.parse(prev.timestamp) < GROUP_WINDOW_MS &&
-              !isSystemMessage(m) && !isSystemMessage(prev);
+              !isSystemMessage(m) && !isSystemMessage(prev) &&
+              // A webhook posts under per-message names and avatars; an interaction reply carries its own header line.
+              (!m.webhook_id || (prev.author.username === m.author.username && prev.author.avatar === m.author.avatar)) &&
+              !m.interaction_metadata;
             let divider: React.ReactNode = null;
             if (!newDividerShown && readAtOpen && !m.pending && m.author.id !== me?.id && compareIds(m.id, readAtOpen) > 0 && prev && !prev.pending && compareIds(prev.id, readAtOpen) <= 0) {
               newDividerShown = true;
@@ -490,6 +499,8 @@ function Composer(props: {
   const [error, setError] = useState('');
   const ref = useRef<HTMLTextAreaElement>(null);
   const autocomplete = useComposerAutocomplete({ textarea: ref, text, setText, channelId: props.channelId });
+  // Slash commands: `/` opens the picker, a picked command replaces the box with its form.
+  const commands = useCommandPicker({ textarea: ref, text, setText, channelId: props.channelId });
   const replyName = useStore((s) => (props.replyTo ? displayName(s, props.replyTo.author.id, props.guildId) : ''));
   const draft = useDraft(props.channelId);
   const uploading = draft.progress !== null;
@@ -544,6 +555,7 @@ function Composer(props: {
   return (
     <div className="composer-wrap">
       {autocomplete.popup}
+      {commands.popup}
       <PendingFiles channelId={props.channelId} draft={draft} />
       {props.replyTo && (
         <div className="replying">
@@ -553,6 +565,20 @@ function Composer(props: {
           </button>
         </div>
       )}
+      {commands.picked && (
+        <CommandForm
+          entry={commands.picked}
+          channelId={props.channelId}
+          guildId={props.guildId}
+          onLeave={commands.leave}
+          onSend={(values) => {
+            const entry = commands.picked!;
+            commands.leave();
+            void runCommand(entry, props.channelId, props.guildId, values);
+          }}
+        />
+      )}
+      {!commands.picked && (
       <form
         className="composer"
         onSubmit={(e) => {
@@ -564,6 +590,7 @@ function Composer(props: {
           ref={ref}
           id="composer"
           {...autocomplete.inputProps}
+          {...commands.inputProps}
           aria-label={placeholder}
           placeholder={placeholder}
           disabled={!props.canSend}
@@ -582,7 +609,7 @@ function Composer(props: {
             addFiles(props.channelId, files);
           }}
           onKeyDown={(e) => {
-            if (autocomplete.onKeyDown(e)) return;
+            if (commands.onKeyDown(e) || autocomplete.onKeyDown(e)) return;
             if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
               e.preventDefault();
               void submit();
@@ -601,6 +628,8 @@ function Composer(props: {
           <Icon name="send" />
         </button>
       </form>
+      )}
+      <CommandStatusLine channelId={props.channelId} />
       <TypingIndicator channelId={props.channelId} guildId={props.guildId} />
       {(error || draft.error) && (
         <p className="form-error small composer-error" role="alert" data-testid="composer-error">

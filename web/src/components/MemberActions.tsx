@@ -11,6 +11,7 @@ import { anyModeration, moderationRights, timedOutUntil } from '../moderation.ts
 import { displayName, useStore } from '../store.ts';
 import { ui } from '../ui.ts';
 import { ModIcon } from './ModIcons.tsx';
+import { MemberAppItems } from './CommandMenus.tsx';
 
 const ModerationDialog = lazy(() => import('./ModerationDialogs.tsx').then((m) => ({ default: m.ModerationDialog })));
 
@@ -223,6 +224,7 @@ function MemberMenu({ menu }: { menu: MenuState }) {
           Ban {name}
         </button>
       )}
+      <MemberAppItems guildId={menu.guildId} userId={menu.userId} onDone={() => close(true)} />
     </div>
   );
 }

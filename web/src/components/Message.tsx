@@ -8,7 +8,9 @@ import { arrowNavigate, focusComposer } from '../focus.ts';
 import { Markdown, type MentionResolver } from '../markdown.tsx';
 import { deleteMessage, discardMessage, editMessage, errorText, retryMessage, toggleReaction } from '../session.ts';
 import { formatTimestamp } from '../time.ts';
-import { MessageType, type Message as Msg } from '../types.ts';
+import { MessageFlag, MessageType, type Message as Msg } from '../types.ts';
+import { applyDispatch } from '../events.ts';
+import { InteractionHeader, interactionHeaderOf } from './InteractionHeader.tsx';
 import { ui } from '../ui.ts';
 import { Attachments } from './Attachments.tsx';
 import { Avatar } from './Avatar.tsx';
@@ -19,6 +21,7 @@ import { rememberEmoji } from '../emoji-prefs.ts';
 import { Confirm } from './Modal.tsx';
 import { Icon } from './Icon.tsx';
 import { PinAction, PinnedLine } from './Pins.tsx';
+import { MessageAppsButton } from './CommandMenus.tsx';
 
 export { formatTimestamp };
 
@@ -47,14 +50,30 @@ export interface MessageProps {
   onEdit(id: string | null): void;
 }
 
+/**
+ * A message a webhook sent as itself. An application's interaction replies carry the application's id as
+ * `webhook_id`, which is also its bot user's id (the author): those are the bot's own messages, not a webhook's.
+ */
+export const isWebhookMessage = (m: Pick<Msg, 'webhook_id' | 'author' | 'application_id' | 'interaction_metadata'>) =>
+  Boolean(m.webhook_id) && m.author.id === m.webhook_id && m.author.id !== m.application_id && !m.interaction_metadata;
+
 export const MessageItem = memo(function MessageItem(p: MessageProps) {
   const { msg } = p;
+  const flags = Number(msg.flags ?? 0);
+  const ephemeral = (flags & MessageFlag.EPHEMERAL) !== 0;
+  const loading = (flags & MessageFlag.LOADING) !== 0;
+  // A webhook's message shows the name it was sent with (each message its own), and there is no profile to open.
+  const webhook = isWebhookMessage(msg);
+  const authorName = webhook ? msg.author.username : p.authorName;
+  const header = interactionHeaderOf(msg);
+  // An interaction's reply always starts with its header line, as on Discord.
+  const grouped = p.grouped && !header;
   const [picker, setPicker] = useState(false);
   /** The full emoji picker, opened from the quick row's "More emoji". */
   const [fullPicker, setFullPicker] = useState(false);
   const [confirm, setConfirm] = useState(false);
   const [error, setError] = useState('');
-  const openUser = (el: HTMLElement) => ui.openUser(msg.author.id, p.guildId, el);
+  const openUser = (el: HTMLElement) => !webhook && ui.openUser(msg.author.id, p.guildId, el);
   const run = (fn: () => Promise<unknown>) => fn().catch((err) => setError(errorText(err)));
   const time = formatTimestamp(msg.timestamp);
   const reactButton = useRef<HTMLButtonElement>(null);
@@ -64,7 +83,8 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
 
   const embeds = Array.isArray(msg.embeds) ? msg.embeds : [];
   const attachments = Array.isArray(msg.attachments) ? msg.attachments : [];
-  const actionable = !msg.pending && !p.editing;
+  // An ephemeral message exists only in this client: nothing to react to, reply to, pin or delete on the server.
+  const actionable = !msg.pending && !p.editing && !ephemeral;
   const onKeyDown = (e: React.KeyboardEvent<HTMLLIElement>) => {
     if (e.target !== e.currentTarget || !actionable || e.altKey || e.ctrlKey || e.metaKey) return;
     if (e.key === 'Enter') {
@@ -84,12 +104,13 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
 
   return (
     <li
-      className={`message${p.grouped ? ' grouped' : ''}${msg.pending ? ` pending ${msg.pending}` : ''}${p.editing ? ' editing' : ''}${p.mentioned ? ' mentioned' : ''}`}
+      className={`message${grouped ? ' grouped' : ''}${ephemeral ? ' ephemeral' : ''}${msg.pending ? ` pending ${msg.pending}` : ''}${p.editing ? ' editing' : ''}${p.mentioned ? ' mentioned' : ''}`}
       data-message-id={msg.id}
-      aria-label={`${p.authorName}, ${time}${p.mentioned ? ', mentions you' : ''}`}
+      aria-label={`${authorName}, ${time}${p.mentioned ? ', mentions you' : ''}`}
       tabIndex={-1}
       onKeyDown={onKeyDown}
     >
+      {header && <InteractionHeader header={header} guildId={p.guildId} />}
       {msg.referenced_message !== undefined && (
         <div className="reply-preview">
           <span className="reply-spine" aria-hidden="true" />
@@ -106,22 +127,31 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
           )}
         </div>
       )}
-      {p.grouped ? (
+      {grouped ? (
         <time className="gutter-time" dateTime={msg.timestamp} title={time}>
           {formatTimestamp(msg.timestamp, true)}
         </time>
+      ) : webhook ? (
+        <span className="avatar-button webhook-avatar">
+          <Avatar user={msg.author} size={40} />
+        </span>
       ) : (
-        <button type="button" className="avatar-button" aria-label={`Profile of ${p.authorName}`} onClick={(e) => openUser(e.currentTarget)}>
+        <button type="button" className="avatar-button" aria-label={`Profile of ${authorName}`} onClick={(e) => openUser(e.currentTarget)}>
           <Avatar user={msg.author} size={40} guildId={p.guildId} />
         </button>
       )}
       <div className="message-main">
-        {!p.grouped && (
+        {!grouped && (
           <h3 className="message-header">
-            <button type="button" className="author" style={p.authorColor ? { color: p.authorColor } : undefined} onClick={(e) => openUser(e.currentTarget)}>
-              {p.authorName}
-            </button>
-            {msg.author.bot && <span className="tag">BOT</span>}
+            {webhook ? (
+              <span className="author webhook-author">{authorName}</span>
+            ) : (
+              <button type="button" className="author" style={p.authorColor ? { color: p.authorColor } : undefined} onClick={(e) => openUser(e.currentTarget)}>
+                {authorName}
+              </button>
+            )}
+            {/* Discord's client tags applications' bots and webhooks alike "APP" (it said "BOT" before 2024). */}
+            {msg.author.bot && <span className="tag">APP</span>}
             <time dateTime={msg.timestamp} className="timestamp" title={new Date(msg.timestamp).toLocaleString()}>
               {time}
             </time>
@@ -129,6 +159,12 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
         )}
         {p.editing ? (
           <EditBox msg={msg} onDone={() => p.onEdit(null)} />
+        ) : loading ? (
+          // A deferred response: the application's LOADING message until its edit fills it (MESSAGE_UPDATE).
+          <div className="message-content message-loading" role="status">
+            <span className="thinking-dots" aria-hidden="true" />
+            {authorName} is thinking…
+          </div>
         ) : (
           (msg.content || msg.edited_timestamp || (!embeds.length && !attachments.length && !msg.components?.length)) && (
             <div className="message-content">
@@ -151,6 +187,14 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
           </div>
         )}
         {!p.editing && <MessageComponents msg={msg} />}
+        {ephemeral && (
+          <div className="ephemeral-note small">
+            <Icon name="eye" size={16} /> Only you can see this •{' '}
+            <button type="button" className="link-button" onClick={() => applyDispatch('MESSAGE_DELETE', { id: msg.id, channel_id: msg.channel_id })}>
+              Dismiss message
+            </button>
+          </div>
+        )}
         {msg.pending === 'failed' && (
           <div className="send-failed" role="alert">
             Message failed to send.{' '}
@@ -209,6 +253,7 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
             </button>
           )}
           <PinAction msg={msg} run={run} />
+          <MessageAppsButton msg={msg} guildId={p.guildId} />
           {p.mine && (
             <button type="button" className="icon-button" aria-label="Edit message" onClick={() => p.onEdit(msg.id)}>
               <Icon name="edit" />

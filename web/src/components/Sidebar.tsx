@@ -14,6 +14,8 @@ import { Confirm, Modal } from './Modal.tsx';
 import { Icon } from './Icon.tsx';
 import { useChannelReorder } from '../channelOrder.ts';
 import { ChannelSettingsButton } from './ChannelSettingsButton.tsx';
+import { GuildNotificationSettings } from './NotificationSettings.tsx';
+import { unreadSilenced, useMuteClock } from '../mutes.ts';
 
 // Settings screens load on first use: they are not needed for the first screen.
 const UserSettings = lazy(() => import('./UserSettings.tsx').then((m) => ({ default: m.UserSettings })));
@@ -91,18 +93,21 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
   const member = useStore((s) => (me ? s.members[guildId]?.[me.id] : undefined));
   const readStates = useStore((s) => s.readStates);
   const mentionCounts = useStore((s) => s.mentionCounts);
+  const guildSettings = useStore((s) => s.guildSettings);
+  const allChannels = useStore((s) => s.channels);
+  const muteNow = useMuteClock();
   const { groups, visible } = useGuildChannels(guildId);
   const reorder = useChannelReorder(guildId, groups);
   const [collapsed, setCollapsed] = useState<Record<string, boolean>>({});
   const [menu, setMenu] = useState(false);
-  const [dialog, setDialog] = useState<'invite' | 'settings' | 'leave' | null>(null);
+  const [dialog, setDialog] = useState<'invite' | 'settings' | 'leave' | 'notifications' | null>(null);
   const menuButton = useRef<HTMLButtonElement>(null);
   // Closing a menu puts focus back on its button, before any dialog it opens takes it (and returns it there).
   const closeMenu = (returnFocus = true) => {
     if (returnFocus) menuButton.current?.focus();
     setMenu(false);
   };
-  const pick = (d: 'invite' | 'settings' | 'leave') => {
+  const pick = (d: 'invite' | 'settings' | 'leave' | 'notifications') => {
     closeMenu();
     setDialog(d);
   };
@@ -147,6 +152,10 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
                 Server Settings
               </button>
             )}
+            {/* After Server Settings, as in Discord's menu. */}
+            <button type="button" role="menuitem" onClick={() => pick('notifications')}>
+              Notification Settings
+            </button>
             {!isOwner && (
               <button type="button" role="menuitem" className="danger" onClick={() => pick('leave')}>
                 Leave Server
@@ -173,15 +182,18 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
               {channels
                 .filter((c) => !category || !collapsed[category.id] || c.id === channelId)
                 .map((c) => {
-                  const unread = c.type !== 2 && c.id !== channelId && isUnread(stateForUnread, c);
-                  const mentions = unread ? (mentionCounts[c.id] ?? 0) : 0;
+                  // Muted (the server, the channel or its category): greyed, no unread dot, mentions still shown.
+                  const silenced = unreadSilenced({ guildSettings, channels: allChannels }, c, muteNow);
+                  const anyUnread = c.type !== 2 && c.id !== channelId && isUnread(stateForUnread, c);
+                  const unread = anyUnread && !silenced;
+                  const mentions = anyUnread ? (mentionCounts[c.id] ?? 0) : 0;
                   return (
                     <li key={c.id}>
                       <a
                         href={`/channels/${guildId}/${c.id}`}
-                        className={`channel-link${c.id === channelId ? ' active' : ''}${unread ? ' unread' : ''}`}
+                        className={`channel-link${c.id === channelId ? ' active' : ''}${unread ? ' unread' : ''}${silenced ? ' muted-channel' : ''}`}
                         aria-current={c.id === channelId ? 'page' : undefined}
-                        aria-label={`${c.type === 2 ? 'voice channel' : 'channel'} ${c.name}${unread ? ', unread' : ''}${mentionLabel(mentions)}`}
+                        aria-label={`${c.type === 2 ? 'voice channel' : 'channel'} ${c.name}${silenced ? ', muted' : ''}${unread ? ', unread' : ''}${mentionLabel(mentions)}`}
                         onClick={(e) => {
                           e.preventDefault();
                           if (c.type === 2) return;
@@ -205,6 +217,7 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
         ))}
         {reorder.status}
       </div>
+      {dialog === 'notifications' && <GuildNotificationSettings guildId={guildId} onClose={() => setDialog(null)} />}
       {dialog === 'invite' && inviteChannel && <InviteDialog channel={inviteChannel} guildName={guild.name} onClose={() => setDialog(null)} />}
       {dialog === 'settings' && (
         <Suspense fallback={null}>
@@ -271,6 +284,8 @@ function DmList({ channelId, onNavigate }: { channelId: string | null; onNavigat
   const mentionCounts = useStore((s) => s.mentionCounts);
   const me = useStore((s) => s.me);
   const presences = useStore((s) => s.presences);
+  const guildSettings = useStore((s) => s.guildSettings);
+  const muteNow = useMuteClock();
   const state = { channels, readStates, me } as State;
   const [creating, setCreating] = useState(false);
   return (
@@ -288,16 +303,18 @@ function DmList({ channelId, onNavigate }: { channelId: string | null; onNavigat
             const c = channels[id];
             if (!c) return null;
             const other = c.type === ChannelType.DM ? c.recipients?.find((u) => u.id !== me?.id) : undefined;
-            const unread = id !== channelId && isUnread(state, c);
-            const mentions = unread ? (mentionCounts[id] ?? 0) : 0;
+            const silenced = unreadSilenced({ guildSettings, channels }, c, muteNow);
+            const anyUnread = id !== channelId && isUnread(state, c);
+            const unread = anyUnread && !silenced;
+            const mentions = anyUnread ? (mentionCounts[id] ?? 0) : 0;
             const label = channelLabel(state, c);
             return (
               <li key={id}>
                 <a
                   href={`/channels/@me/${id}`}
-                  className={`channel-link dm${id === channelId ? ' active' : ''}${unread ? ' unread' : ''}`}
+                  className={`channel-link dm${id === channelId ? ' active' : ''}${unread ? ' unread' : ''}${silenced ? ' muted-channel' : ''}`}
                   aria-current={id === channelId ? 'page' : undefined}
-                  aria-label={`${c.type === ChannelType.GROUP_DM ? 'group ' : ''}conversation with ${label}${unread ? ', unread' : ''}${mentionLabel(mentions)}`}
+                  aria-label={`${c.type === ChannelType.GROUP_DM ? 'group ' : ''}conversation with ${label}${silenced ? ', muted' : ''}${unread ? ', unread' : ''}${mentionLabel(mentions)}`}
                   onClick={(e) => {
                     e.preventDefault();
                     navigate(`/channels/@me/${id}`);

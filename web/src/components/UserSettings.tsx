@@ -1,6 +1,7 @@
 /**
  * The current user's settings: the account (username, display name, log out), the password, and the devices
- * logged in to the account (each log-in token), which can be logged out one by one or all but this one.
+ * logged in to the account (each log-in token), which can be logged out one by one or all but this one, and the
+ * user's applications and bots (DeveloperSettings.tsx).
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import { changePassword, errorText, listAuthSessions, logout, logoutAuthSessions, updateProfile, type AuthSession } from '../session.ts';
@@ -10,9 +11,11 @@ import { Modal } from './Modal.tsx';
 import { Avatar } from './Avatar.tsx';
 import { ImagePickButton } from './ImagePickButton.tsx';
 import { defaultAvatarUrl } from '../media-url.ts';
+import { DeveloperSettings } from './DeveloperSettings.tsx';
+import { PushSettings } from './PushSettings.tsx';
 
-type Tab = 'account' | 'password' | 'devices';
-const TABS: Array<[Tab, string]> = [['account', 'My Account'], ['password', 'Password'], ['devices', 'Devices']];
+type Tab = 'account' | 'password' | 'devices' | 'notifications' | 'applications';
+const TABS: Array<[Tab, string]> = [['account', 'My Account'], ['password', 'Password'], ['devices', 'Devices'], ['notifications', 'Notifications'], ['applications', 'My Applications']];
 
 export function UserSettings({ onClose }: { onClose: () => void }) {
   const [tab, setTab] = useState<Tab>('account');
@@ -30,6 +33,8 @@ export function UserSettings({ onClose }: { onClose: () => void }) {
           {tab === 'account' && <Account />}
           {tab === 'password' && <Password />}
           {tab === 'devices' && <Devices />}
+          {tab === 'notifications' && <PushSettings />}
+          {tab === 'applications' && <DeveloperSettings />}
         </div>
       </div>
     </Modal>
