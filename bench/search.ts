@@ -4,6 +4,7 @@
  *   node --import tsx bench/run.ts search [--messages N | --quick] [--backend sqlite|postgres|both]
  *                                         [--samples N] [--batch N] [--seed N] [--no-trigram]
  *                                         [--keep-sqlite FILE]
+ *                                         [--no-lag | --lag-only] [--lag-rate N] [--lag-seconds N] [--lag-backend sqlite|postgres|both]
  *
  * Generates N messages (default 1,000,000; --quick 50,000) spread over one year in 20 guilds of 10 channels
  * (2 of the 200 channels write Chinese or Japanese), from 2,000 authors (Zipf-weighted, some bots and webhooks),
@@ -16,6 +17,11 @@
  * on ACCORD_TEST_DATABASE_URL (or the local default), skipped with a line when unreachable. After the bulk load
  * each index is optimized (as after a backfill; timed). --no-trigram leaves out SQLite's partial-word table;
  * --keep-sqlite keeps the SQLite index in FILE, and reuses it (no indexing) when FILE exists.
+ *
+ * Then (unless --no-lag; --lag-only runs it alone) the steady-state indexing lag through a real server
+ * (bench/lib/search-lag.ts): messages posted over REST at --lag-rate per second (default 200) for --lag-seconds
+ * (default 20), and every 20th polled for through GET /channels/{id}/messages/search until found: send → searchable
+ * p50/p99/max. --lag-backend picks the index (default sqlite; postgres runs the server on PostgreSQL).
  */
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
@@ -29,6 +35,7 @@ import { PostgresSearchIndex } from '../src/search/postgres-index.ts';
 import type { SearchDocument, SearchHas, SearchIndex, SearchQuery } from '../src/search/search-index.ts';
 import { SqliteSearchIndex } from '../src/search/sqlite-index.ts';
 import { Args, log, mb, round, table, writeResults } from './lib/common.ts';
+import { measureSearchLag, type LagResult } from './lib/search-lag.ts';
 
 const DATABASE_URL = process.env.ACCORD_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const YEAR_MS = 365 * 24 * 3600 * 1000;
@@ -310,13 +317,23 @@ export async function main(argv: string[]): Promise<void> {
     seed: args.int('seed', 12345, 1),
   };
   const loadBefore = os.loadavg();
-  log(`search bench: ${p.messages} messages, ${GUILDS} guilds x ${CHANNELS_PER_GUILD} channels, ${p.samples} samples per query`);
+  if (!args.has('lag-only')) log(`search bench: ${p.messages} messages, ${GUILDS} guilds x ${CHANNELS_PER_GUILD} channels, ${p.samples} samples per query`);
+  const lagOnly = args.has('lag-only');
+  const lagBackend = args.choice('lag-backend', ['sqlite', 'postgres', 'both'] as const, 'sqlite');
+  const lagParams = {
+    rate: args.int('lag-rate', 200, 1, 100_000),
+    seconds: args.int('lag-seconds', 20, 1, 3600),
+    sampleEvery: args.int('lag-sample-every', 20, 1),
+    pollMs: 10,
+    channels: 4,
+    users: 4,
+  };
   const results: BackendResult[] = [];
   const dir = mkdtempSync(join(os.tmpdir(), 'accord-bench-search-'));
   let storeBytes = 0;
   let contentBytes = 0;
   try {
-    for (const b of p.backends) {
+    for (const b of lagOnly ? [] : p.backends) {
       const corpus: Corpus = { words: vocabulary(p.seed), zh: cjkWords(p.seed), phrases: [], contentBytes: 0 };
       if (b === 'sqlite') {
         const keep = args.str('keep-sqlite');
@@ -347,10 +364,23 @@ export async function main(argv: string[]): Promise<void> {
       }
       contentBytes = corpus.contentBytes;
     }
-    log('  sizing a plain message table of the same rows');
-    storeBytes = messageTableBytes(p, { words: vocabulary(p.seed), zh: cjkWords(p.seed), phrases: [], contentBytes: 0 }, dir);
+    if (!lagOnly) {
+      log('  sizing a plain message table of the same rows');
+      storeBytes = messageTableBytes(p, { words: vocabulary(p.seed), zh: cjkWords(p.seed), phrases: [], contentBytes: 0 }, dir);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+
+  const lag: Array<LagResult | { backend: Backend; skipped: string }> = [];
+  if (!args.has('no-lag')) {
+    for (const b of lagBackend === 'both' ? (['sqlite', 'postgres'] as const) : [lagBackend]) {
+      if (b === 'postgres' && !(await reachable(DATABASE_URL))) {
+        lag.push({ backend: b, skipped: `PostgreSQL not reachable at ${DATABASE_URL}` });
+        continue;
+      }
+      lag.push(await measureSearchLag(lagParams, b, DATABASE_URL));
+    }
   }
 
   const ran = results.filter((r) => !r.skipped);
@@ -361,10 +391,21 @@ export async function main(argv: string[]): Promise<void> {
   rows.push(['optimize seconds', ...ran.map((r) => r.index!.optimizeSeconds)]);
   rows.push(['index MB', ...ran.map((r) => mb(r.index!.sizeBytes ?? 0))]);
   for (const n of names) rows.push([`${n} p50 / p99 ms`, ...ran.map((r) => `${round(r.queries![n]!.p50Ms, 2)} / ${round(r.queries![n]!.p99Ms, 2)}`)]);
-  console.log(table(rows));
-  for (const r of results.filter((x) => x.skipped)) console.log(`${r.backend}: skipped: ${r.skipped}`);
-  console.log(`content ${mb(contentBytes)} MB; plain message table ${mb(storeBytes)} MB (rough message-store size)`);
-  writeResults('search', { ...p, guilds: GUILDS, channelsPerGuild: CHANNELS_PER_GUILD, authors: AUTHORS, vocabulary: VOCABULARY }, loadBefore, {
-    backends: results, contentBytes, messageTableBytes: storeBytes,
+  if (!lagOnly) {
+    console.log(table(rows));
+    for (const r of results.filter((x) => x.skipped)) console.log(`${r.backend}: skipped: ${r.skipped}`);
+    console.log(`content ${mb(contentBytes)} MB; plain message table ${mb(storeBytes)} MB (rough message-store size)`);
+  }
+  const lagRan = lag.filter((l): l is LagResult => !('skipped' in l));
+  if (lagRan.length) {
+    console.log(`\nsteady-state indexing lag: ${lagParams.rate} msg/s over REST for ${lagParams.seconds} s, every ${lagParams.sampleEvery}th polled (every ${lagParams.pollMs} ms) until searchable`);
+    console.log(table([
+      ['index', 'sent', 'errors', 'msg/s', 'send p50 / p99 ms', 'samples', 'missed', 'lag p50 ms', 'lag p99 ms', 'lag max ms', 'server cpu s'],
+      ...lagRan.map((l) => [l.backend, l.sent, l.sendErrors, l.achievedRate, `${l.sendLatency.p50Ms} / ${l.sendLatency.p99Ms}`, l.samples, l.missed, l.lag.p50Ms, l.lag.p99Ms, l.lag.maxMs, l.serverCpuSeconds]),
+    ]));
+  }
+  for (const l of lag.filter((x) => 'skipped' in x)) console.log(`lag ${l.backend}: skipped: ${(l as { skipped: string }).skipped}`);
+  writeResults('search', { ...p, guilds: GUILDS, channelsPerGuild: CHANNELS_PER_GUILD, authors: AUTHORS, vocabulary: VOCABULARY, lag: args.has('no-lag') ? null : lagParams, lagOnly }, loadBefore, {
+    backends: results, contentBytes, messageTableBytes: storeBytes, lag,
   });
 }

@@ -20,9 +20,8 @@ const schema = z.object({
   author_type: many(z.enum([...AUTHOR_TYPES, ...AUTHOR_TYPES.map((t) => `-${t}` as const)]), 100),
   mentions: many(snowflake, 100),
   mention_everyone: queryBool.optional(),
-  // Negated `has` values (`-image`) are Discord's too, but the index answers only "has all of these"; refused
-  // with 50035 rather than silently ignored.
-  has: many(z.enum(HAS), 100),
+  // Each value may be negated (`-image`: messages without an image), as on Discord.
+  has: many(z.enum([...HAS, ...HAS.map((h) => `-${h}` as const)]), 100),
   channel_id: many(snowflake, 500),
   min_id: snowflake.optional(),
   max_id: snowflake.optional(),
@@ -44,6 +43,8 @@ export interface SearchParams {
   mentions?: string[];
   mentionEveryone?: boolean;
   has?: SearchHasValue[];
+  /** Negated values: none may hold. */
+  hasNot?: SearchHasValue[];
   channelIds?: string[];
   minId?: string;
   maxId?: string;
@@ -74,7 +75,12 @@ export function parseSearchParams(query: unknown): SearchParams {
   }
   if (q.mentions?.length) out.mentions = [...new Set(q.mentions)];
   if (q.mention_everyone !== undefined) out.mentionEveryone = q.mention_everyone;
-  if (q.has?.length) out.has = [...new Set(q.has)];
+  if (q.has?.length) {
+    const wanted = q.has.filter((h) => !h.startsWith('-')) as SearchHasValue[];
+    const unwanted = q.has.filter((h) => h.startsWith('-')).map((h) => h.slice(1)) as SearchHasValue[];
+    if (wanted.length) out.has = [...new Set(wanted)];
+    if (unwanted.length) out.hasNot = [...new Set(unwanted)];
+  }
   if (q.channel_id?.length) out.channelIds = [...new Set(q.channel_id)];
   if (q.min_id) out.minId = q.min_id;
   if (q.max_id) out.maxId = q.max_id;

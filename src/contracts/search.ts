@@ -24,6 +24,8 @@ export interface SearchQueryRequest {
   mentions?: string[];
   mentionEveryone?: boolean;
   has?: SearchHasValue[];
+  /** Values none of which may hold (`has=-image`). */
+  hasNot?: SearchHasValue[];
   pinned?: boolean;
   minId?: string;
   maxId?: string;

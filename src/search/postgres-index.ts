@@ -211,6 +211,7 @@ export class PostgresSearchIndex implements SearchIndex {
     if (q.mentionEveryone !== undefined) where.push(`mention_everyone = ${p(q.mentionEveryone)}`);
     // GIN on the array: "has:link in this guild" reads the link list, not every message of the guild.
     if (q.has?.length) where.push(`has @> ${p([...new Set(q.has)])}::text[]`);
+    if (q.hasNot?.length) where.push(`NOT (has && ${p([...new Set(q.hasNot)])}::text[])`);
     if (q.pinned !== undefined) where.push(`pinned = ${p(q.pinned)}`);
     if (isSnowflake(q.minId)) where.push(`id > ${p(q.minId)}::bigint`);
     if (isSnowflake(q.maxId)) where.push(`id < ${p(q.maxId)}::bigint`);

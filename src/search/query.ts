@@ -60,6 +60,7 @@ function toIndexQuery(req: SearchQueryRequest, channelIds: string[]): SearchQuer
   if (req.mentions?.length) q.mentions = req.mentions;
   if (req.mentionEveryone !== undefined) q.mentionEveryone = req.mentionEveryone;
   if (req.has?.length) q.has = req.has.filter((h): h is SearchHas => (SEARCH_HAS as readonly string[]).includes(h));
+  if (req.hasNot?.length) q.hasNot = req.hasNot.filter((h): h is SearchHas => (SEARCH_HAS as readonly string[]).includes(h));
   if (req.pinned !== undefined) q.pinned = req.pinned;
   if (req.minId) q.minId = req.minId;
   if (req.maxId) q.maxId = req.maxId;

@@ -43,6 +43,8 @@ export interface SearchQuery {
   mentionEveryone?: boolean;
   /** Every listed value must hold. */
   has?: SearchHas[];
+  /** None of the listed values may hold (Discord's negated `has=-image`). */
+  hasNot?: SearchHas[];
   pinned?: boolean;
   /** Exclusive bounds on the message id. */
   minId?: string;

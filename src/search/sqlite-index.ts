@@ -206,6 +206,9 @@ export class SqliteSearchIndex implements SearchIndex {
       scope.push(`scope : "h${h}"`);
     }
     if (q.mentionEveryone === true) scope.push('scope : "e"');
+    // Negated values: FTS5's binary NOT subtracts one posting list from the match (unknown values exclude nothing).
+    const hasNot = [...new Set(q.hasNot ?? [])].filter((h) => SEARCH_HAS.includes(h));
+    const exclude = hasNot.length ? ` NOT scope : (${hasNot.map((h) => `"h${h}"`).join(' OR ')})` : '';
 
     // What FTS5 cannot answer: on search_docs, joined only when asked for.
     const where: string[] = [];
@@ -217,7 +220,7 @@ export class SqliteSearchIndex implements SearchIndex {
     const join = where.some((w) => w.startsWith('d.')) ? ' JOIN search_docs d ON d.id = f.rowid' : '';
 
     const dir = q.sortOrder === 'asc' ? 'ASC' : 'DESC';
-    const match = (body: string | null) => [...(body ? [`body : (${body})`] : []), ...scope].join(' AND ');
+    const match = (body: string | null) => `(${[...(body ? [`body : (${body})`] : []), ...scope].join(' AND ')})${exclude}`;
     const first = this.#run(
       join, match(terms.length ? terms.map(ftsTerm).join(' AND ') : null), where, params,
       // bm25 is lower for better matches (body only: scope weighs 0); ties newest first.

@@ -200,6 +200,11 @@ export function searchIndexContract(name: string, factory: SearchIndexFactory): 
       assert.deepEqual(await f({ has: ['image', 'file'] }), ids(2));
       assert.deepEqual(await f({ has: ['sticker', 'poll', 'snapshot', 'video', 'sound'] }), ids(5));
       assert.deepEqual(await f({ has: ['image', 'link'] }), []);
+      assert.deepEqual(await f({ hasNot: ['link'] }), ids(5, 3, 2), 'a negated value excludes');
+      assert.deepEqual(await f({ hasNot: ['link', 'image'] }), ids(5, 3), 'no negated value may hold');
+      assert.deepEqual(await f({ has: ['link'], hasNot: ['embed'] }), ids(4));
+      assert.deepEqual(await f({ has: ['image'], hasNot: ['image'] }), []);
+      assert.deepEqual(await f({ hasNot: ['image'], sortBy: 'relevance' }).then((r) => r.length), 4);
       assert.deepEqual(await f({ pinned: true }), ids(2));
       assert.deepEqual(await f({ pinned: false }), ids(5, 4, 3, 1));
       assert.deepEqual(await f({ minId: mid(2), maxId: mid(5) }), ids(4, 3), 'bounds are exclusive');
@@ -208,6 +213,7 @@ export function searchIndexContract(name: string, factory: SearchIndexFactory): 
       assert.deepEqual(await f({ authorIds: [BOB], has: ['link'], pinned: false, mentions: [ALICE], channelIds: [DM] }), ids(4));
       // Without content, the filters alone.
       assert.deepEqual((await index.search(query({ has: ['link'], limit: 10 }))).ids, ids(4, 1));
+      assert.deepEqual((await index.search(query({ hasNot: ['link', 'sticker'], limit: 10 }))).ids, ids(3, 2));
       assert.deepEqual((await index.search(query({ authorIds: [BOB], sortOrder: 'asc' }))).ids, ids(2, 4));
     });
 
@@ -250,6 +256,11 @@ export function searchIndexContract(name: string, factory: SearchIndexFactory): 
       assert.deepEqual(await find(index, '', { mentions: [BOB] }), []);
       assert.deepEqual(await find(index, '', { has: ['link'] }), []);
       assert.deepEqual(await find(index, '', { has: ['image'] }), ids(1));
+      assert.deepEqual(await find(index, '', { hasNot: ['link'] }), ids(2, 1));
+      assert.deepEqual(await find(index, '', { hasNot: ['image'] }), ids(2));
+      // A partial word (the substring fallback) keeps the negation.
+      assert.deepEqual(await find(index, 'dited'), ids(1));
+      assert.deepEqual(await find(index, 'dited', { hasNot: ['image'] }), []);
       await index.upsert([doc(1, 'edited text', { has: ['image'] })]);
       assert.equal((await index.search(query())).total, 2);
       await index.upsert([doc(3, 'first copy'), doc(3, 'second copy')]);

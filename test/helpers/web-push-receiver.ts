@@ -37,7 +37,17 @@ export class WebPushReceiver {
   private readonly subs = new Map<string, { sub: ReceiverSubscription; ecdh: ECDH; auth: Buffer }>();
   private seq = 0;
 
-  private constructor(private readonly server: http.Server, readonly origin: string) {}
+  private constructor(private readonly server: http.Server, private publicOrigin: string) {}
+
+  /** The origin subscriptions name and the VAPID `aud` must be: this server's, or a proxy's in front of it. */
+  get origin(): string {
+    return this.publicOrigin;
+  }
+
+  /** Subscriptions made from now on point at `origin` (a proxy that forwards to this receiver). */
+  serveBehind(origin: string): void {
+    this.publicOrigin = origin;
+  }
 
   static async start(): Promise<WebPushReceiver> {
     let receiver!: WebPushReceiver;

@@ -147,6 +147,11 @@ describe('search: filters', () => {
     same(ids(await search({ has: 'link' })), [sent.link]);
     same(ids(await search({ has: 'embed' })), [sent.embed]);
     same(ids(await search({ has: ['embed', 'link'] })), []);
+    // Negated values, as Discord's `has=-link`: messages with none of them.
+    same(ids(await search({ has: '-link' })), [sent.plain, sent.mention, sent.everyone, sent.embed, sent.bot, sent.webhook]);
+    same(ids(await search({ has: ['-link', '-embed'] })), [sent.plain, sent.mention, sent.everyone, sent.bot, sent.webhook]);
+    same(ids(await search({ has: ['embed', '-link'] })), [sent.embed]);
+    same(ids(await search({ has: ['link', '-link'] })), []);
     same(ids(await guildSearch(f.member, { content: 'quarterly' }).then((r) => r.body)), [sent.embed]);
     assert.equal((await search({ channel_id: f.channel.id })).total_results, 0);
     assert.equal((await search({ channel_id: [f.channel.id, other.id] })).total_results, 7);
@@ -169,7 +174,7 @@ describe('search: filters', () => {
     for (const [params, field] of [
       [{ limit: 26 }, 'limit'], [{ limit: 0 }, 'limit'], [{ limit: 'abc' }, 'limit'], [{ offset: 9976 }, 'offset'],
       [{ sort_by: 'newest' }, 'sort_by'], [{ sort_order: 'up' }, 'sort_order'], [{ author_id: 'abc' }, 'author_id'],
-      [{ has: 'gif' }, 'has'], [{ author_type: 'robot' }, 'author_type'], [{ content: 'x'.repeat(1025) }, 'content'],
+      [{ has: 'gif' }, 'has'], [{ has: '-gif' }, 'has'], [{ author_type: 'robot' }, 'author_type'], [{ content: 'x'.repeat(1025) }, 'content'],
       [{ min_id: 'soon' }, 'min_id'], [{ pinned: 'maybe' }, 'pinned'],
     ] as const) {
       const res = await guildSearch(f.member, params as Record<string, string | number>);

@@ -77,7 +77,7 @@ async function search(
     channelIds: params.authorTypes?.length === 0 ? [] : channels.map((c) => c.id),
     sortBy: params.sortBy, sortOrder: params.sortOrder, offset: params.offset, limit: params.limit,
   };
-  for (const key of ['content', 'authorIds', 'authorTypes', 'mentions', 'mentionEveryone', 'has', 'pinned', 'minId', 'maxId'] as const) {
+  for (const key of ['content', 'authorIds', 'authorTypes', 'mentions', 'mentionEveryone', 'has', 'hasNot', 'pinned', 'minId', 'maxId'] as const) {
     if (params[key] !== undefined) (request as unknown as Record<string, unknown>)[key] = params[key];
   }
   let reply: SearchQueryReply;
