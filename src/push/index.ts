@@ -21,7 +21,7 @@ import type { Snowflake } from '../protocol/snowflake.ts';
 import type { PushDeliveryRecord } from '../store/types.ts';
 import { UserActivity } from './activity.ts';
 import { decideAudience } from './audience.ts';
-import { pushPayload } from './payload.ts';
+import { privatePushPayload, pushPayload } from './payload.ts';
 import type { PushResult, PushSender } from './push-sender.ts';
 import { vapidKeys } from '../lib/vapid.ts';
 import { WebPushSender } from './web-push-sender.ts';
@@ -87,12 +87,14 @@ export async function startPushRole(deps: RoleDeps, options: PushRoleOptions = {
     counts.recipients += recipients.length;
     if (!recipients.length) return;
 
+    // Both variants are built once per job; each delivery stores its device's, so a job handled twice adds nothing.
     const payload = JSON.stringify(pushPayload(message, channel, guild, await authorName(message, guild?.id ?? null)));
+    const privatePayload = JSON.stringify(privatePushPayload(message, channel, guild));
     const at = now();
     const byUser = new Set(recipients.map((r) => r.userId));
     const deliveries: PushDeliveryRecord[] = devices
       .filter((d) => byUser.has(d.userId))
-      .map((d) => ({ messageId: message.id, userId: d.userId, deviceId: d.id, channelId: channel.id, payload, state: 'pending', attempts: 0, nextAttemptAt: at, createdAt: at }));
+      .map((d) => ({ messageId: message.id, userId: d.userId, deviceId: d.id, channelId: channel.id, payload: d.preview ? payload : privatePayload, state: 'pending', attempts: 0, nextAttemptAt: at, createdAt: at }));
     counts.queued += await store.pushDeliveries.enqueue(deliveries);
     kick();
   };

@@ -26,6 +26,22 @@ export function pushPayload(message: MessageRecord, channel: ChannelRecord, guil
   };
 }
 
+/** The app's name on a notification that keeps the message private (there is no setting for the app's name). */
+export const PRIVATE_TITLE = 'Accord';
+
+/**
+ * For a device that chose not to show message text (push_devices.preview false): only that a message came and
+ * where to open it; no author, channel, guild or text, since a lock screen shows it to anyone.
+ */
+export function privatePushPayload(message: MessageRecord, channel: ChannelRecord, guild: GuildRecord | null): PushPayload {
+  return {
+    title: PRIVATE_TITLE,
+    body: guild ? 'New message' : 'New direct message',
+    url: `/channels/${guild?.id ?? '@me'}/${channel.id}/${message.id}`,
+    tag: channel.id,
+  };
+}
+
 function preview(message: MessageRecord): string {
   const text = message.content.replace(/\s+/g, ' ').trim();
   if (text) return [...text].length > PREVIEW_CHARS ? `${[...text].slice(0, PREVIEW_CHARS - 1).join('')}…` : text;

@@ -393,9 +393,14 @@ export interface PushDeviceRecord {
   p256dh: string;
   auth: string;
   deviceName: string | null;
+  /** False: its notifications say only that a message came (no author, channel or text; migration 18). */
+  preview: boolean;
   createdAt: number;
   updatedAt: number;
 }
+
+/** A device to register: without `preview`, a new device shows previews and a registered one keeps its choice. */
+export type PushDeviceInput = Omit<PushDeviceRecord, 'preview'> & { preview?: boolean };
 
 /** pending: to send at nextAttemptAt; the others are final (dead: dead-lettered after the last try). */
 export type PushDeliveryState = 'pending' | 'sent' | 'gone' | 'failed' | 'dead';
@@ -838,7 +843,9 @@ export interface PushDeviceStore {
    * Insert, or update the device with the same provider and endpoint (a browser has one endpoint: it moves to the
    * new user and token, keeping its id). NotFoundError (entity 'token') when the token is gone.
    */
-  put(device: PushDeviceRecord): Promise<PushDeviceRecord>;
+  put(device: PushDeviceInput): Promise<PushDeviceRecord>;
+  /** Sets whether the user's device shows message previews; null when the user has no such device. */
+  setPreview(userId: Snowflake, id: Snowflake, preview: boolean): Promise<PushDeviceRecord | null>;
   listForUser(userId: Snowflake): Promise<PushDeviceRecord[]>;
   /** The devices of these users, one query a chunk. */
   listForUsers(userIds: readonly Snowflake[]): Promise<PushDeviceRecord[]>;

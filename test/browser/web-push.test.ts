@@ -3,7 +3,7 @@
  * from the root, the prompt that appears only after the user's first message, the flow behind its Enable button
  * (permission, worker registered and active at scope `/`, the server's VAPID key, the subscription registered
  * as a device), the Notifications tab of User Settings (this browser's state, the account's devices, removing
- * one), the worker's push and notificationclick handlers, and log-out removing this browser's device.
+ * one, the switch that hides message text on this browser), the worker's push and notificationclick handlers, and log-out removing this browser's device.
  *
  * What headless Chromium cannot do here: pushManager.subscribe() needs a push service (Google's, unreachable on
  * this machine) and Playwright's contexts are incognito-like, where Chromium refuses push subscriptions outright
@@ -200,8 +200,31 @@ describe('web client: push notifications', { skip: browserSkipReason() }, () => 
       // The switch goes through the same flow as the banner, and says why it cannot turn on here.
       await settings().getByRole('switch', { name: 'Enable desktop notifications on this browser' }).click();
       await eventually(async () => assert.match(await settings().getByRole('alert').innerText(), /could not subscribe to its push service/), 'the switch explains');
-      assert.equal(await settings().getByRole('switch').isChecked(), false);
+      assert.equal(await settings().getByRole('switch', { name: 'Enable desktop notifications on this browser' }).isChecked(), false);
     }
+    await page.keyboard.press('Escape');
+    await settings().waitFor({ state: 'detached' });
+  });
+
+  test('"Show message text in notifications" sets this browser\'s device to private, and stays so after a reload', async () => {
+    await openNotificationsTab();
+    const preview = () => settings().getByRole('switch', { name: 'Show message text in notifications' });
+    await eventually(async () => assert.equal(await preview().isChecked(), true), 'previews on by default');
+    const patched = page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().endsWith(`${DEVICES}/${thisDeviceId}`));
+    await preview().click();
+    const res = await patched;
+    assert.equal(res.status(), 200);
+    assert.deepEqual(res.request().postDataJSON(), { preview: false });
+    await eventually(async () => assert.equal(await preview().isChecked(), false), 'the switch off');
+    assert.equal((await devicesOf(alice)).find((d: any) => d.id === thisDeviceId)?.preview, false);
+
+    await page.reload();
+    await page.locator('.chat-header h1').filter({ hasText: 'general' }).waitFor();
+    await openNotificationsTab();
+    await eventually(async () => assert.equal(await preview().isChecked(), false), 'still off after a reload');
+    await preview().click();
+    await eventually(async () => assert.equal((await devicesOf(alice)).find((d: any) => d.id === thisDeviceId)?.preview, true), 'on again on the server');
+    assert.equal(await preview().isChecked(), true);
     await page.keyboard.press('Escape');
     await settings().waitFor({ state: 'detached' });
   });

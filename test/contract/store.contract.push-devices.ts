@@ -1,8 +1,8 @@
-/** Store contract: push devices and their deliveries (PushDeviceStore, PushDeliveryStore, migration 17). */
+/** Store contract: push devices and their deliveries (PushDeviceStore, PushDeliveryStore, migrations 17 and 18). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NotFoundError } from '../../src/store/errors.ts';
-import type { PushDeliveryRecord, PushDeviceRecord, Store } from '../../src/store/types.ts';
+import type { PushDeliveryRecord, PushDeviceInput, Store } from '../../src/store/types.ts';
 import { guildWithChannel, newId, rejectsWith, uniq, user } from './store.fixtures.ts';
 
 export function pushDevicesContract(s: () => Store): void {
@@ -12,7 +12,7 @@ export function pushDevicesContract(s: () => Store): void {
       await s().tokens.create({ userId, hash, kind: 'user', createdAt: 1, lastUsedAt: 1, clientOs: null, clientPlatform: null });
       return hash;
     };
-    const device = (userId: string, tokenHash: string, over: Partial<PushDeviceRecord> = {}): PushDeviceRecord => ({
+    const device = (userId: string, tokenHash: string, over: Partial<PushDeviceInput> = {}): PushDeviceInput => ({
       id: newId(), userId, tokenHash, provider: 'webpush', endpoint: `https://push.example/${uniq('e')}`, p256dh: 'key', auth: 'auth',
       deviceName: null, createdAt: 1000, updatedAt: 1000, ...over,
     });
@@ -34,6 +34,22 @@ export function pushDevicesContract(s: () => Store): void {
       await s().tokens.delete(b.id, tb);
       assert.equal(await s().pushDevices.get(first.id), null);
       await rejectsWith(s().pushDevices.put(device(a.id, 'no-such-token')), NotFoundError, { entity: 'token' });
+    });
+
+    it('shows previews unless told not to; registering again without a choice keeps it; only the owner sets it', async () => {
+      const a = await s().users.create(user());
+      const b = await s().users.create(user());
+      const ta = await tokenOf(a.id);
+      const first = await s().pushDevices.put(device(a.id, ta));
+      assert.equal(first.preview, true);
+      assert.equal(await s().pushDevices.setPreview(b.id, first.id, false), null);
+      assert.equal(await s().pushDevices.setPreview(a.id, newId(), false), null);
+      assert.equal((await s().pushDevices.setPreview(a.id, first.id, false))?.preview, false);
+      assert.equal((await s().pushDevices.get(first.id))?.preview, false);
+      const again = await s().pushDevices.put(device(a.id, ta, { endpoint: first.endpoint, updatedAt: 2000 }));
+      assert.equal(again.preview, false);
+      assert.equal((await s().pushDevices.put(device(a.id, ta, { endpoint: first.endpoint, preview: true }))).preview, true);
+      assert.equal((await s().pushDevices.put(device(a.id, ta, { preview: false }))).preview, false);
     });
 
     it('lists the devices of a guild\'s members; deletes only the owner\'s', async () => {

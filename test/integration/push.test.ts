@@ -92,8 +92,9 @@ describe('push role', () => {
 
     const sub = push.subscribe();
     const first = await register(carol, sub, 'Laptop');
-    assert.deepEqual(Object.keys(first).sort(), ['created_at', 'device_name', 'id', 'provider']);
+    assert.deepEqual(Object.keys(first).sort(), ['created_at', 'device_name', 'id', 'preview', 'provider']);
     assert.equal(first.provider, 'webpush');
+    assert.equal(first.preview, true);
     assert.equal(first.device_name, 'Laptop');
     const again = await register(carol, { ...sub, keys: push.subscribe().keys }, 'Laptop (renamed)');
     assert.equal(again.id, first.id);
@@ -151,6 +152,36 @@ describe('push role', () => {
     const got = await arrived(subs.carol!, id);
     assert.equal(got.payload.url, `/channels/@me/${dm.body.id}/${id}`);
     assert.equal(got.payload.body, 'psst');
+  });
+
+  it('a device that hides message text gets a generic push; the same user\'s other device gets the preview', async () => {
+    const hidden = push.subscribe();
+    const device = await register(carol, hidden, 'Phone');
+    assert.equal((await t.request('PATCH', `/users/@me/devices/${device.id}`, { auth: bob, body: { preview: false } })).status, 404, 'only the owner');
+    const unknown = await t.request('PATCH', '/users/@me/devices/1', { auth: carol, body: { preview: false } });
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.code, 0);
+    assert.equal((await t.request('PATCH', `/users/@me/devices/${device.id}`, { auth: carol, body: { preview: 'no' } })).status, 400);
+    const patched = await t.request('PATCH', `/users/@me/devices/${device.id}`, { auth: carol, body: { preview: false } });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    assert.equal(patched.body.preview, false);
+    // The browser registers itself again on every start: without `preview` its choice stays.
+    assert.equal((await register(carol, hidden, 'Phone')).preview, false);
+    const listed = await t.request('GET', '/users/@me/devices', { auth: carol });
+    assert.equal(listed.body.find((d: any) => d.id === device.id).preview, false);
+
+    const id = await send(owner, `secret plans <@${carol.id}>`);
+    const generic = await arrived(hidden, id);
+    assert.deepEqual(generic.payload, { title: 'Accord', body: 'New message', url: `/channels/${guildId}/${channelId}/${id}`, tag: channelId });
+    const full = await arrived(subs.carol!, id);
+    assert.equal(full.payload.body, `secret plans <@${carol.id}>`);
+    assert.match(full.payload.title, /Push Guild/);
+
+    const dm = await t.request('POST', '/users/@me/channels', { auth: owner, body: { recipient_id: carol.id } });
+    const dmId = await send(owner, 'dm secret', dm.body.id);
+    assert.deepEqual((await arrived(hidden, dmId)).payload, { title: 'Accord', body: 'New direct message', url: `/channels/@me/${dm.body.id}/${dmId}`, tag: dm.body.id });
+    assert.equal((await arrived(subs.carol!, dmId)).payload.body, 'dm secret');
+    assert.equal((await t.request('DELETE', `/users/@me/devices/${device.id}`, { auth: carol })).status, 204);
   });
 
   it('a muted guild gets no push but mentions (Discord: muting hides notifications unless you are mentioned)', async () => {

@@ -15,6 +15,8 @@ export interface PushDevice {
   id: string;
   provider: string;
   device_name: string | null;
+  /** False: this device's notifications say only that a message came (Accord's addition). */
+  preview: boolean;
   created_at: string;
 }
 
@@ -187,6 +189,9 @@ export async function disablePush({ server = true } = {}): Promise<void> {
 }
 
 export const listDevices = () => rest.get<PushDevice[]>('/users/@me/devices');
+
+/** Whether a device's notifications show the message's author and text, or only "New message". */
+export const setDevicePreview = (id: string, preview: boolean) => rest.patch<PushDevice>(`/users/@me/devices/${id}`, { preview });
 
 /** Removes a device from the account; removing one already gone is not an error. */
 export async function removeDevice(id: string): Promise<void> {

@@ -4,6 +4,8 @@
  * so `keys` is added. A device belongs to the log-in token that registered it: logging out or revoking the token
  * removes it (a foreign key on tokens, store migration 17). The same endpoint registered again updates that
  * device (the browser re-subscribed or another account logged in there), never a second one.
+ * `preview` (Accord's, issue #16): false makes the device's notifications generic ("New message"); PATCH
+ * /users/@me/devices/{id} {preview} changes it, and registering again without it keeps the choice.
  */
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
 import { parseToken } from '../../lib/secrets.ts';
@@ -25,9 +27,13 @@ const deviceBody = z.object({
   token: z.string().min(1).max(2048),
   keys: z.object({ p256dh: base64url(128), auth: base64url(64) }),
   device_name: z.string().max(100).nullish(),
+  // Accord's addition (Discord has no such field): false sends notifications without the message's text or author.
+  preview: z.boolean().optional(),
 });
 
-const deviceJson = (d: PushDeviceRecord) => ({ id: d.id, provider: d.provider, device_name: d.deviceName, created_at: new Date(d.createdAt).toISOString() });
+const devicePatchBody = z.object({ preview: z.boolean() });
+
+const deviceJson = (d: PushDeviceRecord) => ({ id: d.id, provider: d.provider, device_name: d.deviceName, preview: d.preview, created_at: new Date(d.createdAt).toISOString() });
 
 export function registerPushDevicesRoutes(ctx: RouteContext): void {
   const { store, config } = ctx.deps;
@@ -48,7 +54,7 @@ export function registerPushDevicesRoutes(ctx: RouteContext): void {
     try {
       device = await store.pushDevices.put({
         id: ctx.deps.ids.next(), userId: req.user.id, tokenHash: token.hash, provider: 'webpush', endpoint: body.token,
-        p256dh: body.keys.p256dh, auth: body.keys.auth, deviceName: body.device_name?.trim() || null, createdAt: at, updatedAt: at,
+        p256dh: body.keys.p256dh, auth: body.keys.auth, deviceName: body.device_name?.trim() || null, preview: body.preview, createdAt: at, updatedAt: at,
       });
     } catch (err) {
       if (err instanceof NotFoundError) throw new ApiError(ErrorCodes.UNAUTHORIZED); // logged out meanwhile
@@ -62,10 +68,21 @@ export function registerPushDevicesRoutes(ctx: RouteContext): void {
     return deviceJson(device);
   });
 
+  // Discord has no "unknown device" code: its generic 404 (code 0), as for an unknown route.
+  const unknownDevice = () => new ApiError(ErrorCodes.GENERAL, { status: 404, message: '404: Not Found' });
+
+  ctx.patch('/users/@me/devices/:deviceId', { auth: 'user' }, async (req) => {
+    const { deviceId } = req.params as { deviceId: string };
+    if (!snowflake.safeParse(deviceId).success) throw unknownDevice();
+    const body = parse(devicePatchBody, req.body);
+    const device = await store.pushDevices.setPreview(req.user.id, deviceId, body.preview);
+    if (!device) throw unknownDevice();
+    return deviceJson(device);
+  });
+
   ctx.delete('/users/@me/devices/:deviceId', { auth: 'user' }, async (req) => {
     const { deviceId } = req.params as { deviceId: string };
-    // Discord has no "unknown device" code: its generic 404 (code 0), as for an unknown route.
-    if (!snowflake.safeParse(deviceId).success || !(await store.pushDevices.delete(req.user.id, deviceId))) throw new ApiError(ErrorCodes.GENERAL, { status: 404, message: '404: Not Found' });
+    if (!snowflake.safeParse(deviceId).success || !(await store.pushDevices.delete(req.user.id, deviceId))) throw unknownDevice();
     return undefined;
   });
 }

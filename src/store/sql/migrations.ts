@@ -461,6 +461,9 @@ CREATE TABLE user_guild_settings (
 // Push devices (push notifications to a browser or phone) belong to the log-in token that registered them: the
 // foreign key on tokens removes them with it (log-out, revoke, the per-user cap, a password change). Deliveries
 // make sends idempotent per (message, recipient, device) and hold their retry state.
+// Existing devices keep showing previews, as they did before the choice existed.
+const PUSH_DEVICE_PREVIEW = `ALTER TABLE push_devices ADD COLUMN preview SMALLINT NOT NULL DEFAULT 1;`;
+
 const PUSH_DEVICES = `
 CREATE TABLE push_devices (
   id BIGINT PRIMARY KEY,
@@ -512,6 +515,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 13, name: 'user installations', sqlite: USER_INSTALLATIONS, postgres: USER_INSTALLATIONS },
   { version: 16, name: 'user guild settings', sqlite: USER_GUILD_SETTINGS, postgres: USER_GUILD_SETTINGS },
   { version: 17, name: 'push devices and deliveries', sqlite: PUSH_DEVICES, postgres: PUSH_DEVICES },
+  { version: 18, name: 'push device previews', sqlite: PUSH_DEVICE_PREVIEW, postgres: PUSH_DEVICE_PREVIEW },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -1,34 +1,42 @@
-/** Push devices and push deliveries (types.ts PushDeviceStore, PushDeliveryStore; migration 17). */
+/** Push devices and push deliveries (types.ts PushDeviceStore, PushDeliveryStore; migrations 17, 18). */
 import type { Snowflake } from '../../protocol/snowflake.ts';
-import type { PushDeliveryRecord, PushDeliveryState, PushDeliveryStore, PushDeviceRecord, PushDeviceStore } from '../types.ts';
+import type { PushDeliveryRecord, PushDeliveryState, PushDeliveryStore, PushDeviceInput, PushDeviceRecord, PushDeviceStore } from '../types.ts';
 import type { Row, SqlDriver } from './driver.ts';
-import { chunks, id, ids, int, marks, optText, rn, rs, text } from './values.ts';
+import { bool, chunks, id, ids, int, marks, optText, rb, rn, rs, text } from './values.ts';
 
 function deviceFromRow(r: Row): PushDeviceRecord {
   return {
     id: rs(r.id), userId: rs(r.user_id), tokenHash: rs(r.token_hash), provider: 'webpush', endpoint: rs(r.endpoint), p256dh: rs(r.p256dh),
-    auth: rs(r.auth), deviceName: r.device_name === null || r.device_name === undefined ? null : rs(r.device_name), createdAt: rn(r.created_at), updatedAt: rn(r.updated_at),
+    auth: rs(r.auth), deviceName: r.device_name === null || r.device_name === undefined ? null : rs(r.device_name), preview: rb(r.preview), createdAt: rn(r.created_at), updatedAt: rn(r.updated_at),
   };
 }
 
 export class SqlPushDeviceStore implements PushDeviceStore {
   constructor(private readonly db: SqlDriver) {}
 
-  async put(d: PushDeviceRecord): Promise<PushDeviceRecord> {
+  async put(d: PushDeviceInput): Promise<PushDeviceRecord> {
+    // The preview choice belongs to the browser: registering it again without one keeps it.
     const row = await this.db.get(
-      `INSERT INTO push_devices (id, user_id, token_hash, provider, endpoint, p256dh, auth, device_name, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO push_devices (id, user_id, token_hash, provider, endpoint, p256dh, auth, device_name, created_at, updated_at, preview)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (provider, endpoint) DO UPDATE SET user_id = excluded.user_id, token_hash = excluded.token_hash, p256dh = excluded.p256dh,
-         auth = excluded.auth, device_name = excluded.device_name, updated_at = excluded.updated_at
+         auth = excluded.auth, device_name = excluded.device_name, updated_at = excluded.updated_at,
+         preview = CASE WHEN ? = 1 THEN excluded.preview ELSE push_devices.preview END
        RETURNING *`,
       [
         id(d.id), id(d.userId, 'user_id'), text(d.tokenHash, 'shortText', 'token_hash'), text(d.provider, 'shortText', 'provider'),
         text(d.endpoint, 'pushEndpoint', 'endpoint'), text(d.p256dh, 'shortText', 'p256dh'), text(d.auth, 'shortText', 'auth'),
         optText(d.deviceName, 'shortText', 'device_name'), int(d.createdAt, 'created_at'), int(d.updatedAt, 'updated_at'),
+        d.preview === undefined ? 1 : bool(d.preview, 'preview'), d.preview === undefined ? 0 : 1,
       ],
       { fk: 'token' },
     );
     return deviceFromRow(row!);
+  }
+
+  async setPreview(userId: Snowflake, deviceId: Snowflake, preview: boolean): Promise<PushDeviceRecord | null> {
+    const row = await this.db.get('UPDATE push_devices SET preview = ? WHERE id = ? AND user_id = ? RETURNING *', [bool(preview, 'preview'), id(deviceId), id(userId, 'user_id')]);
+    return row ? deviceFromRow(row) : null;
   }
 
   async listForUser(userId: Snowflake): Promise<PushDeviceRecord[]> {

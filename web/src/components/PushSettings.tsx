@@ -1,10 +1,11 @@
 /**
  * User Settings → Notifications (issue #16): desktop notifications on this browser (a switch that subscribes and
  * registers it, or unsubscribes and removes it), and every device registered for push on the account, each of
- * which can be removed.
+ * which can be removed. When this browser is registered, a second switch chooses whether its notifications show
+ * the message's author and text or only "New message" (PATCH /users/@me/devices/{id} {preview}).
  */
 import { useEffect, useState } from 'react';
-import { disablePush, enablePush, listDevices, pushState, removeDevice, savedDevice, usePushVersion, type PushDevice, type PushState } from '../push.ts';
+import { disablePush, enablePush, listDevices, pushState, removeDevice, savedDevice, setDevicePreview, usePushVersion, type PushDevice, type PushState } from '../push.ts';
 import { errorText } from '../session.ts';
 import { formatTimestamp } from './Message.tsx';
 import './push.css';
@@ -62,7 +63,23 @@ export function PushSettings() {
     }
   }
 
+  async function setPreview(device: PushDevice, preview: boolean) {
+    if (busy) return;
+    setBusy(true);
+    setStatus({});
+    try {
+      const updated = await setDevicePreview(device.id, preview);
+      setDevices((list) => list?.map((d) => (d.id === updated.id ? updated : d)) ?? null);
+      setStatus({ ok: preview ? 'Notifications on this browser show message text.' : 'Notifications on this browser hide message text.' });
+    } catch (err) {
+      setStatus({ error: errorText(err) });
+    } finally {
+      setBusy(false);
+    }
+  }
+
   const mine = savedDevice()?.id;
+  const thisDevice = devices?.find((d) => d.id === mine);
   const label = (d: PushDevice) => d.device_name || 'Unnamed device';
   return (
     <div className="stack">
@@ -79,6 +96,19 @@ export function PushSettings() {
         />
         <span>Enable desktop notifications on this browser</span>
       </label>
+      {thisDevice && (
+        <label className="check-row toggle">
+          <input
+            type="checkbox"
+            role="switch"
+            name="push_preview"
+            checked={thisDevice.preview}
+            aria-disabled={busy}
+            onChange={(e) => void setPreview(thisDevice, e.target.checked)}
+          />
+          <span>Show message text in notifications</span>
+        </label>
+      )}
       {state && (
         <p className="muted push-state" data-testid="push-state" data-state={state}>
           {STATE_TEXT[state]}
