@@ -1,8 +1,10 @@
 /**
  * Message components in the web client: a bot's buttons (each style, disabled, emoji and label), a link button
  * whose URL opens only through the "Leaving Accord" dialog, a string select that lists its options, a user select
- * drawn as a placeholder; clicking a button posts Discord's MESSAGE_COMPONENT interaction body, and without an
- * acknowledgement the message says "This interaction failed".
+ * with its placeholder; clicking a button posts Discord's MESSAGE_COMPONENT interaction body, and without an
+ * acknowledgement the message says "This interaction failed". A user select lists the guild's members and a
+ * channel select its text channels: picking one reaches a gateway bot with the values and resolved data, and the
+ * bot's UPDATE_MESSAGE shows in the message.
  *
  * Every wait polls with a timeout; nothing sleeps a fixed time.
  */
@@ -12,6 +14,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { browserSkipReason, ensureWebBuilt, launchChromium, TIMEOUT } from '../helpers/browser.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
 import { makeBot } from '../integration/fixtures.guilds.ts';
+import { GatewayClient } from '../integration/gateway-client.ts';
 
 describe('web client: message components', { skip: browserSkipReason() }, () => {
   let server: TestServer;
@@ -71,7 +74,10 @@ describe('web client: message components', { skip: browserSkipReason() }, () => 
     await row.locator('.message-components').waitFor();
   });
 
+  let botGw: GatewayClient | undefined;
+
   after(async () => {
+    await botGw?.close();
     await browser?.close();
     await server?.close();
   });
@@ -113,7 +119,7 @@ describe('web client: message components', { skip: browserSkipReason() }, () => 
     assert.match(await options.first().innerText(), /plain/);
     await page.keyboard.press('Escape');
     await row.getByRole('listbox').waitFor({ state: 'detached' });
-    assert.match(await row.locator('.component-select.auto').innerText(), /Select a user/);
+    assert.match(await row.locator('.component-select .select-trigger').nth(1).innerText(), /Select a user/);
   });
 
   test('clicking a button posts the MESSAGE_COMPONENT interaction; unacknowledged, it fails visibly', async () => {
@@ -130,5 +136,55 @@ describe('web client: message components', { skip: browserSkipReason() }, () => 
     assert.deepEqual(body.data, { component_type: 2, custom_id: 'p' });
     // No bot is connected to answer it.
     await row.getByRole('alert').filter({ hasText: 'This interaction failed' }).waitFor();
+  });
+
+  test('user and channel selects list the guild\'s members and channels; the bot gets the values and resolved data', async () => {
+    botGw = await GatewayClient.connect(server.url);
+    await botGw.identify(bot.token);
+    const sent = await server.request('POST', `/channels/${channelId}/messages`, {
+      auth: bot,
+      body: {
+        content: 'Choose',
+        components: [
+          { type: 1, components: [{ type: 5, custom_id: 'pick_user', placeholder: 'Whom?' }] },
+          { type: 1, components: [{ type: 8, custom_id: 'pick_channel', channel_types: [0] }] },
+        ],
+      },
+    });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    const picker = page.locator(`.history .message[data-message-id="${sent.body.id}"]`);
+    const triggers = picker.locator('.component-select .select-trigger');
+    await triggers.first().waitFor();
+    assert.match(await triggers.first().innerText(), /Whom\?/);
+
+    /** Picks `label` in the nth select; returns the bot's INTERACTION_CREATE after answering it with `content`. */
+    const choose = async (nth: number, label: string, customId: string, content: string) => {
+      await triggers.nth(nth).click();
+      await picker.getByRole('option', { name: label }).click();
+      const i = (await botGw!.waitForDispatch('INTERACTION_CREATE', (d) => d.data?.custom_id === customId, 15000)).d;
+      const answered = await server.request('POST', `/interactions/${i.id}/${i.token}/callback`, { body: { type: 7, data: { content } } });
+      assert.equal(answered.status, 204, JSON.stringify(answered.body));
+      await picker.locator('.message-content, .markup').filter({ hasText: content }).first().waitFor();
+      return i;
+    };
+
+    const user = await choose(0, 'Button Bot', 'pick_user', 'You chose the bot');
+    assert.equal(user.data.component_type, 5);
+    assert.deepEqual(user.data.values, [bot.id]);
+    assert.equal(user.data.resolved.users[bot.id].username, (await server.request('GET', '/users/@me', { auth: bot })).body.username);
+    assert.ok(user.data.resolved.members[bot.id], 'the member is resolved in a guild');
+
+    // channel_types [0]: only text channels are offered.
+    await triggers.nth(1).click();
+    const labels = await picker.locator('.option-label').allInnerTexts();
+    assert.ok(labels.includes('#general'), labels.join());
+    const all = (await server.request('GET', `/guilds/${guildId}/channels`, { auth: bot })).body;
+    for (const c of all.filter((c: any) => c.type !== 0)) assert.ok(!labels.includes(`#${c.name}`), `#${c.name} (type ${c.type}) offered`);
+    await page.keyboard.press('Escape');
+    await picker.getByRole('listbox').waitFor({ state: 'detached' });
+
+    const channel = await choose(1, '#general', 'pick_channel', 'You chose general');
+    assert.deepEqual(channel.data.values, [channelId]);
+    assert.equal(channel.data.resolved.channels[channelId].name, 'general');
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Interactions over real HTTP and the gateway: a user invokes a slash command (POST /interactions), the bot's
  * session gets INTERACTION_CREATE with resolved data, and answers through the callback (message, deferred then
- * @original edit, follow-ups, ephemeral, modal and its submit, a button click and UPDATE_MESSAGE); Discord's
+ * @original edit, follow-ups, ephemeral, modal and its submit, a button click and UPDATE_MESSAGE, auto-populated
+ * selects with their resolved users, members, roles and channels); Discord's
  * refusals (unknown command, bad options, permissions and command permission overrides, answering twice, wrong
  * token).
  */
@@ -266,6 +267,65 @@ describe('interactions', () => {
     assert.equal((await callback(click, { type: 7, data: { content: 'pressed', components: [] } })).status, 204);
     const update = await memberGw.waitForDispatch('MESSAGE_UPDATE', (d) => d.id === message.id && d.content === 'pressed');
     assert.deepEqual(update.d.components, []);
+  });
+
+  it('user, role, mentionable and channel selects send their values with resolved data; bad values refused', async () => {
+    const role = (await t.request('POST', `/guilds/${guild.id}/roles`, { auth: owner, body: { name: 'Pickable' } })).body;
+    const voice = (await t.request('POST', `/guilds/${guild.id}/channels`, { auth: owner, body: { name: 'talk', type: 2 } })).body;
+    const i = await slash(member, 'echo', [{ type: 3, name: 'text', value: 'selects' }]);
+    const res = await callback(i, {
+      type: 4, data: {
+        content: 'pick', components: [
+          { type: 1, components: [{ type: 5, custom_id: 'who' }] },
+          { type: 1, components: [{ type: 6, custom_id: 'role' }] },
+          { type: 1, components: [{ type: 7, custom_id: 'any', max_values: 2 }] },
+          { type: 1, components: [{ type: 8, custom_id: 'where', channel_types: [0] }] },
+        ],
+      },
+    }, '?with_response=true');
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const message = res.body.resource.message;
+    let seq = 0;
+    const pick = async (custom_id: string, component_type: number, values: string[]) => {
+      const nonce = `select${++seq}`;
+      const r = await invoke(member, { type: 3, nonce, message_id: message.id, data: { custom_id, component_type, values } });
+      assert.equal(r.status, 204, JSON.stringify(r.body));
+      const mine = await memberGw.waitForDispatch('INTERACTION_CREATE', (d) => d.nonce === nonce);
+      return (await botGw.waitForDispatch('INTERACTION_CREATE', (d) => d.id === mine.d.id)).d;
+    };
+
+    const user = await pick('who', 5, [owner.id]);
+    assert.deepEqual(user.data.values, [owner.id]);
+    assert.equal(user.data.resolved.users[owner.id].id, owner.id);
+    assert.ok(user.data.resolved.members[owner.id].joined_at);
+    assert.equal(user.data.resolved.members[owner.id].user, undefined, 'members in resolved carry no user');
+    assert.equal(typeof user.data.resolved.members[owner.id].permissions, 'string');
+
+    const roles = await pick('role', 6, [role.id]);
+    assert.deepEqual(roles.data.resolved, { roles: { [role.id]: roles.data.resolved.roles[role.id] } });
+    assert.equal(roles.data.resolved.roles[role.id].name, 'Pickable');
+
+    const any = await pick('any', 7, [member.id, role.id]);
+    assert.deepEqual(any.data.values, [member.id, role.id]);
+    assert.ok(any.data.resolved.users[member.id] && any.data.resolved.members[member.id] && any.data.resolved.roles[role.id]);
+
+    const where = await pick('where', 8, [channel.id]);
+    assert.equal(where.data.resolved.channels[channel.id].name, channel.name);
+    assert.equal(where.data.resolved.channels[channel.id].type, 0);
+
+    const refused = async (custom_id: string, component_type: number, values: string[]) => {
+      const r = await invoke(member, { type: 3, message_id: message.id, data: { custom_id, component_type, values } });
+      assertError(r, 400, 50035);
+      assert.equal(r.body.errors.data.values._errors[0].code, 'COMPONENT_INVALID');
+    };
+    await refused('who', 5, [role.id]); // a role in a user select
+    await refused('role', 6, [owner.id]); // a user in a role select
+    await refused('who', 5, ['123456789012345678']); // no such user
+    await refused('who', 5, ['nope']); // not a snowflake
+    await refused('where', 8, [voice.id]); // not of the select's channel_types
+    await refused('who', 5, [owner.id, member.id]); // over max_values (1)
+    await refused('who', 5, []); // under min_values (1)
+    await refused('any', 7, [member.id, member.id]); // twice
   });
 
   it('shows a modal and takes its submit once', async () => {

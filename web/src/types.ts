@@ -198,6 +198,10 @@ export interface SelectComponent {
   min_values?: number;
   max_values?: number;
   disabled?: boolean;
+  /** User, role, mentionable and channel selects: what is chosen at first. */
+  default_values?: Array<{ id: Snowflake; type: 'user' | 'role' | 'channel' }>;
+  /** Channel selects: the channel types offered (none: all). */
+  channel_types?: number[];
 }
 
 export type MessageComponent = ButtonComponent | SelectComponent;

@@ -10,7 +10,8 @@
  *   options with the files sent beside `payload_json` (attachments.ts); USER and MESSAGE commands name their
  *   `target_id`.
  * - MESSAGE_COMPONENT (3): the message in the channel, sent by that application, holding a component with that
- *   custom_id (10008 / 50035 otherwise).
+ *   custom_id (10008 / 50035 otherwise); a select menu's values checked against it, with `resolved` for user,
+ *   role, mentionable and channel selects (select-values.ts).
  * - MODAL_SUBMIT (5): the custom_id of a modal the application showed this user (registry.ts), submitted once.
  *
  * An application with an `interactions_endpoint_url` gets the same payload POSTed there instead (http-delivery.ts).
@@ -33,6 +34,7 @@ import { InteractionRegistry, InteractionType, interactionsOf, type LiveInteract
 import { readMessageBody, type Uploads } from '../messages/uploads.ts';
 import { authorizingOwners, Context, installationsFor, IntegrationType } from './installation.ts';
 import { resolveAttachmentOptions } from './attachments.ts';
+import { checkSelectValues, isSelectType } from './select-values.ts';
 
 const invokeBody = z.object({
   type: z.number().int(),
@@ -171,9 +173,15 @@ async function invokeWithBody(ctx: RouteContext, req: RouteRequest, raw: unknown
     if (target && target.applicationId !== app.id && target.authorId !== app.botUserId) throw new ApiError(ErrorCodes.UNKNOWN_MESSAGE);
     const component = findComponent(target ? target.components : ((held!.json.components as unknown[] | undefined) ?? []), d.custom_id);
     if (!component || component.type !== d.component_type || component.disabled === true) throw fieldError(['data', 'custom_id'], 'COMPONENT_INVALID', 'Unknown component');
-    // Only select menus (3, 5–8) carry values.
-    const isSelect = d.component_type === 3 || (d.component_type >= 5 && d.component_type <= 8);
-    data = { custom_id: d.custom_id, component_type: d.component_type, ...(isSelect ? { values: d.values ?? [] } : {}) };
+    // Only select menus (3, 5–8) carry values, checked against the select; auto-populated ones resolve theirs.
+    const isSelect = isSelectType(d.component_type);
+    const values = d.values ?? [];
+    const chosen = isSelect ? await checkSelectValues(store, access, component, values, now) : null;
+    data = {
+      custom_id: d.custom_id, component_type: d.component_type,
+      ...(isSelect ? { values } : {}),
+      ...(chosen ? { resolved: chosen } : {}),
+    };
     messageId = body.message_id;
     message = target ? await registry.decorate(await renderMessage(store, target, { viewerId: null, media: renderMedia(ctx.deps) })) : held!.json;
     // A component is authorized by the installations of the interaction that made its message (Discord's rule).

@@ -38,8 +38,8 @@ export interface GivenOption {
   focused?: boolean;
 }
 
-/** What the options name, to resolve after the check. */
-interface Wanted {
+/** What the options (or a select menu's values: select-values.ts) name, to resolve after the check. */
+export interface Wanted {
   /** Channel ids with the channel types their option allows (none: any). */
   channelTypes?: Map<string, number[]>;
   users: Set<string>;
@@ -152,8 +152,13 @@ export interface Resolved {
  * `data.resolved` for what the options name, within the invocation's guild (or DM): unknown ids are refused
  * (50035), as Discord's client only offers what exists. A member's `permissions` are in the invoked channel.
  */
-export async function resolveOptions(store: Store, access: ChannelAccess, wanted: Wanted, now: number): Promise<Resolved> {
+export async function resolveOptions(
+  store: Store, access: ChannelAccess, wanted: Wanted, now: number,
+  // Where unknown ids are reported: the options, or a select menu's values (select-values.ts).
+  report: { path: string[]; code: string } = { path: ['data', 'options'], code: 'INTERACTION_APPLICATION_COMMAND_OPTION_INVALID' },
+): Promise<Resolved> {
   const issues: Issue[] = [];
+  const invalid = (_path: unknown, message: string): Issue => ({ path: report.path, code: report.code, message });
   const out: Resolved = {};
   const guild = access.guild;
   const guildId = access.channel.guildId;

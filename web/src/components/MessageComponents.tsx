@@ -1,7 +1,9 @@
 /**
  * A bot's message components, drawn as Discord's client draws them: action rows of buttons (primary, secondary,
  * success, danger, link) with emoji and label, a string select as a dropdown of its options, and user / role /
- * mentionable / channel selects as a placeholder (Accord's client does not list their choices yet).
+ * mentionable / channel selects as the same dropdown of what this client knows of the guild (its members, its
+ * roles but @everyone, its channels of the select's `channel_types`) or, in a DM, of the DM's recipients and the
+ * DM itself; their `default_values` start chosen.
  *
  * A link button opens its URL through the "Leaving" dialog, as masked links do. Clicking any other button or
  * choosing in a select sends the interaction (interactions.ts); when the bot does not acknowledge it in time the
@@ -10,6 +12,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { arrowNavigate } from '../focus.ts';
 import { onComponentInteraction } from '../interactions.ts';
+import { displayName, useStore, type State } from '../store.ts';
 import type { ButtonComponent, ComponentEmoji, Message, MessageComponent, SelectComponent } from '../types.ts';
 import { LeavingDialog } from './LeavingDialog.tsx';
 
@@ -44,7 +47,7 @@ export function MessageComponents({ msg }: { msg: Message }) {
             const key = c.id ?? `${i}-${j}`;
             if (c.type === 2) return <ComponentButton key={key} button={c} locked={locked} busy={busy !== null && busy === c.custom_id} onLink={setLeaving} onClick={() => void interact(c)} />;
             if (c.type === STRING_SELECT) return <StringSelect key={key} select={c} locked={locked || busy !== null} onChoose={(values) => void interact(c, values)} />;
-            return <AutoSelect key={key} select={c} />;
+            return <AutoSelect key={key} select={c} channelId={msg.channel_id} locked={locked || busy !== null} onChoose={(values) => void interact(c, values)} />;
           })}
         </div>
       ))}
@@ -107,8 +110,14 @@ function ComponentButton({ button, locked, busy, onLink, onClick }: { button: Bu
   );
 }
 
-function StringSelect({ select, locked, onChoose }: { select: SelectComponent; locked: boolean; onChoose: (values: string[]) => void }) {
-  const options = Array.isArray(select.options) ? select.options : [];
+type SelectOption = NonNullable<SelectComponent['options']>[number];
+
+function StringSelect({ select, locked, onChoose, choices, placeholder }: {
+  select: SelectComponent; locked: boolean; onChoose: (values: string[]) => void;
+  /** Auto-populated selects: the options built from the store (else the select's own). */
+  choices?: SelectOption[]; placeholder?: string;
+}) {
+  const options = choices ?? (Array.isArray(select.options) ? select.options : []);
   const max = Math.max(1, select.max_values ?? 1);
   const min = Math.max(0, select.min_values ?? 1);
   const multiple = max > 1;
@@ -151,7 +160,7 @@ function StringSelect({ select, locked, onChoose }: { select: SelectComponent; l
   return (
     <div className={`component-select${open ? ' open' : ''}`} ref={box}>
       <button type="button" className="select-trigger" aria-haspopup="listbox" aria-expanded={open} disabled={disabled} onClick={() => (open ? close() : setOpen(true))}>
-        <span className={labels.length ? 'select-value ellipsis' : 'select-placeholder ellipsis'}>{labels.length ? labels.join(', ') : (select.placeholder ?? 'Make a selection')}</span>
+        <span className={labels.length ? 'select-value ellipsis' : 'select-placeholder ellipsis'}>{labels.length ? labels.join(', ') : (select.placeholder ?? placeholder ?? 'Make a selection')}</span>
         <span className="select-caret" aria-hidden="true">▾</span>
       </button>
       {open && (
@@ -194,14 +203,44 @@ function StringSelect({ select, locked, onChoose }: { select: SelectComponent; l
   );
 }
 
-/** User, role, mentionable and channel selects: shown, not usable yet in this client. */
-function AutoSelect({ select }: { select: SelectComponent }) {
-  return (
-    <div className="component-select auto" aria-disabled="true" title="Not available in this client yet">
-      <span className="select-trigger disabled">
-        <span className="select-placeholder ellipsis">{select.placeholder ?? AUTO_PLACEHOLDER[select.type] ?? 'Make a selection'}</span>
-        <span className="select-caret" aria-hidden="true">▾</span>
-      </span>
-    </div>
-  );
+const USER_SELECT = 5;
+const ROLE_SELECT = 6;
+const MENTIONABLE_SELECT = 7;
+const CHANNEL_SELECT = 8;
+
+/** The choices of an auto-populated select, from what the store knows of the message's guild (or DM). */
+function autoChoices(s: State, select: SelectComponent, channelId: string): SelectOption[] {
+  const here = s.channels[channelId];
+  const guildId = here?.guild_id ?? null;
+  const defaults = new Set((select.default_values ?? []).map((d) => d.id));
+  const out: SelectOption[] = [];
+  const add = (value: string, label: string) => out.push({ label, value, default: defaults.has(value) });
+  if (select.type === USER_SELECT || select.type === MENTIONABLE_SELECT) {
+    const ids = guildId ? Object.keys(s.members[guildId] ?? {}) : [...(here?.recipients ?? []).map((u) => u.id), ...(s.me ? [s.me.id] : [])];
+    const users = [...new Set(ids)].map((id) => ({ id, name: displayName(s, id, guildId) }));
+    for (const u of users.sort((a, b) => a.name.localeCompare(b.name))) add(u.id, u.name);
+  }
+  if ((select.type === ROLE_SELECT || select.type === MENTIONABLE_SELECT) && guildId) {
+    // Discord's client leaves @everyone (the role with the guild's id) out of role and mentionable selects.
+    const roles = Object.values(s.guilds[guildId]?.roles ?? {}).filter((r) => r.id !== guildId);
+    for (const r of roles.sort((a, b) => b.position - a.position)) add(r.id, `@${r.name}`);
+  }
+  if (select.type === CHANNEL_SELECT) {
+    const types = select.channel_types?.length ? select.channel_types : null;
+    const channels = guildId ? Object.values(s.channels).filter((c) => c.guild_id === guildId) : here ? [here] : [];
+    const fits = channels.filter((c) => !types || types.includes(c.type));
+    for (const c of fits.sort((a, b) => (a.position ?? 0) - (b.position ?? 0))) add(c.id, c.guild_id ? `#${c.name ?? c.id}` : (c.name || 'Direct message'));
+  }
+  // Defaults the store does not know (a member not loaded yet) stay chosen, shown by id.
+  const known = new Set(out.map((o) => o.value));
+  for (const d of select.default_values ?? []) if (!known.has(d.id)) out.unshift({ label: d.id, value: d.id, default: true });
+  return out;
+}
+
+/** User, role, mentionable and channel selects: the string select's dropdown over choices built from the store. */
+function AutoSelect({ select, channelId, locked, onChoose }: { select: SelectComponent; channelId: string; locked: boolean; onChoose: (values: string[]) => void }) {
+  // Rebuilt only when the store changes: a stable key keeps useSyncExternalStore from looping on a fresh array.
+  const key = useStore((s) => JSON.stringify(autoChoices(s, select, channelId)));
+  const choices = JSON.parse(key) as SelectOption[];
+  return <StringSelect select={select} locked={locked} onChoose={onChoose} choices={choices} placeholder={AUTO_PLACEHOLDER[select.type]} />;
 }
