@@ -3,7 +3,7 @@
  * documents them, bad values refused with 50035 and an error per field. Repeatable parameters (`author_id`,
  * `has`, `channel_id` …) come as `?has=link&has=file`.
  */
-import type { SearchAuthorTypeValue, SearchHasValue } from '../contracts/index.ts';
+import type { SearchAuthorTypeValue, SearchFilters, SearchHasValue } from '../contracts/index.ts';
 import { parse, queryBool, snowflake, z } from './validate.ts';
 
 const HAS = ['link', 'embed', 'file', 'image', 'video', 'sound', 'sticker', 'poll', 'snapshot'] as const;
@@ -35,24 +35,10 @@ const schema = z.object({
   slop: z.coerce.number().int().min(0).max(100).optional(),
 });
 
-export interface SearchParams {
-  content?: string;
-  authorIds?: string[];
-  /** Absent: any author type. Empty: none can match (e.g. `user` and `-user`). */
-  authorTypes?: SearchAuthorTypeValue[];
-  mentions?: string[];
-  mentionEveryone?: boolean;
-  has?: SearchHasValue[];
-  /** Negated values: none may hold. */
-  hasNot?: SearchHasValue[];
+/** The route's query, parsed: the filters the search role applies, plus what the api itself decides from. */
+export interface SearchParams extends SearchFilters {
+  /** `channel_id` values: narrow the channels searched (checked against what the caller may read). */
   channelIds?: string[];
-  minId?: string;
-  maxId?: string;
-  pinned?: boolean;
-  sortBy: 'timestamp' | 'relevance';
-  sortOrder: 'asc' | 'desc';
-  offset: number;
-  limit: number;
   includeNsfw: boolean;
 }
 

@@ -11,28 +11,37 @@ export const SearchSubjects = {
 export type SearchHasValue = 'link' | 'embed' | 'file' | 'image' | 'video' | 'sound' | 'sticker' | 'poll' | 'snapshot';
 export type SearchAuthorTypeValue = 'user' | 'bot' | 'webhook';
 
-export interface SearchQueryRequest {
-  /** A guild id, or the channel id of a DM or group DM: what must be indexed before the query can run. */
-  scopeId: string;
-  /** Whether `scopeId` is a guild (else a DM channel). */
-  guild: boolean;
-  /** The channels searched (already narrowed to what the caller may read); may be empty. */
-  channelIds: string[];
+/** The filters of a search, as the api parses them, the bus carries them and the index applies them. */
+export interface SearchFilters {
+  /** Words and "quoted phrases"; words match as prefixes too; case and accents folded; CJK matched by substring. */
   content?: string;
   authorIds?: string[];
+  /** Absent: any author type. Empty: none can match (e.g. `user` and `-user`). */
   authorTypes?: SearchAuthorTypeValue[];
+  /** Messages mentioning any of these users. */
   mentions?: string[];
   mentionEveryone?: boolean;
+  /** Every listed value must hold. */
   has?: SearchHasValue[];
-  /** Values none of which may hold (`has=-image`). */
+  /** None of the listed values may hold (Discord's negated `has=-image`). */
   hasNot?: SearchHasValue[];
   pinned?: boolean;
+  /** Exclusive bounds on the message id. */
   minId?: string;
   maxId?: string;
   sortBy: 'timestamp' | 'relevance';
   sortOrder: 'asc' | 'desc';
   offset: number;
   limit: number;
+}
+
+export interface SearchQueryRequest extends SearchFilters {
+  /** A guild id, or the channel id of a DM or group DM: what must be indexed before the query can run. */
+  scopeId: string;
+  /** Whether `scopeId` is a guild (else a DM channel). */
+  guild: boolean;
+  /** The channels searched (already narrowed to what the caller may read); may be empty. */
+  channelIds: string[];
 }
 
 export type SearchQueryReply =

@@ -6,6 +6,8 @@
  * READ_MESSAGE_HISTORY, computed at query time), so an overwrite change needs no reindex.
  */
 
+import type { SearchFilters } from '../contracts/search.ts';
+
 /** Discord's `has` filter values. */
 export const SEARCH_HAS = ['link', 'embed', 'file', 'image', 'video', 'sound', 'sticker', 'poll', 'snapshot'] as const;
 export type SearchHas = (typeof SEARCH_HAS)[number];
@@ -31,28 +33,13 @@ export interface SearchDocument {
   pinned: boolean;
 }
 
-export interface SearchQuery {
+/** The filters (src/contracts/search.ts) narrowed to the index's own value types, over the readable channels. */
+export interface SearchQuery extends Omit<SearchFilters, 'authorTypes' | 'has' | 'hasNot'> {
   /** Only these channels (already narrowed to what the caller may read, and by `channel_id` / `include_nsfw`). */
   channelIds: string[];
-  /** Words and "quoted phrases"; words match as prefixes too; case and accents folded; CJK matched by substring. */
-  content?: string;
-  authorIds?: string[];
   authorTypes?: SearchAuthorType[];
-  /** Messages mentioning any of these users. */
-  mentions?: string[];
-  mentionEveryone?: boolean;
-  /** Every listed value must hold. */
   has?: SearchHas[];
-  /** None of the listed values may hold (Discord's negated `has=-image`). */
   hasNot?: SearchHas[];
-  pinned?: boolean;
-  /** Exclusive bounds on the message id. */
-  minId?: string;
-  maxId?: string;
-  sortBy: 'timestamp' | 'relevance';
-  sortOrder: 'asc' | 'desc';
-  offset: number;
-  limit: number;
 }
 
 export interface SearchResult {

@@ -71,15 +71,13 @@ async function search(
   ctx: RouteContext, viewerId: string, scope: { scopeId: string; guild: boolean }, channels: readonly ChannelRecord[], params: SearchParams,
 ): Promise<Record<string, unknown>> {
   const { store } = ctx.deps;
+  const { channelIds: _narrowed, includeNsfw: _nsfw, ...filters } = params;
   const request: SearchQueryRequest = {
+    ...filters,
     ...scope,
     // An author type filter that excludes every type matches nothing: the index is still asked (for the 202).
     channelIds: params.authorTypes?.length === 0 ? [] : channels.map((c) => c.id),
-    sortBy: params.sortBy, sortOrder: params.sortOrder, offset: params.offset, limit: params.limit,
   };
-  for (const key of ['content', 'authorIds', 'authorTypes', 'mentions', 'mentionEveryone', 'has', 'hasNot', 'pinned', 'minId', 'maxId'] as const) {
-    if (params[key] !== undefined) (request as unknown as Record<string, unknown>)[key] = params[key];
-  }
   let reply: SearchQueryReply;
   try {
     reply = await searchClient(ctx.deps).request(SearchSubjects.query, request);
