@@ -10,6 +10,30 @@ import { loadShortcodes, type ShortcodeEmoji } from '../emoji-shortcodes.ts';
 import { useStore } from '../store.ts';
 import { Avatar } from './Avatar.tsx';
 
+/** One option of a composer popup (suggestions, commands): the message box keeps focus and caret when it is clicked. */
+export function PopupOption({ as: Tag = 'div', id, active, onHover, onPick, children }: {
+  as?: 'div' | 'li';
+  id: string;
+  active: boolean;
+  onHover: () => void;
+  onPick: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <Tag
+      id={id}
+      role="option"
+      aria-selected={active}
+      className={`autocomplete-option${active ? ' active' : ''}`}
+      onMouseDown={(e) => e.preventDefault()}
+      onMouseMove={onHover}
+      onClick={onPick}
+    >
+      {children}
+    </Tag>
+  );
+}
+
 export interface ComposerAutocomplete {
   /** Spread onto the textarea. */
   inputProps: {
@@ -130,19 +154,9 @@ export function useComposerAutocomplete(opts: {
       </div>
       <ul role="listbox" id={listId} aria-labelledby={`${listId}-title`}>
         {suggestions.map((sug, i) => (
-          <li
-            key={sug.key}
-            id={optionId(i)}
-            role="option"
-            aria-selected={i === current}
-            className={`autocomplete-option${i === current ? ' active' : ''}`}
-            // The message box keeps focus (and its caret) when an option is clicked.
-            onMouseDown={(e) => e.preventDefault()}
-            onMouseMove={() => i !== current && setActive(i)}
-            onClick={() => insert(sug)}
-          >
+          <PopupOption key={sug.key} as="li" id={optionId(i)} active={i === current} onHover={() => i !== current && setActive(i)} onPick={() => insert(sug)}>
             <SuggestionBody sug={sug} />
-          </li>
+          </PopupOption>
         ))}
       </ul>
     </div>

@@ -13,6 +13,7 @@ import { displayName, useStore } from '../store.ts';
 import { ChannelType } from '../types.ts';
 import { Icon } from './Icon.tsx';
 import { AppIcon } from './CommandPicker.tsx';
+import { PopupOption } from './Autocomplete.tsx';
 
 /** Wait this long after a keystroke before asking the application for suggestions. */
 const AUTOCOMPLETE_DEBOUNCE_MS = 250;
@@ -398,18 +399,9 @@ function AutocompleteInput(props: {
         <ul className="autocomplete command-choices" role="listbox" id={listId} aria-label={`Suggestions for ${o.name}`}>
           {choices!.length === 0 && <li className="muted command-choices-empty">No suggestions</li>}
           {choices!.map((c, i) => (
-            <li
-              key={`${i}:${String(c.value)}`}
-              id={`${listId}-${i}`}
-              role="option"
-              aria-selected={i === active}
-              className={`autocomplete-option${i === active ? ' active' : ''}`}
-              onMouseDown={(e) => e.preventDefault()}
-              onMouseMove={() => setActive(i)}
-              onClick={() => choose(c)}
-            >
+            <PopupOption key={`${i}:${String(c.value)}`} as="li" id={`${listId}-${i}`} active={i === active} onHover={() => setActive(i)} onPick={() => choose(c)}>
               {c.name}
-            </li>
+            </PopupOption>
           ))}
         </ul>
       )}

@@ -8,6 +8,7 @@
 import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
 import { commandEntries, filterEntries, loadCommandIndex, type CommandEntry } from '../commands.ts';
 import { Avatar } from './Avatar.tsx';
+import { PopupOption } from './Autocomplete.tsx';
 import './commands.css';
 
 export interface CommandPicker {
@@ -108,19 +109,10 @@ export function useCommandPicker(opts: { text: string; setText(text: string): vo
               <span className="ellipsis">{g.app.name}</span>
             </div>
             {g.items.map(({ entry, i }) => (
-              <div
-                key={entry.key}
-                id={optionId(i)}
-                role="option"
-                aria-selected={i === current}
-                className={`autocomplete-option${i === current ? ' active' : ''}`}
-                onMouseDown={(e) => e.preventDefault()}
-                onMouseMove={() => i !== current && setActive(i)}
-                onClick={() => pick(entry)}
-              >
+              <PopupOption key={entry.key} id={optionId(i)} active={i === current} onHover={() => i !== current && setActive(i)} onPick={() => pick(entry)}>
                 <span className="autocomplete-label ellipsis">/{entry.label}</span>
                 <span className="autocomplete-detail ellipsis">{entry.description}</span>
-              </div>
+              </PopupOption>
             ))}
           </div>
         ))}
