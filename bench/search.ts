@@ -3,7 +3,7 @@
  *
  *   node --import tsx bench/run.ts search [--messages N | --quick] [--backend sqlite|postgres|both]
  *                                         [--samples N] [--batch N] [--seed N] [--no-trigram]
- *                                         [--keep-sqlite FILE]
+ *                                         [--keep-sqlite FILE] [--keep-postgres SCHEMA]
  *                                         [--no-lag | --lag-only] [--lag-rate N] [--lag-seconds N] [--lag-backend sqlite|postgres|both]
  *
  * Generates N messages (default 1,000,000; --quick 50,000) spread over one year in 20 guilds of 10 channels
@@ -16,7 +16,8 @@
  * same rows (a rough stand-in for the message store). SQLite runs in a temp folder; PostgreSQL in a fresh schema
  * on ACCORD_TEST_DATABASE_URL (or the local default), skipped with a line when unreachable. After the bulk load
  * each index is optimized (as after a backfill; timed). --no-trigram leaves out SQLite's partial-word table;
- * --keep-sqlite keeps the SQLite index in FILE, and reuses it (no indexing) when FILE exists.
+ * --keep-sqlite keeps the SQLite index in FILE, and reuses it (no indexing) when FILE exists; --keep-postgres
+ * keeps the PostgreSQL index in SCHEMA (not dropped), and reuses it when it holds documents (drop it yourself).
  *
  * Then (unless --no-lag; --lag-only runs it alone) the steady-state indexing lag through a real server
  * (bench/lib/search-lag.ts): messages posted over REST at --lag-rate per second (default 200) for --lag-seconds
@@ -214,7 +215,7 @@ interface QueryStats {
 interface BackendResult {
   backend: Backend;
   skipped?: string;
-  index?: { documents: number; seconds: number; perSecond: number; optimizeSeconds: number; sizeBytes: number | null };
+  index?: { documents: number; seconds: number; perSecond: number; optimizeSeconds: number; optimizeMaxStallMs: number; sizeBytes: number | null };
   queries?: Record<string, QueryStats>;
 }
 
@@ -249,13 +250,23 @@ async function runBackend(index: SearchIndex, backend: Backend, p: Params, corpu
   const seconds = (performance.now() - t0) / 1000;
   // What the search role does when a backfill finishes (and what autovacuum would do on PostgreSQL).
   const t1 = performance.now();
+  // The longest the event loop went without a turn while optimizing (SQLite merges in steps that yield).
+  let stall = 0;
+  let last = performance.now();
+  const watch = setInterval(() => {
+    const now = performance.now();
+    stall = Math.max(stall, now - last);
+    last = now;
+  }, 1);
   if (!reuse) await index.optimize?.();
+  clearInterval(watch);
+  stall = Math.max(stall, performance.now() - last);
   const optimizeSeconds = (performance.now() - t1) / 1000;
   const result: BackendResult = {
     backend,
-    index: { documents: done, seconds: round(seconds, 1), perSecond: Math.round(done / seconds), optimizeSeconds: round(optimizeSeconds, 1), sizeBytes: await index.sizeBytes() },
+    index: { documents: done, seconds: round(seconds, 1), perSecond: Math.round(done / seconds), optimizeSeconds: round(optimizeSeconds, 1), optimizeMaxStallMs: round(stall, 1), sizeBytes: await index.sizeBytes() },
   };
-  log(`  ${backend}: ${result.index!.perSecond} docs/s, optimize ${result.index!.optimizeSeconds} s, ${mb(result.index!.sizeBytes ?? 0)} MB`);
+  log(`  ${backend}: ${result.index!.perSecond} docs/s, optimize ${result.index!.optimizeSeconds} s (longest event-loop stall ${result.index!.optimizeMaxStallMs} ms), ${mb(result.index!.sizeBytes ?? 0)} MB`);
   const guildOf = (r: () => number) => guildChannels(Math.floor(r() * GUILDS));
   const midWord = (r: () => number) => corpus.words[50 + Math.floor(r() * 1950)]!;
   // The CJK channels are in guild 0 (channels 3 and 4).
@@ -351,15 +362,19 @@ export async function main(argv: string[]): Promise<void> {
           results.push({ backend: b, skipped: reason });
           continue;
         }
-        const schema = `accord_bench_${randomBytes(5).toString('hex')}`;
+        const keep = args.str('keep-postgres');
+        const schema = keep ?? `accord_bench_${randomBytes(5).toString('hex')}`;
         const index = await PostgresSearchIndex.open({ url: DATABASE_URL, schema });
+        const reuse = keep !== undefined && ((await index.pool.query('SELECT EXISTS (SELECT 1 FROM search_docs) AS some')).rows[0].some as boolean);
         try {
-          results.push(await runBackend(index, b, p, corpus));
+          results.push(await runBackend(index, b, p, corpus, reuse));
         } finally {
           await index.close();
-          const client = new pg.Client({ connectionString: DATABASE_URL });
-          await client.connect();
-          await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => client.end());
+          if (!keep) {
+            const client = new pg.Client({ connectionString: DATABASE_URL });
+            await client.connect();
+            await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => client.end());
+          }
         }
       }
       contentBytes = corpus.contentBytes;
@@ -389,6 +404,7 @@ export async function main(argv: string[]): Promise<void> {
   rows.push(['index docs/s', ...ran.map((r) => r.index!.perSecond)]);
   rows.push(['index seconds', ...ran.map((r) => r.index!.seconds)]);
   rows.push(['optimize seconds', ...ran.map((r) => r.index!.optimizeSeconds)]);
+  rows.push(['optimize longest stall ms', ...ran.map((r) => r.index!.optimizeMaxStallMs)]);
   rows.push(['index MB', ...ran.map((r) => mb(r.index!.sizeBytes ?? 0))]);
   for (const n of names) rows.push([`${n} p50 / p99 ms`, ...ran.map((r) => `${round(r.queries![n]!.p50Ms, 2)} / ${round(r.queries![n]!.p99Ms, 2)}`)]);
   if (!lagOnly) {

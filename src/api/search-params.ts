@@ -3,11 +3,12 @@
  * documents them, bad values refused with 50035 and an error per field. Repeatable parameters (`author_id`,
  * `has`, `channel_id` …) come as `?has=link&has=file`.
  */
-import type { SearchAuthorTypeValue, SearchFilters, SearchHasValue } from '../contracts/index.ts';
+import type { SearchAuthorTypeValue, SearchEmbedTypeValue, SearchFilters, SearchHasValue } from '../contracts/index.ts';
 import { parse, queryBool, snowflake, z } from './validate.ts';
 
 const HAS = ['link', 'embed', 'file', 'image', 'video', 'sound', 'sticker', 'poll', 'snapshot'] as const;
 const AUTHOR_TYPES = ['user', 'bot', 'webhook'] as const;
+const EMBED_TYPES = ['image', 'video', 'gif', 'sound', 'article'] as const satisfies readonly SearchEmbedTypeValue[];
 
 /** One value or several of the same parameter, as a list of at most `max`. */
 const many = <T extends z.ZodType>(item: T, max: number) =>
@@ -20,6 +21,15 @@ const schema = z.object({
   author_type: many(z.enum([...AUTHOR_TYPES, ...AUTHOR_TYPES.map((t) => `-${t}` as const)]), 100),
   mentions: many(snowflake, 100),
   mention_everyone: queryBool.optional(),
+  mentions_role_id: many(snowflake, 100),
+  replied_to_user_id: many(snowflake, 100),
+  replied_to_message_id: many(snowflake, 100),
+  link_hostname: many(z.string().max(256), 100),
+  embed_type: many(z.enum(EMBED_TYPES), 100),
+  // Case-sensitive, as Discord documents (`Tenor`).
+  embed_provider: many(z.string().max(256), 100),
+  attachment_filename: many(z.string().max(1024), 100),
+  attachment_extension: many(z.string().max(256), 100),
   // Each value may be negated (`-image`: messages without an image), as on Discord.
   has: many(z.enum([...HAS, ...HAS.map((h) => `-${h}` as const)]), 100),
   channel_id: many(snowflake, 500),
@@ -68,6 +78,14 @@ export function parseSearchParams(query: unknown): SearchParams {
     if (unwanted.length) out.hasNot = [...new Set(unwanted)];
   }
   if (q.channel_id?.length) out.channelIds = [...new Set(q.channel_id)];
+  if (q.mentions_role_id?.length) out.mentionRoles = [...new Set(q.mentions_role_id)];
+  if (q.replied_to_user_id?.length) out.repliedToUserIds = [...new Set(q.replied_to_user_id)];
+  if (q.replied_to_message_id?.length) out.repliedToMessageIds = [...new Set(q.replied_to_message_id)];
+  if (q.link_hostname?.length) out.linkHostnames = [...new Set(q.link_hostname)];
+  if (q.embed_type?.length) out.embedTypes = [...new Set(q.embed_type)];
+  if (q.embed_provider?.length) out.embedProviders = [...new Set(q.embed_provider)];
+  if (q.attachment_filename?.length) out.attachmentFilenames = [...new Set(q.attachment_filename)];
+  if (q.attachment_extension?.length) out.attachmentExtensions = [...new Set(q.attachment_extension)];
   if (q.min_id) out.minId = q.min_id;
   if (q.max_id) out.maxId = q.max_id;
   if (q.pinned !== undefined) out.pinned = q.pinned;

@@ -10,6 +10,8 @@ export const SearchSubjects = {
 
 export type SearchHasValue = 'link' | 'embed' | 'file' | 'image' | 'video' | 'sound' | 'sticker' | 'poll' | 'snapshot';
 export type SearchAuthorTypeValue = 'user' | 'bot' | 'webhook';
+/** Discord's `embed_type` filter values (wider than embed types: `gif` is a gifv embed). */
+export type SearchEmbedTypeValue = 'image' | 'video' | 'gif' | 'sound' | 'article';
 
 /** The filters of a search, as the api parses them, the bus carries them and the index applies them. */
 export interface SearchFilters {
@@ -21,6 +23,20 @@ export interface SearchFilters {
   /** Messages mentioning any of these users. */
   mentions?: string[];
   mentionEveryone?: boolean;
+  /** Messages mentioning any of these roles (`mentions_role_id`). */
+  mentionRoles?: string[];
+  /** Replies to a message of any of these users / to any of these messages. */
+  repliedToUserIds?: string[];
+  repliedToMessageIds?: string[];
+  /** Messages linking to any of these hosts (case-insensitive, whole host name). */
+  linkHostnames?: string[];
+  /** Messages with an embed of any of these kinds. */
+  embedTypes?: SearchEmbedTypeValue[];
+  /** Messages with an embed from any of these providers (case-sensitive, as Discord: `Tenor`). */
+  embedProviders?: string[];
+  /** Messages with an attachment of any of these file names / extensions (`txt`, no dot); case-insensitive. */
+  attachmentFilenames?: string[];
+  attachmentExtensions?: string[];
   /** Every listed value must hold. */
   has?: SearchHasValue[];
   /** None of the listed values may hold (Discord's negated `has=-image`). */
@@ -47,5 +63,5 @@ export interface SearchQueryRequest extends SearchFilters {
 export type SearchQueryReply =
   /** The scope's history is still being indexed (HTTP 202, code 110000). */
   | { status: 'indexing'; documentsIndexed: number }
-  /** Message ids of the page in order, each checked to exist in the store; `total` counts every match. */
+  /** Message ids of the page in order, each checked to exist in the store; `total` counts every match up to 10,000. */
   | { status: 'ok'; total: number; ids: Array<{ channelId: string; id: string }> };

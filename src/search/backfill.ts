@@ -19,6 +19,8 @@ export interface BackfillDeps {
   watermarks: LiveWatermarks;
   /** Messages indexed per batch. */
   batch: number;
+  /** A finished backfill of at least this many messages optimizes the index (SearchIndex.optimize). */
+  optimizeAfter: number;
 }
 
 export class Backfills {
@@ -82,6 +84,14 @@ export class Backfills {
       }
       await index.setBackfill(scopeId, state);
     }
-    if (state.done) log.info({ scopeId, indexed: state.indexed, ms: Date.now() - started }, 'search backfill done');
+    if (!state.done) return;
+    log.info({ scopeId, indexed: state.indexed, ms: Date.now() - started }, 'search backfill done');
+    // A bulk load leaves the index in many pieces (SQLite: segments, merged in small steps; PostgreSQL: GIN
+    // pending lists and stale statistics). Small scopes leave too little to be worth it.
+    if (state.indexed >= this.deps.optimizeAfter && !this.#closed) {
+      const t0 = Date.now();
+      await index.optimize?.();
+      log.info({ scopeId, ms: Date.now() - t0 }, 'search index optimized after a backfill');
+    }
   }
 }

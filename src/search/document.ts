@@ -5,10 +5,13 @@
  */
 import { unfurlUrls } from '../protocol/message-urls.ts';
 import type { MessageRecord, Store } from '../store/types.ts';
+import { embedProvidersOf, embedTypesOf, extensionOf, hostnameOf, normalizeFilename } from './facets.ts';
 import type { SearchAuthorType, SearchDocument, SearchHas } from './search-index.ts';
 
 /** Discord's message reference type for a forward: the message carries a snapshot of another. */
 const FORWARD = 1;
+/** Discord's message type of a reply. */
+const REPLY = 19;
 
 type Embed = Record<string, unknown>;
 
@@ -17,9 +20,12 @@ type Embed = Record<string, unknown>;
  * application sent through its interaction webhook (webhookId and applicationId both set) counts as its bot's,
  * as it shows its bot user as author.
  */
-export function searchDocument(message: MessageRecord, authorIsBot: boolean): SearchDocument {
+export function searchDocument(message: MessageRecord, authorIsBot: boolean, repliedToUserId: string | null = null): SearchDocument {
   const embeds = (message.embeds as Embed[]).filter((e) => e && typeof e === 'object');
   const text = [message.content, ...embeds.map(embedText), ...message.attachments.map((a) => a.filename)].filter(Boolean).join('\n');
+  const urls = [...unfurlUrls(message.content), ...embeds.map((e) => e.url).filter((u): u is string => typeof u === 'string')];
+  const filenames = [...new Set(message.attachments.map((a) => normalizeFilename(a.filename)))];
+  const repliedTo = repliedToOf(message);
   return {
     id: message.id,
     guildId: message.guildId,
@@ -32,7 +38,20 @@ export function searchDocument(message: MessageRecord, authorIsBot: boolean): Se
     mentionEveryone: message.mentionEveryone,
     has: hasOf(message, embeds),
     pinned: message.pinned,
+    repliedToMessageId: repliedTo?.messageId ?? null,
+    repliedToUserId: repliedTo ? repliedToUserId : null,
+    linkHostnames: [...new Set(urls.map(hostnameOf).filter((h): h is string => h !== null))],
+    embedTypes: embedTypesOf(embeds),
+    embedProviders: embedProvidersOf(embeds),
+    attachmentFilenames: filenames,
+    attachmentExtensions: [...new Set(filenames.map(extensionOf).filter((x): x is string => x !== null))],
   };
+}
+
+/** The message a reply answers (where it is), or null for other messages. */
+function repliedToOf(message: MessageRecord): { messageId: string; channelId: string } | null {
+  const ref = message.messageReference;
+  return message.type === REPLY && ref?.messageId ? { messageId: ref.messageId, channelId: ref.channelId ?? message.channelId } : null;
 }
 
 function authorTypeOf(message: MessageRecord, authorIsBot: boolean): SearchAuthorType {
@@ -67,11 +86,26 @@ function hasOf(message: MessageRecord, embeds: Embed[]): SearchHas[] {
   return [...has];
 }
 
-/** Documents of stored messages, reading whether their authors are bots in one query. */
+/**
+ * Documents of stored messages, reading whether their authors are bots in one query, and the authors of the
+ * messages replies answer in one query per channel replied into.
+ */
 export async function searchDocuments(store: Store, messages: readonly MessageRecord[]): Promise<SearchDocument[]> {
   const userIds = [...new Set(messages.filter((m) => !m.webhookId).map((m) => m.authorId))];
   const bots = new Set((userIds.length ? await store.users.getMany(userIds) : []).filter((u) => u.bot).map((u) => u.id));
-  return messages.map((m) => searchDocument(m, bots.has(m.authorId)));
+  const replied = new Map<string, Set<string>>();
+  for (const m of messages) {
+    const to = repliedToOf(m);
+    if (!to) continue;
+    let ids = replied.get(to.channelId);
+    if (!ids) replied.set(to.channelId, (ids = new Set()));
+    ids.add(to.messageId);
+  }
+  const repliedAuthors = new Map<string, string>();
+  for (const [channelId, ids] of replied) {
+    for (const r of await store.messages.getMany(channelId, [...ids])) repliedAuthors.set(r.id, r.authorId);
+  }
+  return messages.map((m) => searchDocument(m, bots.has(m.authorId), repliedAuthors.get(repliedToOf(m)?.messageId ?? '') ?? null));
 }
 
 /** The channels of a scope whose messages are indexed: a guild's channels (not categories), or the DM itself. */

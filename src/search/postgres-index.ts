@@ -3,8 +3,10 @@
  * optionally in its own schema), created idempotently at open.
  *
  * - search_docs: one row per message: filter columns, mention and `has` arrays (GIN), `tsv` (our tokens with positions, GIN)
- *   and `body` (the folded text, GIN gin_trgm_ops when pg_trgm is available, for partial words).
+ *   and `body` (the folded text, GIN gin_trgm_ops when pg_trgm is available, for partial words); `facets`, the
+ *   rarer filters' tokens (facets.ts, the same as SQLite's), GIN.
  * - search_backfill: per-scope backfill progress.
+ * - search_meta: the format version of search_docs (see SCHEMA_VERSION).
  *
  * Text is folded and tokenized in text.ts, not by PostgreSQL's parser: the same tokens as SQLite, no dependency on
  * unaccent (which is not IMMUTABLE, so it could not sit in an index expression anyway), and no user text is ever
@@ -14,7 +16,8 @@
 import pg from 'pg';
 import { fold, isSnowflake, parseQuery, substringOf, tokenize, type QueryTerm } from './text.ts';
 import { AUTHOR_TYPES } from './sqlite-index.ts';
-import { SEARCH_HAS, type BackfillState, type SearchDocument, type SearchIndex, type SearchQuery, type SearchResult } from './search-index.ts';
+import { facetGroups, facetTokensOf } from './facets.ts';
+import { SEARCH_HAS, SEARCH_TOTAL_LIMIT, type BackfillState, type SearchDocument, type SearchIndex, type SearchQuery, type SearchResult } from './search-index.ts';
 
 export interface PostgresSearchIndexOptions {
   url: string;
@@ -27,6 +30,13 @@ export interface PostgresSearchIndexOptions {
 /** PostgreSQL keeps positions up to 16383 and at most 256 per lexeme. */
 const MAX_POSITION = 16383;
 const MAX_POSITIONS_PER_LEXEME = 256;
+
+/**
+ * The format of search_docs. 2: `facets` (role mentions, replies, link hosts, embed types and providers,
+ * attachment names and extensions). An older table gets the column and is emptied with every backfill state, so
+ * each scope is indexed again on its next search (Discord's 202 meanwhile): its rows lack the new facets.
+ */
+const SCHEMA_VERSION = 2;
 
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
@@ -110,7 +120,8 @@ export class PostgresSearchIndex implements SearchIndex {
           mentions BIGINT[] NOT NULL,
           mention_roles BIGINT[] NOT NULL,
           tsv TSVECTOR NOT NULL,
-          body TEXT NOT NULL
+          body TEXT NOT NULL,
+          facets TEXT[] NOT NULL DEFAULT '{}'
         );
         CREATE INDEX IF NOT EXISTS search_docs_channel ON search_docs (channel_id, id);
         CREATE INDEX IF NOT EXISTS search_docs_author ON search_docs (author_id, id);
@@ -124,7 +135,22 @@ export class PostgresSearchIndex implements SearchIndex {
           cursor TEXT,
           indexed BIGINT NOT NULL
         );
+        CREATE TABLE IF NOT EXISTS search_meta (
+          name TEXT PRIMARY KEY,
+          version INTEGER NOT NULL
+        );
       `);
+      const { rows: meta } = await client.query("SELECT version FROM search_meta WHERE name = 'search_docs'");
+      if (!meta[0] || meta[0].version < SCHEMA_VERSION) {
+        // Created just now (empty: nothing lost), or written by an older version: see SCHEMA_VERSION.
+        await client.query("ALTER TABLE search_docs ADD COLUMN IF NOT EXISTS facets TEXT[] NOT NULL DEFAULT '{}'");
+        await client.query('TRUNCATE search_docs, search_backfill');
+        await client.query(
+          "INSERT INTO search_meta (name, version) VALUES ('search_docs', $1) ON CONFLICT (name) DO UPDATE SET version = excluded.version",
+          [SCHEMA_VERSION],
+        );
+      }
+      await client.query('CREATE INDEX IF NOT EXISTS search_docs_facets ON search_docs USING GIN (facets)');
       if (trgmSchema !== null) {
         await client.query(`CREATE INDEX IF NOT EXISTS search_docs_body_trgm ON search_docs USING GIN (body ${quoteIdent(trgmSchema)}.gin_trgm_ops)`);
       }
@@ -161,19 +187,21 @@ export class PostgresSearchIndex implements SearchIndex {
       mention_roles: d.mentionRoles.filter(isSnowflake),
       tsv: tsvectorOf(tokenize(d.content)),
       body: fold(d.content),
+      facets: facetTokensOf(d),
     }));
     // Ids travel as JSON strings, never as JS numbers (they exceed 2^53).
     await this.pool.query(
-      `INSERT INTO search_docs (id, guild_id, channel_id, author_id, author_type, mention_everyone, has, pinned, mentions, mention_roles, tsv, body)
+      `INSERT INTO search_docs (id, guild_id, channel_id, author_id, author_type, mention_everyone, has, pinned, mentions, mention_roles, tsv, body, facets)
        SELECT r.id::bigint, r.guild_id::bigint, r.channel_id::bigint, r.author_id::bigint, r.author_type, r.mention_everyone,
               ARRAY(SELECT jsonb_array_elements_text(r.has)), r.pinned,
               ARRAY(SELECT jsonb_array_elements_text(r.mentions))::bigint[], ARRAY(SELECT jsonb_array_elements_text(r.mention_roles))::bigint[],
-              r.tsv::tsvector, r.body
+              r.tsv::tsvector, r.body, ARRAY(SELECT jsonb_array_elements_text(r.facets))
        FROM jsonb_to_recordset($1::jsonb) AS r(id text, guild_id text, channel_id text, author_id text, author_type smallint, mention_everyone boolean,
-              has jsonb, pinned boolean, mentions jsonb, mention_roles jsonb, tsv text, body text)
+              has jsonb, pinned boolean, mentions jsonb, mention_roles jsonb, tsv text, body text, facets jsonb)
        ON CONFLICT (id) DO UPDATE SET guild_id = excluded.guild_id, channel_id = excluded.channel_id, author_id = excluded.author_id,
          author_type = excluded.author_type, mention_everyone = excluded.mention_everyone, has = excluded.has, pinned = excluded.pinned,
-         mentions = excluded.mentions, mention_roles = excluded.mention_roles, tsv = excluded.tsv, body = excluded.body`,
+         mentions = excluded.mentions, mention_roles = excluded.mention_roles, tsv = excluded.tsv, body = excluded.body,
+         facets = excluded.facets`,
       [JSON.stringify(rows)],
     );
   }
@@ -215,6 +243,9 @@ export class PostgresSearchIndex implements SearchIndex {
     if (q.pinned !== undefined) where.push(`pinned = ${p(q.pinned)}`);
     if (isSnowflake(q.minId)) where.push(`id > ${p(q.minId)}::bigint`);
     if (isSnowflake(q.maxId)) where.push(`id < ${p(q.maxId)}::bigint`);
+    const facets = facetGroups(q);
+    if (!facets) return none;
+    for (const group of facets) where.push(`facets && ${p(group)}::text[]`);
 
     const dir = q.sortOrder === 'asc' ? 'ASC' : 'DESC';
     if (terms.length === 0) return this.#run(where, params, `id ${dir}`, q);
@@ -243,15 +274,20 @@ export class PostgresSearchIndex implements SearchIndex {
 
   async #run(where: string[], params: unknown[], orderBy: string, q: SearchQuery): Promise<SearchResult> {
     const sqlWhere = where.join(' AND ');
-    const count = await this.pool.query(`SELECT count(*)::int AS n FROM search_docs WHERE ${sqlWhere}`, params);
-    const total = count.rows[0].n as number;
     const offset = Math.max(0, Math.floor(q.offset));
-    if (total === 0 || offset >= total || q.limit <= 0) return { total, ids: [] };
-    const page = await this.pool.query(
-      `SELECT id::text AS id FROM search_docs WHERE ${sqlWhere} ORDER BY ${orderBy} LIMIT ${Math.floor(q.limit)} OFFSET ${offset}`,
-      params,
-    );
-    return { total, ids: page.rows.map((r) => r.id as string) };
+    if (q.limit <= 0) return { total: await this.#count(sqlWhere, params), ids: [] };
+    // The count and the page on two connections at once: a query costs the slower of the two, not their sum.
+    const [total, page] = await Promise.all([
+      this.#count(sqlWhere, params),
+      this.pool.query(`SELECT id::text AS id FROM search_docs WHERE ${sqlWhere} ORDER BY ${orderBy} LIMIT ${Math.floor(q.limit)} OFFSET ${offset}`, params),
+    ]);
+    return { total, ids: offset >= total ? [] : page.rows.map((r) => r.id as string) };
+  }
+
+  /** Matches, exact up to the limit (search-index.ts): past it, counting would read every match of a frequent word. */
+  async #count(sqlWhere: string, params: unknown[]): Promise<number> {
+    const count = await this.pool.query(`SELECT count(*)::int AS n FROM (SELECT 1 FROM search_docs WHERE ${sqlWhere} LIMIT ${SEARCH_TOTAL_LIMIT}) m`, params);
+    return count.rows[0].n as number;
   }
 
   async getBackfill(scopeId: string): Promise<BackfillState | null> {

@@ -8,7 +8,7 @@ import type { SearchQueryReply, SearchQueryRequest } from '../contracts/index.ts
 import type { Store } from '../store/types.ts';
 import type { Backfills } from './backfill.ts';
 import type { LiveWatermarks } from './catch-up.ts';
-import { SEARCH_HAS, type SearchAuthorType, type SearchHas, type SearchIndex, type SearchQuery } from './search-index.ts';
+import { SEARCH_EMBED_TYPES, SEARCH_HAS, type SearchAuthorType, type SearchEmbedType, type SearchHas, type SearchIndex, type SearchQuery } from './search-index.ts';
 
 const AUTHOR_TYPES = new Set<SearchAuthorType>(['user', 'bot', 'webhook']);
 
@@ -62,6 +62,12 @@ function toIndexQuery(req: SearchQueryRequest, channelIds: string[]): SearchQuer
   if (req.has?.length) q.has = req.has.filter((h): h is SearchHas => (SEARCH_HAS as readonly string[]).includes(h));
   if (req.hasNot?.length) q.hasNot = req.hasNot.filter((h): h is SearchHas => (SEARCH_HAS as readonly string[]).includes(h));
   if (req.pinned !== undefined) q.pinned = req.pinned;
+  // The rarer filters; lists arrive as the api parsed them (an empty list is never sent).
+  for (const key of ['mentionRoles', 'repliedToUserIds', 'repliedToMessageIds', 'linkHostnames', 'embedProviders', 'attachmentFilenames', 'attachmentExtensions'] as const) {
+    const values = req[key];
+    if (Array.isArray(values) && values.length) q[key] = values.filter((v) => typeof v === 'string');
+  }
+  if (req.embedTypes?.length) q.embedTypes = req.embedTypes.filter((t): t is SearchEmbedType => (SEARCH_EMBED_TYPES as readonly string[]).includes(t));
   if (req.minId) q.minId = req.minId;
   if (req.maxId) q.maxId = req.maxId;
   return q;

@@ -21,6 +21,8 @@ export const SEARCH_DEFAULTS = {
   batchDelayMs: 20,
   /** Messages a backfill indexes per batch (also the store's largest history page). */
   backfillBatch: 100,
+  /** A backfill of at least this many messages is followed by SearchIndex.optimize() (incremental on SQLite). */
+  optimizeAfterBackfill: 10_000,
   /** How often an idle role advances its live watermarks (catch-up.ts). */
   checkpointIntervalMs: 2_000,
   /** Not after a failed job for this long: its redelivery waits in the queue (the bus's backoff is at most 10 s). */
@@ -39,7 +41,7 @@ export async function startSearchRole(deps: RoleDeps): Promise<RunningRole> {
   });
   const marginMs = Math.max(SEARCH_DEFAULTS.minMarginMs, 4 * deps.config.outboxStaleAfterMs);
   const watermarks = new LiveWatermarks({ index, store: deps.store, log, now: deps.now, marginMs });
-  const backfills = new Backfills({ index, store: deps.store, log, watermarks, batch: SEARCH_DEFAULTS.backfillBatch });
+  const backfills = new Backfills({ index, store: deps.store, log, watermarks, batch: SEARCH_DEFAULTS.backfillBatch, optimizeAfter: SEARCH_DEFAULTS.optimizeAfterBackfill });
   const indexer = new Indexer({ index, store: deps.store, log, now: deps.now, watermarks });
   const queries = new SearchQueries({ index, store: deps.store, backfills, watermarks });
   const batcher = new JobBatcher<SearchIndexJob>((jobs) => indexer.apply(jobs), SEARCH_DEFAULTS.batch, SEARCH_DEFAULTS.batchDelayMs, deps.now);

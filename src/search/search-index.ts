@@ -12,7 +12,18 @@ import type { SearchFilters } from '../contracts/search.ts';
 export const SEARCH_HAS = ['link', 'embed', 'file', 'image', 'video', 'sound', 'sticker', 'poll', 'snapshot'] as const;
 export type SearchHas = (typeof SEARCH_HAS)[number];
 
+/**
+ * Totals are exact up to this many matches and this number above (as Elasticsearch's default
+ * `track_total_hits`): counting every match of a frequent word costs as much as reading all of them, and paging
+ * never reaches further (Discord's offset is at most 9,975 with 25 per page).
+ */
+export const SEARCH_TOTAL_LIMIT = 10_000;
+
 export type SearchAuthorType = 'user' | 'bot' | 'webhook';
+
+/** Discord's `embed_type` filter values. */
+export const SEARCH_EMBED_TYPES = ['image', 'video', 'gif', 'sound', 'article'] as const;
+export type SearchEmbedType = (typeof SEARCH_EMBED_TYPES)[number];
 
 /** One message as the index sees it. Upserting the same id again replaces it (edits; idempotent redelivery). */
 export interface SearchDocument {
@@ -31,19 +42,34 @@ export interface SearchDocument {
   mentionEveryone: boolean;
   has: SearchHas[];
   pinned: boolean;
+  /**
+   * What the rarer filters match (facets.ts normalizes them); absent means none. A reply's message id and the
+   * author of the message it replies to (null when that message is gone).
+   */
+  repliedToMessageId?: string | null;
+  repliedToUserId?: string | null;
+  /** Host names of the links in the content and embeds, lower case. */
+  linkHostnames?: string[];
+  embedTypes?: SearchEmbedType[];
+  /** Embed provider names, as they are (case matters). */
+  embedProviders?: string[];
+  /** Attachment file names and their extensions, folded (facets.ts). */
+  attachmentFilenames?: string[];
+  attachmentExtensions?: string[];
 }
 
 /** The filters (src/contracts/search.ts) narrowed to the index's own value types, over the readable channels. */
-export interface SearchQuery extends Omit<SearchFilters, 'authorTypes' | 'has' | 'hasNot'> {
+export interface SearchQuery extends Omit<SearchFilters, 'authorTypes' | 'has' | 'hasNot' | 'embedTypes'> {
   /** Only these channels (already narrowed to what the caller may read, and by `channel_id` / `include_nsfw`). */
   channelIds: string[];
   authorTypes?: SearchAuthorType[];
   has?: SearchHas[];
   hasNot?: SearchHas[];
+  embedTypes?: SearchEmbedType[];
 }
 
 export interface SearchResult {
-  /** Every match, not just this page. */
+  /** Every match, not just this page, up to SEARCH_TOTAL_LIMIT (more matches report the limit). */
   total: number;
   /** Message ids of this page, in the requested order. */
   ids: string[];
@@ -71,7 +97,8 @@ export interface SearchIndex {
   setBackfill(scopeId: string, state: BackfillState): Promise<void>;
   /**
    * Optional maintenance after a bulk load (a finished backfill): merges index structures so that queries read
-   * fewer of them. Takes a while on a large index and may block writes meanwhile; never needed for correctness.
+   * fewer of them. Takes a while on a large index, in steps that let writes and queries through (SQLite merges
+   * incrementally, yielding to the event loop); never needed for correctness.
    */
   optimize?(): Promise<void>;
   /** Bytes the index takes on disk (for the benchmark), or null when unknown. */

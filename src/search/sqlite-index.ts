@@ -4,8 +4,10 @@
  *
  * - search_fts: contentless FTS5 (unicode61) with two columns. `body` holds our tokens of the text (text.ts), so
  *   words, prefixes, phrases, CJK characters and emoji all resolve here, ranked by bm25. `scope` holds filter
- *   tokens: c<channel>, g<guild>, a<author>, t<author type>, h<has>, m<user mentioned>, r<role mentioned>,
- *   e (@everyone).
+ *   tokens: c<channel>, g<guild>, a<author>, t<author type>, h<has>, m<user mentioned>, e (@everyone), and the
+ *   rarer filters' facet tokens (facets.ts: r<role mentioned>, p/q<user/message replied to>, y<embed type>, and
+ *   hashes of link hosts, embed providers, attachment names and extensions). `prefix='2 3'` keeps a posting list
+ *   per 2- and 3-character prefix: a short prefix (`to*`) otherwise merges the lists of thousands of words.
  *   Filters then intersect posting lists inside FTS5 (a merge of sorted rowid lists, in C) instead of looking up
  *   each text match in a table: "a frequent word in these 10 channels" costs the two lists, not one B-tree
  *   lookup per message containing the word anywhere. bm25 gives `scope` weight 0. When the channels asked for
@@ -20,11 +22,18 @@
 import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import { fold, isSnowflake, parseQuery, substringOf, tokenize, type QueryTerm } from './text.ts';
-import { SEARCH_HAS, type BackfillState, type SearchAuthorType, type SearchDocument, type SearchIndex, type SearchQuery, type SearchResult } from './search-index.ts';
+import { facetGroups, facetTokensOf } from './facets.ts';
+import { SEARCH_HAS, SEARCH_TOTAL_LIMIT, type BackfillState, type SearchAuthorType, type SearchDocument, type SearchIndex, type SearchQuery, type SearchResult } from './search-index.ts';
 
 export const AUTHOR_TYPES: readonly SearchAuthorType[] = ['user', 'bot', 'webhook'];
 
-const SCHEMA_VERSION = 1;
+/**
+ * Bumped when documents need tokens older versions did not write (2: the rarer filters' facet tokens, and the
+ * body prefix index). Opening an older file drops its tables: every scope is backfilled again on its next search
+ * (answered with Discord's 202 meanwhile), as with a deleted file.
+ */
+const SCHEMA_VERSION = 2;
+const TABLES = ['search_fts', 'search_tri', 'search_docs', 'search_channels', 'search_backfill'];
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS search_docs (
   id INTEGER PRIMARY KEY,
@@ -42,7 +51,7 @@ CREATE TABLE IF NOT EXISTS search_channels (
 );
 CREATE INDEX IF NOT EXISTS search_channels_guild ON search_channels (guild_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
-  body, scope, content='', contentless_delete=1, tokenize="unicode61 remove_diacritics 2 categories 'L* N* M* Co'"
+  body, scope, content='', contentless_delete=1, prefix='2 3', tokenize="unicode61 remove_diacritics 2 categories 'L* N* M* Co'"
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS search_tri USING fts5(
   body, content='', contentless_delete=1, tokenize='trigram remove_diacritics 1'
@@ -69,8 +78,8 @@ function scopeOf(doc: SearchDocument): string {
   if (doc.guildId) tokens.push(`g${doc.guildId}`);
   for (const h of doc.has) tokens.push(`h${h}`);
   for (const u of doc.mentions) tokens.push(`m${u}`);
-  for (const r of doc.mentionRoles) tokens.push(`r${r}`);
   if (doc.mentionEveryone) tokens.push('e');
+  tokens.push(...facetTokensOf(doc));
   return tokens.join(' ');
 }
 
@@ -80,9 +89,16 @@ function anyOf(prefix: string, values: readonly string[], valid: (v: string) => 
   return ok.length ? `scope : (${ok.map((v) => `"${prefix}${v}"`).join(' OR ')})` : null;
 }
 
+/** Pages one merge step writes: a few milliseconds of work, so that writes and queries wait little between steps. */
+const MERGE_PAGES = 16;
+/** A bound on the steps of one optimize() (far more than a million documents need). */
+const MAX_MERGE_STEPS = 100_000;
+
 export interface SqliteSearchIndexOptions {
   /** Keep the trigram table (partial words). Default true; off, the index is about a third the size and indexes twice as fast. */
   trigram?: boolean;
+  /** Pages one optimize() step merges (default MERGE_PAGES). */
+  mergePages?: number;
 }
 
 export class SqliteSearchIndex implements SearchIndex {
@@ -91,17 +107,24 @@ export class SqliteSearchIndex implements SearchIndex {
   readonly #path: string;
   readonly #trigram: boolean;
   readonly #stmts = new Map<string, Database.Statement>();
+  readonly #mergePages: number;
+  #merging: Promise<void> | undefined;
 
   constructor(path: string, opts: SqliteSearchIndexOptions = {}) {
     this.#path = path;
     this.#trigram = opts.trigram ?? true;
+    this.#mergePages = Math.max(1, Math.floor(opts.mergePages ?? MERGE_PAGES));
     this.#db = new Database(path);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = NORMAL');
     this.#db.pragma('busy_timeout = 5000');
     this.#db.pragma('cache_size = -65536');
-    this.#db.exec(SCHEMA);
-    this.#db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    this.#db.transaction(() => {
+      const version = Number(this.#db.pragma('user_version', { simple: true }));
+      if (version < SCHEMA_VERSION) for (const t of TABLES) this.#db.exec(`DROP TABLE IF EXISTS ${t}`);
+      this.#db.exec(SCHEMA);
+      this.#db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    })();
   }
 
   #prepare(sql: string): Database.Statement {
@@ -206,6 +229,9 @@ export class SqliteSearchIndex implements SearchIndex {
       scope.push(`scope : "h${h}"`);
     }
     if (q.mentionEveryone === true) scope.push('scope : "e"');
+    const facets = facetGroups(q);
+    if (!facets) return none;
+    for (const group of facets) scope.push(`scope : (${group.map((t) => `"${t}"`).join(' OR ')})`);
     // Negated values: FTS5's binary NOT subtracts one posting list from the match (unknown values exclude nothing).
     const hasNot = [...new Set(q.hasNot ?? [])].filter((h) => SEARCH_HAS.includes(h));
     const exclude = hasNot.length ? ` NOT scope : (${hasNot.map((h) => `"h${h}"`).join(' OR ')})` : '';
@@ -269,7 +295,7 @@ export class SqliteSearchIndex implements SearchIndex {
   #run(join: string, match: string, where: string[], params: unknown[], orderBy: string, q: SearchQuery): SearchResult {
     const from = `search_fts f${join} WHERE search_fts MATCH ?${where.map((w) => ` AND ${w}`).join('')}`;
     const all = [match, ...params];
-    const total = Number((this.#prepare(`SELECT count(*) AS n FROM ${from}`).get(...all) as { n: number }).n);
+    const total = Number((this.#prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM ${from} LIMIT ${SEARCH_TOTAL_LIMIT})`).get(...all) as { n: number }).n);
     const offset = Math.max(0, Math.floor(q.offset));
     if (total === 0 || offset >= total || q.limit <= 0) return { total, ids: [] };
     const page = this.#prepare(`SELECT f.rowid AS id FROM ${from} ORDER BY ${orderBy} LIMIT ? OFFSET ?`);
@@ -290,10 +316,36 @@ export class SqliteSearchIndex implements SearchIndex {
     ).run(scopeId, state.done ? 1 : 0, state.cursor, state.indexed);
   }
 
-  /** FTS5 'optimize': one b-tree per table instead of the many segments a bulk load leaves. */
-  async optimize(): Promise<void> {
-    this.#db.exec("INSERT INTO search_fts (search_fts) VALUES ('optimize')");
-    if (this.#trigram) this.#db.exec("INSERT INTO search_tri (search_tri) VALUES ('optimize')");
+  /**
+   * Merges the segments a bulk load leaves (FTS5 'optimize' would do it in one statement that holds the process
+   * for seconds at a million messages): FTS5 'merge' steps of `mergePages` pages, each its own short write
+   * transaction, yielding to the event loop between them, until a step finds nothing left to merge. A negative
+   * page count merges segments of every level (a positive one only merges levels with `automerge` segments).
+   * Concurrent calls share one run; writes interleave between steps.
+   */
+  optimize(): Promise<void> {
+    this.#merging ??= this.#mergeAll().finally(() => (this.#merging = undefined));
+    return this.#merging;
+  }
+
+  async #mergeAll(): Promise<void> {
+    const tables = this.#trigram ? ['search_fts', 'search_tri'] : ['search_fts'];
+    for (const table of tables) {
+      for (let i = 0; i < MAX_MERGE_STEPS; i++) {
+        if (!this.#db.open) return;
+        const changes = this.#prepare('SELECT total_changes()').pluck();
+        const before = changes.get() as number;
+        this.#prepare(`INSERT INTO ${table} (${table}, rank) VALUES ('merge', ?)`).run(-this.#mergePages);
+        // FTS5 writes at least two rows when a step did any work.
+        if ((changes.get() as number) - before < 2) break;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+  }
+
+  /** Segments of the text index (b-trees a query may have to read): what optimize() brings down. */
+  segmentCount(): number {
+    return this.#prepare('SELECT count(DISTINCT segid) AS n FROM search_fts_idx').pluck().get() as number;
   }
 
   async sizeBytes(): Promise<number | null> {
@@ -311,6 +363,7 @@ export class SqliteSearchIndex implements SearchIndex {
   }
 
   async close(): Promise<void> {
+    // A merge in progress stops at its next step (it checks that the database is open).
     if (this.#db.open) this.#db.close();
   }
 }

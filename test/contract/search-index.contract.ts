@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { SearchDocument, SearchIndex, SearchQuery } from '../../src/search/search-index.ts';
+import { SEARCH_TOTAL_LIMIT, type SearchDocument, type SearchIndex, type SearchQuery } from '../../src/search/search-index.ts';
 
 export interface SearchIndexUnderTest {
   index: SearchIndex;
@@ -24,6 +24,7 @@ const ALICE = '920000000000000001';
 const BOB = '920000000000000002';
 const HOOK = '920000000000000003';
 const ROLE = '930000000000000001';
+const ROLE2 = '930000000000000002';
 /** Message ids above 2^53 so that any float conversion would show. */
 const mid = (n: number) => (1_100_000_000_000_000_000n + BigInt(n) * 4_194_304n).toString();
 
@@ -215,6 +216,69 @@ export function searchIndexContract(name: string, factory: SearchIndexFactory): 
       assert.deepEqual((await index.search(query({ has: ['link'], limit: 10 }))).ids, ids(4, 1));
       assert.deepEqual((await index.search(query({ hasNot: ['link', 'sticker'], limit: 10 }))).ids, ids(3, 2));
       assert.deepEqual((await index.search(query({ authorIds: [BOB], sortOrder: 'asc' }))).ids, ids(2, 4));
+    });
+
+    it('filters by role mentioned, reply, link host, embed type and provider, attachment name and extension', async () => {
+      const index = await open([
+        doc(1, 'beta', { mentionRoles: [ROLE], linkHostnames: ['discord.com', 'cdn.example.org'], embedTypes: ['image', 'article'], embedProviders: ['Tenor'] }),
+        doc(2, 'beta', { repliedToMessageId: mid(1), repliedToUserId: ALICE, attachmentFilenames: ['report.pdf', 'notes.txt'], attachmentExtensions: ['pdf', 'txt'] }),
+        doc(3, 'beta', { mentionRoles: [ROLE2], repliedToMessageId: mid(2), repliedToUserId: BOB, embedTypes: ['gif'], embedProviders: ['YouTube'], linkHostnames: ['youtube.com'] }),
+        doc(4, 'beta', { attachmentFilenames: ['archive.tar.gz'], attachmentExtensions: ['gz'], embedTypes: ['video', 'sound'] }),
+        doc(5, 'beta'),
+      ]);
+      const f = (over: Partial<SearchQuery>) => find(index, 'beta', over);
+      assert.deepEqual(await f({ mentionRoles: [ROLE] }), ids(1));
+      assert.deepEqual(await f({ mentionRoles: [ROLE, ROLE2] }), ids(3, 1), 'any of the values');
+      assert.deepEqual(await f({ mentionRoles: ['not a snowflake'] }), []);
+      assert.deepEqual(await f({ mentions: [ROLE] }), [], 'a role is not a user mention');
+      assert.deepEqual(await f({ repliedToUserIds: [ALICE] }), ids(2));
+      assert.deepEqual(await f({ repliedToUserIds: [ALICE, BOB] }), ids(3, 2));
+      assert.deepEqual(await f({ repliedToMessageIds: [mid(2)] }), ids(3));
+      assert.deepEqual(await f({ repliedToMessageIds: [mid(5)] }), []);
+      assert.deepEqual(await f({ linkHostnames: ['discord.com'] }), ids(1));
+      assert.deepEqual(await f({ linkHostnames: ['DISCORD.com.'] }), ids(1), 'host names fold case and a trailing dot');
+      assert.deepEqual(await f({ linkHostnames: ['example.org'] }), [], 'the whole host name');
+      assert.deepEqual(await f({ linkHostnames: ['cdn.example.org', 'youtube.com'] }), ids(3, 1));
+      assert.deepEqual(await f({ embedTypes: ['image'] }), ids(1));
+      assert.deepEqual(await f({ embedTypes: ['gif', 'sound'] }), ids(4, 3));
+      assert.deepEqual(await f({ embedTypes: ['article'] }), ids(1));
+      assert.deepEqual(await f({ embedTypes: ['video'] }), ids(4));
+      assert.deepEqual(await f({ embedProviders: ['Tenor'] }), ids(1));
+      assert.deepEqual(await f({ embedProviders: ['tenor'] }), [], 'providers are case-sensitive');
+      assert.deepEqual(await f({ embedProviders: ['YouTube', 'Tenor'] }), ids(3, 1));
+      assert.deepEqual(await f({ attachmentFilenames: ['Report.PDF'] }), ids(2), 'file names fold case');
+      assert.deepEqual(await f({ attachmentFilenames: ['report'] }), [], 'the whole file name');
+      assert.deepEqual(await f({ attachmentExtensions: ['txt'] }), ids(2));
+      assert.deepEqual(await f({ attachmentExtensions: ['GZ', 'pdf'] }), ids(4, 2));
+      assert.deepEqual(await f({ attachmentExtensions: ['tar'] }), []);
+      // Every filter must hold, with the others and without content.
+      assert.deepEqual(await f({ mentionRoles: [ROLE2], repliedToUserIds: [BOB], embedTypes: ['gif'], linkHostnames: ['youtube.com'] }), ids(3));
+      assert.deepEqual(await f({ mentionRoles: [ROLE2], embedTypes: ['image'] }), []);
+      assert.deepEqual((await index.search(query({ attachmentExtensions: ['pdf', 'gz'], limit: 10 }))).ids, ids(4, 2));
+      assert.deepEqual((await index.search(query({ embedProviders: ['Tenor'], channelIds: [C2] }))).ids, []);
+      // An edit replaces the facets too.
+      await index.upsert([doc(1, 'beta', { linkHostnames: ['other.net'] })]);
+      assert.deepEqual(await f({ linkHostnames: ['discord.com'] }), []);
+      assert.deepEqual(await f({ mentionRoles: [ROLE] }), []);
+      assert.deepEqual(await f({ linkHostnames: ['other.net'] }), ids(1));
+    });
+
+    it('counts matches exactly up to the total limit, and pages up to it', async () => {
+      const many = SEARCH_TOTAL_LIMIT + 5;
+      const index = await open();
+      for (let start = 1; start <= many; start += 2500) {
+        await index.upsert(Array.from({ length: Math.min(2500, many - start + 1) }, (_, i) => doc(start + i, `bulk ${(start + i) % 2 ? 'odd' : 'even'}`)));
+      }
+      assert.deepEqual(await index.search(query({ content: 'bulk', limit: 2 })), { total: SEARCH_TOTAL_LIMIT, ids: ids(many, many - 1) });
+      assert.deepEqual(await index.search(query({ limit: 1 })), { total: SEARCH_TOTAL_LIMIT, ids: ids(many) });
+      // Below the limit the total is exact.
+      assert.equal((await index.search(query({ content: 'odd', limit: 1 }))).total, Math.ceil(many / 2));
+      assert.equal((await index.search(query({ content: 'bulk', maxId: mid(101) }))).total, 100);
+      // Discord's last page (offset 9,975) is still there, in both orders.
+      const last = await index.search(query({ content: 'bulk', offset: SEARCH_TOTAL_LIMIT - 25, limit: 25 }));
+      assert.deepEqual(last.ids, Array.from({ length: 25 }, (_, i) => mid(many - (SEARCH_TOTAL_LIMIT - 25) - i)));
+      const lastAsc = await index.search(query({ content: 'bulk', sortOrder: 'asc', offset: SEARCH_TOTAL_LIMIT - 25, limit: 25 }));
+      assert.deepEqual(lastAsc.ids, Array.from({ length: 25 }, (_, i) => mid(SEARCH_TOTAL_LIMIT - 24 + i)));
     });
 
     it('pages by offset with a stable total, in both orders', async () => {

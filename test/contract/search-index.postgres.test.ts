@@ -46,6 +46,34 @@ describe('postgres search index', { skip: await serviceSkip('postgres') }, () =>
     }
   });
 
+  it('empties a table written by an older format, so that scopes are backfilled again', async () => {
+    const schema = freshSchema();
+    const doc = { id: '1100000000000000000', guildId: null, channelId: '5', authorId: '6', authorType: 'user' as const, content: 'old', mentions: [], mentionRoles: [], mentionEveryone: false, has: [], pinned: false };
+    const q = { channelIds: ['5'], sortBy: 'timestamp' as const, sortOrder: 'desc' as const, offset: 0, limit: 5 };
+    try {
+      const first = await PostgresSearchIndex.open({ url: TEST_DATABASE_URL, schema });
+      await first.upsert([doc]);
+      await first.setBackfill('5', { done: true, cursor: null, indexed: 1 });
+      // What version 1 left: no facets column, no version row.
+      await first.pool.query('ALTER TABLE search_docs DROP COLUMN facets');
+      await first.pool.query('DELETE FROM search_meta');
+      await first.close();
+      const again = await PostgresSearchIndex.open({ url: TEST_DATABASE_URL, schema });
+      assert.equal(await again.getBackfill('5'), null);
+      assert.deepEqual(await again.search(q), { total: 0, ids: [] });
+      await again.upsert([{ ...doc, linkHostnames: ['example.com'] }]);
+      await again.setBackfill('5', { done: true, cursor: null, indexed: 1 });
+      assert.deepEqual(await again.search({ ...q, linkHostnames: ['example.com'] }), { total: 1, ids: [doc.id] });
+      await again.close();
+      // The current format is kept.
+      const third = await PostgresSearchIndex.open({ url: TEST_DATABASE_URL, schema });
+      assert.deepEqual(await third.getBackfill('5'), { done: true, cursor: null, indexed: 1 });
+      await third.close();
+    } finally {
+      await dropSchema(schema);
+    }
+  });
+
   it('openSearchIndex picks PostgreSQL when the store is PostgreSQL', async () => {
     // The factory uses the URL's default search_path; only check the choice, on a throwaway schema via the URL's options.
     const schema = freshSchema();

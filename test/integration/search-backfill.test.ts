@@ -48,7 +48,8 @@ function backfillSuite(kind: 'sqlite' | 'postgres') {
 
     const open = (index: SqliteSearchIndex) => {
       const watermarks = new LiveWatermarks({ index, store: t.store, log: silentLogger, now: Date.now, marginMs: 30_000 });
-      return new Backfills({ index, store: t.store, log: silentLogger, watermarks, batch: 50 });
+      // optimizeAfter 100: each backfill here ends with the index's incremental merge.
+      return new Backfills({ index, store: t.store, log: silentLogger, watermarks, batch: 50, optimizeAfter: 100 });
     };
     let channelIds: string[] = [];
     const all = (index: SqliteSearchIndex) => index.search({ channelIds, sortBy: 'timestamp', sortOrder: 'desc', offset: 0, limit: 200 });
@@ -82,6 +83,7 @@ function backfillSuite(kind: 'sqlite' | 'postgres') {
       const found = await all(second);
       assert.equal(found.total, 130);
       assert.deepEqual([...found.ids].sort(), [...sent].sort());
+      assert.equal(second.segmentCount(), 1, 'the finished backfill merged the index');
       await second.close();
     });
   });

@@ -176,14 +176,61 @@ describe('search: filters', () => {
       [{ sort_by: 'newest' }, 'sort_by'], [{ sort_order: 'up' }, 'sort_order'], [{ author_id: 'abc' }, 'author_id'],
       [{ has: 'gif' }, 'has'], [{ has: '-gif' }, 'has'], [{ author_type: 'robot' }, 'author_type'], [{ content: 'x'.repeat(1025) }, 'content'],
       [{ min_id: 'soon' }, 'min_id'], [{ pinned: 'maybe' }, 'pinned'],
+      [{ mentions_role_id: 'abc' }, 'mentions_role_id'], [{ replied_to_user_id: 'x' }, 'replied_to_user_id'],
+      [{ replied_to_message_id: '-1' }, 'replied_to_message_id'], [{ embed_type: 'gifv' }, 'embed_type'], [{ embed_type: 'rich' }, 'embed_type'],
+      [{ link_hostname: 'h'.repeat(257) }, 'link_hostname'], [{ link_hostname: Array.from({ length: 101 }, (_, i) => `h${i}.test`) }, 'link_hostname'],
+      [{ embed_provider: 'p'.repeat(257) }, 'embed_provider'], [{ attachment_filename: 'f'.repeat(1025) }, 'attachment_filename'],
+      [{ attachment_extension: 'e'.repeat(257) }, 'attachment_extension'], [{ mentions_role_id: Array.from({ length: 101 }, (_, i) => String(1000 + i)) }, 'mentions_role_id'],
     ] as const) {
-      const res = await guildSearch(f.member, params as Record<string, string | number>);
+      const res = await guildSearch(f.member, params as Record<string, string | string[] | number>);
       assertError(res, 400, 50035);
       assert.ok(res.body.errors?.[field], `${JSON.stringify(params)}: ${JSON.stringify(res.body)}`);
     }
     const ok = await guildSearch(f.member, { content: 'quokka', offset: 9975, limit: 25 });
     assert.equal(ok.status, 200);
     assert.deepEqual(ok.body.messages, []);
+  });
+});
+
+describe('search: the rarer filters', () => {
+  const sent: Record<string, any> = {};
+  let room: any;
+  let role: any;
+
+  before(async () => {
+    await searchUntil(`/guilds/${f.guild.id}/messages/search`, f.member);
+    room = await textChannel(t, f.owner, f.guild.id, { name: 'rare-filters' });
+    const created = await t.request('POST', `/guilds/${f.guild.id}/roles`, { auth: f.owner, body: { name: 'Wombats', mentionable: true } });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    role = created.body;
+    sent.role = await send(t, f.owner, room.id, `tapir calling <@&${role.id}>`);
+    sent.reply = await send(t, f.member, room.id, { content: 'tapir answer', message_reference: { message_id: sent.role.id } });
+    sent.link = await send(t, f.member, room.id, 'tapir at https://Docs.Example.test/page and https://other.test/x');
+    sent.image = await send(t, f.member, room.id, { content: 'tapir', embeds: [{ title: 'Pic', image: { url: 'https://img.example.test/a.png' } }] });
+    await searchUntil(`/guilds/${f.guild.id}/messages/search?content=tapir`, f.member, (b) => b.total_results === 4);
+  });
+
+  const search = async (params: Record<string, string | string[] | number | boolean>) => {
+    const res = await guildSearch(f.member, { content: 'tapir', ...params });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return ids(res.body);
+  };
+
+  test('mentions_role_id, replied_to_user_id, replied_to_message_id', async () => {
+    assert.deepEqual(await search({ mentions_role_id: role.id }), [sent.role.id]);
+    assert.deepEqual(await search({ mentions_role_id: f.guild.id }), []);
+    assert.deepEqual(await search({ replied_to_user_id: f.owner.id }), [sent.reply.id]);
+    assert.deepEqual(await search({ replied_to_user_id: f.member.id }), []);
+    assert.deepEqual(await search({ replied_to_message_id: [sent.role.id, sent.link.id] }), [sent.reply.id]);
+  });
+
+  test('link_hostname (case-insensitive, whole host) and embed_type', async () => {
+    assert.deepEqual(await search({ link_hostname: 'docs.example.test' }), [sent.link.id]);
+    assert.deepEqual(await search({ link_hostname: ['OTHER.test', 'none.test'] }), [sent.link.id]);
+    assert.deepEqual(await search({ link_hostname: 'example.test' }), []);
+    assert.deepEqual(await search({ embed_type: 'image' }), [sent.image.id]);
+    assert.deepEqual(await search({ embed_type: ['gif', 'article'] }), []);
+    assert.deepEqual(await search({ embed_provider: 'Tenor', attachment_extension: 'txt', attachment_filename: 'a.txt' }), []);
   });
 });
 
