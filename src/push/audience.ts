@@ -26,6 +26,8 @@ export interface Audience {
   userId: Snowflake;
   /** Why: the notification names a mention. */
   mentioned: boolean;
+  /** Meant for this user: a DM, or the user named (not through a role, @everyone or @here). */
+  direct: boolean;
 }
 
 export interface AudienceInput {
@@ -53,7 +55,7 @@ export async function decideAudience(store: Store, input: AudienceInput): Promis
         const o = s.channelOverrides.find((c) => c.channelId === channel.id);
         return !o || !muteHolds(o.muted, o.muteEndTime, now);
       })
-      .map((s) => ({ userId: s.userId, mentioned: true }));
+      .map((s) => ({ userId: s.userId, mentioned: true, direct: true }));
   }
 
   const candidates = [...withDevices].filter((u) => u !== job.authorId);
@@ -80,8 +82,9 @@ export async function decideAudience(store: Store, input: AudienceInput): Promis
       communicationDisabledUntil: member.communicationDisabledUntil, now,
     }, channelOverwrites);
     if (!hasPermission(perms, Permissions.VIEW_CHANNEL)) continue;
+    const named = job.mentions.includes(member.userId);
     const mentioned =
-      job.mentions.includes(member.userId) ||
+      named ||
       (!s.suppressRoles && member.roles.some((r) => mentionRoles.has(r))) ||
       (job.everyone && !s.suppressEveryone && (!present || present.has(member.userId)));
     const override = s.channelOverrides.find((o) => o.channelId === channel.id);
@@ -93,7 +96,7 @@ export async function decideAudience(store: Store, input: AudienceInput): Promis
     const explicit = [override, categoryOverride].find((o) => o && o.messageNotifications !== MessageNotifications.INHERIT)?.messageNotifications;
     const level = explicit ?? s.messageNotifications ?? guild.defaultMessageNotifications;
     if (level === MessageNotifications.NOTHING) continue;
-    if (mentioned || (level === MessageNotifications.ALL && !muted)) out.push({ userId: member.userId, mentioned });
+    if (mentioned || (level === MessageNotifications.ALL && !muted)) out.push({ userId: member.userId, mentioned, direct: named });
   }
   return out;
 }

@@ -6,21 +6,28 @@
  * A job is decided once: the message is read (gone: nothing), the audience chosen by the user's notification
  * settings (audience.ts), users active on a live session dropped (activity.ts), and one delivery per device is
  * recorded in push_deliveries, keyed by (message, recipient, device): a job handled twice adds nothing.
- * Deliveries are then sent from that table by a loop on every push node: each is claimed (a lease, so two nodes
- * never send it at once), sent through the PushSender, and settled: sent; gone (404/410: the device is deleted);
- * failed (refused for good); retried with jittered exponential backoff (ACCORD_PUSH_RETRY_BASE_MS, doubling, at
- * most an hour) and dead-lettered after ACCORD_PUSH_MAX_ATTEMPTS tries. Finished deliveries are forgotten after a
- * day. A node dying mid-send leaves its claimed delivery to be retried after the lease: at least once, and push
- * services collapse repeats of a channel's Topic.
+ * Deliveries are then sent from that table by a loop on every push node, a group of `sendConcurrency` at a
+ * time: the group is claimed in one statement (a lease, so two nodes never send one at once), each sent through
+ * the PushSender, and the group settled in one transaction: sent; gone (404/410: the device is deleted); failed
+ * (refused for good); retried with jittered exponential backoff (ACCORD_PUSH_RETRY_BASE_MS, doubling, at most an
+ * hour) and dead-lettered after ACCORD_PUSH_MAX_ATTEMPTS tries. Finished deliveries are forgotten after a day. A
+ * node dying mid-send leaves its claimed deliveries to be retried after the lease: at least once, and push
+ * services collapse repeats of a channel's Topic. Urgency (RFC 8030) is high for a DM or a push naming the user,
+ * normal otherwise (a role, @everyone/@here, or a channel the user hears in full).
+ *
+ * The role shares its process with request handling, so all of its work runs in slices paced by a Pacer
+ * (pacer.ts): it yields to ready I/O between slices and slows to a trickle while the event loop is busy serving.
  */
 import { Queues, consumeJobs, type PushMessageJob } from '../contracts/index.ts';
+import type { Server as HttpServer } from 'node:http';
 import type { Consumer } from '../bus/types.ts';
 import type { RoleDeps, RoleStart, RunningRole } from '../contracts/role.ts';
 import { parseAllowList } from '../media/ssrf.ts';
 import type { Snowflake } from '../protocol/snowflake.ts';
-import type { PushDeliveryRecord } from '../store/types.ts';
+import type { PushDeliveryOutcome, PushDeliveryRecord, PushDeviceRecord } from '../store/types.ts';
 import { UserActivity } from './activity.ts';
 import { decideAudience } from './audience.ts';
+import { Pacer } from './pacer.ts';
 import { privatePushPayload, pushPayload } from './payload.ts';
 import type { PushResult, PushSender } from './push-sender.ts';
 import { vapidKeys } from '../lib/vapid.ts';
@@ -29,7 +36,7 @@ import { WebPushSender } from './web-push-sender.ts';
 export const PUSH_DEFAULTS = {
   /** Jobs one node decides at once. */
   concurrency: 4,
-  /** Deliveries one node sends at once. */
+  /** Deliveries one node sends at once: a group, claimed and settled together. */
   sendConcurrency: 8,
   /** Deliveries read per pass of the send loop. */
   batch: 50,
@@ -47,6 +54,8 @@ export const PUSH_DEFAULTS = {
 
 export interface PushRoleOptions {
   sender?: PushSender;
+  /** The process's HTTP server: its requests tell the pacer the process is serving (pacer.ts). */
+  server?: HttpServer;
 }
 
 export async function startPushRole(deps: RoleDeps, options: PushRoleOptions = {}): Promise<RunningRole> {
@@ -55,6 +64,9 @@ export async function startPushRole(deps: RoleDeps, options: PushRoleOptions = {
   const sender = options.sender ?? new WebPushSender(await vapidKeys(config, store, now), { allow: parseAllowList(config.pushAllowHosts), timeoutMs: PUSH_DEFAULTS.sendTimeoutMs });
   const activity = new UserActivity(deps.bus, { now, graceMs: config.pushActiveGraceMs, timeoutMs: config.roleTimeoutMs });
   const counts = { jobs: 0, done: 0, recipients: 0, skippedActive: 0, queued: 0, sent: 0, retries: 0, gone: 0, failed: 0, dead: 0 };
+  const pacer = new Pacer();
+  const onRequest = () => pacer.noteRequest();
+  options.server?.on('request', onRequest);
   let closed = false;
 
   const handle = async (job: PushMessageJob) => {
@@ -68,6 +80,7 @@ export async function startPushRole(deps: RoleDeps, options: PushRoleOptions = {
 
   const decide = async (job: PushMessageJob) => {
     if (!job || typeof job.messageId !== 'string' || typeof job.channelId !== 'string' || typeof job.authorId !== 'string') return;
+    await pacer.turn();
     job = { ...job, mentions: Array.isArray(job.mentions) ? job.mentions : [], mentionRoles: Array.isArray(job.mentionRoles) ? job.mentionRoles : [], everyone: job.everyone === true };
     const [message, channel] = await Promise.all([store.messages.get(job.channelId, job.messageId), store.channels.get(job.channelId)]);
     if (!message || !channel) return; // deleted before it was decided: nothing to announce
@@ -78,6 +91,7 @@ export async function startPushRole(deps: RoleDeps, options: PushRoleOptions = {
       .filter((d) => d.userId !== job.authorId);
     if (!devices.length) return;
     const here = job.everyone && /@here\b/.test(message.content) && !/@everyone\b/.test(message.content);
+    await pacer.turn();
     const audience = await decideAudience(store, {
       job, channel, guild, here, now: now(), withDevices: new Set(devices.map((d) => d.userId)), present: (ids) => activity.present(ids),
     });
@@ -88,13 +102,17 @@ export async function startPushRole(deps: RoleDeps, options: PushRoleOptions = {
     if (!recipients.length) return;
 
     // Both variants are built once per job; each delivery stores its device's, so a job handled twice adds nothing.
+    await pacer.turn();
     const payload = JSON.stringify(pushPayload(message, channel, guild, await authorName(message, guild?.id ?? null)));
     const privatePayload = JSON.stringify(privatePushPayload(message, channel, guild));
     const at = now();
-    const byUser = new Set(recipients.map((r) => r.userId));
+    const byUser = new Map(recipients.map((r) => [r.userId, r]));
     const deliveries: PushDeliveryRecord[] = devices
       .filter((d) => byUser.has(d.userId))
-      .map((d) => ({ messageId: message.id, userId: d.userId, deviceId: d.id, channelId: channel.id, payload: d.preview ? payload : privatePayload, state: 'pending', attempts: 0, nextAttemptAt: at, createdAt: at }));
+      .map((d) => ({
+        messageId: message.id, userId: d.userId, deviceId: d.id, channelId: channel.id, payload: d.preview ? payload : privatePayload,
+        urgency: byUser.get(d.userId)!.direct ? 'high' : 'normal', state: 'pending', attempts: 0, nextAttemptAt: at, createdAt: at,
+      }));
     counts.queued += await store.pushDeliveries.enqueue(deliveries);
     kick();
   };
@@ -113,47 +131,56 @@ export async function startPushRole(deps: RoleDeps, options: PushRoleOptions = {
     return Math.max(afterMs, Math.round(base * (0.5 + Math.random() / 2)));
   };
 
-  const deliver = async (d: PushDeliveryRecord) => {
-    if (!(await store.pushDeliveries.claim(d, now() + PUSH_DEFAULTS.sendTimeoutMs * 3))) return; // another node has it
+  /** One try of a claimed delivery: what to record (without the time of final states, set when settled). */
+  type Tried = { delivery: PushDeliveryRecord; state: PushDeliveryOutcome['state']; attempts: number; retryAt?: number };
+
+  const attempt = async (d: PushDeliveryRecord, device: PushDeviceRecord | undefined): Promise<Tried> => {
     const attempts = d.attempts + 1;
-    const device = await store.pushDevices.get(d.deviceId);
-    if (!device || device.userId !== d.userId) {
-      // Unregistered or logged out meanwhile: nothing to send to.
-      await store.pushDeliveries.settle(d, 'gone', attempts, now());
-      return;
-    }
+    // Unregistered or logged out meanwhile: nothing to send to.
+    if (!device || device.userId !== d.userId) return { delivery: d, state: 'gone', attempts };
+    await pacer.turn(); // the slice: encrypting and writing the request
     const result = await sender
       .send({ endpoint: device.endpoint, keys: { p256dh: device.p256dh, auth: device.auth } }, d.payload, {
-        ttl: PUSH_DEFAULTS.ttlSeconds, urgency: 'high', topic: d.channelId,
+        ttl: PUSH_DEFAULTS.ttlSeconds, urgency: d.urgency ?? 'normal', topic: d.channelId,
       })
       .catch((err: Error): PushResult => ({ kind: 'retry', reason: err.message }));
     switch (result.kind) {
       case 'ok':
         counts.sent++;
-        await store.pushDeliveries.settle(d, 'sent', attempts, now());
-        break;
+        return { delivery: d, state: 'sent', attempts };
       case 'gone':
         counts.gone++;
-        await store.pushDevices.deleteById(device.id);
-        await store.pushDeliveries.settle(d, 'gone', attempts, now());
         log.debug({ deviceId: device.id, status: result.status }, 'push subscription expired; device removed');
-        break;
+        await store.pushDevices.deleteById(device.id);
+        return { delivery: d, state: 'gone', attempts };
       case 'fail':
         counts.failed++;
-        await store.pushDeliveries.settle(d, 'failed', attempts, now());
         log.warn({ deviceId: device.id, reason: result.reason }, 'push refused');
-        break;
+        return { delivery: d, state: 'failed', attempts };
       case 'retry':
         if (attempts >= config.pushMaxAttempts) {
           counts.dead++;
-          await store.pushDeliveries.settle(d, 'dead', attempts, now());
           log.warn({ deviceId: device.id, messageId: d.messageId, attempts, reason: result.reason }, 'push dead-lettered');
-        } else {
-          counts.retries++;
-          await store.pushDeliveries.settle(d, 'pending', attempts, now() + backoff(attempts, result.afterMs));
+          return { delivery: d, state: 'dead', attempts };
         }
-        break;
+        counts.retries++;
+        return { delivery: d, state: 'pending', attempts, retryAt: now() + backoff(attempts, result.afterMs) };
     }
+  };
+
+  /** Claims a group of due deliveries at once, sends them side by side, settles them in one transaction. */
+  const sendGroup = async (group: PushDeliveryRecord[]) => {
+    await pacer.turn();
+    const claimed = await store.pushDeliveries.claimMany(group, now() + PUSH_DEFAULTS.sendTimeoutMs * 3); // others: another node has them
+    if (!claimed.length) return;
+    const devices = new Map((await store.pushDevices.getMany(claimed.map((d) => d.deviceId))).map((d) => [d.id, d]));
+    const tried = await Promise.all(claimed.map((d) => attempt(d, devices.get(d.deviceId)).catch((err): Tried => {
+      log.error({ err, messageId: d.messageId }, 'push delivery failed');
+      return { delivery: d, state: 'pending', attempts: d.attempts + 1, retryAt: now() + backoff(d.attempts + 1) };
+    })));
+    await pacer.turn();
+    const at = now();
+    await store.pushDeliveries.settleMany(tried.map((t) => ({ delivery: t.delivery, state: t.state, attempts: t.attempts, nextAttemptAt: t.retryAt ?? at })));
   };
 
   let running: Promise<void> | null = null;
@@ -161,9 +188,10 @@ export async function startPushRole(deps: RoleDeps, options: PushRoleOptions = {
   const pass = async () => {
     do {
       again = false;
+      await pacer.turn();
       const due = await store.pushDeliveries.due(now(), PUSH_DEFAULTS.batch);
       for (let i = 0; i < due.length && !closed; i += PUSH_DEFAULTS.sendConcurrency) {
-        await Promise.all(due.slice(i, i + PUSH_DEFAULTS.sendConcurrency).map((d) => deliver(d).catch((err) => log.error({ err, messageId: d.messageId }, 'push delivery failed'))));
+        await sendGroup(due.slice(i, i + PUSH_DEFAULTS.sendConcurrency)).catch((err) => log.error({ err }, 'push delivery group failed'));
       }
       if (due.length === PUSH_DEFAULTS.batch) again = true;
     } while (again && !closed);
@@ -205,18 +233,22 @@ export async function startPushRole(deps: RoleDeps, options: PushRoleOptions = {
       { name: 'push_gone_total', help: 'Push subscriptions found expired (404/410) and removed', type: 'counter', value: counts.gone },
       { name: 'push_failed_total', help: 'Pushes refused for good (endpoint refused, 4xx)', type: 'counter', value: counts.failed },
       { name: 'push_dead_total', help: 'Pushes dead-lettered after the last try', type: 'counter', value: counts.dead },
+      { name: 'push_paced_total', help: 'Push work slices held back because the process was busy serving', type: 'counter', value: pacer.paused },
     ],
     close: async () => {
       if (closed) return;
       closed = true;
       clearInterval(timer);
       clearInterval(pruneTimer);
+      pacer.close();
+      options.server?.off('request', onRequest);
       await consumer.stop();
       await running;
       activity.close();
+      sender.close?.();
     },
   };
 }
 
 /** The process starts the role through this (src/roles.ts). */
-export const start: RoleStart = (deps) => startPushRole(deps);
+export const start: RoleStart = (deps) => startPushRole(deps, { server: deps.http.server });

@@ -39,4 +39,6 @@ export type PushResult =
 
 export interface PushSender {
   send(target: PushTarget, payload: string, options: PushSendOptions): Promise<PushResult>;
+  /** Lets go of kept-alive connections (the role is closing). */
+  close?(): void;
 }

@@ -404,6 +404,7 @@ export type PushDeviceInput = Omit<PushDeviceRecord, 'preview'> & { preview?: bo
 
 /** pending: to send at nextAttemptAt; the others are final (dead: dead-lettered after the last try). */
 export type PushDeliveryState = 'pending' | 'sent' | 'gone' | 'failed' | 'dead';
+export type PushDeliveryUrgency = 'very-low' | 'low' | 'normal' | 'high';
 
 export interface PushDeliveryRecord {
   messageId: Snowflake;
@@ -412,6 +413,8 @@ export interface PushDeliveryRecord {
   channelId: Snowflake;
   /** The notification's JSON, fixed when the delivery is queued. */
   payload: string;
+  /** RFC 8030 Urgency the push is sent with (a DM or naming the user: high; else normal). Absent: normal. */
+  urgency?: PushDeliveryUrgency;
   state: PushDeliveryState;
   attempts: number;
   nextAttemptAt: number;
@@ -772,6 +775,15 @@ export interface MessageStore {
   bulkDelete(channelId: Snowflake, ids: readonly Snowflake[], opts?: WithOutbox<Snowflake[]>): Promise<Snowflake[]>;
   /** The author's newest message in the channel with this nonce created at or after `sinceMs`, for enforce_nonce. */
   findByNonce(channelId: Snowflake, authorId: Snowflake, nonce: string, sinceMs: number): Promise<MessageRecord | null>;
+  /**
+   * enforce_nonce made a property of the write: like `create`, and in the same transaction it claims
+   * (channel, author, `nonce`) unless a claim made at or after `sinceMs` whose message still exists holds it. Then
+   * nothing is written and that message comes back with `created: false`. Concurrent calls with one key, from any
+   * process on the same database, store one message: the later ones wait on the first's claim and get its message.
+   */
+  createOnce(message: MessageRecord, nonce: string, sinceMs: number, opts?: { mentionUserIds?: readonly Snowflake[] } & WithOutbox<void> & TakesUploads): Promise<{ message: MessageRecord; created: boolean }>;
+  /** Deletes nonce claims made before `beforeMs` (they can no longer hold anything); returns how many. */
+  pruneNonces(beforeMs: number): Promise<number>;
   /** Several messages of one channel by id (unknown ones left out). */
   getMany(channelId: Snowflake, ids: readonly Snowflake[]): Promise<MessageRecord[]>;
 }
@@ -852,10 +864,20 @@ export interface PushDeviceStore {
   /** The devices of the guild's members (one query: a guild's members without devices cost nothing). */
   listForGuildMembers(guildId: Snowflake): Promise<PushDeviceRecord[]>;
   get(id: Snowflake): Promise<PushDeviceRecord | null>;
+  /** The devices of these ids that exist, one query a chunk. */
+  getMany(ids: readonly Snowflake[]): Promise<PushDeviceRecord[]>;
   /** False when the user has no such device. */
   delete(userId: Snowflake, id: Snowflake): Promise<boolean>;
   /** Idempotent (a push service reports an expired endpoint once per delivery). */
   deleteById(id: Snowflake): Promise<void>;
+}
+
+/** One try's outcome, for PushDeliveryStore.settleMany. */
+export interface PushDeliveryOutcome {
+  delivery: Pick<PushDeliveryRecord, 'messageId' | 'userId' | 'deviceId'>;
+  state: PushDeliveryState;
+  attempts: number;
+  nextAttemptAt: number;
 }
 
 export interface PushDeliveryStore {
@@ -868,8 +890,12 @@ export interface PushDeliveryStore {
    * as read); it is then not due again before `leaseUntil` (a node dying mid-send leaves it to be retried).
    */
   claim(d: PushDeliveryRecord, leaseUntil: number): Promise<boolean>;
+  /** claim() of several at once (one statement a chunk): the deliveries this caller got. */
+  claimMany(deliveries: readonly PushDeliveryRecord[], leaseUntil: number): Promise<PushDeliveryRecord[]>;
   /** Records a try's outcome: a final state, or pending again at `nextAttemptAt`. */
   settle(d: Pick<PushDeliveryRecord, 'messageId' | 'userId' | 'deviceId'>, state: PushDeliveryState, attempts: number, nextAttemptAt: number): Promise<void>;
+  /** settle() of several tries in one transaction. */
+  settleMany(outcomes: readonly PushDeliveryOutcome[]): Promise<void>;
   /** Forgets finished deliveries created before `before` (pending ones stay); returns how many. */
   prune(before: number): Promise<number>;
 }
@@ -1060,6 +1086,36 @@ export interface SecretStore {
 }
 
 /** The whole store: one object per aggregate, plus lifecycle. */
+/**
+ * Fixed rate-limit windows counted in the database, for limits that must hold across api nodes
+ * (ACCORD_RATE_LIMIT_SHARED, api/ratelimit.ts).
+ */
+export interface RateWindowStore {
+  /**
+   * Counts one hit on `key`: in its current window when that resets after `now`, else in a new window ending at
+   * `resetAt`. Returns the hits counted in the window (this one included) and when it resets. Atomic across processes.
+   */
+  hit(key: string, now: number, resetAt: number): Promise<{ count: number; resetAt: number }>;
+  /** Deletes windows that reset before `beforeMs`; returns how many. */
+  prune(beforeMs: number): Promise<number>;
+}
+
+/**
+ * Slowmode (a channel's rate_limit_per_user) shared by every process on the database: per (channel, user), the
+ * Unix ms before which the user may not send again.
+ */
+export interface SlowmodeStore {
+  /**
+   * Takes the send at `now` and holds the next one until `until` when the user's previous hold ended at or
+   * before `now`: null. Otherwise takes nothing and returns when the current hold ends. Atomic across processes.
+   */
+  reserve(channelId: Snowflake, userId: Snowflake, now: number, until: number): Promise<number | null>;
+  /** Gives back the hold `reserve` took with this `until` (the send failed); a newer hold is left alone. */
+  release(channelId: Snowflake, userId: Snowflake, until: number): Promise<void>;
+  /** Deletes holds that ended before `beforeMs`; returns how many. */
+  prune(beforeMs: number): Promise<number>;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   readonly users: UserStore;
@@ -1088,6 +1144,8 @@ export interface Store {
   readonly interactions: InteractionStore;
   readonly userInstallations: UserInstallationStore;
   readonly userGuildSettings: UserGuildSettingsStore;
+  readonly slowmode: SlowmodeStore;
+  readonly rateWindows: RateWindowStore;
   /** Applies pending migrations; returns the versions applied. Safe to run concurrently from several processes. */
   migrate(): Promise<number[]>;
   /** True when the database answers. */

@@ -1,4 +1,4 @@
-/** Store contract: push devices and their deliveries (PushDeviceStore, PushDeliveryStore, migrations 17 and 18). */
+/** Store contract: push devices and their deliveries (PushDeviceStore, PushDeliveryStore, migrations 17, 18 and 20). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NotFoundError } from '../../src/store/errors.ts';
@@ -64,7 +64,7 @@ export function pushDevicesContract(s: () => Store): void {
     });
 
     it('records a delivery once, lets one caller claim it, settles and prunes', async () => {
-      const d: PushDeliveryRecord = { messageId: newId(), userId: newId(), deviceId: newId(), channelId: newId(), payload: '{}', state: 'pending', attempts: 0, nextAttemptAt: 10, createdAt: 10 };
+      const d: PushDeliveryRecord = { messageId: newId(), userId: newId(), deviceId: newId(), channelId: newId(), payload: '{}', urgency: 'high', state: 'pending', attempts: 0, nextAttemptAt: 10, createdAt: 10 };
       assert.equal(await s().pushDeliveries.enqueue([d]), 1);
       assert.equal(await s().pushDeliveries.enqueue([{ ...d, payload: '{"x":1}' }]), 0);
       const due = (await s().pushDeliveries.due(10, 1000)).filter((x) => x.messageId === d.messageId);
@@ -78,6 +78,34 @@ export function pushDevicesContract(s: () => Store): void {
       assert.deepEqual((await s().pushDeliveries.due(10_000, 1000)).filter((x) => x.messageId === d.messageId), []);
       assert.ok((await s().pushDeliveries.prune(11)) >= 1);
       assert.equal(await s().pushDeliveries.enqueue([d]), 1, 'forgotten after the prune');
+    });
+
+    it('claims and settles deliveries in batches: only those still as read are claimed', async () => {
+      const base = { channelId: newId(), payload: '{}', state: 'pending' as const, attempts: 0, nextAttemptAt: 10, createdAt: 10 };
+      const ds: PushDeliveryRecord[] = Array.from({ length: 5 }, () => ({ ...base, messageId: newId(), userId: newId(), deviceId: newId(), urgency: 'normal' as const }));
+      assert.equal(await s().pushDeliveries.enqueue(ds), 5);
+      assert.equal(await s().pushDeliveries.claim(ds[0]!, 500), true);
+      const stale = { ...ds[1]!, attempts: 3 };
+      const got = await s().pushDeliveries.claimMany([ds[0]!, stale, ds[2]!, ds[3]!, ds[4]!], 500);
+      assert.deepEqual(got.map((d) => d.messageId), [ds[2]!, ds[3]!, ds[4]!].map((d) => d.messageId), 'taken or changed since read: not claimed');
+      assert.deepEqual(await s().pushDeliveries.claimMany([ds[2]!], 500), [], 'claimed once');
+      await s().pushDeliveries.settleMany([
+        { delivery: ds[2]!, state: 'sent', attempts: 1, nextAttemptAt: 20 },
+        { delivery: ds[3]!, state: 'sent', attempts: 1, nextAttemptAt: 20 },
+        { delivery: ds[4]!, state: 'pending', attempts: 1, nextAttemptAt: 30 },
+      ]);
+      const mine = new Set(ds.map((d) => d.messageId));
+      const due = (await s().pushDeliveries.due(10_000, 1000)).filter((x) => mine.has(x.messageId));
+      assert.deepEqual(due.map((x) => [x.messageId, x.attempts, x.nextAttemptAt]).sort(), [[ds[0]!.messageId, 0, 500], [ds[1]!.messageId, 0, 10], [ds[4]!.messageId, 1, 30]].sort());
+      await s().pushDeliveries.settleMany([]);
+    });
+
+    it('gets several devices by id', async () => {
+      const a = await s().users.create(user());
+      const one = await s().pushDevices.put(device(a.id, await tokenOf(a.id)));
+      const two = await s().pushDevices.put(device(a.id, await tokenOf(a.id)));
+      assert.deepEqual((await s().pushDevices.getMany([two.id, one.id, newId()])).map((d) => d.id).sort(), [one.id, two.id].sort());
+      assert.deepEqual(await s().pushDevices.getMany([]), []);
     });
   });
 }

@@ -17,6 +17,7 @@ import { interactionsContract } from './store.contract.interactions.ts';
 import { interactionHistoryContract } from './store.contract.interaction-history.ts';
 import { userGuildSettingsContract } from './store.contract.user-guild-settings.ts';
 import { pushDevicesContract } from './store.contract.push-devices.ts';
+import { sendLimitsContract } from './store.contract.send-limits.ts';
 
 export type StoreFactory = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
 
@@ -66,6 +67,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
     interactionHistoryContract(s);
     userGuildSettingsContract(s);
     pushDevicesContract(s);
+    sendLimitsContract(s);
   });
 }
 

@@ -3,12 +3,14 @@
  * - forward: bytes pass through to the receiver (which may itself answer 500s: its subscriptions' `status`);
  * - hang: connections are accepted and never answered (only the sender's own deadline ends them; leaving
  *   `hang` drops those still held);
- * - delay: connections are held `delayMs`, then passed through (a slow push service);
+ * - delay: every request is held `delayMs` before it is passed on (a slow push service): each chunk the client
+ *   sends waits `delayMs` from its arrival, in order, so requests on a kept-alive connection are each delayed;
  * - down: nothing listens on the port (connection refused); leaving `down` listens on the same port again.
  *
  * The proxy takes over the receiver's origin, so subscriptions made afterwards name the proxy and the VAPID
- * `aud` the receiver checks is the origin Accord signed for. The sender opens one connection per push
- * (agent: false), so a mode applies from the next push on.
+ * `aud` the receiver checks is the origin Accord signed for. The sender keeps connections alive, so entering
+ * `hang` or `down` resets every open connection (as an outage of the network path does): the next push opens a
+ * new one and meets the mode.
  */
 import net from 'node:net';
 import type { WebPushReceiver } from './web-push-receiver.ts';
@@ -53,6 +55,7 @@ export class WebPushFaultProxy {
     if (mode === this.#mode) return;
     const was = this.#mode;
     this.#mode = mode;
+    if (mode === 'hang' || mode === 'down') for (const s of [...this.#open]) if (!this.#held.has(s)) s.destroy();
     if (was === 'hang') {
       // The outage ends: connections still held are dropped (as a network path coming back resets them).
       const held = [...this.#held];
@@ -97,15 +100,30 @@ export class WebPushFaultProxy {
       });
       return;
     }
-    // The socket stays paused (no reader yet), so a request sent meanwhile waits in its buffer.
-    const pass = () => {
-      if (socket.destroyed) return;
-      const upstream = net.connect(this.upstreamPort, '127.0.0.1');
-      upstream.on('error', () => socket.destroy());
-      socket.once('close', () => upstream.destroy());
-      socket.pipe(upstream).pipe(socket);
+    const upstream = net.connect(this.upstreamPort, '127.0.0.1');
+    upstream.on('error', () => socket.destroy());
+    upstream.once('close', () => socket.destroy());
+    socket.once('close', () => upstream.destroy());
+    upstream.pipe(socket);
+    // The delay line: what the client sends goes on `delayMs` after it arrived (0 unless in `delay`), in order.
+    const line: Array<{ at: number; chunk: Buffer | null }> = [];
+    let timer: NodeJS.Timeout | null = null;
+    const flush = () => {
+      timer = null;
+      while (line.length && line[0]!.at <= Date.now()) {
+        const { chunk } = line.shift()!;
+        if (upstream.destroyed) return;
+        if (chunk) upstream.write(chunk);
+        else upstream.end();
+      }
+      if (line.length) timer = setTimeout(flush, line[0]!.at - Date.now()).unref();
     };
-    if (this.#mode === 'delay') setTimeout(pass, this.delayMs).unref();
-    else pass();
+    const enqueue = (chunk: Buffer | null) => {
+      const at = Math.max(Date.now() + (this.#mode === 'delay' ? this.delayMs : 0), line.at(-1)?.at ?? 0);
+      line.push({ at, chunk });
+      if (!timer) flush();
+    };
+    socket.on('data', (chunk: Buffer) => enqueue(chunk));
+    socket.once('end', () => enqueue(null));
   }
 }

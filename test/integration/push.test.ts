@@ -126,6 +126,7 @@ describe('push role', () => {
     assert.equal(got.payload.body, `hello <@${bob.id}>`);
     assert.match(got.payload.title, /Push Guild/);
     assert.deepEqual(pushesOf(subs.zed!, plain).length, 1);
+    assert.equal(pushesOf(subs.zed!, plain)[0]!.urgency, 'normal', 'a message zed hears only because he follows everything');
     assert.deepEqual(push.errors, []);
   });
 
@@ -133,7 +134,7 @@ describe('push role', () => {
     const role = await t.request('POST', `/guilds/${guildId}/roles`, { auth: owner, body: { name: 'pinged', mentionable: true } });
     assert.equal((await t.request('PUT', `/guilds/${guildId}/members/${bob.id}/roles/${role.body.id}`, { auth: owner })).status, 204);
     const id = await send(owner, `role <@&${role.body.id}>`);
-    await arrived(subs.bob!, id);
+    assert.equal((await arrived(subs.bob!, id)).urgency, 'normal', 'a role mention is not addressed to bob alone');
     await idle(t);
     assert.deepEqual(pushesOf(subs.carol!, id), [], 'carol lacks the role');
   });
@@ -142,6 +143,7 @@ describe('push role', () => {
     await settings(bob, { suppress_everyone: true });
     const id = await sendAndSettle(owner, '@everyone listen');
     assert.equal(pushesOf(subs.carol!, id).length, 1);
+    assert.equal(pushesOf(subs.carol!, id)[0]!.urgency, 'normal');
     assert.deepEqual(pushesOf(subs.bob!, id), []);
     await settings(bob, { suppress_everyone: false });
   });
@@ -152,6 +154,22 @@ describe('push role', () => {
     const got = await arrived(subs.carol!, id);
     assert.equal(got.payload.url, `/channels/@me/${dm.body.id}/${id}`);
     assert.equal(got.payload.body, 'psst');
+    assert.equal(got.urgency, 'high');
+  });
+
+  it('sets Urgency by whom the message is for: a reply that pings its author is high, one that does not is normal', async () => {
+    const original = await send(bob, 'a question');
+    const pinged = await t.request('POST', `/channels/${channelId}/messages`, { auth: owner, body: { content: 'an answer', message_reference: { message_id: original } } });
+    assert.equal(pinged.status, 200, JSON.stringify(pinged.body));
+    assert.equal((await arrived(subs.bob!, pinged.body.id)).urgency, 'high');
+    assert.equal((await arrived(subs.zed!, pinged.body.id)).urgency, 'normal', 'zed only follows the channel');
+    const quiet = await t.request('POST', `/channels/${channelId}/messages`, {
+      auth: owner, body: { content: 'another answer', message_reference: { message_id: original }, allowed_mentions: { replied_user: false } },
+    });
+    assert.equal(quiet.status, 200, JSON.stringify(quiet.body));
+    await arrived(subs.zed!, quiet.body.id);
+    await idle(t);
+    assert.deepEqual(pushesOf(subs.bob!, quiet.body.id), [], 'bob hears mentions only, and was not pinged');
   });
 
   it('a device that hides message text gets a generic push; the same user\'s other device gets the preview', async () => {

@@ -9,7 +9,7 @@ import { PAGE_LIMITS } from '../limits.ts';
 import type {
   AttachmentRecord, EmojiRef, MessageInteraction, MessagePage, MessageRecord, MessageReference, MessageStore, PinRecord, PinStore, ReactionStore, ReactionSummary, RemovedAttachment, TakesUploads, WebhookAuthor, WithOutbox,
 } from '../types.ts';
-import { bucketOf, snowflakeFromTimestamp, type Snowflake } from '../../protocol/snowflake.ts';
+import { bucketOf, snowflakeFromTimestamp, snowflakeTimestamp, type Snowflake } from '../../protocol/snowflake.ts';
 import type { Row, SqlDriver, SqlValue } from './driver.ts';
 import { incrementMentionsIn } from './state.ts';
 import { hasOutbox, removedAttachments, writeOutbox, writeWithOutbox } from './outbox.ts';
@@ -120,6 +120,10 @@ function messageParams(m: MessageRecord): SqlValue[] {
   ];
 }
 
+/** Claims an enforce_nonce key (createOnce); callers append the WHERE that limits taking over an existing claim. */
+const CLAIM_NONCE = `INSERT INTO message_nonces (channel_id, author_id, nonce, message_id, created_at) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (channel_id, author_id, nonce) DO UPDATE SET message_id = excluded.message_id, created_at = excluded.created_at`;
+
 const ADVANCE_LAST_MESSAGE = 'UPDATE channels SET last_message_id = ? WHERE id = ? AND (last_message_id IS NULL OR last_message_id < ?)';
 
 export class SqlMessageStore implements MessageStore {
@@ -127,15 +131,52 @@ export class SqlMessageStore implements MessageStore {
 
   async create(message: MessageRecord, opts: { mentionUserIds?: readonly Snowflake[] } & WithOutbox<void> & TakesUploads = {}): Promise<MessageRecord> {
     const params = messageParams(message);
-    await this.db.transaction(async (tx) => {
-      await tx.run(INSERT_MESSAGE, params, { fk: 'channel' });
-      await tx.run(ADVANCE_LAST_MESSAGE, [params[2], params[0], params[2]]);
-      if (opts.mentionUserIds?.length) await incrementMentionsIn(tx, message.channelId, opts.mentionUserIds);
-      if (opts.uploadKeys?.length) await takeUploadsIn(tx, opts.uploadKeys);
-      await writeOutbox(tx, opts, undefined);
-    });
+    await this.db.transaction((tx) => this.#insertIn(tx, message, params, opts));
     // Decoded from what was written, exactly as a read would, without the round trip of one (the send path).
     return messageFromRow(Object.fromEntries(MESSAGE_COLUMNS.map((c, i) => [c, params[i]])));
+  }
+
+  /**
+   * The claim goes first: on PostgreSQL a concurrent claimer of the same key blocks on the unique index until this
+   * transaction ends, then sees the committed claim (READ COMMITTED re-reads per statement) and returns its message;
+   * SQLite serialises the transactions. A claim older than `sinceMs` is taken over in place.
+   */
+  async createOnce(
+    message: MessageRecord, nonce: string, sinceMs: number, opts: { mentionUserIds?: readonly Snowflake[] } & WithOutbox<void> & TakesUploads = {},
+  ): Promise<{ message: MessageRecord; created: boolean }> {
+    if (typeof nonce !== 'string') throw new InvalidInputError('nonce', 'not a string');
+    const params = messageParams(message);
+    const [ch, , key, , author] = params as [bigint, number, bigint, unknown, bigint];
+    const claim = [ch, author, optText(nonce, 'nonce', 'nonce'), key, snowflakeTimestamp(key)];
+    const since = int(Math.floor(sinceMs), 'since');
+    return this.db.transaction(async (tx) => {
+      const claimed = await tx.run(`${CLAIM_NONCE} WHERE message_nonces.created_at < ?`, [...claim, since]);
+      if (claimed.changes === 0) {
+        const held = await tx.get('SELECT message_id FROM message_nonces WHERE channel_id = ? AND author_id = ? AND nonce = ?', claim.slice(0, 3));
+        const earlier = held ? await this.#getIn(tx, ch, BigInt(String(held.message_id))) : undefined;
+        if (earlier) return { message: messageFromRow(earlier), created: false };
+        // The claim's message was deleted (or the claim swept meanwhile): this send takes the key.
+        await tx.run(CLAIM_NONCE, claim);
+      }
+      await this.#insertIn(tx, message, params, opts);
+      return { message: messageFromRow(Object.fromEntries(MESSAGE_COLUMNS.map((c, i) => [c, params[i]]))), created: true };
+    });
+  }
+
+  async pruneNonces(beforeMs: number): Promise<number> {
+    return (await this.db.run('DELETE FROM message_nonces WHERE created_at < ?', [int(Math.floor(beforeMs), 'before')])).changes;
+  }
+
+  #getIn(tx: SqlDriver, ch: bigint, key: bigint): Promise<Row | undefined> {
+    return tx.get('SELECT * FROM messages WHERE channel_id = ? AND bucket = ? AND id = ?', [ch, bucketOf(key), key]);
+  }
+
+  async #insertIn(tx: SqlDriver, message: MessageRecord, params: SqlValue[], opts: { mentionUserIds?: readonly Snowflake[] } & WithOutbox<void> & TakesUploads) {
+    await tx.run(INSERT_MESSAGE, params, { fk: 'channel' });
+    await tx.run(ADVANCE_LAST_MESSAGE, [params[2], params[0], params[2]]);
+    if (opts.mentionUserIds?.length) await incrementMentionsIn(tx, message.channelId, opts.mentionUserIds);
+    if (opts.uploadKeys?.length) await takeUploadsIn(tx, opts.uploadKeys);
+    await writeOutbox(tx, opts, undefined);
   }
 
   /**

@@ -498,6 +498,45 @@ CREATE INDEX push_deliveries_due ON push_deliveries (state, next_attempt_at);
 CREATE INDEX push_deliveries_created ON push_deliveries (created_at);
 `;
 
+// Cluster-wide limits (docs/scaling.md). enforce_nonce is a property of the write: a send claims its
+// (channel, author, nonce) row in the message's own transaction, so a retry on any api node finds the claim (or
+// waits on it) instead of storing a second message; rows older than the nonce window are reclaimed in place and
+// swept by created_at. Slowmode keeps, per (channel, user), the time of the next allowed send, taken by a
+// conditional upsert; shared rate-limit windows (ACCORD_RATE_LIMIT_SHARED) count hits per key the same way.
+// No foreign keys: the rows are minutes-lived and swept. On PostgreSQL slowmode and rate windows are UNLOGGED:
+// no WAL flush per request, and losing them in a database crash only forgets holds of the last minutes. Nonce
+// claims stay logged: they commit with their message anyway.
+function sendLimits(dialect: 'sqlite' | 'postgres'): string {
+  const scratch = dialect === 'postgres' ? 'UNLOGGED ' : '';
+  return `
+CREATE TABLE message_nonces (
+  channel_id BIGINT NOT NULL,
+  author_id BIGINT NOT NULL,
+  nonce TEXT NOT NULL,
+  message_id BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (channel_id, author_id, nonce)
+);
+CREATE INDEX message_nonces_created ON message_nonces (created_at);
+CREATE ${scratch}TABLE slowmode (
+  channel_id BIGINT NOT NULL,
+  user_id BIGINT NOT NULL,
+  next_at BIGINT NOT NULL,
+  PRIMARY KEY (channel_id, user_id)
+);
+CREATE INDEX slowmode_next_at ON slowmode (next_at);
+CREATE ${scratch}TABLE rate_windows (
+  key TEXT NOT NULL PRIMARY KEY,
+  reset_at BIGINT NOT NULL,
+  count INTEGER NOT NULL
+);
+CREATE INDEX rate_windows_reset_at ON rate_windows (reset_at);
+`;
+}
+
+// Push deliveries carry the RFC 8030 Urgency they are sent with; rows from before it are sent as normal.
+const PUSH_URGENCY = `ALTER TABLE push_deliveries ADD COLUMN urgency TEXT NOT NULL DEFAULT 'normal';`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sqlite: initial('sqlite'), postgres: initial('postgres') },
   // What must follow a committed write (dispatches, jobs), written in the write's transaction; see contracts/outbox.ts.
@@ -516,6 +555,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 16, name: 'user guild settings', sqlite: USER_GUILD_SETTINGS, postgres: USER_GUILD_SETTINGS },
   { version: 17, name: 'push devices and deliveries', sqlite: PUSH_DEVICES, postgres: PUSH_DEVICES },
   { version: 18, name: 'push device previews', sqlite: PUSH_DEVICE_PREVIEW, postgres: PUSH_DEVICE_PREVIEW },
+  { version: 19, name: 'cluster limits', sqlite: sendLimits('sqlite'), postgres: sendLimits('postgres') },
+  { version: 20, name: 'push delivery urgency', sqlite: PUSH_URGENCY, postgres: PUSH_URGENCY },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -1,6 +1,6 @@
 /** Push devices and push deliveries (types.ts PushDeviceStore, PushDeliveryStore; migrations 17, 18). */
 import type { Snowflake } from '../../protocol/snowflake.ts';
-import type { PushDeliveryRecord, PushDeliveryState, PushDeliveryStore, PushDeviceInput, PushDeviceRecord, PushDeviceStore } from '../types.ts';
+import type { PushDeliveryOutcome, PushDeliveryRecord, PushDeliveryState, PushDeliveryStore, PushDeliveryUrgency, PushDeviceInput, PushDeviceRecord, PushDeviceStore } from '../types.ts';
 import type { Row, SqlDriver } from './driver.ts';
 import { bool, chunks, id, ids, int, marks, optText, rb, rn, rs, text } from './values.ts';
 
@@ -62,6 +62,14 @@ export class SqlPushDeviceStore implements PushDeviceStore {
     return row ? deviceFromRow(row) : null;
   }
 
+  async getMany(deviceIds: readonly Snowflake[]): Promise<PushDeviceRecord[]> {
+    const out: PushDeviceRecord[] = [];
+    for (const chunk of chunks([...new Set(deviceIds)], 400)) {
+      out.push(...(await this.db.all(`SELECT * FROM push_devices WHERE id IN (${marks(chunk.length)})`, ids(chunk, 'id'))).map(deviceFromRow));
+    }
+    return out;
+  }
+
   async delete(userId: Snowflake, deviceId: Snowflake): Promise<boolean> {
     const { changes } = await this.db.run('DELETE FROM push_devices WHERE id = ? AND user_id = ?', [id(deviceId), id(userId, 'user_id')]);
     return changes > 0;
@@ -75,10 +83,11 @@ export class SqlPushDeviceStore implements PushDeviceStore {
 function deliveryFromRow(r: Row): PushDeliveryRecord {
   return {
     messageId: rs(r.message_id), userId: rs(r.user_id), deviceId: rs(r.device_id), channelId: rs(r.channel_id), payload: rs(r.payload),
-    state: rs(r.state) as PushDeliveryState, attempts: rn(r.attempts), nextAttemptAt: rn(r.next_attempt_at), createdAt: rn(r.created_at),
+    urgency: URGENCIES.has(rs(r.urgency)) ? (rs(r.urgency) as PushDeliveryUrgency) : 'normal', state: rs(r.state) as PushDeliveryState, attempts: rn(r.attempts), nextAttemptAt: rn(r.next_attempt_at), createdAt: rn(r.created_at),
   };
 }
 
+const URGENCIES = new Set(['very-low', 'low', 'normal', 'high']);
 const KEY = 'message_id = ? AND user_id = ? AND device_id = ?';
 const key = (d: Pick<PushDeliveryRecord, 'messageId' | 'userId' | 'deviceId'>) => [id(d.messageId, 'message_id'), id(d.userId, 'user_id'), id(d.deviceId, 'device_id')];
 
@@ -89,10 +98,10 @@ export class SqlPushDeliveryStore implements PushDeliveryStore {
     let added = 0;
     for (const chunk of chunks([...deliveries], 100)) {
       const { changes } = await this.db.run(
-        `INSERT INTO push_deliveries (message_id, user_id, device_id, channel_id, payload, state, attempts, next_attempt_at, created_at)
-           VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+        `INSERT INTO push_deliveries (message_id, user_id, device_id, channel_id, payload, urgency, state, attempts, next_attempt_at, created_at)
+           VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
          ON CONFLICT (message_id, user_id, device_id) DO NOTHING`,
-        chunk.flatMap((d) => [...key(d), id(d.channelId, 'channel_id'), String(d.payload), d.state, int(d.attempts, 'attempts'), int(d.nextAttemptAt, 'next_attempt_at'), int(d.createdAt, 'created_at')]),
+        chunk.flatMap((d) => [...key(d), id(d.channelId, 'channel_id'), String(d.payload), URGENCIES.has(String(d.urgency)) ? String(d.urgency) : 'normal', d.state, int(d.attempts, 'attempts'), int(d.nextAttemptAt, 'next_attempt_at'), int(d.createdAt, 'created_at')]),
       );
       added += changes;
     }
@@ -108,15 +117,50 @@ export class SqlPushDeliveryStore implements PushDeliveryStore {
   }
 
   async claim(d: PushDeliveryRecord, leaseUntil: number): Promise<boolean> {
-    const { changes } = await this.db.run(
-      `UPDATE push_deliveries SET next_attempt_at = ? WHERE ${KEY} AND state = 'pending' AND attempts = ? AND next_attempt_at = ?`,
-      [int(Math.floor(leaseUntil), 'lease_until'), ...key(d), int(d.attempts, 'attempts'), int(d.nextAttemptAt, 'next_attempt_at')],
-    );
-    return changes > 0;
+    return (await this.claimMany([d], leaseUntil)).length > 0;
+  }
+
+  async claimMany(deliveries: readonly PushDeliveryRecord[], leaseUntil: number): Promise<PushDeliveryRecord[]> {
+    const got = new Set<string>();
+    for (const chunk of chunks([...deliveries], 100)) {
+      // Each row only as it was read (attempts and next_attempt_at unchanged): another node's claim wins.
+      const rows = await this.db.all(
+        `UPDATE push_deliveries SET next_attempt_at = ? WHERE state = 'pending' AND (${chunk.map(() => `(${KEY} AND attempts = ? AND next_attempt_at = ?)`).join(' OR ')})
+         RETURNING message_id, user_id, device_id`,
+        [int(Math.floor(leaseUntil), 'lease_until'), ...chunk.flatMap((d) => [...key(d), int(d.attempts, 'attempts'), int(d.nextAttemptAt, 'next_attempt_at')])],
+      );
+      for (const r of rows) got.add(`${rs(r.message_id)} ${rs(r.user_id)} ${rs(r.device_id)}`);
+    }
+    return deliveries.filter((d) => got.has(`${d.messageId} ${d.userId} ${d.deviceId}`));
   }
 
   async settle(d: Pick<PushDeliveryRecord, 'messageId' | 'userId' | 'deviceId'>, state: PushDeliveryState, attempts: number, nextAttemptAt: number): Promise<void> {
-    await this.db.run(`UPDATE push_deliveries SET state = ?, attempts = ?, next_attempt_at = ? WHERE ${KEY}`, [state, int(attempts, 'attempts'), int(Math.floor(nextAttemptAt), 'next_attempt_at'), ...key(d)]);
+    await this.settleMany([{ delivery: d, state, attempts, nextAttemptAt }]);
+  }
+
+  async settleMany(outcomes: readonly PushDeliveryOutcome[]): Promise<void> {
+    if (!outcomes.length) return;
+    // Outcomes alike (the same state, attempts and time: most of a batch) share one statement.
+    const groups = new Map<string, PushDeliveryOutcome[]>();
+    for (const o of outcomes) {
+      const k = `${o.state} ${o.attempts} ${Math.floor(o.nextAttemptAt)}`;
+      const g = groups.get(k);
+      if (g) g.push(o);
+      else groups.set(k, [o]);
+    }
+    const write = async (db: SqlDriver) => {
+      for (const group of groups.values()) {
+        const { state, attempts, nextAttemptAt } = group[0]!;
+        for (const chunk of chunks(group, 100)) {
+          await db.run(
+            `UPDATE push_deliveries SET state = ?, attempts = ?, next_attempt_at = ? WHERE ${chunk.map(() => `(${KEY})`).join(' OR ')}`,
+            [state, int(attempts, 'attempts'), int(Math.floor(nextAttemptAt), 'next_attempt_at'), ...chunk.flatMap((o) => key(o.delivery))],
+          );
+        }
+      }
+    };
+    if (groups.size === 1 && outcomes.length <= 100) await write(this.db);
+    else await this.db.transaction(write);
   }
 
   async prune(before: number): Promise<number> {

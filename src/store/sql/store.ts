@@ -14,6 +14,8 @@ import { SqlPushDeliveryStore, SqlPushDeviceStore } from './push-devices.ts';
 import { SqlPendingUploadStore } from './pending-uploads.ts';
 import { SqlSecretStore } from './secrets.ts';
 import { SqlSessionStartStore } from './session-starts.ts';
+import { SqlSlowmodeStore } from './slowmode.ts';
+import { SqlRateWindowStore } from './rate-windows.ts';
 import { SqlWebhookStore } from './webhooks.ts';
 import { SqlUserInstallationStore } from './user-installations.ts';
 import { SqlUserGuildSettingsStore } from './user-guild-settings.ts';
@@ -46,6 +48,8 @@ export class SqlStore implements Store {
   readonly interactions: SqlInteractionStore;
   readonly userInstallations: SqlUserInstallationStore;
   readonly userGuildSettings: SqlUserGuildSettingsStore;
+  readonly slowmode: SqlSlowmodeStore;
+  readonly rateWindows: SqlRateWindowStore;
 
   constructor(
     readonly driver: SqlDriver,
@@ -78,6 +82,8 @@ export class SqlStore implements Store {
     this.interactions = new SqlInteractionStore(driver);
     this.userInstallations = new SqlUserInstallationStore(driver);
     this.userGuildSettings = new SqlUserGuildSettingsStore(driver);
+    this.slowmode = new SqlSlowmodeStore(driver);
+    this.rateWindows = new SqlRateWindowStore(driver);
   }
 
   migrate(): Promise<number[]> {
