@@ -26,6 +26,9 @@ const NOT_FOUND_CODE: Record<EntityKind, ErrorCode> = {
   application_command: ErrorCodes.UNKNOWN_APPLICATION_COMMAND,
 };
 
+/** Seconds a client is told to wait (Retry-After) when the store is unavailable: a database restart takes a few. */
+export const STORE_RETRY_AFTER_SECONDS = 1;
+
 /** Converts any thrown value into the ApiError the client sees. */
 export function toApiError(err: unknown): ApiError | null {
   if (err instanceof ApiError) return err;
@@ -60,6 +63,8 @@ export function errorHandler(err: unknown, request: FastifyRequest, reply: Fasti
   }
   if (api.status >= 500) request.log.error({ err }, 'request failed');
   else request.log.info({ code: api.code, status: api.status }, api.message);
+  // The database is unreachable (restarting, failing over): the request did not happen; tell clients when to retry.
+  if (err instanceof StoreUnavailableError) reply.header('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
   return reply.status(api.status).send(api.toJSON());
 }
 

@@ -29,7 +29,10 @@ export async function startApiRole(deps: ProcessDeps): Promise<RunningRole> {
   setPasswordHashCost(deps.config.passwordHashCost);
   await registerStatic(app, { root: fileURLToPath(new URL('../../web/dist', import.meta.url)) });
 
-  const limiter = new RateLimiter({ globalPerSecond: deps.config.rateLimitGlobalPerSecond, scale: deps.config.rateLimitScale, now: deps.now });
+  const limiter = new RateLimiter({
+    globalPerSecond: deps.config.rateLimitGlobalPerSecond, scale: deps.config.rateLimitScale, now: deps.now,
+    ...(deps.config.rateLimitShared ? { shared: deps.store.rateWindows, onSharedError: (err: unknown) => deps.log.warn({ err }, 'shared rate limit unavailable; counting on this node') } : {}),
+  });
   // The writer's relay publishes its own outbox records at once and sweeps for any a dead writer left.
   const relay = new OutboxRelay({ store: deps.store, bus: deps.bus, ids: deps.ids, log: deps.log.child({ role: 'api', part: 'outbox' }), now: deps.now,
     sweepIntervalMs: deps.config.outboxSweepIntervalMs, staleAfterMs: deps.config.outboxStaleAfterMs });

@@ -1,12 +1,18 @@
 /**
  * Discord-style rate limits: fixed windows per route bucket and top-level resource (channel, guild, webhook),
- * plus a global per-user (or per-IP) limit. In-process: in a cluster each api node limits on its own, which
- * keeps the hot path free of a network round trip; the global figure is per node (documented in the README).
+ * plus a global per-user (or per-IP) limit. In-process by default: in a cluster each api node limits on its own,
+ * which keeps the hot path free of a network round trip (a user spreading requests over N nodes gets up to N
+ * times a figure). With ACCORD_RATE_LIMIT_SHARED the buckets marked `shared` (the write routes, where the
+ * figure guards something: spam, brute force, webhook floods) are counted in the store's rate windows instead,
+ * one upsert per request, exact across nodes; reads and the global limit stay per node, because a round trip on
+ * every request would cost more than the limit saves (docs/scaling.md has the measured figures). When the store
+ * cannot be reached, shared buckets fall back to the node's own count rather than refusing or stalling requests.
  *
  * Every response gets X-RateLimit-Limit/Remaining/Reset/Reset-After/Bucket; a 429 carries retry_after, global,
  * Retry-After and X-RateLimit-Scope.
  */
 import { createHash } from 'node:crypto';
+import type { RateWindowStore } from '../store/types.ts';
 
 export interface RouteLimit {
   /** Name shared by routes in one bucket. */
@@ -15,6 +21,8 @@ export interface RouteLimit {
   windowMs: number;
   /** One window per top-level resource, whoever calls (a webhook's sends, by id or by token), not per caller. */
   perResource?: boolean;
+  /** Counted across api nodes when ACCORD_RATE_LIMIT_SHARED is on. */
+  shared?: boolean;
 }
 
 interface Window {
@@ -41,11 +49,16 @@ export class RateLimiter {
   readonly #globalPerSecond: number;
   readonly #scale: number;
   #lastSweep = 0;
+  readonly #shared: RateWindowStore | undefined;
+  readonly #onSharedError: (err: unknown) => void;
+  #lastSharedSweep = 0;
 
-  constructor(opts: { globalPerSecond: number; scale: number; now?: () => number }) {
+  constructor(opts: { globalPerSecond: number; scale: number; now?: () => number; shared?: RateWindowStore; onSharedError?: (err: unknown) => void }) {
     this.#globalPerSecond = opts.globalPerSecond;
     this.#scale = opts.scale;
     this.#now = opts.now ?? Date.now;
+    this.#shared = opts.shared;
+    this.#onSharedError = opts.onSharedError ?? (() => {});
   }
 
   /** Opaque per-bucket id like Discord's X-RateLimit-Bucket. */
@@ -91,6 +104,40 @@ export class RateLimiter {
     };
   }
 
+  /** A route hit, counted in the store's shared windows when the bucket is `shared` and sharing is on. */
+  async checkRoute(route: RouteLimit, major: string, identity: string): Promise<LimitResult> {
+    const windows = this.#shared;
+    if (!route.shared || !windows) return this.check(route, major, identity);
+    const limit = Math.max(1, Math.round(route.limit * this.#scale));
+    const who = route.perResource ? '*' : identity;
+    const now = this.#now();
+    let hit: { count: number; resetAt: number };
+    try {
+      hit = await windows.hit(`r:${route.bucket}:${major}:${who}`, now, now + route.windowMs);
+    } catch (err) {
+      this.#onSharedError(err);
+      return this.check(route, major, identity);
+    }
+    this.#sweepShared(windows, now);
+    const allowed = hit.count <= limit;
+    return {
+      allowed,
+      limit,
+      remaining: Math.max(0, limit - hit.count),
+      resetAt: hit.resetAt,
+      resetAfterMs: Math.max(0, hit.resetAt - now),
+      bucketHash: RateLimiter.bucketHash(route.bucket),
+      scope: allowed ? undefined : 'user',
+    };
+  }
+
+  /** Ended shared windows go once a minute per node, off the request; a minute late, for clock skew between nodes. */
+  #sweepShared(windows: RateWindowStore, now: number) {
+    if (now - this.#lastSharedSweep < 60_000) return;
+    this.#lastSharedSweep = now;
+    void windows.prune(now - 60_000).catch((err) => this.#onSharedError(err));
+  }
+
   /** Bounded memory: expired windows are dropped, and past MAX_KEYS the oldest entries go first. */
   #sweep(now: number) {
     if (now - this.#lastSweep < 10_000 && this.#windows.size < MAX_KEYS) return;
@@ -109,16 +156,16 @@ export class RateLimiter {
 /** Default route buckets. Discord does not publish its figures; these follow what its headers show for bots. */
 export const RouteLimits = {
   default: { bucket: 'default', limit: 50, windowMs: 1000 },
-  messageCreate: { bucket: 'messages.create', limit: 10, windowMs: 5000 },
-  messageDelete: { bucket: 'messages.delete', limit: 10, windowMs: 5000 },
-  reactions: { bucket: 'reactions', limit: 4, windowMs: 1000 },
+  messageCreate: { bucket: 'messages.create', limit: 10, windowMs: 5000, shared: true },
+  messageDelete: { bucket: 'messages.delete', limit: 10, windowMs: 5000, shared: true },
+  reactions: { bucket: 'reactions', limit: 4, windowMs: 1000, shared: true },
   typing: { bucket: 'typing', limit: 5, windowMs: 5000 },
-  auth: { bucket: 'auth', limit: 5, windowMs: 60_000 },
-  channelEdit: { bucket: 'channels.edit', limit: 10, windowMs: 10_000 },
-  guildCreate: { bucket: 'guilds.create', limit: 10, windowMs: 60_000 },
-  invitesUse: { bucket: 'invites.use', limit: 10, windowMs: 60_000 },
+  auth: { bucket: 'auth', limit: 5, windowMs: 60_000, shared: true },
+  channelEdit: { bucket: 'channels.edit', limit: 10, windowMs: 10_000, shared: true },
+  guildCreate: { bucket: 'guilds.create', limit: 10, windowMs: 60_000, shared: true },
+  invitesUse: { bucket: 'invites.use', limit: 10, windowMs: 60_000, shared: true },
   /** Executing a webhook (plain, Slack, GitHub): 5 per 2 s per webhook, the figure Discord's headers show. */
-  webhookExecute: { bucket: 'webhooks.execute', limit: 5, windowMs: 2000, perResource: true },
+  webhookExecute: { bucket: 'webhooks.execute', limit: 5, windowMs: 2000, perResource: true, shared: true },
   /** Reading, editing and deleting a webhook or its messages, per webhook. */
   webhookManage: { bucket: 'webhooks.manage', limit: 5, windowMs: 1000, perResource: true },
 } as const satisfies Record<string, RouteLimit>;

@@ -105,7 +105,7 @@ export class RouteContext {
         if (global) return sendRateLimited(reply, global);
         const params = request.params as Record<string, string>;
         const major = params.channelId ?? params.guildId ?? params.webhookId ?? '';
-        const result = limiter.check(limit, major, identity);
+        const result = await limiter.checkRoute(limit, major, identity);
         setRateLimitHeaders(reply, result);
         if (!result.allowed) return sendRateLimited(reply, result);
         callers.set(request, { user, token });

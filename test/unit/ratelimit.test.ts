@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RateLimiter } from '../../src/api/ratelimit.ts';
+import { openSqliteStore } from '../../src/store/sqlite/index.ts';
 
 describe('rate limiter', () => {
   const route = { bucket: 'messages.create', limit: 3, windowMs: 5000 };
@@ -40,5 +41,26 @@ describe('rate limiter', () => {
   it('scales route limits', () => {
     const rl = new RateLimiter({ globalPerSecond: 100, scale: 10 });
     assert.equal(rl.check(route, 'a', 'u').limit, 30);
+  });
+
+  it('shared buckets count in the store (two limiters, one window); others, and an unreachable store, count locally', async () => {
+    const store = await openSqliteStore({ path: ':memory:' });
+    await store.migrate();
+    let now = 1_000_000;
+    const errors: unknown[] = [];
+    const opts = { globalPerSecond: 100, scale: 1, now: () => now, shared: store.rateWindows, onSharedError: (err: unknown) => errors.push(err) };
+    const [one, two] = [new RateLimiter(opts), new RateLimiter(opts)];
+    const shared = { ...route, shared: true };
+    const got = [await one.checkRoute(shared, 'c', 'u'), await two.checkRoute(shared, 'c', 'u'), await one.checkRoute(shared, 'c', 'u'), await two.checkRoute(shared, 'c', 'u')];
+    assert.deepEqual(got.map((r) => [r.allowed, r.remaining]), [[true, 2], [true, 1], [true, 0], [false, 0]]);
+    assert.equal(got[3]!.resetAfterMs, 5000);
+    assert.equal(got[3]!.bucketHash, one.check(route, 'c', 'u').bucketHash);
+    assert.equal((await two.checkRoute(route, 'c', 'u')).remaining, 2, 'an unshared bucket counts per limiter');
+    now += 5000;
+    assert.equal((await two.checkRoute(shared, 'c', 'u')).remaining, 2, 'the shared window reset');
+    await store.close();
+    const fallback = await one.checkRoute(shared, 'c', 'u');
+    assert.equal(fallback.allowed, true);
+    assert.equal(errors.length, 1, 'the failure is reported');
   });
 });

@@ -17,17 +17,10 @@ import { parse, snowflake, z } from '../validate.ts';
 import { MESSAGE_CHANNEL_TYPES, publishInChannel } from '../channels/common.ts';
 import { checkEmbedTotal, embedsSchema } from './embeds.ts';
 import { checkComponents, componentsSchema, type MessageActionRow } from './components.ts';
-import { KeyedLock } from './keyed-lock.ts';
 import { allowedMentionsSchema, checkAllowedMentions, parseMentions } from './mentions.ts';
 import { mentionRecipients } from './mention-audience.ts';
 import { eventPayload, renderMessage, type MessageJson } from '../../shapes/message.ts';
-import { Slowmode } from './slowmode.ts';
-
-/**
- * How far back enforce_nonce looks for an earlier send with the same nonce. Discord says "the past few
- * minutes"; five minutes covers every client's retry schedule with room to spare.
- */
-export const NONCE_WINDOW_MS = 5 * 60 * 1000;
+import { NONCE_WINDOW_MS, SendLimits } from './send-limits.ts';
 
 export const MessageFlags = { SUPPRESS_EMBEDS: 1 << 2, SUPPRESS_NOTIFICATIONS: 1 << 12 } as const;
 const CLIENT_CREATE_FLAGS = MessageFlags.SUPPRESS_EMBEDS | MessageFlags.SUPPRESS_NOTIFICATIONS;
@@ -36,16 +29,12 @@ export const MessageType = { DEFAULT: 0, REPLY: 19 } as const;
 
 const BYPASS_SLOWMODE = Permissions.MANAGE_MESSAGES | Permissions.MANAGE_CHANNELS | Permissions.BYPASS_SLOWMODE;
 
-/** Per-process state of the send path; one per app (the routes are mounted under three prefixes). */
-interface SendState {
-  nonceLock: KeyedLock;
-  slowmode: Slowmode;
-}
-const states = new WeakMap<ApiDeps, SendState>();
-export function sendState(deps: ApiDeps): SendState {
-  let s = states.get(deps);
-  if (!s) states.set(deps, (s = { nonceLock: new KeyedLock(), slowmode: new Slowmode() }));
-  return s;
+/** The send path's cluster-wide limits (send-limits.ts); one per app (the routes are mounted under three prefixes). */
+const limits = new WeakMap<ApiDeps, SendLimits>();
+export function sendLimits(deps: ApiDeps): SendLimits {
+  let l = limits.get(deps);
+  if (!l) limits.set(deps, (l = new SendLimits(deps.store, deps.now, deps.log)));
+  return l;
 }
 
 const createSchema = z.object({
@@ -111,19 +100,33 @@ export async function createMessage(ctx: RouteContext, user: UserRecord, channel
     checkAllowedMentions(allowed);
 
     const nonce = body.nonce ?? undefined;
-    const send = () => storeMessage(ctx, user, access, body, { content, embeds, attachments, components, uploads }, nonce);
-    if (!body.enforce_nonce || nonce === undefined) return await send();
-
-    return await sendState(deps).nonceLock.run(`${channelId}:${user.id}:${nonce}`, async () => {
+    const enforced = Boolean(body.enforce_nonce) && nonce !== undefined;
+    if (enforced) {
+      // Fast path for a retry after the first send answered (or died after its commit), and for an earlier send
+      // of the nonce without enforce_nonce. The claim in the write (storeMessage) settles the races this misses.
       const earlier = await deps.store.messages.findByNonce(channelId, user.id, String(nonce), deps.now() - NONCE_WINDOW_MS);
       // The earlier send stands; this request's files are not needed.
-      if (earlier) return renderMessage(deps.store, earlier, { viewerId: user.id, nonces: new Map([[earlier.id, nonce]]), media: renderMedia(deps) });
-      return send();
-    });
+      if (earlier) return await renderEarlier(deps, user, earlier, nonce!);
+    }
+    try {
+      return await storeMessage(ctx, user, access, body, { content, embeds, attachments, components, uploads }, nonce, enforced);
+    } catch (err) {
+      // A retry refused by slowmode because its own first send (on another node, a moment ago) took the hold:
+      // once that send has committed, the retry gets its message, as on Discord.
+      if (!enforced || !(err instanceof ApiError) || err.code !== ErrorCodes.SLOWMODE_RATE_LIMIT) throw err;
+      const earlier = await deps.store.messages.findByNonce(channelId, user.id, String(nonce), deps.now() - NONCE_WINDOW_MS);
+      if (!earlier) throw err;
+      return await renderEarlier(deps, user, earlier, nonce!);
+    }
   } finally {
     // Files the stored message took are its own; any other upload of this request goes.
     await uploads.release();
   }
+}
+
+/** An enforce_nonce retry's answer: the stored message, as Discord returns it (200, same id). */
+function renderEarlier(deps: ApiDeps, user: UserRecord, earlier: MessageRecord, nonce: string | number): Promise<MessageJson> {
+  return renderMessage(deps.store, earlier, { viewerId: user.id, nonces: new Map([[earlier.id, nonce]]), media: renderMedia(deps) });
 }
 
 /** What the message is made of, validated. */
@@ -136,7 +139,7 @@ interface MessageParts {
 }
 
 async function storeMessage(
-  ctx: RouteContext, user: UserRecord, access: ChannelAccess, body: CreateBody, parts: MessageParts, nonce: string | number | undefined,
+  ctx: RouteContext, user: UserRecord, access: ChannelAccess, body: CreateBody, parts: MessageParts, nonce: string | number | undefined, enforced: boolean,
 ): Promise<MessageJson> {
   const { content, embeds, attachments, components, uploads } = parts;
   const { deps } = ctx;
@@ -145,12 +148,10 @@ async function storeMessage(
 
   const replyTo = body.message_reference ? await resolveReply(deps, access, body.message_reference) : null;
 
-  const slowmode = sendState(deps).slowmode;
+  const limits = sendLimits(deps);
   const slowed = channel.guildId !== null && channel.rateLimitPerUser > 0 && (access.permissions & BYPASS_SLOWMODE) === 0n;
-  if (slowed) {
-    const wait = slowmode.reserve(channel.id, user.id, channel.rateLimitPerUser, deps.now());
-    if (wait !== null) throw new ApiError(ErrorCodes.SLOWMODE_RATE_LIMIT, { extra: { retry_after: Number(wait.toFixed(3)), global: false } });
-  }
+  // Taken before the write (not after) so that concurrent sends of one user, on any api node, count against each other.
+  const releaseSlowmode = slowed ? await limits.holdSlowmode(channel.id, user.id, channel.rateLimitPerUser) : null;
 
   let stored = false;
   try {
@@ -199,12 +200,23 @@ async function storeMessage(
     const unfurl = hasPermission(access.permissions, Permissions.EMBED_LINKS);
     // The files it names come off the pending-upload ledger in the message's transaction.
     const uploadKeys = uploads.keysOf(attachments.map((a) => a.id));
-    await ctx.writes.create(channel, record, mentioned, await eventPayload(store, record, json), { unfurl, uploadKeys });
+    const event = await eventPayload(store, record, json);
+    if (enforced) {
+      const once = await ctx.writes.createOnce(channel, record, String(nonce), limits.nonceSince(), mentioned, event, { unfurl, uploadKeys });
+      // A concurrent send of the same nonce (on this node or another) stored first: answer with its message.
+      if (!once.created) {
+        await releaseSlowmode?.();
+        stored = true;
+        return await renderEarlier(deps, user, once.message, nonce!);
+      }
+    } else {
+      await ctx.writes.create(channel, record, mentioned, event, { unfurl, uploadKeys });
+    }
     stored = true;
     uploads.claim(attachments.map((a) => a.id));
     return json;
   } catch (err) {
-    if (slowed && !stored) slowmode.release(channel.id, user.id);
+    if (releaseSlowmode && !stored) await releaseSlowmode().catch(() => {});
     throw err;
   }
 }

@@ -69,11 +69,30 @@ export class MessageWrites {
   async create(
     channel: ChannelRecord, record: MessageRecord, mentionUserIds: readonly Snowflake[], event: Payload, opts: { unfurl?: boolean; uploadKeys?: readonly string[] } = {},
   ): Promise<MessageRecord> {
-    const outbox = [...(await this.dispatchRecords(channel, 'MESSAGE_CREATE', event)), ...this.embedJobRecords(record, opts.unfurl ?? false)];
-    outbox.push(...searchJobs.upsert(this.relay, record), ...pushJobs.created(this.relay, record));
+    const outbox = await this.#createRecords(channel, record, event, opts.unfurl ?? false);
     const message = await this.store.messages.create(record, { mentionUserIds, outbox, uploadKeys: opts.uploadKeys });
     await this.relay.published(outbox);
     return message;
+  }
+
+  /**
+   * An enforce_nonce send: `create`, unless the author's send with `nonce` since `sinceMs` is stored (by any api
+   * node, even one that died before answering); then nothing is written or published and that message comes back.
+   */
+  async createOnce(
+    channel: ChannelRecord, record: MessageRecord, nonce: string, sinceMs: number, mentionUserIds: readonly Snowflake[], event: Payload,
+    opts: { unfurl?: boolean; uploadKeys?: readonly string[] } = {},
+  ): Promise<{ message: MessageRecord; created: boolean }> {
+    const outbox = await this.#createRecords(channel, record, event, opts.unfurl ?? false);
+    const result = await this.store.messages.createOnce(record, nonce, sinceMs, { mentionUserIds, outbox, uploadKeys: opts.uploadKeys });
+    if (result.created) await this.relay.published(outbox);
+    return result;
+  }
+
+  async #createRecords(channel: ChannelRecord, record: MessageRecord, event: Payload, unfurl: boolean): Promise<OutboxRecord[]> {
+    const outbox = [...(await this.dispatchRecords(channel, 'MESSAGE_CREATE', event)), ...this.embedJobRecords(record, unfurl)];
+    outbox.push(...searchJobs.upsert(this.relay, record), ...pushJobs.created(this.relay, record));
+    return outbox;
   }
 
   /**
