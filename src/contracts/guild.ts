@@ -3,11 +3,35 @@
  * member lists (op 8); it keeps itself current from the gateway.guild.* event stream and the store.
  */
 export const GuildSubjects = {
-  /** request: GuildSnapshotRequest → GuildSnapshotReply. Served by a queue group: any guild node answers. */
+  /**
+   * request: GuildSnapshotRequest → GuildSnapshotReply. Served by a queue group: any guild node answers,
+   * forwarding to the owner of the guild's partition when that is not itself.
+   */
   snapshot: 'guild.snapshot',
   /** request: GuildMembersRequest → GuildMembersReply (op 8 Request Guild Members). */
   members: 'guild.members',
+  /**
+   * request: GuildSnapshotRequest → GuildSnapshotReply, served only by the guild node that owns the guild's
+   * partition (guildPartition). Callers use this; `snapshot` above forwards to it (older callers, tests).
+   */
+  partitionSnapshot: (partition: number) => `guild.p.${partition}.snapshot` as const,
+  /** request: GuildMembersRequest → GuildMembersReply, served by the owner of the guild's partition. */
+  partitionMembers: (partition: number) => `guild.p.${partition}.members` as const,
 } as const;
+
+/**
+ * The partition a guild's state lives in: FNV-1a (32 bit) of the id's decimal text, mod `partitions` (the
+ * guildPartitions setting, the same on every node of a cluster). Snowflake low bits are a per-process counter,
+ * so the id itself would spread badly; a hash of the text spreads evenly and needs no BigInt.
+ */
+export function guildPartition(guildId: string, partitions: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < guildId.length; i++) {
+    h ^= guildId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % partitions;
+}
 
 export interface GuildSnapshotRequest {
   guildId: string;
@@ -31,6 +55,8 @@ export interface GuildSnapshotReply {
    * string), channel overwrites, owner id; kept current afterwards from CHANNEL_* / GUILD_ROLE_* events.
    */
   state?: GuildPermissionState;
+  /** The node id of the guild node that built the reply (logs, tests); with `guild` only. */
+  servedBy?: string;
 }
 
 export interface GuildPermissionState {

@@ -11,6 +11,10 @@
  *   event reflects it. Events for guilds not cached are ignored (the next load reads the store anyway); an event
  *   that arrives while its guild is loading makes that load answer once but not be cached.
  * - A failed update evicts the guild, so the cache never serves state it knows may be wrong.
+ * - At most `maxLoads` store loads run at once (the rest wait their turn): a node that just took over partitions
+ *   warms lazily, as requests come, without stampeding the store.
+ * - dropWhere evicts guilds (a partition handed over: its events are no longer followed here), and loads in
+ *   flight for them are not cached.
  * - Snapshot parts (snapshot.ts: the guild object with its roles, the channel list, the permission state) are
  *   built at most once per change: any event that updates the guild drops them, a message drops only the
  *   channels (last_message_id).
@@ -42,6 +46,12 @@ export interface CachedMemberJson {
   joinedAt: number;
   expiresAt: number;
 }
+
+/**
+ * Guild loads (five store reads each) one node runs at once: below the store's default pool of 10 connections,
+ * so a node taking over many partitions leaves room for the snapshots' own reads.
+ */
+export const GUILD_LOAD_CONCURRENCY = 8;
 
 /** How long a cached member object may be served (a backstop: the events above keep it current). */
 export const MEMBER_JSON_TTL_MS = 60_000;
@@ -92,7 +102,32 @@ export class GuildStateCache {
     private readonly maxGuilds: number,
     private readonly log: Logger,
     private readonly memberJsonMax = 200_000,
+    private readonly maxLoads = GUILD_LOAD_CONCURRENCY,
   ) {}
+
+  /** Store loads running, and waiting for a slot. */
+  private loadsRunning = 0;
+  private readonly loadQueue: Array<() => void> = [];
+
+  get loadsInFlight(): number {
+    return this.loadsRunning;
+  }
+
+  get loadsWaiting(): number {
+    return this.loadQueue.length;
+  }
+
+  /** Evicts every cached guild `which` picks; loads in flight for them answer once but are not cached. */
+  dropWhere(which: (guildId: string) => boolean): number {
+    let dropped = 0;
+    for (const guildId of [...this.entries.keys()]) {
+      if (!which(guildId)) continue;
+      this.dropGuild(guildId);
+      dropped++;
+    }
+    for (const guildId of this.loading.keys()) if (which(guildId)) this.staleLoads.add(guildId);
+    return dropped;
+  }
 
   get size(): number {
     return this.entries.size;
@@ -224,6 +259,17 @@ export class GuildStateCache {
   }
 
   private async load(guildId: string): Promise<GuildState | null> {
+    if (this.loadsRunning >= this.maxLoads) await new Promise<void>((resume) => this.loadQueue.push(resume));
+    this.loadsRunning++;
+    try {
+      return await this.loadNow(guildId);
+    } finally {
+      this.loadsRunning--;
+      this.loadQueue.shift()?.();
+    }
+  }
+
+  private async loadNow(guildId: string): Promise<GuildState | null> {
     const guild = await this.store.guilds.get(guildId);
     if (!guild) return null;
     const countedAt = Date.now();

@@ -1,10 +1,12 @@
 /**
  * Which guilds each session receives. A guild is `pending` until its GUILD_CREATE is sent (READY lists it
- * unavailable): the snapshot comes from the guild role, retried with jittered exponential backoff while that
- * role is down, and seeds the node's guild cache. Joins, guilds created by the user, removals and deletions
+ * unavailable): the snapshot comes from the guild node owning the guild's partition (GuildClient: a circuit
+ * breaker per partition), retried with jittered exponential backoff while that partition is down, and seeds
+ * the node's guild cache. Joins, guilds created by the user, removals and deletions
  * change the set afterwards; a change of membership is also a change of presence (memberOf fans it out).
  */
-import { GuildSubjects, requestRpc, type GuildSnapshotReply, type GuildSnapshotRequest } from '../contracts/index.ts';
+import type { GuildSnapshotReply, GuildSnapshotRequest } from '../contracts/index.ts';
+import { guildClientFor, type GuildClient } from '../contracts/guild-client.ts';
 import { Intents } from '../protocol/intents.ts';
 import type { RoleDeps } from '../contracts/role.ts';
 import { EncodedDispatch, GUILD_CREATE_CUTS, isObject } from './codec.ts';
@@ -17,13 +19,17 @@ import type { Session } from './session.ts';
 export const GUILD_RETRY = { initialMs: 250, maxMs: 10_000 } as const;
 
 export class GuildLoader {
+  readonly #guilds: GuildClient;
+
   constructor(
-    private readonly deps: Pick<RoleDeps, 'bus' | 'config' | 'store'>,
+    private readonly deps: Pick<RoleDeps, 'bus' | 'config' | 'store'> & Partial<Pick<RoleDeps, 'log'>>,
     private readonly cache: GuildPermissionCache,
     private readonly registry: SessionRegistry,
     private readonly presence: PresenceLink,
     private readonly counters: { guildRetries: number },
-  ) {}
+  ) {
+    this.#guilds = guildClientFor({ bus: deps.bus, partitions: deps.config.guildPartitions, timeoutMs: deps.config.roleTimeoutMs, log: deps.log });
+  }
 
   /**
    * Asks the guild role for the guild's GUILD_CREATE; retries with backoff while it is down. Resolves (never
@@ -36,7 +42,8 @@ export class GuildLoader {
       largeThreshold: session.largeThreshold,
       presences: !session.bot || session.hasIntent(Intents.GUILD_PRESENCES),
     };
-    return requestRpc(this.deps.bus, GuildSubjects.snapshot, req, { timeoutMs: this.deps.config.roleTimeoutMs })
+    return this.#guilds
+      .snapshot(req)
       .then((reply) => this.#loaded(session, guildId, reply))
       .catch((err: Error) => {
         if (session.ended || session.guilds.get(guildId) !== 'pending') return;

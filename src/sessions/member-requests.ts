@@ -4,7 +4,7 @@
  * matching presences alongside). When the guild role does not answer, one empty chunk still goes out so the
  * client's request settles.
  */
-import { requestRpc } from '../contracts/index.ts';
+import { guildClientFor } from '../contracts/guild-client.ts';
 import type { GuildMembersReply, GuildMembersRequest } from '../contracts/guild.ts';
 import { Intents } from '../protocol/intents.ts';
 import { isSnowflake } from '../protocol/snowflake.ts';
@@ -17,7 +17,7 @@ import type { Session } from './session.ts';
 export const MEMBERS_CHUNK = 1000;
 
 export class MemberRequests {
-  constructor(private readonly deps: Pick<RoleDeps, 'bus' | 'config'>) {}
+  constructor(private readonly deps: Pick<RoleDeps, 'bus' | 'config'> & Partial<Pick<RoleDeps, 'log'>>) {}
 
   request(conn: Connection, session: Session, d: unknown): void {
     if (!isObject(d)) return conn.close(CloseCodes.DECODE_ERROR, 'invalid request guild members payload');
@@ -63,13 +63,14 @@ export class MemberRequests {
 
   /** Every page of the answer (the guild role pages every-member requests 1000 at a time). */
   async #fetchMembers(req: GuildMembersRequest): Promise<GuildMembersReply> {
-    const opts = { timeoutMs: this.deps.config.roleTimeoutMs };
-    const first = await requestRpc(this.deps.bus, 'guild.members', req, opts);
+    // The owner of the guild's partition, through its breaker (shared with guild-loader.ts).
+    const guilds = guildClientFor({ bus: this.deps.bus, partitions: this.deps.config.guildPartitions, timeoutMs: this.deps.config.roleTimeoutMs, log: this.deps.log });
+    const first = await guilds.members(req);
     const members = [...(first.members ?? [])];
     const presences = [...(first.presences ?? [])];
     let next = first.next;
     while (next) {
-      const page = await requestRpc(this.deps.bus, 'guild.members', { ...req, after: next }, opts);
+      const page = await guilds.members({ ...req, after: next });
       members.push(...(page.members ?? []));
       presences.push(...(page.presences ?? []));
       next = page.next && page.next !== next ? page.next : undefined;

@@ -109,7 +109,8 @@ describe('gateway: identify admission', () => {
     // IDENTIFY_SLOT_MAX_MS after READY, which makes the queue observable.
     t = await startTestServer({ roles: ['api', 'sessions', 'presence'], heartbeatIntervalMs: 5000, roleTimeoutMs: 3000, identifyConcurrency: 1, identifyQueueMax: 1 });
     f = await guildFixture(t);
-    t.bus.serve(GuildSubjects.snapshot, () => new Promise(() => {}));
+    // Sessions ask the owner of the guild's partition (guild.p.<n>.snapshot).
+    t.bus.serve('guild.p.*.snapshot', () => new Promise(() => {}));
   });
   after(async () => {
     for (const c of clients) await c.close();
