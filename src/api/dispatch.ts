@@ -17,6 +17,10 @@ export class Dispatcher {
   guild(guildId: string, t: string, d: Record<string, unknown>, opts: { channelId?: string; userIds?: string[] } = {}) {
     const envelope: DispatchEnvelope = { t, d, guildId, ...opts };
     publishEvent(this.bus, guildSubject(guildId), envelope);
+    // Sessions nodes subscribe only to the guilds their sessions are in (sessions/interest.ts): the new member's
+    // own sessions learn of the join on their user subject.
+    const joined = t === 'GUILD_MEMBER_ADD' && typeof d.user === 'object' && d.user !== null ? (d.user as { id?: unknown }).id : undefined;
+    if (typeof joined === 'string') publishEvent(this.bus, userSubject(joined), envelope);
   }
 
   /** An event for specific users (DM traffic, a kicked member's GUILD_DELETE, USER_UPDATE …). */

@@ -6,6 +6,7 @@
 import {
   BusClosedError,
   BusNoRespondersError,
+  BusNotRetainedError,
   BusQueueFullError,
   BusRemoteError,
   BusTimeoutError,
@@ -15,6 +16,9 @@ import {
   type ConsumeOptions,
   type Consumer,
   type DeliveryInfo,
+  type LogEntry,
+  type ReadLogOptions,
+  type RetainOptions,
   type MessageHandler,
   type RequestHandler,
   type RequestOptions,
@@ -23,6 +27,7 @@ import {
 } from './types.ts';
 import { assertPattern, assertQueueName, assertSubject, SubjectIndex } from './subjects.ts';
 import { asError, assertSerialisable, BUS_DEFAULTS, errorMessage, type RetryBackoff } from './defaults.ts';
+import { MemoryLog } from './memory-log.ts';
 import { MemoryConsumer, MemoryQueue, type DeadLetterSink, type Job, type QueueClient } from './memory-queue.ts';
 
 export interface MemoryBrokerOptions {
@@ -116,6 +121,7 @@ export class MemoryBroker implements DeadLetterSink {
   private readonly index = new SubjectIndex<Mailbox>();
   private readonly groupTurn = new Map<string, number>();
   private readonly queues = new Map<string, MemoryQueue>();
+  readonly logs = new Map<string, MemoryLog>();
 
   constructor(opts: MemoryBrokerOptions = {}) {
     this.maxQueueJobs = opts.maxQueueJobs ?? BUS_DEFAULTS.maxQueueJobs;
@@ -133,6 +139,7 @@ export class MemoryBroker implements DeadLetterSink {
 
   /** Delivers to every plain subscriber and one member per queue group; returns how many got it. */
   route(env: Envelope): number {
+    for (const log of this.logs.values()) if (log.captures(env.subject)) log.store(env.subject, env.payload);
     const matched = this.index.match(env.subject);
     const groups = new Map<string, Mailbox[]>();
     let delivered = 0;
@@ -335,6 +342,31 @@ export class MemoryBus implements Bus, QueueClient {
   /** Called by a consumer that stopped. */
   forget(consumer: MemoryConsumer): void {
     this.consumers.delete(consumer);
+  }
+
+  async retain(name: string, opts: RetainOptions): Promise<void> {
+    for (const s of opts.subjects) assertPattern(s);
+    if (this.closed) throw new BusClosedError(`retain ${name}`);
+    const log = this.broker.logs.get(name);
+    if (log) log.opts = opts;
+    else this.broker.logs.set(name, new MemoryLog(opts, Date.now));
+  }
+
+  async append(subject: string, payload: unknown): Promise<void> {
+    assertSubject(subject);
+    this.check(payload, `append ${subject}`);
+    if (this.closed) throw new BusClosedError(`append to ${subject}`);
+    if (![...this.broker.logs.values()].some((l) => l.captures(subject))) throw new BusNotRetainedError(subject);
+    this.broker.route({ payload, subject });
+  }
+
+  async readLog<T = unknown>(name: string, opts: ReadLogOptions): Promise<LogEntry<T>[]> {
+    if (this.closed) throw new BusClosedError(`read ${name}`);
+    return (this.broker.logs.get(name)?.read(opts) ?? []) as LogEntry<T>[];
+  }
+
+  async dropLog(name: string): Promise<void> {
+    this.broker.logs.delete(name);
   }
 
   async flush(): Promise<void> {}

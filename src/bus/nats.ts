@@ -27,6 +27,7 @@ import {
 import {
   BusClosedError,
   BusNoRespondersError,
+  BusNotRetainedError,
   BusQueueFullError,
   BusRemoteError,
   BusTimeoutError,
@@ -36,6 +37,9 @@ import {
   type ConsumeOptions,
   type Consumer,
   type DeliveryInfo,
+  type LogEntry,
+  type ReadLogOptions,
+  type RetainOptions,
   type MessageHandler,
   type RequestHandler,
   type RequestOptions,
@@ -71,6 +75,11 @@ const jc = JSONCodec();
 const JS_STREAM_NAME_IN_USE = 10058;
 const JS_STREAM_STORE_FAILED = 10077; // what a full stream with DiscardNew answers ("maximum messages exceeded")
 const JS_NO_MESSAGE_FOUND = 10037;
+const JS_STREAM_SUBJECT_OVERLAP = 10065;
+/** Per-subject reads of one readLog run this many ordered consumers at once. */
+const LOG_READ_CONCURRENCY = 8;
+/** How long append waits for JetStream's ack (the default 5 s is too long for a caller holding a socket back). */
+const APPEND_TIMEOUT_MS = 2_000;
 
 function apiCode(err: unknown): number | undefined {
   return (err as NatsError | undefined)?.api_error?.err_code;
@@ -86,6 +95,8 @@ export class NatsBus implements Bus, ConsumerHost {
   private readonly maxQueueJobs: number;
   readonly pullExpiresMs: number;
   private readonly streams = new Map<string, Promise<void>>();
+  /** Retained log name → the stream that holds it (its own, or another that already captured the subjects). */
+  private readonly logStreams = new Map<string, string>();
   private readonly advisories = new Set<string>();
   private readonly consumers = new Set<NatsConsumer>();
   private closed = false;
@@ -419,6 +430,104 @@ export class NatsBus implements Bus, ConsumerHost {
     for (const name of doomed) await this.jsm.streams.delete(name);
     this.streams.clear();
     return doomed;
+  }
+
+  // --- retained logs --------------------------------------------------------------------------------------
+
+  logStreamName(name: string): string {
+    return `${this.prefix}_LOG_${name.replace(/[^A-Za-z0-9-]/g, '-')}`;
+  }
+
+  async retain(name: string, opts: RetainOptions): Promise<void> {
+    for (const s of opts.subjects) assertPattern(s);
+    if (this.closed) throw new BusClosedError(`retain ${name}`);
+    const stream = this.logStreamName(name);
+    const config = {
+      name: stream,
+      subjects: opts.subjects,
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.Memory,
+      discard: DiscardPolicy.Old,
+      max_age: nanos(opts.maxAgeMs),
+      max_bytes: opts.maxBytes,
+      max_msgs_per_subject: opts.maxMsgsPerSubject ?? -1,
+      num_replicas: 1,
+    };
+    try {
+      await this.jsm.streams.add(config);
+    } catch (err) {
+      const code = apiCode(err);
+      if (code === JS_STREAM_NAME_IN_USE) await this.jsm.streams.update(stream, config);
+      else if (code === JS_STREAM_SUBJECT_OVERLAP) {
+        // Plain subjects have no prefix: another deployment on this server (another test run) captures them already.
+        this.logStreams.set(name, await this.jsm.streams.find(opts.subjects[0]));
+        return;
+      } else throw err;
+    }
+    this.logStreams.set(name, stream);
+  }
+
+  async append(subject: string, payload: unknown): Promise<void> {
+    assertSubject(subject);
+    const data = encode(payload);
+    if (this.closed) throw new BusClosedError(`append to ${subject}`);
+    try {
+      await this.js.publish(subject, data, { timeout: APPEND_TIMEOUT_MS });
+    } catch (err) {
+      if ((err as NatsError).code === ErrorCode.NoResponders || (err as NatsError).code === '503') throw new BusNotRetainedError(subject);
+      throw err;
+    }
+  }
+
+  async readLog<T = unknown>(name: string, opts: ReadLogOptions): Promise<LogEntry<T>[]> {
+    for (const s of opts.subjects) assertPattern(s);
+    if (this.closed) throw new BusClosedError(`read ${name}`);
+    const stream = this.logStreams.get(name) ?? this.logStreamName(name);
+    // nats-server 2.9 takes one filter subject per consumer: one ordered consumer per subject, merged by sequence.
+    const found: Array<LogEntry<T> & { seq: number }> = [];
+    const todo = [...new Set(opts.subjects)];
+    const worker = async () => {
+      for (let subject = todo.shift(); subject !== undefined; subject = todo.shift()) found.push(...(await this.readSubject<T>(stream, subject, opts.sinceMs)));
+    };
+    await Promise.all(Array.from({ length: Math.min(LOG_READ_CONCURRENCY, todo.length) }, worker));
+    found.sort((a, b) => a.seq - b.seq);
+    return found.map(({ subject, payload, at }) => ({ subject, payload, at }));
+  }
+
+  private async readSubject<T>(stream: string, subject: string, sinceMs?: number): Promise<Array<LogEntry<T> & { seq: number }>> {
+    let consumer;
+    try {
+      consumer = await this.js.consumers.get(stream, {
+        filterSubjects: subject,
+        ...(sinceMs ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(sinceMs).toISOString() } : {}),
+      });
+    } catch (err) {
+      if ((err as NatsError).code === '404' || /stream not found/i.test(errorMessage(err))) return [];
+      throw err;
+    }
+    const out: Array<LogEntry<T> & { seq: number }> = [];
+    try {
+      if ((await consumer.info()).num_pending === 0) return out;
+      const messages = await consumer.consume();
+      for await (const m of messages) {
+        out.push({ seq: m.seq, subject: m.subject, payload: decode(m.data) as T, at: Math.floor(m.info.timestampNanos / 1e6) });
+        if (m.info.pending === 0) break;
+      }
+    } finally {
+      await consumer.delete().catch(() => undefined);
+    }
+    return out;
+  }
+
+  async dropLog(name: string): Promise<void> {
+    const own = this.logStreamName(name);
+    const stream = this.logStreams.get(name) ?? own;
+    this.logStreams.delete(name);
+    // A stream this bus only borrowed (another deployment's) is not ours to delete.
+    if (stream !== own) return;
+    await this.jsm.streams.delete(stream).catch((err: unknown) => {
+      if (!/stream not found/i.test(errorMessage(err))) throw err;
+    });
   }
 
   async flush(): Promise<void> {

@@ -74,6 +74,33 @@ export interface Consumer {
   stop(): Promise<void>;
 }
 
+/**
+ * A retained log: what is published on its subjects is kept (in publish order) for maxAgeMs, at most maxBytes
+ * in all and maxMsgsPerSubject per subject, oldest dropped first. On NATS a JetStream stream (memory storage)
+ * that captures plain publishes, so publishers do not change; in memory a list in the broker.
+ */
+export interface RetainOptions {
+  /** Subjects or patterns captured. */
+  subjects: string[];
+  maxAgeMs: number;
+  maxBytes: number;
+  maxMsgsPerSubject?: number;
+}
+
+export interface LogEntry<T = unknown> {
+  subject: string;
+  payload: T;
+  /** When the log stored it (ms since the epoch, the server's clock on NATS). */
+  at: number;
+}
+
+export interface ReadLogOptions {
+  /** Concrete subjects or patterns to read (at least one). */
+  subjects: string[];
+  /** Only entries stored at or after this time (ms since the epoch). */
+  sinceMs?: number;
+}
+
 export interface Bus {
   readonly kind: 'memory' | 'nats';
   publish(subject: string, payload: unknown): void;
@@ -83,6 +110,17 @@ export interface Bus {
   request<R = unknown>(subject: string, payload: unknown, opts: RequestOptions): Promise<R>;
   enqueue(queue: string, payload: unknown): Promise<void>;
   consume<T = unknown>(queue: string, handler: (payload: T, info: DeliveryInfo) => Promise<void>, opts?: ConsumeOptions): Promise<Consumer>;
+  /**
+   * Starts retaining `subjects` in log `name` (idempotent; an existing log is updated to `opts`). On NATS, when
+   * another stream already captures those subjects (JetStream forbids overlaps), `name` reads from that one.
+   */
+  retain(name: string, opts: RetainOptions): Promise<void>;
+  /** publish that resolves once a retained log has stored the message; rejects when none captures the subject. */
+  append(subject: string, payload: unknown): Promise<void>;
+  /** What log `name` holds on the subjects, oldest first (a snapshot: later appends are not waited for). */
+  readLog<T = unknown>(name: string, opts: ReadLogOptions): Promise<LogEntry<T>[]>;
+  /** Deletes a log and what it holds (tests, cleanup). */
+  dropLog(name: string): Promise<void>;
   /** Resolves once every publish so far has reached the server (NATS) — a no-op in memory. */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -115,6 +153,14 @@ export class BusQueueFullError extends Error {
   constructor(queue: string, limit: number) {
     super(`queue ${queue} is full (${limit} jobs)`);
     this.name = 'BusQueueFullError';
+  }
+}
+
+/** append found no retained log capturing its subject. */
+export class BusNotRetainedError extends Error {
+  constructor(subject: string) {
+    super(`no retained log captures ${subject}`);
+    this.name = 'BusNotRetainedError';
   }
 }
 

@@ -13,6 +13,8 @@ export const GatewaySubjects = {
   allUserDispatches: 'gateway.user.*',
   /** publish: SessionsReconnect. */
   sessionsReconnect: 'sessions.reconnect',
+  /** publish: SessionsTakeover (a node resumed a session another node may still hold). */
+  sessionsTakeover: 'sessions.takeover',
 } as const;
 
 /** The guild id (or user id) a dispatch subject names: its last token. */
@@ -44,4 +46,11 @@ export interface SessionsReconnect {
   /** Only these users' sessions; absent means all of them. */
   userIds?: string[];
   reason: string;
+}
+
+/** A sessions node resumed this session from the resume journal; any other node holding it ends its copy quietly. */
+export interface SessionsTakeover {
+  sessionId: string;
+  /** The node that holds it now. */
+  nodeId: string;
 }

@@ -8,7 +8,7 @@
  */
 import { AccountSubjects, type TokensRevoked } from './accounts.ts';
 import type { Bus, ConsumeOptions, Consumer, DeliveryInfo, MessageHandler, RequestHandler, SubscribeOptions, Subscription } from '../bus/types.ts';
-import { GatewaySubjects, type DispatchEnvelope, type SessionsReconnect } from './gateway.ts';
+import { GatewaySubjects, type DispatchEnvelope, type SessionsReconnect, type SessionsTakeover } from './gateway.ts';
 import { GuildSubjects, type GuildMembersReply, type GuildMembersRequest, type GuildSnapshotReply, type GuildSnapshotRequest } from './guild.ts';
 import { Queues, deadQueue, type BlobDeleteJob, type EmbedJob, type PushJob, type PushMessageJob, type SearchIndexJob } from './jobs.ts';
 import {
@@ -44,6 +44,7 @@ export interface EventMap {
   'presence.heartbeat': PresenceNodeHeartbeat;
   'presence.peer': PresencePeerAnnounce;
   'sessions.reconnect': SessionsReconnect;
+  'sessions.takeover': SessionsTakeover;
   'accounts.tokens.revoked': TokensRevoked;
 }
 
@@ -52,6 +53,8 @@ export interface RpcMap {
   'presence.query': { request: PresenceQuery; reply: PresenceQueryReply };
   'guild.snapshot': { request: GuildSnapshotRequest; reply: GuildSnapshotReply };
   'guild.members': { request: GuildMembersRequest; reply: GuildMembersReply };
+  [partitionSnapshot: `guild.p.${number}.snapshot`]: { request: GuildSnapshotRequest; reply: GuildSnapshotReply };
+  [partitionMembers: `guild.p.${number}.members`]: { request: GuildMembersRequest; reply: GuildMembersReply };
   'search.query': { request: SearchQueryRequest; reply: SearchQueryReply };
 }
 

@@ -202,6 +202,13 @@ function segmentTail(payloadJson: string, cuts: readonly string[]): Buffer[] {
  * joined_at and a few counts differ) is given `cuts`: the part after `s` is then kept as segments, and segments of
  * at least SHARED_SEGMENT_MIN chars are shared by content with every other dispatch holding the same text.
  */
+/** A dispatch that is a bus event: its dedupe key, the subject it came on, and whether it was sent without content. */
+export interface EventRef {
+  key: string;
+  subject: string;
+  stripped: boolean;
+}
+
 export class EncodedDispatch {
   readonly t: string;
   readonly #head: Buffer;
@@ -209,6 +216,8 @@ export class EncodedDispatch {
   readonly #parts: Buffer[] | null;
   /** Bytes of a frame without the seq digits; computed once per event. */
   readonly size: number;
+  /** Set on a bus event's encoding: how the resume journal refers to it instead of copying it (resume-journal.ts). */
+  ref?: EventRef;
 
   constructor(t: string, payloadJson: string, cuts?: readonly string[]) {
     this.t = t;
@@ -224,6 +233,12 @@ export class EncodedDispatch {
       this.#parts = null;
       this.size = this.#head.length + this.#tail.length;
     }
+  }
+
+  /** The `d` JSON back (the resume journal stores dispatches that are not bus events inline). */
+  payloadJson(): string {
+    const text = Buffer.concat(this.segments).toString('utf8');
+    return text.slice(D_OPEN.length, -1);
   }
 
   /** The bytes after `s`, in order (one buffer unless the payload was cut). */

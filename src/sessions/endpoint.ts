@@ -42,8 +42,12 @@ function refuse(socket: Duplex, status: number, statusText: string, body?: unkno
   );
 }
 
-/** ws(s)://<this node>/gateway: ACCORD_PUBLIC_URL when set, else the Host the client connected to. */
+/**
+ * ws(s)://<this node>/gateway: ACCORD_RESUME_GATEWAY_URL when set (a proxy path that reaches this node, so a
+ * resume lands where the session is), else ACCORD_PUBLIC_URL, else the Host the client connected to.
+ */
 export function resumeGatewayUrl(config: Config, req: IncomingMessage): string {
+  if (config.resumeGatewayUrl) return config.resumeGatewayUrl.replace(/\/+$/, '');
   if (config.publicUrl) return `${config.publicUrl.replace(/\/+$/, '').replace(/^http/, 'ws')}/gateway`;
   const proto = config.tlsCert ? 'wss' : 'ws';
   return `${proto}://${req.headers.host ?? `127.0.0.1:${config.port}`}/gateway`;

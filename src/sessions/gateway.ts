@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { resolveToken, tokenLifetime, type TokenLifetime } from '../lib/tokens.ts';
-import { AccountSubjects, publishEvent, type SessionsReconnect } from '../contracts/index.ts';
+import { AccountSubjects, publishEvent, type SessionsReconnect, type SessionsTakeover } from '../contracts/index.ts';
 import type { Logger } from '../lib/log.ts';
 import type { RoleDeps } from '../contracts/role.ts';
 import { IDENTIFY_WINDOW_MS, SESSION_START_WINDOW_MS } from '../protocol/gateway-limits.ts';
@@ -19,11 +19,15 @@ import type { Connection, ConnectionHost } from './connection.ts';
 import { newGatewayCounters, type GatewayStats } from './gateway-stats.ts';
 import { GuildPermissionCache } from './permission-cache.ts';
 import { GuildLoader } from './guild-loader.ts';
+import { GuildInterest } from './interest.ts';
 import { buildReady, checkIntents, parseIdentify, parseResume, platformOf, sessionPresence, type IdentifyPayload } from './identify.ts';
 import { MemberRequests } from './member-requests.ts';
 import { PresenceLink } from './presence-link.ts';
 import { SessionRegistry } from './registry.ts';
 import { Session } from './session.ts';
+import { ResumeJournal } from './resume-journal.ts';
+import { restoreSession } from './resume-remote.ts';
+import type { Router } from './router.ts';
 
 export type { GatewayStats };
 
@@ -40,12 +44,18 @@ export const USER_IDENTIFIES_PER_WINDOW = 10;
 export class Gateway implements ConnectionHost {
   readonly registry = new SessionRegistry();
   readonly cache = new GuildPermissionCache();
+  /** The guild subjects this node subscribes to (the router opens it). */
+  readonly interest = new GuildInterest();
   readonly connections = new Set<Connection>();
   readonly log: Logger;
   readonly counters = newGatewayCounters();
   readonly presence: PresenceLink;
   readonly guilds: GuildLoader;
   readonly members: MemberRequests;
+  /** Cross-node resume (NATS, ACCORD_RESUME_LOG_MAX_BYTES > 0): null until started, or when off. */
+  journal: ResumeJournal | null = null;
+  /** Set by the role (index.ts): a session restored from another node replays events through it. */
+  router: Router | null = null;
   #peakOutbound = 0;
   #closing = false;
   readonly #identifies: AdmissionQueue;
@@ -77,6 +87,22 @@ export class Gateway implements ConnectionHost {
 
   start(): void {
     this.presence.start();
+  }
+
+  /** Turns on cross-node resume when the bus is NATS; without it, a session resumes only where it lives. */
+  async startJournal(): Promise<void> {
+    const { bus, config } = this.deps;
+    if (bus.kind !== 'nats' || config.resumeLogMaxBytes <= 0) return;
+    const journal = new ResumeJournal({
+      bus, log: this.log, nodeId: config.nodeId, resumeGraceMs: config.resumeGraceMs, maxBytes: config.resumeLogMaxBytes,
+      maxBatchesPerSession: config.replayMaxEvents, now: this.deps.now,
+    });
+    try {
+      await journal.start(() => this.registry.all());
+      this.journal = journal;
+    } catch (err) {
+      this.log.warn({ err }, 'resume journal unavailable: sessions resume only on the node that holds them');
+    }
   }
 
   // ------------------------------------------------------------------------------------------ identify
@@ -134,7 +160,9 @@ export class Gateway implements ConnectionHost {
       replayMaxBytes: config.replayMaxBytes,
       log,
       counters: this.counters,
+      interest: this.interest,
     });
+    session.journal = this.journal;
     const allGuilds = await store.guilds.listIdsForUser(user.id);
     const guildIds = allGuilds.filter((g) => session.ownsGuild(g));
     for (const g of allGuilds) session.memberOf.add(g);
@@ -149,7 +177,7 @@ export class Gateway implements ConnectionHost {
     // Payload compression only when the transport is not compressed already (Discord: mutually exclusive).
     if (parsed.compress && conn.outbound.compression === 'none') conn.outbound.setEncoder(new PayloadEncoder());
     this.registry.add(session);
-    this.#attach(session, conn);
+    this.attach(session, conn);
     this.counters.identifies++;
     session.dispatch('READY', JSON.stringify(ready));
     log.info({ guilds: guildIds.length, bot: user.bot, shard: parsed.shard, compression: conn.outbound.compression }, 'session identified');
@@ -209,6 +237,7 @@ export class Gateway implements ConnectionHost {
     const user = (await resolveToken(this.deps.store, parsed.token, this.#tokenLifetime))?.user;
     if (conn.closed) return;
     const session = this.registry.get(parsed.sessionId);
+    if (user && !session && this.journal && this.router && !this.#closing) return this.#resumeElsewhere(conn, parsed.sessionId, parsed.seq, user);
     if (!user || !session || session.ended || session.user.id !== user.id || this.#closing) {
       this.counters.invalidations++;
       conn.log.info({ sessionId: parsed.sessionId, known: Boolean(session) }, 'resume refused: unknown session');
@@ -232,15 +261,49 @@ export class Gateway implements ConnectionHost {
       old.session = null;
       old.close(CloseCodes.UNKNOWN_ERROR, 'session resumed on another connection');
     }
-    this.#attach(session, conn);
-    for (const e of frames) conn.outbound.pushDispatch(e.payload, e.seq, 'force');
+    this.attach(session, conn);
+    session.replayTo(parsed.seq);
     session.dispatch('RESUMED', '{}');
     this.counters.resumes++;
     session.log.info({ seq: parsed.seq, replayed: frames.length }, 'session resumed');
     if (session.presencesStale) this.presencesDrained(session);
   }
 
-  #attach(session: Session, conn: Connection): void {
+  /** A session another node held (it died, or the client moved): rebuilt from the resume journal (resume-remote.ts). */
+  async #resumeElsewhere(conn: Connection, sessionId: string, seq: number, user: UserRecord): Promise<void> {
+    let restored: Awaited<ReturnType<typeof restoreSession>>;
+    try {
+      restored = await restoreSession(this, this.router!, { sessionId, seq, user });
+    } catch (err) {
+      // NATS trouble mid-restore: the client identifies again rather than retrying a resume that keeps failing.
+      conn.log.warn({ err, sessionId }, 'restoring a session from another node failed');
+      restored = { refused: 'restore failed' };
+    }
+    if ('refused' in restored || conn.closed || this.#closing) {
+      if ('session' in restored) this.endSession(restored.session, 'moved');
+      this.counters.invalidations++;
+      conn.log.info({ sessionId, why: 'refused' in restored ? restored.refused : 'socket closed' }, 'resume elsewhere refused');
+      if (!conn.closed) conn.invalidate(false);
+      return;
+    }
+    const { session, replayed } = restored;
+    this.attach(session, conn);
+    session.replayTo(seq);
+    session.dispatch('RESUMED', '{}');
+    this.counters.resumes++;
+    this.counters.resumesElsewhere++;
+    session.log.info({ seq, replayed }, 'session resumed from another node');
+    this.presence.publish(session);
+  }
+
+  /** sessions.takeover: another node resumed a session this one still holds; this copy ends without a word. */
+  takenOver(req: SessionsTakeover): void {
+    if (!req || req.nodeId === this.deps.config.nodeId) return;
+    const session = this.registry.get(req.sessionId);
+    if (session) this.endSession(session, 'moved');
+  }
+
+  attach(session: Session, conn: Connection): void {
     if (session.expiryTimer) clearTimeout(session.expiryTimer);
     session.expiryTimer = null;
     session.connection = conn;
@@ -280,9 +343,12 @@ export class Gateway implements ConnectionHost {
     for (const [guildId, status] of session.guilds) {
       if (status === 'available' && !this.registry.userHasGuild(session.user.id, guildId)) this.cache.forgetMember(guildId, session.user.id);
     }
-    if (why !== 'shutdown') this.counters.invalidations++;
+    if (why !== 'shutdown' && why !== 'moved') this.counters.invalidations++;
+    // Shut down or moved, it stays resumable on another node; otherwise no node may resume it.
+    if (session.journal && why !== 'shutdown' && why !== 'moved') session.journal.ended(session);
     session.log.info({ why }, 'session ended');
     this.presence.gone(session);
+    session.guilds.clear();
   }
 
   // ------------------------------------------------------ guilds, presence, op 8: the router and connections call these
@@ -346,9 +412,12 @@ export class Gateway implements ConnectionHost {
       ...this.counters,
       identifyQueued: this.#identifies.queued,
       cachedGuilds: this.cache.size,
+      guildSubscriptions: this.interest.size,
       outboundBytesNow: now,
       outboundBytesPeak: peak,
       replayBytes,
+      resumeJournalBatches: this.journal?.counts.batches ?? 0,
+      resumeJournalFailures: this.journal?.counts.failures ?? 0,
     };
   }
 

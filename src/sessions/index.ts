@@ -29,6 +29,8 @@ export interface SessionsRole extends RunningRole {
 export async function startSessionsRole(deps: SessionsRoleDeps): Promise<SessionsRole> {
   const gateway = new Gateway(deps);
   const router = new Router(gateway, deps.config.gatewayDedupeIds);
+  gateway.router = router;
+  await gateway.startJournal();
   router.start();
   const revocations = new TokenRevocations(gateway).start();
   gateway.start();
@@ -44,12 +46,13 @@ export async function startSessionsRole(deps: SessionsRoleDeps): Promise<Session
         endpoint.close();
         await gateway.close();
         router.stop();
+        gateway.journal?.stop();
         revocations.stop();
       })()),
   };
 }
 
-const GAUGES = new Set<keyof GatewayStats>(['sessions', 'connections', 'identifyQueued', 'cachedGuilds', 'outboundBytesNow', 'outboundBytesPeak', 'replayBytes']);
+const GAUGES = new Set<keyof GatewayStats>(['sessions', 'connections', 'identifyQueued', 'cachedGuilds', 'guildSubscriptions', 'outboundBytesNow', 'outboundBytesPeak', 'replayBytes']);
 const HELP: Record<keyof GatewayStats, string> = {
   sessions: 'Gateway sessions held by this node (live or awaiting resume)',
   connections: 'Open gateway WebSockets',
@@ -67,9 +70,15 @@ const HELP: Record<keyof GatewayStats, string> = {
   identifiesTooFast: 'IDENTIFYs refused with INVALID_SESSION for exceeding the identify rate (max_concurrency per 5 s)',
   upgradesRefused: 'Gateway upgrades refused with 429 (sockets per IP, or an IP banned for invalid requests)',
   cachedGuilds: 'Guilds in the node permission cache',
+  guildSubscriptions: 'Guild subjects this node subscribes to (the guilds its sessions are in, plus a short linger)',
+  guildEventsIn: 'Dispatches received on guild subjects',
+  guildEventsUnrouted: 'Guild dispatches received for a guild no local session holds (a lingering subscription)',
+  resumesElsewhere: 'Sessions resumed from the resume journal of another node',
   outboundBytesNow: 'Bytes queued to the fullest socket right now',
   outboundBytesPeak: 'Most bytes ever queued to one socket',
   replayBytes: 'Bytes held in resume deques',
+  resumeJournalBatches: 'Resume journal batches stored in JetStream (cross-node resume)',
+  resumeJournalFailures: 'Resume journal writes that failed (a resume on another node across them gets op 9)',
 };
 
 function gatewayMetrics(stats: GatewayStats): MetricSample[] {

@@ -1,7 +1,8 @@
 /**
- * Routes the bus's dispatch envelopes to this node's sessions. One subscription per node on
- * `gateway.guild.>` and one on `gateway.user.>`; each event is serialised once (and once more without message
- * content for bots lacking MESSAGE_CONTENT) and the same JSON goes to every session.
+ * Routes the bus's dispatch envelopes to this node's sessions. One subscription per guild its sessions are in
+ * (interest.ts: no node receives every guild's events) and one on `gateway.user.*`; each event is serialised
+ * once (and once more without message content for bots lacking MESSAGE_CONTENT) and the same JSON goes to every
+ * session. With the resume journal on, each encoding also carries the event's reference (resume-journal.ts).
  *
  * Per session, a guild event passes when: the session receives the guild (GUILD_CREATE sent, shard matches),
  * the envelope's userIds (if any) include the user, a bot has the event's intent (GUILD_MEMBER_UPDATE about
@@ -15,28 +16,43 @@ import { Intents } from '../protocol/intents.ts';
 import { EncodedDispatch, isObject } from './codec.ts';
 import { CONTENT_EVENTS, intentFor } from './event-intents.ts';
 import { RecentIds } from './recent-ids.ts';
+import { eventKey } from './resume-journal.ts';
 import type { Gateway } from './gateway.ts';
 import type { Session } from './session.ts';
 
 
 /** One event encoded at most once per variant, shared by every session it goes to. */
-class EventJson {
+export class EventJson {
   #full: EncodedDispatch | undefined;
   #stripped: EncodedDispatch | undefined;
+  #json: string | undefined;
+  /**
+   * `subject` (the bus subject it came on) is given when the resume journal is on: each encoding then carries
+   * the event's reference (codec.ts EventRef) so the journal stores that instead of the payload.
+   */
   constructor(
     private readonly t: string,
     private readonly d: Record<string, unknown>,
+    private readonly env?: DispatchEnvelope,
+    private readonly subject?: string,
   ) {}
+  get json(): string {
+    return (this.#json ??= JSON.stringify(this.d));
+  }
   get full(): EncodedDispatch {
-    return (this.#full ??= new EncodedDispatch(this.t, JSON.stringify(this.d)));
+    return (this.#full ??= this.#ref(new EncodedDispatch(this.t, this.json), false));
   }
   /** Without MESSAGE_CONTENT: content, embeds, attachments, components (and poll) emptied. */
   get stripped(): EncodedDispatch {
     if (this.#stripped === undefined) {
       const { poll: _poll, ...rest } = this.d;
-      this.#stripped = new EncodedDispatch(this.t, JSON.stringify({ ...rest, content: '', embeds: [], attachments: [], components: [] }));
+      this.#stripped = this.#ref(new EncodedDispatch(this.t, JSON.stringify({ ...rest, content: '', embeds: [], attachments: [], components: [] })), true);
     }
     return this.#stripped;
+  }
+  #ref(e: EncodedDispatch, stripped: boolean): EncodedDispatch {
+    if (this.subject && this.env) e.ref = { key: eventKey(this.env, this.json), subject: this.subject, stripped };
+    return e;
   }
 }
 
@@ -58,27 +74,41 @@ export class Router {
 
   start(): void {
     const { bus } = this.gw.deps;
-    this.#subs.push(subscribeEvent(bus, GatewaySubjects.allGuildDispatches, (env, subject) => this.#safely(() => this.#firstTime(env) && this.onGuildEvent(env, dispatchTarget(subject)))));
+    const { counters, interest } = this.gw;
+    interest.open((guildId) =>
+      subscribeEvent(bus, GatewaySubjects.guildDispatch(guildId), (env) => {
+        counters.guildEventsIn++;
+        if (!interest.held(guildId)) counters.guildEventsUnrouted++;
+        this.#safely(() => this.#firstTime(env) && this.onGuildEvent(env, guildId));
+      }),
+    );
     this.#subs.push(subscribeEvent(bus, GatewaySubjects.allUserDispatches, (env, subject) => this.#safely(() => this.#firstTime(env) && this.onUserEvent(env, dispatchTarget(subject)))));
     this.#subs.push(subscribeEvent(bus, GatewaySubjects.sessionsReconnect, (req) => this.#safely(() => this.gw.reconnectRequested(req))));
+    this.#subs.push(subscribeEvent(bus, GatewaySubjects.sessionsTakeover, (req) => this.#safely(() => this.gw.takenOver(req))));
   }
 
   stop(): void {
+    this.gw.interest.close();
     for (const s of this.#subs) s.unsubscribe();
     this.#subs = [];
   }
 
-  onGuildEvent(env: DispatchEnvelope, subjectGuildId: string): void {
+  /**
+   * `only`: route to that session alone, without touching the node's guild cache (a session being restored
+   * from another node replays the event log through here, resume-remote.ts).
+   */
+  onGuildEvent(env: DispatchEnvelope, subjectGuildId: string, only?: Session): void {
     if (!env || typeof env.t !== 'string' || !isObject(env.d)) return;
     const { t, d } = env;
     const guildId = env.guildId ?? subjectGuildId;
     const { cache, registry } = this.gw;
     // Who may see what changes before the event is routed, except a deleted channel: its deletion goes to
     // those who could see it.
-    if (t !== 'CHANNEL_DELETE') cache.apply(t, guildId, d);
+    if (t !== 'CHANNEL_DELETE' && !only) cache.apply(t, guildId, d);
     const target = t === 'GUILD_MEMBER_ADD' || t === 'GUILD_MEMBER_REMOVE' || t === 'GUILD_BAN_ADD' ? userIdOf(d) : undefined;
-    const json = new EventJson(t, d);
-    const sessions = [...(registry.forGuild(guildId) ?? [])];
+    const json = new EventJson(t, d, env, this.gw.journal ? GatewaySubjects.guildDispatch(subjectGuildId) : undefined);
+    const local = registry.forGuild(guildId);
+    const sessions = only ? (local?.has(only) ? [only] : []) : [...(local ?? [])];
     const now = this.gw.now();
     for (const s of sessions) {
       if (target && s.user.id === target && t !== 'GUILD_MEMBER_ADD') continue; // gets GUILD_DELETE below
@@ -86,25 +116,31 @@ export class Router {
       const stripped = s.bot && CONTENT_EVENTS.has(t) && !s.hasIntent(Intents.MESSAGE_CONTENT) && !keepsContent(d, s.user.id);
       s.dispatch(t, stripped ? json.stripped : json.full, t === 'PRESENCE_UPDATE' ? 'presence' : 'normal');
     }
-    if (t === 'CHANNEL_DELETE') cache.apply(t, guildId, d);
+    if (t === 'CHANNEL_DELETE' && !only) cache.apply(t, guildId, d);
 
+    const targets = () => (only ? (only.user.id === target ? [only] : []) : [...(registry.forUser(target!) ?? [])]);
     if (target && t === 'GUILD_MEMBER_ADD') {
-      for (const s of [...(registry.forUser(target) ?? [])]) this.gw.joinGuild(s, guildId);
+      for (const s of targets()) this.gw.joinGuild(s, guildId);
     } else if (target) {
-      for (const s of [...(registry.forUser(target) ?? [])]) this.gw.removeGuild(s, guildId, true);
+      for (const s of targets()) this.gw.removeGuild(s, guildId, true);
     } else if (t === 'GUILD_DELETE') {
       for (const s of sessions) this.gw.removeGuild(s, guildId, false);
-      cache.drop(guildId);
+      if (!only) cache.drop(guildId);
     }
   }
 
-  onUserEvent(env: DispatchEnvelope, userId: string): void {
+  onUserEvent(env: DispatchEnvelope, userId: string, only?: Session): void {
     if (!env || typeof env.t !== 'string' || !isObject(env.d)) return;
-    const sessions = this.gw.registry.forUser(userId);
+    const sessions = only ? (only.user.id === userId ? new Set([only]) : undefined) : this.gw.registry.forUser(userId);
     if (!sessions) return;
     const { t, d } = env;
-    const json = new EventJson(t, d);
+    const json = new EventJson(t, d, env, this.gw.journal ? GatewaySubjects.userDispatch(userId) : undefined);
     for (const s of [...sessions]) {
+      // The user joined a guild this node may not be subscribed to (api/dispatch.ts also sends it here).
+      if (t === 'GUILD_MEMBER_ADD' && typeof d.guild_id === 'string') {
+        if (userIdOf(d) === userId) this.gw.joinGuild(s, d.guild_id);
+        continue;
+      }
       if (t === 'GUILD_CREATE' && typeof d.id === 'string') {
         this.gw.addGuildFromPayload(s, d, json.full);
         continue;

@@ -9,6 +9,21 @@ import type { UserRecord } from '../store/types.ts';
 import { EncodedDispatch } from './codec.ts';
 import type { Outbound } from './outbound.ts';
 import { ReplayBuffer } from './replay.ts';
+import { TrackedGuilds, type GuildInterest } from './interest.ts';
+
+/** Where a session's dispatches are written before they reach the socket (resume-journal.ts). */
+export interface DispatchJournal {
+  append(session: Session, seq: number, payload: EncodedDispatch): void;
+  /** The session ended for good: no node may resume it. */
+  ended(session: Session): void;
+}
+
+interface HeldDispatch {
+  seq: number;
+  encoded: EncodedDispatch;
+  kind: 'normal' | 'presence';
+  bytes: number;
+}
 
 /** What a session needs from the connection it is attached to. */
 export interface SessionConnection {
@@ -48,6 +63,8 @@ export interface SessionInit {
   replayMaxBytes: number;
   log: Logger;
   counters: SessionCounters;
+  /** The node's guild subscriptions, kept in step with `guilds`. */
+  interest?: GuildInterest;
 }
 
 export class Session {
@@ -64,8 +81,8 @@ export class Session {
   seq = 0;
   readonly replay: ReplayBuffer;
   connection: SessionConnection | null = null;
-  /** Guilds this session receives (filtered by shard). */
-  readonly guilds = new Map<string, GuildStatus>();
+  /** Guilds this session receives (filtered by shard); the node subscribes to them (interest.ts). */
+  readonly guilds = new TrackedGuilds<GuildStatus>();
   /** Pending guilds' retry timers (guild role down). */
   readonly guildRetries = new Map<string, { timer: NodeJS.Timeout; attempt: number }>();
   /** Every guild of the user (all shards): the presence role fans out presence to these. */
@@ -76,6 +93,19 @@ export class Session {
   replacingPresences = false;
   expiryTimer: NodeJS.Timeout | null = null;
   ended = false;
+  /**
+   * Cross-node resume (resume-journal.ts): dispatches reach the socket only once the journal has stored them
+   * (write-ahead), so a client never holds a seq another node cannot account for. Null: straight to the socket.
+   */
+  journal: DispatchJournal | null = null;
+  /** Highest seq the journal has stored. */
+  storedSeq = 0;
+  /** Highest seq pushed to the current socket. */
+  sentSeq = 0;
+  /** Dispatched, waiting for the journal, oldest first. */
+  #held: HeldDispatch[] = [];
+  /** While a session is being restored from another node, live events wait here (resume-remote.ts). */
+  holding: Array<{ t: string; payload: EncodedDispatch; kind: 'normal' | 'presence' }> | null = null;
   readonly #counters: SessionCounters;
 
   constructor(init: SessionInit) {
@@ -90,6 +120,7 @@ export class Session {
     this.log = init.log;
     this.replay = new ReplayBuffer(init.replayMaxEvents, init.replayMaxBytes);
     this.#counters = init.counters;
+    if (init.interest) this.guilds.track(init.interest);
   }
 
   get bot(): boolean {
@@ -118,6 +149,10 @@ export class Session {
    */
   dispatch(t: string, payload: string | EncodedDispatch, kind: 'normal' | 'presence' = 'normal'): boolean {
     if (this.ended) return false;
+    if (this.holding) {
+      this.holding.push({ t, payload: typeof payload === 'string' ? new EncodedDispatch(t, payload) : payload, kind });
+      return true;
+    }
     if (kind === 'presence' && (!this.connection || this.connection.outbound.shouldDropPresence())) {
       this.presencesStale = true;
       this.#counters.presencesDropped++;
@@ -128,8 +163,44 @@ export class Session {
     const bytes = encoded.frameBytes(seq);
     this.replay.push(seq, encoded, bytes);
     this.#counters.eventsOut++;
+    if (this.journal) {
+      this.#held.push({ seq, encoded, kind, bytes });
+      this.journal.append(this, seq, encoded);
+      return true;
+    }
     this.connection?.outbound.pushDispatch(encoded, seq, kind, bytes);
+    this.sentSeq = seq;
     return true;
+  }
+
+  /** The journal stored everything up to `seq` (or gave up on it): those dispatches may go to the socket. */
+  stored(seq: number): void {
+    if (seq > this.storedSeq) this.storedSeq = seq;
+    while (this.#held.length && this.#held[0]!.seq <= seq) {
+      const h = this.#held.shift()!;
+      if (this.connection && h.seq > this.sentSeq) {
+        this.connection.outbound.pushDispatch(h.encoded, h.seq, h.kind, h.bytes);
+        this.sentSeq = h.seq;
+      }
+    }
+  }
+
+  /**
+   * A socket resumed at the client's `seq`: what it missed from the deque (only what the journal has stored; the
+   * rest follows as it is stored). False when some of it was evicted.
+   */
+  replayTo(seq: number): number | null {
+    const frames = this.replay.since(seq);
+    if (!frames) return null;
+    this.sentSeq = seq;
+    let n = 0;
+    for (const e of frames) {
+      if (this.journal && e.seq > this.storedSeq) break;
+      this.connection?.outbound.pushDispatch(e.payload, e.seq, 'force');
+      this.sentSeq = e.seq;
+      n++;
+    }
+    return n;
   }
 
   clearTimers(): void {

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import {
   BusClosedError,
   BusNoRespondersError,
+  BusNotRetainedError,
   BusRemoteError,
   BusTimeoutError,
   type Bus,
@@ -449,6 +450,54 @@ export function busContract(name: string, factory: () => Promise<BusUnderTest>):
         await bus.consume<number>(queue, async (n) => void later.push(n), opts);
         await waitFor(() => later.length === 1, { what: 'job kept for the next consumer' });
         assert.deepEqual(later, [2]);
+      });
+    });
+
+    describe('retained logs', () => {
+      it('keeps what plain publishes and appends put on its subjects, in order, readable by subject and time', async () => {
+        const a = await open();
+        const b = await open();
+        const root = unique('log');
+        const name = unique('log');
+        await a.retain(name, { subjects: [`${root}.*`], maxAgeMs: 60_000, maxBytes: 1024 * 1024 });
+        try {
+          await b.retain(name, { subjects: [`${root}.*`], maxAgeMs: 60_000, maxBytes: 1024 * 1024 }); // idempotent
+          a.publish(`${root}.x`, { n: 1 });
+          await a.flush();
+          await b.append(`${root}.y`, { n: 2 });
+          await a.append(`${root}.x`, { n: 3 });
+          a.publish(`${unique('other')}.x`, { n: 0 });
+          await waitFor(async () => (await b.readLog(name, { subjects: [`${root}.x`] })).length === 2, { what: 'plain publish stored' });
+          const all = await b.readLog<{ n: number }>(name, { subjects: [`${root}.x`, `${root}.y`] });
+          assert.deepEqual(all.map((e) => [e.subject, e.payload.n]), [[`${root}.x`, 1], [`${root}.y`, 2], [`${root}.x`, 3]]);
+          assert.ok(all.every((e) => typeof e.at === 'number' && e.at > 0));
+          assert.deepEqual(await b.readLog(name, { subjects: [`${root}.z`] }), []);
+          const later = await b.readLog(name, { subjects: [`${root}.x`, `${root}.y`], sinceMs: all[2].at + 60_000 });
+          assert.deepEqual(later, []);
+        } finally {
+          await a.dropLog(name);
+        }
+        assert.deepEqual(await b.readLog(name, { subjects: [`${root}.x`] }), []);
+      });
+
+      it('keeps at most maxMsgsPerSubject per subject, newest last', async () => {
+        const bus = await open();
+        const root = unique('logcap');
+        const name = unique('logcap');
+        await bus.retain(name, { subjects: [`${root}.*`], maxAgeMs: 60_000, maxBytes: 1024 * 1024, maxMsgsPerSubject: 2 });
+        try {
+          for (let n = 1; n <= 4; n++) await bus.append(`${root}.a`, n);
+          await bus.append(`${root}.b`, 9);
+          const got = await bus.readLog<number>(name, { subjects: [`${root}.a`, `${root}.b`] });
+          assert.deepEqual(got.map((e) => e.payload), [3, 4, 9]);
+        } finally {
+          await bus.dropLog(name);
+        }
+      });
+
+      it('append rejects when no log captures the subject', async () => {
+        const bus = await open();
+        await assert.rejects(bus.append(`${unique('nolog')}.x`, 1), BusNotRetainedError);
       });
     });
 

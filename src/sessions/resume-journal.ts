@@ -1,0 +1,228 @@
+/**
+ * What lets a session resume on another sessions node (docs/gateway-resume.md). NATS only: on the in-memory
+ * bus one process holds every session.
+ *
+ * Two retained logs (bus.retain: JetStream streams, memory storage, max age = resume grace + margin):
+ * - the event log: the gateway events themselves (`gateway.guild.*`, `gateway.user.*`), captured by the server
+ *   from the publishes that exist anyway, so one stored copy per event, none per delivery;
+ * - the journal: per session, `gateway.resume.<session>.m` (its record: user, intents, shard, guilds, seq) and
+ *   `gateway.resume.<session>.f` (batches of what it was sent: for a bus event its dedupe key and subject,
+ *   ~60 bytes; other dispatches — READY, a GUILD_CREATE from the guild role, member chunks — inline).
+ *
+ * Write-ahead: a dispatch reaches the socket only once its batch is stored (one acked JetStream publish per
+ * session per event-loop turn that gave it dispatches), so a client never holds a seq no other node can account
+ * for. A batch that cannot be stored is released anyway (the socket matters more), leaving a gap in the journal:
+ * a resume elsewhere across it gets INVALID_SESSION.
+ */
+import { createHash } from 'node:crypto';
+import { BusNotRetainedError, type Bus } from '../bus/types.ts';
+import type { Logger } from '../lib/log.ts';
+import type { Platform } from '../contracts/presence.ts';
+import type { EncodedDispatch } from './codec.ts';
+import type { GuildStatus, PresenceState, Session, DispatchJournal } from './session.ts';
+
+/** Event-log and journal entries are kept this much longer than the resume grace (clock skew, slow resumes). */
+export const RESUME_LOG_MARGIN_MS = 30_000;
+/** How far before the journal's last batch the event log is searched for the events a node had not sent yet. */
+export const RESUME_GAP_OVERLAP_MS = 2_000;
+/** Inline dispatches larger than this are not journaled (a resume elsewhere from before them gets op 9). */
+export const JOURNAL_INLINE_MAX_BYTES = 256 * 1024;
+/** After a failed journal write, dispatches skip the journal for this long. */
+export const JOURNAL_BACKOFF_MS = 5_000;
+
+export const EVENT_LOG = 'gateway-events';
+export const JOURNAL_LOG = 'gateway-resume';
+export const EVENT_SUBJECTS = ['gateway.guild.*', 'gateway.user.*'];
+export const frameSubject = (sessionId: string) => `gateway.resume.${sessionId}.f`;
+export const recordSubject = (sessionId: string) => `gateway.resume.${sessionId}.m`;
+
+/** One journaled dispatch: a bus event by reference (k, j, x) or anything else inline (t, d). */
+export interface JournalFrame {
+  s: number;
+  k?: string;
+  j?: string;
+  x?: 1;
+  t?: string;
+  d?: string;
+  /** Not journaled (too large): a resume that needs it cannot be served. */
+  lost?: 1;
+}
+
+export interface JournalBatch {
+  /** When the node stored it (ms): the event log is read from about here for what came after. */
+  at: number;
+  f: JournalFrame[];
+}
+
+/** A session's record: enough to rebuild it elsewhere. */
+export interface SessionRecord {
+  userId: string;
+  tokenId: string;
+  intents: number;
+  shard: [number, number] | null;
+  largeThreshold: number;
+  platform: Platform;
+  presence: PresenceState;
+  guilds: Array<[string, GuildStatus]>;
+  memberOf: string[];
+  /** The session's seq when written (frames may be newer). */
+  seq: number;
+  at: number;
+  nodeId: string;
+  /** Ended for good (closed by the client, expired, invalidated): not resumable anywhere. */
+  ended?: boolean;
+}
+
+/** The dedupe key of a bus event: its outbox id, or a digest of what it says. */
+export function eventKey(env: { id?: unknown; t: string }, fullJson: string): string {
+  if (typeof env.id === 'string') return env.id;
+  return 'h' + createHash('sha1').update(env.t).update('\0').update(fullJson).digest('base64url').slice(0, 22);
+}
+
+export interface ResumeJournalOptions {
+  bus: Bus;
+  log: Logger;
+  nodeId: string;
+  resumeGraceMs: number;
+  /** Bound of each retained log. */
+  maxBytes: number;
+  /** Frame batches kept per session (the deque's count bound). */
+  maxBatchesPerSession: number;
+  now: () => number;
+}
+
+export class ResumeJournal implements DispatchJournal {
+  readonly #pending = new Map<Session, JournalFrame[]>();
+  readonly #recordVersion = new WeakMap<Session, string>();
+  readonly #chains = new WeakMap<Session, Promise<void>>();
+  readonly #failed = new WeakSet<Session>();
+  #scheduled = false;
+  #downUntil = 0;
+  #refresh: NodeJS.Timeout | null = null;
+  #retain: (() => Promise<void>) | null = null;
+  #retaining: Promise<void> | null = null;
+  /** Counters for /metrics. */
+  readonly counts = { batches: 0, frames: 0, failures: 0 };
+
+  constructor(private readonly opts: ResumeJournalOptions) {}
+
+  /** Creates (or joins) the two logs; refreshes records of idle sessions so they outlive the log's max age. */
+  async start(sessions: () => Iterable<Session>): Promise<void> {
+    const { bus, resumeGraceMs, maxBytes, maxBatchesPerSession } = this.opts;
+    const maxAgeMs = resumeGraceMs + RESUME_LOG_MARGIN_MS;
+    this.#retain = async () => {
+      await bus.retain(EVENT_LOG, { subjects: EVENT_SUBJECTS, maxAgeMs, maxBytes });
+      await bus.retain(JOURNAL_LOG, { subjects: ['gateway.resume.*.*'], maxAgeMs, maxBytes, maxMsgsPerSubject: maxBatchesPerSession });
+    };
+    await this.#retain();
+    this.#refresh = setInterval(() => {
+      for (const s of sessions()) {
+        if (s.ended || !s.journal) continue;
+        this.#recordVersion.delete(s);
+        this.#enqueue(s);
+      }
+    }, Math.max(1000, Math.floor(resumeGraceMs / 3)));
+    this.#refresh.unref?.();
+  }
+
+  stop(): void {
+    if (this.#refresh) clearInterval(this.#refresh);
+    this.#refresh = null;
+  }
+
+  append(session: Session, seq: number, payload: EncodedDispatch): void {
+    const ref = payload.ref;
+    let frame: JournalFrame;
+    if (ref) frame = ref.stripped ? { s: seq, k: ref.key, j: ref.subject, x: 1 } : { s: seq, k: ref.key, j: ref.subject };
+    else if (payload.size > JOURNAL_INLINE_MAX_BYTES) frame = { s: seq, lost: 1 };
+    else frame = { s: seq, t: payload.t, d: payload.payloadJson() };
+    this.#enqueue(session).push(frame);
+  }
+
+  /** The session is gone for good: no node may resume it. */
+  ended(session: Session): void {
+    this.#pending.delete(session);
+    this.#write(session, () => this.opts.bus.append(recordSubject(session.id), { ...this.record(session), ended: true }));
+  }
+
+  record(session: Session): SessionRecord {
+    return {
+      userId: session.user.id,
+      tokenId: session.tokenId,
+      intents: session.intents,
+      shard: session.shard,
+      largeThreshold: session.largeThreshold,
+      platform: session.platform,
+      presence: session.presence,
+      guilds: [...session.guilds],
+      memberOf: [...session.memberOf],
+      seq: session.seq,
+      at: this.opts.now(),
+      nodeId: this.opts.nodeId,
+    };
+  }
+
+  #enqueue(session: Session): JournalFrame[] {
+    let frames = this.#pending.get(session);
+    if (!frames) this.#pending.set(session, (frames = []));
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.#flush());
+    }
+    return frames;
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    const batch = [...this.#pending];
+    this.#pending.clear();
+    for (const [session, frames] of batch) {
+      const version = `${session.guilds.version}:${session.memberOf.size}:${session.presence.status}`;
+      const recordDue = this.#recordVersion.get(session) !== version;
+      this.#recordVersion.set(session, version);
+      const upTo = frames.length ? frames[frames.length - 1]!.s : 0;
+      this.#write(session, async () => {
+        if (recordDue) await this.opts.bus.append(recordSubject(session.id), this.record(session));
+        if (frames.length) {
+          const b: JournalBatch = { at: this.opts.now(), f: frames };
+          await this.opts.bus.append(frameSubject(session.id), b);
+          this.counts.batches++;
+          this.counts.frames += frames.length;
+        }
+      }, upTo);
+    }
+  }
+
+  /**
+   * Runs one session's writes in order; releases its dispatches up to `upTo` after, stored or not. After a failed
+   * write the journal stands aside for JOURNAL_BACKOFF_MS (dispatches go straight out, leaving a gap), so a slow
+   * or missing JetStream never holds sockets back for longer than one write.
+   */
+  #write(session: Session, write: () => Promise<void>, upTo = 0): void {
+    const prev = this.#chains.get(session) ?? Promise.resolve();
+    const next = prev
+      .then(() => {
+        if (this.opts.now() < this.#downUntil) throw new Error('resume journal standing aside after a failed write');
+        return write();
+      })
+      .catch((err: unknown) => {
+        if (this.opts.now() >= this.#downUntil) this.#downUntil = this.opts.now() + JOURNAL_BACKOFF_MS;
+        // The logs are gone (a NATS restart loses memory streams): create them again, or no write ever succeeds
+        // until this process restarts. Later batches stand aside meanwhile, as after any failure.
+        this.#recordVersion.delete(session); // the record may not be stored: written again with the next batch
+        if (err instanceof BusNotRetainedError && this.#retain && !this.#retaining) {
+          this.#retaining = this.#retain()
+            .then(() => session.log.info('resume journal logs created again after they vanished'))
+            .catch((e: unknown) => session.log.warn({ err: e }, 'resume journal logs could not be created again'))
+            .finally(() => (this.#retaining = null));
+        }
+        // Logged once per session: a missing stream fails every write until it is back.
+        if (this.counts.failures++ === 0 || !this.#failed.has(session)) session.log.warn({ err }, 'resume journal write failed: a resume on another node across it gets op 9');
+        this.#failed.add(session);
+      })
+      .then(() => {
+        if (upTo) session.stored(upTo);
+      });
+    this.#chains.set(session, next);
+  }
+}

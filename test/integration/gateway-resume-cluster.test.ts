@@ -1,0 +1,212 @@
+/**
+ * Two sessions nodes on one real NATS: node A is a child process (sessions role only), node B runs in this process
+ * with every role; both share one SQLite store.
+ *
+ * - Fan-out by interest: A, whose only session is in guild G, receives none of guild H's events; a user joining a
+ *   guild that no session on their node is in still gets its GUILD_CREATE and its messages.
+ * - Resume across nodes: a client on A sees messages, A is killed with SIGKILL, more messages are sent through B,
+ *   and the client resumes on B with its session_id and seq: every missed MESSAGE_CREATE, in order, none twice,
+ *   then RESUMED. An unknown session, or a seq beyond what the session sent, gets op 9 (d: false).
+ *
+ * The resume logs capture plain subjects (gateway.guild.*): if another run on this NATS captures them already,
+ * both read from that stream (NatsBus.retain); streams under this run's prefix are deleted at the end.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, it } from 'node:test';
+import type { NatsBus } from '../../src/bus/nats.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { silentLogger } from '../../src/lib/log.ts';
+import { startServer, type RunningServer } from '../../src/server.ts';
+import { openStore } from '../../src/store/open.ts';
+import type { Store } from '../../src/store/types.ts';
+import { apiRequest as http, serviceSkip, TEST_NATS_URL, waitFor } from '../helpers/services.ts';
+import { GatewayClient } from './gateway-client.ts';
+
+async function startChild(dataDir: string, prefix: string, nodeId: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, '../helpers/sessions-node.ts'), dataDir, TEST_NATS_URL, prefix, nodeId], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  for await (const line of createInterface({ input: child.stdout! })) {
+    if (line.startsWith('url ')) {
+      clearTimeout(timer);
+      return { child, url: line.slice(4) };
+    }
+  }
+  throw new Error('sessions node exited before listening');
+}
+
+async function metric(base: string, name: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  assert.ok(line, `metric ${name}`);
+  return Number(line.split(' ')[1]);
+}
+
+describe('gateway: fan-out by interest and resume across nodes (NATS)', { skip: await serviceSkip('nats') }, () => {
+  const run = `${process.pid}${Date.now().toString(36)}`;
+  const prefix = `T${run}-resume`;
+  let dataDir: string;
+  let store: Store;
+  let bus: NatsBus;
+  let b: RunningServer;
+  let a: { child: ChildProcess; url: string } | null = null;
+  const clients: GatewayClient[] = [];
+
+  before(async () => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'accord-resume-'));
+    store = await openStore({ dataDir });
+    await store.migrate();
+    const { NatsBus } = await import('../../src/bus/nats.ts');
+    bus = await NatsBus.connect({ servers: TEST_NATS_URL, name: 'accord-test-resume-b', streamPrefix: prefix });
+    const config = loadConfig({
+      env: {},
+      overrides: {
+        port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', rateLimitScale: 1000, rateLimitGlobalPerSecond: 100_000,
+        nodeId: `resume-${run}-b`, workerId: 1, processId: 1,
+      },
+    });
+    b = await startServer(config, { store, bus, log: silentLogger });
+  });
+
+  after(async () => {
+    for (const c of clients) await c.close().catch(() => {});
+    a?.child.kill('SIGKILL');
+    await b?.close().catch(() => {});
+    await bus?.destroyQueues().catch(() => {});
+    await bus?.close().catch(() => {});
+    await store?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function register(username: string) {
+    const res = await http(b.url, 'POST', '/auth/register', undefined, { username, password: 'correct horse battery staple', email: `${username}@example.test` });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    const me = await http(b.url, 'GET', '/users/@me', res.body.token);
+    return { id: me.body.id as string, token: res.body.token as string };
+  }
+
+  async function textChannel(guildId: string, token: string): Promise<string> {
+    const res = await http(b.url, 'GET', `/guilds/${guildId}/channels`, token);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const channels = res.body;
+    return channels.find((c: any) => c.type === 0).id;
+  }
+
+  const send = async (channelId: string, token: string, content: string): Promise<string> => {
+    const res = await http(b.url, 'POST', `/channels/${channelId}/messages`, token, { content });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return res.body.id;
+  };
+
+  it('node A receives only its sessions\' guilds; a client of the killed node A resumes on B without loss or duplicates', { timeout: 120_000 }, async () => {
+    const alice = await register(`alice${run}`.slice(0, 32));
+    const bob = await register(`bob${run}`.slice(0, 32));
+    const g = (await http(b.url, 'POST', '/guilds', alice.token, { name: 'Guild G' })).body;
+    assert.ok(g.id, JSON.stringify(g));
+    const h = (await http(b.url, 'POST', '/guilds', bob.token, { name: 'Guild H' })).body;
+    const gText = await textChannel(g.id, alice.token);
+    const hText = await textChannel(h.id, bob.token);
+    const invite = await http(b.url, 'POST', `/channels/${gText}/invites`, alice.token, {});
+    assert.equal((await http(b.url, 'POST', `/invites/${invite.body.code}`, bob.token)).status, 200);
+
+    a = await startChild(dataDir, prefix, `resume-${run}-a`);
+    const onA = await GatewayClient.connect(a.url);
+    clients.push(onA);
+    const ready = await onA.identify(alice.token);
+    await onA.waitForDispatch('GUILD_CREATE', (d) => d.id === g.id);
+
+    // Interest: guild H traffic (Bob's guild, nobody on A is in it) never reaches A.
+    const inBefore = await metric(a.url, 'accord_gateway_guild_events_in_total');
+    for (let i = 0; i < 10; i++) await send(hText, bob.token, `h ${i}`);
+    const barrier = await send(gText, bob.token, 'barrier');
+    await onA.waitForDispatch('MESSAGE_CREATE', (d) => d.id === barrier);
+    // B publishes H's events before G's on one connection: had A subscribed to H, all ten would be counted by now.
+    // (G may carry a presence update or two meanwhile.)
+    const received = (await metric(a.url, 'accord_gateway_guild_events_in_total')) - inBefore;
+    assert.ok(received >= 1 && received < 10, `A received ${received} guild events: G's only`);
+    assert.equal(await metric(a.url, 'accord_gateway_guild_events_unrouted_total'), 0);
+    assert.equal(await metric(a.url, 'accord_gateway_guild_subscriptions'), 1);
+
+    // Messages flow to the client on A. It will resume from before the last three (as if they were lost in
+    // flight): those come back from A's journal, the rest from the event log.
+    const seq = onA.lastSeq!;
+    const seen: string[] = [];
+    for (let i = 0; i < 3; i++) seen.push(await send(gText, bob.token, `before ${i}`));
+    await onA.waitForDispatch('MESSAGE_CREATE', (d) => d.id === seen[2]);
+
+    // A dies without a word; messages keep coming through B.
+    const died = new Promise((resolve) => a!.child.once('exit', (_c, signal) => resolve(signal)));
+    a.child.kill('SIGKILL');
+    assert.equal(await died, 'SIGKILL');
+    a = null;
+    const missed: string[] = [];
+    for (let i = 0; i < 4; i++) missed.push(await send(gText, bob.token, `while down ${i}`));
+
+    // Resume on B (through the proxy in production; directly here).
+    const onB = await GatewayClient.connect(b.url);
+    clients.push(onB);
+    await onB.waitForOp(10);
+    onB.send(6, { token: alice.token, session_id: ready.session_id, seq });
+    const resumed = await onB.waitForDispatch('RESUMED', () => true, 15_000);
+    const creates = onB.payloads.filter((p) => p.t === 'MESSAGE_CREATE' && p.s! < resumed.s!);
+    assert.deepEqual(creates.map((p) => p.d.id), [...seen, ...missed], 'every missed message, in order, none twice');
+    assert.deepEqual(creates.slice(0, 3).map((p) => p.s), onA.dispatches('MESSAGE_CREATE').slice(-3).map((p) => p.s), 'journaled ones keep their seq');
+    const seqs = onB.payloads.filter((p) => p.op === 0).map((p) => p.s!);
+    assert.deepEqual(seqs, seqs.map((_, i) => seq + 1 + i), 'seqs continue from the client\'s');
+
+    // The session lives on B now: a new message arrives once, after RESUMED.
+    const afterId = await send(gText, bob.token, 'after resume');
+    await onB.waitForDispatch('MESSAGE_CREATE', (d) => d.id === afterId);
+    const barrier2 = await send(gText, bob.token, 'barrier 2');
+    await onB.waitForDispatch('MESSAGE_CREATE', (d) => d.id === barrier2);
+    const ids = onB.dispatches('MESSAGE_CREATE').map((p) => p.d.id);
+    assert.equal(new Set(ids).size, ids.length, 'no message twice');
+  });
+
+  it('a join reaches a node not subscribed to the guild; a resume with an unknown session, or a seq the session never reached, gets op 9 (d: false)', { timeout: 60_000 }, async () => {
+    const carol = await register(`carol${run}`.slice(0, 32));
+    const bob = await register(`bobby${run}`.slice(0, 32));
+    const k = (await http(b.url, 'POST', '/guilds', bob.token, { name: 'Guild K' })).body;
+    const kText = await textChannel(k.id, bob.token);
+    const unknown = await GatewayClient.connect(b.url);
+    clients.push(unknown);
+    await unknown.waitForOp(10);
+    unknown.send(6, { token: carol.token, session_id: 'f'.repeat(32), seq: 3 });
+    assert.equal((await unknown.waitForOp(9)).d, false);
+
+    // A session held by the killed node: beyond its last seq the journal cannot tell what the client has.
+    const node = await startChild(dataDir, prefix, `resume-${run}-c`);
+    try {
+      const client = await GatewayClient.connect(node.url);
+      clients.push(client);
+      const ready = await client.identify(carol.token);
+      // Carol joins K, which no session on her node is in: GUILD_MEMBER_ADD also goes to her user subject, her
+      // node loads (and subscribes to) K, and K's messages reach her.
+      const invite = await http(b.url, 'POST', `/channels/${kText}/invites`, bob.token, {});
+      assert.equal((await http(b.url, 'POST', `/invites/${invite.body.code}`, carol.token)).status, 200);
+      await client.waitForDispatch('GUILD_CREATE', (d) => d.id === k.id);
+      const hello = await send(kText, bob.token, 'welcome');
+      await client.waitForDispatch('MESSAGE_CREATE', (d) => d.id === hello);
+      const last = client.lastSeq!;
+      const died = new Promise((resolve) => node.child.once('exit', resolve));
+      node.child.kill('SIGKILL');
+      await died;
+      const ahead = await GatewayClient.connect(b.url);
+      clients.push(ahead);
+      await ahead.waitForOp(10);
+      ahead.send(6, { token: carol.token, session_id: ready.session_id, seq: last + 50 });
+      assert.equal((await ahead.waitForOp(9, 15_000)).d, false);
+      // Invalidated, the client identifies afresh on the same socket.
+      ahead.send(2, { token: carol.token, properties: { os: 'linux', browser: 'test', device: 'test' }, intents: 513 });
+      await ahead.waitForDispatch('READY');
+    } finally {
+      node.child.kill('SIGKILL');
+    }
+  });
+});
