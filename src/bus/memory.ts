@@ -209,6 +209,10 @@ export class MemoryBus implements Bus, QueueClient {
   private readonly boxes = new Set<Mailbox>();
   private readonly consumers = new Set<MemoryConsumer>();
   private readonly pending = new Set<(err: Error) => void>();
+  get connected(): boolean {
+    return !this.closed;
+  }
+
   private closed = false;
 
   constructor(opts: MemoryBusOptions = {}) {

@@ -100,6 +100,10 @@ export class NatsBus implements Bus, ConsumerHost {
   private readonly advisories = new Set<string>();
   private readonly consumers = new Set<NatsConsumer>();
   private closed = false;
+  #connected = true;
+  #disconnects = 0;
+  /** Logs this bus asked to retain: a NATS restart loses memory-stored streams, and they are made again at once. */
+  readonly #retained = new Map<string, RetainOptions>();
 
   static async connect(opts: NatsBusOptions): Promise<NatsBus> {
     const nc = await connect({
@@ -150,6 +154,11 @@ export class NatsBus implements Bus, ConsumerHost {
   private async watchStatus(): Promise<void> {
     try {
       for await (const s of this.nc.status()) {
+        if (s.type === Events.Disconnect) {
+          this.#connected = false;
+          this.#disconnects++;
+        }
+        else if (s.type === Events.Reconnect) void this.#restoreLogs();
         if (s.type === Events.Disconnect) this.report(new Error(`disconnected from NATS ${String(s.data)}; reconnecting`), { what: 'disconnect' });
         else if (s.type === Events.Reconnect) this.report(new Error(`reconnected to NATS ${String(s.data)}`), { what: 'reconnect' });
         else if (s.type === Events.Error) this.report(asError(s.data), { what: 'connection' });
@@ -157,6 +166,10 @@ export class NatsBus implements Bus, ConsumerHost {
     } catch (err) {
       if (!this.closed) this.report(asError(err), { what: 'connection' });
     }
+  }
+
+  get connected(): boolean {
+    return this.#connected && !this.closed;
   }
 
   publish(subject: string, payload: unknown): void {
@@ -465,6 +478,23 @@ export class NatsBus implements Bus, ConsumerHost {
       } else throw err;
     }
     this.logStreams.set(name, stream);
+    this.#retained.set(name, opts);
+  }
+
+  /**
+   * After a reconnect: the retained logs again (idempotent; a restarted server has lost memory streams), then
+   * `connected`, so that what writers held back during the outage is published into logs that capture it.
+   */
+  async #restoreLogs(): Promise<void> {
+    const disconnects = this.#disconnects;
+    for (const [name, opts] of this.#retained) {
+      try {
+        await this.retain(name, opts);
+      } catch (err) {
+        this.report(asError(err), { what: 'connection', subject: name });
+      }
+    }
+    if (disconnects === this.#disconnects) this.#connected = true;
   }
 
   async append(subject: string, payload: unknown): Promise<void> {

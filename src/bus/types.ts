@@ -103,6 +103,12 @@ export interface ReadLogOptions {
 
 export interface Bus {
   readonly kind: 'memory' | 'nats';
+  /**
+   * Whether publishes reach the server now. NATS: false from a disconnect until the reconnect (the client would
+   * buffer a publish and send it after reconnecting, before subscribers elsewhere are back, so it would be lost);
+   * writers with a durable fallback (the outbox) leave their records for a sweep instead. Memory: while open.
+   */
+  readonly connected: boolean;
   publish(subject: string, payload: unknown): void;
   subscribe<T = unknown>(subject: string, handler: MessageHandler<T>, opts?: SubscribeOptions): Subscription;
   /** Serves request/reply on a subject (always as a queue group named after the subject unless given). */

@@ -142,6 +142,9 @@ export class OutboxRelay {
   }
 
   async #publish(r: OutboxRecord): Promise<void> {
+    // While the bus is disconnected a publish would be buffered and sent on reconnect, before subscribers elsewhere
+    // are back, and a job would wait out its timeout: fail at once and let a sweep publish it later.
+    if (!this.#bus.connected) throw new Error('bus disconnected');
     const payload = this.#values.get(r) ?? JSON.parse(r.payload);
     if (r.kind === 'event') publishEvent(this.#bus, r.subject as EventSubject, payload);
     else await enqueueJob(this.#bus, r.subject as keyof LiveQueueMap, payload);

@@ -54,6 +54,13 @@ export function busContract(name: string, factory: () => Promise<BusUnderTest>):
     });
 
     describe('publish / subscribe', () => {
+      it('says it is connected while open, and not once closed', async () => {
+        const bus = await open();
+        assert.equal(bus.connected, true);
+        await bus.close();
+        assert.equal(bus.connected, false);
+      });
+
       it('delivers to exact, `*` and `>` subscribers and to nobody else', async () => {
         const bus = await open();
         const root = unique('ps');
