@@ -14,6 +14,7 @@ import type { GuildPermissionCache } from './permission-cache.ts';
 import type { PresenceLink } from './presence-link.ts';
 import type { SessionRegistry } from './registry.ts';
 import type { Session } from './session.ts';
+import type { MemberRecord } from '../store/types.ts';
 
 /** Guild role retry while it is down: jittered exponential backoff from 250 ms, at most 10 s apart. */
 export const GUILD_RETRY = { initialMs: 250, maxMs: 10_000 } as const;
@@ -59,6 +60,24 @@ export class GuildLoader {
       });
   }
 
+  /**
+   * A resumed session's guild that this node already routes (another local session receives it): the cached
+   * permissions are current, so the guild is available at once, without asking the guild role — a resume must not
+   * drop the guild's events while a snapshot is on its way. Only the user's roles may be missing, read from the
+   * store. False when the guild is not cached here or the user is no longer a member (the snapshot path decides).
+   */
+  async adopt(session: Session, guildId: string): Promise<boolean> {
+    if (!this.cache.has(guildId) || !this.registry.forGuild(guildId)?.size) return false;
+    if (!this.registry.userHasGuild(session.user.id, guildId)) {
+      const m = await this.deps.store.members.get(guildId, session.user.id);
+      if (!m || !this.cache.has(guildId)) return false;
+      this.cache.setMember(guildId, session.user.id, memberPayload(m));
+    }
+    if (session.ended || session.guilds.get(guildId) !== 'pending') return false;
+    this.#markAvailable(session, guildId);
+    return true;
+  }
+
   async #loaded(session: Session, guildId: string, reply: GuildSnapshotReply): Promise<void> {
     if (session.ended || session.guilds.get(guildId) !== 'pending') return;
     if (!reply?.guild) {
@@ -78,7 +97,7 @@ export class GuildLoader {
     if (!member) {
       const m = await this.deps.store.members.get(guildId, session.user.id);
       if (session.ended || session.guilds.get(guildId) !== 'pending') return;
-      member = m ? { roles: m.roles, communication_disabled_until: m.communicationDisabledUntil ? new Date(m.communicationDisabledUntil).toISOString() : null } : null;
+      member = m ? memberPayload(m) : null;
     }
     this.cache.setMember(guildId, session.user.id, member);
     this.#markAvailable(session, guildId);
@@ -141,6 +160,11 @@ export class GuildLoader {
  */
 function guildCreate(json: string): EncodedDispatch {
   return new EncodedDispatch('GUILD_CREATE', json, GUILD_CREATE_CUTS);
+}
+
+/** The parts of a stored member the permission cache reads, shaped like a gateway member object. */
+function memberPayload(m: MemberRecord): Record<string, unknown> {
+  return { roles: m.roles, communication_disabled_until: m.communicationDisabledUntil ? new Date(m.communicationDisabledUntil).toISOString() : null };
 }
 
 function findMember(guild: Record<string, unknown>, userId: string): Record<string, unknown> | null {

@@ -26,6 +26,7 @@ import {
   type JournalBatch, type JournalFrame, type SessionRecord,
 } from './resume-journal.ts';
 import type { Gateway } from './gateway.ts';
+import { Intents } from '../protocol/intents.ts';
 import type { UserRecord } from '../store/types.ts';
 
 const SESSION_ID = /^[0-9a-f]{32}$/;
@@ -88,11 +89,14 @@ export async function restoreSession(gw: Gateway, router: Router, req: RemoteRes
   }
   try {
     await bus.flush();
-    // Snapshots seed the permission cache; the GUILD_CREATEs they produce are held and dropped for guilds the
-    // client already had. A guild whose snapshot is late stays pending and arrives as GUILD_CREATE later.
+    // A guild this node already routes is available at once (its cached permissions are current). The others ask
+    // the guild role: snapshots seed the permission cache; the GUILD_CREATEs they produce are held and dropped for
+    // guilds the client already had. A guild whose snapshot is late stays pending: the client is told it is
+    // unavailable (below) and gets its GUILD_CREATE when the snapshot comes.
+    await Promise.all([...hadGuild].map((g) => gw.guilds.adopt(session, g)));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.all([...session.guilds.keys()].map((g) => gw.guilds.load(session, g))),
+      Promise.all([...session.guilds].filter(([, status]) => status === 'pending').map(([g]) => gw.guilds.load(session, g))),
       new Promise((resolve) => (timer = setTimeout(resolve, config.roleTimeoutMs * 2))),
     ]);
     clearTimeout(timer);
@@ -139,6 +143,12 @@ export async function restoreSession(gw: Gateway, router: Router, req: RemoteRes
         seen.add(key);
       } else if (h.t === 'GUILD_CREATE' && hadGuild.has(guildIdOf(h.payload))) continue;
       session.dispatch(h.t, h.payload, h.kind);
+    }
+    // The client had these guilds and their events cannot be filtered here yet: an outage, as Discord says it.
+    if (!session.bot || session.hasIntent(Intents.GUILDS)) {
+      for (const g of hadGuild) {
+        if (session.guilds.get(g) === 'pending') session.dispatch('GUILD_DELETE', JSON.stringify({ id: g, unavailable: true }));
+      }
     }
     return { session, replayed: needed.length + routed };
   } catch (err) {

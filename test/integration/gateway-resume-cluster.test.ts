@@ -26,9 +26,11 @@ import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/types.ts';
 import { apiRequest as http, serviceSkip, TEST_NATS_URL, waitFor } from '../helpers/services.ts';
 import { GatewayClient } from './gateway-client.ts';
+import { guildPartition } from '../../src/contracts/guild.ts';
 
-async function startChild(dataDir: string, prefix: string, nodeId: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, '../helpers/sessions-node.ts'), dataDir, TEST_NATS_URL, prefix, nodeId], {
+async function startChild(dataDir: string, prefix: string, nodeId: string, guildPartitions?: number): Promise<{ child: ChildProcess; url: string }> {
+  const args = [dataDir, TEST_NATS_URL, prefix, nodeId, ...(guildPartitions ? [String(guildPartitions)] : [])];
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, '../helpers/sessions-node.ts'), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
@@ -207,6 +209,58 @@ describe('gateway: fan-out by interest and resume across nodes (NATS)', { skip: 
       await ahead.waitForDispatch('READY');
     } finally {
       node.child.kill('SIGKILL');
+    }
+  });
+
+  it('a resume where the guild role does not answer: a guild the node already routes flows at once, another is GUILD_DELETE unavailable', { timeout: 60_000 }, async () => {
+    const erin = await register(`erin${run}`.slice(0, 32));
+    const dave = await register(`dave${run}`.slice(0, 32));
+    // Node D counts 4096 partitions where the guild role (on B) serves 64: a guild whose partition under 4096 is
+    // 64 or more gets no answer from D's guild client, as if its guild node were down.
+    let y: any;
+    for (let i = 0; i < 8 && !(y && guildPartition(y.id, 4096) >= 64); i++) y = (await http(b.url, 'POST', '/guilds', erin.token, { name: `Guild Y${i}` })).body;
+    assert.ok(guildPartition(y.id, 4096) >= 64, 'a guild outside the served partitions');
+    const yText = await textChannel(y.id, erin.token);
+    const nodeA = await startChild(dataDir, prefix, `resume-${run}-a2`);
+    const nodeD = await startChild(dataDir, prefix, `resume-${run}-d`, 4096);
+    try {
+      // Dave, on D, creates X: its GUILD_CREATE comes as a user event (no snapshot), so D routes X.
+      const daveOnD = await GatewayClient.connect(nodeD.url);
+      clients.push(daveOnD);
+      await daveOnD.identify(dave.token);
+      const x = (await http(b.url, 'POST', '/guilds', dave.token, { name: 'Guild X' })).body;
+      await daveOnD.waitForDispatch('GUILD_CREATE', (d) => d.id === x.id);
+      const xText = await textChannel(x.id, dave.token);
+      const invite = await http(b.url, 'POST', `/channels/${xText}/invites`, dave.token, {});
+      assert.equal((await http(b.url, 'POST', `/invites/${invite.body.code}`, erin.token)).status, 200);
+
+      const onA = await GatewayClient.connect(nodeA.url);
+      clients.push(onA);
+      const ready = await onA.identify(erin.token);
+      await onA.waitForDispatch('GUILD_CREATE', (d) => d.id === x.id);
+      await onA.waitForDispatch('GUILD_CREATE', (d) => d.id === y.id);
+      const seq = onA.lastSeq!;
+      const died = new Promise((resolve) => nodeA.child.once('exit', resolve));
+      nodeA.child.kill('SIGKILL');
+      await died;
+
+      const onD = await GatewayClient.connect(nodeD.url);
+      clients.push(onD);
+      await onD.waitForOp(10);
+      onD.send(6, { token: erin.token, session_id: ready.session_id, seq });
+      await onD.waitForDispatch('RESUMED', () => true, 15_000);
+      const gone = await onD.waitForDispatch('GUILD_DELETE', (d) => d.id === y.id, 10_000);
+      assert.deepEqual(gone.d, { id: y.id, unavailable: true });
+      assert.equal(onD.dispatches('GUILD_DELETE').filter((p) => p.d.id === x.id).length, 0, 'X stays available');
+      const inX = await send(xText, dave.token, 'X flows on the resumed session');
+      await onD.waitForDispatch('MESSAGE_CREATE', (d) => d.id === inX, 10_000);
+      const inY = await send(yText, erin.token, 'Y is unavailable here');
+      const barrier = await send(xText, dave.token, 'barrier');
+      await onD.waitForDispatch('MESSAGE_CREATE', (d) => d.id === barrier, 10_000);
+      assert.equal(onD.dispatches('MESSAGE_CREATE').filter((p) => p.d.id === inY).length, 0, 'no event of an unavailable guild');
+    } finally {
+      nodeA.child.kill('SIGKILL');
+      nodeD.child.kill('SIGKILL');
     }
   });
 });
