@@ -8,8 +8,9 @@
  * Breaker transitions are logged (warn when a partition's breaker opens, info when it closes again).
  * One GuildClient per bus (guildClientFor), shared by every caller in the process.
  */
-import type { Bus } from '../bus/types.ts';
+import type { Bus, Subscription } from '../bus/types.ts';
 import type { Logger } from '../lib/log.ts';
+import { subscribeEvent } from './index.ts';
 import { guildPartition, GuildSubjects, type GuildMembersReply, type GuildMembersRequest, type GuildSnapshotReply, type GuildSnapshotRequest } from './guild.ts';
 import { RoleClient, type BreakerState } from './role-client.ts';
 
@@ -28,8 +29,33 @@ export const GUILD_BREAKER_MAX_MS = 5_000;
 
 export class GuildClient {
   private readonly breakers = new Map<number, RoleClient>();
+  private readonly servedListeners = new Set<(partitions: number[]) => void>();
+  private servedSub?: Subscription;
 
   constructor(private readonly opts: GuildClientOptions) {}
+
+  /**
+   * Calls `listener` when a guild node announces partitions it has begun serving (guild.partitions.served),
+   * after closing their breakers: a takeover is answered as soon as it happens, not at the end of each caller's
+   * backoff. Returns the unsubscribe.
+   */
+  onPartitionsServed(listener: (partitions: number[]) => void): () => void {
+    this.servedListeners.add(listener);
+    this.servedSub ??= subscribeEvent(this.opts.bus, GuildSubjects.partitionsServed, (msg) => {
+      const partitions = Array.isArray(msg?.partitions) ? msg.partitions.filter((n) => Number.isInteger(n) && n >= 0 && n < this.opts.partitions) : [];
+      if (partitions.length === 0) return;
+      for (const n of partitions) this.breakers.get(n)?.reset();
+      this.opts.log?.info({ partitions, by: msg.nodeId }, 'guild partitions served again; waiting guilds retried');
+      for (const l of this.servedListeners) l(partitions);
+    });
+    return () => {
+      this.servedListeners.delete(listener);
+      if (this.servedListeners.size === 0) {
+        this.servedSub?.unsubscribe();
+        this.servedSub = undefined;
+      }
+    };
+  }
 
   partitionOf(guildId: string): number {
     return guildPartition(guildId, this.opts.partitions);

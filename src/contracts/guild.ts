@@ -17,7 +17,18 @@ export const GuildSubjects = {
   partitionSnapshot: (partition: number) => `guild.p.${partition}.snapshot` as const,
   /** request: GuildMembersRequest → GuildMembersReply, served by the owner of the guild's partition. */
   partitionMembers: (partition: number) => `guild.p.${partition}.members` as const,
+  /**
+   * event: GuildPartitionsServed. A guild node announces partitions it has just begun serving (claimed at start,
+   * taken over, rebalanced), once their request subjects are subscribed: callers retry the guilds they are
+   * waiting for in those partitions now instead of at the end of their backoff.
+   */
+  partitionsServed: 'guild.partitions.served',
 } as const;
+
+export interface GuildPartitionsServed {
+  partitions: number[];
+  nodeId: string;
+}
 
 /**
  * The partition a guild's state lives in: FNV-1a (32 bit) of the id's decimal text, mod `partitions` (the

@@ -119,6 +119,11 @@ export class RoleClient {
     }
   }
 
+  /** The role says it is serving again (an announcement, not a reply): close the breaker and reset its backoff. */
+  reset(): void {
+    this.succeeded();
+  }
+
   private succeeded(): void {
     this.failures = 0;
     this.opens = 0;

@@ -14,6 +14,8 @@ export interface GatewayCounters {
   invalidations: number;
   slowCloses: number;
   guildRetries: number;
+  /** Waiting guilds retried at once because a guild node announced their partition served (a takeover). */
+  guildRetriesOnServed: number;
   /** Outbox dispatches received a second time and dropped. */
   duplicatesDropped: number;
   /** IDENTIFYs refused with INVALID_SESSION for coming faster than the account's identify rate. */
@@ -29,7 +31,7 @@ export interface GatewayCounters {
 }
 
 export function newGatewayCounters(): GatewayCounters {
-  return { identifies: 0, identifiesRefused: 0, eventsOut: 0, bytesOut: 0, presencesDropped: 0, resumes: 0, invalidations: 0, slowCloses: 0, guildRetries: 0, duplicatesDropped: 0, identifiesTooFast: 0, upgradesRefused: 0, guildEventsIn: 0, guildEventsUnrouted: 0, resumesElsewhere: 0 };
+  return { identifies: 0, identifiesRefused: 0, eventsOut: 0, bytesOut: 0, presencesDropped: 0, resumes: 0, invalidations: 0, slowCloses: 0, guildRetries: 0, guildRetriesOnServed: 0, duplicatesDropped: 0, identifiesTooFast: 0, upgradesRefused: 0, guildEventsIn: 0, guildEventsUnrouted: 0, resumesElsewhere: 0 };
 }
 
 export interface GatewayStats extends GatewayCounters {

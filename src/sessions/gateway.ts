@@ -425,6 +425,7 @@ export class Gateway implements ConnectionHost {
   async close(): Promise<void> {
     this.#closing = true;
     this.presence.stop();
+    this.guilds.close();
     await Promise.all([...this.connections].map((c) => c.reconnect(SHUTDOWN_DRAIN_MS)));
     for (const s of [...this.registry.all()]) this.endSession(s, 'shutdown');
   }

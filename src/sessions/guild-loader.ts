@@ -16,20 +16,46 @@ import type { SessionRegistry } from './registry.ts';
 import type { Session } from './session.ts';
 import type { MemberRecord } from '../store/types.ts';
 
-/** Guild role retry while it is down: jittered exponential backoff from 250 ms, at most 10 s apart. */
-export const GUILD_RETRY = { initialMs: 250, maxMs: 10_000 } as const;
+/**
+ * Guild role retry while it is down: jittered exponential backoff from 250 ms, at most 10 s apart. When a guild
+ * node announces a partition served again, the guilds waiting in it are retried spread over `servedSpreadMs`
+ * (uniformly), so a takeover does not wait for the backoff and the new owner is not hit by every session at once.
+ */
+export const GUILD_RETRY = { initialMs: 250, maxMs: 10_000, servedSpreadMs: 500 } as const;
 
 export class GuildLoader {
   readonly #guilds: GuildClient;
+  readonly #stopServedListener: () => void;
 
   constructor(
     private readonly deps: Pick<RoleDeps, 'bus' | 'config' | 'store'> & Partial<Pick<RoleDeps, 'log'>>,
     private readonly cache: GuildPermissionCache,
     private readonly registry: SessionRegistry,
     private readonly presence: PresenceLink,
-    private readonly counters: { guildRetries: number },
+    private readonly counters: { guildRetries: number; guildRetriesOnServed: number },
   ) {
     this.#guilds = guildClientFor({ bus: deps.bus, partitions: deps.config.guildPartitions, timeoutMs: deps.config.roleTimeoutMs, log: deps.log });
+    this.#stopServedListener = this.#guilds.onPartitionsServed((partitions) => this.#retryServed(new Set(partitions)));
+  }
+
+  close(): void {
+    this.#stopServedListener();
+  }
+
+  /** Guilds waiting for a retry in partitions that are served again: retried now, spread, backoff restarted. */
+  #retryServed(partitions: Set<number>): void {
+    for (const session of this.registry.all()) {
+      for (const [guildId, retry] of session.guildRetries) {
+        if (!partitions.has(this.#guilds.partitionOf(guildId))) continue;
+        clearTimeout(retry.timer);
+        this.counters.guildRetriesOnServed++;
+        const timer = setTimeout(() => {
+          session.guildRetries.delete(guildId);
+          void this.load(session, guildId);
+        }, Math.round(Math.random() * GUILD_RETRY.servedSpreadMs));
+        session.guildRetries.set(guildId, { timer, attempt: 0 });
+      }
+    }
   }
 
   /**

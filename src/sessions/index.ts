@@ -66,6 +66,7 @@ const HELP: Record<keyof GatewayStats, string> = {
   invalidations: 'INVALID_SESSION sent',
   slowCloses: 'Sockets closed because their outbound queue overflowed',
   guildRetries: 'Guild snapshot retries while the guild role was unavailable',
+  guildRetriesOnServed: 'Waiting guilds retried at once because a guild node announced their partition served again',
   duplicatesDropped: 'Dispatches received twice (outbox republish) and dropped',
   identifiesTooFast: 'IDENTIFYs refused with INVALID_SESSION for exceeding the identify rate (max_concurrency per 5 s)',
   upgradesRefused: 'Gateway upgrades refused with 429 (sockets per IP, or an IP banned for invalid requests)',
