@@ -57,10 +57,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     await store.migrate();
     // Every bus failure (disconnects, slow consumers, handler exceptions, dead letters, timeouts) is logged and counted.
     const busFailures = new BusFailures(log);
-    const bus = opts.bus ?? (await openBus({ natsUrl: config.natsUrl, nodeId: config.nodeId, checkPayloads: config.busCheckPayloads, maxQueueJobs: config.busMaxQueueJobs, maxPendingMessages: config.busMaxPendingMessages, onError: busFailures.handler }));
+    const bus = opts.bus ?? (await openBus({ natsUrl: config.natsUrl, streamPrefix: config.natsPrefix, nodeId: config.nodeId, checkPayloads: config.busCheckPayloads, maxQueueJobs: config.busMaxQueueJobs, maxPendingMessages: config.busMaxPendingMessages, onError: busFailures.handler }));
     if (!opts.bus) closers.unshift(() => bus.close());
     const ids = new SnowflakeGenerator({ workerId: config.workerId, processId: config.processId, now });
-    const blobs = opts.blobs ?? (await openBlobStore({ dataDir: config.dataDir, natsUrl: config.natsUrl, blobStore: config.blobStore, blobMaxBytes: config.blobMaxBytes, nodeId: config.nodeId }));
+    const blobs = opts.blobs ?? (await openBlobStore({ dataDir: config.dataDir, natsUrl: config.natsUrl, blobStore: config.blobStore, blobMaxBytes: config.blobMaxBytes, nodeId: config.nodeId, bucketPrefix: config.natsPrefix }));
     if (!opts.blobs) closers.unshift(() => blobs.close());
     // Until the process listens, only a configured base is known; requests (and so rendered URLs) come after.
     let listenBase = '';

@@ -14,7 +14,7 @@ const USAGE = `usage: npm run cluster -- [options]
   --database-url URL    PostgreSQL to use (default postgres://postgres@127.0.0.1:5432/accord_cluster, created when missing)
   --private-postgres    run a PostgreSQL of the cluster's own in <dir>/postgres instead (port 5442)
   --nats-url URL        NATS (JetStream) to use (default: a nats-server of the cluster's own on 127.0.0.1:4322,
-                        store in <dir>/nats: core NATS subjects are global, so a shared server would mix clusters)
+                        store in <dir>/nats; on a shared server give each cluster its own ACCORD_NATS_PREFIX)
   --proxy-port N        HAProxy's port (default ${DEFAULT_PROXY_PORT})
   --stats-port N        HAProxy's status page, http://127.0.0.1:N/stats (default ${DEFAULT_STATS_PORT})
   --base-port N         nodes listen on N+1, N+2, … (default ${DEFAULT_BASE_PORT})

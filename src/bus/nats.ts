@@ -56,7 +56,10 @@ export interface NatsBusOptions {
   servers: string;
   /** Connection name shown by the server (e.g. `accord-<nodeId>`). */
   name?: string;
-  /** Prefix of every stream and queue subject; letters, digits and `-` (others become `-`). Default `ACCORD`. */
+  /**
+   * Prefix of every stream name and every subject (`<prefix>.<subject>`); letters, digits and `-` (others become
+   * `-`). Default `ACCORD`. Nodes of one cluster share it; another prefix is another deployment on the same NATS.
+   */
   streamPrefix?: string;
   onError?: BusErrorHandler;
   retryBackoff?: RetryBackoff;
@@ -168,6 +171,18 @@ export class NatsBus implements Bus, ConsumerHost {
     }
   }
 
+  /**
+   * Every subject this bus uses lives under `<prefix>.` (queues under `<prefix>.q.`): deployments (and test runs)
+   * sharing one NATS server never hear each other. Callers see the subjects without it.
+   */
+  private wire(subject: string): string {
+    return `${this.prefix}.${subject}`;
+  }
+
+  private unwire(subject: string): string {
+    return subject.startsWith(`${this.prefix}.`) ? subject.slice(this.prefix.length + 1) : subject;
+  }
+
   get connected(): boolean {
     return this.#connected && !this.closed;
   }
@@ -180,7 +195,7 @@ export class NatsBus implements Bus, ConsumerHost {
       return;
     }
     try {
-      this.nc.publish(subject, data);
+      this.nc.publish(this.wire(subject), data);
     } catch (err) {
       this.report(asError(err), { subject, what: 'publish' });
     }
@@ -189,15 +204,16 @@ export class NatsBus implements Bus, ConsumerHost {
   subscribe<T = unknown>(subject: string, handler: MessageHandler<T>, opts: SubscribeOptions = {}): Subscription {
     assertPattern(subject);
     if (this.closed) throw new BusClosedError(`subscribe to ${subject}`);
-    const sub = this.nc.subscribe(subject, {
+    const sub = this.nc.subscribe(this.wire(subject), {
       queue: opts.queue,
       callback: (err, msg) => {
         if (err) return this.report(err, { subject, what: 'subscription' });
+        const got = this.unwire(msg.subject);
         try {
-          const result = handler(decode(msg.data) as T, msg.subject) as unknown;
-          if (result instanceof Promise) result.catch((e: unknown) => this.report(asError(e), { subject: msg.subject, what: 'subscriber' }));
+          const result = handler(decode(msg.data) as T, got) as unknown;
+          if (result instanceof Promise) result.catch((e: unknown) => this.report(asError(e), { subject: got, what: 'subscriber' }));
         } catch (e) {
-          this.report(asError(e), { subject: msg.subject, what: 'subscriber' });
+          this.report(asError(e), { subject: got, what: 'subscriber' });
         }
       },
     });
@@ -207,15 +223,16 @@ export class NatsBus implements Bus, ConsumerHost {
   serve<Q = unknown, R = unknown>(subject: string, handler: RequestHandler<Q, R>, opts: SubscribeOptions = {}): Subscription {
     assertPattern(subject);
     if (this.closed) throw new BusClosedError(`serve ${subject}`);
-    const sub = this.nc.subscribe(subject, {
+    const sub = this.nc.subscribe(this.wire(subject), {
       queue: opts.queue ?? subject,
       callback: (err, msg) => {
         if (err) return this.report(err, { subject, what: 'subscription' });
+        const got = this.unwire(msg.subject);
         Promise.resolve()
-          .then(() => handler(decode(msg.data) as Q, msg.subject))
+          .then(() => handler(decode(msg.data) as Q, got))
           .then((reply) => this.respond(msg, encode(reply)))
           .catch((e: unknown) => {
-            this.report(asError(e), { subject: msg.subject, what: 'responder' });
+            this.report(asError(e), { subject: got, what: 'responder' });
             this.respond(msg, jc.encode({ __busError: errorMessage(e) } satisfies WireError));
           });
       },
@@ -238,7 +255,7 @@ export class NatsBus implements Bus, ConsumerHost {
     if (this.closed) throw new BusClosedError(`request ${subject}`);
     let reply: Msg;
     try {
-      reply = await this.nc.request(subject, data, { timeout: opts.timeoutMs });
+      reply = await this.nc.request(this.wire(subject), data, { timeout: opts.timeoutMs });
     } catch (err) {
       const code = (err as NatsError).code;
       if (code === ErrorCode.NoResponders) {
@@ -457,7 +474,7 @@ export class NatsBus implements Bus, ConsumerHost {
     const stream = this.logStreamName(name);
     const config = {
       name: stream,
-      subjects: opts.subjects,
+      subjects: opts.subjects.map((sub) => this.wire(sub)),
       retention: RetentionPolicy.Limits,
       storage: StorageType.Memory,
       discard: DiscardPolicy.Old,
@@ -472,8 +489,8 @@ export class NatsBus implements Bus, ConsumerHost {
       const code = apiCode(err);
       if (code === JS_STREAM_NAME_IN_USE) await this.jsm.streams.update(stream, config);
       else if (code === JS_STREAM_SUBJECT_OVERLAP) {
-        // Plain subjects have no prefix: another deployment on this server (another test run) captures them already.
-        this.logStreams.set(name, await this.jsm.streams.find(opts.subjects[0]));
+        // Another bus with the same prefix made the stream under another name (should not happen): read from it.
+        this.logStreams.set(name, await this.jsm.streams.find(this.wire(opts.subjects[0]!)));
         return;
       } else throw err;
     }
@@ -502,7 +519,7 @@ export class NatsBus implements Bus, ConsumerHost {
     const data = encode(payload);
     if (this.closed) throw new BusClosedError(`append to ${subject}`);
     try {
-      await this.js.publish(subject, data, { timeout: APPEND_TIMEOUT_MS });
+      await this.js.publish(this.wire(subject), data, { timeout: APPEND_TIMEOUT_MS });
     } catch (err) {
       if ((err as NatsError).code === ErrorCode.NoResponders || (err as NatsError).code === '503') throw new BusNotRetainedError(subject);
       throw err;
@@ -528,7 +545,7 @@ export class NatsBus implements Bus, ConsumerHost {
     let consumer;
     try {
       consumer = await this.js.consumers.get(stream, {
-        filterSubjects: subject,
+        filterSubjects: this.wire(subject),
         ...(sinceMs ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(sinceMs).toISOString() } : {}),
       });
     } catch (err) {
@@ -540,7 +557,7 @@ export class NatsBus implements Bus, ConsumerHost {
       if ((await consumer.info()).num_pending === 0) return out;
       const messages = await consumer.consume();
       for await (const m of messages) {
-        out.push({ seq: m.seq, subject: m.subject, payload: decode(m.data) as T, at: Math.floor(m.info.timestampNanos / 1e6) });
+        out.push({ seq: m.seq, subject: this.unwire(m.subject), payload: decode(m.data) as T, at: Math.floor(m.info.timestampNanos / 1e6) });
         if (m.info.pending === 0) break;
       }
     } finally {

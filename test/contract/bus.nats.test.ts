@@ -56,6 +56,30 @@ describe('nats bus', { skip: await serviceSkip('nats') }, () => {
     }
   });
 
+  it('keeps every subject under its prefix: buses with another prefix on the same server hear nothing of it', async () => {
+    const [a, b] = [await connect(), await connect()];
+    const other = await connect({ streamPrefix: `${streamPrefix}-other` });
+    try {
+      const heard: Record<string, string[]> = { b: [], other: [] };
+      b.subscribe('room.*', (_m, subject) => void heard.b!.push(subject));
+      other.subscribe('room.*', (_m, subject) => void heard.other!.push(subject));
+      b.serve('ping', () => 'b');
+      other.serve('ping', () => 'other');
+      await b.flush();
+      await other.flush();
+      a.publish('room.1', { hi: true });
+      const replies = new Set<unknown>();
+      for (let i = 0; i < 20; i++) replies.add(await a.request('ping', {}, { timeoutMs: 2000 }));
+      await waitFor(() => heard.b!.length === 1, { what: 'the same prefix hears it' });
+      await a.flush();
+      assert.deepEqual(heard.b, ['room.1'], 'handlers see the subject without the prefix');
+      assert.deepEqual(heard.other, [], 'another prefix hears nothing');
+      assert.deepEqual([...replies], ['b'], 'requests reach only responders under the same prefix');
+    } finally {
+      for (const bus of [a, b, other]) await bus.close();
+    }
+  });
+
   it('names one stream per queue under the prefix', async () => {
     const bus = await connect();
     try {

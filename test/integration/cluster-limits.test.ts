@@ -28,7 +28,7 @@ async function startNodes(run: string, overrides: Record<string, unknown> = {}) 
   const buses: Bus[] = [];
   const nodes: TestServer[] = [];
   for (const [i, store] of [fresh.store, second].entries()) {
-    const bus = await NatsBus.connect({ servers: TEST_NATS_URL, name: `accord-limits-${i}`, streamPrefix: `L${run}-${i}` });
+    const bus = await NatsBus.connect({ servers: TEST_NATS_URL, name: `accord-limits-${i}`, streamPrefix: `L${run}` });
     buses.push(bus);
     // Distinct process ids: two generators in one process must not mint the same snowflake.
     nodes.push(await startTestServer({ roles: ['api'], nodeId: `limits-${run}-${i}`, workerId: 2, processId: i + 1, ...overrides }, { store, bus }));

@@ -2,9 +2,8 @@
  * Two Accord processes (in one test process) joined by a real NATS server and sharing one SQLite store, both
  * running every role: what a user does through server B reaches a gateway session on server A.
  *
- * Caveat: core NATS subjects are global, so another test process running Accord roles on the same NATS at the
- * same time would join these queue groups; the test uses unique nodeIds and stream prefixes, which is all the
- * bus offers to tell test runs apart.
+ * Both buses share one prefix, unique to this run: every subject lives under it (NatsBus), so other test runs on
+ * the same NATS neither hear these events nor join these queue groups.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import type { Bus } from '../../src/bus/types.ts';
+import type { NatsBus } from '../../src/bus/nats.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { silentLogger } from '../../src/lib/log.ts';
 import { Intents } from '../../src/protocol/intents.ts';
@@ -88,7 +87,7 @@ describe('cluster over NATS', { skip: await serviceSkip('nats') }, () => {
   const run = `${process.pid}-${Date.now().toString(36)}`;
   let dataDir: string;
   let store: Store;
-  const buses: Bus[] = [];
+  const buses: NatsBus[] = [];
   const servers: RunningServer[] = [];
   const clients: GatewayClient[] = [];
   let a: RunningServer, b: RunningServer;
@@ -99,7 +98,7 @@ describe('cluster over NATS', { skip: await serviceSkip('nats') }, () => {
     await store.migrate();
     const { NatsBus } = await import('../../src/bus/nats.ts');
     for (const [i, name] of ['a', 'b'].entries()) {
-      const bus = await NatsBus.connect({ servers: TEST_NATS_URL, name: `accord-test-${name}`, streamPrefix: `T${run}-${name}` });
+      const bus = await NatsBus.connect({ servers: TEST_NATS_URL, name: `accord-test-${name}`, streamPrefix: `T${run}` });
       buses.push(bus);
       const config = loadConfig({
         env: {},
@@ -116,6 +115,7 @@ describe('cluster over NATS', { skip: await serviceSkip('nats') }, () => {
   after(async () => {
     for (const c of clients) await c.close().catch(() => {});
     for (const s of servers) await s.close().catch(() => {});
+    await buses[0]?.destroyQueues().catch(() => {}); // this run's streams (one prefix for both)
     for (const bus of buses) await bus.close().catch(() => {});
     await store?.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });

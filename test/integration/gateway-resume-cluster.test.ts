@@ -8,8 +8,7 @@
  *   and the client resumes on B with its session_id and seq: every missed MESSAGE_CREATE, in order, none twice,
  *   then RESUMED. An unknown session, or a seq beyond what the session sent, gets op 9 (d: false).
  *
- * The resume logs capture plain subjects (gateway.guild.*): if another run on this NATS captures them already,
- * both read from that stream (NatsBus.retain); streams under this run's prefix are deleted at the end.
+ * Every subject and stream lives under this run's prefix (NatsBus); the streams are deleted at the end.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -5,9 +5,8 @@
  * over once their leases expire, sessions on A first get READY with B's guild unavailable, then its GUILD_CREATE.
  *
  * The takeover time is printed (`# takeover …`), not asserted: the bound is TTL + TTL/3 (docs/guild-partitions.md).
- * Caveat (as cluster-nats.test.ts): core NATS subjects are global, so another test process running guild roles
- * on this NATS at the same time (cluster-nats.test.ts, say) joins the guild.p.* queue groups and answers some of
- * these requests from its own store (`guild: null`): run this file alone or after the other NATS suites.
+ * Every subject lives under this run's prefix (NatsBus), so other test runs on the same NATS do not answer these
+ * requests.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -4,8 +4,7 @@
  * durable search.index queue (JetStream), and the api node forwards searches over the bus; when the search node
  * is gone the route answers 503 (code 0) and everything else goes on.
  *
- * Caveat (as cluster-nats.test.ts): core NATS subjects are global, so another test process running a search role
- * on the same NATS at the same time could answer these queries.
+ * Every subject lives under this run's prefix (NatsBus), so no other test run's search role answers these queries.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
