@@ -9,10 +9,13 @@
  *   `gateway.resume.<session>.f` (batches of what it was sent: for a bus event its dedupe key and subject,
  *   ~60 bytes; other dispatches — READY, a GUILD_CREATE from the guild role, member chunks — inline).
  *
- * Write-ahead: a dispatch reaches the socket only once its batch is stored (one acked JetStream publish per
- * session per event-loop turn that gave it dispatches), so a client never holds a seq no other node can account
- * for. A batch that cannot be stored is released anyway (the socket matters more), leaving a gap in the journal:
- * a resume elsewhere across it gets INVALID_SESSION.
+ * Write-ahead: a dispatch reaches the socket only once its batch is stored, so a client never holds a seq no
+ * other node can account for. Per event-loop turn the node publishes each session's batch (and record, when it
+ * changed) as plain NATS publishes, then one acknowledged publish of a turn marker on `gateway.resume.<node>.t`
+ * into the same stream: NATS delivers one connection's messages in order and the stream stores them in that
+ * order, so the marker's ack says every batch before it is stored. One acked publish per node per turn, not one
+ * per session. A turn whose marker is not acknowledged is released anyway (the socket matters more), leaving a
+ * possible gap in the journal: a resume elsewhere across it finds a batch missing and gets INVALID_SESSION.
  */
 import { createHash } from 'node:crypto';
 import { BusNotRetainedError, type Bus } from '../bus/types.ts';
@@ -35,6 +38,8 @@ export const JOURNAL_LOG = 'gateway-resume';
 export const EVENT_SUBJECTS = ['gateway.guild.*', 'gateway.user.*'];
 export const frameSubject = (sessionId: string) => `gateway.resume.${sessionId}.f`;
 export const recordSubject = (sessionId: string) => `gateway.resume.${sessionId}.m`;
+/** The turn markers of a node (subject tokens allow neither dots nor wildcards: those become `_`). */
+export const turnSubject = (nodeId: string) => `gateway.resume.${nodeId.replace(/[.*>\s]/g, '_')}.t`;
 
 /** One journaled dispatch: a bus event by reference (k, j, x) or anything else inline (t, d). */
 export interface JournalFrame {
@@ -94,15 +99,16 @@ export interface ResumeJournalOptions {
 export class ResumeJournal implements DispatchJournal {
   readonly #pending = new Map<Session, JournalFrame[]>();
   readonly #recordVersion = new WeakMap<Session, string>();
-  readonly #chains = new WeakMap<Session, Promise<void>>();
-  readonly #failed = new WeakSet<Session>();
+  /** The turns in flight, in order: each settles after the one before. */
+  #chain: Promise<void> = Promise.resolve();
+  #failedBefore = false;
   #scheduled = false;
   #downUntil = 0;
   #refresh: NodeJS.Timeout | null = null;
   #retain: (() => Promise<void>) | null = null;
   #retaining: Promise<void> | null = null;
-  /** Counters for /metrics. */
-  readonly counts = { batches: 0, frames: 0, failures: 0 };
+  /** Counters for /metrics (turns: acknowledged markers, one per node per turn). */
+  readonly counts = { batches: 0, frames: 0, failures: 0, turns: 0 };
 
   constructor(private readonly opts: ResumeJournalOptions) {}
 
@@ -142,7 +148,12 @@ export class ResumeJournal implements DispatchJournal {
   /** The session is gone for good: no node may resume it. */
   ended(session: Session): void {
     this.#pending.delete(session);
-    this.#write(session, () => this.opts.bus.append(recordSubject(session.id), { ...this.record(session), ended: true }));
+    const tombstone: SessionRecord = { ...this.record(session), ended: true };
+    // Standing aside (JetStream failing), the tombstone is skipped rather than queued behind a timeout: the record
+    // then expires with the log's max age.
+    this.#chain = this.#chain
+      .then(() => (this.opts.now() < this.#downUntil ? undefined : this.opts.bus.append(recordSubject(session.id), tombstone)))
+      .catch((err: unknown) => this.#failed(err, session));
   }
 
   record(session: Session): SessionRecord {
@@ -176,53 +187,71 @@ export class ResumeJournal implements DispatchJournal {
     this.#scheduled = false;
     const batch = [...this.#pending];
     this.#pending.clear();
-    for (const [session, frames] of batch) {
-      const version = `${session.guilds.version}:${session.memberOf.size}:${session.presence.status}`;
-      const recordDue = this.#recordVersion.get(session) !== version;
-      this.#recordVersion.set(session, version);
-      const upTo = frames.length ? frames[frames.length - 1]!.s : 0;
-      this.#write(session, async () => {
-        if (recordDue) await this.opts.bus.append(recordSubject(session.id), this.record(session));
-        if (frames.length) {
-          const b: JournalBatch = { at: this.opts.now(), f: frames };
-          await this.opts.bus.append(frameSubject(session.id), b);
-          this.counts.batches++;
-          this.counts.frames += frames.length;
+    if (batch.length === 0) return;
+    const { bus, now, nodeId } = this.opts;
+    const standingAside = now() < this.#downUntil;
+    let frameCount = 0;
+    let batches = 0;
+    if (!standingAside) {
+      const at = now();
+      for (const [session, frames] of batch) {
+        const version = `${session.guilds.version}:${session.memberOf.size}:${session.presence.status}`;
+        if (this.#recordVersion.get(session) !== version) {
+          this.#recordVersion.set(session, version);
+          bus.publish(recordSubject(session.id), this.record(session));
         }
-      }, upTo);
+        if (frames.length) {
+          bus.publish(frameSubject(session.id), { at, f: frames } satisfies JournalBatch);
+          batches++;
+          frameCount += frames.length;
+        }
+      }
     }
+    const release = () => {
+      for (const [session, frames] of batch) if (frames.length) session.stored(frames[frames.length - 1]!.s);
+    };
+    let asideNow = standingAside;
+    this.#chain = this.#chain
+      .then(async () => {
+        // A turn queued behind one that failed stands aside too: turns never wait out one timeout each.
+        asideNow ||= now() < this.#downUntil;
+        if (asideNow) return;
+        await bus.append(turnSubject(nodeId), { at: now() });
+        this.counts.turns++;
+        this.#failedBefore = false;
+        this.counts.batches += batches;
+        this.counts.frames += frameCount;
+      })
+      .catch((err: unknown) => {
+        // Records published in this turn may not be stored: written again with the next batch.
+        for (const [session] of batch) this.#recordVersion.delete(session);
+        this.#failed(err, batch[0]![0]);
+      })
+      .then(() => {
+        if (asideNow) for (const [session] of batch) this.#recordVersion.delete(session);
+        release();
+      });
   }
 
   /**
-   * Runs one session's writes in order; releases its dispatches up to `upTo` after, stored or not. After a failed
-   * write the journal stands aside for JOURNAL_BACKOFF_MS (dispatches go straight out, leaving a gap), so a slow
-   * or missing JetStream never holds sockets back for longer than one write.
+   * A turn's marker (or a tombstone) was not acknowledged. The journal stands aside for JOURNAL_BACKOFF_MS
+   * (dispatches go straight out, leaving a gap), so a slow or missing JetStream never holds sockets back for
+   * longer than one write.
    */
-  #write(session: Session, write: () => Promise<void>, upTo = 0): void {
-    const prev = this.#chains.get(session) ?? Promise.resolve();
-    const next = prev
-      .then(() => {
-        if (this.opts.now() < this.#downUntil) throw new Error('resume journal standing aside after a failed write');
-        return write();
-      })
-      .catch((err: unknown) => {
-        if (this.opts.now() >= this.#downUntil) this.#downUntil = this.opts.now() + JOURNAL_BACKOFF_MS;
-        // The logs are gone (a NATS restart loses memory streams): create them again, or no write ever succeeds
-        // until this process restarts. Later batches stand aside meanwhile, as after any failure.
-        this.#recordVersion.delete(session); // the record may not be stored: written again with the next batch
-        if (err instanceof BusNotRetainedError && this.#retain && !this.#retaining) {
-          this.#retaining = this.#retain()
-            .then(() => session.log.info('resume journal logs created again after they vanished'))
-            .catch((e: unknown) => session.log.warn({ err: e }, 'resume journal logs could not be created again'))
-            .finally(() => (this.#retaining = null));
-        }
-        // Logged once per session: a missing stream fails every write until it is back.
-        if (this.counts.failures++ === 0 || !this.#failed.has(session)) session.log.warn({ err }, 'resume journal write failed: a resume on another node across it gets op 9');
-        this.#failed.add(session);
-      })
-      .then(() => {
-        if (upTo) session.stored(upTo);
-      });
-    this.#chains.set(session, next);
+  #failed(err: unknown, session: Session): void {
+    const { now } = this.opts;
+    if (now() >= this.#downUntil) this.#downUntil = now() + JOURNAL_BACKOFF_MS;
+    // The logs are gone (a NATS restart loses memory streams): create them again, or no write ever succeeds
+    // until this process restarts.
+    if (err instanceof BusNotRetainedError && this.#retain && !this.#retaining) {
+      this.#retaining = this.#retain()
+        .then(() => session.log.info('resume journal logs created again after they vanished'))
+        .catch((e: unknown) => session.log.warn({ err: e }, 'resume journal logs could not be created again'))
+        .finally(() => (this.#retaining = null));
+    }
+    this.counts.failures++;
+    // Logged once per outage: a missing stream fails every turn until it is back.
+    if (!this.#failedBefore) session.log.warn({ err }, 'resume journal write failed: a resume on another node across it gets op 9');
+    this.#failedBefore = true;
   }
 }

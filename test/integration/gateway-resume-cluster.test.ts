@@ -26,6 +26,7 @@ import type { Store } from '../../src/store/types.ts';
 import { apiRequest as http, serviceSkip, TEST_NATS_URL, waitFor } from '../helpers/services.ts';
 import { GatewayClient } from './gateway-client.ts';
 import { guildPartition } from '../../src/contracts/guild.ts';
+import { RESUME_GAP_OVERLAP_MS } from '../../src/sessions/resume-journal.ts';
 
 async function startChild(dataDir: string, prefix: string, nodeId: string, guildPartitions?: number): Promise<{ child: ChildProcess; url: string }> {
   const args = [dataDir, TEST_NATS_URL, prefix, nodeId, ...(guildPartitions ? [String(guildPartitions)] : [])];
@@ -238,6 +239,11 @@ describe('gateway: fan-out by interest and resume across nodes (NATS)', { skip: 
       const ready = await onA.identify(erin.token);
       await onA.waitForDispatch('GUILD_CREATE', (d) => d.id === x.id);
       await onA.waitForDispatch('GUILD_CREATE', (d) => d.id === y.id);
+      // The log is read from RESUME_GAP_OVERLAP_MS before the journal's last batch, and what it holds from before
+      // READY (Y's creation, Erin joining X) would be routed again: let the last batch come after that window.
+      await new Promise((r) => setTimeout(r, RESUME_GAP_OVERLAP_MS + 100));
+      const later = await send(xText, dave.token, 'later');
+      await onA.waitForDispatch('MESSAGE_CREATE', (d) => d.id === later);
       const seq = onA.lastSeq!;
       const died = new Promise((resolve) => nodeA.child.once('exit', resolve));
       nodeA.child.kill('SIGKILL');
