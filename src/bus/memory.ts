@@ -212,6 +212,7 @@ export class MemoryBus implements Bus, QueueClient {
   get connected(): boolean {
     return !this.closed;
   }
+  readonly epoch = 0;
 
   private closed = false;
 

@@ -183,6 +183,10 @@ export class NatsBus implements Bus, ConsumerHost {
     return subject.startsWith(`${this.prefix}.`) ? subject.slice(this.prefix.length + 1) : subject;
   }
 
+  get epoch(): number {
+    return this.#disconnects;
+  }
+
   get connected(): boolean {
     return this.#connected && !this.closed;
   }

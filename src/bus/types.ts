@@ -109,6 +109,12 @@ export interface Bus {
    * writers with a durable fallback (the outbox) leave their records for a sweep instead. Memory: while open.
    */
   readonly connected: boolean;
+  /**
+   * Counts disconnects (NATS; always 0 in memory). A publish made at epoch E reached the server if a flush()
+   * resolves while the epoch is still E; otherwise the client may have buffered it across the reconnect and sent
+   * it before subscribers elsewhere were back.
+   */
+  readonly epoch: number;
   publish(subject: string, payload: unknown): void;
   subscribe<T = unknown>(subject: string, handler: MessageHandler<T>, opts?: SubscribeOptions): Subscription;
   /** Serves request/reply on a subject (always as a queue group named after the subject unless given). */

@@ -25,6 +25,8 @@ export const OUTBOX_DEFAULTS = {
   /** Done-marks are written in batches: at most this many ids, or after `doneDelayMs`. */
   doneBatch: 256,
   doneDelayMs: 20,
+  /** How long a done-mark waits for the bus to confirm the publishes (flush) before leaving them to a sweep. */
+  confirmTimeoutMs: 2_000,
 } as const;
 
 export interface OutboxRelayOptions {
@@ -47,7 +49,8 @@ export class OutboxRelay {
   readonly #staleAfterMs: number;
   /** The payload objects of records this relay made, so publishing right after commit parses nothing. */
   readonly #values = new WeakMap<OutboxRecord, unknown>();
-  #doneIds: string[] = [];
+  /** Published records waiting for their done-mark, with the bus epoch they were published at. */
+  #doneIds: Array<{ id: string; epoch: number }> = [];
   #doneTimer: NodeJS.Timeout | undefined;
   #sweepTimer: NodeJS.Timeout | undefined;
   #sweeping: Promise<void> | undefined;
@@ -94,9 +97,10 @@ export class OutboxRelay {
   async published(records: readonly OutboxRecord[]): Promise<void> {
     for (const r of records) {
       try {
+        const epoch = this.#bus.epoch;
         await this.#publish(r);
         this.counts.published++;
-        this.#markDone(r.id);
+        this.#markDone(r.id, epoch);
       } catch (err) {
         this.counts.failures++;
         this.#log.warn({ err, outboxId: r.id, subject: r.subject }, 'outbox publish failed; a sweep will retry');
@@ -150,8 +154,8 @@ export class OutboxRelay {
     else await enqueueJob(this.#bus, r.subject as keyof LiveQueueMap, payload);
   }
 
-  #markDone(id: string): void {
-    this.#doneIds.push(id);
+  #markDone(id: string, epoch: number): void {
+    this.#doneIds.push({ id, epoch });
     if (this.#doneIds.length >= OUTBOX_DEFAULTS.doneBatch) void this.#flushDone();
     else this.#doneTimer ??= setTimeout(() => void this.#flushDone(), OUTBOX_DEFAULTS.doneDelayMs);
   }
@@ -159,9 +163,19 @@ export class OutboxRelay {
   async #flushDone(): Promise<void> {
     clearTimeout(this.#doneTimer);
     this.#doneTimer = undefined;
-    const ids = this.#doneIds;
-    if (ids.length === 0) return;
+    const published = this.#doneIds;
+    if (published.length === 0) return;
     this.#doneIds = [];
+    // Done only once the server has them: a publish the client buffered across a reconnect went out before
+    // subscribers elsewhere were back, so records published before a disconnect are left to a sweep.
+    const flushed = await Promise.race([
+      this.#bus.flush().then(() => true, () => false),
+      new Promise<false>((resolve) => setTimeout(resolve, OUTBOX_DEFAULTS.confirmTimeoutMs, false).unref()),
+    ]);
+    const epoch = this.#bus.epoch;
+    const ids = flushed ? published.filter((p) => p.epoch === epoch).map((p) => p.id) : [];
+    if (ids.length < published.length) this.#log.info({ unconfirmed: published.length - ids.length }, 'outbox records published around a disconnect; a sweep publishes them again');
+    if (ids.length === 0) return;
     // A failed done-mark only means a sweep publishes the records again (consumers deduplicate).
     await this.#store.outbox.done(ids).catch((err) => this.#log.warn({ err, count: ids.length }, 'outbox done-mark failed'));
   }
