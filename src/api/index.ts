@@ -13,6 +13,7 @@ import { installBodyParsing } from './json-body.ts';
 import { MessageWrites } from './messages/write.ts';
 import { PresenceCounts } from './presence-counts.ts';
 import { OutboxRelay } from '../contracts/outbox.ts';
+import { EVENT_LOG, eventLogRetention } from '../contracts/gateway.ts';
 import { RateLimiter } from './ratelimit.ts';
 import { RouteContext } from './route.ts';
 import { registerAllRoutes } from './routes/index.ts';
@@ -33,6 +34,12 @@ export async function startApiRole(deps: ProcessDeps): Promise<RunningRole> {
     globalPerSecond: deps.config.rateLimitGlobalPerSecond, scale: deps.config.rateLimitScale, now: deps.now,
     ...(deps.config.rateLimitShared ? { shared: deps.store.rateWindows, onSharedError: (err: unknown) => deps.log.warn({ err }, 'shared rate limit unavailable; counting on this node') } : {}),
   });
+  // The publishers keep the event log too: after a NATS restart (memory streams lost) the bus makes it again
+  // before it counts as connected, so nothing the relay publishes after the reconnect escapes the log that
+  // sessions nodes catch up from (sessions/catch-up.ts).
+  if (deps.bus.kind === 'nats' && deps.config.resumeLogMaxBytes > 0) {
+    await deps.bus.retain(EVENT_LOG, eventLogRetention(deps.config.resumeGraceMs, deps.config.resumeLogMaxBytes)).catch((err: unknown) => deps.log.warn({ err }, 'event log unavailable'));
+  }
   // The writer's relay publishes its own outbox records at once and sweeps for any a dead writer left.
   const relay = new OutboxRelay({ store: deps.store, bus: deps.bus, ids: deps.ids, log: deps.log.child({ role: 'api', part: 'outbox' }), now: deps.now,
     sweepIntervalMs: deps.config.outboxSweepIntervalMs, staleAfterMs: deps.config.outboxStaleAfterMs });

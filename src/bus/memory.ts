@@ -213,6 +213,9 @@ export class MemoryBus implements Bus, QueueClient {
     return !this.closed;
   }
   readonly epoch = 0;
+  onReconnect(): () => void {
+    return () => {};
+  }
 
   private closed = false;
 

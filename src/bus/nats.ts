@@ -105,6 +105,8 @@ export class NatsBus implements Bus, ConsumerHost {
   private closed = false;
   #connected = true;
   #disconnects = 0;
+  #downAt = 0;
+  readonly #reconnectListeners = new Set<(gap: { downAt: number; upAt: number }) => void>();
   /** Logs this bus asked to retain: a NATS restart loses memory-stored streams, and they are made again at once. */
   readonly #retained = new Map<string, RetainOptions>();
 
@@ -158,6 +160,7 @@ export class NatsBus implements Bus, ConsumerHost {
     try {
       for await (const s of this.nc.status()) {
         if (s.type === Events.Disconnect) {
+          if (this.#connected) this.#downAt = Date.now();
           this.#connected = false;
           this.#disconnects++;
         }
@@ -515,7 +518,21 @@ export class NatsBus implements Bus, ConsumerHost {
         this.report(asError(err), { what: 'connection', subject: name });
       }
     }
-    if (disconnects === this.#disconnects) this.#connected = true;
+    if (disconnects !== this.#disconnects) return;
+    this.#connected = true;
+    const gap = { downAt: this.#downAt, upAt: Date.now() };
+    for (const listener of this.#reconnectListeners) {
+      try {
+        listener(gap);
+      } catch (err) {
+        this.report(asError(err), { what: 'connection' });
+      }
+    }
+  }
+
+  onReconnect(listener: (gap: { downAt: number; upAt: number }) => void): () => void {
+    this.#reconnectListeners.add(listener);
+    return () => this.#reconnectListeners.delete(listener);
   }
 
   async append(subject: string, payload: unknown): Promise<void> {

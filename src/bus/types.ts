@@ -115,6 +115,12 @@ export interface Bus {
    * it before subscribers elsewhere were back.
    */
   readonly epoch: number;
+  /**
+   * Calls `listener` each time the bus is connected again after a disconnect (NATS: once the retained logs exist
+   * again), with when the connection was lost and when it came back (local clock). Never called in memory.
+   * Returns the unsubscribe.
+   */
+  onReconnect(listener: (gap: { downAt: number; upAt: number }) => void): () => void;
   publish(subject: string, payload: unknown): void;
   subscribe<T = unknown>(subject: string, handler: MessageHandler<T>, opts?: SubscribeOptions): Subscription;
   /** Serves request/reply on a subject (always as a queue group named after the subject unless given). */

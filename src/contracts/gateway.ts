@@ -54,3 +54,24 @@ export interface SessionsTakeover {
   /** The node that holds it now. */
   nodeId: string;
 }
+
+/**
+ * The event log: a retained log (a JetStream stream) of every gateway event, captured by the server from the
+ * publishes on `gateway.guild.*` and `gateway.user.*`. Sessions nodes read it to resume a session another node
+ * held (sessions/resume-remote.ts) and to catch up on what they missed while disconnected from NATS
+ * (sessions/catch-up.ts); api nodes retain it too, so after a NATS restart it exists before they publish again.
+ */
+export const EVENT_LOG = 'gateway-events';
+
+/** An entry of the resume journal (its records and frame batches: sessions/resume-journal.ts); each says when. */
+export interface ResumeJournalEntry {
+  at: number;
+}
+export const EVENT_SUBJECTS = ['gateway.guild.*', 'gateway.user.*'];
+/** Event-log and journal entries are kept this much longer than the resume grace (clock skew, slow resumes). */
+export const RESUME_LOG_MARGIN_MS = 30_000;
+
+/** The event log's retention for the resume grace and ACCORD_RESUME_LOG_MAX_BYTES (the same on every node). */
+export function eventLogRetention(resumeGraceMs: number, maxBytes: number): { subjects: string[]; maxAgeMs: number; maxBytes: number } {
+  return { subjects: EVENT_SUBJECTS, maxAgeMs: resumeGraceMs + RESUME_LOG_MARGIN_MS, maxBytes };
+}

@@ -8,7 +8,7 @@
  */
 import { AccountSubjects, type TokensRevoked } from './accounts.ts';
 import type { Bus, ConsumeOptions, Consumer, DeliveryInfo, MessageHandler, RequestHandler, SubscribeOptions, Subscription } from '../bus/types.ts';
-import { GatewaySubjects, type DispatchEnvelope, type SessionsReconnect, type SessionsTakeover } from './gateway.ts';
+import { GatewaySubjects, type DispatchEnvelope, type ResumeJournalEntry, type SessionsReconnect, type SessionsTakeover } from './gateway.ts';
 import { GuildSubjects, type GuildMembersReply, type GuildPartitionsServed, type GuildMembersRequest, type GuildSnapshotReply, type GuildSnapshotRequest } from './guild.ts';
 import { Queues, deadQueue, type BlobDeleteJob, type EmbedJob, type PushJob, type PushMessageJob, type SearchIndexJob } from './jobs.ts';
 import {
@@ -47,6 +47,7 @@ export interface EventMap {
   'sessions.takeover': SessionsTakeover;
   'accounts.tokens.revoked': TokensRevoked;
   'guild.partitions.served': GuildPartitionsServed;
+  [resumeJournal: `gateway.resume.${string}`]: ResumeJournalEntry;
 }
 
 /** request / serve: subject → request and reply payloads. */

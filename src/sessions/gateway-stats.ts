@@ -49,4 +49,5 @@ export interface GatewayStats extends GatewayCounters {
   /** Resume journal batches stored, and writes that failed (resume-journal.ts). */
   resumeJournalBatches: number;
   resumeJournalFailures: number;
+  catchUpEvents: number;
 }

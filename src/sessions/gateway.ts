@@ -26,6 +26,7 @@ import { PresenceLink } from './presence-link.ts';
 import { SessionRegistry } from './registry.ts';
 import { Session } from './session.ts';
 import { ResumeJournal } from './resume-journal.ts';
+import type { ReconnectCatchUp } from './catch-up.ts';
 import { restoreSession } from './resume-remote.ts';
 import type { Router } from './router.ts';
 
@@ -54,6 +55,7 @@ export class Gateway implements ConnectionHost {
   readonly members: MemberRequests;
   /** Cross-node resume (NATS, ACCORD_RESUME_LOG_MAX_BYTES > 0): null until started, or when off. */
   journal: ResumeJournal | null = null;
+  catchUp: ReconnectCatchUp | null = null;
   /** Set by the role (index.ts): a session restored from another node replays events through it. */
   router: Router | null = null;
   #peakOutbound = 0;
@@ -418,6 +420,7 @@ export class Gateway implements ConnectionHost {
       replayBytes,
       resumeJournalBatches: this.journal?.counts.batches ?? 0,
       resumeJournalFailures: this.journal?.counts.failures ?? 0,
+      catchUpEvents: this.catchUp?.counts.events ?? 0,
     };
   }
 

@@ -17,6 +17,7 @@ import type { RoleStart, RunningRole, SessionsRoleDeps } from '../contracts/role
 import { GatewayEndpoint } from './endpoint.ts';
 import { Gateway, type GatewayStats } from './gateway.ts';
 import { Router } from './router.ts';
+import { ReconnectCatchUp } from './catch-up.ts';
 import { TokenRevocations } from './revocation.ts';
 
 export type { GatewayStats };
@@ -32,6 +33,11 @@ export async function startSessionsRole(deps: SessionsRoleDeps): Promise<Session
   gateway.router = router;
   await gateway.startJournal();
   router.start();
+  // With the event log (the journal's), a NATS disconnect is caught up on after the reconnect (catch-up.ts).
+  if (gateway.journal) {
+    gateway.catchUp = new ReconnectCatchUp(deps.bus, router, gateway.log);
+    gateway.catchUp.start();
+  }
   const revocations = new TokenRevocations(gateway).start();
   gateway.start();
   const endpoint = new GatewayEndpoint(deps.server, gateway, deps.clientBans);
@@ -46,6 +52,7 @@ export async function startSessionsRole(deps: SessionsRoleDeps): Promise<Session
         endpoint.close();
         await gateway.close();
         router.stop();
+        gateway.catchUp?.stop();
         gateway.journal?.stop();
         revocations.stop();
       })()),
@@ -80,6 +87,7 @@ const HELP: Record<keyof GatewayStats, string> = {
   replayBytes: 'Bytes held in resume deques',
   resumeJournalBatches: 'Resume journal batches stored in JetStream (cross-node resume)',
   resumeJournalFailures: 'Resume journal writes that failed (a resume on another node across them gets op 9)',
+  catchUpEvents: 'Gateway events routed from the event log after this node reconnected to NATS (missed while it was away)',
 };
 
 function gatewayMetrics(stats: GatewayStats): MetricSample[] {

@@ -20,12 +20,13 @@
 import { createHash } from 'node:crypto';
 import { BusNotRetainedError, type Bus } from '../bus/types.ts';
 import type { Logger } from '../lib/log.ts';
+import { EVENT_LOG, eventLogRetention, RESUME_LOG_MARGIN_MS } from '../contracts/gateway.ts';
+import { publishEvent } from '../contracts/index.ts';
 import type { Platform } from '../contracts/presence.ts';
 import type { EncodedDispatch } from './codec.ts';
 import type { GuildStatus, PresenceState, Session, DispatchJournal } from './session.ts';
 
-/** Event-log and journal entries are kept this much longer than the resume grace (clock skew, slow resumes). */
-export const RESUME_LOG_MARGIN_MS = 30_000;
+export { EVENT_LOG, EVENT_SUBJECTS, RESUME_LOG_MARGIN_MS } from '../contracts/gateway.ts';
 /** How far before the journal's last batch the event log is searched for the events a node had not sent yet. */
 export const RESUME_GAP_OVERLAP_MS = 2_000;
 /** Inline dispatches larger than this are not journaled (a resume elsewhere from before them gets op 9). */
@@ -33,11 +34,9 @@ export const JOURNAL_INLINE_MAX_BYTES = 256 * 1024;
 /** After a failed journal write, dispatches skip the journal for this long. */
 export const JOURNAL_BACKOFF_MS = 5_000;
 
-export const EVENT_LOG = 'gateway-events';
 export const JOURNAL_LOG = 'gateway-resume';
-export const EVENT_SUBJECTS = ['gateway.guild.*', 'gateway.user.*'];
-export const frameSubject = (sessionId: string) => `gateway.resume.${sessionId}.f`;
-export const recordSubject = (sessionId: string) => `gateway.resume.${sessionId}.m`;
+export const frameSubject = (sessionId: string) => `gateway.resume.${sessionId}.f` as const;
+export const recordSubject = (sessionId: string) => `gateway.resume.${sessionId}.m` as const;
 /** The turn markers of a node (subject tokens allow neither dots nor wildcards: those become `_`). */
 export const turnSubject = (nodeId: string) => `gateway.resume.${nodeId.replace(/[.*>\s]/g, '_')}.t`;
 
@@ -117,7 +116,7 @@ export class ResumeJournal implements DispatchJournal {
     const { bus, resumeGraceMs, maxBytes, maxBatchesPerSession } = this.opts;
     const maxAgeMs = resumeGraceMs + RESUME_LOG_MARGIN_MS;
     this.#retain = async () => {
-      await bus.retain(EVENT_LOG, { subjects: EVENT_SUBJECTS, maxAgeMs, maxBytes });
+      await bus.retain(EVENT_LOG, eventLogRetention(resumeGraceMs, maxBytes));
       await bus.retain(JOURNAL_LOG, { subjects: ['gateway.resume.*.*'], maxAgeMs, maxBytes, maxMsgsPerSubject: maxBatchesPerSession });
     };
     await this.#retain();
@@ -198,10 +197,11 @@ export class ResumeJournal implements DispatchJournal {
         const version = `${session.guilds.version}:${session.memberOf.size}:${session.presence.status}`;
         if (this.#recordVersion.get(session) !== version) {
           this.#recordVersion.set(session, version);
-          bus.publish(recordSubject(session.id), this.record(session));
+          publishEvent(bus, recordSubject(session.id), this.record(session));
         }
         if (frames.length) {
-          bus.publish(frameSubject(session.id), { at, f: frames } satisfies JournalBatch);
+          const entry: JournalBatch = { at, f: frames };
+          publishEvent(bus, frameSubject(session.id), entry);
           batches++;
           frameCount += frames.length;
         }

@@ -87,6 +87,25 @@ export class Router {
     this.#subs.push(subscribeEvent(bus, GatewaySubjects.sessionsTakeover, (req) => this.#safely(() => this.gw.takenOver(req))));
   }
 
+  /**
+   * Events the node missed while disconnected from NATS (catch-up.ts), oldest first: routed like live ones, those
+   * with an outbox id through the dedupe, those without only if stored while the node was away. Returns how many
+   * were routed.
+   */
+  catchUp(entries: ReadonlyArray<{ subject: string; payload: DispatchEnvelope; at: number }>, gap: { downAt: number; upAt: number }): number {
+    let routed = 0;
+    for (const { subject, payload: env, at } of entries) {
+      if (!env || typeof env.t !== 'string') continue;
+      const target = dispatchTarget(subject);
+      const guild = subject.startsWith('gateway.guild.');
+      if (guild ? !this.gw.interest.held(target) : !this.gw.registry.forUser(target)) continue;
+      if (typeof env.id === 'string' ? !this.#firstTime(env) : at < gap.downAt || at >= gap.upAt) continue;
+      routed++;
+      this.#safely(() => (guild ? this.onGuildEvent(env, target) : this.onUserEvent(env, target)));
+    }
+    return routed;
+  }
+
   stop(): void {
     this.gw.interest.close();
     for (const s of this.#subs) s.unsubscribe();
