@@ -15,6 +15,7 @@ import {
   PresenceSubjects,
   type PresenceNodeHeartbeat,
   type PresencePeerAnnounce,
+  type PresenceResync,
   type PresenceQuery,
   type PresenceQueryReply,
   type PresenceSessionGone,
@@ -43,6 +44,7 @@ export interface EventMap {
   'presence.gone': PresenceSessionGone;
   'presence.heartbeat': PresenceNodeHeartbeat;
   'presence.peer': PresencePeerAnnounce;
+  'presence.resync': PresenceResync;
   'sessions.reconnect': SessionsReconnect;
   'sessions.takeover': SessionsTakeover;
   'accounts.tokens.revoked': TokensRevoked;

@@ -19,7 +19,20 @@ export const PresenceSubjects = {
    * PRESENCE_UPDATE, so a cluster with several presence nodes does not send each update several times.
    */
   peer: 'presence.peer',
+  /**
+   * publish: PresenceResync — a presence node asks sessions nodes to publish their sessions' presences again: all
+   * of them when it starts (a restarted node knows nothing), or the sessions a node's heartbeat lists that it does
+   * not know (an update lost while NATS was away).
+   */
+  resync: 'presence.resync',
 } as const;
+
+export interface PresenceResync {
+  /** The sessions node asked; absent: every sessions node. */
+  nodeId?: string;
+  /** The sessions to publish again; absent: all of that node's sessions. */
+  sessionIds?: string[];
+}
 
 export type Status = 'online' | 'idle' | 'dnd' | 'invisible' | 'offline';
 export type Platform = 'desktop' | 'mobile' | 'web';

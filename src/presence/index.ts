@@ -50,6 +50,9 @@ export async function startPresenceRole(deps: RoleDeps, options: PresenceRoleOpt
   const subs: Subscription[] = [];
   /** Other presence nodes → when their announcement runs out. */
   const peers = new Map<string, number>();
+  /** Sessions nodes → when we last asked them to publish presences again. */
+  const resyncAsked = new Map<string, number>();
+  const counts = { resyncs: 0 };
   let flushScheduled: NodeJS.Immediate | undefined;
   let closed = false;
 
@@ -107,7 +110,16 @@ export async function startPresenceRole(deps: RoleDeps, options: PresenceRoleOpt
       scheduleFlush();
     })),
     subscribeEvent(deps.bus, PresenceSubjects.heartbeat, guarded('heartbeat', (h) => {
-      if (typeof h?.nodeId === 'string' && Array.isArray(h.sessionIds)) tracker.heartbeat(h);
+      if (typeof h?.nodeId !== 'string' || !Array.isArray(h.sessionIds)) return;
+      const unknown = tracker.heartbeat(h);
+      // A session the node says is alive but whose presence never reached us: ask for it again, at most once per
+      // heartbeat TTL per node (the answer takes a moment; an update refused by the session limit stays unknown).
+      const askedAt = resyncAsked.get(h.nodeId) ?? -Infinity;
+      if (unknown.length > 0 && deps.now() - askedAt >= h.ttlMs) {
+        resyncAsked.set(h.nodeId, deps.now());
+        counts.resyncs++;
+        publishEvent(deps.bus, PresenceSubjects.resync, { nodeId: h.nodeId, sessionIds: unknown });
+      }
     })),
     // Membership changes move a user's presence in or out of a guild without a new update from their session.
     subscribeEvent(deps.bus, GatewaySubjects.allGuildDispatches, guarded('guild event', (e) => {
@@ -142,6 +154,9 @@ export async function startPresenceRole(deps: RoleDeps, options: PresenceRoleOpt
   );
 
   announce();
+  // A presence node that starts knows nothing: every sessions node publishes its sessions' presences again.
+  await deps.bus.flush().catch(() => {});
+  publishEvent(deps.bus, PresenceSubjects.resync, {});
   const peerTimer = setInterval(announce, opts.peerIntervalMs);
   peerTimer.unref();
   const sweepTimer = setInterval(() => {
@@ -157,6 +172,9 @@ export async function startPresenceRole(deps: RoleDeps, options: PresenceRoleOpt
   return {
     name: 'presence',
     ready: () => !closed,
+    metrics: () => [
+      { name: 'presence_resyncs_total', help: 'Times a sessions node was asked to publish presences it had published before (a heartbeat listed sessions this node did not know)', type: 'counter', value: counts.resyncs },
+    ],
     close: async () => {
       if (closed) return;
       closed = true;

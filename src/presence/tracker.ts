@@ -129,15 +129,19 @@ export class PresenceTracker {
   }
 
   /** Refreshes the listed sessions of the node; the node's unlisted sessions are left to expire. */
-  heartbeat(h: PresenceNodeHeartbeat): void {
+  /** Extends the listed sessions' lives; returns the listed sessions it does not know (their update was lost). */
+  heartbeat(h: PresenceNodeHeartbeat): string[] {
     const node = this.node(h.nodeId);
     if (h.ttlMs > 0) node.ttlMs = h.ttlMs;
     node.seenAt = this.opts.now();
     const expiresAt = node.seenAt + node.ttlMs;
+    const unknown: string[] = [];
     for (const sessionId of h.sessionIds) {
       const session = this.sessions.get(sessionKey(h.nodeId, sessionId));
       if (session) session.expiresAt = expiresAt;
+      else unknown.push(sessionId);
     }
+    return unknown;
   }
 
   /** Removes sessions whose TTL passed; returns how many. */

@@ -3,7 +3,8 @@
  * changes) and its end, heartbeats the list of live sessions so the presence role can expire them if this node
  * dies, and builds the PRESENCES_REPLACE a session gets after its presence updates were dropped.
  */
-import { PresenceSubjects, publishEvent, requestRpc, type PresenceSessionUpdate } from '../contracts/index.ts';
+import { PresenceSubjects, publishEvent, requestRpc, subscribeEvent, type PresenceSessionUpdate } from '../contracts/index.ts';
+import type { Subscription } from '../bus/types.ts';
 import { Intents } from '../protocol/intents.ts';
 import type { RoleDeps } from '../contracts/role.ts';
 import type { Connection } from './connection.ts';
@@ -18,20 +19,37 @@ export const PRESENCES_REPLACE_MAX_USERS = 10_000;
 
 export class PresenceLink {
   #timer: NodeJS.Timeout | null = null;
+  #resync: Subscription | null = null;
 
   constructor(
     private readonly deps: Pick<RoleDeps, 'bus' | 'config' | 'store' | 'now'>,
     private readonly registry: SessionRegistry,
   ) {}
 
-  /** Starts the node heartbeat. */
+  /** Starts the node heartbeat, and answers the presence role's requests to publish presences again. */
   start(): void {
     this.#timer = setInterval(() => this.#publishNodeHeartbeat(), PRESENCE_HEARTBEAT_MS);
+    this.#resync = subscribeEvent(this.deps.bus, PresenceSubjects.resync, (req) => {
+      if (req?.nodeId !== undefined && req.nodeId !== this.deps.config.nodeId) return;
+      this.#republish(Array.isArray(req?.sessionIds) ? req.sessionIds : null);
+    });
   }
 
   stop(): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
+    this.#resync?.unsubscribe();
+    this.#resync = null;
+  }
+
+  /** Every session's presence again (or those listed), a thousand per event-loop turn. */
+  #republish(sessionIds: string[] | null): void {
+    const sessions = sessionIds ? sessionIds.flatMap((id) => this.registry.get(id) ?? []) : [...this.registry.all()];
+    const step = (from: number) => {
+      for (const s of sessions.slice(from, from + 1000)) this.publish(s);
+      if (from + 1000 < sessions.length) setImmediate(() => step(from + 1000));
+    };
+    step(0);
   }
 
   /** op 3 PRESENCE_UPDATE from the client; an invalid one (activities included) closes 4001, as on Discord. */

@@ -143,8 +143,13 @@ describe('a local cluster behind HAProxy, under faults', { timeout: 900_000 }, (
     await watcher.waitForDispatch('MESSAGE_CREATE', (d) => d.id === sent.body.id, 10_000);
 
     const restartAt = now();
+    const fromRestart = watcher.payloads.length;
     await f.cluster.startNode('presence-1');
     const startedAt = now();
+    // The restarted node knew nothing; it asks the sessions nodes for their sessions' presences, so the member —
+    // whose IDENTIFY came while it was down — shows up online without doing anything.
+    await watcher.waitForDispatch('PRESENCE_UPDATE', (d) => d.user?.id === member.id && d.status === 'online', 30_000, fromRestart);
+    const presencesBackMs = now() - restartAt;
     // Recovered when a status change of the member reaches the owner again (op 3 → presence → PRESENCE_UPDATE).
     let flips = 0;
     await until('a PRESENCE_UPDATE after the restart', 60_000, async () => {
@@ -161,7 +166,7 @@ describe('a local cluster behind HAProxy, under faults', { timeout: 900_000 }, (
       test: 'a',
       fault: 'kill -9 presence-1, then restart it',
       recoveryMs: recoveredAt - restartAt,
-      details: { readyWhileDownMs: readyMs, downForMs: restartAt - killedAt, processStartMs: startedAt - restartAt, statusFlips: flips },
+      details: { readyWhileDownMs: readyMs, downForMs: restartAt - killedAt, processStartMs: startedAt - restartAt, presencesBackMs, statusFlips: flips },
     });
   });
 

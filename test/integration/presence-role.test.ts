@@ -8,7 +8,7 @@ import type { DispatchEnvelope } from '../../src/contracts/index.ts';
 import { MemoryBroker, MemoryBus } from '../../src/bus/memory.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { silentLogger } from '../../src/lib/log.ts';
-import { PresenceSubjects, type PresenceQuery, type PresenceQueryReply, type PresenceSessionUpdate } from '../../src/contracts/presence.ts';
+import { PresenceSubjects, type PresenceQuery, type PresenceQueryReply, type PresenceResync, type PresenceSessionUpdate } from '../../src/contracts/presence.ts';
 import { startPresenceRole, type PresenceRoleOptions } from '../../src/presence/index.ts';
 import { SnowflakeGenerator } from '../../src/protocol/snowflake.ts';
 import type { BlobStore } from '../../src/blobs/types.ts';
@@ -104,6 +104,29 @@ describe('presence role', () => {
     assert.equal(off.d.status, 'offline');
     assert.deepEqual(off.d.client_status, {});
     assert.deepEqual((await p.query({ userIds: ['leaver'] })).presences, []);
+  });
+
+  it('asks every sessions node for their presences when it starts, and a node for the sessions its heartbeat lists that it does not know', async () => {
+    const broker = new MemoryBroker();
+    const client = new MemoryBus({ broker });
+    cleanups.push(() => client.close());
+    const asked: PresenceResync[] = [];
+    client.subscribe<PresenceResync>(PresenceSubjects.resync, (r) => void asked.push(r));
+    const node = await startNode('presence-a', broker);
+    await waitFor(() => asked.length === 1, { what: 'the start-up request' });
+    assert.deepEqual(asked[0], {}, 'every sessions node, every session');
+
+    client.publish(PresenceSubjects.update, { nodeId: 'sessions-1', sessionId: 'known', userId: 'u1', guildIds: ['g1'], status: 'online', activities: [], platform: 'desktop', since: null, afk: false });
+    client.publish(PresenceSubjects.heartbeat, { nodeId: 'sessions-1', sessionIds: ['known', 'lost'], ttlMs: 60_000 });
+    await waitFor(() => asked.length === 2, { what: 'the request for the unknown session' });
+    assert.deepEqual(asked[1], { nodeId: 'sessions-1', sessionIds: ['lost'] });
+    // Asked once per heartbeat TTL: the next heartbeats do not ask again meanwhile.
+    client.publish(PresenceSubjects.heartbeat, { nodeId: 'sessions-1', sessionIds: ['known', 'lost'], ttlMs: 60_000 });
+    client.publish(PresenceSubjects.heartbeat, { nodeId: 'sessions-2', sessionIds: ['other'], ttlMs: 60_000 });
+    await waitFor(() => asked.length === 3, { what: 'the request to the other node' });
+    assert.deepEqual(asked.slice(2), [{ nodeId: 'sessions-2', sessionIds: ['other'] }]);
+    const metric = node.role.metrics!().find((m) => m.name === 'presence_resyncs_total');
+    assert.equal(metric?.value, 2);
   });
 
   it('expires sessions whose node stops heartbeating, keeps those it lists', async () => {
