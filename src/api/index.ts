@@ -11,6 +11,7 @@ import { setPasswordHashCost } from '../lib/passwords.ts';
 import { ApiError, ErrorCodes } from '../protocol/errors.ts';
 import { installBodyParsing } from './json-body.ts';
 import { MessageWrites } from './messages/write.ts';
+import { PollEndings } from './messages/poll-endings.ts';
 import { PresenceCounts } from './presence-counts.ts';
 import { OutboxRelay } from '../contracts/outbox.ts';
 import { EVENT_LOG, eventLogRetention } from '../contracts/gateway.ts';
@@ -45,6 +46,9 @@ export async function startApiRole(deps: ProcessDeps): Promise<RunningRole> {
     sweepIntervalMs: deps.config.outboxSweepIntervalMs, staleAfterMs: deps.config.outboxStaleAfterMs });
   relay.start();
   const writes = new MessageWrites(deps.store, relay);
+  // Polls whose expiry passed get their MESSAGE_UPDATE with final results (messages/poll-endings.ts).
+  const pollEndings = new PollEndings(deps, writes);
+  pollEndings.start();
   const presenceCounts = new PresenceCounts(deps);
   for (const prefix of API_PREFIXES) {
     await app.register(
@@ -70,7 +74,10 @@ export async function startApiRole(deps: ProcessDeps): Promise<RunningRole> {
       { name: 'outbox_republished_total', help: 'Outbox records published by a sweep (their writer had not)', type: 'counter', value: relay.counts.republished },
       { name: 'outbox_failures_total', help: 'Outbox publishes that failed and were left for a sweep', type: 'counter', value: relay.counts.failures },
     ],
-    close: () => relay.close(),
+    close: async () => {
+      await pollEndings.close();
+      await relay.close();
+    },
   };
 }
 

@@ -64,6 +64,9 @@ export const ErrorCodes = {
   REACTION_BLOCKED: 90001,
   INDEX_NOT_READY: 110000,
   WEBHOOK_THREADS_ONLY_IN_FORUMS: 220003,
+  POLL_EXPIRED: 520001,
+  CANNOT_EDIT_POLL: 520003,
+  CANNOT_EXPIRE_NON_POLL: 520006,
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -131,6 +134,9 @@ export const ERROR_TABLE = {
   90001: [403, 'Reaction was blocked'],
   110000: [202, 'Index not yet available. Try again later'],
   220003: [400, 'Webhooks can only create threads in forum channels'],
+  520001: [400, 'Poll expired'],
+  520003: [400, 'Cannot edit a poll message'],
+  520006: [400, 'Cannot expire a non-poll message'],
 } as const satisfies Record<ErrorCode, readonly [number, string]>;
 
 /** One leaf of Discord's form-error tree. */

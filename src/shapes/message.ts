@@ -9,7 +9,7 @@
  * message was deleted), no `thread`, no `position`.
  */
 import { snowflakeTimestamp } from '../protocol/snowflake.ts';
-import type { AttachmentRecord, MemberRecord, MessageRecord, ReactionSummary, Store, UserRecord } from '../store/types.ts';
+import type { AttachmentRecord, MemberRecord, MessageRecord, PollAnswerCount, PollRecord, ReactionSummary, Store, UserRecord } from '../store/types.ts';
 import { iso, memberJson, publicUser } from './serialize.ts';
 import { webhookAuthorJson } from './webhook.ts';
 
@@ -29,6 +29,27 @@ export interface RenderOptions {
   nonces?: ReadonlyMap<string, string | number>;
   /** The messages were just created: there is nothing to react to yet, so reactions are not looked up. */
   fresh?: boolean;
+  /** The time polls are judged at (ended or not); Date.now() when not given. */
+  now?: number;
+}
+
+/**
+ * Discord's poll object on a message, with `results` for the viewer: every answer's count (0 included) and
+ * whether the viewer voted for it; `is_finalized` once the poll has ended.
+ */
+export function pollJson(poll: PollRecord, counts: readonly PollAnswerCount[], now: number): Record<string, unknown> {
+  const byAnswer = new Map(counts.map((c) => [c.answerId, c]));
+  return {
+    question: { text: poll.question },
+    answers: poll.answers.map((a) => ({ answer_id: a.id, poll_media: { text: a.text, ...(a.emoji ? { emoji: a.emoji } : {}) } })),
+    expiry: iso(poll.expiresAt),
+    allow_multiselect: poll.allowMultiselect,
+    layout_type: poll.layoutType,
+    results: {
+      is_finalized: now >= poll.expiresAt,
+      answer_counts: poll.answers.map((a) => ({ id: a.id, count: byAnswer.get(a.id)?.count ?? 0, me_voted: byAnswer.get(a.id)?.me ?? false })),
+    },
+  };
 }
 
 /**
@@ -157,8 +178,18 @@ export async function renderMessages(store: Store, messages: readonly MessageRec
     }),
   );
 
+  const votes = new Map<string, PollAnswerCount[]>();
+  const pollsByChannel = opts.fresh ? new Map<string, Set<string>>() : groupByChannel(messages.filter((m) => m.poll).map((m): [string, string] => [m.channelId, m.id]));
+  await Promise.all(
+    [...pollsByChannel].map(async ([channelId, ids]) => {
+      for (const [id, list] of await store.pollVotes.counts(channelId, [...ids], opts.viewerId)) votes.set(id, list);
+    }),
+  );
+  const now = opts.now ?? Date.now();
+
   return messages.map((m) => {
     const out = baseJson(m, users, opts.media);
+    if (m.poll) out.poll = pollJson(m.poll, votes.get(m.id) ?? [], now);
     const list = reactions.get(m.id);
     if (list?.length) out.reactions = list.map(reactionJson);
     const nonce = opts.nonces?.get(m.id);
@@ -185,6 +216,10 @@ export async function renderMessage(store: Store, message: MessageRecord, opts: 
 export async function eventPayload(store: Store, message: MessageRecord, rendered: MessageJson, opts: { update?: boolean } = {}): Promise<MessageJson> {
   const out: MessageJson = { ...rendered };
   if (out.reactions) out.reactions = (out.reactions as Array<Record<string, unknown>>).map((r) => ({ ...r, me: false }));
+  if (out.poll) {
+    const poll = out.poll as { results: { is_finalized: boolean; answer_counts: Array<Record<string, unknown>> } };
+    out.poll = { ...poll, results: { ...poll.results, answer_counts: poll.results.answer_counts.map((c) => ({ ...c, me_voted: false })) } };
+  }
   if (opts.update) out.tts = false;
   if (!message.guildId) return out;
   out.guild_id = message.guildId;

@@ -236,6 +236,59 @@ export interface MessageRecord {
    * `interaction` objects Discord shows on it, fixed when it was sent. Absent (never null) on other messages.
    */
   interaction?: MessageInteraction;
+  /** A poll message's poll (stored as JSON with the message). Absent (never null) on other messages. */
+  poll?: PollRecord;
+}
+
+/** A message's poll as it was created; `expiresAt` moves to the moment it was ended early (POST …/expire). */
+export interface PollRecord {
+  question: string;
+  /** answer ids are 1-based, in the order given. */
+  answers: Array<{ id: number; text: string; emoji?: { id: Snowflake | null; name: string | null } }>;
+  /** Unix ms. At or after it the poll is over and its results final. */
+  expiresAt: number;
+  allowMultiselect: boolean;
+  layoutType: number;
+}
+
+/** One poll answer's tally, with whether the viewer voted for it. */
+export interface PollAnswerCount {
+  answerId: number;
+  count: number;
+  me: boolean;
+}
+
+/**
+ * Poll votes: one row per (message, answer, user). They belong to their message: deleting it deletes them.
+ */
+export interface PollVoteStore {
+  /**
+   * Makes `answerIds` the user's votes on the message (an empty list removes them), storing the outbox records (a
+   * function of what changed) in the same transaction. NotFoundError('message') for an unknown message.
+   */
+  setVotes(
+    channelId: Snowflake, messageId: Snowflake, userId: Snowflake, answerIds: readonly number[], opts?: WithOutbox<PollVoteChange>,
+  ): Promise<PollVoteChange>;
+  /** Per message, its answers' counts (answers nobody voted for are left out). */
+  counts(channelId: Snowflake, messageIds: readonly Snowflake[], viewerId: Snowflake | null): Promise<Map<Snowflake, PollAnswerCount[]>>;
+  /** Users who voted for the answer, ascending by id, id > after, at most limit (1–100). */
+  voters(channelId: Snowflake, messageId: Snowflake, answerId: number, opts?: { after?: Snowflake; limit?: number }): Promise<Snowflake[]>;
+  /**
+   * Polls that ended at or before `now` and whose end nobody announced yet (created with a poll, not ended early
+   * through MessageStore.update), oldest end first.
+   */
+  dueEndings(now: number, limit: number): Promise<Array<{ channelId: Snowflake; messageId: Snowflake }>>;
+  /**
+   * Takes the poll's end to announce, storing the outbox records with it; false (and no records) when another
+   * writer took it first or it is gone. Concurrent callers on any process: one wins.
+   */
+  claimEnding(channelId: Snowflake, messageId: Snowflake, opts?: WithOutbox<boolean>): Promise<boolean>;
+}
+
+/** The answers a setVotes call added and removed. */
+export interface PollVoteChange {
+  added: number[];
+  removed: number[];
 }
 
 /** The interaction a message answers, as Discord renders it on the message (both objects kept as JSON). */
@@ -708,6 +761,59 @@ export interface RemovedAttachment {
  */
 export interface WithOutbox<R = unknown> {
   outbox?: readonly OutboxRecord[] | ((result: R, removed: readonly RemovedAttachment[]) => readonly OutboxRecord[]);
+  /**
+   * Guild audit log entries to store with the write, in its transaction (a list, or a function of what the write
+   * did); stored only when the outbox records are (a write that changed nothing records neither).
+   */
+  audit?: readonly AuditLogEntryRecord[] | ((result: R) => readonly AuditLogEntryRecord[]);
+}
+
+/** One change of an audit log entry, as Discord reports it (`$add` / `$remove` for member roles). */
+export interface AuditLogChange {
+  key: string;
+  old_value?: unknown;
+  new_value?: unknown;
+}
+
+/** An entry of a guild's audit log (Discord's audit log entry; kept 45 days). */
+export interface AuditLogEntryRecord {
+  id: Snowflake;
+  guildId: Snowflake;
+  /** Who did it; null for the system. */
+  userId: Snowflake | null;
+  /** What it was done to (a user, channel, role, message author, webhook …); null when nothing (invites). */
+  targetId: string | null;
+  /** Discord's audit log event number (MEMBER_KICK 20, MEMBER_BAN_ADD 22 …). */
+  actionType: number;
+  changes: AuditLogChange[] | null;
+  /** Discord's optional audit entry info (channel_id, count, id, type, role_name …). */
+  options: Record<string, string> | null;
+  /** The X-Audit-Log-Reason, at most 512 characters. */
+  reason: string | null;
+  createdAt: number;
+}
+
+/** Filters of AuditLogStore.list. */
+export interface AuditLogQuery {
+  userId?: Snowflake;
+  actionType?: number;
+  /** Entries with id < before, newest first. */
+  before?: Snowflake;
+  /** Entries with id > after; alone (no before), the oldest first, as Discord pages forward. */
+  after?: Snowflake;
+  /** 1–100. */
+  limit: number;
+  /** Entries created before this (Unix ms) are left out: retention. */
+  since: number;
+}
+
+export interface AuditLogStore {
+  /** Stores one entry. NotFoundError('guild') for an unknown guild. */
+  create(entry: AuditLogEntryRecord): Promise<void>;
+  /** Entries newest first (oldest first when only `after` is given). */
+  list(guildId: Snowflake, query: AuditLogQuery): Promise<AuditLogEntryRecord[]>;
+  /** Deletes entries created before `before` (Unix ms); returns how many. */
+  prune(before: number): Promise<number>;
 }
 
 /**
@@ -765,7 +871,7 @@ export interface MessageStore {
    * Applies the patch, stores the outbox records and takes `uploadKeys` off the pending-upload ledger in one
    * transaction; NotFoundError('message') writes nothing.
    */
-  update(channelId: Snowflake, messageId: Snowflake, patch: Partial<Pick<MessageRecord, 'content' | 'embeds' | 'attachments' | 'components' | 'flags' | 'mentions' | 'mentionRoles' | 'mentionChannels' | 'mentionEveryone' | 'editedAt' | 'pinned'>>, opts?: WithOutbox<void> & TakesUploads): Promise<MessageRecord>;
+  update(channelId: Snowflake, messageId: Snowflake, patch: Partial<Pick<MessageRecord, 'content' | 'embeds' | 'attachments' | 'components' | 'flags' | 'mentions' | 'mentionRoles' | 'mentionChannels' | 'mentionEveryone' | 'editedAt' | 'pinned' | 'poll'>>, opts?: WithOutbox<void> & TakesUploads): Promise<MessageRecord>;
   /** Deletes the message with its reactions and pin, and stores the outbox records, in one transaction. */
   delete(channelId: Snowflake, messageId: Snowflake, opts?: WithOutbox<void>): Promise<void>;
   /**
@@ -1130,6 +1236,7 @@ export interface Store {
   readonly invites: InviteStore;
   readonly messages: MessageStore;
   readonly reactions: ReactionStore;
+  readonly pollVotes: PollVoteStore;
   readonly pins: PinStore;
   readonly readStates: ReadStateStore;
   readonly pushSubscriptions: PushSubscriptionStore;
@@ -1146,6 +1253,7 @@ export interface Store {
   readonly userGuildSettings: UserGuildSettingsStore;
   readonly slowmode: SlowmodeStore;
   readonly rateWindows: RateWindowStore;
+  readonly auditLog: AuditLogStore;
   /** Applies pending migrations; returns the versions applied. Safe to run concurrently from several processes. */
   migrate(): Promise<number[]>;
   /** True when the database answers. */

@@ -18,6 +18,7 @@ import { interactionHistoryContract } from './store.contract.interaction-history
 import { userGuildSettingsContract } from './store.contract.user-guild-settings.ts';
 import { pushDevicesContract } from './store.contract.push-devices.ts';
 import { sendLimitsContract } from './store.contract.send-limits.ts';
+import { auditLogContract } from './store.contract.audit-log.ts';
 
 export type StoreFactory = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
 
@@ -68,6 +69,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
     userGuildSettingsContract(s);
     pushDevicesContract(s);
     sendLimitsContract(s);
+    auditLogContract(s);
   });
 }
 

@@ -7,7 +7,7 @@ import { watchMembership } from './membership.ts';
 import { clearMentions, countMention, mentionCountsFromReady } from './mentions.ts';
 import { applyGuildSettingsUpdate, guildSettingsFromReady } from './mutes.ts';
 import { store, upsertMessage, withUser, withUsers, type GuildInfo, type State } from './store.ts';
-import type { Channel, Guild, Member, Message, Presence, ReadStateEntry, Role, Status, User } from './types.ts';
+import type { Channel, Guild, Member, Message, Poll, Presence, ReadStateEntry, Role, Status, User } from './types.ts';
 
 type Patch = Partial<State> | void;
 type Handler = (s: State, d: any) => Patch;
@@ -96,6 +96,26 @@ function patchMessage(s: State, channelId: string, id: string, fn: (m: Message) 
   const list = cm.list.slice();
   list[i] = fn(list[i]);
   return { messages: { ...s.messages, [channelId]: { ...cm, list } } };
+}
+
+/** A vote event: the answer's count moves by `delta`; our own vote also moves `me_voted`. */
+function pollVoteDelta(s: State, d: any, delta: 1 | -1): Patch {
+  return patchMessage(s, d.channel_id, d.message_id, (m) => {
+    if (!m.poll) return m;
+    const results = m.poll.results ?? { is_finalized: false, answer_counts: [] };
+    let counts = results.answer_counts;
+    if (!counts.some((c) => c.id === d.answer_id)) counts = [...counts, { id: d.answer_id, count: 0, me_voted: false }];
+    const mine = d.user_id === s.me?.id;
+    counts = counts.map((c) => (c.id === d.answer_id ? { ...c, count: Math.max(0, c.count + delta), me_voted: mine ? delta > 0 : c.me_voted } : c));
+    return { ...m, poll: { ...m.poll, results: { ...results, answer_counts: counts } } };
+  });
+}
+
+/** A poll from an event (me_voted false for everyone) keeps what we know of our own votes. */
+function keepMyVotes(known: Poll | undefined, next: Poll): Poll {
+  if (!known?.results || !next.results) return next;
+  const mine = new Set(known.results.answer_counts.filter((c) => c.me_voted).map((c) => c.id));
+  return { ...next, results: { ...next.results, answer_counts: next.results.answer_counts.map((c) => ({ ...c, me_voted: c.me_voted || mine.has(c.id) })) } };
 }
 
 function sameEmoji(a: { id: string | null; name: string | null }, b: { id?: string | null; name?: string | null }) {
@@ -237,7 +257,7 @@ const handlers: Record<string, Handler> = {
     }
     return patch;
   },
-  MESSAGE_UPDATE: (s, d) => patchMessage(s, d.channel_id, d.id, (m) => ({ ...m, ...d, author: d.author ?? m.author })),
+  MESSAGE_UPDATE: (s, d) => patchMessage(s, d.channel_id, d.id, (m) => ({ ...m, ...d, author: d.author ?? m.author, ...(d.poll ? { poll: keepMyVotes(m.poll, d.poll) } : {}) })),
   MESSAGE_DELETE(s, d) {
     const cm = s.messages[d.channel_id];
     if (!cm) return;
@@ -249,6 +269,8 @@ const handlers: Record<string, Handler> = {
     const ids = new Set<string>(d.ids);
     return { messages: { ...s.messages, [d.channel_id]: { ...cm, list: cm.list.filter((m) => !ids.has(m.id)) } } };
   },
+  MESSAGE_POLL_VOTE_ADD: (s, d) => pollVoteDelta(s, d, 1),
+  MESSAGE_POLL_VOTE_REMOVE: (s, d) => pollVoteDelta(s, d, -1),
   MESSAGE_REACTION_ADD: (s, d) => reactionDelta(s, d, 1),
   MESSAGE_REACTION_REMOVE: (s, d) => reactionDelta(s, d, -1),
   MESSAGE_REACTION_REMOVE_ALL: (s, d) => patchMessage(s, d.channel_id, d.message_id, (m) => ({ ...m, reactions: [] })),

@@ -119,8 +119,26 @@ export interface Message {
   interaction_metadata?: InteractionMetadata;
   /** The legacy form of the same (older messages, some servers). */
   interaction?: { id: Snowflake; type: number; name: string; user: User };
+  /** A poll message's poll (components/Poll.tsx). */
+  poll?: Poll;
   /** Client-side only: sent but not yet confirmed by the server, or failed. */
   pending?: 'sending' | 'failed';
+}
+
+/** Discord's poll media: a question or an answer's text and emoji. */
+export interface PollMedia {
+  text?: string;
+  emoji?: { id: Snowflake | null; name: string | null };
+}
+
+/** Discord's poll object on a message, with the results as the viewer sees them. */
+export interface Poll {
+  question: PollMedia;
+  answers: Array<{ answer_id: number; poll_media: PollMedia }>;
+  expiry: string | null;
+  allow_multiselect: boolean;
+  layout_type: number;
+  results?: { is_finalized: boolean; answer_counts: Array<{ id: number; count: number; me_voted: boolean }> };
 }
 
 /** Discord's message flags the client reads. */

@@ -13,6 +13,7 @@
  * they are also kept beside the message in `interaction_messages` for the token's 15 minutes (ephemeral ones
  * live only there).
  */
+import { pollRecord, pollSchema } from '../messages/polls.ts';
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
 import { ALL_PERMISSIONS } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
@@ -47,8 +48,8 @@ export const interactionMessageSchema = z.object({
   // Checked by messages/components.ts (interactive components allowed: the sender is the application).
   components: z.unknown().optional(),
   attachments: attachmentsSchema.nullish(),
-  // Polls: Accord has none yet; accepted and ignored.
-  poll: z.unknown().optional(),
+  // Discord's poll create request object (messages/polls.ts); kept on new messages, not taken by edits.
+  poll: pollSchema.nullish(),
 });
 export type InteractionMessageBody = z.infer<typeof interactionMessageSchema>;
 
@@ -95,7 +96,7 @@ export async function createInteractionMessage(
   const embeds = body.embeds ?? [];
   const components: unknown[] = checkComponents(body.components, { allowInteractive: true });
   const attachments: AttachmentRecord[] = attachmentsForCreate(body.attachments, uploads?.files ?? []);
-  if (!opts.loading && content.trim() === '' && embeds.length === 0 && attachments.length === 0 && components.length === 0) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
+  if (!opts.loading && content.trim() === '' && embeds.length === 0 && attachments.length === 0 && components.length === 0 && !body.poll) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
   checkEmbedTotal(embeds);
   const allowed = body.allowed_mentions ?? undefined;
   checkAllowedMentions(allowed);
@@ -111,6 +112,7 @@ export async function createInteractionMessage(
     id: deps.ids.next(), channelId: channel.id, guildId: channel.guildId, authorId: i.botUserId, content, type, flags, tts: Boolean(body.tts),
     mentionEveryone: mentions.everyone, mentions: mentions.users, mentionRoles: mentions.roles, mentionChannels: [], embeds, attachments, components,
     stickerItems: [], nonce: null, pinned: false, webhookId: i.applicationId, applicationId: i.applicationId, messageReference: null, editedAt: null,
+    ...(body.poll ? { poll: pollRecord(body.poll, deps.now()) } : {}),
   };
   const metadata = {
     interaction_metadata: metadataOf(i, user, opts.followUp && i.originalId ? { original_response_message_id: i.originalId } : {}),

@@ -21,6 +21,7 @@ import { allowedMentionsSchema, checkAllowedMentions, parseMentions } from './me
 import { mentionRecipients } from './mention-audience.ts';
 import { eventPayload, renderMessage, type MessageJson } from '../../shapes/message.ts';
 import { NONCE_WINDOW_MS, SendLimits } from './send-limits.ts';
+import { pollRecord, pollSchema } from './polls.ts';
 
 export const MessageFlags = { SUPPRESS_EMBEDS: 1 << 2, SUPPRESS_NOTIFICATIONS: 1 << 12 } as const;
 const CLIENT_CREATE_FLAGS = MessageFlags.SUPPRESS_EMBEDS | MessageFlags.SUPPRESS_NOTIFICATIONS;
@@ -60,6 +61,8 @@ const createSchema = z.object({
   sticker_ids: z.array(z.unknown()).max(3).nullish(),
   flags: z.number().int().min(0).nullish(),
   attachments: attachmentsSchema.nullish(),
+  // Discord's poll create request object (messages/polls.ts).
+  poll: pollSchema.nullish(),
 });
 
 export type CreateBody = z.infer<typeof createSchema>;
@@ -94,7 +97,9 @@ export async function createMessage(ctx: RouteContext, user: UserRecord, channel
     const embeds = body.embeds ?? [];
     const components = checkComponents(body.components, { allowInteractive: user.bot });
     const attachments = attachmentsForCreate(body.attachments, uploads.files);
-    if (content.trim() === '' && embeds.length === 0 && attachments.length === 0 && components.length === 0) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
+    if (content.trim() === '' && embeds.length === 0 && attachments.length === 0 && components.length === 0 && !body.poll) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
+    // A poll needs SEND_POLLS in a guild channel (DMs have no permission to check).
+    if (body.poll && channel.guildId) requirePermission(access.permissions, Permissions.SEND_POLLS);
     checkEmbedTotal(embeds);
     const allowed = body.allowed_mentions ?? undefined;
     checkAllowedMentions(allowed);
@@ -189,10 +194,11 @@ async function storeMessage(
       applicationId: null,
       messageReference: reference,
       editedAt: null,
+      ...(body.poll ? { poll: pollRecord(body.poll, deps.now()) } : {}),
     };
     // Rendered before the write: the MESSAGE_CREATE goes into the outbox in the message's own transaction, with
     // the mentioned users' unread-mention counters (messages/write.ts).
-    const json = await renderMessage(store, record, { viewerId: user.id, fresh: true, nonces: nonce === undefined ? undefined : new Map([[record.id, nonce]]), media: renderMedia(deps) });
+    const json = await renderMessage(store, record, { viewerId: user.id, fresh: true, now: deps.now(), nonces: nonce === undefined ? undefined : new Map([[record.id, nonce]]), media: renderMedia(deps) });
     // Named users, role holders and @everyone who can read the channel get a mention counted; `mentions` still
     // lists the others.
     const mentioned = await mentionRecipients(store, access, mentions, user.id, deps.now());

@@ -40,6 +40,8 @@ export async function editMessage(ctx: RouteContext, user: UserRecord, channelId
     : hasPermission(access.permissions, Permissions.ATTACH_FILES) ? null : new ApiError(ErrorCodes.MISSING_PERMISSIONS);
   const { body: rawBody, uploads } = await readMessageBody(ctx.deps, req, { channelId: message.channelId, fileRefusal });
   try {
+    // A message is not edited into or out of a poll (Discord's 520003).
+    if (rawBody && typeof rawBody === 'object' && (rawBody as { poll?: unknown }).poll != null) throw new ApiError(ErrorCodes.CANNOT_EDIT_POLL);
     const { json, patch } = await applyEdit(ctx, user.id, access, message, parse(editSchema, rawBody), uploads.files, { interactiveComponents: user.bot });
     // Files the edit added are the message's now; uploads it did not list go in `finally`.
     uploads.claim((patch.attachments ?? []).map((a) => a.id));

@@ -23,7 +23,7 @@ import { SUPPRESS_EMBEDS_FLAG, unfurlUrls } from '../../protocol/message-urls.ts
 import type { OutboxRelay } from '../../contracts/outbox.ts';
 import { pushJobs } from './push-jobs.ts';
 import { searchJobs } from './search-jobs.ts';
-import type { BanRecord, BanResult, ChannelRecord, EmojiRef, MessageRecord, OutboxRecord, RemovedAttachment, Store } from '../../store/types.ts';
+import type { AuditLogEntryRecord, BanRecord, BanResult, ChannelRecord, EmojiRef, MessageRecord, OutboxRecord, PollVoteChange, RemovedAttachment, Store } from '../../store/types.ts';
 import type { Snowflake } from '../../protocol/snowflake.ts';
 
 type Payload = Record<string, unknown>;
@@ -116,9 +116,11 @@ export class MessageWrites {
     return updated;
   }
 
-  async delete(channel: ChannelRecord, message: MessageRecord): Promise<void> {
+  /** `audit`: the audit log entry of a moderator's delete, stored in the same transaction. */
+  async delete(channel: ChannelRecord, message: MessageRecord, audit?: readonly AuditLogEntryRecord[]): Promise<void> {
     const outbox = await this.dispatchRecords(channel, 'MESSAGE_DELETE', { id: message.id, channel_id: message.channelId, ...guildField(message.guildId) });
     await this.store.messages.delete(message.channelId, message.id, {
+      audit,
       outbox: (_, removed) => {
         outbox.push(...this.fileJobRecords(removed), ...searchJobs.delete(this.relay, message.channelId, message.guildId, [message.id]));
         return outbox;
@@ -128,11 +130,12 @@ export class MessageWrites {
   }
 
   /** Deletes what exists of `ids`; the one MESSAGE_DELETE_BULK names exactly the messages deleted. */
-  async bulkDelete(channel: ChannelRecord, ids: readonly Snowflake[]): Promise<Snowflake[]> {
+  async bulkDelete(channel: ChannelRecord, ids: readonly Snowflake[], audit?: (deleted: Snowflake[]) => AuditLogEntryRecord[]): Promise<Snowflake[]> {
     const records: OutboxRecord[] = [];
     // Guild channels only (Discord refuses bulk deletes in DMs), so the audience needs no read in the transaction.
     const guildId = channel.guildId!;
     const deleted = await this.store.messages.bulkDelete(channel.id, ids, {
+      audit,
       outbox: (gone, removed) => {
         if (gone.length) records.push(this.relay.event(GatewaySubjects.guildDispatch(guildId), { t: 'MESSAGE_DELETE_BULK', d: { ids: gone, channel_id: channel.id, guild_id: guildId }, guildId, channelId: channel.id }));
         records.push(...this.fileJobRecords(removed), ...searchJobs.delete(this.relay, channel.id, guildId, gone));
@@ -169,12 +172,12 @@ export class MessageWrites {
    * Pins or unpins; CHANNEL_PINS_UPDATE and the MESSAGE_UPDATE (rendered by the caller with the new `pinned`)
    * go out only when the pin changed.
    */
-  async setPinned(channel: ChannelRecord, message: MessageRecord, pinned: boolean, at: number, pinsEvent: Payload, messageEvent: Payload): Promise<boolean> {
+  async setPinned(channel: ChannelRecord, message: MessageRecord, pinned: boolean, at: number, pinsEvent: Payload, messageEvent: Payload, audit?: readonly AuditLogEntryRecord[]): Promise<boolean> {
     const outbox = [...(await this.dispatchRecords(channel, 'CHANNEL_PINS_UPDATE', pinsEvent)), ...(await this.dispatchRecords(channel, 'MESSAGE_UPDATE', messageEvent))];
     outbox.push(...searchJobs.pinned(this.relay, message, pinned));
     const changed = pinned
-      ? await this.store.pins.pin(channel.id, message.id, at, { outbox })
-      : await this.store.pins.unpin(channel.id, message.id, { outbox });
+      ? await this.store.pins.pin(channel.id, message.id, at, { outbox, audit })
+      : await this.store.pins.unpin(channel.id, message.id, { outbox, audit });
     if (changed) await this.relay.published(outbox);
     return changed;
   }
@@ -183,11 +186,12 @@ export class MessageWrites {
    * Bans the user (and deletes their recent messages) with GUILD_BAN_ADD, GUILD_MEMBER_REMOVE when they were a
    * member, and one MESSAGE_DELETE_BULK per channel that lost messages, all recorded in the ban's transaction.
    */
-  async ban(ban: BanRecord, deleteMessagesSince: number | undefined, user: Payload): Promise<BanResult> {
+  async ban(ban: BanRecord, deleteMessagesSince: number | undefined, user: Payload, audit?: readonly AuditLogEntryRecord[]): Promise<BanResult> {
     const guildId = ban.guildId;
     const to = GatewaySubjects.guildDispatch(guildId);
     const records: OutboxRecord[] = [];
     const result = await this.store.bans.create(ban, deleteMessagesSince, {
+      audit,
       outbox: ({ deletedMessages, wasMember }, removed) => {
         records.push(this.relay.event(to, { t: 'GUILD_BAN_ADD', d: { guild_id: guildId, user }, guildId }));
         if (wasMember) records.push(this.relay.event(to, { t: 'GUILD_MEMBER_REMOVE', d: { guild_id: guildId, user }, guildId }));
@@ -203,9 +207,9 @@ export class MessageWrites {
   }
 
   /** Deletes a guild channel with its messages; their files go after the commit (one job in its transaction). */
-  async deleteChannel(channelId: Snowflake): Promise<void> {
+  async deleteChannel(channelId: Snowflake, audit?: readonly AuditLogEntryRecord[]): Promise<void> {
     const outbox = [...this.channelFilesRecords([channelId]), ...searchJobs.channels(this.relay, [channelId])];
-    await this.store.channels.delete(channelId, { outbox });
+    await this.store.channels.delete(channelId, { outbox, audit });
     await this.relay.published(outbox);
   }
 
@@ -222,6 +226,36 @@ export class MessageWrites {
     const records: OutboxRecord[] = [];
     await this.store.guilds.delete(guildId, { outbox: (channelIds) => (records.push(...this.channelFilesRecords(channelIds), ...searchJobs.guild(this.relay, guildId)), records) });
     await this.relay.published(records);
+  }
+
+  /**
+   * Replaces the user's votes on the poll with `answerIds` (empty: no vote); one MESSAGE_POLL_VOTE_REMOVE per
+   * answer dropped and one MESSAGE_POLL_VOTE_ADD per answer added, recorded in the votes' transaction.
+   */
+  async setPollVotes(channel: ChannelRecord, message: MessageRecord, userId: Snowflake, answerIds: readonly number[]): Promise<PollVoteChange> {
+    const recipients = channel.guildId ? [] : [...new Set(await this.store.channels.listRecipients(channel.id))];
+    const dispatch = (t: string, d: Payload): OutboxRecord[] => channel.guildId
+      ? [this.relay.event(GatewaySubjects.guildDispatch(channel.guildId), { t, d, guildId: channel.guildId, channelId: channel.id })]
+      : recipients.map((id) => this.relay.event(GatewaySubjects.userDispatch(id), { t, d }));
+    const base = { user_id: userId, channel_id: message.channelId, message_id: message.id, ...guildField(message.guildId) };
+    const records: OutboxRecord[] = [];
+    const change = await this.store.pollVotes.setVotes(message.channelId, message.id, userId, answerIds, {
+      outbox: ({ added, removed }) => {
+        for (const a of removed) records.push(...dispatch('MESSAGE_POLL_VOTE_REMOVE', { ...base, answer_id: a }));
+        for (const a of added) records.push(...dispatch('MESSAGE_POLL_VOTE_ADD', { ...base, answer_id: a }));
+        return records;
+      },
+    });
+    await this.relay.published(records);
+    return change;
+  }
+
+  /** Announces a poll's natural end (MESSAGE_UPDATE with final results) unless another writer already did. */
+  async pollEnded(channel: ChannelRecord, message: MessageRecord, event: Payload): Promise<boolean> {
+    const outbox = await this.dispatchRecords(channel, 'MESSAGE_UPDATE', event);
+    const claimed = await this.store.pollVotes.claimEnding(message.channelId, message.id, { outbox });
+    if (claimed) await this.relay.published(outbox);
+    return claimed;
   }
 
   async removeEmojiReactions(channel: ChannelRecord, message: MessageRecord, emoji: EmojiRef, event: Payload): Promise<void> {

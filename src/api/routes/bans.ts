@@ -11,22 +11,15 @@ import { guildAccess, requireAbove, requirePermission, topRolePosition } from '.
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { banJson, publicUser } from '../../shapes/serialize.ts';
 import { parse, snowflake, z } from '../validate.ts';
+import { AuditLogEvent } from '../../protocol/audit-log.ts';
+import { auditEntry, auditReason, publishAudit, recordAudit } from '../audit-log.ts';
 
 /** Throws 40007 (403, as the invite route answers) when the user is banned: for joins through invites and bot authorization. */
 export async function assertNotBanned(store: Store, guildId: string, userId: string): Promise<void> {
   if (await store.bans.get(guildId, userId)) throw new ApiError(ErrorCodes.ALREADY_EXISTS, { status: 403 });
 }
 
-/** The X-Audit-Log-Reason header (URL-encoded, at most 512 characters), or null. */
-export function auditReason(req: RouteRequest): string | null {
-  const raw = req.headers['x-audit-log-reason'];
-  if (typeof raw !== 'string' || !raw) return null;
-  let reason = raw;
-  try {
-    reason = decodeURIComponent(raw);
-  } catch {}
-  return reason.slice(0, 512);
-}
+export { auditReason };
 
 const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(1000),
@@ -75,11 +68,15 @@ export function registerBansRoutes(ctx: RouteContext): void {
     if (target.id === guild.ownerId) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
     if (member) requireAbove(access, topRolePosition(guild, member, access.roles));
     const seconds = body.delete_message_seconds ?? (body.delete_message_days ?? 0) * 86400;
+    const entry = auditEntry(ctx, req, guild.id, { actionType: AuditLogEvent.MEMBER_BAN_ADD, targetId: target.id });
+    if (entry.reason === null && body.reason) entry.reason = body.reason;
     await ctx.writes.ban(
-      { guildId: guild.id, userId: target.id, reason: auditReason(req) ?? body.reason ?? null, createdAt: now() },
+      { guildId: guild.id, userId: target.id, reason: entry.reason, createdAt: now() },
       seconds > 0 ? now() - seconds * 1000 : undefined,
       publicUser(target),
+      [entry],
     );
+    await publishAudit(ctx, entry);
     return undefined;
   });
 
@@ -90,6 +87,7 @@ export function registerBansRoutes(ctx: RouteContext): void {
     await store.bans.delete(access.guild.id, ban.userId);
     const user = await store.users.get(ban.userId);
     ctx.dispatch.guild(access.guild.id, 'GUILD_BAN_REMOVE', { guild_id: access.guild.id, user: user ? publicUser(user) : { id: ban.userId } });
+    await recordAudit(ctx, req, access.guild.id, { actionType: AuditLogEvent.MEMBER_BAN_REMOVE, targetId: ban.userId });
     return undefined;
   });
 }

@@ -7,15 +7,19 @@ import { ApiError, ErrorCodes, formError } from '../../protocol/errors.ts';
 import { Permissions } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
 import { ConflictError } from '../../store/errors.ts';
-import { ChannelType, type ChannelRecord, type InviteRecord, type UserRecord } from '../../store/types.ts';
+import { ChannelType, type ChannelRecord, type InviteRecord, type OverwriteRecord, type UserRecord } from '../../store/types.ts';
+import { AuditLogEvent } from '../../protocol/audit-log.ts';
+import {
+  CHANNEL_AUDIT_KEYS, CHANNEL_UPDATE_AUDIT_KEYS, INVITE_AUDIT_KEYS, auditEntry, createdChanges, deletedChanges, diffChanges, inviteChanges, overwriteAudits, publishAudit, recordAudit,
+} from '../audit-log.ts';
 import { channelAccess, requirePermission, type ChannelAccess } from '../access.ts';
 import { channelPayload, publishInChannel } from '../channels/common.ts';
 import { checkOverwriteBits, checkOverwriteTarget, overwriteBody, overwriteEntry, toOverwrite } from '../channels/overwrites.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import { acceptImage } from '../image-fields.ts';
 import { channelName } from './guilds.ts';
-import type { RouteContext } from '../route.ts';
-import { inviteJson, iso, memberJson, publicUser } from '../../shapes/serialize.ts';
+import type { RouteContext, RouteRequest } from '../route.ts';
+import { channelJson, inviteJson, iso, memberJson, publicUser } from '../../shapes/serialize.ts';
 import { postSystemMessage, SystemMessageType } from '../messages/system.ts';
 import { parse, snowflake, z } from '../validate.ts';
 
@@ -65,10 +69,10 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
     const a = await access(req.params.channelId, req.user);
     if (a.channel.type === ChannelType.DM) throw new ApiError(ErrorCodes.CANNOT_EXECUTE_ON_DM);
     if (a.channel.type === ChannelType.GROUP_DM) return patchGroupDm(a.channel, req.body, req.user);
-    return patchGuildChannel(a, req.body, req.user);
+    return patchGuildChannel(a, req.body, req.user, req);
   });
 
-  async function patchGuildChannel(a: ChannelAccess, raw: unknown, user: UserRecord) {
+  async function patchGuildChannel(a: ChannelAccess, raw: unknown, user: UserRecord, req: RouteRequest) {
     requirePermission(a.permissions, Permissions.MANAGE_CHANNELS);
     const body = parse(guildChannelPatch, raw);
     const c = a.channel;
@@ -92,8 +96,10 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
     }
 
     const overwrites = body.permission_overwrites?.map((o) => toOverwrite(c.id, o.id, o));
+    let previousOverwrites: OverwriteRecord[] = [];
     if (overwrites) {
       const current = await store.overwrites.listByChannel(c.id);
+      previousOverwrites = current;
       const key = (o: { id: string; type: number; allow: string; deny: string }) => `${o.id}:${o.type}:${o.allow}:${o.deny}`;
       const before = new Set(current.map(key));
       const after = new Set(overwrites.map(key));
@@ -106,6 +112,15 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
     const updated = Object.keys(patch).length || overwrites ? await store.channels.update(c.id, patch, { overwrites }) : c;
     const json = await channelPayload(store, updated, user.id);
     ctx.dispatch.guild(c.guildId!, 'CHANNEL_UPDATE', json, { channelId: c.id });
+    const before = channelJson(c);
+    const changes = diffChanges(before, json, CHANNEL_UPDATE_AUDIT_KEYS);
+    if (changes.length) await recordAudit(ctx, req, c.guildId!, { actionType: AuditLogEvent.CHANNEL_UPDATE, targetId: c.id, changes });
+    if (overwrites) {
+      const roles = a.guild!.roles;
+      for (const input of overwriteAudits(c.id, previousOverwrites, overwrites, (id) => roles.find((r) => r.id === id)?.name)) {
+        await recordAudit(ctx, req, c.guildId!, input);
+      }
+    }
     return json;
   }
 
@@ -148,8 +163,10 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
     }
     requirePermission(a.permissions, Permissions.MANAGE_CHANNELS);
     // The channel's files go after the commit (messages/write.ts).
-    await ctx.writes.deleteChannel(c.id);
+    const entry = auditEntry(ctx, req, c.guildId!, { actionType: AuditLogEvent.CHANNEL_DELETE, targetId: c.id, changes: deletedChanges(json, CHANNEL_AUDIT_KEYS) });
+    await ctx.writes.deleteChannel(c.id, [entry]);
     ctx.dispatch.guild(c.guildId!, 'CHANNEL_DELETE', json);
+    await publishAudit(ctx, entry);
     return json;
   });
 
@@ -174,6 +191,11 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
     await checkOverwriteTarget(store, a, overwrite);
     await store.overwrites.put(overwrite);
     await announceOverwrites(a, req.user);
+    const roles = a.guild!.roles;
+    const rest = (await store.overwrites.listByChannel(a.channel.id)).filter((o) => o.id !== targetId);
+    for (const input of overwriteAudits(a.channel.id, previous ? [...rest, previous] : rest, [...rest, overwrite], (id) => roles.find((r) => r.id === id)?.name)) {
+      await recordAudit(ctx, req, a.channel.guildId, input);
+    }
     return undefined;
   });
 
@@ -186,6 +208,10 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
     checkOverwriteBits(a, BigInt(existing.allow), BigInt(existing.deny));
     await store.overwrites.delete(a.channel.id, existing.id);
     await announceOverwrites(a, req.user);
+    const roles = a.guild!.roles;
+    for (const input of overwriteAudits(a.channel.id, [existing], [], (id) => roles.find((r) => r.id === id)?.name)) {
+      await recordAudit(ctx, req, a.channel.guildId, input);
+    }
     return undefined;
   });
 
@@ -233,6 +259,7 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
       type: 0,
       expires_at: invite.expiresAt ? iso(invite.expiresAt) : null,
     }, { channelId: invite.channelId });
+    await recordAudit(ctx, req, guild.id, { actionType: AuditLogEvent.INVITE_CREATE, targetId: null, changes: createdChanges(inviteChanges(invite), INVITE_AUDIT_KEYS) });
     return inviteJson(invite, { guild, channel: a.channel, inviter: req.user, withMetadata: true });
   });
 

@@ -15,6 +15,8 @@ import { RouteLimits } from '../ratelimit.ts';
 import { channelJson, guildJson, iso, memberJson } from '../../shapes/serialize.ts';
 import { parse, permissionString, queryBool, snowflake, z } from '../validate.ts';
 import { acceptImage, imageBodyLimit } from '../image-fields.ts';
+import { AuditLogEvent } from '../../protocol/audit-log.ts';
+import { CHANNEL_AUDIT_KEYS, GUILD_AUDIT_KEYS, createdChanges, diffChanges, recordAudit } from '../audit-log.ts';
 
 export const MAX_GUILDS_PER_USER = 100;
 export const MAX_CHANNELS_PER_GUILD = 500;
@@ -306,6 +308,8 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
     const guild = Object.keys(patch).length ? await store.guilds.update(guildId, patch) : access.guild;
     const json = guildJson(guild, access.roles);
     ctx.dispatch.guild(guildId, 'GUILD_UPDATE', json);
+    const changes = diffChanges(guildJson(access.guild, access.roles), json, GUILD_AUDIT_KEYS);
+    if (changes.length) await recordAudit(ctx, req, guildId, { actionType: AuditLogEvent.GUILD_UPDATE, targetId: guildId, changes });
     return json;
   });
 
@@ -360,6 +364,7 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
     await store.channels.create(channel, [], overwrites);
     const json = channelJson(channel, { overwrites });
     ctx.dispatch.guild(guildId, 'CHANNEL_CREATE', json, { channelId: channel.id });
+    await recordAudit(ctx, req, guildId, { actionType: AuditLogEvent.CHANNEL_CREATE, targetId: channel.id, changes: createdChanges(json, CHANNEL_AUDIT_KEYS) });
     return json;
   });
 

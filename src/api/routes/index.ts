@@ -2,6 +2,7 @@
 import type { RouteContext } from '../route.ts';
 import { registerApplicationsRoutes } from './applications.ts';
 import { registerAuthRoutes } from './auth.ts';
+import { registerAuditLogRoutes } from './audit-log.ts';
 import { registerBansRoutes } from './bans.ts';
 import { registerChannelsRoutes } from './channels.ts';
 import { registerCommandIndexRoutes } from './command-index.ts';
@@ -13,6 +14,7 @@ import { registerInvitesRoutes } from './invites.ts';
 import { registerMembersRoutes } from './members.ts';
 import { registerMessagesRoutes } from './messages.ts';
 import { registerPinsRoutes } from './pins.ts';
+import { registerPollsRoutes } from './polls.ts';
 import { registerPushDevicesRoutes } from './push-devices.ts';
 import { registerReactionsRoutes } from './reactions.ts';
 import { registerRolesRoutes } from './roles.ts';
@@ -35,9 +37,11 @@ export function registerAllRoutes(ctx: RouteContext): void {
   registerMembersRoutes(ctx);
   registerRolesRoutes(ctx);
   registerBansRoutes(ctx);
+  registerAuditLogRoutes(ctx);
   registerInvitesRoutes(ctx);
   registerMessagesRoutes(ctx);
   registerReactionsRoutes(ctx);
+  registerPollsRoutes(ctx);
   registerPinsRoutes(ctx);
   registerSearchRoutes(ctx);
   registerWebhooksRoutes(ctx);

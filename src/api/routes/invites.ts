@@ -13,6 +13,8 @@ import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext } from '../route.ts';
 import { inviteJson, memberJson } from '../../shapes/serialize.ts';
 import { parse, queryBool, z } from '../validate.ts';
+import { AuditLogEvent } from '../../protocol/audit-log.ts';
+import { INVITE_AUDIT_KEYS, deletedChanges, inviteChanges, recordAudit } from '../audit-log.ts';
 
 const getQuery = z.object({ with_counts: queryBool.optional(), with_expiration: queryBool.optional() });
 
@@ -52,6 +54,7 @@ export function registerInvitesRoutes(ctx: RouteContext): void {
     const json = await render(invite);
     await store.invites.delete(invite.code);
     ctx.dispatch.guild(guild.guild.id, 'INVITE_DELETE', { channel_id: invite.channelId, guild_id: guild.guild.id, code: invite.code }, { channelId: invite.channelId });
+    await recordAudit(ctx, req, guild.guild.id, { actionType: AuditLogEvent.INVITE_DELETE, targetId: null, changes: deletedChanges(inviteChanges(invite), INVITE_AUDIT_KEYS) });
     return json;
   });
 

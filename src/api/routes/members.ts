@@ -6,7 +6,9 @@
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
 import { ALL_PERMISSIONS, Permissions, computeBasePermissions } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
-import type { MemberRecord, UserRecord } from '../../store/types.ts';
+import type { MemberRecord, RoleRecord, UserRecord } from '../../store/types.ts';
+import { AuditLogEvent } from '../../protocol/audit-log.ts';
+import { diffChanges, recordAudit } from '../audit-log.ts';
 import { guildAccess, permissionContext, requireAbove, requirePermission, topRolePosition, type GuildAccess } from '../access.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { memberJson, publicUser } from '../../shapes/serialize.ts';
@@ -20,6 +22,14 @@ export const MAX_TIMEOUT_MS = 28 * 24 * 60 * 60 * 1000;
 /** The GUILD_MEMBER_UPDATE / GUILD_MEMBER_ADD payload: the member object with its user and guild_id. */
 export function memberEventPayload(member: MemberRecord, user: UserRecord) {
   return { ...memberJson(member, user), guild_id: member.guildId };
+}
+
+/** The member fields the audit log reports, as Discord names them. */
+function memberAuditJson(m: MemberRecord): Record<string, unknown> {
+  return {
+    nick: m.nick, mute: m.mute, deaf: m.deaf, avatar_hash: m.avatar,
+    communication_disabled_until: m.communicationDisabledUntil === null ? null : new Date(m.communicationDisabledUntil).toISOString(),
+  };
 }
 
 const listQuery = z.object({
@@ -64,6 +74,19 @@ export function registerMembersRoutes(ctx: RouteContext): void {
     const payload = memberEventPayload(member, user);
     ctx.dispatch.guild(member.guildId, 'GUILD_MEMBER_UPDATE', payload);
     return memberJson(member, user);
+  };
+
+  /** MEMBER_UPDATE (nick, mute, deaf, timeout) and MEMBER_ROLE_UPDATE ($add / $remove) entries of a member change. */
+  const auditMemberChange = async (req: RouteRequest, before: MemberRecord, after: MemberRecord, roles: readonly RoleRecord[]) => {
+    const changes = diffChanges(memberAuditJson(before), memberAuditJson(after), ['nick', 'mute', 'deaf', 'communication_disabled_until', 'avatar_hash']);
+    if (changes.length) await recordAudit(ctx, req, after.guildId, { actionType: AuditLogEvent.MEMBER_UPDATE, targetId: after.userId, changes });
+    const had = new Set(before.roles);
+    const has = new Set(after.roles);
+    const named = (ids: string[]) => ids.map((id) => ({ id, name: roles.find((r) => r.id === id)?.name ?? '' }));
+    const added = named(after.roles.filter((id) => !had.has(id)));
+    const removed = named(before.roles.filter((id) => !has.has(id)));
+    const roleChanges = [...(added.length ? [{ key: '$add', new_value: added }] : []), ...(removed.length ? [{ key: '$remove', new_value: removed }] : [])];
+    if (roleChanges.length) await recordAudit(ctx, req, after.guildId, { actionType: AuditLogEvent.MEMBER_ROLE_UPDATE, targetId: after.userId, changes: roleChanges });
   };
 
   ctx.get('/guilds/:guildId/members', {}, async (req) => {
@@ -147,7 +170,9 @@ export function registerMembersRoutes(ctx: RouteContext): void {
 
     if (!Object.keys(patch).length) return memberJson(t.member, t.user);
     const member = await store.members.update(access.guild.id, t.user.id, patch);
-    return publishUpdate(member, t.user);
+    const json = publishUpdate(member, t.user);
+    await auditMemberChange(req, t.member, member, access.roles);
+    return json;
   });
 
   const editOwnNick = async (req: RouteRequest<{ guildId: string }>) => {
@@ -167,7 +192,9 @@ export function registerMembersRoutes(ctx: RouteContext): void {
     }
     if (!Object.keys(patch).length) return memberJson(access.member, req.user);
     const member = await store.members.update(access.guild.id, req.user.id, patch);
-    return publishUpdate(member, req.user);
+    const json = publishUpdate(member, req.user);
+    await auditMemberChange(req, access.member, member, access.roles);
+    return json;
   };
   // Registered explicitly so that /members/@me does not depend on the generic route's '@me' handling.
   ctx.patch('/guilds/:guildId/members/@me', { bodyLimit: imageBodyLimit(ctx.deps.config, 1) }, editOwnNick);
@@ -183,6 +210,7 @@ export function registerMembersRoutes(ctx: RouteContext): void {
     requireAbove(access, t.top, t.isOwner);
     await store.members.remove(access.guild.id, t.user.id);
     ctx.dispatch.guild(access.guild.id, 'GUILD_MEMBER_REMOVE', { guild_id: access.guild.id, user: publicUser(t.user) });
+    await recordAudit(ctx, req, access.guild.id, { actionType: AuditLogEvent.MEMBER_KICK, targetId: t.user.id });
     return undefined;
   });
 
@@ -199,6 +227,7 @@ export function registerMembersRoutes(ctx: RouteContext): void {
       ? await store.members.addRole(access.guild.id, t.user.id, role.id)
       : await store.members.removeRole(access.guild.id, t.user.id, role.id);
     publishUpdate(member, t.user);
+    await auditMemberChange(req, t.member, member, access.roles);
     return undefined;
   };
   ctx.put('/guilds/:guildId/members/:userId/roles/:roleId', {}, (req) => roleChange(req, true));

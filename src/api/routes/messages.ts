@@ -12,6 +12,9 @@ import { renderMessage, renderMessages } from '../../shapes/message.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext } from '../route.ts';
 import { parse, snowflake, z } from '../validate.ts';
+import { AuditLogEvent } from '../../protocol/audit-log.ts';
+import { auditEntry, publishAudit } from '../audit-log.ts';
+import type { AuditLogEntryRecord } from '../../store/types.ts';
 
 /** Discord refuses to bulk delete messages older than two weeks. */
 const BULK_DELETE_MAX_AGE_MS = 14 * 24 * 60 * 60 * 1000;
@@ -37,13 +40,13 @@ export function registerMessagesRoutes(ctx: RouteContext): void {
     const cursor = Object.keys(req.query ?? {}).find((k): k is 'before' | 'after' | 'around' => k === 'before' || k === 'after' || k === 'around');
     if (cursor) page[cursor] = query[cursor];
     const messages = await store.messages.list(access.channel.id, page);
-    return renderMessages(store, messages, { viewerId: req.user.id, media: renderMedia(ctx.deps) });
+    return renderMessages(store, messages, { viewerId: req.user.id, media: renderMedia(ctx.deps), now: ctx.deps.now() });
   });
 
   ctx.get('/channels/:channelId/messages/:messageId', {}, async (req) => {
     const { access, message } = await messageAccess(store, req.params.channelId, req.params.messageId, req.user.id, ctx.deps.now());
     requirePermission(access.permissions, Permissions.READ_MESSAGE_HISTORY);
-    return renderMessage(store, message, { viewerId: req.user.id, media: renderMedia(ctx.deps) });
+    return renderMessage(store, message, { viewerId: req.user.id, media: renderMedia(ctx.deps), now: ctx.deps.now() });
   });
 
   // Both take files: multipart bodies with files[n] and payload_json (messages/uploads.ts).
@@ -57,7 +60,12 @@ export function registerMessagesRoutes(ctx: RouteContext): void {
       if (!access.channel.guildId) throw new ApiError(ErrorCodes.CANNOT_EXECUTE_ON_DM);
       requirePermission(access.permissions, Permissions.MANAGE_MESSAGES);
     }
-    await ctx.writes.delete(access.channel, message);
+    // A delete by someone other than the author is a moderator's: MESSAGE_DELETE in the audit log, target the author.
+    const entry = message.authorId !== req.user.id && access.channel.guildId
+      ? auditEntry(ctx, req, access.channel.guildId, { actionType: AuditLogEvent.MESSAGE_DELETE, targetId: message.authorId, options: { channel_id: access.channel.id, count: '1' } })
+      : undefined;
+    await ctx.writes.delete(access.channel, message, entry ? [entry] : undefined);
+    if (entry) await publishAudit(ctx, entry);
     return undefined;
   });
 
@@ -73,7 +81,14 @@ export function registerMessagesRoutes(ctx: RouteContext): void {
     if (tooOld !== -1) {
       throw new ApiError(ErrorCodes.BULK_DELETE_TOO_OLD, { errors: formError([{ path: ['messages', tooOld], code: 'MESSAGE_BULK_DELETE_TOO_OLD', message: 'A message provided was too old to bulk delete' }]).errors });
     }
-    await ctx.writes.bulkDelete(access.channel, ids);
+    const guildId = access.channel.guildId;
+    let entry: AuditLogEntryRecord | undefined;
+    await ctx.writes.bulkDelete(access.channel, ids, (gone) => {
+      if (!gone.length) return [];
+      entry = auditEntry(ctx, req, guildId, { actionType: AuditLogEvent.MESSAGE_BULK_DELETE, targetId: access.channel.id, options: { count: String(gone.length) } });
+      return [entry];
+    });
+    if (entry) await publishAudit(ctx, entry);
     return undefined;
   });
 }

@@ -12,7 +12,9 @@ import { messageAccess } from '../channels/common.ts';
 import { messageEventPayload, renderMessages } from '../../shapes/message.ts';
 import { renderMedia } from '../messages/attachments.ts';
 import { SystemMessageType, postSystemMessage } from '../messages/system.ts';
-import type { RouteContext } from '../route.ts';
+import type { RouteContext, RouteRequest } from '../route.ts';
+import { AuditLogEvent } from '../../protocol/audit-log.ts';
+import { auditEntry, publishAudit } from '../audit-log.ts';
 import { iso } from '../../shapes/serialize.ts';
 import { parse, z } from '../validate.ts';
 
@@ -44,13 +46,22 @@ export function registerPinsRoutes(ctx: RouteContext): void {
   }
 
   /** Pins or unpins through the message write path; the events are rendered before, as the write will leave things. */
-  async function setPinned(channel: ChannelRecord, message: MessageRecord, pinned: boolean): Promise<boolean> {
+  async function setPinned(channel: ChannelRecord, message: MessageRecord, pinned: boolean, req: Pick<RouteRequest, 'headers' | 'user'>): Promise<boolean> {
     const at = ctx.deps.now();
     // Unpinning leaves the channel's last pin time as it is (Discord does the same).
     const lastPin = pinned ? at : ((await store.channels.get(channel.id)) ?? channel).lastPinTimestamp;
     const pinsEvent = { ...(channel.guildId ? { guild_id: channel.guildId } : {}), channel_id: channel.id, last_pin_timestamp: lastPin ? iso(lastPin) : null };
     const messageEvent = await messageEventPayload(store, { ...message, pinned }, { update: true, media: renderMedia(ctx.deps) });
-    return ctx.writes.setPinned(channel, message, pinned, at, pinsEvent, messageEvent);
+    // MESSAGE_PIN / MESSAGE_UNPIN: the target is the message's author, as on Discord.
+    const entry = channel.guildId
+      ? auditEntry(ctx, req, channel.guildId, {
+        actionType: pinned ? AuditLogEvent.MESSAGE_PIN : AuditLogEvent.MESSAGE_UNPIN, targetId: message.authorId,
+        options: { channel_id: channel.id, message_id: message.id },
+      })
+      : undefined;
+    const changed = await ctx.writes.setPinned(channel, message, pinned, at, pinsEvent, messageEvent, entry ? [entry] : undefined);
+    if (changed && entry) await publishAudit(ctx, entry);
+    return changed;
   }
 
   ctx.get('/channels/:channelId/pins', {}, async (req) => {
@@ -70,13 +81,13 @@ export function registerPinsRoutes(ctx: RouteContext): void {
     };
   });
 
-  const pin = async (req: { params: { channelId: string; messageId: string }; user: UserRecord }) => {
+  const pin = async (req: RouteRequest<{ channelId: string; messageId: string }>) => {
     const { access, message } = await messageAccess(store, req.params.channelId, req.params.messageId, req.user.id, ctx.deps.now());
     requirePinPermission(access);
     if (message.pinned) return undefined;
     if ((await store.pins.count(access.channel.id)) >= MAX_PINS) throw new ApiError(ErrorCodes.MAX_PINS);
     // Only the request that actually pinned it posts the system message (two racing pins post one).
-    if (!(await setPinned(access.channel, message, true))) return undefined;
+    if (!(await setPinned(access.channel, message, true, req))) return undefined;
     const channel = access.channel;
     await postSystemMessage(ctx, channel, req.user, SystemMessageType.CHANNEL_PINNED_MESSAGE, {
       reference: { type: 0, messageId: message.id, channelId: channel.id, ...(channel.guildId ? { guildId: channel.guildId } : {}) },
@@ -86,10 +97,10 @@ export function registerPinsRoutes(ctx: RouteContext): void {
   ctx.put('/channels/:channelId/pins/:messageId', {}, pin);
   ctx.put('/channels/:channelId/messages/pins/:messageId', {}, pin);
 
-  const unpin = async (req: { params: { channelId: string; messageId: string }; user: UserRecord }) => {
+  const unpin = async (req: RouteRequest<{ channelId: string; messageId: string }>) => {
     const { access, message } = await messageAccess(store, req.params.channelId, req.params.messageId, req.user.id, ctx.deps.now());
     requirePinPermission(access);
-    await setPinned(access.channel, message, false);
+    await setPinned(access.channel, message, false, req);
     return undefined;
   };
   ctx.delete('/channels/:channelId/pins/:messageId', {}, unpin);

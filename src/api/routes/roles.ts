@@ -12,6 +12,8 @@ import { roleJson } from '../../shapes/serialize.ts';
 import { parse, permissionString, snowflake, z } from '../validate.ts';
 import { acceptImage, imageBodyLimit } from '../image-fields.ts';
 import { newRole } from './guilds.ts';
+import { AuditLogEvent } from '../../protocol/audit-log.ts';
+import { ROLE_AUDIT_KEYS, createdChanges, deletedChanges, diffChanges, recordAudit } from '../audit-log.ts';
 
 export const MAX_ROLES_PER_GUILD = 250;
 
@@ -87,6 +89,7 @@ export function registerRolesRoutes(ctx: RouteContext): void {
     }));
     const json = roleJson(role);
     ctx.dispatch.guild(access.guild.id, 'GUILD_ROLE_CREATE', { guild_id: access.guild.id, role: json });
+    await recordAudit(ctx, req, access.guild.id, { actionType: AuditLogEvent.ROLE_CREATE, targetId: role.id, changes: createdChanges(json, ROLE_AUDIT_KEYS) });
     return json;
   });
 
@@ -136,6 +139,8 @@ export function registerRolesRoutes(ctx: RouteContext): void {
     const updated = Object.keys(patch).length ? await store.roles.update(access.guild.id, role.id, patch) : role;
     const json = roleJson(updated);
     ctx.dispatch.guild(access.guild.id, 'GUILD_ROLE_UPDATE', { guild_id: access.guild.id, role: json });
+    const changes = diffChanges(roleJson(role), json, ROLE_AUDIT_KEYS);
+    if (changes.length) await recordAudit(ctx, req, access.guild.id, { actionType: AuditLogEvent.ROLE_UPDATE, targetId: role.id, changes });
     return json;
   });
 
@@ -147,6 +152,7 @@ export function registerRolesRoutes(ctx: RouteContext): void {
     requireRoleBelow(access, role);
     await store.roles.delete(access.guild.id, role.id);
     ctx.dispatch.guild(access.guild.id, 'GUILD_ROLE_DELETE', { guild_id: access.guild.id, role_id: role.id });
+    await recordAudit(ctx, req, access.guild.id, { actionType: AuditLogEvent.ROLE_DELETE, targetId: role.id, changes: deletedChanges(roleJson(role), ROLE_AUDIT_KEYS) });
     return undefined;
   });
 }

@@ -28,6 +28,8 @@ import { webhookNameSchema } from '../webhooks/names.ts';
 import { deleteFollowUp, editFollowUp, getFollowUp, interactionOfWebhook, sendFollowUp } from '../interactions/followups.ts';
 import { platformPayload } from '../webhooks/platform-body.ts';
 import { slackToExecute } from '../webhooks/slack.ts';
+import { AuditLogEvent } from '../../protocol/audit-log.ts';
+import { WEBHOOK_AUDIT_KEYS, createdChanges, deletedChanges, diffChanges, recordAudit, webhookAudit } from '../audit-log.ts';
 
 /** Discord's caps. */
 export const MAX_WEBHOOKS_PER_CHANNEL = 15;
@@ -107,6 +109,7 @@ export function registerWebhooksRoutes(ctx: RouteContext): void {
       createdAt: now(),
     });
     announce(webhook);
+    await recordAudit(ctx, req, webhook.guildId, { actionType: AuditLogEvent.WEBHOOK_CREATE, targetId: webhook.id, changes: createdChanges(webhookAudit(webhook), WEBHOOK_AUDIT_KEYS) });
     return webhookJson(webhook, { creator: req.user, withToken: true });
   });
 
@@ -139,13 +142,17 @@ export function registerWebhooksRoutes(ctx: RouteContext): void {
       if ((await store.webhooks.listByChannel(target.id)).length >= MAX_WEBHOOKS_PER_CHANNEL) throw new ApiError(ErrorCodes.MAX_WEBHOOKS);
       channelId = target.id;
     }
-    return (await renderManaged([await applyPatch(webhook, body, channelId)]))[0];
+    const updated = await applyPatch(webhook, body, channelId);
+    const changes = diffChanges(webhookAudit(webhook), webhookAudit(updated), WEBHOOK_AUDIT_KEYS);
+    if (changes.length) await recordAudit(ctx, req, webhook.guildId, { actionType: AuditLogEvent.WEBHOOK_UPDATE, targetId: webhook.id, changes });
+    return (await renderManaged([updated]))[0];
   });
 
   ctx.delete('/webhooks/:webhookId', { limit: manage }, async (req) => {
     const { webhook } = await managedWebhook(store, req.params.webhookId, req.user.id, now());
     await store.webhooks.delete(webhook.id);
     announce(webhook);
+    await recordAudit(ctx, req, webhook.guildId, { actionType: AuditLogEvent.WEBHOOK_DELETE, targetId: webhook.id, changes: deletedChanges(webhookAudit(webhook), WEBHOOK_AUDIT_KEYS) });
     return undefined;
   });
 

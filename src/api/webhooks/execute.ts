@@ -11,6 +11,7 @@
  * with `?with_components=true`, and ignored otherwise; a webhook needs no permission (it mentions anyone, embeds links and
  * attaches files); flags other than SUPPRESS_EMBEDS and SUPPRESS_NOTIFICATIONS are dropped.
  */
+import { pollRecord, pollSchema } from '../messages/polls.ts';
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
 import { WebhookType, type MessageRecord, type WebhookAuthor, type WebhookRecord } from '../../store/types.ts';
 import { eventPayload, renderMessage, type MessageJson } from '../../shapes/message.ts';
@@ -54,9 +55,10 @@ export const executeSchema = z.object({
   flags: z.number().int().min(0).nullish(),
   attachments: attachmentsSchema.nullish(),
   thread_name: z.string().max(100).nullish(),
-  // Forum tags and polls: Accord has neither yet; accepted and ignored.
+  // Forum tags: Accord has none yet; accepted and ignored.
   applied_tags: z.array(z.unknown()).max(5).nullish(),
-  poll: z.unknown().optional(),
+  // Discord's poll create request object (messages/polls.ts).
+  poll: pollSchema.nullish(),
 });
 
 export type ExecuteBody = z.infer<typeof executeSchema>;
@@ -111,7 +113,7 @@ export async function sendAsWebhook(ctx: RouteContext, webhook: WebhookRecord, b
   const embeds = body.embeds ?? [];
   const components = webhookComponents(webhook, body.components, withComponents) ?? [];
   const attachments = attachmentsForCreate(body.attachments, uploads?.files ?? []);
-  if (content.trim() === '' && embeds.length === 0 && attachments.length === 0 && components.length === 0) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
+  if (content.trim() === '' && embeds.length === 0 && attachments.length === 0 && components.length === 0 && !body.poll) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
   checkEmbedTotal(embeds);
   const allowed = body.allowed_mentions ?? undefined;
   checkAllowedMentions(allowed);
@@ -149,6 +151,7 @@ export async function sendAsWebhook(ctx: RouteContext, webhook: WebhookRecord, b
     messageReference: null,
     editedAt: null,
     webhookAuthor: author,
+    ...(body.poll ? { poll: pollRecord(body.poll, deps.now()) } : {}),
   };
   const json = await renderMessage(store, record, { viewerId: null, fresh: true, media: renderMedia(deps) });
   const mentioned = await mentionRecipients(store, access, mentions, webhook.id, deps.now());

@@ -7,7 +7,7 @@
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import { PAGE_LIMITS } from '../limits.ts';
 import type {
-  AttachmentRecord, EmojiRef, MessageInteraction, MessagePage, MessageRecord, MessageReference, MessageStore, PinRecord, PinStore, ReactionStore, ReactionSummary, RemovedAttachment, TakesUploads, WebhookAuthor, WithOutbox,
+  AttachmentRecord, EmojiRef, MessageInteraction, MessagePage, MessageRecord, MessageReference, MessageStore, PinRecord, PollRecord, PinStore, ReactionStore, ReactionSummary, RemovedAttachment, TakesUploads, WebhookAuthor, WithOutbox,
 } from '../types.ts';
 import { bucketOf, snowflakeFromTimestamp, snowflakeTimestamp, type Snowflake } from '../../protocol/snowflake.ts';
 import type { Row, SqlDriver, SqlValue } from './driver.ts';
@@ -46,6 +46,7 @@ function messageFromRow(r: Row): MessageRecord {
     editedAt: rnn(r.edited_at),
     ...webhookAuthorOf(r.webhook_author),
     ...interactionOf(r.interaction),
+    ...pollOf(r.poll),
   };
 }
 
@@ -62,6 +63,21 @@ function interactionColumn(v: unknown): string | null {
     throw new InvalidInputError('interaction', 'not an interaction');
   }
   return json({ metadata: i.metadata, legacy: i.legacy }, 'interaction');
+}
+
+/** A poll message's poll, when the row has one (other messages have no `poll` at all). */
+function pollOf(v: unknown): { poll?: PollRecord } {
+  const found = rj<PollRecord | null>(v, null);
+  return found ? { poll: found } : {};
+}
+
+function pollColumn(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  const p = v as PollRecord;
+  if (typeof v !== 'object' || typeof p.question !== 'string' || !Array.isArray(p.answers) || typeof p.expiresAt !== 'number') {
+    throw new InvalidInputError('poll', 'not a poll');
+  }
+  return json(p, 'poll');
 }
 
 /** A webhook message's author, when the row has one (other messages have no `webhookAuthor` at all). */
@@ -102,7 +118,7 @@ function reference(v: unknown): string | null {
 const MESSAGE_COLUMNS = [
   'channel_id', 'bucket', 'id', 'guild_id', 'author_id', 'content', 'type', 'flags', 'tts', 'mention_everyone', 'mentions',
   'mention_roles', 'mention_channels', 'embeds', 'attachments', 'components', 'sticker_items', 'nonce', 'pinned', 'webhook_id',
-  'application_id', 'message_reference', 'edited_at', 'webhook_author', 'interaction',
+  'application_id', 'message_reference', 'edited_at', 'webhook_author', 'interaction', 'poll',
 ] as const;
 const INSERT_MESSAGE = `INSERT INTO messages (${MESSAGE_COLUMNS.join(', ')}) VALUES (${marks(MESSAGE_COLUMNS.length)})`;
 
@@ -116,13 +132,15 @@ function messageParams(m: MessageRecord): SqlValue[] {
     jsonArray(m.components, 'components'), jsonArray(m.stickerItems, 'sticker_items'), optText(m.nonce, 'nonce', 'nonce'),
     bool(m.pinned, 'pinned'), optId(m.webhookId, 'webhook_id'), optId(m.applicationId, 'application_id'),
     reference(m.messageReference), optInt(m.editedAt, 'edited_at'), webhookAuthor(m.webhookAuthor),
-    interactionColumn(m.interaction),
+    interactionColumn(m.interaction), pollColumn(m.poll),
   ];
 }
 
 /** Claims an enforce_nonce key (createOnce); callers append the WHERE that limits taking over an existing claim. */
 const CLAIM_NONCE = `INSERT INTO message_nonces (channel_id, author_id, nonce, message_id, created_at) VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (channel_id, author_id, nonce) DO UPDATE SET message_id = excluded.message_id, created_at = excluded.created_at`;
+
+const INSERT_POLL_ENDING = 'INSERT INTO poll_endings (channel_id, bucket, message_id, ends_at) VALUES (?, ?, ?, ?)';
 
 const ADVANCE_LAST_MESSAGE = 'UPDATE channels SET last_message_id = ? WHERE id = ? AND (last_message_id IS NULL OR last_message_id < ?)';
 
@@ -174,6 +192,8 @@ export class SqlMessageStore implements MessageStore {
   async #insertIn(tx: SqlDriver, message: MessageRecord, params: SqlValue[], opts: { mentionUserIds?: readonly Snowflake[] } & WithOutbox<void> & TakesUploads) {
     await tx.run(INSERT_MESSAGE, params, { fk: 'channel' });
     await tx.run(ADVANCE_LAST_MESSAGE, [params[2], params[0], params[2]]);
+    // A poll's end is announced when it comes (polls.ts dueEndings / claimEnding).
+    if (message.poll) await tx.run(INSERT_POLL_ENDING, [params[0], params[1], params[2], int(message.poll.expiresAt, 'poll.expires_at')]);
     if (opts.mentionUserIds?.length) await incrementMentionsIn(tx, message.channelId, opts.mentionUserIds);
     if (opts.uploadKeys?.length) await takeUploadsIn(tx, opts.uploadKeys);
     await writeOutbox(tx, opts, undefined);
@@ -299,6 +319,7 @@ export class SqlMessageStore implements MessageStore {
       mentionEveryone: ['mention_everyone', (v) => bool(v, 'mention_everyone')],
       editedAt: ['edited_at', (v) => optInt(v, 'edited_at')],
       pinned: ['pinned', (v) => bool(v, 'pinned')],
+      poll: ['poll', (v) => pollColumn(v)],
     });
     const where = [id(channelId, 'channel_id'), bucketOf(key), key];
     const uploads = opts?.uploadKeys ?? [];
@@ -307,6 +328,8 @@ export class SqlMessageStore implements MessageStore {
         ? (await db.run(`UPDATE messages SET ${set.sql} WHERE channel_id = ? AND bucket = ? AND id = ?`, [...set.params, ...where])).changes
         : (await db.all('SELECT id FROM messages WHERE channel_id = ? AND bucket = ? AND id = ?', where)).length;
       if (found === 0) throw new NotFoundError('message', messageId);
+      // A poll changed here (ended early) has its end announced by this write: nothing is left to announce.
+      if (patch.poll !== undefined) await db.run('DELETE FROM poll_endings WHERE message_id = ?', [key]);
     };
     // An empty patch with outbox records still checks the message exists, so its records never outlive it.
     if (uploads.length) {

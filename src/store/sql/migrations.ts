@@ -537,6 +537,51 @@ CREATE INDEX rate_windows_reset_at ON rate_windows (reset_at);
 // Push deliveries carry the RFC 8030 Urgency they are sent with; rows from before it are sent as normal.
 const PUSH_URGENCY = `ALTER TABLE push_deliveries ADD COLUMN urgency TEXT NOT NULL DEFAULT 'normal';`;
 
+// Polls: the poll of a poll message is JSON on its row; votes are rows of their own, one per (message, answer,
+// user), deleted with their message; poll_endings lists the polls whose natural end is still to be announced.
+const POLLS = `
+ALTER TABLE messages ADD COLUMN poll TEXT;
+CREATE TABLE poll_votes (
+  channel_id BIGINT NOT NULL,
+  bucket INTEGER NOT NULL,
+  message_id BIGINT NOT NULL,
+  answer_id INTEGER NOT NULL,
+  user_id BIGINT NOT NULL,
+  PRIMARY KEY (message_id, answer_id, user_id),
+  FOREIGN KEY (channel_id, bucket, message_id) REFERENCES messages (channel_id, bucket, id) ON DELETE CASCADE
+);
+CREATE INDEX poll_votes_user ON poll_votes (message_id, user_id);
+CREATE INDEX poll_votes_message ON poll_votes (channel_id, bucket, message_id);
+-- Polls whose end is still to be announced (a MESSAGE_UPDATE with final results), by when they end.
+CREATE TABLE poll_endings (
+  channel_id BIGINT NOT NULL,
+  bucket INTEGER NOT NULL,
+  message_id BIGINT NOT NULL PRIMARY KEY,
+  ends_at BIGINT NOT NULL,
+  FOREIGN KEY (channel_id, bucket, message_id) REFERENCES messages (channel_id, bucket, id) ON DELETE CASCADE
+);
+CREATE INDEX poll_endings_ends_at ON poll_endings (ends_at);
+`;
+
+// The guild audit log (Discord's, 45 days kept): one row per moderation or settings action, written in the action's
+// transaction where its store method takes outbox records. Changes and options are JSON as Discord shows them.
+const AUDIT_LOG = `
+CREATE TABLE audit_log_entries (
+  id BIGINT PRIMARY KEY,
+  guild_id BIGINT NOT NULL REFERENCES guilds (id) ON DELETE CASCADE,
+  user_id BIGINT,
+  target_id TEXT,
+  action_type INTEGER NOT NULL,
+  changes TEXT,
+  options TEXT,
+  reason TEXT,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX audit_log_entries_guild ON audit_log_entries (guild_id, id);
+CREATE INDEX audit_log_entries_guild_user ON audit_log_entries (guild_id, user_id, id);
+CREATE INDEX audit_log_entries_created ON audit_log_entries (created_at);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sqlite: initial('sqlite'), postgres: initial('postgres') },
   // What must follow a committed write (dispatches, jobs), written in the write's transaction; see contracts/outbox.ts.
@@ -557,6 +602,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 18, name: 'push device previews', sqlite: PUSH_DEVICE_PREVIEW, postgres: PUSH_DEVICE_PREVIEW },
   { version: 19, name: 'cluster limits', sqlite: sendLimits('sqlite'), postgres: sendLimits('postgres') },
   { version: 20, name: 'push delivery urgency', sqlite: PUSH_URGENCY, postgres: PUSH_URGENCY },
+  { version: 21, name: 'polls', sqlite: POLLS, postgres: POLLS },
+  { version: 22, name: 'audit log', sqlite: AUDIT_LOG, postgres: AUDIT_LOG },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -2,6 +2,7 @@
 import type { Snowflake } from '../../protocol/snowflake.ts';
 import type { OutboxRecord, OutboxStore, RemovedAttachment, WithOutbox } from '../types.ts';
 import type { SqlDriver } from './driver.ts';
+import { insertAuditEntries } from './audit-log.ts';
 import { chunks, id, ids, int, marks, rs } from './values.ts';
 
 /**
@@ -9,6 +10,8 @@ import { chunks, id, ids, int, marks, rs } from './values.ts';
  * attachments of messages the write deleted.
  */
 export async function writeOutbox<R>(tx: SqlDriver, opts: WithOutbox<R> | undefined, result: R, removed: readonly RemovedAttachment[] = []): Promise<void> {
+  const entries = typeof opts?.audit === 'function' ? opts.audit(result) : opts?.audit;
+  if (entries?.length) await insertAuditEntries(tx, entries);
   const records = typeof opts?.outbox === 'function' ? opts.outbox(result, removed) : opts?.outbox;
   if (!records?.length) return;
   for (const chunk of chunks([...records], 200)) {
@@ -21,7 +24,8 @@ export async function writeOutbox<R>(tx: SqlDriver, opts: WithOutbox<R> | undefi
 
 /** True when the write needs a transaction of its own for its outbox records. */
 export function hasOutbox<R>(opts: WithOutbox<R> | undefined): boolean {
-  return opts?.outbox !== undefined && (typeof opts.outbox === 'function' || opts.outbox.length > 0);
+  return (opts?.outbox !== undefined && (typeof opts.outbox === 'function' || opts.outbox.length > 0))
+    || (opts?.audit !== undefined && (typeof opts.audit === 'function' || opts.audit.length > 0));
 }
 
 /**

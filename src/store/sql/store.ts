@@ -7,6 +7,7 @@ import { SqlInteractionStore } from './interactions.ts';
 import { SqlBanStore, SqlGuildStore, SqlMemberStore, SqlRoleStore } from './guilds.ts';
 import { SqlApplicationStore, SqlTokenStore, SqlUserStore } from './identity.ts';
 import { SqlMessageStore, SqlPinStore, SqlReactionStore } from './messages.ts';
+import { SqlPollVoteStore } from './polls.ts';
 import { migrate, MIGRATIONS, type Migration } from './migrations.ts';
 import { SqlPushSubscriptionStore, SqlReadStateStore } from './state.ts';
 import { SqlOutboxStore } from './outbox.ts';
@@ -17,6 +18,7 @@ import { SqlSessionStartStore } from './session-starts.ts';
 import { SqlSlowmodeStore } from './slowmode.ts';
 import { SqlRateWindowStore } from './rate-windows.ts';
 import { SqlWebhookStore } from './webhooks.ts';
+import { SqlAuditLogStore } from './audit-log.ts';
 import { SqlUserInstallationStore } from './user-installations.ts';
 import { SqlUserGuildSettingsStore } from './user-guild-settings.ts';
 
@@ -34,6 +36,7 @@ export class SqlStore implements Store {
   readonly invites: SqlInviteStore;
   readonly messages: SqlMessageStore;
   readonly reactions: SqlReactionStore;
+  readonly pollVotes: SqlPollVoteStore;
   readonly pins: SqlPinStore;
   readonly readStates: SqlReadStateStore;
   readonly pushSubscriptions: SqlPushSubscriptionStore;
@@ -50,6 +53,7 @@ export class SqlStore implements Store {
   readonly userGuildSettings: SqlUserGuildSettingsStore;
   readonly slowmode: SqlSlowmodeStore;
   readonly rateWindows: SqlRateWindowStore;
+  readonly auditLog: SqlAuditLogStore;
 
   constructor(
     readonly driver: SqlDriver,
@@ -68,6 +72,7 @@ export class SqlStore implements Store {
     this.invites = new SqlInviteStore(driver);
     this.messages = new SqlMessageStore(driver);
     this.reactions = new SqlReactionStore(driver);
+    this.pollVotes = new SqlPollVoteStore(driver);
     this.pins = new SqlPinStore(driver);
     this.readStates = new SqlReadStateStore(driver);
     this.pushSubscriptions = new SqlPushSubscriptionStore(driver);
@@ -84,6 +89,7 @@ export class SqlStore implements Store {
     this.userGuildSettings = new SqlUserGuildSettingsStore(driver);
     this.slowmode = new SqlSlowmodeStore(driver);
     this.rateWindows = new SqlRateWindowStore(driver);
+    this.auditLog = new SqlAuditLogStore(driver);
   }
 
   migrate(): Promise<number[]> {

@@ -22,6 +22,7 @@ import { useCommandPicker } from './CommandPicker.tsx';
 import { CommandForm, CommandStatusLine, runCommand } from './CommandForm.tsx';
 import { NewMessagesBar } from './NewMessagesBar.tsx';
 import { ComposerEmojiButton } from './ComposerEmojiButton.tsx';
+import { PollButton } from './Poll.tsx';
 import { Icon } from './Icon.tsx';
 import { Confirm, Modal } from './Modal.tsx';
 import { PinsButton } from './Pins.tsx';
@@ -623,6 +624,7 @@ function Composer(props: {
         />
         {/* After the box in the Tab order (Shift+Tab from the box goes to the history), drawn on its left. */}
         {props.canAttach && <UploadButton channelId={props.channelId} disabled={uploading} />}
+        {props.canSend && <PollButton channelId={props.channelId} />}
         {props.canSend && <ComposerEmojiButton textarea={ref} onChange={setText} />}
         <button type="submit" className="send-button" aria-label="Send message" disabled={!props.canSend || uploading || (!text.trim() && !hasFiles)}>
           <Icon name="send" />

@@ -16,6 +16,7 @@ import { Attachments } from './Attachments.tsx';
 import { Avatar } from './Avatar.tsx';
 import { Embed } from './Embed.tsx';
 import { MessageComponents } from './MessageComponents.tsx';
+import { PollView } from './Poll.tsx';
 import { EmojiPickerPopover, preloadEmojiPicker } from './EmojiPickerPopover.tsx';
 import { rememberEmoji } from '../emoji-prefs.ts';
 import { Confirm } from './Modal.tsx';
@@ -186,6 +187,7 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
             ))}
           </div>
         )}
+        {msg.poll && !p.editing && <PollView msg={msg} mine={p.mine} />}
         {!p.editing && <MessageComponents msg={msg} />}
         {ephemeral && (
           <div className="ephemeral-note small">

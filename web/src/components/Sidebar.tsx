@@ -114,8 +114,8 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
   if (!guild) return <div className="sidebar-body" />;
   const perms = me ? basePermissions(guild, me.id, member) : 0n;
   const isOwner = guild.owner_id === me?.id;
-  // BAN_MEMBERS too: Server Settings holds the ban list.
-  const canManage = isOwner || has(perms, P.MANAGE_GUILD) || has(perms, P.MANAGE_ROLES) || has(perms, P.MANAGE_CHANNELS) || has(perms, P.BAN_MEMBERS);
+  // BAN_MEMBERS too: Server Settings holds the ban list; VIEW_AUDIT_LOG: and the audit log.
+  const canManage = isOwner || has(perms, P.MANAGE_GUILD) || has(perms, P.MANAGE_ROLES) || has(perms, P.MANAGE_CHANNELS) || has(perms, P.BAN_MEMBERS) || has(perms, P.VIEW_AUDIT_LOG);
   const inviteChannel = visible.find((c) => c.id === channelId && c.type === 0) ?? visible.find((c) => c.type === 0);
   const stateForUnread = { readStates } as State;
 

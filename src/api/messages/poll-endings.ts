@@ -1,0 +1,64 @@
+/**
+ * Announces the natural end of polls, as Discord does: when a poll's expiry passes, one MESSAGE_UPDATE with its
+ * final results (`is_finalized: true`) goes to the channel's audience. Every api node sweeps the store's list of
+ * polls still to announce (poll_endings) every second; the announcement is claimed in the store in the same
+ * transaction as its outbox record, so with several api nodes exactly one sends it. A poll ended early (POST
+ * …/expire) is announced by that request and taken off the list there. Reads of a poll never wait for this:
+ * a poll past its expiry reads as final whether announced or not.
+ */
+import type { ApiDeps } from '../deps.ts';
+import { eventPayload, renderMessage } from '../../shapes/message.ts';
+import { renderMedia } from './attachments.ts';
+import type { MessageWrites } from './write.ts';
+
+export const POLL_SWEEP_MS = 1000;
+/** Endings one sweep announces; the rest wait for the next sweep. */
+const BATCH = 100;
+
+export class PollEndings {
+  #timer: NodeJS.Timeout | null = null;
+  #running: Promise<number> | null = null;
+
+  constructor(
+    private readonly deps: ApiDeps,
+    private readonly writes: MessageWrites,
+    private readonly intervalMs = POLL_SWEEP_MS,
+  ) {}
+
+  start(): void {
+    this.#timer = setInterval(() => void this.sweep(), this.intervalMs);
+    this.#timer.unref();
+  }
+
+  /** Announces the polls that have ended; returns how many this call announced. One sweep at a time. */
+  sweep(): Promise<number> {
+    this.#running ??= this.#sweep().finally(() => (this.#running = null));
+    return this.#running;
+  }
+
+  async #sweep(): Promise<number> {
+    const { store } = this.deps;
+    let announced = 0;
+    try {
+      const now = this.deps.now();
+      for (const { channelId, messageId } of await store.pollVotes.dueEndings(now, BATCH)) {
+        const [message, channel] = await Promise.all([store.messages.get(channelId, messageId), store.channels.get(channelId)]);
+        if (!message?.poll || !channel) {
+          await store.pollVotes.claimEnding(channelId, messageId);
+          continue;
+        }
+        const rendered = await renderMessage(store, message, { viewerId: null, media: renderMedia(this.deps), now: Math.max(now, message.poll.expiresAt) });
+        if (await this.writes.pollEnded(channel, message, await eventPayload(store, message, rendered, { update: true }))) announced++;
+      }
+    } catch (err) {
+      this.deps.log.warn({ err }, 'poll endings sweep failed; retried at the next one');
+    }
+    return announced;
+  }
+
+  async close(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    await this.#running;
+  }
+}
