@@ -10,6 +10,7 @@
  *   /role-icons/{role_id}/{hash}.{ext}                    PNG, JPEG, WebP
  *   /app-icons/{application_id}/{hash}.{ext}              PNG, JPEG, WebP
  *   /channel-icons/{channel_id}/{hash}.{ext}              PNG, JPEG, WebP (group DM icons)
+ *   /emojis/{emoji_id}.{ext}                              PNG, JPEG, WebP, GIF (custom emoji; a GIF or WebP one animated as GIF)
  *   /embed/avatars/{0-5}.png                              PNG
  *
  * `.png`, `.jpg`/`.jpeg`, `.webp`, `.gif` pick the format; `?size=` fits the image inside size×size (never
@@ -89,7 +90,9 @@ export async function registerImageRoutes(deps: ProcessDeps, log: Logger): Promi
   /** Which bytes a request names, or why there are none. */
   const resolve = async (owner: ImageOwner, file: string, query: ImageQuery, gif: boolean): Promise<Wanted | Answer> => {
     const m = FILE.exec(file);
-    if (!m || !IMAGE_HASH.test(m[1]!)) return NOT_FOUND;
+    // Emoji images are named by the emoji's id, not a hash.
+    const emoji = owner.kind === 'emojis';
+    if (!m || !(emoji ? isSnowflake(m[1]!) : IMAGE_HASH.test(m[1]!))) return NOT_FOUND;
     const hash = m[1]!;
     const size = parseImageSize(query.size);
     if (size === null) return BAD_SIZE;
@@ -101,7 +104,8 @@ export async function registerImageRoutes(deps: ProcessDeps, log: Logger): Promi
     // No extension: the format it was uploaded in (Discord answers extensionless paths too).
     const format = m[2] === undefined ? stored : EXTENSIONS[m[2].toLowerCase()];
     if (!format || (format === 'gif' && !gif)) return UNSUPPORTED;
-    const animatedHash = isAnimatedHash(hash);
+    // An emoji stored as GIF or WebP may be animated (the CDN serves it so as GIF, a still frame otherwise).
+    const animatedHash = emoji ? stored === 'gif' || stored === 'webp' : isAnimatedHash(hash);
     const animated = animatedHash && (format === 'gif' || (format === 'webp' && query.animated === 'true'));
     const lossless = format === 'webp' && query.quality === 'lossless';
     // The bytes as stored, unless they might be animated where they must not be: an a_ image asked for as a
@@ -177,6 +181,7 @@ export async function registerImageRoutes(deps: ProcessDeps, log: Logger): Promi
   route('/role-icons/:id/:file', false, byId('role-icons'));
   route('/app-icons/:id/:file', false, byId('app-icons'));
   route('/channel-icons/:id/:file', false, byId('channel-icons'));
+  route('/emojis/:file', true, () => ({ kind: 'emojis' }));
   route('/guilds/:guildId/users/:userId/avatars/:file', true, (p) =>
     isSnowflake(p.guildId!) && isSnowflake(p.userId!) ? { kind: 'member-avatars', guildId: p.guildId!, userId: p.userId! } : null,
   );

@@ -9,6 +9,7 @@
  * dropped); only the caller's own fields (joined_at, their member object) are looked up per snapshot.
  */
 import { channelJson, guildJson, iso, memberJson } from '../shapes/serialize.ts';
+import { emojiJson } from '../shapes/emoji.ts';
 import type { Logger } from '../lib/log.ts';
 import { isRoleDown, type RoleClient } from '../contracts/role-client.ts';
 import { PresenceSubjects, type PresenceJson, type PresenceQuery, type PresenceQueryReply } from '../contracts/presence.ts';
@@ -63,6 +64,9 @@ export class GuildSnapshots {
       }
     }
 
+    // The guild's custom emoji, read per snapshot (emoji changes do not pass through the state cache).
+    const emojis = (await this.store.guildEmojis.listByGuild(req.guildId)).map((e) => emojiJson(e));
+
     // Synchronous from here: the parts are built from the state as it is now.
     const parts = state.parts;
     parts.base ??= guildJson(state.guild, sortedRoles(state));
@@ -70,6 +74,7 @@ export class GuildSnapshots {
     parts.permission ??= permissionState(state);
     const guild = {
       ...parts.base,
+      emojis,
       joined_at: iso(me.joinedAt),
       large,
       unavailable: false,
@@ -90,8 +95,10 @@ export class GuildSnapshots {
     parts.baseText ??= JSON.stringify(parts.base);
     parts.channelsText ??= JSON.stringify(parts.channels);
     const guildIdJson = JSON.stringify(req.guildId);
+    // The base's `"emojis":[]` (the first: any in a name or description is escaped) with the guild's emoji.
+    const baseText = emojis.length ? parts.baseText.replace('"emojis":[]', `"emojis":${JSON.stringify(emojis)}`) : parts.baseText;
     const guildJsonText =
-      parts.baseText.slice(0, -1) +
+      baseText.slice(0, -1) +
       `,"joined_at":${JSON.stringify(guild.joined_at)},"large":${large},"unavailable":false,"lazy":true,"member_count":${state.memberCount}` +
       `,"members":[${members.map(textOf).join(',')}],"channels":${parts.channelsText},"threads":[]` +
       `,"presences":[${presences.map((p) => textOf(p).slice(0, -1) + ',"guild_id":' + guildIdJson + '}').join(',')}]` +

@@ -11,12 +11,15 @@
 export type ImageOwner =
   | { kind: 'avatars' | 'banners' | 'icons' | 'splashes' | 'role-icons' | 'app-icons' | 'channel-icons'; id: string }
   | { kind: 'webhook-avatars'; id: string }
-  | { kind: 'member-avatars'; guildId: string; userId: string };
+  | { kind: 'member-avatars'; guildId: string; userId: string }
+  /** Custom emoji: one image per emoji, at `emojis/{emoji_id}` (the "hash" is the emoji's id). */
+  | { kind: 'emojis' };
 
 /** The folder of one owner's images: the CDN path up to the hash. */
 export function imageFolder(owner: ImageOwner): string {
   if (owner.kind === 'member-avatars') return `guilds/${owner.guildId}/users/${owner.userId}/avatars`;
   if (owner.kind === 'webhook-avatars') return `avatars/${owner.id}`;
+  if (owner.kind === 'emojis') return 'emojis';
   return `${owner.kind}/${owner.id}`;
 }
 

@@ -105,7 +105,7 @@ export function memberJson(m: MemberRecord, user?: UserRecord) {
   };
 }
 
-export function guildJson(g: GuildRecord, roles: RoleRecord[], extra: { approximateMemberCount?: number; approximatePresenceCount?: number } = {}) {
+export function guildJson(g: GuildRecord, roles: RoleRecord[], extra: { approximateMemberCount?: number; approximatePresenceCount?: number; emojis?: unknown[] } = {}) {
   return {
     id: g.id,
     name: g.name,
@@ -122,7 +122,7 @@ export function guildJson(g: GuildRecord, roles: RoleRecord[], extra: { approxim
     default_message_notifications: g.defaultMessageNotifications,
     explicit_content_filter: g.explicitContentFilter,
     roles: roles.map(roleJson),
-    emojis: [],
+    emojis: extra.emojis ?? [],
     stickers: [],
     features: g.features,
     mfa_level: 0,

@@ -914,6 +914,31 @@ export interface WebhookStore {
   delete(id: Snowflake): Promise<void>;
 }
 
+/** A custom guild emoji; its image is in the blob store at `emojis/{id}` (media/image-keys.ts). */
+export interface GuildEmojiRecord {
+  id: Snowflake;
+  guildId: Snowflake;
+  name: string;
+  /** Role ids allowed to use it; empty for everyone. */
+  roles: Snowflake[];
+  /** The creator. */
+  userId: Snowflake | null;
+  animated: boolean;
+  createdAt: number;
+}
+
+/** Custom emoji of guilds (sql/emojis.ts). Deleting the guild deletes them. Lists are ascending by id. */
+export interface GuildEmojiStore {
+  /** NotFoundError('guild') for an unknown guild. */
+  create(emoji: GuildEmojiRecord): Promise<GuildEmojiRecord>;
+  get(id: Snowflake): Promise<GuildEmojiRecord | null>;
+  listByGuild(guildId: Snowflake): Promise<GuildEmojiRecord[]>;
+  /** Returns null when unknown. */
+  update(id: Snowflake, patch: Partial<Pick<GuildEmojiRecord, 'name' | 'roles'>>): Promise<GuildEmojiRecord | null>;
+  /** True when it existed. */
+  delete(id: Snowflake): Promise<boolean>;
+}
+
 export interface ReactionStore {
   /**
    * Returns true when added, false when the user had already reacted with that emoji (then no outbox record is
@@ -1254,6 +1279,7 @@ export interface Store {
   readonly slowmode: SlowmodeStore;
   readonly rateWindows: RateWindowStore;
   readonly auditLog: AuditLogStore;
+  readonly guildEmojis: GuildEmojiStore;
   /** Applies pending migrations; returns the versions applied. Safe to run concurrently from several processes. */
   migrate(): Promise<number[]>;
   /** True when the database answers. */

@@ -55,7 +55,7 @@ describe('reactions', () => {
 
   test('unknown custom emoji and invalid emoji → 400 / 10014; unknown message → 10008; stranger → 50001', async () => {
     const m = await send(t, f.owner, f.channel.id, 'custom');
-    // No custom emoji exists in Accord yet (issue #18): every name:id is unknown (reaction-emoji.test.ts).
+    // A name:id that names no guild emoji is unknown (custom emoji that exist: emoji.test.ts).
     const custom = encodeURIComponent('party:123456789012345678');
     assertError(await t.request('PUT', url(f.channel.id, m.id, `/${custom}/@me`), { auth: f.member }), 400, 10014);
     assertError(await t.request('PUT', url(f.channel.id, m.id, '/notanemoji/@me'), { auth: f.member }), 400, 10014);

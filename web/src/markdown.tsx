@@ -7,6 +7,7 @@
 import { useEffect, useMemo, useState, type MouseEvent, type ReactNode } from 'react';
 import { LeavingDialog } from './components/LeavingDialog.tsx';
 import { grammarFor } from './highlight-languages.ts';
+import { emojiUrl } from './guild-emoji.ts';
 import { parseMarkdown, type MdNode, type TimestampStyle } from './markdown-parse.ts';
 
 export { safeUrl } from './markdown-parse.ts';
@@ -207,11 +208,9 @@ function render(nodes: MdNode[], r: MentionResolver, keyPrefix = ''): ReactNode[
           </MaskedLink>
         );
       case 'emoji':
-        // Custom emoji images are not served by Accord (yet): the name, as Discord shows one it cannot load.
+        // The image from the CDN (`/emojis/{id}.gif` when animated); its alt text is the name, as Discord's.
         return (
-          <span key={key} className="md-emoji-custom" title={`:${n.name}:`} data-emoji-id={n.id}>
-            :{n.name}:
-          </span>
+          <img key={key} className="md-emoji-custom" src={emojiUrl(n.id, n.animated, 22)} alt={`:${n.name}:`} title={`:${n.name}:`} data-emoji-id={n.id} draggable={false} />
         );
       case 'timestamp':
         return <Timestamp key={key} unix={n.unix} style={n.style} />;

@@ -84,7 +84,7 @@ export interface Guild {
 }
 
 export interface Reaction {
-  emoji: { id: Snowflake | null; name: string | null };
+  emoji: { id: Snowflake | null; name: string | null; animated?: boolean };
   count: number;
   me: boolean;
 }

@@ -6,9 +6,10 @@
  * keycaps, in fully-qualified, minimally-qualified or unqualified form), as matched by the `emoji-regex` package.
  * It is stored in its fully-qualified form, so `❤` and `❤️` are one reaction, as in Discord's clients.
  *
- * Custom: Accord has no custom emoji yet (issue #18 adds them), so no `name:id` can be added as a reaction: it
- * names no emoji that exists. Removing and listing still take the syntax, so reactions stored before this check
- * can be cleaned up.
+ * Custom: a `name:id` can be added as a reaction only when that guild emoji exists (`addableEmoji`; of any guild,
+ * as Discord allows emoji of the user's other guilds), stored with the emoji's own name and animation. Removing
+ * and listing take the syntax alone, so reactions with a since-deleted emoji (which stay, as on Discord) can still
+ * be removed.
  */
 import emojiRegex from 'emoji-regex';
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
@@ -64,11 +65,24 @@ export function parseEmoji(raw: string): EmojiRef {
 }
 
 /**
- * The emoji a user may add as a reaction: any unicode emoji, or a custom emoji that exists and that they may use.
- * No custom emoji exists in Accord yet (issue #18), so every custom one is unknown.
+ * The emoji the path names when no custom emoji can be looked up: unicode only, every custom one unknown
+ * (`addableEmoji` looks them up).
  */
 export function reactionEmoji(raw: string): EmojiRef {
   const emoji = parseEmoji(raw);
   if (emoji.id !== null) throw unknownEmoji();
   return emoji;
+}
+
+/**
+ * The emoji a user may add as a reaction, custom ones looked up with `find`: any unicode emoji, or a custom emoji
+ * that exists (of any guild, as Discord allows emoji of the user's other guilds), with its stored name and
+ * animation. Throws 400 / 10014 for an unknown one.
+ */
+export async function addableEmoji(raw: string, find: (id: string) => Promise<{ name: string; animated: boolean } | null>): Promise<EmojiRef> {
+  const emoji = parseEmoji(raw);
+  if (emoji.id === null) return emoji;
+  const known = await find(emoji.id);
+  if (!known) throw unknownEmoji();
+  return { id: emoji.id, name: known.name, ...(known.animated ? { animated: true } : {}) };
 }

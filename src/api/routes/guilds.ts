@@ -13,6 +13,7 @@ import { channelAccess, guildAccess, permissionContext, requirePermission, type 
 import type { RouteContext } from '../route.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import { channelJson, guildJson, iso, memberJson } from '../../shapes/serialize.ts';
+import { deleteEmojiImages, guildEmojisJson } from './emojis.ts';
 import { parse, permissionString, queryBool, snowflake, z } from '../validate.ts';
 import { acceptImage, imageBodyLimit } from '../image-fields.ts';
 import { AuditLogEvent } from '../../protocol/audit-log.ts';
@@ -265,7 +266,7 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
     const q = parse(z.object({ with_counts: queryBool.optional() }), req.query);
     // Presence counts need the presence role; until the api asks it, the approximate count is 0.
     const counts = q.with_counts ? { approximateMemberCount: await store.members.count(access.guild.id), approximatePresenceCount: 0 } : {};
-    return guildJson(access.guild, access.roles, counts);
+    return guildJson(access.guild, access.roles, { ...counts, emojis: await guildEmojisJson(store, access.guild.id) });
   });
 
   ctx.patch('/guilds/:guildId', { bodyLimit: imageBodyLimit(ctx.deps.config, 3) }, async (req) => {
@@ -317,9 +318,12 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
   ctx.delete('/guilds/:guildId', {}, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
     if (!access.isOwner) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+    const emojis = await store.guildEmojis.listByGuild(access.guild.id);
     // The files of every channel's messages go after the commit (messages/write.ts).
     await ctx.writes.deleteGuild(access.guild.id);
     ctx.dispatch.guild(access.guild.id, 'GUILD_DELETE', { id: access.guild.id });
+    // The custom emoji's images (their rows went with the guild).
+    await deleteEmojiImages(ctx.deps.blobs, emojis.map((e) => e.id));
     return undefined;
   });
 

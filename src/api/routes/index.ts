@@ -8,6 +8,7 @@ import { registerChannelsRoutes } from './channels.ts';
 import { registerCommandIndexRoutes } from './command-index.ts';
 import { registerCommandsRoutes } from './commands.ts';
 import { registerGatewayRoutes } from './gateway.ts';
+import { registerEmojisRoutes } from './emojis.ts';
 import { registerGuildsRoutes } from './guilds.ts';
 import { registerInteractionsRoutes } from './interactions.ts';
 import { registerInvitesRoutes } from './invites.ts';
@@ -36,6 +37,7 @@ export function registerAllRoutes(ctx: RouteContext): void {
   registerChannelsRoutes(ctx);
   registerMembersRoutes(ctx);
   registerRolesRoutes(ctx);
+  registerEmojisRoutes(ctx);
   registerBansRoutes(ctx);
   registerAuditLogRoutes(ctx);
   registerInvitesRoutes(ctx);

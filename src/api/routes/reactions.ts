@@ -8,7 +8,7 @@ import { Permissions } from '../../protocol/permissions.ts';
 import type { EmojiRef, MessageRecord, UserRecord } from '../../store/types.ts';
 import { requirePermission } from '../access.ts';
 import { messageAccess } from '../channels/common.ts';
-import { parseEmoji, reactionEmoji } from '../messages/reaction-emoji.ts';
+import { addableEmoji, parseEmoji } from '../messages/reaction-emoji.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext } from '../route.ts';
 import { memberJson, publicUser } from '../../shapes/serialize.ts';
@@ -41,7 +41,7 @@ export function registerReactionsRoutes(ctx: RouteContext): void {
 
   ctx.put(`${base}/:emoji/@me`, opts, async (req) => {
     const { access, message } = await load(req.params, req.user);
-    const emoji = reactionEmoji(req.params.emoji);
+    const emoji = await addableEmoji(req.params.emoji, (id) => store.guildEmojis.get(id));
     requirePermission(access.permissions, Permissions.READ_MESSAGE_HISTORY);
     const existing = (await store.reactions.summarize(message.channelId, [message.id], null)).get(message.id) ?? [];
     if (!existing.some((r) => sameEmoji(r.emoji, emoji))) {

@@ -582,6 +582,21 @@ CREATE INDEX audit_log_entries_guild_user ON audit_log_entries (guild_id, user_i
 CREATE INDEX audit_log_entries_created ON audit_log_entries (created_at);
 `;
 
+// Custom guild emoji (sql/emojis.ts). The image is in the blob store at `emojis/{id}`; `roles` is a JSON list of
+// role ids that may use it (empty: everyone); `user_id` is the creator.
+const GUILD_EMOJIS = `
+CREATE TABLE guild_emojis (
+  id BIGINT PRIMARY KEY,
+  guild_id BIGINT NOT NULL REFERENCES guilds (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  roles TEXT NOT NULL,
+  user_id BIGINT,
+  animated SMALLINT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX guild_emojis_guild ON guild_emojis (guild_id, id);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sqlite: initial('sqlite'), postgres: initial('postgres') },
   // What must follow a committed write (dispatches, jobs), written in the write's transaction; see contracts/outbox.ts.
@@ -604,6 +619,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 20, name: 'push delivery urgency', sqlite: PUSH_URGENCY, postgres: PUSH_URGENCY },
   { version: 21, name: 'polls', sqlite: POLLS, postgres: POLLS },
   { version: 22, name: 'audit log', sqlite: AUDIT_LOG, postgres: AUDIT_LOG },
+  { version: 23, name: 'guild emojis', sqlite: GUILD_EMOJIS, postgres: GUILD_EMOJIS },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

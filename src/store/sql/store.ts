@@ -19,6 +19,7 @@ import { SqlSlowmodeStore } from './slowmode.ts';
 import { SqlRateWindowStore } from './rate-windows.ts';
 import { SqlWebhookStore } from './webhooks.ts';
 import { SqlAuditLogStore } from './audit-log.ts';
+import { SqlGuildEmojiStore } from './emojis.ts';
 import { SqlUserInstallationStore } from './user-installations.ts';
 import { SqlUserGuildSettingsStore } from './user-guild-settings.ts';
 
@@ -54,6 +55,7 @@ export class SqlStore implements Store {
   readonly slowmode: SqlSlowmodeStore;
   readonly rateWindows: SqlRateWindowStore;
   readonly auditLog: SqlAuditLogStore;
+  readonly guildEmojis: SqlGuildEmojiStore;
 
   constructor(
     readonly driver: SqlDriver,
@@ -90,6 +92,7 @@ export class SqlStore implements Store {
     this.slowmode = new SqlSlowmodeStore(driver);
     this.rateWindows = new SqlRateWindowStore(driver);
     this.auditLog = new SqlAuditLogStore(driver);
+    this.guildEmojis = new SqlGuildEmojiStore(driver);
   }
 
   migrate(): Promise<number[]> {

@@ -625,7 +625,7 @@ function Composer(props: {
         {/* After the box in the Tab order (Shift+Tab from the box goes to the history), drawn on its left. */}
         {props.canAttach && <UploadButton channelId={props.channelId} disabled={uploading} />}
         {props.canSend && <PollButton channelId={props.channelId} />}
-        {props.canSend && <ComposerEmojiButton textarea={ref} onChange={setText} />}
+        {props.canSend && <ComposerEmojiButton textarea={ref} onChange={setText} guildId={props.guildId} />}
         <button type="submit" className="send-button" aria-label="Send message" disabled={!props.canSend || uploading || (!text.trim() && !hasFiles)}>
           <Icon name="send" />
         </button>

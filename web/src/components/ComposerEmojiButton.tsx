@@ -6,8 +6,9 @@
 import { useRef, useState, type RefObject } from 'react';
 import { EmojiPickerPopover, preloadEmojiPicker } from './EmojiPickerPopover.tsx';
 import { Icon } from './Icon.tsx';
+import { emojiMarkup } from '../guild-emoji.ts';
 
-export function ComposerEmojiButton({ textarea, onChange }: { textarea: RefObject<HTMLTextAreaElement | null>; onChange(text: string): void }) {
+export function ComposerEmojiButton({ textarea, onChange, guildId }: { textarea: RefObject<HTMLTextAreaElement | null>; onChange(text: string): void; guildId?: string | null }) {
   const [open, setOpen] = useState(false);
   const button = useRef<HTMLButtonElement>(null);
   const preload = () => void preloadEmojiPicker().catch(() => {});
@@ -48,6 +49,8 @@ export function ComposerEmojiButton({ textarea, onChange }: { textarea: RefObjec
           label="Emoji picker"
           anchor={button.current}
           onPick={insert}
+          guildId={guildId}
+          onPickCustom={(e, keepOpen) => insert(emojiMarkup(e), keepOpen)}
           onClose={(returnFocus) => {
             setOpen(false);
             if (returnFocus) button.current?.focus();

@@ -7,6 +7,8 @@
  *
  * Escape closes it and returns focus to the opener; a click outside, or focus moving elsewhere, closes it.
  */
+import { GuildEmojiRow } from './GuildEmojiRow.tsx';
+import type { GuildEmoji } from '../guild-emoji.ts';
 import { useEffect, useLayoutEffect, useRef, useState, type ComponentType } from 'react';
 import { createPortal } from 'react-dom';
 import { loadEmojiData, type EmojiData } from '../emoji-data.ts';
@@ -39,11 +41,14 @@ export interface EmojiPickerPopoverProps {
   onPick(emoji: string, keepOpen: boolean): void;
   /** `returnFocus`: closed with Escape, so focus goes back to the opener. */
   onClose(returnFocus: boolean): void;
+  /** With both: the guild's custom emoji above the picker, picked through onPickCustom. */
+  guildId?: string | null;
+  onPickCustom?(emoji: GuildEmoji, keepOpen: boolean): void;
 }
 
 const MARGIN = 8;
 
-export function EmojiPickerPopover({ label, anchor, onPick, onClose }: EmojiPickerPopoverProps) {
+export function EmojiPickerPopover({ label, anchor, onPick, onClose, guildId, onPickCustom }: EmojiPickerPopoverProps) {
   const [picker, setPicker] = useState<LoadedPicker | null>(() => loaded);
   const [failed, setFailed] = useState(false);
   const [attempt, setAttempt] = useState(0);
@@ -119,6 +124,7 @@ export function EmojiPickerPopover({ label, anchor, onPick, onClose }: EmojiPick
         }
       }}
     >
+      {guildId && onPickCustom && <GuildEmojiRow guildId={guildId} onPick={onPickCustom} />}
       {picker ? (
         <picker.EmojiPicker data={picker.data} onPick={onPick} />
       ) : failed ? (

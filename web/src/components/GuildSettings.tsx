@@ -13,18 +13,19 @@ import { ChannelType, type Channel, type Member, type Overwrite, type Role } fro
 import { Confirm, Modal } from './Modal.tsx';
 import { BansTab, DeleteServer, useModerationTabs } from './GuildModeration.tsx';
 import { AuditLogTab, useAuditLogTabs } from './GuildAuditLog.tsx';
+import { EmojiTab, useEmojiTabs } from './GuildEmoji.tsx';
 import { ModerationButtons } from './MemberActions.tsx';
 import { GuildIcon } from './Avatar.tsx';
 import { ImagePickButton } from './ImagePickButton.tsx';
 
-type Tab = 'overview' | 'roles' | 'channels' | 'permissions' | 'members' | 'bans' | 'audit-log';
+type Tab = 'overview' | 'roles' | 'channels' | 'permissions' | 'members' | 'bans' | 'audit-log' | 'emoji';
 const TABS: Array<[Tab, string]> = [['overview', 'Overview'], ['roles', 'Roles'], ['channels', 'Channels'], ['permissions', 'Channel Permissions'], ['members', 'Members']];
 
 export function GuildSettings({ guildId, onClose }: { guildId: string; onClose: () => void }) {
   const guild = useStore((s) => s.guilds[guildId]);
   const [tab, setTab] = useState<Tab>('overview');
   const [error, setError] = useState('');
-  const tabs = useAuditLogTabs(guildId, useModerationTabs(guildId, TABS));
+  const tabs = useEmojiTabs(guildId, useAuditLogTabs(guildId, useModerationTabs(guildId, TABS)));
   if (!guild) return null;
   const run = async (fn: () => Promise<unknown>) => {
     setError('');
@@ -69,6 +70,7 @@ export function GuildSettings({ guildId, onClose }: { guildId: string; onClose: 
           {tab === 'overview' && <DeleteServer guildId={guildId} onDeleted={onClose} />}
           {tab === 'bans' && <BansTab guildId={guildId} run={run} />}
           {tab === 'audit-log' && <AuditLogTab guildId={guildId} />}
+          {tab === 'emoji' && <EmojiTab guildId={guildId} />}
         </div>
       </div>
     </Modal>

@@ -3,6 +3,7 @@
  * actions; or a system line (a group DM rename). Keyboard, as in Discord's client: with the message focused,
  * Enter moves into its actions (arrow keys along them), R replies, E edits one's own, Delete asks to delete.
  */
+import { emojiUrl, toggleCustomReaction } from '../guild-emoji.ts';
 import { memo, useEffect, useRef, useState } from 'react';
 import { arrowNavigate, focusComposer } from '../focus.ts';
 import { Markdown, type MentionResolver } from '../markdown.tsx';
@@ -225,9 +226,14 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
                   aria-pressed={r.me}
                   aria-label={`${name} reaction, ${r.count}${r.me ? ', you reacted' : ''}`}
                   disabled={!p.canReact && !r.me}
-                  onClick={() => run(() => toggleReaction(msg, name))}
+                  onClick={() => run(() => (r.emoji.id ? toggleCustomReaction(msg, { id: r.emoji.id, name }, !r.me) : toggleReaction(msg, name)))}
                 >
-                  <span aria-hidden="true">{name}</span> <span className="count">{r.count}</span>
+                  {r.emoji.id ? (
+                    <img className="md-emoji-custom" src={emojiUrl(r.emoji.id, Boolean(r.emoji.animated), 16)} alt={`:${name}:`} aria-hidden="true" />
+                  ) : (
+                    <span aria-hidden="true">{name}</span>
+                  )}{' '}
+                  <span className="count">{r.count}</span>
                 </button>
               );
             })}
@@ -300,6 +306,15 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
                 }
                 const existing = msg.reactions?.find((r) => r.emoji.name === emoji);
                 if (!existing?.me) void run(() => toggleReaction(msg, emoji));
+              }}
+              guildId={p.guildId}
+              onPickCustom={(emoji, keepOpen) => {
+                if (!keepOpen) {
+                  setFullPicker(false);
+                  reactButton.current?.focus();
+                }
+                const existing = msg.reactions?.find((r) => r.emoji.id === emoji.id);
+                if (!existing?.me) void run(() => toggleCustomReaction(msg, emoji, true));
               }}
               onClose={(returnFocus) => {
                 setFullPicker(false);
