@@ -97,16 +97,17 @@ export async function startGuildRole(deps: RoleDeps, opts: GuildRoleOptions = {}
   // Per owned partition: its two request subjects (a queue group, so two nodes that both believe they own a
   // partition for a moment during a handover simply share its requests).
   const served = new Map<number, Subscription[]>();
-  // Partitions gained since the last announcement: announced together once their subscriptions reach the server.
+  // Partitions gained in one ownership round: announced together once their subscriptions reach the server.
   const announce = new Set<number>();
   const announceServed = async () => {
+    const gained = [...announce];
+    announce.clear();
     try {
       await deps.bus.flush();
     } catch {
       // Not reachable now: callers find the partition at their next retry.
     }
-    const partitions = [...announce].filter((n) => served.has(n));
-    announce.clear();
+    const partitions = gained.filter((n) => served.has(n));
     if (!closed && partitions.length > 0) publishEvent(deps.bus, GuildSubjects.partitionsServed, { partitions, nodeId: config.nodeId });
   };
   const ownership = new PartitionOwnership({
@@ -121,8 +122,10 @@ export async function startGuildRole(deps: RoleDeps, opts: GuildRoleOptions = {}
         serveRpc(deps.bus, GuildSubjects.partitionSnapshot(n), snapshot),
         serveRpc(deps.bus, GuildSubjects.partitionMembers(n), members),
       ]);
-      if (announce.size === 0) setImmediate(() => void announceServed());
       announce.add(n);
+    },
+    settled: () => {
+      if (announce.size > 0) void announceServed();
     },
     lost: (n) => {
       for (const sub of served.get(n) ?? []) sub.unsubscribe();

@@ -33,6 +33,8 @@ export interface PartitionOwnershipOptions {
   log: Logger;
   gained(partition: number): void;
   lost(partition: number): void;
+  /** After each round (and after start without a lease store): the partitions gained in it can be announced together. */
+  settled?(): void;
   now?: () => number;
 }
 
@@ -97,6 +99,7 @@ export class PartitionOwnership {
   async start(): Promise<void> {
     if (!this.opts.leases) {
       for (let n = 0; n < this.opts.partitions; n++) this.gain(n, { revision: 0, refreshedAt: Infinity });
+      this.opts.settled?.();
       return;
     }
     await this.runTick();
@@ -195,6 +198,7 @@ export class PartitionOwnership {
           this.drop(n);
         }
       }
+      this.opts.settled?.();
     }
   }
 
