@@ -1,7 +1,12 @@
 /**
  * Benchmark runner: `node --import tsx bench/run.ts <name> [args]` imports ./<name>.ts and calls its exported
- * main(args). With no name it runs the quick set.
+ * main(args). With no name it runs the quick set. Servers run as `npm start` runs them, from dist/, built here
+ * first so a benchmark never measures stale output; `--runtime tsx` runs them from the sources instead.
  */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { Args, REPO, setDefaultRuntime } from './lib/common.ts';
+
 const QUICK_SET: Array<[name: string, args: string[]]> = [
   ['store', ['--quick']],
   ['fanout', ['--quick']],
@@ -21,6 +26,12 @@ async function runOne(name: string, args: string[]): Promise<void> {
 
 const [name, ...args] = process.argv.slice(2);
 try {
+  const runtime = new Args(args).choice('runtime', ['compiled', 'tsx'] as const, 'compiled');
+  setDefaultRuntime(runtime);
+  if (runtime === 'compiled') {
+    const tsc = spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(REPO, 'tsconfig.build.json')], { stdio: 'inherit' });
+    if (tsc.status !== 0) throw new Error(`npm run build failed (exit ${tsc.status})`);
+  }
   if (name) await runOne(name, args);
   else for (const [n, a] of QUICK_SET) await runOne(n, a);
 } catch (err) {

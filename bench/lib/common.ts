@@ -281,6 +281,22 @@ export interface AccordOptions {
   profile?: boolean;
   logLevel?: string;
   env?: Record<string, string>;
+  /** How the server runs: 'compiled' is `npm start` (dist/, built by `npm run build`), 'tsx' the sources through the loader. */
+  runtime?: ServerRuntime;
+}
+
+export type ServerRuntime = 'compiled' | 'tsx';
+
+/** The entry arguments for each runtime; 'compiled' needs a current `npm run build`. */
+export function serverEntry(runtime: ServerRuntime): string[] {
+  return runtime === 'tsx' ? ['--import', 'tsx', 'src/main.ts', 'start'] : ['dist/main.js', 'start'];
+}
+
+let defaultRuntime: ServerRuntime = 'compiled';
+
+/** The runtime of every server a benchmark starts without naming one (bench/run.ts sets it from `--runtime`). */
+export function setDefaultRuntime(runtime: ServerRuntime): void {
+  defaultRuntime = runtime;
 }
 
 /**
@@ -295,7 +311,9 @@ export async function startAccord(opts: AccordOptions = {}): Promise<ServerProce
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const fd = openSync(logFile, 'a');
   const nodeFlags = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-  const proc = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'src/main.ts', 'start'], {
+  const runtime = opts.runtime ?? defaultRuntime;
+  if (runtime === 'compiled' && !existsSync(join(REPO, 'dist/main.js'))) throw new Error('dist/main.js is missing: run `npm run build` (bench/run.ts and npm ci do it)');
+  const proc = spawn(process.execPath, [...nodeFlags, ...serverEntry(runtime)], {
     cwd: REPO,
     stdio: ['ignore', fd, fd],
     env: {
