@@ -23,7 +23,7 @@ import {
   type LatencySummary, type ServerProcess, type WorkerClient,
 } from './lib/common.ts';
 import { formatProfile, summarizeProfile, type ProfileSummary } from './lib/profile-summary.ts';
-import { collect, openSessions, sendMessages, sessionTokens, waitDeliveries } from './lib/sessions.ts';
+import { collect, openSessions, sendMessages, sessionTokens, waitDeliveries, type RateLimitWaits } from './lib/sessions.ts';
 import { guildWithMembers, registerUsers } from './lib/setup.ts';
 
 interface Params {
@@ -47,6 +47,8 @@ export interface ModeResult {
   sessionsReady: number;
   messagesSent: number;
   sendErrors: Record<string, number>;
+  /** 429 + Retry-After waits of the sender, reported apart from the latencies (which exclude them). */
+  rateLimited: RateLimitWaits;
   expectedDeliveries: number;
   deliveries: number;
   deliveriesPerSecond: number;
@@ -122,7 +124,7 @@ export async function runMode(
   await Promise.all(workers.map((wk) => wk.call('closeAll', {}, 30_000)));
   const spanS = (c.lastDelivery - sendStart) / 1000;
   const result: ModeResult = {
-    target, compress, sessions: p.sessions, sessionsReady: open.complete, messagesSent: sent.ok, sendErrors: sent.errors, expectedDeliveries: expected,
+    target, compress, sessions: p.sessions, sessionsReady: open.complete, messagesSent: sent.ok, sendErrors: sent.errors, rateLimited: sent.rateLimited, expectedDeliveries: expected,
     deliveries: c.deliveries, deliveriesPerSecond: round(c.deliveries / spanS, 0), offeredPerSecond: round(p.rate * open.complete, 0),
     latency: c.lat.summary(), restLatency: sent.latency.summary(), missed: c.missed, duplicated: c.duplicated, unexpected: c.unexpected, idMismatch: c.idMismatch,
     otherEvents: c.otherEvents, failures: c.failures, clientBytes: c.bytes,
@@ -149,18 +151,18 @@ async function stopWithProfile(server: ServerProcess): Promise<ProfileSummary | 
 
 export function fanoutTable(results: ModeResult[]): string {
   const rows: Array<Array<string | number>> = [[
-    'target', 'compress', 'sessions', 'msgs', 'deliveries/s', 'offered/s', 'p50 ms', 'p99 ms', 'max ms', 'missed', 'dup', 'cpu s', 'cpu s/1k deliv', 'peak RSS MB', 'load cpu s', 'window s',
+    'target', 'compress', 'sessions', 'msgs', 'deliveries/s', 'offered/s', 'p50 ms', 'p99 ms', 'max ms', '429s', '429 wait s', 'missed', 'dup', 'cpu s', 'cpu s/1k deliv', 'peak RSS MB', 'load cpu s', 'window s',
   ]];
   for (const r of results) {
     rows.push([r.target, r.compress, r.sessionsReady, r.messagesSent, r.deliveriesPerSecond, r.offeredPerSecond, r.latency.p50Ms, r.latency.p99Ms, r.latency.maxMs,
-      r.missed, r.duplicated, r.serverCpuSeconds, r.serverCpuPer1000Deliveries, r.serverPeakRssMb, r.loadCpuSeconds, r.wallSeconds]);
+      r.rateLimited.responses, round(r.rateLimited.waitMs / 1000, 1), r.missed, r.duplicated, r.serverCpuSeconds, r.serverCpuPer1000Deliveries, r.serverPeakRssMb, r.loadCpuSeconds, r.wallSeconds]);
   }
   for (const compress of ['none', 'zlib'] as const) {
     const a = results.find((r) => r.target === 'accord' && r.compress === compress);
     const f = results.find((r) => r.target === 'floor' && r.compress === compress);
     if (!a || !f) continue;
     rows.push(['accord/floor', compress, '', '', `${(a.deliveriesPerSecond / f.deliveriesPerSecond).toFixed(2)}x`, '', `${(a.latency.p50Ms / f.latency.p50Ms).toFixed(1)}x`,
-      `${(a.latency.p99Ms / f.latency.p99Ms).toFixed(1)}x`, '', '', '', `${(a.serverCpuSeconds / f.serverCpuSeconds).toFixed(1)}x`,
+      `${(a.latency.p99Ms / f.latency.p99Ms).toFixed(1)}x`, `${(a.latency.maxMs / f.latency.maxMs).toFixed(1)}x`, '', '', '', '', `${(a.serverCpuSeconds / f.serverCpuSeconds).toFixed(1)}x`,
       `${(a.serverCpuPer1000Deliveries / f.serverCpuPer1000Deliveries).toFixed(1)}x`, `${(a.serverPeakRssMb / f.serverPeakRssMb).toFixed(1)}x`]);
   }
   return table(rows);

@@ -343,6 +343,8 @@ async function resume(m: { rate: number; timeoutMs: number }) {
 
 // -------------------------------------------------------------------------------------------- REST sender
 
+const RATE_LIMIT_RETRIES = 5;
+
 async function send(m: { base: string; tokens: string[]; channelIds: string[]; count: number; rate: number; concurrency: number; tag: string; idxStart?: number; timeoutMs: number }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: m.concurrency });
   const total = (m.idxStart ?? 0) + m.count;
@@ -354,7 +356,11 @@ async function send(m: { base: string; tokens: string[]; channelIds: string[]; c
   let wake: (() => void) | null = null;
   const t0 = performance.now();
   const deadline = t0 + m.timeoutMs;
-  const post = (idx: number) =>
+  // A 429 is waited out (Retry-After) and the same message posted again, up to RATE_LIMIT_RETRIES times. The waits
+  // are counted apart, and latency is timed from the attempt that went through, so a server stall shows in the
+  // latency and cannot hide among rate-limit waits (nor a rate limit pass for a stall).
+  const rateLimited = { responses: 0, waitMs: 0, maxWaitMs: 0, gaveUp: 0 };
+  const post = (idx: number, attempt = 0): Promise<void> =>
     new Promise<void>((resolve) => {
       const ts = wallMs();
       const body = JSON.stringify({ content: `bench|${m.tag}|${idx}|${ts.toFixed(3)}` });
@@ -368,7 +374,17 @@ async function send(m: { base: string; tokens: string[]; channelIds: string[]; c
             ok[idx] = 1;
             okCount++;
             latency.add(wallMs() - ts);
-          } else errors[String(res.statusCode)] = (errors[String(res.statusCode)] ?? 0) + 1;
+          } else if (res.statusCode === 429 && attempt < RATE_LIMIT_RETRIES) {
+            const waitMs = Math.min(30_000, Math.max(0, Number(res.headers['retry-after'] ?? 1) * 1000));
+            rateLimited.responses++;
+            rateLimited.waitMs += waitMs;
+            rateLimited.maxWaitMs = Math.max(rateLimited.maxWaitMs, waitMs);
+            setTimeout(() => void post(idx, attempt + 1).then(resolve), waitMs);
+            return;
+          } else {
+            if (res.statusCode === 429) rateLimited.gaveUp++;
+            errors[String(res.statusCode)] = (errors[String(res.statusCode)] ?? 0) + 1;
+          }
           resolve();
         });
       });
@@ -399,7 +415,7 @@ async function send(m: { base: string; tokens: string[]; channelIds: string[]; c
   await waitUntil(() => inFlight === 0, 60_000);
   const seconds = (performance.now() - t0) / 1000;
   agent.destroy();
-  return { started, ok: okCount, okFlags: ok, errors, latency: latency.toJSON(), seconds, perSecond: okCount / seconds };
+  return { started, ok: okCount, okFlags: ok, errors, rateLimited, latency: latency.toJSON(), seconds, perSecond: okCount / seconds };
 }
 
 // -------------------------------------------------------------------------------------------- IPC

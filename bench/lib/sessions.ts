@@ -102,11 +102,20 @@ export async function collect(workers: WorkerClient[], sent: Uint8Array): Promis
   return out;
 }
 
+export interface RateLimitWaits {
+  responses: number;
+  waitMs: number;
+  maxWaitMs: number;
+  gaveUp: number;
+}
+
 export interface SendReport {
   started: number;
   ok: number;
   okFlags: Uint8Array;
   errors: Record<string, number>;
+  /** 429s waited out and retried (their waits are not in any latency), and messages given up after the retries. */
+  rateLimited: RateLimitWaits;
   latency: Hist;
   seconds: number;
   perSecond: number;
