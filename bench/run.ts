@@ -28,7 +28,7 @@ const [name, ...args] = process.argv.slice(2);
 try {
   const runtime = new Args(args).choice('runtime', ['compiled', 'tsx'] as const, 'compiled');
   setDefaultRuntime(runtime);
-  if (runtime === 'compiled') {
+  if (runtime === 'compiled' && name !== 'report') {
     const tsc = spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(REPO, 'tsconfig.build.json')], { stdio: 'inherit' });
     // 2: type errors with the output written anyway, which is what the loader would run too (scripts/start.mjs).
     if (tsc.status === 2) console.error('bench: the build has type errors (above); measuring what it emitted');

@@ -120,7 +120,10 @@ export class Hist {
     return new Hist(j.counts, j.n, j.max, j.sum);
   }
   summary(): LatencySummary {
-    return { count: this.n, p50Ms: round(this.pct(50)), p99Ms: round(this.pct(99)), maxMs: round(this.max), meanMs: round(this.mean) };
+    return {
+      count: this.n, p50Ms: round(this.pct(50)), p99Ms: round(this.pct(99)), maxMs: round(this.max), meanMs: round(this.mean),
+      cdf: this.n ? CDF_PERCENTILES.map((q) => [q, round(q === 100 ? this.max : this.pct(q), 3)] as [number, number]) : [],
+    };
   }
 }
 export interface HistJson {
@@ -135,7 +138,12 @@ export interface LatencySummary {
   p99Ms: number;
   maxMs: number;
   meanMs: number;
+  /** [percentile, ms] points of the distribution, for `npm run bench -- report`'s CDF plots. */
+  cdf: Array<[number, number]>;
 }
+
+/** Where the CDF is sampled: dense in the tail, where the differences are. */
+export const CDF_PERCENTILES = [1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 97, 98, 99, 99.5, 99.9, 100];
 
 export const round = (n: number, digits = 2) => (Number.isFinite(n) ? Number(n.toFixed(digits)) : n);
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
