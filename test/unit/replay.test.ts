@@ -87,4 +87,35 @@ describe('encoded dispatches and the replay deque', () => {
       assert.equal(e.frameBytes(42), Buffer.byteLength(dispatchFrame('GUILD_CREATE', 42, payload)));
     }
   });
+
+  it('the ring agrees with a plain list model through growth, wrap-around and both bounds', () => {
+    const sizes = [5, 17, 64, 300].map((n) => new EncodedDispatch('MESSAGE_CREATE', JSON.stringify({ pad: 'x'.repeat(n) })));
+    let rnd = 7;
+    const next = () => (rnd = (rnd * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (const [maxEvents, maxBytes] of [[1, 1 << 20], [3, 1 << 20], [37, 1 << 20], [1000, 4000], [50, 2500]] as const) {
+      const ring = new ReplayBuffer(maxEvents, maxBytes);
+      let model: Array<{ seq: number; bytes: number; e: EncodedDispatch }> = [];
+      let evictedUpTo = 0;
+      for (let seq = 1; seq <= 600; seq++) {
+        const e = sizes[Math.floor(next() * sizes.length)]!;
+        ring.push(seq, e);
+        model.push({ seq, bytes: e.frameBytes(seq), e });
+        let total = model.reduce((n, x) => n + x.bytes, 0);
+        while (model.length && (model.length > maxEvents || total > maxBytes)) {
+          evictedUpTo = model[0]!.seq;
+          total -= model.shift()!.bytes;
+        }
+        assert.equal(ring.size, model.length, `size at seq ${seq} (${maxEvents}, ${maxBytes})`);
+        assert.equal(ring.bytes, total);
+        const from = Math.max(0, seq - 1 - Math.floor(next() * 60));
+        const got = ring.since(from);
+        if (from < evictedUpTo) assert.equal(got, null, `since(${from}) after evicting ${evictedUpTo}`);
+        else assert.deepEqual(got!.map((x) => [x.seq, x.payload]), model.filter((x) => x.seq > from).map((x) => [x.seq, x.e]));
+      }
+      ring.clear();
+      assert.equal(ring.size, 0);
+      assert.equal(ring.bytes, 0);
+      model = [];
+    }
+  });
 });
