@@ -142,7 +142,7 @@ function sharedSegment(text: string): Buffer {
   const key = createHash('sha256').update(text, 'utf8').digest('base64');
   const hit = SEGMENTS.get(key)?.deref();
   if (hit) return hit;
-  const buf = Buffer.from(text, 'utf8');
+  const buf = unpooled([text])[0]!;
   SEGMENTS.set(key, new WeakRef(buf));
   SEGMENTS_GONE.register(buf, key);
   return buf;
@@ -172,7 +172,8 @@ function cutPoints(json: string, cuts: readonly string[]): number[] {
 
 /** `,"d":<payload>}` as buffers: the payload cut at cutPoints, long segments shared. */
 function segmentTail(payloadJson: string, cuts: readonly string[]): Buffer[] {
-  const parts: Buffer[] = [];
+  // Texts of this dispatch's own parts by index, filled into one buffer at the end; shared segments as they are.
+  const parts: Array<Buffer | string> = [];
   let own = D_OPEN;
   let from = 0;
   for (const at of [...cutPoints(payloadJson, cuts), payloadJson.length]) {
@@ -183,12 +184,36 @@ function segmentTail(payloadJson: string, cuts: readonly string[]): Buffer[] {
       own += text;
       continue;
     }
-    if (own) parts.push(Buffer.from(own, 'utf8'));
+    if (own) parts.push(own);
     own = '';
     parts.push(sharedSegment(text));
   }
-  parts.push(Buffer.from(own + '}', 'utf8'));
-  return parts;
+  parts.push(own + '}');
+  const owned = unpooled(parts.filter((p): p is string => typeof p === 'string'));
+  let next = 0;
+  return parts.map((p) => (typeof p === 'string' ? owned[next++]! : p));
+}
+
+/**
+ * The texts as views of one buffer of their exact size, outside Node's 8 KB allocation pool. A GUILD_CREATE's
+ * own parts live as long as its session's deque; as pooled Buffers, each of them kept a whole pool slab alive
+ * (the rest of the slab long freed): 527 slabs, 4.2 MB, for 1,000 idle sessions (heap snapshot, `connect`).
+ */
+function unpooled(texts: string[]): Buffer[] {
+  let total = 0;
+  const sizes = texts.map((t) => {
+    const n = Buffer.byteLength(t, 'utf8');
+    total += n;
+    return n;
+  });
+  const block = Buffer.allocUnsafeSlow(total);
+  let off = 0;
+  return texts.map((t, i) => {
+    const view = block.subarray(off, off + sizes[i]!);
+    view.write(t, 'utf8');
+    off += sizes[i]!;
+    return view;
+  });
 }
 
 /**

@@ -97,8 +97,7 @@ export class GatewayEndpoint {
       return refuse(socket, 429, 'Too Many Requests', { code: 0, message: 'Too many gateway connections from this address' });
     }
     this.#socketsPerIp.set(ip, open + 1);
-    // The raw socket closes whatever ends it (refused handshake, either side closing the WebSocket).
-    socket.once('close', () => this.#release(ip));
+    this.#releaseOnClose(socket, ip);
     const compress = url.searchParams.get('compress');
     if (compress && compress !== 'zlib-stream') {
       return refuse(socket, 400, 'Bad Request', {
@@ -106,7 +105,18 @@ export class GatewayEndpoint {
         message: compress === 'zstd-stream' ? 'zstd-stream is not supported on this server (Node has no zstd); use compress=zlib-stream or none' : `unknown compress value: ${compress}`,
       });
     }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req, url, compress === 'zlib-stream'));
+    // What the connection needs is read here, so nothing that lives as long as the socket holds the request.
+    const params = { version: url.searchParams.get('v'), encoding: url.searchParams.get('encoding'), resumeUrl: resumeGatewayUrl(this.gw.deps.config, req), zlibStream: compress === 'zlib-stream' };
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, params));
+  }
+
+  /**
+   * The raw socket closes whatever ends it (refused handshake, either side closing the WebSocket). Its own method
+   * so the listener's closure holds only `ip`: a closure made in #upgrade shared that scope's context, which kept
+   * each session's IncomingMessage and URL alive for as long as it was connected.
+   */
+  #releaseOnClose(socket: Duplex, ip: string): void {
+    socket.once('close', () => this.#release(ip));
   }
 
   #release(ip: string): void {
@@ -115,13 +125,11 @@ export class GatewayEndpoint {
     else this.#socketsPerIp.delete(ip);
   }
 
-  #accept(ws: WebSocket, req: IncomingMessage, url: URL, zlibStream: boolean): void {
-    const version = url.searchParams.get('v');
+  #accept(ws: WebSocket, { version, encoding, resumeUrl, zlibStream }: { version: string | null; encoding: string | null; resumeUrl: string; zlibStream: boolean }): void {
     if (version !== null && !SUPPORTED_VERSIONS.has(version)) return ws.close(CloseCodes.INVALID_API_VERSION, 'invalid API version');
-    const encoding = url.searchParams.get('encoding');
     if (encoding !== null && encoding !== 'json') return ws.close(CloseCodes.DECODE_ERROR, `${encoding} encoding is not supported; use encoding=json`);
     const conn = new Connection(
-      { ws, encoder: zlibStream ? createZlibStreamEncoder() : new PlainEncoder(), resumeUrl: resumeGatewayUrl(this.gw.deps.config, req), log: this.gw.log.child({ conn: ++this.#nextId }) },
+      { ws, encoder: zlibStream ? createZlibStreamEncoder() : new PlainEncoder(), resumeUrl, log: this.gw.log.child({ conn: ++this.#nextId }) },
       this.gw,
     );
     this.gw.connections.add(conn);

@@ -161,7 +161,9 @@ export class Session {
     const encoded = typeof payload === 'string' ? new EncodedDispatch(t, payload) : payload;
     const seq = ++this.seq;
     const bytes = encoded.frameBytes(seq);
-    this.replay.push(seq, encoded, bytes);
+    // READY never needs a replay: a client can only RESUME with the session_id READY gave it, so it has READY.
+    // Kept out, each idle session's deque no longer pins its own READY bytes for the session's lifetime.
+    if (t !== 'READY') this.replay.push(seq, encoded, bytes);
     this.#counters.eventsOut++;
     if (this.journal) {
       this.#held.push({ seq, encoded, kind, bytes });
