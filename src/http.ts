@@ -125,7 +125,7 @@ export function buildProcessHttp(config: Config, log: Logger, opts: ProcessHttpO
       { name: 'http_invalid_request_bans_total', help: 'Client IPs refused for too many invalid requests (401, 403, 429)', type: 'counter', value: invalid.counts.bans },
       { name: 'http_invalid_request_refused_total', help: 'Requests refused because their IP was banned for invalid requests', type: 'counter', value: invalid.counts.refused },
     ];
-    return formatPrometheus([...processSamples(), ...http, ...bans, ...opts.metrics()]);
+    return formatPrometheus([...processSamples(config.nodeId), ...http, ...bans, ...opts.metrics()]);
   };
   app.get('/metrics', async (request, reply) => {
     const access = metricsAccess(config, { ip: request.ip, authorization: request.headers.authorization, onMetricsPort: false });

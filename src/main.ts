@@ -2,12 +2,14 @@
  * The CLI: `accord start [--roles api,sessions,…] [flags]` and `accord migrate`.
  * Flags mirror the settings in config/schema.ts; see the README's configuration table.
  */
+import cluster from 'node:cluster';
 import { mkdirSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config/load.ts';
 import { ALL_ROLES, ROLE_CATALOG } from './config/roles.ts';
 import { createLogger } from './lib/log.ts';
 import { startServer } from './server.ts';
 import { openStore } from './store/open.ts';
+import { startWorkers, WORKER_INDEX_ENV, workerOverrides } from './workers.ts';
 
 const USAGE = `usage: accord <start|migrate> [--config file.json] [--port N] [--host H] [--data-dir DIR]
                      [--database-url postgres://…] [--nats-url nats://…] [--roles ${ALL_ROLES.join(',')}|all] …
@@ -23,6 +25,9 @@ async function main(argv: string[]): Promise<number> {
   let config;
   try {
     config = loadConfig({ argv: rest });
+    // A worker of ACCORD_WORKERS (workers.ts) loads what its primary loaded, then takes its own name and ids.
+    const workerIndex = cluster.isWorker ? process.env[WORKER_INDEX_ENV] : undefined;
+    if (workerIndex !== undefined) config = loadConfig({ argv: rest, overrides: workerOverrides(config, Number(workerIndex)) });
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`accord: ${err.message}`);
@@ -46,6 +51,21 @@ async function main(argv: string[]): Promise<number> {
   if (command !== 'start') {
     console.error(`accord: unknown command ${command}\n${USAGE}`);
     return 2;
+  }
+
+  if (config.workers > 1 && cluster.isPrimary) {
+    const pool = startWorkers(config, log);
+    let stoppingPool = false;
+    const stopPool = async (signal: NodeJS.Signals) => {
+      if (stoppingPool) return;
+      stoppingPool = true;
+      log.info({ signal }, 'stopping the workers');
+      await pool.stop(signal);
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stopPool('SIGINT'));
+    process.on('SIGTERM', () => void stopPool('SIGTERM'));
+    return -1;
   }
 
   const server = await startServer(config, { log });

@@ -30,6 +30,7 @@ export const configSchema = z
     nodeId: z.string().min(1).max(64),
     workerId: int(0, 31),
     processId: int(0, 31),
+    workers: int(1, 32),
     bodyLimitBytes: int(1024, 100 * 1024 * 1024),
     registrationOpen: bool,
     rateLimitGlobalPerSecond: int(1, 1_000_000),
@@ -53,6 +54,7 @@ export const configSchema = z
     guildPartitionTtlMs: int(300, 600_000),
     outboxSweepIntervalMs: int(100, 3_600_000),
     outboxStaleAfterMs: int(100, 3_600_000),
+    threadArchiveMinuteMs: int(1, 60_000),
     busMaxQueueJobs: int(1, 100_000_000),
     busMaxPendingMessages: int(1, 100_000_000),
     presenceSessionTtlMs: int(1000, 3_600_000),
@@ -91,7 +93,8 @@ export const configSchema = z
     imageMaxPixels: int(1, 1_000_000_000),
     searchIndex: z.enum(['sqlite', 'postgres']).optional(),
   })
-  .refine((c) => Boolean(c.tlsCert) === Boolean(c.tlsKey), { message: 'ACCORD_TLS_CERT and ACCORD_TLS_KEY go together', path: ['tlsCert'] });
+  .refine((c) => Boolean(c.tlsCert) === Boolean(c.tlsKey), { message: 'ACCORD_TLS_CERT and ACCORD_TLS_KEY go together', path: ['tlsCert'] })
+  .refine((c) => c.workers === 1 || Boolean(c.natsUrl), { message: 'more than one worker needs ACCORD_NATS_URL (processes meet only on the bus)', path: ['workers'] });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
 
@@ -118,6 +121,7 @@ export const SETTINGS: Record<keyof z.infer<typeof configSchema>, SettingInfo> =
   logLevel: { env: 'ACCORD_LOG_LEVEL', flag: '--log-level', default: 'info', doc: 'fatal, error, warn, info, debug, trace or silent' },
   nodeId: { env: 'ACCORD_NODE_ID', flag: '--node-id', default: undefined, doc: 'Name of this process in logs and on the bus (default: host-pid)' },
   workerId: { env: 'ACCORD_WORKER_ID', flag: '--worker-id', default: 0, doc: 'Snowflake worker id, 0–31; unique per machine in a cluster' },
+  workers: { env: 'ACCORD_WORKERS', flag: '--workers', default: 1, doc: 'Processes `accord start` runs on this machine, sharing its port (node:cluster hands each new connection to the next); each is a node with every role of ACCORD_ROLES, named ACCORD_NODE_ID-<n>, with its own snowflake process id. More than 1 needs ACCORD_NATS_URL, where the nodes meet; one per core is the most that helps' },
   processId: { env: 'ACCORD_PROCESS_ID', flag: '--process-id', default: undefined, doc: 'Snowflake process id, 0–31 (default: pid mod 32)' },
   bodyLimitBytes: { env: 'ACCORD_BODY_LIMIT', flag: '--body-limit', default: 1024 * 1024, doc: 'Largest accepted request body in bytes (413 above)' },
   registrationOpen: { env: 'ACCORD_REGISTRATION_OPEN', flag: '--registration-open', default: true, doc: 'Whether POST /auth/register accepts new accounts' },
@@ -141,6 +145,7 @@ export const SETTINGS: Record<keyof z.infer<typeof configSchema>, SettingInfo> =
   guildPartitionTtlMs: { env: 'ACCORD_GUILD_PARTITION_TTL_MS', flag: '--guild-partition-ttl', default: 6000, doc: 'NATS: how long a guild node\'s claim on a partition lasts unrefreshed (refreshed every third of it); a dead node\'s partitions are taken over within about 4/3 of this' },
   outboxSweepIntervalMs: { env: 'ACCORD_OUTBOX_SWEEP_MS', flag: '--outbox-sweep', default: 2_000, doc: 'How often an api node looks for outbox records that no process published (a writer died between commit and publish)' },
   outboxStaleAfterMs: { env: 'ACCORD_OUTBOX_STALE_MS', flag: '--outbox-stale', default: 5_000, doc: 'Age after which an unpublished outbox record counts as orphaned and is published by the sweep' },
+  threadArchiveMinuteMs: { env: 'ACCORD_THREAD_ARCHIVE_MINUTE_MS', flag: '--thread-archive-minute', default: 60_000, doc: "Length in ms of one minute of a thread's auto_archive_duration: a thread idle that many of them is archived (tests shorten it)" },
   busMaxQueueJobs: { env: 'ACCORD_BUS_MAX_QUEUE_JOBS', flag: '--bus-max-queue-jobs', default: 100_000, doc: 'Jobs one durable queue (search, push, embed) may hold before new jobs are refused and stay in the outbox' },
   busMaxPendingMessages: { env: 'ACCORD_BUS_MAX_PENDING', flag: '--bus-max-pending', default: 65_536, doc: 'In-memory bus: messages one subscriber may fall behind before new ones are dropped (and counted as slow-consumer)' },
   presenceSessionTtlMs: { env: 'ACCORD_PRESENCE_TTL_MS', flag: '--presence-ttl', default: 60_000, doc: 'A presence session not heard of this long (its node died) goes offline' },

@@ -34,11 +34,12 @@ export function formatPrometheus(samples: readonly MetricSample[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Process-level samples every node reports. */
-export function processSamples(): MetricSample[] {
+/** Process-level samples every node reports; `node` names the process (with ACCORD_WORKERS, which worker answered). */
+export function processSamples(node: string): MetricSample[] {
   const mem = process.memoryUsage();
   const cpu = process.cpuUsage();
   return [
+    { name: 'node_info', help: 'The node answering (ACCORD_NODE_ID), as a label', type: 'gauge', value: 1, labels: { node, pid: String(process.pid) } },
     { name: 'process_resident_memory_bytes', help: 'Resident set size', type: 'gauge', value: mem.rss },
     { name: 'process_heap_used_bytes', help: 'V8 heap in use', type: 'gauge', value: mem.heapUsed },
     { name: 'process_cpu_seconds_total', help: 'User and system CPU time', type: 'counter', value: (cpu.user + cpu.system) / 1e6 },

@@ -1,0 +1,203 @@
+/**
+ * ACCORD_WORKERS=2: one `accord start` runs two node processes that share its port and meet on NATS. New
+ * connections alternate between them; a gateway session on either gets what is sent through either; a worker
+ * killed with SIGKILL is forked again while the other keeps serving; SIGTERM to the primary stops them all.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { connect } from 'nats';
+import WebSocket from 'ws';
+import { Intents } from '../../src/protocol/intents.ts';
+import { freePort } from '../compat/setup.ts';
+import { apiRequest, serviceSkip, TEST_NATS_URL, waitFor } from '../helpers/services.ts';
+
+const ROOT = join(import.meta.dirname, '../..');
+
+/** GET on a connection of its own (no keep-alive), so each request is a new connection for node:cluster to hand out. */
+function getFresh(base: string, path: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(`${base}${path}`, { agent: false, headers: { connection: 'close' } }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    // A connection handed to a worker as it died is never answered; give up on it rather than wait forever.
+    req.setTimeout(5000, () => req.destroy(new Error(`GET ${path}: no answer in 5 s`)));
+    req.on('error', reject);
+  });
+}
+
+interface NodeMetrics {
+  node: string;
+  pid: number;
+  sessions: number;
+}
+
+async function metricsOf(base: string): Promise<NodeMetrics> {
+  const { text } = await getFresh(base, '/metrics');
+  const info = /accord_node_info\{node="([^"]+)",pid="(\d+)"\} 1/.exec(text);
+  const sessions = /^accord_gateway_sessions (\d+)$/m.exec(text);
+  assert.ok(info, `no accord_node_info in /metrics:\n${text.slice(0, 500)}`);
+  return { node: info[1]!, pid: Number(info[2]), sessions: Number(sessions?.[1] ?? 0) };
+}
+
+/** Asks /metrics over new connections until every node has answered at least once; the latest answer of each. */
+async function allNodes(base: string, n: number, timeoutMs = 30_000): Promise<Map<string, NodeMetrics>> {
+  const seen = new Map<string, NodeMetrics>();
+  await waitFor(async () => {
+    const m = await metricsOf(base);
+    seen.set(m.node, m);
+    return seen.size >= n;
+  }, { timeoutMs, intervalMs: 10, what: `${n} workers answering /metrics` });
+  return seen;
+}
+
+function identify(base: string, token: string): Promise<{ ws: WebSocket; events: Array<{ t: string; d: any }> }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${base.replace('http', 'ws')}/gateway?v=10&encoding=json`);
+    const events: Array<{ t: string; d: any }> = [];
+    const timer = setTimeout(() => reject(new Error('no READY within 20 s')), 20_000);
+    ws.on('error', reject);
+    ws.on('message', (raw) => {
+      const m = JSON.parse(String(raw));
+      if (m.op === 10) ws.send(JSON.stringify({ op: 2, d: { token, intents: Intents.GUILDS | Intents.GUILD_MESSAGES | Intents.MESSAGE_CONTENT, properties: { os: 'linux', browser: 'test', device: 'test' } } }));
+      if (m.op === 0) events.push({ t: m.t, d: m.d });
+      if (m.t === 'READY') {
+        clearTimeout(timer);
+        resolve({ ws, events });
+      }
+    });
+  });
+}
+
+describe('ACCORD_WORKERS: several processes on one port', { skip: await serviceSkip('nats') }, () => {
+  let child: ChildProcess;
+  let base: string;
+  let dataDir: string;
+  let output = '';
+  const prefix = `workers-${randomBytes(4).toString('hex')}`;
+
+  before(async () => {
+    dataDir = mkdtempSync(join(os.tmpdir(), 'accord-workers-'));
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    const env: NodeJS.ProcessEnv = {
+      ...process.env, PORT: String(port), HOST: '127.0.0.1', ACCORD_DATA_DIR: dataDir, ACCORD_LOG_LEVEL: 'warn',
+      ACCORD_NATS_URL: TEST_NATS_URL, ACCORD_NATS_PREFIX: prefix, ACCORD_WORKERS: '2',
+      // JetStream reserves a bucket's bound on disk: keep this run's small.
+      ACCORD_BLOB_MAX_BYTES: String(64 * 1024 * 1024),
+      ACCORD_NODE_ID: 'wtest', ACCORD_PASSWORD_HASH_COST: '12',
+    };
+    for (const name of ['ACCORD_DATABASE_URL', 'ACCORD_BLOB_STORE', 'ACCORD_ROLES', 'ACCORD_CONFIG']) delete env[name];
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (b) => (output += b));
+    child.stderr!.on('data', (b) => (output += b));
+    await waitFor(async () => (await getFresh(base, '/readyz').catch(() => null))?.status === 200, { timeoutMs: 60_000, intervalMs: 100, what: 'the workers to be ready' });
+  });
+
+  after(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+    // This run's streams, KV and object buckets: every name carries the prefix.
+    const nc = await connect({ servers: TEST_NATS_URL });
+    try {
+      const jsm = await nc.jetstreamManager();
+      const mine: string[] = [];
+      for await (const si of jsm.streams.list()) if (si.config.name.includes(prefix)) mine.push(si.config.name);
+      for (const name of mine) await jsm.streams.delete(name);
+    } finally {
+      await nc.close();
+    }
+  });
+
+  it('refuses more than one worker without NATS', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, ACCORD_WORKERS: '2', ACCORD_DATA_DIR: dataDir, PORT: '0' };
+    delete env.ACCORD_NATS_URL;
+    const refused = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    refused.stderr!.on('data', (b) => (err += b));
+    const code = await new Promise<number | null>((resolve) => refused.once('exit', (c) => resolve(c)));
+    assert.equal(code, 2);
+    assert.match(err, /ACCORD_WORKERS.*needs ACCORD_NATS_URL/);
+  });
+
+  it('two workers with their own names and processes answer on the one port', async () => {
+    const nodes = await allNodes(base, 2);
+    assert.deepEqual([...nodes.keys()].sort(), ['wtest-0', 'wtest-1']);
+    const pids = [...nodes.values()].map((n) => n.pid);
+    assert.notEqual(pids[0], pids[1]);
+    assert.ok(!pids.includes(child.pid!), 'the primary serves nothing itself');
+  });
+
+  it('sessions spread over both workers get a message sent through either', async () => {
+    const reg = async (name: string) => {
+      const r = await apiRequest(base, 'POST', '/auth/register', undefined, { username: `${name}${randomBytes(3).toString('hex')}`, password: 'workers-password-1' });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      return r.body.token as string;
+    };
+    const alice = await reg('alice');
+    const bob = await reg('bob');
+    const guild = await apiRequest(base, 'POST', '/guilds', alice, { name: 'workers' });
+    assert.equal(guild.status, 201);
+    const channels = await apiRequest(base, 'GET', `/guilds/${guild.body.id}/channels`, alice);
+    const channelId = channels.body.find((c: any) => c.type === 0).id as string;
+    const invite = await apiRequest(base, 'POST', `/channels/${channelId}/invites`, alice, {});
+    assert.equal((await apiRequest(base, 'POST', `/invites/${invite.body.code}`, bob)).status, 200);
+
+    // Consecutive new connections alternate between the workers: four sessions, two on each.
+    const sessions = [];
+    for (let i = 0; i < 4; i++) sessions.push(await identify(base, alice));
+    try {
+      await waitFor(async () => {
+        const nodes = await allNodes(base, 2);
+        return [...nodes.values()].every((n) => n.sessions >= 1);
+      }, { timeoutMs: 20_000, what: 'gateway sessions on both workers' });
+      for (let i = 0; i < 3; i++) {
+        const sent = await apiRequest(base, 'POST', `/channels/${channelId}/messages`, bob, { content: `through the pool ${i}` });
+        assert.equal(sent.status, 200);
+        for (const s of sessions) {
+          await waitFor(() => s.events.some((e) => e.t === 'MESSAGE_CREATE' && e.d.id === sent.body.id), { timeoutMs: 10_000, what: `message ${i} at every session` });
+        }
+      }
+    } finally {
+      for (const s of sessions) s.ws.terminate();
+    }
+  });
+
+  it('a worker killed with SIGKILL is forked again while the other keeps answering', async () => {
+    const before = await allNodes(base, 2);
+    const victim = before.get('wtest-1')!;
+    process.kill(victim.pid, 'SIGKILL');
+    const statuses: number[] = [];
+    await waitFor(async () => {
+      const r = await getFresh(base, '/healthz').catch(() => ({ status: 0, text: '' }));
+      statuses.push(r.status);
+      const m = await metricsOf(base).catch(() => null);
+      return m?.node === 'wtest-1' && m.pid !== victim.pid;
+    }, { timeoutMs: 60_000, intervalMs: 50, what: `wtest-1 back with a new pid (output: ${output.slice(-1500)})` });
+    assert.ok(statuses.filter((s) => s === 200).length >= statuses.length - 1, `health answers while a worker was down: ${statuses.join(',')}`);
+  });
+
+  it('SIGTERM to the primary stops every worker and exits 0', async () => {
+    const nodes = await allNodes(base, 2);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, output.slice(-1000));
+    for (const n of nodes.values()) {
+      await waitFor(() => {
+        try {
+          process.kill(n.pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      }, { timeoutMs: 5000, what: `worker ${n.node} gone` });
+    }
+  });
+});
