@@ -18,6 +18,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { connect as connectNats } from 'nats';
 import {
   Args, cpuSeconds, gatewayUrl, memory, Intents, LOAD_LIMITS, log, mb, measureWindow, round, sleep, startAccord, startFloor, startWorkers, table, writeResults,
   type LatencySummary, type ServerProcess, type WorkerClient,
@@ -38,10 +39,13 @@ interface Params {
   floor: boolean;
   profile: boolean;
   logLevel: string;
+  /** Server processes per run (ACCORD_WORKERS); with any above 1, every run is on NATS so the runs compare. */
+  serverProcesses: number[];
 }
 
 export interface ModeResult {
-  target: 'accord' | 'floor';
+  /** 'accord', 'accord×N' for a run of N server processes, or 'floor'. */
+  target: string;
   compress: 'none' | 'zlib';
   sessions: number;
   sessionsReady: number;
@@ -91,11 +95,16 @@ function parse(args: string[]): Params {
     floor: !a.has('no-floor'),
     profile: a.has('profile'),
     logLevel: a.str('log-level') ?? 'warn',
+    serverProcesses: (a.str('server-processes') ?? '1').split(',').map((v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 32) throw new Error('--server-processes takes counts 1..32, e.g. 1,2');
+      return n;
+    }),
   };
 }
 
 export async function runMode(
-  target: 'accord' | 'floor', server: ServerProcess, workers: WorkerClient[], tokens: string[], senderTokens: string[], channelId: string,
+  target: string, server: ServerProcess, workers: WorkerClient[], tokens: string[], senderTokens: string[], channelId: string,
   compress: 'none' | 'zlib', p: Params,
 ): Promise<{ result: ModeResult; sample: string | null }> {
   log(`  ${target}/${compress}: opening ${p.sessions} sessions`);
@@ -136,6 +145,21 @@ export async function runMode(
   return { result, sample };
 }
 
+const NATS_URL = process.env.ACCORD_BENCH_NATS_URL ?? 'nats://127.0.0.1:4222';
+
+/** Deletes a run's JetStream streams, KV and object buckets (their names carry the prefix): JetStream reserves their bounds on disk. */
+async function dropNatsPrefix(prefix: string): Promise<void> {
+  const nc = await connectNats({ servers: NATS_URL });
+  try {
+    const jsm = await nc.jetstreamManager();
+    const mine: string[] = [];
+    for await (const si of jsm.streams.list()) if (si.config.name.includes(prefix)) mine.push(si.config.name);
+    for (const name of mine) await jsm.streams.delete(name);
+  } finally {
+    await nc.close();
+  }
+}
+
 async function stopWithProfile(server: ServerProcess): Promise<ProfileSummary | undefined> {
   await server.stop();
   if (!server.profileDir) return undefined;
@@ -158,12 +182,13 @@ export function fanoutTable(results: ModeResult[]): string {
       r.rateLimited.responses, round(r.rateLimited.waitMs / 1000, 1), r.missed, r.duplicated, r.serverCpuSeconds, r.serverCpuPer1000Deliveries, r.serverPeakRssMb, r.loadCpuSeconds, r.wallSeconds]);
   }
   for (const compress of ['none', 'zlib'] as const) {
-    const a = results.find((r) => r.target === 'accord' && r.compress === compress);
     const f = results.find((r) => r.target === 'floor' && r.compress === compress);
-    if (!a || !f) continue;
-    rows.push(['accord/floor', compress, '', '', `${(a.deliveriesPerSecond / f.deliveriesPerSecond).toFixed(2)}x`, '', `${(a.latency.p50Ms / f.latency.p50Ms).toFixed(1)}x`,
-      `${(a.latency.p99Ms / f.latency.p99Ms).toFixed(1)}x`, `${(a.latency.maxMs / f.latency.maxMs).toFixed(1)}x`, '', '', '', '', `${(a.serverCpuSeconds / f.serverCpuSeconds).toFixed(1)}x`,
-      `${(a.serverCpuPer1000Deliveries / f.serverCpuPer1000Deliveries).toFixed(1)}x`, `${(a.serverPeakRssMb / f.serverPeakRssMb).toFixed(1)}x`]);
+    for (const a of results.filter((r) => r.target !== 'floor' && r.compress === compress)) {
+      if (!f) continue;
+      rows.push([`${a.target}/floor`, compress, '', '', `${(a.deliveriesPerSecond / f.deliveriesPerSecond).toFixed(2)}x`, '', `${(a.latency.p50Ms / f.latency.p50Ms).toFixed(1)}x`,
+        `${(a.latency.p99Ms / f.latency.p99Ms).toFixed(1)}x`, `${(a.latency.maxMs / f.latency.maxMs).toFixed(1)}x`, '', '', '', '', `${(a.serverCpuSeconds / f.serverCpuSeconds).toFixed(1)}x`,
+        `${(a.serverCpuPer1000Deliveries / f.serverCpuPer1000Deliveries).toFixed(1)}x`, `${(a.serverPeakRssMb / f.serverPeakRssMb).toFixed(1)}x`]);
+    }
   }
   return table(rows);
 }
@@ -178,20 +203,30 @@ export async function main(args: string[]): Promise<void> {
   let profile: ProfileSummary | undefined;
   let sample: string | null = null;
   try {
-    const server = await startAccord({ profile: p.profile, logLevel: p.logLevel });
-    log(`  accord pid ${server.pid} on ${server.url} (data ${server.dataDir})`);
-    try {
-      const users = await registerUsers(server.url, p.users);
-      const g = await guildWithMembers(server.url, users);
-      const tokens = users.map((u) => u.token);
-      const senderTokens = tokens.slice(0, p.senders);
-      for (const mode of p.modes) {
-        const r = await runMode('accord', server, workers, tokens, senderTokens, g.channelId, mode, p);
-        results.push(r.result);
-        sample ??= r.sample;
+    const pooled = p.serverProcesses.some((n) => n > 1);
+    for (const processes of p.serverProcesses) {
+      const prefix = `bench-${randomBytes(4).toString('hex')}`;
+      // A pool of processes meets on NATS; a single process is put on NATS too when it is compared with one.
+      const env: Record<string, string> = pooled
+        ? { ACCORD_WORKERS: String(processes), ACCORD_NATS_URL: NATS_URL, ACCORD_NATS_PREFIX: prefix, ACCORD_BLOB_MAX_BYTES: String(64 * 1024 * 1024) }
+        : {};
+      const target = pooled ? `accord×${processes}` : 'accord';
+      const server = await startAccord({ profile: p.profile, logLevel: p.logLevel, env });
+      log(`  ${target} pid ${server.pid} on ${server.url} (data ${server.dataDir})`);
+      try {
+        const users = await registerUsers(server.url, p.users);
+        const g = await guildWithMembers(server.url, users);
+        const tokens = users.map((u) => u.token);
+        const senderTokens = tokens.slice(0, p.senders);
+        for (const mode of p.modes) {
+          const r = await runMode(target, server, workers, tokens, senderTokens, g.channelId, mode, p);
+          results.push(r.result);
+          sample ??= r.sample;
+        }
+      } finally {
+        profile = await stopWithProfile(server);
+        if (pooled) await dropNatsPrefix(prefix);
       }
-    } finally {
-      profile = await stopWithProfile(server);
     }
     if (p.floor) {
       let templateFile: string | undefined;
@@ -209,6 +244,6 @@ export async function main(args: string[]): Promise<void> {
     await Promise.all(workers.map((w) => w.close()));
   }
   console.log(fanoutTable(results));
-  console.log('latency = REST call start → MESSAGE_CREATE received at each session; cpu = server process utime+stime over the send window');
+  console.log('latency = REST call start → MESSAGE_CREATE received at each session; cpu = server utime+stime over the send window (summed over its processes)');
   writeResults('fanout', { ...p, serverEnv: LOAD_LIMITS, intents: 'GUILDS|GUILD_MESSAGES|MESSAGE_CONTENT' }, loadBefore, { modes: results, profile });
 }

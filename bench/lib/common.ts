@@ -6,7 +6,7 @@
  * Everything talks to 127.0.0.1 only, and every wait has a deadline.
  */
 import { spawn, fork, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -196,17 +196,56 @@ const CLK_TCK = 100; // USER_HZ on Linux
 
 /** utime + stime of a process in seconds. */
 export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may contain spaces) start after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  let total = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      // Fields after the command name (which may contain spaces) start after the last ')'.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+    } catch (err) {
+      if (p === pid) throw err; // a child that just exited counts nothing
+    }
+  }
+  return total;
 }
 
-/** VmRSS and VmHWM (peak) of a process in bytes. */
+/**
+ * A process and its descendants (a server started with ACCORD_WORKERS=N is a primary and N workers): CPU and
+ * memory are summed over the tree, so one process and a pool compare on what the machine spent.
+ */
+export function processTree(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      for (const task of readdirSync(`/proc/${out[i]}/task`)) {
+        const children = readFileSync(`/proc/${out[i]}/task/${task}/children`, 'utf8').trim();
+        if (children) out.push(...children.split(' ').map(Number));
+      }
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+/** VmRSS and VmHWM (peak) in bytes, summed over the process and its descendants. */
 export function memory(pid: number): { rss: number; hwm: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN) * 1024;
-  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+  let rss = 0;
+  let hwm = 0;
+  for (const p of processTree(pid)) {
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${p}/status`, 'utf8');
+    } catch (err) {
+      if (p === pid) throw err;
+      continue;
+    }
+    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+    rss += kb('VmRSS');
+    hwm += kb('VmHWM');
+  }
+  return { rss, hwm };
 }
 
 /** Samples VmRSS every `everyMs` until stopped; reports the highest value seen. */
