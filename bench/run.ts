@@ -17,6 +17,9 @@ const QUICK_SET: Array<[name: string, args: string[]]> = [
   ['search', ['--quick']],
 ];
 
+/** Benchmarks that start no server, so nothing to build. */
+const IN_PROCESS = new Set(['report', 'replay']);
+
 async function runOne(name: string, args: string[]): Promise<void> {
   if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`bad benchmark name ${JSON.stringify(name)}`);
   const mod = (await import(`./${name}.ts`)) as { main?: (args: string[]) => Promise<void> };
@@ -28,7 +31,7 @@ const [name, ...args] = process.argv.slice(2);
 try {
   const runtime = new Args(args).choice('runtime', ['compiled', 'tsx'] as const, 'compiled');
   setDefaultRuntime(runtime);
-  if (runtime === 'compiled' && name !== 'report') {
+  if (runtime === 'compiled' && !IN_PROCESS.has(name ?? '')) {
     const tsc = spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(REPO, 'tsconfig.build.json')], { stdio: 'inherit' });
     // 2: type errors with the output written anyway, which is what the loader would run too (scripts/start.mjs).
     if (tsc.status === 2) console.error('bench: the build has type errors (above); measuring what it emitted');
