@@ -82,14 +82,23 @@ export async function channelAccess(store: Store, channelId: string, userId: str
     return { channel, permissions: DM_PERMISSIONS };
   }
   const guild = await guildAccess(store, channel.guildId, userId, now);
-  const overwrites = await store.overwrites.listByChannel(channelId);
+  // A thread has the permissions of its parent channel (its own overwrites are the parent's).
+  const isThread = THREAD_TYPES.has(channel.type) && channel.parentId !== null;
+  const overwrites = await store.overwrites.listByChannel(isThread ? channel.parentId! : channelId);
   const permissions = computeChannelPermissions(
     permissionContext(guild.guild, guild.member, guild.roles, now),
     overwrites.map((o) => ({ id: o.id, type: o.type, allow: BigInt(o.allow), deny: BigInt(o.deny) })),
   );
   if (!hasPermission(permissions, Permissions.VIEW_CHANNEL)) throw new ApiError(ErrorCodes.MISSING_ACCESS);
+  // A private thread is seen by its members and by those who may MANAGE_THREADS.
+  if (isThread && channel.type === 12 && !hasPermission(permissions, Permissions.MANAGE_THREADS) && !(await store.threads.getMember(channelId, userId))) {
+    throw new ApiError(ErrorCodes.MISSING_ACCESS);
+  }
   return { channel, guild, permissions };
 }
+
+/** Thread channel types: announcement, public and private threads. */
+export const THREAD_TYPES: ReadonlySet<number> = new Set([10, 11, 12]);
 
 /** Throws 50013 unless every bit of `needed` is held. */
 export function requirePermission(permissions: bigint, needed: bigint): void {

@@ -138,11 +138,11 @@ export function deletedChanges(obj: Json, keys: readonly string[]): AuditLogChan
 /** Keys of the guild object an audit entry reports changes of (GUILD_UPDATE). */
 export const GUILD_AUDIT_KEYS = [
   'name', 'description', 'icon', 'banner', 'splash', 'owner_id', 'system_channel_id', 'afk_channel_id', 'afk_timeout',
-  'verification_level', 'default_message_notifications', 'explicit_content_filter', 'preferred_locale',
+  'verification_level', 'default_message_notifications', 'explicit_content_filter', 'preferred_locale', 'vanity_url_code',
 ] as const;
 /** Keys of the channel object (CHANNEL_CREATE / UPDATE / DELETE); overwrites are entries of their own on update. */
 export const CHANNEL_AUDIT_KEYS = ['name', 'type', 'topic', 'nsfw', 'rate_limit_per_user', 'bitrate', 'user_limit', 'permission_overwrites'] as const;
-export const CHANNEL_UPDATE_AUDIT_KEYS = ['name', 'topic', 'nsfw', 'rate_limit_per_user', 'bitrate', 'user_limit'] as const;
+export const CHANNEL_UPDATE_AUDIT_KEYS = ['name', 'type', 'topic', 'nsfw', 'rate_limit_per_user', 'bitrate', 'user_limit'] as const;
 /** Keys of the role object (ROLE_CREATE / UPDATE / DELETE). */
 export const ROLE_AUDIT_KEYS = ['name', 'permissions', 'color', 'hoist', 'mentionable', 'icon', 'unicode_emoji'] as const;
 /** Keys of the invite (INVITE_CREATE / DELETE), from inviteChanges. */

@@ -12,6 +12,8 @@ import { ApiError, ErrorCodes } from '../protocol/errors.ts';
 import { installBodyParsing } from './json-body.ts';
 import { MessageWrites } from './messages/write.ts';
 import { PollEndings } from './messages/poll-endings.ts';
+import { ThreadArchiver } from './channels/thread-archiver.ts';
+import { Dispatcher } from './dispatch.ts';
 import { PresenceCounts } from './presence-counts.ts';
 import { OutboxRelay } from '../contracts/outbox.ts';
 import { EVENT_LOG, eventLogRetention } from '../contracts/gateway.ts';
@@ -49,6 +51,9 @@ export async function startApiRole(deps: ProcessDeps): Promise<RunningRole> {
   // Polls whose expiry passed get their MESSAGE_UPDATE with final results (messages/poll-endings.ts).
   const pollEndings = new PollEndings(deps, writes);
   pollEndings.start();
+  // Threads idle past their auto_archive_duration are archived (channels/thread-archiver.ts).
+  const threadArchiver = new ThreadArchiver(deps, new Dispatcher(deps.bus));
+  threadArchiver.start();
   const presenceCounts = new PresenceCounts(deps);
   for (const prefix of API_PREFIXES) {
     await app.register(
@@ -76,6 +81,7 @@ export async function startApiRole(deps: ProcessDeps): Promise<RunningRole> {
     ],
     close: async () => {
       await pollEndings.close();
+      await threadArchiver.close();
       await relay.close();
     },
   };

@@ -3,6 +3,7 @@
  *
  * - /attachments/{channel_id}/{attachment_id}/{filename}: message files, signed (ex / is / hm) like Discord's
  *   (attachments.ts).
+ * - /stickers/{id}.{png|gif|json}: guild sticker files as uploaded (stickers.ts).
  * - /avatars, /icons, /banners, /role-icons, /embed/avatars: images set through data URIs, resized on request
  *   with `?size=` and converted by extension, the results cached in the blob store (images.ts).
  * - /external/...: images of link embeds, fetched behind the embed role's SSRF guard and cached, so clients never
@@ -17,6 +18,7 @@ import type { ProcessDeps, RoleStart, RunningRole } from '../contracts/role.ts';
 import { registerAttachmentRoutes } from './attachments.ts';
 import { registerExternalRoutes } from './external.ts';
 import { registerImageRoutes } from './images.ts';
+import { registerStickerRoutes } from './stickers.ts';
 import { startBlobJanitor } from './janitor.ts';
 
 export async function startCdnRole(deps: ProcessDeps): Promise<RunningRole> {
@@ -24,6 +26,7 @@ export async function startCdnRole(deps: ProcessDeps): Promise<RunningRole> {
   const parts = [
     await registerAttachmentRoutes(deps, log),
     await registerImageRoutes(deps, log),
+    await registerStickerRoutes(deps, log),
     await registerExternalRoutes(deps, log),
     await startBlobJanitor(deps, log),
   ];

@@ -10,6 +10,8 @@
  */
 import { channelJson, guildJson, iso, memberJson } from '../shapes/serialize.ts';
 import { emojiJson } from '../shapes/emoji.ts';
+import { stickerJson } from '../shapes/sticker.ts';
+import { forumExtra, forumSettingsOf, visibleActiveThreads } from './threads.ts';
 import type { Logger } from '../lib/log.ts';
 import { isRoleDown, type RoleClient } from '../contracts/role-client.ts';
 import { PresenceSubjects, type PresenceJson, type PresenceQuery, type PresenceQueryReply } from '../contracts/presence.ts';
@@ -66,15 +68,22 @@ export class GuildSnapshots {
 
     // The guild's custom emoji, read per snapshot (emoji changes do not pass through the state cache).
     const emojis = (await this.store.guildEmojis.listByGuild(req.guildId)).map((e) => emojiJson(e));
+    // Its stickers, likewise.
+    const stickers = (await this.store.guildStickers.listByGuild(req.guildId)).map((s) => stickerJson(s));
+    // Its active threads the member may see (guild/threads.ts).
+    const threads = await visibleActiveThreads(this.store, state, me);
 
+    // Forum and media channels' own fields (guild/threads.ts): one read per such channel.
+    const forums = await forumSettingsOf(this.store, state);
     // Synchronous from here: the parts are built from the state as it is now.
     const parts = state.parts;
     parts.base ??= guildJson(state.guild, sortedRoles(state));
-    parts.channels ??= sortedChannels(state).map((c) => channelJson(c, { overwrites: state.overwrites.get(c.id) ?? [] }));
+    parts.channels ??= sortedChannels(state).map((c) => ({ ...channelJson(c, { overwrites: state.overwrites.get(c.id) ?? [] }), ...forumExtra(c, forums) }));
     parts.permission ??= permissionState(state);
     const guild = {
       ...parts.base,
       emojis,
+      stickers,
       joined_at: iso(me.joinedAt),
       large,
       unavailable: false,
@@ -83,7 +92,7 @@ export class GuildSnapshots {
       members,
       // Every channel: clients filter by permission themselves, and sessions filter the events.
       channels: parts.channels,
-      threads: [],
+      threads,
       presences: presences.map((p) => ({ ...p, guild_id: req.guildId })),
       voice_states: [],
       stage_instances: [],
@@ -96,11 +105,13 @@ export class GuildSnapshots {
     parts.channelsText ??= JSON.stringify(parts.channels);
     const guildIdJson = JSON.stringify(req.guildId);
     // The base's `"emojis":[]` (the first: any in a name or description is escaped) with the guild's emoji.
-    const baseText = emojis.length ? parts.baseText.replace('"emojis":[]', `"emojis":${JSON.stringify(emojis)}`) : parts.baseText;
+    let baseText = emojis.length ? parts.baseText.replace('"emojis":[]', `"emojis":${JSON.stringify(emojis)}`) : parts.baseText;
+    // Likewise its `"stickers":[]`.
+    if (stickers.length) baseText = baseText.replace('"stickers":[]', `"stickers":${JSON.stringify(stickers)}`);
     const guildJsonText =
       baseText.slice(0, -1) +
       `,"joined_at":${JSON.stringify(guild.joined_at)},"large":${large},"unavailable":false,"lazy":true,"member_count":${state.memberCount}` +
-      `,"members":[${members.map(textOf).join(',')}],"channels":${parts.channelsText},"threads":[]` +
+      `,"members":[${members.map(textOf).join(',')}],"channels":${parts.channelsText},"threads":${JSON.stringify(threads)}` +
       `,"presences":[${presences.map((p) => textOf(p).slice(0, -1) + ',"guild_id":' + guildIdJson + '}').join(',')}]` +
       ',"voice_states":[],"stage_instances":[],"guild_scheduled_events":[],"soundboard_sounds":[],"embedded_activities":[]}';
     return { guild, guildJson: guildJsonText, member: mine, state: parts.permission };

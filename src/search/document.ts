@@ -111,7 +111,9 @@ export async function searchDocuments(store: Store, messages: readonly MessageRe
 /** The channels of a scope whose messages are indexed: a guild's channels (not categories), or the DM itself. */
 export async function scopeChannels(store: Store, scopeId: string, guild: boolean): Promise<string[]> {
   if (!guild) return (await store.channels.get(scopeId)) ? [scopeId] : [];
-  return (await store.channels.listByGuild(scopeId)).filter((c) => c.type !== CATEGORY).map((c) => c.id);
+  const channels = (await store.channels.listByGuild(scopeId)).filter((c) => c.type !== CATEGORY).map((c) => c.id);
+  // Threads are channels of their own with messages to index (store.threads, not the guild's channel list).
+  return [...channels, ...(await store.threads.listByGuild(scopeId)).map((t) => t.channelId)];
 }
 
 const CATEGORY = 4;

@@ -7,6 +7,7 @@ import { botActivity, keepCreatedAt, parseActivities, type Activity } from '../p
 import { ALL_INTENTS, allowedPrivilegedIntents, PRIVILEGED_INTENTS } from '../protocol/intents.ts';
 import { channelJson, privateUser } from '../shapes/serialize.ts';
 import { readyUserGuildSettings } from '../shapes/user-guild-settings.ts';
+import { readyRelationships } from '../shapes/relationship.ts';
 import type { Store, UserRecord } from '../store/types.ts';
 import { CloseCodes, isObject, type CloseCode } from './codec.ts';
 import type { PresenceState } from './session.ts';
@@ -152,7 +153,7 @@ export async function buildReady(input: ReadyInput): Promise<Record<string, unkn
     session_type: 'normal',
     resume_gateway_url: input.resumeUrl,
     private_channels: privateChannels,
-    relationships: [],
+    relationships: await readyRelationships(store, user),
     presences: [],
     geo_ordered_rtc_regions: [],
     guild_join_requests: [],

@@ -57,6 +57,10 @@ export class EventJson {
 }
 
 const userIdOf = (d: Record<string, unknown>): string | undefined => (isObject(d.user) && typeof d.user.id === 'string' ? d.user.id : undefined);
+/** Whether a THREAD_MEMBERS_UPDATE adds or removes `userId`. */
+const namesThreadMember = (d: Record<string, unknown>, userId: string): boolean =>
+  (Array.isArray(d.added_members) && d.added_members.some((m) => isObject(m) && m.user_id === userId)) ||
+  (Array.isArray(d.removed_member_ids) && d.removed_member_ids.includes(userId));
 
 /** Own messages, messages mentioning the bot, and DMs keep their content without MESSAGE_CONTENT. */
 function keepsContent(d: Record<string, unknown>, userId: string): boolean {
@@ -190,7 +194,9 @@ export class Router {
     if (t === 'PRESENCE_UPDATE' && userIdOf(d) === s.user.id) return false;
     if (s.bot) {
       const need = intentFor(t, true);
-      if (need && !s.hasIntent(need) && !(t === 'GUILD_MEMBER_UPDATE' && userIdOf(d) === s.user.id)) return false;
+      // About itself always: its own GUILD_MEMBER_UPDATE, and a THREAD_MEMBERS_UPDATE adding or removing it (Discord's
+      // rule for bots without GUILD_MEMBERS).
+      if (need && !s.hasIntent(need) && !(t === 'GUILD_MEMBER_UPDATE' && userIdOf(d) === s.user.id) && !(t === 'THREAD_MEMBERS_UPDATE' && namesThreadMember(d, s.user.id))) return false;
     }
     if (env.channelId && !this.gw.cache.canView(guildId, env.channelId, s.user.id, now)) return false;
     return true;

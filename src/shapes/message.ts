@@ -8,6 +8,7 @@
  * `message_reference` / `referenced_message` only on replies (`referenced_message: null` when the replied-to
  * message was deleted), no `thread`, no `position`.
  */
+import { threadJson } from './thread.ts';
 import { snowflakeTimestamp } from '../protocol/snowflake.ts';
 import type { AttachmentRecord, MemberRecord, MessageRecord, PollAnswerCount, PollRecord, ReactionSummary, Store, UserRecord } from '../store/types.ts';
 import { iso, memberJson, publicUser } from './serialize.ts';
@@ -186,9 +187,21 @@ export async function renderMessages(store: Store, messages: readonly MessageRec
     }),
   );
   const now = opts.now ?? Date.now();
+  // Messages a thread was started from (HAS_THREAD, 32) carry the thread, which has the message's id.
+  const threads = new Map<string, Record<string, unknown>>();
+  const started = messages.filter((m) => m.guildId && m.flags & 32).map((m) => m.id);
+  if (started.length) {
+    const metas = await store.threads.getMany(started);
+    await Promise.all(metas.map(async (t) => {
+      const channel = await store.channels.get(t.channelId);
+      if (channel) threads.set(t.channelId, threadJson(channel, t, { memberCount: await store.threads.countMembers(t.channelId) }));
+    }));
+  }
 
   return messages.map((m) => {
     const out = baseJson(m, users, opts.media);
+    const thread = threads.get(m.id);
+    if (thread) out.thread = thread;
     if (m.poll) out.poll = pollJson(m.poll, votes.get(m.id) ?? [], now);
     const list = reactions.get(m.id);
     if (list?.length) out.reactions = list.map(reactionJson);

@@ -105,7 +105,7 @@ export function memberJson(m: MemberRecord, user?: UserRecord) {
   };
 }
 
-export function guildJson(g: GuildRecord, roles: RoleRecord[], extra: { approximateMemberCount?: number; approximatePresenceCount?: number; emojis?: unknown[] } = {}) {
+export function guildJson(g: GuildRecord, roles: RoleRecord[], extra: { approximateMemberCount?: number; approximatePresenceCount?: number; emojis?: unknown[]; stickers?: unknown[] } = {}) {
   return {
     id: g.id,
     name: g.name,
@@ -116,14 +116,14 @@ export function guildJson(g: GuildRecord, roles: RoleRecord[], extra: { approxim
     owner_id: g.ownerId,
     afk_channel_id: g.afkChannelId,
     afk_timeout: g.afkTimeout,
-    widget_enabled: false,
-    widget_channel_id: null,
+    widget_enabled: g.widgetEnabled ?? false,
+    widget_channel_id: g.widgetChannelId ?? null,
     verification_level: g.verificationLevel,
     default_message_notifications: g.defaultMessageNotifications,
     explicit_content_filter: g.explicitContentFilter,
     roles: roles.map(roleJson),
     emojis: extra.emojis ?? [],
-    stickers: [],
+    stickers: extra.stickers ?? [],
     features: g.features,
     mfa_level: 0,
     application_id: null,
@@ -132,7 +132,7 @@ export function guildJson(g: GuildRecord, roles: RoleRecord[], extra: { approxim
     rules_channel_id: null,
     max_presences: null,
     max_members: 500000,
-    vanity_url_code: null,
+    vanity_url_code: g.vanityUrlCode ?? null,
     description: g.description,
     banner: g.banner,
     premium_tier: 0,
@@ -186,7 +186,7 @@ export function inviteJson(i: InviteRecord, ctx: { guild?: GuildRecord | null; c
   return {
     type: 0,
     code: i.code,
-    ...(ctx.guild ? { guild: { id: ctx.guild.id, name: ctx.guild.name, icon: ctx.guild.icon, splash: ctx.guild.splash, banner: ctx.guild.banner, description: ctx.guild.description, features: ctx.guild.features, verification_level: ctx.guild.verificationLevel, vanity_url_code: null, nsfw_level: 0, premium_subscription_count: 0 } } : {}),
+    ...(ctx.guild ? { guild: { id: ctx.guild.id, name: ctx.guild.name, icon: ctx.guild.icon, splash: ctx.guild.splash, banner: ctx.guild.banner, description: ctx.guild.description, features: ctx.guild.features, verification_level: ctx.guild.verificationLevel, vanity_url_code: ctx.guild.vanityUrlCode ?? null, nsfw_level: 0, premium_subscription_count: 0 } } : {}),
     ...(ctx.guild ? { guild_id: ctx.guild.id } : {}),
     channel: ctx.channel ? { id: ctx.channel.id, name: ctx.channel.name, type: ctx.channel.type } : null,
     ...(ctx.inviter ? { inviter: publicUser(ctx.inviter) } : {}),

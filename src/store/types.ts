@@ -92,6 +92,38 @@ export interface GuildRecord {
   preferredLocale: string;
   features: string[];
   createdAt: number;
+  /** Community settings (sql/guild-community.ts); each is absent while unset (widget off, no code, no screen). */
+  widgetEnabled?: boolean;
+  widgetChannelId?: Snowflake | null;
+  /** Lower case; unique across guilds. */
+  vanityUrlCode?: string | null;
+  vanityUses?: number;
+  welcomeScreen?: WelcomeScreenRecord | null;
+}
+
+/** Discord's welcome screen object as stored. */
+export interface WelcomeScreenRecord {
+  enabled: boolean;
+  description: string | null;
+  welcomeChannels: Array<{ channelId: Snowflake; description: string; emojiId: Snowflake | null; emojiName: string | null }>;
+}
+
+/** Vanity joins and member pruning (sql/guild-community.ts). */
+export interface GuildCommunityStore {
+  /** The guild whose vanity code is `code` (case-insensitive), or null. */
+  guildIdByVanityCode(code: string): Promise<Snowflake | null>;
+  /**
+   * Adds the member through the guild's vanity code and counts one use, in one transaction; null (nobody added)
+   * when the code is not the guild's any more. ConflictError('member','user_id') when already a member.
+   */
+  joinByVanity(member: MemberRecord, code: string): Promise<MemberRecord | null>;
+  /**
+   * Members prune would remove: holding no role but those in `includeRoles`, joined before `since` (Unix ms) and
+   * without a message in the guild since then; never the owner. Ascending by user id.
+   */
+  pruneCandidates(guildId: Snowflake, since: number, includeRoles: readonly Snowflake[]): Promise<Snowflake[]>;
+  /** Removes these members (those still members); returns the user ids removed. */
+  removeMembers(guildId: Snowflake, userIds: readonly Snowflake[], opts?: WithOutbox<Snowflake[]>): Promise<Snowflake[]>;
 }
 
 /** Discord channel types Accord stores. */
@@ -102,6 +134,11 @@ export const ChannelType = {
   GROUP_DM: 3,
   GUILD_CATEGORY: 4,
   GUILD_ANNOUNCEMENT: 5,
+  ANNOUNCEMENT_THREAD: 10,
+  PUBLIC_THREAD: 11,
+  PRIVATE_THREAD: 12,
+  GUILD_FORUM: 15,
+  GUILD_MEDIA: 16,
 } as const;
 export type ChannelTypeValue = (typeof ChannelType)[keyof typeof ChannelType];
 
@@ -604,6 +641,8 @@ export interface ChannelStore {
    * transaction. NotFoundError('channel') when an id is not a channel of the guild; then nothing changes.
    */
   setPositions(guildId: Snowflake, updates: readonly ChannelPositionUpdate[]): Promise<void>;
+  /** Changes a guild channel's type (text ↔ announcement); NotFoundError('channel') when unknown. */
+  setType(id: Snowflake, type: ChannelTypeValue): Promise<void>;
   /**
    * Deletes the channel with its messages, reactions, pins, overwrites, invites, read states (children of a
    * category get parentId null) and stores the outbox records, in one transaction.
@@ -937,6 +976,99 @@ export interface GuildEmojiStore {
   update(id: Snowflake, patch: Partial<Pick<GuildEmojiRecord, 'name' | 'roles'>>): Promise<GuildEmojiRecord | null>;
   /** True when it existed. */
   delete(id: Snowflake): Promise<boolean>;
+}
+
+/** Discord's sticker format types. */
+export const StickerFormat = { PNG: 1, APNG: 2, LOTTIE: 3, GIF: 4 } as const;
+export type StickerFormatValue = (typeof StickerFormat)[keyof typeof StickerFormat];
+
+/** A guild sticker; its file is in the blob store at `stickers/{id}` (api/routes/stickers.ts). */
+export interface GuildStickerRecord {
+  id: Snowflake;
+  guildId: Snowflake;
+  /** 2–30 characters. */
+  name: string;
+  /** Empty, or 2–100 characters; null when none. */
+  description: string | null;
+  /** Autocomplete / suggestion tags, 2–200 characters. */
+  tags: string;
+  formatType: StickerFormatValue;
+  /** The creator. */
+  userId: Snowflake | null;
+  createdAt: number;
+}
+
+/** Stickers of guilds (sql/stickers.ts). Deleting the guild deletes them. Lists are ascending by id. */
+export interface GuildStickerStore {
+  /** NotFoundError('guild') for an unknown guild. */
+  create(sticker: GuildStickerRecord): Promise<GuildStickerRecord>;
+  get(id: Snowflake): Promise<GuildStickerRecord | null>;
+  getMany(ids: readonly Snowflake[]): Promise<GuildStickerRecord[]>;
+  listByGuild(guildId: Snowflake): Promise<GuildStickerRecord[]>;
+  /** Returns null when unknown. */
+  update(id: Snowflake, patch: Partial<Pick<GuildStickerRecord, 'name' | 'description' | 'tags'>>): Promise<GuildStickerRecord | null>;
+  /** True when it existed. */
+  delete(id: Snowflake): Promise<boolean>;
+}
+
+/** A channel-follower webhook (type 2) and the announcement channel it follows. */
+export interface ChannelFollowRecord {
+  webhookId: Snowflake;
+  sourceChannelId: Snowflake;
+  sourceGuildId: Snowflake;
+  createdAt: number;
+}
+
+/**
+ * Channel follows (sql/channel-follows.ts): which webhooks receive an announcement channel's published messages.
+ * Deleting the webhook, or the followed channel, deletes the follow.
+ */
+export interface ChannelFollowStore {
+  /** NotFoundError('webhook') / ('channel') for an unknown one. */
+  create(follow: ChannelFollowRecord): Promise<ChannelFollowRecord>;
+  /** The follows of these webhooks (those that are channel-follower webhooks). */
+  getMany(webhookIds: readonly Snowflake[]): Promise<ChannelFollowRecord[]>;
+  /** Every follow of the channel, ascending by webhook id. */
+  listBySource(channelId: Snowflake): Promise<ChannelFollowRecord[]>;
+  /** Claims the publishing of a message: true for the one caller that claimed it first (any process). */
+  claimCrosspost(channelId: Snowflake, messageId: Snowflake, now: number): Promise<boolean>;
+  /** Gives a claim back (its publish failed before the message was marked). */
+  releaseCrosspost(messageId: Snowflake): Promise<void>;
+}
+
+/** Discord's relationship types (a user's view of another user). */
+export const RelationshipType = { FRIEND: 1, BLOCKED: 2, PENDING_INCOMING: 3, PENDING_OUTGOING: 4 } as const;
+export type RelationshipTypeValue = (typeof RelationshipType)[keyof typeof RelationshipType];
+
+/** How `userId` relates to `targetId`; each side of a pair has its own record (or none). */
+export interface RelationshipRecord {
+  userId: Snowflake;
+  targetId: Snowflake;
+  type: RelationshipTypeValue;
+  nickname: string | null;
+  /** Unix ms when this relationship began. */
+  since: number;
+}
+
+/** Both directions between users a and b. */
+export interface RelationshipPair {
+  ab: RelationshipRecord | null;
+  ba: RelationshipRecord | null;
+}
+
+/** Friends, blocks and friend requests (sql/relationships.ts). Deleting a user deletes both sides. */
+export interface RelationshipStore {
+  /** The user's relationships, ascending by target id. */
+  listForUser(userId: Snowflake): Promise<RelationshipRecord[]>;
+  get(userId: Snowflake, targetId: Snowflake): Promise<RelationshipRecord | null>;
+  /**
+   * Reads both directions between a and b and stores what `fn` returns, in one transaction serialised per pair;
+   * an unchanged object (same reference) is left alone, null deletes. `fn` may throw to change nothing.
+   * NotFoundError('user') when either user is unknown and a record is written.
+   */
+  update(a: Snowflake, b: Snowflake, fn: (current: RelationshipPair) => RelationshipPair): Promise<{ before: RelationshipPair; after: RelationshipPair }>;
+  /** Null when there is no such relationship. */
+  setNickname(userId: Snowflake, targetId: Snowflake, nickname: string | null): Promise<RelationshipRecord | null>;
 }
 
 export interface ReactionStore {
@@ -1280,9 +1412,82 @@ export interface Store {
   readonly rateWindows: RateWindowStore;
   readonly auditLog: AuditLogStore;
   readonly guildEmojis: GuildEmojiStore;
+  readonly guildStickers: GuildStickerStore;
+  readonly channelFollows: ChannelFollowStore;
+  readonly threads: ThreadStore;
+  readonly relationships: RelationshipStore;
+  readonly guildCommunity: GuildCommunityStore;
   /** Applies pending migrations; returns the versions applied. Safe to run concurrently from several processes. */
   migrate(): Promise<number[]>;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** A thread's metadata (sql/threads.ts); the thread itself is a channel row of type 10, 11 or 12. */
+export interface ThreadRecord {
+  channelId: Snowflake;
+  guildId: Snowflake;
+  parentId: Snowflake;
+  archived: boolean;
+  /** Minutes: 60, 1440, 4320 or 10080. */
+  autoArchiveDuration: number;
+  archiveTimestamp: number;
+  locked: boolean;
+  invitable: boolean;
+  createTimestamp: number;
+  messageCount: number;
+  totalMessageSent: number;
+  /** Channel flags (PINNED = 2 for forum posts). */
+  flags: number;
+  appliedTags: Snowflake[];
+  lastActivityAt: number;
+}
+
+export interface ThreadMemberRecord {
+  channelId: Snowflake;
+  userId: Snowflake;
+  joinTimestamp: number;
+  flags: number;
+}
+
+/** A forum or media channel's settings (sql/threads.ts); tags and the default reaction as Discord's JSON. */
+export interface ForumSettingsRecord {
+  channelId: Snowflake;
+  availableTags: { id: Snowflake; name: string; moderated: boolean; emoji_id: Snowflake | null; emoji_name: string | null }[];
+  defaultReactionEmoji: { emoji_id: Snowflake | null; emoji_name: string | null } | null;
+  defaultThreadRateLimitPerUser: number;
+  defaultAutoArchiveDuration: number | null;
+  defaultSortOrder: number | null;
+  defaultForumLayout: number;
+}
+
+/** Threads, their members and forum settings (sql/threads.ts). */
+export interface ThreadStore {
+  /** The thread's channel row, metadata and first members in one transaction; ConflictError when the id is taken. */
+  create(channel: ChannelRecord, thread: ThreadRecord, members: readonly ThreadMemberRecord[]): Promise<void>;
+  get(channelId: Snowflake): Promise<ThreadRecord | null>;
+  getMany(channelIds: readonly Snowflake[]): Promise<ThreadRecord[]>;
+  update(channelId: Snowflake, patch: Partial<Pick<ThreadRecord, 'archived' | 'autoArchiveDuration' | 'archiveTimestamp' | 'locked' | 'invitable' | 'flags' | 'appliedTags'>>): Promise<ThreadRecord>;
+  /** A message was sent in the thread: counts it, marks activity, unarchives it; the metadata after. */
+  messageSent(channelId: Snowflake, now: number): Promise<ThreadRecord | null>;
+  /** Unarchived threads of the guild, newest first. */
+  listActive(guildId: Snowflake): Promise<ThreadRecord[]>;
+  /** Every thread of the guild (archived too) with its channel type, newest first. */
+  listByGuild(guildId: Snowflake): Promise<Array<ThreadRecord & { type: number }>>;
+  /** Archived threads of the parent of these channel types, newest archive first, archived before `before` (ms). */
+  listArchived(parentId: Snowflake, types: readonly number[], before: number | null, limit: number, memberId?: Snowflake): Promise<ThreadRecord[]>;
+  /** Unarchived threads whose inactivity exceeded auto_archive_duration × minuteMs. */
+  dueArchives(now: number, minuteMs: number, limit: number): Promise<ThreadRecord[]>;
+  /** Archives the thread if it is still active and idle since `lastActivityAt`; whether it did. */
+  autoArchive(channelId: Snowflake, lastActivityAt: number, now: number): Promise<ThreadRecord | null>;
+  addMember(member: ThreadMemberRecord): Promise<boolean>;
+  removeMember(channelId: Snowflake, userId: Snowflake): Promise<boolean>;
+  getMember(channelId: Snowflake, userId: Snowflake): Promise<ThreadMemberRecord | null>;
+  listMembers(channelId: Snowflake, after: Snowflake | null, limit: number): Promise<ThreadMemberRecord[]>;
+  countMembers(channelId: Snowflake): Promise<number>;
+  /** The user's memberships among these threads. */
+  membershipsOf(userId: Snowflake, channelIds: readonly Snowflake[]): Promise<ThreadMemberRecord[]>;
+  getForum(channelId: Snowflake): Promise<ForumSettingsRecord | null>;
+  putForum(settings: ForumSettingsRecord): Promise<void>;
 }

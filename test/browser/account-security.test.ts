@@ -3,7 +3,7 @@
  * every log-in of the account and logs out one device (whose open tab drops to the login screen: its gateway
  * closes with 4004) or all the others; the Password tab refuses a wrong current password, and a right one keeps
  * this tab working on a fresh token while every other device is logged out. And (finding 11) a group DM takes
- * only people who have written to its creator 1:1, which the "new group" dialog explains when it refuses.
+ * only its creator's friends, which the "new group" dialog explains when it refuses.
  *
  * Chromium comes from /usr/bin/chromium (apt). Without it the suite is skipped with one line, except under
  * CI=true where it fails. Every wait polls with a timeout; nothing sleeps a fixed time.
@@ -145,7 +145,7 @@ describe('web client: password, devices, group DM consent', { skip: browserSkipR
     assert.equal(await a.getByRole('heading', { name: 'Welcome back!' }).count(), 0);
   });
 
-  test('a group DM with people who never wrote to us is refused with an explanation; once they have, it is made', async () => {
+  test('a group DM with people who are not our friends is refused with an explanation; once they are, it is made', async () => {
     const pick = async () => {
       await a.getByRole('button', { name: 'Create a group DM' }).click();
       const dialog = a.getByRole('dialog', { name: 'Select friends' });
@@ -160,12 +160,14 @@ describe('web client: password, devices, group DM consent', { skip: browserSkipR
     await a.getByRole('button', { name: 'Direct Messages' }).click();
     await a.getByRole('heading', { name: 'Direct Messages' }).waitFor();
     const dialog = await pick();
-    await dialog.getByRole('alert').filter({ hasText: 'Everyone you add must have sent you a direct message first.' }).waitFor();
+    await dialog.getByRole('alert').filter({ hasText: 'You can only add your friends to a group DM.' }).waitFor();
     await dialog.getByRole('button', { name: 'Close' }).click();
 
+    // Friends: each asks, Alice accepts with the token her tab holds now (the password change replaced the first).
+    const aliceToken = (await a.evaluate('localStorage.getItem("accord.token")')) as string;
     for (const user of [fred, gina]) {
-      const dm = await server.request('POST', '/users/@me/channels', { auth: user, body: { recipient_id: alice.id } });
-      assert.equal((await server.request('POST', `/channels/${dm.body.id}/messages`, { auth: user, body: { content: 'hello alice' } })).status, 200);
+      assert.equal((await server.request('PUT', `/users/@me/relationships/${alice.id}`, { auth: user, body: {} })).status, 204);
+      assert.equal((await server.request('PUT', `/users/@me/relationships/${user.id}`, { auth: aliceToken, body: {} })).status, 204);
     }
     await pick();
     await a.locator('.chat-header h1').filter({ hasText: `${fred.username}, ${gina.username}` }).waitFor();

@@ -43,11 +43,12 @@ describe('web client: group DMs', { skip: browserSkipReason() }, () => {
     const guild = await server.createGuild(users[0]!, 'Group DM Club');
     await server.join(users[0]!, guild.id, users[1]!);
     await server.join(users[0]!, guild.id, users[2]!);
-    // Only people who have written to the owner 1:1 may be put in a group DM (api/routes/users.ts): both say hello.
+    // Only the owner's friends may be put in a group DM (api/routes/users.ts), as on Discord: both become friends.
     for (const user of [users[1]!, users[2]!]) {
-      const dm = await server.request('POST', '/users/@me/channels', { auth: user, body: { recipient_id: users[0]!.id } });
-      const hello = await server.request('POST', `/channels/${dm.body.id}/messages`, { auth: user, body: { content: `hi ${oName}` } });
-      assert.equal(hello.status, 200, JSON.stringify(hello.body));
+      const asked = await server.request('PUT', `/users/@me/relationships/${users[0]!.id}`, { auth: user, body: {} });
+      assert.equal(asked.status, 204, JSON.stringify(asked.body));
+      const accepted = await server.request('PUT', `/users/@me/relationships/${user.id}`, { auth: users[0]!, body: {} });
+      assert.equal(accepted.status, 204, JSON.stringify(accepted.body));
     }
     for (const user of users) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../src/store/errors.ts';
 import type { Store, TokenRecord } from '../../src/store/types.ts';
 import { bundle, channel, guildWithChannel, ids, member, message, newId, rejectsWith, role, uniq, user } from './store.fixtures.ts';
+import { guildCommunityContract } from './store.contract.guild-community.ts';
 import { channelsContract } from './store.contract.channels.ts';
 import { messagesContract } from './store.contract.messages.ts';
 import { applicationCommandsContract } from './store.contract.commands.ts';
@@ -19,6 +20,7 @@ import { userGuildSettingsContract } from './store.contract.user-guild-settings.
 import { pushDevicesContract } from './store.contract.push-devices.ts';
 import { sendLimitsContract } from './store.contract.send-limits.ts';
 import { auditLogContract } from './store.contract.audit-log.ts';
+import { relationshipsContract } from './store.contract.relationships.ts';
 
 export type StoreFactory = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
 
@@ -70,6 +72,8 @@ export function storeContract(name: string, factory: StoreFactory): void {
     pushDevicesContract(s);
     sendLimitsContract(s);
     auditLogContract(s);
+    relationshipsContract(s);
+    guildCommunityContract(s);
   });
 }
 

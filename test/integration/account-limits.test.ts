@@ -1,6 +1,6 @@
 /**
  * Issue 11, finding 11: what a registration says about taken emails, the `verified` flag, the cap on
- * applications per user, and who may be put in a group DM (only people who have written to its creator 1:1).
+ * applications per user, and who may be put in a group DM (only its creator's friends, as on Discord).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -49,16 +49,19 @@ describe('accounts and abuse limits (issue 11 #11)', () => {
     assert.equal((await t.request('POST', '/applications', { auth: await t.register(), body: { name: 'Other App' } })).status, 201);
   });
 
-  it('a group DM takes only recipients who have written to its creator 1:1: sharing a guild is not enough (400 / 50007)', async () => {
+  it('a group DM takes only its creator’s friends: sharing a guild or a DM is not enough (400 / 50007)', async () => {
     const { owner, member, guild } = await guildWithMember(t);
     const third = await t.register();
     await addMember(t, guild.id, third);
     assertError(await t.request('POST', '/users/@me/channels', { auth: owner, body: { recipients: [member.id, third.id] } }), 400, 50007);
-    // A DM the owner opened and wrote in on their own is not the recipient's consent either.
+    // A DM both wrote in is not friendship either, nor is a request not yet accepted.
     await writeTo(t, owner, member, 'join my group!');
+    await writeTo(t, member, owner);
+    assertError(await t.request('POST', '/users/@me/channels', { auth: owner, body: { recipients: [member.id] } }), 400, 50007);
+    assert.equal((await t.request('PUT', `/users/@me/relationships/${member.id}`, { auth: owner, body: {} })).status, 204);
     assertError(await t.request('POST', '/users/@me/channels', { auth: owner, body: { recipients: [member.id] } }), 400, 50007);
 
-    await writeTo(t, member, owner);
+    assert.equal((await t.request('PUT', `/users/@me/relationships/${owner.id}`, { auth: member, body: {} })).status, 204);
     const group = await t.request('POST', '/users/@me/channels', { auth: owner, body: { recipients: [member.id] } });
     assert.equal(group.status, 200, JSON.stringify(group.body));
     assert.equal((await t.store.channels.listRecipients(group.body.id)).length, 2);
@@ -66,6 +69,9 @@ describe('accounts and abuse limits (issue 11 #11)', () => {
     // Adding someone later follows the same rule.
     assertError(await t.request('PUT', `/channels/${group.body.id}/recipients/${third.id}`, { auth: owner }), 400, 50007);
     await writeTo(t, third, owner);
+    assertError(await t.request('PUT', `/channels/${group.body.id}/recipients/${third.id}`, { auth: owner }), 400, 50007);
+    assert.equal((await t.request('POST', '/users/@me/relationships', { auth: third, body: { username: owner.username, discriminator: null } })).status, 204);
+    assert.equal((await t.request('PUT', `/users/@me/relationships/${third.id}`, { auth: owner, body: { type: 1 } })).status, 204);
     assert.equal((await t.request('PUT', `/channels/${group.body.id}/recipients/${third.id}`, { auth: owner })).status, 204);
     assert.equal((await t.store.channels.listRecipients(group.body.id)).length, 3);
   });

@@ -51,10 +51,17 @@ export function assertError(res: { status: number; body: any }, status: number, 
 }
 
 /**
- * `from` writes to `to` in their 1:1 DM: the consent Accord asks before `to` may put `from` in a group DM
- * (src/api/routes/users.ts).
+ * `from` and `to` become friends (`from` sends the request, `to` accepts): what Accord asks, as Discord does, before
+ * `to` may put `from` in a group DM (src/api/routes/users.ts). Also opens their 1:1 DM and says hi in it.
  */
 export async function writeDirectly(t: TestServer, from: TestUser, to: TestUser): Promise<void> {
+  const asked = await t.request('PUT', `/users/@me/relationships/${to.id}`, { auth: from, body: {} });
+  // 80007: already friends (an earlier call).
+  if (asked.body?.code !== 80007) {
+    assert.equal(asked.status, 204, JSON.stringify(asked.body));
+    const accepted = await t.request('PUT', `/users/@me/relationships/${from.id}`, { auth: to, body: {} });
+    assert.equal(accepted.status, 204, JSON.stringify(accepted.body));
+  }
   const dm = await t.request('POST', '/users/@me/channels', { auth: from, body: { recipient_id: to.id } });
   assert.equal(dm.status, 200, JSON.stringify(dm.body));
   const sent = await t.request('POST', `/channels/${dm.body.id}/messages`, { auth: from, body: { content: 'hi' } });

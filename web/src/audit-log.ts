@@ -71,6 +71,9 @@ export const AUDIT_ACTIONS: ReadonlyArray<{ type: number; label: string; verb: s
   { type: AuditLogEvent.MESSAGE_BULK_DELETE, label: 'Bulk Delete Messages', verb: 'bulk deleted messages in' },
   { type: AuditLogEvent.MESSAGE_PIN, label: 'Pin Message', verb: 'pinned a message by' },
   { type: AuditLogEvent.MESSAGE_UNPIN, label: 'Unpin Message', verb: 'unpinned a message by' },
+  { type: AuditLogEvent.THREAD_CREATE, label: 'Create Thread', verb: 'created thread' },
+  { type: AuditLogEvent.THREAD_UPDATE, label: 'Update Thread', verb: 'updated thread' },
+  { type: AuditLogEvent.THREAD_DELETE, label: 'Delete Thread', verb: 'deleted thread' },
 ];
 
 export function actionVerb(type: number): string {

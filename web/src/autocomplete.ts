@@ -34,6 +34,8 @@ export interface Suggestion {
   /** CSS colour of a role. */
   color?: string;
   emoji?: string;
+  /** A custom emoji's image URL (shown instead of `emoji`). */
+  image?: string;
 }
 
 export const MAX_SUGGESTIONS = 10;
@@ -156,4 +158,25 @@ export function emojiSuggestions(all: readonly ShortcodeEmoji[] | null, query: s
     label: `:${e.shortcode}:`,
     emoji: e.emoji,
   }));
+}
+
+/**
+ * The guild's custom emoji for the `:` list (before the Unicode ones, as Discord's client lists them): those whose
+ * name starts with or contains the query and that the user may use (no role restriction, or a role they hold; the
+ * server writes any other as `:name:` text).
+ */
+export function customEmojiSuggestions(
+  all: ReadonlyArray<{ id: string; name: string; animated: boolean; roles: string[] }> | null, query: string, myRoles: readonly string[], imageUrl: (id: string, animated: boolean) => string,
+): Suggestion[] {
+  if (!all) return [];
+  const q = query.toLowerCase();
+  return all
+    .filter((e) => !e.roles.length || e.roles.some((r) => myRoles.includes(r)))
+    .map((e) => ({ e, rank: matchRank([e.name], q) }))
+    .filter((x) => x.rank >= 0)
+    .sort((a, b) => a.rank - b.rank || a.e.name.localeCompare(b.e.name))
+    .slice(0, MAX_SUGGESTIONS)
+    .map(({ e }) => ({
+      key: `custom-emoji:${e.id}`, kind: 'emoji' as const, insert: `<${e.animated ? 'a' : ''}:${e.name}:${e.id}>`, label: `:${e.name}:`, detail: 'Server emoji', image: imageUrl(e.id, e.animated),
+    }));
 }

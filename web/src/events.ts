@@ -6,6 +6,7 @@ import { compareIds } from './api.ts';
 import { watchMembership } from './membership.ts';
 import { clearMentions, countMention, mentionCountsFromReady } from './mentions.ts';
 import { applyGuildSettingsUpdate, guildSettingsFromReady } from './mutes.ts';
+import { relationshipHandlers, relationshipsFromReady } from './relationships.ts';
 import { store, upsertMessage, withUser, withUsers, type GuildInfo, type State } from './store.ts';
 import type { Channel, Guild, Member, Message, Poll, Presence, ReadStateEntry, Role, Status, User } from './types.ts';
 
@@ -40,6 +41,8 @@ function applyGuildCreate(s: State, g: Guild): Partial<State> {
   const channels = { ...s.channels };
   for (const c of Object.values(channels)) if (c.guild_id === g.id) delete channels[c.id];
   for (const c of g.channels ?? []) channels[c.id] = { ...c, guild_id: g.id };
+  // Active threads the user may see (opened from their channel's Threads panel).
+  for (const c of (g as { threads?: Channel[] }).threads ?? []) channels[c.id] = { ...c, guild_id: g.id };
   const members: Record<string, Member> = { ...s.members[g.id] };
   let users = s.users;
   for (const m of g.members ?? []) {
@@ -161,7 +164,7 @@ const handlers: Record<string, Handler> = {
     const mentionCounts = mentionCountsFromReady(entries);
     // Private channels come most-recent first.
     const privateChannelIds = [...next.privateChannelIds].sort((a, b) => compareIds(next.channels[b]?.last_message_id ?? b, next.channels[a]?.last_message_id ?? a));
-    return { ...next, presences, readStates, mentionCounts, privateChannelIds, guildSettings: guildSettingsFromReady(d) };
+    return { ...next, presences, readStates, mentionCounts, privateChannelIds, guildSettings: guildSettingsFromReady(d), ...relationshipsFromReady(next, d) };
   },
   GUILD_CREATE: (s, d) => applyGuildCreate(s, d),
   GUILD_UPDATE(s, d) {
@@ -175,6 +178,14 @@ const handlers: Record<string, Handler> = {
   },
   CHANNEL_CREATE: (s, d) => upsertChannel(s, d),
   CHANNEL_UPDATE: (s, d) => upsertChannel(s, d),
+  // Threads live beside channels (the sidebar leaves them out; the Threads panel lists them).
+  THREAD_CREATE: (s, d) => upsertChannel(s, d),
+  THREAD_UPDATE: (s, d) => upsertChannel(s, { ...s.channels[d.id], ...d }),
+  THREAD_DELETE(s, d) {
+    const channels = { ...s.channels };
+    delete channels[d.id];
+    return { channels };
+  },
   CHANNEL_DELETE(s, d) {
     const channels = { ...s.channels };
     delete channels[d.id];
@@ -305,6 +316,7 @@ const handlers: Record<string, Handler> = {
     return { presences };
   },
   USER_GUILD_SETTINGS_UPDATE: (s, d) => applyGuildSettingsUpdate(s, d),
+  ...relationshipHandlers,
   USER_UPDATE(s, d: User) {
     return { me: s.me && s.me.id === d.id ? { ...s.me, ...d } : s.me, users: withUser(s.users, d) };
   },

@@ -6,7 +6,7 @@
 import { useSyncExternalStore } from 'react';
 import { compareIds } from './api.ts';
 import type { GatewayState } from './gateway.ts';
-import type { Channel, Member, Message, Role, Snowflake, Status, User } from './types.ts';
+import type { Channel, Member, Message, Relationship, Role, Snowflake, Status, User } from './types.ts';
 import type { UserGuildSettings } from './mutes.ts';
 
 export interface GuildInfo {
@@ -54,6 +54,8 @@ export interface State {
   pinsVersion: Record<Snowflake, number>;
   /** Notification settings per guild id ('@me' for direct messages), mutes.ts; absent = Discord's defaults. */
   guildSettings: Record<string, UserGuildSettings>;
+  /** Friends, blocks and friend requests by the other user's id (relationships.ts). */
+  relationships: Record<Snowflake, Relationship>;
 }
 
 export const initialState = (): State => ({
@@ -76,6 +78,7 @@ export const initialState = (): State => ({
   memberRequests: {},
   pinsVersion: {},
   guildSettings: {},
+  relationships: {},
 });
 
 type Listener = () => void;

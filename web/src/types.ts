@@ -12,6 +12,15 @@ export interface User {
   bio?: string;
 }
 
+/** Discord's relationship object (friends, blocks, requests): 1 friend, 2 blocked, 3 incoming, 4 outgoing. */
+export interface Relationship {
+  id: Snowflake;
+  type: 1 | 2 | 3 | 4;
+  user: User;
+  nickname: string | null;
+  since?: string;
+}
+
 export interface Role {
   id: Snowflake;
   name: string;
@@ -121,6 +130,8 @@ export interface Message {
   interaction?: { id: Snowflake; type: number; name: string; user: User };
   /** A poll message's poll (components/Poll.tsx). */
   poll?: Poll;
+  /** Stickers sent with it: `{id, name, format_type}` (components/GuildStickers.tsx). */
+  sticker_items?: Array<{ id: Snowflake; name: string; format_type: number }>;
   /** Client-side only: sent but not yet confirmed by the server, or failed. */
   pending?: 'sending' | 'failed';
 }
@@ -275,7 +286,7 @@ export interface Embed {
 }
 
 /** Message types the client draws as a system line rather than a chat message. */
-export const MessageType = { DEFAULT: 0, CHANNEL_NAME_CHANGE: 4, CHANNEL_PINNED_MESSAGE: 6, REPLY: 19, CHAT_INPUT_COMMAND: 20, CONTEXT_MENU_COMMAND: 23 } as const;
+export const MessageType = { DEFAULT: 0, CHANNEL_NAME_CHANGE: 4, CHANNEL_PINNED_MESSAGE: 6, CHANNEL_FOLLOW_ADD: 12, REPLY: 19, CHAT_INPUT_COMMAND: 20, CONTEXT_MENU_COMMAND: 23 } as const;
 
 export interface ReadStateEntry {
   id: Snowflake;

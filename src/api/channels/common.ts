@@ -9,9 +9,17 @@ import type { ChannelRecord, MessageRecord, Store } from '../../store/types.ts';
 import { channelAccess, type ChannelAccess } from '../access.ts';
 import type { RouteContext } from '../route.ts';
 import { channelJson } from '../../shapes/serialize.ts';
+import { THREAD_TYPES, forumFields, threadEnvelope, threadPayload } from './threads.ts';
 
 /** The channel as Discord returns it; DM recipients leave out `viewerId` (the caller), as on Discord. */
 export async function channelPayload(store: Store, channel: ChannelRecord, viewerId?: string): Promise<Record<string, unknown>> {
+  if (channel.guildId && THREAD_TYPES.has(channel.type)) {
+    const thread = await threadPayload(store, channel, viewerId);
+    if (thread) return thread;
+  }
+  if (channel.guildId && (channel.type === 15 || channel.type === 16)) {
+    return { ...channelJson(channel, { overwrites: await store.overwrites.listByChannel(channel.id) }), ...forumFields(channel, await store.threads.getForum(channel.id)) };
+  }
   if (channel.guildId) return channelJson(channel, { overwrites: await store.overwrites.listByChannel(channel.id) });
   const ids = (await store.channels.listRecipients(channel.id)).filter((id) => id !== viewerId);
   return channelJson(channel, { recipients: await store.users.getMany(ids) });
@@ -28,6 +36,10 @@ export async function messageAccess(store: Store, channelId: string, messageId: 
 
 /** Publishes a channel-scoped event (messages, reactions, typing, pins) to whoever may see the channel. */
 export async function publishInChannel(ctx: RouteContext, channel: ChannelRecord, t: string, d: Record<string, unknown>): Promise<void> {
+  if (channel.guildId && THREAD_TYPES.has(channel.type)) {
+    ctx.dispatch.guild(channel.guildId, t, d, await threadEnvelope(ctx.deps.store, channel));
+    return;
+  }
   if (channel.guildId) {
     ctx.dispatch.guild(channel.guildId, t, d, { channelId: channel.id });
     return;
@@ -35,5 +47,5 @@ export async function publishInChannel(ctx: RouteContext, channel: ChannelRecord
   ctx.dispatch.users(await ctx.deps.store.channels.listRecipients(channel.id), t, d);
 }
 
-/** Channel types messages can be sent in: text, DM, group DM, announcement. */
-export const MESSAGE_CHANNEL_TYPES: ReadonlySet<number> = new Set([0, 1, 3, 5]);
+/** Channel types messages can be sent in: text, DM, group DM, announcement, and threads (10, 11, 12). */
+export const MESSAGE_CHANNEL_TYPES: ReadonlySet<number> = new Set([0, 1, 3, 5, 10, 11, 12]);

@@ -5,6 +5,7 @@
  * A body with files (multipart) has them stored first (uploads.ts), before the message is validated, since
  * clients send the JSON part last; whatever refuses the message afterwards deletes them again.
  */
+import { usableEmojiContent } from './emoji-rules.ts';
 import { ApiError, ErrorCodes, formError } from '../../protocol/errors.ts';
 import { Permissions, hasPermission } from '../../protocol/permissions.ts';
 import type { AttachmentRecord, MessageRecord, MessageReference, UserRecord } from '../../store/types.ts';
@@ -15,6 +16,7 @@ import { attachmentsForCreate, attachmentsSchema, renderMedia } from './attachme
 import { readMessageBody, type Uploads } from './uploads.ts';
 import { parse, snowflake, z } from '../validate.ts';
 import { MESSAGE_CHANNEL_TYPES, publishInChannel } from '../channels/common.ts';
+import { checkThreadSend, isThread, threadMessageSent } from '../channels/threads.ts';
 import { checkEmbedTotal, embedsSchema } from './embeds.ts';
 import { checkComponents, componentsSchema, type MessageActionRow } from './components.ts';
 import { allowedMentionsSchema, checkAllowedMentions, parseMentions } from './mentions.ts';
@@ -22,6 +24,8 @@ import { mentionRecipients } from './mention-audience.ts';
 import { eventPayload, renderMessage, type MessageJson } from '../../shapes/message.ts';
 import { NONCE_WINDOW_MS, SendLimits } from './send-limits.ts';
 import { pollRecord, pollSchema } from './polls.ts';
+import { stickerItemsFor, type StickerItem } from './stickers.ts';
+import { refuseBlockedDm } from '../relationships.ts';
 
 export const MessageFlags = { SUPPRESS_EMBEDS: 1 << 2, SUPPRESS_NOTIFICATIONS: 1 << 12 } as const;
 const CLIENT_CREATE_FLAGS = MessageFlags.SUPPRESS_EMBEDS | MessageFlags.SUPPRESS_NOTIFICATIONS;
@@ -57,8 +61,8 @@ const createSchema = z.object({
       fail_if_not_exists: z.boolean().nullish(),
     })
     .nullish(),
-  // Accord has no stickers yet: accepted and ignored.
-  sticker_ids: z.array(z.unknown()).max(3).nullish(),
+  // Guild stickers (messages/stickers.ts); a message may hold only stickers.
+  sticker_ids: z.array(snowflake).max(3).nullish(),
   flags: z.number().int().min(0).nullish(),
   attachments: attachmentsSchema.nullish(),
   // Discord's poll create request object (messages/polls.ts).
@@ -87,17 +91,22 @@ export async function createMessage(ctx: RouteContext, user: UserRecord, channel
   const access = await channelAccess(deps.store, channelId, user.id, now);
   const channel = access.channel;
   if (!MESSAGE_CHANNEL_TYPES.has(channel.type)) throw new ApiError(ErrorCodes.NON_TEXT_CHANNEL);
-  requirePermission(access.permissions, Permissions.VIEW_CHANNEL | Permissions.SEND_MESSAGES);
+  // Threads need SEND_MESSAGES_IN_THREADS instead, and refuse sends while locked (channels/threads.ts).
+  const thread = isThread(channel) ? await checkThreadSend(deps.store, access) : null;
+  if (!thread) requirePermission(access.permissions, Permissions.VIEW_CHANNEL | Permissions.SEND_MESSAGES);
+  await refuseBlockedDm(deps.store, channel, user.id);
 
   const fileRefusal = hasPermission(access.permissions, Permissions.ATTACH_FILES) ? null : new ApiError(ErrorCodes.MISSING_PERMISSIONS);
   const { body: rawBody, uploads } = await readMessageBody(deps, req, { channelId: channel.id, fileRefusal });
   try {
     const body = parse(createSchema, rawBody);
-    const content = body.content ?? '';
+    // Custom emoji the author may not use are sent as `:name:` text (emoji-rules.ts).
+    const content = await usableEmojiContent(deps.store, user.id, body.content ?? '', channel.guildId, access.permissions);
     const embeds = body.embeds ?? [];
     const components = checkComponents(body.components, { allowInteractive: user.bot });
     const attachments = attachmentsForCreate(body.attachments, uploads.files);
-    if (content.trim() === '' && embeds.length === 0 && attachments.length === 0 && components.length === 0 && !body.poll) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
+    const stickerItems = await stickerItemsFor(deps.store, access, user.id, body.sticker_ids ?? []);
+    if (content.trim() === '' && embeds.length === 0 && attachments.length === 0 && components.length === 0 && !body.poll && stickerItems.length === 0) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
     // A poll needs SEND_POLLS in a guild channel (DMs have no permission to check).
     if (body.poll && channel.guildId) requirePermission(access.permissions, Permissions.SEND_POLLS);
     checkEmbedTotal(embeds);
@@ -114,7 +123,9 @@ export async function createMessage(ctx: RouteContext, user: UserRecord, channel
       if (earlier) return await renderEarlier(deps, user, earlier, nonce!);
     }
     try {
-      return await storeMessage(ctx, user, access, body, { content, embeds, attachments, components, uploads }, nonce, enforced);
+      const sent = await storeMessage(ctx, user, access, body, { content, embeds, attachments, components, uploads, stickerItems }, nonce, enforced);
+      if (thread) await threadMessageSent(ctx.dispatch, deps.store, channel, thread, user.id, deps.now());
+      return sent;
     } catch (err) {
       // A retry refused by slowmode because its own first send (on another node, a moment ago) took the hold:
       // once that send has committed, the retry gets its message, as on Discord.
@@ -141,12 +152,13 @@ interface MessageParts {
   attachments: AttachmentRecord[];
   components: MessageActionRow[];
   uploads: Uploads;
+  stickerItems: StickerItem[];
 }
 
 async function storeMessage(
   ctx: RouteContext, user: UserRecord, access: ChannelAccess, body: CreateBody, parts: MessageParts, nonce: string | number | undefined, enforced: boolean,
 ): Promise<MessageJson> {
-  const { content, embeds, attachments, components, uploads } = parts;
+  const { content, embeds, attachments, components, uploads, stickerItems } = parts;
   const { deps } = ctx;
   const { store } = deps;
   const channel = access.channel;
@@ -187,7 +199,7 @@ async function storeMessage(
       embeds,
       attachments,
       components,
-      stickerItems: [],
+      stickerItems,
       nonce: nonce === undefined ? null : String(nonce),
       pinned: false,
       webhookId: null,

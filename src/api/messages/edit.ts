@@ -3,6 +3,7 @@
  * files (keeping, removing and adding attachments: attachments.ts); a moderator with MANAGE_MESSAGES may only toggle SUPPRESS_EMBEDS on
  * someone else's message.
  */
+import { usableEmojiContent } from './emoji-rules.ts';
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
 import { Permissions, hasPermission } from '../../protocol/permissions.ts';
 import { unfurlUrls } from '../../protocol/message-urls.ts';
@@ -97,7 +98,9 @@ export async function applyEdit(
   const wasSuppressed = (message.flags & MessageFlags.SUPPRESS_EMBEDS) !== 0;
   const suppressed = ((patch.flags ?? message.flags) & MessageFlags.SUPPRESS_EMBEDS) !== 0;
   if (touchesContent) {
-    const content = body.content === undefined ? message.content : (body.content ?? '');
+    // A user's new content: custom emoji they may not use become `:name:` (emoji-rules.ts); webhooks are not checked.
+    const content = body.content === undefined ? message.content
+      : message.webhookId ? (body.content ?? '') : await usableEmojiContent(store, editorId, body.content ?? '', access.channel.guildId, access.permissions);
     // The author's embeds (kept, or the new ones), then the link embeds of links the content still has (the
     // embed role unfurls the new ones).
     const links = unfurlUrls(content);
@@ -105,7 +108,8 @@ export async function applyEdit(
     const linked = message.embeds.filter((e) => (e as { type?: unknown }).type !== 'rich' && links.includes(String((e as { url?: unknown }).url)));
     const embeds = [...authored, ...linked];
     const attachments = touchesFiles ? attachmentsForEdit(message.attachments, body.attachments, files) : undefined;
-    if (content.trim() === '' && embeds.length === 0 && (attachments ?? message.attachments).length === 0 && components.length === 0) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
+    // Stickers stay with the message (they cannot be edited): a message with some needs nothing else.
+    if (content.trim() === '' && embeds.length === 0 && (attachments ?? message.attachments).length === 0 && components.length === 0 && !message.stickerItems?.length) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
     checkEmbedTotal(embeds as Record<string, unknown>[]);
     const allowed = body.allowed_mentions ?? undefined;
     checkAllowedMentions(allowed);

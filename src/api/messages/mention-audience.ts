@@ -7,7 +7,7 @@
 import { Permissions, computeChannelPermissions, hasPermission } from '../../protocol/permissions.ts';
 import type { Snowflake } from '../../protocol/snowflake.ts';
 import type { Store } from '../../store/types.ts';
-import { permissionContext, type ChannelAccess } from '../access.ts';
+import { THREAD_TYPES, permissionContext, type ChannelAccess } from '../access.ts';
 
 /**
  * `userIds` that can see the channel `access` was computed for. The sender's access already holds the guild and
@@ -21,7 +21,7 @@ export async function mentionAudience(store: Store, access: ChannelAccess, userI
     return userIds.filter((id) => recipients.has(id));
   }
   const { guild, roles } = access.guild;
-  const [members, overwrites] = await Promise.all([store.members.getMany(guild.id, userIds), store.overwrites.listByChannel(channel.id)]);
+  const [members, overwrites] = await Promise.all([store.members.getMany(guild.id, userIds), store.overwrites.listByChannel(THREAD_TYPES.has(channel.type) && channel.parentId ? channel.parentId : channel.id)]);
   const channelOverwrites = overwrites.map((o) => ({ id: o.id, type: o.type, allow: BigInt(o.allow), deny: BigInt(o.deny) }));
   const viewers = new Set(
     members

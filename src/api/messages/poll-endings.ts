@@ -10,6 +10,7 @@ import type { ApiDeps } from '../deps.ts';
 import { eventPayload, renderMessage } from '../../shapes/message.ts';
 import { renderMedia } from './attachments.ts';
 import type { MessageWrites } from './write.ts';
+import { postPollResult } from './poll-result.ts';
 
 export const POLL_SWEEP_MS = 1000;
 /** Endings one sweep announces; the rest wait for the next sweep. */
@@ -48,7 +49,11 @@ export class PollEndings {
           continue;
         }
         const rendered = await renderMessage(store, message, { viewerId: null, media: renderMedia(this.deps), now: Math.max(now, message.poll.expiresAt) });
-        if (await this.writes.pollEnded(channel, message, await eventPayload(store, message, rendered, { update: true }))) announced++;
+        if (await this.writes.pollEnded(channel, message, await eventPayload(store, message, rendered, { update: true }))) {
+          announced++;
+          // The POLL_RESULT message goes once, by the node that claimed the end.
+          await postPollResult(this.deps, this.writes, channel, message);
+        }
       }
     } catch (err) {
       this.deps.log.warn({ err }, 'poll endings sweep failed; retried at the next one');

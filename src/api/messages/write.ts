@@ -23,6 +23,7 @@ import { SUPPRESS_EMBEDS_FLAG, unfurlUrls } from '../../protocol/message-urls.ts
 import type { OutboxRelay } from '../../contracts/outbox.ts';
 import { pushJobs } from './push-jobs.ts';
 import { searchJobs } from './search-jobs.ts';
+import { isThread, threadEnvelope } from '../channels/threads.ts';
 import type { AuditLogEntryRecord, BanRecord, BanResult, ChannelRecord, EmojiRef, MessageRecord, OutboxRecord, PollVoteChange, RemovedAttachment, Store } from '../../store/types.ts';
 import type { Snowflake } from '../../protocol/snowflake.ts';
 
@@ -39,6 +40,8 @@ export class MessageWrites {
 
   /** Outbox records of one dispatch to everyone who may see the channel (its guild, or a DM's recipients). */
   async dispatchRecords(channel: ChannelRecord, t: string, d: Payload): Promise<OutboxRecord[]> {
+    // A thread's events go to its parent's viewers (a private thread's: its members and managers).
+    if (channel.guildId && isThread(channel)) return [this.relay.event(GatewaySubjects.guildDispatch(channel.guildId), { t, d, guildId: channel.guildId, ...(await threadEnvelope(this.store, channel)) })];
     if (channel.guildId) return [this.relay.event(GatewaySubjects.guildDispatch(channel.guildId), { t, d, guildId: channel.guildId, channelId: channel.id })];
     const recipients = await this.store.channels.listRecipients(channel.id);
     return [...new Set(recipients)].map((userId) => this.relay.event(GatewaySubjects.userDispatch(userId), { t, d }));

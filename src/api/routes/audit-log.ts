@@ -3,6 +3,7 @@
  * after, limit 1–100), for members with VIEW_AUDIT_LOG. Entries older than Discord's 45 days are not returned
  * (and are pruned, api/audit-log.ts). Entries are recorded by the routes that perform the actions.
  */
+import { threadPayload } from '../channels/threads.ts';
 import { AUDIT_LOG_RETENTION_MS, AuditLogEvent } from '../../protocol/audit-log.ts';
 import { Permissions } from '../../protocol/permissions.ts';
 import { guildAccess, requirePermission } from '../access.ts';
@@ -26,6 +27,11 @@ const WEBHOOK_ACTIONS = new Set<number>([AuditLogEvent.WEBHOOK_CREATE, AuditLogE
 export function registerAuditLogRoutes(ctx: RouteContext): void {
   const { store, now } = ctx.deps;
 
+  const threadOf = async (id: string) => {
+    const channel = await store.channels.get(id);
+    return channel ? threadPayload(store, channel, null) : null;
+  };
+
   ctx.get('/guilds/:guildId/audit-logs', {}, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
     requirePermission(access.permissions, Permissions.VIEW_AUDIT_LOG);
@@ -44,13 +50,16 @@ export function registerAuditLogRoutes(ctx: RouteContext): void {
       store.users.getMany([...userIds]),
       Promise.all([...webhookIds].map((id) => store.webhooks.get(id))),
     ]);
+    // The threads the entries name (THREAD_CREATE / UPDATE / DELETE), those that still exist.
+    const threadIds = [...new Set(entries.filter((e) => e.targetId && e.actionType >= 110 && e.actionType <= 112).map((e) => e.targetId!))];
+    const threads = (await Promise.all(threadIds.map((id) => threadOf(id)))).filter((t) => t !== null);
     return {
       audit_log_entries: entries.map(auditLogEntryJson),
       users: users.map(publicUser),
       integrations: [],
       webhooks: webhooks.filter((w): w is WebhookRecord => w !== null && w.guildId === access.guild.id).map((w) => webhookJson(w, { withToken: false })),
       guild_scheduled_events: [],
-      threads: [],
+      threads,
       application_commands: [],
       auto_moderation_rules: [],
     };

@@ -14,10 +14,14 @@ import {
 } from '../audit-log.ts';
 import { channelAccess, requirePermission, type ChannelAccess } from '../access.ts';
 import { channelPayload, publishInChannel } from '../channels/common.ts';
+import { isThread } from '../channels/threads.ts';
+import { forumFieldsSchema, forumSettingsFrom } from '../channels/forum.ts';
+import { deleteThread, patchThread } from './threads.ts';
 import { checkOverwriteBits, checkOverwriteTarget, overwriteBody, overwriteEntry, toOverwrite } from '../channels/overwrites.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import { acceptImage } from '../image-fields.ts';
 import { channelName } from './guilds.ts';
+import { convertedType } from '../channels/announcements.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { channelJson, inviteJson, iso, memberJson, publicUser } from '../../shapes/serialize.ts';
 import { postSystemMessage, SystemMessageType } from '../messages/system.ts';
@@ -33,6 +37,10 @@ const guildChannelPatch = z.object({
   bitrate: z.number().int().min(8000).max(384000).nullish(),
   user_limit: z.number().int().min(0).max(99).nullish(),
   permission_overwrites: z.array(overwriteEntry).max(100).nullish(),
+  // Text ↔ announcement only (channels/announcements.ts).
+  type: z.number().int().optional(),
+  // Forum and media channels (channels/forum.ts).
+  ...forumFieldsSchema,
 });
 
 const groupDmPatch = z.object({
@@ -69,6 +77,7 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
     const a = await access(req.params.channelId, req.user);
     if (a.channel.type === ChannelType.DM) throw new ApiError(ErrorCodes.CANNOT_EXECUTE_ON_DM);
     if (a.channel.type === ChannelType.GROUP_DM) return patchGroupDm(a.channel, req.body, req.user);
+    if (isThread(a.channel)) return patchThread(ctx, a, req.body, req);
     return patchGuildChannel(a, req.body, req.user, req);
   });
 
@@ -80,7 +89,8 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
     if (body.name !== undefined) patch.name = channelName(body.name, c.type);
     if (body.position != null) patch.position = body.position;
     if (body.nsfw != null) patch.nsfw = body.nsfw;
-    const textLike = c.type === ChannelType.GUILD_TEXT || c.type === ChannelType.GUILD_ANNOUNCEMENT;
+    const forum = c.type === ChannelType.GUILD_FORUM || c.type === ChannelType.GUILD_MEDIA;
+    const textLike = c.type === ChannelType.GUILD_TEXT || c.type === ChannelType.GUILD_ANNOUNCEMENT || forum;
     if (textLike && body.topic !== undefined) patch.topic = body.topic || null;
     if (textLike && body.rate_limit_per_user != null) patch.rateLimitPerUser = body.rate_limit_per_user;
     if (c.type === ChannelType.GUILD_VOICE && body.bitrate != null) patch.bitrate = body.bitrate;
@@ -108,8 +118,13 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
       for (const [i, o] of overwrites.entries()) await checkOverwriteTarget(store, a, o, ['permission_overwrites', i, 'id']);
     }
 
+    const newType = convertedType(c, body.type);
+    if (newType !== null) await store.channels.setType(c.id, newType);
     // Fields and overwrite set in one transaction.
-    const updated = Object.keys(patch).length || overwrites ? await store.channels.update(c.id, patch, { overwrites }) : c;
+    const updated = Object.keys(patch).length || overwrites ? await store.channels.update(c.id, patch, { overwrites }) : newType !== null ? { ...c, type: newType } : c;
+    if (forum && Object.keys(forumFieldsSchema).some((k) => (body as Record<string, unknown>)[k] !== undefined)) {
+      await store.threads.putForum(forumSettingsFrom(c.id, c.type, body, () => ctx.deps.ids.next(), await store.threads.getForum(c.id)));
+    }
     const json = await channelPayload(store, updated, user.id);
     ctx.dispatch.guild(c.guildId!, 'CHANNEL_UPDATE', json, { channelId: c.id });
     const before = channelJson(c);
@@ -161,6 +176,7 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
       }
       return json;
     }
+    if (isThread(c)) return deleteThread(ctx, a, req);
     requirePermission(a.permissions, Permissions.MANAGE_CHANNELS);
     // The channel's files go after the commit (messages/write.ts).
     const entry = auditEntry(ctx, req, c.guildId!, { actionType: AuditLogEvent.CHANNEL_DELETE, targetId: c.id, changes: deletedChanges(json, CHANNEL_AUDIT_KEYS) });
@@ -278,7 +294,8 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
 
   ctx.post('/channels/:channelId/typing', { limit: RouteLimits.typing }, async (req) => {
     const a = await access(req.params.channelId, req.user);
-    requirePermission(a.permissions, Permissions.SEND_MESSAGES);
+    // In a thread, whoever may send there (SEND_MESSAGES_IN_THREADS).
+    requirePermission(a.permissions, isThread(a.channel) ? Permissions.SEND_MESSAGES_IN_THREADS : Permissions.SEND_MESSAGES);
     const member = a.guild?.member;
     await publishInChannel(ctx, a.channel, 'TYPING_START', {
       channel_id: a.channel.id,

@@ -2,6 +2,8 @@
  * Guilds: create (one store transaction for guild, roles, channels and the owner's membership), read, edit,
  * delete, and the guild's channel list (create, reorder). Channel edits of a single channel live in channels.ts.
  */
+import { forumFieldsSchema, forumSettingsFrom } from '../channels/forum.ts';
+import { forumFields } from '../channels/threads.ts';
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
 import {
   ALL_PERMISSIONS, DEFAULT_EVERYONE_PERMISSIONS, Permissions, computeChannelPermissions, hasPermission, parsePermissions,
@@ -14,6 +16,8 @@ import type { RouteContext } from '../route.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import { channelJson, guildJson, iso, memberJson } from '../../shapes/serialize.ts';
 import { deleteEmojiImages, guildEmojisJson } from './emojis.ts';
+import { deleteStickerFiles, guildStickersJson } from './stickers.ts';
+import { vanityPatch } from './guild-community.ts';
 import { parse, permissionString, queryBool, snowflake, z } from '../validate.ts';
 import { acceptImage, imageBodyLimit } from '../image-fields.ts';
 import { AuditLogEvent } from '../../protocol/audit-log.ts';
@@ -79,6 +83,8 @@ const patchGuildBody = z.object({
   explicit_content_filter: z.number().int().min(0).max(2).optional(),
   preferred_locale: z.string().min(2).max(16).optional(),
   owner_id: snowflake.optional(),
+  /** Not a Discord bot feature: the owner sets the vanity invite code here (guild-community.ts). */
+  vanity_url_code: z.string().max(32).nullish(),
 });
 
 const overwriteInput = z.object({
@@ -92,7 +98,9 @@ const overwriteInput = z.object({
 
 const createChannelBody = z.object({
   name: z.string().trim().min(1).max(100),
-  type: channelTypeSchema.default(0),
+  // Forum (15) and media (16) channels take their fields too (channels/forum.ts).
+  type: z.union([channelTypeSchema, z.literal(15), z.literal(16)]).default(0),
+  ...forumFieldsSchema,
   topic: z.string().max(1024).nullish(),
   position: z.number().int().min(0).nullish(),
   parent_id: snowflake.nullish(),
@@ -266,7 +274,7 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
     const q = parse(z.object({ with_counts: queryBool.optional() }), req.query);
     // Presence counts need the presence role; until the api asks it, the approximate count is 0.
     const counts = q.with_counts ? { approximateMemberCount: await store.members.count(access.guild.id), approximatePresenceCount: 0 } : {};
-    return guildJson(access.guild, access.roles, { ...counts, emojis: await guildEmojisJson(store, access.guild.id) });
+    return guildJson(access.guild, access.roles, { ...counts, emojis: await guildEmojisJson(store, access.guild.id), stickers: await guildStickersJson(store, access.guild.id) });
   });
 
   ctx.patch('/guilds/:guildId', { bodyLimit: imageBodyLimit(ctx.deps.config, 3) }, async (req) => {
@@ -300,6 +308,7 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
       if (user.bot) throw fieldError('owner_id', 'GUILD_OWNER_INVALID', 'Cannot transfer ownership to a bot user');
       patch.ownerId = body.owner_id;
     }
+    if (body.vanity_url_code !== undefined) Object.assign(patch, await vanityPatch(ctx, access, body.vanity_url_code));
     // Images last, once everything else is valid: their bytes are stored before the hashes that name them.
     // Discord gates banners and splashes behind boost levels; a self-hosted guild has every feature.
     const g = access.guild;
@@ -319,11 +328,13 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
     if (!access.isOwner) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
     const emojis = await store.guildEmojis.listByGuild(access.guild.id);
+    const stickers = await store.guildStickers.listByGuild(access.guild.id);
     // The files of every channel's messages go after the commit (messages/write.ts).
     await ctx.writes.deleteGuild(access.guild.id);
     ctx.dispatch.guild(access.guild.id, 'GUILD_DELETE', { id: access.guild.id });
     // The custom emoji's images (their rows went with the guild).
     await deleteEmojiImages(ctx.deps.blobs, emojis.map((e) => e.id));
+    await deleteStickerFiles(ctx.deps.blobs, stickers.map((s) => s.id));
     return undefined;
   });
 
@@ -332,12 +343,16 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
     const [channels, overwrites] = await Promise.all([store.channels.listByGuild(access.guild.id), store.overwrites.listByGuild(access.guild.id)]);
     const byChannel = groupOverwrites(overwrites);
     const pctx = permissionContext(access.guild, access.member, access.roles, now());
-    return channels
+    return Promise.all(channels
       .filter((c) => {
         const ows = (byChannel.get(c.id) ?? []).map((o) => ({ id: o.id, type: o.type, allow: BigInt(o.allow), deny: BigInt(o.deny) }));
         return hasPermission(computeChannelPermissions(pctx, ows), Permissions.VIEW_CHANNEL);
       })
-      .map((c) => channelJson(c, { overwrites: byChannel.get(c.id) ?? [] }));
+      .map(async (c) => {
+        const json = channelJson(c, { overwrites: byChannel.get(c.id) ?? [] });
+        // Forum and media channels with their tags and defaults.
+        return c.type === 15 || c.type === 16 ? { ...json, ...forumFields(c, await store.threads.getForum(c.id)) } : json;
+      }));
   });
 
   ctx.post('/guilds/:guildId/channels', { status: 201 }, async (req) => {
@@ -366,7 +381,12 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
       ? body.permission_overwrites.map((o) => ({ channelId: channel.id, id: o.id, type: o.type, allow: parsePermissions(o.allow).toString(), deny: parsePermissions(o.deny).toString() }))
       : parent ? (await store.overwrites.listByChannel(parent.id)).map((o) => ({ ...o, channelId: channel.id })) : [];
     await store.channels.create(channel, [], overwrites);
-    const json = channelJson(channel, { overwrites });
+    let json: Record<string, unknown> = channelJson(channel, { overwrites });
+    if (body.type === 15 || body.type === 16) {
+      const settings = forumSettingsFrom(channel.id, body.type, body, () => ids.next());
+      await store.threads.putForum(settings);
+      json = { ...json, ...forumFields(channel, settings) };
+    }
     ctx.dispatch.guild(guildId, 'CHANNEL_CREATE', json, { channelId: channel.id });
     await recordAudit(ctx, req, guildId, { actionType: AuditLogEvent.CHANNEL_CREATE, targetId: channel.id, changes: createdChanges(json, CHANNEL_AUDIT_KEYS) });
     return json;

@@ -21,10 +21,20 @@ const getQuery = z.object({ with_counts: queryBool.optional(), with_expiration: 
 export function registerInvitesRoutes(ctx: RouteContext): void {
   const { store } = ctx.deps;
 
-  async function load(code: string): Promise<InviteRecord> {
+  /** An invite, or the guild's vanity code as an invite (never expiring, unlimited, no inviter). */
+  async function load(code: string): Promise<InviteRecord & { vanity?: true }> {
     const invite = code.length <= 32 ? await store.invites.get(code, ctx.deps.now()) : null;
-    if (!invite) throw new ApiError(ErrorCodes.UNKNOWN_INVITE);
-    return invite;
+    if (invite) return invite;
+    const guildId = await store.guildCommunity.guildIdByVanityCode(code);
+    const guild = guildId ? await store.guilds.get(guildId) : null;
+    if (!guild?.vanityUrlCode) throw new ApiError(ErrorCodes.UNKNOWN_INVITE);
+    const channels = guild.systemChannelId ? [] : await store.channels.listByGuild(guild.id);
+    const channelId = guild.systemChannelId ?? channels.find((c) => c.type === 0)?.id ?? channels[0]?.id;
+    if (!channelId) throw new ApiError(ErrorCodes.UNKNOWN_INVITE);
+    return {
+      code: guild.vanityUrlCode, guildId: guild.id, channelId, inviterId: null, uses: guild.vanityUses ?? 0, maxUses: 0, maxAge: 0,
+      temporary: false, createdAt: guild.createdAt, expiresAt: null, vanity: true,
+    };
   }
 
   async function render(invite: InviteRecord, opts: { counts?: boolean } = {}) {
@@ -45,6 +55,8 @@ export function registerInvitesRoutes(ctx: RouteContext): void {
 
   ctx.delete('/invites/:code', {}, async (req) => {
     const invite = await load(req.params.code);
+    // A vanity code is changed through PATCH /guilds/{id}, not deleted as an invite.
+    if (invite.vanity) throw new ApiError(ErrorCodes.UNKNOWN_INVITE);
     const now = ctx.deps.now();
     const guild = await guildAccess(store, invite.guildId!, req.user.id, now);
     if (!hasPermission(guild.permissions, Permissions.MANAGE_GUILD)) {
@@ -80,7 +92,10 @@ export function registerInvitesRoutes(ctx: RouteContext): void {
     // The use and the membership are one transaction: no use is counted for a join that did not happen.
     let joined: { member: MemberRecord; invite: InviteRecord } | null;
     try {
-      joined = await store.members.addWithInvite(record, invite.code, ctx.deps.now());
+      if (invite.vanity) {
+        const member = await store.guildCommunity.joinByVanity(record, invite.code);
+        joined = member && { member, invite: { ...invite, uses: invite.uses + 1 } };
+      } else joined = await store.members.addWithInvite(record, invite.code, ctx.deps.now());
     } catch (err) {
       // A concurrent accept of the same user got there first (and this use was not counted): joined either way.
       if (err instanceof ConflictError) return render(invite);

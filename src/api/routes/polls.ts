@@ -4,6 +4,7 @@
  * The poll itself is created with its message (messages/create.ts, messages/polls.ts). A poll is over once its
  * expiry has passed: votes are refused (520001) and its results read as finalized.
  */
+import { postPollResult } from '../messages/poll-result.ts';
 import { ApiError, ErrorCodes, fieldError, formError } from '../../protocol/errors.ts';
 import { Permissions } from '../../protocol/permissions.ts';
 import type { MessageRecord, PollRecord } from '../../store/types.ts';
@@ -73,6 +74,7 @@ export function registerPollsRoutes(ctx: RouteContext): void {
     const media = renderMedia(ctx.deps);
     const rendered = await renderMessage(store, ended, { viewerId: null, media, now });
     await ctx.writes.update(access.channel, message, { poll: ended.poll }, await eventPayload(store, ended, rendered, { update: true }));
+    await postPollResult(ctx.deps, ctx.writes, access.channel, ended);
     return renderMessage(store, ended, { viewerId: req.user.id, media, now });
   });
 }

@@ -9,6 +9,7 @@ import type { EmojiRef, MessageRecord, UserRecord } from '../../store/types.ts';
 import { requirePermission } from '../access.ts';
 import { messageAccess } from '../channels/common.ts';
 import { addableEmoji, parseEmoji } from '../messages/reaction-emoji.ts';
+import { requireUsableReaction } from '../messages/emoji-rules.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext } from '../route.ts';
 import { memberJson, publicUser } from '../../shapes/serialize.ts';
@@ -42,6 +43,8 @@ export function registerReactionsRoutes(ctx: RouteContext): void {
   ctx.put(`${base}/:emoji/@me`, opts, async (req) => {
     const { access, message } = await load(req.params, req.user);
     const emoji = await addableEmoji(req.params.emoji, (id) => store.guildEmojis.get(id));
+    // Role-restricted and other guilds' emoji: refused as unknown unless usable (emoji-rules.ts).
+    if (emoji.id) await requireUsableReaction(store, req.user.id, emoji.id, message.guildId, access.permissions);
     requirePermission(access.permissions, Permissions.READ_MESSAGE_HISTORY);
     const existing = (await store.reactions.summarize(message.channelId, [message.id], null)).get(message.id) ?? [];
     if (!existing.some((r) => sameEmoji(r.emoji, emoji))) {

@@ -113,6 +113,13 @@ export function registerRolesRoutes(ctx: RouteContext): void {
     for (const r of roles) {
       if (before.get(r.id) !== r.position) ctx.dispatch.guild(access.guild.id, 'GUILD_ROLE_UPDATE', { guild_id: access.guild.id, role: roleJson(r) });
     }
+    // ROLE_UPDATE for each role the caller moved (not the ones shifted to make room), with its position change.
+    for (const u of updates) {
+      const after = roles.find((r) => r.id === u.id);
+      if (after && before.get(u.id) !== after.position) {
+        await recordAudit(ctx, req, access.guild.id, { actionType: AuditLogEvent.ROLE_UPDATE, targetId: u.id, changes: [{ key: 'position', old_value: before.get(u.id), new_value: after.position }] });
+      }
+    }
     return roles.map(roleJson);
   });
 

@@ -14,6 +14,7 @@ import { Permissions, computeChannelPermissions, hasPermission } from '../../pro
 import { renderMessages } from '../../shapes/message.ts';
 import type { ChannelRecord, MessageRecord } from '../../store/types.ts';
 import { channelAccess, guildAccess, permissionContext, requirePermission } from '../access.ts';
+import { readableThreads } from '../channels/threads.ts';
 import type { ApiDeps } from '../deps.ts';
 import { renderMedia } from '../messages/attachments.ts';
 import type { RouteContext } from '../route.ts';
@@ -46,12 +47,11 @@ export function registerSearchRoutes(ctx: RouteContext): void {
     const overwrites = await store.overwrites.listByGuild(access.guild.id);
     const permissionsCtx = permissionContext(access.guild, access.member, access.roles, ctx.deps.now());
     const wanted = params.channelIds ? new Set(params.channelIds) : null;
-    const readable = channels.filter((c) => {
-      if (wanted && !wanted.has(c.id)) return false;
-      if (c.nsfw && !params.includeNsfw) return false;
-      const own = overwrites.filter((o) => o.channelId === c.id).map((o) => ({ id: o.id, type: o.type, allow: BigInt(o.allow), deny: BigInt(o.deny) }));
-      return hasPermission(computeChannelPermissions(permissionsCtx, own), READ);
-    });
+    const permsOf = (channelId: string) => computeChannelPermissions(permissionsCtx, overwrites.filter((o) => o.channelId === channelId).map((o) => ({ id: o.id, type: o.type, allow: BigInt(o.allow), deny: BigInt(o.deny) })));
+    const readableChannels = channels.filter((c) => !(c.nsfw && !params.includeNsfw) && hasPermission(permsOf(c.id), READ));
+    // Threads of those channels the user may read (channels/threads.ts) are searched with them.
+    const threads = await readableThreads(store, access.guild.id, req.user.id, new Set(readableChannels.map((c) => c.id)), permsOf);
+    const readable = [...readableChannels, ...threads].filter((c) => !wanted || wanted.has(c.id));
     return search(ctx, req.user.id, { scopeId: access.guild.id, guild: true }, readable, params);
   });
 

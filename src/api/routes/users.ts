@@ -16,6 +16,7 @@ import { channelJson, memberJson, partialGuildJson, privateUser, publicUser } fr
 import { parse, queryBool, snowflake, z } from '../validate.ts';
 import { rethrowAccountConflict, revokeTokens, usernameSchema, userToken } from './auth.ts';
 import { memberEventPayload } from './members.ts';
+import { areFriends } from '../relationships.ts';
 
 /** A group DM holds at most 10 users, its owner included (Discord's limit). */
 export const GROUP_DM_MAX_USERS = 10;
@@ -49,24 +50,21 @@ const createDmBody = z.union([
 ]);
 
 /**
- * Who may be put in a group DM (decision for issue 11): Discord allows only friends; Accord has no friends yet,
- * so it asks for the nearest thing to consent it has — the recipient has written to the caller in their 1:1 DM
- * (among its latest 100 messages). Sharing a guild is not enough, nor is a DM the caller opened on their own.
- * Recipients added through access_tokens gave their token, which is consent by itself.
+ * Who may be put in a group DM: as on Discord, only the caller's friends (relationships, routes/relationships.ts).
+ * Sharing a guild is not enough. Recipients added through access_tokens gave their token, which is consent by itself.
  */
-async function hasWrittenTo(store: Store, recipientId: string, callerId: string): Promise<boolean> {
-  const dm = await store.channels.findDm(callerId, recipientId);
-  if (!dm) return false;
-  const recent = await store.messages.list(dm.id, { limit: 100 });
-  return recent.some((m) => m.authorId === recipientId);
-}
+const mayAdd = (store: Store, recipientId: string, callerId: string): Promise<boolean> => areFriends(store, callerId, recipientId);
 
-/** The error for a recipient who has not written to the caller: Discord's "Cannot send messages to this user". */
+/** The error for a recipient who is not the caller's friend: Discord's "Cannot send messages to this user". */
 const notAddable = () => new ApiError(ErrorCodes.CANNOT_SEND_TO_USER, { status: 400 });
 
-/** True when the two users share a guild or already have a DM channel. */
+/**
+ * True when the two users share a guild, already have a DM channel or are friends. A block does not stop opening
+ * the DM (as on Discord, where the channel opens and sending in it answers 50007: api/relationships.ts).
+ */
 async function canReach(store: Store, a: string, b: string): Promise<boolean> {
   if (await store.channels.findDm(a, b)) return true;
+  if (await areFriends(store, a, b)) return true;
   const [ga, gb] = await Promise.all([store.guilds.listIdsForUser(a), store.guilds.listIdsForUser(b)]);
   const set = new Set(ga);
   return gb.some((id) => set.has(id));
@@ -203,7 +201,7 @@ export function registerUsersRoutes(ctx: RouteContext): void {
       others = [...new Map((resolved as UserRecord[]).filter((u) => u.id !== me.id).map((u) => [u.id, u])).values()];
     }
     for (const u of others) {
-      if ('recipients' in body && !(await hasWrittenTo(store, u.id, me.id))) throw notAddable();
+      if ('recipients' in body && !(await mayAdd(store, u.id, me.id))) throw notAddable();
     }
     const members = [me, ...others];
     const channel = await store.channels.create(newPrivateChannel(ids.next(), ChannelType.GROUP_DM, me.id, now()), members.map((u) => u.id));
@@ -220,7 +218,7 @@ export function registerUsersRoutes(ctx: RouteContext): void {
     const current = await store.channels.listRecipients(channel.id);
     if (current.includes(target.id)) return undefined;
     if (current.length >= GROUP_DM_MAX_USERS) throw new ApiError(ErrorCodes.INVALID_RECIPIENTS, { message: `A group DM holds at most ${GROUP_DM_MAX_USERS} users` });
-    if (!(await hasWrittenTo(store, target.id, req.user.id))) throw notAddable();
+    if (!(await mayAdd(store, target.id, req.user.id))) throw notAddable();
     await store.channels.addRecipient(channel.id, target.id);
     const users = await store.users.getMany([...current, target.id]);
     ctx.dispatch.users(current, 'CHANNEL_RECIPIENT_ADD', { channel_id: channel.id, user: publicUser(target) });

@@ -15,6 +15,7 @@ import { Permissions } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
 import { WebhookType, type WebhookRecord } from '../../store/types.ts';
 import { webhookJson } from '../../shapes/webhook.ts';
+import { followSources } from '../channels/announcements.ts';
 import { guildAccess, requirePermission } from '../access.ts';
 import { acceptImage, imageBodyLimit } from '../image-fields.ts';
 import { RouteLimits } from '../ratelimit.ts';
@@ -29,14 +30,14 @@ import { deleteFollowUp, editFollowUp, getFollowUp, interactionOfWebhook, sendFo
 import { platformPayload } from '../webhooks/platform-body.ts';
 import { slackToExecute } from '../webhooks/slack.ts';
 import { AuditLogEvent } from '../../protocol/audit-log.ts';
-import { WEBHOOK_AUDIT_KEYS, createdChanges, deletedChanges, diffChanges, recordAudit, webhookAudit } from '../audit-log.ts';
+import { WEBHOOK_AUDIT_KEYS, auditEntry, createdChanges, deletedChanges, diffChanges, publishAudit, recordAudit, webhookAudit, type AuditInput } from '../audit-log.ts';
 
 /** Discord's caps. */
 export const MAX_WEBHOOKS_PER_CHANNEL = 15;
 export const MAX_WEBHOOKS_PER_GUILD = 1000;
 
-/** Channel types a webhook posts in: guild text and announcement channels. */
-const WEBHOOK_CHANNEL_TYPES: ReadonlySet<number> = new Set([0, 5]);
+/** Channel types a webhook posts in: guild text and announcement channels, forum and media channels (posts by thread_name or thread_id). */
+const WEBHOOK_CHANNEL_TYPES: ReadonlySet<number> = new Set([0, 5, 15, 16]);
 
 const createBody = z.object({ name: webhookNameSchema, avatar: z.string().nullish() });
 const patchBody = z.object({ name: webhookNameSchema.optional(), avatar: z.string().nullish(), channel_id: snowflake.optional() });
@@ -62,7 +63,9 @@ export function registerWebhooksRoutes(ctx: RouteContext): void {
   /** Webhooks with their creators, tokens shown (the caller manages them). */
   const renderManaged = async (list: readonly WebhookRecord[]) => {
     const creators = new Map((await store.users.getMany([...new Set(list.flatMap((w) => (w.creatorId ? [w.creatorId] : [])))])).map((u) => [u.id, u]));
-    return list.map((w) => webhookJson(w, { creator: w.creatorId ? creators.get(w.creatorId) : null, withToken: true }));
+    // Channel-follower webhooks show what they follow (source_guild, source_channel).
+    const sources = await followSources(store, list);
+    return list.map((w) => ({ ...webhookJson(w, { creator: w.creatorId ? creators.get(w.creatorId) : null, withToken: true }), ...sources.get(w.id) }));
   };
 
   const byToken = (req: RouteRequest<TokenParams>) => webhookByToken(store, req.params.webhookId, req.params.token);
@@ -166,15 +169,35 @@ export function registerWebhooksRoutes(ctx: RouteContext): void {
   ctx.patch('/webhooks/:webhookId/:token', { auth: 'none', limit: manage, bodyLimit: imageBodyLimit(ctx.deps.config, 1) }, async (req) => {
     const webhook = await byToken(req);
     const { channel_id: _ignored, ...body } = parse(patchBody, req.body);
-    return webhookJson(await applyPatch(webhook, body), { withToken: true });
+    const updated = await applyPatch(webhook, body);
+    const changes = diffChanges(webhookAudit(webhook), webhookAudit(updated), WEBHOOK_AUDIT_KEYS);
+    if (changes.length) await tokenAudit(req, webhook.guildId, { actionType: AuditLogEvent.WEBHOOK_UPDATE, targetId: webhook.id, changes });
+    return webhookJson(updated, { withToken: true });
   });
 
   ctx.delete('/webhooks/:webhookId/:token', { auth: 'none', limit: manage }, async (req) => {
     const webhook = await byToken(req);
     await store.webhooks.delete(webhook.id);
     announce(webhook);
+    await tokenAudit(req, webhook.guildId, { actionType: AuditLogEvent.WEBHOOK_DELETE, targetId: webhook.id, changes: deletedChanges(webhookAudit(webhook), WEBHOOK_AUDIT_KEYS) });
     return undefined;
   });
+
+  /**
+   * The audit entry of a change made with the webhook's token: Discord documents these routes as the authenticated
+   * ones' equals (X-Audit-Log-Reason included); nobody is signed in, so the entry's user_id is null. Logged, never
+   * thrown: the change happened.
+   */
+  async function tokenAudit(req: RouteRequest, guildId: string, input: AuditInput): Promise<void> {
+    const entry = { ...auditEntry(ctx, { headers: req.headers, user: { id: '0' } as RouteRequest['user'] }, guildId, input), userId: null };
+    try {
+      await store.auditLog.create(entry);
+    } catch (err) {
+      ctx.deps.log.warn({ err, guildId }, 'audit log entry not stored');
+      return;
+    }
+    await publishAudit(ctx, entry);
+  }
 
   // An application's id with a live interaction token is that interaction's webhook (interactions/followups.ts).
   ctx.post('/webhooks/:webhookId/:token', { auth: 'none', limit: execute, uploads: true }, async (req) => {

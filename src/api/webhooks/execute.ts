@@ -5,15 +5,17 @@
  * webhook: `author` is the webhook's id with its name and avatar, or the sender's `username` / `avatar_url`
  * (the picture fetched into the CDN: avatar-override.ts), fixed with the message (shapes/webhook.ts).
  *
- * As on Discord: `?wait=true` answers 200 with the message, otherwise 204; `thread_id` names a thread, and Accord
- * has none (10003 Unknown Channel), `thread_name` creates a forum post (220003 outside forums); `components`
+ * As on Discord: `?wait=true` answers 200 with the message, otherwise 204; `thread_id` names a thread of the
+ * webhook's channel (10003 Unknown Channel otherwise), `thread_name` creates a forum post (220003 outside forums; a forum
+ * webhook needs one of the two, 220001); `components`
  * (messages/components.ts) are kept whole for application-owned webhooks (made by a bot), only their link buttons for other webhooks
  * with `?with_components=true`, and ignored otherwise; a webhook needs no permission (it mentions anyone, embeds links and
  * attaches files); flags other than SUPPRESS_EMBEDS and SUPPRESS_NOTIFICATIONS are dropped.
  */
 import { pollRecord, pollSchema } from '../messages/polls.ts';
-import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
-import { WebhookType, type MessageRecord, type WebhookAuthor, type WebhookRecord } from '../../store/types.ts';
+import { ApiError, ErrorCodes, formError } from '../../protocol/errors.ts';
+import { WebhookType, type ChannelRecord, type MessageRecord, type ThreadRecord, type WebhookAuthor, type WebhookRecord } from '../../store/types.ts';
+import { insertThread, isThread, publishThreadEvent, threadJson } from '../channels/threads.ts';
 import { eventPayload, renderMessage, type MessageJson } from '../../shapes/message.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { attachmentsForCreate, attachmentsSchema, renderMedia } from '../messages/attachments.ts';
@@ -69,7 +71,7 @@ export const executeQuery = z.object({
   with_components: queryBool.optional(),
 });
 
-/** What Discord answers for a thread_id: Accord has no threads, so it never names one. */
+/** Interaction follow-ups take no thread_id here yet: 10003 Unknown Channel. */
 export function refuseThread(threadId: string | undefined): void {
   if (threadId !== undefined) throw new ApiError(ErrorCodes.UNKNOWN_CHANNEL);
 }
@@ -77,10 +79,16 @@ export function refuseThread(threadId: string | undefined): void {
 /** POST /webhooks/{id}/{token}: the message (wait=true) or undefined (204). */
 export async function executeWebhook(ctx: RouteContext, webhook: WebhookRecord, req: RouteRequest): Promise<MessageJson | undefined> {
   const query = parse(executeQuery, req.query);
-  refuseThread(query.thread_id);
-  const { body: rawBody, uploads } = await readMessageBody(ctx.deps, req, { channelId: webhook.channelId, fileRefusal: null });
+  // thread_id: a thread of the webhook's channel (10003 otherwise); a locked one refuses (160005).
+  const thread = query.thread_id === undefined ? null : await ctx.deps.store.channels.get(query.thread_id);
+  if (query.thread_id !== undefined) {
+    if (!thread || !isThread(thread) || thread.parentId !== webhook.channelId) throw new ApiError(ErrorCodes.UNKNOWN_CHANNEL);
+    const meta = await ctx.deps.store.threads.get(thread.id);
+    if (meta?.locked) throw new ApiError(ErrorCodes.THREAD_LOCKED);
+  }
+  const { body: rawBody, uploads } = await readMessageBody(ctx.deps, req, { channelId: thread?.id ?? webhook.channelId, fileRefusal: null });
   try {
-    const json = await sendAsWebhook(ctx, webhook, parse(executeSchema, rawBody), uploads, query.with_components === true);
+    const json = await sendAsWebhook(ctx, webhook, parse(executeSchema, rawBody), uploads, query.with_components === true, thread ?? undefined);
     return query.wait ? json : undefined;
   } finally {
     // Files the stored message took are its own; any other upload of this request goes.
@@ -105,10 +113,15 @@ export function webhookComponents(webhook: WebhookRecord, components: unknown, w
 }
 
 /** Stores and announces the webhook's message for a validated body (also what the Slack and GitHub routes build). */
-export async function sendAsWebhook(ctx: RouteContext, webhook: WebhookRecord, body: ExecuteBody, uploads?: Uploads, withComponents = false): Promise<MessageJson> {
+export async function sendAsWebhook(ctx: RouteContext, webhook: WebhookRecord, body: ExecuteBody, uploads?: Uploads, withComponents = false, thread?: ChannelRecord): Promise<MessageJson> {
   const { deps } = ctx;
   const { store } = deps;
-  if (body.thread_name) throw new ApiError(ErrorCodes.WEBHOOK_THREADS_ONLY_IN_FORUMS);
+  // A forum (or media) channel's webhook posts into a thread: ?thread_id, or a new post named by thread_name.
+  const home = await store.channels.get(webhook.channelId);
+  const forumHome = home !== null && (home.type === 15 || home.type === 16);
+  if (body.thread_name && thread) throw new ApiError(ErrorCodes.WEBHOOK_FORUM_THREAD_NAME_AND_ID);
+  if (body.thread_name && !forumHome) throw new ApiError(ErrorCodes.WEBHOOK_THREADS_ONLY_IN_FORUMS);
+  if (forumHome && !thread && !body.thread_name) throw new ApiError(ErrorCodes.WEBHOOK_FORUM_NEEDS_THREAD);
   const content = body.content ?? '';
   const embeds = body.embeds ?? [];
   const components = webhookComponents(webhook, body.components, withComponents) ?? [];
@@ -119,7 +132,11 @@ export async function sendAsWebhook(ctx: RouteContext, webhook: WebhookRecord, b
   checkAllowedMentions(allowed);
 
   const access = await webhookChannelAccess(store, webhook);
-  const channel = access.channel;
+  const postId = body.thread_name ? deps.ids.next() : null;
+  if (body.thread_name) thread = await webhookForumPost(ctx, webhook, access.channel, postId!, body.thread_name, body.applied_tags ?? []);
+  // A message into a thread of the webhook's channel (?thread_id) counts there and unarchives it.
+  const channel = thread ?? access.channel;
+  const threadBefore = thread ? await store.threads.get(thread.id) : null;
   const mentions = await parseMentions(store, {
     content, allowed, permissions: access.permissions, guildId: channel.guildId, roles: access.guild?.roles ?? [],
   });
@@ -128,7 +145,8 @@ export async function sendAsWebhook(ctx: RouteContext, webhook: WebhookRecord, b
     ? { username: body.username ?? webhook.name, avatar: await storeAvatarOverride(deps, webhook.id, body.avatar_url), avatarUrl: body.avatar_url }
     : { username: body.username ?? webhook.name, avatar: webhook.avatar, avatarUrl: null };
   const record: MessageRecord = {
-    id: deps.ids.next(),
+    // A forum post's first message has the post's id.
+    id: postId ?? deps.ids.next(),
     channelId: channel.id,
     guildId: channel.guildId,
     authorId: webhook.id,
@@ -158,5 +176,31 @@ export async function sendAsWebhook(ctx: RouteContext, webhook: WebhookRecord, b
   const uploadKeys = uploads?.keysOf(attachments.map((a) => a.id)) ?? [];
   await ctx.writes.create(channel, record, mentioned, await eventPayload(store, record, json), { unfurl: true, uploadKeys });
   uploads?.claim(attachments.map((a) => a.id));
+  if (thread && threadBefore) await webhookThreadMessage(ctx, thread, threadBefore);
   return json;
+}
+
+/** Counts a webhook's message in its thread and unarchives it (no thread member is added for a webhook). */
+async function webhookThreadMessage(ctx: RouteContext, thread: ChannelRecord, before: ThreadRecord): Promise<void> {
+  const { store } = ctx.deps;
+  const after = await store.threads.messageSent(thread.id, ctx.deps.now());
+  if (after && before.archived) {
+    const fresh = (await store.channels.get(thread.id)) ?? thread;
+    await publishThreadEvent(ctx.dispatch, store, fresh, 'THREAD_UPDATE', threadJson(fresh, after, { memberCount: await store.threads.countMembers(thread.id) }));
+  }
+}
+
+/** A forum post by webhook (thread_name): a public thread owned by the webhook, with the forum's tags checked. */
+async function webhookForumPost(ctx: RouteContext, webhook: WebhookRecord, forum: ChannelRecord, id: string, name: string, tags: unknown[]): Promise<ChannelRecord> {
+  const settings = await ctx.deps.store.threads.getForum(forum.id);
+  const known = new Set((settings?.availableTags ?? []).map((t) => t.id));
+  const appliedTags = [...new Set(tags.map(String))];
+  for (const [i, tag] of appliedTags.entries()) {
+    if (!known.has(tag)) throw formError([{ path: ['applied_tags', i], code: 'CHANNEL_TAG_INVALID', message: 'Invalid tag' }]);
+  }
+  const { channel } = await insertThread(ctx, forum, {
+    id, type: 11, name, autoArchive: settings?.defaultAutoArchiveDuration ?? 4320, rateLimit: settings?.defaultThreadRateLimitPerUser ?? 0,
+    invitable: true, appliedTags,
+  }, webhook.id, []);
+  return channel;
 }

@@ -3,7 +3,8 @@
  * message must be one this webhook sent in its channel (10008 Unknown Message otherwise, as for a message the
  * webhook cannot see). An edit is the channel edit (messages/edit.ts) with the webhook as its author: content,
  * embeds, allowed_mentions, SUPPRESS_EMBEDS, components (as execute.ts lets the webhook send them) and files (kept,
- * removed, added) — its author stays as it was sent.
+ * removed, added) — its author stays as it was sent. `?thread_id` names the thread of the webhook's channel the
+ * message is in.
  */
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
@@ -15,14 +16,22 @@ import { applyEdit, editSchema } from '../messages/edit.ts';
 import { readMessageBody } from '../messages/uploads.ts';
 import { parse, queryBool, snowflake, z } from '../validate.ts';
 import { webhookChannelAccess } from './access.ts';
-import { isApplicationOwned, refuseThread, webhookComponents } from './execute.ts';
+import { isApplicationOwned, webhookComponents } from './execute.ts';
+import { isThread } from '../channels/threads.ts';
 
 const messageQuery = z.object({ thread_id: snowflake.optional(), with_components: queryBool.optional() });
 
 /** The webhook's message `messageId`, or 10008. */
 export async function webhookMessage(ctx: RouteContext, webhook: WebhookRecord, messageId: string, query: unknown): Promise<MessageRecord> {
-  refuseThread(parse(messageQuery, query).thread_id);
-  const message = isSnowflake(messageId) ? await ctx.deps.store.messages.get(webhook.channelId, messageId) : null;
+  // ?thread_id: the message is in that thread of the webhook's channel (10003 for any other channel).
+  const threadId = parse(messageQuery, query).thread_id;
+  let channelId = webhook.channelId;
+  if (threadId !== undefined) {
+    const thread = await ctx.deps.store.channels.get(threadId);
+    if (!thread || !isThread(thread) || thread.parentId !== webhook.channelId) throw new ApiError(ErrorCodes.UNKNOWN_CHANNEL);
+    channelId = thread.id;
+  }
+  const message = isSnowflake(messageId) ? await ctx.deps.store.messages.get(channelId, messageId) : null;
   if (!message || message.webhookId !== webhook.id) throw new ApiError(ErrorCodes.UNKNOWN_MESSAGE);
   return message;
 }
@@ -36,7 +45,10 @@ export async function editWebhookMessage(ctx: RouteContext, webhook: WebhookReco
   const message = await webhookMessage(ctx, webhook, req.params.messageId, req.query);
   const { body: rawBody, uploads } = await readMessageBody(ctx.deps, req, { channelId: message.channelId, fileRefusal: null });
   try {
-    const access = await webhookChannelAccess(ctx.deps.store, webhook);
+    const home = await webhookChannelAccess(ctx.deps.store, webhook);
+    // A message in a thread is edited there (its events go to the thread's audience).
+    const thread = message.channelId !== home.channel.id ? await ctx.deps.store.channels.get(message.channelId) : null;
+    const access = thread ? { ...home, channel: thread } : home;
     // Components are checked only where the webhook may send them; the edit applies what execute.ts would keep.
     const fields = rawBody !== null && typeof rawBody === 'object' && !Array.isArray(rawBody) ? (rawBody as Record<string, unknown>) : undefined;
     const body = parse(editSchema, fields ? { ...fields, components: undefined } : rawBody);

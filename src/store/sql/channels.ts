@@ -77,7 +77,8 @@ export class SqlChannelStore implements ChannelStore {
   }
 
   async listByGuild(guildId: Snowflake): Promise<ChannelRecord[]> {
-    const rows = await this.db.all('SELECT * FROM channels WHERE guild_id = ? ORDER BY position, id', [id(guildId, 'guild_id')]);
+    // Threads (10, 11, 12) are not guild channels: they are listed through ThreadStore (sql/threads.ts).
+    const rows = await this.db.all('SELECT * FROM channels WHERE guild_id = ? AND type NOT IN (10, 11, 12) ORDER BY position, id', [id(guildId, 'guild_id')]);
     return rows.map(channelFromRow);
   }
 
@@ -117,6 +118,11 @@ export class SqlChannelStore implements ChannelStore {
     return overwrites ? this.db.transaction(write) : write(this.db);
   }
 
+  async setType(channelId: Snowflake, type: ChannelTypeValue): Promise<void> {
+    const { changes } = await this.db.run('UPDATE channels SET type = ? WHERE id = ?', [int(type, 'type'), id(channelId)]);
+    if (changes === 0) throw new NotFoundError('channel', channelId);
+  }
+
   async setPositions(guildId: Snowflake, updates: readonly ChannelPositionUpdate[]): Promise<void> {
     const g = id(guildId, 'guild_id');
     const rows = updates.map((u) => ({
@@ -148,6 +154,8 @@ export class SqlChannelStore implements ChannelStore {
   async delete(channelId: Snowflake, opts?: WithOutbox<void>): Promise<void> {
     const key = id(channelId);
     await this.db.transaction(async (tx) => {
+      // A channel's threads go with it; other children (a category's channels) are unparented.
+      await tx.run('DELETE FROM channels WHERE parent_id = ? AND type IN (10, 11, 12)', [key]);
       await tx.run('UPDATE channels SET parent_id = NULL WHERE parent_id = ?', [key]);
       // Messages (with reactions and pins), overwrites, invites, read states and recipients cascade.
       const { changes } = await tx.run('DELETE FROM channels WHERE id = ?', [key]);

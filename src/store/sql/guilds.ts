@@ -9,6 +9,7 @@ import { snowflakeFromTimestamp, type Snowflake } from '../../protocol/snowflake
 import { bucketOf } from '../../protocol/snowflake.ts';
 import type { Row, SqlDriver } from './driver.ts';
 import { insertChannel, useInvite } from './channels.ts';
+import { COMMUNITY_COLUMNS, communityFromRow } from './guild-community.ts';
 import { hasOutbox, removedAttachments, writeOutbox } from './outbox.ts';
 import {
   bits, bool, chunks, id, ids, int, json, marks, optId, optInt, optText, pageLimit, rb, rj, rn, rnn, rs, rsn, setClause, text,
@@ -34,6 +35,7 @@ function guildFromRow(r: Row): GuildRecord {
     preferredLocale: rs(r.preferred_locale),
     features: rj<string[]>(r.features, []),
     createdAt: rn(r.created_at),
+    ...communityFromRow(r),
   };
 }
 
@@ -110,6 +112,7 @@ export class SqlGuildStore implements GuildStore {
       explicitContentFilter: ['explicit_content_filter', (v) => int(v, 'explicit_content_filter')],
       preferredLocale: ['preferred_locale', (v) => text(v, 'shortText', 'preferred_locale')],
       features: ['features', features],
+      ...COMMUNITY_COLUMNS,
     });
     if (set.sql) {
       const { changes } = await this.db.run(`UPDATE guilds SET ${set.sql} WHERE id = ?`, [...set.params, key]);
@@ -266,7 +269,7 @@ function roleSet(guildId: bigint, roles: unknown): bigint[] {
   return [...new Set(ids(roles, 'roles').filter((r) => r !== guildId))];
 }
 
-async function insertMember(db: SqlDriver, m: MemberRecord): Promise<void> {
+export async function insertMember(db: SqlDriver, m: MemberRecord): Promise<void> {
   const g = id(m.guildId, 'guild_id');
   const u = id(m.userId, 'user_id');
   const roles = roleSet(g, m.roles);

@@ -597,6 +597,112 @@ CREATE TABLE guild_emojis (
 CREATE INDEX guild_emojis_guild ON guild_emojis (guild_id, id);
 `;
 
+// Guild stickers (sql/stickers.ts). The file is in the blob store at `stickers/{id}`; `format_type` is Discord's
+// (1 PNG, 2 APNG, 3 LOTTIE, 4 GIF); `user_id` is the creator.
+const GUILD_STICKERS = `
+CREATE TABLE guild_stickers (
+  id BIGINT PRIMARY KEY,
+  guild_id BIGINT NOT NULL REFERENCES guilds (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  description TEXT,
+  tags TEXT NOT NULL,
+  format_type SMALLINT NOT NULL,
+  user_id BIGINT,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX guild_stickers_guild ON guild_stickers (guild_id, id);
+`;
+
+// Channel follows (sql/channel-follows.ts): a channel-follower webhook (type 2) and the announcement channel it
+// follows. Deleting the webhook (or its channel) unfollows; so does deleting the followed channel. `crossposts`
+// holds one row per published message: the claim that makes a publish happen once, whichever api node takes it.
+const CHANNEL_FOLLOWS = `
+CREATE TABLE channel_follows (
+  webhook_id BIGINT PRIMARY KEY REFERENCES webhooks (id) ON DELETE CASCADE,
+  source_channel_id BIGINT NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
+  source_guild_id BIGINT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX channel_follows_source ON channel_follows (source_channel_id);
+CREATE TABLE crossposts (
+  message_id BIGINT PRIMARY KEY,
+  channel_id BIGINT NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
+  created_at BIGINT NOT NULL
+);
+`;
+
+// Relationships (sql/relationships.ts): how user_id relates to target_id, one row per direction (Discord's types:
+// 1 friend, 2 blocked, 3 pending incoming, 4 pending outgoing). A block is one-sided: the blocked user has no row.
+const RELATIONSHIPS = `
+CREATE TABLE relationships (
+  user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  target_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  type SMALLINT NOT NULL,
+  nickname TEXT,
+  since BIGINT NOT NULL,
+  PRIMARY KEY (user_id, target_id)
+);
+CREATE INDEX relationships_target ON relationships (target_id);
+`;
+
+// Threads (sql/threads.ts): a thread is a channel row (types 10, 11, 12; parent_id its text, announcement, forum
+// or media channel; owner_id its creator) plus its metadata here; last_activity_at drives auto-archiving.
+const THREADS = `
+CREATE TABLE thread_metadata (
+  channel_id BIGINT PRIMARY KEY REFERENCES channels (id) ON DELETE CASCADE,
+  guild_id BIGINT NOT NULL,
+  parent_id BIGINT NOT NULL,
+  archived SMALLINT NOT NULL DEFAULT 0,
+  auto_archive_duration INTEGER NOT NULL DEFAULT 4320,
+  archive_timestamp BIGINT NOT NULL,
+  locked SMALLINT NOT NULL DEFAULT 0,
+  invitable SMALLINT NOT NULL DEFAULT 1,
+  create_timestamp BIGINT NOT NULL,
+  message_count INTEGER NOT NULL DEFAULT 0,
+  total_message_sent INTEGER NOT NULL DEFAULT 0,
+  flags INTEGER NOT NULL DEFAULT 0,
+  applied_tags TEXT NOT NULL DEFAULT '[]',
+  last_activity_at BIGINT NOT NULL
+);
+CREATE INDEX thread_metadata_guild ON thread_metadata (guild_id, archived);
+CREATE INDEX thread_metadata_parent ON thread_metadata (parent_id, archived, archive_timestamp);
+CREATE INDEX thread_metadata_activity ON thread_metadata (archived, last_activity_at);
+CREATE TABLE thread_members (
+  channel_id BIGINT NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
+  user_id BIGINT NOT NULL,
+  join_timestamp BIGINT NOT NULL,
+  flags INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (channel_id, user_id)
+);
+CREATE INDEX thread_members_user ON thread_members (user_id, channel_id);
+`;
+
+// Forum and media channels (types 15, 16): their settings beside the channel row (sql/threads.ts). Tags and the
+// default reaction are Discord's JSON objects as given.
+const FORUM_CHANNELS = `
+CREATE TABLE forum_settings (
+  channel_id BIGINT PRIMARY KEY REFERENCES channels (id) ON DELETE CASCADE,
+  available_tags TEXT NOT NULL DEFAULT '[]',
+  default_reaction_emoji TEXT,
+  default_thread_rate_limit_per_user INTEGER NOT NULL DEFAULT 0,
+  default_auto_archive_duration INTEGER,
+  default_sort_order SMALLINT,
+  default_forum_layout SMALLINT NOT NULL DEFAULT 0,
+  flags INTEGER NOT NULL DEFAULT 0
+);
+`;
+
+// Community settings on the guild row (sql/guild-community.ts): the widget, the vanity invite code (unique,
+// lower case) with its use count, and the welcome screen as Discord's JSON object.
+const GUILD_COMMUNITY = `
+ALTER TABLE guilds ADD COLUMN widget_enabled SMALLINT NOT NULL DEFAULT 0;
+ALTER TABLE guilds ADD COLUMN widget_channel_id BIGINT;
+ALTER TABLE guilds ADD COLUMN vanity_url_code TEXT;
+ALTER TABLE guilds ADD COLUMN vanity_uses INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE guilds ADD COLUMN welcome_screen TEXT;
+CREATE UNIQUE INDEX guilds_vanity_url_code ON guilds (vanity_url_code);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sqlite: initial('sqlite'), postgres: initial('postgres') },
   // What must follow a committed write (dispatches, jobs), written in the write's transaction; see contracts/outbox.ts.
@@ -620,6 +726,12 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 21, name: 'polls', sqlite: POLLS, postgres: POLLS },
   { version: 22, name: 'audit log', sqlite: AUDIT_LOG, postgres: AUDIT_LOG },
   { version: 23, name: 'guild emojis', sqlite: GUILD_EMOJIS, postgres: GUILD_EMOJIS },
+  { version: 24, name: 'threads', sqlite: THREADS, postgres: THREADS },
+  { version: 25, name: 'forum channels', sqlite: FORUM_CHANNELS, postgres: FORUM_CHANNELS },
+  { version: 26, name: 'relationships', sqlite: RELATIONSHIPS, postgres: RELATIONSHIPS },
+  { version: 27, name: 'guild stickers', sqlite: GUILD_STICKERS, postgres: GUILD_STICKERS },
+  { version: 28, name: 'channel follows', sqlite: CHANNEL_FOLLOWS, postgres: CHANNEL_FOLLOWS },
+  { version: 29, name: 'guild community settings', sqlite: GUILD_COMMUNITY, postgres: GUILD_COMMUNITY },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

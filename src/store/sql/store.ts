@@ -20,6 +20,11 @@ import { SqlRateWindowStore } from './rate-windows.ts';
 import { SqlWebhookStore } from './webhooks.ts';
 import { SqlAuditLogStore } from './audit-log.ts';
 import { SqlGuildEmojiStore } from './emojis.ts';
+import { SqlGuildStickerStore } from './stickers.ts';
+import { SqlChannelFollowStore } from './channel-follows.ts';
+import { SqlThreadStore } from './threads.ts';
+import { SqlRelationshipStore } from './relationships.ts';
+import { SqlGuildCommunityStore } from './guild-community.ts';
 import { SqlUserInstallationStore } from './user-installations.ts';
 import { SqlUserGuildSettingsStore } from './user-guild-settings.ts';
 
@@ -56,6 +61,11 @@ export class SqlStore implements Store {
   readonly rateWindows: SqlRateWindowStore;
   readonly auditLog: SqlAuditLogStore;
   readonly guildEmojis: SqlGuildEmojiStore;
+  readonly guildStickers: SqlGuildStickerStore;
+  readonly channelFollows: SqlChannelFollowStore;
+  readonly threads: SqlThreadStore;
+  readonly relationships: SqlRelationshipStore;
+  readonly guildCommunity: SqlGuildCommunityStore;
 
   constructor(
     readonly driver: SqlDriver,
@@ -93,6 +103,11 @@ export class SqlStore implements Store {
     this.rateWindows = new SqlRateWindowStore(driver);
     this.auditLog = new SqlAuditLogStore(driver);
     this.guildEmojis = new SqlGuildEmojiStore(driver);
+    this.guildStickers = new SqlGuildStickerStore(driver);
+    this.channelFollows = new SqlChannelFollowStore(driver);
+    this.threads = new SqlThreadStore(driver);
+    this.relationships = new SqlRelationshipStore(driver);
+    this.guildCommunity = new SqlGuildCommunityStore(driver);
   }
 
   migrate(): Promise<number[]> {

@@ -3,6 +3,7 @@
  * title (with the unread count), a skip link to the message box, and the notice that says why a server or
  * channel URL led home.
  */
+import { WelcomeGate } from './GuildCommunity.tsx';
 import { useEffect, useState } from 'react';
 import { UNKNOWN_CHANNEL_TEXT, UNKNOWN_SERVER_TEXT, deletedChannel, expectedFor, wasRemoved } from '../membership.ts';
 import { navigate, parseRoute, usePath } from '../router.ts';
@@ -22,6 +23,7 @@ import { Icon } from './Icon.tsx';
 import { LightboxHost } from './Attachments.tsx';
 import { InteractionModalHost } from './InteractionModal.tsx';
 import { PushPrompt } from './PushPrompt.tsx';
+import { FriendsView } from './Friends.tsx';
 
 const LAST_CHANNEL_KEY = 'accord.lastChannel';
 
@@ -137,6 +139,7 @@ function Shell({ guildId, channelId }: { guildId: string; channelId: string | nu
   else if (guild?.unavailable) main = <main className="chat empty" aria-label="Chat"><p className="muted">This server is unavailable right now. It will load as soon as it is back.</p></main>;
   else if (channelId && channel) main = <ChatView key={channelId} guildId={guildId === '@me' ? null : guildId} channelId={channelId} />;
   else if (channelId) main = <main className="chat empty" aria-label="Chat"><p className="muted">{UNKNOWN_CHANNEL_TEXT}</p></main>;
+  else if (guildId === '@me') main = <FriendsView />;
   else
     main = (
       <main className="chat empty" aria-label="Chat">
@@ -164,6 +167,7 @@ function Shell({ guildId, channelId }: { guildId: string; channelId: string | nu
       <ConnectionBanner />
       <Notice />
       <PushPrompt />
+      {guildId !== '@me' && <WelcomeGate guildId={guildId} />}
       <div className="layout">
         <div className="nav-panels">
           <GuildRail activeGuildId={guildId} />

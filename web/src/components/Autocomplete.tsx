@@ -5,7 +5,8 @@
  * the query changes; a click inserts too. Inserting writes Discord's wire syntax followed by a space.
  */
 import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
-import { channelSuggestions, emojiSuggestions, findTrigger, mentionSuggestions, type Suggestion, type Trigger } from '../autocomplete.ts';
+import { channelSuggestions, customEmojiSuggestions, emojiSuggestions, findTrigger, mentionSuggestions, MAX_SUGGESTIONS, type Suggestion, type Trigger } from '../autocomplete.ts';
+import { emojiUrl, listGuildEmoji, type GuildEmoji } from '../guild-emoji.ts';
 import { loadShortcodes, type ShortcodeEmoji } from '../emoji-shortcodes.ts';
 import { useStore } from '../store.ts';
 import { Avatar } from './Avatar.tsx';
@@ -96,6 +97,21 @@ export function useComposerAutocomplete(opts: {
     };
   }, [wantsEmoji, emoji]);
 
+  // The guild's custom emoji, fetched once per guild when a `:` query first opens.
+  const guildId = useStore((s) => s.channels[channelId]?.guild_id ?? null);
+  const [custom, setCustom] = useState<{ guildId: string; list: GuildEmoji[] } | null>(null);
+  useEffect(() => {
+    if (!wantsEmoji || !guildId || custom?.guildId === guildId) return;
+    let live = true;
+    listGuildEmoji(guildId).then(
+      (list) => live && setCustom({ guildId, list }),
+      () => {},
+    );
+    return () => {
+      live = false;
+    };
+  }, [wantsEmoji, guildId, custom]);
+
   // The slices the suggestions are computed from (stable references between unrelated changes).
   const channels = useStore((s) => s.channels);
   const guilds = useStore((s) => s.guilds);
@@ -107,8 +123,10 @@ export function useComposerAutocomplete(opts: {
     const s = { channels, guilds, members, users, me } as Parameters<typeof mentionSuggestions>[0];
     if (trigger.char === '@') return mentionSuggestions(s, channelId, trigger.query);
     if (trigger.char === '#') return channelSuggestions(s, channelId, trigger.query);
-    return emojiSuggestions(emoji, trigger.query);
-  }, [trigger, channels, guilds, members, users, me, channelId, emoji]);
+    const myRoles = (guildId && me && members[guildId]?.[me.id]?.roles) || [];
+    const server = custom && custom.guildId === guildId ? customEmojiSuggestions(custom.list, trigger.query, myRoles, (id, animated) => emojiUrl(id, animated, 24)) : [];
+    return [...server, ...emojiSuggestions(emoji, trigger.query)].slice(0, MAX_SUGGESTIONS);
+  }, [trigger, channels, guilds, members, users, me, channelId, emoji, custom, guildId]);
 
   const triggerKey = trigger ? `${trigger.start}:${trigger.char}${trigger.query}` : null;
   useEffect(() => setActive(0), [triggerKey]);
@@ -177,6 +195,7 @@ export function useComposerAutocomplete(opts: {
 function SuggestionBody({ sug }: { sug: Suggestion }) {
   let icon: ReactNode = null;
   if (sug.kind === 'user' && sug.user) icon = <Avatar user={sug.user} size={24} />;
+  else if (sug.kind === 'emoji' && sug.image) icon = <img className="autocomplete-emoji autocomplete-custom-emoji" src={sug.image} alt="" width={24} height={24} />;
   else if (sug.kind === 'emoji') icon = <span className="autocomplete-emoji" aria-hidden="true">{sug.emoji}</span>;
   else if (sug.kind === 'channel') icon = <span className="autocomplete-icon" aria-hidden="true">#</span>;
   else icon = <span className="autocomplete-icon" aria-hidden="true" />;

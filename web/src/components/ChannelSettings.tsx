@@ -14,6 +14,8 @@ export function ChannelSettings({ channelId, onClose }: { channelId: string; onC
   const [name, setName] = useState(channel?.name ?? '');
   const [topic, setTopic] = useState(channel?.topic ?? '');
   const [slowmode, setSlowmode] = useState(channel?.rate_limit_per_user ?? 0);
+  // Text ↔ announcement (components/Announcements.tsx).
+  const [announcement, setAnnouncement] = useState(channel?.type === ChannelType.GUILD_ANNOUNCEMENT);
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   if (!channel) return null;
@@ -34,6 +36,7 @@ export function ChannelSettings({ channelId, onClose }: { channelId: string; onC
             await updateChannelSettings(channelId, {
               ...(name.trim() !== channel.name ? { name: name.trim() } : {}),
               ...(textLike ? { topic: topic.trim() || null, rate_limit_per_user: slowmode } : {}),
+              ...(textLike && announcement !== (channel.type === ChannelType.GUILD_ANNOUNCEMENT) ? { type: announcement ? ChannelType.GUILD_ANNOUNCEMENT : ChannelType.GUILD_TEXT } : {}),
             });
             onClose();
           } catch (err) {
@@ -63,6 +66,11 @@ export function ChannelSettings({ channelId, onClose }: { channelId: string; onC
               </select>
             </label>
             <p className="muted small">Members can send one message per this interval, unless they can manage the channel or its messages.</p>
+            <label className="checkbox">
+              <input type="checkbox" checked={announcement} onChange={(e) => setAnnouncement(e.target.checked)} />
+              Announcement channel
+            </label>
+            <p className="muted small">Messages published in an announcement channel reach every channel that follows it, in any server.</p>
           </>
         )}
         {error && (

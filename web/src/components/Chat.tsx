@@ -23,14 +23,19 @@ import { CommandForm, CommandStatusLine, runCommand } from './CommandForm.tsx';
 import { NewMessagesBar } from './NewMessagesBar.tsx';
 import { ComposerEmojiButton } from './ComposerEmojiButton.tsx';
 import { PollButton } from './Poll.tsx';
+import { StickerPickerButton } from './GuildStickers.tsx';
+import { AnnouncementIcon, FollowButton } from './Announcements.tsx';
 import { Icon } from './Icon.tsx';
 import { Confirm, Modal } from './Modal.tsx';
 import { PinsButton } from './Pins.tsx';
+import { ThreadHeaderActions, ThreadsButton, isThreadChannel } from './Threads.tsx';
+import { ForumView } from './Forum.tsx';
 import { ChannelNotificationButton } from './NotificationSettings.tsx';
 import { SearchBox } from './SearchBox.tsx';
 import { useTimedOutUntil } from './MemberActions.tsx';
 import { PendingFiles, UploadButton, useFileDrop } from './ComposerFiles.tsx';
 import { addFiles, clearError, draftOf, filesOf, useDraft } from '../upload.ts';
+import { blockedRunsOf } from '../relationships.ts';
 
 const GROUP_WINDOW_MS = 7 * 60 * 1000;
 /** Start loading older history this close to the top, so it is usually there before the user reaches it. */
@@ -58,13 +63,16 @@ export function ChatView({ guildId, channelId }: { guildId: string | null; chann
   // Re-rendered when a timeout ends, so the composer opens again by itself.
   const timedOutUntil = useTimedOutUntil(guildId);
   const perms = guild && channel && me ? channelPermissions(guild, channel, me.id, member) : -1n;
-  const canSend = perms === -1n || has(perms, P.SEND_MESSAGES);
+  const thread = isThreadChannel(channel);
+  const canSend = perms === -1n || has(perms, thread ? P.SEND_MESSAGES_IN_THREADS : P.SEND_MESSAGES);
   // The server wants READ_MESSAGE_HISTORY for a reply too.
   const canReply = canSend && (perms === -1n || has(perms, P.READ_MESSAGE_HISTORY));
   const canAttach = canSend && (perms === -1n || has(perms, P.ATTACH_FILES));
   const label = useStore((s) => channelLabel(s, channel));
   const drop = useFileDrop(channelId, canAttach, `${channel?.guild_id ? '#' : '@'}${label}`);
   if (!channel) return <main className="chat empty" aria-label="Chat">Channel not found.</main>;
+  // Forum and media channels show their posts (Forum.tsx).
+  if (guildId && (channel.type === 15 || channel.type === 16)) return <ForumView guildId={guildId} channelId={channelId} />;
 
   return (
     <main className="chat" aria-label={`Chat in ${channel.guild_id ? '#' : ''}${label}`} {...drop.handlers}>
@@ -74,12 +82,15 @@ export function ChatView({ guildId, channelId }: { guildId: string | null; chann
           <Icon name="menu" />
         </button>
         <h1 className="ellipsis">
-          <span className="muted" aria-hidden="true">{channel.guild_id ? '# ' : '@ '}</span>
+          <span className="muted" aria-hidden="true">{channel.type === ChannelType.GUILD_ANNOUNCEMENT ? <AnnouncementIcon size={18} /> : channel.guild_id ? '# ' : '@ '}</span>
           {label}
         </h1>
         {channel.topic && <span className="topic ellipsis">{channel.topic}</span>}
         <span className="grow" />
+        {channel.type === ChannelType.GUILD_ANNOUNCEMENT && <FollowButton channel={channel} />}
         <ChannelNotificationButton channel={channel} />
+        {guildId && (channel.type === ChannelType.GUILD_TEXT || channel.type === ChannelType.GUILD_ANNOUNCEMENT) && <ThreadsButton guildId={guildId} channelId={channelId} />}
+        {thread && <ThreadHeaderActions channel={channel} canManage={perms === -1n || has(perms, P.MANAGE_THREADS)} />}
         <PinsButton channelId={channelId} />
         <SearchBox channelId={channelId} />
         {channel.type === ChannelType.GROUP_DM && (
@@ -273,6 +284,10 @@ function MessageList(props: {
   // Where "new messages" starts: the read state when the channel was opened (not updated while reading).
   const [readAtOpen] = useState(() => store.state.readStates[channelId] ?? null);
   const list = cm?.list ?? [];
+  // Messages of users we block: each run collapsed into "N blocked messages — Show" until shown.
+  const relationships = useStore((s) => s.relationships);
+  const blockedRuns = useMemo(() => blockedRunsOf(list, relationships, isSystemMessage), [list, relationships]);
+  const [shownBlocked, setShownBlocked] = useState<ReadonlySet<string>>(() => new Set());
 
   // Keep the view still when history is prepended (the first visible message stays at the same offset, even if
   // it lost its header by joining the group above it); follow new messages only when already at the bottom.
@@ -422,6 +437,30 @@ function MessageList(props: {
         </div>
         <ol className="messages">
           {list.map((m, i) => {
+            const run = blockedRuns[i];
+            const runShown = run ? shownBlocked.has(run.firstId) : false;
+            const blockedRow =
+              run && run.start === i ? (
+                <li className="blocked-messages" key={`blocked-${m.id}`}>
+                  <span>{run.count === 1 ? '1 blocked message' : `${run.count} blocked messages`}</span>
+                  {' — '}
+                  <button
+                    type="button"
+                    className="link-button"
+                    onClick={() =>
+                      setShownBlocked((prevShown) => {
+                        const next = new Set(prevShown);
+                        if (runShown) next.delete(run.firstId);
+                        else next.add(run.firstId);
+                        return next;
+                      })
+                    }
+                  >
+                    {runShown ? 'Hide' : 'Show'}
+                  </button>
+                </li>
+              ) : null;
+            if (run && !runShown) return blockedRow;
             const prev = list[i - 1];
             const time = Date.parse(m.timestamp);
             const dayChange = prev && new Date(prev.timestamp).toDateString() !== new Date(m.timestamp).toDateString();
@@ -450,6 +489,7 @@ function MessageList(props: {
             const ref = m.referenced_message;
             return [
               divider,
+              blockedRow,
               <MessageItem
                 key={m.id}
                 msg={m}
@@ -625,6 +665,7 @@ function Composer(props: {
         {/* After the box in the Tab order (Shift+Tab from the box goes to the history), drawn on its left. */}
         {props.canAttach && <UploadButton channelId={props.channelId} disabled={uploading} />}
         {props.canSend && <PollButton channelId={props.channelId} />}
+        {props.canSend && props.guildId && <StickerPickerButton guildId={props.guildId} channelId={props.channelId} />}
         {props.canSend && <ComposerEmojiButton textarea={ref} onChange={setText} guildId={props.guildId} />}
         <button type="submit" className="send-button" aria-label="Send message" disabled={!props.canSend || uploading || (!text.trim() && !hasFiles)}>
           <Icon name="send" />

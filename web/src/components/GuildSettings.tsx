@@ -14,18 +14,20 @@ import { Confirm, Modal } from './Modal.tsx';
 import { BansTab, DeleteServer, useModerationTabs } from './GuildModeration.tsx';
 import { AuditLogTab, useAuditLogTabs } from './GuildAuditLog.tsx';
 import { EmojiTab, useEmojiTabs } from './GuildEmoji.tsx';
+import { StickerTab, useStickerTabs } from './GuildStickers.tsx';
+import { CommunityTab, MemberTools, useCommunityTabs } from './GuildCommunity.tsx';
 import { ModerationButtons } from './MemberActions.tsx';
 import { GuildIcon } from './Avatar.tsx';
 import { ImagePickButton } from './ImagePickButton.tsx';
 
-type Tab = 'overview' | 'roles' | 'channels' | 'permissions' | 'members' | 'bans' | 'audit-log' | 'emoji';
+type Tab = 'overview' | 'roles' | 'channels' | 'permissions' | 'members' | 'bans' | 'audit-log' | 'emoji' | 'stickers' | 'community';
 const TABS: Array<[Tab, string]> = [['overview', 'Overview'], ['roles', 'Roles'], ['channels', 'Channels'], ['permissions', 'Channel Permissions'], ['members', 'Members']];
 
 export function GuildSettings({ guildId, onClose }: { guildId: string; onClose: () => void }) {
   const guild = useStore((s) => s.guilds[guildId]);
   const [tab, setTab] = useState<Tab>('overview');
   const [error, setError] = useState('');
-  const tabs = useEmojiTabs(guildId, useAuditLogTabs(guildId, useModerationTabs(guildId, TABS)));
+  const tabs = useCommunityTabs(guildId, useStickerTabs(guildId, useEmojiTabs(guildId, useAuditLogTabs(guildId, useModerationTabs(guildId, TABS)))));
   if (!guild) return null;
   const run = async (fn: () => Promise<unknown>) => {
     setError('');
@@ -66,11 +68,14 @@ export function GuildSettings({ guildId, onClose }: { guildId: string; onClose: 
           {tab === 'roles' && <Roles guildId={guildId} run={run} />}
           {tab === 'channels' && <Channels guildId={guildId} run={run} />}
           {tab === 'permissions' && <Overwrites guildId={guildId} run={run} />}
+          {tab === 'members' && <MemberTools guildId={guildId} />}
           {tab === 'members' && <Members guildId={guildId} run={run} />}
           {tab === 'overview' && <DeleteServer guildId={guildId} onDeleted={onClose} />}
           {tab === 'bans' && <BansTab guildId={guildId} run={run} />}
           {tab === 'audit-log' && <AuditLogTab guildId={guildId} />}
           {tab === 'emoji' && <EmojiTab guildId={guildId} />}
+          {tab === 'stickers' && <StickerTab guildId={guildId} />}
+          {tab === 'community' && <CommunityTab guildId={guildId} />}
         </div>
       </div>
     </Modal>
@@ -272,8 +277,11 @@ function Channels({ guildId, run }: { guildId: string; run: Run }) {
           Type
           <select value={type} onChange={(e) => setType(Number(e.target.value))}>
             <option value={0}>Text</option>
+            <option value={5}>Announcement</option>
             <option value={2}>Voice</option>
             <option value={4}>Category</option>
+            <option value={15}>Forum</option>
+            <option value={16}>Media</option>
           </select>
         </label>
         {type !== 4 && (

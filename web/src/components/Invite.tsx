@@ -1,4 +1,5 @@
 /** /invite/{code}: shows what the invite is for and joins through POST /invites/{code}. */
+import { markJustJoined } from '../guild-community.ts';
 import { useEffect, useState } from 'react';
 import { expectGuild } from '../membership.ts';
 import { navigate } from '../router.ts';
@@ -33,6 +34,8 @@ export function InviteScreen({ code }: { code: string }) {
       const res = await acceptInvite(code);
       const gid = res.guild?.id ?? invite?.guild?.id;
       if (gid) expectGuild(gid);
+      // The welcome screen shows once on the first visit after a join (GuildCommunity.tsx).
+      if (gid && (res as { new_member?: boolean }).new_member) markJustJoined(gid);
       navigate(gid ? `/channels/${gid}${res.channel ? `/${res.channel.id}` : ''}` : '/channels/@me', { replace: true });
     } catch (err) {
       setError(errorText(err));

@@ -10,6 +10,8 @@ import { Avatar, STATUS_LABEL } from './Avatar.tsx';
 import { Icon } from './Icon.tsx';
 import { ModerationButtons, TimeoutBadge, openMemberMenu } from './MemberActions.tsx';
 import { timedOutUntil } from '../moderation.ts';
+import { ApiError } from '../api.ts';
+import { RelationshipType, acceptFriendRequest, blockUser, friendErrorText, removeRelationship, sendFriendRequest, useRelationshipType } from '../relationships.ts';
 
 interface Row {
   id: string;
@@ -136,6 +138,32 @@ export function RecipientList({ channelId }: { channelId: string }) {
   );
 }
 
+/** Add Friend / Accept / Cancel request / Remove Friend, and Block / Unblock, for someone's profile. */
+function RelationshipButtons({ userId, bot, onError }: { userId: string; bot: boolean; onError: (text: string) => void }) {
+  const type = useRelationshipType(userId);
+  const act = (fn: () => Promise<unknown>) => async () => {
+    onError('');
+    try {
+      await fn();
+    } catch (err) {
+      onError(err instanceof ApiError ? friendErrorText(err.code, errorText(err)) : errorText(err));
+    }
+  };
+  return (
+    <div className="popout-actions">
+      {!bot && type === 0 && <button type="button" className="button small secondary" onClick={act(() => sendFriendRequest(userId))}>Add Friend</button>}
+      {type === RelationshipType.INCOMING && <button type="button" className="button small" onClick={act(() => acceptFriendRequest(userId))}>Accept Friend Request</button>}
+      {type === RelationshipType.OUTGOING && <button type="button" className="button small secondary" onClick={act(() => removeRelationship(userId))}>Cancel Friend Request</button>}
+      {type === RelationshipType.FRIEND && <button type="button" className="button small secondary" onClick={act(() => removeRelationship(userId))}>Remove Friend</button>}
+      {type === RelationshipType.BLOCKED ? (
+        <button type="button" className="button small secondary" onClick={act(() => removeRelationship(userId))}>Unblock</button>
+      ) : (
+        <button type="button" className="button small danger" onClick={act(() => blockUser(userId))}>Block</button>
+      )}
+    </div>
+  );
+}
+
 export function UserPopout() {
   const popout = useUi((u) => u.popout);
   const user = useStore((s) => (popout ? s.users[popout.userId] : undefined));
@@ -214,6 +242,7 @@ export function UserPopout() {
             Message @{user?.username ?? name}
           </button>
         )}
+        {me && popout.userId !== me.id && <RelationshipButtons userId={popout.userId} bot={Boolean(user?.bot)} onError={setError} />}
         {popout.guildId && <ModerationButtons guildId={popout.guildId} userId={popout.userId} inPopout />}
       </div>
     </div>

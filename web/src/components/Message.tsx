@@ -4,6 +4,8 @@
  * Enter moves into its actions (arrow keys along them), R replies, E edits one's own, Delete asks to delete.
  */
 import { emojiUrl, toggleCustomReaction } from '../guild-emoji.ts';
+import { MessageStickers } from './GuildStickers.tsx';
+import { AnnouncementIcon, CrosspostNote, PublishAction } from './Announcements.tsx';
 import { memo, useEffect, useRef, useState } from 'react';
 import { arrowNavigate, focusComposer } from '../focus.ts';
 import { Markdown, type MentionResolver } from '../markdown.tsx';
@@ -23,6 +25,8 @@ import { rememberEmoji } from '../emoji-prefs.ts';
 import { Confirm } from './Modal.tsx';
 import { Icon } from './Icon.tsx';
 import { PinAction, PinnedLine } from './Pins.tsx';
+import { POLL_RESULT, PollResultLine } from './PollResult.tsx';
+import { CreateThreadAction } from './Threads.tsx';
 import { MessageAppsButton } from './CommandMenus.tsx';
 
 export { formatTimestamp };
@@ -30,7 +34,8 @@ export { formatTimestamp };
 export const QUICK_EMOJIS = ['👍', '❤️', '😂', '😮', '😢', '🎉', '🔥', '👀'];
 
 /** Types drawn as a system line (no author header, no actions). */
-export const isSystemMessage = (m: Pick<Msg, 'type'>) => m.type === MessageType.CHANNEL_NAME_CHANGE || m.type === MessageType.CHANNEL_PINNED_MESSAGE;
+export const isSystemMessage = (m: Pick<Msg, 'type'>) =>
+  m.type === MessageType.CHANNEL_NAME_CHANGE || m.type === MessageType.CHANNEL_PINNED_MESSAGE || m.type === MessageType.CHANNEL_FOLLOW_ADD;
 
 export interface MessageProps {
   msg: Msg;
@@ -81,6 +86,7 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
   const reactButton = useRef<HTMLButtonElement>(null);
 
   if (msg.type === MessageType.CHANNEL_PINNED_MESSAGE) return <PinnedLine msg={msg} authorName={p.authorName} time={time} />;
+  if (msg.type === POLL_RESULT) return <PollResultLine msg={msg} authorName={p.authorName} time={time} />;
   if (isSystemMessage(msg)) return <SystemLine msg={msg} authorName={p.authorName} time={time} />;
 
   const embeds = Array.isArray(msg.embeds) ? msg.embeds : [];
@@ -154,6 +160,7 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
             )}
             {/* Discord's client tags applications' bots and webhooks alike "APP" (it said "BOT" before 2024). */}
             {msg.author.bot && <span className="tag">APP</span>}
+            <CrosspostNote msg={msg} />
             <time dateTime={msg.timestamp} className="timestamp" title={new Date(msg.timestamp).toLocaleString()}>
               {time}
             </time>
@@ -168,7 +175,7 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
             {authorName} is thinking…
           </div>
         ) : (
-          (msg.content || msg.edited_timestamp || (!embeds.length && !attachments.length && !msg.components?.length)) && (
+          (msg.content || msg.edited_timestamp || (!embeds.length && !attachments.length && !msg.components?.length && !msg.sticker_items?.length)) && (
             <div className="message-content">
               <Markdown content={msg.content} resolver={p.resolver} />
               {msg.edited_timestamp && (
@@ -181,6 +188,7 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
           )
         )}
         {attachments.length > 0 && !p.editing && <Attachments attachments={attachments} />}
+        {msg.sticker_items && msg.sticker_items.length > 0 && !p.editing && <MessageStickers items={msg.sticker_items} />}
         {embeds.length > 0 && (
           <div className="embeds">
             {embeds.map((e, i) => (
@@ -261,6 +269,8 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
             </button>
           )}
           <PinAction msg={msg} run={run} />
+          <CreateThreadAction msg={msg} />
+          <PublishAction msg={msg} run={run} />
           <MessageAppsButton msg={msg} guildId={p.guildId} />
           {p.mine && (
             <button type="button" className="icon-button" aria-label="Edit message" onClick={() => p.onEdit(msg.id)}>
@@ -451,10 +461,18 @@ function SystemLine({ msg, authorName, time }: { msg: Msg; authorName: string; t
   return (
     <li className="message system" data-message-id={msg.id} aria-label={`${authorName}, ${time}`} tabIndex={-1}>
       <span className="system-icon" aria-hidden="true">
-        <Icon name="edit" size={16} />
+        {msg.type === MessageType.CHANNEL_FOLLOW_ADD ? <AnnouncementIcon size={16} /> : <Icon name="edit" size={16} />}
       </span>
       <div className="message-main">
-        <strong className="author-plain">{authorName}</strong> changed the channel name: <strong>{msg.content}</strong>{' '}
+        {msg.type === MessageType.CHANNEL_FOLLOW_ADD ? (
+          <>
+            <strong className="author-plain">{authorName}</strong> has added <strong>{msg.content}</strong> to this channel. Its most important updates will show up here.{' '}
+          </>
+        ) : (
+          <>
+            <strong className="author-plain">{authorName}</strong> changed the channel name: <strong>{msg.content}</strong>{' '}
+          </>
+        )}
         <time dateTime={msg.timestamp} className="timestamp" title={new Date(msg.timestamp).toLocaleString()}>
           {time}
         </time>

@@ -16,6 +16,7 @@ import { useChannelReorder } from '../channelOrder.ts';
 import { ChannelSettingsButton } from './ChannelSettingsButton.tsx';
 import { GuildNotificationSettings } from './NotificationSettings.tsx';
 import { unreadSilenced, useMuteClock } from '../mutes.ts';
+import { AnnouncementIcon } from './Announcements.tsx';
 
 // Settings screens load on first use: they are not needed for the first screen.
 const UserSettings = lazy(() => import('./UserSettings.tsx').then((m) => ({ default: m.UserSettings })));
@@ -64,7 +65,8 @@ export function useGuildChannels(guildId: string) {
   const member = useStore((s) => (me ? s.members[guildId]?.[me.id] : undefined));
   return useMemo(() => {
     if (!guild || !me) return { groups: [], visible: [] as Channel[] };
-    const all = Object.values(channels).filter((c) => c.guild_id === guildId);
+    // Threads (10, 11, 12) are opened from their channel's Threads panel, not listed here.
+    const all = Object.values(channels).filter((c) => c.guild_id === guildId && !(c.type >= 10 && c.type <= 12));
     const canView = (c: Channel) => has(channelPermissions(guild, c, me.id, member), P.VIEW_CHANNEL);
     const categories = all.filter((c) => c.type === ChannelType.GUILD_CATEGORY).sort(byPosition);
     const leaves = all.filter((c) => c.type !== ChannelType.GUILD_CATEGORY && canView(c)).sort((a, b) => (a.type === 2 ? 1 : 0) - (b.type === 2 ? 1 : 0) || byPosition(a, b));
@@ -193,7 +195,7 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
                         href={`/channels/${guildId}/${c.id}`}
                         className={`channel-link${c.id === channelId ? ' active' : ''}${unread ? ' unread' : ''}${silenced ? ' muted-channel' : ''}`}
                         aria-current={c.id === channelId ? 'page' : undefined}
-                        aria-label={`${c.type === 2 ? 'voice channel' : 'channel'} ${c.name}${silenced ? ', muted' : ''}${unread ? ', unread' : ''}${mentionLabel(mentions)}`}
+                        aria-label={`${c.type === 2 ? 'voice channel' : c.type === 5 ? 'announcement channel' : 'channel'} ${c.name}${silenced ? ', muted' : ''}${unread ? ', unread' : ''}${mentionLabel(mentions)}`}
                         onClick={(e) => {
                           e.preventDefault();
                           if (c.type === 2) return;
@@ -203,7 +205,7 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
                         {...reorder.item(c)}
                       >
                         <span className="channel-hash" aria-hidden="true">
-                          {c.type === 2 ? <Icon name="speaker" size={18} /> : '#'}
+                          {c.type === 2 ? <Icon name="speaker" size={18} /> : c.type === 5 ? <AnnouncementIcon size={18} /> : '#'}
                         </span>
                         <span className="ellipsis">{c.name}</span>
                         {mentions > 0 ? <MentionBadge count={mentions} /> : unread && <span className="unread-dot" aria-hidden="true" />}
@@ -297,6 +299,7 @@ function DmList({ channelId, onNavigate }: { channelId: string | null; onNavigat
         </button>
       </header>
       <div className="sidebar-body">
+        <FriendsLink active={!channelId} onNavigate={onNavigate} />
         {ids.length === 0 && <p className="muted small pad">No conversations yet. Click someone in a server's member list to message them.</p>}
         <ul>
           {ids.map((id) => {
@@ -332,6 +335,28 @@ function DmList({ channelId, onNavigate }: { channelId: string | null; onNavigat
       </div>
       {creating && <GroupDmDialog onClose={() => setCreating(false)} />}
     </>
+  );
+}
+
+/** The home screen's Friends page, with the number of incoming friend requests. */
+function FriendsLink({ active, onNavigate }: { active: boolean; onNavigate: () => void }) {
+  const incoming = useStore((s) => Object.values(s.relationships).filter((r) => r.type === 3).length);
+  return (
+    <a
+      href="/channels/@me"
+      className={`channel-link friends-link${active ? ' active' : ''}`}
+      aria-current={active ? 'page' : undefined}
+      aria-label={`Friends${incoming ? `, ${incoming} pending` : ''}`}
+      onClick={(e) => {
+        e.preventDefault();
+        navigate('/channels/@me');
+        onNavigate();
+      }}
+    >
+      <Icon name="members" />
+      <span className="ellipsis">Friends</span>
+      {incoming > 0 && <MentionBadge count={incoming} />}
+    </a>
   );
 }
 
@@ -373,9 +398,9 @@ function GroupDmDialog({ onClose }: { onClose: () => void }) {
               onClose();
               navigate(`/channels/@me/${ch.id}`);
             } catch (err) {
-              // 50007: someone picked has not written to us 1:1, which a group DM asks of everyone in it.
+              // 50007: someone picked is not our friend, which a group DM asks of everyone in it (as on Discord).
               const notYet = err instanceof ApiError && err.code === 50007;
-              setError(notYet ? 'Everyone you add must have sent you a direct message first.' : errorText(err));
+              setError(notYet ? 'You can only add your friends to a group DM.' : errorText(err));
             }
           }}
         >

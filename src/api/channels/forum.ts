@@ -1,0 +1,50 @@
+/**
+ * Forum (15) and media (16) channels: the fields guild channel create takes for them (available_tags with new
+ * ids, at most 20; default_reaction_emoji; default thread slowmode, sort order and — forum only — layout) and
+ * their stored settings. Posts are threads (routes/threads.ts); plain messages in the channel itself are refused.
+ */
+import type { Snowflake } from '../../protocol/snowflake.ts';
+import type { ForumSettingsRecord } from '../../store/types.ts';
+import { snowflake, z } from '../validate.ts';
+
+export const MAX_FORUM_TAGS = 20;
+
+const tagInput = z.object({
+  id: snowflake.nullish(),
+  name: z.string().trim().min(1).max(20),
+  moderated: z.boolean().nullish(),
+  emoji_id: snowflake.nullish(),
+  emoji_name: z.string().max(100).nullish(),
+});
+
+/** The forum fields of POST /guilds/{id}/channels (and PATCH of a forum channel). */
+export const forumFieldsSchema = {
+  available_tags: z.array(tagInput).max(MAX_FORUM_TAGS).nullish(),
+  default_reaction_emoji: z.object({ emoji_id: snowflake.nullish(), emoji_name: z.string().max(100).nullish() }).nullish(),
+  default_thread_rate_limit_per_user: z.number().int().min(0).max(21600).nullish(),
+  default_auto_archive_duration: z.union([z.literal(60), z.literal(1440), z.literal(4320), z.literal(10080)]).nullish(),
+  default_sort_order: z.union([z.literal(0), z.literal(1)]).nullish(),
+  default_forum_layout: z.union([z.literal(0), z.literal(1), z.literal(2)]).nullish(),
+};
+
+type ForumInput = { [K in keyof typeof forumFieldsSchema]?: z.infer<(typeof forumFieldsSchema)[K]> };
+
+/** Settings from the request; tags without an id (or with one not kept) get a new one. */
+export function forumSettingsFrom(channelId: Snowflake, type: number, body: ForumInput, nextId: () => Snowflake, current?: ForumSettingsRecord | null): ForumSettingsRecord {
+  const known = new Set((current?.availableTags ?? []).map((t) => t.id));
+  return {
+    channelId,
+    availableTags: body.available_tags !== undefined && body.available_tags !== null
+      ? body.available_tags.map((t) => ({
+        id: t.id && known.has(t.id) ? t.id : nextId(), name: t.name, moderated: t.moderated ?? false, emoji_id: t.emoji_id ?? null, emoji_name: t.emoji_name ?? null,
+      }))
+      : current?.availableTags ?? [],
+    defaultReactionEmoji: body.default_reaction_emoji !== undefined
+      ? (body.default_reaction_emoji ? { emoji_id: body.default_reaction_emoji.emoji_id ?? null, emoji_name: body.default_reaction_emoji.emoji_name ?? null } : null)
+      : current?.defaultReactionEmoji ?? null,
+    defaultThreadRateLimitPerUser: body.default_thread_rate_limit_per_user ?? current?.defaultThreadRateLimitPerUser ?? 0,
+    defaultAutoArchiveDuration: body.default_auto_archive_duration !== undefined ? body.default_auto_archive_duration : current?.defaultAutoArchiveDuration ?? null,
+    defaultSortOrder: body.default_sort_order !== undefined ? body.default_sort_order : current?.defaultSortOrder ?? null,
+    defaultForumLayout: type === 15 ? (body.default_forum_layout ?? current?.defaultForumLayout ?? 0) : 0,
+  };
+}

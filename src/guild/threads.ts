@@ -1,0 +1,54 @@
+/**
+ * GUILD_CREATE's `threads`: the guild's active threads the member may see — those whose parent they may
+ * VIEW_CHANNEL, a private one only as its member or with MANAGE_THREADS — each with `member` when they are in it,
+ * as Discord sends them. Read from the store per snapshot (thread changes do not pass through the state cache).
+ */
+import { Permissions, computeChannelPermissions, hasPermission } from '../protocol/permissions.ts';
+import type { ChannelRecord, ForumSettingsRecord, MemberRecord, Store } from '../store/types.ts';
+import { forumFields, threadJson } from '../shapes/thread.ts';
+import type { GuildState } from './state-cache.ts';
+
+/** At most this many active threads go into one GUILD_CREATE (the rest come from the active-threads route). */
+const MAX_THREADS = 1000;
+
+export async function visibleActiveThreads(store: Store, state: GuildState, me: MemberRecord): Promise<Array<Record<string, unknown>>> {
+  const active = (await store.threads.listActive(state.guild.id)).slice(0, MAX_THREADS);
+  if (active.length === 0) return [];
+  const ctx = {
+    guildId: state.guild.id, ownerId: state.guild.ownerId, userId: me.userId, memberRoleIds: me.roles,
+    rolePermissions: new Map([...state.roles.values()].map((r) => [r.id, BigInt(r.permissions)])),
+    communicationDisabledUntil: me.communicationDisabledUntil, now: Date.now(),
+  };
+  const perms = new Map<string, bigint>();
+  const permsIn = (channelId: string) => {
+    let p = perms.get(channelId);
+    if (p === undefined) {
+      const ow = (state.overwrites.get(channelId) ?? []).map((o) => ({ id: o.id, type: o.type, allow: BigInt(o.allow), deny: BigInt(o.deny) }));
+      perms.set(channelId, (p = computeChannelPermissions(ctx, ow)));
+    }
+    return p;
+  };
+  const mine = new Map((await store.threads.membershipsOf(me.userId, active.map((t) => t.channelId))).map((m) => [m.channelId, m]));
+  const out: Array<Record<string, unknown>> = [];
+  for (const t of active) {
+    const p = permsIn(t.parentId);
+    if (!hasPermission(p, Permissions.VIEW_CHANNEL)) continue;
+    const channel = await store.channels.get(t.channelId);
+    if (!channel) continue;
+    if (channel.type === 12 && !mine.has(t.channelId) && !hasPermission(p, Permissions.MANAGE_THREADS)) continue;
+    out.push(threadJson(channel, t, { memberCount: await store.threads.countMembers(t.channelId), member: mine.get(t.channelId) ?? null }));
+  }
+  return out;
+}
+
+/** The settings of the guild's forum and media channels, read when the snapshot's channel list is (re)built. */
+export async function forumSettingsOf(store: Store, state: GuildState): Promise<Map<string, ForumSettingsRecord | null>> {
+  const out = new Map<string, ForumSettingsRecord | null>();
+  for (const c of state.channels.values()) if (c.type === 15 || c.type === 16) out.set(c.id, await store.threads.getForum(c.id));
+  return out;
+}
+
+/** A forum or media channel's own fields for GUILD_CREATE (nothing for other channels). */
+export function forumExtra(c: ChannelRecord, forums: Map<string, ForumSettingsRecord | null> | null): Record<string, unknown> {
+  return forums && (c.type === 15 || c.type === 16) ? forumFields(c, forums.get(c.id) ?? null) : {};
+}
