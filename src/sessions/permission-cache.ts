@@ -180,6 +180,28 @@ export class GuildPermissionCache {
     return view;
   }
 
+  /** The guild's channels that can hold threads (text, announcement, forum, media), for THREAD_LIST_SYNC. */
+  threadParents(guildId: string): string[] {
+    const g = this.#guilds.get(guildId);
+    if (!g) return [];
+    const out: string[] = [];
+    for (const [id, c] of g.channels) if (THREAD_PARENT_TYPES.has(c.type)) out.push(id);
+    return out;
+  }
+
+  /** Whether the user holds MANAGE_THREADS in the channel (sees its private threads); not memoised, it is rare. */
+  canManageThreads(guildId: string, channelId: string, userId: string, now: number): boolean {
+    const g = this.#guilds.get(guildId);
+    const channel = g?.channels.get(channelId);
+    const member = g?.members.get(userId);
+    if (!g || !channel || !member) return false;
+    const p = computeChannelPermissions(
+      { guildId, ownerId: g.ownerId, userId, memberRoleIds: member.roles, rolePermissions: g.roles, communicationDisabledUntil: member.communicationDisabledUntil, now },
+      channel.overwrites,
+    );
+    return (p & Permissions.MANAGE_THREADS) !== 0n;
+  }
+
   #ensure(guildId: string, ownerId: string): CachedGuild {
     let g = this.#guilds.get(guildId);
     if (!g) {
@@ -189,6 +211,8 @@ export class GuildPermissionCache {
     return g;
   }
 }
+
+const THREAD_PARENT_TYPES = new Set([0, 5, 15, 16]);
 
 const roleKeyOf = (roles: readonly string[]): string => [...roles].sort().join(',');
 

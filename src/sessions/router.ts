@@ -19,6 +19,7 @@ import { RecentIds } from './recent-ids.ts';
 import { eventKey } from './resume-journal.ts';
 import type { Gateway } from './gateway.ts';
 import type { Session } from './session.ts';
+import { ThreadListSync } from './thread-sync.ts';
 
 
 /** One event encoded at most once per variant, shared by every session it goes to. */
@@ -71,9 +72,11 @@ function keepsContent(d: Record<string, unknown>, userId: string): boolean {
 export class Router {
   #subs: Subscription[] = [];
   readonly #recent: RecentIds;
+  readonly #threadSync: ThreadListSync;
 
   constructor(private readonly gw: Gateway, dedupeIds?: number) {
     this.#recent = new RecentIds(dedupeIds);
+    this.#threadSync = new ThreadListSync(gw.cache, gw.deps.store, gw.log, () => gw.now());
   }
 
   start(): void {
@@ -125,6 +128,8 @@ export class Router {
     const { t, d } = env;
     const guildId = env.guildId ?? subjectGuildId;
     const { cache, registry } = this.gw;
+    // Channels that gain access get their threads (THREAD_LIST_SYNC, thread-sync.ts): who sees what, noted first.
+    const sync = only ? null : this.#threadSync.before(t, guildId, d, registry.forGuild(guildId));
     // Who may see what changes before the event is routed, except a deleted channel: its deletion goes to
     // those who could see it.
     if (t !== 'CHANNEL_DELETE' && !only) cache.apply(t, guildId, d);
@@ -140,6 +145,7 @@ export class Router {
       s.dispatch(t, stripped ? json.stripped : json.full, t === 'PRESENCE_UPDATE' ? 'presence' : 'normal');
     }
     if (t === 'CHANNEL_DELETE' && !only) cache.apply(t, guildId, d);
+    if (sync) this.#threadSync.after(sync);
 
     const targets = () => (only ? (only.user.id === target ? [only] : []) : [...(registry.forUser(target!) ?? [])]);
     if (target && t === 'GUILD_MEMBER_ADD') {

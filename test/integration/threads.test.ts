@@ -279,6 +279,31 @@ describe(`threads (${kind})`, { skip: kind === 'postgres' ? pgSkip : false }, ()
     assert.equal(root.thread.name, 'visible');
   });
 
+  it('THREAD_LIST_SYNC: gaining VIEW_CHANNEL on a channel (overwrite or role) sends its active threads the user may see', async () => {
+    const hidden = await textChannel(t, f.owner, f.guild.id, { name: 'staff' });
+    await overwrite(t, f.owner, hidden.id, f.guild.id, 0, 0n, Permissions.VIEW_CHANNEL);
+    const open = await ok('POST', `/channels/${hidden.id}/threads`, f.owner, { name: 'plans', type: 11 }, 201);
+    const secret = await ok('POST', `/channels/${hidden.id}/threads`, f.owner, { name: 'owners only', type: 12 }, 201);
+    const c = await online(f.member);
+    // A member overwrite lets them in: the channel's public thread, not the private one they are not in.
+    await overwrite(t, f.owner, hidden.id, f.member.id, 1, Permissions.VIEW_CHANNEL, 0n);
+    const sync = await c.waitForDispatch('THREAD_LIST_SYNC', (d) => d.guild_id === f.guild.id);
+    assert.deepEqual(sync.d.channel_ids, [hidden.id]);
+    assert.deepEqual(sync.d.threads.map((x: any) => x.id), [open.id]);
+    assert.equal(sync.d.threads[0].parent_id, hidden.id);
+    assert.deepEqual(sync.d.members, []);
+    assert.ok(!sync.d.threads.some((x: any) => x.id === secret.id));
+    // Taken away, then given back through a role: a second sync.
+    await t.request('DELETE', `/channels/${hidden.id}/permissions/${f.member.id}`, { auth: f.owner });
+    const role = await ok('POST', `/guilds/${f.guild.id}/roles`, f.owner, { name: 'staff' });
+    await overwrite(t, f.owner, hidden.id, role.id, 0, Permissions.VIEW_CHANNEL, 0n);
+    const before = c.dispatches('THREAD_LIST_SYNC').length;
+    await ok('PUT', `/guilds/${f.guild.id}/members/${f.member.id}/roles/${role.id}`, f.owner, undefined, 204);
+    await waitFor(() => c.dispatches('THREAD_LIST_SYNC').length > before, { what: 'a second THREAD_LIST_SYNC after the role' });
+    const again = c.dispatches('THREAD_LIST_SYNC').at(-1)!;
+    assert.deepEqual(again.d.threads.map((x: any) => x.id), [open.id]);
+  });
+
   it('forum webhooks: thread_name makes a post (first message id = post id), 220001 / 220002 / 220003; webhook messages by thread_id', async () => {
     const forum = await ok('POST', `/guilds/${f.guild.id}/channels`, f.owner, { name: 'hooks', type: 15, available_tags: [{ name: 'news' }] }, 201);
     const hook = await ok('POST', `/channels/${forum.id}/webhooks`, f.owner, { name: 'Poster' });
