@@ -15,7 +15,7 @@ import { forumExtra, forumSettingsOf, visibleActiveThreads } from './threads.ts'
 import type { Logger } from '../lib/log.ts';
 import { isRoleDown, type RoleClient } from '../contracts/role-client.ts';
 import { PresenceSubjects, type PresenceJson, type PresenceQuery, type PresenceQueryReply } from '../contracts/presence.ts';
-import type { MemberRecord, Store, UserRecord } from '../store/types.ts';
+import type { ForumSettingsRecord, MemberRecord, Store, UserRecord } from '../store/types.ts';
 import { byPositionThenId, MEMBER_JSON_TTL_MS, type GuildStateCache, type GuildState } from './state-cache.ts';
 import type { GuildMembersReply, GuildMembersRequest, GuildPermissionState, GuildSnapshotReply, GuildSnapshotRequest } from '../contracts/guild.ts';
 
@@ -66,15 +66,17 @@ export class GuildSnapshots {
       }
     }
 
-    // The guild's custom emoji, read per snapshot (emoji changes do not pass through the state cache).
-    const emojis = (await this.store.guildEmojis.listByGuild(req.guildId)).map((e) => emojiJson(e));
-    // Its stickers, likewise.
-    const stickers = (await this.store.guildStickers.listByGuild(req.guildId)).map((s) => stickerJson(s));
+    // The guild's custom emoji and stickers, read once per state of the parts (an update resets them). The parts
+    // object is taken before the reads: one replaced meanwhile (an update came) never receives what was read before.
+    const cached = state.parts;
+    const emojis = cached.emojis ?? (cached.emojis = (await this.store.guildEmojis.listByGuild(req.guildId)).map((e) => emojiJson(e)));
+    const stickers = cached.stickers ?? (cached.stickers = (await this.store.guildStickers.listByGuild(req.guildId)).map((s) => stickerJson(s)));
     // Its active threads the member may see (guild/threads.ts).
     const threads = await visibleActiveThreads(this.store, state, me);
 
-    // Forum and media channels' own fields (guild/threads.ts): one read per such channel.
-    const forums = await forumSettingsOf(this.store, state);
+    // Forum and media channels' own fields (guild/threads.ts), read only when the channel list is to be built.
+    let forums: Map<string, ForumSettingsRecord | null> | null = null;
+    while (!state.parts.channels && !forums) forums = await forumSettingsOf(this.store, state);
     // Synchronous from here: the parts are built from the state as it is now.
     const parts = state.parts;
     parts.base ??= guildJson(state.guild, sortedRoles(state));

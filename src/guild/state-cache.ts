@@ -39,6 +39,9 @@ export interface SnapshotParts {
   channelsText?: string;
   /** Every member object, when the guild was small enough to list whole (GUILD_LIMITS.membersPerReply). */
   allMembers?: { members: Array<Record<string, unknown>>; expiresAt: number };
+  /** The guild's custom emoji and stickers as GUILD_CREATE carries them (GUILD_EMOJIS_UPDATE / GUILD_STICKERS_UPDATE reset them). */
+  emojis?: Array<Record<string, unknown>>;
+  stickers?: Array<Record<string, unknown>>;
 }
 
 export interface CachedMemberJson {
@@ -79,6 +82,8 @@ const RELEVANT = new Set([
   'CHANNEL_CREATE', 'CHANNEL_UPDATE', 'CHANNEL_DELETE',
   'GUILD_ROLE_CREATE', 'GUILD_ROLE_UPDATE', 'GUILD_ROLE_DELETE',
   'GUILD_MEMBER_ADD', 'GUILD_MEMBER_REMOVE', 'GUILD_BAN_ADD', 'GUILD_MEMBER_UPDATE',
+  // Nothing in the state to change: they only reset the snapshot parts that hold the emoji and stickers.
+  'GUILD_EMOJIS_UPDATE', 'GUILD_STICKERS_UPDATE',
 ]);
 
 export function byPositionThenId(a: { position: number; id: string }, b: { position: number; id: string }): number {

@@ -226,6 +226,15 @@ describe('custom guild emoji', () => {
     const c = await online(owner);
     const gc = await c.waitForDispatch('GUILD_CREATE', (d) => d.id === guild.id);
     assert.deepEqual(gc.d.emojis, [{ id: made.body.id, name: 'in_ready', roles: [], require_colons: true, managed: false, animated: false, available: true }]);
+    // The guild node keeps the list with the guild's state: a rename and a delete reach the next GUILD_CREATEs.
+    assert.equal((await t.request('PATCH', `/guilds/${guild.id}/emojis/${made.body.id}`, { auth: owner, body: { name: 'renamed' } })).status, 200);
+    await c.waitForDispatch('GUILD_EMOJIS_UPDATE', (d) => d.emojis?.[0]?.name === 'renamed');
+    const second = await online(owner);
+    assert.equal((await second.waitForDispatch('GUILD_CREATE', (d) => d.id === guild.id)).d.emojis[0].name, 'renamed');
+    assert.equal((await t.request('DELETE', `/guilds/${guild.id}/emojis/${made.body.id}`, { auth: owner })).status, 204);
+    await c.waitForDispatch('GUILD_EMOJIS_UPDATE', (d) => d.emojis?.length === 0);
+    const third = await online(owner);
+    assert.deepEqual((await third.waitForDispatch('GUILD_CREATE', (d) => d.id === guild.id)).d.emojis, []);
   });
 
   it('GUILD_EMOJIS_UPDATE needs the GUILD_EXPRESSIONS intent (bots)', async () => {
