@@ -1,7 +1,8 @@
 /**
  * GUILD_CREATE's `threads`: the guild's active threads the member may see — those whose parent they may
  * VIEW_CHANNEL, a private one only as its member or with MANAGE_THREADS — each with `member` when they are in it,
- * as Discord sends them. Read from the store per snapshot (thread changes do not pass through the state cache).
+ * as Discord sends them. Read from the store per snapshot (thread changes do not pass through the state cache),
+ * in three reads whatever the number of threads.
  */
 import { Permissions, computeChannelPermissions, hasPermission } from '../protocol/permissions.ts';
 import type { ChannelRecord, ForumSettingsRecord, MemberRecord, Store } from '../store/types.ts';
@@ -12,7 +13,7 @@ import type { GuildState } from './state-cache.ts';
 const MAX_THREADS = 1000;
 
 export async function visibleActiveThreads(store: Store, state: GuildState, me: MemberRecord): Promise<Array<Record<string, unknown>>> {
-  const active = (await store.threads.listActive(state.guild.id)).slice(0, MAX_THREADS);
+  const active = await store.threads.listActiveDetailed(state.guild.id, MAX_THREADS);
   if (active.length === 0) return [];
   const ctx = {
     guildId: state.guild.id, ownerId: state.guild.ownerId, userId: me.userId, memberRoleIds: me.roles,
@@ -28,15 +29,13 @@ export async function visibleActiveThreads(store: Store, state: GuildState, me: 
     }
     return p;
   };
-  const mine = new Map((await store.threads.membershipsOf(me.userId, active.map((t) => t.channelId))).map((m) => [m.channelId, m]));
+  const mine = new Map((await store.threads.membershipsOf(me.userId, active.map((a) => a.thread.channelId))).map((m) => [m.channelId, m]));
   const out: Array<Record<string, unknown>> = [];
-  for (const t of active) {
+  for (const { thread: t, channel, memberCount } of active) {
     const p = permsIn(t.parentId);
     if (!hasPermission(p, Permissions.VIEW_CHANNEL)) continue;
-    const channel = await store.channels.get(t.channelId);
-    if (!channel) continue;
     if (channel.type === 12 && !mine.has(t.channelId) && !hasPermission(p, Permissions.MANAGE_THREADS)) continue;
-    out.push(threadJson(channel, t, { memberCount: await store.threads.countMembers(t.channelId), member: mine.get(t.channelId) ?? null }));
+    out.push(threadJson(channel, t, { memberCount, member: mine.get(t.channelId) ?? null }));
   }
   return out;
 }

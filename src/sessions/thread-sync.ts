@@ -20,6 +20,8 @@ import type { Logger } from '../lib/log.ts';
 
 const ACCESS_EVENTS = new Set(['CHANNEL_UPDATE', 'GUILD_ROLE_UPDATE', 'GUILD_ROLE_DELETE', 'GUILD_MEMBER_UPDATE', 'GUILD_UPDATE']);
 const MAX_CHECKS = 100_000;
+/** As many active threads as GUILD_CREATE carries (guild/threads.ts). */
+const MAX_THREADS = 1000;
 
 export interface PendingSync {
   guildId: string;
@@ -70,20 +72,16 @@ export class ThreadListSync {
 
   async #send(guildId: string, gained: Map<Session, string[]>): Promise<void> {
     const parents = new Set([...gained.values()].flat());
-    const active = (await this.store.threads.listActive(guildId)).filter((t) => parents.has(t.parentId));
+    const active = (await this.store.threads.listActiveDetailed(guildId, MAX_THREADS)).filter((a) => parents.has(a.thread.parentId));
     if (active.length === 0) return;
-    const channels = new Map((await Promise.all(active.map((t) => this.store.channels.get(t.channelId)))).filter((c) => c !== null).map((c) => [c!.id, c!]));
-    const counts = new Map(await Promise.all(active.map(async (t) => [t.channelId, await this.store.threads.countMembers(t.channelId)] as const)));
     const now = this.now();
     for (const [s, channelIds] of gained) {
-      const mine = active.filter((t) => channelIds.includes(t.parentId));
-      const memberships = new Map((await this.store.threads.membershipsOf(s.user.id, mine.map((t) => t.channelId))).map((m) => [m.channelId, m]));
+      const mine = active.filter((a) => channelIds.includes(a.thread.parentId));
+      const memberships = new Map((await this.store.threads.membershipsOf(s.user.id, mine.map((a) => a.thread.channelId))).map((m) => [m.channelId, m]));
       const threads: Array<Record<string, unknown>> = [];
-      for (const t of mine) {
-        const channel = channels.get(t.channelId);
-        if (!channel) continue;
+      for (const { thread: t, channel, memberCount } of mine) {
         if (channel.type === 12 && !memberships.has(t.channelId) && !this.cache.canManageThreads(guildId, t.parentId, s.user.id, now)) continue;
-        threads.push(threadJson(channel, t, { memberCount: counts.get(t.channelId) ?? 0, member: memberships.get(t.channelId) ?? null }));
+        threads.push(threadJson(channel, t, { memberCount, member: memberships.get(t.channelId) ?? null }));
       }
       if (threads.length === 0) continue;
       const members = threads.flatMap((t) => {

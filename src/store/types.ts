@@ -1473,6 +1473,11 @@ export interface ThreadStore {
   messageSent(channelId: Snowflake, now: number): Promise<ThreadRecord | null>;
   /** Unarchived threads of the guild, newest first. */
   listActive(guildId: Snowflake): Promise<ThreadRecord[]>;
+  /**
+   * The same, at most `limit`, each with its channel row and member count, in two reads whatever their number
+   * (GUILD_CREATE's `threads` and THREAD_LIST_SYNC are built from it on every identify).
+   */
+  listActiveDetailed(guildId: Snowflake, limit: number): Promise<Array<{ thread: ThreadRecord; channel: ChannelRecord; memberCount: number }>>;
   /** Every thread of the guild (archived too) with its channel type, newest first. */
   listByGuild(guildId: Snowflake): Promise<Array<ThreadRecord & { type: number }>>;
   /** Archived threads of the parent of these channel types, newest archive first, archived before `before` (ms). */

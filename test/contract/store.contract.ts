@@ -21,6 +21,7 @@ import { pushDevicesContract } from './store.contract.push-devices.ts';
 import { sendLimitsContract } from './store.contract.send-limits.ts';
 import { auditLogContract } from './store.contract.audit-log.ts';
 import { relationshipsContract } from './store.contract.relationships.ts';
+import { threadsContract } from './store.contract.threads.ts';
 
 export type StoreFactory = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
 
@@ -74,6 +75,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
     auditLogContract(s);
     relationshipsContract(s);
     guildCommunityContract(s);
+    threadsContract(s);
   });
 }
 

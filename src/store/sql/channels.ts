@@ -13,7 +13,7 @@ import { bits, bool, id, ids, int, optId, optInt, optText, rb, rn, rnn, rs, rsn,
 
 const CHANNEL_TYPES = new Set<number>(Object.values(ChannelType));
 
-function channelFromRow(r: Row): ChannelRecord {
+export function channelFromRow(r: Row): ChannelRecord {
   return {
     id: rs(r.id),
     type: rn(r.type) as ChannelTypeValue,

@@ -3,7 +3,7 @@ import { NotFoundError } from '../errors.ts';
 import type { ChannelRecord, ForumSettingsRecord, ThreadMemberRecord, ThreadRecord, ThreadStore } from '../types.ts';
 import type { Snowflake } from '../../protocol/snowflake.ts';
 import type { Row, SqlDriver, SqlValue } from './driver.ts';
-import { insertChannel } from './channels.ts';
+import { channelFromRow, insertChannel } from './channels.ts';
 import { bool, id, ids, int, rb, rn, rnn, rs } from './values.ts';
 
 function threadFromRow(r: Row): ThreadRecord {
@@ -93,6 +93,29 @@ export class SqlThreadStore implements ThreadStore {
   async listActive(guildId: Snowflake): Promise<ThreadRecord[]> {
     const rows = await this.db.all('SELECT * FROM thread_metadata WHERE guild_id = ? AND archived = 0 ORDER BY channel_id DESC', [id(guildId, 'guild_id')]);
     return rows.map(threadFromRow);
+  }
+
+  async listActiveDetailed(guildId: Snowflake, limit: number): Promise<Array<{ thread: ThreadRecord; channel: ChannelRecord; memberCount: number }>> {
+    const rows = await this.db.all(
+      `SELECT t.*, (SELECT COUNT(*) FROM thread_members m WHERE m.channel_id = t.channel_id) AS member_count
+         FROM thread_metadata t WHERE t.guild_id = ? AND t.archived = 0 ORDER BY t.channel_id DESC LIMIT ?`,
+      [id(guildId, 'guild_id'), int(limit, 'limit')],
+    );
+    if (rows.length === 0) return [];
+    const keys = ids(rows.map((r) => rs(r.channel_id)), 'channel_id');
+    const channels = new Map(
+      (await this.db.all(`SELECT * FROM channels WHERE id IN (${keys.map(() => '?').join(', ')})`, keys)).map((r) => {
+        const c = channelFromRow(r);
+        return [c.id, c] as const;
+      }),
+    );
+    const out: Array<{ thread: ThreadRecord; channel: ChannelRecord; memberCount: number }> = [];
+    for (const r of rows) {
+      const thread = threadFromRow(r);
+      const channel = channels.get(thread.channelId);
+      if (channel) out.push({ thread, channel, memberCount: rn(r.member_count) });
+    }
+    return out;
   }
 
   async listByGuild(guildId: Snowflake): Promise<Array<ThreadRecord & { type: number }>> {
