@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
-import { browserSkipReason, ensureWebBuilt, eventually, launchChromium, TIMEOUT } from '../helpers/browser.ts';
+import { browserSkipReason, ensureWebBuilt, eventually, launchChromium, openAs, TIMEOUT } from '../helpers/browser.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
 
 describe('web client: custom emoji manager and picker', { skip: browserSkipReason() }, () => {
@@ -25,15 +25,7 @@ describe('web client: custom emoji manager and picker', { skip: browserSkipReaso
     return res.body;
   };
 
-  async function open(user: TestUser, path: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    context.setDefaultTimeout(TIMEOUT);
-    await context.addInitScript((token) => (globalThis as any).localStorage.setItem('accord.token', token), user.token);
-    const page = await context.newPage();
-    page.on('pageerror', (err) => console.log(`# [${user.username}] page error: ${err.message}`));
-    await page.goto(`${server.url}${path}`);
-    return page;
-  }
+  const open = (user: TestUser, path: string): Promise<Page> => openAs(browser, user, `${server.url}${path}`);
 
   before(async () => {
     ensureWebBuilt();

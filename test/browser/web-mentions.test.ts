@@ -13,7 +13,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { browserSkipReason, ensureWebBuilt, eventually, launchChromium, TIMEOUT } from '../helpers/browser.ts';
+import { browserSkipReason, ensureWebBuilt, eventually, launchChromium, openAs, TIMEOUT } from '../helpers/browser.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
 
 // The functions passed to page.evaluate run in the browser; the test's own tsconfig has no DOM types.
@@ -52,15 +52,7 @@ describe('web client: mentions, autocomplete, badges and the new-messages bar', 
   };
   const post = (user: TestUser, channelId: string, content: string) => api('POST', `/channels/${channelId}/messages`, user, { content });
 
-  async function open(user: TestUser, path: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    context.setDefaultTimeout(TIMEOUT);
-    await context.addInitScript((token) => (globalThis as any).localStorage.setItem('accord.token', token), user.token);
-    const page = await context.newPage();
-    page.on('pageerror', (err) => console.log(`# [${user.username}] page error: ${err.message}`));
-    await page.goto(`${server.url}${path}`);
-    return page;
-  }
+  const open = (user: TestUser, path: string): Promise<Page> => openAs(browser, user, `${server.url}${path}`);
   const channelPath = (c: any) => `/channels/${guild.id}/${c.id}`;
   const channelLink = (page: Page, c: any) => page.locator(`.sidebar a[href="${channelPath(c)}"]`);
   const railButton = (page: Page) => page.locator(`.rail-button[title="${GUILD}"]`);

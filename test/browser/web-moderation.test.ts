@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { browserSkipReason, ensureWebBuilt, eventually, launchChromium, TIMEOUT } from '../helpers/browser.ts';
+import { browserSkipReason, ensureWebBuilt, eventually, launchChromium, openAs, TIMEOUT } from '../helpers/browser.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
 
 declare const document: any;
@@ -62,15 +62,7 @@ describe('web client: pins and moderation', { skip: browserSkipReason() }, () =>
   const post = (user: TestUser, channelId: string, content: string) => api('POST', `/channels/${channelId}/messages`, user, { content });
   const channelsNow = async () => new Map<string, any>((await api('GET', `/guilds/${guild.id}/channels`, users.owner)).map((c: any) => [c.id, c]));
 
-  async function open(user: TestUser, path: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    context.setDefaultTimeout(TIMEOUT);
-    await context.addInitScript((token) => (globalThis as any).localStorage.setItem('accord.token', token), user.token);
-    const page = await context.newPage();
-    page.on('pageerror', (err) => console.log(`# [${user.username}] page error: ${err.message}`));
-    await page.goto(`${server.url}${path}`);
-    return page;
-  }
+  const open = (user: TestUser, path: string): Promise<Page> => openAs(browser, user, `${server.url}${path}`);
   const generalPath = () => `/channels/${guild.id}/${general.id}`;
 
   before(async () => {

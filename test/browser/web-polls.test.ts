@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { browserSkipReason, ensureWebBuilt, eventually, launchChromium, TIMEOUT } from '../helpers/browser.ts';
+import { browserSkipReason, ensureWebBuilt, eventually, launchChromium, openAs, TIMEOUT } from '../helpers/browser.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
 
 const pollIn = (page: Page, question: string) => page.locator('.history .message [data-testid="poll"]', { hasText: question });
@@ -33,14 +33,7 @@ describe('web client: polls', { skip: browserSkipReason() }, () => {
     return res.body;
   };
 
-  async function open(user: TestUser): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    context.setDefaultTimeout(TIMEOUT);
-    await context.addInitScript((token) => (globalThis as any).localStorage.setItem('accord.token', token), user.token);
-    const page = await context.newPage();
-    page.on('pageerror', (err) => console.log(`# [${user.username}] page error: ${err.message}`));
-    return page;
-  }
+  const open = (user: TestUser): Promise<Page> => openAs(browser, user);
 
   before(async () => {
     ensureWebBuilt();

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -49,6 +49,20 @@ export function launchChromium(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+/**
+ * A page logged in as `user` (the token saved where the web client keeps it, before any script runs), in a browser
+ * context of its own with the tests' timeout, page errors printed under the user's name; opened at `url` if given.
+ */
+export async function openAs(browser: Browser, user: { token: string; username: string }, url?: string, viewport = { width: 1280, height: 800 }): Promise<Page> {
+  const context = await browser.newContext({ viewport });
+  context.setDefaultTimeout(TIMEOUT);
+  await context.addInitScript((token) => (globalThis as any).localStorage.setItem('accord.token', token), user.token);
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.log(`# [${user.username}] page error: ${err.message}`));
+  if (url) await page.goto(url);
+  return page;
 }
 
 /** Retries an assertion until it passes or the timeout elapses (the polling `expect` of Playwright Test). */
