@@ -4,6 +4,7 @@
  * poll endings); the archive is a conditional update on the activity time read, so two nodes archive it once and a
  * message arriving meanwhile wins. One "minute" lasts ACCORD_THREAD_ARCHIVE_MINUTE_MS (tests shorten it).
  */
+import { PeriodicSweep } from '../../lib/periodic-sweep.ts';
 import type { ApiDeps } from '../deps.ts';
 import type { Dispatcher } from '../dispatch.ts';
 import { publishThreadEvent, threadJson } from './threads.ts';
@@ -12,24 +13,23 @@ const SWEEP_MS = 1000;
 const BATCH = 100;
 
 export class ThreadArchiver {
-  #timer: NodeJS.Timeout | null = null;
-  #running: Promise<number> | null = null;
+  readonly #sweeper: PeriodicSweep;
 
   constructor(
     private readonly deps: ApiDeps,
     private readonly dispatch: Dispatcher,
     private readonly intervalMs = Math.min(SWEEP_MS, Math.max(50, deps.config.threadArchiveMinuteMs)),
-  ) {}
+  ) {
+    this.#sweeper = new PeriodicSweep(() => this.#sweep(), this.intervalMs);
+  }
 
   start(): void {
-    this.#timer = setInterval(() => void this.sweep(), this.intervalMs);
-    this.#timer.unref();
+    this.#sweeper.start();
   }
 
   /** Archives the threads idle past their duration; how many this call archived. One sweep at a time. */
   sweep(): Promise<number> {
-    this.#running ??= this.#sweep().finally(() => (this.#running = null));
-    return this.#running;
+    return this.#sweeper.sweep();
   }
 
   async #sweep(): Promise<number> {
@@ -51,9 +51,7 @@ export class ThreadArchiver {
     return archived;
   }
 
-  async close(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
-    await this.#running;
+  close(): Promise<void> {
+    return this.#sweeper.close();
   }
 }

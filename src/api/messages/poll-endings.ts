@@ -6,6 +6,7 @@
  * …/expire) is announced by that request and taken off the list there. Reads of a poll never wait for this:
  * a poll past its expiry reads as final whether announced or not.
  */
+import { PeriodicSweep } from '../../lib/periodic-sweep.ts';
 import type { ApiDeps } from '../deps.ts';
 import { eventPayload, renderMessage } from '../../shapes/message.ts';
 import { renderMedia } from './attachments.ts';
@@ -17,24 +18,23 @@ export const POLL_SWEEP_MS = 1000;
 const BATCH = 100;
 
 export class PollEndings {
-  #timer: NodeJS.Timeout | null = null;
-  #running: Promise<number> | null = null;
+  readonly #sweeper: PeriodicSweep;
 
   constructor(
     private readonly deps: ApiDeps,
     private readonly writes: MessageWrites,
     private readonly intervalMs = POLL_SWEEP_MS,
-  ) {}
+  ) {
+    this.#sweeper = new PeriodicSweep(() => this.#sweep(), this.intervalMs);
+  }
 
   start(): void {
-    this.#timer = setInterval(() => void this.sweep(), this.intervalMs);
-    this.#timer.unref();
+    this.#sweeper.start();
   }
 
   /** Announces the polls that have ended; returns how many this call announced. One sweep at a time. */
   sweep(): Promise<number> {
-    this.#running ??= this.#sweep().finally(() => (this.#running = null));
-    return this.#running;
+    return this.#sweeper.sweep();
   }
 
   async #sweep(): Promise<number> {
@@ -61,9 +61,7 @@ export class PollEndings {
     return announced;
   }
 
-  async close(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
-    await this.#running;
+  close(): Promise<void> {
+    return this.#sweeper.close();
   }
 }
