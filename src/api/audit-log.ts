@@ -75,7 +75,7 @@ export async function publishAudit(ctx: RouteContext, ...entries: AuditLogEntryR
 
 /**
  * The members who may VIEW_AUDIT_LOG (the owner, holders of a role with it or ADMINISTRATOR); undefined when
- * @everyone may (then every member). Read at publish time from the store.
+ * @everyone may (then every member). Read at publish time from the store's role index.
  */
 export async function auditAudience(store: Store, guildId: string): Promise<string[] | undefined> {
   const [guild, roles] = await Promise.all([store.guilds.get(guildId), store.roles.listByGuild(guildId)]);
@@ -83,15 +83,7 @@ export async function auditAudience(store: Store, guildId: string): Promise<stri
   const strong = new Set(roles.filter((r) => BigInt(r.permissions) & (Permissions.VIEW_AUDIT_LOG | Permissions.ADMINISTRATOR)).map((r) => r.id));
   if (strong.has(guildId)) return undefined;
   const out = new Set<string>([guild.ownerId]);
-  if (strong.size) {
-    let after: string | undefined;
-    for (;;) {
-      const page = await store.members.list(guildId, { after, limit: 1000 });
-      for (const m of page) if (m.roles.some((r) => strong.has(r))) out.add(m.userId);
-      if (page.length < 1000) break;
-      after = page[page.length - 1]!.userId;
-    }
-  }
+  if (strong.size) for (const userId of await store.members.holdersOf(guildId, [...strong])) out.add(userId);
   return [...out];
 }
 

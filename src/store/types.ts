@@ -700,6 +700,11 @@ export interface MemberStore {
   /** Members whose username, global name or nick starts with `query` (case-insensitive), ascending by user id; limit 1–1000. */
   search(guildId: Snowflake, query: string, limit: number): Promise<MemberRecord[]>;
   getMany(guildId: Snowflake, userIds: readonly Snowflake[]): Promise<MemberRecord[]>;
+  /**
+   * Ids of the guild's members holding any of `roleIds`, each once, ascending (an index read, not a scan of the
+   * members: who may see the audit log or a private thread in a guild of any size).
+   */
+  holdersOf(guildId: Snowflake, roleIds: readonly Snowflake[]): Promise<Snowflake[]>;
   count(guildId: Snowflake): Promise<number>;
   /** `roles`, when given, replaces the member's role set. */
   update(guildId: Snowflake, userId: Snowflake, patch: Patch<MemberRecord, 'guildId' | 'userId' | 'joinedAt'>): Promise<MemberRecord>;

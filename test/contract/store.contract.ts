@@ -477,6 +477,23 @@ function guildsContract(s: () => Store): void {
         [all[4], all[1]],
       );
     });
+    it('holdersOf: members holding any of the roles, each once, ascending; none for no role or an unknown one', async () => {
+      const { guild } = await guildWithChannel(s());
+      const [r1, r2, r3] = [await s().roles.create(role(guild.id)), await s().roles.create(role(guild.id)), await s().roles.create(role(guild.id))];
+      const us: string[] = [];
+      for (let i = 0; i < 4; i++) us.push((await s().users.create(user())).id);
+      await s().members.add(member(guild.id, us[0]!, { roles: [r1.id, r2.id] }));
+      await s().members.add(member(guild.id, us[1]!, { roles: [r2.id] }));
+      await s().members.add(member(guild.id, us[2]!, { roles: [r3.id] }));
+      await s().members.add(member(guild.id, us[3]!));
+      const asc = (xs: string[]) => [...xs].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+      assert.deepEqual(await s().members.holdersOf(guild.id, [r1.id, r2.id]), asc([us[0]!, us[1]!]));
+      assert.deepEqual(await s().members.holdersOf(guild.id, [r3.id]), [us[2]]);
+      assert.deepEqual(await s().members.holdersOf(guild.id, []), []);
+      assert.deepEqual(await s().members.holdersOf(guild.id, [newId()]), []);
+      await s().members.removeRole(guild.id, us[1]!, r2.id);
+      assert.deepEqual(await s().members.holdersOf(guild.id, [r2.id]), [us[0]]);
+    });
     it('searches username, global name and nick prefixes case-insensitively', async () => {
       const { guild } = await guildWithChannel(s());
       const tag = uniq('zq');

@@ -186,6 +186,23 @@ describe(`threads (${kind})`, { skip: kind === 'postgres' ? pgSkip : false }, ()
     assertError(await req('POST', `/channels/${f.channel.id}/messages/${m.id}/threads`, third, { name: 'nope' }), 403, 50013);
   });
 
+  it('a private thread’s events reach who may manage threads through a role or an overwrite, not other members', async () => {
+    const [mod, chan, plain] = [await t.register(), await t.register(), await t.register()];
+    for (const u of [mod, chan, plain]) await t.join(f.owner, f.guild.id, u);
+    const role = await ok('POST', `/guilds/${f.guild.id}/roles`, f.owner, { name: 'mods', permissions: Permissions.MANAGE_THREADS.toString() });
+    await ok('PUT', `/guilds/${f.guild.id}/members/${mod.id}/roles/${role.id}`, f.owner, undefined, 204);
+    await overwrite(t, f.owner, f.channel.id, chan.id, 1, Permissions.MANAGE_THREADS, 0n);
+    const [cMod, cChan, cPlain] = [await online(mod), await online(chan), await online(plain)];
+    const th = await ok('POST', `/channels/${f.channel.id}/threads`, f.member, { name: 'staff only', type: 12 }, 201);
+    await cMod.waitForDispatch('THREAD_CREATE', (d) => d.id === th.id);
+    await cChan.waitForDispatch('THREAD_CREATE', (d) => d.id === th.id);
+    const msg = await send(t, f.member, th.id, 'for managers');
+    await cMod.waitForDispatch('MESSAGE_CREATE', (d) => d.id === msg.id);
+    // The plain member saw neither: by the time both managers had the message, the events had been routed.
+    assert.ok(!cPlain.dispatches('THREAD_CREATE').some((p) => p.d.id === th.id));
+    assert.ok(!cPlain.dispatches('MESSAGE_CREATE').some((p) => p.d.id === msg.id));
+  });
+
   it('active and archived lists, has_more, joined private archived, and the MANAGE_THREADS rules', async () => {
     const ch = await textChannel(t, f.owner, f.guild.id, { name: 'lists' });
     const a = await ok('POST', `/channels/${ch.id}/threads`, f.member, { name: 'a', type: 11 }, 201);

@@ -6,7 +6,7 @@
  */
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
 import { Permissions, computeChannelPermissions, hasPermission } from '../../protocol/permissions.ts';
-import type { ChannelRecord, Store, ThreadRecord } from '../../store/types.ts';
+import type { ChannelRecord, MemberRecord, Store, ThreadRecord } from '../../store/types.ts';
 import { THREAD_TYPES, permissionContext, requirePermission, type ChannelAccess } from '../access.ts';
 import type { Dispatcher } from '../dispatch.ts';
 import type { RouteContext } from '../route.ts';
@@ -22,7 +22,7 @@ export const THREAD_ARCHIVE_DURATIONS = [60, 1440, 4320, 10080] as const;
 export const CHANNEL_FLAG_PINNED = 2;
 /** Message flag of a message a thread was started from. */
 export const MESSAGE_FLAG_HAS_THREAD = 32;
-/** Audience of a private thread's events: members and managers, counted among at most this many guild members. */
+/** Thread members read for a private thread's audience; and the members checked when @everyone may manage threads. */
 const AUDIENCE_SCAN = 1000;
 
 export function isThread(channel: Pick<ChannelRecord, 'type'>): boolean {
@@ -38,25 +38,37 @@ export async function threadPayload(store: Store, channel: ChannelRecord, viewer
 }
 
 /**
- * Users who may see a private thread: its members and the guild members allowed to MANAGE_THREADS in its parent
- * (among the first AUDIENCE_SCAN guild members; the guild owner always).
+ * Users who may see a private thread: its members and the guild members allowed to MANAGE_THREADS in its parent.
+ * The candidates are the owner, holders of a role that grants MANAGE_THREADS or ADMINISTRATOR or that an overwrite
+ * of the parent allows it, and members the parent's overwrites name (read from the role index); each gets their
+ * real permissions computed. When @everyone itself may grant it, every member is a candidate: then the first
+ * AUDIENCE_SCAN members are checked.
  */
 export async function privateThreadAudience(store: Store, channel: ChannelRecord): Promise<string[]> {
   const guildId = channel.guildId!;
-  const [members, guild, roles, overwrites, guildMembers] = await Promise.all([
+  const [members, guild, roles, overwrites] = await Promise.all([
     store.threads.listMembers(channel.id, null, AUDIENCE_SCAN),
     store.guilds.get(guildId),
     store.roles.listByGuild(guildId),
     store.overwrites.listByChannel(channel.parentId!),
-    store.members.list(guildId, { limit: AUDIENCE_SCAN }),
   ]);
   const out = new Set(members.map((m) => m.userId));
-  if (guild) {
-    out.add(guild.ownerId);
-    const ow = overwrites.map((o) => ({ id: o.id, type: o.type, allow: BigInt(o.allow), deny: BigInt(o.deny) }));
-    for (const m of guildMembers) {
-      if (hasPermission(computeChannelPermissions(permissionContext(guild, m, roles), ow), Permissions.MANAGE_THREADS)) out.add(m.userId);
-    }
+  if (!guild) return [...out];
+  out.add(guild.ownerId);
+  const ow = overwrites.map((o) => ({ id: o.id, type: o.type, allow: BigInt(o.allow), deny: BigInt(o.deny) }));
+  const grants = Permissions.MANAGE_THREADS | Permissions.ADMINISTRATOR;
+  const roleCandidates = new Set([
+    ...roles.filter((r) => (BigInt(r.permissions) & grants) !== 0n).map((r) => r.id),
+    ...ow.filter((o) => o.type === 0 && (o.allow & Permissions.MANAGE_THREADS) !== 0n).map((o) => o.id),
+  ]);
+  let candidates: MemberRecord[];
+  if (roleCandidates.has(guildId)) candidates = await store.members.list(guildId, { limit: AUDIENCE_SCAN });
+  else {
+    const ids = new Set([...(await store.members.holdersOf(guildId, [...roleCandidates])), ...ow.filter((o) => o.type === 1).map((o) => o.id)]);
+    candidates = ids.size ? await store.members.getMany(guildId, [...ids]) : [];
+  }
+  for (const m of candidates) {
+    if (hasPermission(computeChannelPermissions(permissionContext(guild, m, roles), ow), Permissions.MANAGE_THREADS)) out.add(m.userId);
   }
   return [...out];
 }

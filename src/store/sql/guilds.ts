@@ -377,6 +377,16 @@ export class SqlMemberStore implements MemberStore {
     return wanted.map((w) => found.get(w.toString())).filter((m): m is MemberRecord => m !== undefined);
   }
 
+  async holdersOf(guildId: Snowflake, roleIds: readonly Snowflake[]): Promise<Snowflake[]> {
+    const g = id(guildId, 'guild_id');
+    const out = new Set<string>();
+    for (const chunk of chunks([...new Set(ids(roleIds, 'role_id'))])) {
+      const rows = await this.db.all(`SELECT DISTINCT user_id FROM member_roles WHERE guild_id = ? AND role_id IN (${marks(chunk.length)})`, [g, ...chunk]);
+      for (const r of rows) out.add(rs(r.user_id));
+    }
+    return [...out].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
+  }
+
   async count(guildId: Snowflake): Promise<number> {
     const row = await this.db.get('SELECT count(*) AS n FROM members WHERE guild_id = ?', [id(guildId, 'guild_id')]);
     return rn(row?.n ?? 0);
