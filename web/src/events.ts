@@ -181,6 +181,12 @@ const handlers: Record<string, Handler> = {
   // Threads live beside channels (the sidebar leaves them out; the Threads panel lists them).
   THREAD_CREATE: (s, d) => upsertChannel(s, d),
   THREAD_UPDATE: (s, d) => upsertChannel(s, { ...s.channels[d.id], ...d }),
+  // Access to a channel gained: its active threads (with guild_id added, as the payload's threads may leave it out).
+  THREAD_LIST_SYNC(s, d) {
+    const channels = { ...s.channels };
+    for (const t of (d.threads ?? []) as Channel[]) channels[t.id] = { ...channels[t.id], ...t, guild_id: t.guild_id ?? d.guild_id };
+    return { channels };
+  },
   THREAD_DELETE(s, d) {
     const channels = { ...s.channels };
     delete channels[d.id];
