@@ -2,7 +2,7 @@
  * Fan-out benchmark: one guild, S identified sessions, M messages posted through REST at a fixed rate; every
  * message must reach every session exactly once.
  *
- *   node --import tsx bench/run.ts fanout [--quick] [--sessions S] [--messages M] [--rate R] [--compress both|none|zlib]
+ *   node --import tsx bench/run.ts fanout [--quick] [--sessions S] [--messages M] [--rate R | --rate 0 --in-flight K] [--compress both|none|zlib]
  *                                         [--users U] [--workers W] [--no-floor] [--profile] [--log-level L]
  *
  * Accord runs as its own process (`node --import tsx src/main.ts start`, rate limits raised — see LOAD_LIMITS),
@@ -14,7 +14,7 @@
  * Sessions are user sessions (they receive everything) identifying with GUILDS|GUILD_MESSAGES|MESSAGE_CONTENT,
  * spread round-robin over U registered users (registration costs a scrypt hash, so U ≤ S by default).
  */
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -23,7 +23,7 @@ import {
   Args, cpuSeconds, gatewayUrl, memory, Intents, LOAD_LIMITS, log, mb, measureWindow, round, sleep, startAccord, startFloor, startWorkers, table, writeResults,
   type LatencySummary, type ServerProcess, type WorkerClient,
 } from './lib/common.ts';
-import { formatProfile, summarizeProfile, type ProfileSummary } from './lib/profile-summary.ts';
+import { stopWithProfile, type ProfileSummary } from './lib/profile-summary.ts';
 import { collect, openSessions, sendMessages, sessionTokens, waitDeliveries, type RateLimitWaits } from './lib/sessions.ts';
 import { guildWithMembers, registerUsers } from './lib/setup.ts';
 
@@ -35,6 +35,8 @@ interface Params {
   users: number;
   workers: number;
   senders: number;
+  /** REST calls the sender keeps outstanding at most (with --rate 0: always, back to back). */
+  inFlight: number;
   connectRate: number;
   floor: boolean;
   profile: boolean;
@@ -86,7 +88,9 @@ function parse(args: string[]): Params {
   return {
     sessions,
     messages: a.int('messages', quick ? 200 : 2000, 1, 1_000_000),
-    rate: a.num('rate', quick ? 25 : 30, 0.1, 100_000),
+    // --rate 0 is closed loop: the sender keeps --in-flight REST calls outstanding, back to back (the ceiling).
+    rate: a.num('rate', quick ? 25 : 30, 0, 100_000),
+    inFlight: a.int('in-flight', 64, 1, 1024),
     modes: compress === 'both' ? ['none', 'zlib'] : [compress],
     users: a.int('users', Math.min(sessions, quick ? 50 : 250), 1, 10_000),
     workers: a.int('workers', sessions >= 500 ? 2 : 1, 1, 8),
@@ -117,11 +121,11 @@ export async function runMode(
   await Promise.all(workers.map((w) => w.call('track', { messages: p.messages, tag })));
   const window = measureWindow(server.pid);
   const loadCpu0 = workers.map((wk) => cpuSeconds(wk.proc.pid!));
-  const sendSeconds = p.messages / p.rate;
-  log(`  ${target}/${compress}: sending ${p.messages} messages at ${p.rate}/s (${sendSeconds.toFixed(0)} s)`);
+  const sendSeconds = p.rate > 0 ? p.messages / p.rate : p.messages / 100;
+  log(`  ${target}/${compress}: sending ${p.messages} messages ${p.rate > 0 ? `at ${p.rate}/s (${sendSeconds.toFixed(0)} s)` : `back to back, ${p.inFlight} in flight`}`);
   const sendStart = performance.timeOrigin + performance.now();
   const sent = await sendMessages(workers[0]!, {
-    base: server.url, tokens: senderTokens, channelIds: [channelId], count: p.messages, rate: p.rate, concurrency: 64, tag, timeoutMs: sendSeconds * 2000 + 30_000,
+    base: server.url, tokens: senderTokens, channelIds: [channelId], count: p.messages, rate: p.rate, concurrency: p.inFlight, tag, timeoutMs: sendSeconds * 2000 + 30_000,
   });
   const expected = sent.ok * open.complete;
   await waitDeliveries(workers, expected, 10_000, 120_000);
@@ -158,19 +162,6 @@ async function dropNatsPrefix(prefix: string): Promise<void> {
   } finally {
     await nc.close();
   }
-}
-
-async function stopWithProfile(server: ServerProcess): Promise<ProfileSummary | undefined> {
-  await server.stop();
-  if (!server.profileDir) return undefined;
-  const files = readdirSync(server.profileDir).filter((f) => f.endsWith('.cpuprofile'));
-  if (!files.length) {
-    log(`  no .cpuprofile in ${server.profileDir} (did the server exit on SIGINT?)`);
-    return undefined;
-  }
-  const summary = summarizeProfile(join(server.profileDir, files[0]!), 30);
-  console.log(formatProfile(summary, 25));
-  return summary;
 }
 
 export function fanoutTable(results: ModeResult[]): string {

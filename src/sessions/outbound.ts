@@ -20,6 +20,7 @@
 import type { WebSocket } from 'ws';
 import type { EncodedDispatch } from './codec.ts';
 import type { FrameEncoder } from './compression.ts';
+import { batchWrites, type WriteBatch } from './write-batch.ts';
 
 export type FrameKind = 'normal' | 'presence' | 'force';
 
@@ -120,7 +121,7 @@ export class Outbound {
     if (kind === 'force') this.#forcedBytes += bytes;
     if (this.bytes > this.#peak) this.#peak = this.bytes;
     if (!this.#lagging && this.bytes > this.#highWater) this.#enterLagging();
-    this.#pump();
+    this.#pump('turn');
     return true;
   }
 
@@ -150,7 +151,8 @@ export class Outbound {
     if (dropped) this.opts.onPresencesDropped(dropped);
   }
 
-  #pump(): void {
+  /** Hands queued frames to the socket up to the window; `batch`: see write-batch.ts (new frames wait out the turn). */
+  #pump(batch: WriteBatch): void {
     while (!this.#closed && !this.#encoding && this.#head < this.#queue.length && this.#inFlightBytes < this.#window) {
       const item = this.#queue[this.#head]!;
       this.#queue[this.#head++] = undefined as never;
@@ -168,15 +170,15 @@ export class Outbound {
         return;
       }
       if (typeof encoded === 'string' || Buffer.isBuffer(encoded)) {
-        this.#write(encoded, item);
+        this.#write(encoded, item, batch);
       } else {
         this.#encoding = true;
         encoded.then(
           (data) => {
             this.#encoding = false;
             if (this.#closed) return;
-            this.#write(data, item);
-            this.#pump();
+            this.#write(data, item, 'tick');
+            this.#pump('tick');
           },
           (err: Error) => {
             this.#encoding = false;
@@ -187,9 +189,10 @@ export class Outbound {
     }
   }
 
-  #write(data: string | Buffer, item: Queued): void {
+  #write(data: string | Buffer, item: Queued, batch: WriteBatch): void {
     const { bytes } = item;
     this.opts.onSent(typeof data === 'string' ? bytes : data.length);
+    batchWrites(this.ws, batch);
     this.ws.send(data, { binary: this.encoder.binary }, () => {
       this.#inFlightBytes -= bytes;
       if (item.kind === 'force') this.#forcedBytes -= bytes;
@@ -198,7 +201,7 @@ export class Outbound {
         this.#lagging = false;
         this.opts.onDrained();
       }
-      this.#pump();
+      this.#pump('tick');
     });
   }
 
