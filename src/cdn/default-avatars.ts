@@ -5,7 +5,7 @@
  * the PNGs in memory. As on Discord, they come in one size and one format: `?size=` is ignored.
  */
 import { createHash } from 'node:crypto';
-import sharp from 'sharp';
+import { loadSharp } from '../media/image.ts';
 
 export const DEFAULT_AVATAR_COUNT = 6;
 export const DEFAULT_AVATAR_SIZE = 256;
@@ -33,7 +33,7 @@ let drawn: Promise<DefaultAvatar[]> | undefined;
 export function defaultAvatars(): Promise<DefaultAvatar[]> {
   drawn ??= Promise.all(
     COLOURS.map(async (colour) => {
-      const png = await sharp(Buffer.from(svg(colour))).png({ compressionLevel: 9 }).toBuffer();
+      const png = await (await loadSharp())(Buffer.from(svg(colour)), {}).png({ compressionLevel: 9 }).toBuffer();
       return { png, sha256: createHash('sha256').update(png).digest('hex') };
     }),
   ).catch((err) => {

@@ -42,6 +42,9 @@ export function processSamples(node: string): MetricSample[] {
     { name: 'node_info', help: 'The node answering (ACCORD_NODE_ID), as a label', type: 'gauge', value: 1, labels: { node, pid: String(process.pid) } },
     { name: 'process_resident_memory_bytes', help: 'Resident set size', type: 'gauge', value: mem.rss },
     { name: 'process_heap_used_bytes', help: 'V8 heap in use', type: 'gauge', value: mem.heapUsed },
+    { name: 'process_heap_total_bytes', help: 'V8 heap reserved (in use plus free space V8 keeps)', type: 'gauge', value: mem.heapTotal },
+    { name: 'process_external_memory_bytes', help: 'Memory of C++ objects bound to JavaScript (Buffers included)', type: 'gauge', value: mem.external },
+    { name: 'process_array_buffers_bytes', help: 'Memory of ArrayBuffers and Buffers', type: 'gauge', value: mem.arrayBuffers },
     { name: 'process_cpu_seconds_total', help: 'User and system CPU time', type: 'counter', value: (cpu.user + cpu.system) / 1e6 },
     { name: 'process_uptime_seconds', help: 'Seconds since the process started', type: 'gauge', value: process.uptime() },
   ];

@@ -12,7 +12,7 @@
  *   (never on the event loop), and the semaphore keeps a burst of image work from taking all of that pool.
  */
 import { createHash } from 'node:crypto';
-import sharp, { type Metadata } from 'sharp';
+import type { Metadata, Sharp, SharpOptions } from 'sharp';
 import { fieldError, type ApiError } from '../protocol/errors.ts';
 import { Semaphore } from './semaphore.ts';
 
@@ -71,9 +71,20 @@ export class ImageRejectedError extends Error {
   }
 }
 
-function sharpInput(bytes: Buffer, maxPixels: number, animated: boolean) {
+let sharpLoaded: Promise<(input: Buffer, options: SharpOptions) => Sharp> | undefined;
+
+/**
+ * sharp, loaded on the first image: libvips and its libraries add ~20 MB of RSS to a process, and a node that
+ * never touches an image (a sessions node, a server nobody uploads to yet) should not carry them.
+ */
+export function loadSharp(): Promise<(input: Buffer, options: SharpOptions) => Sharp> {
+  sharpLoaded ??= import('sharp').then((m) => m.default);
+  return sharpLoaded;
+}
+
+async function sharpInput(bytes: Buffer, maxPixels: number, animated: boolean): Promise<Sharp> {
   // failOn 'error': a truncated or broken file fails; libvips warnings about harmless oddities do not.
-  return sharp(bytes, { animated, limitInputPixels: maxPixels, failOn: 'error' });
+  return (await loadSharp())(bytes, { animated, limitInputPixels: maxPixels, failOn: 'error' });
 }
 
 /** The format, frame size and frame count from the header, with the pixel limit over every frame. */
@@ -81,6 +92,7 @@ async function readHeader(bytes: Buffer, maxPixels: number): Promise<ImageInfo> 
   const format = sniffImageFormat(bytes);
   if (!format) throw new ImageRejectedError('format', 'not a PNG, JPEG, GIF or WebP');
   let meta: Metadata;
+  const sharp = await loadSharp();
   try {
     // Without `animated`, sharp reports one frame's size and the frame count; the limit is checked below for all.
     meta = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' }).metadata();
@@ -104,7 +116,7 @@ export async function inspectImage(bytes: Buffer, maxPixels: number): Promise<Im
   return imageWork.run(async () => {
     const info = await readHeader(bytes, maxPixels);
     try {
-      await sharpInput(bytes, maxPixels, info.animated).resize({ width: 64, height: 64, fit: 'inside' }).raw().toBuffer();
+      await (await sharpInput(bytes, maxPixels, info.animated)).resize({ width: 64, height: 64, fit: 'inside' }).raw().toBuffer();
     } catch (err) {
       throw new ImageRejectedError('corrupt', (err as Error).message ?? String(err));
     }
@@ -176,7 +188,7 @@ export async function renderImage(bytes: Buffer, opts: RenderOptions): Promise<B
   return imageWork.run(async () => {
     const info = await readHeader(bytes, opts.maxPixels);
     const animated = opts.animated && info.animated && (opts.format === 'gif' || opts.format === 'webp');
-    let img = sharpInput(bytes, opts.maxPixels, animated);
+    let img = await sharpInput(bytes, opts.maxPixels, animated);
     // EXIF orientation applies to still images (phone photos); frames of an animation carry none.
     if (!animated) img = img.autoOrient();
     if (opts.size) img = img.resize({ width: opts.size, height: opts.size, fit: 'inside', withoutEnlargement: true });
