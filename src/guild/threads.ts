@@ -7,13 +7,12 @@
 import { Permissions, computeChannelPermissions, hasPermission } from '../protocol/permissions.ts';
 import type { ChannelRecord, ForumSettingsRecord, MemberRecord, Store } from '../store/types.ts';
 import { forumFields, threadJson } from '../shapes/thread.ts';
+import { MAX_ACTIVE_THREADS } from '../protocol/thread-limits.ts';
 import type { GuildState } from './state-cache.ts';
 
-/** At most this many active threads go into one GUILD_CREATE (the rest come from the active-threads route). */
-const MAX_THREADS = 1000;
-
 export async function visibleActiveThreads(store: Store, state: GuildState, me: MemberRecord): Promise<Array<Record<string, unknown>>> {
-  const active = await store.threads.listActiveDetailed(state.guild.id, MAX_THREADS);
+  // At most as many active threads as a guild may hold go into one GUILD_CREATE (the rest come from the active-threads route).
+  const active = await store.threads.listActiveDetailed(state.guild.id, MAX_ACTIVE_THREADS);
   if (active.length === 0) return [];
   const ctx = {
     guildId: state.guild.id, ownerId: state.guild.ownerId, userId: me.userId, memberRoleIds: me.roles,

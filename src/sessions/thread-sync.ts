@@ -17,11 +17,10 @@ import type { Session } from './session.ts';
 import { threadJson, threadMemberJson } from '../shapes/thread.ts';
 import type { Store } from '../store/types.ts';
 import type { Logger } from '../lib/log.ts';
+import { MAX_ACTIVE_THREADS } from '../protocol/thread-limits.ts';
 
 const ACCESS_EVENTS = new Set(['CHANNEL_UPDATE', 'GUILD_ROLE_UPDATE', 'GUILD_ROLE_DELETE', 'GUILD_MEMBER_UPDATE', 'GUILD_UPDATE']);
 const MAX_CHECKS = 100_000;
-/** As many active threads as GUILD_CREATE carries (guild/threads.ts). */
-const MAX_THREADS = 1000;
 
 export interface PendingSync {
   guildId: string;
@@ -72,7 +71,8 @@ export class ThreadListSync {
 
   async #send(guildId: string, gained: Map<Session, string[]>): Promise<void> {
     const parents = new Set([...gained.values()].flat());
-    const active = (await this.store.threads.listActiveDetailed(guildId, MAX_THREADS)).filter((a) => parents.has(a.thread.parentId));
+    // As many active threads as GUILD_CREATE carries (guild/threads.ts).
+    const active = (await this.store.threads.listActiveDetailed(guildId, MAX_ACTIVE_THREADS)).filter((a) => parents.has(a.thread.parentId));
     if (active.length === 0) return;
     const now = this.now();
     for (const [s, channelIds] of gained) {

@@ -976,6 +976,8 @@ export interface GuildEmojiStore {
   /** NotFoundError('guild') for an unknown guild. */
   create(emoji: GuildEmojiRecord): Promise<GuildEmojiRecord>;
   get(id: Snowflake): Promise<GuildEmojiRecord | null>;
+  /** The known ones of `ids`, of any guild, once each; unknown ids are left out. */
+  getMany(ids: readonly Snowflake[]): Promise<GuildEmojiRecord[]>;
   listByGuild(guildId: Snowflake): Promise<GuildEmojiRecord[]>;
   /** Returns null when unknown. */
   update(id: Snowflake, patch: Partial<Pick<GuildEmojiRecord, 'name' | 'roles'>>): Promise<GuildEmojiRecord | null>;

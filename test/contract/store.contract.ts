@@ -22,6 +22,7 @@ import { sendLimitsContract } from './store.contract.send-limits.ts';
 import { auditLogContract } from './store.contract.audit-log.ts';
 import { relationshipsContract } from './store.contract.relationships.ts';
 import { threadsContract } from './store.contract.threads.ts';
+import { guildEmojisContract } from './store.contract.emojis.ts';
 
 export type StoreFactory = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
 
@@ -76,6 +77,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
     relationshipsContract(s);
     guildCommunityContract(s);
     threadsContract(s);
+    guildEmojisContract(s);
   });
 }
 

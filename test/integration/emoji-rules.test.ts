@@ -71,4 +71,27 @@ describe('custom emoji rules', () => {
     // Unknown emoji markup is left alone.
     assert.equal((await send(member, channel.id, '<:ghost:123456789012345678>')).body.content, '<:ghost:123456789012345678>');
   });
+
+  it('content naming many emoji of several guilds: each unusable one becomes :name:, the others stay', async () => {
+    const { owner, member, guild } = await guildWithMember(t);
+    const vip = await giveRole(t, owner, guild.id, owner, 0n, 'vip');
+    const restricted = await emoji(guild.id, owner, 'vipmany', [vip.id]);
+    const local = await emoji(guild.id, owner, 'localmany');
+    const joined = await t.createGuild(owner, 'Joined home');
+    await addMember(t, joined.id, member);
+    const usableElsewhere = await emoji(joined.id, owner, 'joinedmany');
+    const foreign = await emoji((await t.createGuild(owner, 'Foreign home')).id, owner, 'foreignmany');
+    const channel = await textChannel(guild.id);
+    const content =
+      `<:vipmany:${restricted.id}> <:localmany:${local.id}> <a:joinedmany:${usableElsewhere.id}> <:foreignmany:${foreign.id}> ` +
+      `<:vipmany:0${restricted.id}> <:ghost:123456789012345678> <:vipmany:${restricted.id}>`;
+    const sent = await send(member, channel.id, content);
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    assert.equal(
+      sent.body.content,
+      `:vipmany: <:localmany:${local.id}> <a:joinedmany:${usableElsewhere.id}> :foreignmany: :vipmany: <:ghost:123456789012345678> :vipmany:`,
+    );
+    // The owner holds the role and is in every guild: nothing changes.
+    assert.equal((await send(owner, channel.id, content)).body.content, content);
+  });
 });

@@ -5,6 +5,7 @@
  * into a thread makes (SEND_MESSAGES_IN_THREADS, locked, archived → unarchived).
  */
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
+import { MAX_ACTIVE_THREADS } from '../../protocol/thread-limits.ts';
 import { Permissions, computeChannelPermissions, hasPermission } from '../../protocol/permissions.ts';
 import type { ChannelRecord, MemberRecord, Store, ThreadRecord } from '../../store/types.ts';
 import { THREAD_TYPES, permissionContext, requirePermission, type ChannelAccess } from '../access.ts';
@@ -140,9 +141,6 @@ export interface ThreadFields {
   invitable: boolean;
   appliedTags: string[];
 }
-
-/** Active threads one guild may hold (Discord's limit; 160006 beyond). */
-export const MAX_ACTIVE_THREADS = 1000;
 
 /**
  * Stores a new thread of `parent` owned by `ownerId` (a user, or a webhook for a forum post by webhook) with its

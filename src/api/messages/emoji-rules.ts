@@ -12,14 +12,21 @@
  */
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
 import { Permissions, hasPermission } from '../../protocol/permissions.ts';
-import type { GuildEmojiRecord, Store } from '../../store/types.ts';
+import type { GuildEmojiRecord, MemberRecord, Store } from '../../store/types.ts';
 
 const EMOJI_MARKUP = /<(a?):([\w~-]{1,64}):(\d{1,20})>/g;
 
+type MemberIn = (guildId: string) => Promise<MemberRecord | null>;
+
 /** Whether `userId` may use `emoji` in a channel of `channelGuildId` (null: a DM) with `permissions` there. */
-export async function mayUseEmoji(store: Store, userId: string, emoji: GuildEmojiRecord, channelGuildId: string | null, permissions: bigint): Promise<boolean> {
+export function mayUseEmoji(store: Store, userId: string, emoji: GuildEmojiRecord, channelGuildId: string | null, permissions: bigint): Promise<boolean> {
+  return usable(emoji, channelGuildId, permissions, (guildId) => store.members.get(guildId, userId));
+}
+
+/** mayUseEmoji with the user's membership read through `memberIn`, only when the channel does not decide. */
+async function usable(emoji: GuildEmojiRecord, channelGuildId: string | null, permissions: bigint, memberIn: MemberIn): Promise<boolean> {
   if (emoji.guildId !== channelGuildId && !hasPermission(permissions, Permissions.USE_EXTERNAL_EMOJIS)) return false;
-  const member = await store.members.get(emoji.guildId, userId);
+  const member = await memberIn(emoji.guildId);
   if (!member) return false;
   return emoji.roles.length === 0 || emoji.roles.some((r) => member.roles.includes(r));
 }
@@ -30,15 +37,24 @@ export async function requireUsableReaction(store: Store, userId: string, emojiI
   if (!emoji || !(await mayUseEmoji(store, userId, emoji, channelGuildId, permissions))) throw new ApiError(ErrorCodes.UNKNOWN_EMOJI, { status: 400 });
 }
 
-/** `content` with the custom emoji the author may not use written as `:name:`. */
+/**
+ * `content` with the custom emoji the author may not use written as `:name:`. The emoji are read in one store call
+ * and the author's membership once per guild they come from, however many emoji the content names.
+ */
 export async function usableEmojiContent(store: Store, userId: string, content: string, channelGuildId: string | null, permissions: bigint): Promise<string> {
   const ids = [...new Set([...content.matchAll(EMOJI_MARKUP)].map((m) => m[3]!))].slice(0, 200);
   if (!ids.length) return content;
+  const members = new Map<string, Promise<MemberRecord | null>>();
+  const memberIn: MemberIn = (guildId) => {
+    let m = members.get(guildId);
+    if (!m) members.set(guildId, (m = store.members.get(guildId, userId)));
+    return m;
+  };
   const unusable = new Set<string>();
-  for (const id of ids) {
-    const emoji = await store.guildEmojis.get(id);
-    if (emoji && !(await mayUseEmoji(store, userId, emoji, channelGuildId, permissions))) unusable.add(id);
+  for (const emoji of await store.guildEmojis.getMany(ids)) {
+    if (!(await usable(emoji, channelGuildId, permissions, memberIn))) unusable.add(emoji.id);
   }
   if (!unusable.size) return content;
-  return content.replace(EMOJI_MARKUP, (all, _a, name: string, id: string) => (unusable.has(id) ? `:${name}:` : all));
+  // The store answers ids in canonical form; markup may write one with leading zeros.
+  return content.replace(EMOJI_MARKUP, (all, _a, name: string, id: string) => (unusable.has(BigInt(id).toString()) ? `:${name}:` : all));
 }

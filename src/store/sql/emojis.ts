@@ -2,7 +2,7 @@
 import type { GuildEmojiRecord, GuildEmojiStore } from '../types.ts';
 import type { Snowflake } from '../../protocol/snowflake.ts';
 import type { Row, SqlDriver } from './driver.ts';
-import { bool, id, ids, int, jsonArray, optId, rb, rj, rn, rs, rsn, setClause, text } from './values.ts';
+import { bool, chunks, id, ids, int, jsonArray, marks, optId, rb, rj, rn, rs, rsn, setClause, text } from './values.ts';
 
 function emojiFromRow(r: Row): GuildEmojiRecord {
   return {
@@ -36,6 +36,17 @@ export class SqlGuildEmojiStore implements GuildEmojiStore {
   async get(emojiId: Snowflake): Promise<GuildEmojiRecord | null> {
     const row = await this.db.get('SELECT * FROM guild_emojis WHERE id = ?', [id(emojiId)]);
     return row ? emojiFromRow(row) : null;
+  }
+
+  /** One query per chunk of 500 ids; the ids are sorted first so the result is ascending across chunks too. */
+  async getMany(emojiIds: readonly Snowflake[]): Promise<GuildEmojiRecord[]> {
+    const wanted = [...new Set(ids(emojiIds, 'id'))].sort((a, b) => (a < b ? -1 : 1));
+    const out: GuildEmojiRecord[] = [];
+    for (const chunk of chunks(wanted)) {
+      const rows = await this.db.all(`SELECT * FROM guild_emojis WHERE id IN (${marks(chunk.length)}) ORDER BY id`, chunk);
+      out.push(...rows.map(emojiFromRow));
+    }
+    return out;
   }
 
   async listByGuild(guildId: Snowflake): Promise<GuildEmojiRecord[]> {

@@ -16,7 +16,7 @@ class Core {
   readonly #cache = new Map<string, Statement>();
   constructor(readonly db: Database.Database) {}
 
-  /** Prepared statements cached by SQL text; the set of texts is finite (IN lists are padded by callers). */
+  /** Prepared statements cached by SQL text; the set of texts is bounded (callers chunk IN lists at 500 ids, so one query shape has at most 500 texts) and the cache is cleared past 2,000. */
   prepare(sql: string): Statement {
     let stmt = this.#cache.get(sql);
     if (!stmt) {
