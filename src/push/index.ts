@@ -11,8 +11,9 @@
  * the PushSender, and the group settled in one transaction: sent; gone (404/410: the device is deleted); failed
  * (refused for good); retried with jittered exponential backoff (ACCORD_PUSH_RETRY_BASE_MS, doubling, at most an
  * hour) and dead-lettered after ACCORD_PUSH_MAX_ATTEMPTS tries. Finished deliveries are forgotten after a day. A
- * node dying mid-send leaves its claimed deliveries to be retried after the lease: at least once, and push
- * services collapse repeats of a channel's Topic. Urgency (RFC 8030) is high for a DM or a push naming the user,
+ * node dying mid-send leaves its claimed deliveries to be retried after the lease, and a push whose answer was
+ * lost (reset, deadline) is sent again: at least once, and push services collapse repeats of a channel's Topic
+ * (docs/push.md, "Delivered at least once"). Urgency (RFC 8030) is high for a DM or a push naming the user,
  * normal otherwise (a role, @everyone/@here, or a channel the user hears in full).
  *
  * The role shares its process with request handling, so all of its work runs in slices paced by a Pacer
@@ -42,7 +43,7 @@ export const PUSH_DEFAULTS = {
   batch: 50,
   /** How often the send loop looks for due deliveries (besides right after a job). */
   pollMs: 1_000,
-  /** One push request's deadline. */
+  /** One push try's deadline, all of it (resolving, the request, its retry on a new connection). */
   sendTimeoutMs: 10_000,
   /** Longest retry delay. */
   maxRetryMs: 3_600_000,
@@ -171,7 +172,9 @@ export async function startPushRole(deps: RoleDeps, options: PushRoleOptions = {
   /** Claims a group of due deliveries at once, sends them side by side, settles them in one transaction. */
   const sendGroup = async (group: PushDeliveryRecord[]) => {
     await pacer.turn();
-    const claimed = await store.pushDeliveries.claimMany(group, now() + PUSH_DEFAULTS.sendTimeoutMs * 3); // others: another node has them
+    // The lease outlasts the group's tries (each bounded by sendTimeoutMs) with room for pacing and the settle, so
+    // no other node takes a delivery while its try is in flight. Those not claimed: another node has them.
+    const claimed = await store.pushDeliveries.claimMany(group, now() + PUSH_DEFAULTS.sendTimeoutMs * 3);
     if (!claimed.length) return;
     const devices = new Map((await store.pushDevices.getMany(claimed.map((d) => d.deviceId))).map((d) => [d.id, d]));
     const tried = await Promise.all(claimed.map((d) => attempt(d, devices.get(d.deviceId)).catch((err): Tried => {

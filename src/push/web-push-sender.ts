@@ -21,6 +21,7 @@ import type { VapidKeys } from '../lib/vapid.ts';
 
 export interface WebPushSenderOptions {
   allow: AllowList;
+  /** One try's deadline, all of it: resolving the host, the request, and its one retry on a new connection. */
   timeoutMs: number;
   resolve?: Resolver;
 }
@@ -91,6 +92,9 @@ export class WebPushSender implements PushSender {
   }
 
   async send(target: PushTarget, payload: string, options: PushSendOptions): Promise<PushResult> {
+    // The push role leases a delivery for a few of these (index.ts): a try that outlived its lease could be sent
+    // again by another node while still in flight.
+    const deadline = Date.now() + this.opts.timeoutMs;
     if (!acceptableEndpoint(target.endpoint, this.opts.allow)) return { kind: 'fail', reason: 'endpoint not accepted' };
     const url = new URL(target.endpoint);
     let body: Buffer;
@@ -106,13 +110,13 @@ export class WebPushSender implements PushSender {
     };
     let vetted: VettedAddress;
     try {
-      vetted = await this.#vet(url.hostname);
+      vetted = await beforeDeadline(this.#vet(url.hostname), deadline, 'resolve timed out');
     } catch (err) {
       if (err instanceof ForbiddenAddressError) return { kind: 'fail', reason: err.message };
       return { kind: 'retry', reason: `resolve: ${(err as Error).message}` };
     }
     try {
-      const { status, retryAfter } = await this.#post(url, vetted, headers, body);
+      const { status, retryAfter } = await this.#post(url, vetted, headers, body, deadline);
       if (status >= 200 && status < 300) return { kind: 'ok' };
       if (status === 404 || status === 410) return { kind: 'gone', status };
       if (status === 429 || status >= 500) return { kind: 'retry', reason: `status ${status}`, ...(retryAfter !== undefined ? { afterMs: retryAfter } : {}) };
@@ -122,12 +126,14 @@ export class WebPushSender implements PushSender {
     }
   }
 
-  async #post(url: URL, vetted: VettedAddress, headers: Record<string, string | number>, body: Buffer): Promise<PostResult> {
+  async #post(url: URL, vetted: VettedAddress, headers: Record<string, string | number>, body: Buffer, deadline: number): Promise<PostResult> {
     try {
-      return await post(url, vetted, this.#pool(url, vetted), headers, body, this.opts.timeoutMs);
+      return await post(url, vetted, this.#pool(url, vetted), headers, body, deadline - Date.now());
     } catch (err) {
-      // A kept-alive connection the service closed as the request went out: once more, on a new connection.
-      if ((err as { reusedSocket?: boolean }).reusedSocket) return post(url, vetted, this.#pool(url, vetted), headers, body, this.opts.timeoutMs);
+      // A kept-alive connection the service closed as the request went out: once more, on a new connection,
+      // within the same deadline. (A reset can also cut off the answer to a push the service took: the repeat is
+      // Web Push's at least once, docs/push.md.)
+      if ((err as { reusedSocket?: boolean }).reusedSocket && deadline > Date.now()) return post(url, vetted, this.#pool(url, vetted), headers, body, deadline - Date.now());
       throw err;
     }
   }
@@ -136,6 +142,16 @@ export class WebPushSender implements PushSender {
     for (const agent of this.#pools.values()) agent.destroy();
     this.#pools.clear();
   }
+}
+
+/** `promise`, or a rejection once `deadline` (ms since the epoch) passed; the late answer is left to finish. */
+function beforeDeadline<T>(promise: Promise<T>, deadline: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), Math.max(0, deadline - Date.now()));
+    timer.unref();
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 function post(url: URL, vetted: VettedAddress, agent: http.Agent, headers: Record<string, string | number>, body: Buffer, timeoutMs: number): Promise<PostResult> {
@@ -147,7 +163,7 @@ function post(url: URL, vetted: VettedAddress, agent: http.Agent, headers: Recor
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const req = client.request(url, { method: 'POST', lookup, agent, headers });
-    const timer = setTimeout(() => req.destroy(new Error('push request timed out')), timeoutMs);
+    const timer = setTimeout(() => req.destroy(new Error('push request timed out')), Math.max(0, timeoutMs));
     timer.unref();
     req.once('response', (res) => {
       // The body says nothing we act on; drained so the connection goes back to the pool.

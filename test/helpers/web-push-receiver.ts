@@ -7,7 +7,8 @@
  */
 import { createDecipheriv, createECDH, createPublicKey, hkdfSync, randomBytes, verify, type ECDH } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import type { ProxiedConnection } from './web-push-fault-proxy.ts';
 
 export interface ReceivedPush {
   payload: any;
@@ -16,6 +17,10 @@ export interface ReceivedPush {
   topic: string | undefined;
   /** The VAPID public key (k) the request was signed with. */
   vapidKey: string;
+  /** The fault proxy's connection the request came over (behind a WebPushFaultProxy). */
+  via: ProxiedConnection | undefined;
+  /** Bytes written on the connection once the 201 was flushed (unset: the connection went before it was). */
+  answerEnd: number | undefined;
 }
 
 export interface ReceiverSubscription {
@@ -31,11 +36,15 @@ export interface ReceiverSubscription {
 
 const b64u = (b: Buffer) => b.toString('base64url');
 
+/** Each connection's remote port, read when it is accepted (a connection reset later no longer tells it). */
+const remotePorts = new WeakMap<Socket, number>();
+
 export class WebPushReceiver {
   /** Requests that failed verification or decryption, with why. */
   readonly errors: string[] = [];
   private readonly subs = new Map<string, { sub: ReceiverSubscription; ecdh: ECDH; auth: Buffer }>();
   private seq = 0;
+  private connectionFrom: (remotePort: number) => ProxiedConnection | undefined = () => undefined;
 
   private constructor(private readonly server: http.Server, private publicOrigin: string) {}
 
@@ -44,9 +53,24 @@ export class WebPushReceiver {
     return this.publicOrigin;
   }
 
-  /** Subscriptions made from now on point at `origin` (a proxy that forwards to this receiver). */
-  serveBehind(origin: string): void {
+  /**
+   * Subscriptions made from now on point at `origin` (a proxy that forwards to this receiver); `connectionFrom`
+   * names the proxy's connection a request came over, by the request's remote port.
+   */
+  serveBehind(origin: string, connectionFrom?: (remotePort: number) => ProxiedConnection | undefined): void {
     this.publicOrigin = origin;
+    if (connectionFrom) this.connectionFrom = connectionFrom;
+  }
+
+  /**
+   * Whether a push was taken here but its 201 never reached the sender: the connection went before the answer
+   * was flushed, or (behind the fault proxy) the proxy reset the sender's side before passing it all on. The
+   * sender cannot tell that push from one the service never got, and sends it again: a repeat a real push
+   * service would deliver too (RFC 8030 has no idempotency key).
+   */
+  answerLost(push: ReceivedPush): boolean {
+    if (push.answerEnd === undefined) return true;
+    return push.via !== undefined && push.via.answered < push.answerEnd;
   }
 
   static async start(): Promise<WebPushReceiver> {
@@ -55,6 +79,9 @@ export class WebPushReceiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => receiver.handle(req, Buffer.concat(chunks), res));
+    });
+    server.on('connection', (socket: Socket) => {
+      if (socket.remotePort !== undefined) remotePorts.set(socket, socket.remotePort);
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     receiver = new WebPushReceiver(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
@@ -85,7 +112,17 @@ export class WebPushReceiver {
       const vapidKey = this.checkVapid(String(req.headers.authorization ?? ''));
       if (req.headers['content-encoding'] !== 'aes128gcm') throw new Error(`content-encoding ${req.headers['content-encoding']}`);
       const payload = JSON.parse(decrypt(body, entry.ecdh, entry.auth).toString('utf8'));
-      sub.received.push({ payload, ttl: req.headers.ttl as string | undefined, urgency: req.headers.urgency as string | undefined, topic: req.headers.topic as string | undefined, vapidKey });
+      const socket = req.socket;
+      const port = remotePorts.get(socket);
+      const push: ReceivedPush = {
+        payload, ttl: req.headers.ttl as string | undefined, urgency: req.headers.urgency as string | undefined, topic: req.headers.topic as string | undefined, vapidKey,
+        via: port === undefined ? undefined : this.connectionFrom(port), answerEnd: undefined,
+      };
+      sub.received.push(push);
+      // 'finish': the whole answer handed to the connection (a request is answered before the next one is read).
+      res.once('finish', () => {
+        push.answerEnd = socket.bytesWritten;
+      });
       res.writeHead(201).end();
     } catch (err) {
       this.errors.push((err as Error).message);
