@@ -12,7 +12,6 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import webpush from 'web-push';
 import { ForbiddenAddressError, vetHost, type AllowList, type Resolver, type VettedAddress } from '../media/ssrf.ts';
 import { acceptableEndpoint } from '../media/push-endpoint.ts';
 import { deviceKeys, encryptPayload } from './encrypt.ts';
@@ -42,6 +41,10 @@ const VET_CACHE_MAX = 1000;
 
 type PostResult = { status: number; retryAfter?: number };
 
+let webPushLoaded: Promise<typeof import('web-push')> | undefined;
+/** web-push (~10 MB of RSS with its dependencies), loaded by the first push rather than by every start. */
+const loadWebPush = () => (webPushLoaded ??= import('web-push').then((m) => m.default));
+
 export class WebPushSender implements PushSender {
   /** Authorization header per push service origin: signing a token per push cost 0.6 of its 0.8 ms of CPU. */
   readonly #vapidHeaders = new Map<string, { authorization: string; until: number }>();
@@ -53,12 +56,12 @@ export class WebPushSender implements PushSender {
     private readonly opts: WebPushSenderOptions,
   ) {}
 
-  #authorization(audience: string): string {
+  async #authorization(audience: string): Promise<string> {
     const now = Date.now();
     const cached = this.#vapidHeaders.get(audience);
     if (cached && cached.until > now) return cached.authorization;
     const expiration = Math.floor(now / 1000) + VAPID_TOKEN_SECONDS;
-    const { Authorization } = webpush.getVapidHeaders(audience, this.vapid.subject, this.vapid.publicKey, this.vapid.privateKey, 'aes128gcm', expiration);
+    const { Authorization } = (await loadWebPush()).getVapidHeaders(audience, this.vapid.subject, this.vapid.publicKey, this.vapid.privateKey, 'aes128gcm', expiration);
     if (this.#vapidHeaders.size >= VAPID_CACHE_MAX) this.#vapidHeaders.clear();
     this.#vapidHeaders.set(audience, { authorization: Authorization, until: now + VAPID_REUSE_MS });
     return Authorization;
@@ -104,7 +107,7 @@ export class WebPushSender implements PushSender {
       return { kind: 'fail', reason: `cannot encrypt: ${(err as Error).message}` };
     }
     const headers: Record<string, string | number> = {
-      Authorization: this.#authorization(url.origin), TTL: options.ttl, Urgency: options.urgency,
+      Authorization: await this.#authorization(url.origin), TTL: options.ttl, Urgency: options.urgency,
       'Content-Encoding': 'aes128gcm', 'Content-Type': 'application/octet-stream', 'Content-Length': body.length,
       ...(options.topic ? { Topic: options.topic } : {}),
     };
