@@ -82,6 +82,7 @@ export class GuildSnapshots {
     parts.base ??= guildJson(state.guild, sortedRoles(state));
     parts.channels ??= sortedChannels(state).map((c) => ({ ...channelJson(c, { overwrites: state.overwrites.get(c.id) ?? [] }), ...forumExtra(c, forums) }));
     parts.permission ??= permissionState(state);
+    const inGuild = presences.map((p) => presenceInGuild(p, req.guildId));
     const guild = {
       ...parts.base,
       emojis,
@@ -95,7 +96,7 @@ export class GuildSnapshots {
       // Every channel: clients filter by permission themselves, and sessions filter the events.
       channels: parts.channels,
       threads,
-      presences: presences.map((p) => ({ ...p, guild_id: req.guildId })),
+      presences: inGuild.map((p) => p.json),
       voice_states: [],
       stage_instances: [],
       guild_scheduled_events: [],
@@ -105,7 +106,6 @@ export class GuildSnapshots {
     // The same payload serialised from the shared pieces' memoised JSON: the sessions node sends it as is.
     parts.baseText ??= JSON.stringify(parts.base);
     parts.channelsText ??= JSON.stringify(parts.channels);
-    const guildIdJson = JSON.stringify(req.guildId);
     // The base's `"emojis":[]` (the first: any in a name or description is escaped) with the guild's emoji.
     let baseText = emojis.length ? parts.baseText.replace('"emojis":[]', `"emojis":${JSON.stringify(emojis)}`) : parts.baseText;
     // Likewise its `"stickers":[]`.
@@ -114,7 +114,7 @@ export class GuildSnapshots {
       baseText.slice(0, -1) +
       `,"joined_at":${JSON.stringify(guild.joined_at)},"large":${large},"unavailable":false,"lazy":true,"member_count":${state.memberCount}` +
       `,"members":[${members.map(textOf).join(',')}],"channels":${parts.channelsText},"threads":${JSON.stringify(threads)}` +
-      `,"presences":[${presences.map((p) => textOf(p).slice(0, -1) + ',"guild_id":' + guildIdJson + '}').join(',')}]` +
+      `,"presences":[${inGuild.map((p) => p.text).join(',')}]` +
       ',"voice_states":[],"stage_instances":[],"guild_scheduled_events":[],"soundboard_sounds":[],"embedded_activities":[]}';
     return { guild, guildJson: guildJsonText, member: mine, state: parts.permission };
   }
@@ -197,7 +197,7 @@ export class GuildSnapshots {
     };
     if (notFound) reply.notFound = notFound;
     if (req.presences) {
-      reply.presences = (await this.presences({ userIds: members.map((m) => m.userId) })).map((p) => ({ ...p, guild_id: req.guildId }));
+      reply.presences = (await this.presences({ userIds: members.map((m) => m.userId) })).map((p) => presenceInGuild(p, req.guildId).json);
     }
     const isAllMembers = !req.userIds?.length && !req.query && !(req.limit > 0);
     if (isAllMembers && members.length === GUILD_LIMITS.membersPerReply) reply.next = members[members.length - 1].userId;
@@ -225,6 +225,24 @@ export class GuildSnapshots {
 }
 
 const userIdOf = (m: Record<string, unknown>): string => (m.user as { id: string }).id;
+
+/**
+ * A presence as one guild's GUILD_CREATE lists it (`guild_id` added) and its JSON, made once per presence object
+ * and guild: the presence role hands out the same object until the user's presence changes, so an identify storm
+ * re-lists unchanged presences without copying or serialising them again (it did both, per identify, for every
+ * online member of a large guild).
+ */
+const presencesInGuilds = new WeakMap<PresenceJson, Map<string, { json: Record<string, unknown>; text: string }>>();
+function presenceInGuild(p: PresenceJson, guildId: string): { json: Record<string, unknown>; text: string } {
+  let byGuild = presencesInGuilds.get(p);
+  if (!byGuild) presencesInGuilds.set(p, (byGuild = new Map()));
+  let entry = byGuild.get(guildId);
+  if (!entry) {
+    const json = { ...p, guild_id: guildId };
+    byGuild.set(guildId, (entry = { json, text: JSON.stringify(json) }));
+  }
+  return entry;
+}
 
 /** JSON of member and presence objects, memoised by identity: cached members and unchanged presences are reused. */
 const texts = new WeakMap<object, string>();
