@@ -12,10 +12,8 @@
  * runs as `npm start` does, without --expose-gc), so this includes garbage not yet collected.
  */
 import os from 'node:os';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { Args, cpuSeconds, gatewayUrl, Intents, LOAD_LIMITS, log, mb, measureWindow, memory, round, sleep, startAccord, startWorkers, table, writeResults } from './lib/common.ts';
-import { formatProfile, summarizeProfile, type ProfileSummary } from './lib/profile-summary.ts';
+import { stopWithProfile, type ProfileSummary } from './lib/profile-summary.ts';
 import { openSessions, sessionTokens } from './lib/sessions.ts';
 import { guildWithMembers, registerUsers } from './lib/setup.ts';
 
@@ -70,14 +68,7 @@ export async function main(args: string[]): Promise<void> {
       };
       await Promise.all(workers.map((w) => w.call('closeAll', {}, 60_000)));
     } finally {
-      await server.stop();
-      if (server.profileDir) {
-        const files = readdirSync(server.profileDir).filter((f) => f.endsWith('.cpuprofile'));
-        if (files.length) {
-          profile = summarizeProfile(join(server.profileDir, files[0]!), 30);
-          console.log(formatProfile(profile, 25));
-        }
-      }
+      profile = await stopWithProfile(server);
     }
   } finally {
     await Promise.all(workers.map((w) => w.close()));

@@ -20,8 +20,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { connect as connectNats } from 'nats';
 import {
-  Args, cpuSeconds, gatewayUrl, memory, Intents, LOAD_LIMITS, log, mb, measureWindow, round, sleep, startAccord, startFloor, startWorkers, table, writeResults,
-  type LatencySummary, type ServerProcess, type WorkerClient,
+  Args, cpuSeconds, gatewayUrl, memory, memoryBreakdown, Intents, LOAD_LIMITS, log, mb, measureWindow, round, sleep, startAccord, startFloor, startWorkers, table, writeResults,
+  type LatencySummary, type MemoryBreakdown, type ServerProcess, type WorkerClient,
 } from './lib/common.ts';
 import { stopWithProfile, type ProfileSummary } from './lib/profile-summary.ts';
 import { collect, openSessions, sendMessages, sessionTokens, waitDeliveries, type RateLimitWaits } from './lib/sessions.ts';
@@ -72,6 +72,8 @@ export interface ModeResult {
   serverCpuPer1000Deliveries: number;
   serverPeakRssMb: number;
   serverVmHwmMb: number;
+  /** Accord's memory as the deliveries end (heap, Buffers, RSS anonymous / file-backed); null for the floor. */
+  serverMemory: MemoryBreakdown | null;
   wallSeconds: number;
   /** CPU seconds of the load workers over the same window: near wallSeconds × workers means the clients were the limit. */
   loadCpuSeconds: number;
@@ -130,6 +132,8 @@ export async function runMode(
   const expected = sent.ok * open.complete;
   await waitDeliveries(workers, expected, 10_000, 120_000);
   const w = window.stop();
+  const serverMemory = target === 'floor' ? null : await memoryBreakdown(server.url, server.pid);
+  if (serverMemory) log(`  ${target}/${compress}: memory ${JSON.stringify(serverMemory)}`);
   const loadCpuSeconds = round(workers.reduce((a, wk, i) => a + cpuSeconds(wk.proc.pid!) - loadCpu0[i]!, 0), 2);
   const c = await collect(workers, sent.okFlags);
   const sample = await workers[0]!.call<string | null>('sample');
@@ -142,7 +146,7 @@ export async function runMode(
     latency: c.lat.summary(), restLatency: sent.latency.summary(), missed: c.missed, duplicated: c.duplicated, unexpected: c.unexpected, idMismatch: c.idMismatch,
     otherEvents: c.otherEvents, failures: c.failures, clientBytes: c.bytes,
     serverCpuSeconds: w.cpuSeconds, serverCpuPer1000Deliveries: round((1000 * w.cpuSeconds) / Math.max(1, c.deliveries), 4),
-    serverPeakRssMb: mb(w.peakRss), serverVmHwmMb: mb(hwm), wallSeconds: w.wallSeconds, loadCpuSeconds,
+    serverPeakRssMb: mb(w.peakRss), serverVmHwmMb: mb(hwm), serverMemory, wallSeconds: w.wallSeconds, loadCpuSeconds,
   };
   log(`  ${target}/${compress}: ${c.deliveries}/${expected} deliveries, p50 ${result.latency.p50Ms} ms, p99 ${result.latency.p99Ms} ms, missed ${c.missed}, dup ${c.duplicated}`);
   await sleep(1000);

@@ -17,9 +17,7 @@
 import os from 'node:os';
 import { Args, gatewayUrl, Hist, Intents, LOAD_LIMITS, log, mb, memory, round, startAccord, startWorkers, table, writeResults, api } from './lib/common.ts';
 import { openSessions } from './lib/sessions.ts';
-import { registerUsers } from './lib/setup.ts';
-import { openStore } from '../src/store/open.ts';
-import { SnowflakeGenerator } from '../src/protocol/snowflake.ts';
+import { addFillerMembers, registerUsers } from './lib/setup.ts';
 
 export async function main(args: string[]): Promise<void> {
   const a = new Args(args);
@@ -52,27 +50,7 @@ export async function main(args: string[]): Promise<void> {
       await first.stop();
     }
     // 2. The other members straight into the database (the server is stopped).
-    const t0 = performance.now();
-    const store = await openStore({ dataDir });
-    try {
-      const ids = new SnowflakeGenerator({ workerId: 31, processId: 31 });
-      const now = Date.now();
-      const fillers: string[] = [];
-      for (let i = 0; i < p.members - 1; i++) {
-        const id = ids.next();
-        await store.users.create({ id, username: `filler_${i}`, discriminator: '0', globalName: `Filler ${i}`, avatar: null, banner: null, bio: '', email: null,
-          passwordHash: null, bot: false, system: false, flags: 0, createdAt: now });
-        fillers.push(id);
-      }
-      for (const guildId of guildIds) {
-        for (const userId of fillers) {
-          await store.members.add({ guildId, userId, nick: null, avatar: null, roles: [], joinedAt: now, deaf: false, mute: false, pending: false, communicationDisabledUntil: null, flags: 0 });
-        }
-      }
-    } finally {
-      await store.close();
-    }
-    log(`  seeded ${p.members - 1} users and ${(p.members - 1) * p.guilds} memberships through the store in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    await addFillerMembers(dataDir, guildIds, p.members - 1);
 
     // 3. Measure on a fresh process over that data.
     const server = await startAccord({ dataDir, logLevel: p.logLevel });

@@ -13,6 +13,7 @@ const QUICK_SET: Array<[name: string, args: string[]]> = [
   ['connect', ['--quick']],
   ['send', ['--quick']],
   ['ready', ['--quick']],
+  ['large-guild', ['--quick']],
   ['resume', ['--quick']],
   ['search', ['--quick']],
 ];

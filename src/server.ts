@@ -21,6 +21,9 @@ import { ROLE_DEFINITIONS } from './roles.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
 
+/** The listen queue's length (see the listen call). */
+const LISTEN_BACKLOG = 4096;
+
 export interface RunningServer {
   config: Config;
   store: Store;
@@ -80,7 +83,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     // Roles mount their routes and upgrade handlers before the server listens.
     for (const role of ROLE_DEFINITIONS) if (config.roles.includes(role.name)) roles.push(await role.start({ ...deps, http: app, clientBans: clientBansOf(app) }));
 
-    await app.listen({ port: config.port, host: config.host });
+    // A connect storm (every client of a restarted node at once) can outrun accept() while the event loop works
+    // through identifies; with Node's default backlog of 511 the kernel then drops connections and clients retry
+    // after seconds. 4096 (the kernel caps it at net.core.somaxconn) lets them wait in order instead.
+    await app.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG });
     const address = app.server.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `${https ? 'https' : 'http'}://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;

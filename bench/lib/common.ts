@@ -113,6 +113,12 @@ export class Hist {
   get mean(): number {
     return this.n ? this.sum / this.n : NaN;
   }
+  /** What was added since `earlier`, a copy of this histogram taken before; max is this one's (an upper bound). */
+  since(earlier: Hist): Hist {
+    const out = new Hist(this.counts, this.n - earlier.n, this.max, this.sum - earlier.sum);
+    for (let i = 0; i < HIST_SIZE; i++) out.counts[i]! -= earlier.counts[i]!;
+    return out;
+  }
   toJSON(): HistJson {
     return { counts: Array.from(this.counts), n: this.n, max: this.max, sum: this.sum };
   }
@@ -230,6 +236,24 @@ export function processTree(pid: number): number[] {
 }
 
 /** VmRSS and VmHWM (peak) in bytes, summed over the process and its descendants. */
+/** Where a server's memory is, in MB: V8 heap (used / reserved), Buffers, and RSS split anonymous / file-backed. */
+export interface MemoryBreakdown { heapUsedMb: number; heapTotalMb: number; externalMb: number; arrayBuffersMb: number; rssAnonMb: number; rssFileMb: number }
+
+export async function memoryBreakdown(url: string, pid: number): Promise<MemoryBreakdown | null> {
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const gauge = (name: string) => mb(Number(new RegExp(`^accord_${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN));
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string) => mb(Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN) * 1024);
+    return {
+      heapUsedMb: gauge('process_heap_used_bytes'), heapTotalMb: gauge('process_heap_total_bytes'), externalMb: gauge('process_external_memory_bytes'),
+      arrayBuffersMb: gauge('process_array_buffers_bytes'), rssAnonMb: kb('RssAnon'), rssFileMb: kb('RssFile'),
+    };
+  } catch {
+    return null;
+  }
+}
+
 export function memory(pid: number): { rss: number; hwm: number } {
   let rss = 0;
   let hwm = 0;
@@ -282,6 +306,22 @@ export function measureWindow(pid: number) {
 }
 
 export const mb = (bytes: number) => round(bytes / 1024 / 1024, 1);
+
+/**
+ * TCP connections the kernel dropped because a listen queue was full (TcpExt ListenOverflows, machine-wide since
+ * boot): a server that does not accept fast enough makes clients retransmit their SYN after 1, 3, 7, 15 … s.
+ */
+export function listenOverflows(): number {
+  const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+  for (let i = 0; i + 1 < lines.length; i += 2) {
+    if (!lines[i]!.startsWith('TcpExt:')) continue;
+    const names = lines[i]!.split(' ');
+    const values = lines[i + 1]!.split(' ');
+    const k = names.indexOf('ListenOverflows');
+    return k > 0 ? Number(values[k]) : NaN;
+  }
+  return NaN;
+}
 
 // ------------------------------------------------------------------------------------------------ processes
 

@@ -12,6 +12,8 @@
  *   closeAll                       close every socket with 1000 (ends the sessions)
  *   send {...}                     post messages through REST at a fixed rate (see #send)
  *   sample                         one MESSAGE_CREATE `d` as received (the floor server's template)
+ *   requestMembers {guildId, query, limit, presences, timeoutMs}
+ *                                  op 8 from the first live session; times the GUILD_MEMBERS_CHUNKs to the last one
  *
  * MESSAGE_CREATE frames in Accord's layout (`{"op":0,"t":"MESSAGE_CREATE","s":N,"d":{"id":"…`) are read with
  * indexOf instead of JSON.parse so the client spends little CPU per delivery; anything else is parsed.
@@ -34,17 +36,49 @@ interface Client {
   seq: number;
   hbTimer: NodeJS.Timeout | null;
   startedAt: number;
+  /** When IDENTIFY went out (after HELLO). */
+  identifyAt: number;
   readyAt: number;
   guildsAt: number;
   guildsWanted: number;
   guildsSeen: number;
   bytes: number;
   frames: number;
+  /** Wire size of the frame being handled (compressed for zlib-stream), of READY, and of the GUILD_CREATEs. */
+  frameBytes: number;
+  readyBytes: number;
+  guildCreateBytes: number;
+  /** What the first GUILD_CREATE said about its member list. */
+  guild: GuildCreateShape | null;
   recv: Uint8Array | null;
   resumeStartedAt: number;
   resumedAt: number;
   replayed: number;
   closeCode: number;
+}
+
+interface GuildCreateShape {
+  id: string;
+  large: boolean;
+  memberCount: number;
+  members: number;
+  presences: number;
+}
+
+/** An op 8 in flight (requestMembers): its GUILD_MEMBERS_CHUNKs, matched by nonce. */
+interface MemberRequest {
+  client: Client;
+  nonce: string;
+  sentAt: number;
+  firstChunkAt: number;
+  lastChunkAt: number;
+  chunkCount: number;
+  indexes: Set<number>;
+  chunks: number;
+  bytes: number;
+  members: number;
+  presences: number;
+  notFound: number;
 }
 
 const MC_PREFIX = '{"op":0,"t":"MESSAGE_CREATE","s":';
@@ -65,6 +99,7 @@ let otherEvents: Record<string, number> = {};
 let invalidSessions = 0;
 let reconnects = 0;
 let sample: string | null = null;
+const memberRequests = new Map<string, MemberRequest>();
 
 function sendJson(c: Client, payload: unknown): void {
   if (c.ws && c.ws.readyState === WebSocket.OPEN) c.ws.send(JSON.stringify(payload));
@@ -134,7 +169,10 @@ function onText(c: Client, text: string): void {
     case 10: {
       heartbeat(c, Number(msg.d?.heartbeat_interval ?? 41_250), true);
       if (c.phase === 'resuming') sendJson(c, { op: 6, d: { token: c.token, session_id: c.sessionId, seq: c.seq } });
-      else sendJson(c, { op: 2, d: { token: c.token, intents, properties: { os: 'linux', browser: 'accord-bench', device: 'accord-bench' } } });
+      else {
+        c.identifyAt = wallMs();
+        sendJson(c, { op: 2, d: { token: c.token, intents, properties: { os: 'linux', browser: 'accord-bench', device: 'accord-bench' } } });
+      }
       return;
     }
     case 1:
@@ -161,18 +199,41 @@ function onText(c: Client, text: string): void {
       c.sessionId = msg.d.session_id;
       c.resumeUrl = msg.d.resume_gateway_url;
       c.readyAt = now;
+      c.readyBytes = c.frameBytes;
       c.guildsWanted = Math.min(expectGuilds, Array.isArray(msg.d.guilds) ? msg.d.guilds.length : 0);
       if (c.guildsWanted === 0) c.guildsAt = now;
       c.phase = 'ready';
       return;
     case 'GUILD_CREATE':
       c.guildsSeen++;
+      c.guildCreateBytes += c.frameBytes;
+      c.guild ??= {
+        id: String(msg.d?.id), large: msg.d?.large === true, memberCount: Number(msg.d?.member_count),
+        members: Array.isArray(msg.d?.members) ? msg.d.members.length : -1, presences: Array.isArray(msg.d?.presences) ? msg.d.presences.length : -1,
+      };
       if (c.guildsSeen === c.guildsWanted) c.guildsAt = now;
       return;
     case 'RESUMED':
       c.phase = 'resumed';
       c.resumedAt = now;
       return;
+    case 'GUILD_MEMBERS_CHUNK': {
+      const r = typeof msg.d?.nonce === 'string' ? memberRequests.get(msg.d.nonce) : undefined;
+      if (!r) {
+        otherEvents.GUILD_MEMBERS_CHUNK = (otherEvents.GUILD_MEMBERS_CHUNK ?? 0) + 1;
+        return;
+      }
+      r.chunks++;
+      r.bytes += c.frameBytes;
+      r.firstChunkAt ||= now;
+      r.chunkCount = Number(msg.d.chunk_count);
+      r.indexes.add(Number(msg.d.chunk_index));
+      r.members += Array.isArray(msg.d.members) ? msg.d.members.length : 0;
+      r.presences += Array.isArray(msg.d.presences) ? msg.d.presences.length : 0;
+      r.notFound += Array.isArray(msg.d.not_found) ? msg.d.not_found.length : 0;
+      if (Number(msg.d.chunk_index) === r.chunkCount - 1) r.lastChunkAt = now;
+      return;
+    }
     case 'MESSAGE_CREATE':
       if (typeof msg.d?.content === 'string' && msg.d.content.startsWith('bench|')) recordMessage(c, msg.d.content.slice(6), String(msg.d.id), now);
       return;
@@ -190,6 +251,7 @@ function connect(c: Client, url: string): void {
   ws.on('message', (data: Buffer, isBinary) => {
     c.bytes += data.length;
     c.frames++;
+    c.frameBytes = data.length;
     if (isBinary && c.inflate) {
       // One inflate context per connection, fed synchronously frame by frame (Z_SYNC_FLUSH boundaries).
       let text: string;
@@ -259,7 +321,8 @@ async function open(m: any) {
   const base = clients.length;
   const fresh: Client[] = (m.tokens as string[]).map((token, k) => ({
     i: base + k, token, url: m.url, compress: Boolean(m.compress), ws: null, inflate: null, phase: 'connecting', sessionId: null, resumeUrl: null,
-    seq: 0, hbTimer: null, startedAt: 0, readyAt: 0, guildsAt: 0, guildsWanted: 0, guildsSeen: 0, bytes: 0, frames: 0,
+    seq: 0, hbTimer: null, startedAt: 0, identifyAt: 0, readyAt: 0, guildsAt: 0, guildsWanted: 0, guildsSeen: 0, bytes: 0, frames: 0,
+    frameBytes: 0, readyBytes: 0, guildCreateBytes: 0, guild: null,
     recv: tracking ? new Uint8Array(tracking.messages) : null, resumeStartedAt: 0, resumedAt: 0, replayed: 0, closeCode: 0,
   }));
   clients.push(...fresh);
@@ -286,7 +349,12 @@ async function open(m: any) {
   return {
     opened: fresh.length, ready, complete, firstStart: t0, lastReady, readyLat: readyLat.toJSON(), guildsLat: guildsLat.toJSON(),
     failures: closeCodes(fresh), invalidSessions,
-    detail: m.detail ? fresh.map((c) => ({ readyMs: c.readyAt - c.startedAt, guildsMs: c.guildsAt - c.startedAt, bytes: c.bytes, frames: c.frames, guilds: c.guildsSeen })) : undefined,
+    detail: m.detail
+      ? fresh.map((c) => ({
+        readyMs: c.readyAt - c.startedAt, guildsMs: c.guildsAt - c.startedAt, bytes: c.bytes, frames: c.frames, guilds: c.guildsSeen,
+        identifyMs: c.identifyAt ? c.identifyAt - c.startedAt : 0, readyBytes: c.readyBytes, guildCreateBytes: c.guildCreateBytes, guild: c.guild,
+      }))
+      : undefined,
   };
 }
 
@@ -339,6 +407,28 @@ async function resume(m: { rate: number; timeoutMs: number }) {
     last = Math.max(last, c.resumedAt);
   }
   return { attempted: list.length, resumed, replayedFrames: replayed, replayLat: replay.toJSON(), seconds: (last - t0) / 1000, failures: closeCodes(list), invalidSessions };
+}
+
+/**
+ * op 8 from the first live session; resolves when the chunk with chunk_index = chunk_count − 1 arrived, the
+ * socket closed, or the timeout passed. Times are from sending op 8.
+ */
+async function requestMembers(m: { guildId: string; query: string; limit: number; presences: boolean; timeoutMs: number }) {
+  const c = clients.find((x) => x.phase === 'ready' || x.phase === 'resumed');
+  if (!c) throw new Error('no live session to send op 8 from');
+  const nonce = `bench-${memberRequests.size}-${Math.random().toString(36).slice(2, 10)}`;
+  const r: MemberRequest = {
+    client: c, nonce, sentAt: wallMs(), firstChunkAt: 0, lastChunkAt: 0, chunkCount: 0, indexes: new Set(), chunks: 0, bytes: 0, members: 0, presences: 0, notFound: 0,
+  };
+  memberRequests.set(nonce, r);
+  sendJson(c, { op: 8, d: { guild_id: m.guildId, query: m.query, limit: m.limit, presences: m.presences, nonce } });
+  const done = await waitUntil(() => r.lastChunkAt > 0 || c.phase === 'failed', m.timeoutMs);
+  memberRequests.delete(nonce);
+  return {
+    complete: r.lastChunkAt > 0, timedOut: !done, sessionPhase: c.phase, closeCode: c.closeCode || null,
+    firstChunkMs: r.firstChunkAt ? r.firstChunkAt - r.sentAt : null, lastChunkMs: r.lastChunkAt ? r.lastChunkAt - r.sentAt : null,
+    chunkCount: r.chunkCount, chunksReceived: r.chunks, distinctChunkIndexes: r.indexes.size, bytes: r.bytes, members: r.members, presences: r.presences, notFound: r.notFound,
+  };
 }
 
 // -------------------------------------------------------------------------------------------- REST sender
@@ -448,6 +538,7 @@ const handlers: Record<string, (m: any) => unknown> = {
   },
   send,
   sample: () => sample,
+  requestMembers,
   exit: () => {
     setTimeout(() => process.exit(0), 10);
   },

@@ -4,10 +4,10 @@
  *
  *   node --import tsx bench/lib/profile-summary.ts <file.cpuprofile> [top]
  */
-import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { REPO, table } from './common.ts';
+import { log, REPO, table, type ServerProcess } from './common.ts';
 
 interface ProfileNode {
   id: number;
@@ -103,6 +103,20 @@ export function formatProfile(s: ProfileSummary, top = 25): string {
   const fnTable = table([['self ms', '%', 'samples', 'function', 'location'], ...s.top.slice(0, top).map((r) => [r.selfMs, r.pct, String(r.samples), r.function, r.location])]);
   const fileTable = table([['self ms', '%', 'file'], ...s.byFile.slice(0, 15).map((r) => [r.selfMs, r.pct, r.location])]);
   return `${head}\n\ntop functions by self time\n${fnTable}\n\ntop files by self time\n${fileTable}`;
+}
+
+/** Stops a server started with `profile: true` and prints the summary of the profile it wrote on exit (SIGINT). */
+export async function stopWithProfile(server: ServerProcess): Promise<ProfileSummary | undefined> {
+  await server.stop();
+  if (!server.profileDir) return undefined;
+  const files = readdirSync(server.profileDir).filter((f) => f.endsWith('.cpuprofile'));
+  if (!files.length) {
+    log(`  no .cpuprofile in ${server.profileDir} (did the server exit on SIGINT?)`);
+    return undefined;
+  }
+  const summary = summarizeProfile(join(server.profileDir, files[0]!), 30);
+  console.log(formatProfile(summary, 25));
+  return summary;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

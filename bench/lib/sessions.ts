@@ -13,7 +13,23 @@ export interface OpenReport {
   guildsLat: Hist;
   failures: Record<string, number>;
   invalidSessions: number;
-  detail?: Array<{ readyMs: number; guildsMs: number; bytes: number; frames: number; guilds: number }>;
+  detail?: SessionDetail[];
+}
+
+/** One session's open, with detail: times from the start of the connect, bytes on the wire (compressed for zlib). */
+export interface SessionDetail {
+  readyMs: number;
+  guildsMs: number;
+  bytes: number;
+  frames: number;
+  guilds: number;
+  /** When IDENTIFY went out (after HELLO); READY and GUILD_CREATE from IDENTIFY are readyMs − identifyMs, guildsMs − identifyMs. */
+  identifyMs: number;
+  readyBytes: number;
+  /** Summed over the session's GUILD_CREATEs. */
+  guildCreateBytes: number;
+  /** The first GUILD_CREATE's member list: how many members and presences it carried, `large`, `member_count`. */
+  guild: { id: string; large: boolean; memberCount: number; members: number; presences: number } | null;
 }
 
 export async function openSessions(
@@ -121,10 +137,34 @@ export interface SendReport {
   perSecond: number;
 }
 
-export async function sendMessages(worker: WorkerClient, body: { base: string; tokens: string[]; channelIds: string[]; count: number; rate: number; concurrency: number; tag: string; timeoutMs: number }): Promise<SendReport> {
+export async function sendMessages(worker: WorkerClient, body: { base: string; tokens: string[]; channelIds: string[]; count: number; rate: number; concurrency: number; tag: string; timeoutMs: number; idxStart?: number }): Promise<SendReport> {
   const r = await worker.call<any>('send', body, body.timeoutMs + 90_000);
   return { ...r, latency: Hist.from(r.latency) };
 }
 
 /** Round-robin: session i belongs to user i mod users. */
 export const sessionTokens = (tokens: string[], sessions: number) => Array.from({ length: sessions }, (_, i) => tokens[i % tokens.length]!);
+
+export interface MemberRequestReport {
+  /** The chunk with chunk_index = chunk_count − 1 arrived. */
+  complete: boolean;
+  timedOut: boolean;
+  /** The asking session's state after: 'failed' with closeCode when the server closed it. */
+  sessionPhase: string;
+  closeCode: number | null;
+  /** From sending op 8. */
+  firstChunkMs: number | null;
+  lastChunkMs: number | null;
+  chunkCount: number;
+  chunksReceived: number;
+  distinctChunkIndexes: number;
+  bytes: number;
+  members: number;
+  presences: number;
+  notFound: number;
+}
+
+/** op 8 Request Guild Members from the worker's first live session, timed to its last GUILD_MEMBERS_CHUNK. */
+export function requestMembers(worker: WorkerClient, body: { guildId: string; query: string; limit: number; presences: boolean; timeoutMs: number }): Promise<MemberRequestReport> {
+  return worker.call<MemberRequestReport>('requestMembers', body, body.timeoutMs + 30_000);
+}

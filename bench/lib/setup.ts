@@ -9,6 +9,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { api, log, pool } from './common.ts';
+import { openStore } from '../../src/store/open.ts';
+import { SnowflakeGenerator } from '../../src/protocol/snowflake.ts';
 
 export interface BenchUser {
   id: string;
@@ -54,4 +56,35 @@ export async function createTextChannels(base: string, owner: BenchUser, guildId
     const c = await api<{ id: string }>(base, 'POST', `/guilds/${guildId}/channels`, { name: `bench-${i}`, type: 0 }, owner.token);
     return c.id;
   });
+}
+
+/**
+ * `count` filler users, each made a member of every guild listed, written straight into the SQLite store of a
+ * stopped server's data folder through the store API (src/store/open.ts): registering and joining this many
+ * through REST would take far longer than the measurement. The fillers never connect (they stay offline).
+ */
+export async function addFillerMembers(dataDir: string, guildIds: string[], count: number): Promise<string[]> {
+  const t0 = performance.now();
+  const store = await openStore({ dataDir });
+  const fillers: string[] = [];
+  try {
+    const ids = new SnowflakeGenerator({ workerId: 31, processId: 31 });
+    const now = Date.now();
+    for (let i = 0; i < count; i++) {
+      const id = ids.next();
+      await store.users.create({ id, username: `filler_${i}`, discriminator: '0', globalName: `Filler ${i}`, avatar: null, banner: null, bio: '', email: null,
+        passwordHash: null, bot: false, system: false, flags: 0, createdAt: now });
+      fillers.push(id);
+    }
+    for (const guildId of guildIds) {
+      for (let i = 0; i < fillers.length; i++) {
+        await store.members.add({ guildId, userId: fillers[i]!, nick: null, avatar: null, roles: [], joinedAt: now, deaf: false, mute: false, pending: false, communicationDisabledUntil: null, flags: 0 });
+        if (count >= 50_000 && i > 0 && i % 25_000 === 0) log(`  ${i}/${count} filler memberships of guild ${guildId}`);
+      }
+    }
+  } finally {
+    await store.close();
+  }
+  log(`  seeded ${count} users and ${count * guildIds.length} memberships through the store in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return fillers;
 }

@@ -1,8 +1,8 @@
 /**
  * op 8 Request Guild Members: validates the request against the session's intents and guilds, asks the guild
  * role for every page of the answer and sends it as GUILD_MEMBERS_CHUNKs (MEMBERS_CHUNK members each, the
- * matching presences alongside). When the guild role does not answer, one empty chunk still goes out so the
- * client's request settles.
+ * matching presences alongside), each once the socket has taken most of the one before. When the guild role
+ * does not answer, one empty chunk still goes out so the client's request settles.
  */
 import { guildClientFor } from '../contracts/guild-client.ts';
 import type { GuildMembersReply, GuildMembersRequest } from '../contracts/guild.ts';
@@ -15,6 +15,14 @@ import type { Session } from './session.ts';
 
 /** GUILD_MEMBERS_CHUNK size (Discord: up to 1000 members per chunk). */
 export const MEMBERS_CHUNK = 1000;
+
+/**
+ * Chunks go out no faster than the socket takes them: each after the first waits until the connection's outbound
+ * queue is under a quarter of its bound (its low-water mark), checked every CHUNK_WAIT_MS. Dispatched all at once,
+ * every member of a large guild (100 chunks of ~350 KB for 100,000 members) overflowed the queue, which closes the
+ * socket (4000) — the request could never complete.
+ */
+const CHUNK_WAIT_MS = 5;
 
 export class MemberRequests {
   constructor(private readonly deps: Pick<RoleDeps, 'bus' | 'config'> & Partial<Pick<RoleDeps, 'log'>>) {}
@@ -45,7 +53,9 @@ export class MemberRequests {
     }
     if (userIds && userIds.length === 0) {
       const invalid = (rawIds ?? []).filter((id) => typeof id === 'string' || typeof id === 'number').map(String);
-      return this.#sendChunks(session, guildId, { members: [], ...(invalid.length ? { notFound: invalid } : {}) }, presences, nonce);
+      // One chunk: sent at once, no wait.
+      void this.#sendChunks(session, guildId, { members: [], ...(invalid.length ? { notFound: invalid } : {}) }, presences, nonce);
+      return;
     }
     const req: GuildMembersRequest = {
       guildId,
@@ -58,7 +68,8 @@ export class MemberRequests {
         session.log.info({ err: err.message, guildId }, 'guild role did not answer op 8; sending an empty chunk');
         return { members: [] };
       })
-      .then((reply) => this.#sendChunks(session, guildId, reply, presences, nonce));
+      .then((reply) => this.#sendChunks(session, guildId, reply, presences, nonce))
+      .catch((err: Error) => session.log.warn({ err, guildId }, 'sending GUILD_MEMBERS_CHUNKs failed'));
   }
 
   /** Every page of the answer (the guild role pages every-member requests 1000 at a time). */
@@ -78,11 +89,13 @@ export class MemberRequests {
     return { members, presences, ...(first.notFound ? { notFound: first.notFound } : {}) };
   }
 
-  #sendChunks(session: Session, guildId: string, reply: GuildMembersReply, presences: boolean, nonce: string | undefined): void {
+  async #sendChunks(session: Session, guildId: string, reply: GuildMembersReply, presences: boolean, nonce: string | undefined): Promise<void> {
     if (session.ended) return;
     const members = reply.members ?? [];
     const count = Math.max(1, Math.ceil(members.length / MEMBERS_CHUNK));
     for (let i = 0; i < count; i++) {
+      if (i > 0) await this.#roomFor(session);
+      if (session.ended) return;
       const chunk = members.slice(i * MEMBERS_CHUNK, (i + 1) * MEMBERS_CHUNK);
       const d: Record<string, unknown> = { guild_id: guildId, members: chunk, chunk_index: i, chunk_count: count };
       if (i === 0 && reply.notFound?.length) d.not_found = reply.notFound;
@@ -92,6 +105,17 @@ export class MemberRequests {
       }
       if (nonce !== undefined) d.nonce = nonce;
       session.dispatch('GUILD_MEMBERS_CHUNK', JSON.stringify(d));
+    }
+  }
+
+  /**
+   * Waits while the session's socket holds more than a quarter of the outbound bound. A session without a socket
+   * (detached, resumable) does not wait: its chunks go to the resume deque, which keeps what fits.
+   */
+  async #roomFor(session: Session): Promise<void> {
+    const room = this.deps.config.outboundMaxBytes / 4;
+    while (!session.ended && session.connection && session.connection.outbound.bytes > room) {
+      await new Promise((resolve) => setTimeout(resolve, CHUNK_WAIT_MS));
     }
   }
 }
