@@ -140,11 +140,16 @@ function WidgetEditor({ guildId }: { guildId: string }) {
       live = false;
     };
   }, [guildId]);
+  // The controls show the change at once and fall back to what was there if the server refuses it: a controlled
+  // checkbox that waited for the answer snapped back under the click first.
   const save = async (next: { enabled: boolean; channel_id: string | null }) => {
+    const before = settings;
     setError('');
+    setSettings(next);
     try {
       setSettings(await saveWidget(guildId, next));
     } catch (err) {
+      setSettings(before);
       setError(errorText(err));
     }
   };
