@@ -86,7 +86,11 @@ describe('discord.js v14 and announcement channels', () => {
     assert.equal(message.crosspostable, true);
     const published = await message.crosspost();
     assert.equal(published.id, message.id);
-    assert.equal(published.flags.has(MessageFlags.Crossposted), true);
+    // discord.js hands back its cached message, which the gateway's MESSAGE_UPDATE marks as crossposted: that
+    // event may come after the REST answer (as on Discord), so wait for it.
+    await waitUntil(() => published.flags.has(MessageFlags.Crossposted) || undefined, 'the cached message marked crossposted');
+    const fetched = await news.messages.fetch({ message: message.id, force: true });
+    assert.equal(fetched.flags.has(MessageFlags.Crossposted), true);
 
     const copy = await waitUntil(() => copies[0], 'the crossposted copy');
     assert.equal(copy.content, 'Accord 2.0 is out');
