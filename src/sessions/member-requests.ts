@@ -16,14 +16,6 @@ import type { Session } from './session.ts';
 /** GUILD_MEMBERS_CHUNK size (Discord: up to 1000 members per chunk). */
 export const MEMBERS_CHUNK = 1000;
 
-/**
- * Chunks go out no faster than the socket takes them: each after the first waits until the connection's outbound
- * queue is under a quarter of its bound (its low-water mark), checked every CHUNK_WAIT_MS. Dispatched all at once,
- * every member of a large guild (100 chunks of ~350 KB for 100,000 members) overflowed the queue, which closes the
- * socket (4000) — the request could never complete.
- */
-const CHUNK_WAIT_MS = 5;
-
 export class MemberRequests {
   constructor(private readonly deps: Pick<RoleDeps, 'bus' | 'config'> & Partial<Pick<RoleDeps, 'log'>>) {}
 
@@ -109,13 +101,13 @@ export class MemberRequests {
   }
 
   /**
-   * Waits while the session's socket holds more than a quarter of the outbound bound. A session without a socket
-   * (detached, resumable) does not wait: its chunks go to the resume deque, which keeps what fits.
+   * Chunks go out no faster than the socket takes them: each after the first waits until the connection's outbound
+   * queue is under a quarter of its bound (Outbound.room). Dispatched all at once, every member of a large guild
+   * (100 chunks of ~350 KB for 100,000 members) overflowed the queue, which closes the socket (4000) — the request
+   * could never complete. A session without a socket (detached, resumable) does not wait: its chunks go to the
+   * resume deque, which keeps what fits.
    */
   async #roomFor(session: Session): Promise<void> {
-    const room = this.deps.config.outboundMaxBytes / 4;
-    while (!session.ended && session.connection && session.connection.outbound.bytes > room) {
-      await new Promise((resolve) => setTimeout(resolve, CHUNK_WAIT_MS));
-    }
+    await session.connection?.outbound.room(this.deps.config.outboundMaxBytes / 4);
   }
 }

@@ -54,6 +54,8 @@ export class Outbound {
   #lagging = false;
   #closed = false;
   #peak = 0;
+  /** room() callers: each resolves once the queue holds at most its bytes (or the connection closes). */
+  #roomWaiters: Array<{ bytes: number; resolve: () => void }> = [];
   readonly #highWater: number;
   readonly #lowWater: number;
   /** How much may sit in the socket before frames wait here (where presences can still be dropped). */
@@ -125,6 +127,25 @@ export class Outbound {
     return true;
   }
 
+  /**
+   * Resolves once queued plus in-flight bytes are at most `bytes`, or the connection closed: a producer of many
+   * frames (op 8's member chunks) hands out the next one as the socket takes the last, instead of overflowing.
+   */
+  room(bytes: number): Promise<void> {
+    if (this.#closed || this.bytes <= bytes) return Promise.resolve();
+    return new Promise((resolve) => this.#roomWaiters.push({ bytes, resolve }));
+  }
+
+  #wakeRoomWaiters(): void {
+    if (!this.#roomWaiters.length) return;
+    const waiting = this.#roomWaiters;
+    this.#roomWaiters = [];
+    for (const w of waiting) {
+      if (this.#closed || this.bytes <= w.bytes) w.resolve();
+      else this.#roomWaiters.push(w);
+    }
+  }
+
   /** Stops sending; queued frames are dropped (the replay deque still holds the dispatches). */
   close(): void {
     this.#closed = true;
@@ -133,6 +154,7 @@ export class Outbound {
     this.#queuedBytes = 0;
     this.#forcedBytes = 0;
     this.encoder.close();
+    this.#wakeRoomWaiters();
   }
 
   #enterLagging(): void {
@@ -197,6 +219,7 @@ export class Outbound {
       this.#inFlightBytes -= bytes;
       if (item.kind === 'force') this.#forcedBytes -= bytes;
       if (this.#closed) return;
+      this.#wakeRoomWaiters();
       if (this.#lagging && this.bytes <= this.#lowWater) {
         this.#lagging = false;
         this.opts.onDrained();
@@ -208,6 +231,7 @@ export class Outbound {
   #fail(err: Error): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#wakeRoomWaiters();
     this.opts.onError(err);
   }
 }
