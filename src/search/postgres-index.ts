@@ -92,6 +92,12 @@ export class PostgresSearchIndex implements SearchIndex {
   /** Creates what is missing, under an advisory lock so that several processes starting at once do not race. */
   static async #createSchema(pool: pg.Pool, schema: string | undefined): Promise<boolean> {
     const client = await pool.connect();
+    // A checked-out client's connection loss is emitted as 'error' (see store/postgres/driver.ts); the query fails too.
+    let broken = false;
+    const onConnectionError = () => {
+      broken = true;
+    };
+    client.on('error', onConnectionError);
     try {
       await client.query('BEGIN');
       await client.query("SELECT pg_advisory_xact_lock(hashtext('accord_search_schema'))");
@@ -160,7 +166,8 @@ export class PostgresSearchIndex implements SearchIndex {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
-      client.release();
+      client.removeListener('error', onConnectionError);
+      client.release(broken);
     }
   }
 

@@ -88,7 +88,14 @@ export class PostgresDriver implements SqlDriver {
     } catch (err) {
       throw toStoreError(err, 'postgres');
     }
+    // pg emits 'error' on a checked-out client whose connection ends (a server restart, a terminated backend), and
+    // pg-pool listens only while the client is idle: unheard, that event would kill the process. The statement
+    // running, or the next one, fails on its own; the client is then dropped instead of going back to the pool.
     let broken = false;
+    const onConnectionError = () => {
+      broken = true;
+    };
+    client.on('error', onConnectionError);
     try {
       await client.query('BEGIN');
       const result = await fn(new PgTxDriver(client));
@@ -102,6 +109,7 @@ export class PostgresDriver implements SqlDriver {
       }
       throw toStoreError(err, 'postgres');
     } finally {
+      client.removeListener('error', onConnectionError);
       client.release(broken);
     }
   }
