@@ -11,6 +11,7 @@ import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Args, cpuSeconds, LOAD_LIMITS, log, mb, measureWindow, round, sleep, startAccord, startWorkers, table, writeResults } from './lib/common.ts';
 import { sendMessages } from './lib/sessions.ts';
+import { stopWithProfile, type ProfileSummary } from './lib/profile-summary.ts';
 import { createTextChannels, guildWithMembers, registerUsers } from './lib/setup.ts';
 
 export async function main(args: string[]): Promise<void> {
@@ -22,14 +23,16 @@ export async function main(args: string[]): Promise<void> {
     channels: a.int('channels', 100, 1, 400),
     users: a.int('users', 16, 1, 1000),
     logLevel: a.str('log-level') ?? 'warn',
+    profile: a.has('profile'),
   };
   const loadBefore = os.loadavg();
   log(`send bench: ${p.concurrency} concurrent senders, ${p.messages} messages over ${p.channels} channels, ${p.users} users; ` +
     `server rate limits raised (${Object.entries(LOAD_LIMITS).map(([k, v]) => `${k}=${v}`).join(', ')})`);
   const [worker] = await startWorkers(1);
   let result: Record<string, unknown> = {};
+  let profile: ProfileSummary | undefined;
   try {
-    const server = await startAccord({ logLevel: p.logLevel });
+    const server = await startAccord({ logLevel: p.logLevel, profile: p.profile });
     try {
       const users = await registerUsers(server.url, p.users);
       const g = await guildWithMembers(server.url, users);
@@ -51,7 +54,7 @@ export async function main(args: string[]): Promise<void> {
         loadCpuSeconds: round(cpuSeconds(worker!.proc.pid!) - loadCpu0, 2),
       };
     } finally {
-      await server.stop();
+      profile = await stopWithProfile(server);
     }
   } finally {
     await worker!.close();
@@ -62,5 +65,5 @@ export async function main(args: string[]): Promise<void> {
     [p.concurrency, p.channels, r.messages, r.errors, r.messagesPerSecond, r.latency.p50Ms, r.latency.p99Ms, r.latency.maxMs, r.serverCpuSeconds, r.serverCpuMsPerMessage, r.serverPeakRssMb],
   ]));
   if (r.errors) console.log(`ERRORS: ${JSON.stringify(r.errorsByKind)}`);
-  writeResults('send', { ...p, serverEnv: LOAD_LIMITS }, loadBefore, result);
+  writeResults('send', { ...p, serverEnv: LOAD_LIMITS }, loadBefore, { ...result, profile });
 }
