@@ -15,7 +15,8 @@ import { openStore } from '../../src/store/open.ts';
 import { openSqliteStore } from '../../src/store/sqlite/index.ts';
 import { channel, idAt, message, user } from '../contract/store.fixtures.ts';
 import { toPg } from '../../src/store/postgres/driver.ts';
-import { SqliteDriver } from '../../src/store/sqlite/driver.ts';
+import { MAX_GROUP, SqliteDriver } from '../../src/store/sqlite/driver.ts';
+import Database from 'better-sqlite3';
 
 const dir = mkdtempSync(join(tmpdir(), 'accord-sql-unit-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -77,6 +78,97 @@ describe('SqliteDriver transactions', () => {
     const db = new SqliteDriver(':memory:');
     await db.close();
     await assert.rejects(db.get('SELECT 1'), StoreUnavailableError);
+  });
+});
+
+describe('SqliteDriver group commit', () => {
+  let n = 0;
+  /** A driver on a file, and a second connection to it: what another process would see. */
+  const open = async () => {
+    const path = join(dir, `group-${n++}.db`);
+    const db = new SqliteDriver(path);
+    await db.exec('CREATE TABLE t (n INTEGER PRIMARY KEY)');
+    const other = new Database(path, { readonly: true });
+    const seen = () => other.prepare('SELECT n FROM t ORDER BY n').all().map((r) => Number((r as { n: number }).n));
+    return { db, seen, close: async () => { other.close(); await db.close(); } };
+  };
+
+  it('transactions of one turn commit together, each acknowledged only once another connection can read it', async () => {
+    const { db, seen, close } = await open();
+    const acknowledged: number[][] = [];
+    await Promise.all([1, 2, 3].map((k) => db.transaction((tx) => tx.run('INSERT INTO t VALUES (?)', [k])).then(() => acknowledged.push(seen()))));
+    // One COMMIT: when the first is acknowledged, all three are already readable elsewhere.
+    assert.deepEqual(acknowledged, [[1, 2, 3], [1, 2, 3], [1, 2, 3]]);
+    await close();
+  });
+
+  it('a failing transaction undoes only its own writes; the others of its group commit', async () => {
+    const { db, seen, close } = await open();
+    const results = await Promise.allSettled([
+      db.transaction((tx) => tx.run('INSERT INTO t VALUES (1)')),
+      db.transaction(async (tx) => {
+        await tx.run('INSERT INTO t VALUES (2)');
+        await tx.run('INSERT INTO t VALUES (1)'); // unique violation
+      }),
+      db.transaction((tx) => tx.run('INSERT INTO t VALUES (3)')),
+    ]);
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.ok((results[1] as PromiseRejectedResult).reason instanceof ConflictError);
+    assert.deepEqual(seen(), [1, 3]);
+    await close();
+  });
+
+  it('a write outside a transaction while a group is open joins it: acknowledged after the COMMIT', async () => {
+    const { db, seen, close } = await open();
+    const tx = db.transaction((t) => t.run('INSERT INTO t VALUES (1)'));
+    await new Promise((r) => queueMicrotask(() => r(undefined)));
+    // A read does not wait for the COMMIT: it sees the finished transaction's write, which others cannot yet.
+    assert.deepEqual((await db.all('SELECT n FROM t')).map((r) => Number(r.n)), [1]);
+    assert.deepEqual(seen(), []);
+    const plain = db.run('INSERT INTO t VALUES (2)').then(() => seen());
+    assert.deepEqual(await plain, [1, 2]);
+    await tx;
+    await close();
+  });
+
+  it(`a group commits once it holds ${MAX_GROUP} transactions, without waiting for the turn to end`, async () => {
+    const { db, seen, close } = await open();
+    const firstAcknowledged = new Promise<number>((resolve) => {
+      const all = Array.from({ length: MAX_GROUP + 10 }, (_, k) => db.transaction((tx) => tx.run('INSERT INTO t VALUES (?)', [k])));
+      void all[0]!.then(() => resolve(seen().length));
+    });
+    // The first group is the first MAX_GROUP transactions; the rest commit in the next.
+    assert.equal(await firstAcknowledged, MAX_GROUP);
+    await db.close();
+    assert.equal(seen().length, MAX_GROUP + 10);
+    await close();
+  });
+
+  it('if the SQLite transaction itself ends, the finished members of its group fail with it', async () => {
+    // Stands for an error after which SQLite rolls the whole transaction back (an I/O error, a full disk).
+    const { db, seen, close } = await open();
+    const results = await Promise.allSettled([
+      db.transaction((tx) => tx.run('INSERT INTO t VALUES (1)')),
+      db.transaction(async (tx) => {
+        await tx.run('INSERT INTO t VALUES (2)');
+        await tx.exec('ROLLBACK');
+        throw new Error('the transaction is gone');
+      }),
+      db.transaction((tx) => tx.run('INSERT INTO t VALUES (3)')),
+    ]);
+    assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected', 'fulfilled']);
+    assert.ok((results[0] as PromiseRejectedResult).reason instanceof StoreUnavailableError);
+    assert.deepEqual(seen(), [3]);
+    await close();
+  });
+
+  it('close() commits the open group first', async () => {
+    const { db, seen, close } = await open();
+    const tx = db.transaction((t) => t.run('INSERT INTO t VALUES (7)'));
+    await db.close();
+    await tx;
+    assert.deepEqual(seen(), [7]);
+    await close();
   });
 });
 

@@ -1,16 +1,37 @@
 /**
  * SqlDriver over better-sqlite3. One driver per database file per process: better-sqlite3 waits for a lock
  * synchronously (busy_timeout), so a second connection in the same thread waiting on the first would block the
- * very event loop the first needs to finish its transaction. Several *processes* on one file are fine. The database is synchronous, so a statement outside a transaction simply runs;
- * a transaction, though, stays open across the awaits of its callback, so the driver serialises: while one is
- * open, every other statement and transaction on this driver waits for it (a promise-chained mutex) and
- * nothing interleaves into it.
+ * very event loop the first needs to finish its transaction. Several *processes* on one file are fine.
+ *
+ * The database is synchronous, so a statement outside a transaction simply runs; a transaction, though, stays
+ * open across the awaits of its callback, so the driver serialises: while one runs, every other statement and
+ * transaction on this driver waits for it (a promise-chained mutex) and nothing interleaves into it.
+ *
+ * Group commit: a COMMIT costs more than the rest of a small transaction (it appends the changed pages to the
+ * WAL). So the transactions that finish in one event-loop turn share one SQLite transaction, each in its own
+ * savepoint (a failing one undoes only its writes), and one COMMIT at the end of the turn (setImmediate) or
+ * after MAX_GROUP of them. Each caller's promise settles only after that COMMIT: nothing is acknowledged before
+ * it is written, and if the COMMIT fails every member fails. A write outside a transaction while a group is
+ * open joins it, for the same reason. Reads do not wait for the COMMIT: they see what the group's finished
+ * transactions wrote, as the next transaction would (if that COMMIT then failed, such a read saw writes that
+ * never landed; it takes an I/O error or a full disk). Other processes on the file see a group once committed,
+ * and wait for the write lock at most one event-loop turn longer.
  */
 import Database from 'better-sqlite3';
 import { normalizeParams, type QueryOptions, type Row, type SqlDriver, type SqlValue } from '../sql/driver.ts';
 import { toStoreError } from '../sql/errors.ts';
 
 type Statement = Database.Statement<unknown[], unknown>;
+
+/** Transactions sharing one SQLite transaction, each acknowledged when it commits. */
+interface CommitGroup {
+  members: Array<{ resolve: () => void; reject: (err: unknown) => void }>;
+}
+
+/** Each transaction of a group runs inside this savepoint, so that one failing undoes only its own writes. */
+const SAVEPOINT = 'accord_tx';
+/** A group commits at the end of the event-loop turn, or once it holds this many transactions. */
+export const MAX_GROUP = 256;
 
 class Core {
   readonly #cache = new Map<string, Statement>();
@@ -82,8 +103,10 @@ class SqliteTxDriver implements SqlDriver {
 export class SqliteDriver implements SqlDriver {
   readonly dialect = 'sqlite' as const;
   readonly #core: Core;
-  /** Settles when the open transaction ends; null when none is open. */
+  /** Settles when the running transaction's callback ends; null when none runs. */
   #txDone: Promise<void> | null = null;
+  /** Transactions that finished and wait for one COMMIT (group commit); null when no SQLite transaction is open. */
+  #group: CommitGroup | null = null;
   #closed = false;
 
   constructor(path: string) {
@@ -126,12 +149,15 @@ export class SqliteDriver implements SqlDriver {
   async run(sql: string, params: readonly SqlValue[] = [], opts?: QueryOptions): Promise<{ changes: number }> {
     while (this.#txDone) await this.#txDone;
     this.#checkOpen();
+    // Inside an open group a write would be acknowledged before its COMMIT: it joins the group instead.
+    if (this.#group) return this.transaction((tx) => tx.run(sql, params, opts));
     return this.#core.run(sql, params, opts);
   }
 
   async exec(sql: string): Promise<void> {
     while (this.#txDone) await this.#txDone;
     this.#checkOpen();
+    if (this.#group) return this.transaction((tx) => tx.exec(sql));
     this.#core.exec(sql);
   }
 
@@ -140,15 +166,16 @@ export class SqliteDriver implements SqlDriver {
     this.#checkOpen();
     let release!: () => void;
     this.#txDone = new Promise<void>((r) => (release = r));
+    let result: T;
+    let group: CommitGroup;
     try {
-      // IMMEDIATE takes the write lock now, so two processes cannot both read then fail to upgrade (SQLITE_BUSY).
-      this.#core.exec('BEGIN IMMEDIATE');
+      group = this.#group ?? this.#openGroup();
+      this.#core.exec(`SAVEPOINT ${SAVEPOINT}`);
       try {
-        const result = await fn(new SqliteTxDriver(this.#core));
-        this.#core.exec('COMMIT');
-        return result;
+        result = await fn(new SqliteTxDriver(this.#core));
+        this.#core.exec(`RELEASE ${SAVEPOINT}`);
       } catch (err) {
-        if (this.#core.db.inTransaction) this.#core.db.exec('ROLLBACK');
+        this.#rollBackMember(group, err);
         throw err;
       }
     } catch (err) {
@@ -157,10 +184,72 @@ export class SqliteDriver implements SqlDriver {
       this.#txDone = null;
       release();
     }
+    // Acknowledged only once the group's COMMIT has written it; the promise is pushed before any waiter runs.
+    const committed = new Promise<void>((resolve, reject) => group.members.push({ resolve, reject }));
+    if (group.members.length >= MAX_GROUP) void this.#commit(group);
+    await committed;
+    return result;
+  }
+
+  /** BEGIN IMMEDIATE (the write lock, so two processes cannot both read then fail to upgrade), committed at the end of this event-loop turn. */
+  #openGroup(): CommitGroup {
+    this.#core.exec('BEGIN IMMEDIATE');
+    const group: CommitGroup = { members: [] };
+    this.#group = group;
+    setImmediate(() => void this.#commit(group));
+    return group;
+  }
+
+  /** Undoes one member's writes; if SQLite ended the whole transaction (an I/O error, a full disk), the group's finished members are lost with it. */
+  #rollBackMember(group: CommitGroup, err: unknown): void {
+    try {
+      if (this.#core.db.inTransaction) {
+        this.#core.db.exec(`ROLLBACK TO ${SAVEPOINT}`);
+        this.#core.db.exec(`RELEASE ${SAVEPOINT}`);
+        return;
+      }
+    } catch {
+      // The savepoint could not be rolled back: end the transaction below.
+    }
+    if (this.#core.db.inTransaction) this.#core.db.exec('ROLLBACK');
+    this.#endGroup(group, err);
+  }
+
+  /** Commits a group once no member is running (a no-op if it has ended already). */
+  async #commit(group: CommitGroup): Promise<void> {
+    while (this.#txDone) await this.#txDone;
+    if (this.#group !== group) return;
+    try {
+      this.#core.exec('COMMIT');
+    } catch (err) {
+      if (this.#core.db.inTransaction) {
+        try {
+          this.#core.db.exec('ROLLBACK');
+        } catch {
+          // Nothing more to undo.
+        }
+      }
+      this.#endGroup(group, err);
+      return;
+    }
+    this.#endGroup(group, null);
+  }
+
+  #endGroup(group: CommitGroup, err: unknown): void {
+    if (this.#group === group) this.#group = null;
+    const members = group.members.splice(0);
+    for (const m of members) {
+      if (err === null) m.resolve();
+      else m.reject(toStoreError(err, 'sqlite'));
+    }
   }
 
   async close(): Promise<void> {
-    while (this.#txDone) await this.#txDone;
+    for (;;) {
+      while (this.#txDone) await this.#txDone;
+      if (!this.#group) break;
+      await this.#commit(this.#group);
+    }
     if (this.#closed) return;
     this.#closed = true;
     this.#core.db.close();
