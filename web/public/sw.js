@@ -40,15 +40,21 @@ function appPath(url) {
   return typeof url === 'string' && url.startsWith('/') && !url.startsWith('//') ? url : '/channels/@me';
 }
 
-function showPushNotification(payload) {
+async function showPushNotification(payload) {
   const tag = typeof payload.tag === 'string' && payload.tag ? payload.tag : undefined;
-  return self.registration.showNotification(typeof payload.title === 'string' && payload.title ? payload.title : 'Accord', {
-    body: typeof payload.body === 'string' ? payload.body : '',
+  const title = typeof payload.title === 'string' && payload.title ? payload.title : 'Accord';
+  const body = typeof payload.body === 'string' ? payload.body : '';
+  const url = appPath(payload.url);
+  // Web Push is delivered at least once: a repeat of the notification on screen (same message) replaces it
+  // without alerting again. It is still shown, since a push must show a notification.
+  const repeat = tag ? (await self.registration.getNotifications({ tag })).some((n) => n.data && n.data.url === url && n.title === title && n.body === body) : false;
+  return self.registration.showNotification(title, {
+    body,
     icon: ICON,
     // A newer message in the same channel replaces the notification and still alerts (renotify needs a tag).
     tag,
-    renotify: Boolean(tag),
-    data: { url: appPath(payload.url) },
+    renotify: Boolean(tag) && !repeat,
+    data: { url },
   });
 }
 
