@@ -8,13 +8,14 @@
  * recorded in push_deliveries, keyed by (message, recipient, device): a job handled twice adds nothing.
  * Deliveries are then sent from that table by a loop on every push node, a group of `sendConcurrency` at a
  * time: the group is claimed in one statement (a lease, so two nodes never send one at once), each sent through
- * the PushSender, and the group settled in one transaction: sent; gone (404/410: the device is deleted); failed
- * (refused for good); retried with jittered exponential backoff (ACCORD_PUSH_RETRY_BASE_MS, doubling, at most an
- * hour) and dead-lettered after ACCORD_PUSH_MAX_ATTEMPTS tries. Finished deliveries are forgotten after a day. A
- * node dying mid-send leaves its claimed deliveries to be retried after the lease, and a push whose answer was
- * lost (reset, deadline) is sent again: at least once, and push services collapse repeats of a channel's Topic
- * (docs/push.md, "Delivered at least once"). Urgency (RFC 8030) is high for a DM or a push naming the user,
- * normal otherwise (a role, @everyone/@here, or a channel the user hears in full).
+ * the PushSender, and the group settled in one transaction, each delivery only while its claim holds: sent; gone
+ * (404/410: the device is deleted); failed (refused for good); retried with jittered exponential backoff
+ * (ACCORD_PUSH_RETRY_BASE_MS, doubling, at most an hour) and dead-lettered after ACCORD_PUSH_MAX_ATTEMPTS tries.
+ * Finished deliveries are forgotten after a day. A node dying mid-send leaves its claimed deliveries to be retried
+ * after the lease, and a push whose answer was lost (reset, deadline) is sent again: at least once, and push
+ * services collapse repeats of a channel's Topic (docs/push.md, "Delivered at least once"). Urgency (RFC 8030)
+ * is high for a DM or a push naming the user, normal otherwise (a role, @everyone/@here, or a channel the user
+ * hears in full).
  *
  * The role shares its process with request handling, so all of its work runs in slices paced by a Pacer
  * (pacer.ts): it yields to ready I/O between slices and slows to a trickle while the event loop is busy serving.
@@ -174,7 +175,8 @@ export async function startPushRole(deps: RoleDeps, options: PushRoleOptions = {
     await pacer.turn();
     // The lease outlasts the group's tries (each bounded by sendTimeoutMs) with room for pacing and the settle, so
     // no other node takes a delivery while its try is in flight. Those not claimed: another node has them.
-    const claimed = await store.pushDeliveries.claimMany(group, now() + PUSH_DEFAULTS.sendTimeoutMs * 3);
+    const leaseUntil = now() + PUSH_DEFAULTS.sendTimeoutMs * 3;
+    const claimed = await store.pushDeliveries.claimMany(group, leaseUntil);
     if (!claimed.length) return;
     const devices = new Map((await store.pushDevices.getMany(claimed.map((d) => d.deviceId))).map((d) => [d.id, d]));
     const tried = await Promise.all(claimed.map((d) => attempt(d, devices.get(d.deviceId)).catch((err): Tried => {
@@ -183,7 +185,10 @@ export async function startPushRole(deps: RoleDeps, options: PushRoleOptions = {
     })));
     await pacer.turn();
     const at = now();
-    await store.pushDeliveries.settleMany(tried.map((t) => ({ delivery: t.delivery, state: t.state, attempts: t.attempts, nextAttemptAt: t.retryAt ?? at })));
+    // Settled only while this claim holds (the lease identifies it): a group slower than its lease was taken again
+    // by another node, whose claim and outcome stand; ours were another try of an at-least-once delivery.
+    const settled = await store.pushDeliveries.settleMany(tried.map((t) => ({ delivery: t.delivery, leaseUntil, state: t.state, attempts: t.attempts, nextAttemptAt: t.retryAt ?? at })));
+    if (settled < tried.length) log.debug({ lapsed: tried.length - settled, leaseUntil }, 'push claims lapsed before settling; outcomes dropped');
   };
 
   let running: Promise<void> | null = null;

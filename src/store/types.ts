@@ -1142,9 +1142,18 @@ export interface PushDeviceStore {
   deleteById(id: Snowflake): Promise<void>;
 }
 
-/** One try's outcome, for PushDeliveryStore.settleMany. */
+/**
+ * One try's outcome, for PushDeliveryStore.settleMany. The claim it settles is named by the row as the claim left
+ * it: `delivery.attempts` (a claim keeps them) and `leaseUntil` (the lease it set as next_attempt_at). A later
+ * claim of the same delivery, made once the lease is due, sets a later lease, and a settle moves attempts on, so a
+ * node whose lease lapsed finds the row changed and its late outcome is dropped instead of overwriting another
+ * node's claim or result.
+ */
 export interface PushDeliveryOutcome {
-  delivery: Pick<PushDeliveryRecord, 'messageId' | 'userId' | 'deviceId'>;
+  /** The delivery as claimed (as read by due(): claiming does not change its attempts). */
+  delivery: Pick<PushDeliveryRecord, 'messageId' | 'userId' | 'deviceId' | 'attempts'>;
+  /** The lease the claim set: claim()/claimMany()'s leaseUntil. */
+  leaseUntil: number;
   state: PushDeliveryState;
   attempts: number;
   nextAttemptAt: number;
@@ -1162,10 +1171,14 @@ export interface PushDeliveryStore {
   claim(d: PushDeliveryRecord, leaseUntil: number): Promise<boolean>;
   /** claim() of several at once (one statement a chunk): the deliveries this caller got. */
   claimMany(deliveries: readonly PushDeliveryRecord[], leaseUntil: number): Promise<PushDeliveryRecord[]>;
-  /** Records a try's outcome: a final state, or pending again at `nextAttemptAt`. */
-  settle(d: Pick<PushDeliveryRecord, 'messageId' | 'userId' | 'deviceId'>, state: PushDeliveryState, attempts: number, nextAttemptAt: number): Promise<void>;
-  /** settle() of several tries in one transaction. */
-  settleMany(outcomes: readonly PushDeliveryOutcome[]): Promise<void>;
+  /**
+   * Records a try's outcome (a final state, or pending again at `nextAttemptAt`) while its claim still holds: the
+   * row still pending with the claim's attempts and lease. False, changing nothing, when the claim had lapsed and
+   * the delivery was claimed (or settled) by another caller since.
+   */
+  settle(outcome: PushDeliveryOutcome): Promise<boolean>;
+  /** settle() of several tries in one transaction: how many were recorded (the others' claims had lapsed). */
+  settleMany(outcomes: readonly PushDeliveryOutcome[]): Promise<number>;
   /** Forgets finished deliveries created before `before` (pending ones stay); returns how many. */
   prune(before: number): Promise<number>;
 }

@@ -72,9 +72,11 @@ export function pushDevicesContract(s: () => Store): void {
       assert.equal(await s().pushDeliveries.claim(d, 500), true);
       assert.equal(await s().pushDeliveries.claim(d, 500), false);
       assert.deepEqual((await s().pushDeliveries.due(100, 1000)).filter((x) => x.messageId === d.messageId), []);
-      await s().pushDeliveries.settle(d, 'pending', 1, 200);
-      assert.equal((await s().pushDeliveries.due(200, 1000)).find((x) => x.messageId === d.messageId)?.attempts, 1);
-      await s().pushDeliveries.settle(d, 'sent', 2, 200);
+      assert.equal(await s().pushDeliveries.settle({ delivery: d, leaseUntil: 500, state: 'pending', attempts: 1, nextAttemptAt: 200 }), true, 'claim held: settled');
+      const again = (await s().pushDeliveries.due(200, 1000)).find((x) => x.messageId === d.messageId);
+      assert.deepEqual([again?.attempts, again?.nextAttemptAt], [1, 200]);
+      assert.equal(await s().pushDeliveries.claim(again!, 700), true);
+      assert.equal(await s().pushDeliveries.settle({ delivery: again!, leaseUntil: 700, state: 'sent', attempts: 2, nextAttemptAt: 200 }), true);
       assert.deepEqual((await s().pushDeliveries.due(10_000, 1000)).filter((x) => x.messageId === d.messageId), []);
       assert.ok((await s().pushDeliveries.prune(11)) >= 1);
       assert.equal(await s().pushDeliveries.enqueue([d]), 1, 'forgotten after the prune');
@@ -89,15 +91,63 @@ export function pushDevicesContract(s: () => Store): void {
       const got = await s().pushDeliveries.claimMany([ds[0]!, stale, ds[2]!, ds[3]!, ds[4]!], 500);
       assert.deepEqual(got.map((d) => d.messageId), [ds[2]!, ds[3]!, ds[4]!].map((d) => d.messageId), 'taken or changed since read: not claimed');
       assert.deepEqual(await s().pushDeliveries.claimMany([ds[2]!], 500), [], 'claimed once');
-      await s().pushDeliveries.settleMany([
-        { delivery: ds[2]!, state: 'sent', attempts: 1, nextAttemptAt: 20 },
-        { delivery: ds[3]!, state: 'sent', attempts: 1, nextAttemptAt: 20 },
-        { delivery: ds[4]!, state: 'pending', attempts: 1, nextAttemptAt: 30 },
-      ]);
+      assert.equal(await s().pushDeliveries.settleMany([
+        { delivery: ds[2]!, leaseUntil: 500, state: 'sent', attempts: 1, nextAttemptAt: 20 },
+        { delivery: ds[3]!, leaseUntil: 500, state: 'sent', attempts: 1, nextAttemptAt: 20 },
+        { delivery: ds[4]!, leaseUntil: 500, state: 'pending', attempts: 1, nextAttemptAt: 30 },
+      ]), 3);
       const mine = new Set(ds.map((d) => d.messageId));
       const due = (await s().pushDeliveries.due(10_000, 1000)).filter((x) => mine.has(x.messageId));
       assert.deepEqual(due.map((x) => [x.messageId, x.attempts, x.nextAttemptAt]).sort(), [[ds[0]!.messageId, 0, 500], [ds[1]!.messageId, 0, 10], [ds[4]!.messageId, 1, 30]].sort());
-      await s().pushDeliveries.settleMany([]);
+      assert.equal(await s().pushDeliveries.settleMany([]), 0);
+    });
+
+    // Node A claims with lease 100 and is slow; once the lease is due node B reads and claims the delivery again.
+    const pending = (over: Partial<PushDeliveryRecord> = {}): PushDeliveryRecord => ({
+      messageId: newId(), userId: newId(), deviceId: newId(), channelId: newId(), payload: '{}', urgency: 'normal', state: 'pending', attempts: 0, nextAttemptAt: 10, createdAt: 10, ...over,
+    });
+    const rowsOf = async (ds: readonly PushDeliveryRecord[]) => {
+      const mine = new Set(ds.map((d) => d.messageId));
+      const due = (await s().pushDeliveries.due(1_000_000, 1000)).filter((x) => mine.has(x.messageId));
+      return ds.map((d) => due.find((x) => x.messageId === d.messageId)).map((x) => (x ? [x.attempts, x.nextAttemptAt] : 'settled'));
+    };
+
+    it('drops the settle of a lapsed claim: the delivery stays with the node that claimed it since', async () => {
+      const d = pending();
+      assert.equal(await s().pushDeliveries.enqueue([d]), 1);
+      assert.deepEqual(await s().pushDeliveries.claimMany([d], 100), [d], 'A claims');
+      const seenByB = (await s().pushDeliveries.due(100, 1000)).find((x) => x.messageId === d.messageId)!;
+      assert.deepEqual([seenByB.attempts, seenByB.nextAttemptAt], [0, 100], 'due again once the lease is');
+      assert.equal(await s().pushDeliveries.claim(seenByB, 200), true, 'B claims');
+      assert.equal(await s().pushDeliveries.settle({ delivery: d, leaseUntil: 100, state: 'sent', attempts: 1, nextAttemptAt: 150 }), false, 'A is late');
+      assert.deepEqual(await rowsOf([d]), [[0, 200]], "B's claim stands");
+      // B's retry lands exactly on A's old lease: the attempts still tell A's claim from the row now.
+      assert.equal(await s().pushDeliveries.settle({ delivery: seenByB, leaseUntil: 200, state: 'pending', attempts: 1, nextAttemptAt: 100 }), true, 'B settles');
+      assert.equal(await s().pushDeliveries.settle({ delivery: d, leaseUntil: 100, state: 'dead', attempts: 1, nextAttemptAt: 150 }), false, 'A is still late');
+      assert.deepEqual(await rowsOf([d]), [[1, 100]], "B's outcome stands");
+
+      // A result B recorded is not undone by A's late retry either.
+      const e = pending();
+      await s().pushDeliveries.enqueue([e]);
+      assert.equal(await s().pushDeliveries.claim(e, 100), true);
+      assert.equal(await s().pushDeliveries.claim({ ...e, nextAttemptAt: 100 }, 200), true);
+      assert.equal(await s().pushDeliveries.settle({ delivery: e, leaseUntil: 200, state: 'sent', attempts: 1, nextAttemptAt: 150 }), true);
+      assert.equal(await s().pushDeliveries.settle({ delivery: e, leaseUntil: 100, state: 'pending', attempts: 1, nextAttemptAt: 300 }), false);
+      assert.deepEqual(await rowsOf([e]), ['settled']);
+    });
+
+    it('settles a batch mixing held and lapsed claims: only the held ones, in every group of alike outcomes', async () => {
+      const ds = Array.from({ length: 6 }, () => pending());
+      assert.equal(await s().pushDeliveries.enqueue(ds), 6);
+      assert.equal((await s().pushDeliveries.claimMany(ds, 100)).length, 6, 'A claims all');
+      // B takes back ds[1], ds[3] and ds[5] once A's lease is due.
+      const lapsed = [ds[1]!, ds[3]!, ds[5]!].map((d) => ({ ...d, nextAttemptAt: 100 }));
+      assert.equal((await s().pushDeliveries.claimMany(lapsed, 200)).length, 3, 'B claims some');
+      const outcomes = ds.map((d, i) => ({ delivery: d, leaseUntil: 100, ...(i < 4 ? { state: 'sent' as const, attempts: 1, nextAttemptAt: 150 } : { state: 'pending' as const, attempts: 1, nextAttemptAt: 300 }) }));
+      assert.equal(await s().pushDeliveries.settleMany(outcomes), 3, "A's held claims only");
+      assert.deepEqual(await rowsOf(ds), ['settled', [0, 200], 'settled', [0, 200], [1, 300], [0, 200]]);
+      assert.equal(await s().pushDeliveries.settleMany(lapsed.map((d) => ({ delivery: d, leaseUntil: 200, state: 'pending', attempts: 1, nextAttemptAt: 400 }))), 3, 'B settles');
+      assert.deepEqual(await rowsOf(ds), ['settled', [1, 400], 'settled', [1, 400], [1, 300], [1, 400]]);
     });
 
     it('gets several devices by id', async () => {

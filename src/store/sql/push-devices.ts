@@ -134,12 +134,12 @@ export class SqlPushDeliveryStore implements PushDeliveryStore {
     return deliveries.filter((d) => got.has(`${d.messageId} ${d.userId} ${d.deviceId}`));
   }
 
-  async settle(d: Pick<PushDeliveryRecord, 'messageId' | 'userId' | 'deviceId'>, state: PushDeliveryState, attempts: number, nextAttemptAt: number): Promise<void> {
-    await this.settleMany([{ delivery: d, state, attempts, nextAttemptAt }]);
+  async settle(outcome: PushDeliveryOutcome): Promise<boolean> {
+    return (await this.settleMany([outcome])) > 0;
   }
 
-  async settleMany(outcomes: readonly PushDeliveryOutcome[]): Promise<void> {
-    if (!outcomes.length) return;
+  async settleMany(outcomes: readonly PushDeliveryOutcome[]): Promise<number> {
+    if (!outcomes.length) return 0;
     // Outcomes alike (the same state, attempts and time: most of a batch) share one statement.
     const groups = new Map<string, PushDeliveryOutcome[]>();
     for (const o of outcomes) {
@@ -149,18 +149,26 @@ export class SqlPushDeliveryStore implements PushDeliveryStore {
       else groups.set(k, [o]);
     }
     const write = async (db: SqlDriver) => {
+      let settled = 0;
       for (const group of groups.values()) {
         const { state, attempts, nextAttemptAt } = group[0]!;
         for (const chunk of chunks(group, 100)) {
-          await db.run(
-            `UPDATE push_deliveries SET state = ?, attempts = ?, next_attempt_at = ? WHERE ${chunk.map(() => `(${KEY})`).join(' OR ')}`,
-            [state, int(attempts, 'attempts'), int(Math.floor(nextAttemptAt), 'next_attempt_at'), ...chunk.flatMap((o) => key(o.delivery))],
+          // Each row only as its claim left it (claimMany: attempts kept, next_attempt_at = the lease): a lapsed
+          // claim, since taken again or settled by another node, changes nothing.
+          const { changes } = await db.run(
+            `UPDATE push_deliveries SET state = ?, attempts = ?, next_attempt_at = ?
+              WHERE state = 'pending' AND (${chunk.map(() => `(${KEY} AND attempts = ? AND next_attempt_at = ?)`).join(' OR ')})`,
+            [
+              state, int(attempts, 'attempts'), int(Math.floor(nextAttemptAt), 'next_attempt_at'),
+              ...chunk.flatMap((o) => [...key(o.delivery), int(o.delivery.attempts, 'attempts'), int(Math.floor(o.leaseUntil), 'lease_until')]),
+            ],
           );
+          settled += changes;
         }
       }
+      return settled;
     };
-    if (groups.size === 1 && outcomes.length <= 100) await write(this.db);
-    else await this.db.transaction(write);
+    return groups.size === 1 && outcomes.length <= 100 ? write(this.db) : this.db.transaction(write);
   }
 
   async prune(before: number): Promise<number> {
