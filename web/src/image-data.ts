@@ -13,7 +13,8 @@ const ACCEPTED = IMAGE_ACCEPT.split(',');
 const MAX_DATA_URI = 1_000_000;
 const SIDES = [1024, 512, 256];
 
-function readAsDataUri(file: Blob): Promise<string> {
+/** The file as it is, as a data URI (no re-encoding). */
+export function readAsDataUri(file: Blob): Promise<string> {
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
     reader.onload = () => resolve(String(reader.result));

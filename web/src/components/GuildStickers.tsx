@@ -6,14 +6,13 @@
  * - The sticker button of the composer (guild channels): the server's stickers in a dialog; picking one sends it.
  * - Stickers in messages, drawn from their sticker items (a Lottie sticker, which the client cannot play, as its name).
  */
-import { useEffect, useMemo, useState } from 'react';
-import { canManageAllEmoji, canUseEmojiManager } from '../guild-emoji.ts';
+import { useEffect, useState } from 'react';
 import {
   StickerFormat, createGuildSticker, deleteGuildSticker, editGuildSticker, listGuildStickers, sendSticker, stickerNameFrom, stickerUrl,
   type GuildSticker, type StickerItem,
 } from '../guild-stickers.ts';
 import { errorText } from '../session.ts';
-import { useStore } from '../store.ts';
+import { ExpressionList, ExpressionUploadForm, useExpressionManager, useExpressionTab } from './ExpressionManager.tsx';
 import { Modal } from './Modal.tsx';
 
 const MAX_BYTES = 512 * 1024;
@@ -21,8 +20,7 @@ const MAX_STICKERS = 5;
 
 /** The settings tabs, with Stickers for those who may upload or manage them (the emoji manager's rule). */
 export function useStickerTabs<T extends string>(guildId: string, tabs: ReadonlyArray<[T, string]>): Array<[T | 'stickers', string]> {
-  const allowed = useStore((s) => canUseEmojiManager(s, guildId));
-  return useMemo(() => (allowed ? [...tabs, ['stickers', 'Stickers']] : [...tabs]), [allowed, tabs]);
+  return useExpressionTab(guildId, tabs, 'stickers', 'Stickers');
 }
 
 function StickerImage({ sticker, size }: { sticker: { id: string; name: string; format_type: number }; size: number }) {
@@ -37,147 +35,65 @@ function StickerImage({ sticker, size }: { sticker: { id: string; name: string; 
 }
 
 export function StickerTab({ guildId }: { guildId: string }) {
-  const manageAll = useStore((s) => canManageAllEmoji(s, guildId));
-  const meId = useStore((s) => s.me?.id);
-  const [stickers, setStickers] = useState<GuildSticker[] | null>(null);
-  const [file, setFile] = useState<File | null>(null);
-  const [name, setName] = useState('');
   const [tags, setTags] = useState('');
   const [description, setDescription] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState('');
-  const [editing, setEditing] = useState<Record<string, string>>({});
-
-  const load = async () => {
-    try {
-      setStickers(await listGuildStickers(guildId));
-    } catch (err) {
-      setError(errorText(err));
-    }
-  };
-  useEffect(() => {
-    void load();
-  }, [guildId]);
-
-  const upload = async (e: { preventDefault(): void }) => {
-    e.preventDefault();
-    if (!file) return;
-    setError('');
-    if (file.size > MAX_BYTES) return setError('Sticker files can be at most 512 KB.');
-    if (name.trim().length < 2 || name.trim().length > 30) return setError('Names are 2–30 characters.');
-    if (tags.trim().length < 2 || tags.trim().length > 200) return setError('Give a tag of 2–200 characters (a word or an emoji name).');
-    if (description.trim().length === 1) return setError('Descriptions are empty or 2–100 characters.');
-    setBusy(true);
-    try {
+  const manager = useExpressionManager<GuildSticker>(guildId, {
+    nameMaxLength: 30,
+    list: () => listGuildStickers(guildId),
+    check: (file, name) => {
+      if (file.size > MAX_BYTES) return 'Sticker files can be at most 512 KB.';
+      if (name.trim().length < 2 || name.trim().length > 30) return 'Names are 2–30 characters.';
+      if (tags.trim().length < 2 || tags.trim().length > 200) return 'Give a tag of 2–200 characters (a word or an emoji name).';
+      if (description.trim().length === 1) return 'Descriptions are empty or 2–100 characters.';
+      return '';
+    },
+    create: async (file, name) => {
       await createGuildSticker(guildId, { name: name.trim(), tags: tags.trim(), description: description.trim() }, file);
-      setFile(null);
-      setName('');
       setTags('');
       setDescription('');
-      const input = document.getElementById(`sticker-file-${guildId}`) as HTMLInputElement | null;
-      if (input) input.value = '';
-      await load();
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const rename = async (sticker: GuildSticker) => {
-    const next = editing[sticker.id];
-    if (next === undefined || next === sticker.name) return;
-    setError('');
-    try {
-      await editGuildSticker(guildId, sticker.id, { name: next });
-      setEditing(({ [sticker.id]: _, ...rest }) => rest);
-      await load();
-    } catch (err) {
-      setError(errorText(err));
-    }
-  };
-
-  const remove = async (sticker: GuildSticker) => {
-    setError('');
-    try {
-      await deleteGuildSticker(guildId, sticker.id);
-      await load();
-    } catch (err) {
-      setError(errorText(err));
-    }
-  };
+    },
+    rename: (sticker, name) => editGuildSticker(guildId, sticker.id, { name }),
+    remove: (sticker) => deleteGuildSticker(guildId, sticker.id),
+    nameFrom: stickerNameFrom,
+  });
 
   return (
     <section className="emoji-manager sticker-manager" aria-label="Stickers">
       <h3>Stickers</h3>
       <p className="muted small">
         Upload up to {MAX_STICKERS} stickers: PNG, APNG, GIF or Lottie JSON, up to 512 KB. Send them with the sticker button next to the message box.{' '}
-        {stickers?.length ?? 0}/{MAX_STICKERS} used.
+        {manager.items?.length ?? 0}/{MAX_STICKERS} used.
       </p>
-      <form className="emoji-upload" onSubmit={upload}>
-        <label>
-          File
-          <input
-            id={`sticker-file-${guildId}`}
-            type="file"
-            accept="image/png,image/apng,image/gif,application/json,.json"
-            onChange={(e) => {
-              const f = (e.currentTarget as HTMLInputElement).files?.[0] ?? null;
-              setFile(f);
-              if (f && !name) setName(stickerNameFrom(f.name));
-            }}
-          />
-        </label>
-        <label>
-          Name
-          <input value={name} maxLength={30} aria-label="Sticker name" onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)} />
-        </label>
+      <ExpressionUploadForm
+        manager={manager}
+        fileId={`sticker-file-${guildId}`}
+        fileLabel="File"
+        accept="image/png,image/apng,image/gif,application/json,.json"
+        nameLabel="Sticker name"
+        submitLabel="Upload Sticker"
+      >
         <label>
           Tag
-          <input value={tags} maxLength={200} aria-label="Sticker tag" placeholder="e.g. smile" onInput={(e) => setTags((e.currentTarget as HTMLInputElement).value)} />
+          <input value={tags} maxLength={200} aria-label="Sticker tag" placeholder="e.g. smile" onInput={(e) => setTags(e.currentTarget.value)} />
         </label>
         <label>
           Description
-          <input value={description} maxLength={100} aria-label="Sticker description" onInput={(e) => setDescription((e.currentTarget as HTMLInputElement).value)} />
+          <input value={description} maxLength={100} aria-label="Sticker description" onInput={(e) => setDescription(e.currentTarget.value)} />
         </label>
-        <button type="submit" disabled={busy || !file}>Upload Sticker</button>
-      </form>
-      {error && <p className="error" role="alert">{error}</p>}
-      {stickers && stickers.length === 0 && <p className="muted">No stickers yet.</p>}
-      {stickers && stickers.length > 0 && (
-        <ul className="emoji-list">
-          {stickers.map((s) => {
-            const mayEdit = manageAll || s.user?.id === meId;
-            return (
-              <li key={s.id} className="emoji-row sticker-row" data-sticker-id={s.id}>
-                <StickerImage sticker={s} size={48} />
-                {mayEdit ? (
-                  <input
-                    aria-label={`Name of sticker ${s.name}`}
-                    value={editing[s.id] ?? s.name}
-                    maxLength={30}
-                    onInput={(ev) => {
-                      const value = (ev.currentTarget as HTMLInputElement).value;
-                      setEditing((m) => ({ ...m, [s.id]: value }));
-                    }}
-                    onBlur={() => void rename(s)}
-                    onKeyDown={(ev) => ev.key === 'Enter' && void rename(s)}
-                  />
-                ) : (
-                  <span>{s.name}</span>
-                )}
-                <span className="muted small">{s.tags}</span>
-                {s.user && <span className="muted small">by {s.user.global_name ?? s.user.username}</span>}
-                {mayEdit && (
-                  <button type="button" className="danger" aria-label={`Delete sticker ${s.name}`} onClick={() => void remove(s)}>
-                    Delete
-                  </button>
-                )}
-              </li>
-            );
-          })}
-        </ul>
-      )}
+      </ExpressionUploadForm>
+      <ExpressionList
+        manager={manager}
+        empty="No stickers yet."
+        rowClass="sticker-row"
+        idAttribute="data-sticker-id"
+        row={(s) => ({
+          image: <StickerImage sticker={s} size={48} />,
+          shownName: s.name,
+          nameLabel: `Name of sticker ${s.name}`,
+          deleteLabel: `Delete sticker ${s.name}`,
+          details: <span className="muted small">{s.tags}</span>,
+        })}
+      />
     </section>
   );
 }
