@@ -13,7 +13,7 @@
  *   so a node cut off stops serving about when the others may take over.
  * - A node that dies stops rewriting; its keys expire after the TTL and the next tick of a live node claims
  *   them: takeover within TTL + intervalMs (plus the server's expiry timer). Claiming a partition that another
- *   node held at the previous listing and that expired (was not released) counts as a takeover.
+ *   node held at a listing within the last TTL and that expired (was not released) counts as a takeover.
  * - stop() releases every lease (deletes at its revision) and the node entry, so a graceful stop hands over
  *   within one interval instead of one TTL; the last node to stop deletes the bucket.
  * - A partition released for rebalancing is still served until the listing shows another node holding it (at
@@ -65,8 +65,13 @@ export class PartitionOwnership {
   private readonly owned = new Map<number, Lease>();
   /** Partitions released for rebalancing, still served until another node holds them (or a TTL passed). */
   private readonly handingOver = new Map<number, number>();
-  /** Partitions another node held at the last listing. */
-  private heldByOthers = new Set<number>();
+  /**
+   * Partitions seen held by another node, and when last: kept for a TTL, not just the last listing. A node killed
+   * between rewriting its node entry and its leases leaves leases that expire up to an interval before its entry;
+   * a listing in between sees them free but the node alive (so claims nothing), and the claim at the next listing
+   * must still count as a takeover.
+   */
+  private readonly heldByOthers = new Map<number, number>();
   private liveNodes = 1;
   private timer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
@@ -182,7 +187,9 @@ export class PartitionOwnership {
           else log.info(fields, 'guild partitions claimed');
         }
       }
-      this.heldByOthers = new Set([...held].filter((n) => !this.owned.has(n)));
+      const seenAt = this.now();
+      for (const n of held) if (!this.owned.has(n)) this.heldByOthers.set(n, seenAt);
+      for (const [n, at] of this.heldByOthers) if (this.owned.has(n) || seenAt - at > this.opts.ttlMs) this.heldByOthers.delete(n);
     } catch (err) {
       this.stats.tickFailures++;
       log.warn({ err }, 'guild partition lease tick failed; retrying');
