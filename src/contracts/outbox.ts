@@ -37,6 +37,11 @@ export interface OutboxRelayOptions {
   now?: () => number;
   sweepIntervalMs?: number;
   staleAfterMs?: number;
+  /**
+   * Whether this relay sweeps the outbox for records a dead writer left (default true). One sweeper per process is
+   * enough: two started together both read a record before either marks it done, and both publish it.
+   */
+  sweeps?: boolean;
 }
 
 export class OutboxRelay {
@@ -47,6 +52,7 @@ export class OutboxRelay {
   readonly #now: () => number;
   readonly #sweepIntervalMs: number;
   readonly #staleAfterMs: number;
+  readonly #sweeps: boolean;
   /** The payload objects of records this relay made, so publishing right after commit parses nothing. */
   readonly #values = new WeakMap<OutboxRecord, unknown>();
   /** Published records waiting for their done-mark, with the bus epoch they were published at. */
@@ -66,6 +72,7 @@ export class OutboxRelay {
     this.#now = opts.now ?? Date.now;
     this.#sweepIntervalMs = opts.sweepIntervalMs ?? OUTBOX_DEFAULTS.sweepIntervalMs;
     this.#staleAfterMs = opts.staleAfterMs ?? OUTBOX_DEFAULTS.staleAfterMs;
+    this.#sweeps = opts.sweeps ?? true;
   }
 
   /** A record of a bus event; its id travels in the payload as `id`. */
@@ -88,6 +95,7 @@ export class OutboxRelay {
 
   /** Starts the sweeps: one now (whatever an earlier process left), then every sweepIntervalMs. */
   start(): void {
+    if (!this.#sweeps) return;
     void this.sweep(this.#now() + 1);
     this.#sweepTimer = setInterval(() => void this.sweep(), this.#sweepIntervalMs);
     this.#sweepTimer.unref();

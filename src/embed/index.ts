@@ -46,6 +46,8 @@ export async function startEmbedRole(deps: RoleDeps, options: EmbedRoleOptions =
   const relay = new OutboxRelay({
     store: deps.store, bus: deps.bus, ids: deps.ids, log: log.child({ part: 'outbox' }), now: deps.now,
     sweepIntervalMs: deps.config.outboxSweepIntervalMs, staleAfterMs: deps.config.outboxStaleAfterMs,
+    // The api role's relay sweeps when it runs in this process (the outbox is one table for both).
+    sweeps: !deps.config.roles.includes('api'),
   });
   relay.start();
   const cache = new UnfurlCache<LinkEmbed | null>(EMBED_DEFAULTS.cacheEntries, EMBED_DEFAULTS.cacheTtlMs, deps.now);
