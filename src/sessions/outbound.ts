@@ -114,7 +114,7 @@ export class Outbound {
     if (this.#closed) return false;
     const { bytes, kind } = item;
     if (kind !== 'force' && this.bytes - this.#forcedBytes + bytes > this.opts.maxBytes) {
-      this.#closed = true;
+      this.#markClosed();
       this.opts.onOverflow();
       return false;
     }
@@ -136,6 +136,12 @@ export class Outbound {
     return new Promise((resolve) => this.#roomWaiters.push({ bytes, resolve }));
   }
 
+  /** Every way of closing (close, overflow, a failed write) releases the room() waiters at once. */
+  #markClosed(): void {
+    this.#closed = true;
+    this.#wakeRoomWaiters();
+  }
+
   #wakeRoomWaiters(): void {
     if (!this.#roomWaiters.length) return;
     const waiting = this.#roomWaiters;
@@ -148,13 +154,12 @@ export class Outbound {
 
   /** Stops sending; queued frames are dropped (the replay deque still holds the dispatches). */
   close(): void {
-    this.#closed = true;
+    this.#markClosed();
     this.#queue = [];
     this.#head = 0;
     this.#queuedBytes = 0;
     this.#forcedBytes = 0;
     this.encoder.close();
-    this.#wakeRoomWaiters();
   }
 
   #enterLagging(): void {
@@ -230,8 +235,7 @@ export class Outbound {
 
   #fail(err: Error): void {
     if (this.#closed) return;
-    this.#closed = true;
-    this.#wakeRoomWaiters();
+    this.#markClosed();
     this.opts.onError(err);
   }
 }

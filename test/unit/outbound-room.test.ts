@@ -38,8 +38,11 @@ describe('Outbound.room', () => {
   let out: Outbound;
   const errors: Error[] = [];
   let overflows = 0;
+  let expectedOverflows = 0;
 
   beforeEach(async () => {
+    overflows = 0;
+    expectedOverflows = 0;
     wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await once(wss, 'listening');
     const connected = once(wss, 'connection');
@@ -64,7 +67,7 @@ describe('Outbound.room', () => {
     for (const ws of wss.clients) ws.terminate();
     await new Promise((r) => wss.close(r));
     assert.deepEqual(errors, []);
-    assert.equal(overflows, 0);
+    assert.equal(overflows, expectedOverflows);
   });
 
   /** Stops the peer reading and queues frames until the socket takes no more: bytes stay put above zero. */
@@ -106,6 +109,16 @@ describe('Outbound.room', () => {
     assert.deepEqual(waiters.map((w) => w.settled()), [false, false, false]);
     out.close();
     await waitFor(() => waiters.every((w) => w.settled()), { what: 'close() to release every waiter', timeoutMs: 1000 });
+  });
+
+  it('an overflow releases the waiters itself, before anyone calls close()', async () => {
+    await backedUp();
+    const waiter = watch(out.room(0));
+    let pushed = 0;
+    while (out.push(FRAME) && pushed < (2 * MAX_BYTES) / FRAME.length) pushed++;
+    expectedOverflows = 1;
+    assert.equal(overflows, 1, `the queue overflowed after ${pushed} more frames`);
+    await waitFor(waiter.settled, { what: 'the overflow to release the waiter', timeoutMs: 1000 });
   });
 
   it('without a close, a waiter resolves only once the peer reads again and the queue drains to its bound', async () => {

@@ -162,6 +162,25 @@ describe('SqliteDriver group commit', () => {
     await close();
   });
 
+  it('a COMMIT that fails fails every member of its group, and none of their writes lands', async () => {
+    // A deferred foreign key is checked at COMMIT: a real failing COMMIT (our schema has none; an I/O error would
+    // fail it the same way).
+    const { db, seen, close } = await open();
+    await db.exec('CREATE TABLE parent (id INTEGER PRIMARY KEY)');
+    await db.exec('CREATE TABLE child (parent_id INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)');
+    const results = await Promise.allSettled([
+      db.transaction((tx) => tx.run('INSERT INTO t VALUES (1)')),
+      db.transaction((tx) => tx.run('INSERT INTO child VALUES (42)')),
+      db.transaction((tx) => tx.run('INSERT INTO t VALUES (2)')),
+    ]);
+    assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected', 'rejected']);
+    assert.deepEqual(seen(), []);
+    // The driver is usable afterwards: the next group commits.
+    await db.transaction((tx) => tx.run('INSERT INTO t VALUES (3)'));
+    assert.deepEqual(seen(), [3]);
+    await close();
+  });
+
   it('close() commits the open group first', async () => {
     const { db, seen, close } = await open();
     const tx = db.transaction((t) => t.run('INSERT INTO t VALUES (7)'));

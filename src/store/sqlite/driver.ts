@@ -11,7 +11,8 @@
  * WAL). So the transactions that finish in one event-loop turn share one SQLite transaction, each in its own
  * savepoint (a failing one undoes only its writes), and one COMMIT at the end of the turn (setImmediate) or
  * after MAX_GROUP of them. Each caller's promise settles only after that COMMIT: nothing is acknowledged before
- * it is written, and if the COMMIT fails every member fails. A write outside a transaction while a group is
+ * it is written, and if the COMMIT fails every member fails (our schema has no deferred constraints, so only an
+ * I/O error or a full disk fails a COMMIT, never one member's data). A write outside a transaction while a group is
  * open joins it, for the same reason. Reads do not wait for the COMMIT: they see what the group's finished
  * transactions wrote, as the next transaction would (if that COMMIT then failed, such a read saw writes that
  * never landed; it takes an I/O error or a full disk). Other processes on the file see a group once committed,
@@ -209,10 +210,9 @@ export class SqliteDriver implements SqlDriver {
         return;
       }
     } catch {
-      // The savepoint could not be rolled back: end the transaction below.
+      // The savepoint could not be rolled back: the whole transaction goes.
     }
-    if (this.#core.db.inTransaction) this.#core.db.exec('ROLLBACK');
-    this.#endGroup(group, err);
+    this.#abandon(group, err);
   }
 
   /** Commits a group once no member is running (a no-op if it has ended already). */
@@ -222,17 +222,20 @@ export class SqliteDriver implements SqlDriver {
     try {
       this.#core.exec('COMMIT');
     } catch (err) {
-      if (this.#core.db.inTransaction) {
-        try {
-          this.#core.db.exec('ROLLBACK');
-        } catch {
-          // Nothing more to undo.
-        }
-      }
-      this.#endGroup(group, err);
+      this.#abandon(group, err);
       return;
     }
     this.#endGroup(group, null);
+  }
+
+  /** Rolls the SQLite transaction back (if SQLite has not already) and fails every finished member with `err`. */
+  #abandon(group: CommitGroup, err: unknown): void {
+    try {
+      if (this.#core.db.inTransaction) this.#core.db.exec('ROLLBACK');
+    } catch {
+      // Nothing more to undo.
+    }
+    this.#endGroup(group, err);
   }
 
   #endGroup(group: CommitGroup, err: unknown): void {
