@@ -276,6 +276,18 @@ export class EncodedDispatch {
     return this.size + seqDigits(seq);
   }
 
+  /**
+   * The frame's bytes up to and including `seq`'s digits, behind `reserve` leading bytes left for the caller (a
+   * WebSocket header), in one small buffer; the rest of the frame is `segments`, shared and never copied.
+   */
+  headWithSeq(seq: number, reserve: number): Buffer {
+    const digits = seqDigits(seq);
+    const out = Buffer.allocUnsafe(reserve + this.#head.length + digits);
+    const off = reserve + this.#head.copy(out, reserve);
+    out.write(String(seq), off, digits, 'latin1');
+    return out;
+  }
+
   /** The complete frame for one write (a fresh buffer the socket owns until written). */
   frame(seq: number): Buffer {
     const digits = seqDigits(seq);

@@ -15,11 +15,13 @@
  * Frames are encoded one at a time, so compressed transports keep the order.
  *
  * A dispatch waits here as (seq, shared EncodedDispatch) and its bytes are built only when it is handed to the
- * socket, so neither this queue nor the replay deque holds a per-session copy of a payload.
+ * socket, so neither this queue nor the replay deque holds a per-session copy of a payload. On a plain connection
+ * not even the socket gets one: the shared segments are written as they are behind a small head (raw-frame.ts).
  */
 import type { WebSocket } from 'ws';
 import type { EncodedDispatch } from './codec.ts';
 import type { FrameEncoder } from './compression.ts';
+import { rawSocketOf, writeDispatchFrame } from './raw-frame.ts';
 import { batchWrites, type WriteBatch } from './write-batch.ts';
 
 export type FrameKind = 'normal' | 'presence' | 'force';
@@ -189,6 +191,13 @@ export class Outbound {
       }
       this.#queuedBytes -= item.bytes;
       this.#inFlightBytes += item.bytes;
+      const socket = item.payload && this.encoder.name === 'none' ? rawSocketOf(this.ws) : null;
+      if (socket) {
+        this.opts.onSent(item.bytes);
+        batchWrites(this.ws, batch);
+        writeDispatchFrame(socket, item.payload!, item.seq, () => this.#written(item));
+        continue;
+      }
       let encoded: string | Buffer | Promise<Buffer>;
       try {
         encoded = this.encoder.encode(item.frame ?? item.payload!.frame(item.seq));
@@ -217,20 +226,23 @@ export class Outbound {
   }
 
   #write(data: string | Buffer, item: Queued, batch: WriteBatch): void {
-    const { bytes } = item;
-    this.opts.onSent(typeof data === 'string' ? bytes : data.length);
+    this.opts.onSent(typeof data === 'string' ? item.bytes : data.length);
     batchWrites(this.ws, batch);
-    this.ws.send(data, { binary: this.encoder.binary }, () => {
-      this.#inFlightBytes -= bytes;
-      if (item.kind === 'force') this.#forcedBytes -= bytes;
-      if (this.#closed) return;
-      this.#wakeRoomWaiters();
-      if (this.#lagging && this.bytes <= this.#lowWater) {
-        this.#lagging = false;
-        this.opts.onDrained();
-      }
-      this.#pump('tick');
-    });
+    this.ws.send(data, { binary: this.encoder.binary }, () => this.#written(item));
+  }
+
+  /** A frame's bytes reached the kernel (or its socket is gone): frees its room and hands out the next frames. */
+  #written(item: Queued): void {
+    const { bytes } = item;
+    this.#inFlightBytes -= bytes;
+    if (item.kind === 'force') this.#forcedBytes -= bytes;
+    if (this.#closed) return;
+    this.#wakeRoomWaiters();
+    if (this.#lagging && this.bytes <= this.#lowWater) {
+      this.#lagging = false;
+      this.opts.onDrained();
+    }
+    this.#pump('tick');
   }
 
   #fail(err: Error): void {
