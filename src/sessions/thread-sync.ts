@@ -9,7 +9,9 @@
  * no active thread needs no sync). A sync for a session that ended meanwhile is dropped by Session.dispatch.
  *
  * The work is bounded: an event that would take more than MAX_CHECKS visibility checks (sessions × channels; a
- * role change in a very large guild) is not synced, and its clients keep reading threads on demand.
+ * role change in a very large guild) is not synced, and its clients keep reading threads on demand. One event reads
+ * at most MAX_ACTIVE_THREADS threads (Discord's per-guild cap, as GUILD_CREATE): the newest active threads of the
+ * channels gained, however many the guild holds in other channels.
  */
 import { intentFor } from './event-intents.ts';
 import type { GuildPermissionCache } from './permission-cache.ts';
@@ -70,9 +72,10 @@ export class ThreadListSync {
   }
 
   async #send(guildId: string, gained: Map<Session, string[]>): Promise<void> {
-    const parents = new Set([...gained.values()].flat());
-    // As many active threads as GUILD_CREATE carries (guild/threads.ts).
-    const active = (await this.store.threads.listActiveDetailed(guildId, MAX_ACTIVE_THREADS)).filter((a) => parents.has(a.thread.parentId));
+    const parents = [...new Set([...gained.values()].flat())];
+    // The gained channels' own active threads, not the guild's first MAX_ACTIVE_THREADS filtered after: a guild past
+    // the cap (concurrent creates, unarchiving by a message) would otherwise leave a gained channel's threads out.
+    const active = await this.store.threads.listActiveDetailedIn(parents, MAX_ACTIVE_THREADS);
     if (active.length === 0) return;
     const now = this.now();
     for (const [s, channelIds] of gained) {

@@ -1495,9 +1495,14 @@ export interface ThreadStore {
   listActive(guildId: Snowflake): Promise<ThreadRecord[]>;
   /**
    * The same, at most `limit`, each with its channel row and member count, in two reads whatever their number
-   * (GUILD_CREATE's `threads` and THREAD_LIST_SYNC are built from it on every identify).
+   * (GUILD_CREATE's `threads` is built from it on every identify).
    */
   listActiveDetailed(guildId: Snowflake, limit: number): Promise<Array<{ thread: ThreadRecord; channel: ChannelRecord; memberCount: number }>>;
+  /**
+   * The same for the threads of these parent channels only (one guild's, so at most 500), at most `limit` of them
+   * together, newest first: THREAD_LIST_SYNC reads the channels a session gained with it, whatever else the guild holds.
+   */
+  listActiveDetailedIn(parentIds: readonly Snowflake[], limit: number): Promise<Array<{ thread: ThreadRecord; channel: ChannelRecord; memberCount: number }>>;
   /** Every thread of the guild (archived too) with its channel type, newest first. */
   listByGuild(guildId: Snowflake): Promise<Array<ThreadRecord & { type: number }>>;
   /** Archived threads of the parent of these channel types, newest archive first, archived before `before` (ms). */

@@ -1,8 +1,8 @@
 /** Contract: threads (ThreadStore), the reads GUILD_CREATE and THREAD_LIST_SYNC are built from. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ChannelType, type Store, type ThreadRecord } from '../../src/store/types.ts';
-import { channel, guildWithChannel, user } from './store.fixtures.ts';
+import { ChannelType, type ChannelTypeValue, type Store, type ThreadRecord } from '../../src/store/types.ts';
+import { bundle, channel, guildWithChannel, user } from './store.fixtures.ts';
 
 const NOW = 1_750_000_000_000;
 
@@ -34,6 +34,40 @@ export function threadsContract(s: () => Store): void {
       assert.deepEqual(active.map((a) => a.thread), await s().threads.listActive(guild.id));
       assert.deepEqual((await s().threads.listActiveDetailed(guild.id, 2)).map((a) => a.thread.channelId), [made[3], made[2]]);
       assert.deepEqual(await s().threads.listActiveDetailed((await guildWithChannel(s())).guild.id, 10), []);
+    });
+
+    it('listActiveDetailedIn: the active threads of these parents only, newest first, bounded by limit across them', async () => {
+      const owner = await s().users.create(user());
+      const other = await s().users.create(user());
+      const parents = bundle(owner.id, { channels: 4 });
+      const guild = await s().guilds.create(parents);
+      const [a, b, busy, empty] = parents.channels.map((c) => c.id);
+      const make = async (parentId: string, name: string, over: { archived?: boolean; type?: ChannelTypeValue; members?: string[] } = {}) => {
+        const c = channel(guild.id, { type: over.type ?? ChannelType.PUBLIC_THREAD, name, parentId, ownerId: owner.id });
+        const members = (over.members ?? [owner.id]).map((userId) => ({ channelId: c.id, userId, joinTimestamp: NOW, flags: 0 }));
+        await s().threads.create(c, threadOf(c.id, guild.id, parentId, { archived: over.archived ?? false }), members);
+        return c.id;
+      };
+      const a0 = await make(a, 'a0');
+      await make(a, 'a1', { archived: true });
+      const b0 = await make(b, 'b0', { type: ChannelType.PRIVATE_THREAD, members: [owner.id, other.id] });
+      // The guild's newest active threads are in another parent: a guild-wide read bounded by 2 would hold only these.
+      const busy0 = await make(busy, 'busy0');
+      const busy1 = await make(busy, 'busy1');
+      assert.deepEqual((await s().threads.listActiveDetailed(guild.id, 2)).map((x) => x.thread.channelId), [busy1, busy0]);
+
+      const got = await s().threads.listActiveDetailedIn([a, b], 2);
+      assert.deepEqual(got.map((x) => x.thread.channelId), [b0, a0]);
+      assert.deepEqual(got.map((x) => x.memberCount), [2, 1]);
+      assert.deepEqual(got.map((x) => [x.channel.id, x.channel.type, x.channel.name, x.thread.parentId]), [
+        [b0, ChannelType.PRIVATE_THREAD, 'b0', b], [a0, ChannelType.PUBLIC_THREAD, 'a0', a],
+      ]);
+      const guildWide = (await s().threads.listActiveDetailed(guild.id, 10)).filter((x) => x.thread.parentId === a || x.thread.parentId === b);
+      assert.deepEqual(got, guildWide);
+      assert.deepEqual((await s().threads.listActiveDetailedIn([a, b], 1)).map((x) => x.thread.channelId), [b0]);
+      assert.deepEqual((await s().threads.listActiveDetailedIn([a, a], 10)).map((x) => x.thread.channelId), [a0]);
+      assert.deepEqual(await s().threads.listActiveDetailedIn([empty], 10), []);
+      assert.deepEqual(await s().threads.listActiveDetailedIn([], 10), []);
     });
   });
 }

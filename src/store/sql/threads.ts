@@ -4,7 +4,7 @@ import type { ChannelRecord, ForumSettingsRecord, ThreadMemberRecord, ThreadReco
 import type { Snowflake } from '../../protocol/snowflake.ts';
 import type { Row, SqlDriver, SqlValue } from './driver.ts';
 import { channelFromRow, insertChannel } from './channels.ts';
-import { bool, id, ids, int, rb, rn, rnn, rs } from './values.ts';
+import { bool, id, ids, int, marks, rb, rn, rnn, rs } from './values.ts';
 
 function threadFromRow(r: Row): ThreadRecord {
   return {
@@ -28,6 +28,10 @@ function threadFromRow(r: Row): ThreadRecord {
 function memberFromRow(r: Row): ThreadMemberRecord {
   return { channelId: rs(r.channel_id), userId: rs(r.user_id), joinTimestamp: rn(r.join_timestamp), flags: rn(r.flags) };
 }
+
+const MEMBER_COUNT = '(SELECT COUNT(*) FROM thread_members m WHERE m.channel_id = t.channel_id) AS member_count';
+
+type ActiveThread = { thread: ThreadRecord; channel: ChannelRecord; memberCount: number };
 
 const ADD_MEMBER = 'INSERT INTO thread_members (channel_id, user_id, join_timestamp, flags) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING';
 
@@ -95,12 +99,27 @@ export class SqlThreadStore implements ThreadStore {
     return rows.map(threadFromRow);
   }
 
-  async listActiveDetailed(guildId: Snowflake, limit: number): Promise<Array<{ thread: ThreadRecord; channel: ChannelRecord; memberCount: number }>> {
+  async listActiveDetailed(guildId: Snowflake, limit: number): Promise<ActiveThread[]> {
     const rows = await this.db.all(
-      `SELECT t.*, (SELECT COUNT(*) FROM thread_members m WHERE m.channel_id = t.channel_id) AS member_count
-         FROM thread_metadata t WHERE t.guild_id = ? AND t.archived = 0 ORDER BY t.channel_id DESC LIMIT ?`,
+      `SELECT t.*, ${MEMBER_COUNT} FROM thread_metadata t WHERE t.guild_id = ? AND t.archived = 0 ORDER BY t.channel_id DESC LIMIT ?`,
       [id(guildId, 'guild_id'), int(limit, 'limit')],
     );
+    return this.#withChannels(rows);
+  }
+
+  async listActiveDetailedIn(parentIds: readonly Snowflake[], limit: number): Promise<ActiveThread[]> {
+    if (parentIds.length === 0) return [];
+    const parents = ids([...new Set(parentIds)], 'parent_id');
+    // By parent (thread_metadata_parent: parent_id, archived), not by guild: only the parents' active threads are read.
+    const rows = await this.db.all(
+      `SELECT t.*, ${MEMBER_COUNT} FROM thread_metadata t WHERE t.parent_id IN (${marks(parents.length)}) AND t.archived = 0 ORDER BY t.channel_id DESC LIMIT ?`,
+      [...parents, int(limit, 'limit')],
+    );
+    return this.#withChannels(rows);
+  }
+
+  /** Thread rows (with member_count) paired with their channel rows, in one more read; order kept. */
+  async #withChannels(rows: Row[]): Promise<ActiveThread[]> {
     if (rows.length === 0) return [];
     const keys = ids(rows.map((r) => rs(r.channel_id)), 'channel_id');
     const channels = new Map(
@@ -109,7 +128,7 @@ export class SqlThreadStore implements ThreadStore {
         return [c.id, c] as const;
       }),
     );
-    const out: Array<{ thread: ThreadRecord; channel: ChannelRecord; memberCount: number }> = [];
+    const out: ActiveThread[] = [];
     for (const r of rows) {
       const thread = threadFromRow(r);
       const channel = channels.get(thread.channelId);
