@@ -54,10 +54,23 @@ export interface GuildSnapshotRequest {
   presences: boolean;
 }
 
+/**
+ * A piece of a GUILD_CREATE payload. Long pieces that recur from one snapshot to the next (the guild with its roles,
+ * the channel list, runs of member and presence objects) carry `key`, the base64 sha-256 of their text, computed
+ * once by the guild node that reuses the piece: the sessions node shares such a piece's bytes by key between every
+ * session holding the same text, without hashing it again. Every other piece is the session's own.
+ */
+export type SnapshotPiece = string | { text: string; key: string };
+
 export interface GuildSnapshotReply {
   /** null when the guild does not exist or the user is not a member. */
   guild: Record<string, unknown> | null;
-  /** `guild` serialised (the GUILD_CREATE payload), so a sessions node need not serialise it again. */
+  /**
+   * `guild` serialised (the GUILD_CREATE payload) as pieces that concatenate to it, so a sessions node neither
+   * serialises it again nor scans it for where to cut it: see SnapshotPiece.
+   */
+  guildPieces?: SnapshotPiece[];
+  /** `guild` serialised in one string (guild nodes before guildPieces; sessions nodes still read it). */
   guildJson?: string;
   /** The requesting user's own member object (also in guild.members), so sessions need not search the list. */
   member?: Record<string, unknown>;

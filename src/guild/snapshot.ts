@@ -17,7 +17,8 @@ import { isRoleDown, type RoleClient } from '../contracts/role-client.ts';
 import { PresenceSubjects, type PresenceJson, type PresenceQuery, type PresenceQueryReply } from '../contracts/presence.ts';
 import type { ForumSettingsRecord, MemberRecord, Store, UserRecord } from '../store/types.ts';
 import { byPositionThenId, MEMBER_JSON_TTL_MS, type GuildStateCache, type GuildState } from './state-cache.ts';
-import type { GuildMembersReply, GuildMembersRequest, GuildPermissionState, GuildSnapshotReply, GuildSnapshotRequest } from '../contracts/guild.ts';
+import type { GuildMembersReply, GuildMembersRequest, GuildPermissionState, GuildSnapshotReply, GuildSnapshotRequest, SnapshotPiece } from '../contracts/guild.ts';
+import { keyedPiece, ListRuns } from './snapshot-pieces.ts';
 
 export const GUILD_LIMITS = {
   /** Members one GuildMembersReply carries (op 8 with limit 0 pages through `after`); also the store's page size. */
@@ -28,7 +29,13 @@ export const GUILD_LIMITS = {
   snapshotOnlineMembersMax: 1000,
 } as const;
 
+/** Text the memo of member and presence runs may hold (chars): a few thousand runs of 16 members. */
+const LIST_RUNS_MAX_CHARS = 16 * 1024 * 1024;
+
 export class GuildSnapshots {
+  /** Runs of member and presence objects shared by successive snapshots (snapshot-pieces.ts). */
+  private readonly runs = new ListRuns(LIST_RUNS_MAX_CHARS);
+
   constructor(
     private readonly store: Store,
     private readonly cache: GuildStateCache,
@@ -103,20 +110,27 @@ export class GuildSnapshots {
       soundboard_sounds: [],
       embedded_activities: [],
     };
-    // The same payload serialised from the shared pieces' memoised JSON: the sessions node sends it as is.
-    parts.baseText ??= JSON.stringify(parts.base);
-    parts.channelsText ??= JSON.stringify(parts.channels);
-    // The base's `"emojis":[]` (the first: any in a name or description is escaped) with the guild's emoji.
-    let baseText = emojis.length ? parts.baseText.replace('"emojis":[]', `"emojis":${JSON.stringify(emojis)}`) : parts.baseText;
-    // Likewise its `"stickers":[]`.
-    if (stickers.length) baseText = baseText.replace('"stickers":[]', `"stickers":${JSON.stringify(stickers)}`);
-    const guildJsonText =
-      baseText.slice(0, -1) +
-      `,"joined_at":${JSON.stringify(guild.joined_at)},"large":${large},"unavailable":false,"lazy":true,"member_count":${state.memberCount}` +
-      `,"members":[${members.map(textOf).join(',')}],"channels":${parts.channelsText},"threads":${JSON.stringify(threads)}` +
-      `,"presences":[${inGuild.map((p) => p.text).join(',')}]` +
-      ',"voice_states":[],"stage_instances":[],"guild_scheduled_events":[],"soundboard_sounds":[],"embedded_activities":[]}';
-    return { guild, guildJson: guildJsonText, member: mine, state: parts.permission };
+    // The same payload as pieces of memoised JSON (snapshot-pieces.ts): the sessions node sends them as they are.
+    // The base piece holds the emoji and stickers read from `cached`: memoised only on that same parts object.
+    let basePiece = cached === parts ? parts.basePiece : undefined;
+    if (!basePiece) {
+      parts.baseText ??= JSON.stringify(parts.base);
+      // The base's `"emojis":[]` (the first: any in a name or description is escaped) with the guild's emoji.
+      let baseText = emojis.length ? parts.baseText.replace('"emojis":[]', `"emojis":${JSON.stringify(emojis)}`) : parts.baseText;
+      // Likewise its `"stickers":[]`.
+      if (stickers.length) baseText = baseText.replace('"stickers":[]', `"stickers":${JSON.stringify(stickers)}`);
+      basePiece = keyedPiece(baseText.slice(0, -1));
+      if (cached === parts) parts.basePiece = basePiece;
+    }
+    const pieces: SnapshotPiece[] = [
+      basePiece,
+      `,"joined_at":${JSON.stringify(guild.joined_at)},"large":${large},"unavailable":false,"lazy":true,"member_count":${state.memberCount},"members":[`,
+    ];
+    this.runs.push(pieces, members.map((m) => ({ id: m, userId: userIdOf(m), text: textOf(m) })));
+    pieces.push('],"channels":', (parts.channelsPiece ??= keyedPiece(JSON.stringify(parts.channels))), `,"threads":${JSON.stringify(threads)},"presences":[`);
+    this.runs.push(pieces, inGuild.map((p) => ({ id: p, userId: (p.json.user as { id: string }).id, text: p.text })));
+    pieces.push('],"voice_states":[],"stage_instances":[],"guild_scheduled_events":[],"soundboard_sounds":[],"embedded_activities":[]}');
+    return { guild, guildPieces: pieces, member: mine, state: parts.permission };
   }
 
   /** Every member object of a small guild (at most one store page), shared until a member changes. */

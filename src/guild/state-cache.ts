@@ -26,7 +26,7 @@
 import type { DispatchEnvelope } from '../contracts/index.ts';
 import type { Logger } from '../lib/log.ts';
 import type { ChannelRecord, GuildRecord, OverwriteRecord, RoleRecord, Store } from '../store/types.ts';
-import type { GuildPermissionState } from '../contracts/guild.ts';
+import type { GuildPermissionState, SnapshotPiece } from '../contracts/guild.ts';
 
 /** Wire-shaped pieces of a GUILD_CREATE shared by every snapshot of the guild until something changes. */
 export interface SnapshotParts {
@@ -34,9 +34,10 @@ export interface SnapshotParts {
   base?: Record<string, unknown>;
   channels?: Array<Record<string, unknown>>;
   permission?: GuildPermissionState;
-  /** JSON of base and channels. */
+  /** JSON of base; base with the emoji and stickers as a piece (no closing brace); channels as a piece (snapshot-pieces.ts). */
   baseText?: string;
-  channelsText?: string;
+  basePiece?: SnapshotPiece;
+  channelsPiece?: SnapshotPiece;
   /** Every member object, when the guild was small enough to list whole (GUILD_LIMITS.membersPerReply). */
   allMembers?: { members: Array<Record<string, unknown>>; expiresAt: number };
   /** The guild's custom emoji and stickers as GUILD_CREATE carries them (GUILD_EMOJIS_UPDATE / GUILD_STICKERS_UPDATE reset them). */
@@ -242,7 +243,7 @@ export class GuildStateCache {
     if (channel && (!channel.lastMessageId || BigInt(messageId) > BigInt(channel.lastMessageId))) {
       state.channels.set(channelId, { ...channel, lastMessageId: messageId });
       state.parts.channels = undefined;
-      state.parts.channelsText = undefined;
+      state.parts.channelsPiece = undefined;
     }
   }
 

@@ -4,6 +4,7 @@
  * per event and is shared by every session it goes to; only `s` differs between sessions.
  */
 import { createHash } from 'node:crypto';
+import type { SnapshotPiece } from '../contracts/guild.ts';
 
 export const Op = {
   DISPATCH: 0,
@@ -138,8 +139,7 @@ const SEGMENTS_GONE = new FinalizationRegistry<string>((key) => {
   if (!SEGMENTS.get(key)?.deref()) SEGMENTS.delete(key);
 });
 
-function sharedSegment(text: string): Buffer {
-  const key = createHash('sha256').update(text, 'utf8').digest('base64');
+function sharedSegment(text: string, key = createHash('sha256').update(text, 'utf8').digest('base64')): Buffer {
   const hit = SEGMENTS.get(key)?.deref();
   if (hit) return hit;
   const buf = unpooled([text])[0]!;
@@ -172,21 +172,33 @@ function cutPoints(json: string, cuts: readonly string[]): number[] {
 
 /** `,"d":<payload>}` as buffers: the payload cut at cutPoints, long segments shared. */
 function segmentTail(payloadJson: string, cuts: readonly string[]): Buffer[] {
-  // Texts of this dispatch's own parts by index, filled into one buffer at the end; shared segments as they are.
-  const parts: Array<Buffer | string> = [];
-  let own = D_OPEN;
+  const pieces: string[] = [];
   let from = 0;
   for (const at of [...cutPoints(payloadJson, cuts), payloadJson.length]) {
     if (at <= from) continue;
-    const text = payloadJson.slice(from, at);
+    pieces.push(payloadJson.slice(from, at));
     from = at;
-    if (text.length < SHARED_SEGMENT_MIN) {
+  }
+  return piecesTail(pieces);
+}
+
+/**
+ * `,"d":<payload>}` as buffers from the payload's pieces: keyed pieces shared by their key, other pieces of at least
+ * SHARED_SEGMENT_MIN chars shared by the hash of their text, the rest this dispatch's own.
+ */
+function piecesTail(pieces: readonly SnapshotPiece[]): Buffer[] {
+  // Texts of this dispatch's own parts by index, filled into one buffer at the end; shared segments as they are.
+  const parts: Array<Buffer | string> = [];
+  let own = D_OPEN;
+  for (const piece of pieces) {
+    const text = typeof piece === 'string' ? piece : piece.text;
+    if (typeof piece === 'string' && text.length < SHARED_SEGMENT_MIN) {
       own += text;
       continue;
     }
     if (own) parts.push(own);
     own = '';
-    parts.push(sharedSegment(text));
+    parts.push(typeof piece === 'string' ? sharedSegment(text) : sharedSegment(text, piece.key));
   }
   parts.push(own + '}');
   const owned = unpooled(parts.filter((p): p is string => typeof p === 'string'));
@@ -224,8 +236,9 @@ function unpooled(texts: string[]): Buffer[] {
  * written, and the replay deque kept them all: 1.2 GB for 1,000 sessions.)
  *
  * A payload built per session but mostly the same for all (GUILD_CREATE: ~110 KB for a guild of 250, of which
- * joined_at and a few counts differ) is given `cuts`: the part after `s` is then kept as segments, and segments of
- * at least SHARED_SEGMENT_MIN chars are shared by content with every other dispatch holding the same text.
+ * joined_at and a few counts differ) comes as pieces from the guild role (src/guild/snapshot-pieces.ts), or is given
+ * `cuts` to be cut here: the part after `s` is then kept as segments, and segments of at least SHARED_SEGMENT_MIN
+ * chars (and keyed pieces) are shared by content with every other dispatch holding the same text.
  */
 /** A dispatch that is a bus event: its dedupe key, the subject it came on, and whether it was sent without content. */
 export interface EventRef {
@@ -244,17 +257,18 @@ export class EncodedDispatch {
   /** Set on a bus event's encoding: how the resume journal refers to it instead of copying it (resume-journal.ts). */
   ref?: EventRef;
 
-  constructor(t: string, payloadJson: string, cuts?: readonly string[]) {
+  /** payload: its JSON, or its pieces as the guild role hands them over (contracts/guild.ts SnapshotPiece). */
+  constructor(t: string, payload: string | readonly SnapshotPiece[], cuts?: readonly string[]) {
     this.t = t;
     this.#head = headFor(t);
-    if (cuts && payloadJson.length >= SHARED_SEGMENT_MIN) {
+    if (typeof payload !== 'string' || (cuts && payload.length >= SHARED_SEGMENT_MIN)) {
       this.#tail = null;
-      this.#parts = segmentTail(payloadJson, cuts);
+      this.#parts = typeof payload === 'string' ? segmentTail(payload, cuts!) : piecesTail(payload);
       let size = this.#head.length;
       for (const p of this.#parts) size += p.length;
       this.size = size;
     } else {
-      this.#tail = Buffer.from(D_OPEN + payloadJson + '}', 'utf8');
+      this.#tail = Buffer.from(D_OPEN + payload + '}', 'utf8');
       this.#parts = null;
       this.size = this.#head.length + this.#tail.length;
     }

@@ -127,7 +127,12 @@ export class GuildLoader {
     }
     this.cache.setMember(guildId, session.user.id, member);
     this.#markAvailable(session, guildId);
-    session.dispatch('GUILD_CREATE', guildCreate(typeof reply.guildJson === 'string' ? reply.guildJson : JSON.stringify(reply.guild)));
+    session.dispatch(
+      'GUILD_CREATE',
+      Array.isArray(reply.guildPieces)
+        ? new EncodedDispatch('GUILD_CREATE', reply.guildPieces)
+        : guildCreate(typeof reply.guildJson === 'string' ? reply.guildJson : JSON.stringify(reply.guild)),
+    );
   }
 
   #markAvailable(session: Session, guildId: string): void {
