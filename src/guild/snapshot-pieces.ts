@@ -47,11 +47,18 @@ export interface ListElement {
 
 type Keyed = { text: string; key: string };
 
+interface Run {
+  /** The run's objects in order; `first`: the run opens its list (no leading comma). */
+  objects: object[];
+  first: boolean;
+  piece: Keyed;
+}
+
 export class ListRuns {
-  readonly #serials = new WeakMap<object, number>();
-  #nextSerial = 1;
-  /** Run id (position flag + serials of its objects) → its piece; oldest first, for eviction. */
-  readonly #runs = new Map<string, Keyed>();
+  /** Runs by their first object: a lookup compares object identities, it builds no string. */
+  readonly #byHead = new WeakMap<object, Run[]>();
+  /** Every memoised run, oldest first, for eviction. */
+  readonly #order = new Set<Run>();
   #chars = 0;
 
   /** maxChars: the most text the memo holds (older runs are dropped first). */
@@ -75,27 +82,33 @@ export class ListRuns {
 
   /** Elements [from, to) as one piece; a run after the first starts with its comma. */
   #run(elements: readonly ListElement[], from: number, to: number): SnapshotPiece {
-    let id = from === 0 ? 'f' : 'n';
-    for (let i = from; i < to; i++) id += this.#serialOf(elements[i]!.id) + '.';
-    const hit = this.#runs.get(id);
-    if (hit) return hit;
-    let text = from === 0 ? '' : ',';
+    const first = from === 0;
+    const head = elements[from]!.id;
+    const candidates = this.#byHead.get(head);
+    if (candidates) {
+      for (const run of candidates) if (run.first === first && sameObjects(run.objects, elements, from, to)) return run.piece;
+    }
+    let text = first ? '' : ',';
     for (let i = from; i < to; i++) text += (i === from ? '' : ',') + elements[i]!.text;
     if (text.length < KEYED_PIECE_MIN) return text;
-    const piece = { text, key: pieceKey(text) };
-    this.#runs.set(id, piece);
+    const run: Run = { objects: elements.slice(from, to).map((e) => e.id), first, piece: { text, key: pieceKey(text) } };
+    if (candidates) candidates.push(run);
+    else this.#byHead.set(head, [run]);
+    this.#order.add(run);
     this.#chars += text.length;
-    for (const [oldId, old] of this.#runs) {
+    for (const old of this.#order) {
       if (this.#chars <= this.maxChars) break;
-      this.#runs.delete(oldId);
-      this.#chars -= old.text.length;
+      this.#order.delete(old);
+      this.#chars -= old.piece.text.length;
+      const list = this.#byHead.get(old.objects[0]!);
+      if (list) list.splice(list.indexOf(old), 1);
     }
-    return piece;
+    return run.piece;
   }
+}
 
-  #serialOf(o: object): number {
-    let serial = this.#serials.get(o);
-    if (serial === undefined) this.#serials.set(o, (serial = this.#nextSerial++));
-    return serial;
-  }
+function sameObjects(objects: readonly object[], elements: readonly ListElement[], from: number, to: number): boolean {
+  if (objects.length !== to - from) return false;
+  for (let i = 0; i < objects.length; i++) if (objects[i] !== elements[from + i]!.id) return false;
+  return true;
 }

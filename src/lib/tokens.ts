@@ -4,7 +4,7 @@
  *
  * Resolving also keeps a token's lifecycle: a user token unused for longer than the idle limit is refused and
  * deleted (bot tokens never expire), and each use is recorded, at most once a minute per token, so that
- * authenticating stays one read in the common case.
+ * authenticating stays one read in the common case (the user and their tokens together).
  */
 import { parseToken, sameHash, tokenPublicId } from './secrets.ts';
 import type { Store, TokenRecord, UserRecord } from '../store/types.ts';
@@ -33,18 +33,20 @@ export interface ResolvedToken {
 export async function resolveToken(store: Store, rawToken: string, lifetime: TokenLifetime): Promise<ResolvedToken | null> {
   const parsed = parseToken(rawToken);
   if (!parsed) return null;
-  const tokens = await store.tokens.listForUser(parsed.userId);
+  // The user comes with the tokens, in one read: every authenticated request and IDENTIFY needs both.
+  const found = await store.tokens.listWithUser(parsed.userId);
+  if (!found) return null;
   let match: TokenRecord | undefined;
   // Compare against every token of the user so that the time taken does not depend on which one matched.
-  for (const t of tokens) if (sameHash(t.hash, parsed.hash)) match = t;
+  for (const t of found.tokens) if (sameHash(t.hash, parsed.hash)) match = t;
   if (!match) return null;
   const now = lifetime.now();
   if (match.kind === 'user' && now - match.lastUsedAt > lifetime.idleMs) {
     await store.tokens.delete(match.userId, match.hash);
     return null;
   }
-  const user = await store.users.get(parsed.userId);
-  if (!user || (match.kind === 'bot') !== user.bot) return null;
+  const user = found.user;
+  if ((match.kind === 'bot') !== user.bot) return null;
   if (now - match.lastUsedAt >= TOKEN_TOUCH_INTERVAL_MS) await store.tokens.touch(match.userId, match.hash, now);
   return { user, token: match, id: tokenPublicId(match.hash) };
 }

@@ -137,13 +137,12 @@ export interface ReadyInput {
 
 export async function buildReady(input: ReadyInput): Promise<Record<string, unknown>> {
   const { store, user } = input;
-  const channels = await store.channels.listPrivateForUser(user.id);
-  const privateChannels = await Promise.all(
-    channels.map(async (c) => {
-      const ids = (await store.channels.listRecipients(c.id)).filter((id) => id !== user.id);
-      return channelJson(c, { recipients: await store.users.getMany(ids) });
-    }),
-  );
+  // The private channels with their recipients in one read and the recipients' users in one more, whatever the
+  // number of DMs (a read per channel, two before, made identify cost grow with them).
+  const channels = await store.channels.listPrivateWithRecipients(user.id);
+  const others = channels.map((c) => c.recipients.filter((id) => id !== user.id));
+  const users = new Map((await store.users.getMany([...new Set(others.flat())])).map((u) => [u.id, u]));
+  const privateChannels = channels.map((c, i) => channelJson(c.channel, { recipients: others[i]!.flatMap((id) => users.get(id) ?? []) }));
   const ready: Record<string, unknown> = {
     v: 10,
     user: privateUser(user),

@@ -548,6 +548,11 @@ export interface TokenStore {
   create(token: TokenRecord): Promise<void>;
   /** Every token of the user (the caller compares hashes in constant time). */
   listForUser(userId: Snowflake): Promise<TokenRecord[]>;
+  /**
+   * The user with every token of theirs (ordered as listForUser), in one read: what resolving a token needs.
+   * Null for an unknown user.
+   */
+  listWithUser(userId: Snowflake): Promise<{ user: UserRecord; tokens: TokenRecord[] } | null>;
   /** Removes one token; no error when already gone. */
   delete(userId: Snowflake, hash: string): Promise<void>;
   /** Removes every token of the user of that kind (bot token reset, logout everywhere). */
@@ -653,6 +658,11 @@ export interface ChannelStore {
   /** DM and group DM channels the user is a recipient of. */
   listPrivateForUser(userId: Snowflake): Promise<ChannelRecord[]>;
   listRecipients(channelId: Snowflake): Promise<Snowflake[]>;
+  /**
+   * listPrivateForUser with each channel's listRecipients (the user included), in one read: READY lists them all,
+   * and a read per channel made identify cost grow with the user's DMs.
+   */
+  listPrivateWithRecipients(userId: Snowflake): Promise<Array<{ channel: ChannelRecord; recipients: Snowflake[] }>>;
   /** Idempotent. */
   addRecipient(channelId: Snowflake, userId: Snowflake): Promise<void>;
   /** Idempotent. */

@@ -188,6 +188,23 @@ export class SqlChannelStore implements ChannelStore {
     return rows.map((r) => rs(r.user_id));
   }
 
+  async listPrivateWithRecipients(userId: Snowflake): Promise<Array<{ channel: ChannelRecord; recipients: Snowflake[] }>> {
+    // A row per (channel, recipient): the user's own recipient rows lead to the channel and to all its recipients.
+    const rows = await this.db.all(
+      `SELECT c.*, o.user_id AS recipient_id FROM channel_recipients me
+       JOIN channels c ON c.id = me.channel_id JOIN channel_recipients o ON o.channel_id = me.channel_id
+       WHERE me.user_id = ? ORDER BY c.id, o.user_id`,
+      [id(userId, 'user_id')],
+    );
+    const out: Array<{ channel: ChannelRecord; recipients: Snowflake[] }> = [];
+    for (const r of rows) {
+      let last = out[out.length - 1];
+      if (!last || last.channel.id !== rs(r.id)) out.push((last = { channel: channelFromRow(r), recipients: [] }));
+      last.recipients.push(rs(r.recipient_id));
+    }
+    return out;
+  }
+
   async addRecipient(channelId: Snowflake, userId: Snowflake): Promise<void> {
     await this.db.run(
       'INSERT INTO channel_recipients (channel_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING',

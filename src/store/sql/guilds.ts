@@ -305,9 +305,15 @@ export class SqlMemberStore implements MemberStore {
     return members.map((m) => ({ ...m, roles: roles.get(m.userId) ?? [] }));
   }
 
+  /** One member with their roles in one read: a row per role (one with a null role when they hold none). */
   async #get(db: SqlDriver, g: bigint, u: bigint): Promise<MemberRecord | null> {
-    const row = await db.get('SELECT * FROM members WHERE guild_id = ? AND user_id = ?', [g, u]);
-    return row ? (await this.#withRoles(db, g, [row]))[0] : null;
+    const rows = await db.all(
+      `SELECT m.*, r.role_id AS held_role_id FROM members m LEFT JOIN member_roles r ON r.guild_id = m.guild_id AND r.user_id = m.user_id
+       WHERE m.guild_id = ? AND m.user_id = ? ORDER BY r.role_id`,
+      [g, u],
+    );
+    if (rows.length === 0) return null;
+    return { ...memberFromRow(rows[0]!), roles: rows.flatMap((r) => (r.held_role_id == null ? [] : [rs(r.held_role_id)])) };
   }
 
   async add(member: MemberRecord): Promise<MemberRecord> {

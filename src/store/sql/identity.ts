@@ -138,6 +138,9 @@ export class SqlUserStore implements UserStore {
 // ------------------------------------------------------------------------------------------------ tokens
 
 const TOKEN_COLUMNS = 'user_id, hash, kind, created_at, last_used_at, client_os, client_platform';
+/** For listWithUser: the users columns and the token columns (prefixed t_, both tables have created_at) of a join. */
+const USER_COLUMNS_OF_U = USER_COLUMNS.split(', ').map((c) => `u.${c}`).join(', ');
+const TOKEN_COLUMNS_AS_T = 'hash, kind, created_at, last_used_at, client_os, client_platform'.split(', ').map((c) => `t.${c} AS t_${c}`).join(', ');
 
 function tokenFromRow(r: Row): TokenRecord {
   return {
@@ -183,6 +186,20 @@ export class SqlTokenStore implements TokenStore {
   async listForUser(userId: Snowflake): Promise<TokenRecord[]> {
     const rows = await this.db.all(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE user_id = ? ORDER BY created_at, hash`, [id(userId, 'user_id')]);
     return rows.map(tokenFromRow);
+  }
+
+  async listWithUser(userId: Snowflake): Promise<{ user: UserRecord; tokens: TokenRecord[] } | null> {
+    // A row per token (one with null token columns when there is none), the user's columns on each.
+    const rows = await this.db.all(
+      `SELECT ${USER_COLUMNS_OF_U}, ${TOKEN_COLUMNS_AS_T} FROM users u LEFT JOIN tokens t ON t.user_id = u.id WHERE u.id = ? ORDER BY t.created_at, t.hash`,
+      [id(userId, 'user_id')],
+    );
+    if (rows.length === 0) return null;
+    const tokens = rows.filter((r) => r.t_hash != null).map((r) => tokenFromRow({
+      user_id: r.id, hash: r.t_hash, kind: r.t_kind, created_at: r.t_created_at, last_used_at: r.t_last_used_at,
+      client_os: r.t_client_os, client_platform: r.t_client_platform,
+    }));
+    return { user: userFromRow(rows[0]!), tokens };
   }
 
   async delete(userId: Snowflake, hash: string): Promise<void> {
