@@ -12,6 +12,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { errorHandler, NOT_FOUND_BODY, notFoundHandler } from './api/errors.ts';
+import { canonicalApiUrl } from './api/versions.ts';
 import type { Config } from './config/schema.ts';
 import { trustProxies } from './lib/client-ip.ts';
 import { BANNED_MESSAGE, InvalidRequestLimiter } from './lib/invalid-requests.ts';
@@ -58,8 +59,9 @@ export function buildProcessHttp(config: Config, log: Logger, opts: ProcessHttpO
     logController: new LogController({ disableRequestLogging: true }),
     // X-Forwarded-* is believed only from the configured proxies, whatever the public URL: request.ip is the client.
     trustProxy: trustProxies(config.trustedProxies),
-    // discord-api-types builds `/users/%40me`; Discord accepts it, so route it like `/users/@me`.
-    rewriteUrl: (req) => (req.url && req.url.includes('%40') ? req.url.replace(/\/%40me(?=\/|\?|$)/gi, '/@me') : (req.url ?? '/')),
+    // discord-api-types builds `/users/%40me`; Discord accepts it, so route it like `/users/@me`. /api/v9/… and
+    // /api/… are routed as /api/v10/…, where the api role mounts its routes once (api/versions.ts).
+    rewriteUrl: (req) => canonicalApiUrl(req.url && req.url.includes('%40') ? req.url.replace(/\/%40me(?=\/|\?|$)/gi, '/@me') : (req.url ?? '/')),
     // A path the router cannot decode (`/reactions/%F0`, a lone surrogate) or with an over-long parameter names
     // no resource: answer like any unknown route, in Discord's error shape rather than Fastify's own
     // `{error, code: "FST_ERR_BAD_URL", statusCode}` body, which client libraries cannot parse as an API error.

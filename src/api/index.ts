@@ -21,8 +21,7 @@ import { RateLimiter } from './ratelimit.ts';
 import { RouteContext } from './route.ts';
 import { registerAllRoutes } from './routes/index.ts';
 import { registerStatic } from './static.ts';
-
-export const API_PREFIXES = ['/api/v10', '/api/v9', '/api'] as const;
+import { API_PREFIX } from './versions.ts';
 
 export async function startApiRole(deps: ProcessDeps): Promise<RunningRole> {
   const app = deps.http;
@@ -55,14 +54,13 @@ export async function startApiRole(deps: ProcessDeps): Promise<RunningRole> {
   const threadArchiver = new ThreadArchiver(deps, new Dispatcher(deps.bus));
   threadArchiver.start();
   const presenceCounts = new PresenceCounts(deps);
-  for (const prefix of API_PREFIXES) {
-    await app.register(
-      async (scope) => {
-        registerAllRoutes(new RouteContext(scope, deps, limiter, writes, presenceCounts));
-      },
-      { prefix },
-    );
-  }
+  // Once, under /api/v10: /api/v9 and /api reach these routes through the process's URL rewrite (versions.ts).
+  await app.register(
+    async (scope) => {
+      registerAllRoutes(new RouteContext(scope, deps, limiter, writes, presenceCounts));
+    },
+    { prefix: API_PREFIX },
+  );
   // Old API versions are refused the way Discord refuses them; in onRequest, so no body is read for it.
   const refuse = async (request: FastifyRequest) => {
     const v = Number((request.params as { version: string }).version);

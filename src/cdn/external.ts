@@ -15,7 +15,6 @@
  */
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { fileTypeFromBuffer } from 'file-type';
 import { BlobTooLargeError } from '../blobs/types.ts';
 import type { ProcessDeps } from '../contracts/role.ts';
 import type { Logger } from '../lib/log.ts';
@@ -100,6 +99,8 @@ export async function registerExternalRoutes(deps: ProcessDeps, parentLog: Logge
         headBytes += next.value.length;
       }
       // A parser tripping over damaged bytes means the same as no match: not something we serve.
+      // file-type is loaded with the first proxied image, not at start (media/sniff.ts says why).
+      const { fileTypeFromBuffer } = await import('file-type');
       const type = await fileTypeFromBuffer(Buffer.concat(head)).catch(() => undefined);
       if (!type || !PROXIED_TYPES.has(type.mime)) return refuse(key, origin, 415, `not an image (${type?.mime ?? got.contentType})`);
       const body = async function* () {

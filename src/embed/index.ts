@@ -62,7 +62,7 @@ export async function startEmbedRole(deps: RoleDeps, options: EmbedRoleOptions =
         const fetched = await fetchForEmbed(url, fetchOptions);
         if (!fetched) return null;
         if (fetched.kind !== 'html') return buildEmbed(url, fetched, proxy, null, null);
-        const page = readPageMeta(fetched.body);
+        const page = await readPageMeta(fetched.body);
         return buildEmbed(url, fetched, proxy, page, await oembedOf(page.oembedHref, fetched.url));
       } catch (err) {
         // Refused, unreachable or too slow: no embed, remembered like any other answer.

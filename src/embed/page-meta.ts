@@ -3,7 +3,6 @@
  * theme-color, <title> and its oEmbed discovery link (`<link rel="alternate" type="application/json+oembed">`), read with htmlparser2's streaming parser (which copes with broken markup) and
  * nothing after </head> or <body>.
  */
-import { Parser } from 'htmlparser2';
 
 export interface PageMeta {
   /** Meta tags by lower-cased property or name; the first of each wins. */
@@ -13,7 +12,9 @@ export interface PageMeta {
   oembedHref?: string;
 }
 
-export function readPageMeta(html: string): PageMeta {
+export async function readPageMeta(html: string): Promise<PageMeta> {
+  // Loaded with the first page unfurled, not at start: htmlparser2 and its entity tables are ~0.5 MB of heap.
+  const { Parser } = await import('htmlparser2');
   const meta = new Map<string, string>();
   let title: string | undefined;
   let inTitle = false;
