@@ -268,7 +268,9 @@ export class EncodedDispatch {
       for (const p of this.#parts) size += p.length;
       this.size = size;
     } else {
-      this.#tail = Buffer.from(D_OPEN + payload + '}', 'utf8');
+      // Exact size, outside the allocation pool: the deques keep a dispatch for as long as 2,000 events, and a
+      // pooled tail kept the whole 8 KB slab it shared with the short-lived frame heads alive.
+      this.#tail = unpooled([D_OPEN + payload + '}'])[0]!;
       this.#parts = null;
       this.size = this.#head.length + this.#tail.length;
     }
