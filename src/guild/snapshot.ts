@@ -29,8 +29,12 @@ export const GUILD_LIMITS = {
   snapshotOnlineMembersMax: 1000,
 } as const;
 
-/** Text the memo of member and presence runs may hold (chars): a few thousand runs of 16 members. */
-const LIST_RUNS_MAX_CHARS = 16 * 1024 * 1024;
+/**
+ * Text the memo of member and presence runs may hold (chars): ~600 runs of 16 members. In one process the sessions
+ * node holds the same runs again as bytes, so the bound is kept small; a run evicted while still in use costs one
+ * rebuild and one hash.
+ */
+const LIST_RUNS_MAX_CHARS = 4 * 1024 * 1024;
 
 export class GuildSnapshots {
   /** Runs of member and presence objects shared by successive snapshots (snapshot-pieces.ts). */
