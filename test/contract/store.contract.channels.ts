@@ -89,6 +89,24 @@ export function channelsContract(s: () => Store): void {
       await rejectsWith(s().channels.addRecipient(newId(), a.id), NotFoundError, { entity: 'channel' });
       await rejectsWith(s().channels.create(channel(null, { guildId: null, type: ChannelType.GUILD_TEXT })), InvalidInputError);
     });
+    it('listPrivateWithRecipients: listPrivateForUser with each channel\'s listRecipients, in one read', async () => {
+      const asc = (xs: string[]) => [...xs].sort((x, y) => (BigInt(x) < BigInt(y) ? -1 : 1));
+      const [a, b, c, d] = [await s().users.create(user()), await s().users.create(user()), await s().users.create(user()), await s().users.create(user())];
+      assert.deepEqual(await s().channels.listPrivateWithRecipients(a.id), []);
+      const group = await s().channels.create(channel(null, { type: ChannelType.GROUP_DM, ownerId: a.id, name: 'group' }), [a.id, b.id, c.id]);
+      const dm = await s().channels.create(channel(null), [a.id, d.id]);
+      const other = await s().channels.create(channel(null), [b.id, c.id]);
+      const expected = (await s().channels.listPrivateForUser(a.id)).map((ch) => ch.id);
+      assert.deepEqual(expected, asc([group.id, dm.id]));
+      const got = await s().channels.listPrivateWithRecipients(a.id);
+      assert.deepEqual(got.map((x) => x.channel), await s().channels.listPrivateForUser(a.id));
+      for (const x of got) assert.deepEqual(x.recipients, await s().channels.listRecipients(x.channel.id));
+      assert.deepEqual(got.find((x) => x.channel.id === group.id)?.recipients, asc([a.id, b.id, c.id]));
+      assert.deepEqual(got.find((x) => x.channel.id === dm.id)?.recipients, asc([a.id, d.id]));
+      assert.deepEqual((await s().channels.listPrivateWithRecipients(b.id)).map((x) => x.channel.id), asc([group.id, other.id]));
+      await s().channels.removeRecipient(group.id, a.id);
+      assert.deepEqual((await s().channels.listPrivateWithRecipients(a.id)).map((x) => [x.channel.id, x.recipients]), [[dm.id, asc([a.id, d.id])]]);
+    });
   });
 
   describe('channels with their overwrites', () => {

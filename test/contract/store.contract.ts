@@ -187,6 +187,21 @@ function identityContract(s: () => Store): void {
       assert.equal(await s().tokens.deleteForUser(u.id), 1);
       assert.deepEqual(await s().tokens.listForUser(u.id), []);
     });
+    it('listWithUser: the user with listForUser\'s tokens, in one read; null for an unknown user', async () => {
+      const u = await s().users.create(user({ bot: true }));
+      assert.deepEqual(await s().tokens.listWithUser(u.id), { user: u, tokens: [] });
+      const t = (c: string, kind: 'user' | 'bot', createdAt: number) => tokenOf(u.id, c, kind, createdAt);
+      // Stored out of order, one with every optional field set: read back as listForUser reads them.
+      await s().tokens.create(t('c', 'bot', 3));
+      await s().tokens.create({ ...t('a', 'user', 1), lastUsedAt: 9, clientOs: 'Linux', clientPlatform: 'web' });
+      await s().tokens.create(t('b', 'bot', 1));
+      const listed = await s().tokens.listForUser(u.id);
+      assert.equal(listed.length, 3);
+      assert.deepEqual(await s().tokens.listWithUser(u.id), { user: await s().users.get(u.id), tokens: listed });
+      const other = await s().users.create(user());
+      assert.deepEqual(await s().tokens.listWithUser(other.id), { user: other, tokens: [] });
+      assert.equal(await s().tokens.listWithUser(newId()), null);
+    });
     it('rejects a duplicate hash and an unknown user', async () => {
       const u = await s().users.create(user());
       await s().tokens.create(tokenOf(u.id, 'd', 'user', 1));
@@ -461,6 +476,21 @@ function guildsContract(s: () => Store): void {
       await rejectsWith(s().members.add(member(guild.id, v.id, { roles: [newId()] })), NotFoundError, { entity: 'role' });
       assert.equal(await s().members.get(guild.id, v.id), null);
       await rejectsWith(s().members.add(member(guild.id, v.id, { nick: 'n'.repeat(33) })), InvalidInputError, { field: 'nick' });
+    });
+    it('get reads the member\'s roles ascending, as getMany does; none as []', async () => {
+      const { guild } = await guildWithChannel(s());
+      const u = await s().users.create(user());
+      const held = [await s().roles.create(role(guild.id)), await s().roles.create(role(guild.id)), await s().roles.create(role(guild.id))];
+      const asc = held.map((r) => r.id).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+      await s().members.add(member(guild.id, u.id, { roles: [...asc].reverse() }));
+      const got = await s().members.get(guild.id, u.id);
+      assert.deepEqual(got?.roles, asc);
+      assert.deepEqual([got], await s().members.getMany(guild.id, [u.id]));
+      const v = await s().users.create(user());
+      await s().members.add(member(guild.id, v.id));
+      assert.deepEqual((await s().members.get(guild.id, v.id))?.roles, []);
+      await s().members.removeRole(guild.id, u.id, asc[1]!);
+      assert.deepEqual((await s().members.get(guild.id, u.id))?.roles, [asc[0], asc[2]]);
     });
     it('lists ascending by user id after a cursor, with limits', async () => {
       const { guild, owner } = await guildWithChannel(s());

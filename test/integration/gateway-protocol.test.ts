@@ -199,4 +199,25 @@ describe('gateway protocol', () => {
     assert.equal(chunk.d.nonce, 'n1');
     assert.equal(chunk.d.members[0].user.id, user.id);
   });
+
+  it("READY lists the user's DMs and group DMs, each with its other recipients, as GET /users/@me/channels does", async () => {
+    const [a, b, c] = [await t.register(), await t.register(), await t.register()];
+    const home = await t.createGuild(a, 'dm guild');
+    await t.join(a, home.id, b); // sharing a guild lets a open a DM with b
+    const dm = await t.request('POST', '/users/@me/channels', { auth: a, body: { recipient_id: b.id } });
+    assert.equal(dm.status, 200, JSON.stringify(dm.body));
+    const group = await t.request('POST', '/users/@me/channels', { auth: a, body: { access_tokens: [b.token, c.token] } });
+    assert.equal(group.status, 200, JSON.stringify(group.body));
+    const asc = (xs: string[]) => [...xs].sort((x, y) => (BigInt(x) < BigInt(y) ? -1 : 1));
+    const recipients = (ready: any) => Object.fromEntries(ready.private_channels.map((ch: any) => [ch.id, ch.recipients.map((u: any) => u.id)]));
+
+    const readyA = await (await connect()).identify(a.token, { intents: Intents.GUILDS });
+    assert.deepEqual(recipients(readyA), { [dm.body.id]: [b.id], [group.body.id]: asc([b.id, c.id]) });
+    assert.deepEqual(readyA.private_channels, (await t.request('GET', '/users/@me/channels', { auth: a })).body);
+    assert.equal(readyA.private_channels.find((ch: any) => ch.id === dm.body.id).type, 1);
+    assert.equal(readyA.private_channels.find((ch: any) => ch.id === group.body.id).type, 3);
+
+    const readyC = await (await connect()).identify(c.token, { intents: Intents.GUILDS });
+    assert.deepEqual(recipients(readyC), { [group.body.id]: asc([a.id, b.id]) });
+  });
 });
