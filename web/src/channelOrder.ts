@@ -98,6 +98,8 @@ async function keepFocus(id: string) {
 }
 
 let saving: Promise<unknown> = Promise.resolve();
+/** Saves not finished yet. */
+let pendingSaves = 0;
 
 /** Applies the new positions now, saves them (one save at a time, in order), and undoes them if refused. */
 function commit(guildId: string, updates: Update[], announce: (text: string) => void, said: string) {
@@ -108,12 +110,15 @@ function commit(guildId: string, updates: Update[], announce: (text: string) => 
     if (c) applyDispatch('CHANNEL_UPDATE', { ...c, position: u.position, ...(u.parent_id !== undefined ? { parent_id: u.parent_id } : {}) });
   }
   announce(said);
-  saving = saving.then(() =>
-    setChannelPositions(guildId, updates).catch((err) => {
-      for (const c of previous) applyDispatch('CHANNEL_UPDATE', c);
-      announce(`Could not move it: ${errorText(err)}`);
-    }),
-  );
+  pendingSaves++;
+  saving = saving
+    .then(() =>
+      setChannelPositions(guildId, updates).catch((err) => {
+        for (const c of previous) applyDispatch('CHANNEL_UPDATE', c);
+        announce(`Could not move it: ${errorText(err)}`);
+      }),
+    )
+    .finally(() => pendingSaves--);
 }
 
 export interface ChannelReorder {
@@ -136,6 +141,11 @@ export function useChannelReorder(guildId: string, groups: readonly ChannelGroup
   const dragging = useRef<{ id: string; category: boolean } | null>(null);
   const groupsRef = useRef(groups);
   groupsRef.current = groups;
+  // While moves are being saved, the next one starts from where the last one put the channels, not from the store:
+  // an earlier save's CHANNEL_UPDATEs can arrive after the last move was applied and show the list a move behind,
+  // and a key pressed then moved the channel from the wrong place.
+  const intended = useRef<{ guildId: string; groups: ChannelGroup[] } | null>(null);
+  const current = () => (pendingSaves > 0 && intended.current?.guildId === guildId ? intended.current.groups : groupsRef.current);
 
   return useMemo(() => {
     const status = createElement('div', { className: 'sr-only', role: 'status', 'aria-live': 'polite' }, said);
@@ -149,10 +159,12 @@ export function useChannelReorder(guildId: string, groups: readonly ChannelGroup
       return `Moved #${c?.name} to position ${i + 1} of ${g?.channels.length} in ${groupName(g)}.`;
     };
     const moveTo = (id: string, next: ChannelGroup[]) => {
-      commit(guildId, positionUpdates(groupsRef.current, next), announce, describe(next, id));
+      commit(guildId, positionUpdates(current(), next), announce, describe(next, id));
+      intended.current = { guildId, groups: next };
       void keepFocus(id);
     };
     const moveCategory = (id: string, delta: -1 | 1) => {
+      intended.current = null;
       const updates = categoryUpdates(groupsRef.current, id, delta);
       const name = groupsRef.current.find((g) => g.category?.id === id)?.category?.name;
       if (!updates.length) return announce(`${name} can't move further.`);
@@ -186,7 +198,7 @@ export function useChannelReorder(guildId: string, groups: readonly ChannelGroup
         onKeyDown: (e: KeyboardEvent) => {
           if (!isMoveKey(e)) return;
           e.preventDefault();
-          const next = stepChannel(groupsRef.current, c.id, e.key === 'ArrowUp' ? -1 : 1);
+          const next = stepChannel(current(), c.id, e.key === 'ArrowUp' ? -1 : 1);
           if (!next) return announce(`#${c.name} can't move further.`);
           moveTo(c.id, next);
         },
@@ -204,7 +216,7 @@ export function useChannelReorder(guildId: string, groups: readonly ChannelGroup
           if (!d || d.category || d.id === c.id) return;
           e.preventDefault();
           e.stopPropagation();
-          const gs = groupsRef.current;
+          const gs = current();
           const to = gs.findIndex((g) => g.channels.some((x) => x.id === c.id));
           const without = gs[to]!.channels.filter((x) => x.id !== d.id);
           const at = without.findIndex((x) => x.id === c.id) + (half(e) === 'after' ? 1 : 0);
@@ -236,7 +248,7 @@ export function useChannelReorder(guildId: string, groups: readonly ChannelGroup
           if (!d || d.id === cat.id) return;
           e.preventDefault();
           e.stopPropagation();
-          const gs = groupsRef.current;
+          const gs = current();
           dragEnd();
           if (!d.category) {
             const to = gs.findIndex((g) => g.category?.id === cat.id);
@@ -261,7 +273,7 @@ export function useChannelReorder(guildId: string, groups: readonly ChannelGroup
           const d = dragging.current;
           if (!d || d.category) return;
           e.preventDefault();
-          const gs = groupsRef.current;
+          const gs = current();
           const to = gs.findIndex((g) => (g.category?.id ?? null) === (category?.id ?? null));
           const moved = gs.flatMap((g) => g.channels).find((x) => x.id === d.id);
           dragEnd();
