@@ -32,6 +32,8 @@ export interface RenderOptions {
   fresh?: boolean;
   /** The time polls are judged at (ended or not); Date.now() when not given. */
   now?: number;
+  /** Users the caller has already read in this request (a send's author): they are not read again. */
+  knownUsers?: readonly UserRecord[];
 }
 
 /**
@@ -169,7 +171,9 @@ export async function renderMessages(store: Store, messages: readonly MessageRec
     if (!m.webhookAuthor) userIds.add(m.authorId);
     for (const id of m.mentions) userIds.add(id);
   }
-  const users = new Map((await store.users.getMany([...userIds])).map((u) => [u.id, u]));
+  const users = new Map<string, UserRecord>();
+  for (const u of opts.knownUsers ?? []) if (userIds.delete(u.id)) users.set(u.id, u);
+  if (userIds.size) for (const u of await store.users.getMany([...userIds])) users.set(u.id, u);
 
   const reactions = new Map<string, ReactionSummary[]>();
   const byChannel = opts.fresh ? new Map<string, Set<string>>() : groupByChannel(messages.map((m): [string, string] => [m.channelId, m.id]));
@@ -226,7 +230,10 @@ export async function renderMessage(store: Store, message: MessageRecord, opts: 
  * and each guild-member mention with its partial `member`, as Discord sends them. Events are the same bytes
  * for every receiver, so reactions show `me: false`.
  */
-export async function eventPayload(store: Store, message: MessageRecord, rendered: MessageJson, opts: { update?: boolean } = {}): Promise<MessageJson> {
+export async function eventPayload(
+  store: Store, message: MessageRecord, rendered: MessageJson,
+  opts: { update?: boolean; /** Members already read in this request (a send's author): not read again. */ knownMembers?: readonly MemberRecord[] } = {},
+): Promise<MessageJson> {
   const out: MessageJson = { ...rendered };
   if (out.reactions) out.reactions = (out.reactions as Array<Record<string, unknown>>).map((r) => ({ ...r, me: false }));
   if (out.poll) {
@@ -236,8 +243,10 @@ export async function eventPayload(store: Store, message: MessageRecord, rendere
   if (opts.update) out.tts = false;
   if (!message.guildId) return out;
   out.guild_id = message.guildId;
-  const memberIds = [...new Set([message.authorId, ...message.mentions])];
-  const members = new Map<string, MemberRecord>((await store.members.getMany(message.guildId, memberIds)).map((m) => [m.userId, m]));
+  const memberIds = new Set([message.authorId, ...message.mentions]);
+  const members = new Map<string, MemberRecord>();
+  for (const m of opts.knownMembers ?? []) if (m.guildId === message.guildId && memberIds.delete(m.userId)) members.set(m.userId, m);
+  if (memberIds.size) for (const m of await store.members.getMany(message.guildId, [...memberIds])) members.set(m.userId, m);
   const author = members.get(message.authorId);
   if (author) out.member = memberJson(author);
   out.mentions = (out.mentions as Array<{ id: string }>).map((u) => {

@@ -210,7 +210,10 @@ async function storeMessage(
     };
     // Rendered before the write: the MESSAGE_CREATE goes into the outbox in the message's own transaction, with
     // the mentioned users' unread-mention counters (messages/write.ts).
-    const json = await renderMessage(store, record, { viewerId: user.id, fresh: true, now: deps.now(), nonces: nonce === undefined ? undefined : new Map([[record.id, nonce]]), media: renderMedia(deps) });
+    // The author and their member were read by authentication and channelAccess in this request: not again.
+    const json = await renderMessage(store, record, {
+      viewerId: user.id, fresh: true, now: deps.now(), nonces: nonce === undefined ? undefined : new Map([[record.id, nonce]]), media: renderMedia(deps), knownUsers: [user],
+    });
     // Named users, role holders and @everyone who can read the channel get a mention counted; `mentions` still
     // lists the others.
     const mentioned = await mentionRecipients(store, access, mentions, user.id, deps.now());
@@ -218,7 +221,7 @@ async function storeMessage(
     const unfurl = hasPermission(access.permissions, Permissions.EMBED_LINKS);
     // The files it names come off the pending-upload ledger in the message's transaction.
     const uploadKeys = uploads.keysOf(attachments.map((a) => a.id));
-    const event = await eventPayload(store, record, json);
+    const event = await eventPayload(store, record, json, { knownMembers: access.guild ? [access.guild.member] : [] });
     if (enforced) {
       const once = await ctx.writes.createOnce(channel, record, String(nonce), limits.nonceSince(), mentioned, event, { unfurl, uploadKeys });
       // A concurrent send of the same nonce (on this node or another) stored first: answer with its message.
