@@ -222,6 +222,8 @@ export function loadLatest(channelId: string): Promise<void> {
     const p = rest
       .get<Message[]>(`/channels/${channelId}/messages`, { limit: PAGE })
       .then((page) => setChannelMessages(channelId, (cm) => mergeMessages(cm ?? { list: [], hasMore: page.length >= PAGE, loadingOlder: false }, page)))
+      // A failed catch-up keeps the page (the next new session re-reads it).
+      .then(() => catchUpLoad(channelId).catch(() => undefined))
       .catch((err) => {
         setChannelMessages(channelId, () => ({ list: [], hasMore: false, loadingOlder: false }));
         throw err;
@@ -230,6 +232,19 @@ export function loadLatest(channelId: string): Promise<void> {
     inflight.set(key, p);
   }
   return inflight.get(key)!;
+}
+
+/**
+ * A MESSAGE_CREATE that arrives while a channel's first page is on its way is not kept (there is no list yet), and
+ * the page may have been read before that message was written. The event still moved the channel's
+ * last_message_id: when it is newer than the page's newest message, read what came after.
+ */
+async function catchUpLoad(channelId: string): Promise<void> {
+  const last = store.state.channels[channelId]?.last_message_id;
+  const newest = [...(store.state.messages[channelId]?.list ?? [])].reverse().find((m) => !m.pending);
+  if (!last || (newest && compareIds(newest.id, last) >= 0)) return;
+  const after = await rest.get<Message[]>(`/channels/${channelId}/messages`, { limit: PAGE, ...(newest ? { after: newest.id } : {}) });
+  setChannelMessages(channelId, (cm) => mergeMessages(cm!, after));
 }
 
 export async function loadOlder(channelId: string): Promise<void> {
