@@ -62,13 +62,15 @@ function identify(base: string, token: string): Promise<{ ws: WebSocket; events:
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${base.replace('http', 'ws')}/gateway?v=10&encoding=json`);
     const events: Array<{ t: string; d: any }> = [];
-    const timer = setTimeout(() => reject(new Error('no READY within 20 s')), 20_000);
+    const timer = setTimeout(() => reject(new Error('no READY and GUILD_CREATE within 20 s')), 20_000);
     ws.on('error', reject);
     ws.on('message', (raw) => {
       const m = JSON.parse(String(raw));
       if (m.op === 10) ws.send(JSON.stringify({ op: 2, d: { token, intents: Intents.GUILDS | Intents.GUILD_MESSAGES | Intents.MESSAGE_CONTENT, properties: { os: 'linux', browser: 'test', device: 'test' } } }));
       if (m.op === 0) events.push({ t: m.t, d: m.d });
-      if (m.t === 'READY') {
+      // The user's one guild is available (its GUILD_CREATE came): before that, its events are not routed to the
+      // session, as on Discord, and a message sent right after READY could be missed.
+      if (m.t === 'GUILD_CREATE') {
         clearTimeout(timer);
         resolve({ ws, events });
       }
