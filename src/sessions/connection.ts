@@ -212,7 +212,6 @@ export class Connection implements SessionConnection {
       case Op.HEARTBEAT:
         // d should be the last seq or null; Discord tolerates anything here and so do we.
         this.send(Op.HEARTBEAT_ACK, null);
-        this.outbound.flush();
         this.#armHeartbeat();
         return;
       case Op.IDENTIFY:

@@ -22,7 +22,7 @@ import type { WebSocket } from 'ws';
 import type { EncodedDispatch } from './codec.ts';
 import type { FrameEncoder } from './compression.ts';
 import { rawSocketOf, writeDispatchFrame } from './raw-frame.ts';
-import { batchWrites, flushNow, type WriteBatch } from './write-batch.ts';
+import { batchWrites, type WriteBatch } from './write-batch.ts';
 
 export type FrameKind = 'normal' | 'presence' | 'force';
 
@@ -152,11 +152,6 @@ export class Outbound {
       if (this.#closed || this.bytes <= w.bytes) w.resolve();
       else this.#roomWaiters.push(w);
     }
-  }
-
-  /** Writes what was handed to the socket now instead of at the end of the batch (write-batch.ts flushNow). */
-  flush(): void {
-    if (!this.#closed) flushNow(this.ws);
   }
 
   /** Stops sending; queued frames are dropped (the replay deque still holds the dispatches). */

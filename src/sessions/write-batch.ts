@@ -8,9 +8,6 @@
  * - Frames written because earlier writes completed (draining a backlog) cork only until the next tick: the
  *   callbacks of one writev run together, and the frames they release go out together without waiting a turn,
  *   so a busy connection still drains as fast as the kernel takes the bytes.
- * - A reply the client waits on (READY, RESUMED, HEARTBEAT_ACK) ends its connection's batches at once (flushNow):
- *   the rest of a turn can be long (a presence fan-out to every session, snapshots answered in microtasks), and the
- *   READY of a connection storm waited it out.
  */
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
@@ -41,11 +38,4 @@ export function batchWrites(ws: WebSocket, batch: WriteBatch): void {
   scheduled[batch] = true;
   if (batch === 'turn') setImmediate(flushTurn);
   else process.nextTick(flushTick);
-}
-
-/** Ends the connection's batches now: what its socket holds is written at once (a reply the client waits on). */
-export function flushNow(ws: WebSocket): void {
-  const socket = (ws as unknown as { _socket?: Socket })._socket;
-  if (!socket) return;
-  for (const sockets of [corked.turn, corked.tick]) if (sockets.delete(socket)) socket.uncork();
 }

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import type { AddressInfo, Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
-import { batchWrites, flushNow } from '../../src/sessions/write-batch.ts';
+import { batchWrites } from '../../src/sessions/write-batch.ts';
 
 describe('write batching', () => {
   let wss: WebSocketServer;
@@ -83,30 +83,7 @@ describe('write batching', () => {
     assert.deepEqual(received, ['1']);
   });
 
-  it('flushNow ends both batches of a connection at once, and the batches end cleanly after', async () => {
-    received.length = 0;
-    const socket = socketOf(server);
-    batchWrites(server, 'turn');
-    batchWrites(server, 'tick');
-    server.send('urgent');
-    assert.equal(socket.writableCorked, 2);
-    flushNow(server);
-    assert.equal(socket.writableCorked, 0, 'uncorked without waiting for the tick or the turn');
-    assert.equal(socket.writableLength, 0, 'written at once');
-    await waitReceived(1);
-    // The scheduled flushes still run, and must not uncork a socket corked again by a later batch.
-    batchWrites(server, 'turn');
-    server.send('later');
-    await nextTick();
-    assert.equal(socket.writableCorked, 1, 'the new turn batch holds it');
-    await nextTurn();
-    assert.equal(socket.writableCorked, 0);
-    await waitReceived(2);
-    assert.deepEqual(received, ['urgent', 'later']);
-  });
-
   it('a connection without a socket (closed, or not a ws) is left alone', () => {
     assert.doesNotThrow(() => batchWrites({} as WebSocket, 'turn'));
-    assert.doesNotThrow(() => flushNow({} as WebSocket));
   });
 });
