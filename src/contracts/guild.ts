@@ -2,6 +2,7 @@
  * What the guild role answers over the bus. Sessions ask it for GUILD_CREATE payloads (READY, joins) and for
  * member lists (op 8); it keeps itself current from the gateway.guild.* event stream and the store.
  */
+import { createHash } from 'node:crypto';
 export const GuildSubjects = {
   /**
    * request: GuildSnapshotRequest → GuildSnapshotReply. Served by a queue group: any guild node answers,
@@ -61,6 +62,11 @@ export interface GuildSnapshotRequest {
  * session holding the same text, without hashing it again. Every other piece is the session's own.
  */
 export type SnapshotPiece = string | { text: string; key: string };
+
+/** A piece's key: the one both the guild node (keying pieces) and the sessions node (hashing unkeyed segments) use. */
+export function snapshotPieceKey(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('base64');
+}
 
 export interface GuildSnapshotReply {
   /** null when the guild does not exist or the user is not a member. */

@@ -14,18 +14,12 @@
  * its objects (member objects and presences are reused until they change, and their text with them), bounded in
  * total size.
  */
-import { createHash } from 'node:crypto';
-import type { SnapshotPiece } from '../contracts/guild.ts';
+import { snapshotPieceKey as pieceKey, type SnapshotPiece } from '../contracts/guild.ts';
 
 /** Pieces shorter than this (chars) get no key: the sessions node keeps them as the session's own bytes. */
 export const KEYED_PIECE_MIN = 1024;
 /** About one element in 16 starts a run: the top 4 bits of the FNV-1a hash of its user id are zero. */
 const ANCHOR_SHIFT = 28;
-
-/** The key of a piece: base64 sha-256 of its text (the sessions node's key for segments it hashes itself). */
-export function pieceKey(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('base64');
-}
 
 /** A piece with its key when it is long enough to be shared. */
 export function keyedPiece(text: string): SnapshotPiece {

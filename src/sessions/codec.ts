@@ -3,8 +3,7 @@
  * server frames. A dispatch frame is built by string concatenation around a payload that was serialised once
  * per event and is shared by every session it goes to; only `s` differs between sessions.
  */
-import { createHash } from 'node:crypto';
-import type { SnapshotPiece } from '../contracts/guild.ts';
+import { snapshotPieceKey, type SnapshotPiece } from '../contracts/guild.ts';
 
 export const Op = {
   DISPATCH: 0,
@@ -139,7 +138,7 @@ const SEGMENTS_GONE = new FinalizationRegistry<string>((key) => {
   if (!SEGMENTS.get(key)?.deref()) SEGMENTS.delete(key);
 });
 
-function sharedSegment(text: string, key = createHash('sha256').update(text, 'utf8').digest('base64')): Buffer {
+function sharedSegment(text: string, key = snapshotPieceKey(text)): Buffer {
   const hit = SEGMENTS.get(key)?.deref();
   if (hit) return hit;
   const buf = unpooled([text])[0]!;
