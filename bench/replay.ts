@@ -27,7 +27,7 @@ export async function main(args: string[]): Promise<void> {
   const before = used();
   const deques = Array.from({ length: p.sessions }, () => new ReplayBuffer(p.events, 1 << 30));
   const t0 = performance.now();
-  for (let i = 0; i < p.events; i++) for (const d of deques) d.push(i + 1, events[i]!, 100);
+  for (let i = 0; i < p.events; i++) for (const d of deques) d.push(i + 1, events[i]!);
   const pushNs = ((performance.now() - t0) * 1e6) / (p.events * p.sessions);
   const perSession = (used() - before) / p.sessions;
   const results = { bytesPerSession: Math.round(perSession), bytesPerEntry: round(perSession / p.events, 1), pushNs: round(pushNs, 0), forcedGc: Boolean(gc), deques: deques.length };

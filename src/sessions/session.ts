@@ -163,7 +163,7 @@ export class Session {
     const bytes = encoded.frameBytes(seq);
     // READY never needs a replay: a client can only RESUME with the session_id READY gave it, so it has READY.
     // Kept out, each idle session's deque no longer pins its own READY bytes for the session's lifetime.
-    if (t !== 'READY') this.replay.push(seq, encoded, bytes);
+    if (t !== 'READY') this.replay.push(seq, encoded);
     this.#counters.eventsOut++;
     if (this.journal) {
       this.#held.push({ seq, encoded, kind, bytes });

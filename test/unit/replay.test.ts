@@ -88,6 +88,33 @@ describe('encoded dispatches and the replay deque', () => {
     }
   });
 
+  it('a seq the session never stored (READY) is a hole: replay skips it, the bounds do not count it as an entry', () => {
+    const e = new EncodedDispatch('TYPING_START', '{"a":1}');
+    const r = new ReplayBuffer(5, 1 << 20);
+    r.push(2, e); // seq 1 was READY
+    r.push(3, e);
+    r.push(5, e); // 4 never stored
+    r.push(6, e);
+    assert.equal(r.size, 4);
+    assert.equal(r.bytes, e.frameBytes(2) + e.frameBytes(3) + e.frameBytes(5) + e.frameBytes(6));
+    assert.deepEqual(r.since(0)!.map((x) => x.seq), [2, 3, 5, 6]);
+    assert.deepEqual(r.since(3)!.map((x) => x.seq), [5, 6]);
+    assert.deepEqual(r.since(4)!.map((x) => x.seq), [5, 6]);
+    // Five slots: the hole takes one, so seq 7 evicts seq 2 and seq 8 evicts seq 3.
+    r.push(7, e);
+    assert.deepEqual(r.since(2)!.map((x) => x.seq), [3, 5, 6, 7]);
+    r.push(8, e);
+    assert.equal(r.since(2), null);
+    assert.deepEqual(r.since(3)!.map((x) => x.seq), [5, 6, 7, 8]);
+    // A gap wider than the deque: what it held is evicted, and a client that saw the last of it is still served.
+    r.push(100, e);
+    assert.equal(r.size, 1);
+    assert.equal(r.bytes, e.frameBytes(100));
+    assert.equal(r.since(7), null);
+    assert.deepEqual(r.since(8)!.map((x) => x.seq), [100]);
+    assert.deepEqual(r.since(50)!.map((x) => x.seq), [100]);
+  });
+
   it('the ring agrees with a plain list model through growth, wrap-around and both bounds', () => {
     const sizes = [5, 17, 64, 300].map((n) => new EncodedDispatch('MESSAGE_CREATE', JSON.stringify({ pad: 'x'.repeat(n) })));
     let rnd = 7;
