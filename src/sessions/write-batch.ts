@@ -14,28 +14,50 @@ import type { WebSocket } from 'ws';
 
 export type WriteBatch = 'turn' | 'tick';
 
-const corked = { turn: new Set<Socket>(), tick: new Set<Socket>() };
-const scheduled = { turn: false, tick: false };
-
-function flush(batch: WriteBatch): void {
-  scheduled[batch] = false;
-  const sockets = corked[batch];
-  for (const socket of sockets) socket.uncork();
-  sockets.clear();
+/**
+ * The sockets corked in one batch: a reused array, and a mark on each socket so it is corked once per batch.
+ * (A Set cleared after every turn re-grew its table to a thousand sockets every turn, and the tables lived long
+ * enough to be promoted: the largest source of old-generation garbage in `fanout --sessions 1000`, 35 of 80 MB.)
+ */
+interface Batch {
+  sockets: Array<Socket | undefined>;
+  count: number;
+  scheduled: boolean;
+  mark: symbol;
 }
-const flushTurn = () => flush('turn');
-const flushTick = () => flush('tick');
+type MarkedSocket = Socket & Record<symbol, boolean | undefined>;
+
+const batches: Record<WriteBatch, Batch> = {
+  turn: { sockets: [], count: 0, scheduled: false, mark: Symbol('corked until the turn ends') },
+  tick: { sockets: [], count: 0, scheduled: false, mark: Symbol('corked until the tick ends') },
+};
+
+function flush(batch: Batch): void {
+  batch.scheduled = false;
+  // An uncork can write, and a write's callback can cork the same or another socket into this batch again:
+  // those are appended and uncorked by this loop too.
+  for (let i = 0; i < batch.count; i++) {
+    const socket = batch.sockets[i] as MarkedSocket;
+    batch.sockets[i] = undefined;
+    socket[batch.mark] = false;
+    socket.uncork();
+  }
+  batch.count = 0;
+}
+const flushTurn = () => flush(batches.turn);
+const flushTick = () => flush(batches.tick);
 
 /** Corks the connection's socket until the batch ends (once per batch; nested corks balance). */
-export function batchWrites(ws: WebSocket, batch: WriteBatch): void {
+export function batchWrites(ws: WebSocket, kind: WriteBatch): void {
   // ws keeps its net.Socket in the private `_socket` and has no cork of its own.
-  const socket = (ws as unknown as { _socket?: Socket })._socket;
-  const sockets = corked[batch];
-  if (!socket || socket.destroyed || sockets.has(socket)) return;
+  const socket = (ws as unknown as { _socket?: MarkedSocket })._socket;
+  const batch = batches[kind];
+  if (!socket || socket.destroyed || socket[batch.mark]) return;
   socket.cork();
-  sockets.add(socket);
-  if (scheduled[batch]) return;
-  scheduled[batch] = true;
-  if (batch === 'turn') setImmediate(flushTurn);
+  socket[batch.mark] = true;
+  batch.sockets[batch.count++] = socket;
+  if (batch.scheduled) return;
+  batch.scheduled = true;
+  if (kind === 'turn') setImmediate(flushTurn);
   else process.nextTick(flushTick);
 }
