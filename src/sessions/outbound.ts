@@ -120,9 +120,16 @@ export class Outbound {
       this.opts.onOverflow();
       return false;
     }
+    if (kind === 'force') this.#forcedBytes += bytes;
+    if (this.#head === this.#queue.length && !this.#encoding && this.#inFlightBytes < this.#window) {
+      // Nothing waits and the socket has room (the usual case): straight to the socket, not through the array.
+      this.#send(item, 'turn');
+      if (this.bytes > this.#peak) this.#peak = this.bytes;
+      if (!this.#lagging && this.bytes > this.#highWater) this.#enterLagging();
+      return true;
+    }
     this.#queue.push(item);
     this.#queuedBytes += bytes;
-    if (kind === 'force') this.#forcedBytes += bytes;
     if (this.bytes > this.#peak) this.#peak = this.bytes;
     if (!this.#lagging && this.bytes > this.#highWater) this.#enterLagging();
     this.#pump('turn');
@@ -190,38 +197,48 @@ export class Outbound {
         this.#head = 0;
       }
       this.#queuedBytes -= item.bytes;
-      this.#inFlightBytes += item.bytes;
-      const socket = item.payload && this.encoder.name === 'none' ? rawSocketOf(this.ws) : null;
-      if (socket) {
-        this.opts.onSent(item.bytes);
-        batchWrites(this.ws, batch);
-        writeDispatchFrame(socket, item.payload!, item.seq, () => this.#written(item));
-        continue;
-      }
-      let encoded: string | Buffer | Promise<Buffer>;
-      try {
-        encoded = this.encoder.encode(item.frame ?? item.payload!.frame(item.seq));
-      } catch (err) {
-        this.#fail(err as Error);
-        return;
-      }
-      if (typeof encoded === 'string' || Buffer.isBuffer(encoded)) {
-        this.#write(encoded, item, batch);
-      } else {
-        this.#encoding = true;
-        encoded.then(
-          (data) => {
-            this.#encoding = false;
-            if (this.#closed) return;
-            this.#write(data, item, 'tick');
-            this.#pump('tick');
-          },
-          (err: Error) => {
-            this.#encoding = false;
-            this.#fail(err);
-          },
-        );
-      }
+      this.#send(item, batch);
+    }
+    // Drained: let the array go back to empty, or its slots (up to ~2,000) stay allocated for the connection's life.
+    if (this.#head > 0 && this.#head === this.#queue.length) {
+      this.#queue.length = 0;
+      this.#head = 0;
+    }
+  }
+
+  /** Hands one frame to the socket (its bytes count as in flight until written). */
+  #send(item: Queued, batch: WriteBatch): void {
+    this.#inFlightBytes += item.bytes;
+    const socket = item.payload && this.encoder.name === 'none' ? rawSocketOf(this.ws) : null;
+    if (socket) {
+      this.opts.onSent(item.bytes);
+      batchWrites(this.ws, batch);
+      writeDispatchFrame(socket, item.payload!, item.seq, () => this.#written(item));
+      return;
+    }
+    let encoded: string | Buffer | Promise<Buffer>;
+    try {
+      encoded = this.encoder.encode(item.frame ?? item.payload!.frame(item.seq));
+    } catch (err) {
+      this.#fail(err as Error);
+      return;
+    }
+    if (typeof encoded === 'string' || Buffer.isBuffer(encoded)) {
+      this.#write(encoded, item, batch);
+    } else {
+      this.#encoding = true;
+      encoded.then(
+        (data) => {
+          this.#encoding = false;
+          if (this.#closed) return;
+          this.#write(data, item, 'tick');
+          this.#pump('tick');
+        },
+        (err: Error) => {
+          this.#encoding = false;
+          this.#fail(err);
+        },
+      );
     }
   }
 
