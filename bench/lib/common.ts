@@ -397,7 +397,8 @@ export async function startAccord(opts: AccordOptions = {}): Promise<ServerProce
   const profileDir = opts.profile ? join(dataDir, 'cpu-profile') : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const fd = openSync(logFile, 'a');
-  const nodeFlags = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  // BENCH_SERVER_NODE_FLAGS: V8 flags to try on the server (--trace-gc …) that NODE_OPTIONS refuses.
+  const nodeFlags = [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), ...(process.env.BENCH_SERVER_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])];
   const runtime = opts.runtime ?? defaultRuntime;
   if (runtime === 'compiled' && !existsSync(join(REPO, 'dist/main.js'))) throw new Error('dist/main.js is missing: run `npm run build` (bench/run.ts and npm ci do it)');
   const proc = spawn(process.execPath, [...nodeFlags, ...serverEntry(runtime)], {
