@@ -75,6 +75,18 @@ class Core {
       throw toStoreError(err, 'sqlite');
     }
   }
+
+  /**
+   * A transaction control statement (BEGIN, SAVEPOINT, RELEASE, COMMIT), prepared once: exec parses its text on
+   * every call, 7.7 µs for a SAVEPOINT against about 1 µs prepared, and each message create runs two of them.
+   */
+  control(sql: string): void {
+    try {
+      this.prepare(sql).run();
+    } catch (err) {
+      throw toStoreError(err, 'sqlite');
+    }
+  }
 }
 
 /** The driver handed to a transaction's callback: same connection, no locking, nested transactions join. */
@@ -171,10 +183,10 @@ export class SqliteDriver implements SqlDriver {
     let group: CommitGroup;
     try {
       group = this.#group ?? this.#openGroup();
-      this.#core.exec(`SAVEPOINT ${SAVEPOINT}`);
+      this.#core.control(`SAVEPOINT ${SAVEPOINT}`);
       try {
         result = await fn(new SqliteTxDriver(this.#core));
-        this.#core.exec(`RELEASE ${SAVEPOINT}`);
+        this.#core.control(`RELEASE ${SAVEPOINT}`);
       } catch (err) {
         this.#rollBackMember(group, err);
         throw err;
@@ -194,7 +206,7 @@ export class SqliteDriver implements SqlDriver {
 
   /** BEGIN IMMEDIATE (the write lock, so two processes cannot both read then fail to upgrade), committed at the end of this event-loop turn. */
   #openGroup(): CommitGroup {
-    this.#core.exec('BEGIN IMMEDIATE');
+    this.#core.control('BEGIN IMMEDIATE');
     const group: CommitGroup = { members: [] };
     this.#group = group;
     setImmediate(() => void this.#commit(group));
@@ -220,7 +232,7 @@ export class SqliteDriver implements SqlDriver {
     while (this.#txDone) await this.#txDone;
     if (this.#group !== group) return;
     try {
-      this.#core.exec('COMMIT');
+      this.#core.control('COMMIT');
     } catch (err) {
       this.#abandon(group, err);
       return;
