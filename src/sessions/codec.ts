@@ -296,19 +296,20 @@ export class EncodedDispatch {
    * WebSocket header), in one small buffer; the rest of the frame is `segments`, shared and never copied.
    */
   headWithSeq(seq: number, reserve: number): Buffer {
-    const digits = seqDigits(seq);
-    const out = Buffer.allocUnsafe(reserve + this.#head.length + digits);
-    const off = reserve + this.#head.copy(out, reserve);
-    out.write(String(seq), off, digits, 'latin1');
-    return out;
+    return this.#build(seq, reserve, false);
   }
 
   /** The complete frame for one write (a fresh buffer the socket owns until written). */
   frame(seq: number): Buffer {
+    return this.#build(seq, 0, true);
+  }
+
+  #build(seq: number, reserve: number, whole: boolean): Buffer {
     const digits = seqDigits(seq);
-    const out = Buffer.allocUnsafe(this.size + digits);
-    let off = this.#head.copy(out, 0);
+    const out = Buffer.allocUnsafe(reserve + this.#head.length + digits + (whole ? this.size - this.#head.length : 0));
+    let off = reserve + this.#head.copy(out, reserve);
     off += out.write(String(seq), off, digits, 'latin1');
+    if (!whole) return out;
     if (this.#tail) this.#tail.copy(out, off);
     else for (const p of this.#parts!) off += p.copy(out, off);
     return out;
