@@ -430,12 +430,23 @@ export class Gateway implements ConnectionHost {
     };
   }
 
-  /** op 7 to every socket, close them resumably, end every session, stop timers. */
+  /**
+   * op 7 to every socket, close them resumably, end every session, stop timers. First the resume journal stores
+   * what only this node holds (every session's record, and what it skipped while JetStream was failing): a client
+   * that follows op 7 resumes on another node, not INVALID_SESSION. Last, the turns in flight are acknowledged
+   * before the bus closes.
+   */
   async close(): Promise<void> {
     this.#closing = true;
     this.presence.stop();
     this.guilds.close();
+    if (this.journal) {
+      const sessions = this.registry.size;
+      if (await this.journal.checkpoint(this.registry.all())) this.log.info({ sessions }, 'sessions stored in the resume journal before op 7');
+      else this.log.warn({ sessions }, 'sessions could not be stored in the resume journal: a resume on another node may get op 9');
+    }
     await Promise.all([...this.connections].map((c) => c.reconnect(SHUTDOWN_DRAIN_MS)));
     for (const s of [...this.registry.all()]) this.endSession(s, 'shutdown');
+    await this.journal?.drain();
   }
 }

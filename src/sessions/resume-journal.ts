@@ -16,6 +16,11 @@
  * order, so the marker's ack says every batch before it is stored. One acked publish per node per turn, not one
  * per session. A turn whose marker is not acknowledged is released anyway (the socket matters more), leaving a
  * possible gap in the journal: a resume elsewhere across it finds a batch missing and gets INVALID_SESSION.
+ *
+ * Gaps heal: the node remembers, per session, the seqs a turn skipped or could not confirm, and the first turn
+ * after the journal stops standing aside writes them again from the session's resume deque (with its record).
+ * A graceful stop (checkpoint, before op 7) does the same at once and waits for the ack, so a client told to
+ * reconnect resumes on another node even when the stop comes within a JetStream outage's backoff.
  */
 import { createHash } from 'node:crypto';
 import { BusNotRetainedError, type Bus } from '../bus/types.ts';
@@ -53,9 +58,29 @@ export interface JournalFrame {
 }
 
 export interface JournalBatch {
-  /** When the node stored it (ms): the event log is read from about here for what came after. */
+  /**
+   * When the node stored it (ms): the event log is read from about here for what came after. A batch that heals a
+   * gap carries when the gap began, and frames of seqs stored before (a turn that was not confirmed) come again:
+   * readers keep one frame per seq.
+   */
   at: number;
   f: JournalFrame[];
+}
+
+/** Seqs of a session that may be missing from the journal: a turn stood aside or was not acknowledged. */
+interface Gap {
+  from: number;
+  to: number;
+  /** When the first of them was due (ms). */
+  at: number;
+}
+
+/** The journal frame of one dispatch: a bus event by reference, anything else inline (or lost, when too large). */
+function frameOf(seq: number, payload: EncodedDispatch): JournalFrame {
+  const ref = payload.ref;
+  if (ref) return ref.stripped ? { s: seq, k: ref.key, j: ref.subject, x: 1 } : { s: seq, k: ref.key, j: ref.subject };
+  if (payload.size > JOURNAL_INLINE_MAX_BYTES) return { s: seq, lost: 1 };
+  return { s: seq, t: payload.t, d: payload.payloadJson() };
 }
 
 /** A session's record: enough to rebuild it elsewhere. */
@@ -98,6 +123,10 @@ export interface ResumeJournalOptions {
 export class ResumeJournal implements DispatchJournal {
   readonly #pending = new Map<Session, JournalFrame[]>();
   readonly #recordVersion = new WeakMap<Session, string>();
+  /** Sessions whose journal may miss some dispatches, written again by the next turn that does not stand aside. */
+  readonly #gaps = new Map<Session, Gap>();
+  #heal: NodeJS.Timeout | null = null;
+  #stopped = false;
   /** The turns in flight, in order: each settles after the one before. */
   #chain: Promise<void> = Promise.resolve();
   #failedBefore = false;
@@ -133,20 +162,40 @@ export class ResumeJournal implements DispatchJournal {
   stop(): void {
     if (this.#refresh) clearInterval(this.#refresh);
     this.#refresh = null;
+    if (this.#heal) clearTimeout(this.#heal);
+    this.#heal = null;
+    this.#stopped = true;
   }
 
   append(session: Session, seq: number, payload: EncodedDispatch): void {
-    const ref = payload.ref;
-    let frame: JournalFrame;
-    if (ref) frame = ref.stripped ? { s: seq, k: ref.key, j: ref.subject, x: 1 } : { s: seq, k: ref.key, j: ref.subject };
-    else if (payload.size > JOURNAL_INLINE_MAX_BYTES) frame = { s: seq, lost: 1 };
-    else frame = { s: seq, t: payload.t, d: payload.payloadJson() };
-    this.#enqueue(session).push(frame);
+    this.#enqueue(session).push(frameOf(seq, payload));
+  }
+
+  /**
+   * A graceful stop, before op 7: what only this node holds is stored now — every session's record, and the
+   * dispatches a skipped or unconfirmed turn left out (from the resume deques) — and the call waits for the ack,
+   * so the clients told to reconnect can resume on another node. Tried even while standing aside: a stop is the
+   * last chance (a JetStream still failing costs one write timeout). True when stored.
+   */
+  checkpoint(sessions: Iterable<Session>): Promise<boolean> {
+    this.#downUntil = 0;
+    for (const s of sessions) {
+      if (s.ended || s.journal !== this) continue;
+      this.#recordVersion.delete(s);
+      this.#enqueue(s);
+    }
+    return this.drain();
+  }
+
+  /** Writes what is pending now and waits for every turn in flight; true when the last one was acknowledged. */
+  drain(): Promise<boolean> {
+    return this.#flush();
   }
 
   /** The session is gone for good: no node may resume it. */
   ended(session: Session): void {
     this.#pending.delete(session);
+    this.#gaps.delete(session);
     const tombstone: SessionRecord = { ...this.record(session), ended: true };
     // Standing aside (JetStream failing), the tombstone is skipped rather than queued behind a timeout: the record
     // then expires with the log's max age.
@@ -182,22 +231,50 @@ export class ResumeJournal implements DispatchJournal {
     return frames;
   }
 
-  #flush(): void {
+  #flush(): Promise<boolean> {
     this.#scheduled = false;
-    const batch = [...this.#pending];
-    this.#pending.clear();
-    if (batch.length === 0) return;
     const { bus, now, nodeId } = this.opts;
     const standingAside = now() < this.#downUntil;
+    // Sessions with a gap come along with any turn that writes: the gap heals. One that ended cannot (its deque is
+    // gone), and its record is no longer this node's to write (moved: another node holds it now).
+    if (!standingAside) {
+      for (const s of this.#gaps.keys()) {
+        if (s.ended) this.#gaps.delete(s);
+        else if (!this.#pending.has(s)) this.#pending.set(s, []);
+      }
+    }
+    const batch = [...this.#pending];
+    this.#pending.clear();
+    if (batch.length === 0) return this.#chain.then(() => true);
+    const at = now();
     let frameCount = 0;
     let batches = 0;
+    /** Per session, the seqs this turn wrote or skipped: a gap unless the turn is confirmed. */
+    const covers = new Map<Session, Gap>();
+    for (const [session, frames] of batch) if (frames.length) covers.set(session, { from: frames[0]!.s, to: frames[frames.length - 1]!.s, at });
     if (!standingAside) {
-      const at = now();
       for (const [session, frames] of batch) {
+        const gap = this.#gaps.get(session);
+        let repair: JournalFrame[] | null = null;
+        if (gap) {
+          this.#gaps.delete(session);
+          // Evicted past the gap, or ended meanwhile: it cannot heal; a resume across it gets op 9.
+          repair = session.ended ? null : this.#repairFrames(session, gap);
+          if (repair) {
+            const c = covers.get(session);
+            covers.set(session, c ? { from: Math.min(c.from, gap.from), to: Math.max(c.to, gap.to), at: gap.at } : gap);
+          }
+        }
         const version = `${session.guilds.version}:${session.memberOf.size}:${session.presence.status}`;
         if (this.#recordVersion.get(session) !== version) {
           this.#recordVersion.set(session, version);
           publishEvent(bus, recordSubject(session.id), this.record(session));
+        }
+        if (repair?.length) {
+          const entry: JournalBatch = { at: gap!.at, f: repair };
+          publishEvent(bus, frameSubject(session.id), entry);
+          batches++;
+          frameCount += repair.length;
         }
         if (frames.length) {
           const entry: JournalBatch = { at, f: frames };
@@ -211,26 +288,64 @@ export class ResumeJournal implements DispatchJournal {
       for (const [session, frames] of batch) if (frames.length) session.stored(frames[frames.length - 1]!.s);
     };
     let asideNow = standingAside;
+    let confirmed = false;
     this.#chain = this.#chain
       .then(async () => {
         // A turn queued behind one that failed stands aside too: turns never wait out one timeout each.
         asideNow ||= now() < this.#downUntil;
         if (asideNow) return;
         await bus.append(turnSubject(nodeId), { at: now() });
+        confirmed = true;
         this.counts.turns++;
         this.#failedBefore = false;
         this.counts.batches += batches;
         this.counts.frames += frameCount;
       })
       .catch((err: unknown) => {
-        // Records published in this turn may not be stored: written again with the next batch.
-        for (const [session] of batch) this.#recordVersion.delete(session);
         this.#failed(err, batch[0]![0]);
       })
       .then(() => {
-        if (asideNow) for (const [session] of batch) this.#recordVersion.delete(session);
+        if (!confirmed) {
+          // Records published in this turn may not be stored: written again with the next batch. So are its frames
+          // (a gap), from the deque, by the first turn that does not stand aside.
+          for (const [session] of batch) this.#recordVersion.delete(session);
+          for (const [session, c] of covers) if (!session.ended) this.#markGap(session, c);
+          this.#healLater();
+        }
         release();
       });
+    return this.#chain.then(() => confirmed);
+  }
+
+  #markGap(session: Session, gap: Gap): void {
+    const had = this.#gaps.get(session);
+    this.#gaps.set(session, had ? { from: Math.min(had.from, gap.from), to: Math.max(had.to, gap.to), at: Math.min(had.at, gap.at) } : { ...gap });
+  }
+
+  /** The frames of a gap again, from the session's resume deque; null when some were evicted (READY is never there). */
+  #repairFrames(session: Session, gap: Gap): JournalFrame[] | null {
+    const entries = session.replay.since(gap.from - 1);
+    if (!entries) return null;
+    const out: JournalFrame[] = [];
+    for (const e of entries) {
+      if (e.seq > gap.to) break;
+      out.push(frameOf(e.seq, e.payload));
+    }
+    return out;
+  }
+
+  /** Once the backoff is over, a turn heals the gaps even if no session dispatches anything. */
+  #healLater(): void {
+    if (this.#heal || this.#stopped) return;
+    const wait = Math.max(0, this.#downUntil - this.opts.now()) + 10;
+    this.#heal = setTimeout(() => {
+      this.#heal = null;
+      if (this.#gaps.size === 0 || this.#scheduled) return;
+      if (this.opts.now() < this.#downUntil) return this.#healLater();
+      this.#scheduled = true;
+      setImmediate(() => this.#flush());
+    }, wait);
+    this.#heal.unref?.();
   }
 
   /**

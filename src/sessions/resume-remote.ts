@@ -51,7 +51,11 @@ export async function restoreSession(gw: Gateway, router: Router, req: RemoteRes
   if (record.ended) return { refused: 'session ended' };
   if (record.userId !== req.user.id) return { refused: 'session of another user' };
   const batches = await bus.readLog<JournalBatch>(JOURNAL_LOG, { subjects: [frameSubject(req.sessionId)] });
-  const frames: Frame[] = batches.flatMap((b) => b.payload.f.map((f) => ({ ...f, at: b.payload.at })));
+  // One frame per seq, in seq order: a batch that healed a gap (resume-journal.ts) comes after newer ones, and may
+  // repeat frames a turn had stored without its ack.
+  const bySeq = new Map<number, Frame>();
+  for (const b of batches) for (const f of b.payload.f) bySeq.set(f.s, { ...f, at: b.payload.at });
+  const frames: Frame[] = [...bySeq.values()].sort((a, b) => a.s - b.s);
   const lastSeq = Math.max(record.seq, frames.at(-1)?.s ?? 0);
   if (req.seq > lastSeq) return { refused: 'seq beyond the journal' };
   const needed = frames.filter((f) => f.s > req.seq);
@@ -104,8 +108,8 @@ export async function restoreSession(gw: Gateway, router: Router, req: RemoteRes
     const subjects = new Set<string>([GatewaySubjects.userDispatch(req.user.id)]);
     for (const g of session.guilds.keys()) subjects.add(GatewaySubjects.guildDispatch(g));
     for (const f of needed) if (f.j) subjects.add(f.j);
-    const lastAt = frames.at(-1)?.at ?? record.at;
-    const since = Math.min(needed[0]?.at ?? lastAt, lastAt) - RESUME_GAP_OVERLAP_MS;
+    const lastAt = batches.reduce((t, b) => Math.max(t, b.payload.at), 0) || record.at;
+    const since = needed.reduce((t, f) => Math.min(t, f.at), lastAt) - RESUME_GAP_OVERLAP_MS;
     const log = await bus.readLog<DispatchEnvelope>(EVENT_LOG, { subjects: [...subjects], sinceMs: since });
     if (session.ended) return { refused: 'session ended while restoring' };
 

@@ -7,6 +7,8 @@
  * - Resume across nodes: a client on A sees messages, A is killed with SIGKILL, more messages are sent through B,
  *   and the client resumes on B with its session_id and seq: every missed MESSAGE_CREATE, in order, none twice,
  *   then RESUMED. An unknown session, or a seq beyond what the session sent, gets op 9 (d: false).
+ * - A JetStream outage makes the journal stand aside: what a node skipped meanwhile is written again from its
+ *   resume deques at a graceful stop (before op 7) or once the backoff is over, so those sessions still move.
  *
  * Every subject and stream lives under this run's prefix (NatsBus); the streams are deleted at the end.
  */
@@ -26,7 +28,7 @@ import type { Store } from '../../src/store/types.ts';
 import { apiRequest as http, serviceSkip, TEST_NATS_URL, waitFor } from '../helpers/services.ts';
 import { GatewayClient } from './gateway-client.ts';
 import { guildPartition } from '../../src/contracts/guild.ts';
-import { RESUME_GAP_OVERLAP_MS } from '../../src/sessions/resume-journal.ts';
+import { JOURNAL_BACKOFF_MS, RESUME_GAP_OVERLAP_MS } from '../../src/sessions/resume-journal.ts';
 
 async function startChild(dataDir: string, prefix: string, nodeId: string, guildPartitions?: number): Promise<{ child: ChildProcess; url: string }> {
   const args = [dataDir, TEST_NATS_URL, prefix, nodeId, ...(guildPartitions ? [String(guildPartitions)] : [])];
@@ -266,6 +268,108 @@ describe('gateway: fan-out by interest and resume across nodes (NATS)', { skip: 
     } finally {
       nodeA.child.kill('SIGKILL');
       nodeD.child.kill('SIGKILL');
+    }
+  });
+
+  /**
+   * Node S (in this process, sessions only) whose JetStream writes fail while `down`: acked appends fail and the
+   * journal's plain publishes are lost, as when the streams are gone after a NATS restart. Frank's session there
+   * trips the journal into standing aside (JOURNAL_BACKOFF_MS); Gina's session then lives wholly inside that
+   * window, and gets a message: none of it reaches the journal. Then JetStream is back (`down` false).
+   */
+  async function sessionInsideOutage(name: string) {
+    const frank = await register(`f${name}${run}`.slice(0, 32));
+    const gina = await register(`g${name}${run}`.slice(0, 32));
+    const guild = (await http(b.url, 'POST', '/guilds', frank.token, { name: `Guild ${name}` })).body;
+    const text = await textChannel(guild.id, frank.token);
+    const invite = await http(b.url, 'POST', `/channels/${text}/invites`, frank.token, {});
+    assert.equal((await http(b.url, 'POST', `/invites/${invite.body.code}`, gina.token)).status, 200);
+
+    const { NatsBus } = await import('../../src/bus/nats.ts');
+    const real = await NatsBus.connect({ servers: TEST_NATS_URL, name: `accord-test-resume-${name}`, streamPrefix: prefix });
+    let down = false;
+    const flaky = new Proxy(real, {
+      get(target, prop) {
+        if (prop === 'append') {
+          return (subject: string, payload: unknown) => (down ? Promise.reject(new Error('TIMEOUT')) : target.append(subject, payload));
+        }
+        if (prop === 'publish') {
+          return (subject: string, payload: unknown) => (down && subject.startsWith('gateway.resume.') ? undefined : target.publish(subject, payload));
+        }
+        const v = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const config = loadConfig({
+      env: {},
+      overrides: {
+        port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', rateLimitScale: 1000, rateLimitGlobalPerSecond: 100_000,
+        nodeId: `resume-${run}-${name}`, workerId: 3, processId: 4, roles: ['sessions'],
+      },
+    });
+    const s = await startServer(config, { store, bus: flaky, log: silentLogger });
+    const startedAt = Date.now();
+    down = true;
+    const first = await GatewayClient.connect(s.url);
+    clients.push(first);
+    await first.identify(frank.token);
+    await first.waitForDispatch('GUILD_CREATE', (d) => d.id === guild.id);
+    await waitFor(async () => (await metric(s.url, 'accord_gateway_resume_journal_failures_total')) >= 1, { timeoutMs: 10_000, what: 'a failed journal write' });
+    const c = await GatewayClient.connect(s.url);
+    clients.push(c);
+    const ready = await c.identify(gina.token);
+    await c.waitForDispatch('GUILD_CREATE', (d) => d.id === guild.id);
+    const seq = c.lastSeq!;
+    const during = await send(text, frank.token, 'while the journal stood aside');
+    const missed = await c.waitForDispatch('MESSAGE_CREATE', (d) => d.id === during);
+    down = false;
+    assert.ok(Date.now() - startedAt < JOURNAL_BACKOFF_MS, 'still inside the backoff');
+    return { s, real, c, ready, seq, during, missedSeq: missed.s!, frank, gina, text };
+  }
+
+  /** RESUME on B from `seq` (before the message Gina got during the outage, as if it was lost in flight). */
+  async function resumeOnB(token: string, sessionId: string, seq: number, during: string, missedSeq: number) {
+    const onB = await GatewayClient.connect(b.url);
+    clients.push(onB);
+    await onB.waitForOp(10);
+    onB.send(6, { token, session_id: sessionId, seq });
+    const answer = await onB.waitFor((p) => (p.op === 0 && p.t === 'RESUMED') || p.op === 9, 'RESUMED or INVALID_SESSION', 15_000);
+    assert.equal(answer.op, 0, 'RESUMED, not INVALID_SESSION');
+    const replayed = onB.payloads.filter((p) => p.op === 0 && p.s! < answer.s!);
+    assert.deepEqual(replayed.filter((p) => p.t === 'MESSAGE_CREATE').map((p) => p.d.id), [during], 'the missed message, once');
+    assert.equal(replayed.find((p) => p.t === 'MESSAGE_CREATE')!.s, missedSeq, 'with the seq the old node gave it');
+    return onB;
+  }
+
+  it('a graceful stop stores what the journal skipped while JetStream failed: its client follows op 7, RESUMEs on B and gets the missed events', { timeout: 60_000 }, async () => {
+    const { s, real, c, ready, seq, during, missedSeq, frank, gina, text } = await sessionInsideOutage('stop');
+    let sOpen = true;
+    try {
+      // S stops gracefully, still inside the backoff.
+      const stopped = s.close();
+      sOpen = false;
+      await c.waitForOp(7, 10_000);
+      await stopped;
+      await c.waitForClose(10_000);
+      const onB = await resumeOnB(gina.token, ready.session_id, seq, during, missedSeq);
+      const after = await send(text, frank.token, 'after the move');
+      await onB.waitForDispatch('MESSAGE_CREATE', (d) => d.id === after, 10_000);
+    } finally {
+      if (sOpen) await s.close().catch(() => {});
+      await real.close().catch(() => {});
+    }
+  });
+
+  it('once the backoff is over the journal heals by itself: the session can move to B although S never dispatched again', { timeout: 60_000 }, async () => {
+    const { s, real, c, ready, seq, during, missedSeq, gina } = await sessionInsideOutage('heal');
+    try {
+      await new Promise((r) => setTimeout(r, JOURNAL_BACKOFF_MS + 500));
+      // The client moves to B while S still holds the session (S's copy ends quietly: sessions.takeover).
+      await c.close();
+      await resumeOnB(gina.token, ready.session_id, seq, during, missedSeq);
+    } finally {
+      await s.close().catch(() => {});
+      await real.close().catch(() => {});
     }
   });
 });
