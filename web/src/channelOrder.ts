@@ -7,11 +7,14 @@
  * is announced. Drag: drop a channel on a channel (before or after it, by the pointer's half) or on a category
  * (the end of it); drop a category on a category.
  *
- * The move shows at once (the new positions applied locally) and is undone if the server refuses it.
+ * The move shows at once (the new positions applied locally) and is undone if the server refuses it. Moves are
+ * saved one at a time, in order, each computed from where the one before put the channels; so when a save is
+ * refused, the moves queued behind it (made on top of a move that did not happen) are dropped unsent, and the
+ * list is read again from the server, which is what it shows from then on.
  */
 import { createElement, useMemo, useRef, useState, type DragEvent, type KeyboardEvent, type ReactNode } from 'react';
 import { applyDispatch } from './events.ts';
-import { canManageChannels, setChannelPositions } from './moderation.ts';
+import { canManageChannels, guildChannels, setChannelPositions } from './moderation.ts';
 import { errorText } from './session.ts';
 import { store, useStore } from './store.ts';
 import { ChannelType, type Channel } from './types.ts';
@@ -100,6 +103,8 @@ async function keepFocus(id: string) {
 let saving: Promise<unknown> = Promise.resolve();
 /** Saves not finished yet. */
 let pendingSaves = 0;
+/** Moved on at each refused save: saves queued in an earlier one are dropped, and its intended order is stale. */
+let epoch = 0;
 
 /** Applies the new positions now, saves them (one save at a time, in order), and undoes them if refused. */
 function commit(guildId: string, updates: Update[], announce: (text: string) => void, said: string) {
@@ -110,15 +115,36 @@ function commit(guildId: string, updates: Update[], announce: (text: string) => 
     if (c) applyDispatch('CHANNEL_UPDATE', { ...c, position: u.position, ...(u.parent_id !== undefined ? { parent_id: u.parent_id } : {}) });
   }
   announce(said);
+  const queuedIn = epoch;
   pendingSaves++;
   saving = saving
-    .then(() =>
-      setChannelPositions(guildId, updates).catch((err) => {
-        for (const c of previous) applyDispatch('CHANNEL_UPDATE', c);
+    .then(async () => {
+      if (queuedIn !== epoch) return; // made on top of a refused move
+      try {
+        await setChannelPositions(guildId, updates);
+      } catch (err) {
+        epoch++;
         announce(`Could not move it: ${errorText(err)}`);
-      }),
-    )
+        await showServerOrder(guildId, previous);
+      }
+    })
     .finally(() => pendingSaves--);
+}
+
+/** The positions the server has, after a refusal; if they cannot be read, the refused move's channels as they were. */
+async function showServerOrder(guildId: string, previous: Channel[]) {
+  let channels: Channel[];
+  try {
+    channels = await guildChannels(guildId);
+  } catch {
+    channels = previous;
+  }
+  for (const c of channels) {
+    const mine = store.state.channels[c.id];
+    if (mine && (mine.position !== c.position || (mine.parent_id ?? null) !== (c.parent_id ?? null))) {
+      applyDispatch('CHANNEL_UPDATE', { ...mine, position: c.position, parent_id: c.parent_id ?? null });
+    }
+  }
 }
 
 export interface ChannelReorder {
@@ -144,8 +170,9 @@ export function useChannelReorder(guildId: string, groups: readonly ChannelGroup
   // While moves are being saved, the next one starts from where the last one put the channels, not from the store:
   // an earlier save's CHANNEL_UPDATEs can arrive after the last move was applied and show the list a move behind,
   // and a key pressed then moved the channel from the wrong place.
-  const intended = useRef<{ guildId: string; groups: ChannelGroup[] } | null>(null);
-  const current = () => (pendingSaves > 0 && intended.current?.guildId === guildId ? intended.current.groups : groupsRef.current);
+  const intended = useRef<{ guildId: string; groups: ChannelGroup[]; epoch: number } | null>(null);
+  const current = () =>
+    pendingSaves > 0 && intended.current?.guildId === guildId && intended.current.epoch === epoch ? intended.current.groups : groupsRef.current;
 
   return useMemo(() => {
     const status = createElement('div', { className: 'sr-only', role: 'status', 'aria-live': 'polite' }, said);
@@ -160,7 +187,7 @@ export function useChannelReorder(guildId: string, groups: readonly ChannelGroup
     };
     const moveTo = (id: string, next: ChannelGroup[]) => {
       commit(guildId, positionUpdates(current(), next), announce, describe(next, id));
-      intended.current = { guildId, groups: next };
+      intended.current = { guildId, groups: next, epoch };
       void keepFocus(id);
     };
     const moveCategory = (id: string, delta: -1 | 1) => {

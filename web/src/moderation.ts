@@ -183,6 +183,9 @@ export async function updateChannelSettings(channelId: string, body: { name?: st
 export const setChannelPositions = (guildId: string, updates: Array<{ id: string; position: number; parent_id?: string | null }>) =>
   rest.patch(`/guilds/${guildId}/channels`, updates);
 
+/** The guild's channels as the server has them (Get Guild Channels). */
+export const guildChannels = (guildId: string) => rest.get<Channel[]>(`/guilds/${guildId}/channels`);
+
 export async function pinMessage(msg: Message) {
   await rest.put(`/channels/${msg.channel_id}/pins/${msg.id}`);
   applyDispatch('MESSAGE_UPDATE', { id: msg.id, channel_id: msg.channel_id, pinned: true });
