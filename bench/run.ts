@@ -3,8 +3,7 @@
  * main(args). With no name it runs the quick set. Servers run as `npm start` runs them, from dist/, built here
  * first so a benchmark never measures stale output; `--runtime tsx` runs them from the sources instead.
  */
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { buildServer } from '../scripts/build-server.mjs';
 import { Args, REPO, setDefaultRuntime } from './lib/common.ts';
 
 const QUICK_SET: Array<[name: string, args: string[]]> = [
@@ -33,10 +32,7 @@ try {
   const runtime = new Args(args).choice('runtime', ['compiled', 'tsx'] as const, 'compiled');
   setDefaultRuntime(runtime);
   if (runtime === 'compiled' && !IN_PROCESS.has(name ?? '')) {
-    const tsc = spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(REPO, 'tsconfig.build.json')], { stdio: 'inherit' });
-    // 2: type errors with the output written anyway, which is what the loader would run too (scripts/start.mjs).
-    if (tsc.status === 2) console.error('bench: the build has type errors (above); measuring what it emitted');
-    else if (tsc.status !== 0) throw new Error(`npm run build failed (exit ${tsc.status})`);
+    if (!buildServer(REPO, () => console.error('bench: the build has type errors (above); measuring what it emitted'))) throw new Error('npm run build failed');
   }
   if (name) await runOne(name, args);
   else for (const [n, a] of QUICK_SET) await runOne(n, a);

@@ -3,10 +3,10 @@
 // faster and holds about 40 MB less than the same sources through the tsx loader (`npm run bench -- startup`).
 // A checkout whose src/ changed since the last build is built first, so `npm start` never runs stale code;
 // `npm run dev` keeps the loader for development.
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildServer } from './build-server.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const entry = join(root, 'dist', 'main.js');
@@ -23,10 +23,7 @@ function newestSource(dir) {
 const built = existsSync(entry) ? statSync(entry).mtimeMs : 0;
 if (built < Math.max(newestSource(join(root, 'src')), statSync(join(root, 'tsconfig.build.json')).mtimeMs)) {
   console.error('accord: src/ changed since the last build; building dist/ first');
-  const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
-  // 2: type errors, output written anyway. Run it, as the loader would run the same sources.
-  if (tsc.status === 2) console.error('accord: the build has type errors (above); running what it emitted');
-  else if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+  if (!buildServer(root, () => console.error('accord: the build has type errors (above); running what it emitted'))) process.exit(1);
 }
 // main.js reads its command from process.argv.slice(2), as when run directly.
 process.argv = [process.argv[0], entry, ...process.argv.slice(2)];

@@ -1,0 +1,2 @@
+/** scripts/build-server.mjs, for the TypeScript callers (bench/run.ts). */
+export declare function buildServer(root: string, onTypeErrors: () => void): boolean;
