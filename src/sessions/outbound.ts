@@ -121,18 +121,16 @@ export class Outbound {
       return false;
     }
     if (kind === 'force') this.#forcedBytes += bytes;
-    if (this.#head === this.#queue.length && !this.#encoding && this.#inFlightBytes < this.#window) {
-      // Nothing waits and the socket has room (the usual case): straight to the socket, not through the array.
-      this.#send(item, 'turn');
-      if (this.bytes > this.#peak) this.#peak = this.bytes;
-      if (!this.#lagging && this.bytes > this.#highWater) this.#enterLagging();
-      return true;
+    // Nothing waits and the socket has room (the usual case): straight to the socket, not through the array.
+    const direct = this.#head === this.#queue.length && !this.#encoding && this.#inFlightBytes < this.#window;
+    if (direct) this.#send(item, 'turn');
+    else {
+      this.#queue.push(item);
+      this.#queuedBytes += bytes;
     }
-    this.#queue.push(item);
-    this.#queuedBytes += bytes;
     if (this.bytes > this.#peak) this.#peak = this.bytes;
     if (!this.#lagging && this.bytes > this.#highWater) this.#enterLagging();
-    this.#pump('turn');
+    if (!direct) this.#pump('turn');
     return true;
   }
 
