@@ -3,7 +3,8 @@
  * time, each computed from where the one before put the channels. The first save is held in the browser
  * (Playwright routing) while a second move is made, then answered 403: the second move, made on top of one that
  * did not happen, must not reach the server, and the sidebar must show the server's order again. A move after
- * that starts from the server's order and is saved.
+ * that starts from the server's order and is saved. And a move made while the one before waits to be saved
+ * compares against the positions that move gave, so every channel whose position changed is saved.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -21,6 +22,8 @@ describe('web client: a refused channel move with another queued behind it', { s
   let guildId = '';
   let category: any;
   const channels: any[] = [];
+  let chain: any;
+  const chainChannels: any[] = [];
 
   const serverOrder = async () => {
     const all = (await server.request('GET', `/guilds/${guildId}/channels`, { auth: owner })).body as any[];
@@ -45,6 +48,10 @@ describe('web client: a refused channel move with another queued behind it', { s
     category = (await server.request('POST', `/guilds/${guildId}/channels`, { auth: owner, body: { name: 'Queue', type: 4 } })).body;
     for (const name of ['one', 'two', 'three', 'four']) {
       channels.push((await server.request('POST', `/guilds/${guildId}/channels`, { auth: owner, body: { name, type: 0, parent_id: category.id } })).body);
+    }
+    chain = (await server.request('POST', `/guilds/${guildId}/channels`, { auth: owner, body: { name: 'Chain', type: 4 } })).body;
+    for (const name of ['gen', 'alp', 'bet']) {
+      chainChannels.push((await server.request('POST', `/guilds/${guildId}/channels`, { auth: owner, body: { name, type: 0, parent_id: chain.id } })).body);
     }
     const general = (await server.request('GET', `/guilds/${guildId}/channels`, { auth: owner })).body.find((c: any) => c.type === 0).id;
     page = await openAs(browser, owner, `${server.url}/channels/${guildId}/${general}`);
@@ -84,5 +91,36 @@ describe('web client: a refused channel move with another queued behind it', { s
     await announced('Moved #four to position 3 of 4 in Queue.');
     await eventually(async () => assert.deepEqual(await serverOrder(), ['one', 'two', 'four', 'three']), 'the new move saved');
     await eventually(async () => assert.deepEqual(await sidebarOrder(), ['one', 'two', 'four', 'three']), 'and shown');
+  });
+
+  test('a move made while the previous one waits to be saved saves every channel it moved', async () => {
+    const [gen, alp, bet] = chainChannels;
+    const positions = async () => new Map<string, any>(((await server.request('GET', `/guilds/${guildId}/channels`, { auth: owner })).body as any[]).map((c) => [c.id, c]));
+    const betLink = page.locator(`.sidebar a[data-channel-id="${bet.id}"]`);
+    await betLink.focus();
+    await page.keyboard.press('Alt+Shift+ArrowUp');
+    await announced('Moved #bet to position 2 of 3 in Chain.');
+    await eventually(async () => assert.ok((await positions()).get(bet.id).position < (await positions()).get(alp.id).position), 'the first move saved');
+
+    // The next save is held: the move after it is made while it waits.
+    let held: Route | null = null;
+    const isPositions = (url: URL) => url.pathname.endsWith(`/guilds/${guildId}/channels`);
+    await page.route(isPositions, async (route) => {
+      if (route.request().method() === 'PATCH' && !held) held = route;
+      else await route.continue();
+    });
+    await betLink.focus();
+    await page.keyboard.press('Alt+Shift+ArrowUp');
+    await announced('Moved #bet to position 1 of 3 in Chain.');
+    await eventually(async () => assert.ok(held, 'the second save is held'), 'second save');
+    await page.keyboard.press('Alt+Shift+ArrowUp');
+    await announced('Moved #bet to position 5 of 5 in Queue.');
+    await held!.continue();
+    await eventually(async () => {
+      const now = await positions();
+      assert.equal(now.get(bet.id).parent_id, category.id);
+      assert.ok(now.get(gen.id).position < now.get(alp.id).position, `gen (${now.get(gen.id).position}) before alp (${now.get(alp.id).position})`);
+    }, 'every moved channel saved');
+    await page.unroute(isPositions);
   });
 });

@@ -187,7 +187,10 @@ export function useChannelReorder(guildId: string, groups: readonly ChannelGroup
     };
     const moveTo = (id: string, next: ChannelGroup[]) => {
       commit(guildId, positionUpdates(current(), next), announce, describe(next, id));
-      intended.current = { guildId, groups: next, epoch };
+      // With the channels as commit left them in the store (their new positions): the next move compares against
+      // these, and a channel still carrying the position it had before this move could be left out of its save.
+      const moved = next.map((g) => ({ ...g, channels: g.channels.map((c) => store.state.channels[c.id] ?? c) }));
+      intended.current = { guildId, groups: moved, epoch };
       void keepFocus(id);
     };
     const moveCategory = (id: string, delta: -1 | 1) => {
