@@ -2,15 +2,15 @@
  * A GUILD_CREATE payload as pieces (contracts/guild.ts SnapshotPiece) instead of one string.
  *
  * In an identify storm every snapshot of a guild repeats most of its text: the guild with its roles, the channels,
- * and the member and presence lists, which differ from one user's to the next only where the caller's own member
- * object was taken out. The sessions node shares those parts between sessions by content; before, it found them by
+ * and the member and presence lists, the same for every caller (a large guild lists its online members in the
+ * presence role's order, the caller's own member in its place among them). The sessions node shares those parts between sessions by content; before, it found them by
  * scanning each payload for cut points and hashing every segment, ~0.4 CPU ms per identify into a guild of 250
  * online members. Here the pieces and their keys come from what the guild node already reuses, so the scan is
  * gone and each key is computed once per piece, not once per snapshot.
  *
  * Lists are cut into runs before about one element in 16, chosen by a hash of the element's user id, at least
- * KEYED_PIECE_MIN chars apart: the cuts depend on the elements, not on their positions, so a list missing one
- * element (the caller's) still shares every run but the one that held it. A run is memoised by the identity of
+ * KEYED_PIECE_MIN chars apart: the cuts depend on the elements, not on their positions, so a list that gained or
+ * lost one element still shares every run but the one that held it. A run is memoised by the identity of
  * its objects (member objects and presences are reused until they change, and their text with them), bounded in
  * total size.
  */
@@ -32,13 +32,6 @@ function anchored(userId: string): boolean {
   return h >>> ANCHOR_SHIFT === 0;
 }
 
-export interface ListElement {
-  /** The object whose identity stands for its text (a cached member object, a memoised presence). */
-  readonly id: object;
-  readonly userId: string;
-  readonly text: string;
-}
-
 type Keyed = { text: string; key: string };
 
 interface Run {
@@ -58,34 +51,44 @@ export class ListRuns {
   /** maxChars: the most text the memo holds (older runs are dropped first). */
   constructor(private readonly maxChars: number) {}
 
-  /** Appends the elements' texts, comma-separated, to `out` as runs (the brackets are the caller's). */
-  push(out: SnapshotPiece[], elements: readonly ListElement[]): void {
+  /**
+   * Appends the items' texts, comma-separated, to `out` as runs (the brackets are the caller's). An item's identity
+   * stands for its text; `userIdOf` and `textOf` read them, so a list is passed as it is, with no object per element.
+   */
+  push<T extends object>(out: SnapshotPiece[], items: readonly T[], userIdOf: (item: T) => string, textOf: (item: T) => string): void {
     let start = 0;
     let chars = 0;
-    for (let i = 0; i < elements.length; i++) {
-      const el = elements[i]!;
-      if (chars >= KEYED_PIECE_MIN && anchored(el.userId)) {
-        out.push(this.#run(elements, start, i));
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      if (chars >= KEYED_PIECE_MIN && anchored(userIdOf(item))) {
+        out.push(this.#run(items, start, i, textOf));
         start = i;
         chars = 0;
       }
-      chars += el.text.length + 1;
+      chars += textOf(item).length + 1;
     }
-    if (start < elements.length) out.push(this.#run(elements, start, elements.length));
+    if (start < items.length) out.push(this.#run(items, start, items.length, textOf));
   }
 
-  /** Elements [from, to) as one piece; a run after the first starts with its comma. */
-  #run(elements: readonly ListElement[], from: number, to: number): SnapshotPiece {
+  /** Items [from, to) as one piece; a run after the first starts with its comma. */
+  #run<T extends object>(items: readonly T[], from: number, to: number, textOf: (item: T) => string): SnapshotPiece {
     const first = from === 0;
-    const head = elements[from]!.id;
+    const head = items[from]!;
     const candidates = this.#byHead.get(head);
     if (candidates) {
-      for (const run of candidates) if (run.first === first && sameObjects(run.objects, elements, from, to)) return run.piece;
+      for (const run of candidates) {
+        if (run.first !== first || !sameObjects(run.objects, items, from, to)) continue;
+        // Used again: the last to be evicted. Eviction in order of insertion alone dropped runs every identify
+        // still used, and rebuilt and hashed them (each user's lists once held runs of their own).
+        this.#order.delete(run);
+        this.#order.add(run);
+        return run.piece;
+      }
     }
     let text = first ? '' : ',';
-    for (let i = from; i < to; i++) text += (i === from ? '' : ',') + elements[i]!.text;
+    for (let i = from; i < to; i++) text += (i === from ? '' : ',') + textOf(items[i]!);
     if (text.length < KEYED_PIECE_MIN) return text;
-    const run: Run = { objects: elements.slice(from, to).map((e) => e.id), first, piece: { text, key: pieceKey(text) } };
+    const run: Run = { objects: items.slice(from, to), first, piece: { text, key: pieceKey(text) } };
     if (candidates) candidates.push(run);
     else this.#byHead.set(head, [run]);
     this.#order.add(run);
@@ -101,8 +104,8 @@ export class ListRuns {
   }
 }
 
-function sameObjects(objects: readonly object[], elements: readonly ListElement[], from: number, to: number): boolean {
+function sameObjects(objects: readonly object[], items: readonly object[], from: number, to: number): boolean {
   if (objects.length !== to - from) return false;
-  for (let i = 0; i < objects.length; i++) if (objects[i] !== elements[from + i]!.id) return false;
+  for (let i = 0; i < objects.length; i++) if (objects[i] !== items[from + i]) return false;
   return true;
 }

@@ -67,13 +67,31 @@ export class GuildSnapshots {
       if (req.presences) presences = await this.presences({ userIds: members.map(userIdOf) });
     } else {
       // Offline members are left out of large guilds: ask who is online, then keep those who really are members.
+      // The list keeps the presence role's order, the caller in their place: every caller's list is then the same
+      // list, and shares every run of it (snapshot-pieces.ts). Moving the caller's own member to the end made each
+      // user's lists differ in two runs, which the memo then held per user, evicted, rebuilt and hashed again.
       const online = await this.presences({ guildId: req.guildId });
-      const ids = online.slice(0, GUILD_LIMITS.snapshotOnlineMembersMax).map((p) => p.user.id).filter((id) => id !== req.userId);
-      members = await this.memberObjects(state, ids, now);
-      members.push(mine);
+      const ids: string[] = [];
+      const listed: PresenceJson[] = [];
+      let callerListed = false;
+      for (const p of online) {
+        const id = p.user.id;
+        if (id === req.userId) callerListed = true;
+        else if (ids.length >= GUILD_LIMITS.snapshotOnlineMembersMax) continue;
+        ids.push(id);
+        listed.push(p);
+      }
+      if (!callerListed) ids.push(req.userId);
+      members = await this.memberObjects(state, ids, now, undefined, mine);
       if (req.presences) {
-        const memberIds = new Set(members.map(userIdOf));
-        presences = online.filter((p) => memberIds.has(p.user.id));
+        // The members are the listed users who are members, in the same order: one pass keeps their presences.
+        let next = 0;
+        for (const p of listed) {
+          if (next < members.length && userIdOf(members[next]!) === p.user.id) {
+            presences.push(p);
+            next++;
+          }
+        }
       }
     }
 
@@ -130,9 +148,9 @@ export class GuildSnapshots {
       basePiece,
       `,"joined_at":${JSON.stringify(guild.joined_at)},"large":${large},"unavailable":false,"lazy":true,"member_count":${state.memberCount},"members":[`,
     ];
-    this.runs.push(pieces, members.map((m) => ({ id: m, userId: userIdOf(m), text: textOf(m) })));
+    this.runs.push(pieces, members, userIdOf, textOf);
     pieces.push('],"channels":', (parts.channelsPiece ??= keyedPiece(JSON.stringify(parts.channels))), `,"threads":${JSON.stringify(threads)},"presences":[`);
-    this.runs.push(pieces, inGuild.map((p) => ({ id: p, userId: (p.json.user as { id: string }).id, text: p.text })));
+    this.runs.push(pieces, inGuild, presenceUserId, presenceText);
     pieces.push('],"voice_states":[],"stage_instances":[],"guild_scheduled_events":[],"soundboard_sounds":[],"embedded_activities":[]}');
     return { guild, guildPieces: pieces, member: mine, state: parts.permission };
   }
@@ -160,14 +178,24 @@ export class GuildSnapshots {
 
   /**
    * Member objects of the listed users who are members, in the order given; cached ones first, the rest read
-   * from the store (or taken from `known` records) and cached.
+   * from the store (or taken from `known` records) and cached. `mine`: the caller's member object, already built.
    */
-  private async memberObjects(state: GuildState, ids: readonly string[], now: number, known?: MemberRecord[]): Promise<Array<Record<string, unknown>>> {
-    const found = new Map<string, Record<string, unknown>>();
-    const missing: string[] = [];
+  private async memberObjects(state: GuildState, ids: readonly string[], now: number, known?: MemberRecord[], mine?: Record<string, unknown>): Promise<Array<Record<string, unknown>>> {
+    // All cached (an identify storm): the list in one pass, no map.
+    const cached: Array<Record<string, unknown>> = [];
     for (const id of ids) {
       const hit = this.cache.getMemberJson(state, id, now);
-      if (hit) found.set(id, hit.json);
+      if (!hit) break;
+      cached.push(hit.json);
+    }
+    if (cached.length === ids.length) return cached;
+    const found = new Map<string, Record<string, unknown>>();
+    // The caller's own object, just built, when the cache did not keep it (full, or a member changed meanwhile).
+    if (mine) found.set(userIdOf(mine), mine);
+    const missing: string[] = [];
+    for (const id of ids) {
+      const hit = found.get(id) ?? this.cache.getMemberJson(state, id, now)?.json;
+      if (hit) found.set(id, hit);
       else missing.push(id);
     }
     if (missing.length > 0) {
@@ -243,6 +271,8 @@ export class GuildSnapshots {
 }
 
 const userIdOf = (m: Record<string, unknown>): string => (m.user as { id: string }).id;
+const presenceUserId = (p: { json: Record<string, unknown> }): string => (p.json.user as { id: string }).id;
+const presenceText = (p: { text: string }): string => p.text;
 
 /**
  * A presence as one guild's GUILD_CREATE lists it (`guild_id` added) and its JSON, made once per presence object

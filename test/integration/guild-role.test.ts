@@ -164,6 +164,31 @@ describe('guild role', () => {
     assert.deepEqual(small.presences.map((p: any) => p.user.id), [bob.id]);
   });
 
+  it("a large guild's member list is the same list for every caller: online order, the caller in place, an offline caller last", async () => {
+    // Every caller getting one list is what lets snapshots share their member and presence runs (snapshot-pieces.ts).
+    online(alice);
+    online(albert);
+    await waitFor(async () => ((await snapshot({ largeThreshold: 2 })).guild as any).presences.length === 3, { what: 'alice, albert and bob online' });
+    const lists = [];
+    for (const u of [alice, albert, bob]) {
+      const reply = await snapshot({ largeThreshold: 2, userId: u.id });
+      const g = reply.guild as any;
+      assert.deepEqual(JSON.parse(reply.guildPieces!.map((p) => (typeof p === 'string' ? p : p.text)).join('')), g, 'the pieces make up the payload');
+      assert.ok(g.members.some((m: any) => m.user.id === u.id), 'the caller is listed');
+      assert.equal(reply.member?.user && (reply.member.user as any).id, u.id);
+      lists.push({ members: g.members.map((m: any) => m.user.id), presences: g.presences.map((p: any) => p.user.id) });
+    }
+    assert.deepEqual(lists[1], lists[0]);
+    assert.deepEqual(lists[2], lists[0]);
+    assert.deepEqual([...lists[0].members].sort(), [alice.id, albert.id, bob.id].sort());
+    assert.deepEqual(lists[0].presences, lists[0].members, 'presences in the same order');
+    // The owner is offline: the online members as everyone sees them, then the owner.
+    const own = (await snapshot({ largeThreshold: 2 })).guild as any;
+    assert.deepEqual(own.members.map((m: any) => m.user.id), [...lists[0].members, owner.id]);
+    for (const u of [alice, albert]) t.bus.publish(PresenceSubjects.gone, { nodeId: 'test-node', sessionId: `s-${u.id}`, userId: u.id });
+    await waitFor(async () => ((await snapshot({ largeThreshold: 2 })).guild as any).presences.length === 1, { what: 'only bob online again' });
+  });
+
   it('member requests: prefix query (username or nick, any case), limit, user_ids with notFound, everyone, presences', async () => {
     const byName = await members({ query: 'AL', limit: 10 });
     assert.deepEqual(byName.members.map((m: any) => m.user.username).sort(), ['albert', 'alice']);

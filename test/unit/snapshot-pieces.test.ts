@@ -8,12 +8,19 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { SnapshotPiece } from '../../src/contracts/guild.ts';
-import { KEYED_PIECE_MIN, keyedPiece, ListRuns, type ListElement } from '../../src/guild/snapshot-pieces.ts';
+import { KEYED_PIECE_MIN, keyedPiece, ListRuns } from '../../src/guild/snapshot-pieces.ts';
 import { EncodedDispatch } from '../../src/sessions/codec.ts';
 
 const textOf = (pieces: readonly SnapshotPiece[]) => pieces.map((p) => (typeof p === 'string' ? p : p.text)).join('');
 const keysOf = (pieces: readonly SnapshotPiece[]) => pieces.flatMap((p) => (typeof p === 'string' ? [] : [p.key]));
 const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('base64');
+
+/** A list element; the element object itself is what the memo compares (`id` is the JSON it stands for). */
+interface ListElement {
+  id: object;
+  userId: string;
+  text: string;
+}
 
 function elements(n: number, extra = ''): ListElement[] {
   return Array.from({ length: n }, (_, i) => {
@@ -24,7 +31,7 @@ function elements(n: number, extra = ''): ListElement[] {
 
 function list(runs: ListRuns, els: readonly ListElement[]): SnapshotPiece[] {
   const out: SnapshotPiece[] = ['['];
-  runs.push(out, els);
+  runs.push(out, els, (e) => e.userId, (e) => e.text);
   out.push(']');
   return out;
 }
@@ -77,12 +84,25 @@ describe('GUILD_CREATE pieces', () => {
     assert.ok(b.every((p, i) => typeof p === 'string' || p === c[i]), 'runs just built are still held');
   });
 
+  it('runs in use are kept: eviction drops the runs used least recently, not the oldest', () => {
+    // Room for about three lists. A list asked for between every new one (each caller's shared member list in an
+    // identify storm) keeps its pieces however many others come and go.
+    const runs = new ListRuns(64 * 1024);
+    const shared = elements(200, '#shared');
+    const first = list(runs, shared);
+    for (let round = 0; round < 20; round++) {
+      list(runs, elements(200, `#other${round}`));
+      const again = list(runs, shared);
+      assert.ok(again.every((p, i) => p === first[i]), `round ${round}: the same memoised pieces, nothing rebuilt or hashed`);
+    }
+  });
+
   it('the sessions node frames pieces byte for byte as the joined payload and shares keyed pieces by key', () => {
     const runs = new ListRuns(1 << 24);
     const els = elements(300);
     const payload = (userId: string, omit: number): SnapshotPiece[] => {
       const out: SnapshotPiece[] = [keyedPiece('{"id":"1","name":"guild","roles":' + JSON.stringify(Array(60).fill({ id: '2', name: 'role' }))), `,"joined_at":"${userId}","members":[`];
-      runs.push(out, els.filter((_, i) => i !== omit));
+      runs.push(out, els.filter((_, i) => i !== omit), (e) => e.userId, (e) => e.text);
       out.push('],"channels":[]}');
       return out;
     };
