@@ -6,6 +6,7 @@ import cluster from 'node:cluster';
 import { mkdirSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config/load.ts';
 import { ALL_ROLES, ROLE_CATALOG } from './config/roles.ts';
+import { setHeapGrowingPercent } from './lib/heap-growing.ts';
 import { createLogger } from './lib/log.ts';
 import { startServer } from './server.ts';
 import { openStore } from './store/open.ts';
@@ -53,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
+  setHeapGrowingPercent(config.heapGrowingPercent);
   if (config.workers > 1 && cluster.isPrimary) {
     const pool = startWorkers(config, log);
     let stoppingPool = false;
