@@ -222,7 +222,7 @@ export class PresenceTracker {
     const add = (userId: string) => {
       const user = this.users.get(userId);
       if (!user) return;
-      const presence = this.dirty.has(userId) ? this.merge(userId, user) : user.published;
+      const presence = this.dirty.has(userId) ? this.current(userId, user) : user.published;
       if (presence.status !== 'offline') out.push(presence);
     };
     if (userIds.length === 0) {
@@ -304,6 +304,17 @@ export class PresenceTracker {
     user?.sessions.delete(session.key);
     // The user stays until flush announces the change (possibly offline), then is forgotten if empty.
     this.dirty.add(session.userId);
+  }
+
+  /**
+   * The user's merged presence; while it equals the one last published, that object itself. A user's update that
+   * changes nothing (another session, the same status) then keeps their presence's identity, which GUILD_CREATE
+   * snapshots memoise by (guild/snapshot.ts): a fresh object per pending update made every identify of a storm
+   * serialise and hash again the presences of the users identifying at that moment.
+   */
+  private current(userId: string, user: UserState): PresenceJson {
+    const merged = this.merge(userId, user);
+    return presenceKey(merged) === user.publishedKey ? user.published : merged;
   }
 
   private setGuilds(userId: string, user: UserState, guildIds: readonly string[]): void {

@@ -27,6 +27,22 @@ describe('PresenceTracker', () => {
     assert.deepEqual(tracker.flush(), []);
   });
 
+  it('a pending update that changes nothing keeps the published presence object; a change makes a new one', () => {
+    // GUILD_CREATE snapshots memoise presences by identity (guild/snapshot.ts).
+    const { tracker } = setup();
+    tracker.update(upd({}));
+    tracker.flush();
+    const [published] = tracker.query([], 'g1');
+    tracker.update(upd({ sessionId: 's2' }));
+    const [same] = tracker.query([], 'g1');
+    assert.equal(same, published, 'another session with the same status: the same object');
+    assert.equal(tracker.query(['u1'])[0], published);
+    tracker.update(upd({ sessionId: 's3', status: 'dnd' }));
+    const [changed] = tracker.query([], 'g1');
+    assert.notEqual(changed, published);
+    assert.equal(changed.status, 'dnd');
+  });
+
   it('merges sessions on two platforms: latest visible session wins, client_status per platform', () => {
     const { tracker } = setup();
     tracker.update(upd({ sessionId: 'a', platform: 'desktop', status: 'dnd', activities: [{ name: 'Game', type: 0 }] }));
