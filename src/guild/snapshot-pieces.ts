@@ -18,6 +18,8 @@ import { snapshotPieceKey as pieceKey, type SnapshotPiece } from '../contracts/g
 
 /** Pieces shorter than this (chars) get no key: the sessions node keeps them as the session's own bytes. */
 export const KEYED_PIECE_MIN = 1024;
+/** Lists ListRuns remembers whole (a guild's member list and presence list, a few guilds at a time). */
+const RECENT_LISTS = 8;
 /** About one element in 16 starts a run: the top 4 bits of the FNV-1a hash of its user id are zero. */
 const ANCHOR_SHIFT = 28;
 
@@ -47,6 +49,13 @@ export class ListRuns {
   /** Every memoised run, oldest first, for eviction. */
   readonly #order = new Set<Run>();
   #chars = 0;
+  /**
+   * The last few lists pushed and the pieces they gave, most recent first. In a storm every caller's list is the
+   * same list of the same objects: comparing identities finds it without reading an item's id or text.
+   */
+  #recent: Array<{ items: readonly object[]; pieces: readonly SnapshotPiece[] }> = [];
+  /** The run each memoised piece stands for. */
+  readonly #runOf = new WeakMap<Keyed, Run>();
 
   /** maxChars: the most text the memo holds (older runs are dropped first). */
   constructor(private readonly maxChars: number) {}
@@ -56,6 +65,25 @@ export class ListRuns {
    * stands for its text; `userIdOf` and `textOf` read them, so a list is passed as it is, with no object per element.
    */
   push<T extends object>(out: SnapshotPiece[], items: readonly T[], userIdOf: (item: T) => string, textOf: (item: T) => string): void {
+    for (let i = 0; i < this.#recent.length; i++) {
+      const recent = this.#recent[i]!;
+      if (recent.items.length !== items.length || !sameObjects(recent.items, items, 0, items.length)) continue;
+      if (i > 0) this.#recent.unshift(...this.#recent.splice(i, 1));
+      for (const piece of recent.pieces) {
+        out.push(piece);
+        // Its runs are in use: the last to be evicted, as when found one by one.
+        const run = typeof piece === 'string' ? undefined : this.#runOf.get(piece);
+        if (run && this.#order.delete(run)) this.#order.add(run);
+      }
+      return;
+    }
+    const from = out.length;
+    this.#pushRuns(out, items, userIdOf, textOf);
+    this.#recent.unshift({ items: items.slice(), pieces: out.slice(from) });
+    if (this.#recent.length > RECENT_LISTS) this.#recent.pop();
+  }
+
+  #pushRuns<T extends object>(out: SnapshotPiece[], items: readonly T[], userIdOf: (item: T) => string, textOf: (item: T) => string): void {
     let start = 0;
     let chars = 0;
     for (let i = 0; i < items.length; i++) {
@@ -91,6 +119,7 @@ export class ListRuns {
     const run: Run = { objects: items.slice(from, to), first, piece: { text, key: pieceKey(text) } };
     if (candidates) candidates.push(run);
     else this.#byHead.set(head, [run]);
+    this.#runOf.set(run.piece, run);
     this.#order.add(run);
     this.#chars += text.length;
     for (const old of this.#order) {

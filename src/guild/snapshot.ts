@@ -35,10 +35,14 @@ export const GUILD_LIMITS = {
  * rebuild and one hash.
  */
 const LIST_RUNS_MAX_CHARS = 4 * 1024 * 1024;
+/** Guilds whose last presence list GuildSnapshots keeps (to reuse it when the next snapshot lists the same). */
+const LAST_PRESENCE_LISTS = 256;
 
 export class GuildSnapshots {
   /** Runs of member and presence objects shared by successive snapshots (snapshot-pieces.ts). */
   private readonly runs = new ListRuns(LIST_RUNS_MAX_CHARS);
+  /** Per guild, the last presences listed and what they gave (inGuild); bounded by LAST_PRESENCE_LISTS guilds. */
+  private readonly lastPresences = new Map<string, { from: PresenceJson[]; entries: PresenceInGuild[]; json: Array<Record<string, unknown>> }>();
 
   constructor(
     private readonly store: Store,
@@ -111,7 +115,7 @@ export class GuildSnapshots {
     parts.base ??= guildJson(state.guild, sortedRoles(state));
     parts.channels ??= sortedChannels(state).map((c) => ({ ...channelJson(c, { overwrites: state.overwrites.get(c.id) ?? [] }), ...forumExtra(c, forums) }));
     parts.permission ??= permissionState(state);
-    const inGuild = presences.map((p) => presenceInGuild(p, req.guildId));
+    const inGuild = this.inGuild(req.guildId, presences);
     const guild = {
       ...parts.base,
       emojis,
@@ -125,7 +129,7 @@ export class GuildSnapshots {
       // Every channel: clients filter by permission themselves, and sessions filter the events.
       channels: parts.channels,
       threads,
-      presences: inGuild.map((p) => p.json),
+      presences: inGuild.json,
       voice_states: [],
       stage_instances: [],
       guild_scheduled_events: [],
@@ -150,9 +154,25 @@ export class GuildSnapshots {
     ];
     this.runs.push(pieces, members, userIdOf, textOf);
     pieces.push('],"channels":', (parts.channelsPiece ??= keyedPiece(JSON.stringify(parts.channels))), `,"threads":${JSON.stringify(threads)},"presences":[`);
-    this.runs.push(pieces, inGuild, presenceUserId, presenceText);
+    this.runs.push(pieces, inGuild.entries, presenceUserId, presenceText);
     pieces.push('],"voice_states":[],"stage_instances":[],"guild_scheduled_events":[],"soundboard_sounds":[],"embedded_activities":[]}');
     return { guild, guildPieces: pieces, member: mine, state: parts.permission };
+  }
+
+  /**
+   * The presences as this guild's GUILD_CREATE lists them. In a storm the presence role answers every snapshot with
+   * the same objects: the previous answer's entries are reused after comparing identities, instead of two map
+   * lookups per presence (presenceInGuild).
+   */
+  private inGuild(guildId: string, presences: PresenceJson[]): { entries: PresenceInGuild[]; json: Array<Record<string, unknown>> } {
+    const last = this.lastPresences.get(guildId);
+    if (last && last.from.length === presences.length && last.from.every((p, i) => p === presences[i])) return last;
+    const entries = presences.map((p) => presenceInGuild(p, guildId));
+    const made = { from: presences, entries, json: entries.map((e) => e.json) };
+    this.lastPresences.delete(guildId);
+    this.lastPresences.set(guildId, made);
+    if (this.lastPresences.size > LAST_PRESENCE_LISTS) this.lastPresences.delete(this.lastPresences.keys().next().value!);
+    return made;
   }
 
   /** Every member object of a small guild (at most one store page), shared until a member changes. */
@@ -280,8 +300,9 @@ const presenceText = (p: { text: string }): string => p.text;
  * re-lists unchanged presences without copying or serialising them again (it did both, per identify, for every
  * online member of a large guild).
  */
-const presencesInGuilds = new WeakMap<PresenceJson, Map<string, { json: Record<string, unknown>; text: string }>>();
-function presenceInGuild(p: PresenceJson, guildId: string): { json: Record<string, unknown>; text: string } {
+type PresenceInGuild = { json: Record<string, unknown>; text: string };
+const presencesInGuilds = new WeakMap<PresenceJson, Map<string, PresenceInGuild>>();
+function presenceInGuild(p: PresenceJson, guildId: string): PresenceInGuild {
   let byGuild = presencesInGuilds.get(p);
   if (!byGuild) presencesInGuilds.set(p, (byGuild = new Map()));
   let entry = byGuild.get(guildId);

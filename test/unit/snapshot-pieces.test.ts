@@ -67,6 +67,20 @@ describe('GUILD_CREATE pieces', () => {
     assert.deepEqual(keysOf(list(runs, copies)), keysOf(all));
   });
 
+  it('a list of the same length with one object replaced is built anew, not taken for the list it resembles', () => {
+    const runs = new ListRuns(1 << 24);
+    const els = elements(300);
+    const before = list(runs, els);
+    const changed = els.slice();
+    const json = { ...(els[150]!.id as Record<string, unknown>), nick: 'renamed' };
+    changed[150] = { id: json, userId: els[150]!.userId, text: JSON.stringify(json) };
+    const after = list(runs, changed);
+    assert.equal(textOf(after), JSON.stringify(changed.map((e) => e.id)));
+    assert.notEqual(textOf(after), textOf(before));
+    assert.ok(after.some((p, i) => p !== before[i]), 'the run holding the new object is new');
+    assert.equal(textOf(list(runs, els)), textOf(before), 'the first list again, as it was');
+  });
+
   it('the memo is bounded: runs of older lists are evicted, the latest kept', () => {
     // One list is ~20 KB of text: the bound holds about three.
     const runs = new ListRuns(64 * 1024);
