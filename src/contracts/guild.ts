@@ -53,6 +53,12 @@ export interface GuildSnapshotRequest {
   largeThreshold: number;
   /** Whether to include presences (GUILD_PRESENCES intent or a user session). */
   presences: boolean;
+  /**
+   * The caller reads only `guildPieces`, `member` and `state` (the sessions role): `guild` is then `{ id }`, not
+   * the payload as an object, which over NATS was serialised and parsed a second time beside its pieces. Guild
+   * nodes that do not know the field answer in full, which such a caller also reads.
+   */
+  piecesOnly?: boolean;
 }
 
 /**
@@ -69,7 +75,7 @@ export function snapshotPieceKey(text: string): string {
 }
 
 export interface GuildSnapshotReply {
-  /** null when the guild does not exist or the user is not a member. */
+  /** null when the guild does not exist or the user is not a member; `{ id }` alone when asked for piecesOnly. */
   guild: Record<string, unknown> | null;
   /**
    * `guild` serialised (the GUILD_CREATE payload) as pieces that concatenate to it, so a sessions node neither

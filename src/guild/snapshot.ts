@@ -116,11 +116,12 @@ export class GuildSnapshots {
     parts.channels ??= sortedChannels(state).map((c) => ({ ...channelJson(c, { overwrites: state.overwrites.get(c.id) ?? [] }), ...forumExtra(c, forums) }));
     parts.permission ??= permissionState(state);
     const inGuild = this.inGuild(req.guildId, presences);
-    const guild = {
+    const joinedAt = iso(me.joinedAt);
+    const guild = req.piecesOnly ? { id: state.guild.id } : {
       ...parts.base,
       emojis,
       stickers,
-      joined_at: iso(me.joinedAt),
+      joined_at: joinedAt,
       large,
       unavailable: false,
       lazy: true,
@@ -150,7 +151,7 @@ export class GuildSnapshots {
     }
     const pieces: SnapshotPiece[] = [
       basePiece,
-      `,"joined_at":${JSON.stringify(guild.joined_at)},"large":${large},"unavailable":false,"lazy":true,"member_count":${state.memberCount},"members":[`,
+      `,"joined_at":${JSON.stringify(joinedAt)},"large":${large},"unavailable":false,"lazy":true,"member_count":${state.memberCount},"members":[`,
     ];
     this.runs.push(pieces, members, userIdOf, textOf);
     pieces.push('],"channels":', (parts.channelsPiece ??= keyedPiece(JSON.stringify(parts.channels))), `,"threads":${JSON.stringify(threads)},"presences":[`);

@@ -70,6 +70,21 @@ describe('guild role', () => {
     assert.deepEqual(reply.state?.channels.map((c) => c.id), g.channels.map((c: any) => c.id));
   });
 
+  it('piecesOnly (the sessions role): the same pieces, member and state, with the guild as { id } only, about half the bytes', async () => {
+    const full = await snapshot();
+    const lean = await snapshot({ piecesOnly: true });
+    const joined = (r: GuildSnapshotReply) => r.guildPieces!.map((p) => (typeof p === 'string' ? p : p.text)).join('');
+    assert.deepEqual(lean.guild, { id: guild.id });
+    assert.equal(joined(lean), joined(full));
+    assert.deepEqual(JSON.parse(joined(lean)), full.guild);
+    assert.deepEqual(lean.member, full.member);
+    assert.deepEqual(lean.state, full.state);
+    // What NATS carries: the payload once, as pieces, instead of once more as an object.
+    const bytes = (r: GuildSnapshotReply) => Buffer.byteLength(JSON.stringify(r));
+    assert.ok(bytes(lean) < bytes(full) * 0.6, `${bytes(lean)} against ${bytes(full)} bytes`);
+    assert.equal((await snapshot({ piecesOnly: true, userId: stranger.id })).guild, null, 'a non-member still gets null');
+  });
+
   it('answers null for a non-member and for an unknown guild', async () => {
     assert.deepEqual(await snapshot({ userId: stranger.id }), { guild: null });
     assert.deepEqual(await snapshot({ guildId: '1234567890123' }), { guild: null });
