@@ -3,10 +3,11 @@
  *
  * In an identify storm every snapshot of a guild repeats most of its text: the guild with its roles, the channels,
  * and the member and presence lists, the same for every caller (a large guild lists its online members in the
- * presence role's order, the caller's own member in its place among them). The sessions node shares those parts between sessions by content; before, it found them by
- * scanning each payload for cut points and hashing every segment, ~0.4 CPU ms per identify into a guild of 250
- * online members. Here the pieces and their keys come from what the guild node already reuses, so the scan is
- * gone and each key is computed once per piece, not once per snapshot.
+ * presence role's order, the caller's own member in its place among them). The sessions node shares those parts
+ * between sessions by content; before, it found them by scanning each payload for cut points and hashing every
+ * segment, ~0.4 CPU ms per identify into a guild of 250 online members. Here the pieces and their keys come from
+ * what the guild node already reuses, so the scan is gone and each key is computed once per piece, not once per
+ * snapshot.
  *
  * Lists are cut into runs before about one element in 16, chosen by a hash of the element's user id, at least
  * KEYED_PIECE_MIN chars apart: the cuts depend on the elements, not on their positions, so a list that gained or
