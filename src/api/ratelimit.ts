@@ -11,7 +11,7 @@
  * Every response gets X-RateLimit-Limit/Remaining/Reset/Reset-After/Bucket; a 429 carries retry_after, global,
  * Retry-After and X-RateLimit-Scope.
  */
-import { createHash } from 'node:crypto';
+import { digest } from '../lib/digest.ts';
 import type { RateWindowStore } from '../store/types.ts';
 
 export interface RouteLimit {
@@ -63,7 +63,7 @@ export class RateLimiter {
 
   /** Opaque per-bucket id like Discord's X-RateLimit-Bucket. */
   static bucketHash(bucket: string): string {
-    return createHash('sha1').update(bucket).digest('hex').slice(0, 16);
+    return digest('sha1', bucket, 'hex').slice(0, 16);
   }
 
   #hit(key: string, limit: number, windowMs: number): { window: Window; allowed: boolean } {

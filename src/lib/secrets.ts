@@ -3,13 +3,14 @@
  * Tools that read the user id from a token keep working; the secret is 32 random bytes, only its sha256 is
  * stored, and comparison is constant-time.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { digest } from './digest.ts';
 import { isSnowflake } from '../protocol/snowflake.ts';
 
 export { hashPassword, passwordNeedsRehash, verifyPassword } from './passwords.ts';
 
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
+  return digest('sha256', value, 'hex');
 }
 
 const b64url = (s: string | Buffer) => Buffer.from(s).toString('base64url');
@@ -40,7 +41,7 @@ export function parseToken(token: string): { userId: string; hash: string } | nu
  * names a token in lists, logout requests and bus messages without revealing the hash the store checks against.
  */
 export function tokenPublicId(hash: string): string {
-  return createHash('sha256').update(hash).digest('base64');
+  return digest('sha256', hash, 'base64');
 }
 
 /** Constant-time comparison of two hex digests of equal length. */

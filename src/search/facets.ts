@@ -3,7 +3,7 @@
  * `attachment_extension`): how a message's values and a query's values are normalized, the same way on both
  * sides and for every engine, so that a value matches exactly when these functions give equal strings.
  */
-import { createHash } from 'node:crypto';
+import { digest } from '../lib/digest.ts';
 import { fold, isSnowflake } from './text.ts';
 import { SEARCH_EMBED_TYPES, type SearchDocument, type SearchEmbedType, type SearchQuery } from './search-index.ts';
 
@@ -75,7 +75,7 @@ export function embedProvidersOf(embeds: readonly Embed[]): string[] {
  * SQLite index stores their hashes; a false match would need a 96-bit collision.
  */
 export function facetToken(kind: string, value: string): string {
-  return kind + createHash('sha256').update(value).digest('hex').slice(0, 24);
+  return kind + digest('sha256', value, 'hex').slice(0, 24);
 }
 
 /** The facet tokens of a document: r<role>, p<user replied to>, q<message replied to>, y<embed type>, hashed l/v/f/x. */

@@ -10,7 +10,8 @@
  * Tokens are stored as SHA-256 hashes. Ephemeral messages are stored here too, never in the channel's history
  * (messages.ts), with the `interaction_metadata` of every message an interaction made.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { digest } from '../../lib/digest.ts';
 import type { Snowflake } from '../../protocol/snowflake.ts';
 import type { InteractionRecord, InteractionState, Store } from '../../store/types.ts';
 import type { MessageJson } from '../../shapes/message.ts';
@@ -59,7 +60,7 @@ export interface LiveInteraction {
 type Details = Omit<LiveInteraction, 'id' | 'applicationId' | 'userId' | 'createdAt' | 'state'>;
 
 function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return digest('sha256', token, 'hex');
 }
 
 /** Compares hex digests in constant time. */

@@ -3,7 +3,8 @@
  * with MANAGE_WEBHOOKS in its channel. And what a webhook may do when it writes: the webhook's standing in its
  * channel.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { digestBytes } from '../../lib/digest.ts';
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
 import { ALL_PERMISSIONS, Permissions } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
@@ -19,8 +20,7 @@ export async function loadWebhook(store: Store, webhookId: string): Promise<Webh
 
 /** Equal-length digests, so the comparison takes as long whatever the token's length or its first wrong byte. */
 function sameToken(given: string, stored: string): boolean {
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(given), digest(stored));
+  return timingSafeEqual(digestBytes('sha256', given), digestBytes('sha256', stored));
 }
 
 /** The webhook named by id and token: 10015 for an unknown id, 401 50027 for a wrong token. */
