@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { GUILD_LIMITS } from '../../src/guild/snapshot.ts';
 import { GuildSubjects, type GuildMembersReply, type GuildMembersRequest, type GuildSnapshotReply, type GuildSnapshotRequest } from '../../src/contracts/guild.ts';
 import { PresenceSubjects, type PresenceSessionUpdate } from '../../src/contracts/presence.ts';
 import { Permissions } from '../../src/protocol/permissions.ts';
@@ -202,6 +203,34 @@ describe('guild role', () => {
     assert.deepEqual(own.members.map((m: any) => m.user.id), [...lists[0].members, owner.id]);
     for (const u of [alice, albert]) t.bus.publish(PresenceSubjects.gone, { nodeId: 'test-node', sessionId: `s-${u.id}`, userId: u.id });
     await waitFor(async () => ((await snapshot({ largeThreshold: 2 })).guild as any).presences.length === 1, { what: 'only bob online again' });
+  });
+
+  it(`a caller online beyond the first ${GUILD_LIMITS.snapshotOnlineMembersMax} of a large guild is still listed, with their presence`, async () => {
+    // A member never online before, so the presence role lists them after everyone already online in the guild.
+    const dora = await t.register('dora');
+    await t.join(owner, guild.id, dora);
+    // Users the presence role lists as online in the guild ahead of dora; they are not members, so they fill the
+    // online cap without being listed themselves.
+    const ahead = Array.from({ length: GUILD_LIMITS.snapshotOnlineMembersMax }, (_, i) => String(900000000000000000n + BigInt(i)));
+    const session = (userId: string) => ({ nodeId: 'test-node', sessionId: `s-${userId}`, userId });
+    for (const userId of ahead) {
+      t.bus.publish(PresenceSubjects.update, { ...session(userId), guildIds: [guild.id], status: 'online', activities: [], platform: 'desktop', since: null, afk: false } satisfies PresenceSessionUpdate);
+    }
+    online(dora, { status: 'idle' });
+    try {
+      await waitFor(async () => ((await snapshot({ largeThreshold: 2, userId: dora.id })).guild as any).presences.some((p: any) => p.user.id === dora.id), { what: 'dora listed online', timeoutMs: 15_000 });
+      const g = (await snapshot({ largeThreshold: 2, userId: dora.id })).guild as any;
+      assert.ok(g.members.some((m: any) => m.user.id === dora.id), 'the caller is listed');
+      assert.equal(g.presences.find((p: any) => p.user.id === dora.id)?.status, 'idle');
+      // Another member sees the online members within the cap: dora is past it.
+      const other = (await snapshot({ largeThreshold: 2, userId: alice.id })).guild as any;
+      assert.equal(other.members.some((m: any) => m.user.id === dora.id), false);
+      assert.equal(other.presences.some((p: any) => p.user.id === dora.id), false);
+    } finally {
+      for (const userId of [...ahead, dora.id]) t.bus.publish(PresenceSubjects.gone, session(userId));
+      assert.equal((await t.request('DELETE', `/users/@me/guilds/${guild.id}`, { auth: dora })).status, 204);
+    }
+    await waitFor(async () => ((await snapshot()).guild as any).member_count === 4, { what: 'dora gone' });
   });
 
   it('member requests: prefix query (username or nick, any case), limit, user_ids with notFound, everyone, presences', async () => {
