@@ -10,8 +10,8 @@
  * Tokens are stored as SHA-256 hashes. Ephemeral messages are stored here too, never in the channel's history
  * (messages.ts), with the `interaction_metadata` of every message an interaction made.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { digest } from '../../lib/digest.ts';
+import { randomBytes } from 'node:crypto';
+import { sameHash, sha256Hex as hashToken } from '../../lib/secrets.ts';
 import type { Snowflake } from '../../protocol/snowflake.ts';
 import type { InteractionRecord, InteractionState, Store } from '../../store/types.ts';
 import type { MessageJson } from '../../shapes/message.ts';
@@ -58,17 +58,6 @@ export interface LiveInteraction {
 }
 
 type Details = Omit<LiveInteraction, 'id' | 'applicationId' | 'userId' | 'createdAt' | 'state'>;
-
-function hashToken(token: string): string {
-  return digest('sha256', token, 'hex');
-}
-
-/** Compares hex digests in constant time. */
-function sameHash(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'hex');
-  const y = Buffer.from(b, 'hex');
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 function live(r: InteractionRecord): LiveInteraction {
   const d = r.details as unknown as Details;
