@@ -1,15 +1,31 @@
 /**
  * The guild role over the bus, against a real Accord process (SQLite, in-memory bus): data is made through the
- * REST API and snapshots / member lists are asked for exactly as the sessions role asks (bus.request).
+ * REST API and snapshots / member lists are asked for exactly as the sessions role asks (bus.request). One test builds
+ * GuildSnapshots itself over the same store and presence role, with a member cache that keeps nothing.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { GUILD_LIMITS } from '../../src/guild/snapshot.ts';
+import { GUILD_LIMITS, GuildSnapshots } from '../../src/guild/snapshot.ts';
+import { GuildStateCache } from '../../src/guild/state-cache.ts';
+import { RoleClient } from '../../src/contracts/role-client.ts';
+import { silentLogger } from '../../src/lib/log.ts';
+import type { MemberStore, Store } from '../../src/store/types.ts';
 import { GuildSubjects, type GuildMembersReply, type GuildMembersRequest, type GuildSnapshotReply, type GuildSnapshotRequest } from '../../src/contracts/guild.ts';
 import { PresenceSubjects, type PresenceSessionUpdate } from '../../src/contracts/presence.ts';
 import { Permissions } from '../../src/protocol/permissions.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
 import { waitFor } from '../helpers/services.ts';
+
+/** `target` with some of its members replaced (its own methods still run on it). */
+function withOverrides<T extends object>(target: T, overrides: Partial<T>): T {
+  return new Proxy(target, {
+    get(obj, key) {
+      if (key in overrides) return (overrides as Record<string | symbol, unknown>)[key];
+      const value = Reflect.get(obj, key, obj);
+      return typeof value === 'function' ? value.bind(obj) : value;
+    },
+  });
+}
 
 describe('guild role', () => {
   let t: TestServer;
@@ -231,6 +247,107 @@ describe('guild role', () => {
       assert.equal((await t.request('DELETE', `/users/@me/guilds/${guild.id}`, { auth: dora })).status, 204);
     }
     await waitFor(async () => ((await snapshot()).guild as any).member_count === 4, { what: 'dora gone' });
+  });
+
+  /**
+   * GuildSnapshots of its own over the server's store and presence role, with a member cache that keeps nothing
+   * (memberJsonMax 0). `asked`: the user ids its store was asked for with members.getMany; `afterRead(userId, fn)`:
+   * runs `fn` once, right after the snapshot's store read of that user's membership.
+   */
+  const refusingSnapshots = () => {
+    const real = t.store.members;
+    const asked: string[] = [];
+    let after: { userId: string; fn: () => Promise<void> } | null = null;
+    const members = withOverrides<MemberStore>(real, {
+      async get(guildId, userId) {
+        const m = await real.get(guildId, userId);
+        const hook = after;
+        if (hook && userId === hook.userId) {
+          after = null;
+          await hook.fn();
+        }
+        return m;
+      },
+      async getMany(guildId, userIds) {
+        asked.push(...userIds);
+        return real.getMany(guildId, userIds);
+      },
+    });
+    const store = withOverrides<Store>(t.store, { members });
+    const cache = new GuildStateCache(store, 16, silentLogger, 0);
+    const snapshots = new GuildSnapshots(store, cache, new RoleClient({ bus: t.bus, role: 'presence', timeoutMs: 1000 }), silentLogger);
+    return {
+      cache,
+      asked,
+      ask: (userId: string) => snapshots.snapshot({ guildId: guild.id, userId, largeThreshold: 2, presences: true }),
+      afterRead: (userId: string, fn: () => Promise<void>) => (after = { userId, fn }),
+      hookPending: () => after !== null,
+    };
+  };
+  const idsOf = (g: any): string[] => g.members.map((m: any) => m.user.id);
+  const joinedPieces = (r: GuildSnapshotReply) => JSON.parse(r.guildPieces!.map((p) => (typeof p === 'string' ? p : p.text)).join(''));
+  const aliceAndAlbertOnline = async () => {
+    online(alice);
+    online(albert);
+    await waitFor(async () => ((await snapshot({ largeThreshold: 2 })).guild as any).presences.length === 3, { what: 'alice, albert and bob online' });
+  };
+  const aliceAndAlbertGone = async () => {
+    for (const u of [alice, albert]) t.bus.publish(PresenceSubjects.gone, { nodeId: 'test-node', sessionId: `s-${u.id}`, userId: u.id });
+    await waitFor(async () => ((await snapshot({ largeThreshold: 2 })).guild as any).presences.length === 1, { what: 'only bob online again' });
+  };
+
+  it("a large guild's snapshot lists the caller's own member when the member cache keeps nothing: the object built for them, not read again", async () => {
+    // GuildSnapshots builds the caller's member object first, then the list of online members; when the cache did not
+    // keep that object (full: here a cache with room for none), the list takes the object already built
+    // (memberObjects' `mine`) instead of reading the caller from the store a second time.
+    await aliceAndAlbertOnline();
+    const s = refusingSnapshots();
+    try {
+      // An online caller (in their place in the list) and an offline one (last), twice each: nothing is ever cached.
+      for (const caller of [alice, owner, alice, owner]) {
+        const expected = await snapshot({ largeThreshold: 2, userId: caller.id }); // the guild role's own answer
+        s.asked.length = 0;
+        const reply = await s.ask(caller.id);
+        const g = reply.guild as any;
+        assert.equal(g.large, true);
+        assert.deepEqual(idsOf(g), idsOf(expected.guild), `${caller.username}: the list the guild role gives, the caller in it`);
+        const own = g.members.find((m: any) => m.user.id === caller.id);
+        assert.ok(own, `${caller.username} is listed`);
+        assert.equal(own, reply.member, "the caller's entry is the member object built for them");
+        assert.deepEqual(own, expected.member);
+        assert.deepEqual(joinedPieces(reply), g, 'the pieces carry the same list');
+        assert.ok(s.asked.length > 0, 'the cache kept nothing: the other members were read from the store');
+        assert.ok(!s.asked.includes(caller.id), `${caller.username}'s member was not read again with the others (asked: ${s.asked.join(',')})`);
+      }
+      assert.equal(s.cache.getMemberJson((await s.cache.get(guild.id))!, alice.id, Date.now()), undefined, 'the cache refused every member object');
+    } finally {
+      await aliceAndAlbertGone();
+    }
+  });
+
+  it("a caller who leaves during their large guild's snapshot (member cache keeping nothing) is still in the member list sent with their member object", async () => {
+    // The leave lands between the snapshot's read of the caller's membership and its read of the other members: the
+    // store no longer has the membership to read again, and the list carries the object already built.
+    await aliceAndAlbertOnline();
+    const s = refusingSnapshots();
+    const real = t.store.members;
+    const record = (await real.get(guild.id, albert.id))!;
+    try {
+      s.afterRead(albert.id, () => real.remove(guild.id, albert.id));
+      const reply = await s.ask(albert.id);
+      assert.equal(s.hookPending(), false, 'the membership went away during the snapshot');
+      assert.equal(await real.get(guild.id, albert.id), null);
+      const g = reply.guild as any;
+      assert.ok(g, 'a snapshot of a member (they were one when it began)');
+      const own = g.members.find((m: any) => m.user.id === albert.id);
+      assert.ok(own, 'the caller is in the member list');
+      assert.equal(own, reply.member, 'as the member object sent with it');
+      assert.ok(idsOf(joinedPieces(reply)).includes(albert.id), 'and in the pieces');
+      assert.ok(idsOf(g).includes(alice.id) && idsOf(g).includes(bob.id), 'with the other online members');
+    } finally {
+      if (!(await real.get(guild.id, albert.id))) await real.add(record);
+      await aliceAndAlbertGone();
+    }
   });
 
   it('member requests: prefix query (username or nick, any case), limit, user_ids with notFound, everyone, presences', async () => {

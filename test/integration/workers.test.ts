@@ -1,12 +1,13 @@
 /**
  * ACCORD_WORKERS=2: one `accord start` runs two node processes that share its port and meet on NATS. New
  * connections alternate between them; a gateway session on either gets what is sent through either; a worker
- * killed with SIGKILL is forked again while the other keeps serving; SIGTERM to the primary stops them all.
+ * killed with SIGKILL is forked again (after 1 s, then 2 s and 4 s when it keeps dying soon after its start) while
+ * the other keeps serving; SIGTERM to the primary stops them all.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { connect } from 'nats';
 import WebSocket from 'ws';
 import { Intents } from '../../src/protocol/intents.ts';
+import { WORKER_INDEX_ENV } from '../../src/workers.ts';
 import { freePort } from '../compat/setup.ts';
 import { apiRequest, serviceSkip, TEST_NATS_URL, waitFor } from '../helpers/services.ts';
 
@@ -31,6 +33,36 @@ function getFresh(base: string, path: string): Promise<{ status: number; text: s
     req.setTimeout(5000, () => req.destroy(new Error(`GET ${path}: no answer in 5 s`)));
     req.on('error', reject);
   });
+}
+
+/**
+ * Pids of the live processes the primary forked for worker slot `index`, read from /proc: a child of `primary` whose
+ * environment says ACCORD_WORKER_INDEX=<index> (cluster.fork sets it). This sees a fork the moment it happens, before
+ * the new worker has loaded anything, so the restart delay is measured without the worker's start-up time.
+ */
+function workerPids(primary: number, index: number): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+      // "pid (comm) state ppid …": comm may hold spaces and parentheses, so read after the last ')'.
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(ppid) !== primary || state === 'Z') continue;
+      if (readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(`${WORKER_INDEX_ENV}=${index}`)) pids.push(Number(name));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return pids;
+}
+
+/** SIGKILLs worker slot `index`'s process `pid` and waits for the primary to fork the slot again: the new pid, and the ms in between. */
+async function killAndTimeRefork(primary: number, index: number, pid: number, timeoutMs = 15_000): Promise<{ pid: number; delayMs: number }> {
+  const killedAt = Date.now();
+  process.kill(pid, 'SIGKILL');
+  const fresh = await waitFor(() => workerPids(primary, index).find((p) => p !== pid), { timeoutMs, intervalMs: 20, what: `worker ${index} forked again after pid ${pid} was killed` });
+  return { pid: fresh, delayMs: Date.now() - killedAt };
 }
 
 interface NodeMetrics {
@@ -172,12 +204,17 @@ describe('ACCORD_WORKERS: several processes on one port', { skip: await serviceS
     }
   });
 
-  it('a worker killed with SIGKILL is forked again while the other keeps answering', async () => {
+  it('a worker killed with SIGKILL is forked again after 1 s while the other keeps answering', async (t) => {
     const before = await allNodes(base, 2);
     const victim = before.get('wtest-1')!;
-    process.kill(victim.pid, 'SIGKILL');
+    assert.deepEqual(workerPids(child.pid!, 1), [victim.pid], 'the primary forked wtest-1 (its child, ACCORD_WORKER_INDEX=1)');
+    // The health checks below run while the primary waits to fork the slot again: the other worker answers them.
+    const forked = killAndTimeRefork(child.pid!, 1, victim.pid);
+    let noFork = false;
+    forked.catch(() => (noFork = true));
     const statuses: number[] = [];
-    await waitFor(async () => {
+    const back = waitFor(async () => {
+      if (noFork) return true; // reported below
       const r = await getFresh(base, '/healthz').catch(() => ({ status: 0, text: '' }));
       statuses.push(r.status);
       // Two asks after the health check: the workers take new connections in turn, so with an even number of
@@ -187,10 +224,51 @@ describe('ACCORD_WORKERS: several processes on one port', { skip: await serviceS
         if (m?.node === 'wtest-1' && m.pid !== victim.pid) return true;
       }
       return false;
-    }, { timeoutMs: 60_000, intervalMs: 50, what: 'wtest-1 back with a new pid' }).catch((err: Error) => {
+    }, { timeoutMs: 60_000, intervalMs: 50, what: 'wtest-1 back with a new pid' });
+    const reforked = await forked.catch((err: Error) => {
       throw new Error(`${err.message}; server output: ${output.slice(-3000)}`);
     });
+    t.diagnostic(`forked again ${reforked.delayMs} ms after the kill`);
+    await back.catch((err: Error) => {
+      throw new Error(`${err.message}; server output: ${output.slice(-3000)}`);
+    });
+    // The first restart of a slot waits RESTART_MIN_MS (1 s): not at once, and not yet doubled.
+    assert.ok(reforked.delayMs >= 950 && reforked.delayMs < 1500, `forked again ${reforked.delayMs} ms after the kill; expected ~1000`);
     assert.ok(statuses.filter((s) => s === 200).length >= statuses.length - 1, `health answers while a worker was down: ${statuses.join(',')}`);
+  });
+
+  it('a worker that dies again soon after its restart waits twice as long each time (2 s, then 4 s)', async (t) => {
+    // wtest-1 was forked again by the test before, well under a minute ago (HEALTHY_AFTER_MS): no reset, so its
+    // slot's backoff has doubled to 2 s.
+    const nodes = await allNodes(base, 2);
+    const victim = nodes.get('wtest-1')!;
+    const second = await killAndTimeRefork(child.pid!, 1, victim.pid);
+    assert.ok(second.delayMs >= 1950 && second.delayMs < 3000, `second restart ${second.delayMs} ms after the kill; expected ~2000`);
+    // Killed again the moment it was forked (before it even loaded): 4 s.
+    const third = await killAndTimeRefork(child.pid!, 1, second.pid);
+    t.diagnostic(`forked again ${second.delayMs} ms, then ${third.delayMs} ms after the kills`);
+    assert.ok(third.delayMs >= 3950 && third.delayMs < 6000, `third restart ${third.delayMs} ms after the kill; expected ~4000`);
+    // What the primary said for slot 1 at each exit: the delay it chose.
+    const restarts = output.split('\n').flatMap((line) => {
+      try {
+        const entry = JSON.parse(line);
+        return entry.msg === 'worker exited; forking it again' && entry.worker === 1 ? [entry.restartInMs] : [];
+      } catch {
+        return [];
+      }
+    });
+    assert.deepEqual(restarts, [1000, 2000, 4000]);
+    // The slot comes back and serves; the other worker was never touched.
+    await waitFor(async () => {
+      for (let i = 0; i < 2; i++) {
+        const m = await metricsOf(base).catch(() => null);
+        if (m?.node === 'wtest-1' && m.pid === third.pid) return true;
+      }
+      return false;
+    }, { timeoutMs: 60_000, intervalMs: 50, what: 'wtest-1 back after its third restart' }).catch((err: Error) => {
+      throw new Error(`${err.message}; server output: ${output.slice(-3000)}`);
+    });
+    assert.deepEqual(workerPids(child.pid!, 0), [nodes.get('wtest-0')!.pid]);
   });
 
   it('SIGTERM to the primary stops every worker and exits 0', async () => {
