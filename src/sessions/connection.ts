@@ -34,6 +34,7 @@ export interface ConnectionHost {
   /** How long a socket may sit in `hello` (after HELLO or op 9) before it is closed with 4003. */
   readonly identifyTimeoutMs: number;
   readonly outboundMaxBytes: number;
+  readonly presenceHoldMs: number;
   now(): number;
   identify(conn: Connection, d: unknown): Promise<void>;
   resume(conn: Connection, d: unknown): Promise<void>;
@@ -93,6 +94,7 @@ export class Connection implements SessionConnection {
         this.close(CloseCodes.UNKNOWN_ERROR, 'internal error');
       },
       onSent: (n) => host.countBytesOut(n),
+      presenceHoldMs: host.presenceHoldMs,
     });
   }
 

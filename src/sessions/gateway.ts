@@ -84,6 +84,9 @@ export class Gateway implements ConnectionHost {
   get outboundMaxBytes(): number {
     return this.deps.config.outboundMaxBytes;
   }
+  get presenceHoldMs(): number {
+    return this.deps.config.presenceHoldMs;
+  }
   now(): number {
     return this.deps.now();
   }

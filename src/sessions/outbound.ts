@@ -12,6 +12,8 @@
  *   instead of growing memory. `force` frames (RESUME replay, RECONNECT, INVALID_SESSION) are not counted
  *   against the bound and skip the check: the replay is bounded by replayMaxBytes already, and counting it
  *   would close a resumed socket before it could drain its replay.
+ * - A presence update that finds the queue empty waits for the shared presence hold (presence-hold.ts) to end, so
+ *   that a burst of them goes out in one write; a frame of any other kind takes them along at once, behind them.
  * Frames are encoded one at a time, so compressed transports keep the order.
  *
  * A dispatch waits here as (seq, shared EncodedDispatch) and its bytes are built only when it is handed to the
@@ -22,6 +24,7 @@ import type { WebSocket } from 'ws';
 import type { EncodedDispatch } from './codec.ts';
 import type { FrameEncoder } from './compression.ts';
 import { rawSocketOf, writeDispatchFrame } from './raw-frame.ts';
+import { holdPresences } from './presence-hold.ts';
 import { batchWrites, type WriteBatch } from './write-batch.ts';
 
 export type FrameKind = 'normal' | 'presence' | 'force';
@@ -43,6 +46,8 @@ export interface OutboundOptions {
   onError(err: Error): void;
   /** Bytes actually written (after compression), for metrics. */
   onSent(bytes: number): void;
+  /** How long a presence update may wait for company on a quiet socket (presence-hold.ts); 0 sends it at once. */
+  presenceHoldMs?: number;
 }
 
 export class Outbound {
@@ -56,6 +61,8 @@ export class Outbound {
   #lagging = false;
   #closed = false;
   #peak = 0;
+  /** Presence frames wait in the queue for the hold to end, or for a frame of another kind to take them along. */
+  #holding = false;
   /** room() callers: each resolves once the queue holds at most its bytes (or the connection closes). */
   #roomWaiters: Array<{ bytes: number; resolve: () => void }> = [];
   readonly #highWater: number;
@@ -121,6 +128,19 @@ export class Outbound {
       return false;
     }
     if (kind === 'force') this.#forcedBytes += bytes;
+    if (kind === 'presence' && (this.#holding || this.#mayHold())) {
+      this.#queue.push(item);
+      this.#queuedBytes += bytes;
+      if (!this.#holding) {
+        this.#holding = true;
+        holdPresences(this, this.opts.presenceHoldMs!);
+      }
+      if (this.bytes > this.#peak) this.#peak = this.bytes;
+      if (!this.#lagging && this.bytes > this.#highWater) this.#enterLagging();
+      return true;
+    }
+    // Any other frame takes the held presences along, ahead of it.
+    this.#holding = false;
     // Nothing waits and the socket has room (the usual case): straight to the socket, not through the array.
     const direct = this.#head === this.#queue.length && !this.#encoding && this.#inFlightBytes < this.#window;
     if (direct) this.#send(item, 'turn');
@@ -132,6 +152,18 @@ export class Outbound {
     if (!this.#lagging && this.bytes > this.#highWater) this.#enterLagging();
     if (!direct) this.#pump('turn');
     return true;
+  }
+
+  /** A presence on an empty queue waits when holding is on: nothing else is queued that it could join. */
+  #mayHold(): boolean {
+    return (this.opts.presenceHoldMs ?? 0) > 0 && this.#head === this.#queue.length && !this.#encoding;
+  }
+
+  /** The hold ended (presence-hold.ts): what waited goes out. */
+  releasePresences(): void {
+    if (!this.#holding) return;
+    this.#holding = false;
+    this.#pump('turn');
   }
 
   /**
@@ -162,6 +194,7 @@ export class Outbound {
   /** Stops sending; queued frames are dropped (the replay deque still holds the dispatches). */
   close(): void {
     this.#markClosed();
+    this.#holding = false;
     this.#queue = [];
     this.#head = 0;
     this.#queuedBytes = 0;
@@ -187,7 +220,7 @@ export class Outbound {
 
   /** Hands queued frames to the socket up to the window; `batch`: see write-batch.ts (new frames wait out the turn). */
   #pump(batch: WriteBatch): void {
-    while (!this.#closed && !this.#encoding && this.#head < this.#queue.length && this.#inFlightBytes < this.#window) {
+    while (!this.#closed && !this.#holding && !this.#encoding && this.#head < this.#queue.length && this.#inFlightBytes < this.#window) {
       const item = this.#queue[this.#head]!;
       this.#queue[this.#head++] = undefined as never;
       if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {

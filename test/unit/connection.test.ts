@@ -58,6 +58,7 @@ class FakeHost implements ConnectionHost {
     readonly heartbeatIntervalMs = INTERVAL,
     readonly identifyTimeoutMs = IDENTIFY_TIMEOUT,
     readonly outboundMaxBytes = 1 << 20,
+    readonly presenceHoldMs = 0,
   ) {}
 
   now(): number {
