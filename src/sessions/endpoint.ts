@@ -13,6 +13,7 @@
  * with Discord's 4002 itself; a message above WS_MAX_PAYLOAD is cut off by `ws` with 1009 before it is buffered.
  */
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from '../config/schema.ts';
@@ -22,6 +23,7 @@ import type { ClientBans } from '../contracts/role.ts';
 import { CloseCodes } from './codec.ts';
 import { createZlibStreamEncoder, PlainEncoder } from './compression.ts';
 import { Connection } from './connection.ts';
+import { batchSocketWrites } from './write-batch.ts';
 import { syncDeflateSupported } from './zlib-sync.ts';
 import type { Gateway } from './gateway.ts';
 
@@ -107,6 +109,8 @@ export class GatewayEndpoint {
     }
     // What the connection needs is read here, so nothing that lives as long as the socket holds the request.
     const params = { version: url.searchParams.get('v'), encoding: url.searchParams.get('encoding'), resumeUrl: resumeGatewayUrl(this.gw.deps.config, req), zlibStream: compress === 'zlib-stream' };
+    // The 101 answer and HELLO leave in one write at the end of this turn, not one system call each.
+    batchSocketWrites(socket as Socket, 'turn');
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, params));
   }
 

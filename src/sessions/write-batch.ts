@@ -50,7 +50,12 @@ const flushTick = () => flush(batches.tick);
 /** Corks the connection's socket until the batch ends (once per batch; nested corks balance). */
 export function batchWrites(ws: WebSocket, kind: WriteBatch): void {
   // ws keeps its net.Socket in the private `_socket` and has no cork of its own.
-  const socket = (ws as unknown as { _socket?: MarkedSocket })._socket;
+  batchSocketWrites((ws as unknown as { _socket?: Socket })._socket, kind);
+}
+
+/** The same for a socket that is not a WebSocket yet: an upgrade's 101 answer then goes out with HELLO. */
+export function batchSocketWrites(raw: Socket | undefined, kind: WriteBatch): void {
+  const socket = raw as MarkedSocket | undefined;
   const batch = batches[kind];
   if (!socket || socket.destroyed || socket[batch.mark]) return;
   socket.cork();

@@ -41,6 +41,25 @@ describe('gateway protocol', () => {
     assert.equal(ack.t, null);
   });
 
+  it('the upgrade\'s 101 answer and HELLO leave the server in one write', async () => {
+    // Counted where the socket hands bytes to the kernel: each _write or _writev is one system call.
+    const calls: string[] = [];
+    const count = (_req: unknown, socket: any) => {
+      for (const name of ['_write', '_writev'] as const) {
+        const real = socket[name].bind(socket);
+        socket[name] = (...args: unknown[]) => (calls.push(name), real(...args));
+      }
+    };
+    t.server.app.server.prependListener('upgrade', count);
+    try {
+      const c = await connect();
+      await c.waitForOp(10);
+    } finally {
+      t.server.app.server.off('upgrade', count);
+    }
+    assert.deepEqual(calls, ['_writev']);
+  });
+
   it('accepts /gateway/ and / as paths; refuses others with 404 and zstd-stream with 400', async () => {
     for (const path of ['/gateway/', '/']) {
       const c = await connect({ path });
