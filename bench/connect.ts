@@ -62,6 +62,7 @@ export async function main(args: string[]): Promise<void> {
         sessions: p.sessions, ready: open.ready, complete: open.complete, failures: open.failures, invalidSessions: open.invalidSessions,
         stormSeconds: round(open.seconds, 2), identifiesPerSecond: round(open.ready / open.seconds, 0), offeredPerSecond: p.rate,
         readyLatency: open.readyLat.summary(), guildCreateLatency: open.guildsLat.summary(),
+        handshakeLatency: open.handshakeLat.summary(), readyFromIdentifyLatency: open.identifyLat.summary(),
         serverCpuSeconds: storm.cpuSeconds, serverCpuMsPerIdentify: round((1000 * storm.cpuSeconds) / Math.max(1, open.ready), 3), loadCpuSeconds: loadCpu,
         rssBeforeMb: mb(before.rss), rssAfterSettleMb: mb(after.rss), peakRssMb: mb(Math.max(storm.peakRss, after.rss)), vmHwmMb: mb(after.hwm),
         rssPerSessionKb: round((after.rss - before.rss) / 1024 / Math.max(1, open.complete), 1),
@@ -75,11 +76,11 @@ export async function main(args: string[]): Promise<void> {
   }
   const r = result as any;
   console.log(table([
-    ['sessions', 'ready', 'identifies/s', 'offered/s', 'READY p50 ms', 'READY p99 ms', '+GUILD_CREATE p50', '+GUILD_CREATE p99', 'cpu s', 'cpu ms/identify', 'RSS before MB', 'RSS after MB', 'KB/session'],
-    [r.sessions, r.complete, r.identifiesPerSecond, r.offeredPerSecond, r.readyLatency.p50Ms, r.readyLatency.p99Ms, r.guildCreateLatency.p50Ms, r.guildCreateLatency.p99Ms,
+    ['sessions', 'ready', 'identifies/s', 'offered/s', 'READY p50 ms', 'READY p99 ms', 'handshake p99', 'IDENTIFY→READY p99', '+GUILD_CREATE p50', '+GUILD_CREATE p99', 'cpu s', 'cpu ms/identify', 'RSS before MB', 'RSS after MB', 'KB/session'],
+    [r.sessions, r.complete, r.identifiesPerSecond, r.offeredPerSecond, r.readyLatency.p50Ms, r.readyLatency.p99Ms, r.handshakeLatency.p99Ms, r.readyFromIdentifyLatency.p99Ms, r.guildCreateLatency.p50Ms, r.guildCreateLatency.p99Ms,
       r.serverCpuSeconds, r.serverCpuMsPerIdentify, r.rssBeforeMb, r.rssAfterSettleMb, r.rssPerSessionKb],
   ]));
-  console.log(`latency from the start of the WebSocket connect; KB/session = (RSS after ${p.settleSeconds} s settle − RSS before) / sessions, no forced GC`);
+  console.log(`latency from the start of the WebSocket connect (handshake: until IDENTIFY went out, after HELLO; IDENTIFY→READY: the rest); KB/session = (RSS after ${p.settleSeconds} s settle − RSS before) / sessions, no forced GC`);
   if (r.complete < r.sessions) console.log(`FAILED sessions: ${JSON.stringify(r.failures)}`);
   writeResults('connect', { ...p, serverEnv: LOAD_LIMITS }, loadBefore, { ...result, profile });
 }

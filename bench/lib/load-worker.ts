@@ -332,6 +332,9 @@ async function open(m: any) {
   await waitUntil(() => fresh.every(settled), m.timeoutMs);
   const readyLat = new Hist();
   const guildsLat = new Hist();
+  // READY's latency in two parts: the handshake (TCP, HTTP upgrade, HELLO, until IDENTIFY goes out) and the identify.
+  const handshakeLat = new Hist();
+  const identifyLat = new Hist();
   let ready = 0;
   let complete = 0;
   let lastReady = 0;
@@ -339,6 +342,10 @@ async function open(m: any) {
     if (c.readyAt) {
       ready++;
       readyLat.add(c.readyAt - c.startedAt);
+      if (c.identifyAt) {
+        handshakeLat.add(c.identifyAt - c.startedAt);
+        identifyLat.add(c.readyAt - c.identifyAt);
+      }
       lastReady = Math.max(lastReady, c.readyAt);
     }
     if (c.readyAt && c.guildsAt) {
@@ -348,7 +355,7 @@ async function open(m: any) {
   }
   return {
     opened: fresh.length, ready, complete, firstStart: t0, lastReady, readyLat: readyLat.toJSON(), guildsLat: guildsLat.toJSON(),
-    failures: closeCodes(fresh), invalidSessions,
+    handshakeLat: handshakeLat.toJSON(), identifyLat: identifyLat.toJSON(), failures: closeCodes(fresh), invalidSessions,
     detail: m.detail
       ? fresh.map((c) => ({
         readyMs: c.readyAt - c.startedAt, guildsMs: c.guildsAt - c.startedAt, bytes: c.bytes, frames: c.frames, guilds: c.guildsSeen,

@@ -11,6 +11,9 @@ export interface OpenReport {
   seconds: number;
   readyLat: Hist;
   guildsLat: Hist;
+  /** readyLat in two parts: connect → IDENTIFY sent (TCP, upgrade, HELLO), and IDENTIFY → READY. */
+  handshakeLat: Hist;
+  identifyLat: Hist;
   failures: Record<string, number>;
   invalidSessions: number;
   detail?: SessionDetail[];
@@ -41,7 +44,7 @@ export async function openSessions(
     url, tokens: shares[i], compress: opts.compress, intents: opts.intents, rate: opts.rate / workers.length,
     expectGuilds: opts.expectGuilds ?? 1, timeoutMs: opts.timeoutMs, detail: opts.detail,
   }, opts.timeoutMs + 120_000)));
-  const out: OpenReport = { opened: 0, ready: 0, complete: 0, seconds: 0, readyLat: new Hist(), guildsLat: new Hist(), failures: {}, invalidSessions: 0, detail: opts.detail ? [] : undefined };
+  const out: OpenReport = { opened: 0, ready: 0, complete: 0, seconds: 0, readyLat: new Hist(), guildsLat: new Hist(), handshakeLat: new Hist(), identifyLat: new Hist(), failures: {}, invalidSessions: 0, detail: opts.detail ? [] : undefined };
   const first = Math.min(...reports.map((r) => r.firstStart));
   const last = Math.max(...reports.map((r) => r.lastReady));
   for (const r of reports) {
@@ -50,6 +53,8 @@ export async function openSessions(
     out.complete += r.complete;
     out.readyLat.merge(r.readyLat);
     out.guildsLat.merge(r.guildsLat);
+    out.handshakeLat.merge(r.handshakeLat);
+    out.identifyLat.merge(r.identifyLat);
     out.invalidSessions += r.invalidSessions;
     for (const [k, v] of Object.entries(r.failures as Record<string, number>)) out.failures[k] = (out.failures[k] ?? 0) + v;
     if (opts.detail) out.detail!.push(...r.detail);
