@@ -6,7 +6,7 @@
  * call in here; the router feeds events.
  */
 import { setImmediate as setImmediatePromise } from 'node:timers/promises';
-import { randomBytes } from 'node:crypto';
+import { randomHexId } from '../lib/secrets.ts';
 import { resolveToken, tokenLifetime, type TokenLifetime } from '../lib/tokens.ts';
 import { AccountSubjects, publishEvent, type SessionsReconnect, type SessionsTakeover } from '../contracts/index.ts';
 import type { Logger } from '../lib/log.ts';
@@ -151,7 +151,7 @@ export class Gateway implements ConnectionHost {
       if (conn.closed) return;
     }
 
-    const id = randomBytes(16).toString('hex');
+    const id = randomHexId();
     const log = this.log.child({ sessionId: id, userId: user.id });
     const session = new Session({
       id,
