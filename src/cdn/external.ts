@@ -20,6 +20,7 @@ import type { ProcessDeps } from '../contracts/role.ts';
 import type { Logger } from '../lib/log.ts';
 import { verifyExternalPath } from '../media/external-url.ts';
 import { guardedGet } from '../media/guarded-fetch.ts';
+import { detectFileType, SNIFF_BYTES } from '../media/sniff.ts';
 import { parseAllowList } from '../media/ssrf.ts';
 import type { CdnPart } from './part.ts';
 import { sendBlob } from './serve-blob.ts';
@@ -41,8 +42,6 @@ export const EXTERNAL_LIMITS = {
 
 /** What the proxy serves, by the type sniffed from the first bytes. */
 const PROXIED_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/avif', 'video/mp4', 'video/webm']);
-/** file-type needs at most this many bytes to recognise a format. */
-const SNIFF_BYTES = 4100;
 
 type Outcome = { ok: true } | { ok: false; status: 404 | 415 };
 
@@ -98,10 +97,8 @@ export async function registerExternalRoutes(deps: ProcessDeps, parentLog: Logge
         head.push(next.value);
         headBytes += next.value.length;
       }
-      // A parser tripping over damaged bytes means the same as no match: not something we serve.
-      // file-type is loaded with the first proxied image, not at start (media/sniff.ts says why).
-      const { fileTypeFromBuffer } = await import('file-type');
-      const type = await fileTypeFromBuffer(Buffer.concat(head)).catch(() => undefined);
+      // Damaged bytes mean the same as no match: not something we serve.
+      const type = await detectFileType(Buffer.concat(head));
       if (!type || !PROXIED_TYPES.has(type.mime)) return refuse(key, origin, 415, `not an image (${type?.mime ?? got.contentType})`);
       const body = async function* () {
         yield* head;
