@@ -13,7 +13,7 @@
  *   against the bound and skip the check: the replay is bounded by replayMaxBytes already, and counting it
  *   would close a resumed socket before it could drain its replay.
  * - A presence update that finds the queue empty waits for the shared presence hold (presence-hold.ts) to end, so
- *   that a burst of them goes out in one write; a frame of any other kind takes them along at once, behind them.
+ *   that a burst of them goes out in one write; a frame of any other kind sends them at once, ahead of itself.
  * Frames are encoded one at a time, so compressed transports keep the order.
  *
  * A dispatch waits here as (seq, shared EncodedDispatch) and its bytes are built only when it is handed to the
