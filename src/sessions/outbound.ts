@@ -63,6 +63,8 @@ export class Outbound {
   #peak = 0;
   /** Presence frames wait in the queue for the hold to end, or for a frame of another kind to take them along. */
   #holding = false;
+  /** In the current hold's list (presence-hold.ts): once per hold, however often #holding turns on within it. */
+  #registered = false;
   /** room() callers: each resolves once the queue holds at most its bytes (or the connection closes). */
   #roomWaiters: Array<{ bytes: number; resolve: () => void }> = [];
   readonly #highWater: number;
@@ -131,11 +133,19 @@ export class Outbound {
     if (kind === 'presence' && (this.#holding || this.#mayHold())) {
       this.#queue.push(item);
       this.#queuedBytes += bytes;
-      if (!this.#holding) {
-        this.#holding = true;
-        holdPresences(this, this.opts.presenceHoldMs!);
-      }
       if (this.bytes > this.#peak) this.#peak = this.bytes;
+      // A window's worth goes out now: held bytes never reach the lagging mark on a socket with nothing in flight,
+      // where no write completion would ever end the lag.
+      if (this.#queuedBytes >= this.#window) {
+        this.#holding = false;
+        this.#pump('turn');
+      } else if (!this.#holding) {
+        this.#holding = true;
+        if (!this.#registered) {
+          this.#registered = true;
+          holdPresences(this, this.opts.presenceHoldMs!);
+        }
+      }
       if (!this.#lagging && this.bytes > this.#highWater) this.#enterLagging();
       return true;
     }
@@ -161,6 +171,7 @@ export class Outbound {
 
   /** The hold ended (presence-hold.ts): what waited goes out. */
   releasePresences(): void {
+    this.#registered = false;
     if (!this.#holding) return;
     this.#holding = false;
     this.#pump('turn');

@@ -23,7 +23,14 @@ function release(hold: Hold): void {
   hold.timer = null;
   const due = hold.held;
   hold.held = [];
-  for (const h of due) h.releasePresences();
+  for (const h of due) {
+    // One connection's failure must not keep the others' presences waiting.
+    try {
+      h.releasePresences();
+    } catch {
+      // A write error reaches the connection through its own callbacks and closes it there.
+    }
+  }
 }
 
 /** Registers an outbound queue whose presences wait; they go out when the current hold of that length ends (≤ holdMs). */

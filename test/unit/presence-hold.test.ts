@@ -58,12 +58,16 @@ describe('presence hold', () => {
     assert.deepEqual(errors, []);
   });
 
-  function outbound(presenceHoldMs: number): Outbound {
+  let drained = 0;
+  let dropped = 0;
+  function outbound(presenceHoldMs: number, maxBytes = 1 << 20): Outbound {
+    drained = 0;
+    dropped = 0;
     const out = new Outbound(server, new PlainEncoder(), {
-      maxBytes: 1 << 20,
+      maxBytes,
       onOverflow: () => errors.push(new Error('overflow')),
-      onDrained: () => {},
-      onPresencesDropped: () => {},
+      onDrained: () => drained++,
+      onPresencesDropped: (n) => (dropped += n),
       onError: (err) => errors.push(err),
       onSent: () => {},
       presenceHoldMs,
@@ -114,6 +118,26 @@ describe('presence hold', () => {
     out.pushDispatch(presence('4'), 5, 'presence');
     await sleep(50);
     assert.equal(received.length, 5);
+  });
+
+  it('a window of held presences goes out at once: a quiet socket never lags on bytes nothing will drain', async () => {
+    // 8 KB bound: the send window is 2 KB (a quarter) and the lagging mark 4 KB (half). Fifty presences of ~120
+    // bytes, far inside a 60 s hold: held all, they would pass the mark with nothing in flight, drop, and leave the
+    // connection lagging (dropping every presence) until some other frame was written.
+    const out = outbound(60_000, 8 * 1024);
+    // As Session.dispatch does: a lagging connection's presences are dropped before they are queued.
+    let skipped = 0;
+    for (let seq = 1; seq <= 50; seq++) {
+      if (out.shouldDropPresence()) skipped++;
+      else out.pushDispatch(presence(String(seq).padStart(20, '0')), seq, 'presence');
+    }
+    await until(1);
+    await sleep(100);
+    assert.equal(out.shouldDropPresence(), false, 'not left lagging');
+    assert.equal(received.length + dropped + skipped, 50, `each presence arrived or was dropped as lagging: ${received.length} + ${dropped} + ${skipped}`);
+    if (dropped > 0) assert.equal(drained, 1, 'a lag ends with onDrained (PRESENCES_REPLACE)');
+    const seqs = received.map((r) => r.s as number);
+    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'in order');
   });
 
   it('a hold of 0 writes each presence at once', async () => {
