@@ -89,6 +89,8 @@ const MC_PREFIX = '{"op":0,"t":"MESSAGE_CREATE","s":';
  */
 const GC_PREFIX = '{"op":0,"t":"GUILD_CREATE","s":';
 let guildShapes = false;
+/** GUILD_CREATEs counted by their head since the last open (reported by open). */
+let guildCreatesByHead = 0;
 const D_ID = ',"d":{"id":"';
 const CONTENT = '"content":"bench|';
 
@@ -161,6 +163,7 @@ function onGuildCreateHead(c: Client, afterPrefix: string): void {
   }
   if (c.phase === 'resuming') c.replayed++;
   c.seq = seq;
+  guildCreatesByHead++;
   guildCreated(c, wallMs(), null);
 }
 
@@ -350,6 +353,7 @@ function closeCodes(list: Client[]): Record<string, number> {
 async function open(m: any) {
   intents = m.intents;
   guildShapes = Boolean(m.detail);
+  guildCreatesByHead = 0;
   expectGuilds = m.expectGuilds ?? 1;
   const base = clients.length;
   const fresh: Client[] = (m.tokens as string[]).map((token, k) => ({
@@ -388,7 +392,7 @@ async function open(m: any) {
   }
   return {
     opened: fresh.length, ready, complete, firstStart: t0, lastReady, readyLat: readyLat.toJSON(), guildsLat: guildsLat.toJSON(),
-    handshakeLat: handshakeLat.toJSON(), identifyLat: identifyLat.toJSON(), failures: closeCodes(fresh), invalidSessions,
+    handshakeLat: handshakeLat.toJSON(), identifyLat: identifyLat.toJSON(), guildCreatesByHead, lastSeqs: fresh.map((c) => c.seq), failures: closeCodes(fresh), invalidSessions,
     detail: m.detail
       ? fresh.map((c) => ({
         readyMs: c.readyAt - c.startedAt, guildsMs: c.guildsAt - c.startedAt, bytes: c.bytes, frames: c.frames, guilds: c.guildsSeen,

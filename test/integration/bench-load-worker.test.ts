@@ -3,8 +3,8 @@
  * real server: what the figures rest on.
  * - `send` with the server's own rate limits: 429s are waited out (Retry-After) and the same message is posted
  *   again; the waits are counted apart; every message lands exactly once.
- * - `open` counts a GUILD_CREATE by its head when no detail is asked, and parses it (the member list's shape) when
- *   detail is asked, on plain JSON and on zlib-stream.
+ * - `open` counts a plain GUILD_CREATE by its head (its seq read from it) when no detail is asked, and parses it
+ *   (the member list's shape) when detail is asked or the frame is zlib-stream.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -68,8 +68,14 @@ describe('bench load worker', () => {
       assert.equal(counted.ready, 2);
       assert.equal(counted.complete, 2, 'both sessions saw their GUILD_CREATE');
       assert.equal(counted.detail, undefined);
+      // Plain frames are counted by their head; zlib-stream frames are inflated and parsed whole.
+      assert.equal(counted.guildCreatesByHead, compress ? 0 : 2);
+      // READY is seq 1 and the one GUILD_CREATE seq 2 (a presence may follow by now): the head's seq was read.
+      assert.equal(counted.lastSeqs.length, 2);
+      for (const seq of counted.lastSeqs) assert.ok(Number.isInteger(seq) && seq >= 2 && seq <= 10, `last seq ${seq}`);
       const detailed = await worker.call<any>('open', { ...common, tokens: [member.token], detail: true }, 60_000);
       assert.equal(detailed.complete, 1);
+      assert.equal(detailed.guildCreatesByHead, 0, 'with detail every GUILD_CREATE is parsed');
       const d = detailed.detail[0];
       assert.equal(d.guilds, 1);
       assert.ok(d.guildCreateBytes > 0);

@@ -233,7 +233,7 @@ describe('ACCORD_WORKERS: several processes on one port', { skip: await serviceS
       throw new Error(`${err.message}; server output: ${output.slice(-3000)}`);
     });
     // The first restart of a slot waits RESTART_MIN_MS (1 s): not at once, and not yet doubled.
-    assert.ok(reforked.delayMs >= 950 && reforked.delayMs < 1500, `forked again ${reforked.delayMs} ms after the kill; expected ~1000`);
+    assert.ok(reforked.delayMs >= 950 && reforked.delayMs < 1900, `forked again ${reforked.delayMs} ms after the kill; expected ~1000`);
     assert.ok(statuses.filter((s) => s === 200).length >= statuses.length - 1, `health answers while a worker was down: ${statuses.join(',')}`);
   });
 
@@ -243,11 +243,11 @@ describe('ACCORD_WORKERS: several processes on one port', { skip: await serviceS
     const nodes = await allNodes(base, 2);
     const victim = nodes.get('wtest-1')!;
     const second = await killAndTimeRefork(child.pid!, 1, victim.pid);
-    assert.ok(second.delayMs >= 1950 && second.delayMs < 3000, `second restart ${second.delayMs} ms after the kill; expected ~2000`);
+    assert.ok(second.delayMs >= 1950 && second.delayMs < 3900, `second restart ${second.delayMs} ms after the kill; expected ~2000`);
     // Killed again the moment it was forked (before it even loaded): 4 s.
     const third = await killAndTimeRefork(child.pid!, 1, second.pid);
     t.diagnostic(`forked again ${second.delayMs} ms, then ${third.delayMs} ms after the kills`);
-    assert.ok(third.delayMs >= 3950 && third.delayMs < 6000, `third restart ${third.delayMs} ms after the kill; expected ~4000`);
+    assert.ok(third.delayMs >= 3950 && third.delayMs < 7900, `third restart ${third.delayMs} ms after the kill; expected ~4000`);
     // What the primary said for slot 1 at each exit: the delay it chose.
     const restarts = output.split('\n').flatMap((line) => {
       try {
