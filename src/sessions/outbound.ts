@@ -130,34 +130,17 @@ export class Outbound {
       return false;
     }
     if (kind === 'force') this.#forcedBytes += bytes;
-    if (kind === 'presence' && (this.#holding || this.#mayHold())) {
-      this.#queue.push(item);
-      this.#queuedBytes += bytes;
-      if (this.bytes > this.#peak) this.#peak = this.bytes;
-      // A window's worth goes out now: held bytes never reach the lagging mark on a socket with nothing in flight,
-      // where no write completion would ever end the lag.
-      if (this.#queuedBytes >= this.#window) {
-        this.#holding = false;
-        this.#pump('turn');
-      } else if (!this.#holding) {
-        this.#holding = true;
-        if (!this.#registered) {
-          this.#registered = true;
-          holdPresences(this, this.opts.presenceHoldMs!);
-        }
-      }
-      if (!this.#lagging && this.bytes > this.#highWater) this.#enterLagging();
-      return true;
-    }
+    const held = kind === 'presence' && (this.#holding || this.#mayHold());
     // Any other frame takes the held presences along, ahead of it.
-    this.#holding = false;
+    if (!held) this.#holding = false;
     // Nothing waits and the socket has room (the usual case): straight to the socket, not through the array.
-    const direct = this.#head === this.#queue.length && !this.#encoding && this.#inFlightBytes < this.#window;
+    const direct = !held && this.#head === this.#queue.length && !this.#encoding && this.#inFlightBytes < this.#window;
     if (direct) this.#send(item, 'turn');
     else {
       this.#queue.push(item);
       this.#queuedBytes += bytes;
     }
+    if (held) this.#hold();
     if (this.bytes > this.#peak) this.#peak = this.bytes;
     if (!this.#lagging && this.bytes > this.#highWater) this.#enterLagging();
     if (!direct) this.#pump('turn');
@@ -167,6 +150,23 @@ export class Outbound {
   /** A presence on an empty queue waits when holding is on: nothing else is queued that it could join. */
   #mayHold(): boolean {
     return (this.opts.presenceHoldMs ?? 0) > 0 && this.#head === this.#queue.length && !this.#encoding;
+  }
+
+  /**
+   * A presence joined the queue to wait: for the shared hold, or not at all once the waiting ones fill the send
+   * window, so that held bytes never reach the lagging mark on a socket with nothing in flight, where no write
+   * completion would ever end the lag.
+   */
+  #hold(): void {
+    if (this.#queuedBytes >= this.#window) {
+      this.#holding = false;
+      return;
+    }
+    if (this.#holding) return;
+    this.#holding = true;
+    if (this.#registered) return;
+    this.#registered = true;
+    holdPresences(this, this.opts.presenceHoldMs!);
   }
 
   /** The hold ended (presence-hold.ts): what waited goes out. */

@@ -3,10 +3,10 @@
  *
  * A user coming online sends a PRESENCE_UPDATE to every session in their guilds: in a busy guild that is one
  * system call per socket per update, the largest cost of an identify storm (writev was 24% of the server's CPU in
- * `connect --sessions 1000 --rate 100`). Presences are not ordered against other events on Discord either, and a
- * client shows them a moment late without harm. So a presence that finds its socket's queue empty waits for the
- * next release of the shared hold (one timer for every socket); any other frame queued meanwhile takes it along,
- * in order. Sequence numbers and the replay deque are unchanged: only the write waits.
+ * `connect --sessions 1000 --rate 100`). A client shows a presence a moment late without harm. So a presence that
+ * finds its socket's queue empty waits for the next release of the shared hold (one timer for every socket); any
+ * other frame queued meanwhile takes it along, in order. Sequence numbers and the replay deque are unchanged: only
+ * the write waits.
  */
 interface Holder {
   releasePresences(): void;
