@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { WorkerClient } from '../../bench/lib/common.ts';
+import { gatewayUrl, WorkerClient } from '../../bench/lib/common.ts';
 import { Intents } from '../../src/protocol/intents.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
 
@@ -62,8 +62,7 @@ describe('bench load worker', () => {
 
   for (const compress of [false, true]) {
     it(`open counts GUILD_CREATE without detail and reads its shape with detail (${compress ? 'zlib-stream' : 'plain JSON'})`, async () => {
-      const url = `${t.url.replace(/^http/, 'ws')}/gateway?v=10&encoding=json${compress ? '&compress=zlib-stream' : ''}`;
-      const common = { url, compress, intents: Intents.GUILDS, rate: 0, expectGuilds: 1, timeoutMs: 20_000 };
+      const common = { url: gatewayUrl(t.url, compress), compress, intents: Intents.GUILDS, rate: 0, expectGuilds: 1, timeoutMs: 20_000 };
       const counted = await worker.call<any>('open', { ...common, tokens: [owner.token, member.token] }, 60_000);
       assert.equal(counted.ready, 2);
       assert.equal(counted.complete, 2, 'both sessions saw their GUILD_CREATE');
