@@ -112,7 +112,6 @@ async function identifyStorm(server: ServerProcess, workers: WorkerClient[], tok
 
   const detail = open.detail as SessionDetail[];
   const hello = new Hist();
-  const ready = new Hist();
   const guildCreate = new Hist();
   // Where the sessions that never completed stopped: no HELLO (the upgrade or HELLO never came), no READY, no GUILD_CREATE.
   const stuck = { beforeHello: 0, beforeReady: 0, beforeGuildCreate: 0 };
@@ -128,10 +127,7 @@ async function identifyStorm(server: ServerProcess, workers: WorkerClient[], tok
     if (d.identifyMs <= 0) stuck.beforeHello++;
     else if (d.readyMs <= 0) stuck.beforeReady++;
     else if (d.guildsMs <= 0) stuck.beforeGuildCreate++;
-    if (d.readyMs > 0 && d.identifyMs > 0) {
-      ready.add(d.readyMs - d.identifyMs);
-      readyBytes.push(d.readyBytes);
-    }
+    if (d.readyMs > 0 && d.identifyMs > 0) readyBytes.push(d.readyBytes);
     if (d.guildsMs > 0 && d.identifyMs > 0 && d.guild) {
       guildCreate.add(d.guildsMs - d.identifyMs);
       guildBytes.push(d.guildCreateBytes);
@@ -146,7 +142,7 @@ async function identifyStorm(server: ServerProcess, workers: WorkerClient[], tok
   return {
     sessions: p.sessions, ready: open.ready, complete: open.complete, failures: open.failures, invalidSessions: open.invalidSessions,
     stormSeconds: round(open.seconds, 2), identifiesPerSecond: round(open.ready / Math.max(0.001, open.seconds), 0), offeredPerSecond: p.rate,
-    readyLatency: ready.summary(), guildCreateLatency: guildCreate.summary(),
+    readyLatency: open.identifyLat.summary(), guildCreateLatency: guildCreate.summary(),
     readyFromConnect: open.readyLat.summary(), guildCreateFromConnect: open.guildsLat.summary(),
     // Connect start → IDENTIFY sent: TCP connect, the WebSocket upgrade and HELLO.
     connectToIdentify: hello.summary(), incomplete: stuck, loadCpuSeconds,

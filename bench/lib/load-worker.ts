@@ -172,8 +172,8 @@ function guildCreated(c: Client, now: number, d: any): void {
   c.guildCreateBytes += c.frameBytes;
   if (d) {
     c.guild ??= {
-      id: String(d?.id), large: d?.large === true, memberCount: Number(d?.member_count),
-      members: Array.isArray(d?.members) ? d.members.length : -1, presences: Array.isArray(d?.presences) ? d.presences.length : -1,
+      id: String(d.id), large: d.large === true, memberCount: Number(d.member_count),
+      members: Array.isArray(d.members) ? d.members.length : -1, presences: Array.isArray(d.presences) ? d.presences.length : -1,
     };
   }
   if (c.guildsSeen === c.guildsWanted) c.guildsAt = now;
