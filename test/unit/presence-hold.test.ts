@@ -143,6 +143,7 @@ describe('presence hold', () => {
   it('a hold of 0 writes each presence at once', async () => {
     const out = outbound(0);
     out.pushDispatch(presence('1'), 1, 'presence');
+    assert.equal(out.idle, true, 'handed to the socket in the same call, not queued behind a timer');
     await until(1, 500);
     assert.equal(out.idle, true);
   });
