@@ -21,6 +21,7 @@
  */
 import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
+import { openWalDatabase } from '../lib/sqlite-wal.ts';
 import { fold, isSnowflake, parseQuery, substringOf, tokenize, type QueryTerm } from './text.ts';
 import { facetGroups, facetTokensOf } from './facets.ts';
 import { SEARCH_HAS, SEARCH_TOTAL_LIMIT, type BackfillState, type SearchAuthorType, type SearchDocument, type SearchIndex, type SearchQuery, type SearchResult } from './search-index.ts';
@@ -114,17 +115,18 @@ export class SqliteSearchIndex implements SearchIndex {
     this.#path = path;
     this.#trigram = opts.trigram ?? true;
     this.#mergePages = Math.max(1, Math.floor(opts.mergePages ?? MERGE_PAGES));
-    this.#db = new Database(path);
-    this.#db.pragma('journal_mode = WAL');
+    // Several processes (ACCORD_WORKERS) open one index file. Every write transaction is IMMEDIATE, taking the
+    // write lock at BEGIN: a deferred one that reads first (user_version) cannot wait to upgrade, it fails at once
+    // with "database is locked".
+    this.#db = openWalDatabase(path, 5000);
     this.#db.pragma('synchronous = NORMAL');
-    this.#db.pragma('busy_timeout = 5000');
     this.#db.pragma('cache_size = -65536');
     this.#db.transaction(() => {
       const version = Number(this.#db.pragma('user_version', { simple: true }));
       if (version < SCHEMA_VERSION) for (const t of TABLES) this.#db.exec(`DROP TABLE IF EXISTS ${t}`);
       this.#db.exec(SCHEMA);
       this.#db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    })();
+    }).immediate();
   }
 
   #prepare(sql: string): Database.Statement {
@@ -175,11 +177,11 @@ export class SqliteSearchIndex implements SearchIndex {
         insertFts.run(r.id, r.body, r.scope);
         if (this.#trigram) insertTri.run(r.id, r.folded);
       }
-    })();
+    }).immediate();
   }
 
   async delete(messageIds: readonly string[]): Promise<void> {
-    this.#db.transaction(() => this.#deleteIds(messageIds.filter(isSnowflake).map(BigInt)))();
+    this.#db.transaction(() => this.#deleteIds(messageIds.filter(isSnowflake).map(BigInt))).immediate();
   }
 
   #deleteWhere(where: string, param: bigint): void {
@@ -190,7 +192,7 @@ export class SqliteSearchIndex implements SearchIndex {
         ...(this.#trigram ? [`DELETE FROM search_tri WHERE rowid IN (SELECT id FROM search_docs WHERE ${where})`] : []),
         `DELETE FROM search_docs WHERE ${where}`,
       ]) this.#prepare(sql).run(param);
-    })();
+    }).immediate();
   }
 
   async deleteChannel(channelId: string): Promise<void> {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteSearchIndex } from '../../src/search/sqlite-index.ts';
 import { openSearchIndex } from '../../src/search/open-index.ts';
+import { openAtOnce } from '../helpers/sqlite-open-race.ts';
 import { searchIndexContract } from './search-index.contract.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'accord-search-'));
@@ -71,6 +72,21 @@ describe('sqlite search index', () => {
     await index.optimize();
     assert.equal(index.segmentCount(), 1);
     await index.close();
+  });
+
+  it('several processes opening one new file at once, then writing to it, all succeed (ACCORD_WORKERS)', { timeout: 60_000 }, async () => {
+    // Before the open waited and retried the switch to WAL, and the index's transactions took the write lock at
+    // BEGIN, about one start in eight of two workers failed with "database is locked".
+    const dir = mkdtempSync(join(root, 'race-'));
+    const processes = 4;
+    const rounds = 8;
+    const { failures } = await openAtOnce('search', dir, processes, rounds);
+    assert.deepEqual(failures, []);
+    for (let r = 0; r < rounds; r++) {
+      const index = new SqliteSearchIndex(join(dir, `search-${r}.sqlite`));
+      assert.equal((await index.search({ channelIds: ['5'], sortBy: 'timestamp', sortOrder: 'desc', offset: 0, limit: 10 })).total, processes, `round ${r}`);
+      await index.close();
+    }
   });
 
   it('drops an index written by an older format, so that scopes are backfilled again', async () => {

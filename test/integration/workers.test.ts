@@ -167,6 +167,10 @@ describe('ACCORD_WORKERS: several processes on one port', { skip: await serviceS
     const pids = [...nodes.values()].map((n) => n.pid);
     assert.notEqual(pids[0], pids[1]);
     assert.ok(!pids.includes(child.pid!), 'the primary serves nothing itself');
+    // Both started first time: two workers opening one new data folder at once do not trip over each other's
+    // SQLite locks (a worker that failed would have been forked again, and the restart tests below would time
+    // their first restart at 2 s).
+    assert.doesNotMatch(output, /worker exited|failed to start/, output.slice(-3000));
   });
 
   it('sessions spread over both workers get a message sent through either', async () => {

@@ -21,6 +21,7 @@
 import Database from 'better-sqlite3';
 import { normalizeParams, type QueryOptions, type Row, type SqlDriver, type SqlValue } from '../sql/driver.ts';
 import { toStoreError } from '../sql/errors.ts';
+import { openWalDatabase } from '../../lib/sqlite-wal.ts';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -117,14 +118,11 @@ export class SqliteDriver implements SqlDriver {
   constructor(path: string) {
     let db: Database.Database;
     try {
-      db = new Database(path);
+      db = openWalDatabase(path, 10_000);
       // WAL with synchronous=NORMAL: a commit is written to the WAL file before COMMIT returns, but not fsynced
       // until checkpoint. A power loss may therefore drop the last transactions; a killed *process* cannot, since
       // the data is already in the OS page cache. What we promise (and test, store-crash.test.ts) is that an
       // acknowledged write survives a process kill; FULL would cost an fsync per commit for the power-loss case.
-      // First, so that switching a new file to WAL waits for another process doing the same.
-      db.pragma('busy_timeout = 10000');
-      if (path !== ':memory:') db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
       db.defaultSafeIntegers(true);
