@@ -21,7 +21,7 @@
  */
 import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
-import { openWalDatabase } from '../lib/sqlite-wal.ts';
+import { openWalDatabase } from '../store/sqlite/open-wal.ts';
 import { fold, isSnowflake, parseQuery, substringOf, tokenize, type QueryTerm } from './text.ts';
 import { facetGroups, facetTokensOf } from './facets.ts';
 import { SEARCH_HAS, SEARCH_TOTAL_LIMIT, type BackfillState, type SearchAuthorType, type SearchDocument, type SearchIndex, type SearchQuery, type SearchResult } from './search-index.ts';

@@ -21,7 +21,7 @@
 import Database from 'better-sqlite3';
 import { normalizeParams, type QueryOptions, type Row, type SqlDriver, type SqlValue } from '../sql/driver.ts';
 import { toStoreError } from '../sql/errors.ts';
-import { openWalDatabase } from '../../lib/sqlite-wal.ts';
+import { openWalDatabase } from './open-wal.ts';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
