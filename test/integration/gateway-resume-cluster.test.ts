@@ -28,7 +28,7 @@ import type { Store } from '../../src/store/types.ts';
 import { apiRequest as http, serviceSkip, TEST_NATS_URL, waitFor } from '../helpers/services.ts';
 import { GatewayClient } from './gateway-client.ts';
 import { guildPartition } from '../../src/contracts/guild.ts';
-import { JOURNAL_BACKOFF_MS, RESUME_GAP_OVERLAP_MS } from '../../src/sessions/resume-journal.ts';
+import { JOURNAL_BACKOFF_MS, JOURNAL_INLINE_MAX_BYTES, RESUME_GAP_OVERLAP_MS } from '../../src/sessions/resume-journal.ts';
 
 async function startChild(dataDir: string, prefix: string, nodeId: string, guildPartitions?: number): Promise<{ child: ChildProcess; url: string }> {
   const args = [dataDir, TEST_NATS_URL, prefix, nodeId, ...(guildPartitions ? [String(guildPartitions)] : [])];
@@ -268,6 +268,60 @@ describe('gateway: fan-out by interest and resume across nodes (NATS)', { skip: 
     } finally {
       nodeA.child.kill('SIGKILL');
       nodeD.child.kill('SIGKILL');
+    }
+  });
+
+  it('a dispatch too large for the journal: a resume elsewhere from before it gets op 9 (d: false), one from after it is served', { timeout: 120_000 }, async () => {
+    const hank = await register(`hank${run}`.slice(0, 32));
+    const bob = await register(`bo${run}`.slice(0, 32));
+    const guild = (await http(b.url, 'POST', '/guilds', hank.token, { name: 'Guild L' })).body;
+    const text = await textChannel(guild.id, hank.token);
+    const invite = await http(b.url, 'POST', `/channels/${text}/invites`, hank.token, {});
+    assert.equal((await http(b.url, 'POST', `/invites/${invite.body.code}`, bob.token)).status, 200);
+    // Channels with the longest topic until the guild's GUILD_CREATE outgrows what the journal keeps inline.
+    const channels = Math.ceil((JOURNAL_INLINE_MAX_BYTES * 1.2) / 1200);
+    for (let i = 0; i < channels; i += 25) {
+      await Promise.all(Array.from({ length: Math.min(25, channels - i) }, async (_, j) => {
+        const res = await http(b.url, 'POST', `/guilds/${guild.id}/channels`, hank.token, { name: `topic-${i + j}`, type: 0, topic: 't'.repeat(1024) });
+        assert.equal(res.status, 201, JSON.stringify(res.body));
+      }));
+    }
+    const node = await startChild(dataDir, prefix, `resume-${run}-l`);
+    try {
+      const client = await GatewayClient.connect(node.url);
+      clients.push(client);
+      const ready = await client.identify(hank.token);
+      const created = await client.waitForDispatch('GUILD_CREATE', (d) => d.id === guild.id, 15_000);
+      assert.ok(JSON.stringify(created.d).length > JOURNAL_INLINE_MAX_BYTES, 'the GUILD_CREATE is larger than the journal keeps');
+      // As in the test before: the channels' creation, from before READY, must fall outside the window of the event
+      // log that a resume reads (RESUME_GAP_OVERLAP_MS before the journal's last batch).
+      await new Promise((r) => setTimeout(r, RESUME_GAP_OVERLAP_MS + 100));
+      const later = await send(text, bob.token, 'after the large guild');
+      const laterSeen = await client.waitForDispatch('MESSAGE_CREATE', (d) => d.id === later);
+      assert.equal(laterSeen.s, created.s! + 1);
+      const died = new Promise((resolve) => node.child.once('exit', resolve));
+      node.child.kill('SIGKILL');
+      await died;
+
+      // From before the GUILD_CREATE: the journal holds only a mark that it was sent, so B cannot replay it.
+      const before = await GatewayClient.connect(b.url);
+      clients.push(before);
+      await before.waitForOp(10);
+      before.send(6, { token: hank.token, session_id: ready.session_id, seq: created.s! - 1 });
+      assert.equal((await before.waitForOp(9, 15_000)).d, false);
+      assert.equal(before.dispatches().length, 0, 'nothing replayed');
+
+      // From the GUILD_CREATE on: everything missed is in the journal, and the refusal above ended nothing.
+      const after = await GatewayClient.connect(b.url);
+      clients.push(after);
+      await after.waitForOp(10);
+      after.send(6, { token: hank.token, session_id: ready.session_id, seq: created.s! });
+      const resumed = await after.waitForDispatch('RESUMED', () => true, 15_000);
+      const replayed = after.payloads.filter((p) => p.op === 0 && p.s! < resumed.s!);
+      assert.deepEqual(replayed.map((p) => [p.t, p.s]), [['MESSAGE_CREATE', laterSeen.s]]);
+      assert.equal(replayed[0]!.d.id, later);
+    } finally {
+      node.child.kill('SIGKILL');
     }
   });
 
