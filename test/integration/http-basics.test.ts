@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { startTestServer, type TestServer } from '../helpers/harness.ts';
 
@@ -8,6 +10,17 @@ describe('HTTP basics', () => {
     t = await startTestServer({ bodyLimitBytes: 4096 });
   });
   after(() => t.close());
+
+  it('listens with a backlog of 4096 (capped by the kernel\'s somaxconn), not Node\'s 511, for connect storms', { skip: process.platform !== 'linux' }, (ctx) => {
+    const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
+    if (somaxconn <= 511) return ctx.skip(`this kernel caps every backlog at ${somaxconn}: both would look the same`);
+    // ss shows a listening socket's backlog as its Send-Q.
+    const port = new URL(t.url).port;
+    const line = execFileSync('ss', ['-ltnH', `sport = :${port}`], { encoding: 'utf8' }).trim().split('\n')[0] ?? '';
+    const [state, , sendQ] = line.split(/\s+/);
+    assert.equal(state, 'LISTEN', line);
+    assert.equal(Number(sendQ), Math.min(4096, somaxconn));
+  });
 
   it('answers /healthz and /readyz', async () => {
     const health = await fetch(`${t.url}/healthz`);
