@@ -36,9 +36,30 @@ export function workerOverrides(config: Pick<Config, 'nodeId' | 'processId'>, in
   return { nodeId: config.nodeId.slice(0, 64 - suffix.length) + suffix, processId: (config.processId + index) % 32, workers: 1 };
 }
 
+/**
+ * How long a worker slot waits before forking again: RESTART_MIN_MS after the first exit, doubling with each exit
+ * that comes soon after its start, up to RESTART_MAX_MS; a worker that stayed up HEALTHY_AFTER_MS starts over.
+ */
+export class RestartBackoff {
+  #startedAt = 0;
+  #nextMs = RESTART_MIN_MS;
+
+  started(now: number): void {
+    this.#startedAt = now;
+  }
+
+  /** The worker exited at `now`: the delay before the next fork. */
+  exited(now: number): number {
+    if (now - this.#startedAt > HEALTHY_AFTER_MS) this.#nextMs = RESTART_MIN_MS;
+    const delay = this.#nextMs;
+    this.#nextMs = Math.min(RESTART_MAX_MS, this.#nextMs * 2);
+    return delay;
+  }
+}
+
 export function startWorkers(config: Config, log: Logger): WorkerPool {
   let stopping = false;
-  const slots: Array<{ worker: Worker | null; startedAt: number; backoffMs: number; timer?: NodeJS.Timeout }> = [];
+  const slots: Array<{ worker: Worker | null; backoff: RestartBackoff; timer?: NodeJS.Timeout }> = [];
 
   const fork = (index: number) => {
     const slot = slots[index]!;
@@ -46,19 +67,18 @@ export function startWorkers(config: Config, log: Logger): WorkerPool {
     if (stopping) return;
     const worker = cluster.fork({ [WORKER_INDEX_ENV]: String(index) });
     slot.worker = worker;
-    slot.startedAt = Date.now();
+    slot.backoff.started(Date.now());
     worker.on('exit', (code, signal) => {
       slot.worker = null;
       if (stopping) return;
-      if (Date.now() - slot.startedAt > HEALTHY_AFTER_MS) slot.backoffMs = RESTART_MIN_MS;
-      log.error({ worker: index, pid: worker.process.pid, code, signal, restartInMs: slot.backoffMs }, 'worker exited; forking it again');
-      slot.timer = setTimeout(() => fork(index), slot.backoffMs);
-      slot.backoffMs = Math.min(RESTART_MAX_MS, slot.backoffMs * 2);
+      const restartInMs = slot.backoff.exited(Date.now());
+      log.error({ worker: index, pid: worker.process.pid, code, signal, restartInMs }, 'worker exited; forking it again');
+      slot.timer = setTimeout(() => fork(index), restartInMs);
     });
   };
 
   for (let i = 0; i < config.workers; i++) {
-    slots.push({ worker: null, startedAt: 0, backoffMs: RESTART_MIN_MS });
+    slots.push({ worker: null, backoff: new RestartBackoff() });
     fork(i);
   }
   log.info({ workers: config.workers, port: config.port }, `started ${config.workers} workers sharing port ${config.port}`);

@@ -243,7 +243,8 @@ describe('ACCORD_WORKERS: several processes on one port', { skip: await serviceS
 
   it('a worker that dies again soon after its restart waits twice as long each time (2 s, then 4 s)', async (t) => {
     // wtest-1 was forked again by the test before, well under a minute ago (HEALTHY_AFTER_MS): no reset, so its
-    // slot's backoff has doubled to 2 s.
+    // slot's backoff has doubled to 2 s. (The reset after a minute, and the 30 s cap, are unit-tested on
+    // RestartBackoff in test/unit/workers.test.ts.)
     const nodes = await allNodes(base, 2);
     const victim = nodes.get('wtest-1')!;
     const second = await killAndTimeRefork(child.pid!, 1, victim.pid);
