@@ -108,6 +108,22 @@ describe('gateway: fan-out by interest and resume across nodes (NATS)', { skip: 
     return res.body.id;
   };
 
+  /** SIGKILLs a node and waits until it has exited. */
+  const killNode = async (child: ChildProcess): Promise<void> => {
+    const died = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await died;
+  };
+
+  /** A new connection to B that sends RESUME for the session once HELLO came. */
+  const sendResumeToB = async (token: string, sessionId: string, seq: number): Promise<GatewayClient> => {
+    const client = await GatewayClient.connect(b.url);
+    clients.push(client);
+    await client.waitForOp(10);
+    client.send(6, { token, session_id: sessionId, seq });
+    return client;
+  };
+
   it('node A receives only its sessions\' guilds; a client of the killed node A resumes on B without loss or duplicates', { timeout: 120_000 }, async () => {
     const alice = await register(`alice${run}`.slice(0, 32));
     const bob = await register(`bob${run}`.slice(0, 32));
@@ -198,13 +214,8 @@ describe('gateway: fan-out by interest and resume across nodes (NATS)', { skip: 
       const hello = await send(kText, bob.token, 'welcome');
       await client.waitForDispatch('MESSAGE_CREATE', (d) => d.id === hello);
       const last = client.lastSeq!;
-      const died = new Promise((resolve) => node.child.once('exit', resolve));
-      node.child.kill('SIGKILL');
-      await died;
-      const ahead = await GatewayClient.connect(b.url);
-      clients.push(ahead);
-      await ahead.waitForOp(10);
-      ahead.send(6, { token: carol.token, session_id: ready.session_id, seq: last + 50 });
+      await killNode(node.child);
+      const ahead = await sendResumeToB(carol.token, ready.session_id, last + 50);
       assert.equal((await ahead.waitForOp(9, 15_000)).d, false);
       // Invalidated, the client identifies afresh on the same socket.
       ahead.send(2, { token: carol.token, properties: { os: 'linux', browser: 'test', device: 'test' }, intents: 513 });
@@ -299,23 +310,15 @@ describe('gateway: fan-out by interest and resume across nodes (NATS)', { skip: 
       const later = await send(text, bob.token, 'after the large guild');
       const laterSeen = await client.waitForDispatch('MESSAGE_CREATE', (d) => d.id === later);
       assert.equal(laterSeen.s, created.s! + 1);
-      const died = new Promise((resolve) => node.child.once('exit', resolve));
-      node.child.kill('SIGKILL');
-      await died;
+      await killNode(node.child);
 
       // From before the GUILD_CREATE: the journal holds only a mark that it was sent, so B cannot replay it.
-      const before = await GatewayClient.connect(b.url);
-      clients.push(before);
-      await before.waitForOp(10);
-      before.send(6, { token: hank.token, session_id: ready.session_id, seq: created.s! - 1 });
+      const before = await sendResumeToB(hank.token, ready.session_id, created.s! - 1);
       assert.equal((await before.waitForOp(9, 15_000)).d, false);
       assert.equal(before.dispatches().length, 0, 'nothing replayed');
 
       // From the GUILD_CREATE on: everything missed is in the journal, and the refusal above ended nothing.
-      const after = await GatewayClient.connect(b.url);
-      clients.push(after);
-      await after.waitForOp(10);
-      after.send(6, { token: hank.token, session_id: ready.session_id, seq: created.s! });
+      const after = await sendResumeToB(hank.token, ready.session_id, created.s!);
       const resumed = await after.waitForDispatch('RESUMED', () => true, 15_000);
       const replayed = after.payloads.filter((p) => p.op === 0 && p.s! < resumed.s!);
       assert.deepEqual(replayed.map((p) => [p.t, p.s]), [['MESSAGE_CREATE', laterSeen.s]]);
@@ -383,10 +386,7 @@ describe('gateway: fan-out by interest and resume across nodes (NATS)', { skip: 
 
   /** RESUME on B from `seq` (before the message Gina got during the outage, as if it was lost in flight). */
   async function resumeOnB(token: string, sessionId: string, seq: number, during: string, missedSeq: number) {
-    const onB = await GatewayClient.connect(b.url);
-    clients.push(onB);
-    await onB.waitForOp(10);
-    onB.send(6, { token, session_id: sessionId, seq });
+    const onB = await sendResumeToB(token, sessionId, seq);
     const answer = await onB.waitFor((p) => (p.op === 0 && p.t === 'RESUMED') || p.op === 9, 'RESUMED or INVALID_SESSION', 15_000);
     assert.equal(answer.op, 0, 'RESUMED, not INVALID_SESSION');
     const replayed = onB.payloads.filter((p) => p.op === 0 && p.s! < answer.s!);
