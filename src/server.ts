@@ -19,6 +19,8 @@ import type { PublicLinks, RoleDeps, RunningRole } from './contracts/role.ts';
 import { buildProcessHttp, clientBansOf } from './http.ts';
 import { ROLE_DEFINITIONS } from './roles.ts';
 import { openStore } from './store/open.ts';
+import { IdentityCache, withIdentityCache } from './store/identity-cache.ts';
+import type { MetricSample } from './lib/metrics.ts';
 import type { Store } from './store/types.ts';
 
 /** The listen queue's length (see the listen call). */
@@ -53,9 +55,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const log = opts.log ?? createLogger({ level: config.logLevel, nodeId: config.nodeId });
   const now = opts.now ?? Date.now;
   if (!config.databaseUrl) mkdirSync(config.dataDir, { recursive: true });
-  const store = opts.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, databasePoolSize: config.databasePoolSize }));
+  const opened = opts.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, databasePoolSize: config.databasePoolSize }));
   const closers: Array<() => Promise<void>> = [];
-  if (!opts.store) closers.push(() => store.close());
+  if (!opts.store) closers.push(() => opened.close());
+  // One process on its own store and in-memory bus is the only writer of users and tokens: it may keep them in
+  // memory (store/identity-cache.ts). Handed a store or a bus, others may write too (tests run several nodes on one).
+  const identityCache = !opts.store && !opts.bus && !config.natsUrl ? new IdentityCache({ now }) : null;
+  const store = identityCache ? withIdentityCache(opened, identityCache) : opened;
   try {
     await store.migrate();
     // Every bus failure (disconnects, slow consumers, handler exceptions, dead letters, timeouts) is logged and counted.
@@ -78,7 +84,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       fastify: https ? { https } : {},
       storeOk: () => store.ping(),
       ready: () => roles.every((r) => r.ready()),
-      metrics: () => [...busFailures.metrics(), ...roles.flatMap((r) => r.metrics?.() ?? [])],
+      metrics: () => [...busFailures.metrics(), ...identityCacheMetrics(identityCache), ...roles.flatMap((r) => r.metrics?.() ?? [])],
     });
     // Roles mount their routes and upgrade handlers before the server listens.
     for (const role of ROLE_DEFINITIONS) if (config.roles.includes(role.name)) roles.push(await role.start({ ...deps, http: app, clientBans: clientBansOf(app) }));
@@ -109,4 +115,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     for (const close of closers) await close().catch(() => {});
     throw err;
   }
+}
+
+/** `identity_cache_reads_total{result}`: how often a token's user came from memory; absent where there is no cache. */
+function identityCacheMetrics(cache: IdentityCache | null): MetricSample[] {
+  if (!cache) return [];
+  const help = 'Reads of a user with their tokens (every authenticated request and IDENTIFY), by whether memory had them (store/identity-cache.ts)';
+  return [
+    { name: 'identity_cache_reads_total', help, type: 'counter', value: cache.hits, labels: { result: 'hit' } },
+    { name: 'identity_cache_reads_total', help, type: 'counter', value: cache.misses, labels: { result: 'miss' } },
+  ];
 }

@@ -1,7 +1,8 @@
 /**
  * Account events between the api role and sessions nodes. A revoked token must stop working everywhere at once:
- * REST refuses it from the store, and every sessions node closes the gateway sessions it opened
- * (sessions/revocation.ts) when it hears of the revocation here.
+ * REST refuses it from the store (or from a lone process's identity cache, which the revoking write itself empties:
+ * store/identity-cache.ts), and every sessions node closes the gateway sessions it opened (sessions/revocation.ts)
+ * when it hears of the revocation here.
  */
 export const AccountSubjects = {
   /** publish: TokensRevoked, to every sessions node. */

@@ -113,6 +113,26 @@ describe('auth routes', () => {
     assert.equal((await t.request('POST', '/auth/logout', {})).status, 401);
   });
 
+  it('a token\'s user is kept in memory between requests, and a log-out is still refused by the very next one', async () => {
+    const reads = async () => {
+      const text = await (await fetch(`${t.url}/metrics`)).text();
+      const of = (result: string) => Number(new RegExp(`^accord_identity_cache_reads_total\\{result="${result}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+      return { hit: of('hit'), miss: of('miss') };
+    };
+    const u = await t.register('cacheduser');
+    assert.equal((await t.request('GET', '/users/@me', { auth: u })).status, 200);
+    const before = await reads();
+    assert.equal((await t.request('GET', '/users/@me', { auth: u })).status, 200);
+    assert.equal((await t.request('GET', '/users/@me', { auth: u })).status, 200);
+    const warm = await reads();
+    assert.deepEqual([warm.hit - before.hit, warm.miss - before.miss], [2, 0], 'both read memory');
+    const renamed = await t.request('PATCH', '/users/@me', { auth: u, body: { global_name: 'Renamed At Once' } });
+    assert.equal(renamed.status, 200);
+    assert.equal((await t.request('GET', '/users/@me', { auth: u })).body.global_name, 'Renamed At Once');
+    assert.equal((await t.request('POST', '/auth/logout', { auth: u, body: {} })).status, 204);
+    assert.equal((await t.request('GET', '/users/@me', { auth: u })).status, 401);
+  });
+
   it('carries rate-limit headers on the auth bucket', async () => {
     const res = await t.request('POST', '/auth/login', { body: { login: 'x', password: 'y' } });
     assert.ok(res.headers.get('x-ratelimit-bucket'));
