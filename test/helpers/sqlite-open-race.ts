@@ -14,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const ROUND_MS = 250;
+/** How long before its moment a process stops sleeping and spins. */
+const SPIN_MS = 20;
 /** Time for every process to load before the first round: tsx start-up, slower under a loaded CI. */
 const LOAD_MS = 5000;
 
@@ -39,7 +41,11 @@ async function race(kind: RaceKind, dir: string, who: number, startAt: number, r
   const results: unknown[] = [];
   for (let r = 0; r < rounds; r++) {
     const at = startAt + r * ROUND_MS;
-    while (Date.now() < at); // a busy wait: a timer could fire late by more than the race lasts
+    // Asleep until just before, then a busy wait: a timer alone could fire late by more than the race lasts, and
+    // spinning all along would take the cores from the tests running beside this one.
+    const wake = at - SPIN_MS - Date.now();
+    if (wake > 0) await new Promise((resolve) => setTimeout(resolve, wake));
+    while (Date.now() < at);
     const path = join(dir, `${kind}-${r}.sqlite`);
     if (kind === 'store') {
       const store = await openSqliteStore({ path });
