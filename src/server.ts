@@ -58,9 +58,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const opened = opts.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, databasePoolSize: config.databasePoolSize }));
   const closers: Array<() => Promise<void>> = [];
   if (!opts.store) closers.push(() => opened.close());
-  // One process on its own store and in-memory bus is the only writer of users and tokens: it may keep them in
-  // memory (store/identity-cache.ts). Handed a store or a bus, others may write too (tests run several nodes on one).
-  const identityCache = !opts.store && !opts.bus && !config.natsUrl ? new IdentityCache({ now }) : null;
+  // One process on its own SQLite file and in-memory bus is the only writer of users and tokens: it may keep them
+  // in memory (store/identity-cache.ts). With NATS, or PostgreSQL (which other processes may share), or handed a
+  // store or a bus (tests run several nodes on one), others may write too, and the store is read every time.
+  const identityCache = !opts.store && !opts.bus && !config.natsUrl && !config.databaseUrl ? new IdentityCache({ now }) : null;
   const store = identityCache ? withIdentityCache(opened, identityCache) : opened;
   try {
     await store.migrate();

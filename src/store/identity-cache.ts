@@ -3,8 +3,9 @@
  * IDENTIFY reads it, and in a loaded server that read cost about 50 µs of CPU per request, 40% of a
  * `GET /users/@me` (docs/performance.md).
  *
- * Only for a process that is the sole writer of users and tokens, which is what the in-memory bus means
- * (src/server.ts). Every write through this store to a user or their tokens drops that user's entry, before it
+ * Only for a process that is the sole writer of users and tokens: one on its own SQLite file and in-memory bus
+ * (src/server.ts decides). A second `accord start` on the same data folder would not be seen; it would not share
+ * this one's events either, so it is not a supported setup. Every write through this store to a user or their tokens drops that user's entry, before it
  * runs and again once it has settled. So nothing this process has written is served stale once the write has
  * returned: a revoked token is refused by the very next request, as when the store is read each time. A read that
  * overlapped any such write is returned but not kept. Writes from another process would go unseen, so with a

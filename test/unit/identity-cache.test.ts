@@ -4,6 +4,8 @@
  * is seen by the very next read; a read that overlapped a write is not kept; entries expire and are bounded.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { IdentityCache, withIdentityCache } from '../../src/store/identity-cache.ts';
 import { SqlTokenStore, SqlUserStore } from '../../src/store/sql/identity.ts';
@@ -101,6 +103,36 @@ describe('identity cache', () => {
     assert.equal(cache.size, 1);
   });
 
+  it('a read that began during a write and returned before its commit is dropped once the write settles (PostgreSQL\'s order)', async () => {
+    // A store whose reads return at once what is committed, and whose delete commits when the test says so.
+    const u = user();
+    const token: TokenRecord = { userId: u.id, hash: 'a'.repeat(64), kind: 'user', createdAt: 0, lastUsedAt: 0, clientOs: null, clientPlatform: null };
+    let committed: TokenRecord[] = [token];
+    let commit!: () => void;
+    const noWrite = async () => {
+      throw new Error('not in this test');
+    };
+    const stub = {
+      users: { create: noWrite, update: noWrite, replacePasswordHash: noWrite },
+      tokens: {
+        listWithUser: async () => ({ user: u, tokens: committed }),
+        delete: () => new Promise<void>((resolve) => (commit = () => {
+          committed = [];
+          resolve();
+        })),
+        create: noWrite, deleteForUser: noWrite, replaceForUser: noWrite, createCapped: noWrite, touch: noWrite,
+      },
+    } as unknown as Store;
+    const cache = new IdentityCache({ now });
+    const store = withIdentityCache(stub, cache);
+    const deleting = store.tokens.delete(u.id, token.hash);
+    assert.equal((await store.tokens.listWithUser(u.id))?.tokens.length, 1, 'not committed yet: the old tokens');
+    assert.equal(cache.size, 1, 'and kept, the write not having settled');
+    commit();
+    await deleting;
+    assert.equal((await store.tokens.listWithUser(u.id))?.tokens.length, 0, 'once the delete has returned, the next read has it');
+  });
+
   it('entries expire after the ttl, and the oldest go past maxEntries', async () => {
     const cache = new IdentityCache({ now, ttlMs: 1000, maxEntries: 2 });
     const ids = [user(), user(), user()].map((u) => u.id);
@@ -117,6 +149,18 @@ describe('identity cache', () => {
     assert.equal(loads, 2, 'expired');
     assert.equal(await cache.read('1', async () => null), null);
     assert.equal(cache.size, 2, 'an unknown user is not kept');
+  });
+
+  it('no other store writes the users or tokens tables, but for creating a new user (never cached: a miss is not kept)', () => {
+    const dir = join(import.meta.dirname, '../../src/store/sql');
+    const writes = /\b(INSERT INTO|UPDATE|DELETE FROM)\s+(users|tokens)\b[^`'"]*/g;
+    const found: string[] = [];
+    for (const file of readdirSync(dir)) {
+      if (file === 'identity.ts' || file === 'migrations.ts') continue;
+      for (const m of readFileSync(join(dir, file), 'utf8').matchAll(writes)) found.push(`${file}: ${m[0].trim()}`);
+    }
+    // A no-op UPDATE that only locks the row (relationships.ts) changes nothing listWithUser returns.
+    assert.deepEqual(found.filter((f) => !f.endsWith('SET flags = flags WHERE id = ?')), []);
   });
 
   it('every method of the users and tokens stores is either a read or a write the cache knows', () => {
