@@ -1,15 +1,14 @@
 /**
  * The user with every token of theirs (`tokens.listWithUser`), kept in memory: every authenticated request and
- * IDENTIFY reads it, and in a loaded server that read cost about 50 µs of CPU per request, 40% of a
- * `GET /users/@me` (docs/performance.md).
+ * IDENTIFY reads it. Served from memory, `GET /users/@me` costs a loaded server 100 instead of 125 µs of CPU
+ * (docs/performance.md).
  *
  * Only for a process that is the sole writer of users and tokens: one on its own SQLite file and in-memory bus
- * (src/server.ts decides). A second `accord start` on the same data folder would not be seen; it would not share
- * this one's events either, so it is not a supported setup. Every write through this store to a user or their tokens drops that user's entry, before it
- * runs and again once it has settled. So nothing this process has written is served stale once the write has
- * returned: a revoked token is refused by the very next request, as when the store is read each time. A read that
- * overlapped any such write is returned but not kept. Writes from another process would go unseen, so with a
- * networked bus the store is read every time.
+ * (src/server.ts decides; a second `accord start` on the same data folder would go unseen, and would not share this
+ * one's events either, so that is not a supported setup). Every write through this store to a user or their tokens
+ * drops that user's entry before it runs and again once it has settled, and a read that overlapped any such write
+ * is returned but not kept. So nothing this process has written is served stale once the write has returned: a
+ * revoked token is refused by the very next request, as when the store is read each time.
  *
  * Entries also expire after `ttlMs` of the process's clock, and at most `maxEntries` are kept (the oldest go first).
  * They are frozen: callers share them.

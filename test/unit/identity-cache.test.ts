@@ -97,7 +97,7 @@ describe('identity cache', () => {
     release();
     assert.equal(await reading, identity);
     assert.equal(cache.size, 0);
-    // A write to another user meanwhile counts too: which user a slow read belongs to is not tracked.
+    // With no write meanwhile, the same read is kept.
     const again = cache.read(identity.user.id, async () => identity);
     assert.equal(await again, identity);
     assert.equal(cache.size, 1);
