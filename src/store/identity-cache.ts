@@ -10,19 +10,11 @@
  * is returned but not kept. So nothing this process has written is served stale once the write has returned: a
  * revoked token is refused by the very next request, as when the store is read each time.
  *
- * Entries also expire after `ttlMs` of the process's clock, and at most `maxEntries` are kept (the oldest go first).
- * They are frozen: callers share them.
+ * Entries expire after 10 s and at most 10,000 users are kept (store/read-cache.ts).
  */
 import type { Snowflake } from '../protocol/snowflake.ts';
+import { ReadCache } from './read-cache.ts';
 import type { Store, TokenRecord, UserRecord } from './types.ts';
-
-export interface IdentityCacheOptions {
-  now: () => number;
-  /** Default 10 s. */
-  ttlMs?: number;
-  /** Default 10,000 users. */
-  maxEntries?: number;
-}
 
 type Identity = { user: UserRecord; tokens: TokenRecord[] };
 
@@ -38,56 +30,8 @@ const WRITES: { users: Record<string, UserOf>; tokens: Record<string, UserOf> } 
   tokens: { create: tokenArg, delete: firstArg, deleteForUser: firstArg, replaceForUser: firstArg, createCapped: tokenArg, touch: firstArg },
 };
 
-export class IdentityCache {
-  readonly #entries = new Map<Snowflake, { identity: Identity; at: number }>();
-  readonly #now: () => number;
-  readonly #ttlMs: number;
-  readonly #maxEntries: number;
-  /** Bumped by every write: a read that began before a write settled is not kept. */
-  #epoch = 0;
-  hits = 0;
-  misses = 0;
-
-  constructor(opts: IdentityCacheOptions) {
-    this.#now = opts.now;
-    this.#ttlMs = opts.ttlMs ?? 10_000;
-    this.#maxEntries = opts.maxEntries ?? 10_000;
-  }
-
-  get size(): number {
-    return this.#entries.size;
-  }
-
-  async read(userId: Snowflake, load: () => Promise<Identity | null>): Promise<Identity | null> {
-    const entry = this.#entries.get(userId);
-    if (entry && this.#now() - entry.at < this.#ttlMs) {
-      this.hits++;
-      return entry.identity;
-    }
-    this.misses++;
-    const epoch = this.#epoch;
-    const identity = await load();
-    if (!identity || epoch !== this.#epoch) return identity;
-    const frozen = freeze(identity);
-    this.#entries.delete(userId);
-    this.#entries.set(userId, { identity: frozen, at: this.#now() });
-    if (this.#entries.size > this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
-    return frozen;
-  }
-
-  /** A write to the user (or their tokens) is about to run, or has settled. */
-  invalidate(userId: Snowflake | undefined): void {
-    this.#epoch++;
-    if (userId !== undefined) this.#entries.delete(userId);
-  }
-}
-
-function freeze(identity: Identity): Identity {
-  for (const t of identity.tokens) Object.freeze(t);
-  Object.freeze(identity.tokens);
-  Object.freeze(identity.user);
-  return Object.freeze(identity);
-}
+/** Each user's identity by user id (store/read-cache.ts: TTL, bound, the epoch rule, frozen entries). */
+export class IdentityCache extends ReadCache<Snowflake, Identity> {}
 
 /**
  * `store` with `tokens.listWithUser` read through `cache`, and its user and token writes dropping entries. The

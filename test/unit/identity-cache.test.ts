@@ -92,7 +92,7 @@ describe('identity cache', () => {
     const cache = new IdentityCache({ now });
     const identity = { user: user(), tokens: [] };
     let release!: () => void;
-    const reading = cache.read(identity.user.id, () => new Promise((resolve) => (release = () => resolve(identity))));
+    const reading = cache.read(identity.user.id, () => new Promise<typeof identity>((resolve) => (release = () => resolve(identity))));
     cache.invalidate(identity.user.id);
     release();
     assert.equal(await reading, identity);
