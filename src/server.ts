@@ -19,6 +19,7 @@ import type { PublicLinks, RoleDeps, RunningRole } from './contracts/role.ts';
 import { buildProcessHttp, clientBansOf } from './http.ts';
 import { ROLE_DEFINITIONS } from './roles.ts';
 import { openStore } from './store/open.ts';
+import { AccessCache, withAccessCache } from './store/access-cache.ts';
 import { IdentityCache, withIdentityCache } from './store/identity-cache.ts';
 import type { MetricSample } from './lib/metrics.ts';
 import type { Store } from './store/types.ts';
@@ -58,13 +59,17 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const opened = opts.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, databasePoolSize: config.databasePoolSize }));
   const closers: Array<() => Promise<void>> = [];
   if (!opts.store) closers.push(() => opened.close());
-  // One process on its own SQLite file and in-memory bus is the only writer of users and tokens: it may keep them
-  // in memory (store/identity-cache.ts). With NATS, or PostgreSQL (which other processes may share), or handed a
-  // store or a bus (tests run several nodes on one), others may write too, and the store is read every time.
-  const identityCache = !opts.store && !opts.bus && !config.natsUrl && !config.databaseUrl ? new IdentityCache({ now }) : null;
-  const store = identityCache ? withIdentityCache(opened, identityCache) : opened;
+  // One process on its own SQLite file and in-memory bus is the only writer of its database: it may keep users with
+  // their tokens (store/identity-cache.ts) and what permission checks read (store/access-cache.ts) in memory. With
+  // NATS, or PostgreSQL (which other processes may share), or handed a store or a bus (tests run several nodes on
+  // one), others may write too, and the store is read every time.
+  const soleWriter = !opts.store && !opts.bus && !config.natsUrl && !config.databaseUrl;
+  const identityCache = soleWriter ? new IdentityCache({ now }) : null;
+  const accessCache = soleWriter && opened.watchRows ? new AccessCache({ now }) : null;
+  let store = identityCache ? withIdentityCache(opened, identityCache) : opened;
   try {
     await store.migrate();
+    if (accessCache) store = await withAccessCache(store, accessCache);
     // Every bus failure (disconnects, slow consumers, handler exceptions, dead letters, timeouts) is logged and counted.
     const busFailures = new BusFailures(log);
     const bus = opts.bus ?? (await openBus({ natsUrl: config.natsUrl, streamPrefix: config.natsPrefix, nodeId: config.nodeId, checkPayloads: config.busCheckPayloads, maxQueueJobs: config.busMaxQueueJobs, maxPendingMessages: config.busMaxPendingMessages, onError: busFailures.handler }));
@@ -85,7 +90,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       fastify: https ? { https } : {},
       storeOk: () => store.ping(),
       ready: () => roles.every((r) => r.ready()),
-      metrics: () => [...busFailures.metrics(), ...identityCacheMetrics(identityCache), ...roles.flatMap((r) => r.metrics?.() ?? [])],
+      metrics: () => [...busFailures.metrics(), ...storeCacheMetrics(identityCache, accessCache), ...roles.flatMap((r) => r.metrics?.() ?? [])],
     });
     // Roles mount their routes and upgrade handlers before the server listens.
     for (const role of ROLE_DEFINITIONS) if (config.roles.includes(role.name)) roles.push(await role.start({ ...deps, http: app, clientBans: clientBansOf(app) }));
@@ -118,12 +123,26 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   }
 }
 
-/** `identity_cache_reads_total{result}`: how often a token's user came from memory; absent where there is no cache. */
-function identityCacheMetrics(cache: IdentityCache | null): MetricSample[] {
-  if (!cache) return [];
-  const help = 'Reads of a user with their tokens (every authenticated request and IDENTIFY), by whether memory had them (store/identity-cache.ts)';
-  return [
-    { name: 'identity_cache_reads_total', help, type: 'counter', value: cache.hits, labels: { result: 'hit' } },
-    { name: 'identity_cache_reads_total', help, type: 'counter', value: cache.misses, labels: { result: 'miss' } },
-  ];
+/**
+ * `identity_cache_reads_total{result}` and `access_cache_reads_total{result}`: how often a token's user, and what a
+ * permission check reads, came from memory; absent where there is no cache.
+ */
+function storeCacheMetrics(identity: IdentityCache | null, access: AccessCache | null): MetricSample[] {
+  const out: MetricSample[] = [];
+  if (identity) {
+    const help = 'Reads of a user with their tokens (every authenticated request and IDENTIFY), by whether memory had them (store/identity-cache.ts)';
+    out.push(
+      { name: 'identity_cache_reads_total', help, type: 'counter', value: identity.hits, labels: { result: 'hit' } },
+      { name: 'identity_cache_reads_total', help, type: 'counter', value: identity.misses, labels: { result: 'miss' } },
+    );
+  }
+  if (access) {
+    const help = 'Reads of a guild, its roles, a member or a channel\'s overwrites (permission checks), by whether memory had them (store/access-cache.ts)';
+    const { hits, misses } = access.counts;
+    out.push(
+      { name: 'access_cache_reads_total', help, type: 'counter', value: hits, labels: { result: 'hit' } },
+      { name: 'access_cache_reads_total', help, type: 'counter', value: misses, labels: { result: 'miss' } },
+    );
+  }
+  return out;
 }

@@ -1452,6 +1452,25 @@ export interface Store {
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
+  /**
+   * Tells `listener` of every row this process's writes insert, update or delete in `tables`, whatever the
+   * statement (cascades included), as the row changes. Only the embedded store has it (SQLite triggers on its own
+   * connection); it does not see other processes' writes.
+   */
+  watchRows?(tables: WatchedTables, listener: RowChangeListener): Promise<void>;
+}
+
+/** Tables to watch, each with the columns whose values a change reports (a key of the row). */
+export type WatchedTables = Readonly<Record<string, readonly string[]>>;
+
+export interface RowChangeListener {
+  /**
+   * A row of `table` is being inserted, updated or deleted, with its `keys` in the order of WatchedTables (an update
+   * reports the row before and after). Called synchronously inside the write, before it commits; must not throw.
+   */
+  changed(table: string, keys: readonly string[]): void;
+  /** Writes that had been reported were undone wholesale (a group COMMIT failed): anything read since may be gone. */
+  reset(): void;
 }
 
 /** A thread's metadata (sql/threads.ts); the thread itself is a channel row of type 10, 11 or 12. */

@@ -45,6 +45,39 @@ describe('role routes', () => {
     assertError(await t.request('POST', `/guilds/${guild.id}/roles`, { auth: owner, body: { color: 0x1000000 } }), 400, 50035);
   });
 
+  it('what permission checks read is kept in memory, and a permission taken away is refused by the very next request', async () => {
+    const reads = async () => {
+      const text = await (await fetch(`${t.url}/metrics`)).text();
+      const of = (result: string) => Number(new RegExp(`^accord_access_cache_reads_total\\{result="${result}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+      return { hit: of('hit'), miss: of('miss') };
+    };
+    const { owner, member, guild } = await guildWithMember(t);
+    const role = await giveRole(t, owner, guild.id, member, BAN_MEMBERS, 'banners');
+    assert.equal((await t.request('GET', `/guilds/${guild.id}/bans`, { auth: member })).status, 200);
+    const before = await reads();
+    assert.equal((await t.request('GET', `/guilds/${guild.id}/bans`, { auth: member })).status, 200);
+    const warm = await reads();
+    assert.deepEqual([warm.hit - before.hit, warm.miss - before.miss], [3, 0], 'the guild, its roles and the member from memory');
+    // The role loses the bit: refused at once.
+    const patched = await t.request('PATCH', `/guilds/${guild.id}/roles/${role.id}`, { auth: owner, body: { permissions: '0' } });
+    assert.equal(patched.status, 200);
+    assertError(await t.request('GET', `/guilds/${guild.id}/bans`, { auth: member }), 403, 50013);
+    // The bit back, then the role taken from the member: refused at once.
+    assert.equal((await t.request('PATCH', `/guilds/${guild.id}/roles/${role.id}`, { auth: owner, body: { permissions: BAN_MEMBERS.toString() } })).status, 200);
+    assert.equal((await t.request('GET', `/guilds/${guild.id}/bans`, { auth: member })).status, 200);
+    assert.equal((await t.request('DELETE', `/guilds/${guild.id}/members/${member.id}/roles/${role.id}`, { auth: owner })).status, 204);
+    assertError(await t.request('GET', `/guilds/${guild.id}/bans`, { auth: member }), 403, 50013);
+    // A channel hidden from @everyone by an overwrite: its messages are refused at once.
+    const channelId = guild.channels?.[0]?.id ?? (await t.request('GET', `/guilds/${guild.id}/channels`, { auth: owner })).body[0].id;
+    assert.equal((await t.request('GET', `/channels/${channelId}/messages`, { auth: member })).status, 200);
+    const hide = await t.request('PUT', `/channels/${channelId}/permissions/${guild.id}`, { auth: owner, body: { type: 0, allow: '0', deny: (1n << 10n).toString() } });
+    assert.equal(hide.status, 204);
+    assertError(await t.request('GET', `/channels/${channelId}/messages`, { auth: member }), 403, 50001);
+    // Kicked: no longer a member at the next request.
+    assert.equal((await t.request('DELETE', `/guilds/${guild.id}/members/${member.id}`, { auth: owner })).status, 204);
+    assertError(await t.request('GET', `/guilds/${guild.id}/roles`, { auth: member }), 403, 50001);
+  });
+
   it('a manager cannot grant bits they lack, nor manage roles at or above their top role', async () => {
     const { owner, member, guild } = await guildWithMember(t);
     const mine = await giveRole(t, owner, guild.id, member, MANAGE_ROLES | KICK_MEMBERS, 'manager');

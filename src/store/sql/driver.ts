@@ -11,6 +11,7 @@
  * - `transaction(fn)` runs fn with a driver bound to one transaction; it commits when fn resolves and rolls
  *   back when it throws. Nested calls on the transaction's driver join the outer transaction.
  */
+import type { RowChangeListener, WatchedTables } from '../types.ts';
 import type { EntityKind } from '../errors.ts';
 
 export type SqlValue = string | number | bigint | boolean | null | undefined;
@@ -30,6 +31,8 @@ export interface SqlDriver {
   exec(sql: string): Promise<void>;
   transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** Store.watchRows, where the driver can see every row its writes change (SQLite). */
+  watchRows?(tables: WatchedTables, listener: RowChangeListener): Promise<void>;
 }
 
 /** Booleans as 0/1 and undefined as NULL, identically for both databases (better-sqlite3 binds neither). */

@@ -66,6 +66,8 @@ export class SqlStore implements Store {
   readonly threads: SqlThreadStore;
   readonly relationships: SqlRelationshipStore;
   readonly guildCommunity: SqlGuildCommunityStore;
+  /** Present when the driver has it (SQLite). */
+  readonly watchRows?: Store['watchRows'];
 
   constructor(
     readonly driver: SqlDriver,
@@ -108,6 +110,7 @@ export class SqlStore implements Store {
     this.threads = new SqlThreadStore(driver);
     this.relationships = new SqlRelationshipStore(driver);
     this.guildCommunity = new SqlGuildCommunityStore(driver);
+    if (driver.watchRows) this.watchRows = (tables, listener) => driver.watchRows!(tables, listener);
   }
 
   migrate(): Promise<number[]> {

@@ -21,7 +21,9 @@
 import Database from 'better-sqlite3';
 import { normalizeParams, type QueryOptions, type Row, type SqlDriver, type SqlValue } from '../sql/driver.ts';
 import { toStoreError } from '../sql/errors.ts';
+import type { RowChangeListener, WatchedTables } from '../types.ts';
 import { openWalDatabase } from './open-wal.ts';
+import { RowChanges } from './row-changes.ts';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -114,6 +116,7 @@ export class SqliteDriver implements SqlDriver {
   /** Transactions that finished and wait for one COMMIT (group commit); null when no SQLite transaction is open. */
   #group: CommitGroup | null = null;
   #closed = false;
+  #rowChanges: RowChanges | null = null;
 
   constructor(path: string) {
     let db: Database.Database;
@@ -237,7 +240,24 @@ export class SqliteDriver implements SqlDriver {
     } catch {
       // Nothing more to undo.
     }
+    // Changes reported to watchers, and read by others since, are gone with the group.
+    this.#rowChanges?.reset();
     this.#endGroup(group, err);
+  }
+
+  /** Store.watchRows (row-changes.ts): once nothing runs, so the triggers are not created inside a group that may fail. */
+  async watchRows(tables: WatchedTables, listener: RowChangeListener): Promise<void> {
+    for (;;) {
+      while (this.#txDone) await this.#txDone;
+      if (!this.#group) break;
+      await this.#commit(this.#group);
+    }
+    this.#checkOpen();
+    try {
+      (this.#rowChanges ??= new RowChanges(this.#core.db)).watch(tables, listener);
+    } catch (err) {
+      throw toStoreError(err, 'sqlite');
+    }
   }
 
   #endGroup(group: CommitGroup, err: unknown): void {

@@ -1,0 +1,121 @@
+/**
+ * What a permission check reads (api/access.ts), kept in memory: the guild, the guild's roles, the caller's member
+ * with their roles, and the channel's permission overwrites. Every guild route and every message create reads
+ * them; served from memory, a message create costs about 10% less CPU (docs/performance.md).
+ *
+ * Exact for the process's own writes: the store reports every row of these tables that a write inserts, updates or
+ * deletes, as the row changes (Store.watchRows: SQLite triggers, so a cascade or any new write method is seen too),
+ * and the entry it names is dropped then. A read that overlapped such a change is returned but not kept, and a
+ * failed group COMMIT drops everything (store/read-cache.ts). So a role taken away is enforced by the very next
+ * request. Not cached: the channel itself (every message moves its last_message_id).
+ *
+ * Only for a process that is the sole writer of its database, as for the identity cache (src/server.ts decides):
+ * watchRows sees this connection's writes only.
+ */
+import { isSnowflake, type Snowflake } from '../protocol/snowflake.ts';
+import { ReadCache, type ReadCacheOptions } from './read-cache.ts';
+import type { GuildRecord, MemberRecord, OverwriteRecord, RoleRecord, RowChangeListener, Store, WatchedTables } from './types.ts';
+
+/** The watched tables with the key that names the entry a change drops. */
+export const ACCESS_TABLES: WatchedTables = {
+  guilds: ['id'],
+  roles: ['guild_id'],
+  members: ['guild_id', 'user_id'],
+  member_roles: ['guild_id', 'user_id'],
+  overwrites: ['channel_id'],
+};
+
+export class AccessCache implements RowChangeListener {
+  /** By guild id. */
+  readonly guilds: ReadCache<Snowflake, GuildRecord>;
+  /** A guild's roles, by guild id. */
+  readonly roles: ReadCache<Snowflake, RoleRecord[]>;
+  /** By `${guildId}:${userId}`. */
+  readonly members: ReadCache<string, MemberRecord>;
+  /** A channel's overwrites, by channel id. */
+  readonly overwrites: ReadCache<Snowflake, OverwriteRecord[]>;
+
+  constructor(opts: ReadCacheOptions) {
+    this.guilds = new ReadCache({ maxEntries: 1_000, ...opts });
+    this.roles = new ReadCache({ maxEntries: 1_000, ...opts });
+    this.members = new ReadCache({ maxEntries: 10_000, ...opts });
+    this.overwrites = new ReadCache({ maxEntries: 10_000, ...opts });
+  }
+
+  changed(table: string, keys: readonly string[]): void {
+    switch (table) {
+      case 'guilds':
+        return this.guilds.invalidate(keys[0]);
+      case 'roles':
+        return this.roles.invalidate(keys[0]);
+      case 'members':
+      case 'member_roles':
+        return this.members.invalidate(memberKey(keys[0]!, keys[1]!));
+      case 'overwrites':
+        return this.overwrites.invalidate(keys[0]);
+    }
+  }
+
+  reset(): void {
+    for (const cache of [this.guilds, this.roles, this.members, this.overwrites]) cache.clear();
+  }
+
+  /** Reads served from memory and from the store, over the four kinds. */
+  get counts(): { hits: number; misses: number } {
+    let hits = 0;
+    let misses = 0;
+    for (const cache of [this.guilds, this.roles, this.members, this.overwrites]) {
+      hits += cache.hits;
+      misses += cache.misses;
+    }
+    return { hits, misses };
+  }
+}
+
+function memberKey(guildId: Snowflake, userId: Snowflake): string {
+  return `${guildId}:${userId}`;
+}
+
+/**
+ * `store` with the four reads served through `cache`, once the store reports the changes of their tables to it.
+ * The result inherits everything else from `store`. Refused for a store without watchRows.
+ */
+export async function withAccessCache(store: Store, cache: AccessCache): Promise<Store> {
+  if (!store.watchRows) throw new Error('access cache: this store cannot report row changes');
+  await store.watchRows(ACCESS_TABLES, cache);
+  const { guilds, roles, members, overwrites } = store;
+  // Keys are the ids as the triggers report them, canonical decimals: a read by any other spelling of an id (the
+  // store parses `0123` as 123) goes to the store, or a change reported under `123` would not reach its entry.
+  return Object.create(store, {
+    guilds: sub(guilds, {
+      get: (id: Snowflake) => (isSnowflake(id) ? cache.guilds.read(id, () => guilds.get(id)) : guilds.get(id)),
+    }),
+    roles: sub(roles, {
+      listByGuild: (guildId: Snowflake) => (isSnowflake(guildId) ? cache.roles.read(guildId, () => roles.listByGuild(guildId)) : roles.listByGuild(guildId)),
+    }),
+    members: sub(members, {
+      get: (guildId: Snowflake, userId: Snowflake) => (isSnowflake(guildId) && isSnowflake(userId)
+        ? cache.members.read(memberKey(guildId, userId), () => members.get(guildId, userId))
+        : members.get(guildId, userId)),
+    }),
+    overwrites: sub(overwrites, {
+      listByChannel: (channelId: Snowflake) => (isSnowflake(channelId) ? cache.overwrites.read(channelId, () => overwrites.listByChannel(channelId)) : overwrites.listByChannel(channelId)),
+    }),
+  }) as Store;
+}
+
+/**
+ * A property descriptor for a sub-store with `reads` in place of its own, and every other method of `inner` bound to
+ * it (the SQL stores keep private fields, which a method called on another object cannot reach).
+ */
+function sub<T extends object>(inner: T, reads: Partial<T>): PropertyDescriptor {
+  const out = Object.create(inner) as Record<string, unknown>;
+  for (let proto = Object.getPrototypeOf(inner); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      const method = (inner as Record<string, unknown>)[name];
+      if (name !== 'constructor' && typeof method === 'function' && !Object.hasOwn(out, name)) out[name] = method.bind(inner);
+    }
+  }
+  // Configurable, as a plain property would be: a Proxy over the store (tests use one) may then answer otherwise.
+  return { value: Object.assign(out, reads), enumerable: true, configurable: true };
+}

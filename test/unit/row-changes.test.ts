@@ -1,0 +1,61 @@
+/**
+ * Store.watchRows on SQLite (src/store/sqlite/row-changes.ts): each row change of a watched table reaches the
+ * listeners watching that table, with its key (an update with the key before and after); names are checked; a
+ * table is watched by one key; a listener that throws is reset instead of failing the write.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { openSqliteStore } from '../../src/store/sqlite/index.ts';
+import type { SqlStore } from '../../src/store/sql/store.ts';
+import type { RowChangeListener } from '../../src/store/types.ts';
+import { guildWithChannel, role } from '../contract/store.fixtures.ts';
+
+function recorder(): RowChangeListener & { seen: string[]; resets: number } {
+  return {
+    seen: [],
+    resets: 0,
+    changed(table, keys) {
+      this.seen.push(`${table}:${keys.join(',')}`);
+    },
+    reset() {
+      this.resets++;
+    },
+  };
+}
+
+describe('row changes (SQLite triggers)', () => {
+  let store: SqlStore;
+  before(async () => {
+    store = await openSqliteStore({ path: ':memory:' });
+    await store.migrate();
+  });
+  after(() => store.close());
+
+  it('reports inserts, updates (before and after) and deletes of watched tables only, to the listeners of each', async () => {
+    const roles = recorder();
+    const guilds = recorder();
+    await store.watchRows!({ roles: ['guild_id', 'id'] }, roles);
+    await store.watchRows!({ guilds: ['id'], roles: ['guild_id', 'id'] }, guilds);
+    const { guild } = await guildWithChannel(store);
+    const r = await store.roles.create(role(guild.id));
+    await store.roles.update(guild.id, r.id, { name: 'renamed' });
+    await store.roles.delete(guild.id, r.id);
+    const expected = [`roles:${guild.id},${guild.id}`, `roles:${guild.id},${r.id}`, `roles:${guild.id},${r.id}`, `roles:${guild.id},${r.id}`, `roles:${guild.id},${r.id}`];
+    assert.deepEqual(roles.seen, expected);
+    assert.deepEqual(guilds.seen, [`guilds:${guild.id}`, ...expected]);
+  });
+
+  it('refuses names that are not plain identifiers, and a second key for a watched table', async () => {
+    await assert.rejects(store.watchRows!({ 'roles; DROP TABLE roles': ['id'] }, recorder()), /bad table or key names/);
+    await assert.rejects(store.watchRows!({ members: ['user_id) --'] }, recorder()), /bad table or key names/);
+    await assert.rejects(store.watchRows!({ roles: ['id'] }, recorder()), /already watched/);
+  });
+
+  it('a listener that throws is reset, and the write goes through', async () => {
+    const failing = { ...recorder(), changed() { throw new Error('boom'); } };
+    await store.watchRows!({ channels: ['id'] }, failing);
+    const { channel } = await guildWithChannel(store);
+    assert.ok(await store.channels.get(channel!.id));
+    assert.ok(failing.resets >= 1);
+  });
+});
