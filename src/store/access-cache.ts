@@ -111,9 +111,10 @@ export async function withAccessCache(store: Store, cache: AccessCache): Promise
 function sub<T extends object>(inner: T, reads: Partial<T>): PropertyDescriptor {
   const out = Object.create(inner) as Record<string, unknown>;
   for (let proto = Object.getPrototypeOf(inner); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
-    for (const name of Object.getOwnPropertyNames(proto)) {
-      const method = (inner as Record<string, unknown>)[name];
-      if (name !== 'constructor' && typeof method === 'function' && !Object.hasOwn(out, name)) out[name] = method.bind(inner);
+    for (const [name, d] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
+      if (name === 'constructor' || Object.hasOwn(out, name)) continue;
+      if (typeof d.value === 'function') out[name] = d.value.bind(inner);
+      else if (d.get || d.set) Object.defineProperty(out, name, { get: d.get?.bind(inner), set: d.set?.bind(inner), configurable: true });
     }
   }
   // Configurable, as a plain property would be: a Proxy over the store (tests use one) may then answer otherwise.

@@ -39,15 +39,19 @@ export class ReadCache<K, V extends object> {
   /** The kept value of `key`, or `load()`'s (kept unless null, or an invalidation came while it ran). */
   async read<R extends V | null>(key: K, load: () => Promise<R>): Promise<R> {
     const entry = this.#entries.get(key);
-    if (entry && this.#now() - entry.at < this.#ttlMs) {
+    // A negative age (the clock stepped back) counts as expired: the ttl must bound how long an entry lives.
+    const age = entry ? this.#now() - entry.at : -1;
+    if (entry && age >= 0 && age < this.#ttlMs) {
       this.hits++;
       return entry.value as R;
     }
     this.misses++;
     const epoch = this.#epoch;
     const value = await load();
-    if (!value || epoch !== this.#epoch) return value;
+    if (!value) return value;
+    // Frozen whether kept or not, so that a caller changing what it was given fails every time, not now and then.
     if (isPlain(value)) deepFreeze(value);
+    if (epoch !== this.#epoch) return value;
     this.#entries.delete(key);
     this.#entries.set(key, { value, at: this.#now() });
     if (this.#entries.size > this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value!);

@@ -136,7 +136,9 @@ describe('access cache', () => {
     // The read's SQL runs within this call; its result is kept only a few microtasks later.
     const reading = store.members.get(f.guild.id, f.u.id);
     const writing = raw.driver.run('UPDATE members SET nick = ? WHERE guild_id = ? AND user_id = ?', ['changed', BigInt(f.guild.id), BigInt(f.u.id)]);
-    assert.equal((await reading)?.nick, null, 'read before the change');
+    const stale = await reading;
+    assert.equal(stale?.nick, null, 'read before the change');
+    assert.ok(Object.isFrozen(stale), 'frozen even when not kept');
     await writing;
     assert.equal(cache.members.size, 0, 'not kept');
     assert.equal((await store.members.get(f.guild.id, f.u.id))?.nick, 'changed');
@@ -163,7 +165,7 @@ describe('access cache', () => {
     assert.equal((await store.members.get(f.guild.id, f.u.id))?.nick, null, 'the COMMIT failed: memory was dropped with it');
   });
 
-  it('entries expire after the ttl', async () => {
+  it('entries expire after the ttl, and when the clock steps back', async () => {
     const f = await fixture();
     await store.guilds.get(f.guild.id);
     const misses = cache.guilds.misses;
@@ -171,6 +173,10 @@ describe('access cache', () => {
     clock += 10_001;
     await store.guilds.get(f.guild.id);
     assert.equal(cache.guilds.misses - misses, 1);
+    // A clock stepping back does not make an entry live longer: it counts as expired.
+    clock -= 60_000;
+    await store.guilds.get(f.guild.id);
+    assert.equal(cache.guilds.misses - misses, 2);
   });
 
   it('a read by a non-canonical id goes to the store and keeps nothing', async () => {

@@ -45,10 +45,26 @@ describe('row changes (SQLite triggers)', () => {
     assert.deepEqual(guilds.seen, [`guilds:${guild.id}`, ...expected]);
   });
 
-  it('refuses names that are not plain identifiers, and a second key for a watched table', async () => {
+  it('reports a row that REPLACE deletes for a conflict on another unique column', async () => {
+    const seen = recorder();
+    await store.watchRows!({ guilds: ['id'] }, seen);
+    const a = (await guildWithChannel(store)).guild;
+    const b = (await guildWithChannel(store)).guild;
+    await store.driver.run('UPDATE guilds SET vanity_url_code = ? WHERE id = ?', ['taken', BigInt(a.id)]);
+    seen.seen.length = 0;
+    await store.driver.run('UPDATE OR REPLACE guilds SET vanity_url_code = ? WHERE id = ?', ['taken', BigInt(b.id)]);
+    assert.equal(await store.guilds.get(a.id), null, 'guild a was replaced away');
+    assert.ok(seen.seen.includes(`guilds:${a.id}`), `the deleted guild is reported: ${seen.seen.join(' ')}`);
+  });
+
+  it('refuses names that are not plain identifiers, and a second key for a watched table, creating nothing', async () => {
     await assert.rejects(store.watchRows!({ 'roles; DROP TABLE roles': ['id'] }, recorder()), /bad table or key names/);
     await assert.rejects(store.watchRows!({ members: ['user_id) --'] }, recorder()), /bad table or key names/);
     await assert.rejects(store.watchRows!({ roles: ['id'] }, recorder()), /already watched/);
+    // Refused whole: the valid table listed first got no triggers either.
+    await assert.rejects(store.watchRows!({ bans: ['guild_id'], 'x y': ['id'] }, recorder()), /bad table or key names/);
+    const triggers = await store.driver.all("SELECT name FROM sqlite_temp_master WHERE type = 'trigger' AND tbl_name = 'bans'");
+    assert.deepEqual(triggers, []);
   });
 
   it('a listener that throws is reset, and the write goes through', async () => {

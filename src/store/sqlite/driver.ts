@@ -128,6 +128,9 @@ export class SqliteDriver implements SqlDriver {
       // acknowledged write survives a process kill; FULL would cost an fsync per commit for the power-loss case.
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
+      // A row that REPLACE (or INSERT/UPDATE OR REPLACE) deletes for a conflict fires delete triggers only with this
+      // on, and Store.watchRows must hear of it (row-changes.ts). The schema has no triggers of its own.
+      db.pragma('recursive_triggers = ON');
       db.defaultSafeIntegers(true);
     } catch (err) {
       throw toStoreError(err, 'sqlite');

@@ -18,21 +18,26 @@ export class RowChanges {
 
   constructor(db: Database.Database) {
     this.#db = db;
-    db.function(FUNCTION, { varargs: true, deterministic: false }, (table: unknown, ...keys: unknown[]) => {
+    // Ids as bigints whatever the connection's default, so that a key is reported with every digit.
+    db.function(FUNCTION, { varargs: true, deterministic: false, safeIntegers: true }, (table: unknown, ...keys: unknown[]) => {
       this.#changed(String(table), keys.map(String));
       return null;
     });
   }
 
-  /** Creates the triggers of `tables` that do not exist yet. Must run outside any transaction. */
+  /**
+   * Creates the triggers of `tables` that do not exist yet (all checked first: nothing is created for a refused
+   * call). Must run outside any transaction, and after every change to the schema: dropping or rebuilding a table
+   * drops its triggers too (src/server.ts watches once the migrations have run; nothing alters the schema later).
+   */
   watch(tables: WatchedTables, listener: RowChangeListener): void {
     for (const [table, keys] of Object.entries(tables)) {
       if (![table, ...keys].every((name) => IDENTIFIER.test(name)) || keys.length === 0) throw new Error(`watchRows: bad table or key names for ${table}`);
       const known = this.#keys.get(table);
-      if (known) {
-        if (known.join() !== keys.join()) throw new Error(`watchRows: ${table} is already watched by (${known.join(', ')})`);
-        continue;
-      }
+      if (known && known.join() !== keys.join()) throw new Error(`watchRows: ${table} is already watched by (${known.join(', ')})`);
+    }
+    for (const [table, keys] of Object.entries(tables)) {
+      if (this.#keys.has(table)) continue;
       const call = (row: 'NEW' | 'OLD') => `SELECT ${FUNCTION}('${table}', ${keys.map((k) => `${row}.${k}`).join(', ')});`;
       this.#db.exec(`
         CREATE TEMP TRIGGER accord_watch_${table}_insert AFTER INSERT ON main.${table} BEGIN ${call('NEW')} END;

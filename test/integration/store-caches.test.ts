@@ -1,0 +1,48 @@
+/**
+ * The identity and access caches (src/store/identity-cache.ts, access-cache.ts) are on only for a process that is
+ * the sole writer of its database: its own SQLite file and in-memory bus. Handed a bus or a store (as tests running
+ * several nodes on one are), (or, the same way, on NATS or PostgreSQL), others may write, and the store is read every time: no cache metrics.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { openBus } from '../../src/bus/index.ts';
+import { startTestServer } from '../helpers/harness.ts';
+import { openSqliteStore } from '../../src/store/sqlite/index.ts';
+
+async function cacheMetrics(url: string): Promise<string[]> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return [...new Set([...text.matchAll(/^accord_(identity|access)_cache_reads_total\{/gm)].map((m) => m[1]!))].sort();
+}
+
+describe('store caches: only for the sole writer of a database', () => {
+  it('on for a process with its own SQLite file and in-memory bus', async () => {
+    const t = await startTestServer();
+    try {
+      assert.deepEqual(await cacheMetrics(t.url), ['access', 'identity']);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('off when handed a bus', async () => {
+    const bus = await openBus({ nodeId: 'handed' });
+    const t = await startTestServer({}, { bus });
+    try {
+      assert.deepEqual(await cacheMetrics(t.url), []);
+    } finally {
+      await t.close();
+      await bus.close();
+    }
+  });
+
+  it('off when handed a store', async () => {
+    const store = await openSqliteStore({ path: ':memory:' });
+    const t = await startTestServer({}, { store });
+    try {
+      assert.deepEqual(await cacheMetrics(t.url), []);
+    } finally {
+      await t.close();
+      await store.close();
+    }
+  });
+});
