@@ -2,7 +2,8 @@
  * The presence hold (src/sessions/presence-hold.ts, Outbound in src/sessions/outbound.ts) over real sockets: a
  * presence update on a quiet socket waits for the hold to end and then goes out with the others of its burst, in
  * order; any other frame takes the waiting presences along at once, ahead of itself; a hold of 0 writes at once; a
- * connection closed while its presences wait writes nothing and does not throw.
+ * connection closed while its presences wait writes nothing and does not throw; a holder that throws on release
+ * does not keep the others waiting.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -12,6 +13,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { EncodedDispatch } from '../../src/sessions/codec.ts';
 import { PlainEncoder } from '../../src/sessions/compression.ts';
 import { Outbound } from '../../src/sessions/outbound.ts';
+import { holdPresences } from '../../src/sessions/presence-hold.ts';
 
 const HOLD_MS = 150;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -159,5 +161,13 @@ describe('presence hold', () => {
     // Both queues write to the same socket here: only a's frame arrived, once.
     assert.deepEqual(received.map((r) => r.s), [1]);
     assert.equal(a.idle, true);
+  });
+
+  it('a holder that throws on release does not keep the others of its hold waiting', async () => {
+    const released: string[] = [];
+    holdPresences({ releasePresences: () => { released.push('first'); throw new Error('boom'); } }, 20);
+    holdPresences({ releasePresences: () => released.push('second') }, 20);
+    await sleep(60);
+    assert.deepEqual(released, ['first', 'second']);
   });
 });
