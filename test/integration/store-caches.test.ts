@@ -24,25 +24,26 @@ describe('store caches: only for the sole writer of a database', () => {
     }
   });
 
-  it('off when handed a bus', async () => {
-    const bus = await openBus({ nodeId: 'handed' });
-    const t = await startTestServer({}, { bus });
-    try {
-      assert.deepEqual(await cacheMetrics(t.url), []);
-    } finally {
-      await t.close();
-      await bus.close();
-    }
-  });
-
-  it('off when handed a store', async () => {
-    const store = await openSqliteStore({ path: ':memory:' });
-    const t = await startTestServer({}, { store });
-    try {
-      assert.deepEqual(await cacheMetrics(t.url), []);
-    } finally {
-      await t.close();
-      await store.close();
-    }
-  });
+  const handed = {
+    'a bus': async () => {
+      const bus = await openBus({ nodeId: 'handed' });
+      return { opts: { bus }, close: () => bus.close() };
+    },
+    'a store': async () => {
+      const store = await openSqliteStore({ path: ':memory:' });
+      return { opts: { store }, close: () => store.close() };
+    },
+  };
+  for (const [what, open] of Object.entries(handed)) {
+    it(`off when handed ${what}`, async () => {
+      const part = await open();
+      const t = await startTestServer({}, part.opts);
+      try {
+        assert.deepEqual(await cacheMetrics(t.url), []);
+      } finally {
+        await t.close();
+        await part.close();
+      }
+    });
+  }
 });
