@@ -128,21 +128,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
  * permission check reads, came from memory; absent where there is no cache.
  */
 function storeCacheMetrics(identity: IdentityCache | null, access: AccessCache | null): MetricSample[] {
-  const out: MetricSample[] = [];
-  if (identity) {
-    const help = 'Reads of a user with their tokens (every authenticated request and IDENTIFY), by whether memory had them (store/identity-cache.ts)';
-    out.push(
-      { name: 'identity_cache_reads_total', help, type: 'counter', value: identity.hits, labels: { result: 'hit' } },
-      { name: 'identity_cache_reads_total', help, type: 'counter', value: identity.misses, labels: { result: 'miss' } },
-    );
-  }
-  if (access) {
-    const help = 'Reads of a guild, its roles, a member or a channel\'s overwrites (permission checks), by whether memory had them (store/access-cache.ts)';
-    const { hits, misses } = access.counts;
-    out.push(
-      { name: 'access_cache_reads_total', help, type: 'counter', value: hits, labels: { result: 'hit' } },
-      { name: 'access_cache_reads_total', help, type: 'counter', value: misses, labels: { result: 'miss' } },
-    );
-  }
-  return out;
+  const reads = (name: string, help: string, { hits, misses }: { hits: number; misses: number }): MetricSample[] => [
+    { name, help, type: 'counter', value: hits, labels: { result: 'hit' } },
+    { name, help, type: 'counter', value: misses, labels: { result: 'miss' } },
+  ];
+  return [
+    ...(identity ? reads('identity_cache_reads_total', 'Reads of a user with their tokens (every authenticated request and IDENTIFY), by whether memory had them (store/identity-cache.ts)', identity) : []),
+    ...(access ? reads('access_cache_reads_total', 'Reads of a guild, its roles, a member or a channel\'s overwrites (permission checks), by whether memory had them (store/access-cache.ts)', access.counts) : []),
+  ];
 }

@@ -250,11 +250,7 @@ export class SqliteDriver implements SqlDriver {
 
   /** Store.watchRows (row-changes.ts): once nothing runs, so the triggers are not created inside a group that may fail. */
   async watchRows(tables: WatchedTables, listener: RowChangeListener): Promise<void> {
-    for (;;) {
-      while (this.#txDone) await this.#txDone;
-      if (!this.#group) break;
-      await this.#commit(this.#group);
-    }
+    await this.#settle();
     this.#checkOpen();
     try {
       (this.#rowChanges ??= new RowChanges(this.#core.db)).watch(tables, listener);
@@ -272,12 +268,17 @@ export class SqliteDriver implements SqlDriver {
     }
   }
 
-  async close(): Promise<void> {
+  /** Resolves once no transaction runs and no group waits for its COMMIT (committing the waiting ones). */
+  async #settle(): Promise<void> {
     for (;;) {
       while (this.#txDone) await this.#txDone;
-      if (!this.#group) break;
+      if (!this.#group) return;
       await this.#commit(this.#group);
     }
+  }
+
+  async close(): Promise<void> {
+    await this.#settle();
     if (this.#closed) return;
     this.#closed = true;
     this.#core.db.close();
