@@ -64,11 +64,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   // NATS, or PostgreSQL (which other processes may share), or handed a store or a bus (tests run several nodes on
   // one), others may write too, and the store is read every time.
   const soleWriter = !opts.store && !opts.bus && !config.natsUrl && !config.databaseUrl;
-  const identityCache = soleWriter ? new IdentityCache({ now }) : null;
+  const identityCache = soleWriter && opened.watchRows ? new IdentityCache({ now }) : null;
   const accessCache = soleWriter && opened.watchRows ? new AccessCache({ now }) : null;
-  let store = identityCache ? withIdentityCache(opened, identityCache) : opened;
+  let store = opened;
   try {
     await store.migrate();
+    // After the migrations: the caches hear of row changes through triggers, which a rebuilt table would lose.
+    if (identityCache) store = await withIdentityCache(store, identityCache);
     if (accessCache) store = await withAccessCache(store, accessCache);
     // Every bus failure (disconnects, slow consumers, handler exceptions, dead letters, timeouts) is logged and counted.
     const busFailures = new BusFailures(log);

@@ -14,6 +14,7 @@
  */
 import { isSnowflake, type Snowflake } from '../protocol/snowflake.ts';
 import { ReadCache, type ReadCacheOptions } from './read-cache.ts';
+import { subStore } from './sub-store.ts';
 import type { GuildRecord, MemberRecord, OverwriteRecord, RoleRecord, RowChangeListener, Store, WatchedTables } from './types.ts';
 
 /** The watched tables with the key that names the entry a change drops. */
@@ -87,36 +88,19 @@ export async function withAccessCache(store: Store, cache: AccessCache): Promise
   // Keys are the ids as the triggers report them, canonical decimals: a read by any other spelling of an id (the
   // store parses `0123` as 123) goes to the store, or a change reported under `123` would not reach its entry.
   return Object.create(store, {
-    guilds: sub(guilds, {
+    guilds: subStore(guilds, {
       get: (id: Snowflake) => (isSnowflake(id) ? cache.guilds.read(id, () => guilds.get(id)) : guilds.get(id)),
     }),
-    roles: sub(roles, {
+    roles: subStore(roles, {
       listByGuild: (guildId: Snowflake) => (isSnowflake(guildId) ? cache.roles.read(guildId, () => roles.listByGuild(guildId)) : roles.listByGuild(guildId)),
     }),
-    members: sub(members, {
+    members: subStore(members, {
       get: (guildId: Snowflake, userId: Snowflake) => (isSnowflake(guildId) && isSnowflake(userId)
         ? cache.members.read(memberKey(guildId, userId), () => members.get(guildId, userId))
         : members.get(guildId, userId)),
     }),
-    overwrites: sub(overwrites, {
+    overwrites: subStore(overwrites, {
       listByChannel: (channelId: Snowflake) => (isSnowflake(channelId) ? cache.overwrites.read(channelId, () => overwrites.listByChannel(channelId)) : overwrites.listByChannel(channelId)),
     }),
   }) as Store;
-}
-
-/**
- * A property descriptor for a sub-store with `reads` in place of its own, and every other method of `inner` bound to
- * it (the SQL stores keep private fields, which a method called on another object cannot reach).
- */
-function sub<T extends object>(inner: T, reads: Partial<T>): PropertyDescriptor {
-  const out = Object.create(inner) as Record<string, unknown>;
-  for (let proto = Object.getPrototypeOf(inner); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
-    for (const [name, d] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
-      if (name === 'constructor' || Object.hasOwn(out, name)) continue;
-      if (typeof d.value === 'function') out[name] = d.value.bind(inner);
-      else if (d.get || d.set) Object.defineProperty(out, name, { get: d.get?.bind(inner), set: d.set?.bind(inner), configurable: true });
-    }
-  }
-  // Configurable, as a plain property would be: a Proxy over the store (tests use one) may then answer otherwise.
-  return { value: Object.assign(out, reads), enumerable: true, configurable: true };
 }
