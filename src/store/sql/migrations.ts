@@ -703,6 +703,32 @@ ALTER TABLE guilds ADD COLUMN welcome_screen TEXT;
 CREATE UNIQUE INDEX guilds_vanity_url_code ON guilds (vanity_url_code);
 `;
 
+// Fewer pages written per message (docs/performance.md, "Message create"): most messages carry no nonce (bots send
+// none), and indexing them by it anyway cost a page of the WAL each. The outbox is only ever read in id order (its
+// rows live milliseconds: the sweep walks the primary key and filters on created_at), so its created_at index goes;
+// on SQLite its id becomes the rowid, one b-tree instead of a table, its primary-key index and that one.
+const MESSAGE_WRITE_PAGES_INDEX = `
+DROP INDEX messages_nonce;
+CREATE INDEX messages_nonce ON messages (channel_id, author_id, nonce, id) WHERE nonce IS NOT NULL;
+`;
+const MESSAGE_WRITE_PAGES = {
+  sqlite: `${MESSAGE_WRITE_PAGES_INDEX}
+CREATE TABLE outbox_rowid (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+INSERT INTO outbox_rowid (id, kind, subject, payload, created_at) SELECT id, kind, subject, payload, created_at FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_rowid RENAME TO outbox;
+`,
+  postgres: `${MESSAGE_WRITE_PAGES_INDEX}
+DROP INDEX outbox_created;
+`,
+};
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sqlite: initial('sqlite'), postgres: initial('postgres') },
   // What must follow a committed write (dispatches, jobs), written in the write's transaction; see contracts/outbox.ts.
@@ -732,6 +758,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 27, name: 'guild stickers', sqlite: GUILD_STICKERS, postgres: GUILD_STICKERS },
   { version: 28, name: 'channel follows', sqlite: CHANNEL_FOLLOWS, postgres: CHANNEL_FOLLOWS },
   { version: 29, name: 'guild community settings', sqlite: GUILD_COMMUNITY, postgres: GUILD_COMMUNITY },
+  { version: 30, name: 'fewer pages per message write', ...MESSAGE_WRITE_PAGES },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
