@@ -191,6 +191,57 @@ describe('SqliteDriver group commit', () => {
   });
 });
 
+describe('SqliteDriver reads of one turn', () => {
+  let n = 0;
+  /** A driver on a file with rows 1 and 2, and a second connection to it: what another process would do. */
+  const open = async () => {
+    const path = join(dir, `reads-${n++}.db`);
+    const db = new SqliteDriver(path);
+    await db.exec('CREATE TABLE t (n INTEGER PRIMARY KEY)');
+    await db.run('INSERT INTO t VALUES (1), (2)');
+    const other = new Database(path);
+    return { db, other, close: async () => { other.close(); await db.close(); } };
+  };
+  const count = async (db: SqliteDriver) => Number((await db.get('SELECT count(*) AS c FROM t'))?.c);
+  const nextTurn = () => new Promise((r) => setImmediate(r));
+
+  it('share one snapshot: another process\'s commit is seen from the next turn, and its checkpoint is not held up past it', async () => {
+    const { db, other, close } = await open();
+    assert.equal(await count(db), 2);
+    other.prepare('INSERT INTO t VALUES (3)').run();
+    assert.equal(await count(db), 2, 'the same turn reads the same snapshot');
+    await nextTurn();
+    assert.equal(await count(db), 3);
+    await nextTurn();
+    // No read lock outlives its turn: the other connection can checkpoint the whole WAL and restart it.
+    assert.deepEqual(other.pragma('wal_checkpoint(TRUNCATE)'), [{ busy: 0, log: 0, checkpointed: 0 }]);
+    await close();
+  });
+
+  it('a write of ours ends the turn\'s snapshot: committed when acknowledged, and the next read sees it', async () => {
+    const { db, other, close } = await open();
+    const otherCount = () => Number((other.prepare('SELECT count(*) AS c FROM t').get() as { c: number }).c);
+    assert.equal(await count(db), 2);
+    await db.run('INSERT INTO t VALUES (3)');
+    assert.equal(otherCount(), 3, 'not left inside the read transaction');
+    assert.equal(await count(db), 3);
+    const tx = db.transaction((t) => t.run('INSERT INTO t VALUES (4)'));
+    await tx;
+    assert.equal(await count(db), 4);
+    await db.exec('DELETE FROM t WHERE n > 2');
+    assert.equal(await count(db), 2);
+    await close();
+  });
+
+  it('close() in the turn of a read ends it first', async () => {
+    const { db, other, close } = await open();
+    assert.equal(await count(db), 2);
+    await db.close();
+    assert.deepEqual(other.pragma('wal_checkpoint(TRUNCATE)'), [{ busy: 0, log: 0, checkpointed: 0 }]);
+    await close();
+  });
+});
+
 describe('toStoreError', () => {
   it('maps SQLite constraint errors', () => {
     const unique = Object.assign(new Error('UNIQUE constraint failed: users.username_lower'), { code: 'SQLITE_CONSTRAINT_UNIQUE' });
