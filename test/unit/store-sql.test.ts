@@ -81,17 +81,19 @@ describe('SqliteDriver transactions', () => {
   });
 });
 
+let files = 0;
+/** A driver on a new file with a table `t (n)`, and a second connection to it: what another process would see or do. */
+async function driverWithOther() {
+  const path = join(dir, `driver-${files++}.db`);
+  const db = new SqliteDriver(path);
+  await db.exec('CREATE TABLE t (n INTEGER PRIMARY KEY)');
+  const other = new Database(path);
+  const seen = () => other.prepare('SELECT n FROM t ORDER BY n').all().map((r) => Number((r as { n: number }).n));
+  return { db, other, seen, close: async () => { other.close(); await db.close(); } };
+}
+
 describe('SqliteDriver group commit', () => {
-  let n = 0;
-  /** A driver on a file, and a second connection to it: what another process would see. */
-  const open = async () => {
-    const path = join(dir, `group-${n++}.db`);
-    const db = new SqliteDriver(path);
-    await db.exec('CREATE TABLE t (n INTEGER PRIMARY KEY)');
-    const other = new Database(path, { readonly: true });
-    const seen = () => other.prepare('SELECT n FROM t ORDER BY n').all().map((r) => Number((r as { n: number }).n));
-    return { db, seen, close: async () => { other.close(); await db.close(); } };
-  };
+  const open = driverWithOther;
 
   it('transactions of one turn commit together, each acknowledged only once another connection can read it', async () => {
     const { db, seen, close } = await open();
@@ -192,15 +194,11 @@ describe('SqliteDriver group commit', () => {
 });
 
 describe('SqliteDriver reads of one turn', () => {
-  let n = 0;
-  /** A driver on a file with rows 1 and 2, and a second connection to it: what another process would do. */
+  /** With rows 1 and 2. */
   const open = async () => {
-    const path = join(dir, `reads-${n++}.db`);
-    const db = new SqliteDriver(path);
-    await db.exec('CREATE TABLE t (n INTEGER PRIMARY KEY)');
-    await db.run('INSERT INTO t VALUES (1), (2)');
-    const other = new Database(path);
-    return { db, other, close: async () => { other.close(); await db.close(); } };
+    const opened = await driverWithOther();
+    await opened.db.run('INSERT INTO t VALUES (1), (2)');
+    return opened;
   };
   const count = async (db: SqliteDriver) => Number((await db.get('SELECT count(*) AS c FROM t'))?.c);
   const nextTurn = () => new Promise((r) => setImmediate(r));
@@ -219,11 +217,10 @@ describe('SqliteDriver reads of one turn', () => {
   });
 
   it('a write of ours ends the turn\'s snapshot: committed when acknowledged, and the next read sees it', async () => {
-    const { db, other, close } = await open();
-    const otherCount = () => Number((other.prepare('SELECT count(*) AS c FROM t').get() as { c: number }).c);
+    const { db, seen, close } = await open();
     assert.equal(await count(db), 2);
     await db.run('INSERT INTO t VALUES (3)');
-    assert.equal(otherCount(), 3, 'not left inside the read transaction');
+    assert.deepEqual(seen(), [1, 2, 3], 'not left inside the read transaction');
     assert.equal(await count(db), 3);
     const tx = db.transaction((t) => t.run('INSERT INTO t VALUES (4)'));
     await tx;
