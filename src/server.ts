@@ -56,14 +56,15 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const log = opts.log ?? createLogger({ level: config.logLevel, nodeId: config.nodeId });
   const now = opts.now ?? Date.now;
   if (!config.databaseUrl) mkdirSync(config.dataDir, { recursive: true });
-  const opened = opts.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, databasePoolSize: config.databasePoolSize }));
+  // One process on its own SQLite file and in-memory bus is the only writer of its database: it may keep users with
+  // their tokens (store/identity-cache.ts) and what permission checks read (store/access-cache.ts) in memory, and its
+  // reads of one event-loop turn may share one snapshot (store/sqlite/driver.ts). With NATS, or PostgreSQL (which
+  // other processes may share), or handed a store or a bus (tests run several nodes on one), others may write too,
+  // and the store is read every time.
+  const soleWriter = !opts.store && !opts.bus && !config.natsUrl && !config.databaseUrl;
+  const opened = opts.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, databasePoolSize: config.databasePoolSize, soleProcess: soleWriter }));
   const closers: Array<() => Promise<void>> = [];
   if (!opts.store) closers.push(() => opened.close());
-  // One process on its own SQLite file and in-memory bus is the only writer of its database: it may keep users with
-  // their tokens (store/identity-cache.ts) and what permission checks read (store/access-cache.ts) in memory. With
-  // NATS, or PostgreSQL (which other processes may share), or handed a store or a bus (tests run several nodes on
-  // one), others may write too, and the store is read every time.
-  const soleWriter = !opts.store && !opts.bus && !config.natsUrl && !config.databaseUrl;
   const identityCache = soleWriter && opened.watchRows ? new IdentityCache({ now }) : null;
   const accessCache = soleWriter && opened.watchRows ? new AccessCache({ now }) : null;
   let store = opened;

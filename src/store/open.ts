@@ -6,7 +6,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from './types.ts';
 
-export async function openStore(config: { databaseUrl?: string; dataDir: string; databasePoolSize?: number }): Promise<Store> {
+/** `soleProcess`: no other process uses the database (src/server.ts decides; see SqliteDriver). */
+export async function openStore(config: { databaseUrl?: string; dataDir: string; databasePoolSize?: number; soleProcess?: boolean }): Promise<Store> {
   const url = config.databaseUrl;
   if (url && /^postgres(ql)?:\/\//i.test(url)) {
     const { openPostgresStore } = await import('./postgres/index.ts');
@@ -14,5 +15,5 @@ export async function openStore(config: { databaseUrl?: string; dataDir: string;
   }
   mkdirSync(config.dataDir, { recursive: true });
   const { openSqliteStore } = await import('./sqlite/index.ts');
-  return openSqliteStore({ path: join(config.dataDir, 'accord.sqlite') });
+  return openSqliteStore({ path: join(config.dataDir, 'accord.sqlite'), soleProcess: config.soleProcess });
 }

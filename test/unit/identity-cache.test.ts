@@ -89,16 +89,16 @@ describe('identity cache', () => {
 
   it('a read that overlapped a write is returned but not kept', async () => {
     const cache = new IdentityCache({ now });
-    const identity = { user: user(), tokens: [] };
-    let release!: () => void;
-    const reading = cache.read(identity.user.id, () => new Promise<typeof identity>((resolve) => (release = () => resolve(identity))));
-    cache.invalidate(identity.user.id);
-    release();
-    assert.equal(await reading, identity);
-    assert.equal(cache.size, 0);
-    // With no write meanwhile, the same read is kept.
-    const again = cache.read(identity.user.id, async () => identity);
-    assert.equal(await again, identity);
+    const store = await withIdentityCache(raw, cache);
+    const { u } = await withToken(store);
+    // The read's SQL runs within this call; its result is kept only a few microtasks later, after the write's trigger.
+    const reading = store.tokens.listWithUser(u.id);
+    const writing = raw.driver.run('UPDATE users SET username = ? WHERE id = ?', ['changed', BigInt(u.id)]);
+    assert.equal((await reading)?.user.username, u.username, 'read before the change');
+    await writing;
+    assert.equal(cache.size, 0, 'not kept');
+    assert.equal((await store.tokens.listWithUser(u.id))?.user.username, 'changed');
+    // With no write meanwhile, the next read is kept.
     assert.equal(cache.size, 1);
   });
 

@@ -83,9 +83,9 @@ describe('SqliteDriver transactions', () => {
 
 let files = 0;
 /** A driver on a new file with a table `t (n)`, and a second connection to it: what another process would see or do. */
-async function driverWithOther() {
+async function driverWithOther(opts: { soleProcess?: boolean } = {}) {
   const path = join(dir, `driver-${files++}.db`);
-  const db = new SqliteDriver(path);
+  const db = new SqliteDriver(path, opts);
   await db.exec('CREATE TABLE t (n INTEGER PRIMARY KEY)');
   const other = new Database(path);
   const seen = () => other.prepare('SELECT n FROM t ORDER BY n').all().map((r) => Number((r as { n: number }).n));
@@ -193,10 +193,10 @@ describe('SqliteDriver group commit', () => {
   });
 });
 
-describe('SqliteDriver reads of one turn', () => {
-  /** With rows 1 and 2. */
-  const open = async () => {
-    const opened = await driverWithOther();
+describe('SqliteDriver reads of one turn, in a process alone on its file', () => {
+  /** With rows 1 and 2. The second connection stands for a tool or a process the server does not expect. */
+  const open = async (soleProcess = true) => {
+    const opened = await driverWithOther({ soleProcess });
     await opened.db.run('INSERT INTO t VALUES (1), (2)');
     return opened;
   };
@@ -230,11 +230,36 @@ describe('SqliteDriver reads of one turn', () => {
     await close();
   });
 
-  it('close() in the turn of a read ends it first', async () => {
+  it('a write through all() (RETURNING) is never left inside the read transaction, nor acknowledged before its group commits', async () => {
+    const { db, seen, close } = await open();
+    assert.equal(await count(db), 2);
+    assert.deepEqual((await db.get('INSERT INTO t VALUES (3) RETURNING n'))?.n, 3n);
+    assert.deepEqual(seen(), [1, 2, 3], 'committed when acknowledged');
+    const tx = db.transaction((t) => t.run('INSERT INTO t VALUES (4)'));
+    await new Promise((r) => queueMicrotask(() => r(undefined)));
+    // The group is open, its COMMIT due at the end of the turn: the write joins it.
+    const returned = await db.all('INSERT INTO t VALUES (5) RETURNING n');
+    assert.deepEqual(seen(), [1, 2, 3, 4, 5], 'acknowledged after the COMMIT');
+    assert.equal(returned[0]?.n, 5n);
+    await tx;
+    await close();
+  });
+
+  it('watchRows() and close() in the turn of a read end it first', async () => {
     const { db, other, close } = await open();
     assert.equal(await count(db), 2);
+    await db.watchRows({ t: ['n'] }, { changed() {}, reset() {} });
+    assert.deepEqual(other.pragma('wal_checkpoint(TRUNCATE)'), [{ busy: 0, log: 0, checkpointed: 0 }], 'no read lock left');
+    assert.equal(await count(db), 2);
     await db.close();
-    assert.deepEqual(other.pragma('wal_checkpoint(TRUNCATE)'), [{ busy: 0, log: 0, checkpointed: 0 }]);
+    await close();
+  });
+
+  it('not alone on its file, each read sees what another process committed before it', async () => {
+    const { db, other, close } = await open(false);
+    assert.equal(await count(db), 2);
+    other.prepare('INSERT INTO t VALUES (3)').run();
+    assert.equal(await count(db), 3);
     await close();
   });
 });

@@ -706,7 +706,9 @@ CREATE UNIQUE INDEX guilds_vanity_url_code ON guilds (vanity_url_code);
 // Fewer pages written per message (docs/performance.md, "Message create"): most messages carry no nonce (bots send
 // none), and indexing them by it anyway cost a page of the WAL each. The outbox is only ever read in id order (its
 // rows live milliseconds: the sweep walks the primary key and filters on created_at), so its created_at index goes;
-// on SQLite its id becomes the rowid, one b-tree instead of a table, its primary-key index and that one.
+// on SQLite its id becomes the rowid, one b-tree instead of a table, its primary-key index and that one. Upgrading
+// rebuilds the nonce index inside the migration's transaction (PostgreSQL cannot build one CONCURRENTLY there):
+// message writes wait for it once, for as long as reading the messages table takes.
 const MESSAGE_WRITE_PAGES_INDEX = `
 DROP INDEX messages_nonce;
 CREATE INDEX messages_nonce ON messages (channel_id, author_id, nonce, id) WHERE nonce IS NOT NULL;

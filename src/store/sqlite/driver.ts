@@ -18,8 +18,8 @@
  * never landed; it takes an I/O error or a full disk). Other processes on the file see a group once committed,
  * and wait for the write lock at most one event-loop turn longer.
  *
- * Reads outside a group share one read transaction per event-loop turn (#beginRead), which a write of ours ends
- * first: what another process commits is seen from the next turn.
+ * In a process that is the only one on its file (`soleProcess`), reads outside a group share one read transaction
+ * per event-loop turn (#beginRead), which a write of ours ends first.
  */
 import Database from 'better-sqlite3';
 import { normalizeParams, type QueryOptions, type Row, type SqlDriver, type SqlValue } from '../sql/driver.ts';
@@ -57,6 +57,15 @@ class Core {
       this.#cache.set(sql, stmt);
     }
     return stmt;
+  }
+
+  /** Whether `sql` only reads (a statement that does not prepare counts as one: running it throws the mapped error). */
+  reads(sql: string): boolean {
+    try {
+      return this.prepare(sql).readonly;
+    } catch {
+      return true;
+    }
   }
 
   all(sql: string, params: readonly SqlValue[], opts?: QueryOptions): Row[] {
@@ -122,8 +131,15 @@ export class SqliteDriver implements SqlDriver {
   #reading = false;
   #closed = false;
   #rowChanges: RowChanges | null = null;
+  readonly #shareReads: boolean;
 
-  constructor(path: string) {
+  /**
+   * `soleProcess`: no other process uses this file, so the reads of one turn may share a snapshot (#beginRead).
+   * Elsewhere a turn could read a snapshot older than a commit another process has already announced (on the bus)
+   * in that same turn.
+   */
+  constructor(path: string, opts: { soleProcess?: boolean } = {}) {
+    this.#shareReads = opts.soleProcess ?? false;
     let db: Database.Database;
     try {
       db = openWalDatabase(path, 10_000);
@@ -153,7 +169,13 @@ export class SqliteDriver implements SqlDriver {
   async all(sql: string, params: readonly SqlValue[] = [], opts?: QueryOptions): Promise<Row[]> {
     while (this.#txDone) await this.#txDone;
     this.#checkOpen();
-    if (!this.#group && !this.#reading) this.#beginRead();
+    if (!this.#core.reads(sql)) {
+      // A write with RETURNING: in an open group it joins it, as run() does; alone, never inside a read transaction.
+      if (this.#group) return this.transaction((tx) => tx.all(sql, params, opts));
+      this.#endRead();
+    } else if (this.#shareReads && !this.#group && !this.#reading) {
+      this.#beginRead();
+    }
     return this.#core.all(sql, params, opts);
   }
 
@@ -219,11 +241,12 @@ export class SqliteDriver implements SqlDriver {
   }
 
   /**
-   * Reads outside a transaction share one read transaction until the end of the event-loop turn. In WAL mode each
-   * statement run on its own takes and drops the database's shared locks (four fcntl calls): 6.4 of the 7 µs a
-   * primary-key read costs, against 0.7 µs inside a transaction (docs/performance.md). The reads of one turn see
-   * one snapshot; a write (ours) ends it first, so what this process wrote is read back at once, and what another
-   * process commits meanwhile is seen from the next turn.
+   * In a process alone on its file, reads outside a transaction share one read transaction until the end of the
+   * event-loop turn. In WAL mode each statement run on its own takes and drops the database's shared locks (four
+   * fcntl calls): 6.4 of the 7 µs a primary-key read costs, against 0.7 µs inside a transaction
+   * (docs/performance.md). The reads of one turn see one snapshot; a write of ours (run, exec, a write through all()
+   * or a group's BEGIN IMMEDIATE) ends it first, so what this process wrote is committed when acknowledged and read
+   * back at once.
    */
   #beginRead(): void {
     this.#core.run('BEGIN', []);
@@ -234,11 +257,16 @@ export class SqliteDriver implements SqlDriver {
   #endRead(): void {
     if (!this.#reading) return;
     this.#reading = false;
+    if (!this.#core.db.inTransaction) return; // SQLite ended it already (an I/O error)
     try {
-      // Ending a read transaction only drops its locks; SQLite may have ended it already (an I/O error).
-      if (this.#core.db.inTransaction) this.#core.run('COMMIT', []);
+      // Ending a read transaction only drops its locks: nothing was written in it.
+      this.#core.run('COMMIT', []);
     } catch {
-      // Nothing was written: nothing to lose.
+      try {
+        this.#core.db.exec('ROLLBACK');
+      } catch {
+        // Nothing left open.
+      }
     }
   }
 

@@ -2,6 +2,6 @@
 import { SqlStore } from '../sql/store.ts';
 import { SqliteDriver } from './driver.ts';
 
-export function openSqliteStore({ path }: { path: string /* a file, or ':memory:' */ }): Promise<SqlStore> {
-  return Promise.resolve().then(() => new SqlStore(new SqliteDriver(path)));
+export function openSqliteStore({ path, soleProcess = false }: { path: string /* a file, or ':memory:' */; soleProcess?: boolean }): Promise<SqlStore> {
+  return Promise.resolve().then(() => new SqlStore(new SqliteDriver(path, { soleProcess })));
 }
