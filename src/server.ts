@@ -65,8 +65,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const opened = opts.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, databasePoolSize: config.databasePoolSize, soleProcess: soleWriter }));
   const closers: Array<() => Promise<void>> = [];
   if (!opts.store) closers.push(() => opened.close());
-  const identityCache = soleWriter && opened.watchRows ? new IdentityCache({ now }) : null;
-  const accessCache = soleWriter && opened.watchRows ? new AccessCache({ now }) : null;
+  const caching = soleWriter && opened.watchRows !== undefined;
+  const identityCache = caching ? new IdentityCache({ now }) : null;
+  const accessCache = caching ? new AccessCache({ now }) : null;
   let store = opened;
   try {
     await store.migrate();

@@ -245,7 +245,7 @@ describe('SqliteDriver reads of one turn, in a process alone on its file', () =>
     await close();
   });
 
-  it('watchRows() and close() in the turn of a read end it first', async () => {
+  it('watchRows() in the turn of a read ends it first (close() waits through the same #settle)', async () => {
     const { db, other, close } = await open();
     assert.equal(await count(db), 2);
     await db.watchRows({ t: ['n'] }, { changed() {}, reset() {} });

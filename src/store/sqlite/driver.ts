@@ -127,8 +127,6 @@ export class SqliteDriver implements SqlDriver {
   #txDone: Promise<void> | null = null;
   /** Transactions that finished and wait for one COMMIT (group commit); null when no write transaction is open. */
   #group: CommitGroup | null = null;
-  /** A read transaction is open (BEGIN, no write yet), ended at the end of this event-loop turn or before a write. */
-  #reading = false;
   #closed = false;
   #rowChanges: RowChanges | null = null;
   readonly #shareReads: boolean;
@@ -173,7 +171,7 @@ export class SqliteDriver implements SqlDriver {
       // A write with RETURNING: in an open group it joins it, as run() does; alone, never inside a read transaction.
       if (this.#group) return this.transaction((tx) => tx.all(sql, params, opts));
       this.#endRead();
-    } else if (this.#shareReads && !this.#group && !this.#reading) {
+    } else if (this.#shareReads && !this.#core.db.inTransaction) {
       this.#beginRead();
     }
     return this.#core.all(sql, params, opts);
@@ -250,14 +248,12 @@ export class SqliteDriver implements SqlDriver {
    */
   #beginRead(): void {
     this.#core.run('BEGIN', []);
-    this.#reading = true;
     setImmediate(() => this.#endRead());
   }
 
+  /** Ends the read transaction, if one is open: a transaction outside a group is one (SQLite may have ended it, an I/O error). */
   #endRead(): void {
-    if (!this.#reading) return;
-    this.#reading = false;
-    if (!this.#core.db.inTransaction) return; // SQLite ended it already (an I/O error)
+    if (this.#group || !this.#core.db.inTransaction) return;
     try {
       // Ending a read transaction only drops its locks: nothing was written in it.
       this.#core.run('COMMIT', []);
