@@ -1,13 +1,16 @@
 /**
- * What a permission check reads (api/access.ts), kept in memory: the guild, the guild's roles, the caller's member
- * with their roles, and the channel's permission overwrites. Every guild route and every message create reads
- * them; served from memory, a message create costs about 10% less CPU (docs/performance.md).
+ * What a permission check reads (api/access.ts), kept in memory: the channel, the guild, the guild's roles, the
+ * caller's member with their roles, and the channel's permission overwrites. Every guild route and every message
+ * create reads them; served from memory, a message create costs about 10% less CPU, the channel 2.5% more
+ * (docs/performance.md).
  *
  * Exact for the process's own writes: the store reports every row of these tables that a write inserts, updates or
  * deletes, as the row changes (Store.watchRows: SQLite triggers, so a cascade or any new write method is seen too),
  * and the entry it names is dropped then. A read that overlapped such a change is returned but not kept, and a
  * failed group COMMIT drops everything (store/read-cache.ts). So a role taken away is enforced by the very next
- * request. Not cached: the channel itself (every message moves its last_message_id).
+ * request. The channel is kept without trusting its last_message_id, which every message moves: updates of that
+ * column alone are not watched, and a channel served from memory gets it from the store each time (a one-column
+ * read instead of the whole row).
  *
  * Only for a process that is the sole writer of its database, as for the identity cache (src/server.ts decides):
  * watchRows sees this connection's writes only.
@@ -15,10 +18,11 @@
 import { isSnowflake, type Snowflake } from '../protocol/snowflake.ts';
 import { ReadCache, type ReadCacheOptions } from './read-cache.ts';
 import { subStore } from './sub-store.ts';
-import type { GuildRecord, MemberRecord, OverwriteRecord, RoleRecord, RowChangeListener, Store, WatchedTables } from './types.ts';
+import type { ChannelRecord, GuildRecord, MemberRecord, OverwriteRecord, RoleRecord, RowChangeListener, Store, WatchedTables } from './types.ts';
 
 /** The watched tables with the key that names the entry a change drops. */
 export const ACCESS_TABLES: WatchedTables = {
+  channels: { keys: ['id'], unwatched: ['last_message_id'] },
   guilds: ['id'],
   roles: ['guild_id'],
   members: ['guild_id', 'user_id'],
@@ -27,6 +31,8 @@ export const ACCESS_TABLES: WatchedTables = {
 };
 
 export class AccessCache implements RowChangeListener {
+  /** By channel id; the lastMessageId of an entry is not kept up to date (read it from the store). */
+  readonly channels: ReadCache<Snowflake, ChannelRecord>;
   /** By guild id. */
   readonly guilds: ReadCache<Snowflake, GuildRecord>;
   /** A guild's roles, by guild id. */
@@ -37,6 +43,7 @@ export class AccessCache implements RowChangeListener {
   readonly overwrites: ReadCache<Snowflake, OverwriteRecord[]>;
 
   constructor(opts: ReadCacheOptions) {
+    this.channels = new ReadCache({ maxEntries: 10_000, ...opts });
     this.guilds = new ReadCache({ maxEntries: 1_000, ...opts });
     this.roles = new ReadCache({ maxEntries: 1_000, ...opts });
     this.members = new ReadCache({ maxEntries: 10_000, ...opts });
@@ -45,6 +52,8 @@ export class AccessCache implements RowChangeListener {
 
   changed(table: string, keys: readonly string[]): void {
     switch (table) {
+      case 'channels':
+        return this.channels.invalidate(keys[0]);
       case 'guilds':
         return this.guilds.invalidate(keys[0]);
       case 'roles':
@@ -58,18 +67,22 @@ export class AccessCache implements RowChangeListener {
   }
 
   reset(): void {
-    for (const cache of [this.guilds, this.roles, this.members, this.overwrites]) cache.clear();
+    for (const cache of this.#caches()) cache.clear();
   }
 
-  /** Reads served from memory and from the store, over the four kinds. */
+  /** Reads served from memory and from the store, over the five kinds. */
   get counts(): { hits: number; misses: number } {
     let hits = 0;
     let misses = 0;
-    for (const cache of [this.guilds, this.roles, this.members, this.overwrites]) {
+    for (const cache of this.#caches()) {
       hits += cache.hits;
       misses += cache.misses;
     }
     return { hits, misses };
+  }
+
+  #caches(): Array<ReadCache<string, object>> {
+    return [this.channels, this.guilds, this.roles, this.members, this.overwrites];
   }
 }
 
@@ -78,16 +91,19 @@ function memberKey(guildId: Snowflake, userId: Snowflake): string {
 }
 
 /**
- * `store` with the four reads served through `cache`, once the store reports the changes of their tables to it.
+ * `store` with the five reads served through `cache`, once the store reports the changes of their tables to it.
  * The result inherits everything else from `store`. Refused for a store without watchRows.
  */
 export async function withAccessCache(store: Store, cache: AccessCache): Promise<Store> {
   if (!store.watchRows) throw new Error('access cache: this store cannot report row changes');
   await store.watchRows(ACCESS_TABLES, cache);
-  const { guilds, roles, members, overwrites } = store;
+  const { channels, guilds, roles, members, overwrites } = store;
   // Keys are the ids as the triggers report them, canonical decimals: a read by any other spelling of an id (the
   // store parses `0123` as 123) goes to the store, or a change reported under `123` would not reach its entry.
   return Object.create(store, {
+    channels: subStore(channels, {
+      get: (id: Snowflake) => (isSnowflake(id) ? cachedChannel(cache, channels, id) : channels.get(id)),
+    }),
     guilds: subStore(guilds, {
       get: (id: Snowflake) => (isSnowflake(id) ? cache.guilds.read(id, () => guilds.get(id)) : guilds.get(id)),
     }),
@@ -103,4 +119,18 @@ export async function withAccessCache(store: Store, cache: AccessCache): Promise
       listByChannel: (channelId: Snowflake) => (isSnowflake(channelId) ? cache.overwrites.read(channelId, () => overwrites.listByChannel(channelId)) : overwrites.listByChannel(channelId)),
     }),
   }) as Store;
+}
+
+/** The channel from memory with its last_message_id from the store; a read of the whole row when not in memory. */
+async function cachedChannel(cache: AccessCache, channels: Store['channels'], id: Snowflake): Promise<ChannelRecord | null> {
+  let loaded = false;
+  const channel = await cache.channels.read(id, () => {
+    loaded = true;
+    return channels.get(id);
+  });
+  if (!channel || loaded) return channel;
+  const fresh = await channels.getLastMessageId(id);
+  // Deleted between the two reads.
+  if (!fresh) return null;
+  return fresh.lastMessageId === channel.lastMessageId ? channel : Object.freeze({ ...channel, lastMessageId: fresh.lastMessageId });
 }

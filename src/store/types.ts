@@ -629,6 +629,8 @@ export interface ChannelStore {
    */
   create(channel: ChannelRecord, recipients?: readonly Snowflake[], overwrites?: readonly OverwriteRecord[]): Promise<ChannelRecord>;
   get(id: Snowflake): Promise<ChannelRecord | null>;
+  /** The channel's last_message_id alone (moved by every message); null when there is no such channel. */
+  getLastMessageId(id: Snowflake): Promise<{ lastMessageId: Snowflake | null } | null>;
   /** Guild channels ordered by (position, id). */
   listByGuild(guildId: Snowflake): Promise<ChannelRecord[]>;
   /**
@@ -1460,8 +1462,18 @@ export interface Store {
   watchRows?(tables: WatchedTables, listener: RowChangeListener): Promise<void>;
 }
 
-/** Tables to watch, each with the columns whose values a change reports (a key of the row). */
-export type WatchedTables = Readonly<Record<string, readonly string[]>>;
+/** Tables to watch, each with the columns whose values a change reports (a key of the row), or a WatchedTable. */
+export type WatchedTables = Readonly<Record<string, readonly string[] | WatchedTable>>;
+
+export interface WatchedTable {
+  /** The columns whose values a change reports. */
+  keys: readonly string[];
+  /**
+   * Columns whose updates are not reported: an UPDATE that sets none but these is not seen (inserts and deletes
+   * always are). For a column that changes with nearly every write, which the listener then reads fresh.
+   */
+  unwatched: readonly string[];
+}
 
 export interface RowChangeListener {
   /**

@@ -19,8 +19,13 @@ export function messagesContract(s: () => Store): void {
       assert.deepEqual(await s().messages.create(m), m);
       assert.deepEqual(await s().messages.get(ch.id, m.id), m);
       assert.equal((await s().channels.get(ch.id))?.lastMessageId, m.id);
+      assert.deepEqual(await s().channels.getLastMessageId(ch.id), { lastMessageId: m.id });
       const older = await s().messages.create(message(ch.id, owner.id, { id: idAt(Date.now() - 86_400_000) }));
       assert.equal((await s().channels.get(ch.id))?.lastMessageId, m.id);
+      assert.deepEqual(await s().channels.getLastMessageId(ch.id), { lastMessageId: m.id });
+      const empty = await s().channels.create(channel(guild.id));
+      assert.deepEqual(await s().channels.getLastMessageId(empty.id), { lastMessageId: null });
+      assert.equal(await s().channels.getLastMessageId(newId()), null);
       assert.notEqual(await s().messages.get(ch.id, older.id), null);
       assert.equal(await s().messages.get(ch.id, newId()), null);
     });

@@ -1,6 +1,6 @@
 /**
- * The access cache (src/store/access-cache.ts) over a real SQLite store: the guild, its roles, a member and a
- * channel's overwrites are served from memory, and every row change of their tables, whatever statement made it
+ * The access cache (src/store/access-cache.ts) over a real SQLite store: the channel (with its last_message_id read
+ * fresh), the guild, its roles, a member and a channel's overwrites are served from memory, and every row change of their tables, whatever statement made it
  * (the store's methods, a cascade, raw SQL), drops the entry it names before the next read; a read that overlapped
  * a change is not kept; a failed group COMMIT drops everything.
  */
@@ -10,7 +10,7 @@ import { AccessCache, withAccessCache } from '../../src/store/access-cache.ts';
 import { openSqliteStore } from '../../src/store/sqlite/index.ts';
 import type { SqlStore } from '../../src/store/sql/store.ts';
 import type { Store } from '../../src/store/types.ts';
-import { channel, guildWithChannel, member, newId, role, user } from '../contract/store.fixtures.ts';
+import { channel, guildWithChannel, member, message, newId, role, user } from '../contract/store.fixtures.ts';
 
 describe('access cache', () => {
   let raw: SqlStore;
@@ -38,25 +38,28 @@ describe('access cache', () => {
     return { guild, ch: ch!, u, r };
   }
 
-  /** Reads all four twice: the second time from memory, the same objects. */
+  /** Reads all five twice: the second time from memory, the same objects. */
   async function readAll(f: Awaited<ReturnType<typeof fixture>>) {
-    const read = () => Promise.all([store.guilds.get(f.guild.id), store.roles.listByGuild(f.guild.id), store.members.get(f.guild.id, f.u.id), store.overwrites.listByChannel(f.ch.id)]);
+    const read = () => Promise.all([
+      store.guilds.get(f.guild.id), store.roles.listByGuild(f.guild.id), store.members.get(f.guild.id, f.u.id), store.overwrites.listByChannel(f.ch.id), store.channels.get(f.ch.id),
+    ]);
     const first = await read();
     const { hits } = cache.counts;
     const second = await read();
-    assert.equal(cache.counts.hits - hits, 4, 'the second reads come from memory');
+    assert.equal(cache.counts.hits - hits, 5, 'the second reads come from memory');
     second.forEach((v, i) => assert.equal(v, first[i]));
     return second;
   }
 
-  it('serves the four reads from memory, deep-frozen', async () => {
+  it('serves the five reads from memory, deep-frozen', async () => {
     const f = await fixture();
-    const [guild, roles, m, overwrites] = await readAll(f);
+    const [guild, roles, m, overwrites, ch] = await readAll(f);
+    assert.equal(ch?.id, f.ch.id);
     assert.equal(guild?.id, f.guild.id);
     assert.equal(roles.length, 2);
     assert.deepEqual(m?.roles, [f.r.id]);
     assert.equal(overwrites.length, 1);
-    for (const v of [guild, roles, roles[0], m, m!.roles, overwrites, overwrites[0], guild!.features]) assert.ok(Object.isFrozen(v));
+    for (const v of [guild, roles, roles[0], m, m!.roles, overwrites, overwrites[0], guild!.features, ch]) assert.ok(Object.isFrozen(v));
     assert.throws(() => (m!.roles as string[]).push('1'), TypeError);
   });
 
@@ -129,6 +132,29 @@ describe('access cache', () => {
     assert.equal((await store.guilds.get(f.guild.id))?.ownerId, f.u.id);
     await raw.driver.run('UPDATE overwrites SET allow = ? WHERE channel_id = ?', ['0', BigInt(f.ch.id)]);
     assert.equal((await store.overwrites.listByChannel(f.ch.id))[0]?.allow, '0');
+  });
+
+  it('a channel from memory comes with the last_message_id the store holds now; any other change drops it', async () => {
+    const f = await fixture();
+    await readAll(f);
+    const { hits, misses } = cache.channels;
+    const m = await store.messages.create(message(f.ch.id, f.u.id, { guildId: f.guild.id }));
+    const moved = await store.channels.get(f.ch.id);
+    assert.equal(moved?.lastMessageId, m.id);
+    assert.ok(Object.isFrozen(moved));
+    assert.equal(moved?.name, f.ch.name);
+    await raw.driver.run('UPDATE channels SET last_message_id = NULL WHERE id = ?', [BigInt(f.ch.id)]);
+    assert.equal((await store.channels.get(f.ch.id))?.lastMessageId, null);
+    assert.deepEqual([cache.channels.hits - hits, cache.channels.misses - misses], [2, 0], 'both served from memory');
+
+    await raw.driver.run('UPDATE channels SET name = ?, last_message_id = ? WHERE id = ?', ['renamed', BigInt(m.id), BigInt(f.ch.id)]);
+    const renamed = await store.channels.get(f.ch.id);
+    assert.deepEqual([renamed?.name, renamed?.lastMessageId], ['renamed', m.id]);
+    assert.equal(cache.channels.misses - misses, 1, 'the update of another column dropped the entry');
+    await store.channels.update(f.ch.id, { rateLimitPerUser: 30 });
+    assert.equal((await store.channels.get(f.ch.id))?.rateLimitPerUser, 30);
+    await store.channels.delete(f.ch.id);
+    assert.equal(await store.channels.get(f.ch.id), null);
   });
 
   it('a read that overlapped a change is returned but not kept', async () => {

@@ -1,14 +1,15 @@
 /**
  * Store.watchRows on SQLite (src/store/sqlite/row-changes.ts): each row change of a watched table reaches the
- * listeners watching that table, with its key (an update with the key before and after); names are checked; a
- * table is watched by one key; a listener that throws is reset instead of failing the write.
+ * listeners watching that table, with its key (an update with the key before and after), except an update that sets
+ * only columns left unwatched; names are checked; a table is watched by one spec; a listener that throws is reset
+ * instead of failing the write.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openSqliteStore } from '../../src/store/sqlite/index.ts';
 import type { SqlStore } from '../../src/store/sql/store.ts';
 import type { RowChangeListener } from '../../src/store/types.ts';
-import { guildWithChannel, role } from '../contract/store.fixtures.ts';
+import { guildWithChannel, message, role } from '../contract/store.fixtures.ts';
 
 function recorder(): RowChangeListener & { seen: string[]; resets: number } {
   return {
@@ -65,6 +66,34 @@ describe('row changes (SQLite triggers)', () => {
     await assert.rejects(store.watchRows!({ bans: ['guild_id'], 'x y': ['id'] }, recorder()), /bad table or key names/);
     const triggers = await store.driver.all("SELECT name FROM sqlite_temp_master WHERE type = 'trigger' AND tbl_name = 'bans'");
     assert.deepEqual(triggers, []);
+  });
+
+  it('leaves out updates that set only unwatched columns; inserts, deletes and any other update are reported', async () => {
+    // A store of its own: this file's other tests watch channels by id alone.
+    const own = await openSqliteStore({ path: ':memory:' });
+    try {
+      await own.migrate();
+      const seen = recorder();
+      await own.watchRows!({ channels: { keys: ['id'], unwatched: ['last_message_id'] } }, seen);
+      const { channel: ch, owner } = await guildWithChannel(own);
+      const id = BigInt(ch!.id);
+      assert.deepEqual(seen.seen, [`channels:${ch!.id}`], 'the insert');
+      seen.seen.length = 0;
+      // A message moves last_message_id alone (sql/messages.ts), as does this statement.
+      await own.messages.create(message(ch!.id, owner.id));
+      await own.driver.run('UPDATE channels SET last_message_id = 1 WHERE id = ?', [id]);
+      assert.deepEqual(seen.seen, []);
+      await own.driver.run('UPDATE channels SET last_message_id = 2, name = ? WHERE id = ?', ['both', id]);
+      await own.channels.update(ch!.id, { topic: 'topic' });
+      await own.channels.delete(ch!.id);
+      assert.deepEqual(seen.seen, Array(5).fill(`channels:${ch!.id}`), 'two updates (before and after) and the delete');
+      await assert.rejects(own.watchRows!({ channels: ['id'] }, recorder()), /already watched by \(id\) but updates of \(last_message_id\)/);
+      // A column the table lacks is refused, with nothing created for the tables listed with it.
+      await assert.rejects(own.watchRows!({ bans: ['guild_id'], roles: { keys: ['id'], unwatched: ['no_such_column'] } }, recorder()), /roles has no column no_such_column/);
+      assert.deepEqual(await own.driver.all("SELECT name FROM sqlite_temp_master WHERE type = 'trigger' AND tbl_name IN ('bans', 'roles')"), []);
+    } finally {
+      await own.close();
+    }
   });
 
   it('a listener that throws is reset, and the write goes through', async () => {

@@ -76,6 +76,11 @@ export class SqlChannelStore implements ChannelStore {
     return getChannel(this.db, id(channelId));
   }
 
+  async getLastMessageId(channelId: Snowflake): Promise<{ lastMessageId: Snowflake | null } | null> {
+    const row = await this.db.get('SELECT last_message_id FROM channels WHERE id = ?', [id(channelId)]);
+    return row ? { lastMessageId: rsn(row.last_message_id) } : null;
+  }
+
   async listByGuild(guildId: Snowflake): Promise<ChannelRecord[]> {
     // Threads (10, 11, 12) are not guild channels: they are listed through ThreadStore (sql/threads.ts).
     const rows = await this.db.all('SELECT * FROM channels WHERE guild_id = ? AND type NOT IN (10, 11, 12) ORDER BY position, id', [id(guildId, 'guild_id')]);

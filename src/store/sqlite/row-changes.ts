@@ -2,18 +2,21 @@
  * Store.watchRows on SQLite: a temporary trigger per watched table and kind of write (the connection's own, gone
  * with it) calls back into this process for each row changed, with the row's key. A trigger sees every statement,
  * a foreign key's ON DELETE CASCADE included, so no list of the store's write methods has to be kept in step. It
- * does not see other connections' writes.
+ * does not see other connections' writes. A table may leave some columns unwatched: its update trigger then names
+ * the others (UPDATE OF), so an UPDATE that sets only unwatched columns fires nothing.
  */
 import type Database from 'better-sqlite3';
-import type { RowChangeListener, WatchedTables } from '../types.ts';
+import type { RowChangeListener, WatchedTable, WatchedTables } from '../types.ts';
+
+const specText = (spec: WatchedTable) => `(${spec.keys.join(', ')})${spec.unwatched.length ? ` but updates of (${spec.unwatched.join(', ')})` : ''}`;
 
 const FUNCTION = 'accord_row_changed';
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
 export class RowChanges {
   readonly #db: Database.Database;
-  /** Key columns of each watched table: one set per table, whoever watches it. */
-  readonly #keys = new Map<string, readonly string[]>();
+  /** Key and unwatched columns of each watched table: one spec per table, whoever watches it. */
+  readonly #specs = new Map<string, WatchedTable>();
   readonly #listeners: Array<{ tables: ReadonlySet<string>; listener: RowChangeListener }> = [];
 
   constructor(db: Database.Database) {
@@ -28,24 +31,41 @@ export class RowChanges {
   /**
    * Creates the triggers of `tables` that do not exist yet (all checked first: nothing is created for a refused
    * call). Must run outside any transaction, and after every change to the schema: dropping or rebuilding a table
-   * drops its triggers too (src/server.ts watches once the migrations have run; nothing alters the schema later).
+   * drops its triggers too, and a table's update trigger names its columns when some are unwatched (src/server.ts
+   * watches once the migrations have run; nothing alters the schema later).
    */
   watch(tables: WatchedTables, listener: RowChangeListener): void {
-    for (const [table, keys] of Object.entries(tables)) {
-      if (![table, ...keys].every((name) => IDENTIFIER.test(name)) || keys.length === 0) throw new Error(`watchRows: bad table or key names for ${table}`);
-      const known = this.#keys.get(table);
-      if (known && known.join() !== keys.join()) throw new Error(`watchRows: ${table} is already watched by (${known.join(', ')})`);
+    const planned: Array<{ table: string; spec: WatchedTable; updateOf: string }> = [];
+    for (const [table, given] of Object.entries(tables)) {
+      const spec: WatchedTable = Array.isArray(given) ? { keys: given, unwatched: [] } : (given as WatchedTable);
+      const names = [table, ...spec.keys, ...spec.unwatched];
+      if (!names.every((name) => IDENTIFIER.test(name)) || spec.keys.length === 0) throw new Error(`watchRows: bad table or key names for ${table}`);
+      const known = this.#specs.get(table);
+      if (known && specText(known) !== specText(spec)) throw new Error(`watchRows: ${table} is already watched by ${specText(known)}`);
+      if (known) continue;
+      planned.push({ table, spec, updateOf: this.#updateOf(table, spec.unwatched) });
     }
-    for (const [table, keys] of Object.entries(tables)) {
-      if (this.#keys.has(table)) continue;
-      const call = (row: 'NEW' | 'OLD') => `SELECT ${FUNCTION}('${table}', ${keys.map((k) => `${row}.${k}`).join(', ')});`;
+    for (const { table, spec, updateOf } of planned) {
+      const call = (row: 'NEW' | 'OLD') => `SELECT ${FUNCTION}('${table}', ${spec.keys.map((k) => `${row}.${k}`).join(', ')});`;
       this.#db.exec(`
         CREATE TEMP TRIGGER accord_watch_${table}_insert AFTER INSERT ON main.${table} BEGIN ${call('NEW')} END;
-        CREATE TEMP TRIGGER accord_watch_${table}_update AFTER UPDATE ON main.${table} BEGIN ${call('OLD')} ${call('NEW')} END;
+        CREATE TEMP TRIGGER accord_watch_${table}_update AFTER UPDATE${updateOf} ON main.${table} BEGIN ${call('OLD')} ${call('NEW')} END;
         CREATE TEMP TRIGGER accord_watch_${table}_delete AFTER DELETE ON main.${table} BEGIN ${call('OLD')} END;`);
-      this.#keys.set(table, [...keys]);
+      this.#specs.set(table, { keys: [...spec.keys], unwatched: [...spec.unwatched] });
     }
     this.#listeners.push({ tables: new Set(Object.keys(tables)), listener });
+  }
+
+  /** ` OF <every other column>` for an update trigger that must not fire for updates of `unwatched` alone; '' for none. */
+  #updateOf(table: string, unwatched: readonly string[]): string {
+    if (unwatched.length === 0) return '';
+    const columns = (this.#db.prepare('SELECT name FROM pragma_table_info(?, ?)').all(table, 'main') as Array<{ name: string }>).map((c) => c.name);
+    const missing = unwatched.filter((c) => !columns.includes(c));
+    if (missing.length) throw new Error(`watchRows: ${table} has no column ${missing.join(', ')}`);
+    const watched = columns.filter((c) => !unwatched.includes(c));
+    if (watched.length === 0) throw new Error(`watchRows: every column of ${table} is unwatched`);
+    // Quoted: a column may be named like a keyword.
+    return ` OF ${watched.map((c) => `"${c}"`).join(', ')}`;
   }
 
   /** Writes that had been reported were undone wholesale. */
