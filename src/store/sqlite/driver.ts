@@ -157,6 +157,11 @@ export class SqliteDriver implements SqlDriver {
     this.#core = new Core(db);
   }
 
+  /** Whether the reads of one event-loop turn share a snapshot (`soleProcess`). */
+  get sharesReads(): boolean {
+    return this.#shareReads;
+  }
+
   // Every wait is an inline `while (this.#txDone) await this.#txDone` followed, in the same synchronous
   // stretch, by the statement or by taking the lock: a helper returning a promise would add a microtask
   // between the check and the use, and two waiters woken together could both start a transaction.
