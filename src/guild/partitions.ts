@@ -56,8 +56,8 @@ interface Lease {
 }
 
 const partitionKey = (n: number) => `p.${n}`;
-/** KV keys allow [-/_=.A-Za-z0-9]. */
-const nodeKey = (nodeId: string) => `node.${nodeId.replace(/[^-_=A-Za-z0-9]/g, '_')}`;
+/** A node's key in the lease bucket (KV keys allow [-/_=.A-Za-z0-9]). */
+export const nodeKey = (nodeId: string) => `node.${nodeId.replace(/[^-_=A-Za-z0-9]/g, '_')}`;
 
 export class PartitionOwnership {
   readonly intervalMs: number;

@@ -1,8 +1,8 @@
 /**
  * What a permission check reads (api/access.ts), kept in memory: the channel, the guild, the guild's roles, the
  * caller's member with their roles, and the channel's permission overwrites. Every guild route and every message
- * create reads them; served from memory, a message create costs about 10% less CPU, the channel 2.5% more
- * (docs/performance.md).
+ * create reads them; served from memory, a message create costs about 10% less CPU, and caching the channel saves
+ * about 2.5% more (docs/performance.md).
  *
  * Exact for the process's own writes: the store reports every row of these tables that a write inserts, updates or
  * deletes, as the row changes (Store.watchRows: SQLite triggers, so a cascade or any new write method is seen too),
@@ -10,7 +10,8 @@
  * failed group COMMIT drops everything (store/read-cache.ts). So a role taken away is enforced by the very next
  * request. The channel is kept without trusting its last_message_id, which every message moves: updates of that
  * column alone are not watched, and a channel served from memory gets it from the store each time (a one-column
- * read instead of the whole row).
+ * read instead of the whole row): the row as of the read, or with a later last_message_id when a write to it ran
+ * in between.
  *
  * Only for a process that is the sole writer of its database, as for the identity cache (src/server.ts decides):
  * watchRows sees this connection's writes only.

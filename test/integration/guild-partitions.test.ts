@@ -19,6 +19,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import { guildPartition, GuildSubjects, type GuildSnapshotReply, type GuildSnapshotRequest } from '../../src/contracts/guild.ts';
 import type { GuildRole } from '../../src/guild/index.ts';
 import { KvLeaseStore } from '../../src/guild/partition-leases.ts';
+import { nodeKey } from '../../src/guild/partitions.ts';
 import { silentLogger } from '../../src/lib/log.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import type { SessionsRole } from '../../src/sessions/index.ts';
@@ -201,8 +202,7 @@ describe('guild partitions over NATS', { skip: await serviceSkip('nats') }, () =
     // B is gone, but its node entry outlives its partition leases by as long as B took between the two writes of
     // its last refresh, and NATS purges an expired entry a moment after its max_age: until then A cannot know
     // it is the last guild node, and rightly keeps the bucket.
-    const nodeOfB = `node.${nodeB.replace(/[^-_=A-Za-z0-9]/g, '_')}`;
-    await waitFor(async () => (await leases.get(nodeOfB)) === undefined, { what: 'B’s node entry expired', timeoutMs: 4 * TTL_MS, intervalMs: 50 });
+    await waitFor(async () => (await leases.get(nodeKey(nodeB))) === undefined, { what: 'B’s node entry expired', timeoutMs: 4 * TTL_MS, intervalMs: 50 });
     await guildRole().close();
     const jsm = await bus.nc.jetstreamManager();
     await assert.rejects(jsm.streams.info(`KV_${bucket}`), /stream not found/);

@@ -91,6 +91,10 @@ describe('row changes (SQLite triggers)', () => {
       // A column the table lacks is refused, with nothing created for the tables listed with it.
       await assert.rejects(own.watchRows!({ bans: ['guild_id'], roles: { keys: ['id'], unwatched: ['no_such_column'] } }, recorder()), /roles has no column no_such_column/);
       assert.deepEqual(await own.driver.all("SELECT name FROM sqlite_temp_master WHERE type = 'trigger' AND tbl_name IN ('bans', 'roles')"), []);
+      await assert.rejects(own.watchRows!({ bans: { keys: ['guild_id', 'user_id'], unwatched: ['user_id'] } }, recorder()), /a key column of bans cannot be unwatched/);
+      // A column added after the triggers were made would go unwatched: watching that table again is refused.
+      await own.driver.exec('ALTER TABLE channels ADD COLUMN added_later TEXT');
+      await assert.rejects(own.watchRows!({ channels: { keys: ['id'], unwatched: ['last_message_id'] } }, recorder()), /channels changed since its triggers were made/);
     } finally {
       await own.close();
     }

@@ -17,6 +17,8 @@ export class RowChanges {
   readonly #db: Database.Database;
   /** Key and unwatched columns of each watched table: one spec per table, whoever watches it. */
   readonly #specs = new Map<string, WatchedTable>();
+  /** The column list each table's update trigger was made with ('' when it names none). */
+  readonly #updateOfs = new Map<string, string>();
   readonly #listeners: Array<{ tables: ReadonlySet<string>; listener: RowChangeListener }> = [];
 
   constructor(db: Database.Database) {
@@ -40,10 +42,15 @@ export class RowChanges {
       const spec: WatchedTable = Array.isArray(given) ? { keys: given, unwatched: [] } : (given as WatchedTable);
       const names = [table, ...spec.keys, ...spec.unwatched];
       if (!names.every((name) => IDENTIFIER.test(name)) || spec.keys.length === 0) throw new Error(`watchRows: bad table or key names for ${table}`);
+      // An update of the key alone would go unreported, and the entry under the old key would stay.
+      if (spec.unwatched.some((c) => spec.keys.includes(c))) throw new Error(`watchRows: a key column of ${table} cannot be unwatched`);
       const known = this.#specs.get(table);
       if (known && specText(known) !== specText(spec)) throw new Error(`watchRows: ${table} is already watched by ${specText(known)}`);
+      const updateOf = this.#updateOf(table, spec.unwatched);
+      // A column added since names no trigger: updates of it alone would go unreported.
+      if (known && this.#updateOfs.get(table) !== updateOf) throw new Error(`watchRows: ${table} changed since its triggers were made`);
       if (known) continue;
-      planned.push({ table, spec, updateOf: this.#updateOf(table, spec.unwatched) });
+      planned.push({ table, spec, updateOf });
     }
     for (const { table, spec, updateOf } of planned) {
       const call = (row: 'NEW' | 'OLD') => `SELECT ${FUNCTION}('${table}', ${spec.keys.map((k) => `${row}.${k}`).join(', ')});`;
@@ -52,6 +59,7 @@ export class RowChanges {
         CREATE TEMP TRIGGER accord_watch_${table}_update AFTER UPDATE${updateOf} ON main.${table} BEGIN ${call('OLD')} ${call('NEW')} END;
         CREATE TEMP TRIGGER accord_watch_${table}_delete AFTER DELETE ON main.${table} BEGIN ${call('OLD')} END;`);
       this.#specs.set(table, { keys: [...spec.keys], unwatched: [...spec.unwatched] });
+      this.#updateOfs.set(table, updateOf);
     }
     this.#listeners.push({ tables: new Set(Object.keys(tables)), listener });
   }
@@ -62,8 +70,8 @@ export class RowChanges {
     const columns = (this.#db.prepare('SELECT name FROM pragma_table_info(?, ?)').all(table, 'main') as Array<{ name: string }>).map((c) => c.name);
     const missing = unwatched.filter((c) => !columns.includes(c));
     if (missing.length) throw new Error(`watchRows: ${table} has no column ${missing.join(', ')}`);
+    // Never empty: the keys are columns, and watched.
     const watched = columns.filter((c) => !unwatched.includes(c));
-    if (watched.length === 0) throw new Error(`watchRows: every column of ${table} is unwatched`);
     // Quoted: a column may be named like a keyword.
     return ` OF ${watched.map((c) => `"${c}"`).join(', ')}`;
   }
