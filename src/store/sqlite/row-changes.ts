@@ -15,10 +15,11 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
 export class RowChanges {
   readonly #db: Database.Database;
-  /** Key and unwatched columns of each watched table: one spec per table, whoever watches it. */
-  readonly #specs = new Map<string, WatchedTable>();
-  /** The column list each table's update trigger was made with ('' when it names none). */
-  readonly #updateOfs = new Map<string, string>();
+  /**
+   * Each watched table's spec (its keys and unwatched columns) and the column list its update trigger names ('' for
+   * none): one per table, whoever watches it.
+   */
+  readonly #watched = new Map<string, { spec: string; updateOf: string }>();
   readonly #listeners: Array<{ tables: ReadonlySet<string>; listener: RowChangeListener }> = [];
 
   constructor(db: Database.Database) {
@@ -44,11 +45,11 @@ export class RowChanges {
       if (!names.every((name) => IDENTIFIER.test(name)) || spec.keys.length === 0) throw new Error(`watchRows: bad table or key names for ${table}`);
       // An update of the key alone would go unreported, and the entry under the old key would stay.
       if (spec.unwatched.some((c) => spec.keys.includes(c))) throw new Error(`watchRows: a key column of ${table} cannot be unwatched`);
-      const known = this.#specs.get(table);
-      if (known && specText(known) !== specText(spec)) throw new Error(`watchRows: ${table} is already watched by ${specText(known)}`);
+      const known = this.#watched.get(table);
+      if (known && known.spec !== specText(spec)) throw new Error(`watchRows: ${table} is already watched by ${known.spec}`);
       const updateOf = this.#updateOf(table, spec.unwatched);
       // A column added since names no trigger: updates of it alone would go unreported.
-      if (known && this.#updateOfs.get(table) !== updateOf) throw new Error(`watchRows: ${table} changed since its triggers were made`);
+      if (known && known.updateOf !== updateOf) throw new Error(`watchRows: ${table} changed since its triggers were made`);
       if (known) continue;
       planned.push({ table, spec, updateOf });
     }
@@ -58,8 +59,7 @@ export class RowChanges {
         CREATE TEMP TRIGGER accord_watch_${table}_insert AFTER INSERT ON main.${table} BEGIN ${call('NEW')} END;
         CREATE TEMP TRIGGER accord_watch_${table}_update AFTER UPDATE${updateOf} ON main.${table} BEGIN ${call('OLD')} ${call('NEW')} END;
         CREATE TEMP TRIGGER accord_watch_${table}_delete AFTER DELETE ON main.${table} BEGIN ${call('OLD')} END;`);
-      this.#specs.set(table, { keys: [...spec.keys], unwatched: [...spec.unwatched] });
-      this.#updateOfs.set(table, updateOf);
+      this.#watched.set(table, { spec: specText(spec), updateOf });
     }
     this.#listeners.push({ tables: new Set(Object.keys(tables)), listener });
   }
