@@ -2,10 +2,13 @@
  * Connection storm: S sessions open at a fixed rate through HELLO → IDENTIFY → READY + GUILD_CREATE.
  *
  *   node --import tsx bench/run.ts connect [--quick] [--sessions S] [--rate R] [--users U] [--compress none|zlib]
- *                                          [--settle SECONDS] [--workers W] [--profile] [--log-level L]
+ *                                          [--large-threshold N] [--settle SECONDS] [--workers W] [--profile] [--log-level L]
  *
- * All sessions are user sessions of U registered users (round-robin) in one guild — the worst case for
- * presence: a user's first session going online is a PRESENCE_UPDATE to every session already in the guild.
+ * All sessions are user sessions of U registered users (round-robin) in one guild, which is large (U above
+ * IDENTIFY's default large_threshold, 50): as on Discord, a user session there gets the presences of the members
+ * it subscribed to (src/sessions/member-subscriptions.ts), and these subscribe to nobody. `--large-threshold 250`
+ * (with U ≤ 250) makes the guild small for every session, the worst case for presence: a user's first session
+ * going online is then a PRESENCE_UPDATE to every session already in the guild.
  * Reports identifies/s (READYs over the time from the first connect to the last READY), READY and
  * READY+GUILD_CREATE latency from the start of the TCP connect, server CPU over the storm, and server RSS per
  * idle session: (VmRSS after a settle period − VmRSS before the storm) / sessions. No GC is forced (the server
@@ -27,13 +30,15 @@ export async function main(args: string[]): Promise<void> {
     rate: a.num('rate', quick ? 500 : 250, 1, 100_000),
     users: a.int('users', Math.min(sessions, quick ? 50 : 250), 1, 10_000),
     compress: a.choice('compress', ['none', 'zlib'] as const, 'none'),
+    /** Sent in IDENTIFY when given; the server's default (50) otherwise. */
+    largeThreshold: a.has('large-threshold') ? a.int('large-threshold', 50, 50, 250) : undefined,
     settleSeconds: a.num('settle', quick ? 3 : 10, 0, 600),
     workers: a.int('workers', sessions >= 500 ? 2 : 1, 1, 8),
     profile: a.has('profile'),
     logLevel: a.str('log-level') ?? 'warn',
   };
   const loadBefore = os.loadavg();
-  log(`connect bench: ${p.sessions} sessions of ${p.users} users in one guild at ${p.rate}/s, compress ${p.compress}, ${p.workers} load worker(s); ` +
+  log(`connect bench: ${p.sessions} sessions of ${p.users} users in one guild at ${p.rate}/s, compress ${p.compress}, large_threshold ${p.largeThreshold ?? 'default'}, ${p.workers} load worker(s); ` +
     `server rate limits raised (${Object.entries(LOAD_LIMITS).map(([k, v]) => `${k}=${v}`).join(', ')})`);
   const workers = await startWorkers(p.workers);
   let profile: ProfileSummary | undefined;
@@ -50,7 +55,7 @@ export async function main(args: string[]): Promise<void> {
       const loadCpu0 = workers.map((w) => cpuSeconds(w.proc.pid!));
       log(`  opening ${p.sessions} sessions`);
       const open = await openSessions(workers, gatewayUrl(server.url, p.compress === 'zlib'), sessionTokens(users.map((u) => u.token), p.sessions), {
-        compress: p.compress === 'zlib', intents: Intents.GUILDS | Intents.GUILD_MESSAGES | Intents.MESSAGE_CONTENT, rate: p.rate,
+        compress: p.compress === 'zlib', intents: Intents.GUILDS | Intents.GUILD_MESSAGES | Intents.MESSAGE_CONTENT, rate: p.rate, largeThreshold: p.largeThreshold,
         timeoutMs: Math.ceil((p.sessions / p.rate) * 1000) + 120_000,
       });
       const storm = window.stop();
@@ -59,7 +64,7 @@ export async function main(args: string[]): Promise<void> {
       await sleep(p.settleSeconds * 1000);
       const after = memory(server.pid);
       result = {
-        sessions: p.sessions, ready: open.ready, complete: open.complete, failures: open.failures, invalidSessions: open.invalidSessions,
+        sessions: p.sessions, largeThreshold: p.largeThreshold ?? null, ready: open.ready, complete: open.complete, failures: open.failures, invalidSessions: open.invalidSessions,
         stormSeconds: round(open.seconds, 2), identifiesPerSecond: round(open.ready / open.seconds, 0), offeredPerSecond: p.rate,
         readyLatency: open.readyLat.summary(), guildCreateLatency: open.guildsLat.summary(),
         handshakeLatency: open.handshakeLat.summary(), readyFromIdentifyLatency: open.identifyLat.summary(),

@@ -96,6 +96,8 @@ const CONTENT = '"content":"bench|';
 
 let clients: Client[] = [];
 let intents = 0;
+/** IDENTIFY's large_threshold, when the bench sets one (else the server's default, 50). */
+let largeThreshold: number | undefined;
 let expectGuilds = 1;
 let tracking: { tag: string; messages: number; ids: Array<string | undefined> } | null = null;
 let lat = new Hist();
@@ -211,7 +213,7 @@ function onText(c: Client, text: string): void {
       if (c.phase === 'resuming') sendJson(c, { op: 6, d: { token: c.token, session_id: c.sessionId, seq: c.seq } });
       else {
         c.identifyAt = wallMs();
-        sendJson(c, { op: 2, d: { token: c.token, intents, properties: { os: 'linux', browser: 'accord-bench', device: 'accord-bench' } } });
+        sendJson(c, { op: 2, d: { token: c.token, intents, ...(largeThreshold ? { large_threshold: largeThreshold } : {}), properties: { os: 'linux', browser: 'accord-bench', device: 'accord-bench' } } });
       }
       return;
     }
@@ -352,6 +354,7 @@ function closeCodes(list: Client[]): Record<string, number> {
 
 async function open(m: any) {
   intents = m.intents;
+  largeThreshold = m.largeThreshold;
   guildShapes = Boolean(m.detail);
   guildCreatesByHead = 0;
   expectGuilds = m.expectGuilds ?? 1;

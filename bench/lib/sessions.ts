@@ -37,12 +37,12 @@ export interface SessionDetail {
 
 export async function openSessions(
   workers: WorkerClient[], url: string, tokens: string[],
-  opts: { compress: boolean; intents: number; rate: number; expectGuilds?: number; timeoutMs: number; detail?: boolean },
+  opts: { compress: boolean; intents: number; rate: number; expectGuilds?: number; timeoutMs: number; detail?: boolean; largeThreshold?: number },
 ): Promise<OpenReport> {
   const shares = split(tokens, workers.length);
   const reports = await Promise.all(workers.map((w, i) => w.call<any>('open', {
     url, tokens: shares[i], compress: opts.compress, intents: opts.intents, rate: opts.rate / workers.length,
-    expectGuilds: opts.expectGuilds ?? 1, timeoutMs: opts.timeoutMs, detail: opts.detail,
+    expectGuilds: opts.expectGuilds ?? 1, timeoutMs: opts.timeoutMs, detail: opts.detail, largeThreshold: opts.largeThreshold,
   }, opts.timeoutMs + 120_000)));
   const out: OpenReport = { opened: 0, ready: 0, complete: 0, seconds: 0, readyLat: new Hist(), guildsLat: new Hist(), handshakeLat: new Hist(), identifyLat: new Hist(), failures: {}, invalidSessions: 0, detail: opts.detail ? [] : undefined };
   const first = Math.min(...reports.map((r) => r.firstStart));

@@ -100,6 +100,8 @@ export interface GuildPermissionState {
   ownerId: string;
   roles: Array<{ id: string; permissions: string; position: number }>;
   channels: Array<{ id: string; type: number; parentId: string | null; overwrites: Array<{ id: string; type: 0 | 1; allow: string; deny: string }> }>;
+  /** The guild's member count when the snapshot was built (sessions nodes keep it current from member events). */
+  memberCount?: number;
 }
 
 export interface GuildMembersRequest {

@@ -157,7 +157,8 @@ export class GuildSnapshots {
     pieces.push('],"channels":', (parts.channelsPiece ??= keyedPiece(JSON.stringify(parts.channels))), `,"threads":${JSON.stringify(threads)},"presences":[`);
     this.runs.push(pieces, inGuild.entries, presenceUserId, presenceText);
     pieces.push('],"voice_states":[],"stage_instances":[],"guild_scheduled_events":[],"soundboard_sounds":[],"embedded_activities":[]}');
-    return { guild, guildPieces: pieces, member: mine, state: parts.permission };
+    // The member count is read at each snapshot (the cached permission part does not change with it).
+    return { guild, guildPieces: pieces, member: mine, state: { ...parts.permission, memberCount: state.memberCount } };
   }
 
   /**

@@ -17,6 +17,9 @@ export const Op = {
   INVALID_SESSION: 9,
   HELLO: 10,
   HEARTBEAT_ACK: 11,
+  /** User clients' ops (member-subscriptions.ts): one guild (deprecated by Discord), several guilds. */
+  GUILD_SUBSCRIPTIONS: 14,
+  GUILD_SUBSCRIPTIONS_BULK: 37,
 } as const;
 
 export const CloseCodes = {

@@ -40,6 +40,7 @@ export interface ConnectionHost {
   resume(conn: Connection, d: unknown): Promise<void>;
   updatePresence(conn: Connection, session: Session, d: unknown): void;
   requestGuildMembers(conn: Connection, session: Session, d: unknown): void;
+  subscribeGuilds(conn: Connection, session: Session, op: 14 | 37, d: unknown): void;
   /** The socket is gone; keepSession says whether the session may still be resumed. */
   connectionClosed(conn: Connection, keepSession: boolean): void;
   presencesDrained(session: Session): void;
@@ -231,11 +232,14 @@ export class Connection implements SessionConnection {
       case Op.PRESENCE_UPDATE:
       case Op.REQUEST_GUILD_MEMBERS:
       case Op.VOICE_STATE_UPDATE:
+      case Op.GUILD_SUBSCRIPTIONS:
+      case Op.GUILD_SUBSCRIPTIONS_BULK:
         if (this.state === 'hello') return this.close(CloseCodes.NOT_AUTHENTICATED, 'not authenticated');
         // Sent while READY is being built: dropped (the client sees no answer, as for an unavailable guild).
         if (this.state !== 'ready' || !this.session) return;
         if (op === Op.PRESENCE_UPDATE) this.#host.updatePresence(this, this.session, d);
         else if (op === Op.REQUEST_GUILD_MEMBERS) this.#host.requestGuildMembers(this, this.session, d);
+        else if (op === Op.GUILD_SUBSCRIPTIONS || op === Op.GUILD_SUBSCRIPTIONS_BULK) this.#host.subscribeGuilds(this, this.session, op, d);
         // op 4: Accord has no voice; accepted and ignored so voice-aware libraries keep working.
         return;
       default:

@@ -21,6 +21,7 @@ import { newGatewayCounters, type GatewayStats } from './gateway-stats.ts';
 import { GuildPermissionCache } from './permission-cache.ts';
 import { GuildLoader } from './guild-loader.ts';
 import { GuildInterest } from './interest.ts';
+import { parseGuildSubscriptions } from './member-subscriptions.ts';
 import { buildReady, checkIntents, parseIdentify, parseResume, platformOf, sessionPresence, type IdentifyPayload } from './identify.ts';
 import { MemberRequests } from './member-requests.ts';
 import { PresenceLink } from './presence-link.ts';
@@ -70,7 +71,7 @@ export class Gateway implements ConnectionHost {
     this.#identifies = new AdmissionQueue(deps.config.identifyConcurrency, deps.config.identifyQueueMax);
     this.#identifyRate = new IdentifyRateLimiter(IDENTIFY_WINDOW_MS, deps.now);
     this.#tokenLifetime = tokenLifetime(deps.config.tokenIdleDays, deps.now);
-    this.presence = new PresenceLink(deps, this.registry);
+    this.presence = new PresenceLink(deps, this.registry, this.cache);
     this.guilds = new GuildLoader(deps, this.cache, this.registry, this.presence, this.counters);
     this.members = new MemberRequests(deps);
   }
@@ -179,6 +180,7 @@ export class Gateway implements ConnectionHost {
     });
     if (conn.closed || this.#closing) return;
     if (!this.#makeRoomFor(user.id)) return conn.close(CloseCodes.TOO_MANY_SESSIONS, 'too many sessions');
+    session.subscriptions?.setContacts(ready);
 
     // Payload compression only when the transport is not compressed already (Discord: mutually exclusive).
     if (parsed.compress && conn.outbound.compression === 'none') conn.outbound.setEncoder(new PayloadEncoder());
@@ -381,6 +383,12 @@ export class Gateway implements ConnectionHost {
   }
   requestGuildMembers(conn: Connection, session: Session, d: unknown): void {
     this.members.request(conn, session, d);
+  }
+  /** op 14 / op 37: a user session's member subscriptions (member-subscriptions.ts); a bot's are ignored (intents decide). */
+  subscribeGuilds(conn: Connection, session: Session, op: 14 | 37, d: unknown): void {
+    const requests = parseGuildSubscriptions(op, d);
+    if ('close' in requests) return conn.close(requests.close, requests.reason);
+    for (const r of requests) if (r.members && session.guilds.has(r.guildId)) session.subscriptions?.subscribe(r.guildId, r.members);
   }
 
   /** sessions.reconnect: op 7 then a resumable close for the matching sockets (rolling restarts). */

@@ -174,6 +174,7 @@ export class GuildLoader {
     const status = session.guilds.get(guildId);
     const wasMember = session.memberOf.delete(guildId);
     if (wasMember) this.presence.publish(session);
+    session.subscriptions?.dropGuild(guildId);
     if (!status) return;
     session.guilds.delete(guildId);
     const retry = session.guildRetries.get(guildId);

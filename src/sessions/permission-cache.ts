@@ -34,6 +34,8 @@ interface CachedGuild {
   members: Map<string, CachedMember>;
   /** `channelId roleKey` → VIEW_CHANNEL. */
   view: Map<string, boolean>;
+  /** Members in the guild, kept by GUILD_MEMBER_ADD / _REMOVE; 0 when no snapshot said. */
+  memberCount: number;
 }
 
 /** Memo entries per guild before the memo is started afresh (channels × distinct role sets in use). */
@@ -74,6 +76,7 @@ export class GuildPermissionCache {
   setFromState(state: GuildPermissionState): void {
     const g = this.#ensure(state.guildId, state.ownerId);
     g.ownerId = state.ownerId;
+    if (typeof state.memberCount === 'number') g.memberCount = state.memberCount;
     g.roles = new Map(state.roles.map((r) => [r.id, big(r.permissions)]));
     g.channels = new Map(
       state.channels.map((c) => [c.id, cachedChannel(c.type, c.parentId, c.overwrites.map((o) => ({ id: o.id, type: o.type, allow: big(o.allow), deny: big(o.deny) })))]),
@@ -86,6 +89,7 @@ export class GuildPermissionCache {
     const guildId = String(d.id);
     const g = this.#ensure(guildId, String(d.owner_id ?? ''));
     g.ownerId = String(d.owner_id ?? g.ownerId);
+    if (typeof d.member_count === 'number') g.memberCount = d.member_count;
     if (Array.isArray(d.roles)) g.roles = new Map(d.roles.filter(isObject).map((r) => [String(r.id), big(r.permissions)]));
     if (Array.isArray(d.channels)) g.channels = new Map(d.channels.filter(isObject).map((c) => [String(c.id), channelFrom(c)]));
     if (Array.isArray(d.members)) {
@@ -143,6 +147,12 @@ export class GuildPermissionCache {
         }
         g.view.clear();
         break;
+      case 'GUILD_MEMBER_ADD':
+        g.memberCount++;
+        break;
+      case 'GUILD_MEMBER_REMOVE':
+        g.memberCount = Math.max(0, g.memberCount - 1);
+        break;
       case 'GUILD_MEMBER_UPDATE': {
         const userId = isObject(d.user) ? String(d.user.id) : undefined;
         if (userId && g.members.has(userId)) g.members.set(userId, memberFrom(d));
@@ -180,6 +190,14 @@ export class GuildPermissionCache {
     return view;
   }
 
+  /**
+   * Whether the guild is large for a session with this IDENTIFY `large_threshold`: its user sessions then get the
+   * presences of whom they subscribed to alone (member-subscriptions.ts). Unknown guilds are not.
+   */
+  isLarge(guildId: string, largeThreshold: number): boolean {
+    return (this.#guilds.get(guildId)?.memberCount ?? 0) > largeThreshold;
+  }
+
   /** The guild's channels that can hold threads (text, announcement, forum, media), for THREAD_LIST_SYNC. */
   threadParents(guildId: string): string[] {
     const g = this.#guilds.get(guildId);
@@ -205,7 +223,7 @@ export class GuildPermissionCache {
   #ensure(guildId: string, ownerId: string): CachedGuild {
     let g = this.#guilds.get(guildId);
     if (!g) {
-      g = { ownerId, roles: new Map(), channels: new Map(), members: new Map(), view: new Map() };
+      g = { ownerId, roles: new Map(), channels: new Map(), members: new Map(), view: new Map(), memberCount: 0 };
       this.#guilds.set(guildId, g);
     }
     return g;

@@ -9,6 +9,7 @@ import { Intents } from '../protocol/intents.ts';
 import type { RoleDeps } from '../contracts/role.ts';
 import type { Connection } from './connection.ts';
 import { parsePresence, sessionPresence } from './identify.ts';
+import type { GuildPermissionCache } from './permission-cache.ts';
 import type { SessionRegistry } from './registry.ts';
 import type { Session } from './session.ts';
 
@@ -24,6 +25,7 @@ export class PresenceLink {
   constructor(
     private readonly deps: Pick<RoleDeps, 'bus' | 'config' | 'store' | 'now'>,
     private readonly registry: SessionRegistry,
+    private readonly cache: GuildPermissionCache,
   ) {}
 
   /** Starts the node heartbeat, and answers the presence role's requests to publish presences again. */
@@ -111,6 +113,11 @@ export class PresenceLink {
     const users = new Set<string>();
     for (const [guildId, status] of session.guilds) {
       if (status !== 'available') continue;
+      // A user session in a large guild gets only whom it follows there (member-subscriptions.ts), here as live.
+      if (session.subscriptions && this.cache.isLarge(guildId, session.largeThreshold)) {
+        for (const id of session.subscriptions.followedIn(guildId)) if (users.size < PRESENCES_REPLACE_MAX_USERS) users.add(id);
+        continue;
+      }
       let after: string | undefined;
       while (users.size < PRESENCES_REPLACE_MAX_USERS) {
         const page = await this.deps.store.members.list(guildId, { after, limit: 1000 });

@@ -30,6 +30,7 @@ import { publishEvent } from '../contracts/index.ts';
 import type { Platform } from '../contracts/presence.ts';
 import type { EncodedDispatch } from './codec.ts';
 import type { GuildStatus, PresenceState, Session, DispatchJournal } from './session.ts';
+import type { SubscriptionsRecord } from './member-subscriptions.ts';
 
 export { EVENT_LOG, EVENT_SUBJECTS, RESUME_LOG_MARGIN_MS } from '../contracts/gateway.ts';
 /** How far before the journal's last batch the event log is searched for the events a node had not sent yet. */
@@ -94,6 +95,8 @@ export interface SessionRecord {
   presence: PresenceState;
   guilds: Array<[string, GuildStatus]>;
   memberOf: string[];
+  /** A user session's member subscriptions, friends and DM recipients (member-subscriptions.ts). */
+  subscriptions?: SubscriptionsRecord;
   /** The session's seq when written (frames may be newer). */
   seq: number;
   at: number;
@@ -215,6 +218,7 @@ export class ResumeJournal implements DispatchJournal {
       presence: session.presence,
       guilds: [...session.guilds],
       memberOf: [...session.memberOf],
+      ...(session.subscriptions ? { subscriptions: session.subscriptions.toRecord() } : {}),
       seq: session.seq,
       at: this.opts.now(),
       nodeId: this.opts.nodeId,
@@ -265,7 +269,7 @@ export class ResumeJournal implements DispatchJournal {
             covers.set(session, c ? { from: Math.min(c.from, gap.from), to: Math.max(c.to, gap.to), at: gap.at } : gap);
           }
         }
-        const version = `${session.guilds.version}:${session.memberOf.size}:${session.presence.status}`;
+        const version = `${session.guilds.version}:${session.memberOf.size}:${session.presence.status}:${session.subscriptions?.version ?? 0}`;
         if (this.#recordVersion.get(session) !== version) {
           this.#recordVersion.set(session, version);
           publishEvent(bus, recordSubject(session.id), this.record(session));

@@ -16,6 +16,7 @@
  * presence updates the old node dropped may be sent now — both only for events the client never received.
  */
 import { Session } from './session.ts';
+import { MemberSubscriptions } from './member-subscriptions.ts';
 import { EncodedDispatch, isObject } from './codec.ts';
 import type { DispatchEnvelope } from '../contracts/index.ts';
 import { GatewaySubjects, publishEvent } from '../contracts/index.ts';
@@ -84,6 +85,7 @@ export async function restoreSession(gw: Gateway, router: Router, req: RemoteRes
   session.storedSeq = lastSeq;
   session.sentSeq = req.seq;
   for (const g of record.memberOf) session.memberOf.add(g);
+  if (session.subscriptions) session.subscriptions = MemberSubscriptions.fromRecord(record.subscriptions);
   session.holding = [];
   gw.registry.add(session);
   const hadGuild = new Set<string>();

@@ -7,7 +7,8 @@
  * Per session, a guild event passes when: the session receives the guild (GUILD_CREATE sent, shard matches),
  * the envelope's userIds (if any) include the user, a bot has the event's intent (GUILD_MEMBER_UPDATE about
  * itself always passes), the user may VIEW_CHANNEL the envelope's channel (guild cache), and it is not the
- * user's own PRESENCE_UPDATE. Membership events also change which guilds local sessions receive.
+ * user's own PRESENCE_UPDATE, nor, for a user session in a large guild, the presence of someone it did not
+ * subscribe to (member-subscriptions.ts). Membership events also change which guilds local sessions receive.
  */
 import type { DispatchEnvelope } from '../contracts/index.ts';
 import { dispatchTarget, GatewaySubjects, subscribeEvent } from '../contracts/index.ts';
@@ -138,9 +139,11 @@ export class Router {
     const local = registry.forGuild(guildId);
     const sessions = only ? (local?.has(only) ? [only] : []) : [...(local ?? [])];
     const now = this.gw.now();
+    const presenceOf = t === 'PRESENCE_UPDATE' ? userIdOf(d) : undefined;
     for (const s of sessions) {
       if (target && s.user.id === target && t !== 'GUILD_MEMBER_ADD') continue; // gets GUILD_DELETE below
       if (!this.#passes(s, env, guildId, now)) continue;
+      if (presenceOf !== undefined && s.subscriptions && cache.isLarge(guildId, s.largeThreshold) && !s.subscriptions.follows(guildId, presenceOf)) continue;
       const stripped = s.bot && CONTENT_EVENTS.has(t) && !s.hasIntent(Intents.MESSAGE_CONTENT) && !keepsContent(d, s.user.id);
       s.dispatch(t, stripped ? json.stripped : json.full, t === 'PRESENCE_UPDATE' ? 'presence' : 'normal');
     }
@@ -165,6 +168,7 @@ export class Router {
     const { t, d } = env;
     const json = new EventJson(t, d, env, this.gw.journal ? GatewaySubjects.userDispatch(userId) : undefined);
     for (const s of [...sessions]) {
+      s.subscriptions?.noteUserEvent(t, d, s.user.id);
       // The user joined a guild this node may not be subscribed to (api/dispatch.ts also sends it here).
       if (t === 'GUILD_MEMBER_ADD' && typeof d.guild_id === 'string') {
         if (userIdOf(d) === userId) this.gw.joinGuild(s, d.guild_id);

@@ -10,6 +10,7 @@ import { EncodedDispatch } from './codec.ts';
 import type { Outbound } from './outbound.ts';
 import { ReplayBuffer } from './replay.ts';
 import { TrackedGuilds, type GuildInterest } from './interest.ts';
+import { MemberSubscriptions } from './member-subscriptions.ts';
 
 /** Where a session's dispatches are written before they reach the socket (resume-journal.ts). */
 export interface DispatchJournal {
@@ -87,6 +88,8 @@ export class Session {
   readonly guildRetries = new Map<string, { timer: NodeJS.Timeout; attempt: number }>();
   /** Every guild of the user (all shards): the presence role fans out presence to these. */
   readonly memberOf = new Set<string>();
+  /** A user session's member subscriptions, friends and DM recipients (member-subscriptions.ts); null for a bot. */
+  subscriptions: MemberSubscriptions | null;
   /** Presences were dropped (slow socket or detached): send PRESENCES_REPLACE when it catches up. */
   presencesStale = false;
   /** A PRESENCES_REPLACE is being fetched. */
@@ -120,6 +123,7 @@ export class Session {
     this.log = init.log;
     this.replay = new ReplayBuffer(init.replayMaxEvents, init.replayMaxBytes);
     this.#counters = init.counters;
+    this.subscriptions = init.user.bot ? null : new MemberSubscriptions();
     if (init.interest) this.guilds.track(init.interest);
   }
 

@@ -28,6 +28,7 @@ import type { Store } from '../../src/store/types.ts';
 import { apiRequest as http, serviceSkip, TEST_NATS_URL, waitFor } from '../helpers/services.ts';
 import { GatewayClient } from './gateway-client.ts';
 import { guildPartition } from '../../src/contracts/guild.ts';
+import { SnowflakeGenerator } from '../../src/protocol/snowflake.ts';
 import { JOURNAL_BACKOFF_MS, JOURNAL_INLINE_MAX_BYTES, RESUME_GAP_OVERLAP_MS } from '../../src/sessions/resume-journal.ts';
 
 async function startChild(dataDir: string, prefix: string, nodeId: string, guildPartitions?: number): Promise<{ child: ChildProcess; url: string }> {
@@ -220,6 +221,51 @@ describe('gateway: fan-out by interest and resume across nodes (NATS)', { skip: 
       // Invalidated, the client identifies afresh on the same socket.
       ahead.send(2, { token: carol.token, properties: { os: 'linux', browser: 'test', device: 'test' }, intents: 513 });
       await ahead.waitForDispatch('READY');
+    } finally {
+      node.child.kill('SIGKILL');
+    }
+  });
+
+  it("a user's member subscriptions (op 37) move with the session: resumed on B, a large guild's presences still reach it only for whom it subscribed to", { timeout: 60_000 }, async () => {
+    const owner = await register(`olga${run}`.slice(0, 32));
+    const [bob, carol] = [await register(`bert${run}`.slice(0, 32)), await register(`cleo${run}`.slice(0, 32))];
+    const l = (await http(b.url, 'POST', '/guilds', owner.token, { name: 'Guild L' })).body;
+    const lText = await textChannel(l.id, owner.token);
+    for (const u of [bob, carol]) {
+      const invite = await http(b.url, 'POST', `/channels/${lText}/invites`, owner.token, {});
+      assert.equal((await http(b.url, 'POST', `/invites/${invite.body.code}`, u.token)).status, 200);
+    }
+    // 53 members: above the default large_threshold (50).
+    const ids = new SnowflakeGenerator({ workerId: 28, processId: 28 });
+    for (let i = 0; i < 50; i++) {
+      const id = ids.next();
+      await store.users.create({ id, username: `l_filler_${id}`, discriminator: '0', globalName: null, avatar: null, banner: null, bio: '', email: null,
+        passwordHash: null, bot: false, system: false, flags: 0, createdAt: Date.now() });
+      await store.members.add({ guildId: l.id, userId: id, nick: null, avatar: null, roles: [], joinedAt: Date.now(), deaf: false, mute: false, pending: false, communicationDisabledUntil: null, flags: 0 });
+    }
+    const node = await startChild(dataDir, prefix, `resume-${run}-s`);
+    try {
+      const onNode = await GatewayClient.connect(node.url);
+      clients.push(onNode);
+      const ready = await onNode.identify(owner.token);
+      await onNode.waitForDispatch('GUILD_CREATE', (d) => d.id === l.id);
+      onNode.send(37, { subscriptions: { [l.id]: { members: [bob.id] } } });
+      // A message after the subscription: its dispatch writes the session's record again, subscription included.
+      const written = await send(lText, owner.token, 'after subscribing');
+      await onNode.waitForDispatch('MESSAGE_CREATE', (d) => d.id === written);
+      const seq = onNode.lastSeq!;
+      await killNode(node.child);
+      const onB = await sendResumeToB(owner.token, ready.session_id, seq);
+      await onB.waitForDispatch('RESUMED', () => true, 15_000);
+      for (const u of [bob, carol]) {
+        await bus.publish(`gateway.guild.${l.id}`, { t: 'PRESENCE_UPDATE', guildId: l.id, d: { user: { id: u.id }, guild_id: l.id, status: 'dnd', activities: [], client_status: { desktop: 'dnd' } } });
+      }
+      const mark = await send(lText, owner.token, 'mark');
+      const from = onB.payloads.findIndex((p) => p.t === 'RESUMED');
+      await onB.waitForDispatch('MESSAGE_CREATE', (d) => d.id === mark, 5000, from);
+      const upTo = onB.payloads.findIndex((p) => p.t === 'MESSAGE_CREATE' && p.d.id === mark);
+      const presences = onB.payloads.slice(from, upTo).filter((p) => p.t === 'PRESENCE_UPDATE' && p.d.status === 'dnd').map((p) => p.d.user.id);
+      assert.deepEqual(presences, [bob.id], 'bob (subscribed on the killed node), not carol');
     } finally {
       node.child.kill('SIGKILL');
     }

@@ -78,6 +78,9 @@ class FakeHost implements ConnectionHost {
   requestGuildMembers(_conn: Connection, _session: Session, d: unknown): void {
     this.calls.push(['requestGuildMembers', d]);
   }
+  subscribeGuilds(_conn: Connection, _session: Session, op: 14 | 37, d: unknown): void {
+    this.calls.push(['subscribeGuilds', op, d]);
+  }
   connectionClosed(_conn: Connection, keepSession: boolean): void {
     this.calls.push(['connectionClosed', keepSession]);
   }
@@ -299,8 +302,8 @@ describe('Connection: protocol errors', () => {
     assert.equal(big.ws.sent.at(-1)?.op, Op.HELLO, 'no ACK');
   });
 
-  it('4003 for op 3, 4 or 8 before identifying; ignored while READY is being built; passed on once ready', () => {
-    for (const op of [Op.PRESENCE_UPDATE, Op.VOICE_STATE_UPDATE, Op.REQUEST_GUILD_MEMBERS]) {
+  it('4003 for op 3, 4, 8, 14 or 37 before identifying; ignored while READY is being built; passed on once ready', () => {
+    for (const op of [Op.PRESENCE_UPDATE, Op.VOICE_STATE_UPDATE, Op.REQUEST_GUILD_MEMBERS, Op.GUILD_SUBSCRIPTIONS, Op.GUILD_SUBSCRIPTIONS_BULK]) {
       const { ws, host } = open();
       ws.receive({ op, d: {} });
       assert.deepEqual(ws.closes.map((c) => c.code), [CloseCodes.NOT_AUTHENTICATED], `op ${op}`);
@@ -315,10 +318,14 @@ describe('Connection: protocol errors', () => {
     ws.receive({ op: Op.PRESENCE_UPDATE, d: { status: 'idle' } });
     ws.receive({ op: Op.REQUEST_GUILD_MEMBERS, d: { guild_id: '1' } });
     ws.receive({ op: Op.VOICE_STATE_UPDATE, d: {} });
+    ws.receive({ op: Op.GUILD_SUBSCRIPTIONS, d: { guild_id: '1' } });
+    ws.receive({ op: Op.GUILD_SUBSCRIPTIONS_BULK, d: { subscriptions: {} } });
     assert.deepEqual(host.calls, [
       ['identify', identifyPayload.d],
       ['updatePresence', { status: 'idle' }],
       ['requestGuildMembers', { guild_id: '1' }],
+      ['subscribeGuilds', 14, { guild_id: '1' }],
+      ['subscribeGuilds', 37, { subscriptions: {} }],
     ]);
     assert.equal(ws.closes.length, 0);
   });
