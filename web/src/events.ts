@@ -239,6 +239,8 @@ const handlers: Record<string, Handler> = {
       users = withUser(users, m.user);
     }
     const presences = { ...s.presences };
+    // Asked with presences, the chunk carries only those of members online: the others listed are offline.
+    if (Array.isArray(d.presences)) for (const m of d.members ?? []) if (m.user && m.user.id !== s.me?.id) presences[m.user.id] = 'offline';
     for (const p of d.presences ?? []) presences[p.user.id] = p.status;
     return { members: { ...s.members, [d.guild_id]: members }, users, presences };
   },

@@ -8,8 +8,17 @@ import { ZlibStreamDecoder } from './inflate.ts';
 
 export const Op = {
   DISPATCH: 0, HEARTBEAT: 1, IDENTIFY: 2, PRESENCE_UPDATE: 3, RESUME: 6, RECONNECT: 7,
-  REQUEST_GUILD_MEMBERS: 8, INVALID_SESSION: 9, HELLO: 10, HEARTBEAT_ACK: 11,
+  REQUEST_GUILD_MEMBERS: 8, INVALID_SESSION: 9, HELLO: 10, HEARTBEAT_ACK: 11, GUILD_SUBSCRIPTIONS_BULK: 37,
 } as const;
+
+/**
+ * IDENTIFY's large_threshold. Above it a guild's GUILD_CREATE lists only the online members, and the server sends
+ * this session only the presences of members it subscribed to (op 37), its friends and its DM recipients.
+ */
+export const LARGE_THRESHOLD = 250;
+
+/** The largest payload the gateway takes from a client (Discord's bound; a larger one closes the socket with 4002). */
+export const MAX_PAYLOAD_BYTES = 4096;
 
 /** Close codes after which reconnecting cannot help (docs/protocol.md "Gateway close codes"). */
 const FATAL_CLOSE = new Set([4004, 4010, 4011, 4012, 4013, 4014]);
@@ -120,8 +129,14 @@ export class GatewayClient {
     this.send(Op.PRESENCE_UPDATE, { since: status === 'idle' ? Date.now() : null, activities: [], status, afk: false });
   }
 
-  requestGuildMembers(guildId: string) {
-    this.send(Op.REQUEST_GUILD_MEMBERS, { guild_id: guildId, query: '', limit: 0, presences: true });
+  /** Every member of the guild, or just `userIds` (at most 100); with their presences either way. */
+  requestGuildMembers(guildId: string, userIds?: string[]) {
+    this.send(Op.REQUEST_GUILD_MEMBERS, userIds ? { guild_id: guildId, user_ids: userIds, presences: true } : { guild_id: guildId, query: '', limit: 0, presences: true });
+  }
+
+  /** Replaces this session's member subscription in the guild (`[]` ends it): whose presences a large guild sends. */
+  subscribeGuildMembers(guildId: string, members: string[]) {
+    this.send(Op.GUILD_SUBSCRIPTIONS_BULK, { subscriptions: { [guildId]: { members } } });
   }
 
   #setState(state: GatewayState) {
@@ -252,7 +267,7 @@ export class GatewayClient {
       token: this.opts.token,
       properties: { os: platformName(), browser: 'Accord Web', device: '' },
       intents: this.#intents,
-      large_threshold: 250,
+      large_threshold: LARGE_THRESHOLD,
       presence: { since: null, activities: [], status: this.#status, afk: false },
     });
   }

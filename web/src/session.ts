@@ -4,7 +4,7 @@
  */
 import { ApiError, DISCORD_EPOCH, compareIds, rest } from './api.ts';
 import { applyDispatch, expireTyping } from './events.ts';
-import { GatewayClient } from './gateway.ts';
+import { GatewayClient, MAX_PAYLOAD_BYTES } from './gateway.ts';
 import { settleAutocomplete, settleInteraction } from './interaction-outcomes.ts';
 import { disablePush, offerPushPrompt } from './push.ts';
 import { navigate } from './router.ts';
@@ -44,9 +44,17 @@ export function startSession(token: string) {
         applyDispatch(t, d);
         settleInteraction(t, d);
         settleAutocomplete(t, d);
-        if (t === 'GUILD_CREATE') maybeRequestMembers(d.id);
+        // A fresh session starts with no member subscriptions (a resumed one keeps them).
+        if (t === 'READY') sentMembers.clear();
+        if (t === 'GUILD_CREATE') {
+          maybeRequestMembers(d.id);
+          flushMemberSubscriptions();
+        }
       },
-      state: (conn) => store.update(() => ({ conn })),
+      state: (conn) => {
+        store.update(() => ({ conn }));
+        if (conn === 'ready') flushMemberSubscriptions();
+      },
       newSession: () => void refetchLoadedChannels(),
       fatal: (code) => {
         if (code === 4004 && gateway === gw && !rotatingToken) void endSession();
@@ -65,6 +73,10 @@ async function endSession() {
   gateway = null;
   if (typingTimer) clearInterval(typingTimer);
   typingTimer = null;
+  wantedMembers.clear();
+  sentMembers.clear();
+  if (subscribeTimer) clearTimeout(subscribeTimer);
+  subscribeTimer = null;
   localStorage.removeItem(TOKEN_KEY);
   rest.setToken(null);
   // Whoever logs in next on this browser must not get this account's notifications (the server drops the device
@@ -141,6 +153,71 @@ function maybeRequestMembers(guildId: string) {
   if (have >= g.member_count) return;
   store.update((st) => ({ memberRequests: { ...st.memberRequests, [guildId]: true } }));
   gateway?.requestGuildMembers(guildId);
+}
+
+// ---- member subscriptions (guilds above LARGE_THRESHOLD) ----
+
+/**
+ * At most one op 37 (with its op 8s) per this interval: the gateway takes 120 payloads a minute from a client,
+ * and a scroll through a long list would otherwise send two every debounce (then be closed with 4008).
+ */
+const SUBSCRIBE_MIN_INTERVAL_MS = 1_500;
+/** Per guild: whom the member list shows, and the subscription the server holds for this session. */
+const wantedMembers = new Map<string, string[]>();
+const sentMembers = new Map<string, string[]>();
+let lastSubscribedAt = 0;
+let subscribeTimer: ReturnType<typeof setTimeout> | null = null;
+
+/**
+ * The members whose presences this tab shows in a large guild (`[]`: none), sent whole as op 37 when it changes
+ * (the server replaces the guild's subscription with each one), and again after a fresh IDENTIFY.
+ */
+export function setMemberSubscription(guildId: string, userIds: string[]) {
+  wantedMembers.set(guildId, fitSubscription(guildId, [...new Set(userIds)]));
+  flushMemberSubscriptions();
+}
+
+/** The first ids one op 37 can carry: a payload is at most 4096 bytes (~170 ids). */
+function fitSubscription(guildId: string, ids: string[]): string[] {
+  let bytes = 64 + guildId.length; // {"op":37,"d":{"subscriptions":{"<guild id>":{"members":[]}}}}
+  let n = 0;
+  while (n < ids.length && (bytes += ids[n].length + 3) <= MAX_PAYLOAD_BYTES) n++;
+  return ids.slice(0, n);
+}
+
+function flushMemberSubscriptions() {
+  // Before READY (or while resuming) the server would drop it: sent once the session is ready.
+  if (!gateway || gateway.state !== 'ready') return;
+  const wait = lastSubscribedAt + SUBSCRIBE_MIN_INTERVAL_MS - Date.now();
+  if (wait > 0) {
+    subscribeTimer ??= setTimeout(() => {
+      subscribeTimer = null;
+      flushMemberSubscriptions();
+    }, wait);
+    return;
+  }
+  for (const [guildId, ids] of wantedMembers) {
+    const guild = store.state.guilds[guildId];
+    if (!guild || (ids.length === 0 && !sentMembers.has(guildId))) {
+      // Left (the server dropped its subscription too), or nothing to end.
+      wantedMembers.delete(guildId);
+      sentMembers.delete(guildId);
+      continue;
+    }
+    if (guild.unavailable) continue; // its GUILD_CREATE flushes again
+    const sent = new Set(sentMembers.get(guildId));
+    const added = ids.filter((id) => !sent.has(id));
+    if (added.length === 0 && ids.length === sent.size) continue;
+    gateway.subscribeGuildMembers(guildId, ids);
+    lastSubscribedAt = Date.now();
+    // Subscribing sends no presences: ask for those of the newly shown members (theirs may be stale).
+    for (let i = 0; i < added.length; i += 100) gateway.requestGuildMembers(guildId, added.slice(i, i + 100));
+    if (ids.length) sentMembers.set(guildId, ids);
+    else {
+      sentMembers.delete(guildId);
+      wantedMembers.delete(guildId);
+    }
+  }
 }
 
 // ---- guilds, invites ----

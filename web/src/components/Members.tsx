@@ -1,8 +1,9 @@
 /** The member list (hoisted roles, then online, then offline) with presence dots, and the user popout. */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { refocus, trailOf } from '../focus.ts';
+import { LARGE_THRESHOLD } from '../gateway.ts';
 import { navigate } from '../router.ts';
-import { errorText, openDm } from '../session.ts';
+import { errorText, openDm, setMemberSubscription } from '../session.ts';
 import { displayName, useStore } from '../store.ts';
 import type { Status } from '../types.ts';
 import { ui, useUi } from '../ui.ts';
@@ -12,6 +13,74 @@ import { ModerationButtons, TimeoutBadge, openMemberMenu } from './MemberActions
 import { timedOutUntil } from '../moderation.ts';
 import { ApiError } from '../api.ts';
 import { RelationshipType, acceptFriendRequest, blockUser, friendErrorText, removeRelationship, sendFriendRequest, useRelationshipType } from '../relationships.ts';
+
+const SUBSCRIBE_DEBOUNCE_MS = 200;
+
+/**
+ * In a guild above LARGE_THRESHOLD the server sends this session only the presences of members it subscribed to:
+ * subscribe to the rows on screen and to the member whose profile is open, the dots the user can see. Returns
+ * the ref each row takes (the row's data-user-id names the member).
+ */
+function useMemberSubscription(guildId: string, large: boolean, open: boolean) {
+  const popoutUser = useUi((u) => (u.popout?.guildId === guildId ? u.popout.userId : null));
+  const [observer, setObserver] = useState<IntersectionObserver | null>(null);
+  const visible = useRef(new Set<string>());
+  const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const latest = useRef({ guildId, large, popoutUser });
+
+  // Debounced: a scroll moves many rows in and out, and the server needs only where it settles.
+  const schedule = useCallback(() => {
+    clearTimeout(timer.current);
+    timer.current = setTimeout(() => {
+      const { guildId, large, popoutUser } = latest.current;
+      setMemberSubscription(guildId, large ? [...(popoutUser ? [popoutUser] : []), ...visible.current] : []);
+    }, SUBSCRIBE_DEBOUNCE_MS);
+  }, []);
+
+  useEffect(() => {
+    if (!large || !open) return;
+    const io = new IntersectionObserver((entries) => {
+      for (const e of entries) {
+        const id = (e.target as HTMLElement).dataset.userId!;
+        if (e.isIntersecting) visible.current.add(id);
+        else visible.current.delete(id);
+      }
+      schedule();
+    });
+    setObserver(io);
+    return () => {
+      io.disconnect();
+      visible.current.clear();
+      setObserver(null);
+    };
+  }, [guildId, large, open, schedule]);
+
+  useEffect(() => {
+    latest.current = { guildId, large, popoutUser };
+    schedule();
+  }, [guildId, large, open, popoutUser, schedule]);
+
+  // Leaving the guild's view ends its subscription at once.
+  useEffect(
+    () => () => {
+      clearTimeout(timer.current);
+      setMemberSubscription(guildId, []);
+    },
+    [guildId],
+  );
+
+  return useCallback(
+    (el: HTMLElement | null) => {
+      if (!el || !observer) return;
+      observer.observe(el);
+      return () => {
+        observer.unobserve(el);
+        visible.current.delete(el.dataset.userId!);
+      };
+    },
+    [observer],
+  );
+}
 
 interface Row {
   id: string;
@@ -53,6 +122,7 @@ export function MemberList({ guildId }: { guildId: string }) {
       .filter((g) => byGroup.get(g.key)?.length)
       .map((g) => ({ ...g, rows: byGroup.get(g.key)!.sort((a, b) => a.name.localeCompare(b.name)) }));
   }, [guild, members, presences, users, me, myStatus]);
+  const observeRow = useMemberSubscription(guildId, (guild?.member_count ?? 0) > LARGE_THRESHOLD, open);
 
   if (!open) return null;
   return (
@@ -69,6 +139,7 @@ export function MemberList({ guildId }: { guildId: string }) {
             {g.rows.map((r) => (
               <li key={r.id}>
                 <button
+                  ref={observeRow}
                   type="button"
                   className={`member${r.status === 'offline' ? ' offline' : ''}`}
                   data-user-id={r.id}
