@@ -15,7 +15,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page, WebSocketRoute } from 'playwright-core';
-import { SnowflakeGenerator } from '../../src/protocol/snowflake.ts';
+import { addFillerMembers } from '../helpers/members.ts';
 import { browserSkipReason, ensureWebBuilt, eventually, launchChromium, openAs } from '../helpers/browser.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
 import { GatewayClient } from '../integration/gateway-client.ts';
@@ -85,15 +85,7 @@ describe('web client: member subscriptions in a large guild', { skip: browserSki
     carol = await server.register(`carol_ms${stamp}`);
 
     const bigId = (await server.createGuild(alice, 'Big Guild')).id;
-    const ids = new SnowflakeGenerator({ workerId: 29, processId: 29 });
-    const now = Date.now();
-    for (let i = 0; i < FILLERS; i++) {
-      const id = ids.next();
-      await server.store.users.create({ id, username: `ms_filler_${i}`, discriminator: '0', globalName: `Filler ${String(i).padStart(3, '0')}`, avatar: null, banner: null,
-        bio: '', email: null, passwordHash: null, bot: false, system: false, flags: 0, createdAt: now });
-      await server.store.members.add({ guildId: bigId, userId: id, nick: null, avatar: null, roles: [], joinedAt: now, deaf: false, mute: false, pending: false,
-        communicationDisabledUntil: null, flags: 0 });
-    }
+    await addFillerMembers(server.store, bigId, FILLERS, { prefix: 'ms_filler' });
     // Joining over REST after the fillers: GUILD_MEMBER_ADD has the guild's cached member count read again.
     await server.join(alice, bigId, bob);
     big = { id: bigId, channelId: await textChannel(bigId) };

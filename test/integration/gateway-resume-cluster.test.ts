@@ -28,7 +28,7 @@ import type { Store } from '../../src/store/types.ts';
 import { apiRequest as http, serviceSkip, TEST_NATS_URL, waitFor } from '../helpers/services.ts';
 import { GatewayClient } from './gateway-client.ts';
 import { guildPartition } from '../../src/contracts/guild.ts';
-import { SnowflakeGenerator } from '../../src/protocol/snowflake.ts';
+import { addFillerMembers } from '../helpers/members.ts';
 import { JOURNAL_BACKOFF_MS, JOURNAL_INLINE_MAX_BYTES, RESUME_GAP_OVERLAP_MS } from '../../src/sessions/resume-journal.ts';
 
 async function startChild(dataDir: string, prefix: string, nodeId: string, guildPartitions?: number): Promise<{ child: ChildProcess; url: string }> {
@@ -236,13 +236,7 @@ describe('gateway: fan-out by interest and resume across nodes (NATS)', { skip: 
       assert.equal((await http(b.url, 'POST', `/invites/${invite.body.code}`, u.token)).status, 200);
     }
     // 53 members: above the default large_threshold (50).
-    const ids = new SnowflakeGenerator({ workerId: 28, processId: 28 });
-    for (let i = 0; i < 50; i++) {
-      const id = ids.next();
-      await store.users.create({ id, username: `l_filler_${id}`, discriminator: '0', globalName: null, avatar: null, banner: null, bio: '', email: null,
-        passwordHash: null, bot: false, system: false, flags: 0, createdAt: Date.now() });
-      await store.members.add({ guildId: l.id, userId: id, nick: null, avatar: null, roles: [], joinedAt: Date.now(), deaf: false, mute: false, pending: false, communicationDisabledUntil: null, flags: 0 });
-    }
+    await addFillerMembers(store, l.id, 50, { prefix: `l${run}` });
     const node = await startChild(dataDir, prefix, `resume-${run}-s`);
     try {
       const onNode = await GatewayClient.connect(node.url);

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { SnowflakeGenerator } from '../../src/protocol/snowflake.ts';
+import { addFillerMembers } from '../helpers/members.ts';
 import type { SessionsRole } from '../../src/sessions/index.ts';
 import { MEMBERS_CHUNK } from '../../src/sessions/member-requests.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
@@ -44,14 +44,7 @@ describe('op 8 every member, the socket closed mid-stream', () => {
       assert.equal(res.status, 200, JSON.stringify(res.body));
       roles.push(res.body.id);
     }
-    const ids = new SnowflakeGenerator({ workerId: 29, processId: 29 });
-    const now = Date.now();
-    for (let i = 0; i < FILLERS; i++) {
-      const id = ids.next();
-      await t.store.users.create({ id, username: `cut_filler_${i}`, discriminator: '0', globalName: `Filler ${i}`, avatar: null, banner: null, bio: '', email: null,
-        passwordHash: null, bot: false, system: false, flags: 0, createdAt: now });
-      await t.store.members.add({ guildId, userId: id, nick: null, avatar: null, roles, joinedAt: now, deaf: false, mute: false, pending: false, communicationDisabledUntil: null, flags: 0 });
-    }
+    await addFillerMembers(t.store, guildId, FILLERS, { prefix: 'cut_filler', roles });
   });
   after(async () => {
     for (const c of clients) await c.close();

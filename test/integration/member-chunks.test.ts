@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { SnowflakeGenerator } from '../../src/protocol/snowflake.ts';
+import { addFillerMembers } from '../helpers/members.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
 import { GatewayClient } from './gateway-client.ts';
 
@@ -23,14 +23,7 @@ describe('op 8 every member, more than the outbound queue holds', () => {
     t = await startTestServer({ outboundMaxBytes: OUTBOUND_MAX_BYTES });
     owner = await t.register();
     guildId = (await t.createGuild(owner, 'many members')).id;
-    const ids = new SnowflakeGenerator({ workerId: 30, processId: 30 });
-    const now = Date.now();
-    for (let i = 0; i < FILLERS; i++) {
-      const id = ids.next();
-      await t.store.users.create({ id, username: `chunk_filler_${i}`, discriminator: '0', globalName: `Filler ${i}`, avatar: null, banner: null, bio: '', email: null,
-        passwordHash: null, bot: false, system: false, flags: 0, createdAt: now });
-      await t.store.members.add({ guildId, userId: id, nick: null, avatar: null, roles: [], joinedAt: now, deaf: false, mute: false, pending: false, communicationDisabledUntil: null, flags: 0 });
-    }
+    await addFillerMembers(t.store, guildId, FILLERS, { prefix: 'chunk_filler' });
   });
   after(async () => {
     for (const c of clients) await c.close();

@@ -9,8 +9,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { SnowflakeGenerator } from '../../src/protocol/snowflake.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
+import { addFillerMembers } from '../helpers/members.ts';
 import { waitFor } from '../helpers/services.ts';
 import { addMember } from './fixtures.guilds.ts';
 import { GatewayClient } from './gateway-client.ts';
@@ -28,19 +28,11 @@ interface LargeGuild {
   channelId: string;
 }
 
-const fillerIds = new SnowflakeGenerator({ workerId: 29, processId: 29 });
-
 async function largeGuild(t: TestServer, fillers = FILLERS): Promise<LargeGuild> {
   const [owner, alice, bob, carol, dave] = [await t.register(), await t.register(), await t.register(), await t.register(), await t.register()];
   const guildId = (await t.createGuild(owner, 'large')).id;
   for (const u of [alice, bob, carol, dave]) await addMember(t, guildId, u);
-  const now = Date.now();
-  for (let i = 0; i < fillers; i++) {
-    const id = fillerIds.next();
-    await t.store.users.create({ id, username: `sub_filler_${id}`, discriminator: '0', globalName: null, avatar: null, banner: null, bio: '', email: null,
-      passwordHash: null, bot: false, system: false, flags: 0, createdAt: now });
-    await t.store.members.add({ guildId, userId: id, nick: null, avatar: null, roles: [], joinedAt: now, deaf: false, mute: false, pending: false, communicationDisabledUntil: null, flags: 0 });
-  }
+  await addFillerMembers(t.store, guildId, fillers, { prefix: 'sub_filler' });
   const channels = await t.request('GET', `/guilds/${guildId}/channels`, { auth: owner });
   return { owner, alice, bob, carol, dave, guildId, channelId: channels.body.find((c: any) => c.type === 0).id };
 }
