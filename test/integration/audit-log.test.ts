@@ -29,8 +29,7 @@ describe('guild audit log', () => {
   const online = async (user: TestUser, extra: Record<string, unknown> = {}) => {
     const c = await GatewayClient.connect(t.url);
     clients.push(c);
-    const ready = await c.identify(user.token, extra);
-    for (const g of ready.guilds) await c.waitForDispatch('GUILD_CREATE', (d) => d.id === g.id);
+    await c.identifyAndLoad(user.token, extra);
     return c;
   };
   const log = (guildId: string, who: TestUser, query = '') => t.request('GET', `/guilds/${guildId}/audit-logs${query}`, { auth: who });

@@ -127,6 +127,13 @@ export class GatewayClient {
     return ready.d;
   }
 
+  /** IDENTIFY, then wait for READY and every guild's GUILD_CREATE; returns READY's d. */
+  async identifyAndLoad(token: string, extra: Record<string, unknown> = {}): Promise<any> {
+    const ready = await this.identify(token, extra);
+    for (const g of ready.guilds) await this.waitForDispatch('GUILD_CREATE', (d) => d.id === g.id);
+    return ready;
+  }
+
   get lastSeq(): number | null {
     let s: number | null = null;
     for (const p of this.payloads) if (p.s !== null && p.s !== undefined) s = p.s;

@@ -24,8 +24,7 @@ describe('gateway dispatch', () => {
   /** Identifies and waits for every guild's GUILD_CREATE. */
   const online = async (user: TestUser, extra: Record<string, unknown> = {}, opts: Parameters<typeof GatewayClient.connect>[1] = {}) => {
     const c = await connect(opts);
-    const ready = await c.identify(user.token, extra);
-    for (const g of ready.guilds) await c.waitForDispatch('GUILD_CREATE', (d) => d.id === g.id);
+    await c.identifyAndLoad(user.token, extra);
     return c;
   };
   const addBot = async (owner: TestUser, guildId: string, name: string) => {

@@ -55,8 +55,7 @@ describe('member subscriptions in a large guild', () => {
   const online = async (user: TestUser, extra: Record<string, unknown> = {}) => {
     const c = await GatewayClient.connect(t.url);
     clients.push(c);
-    const ready = await c.identify(user.token, extra);
-    for (const guild of ready.guilds) await c.waitForDispatch('GUILD_CREATE', (d) => d.id === guild.id);
+    await c.identifyAndLoad(user.token, extra);
     return c;
   };
   /** Sends a gateway payload and waits until the server has handled it (ops are handled in order; op 1 is acked). */
@@ -210,8 +209,7 @@ describe('PRESENCES_REPLACE in a large guild', () => {
     const online = async (user: TestUser) => {
       const c = await GatewayClient.connect(t.url);
       clients.push(c);
-      await c.identify(user.token);
-      await c.waitForDispatch('GUILD_CREATE', (d) => d.id === g.guildId);
+      await c.identifyAndLoad(user.token);
       return c;
     };
     await online(g.bob);

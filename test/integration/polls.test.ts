@@ -39,8 +39,7 @@ const counts = async (user: TestUser, channelId: string, messageId: string) => {
 const online = async (user: TestUser, extra: Record<string, unknown> = {}) => {
   const c = await GatewayClient.connect(t.url);
   clients.push(c);
-  const ready = await c.identify(user.token, extra);
-  for (const g of ready.guilds) await c.waitForDispatch('GUILD_CREATE', (d) => d.id === g.id);
+  await c.identifyAndLoad(user.token, extra);
   return c;
 };
 

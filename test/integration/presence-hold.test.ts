@@ -17,8 +17,7 @@ describe('presence hold through the gateway', () => {
   const online = async (t: TestServer, token: string, zlib = false) => {
     const c = await GatewayClient.connect(t.url, { zlib });
     clients.push(c);
-    const ready = await c.identify(token);
-    for (const g of ready.guilds) await c.waitForDispatch('GUILD_CREATE', (d) => d.id === g.id);
+    await c.identifyAndLoad(token);
     return c;
   };
   let immediate: TestServer;

@@ -22,8 +22,7 @@ const clients: GatewayClient[] = [];
 const online = async (user: TestUser) => {
   const c = await GatewayClient.connect(t.url);
   clients.push(c);
-  const ready = await c.identify(user.token);
-  for (const g of ready.guilds) await c.waitForDispatch('GUILD_CREATE', (d) => d.id === g.id);
+  await c.identifyAndLoad(user.token);
   return c;
 };
 const req = (method: string, path: string, auth: TestUser, body?: unknown) => t.request(method, path, { auth, ...(body === undefined ? {} : { body }) });
