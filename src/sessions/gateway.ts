@@ -388,7 +388,9 @@ export class Gateway implements ConnectionHost {
   subscribeGuilds(conn: Connection, session: Session, op: 14 | 37, d: unknown): void {
     const requests = parseGuildSubscriptions(op, d);
     if ('close' in requests) return conn.close(requests.close, requests.reason);
-    for (const r of requests) if (r.members && session.guilds.has(r.guildId)) session.subscriptions?.subscribe(r.guildId, r.members);
+    if (!session.subscriptions) return;
+    for (const r of requests) if (r.members && session.guilds.has(r.guildId)) session.subscriptions.subscribe(r.guildId, r.members);
+    session.journal?.recordChanged(session);
   }
 
   /** sessions.reconnect: op 7 then a resumable close for the matching sockets (rolling restarts). */

@@ -112,6 +112,7 @@ export class GuildLoader {
       // Left the guild (or it is gone) since the guild list was read.
       session.guilds.delete(guildId);
       session.memberOf.delete(guildId);
+      session.subscriptions?.dropGuild(guildId);
       session.dispatch('GUILD_DELETE', JSON.stringify({ id: guildId }));
       return;
     }
@@ -120,6 +121,10 @@ export class GuildLoader {
     if (!this.cache.has(guildId)) {
       if (reply.state) this.cache.setFromState(reply.state);
       else this.cache.setFromGuildPayload(reply.guild);
+    } else if (typeof reply.state?.memberCount === 'number') {
+      // The count alone is taken from every snapshot: the ±1 of member events can miss a join the snapshot did not
+      // count yet, or count one it did; the guild role recounts after each, so the next snapshot corrects it.
+      this.cache.setMemberCount(guildId, reply.state.memberCount);
     }
     let member = reply.member ?? findMember(reply.guild, session.user.id);
     if (!member) {

@@ -12,8 +12,9 @@
  * Decisions where Discord's documentation is silent (its user-client ops are documented only by their users):
  * - `members` replaces the guild's member subscription (a client sends the whole list of who it shows; `[]`
  *   ends it). A request without `members` leaves it as it was. Ids that are not snowflakes are skipped, and guilds
- *   the session does not receive are ignored. The 4096-byte bound of a client payload (codec.ts) bounds a list to
- *   about 180 members.
+ *   the session does not receive are ignored. The 4096-byte bound of a client payload (codec.ts) bounds one
+ *   request to about 180 members, and a session holds at most MAX_SUBSCRIBED_MEMBERS over all its guilds (the
+ *   first ids of a request that would pass it are kept).
  * - The other keys clients send (`typing`, `activities`, `threads`, `channels`, `member_updates`,
  *   `thread_member_lists`) are accepted and ignored: typing, threads and member events reach every session of the
  *   guild as before, and there is no GUILD_MEMBER_LIST_UPDATE (the member list is loaded with op 8).
@@ -26,7 +27,10 @@ import { isSnowflake } from '../protocol/snowflake.ts';
 import { CloseCodes, isObject } from './codec.ts';
 import type { Invalid } from './identify.ts';
 
-/** Discord's relationship type of a friend. */
+/** Members one session may subscribe to, over all its guilds. */
+export const MAX_SUBSCRIBED_MEMBERS = 1000;
+
+/** Discord's relationship type of a friend (RelationshipType.FRIEND, store/types.ts: a role does not import the store's values). */
 const FRIEND = 1;
 
 /** A session's subscriptions as its resume record carries them (resume-journal.ts). */
@@ -48,15 +52,30 @@ export class MemberSubscriptions {
     return this.#friends.has(userId) || this.#dmRecipients.has(userId) || this.#members.get(guildId)?.has(userId) === true;
   }
 
-  /** Everyone whose presence the session gets in a large guild. */
-  followedIn(guildId: string): Set<string> {
-    return new Set([...(this.#members.get(guildId) ?? []), ...this.#friends, ...this.#dmRecipients]);
+  /** Replaces the guild's member subscription with `userIds` (distinct), within the session's bound. */
+  subscribe(guildId: string, userIds: string[]): void {
+    const held = this.subscribedCount - (this.#members.get(guildId)?.size ?? 0);
+    const kept = userIds.slice(0, Math.max(0, MAX_SUBSCRIBED_MEMBERS - held));
+    if (kept.length === 0) this.#members.delete(guildId);
+    else this.#members.set(guildId, new Set(kept));
+    this.version++;
   }
 
-  subscribe(guildId: string, userIds: string[]): void {
-    if (userIds.length === 0) this.#members.delete(guildId);
-    else this.#members.set(guildId, new Set(userIds));
-    this.version++;
+  /** Members subscribed to, over all guilds. */
+  get subscribedCount(): number {
+    let n = 0;
+    for (const ids of this.#members.values()) n += ids.size;
+    return n;
+  }
+
+  /** Friends and DM recipients: followed in every large guild they are in. */
+  get contacts(): Set<string> {
+    return new Set([...this.#friends, ...this.#dmRecipients]);
+  }
+
+  /** The members subscribed to in the guild. */
+  membersIn(guildId: string): ReadonlySet<string> {
+    return this.#members.get(guildId) ?? new Set();
   }
 
   /** The guild left the session (left, removed, deleted): its subscription goes with it. */

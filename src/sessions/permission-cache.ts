@@ -4,6 +4,9 @@
  * only. Kept current from the event stream (CHANNEL_*, GUILD_ROLE_*, GUILD_MEMBER_UPDATE, GUILD_UPDATE) before
  * each event is routed, so losing VIEW_CHANNEL stops events at once. Dropped when no local session needs it.
  *
+ * It also keeps each guild's member count, which decides whether the guild is large for a session (its user
+ * sessions then get only the presences they subscribed to: member-subscriptions.ts).
+ *
  * canView runs once per session per event, so its answer is memoised per (channel, set of roles): without a
  * member overwrite for the user and unless they own the guild, VIEW_CHANNEL depends on nothing else (a timeout
  * keeps VIEW_CHANNEL). The memo is dropped whenever roles, channels or the owner change.
@@ -188,6 +191,11 @@ export class GuildPermissionCache {
       g.view.set(key, view);
     }
     return view;
+  }
+
+  setMemberCount(guildId: string, count: number): void {
+    const g = this.#guilds.get(guildId);
+    if (g) g.memberCount = count;
   }
 
   /**

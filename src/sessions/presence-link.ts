@@ -111,11 +111,15 @@ export class PresenceLink {
 
   async #currentPresences(session: Session): Promise<unknown[]> {
     const users = new Set<string>();
+    const contacts = session.subscriptions?.contacts;
     for (const [guildId, status] of session.guilds) {
       if (status !== 'available') continue;
-      // A user session in a large guild gets only whom it follows there (member-subscriptions.ts), here as live.
+      // A user session in a large guild gets only whom it follows there (member-subscriptions.ts), here as live:
+      // its subscriptions, and those of its friends and DM recipients who are members.
       if (session.subscriptions && this.cache.isLarge(guildId, session.largeThreshold)) {
-        for (const id of session.subscriptions.followedIn(guildId)) if (users.size < PRESENCES_REPLACE_MAX_USERS) users.add(id);
+        for (const id of session.subscriptions.membersIn(guildId)) users.add(id);
+        if (contacts?.size) for (const m of await this.deps.store.members.getMany(guildId, [...contacts])) users.add(m.userId);
+        if (users.size >= PRESENCES_REPLACE_MAX_USERS) break;
         continue;
       }
       let after: string | undefined;

@@ -174,6 +174,10 @@ export class ResumeJournal implements DispatchJournal {
     this.#enqueue(session).push(frameOf(seq, payload));
   }
 
+  recordChanged(session: Session): void {
+    this.#enqueue(session);
+  }
+
   /**
    * A graceful stop, before op 7: what only this node holds is stored now — every session's record, and the
    * dispatches a skipped or unconfirmed turn left out (from the resume deques) — and the call waits for the ack,

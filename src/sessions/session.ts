@@ -15,6 +15,8 @@ import { MemberSubscriptions } from './member-subscriptions.ts';
 /** Where a session's dispatches are written before they reach the socket (resume-journal.ts). */
 export interface DispatchJournal {
   append(session: Session, seq: number, payload: EncodedDispatch): void;
+  /** Something in the session's record changed without a dispatch (op 37): write the record with the next turn. */
+  recordChanged(session: Session): void;
   /** The session ended for good: no node may resume it. */
   ended(session: Session): void;
 }

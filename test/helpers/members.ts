@@ -10,15 +10,15 @@ import type { Store } from '../../src/store/types.ts';
 const fillerIds = new SnowflakeGenerator({ workerId: 29, processId: 29 });
 
 /**
- * Adds `count` new users to the guild, offline, named `<prefix>_<n>` with global name `Filler <n>` (zero-padded to
+ * Adds `count` new users to the guild, offline, named `filler_<id>` with global name `Filler <n>` (zero-padded to
  * three digits, so they sort in order), holding `roles`. Returns their ids in order.
  */
-export async function addFillerMembers(store: Store, guildId: string, count: number, opts: { prefix?: string; roles?: string[] } = {}): Promise<string[]> {
+export async function addFillerMembers(store: Store, guildId: string, count: number, opts: { roles?: string[] } = {}): Promise<string[]> {
   const now = Date.now();
   const out: string[] = [];
   for (let i = 0; i < count; i++) {
     const id = fillerIds.next();
-    await store.users.create({ id, username: `${opts.prefix ?? 'filler'}_${id}`, discriminator: '0', globalName: `Filler ${String(i).padStart(3, '0')}`, avatar: null,
+    await store.users.create({ id, username: `filler_${id}`, discriminator: '0', globalName: `Filler ${String(i).padStart(3, '0')}`, avatar: null,
       banner: null, bio: '', email: null, passwordHash: null, bot: false, system: false, flags: 0, createdAt: now });
     await store.members.add({ guildId, userId: id, nick: null, avatar: null, roles: opts.roles ?? [], joinedAt: now, deaf: false, mute: false, pending: false,
       communicationDisabledUntil: null, flags: 0 });

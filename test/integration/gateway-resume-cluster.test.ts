@@ -29,7 +29,7 @@ import { apiRequest as http, serviceSkip, TEST_NATS_URL, waitFor } from '../help
 import { GatewayClient } from './gateway-client.ts';
 import { guildPartition } from '../../src/contracts/guild.ts';
 import { addFillerMembers } from '../helpers/members.ts';
-import { JOURNAL_BACKOFF_MS, JOURNAL_INLINE_MAX_BYTES, RESUME_GAP_OVERLAP_MS } from '../../src/sessions/resume-journal.ts';
+import { JOURNAL_BACKOFF_MS, JOURNAL_INLINE_MAX_BYTES, JOURNAL_LOG, recordSubject, RESUME_GAP_OVERLAP_MS, type SessionRecord } from '../../src/sessions/resume-journal.ts';
 
 async function startChild(dataDir: string, prefix: string, nodeId: string, guildPartitions?: number): Promise<{ child: ChildProcess; url: string }> {
   const args = [dataDir, TEST_NATS_URL, prefix, nodeId, ...(guildPartitions ? [String(guildPartitions)] : [])];
@@ -236,7 +236,7 @@ describe('gateway: fan-out by interest and resume across nodes (NATS)', { skip: 
       assert.equal((await http(b.url, 'POST', `/invites/${invite.body.code}`, u.token)).status, 200);
     }
     // 53 members: above the default large_threshold (50).
-    await addFillerMembers(store, l.id, 50, { prefix: `l${run}` });
+    await addFillerMembers(store, l.id, 50);
     const node = await startChild(dataDir, prefix, `resume-${run}-s`);
     try {
       const onNode = await GatewayClient.connect(node.url);
@@ -244,9 +244,11 @@ describe('gateway: fan-out by interest and resume across nodes (NATS)', { skip: 
       const ready = await onNode.identify(owner.token);
       await onNode.waitForDispatch('GUILD_CREATE', (d) => d.id === l.id);
       onNode.send(37, { subscriptions: { [l.id]: { members: [bob.id] } } });
-      // A message after the subscription: its dispatch writes the session's record again, subscription included.
-      const written = await send(lText, owner.token, 'after subscribing');
-      await onNode.waitForDispatch('MESSAGE_CREATE', (d) => d.id === written);
+      // No dispatch follows the op: the journal writes the session's record for it alone.
+      await waitFor(async () => {
+        const records = await bus.readLog<SessionRecord>(JOURNAL_LOG, { subjects: [recordSubject(ready.session_id)], sinceMs: 0 });
+        return records.at(-1)?.payload.subscriptions?.members.some(([g, ids]) => g === l.id && ids.includes(bob.id));
+      }, { what: 'the record with the subscription', timeoutMs: 10_000 });
       const seq = onNode.lastSeq!;
       await killNode(node.child);
       const onB = await sendResumeToB(owner.token, ready.session_id, seq);

@@ -44,7 +44,7 @@ describe('op 8 every member, the socket closed mid-stream', () => {
       assert.equal(res.status, 200, JSON.stringify(res.body));
       roles.push(res.body.id);
     }
-    await addFillerMembers(t.store, guildId, FILLERS, { prefix: 'cut_filler', roles });
+    await addFillerMembers(t.store, guildId, FILLERS, { roles });
   });
   after(async () => {
     for (const c of clients) await c.close();

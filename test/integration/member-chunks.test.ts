@@ -23,7 +23,7 @@ describe('op 8 every member, more than the outbound queue holds', () => {
     t = await startTestServer({ outboundMaxBytes: OUTBOUND_MAX_BYTES });
     owner = await t.register();
     guildId = (await t.createGuild(owner, 'many members')).id;
-    await addFillerMembers(t.store, guildId, FILLERS, { prefix: 'chunk_filler' });
+    await addFillerMembers(t.store, guildId, FILLERS);
   });
   after(async () => {
     for (const c of clients) await c.close();

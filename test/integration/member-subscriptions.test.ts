@@ -12,7 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
 import { addFillerMembers } from '../helpers/members.ts';
 import { waitFor } from '../helpers/services.ts';
-import { addMember } from './fixtures.guilds.ts';
+import { Intents } from '../../src/protocol/intents.ts';
+import { addMember, makeBot } from './fixtures.guilds.ts';
 import { GatewayClient } from './gateway-client.ts';
 
 /** Members beside the named users: 55 in all, above the default large_threshold of 50. */
@@ -32,7 +33,7 @@ async function largeGuild(t: TestServer, fillers = FILLERS): Promise<LargeGuild>
   const [owner, alice, bob, carol, dave] = [await t.register(), await t.register(), await t.register(), await t.register(), await t.register()];
   const guildId = (await t.createGuild(owner, 'large')).id;
   for (const u of [alice, bob, carol, dave]) await addMember(t, guildId, u);
-  await addFillerMembers(t.store, guildId, fillers, { prefix: 'sub_filler' });
+  await addFillerMembers(t.store, guildId, fillers);
   const channels = await t.request('GET', `/guilds/${guildId}/channels`, { auth: owner });
   return { owner, alice, bob, carol, dave, guildId, channelId: channels.body.find((c: any) => c.type === 0).id };
 }
@@ -112,6 +113,19 @@ describe('member subscriptions in a large guild', () => {
     await sendAndSync(alice, 37, { subscriptions: { [g.guildId]: { members: [] } } });
     assert.deepEqual(await round([[bob, 'idle'], [carol, 'idle']], [alice]), [[]], '[] ends it');
     assert.equal(alice.closed, null);
+  });
+
+  it('a bot with GUILD_PRESENCES gets every presence of the large guild without subscribing; op 37 changes nothing for it', async () => {
+    const { app, bot } = await makeBot(t, g.owner, 'Presence Bot');
+    const flags = await t.request('PATCH', `/applications/${app.id}`, { auth: g.owner, body: { flags: (1 << 12) | (1 << 18) } }); // presence and message content intents
+    assert.equal(flags.status, 200, JSON.stringify(flags.body));
+    const added = await t.request('POST', `/oauth2/authorize?client_id=${app.id}&scope=bot`, { auth: g.owner, body: { guild_id: g.guildId, authorize: true } });
+    assert.ok(added.status < 300, JSON.stringify(added.body));
+    const c = await online(bot, { intents: Intents.GUILDS | Intents.GUILD_MESSAGES | Intents.MESSAGE_CONTENT | Intents.GUILD_PRESENCES });
+    const both = (s: string) => [`${g.bob.id}:${s}`, `${g.carol.id}:${s}`];
+    assert.deepEqual(await round([[g.bob, 'dnd'], [g.carol, 'dnd']], [c]), [both('dnd')]);
+    await sendAndSync(c, 37, { subscriptions: { [g.guildId]: { members: [g.bob.id] } } });
+    assert.deepEqual(await round([[g.bob, 'idle'], [g.carol, 'idle']], [c]), [both('idle')]);
   });
 
   it('a guild the session does not receive, and ids that are not snowflakes, are ignored', async () => {
@@ -212,8 +226,10 @@ describe('PRESENCES_REPLACE in a large guild', () => {
       await c.identifyAndLoad(user.token);
       return c;
     };
+    for (const [a, b] of [[g.alice, g.dave], [g.dave, g.alice]]) assert.equal((await t.request('PUT', `/users/@me/relationships/${b.id}`, { auth: a, body: {} })).status, 204);
     await online(g.bob);
     await online(g.carol);
+    await online(g.dave);
     const alice = await online(g.alice);
     alice.send(37, { subscriptions: { [g.guildId]: { members: [g.bob.id] } } });
     alice.send(1, null);
@@ -236,6 +252,6 @@ describe('PRESENCES_REPLACE in a large guild', () => {
     assert.ok(dropped() > dropped0, 'presences dropped while lagging');
     socket.resume();
     const replace = await alice.waitForDispatch('PRESENCES_REPLACE', () => true, 20_000);
-    assert.deepEqual(replace.d.map((p: any) => p.user.id), [g.bob.id], 'bob (subscribed, online), not carol (online, not followed)');
+    assert.deepEqual(replace.d.map((p: any) => p.user.id).sort(), [g.bob.id, g.dave.id].sort(), 'bob (subscribed) and dave (a friend), online; not carol (online, not followed)');
   });
 });

@@ -45,7 +45,10 @@ export function startSession(token: string) {
         settleInteraction(t, d);
         settleAutocomplete(t, d);
         // A fresh session starts with no member subscriptions (a resumed one keeps them).
-        if (t === 'READY') sentMembers.clear();
+        if (t === 'READY') {
+          sentMembers.clear();
+          presenceAsks.length = 0;
+        }
         if (t === 'GUILD_CREATE') {
           maybeRequestMembers(d.id);
           flushMemberSubscriptions();
@@ -75,6 +78,7 @@ async function endSession() {
   typingTimer = null;
   wantedMembers.clear();
   sentMembers.clear();
+  presenceAsks.length = 0;
   if (subscribeTimer) clearTimeout(subscribeTimer);
   subscribeTimer = null;
   localStorage.removeItem(TOKEN_KEY);
@@ -158,15 +162,24 @@ function maybeRequestMembers(guildId: string) {
 // ---- member subscriptions (guilds above LARGE_THRESHOLD) ----
 
 /**
- * At most one op 37 (with its op 8s) per this interval: the gateway takes 120 payloads a minute from a client,
- * and a scroll through a long list would otherwise send two every debounce (then be closed with 4008).
+ * At most one op 37 and one op 8 per this interval (80 payloads a minute): the gateway takes 120 a minute from a
+ * client, and a scroll through a long list would otherwise send two every debounce (then be closed with 4008).
  */
 const SUBSCRIBE_MIN_INTERVAL_MS = 1_500;
 /** Per guild: whom the member list shows, and the subscription the server holds for this session. */
 const wantedMembers = new Map<string, string[]>();
 const sentMembers = new Map<string, string[]>();
+/** Presences to ask for (op 8, up to 100 members each), one a flush. */
+const presenceAsks: Array<{ guildId: string; ids: string[] }> = [];
 let lastSubscribedAt = 0;
 let subscribeTimer: ReturnType<typeof setTimeout> | null = null;
+
+function flushLater(wait: number) {
+  subscribeTimer ??= setTimeout(() => {
+    subscribeTimer = null;
+    flushMemberSubscriptions();
+  }, wait);
+}
 
 /**
  * The members whose presences this tab shows in a large guild (`[]`: none), sent whole as op 37 when it changes
@@ -189,13 +202,9 @@ function flushMemberSubscriptions() {
   // Before READY (or while resuming) the server would drop it: sent once the session is ready.
   if (!gateway || gateway.state !== 'ready') return;
   const wait = lastSubscribedAt + SUBSCRIBE_MIN_INTERVAL_MS - Date.now();
-  if (wait > 0) {
-    subscribeTimer ??= setTimeout(() => {
-      subscribeTimer = null;
-      flushMemberSubscriptions();
-    }, wait);
-    return;
-  }
+  if (wait > 0) return flushLater(wait);
+  let subscribed = false;
+  let more = false;
   for (const [guildId, ids] of wantedMembers) {
     const guild = store.state.guilds[guildId];
     if (!guild || (ids.length === 0 && !sentMembers.has(guildId))) {
@@ -208,16 +217,24 @@ function flushMemberSubscriptions() {
     const sent = new Set(sentMembers.get(guildId));
     const added = ids.filter((id) => !sent.has(id));
     if (added.length === 0 && ids.length === sent.size) continue;
+    if (subscribed) {
+      more = true; // another guild's turn comes with the next flush
+      break;
+    }
     gateway.subscribeGuildMembers(guildId, ids);
-    lastSubscribedAt = Date.now();
+    subscribed = true;
     // Subscribing sends no presences: ask for those of the newly shown members (theirs may be stale).
-    for (let i = 0; i < added.length; i += 100) gateway.requestGuildMembers(guildId, added.slice(i, i + 100));
+    for (let i = 0; i < added.length; i += 100) presenceAsks.push({ guildId, ids: added.slice(i, i + 100) });
     if (ids.length) sentMembers.set(guildId, ids);
     else {
       sentMembers.delete(guildId);
       wantedMembers.delete(guildId);
     }
   }
+  const ask = presenceAsks.shift();
+  if (ask) gateway.requestGuildMembers(ask.guildId, ask.ids);
+  if (subscribed || ask) lastSubscribedAt = Date.now();
+  if (more || presenceAsks.length) flushLater(SUBSCRIBE_MIN_INTERVAL_MS);
 }
 
 // ---- guilds, invites ----
