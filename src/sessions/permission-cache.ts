@@ -203,7 +203,12 @@ export class GuildPermissionCache {
    * presences of whom they subscribed to alone (member-subscriptions.ts). Unknown guilds are not.
    */
   isLarge(guildId: string, largeThreshold: number): boolean {
-    return (this.#guilds.get(guildId)?.memberCount ?? 0) > largeThreshold;
+    return this.memberCount(guildId) > largeThreshold;
+  }
+
+  /** The guild's member count as this node knows it (0 unknown). */
+  memberCount(guildId: string): number {
+    return this.#guilds.get(guildId)?.memberCount ?? 0;
   }
 
   /** The guild's channels that can hold threads (text, announcement, forum, media), for THREAD_LIST_SYNC. */

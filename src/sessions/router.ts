@@ -140,10 +140,12 @@ export class Router {
     const sessions = only ? (local?.has(only) ? [only] : []) : [...(local ?? [])];
     const now = this.gw.now();
     const presenceOf = t === 'PRESENCE_UPDATE' ? userIdOf(d) : undefined;
+    // Read once per event: a user session in a large guild gets only the presences it follows (member-subscriptions.ts).
+    const memberCount = presenceOf !== undefined ? cache.memberCount(guildId) : 0;
     for (const s of sessions) {
       if (target && s.user.id === target && t !== 'GUILD_MEMBER_ADD') continue; // gets GUILD_DELETE below
       if (!this.#passes(s, env, guildId, now)) continue;
-      if (presenceOf !== undefined && s.subscriptions && cache.isLarge(guildId, s.largeThreshold) && !s.subscriptions.follows(guildId, presenceOf)) continue;
+      if (presenceOf !== undefined && s.subscriptions && memberCount > s.largeThreshold && !s.subscriptions.follows(guildId, presenceOf)) continue;
       const stripped = s.bot && CONTENT_EVENTS.has(t) && !s.hasIntent(Intents.MESSAGE_CONTENT) && !keepsContent(d, s.user.id);
       s.dispatch(t, stripped ? json.stripped : json.full, t === 'PRESENCE_UPDATE' ? 'presence' : 'normal');
     }
