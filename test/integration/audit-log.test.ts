@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
-import { GatewayClient } from './gateway-client.ts';
+import { GatewaySessions } from './gateway-client.ts';
 import { addMember, assertError, giveRole, guildWithMember, makeBot } from './fixtures.guilds.ts';
 import { Intents } from '../../src/protocol/intents.ts';
 
@@ -17,21 +17,16 @@ const MANAGE_MESSAGES = 1n << 13n;
 
 describe('guild audit log', () => {
   let t: TestServer;
-  const clients: GatewayClient[] = [];
+  const sessions = new GatewaySessions(() => t.url);
   before(async () => {
     t = await startTestServer({ heartbeatIntervalMs: 5000 });
   });
   after(async () => {
-    for (const c of clients) await c.close();
+    await sessions.closeAll();
     await t.close();
   });
 
-  const online = async (user: TestUser, extra: Record<string, unknown> = {}) => {
-    const c = await GatewayClient.connect(t.url);
-    clients.push(c);
-    await c.identifyAndLoad(user.token, extra);
-    return c;
-  };
+  const online = (user: TestUser, extra: Record<string, unknown> = {}) => sessions.online(user, extra);
   const log = (guildId: string, who: TestUser, query = '') => t.request('GET', `/guilds/${guildId}/audit-logs${query}`, { auth: who });
 
   it('records a kick, a ban with its reason header, and an unban; the response has Discord\'s shape', async () => {

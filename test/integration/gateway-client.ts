@@ -148,3 +148,25 @@ export class GatewayClient {
     await done;
   }
 }
+
+/**
+ * The gateway sessions one suite opens, closed together in its `after`. `online` connects to the server `url()`
+ * names (read at call time: suites start their server in `before`), identifies with `extra` in IDENTIFY, and by
+ * default waits for READY and every guild's GUILD_CREATE.
+ */
+export class GatewaySessions {
+  readonly #open: GatewayClient[] = [];
+  constructor(private readonly url: () => string) {}
+
+  async online(user: { token: string }, extra: Record<string, unknown> = {}, opts: { load?: boolean } = {}): Promise<GatewayClient> {
+    const c = await GatewayClient.connect(this.url());
+    this.#open.push(c);
+    if (opts.load === false) await c.identify(user.token, extra);
+    else await c.identifyAndLoad(user.token, extra);
+    return c;
+  }
+
+  async closeAll(): Promise<void> {
+    for (const c of this.#open.splice(0)) await c.close();
+  }
+}

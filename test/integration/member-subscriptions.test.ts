@@ -14,7 +14,7 @@ import { addFillerMembers } from '../helpers/members.ts';
 import { waitFor } from '../helpers/services.ts';
 import { Intents } from '../../src/protocol/intents.ts';
 import { addMember, makeBot } from './fixtures.guilds.ts';
-import { GatewayClient } from './gateway-client.ts';
+import { GatewayClient, GatewaySessions } from './gateway-client.ts';
 
 /** Members beside the named users: 55 in all, above the default large_threshold of 50. */
 const FILLERS = 50;
@@ -41,7 +41,7 @@ async function largeGuild(t: TestServer, fillers = FILLERS): Promise<LargeGuild>
 describe('member subscriptions in a large guild', () => {
   let t: TestServer;
   let g: LargeGuild;
-  const clients: GatewayClient[] = [];
+  const sessions = new GatewaySessions(() => t.url);
   let marks = 0;
 
   before(async () => {
@@ -49,16 +49,11 @@ describe('member subscriptions in a large guild', () => {
     g = await largeGuild(t);
   });
   after(async () => {
-    for (const c of clients) await c.close();
+    await sessions.closeAll();
     await t.close();
   });
 
-  const online = async (user: TestUser, extra: Record<string, unknown> = {}) => {
-    const c = await GatewayClient.connect(t.url);
-    clients.push(c);
-    await c.identifyAndLoad(user.token, extra);
-    return c;
-  };
+  const online = (user: TestUser, extra: Record<string, unknown> = {}) => sessions.online(user, extra);
   /** Sends a gateway payload and waits until the server has handled it (ops are handled in order; op 1 is acked). */
   const sendAndSync = async (c: GatewayClient, op: number, d: unknown) => {
     const acks = c.payloads.filter((p) => p.op === 11).length;
@@ -209,23 +204,18 @@ describe('PRESENCES_REPLACE in a large guild', () => {
   const MAX = 256 * 1024;
   let t: TestServer;
   let g: LargeGuild;
-  const clients: GatewayClient[] = [];
+  const sessions = new GatewaySessions(() => t.url);
   before(async () => {
     t = await startTestServer({ heartbeatIntervalMs: 60_000, outboundMaxBytes: MAX, replayMaxBytes: 64 * 1024 * 1024, replayMaxEvents: 100_000, presenceHoldMs: 0 });
     g = await largeGuild(t);
   });
   after(async () => {
-    for (const c of clients) await c.close();
+    await sessions.closeAll();
     await t.close();
   });
 
   it('after presences were dropped, a user session gets the presences of whom it follows there, not of every member', async () => {
-    const online = async (user: TestUser) => {
-      const c = await GatewayClient.connect(t.url);
-      clients.push(c);
-      await c.identifyAndLoad(user.token);
-      return c;
-    };
+    const online = (user: TestUser) => sessions.online(user);
     for (const [a, b] of [[g.alice, g.dave], [g.dave, g.alice]]) assert.equal((await t.request('PUT', `/users/@me/relationships/${b.id}`, { auth: a, body: {} })).status, 204);
     await online(g.bob);
     await online(g.carol);

@@ -10,7 +10,7 @@ import { Permissions } from '../../src/protocol/permissions.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
 import { makeBot } from './fixtures.guilds.ts';
 import { assertError, guildFixture, overwrite, send, textChannel, type GuildFixture } from './fixtures.messages.ts';
-import { GatewayClient } from './gateway-client.ts';
+import { GatewaySessions } from './gateway-client.ts';
 import { freshPostgresStore, serviceSkip } from '../helpers/services.ts';
 
 const HOUR = 3_600_000;
@@ -18,7 +18,7 @@ let t: TestServer;
 let f: GuildFixture;
 /** Added to the server's clock: moves polls past their expiry without waiting. */
 let skew = 0;
-const clients: GatewayClient[] = [];
+const sessions = new GatewaySessions(() => t.url);
 
 const poll = (extra: Record<string, unknown> = {}) => ({
   question: { text: 'Best fruit?' },
@@ -36,12 +36,7 @@ const counts = async (user: TestUser, channelId: string, messageId: string) => {
   assert.equal(got.status, 200, JSON.stringify(got.body));
   return got.body.poll.results;
 };
-const online = async (user: TestUser, extra: Record<string, unknown> = {}) => {
-  const c = await GatewayClient.connect(t.url);
-  clients.push(c);
-  await c.identifyAndLoad(user.token, extra);
-  return c;
-};
+const online = (user: TestUser, extra: Record<string, unknown> = {}) => sessions.online(user, extra);
 
 const pgSkip = await serviceSkip('postgres');
 for (const kind of ['sqlite', 'postgres'] as const) {
@@ -54,7 +49,7 @@ describe(`polls (${kind})`, { skip: kind === 'postgres' ? pgSkip : false }, () =
     f = await guildFixture(t);
   });
   after(async () => {
-    for (const c of clients.splice(0)) await c.close();
+    await sessions.closeAll();
     await t.close();
     await drop?.();
   });

@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
 import { freshPostgresStore, serviceSkip } from '../helpers/services.ts';
-import { GatewayClient } from './gateway-client.ts';
+import { GatewaySessions } from './gateway-client.ts';
 import { addMember, assertError, giveRole, guildWithMember, makeBot } from './fixtures.guilds.ts';
 import { Intents } from '../../src/protocol/intents.ts';
 import { stickerApng, stickerGif, stickerLottie, stickerPng } from '../helpers/sticker-files.ts';
@@ -31,7 +31,7 @@ async function cdn(t: TestServer, path: string) {
 for (const backend of ['sqlite', 'postgres'] as const) describe(`guild stickers (${backend})`, { skip: backend === 'postgres' ? await serviceSkip('postgres') : false }, () => {
   let t: TestServer;
   let fresh: Awaited<ReturnType<typeof freshPostgresStore>> | undefined;
-  const clients: GatewayClient[] = [];
+  const sessions = new GatewaySessions(() => t.url);
   before(async () => {
     if (backend === 'postgres') {
       fresh = await freshPostgresStore();
@@ -40,17 +40,12 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`guild stickers 
     t = await startTestServer({ heartbeatIntervalMs: 5000 }, fresh ? { store: fresh.store } : {});
   });
   after(async () => {
-    for (const c of clients) await c.close();
+    await sessions.closeAll();
     await t.close();
     await fresh?.drop();
   });
 
-  const online = async (user: TestUser, extra: Record<string, unknown> = {}) => {
-    const c = await GatewayClient.connect(t.url);
-    clients.push(c);
-    await c.identify(user.token, extra);
-    return c;
-  };
+  const online = (user: TestUser, extra: Record<string, unknown> = {}) => sessions.online(user, extra, { load: false });
 
   /** POST /guilds/{id}/stickers as multipart, as discord.js sends it. */
   const create = async (guildId: string, who: TestUser, f: StickerForm, headers: Record<string, string> = {}) => {
