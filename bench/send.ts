@@ -22,6 +22,7 @@ export async function main(args: string[]): Promise<void> {
     messages: a.int('messages', quick ? 3000 : 20_000, 1, 10_000_000),
     channels: a.int('channels', 100, 1, 400),
     users: a.int('users', 16, 1, 1000),
+    warmup: a.int('warmup', quick ? 500 : 5000, 0, 1_000_000),
     logLevel: a.str('log-level') ?? 'warn',
     profile: a.has('profile'),
   };
@@ -39,7 +40,7 @@ export async function main(args: string[]): Promise<void> {
       const channels = await createTextChannels(server.url, g.owner, g.guildId, p.channels);
       const tokens = users.map((u) => u.token);
       // Warm-up: JIT and statement caches, not measured.
-      await sendMessages(worker!, { base: server.url, tokens, channelIds: channels, count: Math.min(500, p.messages), rate: 0, concurrency: p.concurrency, tag: 'warmup', timeoutMs: 60_000 });
+      await sendMessages(worker!, { base: server.url, tokens, channelIds: channels, count: p.warmup, rate: 0, concurrency: p.concurrency, tag: 'warmup', timeoutMs: 60_000 });
       await sleep(500);
       const window = measureWindow(server.pid);
       const loadCpu0 = cpuSeconds(worker!.proc.pid!);

@@ -71,10 +71,13 @@ export async function guildAccess(store: Store, guildId: string, userId: string,
   return { guild, member, roles, permissions, isOwner: guild.ownerId === userId, topPosition: topRolePosition(guild, member, roles) };
 }
 
-/** The caller's standing in a channel: 10003 when unknown, 50001 when not visible to them. */
-export async function channelAccess(store: Store, channelId: string, userId: string, now = Date.now()): Promise<ChannelAccess> {
+/**
+ * The caller's standing in a channel: 10003 when unknown, 50001 when not visible to them. `staleLastMessageId`:
+ * the caller does not read the channel's lastMessageId, which may then be older than stored (ChannelStore.get).
+ */
+export async function channelAccess(store: Store, channelId: string, userId: string, now = Date.now(), opts: { staleLastMessageId?: boolean } = {}): Promise<ChannelAccess> {
   requireId(channelId, ErrorCodes.UNKNOWN_CHANNEL);
-  const channel = await store.channels.get(channelId);
+  const channel = await store.channels.get(channelId, opts.staleLastMessageId ? { staleLastMessageId: true } : undefined);
   if (!channel) throw new ApiError(ErrorCodes.UNKNOWN_CHANNEL);
   if (!channel.guildId) {
     const recipients = await store.channels.listRecipients(channelId);

@@ -25,8 +25,11 @@ export function tokenLifetime(idleDays: number, now: () => number): TokenLifetim
 export interface ResolvedToken {
   user: UserRecord;
   token: TokenRecord;
-  /** The token's public id (tokenPublicId): what the sessions list and revocations name it by. */
-  id: string;
+  /**
+   * The token's public id (tokenPublicId): what the sessions list and revocations name it by. Computed when read:
+   * IDENTIFY reads it, a REST request does not (a sha-256 saved per request).
+   */
+  readonly id: string;
 }
 
 /** The user a raw token belongs to, with the token's record and public id; null when it is not a live token. */
@@ -48,5 +51,6 @@ export async function resolveToken(store: Store, rawToken: string, lifetime: Tok
   const user = found.user;
   if ((match.kind === 'bot') !== user.bot) return null;
   if (now - match.lastUsedAt >= TOKEN_TOUCH_INTERVAL_MS) await store.tokens.touch(match.userId, match.hash, now);
-  return { user, token: match, id: tokenPublicId(match.hash) };
+  const hash = match.hash;
+  return { user, token: match, get id() { return tokenPublicId(hash); } };
 }

@@ -628,7 +628,11 @@ export interface ChannelStore {
    * id keeps the last) in one transaction: nothing is stored unless everything is.
    */
   create(channel: ChannelRecord, recipients?: readonly Snowflake[], overwrites?: readonly OverwriteRecord[]): Promise<ChannelRecord>;
-  get(id: Snowflake): Promise<ChannelRecord | null>;
+  /**
+   * `opts.staleLastMessageId`: the caller does not read `lastMessageId` (a message create checking its access), so
+   * a cached copy may answer with an older one; the store itself always answers with the row as stored.
+   */
+  get(id: Snowflake, opts?: { staleLastMessageId?: boolean }): Promise<ChannelRecord | null>;
   /** The channel's last_message_id alone (moved by every message); null when there is no such channel. */
   getLastMessageId(id: Snowflake): Promise<{ lastMessageId: Snowflake | null } | null>;
   /** Guild channels ordered by (position, id). */

@@ -168,6 +168,24 @@ describe('access cache', () => {
     assert.equal(await store.channels.get(f.ch.id), null);
   });
 
+  it('staleLastMessageId: the copy in memory answers as it is, every other column current; the store itself ignores it', async () => {
+    const f = await fixture();
+    const first = await store.channels.get(f.ch.id, { staleLastMessageId: true });
+    assert.equal(first?.lastMessageId, null, 'loaded from the store');
+    const m = await store.messages.create(message(f.ch.id, f.u.id, { guildId: f.guild.id }));
+    const { hits } = cache.channels;
+    const stale = await store.channels.get(f.ch.id, { staleLastMessageId: true });
+    assert.equal(cache.channels.hits - hits, 1);
+    assert.equal(stale?.lastMessageId, null, 'not read again');
+    assert.deepEqual({ ...stale, lastMessageId: m.id }, await raw.channels.get(f.ch.id), 'the rest is the row');
+    assert.equal((await store.channels.get(f.ch.id))?.lastMessageId, m.id, 'without the option it is');
+    assert.equal((await raw.channels.get(f.ch.id, { staleLastMessageId: true }))?.lastMessageId, m.id, 'the store reads the row');
+    await store.channels.update(f.ch.id, { name: 'renamed' });
+    const after = await store.channels.get(f.ch.id, { staleLastMessageId: true });
+    assert.equal(after?.name, 'renamed', 'another column changing still drops the entry');
+    assert.equal(after?.lastMessageId, m.id, 'and the reload brings the current last_message_id');
+  });
+
   it('a read that overlapped a change is returned but not kept', async () => {
     const f = await fixture();
     // The read's SQL runs within this call; its result is kept only a few microtasks later.

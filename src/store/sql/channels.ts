@@ -72,7 +72,8 @@ export class SqlChannelStore implements ChannelStore {
     return (await this.get(channel.id))!;
   }
 
-  async get(channelId: Snowflake): Promise<ChannelRecord | null> {
+  /** Always the row as stored (`staleLastMessageId` is for caches in front of the store). */
+  async get(channelId: Snowflake, _opts?: { staleLastMessageId?: boolean }): Promise<ChannelRecord | null> {
     return getChannel(this.db, id(channelId));
   }
 
