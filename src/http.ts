@@ -83,24 +83,32 @@ export function buildProcessHttp(config: Config, log: Logger, opts: ProcessHttpO
   BANS.set(app, invalid);
 
   // The first hook of every request, before any body is read.
-  app.addHook('onRequest', async (request, reply) => {
+  // The process-wide hooks here take Fastify's callback form, not async functions: they await nothing, and an async
+  // hook costs every request a promise and a microtask hop (about 1% of a message create's CPU each).
+  app.addHook('onRequest', (request, reply, done) => {
     if (request.ip && !PROBES.has(request.routeOptions.url ?? '')) {
       const bannedForMs = invalid.refuse(request.ip);
       if (bannedForMs > 0) {
         const retryAfter = bannedForMs / 1000;
         reply.header('Retry-After', String(Math.ceil(retryAfter))).header('X-RateLimit-Global', 'true').header('X-RateLimit-Scope', 'global');
-        return reply.status(429).send({ message: BANNED_MESSAGE, retry_after: Number(retryAfter.toFixed(3)), global: true, code: 0 });
+        // Answering from a callback hook: the chain stops, done is not called.
+        reply.status(429).send({ message: BANNED_MESSAGE, retry_after: Number(retryAfter.toFixed(3)), global: true, code: 0 });
+        return;
       }
     }
     // Fastify would read and parse the body of a request for no route before answering 404.
-    if (request.is404) return reply.status(404).send(NOT_FOUND_BODY);
+    if (request.is404) {
+      reply.status(404).send(NOT_FOUND_BODY);
+      return;
+    }
+    done();
   });
 
   // Some client libraries compare the content type with === 'application/json': no charset suffix.
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     const type = reply.getHeader('content-type');
     if (typeof type === 'string' && type.startsWith('application/json')) reply.header('content-type', 'application/json');
-    return payload;
+    done(null, payload);
   });
 
   app.get('/healthz', async () => ({ ok: true }));
@@ -110,15 +118,16 @@ export function buildProcessHttp(config: Config, log: Logger, opts: ProcessHttpO
     return reply.status(ready ? 200 : 503).send({ ready, store: storeOk });
   });
   const responses = new Map<string, number>();
-  app.addHook('onResponse', async (_request, reply) => {
+  app.addHook('onResponse', (_request, reply, done) => {
     const key = `${Math.floor(reply.statusCode / 100)}xx`;
     responses.set(key, (responses.get(key) ?? 0) + 1);
+    done();
   });
   // Counted as the answer is sent, not after: the client's next request already meets the ban.
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     // Discord does not count a 429 of a shared (per-resource) limit against the client.
     if (INVALID_STATUSES.has(reply.statusCode) && reply.getHeader('x-ratelimit-scope') !== 'shared' && request.ip) invalid.record(request.ip);
-    return payload;
+    done(null, payload);
   });
 
   const metricsText = () => {
