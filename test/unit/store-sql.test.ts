@@ -104,6 +104,28 @@ describe('SqliteDriver group commit', () => {
     await close();
   });
 
+  it('a transaction begun in the next event-loop turn joins the group; one begun after the COMMIT opens another', async () => {
+    const { db, seen, close } = await open();
+    const acknowledged: number[][] = [];
+    const ack = (k: number) => db.transaction((tx) => tx.run('INSERT INTO t VALUES (?)', [k])).then(() => acknowledged.push(seen()));
+    const first = ack(1);
+    // The next turn, as a request read meanwhile would arrive.
+    await new Promise((r) => setImmediate(r));
+    const second = ack(2);
+    await Promise.all([first, second]);
+    assert.deepEqual(acknowledged, [[1, 2], [1, 2]], 'one COMMIT for both');
+    await ack(3);
+    assert.deepEqual(acknowledged[2], [1, 2, 3]);
+    // Two turns later the group has committed: an idle write waits no longer than that.
+    const t = ack(4);
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(seen(), [1, 2, 3, 4]);
+    await t;
+    await close();
+  });
+
   it('a failing transaction undoes only its own writes; the others of its group commit', async () => {
     const { db, seen, close } = await open();
     const results = await Promise.allSettled([
