@@ -42,6 +42,8 @@ export interface LimitResult {
 }
 
 const MAX_KEYS = 200_000;
+/** RateLimiter.bucketHash's answers, by bucket name (route buckets are declared in code: a few dozen). */
+const bucketHashes = new Map<string, string>();
 
 export class RateLimiter {
   readonly #windows = new Map<string, Window>();
@@ -61,9 +63,14 @@ export class RateLimiter {
     this.#onSharedError = opts.onSharedError ?? (() => {});
   }
 
-  /** Opaque per-bucket id like Discord's X-RateLimit-Bucket. */
+  /** Opaque per-bucket id like Discord's X-RateLimit-Bucket; bucket names are a fixed set, so each is hashed once. */
   static bucketHash(bucket: string): string {
-    return digest('sha1', bucket, 'hex').slice(0, 16);
+    let hash = bucketHashes.get(bucket);
+    if (hash === undefined) {
+      hash = digest('sha1', bucket, 'hex').slice(0, 16);
+      bucketHashes.set(bucket, hash);
+    }
+    return hash;
   }
 
   #hit(key: string, limit: number, windowMs: number): { window: Window; allowed: boolean } {
