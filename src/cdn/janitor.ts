@@ -44,7 +44,9 @@ export async function startBlobJanitor(deps: ProcessDeps, log: Logger): Promise<
           log.warn({ prefix }, 'blobs.delete job names an invalid prefix; skipped');
           continue;
         }
-        counts.blobs += await deps.blobs.deletePrefix(prefix);
+        // Awaited first: `counts.blobs += await …` reads the counter before the await and loses concurrent jobs' counts.
+        const deleted = await deps.blobs.deletePrefix(prefix);
+        counts.blobs += deleted;
         counts.prefixes++;
       }
     } catch (err) {

@@ -115,7 +115,10 @@ export async function startPushRole(deps: RoleDeps, options: PushRoleOptions = {
         messageId: message.id, userId: d.userId, deviceId: d.id, channelId: channel.id, payload: d.preview ? payload : privatePayload,
         urgency: byUser.get(d.userId)!.direct ? 'high' : 'normal', state: 'pending', attempts: 0, nextAttemptAt: at, createdAt: at,
       }));
-    counts.queued += await store.pushDeliveries.enqueue(deliveries);
+    // Not `counts.queued += await …`: that reads the counter before the await, and two jobs handled at once lose
+    // one's count (seen as push_deliveries_queued_total below push_sent_total).
+    const added = await store.pushDeliveries.enqueue(deliveries);
+    counts.queued += added;
     kick();
   };
 
