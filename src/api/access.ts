@@ -77,7 +77,7 @@ export async function guildAccess(store: Store, guildId: string, userId: string,
  */
 export async function channelAccess(store: Store, channelId: string, userId: string, now = Date.now(), opts: { staleLastMessageId?: boolean } = {}): Promise<ChannelAccess> {
   requireId(channelId, ErrorCodes.UNKNOWN_CHANNEL);
-  const channel = await store.channels.get(channelId, opts.staleLastMessageId ? { staleLastMessageId: true } : undefined);
+  const channel = await store.channels.get(channelId, opts);
   if (!channel) throw new ApiError(ErrorCodes.UNKNOWN_CHANNEL);
   if (!channel.guildId) {
     const recipients = await store.channels.listRecipients(channelId);
