@@ -27,6 +27,15 @@ import { stopWithProfile, type ProfileSummary } from './lib/profile-summary.ts';
 import { collect, openSessions, sendMessages, sessionTokens, waitDeliveries, type RateLimitWaits } from './lib/sessions.ts';
 import { guildWithMembers, registerUsers } from './lib/setup.ts';
 
+/**
+ * The password hash cost of the users this bench registers: 15, not LOAD_LIMITS' 12, because this bench reports
+ * the server's peak RSS. scrypt's buffer is 2^cost KiB; at 12 (4 MiB) glibc serves it from the malloc arena of
+ * the libuv thread that hashes and keeps it there after the hash (its mmap threshold rises to the first such
+ * buffer freed), so four threads' arenas held 16 MB the rest of the run. From 15 (32 MiB) the buffer is above
+ * glibc's largest threshold and always mapped and returned, as the default 17's (128 MiB) is in production.
+ */
+const MEMORY_HASH_COST = 15;
+
 interface Params {
   sessions: number;
   messages: number;
@@ -202,9 +211,10 @@ export async function main(args: string[]): Promise<void> {
     for (const processes of p.serverProcesses) {
       const prefix = `bench-${randomBytes(4).toString('hex')}`;
       // A pool of processes meets on NATS; a single process is put on NATS too when it is compared with one.
-      const env: Record<string, string> = pooled
-        ? { ACCORD_WORKERS: String(processes), ACCORD_NATS_URL: NATS_URL, ACCORD_NATS_PREFIX: prefix, ACCORD_BLOB_MAX_BYTES: String(64 * 1024 * 1024) }
-        : {};
+      const env: Record<string, string> = {
+        ACCORD_PASSWORD_HASH_COST: String(MEMORY_HASH_COST),
+        ...(pooled ? { ACCORD_WORKERS: String(processes), ACCORD_NATS_URL: NATS_URL, ACCORD_NATS_PREFIX: prefix, ACCORD_BLOB_MAX_BYTES: String(64 * 1024 * 1024) } : {}),
+      };
       const target = pooled ? `accord×${processes}` : 'accord';
       const server = await startAccord({ profile: p.profile, logLevel: p.logLevel, env });
       log(`  ${target} pid ${server.pid} on ${server.url} (data ${server.dataDir})`);
