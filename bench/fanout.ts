@@ -5,7 +5,7 @@
  *   node --import tsx bench/run.ts fanout [--quick] [--sessions S] [--messages M] [--rate R | --rate 0 --in-flight K] [--compress both|none|zlib]
  *                                         [--users U] [--workers W] [--no-floor] [--profile] [--log-level L]
  *
- * Accord runs as its own process (`node --import tsx src/main.ts start`, rate limits raised — see LOAD_LIMITS),
+ * Accord runs as its own process (`node --import tsx src/main.ts start`, rate limits raised and a password hash cost of 15 — see MEMORY_LOAD_LIMITS),
  * the sessions live in 1–2 forked load workers, and worker 0 also posts the messages. Each message's content
  * carries its index and the wall-clock time its REST call started, so latency is REST call start → receipt at
  * each session. Then the same clients and sender run against the floor server (bench/lib/floor-server.ts) and
@@ -20,21 +20,12 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { connect as connectNats } from 'nats';
 import {
-  Args, cpuSeconds, gatewayUrl, memory, memoryBreakdown, Intents, LOAD_LIMITS, log, mb, measureWindow, round, sleep, startAccord, startFloor, startWorkers, table, writeResults,
+  Args, cpuSeconds, gatewayUrl, memory, memoryBreakdown, Intents, log, MEMORY_LOAD_LIMITS, mb, measureWindow, round, sleep, startAccord, startFloor, startWorkers, table, writeResults,
   type LatencySummary, type MemoryBreakdown, type ServerProcess, type WorkerClient,
 } from './lib/common.ts';
 import { stopWithProfile, type ProfileSummary } from './lib/profile-summary.ts';
 import { collect, openSessions, sendMessages, sessionTokens, waitDeliveries, type RateLimitWaits } from './lib/sessions.ts';
 import { guildWithMembers, registerUsers } from './lib/setup.ts';
-
-/**
- * The password hash cost of the users this bench registers: 15, not LOAD_LIMITS' 12, because this bench reports
- * the server's peak RSS. scrypt's buffer is 2^cost KiB; at 12 (4 MiB) glibc serves it from the malloc arena of
- * the libuv thread that hashes and keeps it there after the hash (its mmap threshold rises to the first such
- * buffer freed), so four threads' arenas held 16 MB the rest of the run. From 15 (32 MiB) the buffer is above
- * glibc's largest threshold and always mapped and returned, as the default 17's (128 MiB) is in production.
- */
-const MEMORY_HASH_COST = 15;
 
 interface Params {
   sessions: number;
@@ -201,7 +192,7 @@ export async function main(args: string[]): Promise<void> {
   const p = parse(args);
   const loadBefore = os.loadavg();
   log(`fanout bench: ${p.sessions} sessions (${p.users} users) in one guild, ${p.messages} messages at ${p.rate}/s, compress ${p.modes.join('+')}, ` +
-    `${p.workers} load worker(s); server rate limits raised (ACCORD_RATE_LIMIT_SCALE=${LOAD_LIMITS.ACCORD_RATE_LIMIT_SCALE}, ACCORD_RATE_LIMIT_GLOBAL=${LOAD_LIMITS.ACCORD_RATE_LIMIT_GLOBAL})`);
+    `${p.workers} load worker(s); server rate limits raised (ACCORD_RATE_LIMIT_SCALE=${MEMORY_LOAD_LIMITS.ACCORD_RATE_LIMIT_SCALE}, ACCORD_RATE_LIMIT_GLOBAL=${MEMORY_LOAD_LIMITS.ACCORD_RATE_LIMIT_GLOBAL}), password hash cost ${MEMORY_LOAD_LIMITS.ACCORD_PASSWORD_HASH_COST}`);
   const workers = await startWorkers(p.workers);
   const results: ModeResult[] = [];
   let profile: ProfileSummary | undefined;
@@ -212,7 +203,7 @@ export async function main(args: string[]): Promise<void> {
       const prefix = `bench-${randomBytes(4).toString('hex')}`;
       // A pool of processes meets on NATS; a single process is put on NATS too when it is compared with one.
       const env: Record<string, string> = {
-        ACCORD_PASSWORD_HASH_COST: String(MEMORY_HASH_COST),
+        ...MEMORY_LOAD_LIMITS,
         ...(pooled ? { ACCORD_WORKERS: String(processes), ACCORD_NATS_URL: NATS_URL, ACCORD_NATS_PREFIX: prefix, ACCORD_BLOB_MAX_BYTES: String(64 * 1024 * 1024) } : {}),
       };
       const target = pooled ? `accord×${processes}` : 'accord';
@@ -250,5 +241,5 @@ export async function main(args: string[]): Promise<void> {
   }
   console.log(fanoutTable(results));
   console.log('latency = REST call start → MESSAGE_CREATE received at each session; cpu = server utime+stime over the send window (summed over its processes)');
-  writeResults('fanout', { ...p, serverEnv: LOAD_LIMITS, intents: 'GUILDS|GUILD_MESSAGES|MESSAGE_CONTENT' }, loadBefore, { modes: results, profile });
+  writeResults('fanout', { ...p, serverEnv: MEMORY_LOAD_LIMITS, intents: 'GUILDS|GUILD_MESSAGES|MESSAGE_CONTENT' }, loadBefore, { modes: results, profile });
 }

@@ -5,11 +5,11 @@
  *   node --import tsx bench/run.ts send [--quick] [--concurrency C] [--messages N] [--channels K] [--users U] [--profile]
  *
  * Senders are U registered users (round-robin per request), all members of the guild; the per-route limits are
- * raised (LOAD_LIMITS) so no request is throttled. Errors (any non-2xx or socket error) must be 0.
+ * raised (MEMORY_LOAD_LIMITS) so no request is throttled. Errors (any non-2xx or socket error) must be 0.
  */
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { Args, cpuSeconds, LOAD_LIMITS, log, mb, measureWindow, round, sleep, startAccord, startWorkers, table, writeResults } from './lib/common.ts';
+import { Args, cpuSeconds, log, MEMORY_LOAD_LIMITS, mb, measureWindow, round, sleep, startAccord, startWorkers, table, writeResults } from './lib/common.ts';
 import { sendMessages } from './lib/sessions.ts';
 import { stopWithProfile, type ProfileSummary } from './lib/profile-summary.ts';
 import { createTextChannels, guildWithMembers, registerUsers } from './lib/setup.ts';
@@ -28,12 +28,12 @@ export async function main(args: string[]): Promise<void> {
   };
   const loadBefore = os.loadavg();
   log(`send bench: ${p.concurrency} concurrent senders, ${p.messages} messages over ${p.channels} channels, ${p.users} users; ` +
-    `server rate limits raised (${Object.entries(LOAD_LIMITS).map(([k, v]) => `${k}=${v}`).join(', ')})`);
+    `server rate limits raised (${Object.entries(MEMORY_LOAD_LIMITS).map(([k, v]) => `${k}=${v}`).join(', ')})`);
   const [worker] = await startWorkers(1);
   let result: Record<string, unknown> = {};
   let profile: ProfileSummary | undefined;
   try {
-    const server = await startAccord({ logLevel: p.logLevel, profile: p.profile });
+    const server = await startAccord({ logLevel: p.logLevel, profile: p.profile, env: MEMORY_LOAD_LIMITS });
     try {
       const users = await registerUsers(server.url, p.users);
       const g = await guildWithMembers(server.url, users);
@@ -66,5 +66,5 @@ export async function main(args: string[]): Promise<void> {
     [p.concurrency, p.channels, r.messages, r.errors, r.messagesPerSecond, r.latency.p50Ms, r.latency.p99Ms, r.latency.maxMs, r.serverCpuSeconds, r.serverCpuMsPerMessage, r.serverPeakRssMb],
   ]));
   if (r.errors) console.log(`ERRORS: ${JSON.stringify(r.errorsByKind)}`);
-  writeResults('send', { ...p, serverEnv: LOAD_LIMITS }, loadBefore, { ...result, profile });
+  writeResults('send', { ...p, serverEnv: MEMORY_LOAD_LIMITS }, loadBefore, { ...result, profile });
 }
