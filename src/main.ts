@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config/load.ts';
 import { ALL_ROLES, ROLE_CATALOG } from './config/roles.ts';
 import { setHeapGrowingPercent } from './lib/heap-growing.ts';
+import { capSemiSpace } from './lib/semi-space.ts';
 import { createLogger } from './lib/log.ts';
 import { startServer } from './server.ts';
 import { openStore } from './store/open.ts';
@@ -55,6 +56,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   setHeapGrowingPercent(config.heapGrowingPercent);
+  capSemiSpace(config.semiSpaceMb);
   if (config.workers > 1 && cluster.isPrimary) {
     const pool = startWorkers(config, log);
     let stoppingPool = false;
