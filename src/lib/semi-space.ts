@@ -2,7 +2,7 @@
  * The largest V8's young generation may grow to (ACCORD_SEMI_SPACE_MB): each of its two semi-spaces stops at this
  * size instead of V8's 16 MB. V8 grows the young generation, by doubling, once enough objects survived its
  * scavenges, and under any load a server reaches the maximum: 32 MB of RSS, most of it garbage between scavenges.
- * With 8 MB, `fanout --sessions 1000` peaked 14–17 MB lower, at about 4% of message create's rate
+ * With 8 MB, `fanout --sessions 1000` peaked 13–16 MB lower, at about 6% of message create's rate
  * (docs/performance.md, 2026-12-06).
  *
  * `--max-semi-space-size` is read only when the heap is set up, so it would have to be on every command line that
