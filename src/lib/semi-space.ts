@@ -14,22 +14,28 @@
 import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 
-/** The semi-space's size now, in bytes (V8 reports both semi-spaces together). */
+/**
+ * The semi-space's capacity now, in bytes: what the space holds plus what it has left, a little under the size it
+ * was given (the pages' headers do not count). Not `space_size`, which counts the other semi-space only while V8
+ * keeps it committed.
+ */
 export function semiSpaceBytes(): number {
   const space = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
-  return space ? space.space_size / 2 : 0;
+  return space ? space.space_used_size + space.space_available_size : 0;
 }
 
 /**
- * Keeps each semi-space at most `mb` MB, rounded down to a power of two (V8 grows it by doubling from 1 MB);
- * 0 leaves V8's own maximum. Returns a function that stops keeping it.
+ * Keeps each semi-space at most `mb` MB, rounded down to a power of two (V8 grows it by doubling); 0 leaves V8's
+ * own maximum. A cap below what V8 already gave the space at start (4 MB here) keeps it there. Returns a function
+ * that stops keeping it.
  */
 export function capSemiSpace(mb: number): () => void {
   if (!(mb >= 1)) return () => {};
   const cap = 2 ** Math.floor(Math.log2(mb)) * 1024 * 1024;
   let factor = 2;
   const check = () => {
-    const wanted = semiSpaceBytes() >= cap ? 1 : 2;
+    // Sizes are powers of two and the capacity is a little under its size: above half the cap means at the cap.
+    const wanted = semiSpaceBytes() > cap / 2 ? 1 : 2;
     if (wanted === factor) return;
     setFlagsFromString(`--semi-space-growth-factor=${wanted}`);
     factor = wanted;

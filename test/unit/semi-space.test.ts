@@ -1,8 +1,8 @@
 /**
  * ACCORD_SEMI_SPACE_MB (src/lib/semi-space.ts): the cap on V8's young generation, kept at run time through the
  * growth factor. A child process allocates objects of which some survive a few scavenges (what makes V8 grow the
- * space); without the cap the semi-space grows past 2 MB, with a cap of 2 it stays there, and once the cap is
- * lifted it grows again. This fails if V8 stopped reading the growth factor at run time.
+ * space); without the cap the semi-space grows past 8 MB, with a cap of 8 it stays there, and once the cap is
+ * lifted it grows again (V8 starts it at 4 MB here, so a lower cap could not be seen to hold). This fails if V8 stopped reading the growth factor at run time.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -26,10 +26,10 @@ const rounds = (n) => new Promise((done) => {
   };
   round();
 });
-await rounds(150);
+await rounds(300);
 const capped = semiSpaceBytes();
 stop();
-await rounds(150);
+await rounds(300);
 console.log(JSON.stringify({ capped: capped / 1024, after: semiSpaceBytes() / 1024 }));
 `;
 
@@ -41,14 +41,14 @@ function run(mb: number): { capped: number; after: number } {
 describe('young generation cap', () => {
   it('keeps the semi-space at the cap under churn that grows it without one, and lets it grow once lifted', () => {
     const free = run(0);
-    assert.ok(free.capped > 2048, `without a cap the churn grew the semi-space to ${free.capped} KB`);
-    const capped = run(2);
-    assert.ok(capped.capped > 0 && capped.capped <= 2048, `capped at 2 MB, the semi-space was ${capped.capped} KB`);
-    assert.ok(capped.after > 2048, `after the cap was lifted it grew to ${capped.after} KB`);
+    assert.ok(free.capped > 8192, `without a cap the churn grew the semi-space to ${free.capped} KB`);
+    const capped = run(8);
+    assert.ok(capped.capped > 4096 && capped.capped <= 8192, `capped at 8 MB, the semi-space was ${capped.capped} KB`);
+    assert.ok(capped.after > 8192, `after the cap was lifted it grew to ${capped.after} KB`);
   });
 
   it('rounds the cap down to a power of two', () => {
-    const r = run(3);
-    assert.ok(r.capped <= 2048, `a cap of 3 MB kept the semi-space at ${r.capped} KB`);
+    const r = run(12);
+    assert.ok(r.capped <= 8192, `a cap of 12 MB kept the semi-space at ${r.capped} KB`);
   });
 });
