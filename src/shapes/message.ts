@@ -155,16 +155,20 @@ function baseJson(m: MessageRecord, users: Map<string, UserRecord>, media: Attac
 export async function renderMessages(store: Store, messages: readonly MessageRecord[], opts: RenderOptions): Promise<MessageJson[]> {
   if (messages.length === 0) return [];
 
+  // Each batch load below is awaited only when it has something to load: a send renders one new message, which
+  // usually has none, and an await of nothing still costs a turn of the microtask queue and its promises.
   const referenced = new Map<string, MessageRecord>();
   const refsByChannel = groupByChannel(messages.flatMap((m): Array<[string, string]> => {
     const ref = refOf(m);
     return ref ? [[m.messageReference?.channelId ?? m.channelId, ref]] : [];
   }));
-  await Promise.all(
-    [...refsByChannel].map(async ([channelId, ids]) => {
-      for (const r of await store.messages.getMany(channelId, [...ids])) referenced.set(r.id, r);
-    }),
-  );
+  if (refsByChannel.size) {
+    await Promise.all(
+      [...refsByChannel].map(async ([channelId, ids]) => {
+        for (const r of await store.messages.getMany(channelId, [...ids])) referenced.set(r.id, r);
+      }),
+    );
+  }
 
   const userIds = new Set<string>();
   for (const m of [...messages, ...referenced.values()]) {
@@ -175,21 +179,25 @@ export async function renderMessages(store: Store, messages: readonly MessageRec
   for (const u of opts.knownUsers ?? []) if (userIds.delete(u.id)) users.set(u.id, u);
   if (userIds.size) for (const u of await store.users.getMany([...userIds])) users.set(u.id, u);
 
+  // A fresh message has no reactions and no votes yet.
   const reactions = new Map<string, ReactionSummary[]>();
-  const byChannel = opts.fresh ? new Map<string, Set<string>>() : groupByChannel(messages.map((m): [string, string] => [m.channelId, m.id]));
-  await Promise.all(
-    [...byChannel].map(async ([channelId, ids]) => {
-      for (const [id, list] of await store.reactions.summarize(channelId, [...ids], opts.viewerId)) reactions.set(id, list);
-    }),
-  );
-
   const votes = new Map<string, PollAnswerCount[]>();
-  const pollsByChannel = opts.fresh ? new Map<string, Set<string>>() : groupByChannel(messages.filter((m) => m.poll).map((m): [string, string] => [m.channelId, m.id]));
-  await Promise.all(
-    [...pollsByChannel].map(async ([channelId, ids]) => {
-      for (const [id, list] of await store.pollVotes.counts(channelId, [...ids], opts.viewerId)) votes.set(id, list);
-    }),
-  );
+  if (!opts.fresh) {
+    const byChannel = groupByChannel(messages.map((m): [string, string] => [m.channelId, m.id]));
+    await Promise.all(
+      [...byChannel].map(async ([channelId, ids]) => {
+        for (const [id, list] of await store.reactions.summarize(channelId, [...ids], opts.viewerId)) reactions.set(id, list);
+      }),
+    );
+    const pollsByChannel = groupByChannel(messages.filter((m) => m.poll).map((m): [string, string] => [m.channelId, m.id]));
+    if (pollsByChannel.size) {
+      await Promise.all(
+        [...pollsByChannel].map(async ([channelId, ids]) => {
+          for (const [id, list] of await store.pollVotes.counts(channelId, [...ids], opts.viewerId)) votes.set(id, list);
+        }),
+      );
+    }
+  }
   const now = opts.now ?? Date.now();
   // Messages a thread was started from (HAS_THREAD, 32) carry the thread, which has the message's id.
   const threads = new Map<string, Record<string, unknown>>();
