@@ -5,7 +5,7 @@
  *   node --import tsx bench/run.ts fanout [--quick] [--sessions S] [--messages M] [--rate R | --rate 0 --in-flight K] [--compress both|none|zlib]
  *                                         [--users U] [--workers W] [--no-floor] [--profile] [--log-level L]
  *
- * Accord runs as its own process (`node --import tsx src/main.ts start`, rate limits raised and a password hash cost of 15 — see MEMORY_LOAD_LIMITS),
+ * Accord runs as its own process (as `npm start` runs it; rate limits raised and a password hash cost of 15: MEMORY_LOAD_LIMITS),
  * the sessions live in 1–2 forked load workers, and worker 0 also posts the messages. Each message's content
  * carries its index and the wall-clock time its REST call started, so latency is REST call start → receipt at
  * each session. Then the same clients and sender run against the floor server (bench/lib/floor-server.ts) and
