@@ -54,6 +54,11 @@ export interface GuildSnapshotRequest {
   /** Whether to include presences (GUILD_PRESENCES intent or a user session). */
   presences: boolean;
   /**
+   * The snapshot is for a bot's session: without `presences` (the GUILD_PRESENCES intent), or in a guild of more
+   * than 75,000 members, its members and presences are the bot's own only, as Discord documents for bots.
+   */
+  bot?: boolean;
+  /**
    * The caller reads only `guildPieces`, `member` and `state` (the sessions role): `guild` is then `{ id }`, not
    * the payload as an object, which over NATS was serialised and parsed a second time beside its pieces. Guild
    * nodes that do not know the field answer in full, which such a caller also reads.

@@ -72,7 +72,7 @@ export async function startGuildRole(deps: RoleDeps, opts: GuildRoleOptions = {}
     const largeThreshold = Math.min(GUILD_LIMITS.membersPerReply, Math.max(0, Number(req.largeThreshold) || 50));
     const started = performance.now();
     try {
-      const reply = await service.snapshot({ ...req, largeThreshold, presences: Boolean(req.presences), piecesOnly: req.piecesOnly === true });
+      const reply = await service.snapshot({ ...req, largeThreshold, presences: Boolean(req.presences), bot: req.bot === true, piecesOnly: req.piecesOnly === true });
       return reply.guild ? { ...reply, servedBy: config.nodeId } : reply;
     } catch (err) {
       log.error({ err, guildId: req.guildId, userId: req.userId }, 'guild snapshot failed');

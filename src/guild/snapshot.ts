@@ -27,6 +27,8 @@ export const GUILD_LIMITS = {
   membersQueryMax: 100,
   /** Online members of a large guild put in one GUILD_CREATE; beyond, clients request members (op 8). */
   snapshotOnlineMembersMax: 1000,
+  /** Above this member count a bot's GUILD_CREATE lists only the bot itself (Discord's "over 75k members"). */
+  botSnapshotMembersMax: 75_000,
 } as const;
 
 /**
@@ -66,7 +68,13 @@ export class GuildSnapshots {
     let presences: PresenceJson[] = [];
     const mine = (await this.memberObjects(state, [req.userId], now, [me]))[0];
     if (!mine) return { guild: null };
-    if (!large) {
+    if (req.bot && (!req.presences || state.memberCount > GUILD_LIMITS.botSnapshotMembersMax)) {
+      // Discord's GUILD_CREATE for a bot without the GUILD_PRESENCES intent, or in a guild of over 75k members:
+      // "members and presences ... will only contain your bot and users in voice channels" (Accord has no voice).
+      // Its other members come from op 8 (Request Guild Members) or REST, as they do on Discord.
+      members = [mine];
+      if (req.presences) presences = await this.presences({ userIds: [req.userId] });
+    } else if (!large) {
       members = await this.allMembers(state, now);
       if (req.presences) presences = await this.presences({ userIds: members.map(userIdOf) });
     } else {

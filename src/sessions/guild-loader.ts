@@ -68,6 +68,7 @@ export class GuildLoader {
       userId: session.user.id,
       largeThreshold: session.largeThreshold,
       presences: !session.bot || session.hasIntent(Intents.GUILD_PRESENCES),
+      bot: session.bot,
       // #loaded reads the pieces, the member and the state; `guild` only when an older guild node sends no pieces.
       piecesOnly: true,
     };

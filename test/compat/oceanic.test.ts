@@ -205,10 +205,13 @@ describe('oceanic.js 1.15', () => {
   });
 
   it("sees a user's typing, edit, reaction and delete as events; fetches members over the gateway", async () => {
-    // getAllUsers: Oceanic sends REQUEST_GUILD_MEMBERS for every guild and reports ready once the chunks came.
+    // The bot has no GUILD_PRESENCES: its GUILD_CREATE lists only itself, as Discord documents. With getAllUsers,
+    // Oceanic then sends REQUEST_GUILD_MEMBERS for the guild, and the chunk (which may come after `ready`) fills
+    // its member cache.
     const { client, errors } = makeClient({ getAllUsers: true });
     await connect(client);
     const guild = client.guilds.get(w.guild.id)!;
+    await waitFor(() => guild.members.size === 2, { what: 'the member chunk cached' });
     assert.deepEqual([...guild.members.keys()].sort(), [w.owner.id, w.bot.id].sort());
     const members = await guild.fetchMembers({ userIDs: [w.owner.id], timeout: 5000 });
     assert.deepEqual(members.map((m) => m.id), [w.owner.id]);

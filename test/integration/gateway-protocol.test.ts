@@ -169,6 +169,30 @@ describe('gateway protocol', () => {
     assert.equal(ready.user.id, bot.id);
   });
 
+  it("a bot's GUILD_CREATE lists only the bot without GUILD_PRESENCES, and every member with it (Discord's Guild Create)", async () => {
+    const guild = await t.createGuild(user, 'Members listed guild');
+    const other = await t.register();
+    await t.join(user, guild.id, other);
+    const { bot: b, app: a } = await makeBot(t, user, 'Listing Bot');
+    assert.equal((await t.request('PATCH', `/applications/${a.id}`, { auth: user, body: { flags: 1 << 12 } })).status, 200);
+    const auth = await t.request('POST', `/oauth2/authorize?client_id=${a.id}&scope=bot`, { auth: user, body: { guild_id: guild.id, authorize: true } });
+    assert.equal(auth.status, 200, JSON.stringify(auth.body));
+    const without = await connect();
+    await without.identify(b.token, { intents: Intents.GUILDS | Intents.GUILD_MESSAGES });
+    const bare = (await without.waitForDispatch('GUILD_CREATE', (d) => d.id === guild.id)).d;
+    assert.deepEqual(bare.members.map((m: any) => m.user.id), [b.id]);
+    assert.deepEqual(bare.presences, []);
+    assert.equal(bare.member_count, 3);
+    const withIntent = await connect();
+    await withIntent.identify(b.token, { intents: Intents.GUILDS | Intents.GUILD_PRESENCES });
+    const full = (await withIntent.waitForDispatch('GUILD_CREATE', (d) => d.id === guild.id)).d;
+    assert.deepEqual(full.members.map((m: any) => m.user.id).sort(), [user.id, other.id, b.id].sort());
+    // The bot itself is online (two sessions): its own presence is listed.
+    assert.ok(full.presences.some((p: any) => p.user.id === b.id), JSON.stringify(full.presences));
+    await without.close();
+    await withIntent.close();
+  });
+
   it('4013 for op 8 asking every member without GUILD_MEMBERS', async () => {
     const guild = await t.createGuild(user, 'op8 guild');
     const { bot: b, app: a } = await makeBot(t, user, 'Op8 Bot');

@@ -196,6 +196,37 @@ describe('guild role', () => {
     assert.deepEqual(small.presences.map((p: any) => p.user.id), [bob.id]);
   });
 
+  it("a bot's snapshot lists only the bot without presences (the GUILD_PRESENCES intent), and in a guild of over 75,000 members", async () => {
+    // Bob online as the test before left him (the tests after this one count on it).
+    online(bob, { status: 'dnd', activities: [{ name: 'Chess', type: 0 }] });
+    await waitFor(async () => ((await snapshot()).guild as any).presences.length === 1, { what: 'bob online' });
+    const bare = await snapshot({ bot: true, presences: false, userId: alice.id });
+    const g = bare.guild as any;
+    assert.deepEqual(g.members.map((m: any) => m.user.id), [alice.id]);
+    assert.deepEqual(g.presences, []);
+    assert.equal(g.member_count, 4);
+    assert.deepEqual(JSON.parse(bare.guildPieces!.map((p) => (typeof p === 'string' ? p : p.text)).join('')), g, 'the pieces make up the payload');
+    // With the intent: every member of a guild under large_threshold, and the presences of those online.
+    const full = (await snapshot({ bot: true, presences: true, userId: alice.id })).guild as any;
+    assert.equal(full.members.length, 4);
+    assert.deepEqual(full.presences.map((p: any) => p.user.id), [bob.id]);
+    // A user's snapshot is not limited (sessions ask user snapshots always with presences; this is the bare case).
+    assert.equal(((await snapshot({ presences: false, userId: alice.id })).guild as any).members.length, 4);
+
+    // The same guild counted at 75,001 members: a bot with the intent gets itself and its own presence only.
+    const store = withOverrides<Store>(t.store, {
+      members: withOverrides<MemberStore>(t.store.members, { count: async (guildId: string) => (guildId === guild.id ? GUILD_LIMITS.botSnapshotMembersMax + 1 : t.store.members.count(guildId)) }),
+    });
+    const snapshots = new GuildSnapshots(store, new GuildStateCache(store, 16, silentLogger), new RoleClient({ bus: t.bus, role: 'presence', timeoutMs: 1000 }), silentLogger);
+    const huge = (await snapshots.snapshot({ guildId: guild.id, userId: bob.id, largeThreshold: 250, presences: true, bot: true })).guild as any;
+    assert.equal(huge.member_count, GUILD_LIMITS.botSnapshotMembersMax + 1);
+    assert.deepEqual(huge.members.map((m: any) => m.user.id), [bob.id]);
+    assert.deepEqual(huge.presences.map((p: any) => [p.user.id, p.status]), [[bob.id, 'dnd']]);
+    // A user in the same guild: the rule is a bot's; a large guild's online members (bob) and the caller.
+    const userView = (await snapshots.snapshot({ guildId: guild.id, userId: alice.id, largeThreshold: 250, presences: true })).guild as any;
+    assert.deepEqual(userView.members.map((m: any) => m.user.id).sort(), [alice.id, bob.id].sort(), "a user's snapshot keeps the online members");
+  });
+
   it("a large guild's member list is the same list for every caller: online order, the caller in place, an offline caller last", async () => {
     // Every caller getting one list is what lets snapshots share their member and presence runs (snapshot-pieces.ts).
     online(alice);
