@@ -51,6 +51,25 @@ export async function guildWithMembers(base: string, users: BenchUser[], name = 
   return { owner, users, guildId: guild.id, channelId };
 }
 
+/**
+ * N bots added to the guild by its owner, with the MESSAGE_CONTENT intent allowed (their application's flag). Bot i's
+ * application belongs to guild.users[i % users] (a user may own only so many applications). Their tokens are the
+ * bare tokens (IDENTIFY takes them with or without `Bot `).
+ */
+export async function addBots(base: string, guild: BenchGuild, n: number): Promise<BenchUser[]> {
+  const t0 = performance.now();
+  const bots = await pool(Array.from({ length: n }, (_, i) => i), 4, async (i) => {
+    const appOwner = guild.users[i % guild.users.length]!;
+    const app = await api<{ id: string }>(base, 'POST', '/applications', { name: `Bench Bot ${i}` }, appOwner.token);
+    await api(base, 'PATCH', `/applications/${app.id}`, { flags: 1 << 18 }, appOwner.token);
+    const { token } = await api<{ token: string }>(base, 'POST', `/applications/${app.id}/bot/reset`, {}, appOwner.token);
+    await api(base, 'POST', `/oauth2/authorize?client_id=${app.id}&scope=bot`, { guild_id: guild.guildId, authorize: true, permissions: '3072' }, guild.owner.token);
+    return { id: app.id, token };
+  });
+  log(`  ${n} bots added to the guild in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return bots;
+}
+
 export async function createTextChannels(base: string, owner: BenchUser, guildId: string, n: number): Promise<string[]> {
   return pool(Array.from({ length: n }, (_, i) => i), 8, async (i) => {
     const c = await api<{ id: string }>(base, 'POST', `/guilds/${guildId}/channels`, { name: `bench-${i}`, type: 0 }, owner.token);
