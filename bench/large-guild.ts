@@ -11,7 +11,8 @@
  * 1. Identify storm: S user sessions, round-robin over the U users, open at R/s with GUILDS|GUILD_MESSAGES|
  *    MESSAGE_CONTENT and the default large_threshold (50). READY and GUILD_CREATE latency from IDENTIFY sent,
  *    their bytes on the wire per session, and what GUILD_CREATE's member list held: a large guild lists only
- *    online members (at most U), with `large: true` and `member_count` = M. Server CPU per identify; RSS per
+ *    online members (at most U), and one of over 75,000 members (the default M) only the session's own, as
+ *    Discord documents, with `large: true` and `member_count` = M. Server CPU per identify; RSS per
  *    session = (RSS after a settle period − RSS before the first session) / S, no GC forced (as bench/connect.ts).
  * 2. Fan-out: N messages posted through REST into the guild's channel one at a time, each once every session
  *    has the one before; latency from the REST call's start to receipt at each session: p50/p99/max over all
@@ -135,7 +136,7 @@ async function identifyStorm(server: ServerProcess, workers: WorkerClient[], tok
       presences.push(d.guild.presences);
       if (!d.guild.large) notLarge++;
       if (d.guild.memberCount !== p.members) wrongCount++;
-      // Only online members: the U users at most (each session's own user is among them).
+      // Only online members: the U users at most (each session's own user is among them; above 75,000, only it).
       if (d.guild.members > p.users || d.guild.members < 1) tooManyListed++;
     }
   }

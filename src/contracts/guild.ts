@@ -54,8 +54,8 @@ export interface GuildSnapshotRequest {
   /** Whether to include presences (GUILD_PRESENCES intent or a user session). */
   presences: boolean;
   /**
-   * The snapshot is for a bot's session: without `presences` (the GUILD_PRESENCES intent), or in a guild of more
-   * than 75,000 members, its members and presences are the bot's own only, as Discord documents for bots.
+   * The snapshot is for a bot's session: without `presences` (the GUILD_PRESENCES intent) its members and
+   * presences are the bot's own only, as Discord documents (so is every session's in a guild of over 75,000).
    */
   bot?: boolean;
   /**

@@ -27,8 +27,8 @@ export const GUILD_LIMITS = {
   membersQueryMax: 100,
   /** Online members of a large guild put in one GUILD_CREATE; beyond, clients request members (op 8). */
   snapshotOnlineMembersMax: 1000,
-  /** Above this member count a bot's GUILD_CREATE lists only the bot itself (Discord's "over 75k members"). */
-  botSnapshotMembersMax: 75_000,
+  /** Above this member count a GUILD_CREATE lists only the session's own member (Discord's "over 75k members"). */
+  snapshotMembersListedMax: 75_000,
 } as const;
 
 /**
@@ -68,10 +68,11 @@ export class GuildSnapshots {
     let presences: PresenceJson[] = [];
     const mine = (await this.memberObjects(state, [req.userId], now, [me]))[0];
     if (!mine) return { guild: null };
-    if (req.bot && (!req.presences || state.memberCount > GUILD_LIMITS.botSnapshotMembersMax)) {
+    if ((req.bot && !req.presences) || state.memberCount > GUILD_LIMITS.snapshotMembersListedMax) {
       // Discord's GUILD_CREATE for a bot without the GUILD_PRESENCES intent, or in a guild of over 75k members:
-      // "members and presences ... will only contain your bot and users in voice channels" (Accord has no voice).
-      // Its other members come from op 8 (Request Guild Members) or REST, as they do on Discord.
+      // "members and presences ... will only contain your bot and users in voice channels" (Accord has no voice);
+      // op 8's "if the guild is over 75k members, it will only send members who are in voice, plus the member for
+      // you (the connecting user)" says the same of every session. Other members come from op 8 or REST.
       members = [mine];
       if (req.presences) presences = await this.presences({ userIds: [req.userId] });
     } else if (!large) {
@@ -275,8 +276,10 @@ export class GuildSnapshots {
     if (req.presences) {
       reply.presences = (await this.presences({ userIds: members.map((m) => m.userId) })).map((p) => presenceInGuild(p, req.guildId).json);
     }
-    const isAllMembers = !req.userIds?.length && !req.query && !(req.limit > 0);
-    if (isAllMembers && members.length === GUILD_LIMITS.membersPerReply) reply.next = members[members.length - 1].userId;
+    // Every member (`limit` 0), or more than one page of them (`limit` above 1000): the caller continues with `after`.
+    const isEveryMember = !req.userIds?.length && !req.query;
+    const morePages = !(req.limit > 0) || req.limit > GUILD_LIMITS.membersPerReply;
+    if (isEveryMember && morePages && members.length === GUILD_LIMITS.membersPerReply) reply.next = members[members.length - 1].userId;
     return reply;
   }
 

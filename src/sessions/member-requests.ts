@@ -16,8 +16,20 @@ import type { Session } from './session.ts';
 /** GUILD_MEMBERS_CHUNK size (Discord: up to 1000 members per chunk). */
 export const MEMBERS_CHUNK = 1000;
 
+/**
+ * Discord's limit on a bot asking for every member (`query: ''`, `limit: 0`): "1 request per guild per bot every 30
+ * seconds"; a request over it gets a RATE_LIMITED dispatch instead of chunks. Kept per sessions node (a bot's
+ * shards on two nodes may each ask once per window).
+ */
+export const ALL_MEMBERS_INTERVAL_MS = 30_000;
+/** Bots × guilds remembered for that limit; past it, expired entries are dropped (then the oldest). */
+const ALL_MEMBERS_TRACKED_MAX = 10_000;
+
 export class MemberRequests {
-  constructor(private readonly deps: Pick<RoleDeps, 'bus' | 'config'> & Partial<Pick<RoleDeps, 'log'>>) {}
+  /** `${botUserId}:${guildId}` → when its last every-member request was taken. */
+  readonly #allMembersAt = new Map<string, number>();
+
+  constructor(private readonly deps: Pick<RoleDeps, 'bus' | 'config'> & Partial<Pick<RoleDeps, 'log' | 'now'>>) {}
 
   request(conn: Connection, session: Session, d: unknown): void {
     if (!isObject(d)) return conn.close(CloseCodes.DECODE_ERROR, 'invalid request guild members payload');
@@ -29,25 +41,34 @@ export class MemberRequests {
     // list must not fall through to the guild role either: there, no user_ids and no query means "every
     // member", which let a bot without GUILD_MEMBERS list the whole guild with `user_ids: []`.
     const userIds = rawIds?.filter((id): id is string => isSnowflake(id));
+    // Discord: "When passing an invalid ID to REQUEST_GUILD_MEMBERS, it will be returned here" (not_found).
+    const invalidIds = (rawIds ?? []).filter((id) => (typeof id === 'string' || typeof id === 'number') && !isSnowflake(id)).map(String);
     const query = typeof d.query === 'string' ? d.query : '';
     const limit = typeof d.limit === 'number' && Number.isInteger(d.limit) && d.limit >= 0 ? d.limit : 0;
-    const presences = d.presences === true;
+    // Discord: "GUILD_PRESENCES intent is required to set presences = true. Otherwise, it will always be false".
+    const presences = d.presences === true && (!session.bot || session.hasIntent(Intents.GUILD_PRESENCES));
     const nonce = typeof d.nonce === 'string' && Buffer.byteLength(d.nonce) <= 32 ? d.nonce : undefined;
-    if (session.bot) {
-      if (presences && !session.hasIntent(Intents.GUILD_PRESENCES)) return conn.close(CloseCodes.INVALID_INTENTS, 'presences require the GUILD_PRESENCES intent');
-      if (!userIds && query === '' && limit === 0 && !session.hasIntent(Intents.GUILD_MEMBERS)) {
-        return conn.close(CloseCodes.INVALID_INTENTS, 'requesting all members requires the GUILD_MEMBERS intent');
-      }
+    // "GUILD_MEMBERS intent is required to request the entire member list—(query=‘’, limit=0<=n)": any limit.
+    if (session.bot && !userIds && query === '' && !session.hasIntent(Intents.GUILD_MEMBERS)) {
+      return conn.close(CloseCodes.INVALID_INTENTS, 'requesting all members requires the GUILD_MEMBERS intent');
     }
     if (session.guilds.get(guildId) !== 'available') {
       session.log.debug({ guildId }, 'op 8 for a guild the session does not receive: ignored');
       return;
     }
     if (userIds && userIds.length === 0) {
-      const invalid = (rawIds ?? []).filter((id) => typeof id === 'string' || typeof id === 'number').map(String);
       // One chunk: sent at once, no wait.
-      void this.#sendChunks(session, guildId, { members: [], ...(invalid.length ? { notFound: invalid } : {}) }, presences, nonce);
+      void this.#sendChunks(session, guildId, { members: [], ...(invalidIds.length ? { notFound: invalidIds } : {}) }, presences, nonce);
       return;
+    }
+    if (session.bot && !userIds && query === '' && limit === 0) {
+      const retryAfterMs = this.#takeAllMembers(`${session.user.id}:${guildId}`);
+      if (retryAfterMs > 0) {
+        session.dispatch('RATE_LIMITED', JSON.stringify({
+          opcode: 8, retry_after: Math.ceil(retryAfterMs) / 1000, meta: { guild_id: guildId, ...(nonce !== undefined ? { nonce } : {}) },
+        }));
+        return;
+      }
     }
     const req: GuildMembersRequest = {
       guildId,
@@ -60,11 +81,30 @@ export class MemberRequests {
         session.log.info({ err: err.message, guildId }, 'guild role did not answer op 8; sending an empty chunk');
         return { members: [] };
       })
+      .then((reply) => (invalidIds.length ? { ...reply, notFound: [...(reply.notFound ?? []), ...invalidIds] } : reply))
       .then((reply) => this.#sendChunks(session, guildId, reply, presences, nonce))
       .catch((err: Error) => session.log.warn({ err, guildId }, 'sending GUILD_MEMBERS_CHUNKs failed'));
   }
 
-  /** Every page of the answer (the guild role pages every-member requests 1000 at a time). */
+  /** 0 when `key` may ask for every member now (and the request is counted), else the ms until it may. */
+  #takeAllMembers(key: string): number {
+    const now = (this.deps.now ?? Date.now)();
+    const last = this.#allMembersAt.get(key);
+    if (last !== undefined && now - last < ALL_MEMBERS_INTERVAL_MS) return ALL_MEMBERS_INTERVAL_MS - (now - last);
+    this.#allMembersAt.delete(key);
+    if (this.#allMembersAt.size >= ALL_MEMBERS_TRACKED_MAX) {
+      for (const [k, at] of this.#allMembersAt) if (now - at >= ALL_MEMBERS_INTERVAL_MS) this.#allMembersAt.delete(k);
+      // Still full: every entry is recent; the oldest (first inserted) goes.
+      if (this.#allMembersAt.size >= ALL_MEMBERS_TRACKED_MAX) this.#allMembersAt.delete(this.#allMembersAt.keys().next().value!);
+    }
+    this.#allMembersAt.set(key, now);
+    return 0;
+  }
+
+  /**
+   * Every page of the answer: the guild role answers 1000 members at a time and names the next page while more
+   * are wanted (every member for `limit: 0`, else up to `limit`).
+   */
   async #fetchMembers(req: GuildMembersRequest): Promise<GuildMembersReply> {
     // The owner of the guild's partition, through its breaker (shared with guild-loader.ts).
     const guilds = guildClientFor({ bus: this.deps.bus, partitions: this.deps.config.guildPartitions, timeoutMs: this.deps.config.roleTimeoutMs, log: this.deps.log });
@@ -72,8 +112,8 @@ export class MemberRequests {
     const members = [...(first.members ?? [])];
     const presences = [...(first.presences ?? [])];
     let next = first.next;
-    while (next) {
-      const page = await guilds.members({ ...req, after: next });
+    while (next && (req.limit === 0 || members.length < req.limit)) {
+      const page = await guilds.members({ ...req, after: next, ...(req.limit > 0 ? { limit: req.limit - members.length } : {}) });
       members.push(...(page.members ?? []));
       presences.push(...(page.presences ?? []));
       next = page.next && page.next !== next ? page.next : undefined;

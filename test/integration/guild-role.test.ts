@@ -196,7 +196,7 @@ describe('guild role', () => {
     assert.deepEqual(small.presences.map((p: any) => p.user.id), [bob.id]);
   });
 
-  it("a bot's snapshot lists only the bot without presences (the GUILD_PRESENCES intent), and in a guild of over 75,000 members", async () => {
+  it("a bot's snapshot lists only the bot without presences (the GUILD_PRESENCES intent); every session's, in a guild of over 75,000 members", async () => {
     // Bob online as the test before left him (the tests after this one count on it).
     online(bob, { status: 'dnd', activities: [{ name: 'Chess', type: 0 }] });
     await waitFor(async () => ((await snapshot()).guild as any).presences.length === 1, { what: 'bob online' });
@@ -215,16 +215,17 @@ describe('guild role', () => {
 
     // The same guild counted at 75,001 members: a bot with the intent gets itself and its own presence only.
     const store = withOverrides<Store>(t.store, {
-      members: withOverrides<MemberStore>(t.store.members, { count: async (guildId: string) => (guildId === guild.id ? GUILD_LIMITS.botSnapshotMembersMax + 1 : t.store.members.count(guildId)) }),
+      members: withOverrides<MemberStore>(t.store.members, { count: async (guildId: string) => (guildId === guild.id ? GUILD_LIMITS.snapshotMembersListedMax + 1 : t.store.members.count(guildId)) }),
     });
     const snapshots = new GuildSnapshots(store, new GuildStateCache(store, 16, silentLogger), new RoleClient({ bus: t.bus, role: 'presence', timeoutMs: 1000 }), silentLogger);
     const huge = (await snapshots.snapshot({ guildId: guild.id, userId: bob.id, largeThreshold: 250, presences: true, bot: true })).guild as any;
-    assert.equal(huge.member_count, GUILD_LIMITS.botSnapshotMembersMax + 1);
+    assert.equal(huge.member_count, GUILD_LIMITS.snapshotMembersListedMax + 1);
     assert.deepEqual(huge.members.map((m: any) => m.user.id), [bob.id]);
     assert.deepEqual(huge.presences.map((p: any) => [p.user.id, p.status]), [[bob.id, 'dnd']]);
-    // A user in the same guild: the rule is a bot's; a large guild's online members (bob) and the caller.
+    // A user's session too (op 8's prose: "plus the member for you"), where a large guild lists the online members.
     const userView = (await snapshots.snapshot({ guildId: guild.id, userId: alice.id, largeThreshold: 250, presences: true })).guild as any;
-    assert.deepEqual(userView.members.map((m: any) => m.user.id).sort(), [alice.id, bob.id].sort(), "a user's snapshot keeps the online members");
+    assert.deepEqual(userView.members.map((m: any) => m.user.id), [alice.id]);
+    assert.deepEqual(userView.presences, []);
   });
 
   it("a large guild's member list is the same list for every caller: online order, the caller in place, an offline caller last", async () => {

@@ -53,4 +53,16 @@ describe('op 8 every member, more than the outbound queue holds', () => {
     assert.ok(total > OUTBOUND_MAX_BYTES, `the answer (${total} bytes) must be larger than the queue for this test to mean anything`);
     assert.equal(c.closed, null);
   });
+
+  it('a limit above 1000 pages on up to that many members (1000 per chunk), each once', async () => {
+    const c = await GatewayClient.connect(t.url);
+    clients.push(c);
+    await c.identify(owner.token);
+    await c.waitForDispatch('GUILD_CREATE', (d) => d.id === guildId);
+    c.send(8, { guild_id: guildId, query: '', limit: 1500, nonce: 'limited' });
+    await c.waitForDispatch('GUILD_MEMBERS_CHUNK', (d) => d.nonce === 'limited' && d.chunk_index === d.chunk_count - 1, 10_000);
+    const chunks = c.dispatches('GUILD_MEMBERS_CHUNK').map((p) => p.d).filter((d) => d.nonce === 'limited');
+    assert.deepEqual(chunks.map((d) => [d.chunk_index, d.chunk_count, d.members.length]), [[0, 2, 1000], [1, 2, 500]]);
+    assert.equal(new Set(chunks.flatMap((d) => d.members.map((m: any) => m.user.id))).size, 1500);
+  });
 });
