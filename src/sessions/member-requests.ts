@@ -22,7 +22,7 @@ export const MEMBERS_CHUNK = 1000;
  * shards on two nodes may each ask once per window).
  */
 export const ALL_MEMBERS_INTERVAL_MS = 30_000;
-/** Bots × guilds remembered for that limit; past it, expired entries are dropped (then the oldest). */
+/** Bots × guilds remembered for that limit; expired entries are dropped as new ones come, and the oldest past this. */
 const ALL_MEMBERS_TRACKED_MAX = 10_000;
 
 export class MemberRequests {
@@ -91,11 +91,11 @@ export class MemberRequests {
     const now = (this.deps.now ?? Date.now)();
     const last = this.#allMembersAt.get(key);
     if (last !== undefined && now - last < ALL_MEMBERS_INTERVAL_MS) return ALL_MEMBERS_INTERVAL_MS - (now - last);
+    // Deleted and set again, a key moves to the end: the map is in the order of its times, oldest first.
     this.#allMembersAt.delete(key);
-    if (this.#allMembersAt.size >= ALL_MEMBERS_TRACKED_MAX) {
-      for (const [k, at] of this.#allMembersAt) if (now - at >= ALL_MEMBERS_INTERVAL_MS) this.#allMembersAt.delete(k);
-      // Still full: every entry is recent; the oldest (first inserted) goes.
-      if (this.#allMembersAt.size >= ALL_MEMBERS_TRACKED_MAX) this.#allMembersAt.delete(this.#allMembersAt.keys().next().value!);
+    for (const [k, at] of this.#allMembersAt) {
+      if (now - at < ALL_MEMBERS_INTERVAL_MS && this.#allMembersAt.size < ALL_MEMBERS_TRACKED_MAX) break;
+      this.#allMembersAt.delete(k);
     }
     this.#allMembersAt.set(key, now);
     return 0;
