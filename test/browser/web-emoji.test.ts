@@ -76,8 +76,11 @@ describe('web client: emoji picker, skin tones, recents, reactions and the emoji
 
   /** Sends what the composer holds (Enter) and returns the message as the server stored it. */
   async function sendFromComposer(page: Page, text: string) {
+    // The message shows at once (pending): wait for the POST's answer before reading it back over REST.
+    const created = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith(`/channels/${general.id}/messages`), { timeout: 30_000 });
     await composer(page).press('Enter');
     await messageWith(page, text).waitFor();
+    assert.equal((await created).status(), 200);
     const list = await api('GET', `/channels/${general.id}/messages?limit=5`, alice);
     return list.find((m: any) => m.content === text);
   }
