@@ -73,10 +73,7 @@ export async function main(args: string[]): Promise<void> {
       const window = measureWindow(server.pid);
       const loadCpu0 = workers.map((w) => cpuSeconds(w.proc.pid!));
       log(`  opening ${p.sessions} sessions`);
-      const open = await openSessions(workers, gatewayUrl(server.url, p.compress === 'zlib'), sessionTokens(accounts.map((u) => u.token), p.sessions), {
-        compress: p.compress === 'zlib', intents: Intents.GUILDS | Intents.GUILD_MESSAGES | Intents.MESSAGE_CONTENT, rate: p.rate, largeThreshold: p.largeThreshold,
-        timeoutMs: Math.ceil((p.sessions / p.rate) * 1000) + 120_000,
-      });
+      const open = await openSessions(workers, gatewayUrl(server.url, p.compress === 'zlib'), sessionTokens(accounts.map((u) => u.token), p.sessions), stormOptions(p));
       const storm = window.stop();
       const loadCpu = round(workers.reduce((acc, w, i) => acc + cpuSeconds(w.proc.pid!) - loadCpu0[i]!, 0), 2);
       log(`  ${open.complete}/${p.sessions} sessions ready in ${open.seconds.toFixed(1)} s; settling ${p.settleSeconds} s`);
@@ -117,6 +114,16 @@ export async function main(args: string[]): Promise<void> {
   writeResults('connect', { ...p, serverEnv: { ...LOAD_LIMITS, ...(p.accounts === 'bots' ? BOT_STORM_ENV : {}) } }, loadBefore, { ...result, floor, profile });
 }
 
+type StormParams = { sessions: number; rate: number; compress: 'none' | 'zlib'; largeThreshold?: number };
+
+/** How the load workers open a storm's sessions, the same against Accord and against the floor. */
+function stormOptions(p: StormParams) {
+  return {
+    compress: p.compress === 'zlib', intents: Intents.GUILDS | Intents.GUILD_MESSAGES | Intents.MESSAGE_CONTENT, rate: p.rate, largeThreshold: p.largeThreshold,
+    timeoutMs: Math.ceil((p.sessions / p.rate) * 1000) + 120_000,
+  };
+}
+
 interface FloorStorm {
   complete: number;
   readyLatency: LatencySummary;
@@ -126,15 +133,12 @@ interface FloorStorm {
 }
 
 /** The same storm against the floor server: as many sessions (tokens it does not check), the same rate and clients. */
-async function floorStorm(workers: WorkerClient[], p: { sessions: number; rate: number; compress: 'none' | 'zlib'; largeThreshold?: number }): Promise<FloorStorm> {
+async function floorStorm(workers: WorkerClient[], p: StormParams): Promise<FloorStorm> {
   const floor = await startFloor();
   log(`  floor pid ${floor.pid} on ${floor.url}: opening ${p.sessions} sessions`);
   try {
     const window = measureWindow(floor.pid);
-    const open = await openSessions(workers, gatewayUrl(floor.url, p.compress === 'zlib'), Array.from({ length: p.sessions }, (_, i) => `floor-${i}`), {
-      compress: p.compress === 'zlib', intents: Intents.GUILDS | Intents.GUILD_MESSAGES | Intents.MESSAGE_CONTENT, rate: p.rate, largeThreshold: p.largeThreshold,
-      timeoutMs: Math.ceil((p.sessions / p.rate) * 1000) + 120_000,
-    });
+    const open = await openSessions(workers, gatewayUrl(floor.url, p.compress === 'zlib'), Array.from({ length: p.sessions }, (_, i) => `floor-${i}`), stormOptions(p));
     const storm = window.stop();
     await Promise.all(workers.map((w) => w.call('closeAll', {}, 60_000)));
     return {

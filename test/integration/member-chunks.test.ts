@@ -57,8 +57,7 @@ describe('op 8 every member, more than the outbound queue holds', () => {
   it('a limit above 1000 pages on up to that many members (1000 per chunk), each once', async () => {
     const c = await GatewayClient.connect(t.url);
     clients.push(c);
-    await c.identify(owner.token);
-    await c.waitForDispatch('GUILD_CREATE', (d) => d.id === guildId);
+    await c.identifyAndLoad(owner.token);
     c.send(8, { guild_id: guildId, query: '', limit: 1500, nonce: 'limited' });
     await c.waitForDispatch('GUILD_MEMBERS_CHUNK', (d) => d.nonce === 'limited' && d.chunk_index === d.chunk_count - 1, 10_000);
     const chunks = c.dispatches('GUILD_MEMBERS_CHUNK').map((p) => p.d).filter((d) => d.nonce === 'limited');

@@ -9,23 +9,17 @@ import { after, before, describe, it } from 'node:test';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Intents } from '../../src/protocol/intents.ts';
-import { GatewayClient } from './gateway-client.ts';
+import { GatewaySessions, type GatewayClient } from './gateway-client.ts';
 import { makeBot } from './fixtures.guilds.ts';
 
 describe('op 8 from a bot: presences, the GUILD_MEMBERS intent, not_found, RATE_LIMITED', () => {
   let t: TestServer;
   let owner: TestUser, member: TestUser, bot: TestUser;
   let guildId: string;
-  const clients: GatewayClient[] = [];
+  const sessions = new GatewaySessions(() => t.url);
 
   /** A bot session that has its GUILD_CREATE. */
-  const botSession = async (intents: number) => {
-    const c = await GatewayClient.connect(t.url);
-    clients.push(c);
-    await c.identify(bot.token, { intents });
-    await c.waitForDispatch('GUILD_CREATE', (d) => d.id === guildId);
-    return c;
-  };
+  const botSession = (intents: number) => sessions.online(bot, { intents });
   const chunk = (c: GatewayClient, nonce: string) => c.waitForDispatch('GUILD_MEMBERS_CHUNK', (d) => d.nonce === nonce);
 
   before(async () => {
@@ -42,7 +36,7 @@ describe('op 8 from a bot: presences, the GUILD_MEMBERS intent, not_found, RATE_
     assert.equal(auth.status, 200, JSON.stringify(auth.body));
   });
   after(async () => {
-    for (const c of clients) await c.close();
+    await sessions.closeAll();
     await t?.close();
   });
 
@@ -86,10 +80,7 @@ describe('op 8 from a bot: presences, the GUILD_MEMBERS intent, not_found, RATE_
   });
 
   it("a user's session may ask for every member again at once (the limit is a bot's)", async () => {
-    const c = await GatewayClient.connect(t.url);
-    clients.push(c);
-    await c.identify(member.token);
-    await c.waitForDispatch('GUILD_CREATE', (d) => d.id === guildId);
+    const c = await sessions.online(member);
     for (const nonce of ['u-1', 'u-2']) {
       c.send(8, { guild_id: guildId, query: '', limit: 0, nonce });
       assert.equal((await chunk(c, nonce)).d.members.length, 3);
