@@ -12,6 +12,7 @@ import type { RoleDeps } from '../contracts/role.ts';
 import { CloseCodes, isObject } from './codec.ts';
 import type { Connection } from './connection.ts';
 import type { Session } from './session.ts';
+import { RequestWindow } from './request-window.ts';
 
 /** GUILD_MEMBERS_CHUNK size (Discord: up to 1000 members per chunk). */
 export const MEMBERS_CHUNK = 1000;
@@ -22,14 +23,16 @@ export const MEMBERS_CHUNK = 1000;
  * shards on two nodes may each ask once per window).
  */
 export const ALL_MEMBERS_INTERVAL_MS = 30_000;
-/** Bots × guilds remembered for that limit; expired entries are dropped as new ones come, and the oldest past this. */
+/** Bots × guilds remembered for that limit (request-window.ts). */
 const ALL_MEMBERS_TRACKED_MAX = 10_000;
 
 export class MemberRequests {
-  /** `${botUserId}:${guildId}` → when its last every-member request was taken. */
-  readonly #allMembersAt = new Map<string, number>();
+  /** Keyed `${botUserId}:${guildId}`. */
+  readonly #allMembers: RequestWindow;
 
-  constructor(private readonly deps: Pick<RoleDeps, 'bus' | 'config'> & Partial<Pick<RoleDeps, 'log' | 'now'>>) {}
+  constructor(private readonly deps: Pick<RoleDeps, 'bus' | 'config'> & Partial<Pick<RoleDeps, 'log' | 'now'>>) {
+    this.#allMembers = new RequestWindow(ALL_MEMBERS_INTERVAL_MS, ALL_MEMBERS_TRACKED_MAX, deps.now ?? Date.now);
+  }
 
   request(conn: Connection, session: Session, d: unknown): void {
     if (!isObject(d)) return conn.close(CloseCodes.DECODE_ERROR, 'invalid request guild members payload');
@@ -62,7 +65,7 @@ export class MemberRequests {
       return;
     }
     if (session.bot && !userIds && query === '' && limit === 0) {
-      const retryAfterMs = this.#takeAllMembers(`${session.user.id}:${guildId}`);
+      const retryAfterMs = this.#allMembers.take(`${session.user.id}:${guildId}`);
       if (retryAfterMs > 0) {
         session.dispatch('RATE_LIMITED', JSON.stringify({
           opcode: 8, retry_after: Math.ceil(retryAfterMs) / 1000, meta: { guild_id: guildId, ...(nonce !== undefined ? { nonce } : {}) },
@@ -84,21 +87,6 @@ export class MemberRequests {
       .then((reply) => (invalidIds.length ? { ...reply, notFound: [...(reply.notFound ?? []), ...invalidIds] } : reply))
       .then((reply) => this.#sendChunks(session, guildId, reply, presences, nonce))
       .catch((err: Error) => session.log.warn({ err, guildId }, 'sending GUILD_MEMBERS_CHUNKs failed'));
-  }
-
-  /** 0 when `key` may ask for every member now (and the request is counted), else the ms until it may. */
-  #takeAllMembers(key: string): number {
-    const now = (this.deps.now ?? Date.now)();
-    const last = this.#allMembersAt.get(key);
-    if (last !== undefined && now - last < ALL_MEMBERS_INTERVAL_MS) return ALL_MEMBERS_INTERVAL_MS - (now - last);
-    // Deleted and set again, a key moves to the end: the map is in the order of its times, oldest first.
-    this.#allMembersAt.delete(key);
-    for (const [k, at] of this.#allMembersAt) {
-      if (now - at < ALL_MEMBERS_INTERVAL_MS && this.#allMembersAt.size < ALL_MEMBERS_TRACKED_MAX) break;
-      this.#allMembersAt.delete(k);
-    }
-    this.#allMembersAt.set(key, now);
-    return 0;
   }
 
   /**
