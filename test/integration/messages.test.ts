@@ -250,7 +250,22 @@ describe('replies', () => {
     const ch = await textChannel(t, f.owner, f.guild.id, { name: 'nohistory' });
     const m = await send(t, f.owner, ch.id, 'm');
     await overwrite(t, f.owner, ch.id, f.member.id, 1, 0n, Permissions.READ_MESSAGE_HISTORY);
-    assertError(await t.request('POST', `/channels/${ch.id}/messages`, { auth: f.member, body: { content: 'r', message_reference: { message_id: m.id } } }), 403, 50013);
+    // Discord's own code for it: 160002 "Cannot reply without permission to read message history".
+    assertError(await t.request('POST', `/channels/${ch.id}/messages`, { auth: f.member, body: { content: 'r', message_reference: { message_id: m.id } } }), 403, 160002);
+  });
+
+  test('a system message cannot be replied to', async () => {
+    const ch = await textChannel(t, f.owner, f.guild.id, { name: 'sysreply' });
+    const m = await send(t, f.owner, ch.id, 'pin me');
+    assert.equal((await t.request('PUT', `/channels/${ch.id}/pins/${m.id}`, { auth: f.owner })).status, 204);
+    const history = await t.request('GET', `/channels/${ch.id}/messages?limit=1`, { auth: f.owner });
+    const notice = history.body[0];
+    assert.equal(notice.type, 6, JSON.stringify(notice));
+    const res = await t.request('POST', `/channels/${ch.id}/messages`, { auth: f.member, body: { content: 'r', message_reference: { message_id: notice.id } } });
+    assertError(res, 400, 50035);
+    assert.ok(res.body.errors.message_reference._errors[0].code, JSON.stringify(res.body));
+    // The pinned message itself is an ordinary one.
+    assert.equal((await send(t, f.member, ch.id, { content: 'r', message_reference: { message_id: m.id } })).type, 19);
   });
 });
 
@@ -423,6 +438,11 @@ describe('POST /channels/{id}/messages/bulk-delete', () => {
     assertError(await t.request('POST', url, { auth: f.owner, body: {} }), 400, 50035);
     const old = snowflakeFromTimestamp(Date.now() - 15 * 24 * 3600 * 1000);
     assertError(await t.request('POST', url, { auth: f.owner, body: { messages: [ids[0], old] } }), 400, 50034);
+    // "will fail with a 400 BAD REQUEST ... if any duplicate message IDs are provided": nothing is deleted.
+    const dup = await t.request('POST', url, { auth: f.owner, body: { messages: [ids[3], ids[0], ids[3]] } });
+    assertError(dup, 400, 50035);
+    assert.ok(dup.body.errors.messages['2']._errors[0].code, JSON.stringify(dup.body));
+    assertError(await t.request('POST', url, { auth: f.owner, body: { messages: [ids[0], ids[0]] } }), 400, 50035);
 
     const from = t.events.length;
     assert.equal((await t.request('POST', url, { auth: f.owner, body: { messages: ids.slice(0, 3) } })).status, 204);

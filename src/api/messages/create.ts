@@ -71,6 +71,9 @@ const createSchema = z.object({
 
 export type CreateBody = z.infer<typeof createSchema>;
 
+/** Messages people and apps send (default, reply, slash and context-menu command answers); every other type is a system message. */
+const REPLYABLE_TYPES: ReadonlySet<number> = new Set([0, 19, 20, 23]);
+
 function unknownReference(): ApiError {
   return formError([{ path: ['message_reference'], code: 'MESSAGE_REFERENCE_UNKNOWN_MESSAGE', message: 'Unknown message' }]);
 }
@@ -78,10 +81,14 @@ function unknownReference(): ApiError {
 /** The replied-to message, or null when the reply should go out as a plain message (fail_if_not_exists: false). */
 async function resolveReply(deps: ApiDeps, access: ChannelAccess, ref: NonNullable<CreateBody['message_reference']>): Promise<MessageRecord | null> {
   if (!ref.message_id) throw formError([{ path: ['message_reference', 'message_id'], code: 'BASE_TYPE_REQUIRED', message: 'This field is required' }]);
-  requirePermission(access.permissions, Permissions.READ_MESSAGE_HISTORY);
+  if (!hasPermission(access.permissions, Permissions.READ_MESSAGE_HISTORY)) throw new ApiError(ErrorCodes.REPLY_WITHOUT_READ_MESSAGE_HISTORY);
   const sameChannel = (ref.channel_id ?? access.channel.id) === access.channel.id && (!ref.guild_id || ref.guild_id === access.channel.guildId);
   const target = sameChannel ? await deps.store.messages.get(access.channel.id, ref.message_id) : null;
   if (!target && ref.fail_if_not_exists !== false) throw unknownReference();
+  // "The referenced message must exist and cannot be a system message."
+  if (target && !REPLYABLE_TYPES.has(target.type)) {
+    throw formError([{ path: ['message_reference'], code: 'REPLIES_CANNOT_REPLY_TO_SYSTEM_MESSAGE', message: 'Cannot reply to a system message' }]);
+  }
   return target;
 }
 

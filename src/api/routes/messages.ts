@@ -75,7 +75,12 @@ export function registerMessagesRoutes(ctx: RouteContext): void {
     requirePermission(access.permissions, Permissions.MANAGE_MESSAGES);
     const body = parse(bulkDeleteBody, req.body);
     const ids = [...new Set(body.messages)];
-    if (ids.length < 2 || ids.length > 100) throw new ApiError(ErrorCodes.BULK_DELETE_COUNT);
+    if (body.messages.length < 2 || body.messages.length > 100) throw new ApiError(ErrorCodes.BULK_DELETE_COUNT);
+    // Discord: the request "will fail with a 400 BAD REQUEST ... if any duplicate message IDs are provided".
+    if (ids.length !== body.messages.length) {
+      const dup = body.messages.findIndex((id, i) => body.messages.indexOf(id) !== i);
+      throw formError([{ path: ['messages', dup], code: 'SET_TYPE_ALREADY_CONTAINS_VALUE', message: 'The set already contains this value.' }]);
+    }
     const oldest = ctx.deps.now() - BULK_DELETE_MAX_AGE_MS;
     const tooOld = body.messages.findIndex((id) => snowflakeTimestamp(id) < oldest);
     if (tooOld !== -1) {
