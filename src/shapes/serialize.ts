@@ -144,6 +144,7 @@ export function guildJson(g: GuildRecord, roles: RoleRecord[], extra: { approxim
     nsfw_level: 0,
     premium_progress_bar_enabled: false,
     safety_alerts_channel_id: null,
+    incidents_data: null,
     ...(extra.approximateMemberCount !== undefined ? { approximate_member_count: extra.approximateMemberCount } : {}),
     ...(extra.approximatePresenceCount !== undefined ? { approximate_presence_count: extra.approximatePresenceCount } : {}),
   };

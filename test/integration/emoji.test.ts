@@ -82,6 +82,12 @@ describe('custom guild emoji', () => {
     // In GET /guilds/{id}.
     const g = await t.request('GET', `/guilds/${guild.id}`, { auth: member });
     assert.deepEqual(g.body.emojis.map((e: any) => e.id), [emoji.id]);
+    // And in PATCH /guilds/{id}'s answer and its GUILD_UPDATE: clients replace their emoji cache with that list.
+    const guildRenamed = await t.request('PATCH', `/guilds/${guild.id}`, { auth: owner, body: { name: 'Emoji Land' } });
+    assert.deepEqual(guildRenamed.body.emojis.map((e: any) => e.id), [emoji.id]);
+    const guildUpdate = await watcher.waitForDispatch('GUILD_UPDATE', (d) => d.id === guild.id);
+    assert.deepEqual(guildUpdate.d.emojis.map((e: any) => e.id), [emoji.id]);
+    assert.ok(Array.isArray(guildUpdate.d.stickers));
 
     // The image on the CDN: the bytes as uploaded, typed from the bytes; other sizes rendered.
     const image = await cdn(t, `/emojis/${emoji.id}.png`);

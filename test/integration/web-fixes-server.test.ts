@@ -69,6 +69,11 @@ describe('invite counts', () => {
     assert.equal(res.body.approximate_presence_count, 1);
     const plain = await t.request('GET', `/invites/${code}`);
     assert.ok(!('approximate_presence_count' in plain.body), 'counts only when asked for');
+    // The guild's own counts and the guild list's come from the same place.
+    const guild = await t.request('GET', `/guilds/${f.guild.id}?with_counts=true`, { auth: f.member });
+    assert.equal(guild.body.approximate_presence_count, 1, JSON.stringify(guild.body));
+    const list = await t.request('GET', '/users/@me/guilds?with_counts=true', { auth: f.member });
+    assert.equal(list.body.find((g: any) => g.id === f.guild.id).approximate_presence_count, 1);
   });
 
   test('without a presence role the count is 0 and the invite still answers', async () => {

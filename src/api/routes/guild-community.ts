@@ -18,6 +18,7 @@ import { guildJson, publicUser } from '../../shapes/serialize.ts';
 import { guildAccess, requirePermission, topRolePosition, type GuildAccess } from '../access.ts';
 import { auditEntry, diffChanges, publishAudit, recordAudit } from '../audit-log.ts';
 import { publicHttpBase } from '../public-url.ts';
+import { guildObjectJson } from './guild-object.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { parse, snowflake, z } from '../validate.ts';
 
@@ -192,7 +193,7 @@ export function registerGuildCommunityRoutes(ctx: RouteContext): void {
 
   /** GUILD_UPDATE with the guild as it is now, and its audit entry. */
   const announceGuild = async (access: GuildAccess, guild: GuildRecord, req?: RouteRequest<{ guildId: string }>) => {
-    const json = guildJson(guild, access.roles);
+    const json = await guildObjectJson(store, guild, access.roles);
     ctx.dispatch.guild(guild.id, 'GUILD_UPDATE', json);
     if (!req) return;
     const changes = diffChanges(guildJson(access.guild, access.roles), json, ['widget_enabled', 'widget_channel_id', 'vanity_url_code']);

@@ -15,9 +15,10 @@ import { channelAccess, guildAccess, permissionContext, requirePermission, type 
 import type { RouteContext } from '../route.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import { channelJson, guildJson, iso, memberJson } from '../../shapes/serialize.ts';
-import { deleteEmojiImages, guildEmojisJson } from './emojis.ts';
-import { deleteStickerFiles, guildStickersJson } from './stickers.ts';
+import { deleteEmojiImages } from './emojis.ts';
+import { deleteStickerFiles } from './stickers.ts';
 import { vanityPatch } from './guild-community.ts';
+import { guildObjectJson } from './guild-object.ts';
 import { parse, permissionString, queryBool, snowflake, z } from '../validate.ts';
 import { acceptImage, imageBodyLimit } from '../image-fields.ts';
 import { AuditLogEvent } from '../../protocol/audit-log.ts';
@@ -272,9 +273,11 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
   ctx.get('/guilds/:guildId', {}, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
     const q = parse(z.object({ with_counts: queryBool.optional() }), req.query);
-    // Presence counts need the presence role; until the api asks it, the approximate count is 0.
-    const counts = q.with_counts ? { approximateMemberCount: await store.members.count(access.guild.id), approximatePresenceCount: 0 } : {};
-    return guildJson(access.guild, access.roles, { ...counts, emojis: await guildEmojisJson(store, access.guild.id), stickers: await guildStickersJson(store, access.guild.id) });
+    const guildId = access.guild.id;
+    const counts = q.with_counts
+      ? { approximateMemberCount: await store.members.count(guildId), approximatePresenceCount: await ctx.presenceCounts.online(guildId) }
+      : {};
+    return guildObjectJson(store, access.guild, access.roles, counts);
   });
 
   ctx.patch('/guilds/:guildId', { bodyLimit: imageBodyLimit(ctx.deps.config, 3) }, async (req) => {
@@ -316,7 +319,7 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
     if (body.banner !== undefined) patch.banner = await acceptImage(ctx.deps, body.banner, { field: 'banner', owner: { kind: 'banners', id: guildId }, current: g.banner });
     if (body.splash !== undefined) patch.splash = await acceptImage(ctx.deps, body.splash, { field: 'splash', owner: { kind: 'splashes', id: guildId }, current: g.splash });
     const guild = Object.keys(patch).length ? await store.guilds.update(guildId, patch) : access.guild;
-    const json = guildJson(guild, access.roles);
+    const json = await guildObjectJson(store, guild, access.roles);
     ctx.dispatch.guild(guildId, 'GUILD_UPDATE', json);
     const changes = diffChanges(guildJson(access.guild, access.roles), json, GUILD_AUDIT_KEYS);
     if (changes.length) await recordAudit(ctx, req, guildId, { actionType: AuditLogEvent.GUILD_UPDATE, targetId: guildId, changes });

@@ -144,7 +144,7 @@ export function registerUsersRoutes(ctx: RouteContext): void {
         const json: Record<string, unknown> = partialGuildJson(g, perms, req.user.id);
         if (q.with_counts) {
           json.approximate_member_count = await store.members.count(g.id);
-          json.approximate_presence_count = 0; // no presence lookup from the api role yet
+          json.approximate_presence_count = await ctx.presenceCounts.online(g.id);
         }
         return json;
       }),

@@ -1,0 +1,16 @@
+/**
+ * The whole guild object, with its emojis and stickers, as GET /guilds/{id}, PATCH /guilds/{id} and GUILD_UPDATE
+ * carry it. Clients take the lists as the guild's current ones: discord.js replaces its emoji and sticker caches
+ * with what a GUILD_UPDATE or a PATCH answer holds, so an empty list there deletes every cached one.
+ */
+import type { GuildRecord, RoleRecord, Store } from '../../store/types.ts';
+import { guildJson } from '../../shapes/serialize.ts';
+import { guildEmojisJson } from './emojis.ts';
+import { guildStickersJson } from './stickers.ts';
+
+export async function guildObjectJson(
+  store: Store, guild: GuildRecord, roles: RoleRecord[], counts: { approximateMemberCount?: number; approximatePresenceCount?: number } = {},
+) {
+  const [emojis, stickers] = await Promise.all([guildEmojisJson(store, guild.id), guildStickersJson(store, guild.id)]);
+  return guildJson(guild, roles, { ...counts, emojis, stickers });
+}
