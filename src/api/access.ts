@@ -23,7 +23,7 @@ export interface GuildAccess {
   /** Guild-level permissions of the caller. */
   permissions: bigint;
   isOwner: boolean;
-  /** Position of the caller's highest role (0 = only @everyone); Infinity for the owner. */
+  /** Rank (roleRank) of the caller's highest role (0 = only @everyone); Infinity for the owner. */
   topPosition: number;
 }
 
@@ -47,11 +47,47 @@ export function permissionContext(guild: GuildRecord, member: MemberRecord, role
   };
 }
 
+/**
+ * Each role's place in the hierarchy, 0 for the lowest: by position, and among roles sharing a position the older
+ * (smaller id) above the newer. Discord: "roles with the same position are sorted by id", and discord.js ranks
+ * them so (RoleManager.comparePositions). New roles all start at position 1, so without the tie-break a bot could
+ * not assign a role it had just created: both would sit at 1.
+ */
+const ranksOf = new WeakMap<readonly RoleRecord[], Map<string, number>>();
+function roleRanks(roles: readonly RoleRecord[]): Map<string, number> {
+  let ranks = ranksOf.get(roles);
+  if (!ranks) {
+    ranks = new Map(rolesByRank(roles).map((r, i) => [r.id, i]));
+    ranksOf.set(roles, ranks);
+  }
+  return ranks;
+}
+
+/** The roles from the lowest in the hierarchy to the highest (see roleRanks). */
+export function rolesByRank<R extends Pick<RoleRecord, 'id' | 'position'>>(roles: readonly R[]): R[] {
+  return [...roles].sort((a, b) => a.position - b.position || (BigInt(b.id) < BigInt(a.id) ? -1 : BigInt(b.id) > BigInt(a.id) ? 1 : 0));
+}
+
+/** `role`'s rank among the guild's `roles` (see roleRanks). */
+export function roleRank(roles: readonly RoleRecord[], role: RoleRecord): number {
+  return roleRanks(roles).get(role.id) ?? role.position;
+}
+
+/** The rank of the member's highest role (0 with none but @everyone); Infinity for the owner. */
 export function topRolePosition(guild: GuildRecord, member: MemberRecord, roles: readonly RoleRecord[]): number {
   if (guild.ownerId === member.userId) return Infinity;
-  const held = new Set(member.roles);
+  const ranks = roleRanks(roles);
   let top = 0;
-  for (const r of roles) if (held.has(r.id) && r.position > top) top = r.position;
+  for (const id of member.roles) top = Math.max(top, ranks.get(id) ?? 0);
+  return top;
+}
+
+/** The member's highest role (null with none but @everyone). */
+export function topRole(member: MemberRecord, roles: readonly RoleRecord[]): RoleRecord | null {
+  const ranks = roleRanks(roles);
+  const held = new Set(member.roles);
+  let top: RoleRecord | null = null;
+  for (const r of roles) if (held.has(r.id) && (!top || ranks.get(r.id)! > ranks.get(top.id)!)) top = r;
   return top;
 }
 

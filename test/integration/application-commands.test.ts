@@ -505,13 +505,15 @@ describe('application commands', () => {
       const body = { permissions: [{ id: guild.id, type: 1, permission: true }] };
       assertError(await t.request('PUT', url, { auth: member, body }), 403, 50013);
       assertError(await t.request('GET', url, { auth: member }), 403, 50013);
-      await giveRole(t, owner, guild.id, member, 1n << 5n, 'guild manager');
+      const first = await giveRole(t, owner, guild.id, member, 1n << 5n, 'guild manager');
       assertError(await t.request('PUT', url, { auth: member, body }), 403, 50013);
       const both = await giveRole(t, owner, guild.id, member, (1n << 5n) | (1n << 28n), 'managers');
       assert.equal((await t.request('PUT', url, { auth: member, body }).then((r) => r.status)), 200);
-      // A role at or above the editor's highest role is not theirs to use.
-      assertError(await t.request('PUT', url, { auth: member, body: { permissions: [{ id: both.id, type: 1, permission: true }] } }), 403, 50013);
-      assert.equal((await t.request('PUT', url, { auth: owner, body: { permissions: [{ id: both.id, type: 1, permission: true }] } })).status, 200);
+      // A role at or above the editor's highest role is not theirs to use: both roles sit at position 1, where
+      // the older ranks higher, so `first` is the member's highest and `both` is beneath it.
+      assertError(await t.request('PUT', url, { auth: member, body: { permissions: [{ id: first.id, type: 1, permission: true }] } }), 403, 50013);
+      assert.equal((await t.request('PUT', url, { auth: member, body: { permissions: [{ id: both.id, type: 1, permission: true }] } })).status, 200);
+      assert.equal((await t.request('PUT', url, { auth: owner, body: { permissions: [{ id: first.id, type: 1, permission: true }] } })).status, 200);
 
       const stranger = await t.register();
       assertError(await t.request('PUT', url, { auth: stranger, body }), 403, 50001);

@@ -90,8 +90,12 @@ describe('role routes', () => {
     assertError(await t.request('PATCH', `/guilds/${guild.id}/roles/${mine.id}`, { auth: member, body: { name: 'same level' } }), 403, 50013);
     assertError(await t.request('DELETE', `/guilds/${guild.id}/roles/${high.id}`, { auth: member }), 403, 50013);
     assertError(await t.request('PATCH', `/guilds/${guild.id}/roles/${ok.body.id}`, { auth: member, body: { permissions: (KICK_MEMBERS | BAN_MEMBERS).toString() } }), 403, 50013);
-    // Moving a lower role up to (or past) the caller's own is refused.
-    assertError(await t.request('PATCH', `/guilds/${guild.id}/roles`, { auth: member, body: [{ id: ok.body.id, position: 2 }] }), 403, 50013);
+    // Moving a lower role past the caller's own is refused; to the same position it stays beneath (the older
+    // role ranks higher among equals), so that is allowed.
+    assertError(await t.request('PATCH', `/guilds/${guild.id}/roles`, { auth: member, body: [{ id: ok.body.id, position: 3 }] }), 403, 50013);
+    assert.equal((await t.request('PATCH', `/guilds/${guild.id}/roles`, { auth: member, body: [{ id: ok.body.id, position: 2 }] })).status, 200);
+    assertError(await t.request('PATCH', `/guilds/${guild.id}/roles/${ok.body.id}`, { auth: member, body: { permissions: (KICK_MEMBERS | BAN_MEMBERS).toString() } }), 403, 50013);
+    assertError(await t.request('PATCH', `/guilds/${guild.id}/roles`, { auth: member, body: [{ id: high.id, position: 1 }] }), 403, 50013);
     // Admins may grant anything.
     const admin = await t.register();
     await t.store.members.add({ guildId: guild.id, userId: admin.id, nick: null, avatar: null, roles: [], joinedAt: Date.now(), deaf: false, mute: false, pending: false, communicationDisabledUntil: null, flags: 0 });
@@ -149,6 +153,35 @@ describe('role routes', () => {
     const managed = (await t.store.roles.listByGuild(guild.id)).find((r) => r.managed)!;
     assertError(await t.request('DELETE', `/guilds/${guild.id}/roles/${managed.id}`, { auth: owner }), 400, 50028);
     assertError(await t.request('PUT', `/guilds/${guild.id}/members/${member.id}/roles/${managed.id}`, { auth: owner }), 403, 50013);
+  });
+
+  it('roles sharing a position rank by id: a bot manages the role it just created, and may renumber every role as discord.js does', async () => {
+    const { owner, member, guild } = await guildWithMember(t);
+    // A role made before the bot joined ranks above the bot's own at the same position.
+    const older = (await t.request('POST', `/guilds/${guild.id}/roles`, { auth: owner, body: { name: 'older' } })).body;
+    const { app, bot } = await makeBot(t, owner, 'Role Maker');
+    const authorized = await t.request('POST', `/oauth2/authorize?client_id=${app.id}&scope=bot`, { auth: owner, body: { guild_id: guild.id, permissions: MANAGE_ROLES.toString(), authorize: true } });
+    assert.ok(authorized.status < 300, JSON.stringify(authorized.body));
+    const managed = (await t.store.roles.listByGuild(guild.id)).find((r) => r.managed)!;
+    // Both at position 1, as new roles are; the bot's own role is the older, so it ranks above.
+    const made = await t.request('POST', `/guilds/${guild.id}/roles`, { auth: bot.auth, body: { name: 'made by bot' } });
+    assert.equal(made.status, 200, JSON.stringify(made.body));
+    assert.equal(made.body.position, managed.position);
+    assert.equal((await t.request('PUT', `/guilds/${guild.id}/members/${member.id}/roles/${made.body.id}`, { auth: bot.auth })).status, 204);
+    assert.equal((await t.request('PATCH', `/guilds/${guild.id}/roles/${made.body.id}`, { auth: bot.auth, body: { name: 'renamed by bot' } })).status, 200);
+    const newest = (await t.request('POST', `/guilds/${guild.id}/roles`, { auth: bot.auth, body: { name: 'newest' } })).body;
+    // discord.js's setPosition sends every role with its index in the hierarchy: the bot's role and those above
+    // keep their order, only `newest` moves (up past `made`), so it is allowed.
+    const current = (await t.request('GET', `/guilds/${guild.id}/roles`, { auth: bot.auth })).body as any[];
+    const order = current.filter((r) => r.id !== guild.id).sort((a, b) => a.position - b.position || (BigInt(b.id) < BigInt(a.id) ? -1 : 1)).map((r) => r.id);
+    assert.deepEqual(order, [newest.id, made.body.id, managed.id, older.id]);
+    const reordered = [made.body.id, newest.id, managed.id, older.id].map((id, i) => ({ id, position: i + 1 }));
+    const res = await t.request('PATCH', `/guilds/${guild.id}/roles`, { auth: bot.auth, body: [{ id: guild.id, position: 0 }, ...reordered] });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    // Moving its own role, or one past it, is not.
+    assertError(await t.request('PATCH', `/guilds/${guild.id}/roles`, { auth: bot.auth, body: [{ id: newest.id, position: 9 }] }), 403, 50013);
+    assertError(await t.request('PATCH', `/guilds/${guild.id}/roles/${older.id}`, { auth: bot.auth, body: { name: 'not yours' } }), 403, 50013);
+    assert.equal((await t.request('DELETE', `/guilds/${guild.id}/roles/${made.body.id}`, { auth: bot.auth })).status, 204);
   });
 
   it('refuses the 251st role with 30005', async () => {

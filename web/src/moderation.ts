@@ -56,11 +56,16 @@ export function timedOutUntil(member: Member | undefined, now = Date.now()): num
   return until > now ? until : null;
 }
 
-/** Position of the member's highest role; Infinity for the owner (as the server's topRolePosition). */
+/**
+ * Rank of the member's highest role (0 with none); Infinity for the owner (as the server's topRolePosition).
+ * Roles rank by position, and among equal positions the older (smaller id) above.
+ */
 export function topPosition(guild: GuildInfo, userId: string, member: Member | undefined): number {
   if (guild.owner_id === userId) return Infinity;
+  const ranked = Object.values(guild.roles).sort((a, b) => a.position - b.position || (BigInt(b.id) < BigInt(a.id) ? -1 : BigInt(b.id) > BigInt(a.id) ? 1 : 0));
+  const rank = new Map(ranked.map((r, i) => [r.id, i]));
   let top = 0;
-  for (const id of member?.roles ?? []) top = Math.max(top, guild.roles[id]?.position ?? 0);
+  for (const id of member?.roles ?? []) top = Math.max(top, rank.get(id) ?? 0);
   return top;
 }
 

@@ -15,7 +15,7 @@ import { applicationCommandJson, commandPermissionsJson, FULL_LOCALIZATIONS, typ
 import { ConflictError, LimitReachedError } from '../../store/errors.ts';
 import type { ApplicationCommandRecord, ApplicationRecord, CommandPermission } from '../../store/types.ts';
 import { isDiscordLocale } from '../../protocol/locales.ts';
-import { guildAccess, requirePermission, type GuildAccess } from '../access.ts';
+import { guildAccess, requirePermission, roleRank, type GuildAccess } from '../access.ts';
 import {
   checkDefinition, CommandLimits, commandBody, commandPatchBody, definitionAsBody, parseDefinition, type CommandBody, type CommandDefinition,
 } from '../commands/definition.ts';
@@ -268,7 +268,7 @@ export function registerCommandsRoutes(ctx: RouteContext): void {
       if (seen.has(`${e.type}:${e.id}`)) issues.push({ path: [...at, 'id'], code: 'APPLICATION_COMMAND_PERMISSIONS_DUPLICATE_ID', message: 'Each role, user and channel may appear once' });
       seen.add(`${e.type}:${e.id}`);
       const role = e.type === 1 ? roles.get(e.id) : undefined;
-      if (role && role.id !== guildId && !access.isOwner && role.position >= access.topPosition) above = false;
+      if (role && role.id !== guildId && !access.isOwner && roleRank(access.roles, role) >= access.topPosition) above = false;
     });
     if (issues.length) throw formError(issues);
     if (!above) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);

@@ -6,7 +6,7 @@ import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
 import { ALL_PERMISSIONS, Permissions, parsePermissions } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
 import type { RoleRecord } from '../../store/types.ts';
-import { guildAccess, requirePermission, type GuildAccess } from '../access.ts';
+import { guildAccess, requirePermission, roleRank, rolesByRank, topRole, type GuildAccess } from '../access.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { roleJson } from '../../shapes/serialize.ts';
 import { parse, permissionString, snowflake, z } from '../validate.ts';
@@ -19,7 +19,23 @@ export const MAX_ROLES_PER_GUILD = 250;
 
 /** 50013 unless the caller's top role is strictly above `role` (or the caller owns the guild). */
 export function requireRoleBelow(access: GuildAccess, role: RoleRecord): void {
-  if (!access.isOwner && role.position >= access.topPosition) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+  if (!access.isOwner && roleRank(access.roles, role) >= access.topPosition) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+}
+
+/**
+ * A reorder by someone other than the owner may move only the roles beneath the caller's top role, and none of
+ * them to or above it: from that role up, the hierarchy must read the same after as before. Other positions may
+ * change freely, so a client that renumbers every role (discord.js sends each role's index) while moving one of
+ * its own is not refused for renumbering the roles above it.
+ */
+function requireOrderKeptFromTop(access: GuildAccess, updates: ReadonlyArray<{ id: string; position: number }>): void {
+  const top = topRole(access.member, access.roles);
+  if (!top) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+  const moved = new Map(updates.map((u) => [u.id, u.position]));
+  const before = rolesByRank(access.roles).map((r) => r.id);
+  const after = rolesByRank(access.roles.map((r) => ({ id: r.id, position: moved.get(r.id) ?? r.position }))).map((r) => r.id);
+  const fromTop = before.slice(before.indexOf(top.id));
+  if (after.slice(after.length - fromTop.length).join() !== fromTop.join()) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
 }
 
 /** 50013 when `wanted` adds bits to `current` that the caller does not hold (admins and the owner hold all). */
@@ -102,11 +118,9 @@ export function registerRolesRoutes(ctx: RouteContext): void {
       if (!role) throw fieldError([i, 'id'], 'BASE_TYPE_INVALID', 'Unknown role');
       if (role.id === access.guild.id || u.position == null || u.position === role.position) return;
       if (u.position < 1) throw fieldError([i, 'position'], 'NUMBER_TYPE_MIN', 'int value should be greater than or equal to 1.');
-      // Neither the role nor its destination may be at or above the caller's top role.
-      requireRoleBelow(access, role);
-      if (!access.isOwner && u.position >= access.topPosition) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
       updates.push({ id: role.id, position: u.position });
     });
+    if (!access.isOwner && updates.length) requireOrderKeptFromTop(access, updates);
     if (updates.length) await store.roles.setPositions(access.guild.id, updates);
     const roles = await store.roles.listByGuild(access.guild.id);
     const before = new Map(access.roles.map((r) => [r.id, r.position]));
