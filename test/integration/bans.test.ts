@@ -104,6 +104,9 @@ describe('ban routes', () => {
     assert.deepEqual(page.body.map((b: any) => b.user.id), [ids[1]]);
     const before = await t.request('GET', `/guilds/${guild.id}/bans?before=${ids[2]}`, { auth: owner });
     assert.deepEqual(before.body.map((b: any) => b.user.id).sort(), ids.slice(0, 2).sort());
+    // "If both before and after are provided, only before is respected."
+    const both = await t.request('GET', `/guilds/${guild.id}/bans?before=${ids[2]}&after=${ids[0]}`, { auth: owner });
+    assert.deepEqual(both.body.map((b: any) => b.user.id), ids.slice(0, 2));
     assertError(await t.request('GET', `/guilds/${guild.id}/bans?limit=1001`, { auth: owner }), 400, 50035);
     assertError(await t.request('GET', `/guilds/${guild.id}/bans/${owner.id}`, { auth: owner }), 404, 10026);
   });

@@ -115,6 +115,12 @@ describe('role routes', () => {
     const stored = await t.store.roles.get(guild.id, role.id);
     assert.equal(stored!.name, 'new');
     assert.equal(stored!.permissions, '2');
+    // "All parameters to this endpoint are optional and nullable": null leaves a field as it is.
+    const nulls = await t.request('PATCH', `/guilds/${guild.id}/roles/${role.id}`, { auth: owner, body: { name: null, permissions: null, color: null, hoist: null, mentionable: null } });
+    assert.equal(nulls.status, 200, JSON.stringify(nulls.body));
+    assert.equal(nulls.body.name, 'new');
+    assert.equal(nulls.body.permissions, '2');
+    assert.equal(nulls.body.mentionable, true);
     const everyone = await t.request('PATCH', `/guilds/${guild.id}/roles/${guild.id}`, { auth: owner, body: { name: 'renamed', permissions: '1024' } });
     assert.equal(everyone.body.name, '@everyone');
     assert.equal(everyone.body.permissions, '1024');

@@ -45,7 +45,8 @@ export function registerBansRoutes(ctx: RouteContext): void {
   ctx.get('/guilds/:guildId/bans', {}, async (req) => {
     const access = await moderator(req);
     const q = parse(listQuery, req.query);
-    const bans = await store.bans.list(access.guild.id, { limit: q.limit, before: q.before, after: q.after });
+    // Discord: "If both before and after are provided, only before is respected."
+    const bans = await store.bans.list(access.guild.id, { limit: q.limit, ...(q.before !== undefined ? { before: q.before } : { after: q.after }) });
     const users = new Map((await store.users.getMany(bans.map((b) => b.userId))).map((u) => [u.id, u]));
     return bans.filter((b) => users.has(b.userId)).map((b) => banJson(b, users.get(b.userId)!));
   });

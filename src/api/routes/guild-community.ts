@@ -127,8 +127,9 @@ export function registerGuildCommunityRoutes(ctx: RouteContext): void {
     return members.filter((m) => access.topPosition > topRolePosition(access.guild, m, access.roles)).map((m) => m.userId);
   };
 
+  // Discord: "Requires the MANAGE_GUILD and KICK_MEMBERS permissions", for the count as for the prune.
   ctx.get('/guilds/:guildId/prune', {}, async (req) => {
-    const access = await withPermissions(req, Permissions.KICK_MEMBERS);
+    const access = await withPermissions(req, Permissions.KICK_MEMBERS | Permissions.MANAGE_GUILD);
     const q = parse(pruneQuery, req.query);
     return { pruned: (await pruneTargets(access, q.days, q.include_roles)).length };
   });

@@ -44,21 +44,23 @@ export function requireGrantable(access: GuildAccess, wanted: bigint, current = 
   if ((wanted & ~current & ~access.permissions) !== 0n) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
 }
 
+// Discord: "All parameters to this endpoint are optional and nullable"; a null leaves the field as it is
+// (icon and unicode_emoji, where null clears, aside).
 const roleFields = {
-  name: z.string().max(100).optional(),
-  permissions: permissionString.optional(),
-  color: z.number().int().min(0).max(0xffffff).optional(),
-  colors: z.object({ primary_color: z.number().int().min(0).max(0xffffff) }).partial().optional(),
-  hoist: z.boolean().optional(),
+  name: z.string().max(100).nullish(),
+  permissions: permissionString.nullish(),
+  color: z.number().int().min(0).max(0xffffff).nullish(),
+  colors: z.object({ primary_color: z.number().int().min(0).max(0xffffff).nullish() }).partial().nullish(),
+  hoist: z.boolean().nullish(),
   icon: z.string().nullish(),
   unicode_emoji: z.string().max(32).nullish(),
-  mentionable: z.boolean().optional(),
+  mentionable: z.boolean().nullish(),
 };
 const roleBody = z.object(roleFields).nullish();
 const reorderBody = z.array(z.object({ id: snowflake, position: z.number().int().min(0).nullish() })).min(1).max(MAX_ROLES_PER_GUILD);
 
-function colorOf(body: { color?: number; colors?: { primary_color?: number } }): number | undefined {
-  return body.colors?.primary_color ?? body.color;
+function colorOf(body: { color?: number | null; colors?: { primary_color?: number | null } | null }): number | undefined {
+  return body.colors?.primary_color ?? body.color ?? undefined;
 }
 
 export function registerRolesRoutes(ctx: RouteContext): void {
@@ -92,8 +94,8 @@ export function registerRolesRoutes(ctx: RouteContext): void {
     if (access.roles.length >= MAX_ROLES_PER_GUILD) throw new ApiError(ErrorCodes.MAX_ROLES);
     const everyone = access.roles.find((r) => r.id === access.guild.id);
     // Discord's default for a new role is @everyone's permission set.
-    const permissions = body.permissions !== undefined ? parsePermissions(body.permissions) : BigInt(everyone?.permissions ?? '0');
-    if (body.permissions !== undefined) requireGrantable(access, permissions);
+    const permissions = body.permissions != null ? parsePermissions(body.permissions) : BigInt(everyone?.permissions ?? '0');
+    if (body.permissions != null) requireGrantable(access, permissions);
     const roleId = ids.next();
     // The icon's bytes are stored before the role that names them.
     const icon = body.icon != null ? await acceptImage(ctx.deps, body.icon, { field: 'icon', owner: { kind: 'role-icons', id: roleId } }) : null;
@@ -144,16 +146,16 @@ export function registerRolesRoutes(ctx: RouteContext): void {
     const body = parse(roleBody, req.body) ?? {};
     const patch: Partial<RoleRecord> = {};
     // @everyone keeps its name, as on Discord.
-    if (body.name !== undefined && role.id !== access.guild.id) patch.name = body.name || 'new role';
-    if (body.permissions !== undefined) {
+    if (body.name != null && role.id !== access.guild.id) patch.name = body.name || 'new role';
+    if (body.permissions != null) {
       const wanted = parsePermissions(body.permissions);
       requireGrantable(access, wanted, BigInt(role.permissions));
       patch.permissions = wanted.toString();
     }
     const color = colorOf(body);
     if (color !== undefined) patch.color = color;
-    if (body.hoist !== undefined) patch.hoist = body.hoist;
-    if (body.mentionable !== undefined) patch.mentionable = body.mentionable;
+    if (body.hoist != null) patch.hoist = body.hoist;
+    if (body.mentionable != null) patch.mentionable = body.mentionable;
     if (body.unicode_emoji !== undefined) patch.unicodeEmoji = body.unicode_emoji ?? null;
     // Last, once the rest is valid: a new icon's bytes are stored before its hash.
     if (body.icon !== undefined) patch.icon = await acceptImage(ctx.deps, body.icon, { field: 'icon', owner: { kind: 'role-icons', id: role.id }, current: role.icon });
