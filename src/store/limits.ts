@@ -9,7 +9,8 @@ export const LIMITS = {
   bio: { min: 0, max: 190 },
   guildName: { min: 2, max: 100 },
   channelName: { min: 1, max: 100 },
-  topic: { min: 0, max: 1024 },
+  /** Forum and media channel topics run to 4096; other channels' to 1024 (the API checks which). */
+  topic: { min: 0, max: 4096 },
   roleName: { min: 0, max: 100 },
   nick: { min: 0, max: 32 },
   /** Discord allows 2000 for users (4000 with Nitro); the API enforces 2000, the store leaves room. */

@@ -25,7 +25,7 @@ export function channelsContract(s: () => Store): void {
     it('rejects bad input, duplicates and unknown guilds', async () => {
       const { guild, channel: first } = await guildWithChannel(s());
       await rejectsWith(s().channels.create(channel(guild.id, { name: 'n'.repeat(101) })), InvalidInputError, { field: 'name' });
-      await rejectsWith(s().channels.create(channel(guild.id, { topic: 't'.repeat(1025) })), InvalidInputError, { field: 'topic' });
+      await rejectsWith(s().channels.create(channel(guild.id, { topic: 't'.repeat(4097) })), InvalidInputError, { field: 'topic' });
       await rejectsWith(s().channels.create(channel(guild.id, { name: '' })), InvalidInputError, { field: 'name' });
       await rejectsWith(s().channels.create(channel(guild.id, { rateLimitPerUser: 21601 })), InvalidInputError, { field: 'rate_limit_per_user' });
       await rejectsWith(s().channels.create(channel(guild.id, { id: first.id })), ConflictError, { entity: 'channel', field: 'id' });

@@ -135,6 +135,35 @@ describe('DELETE /channels/{id}', () => {
     assert.equal(ev.guildId, f.guild.id);
     assertError(await t.request('GET', `/channels/${ch.id}`, { auth: f.owner }), 404, 10003);
   });
+
+  test('deleting a category leaves its channels without a parent, with a CHANNEL_UPDATE for each', async () => {
+    const category = await t.request('POST', `/guilds/${f.guild.id}/channels`, { auth: f.owner, body: { name: 'doomed category', type: 4 } });
+    assert.equal(category.status, 201, JSON.stringify(category.body));
+    const inside = await textChannel(t, f.owner, f.guild.id, { name: 'survivor', parent_id: category.body.id });
+    assert.equal(inside.parent_id, category.body.id);
+    const from = t.events.length;
+    assert.equal((await t.request('DELETE', `/channels/${category.body.id}`, { auth: f.owner })).status, 200);
+    await t.waitForEvent('CHANNEL_DELETE', (e) => e.d.id === category.body.id, from);
+    const update = await t.waitForEvent('CHANNEL_UPDATE', (e) => e.d.id === inside.id, from);
+    assert.equal(update.d.parent_id, null);
+    assert.equal((await t.request('GET', `/channels/${inside.id}`, { auth: f.owner })).body.parent_id, null);
+  });
+
+  test('channel create takes null for any field but name; allow and deny null are "0"; forum topics run to 4096', async () => {
+    const created = await t.request('POST', `/guilds/${f.guild.id}/channels`, {
+      auth: f.owner,
+      body: { name: 'nulls', type: null, topic: null, nsfw: null, rate_limit_per_user: null, bitrate: null, user_limit: null, position: null, parent_id: null, permission_overwrites: [{ id: f.member.id, type: 1, allow: null, deny: null }] },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.body.type, 0);
+    assert.deepEqual(created.body.permission_overwrites.map((o: any) => [o.allow, o.deny]), [['0', '0']]);
+    const long = 'x'.repeat(2000);
+    assertError(await t.request('PATCH', `/channels/${created.body.id}`, { auth: f.owner, body: { topic: long } }), 400, 50035);
+    const forum = await t.request('POST', `/guilds/${f.guild.id}/channels`, { auth: f.owner, body: { name: 'long-forum', type: 15, topic: long } });
+    assert.equal(forum.status, 201, JSON.stringify(forum.body));
+    assert.equal(forum.body.topic, long);
+    assertError(await t.request('POST', `/guilds/${f.guild.id}/channels`, { auth: f.owner, body: { name: 'long-text', topic: long } }), 400, 50035);
+  });
 });
 
 describe('DM and group DM channels', () => {

@@ -5,9 +5,21 @@
  */
 import type { Snowflake } from '../../protocol/snowflake.ts';
 import type { ForumSettingsRecord } from '../../store/types.ts';
+import { fieldError } from '../../protocol/errors.ts';
 import { snowflake, z } from '../validate.ts';
 
 export const MAX_FORUM_TAGS = 20;
+
+/**
+ * A channel topic: "0-1024 character channel topic (0-4096 characters for GUILD_FORUM and GUILD_MEDIA channels)".
+ * Schemas take up to 4096 (the type may not be known yet); checkTopicLength holds other types to 1024.
+ */
+export const topicSchema = z.string().max(4096).nullish();
+
+export function checkTopicLength(channelType: number | undefined, topic: string | null | undefined): void {
+  const max = channelType === 15 || channelType === 16 ? 4096 : 1024;
+  if (topic && topic.length > max) throw fieldError('topic', 'BASE_TYPE_MAX_LENGTH', `Must be ${max} or fewer in length.`);
+}
 
 const tagInput = z.object({
   id: snowflake.nullish(),

@@ -15,7 +15,7 @@ import {
 import { channelAccess, requirePermission, type ChannelAccess } from '../access.ts';
 import { channelPayload, publishInChannel } from '../channels/common.ts';
 import { isThread } from '../channels/threads.ts';
-import { forumFieldsSchema, forumSettingsFrom } from '../channels/forum.ts';
+import { checkTopicLength, forumFieldsSchema, forumSettingsFrom, topicSchema } from '../channels/forum.ts';
 import { deleteThread, patchThread } from './threads.ts';
 import { checkOverwriteBits, checkOverwriteTarget, overwriteBody, overwriteEntry, toOverwrite } from '../channels/overwrites.ts';
 import { RouteLimits } from '../ratelimit.ts';
@@ -29,7 +29,7 @@ import { parse, snowflake, z } from '../validate.ts';
 
 const guildChannelPatch = z.object({
   name: z.string().trim().min(1).max(100).optional(),
-  topic: z.string().max(1024).nullish(),
+  topic: topicSchema,
   position: z.number().int().min(0).nullish(),
   parent_id: snowflake.nullish(),
   rate_limit_per_user: z.number().int().min(0).max(21600).nullish(),
@@ -91,6 +91,7 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
     if (body.nsfw != null) patch.nsfw = body.nsfw;
     const forum = c.type === ChannelType.GUILD_FORUM || c.type === ChannelType.GUILD_MEDIA;
     const textLike = c.type === ChannelType.GUILD_TEXT || c.type === ChannelType.GUILD_ANNOUNCEMENT || forum;
+    checkTopicLength(c.type, body.topic);
     if (textLike && body.topic !== undefined) patch.topic = body.topic || null;
     if (textLike && body.rate_limit_per_user != null) patch.rateLimitPerUser = body.rate_limit_per_user;
     if (c.type === ChannelType.GUILD_VOICE && body.bitrate != null) patch.bitrate = body.bitrate;
@@ -180,8 +181,15 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
     requirePermission(a.permissions, Permissions.MANAGE_CHANNELS);
     // The channel's files go after the commit (messages/write.ts).
     const entry = auditEntry(ctx, req, c.guildId!, { actionType: AuditLogEvent.CHANNEL_DELETE, targetId: c.id, changes: deletedChanges(json, CHANNEL_AUDIT_KEYS) });
+    // A category's channels stay, out of it: "will have their parent_id removed and a Channel Update Gateway
+    // event will fire for each of them" (the store clears parent_id in the delete's transaction).
+    const children = c.type === ChannelType.GUILD_CATEGORY ? (await store.channels.listByGuild(c.guildId!)).filter((x) => x.parentId === c.id).map((x) => x.id) : [];
     await ctx.writes.deleteChannel(c.id, [entry]);
     ctx.dispatch.guild(c.guildId!, 'CHANNEL_DELETE', json);
+    for (const id of children) {
+      const child = await store.channels.get(id);
+      if (child) ctx.dispatch.guild(c.guildId!, 'CHANNEL_UPDATE', await channelPayload(store, child, req.user.id), { channelId: child.id });
+    }
     await publishAudit(ctx, entry);
     return json;
   });

@@ -2,7 +2,7 @@
  * Guilds: create (one store transaction for guild, roles, channels and the owner's membership), read, edit,
  * delete, and the guild's channel list (create, reorder). Channel edits of a single channel live in channels.ts.
  */
-import { forumFieldsSchema, forumSettingsFrom } from '../channels/forum.ts';
+import { checkTopicLength, forumFieldsSchema, forumSettingsFrom, topicSchema } from '../channels/forum.ts';
 import { forumFields } from '../channels/threads.ts';
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
 import {
@@ -93,23 +93,25 @@ const overwriteInput = z.object({
   // Older libraries send "role" / "member".
   type: z.union([z.literal(0), z.literal(1), z.literal('0'), z.literal('1'), z.literal('role'), z.literal('member')])
     .transform((t) => (t === 1 || t === '1' || t === 'member' ? 1 : 0) as 0 | 1),
-  allow: permissionString.default('0'),
-  deny: permissionString.default('0'),
+  // "allow and deny keys can be omitted or set to null, which both default to "0"".
+  allow: permissionString.nullish().transform((v) => v ?? '0'),
+  deny: permissionString.nullish().transform((v) => v ?? '0'),
 });
 
 const createChannelBody = z.object({
   name: z.string().trim().min(1).max(100),
   // Forum (15) and media (16) channels take their fields too (channels/forum.ts).
-  type: z.union([channelTypeSchema, z.literal(15), z.literal(16)]).default(0),
+  // "All parameters to this endpoint are optional and nullable excluding name".
+  type: z.union([channelTypeSchema, z.literal(15), z.literal(16)]).nullish().transform((v) => v ?? 0),
   ...forumFieldsSchema,
-  topic: z.string().max(1024).nullish(),
+  topic: topicSchema,
   position: z.number().int().min(0).nullish(),
   parent_id: snowflake.nullish(),
-  nsfw: z.boolean().optional(),
-  rate_limit_per_user: z.number().int().min(0).max(21600).optional(),
-  bitrate: z.number().int().min(8000).max(384000).optional(),
-  user_limit: z.number().int().min(0).max(99).optional(),
-  permission_overwrites: z.array(overwriteInput).max(100).optional(),
+  nsfw: z.boolean().nullish(),
+  rate_limit_per_user: z.number().int().min(0).max(21600).nullish(),
+  bitrate: z.number().int().min(8000).max(384000).nullish(),
+  user_limit: z.number().int().min(0).max(99).nullish(),
+  permission_overwrites: z.array(overwriteInput).max(100).nullish(),
 });
 
 const reorderBody = z
@@ -372,6 +374,7 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
         throw fieldError('parent_id', 'CHANNEL_PARENT_INVALID', 'Invalid parent channel');
       }
     }
+    checkTopicLength(body.type, body.topic);
     if (body.permission_overwrites) checkOverwrites(access, body.permission_overwrites);
     const channel = newGuildChannel(ids.next(), guildId, now(), {
       type: body.type, name: channelName(body.name, body.type),
