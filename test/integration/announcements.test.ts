@@ -234,6 +234,11 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`announcement ch
     const theirs = await ok('POST', `/channels/${channel.id}/messages`, news, { content: 'theirs' });
     assertError(await t.request('POST', `/channels/${channel.id}/messages/${theirs.id}/crosspost`, { auth: reader }), 403, 50013);
     await giveRole(t, news, a.id, reader, MANAGE_MESSAGES, 'editors');
+    // "… or additionally the MANAGE_MESSAGES permission": SEND_MESSAGES too, which an overwrite may take away.
+    const denied = await t.request('PUT', `/channels/${channel.id}/permissions/${reader.id}`, { auth: news, body: { type: 1, allow: '0', deny: String(1n << 11n) } });
+    assert.equal(denied.status, 204, JSON.stringify(denied.body));
+    assertError(await t.request('POST', `/channels/${channel.id}/messages/${theirs.id}/crosspost`, { auth: reader }), 403, 50013);
+    assert.equal((await t.request('DELETE', `/channels/${channel.id}/permissions/${reader.id}`, { auth: news })).status, 204);
     assert.equal((await ok('POST', `/channels/${channel.id}/messages/${theirs.id}/crosspost`, reader)).flags, 1);
     const copies = await ok('GET', `/channels/${target.id}/messages?limit=10`, reader);
     assert.deepEqual(copies.map((m: any) => m.content), ['theirs', 'mine', 'Herald #big-news']);

@@ -151,13 +151,25 @@ describe('member routes', () => {
     assertError(await t.request('PATCH', `/guilds/${guild.id}/members/${target.id}`, { auth: target, body: { communication_disabled_until: until } }), 403, 50013);
   });
 
-  it('mute/deaf are accepted with MUTE_MEMBERS/DEAFEN_MEMBERS', async () => {
+  it('mute/deaf need MUTE_MEMBERS/DEAFEN_MEMBERS, then 400 40032: nobody is connected to voice; nothing of the request is written', async () => {
     const { owner, member, guild } = await guildWithMember(t);
-    const res = await t.request('PATCH', `/guilds/${guild.id}/members/${member.id}`, { auth: owner, body: { mute: true, deaf: true } });
-    assert.equal(res.status, 200);
-    assert.equal(res.body.mute, true);
-    assert.equal((await t.store.members.get(guild.id, member.id))!.deaf, true);
+    assertError(await t.request('PATCH', `/guilds/${guild.id}/members/${member.id}`, { auth: owner, body: { nick: 'quiet', mute: true, deaf: true } }), 400, 40032);
+    const stored = (await t.store.members.get(guild.id, member.id))!;
+    assert.equal(stored.mute, false);
+    assert.equal(stored.nick, null);
     assertError(await t.request('PATCH', `/guilds/${guild.id}/members/${owner.id}`, { auth: member, body: { mute: true } }), 403, 50013);
+  });
+
+  it('flags: only BYPASSES_VERIFICATION is set, by MANAGE_GUILD, MANAGE_ROLES or MODERATE_MEMBERS with KICK and BAN_MEMBERS', async () => {
+    const { owner, member, guild } = await guildWithMember(t);
+    const target = await t.register();
+    await addMember(t, guild.id, target);
+    assertError(await t.request('PATCH', `/guilds/${guild.id}/members/${target.id}`, { auth: member, body: { flags: 4 } }), 403, 50013);
+    await giveRole(t, owner, guild.id, member, (1n << 40n) | KICK_MEMBERS | (1n << 2n), 'moderators');
+    const set = await t.request('PATCH', `/guilds/${guild.id}/members/${target.id}`, { auth: member, body: { flags: 4 | 1 | 8 } });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    assert.equal(set.body.flags, 4, 'DID_REJOIN and COMPLETED_ONBOARDING are not the caller\'s to set');
+    assert.equal((await t.request('PATCH', `/guilds/${guild.id}/members/${target.id}`, { auth: owner, body: { flags: 0 } })).body.flags, 0);
   });
 
   it('kick: KICK_MEMBERS above the target → 204, GUILD_MEMBER_REMOVE; never the owner; 10007 for non-members', async () => {

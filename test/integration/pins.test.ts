@@ -67,8 +67,14 @@ describe('pins', () => {
     const ch = await textChannel(t, f.owner, f.guild.id, { name: 'full' });
     const ids: string[] = [];
     for (let i = 0; i < 251; i++) ids.push((await send(t, f.owner, ch.id, `p${i}`)).id);
-    for (const id of ids.slice(0, 250)) await t.store.pins.pin(ch.id, id, Date.now());
+    for (const [i, id] of ids.slice(0, 250).entries()) await t.store.pins.pin(ch.id, id, Date.now() - 250_000 + i * 1000);
     assertError(await t.request('PUT', `/channels/${ch.id}/pins/${ids[250]}`, { auth: f.owner }), 400, 30003);
+    // The deprecated list holds "the first 50 pinned messages", the newest pins; the paged one pages on.
+    const deprecated = await t.request('GET', `/channels/${ch.id}/pins`, { auth: f.owner });
+    assert.deepEqual(deprecated.body.map((m: any) => m.id), ids.slice(200, 250).reverse());
+    const paged = await t.request('GET', `/channels/${ch.id}/messages/pins`, { auth: f.owner });
+    assert.equal(paged.body.items.length, 50);
+    assert.equal(paged.body.has_more, true);
     // Pinning an already pinned message is not an error.
     assert.equal((await t.request('PUT', `/channels/${ch.id}/pins/${ids[0]}`, { auth: f.owner })).status, 204);
   });

@@ -37,7 +37,8 @@ export function registerAnnouncementsRoutes(ctx: RouteContext): void {
     const channel = access.channel;
     if (channel.type !== ChannelType.GUILD_ANNOUNCEMENT) throw new ApiError(ErrorCodes.CANNOT_ACT_ON_CHANNEL_TYPE);
     requirePermission(access.permissions, Permissions.VIEW_CHANNEL);
-    requirePermission(access.permissions, message.authorId === req.user.id ? Permissions.SEND_MESSAGES : Permissions.MANAGE_MESSAGES);
+    // "SEND_MESSAGES, if the current user sent the message, or additionally the MANAGE_MESSAGES permission, for all other messages".
+    requirePermission(access.permissions, message.authorId === req.user.id ? Permissions.SEND_MESSAGES : Permissions.SEND_MESSAGES | Permissions.MANAGE_MESSAGES);
     if (message.flags & MessageFlag.CROSSPOSTED) throw new ApiError(ErrorCodes.ALREADY_CROSSPOSTED);
     if (!PUBLISHABLE_TYPES.has(message.type) || message.flags & MessageFlag.IS_CROSSPOST) throw new ApiError(ErrorCodes.SYSTEM_MESSAGE);
     // Once, whichever api node a concurrent second request reaches (the flag check above is the fast path).

@@ -4,7 +4,7 @@
  * above theirs; roles can only be given or taken when they sit below the caller's top role.
  */
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
-import { ALL_PERMISSIONS, Permissions, computeBasePermissions } from '../../protocol/permissions.ts';
+import { ALL_PERMISSIONS, Permissions, computeBasePermissions, hasPermission } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
 import type { MemberRecord, RoleRecord, UserRecord } from '../../store/types.ts';
 import { AuditLogEvent } from '../../protocol/audit-log.ts';
@@ -31,6 +31,9 @@ function memberAuditJson(m: MemberRecord): Record<string, unknown> {
     communication_disabled_until: m.communicationDisabledUntil === null ? null : new Date(m.communicationDisabledUntil).toISOString(),
   };
 }
+
+/** Guild member flag BYPASSES_VERIFICATION, the only one a moderator sets (Discord's Guild Member Flags table). */
+const BYPASSES_VERIFICATION = 1 << 2;
 
 const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(1),
@@ -155,17 +158,19 @@ export function registerMembersRoutes(ctx: RouteContext): void {
       }
     }
 
-    if (body.mute != null) {
-      requirePermission(access.permissions, Permissions.MUTE_MEMBERS);
-      patch.mute = body.mute;
-    }
-    if (body.deaf != null) {
-      requirePermission(access.permissions, Permissions.DEAFEN_MEMBERS);
-      patch.deaf = body.deaf;
-    }
+    // Server mute and deafen "will throw a 400 error if the user is not in a voice channel": Accord has no voice
+    // connections, so nobody ever is.
+    if (body.mute != null) requirePermission(access.permissions, Permissions.MUTE_MEMBERS);
+    if (body.deaf != null) requirePermission(access.permissions, Permissions.DEAFEN_MEMBERS);
+    if (body.mute != null || body.deaf != null) throw new ApiError(ErrorCodes.TARGET_NOT_IN_VOICE);
     if (body.flags != null) {
-      requirePermission(access.permissions, Permissions.MANAGE_GUILD);
-      patch.flags = body.flags;
+      // "MANAGE_GUILD or MANAGE_ROLES or (MODERATE_MEMBERS and KICK_MEMBERS and BAN_MEMBERS)"; of the member
+      // flags only BYPASSES_VERIFICATION is editable, the others stay as they are.
+      const moderator = Permissions.MODERATE_MEMBERS | Permissions.KICK_MEMBERS | Permissions.BAN_MEMBERS;
+      if (!hasPermission(access.permissions, Permissions.MANAGE_GUILD) && !hasPermission(access.permissions, Permissions.MANAGE_ROLES)) {
+        requirePermission(access.permissions, moderator);
+      }
+      patch.flags = (t.member.flags & ~BYPASSES_VERIFICATION) | (body.flags & BYPASSES_VERIFICATION);
     }
 
     if (!Object.keys(patch).length) return memberJson(t.member, t.user);

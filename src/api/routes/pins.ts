@@ -36,11 +36,11 @@ export function registerPinsRoutes(ctx: RouteContext): void {
   const { store } = ctx.deps;
 
   /** Pinned messages with their pin time, newest pin first; pins of since-deleted messages are skipped. */
-  async function pinnedMessages(access: ChannelAccess, viewer: UserRecord) {
+  async function pinnedMessages(access: ChannelAccess, viewer: UserRecord, limit = Infinity) {
     if (!hasPermission(access.permissions, Permissions.READ_MESSAGE_HISTORY)) return [];
     const pins = await store.pins.list(access.channel.id);
     const messages = new Map((await store.messages.getMany(access.channel.id, pins.map((p) => p.messageId))).map((m) => [m.id, m]));
-    const present = pins.filter((p) => messages.has(p.messageId));
+    const present = pins.filter((p) => messages.has(p.messageId)).slice(0, limit);
     const rendered = await renderMessages(store, present.map((p) => messages.get(p.messageId)!), { viewerId: viewer.id, media: renderMedia(ctx.deps) });
     return present.map((p, i) => ({ pinnedAt: p.pinnedAt, message: rendered[i]! }));
   }
@@ -66,7 +66,8 @@ export function registerPinsRoutes(ctx: RouteContext): void {
 
   ctx.get('/channels/:channelId/pins', {}, async (req) => {
     const access = await channelAccess(store, req.params.channelId, req.user.id, ctx.deps.now());
-    return (await pinnedMessages(access, req.user)).map((p) => p.message);
+    // The deprecated list: "Gets the first 50 pinned messages in a channel" (the newest first); the paged one is below.
+    return (await pinnedMessages(access, req.user, 50)).map((p) => p.message);
   });
 
   ctx.get('/channels/:channelId/messages/pins', {}, async (req) => {
