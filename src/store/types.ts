@@ -99,6 +99,12 @@ export interface GuildRecord {
   vanityUrlCode?: string | null;
   vanityUses?: number;
   welcomeScreen?: WelcomeScreenRecord | null;
+  /** Settings of Modify Guild; absent reads as 0, null and false. */
+  systemChannelFlags?: number;
+  rulesChannelId?: Snowflake | null;
+  publicUpdatesChannelId?: Snowflake | null;
+  safetyAlertsChannelId?: Snowflake | null;
+  premiumProgressBarEnabled?: boolean;
 }
 
 /** Discord's welcome screen object as stored. */

@@ -128,6 +128,24 @@ describe('guild routes', () => {
       assert.equal(afk.body.afk_channel_id, voice.id);
       // Only the owner transfers ownership.
       assertError(await t.request('PATCH', `/guilds/${guild.id}`, { auth: member, body: { owner_id: member.id } }), 403, 50013);
+      // The rest of Modify Guild's settings are kept and echoed; the nullable ones take null.
+      const text = (await t.store.channels.listByGuild(guild.id)).find((c) => c.type === 0)!;
+      const settings = await t.request('PATCH', `/guilds/${guild.id}`, {
+        auth: member,
+        body: { system_channel_flags: 5, rules_channel_id: text.id, public_updates_channel_id: text.id, safety_alerts_channel_id: text.id, premium_progress_bar_enabled: true, verification_level: null, preferred_locale: null },
+      });
+      assert.equal(settings.status, 200, JSON.stringify(settings.body));
+      assert.deepEqual(
+        [settings.body.system_channel_flags, settings.body.rules_channel_id, settings.body.public_updates_channel_id, settings.body.safety_alerts_channel_id, settings.body.premium_progress_bar_enabled, settings.body.verification_level, settings.body.preferred_locale],
+        [5, text.id, text.id, text.id, true, 0, 'en-US'],
+      );
+      const read = await t.request('GET', `/guilds/${guild.id}`, { auth: member });
+      assert.equal(read.body.system_channel_flags, 5);
+      assert.equal(read.body.rules_channel_id, text.id);
+      assertError(await t.request('PATCH', `/guilds/${guild.id}`, { auth: member, body: { rules_channel_id: voice.id } }), 400, 50035);
+      const cleared = await t.request('PATCH', `/guilds/${guild.id}`, { auth: member, body: { rules_channel_id: null, system_channel_flags: null } });
+      assert.equal(cleared.body.rules_channel_id, null);
+      assert.equal(cleared.body.system_channel_flags, 0);
     });
 
     it('PATCH owner_id: the owner transfers to a member, not to a stranger', async () => {

@@ -79,11 +79,17 @@ const patchGuildBody = z.object({
   system_channel_id: snowflake.nullish(),
   afk_channel_id: snowflake.nullish(),
   afk_timeout: z.number().int().optional(),
-  verification_level: z.number().int().min(0).max(4).optional(),
-  default_message_notifications: z.number().int().min(0).max(1).optional(),
-  explicit_content_filter: z.number().int().min(0).max(2).optional(),
-  preferred_locale: z.string().min(2).max(16).optional(),
+  // Nullable, as documented; null sets the default (level 0, all messages, filter off, en-US).
+  verification_level: z.number().int().min(0).max(4).nullish(),
+  default_message_notifications: z.number().int().min(0).max(1).nullish(),
+  explicit_content_filter: z.number().int().min(0).max(2).nullish(),
+  preferred_locale: z.string().min(2).max(16).nullish(),
   owner_id: snowflake.optional(),
+  system_channel_flags: z.number().int().min(0).max(0xffff).nullish(),
+  rules_channel_id: snowflake.nullish(),
+  public_updates_channel_id: snowflake.nullish(),
+  safety_alerts_channel_id: snowflake.nullish(),
+  premium_progress_bar_enabled: z.boolean().nullish(),
   /** Not a Discord bot feature: the owner sets the vanity invite code here (guild-community.ts). */
   vanity_url_code: z.string().max(32).nullish(),
 });
@@ -290,10 +296,10 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
     const patch: Partial<GuildRecord> = {};
     if (body.name !== undefined) patch.name = body.name;
     if (body.description !== undefined) patch.description = body.description ?? null;
-    if (body.verification_level !== undefined) patch.verificationLevel = body.verification_level;
-    if (body.default_message_notifications !== undefined) patch.defaultMessageNotifications = body.default_message_notifications;
-    if (body.explicit_content_filter !== undefined) patch.explicitContentFilter = body.explicit_content_filter;
-    if (body.preferred_locale !== undefined) patch.preferredLocale = body.preferred_locale;
+    if (body.verification_level !== undefined) patch.verificationLevel = body.verification_level ?? 0;
+    if (body.default_message_notifications !== undefined) patch.defaultMessageNotifications = body.default_message_notifications ?? 0;
+    if (body.explicit_content_filter !== undefined) patch.explicitContentFilter = body.explicit_content_filter ?? 0;
+    if (body.preferred_locale !== undefined) patch.preferredLocale = body.preferred_locale ?? 'en-US';
     if (body.afk_timeout !== undefined) {
       if (!AFK_TIMEOUTS.includes(body.afk_timeout)) throw fieldError('afk_timeout', 'BASE_TYPE_CHOICES', `Value must be one of ${AFK_TIMEOUTS.join(', ')}.`);
       patch.afkTimeout = body.afk_timeout;
@@ -306,6 +312,11 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
     };
     if (body.system_channel_id !== undefined) patch.systemChannelId = await channelOfType(body.system_channel_id, ChannelType.GUILD_TEXT, 'system_channel_id');
     if (body.afk_channel_id !== undefined) patch.afkChannelId = await channelOfType(body.afk_channel_id, ChannelType.GUILD_VOICE, 'afk_channel_id');
+    if (body.rules_channel_id !== undefined) patch.rulesChannelId = await channelOfType(body.rules_channel_id, ChannelType.GUILD_TEXT, 'rules_channel_id');
+    if (body.public_updates_channel_id !== undefined) patch.publicUpdatesChannelId = await channelOfType(body.public_updates_channel_id, ChannelType.GUILD_TEXT, 'public_updates_channel_id');
+    if (body.safety_alerts_channel_id !== undefined) patch.safetyAlertsChannelId = await channelOfType(body.safety_alerts_channel_id, ChannelType.GUILD_TEXT, 'safety_alerts_channel_id');
+    if (body.system_channel_flags !== undefined) patch.systemChannelFlags = body.system_channel_flags ?? 0;
+    if (body.premium_progress_bar_enabled !== undefined) patch.premiumProgressBarEnabled = body.premium_progress_bar_enabled ?? false;
     if (body.owner_id !== undefined && body.owner_id !== access.guild.ownerId) {
       if (!access.isOwner) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
       const [member, user] = await Promise.all([store.members.get(guildId, body.owner_id), store.users.get(body.owner_id)]);

@@ -36,7 +36,19 @@ function guildFromRow(r: Row): GuildRecord {
     features: rj<string[]>(r.features, []),
     createdAt: rn(r.created_at),
     ...communityFromRow(r),
+    ...settingsFromRow(r),
   };
+}
+
+/** Modify Guild's later settings, each present only when set (as the community ones: a new guild reads as created). */
+function settingsFromRow(r: Row): Partial<GuildRecord> {
+  const out: Partial<GuildRecord> = {};
+  if (r.system_channel_flags != null && rn(r.system_channel_flags) !== 0) out.systemChannelFlags = rn(r.system_channel_flags);
+  if (r.rules_channel_id != null) out.rulesChannelId = rs(r.rules_channel_id);
+  if (r.public_updates_channel_id != null) out.publicUpdatesChannelId = rs(r.public_updates_channel_id);
+  if (r.safety_alerts_channel_id != null) out.safetyAlertsChannelId = rs(r.safety_alerts_channel_id);
+  if (r.premium_progress_bar_enabled != null && rb(r.premium_progress_bar_enabled)) out.premiumProgressBarEnabled = true;
+  return out;
 }
 
 function features(v: unknown): string {
@@ -112,6 +124,11 @@ export class SqlGuildStore implements GuildStore {
       explicitContentFilter: ['explicit_content_filter', (v) => int(v, 'explicit_content_filter')],
       preferredLocale: ['preferred_locale', (v) => text(v, 'shortText', 'preferred_locale')],
       features: ['features', features],
+      systemChannelFlags: ['system_channel_flags', (v) => int(v, 'system_channel_flags')],
+      rulesChannelId: ['rules_channel_id', (v) => optId(v, 'rules_channel_id')],
+      publicUpdatesChannelId: ['public_updates_channel_id', (v) => optId(v, 'public_updates_channel_id')],
+      safetyAlertsChannelId: ['safety_alerts_channel_id', (v) => optId(v, 'safety_alerts_channel_id')],
+      premiumProgressBarEnabled: ['premium_progress_bar_enabled', (v) => bool(v, 'premium_progress_bar_enabled')],
       ...COMMUNITY_COLUMNS,
     });
     if (set.sql) {

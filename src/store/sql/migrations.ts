@@ -731,6 +731,16 @@ DROP INDEX outbox_created;
 `,
 };
 
+// Guild settings Discord's Modify Guild takes that had no column: the system channel's flags, the rules, community
+// updates and safety alerts channels, and the boost progress bar.
+const GUILD_SETTINGS = `
+ALTER TABLE guilds ADD COLUMN system_channel_flags INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE guilds ADD COLUMN rules_channel_id BIGINT;
+ALTER TABLE guilds ADD COLUMN public_updates_channel_id BIGINT;
+ALTER TABLE guilds ADD COLUMN safety_alerts_channel_id BIGINT;
+ALTER TABLE guilds ADD COLUMN premium_progress_bar_enabled SMALLINT NOT NULL DEFAULT 0;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sqlite: initial('sqlite'), postgres: initial('postgres') },
   // What must follow a committed write (dispatches, jobs), written in the write's transaction; see contracts/outbox.ts.
@@ -761,6 +771,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 28, name: 'channel follows', sqlite: CHANNEL_FOLLOWS, postgres: CHANNEL_FOLLOWS },
   { version: 29, name: 'guild community settings', sqlite: GUILD_COMMUNITY, postgres: GUILD_COMMUNITY },
   { version: 30, name: 'fewer pages per message write', ...MESSAGE_WRITE_PAGES },
+  { version: 31, name: 'guild settings', sqlite: GUILD_SETTINGS, postgres: GUILD_SETTINGS },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
