@@ -40,7 +40,7 @@ describe('discord.js v14 and custom emoji', () => {
     const app = await t.request('POST', '/applications', { auth: owner, body: { name: 'Emoji Bot' } });
     const reset = await t.request('POST', `/applications/${app.body.id}/bot/reset`, { auth: owner });
     const perms = Permissions.VIEW_CHANNEL | Permissions.SEND_MESSAGES | Permissions.READ_MESSAGE_HISTORY | Permissions.ADD_REACTIONS
-      | Permissions.MANAGE_GUILD_EXPRESSIONS | Permissions.CREATE_GUILD_EXPRESSIONS;
+      | Permissions.MANAGE_GUILD_EXPRESSIONS | Permissions.CREATE_GUILD_EXPRESSIONS | Permissions.MANAGE_GUILD;
     const auth = await t.request('POST', `/oauth2/authorize?client_id=${app.body.id}&scope=bot&permissions=${perms}`, {
       auth: owner,
       body: { guild_id: guild.id, permissions: perms.toString(), authorize: true },
@@ -100,6 +100,25 @@ describe('discord.js v14 and custom emoji', () => {
     assert.equal(fetchedEmoji.author?.id, client.user!.id);
     await emoji.edit({ name: 'tangerine' });
     await waitUntil(() => client.guilds.cache.get(guildId)!.emojis.cache.get(emoji.id)?.name === 'tangerine', 'rename in cache');
+
+    // Editing the guild keeps the emoji cache: discord.js replaces it with the list in the answer and in
+    // GUILD_UPDATE, so an empty list there would delete every cached emoji.
+    const lost: string[] = [];
+    const onLost = (e: { id: string }) => lost.push(e.id);
+    client.on(Events.GuildEmojiDelete, onLost);
+    await guild.setName('djs emoji renamed');
+    await waitUntil(() => client.guilds.cache.get(guildId)!.name === 'djs emoji renamed', 'GUILD_UPDATE');
+    await new Promise((r) => setTimeout(r, 100));
+    client.off(Events.GuildEmojiDelete, onLost);
+    assert.deepEqual(lost, []);
+    assert.equal(client.guilds.cache.get(guildId)!.emojis.cache.get(emoji.id)?.name, 'tangerine');
+
+    // The guild preview lists it, with the counts (the owner and the bot; the bot is online).
+    const preview = await client.fetchGuildPreview(guildId);
+    assert.equal(preview.name, 'djs emoji renamed');
+    assert.equal(preview.emojis.get(emoji.id)?.name, 'tangerine');
+    assert.equal(preview.approximateMemberCount, 2);
+    assert.equal(preview.approximatePresenceCount, 1);
 
     // Delete: GuildEmojiDelete and gone from the cache; the reaction stays.
     const deleted = new Promise<string>((resolve) => client.once(Events.GuildEmojiDelete, (e) => resolve(e.id)));

@@ -105,6 +105,21 @@ describe('guild routes', () => {
       assertError(await t.request('GET', '/guilds/abc', { auth: stranger }), 404, 10004);
     });
 
+    it('GET /preview: members see it; a stranger only when the guild is discoverable (else 10004)', async () => {
+      const { member, guild } = await guildWithMember(t);
+      const stranger = await t.register();
+      const res = await t.request('GET', `/guilds/${guild.id}/preview`, { auth: member });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(Object.keys(res.body).sort(), [
+        'approximate_member_count', 'approximate_presence_count', 'description', 'discovery_splash', 'emojis', 'features', 'icon', 'id', 'name', 'splash', 'stickers',
+      ]);
+      assert.equal(res.body.approximate_member_count, 2);
+      assertError(await t.request('GET', `/guilds/${guild.id}/preview`, { auth: stranger }), 404, 10004);
+      assertError(await t.request('GET', '/guilds/123456789012345678/preview', { auth: member }), 404, 10004);
+      await t.store.guilds.update(guild.id, { features: ['DISCOVERABLE'] });
+      assert.equal((await t.request('GET', `/guilds/${guild.id}/preview`, { auth: stranger })).body.name, guild.name);
+    });
+
     it('PATCH: MANAGE_GUILD edits (200, GUILD_UPDATE); others 50013; validation 50035', async () => {
       const { owner, member, guild } = await guildWithMember(t);
       assertError(await t.request('PATCH', `/guilds/${guild.id}`, { auth: member, body: { name: 'Hijacked' } }), 403, 50013);

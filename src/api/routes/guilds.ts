@@ -5,6 +5,7 @@
 import { checkTopicLength, forumFieldsSchema, forumSettingsFrom, topicSchema } from '../channels/forum.ts';
 import { forumFields } from '../channels/threads.ts';
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
+import { isSnowflake } from '../../protocol/snowflake.ts';
 import {
   ALL_PERMISSIONS, DEFAULT_EVERYONE_PERMISSIONS, Permissions, computeChannelPermissions, hasPermission, parsePermissions,
 } from '../../protocol/permissions.ts';
@@ -15,8 +16,8 @@ import { channelAccess, guildAccess, permissionContext, requirePermission, type 
 import type { RouteContext } from '../route.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import { channelJson, guildJson, iso, memberJson } from '../../shapes/serialize.ts';
-import { deleteEmojiImages } from './emojis.ts';
-import { deleteStickerFiles } from './stickers.ts';
+import { deleteEmojiImages, guildEmojisJson } from './emojis.ts';
+import { deleteStickerFiles, guildStickersJson } from './stickers.ts';
 import { vanityPatch } from './guild-community.ts';
 import { guildObjectJson } from './guild-object.ts';
 import { parse, permissionString, queryBool, snowflake, z } from '../validate.ts';
@@ -286,6 +287,21 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
       ? { approximateMemberCount: await store.members.count(guildId), approximatePresenceCount: await ctx.presenceCounts.online(guildId) }
       : {};
     return guildObjectJson(store, access.guild, access.roles, counts);
+  });
+
+  // "If the user is not in the guild, then the guild must be discoverable"; otherwise it is unknown to them.
+  ctx.get('/guilds/:guildId/preview', {}, async (req) => {
+    const guildId = req.params.guildId;
+    const guild = isSnowflake(guildId) ? await store.guilds.get(guildId) : null;
+    if (!guild) throw new ApiError(ErrorCodes.UNKNOWN_GUILD);
+    if (!guild.features.includes('DISCOVERABLE') && !(await store.members.get(guild.id, req.user.id))) throw new ApiError(ErrorCodes.UNKNOWN_GUILD);
+    const [memberCount, presenceCount, emojis, stickers] = await Promise.all([
+      store.members.count(guild.id), ctx.presenceCounts.online(guild.id), guildEmojisJson(store, guild.id), guildStickersJson(store, guild.id),
+    ]);
+    return {
+      id: guild.id, name: guild.name, icon: guild.icon, splash: guild.splash, discovery_splash: null, emojis, features: guild.features,
+      approximate_member_count: memberCount, approximate_presence_count: presenceCount, description: guild.description, stickers,
+    };
   });
 
   ctx.patch('/guilds/:guildId', { bodyLimit: imageBodyLimit(ctx.deps.config, 3) }, async (req) => {
