@@ -295,16 +295,17 @@ describe('editing files', () => {
     assertError(unknown, 400, 50035);
     assert.equal(unknown.body.errors.attachments['1']._errors[0].code, 'ATTACHMENT_NOT_FOUND');
 
-    // Uploads without an attachments array replace the files (API v10).
-    const replaced = await upload(t, f.member, f.channel.id, [{ name: 'only.txt', bytes: Buffer.from('only') }], {}, { messageId: m.id });
-    assert.deepEqual(replaced.body.attachments.map((a: any) => a.filename), ['only.txt']);
-    await gone(keep.url);
-    await gone(fresh.url);
+    // Uploads without an attachments array: "Any provided files will be appended to the message".
+    const appended = await upload(t, f.member, f.channel.id, [{ name: 'only.txt', bytes: Buffer.from('only') }], {}, { messageId: m.id });
+    assert.deepEqual(appended.body.attachments.map((a: any) => a.filename), ['keep.txt', 'new.txt', 'only.txt']);
+    assert.equal((await download(keep.url)).status, 200, 'the files already there stay');
 
     const cleared = await t.request('PATCH', `/channels/${f.channel.id}/messages/${m.id}`, { auth: f.member, body: { attachments: [] } });
     assert.equal(cleared.status, 200, JSON.stringify(cleared.body));
     assert.deepEqual(cleared.body.attachments, []);
-    await gone(replaced.body.attachments[0].url);
+    await gone(keep.url);
+    await gone(fresh.url);
+    await gone(appended.body.attachments[2].url);
 
     // Nothing left at all: an empty message.
     const fileOnly = await uploadOk(t, f.member, f.channel.id, [{ name: 'x.txt', bytes: Buffer.from('x') }]);

@@ -83,7 +83,14 @@ export function attachmentsForCreate(meta: readonly AttachmentMeta[] | null | un
 export function attachmentsForEdit(
   existing: readonly AttachmentRecord[], meta: readonly AttachmentMeta[] | null | undefined, files: readonly UploadedFile[],
 ): AttachmentRecord[] | undefined {
-  if (!meta) return files.length ? files.map((f) => fromUpload(f, undefined)) : undefined;
+  // "Any provided files will be appended to the message. To remove or replace files you will have to supply the
+  // attachments field".
+  if (!meta) {
+    if (!files.length) return undefined;
+    const appended = [...existing, ...files.map((f) => fromUpload(f, undefined))];
+    if (appended.length > MAX_ATTACHMENTS) throw new ApiError(ErrorCodes.MAX_ATTACHMENTS);
+    return appended;
+  }
   const out: AttachmentRecord[] = [];
   const seen = new Set<string>();
   meta.forEach((m, i) => {
