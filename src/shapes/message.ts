@@ -6,7 +6,7 @@
  * Shape rules (docs/protocol.md "Message object shape (omit, never null)"): optional fields Discord omits are
  * omitted, never null — `reactions` only when there are some, `nonce` only on create responses and events,
  * `message_reference` / `referenced_message` only on replies (`referenced_message: null` when the replied-to
- * message was deleted), no `thread`, no `position`.
+ * message was deleted), `message_reference` and `message_snapshots` on forwards, no `thread`, no `position`.
  */
 import { threadJson } from './thread.ts';
 import { snowflakeTimestamp } from '../protocol/snowflake.ts';
@@ -139,6 +139,28 @@ function baseJson(m: MessageRecord, users: Map<string, UserRecord>, media: Attac
     out.interaction_metadata = m.interaction.metadata;
     out.interaction = m.interaction.legacy;
   }
+  // A forward: the message it forwards, as it was then (Discord's message snapshot object; one per forward).
+  if (m.snapshot) {
+    const sn = m.snapshot;
+    out.message_snapshots = [{
+      message: {
+        type: sn.type,
+        content: sn.content,
+        embeds: sn.embeds,
+        attachments: sn.attachments.map((a) => attachmentJson(m.channelId, a, media)),
+        timestamp: iso(sn.createdAt),
+        edited_timestamp: sn.editedAt ? iso(sn.editedAt) : null,
+        flags: sn.flags,
+        mentions: sn.mentions.flatMap((id) => {
+          const u = users.get(id);
+          return u ? [publicUser(u)] : [];
+        }),
+        mention_roles: sn.mentionRoles,
+        ...(sn.stickerItems.length ? { sticker_items: sn.stickerItems } : {}),
+        components: sn.components,
+      },
+    }];
+  }
   if (m.messageReference) {
     const ref = m.messageReference;
     out.message_reference = {
@@ -174,6 +196,7 @@ export async function renderMessages(store: Store, messages: readonly MessageRec
   for (const m of [...messages, ...referenced.values()]) {
     if (!m.webhookAuthor) userIds.add(m.authorId);
     for (const id of m.mentions) userIds.add(id);
+    for (const id of m.snapshot?.mentions ?? []) userIds.add(id);
   }
   const users = new Map<string, UserRecord>();
   for (const u of opts.knownUsers ?? []) if (userIds.delete(u.id)) users.set(u.id, u);

@@ -281,6 +281,28 @@ export interface MessageRecord {
   interaction?: MessageInteraction;
   /** A poll message's poll (stored as JSON with the message). Absent (never null) on other messages. */
   poll?: PollRecord;
+  /**
+   * A forward's copy of the forwarded message (message_reference type 1), fixed when it was sent, its files copied
+   * into this message's channel. Absent (never null) on other messages.
+   */
+  snapshot?: MessageSnapshotRecord;
+}
+
+/** What a forward shows of the message it forwards (Discord's message snapshot object). */
+export interface MessageSnapshotRecord {
+  type: number;
+  content: string;
+  embeds: unknown[];
+  /** Copies of the original's files, stored under the forward's channel. */
+  attachments: AttachmentRecord[];
+  flags: number;
+  mentions: Snowflake[];
+  mentionRoles: Snowflake[];
+  stickerItems: unknown[];
+  components: unknown[];
+  /** When the original was sent and last edited (unix ms). */
+  createdAt: number;
+  editedAt: number | null;
 }
 
 /** A message's poll as it was created; `expiresAt` moves to the moment it was ended early (POST …/expire). */

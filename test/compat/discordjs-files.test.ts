@@ -79,4 +79,23 @@ describe('discord.js v14 and files', () => {
     // The file the edit left out is deleted after the commit.
     await waitFor(async () => (await fetch(file.url)).status === 404, { timeoutMs: 10_000, what: 'the dropped file to go' });
   });
+
+  it('message.forward(channel): the forward holds the snapshot discord.js reads as messageSnapshots, its file a copy', async () => {
+    const channel = (await client.channels.fetch(world.channel.id)) as TextChannel;
+    const bytes = Buffer.from('a file worth forwarding\n');
+    const original = await channel.send({ content: 'forward me', files: [new AttachmentBuilder(bytes, { name: 'fw.txt' })] });
+    // Read now: discord.js patches the cached original with the snapshot's fields when the forward arrives.
+    const originalFileId = original.attachments.first()!.id;
+    const forwarded = await original.forward(channel);
+    assert.equal(forwarded.content, '');
+    assert.equal(forwarded.reference?.type, 1, 'MessageReferenceType.Forward');
+    assert.equal(forwarded.reference?.messageId, original.id);
+    assert.equal(forwarded.flags.has(1 << 14), true, 'HasSnapshot');
+    const snapshot = forwarded.messageSnapshots.first();
+    assert.equal(snapshot?.content, 'forward me');
+    const copy = snapshot!.attachments.first()!;
+    assert.equal(copy.name, 'fw.txt');
+    assert.notEqual(copy.id, originalFileId);
+    assert.equal(sha256(await fetchBytes(copy.url)), sha256(bytes));
+  });
 });

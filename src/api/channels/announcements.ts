@@ -13,12 +13,11 @@
  * pending-upload ledger); nobody is mentioned by a copy.
  */
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
-import { attachmentBlobKey } from '../../media/attachments.ts';
 import { imageKey } from '../../media/image-keys.ts';
 import type { BlobStore } from '../../blobs/types.ts';
 import { eventPayload, renderMessage, type MessageJson } from '../../shapes/message.ts';
-import { ChannelType, WebhookType, type AttachmentRecord, type ChannelRecord, type ChannelTypeValue, type MessageRecord, type Store, type WebhookRecord } from '../../store/types.ts';
-import { renderMedia } from '../messages/attachments.ts';
+import { ChannelType, WebhookType, type ChannelRecord, type ChannelTypeValue, type MessageRecord, type Store, type WebhookRecord } from '../../store/types.ts';
+import { copyAttachments, discardCopies, renderMedia } from '../messages/attachments.ts';
 import type { RouteContext } from '../route.ts';
 
 export const MessageFlag = { CROSSPOSTED: 1 << 0, IS_CROSSPOST: 1 << 1 } as const;
@@ -73,29 +72,6 @@ export async function followerAvatar(blobs: BlobStore, guildId: string, icon: st
   }
 }
 
-/** Copies the original's files into the target channel's folder, entered in the pending-upload ledger first. */
-async function copyFiles(ctx: RouteContext, original: MessageRecord, targetChannelId: string): Promise<{ attachments: AttachmentRecord[]; keys: string[] }> {
-  const { blobs, store, ids, now } = ctx.deps;
-  const attachments: AttachmentRecord[] = [];
-  const keys: string[] = [];
-  for (const a of original.attachments ?? []) {
-    const read = await blobs.get(attachmentBlobKey(original.channelId, a.id));
-    if (!read) continue;
-    const id = ids.next();
-    const key = attachmentBlobKey(targetChannelId, id);
-    try {
-      await store.pendingUploads.begin([key], now());
-      await blobs.put(key, read.stream, { contentType: read.contentType });
-    } catch (err) {
-      read.stream.destroy();
-      throw err;
-    }
-    keys.push(key);
-    attachments.push({ ...a, id });
-  }
-  return { attachments, keys };
-}
-
 /**
  * Writes the copy of `original` into the follower webhook's channel. Returns false when the webhook or its channel
  * is gone (then nothing is written).
@@ -104,7 +80,7 @@ export async function deliverCrosspost(ctx: RouteContext, original: MessageRecor
   const { store, ids } = ctx.deps;
   const channel = await store.channels.get(webhook.channelId);
   if (!channel || !channel.guildId || !FOLLOWER_CHANNEL_TYPES.has(channel.type)) return false;
-  const { attachments, keys } = await copyFiles(ctx, original, channel.id);
+  const { attachments, keys } = await copyAttachments(ctx.deps, original, channel.id);
   const record: MessageRecord = {
     id: ids.next(),
     channelId: channel.id,
@@ -134,8 +110,7 @@ export async function deliverCrosspost(ctx: RouteContext, original: MessageRecor
     const json = await renderMessage(store, record, { viewerId: null, fresh: true, media: renderMedia(ctx.deps) });
     await ctx.writes.create(channel, record, [], await eventPayload(store, record, json), { unfurl: false, uploadKeys: keys });
   } catch (err) {
-    for (const key of keys) await ctx.deps.blobs.delete(key).catch(() => undefined);
-    await store.pendingUploads.forget(keys).catch(() => undefined);
+    await discardCopies(ctx.deps, keys);
     throw err;
   }
   return true;

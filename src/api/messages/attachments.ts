@@ -12,11 +12,11 @@
  * - A filename starting `SPOILER_` marks a spoiler: the name keeps the prefix and the attachment gets Discord's
  *   IS_SPOILER flag (8).
  */
-import { attachmentLinks } from '../../media/attachments.ts';
+import { attachmentBlobKey, attachmentLinks } from '../../media/attachments.ts';
 import { isSpoilerFilename, sanitizeFilename } from '../../media/filenames.ts';
 import { ApiError, ErrorCodes, formError } from '../../protocol/errors.ts';
 import type { AttachmentUrls } from '../../shapes/message.ts';
-import type { AttachmentRecord } from '../../store/types.ts';
+import type { AttachmentRecord, MessageRecord } from '../../store/types.ts';
 import type { ApiDeps } from '../deps.ts';
 import { z } from '../validate.ts';
 import { MAX_ATTACHMENTS, type UploadedFile } from './uploads.ts';
@@ -104,4 +104,39 @@ export function attachmentsForEdit(
   });
   if (out.length > MAX_ATTACHMENTS) throw new ApiError(ErrorCodes.MAX_ATTACHMENTS);
   return out;
+}
+
+/**
+ * Copies `original`'s files into the target channel's folder, for a message that shows them again (a crosspost's
+ * copy, a forward's snapshot), each entered in the pending-upload ledger before its bytes are written: the write
+ * that names them takes them off it (`uploadKeys`), and a sweep deletes what no write took.
+ */
+export async function copyAttachments(
+  deps: Pick<ApiDeps, 'blobs' | 'store' | 'ids' | 'now'>, original: Pick<MessageRecord, 'channelId' | 'attachments'>, targetChannelId: string,
+): Promise<{ attachments: AttachmentRecord[]; keys: string[] }> {
+  const { blobs, store, ids, now } = deps;
+  const attachments: AttachmentRecord[] = [];
+  const keys: string[] = [];
+  for (const a of original.attachments ?? []) {
+    const read = await blobs.get(attachmentBlobKey(original.channelId, a.id));
+    if (!read) continue;
+    const id = ids.next();
+    const key = attachmentBlobKey(targetChannelId, id);
+    try {
+      await store.pendingUploads.begin([key], now());
+      await blobs.put(key, read.stream, { contentType: read.contentType });
+    } catch (err) {
+      read.stream.destroy();
+      throw err;
+    }
+    keys.push(key);
+    attachments.push({ ...a, id });
+  }
+  return { attachments, keys };
+}
+
+/** Deletes copies (copyAttachments) that the write naming them did not store, at once rather than at the next sweep. */
+export async function discardCopies(deps: Pick<ApiDeps, 'blobs' | 'store'>, keys: readonly string[]): Promise<void> {
+  for (const key of keys) await deps.blobs.delete(key).catch(() => undefined);
+  await deps.store.pendingUploads.forget([...keys]).catch(() => undefined);
 }

@@ -8,11 +8,12 @@
 import { usableEmojiContent } from './emoji-rules.ts';
 import { ApiError, ErrorCodes, formError } from '../../protocol/errors.ts';
 import { Permissions, hasPermission } from '../../protocol/permissions.ts';
-import type { AttachmentRecord, MessageRecord, MessageReference, UserRecord } from '../../store/types.ts';
+import type { AttachmentRecord, MessageRecord, MessageReference, MessageSnapshotRecord, UserRecord } from '../../store/types.ts';
+import { snowflakeTimestamp } from '../../protocol/snowflake.ts';
 import { channelAccess, requirePermission, type ChannelAccess } from '../access.ts';
 import type { ApiDeps } from '../deps.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
-import { attachmentsForCreate, attachmentsSchema, renderMedia } from './attachments.ts';
+import { attachmentsForCreate, attachmentsSchema, copyAttachments, discardCopies, renderMedia } from './attachments.ts';
 import { readMessageBody, type Uploads } from './uploads.ts';
 import { parse, snowflake, z } from '../validate.ts';
 import { MESSAGE_CHANNEL_TYPES, publishInChannel } from '../channels/common.ts';
@@ -27,7 +28,7 @@ import { pollRecord, pollSchema } from './polls.ts';
 import { stickerItemsFor, type StickerItem } from './stickers.ts';
 import { refuseBlockedDm } from '../relationships.ts';
 
-export const MessageFlags = { SUPPRESS_EMBEDS: 1 << 2, SUPPRESS_NOTIFICATIONS: 1 << 12 } as const;
+export const MessageFlags = { SUPPRESS_EMBEDS: 1 << 2, SUPPRESS_NOTIFICATIONS: 1 << 12, HAS_SNAPSHOT: 1 << 14 } as const;
 const CLIENT_CREATE_FLAGS = MessageFlags.SUPPRESS_EMBEDS | MessageFlags.SUPPRESS_NOTIFICATIONS;
 
 export const MessageType = { DEFAULT: 0, REPLY: 19 } as const;
@@ -54,7 +55,8 @@ const createSchema = z.object({
   allowed_mentions: allowedMentionsSchema.nullish(),
   message_reference: z
     .object({
-      type: z.literal(0).optional(),
+      // 0 a reply, 1 a forward (forwardSource).
+      type: z.union([z.literal(0), z.literal(1)]).optional(),
       message_id: snowflake.nullish(),
       channel_id: snowflake.nullish(),
       guild_id: snowflake.nullish(),
@@ -76,6 +78,31 @@ const REPLYABLE_TYPES: ReadonlySet<number> = new Set([0, 19, 20, 23]);
 
 function unknownReference(): ApiError {
   return formError([{ path: ['message_reference'], code: 'MESSAGE_REFERENCE_UNKNOWN_MESSAGE', message: 'Unknown message' }]);
+}
+
+/**
+ * The message a forward (message_reference type 1) forwards: "Required fields: type, message_id, channel_id". The
+ * caller must be able to read it where it is, it must not be a system message, and the forward carries nothing
+ * of its own (no content, embeds, files, stickers, poll or components): it shows only the snapshot.
+ */
+async function forwardSource(deps: ApiDeps, user: UserRecord, body: CreateBody, fileCount: number): Promise<MessageRecord> {
+  const ref = body.message_reference!;
+  const missing = (['message_id', 'channel_id'] as const).filter((k) => !ref[k]);
+  if (missing.length) throw formError(missing.map((k) => ({ path: ['message_reference', k], code: 'BASE_TYPE_REQUIRED', message: 'This field is required' })));
+  const extras = (['content', 'embeds', 'sticker_ids', 'poll', 'components', 'attachments'] as const).filter((k) => {
+    const v = body[k];
+    return Array.isArray(v) ? v.length > 0 : typeof v === 'string' ? v !== '' : v != null;
+  });
+  if (fileCount > 0 && !extras.includes('attachments')) extras.push('attachments');
+  if (extras.length) throw formError(extras.map((k) => ({ path: [k], code: 'MESSAGE_FORWARD_HAS_CONTENT', message: 'A forward carries only the forwarded message' })));
+  const source = await channelAccess(deps.store, ref.channel_id!, user.id, deps.now());
+  requirePermission(source.permissions, Permissions.VIEW_CHANNEL | Permissions.READ_MESSAGE_HISTORY);
+  const original = await deps.store.messages.get(source.channel.id, ref.message_id!);
+  if (!original) throw unknownReference();
+  if (!REPLYABLE_TYPES.has(original.type)) {
+    throw formError([{ path: ['message_reference'], code: 'MESSAGE_FORWARD_SYSTEM_MESSAGE', message: 'Cannot forward a system message' }]);
+  }
+  return original;
 }
 
 /** The replied-to message, or null when the reply should go out as a plain message (fail_if_not_exists: false). */
@@ -108,13 +135,14 @@ export async function createMessage(ctx: RouteContext, user: UserRecord, channel
   const { body: rawBody, uploads } = await readMessageBody(deps, req, { channelId: channel.id, fileRefusal });
   try {
     const body = parse(createSchema, rawBody);
+    const forwarded = body.message_reference?.type === 1 ? await forwardSource(deps, user, body, uploads.files.length) : null;
     // Custom emoji the author may not use are sent as `:name:` text (emoji-rules.ts).
     const content = await usableEmojiContent(deps.store, user.id, body.content ?? '', channel.guildId, access.permissions);
     const embeds = body.embeds ?? [];
     const components = checkComponents(body.components, { allowInteractive: user.bot });
     const attachments = attachmentsForCreate(body.attachments, uploads.files);
     const stickerItems = await stickerItemsFor(deps.store, access, user.id, body.sticker_ids ?? []);
-    if (content.trim() === '' && embeds.length === 0 && attachments.length === 0 && components.length === 0 && !body.poll && stickerItems.length === 0) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
+    if (!forwarded && content.trim() === '' && embeds.length === 0 && attachments.length === 0 && components.length === 0 && !body.poll && stickerItems.length === 0) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
     // A poll needs SEND_POLLS in a guild channel (DMs have no permission to check).
     if (body.poll && channel.guildId) requirePermission(access.permissions, Permissions.SEND_POLLS);
     checkEmbedTotal(embeds);
@@ -131,7 +159,7 @@ export async function createMessage(ctx: RouteContext, user: UserRecord, channel
       if (earlier) return await renderEarlier(deps, user, earlier, nonce!);
     }
     try {
-      const sent = await storeMessage(ctx, user, access, body, { content, embeds, attachments, components, uploads, stickerItems }, nonce, enforced);
+      const sent = await storeMessage(ctx, user, access, body, { content, embeds, attachments, components, uploads, stickerItems, forwarded }, nonce, enforced);
       if (thread) await threadMessageSent(ctx.dispatch, deps.store, channel, thread, user.id, deps.now());
       return sent;
     } catch (err) {
@@ -161,17 +189,19 @@ interface MessageParts {
   components: MessageActionRow[];
   uploads: Uploads;
   stickerItems: StickerItem[];
+  /** A forward's original (forwardSource); null for any other message. */
+  forwarded: MessageRecord | null;
 }
 
 async function storeMessage(
   ctx: RouteContext, user: UserRecord, access: ChannelAccess, body: CreateBody, parts: MessageParts, nonce: string | number | undefined, enforced: boolean,
 ): Promise<MessageJson> {
-  const { content, embeds, attachments, components, uploads, stickerItems } = parts;
+  const { content, embeds, attachments, components, uploads, stickerItems, forwarded } = parts;
   const { deps } = ctx;
   const { store } = deps;
   const channel = access.channel;
 
-  const replyTo = body.message_reference ? await resolveReply(deps, access, body.message_reference) : null;
+  const replyTo = body.message_reference && !forwarded ? await resolveReply(deps, access, body.message_reference) : null;
 
   const limits = sendLimits(deps);
   const slowed = channel.guildId !== null && channel.rateLimitPerUser > 0 && (access.permissions & BYPASS_SLOWMODE) === 0n;
@@ -179,6 +209,11 @@ async function storeMessage(
   const releaseSlowmode = slowed ? await limits.holdSlowmode(channel.id, user.id, channel.rateLimitPerUser) : null;
 
   let stored = false;
+  // A forward's snapshot shows the original's files as copies in this channel, so they outlive the original.
+  const copies = forwarded ? await copyAttachments(deps, forwarded, channel.id).catch(async (err) => {
+    await releaseSlowmode?.().catch(() => {});
+    throw err;
+  }) : null;
   try {
     const mentions = await parseMentions(store, {
       content,
@@ -190,7 +225,9 @@ async function storeMessage(
     });
     const reference: MessageReference | null = replyTo
       ? { type: 0, messageId: replyTo.id, channelId: channel.id, ...(channel.guildId ? { guildId: channel.guildId } : {}) }
-      : null;
+      : forwarded
+        ? { type: 1, messageId: forwarded.id, channelId: forwarded.channelId, ...(forwarded.guildId ? { guildId: forwarded.guildId } : {}) }
+        : null;
     const record: MessageRecord = {
       id: deps.ids.next(),
       channelId: channel.id,
@@ -198,7 +235,7 @@ async function storeMessage(
       authorId: user.id,
       content,
       type: replyTo ? MessageType.REPLY : MessageType.DEFAULT,
-      flags: (body.flags ?? 0) & CLIENT_CREATE_FLAGS,
+      flags: ((body.flags ?? 0) & CLIENT_CREATE_FLAGS) | (forwarded ? MessageFlags.HAS_SNAPSHOT : 0),
       tts: Boolean(body.tts) && hasPermission(access.permissions, Permissions.SEND_TTS_MESSAGES),
       mentionEveryone: mentions.everyone,
       mentions: mentions.users,
@@ -215,6 +252,7 @@ async function storeMessage(
       messageReference: reference,
       editedAt: null,
       ...(body.poll ? { poll: pollRecord(body.poll, deps.now()) } : {}),
+      ...(forwarded ? { snapshot: snapshotOf(forwarded, copies!.attachments) } : {}),
     };
     // Rendered before the write: the MESSAGE_CREATE goes into the outbox in the message's own transaction, with
     // the mentioned users' unread-mention counters (messages/write.ts).
@@ -228,13 +266,14 @@ async function storeMessage(
     // Links unfurl only for authors allowed to embed them (always in DMs).
     const unfurl = hasPermission(access.permissions, Permissions.EMBED_LINKS);
     // The files it names come off the pending-upload ledger in the message's transaction.
-    const uploadKeys = uploads.keysOf(attachments.map((a) => a.id));
+    const uploadKeys = [...uploads.keysOf(attachments.map((a) => a.id)), ...(copies?.keys ?? [])];
     const event = await eventPayload(store, record, json, { knownMembers: access.guild ? [access.guild.member] : [] });
     if (enforced) {
       const once = await ctx.writes.createOnce(channel, record, String(nonce), limits.nonceSince(), mentioned, event, { unfurl, uploadKeys });
       // A concurrent send of the same nonce (on this node or another) stored first: answer with its message.
       if (!once.created) {
         await releaseSlowmode?.();
+        if (copies) await discardCopies(deps, copies.keys);
         stored = true;
         return await renderEarlier(deps, user, once.message, nonce!);
       }
@@ -246,6 +285,16 @@ async function storeMessage(
     return json;
   } catch (err) {
     if (releaseSlowmode && !stored) await releaseSlowmode().catch(() => {});
+    if (copies && !stored) await discardCopies(deps, copies.keys);
     throw err;
   }
+}
+
+/** The snapshot a forward keeps of `original`, with its files as copied into the forward's channel. */
+function snapshotOf(original: MessageRecord, attachments: AttachmentRecord[]): MessageSnapshotRecord {
+  return {
+    type: original.type, content: original.content, embeds: original.embeds, attachments, flags: original.flags,
+    mentions: original.mentions, mentionRoles: original.mentionRoles, stickerItems: original.stickerItems ?? [], components: original.components ?? [],
+    createdAt: snowflakeTimestamp(original.id), editedAt: original.editedAt,
+  };
 }

@@ -504,7 +504,7 @@ export class SqlBanStore implements BanStore {
         // bucket >= … keeps the scan to the recent partitions of each channel.
         const rows = await tx.all(
           `DELETE FROM messages WHERE channel_id IN (SELECT id FROM channels WHERE guild_id = ?)
-             AND bucket >= ? AND id >= ? AND author_id = ? RETURNING channel_id, id, attachments`,
+             AND bucket >= ? AND id >= ? AND author_id = ? RETURNING channel_id, id, attachments, message_snapshot`,
           [g, bucketOf(floor), BigInt(floor), u],
         );
         removed = removedAttachments(rows);

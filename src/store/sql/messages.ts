@@ -7,7 +7,7 @@
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import { PAGE_LIMITS } from '../limits.ts';
 import type {
-  AttachmentRecord, EmojiRef, MessageInteraction, MessagePage, MessageRecord, MessageReference, MessageStore, PinRecord, PollRecord, PinStore, ReactionStore, ReactionSummary, RemovedAttachment, TakesUploads, WebhookAuthor, WithOutbox,
+  AttachmentRecord, EmojiRef, MessageInteraction, MessagePage, MessageRecord, MessageReference, MessageSnapshotRecord, MessageStore, PinRecord, PollRecord, PinStore, ReactionStore, ReactionSummary, RemovedAttachment, TakesUploads, WebhookAuthor, WithOutbox,
 } from '../types.ts';
 import { bucketOf, snowflakeFromTimestamp, snowflakeTimestamp, type Snowflake } from '../../protocol/snowflake.ts';
 import type { Row, SqlDriver, SqlValue } from './driver.ts';
@@ -47,7 +47,24 @@ function messageFromRow(r: Row): MessageRecord {
     ...webhookAuthorOf(r.webhook_author),
     ...interactionOf(r.interaction),
     ...pollOf(r.poll),
+    ...snapshotOf(r.message_snapshot),
   };
+}
+
+/** A forward's snapshot, when the row has one (other messages have no `snapshot` at all). */
+function snapshotOf(v: unknown): { snapshot?: MessageSnapshotRecord } {
+  const found = rj<MessageSnapshotRecord | null>(v, null);
+  return found ? { snapshot: found } : {};
+}
+
+function snapshotColumn(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  const s = v as MessageSnapshotRecord;
+  if (typeof v !== 'object' || typeof s.content !== 'string' || !Array.isArray(s.attachments) || typeof s.createdAt !== 'number') {
+    throw new InvalidInputError('message_snapshot', 'not a message snapshot');
+  }
+  text(s.content, 'messageContent', 'message_snapshot.content');
+  return json(s, 'message_snapshot');
 }
 
 /** The interaction a message answers, when the row has one (other messages have no `interaction` at all). */
@@ -118,7 +135,7 @@ function reference(v: unknown): string | null {
 const MESSAGE_COLUMNS = [
   'channel_id', 'bucket', 'id', 'guild_id', 'author_id', 'content', 'type', 'flags', 'tts', 'mention_everyone', 'mentions',
   'mention_roles', 'mention_channels', 'embeds', 'attachments', 'components', 'sticker_items', 'nonce', 'pinned', 'webhook_id',
-  'application_id', 'message_reference', 'edited_at', 'webhook_author', 'interaction', 'poll',
+  'application_id', 'message_reference', 'edited_at', 'webhook_author', 'interaction', 'poll', 'message_snapshot',
 ] as const;
 const INSERT_MESSAGE = `INSERT INTO messages (${MESSAGE_COLUMNS.join(', ')}) VALUES (${marks(MESSAGE_COLUMNS.length)})`;
 
@@ -132,7 +149,7 @@ function messageParams(m: MessageRecord): SqlValue[] {
     jsonArray(m.components, 'components'), jsonArray(m.stickerItems, 'sticker_items'), optText(m.nonce, 'nonce', 'nonce'),
     bool(m.pinned, 'pinned'), optId(m.webhookId, 'webhook_id'), optId(m.applicationId, 'application_id'),
     reference(m.messageReference), optInt(m.editedAt, 'edited_at'), webhookAuthor(m.webhookAuthor),
-    interactionColumn(m.interaction), pollColumn(m.poll),
+    interactionColumn(m.interaction), pollColumn(m.poll), snapshotColumn(m.snapshot),
   ];
 }
 
@@ -351,7 +368,7 @@ export class SqlMessageStore implements MessageStore {
     const ch = id(channelId, 'channel_id');
     const remove = async (db: SqlDriver) => {
       // Reactions and the pin cascade; the attachments come back for the outbox (their files go too).
-      const rows = await db.all('DELETE FROM messages WHERE channel_id = ? AND bucket = ? AND id = ? RETURNING attachments', [ch, bucketOf(key), key]);
+      const rows = await db.all('DELETE FROM messages WHERE channel_id = ? AND bucket = ? AND id = ? RETURNING attachments, message_snapshot', [ch, bucketOf(key), key]);
       if (rows.length === 0) throw new NotFoundError('message', messageId);
       return removedAttachments(rows, String(ch));
     };
@@ -371,7 +388,7 @@ export class SqlMessageStore implements MessageStore {
       for (const chunk of chunks(wanted, 400)) {
         const buckets = [...new Set(chunk.map((m) => bucketOf(m)))];
         const rows = await tx.all(
-          `DELETE FROM messages WHERE channel_id = ? AND bucket IN (${marks(buckets.length)}) AND id IN (${marks(chunk.length)}) RETURNING id, attachments`,
+          `DELETE FROM messages WHERE channel_id = ? AND bucket IN (${marks(buckets.length)}) AND id IN (${marks(chunk.length)}) RETURNING id, attachments, message_snapshot`,
           [ch, ...buckets, ...chunk],
         );
         for (const r of rows) deleted.add(rs(r.id));

@@ -741,6 +741,11 @@ ALTER TABLE guilds ADD COLUMN safety_alerts_channel_id BIGINT;
 ALTER TABLE guilds ADD COLUMN premium_progress_bar_enabled SMALLINT NOT NULL DEFAULT 0;
 `;
 
+// A forward's snapshot of the message it forwards (MessageRecord.snapshot), JSON like the poll.
+const MESSAGE_SNAPSHOTS = `
+ALTER TABLE messages ADD COLUMN message_snapshot TEXT;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sqlite: initial('sqlite'), postgres: initial('postgres') },
   // What must follow a committed write (dispatches, jobs), written in the write's transaction; see contracts/outbox.ts.
@@ -772,6 +777,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 29, name: 'guild community settings', sqlite: GUILD_COMMUNITY, postgres: GUILD_COMMUNITY },
   { version: 30, name: 'fewer pages per message write', ...MESSAGE_WRITE_PAGES },
   { version: 31, name: 'guild settings', sqlite: GUILD_SETTINGS, postgres: GUILD_SETTINGS },
+  { version: 32, name: 'message snapshots', sqlite: MESSAGE_SNAPSHOTS, postgres: MESSAGE_SNAPSHOTS },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -41,21 +41,29 @@ export async function writeWithOutbox<R>(db: SqlDriver, opts: WithOutbox<R> | un
   });
 }
 
-/** The attachments of deleted message rows (`channel_id` and `attachments` columns, or one channel for all). */
+/**
+ * The files of deleted message rows (`channel_id`, `attachments` and `message_snapshot` columns, or one channel for
+ * all): the message's own and, for a forward, the copies its snapshot holds.
+ */
 export function removedAttachments(rows: ReadonlyArray<Record<string, unknown>>, channelId?: Snowflake): RemovedAttachment[] {
   const out: RemovedAttachment[] = [];
-  for (const row of rows) {
-    let list: unknown;
+  const parse = (v: unknown): unknown => {
     try {
-      list = JSON.parse(String(row.attachments ?? '[]'));
+      return JSON.parse(String(v));
     } catch {
-      continue;
+      return null;
     }
-    if (!Array.isArray(list)) continue;
+  };
+  for (const row of rows) {
     const ch = channelId ?? String(row.channel_id);
-    for (const a of list) {
-      const attachmentId = (a as { id?: unknown } | null)?.id;
-      if (typeof attachmentId === 'string') out.push({ channelId: ch, attachmentId });
+    const own = parse(row.attachments ?? '[]');
+    const snapshot = row.message_snapshot == null ? null : (parse(row.message_snapshot) as { attachments?: unknown } | null);
+    for (const list of [own, snapshot?.attachments]) {
+      if (!Array.isArray(list)) continue;
+      for (const a of list) {
+        const attachmentId = (a as { id?: unknown } | null)?.id;
+        if (typeof attachmentId === 'string') out.push({ channelId: ch, attachmentId });
+      }
     }
   }
   return out;
