@@ -1,6 +1,6 @@
 /**
  * Announcement channels in the web client: who may publish a message (its author with SEND_MESSAGES, others with
- * MANAGE_MESSAGES, in an announcement channel, once), the channels the user may follow one into (text channels
+ * MANAGE_MESSAGES as well, in an announcement channel, once), the channels the user may follow one into (text channels
  * where they have MANAGE_WEBHOOKS), and the REST calls. The server checks every request again.
  */
 import { rest } from './api.ts';
@@ -25,7 +25,7 @@ export function canPublish(s: State, msg: Message): boolean {
   if (msg.type !== 0 && msg.type !== 19) return false;
   const perms = permsIn(s, channel);
   if (perms === null) return false;
-  return has(perms, msg.author.id === s.me.id ? P.SEND_MESSAGES : P.MANAGE_MESSAGES);
+  return has(perms, msg.author.id === s.me.id ? P.SEND_MESSAGES : P.SEND_MESSAGES | P.MANAGE_MESSAGES);
 }
 
 /** Text channels, by server, the user may follow an announcement channel into. */

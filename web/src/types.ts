@@ -113,7 +113,10 @@ export interface Message {
   reactions?: Reaction[];
   nonce?: string | number;
   type: number;
-  message_reference?: { message_id?: Snowflake; channel_id?: Snowflake; guild_id?: Snowflake };
+  /** type 0 a reply (or a crosspost's source), 1 a forward. */
+  message_reference?: { type?: number; message_id?: Snowflake; channel_id?: Snowflake; guild_id?: Snowflake };
+  /** A forward's copy of the message it forwards (components/Forward.tsx). */
+  message_snapshots?: Array<{ message: MessageSnapshot }>;
   referenced_message?: Message | null;
   embeds?: Embed[];
   attachments?: Attachment[];
@@ -134,6 +137,19 @@ export interface Message {
   sticker_items?: Array<{ id: Snowflake; name: string; format_type: number }>;
   /** Client-side only: sent but not yet confirmed by the server, or failed. */
   pending?: 'sending' | 'failed';
+}
+
+/** What a forward shows of the message it forwards, as it was when forwarded. */
+export interface MessageSnapshot {
+  type: number;
+  content: string;
+  embeds?: Embed[];
+  attachments?: Attachment[];
+  timestamp: string;
+  edited_timestamp: string | null;
+  flags?: number;
+  mentions?: User[];
+  sticker_items?: Array<{ id: Snowflake; name: string; format_type: number }>;
 }
 
 /** Discord's poll media: a question or an answer's text and emoji. */

@@ -18,6 +18,7 @@ import { ui } from '../ui.ts';
 import { Attachments } from './Attachments.tsx';
 import { Avatar } from './Avatar.tsx';
 import { Embed } from './Embed.tsx';
+import { ForwardAction, ForwardedSnapshot } from './Forward.tsx';
 import { MessageComponents } from './MessageComponents.tsx';
 import { PollView } from './Poll.tsx';
 import { EmojiPickerPopover, preloadEmojiPicker } from './EmojiPickerPopover.tsx';
@@ -175,7 +176,7 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
             {authorName} is thinking…
           </div>
         ) : (
-          (msg.content || msg.edited_timestamp || (!embeds.length && !attachments.length && !msg.components?.length && !msg.sticker_items?.length)) && (
+          (msg.content || msg.edited_timestamp || (!embeds.length && !attachments.length && !msg.components?.length && !msg.sticker_items?.length && !msg.message_snapshots?.length)) && (
             <div className="message-content">
               <Markdown content={msg.content} resolver={p.resolver} />
               {msg.edited_timestamp && (
@@ -187,6 +188,7 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
             </div>
           )
         )}
+        {!p.editing && <ForwardedSnapshot msg={msg} resolver={p.resolver} />}
         {attachments.length > 0 && !p.editing && <Attachments attachments={attachments} />}
         {msg.sticker_items && msg.sticker_items.length > 0 && !p.editing && <MessageStickers items={msg.sticker_items} />}
         {embeds.length > 0 && (
@@ -271,6 +273,7 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
           <PinAction msg={msg} run={run} />
           <CreateThreadAction msg={msg} />
           <PublishAction msg={msg} run={run} />
+          <ForwardAction msg={msg} />
           <MessageAppsButton msg={msg} guildId={p.guildId} />
           {p.mine && (
             <button type="button" className="icon-button" aria-label="Edit message" onClick={() => p.onEdit(msg.id)}>
