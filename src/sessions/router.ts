@@ -44,11 +44,15 @@ export class EventJson {
   get full(): EncodedDispatch {
     return (this.#full ??= this.#ref(new EncodedDispatch(this.t, this.json), false));
   }
-  /** Without MESSAGE_CONTENT: content, embeds, attachments, components (and poll) emptied. */
+  /** Without MESSAGE_CONTENT: content, embeds, attachments, components (and poll) emptied, a forward's snapshot's too. */
   get stripped(): EncodedDispatch {
     if (this.#stripped === undefined) {
       const { poll: _poll, ...rest } = this.d;
-      this.#stripped = this.#ref(new EncodedDispatch(this.t, JSON.stringify({ ...rest, content: '', embeds: [], attachments: [], components: [] })), true);
+      const empty = { content: '', embeds: [], attachments: [], components: [] };
+      const snapshots = Array.isArray(rest.message_snapshots)
+        ? { message_snapshots: rest.message_snapshots.map((sn: { message?: Record<string, unknown> }) => ({ ...sn, message: { ...sn.message, ...empty } })) }
+        : {};
+      this.#stripped = this.#ref(new EncodedDispatch(this.t, JSON.stringify({ ...rest, ...empty, ...snapshots })), true);
     }
     return this.#stripped;
   }

@@ -108,6 +108,13 @@ describe('gateway dispatch', () => {
     assert.deepEqual(plain.d.embeds, []);
     assert.deepEqual(plain.d.attachments, []);
     assert.deepEqual(plain.d.components, []);
+    // A forward's snapshot is content too.
+    const source = await send(t, f.owner, f.channel.id, 'forwarded words');
+    const forwarded = await t.request('POST', `/channels/${f.channel.id}/messages`, { auth: f.owner, body: { message_reference: { type: 1, message_id: source.id, channel_id: f.channel.id } } });
+    assert.equal(forwarded.status, 200, JSON.stringify(forwarded.body));
+    const snap = await c.waitForDispatch('MESSAGE_CREATE', (d) => d.id === forwarded.body.id);
+    assert.equal(snap.d.message_snapshots[0].message.content, '');
+    assert.equal(snap.d.message_snapshots[0].message.timestamp, source.timestamp, 'the rest of the snapshot stays');
     await send(t, f.owner, f.channel.id, `hey <@${bot.id}>`);
     const mention = await c.waitForDispatch('MESSAGE_CREATE', (d) => d.mentions.length > 0);
     assert.equal(mention.d.content, `hey <@${bot.id}>`);
