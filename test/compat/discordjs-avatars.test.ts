@@ -57,6 +57,13 @@ describe('discord.js v14 and the image CDN', () => {
     assert.equal((await sharp(res.bytes).metadata()).format, 'png');
   });
 
+  it('client.user.setUsername keeps the name as given, case and spaces too', async () => {
+    const name = `Avatar Bot ${Date.now().toString(36).slice(-4)}`;
+    const user = await client.user!.setUsername(name);
+    assert.equal(user.username, name);
+    assert.equal(client.user!.username, name);
+  });
+
   it('client.user.setAvatar(buffer): displayAvatarURL gives back the same bytes', async () => {
     const avatar = await sharp({ create: { width: 128, height: 128, channels: 4, background: '#5865f2' } }).png().toBuffer();
     const user = await client.user!.setAvatar(avatar);

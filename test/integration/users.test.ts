@@ -44,6 +44,26 @@ describe('users routes', () => {
       assertError(await t.request('PATCH', '/users/@me', { auth: a, body: { avatar: 'not an image' } }), 400, 50035);
       const renamed = await t.request('PATCH', '/users/@me', { auth: a, body: { username: `${a.username}x`, password: 'correct horse battery staple' } });
       assert.equal(renamed.body.username, `${a.username}x`);
+      // Discord's rules for every username: no @ # : ``` or "discord", not "everyone" or "here".
+      for (const bad of ['here', 'everyone', 'my_discord_name']) {
+        const res = await t.request('PATCH', '/users/@me', { auth: a, body: { username: bad, password: 'correct horse battery staple' } });
+        assertError(res, 400, 50035);
+        assert.ok(res.body.errors.username, JSON.stringify(res.body));
+      }
+    });
+
+    it('PATCH /users/@me for a bot keeps case and spaces (Discord never moved bots to pomelo names)', async () => {
+      const { owner } = await guildWithMember(t);
+      const app = await t.request('POST', '/applications', { auth: owner, body: { name: 'Namer' } });
+      const reset = await t.request('POST', `/applications/${app.body.id}/bot/reset`, { auth: owner });
+      const bot = { id: app.body.id, token: reset.body.token, username: '', auth: `Bot ${reset.body.token}` };
+      const name = `Cool Bot ${Date.now().toString(36)}`;
+      const res = await t.request('PATCH', '/users/@me', { auth: bot, body: { username: name } });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.username, name);
+      assertError(await t.request('PATCH', '/users/@me', { auth: bot, body: { username: 'Discord Helper' } }), 400, 50035);
+      assertError(await t.request('PATCH', '/users/@me', { auth: bot, body: { username: 'a#1' } }), 400, 50035);
+      assertError(await t.request('PATCH', '/users/@me', { auth: bot, body: { username: 'x' } }), 400, 50035);
     });
 
     it('GET /users/{id}: the public user (no email); 404 10013 for unknown or malformed ids', async () => {

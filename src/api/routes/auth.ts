@@ -15,11 +15,29 @@ import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { parse, z } from '../validate.ts';
 
+/**
+ * Discord's rules for every username: it "cannot contain the following substrings: @, #, :, ```, discord" and
+ * "cannot be: everyone, here".
+ */
+function allowedName(s: string): boolean {
+  return !/[@#:]|```|discord/i.test(s) && s.toLowerCase() !== 'everyone' && s.toLowerCase() !== 'here';
+}
+const NOT_ALLOWED = { message: 'Username cannot contain @, #, :, ```, or "discord", nor be "everyone" or "here".', params: { discordCode: 'USERNAME_INVALID_CONTAINS' } };
+
 /** Discord's "pomelo" usernames: lowercase letters, digits, `_` and `.`, 2–32 characters. */
 export const usernameSchema = z
   .string()
   .transform((s) => s.trim().toLowerCase())
-  .pipe(z.string().min(2).max(32).regex(/^[a-z0-9_.]+$/, 'Username can only contain a-z, 0-9, _ and .'));
+  .pipe(z.string().min(2).max(32).regex(/^[a-z0-9_.]+$/, 'Username can only contain a-z, 0-9, _ and .').refine(allowedName, NOT_ALLOWED));
+
+/**
+ * A bot's username keeps Discord's older rules (bots were never migrated to pomelo names): 2–32 characters of
+ * most of Unicode, case and spaces kept (discord.js `client.user.setUsername('Cool Bot')`).
+ */
+export const botUsernameSchema = z
+  .string()
+  .transform((s) => s.trim().replace(/\s+/g, ' '))
+  .pipe(z.string().min(2).max(32).refine(allowedName, NOT_ALLOWED));
 
 const registerBody = z.object({
   username: usernameSchema,

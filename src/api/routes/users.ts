@@ -14,7 +14,7 @@ import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext } from '../route.ts';
 import { channelJson, memberJson, partialGuildJson, privateUser, publicUser } from '../../shapes/serialize.ts';
 import { parse, queryBool, snowflake, z } from '../validate.ts';
-import { rethrowAccountConflict, revokeTokens, usernameSchema, userToken } from './auth.ts';
+import { botUsernameSchema, rethrowAccountConflict, revokeTokens, usernameSchema, userToken } from './auth.ts';
 import { memberEventPayload } from './members.ts';
 import { areFriends } from '../relationships.ts';
 
@@ -25,7 +25,8 @@ export const GROUP_DM_MAX_USERS = 10;
 const PUBLIC_USER_FIELDS = ['username', 'globalName', 'avatar', 'banner'] as const;
 
 const patchMeBody = z.object({
-  username: usernameSchema.optional(),
+  // Checked by the account's kind (usernameSchema, botUsernameSchema) once the caller is known.
+  username: z.string().optional(),
   global_name: z.string().max(32).nullish(),
   avatar: z.string().nullish(),
   banner: z.string().nullish(),
@@ -94,7 +95,8 @@ export function registerUsersRoutes(ctx: RouteContext): void {
     const body = parse(patchMeBody, req.body);
     const me = req.user;
     const patch: Partial<UserRecord> = {};
-    if (body.username !== undefined && body.username !== me.username) patch.username = body.username;
+    const username = body.username === undefined ? undefined : parse(z.object({ username: me.bot ? botUsernameSchema : usernameSchema }), { username: body.username }).username;
+    if (username !== undefined && username !== me.username) patch.username = username;
     if (body.global_name !== undefined) patch.globalName = body.global_name?.trim() || null;
     if (body.bio !== undefined) patch.bio = body.bio;
     // Bots have neither an email nor a password.
