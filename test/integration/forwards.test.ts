@@ -66,6 +66,16 @@ describe('forwards', () => {
     const ev = await t.waitForEvent('MESSAGE_CREATE', (e) => e.d.id === fwd.id, from);
     assert.equal(ev.d.message_snapshots[0].message.content, original.content);
 
+    // A forward of the forward shows the same message (not an empty one), with a copy of its own.
+    const again = await forward(f.owner, f.channel.id, { message_id: fwd.id, channel_id: target.id });
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    const again0 = again.body.message_snapshots[0].message;
+    assert.equal(again0.content, original.content);
+    assert.equal(again0.timestamp, original.timestamp);
+    assert.notEqual(again0.attachments[0].id, snap.attachments[0].id);
+    const secondCopy = await fetch(again0.attachments[0].url);
+    assert.ok(Buffer.from(await secondCopy.arrayBuffer()).equals(bytes));
+
     // The original edited, then deleted: the snapshot stays as it was, its file with it.
     assert.equal((await t.request('PATCH', `/channels/${f.channel.id}/messages/${original.id}`, { auth: f.member, body: { content: 'changed' } })).status, 200);
     assert.equal((await t.request('DELETE', `/channels/${f.channel.id}/messages/${original.id}`, { auth: f.member })).status, 204);

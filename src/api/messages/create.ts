@@ -210,7 +210,8 @@ async function storeMessage(
 
   let stored = false;
   // A forward's snapshot shows the original's files as copies in this channel, so they outlive the original.
-  const copies = forwarded ? await copyAttachments(deps, forwarded, channel.id).catch(async (err) => {
+  const shown = forwarded ? shownBy(forwarded) : null;
+  const copies = shown ? await copyAttachments(deps, { channelId: forwarded!.channelId, attachments: shown.attachments }, channel.id).catch(async (err) => {
     await releaseSlowmode?.().catch(() => {});
     throw err;
   }) : null;
@@ -252,7 +253,7 @@ async function storeMessage(
       messageReference: reference,
       editedAt: null,
       ...(body.poll ? { poll: pollRecord(body.poll, deps.now()) } : {}),
-      ...(forwarded ? { snapshot: snapshotOf(forwarded, copies!.attachments) } : {}),
+      ...(shown ? { snapshot: { ...shown, attachments: copies!.attachments } } : {}),
     };
     // Rendered before the write: the MESSAGE_CREATE goes into the outbox in the message's own transaction, with
     // the mentioned users' unread-mention counters (messages/write.ts).
@@ -290,10 +291,14 @@ async function storeMessage(
   }
 }
 
-/** The snapshot a forward keeps of `original`, with its files as copied into the forward's channel. */
-function snapshotOf(original: MessageRecord, attachments: AttachmentRecord[]): MessageSnapshotRecord {
+/**
+ * What a forward of `original` shows (its files still the original's, under the original's channel): the message
+ * itself, or, when it is a forward too, what that one shows, so a forward of a forward is not empty.
+ */
+function shownBy(original: MessageRecord): MessageSnapshotRecord {
+  if (original.snapshot) return original.snapshot;
   return {
-    type: original.type, content: original.content, embeds: original.embeds, attachments, flags: original.flags,
+    type: original.type, content: original.content, embeds: original.embeds, attachments: original.attachments ?? [], flags: original.flags,
     mentions: original.mentions, mentionRoles: original.mentionRoles, stickerItems: original.stickerItems ?? [], components: original.components ?? [],
     createdAt: snowflakeTimestamp(original.id), editedAt: original.editedAt,
   };
