@@ -106,3 +106,31 @@ describe('DELETE /invites/{code}', () => {
     assert.equal((await t.request('DELETE', `/invites/${inv.code}`, { auth: f.member })).status, 200);
   });
 });
+
+describe('GET /guilds/{id}/invites', () => {
+  test('every live invite of the guild; MANAGE_GUILD or VIEW_AUDIT_LOG; metadata only with MANAGE_GUILD', async () => {
+    const g = await guildFixture(t);
+    const other = (await t.request('POST', `/guilds/${g.guild.id}/channels`, { auth: g.owner, body: { name: 'second' } })).body;
+    const a = (await t.request('POST', `/channels/${g.channel.id}/invites`, { auth: g.owner, body: { max_uses: 5 } })).body;
+    const b = (await t.request('POST', `/channels/${other.id}/invites`, { auth: g.owner, body: {} })).body;
+    const all = await t.request('GET', `/guilds/${g.guild.id}/invites`, { auth: g.owner });
+    assert.equal(all.status, 200, JSON.stringify(all.body));
+    // Both channels' invites (and the one the fixture's member joined with).
+    const codes = all.body.map((i: any) => i.code);
+    assert.ok(codes.includes(a.code) && codes.includes(b.code), JSON.stringify(codes));
+    const first = all.body.find((i: any) => i.code === a.code);
+    assert.equal(first.channel.id, g.channel.id);
+    assert.equal(first.inviter.id, g.owner.id);
+    assert.equal(first.max_uses, 5);
+    assert.equal(first.uses, 0);
+
+    assertError(await t.request('GET', `/guilds/${g.guild.id}/invites`, { auth: g.member }), 403, 50013);
+    const auditors = await t.request('POST', `/guilds/${g.guild.id}/roles`, { auth: g.owner, body: { name: 'auditors', permissions: String(Permissions.VIEW_AUDIT_LOG) } });
+    await t.request('PUT', `/guilds/${g.guild.id}/members/${g.member.id}/roles/${auditors.body.id}`, { auth: g.owner });
+    const seen = await t.request('GET', `/guilds/${g.guild.id}/invites`, { auth: g.member });
+    assert.equal(seen.status, 200, JSON.stringify(seen.body));
+    assert.equal(seen.body.length, codes.length);
+    assert.equal('uses' in seen.body[0], false, 'no metadata without MANAGE_GUILD');
+    assertError(await t.request('GET', `/guilds/${g.guild.id}/invites`, { auth: g.stranger }), 403, 50001);
+  });
+});

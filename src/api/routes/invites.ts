@@ -53,6 +53,17 @@ export function registerInvitesRoutes(ctx: RouteContext): void {
     return render(await load(req.params.code), { counts: query.with_counts });
   });
 
+  // "Requires the MANAGE_GUILD or VIEW_AUDIT_LOG permission. Invite Metadata is included with the MANAGE_GUILD permission."
+  ctx.get('/guilds/:guildId/invites', {}, async (req) => {
+    const access = await guildAccess(store, req.params.guildId, req.user.id, ctx.deps.now());
+    const manager = hasPermission(access.permissions, Permissions.MANAGE_GUILD);
+    if (!manager && !hasPermission(access.permissions, Permissions.VIEW_AUDIT_LOG)) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+    const invites = await store.invites.listByGuild(access.guild.id);
+    const channels = new Map((await store.channels.listByGuild(access.guild.id)).map((c) => [c.id, c]));
+    const inviters = new Map((await store.users.getMany([...new Set(invites.flatMap((i) => (i.inviterId ? [i.inviterId] : [])))])).map((u) => [u.id, u]));
+    return invites.map((i) => inviteJson(i, { guild: access.guild, channel: channels.get(i.channelId) ?? null, inviter: i.inviterId ? inviters.get(i.inviterId) : null, withMetadata: manager }));
+  });
+
   ctx.delete('/invites/:code', {}, async (req) => {
     const invite = await load(req.params.code);
     // A vanity code is changed through PATCH /guilds/{id}, not deleted as an invite.
