@@ -1,5 +1,6 @@
 /**
- * The web client's community parts, in Chromium against a real Accord: Server Settings → Members → Prune (the
+ * The web client's community parts, in Chromium against a real Accord: Server Settings → Invites (list, revoke);
+ * Server Settings → Members → Prune (the
  * count preview, then the prune) and Ban Members (several at once); Community → the welcome screen editor, which a
  * new member then sees right after joining through the vanity invite set in the same tab, and the widget toggle;
  * the composer's `:` autocomplete offering the server's custom emoji (inserting `<:name:id>`); and the poll result
@@ -87,6 +88,24 @@ describe('web client: prune, bulk ban, welcome screen, widget, vanity URL, emoji
     await ban.getByRole('button', { name: 'Ban 2' }).click();
     await ban.getByRole('status').filter({ hasText: 'Banned 2 members.' }).waitFor();
     for (const u of targets) assert.ok(await server.store.bans.get(guild.id, u.id));
+    await page.context().close();
+  });
+
+  test('Invites lists the server\'s invites with their uses; Revoke deletes one', async () => {
+    const kept = await api('POST', `/channels/${general.id}/invites`, owner, { max_uses: 7 });
+    const doomed = await api('POST', `/channels/${general.id}/invites`, owner, { max_age: 3600 });
+    const page = await open(owner, `/channels/${guild.id}/${general.id}`);
+    const dialog = await settings(page, 'Invites');
+    const list = dialog.getByRole('list', { name: 'Invites' });
+    const row = list.locator(`[data-code="${kept.code}"]`);
+    await row.waitFor();
+    assert.match(await row.innerText(), /#general/);
+    assert.match(await row.innerText(), /0 of 7 uses/);
+    assert.match(await row.innerText(), /never expires|expires/);
+    await list.getByRole('button', { name: `Revoke invite ${doomed.code}` }).click();
+    await list.locator(`[data-code="${doomed.code}"]`).waitFor({ state: 'detached' });
+    const left = (await api('GET', `/guilds/${guild.id}/invites`, owner)).map((i: any) => i.code);
+    assert.ok(left.includes(kept.code) && !left.includes(doomed.code), JSON.stringify(left));
     await page.context().close();
   });
 

@@ -317,4 +317,10 @@ export interface Invite {
   inviter?: User;
   approximate_member_count?: number;
   approximate_presence_count?: number;
+  expires_at?: string | null;
+  /** Invite metadata, for those who may manage the server. */
+  uses?: number;
+  max_uses?: number;
+  max_age?: number;
+  created_at?: string;
 }

@@ -3,6 +3,7 @@
  * handful of key permission bits, channels, per-channel permission overwrites, and members' roles.
  */
 import { useMemo, useState, type FormEvent } from 'react';
+import { compareIds } from '../api.ts';
 import { arrowNavigate } from '../focus.ts';
 import { KEY_PERMISSIONS, P, basePermissions, has } from '../perms.ts';
 import {
@@ -16,18 +17,19 @@ import { AuditLogTab, useAuditLogTabs } from './GuildAuditLog.tsx';
 import { EmojiTab, useEmojiTabs } from './GuildEmoji.tsx';
 import { StickerTab, useStickerTabs } from './GuildStickers.tsx';
 import { CommunityTab, MemberTools, useCommunityTabs } from './GuildCommunity.tsx';
+import { InvitesTab, useInviteTabs } from './GuildInvites.tsx';
 import { ModerationButtons } from './MemberActions.tsx';
 import { GuildIcon } from './Avatar.tsx';
 import { ImagePickButton } from './ImagePickButton.tsx';
 
-type Tab = 'overview' | 'roles' | 'channels' | 'permissions' | 'members' | 'bans' | 'audit-log' | 'emoji' | 'stickers' | 'community';
+type Tab = 'overview' | 'roles' | 'channels' | 'permissions' | 'members' | 'bans' | 'audit-log' | 'emoji' | 'stickers' | 'community' | 'invites';
 const TABS: Array<[Tab, string]> = [['overview', 'Overview'], ['roles', 'Roles'], ['channels', 'Channels'], ['permissions', 'Channel Permissions'], ['members', 'Members']];
 
 export function GuildSettings({ guildId, onClose }: { guildId: string; onClose: () => void }) {
   const guild = useStore((s) => s.guilds[guildId]);
   const [tab, setTab] = useState<Tab>('overview');
   const [error, setError] = useState('');
-  const tabs = useCommunityTabs(guildId, useStickerTabs(guildId, useEmojiTabs(guildId, useAuditLogTabs(guildId, useModerationTabs(guildId, TABS)))));
+  const tabs = useInviteTabs(guildId, useCommunityTabs(guildId, useStickerTabs(guildId, useEmojiTabs(guildId, useAuditLogTabs(guildId, useModerationTabs(guildId, TABS))))));
   if (!guild) return null;
   const run = async (fn: () => Promise<unknown>) => {
     setError('');
@@ -76,6 +78,7 @@ export function GuildSettings({ guildId, onClose }: { guildId: string; onClose: 
           {tab === 'emoji' && <EmojiTab guildId={guildId} />}
           {tab === 'stickers' && <StickerTab guildId={guildId} />}
           {tab === 'community' && <CommunityTab guildId={guildId} />}
+          {tab === 'invites' && <InvitesTab guildId={guildId} run={run} />}
         </div>
       </div>
     </Modal>
@@ -139,8 +142,9 @@ function Overview({ guildId, run }: { guildId: string; run: Run }) {
   );
 }
 
+/** Highest first; among equal positions the older role ranks higher (as the server ranks them). */
 function sortedRoles(roles: Record<string, Role>) {
-  return Object.values(roles).sort((a, b) => b.position - a.position);
+  return Object.values(roles).sort((a, b) => b.position - a.position || compareIds(a.id, b.id));
 }
 
 function Roles({ guildId, run }: { guildId: string; run: Run }) {
