@@ -203,6 +203,12 @@ describe('custom guild emoji', () => {
     assertError(await t.request('DELETE', `/guilds/${guild.id}/emojis/${theirs.body.id}`, { auth: creator }), 403, 50013);
     assertError(await t.request('PATCH', `/guilds/${guild.id}/emojis/${mine.body.id}`, { auth: member, body: { name: 'x2' } }), 403, 50013);
     assertError(await t.request('GET', `/guilds/${guild.id}/emojis`, { auth: outsider }), 403, 50001);
+    // Who made each: the list shows it to CREATE_GUILD_EXPRESSIONS, one emoji only to its creator (or a manager).
+    const listed = await t.request('GET', `/guilds/${guild.id}/emojis`, { auth: creator });
+    assert.deepEqual(listed.body.map((e: any) => e.user?.id).sort(), [creator.id, owner.id].sort());
+    assert.equal((await t.request('GET', `/guilds/${guild.id}/emojis`, { auth: member })).body.some((e: any) => 'user' in e), false);
+    assert.equal((await t.request('GET', `/guilds/${guild.id}/emojis/${mine.body.id}`, { auth: creator })).body.user.id, creator.id);
+    assert.equal('user' in (await t.request('GET', `/guilds/${guild.id}/emojis/${theirs.body.id}`, { auth: creator })).body, false);
     // A manager edits and deletes anyone's.
     await giveRole(t, owner, guild.id, member, MANAGE_GUILD_EXPRESSIONS, 'curators');
     assert.equal((await t.request('PATCH', `/guilds/${guild.id}/emojis/${mine.body.id}`, { auth: member, body: { name: 'curated' } })).status, 200);

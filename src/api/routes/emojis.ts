@@ -67,13 +67,19 @@ export function registerEmojisRoutes(ctx: RouteContext): void {
     throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
   };
 
-  /** The emoji as the caller is answered: with its creator for those with MANAGE_GUILD_EXPRESSIONS. */
-  const answer = async (access: GuildAccess, emojis: GuildEmojiRecord[]) => {
-    if (!canManage(access)) return emojis.map((e) => emojiJson(e));
-    const creatorIds = [...new Set(emojis.map((e) => e.userId).filter((id): id is string => id !== null))];
+  /**
+   * The emoji as the caller is answered, with its creator where `showsCreator` says so. Discord: the list "includes
+   * user fields if the bot has the CREATE_GUILD_EXPRESSIONS or MANAGE_GUILD_EXPRESSIONS permission"; one emoji
+   * "if the bot has the MANAGE_GUILD_EXPRESSIONS permission, or if the bot created the emoji and has the
+   * CREATE_GUILD_EXPRESSIONS permission".
+   */
+  const answer = async (emojis: GuildEmojiRecord[], showsCreator: (e: GuildEmojiRecord) => boolean) => {
+    const creatorIds = [...new Set(emojis.filter(showsCreator).map((e) => e.userId).filter((id): id is string => id !== null))];
     const users = new Map((creatorIds.length ? await store.users.getMany(creatorIds) : []).map((u) => [u.id, u]));
-    return emojis.map((e) => emojiJson(e, e.userId ? users.get(e.userId) : null));
+    return emojis.map((e) => (showsCreator(e) ? emojiJson(e, e.userId ? users.get(e.userId) : null) : emojiJson(e)));
   };
+  const listShowsCreator = (access: GuildAccess) => () => canManage(access) || canCreate(access);
+  const oneShowsCreator = (access: GuildAccess, userId: string) => (e: GuildEmojiRecord) => canManage(access) || (canCreate(access) && e.userId === userId);
 
   /** Only roles of this guild restrict an emoji. */
   const checkRoles = (access: GuildAccess, wanted: readonly string[]) => {
@@ -90,12 +96,12 @@ export function registerEmojisRoutes(ctx: RouteContext): void {
 
   ctx.get('/guilds/:guildId/emojis', {}, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
-    return answer(access, await store.guildEmojis.listByGuild(access.guild.id));
+    return answer(await store.guildEmojis.listByGuild(access.guild.id), listShowsCreator(access));
   });
 
   ctx.get('/guilds/:guildId/emojis/:emojiId', {}, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
-    return (await answer(access, [await findEmoji(access, req.params.emojiId)]))[0];
+    return (await answer([await findEmoji(access, req.params.emojiId)], oneShowsCreator(access, req.user.id)))[0];
   });
 
   ctx.post('/guilds/:guildId/emojis', { status: 201, bodyLimit: imageBodyLimit(ctx.deps.config, 1) }, async (req) => {
@@ -143,7 +149,7 @@ export function registerEmojisRoutes(ctx: RouteContext): void {
       const changes = diffChanges(emojiJson(emoji), emojiJson(updated), EMOJI_AUDIT_KEYS);
       if (changes.length) await recordAudit(ctx, req, access.guild.id, { actionType: AuditLogEvent.EMOJI_UPDATE, targetId: emoji.id, changes });
     }
-    return (await answer(access, [updated]))[0];
+    return (await answer([updated], oneShowsCreator(access, req.user.id)))[0];
   });
 
   ctx.delete('/guilds/:guildId/emojis/:emojiId', {}, async (req) => {
