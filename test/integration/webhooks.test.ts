@@ -197,6 +197,27 @@ describe('managing webhooks with a user token', () => {
   });
 });
 
+describe('a webhook an application owns', () => {
+  it('its bot reads it without MANAGE_WEBHOOKS (Get Webhook: "unless the application making the request owns the webhook")', async () => {
+    const g = await guildFixture(t);
+    const app = await t.request('POST', '/applications', { auth: g.owner, body: { name: 'Hook Owner' } });
+    const reset = await t.request('POST', `/applications/${app.body.id}/bot/reset`, { auth: g.owner });
+    const bot: TestUser = { id: app.body.bot.id, token: reset.body.token, username: app.body.bot.username, auth: `Bot ${reset.body.token}` } as TestUser;
+    const added = await t.request('POST', `/oauth2/authorize?client_id=${app.body.id}&scope=bot`, { auth: g.owner, body: { guild_id: g.guild.id, permissions: String(Permissions.MANAGE_WEBHOOKS | Permissions.VIEW_CHANNEL), authorize: true } });
+    assert.equal(added.status, 200, JSON.stringify(added.body));
+    const hook = await createWebhook(bot, g.channel.id, { name: 'Owned' });
+    assert.equal(hook.application_id, app.body.id);
+    // The bot's role loses MANAGE_WEBHOOKS: it still reads its own webhook; a member without it does not.
+    const managed = (await t.store.roles.listByGuild(g.guild.id)).find((r) => r.managed)!;
+    assert.equal((await t.request('PATCH', `/guilds/${g.guild.id}/roles/${managed.id}`, { auth: g.owner, body: { permissions: String(Permissions.VIEW_CHANNEL) } })).status, 200);
+    const read = await t.request('GET', `/webhooks/${hook.id}`, { auth: bot });
+    assert.equal(read.status, 200, JSON.stringify(read.body));
+    assert.equal(read.body.id, hook.id);
+    assertError(await t.request('PATCH', `/webhooks/${hook.id}`, { auth: bot, body: { name: 'x' } }), 403, 50013);
+    assertError(await t.request('GET', `/webhooks/${hook.id}`, { auth: g.member }), 403, 50013);
+  });
+});
+
 describe('managing a webhook with its token', () => {
   it('gets it without `user`; a wrong token is 401 50027, an unknown id 404 10015', async () => {
     const hook = await createWebhook(f.owner, f.channel.id, { name: 'Tokened' });

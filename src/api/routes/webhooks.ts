@@ -21,7 +21,7 @@ import { acceptImage, imageBodyLimit } from '../image-fields.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { parse, queryBool, snowflake, z } from '../validate.ts';
-import { managedWebhook, webhookByToken, webhookManager } from '../webhooks/access.ts';
+import { loadWebhook, managedWebhook, webhookByToken, webhookManager } from '../webhooks/access.ts';
 import { executeSchema, executeWebhook, sendAsWebhook } from '../webhooks/execute.ts';
 import { githubEmbed } from '../webhooks/github.ts';
 import { deleteWebhookMessage, editWebhookMessage, getWebhookMessage } from '../webhooks/messages.ts';
@@ -127,8 +127,11 @@ export function registerWebhooksRoutes(ctx: RouteContext): void {
     return renderManaged(await store.webhooks.listByGuild(access.guild.id));
   });
 
+  // "Requires the MANAGE_WEBHOOKS permission unless the application making the request owns the webhook."
   ctx.get('/webhooks/:webhookId', { limit: manage }, async (req) => {
-    const { webhook } = await managedWebhook(store, req.params.webhookId, req.user.id, now());
+    const webhook = await loadWebhook(store, req.params.webhookId);
+    const owner = req.user.bot && webhook.applicationId !== null && (await store.applications.get(webhook.applicationId))?.botUserId === req.user.id;
+    if (!owner) await webhookManager(store, webhook.channelId, req.user.id, now());
     return (await renderManaged([webhook]))[0];
   });
 
