@@ -444,6 +444,24 @@ describe('Slack-compatible execute', () => {
     assert.equal(quiet.text, 'ok');
     assertError(await execute({ id: hook.id, token: 'nope' }, { text: 'x' }, '', '/slack'), 401, 50027);
   });
+
+  it('thread_id sends into a thread of the channel; in a forum only with one (220004 without); names are trimmed', async () => {
+    const forum = await t.request('POST', `/guilds/${f.guild.id}/channels`, { auth: f.owner, body: { name: 'hook-forum', type: 15 } });
+    assert.equal(forum.status, 201, JSON.stringify(forum.body));
+    const hook = await createWebhook(f.owner, forum.body.id, { name: '  Forum Relay  ' });
+    assert.equal(hook.name, 'Forum Relay');
+    assertError(await execute(hook, { content: 'x' }, '', '/slack'), 400, 220004);
+    assertError(await execute(hook, { zen: 'x' }, '', '/github'), 400, 220004);
+    const post = await execute(hook, { content: 'first post', thread_name: 'Relay post' }, '?wait=true');
+    assert.equal(post.status, 200, JSON.stringify(post.body));
+    const threadId = post.body.channel_id;
+    const res = await rawPost(`/webhooks/${hook.id}/${hook.token}/slack?thread_id=${threadId}`, JSON.stringify({ text: 'into the post' }), { 'content-type': 'application/json' });
+    assert.equal(res.status, 200, res.text);
+    assert.ok((await history(threadId)).some((m) => m.content === 'into the post' && m.webhook_id === hook.id));
+    assertError(await execute(hook, { text: 'x' }, `?thread_id=${f.channel.id}`, '/slack'), 404, 10003);
+    const blank = await t.request('POST', `/channels/${f.channel.id}/webhooks`, { auth: f.owner, body: { name: '   ' } });
+    assertError(blank, 400, 50035);
+  });
 });
 
 describe('GitHub-compatible execute', () => {

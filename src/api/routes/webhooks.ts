@@ -22,7 +22,7 @@ import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { parse, queryBool, snowflake, z } from '../validate.ts';
 import { loadWebhook, managedWebhook, webhookByToken, webhookManager } from '../webhooks/access.ts';
-import { executeSchema, executeWebhook, sendAsWebhook } from '../webhooks/execute.ts';
+import { executeSchema, executeWebhook, sendAsWebhook, webhookThread } from '../webhooks/execute.ts';
 import { githubEmbed } from '../webhooks/github.ts';
 import { deleteWebhookMessage, editWebhookMessage, getWebhookMessage } from '../webhooks/messages.ts';
 import { webhookNameSchema } from '../webhooks/names.ts';
@@ -41,7 +41,9 @@ const WEBHOOK_CHANNEL_TYPES: ReadonlySet<number> = new Set([0, 5, 15, 16]);
 
 const createBody = z.object({ name: webhookNameSchema, avatar: z.string().nullish() });
 const patchBody = z.object({ name: webhookNameSchema.optional(), avatar: z.string().nullish(), channel_id: snowflake.optional() });
-const platformQuery = z.object({ wait: queryBool.optional() });
+const platformQuery = z.object({ wait: queryBool.optional(), thread_id: snowflake.optional() });
+/** Forum and media channels: their webhooks post into threads. */
+const FORUM_TYPES: ReadonlySet<number> = new Set([15, 16]);
 
 /** A webhook secret: 51 random bytes, 68 URL-safe characters, the length of Discord's. */
 function webhookToken(): string {
@@ -208,12 +210,23 @@ export function registerWebhooksRoutes(ctx: RouteContext): void {
     return interaction ? sendFollowUp(ctx, interaction, req) : executeWebhook(ctx, await byToken(req), req);
   });
 
+  /**
+   * The Slack and GitHub routes' query: `wait` (default true) and `thread_id`, "id of the thread to send the message
+   * in"; they cannot make a forum post, so into a forum or media channel only with a thread (else 220004).
+   */
+  const platformTarget = async (req: RouteRequest<{ webhookId: string; token: string }>, webhook: WebhookRecord) => {
+    const query = parse(platformQuery, req.query);
+    const thread = await webhookThread(ctx, webhook, query.thread_id);
+    if (!thread && FORUM_TYPES.has((await store.channels.get(webhook.channelId))?.type ?? -1)) throw new ApiError(ErrorCodes.WEBHOOK_SERVICES_IN_FORUM);
+    return { wait: query.wait ?? true, thread: thread ?? undefined };
+  };
+
   ctx.post('/webhooks/:webhookId/:token/slack', { auth: 'none', limit: execute }, async (req) => {
     const webhook = await byToken(req);
-    const wait = parse(platformQuery, req.query).wait ?? true;
+    const { wait, thread } = await platformTarget(req, webhook);
     try {
       const body = slackToExecute(platformPayload(req.body, ctx.deps.config.jsonMaxDepth));
-      await sendAsWebhook(ctx, webhook, parse(executeSchema, body));
+      await sendAsWebhook(ctx, webhook, parse(executeSchema, body), undefined, false, thread);
     } catch (err) {
       // wait=false: Slack's fire-and-forget, a refused message is not reported (Discord's documented behaviour).
       if (wait || !(err instanceof ApiError)) throw err;
@@ -223,12 +236,12 @@ export function registerWebhooksRoutes(ctx: RouteContext): void {
 
   ctx.post('/webhooks/:webhookId/:token/github', { auth: 'none', limit: execute }, async (req) => {
     const webhook = await byToken(req);
-    const wait = parse(platformQuery, req.query).wait ?? true;
+    const { wait, thread } = await platformTarget(req, webhook);
     const event = String(req.headers['x-github-event'] ?? '');
     const embed = githubEmbed(event, platformPayload(req.body, ctx.deps.config.jsonMaxDepth));
     if (!embed) return undefined;
     try {
-      await sendAsWebhook(ctx, webhook, parse(executeSchema, { embeds: [embed] }));
+      await sendAsWebhook(ctx, webhook, parse(executeSchema, { embeds: [embed] }), undefined, false, thread);
     } catch (err) {
       if (wait || !(err instanceof ApiError)) throw err;
     }

@@ -76,16 +76,20 @@ export function refuseThread(threadId: string | undefined): void {
   if (threadId !== undefined) throw new ApiError(ErrorCodes.UNKNOWN_CHANNEL);
 }
 
+/** `?thread_id`: a thread of the webhook's channel (10003 otherwise); a locked one refuses (160005). */
+export async function webhookThread(ctx: RouteContext, webhook: WebhookRecord, threadId: string | undefined): Promise<ChannelRecord | null> {
+  if (threadId === undefined) return null;
+  const thread = await ctx.deps.store.channels.get(threadId);
+  if (!thread || !isThread(thread) || thread.parentId !== webhook.channelId) throw new ApiError(ErrorCodes.UNKNOWN_CHANNEL);
+  const meta = await ctx.deps.store.threads.get(thread.id);
+  if (meta?.locked) throw new ApiError(ErrorCodes.THREAD_LOCKED);
+  return thread;
+}
+
 /** POST /webhooks/{id}/{token}: the message (wait=true) or undefined (204). */
 export async function executeWebhook(ctx: RouteContext, webhook: WebhookRecord, req: RouteRequest): Promise<MessageJson | undefined> {
   const query = parse(executeQuery, req.query);
-  // thread_id: a thread of the webhook's channel (10003 otherwise); a locked one refuses (160005).
-  const thread = query.thread_id === undefined ? null : await ctx.deps.store.channels.get(query.thread_id);
-  if (query.thread_id !== undefined) {
-    if (!thread || !isThread(thread) || thread.parentId !== webhook.channelId) throw new ApiError(ErrorCodes.UNKNOWN_CHANNEL);
-    const meta = await ctx.deps.store.threads.get(thread.id);
-    if (meta?.locked) throw new ApiError(ErrorCodes.THREAD_LOCKED);
-  }
+  const thread = await webhookThread(ctx, webhook, query.thread_id);
   const { body: rawBody, uploads } = await readMessageBody(ctx.deps, req, { channelId: thread?.id ?? webhook.channelId, fileRefusal: null });
   try {
     const json = await sendAsWebhook(ctx, webhook, parse(executeSchema, rawBody), uploads, query.with_components === true, thread ?? undefined);

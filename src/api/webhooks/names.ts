@@ -7,8 +7,10 @@ import { z } from '../validate.ts';
 export const WEBHOOK_NAME_MAX = 80;
 const RESERVED = ['clyde', 'discord'] as const;
 
+// Trimmed first, as Discord trims names ("sanitized and trimmed"): a name of spaces alone is too short.
 export const webhookNameSchema = z
   .string()
+  .trim()
   .min(1)
   .max(WEBHOOK_NAME_MAX)
   .superRefine((name, ctx) => {
