@@ -76,10 +76,8 @@ export function roleRank(roles: readonly RoleRecord[], role: RoleRecord): number
 /** The rank of the member's highest role (0 with none but @everyone); Infinity for the owner. */
 export function topRolePosition(guild: GuildRecord, member: MemberRecord, roles: readonly RoleRecord[]): number {
   if (guild.ownerId === member.userId) return Infinity;
-  const ranks = roleRanks(roles);
-  let top = 0;
-  for (const id of member.roles) top = Math.max(top, ranks.get(id) ?? 0);
-  return top;
+  const top = topRole(member, roles);
+  return top ? roleRanks(roles).get(top.id)! : 0;
 }
 
 /** The member's highest role (null with none but @everyone). */

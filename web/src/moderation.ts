@@ -4,7 +4,7 @@
  * lengths, slowmode steps), and the REST calls. The server enforces all of it; this decides what is offered.
  */
 import { ALL_PERMISSIONS } from '../../src/protocol/permissions.ts';
-import { rest } from './api.ts';
+import { compareIds, rest } from './api.ts';
 import { applyDispatch } from './events.ts';
 import { markLeaving } from './membership.ts';
 import { P, basePermissions, channelPermissions, has } from './perms.ts';
@@ -62,7 +62,7 @@ export function timedOutUntil(member: Member | undefined, now = Date.now()): num
  */
 export function topPosition(guild: GuildInfo, userId: string, member: Member | undefined): number {
   if (guild.owner_id === userId) return Infinity;
-  const ranked = Object.values(guild.roles).sort((a, b) => a.position - b.position || (BigInt(b.id) < BigInt(a.id) ? -1 : BigInt(b.id) > BigInt(a.id) ? 1 : 0));
+  const ranked = Object.values(guild.roles).sort((a, b) => a.position - b.position || compareIds(b.id, a.id));
   const rank = new Map(ranked.map((r, i) => [r.id, i]));
   let top = 0;
   for (const id of member?.roles ?? []) top = Math.max(top, rank.get(id) ?? 0);

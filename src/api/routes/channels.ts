@@ -183,12 +183,14 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
     const entry = auditEntry(ctx, req, c.guildId!, { actionType: AuditLogEvent.CHANNEL_DELETE, targetId: c.id, changes: deletedChanges(json, CHANNEL_AUDIT_KEYS) });
     // A category's channels stay, out of it: "will have their parent_id removed and a Channel Update Gateway
     // event will fire for each of them" (the store clears parent_id in the delete's transaction).
-    const children = c.type === ChannelType.GUILD_CATEGORY ? (await store.channels.listByGuild(c.guildId!)).filter((x) => x.parentId === c.id).map((x) => x.id) : [];
+    const category = c.type === ChannelType.GUILD_CATEGORY;
+    const children = new Set(category ? (await store.channels.listByGuild(c.guildId!)).filter((x) => x.parentId === c.id).map((x) => x.id) : []);
     await ctx.writes.deleteChannel(c.id, [entry]);
     ctx.dispatch.guild(c.guildId!, 'CHANNEL_DELETE', json);
-    for (const id of children) {
-      const child = await store.channels.get(id);
-      if (child) ctx.dispatch.guild(c.guildId!, 'CHANNEL_UPDATE', await channelPayload(store, child, req.user.id), { channelId: child.id });
+    if (children.size) {
+      for (const child of (await store.channels.listByGuild(c.guildId!)).filter((x) => children.has(x.id))) {
+        ctx.dispatch.guild(c.guildId!, 'CHANNEL_UPDATE', await channelPayload(store, child, req.user.id), { channelId: child.id });
+      }
     }
     await publishAudit(ctx, entry);
     return json;

@@ -11,6 +11,11 @@ import { guildStickersJson } from './stickers.ts';
 export async function guildObjectJson(
   store: Store, guild: GuildRecord, roles: RoleRecord[], counts: { approximateMemberCount?: number; approximatePresenceCount?: number } = {},
 ) {
-  const [emojis, stickers] = await Promise.all([guildEmojisJson(store, guild.id), guildStickersJson(store, guild.id)]);
-  return guildJson(guild, roles, { ...counts, emojis, stickers });
+  return guildJson(guild, roles, { ...counts, ...(await guildExpressionsJson(store, guild.id)) });
+}
+
+/** The guild's emojis and stickers as its guild object (and its preview) list them. */
+export async function guildExpressionsJson(store: Store, guildId: string): Promise<{ emojis: unknown[]; stickers: unknown[] }> {
+  const [emojis, stickers] = await Promise.all([guildEmojisJson(store, guildId), guildStickersJson(store, guildId)]);
+  return { emojis, stickers };
 }

@@ -16,10 +16,10 @@ import { channelAccess, guildAccess, permissionContext, requirePermission, type 
 import type { RouteContext } from '../route.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import { channelJson, guildJson, iso, memberJson } from '../../shapes/serialize.ts';
-import { deleteEmojiImages, guildEmojisJson } from './emojis.ts';
-import { deleteStickerFiles, guildStickersJson } from './stickers.ts';
+import { deleteEmojiImages } from './emojis.ts';
+import { deleteStickerFiles } from './stickers.ts';
 import { vanityPatch } from './guild-community.ts';
-import { guildObjectJson } from './guild-object.ts';
+import { guildExpressionsJson, guildObjectJson } from './guild-object.ts';
 import { parse, permissionString, queryBool, snowflake, z } from '../validate.ts';
 import { acceptImage, imageBodyLimit } from '../image-fields.ts';
 import { AuditLogEvent } from '../../protocol/audit-log.ts';
@@ -295,8 +295,8 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
     const guild = isSnowflake(guildId) ? await store.guilds.get(guildId) : null;
     if (!guild) throw new ApiError(ErrorCodes.UNKNOWN_GUILD);
     if (!guild.features.includes('DISCOVERABLE') && !(await store.members.get(guild.id, req.user.id))) throw new ApiError(ErrorCodes.UNKNOWN_GUILD);
-    const [memberCount, presenceCount, emojis, stickers] = await Promise.all([
-      store.members.count(guild.id), ctx.presenceCounts.online(guild.id), guildEmojisJson(store, guild.id), guildStickersJson(store, guild.id),
+    const [memberCount, presenceCount, { emojis, stickers }] = await Promise.all([
+      store.members.count(guild.id), ctx.presenceCounts.online(guild.id), guildExpressionsJson(store, guild.id),
     ]);
     return {
       id: guild.id, name: guild.name, icon: guild.icon, splash: guild.splash, discovery_splash: null, emojis, features: guild.features,

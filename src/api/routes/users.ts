@@ -24,6 +24,9 @@ export const GROUP_DM_MAX_USERS = 10;
 /** The fields of a user that others see (publicUser). */
 const PUBLIC_USER_FIELDS = ['username', 'globalName', 'avatar', 'banner'] as const;
 
+/** A new username, checked by the account's kind once the caller is known. */
+const usernameFor = { user: z.object({ username: usernameSchema }), bot: z.object({ username: botUsernameSchema }) };
+
 const patchMeBody = z.object({
   // Checked by the account's kind (usernameSchema, botUsernameSchema) once the caller is known.
   username: z.string().optional(),
@@ -95,7 +98,7 @@ export function registerUsersRoutes(ctx: RouteContext): void {
     const body = parse(patchMeBody, req.body);
     const me = req.user;
     const patch: Partial<UserRecord> = {};
-    const username = body.username === undefined ? undefined : parse(z.object({ username: me.bot ? botUsernameSchema : usernameSchema }), { username: body.username }).username;
+    const username = body.username === undefined ? undefined : parse(me.bot ? usernameFor.bot : usernameFor.user, { username: body.username }).username;
     if (username !== undefined && username !== me.username) patch.username = username;
     if (body.global_name !== undefined) patch.globalName = body.global_name?.trim() || null;
     if (body.bio !== undefined) patch.bio = body.bio;
