@@ -7,19 +7,17 @@
  *
  * `--png` also writes one workload's plot as a PNG (rasterised by sharp), the image the README embeds.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { Args, log, REPO, type LatencySummary } from './lib/common.ts';
-
-const RESULTS_DIR = join(REPO, 'bench', 'results');
+import { Args, gitCommit, log, RESULTS_DIR, type LatencySummary } from './lib/common.ts';
 
 interface ResultFile {
   file: string;
   workload: string;
+  commit?: string;
   parameters: unknown;
   machine: { cpus: number; cpuModel: string; node: string; loadavg: { before: number[]; after: number[] } };
   results: unknown;
@@ -37,9 +35,13 @@ export async function main(args: string[]): Promise<void> {
   const pngWorkload = a.str('png-workload') ?? 'fanout';
   const newest = newestPerWorkload();
   if (!newest.length) throw new Error(`no results in ${RESULTS_DIR}: run a benchmark first (npm run bench)`);
-  const commit = git(['rev-parse', '--short', 'HEAD']);
+  const commit = gitCommit();
   const sections: string[] = [];
   for (const r of newest) {
+    if (r.workload === 'targets') {
+      sections.unshift(targetsSection(r));
+      continue;
+    }
     const series = latencySeries(r.results, '');
     const svg = series.some((s) => s.latency.cdf?.length) ? await cdfSvg(r.workload, series) : '';
     if (png && r.workload === pngWorkload) {
@@ -145,6 +147,16 @@ ${series.length ? `<table><thead><tr><th>series</th><th>samples</th><th>p50 ms</
 </section>`;
 }
 
+/** `bench targets`' verdicts, first on the page: which targets that run met, with the figures behind each. */
+function targetsSection(r: ResultFile): string {
+  const { verdicts, allMet } = r.results as { verdicts: Array<Record<'target' | 'workload' | 'accord' | 'floor' | 'ratio', string> & { met: boolean }>; allMet: boolean };
+  const rows = verdicts.map((v) => `<tr><td>${escape(v.target)}</td><td>${escape(v.workload)}</td><td>${escape(v.accord)}</td><td>${escape(v.floor)}</td><td>${escape(v.ratio)}</td><td>${v.met ? 'met' : '<b>not met</b>'}</td></tr>`).join('');
+  return `<section><h2>Targets</h2>
+<p class="meta">${escape(r.file)} · commit ${escape(r.commit ?? '?')} · ${r.machine?.cpus ?? '?'} cpus ${escape(r.machine?.cpuModel ?? '')} · ${allMet ? 'all met' : 'not all met'}</p>
+<table><thead><tr><th>target</th><th>workload</th><th>Accord</th><th>floor, same run</th><th>ratio</th><th>met?</th></tr></thead><tbody>${rows}</tbody></table>
+</section>`;
+}
+
 function page(sections: string[], commit: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Accord benchmarks</title>
@@ -161,12 +173,4 @@ Latency CDFs: the share of deliveries (or requests) at or under each latency; da
 ${sections.join('\n')}
 </body></html>
 `;
-}
-
-function git(args: string[]): string {
-  try {
-    return execFileSync('git', args, { cwd: REPO, encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
 }

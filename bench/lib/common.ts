@@ -5,7 +5,7 @@
  *
  * Everything talks to 127.0.0.1 only, and every wait has a deadline.
  */
-import { spawn, fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, fork, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -197,11 +197,26 @@ export function machine(loadBefore: number[]) {
   };
 }
 
+/** The short commit of the working copy ('unknown' outside git), with '+' when it has uncommitted changes. */
+export function gitCommit(): string {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO, encoding: 'utf8' }).trim();
+    return dirty ? `${commit}+` : commit;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Every results file this process wrote, in order: `bench targets` reads back what each workload it ran wrote. */
+export const resultsWritten: string[] = [];
+
 export function writeResults(name: string, parameters: unknown, loadBefore: number[], results: unknown): string {
-  const out = { workload: name, parameters, machine: machine(loadBefore), results };
+  const out = { workload: name, commit: gitCommit(), parameters, machine: machine(loadBefore), results };
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = join(RESULTS_DIR, `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+  resultsWritten.push(file);
   console.log(`machine: ${os.cpus().length} cpus, load average ${loadBefore[0]!.toFixed(1)} before, ${os.loadavg()[0]!.toFixed(1)} after`);
   console.log(`results: ${file}`);
   return file;
