@@ -272,6 +272,17 @@ describe('web client', { skip: browserSkipReason() }, () => {
     await dialog.getByRole('tab', { name: 'Members' }).click();
     await dialog.locator('.member-roles', { hasText: bobName }).getByLabel('Moderators').check();
     await b.locator('.member-group', { hasText: 'Moderators — 1' }).waitFor();
+    // Manage Messages no longer lets Bob pin; the role's Pin Messages does.
+    const backlog = messageWith(b, 'backlog 120');
+    await backlog.hover();
+    await backlog.getByRole('button', { name: 'Delete message' }).waitFor();
+    assert.equal(await backlog.getByRole('button', { name: 'Pin message' }).count(), 0, 'no Pin action with Manage Messages alone');
+    await dialog.getByRole('tab', { name: 'Roles' }).click();
+    await dialog.getByRole('option', { name: 'Moderators' }).click();
+    await dialog.getByRole('switch', { name: 'Pin Messages' }).check();
+    await dialog.getByRole('button', { name: 'Save Role' }).click();
+    await backlog.hover();
+    await backlog.getByRole('button', { name: 'Pin message' }).waitFor();
 
     await dialog.getByRole('tab', { name: 'Channels' }).click();
     await dialog.getByLabel('New channel name').fill('announcements');

@@ -54,9 +54,12 @@ describe('pins', () => {
     assertError(await t.request('PUT', `/channels/${ch.id}/pins/123456789012345678`, { auth: f.owner }), 404, 10008);
   });
 
-  test('PIN_MESSAGES is enough; without READ_MESSAGE_HISTORY the list is empty', async () => {
+  test('PIN_MESSAGES is enough and MANAGE_MESSAGES alone is not; without READ_MESSAGE_HISTORY the list is empty', async () => {
     const ch = await textChannel(t, f.owner, f.guild.id, { name: 'pinners' });
     const m = await send(t, f.owner, ch.id, 'pin me');
+    await overwrite(t, f.owner, ch.id, f.member.id, 1, Permissions.MANAGE_MESSAGES, 0n);
+    assertError(await t.request('PUT', `/channels/${ch.id}/pins/${m.id}`, { auth: f.member }), 403, 50013);
+    assertError(await t.request('PUT', `/channels/${ch.id}/messages/pins/${m.id}`, { auth: f.member }), 403, 50013);
     await overwrite(t, f.owner, ch.id, f.member.id, 1, Permissions.PIN_MESSAGES, 0n);
     assert.equal((await t.request('PUT', `/channels/${ch.id}/pins/${m.id}`, { auth: f.member })).status, 204);
     await overwrite(t, f.owner, ch.id, f.member.id, 1, 0n, Permissions.READ_MESSAGE_HISTORY);

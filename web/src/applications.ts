@@ -71,7 +71,7 @@ export const PERMISSION_PRESETS: Array<{ id: string; label: string; bits: bigint
     label: 'Moderator',
     bits:
       P.VIEW_CHANNEL | P.SEND_MESSAGES | P.READ_MESSAGE_HISTORY | P.EMBED_LINKS | P.ATTACH_FILES | P.ADD_REACTIONS | P.USE_APPLICATION_COMMANDS |
-      P.MANAGE_MESSAGES | P.KICK_MEMBERS | P.BAN_MEMBERS | P.MODERATE_MEMBERS,
+      P.MANAGE_MESSAGES | P.PIN_MESSAGES | P.KICK_MEMBERS | P.BAN_MEMBERS | P.MODERATE_MEMBERS,
   },
   { id: 'admin', label: 'Administrator', bits: P.ADMINISTRATOR },
 ];

@@ -109,14 +109,14 @@ export function moderationRights(s: State, guildId: string, targetId: string, no
 
 export const anyModeration = (r: ModerationRights) => r.kick || r.ban || r.timeout || r.nick;
 
-/** Pinning needs MANAGE_MESSAGES or PIN_MESSAGES in a guild channel; every recipient of a DM may pin. */
+/** Pinning needs PIN_MESSAGES in a guild channel (MANAGE_MESSAGES no longer grants it); every recipient of a DM may pin. */
 export function canPin(s: State, channel: Channel | undefined): boolean {
   if (!channel || !s.me) return false;
   if (!channel.guild_id) return true;
   const guild = s.guilds[channel.guild_id];
   if (!guild) return false;
   const perms = channelPermissions(guild, channel, s.me.id, s.members[guild.id]?.[s.me.id]);
-  return has(perms, P.MANAGE_MESSAGES) || has(perms, P.PIN_MESSAGES);
+  return has(perms, P.PIN_MESSAGES);
 }
 
 export function canManageChannel(s: State, channel: Channel | undefined): boolean {

@@ -29,6 +29,7 @@ export const KEY_PERMISSIONS: Array<{ bit: bigint; label: string; channel: boole
   { bit: P.ATTACH_FILES, label: 'Attach Files', channel: true },
   { bit: P.ADD_REACTIONS, label: 'Add Reactions', channel: true },
   { bit: P.MANAGE_MESSAGES, label: 'Manage Messages', channel: true },
+  { bit: P.PIN_MESSAGES, label: 'Pin Messages', channel: true },
   { bit: P.MENTION_EVERYONE, label: 'Mention @everyone', channel: true },
 ];
 

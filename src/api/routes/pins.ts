@@ -26,8 +26,9 @@ const pagedQuery = z.object({
   limit: z.coerce.number().int().min(1).max(50).optional(),
 });
 
+/** PIN_MESSAGES alone, as Discord documents since pinning left MANAGE_MESSAGES (migration 33 carried the grants over). */
 function requirePinPermission(access: ChannelAccess) {
-  if (!hasPermission(access.permissions, Permissions.MANAGE_MESSAGES) && !hasPermission(access.permissions, Permissions.PIN_MESSAGES)) {
+  if (!hasPermission(access.permissions, Permissions.PIN_MESSAGES)) {
     throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
   }
 }

@@ -746,6 +746,17 @@ const MESSAGE_SNAPSHOTS = `
 ALTER TABLE messages ADD COLUMN message_snapshot TEXT;
 `;
 
+// Pinning became its own permission (PIN_MESSAGES, 1 << 51); MANAGE_MESSAGES (1 << 13) no longer grants it. As
+// Discord did when it split them, every role and overwrite that allowed or denied MANAGE_MESSAGES gets the same for
+// PIN_MESSAGES, so nobody gains or loses pinning. Permissions are decimal text; both bits fit a signed 64-bit integer.
+const PERMISSION_COLUMNS = [['roles', 'permissions'], ['overwrites', 'allow'], ['overwrites', 'deny']] as const;
+const PIN_MESSAGES_SPLIT = {
+  sqlite: PERMISSION_COLUMNS.map(([table, column]) =>
+    `UPDATE ${table} SET ${column} = CAST(CAST(${column} AS INTEGER) | 2251799813685248 AS TEXT) WHERE CAST(${column} AS INTEGER) & 8192 != 0;`).join('\n'),
+  postgres: PERMISSION_COLUMNS.map(([table, column]) =>
+    `UPDATE ${table} SET ${column} = (${column}::bigint | 2251799813685248)::text WHERE (${column}::bigint & 8192) <> 0;`).join('\n'),
+};
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sqlite: initial('sqlite'), postgres: initial('postgres') },
   // What must follow a committed write (dispatches, jobs), written in the write's transaction; see contracts/outbox.ts.
@@ -778,6 +789,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 30, name: 'fewer pages per message write', ...MESSAGE_WRITE_PAGES },
   { version: 31, name: 'guild settings', sqlite: GUILD_SETTINGS, postgres: GUILD_SETTINGS },
   { version: 32, name: 'message snapshots', sqlite: MESSAGE_SNAPSHOTS, postgres: MESSAGE_SNAPSHOTS },
+  { version: 33, name: 'pin messages permission', ...PIN_MESSAGES_SPLIT },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

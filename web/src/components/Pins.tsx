@@ -1,5 +1,5 @@
 /**
- * Pins in the chat: the Pin / Unpin action of a message (MANAGE_MESSAGES or PIN_MESSAGES; anyone in a DM), the
+ * Pins in the chat: the Pin / Unpin action of a message (PIN_MESSAGES; anyone in a DM), the
  * system line Discord posts for a pin (type 6, "X pinned a message to this channel."), and the header's button
  * that opens the pinned-messages popout (loaded on first use).
  */
