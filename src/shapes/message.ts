@@ -12,6 +12,7 @@ import { threadJson } from './thread.ts';
 import { snowflakeTimestamp } from '../protocol/snowflake.ts';
 import type { AttachmentRecord, MemberRecord, MessageRecord, PollAnswerCount, PollRecord, ReactionSummary, Store, UserRecord } from '../store/types.ts';
 import { iso, memberJson, publicUser } from './serialize.ts';
+import { embedsWithFiles } from './embed-files.ts';
 import { webhookAuthorJson } from './webhook.ts';
 
 export type MessageJson = Record<string, unknown> & { id: string };
@@ -110,14 +111,15 @@ function baseJson(m: MessageRecord, users: Map<string, UserRecord>, media: Attac
   const author = users.get(m.authorId);
   // A webhook's message shows the author it was sent as (shapes/webhook.ts), not a user.
   const authorJson = m.webhookId && m.webhookAuthor ? webhookAuthorJson(m.webhookId, m.webhookAuthor) : author ? publicUser(author) : ghostUser(m.authorId);
+  const shown = embedsWithFiles(m.channelId, m.embeds, m.attachments ?? [], media);
   const out: MessageJson = {
     id: m.id,
     type: m.type,
     content: m.content,
     channel_id: m.channelId,
     author: authorJson,
-    attachments: (m.attachments ?? []).map((a) => attachmentJson(m.channelId, a, media)),
-    embeds: m.embeds,
+    attachments: shown.attachments.map((a) => attachmentJson(m.channelId, a, media)),
+    embeds: shown.embeds,
     mentions: m.mentions.flatMap((id) => {
       const u = users.get(id);
       return u ? [publicUser(u)] : [];
@@ -142,12 +144,13 @@ function baseJson(m: MessageRecord, users: Map<string, UserRecord>, media: Attac
   // A forward: the message it forwards, as it was then (Discord's message snapshot object; one per forward).
   if (m.snapshot) {
     const sn = m.snapshot;
+    const snapshotShown = embedsWithFiles(m.channelId, sn.embeds, sn.attachments, media);
     out.message_snapshots = [{
       message: {
         type: sn.type,
         content: sn.content,
-        embeds: sn.embeds,
-        attachments: sn.attachments.map((a) => attachmentJson(m.channelId, a, media)),
+        embeds: snapshotShown.embeds,
+        attachments: snapshotShown.attachments.map((a) => attachmentJson(m.channelId, a, media)),
         timestamp: iso(sn.createdAt),
         edited_timestamp: sn.editedAt ? iso(sn.editedAt) : null,
         flags: sn.flags,

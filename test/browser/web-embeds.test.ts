@@ -1,7 +1,8 @@
 /**
  * Link embeds in the web client: the owner posts a link to a page served on 127.0.0.1 (allow-listed for the
  * embed role); the other user's open page shows the message, then its embed when the partial MESSAGE_UPDATE
- * arrives, with the text still there.
+ * arrives, with the text still there. An embed whose image is one of the message's files (`attachment://`) shows
+ * that picture and does not list the file again.
  *
  * Every wait polls with a timeout; nothing sleeps a fixed time.
  */
@@ -10,6 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { browserSkipReason, ensureWebBuilt, launchChromium, TIMEOUT } from '../helpers/browser.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
 
@@ -58,5 +60,22 @@ describe('web client: link embeds', { skip: browserSkipReason() }, () => {
     await row.locator('.embed .embed-title', { hasText: 'A page worth a preview' }).waitFor();
     assert.equal(await row.locator('.embed .embed-description').innerText(), 'Its description');
     assert.match(await row.locator('.message-content').innerText(), /have a look/);
+  });
+
+  test('an embed image sent as attachment:// shows the uploaded picture in the embed, and the file is not listed again below', async () => {
+    const png = await sharp({ create: { width: 60, height: 40, channels: 3, background: '#e0a020' } }).png().toBuffer();
+    const body = new FormData();
+    body.append('files[0]', new Blob([Uint8Array.from(png)]), 'chart.png');
+    body.append('files[1]', new Blob([Buffer.from('a,b\n1,2\n')]), 'data.csv');
+    body.append('payload_json', JSON.stringify({ embeds: [{ title: 'Weekly chart', image: { url: 'attachment://chart.png' } }] }));
+    const res = await fetch(`${server.api}/channels/${channelId}/messages`, { method: 'POST', headers: { authorization: owner.auth }, body });
+    assert.equal(res.status, 200);
+    const sent = (await res.json()) as { id: string };
+    const row = page.locator(`.history .message[data-message-id="${sent.id}"]`);
+    const image = row.locator('.embed img.embed-image');
+    await image.waitFor();
+    await page.waitForFunction((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0, await image.elementHandle(), { timeout: TIMEOUT });
+    assert.equal(await image.evaluate((el) => (el as HTMLImageElement).naturalWidth), 60, 'the uploaded picture itself');
+    assert.deepEqual(await row.locator('.attachment').evaluateAll((els) => els.map((e) => e.getAttribute('data-filename'))), ['data.csv']);
   });
 });

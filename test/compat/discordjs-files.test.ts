@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AttachmentBuilder, Client, Events, GatewayIntentBits, type TextChannel } from 'discord.js';
+import { AttachmentBuilder, Client, EmbedBuilder, Events, GatewayIntentBits, type TextChannel } from 'discord.js';
 import sharp from 'sharp';
 import { startTestServer, type TestServer } from '../helpers/harness.ts';
 import { waitFor } from '../helpers/services.ts';
@@ -78,6 +78,20 @@ describe('discord.js v14 and files', () => {
     assert.equal(sha256(await fetchBytes(kept!.url)), sha256(png));
     // The file the edit left out is deleted after the commit.
     await waitFor(async () => (await fetch(file.url)).status === 404, { timeoutMs: 10_000, what: 'the dropped file to go' });
+  });
+
+  it('an EmbedBuilder image set to attachment://<name> shows the uploaded file in the embed, not among the attachments', async () => {
+    const channel = (await client.channels.fetch(world.channel.id)) as TextChannel;
+    const png = await sharp({ create: { width: 24, height: 12, channels: 3, background: '#20a060' } }).png().toBuffer();
+    const embed = new EmbedBuilder().setTitle('weekly chart').setImage('attachment://chart.png').setThumbnail('attachment://chart.png');
+    const sent = await channel.send({ embeds: [embed], files: [new AttachmentBuilder(png, { name: 'chart.png' }), new AttachmentBuilder(Buffer.from('raw'), { name: 'raw.csv' })] });
+    const [shown] = sent.embeds;
+    assert.equal(shown?.title, 'weekly chart');
+    assert.match(shown!.image!.url, new RegExp(`^${t.url.replace(/[.]/g, '\\.')}/attachments/${world.channel.id}/\\d+/chart\\.png\\?`));
+    assert.deepEqual([shown!.image!.width, shown!.image!.height], [24, 12]);
+    assert.equal(shown!.thumbnail!.url, shown!.image!.url);
+    assert.equal(sha256(await fetchBytes(shown!.image!.proxyURL!)), sha256(png));
+    assert.deepEqual([...sent.attachments.values()].map((a) => a.name), ['raw.csv']);
   });
 
   it('message.forward(channel): the forward holds the snapshot discord.js reads as messageSnapshots, its file a copy', async () => {

@@ -84,7 +84,8 @@ function assertSignedUrl(url: string, channelId: string, a: any): void {
 describe('sending files', () => {
   test('files[n] with payload_json: Discord’s attachment objects, the same bytes at their URLs, types sniffed from the bytes', async () => {
     const text = Buffer.from('plain notes\nsecond line — ünïcode\n');
-    const binary = randomBytes(50 * KiB);
+    // A fixed head: random bytes alone are sometimes sniffed as a media type (an MP3 frame sync at the start).
+    const binary = Buffer.concat([Buffer.from('accord binary\0'), randomBytes(50 * KiB - 14)]);
     const m = await uploadOk(t, f.member, f.channel.id, [
       { name: 'my picture.png', bytes: png, type: 'text/plain' },
       { name: 'notes.txt', bytes: text, type: 'image/png' },
@@ -367,6 +368,51 @@ describe('gateway', () => {
       assert.deepEqual(ev.d.attachments, m.attachments);
       assert.equal(ev.d.attachments[0].width, 40);
       assert.ok((await download(ev.d.attachments[0].url)).bytes.equals(png));
+    } finally {
+      await c.close();
+    }
+  });
+  test('attachment:// in an embed shows that file there (signed URL, size, type) and leaves it out of attachments, in REST, history, MESSAGE_CREATE and forwards', async () => {
+    const c = await GatewayClient.connect(t.url);
+    try {
+      await c.identify(f.owner.token);
+      const notes = Buffer.from('kept as an attachment');
+      const m = await uploadOk(t, f.member, f.channel.id, [{ name: 'chart one.png', bytes: png }, { name: 'notes.txt', bytes: notes }], {
+        embeds: [{
+          title: 'report',
+          image: { url: 'attachment://chart_one.png' },
+          thumbnail: { url: 'attachment://missing.png' },
+          footer: { text: 'by the bot', icon_url: 'attachment://chart_one.png' },
+        }],
+      });
+      const [embed] = m.embeds;
+      assertSignedUrl(embed.image.url, f.channel.id, { id: '\\d{17,20}', filename: 'chart_one.png' });
+      assert.deepEqual({ ...embed.image, url: 'u', proxy_url: 'u' }, { url: 'u', proxy_url: 'u', width: 40, height: 30, content_type: 'image/png' });
+      assert.equal(embed.image.proxy_url, embed.image.url);
+      assert.ok((await download(embed.image.url)).bytes.equals(png));
+      assert.equal(embed.footer.icon_url, embed.image.url);
+      assert.equal(embed.footer.proxy_icon_url, embed.image.url);
+      assert.deepEqual(embed.thumbnail, { url: 'attachment://missing.png' }, 'a name no file has stays as sent');
+      assert.deepEqual(m.attachments.map((a: any) => a.filename), ['notes.txt'], 'the file shown in the embed is not listed again');
+
+      const ev = await c.waitForDispatch('MESSAGE_CREATE', (d) => d.id === m.id);
+      assert.deepEqual(ev.d.embeds, m.embeds);
+      assert.deepEqual(ev.d.attachments, m.attachments);
+      const read = await t.request('GET', `/channels/${f.channel.id}/messages/${m.id}`, { auth: f.owner });
+      assert.deepEqual(read.body.embeds, m.embeds);
+      assert.deepEqual(read.body.attachments, m.attachments);
+
+      // A forward copies the files; its snapshot's embed shows the copy.
+      const fwd = await send(t, f.owner, f.channel.id, { message_reference: { type: 1, channel_id: f.channel.id, message_id: m.id } });
+      const snap = fwd.message_snapshots[0].message;
+      assert.deepEqual(snap.attachments.map((a: any) => a.filename), ['notes.txt']);
+      assert.notEqual(snap.embeds[0].image.url, embed.image.url);
+      assert.ok((await download(snap.embeds[0].image.url)).bytes.equals(png));
+
+      // Dropping the file in an edit leaves the reference as sent.
+      const edited = await t.request('PATCH', `/channels/${f.channel.id}/messages/${m.id}`, { auth: f.member, body: { attachments: [{ id: m.attachments[0].id }] } });
+      assert.equal(edited.status, 200, JSON.stringify(edited.body));
+      assert.equal(edited.body.embeds[0].image.url, 'attachment://chart_one.png');
     } finally {
       await c.close();
     }

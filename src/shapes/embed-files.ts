@@ -1,0 +1,65 @@
+/**
+ * Embeds that show the message's own files. Discord lets a sender point an embed's image, thumbnail, author icon
+ * or footer icon at a file uploaded with the message, as `attachment://<filename>` (the cleaned filename,
+ * media/filenames.ts). The stored embed keeps the reference; each render turns it into that file's signed URL (the
+ * URLs expire, so they cannot be stored) with its size and type, and leaves the file out of `attachments`: Discord's
+ * message `attachments` are "any attached files that are not referenced in embeds or components". A reference to
+ * no file of the message stays as it was sent.
+ */
+import type { AttachmentRecord } from '../store/types.ts';
+import type { AttachmentUrls } from './message.ts';
+
+const SCHEME = 'attachment://';
+
+type Json = Record<string, unknown>;
+
+const reference = (v: unknown): string | null => (typeof v === 'string' && v.startsWith(SCHEME) ? v.slice(SCHEME.length) : null);
+
+/** Whether any embed refers to a file by `attachment://`: the common case answers false without copying anything. */
+function refersToFiles(embeds: readonly Json[]): boolean {
+  for (const e of embeds) {
+    if (reference((e.image as Json | undefined)?.url) !== null || reference((e.thumbnail as Json | undefined)?.url) !== null) return true;
+    if (reference((e.author as Json | undefined)?.icon_url) !== null || reference((e.footer as Json | undefined)?.icon_url) !== null) return true;
+  }
+  return false;
+}
+
+/**
+ * The embeds as a client sees them and the attachments they leave for `attachments`. Returns its inputs as they are
+ * when no embed refers to a file (every message without both embeds and files takes that path at once).
+ */
+export function embedsWithFiles(
+  channelId: string, stored: readonly unknown[], attachments: readonly AttachmentRecord[], media: AttachmentUrls,
+): { embeds: readonly unknown[]; attachments: readonly AttachmentRecord[] } {
+  const embeds = stored as readonly Json[];
+  if (!embeds.length || !attachments.length || !refersToFiles(embeds)) return { embeds, attachments };
+  const byName = new Map<string, AttachmentRecord>();
+  for (const a of attachments) if (!byName.has(a.filename)) byName.set(a.filename, a);
+  const used = new Set<string>();
+  const fileOf = (v: unknown) => {
+    const name = reference(v);
+    const file = name === null ? undefined : byName.get(name);
+    if (file) used.add(file.id);
+    return file;
+  };
+  const urlOf = (a: AttachmentRecord) => media.attachmentUrl(channelId, a.id, a.filename);
+  const mediaOf = (m: Json | undefined) => {
+    const file = fileOf(m?.url);
+    if (!file) return m;
+    const url = urlOf(file);
+    return { url, proxy_url: url, ...(file.width && file.height ? { width: file.width, height: file.height } : {}), content_type: file.contentType };
+  };
+  const iconOf = (part: Json | undefined) => {
+    const file = fileOf(part?.icon_url);
+    if (!file) return part;
+    const url = urlOf(file);
+    return { ...part, icon_url: url, proxy_icon_url: url };
+  };
+  const rendered = embeds.map((e) => {
+    const out: Json = { ...e };
+    for (const key of ['image', 'thumbnail'] as const) if (e[key]) out[key] = mediaOf(e[key] as Json);
+    for (const key of ['author', 'footer'] as const) if (e[key]) out[key] = iconOf(e[key] as Json);
+    return out;
+  });
+  return { embeds: rendered, attachments: attachments.filter((a) => !used.has(a.id)) };
+}
