@@ -59,7 +59,8 @@ export function pollJson(poll: PollRecord, counts: readonly PollAnswerCount[], n
 /**
  * Discord's attachment object: `url` and `proxy_url` (the same signed URL: Accord has no separate media proxy),
  * `content_type` always (it was sniffed), `width` / `height` only for images and videos that have them,
- * `description` only when set, `flags` only when not 0; `ephemeral` is omitted (message files never are).
+ * `description` only when set, `flags` only when not 0, `duration_secs` and `waveform` only for a voice message's
+ * file; `ephemeral` is omitted (message files never are).
  */
 export function attachmentJson(channelId: string, a: AttachmentRecord, media: AttachmentUrls): Record<string, unknown> {
   const url = media.attachmentUrl(channelId, a.id, a.filename);
@@ -74,6 +75,10 @@ export function attachmentJson(channelId: string, a: AttachmentRecord, media: At
   }
   out.content_type = a.contentType;
   if (a.flags) out.flags = a.flags;
+  if (a.durationSecs !== undefined && a.waveform !== undefined) {
+    out.duration_secs = a.durationSecs;
+    out.waveform = a.waveform;
+  }
   return out;
 }
 

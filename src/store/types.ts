@@ -415,6 +415,9 @@ export interface AttachmentRecord {
   description?: string;
   /** Discord's attachment flags (IS_SPOILER 8 …); absent when none. */
   flags?: number;
+  /** A voice message's file (IS_VOICE_MESSAGE): its length in seconds and its sampled waveform (base64). */
+  durationSecs?: number;
+  waveform?: string;
 }
 
 export interface EmojiRef {

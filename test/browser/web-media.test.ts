@@ -3,7 +3,8 @@
  * picker with upload progress, a drop on the channel, a paste), shown to another person as an image preview
  * with the uploaded bytes and an image viewer, a file card with a working download link, a spoiler hidden until
  * clicked, size limits refused before anything is sent and the server's 413 read as a sentence; avatars and
- * server icons changed in settings and seen by the other person without a reload, and default avatars.
+ * server icons changed in settings and seen by the other person without a reload, and default avatars; a voice
+ * message (IS_VOICE_MESSAGE) played with its waveform and length.
  *
  * One server and one browser for the file; people are registered over REST and logged in by their saved token.
  * Every wait polls with a timeout; nothing sleeps a fixed time. Every assert.ok has a message: without one, a
@@ -17,6 +18,7 @@ import sharp from 'sharp';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { browserSkipReason, ensureWebBuilt, eventually, launchChromium, TIMEOUT } from '../helpers/browser.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
+import { oggOpusBytes, waveformBase64 } from '../helpers/voice-message.ts';
 
 // The functions passed to page.evaluate run in the browser; the test's own tsconfig has no DOM types.
 declare const document: any;
@@ -275,6 +277,31 @@ describe('web client: media', { skip: browserSkipReason() }, () => {
     await b.getByRole('dialog', { name: 'Image viewer: SPOILER_secret.png' }).waitFor();
     await b.keyboard.press('Escape');
     await b.getByRole('dialog', { name: /Image viewer/ }).waitFor({ state: 'detached' });
+  });
+
+  test('a voice message shows its waveform, its length and a player; a plain audio file does not', async () => {
+    const post = async (payload: Record<string, unknown>) => {
+      const body = new FormData();
+      body.append('files[0]', new Blob([Uint8Array.from(oggOpusBytes())]), 'voice-message.ogg');
+      body.append('payload_json', JSON.stringify(payload));
+      const res = await fetch(`${server.api}/channels/${channelId}/messages`, { method: 'POST', headers: { authorization: alice.auth }, body });
+      assert.equal(res.status, 200, await res.clone().text());
+      return ((await res.json()) as { id: string }).id;
+    };
+    const voiceId = await post({ flags: 1 << 13, attachments: [{ id: 0, duration_secs: 67.4, waveform: waveformBase64(120) }] });
+    const plainId = await post({ content: 'just a sound file' });
+
+    const group = b.locator(`.history .message[data-message-id="${voiceId}"]`).getByRole('group', { name: 'Voice message, 1:07' });
+    await group.waitFor();
+    assert.equal(await group.locator('.voice-waveform span').count(), 48, 'the 120 samples drawn as 48 bars');
+    const heights = await group.locator('.voice-waveform span').evaluateAll((bars) => bars.map((bar: any) => bar.getBoundingClientRect().height as number));
+    assert.ok(Math.max(...heights) > Math.min(...heights) * 2, `the bars follow the waveform (${heights.join(', ')})`);
+    assert.equal(await group.locator('.voice-duration').innerText(), '1:07');
+    assert.match((await group.getByLabel('Play voice message').getAttribute('src')) ?? '', /\/attachments\/\d+\/\d+\/voice-message\.ogg\?/);
+
+    const plain = b.locator(`.history .message[data-message-id="${plainId}"]`);
+    await plain.locator('.attachment-audio audio').waitFor();
+    assert.equal(await plain.getByRole('group', { name: /Voice message/ }).count(), 0, 'a plain audio file is not a voice message');
   });
 
   test('files over the limits are refused before sending; the server’s 413 is read as a sentence', async () => {

@@ -9,10 +9,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AttachmentBuilder, Client, EmbedBuilder, Events, GatewayIntentBits, type TextChannel } from 'discord.js';
+import { AttachmentBuilder, Client, EmbedBuilder, Events, GatewayIntentBits, MessageFlags, type TextChannel } from 'discord.js';
 import sharp from 'sharp';
 import { startTestServer, type TestServer } from '../helpers/harness.ts';
 import { waitFor } from '../helpers/services.ts';
+import { oggOpusBytes, waveformBase64 } from '../helpers/voice-message.ts';
 import { botWorld, type BotWorld } from './setup.ts';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -92,6 +93,19 @@ describe('discord.js v14 and files', () => {
     assert.equal(shown!.thumbnail!.url, shown!.image!.url);
     assert.equal(sha256(await fetchBytes(shown!.image!.proxyURL!)), sha256(png));
     assert.deepEqual([...sent.attachments.values()].map((a) => a.name), ['raw.csv']);
+  });
+
+  it('a voice message: AttachmentBuilder.setDuration / setWaveform with MessageFlags.IsVoiceMessage; discord.js reads them back and cannot edit it', async () => {
+    const channel = (await client.channels.fetch(world.channel.id)) as TextChannel;
+    const waveform = waveformBase64(100);
+    const file = new AttachmentBuilder(oggOpusBytes(), { name: 'voice-message.ogg' }).setDuration(3.5).setWaveform(waveform);
+    const sent = await channel.send({ files: [file], flags: MessageFlags.IsVoiceMessage });
+    assert.equal(sent.flags.has(MessageFlags.IsVoiceMessage), true);
+    const a = sent.attachments.first()!;
+    assert.deepEqual([a.name, a.duration, a.waveform], ['voice-message.ogg', 3.5, waveform]);
+    assert.match(a.contentType ?? '', /^audio\/ogg/);
+    await assert.rejects(sent.edit({ content: 'now with words' }), (err: { code?: number }) => err.code === 50162);
+    await assert.rejects(channel.send({ content: 'and words', files: [file], flags: MessageFlags.IsVoiceMessage }), (err: { code?: number }) => err.code === 50159);
   });
 
   it('message.forward(channel): the forward holds the snapshot discord.js reads as messageSnapshots, its file a copy', async () => {

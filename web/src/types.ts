@@ -274,7 +274,9 @@ export interface Attachment {
   description?: string;
   /** Attachment flags: IS_SPOILER is 1 << 3. */
   flags?: number;
+  /** A voice message's file only: its length and its sampled waveform (base64). */
   duration_secs?: number;
+  waveform?: string;
 }
 
 /** An embed's image, thumbnail or video: `proxy_url` is the copy this server serves (/external/...). */

@@ -36,6 +36,9 @@ export const attachmentsSchema = z
       id: attachmentRef,
       filename: z.string().max(1024).nullish(),
       description: z.string().max(1024).nullish(),
+      // A voice message's file (IS_VOICE_MESSAGE): its length and a sampled waveform, base64 (256 samples at most).
+      duration_secs: z.number().positive().max(86_400).nullish(),
+      waveform: z.base64().max(344).nullish(),
     }),
   )
   .max(MAX_ATTACHMENTS);
@@ -47,7 +50,7 @@ export function renderMedia(deps: ApiDeps): AttachmentUrls {
   return attachmentLinks(deps.links, deps.now());
 }
 
-function fromUpload(file: UploadedFile, meta: AttachmentMeta | undefined): AttachmentRecord {
+function fromUpload(file: UploadedFile, meta: AttachmentMeta | undefined, voice: boolean): AttachmentRecord {
   const filename = meta?.filename ? sanitizeFilename(meta.filename) : file.filename;
   const record: AttachmentRecord = { id: file.id, filename, size: file.size, contentType: file.contentType };
   if (file.width && file.height) {
@@ -56,6 +59,11 @@ function fromUpload(file: UploadedFile, meta: AttachmentMeta | undefined): Attac
   }
   if (meta?.description) record.description = meta.description;
   if (isSpoilerFilename(filename)) record.flags = AttachmentFlags.IS_SPOILER;
+  // Only a voice message's file keeps them, as only Discord's voice messages show them.
+  if (voice && meta?.duration_secs != null && meta.waveform != null) {
+    record.durationSecs = meta.duration_secs;
+    record.waveform = meta.waveform;
+  }
   return record;
 }
 
@@ -63,9 +71,9 @@ function notFound(index: number): ApiError {
   return formError([{ path: ['attachments', index], code: 'ATTACHMENT_NOT_FOUND', message: 'Attachment data not found' }]);
 }
 
-/** The attachments of a new message. */
-export function attachmentsForCreate(meta: readonly AttachmentMeta[] | null | undefined, files: readonly UploadedFile[]): AttachmentRecord[] {
-  if (!meta) return files.map((f) => fromUpload(f, undefined));
+/** The attachments of a new message; `voice` for a voice message (IS_VOICE_MESSAGE), whose file keeps its length and waveform. */
+export function attachmentsForCreate(meta: readonly AttachmentMeta[] | null | undefined, files: readonly UploadedFile[], voice = false): AttachmentRecord[] {
+  if (!meta) return files.map((f) => fromUpload(f, undefined, voice));
   const used = new Set<UploadedFile>();
   const out: AttachmentRecord[] = [];
   meta.forEach((m, i) => {
@@ -73,9 +81,9 @@ export function attachmentsForCreate(meta: readonly AttachmentMeta[] | null | un
     if (!file) throw notFound(i);
     if (used.has(file)) return;
     used.add(file);
-    out.push(fromUpload(file, m));
+    out.push(fromUpload(file, m, voice));
   });
-  for (const f of files) if (!used.has(f)) out.push(fromUpload(f, undefined));
+  for (const f of files) if (!used.has(f)) out.push(fromUpload(f, undefined, voice));
   return out;
 }
 
@@ -87,7 +95,7 @@ export function attachmentsForEdit(
   // attachments field".
   if (!meta) {
     if (!files.length) return undefined;
-    const appended = [...existing, ...files.map((f) => fromUpload(f, undefined))];
+    const appended = [...existing, ...files.map((f) => fromUpload(f, undefined, false))];
     if (appended.length > MAX_ATTACHMENTS) throw new ApiError(ErrorCodes.MAX_ATTACHMENTS);
     return appended;
   }
@@ -97,7 +105,7 @@ export function attachmentsForEdit(
     const kept = existing.find((a) => a.id === m.id);
     const file = kept ? undefined : files.find((f) => f.placeholder === m.id);
     if (!kept && !file) throw notFound(i);
-    const record = kept ?? fromUpload(file!, m);
+    const record = kept ?? fromUpload(file!, m, false);
     if (seen.has(record.id)) return;
     seen.add(record.id);
     out.push(record);

@@ -14,6 +14,7 @@ import { channelAccess, requirePermission, type ChannelAccess } from '../access.
 import type { ApiDeps } from '../deps.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { attachmentsForCreate, attachmentsSchema, copyAttachments, discardCopies, renderMedia } from './attachments.ts';
+import { checkVoiceMessage, IS_VOICE_MESSAGE } from './voice.ts';
 import { readMessageBody, type Uploads } from './uploads.ts';
 import { parse, snowflake, z } from '../validate.ts';
 import { MESSAGE_CHANNEL_TYPES, publishInChannel } from '../channels/common.ts';
@@ -28,8 +29,8 @@ import { pollRecord, pollSchema } from './polls.ts';
 import { stickerItemsFor, type StickerItem } from './stickers.ts';
 import { refuseBlockedDm } from '../relationships.ts';
 
-export const MessageFlags = { SUPPRESS_EMBEDS: 1 << 2, SUPPRESS_NOTIFICATIONS: 1 << 12, HAS_SNAPSHOT: 1 << 14 } as const;
-const CLIENT_CREATE_FLAGS = MessageFlags.SUPPRESS_EMBEDS | MessageFlags.SUPPRESS_NOTIFICATIONS;
+export const MessageFlags = { SUPPRESS_EMBEDS: 1 << 2, SUPPRESS_NOTIFICATIONS: 1 << 12, IS_VOICE_MESSAGE, HAS_SNAPSHOT: 1 << 14 } as const;
+const CLIENT_CREATE_FLAGS = MessageFlags.SUPPRESS_EMBEDS | MessageFlags.SUPPRESS_NOTIFICATIONS | MessageFlags.IS_VOICE_MESSAGE;
 
 export const MessageType = { DEFAULT: 0, REPLY: 19 } as const;
 
@@ -140,8 +141,11 @@ export async function createMessage(ctx: RouteContext, user: UserRecord, channel
     const content = await usableEmojiContent(deps.store, user.id, body.content ?? '', channel.guildId, access.permissions);
     const embeds = body.embeds ?? [];
     const components = checkComponents(body.components, { allowInteractive: user.bot });
-    const attachments = attachmentsForCreate(body.attachments, uploads.files);
+    // A forward shows only what it forwards, so it is never a voice message itself.
+    const voice = !forwarded && ((body.flags ?? 0) & IS_VOICE_MESSAGE) !== 0;
+    const attachments = attachmentsForCreate(body.attachments, uploads.files, voice);
     const stickerItems = await stickerItemsFor(deps.store, access, user.id, body.sticker_ids ?? []);
+    if (voice) checkVoiceMessage(access, { content, embeds, components, stickerCount: stickerItems.length, poll: Boolean(body.poll), attachments });
     if (!forwarded && content.trim() === '' && embeds.length === 0 && attachments.length === 0 && components.length === 0 && !body.poll && stickerItems.length === 0) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
     // A poll needs SEND_POLLS in a guild channel (DMs have no permission to check).
     if (body.poll && channel.guildId) requirePermission(access.permissions, Permissions.SEND_POLLS);
@@ -236,7 +240,7 @@ async function storeMessage(
       authorId: user.id,
       content,
       type: replyTo ? MessageType.REPLY : MessageType.DEFAULT,
-      flags: ((body.flags ?? 0) & CLIENT_CREATE_FLAGS) | (forwarded ? MessageFlags.HAS_SNAPSHOT : 0),
+      flags: ((body.flags ?? 0) & CLIENT_CREATE_FLAGS & (forwarded ? ~IS_VOICE_MESSAGE : ~0)) | (forwarded ? MessageFlags.HAS_SNAPSHOT : 0),
       tts: Boolean(body.tts) && hasPermission(access.permissions, Permissions.SEND_TTS_MESSAGES),
       mentionEveryone: mentions.everyone,
       mentions: mentions.users,

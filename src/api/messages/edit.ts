@@ -19,6 +19,7 @@ import { checkEmbedTotal, embedsSchema } from './embeds.ts';
 import { checkComponents, componentsSchema } from './components.ts';
 import { allowedMentionsSchema, checkAllowedMentions, parseMentions } from './mentions.ts';
 import { eventPayload, renderMessage, type MessageJson } from '../../shapes/message.ts';
+import { IS_VOICE_MESSAGE } from './voice.ts';
 
 const EDITABLE_TYPES = new Set([0, 19, 20, 23]);
 
@@ -85,6 +86,7 @@ export async function applyEdit(
     if (touchesContent || touchesComponents || body.flags === undefined) throw new ApiError(ErrorCodes.CANNOT_EDIT_OTHERS_MESSAGE);
     requirePermission(access.permissions, Permissions.MANAGE_MESSAGES);
   }
+  if ((touchesContent || touchesComponents) && (message.flags & IS_VOICE_MESSAGE) !== 0) throw new ApiError(ErrorCodes.VOICE_MESSAGE_EDIT);
 
   const patch: MessagePatch = {};
   if (touchesComponents) {

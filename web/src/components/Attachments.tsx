@@ -12,7 +12,9 @@ import { closeLightbox, loadLightbox, openLightbox, preloadLightbox, showLightbo
 import { formatBytes, mediaUrl } from '../media-url.ts';
 import { SPOILER_PREFIX } from '../upload.ts';
 import type { Attachment } from '../types.ts';
+import { isVoiceFile } from '../voice.ts';
 import { Icon } from './Icon.tsx';
+import { VoiceMessage } from './VoiceMessage.tsx';
 
 const IS_SPOILER_FLAG = 1 << 3;
 const SINGLE = { w: 400, h: 300 };
@@ -65,7 +67,7 @@ export function Attachments({ attachments }: { attachments: Attachment[] }) {
         let body: ReactNode;
         if (kind === 'image') body = <ImagePreview a={a} box={box} gallery={gallery} index={images.indexOf(a)} />;
         else if (kind === 'video') body = <VideoPlayer a={a} />;
-        else if (kind === 'audio') body = <AudioPlayer a={a} />;
+        else if (kind === 'audio') body = isVoiceFile(a) ? <VoiceMessage a={a} src={previewSrc(a)!} /> : <AudioPlayer a={a} />;
         else body = <FileCard a={a} />;
         return (
           <div key={a.id} className={`attachment ${kind}`} data-attachment-id={a.id} data-filename={a.filename}>
