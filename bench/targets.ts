@@ -106,7 +106,7 @@ function judge(id: string, r: ResultFile): Verdict[] {
       return [{
         target: '100,000 members, 10,000 sessions: every session ready, every message delivered once', workload: id,
         accord: `READY p99 ${i.readyLatency.p99Ms} ms, GUILD_CREATE ${i.guildCreateBytes.median} B p99 ${i.guildCreateLatency.p99Ms} ms, ${i.rssPerSessionKb} KB/session; one message to all: p99 ${f.messageP99MedianMs} ms`,
-        floor: '-', ratio: '-', met: i.complete === i.sessions,
+        floor: '-', ratio: '-', met: i.complete === i.sessions && f.missed === 0 && f.duplicated === 0,
       }];
     }
     case 'resume':

@@ -24,6 +24,8 @@ import { buildEmbed, type LinkEmbed } from './build.ts';
 import { UnfurlCache } from './cache.ts';
 import { fetchForEmbed, fetchOembed, type FetchOptions } from './fetch.ts';
 import { readPageMeta } from './page-meta.ts';
+import { attachmentLinks } from '../media/attachments.ts';
+import { embedsWithFiles } from '../shapes/embed-files.ts';
 
 export const EMBED_DEFAULTS = {
   /** URLs whose unfurl is remembered. */
@@ -114,7 +116,9 @@ export async function startEmbedRole(deps: RoleDeps, options: EmbedRoleOptions =
   const writeEmbeds = async (message: MessageRecord, embeds: Record<string, unknown>[]) => {
     const channel = await deps.store.channels.get(message.channelId);
     if (!channel) return;
-    const d = { id: message.id, channel_id: message.channelId, ...(message.guildId ? { guild_id: message.guildId } : {}), embeds };
+    // Embeds that show the message's own files (attachment://) go out as every render gives them (shapes/embed-files.ts).
+    const shown = message.attachments.length ? embedsWithFiles(message.channelId, embeds, message.attachments, attachmentLinks(deps.links, Date.now()))?.embeds : null;
+    const d = { id: message.id, channel_id: message.channelId, ...(message.guildId ? { guild_id: message.guildId } : {}), embeds: shown ?? embeds };
     let outbox: OutboxRecord[];
     if (channel.guildId) outbox = [relay.event(GatewaySubjects.guildDispatch(channel.guildId), { t: 'MESSAGE_UPDATE', d, guildId: channel.guildId, channelId: channel.id })];
     else outbox = [...new Set(await deps.store.channels.listRecipients(channel.id))].map((userId) => relay.event(GatewaySubjects.userDispatch(userId), { t: 'MESSAGE_UPDATE', d }));

@@ -67,11 +67,14 @@ describe('web client: link embeds', { skip: browserSkipReason() }, () => {
     const body = new FormData();
     body.append('files[0]', new Blob([Uint8Array.from(png)]), 'chart.png');
     body.append('files[1]', new Blob([Buffer.from('a,b\n1,2\n')]), 'data.csv');
-    body.append('payload_json', JSON.stringify({ embeds: [{ title: 'Weekly chart', image: { url: 'attachment://chart.png' } }] }));
+    // With a link in the text: the link's embed arrives later in a MESSAGE_UPDATE, which must keep the picture.
+    const link = `http://127.0.0.1:${(site.address() as AddressInfo).port}/preview`;
+    body.append('payload_json', JSON.stringify({ content: `chart and ${link}`, embeds: [{ title: 'Weekly chart', image: { url: 'attachment://chart.png' } }] }));
     const res = await fetch(`${server.api}/channels/${channelId}/messages`, { method: 'POST', headers: { authorization: owner.auth }, body });
     assert.equal(res.status, 200);
     const sent = (await res.json()) as { id: string };
     const row = page.locator(`.history .message[data-message-id="${sent.id}"]`);
+    await row.locator('.embed .embed-title', { hasText: 'A page worth a preview' }).waitFor();
     const image = row.locator('.embed img.embed-image');
     await image.waitFor();
     await page.waitForFunction((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0, await image.elementHandle(), { timeout: TIMEOUT });

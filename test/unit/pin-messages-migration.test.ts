@@ -8,7 +8,7 @@ import { Permissions } from '../../src/protocol/permissions.ts';
 import { migrate, MIGRATIONS } from '../../src/store/sql/migrations.ts';
 import type { SqlStore } from '../../src/store/sql/store.ts';
 import { openSqliteStore } from '../../src/store/sqlite/index.ts';
-import { guildWithChannel, role } from '../contract/store.fixtures.ts';
+import { guildWithChannel, newId, role } from '../contract/store.fixtures.ts';
 import { freshPostgresStore, serviceSkip } from '../helpers/services.ts';
 
 const { MANAGE_MESSAGES, PIN_MESSAGES, SEND_MESSAGES, ADMINISTRATOR } = Permissions;
@@ -20,7 +20,7 @@ async function checkSplit(store: SqlStore): Promise<void> {
   const bits = {
     moderator: SEND_MESSAGES | MANAGE_MESSAGES,
     plain: SEND_MESSAGES,
-    // The highest bits in use, so a cast that loses precision would show.
+    // Bits far apart, high and low, all kept through the casts.
     high: ADMINISTRATOR | MANAGE_MESSAGES | (1n << 50n),
   };
   const roles = Object.fromEntries(await Promise.all(Object.entries(bits).map(async ([name, p]) =>
@@ -28,6 +28,9 @@ async function checkSplit(store: SqlStore): Promise<void> {
   await store.overwrites.put({ channelId: channel.id, id: roles.moderator!.id, type: 0, allow: MANAGE_MESSAGES.toString(), deny: '0' });
   await store.overwrites.put({ channelId: channel.id, id: roles.plain!.id, type: 0, allow: SEND_MESSAGES.toString(), deny: MANAGE_MESSAGES.toString() });
   await store.overwrites.put({ channelId: channel.id, id: roles.high!.id, type: 0, allow: '0', deny: SEND_MESSAGES.toString() });
+  // Pinning allowed on its own here, Manage Messages denied: pinning stays allowed (not allowed and denied at once).
+  const member = newId();
+  await store.overwrites.put({ channelId: channel.id, id: member, type: 1, allow: PIN_MESSAGES.toString(), deny: MANAGE_MESSAGES.toString() });
 
   assert.deepEqual(await store.migrate(), [33]);
   const after = new Map((await store.roles.listByGuild(guild.id)).map((r) => [r.name, BigInt(r.permissions)]));
@@ -39,6 +42,7 @@ async function checkSplit(store: SqlStore): Promise<void> {
   assert.deepEqual(overwrites.get(roles.moderator!.id), [MANAGE_MESSAGES | PIN_MESSAGES, 0n]);
   assert.deepEqual(overwrites.get(roles.plain!.id), [SEND_MESSAGES, MANAGE_MESSAGES | PIN_MESSAGES]);
   assert.deepEqual(overwrites.get(roles.high!.id), [0n, SEND_MESSAGES]);
+  assert.deepEqual(overwrites.get(member), [PIN_MESSAGES, MANAGE_MESSAGES]);
   // Permissions stay decimal text, as every reader expects.
   assert.equal(typeof (await store.roles.get(guild.id, roles.moderator!.id))!.permissions, 'string');
 }

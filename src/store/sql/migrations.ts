@@ -748,13 +748,19 @@ ALTER TABLE messages ADD COLUMN message_snapshot TEXT;
 
 // Pinning became its own permission (PIN_MESSAGES, 1 << 51); MANAGE_MESSAGES (1 << 13) no longer grants it. As
 // Discord did when it split them, every role and overwrite that allowed or denied MANAGE_MESSAGES gets the same for
-// PIN_MESSAGES, so nobody gains or loses pinning. Permissions are decimal text; both bits fit a signed 64-bit integer.
-const PERMISSION_COLUMNS = [['roles', 'permissions'], ['overwrites', 'allow'], ['overwrites', 'deny']] as const;
+// PIN_MESSAGES, so nobody gains or loses pinning: an overwrite whose other side already names PIN_MESSAGES (it
+// decided pinning on its own before) is left as it is. Permissions are decimal text; both bits fit a signed
+// 64-bit integer.
+const PIN = '2251799813685248';
+const MANAGE = '8192';
+const pinSplit = (int: (column: string) => string, text: (expr: string) => string) => [
+  `UPDATE roles SET permissions = ${text(`${int('permissions')} | ${PIN}`)} WHERE (${int('permissions')} & ${MANAGE}) <> 0;`,
+  `UPDATE overwrites SET allow = ${text(`${int('allow')} | ${PIN}`)} WHERE (${int('allow')} & ${MANAGE}) <> 0 AND (${int('deny')} & ${PIN}) = 0;`,
+  `UPDATE overwrites SET deny = ${text(`${int('deny')} | ${PIN}`)} WHERE (${int('deny')} & ${MANAGE}) <> 0 AND (${int('allow')} & ${PIN}) = 0;`,
+].join('\n');
 const PIN_MESSAGES_SPLIT = {
-  sqlite: PERMISSION_COLUMNS.map(([table, column]) =>
-    `UPDATE ${table} SET ${column} = CAST(CAST(${column} AS INTEGER) | 2251799813685248 AS TEXT) WHERE CAST(${column} AS INTEGER) & 8192 != 0;`).join('\n'),
-  postgres: PERMISSION_COLUMNS.map(([table, column]) =>
-    `UPDATE ${table} SET ${column} = (${column}::bigint | 2251799813685248)::text WHERE (${column}::bigint & 8192) <> 0;`).join('\n'),
+  sqlite: pinSplit((c) => `CAST(${c} AS INTEGER)`, (e) => `CAST(${e} AS TEXT)`),
+  postgres: pinSplit((c) => `${c}::bigint`, (e) => `(${e})::text`),
 };
 
 export const MIGRATIONS: readonly Migration[] = [
