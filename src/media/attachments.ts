@@ -11,6 +11,7 @@
  * the path requested.
  */
 import { signatureQuery, signPath, SIGNED_URL_TTL_MS } from './signing.ts';
+import { externalProxyUrl } from './external-url.ts';
 
 /** What signing needs of the process's public links (contracts/role.ts PublicLinks). */
 export interface AttachmentLinkSource {
@@ -39,6 +40,9 @@ export function attachmentLinks(links: AttachmentLinkSource, now: number, ttlMs 
       const path = attachmentPath(channelId, attachmentId, filename);
       // encodeURI keeps `/` and changes nothing of a sanitised filename; it guards records written otherwise.
       return `${links.cdnBase()}${encodeURI(path)}?${signatureQuery(signPath(links.signingKey, path, now, ttlMs))}&`;
+    },
+    externalUrl(url: string): string | null {
+      return externalProxyUrl(links.cdnBase(), links.signingKey, url);
     },
   };
 }

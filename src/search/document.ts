@@ -1,9 +1,10 @@
 /**
- * A stored message as the index sees it (search-index.ts SearchDocument): the text searched is the content,
- * then the text of its embeds (title, description, fields, author, footer) and its attachments' file names; the
- * `has` values follow Discord's search filters.
+ * A stored message as the index sees it (search-index.ts SearchDocument): the text searched is the content (a
+ * Components V2 message's text displays), then the text of its embeds (title, description, fields, author,
+ * footer) and its attachments' file names; the `has` values follow Discord's search filters.
  */
 import { unfurlUrls } from '../protocol/message-urls.ts';
+import { componentsText, IS_COMPONENTS_V2 } from '../shapes/components-media.ts';
 import type { MessageRecord, Store } from '../store/types.ts';
 import { embedProvidersOf, embedTypesOf, extensionOf, hostnameOf, normalizeFilename } from './facets.ts';
 import type { SearchAuthorType, SearchDocument, SearchHas } from './search-index.ts';
@@ -22,7 +23,9 @@ type Embed = Record<string, unknown>;
  */
 export function searchDocument(message: MessageRecord, authorIsBot: boolean, repliedToUserId: string | null = null): SearchDocument {
   const embeds = (message.embeds as Embed[]).filter((e) => e && typeof e === 'object');
-  const text = [message.content, ...embeds.map(embedText), ...message.attachments.map((a) => a.filename)].filter(Boolean).join('\n');
+  // A Components V2 message has no content: its text displays are its words.
+  const words = message.flags & IS_COMPONENTS_V2 ? componentsText(message.components) : message.content;
+  const text = [words, ...embeds.map(embedText), ...message.attachments.map((a) => a.filename)].filter(Boolean).join('\n');
   const urls = [...unfurlUrls(message.content), ...embeds.map((e) => e.url).filter((u): u is string => typeof u === 'string')];
   const filenames = [...new Set(message.attachments.map((a) => normalizeFilename(a.filename)))];
   const repliedTo = repliedToOf(message);

@@ -18,23 +18,46 @@ const reference = (v: unknown): string | null => (typeof v === 'string' && v.sta
 /** Whether any embed refers to a file by `attachment://`: the common case answers false without copying anything. */
 function refersToFiles(embeds: readonly Json[]): boolean {
   for (const e of embeds) {
+    if (!e || typeof e !== 'object') continue;
     if (reference((e.image as Json | undefined)?.url) !== null || reference((e.thumbnail as Json | undefined)?.url) !== null) return true;
     if (reference((e.author as Json | undefined)?.icon_url) !== null || reference((e.footer as Json | undefined)?.icon_url) !== null) return true;
   }
   return false;
 }
 
+/** The filenames the embeds name by `attachment://` (whether or not the message has such a file). */
+export function embedFileNames(stored: readonly unknown[]): Set<string> {
+  const names = new Set<string>();
+  for (const e of stored as readonly Json[]) {
+    if (!e || typeof e !== 'object') continue;
+    for (const v of [(e.image as Json | undefined)?.url, (e.thumbnail as Json | undefined)?.url, (e.author as Json | undefined)?.icon_url, (e.footer as Json | undefined)?.icon_url]) {
+      const name = reference(v);
+      if (name !== null) names.add(name);
+    }
+  }
+  return names;
+}
+
 /**
- * The embeds as a client sees them and the attachments they leave for `attachments`. Returns its inputs as they are
- * when no embed refers to a file (every message without both embeds and files takes that path at once).
+ * The embeds as a client sees them and the attachments they leave for `attachments`; null when no embed refers to
+ * a file, so that the common case allocates nothing (callers test `embeds.length && attachments.length` first).
  */
 export function embedsWithFiles(
   channelId: string, stored: readonly unknown[], attachments: readonly AttachmentRecord[], media: AttachmentUrls,
-): { embeds: readonly unknown[]; attachments: readonly AttachmentRecord[] } {
+): { embeds: readonly unknown[]; attachments: readonly AttachmentRecord[] } | null {
   const embeds = stored as readonly Json[];
-  if (!embeds.length || !attachments.length || !refersToFiles(embeds)) return { embeds, attachments };
+  if (!embeds.length || !attachments.length || !refersToFiles(embeds)) return null;
+  return resolveEmbedFiles(channelId, embeds, attachments, media);
+}
+
+/** Only pictures may be shown in an embed (Discord: .jpg, .jpeg, .png, .webp and .gif); other files stay attachments. */
+const EMBEDDABLE = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/gif']);
+
+function resolveEmbedFiles(
+  channelId: string, embeds: readonly Json[], attachments: readonly AttachmentRecord[], media: AttachmentUrls,
+): { embeds: readonly unknown[]; attachments: readonly AttachmentRecord[] } {
   const byName = new Map<string, AttachmentRecord>();
-  for (const a of attachments) if (!byName.has(a.filename)) byName.set(a.filename, a);
+  for (const a of attachments) if (!byName.has(a.filename) && EMBEDDABLE.has(a.contentType)) byName.set(a.filename, a);
   const used = new Set<string>();
   const fileOf = (v: unknown) => {
     const name = reference(v);
@@ -56,6 +79,7 @@ export function embedsWithFiles(
     return { ...part, icon_url: url, proxy_icon_url: url };
   };
   const rendered = embeds.map((e) => {
+    if (!e || typeof e !== 'object') return e;
     const out: Json = { ...e };
     for (const key of ['image', 'thumbnail'] as const) if (e[key]) out[key] = mediaOf(e[key] as Json);
     for (const key of ['author', 'footer'] as const) if (e[key]) out[key] = iconOf(e[key] as Json);

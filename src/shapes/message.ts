@@ -12,6 +12,7 @@ import { threadJson } from './thread.ts';
 import { snowflakeTimestamp } from '../protocol/snowflake.ts';
 import type { AttachmentRecord, MemberRecord, MessageRecord, PollAnswerCount, PollRecord, ReactionSummary, Store, UserRecord } from '../store/types.ts';
 import { iso, memberJson, publicUser } from './serialize.ts';
+import { componentsWithFiles, IS_COMPONENTS_V2 } from './components-media.ts';
 import { embedsWithFiles } from './embed-files.ts';
 import { webhookAuthorJson } from './webhook.ts';
 
@@ -20,6 +21,8 @@ export type MessageJson = Record<string, unknown> & { id: string };
 /** Signs attachment URLs (media/attachments.ts attachmentLinks); every render is handed one, made at its `now`. */
 export interface AttachmentUrls {
   attachmentUrl(channelId: string, attachmentId: string, filename: string): string;
+  /** The media proxy's URL of an outside image (media/external-url.ts), null for what it would not fetch. */
+  externalUrl?(url: string): string | null;
 }
 
 export interface RenderOptions {
@@ -116,15 +119,18 @@ function baseJson(m: MessageRecord, users: Map<string, UserRecord>, media: Attac
   const author = users.get(m.authorId);
   // A webhook's message shows the author it was sent as (shapes/webhook.ts), not a user.
   const authorJson = m.webhookId && m.webhookAuthor ? webhookAuthorJson(m.webhookId, m.webhookAuthor) : author ? publicUser(author) : ghostUser(m.authorId);
-  const shown = embedsWithFiles(m.channelId, m.embeds, m.attachments ?? [], media);
+  // Files shown by embeds or by a Components V2 layout leave `attachments`; most messages have neither (null).
+  const files = m.attachments ?? [];
+  const v2 = (m.flags & IS_COMPONENTS_V2) !== 0 ? componentsWithFiles(m.channelId, m.components ?? [], files, media) : null;
+  const shown = v2 ?? (m.embeds.length && files.length ? embedsWithFiles(m.channelId, m.embeds, files, media) : null);
   const out: MessageJson = {
     id: m.id,
     type: m.type,
     content: m.content,
     channel_id: m.channelId,
     author: authorJson,
-    attachments: shown.attachments.map((a) => attachmentJson(m.channelId, a, media)),
-    embeds: shown.embeds,
+    attachments: (shown?.attachments ?? files).map((a) => attachmentJson(m.channelId, a, media)),
+    embeds: shown?.embeds ?? m.embeds,
     mentions: m.mentions.flatMap((id) => {
       const u = users.get(id);
       return u ? [publicUser(u)] : [];
@@ -136,7 +142,7 @@ function baseJson(m: MessageRecord, users: Map<string, UserRecord>, media: Attac
     timestamp: iso(snowflakeTimestamp(m.id)),
     edited_timestamp: m.editedAt ? iso(m.editedAt) : null,
     flags: m.flags,
-    components: m.components ?? [],
+    components: v2?.components ?? m.components ?? [],
   };
   if (m.webhookId) out.webhook_id = m.webhookId;
   if (m.applicationId) out.application_id = m.applicationId;
@@ -149,13 +155,14 @@ function baseJson(m: MessageRecord, users: Map<string, UserRecord>, media: Attac
   // A forward: the message it forwards, as it was then (Discord's message snapshot object; one per forward).
   if (m.snapshot) {
     const sn = m.snapshot;
-    const snapshotShown = embedsWithFiles(m.channelId, sn.embeds, sn.attachments, media);
+    const snV2 = (sn.flags & IS_COMPONENTS_V2) !== 0 ? componentsWithFiles(m.channelId, sn.components, sn.attachments, media) : null;
+    const snapshotShown = snV2 ?? embedsWithFiles(m.channelId, sn.embeds, sn.attachments, media);
     out.message_snapshots = [{
       message: {
         type: sn.type,
         content: sn.content,
-        embeds: snapshotShown.embeds,
-        attachments: snapshotShown.attachments.map((a) => attachmentJson(m.channelId, a, media)),
+        embeds: snapshotShown?.embeds ?? sn.embeds,
+        attachments: (snapshotShown?.attachments ?? sn.attachments).map((a) => attachmentJson(m.channelId, a, media)),
         timestamp: iso(sn.createdAt),
         edited_timestamp: sn.editedAt ? iso(sn.editedAt) : null,
         flags: sn.flags,
@@ -165,7 +172,7 @@ function baseJson(m: MessageRecord, users: Map<string, UserRecord>, media: Attac
         }),
         mention_roles: sn.mentionRoles,
         ...(sn.stickerItems.length ? { sticker_items: sn.stickerItems } : {}),
-        components: sn.components,
+        components: snV2?.components ?? sn.components,
       },
     }];
   }

@@ -4,13 +4,15 @@
  * with its placeholder; clicking a button posts Discord's MESSAGE_COMPONENT interaction body, and without an
  * acknowledgement the message says "This interaction failed". A user select lists the guild's members and a
  * channel select its text channels: picking one reaches a gateway bot with the values and resolved data, and the
- * bot's UPDATE_MESSAGE shows in the message.
+ * bot's UPDATE_MESSAGE shows in the message. A Components V2 layout (container, text, sections, gallery, file,
+ * separator) is drawn as Discord's client draws it.
  *
  * Every wait polls with a timeout; nothing sleeps a fixed time.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { browserSkipReason, ensureWebBuilt, launchChromium, TIMEOUT } from '../helpers/browser.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
 import { makeBot } from '../integration/fixtures.guilds.ts';
@@ -186,5 +188,45 @@ describe('web client: message components', { skip: browserSkipReason() }, () => 
     const channel = await choose(1, '#general', 'pick_channel', 'You chose general');
     assert.deepEqual(channel.data.values, [channelId]);
     assert.equal(channel.data.resolved.channels[channelId].name, 'general');
+  });
+
+  test('a Components V2 layout: container with its accent, markdown text, a section with a thumbnail and one with a button, a gallery, a file and a separator', async () => {
+    const png = await sharp({ create: { width: 40, height: 40, channels: 3, background: '#e04070' } }).png().toBuffer();
+    const form = new FormData();
+    form.append('files[0]', new Blob([Uint8Array.from(png)]), 'cover.png');
+    form.append('files[1]', new Blob([Buffer.from('line one\n')]), 'notes.txt');
+    form.append('payload_json', JSON.stringify({
+      flags: 1 << 15,
+      components: [{
+        type: 17, accent_color: 0xff0000, components: [
+          { type: 10, content: '## Weekly report\nAll **green**' },
+          { type: 9, components: [{ type: 10, content: 'Cover picture' }], accessory: { type: 11, media: { url: 'attachment://cover.png' }, description: 'the cover' } },
+          { type: 9, components: [{ type: 10, content: 'Approve it?' }], accessory: { type: 2, style: 3, label: 'Approve', custom_id: 'approve' } },
+          { type: 14, divider: true, spacing: 2 },
+          { type: 12, items: [{ media: { url: 'attachment://cover.png' }, description: 'in the gallery' }] },
+          { type: 13, file: { url: 'attachment://notes.txt' } },
+        ],
+      }],
+    }));
+    const res = await fetch(`${server.api}/channels/${channelId}/messages`, { method: 'POST', headers: { authorization: bot.auth }, body: form });
+    assert.equal(res.status, 200, await res.clone().text());
+    const sent = (await res.json()) as { id: string };
+    const message = page.locator(`.history .message[data-message-id="${sent.id}"]`);
+    const container = message.locator('.message-components.v2 .v2-container');
+    await container.waitFor();
+    assert.equal(await container.evaluate((el: any) => getComputedStyle(el).borderLeftColor), 'rgb(255, 0, 0)');
+    assert.equal(await container.locator('.v2-text h2').first().innerText(), 'Weekly report');
+    assert.equal(await container.locator('.v2-text strong').first().innerText(), 'green');
+    const thumb = container.getByRole('img', { name: 'the cover' });
+    await page.waitForFunction((el: any) => el.complete && el.naturalWidth === 40, await thumb.elementHandle(), { timeout: TIMEOUT });
+    await container.getByRole('img', { name: 'in the gallery' }).waitFor();
+    assert.equal(await container.locator('hr.v2-separator.spacing-large').count(), 1);
+    const file = container.getByRole('link', { name: 'notes.txt' });
+    assert.match((await file.getAttribute('href')) ?? '', /\/attachments\/\d+\/\d+\/notes\.txt\?/);
+    assert.equal(await message.locator('.attachment').count(), 0, 'the files show only in the layout');
+    // The section's button sends the interaction as a row's does.
+    const request = page.waitForRequest((r) => r.url().endsWith('/api/v10/interactions') && r.method() === 'POST');
+    await container.getByRole('button', { name: 'Approve' }).click();
+    assert.deepEqual((await request).postDataJSON().data, { component_type: 2, custom_id: 'approve' });
   });
 });

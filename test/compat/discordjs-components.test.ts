@@ -7,9 +7,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  ActionRowBuilder, ButtonBuilder, ButtonComponent, ButtonStyle, Client, ComponentType, DiscordAPIError, Events, GatewayIntentBits,
-  StringSelectMenuBuilder, StringSelectMenuComponent, type ActionRow, type Message, type MessageActionRowComponent, type TextChannel,
+  ActionRowBuilder, AttachmentBuilder, ButtonBuilder, ButtonComponent, ButtonStyle, Client, ComponentType, ContainerBuilder, ContainerComponent, DiscordAPIError, Events,
+  FileBuilder, FileComponent, GatewayIntentBits, MediaGalleryBuilder, MediaGalleryComponent, MediaGalleryItemBuilder, MessageFlags, SectionBuilder, SectionComponent,
+  SeparatorBuilder, SeparatorComponent, SeparatorSpacingSize, StringSelectMenuBuilder, StringSelectMenuComponent, TextDisplayBuilder, TextDisplayComponent,
+  type ActionRow, type Interaction, type Message, type MessageActionRowComponent, type TextChannel,
 } from 'discord.js';
+import sharp from 'sharp';
 import { startTestServer, type TestServer } from '../helpers/harness.ts';
 import { botWorld, type BotWorld } from './setup.ts';
 
@@ -88,6 +91,55 @@ describe('discord.js v14 and message components', () => {
     assert.equal(edited.components.length, 0);
     assert.equal(edited.content, 'pick one');
     assert.equal((await channel.messages.fetch({ message: sent.id, force: true })).components.length, 0);
+  });
+
+  it('Components V2: a ContainerBuilder layout sent with MessageFlags.IsComponentsV2 comes back as discord.js classes; its section button is clickable', async () => {
+    const png = await sharp({ create: { width: 20, height: 10, channels: 3, background: '#30a050' } }).png().toBuffer();
+    const container = new ContainerBuilder()
+      .setAccentColor(0x57f287)
+      .addTextDisplayComponents(new TextDisplayBuilder().setContent('## Build 42'))
+      .addSectionComponents(new SectionBuilder()
+        .addTextDisplayComponents(new TextDisplayBuilder().setContent('Ready to ship'))
+        .setButtonAccessory(new ButtonBuilder().setCustomId('ship').setLabel('Ship').setStyle(ButtonStyle.Primary)))
+      .addSeparatorComponents(new SeparatorBuilder().setDivider(true).setSpacing(SeparatorSpacingSize.Large))
+      .addMediaGalleryComponents(new MediaGalleryBuilder().addItems(new MediaGalleryItemBuilder().setURL('attachment://chart.png').setDescription('the chart')))
+      .addFileComponents(new FileBuilder().setURL('attachment://build.log'));
+    const sent = await channel.send({
+      components: [container], flags: MessageFlags.IsComponentsV2,
+      files: [new AttachmentBuilder(png, { name: 'chart.png' }), new AttachmentBuilder(Buffer.from('all green\n'), { name: 'build.log' })],
+    });
+    assert.equal(sent.flags.has(MessageFlags.IsComponentsV2), true);
+    assert.equal(sent.attachments.size, 0, 'both files are shown by components');
+    const [top] = sent.components;
+    assert.ok(top instanceof ContainerComponent);
+    assert.equal(top.accentColor, 0x57f287);
+    const [title, section, separator, gallery, file] = top.components;
+    assert.ok(title instanceof TextDisplayComponent && title.content === '## Build 42');
+    assert.ok(section instanceof SectionComponent);
+    assert.equal((section.accessory as ButtonComponent).customId, 'ship');
+    assert.ok(separator instanceof SeparatorComponent && separator.spacing === SeparatorSpacingSize.Large);
+    assert.ok(gallery instanceof MediaGalleryComponent);
+    assert.match(gallery.items[0]!.media.url, /\/attachments\/\d+\/\d+\/chart\.png\?/);
+    assert.equal(gallery.items[0]!.description, 'the chart');
+    assert.ok(file instanceof FileComponent);
+    assert.equal(Buffer.from(await (await fetch(file.file.url)).arrayBuffer()).toString(), 'all green\n');
+
+    const fetched = await channel.messages.fetch({ message: sent.id, force: true });
+    assert.deepEqual(fetched.components.map((c) => c.toJSON()), sent.components.map((c) => c.toJSON()));
+
+    const pressed = new Promise<Interaction>((resolve) => client.once(Events.InteractionCreate, resolve));
+    const res = await t.request('POST', '/interactions', {
+      auth: world.owner,
+      body: { type: 3, application_id: world.appId, guild_id: world.guild.id, channel_id: world.channel.id, session_id: 'x', message_id: sent.id, data: { custom_id: 'ship', component_type: 2 } },
+    });
+    assert.equal(res.status, 204, JSON.stringify(res.body));
+    const interaction = await pressed;
+    assert.ok(interaction.isButton());
+    assert.equal(interaction.customId, 'ship');
+    await interaction.update({ components: [new ContainerBuilder().addTextDisplayComponents(new TextDisplayBuilder().setContent('Shipped'))] });
+    const after = await channel.messages.fetch({ message: sent.id, force: true });
+    assert.equal(((after.components[0] as ContainerComponent).components[0] as TextDisplayComponent).content, 'Shipped');
+    assert.equal(after.flags.has(MessageFlags.IsComponentsV2), true);
   });
 
   it("a duplicated custom_id is refused with Discord's 50035", async () => {

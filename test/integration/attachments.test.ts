@@ -383,6 +383,8 @@ describe('gateway', () => {
           image: { url: 'attachment://chart_one.png' },
           thumbnail: { url: 'attachment://missing.png' },
           footer: { text: 'by the bot', icon_url: 'attachment://chart_one.png' },
+          // Only pictures go into an embed: a text file stays an attachment and the reference stays as sent.
+          author: { name: 'notes', icon_url: 'attachment://notes.txt' },
         }],
       });
       const [embed] = m.embeds;
@@ -393,6 +395,7 @@ describe('gateway', () => {
       assert.equal(embed.footer.icon_url, embed.image.url);
       assert.equal(embed.footer.proxy_icon_url, embed.image.url);
       assert.deepEqual(embed.thumbnail, { url: 'attachment://missing.png' }, 'a name no file has stays as sent');
+      assert.deepEqual(embed.author, { name: 'notes', icon_url: 'attachment://notes.txt' });
       assert.deepEqual(m.attachments.map((a: any) => a.filename), ['notes.txt'], 'the file shown in the embed is not listed again');
 
       const ev = await c.waitForDispatch('MESSAGE_CREATE', (d) => d.id === m.id);
@@ -409,10 +412,17 @@ describe('gateway', () => {
       assert.notEqual(snap.embeds[0].image.url, embed.image.url);
       assert.ok((await download(snap.embeds[0].image.url)).bytes.equals(png));
 
-      // Dropping the file in an edit leaves the reference as sent.
-      const edited = await t.request('PATCH', `/channels/${f.channel.id}/messages/${m.id}`, { auth: f.member, body: { attachments: [{ id: m.attachments[0].id }] } });
+      // An edit listing the files it keeps cannot list the embed's (no client sees it): it stays while the embed names it…
+      const url = `/channels/${f.channel.id}/messages/${m.id}`;
+      const edited = await t.request('PATCH', url, { auth: f.member, body: { attachments: [{ id: m.attachments[0].id }] } });
       assert.equal(edited.status, 200, JSON.stringify(edited.body));
-      assert.equal(edited.body.embeds[0].image.url, 'attachment://chart_one.png');
+      assert.ok((await download(edited.body.embeds[0].image.url)).bytes.equals(png), 'the embed still shows the file');
+      assert.deepEqual(edited.body.attachments.map((a: any) => a.filename), ['notes.txt']);
+      // …and goes once the embed stops naming it.
+      const plain = await t.request('PATCH', url, { auth: f.member, body: { embeds: [{ title: 'plain' }], attachments: [{ id: m.attachments[0].id }] } });
+      assert.equal(plain.status, 200, JSON.stringify(plain.body));
+      assert.deepEqual(plain.body.attachments.map((a: any) => a.filename), ['notes.txt']);
+      await gone(embed.image.url);
     } finally {
       await c.close();
     }

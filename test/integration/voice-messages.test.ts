@@ -1,11 +1,12 @@
 /**
  * Voice messages (IS_VOICE_MESSAGE, 1 << 13) over real HTTP and the gateway: one audio file with `duration_secs`
- * and `waveform`, Discord's codes for each broken rule (50159–50162), SEND_VOICE_MESSAGES, and a forward of one.
+ * and `waveform`, Discord's codes for each broken rule (50159–50162), SEND_VOICE_MESSAGES, a crosspost and a forward.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Permissions } from '../../src/protocol/permissions.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
+import { waitFor } from '../helpers/services.ts';
 import { oggOpusBytes, waveformBase64 } from '../helpers/voice-message.ts';
 import { GatewayClient } from './gateway-client.ts';
 import { assertError, guildFixture, overwrite, send, textChannel, type GuildFixture } from './fixtures.messages.ts';
@@ -104,6 +105,29 @@ describe('voice messages', () => {
     assertError(await t.request('PATCH', url, { auth: f.owner, body: { content: 'mine now' } }), 403, 50005);
     const still = await t.request('GET', url, { auth: f.member });
     assert.equal(still.body.attachments[0].duration_secs, 4.25);
+  });
+
+  test('a crosspost of a voice message (and of a Components V2 layout) is one too in the following channel', async () => {
+    const news = await textChannel(t, f.owner, f.guild.id, { name: 'news', type: 5 });
+    const target = await textChannel(t, f.owner, f.guild.id, { name: 'feed' });
+    const followed = await t.request('POST', `/channels/${news.id}/followers`, { auth: f.owner, body: { webhook_channel_id: target.id } });
+    assert.equal(followed.status, 200, JSON.stringify(followed.body));
+    const sent = await post(f.owner, news.id, [voice], { flags: IS_VOICE_MESSAGE, attachments: [meta()] });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    const layout = await send(t, f.owner, news.id, { flags: 1 << 15, components: [{ type: 17, components: [{ type: 10, content: 'Big news' }] }] });
+    for (const m of [sent.body, layout]) {
+      assert.equal((await t.request('POST', `/channels/${news.id}/messages/${m.id}/crosspost`, { auth: f.owner })).status, 200);
+    }
+    const copies = await waitFor(async () => {
+      const list = (await t.request('GET', `/channels/${target.id}/messages?limit=10`, { auth: f.owner })).body.filter((m: any) => m.webhook_id);
+      return list.length >= 2 ? list : null;
+    }, { what: 'both crossposts in the following channel' });
+    const voiceCopy = copies.find((m: any) => m.attachments.length === 1)!;
+    assert.equal(voiceCopy.flags & IS_VOICE_MESSAGE, IS_VOICE_MESSAGE);
+    assert.equal(voiceCopy.attachments[0].duration_secs, 4.25);
+    const layoutCopy = copies.find((m: any) => m.attachments.length === 0)!;
+    assert.equal(layoutCopy.flags & (1 << 15), 1 << 15);
+    assert.equal(layoutCopy.components[0].components[0].content, 'Big news');
   });
 
   test('a forward of a voice message is not one itself; its snapshot is', async () => {

@@ -35,6 +35,19 @@ describe('search documents: the rarer filters', () => {
     assert.deepEqual([...doc.embedProviders!].sort(), ['News Site', 'Tenor', 'YouTube']);
   });
 
+  it('a Components V2 message is searched by its text displays, nested ones too', () => {
+    const doc = searchDocument(message({
+      flags: 1 << 15,
+      components: [
+        { type: 17, id: 1, components: [{ type: 10, id: 2, content: 'quarterly numbers' }, { type: 9, id: 3, components: [{ type: 10, id: 4, content: 'approve budget' }], accessory: { type: 2, id: 5, style: 1, custom_id: 'x' } }] },
+        { type: 10, id: 6, content: 'footnote' },
+      ],
+    }), false);
+    assert.equal(doc.content, 'quarterly numbers\napprove budget\nfootnote');
+    // Without the flag, components are not words.
+    assert.equal(searchDocument(message({ components: [{ type: 10, id: 1, content: 'ignored' }] }), false).content, '');
+  });
+
   it('attachment names folded and their extensions', () => {
     const doc = searchDocument(message({
       attachments: [

@@ -169,7 +169,7 @@ export interface Poll {
 }
 
 /** Discord's message flags the client reads. */
-export const MessageFlag = { EPHEMERAL: 1 << 6, LOADING: 1 << 7 } as const;
+export const MessageFlag = { EPHEMERAL: 1 << 6, LOADING: 1 << 7, IS_COMPONENTS_V2: 1 << 15 } as const;
 
 /** Discord's message interaction metadata: who invoked what (the command's name for APPLICATION_COMMAND). */
 export interface InteractionMetadata {
@@ -250,6 +250,37 @@ export interface SelectComponent {
 }
 
 export type MessageComponent = ButtonComponent | SelectComponent;
+
+/** Discord's unfurled media item, as the server renders it (proxy_url: this server's copy). */
+export interface MediaItem {
+  url: string;
+  proxy_url?: string;
+  width?: number;
+  height?: number;
+  content_type?: string;
+}
+
+/**
+ * A Components V2 node (a message flagged IS_COMPONENTS_V2): section 9, text display 10, thumbnail 11, media
+ * gallery 12, file 13, separator 14, container 17, or an action row (1). Fields are read defensively.
+ */
+export interface V2Node {
+  type: number;
+  id?: number;
+  content?: string;
+  components?: V2Node[];
+  accessory?: V2Node & Partial<ButtonComponent>;
+  media?: MediaItem;
+  description?: string | null;
+  spoiler?: boolean;
+  items?: Array<{ media?: MediaItem; description?: string | null; spoiler?: boolean }>;
+  file?: MediaItem;
+  name?: string;
+  size?: number;
+  divider?: boolean;
+  spacing?: number;
+  accent_color?: number | null;
+}
 
 /** Discord's action row (type 1): up to five buttons or one select. */
 export interface ActionRow {

@@ -19,6 +19,8 @@ import { eventPayload, renderMessage, type MessageJson } from '../../shapes/mess
 import { ChannelType, WebhookType, type ChannelRecord, type ChannelTypeValue, type MessageRecord, type Store, type WebhookRecord } from '../../store/types.ts';
 import { copyAttachments, discardCopies, renderMedia } from '../messages/attachments.ts';
 import type { RouteContext } from '../route.ts';
+import { IS_COMPONENTS_V2, withoutInteractiveV2, type V2Component } from '../messages/components-v2.ts';
+import { IS_VOICE_MESSAGE } from '../messages/voice.ts';
 
 export const MessageFlag = { CROSSPOSTED: 1 << 0, IS_CROSSPOST: 1 << 1 } as const;
 
@@ -88,7 +90,8 @@ export async function deliverCrosspost(ctx: RouteContext, original: MessageRecor
     authorId: webhook.id,
     content: original.content,
     type: 0,
-    flags: MessageFlag.IS_CROSSPOST | (original.flags & (1 << 2)),
+    // SUPPRESS_EMBEDS, and what the copied parts are: a voice message, a Components V2 layout.
+    flags: MessageFlag.IS_CROSSPOST | (original.flags & ((1 << 2) | IS_VOICE_MESSAGE | IS_COMPONENTS_V2)),
     tts: false,
     mentionEveryone: false,
     mentions: [],
@@ -96,7 +99,8 @@ export async function deliverCrosspost(ctx: RouteContext, original: MessageRecor
     mentionChannels: [],
     embeds: original.embeds,
     attachments,
-    components: [],
+    // A follower webhook belongs to no application: a V2 layout keeps what is not interactive, legacy rows go.
+    components: original.flags & IS_COMPONENTS_V2 ? withoutInteractiveV2(original.components as V2Component[]) : [],
     stickerItems: original.stickerItems ?? [],
     nonce: null,
     pinned: false,

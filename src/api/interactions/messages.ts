@@ -20,7 +20,7 @@ import { isSnowflake } from '../../protocol/snowflake.ts';
 import type { AttachmentRecord, MessageRecord, UserRecord } from '../../store/types.ts';
 import { eventPayload, renderMessage, type MessageJson } from '../../shapes/message.ts';
 import { DM_PERMISSIONS, type ChannelAccess } from '../access.ts';
-import { attachmentsForCreate, attachmentsForEdit, attachmentsSchema, renderMedia } from '../messages/attachments.ts';
+import { attachmentsForCreate, attachmentsForEdit, attachmentsSchema, keepShownFiles, renderMedia } from '../messages/attachments.ts';
 import { checkEmbedTotal, embedsSchema } from '../messages/embeds.ts';
 import { mentionRecipients } from '../messages/mention-audience.ts';
 import { allowedMentionsSchema, checkAllowedMentions, parseMentions } from '../messages/mentions.ts';
@@ -32,6 +32,8 @@ import { WebhookType } from '../../store/types.ts';
 import { metadataOf } from './invoke.ts';
 import { InteractionType, interactionsOf, type LiveInteraction } from './registry.ts';
 import { checkComponents } from '../messages/components.ts';
+import { attachmentNamesIn, checkComponentFiles, checkComponentsV2, checkNoLegacyFields, textOf } from '../messages/components-v2.ts';
+import { embedFileNames } from '../../shapes/embed-files.ts';
 
 export const MessageFlag = { SUPPRESS_EMBEDS: 1 << 2, EPHEMERAL: 1 << 6, LOADING: 1 << 7, SUPPRESS_NOTIFICATIONS: 1 << 12, IS_COMPONENTS_V2: 1 << 15 } as const;
 /** Flags an application may set on an interaction message. */
@@ -92,10 +94,13 @@ export async function createInteractionMessage(
   const { deps } = ctx;
   const { store } = deps;
   const registry = interactionsOf(ctx);
+  const v2 = ((body.flags ?? 0) & MessageFlag.IS_COMPONENTS_V2) !== 0;
+  if (v2) checkNoLegacyFields({ content: body.content, embeds: body.embeds, poll: body.poll });
   const content = body.content ?? '';
   const embeds = body.embeds ?? [];
-  const components: unknown[] = checkComponents(body.components, { allowInteractive: true });
+  const components: unknown[] = v2 ? checkComponentsV2(body.components, { allowInteractive: true }) : checkComponents(body.components, { allowInteractive: true });
   const attachments: AttachmentRecord[] = attachmentsForCreate(body.attachments, uploads?.files ?? []);
+  if (v2) checkComponentFiles(components, attachments);
   if (!opts.loading && content.trim() === '' && embeds.length === 0 && attachments.length === 0 && components.length === 0 && !body.poll) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
   checkEmbedTotal(embeds);
   const allowed = body.allowed_mentions ?? undefined;
@@ -105,7 +110,7 @@ export async function createInteractionMessage(
 
   const [user, access] = await Promise.all([invoker(ctx, i), responseAccess(ctx, i)]);
   const channel = access.channel;
-  const mentions = await parseMentions(store, { content, allowed, permissions: access.permissions, guildId: channel.guildId, roles: access.guild?.roles ?? [] });
+  const mentions = await parseMentions(store, { content: v2 ? textOf(components) : content, allowed, permissions: access.permissions, guildId: channel.guildId, roles: access.guild?.roles ?? [] });
   const type = opts.followUp || i.type !== InteractionType.APPLICATION_COMMAND ? MessageTypes.DEFAULT
     : i.commandType === 1 ? MessageTypes.CHAT_INPUT_COMMAND : MessageTypes.CONTEXT_MENU_COMMAND;
   const record: MessageRecord = {
@@ -170,12 +175,15 @@ export async function editInteractionMessage(
   if ('ephemeral' in found) {
     const prev = found.ephemeral;
     const wasLoading = (Number(prev.flags) & MessageFlag.LOADING) !== 0;
+    // IS_COMPONENTS_V2 may be set by an edit (a deferred response's answer), never lifted.
+    const v2 = ((Number(prev.flags) | (body.flags ?? 0)) & MessageFlag.IS_COMPONENTS_V2) !== 0;
+    if (v2) checkNoLegacyFields({ content: body.content === undefined ? prev.content : body.content, embeds: body.embeds === undefined ? prev.embeds : body.embeds });
     const next: MessageJson = {
       ...prev,
       ...(body.content !== undefined ? { content: body.content ?? '' } : {}),
       ...(body.embeds !== undefined ? { embeds: body.embeds ?? [] } : {}),
-      ...(body.components !== undefined ? { components: checkComponents(body.components, { allowInteractive: true }) } : {}),
-      flags: (Number(prev.flags) & ~MessageFlag.LOADING & ~MessageFlag.SUPPRESS_EMBEDS) | ((body.flags ?? Number(prev.flags)) & MessageFlag.SUPPRESS_EMBEDS),
+      ...(body.components !== undefined ? { components: v2 ? checkComponentsV2(body.components, { allowInteractive: true }) : checkComponents(body.components, { allowInteractive: true }) } : {}),
+      flags: (Number(prev.flags) & ~MessageFlag.LOADING & ~MessageFlag.SUPPRESS_EMBEDS) | ((body.flags ?? Number(prev.flags)) & MessageFlag.SUPPRESS_EMBEDS) | (v2 ? MessageFlag.IS_COMPONENTS_V2 : 0),
       edited_timestamp: wasLoading ? prev.edited_timestamp : new Date(now).toISOString(),
     };
     await registry.putMessage(i, String(prev.id), found.metadata, next, found.interactionId);
@@ -185,18 +193,26 @@ export async function editInteractionMessage(
   const message = found.stored;
   const access = await responseAccess(ctx, i);
   const wasLoading = (message.flags & MessageFlag.LOADING) !== 0;
+  const v2 = ((message.flags | (body.flags ?? 0)) & MessageFlag.IS_COMPONENTS_V2) !== 0;
+  if (v2) checkNoLegacyFields({ content: body.content === undefined ? message.content : body.content, embeds: body.embeds === undefined ? message.embeds : body.embeds });
   const patch: Parameters<typeof store.messages.update>[2] = {};
   const content = body.content === undefined ? message.content : (body.content ?? '');
-  if (body.content !== undefined || body.allowed_mentions !== undefined) {
-    const mentions = await parseMentions(store, { content, allowed, permissions: access.permissions, guildId: message.guildId, roles: access.guild?.roles ?? [] });
+  if (body.embeds !== undefined) patch.embeds = body.embeds ?? [];
+  if (body.components !== undefined) patch.components = v2 ? checkComponentsV2(body.components, { allowInteractive: true }) : checkComponents(body.components, { allowInteractive: true });
+  // A V2 message's mentions come from its text displays.
+  if (body.content !== undefined || body.allowed_mentions !== undefined || (v2 && patch.components)) {
+    const text = v2 ? textOf(patch.components ?? message.components) : content;
+    const mentions = await parseMentions(store, { content: text, allowed, permissions: access.permissions, guildId: message.guildId, roles: access.guild?.roles ?? [] });
     Object.assign(patch, { content, mentions: mentions.users, mentionRoles: mentions.roles, mentionEveryone: mentions.everyone });
   }
-  if (body.embeds !== undefined) patch.embeds = body.embeds ?? [];
-  if (body.components !== undefined) patch.components = checkComponents(body.components, { allowInteractive: true });
-  const attachments = (body.attachments !== undefined && body.attachments !== null) || (uploads?.files.length ?? 0) > 0
+  const edited = (body.attachments !== undefined && body.attachments !== null) || (uploads?.files.length ?? 0) > 0
     ? attachmentsForEdit(message.attachments, body.attachments, uploads?.files ?? []) : undefined;
+  // Files the message still shows by name stay (messages/attachments.ts keepShownFiles).
+  const shownNames = new Set([...embedFileNames(patch.embeds ?? message.embeds), ...(v2 ? attachmentNamesIn(patch.components ?? message.components) : [])]);
+  const attachments = edited && keepShownFiles(message.attachments, edited, shownNames);
   if (attachments) patch.attachments = attachments;
-  const flags = (message.flags & ~MessageFlag.LOADING & ~MessageFlag.SUPPRESS_EMBEDS) | ((body.flags ?? message.flags) & MessageFlag.SUPPRESS_EMBEDS);
+  if (v2) checkComponentFiles(patch.components ?? message.components, attachments ?? message.attachments);
+  const flags = (message.flags & ~MessageFlag.LOADING & ~MessageFlag.SUPPRESS_EMBEDS) | ((body.flags ?? message.flags) & MessageFlag.SUPPRESS_EMBEDS) | (v2 ? MessageFlag.IS_COMPONENTS_V2 : 0);
   if (flags !== message.flags) patch.flags = flags;
   if (!wasLoading) patch.editedAt = now;
   const next: MessageRecord = { ...message, ...patch };

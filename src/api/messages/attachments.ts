@@ -38,7 +38,7 @@ export const attachmentsSchema = z
       description: z.string().max(1024).nullish(),
       // A voice message's file (IS_VOICE_MESSAGE): its length and a sampled waveform, base64 (256 samples at most).
       duration_secs: z.number().positive().max(86_400).nullish(),
-      waveform: z.base64().max(344).nullish(),
+      waveform: z.base64().min(1).max(344).nullish(),
     }),
   )
   .max(MAX_ATTACHMENTS);
@@ -112,6 +112,19 @@ export function attachmentsForEdit(
   });
   if (out.length > MAX_ATTACHMENTS) throw new ApiError(ErrorCodes.MAX_ATTACHMENTS);
   return out;
+}
+
+/**
+ * An edit's files, with those of the message it still shows by name (`attachment://` in its embeds or Components
+ * V2 layout) kept though the edit did not list them: clients never see such a file in `attachments`, so they
+ * cannot list it to keep it. An edit that stops naming the file lets it go.
+ */
+export function keepShownFiles(existing: readonly AttachmentRecord[], edited: AttachmentRecord[], shownNames: ReadonlySet<string>): AttachmentRecord[] {
+  if (!shownNames.size) return edited;
+  const listed = new Set(edited.map((a) => a.id));
+  const names = new Set(edited.map((a) => a.filename));
+  const kept = existing.filter((a) => !listed.has(a.id) && !names.has(a.filename) && shownNames.has(a.filename));
+  return kept.length ? [...edited, ...kept] : edited;
 }
 
 /**

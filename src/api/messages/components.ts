@@ -12,7 +12,7 @@
  * Only what Discord documents is kept, as it was sent; unknown fields are dropped. Interactive components
  * (custom_id buttons, premium buttons, selects) belong to applications: `checkComponents` drops them for other
  * senders (`allowInteractive: false`), as Discord ignores them for webhooks that no application owns.
- * Components V2 (IS_COMPONENTS_V2 layouts) are not supported.
+ * Components V2 layouts (IS_COMPONENTS_V2) are checked by components-v2.ts, with the row and button rules here.
  */
 import { formError } from '../../protocol/errors.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
@@ -27,6 +27,14 @@ export const ComponentType = {
   ROLE_SELECT: 6,
   MENTIONABLE_SELECT: 7,
   CHANNEL_SELECT: 8,
+  // Components V2 (components-v2.ts): only in messages flagged IS_COMPONENTS_V2.
+  SECTION: 9,
+  TEXT_DISPLAY: 10,
+  THUMBNAIL: 11,
+  MEDIA_GALLERY: 12,
+  FILE: 13,
+  SEPARATOR: 14,
+  CONTAINER: 17,
 } as const;
 
 export const ButtonStyle = { PRIMARY: 1, SECONDARY: 2, SUCCESS: 3, DANGER: 4, LINK: 5, PREMIUM: 6 } as const;
@@ -114,26 +122,26 @@ export type MessageComponent = ButtonComponent | SelectComponent;
 export type MessageActionRow = ActionRow<MessageComponent>;
 export type ModalActionRow = ActionRow<TextInputComponent>;
 
-type Path = Array<string | number>;
-interface Issue {
+export type Path = Array<string | number>;
+export interface Issue {
   path: Path;
   code: string;
   message: string;
 }
 
 const SELECT_TYPES: ReadonlySet<number> = new Set([3, 5, 6, 7, 8]);
-const MESSAGE_CHILD_TYPES = [2, 3, 5, 6, 7, 8] as const;
+export const MESSAGE_CHILD_TYPES = [2, 3, 5, 6, 7, 8] as const;
 /** Which default_values types each auto-populated select takes. */
 const DEFAULT_VALUE_TYPES: Record<number, readonly SelectDefaultValue['type'][]> = { 5: ['user'], 6: ['role'], 7: ['user', 'role'], 8: ['channel'] };
 const MAX_COMPONENT_ID = 2 ** 31 - 1;
 /** No id from the sender (absent or 0): numberComponents gives it the next free one. */
-const UNSET_ID = 0;
+export const UNSET_ID = 0;
 
 /** Python-style tuple, as Discord's messages print choices: `(1,)`, `(1, 2)`. */
-const choices = (values: readonly (number | string)[]) => `(${values.map((v) => (typeof v === 'string' ? `'${v}'` : v)).join(', ')}${values.length === 1 ? ',' : ''})`;
+export const choices = (values: readonly (number | string)[]) => `(${values.map((v) => (typeof v === 'string' ? `'${v}'` : v)).join(', ')}${values.length === 1 ? ',' : ''})`;
 
 /** Reads fields of one sent object, collecting Discord's form errors instead of stopping at the first. */
-class Checker {
+export class Checker {
   readonly issues: Issue[] = [];
 
   fail(path: Path, code: string, message: string): void {
@@ -278,33 +286,41 @@ function checkRows<C extends { id: number; custom_id?: string }>(
     const at = [...path, i];
     const row = c.object(rawRow, at);
     if (!row || c.type(row, at, [ComponentType.ACTION_ROW]) === undefined) return;
-    const id = c.componentId(row, at);
-    const children = c.array(row, 'components', at, true);
-    if (!children) return;
-    if (children.length === 0) {
-      c.fail([...at, 'components'], 'BASE_TYPE_BAD_LENGTH', `Must be between 1 and ${COMPONENT_LIMITS.rowWidth} in length.`);
-      return;
-    }
-    const out: C[] = [];
-    let width = 0;
-    children.forEach((rawChild, j) => {
-      const childAt = [...at, 'components', j];
-      const child = c.object(rawChild, childAt);
-      if (!child) return;
-      const type = c.type(child, childAt, opts.childTypes);
-      if (type === undefined) return;
-      width += widthOf(type);
-      if (width > COMPONENT_LIMITS.rowWidth) {
-        c.fail(childAt, 'COMPONENT_LAYOUT_WIDTH_EXCEEDED', 'The specified component exceeds the maximum width');
-        return;
-      }
-      const made = opts.child(c, child, type, childAt);
-      if (made) out.push(made);
-    });
-    rows.push({ type: ComponentType.ACTION_ROW, id, components: out });
+    const made = checkRow(c, row, at, opts);
+    if (made) rows.push(made);
   });
   checkUnique(c, rows, path);
   return rows;
+}
+
+/** One action row (its `type` already checked): 1–5 children of `childTypes` within the row's width. */
+export function checkRow<C>(
+  c: Checker, row: Record<string, unknown>, at: Path, opts: { childTypes: readonly number[]; child: (c: Checker, obj: Record<string, unknown>, type: number, path: Path) => C | undefined },
+): ActionRow<C> | undefined {
+  const id = c.componentId(row, at);
+  const children = c.array(row, 'components', at, true);
+  if (!children) return undefined;
+  if (children.length === 0) {
+    c.fail([...at, 'components'], 'BASE_TYPE_BAD_LENGTH', `Must be between 1 and ${COMPONENT_LIMITS.rowWidth} in length.`);
+    return undefined;
+  }
+  const out: C[] = [];
+  let width = 0;
+  children.forEach((rawChild, j) => {
+    const childAt = [...at, 'components', j];
+    const child = c.object(rawChild, childAt);
+    if (!child) return;
+    const type = c.type(child, childAt, opts.childTypes);
+    if (type === undefined) return;
+    width += widthOf(type);
+    if (width > COMPONENT_LIMITS.rowWidth) {
+      c.fail(childAt, 'COMPONENT_LAYOUT_WIDTH_EXCEEDED', 'The specified component exceeds the maximum width');
+      return;
+    }
+    const made = opts.child(c, child, type, childAt);
+    if (made) out.push(made);
+  });
+  return { type: ComponentType.ACTION_ROW, id, components: out };
 }
 
 /** custom_ids and ids are unique within a message (or modal). */
@@ -350,7 +366,7 @@ function numberComponents<R extends ActionRow<{ id: number }>>(rows: R[]): R[] {
 
 const LINK_SCHEMES = ['http', 'https', 'discord'];
 
-function checkButton(c: Checker, obj: Record<string, unknown>, path: Path): ButtonComponent | undefined {
+export function checkButton(c: Checker, obj: Record<string, unknown>, path: Path): ButtonComponent | undefined {
   const before = c.issues.length;
   const id = c.componentId(obj, path);
   const style = c.choice(obj, 'style', path, Object.values(ButtonStyle));
@@ -505,7 +521,7 @@ function defaultValues(c: Checker, obj: Record<string, unknown>, type: number, p
   return out;
 }
 
-function checkMessageChild(c: Checker, obj: Record<string, unknown>, type: number, path: Path): MessageComponent | undefined {
+export function checkMessageChild(c: Checker, obj: Record<string, unknown>, type: number, path: Path): MessageComponent | undefined {
   if (type === ComponentType.BUTTON) return checkButton(c, obj, path);
   if (SELECT_TYPES.has(type)) return checkSelect(c, obj, type as SelectComponent['type'], path);
   return undefined;
@@ -549,20 +565,6 @@ export function validateModalComponents(input: unknown, path: Path = []): { rows
   return { rows: c.issues.length ? [] : numberComponents(rows), issues: c.issues };
 }
 
-/** Turns a validation's issues into zod issues, so a schema field reports them under its own path. */
-function asSchema<T>(validate: (input: unknown) => { rows: T[]; issues: Issue[] }) {
-  return z.unknown().transform((input, ctx): T[] => {
-    const { rows, issues } = validate(input);
-    for (const issue of issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message, params: { discordCode: issue.code }, input });
-    return issues.length ? z.NEVER : rows;
-  });
-}
-
-/** A message's `components` in a request body: its action rows, checked and normalised. */
-export const componentsSchema = asSchema(validateMessageComponents);
-
-/** A modal's `components`: rows of one text input each. */
-export const modalComponentsSchema = asSchema(validateModalComponents);
 
 /** Interactive components are custom_id and premium buttons and every select; link buttons are not. */
 export function isInteractive(component: MessageComponent): boolean {
@@ -576,6 +578,18 @@ export function withoutInteractive(rows: readonly MessageActionRow[]): MessageAc
     return kept.length ? [{ ...row, components: kept }] : [];
   });
 }
+
+/** Turns a validation's issues into zod issues, so a schema field reports them under its own path. */
+export function asSchema<T>(validate: (input: unknown) => { rows: T[]; issues: Issue[] }) {
+  return z.unknown().transform((input, ctx): T[] => {
+    const { rows, issues } = validate(input);
+    for (const issue of issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message, params: { discordCode: issue.code }, input });
+    return issues.length ? z.NEVER : rows;
+  });
+}
+
+/** A message's `components` in a request body: its action rows, checked and normalised. */
+export const componentsSchema = asSchema(validateMessageComponents);
 
 /**
  * Checks a message's `components` by Discord's rules (50035 with Discord's keys under `path`, `components` by

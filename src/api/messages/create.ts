@@ -15,6 +15,7 @@ import type { ApiDeps } from '../deps.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { attachmentsForCreate, attachmentsSchema, copyAttachments, discardCopies, renderMedia } from './attachments.ts';
 import { checkVoiceMessage, IS_VOICE_MESSAGE } from './voice.ts';
+import { checkComponentFiles, checkComponentsV2, checkNoLegacyFields, componentsV2Schema, IS_COMPONENTS_V2, textOf, type V2Component } from './components-v2.ts';
 import { readMessageBody, type Uploads } from './uploads.ts';
 import { parse, snowflake, z } from '../validate.ts';
 import { MESSAGE_CHANNEL_TYPES, publishInChannel } from '../channels/common.ts';
@@ -30,7 +31,7 @@ import { stickerItemsFor, type StickerItem } from './stickers.ts';
 import { refuseBlockedDm } from '../relationships.ts';
 
 export const MessageFlags = { SUPPRESS_EMBEDS: 1 << 2, SUPPRESS_NOTIFICATIONS: 1 << 12, IS_VOICE_MESSAGE, HAS_SNAPSHOT: 1 << 14 } as const;
-const CLIENT_CREATE_FLAGS = MessageFlags.SUPPRESS_EMBEDS | MessageFlags.SUPPRESS_NOTIFICATIONS | MessageFlags.IS_VOICE_MESSAGE;
+const CLIENT_CREATE_FLAGS = MessageFlags.SUPPRESS_EMBEDS | MessageFlags.SUPPRESS_NOTIFICATIONS | MessageFlags.IS_VOICE_MESSAGE | IS_COMPONENTS_V2;
 
 export const MessageType = { DEFAULT: 0, REPLY: 19 } as const;
 
@@ -52,6 +53,7 @@ const createSchema = z.object({
   tts: z.boolean().nullish(),
   embeds: embedsSchema.nullish(),
   // Action rows (components.ts); only bots keep their interactive ones.
+  // Legacy rows (components.ts); createSchemaV2 below takes Components V2 instead.
   components: componentsSchema.nullish(),
   allowed_mentions: allowedMentionsSchema.nullish(),
   message_reference: z
@@ -72,7 +74,15 @@ const createSchema = z.object({
   poll: pollSchema.nullish(),
 });
 
-export type CreateBody = z.infer<typeof createSchema>;
+/** The body of a message flagged IS_COMPONENTS_V2 (read off the raw body first): its components are a V2 layout. */
+const createSchemaV2 = createSchema.extend({ components: componentsV2Schema.nullish() });
+
+export type CreateBody = z.infer<typeof createSchema> | z.infer<typeof createSchemaV2>;
+
+const flaggedV2 = (raw: unknown) => {
+  const flags = (raw as { flags?: unknown } | null)?.flags;
+  return typeof flags === 'number' && (flags & IS_COMPONENTS_V2) !== 0;
+};
 
 /** Messages people and apps send (default, reply, slash and context-menu command answers); every other type is a system message. */
 const REPLYABLE_TYPES: ReadonlySet<number> = new Set([0, 19, 20, 23]);
@@ -135,15 +145,19 @@ export async function createMessage(ctx: RouteContext, user: UserRecord, channel
   const fileRefusal = hasPermission(access.permissions, Permissions.ATTACH_FILES) ? null : new ApiError(ErrorCodes.MISSING_PERMISSIONS);
   const { body: rawBody, uploads } = await readMessageBody(deps, req, { channelId: channel.id, fileRefusal });
   try {
-    const body = parse(createSchema, rawBody);
+    const body: CreateBody = flaggedV2(rawBody) ? parse(createSchemaV2, rawBody) : parse(createSchema, rawBody);
     const forwarded = body.message_reference?.type === 1 ? await forwardSource(deps, user, body, uploads.files.length) : null;
     // Custom emoji the author may not use are sent as `:name:` text (emoji-rules.ts).
     const content = await usableEmojiContent(deps.store, user.id, body.content ?? '', channel.guildId, access.permissions);
     const embeds = body.embeds ?? [];
-    const components = checkComponents(body.components, { allowInteractive: user.bot });
+    // Components V2 (components-v2.ts): the components are the whole message.
+    const v2 = !forwarded && ((body.flags ?? 0) & IS_COMPONENTS_V2) !== 0;
+    if (v2) checkNoLegacyFields({ content: body.content, embeds: body.embeds, sticker_ids: body.sticker_ids, poll: body.poll });
+    const components = v2 ? checkComponentsV2(body.components, { allowInteractive: user.bot }) : checkComponents(body.components, { allowInteractive: user.bot });
     // A forward shows only what it forwards, so it is never a voice message itself.
     const voice = !forwarded && ((body.flags ?? 0) & IS_VOICE_MESSAGE) !== 0;
     const attachments = attachmentsForCreate(body.attachments, uploads.files, voice);
+    if (v2) checkComponentFiles(components, attachments);
     const stickerItems = await stickerItemsFor(deps.store, access, user.id, body.sticker_ids ?? []);
     if (voice) checkVoiceMessage(access, { content, embeds, components, stickerCount: stickerItems.length, poll: Boolean(body.poll), attachments });
     if (!forwarded && content.trim() === '' && embeds.length === 0 && attachments.length === 0 && components.length === 0 && !body.poll && stickerItems.length === 0) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
@@ -163,7 +177,7 @@ export async function createMessage(ctx: RouteContext, user: UserRecord, channel
       if (earlier) return await renderEarlier(deps, user, earlier, nonce!);
     }
     try {
-      const sent = await storeMessage(ctx, user, access, body, { content, embeds, attachments, components, uploads, stickerItems, forwarded }, nonce, enforced);
+      const sent = await storeMessage(ctx, user, access, body, { content, mentionText: v2 ? textOf(components) : content, embeds, attachments, components, uploads, stickerItems, forwarded }, nonce, enforced);
       if (thread) await threadMessageSent(ctx.dispatch, deps.store, channel, thread, user.id, deps.now());
       return sent;
     } catch (err) {
@@ -188,9 +202,11 @@ function renderEarlier(deps: ApiDeps, user: UserRecord, earlier: MessageRecord, 
 /** What the message is made of, validated. */
 interface MessageParts {
   content: string;
+  /** What mentions are read from: the content, or a Components V2 message's text displays. */
+  mentionText: string;
   embeds: Record<string, unknown>[];
   attachments: AttachmentRecord[];
-  components: MessageActionRow[];
+  components: MessageActionRow[] | V2Component[];
   uploads: Uploads;
   stickerItems: StickerItem[];
   /** A forward's original (forwardSource); null for any other message. */
@@ -200,7 +216,7 @@ interface MessageParts {
 async function storeMessage(
   ctx: RouteContext, user: UserRecord, access: ChannelAccess, body: CreateBody, parts: MessageParts, nonce: string | number | undefined, enforced: boolean,
 ): Promise<MessageJson> {
-  const { content, embeds, attachments, components, uploads, stickerItems, forwarded } = parts;
+  const { content, mentionText, embeds, attachments, components, uploads, stickerItems, forwarded } = parts;
   const { deps } = ctx;
   const { store } = deps;
   const channel = access.channel;
@@ -221,7 +237,7 @@ async function storeMessage(
   }) : null;
   try {
     const mentions = await parseMentions(store, {
-      content,
+      content: mentionText,
       allowed: body.allowed_mentions ?? undefined,
       permissions: access.permissions,
       guildId: channel.guildId,

@@ -11,15 +11,17 @@ import type { MessageRecord, UserRecord } from '../../store/types.ts';
 import { channelAccess, requirePermission } from '../access.ts';
 import { messageAccess, publishInChannel } from '../channels/common.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
-import { attachmentsForEdit, attachmentsSchema, renderMedia } from './attachments.ts';
+import { attachmentsForEdit, attachmentsSchema, keepShownFiles, renderMedia } from './attachments.ts';
 import { readMessageBody, type UploadedFile } from './uploads.ts';
 import { parse, z } from '../validate.ts';
 import { MessageFlags } from './create.ts';
 import { checkEmbedTotal, embedsSchema } from './embeds.ts';
-import { checkComponents, componentsSchema } from './components.ts';
+import { checkComponents } from './components.ts';
 import { allowedMentionsSchema, checkAllowedMentions, parseMentions } from './mentions.ts';
 import { eventPayload, renderMessage, type MessageJson } from '../../shapes/message.ts';
 import { IS_VOICE_MESSAGE } from './voice.ts';
+import { attachmentNamesIn, checkComponentFiles, checkComponentsV2, checkNoLegacyFields, IS_COMPONENTS_V2, textOf } from './components-v2.ts';
+import { embedFileNames } from '../../shapes/embed-files.ts';
 
 const EDITABLE_TYPES = new Set([0, 19, 20, 23]);
 
@@ -27,7 +29,8 @@ export const editSchema = z.object({
   content: z.string().max(2000).nullish(),
   embeds: embedsSchema.nullish(),
   // Replaces the action rows (components.ts); null or [] removes them.
-  components: componentsSchema.nullish(),
+  // Checked once the flags are known: legacy rows (components.ts) or Components V2 (components-v2.ts).
+  components: z.unknown().optional(),
   flags: z.number().int().min(0).nullish(),
   allowed_mentions: allowedMentionsSchema.nullish(),
   attachments: attachmentsSchema.nullish(),
@@ -88,18 +91,29 @@ export async function applyEdit(
   }
   if ((touchesContent || touchesComponents) && (message.flags & IS_VOICE_MESSAGE) !== 0) throw new ApiError(ErrorCodes.VOICE_MESSAGE_EDIT);
 
+  // IS_COMPONENTS_V2 can be set by an edit, never lifted; the message must then hold nothing but components.
+  const becomesV2 = isAuthor && (message.flags & IS_COMPONENTS_V2) === 0 && body.flags != null && (body.flags & IS_COMPONENTS_V2) !== 0;
+  const v2 = becomesV2 || (message.flags & IS_COMPONENTS_V2) !== 0;
+  if (v2) {
+    checkNoLegacyFields({
+      content: body.content === undefined ? message.content : body.content, embeds: body.embeds === undefined ? message.embeds : body.embeds,
+      sticker_ids: message.stickerItems, poll: message.poll,
+    });
+  }
   const patch: MessagePatch = {};
   if (touchesComponents) {
-    patch.components = checkComponents(body.components, { allowInteractive: componentRule.interactiveComponents === true });
+    const allowInteractive = componentRule.interactiveComponents === true;
+    patch.components = v2 ? checkComponentsV2(body.components, { allowInteractive }) : checkComponents(body.components, { allowInteractive });
     patch.editedAt = ctx.deps.now();
   }
   const components = patch.components ?? message.components;
   if (body.flags !== undefined && body.flags !== null) {
-    patch.flags = (message.flags & ~MessageFlags.SUPPRESS_EMBEDS) | (body.flags & MessageFlags.SUPPRESS_EMBEDS);
+    patch.flags = (message.flags & ~MessageFlags.SUPPRESS_EMBEDS) | (body.flags & MessageFlags.SUPPRESS_EMBEDS) | (becomesV2 ? IS_COMPONENTS_V2 : 0);
   }
   const wasSuppressed = (message.flags & MessageFlags.SUPPRESS_EMBEDS) !== 0;
   const suppressed = ((patch.flags ?? message.flags) & MessageFlags.SUPPRESS_EMBEDS) !== 0;
-  if (touchesContent) {
+  // A V2 message's mentions come from its text displays, so new components read them again.
+  if (touchesContent || (v2 && touchesComponents)) {
     // A user's new content: custom emoji they may not use become `:name:` (emoji-rules.ts); webhooks are not checked.
     const content = body.content === undefined ? message.content
       : message.webhookId ? (body.content ?? '') : await usableEmojiContent(store, editorId, body.content ?? '', access.channel.guildId, access.permissions);
@@ -109,14 +123,16 @@ export async function applyEdit(
     const authored = body.embeds === undefined ? message.embeds.filter((e) => (e as { type?: unknown }).type === 'rich') : (body.embeds ?? []);
     const linked = message.embeds.filter((e) => (e as { type?: unknown }).type !== 'rich' && links.includes(String((e as { url?: unknown }).url)));
     const embeds = [...authored, ...linked];
-    const attachments = touchesFiles ? attachmentsForEdit(message.attachments, body.attachments, files) : undefined;
+    const edited = touchesFiles ? attachmentsForEdit(message.attachments, body.attachments, files) : undefined;
+    const shownNames = new Set([...embedFileNames(embeds), ...(v2 ? attachmentNamesIn(components) : [])]);
+    const attachments = edited && keepShownFiles(message.attachments, edited, shownNames);
     // Stickers stay with the message (they cannot be edited): a message with some needs nothing else.
     if (content.trim() === '' && embeds.length === 0 && (attachments ?? message.attachments).length === 0 && components.length === 0 && !message.stickerItems?.length) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
     checkEmbedTotal(embeds as Record<string, unknown>[]);
     const allowed = body.allowed_mentions ?? undefined;
     checkAllowedMentions(allowed);
     const mentions = await parseMentions(store, {
-      content,
+      content: v2 ? textOf(components) : content,
       allowed,
       permissions: access.permissions,
       guildId: message.guildId,
@@ -132,6 +148,7 @@ export async function applyEdit(
       editedAt: ctx.deps.now(),
     });
     if (attachments) patch.attachments = attachments;
+    if (v2) checkComponentFiles(components, attachments ?? message.attachments);
   } else if (touchesComponents && components.length === 0 && message.content.trim() === '' && message.embeds.length === 0 && message.attachments.length === 0) {
     throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
   }

@@ -29,8 +29,9 @@ import { parse, queryBool, snowflake, z } from '../validate.ts';
 import { webhookChannelAccess } from './access.ts';
 import { storeAvatarOverride } from './avatar-override.ts';
 import { webhookNameSchema } from './names.ts';
+import { checkComponentFiles, checkComponentsV2, checkNoLegacyFields, IS_COMPONENTS_V2, textOf, type V2Component } from '../messages/components-v2.ts';
 
-const SENDABLE_FLAGS = MessageFlags.SUPPRESS_EMBEDS | MessageFlags.SUPPRESS_NOTIFICATIONS;
+const SENDABLE_FLAGS = MessageFlags.SUPPRESS_EMBEDS | MessageFlags.SUPPRESS_NOTIFICATIONS | IS_COMPONENTS_V2;
 
 /** An http(s) URL, as Discord takes `avatar_url`. */
 export const httpUrl = z
@@ -110,10 +111,10 @@ export function isApplicationOwned(webhook: WebhookRecord): boolean {
  * the non-interactive ones (link buttons) for another with `with_components`, none otherwise (the field is then
  * ignored, not checked). `undefined` when the field is not respected or not sent.
  */
-export function webhookComponents(webhook: WebhookRecord, components: unknown, withComponents: boolean): MessageActionRow[] | undefined {
+export function webhookComponents(webhook: WebhookRecord, components: unknown, withComponents: boolean, v2 = false): MessageActionRow[] | V2Component[] | undefined {
   const owned = isApplicationOwned(webhook);
   if (components === undefined || (!owned && !withComponents)) return undefined;
-  return checkComponents(components, { allowInteractive: owned });
+  return v2 ? checkComponentsV2(components, { allowInteractive: owned }) : checkComponents(components, { allowInteractive: owned });
 }
 
 /** Stores and announces the webhook's message for a validated body (also what the Slack and GitHub routes build). */
@@ -126,10 +127,13 @@ export async function sendAsWebhook(ctx: RouteContext, webhook: WebhookRecord, b
   if (body.thread_name && thread) throw new ApiError(ErrorCodes.WEBHOOK_FORUM_THREAD_NAME_AND_ID);
   if (body.thread_name && !forumHome) throw new ApiError(ErrorCodes.WEBHOOK_THREADS_ONLY_IN_FORUMS);
   if (forumHome && !thread && !body.thread_name) throw new ApiError(ErrorCodes.WEBHOOK_FORUM_NEEDS_THREAD);
+  const v2 = ((body.flags ?? 0) & IS_COMPONENTS_V2) !== 0;
+  if (v2) checkNoLegacyFields({ content: body.content, embeds: body.embeds, poll: body.poll });
   const content = body.content ?? '';
   const embeds = body.embeds ?? [];
-  const components = webhookComponents(webhook, body.components, withComponents) ?? [];
+  const components = webhookComponents(webhook, body.components, withComponents, v2) ?? [];
   const attachments = attachmentsForCreate(body.attachments, uploads?.files ?? []);
+  if (v2) checkComponentFiles(components, attachments);
   if (content.trim() === '' && embeds.length === 0 && attachments.length === 0 && components.length === 0 && !body.poll) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
   checkEmbedTotal(embeds);
   const allowed = body.allowed_mentions ?? undefined;
@@ -142,7 +146,7 @@ export async function sendAsWebhook(ctx: RouteContext, webhook: WebhookRecord, b
   const channel = thread ?? access.channel;
   const threadBefore = thread ? await store.threads.get(thread.id) : null;
   const mentions = await parseMentions(store, {
-    content, allowed, permissions: access.permissions, guildId: channel.guildId, roles: access.guild?.roles ?? [],
+    content: v2 ? textOf(components) : content, allowed, permissions: access.permissions, guildId: channel.guildId, roles: access.guild?.roles ?? [],
   });
   // Discord fetches an avatar_url into its CDN (avatar-override.ts); a picture it cannot fetch is left out.
   const author: WebhookAuthor = body.avatar_url

@@ -12,12 +12,13 @@ import type { MessageRecord, WebhookRecord } from '../../store/types.ts';
 import { renderMessage, type MessageJson } from '../../shapes/message.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { renderMedia } from '../messages/attachments.ts';
-import { applyEdit, editSchema } from '../messages/edit.ts';
+import { applyEdit, editSchema, type EditBody } from '../messages/edit.ts';
 import { readMessageBody } from '../messages/uploads.ts';
 import { parse, queryBool, snowflake, z } from '../validate.ts';
 import { webhookChannelAccess } from './access.ts';
 import { isApplicationOwned, webhookComponents } from './execute.ts';
 import { isThread } from '../channels/threads.ts';
+import { IS_COMPONENTS_V2 } from '../messages/components-v2.ts';
 
 const messageQuery = z.object({ thread_id: snowflake.optional(), with_components: queryBool.optional() });
 
@@ -52,8 +53,10 @@ export async function editWebhookMessage(ctx: RouteContext, webhook: WebhookReco
     // Components are checked only where the webhook may send them; the edit applies what execute.ts would keep.
     const fields = rawBody !== null && typeof rawBody === 'object' && !Array.isArray(rawBody) ? (rawBody as Record<string, unknown>) : undefined;
     const body = parse(editSchema, fields ? { ...fields, components: undefined } : rawBody);
-    const components = webhookComponents(webhook, fields?.components, parse(messageQuery, req.query).with_components === true);
-    const { json, patch } = await applyEdit(ctx, webhook.id, access, message, { ...body, components }, uploads.files, {
+    const v2 = ((message.flags | (typeof fields?.flags === 'number' ? fields.flags : 0)) & IS_COMPONENTS_V2) !== 0;
+    const components = webhookComponents(webhook, fields?.components, parse(messageQuery, req.query).with_components === true, v2);
+    // applyEdit checks them again by the message's layout (legacy rows or Components V2).
+    const { json, patch } = await applyEdit(ctx, webhook.id, access, message, { ...body, components: components as EditBody['components'] }, uploads.files, {
       interactiveComponents: isApplicationOwned(webhook),
       ignoreComponents: components === undefined,
     });

@@ -199,7 +199,7 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
           </div>
         )}
         {msg.poll && !p.editing && <PollView msg={msg} mine={p.mine} />}
-        {!p.editing && <MessageComponents msg={msg} />}
+        {!p.editing && <MessageComponents msg={msg} resolver={p.resolver} />}
         {ephemeral && (
           <div className="ephemeral-note small">
             <Icon name="eye" size={16} /> Only you can see this •{' '}

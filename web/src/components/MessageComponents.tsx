@@ -13,7 +13,9 @@ import { useEffect, useRef, useState } from 'react';
 import { arrowNavigate } from '../focus.ts';
 import { onComponentInteraction } from '../interactions.ts';
 import { displayName, useStore, type State } from '../store.ts';
-import type { ButtonComponent, ComponentEmoji, Message, MessageComponent, SelectComponent } from '../types.ts';
+import { MessageFlag, type ActionRow, type ButtonComponent, type ComponentEmoji, type Message, type MessageComponent, type SelectComponent, type V2Node } from '../types.ts';
+import type { MentionResolver } from '../markdown.tsx';
+import { LayoutV2 } from './ComponentsV2.tsx';
 import { LeavingDialog } from './LeavingDialog.tsx';
 
 const BUTTON_STYLES: Record<number, string> = { 1: 'primary', 2: 'secondary', 3: 'success', 4: 'danger', 5: 'link', 6: 'premium' };
@@ -23,7 +25,7 @@ const STRING_SELECT = 3;
 /** What Discord's client shows in an auto-populated select without a placeholder. */
 const AUTO_PLACEHOLDER: Record<number, string> = { 5: 'Select a user', 6: 'Select a role', 7: 'Select a user or role', 8: 'Select a channel' };
 
-export function MessageComponents({ msg }: { msg: Message }) {
+export function MessageComponents({ msg, resolver }: { msg: Message; resolver?: MentionResolver }) {
   const rows = Array.isArray(msg.components) ? msg.components : [];
   const [failed, setFailed] = useState(false);
   const [busy, setBusy] = useState<string | null>(null);
@@ -39,18 +41,24 @@ export function MessageComponents({ msg }: { msg: Message }) {
     setFailed(!ok);
   };
 
+  const button = (c: ButtonComponent, key: string | number) => (
+    <ComponentButton key={key} button={c} locked={locked} busy={busy !== null && busy === c.custom_id} onLink={setLeaving} onClick={() => void interact(c)} />
+  );
+  const row = (r: ActionRow, i: number) => (
+    <div key={r.id ?? i} className="component-row" role="group">
+      {(Array.isArray(r.components) ? r.components : []).map((c, j) => {
+        const key = c.id ?? `${i}-${j}`;
+        if (c.type === 2) return button(c, key);
+        if (c.type === STRING_SELECT) return <StringSelect key={key} select={c} locked={locked || busy !== null} onChoose={(values) => void interact(c, values)} />;
+        return <AutoSelect key={key} select={c} channelId={msg.channel_id} locked={locked || busy !== null} onChoose={(values) => void interact(c, values)} />;
+      })}
+    </div>
+  );
+  const v2 = ((msg.flags ?? 0) & MessageFlag.IS_COMPONENTS_V2) !== 0;
+
   return (
-    <div className="message-components">
-      {rows.map((row, i) => (
-        <div key={row.id ?? i} className="component-row" role="group">
-          {(Array.isArray(row.components) ? row.components : []).map((c, j) => {
-            const key = c.id ?? `${i}-${j}`;
-            if (c.type === 2) return <ComponentButton key={key} button={c} locked={locked} busy={busy !== null && busy === c.custom_id} onLink={setLeaving} onClick={() => void interact(c)} />;
-            if (c.type === STRING_SELECT) return <StringSelect key={key} select={c} locked={locked || busy !== null} onChoose={(values) => void interact(c, values)} />;
-            return <AutoSelect key={key} select={c} channelId={msg.channel_id} locked={locked || busy !== null} onChoose={(values) => void interact(c, values)} />;
-          })}
-        </div>
-      ))}
+    <div className={v2 ? 'message-components v2' : 'message-components'}>
+      {v2 ? <LayoutV2 nodes={rows as unknown as V2Node[]} row={row} button={button} resolver={resolver} /> : rows.map(row)}
       {failed && (
         <div className="interaction-failed small" role="alert">
           This interaction failed
