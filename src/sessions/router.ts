@@ -44,7 +44,10 @@ export class EventJson {
   get full(): EncodedDispatch {
     return (this.#full ??= this.#ref(new EncodedDispatch(this.t, this.json), false));
   }
-  /** Without MESSAGE_CONTENT: content, embeds, attachments, components (and poll) emptied, a forward's snapshot's too. */
+  /**
+   * Without MESSAGE_CONTENT: content, embeds, attachments, components (and poll) emptied, and so in every message
+   * object it carries: a forward's snapshot, a reply's `referenced_message`.
+   */
   get stripped(): EncodedDispatch {
     if (this.#stripped === undefined) {
       const { poll: _poll, ...rest } = this.d;
@@ -52,7 +55,9 @@ export class EventJson {
       const snapshots = Array.isArray(rest.message_snapshots)
         ? { message_snapshots: rest.message_snapshots.map((sn: { message?: Record<string, unknown> }) => ({ ...sn, message: { ...sn.message, ...empty } })) }
         : {};
-      this.#stripped = this.#ref(new EncodedDispatch(this.t, JSON.stringify({ ...rest, ...empty, ...snapshots })), true);
+      const { poll: _refPoll, ...referenced } = isObject(rest.referenced_message) ? rest.referenced_message : {};
+      const reply = isObject(rest.referenced_message) ? { referenced_message: { ...referenced, ...empty } } : {};
+      this.#stripped = this.#ref(new EncodedDispatch(this.t, JSON.stringify({ ...rest, ...empty, ...snapshots, ...reply })), true);
     }
     return this.#stripped;
   }

@@ -115,8 +115,14 @@ describe('gateway dispatch', () => {
     const snap = await c.waitForDispatch('MESSAGE_CREATE', (d) => d.id === forwarded.body.id);
     assert.equal(snap.d.message_snapshots[0].message.content, '');
     assert.equal(snap.d.message_snapshots[0].message.timestamp, source.timestamp, 'the rest of the snapshot stays');
+    // So is the message a reply answers.
+    const reply = await send(t, f.owner, f.channel.id, { content: 'an answer', message_reference: { message_id: source.id } });
+    const answered = await c.waitForDispatch('MESSAGE_CREATE', (d) => d.id === reply.id);
+    assert.equal(answered.d.referenced_message.id, source.id);
+    assert.equal(answered.d.referenced_message.content, '');
+    assert.equal(answered.d.referenced_message.author.id, f.owner.id, 'the rest of the replied-to message stays');
     await send(t, f.owner, f.channel.id, `hey <@${bot.id}>`);
-    const mention = await c.waitForDispatch('MESSAGE_CREATE', (d) => d.mentions.length > 0);
+    const mention = await c.waitForDispatch('MESSAGE_CREATE', (d) => d.mentions.some((m: any) => m.id === bot.id));
     assert.equal(mention.d.content, `hey <@${bot.id}>`);
     await send(t, bot, f.channel.id, 'from the bot');
     const own = await c.waitForDispatch('MESSAGE_CREATE', (d) => d.author.id === bot.id);
