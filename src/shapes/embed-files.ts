@@ -25,14 +25,18 @@ function refersToFiles(embeds: readonly Json[]): boolean {
   return false;
 }
 
-/** The filenames the embeds name by `attachment://` (whether or not the message has such a file). */
-export function embedFileNames(stored: readonly unknown[]): Set<string> {
+/** Only pictures may be shown in an embed (Discord: .jpg, .jpeg, .png, .webp and .gif); other files stay attachments. */
+const EMBEDDABLE = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/gif']);
+
+/** The files of `attachments` the embeds show (named by `attachment://` and pictures): those a render hides. */
+export function embedFileNames(stored: readonly unknown[], attachments: readonly AttachmentRecord[]): Set<string> {
+  const pictures = new Set(attachments.filter((a) => EMBEDDABLE.has(a.contentType)).map((a) => a.filename));
   const names = new Set<string>();
   for (const e of stored as readonly Json[]) {
     if (!e || typeof e !== 'object') continue;
     for (const v of [(e.image as Json | undefined)?.url, (e.thumbnail as Json | undefined)?.url, (e.author as Json | undefined)?.icon_url, (e.footer as Json | undefined)?.icon_url]) {
       const name = reference(v);
-      if (name !== null) names.add(name);
+      if (name !== null && pictures.has(name)) names.add(name);
     }
   }
   return names;
@@ -50,8 +54,6 @@ export function embedsWithFiles(
   return resolveEmbedFiles(channelId, embeds, attachments, media);
 }
 
-/** Only pictures may be shown in an embed (Discord: .jpg, .jpeg, .png, .webp and .gif); other files stay attachments. */
-const EMBEDDABLE = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/gif']);
 
 function resolveEmbedFiles(
   channelId: string, embeds: readonly Json[], attachments: readonly AttachmentRecord[], media: AttachmentUrls,

@@ -205,6 +205,7 @@ describe('web client: message components', { skip: browserSkipReason() }, () => 
           { type: 14, divider: true, spacing: 2 },
           { type: 12, items: [{ media: { url: 'attachment://cover.png' }, description: 'in the gallery' }] },
           { type: 13, file: { url: 'attachment://notes.txt' } },
+          { type: 12, items: [{ media: { url: 'attachment://cover.png' }, description: 'behind a spoiler', spoiler: true }] },
         ],
       }],
     }));
@@ -224,6 +225,10 @@ describe('web client: message components', { skip: browserSkipReason() }, () => 
     const file = container.getByRole('link', { name: 'notes.txt' });
     assert.match((await file.getAttribute('href')) ?? '', /\/attachments\/\d+\/\d+\/notes\.txt\?/);
     assert.equal(await message.locator('.attachment').count(), 0, 'the files show only in the layout');
+    // A spoiler: covered, out of the accessibility tree until revealed.
+    assert.equal(await container.getByRole('img', { name: 'behind a spoiler' }).count(), 0);
+    await container.getByRole('button', { name: 'Spoiler: reveal image' }).click();
+    await container.getByRole('img', { name: 'behind a spoiler' }).waitFor();
     // The section's button sends the interaction as a row's does.
     const request = page.waitForRequest((r) => r.url().endsWith('/api/v10/interactions') && r.method() === 'POST');
     await container.getByRole('button', { name: 'Approve' }).click();

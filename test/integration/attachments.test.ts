@@ -412,16 +412,18 @@ describe('gateway', () => {
       assert.notEqual(snap.embeds[0].image.url, embed.image.url);
       assert.ok((await download(snap.embeds[0].image.url)).bytes.equals(png));
 
-      // An edit listing the files it keeps cannot list the embed's (no client sees it): it stays while the embed names it…
+      // An edit listing the files it keeps cannot list the embed's picture (no client sees it): it stays while the
+      // embed shows it; the text file the embed only names is an ordinary attachment and goes.
       const url = `/channels/${f.channel.id}/messages/${m.id}`;
-      const edited = await t.request('PATCH', url, { auth: f.member, body: { attachments: [{ id: m.attachments[0].id }] } });
+      const notesUrl = m.attachments[0].url;
+      const edited = await t.request('PATCH', url, { auth: f.member, body: { attachments: [] } });
       assert.equal(edited.status, 200, JSON.stringify(edited.body));
       assert.ok((await download(edited.body.embeds[0].image.url)).bytes.equals(png), 'the embed still shows the file');
-      assert.deepEqual(edited.body.attachments.map((a: any) => a.filename), ['notes.txt']);
-      // …and goes once the embed stops naming it.
-      const plain = await t.request('PATCH', url, { auth: f.member, body: { embeds: [{ title: 'plain' }], attachments: [{ id: m.attachments[0].id }] } });
+      assert.deepEqual(edited.body.attachments, []);
+      await gone(notesUrl);
+      // The picture goes once the embed stops showing it.
+      const plain = await t.request('PATCH', url, { auth: f.member, body: { embeds: [{ title: 'plain' }], attachments: [] } });
       assert.equal(plain.status, 200, JSON.stringify(plain.body));
-      assert.deepEqual(plain.body.attachments.map((a: any) => a.filename), ['notes.txt']);
       await gone(embed.image.url);
     } finally {
       await c.close();

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { Permissions } from '../../src/protocol/permissions.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
+import { waitFor } from '../helpers/services.ts';
 import { makeBot } from './fixtures.guilds.ts';
 import { assertError } from './fixtures.messages.ts';
 import { GatewayClient } from './gateway-client.ts';
@@ -37,6 +38,9 @@ async function postFiles(auth: TestUser, files: Array<{ name: string; bytes: Uin
   const res = await fetch(`${t.api}/channels/${channel.id}/messages`, { method: 'POST', headers: { authorization: auth.auth }, body: form });
   return { status: res.status, body: await res.json() };
 }
+
+/** A rendered value with attachment URL signatures (`?ex=…&is=…&hm=…&`) taken out, to compare two renders. */
+const unsigned = (v: unknown) => JSON.parse(JSON.stringify(v).replace(/\?ex=[0-9a-f]+&is=[0-9a-f]+&hm=[0-9a-f]+&/g, ''));
 
 function errorAt(body: any, path: Array<string | number>): Array<{ code: string; message: string }> | undefined {
   let node = body?.errors;
@@ -132,7 +136,8 @@ describe('Components V2', () => {
     assert.deepEqual(ev.d.components, m.components);
     assert.equal(ev.d.flags, m.flags);
     const read = await t.request('GET', `/channels/${channel.id}/messages/${m.id}`, { auth: owner });
-    assert.deepEqual(read.body.components, m.components);
+    // Signed again for the GET: the same but for the signature, which changes on the hour.
+    assert.deepEqual(unsigned(read.body.components), unsigned(m.components));
     assert.deepEqual(read.body.attachments, []);
   });
 
@@ -150,7 +155,15 @@ describe('Components V2', () => {
     await refuses({ components: Array.from({ length: 41 }, (_, i) => text(`line ${i}`)) }, ['components'], 'COMPONENT_MAX_TOTAL_COMPONENTS_EXCEEDED');
     await refuses({ components: [text('a'.repeat(2500)), text('b'.repeat(1501))] }, ['components'], 'COMPONENT_MAX_TEXT_LENGTH_EXCEEDED');
     await refuses({ components: [text('a', { id: 7 }), text('b', { id: 7 })] }, ['components', 1, 'id'], 'COMPONENT_ID_DUPLICATED');
-    await refuses({ components: [{ type: 13, file: { url: 'attachment://missing.zip' } }] }, ['components'], 'UNFURLED_MEDIA_ITEM_ATTACHMENT_NOT_FOUND');
+    await refuses({ components: [{ type: 13, file: { url: 'attachment://missing.zip' } }] }, ['components', 0, 'file', 'url'], 'UNFURLED_MEDIA_ITEM_ATTACHMENT_NOT_FOUND');
+    // A thumbnail shows only a picture; a file component any file, named in any case of its scheme.
+    const notes = [{ name: 'notes.txt', bytes: Buffer.from('words') }];
+    const thumb = await postFiles(bot, notes, { flags: V2, components: [{ type: 9, components: [text('x')], accessory: { type: 11, media: { url: 'attachment://notes.txt' } } }] });
+    assertError(thumb, 400, 50035);
+    assert.equal(errorAt(thumb.body, ['components', 0, 'accessory', 'media', 'url'])?.[0]?.code, 'UNFURLED_MEDIA_ITEM_INVALID_CONTENT_TYPE', JSON.stringify(thumb.body));
+    const upper = await postFiles(bot, notes, { flags: V2, components: [{ type: 13, file: { url: 'ATTACHMENT://notes.txt' } }] });
+    assert.equal(upper.status, 200, JSON.stringify(upper.body));
+    assert.deepEqual([upper.body.components[0].name, upper.body.attachments.length], ['notes.txt', 0]);
     // Forty exactly, and 4,000 characters exactly, are fine.
     assert.equal((await post(bot, { flags: V2, components: Array.from({ length: 40 }, (_, i) => text(`line ${i}`)) })).status, 200);
     assert.equal((await post(bot, { flags: V2, components: [text('a'.repeat(2500)), text('b'.repeat(1500))] })).status, 200);
@@ -167,6 +180,44 @@ describe('Components V2', () => {
     assert.deepEqual(res.body.components.map((c: any) => c.type), [10, 1]);
     assert.equal(res.body.components[0].content, 'Pick one');
     assert.deepEqual(res.body.components[1].components.map((c: any) => c.style), [5]);
+  });
+
+  it('an edit keeps the files the layout shows (clients never see them in attachments) until it stops showing them; a forward shows the layout', async () => {
+    const sent = await postFiles(bot, [{ name: 'shot.png', bytes: png }, { name: 'extra.txt', bytes: Buffer.from('extra') }], {
+      flags: V2, components: [{ type: 12, items: [{ media: { url: 'attachment://shot.png' } }] }],
+    });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    assert.deepEqual(sent.body.attachments.map((a: any) => a.filename), ['extra.txt'], 'a file the layout does not show stays an attachment');
+    const url = `/channels/${channel.id}/messages/${sent.body.id}`;
+    const cleared = await t.request('PATCH', url, { auth: bot, body: { attachments: [] } });
+    assert.equal(cleared.status, 200, JSON.stringify(cleared.body));
+    assert.deepEqual(cleared.body.attachments, []);
+    const shown = cleared.body.components[0].items[0].media;
+    assert.equal((await fetch(shown.url)).status, 200, 'the gallery still shows its picture');
+
+    const fwd = await post(owner, { flags: V2, message_reference: { type: 1, channel_id: channel.id, message_id: sent.body.id } });
+    assert.equal(fwd.status, 200, JSON.stringify(fwd.body));
+    assert.equal(fwd.body.flags, 1 << 14, 'a forward is not a layout itself');
+    const snap = fwd.body.message_snapshots[0].message;
+    assert.equal(snap.flags & V2, V2);
+    assert.match(snap.components[0].items[0].media.url, /\/attachments\/\d+\/\d+\/shot\.png\?/);
+
+    const replaced = await t.request('PATCH', url, { auth: bot, body: { components: [text('no picture now')], attachments: [] } });
+    assert.equal(replaced.status, 200, JSON.stringify(replaced.body));
+    await waitFor(async () => (await fetch(shown.url)).status === 404, { what: 'the picture no component shows to go' });
+  });
+
+  it('webhooks: a user\'s needs with_components and keeps what is not interactive; a bot\'s keeps everything', async () => {
+    const hook = await t.request('POST', `/channels/${channel.id}/webhooks`, { auth: owner, body: { name: 'Layouts' } });
+    assert.equal(hook.status, 200, JSON.stringify(hook.body));
+    const layout = [{ type: 17, components: [text('From a hook'), { type: 1, components: [link, button('press')] }] }];
+    const base = `/webhooks/${hook.body.id}/${hook.body.token}?wait=true`;
+    assertError(await t.request('POST', base, { body: { flags: V2, components: layout } }), 400, 50006);
+    const kept = await t.request('POST', `${base}&with_components=true`, { body: { flags: V2, components: layout } });
+    assert.equal(kept.status, 200, JSON.stringify(kept.body));
+    assert.equal(kept.body.flags & V2, V2);
+    assert.deepEqual(kept.body.components[0].components[1].components.map((c: any) => c.style), [5]);
+    assertError(await t.request('POST', `${base}&with_components=true`, { body: { flags: V2, content: 'words', components: layout } }), 400, 50035);
   });
 
   it('the flag cannot be lifted; content is refused on a V2 message; a legacy message may become one', async () => {

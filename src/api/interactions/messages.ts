@@ -34,6 +34,7 @@ import { InteractionType, interactionsOf, type LiveInteraction } from './registr
 import { checkComponents } from '../messages/components.ts';
 import { attachmentNamesIn, checkComponentFiles, checkComponentsV2, checkNoLegacyFields, textOf } from '../messages/components-v2.ts';
 import { embedFileNames } from '../../shapes/embed-files.ts';
+import { componentsWithFiles } from '../../shapes/components-media.ts';
 
 export const MessageFlag = { SUPPRESS_EMBEDS: 1 << 2, EPHEMERAL: 1 << 6, LOADING: 1 << 7, SUPPRESS_NOTIFICATIONS: 1 << 12, IS_COMPONENTS_V2: 1 << 15 } as const;
 /** Flags an application may set on an interaction message. */
@@ -182,7 +183,7 @@ export async function editInteractionMessage(
       ...prev,
       ...(body.content !== undefined ? { content: body.content ?? '' } : {}),
       ...(body.embeds !== undefined ? { embeds: body.embeds ?? [] } : {}),
-      ...(body.components !== undefined ? { components: v2 ? checkComponentsV2(body.components, { allowInteractive: true }) : checkComponents(body.components, { allowInteractive: true }) } : {}),
+      ...(body.components !== undefined ? { components: v2 ? ephemeralLayout(body.components, String(prev.channel_id), renderMedia(deps)) : checkComponents(body.components, { allowInteractive: true }) } : {}),
       flags: (Number(prev.flags) & ~MessageFlag.LOADING & ~MessageFlag.SUPPRESS_EMBEDS) | ((body.flags ?? Number(prev.flags)) & MessageFlag.SUPPRESS_EMBEDS) | (v2 ? MessageFlag.IS_COMPONENTS_V2 : 0),
       edited_timestamp: wasLoading ? prev.edited_timestamp : new Date(now).toISOString(),
     };
@@ -208,7 +209,7 @@ export async function editInteractionMessage(
   const edited = (body.attachments !== undefined && body.attachments !== null) || (uploads?.files.length ?? 0) > 0
     ? attachmentsForEdit(message.attachments, body.attachments, uploads?.files ?? []) : undefined;
   // Files the message still shows by name stay (messages/attachments.ts keepShownFiles).
-  const shownNames = new Set([...embedFileNames(patch.embeds ?? message.embeds), ...(v2 ? attachmentNamesIn(patch.components ?? message.components) : [])]);
+  const shownNames = new Set([...embedFileNames(patch.embeds ?? message.embeds, message.attachments), ...(v2 ? attachmentNamesIn(patch.components ?? message.components) : [])]);
   const attachments = edited && keepShownFiles(message.attachments, edited, shownNames);
   if (attachments) patch.attachments = attachments;
   if (v2) checkComponentFiles(patch.components ?? message.components, attachments ?? message.attachments);
@@ -223,6 +224,13 @@ export async function editInteractionMessage(
   await ctx.writes.update(access.channel, message, patch, await registry.decorate(await eventPayload(store, next, json, { update: true })), { unfurl: patch.content !== undefined, uploadKeys });
   uploads?.claim([...added]);
   return json;
+}
+
+/** An ephemeral message's V2 layout: it carries no files, so no `attachment://`; outside media get their proxy_url as a render gives them. */
+function ephemeralLayout(components: unknown, channelId: string, media: ReturnType<typeof renderMedia>): readonly unknown[] {
+  const tree = checkComponentsV2(components, { allowInteractive: true });
+  checkComponentFiles(tree, []);
+  return componentsWithFiles(channelId, tree, [], media).components;
 }
 
 export async function deleteInteractionMessage(ctx: RouteContext, i: LiveInteraction, found: Found): Promise<void> {

@@ -95,8 +95,10 @@ function media(c: Checker, obj: Record<string, unknown>, key: string, path: Path
   }
   const raw = c.object(obj[key], at);
   if (!raw) return undefined;
-  const url = c.string(raw, 'url', at, { min: 1, max: V2_LIMITS.url, required: true });
-  if (url === undefined) return undefined;
+  const sent = c.string(raw, 'url', at, { min: 1, max: V2_LIMITS.url, required: true });
+  if (sent === undefined) return undefined;
+  // Schemes are case-insensitive; the stored reference is matched by its lower-case prefix.
+  const url = sent.slice(0, ATTACHMENT_SCHEME.length).toLowerCase() === ATTACHMENT_SCHEME ? ATTACHMENT_SCHEME + sent.slice(ATTACHMENT_SCHEME.length) : sent;
   let scheme = '';
   try {
     scheme = new URL(url).protocol.slice(0, -1);
@@ -361,13 +363,31 @@ export function checkNoLegacyFields(fields: Record<string, unknown>): void {
   }
 }
 
-/** Every `attachment://` of the tree must name a file of the message (50035 under `components` otherwise). */
+/**
+ * Every `attachment://` of the tree must name a file of the message, and of a kind its place shows: a picture
+ * for a thumbnail, a picture or video in a gallery (Discord: "Thumbnails currently only support images"), any
+ * file in a file component. 50035 under `components` otherwise.
+ */
 export function checkComponentFiles(tree: readonly unknown[], attachments: readonly AttachmentRecord[]): void {
-  const names = new Set(attachments.map((a) => a.filename));
-  const missing = [...attachmentNamesIn(tree)].filter((n) => !names.has(n));
-  if (missing.length) {
-    throw formError([{ path: ['components'], code: 'UNFURLED_MEDIA_ITEM_ATTACHMENT_NOT_FOUND', message: `No file named ${missing.map((n) => `"${n}"`).join(', ')} is attached to the message.` }]);
+  const byName = new Map(attachments.map((a) => [a.filename, a] as const));
+  const issues: Issue[] = [];
+  const check = (item: unknown, at: Path, kinds: readonly string[] | null) => {
+    const url = (item as MediaItem | undefined)?.url;
+    if (typeof url !== 'string' || !url.startsWith(ATTACHMENT_SCHEME)) return;
+    const file = byName.get(url.slice(ATTACHMENT_SCHEME.length));
+    if (!file) issues.push({ path: [...at, 'url'], code: 'UNFURLED_MEDIA_ITEM_ATTACHMENT_NOT_FOUND', message: `No file named "${url.slice(ATTACHMENT_SCHEME.length)}" is attached to the message.` });
+    else if (kinds && !kinds.some((k) => file.contentType.startsWith(k))) {
+      issues.push({ path: [...at, 'url'], code: 'UNFURLED_MEDIA_ITEM_INVALID_CONTENT_TYPE', message: `This component shows only ${kinds.map((k) => k.slice(0, -1)).join(' or ')} files.` });
+    }
+  };
+  for (const { node, path } of walk(tree, ['components'])) {
+    if (node.type === ComponentType.THUMBNAIL) check(node.media, [...path, 'media'], ['image/']);
+    if (node.type === ComponentType.FILE) check(node.file, [...path, 'file'], null);
+    if (node.type === ComponentType.MEDIA_GALLERY && Array.isArray(node.items)) {
+      node.items.forEach((item, i) => check((item as GalleryItem).media, [...path, 'items', i, 'media'], ['image/', 'video/']));
+    }
   }
+  if (issues.length) throw formError(issues);
 }
 
 /** The text of the tree's text displays, for the mentions they make (as a message's content does). */

@@ -256,7 +256,8 @@ async function storeMessage(
       authorId: user.id,
       content,
       type: replyTo ? MessageType.REPLY : MessageType.DEFAULT,
-      flags: ((body.flags ?? 0) & CLIENT_CREATE_FLAGS & (forwarded ? ~IS_VOICE_MESSAGE : ~0)) | (forwarded ? MessageFlags.HAS_SNAPSHOT : 0),
+      // A forward shows only its snapshot: it is neither a voice message nor a layout itself.
+      flags: ((body.flags ?? 0) & CLIENT_CREATE_FLAGS & (forwarded ? ~(IS_VOICE_MESSAGE | IS_COMPONENTS_V2) : ~0)) | (forwarded ? MessageFlags.HAS_SNAPSHOT : 0),
       tts: Boolean(body.tts) && hasPermission(access.permissions, Permissions.SEND_TTS_MESSAGES),
       mentionEveryone: mentions.everyone,
       mentions: mentions.users,

@@ -124,7 +124,7 @@ export async function applyEdit(
     const linked = message.embeds.filter((e) => (e as { type?: unknown }).type !== 'rich' && links.includes(String((e as { url?: unknown }).url)));
     const embeds = [...authored, ...linked];
     const edited = touchesFiles ? attachmentsForEdit(message.attachments, body.attachments, files) : undefined;
-    const shownNames = new Set([...embedFileNames(embeds), ...(v2 ? attachmentNamesIn(components) : [])]);
+    const shownNames = new Set([...embedFileNames(embeds, message.attachments), ...(v2 ? attachmentNamesIn(components) : [])]);
     const attachments = edited && keepShownFiles(message.attachments, edited, shownNames);
     // Stickers stay with the message (they cannot be edited): a message with some needs nothing else.
     if (content.trim() === '' && embeds.length === 0 && (attachments ?? message.attachments).length === 0 && components.length === 0 && !message.stickerItems?.length) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);

@@ -19,14 +19,19 @@ interface Props {
 const src = (m: MediaItem | undefined) => (m ? (mediaUrl(m.proxy_url) ?? mediaUrl(m.url)) : null);
 const hex = (n: number) => `#${n.toString(16).padStart(6, '0')}`;
 
-function SpoilerBox({ spoiler, children }: { spoiler?: boolean; children: ReactNode }) {
+/** Blurred, and out of the Tab order and the accessibility tree (inert), until revealed, as attachment spoilers are. */
+function SpoilerBox({ spoiler, what, children }: { spoiler?: boolean; what: string; children: ReactNode }) {
   const [shown, setShown] = useState(!spoiler);
   if (shown) return <>{children}</>;
   return (
-    <button type="button" className="v2-spoiler" aria-label="Spoiler: reveal" onClick={() => setShown(true)}>
-      <span className="v2-spoiler-content" aria-hidden="true">{children}</span>
-      <span className="v2-spoiler-label">Spoiler</span>
-    </button>
+    <div className="v2-spoiler">
+      <div className="v2-spoiler-content" aria-hidden="true" inert>
+        {children}
+      </div>
+      <button type="button" className="v2-spoiler-cover" aria-label={`Spoiler: reveal ${what}`} onClick={() => setShown(true)}>
+        <span>SPOILER</span>
+      </button>
+    </div>
   );
 }
 
@@ -55,7 +60,7 @@ export function LayoutV2({ nodes, row, button, resolver }: Props) {
             {n.accessory && (
               <div className="v2-accessory">
                 {n.accessory.type === 11 ? (
-                  <SpoilerBox spoiler={n.accessory.spoiler}>
+                  <SpoilerBox spoiler={n.accessory.spoiler} what="image">
                     <Picture media={n.accessory.media} alt={n.accessory.description} className="v2-thumbnail" />
                   </SpoilerBox>
                 ) : n.accessory.type === 2 ? (
@@ -69,7 +74,7 @@ export function LayoutV2({ nodes, row, button, resolver }: Props) {
         return (
           <div key={key} className={`v2-gallery count-${Math.min(n.items?.length ?? 0, 4)}`}>
             {(n.items ?? []).map((item, j) => (
-              <SpoilerBox key={j} spoiler={item.spoiler}>
+              <SpoilerBox key={j} spoiler={item.spoiler} what={item.media?.content_type?.startsWith('video/') ? 'video' : 'image'}>
                 <Picture media={item.media} alt={item.description} className="v2-gallery-item" />
               </SpoilerBox>
             ))}
@@ -78,7 +83,7 @@ export function LayoutV2({ nodes, row, button, resolver }: Props) {
       case 13: {
         const url = mediaUrl(n.file?.url);
         return (
-          <SpoilerBox key={key} spoiler={n.spoiler}>
+          <SpoilerBox key={key} spoiler={n.spoiler} what={n.name ?? 'file'}>
             <div className="v2-file attachment-file">
               {url ? (
                 <a href={url} download={n.name} target="_blank" rel="noopener noreferrer" className="v2-file-name">
@@ -98,7 +103,7 @@ export function LayoutV2({ nodes, row, button, resolver }: Props) {
           : <hr key={key} className={`v2-separator spacing-${n.spacing === 2 ? 'large' : 'small'}`} />;
       case 17:
         return (
-          <SpoilerBox key={key} spoiler={n.spoiler}>
+          <SpoilerBox key={key} spoiler={n.spoiler} what="content">
             <div className="v2-container" style={typeof n.accent_color === 'number' ? { borderLeftColor: hex(n.accent_color) } : undefined}>
               {(n.components ?? []).map(node)}
             </div>

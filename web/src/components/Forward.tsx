@@ -8,12 +8,13 @@ import { canForward, forwardMessage, forwardTargets } from '../forwards.ts';
 import { Markdown, type MentionResolver } from '../markdown.tsx';
 import { errorText } from '../session.ts';
 import { store, useStore } from '../store.ts';
-import type { Message } from '../types.ts';
+import { MessageFlag, type Message, type V2Node } from '../types.ts';
 import { Attachments } from './Attachments.tsx';
 import { Embed } from './Embed.tsx';
 import { MessageStickers } from './GuildStickers.tsx';
 import { Icon } from './Icon.tsx';
 import { Modal } from './Modal.tsx';
+import { LayoutV2 } from './ComponentsV2.tsx';
 
 /** "Forward" in the message's actions. */
 export function ForwardAction({ msg }: { msg: Message }) {
@@ -114,6 +115,12 @@ export function ForwardedSnapshot({ msg, resolver }: { msg: Message; resolver: M
           {embeds.map((e, i) => (
             <Embed key={i} embed={e} resolver={resolver} />
           ))}
+        </div>
+      )}
+      {/* A forwarded Components V2 layout is shown, its buttons and selects left out: they belong to the original. */}
+      {((snapshot.flags ?? 0) & MessageFlag.IS_COMPONENTS_V2) !== 0 && Array.isArray(snapshot.components) && (
+        <div className="message-components v2">
+          <LayoutV2 nodes={snapshot.components as unknown as V2Node[]} row={() => null} button={() => null} resolver={resolver} />
         </div>
       )}
       <time className="muted small" dateTime={snapshot.timestamp}>{new Date(snapshot.timestamp).toLocaleString()}</time>

@@ -90,8 +90,10 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
   if (msg.type === POLL_RESULT) return <PollResultLine msg={msg} authorName={p.authorName} time={time} />;
   if (isSystemMessage(msg)) return <SystemLine msg={msg} authorName={p.authorName} time={time} />;
 
+  // A Components V2 message is its layout: files it does not show "won't show by default", and it has no text to edit.
+  const layoutOnly = (flags & MessageFlag.IS_COMPONENTS_V2) !== 0;
   const embeds = Array.isArray(msg.embeds) ? msg.embeds : [];
-  const attachments = Array.isArray(msg.attachments) ? msg.attachments : [];
+  const attachments = Array.isArray(msg.attachments) && !layoutOnly ? msg.attachments : [];
   // An ephemeral message exists only in this client: nothing to react to, reply to, pin or delete on the server.
   const actionable = !msg.pending && !p.editing && !ephemeral;
   const onKeyDown = (e: React.KeyboardEvent<HTMLLIElement>) => {
@@ -176,7 +178,7 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
             {authorName} is thinking…
           </div>
         ) : (
-          (msg.content || msg.edited_timestamp || (!embeds.length && !attachments.length && !msg.components?.length && !msg.sticker_items?.length && !msg.message_snapshots?.length)) && (
+          !layoutOnly && (msg.content || msg.edited_timestamp || (!embeds.length && !attachments.length && !msg.components?.length && !msg.sticker_items?.length && !msg.message_snapshots?.length)) && (
             <div className="message-content">
               <Markdown content={msg.content} resolver={p.resolver} />
               {msg.edited_timestamp && (
@@ -275,7 +277,7 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
           <PublishAction msg={msg} run={run} />
           <ForwardAction msg={msg} />
           <MessageAppsButton msg={msg} guildId={p.guildId} />
-          {p.mine && (
+          {p.mine && !layoutOnly && (
             <button type="button" className="icon-button" aria-label="Edit message" onClick={() => p.onEdit(msg.id)}>
               <Icon name="edit" />
             </button>
