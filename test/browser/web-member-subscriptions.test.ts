@@ -40,8 +40,9 @@ interface Sent {
  * stamps each send itself (`window.__sends`: op, whether it names members, Date.now()): Playwright's frame events
  * reach this process late and bunched when the machine is busy, so spacing is judged on the page's own clock.
  */
-function recordSent(page: Page): Sent[] {
-  void page.addInitScript(() => {
+async function recordSent(page: Page): Promise<Sent[]> {
+  // Awaited: a navigation that starts before the script is registered runs without it (seen once in a full run).
+  await page.addInitScript(() => {
     const sends: Array<[number, boolean, number]> = ((window as any).__sends = []);
     const send = WebSocket.prototype.send;
     WebSocket.prototype.send = function (data) {
@@ -127,7 +128,7 @@ describe('web client: member subscriptions in a large guild', { skip: browserSki
     await bobGw.identify(bob.token, { presence: { since: null, activities: [], status: 'online', afk: false } });
 
     a = await openAs(browser, alice);
-    sent = recordSent(a);
+    sent = await recordSent(a);
     await a.goto(`${server.url}/channels/${big.id}/${big.channelId}`);
     // The whole list: GUILD_CREATE of a large guild lists only those online, op 8 brings the rest.
     await eventually(async () => assert.equal(await rows(a).count(), FILLERS + 2), 'every member listed');
@@ -225,7 +226,7 @@ describe('web client: member subscriptions in a large guild', { skip: browserSki
   test('on a screen tall enough for every row, the subscription is cut to what one payload carries', async () => {
     // The gateway closes the socket (4002) on a client payload over 4096 bytes: about 180 ids.
     const page = await openAs(browser, alice, undefined, { width: 1280, height: 14_000 });
-    const frames = recordSent(page);
+    const frames = await recordSent(page);
     let sockets = 0;
     page.on('websocket', () => sockets++);
     await page.goto(`${server.url}/channels/${big.id}/${big.channelId}`);
@@ -248,7 +249,7 @@ describe('web client: member subscriptions in a large guild', { skip: browserSki
   test('after a fresh IDENTIFY (not a resume) the subscription is sent again', async () => {
     // A page of its own whose socket the test can close with 4009 (session timed out: the client identifies anew).
     const page = await openAs(browser, alice);
-    const frames = recordSent(page);
+    const frames = await recordSent(page);
     let route: WebSocketRoute | undefined;
     await page.routeWebSocket(/\/gateway/, (ws) => {
       route = ws;
