@@ -26,7 +26,7 @@ export function searchDocument(message: MessageRecord, authorIsBot: boolean, rep
   // A Components V2 message has no content: its text displays are its words.
   const words = message.flags & IS_COMPONENTS_V2 ? componentsText(message.components) : message.content;
   const text = [words, ...embeds.map(embedText), ...message.attachments.map((a) => a.filename)].filter(Boolean).join('\n');
-  const urls = [...unfurlUrls(message.content), ...embeds.map((e) => e.url).filter((u): u is string => typeof u === 'string')];
+  const urls = [...unfurlUrls(words), ...embeds.map((e) => e.url).filter((u): u is string => typeof u === 'string')];
   const filenames = [...new Set(message.attachments.map((a) => normalizeFilename(a.filename)))];
   const repliedTo = repliedToOf(message);
   return {
@@ -39,7 +39,7 @@ export function searchDocument(message: MessageRecord, authorIsBot: boolean, rep
     mentions: message.mentions,
     mentionRoles: message.mentionRoles,
     mentionEveryone: message.mentionEveryone,
-    has: hasOf(message, embeds),
+    has: hasOf(message, words, embeds),
     pinned: message.pinned,
     repliedToMessageId: repliedTo?.messageId ?? null,
     repliedToUserId: repliedTo ? repliedToUserId : null,
@@ -68,9 +68,9 @@ function embedText(e: Embed): string {
   return parts.filter((p): p is string => typeof p === 'string' && p.length > 0).join('\n');
 }
 
-function hasOf(message: MessageRecord, embeds: Embed[]): SearchHas[] {
+function hasOf(message: MessageRecord, words: string, embeds: Embed[]): SearchHas[] {
   const has = new Set<SearchHas>();
-  if (unfurlUrls(message.content).length > 0 || embeds.some((e) => typeof e.url === 'string')) has.add('link');
+  if (unfurlUrls(words).length > 0 || embeds.some((e) => typeof e.url === 'string')) has.add('link');
   if (embeds.length > 0) has.add('embed');
   if (message.attachments.length > 0) has.add('file');
   for (const a of message.attachments) {

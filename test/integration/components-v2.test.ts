@@ -189,6 +189,11 @@ describe('Components V2', () => {
     assert.equal(sent.status, 200, JSON.stringify(sent.body));
     assert.deepEqual(sent.body.attachments.map((a: any) => a.filename), ['extra.txt'], 'a file the layout does not show stays an attachment');
     const url = `/channels/${channel.id}/messages/${sent.body.id}`;
+    // A bot re-sending the components it got (signed URLs and all) still points at its file, not at a URL that expires.
+    const resent = await t.request('PATCH', url, { auth: bot, body: { components: sent.body.components } });
+    assert.equal(resent.status, 200, JSON.stringify(resent.body));
+    assert.equal(resent.body.components[0].items[0].media.attachment_id, sent.body.components[0].items[0].media.attachment_id);
+    assert.equal(resent.body.components[0].items[0].media.proxy_url, resent.body.components[0].items[0].media.url, 'a file, not a proxied outside picture');
     const cleared = await t.request('PATCH', url, { auth: bot, body: { attachments: [] } });
     assert.equal(cleared.status, 200, JSON.stringify(cleared.body));
     assert.deepEqual(cleared.body.attachments, []);

@@ -44,6 +44,9 @@ describe('search documents: the rarer filters', () => {
       ],
     }), false);
     assert.equal(doc.content, 'quarterly numbers\napprove budget\nfootnote');
+    const linked = searchDocument(message({ flags: 1 << 15, components: [{ type: 10, id: 1, content: 'see https://Docs.Example.test/x' }] }), false);
+    assert.ok(linked.has.includes('link'), 'a link in a text display is a link');
+    assert.deepEqual(linked.linkHostnames, ['docs.example.test']);
     // Without the flag, components are not words.
     assert.equal(searchDocument(message({ components: [{ type: 10, id: 1, content: 'ignored' }] }), false).content, '');
   });

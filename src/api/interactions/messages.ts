@@ -32,7 +32,7 @@ import { WebhookType } from '../../store/types.ts';
 import { metadataOf } from './invoke.ts';
 import { InteractionType, interactionsOf, type LiveInteraction } from './registry.ts';
 import { checkComponents } from '../messages/components.ts';
-import { attachmentNamesIn, checkComponentFiles, checkComponentsV2, checkNoLegacyFields, textOf } from '../messages/components-v2.ts';
+import { attachmentNamesIn, checkComponentFiles, checkComponentsV2, checkNoLegacyFields, ownFileReferences, textOf } from '../messages/components-v2.ts';
 import { embedFileNames } from '../../shapes/embed-files.ts';
 import { componentsWithFiles } from '../../shapes/components-media.ts';
 
@@ -200,6 +200,7 @@ export async function editInteractionMessage(
   const content = body.content === undefined ? message.content : (body.content ?? '');
   if (body.embeds !== undefined) patch.embeds = body.embeds ?? [];
   if (body.components !== undefined) patch.components = v2 ? checkComponentsV2(body.components, { allowInteractive: true }) : checkComponents(body.components, { allowInteractive: true });
+  if (v2 && patch.components) ownFileReferences(patch.components, message.attachments);
   // A V2 message's mentions come from its text displays.
   if (body.content !== undefined || body.allowed_mentions !== undefined || (v2 && patch.components)) {
     const text = v2 ? textOf(patch.components ?? message.components) : content;

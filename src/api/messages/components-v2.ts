@@ -364,6 +364,33 @@ export function checkNoLegacyFields(fields: Record<string, unknown>): void {
 }
 
 /**
+ * A media URL that is this server's own signed URL of one of the message's files (a bot re-sending components it
+ * fetched, as discord.js's `message.edit({ components: message.components })` does) is made an `attachment://`
+ * reference again, so it does not expire with its signature. Changes the tree in place (validation's own objects).
+ */
+export function ownFileReferences(tree: readonly unknown[], attachments: readonly AttachmentRecord[]): void {
+  if (!attachments.length) return;
+  const byId = new Map(attachments.map((a) => [a.id, a] as const));
+  const visit = (item: MediaItem | undefined) => {
+    if (!item || item.url.startsWith(ATTACHMENT_SCHEME)) return;
+    let path: string;
+    try {
+      path = new URL(item.url).pathname;
+    } catch {
+      return;
+    }
+    const id = /^\/attachments\/\d+\/(\d+)\/[^/]+$/.exec(path)?.[1];
+    const file = id === undefined ? undefined : byId.get(id);
+    if (file) item.url = ATTACHMENT_SCHEME + file.filename;
+  };
+  for (const { node } of walk(tree, [])) {
+    visit(node.media as MediaItem | undefined);
+    visit(node.file as MediaItem | undefined);
+    if (Array.isArray(node.items)) for (const item of node.items) visit((item as GalleryItem).media);
+  }
+}
+
+/**
  * Every `attachment://` of the tree must name a file of the message, and of a kind its place shows: a picture
  * for a thumbnail, a picture or video in a gallery (Discord: "Thumbnails currently only support images"), any
  * file in a file component. 50035 under `components` otherwise.

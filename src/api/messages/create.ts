@@ -15,7 +15,7 @@ import type { ApiDeps } from '../deps.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { attachmentsForCreate, attachmentsSchema, copyAttachments, discardCopies, renderMedia } from './attachments.ts';
 import { checkVoiceMessage, IS_VOICE_MESSAGE } from './voice.ts';
-import { checkComponentFiles, checkComponentsV2, checkNoLegacyFields, componentsV2Schema, IS_COMPONENTS_V2, textOf, type V2Component } from './components-v2.ts';
+import { checkComponentFiles, checkComponentsV2, checkNoLegacyFields, componentsV2Schema, IS_COMPONENTS_V2, ownFileReferences, textOf, type V2Component } from './components-v2.ts';
 import { readMessageBody, type Uploads } from './uploads.ts';
 import { parse, snowflake, z } from '../validate.ts';
 import { MESSAGE_CHANNEL_TYPES, publishInChannel } from '../channels/common.ts';
@@ -157,7 +157,10 @@ export async function createMessage(ctx: RouteContext, user: UserRecord, channel
     // A forward shows only what it forwards, so it is never a voice message itself.
     const voice = !forwarded && ((body.flags ?? 0) & IS_VOICE_MESSAGE) !== 0;
     const attachments = attachmentsForCreate(body.attachments, uploads.files, voice);
-    if (v2) checkComponentFiles(components, attachments);
+    if (v2) {
+      ownFileReferences(components, attachments);
+      checkComponentFiles(components, attachments);
+    }
     const stickerItems = await stickerItemsFor(deps.store, access, user.id, body.sticker_ids ?? []);
     if (voice) checkVoiceMessage(access, { content, embeds, components, stickerCount: stickerItems.length, poll: Boolean(body.poll), attachments });
     if (!forwarded && content.trim() === '' && embeds.length === 0 && attachments.length === 0 && components.length === 0 && !body.poll && stickerItems.length === 0) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);

@@ -20,7 +20,7 @@ import { checkComponents } from './components.ts';
 import { allowedMentionsSchema, checkAllowedMentions, parseMentions } from './mentions.ts';
 import { eventPayload, renderMessage, type MessageJson } from '../../shapes/message.ts';
 import { IS_VOICE_MESSAGE } from './voice.ts';
-import { attachmentNamesIn, checkComponentFiles, checkComponentsV2, checkNoLegacyFields, IS_COMPONENTS_V2, textOf } from './components-v2.ts';
+import { attachmentNamesIn, checkComponentFiles, checkComponentsV2, checkNoLegacyFields, IS_COMPONENTS_V2, ownFileReferences, textOf } from './components-v2.ts';
 import { embedFileNames } from '../../shapes/embed-files.ts';
 
 const EDITABLE_TYPES = new Set([0, 19, 20, 23]);
@@ -104,6 +104,7 @@ export async function applyEdit(
   if (touchesComponents) {
     const allowInteractive = componentRule.interactiveComponents === true;
     patch.components = v2 ? checkComponentsV2(body.components, { allowInteractive }) : checkComponents(body.components, { allowInteractive });
+    if (v2) ownFileReferences(patch.components, message.attachments);
     patch.editedAt = ctx.deps.now();
   }
   const components = patch.components ?? message.components;
