@@ -13,6 +13,7 @@ import { startTestServer, type TestServer, type TestUser } from '../helpers/harn
 import { assertError, makeBot } from './fixtures.guilds.ts';
 import { overwrite } from './fixtures.messages.ts';
 import { GatewayClient } from './gateway-client.ts';
+import { oggOpusBytes, waveformBase64 } from '../helpers/voice-message.ts';
 
 let t: TestServer;
 let owner: TestUser;
@@ -167,6 +168,27 @@ describe('interactions', () => {
     assert.equal(got.body.content, 'one more thing');
     assert.equal((await t.request('DELETE', `/webhooks/${app.id}/${i.token}/messages/${follow.body.id}`)).status, 204);
     await memberGw.waitForDispatch('MESSAGE_DELETE', (d) => d.id === follow.body.id);
+  });
+
+  it('a follow-up may be a voice message; with text beside it, or edited afterwards, it is refused with Discord\'s codes', async () => {
+    const i = await slash(member, 'echo', [{ type: 3, name: 'text', value: 'say it' }]);
+    assert.equal((await callback(i, { type: 5 })).status, 204);
+    const voiceBody = (payload: Record<string, unknown>) => {
+      const form = new FormData();
+      form.append('files[0]', new Blob([Uint8Array.from(oggOpusBytes())]), 'voice-message.ogg');
+      form.append('payload_json', JSON.stringify({ flags: 1 << 13, attachments: [{ id: 0, duration_secs: 2, waveform: waveformBase64() }], ...payload }));
+      return form;
+    };
+    const url = `${t.api}/webhooks/${app.id}/${i.token}`;
+    const refused = await fetch(url, { method: 'POST', body: voiceBody({ content: 'and words' }) });
+    assert.equal(refused.status, 400);
+    assert.equal(((await refused.json()) as { code: number }).code, 50159);
+    const sent = await fetch(url, { method: 'POST', body: voiceBody({}) });
+    const follow = (await sent.json()) as any;
+    assert.equal(sent.status, 200, JSON.stringify(follow));
+    assert.equal(follow.flags & (1 << 13), 1 << 13);
+    assert.equal(follow.attachments[0].duration_secs, 2);
+    assertError(await t.request('PATCH', `/webhooks/${app.id}/${i.token}/messages/${follow.id}`, { body: { content: 'words now' } }), 400, 50162);
   });
 
   it('an ephemeral response reaches the invoker only and stays out of the channel history', async () => {

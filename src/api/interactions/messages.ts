@@ -35,10 +35,11 @@ import { checkComponents } from '../messages/components.ts';
 import { attachmentNamesIn, checkComponentFiles, checkComponentsV2, checkNoLegacyFields, ownFileReferences, textOf } from '../messages/components-v2.ts';
 import { embedFileNames } from '../../shapes/embed-files.ts';
 import { componentsWithFiles } from '../../shapes/components-media.ts';
+import { checkVoiceMessage, IS_VOICE_MESSAGE } from '../messages/voice.ts';
 
 export const MessageFlag = { SUPPRESS_EMBEDS: 1 << 2, EPHEMERAL: 1 << 6, LOADING: 1 << 7, SUPPRESS_NOTIFICATIONS: 1 << 12, IS_COMPONENTS_V2: 1 << 15 } as const;
 /** Flags an application may set on an interaction message. */
-const SETTABLE = MessageFlag.SUPPRESS_EMBEDS | MessageFlag.EPHEMERAL | MessageFlag.SUPPRESS_NOTIFICATIONS | MessageFlag.IS_COMPONENTS_V2;
+const SETTABLE = MessageFlag.SUPPRESS_EMBEDS | MessageFlag.EPHEMERAL | MessageFlag.SUPPRESS_NOTIFICATIONS | MessageFlag.IS_COMPONENTS_V2 | IS_VOICE_MESSAGE;
 /** Discord's message types of responses: 20 CHAT_INPUT_COMMAND, 23 CONTEXT_MENU_COMMAND; others are DEFAULT. */
 const MessageTypes = { DEFAULT: 0, CHAT_INPUT_COMMAND: 20, CONTEXT_MENU_COMMAND: 23 } as const;
 
@@ -100,7 +101,8 @@ export async function createInteractionMessage(
   const content = body.content ?? '';
   const embeds = body.embeds ?? [];
   const components: unknown[] = v2 ? checkComponentsV2(body.components, { allowInteractive: true }) : checkComponents(body.components, { allowInteractive: true });
-  const attachments: AttachmentRecord[] = attachmentsForCreate(body.attachments, uploads?.files ?? []);
+  const voice = !opts.loading && ((body.flags ?? 0) & IS_VOICE_MESSAGE) !== 0;
+  const attachments: AttachmentRecord[] = attachmentsForCreate(body.attachments, uploads?.files ?? [], voice);
   if (v2) checkComponentFiles(components, attachments);
   if (!opts.loading && content.trim() === '' && embeds.length === 0 && attachments.length === 0 && components.length === 0 && !body.poll) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
   checkEmbedTotal(embeds);
@@ -109,6 +111,7 @@ export async function createInteractionMessage(
   const flags = ((body.flags ?? 0) & SETTABLE) | (opts.loading ? MessageFlag.LOADING : 0);
   const ephemeral = (flags & MessageFlag.EPHEMERAL) !== 0;
 
+  if (voice) checkVoiceMessage(null, { content, embeds, components, stickerCount: 0, poll: Boolean(body.poll), attachments });
   const [user, access] = await Promise.all([invoker(ctx, i), responseAccess(ctx, i)]);
   const channel = access.channel;
   const mentions = await parseMentions(store, { content: v2 ? textOf(components) : content, allowed, permissions: access.permissions, guildId: channel.guildId, roles: access.guild?.roles ?? [] });
@@ -194,6 +197,8 @@ export async function editInteractionMessage(
   const message = found.stored;
   const access = await responseAccess(ctx, i);
   const wasLoading = (message.flags & MessageFlag.LOADING) !== 0;
+  const touches = [body.content, body.embeds, body.components, body.attachments].some((v) => v !== undefined) || (uploads?.files.length ?? 0) > 0;
+  if (touches && (message.flags & IS_VOICE_MESSAGE) !== 0) throw new ApiError(ErrorCodes.VOICE_MESSAGE_EDIT);
   const v2 = ((message.flags | (body.flags ?? 0)) & MessageFlag.IS_COMPONENTS_V2) !== 0;
   if (v2) checkNoLegacyFields({ content: body.content === undefined ? message.content : body.content, embeds: body.embeds === undefined ? message.embeds : body.embeds });
   const patch: Parameters<typeof store.messages.update>[2] = {};

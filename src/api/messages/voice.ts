@@ -19,9 +19,12 @@ export interface VoiceMessageParts {
   attachments: readonly AttachmentRecord[];
 }
 
-/** Refuses a voice message that breaks one of Discord's rules, with Discord's code for it. */
-export function checkVoiceMessage(access: ChannelAccess, m: VoiceMessageParts): void {
-  if (access.channel.guildId) requirePermission(access.permissions, Permissions.SEND_VOICE_MESSAGES);
+/**
+ * Refuses a voice message that breaks one of Discord's rules, with Discord's code for it. `access` is the sender's
+ * standing, for SEND_VOICE_MESSAGES in a guild channel; null for an interaction response, which needs no permission.
+ */
+export function checkVoiceMessage(access: ChannelAccess | null, m: VoiceMessageParts): void {
+  if (access?.channel.guildId) requirePermission(access.permissions, Permissions.SEND_VOICE_MESSAGES);
   if (m.content !== '' || m.embeds.length > 0 || m.components.length > 0 || m.stickerCount > 0 || m.poll) {
     throw new ApiError(ErrorCodes.VOICE_MESSAGE_ADDITIONAL_CONTENT);
   }
