@@ -301,6 +301,25 @@ describe('web client', { skip: browserSkipReason() }, () => {
     await b.getByRole('textbox', { name: 'Message #announcements' }).waitFor();
     // Bob's gateway event can beat Alice's HTTP answer: the confirmation closes only once the DELETE has answered.
     await confirm.waitFor({ state: 'hidden' });
+    // Overview: the join message off and members notified of mentions only, saved as Discord's guild fields.
+    await dialog.getByRole('tab', { name: 'Overview' }).click();
+    assert.equal(await dialog.getByLabel('System messages channel').inputValue(), channelUrl.split('/').pop());
+    await dialog.getByLabel('Send a welcome message when someone joins this server').uncheck();
+    await dialog.getByLabel('Only @mentions').check();
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    const guildId = channelUrl.split('/')[2]!;
+    const token = (await a.evaluate('localStorage.getItem("accord.token")')) as string;
+    await eventually(async () => {
+      const g = (await server.request('GET', `/guilds/${guildId}`, { auth: token })).body;
+      assert.deepEqual([g.system_channel_flags & 1, g.default_message_notifications], [1, 1]);
+    }, 'the overview saved');
+    await dialog.getByLabel('Send a welcome message when someone joins this server').check();
+    await dialog.getByLabel('All messages').check();
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await eventually(async () => {
+      const g = (await server.request('GET', `/guilds/${guildId}`, { auth: token })).body;
+      assert.deepEqual([g.system_channel_flags & 1, g.default_message_notifications], [0, 0]);
+    }, 'the overview saved back');
     await dialog.getByRole('button', { name: 'Close' }).click();
     await b.getByRole('link', { name: /channel general/ }).click();
   });

@@ -26,7 +26,10 @@ function guildInfo(g: Guild, prev?: GuildInfo): GuildInfo {
     roles,
     member_count: g.member_count ?? prev?.member_count ?? 0,
     unavailable: false,
-    system_channel_id: g.system_channel_id ?? prev?.system_channel_id ?? null,
+    // A GUILD_UPDATE that sets it to null clears it: only an absent field keeps what was known.
+    system_channel_id: 'system_channel_id' in g ? (g.system_channel_id ?? null) : (prev?.system_channel_id ?? null),
+    system_channel_flags: g.system_channel_flags ?? prev?.system_channel_flags ?? 0,
+    default_message_notifications: g.default_message_notifications ?? prev?.default_message_notifications ?? 0,
   };
 }
 

@@ -258,7 +258,9 @@ export async function createInvite(channelId: string): Promise<string> {
 
 export const leaveGuild = (guildId: string) => rest.delete(`/users/@me/guilds/${guildId}`);
 /** `icon`: a data URI to set, null to remove. GUILD_UPDATE brings the new hash to everyone, this tab included. */
-export async function updateGuild(guildId: string, body: { name?: string; icon?: string | null }) {
+export async function updateGuild(
+  guildId: string, body: { name?: string; icon?: string | null; system_channel_id?: string | null; system_channel_flags?: number; default_message_notifications?: number },
+) {
   const g = await rest.patch<Guild>(`/guilds/${guildId}`, body);
   applyDispatch('GUILD_UPDATE', g);
   return g;

@@ -18,6 +18,8 @@ export interface GuildInfo {
   member_count: number;
   unavailable: boolean;
   system_channel_id: Snowflake | null;
+  system_channel_flags: number;
+  default_message_notifications: number;
 }
 
 export interface ChannelMessages {

@@ -90,6 +90,10 @@ export interface Guild {
   members?: Member[];
   presences?: Presence[];
   system_channel_id?: Snowflake | null;
+  /** SUPPRESS_JOIN_NOTIFICATIONS (1 << 0): no join message (Accord posts none yet; kept for Discord's clients). */
+  system_channel_flags?: number;
+  /** 0: all messages notify, 1: only mentions (members' default). */
+  default_message_notifications?: number;
 }
 
 export interface Reaction {

@@ -87,6 +87,9 @@ export function GuildSettings({ guildId, onClose }: { guildId: string; onClose: 
 
 type Run = (fn: () => Promise<unknown>) => Promise<void>;
 
+/** Discord's system channel flag that turns the join message off. */
+const SUPPRESS_JOIN_NOTIFICATIONS = 1 << 0;
+
 function Overview({ guildId, run }: { guildId: string; run: Run }) {
   const guild = useStore((s) => s.guilds[guildId])!;
   const me = useStore((s) => s.me);
@@ -97,8 +100,18 @@ function Overview({ guildId, run }: { guildId: string; run: Run }) {
   const [iconError, setIconError] = useState('');
   // The icon is Manage Server's (as is the name, which the server checks too).
   const canEditIcon = guild.owner_id === me?.id || has(basePermissions(guild, me?.id ?? '', member), P.MANAGE_GUILD);
+  const textChannels = useGuildChannelList(guildId).filter((c) => c.type === ChannelType.GUILD_TEXT);
+  // Discord's "System Messages Channel", its "Send a random welcome message when someone joins" (the flag is kept
+  // for Discord's clients; Accord posts no join line yet), and the members' default notifications; unchanged
+  // fields are left out of the PATCH.
+  const [systemChannel, setSystemChannel] = useState(guild.system_channel_id ?? '');
+  const [welcome, setWelcome] = useState((guild.system_channel_flags & SUPPRESS_JOIN_NOTIFICATIONS) === 0);
+  const [notifications, setNotifications] = useState(guild.default_message_notifications);
   const renamed = name.trim() !== guild.name;
-  const dirty = (renamed && name.trim().length >= 2) || icon !== undefined;
+  const systemChanged = systemChannel !== (guild.system_channel_id ?? '');
+  const welcomeChanged = welcome !== ((guild.system_channel_flags & SUPPRESS_JOIN_NOTIFICATIONS) === 0);
+  const notificationsChanged = notifications !== guild.default_message_notifications;
+  const dirty = (renamed && name.trim().length >= 2) || icon !== undefined || systemChanged || welcomeChanged || notificationsChanged;
   return (
     <form
       className="stack"
@@ -106,7 +119,13 @@ function Overview({ guildId, run }: { guildId: string; run: Run }) {
         e.preventDefault();
         if (!dirty || name.trim().length < 2) return;
         void run(async () => {
-          await updateGuild(guildId, { ...(renamed ? { name: name.trim() } : {}), ...(icon !== undefined ? { icon } : {}) });
+          await updateGuild(guildId, {
+            ...(renamed ? { name: name.trim() } : {}),
+            ...(icon !== undefined ? { icon } : {}),
+            ...(systemChanged ? { system_channel_id: systemChannel || null } : {}),
+            ...(welcomeChanged ? { system_channel_flags: welcome ? guild.system_channel_flags & ~SUPPRESS_JOIN_NOTIFICATIONS : guild.system_channel_flags | SUPPRESS_JOIN_NOTIFICATIONS } : {}),
+            ...(notificationsChanged ? { default_message_notifications: notifications } : {}),
+          });
           setIcon(undefined);
         });
       }}
@@ -135,6 +154,32 @@ function Overview({ guildId, run }: { guildId: string; run: Run }) {
         Server name
         <input name="guild-name" value={name} onChange={(e) => setName(e.target.value)} minLength={2} maxLength={100} required />
       </label>
+      <label>
+        System messages channel
+        <select value={systemChannel} onChange={(e) => setSystemChannel(e.target.value)}>
+          <option value="">No system messages</option>
+          {textChannels.map((c) => (
+            <option key={c.id} value={c.id}>
+              # {c.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="check-row">
+        <input type="checkbox" checked={welcome} onChange={(e) => setWelcome(e.target.checked)} disabled={!systemChannel} />
+        Send a welcome message when someone joins this server
+      </label>
+      <fieldset>
+        <legend>Default notification settings</legend>
+        <label className="check-row">
+          <input type="radio" name="default-notifications" checked={notifications === 0} onChange={() => setNotifications(0)} />
+          All messages
+        </label>
+        <label className="check-row">
+          <input type="radio" name="default-notifications" checked={notifications === 1} onChange={() => setNotifications(1)} />
+          Only @mentions
+        </label>
+      </fieldset>
       <button type="submit" className="button" disabled={!dirty || name.trim().length < 2}>
         Save
       </button>
