@@ -8,11 +8,10 @@
  * file of the message stays as sent.
  */
 import type { AttachmentRecord } from '../store/types.ts';
+import { ATTACHMENT_SCHEME as SCHEME } from './embed-files.ts';
 import type { AttachmentUrls } from './message.ts';
 
 export const IS_COMPONENTS_V2 = 1 << 15;
-
-const SCHEME = 'attachment://';
 
 type Json = Record<string, unknown>;
 

@@ -9,20 +9,20 @@
 import type { AttachmentRecord } from '../store/types.ts';
 import type { AttachmentUrls } from './message.ts';
 
-const SCHEME = 'attachment://';
+/** How a message names one of its own files (Discord's `attachment://<filename>`). */
+export const ATTACHMENT_SCHEME = 'attachment://';
 
 type Json = Record<string, unknown>;
 
-const reference = (v: unknown): string | null => (typeof v === 'string' && v.startsWith(SCHEME) ? v.slice(SCHEME.length) : null);
+const reference = (v: unknown): string | null => (typeof v === 'string' && v.startsWith(ATTACHMENT_SCHEME) ? v.slice(ATTACHMENT_SCHEME.length) : null);
+
+/** The four places of an embed that may name a file: image, thumbnail, author icon, footer icon. */
+const fileSlots = (e: Json): unknown[] =>
+  [(e.image as Json | undefined)?.url, (e.thumbnail as Json | undefined)?.url, (e.author as Json | undefined)?.icon_url, (e.footer as Json | undefined)?.icon_url];
 
 /** Whether any embed refers to a file by `attachment://`: the common case answers false without copying anything. */
 function refersToFiles(embeds: readonly Json[]): boolean {
-  for (const e of embeds) {
-    if (!e || typeof e !== 'object') continue;
-    if (reference((e.image as Json | undefined)?.url) !== null || reference((e.thumbnail as Json | undefined)?.url) !== null) return true;
-    if (reference((e.author as Json | undefined)?.icon_url) !== null || reference((e.footer as Json | undefined)?.icon_url) !== null) return true;
-  }
-  return false;
+  return embeds.some((e) => e && typeof e === 'object' && fileSlots(e).some((v) => reference(v) !== null));
 }
 
 /** Only pictures may be shown in an embed (Discord: .jpg, .jpeg, .png, .webp and .gif); other files stay attachments. */
@@ -34,7 +34,7 @@ export function embedFileNames(stored: readonly unknown[], attachments: readonly
   const names = new Set<string>();
   for (const e of stored as readonly Json[]) {
     if (!e || typeof e !== 'object') continue;
-    for (const v of [(e.image as Json | undefined)?.url, (e.thumbnail as Json | undefined)?.url, (e.author as Json | undefined)?.icon_url, (e.footer as Json | undefined)?.icon_url]) {
+    for (const v of fileSlots(e)) {
       const name = reference(v);
       if (name !== null && pictures.has(name)) names.add(name);
     }
@@ -53,7 +53,6 @@ export function embedsWithFiles(
   if (!embeds.length || !attachments.length || !refersToFiles(embeds)) return null;
   return resolveEmbedFiles(channelId, embeds, attachments, media);
 }
-
 
 function resolveEmbedFiles(
   channelId: string, embeds: readonly Json[], attachments: readonly AttachmentRecord[], media: AttachmentUrls,

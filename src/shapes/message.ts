@@ -115,14 +115,24 @@ function groupByChannel(entries: Iterable<[channelId: string, messageId: string]
 /** The replied-to message of a reply (type 19). */
 const refOf = (m: MessageRecord) => (m.type === 19 ? m.messageReference?.messageId : undefined);
 
+/**
+ * The embeds, layout and attachments of a message whose embeds or Components V2 layout show some of its files
+ * (those leave `attachments`); null for the common message that has none, which then allocates nothing here.
+ */
+function shownFiles(
+  channelId: string, flags: number, embeds: readonly unknown[], components: readonly unknown[], files: readonly AttachmentRecord[], media: AttachmentUrls,
+): { embeds: readonly unknown[]; components: readonly unknown[]; attachments: readonly AttachmentRecord[] } | null {
+  if ((flags & IS_COMPONENTS_V2) !== 0) return componentsWithFiles(channelId, components, files, media);
+  const shown = embeds.length && files.length ? embedsWithFiles(channelId, embeds, files, media) : null;
+  return shown && { ...shown, components };
+}
+
 function baseJson(m: MessageRecord, users: Map<string, UserRecord>, media: AttachmentUrls): MessageJson {
   const author = users.get(m.authorId);
   // A webhook's message shows the author it was sent as (shapes/webhook.ts), not a user.
   const authorJson = m.webhookId && m.webhookAuthor ? webhookAuthorJson(m.webhookId, m.webhookAuthor) : author ? publicUser(author) : ghostUser(m.authorId);
-  // Files shown by embeds or by a Components V2 layout leave `attachments`; most messages have neither (null).
   const files = m.attachments ?? [];
-  const v2 = (m.flags & IS_COMPONENTS_V2) !== 0 ? componentsWithFiles(m.channelId, m.components ?? [], files, media) : null;
-  const shown = v2 ?? (m.embeds.length && files.length ? embedsWithFiles(m.channelId, m.embeds, files, media) : null);
+  const shown = shownFiles(m.channelId, m.flags, m.embeds, m.components ?? [], files, media);
   const out: MessageJson = {
     id: m.id,
     type: m.type,
@@ -142,7 +152,7 @@ function baseJson(m: MessageRecord, users: Map<string, UserRecord>, media: Attac
     timestamp: iso(snowflakeTimestamp(m.id)),
     edited_timestamp: m.editedAt ? iso(m.editedAt) : null,
     flags: m.flags,
-    components: v2?.components ?? m.components ?? [],
+    components: shown?.components ?? m.components ?? [],
   };
   if (m.webhookId) out.webhook_id = m.webhookId;
   if (m.applicationId) out.application_id = m.applicationId;
@@ -155,8 +165,7 @@ function baseJson(m: MessageRecord, users: Map<string, UserRecord>, media: Attac
   // A forward: the message it forwards, as it was then (Discord's message snapshot object; one per forward).
   if (m.snapshot) {
     const sn = m.snapshot;
-    const snV2 = (sn.flags & IS_COMPONENTS_V2) !== 0 ? componentsWithFiles(m.channelId, sn.components, sn.attachments, media) : null;
-    const snapshotShown = snV2 ?? embedsWithFiles(m.channelId, sn.embeds, sn.attachments, media);
+    const snapshotShown = shownFiles(m.channelId, sn.flags, sn.embeds, sn.components, sn.attachments, media);
     out.message_snapshots = [{
       message: {
         type: sn.type,
@@ -172,7 +181,7 @@ function baseJson(m: MessageRecord, users: Map<string, UserRecord>, media: Attac
         }),
         mention_roles: sn.mentionRoles,
         ...(sn.stickerItems.length ? { sticker_items: sn.stickerItems } : {}),
-        components: snV2?.components ?? sn.components,
+        components: snapshotShown?.components ?? sn.components,
       },
     }];
   }

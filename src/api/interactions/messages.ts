@@ -32,9 +32,9 @@ import { WebhookType } from '../../store/types.ts';
 import { metadataOf } from './invoke.ts';
 import { InteractionType, interactionsOf, type LiveInteraction } from './registry.ts';
 import { checkComponents } from '../messages/components.ts';
-import { attachmentNamesIn, checkComponentFiles, checkComponentsV2, checkNoLegacyFields, ownFileReferences, textOf } from '../messages/components-v2.ts';
+import { attachmentNamesIn, checkComponentFiles, checkComponentsV2, checkNoLegacyFields, ownFileReferences } from '../messages/components-v2.ts';
 import { embedFileNames } from '../../shapes/embed-files.ts';
-import { componentsWithFiles } from '../../shapes/components-media.ts';
+import { componentsText, componentsWithFiles } from '../../shapes/components-media.ts';
 import { checkVoiceMessage, IS_VOICE_MESSAGE } from '../messages/voice.ts';
 
 export const MessageFlag = { SUPPRESS_EMBEDS: 1 << 2, EPHEMERAL: 1 << 6, LOADING: 1 << 7, SUPPRESS_NOTIFICATIONS: 1 << 12, IS_COMPONENTS_V2: 1 << 15 } as const;
@@ -114,7 +114,7 @@ export async function createInteractionMessage(
   if (voice) checkVoiceMessage(null, { content, embeds, components, stickerCount: 0, poll: Boolean(body.poll), attachments });
   const [user, access] = await Promise.all([invoker(ctx, i), responseAccess(ctx, i)]);
   const channel = access.channel;
-  const mentions = await parseMentions(store, { content: v2 ? textOf(components) : content, allowed, permissions: access.permissions, guildId: channel.guildId, roles: access.guild?.roles ?? [] });
+  const mentions = await parseMentions(store, { content: v2 ? componentsText(components) : content, allowed, permissions: access.permissions, guildId: channel.guildId, roles: access.guild?.roles ?? [] });
   const type = opts.followUp || i.type !== InteractionType.APPLICATION_COMMAND ? MessageTypes.DEFAULT
     : i.commandType === 1 ? MessageTypes.CHAT_INPUT_COMMAND : MessageTypes.CONTEXT_MENU_COMMAND;
   const record: MessageRecord = {
@@ -208,7 +208,7 @@ export async function editInteractionMessage(
   if (v2 && patch.components) ownFileReferences(patch.components, message.attachments);
   // A V2 message's mentions come from its text displays.
   if (body.content !== undefined || body.allowed_mentions !== undefined || (v2 && patch.components)) {
-    const text = v2 ? textOf(patch.components ?? message.components) : content;
+    const text = v2 ? componentsText(patch.components ?? message.components) : content;
     const mentions = await parseMentions(store, { content: text, allowed, permissions: access.permissions, guildId: message.guildId, roles: access.guild?.roles ?? [] });
     Object.assign(patch, { content, mentions: mentions.users, mentionRoles: mentions.roles, mentionEveryone: mentions.everyone });
   }

@@ -17,7 +17,8 @@
  * Errors are 50035 with Discord's keys where Discord documents one; the shape of the rest is Accord's choice.
  */
 import { formError } from '../../protocol/errors.ts';
-import { componentsText, IS_COMPONENTS_V2 } from '../../shapes/components-media.ts';
+import { IS_COMPONENTS_V2 } from '../../shapes/components-media.ts';
+import { ATTACHMENT_SCHEME } from '../../shapes/embed-files.ts';
 import type { AttachmentRecord } from '../../store/types.ts';
 import {
   Checker, ComponentType, MESSAGE_CHILD_TYPES, UNSET_ID, asSchema, checkButton, checkMessageChild, checkRow, choices, isInteractive,
@@ -84,7 +85,6 @@ export type V2Component = ContainerChild | Container;
 const TOP_LEVEL = [ComponentType.ACTION_ROW, ComponentType.SECTION, ComponentType.TEXT_DISPLAY, ComponentType.MEDIA_GALLERY, ComponentType.FILE, ComponentType.SEPARATOR, ComponentType.CONTAINER];
 const IN_CONTAINER = TOP_LEVEL.filter((t) => t !== ComponentType.CONTAINER);
 const ACCESSORY = [ComponentType.BUTTON, ComponentType.THUMBNAIL];
-const ATTACHMENT_SCHEME = 'attachment://';
 
 /** `{url}`: http(s) or attachment://, or attachment:// only (`attachmentsOnly`, a file component). */
 function media(c: Checker, obj: Record<string, unknown>, key: string, path: Path, attachmentsOnly: boolean): MediaItem | undefined {
@@ -338,17 +338,34 @@ export function checkComponentsV2(components: unknown, opts: { allowInteractive:
   return opts.allowInteractive ? tree : withoutInteractiveV2(tree);
 }
 
+/**
+ * Every media item of the tree with where it sits and the file kinds its place shows: a thumbnail's (pictures), a
+ * gallery item's (pictures or videos), a file component's (any, `null`).
+ */
+function* mediaItems(tree: readonly unknown[], path: Path = []): Generator<{ item: MediaItem; path: Path; kinds: readonly string[] | null }> {
+  for (const { node, path: at } of walk(tree, path)) {
+    const media = node.media as MediaItem | undefined;
+    const file = node.file as MediaItem | undefined;
+    if (node.type === ComponentType.THUMBNAIL && media) yield { item: media, path: [...at, 'media'], kinds: ['image/'] };
+    if (node.type === ComponentType.FILE && file) yield { item: file, path: [...at, 'file'], kinds: null };
+    if (node.type === ComponentType.MEDIA_GALLERY && Array.isArray(node.items)) {
+      for (const [i, entry] of node.items.entries()) {
+        const m = (entry as GalleryItem).media;
+        if (m) yield { item: m, path: [...at, 'items', i, 'media'], kinds: ['image/', 'video/'] };
+      }
+    }
+  }
+}
+
+/** The filename an `attachment://` media item names; null for an outside URL. */
+const referencedName = (item: MediaItem) => (typeof item.url === 'string' && item.url.startsWith(ATTACHMENT_SCHEME) ? item.url.slice(ATTACHMENT_SCHEME.length) : null);
+
 /** Every `attachment://` name the tree's media refer to. */
 export function attachmentNamesIn(tree: readonly unknown[]): Set<string> {
   const names = new Set<string>();
-  const see = (item: unknown) => {
-    const url = (item as MediaItem | undefined)?.url;
-    if (typeof url === 'string' && url.startsWith(ATTACHMENT_SCHEME)) names.add(url.slice(ATTACHMENT_SCHEME.length));
-  };
-  for (const { node } of walk(tree, [])) {
-    see(node.media);
-    see(node.file);
-    if (Array.isArray(node.items)) for (const item of node.items) see((item as GalleryItem).media);
+  for (const { item } of mediaItems(tree)) {
+    const name = referencedName(item);
+    if (name !== null) names.add(name);
   }
   return names;
 }
@@ -371,22 +388,17 @@ export function checkNoLegacyFields(fields: Record<string, unknown>): void {
 export function ownFileReferences(tree: readonly unknown[], attachments: readonly AttachmentRecord[]): void {
   if (!attachments.length) return;
   const byId = new Map(attachments.map((a) => [a.id, a] as const));
-  const visit = (item: MediaItem | undefined) => {
-    if (!item || item.url.startsWith(ATTACHMENT_SCHEME)) return;
+  for (const { item } of mediaItems(tree)) {
+    if (referencedName(item) !== null) continue;
     let path: string;
     try {
       path = new URL(item.url).pathname;
     } catch {
-      return;
+      continue;
     }
     const id = /^\/attachments\/\d+\/(\d+)\/[^/]+$/.exec(path)?.[1];
     const file = id === undefined ? undefined : byId.get(id);
     if (file) item.url = ATTACHMENT_SCHEME + file.filename;
-  };
-  for (const { node } of walk(tree, [])) {
-    visit(node.media as MediaItem | undefined);
-    visit(node.file as MediaItem | undefined);
-    if (Array.isArray(node.items)) for (const item of node.items) visit((item as GalleryItem).media);
   }
 }
 
@@ -398,24 +410,14 @@ export function ownFileReferences(tree: readonly unknown[], attachments: readonl
 export function checkComponentFiles(tree: readonly unknown[], attachments: readonly AttachmentRecord[]): void {
   const byName = new Map(attachments.map((a) => [a.filename, a] as const));
   const issues: Issue[] = [];
-  const check = (item: unknown, at: Path, kinds: readonly string[] | null) => {
-    const url = (item as MediaItem | undefined)?.url;
-    if (typeof url !== 'string' || !url.startsWith(ATTACHMENT_SCHEME)) return;
-    const file = byName.get(url.slice(ATTACHMENT_SCHEME.length));
-    if (!file) issues.push({ path: [...at, 'url'], code: 'UNFURLED_MEDIA_ITEM_ATTACHMENT_NOT_FOUND', message: `No file named "${url.slice(ATTACHMENT_SCHEME.length)}" is attached to the message.` });
+  for (const { item, path, kinds } of mediaItems(tree, ['components'])) {
+    const name = referencedName(item);
+    if (name === null) continue;
+    const file = byName.get(name);
+    if (!file) issues.push({ path: [...path, 'url'], code: 'UNFURLED_MEDIA_ITEM_ATTACHMENT_NOT_FOUND', message: `No file named "${name}" is attached to the message.` });
     else if (kinds && !kinds.some((k) => file.contentType.startsWith(k))) {
-      issues.push({ path: [...at, 'url'], code: 'UNFURLED_MEDIA_ITEM_INVALID_CONTENT_TYPE', message: `This component shows only ${kinds.map((k) => k.slice(0, -1)).join(' or ')} files.` });
-    }
-  };
-  for (const { node, path } of walk(tree, ['components'])) {
-    if (node.type === ComponentType.THUMBNAIL) check(node.media, [...path, 'media'], ['image/']);
-    if (node.type === ComponentType.FILE) check(node.file, [...path, 'file'], null);
-    if (node.type === ComponentType.MEDIA_GALLERY && Array.isArray(node.items)) {
-      node.items.forEach((item, i) => check((item as GalleryItem).media, [...path, 'items', i, 'media'], ['image/', 'video/']));
+      issues.push({ path: [...path, 'url'], code: 'UNFURLED_MEDIA_ITEM_INVALID_CONTENT_TYPE', message: `This component shows only ${kinds.map((k) => k.slice(0, -1)).join(' or ')} files.` });
     }
   }
   if (issues.length) throw formError(issues);
 }
-
-/** The text of the tree's text displays, for the mentions they make (as a message's content does). */
-export const textOf = componentsText;

@@ -15,13 +15,13 @@ import type { ApiDeps } from '../deps.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { attachmentsForCreate, attachmentsSchema, copyAttachments, discardCopies, renderMedia } from './attachments.ts';
 import { checkVoiceMessage, IS_VOICE_MESSAGE } from './voice.ts';
-import { checkComponentFiles, checkComponentsV2, checkNoLegacyFields, componentsV2Schema, IS_COMPONENTS_V2, ownFileReferences, textOf, type V2Component } from './components-v2.ts';
+import { checkComponentFiles, checkNoLegacyFields, componentsV2Schema, IS_COMPONENTS_V2, ownFileReferences, withoutInteractiveV2, type V2Component } from './components-v2.ts';
 import { readMessageBody, type Uploads } from './uploads.ts';
 import { parse, snowflake, z } from '../validate.ts';
 import { MESSAGE_CHANNEL_TYPES, publishInChannel } from '../channels/common.ts';
 import { checkThreadSend, isThread, threadMessageSent } from '../channels/threads.ts';
 import { checkEmbedTotal, embedsSchema } from './embeds.ts';
-import { checkComponents, componentsSchema, type MessageActionRow } from './components.ts';
+import { componentsSchema, withoutInteractive, type MessageActionRow } from './components.ts';
 import { allowedMentionsSchema, checkAllowedMentions, parseMentions } from './mentions.ts';
 import { mentionRecipients } from './mention-audience.ts';
 import { eventPayload, renderMessage, type MessageJson } from '../../shapes/message.ts';
@@ -29,6 +29,7 @@ import { NONCE_WINDOW_MS, SendLimits } from './send-limits.ts';
 import { pollRecord, pollSchema } from './polls.ts';
 import { stickerItemsFor, type StickerItem } from './stickers.ts';
 import { refuseBlockedDm } from '../relationships.ts';
+import { componentsText } from '../../shapes/components-media.ts';
 
 export const MessageFlags = { SUPPRESS_EMBEDS: 1 << 2, SUPPRESS_NOTIFICATIONS: 1 << 12, IS_VOICE_MESSAGE, HAS_SNAPSHOT: 1 << 14 } as const;
 const CLIENT_CREATE_FLAGS = MessageFlags.SUPPRESS_EMBEDS | MessageFlags.SUPPRESS_NOTIFICATIONS | MessageFlags.IS_VOICE_MESSAGE | IS_COMPONENTS_V2;
@@ -153,7 +154,9 @@ export async function createMessage(ctx: RouteContext, user: UserRecord, channel
     // Components V2 (components-v2.ts): the components are the whole message.
     const v2 = !forwarded && ((body.flags ?? 0) & IS_COMPONENTS_V2) !== 0;
     if (v2) checkNoLegacyFields({ content: body.content, embeds: body.embeds, sticker_ids: body.sticker_ids, poll: body.poll });
-    const components = v2 ? checkComponentsV2(body.components, { allowInteractive: user.bot }) : checkComponents(body.components, { allowInteractive: user.bot });
+    // Checked and numbered by the body's schema already; a person keeps only what is not interactive.
+    const given = body.components ?? [];
+    const components = user.bot ? given : v2 ? withoutInteractiveV2(given as V2Component[]) : withoutInteractive(given as MessageActionRow[]);
     // A forward shows only what it forwards, so it is never a voice message itself.
     const voice = !forwarded && ((body.flags ?? 0) & IS_VOICE_MESSAGE) !== 0;
     const attachments = attachmentsForCreate(body.attachments, uploads.files, voice);
@@ -180,7 +183,7 @@ export async function createMessage(ctx: RouteContext, user: UserRecord, channel
       if (earlier) return await renderEarlier(deps, user, earlier, nonce!);
     }
     try {
-      const sent = await storeMessage(ctx, user, access, body, { content, mentionText: v2 ? textOf(components) : content, embeds, attachments, components, uploads, stickerItems, forwarded }, nonce, enforced);
+      const sent = await storeMessage(ctx, user, access, body, { content, mentionText: v2 ? componentsText(components) : content, embeds, attachments, components, uploads, stickerItems, forwarded }, nonce, enforced);
       if (thread) await threadMessageSent(ctx.dispatch, deps.store, channel, thread, user.id, deps.now());
       return sent;
     } catch (err) {

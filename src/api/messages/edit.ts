@@ -20,8 +20,9 @@ import { checkComponents } from './components.ts';
 import { allowedMentionsSchema, checkAllowedMentions, parseMentions } from './mentions.ts';
 import { eventPayload, renderMessage, type MessageJson } from '../../shapes/message.ts';
 import { IS_VOICE_MESSAGE } from './voice.ts';
-import { attachmentNamesIn, checkComponentFiles, checkComponentsV2, checkNoLegacyFields, IS_COMPONENTS_V2, ownFileReferences, textOf } from './components-v2.ts';
+import { attachmentNamesIn, checkComponentFiles, checkComponentsV2, checkNoLegacyFields, IS_COMPONENTS_V2, ownFileReferences } from './components-v2.ts';
 import { embedFileNames } from '../../shapes/embed-files.ts';
+import { componentsText } from '../../shapes/components-media.ts';
 
 const EDITABLE_TYPES = new Set([0, 19, 20, 23]);
 
@@ -133,7 +134,7 @@ export async function applyEdit(
     const allowed = body.allowed_mentions ?? undefined;
     checkAllowedMentions(allowed);
     const mentions = await parseMentions(store, {
-      content: v2 ? textOf(components) : content,
+      content: v2 ? componentsText(components) : content,
       allowed,
       permissions: access.permissions,
       guildId: message.guildId,

@@ -29,7 +29,8 @@ import { parse, queryBool, snowflake, z } from '../validate.ts';
 import { webhookChannelAccess } from './access.ts';
 import { storeAvatarOverride } from './avatar-override.ts';
 import { webhookNameSchema } from './names.ts';
-import { checkComponentFiles, checkComponentsV2, checkNoLegacyFields, IS_COMPONENTS_V2, textOf, type V2Component } from '../messages/components-v2.ts';
+import { checkComponentFiles, checkComponentsV2, checkNoLegacyFields, IS_COMPONENTS_V2, type V2Component } from '../messages/components-v2.ts';
+import { componentsText } from '../../shapes/components-media.ts';
 
 const SENDABLE_FLAGS = MessageFlags.SUPPRESS_EMBEDS | MessageFlags.SUPPRESS_NOTIFICATIONS | IS_COMPONENTS_V2;
 
@@ -146,7 +147,7 @@ export async function sendAsWebhook(ctx: RouteContext, webhook: WebhookRecord, b
   const channel = thread ?? access.channel;
   const threadBefore = thread ? await store.threads.get(thread.id) : null;
   const mentions = await parseMentions(store, {
-    content: v2 ? textOf(components) : content, allowed, permissions: access.permissions, guildId: channel.guildId, roles: access.guild?.roles ?? [],
+    content: v2 ? componentsText(components) : content, allowed, permissions: access.permissions, guildId: channel.guildId, roles: access.guild?.roles ?? [],
   });
   // Discord fetches an avatar_url into its CDN (avatar-override.ts); a picture it cannot fetch is left out.
   const author: WebhookAuthor = body.avatar_url

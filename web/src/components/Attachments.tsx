@@ -71,7 +71,7 @@ export function Attachments({ attachments }: { attachments: Attachment[] }) {
         else body = <FileCard a={a} />;
         return (
           <div key={a.id} className={`attachment ${kind}`} data-attachment-id={a.id} data-filename={a.filename}>
-            {isSpoiler(a) ? <Spoiler filename={a.filename}>{body}</Spoiler> : body}
+            {isSpoiler(a) ? <Spoiler what={a.filename}>{body}</Spoiler> : body}
           </div>
         );
       })}
@@ -161,8 +161,8 @@ function DownloadLink({ a, className }: { a: Attachment; className?: string }) {
   );
 }
 
-/** Blurred, and out of the Tab order and the accessibility tree, until revealed by a click (or Enter). */
-function Spoiler({ filename, children }: { filename: string; children: ReactNode }) {
+/** Blurred, and out of the Tab order and the accessibility tree, until revealed by a click (or Enter); `what` names it. */
+export function Spoiler({ what, children }: { what: string; children: ReactNode }) {
   const [shown, setShown] = useState(false);
   if (shown) return <div className="attachment-spoiler revealed">{children}</div>;
   return (
@@ -170,7 +170,7 @@ function Spoiler({ filename, children }: { filename: string; children: ReactNode
       <div className="attachment-spoiler-content" aria-hidden="true" inert>
         {children}
       </div>
-      <button type="button" className="attachment-spoiler-cover" aria-label={`Spoiler: reveal ${filename}`} onClick={() => setShown(true)}>
+      <button type="button" className="attachment-spoiler-cover" aria-label={`Spoiler: reveal ${what}`} onClick={() => setShown(true)}>
         <span>SPOILER</span>
       </button>
     </div>

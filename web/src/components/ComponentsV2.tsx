@@ -4,10 +4,11 @@
  * cards, separators, and action rows (drawn by MessageComponents, which owns the interactions). Pictures load
  * from `proxy_url` (this server's copy) when there is one; spoilers stay blurred until clicked.
  */
-import { useState, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import { Markdown, type MentionResolver } from '../markdown.tsx';
 import { formatBytes, mediaUrl } from '../media-url.ts';
 import type { ActionRow, ButtonComponent, MediaItem, V2Node } from '../types.ts';
+import { Spoiler } from './Attachments.tsx';
 
 interface Props {
   nodes: V2Node[];
@@ -19,20 +20,9 @@ interface Props {
 const src = (m: MediaItem | undefined) => (m ? (mediaUrl(m.proxy_url) ?? mediaUrl(m.url)) : null);
 const hex = (n: number) => `#${n.toString(16).padStart(6, '0')}`;
 
-/** Blurred, and out of the Tab order and the accessibility tree (inert), until revealed, as attachment spoilers are. */
+/** The part as it is, or behind the same spoiler cover as a spoilered attachment. */
 function SpoilerBox({ spoiler, what, children }: { spoiler?: boolean; what: string; children: ReactNode }) {
-  const [shown, setShown] = useState(!spoiler);
-  if (shown) return <>{children}</>;
-  return (
-    <div className="v2-spoiler">
-      <div className="v2-spoiler-content" aria-hidden="true" inert>
-        {children}
-      </div>
-      <button type="button" className="v2-spoiler-cover" aria-label={`Spoiler: reveal ${what}`} onClick={() => setShown(true)}>
-        <span>SPOILER</span>
-      </button>
-    </div>
-  );
+  return spoiler ? <Spoiler what={what}>{children}</Spoiler> : <>{children}</>;
 }
 
 function Picture({ media, alt, className }: { media?: MediaItem; alt?: string | null; className: string }) {
