@@ -215,6 +215,26 @@ describe('interactions', () => {
     await memberGw.waitForDispatch('MESSAGE_UPDATE', (d) => d.id === eph.id && d.content === 'only you, edited');
   });
 
+  it('an ephemeral Components V2 response: its edits take no files and give outside pictures their proxy_url', async () => {
+    const i = await slash(member, 'echo', [{ type: 3, name: 'text', value: 'layout' }]);
+    const res = await callback(i, { type: 4, data: { flags: 64 | (1 << 15), components: [{ type: 10, content: 'just you' }] } }, '?with_response=true');
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const eph = res.body.resource.message;
+    assert.equal(eph.flags, 64 | (1 << 15));
+    const url = `/webhooks/${app.id}/${i.token}/messages/${eph.id}`;
+    const gallery = (mediaUrl: string) => ({ components: [{ type: 12, items: [{ media: { url: mediaUrl } }] }] });
+    const edited = await t.request('PATCH', url, { body: gallery('https://example.test/chart.png') });
+    assert.equal(edited.status, 200, JSON.stringify(edited.body));
+    const media = edited.body.components[0].items[0].media;
+    assert.equal(media.url, 'https://example.test/chart.png');
+    assert.match(media.proxy_url, /\/external\/[A-Za-z0-9_-]{43}\/https\/example\.test\/chart\.png$/);
+    const withFile = await t.request('PATCH', url, { body: gallery('attachment://chart.png') });
+    assertError(withFile, 400, 50035);
+    assert.equal(withFile.body.errors.components[0].items[0].media.url._errors[0].code, 'UNFURLED_MEDIA_ITEM_ATTACHMENT_NOT_FOUND');
+    const withContent = await t.request('PATCH', url, { body: { content: 'words' } });
+    assertError(withContent, 400, 50035);
+  });
+
   it('refuses unknown commands, outdated versions and invalid options', async () => {
     const c = commands.echo;
     assertError(await invoke(member, { type: 2, data: { id: '1234567890123', name: 'echo', type: 1 } }), 404, 10063);
