@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from './config/load.ts';
 import { ALL_ROLES, ROLE_CATALOG } from './config/roles.ts';
 import { setHeapGrowingPercent } from './lib/heap-growing.ts';
 import { capSemiSpace } from './lib/semi-space.ts';
+import { reserveFdTable } from './lib/fd-table.ts';
 import { createLogger } from './lib/log.ts';
 import { startServer } from './server.ts';
 import { openStore } from './store/open.ts';
@@ -57,6 +58,9 @@ async function main(argv: string[]): Promise<number> {
 
   setHeapGrowingPercent(config.heapGrowingPercent);
   capSemiSpace(config.semiSpaceMb);
+  // Before anything listens: the table's growths, once each, while no handshake waits on them (lib/fd-table.ts).
+  const fdTable = reserveFdTable(config.fdTable);
+  if (fdTable.highest >= 0) log.debug({ highest: fdTable.highest, ms: fdTable.ms }, 'descriptor table grown');
   if (config.workers > 1 && cluster.isPrimary) {
     const pool = startWorkers(config, log);
     let stoppingPool = false;

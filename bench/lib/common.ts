@@ -468,7 +468,8 @@ export async function stopProcess(proc: ChildProcess, signal: NodeJS.Signals = '
 
 /** Forks a TypeScript module as a child process with IPC (tsx loader). */
 export function forkTs(file: string, args: string[] = [], env: Record<string, string> = {}): ChildProcess {
-  return fork(file, args, { execArgv: ['--import', 'tsx'], cwd: REPO, env: { ...process.env, ...env }, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_WORKER_FLAGS: Node flags for the forked bench processes (load workers …): --import a monitor, --cpu-prof; BENCH_SERVER_NODE_FLAGS is the server's.
+  return fork(file, args, { execArgv: ['--import', 'tsx', ...(process.env.BENCH_WORKER_FLAGS?.split(' ').filter(Boolean) ?? [])], cwd: REPO, env: { ...process.env, ...env }, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
 /** Request/response over a forked worker's IPC channel; every call has a deadline. */

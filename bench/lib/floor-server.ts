@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { reserveFdTable } from '../../src/lib/fd-table.ts';
 import { SyncZlib } from './zlib-sync.ts';
 
 interface Conn {
@@ -82,6 +83,8 @@ wss.on('connection', (ws, req) => {
   write(c, op(10, { heartbeat_interval: 41_250 }));
 });
 
+// As Accord's `npm start` does (src/lib/fd-table.ts): the floor must not stall where Accord does not.
+reserveFdTable(16_384);
 server.listen(port, '127.0.0.1', () => process.stderr.write(`floor server on 127.0.0.1:${(server.address() as { port: number }).port}\n`));
 const stop = () => {
   for (const c of conns) c.ws.terminate();

@@ -167,6 +167,11 @@ describe('ACCORD_WORKERS: several processes on one port', { skip: await serviceS
     const pids = [...nodes.values()].map((n) => n.pid);
     assert.notEqual(pids[0], pids[1]);
     assert.ok(!pids.includes(child.pid!), 'the primary serves nothing itself');
+    // Each grew its descriptor table at start (ACCORD_FD_TABLE, default 16,384; src/lib/fd-table.ts).
+    for (const pid of pids) {
+      const fdSize = Number(/FDSize:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+      assert.ok(fdSize >= 16_384, `worker ${pid}'s descriptor table holds ${fdSize}`);
+    }
     // Both started first time: two workers opening one new data folder at once do not trip over each other's
     // SQLite locks (a worker that failed would have been forked again, and the restart tests below would time
     // their first restart at 2 s).
