@@ -19,7 +19,7 @@
  * indexOf instead of JSON.parse so the client spends little CPU per delivery; anything else is parsed.
  */
 import http from 'node:http';
-import WebSocket from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import { reserveFdTable } from '../../src/lib/fd-table.ts';
 import { Hist, wallMs } from './common.ts';
 import { SyncZlib } from './zlib-sync.ts';
@@ -338,6 +338,43 @@ async function paced(n: number, rate: number, fn: (i: number) => void): Promise<
   }
 }
 
+function newClient(i: number, token: string, url: string, compress: boolean): Client {
+  return {
+    i, token, url, compress, ws: null, inflate: null, phase: 'connecting', sessionId: null, resumeUrl: null,
+    seq: 0, hbTimer: null, startedAt: 0, identifyAt: 0, readyAt: 0, guildsAt: 0, guildsWanted: 0, guildsSeen: 0, bytes: 0, frames: 0,
+    frameBytes: 0, readyBytes: 0, guildCreateBytes: 0, guild: null,
+    recv: tracking ? new Uint8Array(tracking.messages) : null, resumeStartedAt: 0, resumedAt: 0, replayed: 0, closeCode: 0,
+  };
+}
+
+/**
+ * Runs this worker's own client code before anything is timed: HELLO → IDENTIFY → READY against a stub gateway in
+ * the worker itself, `rounds` times. A fresh process's first connections pay for compiling the WebSocket and HTTP
+ * client paths, several ms each: without this, they landed in the first sessions of whichever server was measured
+ * first (Accord's, before the floor's), and a cold client is not what a benchmark of the server measures.
+ */
+async function warmUp(rounds: number): Promise<void> {
+  const stub = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((resolve) => stub.once('listening', resolve));
+  stub.on('connection', (ws) => {
+    ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: 41_250 }, s: null, t: null }));
+    ws.on('message', () => ws.send(JSON.stringify({ op: 0, t: 'READY', s: 1, d: { session_id: 'warm-up', resume_gateway_url: 'ws://127.0.0.1', guilds: [] } })));
+  });
+  const url = `ws://127.0.0.1:${(stub.address() as { port: number }).port}/?v=10&encoding=json`;
+  try {
+    for (let k = 0; k < rounds; k++) {
+      const c = newClient(-1, 'warm-up', url, false);
+      connect(c, url);
+      await waitUntil(() => c.readyAt > 0 || c.phase === 'failed', 5_000);
+      stopHeartbeat(c);
+      c.phase = 'closed';
+      c.ws?.terminate();
+    }
+  } finally {
+    await new Promise((resolve) => stub.close(resolve));
+  }
+}
+
 async function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;
   while (!done()) {
@@ -360,12 +397,7 @@ async function open(m: any) {
   guildCreatesByHead = 0;
   expectGuilds = m.expectGuilds ?? 1;
   const base = clients.length;
-  const fresh: Client[] = (m.tokens as string[]).map((token, k) => ({
-    i: base + k, token, url: m.url, compress: Boolean(m.compress), ws: null, inflate: null, phase: 'connecting', sessionId: null, resumeUrl: null,
-    seq: 0, hbTimer: null, startedAt: 0, identifyAt: 0, readyAt: 0, guildsAt: 0, guildsWanted: 0, guildsSeen: 0, bytes: 0, frames: 0,
-    frameBytes: 0, readyBytes: 0, guildCreateBytes: 0, guild: null,
-    recv: tracking ? new Uint8Array(tracking.messages) : null, resumeStartedAt: 0, resumedAt: 0, replayed: 0, closeCode: 0,
-  }));
+  const fresh: Client[] = (m.tokens as string[]).map((token, k) => newClient(base + k, token, m.url, Boolean(m.compress)));
   clients.push(...fresh);
   const t0 = wallMs();
   await paced(fresh.length, m.rate, (k) => connect(fresh[k]!, m.url));
@@ -621,4 +653,5 @@ process.on('disconnect', () => process.exit(0));
 // A worker holds thousands of sockets: its descriptor table grown now, not at its 256th, 512th … connect, each
 // growth a stall of several ms in every session it is opening (src/lib/fd-table.ts).
 reserveFdTable(16_384);
+await warmUp(20);
 process.send!({ ready: true });
