@@ -149,6 +149,7 @@ describe('Components V2', () => {
     await refuses({ components: [{ type: 9, components: [text('a'), text('b'), text('c'), text('d')], accessory: button('x') }] }, ['components', 0, 'components'], 'BASE_TYPE_BAD_LENGTH');
     await refuses({ components: [{ type: 9, components: [text('a')] }] }, ['components', 0, 'accessory'], 'BASE_TYPE_REQUIRED');
     await refuses({ components: [{ type: 13, file: { url: 'https://example.test/a.zip' } }] }, ['components', 0, 'file', 'url'], 'URL_TYPE_INVALID_SCHEME');
+    await refuses({ components: [{ type: 12, items: [{ media: { url: 'not a url' } }] }] }, ['components', 0, 'items', 0, 'media', 'url'], 'URL_TYPE_INVALID_URL');
     await refuses({ components: [{ type: 12, items: [] }] }, ['components', 0, 'items'], 'BASE_TYPE_BAD_LENGTH');
     await refuses({ components: [{ type: 14, spacing: 3 }] }, ['components', 0, 'spacing'], 'BASE_TYPE_CHOICES');
     await refuses({ components: [{ type: 17, accent_color: 0x1000000, components: [text('x')] }] }, ['components', 0, 'accent_color'], 'NUMBER_TYPE_MAX');
