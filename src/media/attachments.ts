@@ -33,6 +33,11 @@ export function attachmentPath(channelId: string, attachmentId: string, filename
   return `/attachments/${channelId}/${attachmentId}/${filename}`;
 }
 
+/** The attachment id in a path attachmentPath made; undefined for any other path. */
+export function attachmentIdOfPath(path: string): string | undefined {
+  return /^\/attachments\/\d+\/(\d+)\/[^/]+$/.exec(path)?.[1];
+}
+
 /** Signs attachment URLs at `now`; what the message renderer is handed (shapes/message.ts AttachmentUrls). */
 export function attachmentLinks(links: AttachmentLinkSource, now: number, ttlMs = SIGNED_URL_TTL_MS) {
   return {

@@ -8,7 +8,7 @@
  * file of the message stays as sent.
  */
 import type { AttachmentRecord } from '../store/types.ts';
-import { ATTACHMENT_SCHEME as SCHEME } from './embed-files.ts';
+import { attachmentReference } from './embed-files.ts';
 import type { AttachmentUrls } from './message.ts';
 
 export const IS_COMPONENTS_V2 = 1 << 15;
@@ -25,7 +25,8 @@ export function componentsWithFiles(
   const item = (m: Json | undefined): Json | undefined => {
     const url = m?.url;
     if (typeof url !== 'string') return m;
-    const file = url.startsWith(SCHEME) ? byName.get(url.slice(SCHEME.length)) : undefined;
+    const name = attachmentReference(url);
+    const file = name === null ? undefined : byName.get(name);
     if (file) {
       used.add(file.id);
       const signed = media.attachmentUrl(channelId, file.id, file.filename);
@@ -34,7 +35,7 @@ export function componentsWithFiles(
         content_type: file.contentType, attachment_id: file.id,
       };
     }
-    const proxied = url.startsWith(SCHEME) ? null : (media.externalUrl?.(url) ?? null);
+    const proxied = name !== null ? null : (media.externalUrl?.(url) ?? null);
     return proxied ? { url, proxy_url: proxied } : { url };
   };
 
@@ -45,7 +46,7 @@ export function componentsWithFiles(
     if (node.media) out.media = item(node.media as Json);
     if (Array.isArray(node.items)) out.items = node.items.map((i) => ({ ...(i as Json), media: item((i as Json).media as Json) }));
     if (node.file) {
-      const name = ((node.file as Json).url as string | undefined)?.startsWith(SCHEME) ? ((node.file as Json).url as string).slice(SCHEME.length) : null;
+      const name = attachmentReference((node.file as Json).url);
       const file = name === null ? undefined : byName.get(name);
       out.file = item(node.file as Json);
       if (file) Object.assign(out, { name: file.filename, size: file.size });

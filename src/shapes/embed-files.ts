@@ -14,7 +14,8 @@ export const ATTACHMENT_SCHEME = 'attachment://';
 
 type Json = Record<string, unknown>;
 
-const reference = (v: unknown): string | null => (typeof v === 'string' && v.startsWith(ATTACHMENT_SCHEME) ? v.slice(ATTACHMENT_SCHEME.length) : null);
+/** The filename an `attachment://<filename>` URL names; null for anything else. */
+export const attachmentReference = (v: unknown): string | null => (typeof v === 'string' && v.startsWith(ATTACHMENT_SCHEME) ? v.slice(ATTACHMENT_SCHEME.length) : null);
 
 /** The four places of an embed that may name a file: image, thumbnail, author icon, footer icon. */
 const fileSlots = (e: Json): unknown[] =>
@@ -22,7 +23,7 @@ const fileSlots = (e: Json): unknown[] =>
 
 /** Whether any embed refers to a file by `attachment://`: the common case answers false without copying anything. */
 function refersToFiles(embeds: readonly Json[]): boolean {
-  return embeds.some((e) => e && typeof e === 'object' && fileSlots(e).some((v) => reference(v) !== null));
+  return embeds.some((e) => e && typeof e === 'object' && fileSlots(e).some((v) => attachmentReference(v) !== null));
 }
 
 /** Only pictures may be shown in an embed (Discord: .jpg, .jpeg, .png, .webp and .gif); other files stay attachments. */
@@ -35,7 +36,7 @@ export function embedFileNames(stored: readonly unknown[], attachments: readonly
   for (const e of stored as readonly Json[]) {
     if (!e || typeof e !== 'object') continue;
     for (const v of fileSlots(e)) {
-      const name = reference(v);
+      const name = attachmentReference(v);
       if (name !== null && pictures.has(name)) names.add(name);
     }
   }
@@ -61,7 +62,7 @@ function resolveEmbedFiles(
   for (const a of attachments) if (!byName.has(a.filename) && EMBEDDABLE.has(a.contentType)) byName.set(a.filename, a);
   const used = new Set<string>();
   const fileOf = (v: unknown) => {
-    const name = reference(v);
+    const name = attachmentReference(v);
     const file = name === null ? undefined : byName.get(name);
     if (file) used.add(file.id);
     return file;

@@ -17,11 +17,12 @@
  * Errors are 50035 with Discord's keys where Discord documents one; the shape of the rest is Accord's choice.
  */
 import { formError } from '../../protocol/errors.ts';
+import { attachmentIdOfPath } from '../../media/attachments.ts';
 import { IS_COMPONENTS_V2 } from '../../shapes/components-media.ts';
-import { ATTACHMENT_SCHEME } from '../../shapes/embed-files.ts';
+import { ATTACHMENT_SCHEME, attachmentReference } from '../../shapes/embed-files.ts';
 import type { AttachmentRecord } from '../../store/types.ts';
 import {
-  Checker, ComponentType, MESSAGE_CHILD_TYPES, UNSET_ID, asSchema, checkButton, checkMessageChild, checkRow, choices, isInteractive,
+  Checker, ComponentType, MESSAGE_CHILD_TYPES, UNSET_ID, asSchema, checkButton, checkComponents, checkMessageChild, checkRow, choices, isInteractive,
   type ButtonComponent, type Issue, type MessageActionRow, type Path,
 } from './components.ts';
 
@@ -338,6 +339,11 @@ export function checkComponentsV2(components: unknown, opts: { allowInteractive:
   return opts.allowInteractive ? tree : withoutInteractiveV2(tree);
 }
 
+/** A message's `components` checked by what the message is: a Components V2 `layout`, or legacy action rows (components.ts). */
+export function checkMessageComponents(components: unknown, opts: { layout: boolean; allowInteractive: boolean }): MessageActionRow[] | V2Component[] {
+  return opts.layout ? checkComponentsV2(components, opts) : checkComponents(components, opts);
+}
+
 /**
  * Every media item of the tree with where it sits and the file kinds its place shows: a thumbnail's (pictures), a
  * gallery item's (pictures or videos), a file component's (any, `null`).
@@ -357,14 +363,12 @@ function* mediaItems(tree: readonly unknown[], path: Path = []): Generator<{ ite
   }
 }
 
-/** The filename an `attachment://` media item names; null for an outside URL. */
-const referencedName = (item: MediaItem) => (typeof item.url === 'string' && item.url.startsWith(ATTACHMENT_SCHEME) ? item.url.slice(ATTACHMENT_SCHEME.length) : null);
 
 /** Every `attachment://` name the tree's media refer to. */
 export function attachmentNamesIn(tree: readonly unknown[]): Set<string> {
   const names = new Set<string>();
   for (const { item } of mediaItems(tree)) {
-    const name = referencedName(item);
+    const name = attachmentReference(item.url);
     if (name !== null) names.add(name);
   }
   return names;
@@ -389,14 +393,14 @@ export function ownFileReferences(tree: readonly unknown[], attachments: readonl
   if (!attachments.length) return;
   const byId = new Map(attachments.map((a) => [a.id, a] as const));
   for (const { item } of mediaItems(tree)) {
-    if (referencedName(item) !== null) continue;
+    if (attachmentReference(item.url) !== null) continue;
     let path: string;
     try {
       path = new URL(item.url).pathname;
     } catch {
       continue;
     }
-    const id = /^\/attachments\/\d+\/(\d+)\/[^/]+$/.exec(path)?.[1];
+    const id = attachmentIdOfPath(path);
     const file = id === undefined ? undefined : byId.get(id);
     if (file) item.url = ATTACHMENT_SCHEME + file.filename;
   }
@@ -411,7 +415,7 @@ export function checkComponentFiles(tree: readonly unknown[], attachments: reado
   const byName = new Map(attachments.map((a) => [a.filename, a] as const));
   const issues: Issue[] = [];
   for (const { item, path, kinds } of mediaItems(tree, ['components'])) {
-    const name = referencedName(item);
+    const name = attachmentReference(item.url);
     if (name === null) continue;
     const file = byName.get(name);
     if (!file) issues.push({ path: [...path, 'url'], code: 'UNFURLED_MEDIA_ITEM_ATTACHMENT_NOT_FOUND', message: `No file named "${name}" is attached to the message.` });
