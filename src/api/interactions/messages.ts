@@ -32,8 +32,7 @@ import { WebhookType } from '../../store/types.ts';
 import { metadataOf } from './invoke.ts';
 import { InteractionType, interactionsOf, type LiveInteraction } from './registry.ts';
 import { checkComponents } from '../messages/components.ts';
-import { attachmentNamesIn, checkComponentFiles, checkComponentsV2, checkNoLegacyFields, ownFileReferences } from '../messages/components-v2.ts';
-import { embedFileNames } from '../../shapes/embed-files.ts';
+import { checkComponentFiles, checkComponentsV2, checkMessageComponents, checkNoLegacyFields, ownFileReferences } from '../messages/components-v2.ts';
 import { componentsText, componentsWithFiles } from '../../shapes/components-media.ts';
 import { checkVoiceMessage, IS_VOICE_MESSAGE } from '../messages/voice.ts';
 
@@ -100,7 +99,7 @@ export async function createInteractionMessage(
   if (v2) checkNoLegacyFields({ content: body.content, embeds: body.embeds, poll: body.poll });
   const content = body.content ?? '';
   const embeds = body.embeds ?? [];
-  const components: unknown[] = v2 ? checkComponentsV2(body.components, { allowInteractive: true }) : checkComponents(body.components, { allowInteractive: true });
+  const components: unknown[] = checkMessageComponents(body.components, { layout: v2, allowInteractive: true });
   const voice = !opts.loading && ((body.flags ?? 0) & IS_VOICE_MESSAGE) !== 0;
   const attachments: AttachmentRecord[] = attachmentsForCreate(body.attachments, uploads?.files ?? [], voice);
   if (v2) checkComponentFiles(components, attachments);
@@ -204,7 +203,7 @@ export async function editInteractionMessage(
   const patch: Parameters<typeof store.messages.update>[2] = {};
   const content = body.content === undefined ? message.content : (body.content ?? '');
   if (body.embeds !== undefined) patch.embeds = body.embeds ?? [];
-  if (body.components !== undefined) patch.components = v2 ? checkComponentsV2(body.components, { allowInteractive: true }) : checkComponents(body.components, { allowInteractive: true });
+  if (body.components !== undefined) patch.components = checkMessageComponents(body.components, { layout: v2, allowInteractive: true });
   if (v2 && patch.components) ownFileReferences(patch.components, message.attachments);
   // A V2 message's mentions come from its text displays.
   if (body.content !== undefined || body.allowed_mentions !== undefined || (v2 && patch.components)) {
@@ -215,8 +214,7 @@ export async function editInteractionMessage(
   const edited = (body.attachments !== undefined && body.attachments !== null) || (uploads?.files.length ?? 0) > 0
     ? attachmentsForEdit(message.attachments, body.attachments, uploads?.files ?? []) : undefined;
   // Files the message still shows by name stay (messages/attachments.ts keepShownFiles).
-  const shownNames = new Set([...embedFileNames(patch.embeds ?? message.embeds, message.attachments), ...(v2 ? attachmentNamesIn(patch.components ?? message.components) : [])]);
-  const attachments = edited && keepShownFiles(message.attachments, edited, shownNames);
+  const attachments = edited && keepShownFiles(message.attachments, edited, { embeds: patch.embeds ?? message.embeds, components: patch.components ?? message.components, layout: v2 });
   if (attachments) patch.attachments = attachments;
   if (v2) checkComponentFiles(patch.components ?? message.components, attachments ?? message.attachments);
   const flags = (message.flags & ~MessageFlag.LOADING & ~MessageFlag.SUPPRESS_EMBEDS) | ((body.flags ?? message.flags) & MessageFlag.SUPPRESS_EMBEDS) | (v2 ? MessageFlag.IS_COMPONENTS_V2 : 0);

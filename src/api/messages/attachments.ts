@@ -16,10 +16,12 @@ import { attachmentBlobKey, attachmentLinks } from '../../media/attachments.ts';
 import { isSpoilerFilename, sanitizeFilename } from '../../media/filenames.ts';
 import { ApiError, ErrorCodes, formError } from '../../protocol/errors.ts';
 import type { AttachmentUrls } from '../../shapes/message.ts';
+import { embedFileNames } from '../../shapes/embed-files.ts';
 import type { AttachmentRecord, MessageRecord } from '../../store/types.ts';
 import type { ApiDeps } from '../deps.ts';
 import { z } from '../validate.ts';
 import { MAX_ATTACHMENTS, type UploadedFile } from './uploads.ts';
+import { attachmentNamesIn } from './components-v2.ts';
 
 /** Discord's attachment flags that Accord sets. */
 export const AttachmentFlags = { IS_SPOILER: 1 << 3 } as const;
@@ -117,9 +119,13 @@ export function attachmentsForEdit(
 /**
  * An edit's files, with those of the message it still shows by name (`attachment://` in its embeds or Components
  * V2 layout) kept though the edit did not list them: clients never see such a file in `attachments`, so they
- * cannot list it to keep it. An edit that stops naming the file lets it go.
+ * cannot list it to keep it. An edit that stops naming the file lets it go. `shown`: the message's embeds and
+ * components as the edit leaves them; `layout`: it is a Components V2 message.
  */
-export function keepShownFiles(existing: readonly AttachmentRecord[], edited: AttachmentRecord[], shownNames: ReadonlySet<string>): AttachmentRecord[] {
+export function keepShownFiles(
+  existing: readonly AttachmentRecord[], edited: AttachmentRecord[], shown: { embeds: readonly unknown[]; components: readonly unknown[]; layout: boolean },
+): AttachmentRecord[] {
+  const shownNames = new Set([...embedFileNames(shown.embeds, existing), ...(shown.layout ? attachmentNamesIn(shown.components) : [])]);
   if (!shownNames.size) return edited;
   const listed = new Set(edited.map((a) => a.id));
   const names = new Set(edited.map((a) => a.filename));

@@ -16,12 +16,10 @@ import { readMessageBody, type UploadedFile } from './uploads.ts';
 import { parse, z } from '../validate.ts';
 import { MessageFlags } from './create.ts';
 import { checkEmbedTotal, embedsSchema } from './embeds.ts';
-import { checkComponents } from './components.ts';
 import { allowedMentionsSchema, checkAllowedMentions, parseMentions } from './mentions.ts';
 import { eventPayload, renderMessage, type MessageJson } from '../../shapes/message.ts';
 import { IS_VOICE_MESSAGE } from './voice.ts';
-import { attachmentNamesIn, checkComponentFiles, checkComponentsV2, checkNoLegacyFields, IS_COMPONENTS_V2, ownFileReferences } from './components-v2.ts';
-import { embedFileNames } from '../../shapes/embed-files.ts';
+import { checkComponentFiles, checkMessageComponents, checkNoLegacyFields, IS_COMPONENTS_V2, ownFileReferences } from './components-v2.ts';
 import { componentsText } from '../../shapes/components-media.ts';
 
 const EDITABLE_TYPES = new Set([0, 19, 20, 23]);
@@ -104,7 +102,7 @@ export async function applyEdit(
   const patch: MessagePatch = {};
   if (touchesComponents) {
     const allowInteractive = componentRule.interactiveComponents === true;
-    patch.components = v2 ? checkComponentsV2(body.components, { allowInteractive }) : checkComponents(body.components, { allowInteractive });
+    patch.components = checkMessageComponents(body.components, { layout: v2, allowInteractive });
     if (v2) ownFileReferences(patch.components, message.attachments);
     patch.editedAt = ctx.deps.now();
   }
@@ -126,8 +124,7 @@ export async function applyEdit(
     const linked = message.embeds.filter((e) => (e as { type?: unknown }).type !== 'rich' && links.includes(String((e as { url?: unknown }).url)));
     const embeds = [...authored, ...linked];
     const edited = touchesFiles ? attachmentsForEdit(message.attachments, body.attachments, files) : undefined;
-    const shownNames = new Set([...embedFileNames(embeds, message.attachments), ...(v2 ? attachmentNamesIn(components) : [])]);
-    const attachments = edited && keepShownFiles(message.attachments, edited, shownNames);
+    const attachments = edited && keepShownFiles(message.attachments, edited, { embeds, components, layout: v2 });
     // Stickers stay with the message (they cannot be edited): a message with some needs nothing else.
     if (content.trim() === '' && embeds.length === 0 && (attachments ?? message.attachments).length === 0 && components.length === 0 && !message.stickerItems?.length) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
     checkEmbedTotal(embeds as Record<string, unknown>[]);

@@ -21,7 +21,7 @@ import type { RouteContext, RouteRequest } from '../route.ts';
 import { attachmentsForCreate, attachmentsSchema, renderMedia } from '../messages/attachments.ts';
 import { MessageFlags, MessageType } from '../messages/create.ts';
 import { checkEmbedTotal, embedsSchema } from '../messages/embeds.ts';
-import { checkComponents, type MessageActionRow } from '../messages/components.ts';
+import type { MessageActionRow } from '../messages/components.ts';
 import { mentionRecipients } from '../messages/mention-audience.ts';
 import { allowedMentionsSchema, checkAllowedMentions, parseMentions } from '../messages/mentions.ts';
 import { readMessageBody, type Uploads } from '../messages/uploads.ts';
@@ -29,7 +29,7 @@ import { parse, queryBool, snowflake, z } from '../validate.ts';
 import { webhookChannelAccess } from './access.ts';
 import { storeAvatarOverride } from './avatar-override.ts';
 import { webhookNameSchema } from './names.ts';
-import { checkComponentFiles, checkComponentsV2, checkNoLegacyFields, IS_COMPONENTS_V2, type V2Component } from '../messages/components-v2.ts';
+import { checkComponentFiles, checkMessageComponents, checkNoLegacyFields, IS_COMPONENTS_V2, type V2Component } from '../messages/components-v2.ts';
 import { componentsText } from '../../shapes/components-media.ts';
 
 const SENDABLE_FLAGS = MessageFlags.SUPPRESS_EMBEDS | MessageFlags.SUPPRESS_NOTIFICATIONS | IS_COMPONENTS_V2;
@@ -115,7 +115,7 @@ export function isApplicationOwned(webhook: WebhookRecord): boolean {
 export function webhookComponents(webhook: WebhookRecord, components: unknown, withComponents: boolean, v2 = false): MessageActionRow[] | V2Component[] | undefined {
   const owned = isApplicationOwned(webhook);
   if (components === undefined || (!owned && !withComponents)) return undefined;
-  return v2 ? checkComponentsV2(components, { allowInteractive: owned }) : checkComponents(components, { allowInteractive: owned });
+  return checkMessageComponents(components, { layout: v2, allowInteractive: owned });
 }
 
 /** Stores and announces the webhook's message for a validated body (also what the Slack and GitHub routes build). */
