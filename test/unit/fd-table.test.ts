@@ -21,8 +21,13 @@ const result = reserveFdTable(Number(process.argv[1]));
 console.log(JSON.stringify({ before, after: { size: fdSize(), open: open() }, highest: result.highest }));
 `;
 
-function run(size: number): { before: { size: number; open: number }; after: { size: number; open: number }; highest: number } {
-  return JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe, String(size)], { cwd: root, encoding: 'utf8' }));
+type Probe = { before: { size: number; open: number }; after: { size: number; open: number }; highest: number };
+
+/** `openFiles`: the process's open-files limit, set by the shell that starts it. */
+function run(size: number, openFiles?: number): Probe {
+  const args = ['--import', 'tsx', '--input-type=module', '-e', probe, String(size)];
+  if (openFiles === undefined) return JSON.parse(execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' }));
+  return JSON.parse(execFileSync('sh', ['-c', `ulimit -n ${openFiles} && exec "$0" "$@"`, process.execPath, ...args], { cwd: root, encoding: 'utf8' }));
 }
 
 describe('the descriptor table grown at start', { skip: process.platform !== 'linux' && 'Linux only' }, () => {
@@ -31,6 +36,12 @@ describe('the descriptor table grown at start', { skip: process.platform !== 'li
     assert.ok(r.before.size < 3000, `a fresh process's table is small (${r.before.size})`);
     assert.ok(r.after.size >= 3000, `the table holds ${r.after.size} after reserving 3000`);
     assert.equal(r.highest, 2999);
+    assert.equal(r.after.open, r.before.open);
+  });
+
+  it('stops at the open-files limit, and still leaves nothing open', () => {
+    const r = run(3000, 512);
+    assert.equal(r.highest, 511);
     assert.equal(r.after.open, r.before.open);
   });
 
