@@ -168,6 +168,7 @@ export class Gateway implements ConnectionHost {
       log,
       counters: this.counters,
       interest: this.interest,
+      startedAt: this.deps.now(),
     });
     session.journal = this.journal;
     const allGuilds = await store.guilds.listIdsForUser(user.id);

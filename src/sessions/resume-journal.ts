@@ -100,6 +100,8 @@ export interface SessionRecord {
   /** The session's seq when written (frames may be newer). */
   seq: number;
   at: number;
+  /** When the session identified (Session.startedAt); absent in records of nodes from before it was written. */
+  startedAt?: number;
   nodeId: string;
   /** Ended for good (closed by the client, expired, invalidated): not resumable anywhere. */
   ended?: boolean;
@@ -225,6 +227,7 @@ export class ResumeJournal implements DispatchJournal {
       ...(session.subscriptions ? { subscriptions: session.subscriptions.toRecord() } : {}),
       seq: session.seq,
       at: this.opts.now(),
+      startedAt: session.startedAt,
       nodeId: this.opts.nodeId,
     };
   }

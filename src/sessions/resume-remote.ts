@@ -10,7 +10,8 @@
  * 3. The event log is read for the session's subjects from a little before the journal's first needed batch:
  *    frames after the client's seq are rebuilt (bus events by key, others inline) with their original seq; then
  *    events the old node never sent (it died first, or they came after) are routed to the session with new seqs,
- *    skipping every key already sent; then the held live events, skipping keys seen. Then RESUMED.
+ *    skipping every key already sent and every event logged before the session identified (it was not subscribed
+ *    yet, and its READY showed the outcome); then the held live events, skipping keys seen. Then RESUMED.
  *
  * Non-determinism: events after the journal's end are filtered with this node's current permissions, and
  * presence updates the old node dropped may be sent now — both only for events the client never received.
@@ -78,6 +79,7 @@ export async function restoreSession(gw: Gateway, router: Router, req: RemoteRes
     log: gw.log.child({ sessionId: req.sessionId, userId: req.user.id }),
     counters: gw.counters,
     interest: gw.interest,
+    startedAt: record.startedAt ?? 0,
   });
   // Journaled from the start: what is routed to it below is stored before it reaches the socket, like any dispatch.
   session.journal = gw.journal;
@@ -134,7 +136,8 @@ export async function restoreSession(gw: Gateway, router: Router, req: RemoteRes
     session.holding = null;
     let routed = 0;
     for (const e of keyed) {
-      if (e.at < lastAt - RESUME_GAP_OVERLAP_MS || seen.has(e.key)) continue;
+      // The overlap can reach back before the session existed: what was published then, it never had to get.
+      if (e.at < lastAt - RESUME_GAP_OVERLAP_MS || e.at < session.startedAt || seen.has(e.key)) continue;
       seen.add(e.key);
       const before = session.seq;
       const target = e.subject.slice(e.subject.lastIndexOf('.') + 1);

@@ -68,6 +68,8 @@ export interface SessionInit {
   counters: SessionCounters;
   /** The node's guild subscriptions, kept in step with `guilds`. */
   interest?: GuildInterest;
+  /** When it identified (the node's clock); a session restored elsewhere keeps its first node's. */
+  startedAt: number;
 }
 
 export class Session {
@@ -80,6 +82,11 @@ export class Session {
   readonly largeThreshold: number;
   readonly platform: Platform;
   readonly log: Logger;
+  /**
+   * When it identified: a resume on another node routes no logged event older than this (resume-remote.ts), since
+   * the session was not subscribed yet and its READY already showed the outcome.
+   */
+  readonly startedAt: number;
   presence: PresenceState;
   seq = 0;
   readonly replay: ReplayBuffer;
@@ -121,6 +128,7 @@ export class Session {
     this.shard = init.shard;
     this.largeThreshold = init.largeThreshold;
     this.platform = init.platform;
+    this.startedAt = init.startedAt;
     this.presence = init.presence;
     this.log = init.log;
     this.replay = new ReplayBuffer(init.replayMaxEvents, init.replayMaxBytes);
