@@ -78,9 +78,11 @@ export class Backfills {
       if (newest.length === 0) {
         state = { ...state, done: true };
       } else {
-        await index.upsert(await searchDocuments(store, newest));
-        this.indexed += newest.length;
-        state = { done: false, cursor: newest[newest.length - 1]!.id, indexed: state.indexed + newest.length };
+        // Counted as documents (a join message is read but not indexed): what `documents_indexed` reports.
+        const docs = await searchDocuments(store, newest);
+        await index.upsert(docs);
+        this.indexed += docs.length;
+        state = { done: false, cursor: newest[newest.length - 1]!.id, indexed: state.indexed + docs.length };
       }
       await index.setBackfill(scopeId, state);
     }

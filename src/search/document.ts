@@ -3,6 +3,7 @@
  * Components V2 message's text displays), then the text of its embeds (title, description, fields, author,
  * footer) and its attachments' file names; the `has` values follow Discord's search filters.
  */
+import { MessageType } from '../protocol/message-types.ts';
 import { unfurlUrls } from '../protocol/message-urls.ts';
 import { componentsText, IS_COMPONENTS_V2 } from '../shapes/components-media.ts';
 import type { MessageRecord, Store } from '../store/types.ts';
@@ -11,8 +12,6 @@ import type { SearchAuthorType, SearchDocument, SearchHas } from './search-index
 
 /** Discord's message reference type for a forward: the message carries a snapshot of another. */
 const FORWARD = 1;
-/** Discord's message type of a reply. */
-const REPLY = 19;
 
 type Embed = Record<string, unknown>;
 
@@ -54,7 +53,7 @@ export function searchDocument(message: MessageRecord, authorIsBot: boolean, rep
 /** The message a reply answers (where it is), or null for other messages. */
 function repliedToOf(message: MessageRecord): { messageId: string; channelId: string } | null {
   const ref = message.messageReference;
-  return message.type === REPLY && ref?.messageId ? { messageId: ref.messageId, channelId: ref.channelId ?? message.channelId } : null;
+  return message.type === MessageType.REPLY && ref?.messageId ? { messageId: ref.messageId, channelId: ref.channelId ?? message.channelId } : null;
 }
 
 function authorTypeOf(message: MessageRecord, authorIsBot: boolean): SearchAuthorType {
@@ -94,6 +93,8 @@ function hasOf(message: MessageRecord, words: string, embeds: Embed[]): SearchHa
  * messages replies answer in one query per channel replied into.
  */
 export async function searchDocuments(store: Store, messages: readonly MessageRecord[]): Promise<SearchDocument[]> {
+  // A join message has no text and names only who joined: nothing to find (api/messages/system.ts postJoinMessage).
+  messages = messages.filter((m) => m.type !== MessageType.USER_JOIN);
   const userIds = [...new Set(messages.filter((m) => !m.webhookId).map((m) => m.authorId))];
   const bots = new Set((userIds.length ? await store.users.getMany(userIds) : []).filter((u) => u.bot).map((u) => u.id));
   const replied = new Map<string, Set<string>>();

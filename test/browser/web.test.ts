@@ -17,8 +17,9 @@ import { startTestServer, type TestServer } from '../helpers/harness.ts';
 
 const SHOTS = path.join(REPO, 'docs', 'screenshots');
 
-const messages = (page: Page) => page.locator('.history .message');
-const messageWith = (page: Page, text: string) => page.locator('.history .message', { hasText: text });
+// System lines (a join, a pin) are messages too, but not what these tests count.
+const messages = (page: Page) => page.locator('.history .message:not(.system)');
+const messageWith = (page: Page, text: string) => page.locator('.history .message:not(.system)', { hasText: text });
 
 async function register(page: Page, username: string) {
   await page.getByRole('button', { name: 'Register' }).click();
@@ -113,6 +114,14 @@ describe('web client', { skip: browserSkipReason() }, () => {
     await b.getByRole('button', { name: 'Accept Invite' }).click();
     await b.locator('.chat-header h1').filter({ hasText: 'general' }).waitFor();
     assert.equal(new URL(b.url()).pathname, channelUrl);
+    // Discord's join line in the system channel (#general), live for Alice and in Bob's history; the name opens
+    // Bob's profile.
+    for (const page of [a, b]) await page.locator('.history .message.system.join', { hasText: bobName }).waitFor();
+    const join = a.locator('.history .message.system.join', { hasText: bobName });
+    assert.match(await join.innerText(), new RegExp(`${bobName}`));
+    await join.getByRole('button', { name: bobName }).click();
+    await a.getByRole('dialog', { name: `Profile of ${bobName}` }).waitFor();
+    await a.keyboard.press('Escape');
   });
 
   test('they chat in real time, with safe markdown', async () => {

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DiscordAPIError, REST, type RateLimitData } from '@discordjs/rest';
-import { Routes, type APIChannel, type APIGuild, type APIMessage, type APIUser } from 'discord-api-types/v10';
+import { MessageType, Routes, type APIChannel, type APIGuild, type APIMessage, type APIUser } from 'discord-api-types/v10';
 import { Permissions } from '../../src/protocol/permissions.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
 
@@ -97,7 +97,9 @@ describe('@discordjs/rest: a bot and a user', () => {
 
     await botRest.delete(Routes.channelMessage(channelId, hello.id));
     const history = (await userRest.get(Routes.channelMessages(channelId))) as APIMessage[];
-    assert.deepEqual(history.map((m) => m.id), [reply.id]);
+    // The reply, then the bot's join message from when it was added (Discord's USER_JOIN, by the bot, no content).
+    assert.deepEqual(history.map((m) => [m.type, m.author.id, m.content]), [[MessageType.Reply, botId, 'hi there (edited)'], [MessageType.UserJoin, botId, '']]);
+    assert.equal(history[0]!.id, reply.id);
     assert.equal(history[0]!.referenced_message, null);
   });
 

@@ -84,8 +84,8 @@ describe('discord.js against `npm start`', () => {
       const sent = await call('POST', `/channels/${channel}/messages`, user, { content: '!ping' });
       assert.equal(sent.status, 200);
       const reply = await waitFor(
-        async () => ((await call('GET', `/channels/${channel}/messages?limit=10`, user)).body as any[]).find((m) => m.author.id === app.body.id),
-        { timeoutMs: 10_000, what: "the bot's reply" },
+        async () => ((await call('GET', `/channels/${channel}/messages?limit=10`, user)).body as any[]).find((m) => m.author.id === app.body.id && m.type === 19),
+        { timeoutMs: 10_000, what: "the bot's reply (its join message, type 7, is there too)" },
       );
       assert.equal(reply.content, 'pong');
       assert.equal(reply.message_reference?.message_id, sent.body.id);

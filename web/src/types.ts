@@ -90,7 +90,7 @@ export interface Guild {
   members?: Member[];
   presences?: Presence[];
   system_channel_id?: Snowflake | null;
-  /** SUPPRESS_JOIN_NOTIFICATIONS (1 << 0): no join message (Accord posts none yet; kept for Discord's clients). */
+  /** SUPPRESS_JOIN_NOTIFICATIONS (1 << 0): no join message in the system channel. */
   system_channel_flags?: number;
   /** 0: all messages notify, 1: only mentions (members' default). */
   default_message_notifications?: number;
@@ -154,6 +154,8 @@ export interface MessageSnapshot {
   flags?: number;
   mentions?: User[];
   sticker_items?: Array<{ id: Snowflake; name: string; format_type: number }>;
+  /** A forwarded Components V2 layout (flags has IS_COMPONENTS_V2). */
+  components?: unknown[];
 }
 
 /** Discord's poll media: a question or an answer's text and emoji. */
@@ -273,7 +275,7 @@ export interface V2Node {
   id?: number;
   content?: string;
   components?: V2Node[];
-  accessory?: V2Node & Partial<ButtonComponent>;
+  accessory?: V2Node & Partial<Omit<ButtonComponent, 'type'>>;
   media?: MediaItem;
   description?: string | null;
   spoiler?: boolean;
@@ -339,7 +341,7 @@ export interface Embed {
 }
 
 /** Message types the client draws as a system line rather than a chat message. */
-export const MessageType = { DEFAULT: 0, CHANNEL_NAME_CHANGE: 4, CHANNEL_PINNED_MESSAGE: 6, CHANNEL_FOLLOW_ADD: 12, REPLY: 19, CHAT_INPUT_COMMAND: 20, CONTEXT_MENU_COMMAND: 23 } as const;
+export const MessageType = { DEFAULT: 0, CHANNEL_NAME_CHANGE: 4, CHANNEL_PINNED_MESSAGE: 6, USER_JOIN: 7, CHANNEL_FOLLOW_ADD: 12, REPLY: 19, CHAT_INPUT_COMMAND: 20, CONTEXT_MENU_COMMAND: 23 } as const;
 
 export interface ReadStateEntry {
   id: Snowflake;

@@ -13,6 +13,7 @@
  * they are also kept beside the message in `interaction_messages` for the token's 15 minutes (ephemeral ones
  * live only there).
  */
+import { MessageType } from '../../protocol/message-types.ts';
 import { pollRecord, pollSchema } from '../messages/polls.ts';
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
 import { ALL_PERMISSIONS } from '../../protocol/permissions.ts';
@@ -40,7 +41,6 @@ export const MessageFlag = { SUPPRESS_EMBEDS: 1 << 2, EPHEMERAL: 1 << 6, LOADING
 /** Flags an application may set on an interaction message. */
 const SETTABLE = MessageFlag.SUPPRESS_EMBEDS | MessageFlag.EPHEMERAL | MessageFlag.SUPPRESS_NOTIFICATIONS | MessageFlag.IS_COMPONENTS_V2 | IS_VOICE_MESSAGE;
 /** Discord's message types of responses: 20 CHAT_INPUT_COMMAND, 23 CONTEXT_MENU_COMMAND; others are DEFAULT. */
-const MessageTypes = { DEFAULT: 0, CHAT_INPUT_COMMAND: 20, CONTEXT_MENU_COMMAND: 23 } as const;
 
 export const interactionMessageSchema = z.object({
   content: z.string().max(2000).nullish(),
@@ -114,8 +114,8 @@ export async function createInteractionMessage(
   const [user, access] = await Promise.all([invoker(ctx, i), responseAccess(ctx, i)]);
   const channel = access.channel;
   const mentions = await parseMentions(store, { content: v2 ? componentsText(components) : content, allowed, permissions: access.permissions, guildId: channel.guildId, roles: access.guild?.roles ?? [] });
-  const type = opts.followUp || i.type !== InteractionType.APPLICATION_COMMAND ? MessageTypes.DEFAULT
-    : i.commandType === 1 ? MessageTypes.CHAT_INPUT_COMMAND : MessageTypes.CONTEXT_MENU_COMMAND;
+  const type = opts.followUp || i.type !== InteractionType.APPLICATION_COMMAND ? MessageType.DEFAULT
+    : i.commandType === 1 ? MessageType.CHAT_INPUT_COMMAND : MessageType.CONTEXT_MENU_COMMAND;
   const record: MessageRecord = {
     id: deps.ids.next(), channelId: channel.id, guildId: channel.guildId, authorId: i.botUserId, content, type, flags, tts: Boolean(body.tts),
     mentionEveryone: mentions.everyone, mentions: mentions.users, mentionRoles: mentions.roles, mentionChannels: [], embeds, attachments, components,

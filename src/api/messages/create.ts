@@ -5,6 +5,7 @@
  * A body with files (multipart) has them stored first (uploads.ts), before the message is validated, since
  * clients send the JSON part last; whatever refuses the message afterwards deletes them again.
  */
+import { MessageType } from '../../protocol/message-types.ts';
 import { usableEmojiContent } from './emoji-rules.ts';
 import { ApiError, ErrorCodes, formError } from '../../protocol/errors.ts';
 import { Permissions, hasPermission } from '../../protocol/permissions.ts';
@@ -34,7 +35,6 @@ import { componentsText } from '../../shapes/components-media.ts';
 export const MessageFlags = { SUPPRESS_EMBEDS: 1 << 2, SUPPRESS_NOTIFICATIONS: 1 << 12, IS_VOICE_MESSAGE, HAS_SNAPSHOT: 1 << 14 } as const;
 const CLIENT_CREATE_FLAGS = MessageFlags.SUPPRESS_EMBEDS | MessageFlags.SUPPRESS_NOTIFICATIONS | MessageFlags.IS_VOICE_MESSAGE | IS_COMPONENTS_V2;
 
-export const MessageType = { DEFAULT: 0, REPLY: 19 } as const;
 
 const BYPASS_SLOWMODE = Permissions.MANAGE_MESSAGES | Permissions.MANAGE_CHANNELS | Permissions.BYPASS_SLOWMODE;
 

@@ -4,6 +4,7 @@
  * `message_reference`, with one embed of type `poll_result` whose fields carry the question, the winning answer
  * (id, text, emoji, votes; left out on a tie or without votes, as Discord does) and the total vote count.
  */
+import { MessageType } from '../../protocol/message-types.ts';
 import type { ChannelRecord, MessageRecord } from '../../store/types.ts';
 import type { ApiDeps } from '../deps.ts';
 import { eventPayload, renderMessage } from '../../shapes/message.ts';
@@ -11,7 +12,6 @@ import { renderMedia } from './attachments.ts';
 import { systemMessageRecord } from './system.ts';
 import type { MessageWrites } from './write.ts';
 
-export const POLL_RESULT_TYPE = 46;
 
 /** The `poll_result` embed of a poll with these counts. */
 export function pollResultEmbed(poll: NonNullable<MessageRecord['poll']>, counts: ReadonlyArray<{ answerId: number; count: number }>) {
@@ -38,7 +38,7 @@ export async function postPollResult(deps: ApiDeps, writes: MessageWrites, chann
   try {
     const { store } = deps;
     const counts = (await store.pollVotes.counts(message.channelId, [message.id], null)).get(message.id) ?? [];
-    const record = systemMessageRecord(deps.ids.next(), channel, message.authorId, POLL_RESULT_TYPE, {
+    const record = systemMessageRecord(deps.ids.next(), channel, message.authorId, MessageType.POLL_RESULT, {
       reference: { type: 0, messageId: message.id, channelId: channel.id, ...(channel.guildId ? { guildId: channel.guildId } : {}) },
     });
     record.embeds = [pollResultEmbed(message.poll, counts)];

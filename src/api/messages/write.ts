@@ -23,6 +23,7 @@ import { SUPPRESS_EMBEDS_FLAG, unfurlUrls } from '../../protocol/message-urls.ts
 import type { OutboxRelay } from '../../contracts/outbox.ts';
 import { pushJobs } from './push-jobs.ts';
 import { searchJobs } from './search-jobs.ts';
+import { MessageType } from '../../protocol/message-types.ts';
 import { isThread, threadEnvelope } from '../channels/threads.ts';
 import type { AuditLogEntryRecord, BanRecord, BanResult, ChannelRecord, EmojiRef, MessageRecord, OutboxRecord, PollVoteChange, RemovedAttachment, Store } from '../../store/types.ts';
 import type { Snowflake } from '../../protocol/snowflake.ts';
@@ -94,7 +95,8 @@ export class MessageWrites {
 
   async #createRecords(channel: ChannelRecord, record: MessageRecord, event: Payload, unfurl: boolean): Promise<OutboxRecord[]> {
     const outbox = [...(await this.dispatchRecords(channel, 'MESSAGE_CREATE', event)), ...this.embedJobRecords(record, unfurl)];
-    outbox.push(...searchJobs.upsert(this.relay, record), ...pushJobs.created(this.relay, record));
+    // A join message has no text to search and notifies nobody (messages/system.ts postJoinMessage).
+    if (record.type !== MessageType.USER_JOIN) outbox.push(...searchJobs.upsert(this.relay, record), ...pushJobs.created(this.relay, record));
     return outbox;
   }
 

@@ -7,6 +7,7 @@
  *   where the caller has MANAGE_WEBHOOKS, through a channel-follower webhook (type 2) there, announced there by a
  *   CHANNEL_FOLLOW_ADD (12) system message; answers Discord's followed channel object `{channel_id, webhook_id}`. Deleting that webhook unfollows.
  */
+import { MessageType } from '../../protocol/message-types.ts';
 import { AuditLogEvent } from '../../protocol/audit-log.ts';
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
 import { Permissions, hasPermission } from '../../protocol/permissions.ts';
@@ -23,7 +24,6 @@ import { MAX_WEBHOOKS_PER_CHANNEL, MAX_WEBHOOKS_PER_GUILD } from './webhooks.ts'
 const followBody = z.object({ webhook_channel_id: snowflake });
 
 /** Discord's message type of the "… has added … to this channel" line. */
-const CHANNEL_FOLLOW_ADD = 12;
 
 /** Message types that can be published: default and reply. */
 const PUBLISHABLE_TYPES: ReadonlySet<number> = new Set([0, 19]);
@@ -78,7 +78,7 @@ export function registerAnnouncementsRoutes(ctx: RouteContext): void {
       throw err;
     }
     // Discord's CHANNEL_FOLLOW_ADD (12) in the target: by the follower, naming the followed channel, referring to it.
-    await postSystemMessage(ctx, target.channel, req.user, CHANNEL_FOLLOW_ADD, {
+    await postSystemMessage(ctx, target.channel, req.user, MessageType.CHANNEL_FOLLOW_ADD, {
       content: webhook.name, reference: { type: 0, channelId: source.channel.id, guildId: sourceGuild.id },
     });
     ctx.dispatch.guild(guildId, 'WEBHOOKS_UPDATE', { guild_id: guildId, channel_id: target.channel.id }, { channelId: target.channel.id });

@@ -3,6 +3,7 @@
  * to guild" flow (POST /oauth2/authorize with scope=bot) that makes the bot a member with its managed role.
  * An application's `interactions_endpoint_url` is checked before it is saved (interactions/http-delivery.ts).
  */
+import { postJoinMessage } from '../messages/system.ts';
 import { issueToken, tokenPublicId } from '../../lib/secrets.ts';
 import { ApplicationFlags } from '../../protocol/intents.ts';
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
@@ -245,4 +246,5 @@ async function addBot(ctx: RouteContext, guildId: string, app: ApplicationRecord
   const member = role ? await store.members.addWithRole(record, role) : await store.members.add(record);
   if (role) ctx.dispatch.guild(guildId, 'GUILD_ROLE_CREATE', { guild_id: guildId, role: roleJson(role) });
   ctx.dispatch.guild(guildId, 'GUILD_MEMBER_ADD', { ...memberJson(member, bot), guild_id: guildId });
+  await postJoinMessage(ctx, guildId, bot);
 }

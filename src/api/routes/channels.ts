@@ -2,6 +2,7 @@
  * Channels: get, modify (a group DM rename posts Discord's type 4 system message), delete (a DM "close", a group
  * DM leave), permission overwrites, invites of a channel, typing, and read-state acks.
  */
+import { MessageType } from '../../protocol/message-types.ts';
 import { randomInt } from 'node:crypto';
 import { ApiError, ErrorCodes, formError } from '../../protocol/errors.ts';
 import { Permissions } from '../../protocol/permissions.ts';
@@ -24,7 +25,7 @@ import { channelName } from './guilds.ts';
 import { convertedType } from '../channels/announcements.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { channelJson, inviteJson, iso, memberJson, publicUser } from '../../shapes/serialize.ts';
-import { postSystemMessage, SystemMessageType } from '../messages/system.ts';
+import { postSystemMessage } from '../messages/system.ts';
 import { parse, snowflake, z } from '../validate.ts';
 
 const guildChannelPatch = z.object({
@@ -151,7 +152,7 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
     }
     // Discord's CHANNEL_NAME_CHANGE system message: by the renamer, the new name as its content.
     if (patch.name !== undefined && updated.name !== channel.name) {
-      await postSystemMessage(ctx, updated, user, SystemMessageType.CHANNEL_NAME_CHANGE, { content: updated.name ?? '' });
+      await postSystemMessage(ctx, updated, user, MessageType.CHANNEL_NAME_CHANGE, { content: updated.name ?? '' });
     }
     return channelPayload(store, updated, user.id);
   }

@@ -4,6 +4,7 @@
  * member is not removed when they go offline), and no "joined the server" system message is posted.
  * `with_counts=true` adds the member count (from the store) and the online count (from the presence role).
  */
+import { postJoinMessage } from '../messages/system.ts';
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
 import { Permissions, hasPermission } from '../../protocol/permissions.ts';
 import { ConflictError } from '../../store/errors.ts';
@@ -115,6 +116,7 @@ export function registerInvitesRoutes(ctx: RouteContext): void {
     if (!joined) throw new ApiError(ErrorCodes.UNKNOWN_INVITE);
     const { member, invite: used } = joined;
     ctx.dispatch.guild(guildId, 'GUILD_MEMBER_ADD', { ...memberJson(member, req.user), guild_id: guildId });
+    await postJoinMessage(ctx, guildId, req.user);
     return { ...(await render(used)), new_member: true };
   });
 }

@@ -4,6 +4,7 @@
  * A pin posts Discord's "pinned a message to this channel." system message (type 6, CHANNEL_PINNED_MESSAGE) by
  * the pinner with a message_reference to the pinned message; an unpin posts nothing, as on Discord.
  */
+import { MessageType } from '../../protocol/message-types.ts';
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
 import { Permissions, hasPermission } from '../../protocol/permissions.ts';
 import type { ChannelRecord, MessageRecord, UserRecord } from '../../store/types.ts';
@@ -11,7 +12,7 @@ import { channelAccess, type ChannelAccess } from '../access.ts';
 import { messageAccess } from '../channels/common.ts';
 import { messageEventPayload, renderMessages } from '../../shapes/message.ts';
 import { renderMedia } from '../messages/attachments.ts';
-import { SystemMessageType, postSystemMessage } from '../messages/system.ts';
+import { postSystemMessage } from '../messages/system.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { AuditLogEvent } from '../../protocol/audit-log.ts';
 import { auditEntry, publishAudit } from '../audit-log.ts';
@@ -91,7 +92,7 @@ export function registerPinsRoutes(ctx: RouteContext): void {
     // Only the request that actually pinned it posts the system message (two racing pins post one).
     if (!(await setPinned(access.channel, message, true, req))) return undefined;
     const channel = access.channel;
-    await postSystemMessage(ctx, channel, req.user, SystemMessageType.CHANNEL_PINNED_MESSAGE, {
+    await postSystemMessage(ctx, channel, req.user, MessageType.CHANNEL_PINNED_MESSAGE, {
       reference: { type: 0, messageId: message.id, channelId: channel.id, ...(channel.guildId ? { guildId: channel.guildId } : {}) },
     });
     return undefined;

@@ -3,6 +3,7 @@
  * first message and tags), thread members, active and archived lists; PATCH and DELETE of a thread come through
  * the channel routes (patchThread, deleteThread below). Shared pieces: channels/threads.ts.
  */
+import { MessageType } from '../../protocol/message-types.ts';
 import { ApiError, ErrorCodes, formError } from '../../protocol/errors.ts';
 import { Permissions, computeChannelPermissions, hasPermission } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
@@ -24,8 +25,6 @@ import { eventPayload, renderMessage } from '../../shapes/message.ts';
 import { parse, snowflake, z } from '../validate.ts';
 
 /** Message types: the "started a thread" line in the parent, and a thread's starter message. */
-const THREAD_CREATED = 18;
-const THREAD_STARTER_MESSAGE = 21;
 const THREAD_AUDIT_KEYS = ['name', 'type', 'archived', 'locked', 'auto_archive_duration', 'rate_limit_per_user', 'invitable', 'flags', 'applied_tags'] as const;
 const MAX_APPLIED_TAGS = 5;
 
@@ -109,7 +108,7 @@ export function registerThreadsRoutes(ctx: RouteContext): void {
     const rendered = await renderMessage(store, patched, { viewerId: null, media: renderMedia(ctx.deps) });
     await ctx.writes.update(parent, message, { flags: patched.flags }, await eventPayload(store, patched, { ...rendered, thread: threadJson(channel, thread, { memberCount: 1 }) }, { update: true }));
     // The thread opens with Discord's starter message pointing at the message it was started from.
-    const starter = systemMessageRecord(ctx.deps.ids.next(), channel, req.user.id, THREAD_STARTER_MESSAGE, {
+    const starter = systemMessageRecord(ctx.deps.ids.next(), channel, req.user.id, MessageType.THREAD_STARTER_MESSAGE, {
       reference: { type: 0, messageId: message.id, channelId: parent.id, guildId: parent.guildId! },
     });
     const starterJson = await renderMessage(store, starter, { viewerId: req.user.id, fresh: true, media: renderMedia(ctx.deps) });
@@ -155,7 +154,7 @@ export function registerThreadsRoutes(ctx: RouteContext): void {
     }
     if (type !== 12) {
       // Discord's "started a thread" line in the parent, pointing at the thread.
-      const line = systemMessageRecord(ctx.deps.ids.next(), parent, req.user.id, THREAD_CREATED, {
+      const line = systemMessageRecord(ctx.deps.ids.next(), parent, req.user.id, MessageType.THREAD_CREATED, {
         content: channel.name ?? '', reference: { type: 0, channelId: channel.id, guildId: parent.guildId! },
       });
       const lineJson = await renderMessage(store, line, { viewerId: req.user.id, fresh: true, media: renderMedia(ctx.deps) });

@@ -12,6 +12,7 @@
  * with `?with_components=true`, and ignored otherwise; a webhook needs no permission (it mentions anyone, embeds links and
  * attaches files); flags other than SUPPRESS_EMBEDS and SUPPRESS_NOTIFICATIONS are dropped.
  */
+import { MessageType } from '../../protocol/message-types.ts';
 import { pollRecord, pollSchema } from '../messages/polls.ts';
 import { ApiError, ErrorCodes, formError } from '../../protocol/errors.ts';
 import { WebhookType, type ChannelRecord, type MessageRecord, type ThreadRecord, type WebhookAuthor, type WebhookRecord } from '../../store/types.ts';
@@ -19,7 +20,7 @@ import { insertThread, isThread, publishThreadEvent, threadJson } from '../chann
 import { eventPayload, renderMessage, type MessageJson } from '../../shapes/message.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { attachmentsForCreate, attachmentsSchema, renderMedia } from '../messages/attachments.ts';
-import { MessageFlags, MessageType } from '../messages/create.ts';
+import { MessageFlags } from '../messages/create.ts';
 import { checkEmbedTotal, embedsSchema } from '../messages/embeds.ts';
 import type { MessageActionRow } from '../messages/components.ts';
 import { mentionRecipients } from '../messages/mention-audience.ts';

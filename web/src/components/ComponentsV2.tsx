@@ -14,7 +14,7 @@ interface Props {
   nodes: V2Node[];
   row: (r: ActionRow, i: number) => ReactNode;
   button: (b: ButtonComponent, key: string | number) => ReactNode;
-  resolver?: MentionResolver;
+  resolver: MentionResolver;
 }
 
 const src = (m: MediaItem | undefined) => (m ? (mediaUrl(m.proxy_url) ?? mediaUrl(m.url)) : null);

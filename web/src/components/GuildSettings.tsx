@@ -101,9 +101,8 @@ function Overview({ guildId, run }: { guildId: string; run: Run }) {
   // The icon is Manage Server's (as is the name, which the server checks too).
   const canEditIcon = guild.owner_id === me?.id || has(basePermissions(guild, me?.id ?? '', member), P.MANAGE_GUILD);
   const textChannels = useGuildChannelList(guildId).filter((c) => c.type === ChannelType.GUILD_TEXT);
-  // Discord's "System Messages Channel", its "Send a random welcome message when someone joins" (the flag is kept
-  // for Discord's clients; Accord posts no join line yet), and the members' default notifications; unchanged
-  // fields are left out of the PATCH.
+  // Discord's "System Messages Channel", its "Send a random welcome message when someone joins" (the join line in
+  // that channel, join-message.ts), and the members' default notifications; unchanged fields are left out of the PATCH.
   const [systemChannel, setSystemChannel] = useState(guild.system_channel_id ?? '');
   const [welcome, setWelcome] = useState((guild.system_channel_flags & SUPPRESS_JOIN_NOTIFICATIONS) === 0);
   const [notifications, setNotifications] = useState(guild.default_message_notifications);

@@ -15,6 +15,7 @@ const PATHS = {
   close: 'M6 6l12 12M18 6L6 18',
   down: 'M6 9l6 6 6-6',
   right: 'M9 6l6 6-6 6',
+  arrowRight: 'M4 12h16M14 6l6 6-6 6',
   speaker: 'M11 5L6 9H2v6h4l5 4V5zM15.5 8.5a5 5 0 0 1 0 7M19 5a10 10 0 0 1 0 14',
   left: 'M15 6l-6 6 6 6',
   plusCircle: 'M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20zM12 8v8M8 12h8',

@@ -25,6 +25,7 @@ import { EmojiPickerPopover, preloadEmojiPicker } from './EmojiPickerPopover.tsx
 import { rememberEmoji } from '../emoji-prefs.ts';
 import { Confirm } from './Modal.tsx';
 import { Icon } from './Icon.tsx';
+import { joinLine } from '../join-message.ts';
 import { PinAction, PinnedLine } from './Pins.tsx';
 import { POLL_RESULT, PollResultLine } from './PollResult.tsx';
 import { CreateThreadAction } from './Threads.tsx';
@@ -36,7 +37,8 @@ export const QUICK_EMOJIS = ['👍', '❤️', '😂', '😮', '😢', '🎉', '
 
 /** Types drawn as a system line (no author header, no actions). */
 export const isSystemMessage = (m: Pick<Msg, 'type'>) =>
-  m.type === MessageType.CHANNEL_NAME_CHANGE || m.type === MessageType.CHANNEL_PINNED_MESSAGE || m.type === MessageType.CHANNEL_FOLLOW_ADD;
+  m.type === MessageType.CHANNEL_NAME_CHANGE || m.type === MessageType.CHANNEL_PINNED_MESSAGE || m.type === MessageType.CHANNEL_FOLLOW_ADD
+  || m.type === MessageType.USER_JOIN;
 
 export interface MessageProps {
   msg: Msg;
@@ -88,6 +90,7 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
 
   if (msg.type === MessageType.CHANNEL_PINNED_MESSAGE) return <PinnedLine msg={msg} authorName={p.authorName} time={time} />;
   if (msg.type === POLL_RESULT) return <PollResultLine msg={msg} authorName={p.authorName} time={time} />;
+  if (msg.type === MessageType.USER_JOIN) return <JoinLine msg={msg} authorName={p.authorName} time={time} onOpen={(el) => ui.openUser(msg.author.id, p.guildId, el)} />;
   if (isSystemMessage(msg)) return <SystemLine msg={msg} authorName={p.authorName} time={time} />;
 
   // A Components V2 message is its layout: files it does not show "won't show by default", and it has no text to edit.
@@ -462,6 +465,28 @@ function EditBox({ msg, onDone: close }: { msg: Msg; onDone: () => void }) {
 }
 
 /** A system message: an icon, who did what, and when (no header, no actions). */
+/** A join message: a welcome line around the member's name (join-message.ts), which opens their profile. */
+function JoinLine({ msg, authorName, time, onOpen }: { msg: Msg; authorName: string; time: string; onOpen(el: HTMLElement): void }) {
+  const { before, after } = joinLine(msg.id);
+  return (
+    <li className="message system join" data-message-id={msg.id} aria-label={`${before}${authorName}${after} ${time}`} tabIndex={-1}>
+      <span className="system-icon join-icon" aria-hidden="true">
+        <Icon name="arrowRight" size={16} />
+      </span>
+      <div className="message-main">
+        {before}
+        <button type="button" className="link-button author-plain" onClick={(e) => onOpen(e.currentTarget)}>
+          {authorName}
+        </button>
+        {after}{' '}
+        <time dateTime={msg.timestamp} className="timestamp" title={new Date(msg.timestamp).toLocaleString()}>
+          {time}
+        </time>
+      </div>
+    </li>
+  );
+}
+
 function SystemLine({ msg, authorName, time }: { msg: Msg; authorName: string; time: string }) {
   return (
     <li className="message system" data-message-id={msg.id} aria-label={`${authorName}, ${time}`} tabIndex={-1}>

@@ -25,7 +25,7 @@ const STRING_SELECT = 3;
 /** What Discord's client shows in an auto-populated select without a placeholder. */
 const AUTO_PLACEHOLDER: Record<number, string> = { 5: 'Select a user', 6: 'Select a role', 7: 'Select a user or role', 8: 'Select a channel' };
 
-export function MessageComponents({ msg, resolver }: { msg: Message; resolver?: MentionResolver }) {
+export function MessageComponents({ msg, resolver }: { msg: Message; resolver: MentionResolver }) {
   const rows = Array.isArray(msg.components) ? msg.components : [];
   const [failed, setFailed] = useState(false);
   const [busy, setBusy] = useState<string | null>(null);
