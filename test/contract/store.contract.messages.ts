@@ -112,7 +112,25 @@ export function messagesContract(s: () => Store): void {
       await rejectsWith(s().messages.create(message(ch.id, owner.id, { content: 'x'.repeat(4001) }), { outbox: [r1] }), InvalidInputError, { field: 'content' });
       await rejectsWith(s().messages.delete(ch.id, newId(), { outbox: [record(`${tag}.b`)] }), NotFoundError, {});
       await rejectsWith(s().messages.update(ch.id, newId(), { content: 'y' }, { outbox: [record(`${tag}.c`)] }), NotFoundError, {});
-      assert.deepEqual(await pendingIds([`${tag}.a`, `${tag}.b`, `${tag}.c`]), []);
+      // Into a channel that does not exist: refused as the channel's, with nothing of it stored.
+      const lost = message(newId(), owner.id);
+      await rejectsWith(s().messages.create(lost, { outbox: [record(`${tag}.d`), record(`${tag}.e`)] }), NotFoundError, { entity: 'channel' });
+      assert.deepEqual(await pendingIds([`${tag}.a`, `${tag}.b`, `${tag}.c`, `${tag}.d`, `${tag}.e`]), []);
+      assert.equal(await s().messages.get(lost.channelId, lost.id), null);
+    });
+
+    it('a create with several records stores the message, advances the channel and keeps every record', async () => {
+      const { channel: ch, owner } = await guildWithChannel(s());
+      const tag = `m${newId()}`;
+      const records = [record(`${tag}.a`), record(`${tag}.b`), record(`${tag}.c`)];
+      const older = await s().messages.create(message(ch.id, owner.id), { outbox: records.slice(0, 1) });
+      const newer = await s().messages.create(message(ch.id, owner.id), { outbox: records.slice(1) });
+      assert.equal((await s().messages.get(ch.id, newer.id))?.id, newer.id);
+      assert.equal((await s().channels.get(ch.id))?.lastMessageId, newer.id);
+      assert.deepEqual(await pendingIds(records.map((r) => r.subject)), records.map((r) => r.id));
+      // An older id arriving late does not move the channel back.
+      await s().messages.create(message(ch.id, owner.id, { id: String(BigInt(older.id) - 1n) }), { outbox: [record(`${tag}.d`)] });
+      assert.equal((await s().channels.get(ch.id))?.lastMessageId, newer.id);
     });
 
     it('pins and unpins store their records only when the pin changed', async () => {

@@ -1,7 +1,7 @@
 /** The outbox table: records written inside other writes' transactions, read and cleared by the relay. */
 import type { Snowflake } from '../../protocol/snowflake.ts';
 import type { OutboxRecord, OutboxStore, RemovedAttachment, WithOutbox } from '../types.ts';
-import type { SqlDriver } from './driver.ts';
+import type { SqlDriver, SqlValue } from './driver.ts';
 import { insertAuditEntries } from './audit-log.ts';
 import { chunks, id, ids, int, marks, rs } from './values.ts';
 
@@ -14,12 +14,21 @@ export async function writeOutbox<R>(tx: SqlDriver, opts: WithOutbox<R> | undefi
   if (entries?.length) await insertAuditEntries(tx, entries);
   const records = typeof opts?.outbox === 'function' ? opts.outbox(result, removed) : opts?.outbox;
   if (!records?.length) return;
-  for (const chunk of chunks([...records], 200)) {
-    await tx.run(
-      `INSERT INTO outbox (id, kind, subject, payload, created_at) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
-      chunk.flatMap((r) => [id(r.id, 'outbox.id'), r.kind, r.subject, r.payload, int(r.createdAt, 'outbox.created_at')]),
-    );
+  for (const chunk of chunks([...records], OUTBOX_ROWS_PER_INSERT)) {
+    const insert = outboxInsert(chunk);
+    await tx.run(insert.sql, insert.params);
   }
+}
+
+/** Records per INSERT: five parameters each keeps a statement far below either database's parameter limit. */
+export const OUTBOX_ROWS_PER_INSERT = 200;
+
+/** One multi-row INSERT of outbox records (at most OUTBOX_ROWS_PER_INSERT). */
+export function outboxInsert(records: readonly OutboxRecord[]): { sql: string; params: SqlValue[] } {
+  return {
+    sql: `INSERT INTO outbox (id, kind, subject, payload, created_at) VALUES ${records.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+    params: records.flatMap((r) => [id(r.id, 'outbox.id'), r.kind, r.subject, r.payload, int(r.createdAt, 'outbox.created_at')]),
+  };
 }
 
 /** True when the write needs a transaction of its own for its outbox records. */
