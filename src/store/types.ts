@@ -746,6 +746,8 @@ export interface MemberStore {
   list(guildId: Snowflake, opts?: { after?: Snowflake; limit?: number }): Promise<MemberRecord[]>;
   /** Members whose username, global name or nick starts with `query` (case-insensitive), ascending by user id; limit 1–1000. */
   search(guildId: Snowflake, query: string, limit: number): Promise<MemberRecord[]>;
+  /** The guild's bot members (its integrations), ascending by user id. */
+  listBots(guildId: Snowflake): Promise<MemberRecord[]>;
   getMany(guildId: Snowflake, userIds: readonly Snowflake[]): Promise<MemberRecord[]>;
   /**
    * Ids of the guild's members holding any of `roleIds`, each once, ascending (an index read, not a scan of the

@@ -298,4 +298,30 @@ describe('web client: the developer portal', { skip: browserSkipReason() }, () =
     await settings.getByRole('button', { name: 'Reset Token' }).scrollIntoViewIfNeeded();
     await assertFits(page, 'the bot section');
   });
+
+  test('Server Settings → Integrations lists the bot; Remove (after a confirmation) takes it out with its role', async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.reload();
+    await page.locator('.chat-header h1').waitFor();
+    await page.locator(`.member-list [data-user-id="${app.id}"]`).waitFor();
+    await page.getByRole('button', { name: 'Bot Lab server menu' }).click();
+    await page.getByRole('menuitem', { name: 'Server Settings' }).click();
+    const settings = page.getByRole('dialog', { name: /Server Settings/ });
+    await settings.getByRole('tab', { name: 'Integrations' }).click();
+    const row = settings.getByRole('list', { name: 'Bots' }).locator(`[data-integration-id="${app.id}"]`);
+    await row.waitFor();
+    const name = (await api('GET', `/guilds/${guild.id}/integrations`, owner))[0].name as string;
+    assert.match(await row.innerText(), new RegExp(name));
+    await row.getByRole('button', { name: `Remove ${name}` }).click();
+    const confirm = page.getByRole('dialog', { name: `Remove ${name}` });
+    await confirm.getByRole('button', { name: 'Remove' }).click();
+    await row.waitFor({ state: 'detached' });
+    await settings.getByText('No bots in this server.', { exact: false }).waitFor();
+    const gone = await server.request('GET', `/guilds/${guild.id}/members/${app.id}`, { auth: owner });
+    assert.equal(gone.status, 404);
+    const roles = await api('GET', `/guilds/${guild.id}/roles`, owner);
+    assert.deepEqual(roles.filter((r: any) => r.managed), [], 'its managed role went with it');
+    await settings.getByRole('button', { name: 'Close' }).click();
+    await page.locator(`.member-list [data-user-id="${app.id}"]`).waitFor({ state: 'detached' });
+  });
 });

@@ -563,6 +563,22 @@ function guildsContract(s: () => Store): void {
       await rejectsWith(s().members.update(guild.id, newId(), { nick: 'x' }), NotFoundError, { entity: 'member' });
       await rejectsWith(s().members.addRole(guild.id, u.id, newId()), NotFoundError, { entity: 'role' });
     });
+    it('listBots lists the bot members only, with their roles', async () => {
+      const { guild } = await guildWithChannel(s());
+      const person = await s().users.create(user());
+      const botA = await s().users.create(user({ bot: true, passwordHash: null }));
+      const botB = await s().users.create(user({ bot: true, passwordHash: null }));
+      const elsewhere = await s().users.create(user({ bot: true, passwordHash: null }));
+      const r = role(guild.id, { name: 'bot', managed: true, botId: botA.id });
+      await s().members.add(member(guild.id, person.id));
+      await s().members.addWithRole(member(guild.id, botA.id), r);
+      await s().members.add(member(guild.id, botB.id));
+      await s().members.add(member((await guildWithChannel(s())).guild.id, elsewhere.id));
+      const bots = await s().members.listBots(guild.id);
+      assert.deepEqual(bots.map((m) => m.userId), [botA.id, botB.id].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)));
+      assert.deepEqual(bots.find((m) => m.userId === botA.id)?.roles, [r.id]);
+      assert.deepEqual(await s().members.listBots((await guildWithChannel(s())).guild.id), []);
+    });
     it('addWithRole creates the role and adds the member holding it', async () => {
       const { guild } = await guildWithChannel(s());
       const bot = await s().users.create(user({ bot: true, passwordHash: null }));

@@ -3,6 +3,9 @@
  * to guild" flow (POST /oauth2/authorize with scope=bot) that makes the bot a member with its managed role.
  * An application's `interactions_endpoint_url` is checked before it is saved (interactions/http-delivery.ts).
  */
+import { integrationAdded } from '../integrations.ts';
+import { recordAudit } from '../audit-log.ts';
+import { AuditLogEvent } from '../../protocol/audit-log.ts';
 import { postJoinMessage } from '../messages/system.ts';
 import { issueToken, tokenPublicId } from '../../lib/secrets.ts';
 import { ApplicationFlags } from '../../protocol/intents.ts';
@@ -199,7 +202,7 @@ export function registerApplicationsRoutes(ctx: RouteContext): void {
     await assertNotBanned(store, access.guild.id, app.botUserId);
     if (await store.members.get(access.guild.id, app.botUserId)) return { location };
     try {
-      await addBot(ctx, access.guild.id, app, permissions);
+      await addBot(ctx, req, access.guild.id, app, permissions);
     } catch (err) {
       // A concurrent authorize added the bot first (and nothing of ours was stored): added either way.
       if (!(err instanceof ConflictError && err.entity === 'member')) throw err;
@@ -229,7 +232,7 @@ async function checkEndpointUrl(ctx: RouteContext, app: ApplicationRecord, url: 
  * Adds the bot with its managed role (only when it was granted permissions, as on Discord), in one store
  * transaction: a membership that fails leaves no orphan role.
  */
-async function addBot(ctx: RouteContext, guildId: string, app: ApplicationRecord, permissions: bigint): Promise<void> {
+async function addBot(ctx: RouteContext, req: RouteRequest, guildId: string, app: ApplicationRecord, permissions: bigint): Promise<void> {
   const { store, ids, now } = ctx.deps;
   const bot = await store.users.get(app.botUserId);
   if (!bot) throw new ApiError(ErrorCodes.UNKNOWN_USER);
@@ -246,5 +249,7 @@ async function addBot(ctx: RouteContext, guildId: string, app: ApplicationRecord
   const member = role ? await store.members.addWithRole(record, role) : await store.members.add(record);
   if (role) ctx.dispatch.guild(guildId, 'GUILD_ROLE_CREATE', { guild_id: guildId, role: roleJson(role) });
   ctx.dispatch.guild(guildId, 'GUILD_MEMBER_ADD', { ...memberJson(member, bot), guild_id: guildId });
+  await integrationAdded(ctx, guildId, bot);
+  await recordAudit(ctx, req, guildId, { actionType: AuditLogEvent.BOT_ADD, targetId: bot.id });
   await postJoinMessage(ctx, guildId, bot);
 }

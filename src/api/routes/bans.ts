@@ -3,6 +3,7 @@
  * and a top role above the target's when the target is a member; a user who is not a member can be banned too
  * (Discord's "hackban").
  */
+import { memberGone } from '../integrations.ts';
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
 import { Permissions } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
@@ -77,6 +78,7 @@ export function registerBansRoutes(ctx: RouteContext): void {
       publicUser(target),
       [entry],
     );
+    if (member) await memberGone(ctx, guild.id, target);
     await publishAudit(ctx, entry);
     return undefined;
   });

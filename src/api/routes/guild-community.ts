@@ -7,6 +7,7 @@
  * ago and have not posted a message in the guild for `days` (Accord keeps no other "last seen" time: presence is
  * not stored). The owner and members the caller could not kick (role hierarchy) are never pruned.
  */
+import { memberGone } from '../integrations.ts';
 import { AuditLogEvent } from '../../protocol/audit-log.ts';
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
 import { Permissions, computeChannelPermissions, hasPermission } from '../../protocol/permissions.ts';
@@ -108,6 +109,7 @@ export function registerGuildCommunityRoutes(ctx: RouteContext): void {
         failed.push(userId);
         continue;
       }
+      if (member) await memberGone(ctx, guild.id, target);
       banned.push(userId);
       entries.push(entry);
     }

@@ -14,6 +14,7 @@ import { registerAnnouncementsRoutes } from './announcements.ts';
 import { registerGuildsRoutes } from './guilds.ts';
 import { registerGuildCommunityRoutes } from './guild-community.ts';
 import { registerInteractionsRoutes } from './interactions.ts';
+import { registerIntegrationsRoutes } from './integrations.ts';
 import { registerInvitesRoutes } from './invites.ts';
 import { registerMembersRoutes } from './members.ts';
 import { registerMessagesRoutes } from './messages.ts';
@@ -26,6 +27,7 @@ import { registerRolesRoutes } from './roles.ts';
 import { registerSearchRoutes } from './search.ts';
 import { registerThreadsRoutes } from './threads.ts';
 import { registerUsersRoutes } from './users.ts';
+import { registerVoiceRegionsRoutes } from './voice-regions.ts';
 import { registerUserGuildSettingsRoutes } from './user-guild-settings.ts';
 import { registerWebhooksRoutes } from './webhooks.ts';
 
@@ -50,6 +52,8 @@ export function registerAllRoutes(ctx: RouteContext): void {
   registerGuildCommunityRoutes(ctx);
   registerAuditLogRoutes(ctx);
   registerInvitesRoutes(ctx);
+  registerIntegrationsRoutes(ctx);
+  registerVoiceRegionsRoutes(ctx);
   registerMessagesRoutes(ctx);
   registerReactionsRoutes(ctx);
   registerPollsRoutes(ctx);

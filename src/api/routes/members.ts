@@ -3,6 +3,7 @@
  * Acting on another member needs the permission and, for kicks, nicknames and timeouts, a top role strictly
  * above theirs; roles can only be given or taken when they sit below the caller's top role.
  */
+import { memberGone } from '../integrations.ts';
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
 import { ALL_PERMISSIONS, Permissions, computeBasePermissions, hasPermission } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
@@ -215,6 +216,7 @@ export function registerMembersRoutes(ctx: RouteContext): void {
     requireAbove(access, t.top, t.isOwner);
     await store.members.remove(access.guild.id, t.user.id);
     ctx.dispatch.guild(access.guild.id, 'GUILD_MEMBER_REMOVE', { guild_id: access.guild.id, user: publicUser(t.user) });
+    await memberGone(ctx, access.guild.id, t.user);
     await recordAudit(ctx, req, access.guild.id, { actionType: AuditLogEvent.MEMBER_KICK, targetId: t.user.id });
     return undefined;
   });

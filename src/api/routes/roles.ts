@@ -171,7 +171,10 @@ export function registerRolesRoutes(ctx: RouteContext): void {
   ctx.delete('/guilds/:guildId/roles/:roleId', {}, async (req) => {
     const access = await manager(req);
     const role = findRole(access, req.params.roleId);
-    if (role.id === access.guild.id || role.managed) throw new ApiError(ErrorCodes.INVALID_ROLE);
+    // A bot's managed role goes with its bot (api/integrations.ts); one whose bot is no longer a member was left
+    // behind by a failure and may go by hand.
+    const orphaned = role.managed && role.botId !== null && !(await store.members.get(access.guild.id, role.botId));
+    if (role.id === access.guild.id || (role.managed && !orphaned)) throw new ApiError(ErrorCodes.INVALID_ROLE);
     requireRoleBelow(access, role);
     await store.roles.delete(access.guild.id, role.id);
     ctx.dispatch.guild(access.guild.id, 'GUILD_ROLE_DELETE', { guild_id: access.guild.id, role_id: role.id });

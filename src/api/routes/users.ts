@@ -2,6 +2,7 @@
  * Users: the current user, other users, the current user's guilds, and private channels (DMs and group DMs,
  * with their recipient routes, which live here rather than in channels.ts because only private channels have them).
  */
+import { memberGone } from '../integrations.ts';
 import { hashPassword, issueToken, tokenPublicId, verifyPassword } from '../../lib/secrets.ts';
 import { resolveToken } from '../../lib/tokens.ts';
 import { channelAccess, guildAccess, permissionContext } from '../access.ts';
@@ -167,8 +168,12 @@ export function registerUsersRoutes(ctx: RouteContext): void {
     if (access.isOwner) throw new ApiError(ErrorCodes.INVALID_GUILD);
     await store.members.remove(access.guild.id, req.user.id);
     ctx.dispatch.guild(access.guild.id, 'GUILD_MEMBER_REMOVE', { guild_id: access.guild.id, user: publicUser(req.user) });
+    await memberGone(ctx, access.guild.id, req.user);
     return undefined;
   });
+
+  // Accounts connected elsewhere (Twitch, GitHub…): Accord links none, so the list is always empty.
+  ctx.get('/users/@me/connections', {}, () => []);
 
   ctx.get('/users/@me/channels', {}, async (req) => {
     const channels = await store.channels.listPrivateForUser(req.user.id);

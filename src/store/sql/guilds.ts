@@ -389,6 +389,12 @@ export class SqlMemberStore implements MemberStore {
     return this.#withRoles(this.db, g, rows);
   }
 
+  async listBots(guildId: Snowflake): Promise<MemberRecord[]> {
+    const g = id(guildId, 'guild_id');
+    const rows = await this.db.all('SELECT m.* FROM members m JOIN users u ON u.id = m.user_id WHERE m.guild_id = ? AND u.bot = 1 ORDER BY m.user_id', [g]);
+    return this.#withRoles(this.db, g, rows);
+  }
+
   async getMany(guildId: Snowflake, userIds: readonly Snowflake[]): Promise<MemberRecord[]> {
     const g = id(guildId, 'guild_id');
     const wanted = ids(userIds, 'user_id');
