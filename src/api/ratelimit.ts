@@ -173,6 +173,8 @@ export const RouteLimits = {
   invitesUse: { bucket: 'invites.use', limit: 10, windowMs: 60_000, shared: true },
   /** Executing a webhook (plain, Slack, GitHub): 5 per 2 s per webhook, the figure Discord's headers show. */
   webhookExecute: { bucket: 'webhooks.execute', limit: 5, windowMs: 2000, perResource: true, shared: true },
+  /** Publishing from an announcement channel: Discord allows 10 per hour per channel, whoever publishes. */
+  crosspost: { bucket: 'messages.crosspost', limit: 10, windowMs: 3_600_000, perResource: true, shared: true },
   /** Reading, editing and deleting a webhook or its messages, per webhook. */
   webhookManage: { bucket: 'webhooks.manage', limit: 5, windowMs: 1000, perResource: true },
 } as const satisfies Record<string, RouteLimit>;

@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { browserSkipReason, ensureWebBuilt, eventually, launchChromium, openAs, TIMEOUT } from '../helpers/browser.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
+import { message } from '../contract/store.fixtures.ts';
 
 describe('web client: announcement channels', { skip: browserSkipReason() }, () => {
   let server: TestServer;
@@ -93,5 +94,32 @@ describe('web client: announcement channels', { skip: browserSkipReason() }, () 
     assert.equal(stored.webhook_id, hooks[0].id);
     await a.context().close();
     await b.context().close();
+  });
+
+  test('over the publish limit (10 an hour per channel), Publish says when to try again instead of waiting', async () => {
+    const limited = await startTestServer({ rateLimitScale: 1 });
+    try {
+      const owner = await limited.register(`limits_${stamp}`);
+      const guild = await limited.createGuild(owner, 'Limits');
+      const channel = (await limited.request('POST', `/guilds/${guild.id}/channels`, { auth: owner, body: { name: 'bulletins', type: 5 } })).body;
+      // Stored directly (the send limit does not count); ten published over REST spend the channel's hour.
+      const stored = [];
+      for (let i = 0; i < 11; i++) stored.push(await limited.store.messages.create(message(channel.id, owner.id, { guildId: guild.id, content: `bulletin ${i}` })));
+      for (const m of stored.slice(0, 10)) assert.equal((await limited.request('POST', `/channels/${channel.id}/messages/${m.id}/crosspost`, { auth: owner })).status, 200);
+      const page = await openAs(browser, owner, `${limited.url}/channels/${guild.id}/${channel.id}`);
+      const last = page.locator('.history .message', { hasText: 'bulletin 10' });
+      await last.waitFor();
+      await last.hover();
+      const clicked = Date.now();
+      await last.getByRole('button', { name: 'Publish' }).click();
+      const alert = last.getByRole('alert');
+      await alert.waitFor();
+      assert.match(await alert.innerText(), /Try again in \d+ minutes/);
+      assert.ok(Date.now() - clicked < 5000, 'answered at once, not after waiting out the hour');
+      assert.equal(await last.locator('.crosspost-tag').count(), 0);
+      await page.context().close();
+    } finally {
+      await limited.close();
+    }
   });
 });

@@ -18,6 +18,7 @@ import { freshPostgresStore, serviceSkip } from '../helpers/services.ts';
 import { GatewayClient } from './gateway-client.ts';
 import { addMember, assertError, giveRole } from './fixtures.guilds.ts';
 import { stickerPng } from '../helpers/sticker-files.ts';
+import { message } from '../contract/store.fixtures.ts';
 
 const MANAGE_WEBHOOKS = 1n << 29n;
 const MANAGE_MESSAGES = 1n << 13n;
@@ -262,5 +263,40 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`announcement ch
     const after = await ok('GET', `/channels/${target.id}/messages?limit=10`, reader);
     assert.deepEqual(after.map((m: any) => m.content), ['racy', 'theirs', 'mine', 'Herald #big-news']);
     assert.deepEqual(await ok('GET', `/channels/${target.id}/webhooks`, reader), []);
+  });
+});
+
+describe('the publish limit', () => {
+  it('10 publishes per hour per channel, whoever publishes: the 11th gets 429 with the bucket headers', async () => {
+    // Real limits (scale 1); the messages are stored directly, so the send limit does not count.
+    const t = await startTestServer({ rateLimitScale: 1 });
+    try {
+      const owner = await t.register();
+      const guild = await t.createGuild(owner, 'Limits');
+      const res = await t.request('POST', `/guilds/${guild.id}/channels`, { auth: owner, body: { name: 'news', type: 5 } });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      const channel = res.body;
+      const messages = [];
+      for (let i = 0; i < 11; i++) messages.push(await t.store.messages.create(message(channel.id, owner.id, { guildId: guild.id, content: `news ${i}` })));
+      for (const m of messages.slice(0, 10)) {
+        const published = await t.request('POST', `/channels/${channel.id}/messages/${m.id}/crosspost`, { auth: owner });
+        assert.equal(published.status, 200, JSON.stringify(published.body));
+      }
+      const refused = await t.request('POST', `/channels/${channel.id}/messages/${messages[10]!.id}/crosspost`, { auth: owner });
+      assert.equal(refused.status, 429, JSON.stringify(refused.body));
+      assert.equal(refused.body.global, false);
+      assert.ok(refused.body.retry_after > 3000 && refused.body.retry_after <= 3600, `retry_after ${refused.body.retry_after}`);
+      assert.equal(refused.headers.get('x-ratelimit-limit'), '10');
+      assert.equal(refused.headers.get('x-ratelimit-remaining'), '0');
+      assert.ok(refused.headers.get('x-ratelimit-bucket'));
+      // Not published: the flag stays off.
+      assert.equal((await t.request('GET', `/channels/${channel.id}/messages/${messages[10]!.id}`, { auth: owner })).body.flags, 0);
+      // Another channel has its own hour.
+      const other = (await t.request('POST', `/guilds/${guild.id}/channels`, { auth: owner, body: { name: 'more-news', type: 5 } })).body;
+      const elsewhere = await t.store.messages.create(message(other.id, owner.id, { guildId: guild.id, content: 'elsewhere' }));
+      assert.equal((await t.request('POST', `/channels/${other.id}/messages/${elsewhere.id}/crosspost`, { auth: owner })).status, 200);
+    } finally {
+      await t.close();
+    }
   });
 });

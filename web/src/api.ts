@@ -1,10 +1,13 @@
 /**
  * REST client for /api/v10 with a user token sent bare in Authorization, as Discord's own client does.
- * 429s are retried after `retry_after` (a few times); every other failure becomes an ApiError carrying Discord's
- * JSON error body so forms can show the field errors of a 50035.
+ * 429s asking for a short wait (at most MAX_RATE_LIMIT_WAIT_S) are retried after `retry_after` (a few times); every
+ * other failure, a longer 429 included, becomes an ApiError carrying Discord's JSON error body so forms can show the
+ * field errors of a 50035.
  */
 export const API_BASE = '/api/v10';
 export const MAX_RATE_LIMIT_RETRIES = 3;
+/** A 429 asking to wait longer than this (seconds) goes to the caller at once: nobody waits minutes behind a click. */
+export const MAX_RATE_LIMIT_WAIT_S = 5;
 
 export class ApiError extends Error {
   constructor(
@@ -81,7 +84,7 @@ export class RestClient {
       }
       if (res.ok) return data as T;
       const wait = res.status === 429 ? Math.max(0.05, Number(data?.retry_after ?? res.headers.get('retry-after') ?? 1)) : undefined;
-      if (wait !== undefined && attempt < (opts.rateLimitRetries ?? MAX_RATE_LIMIT_RETRIES)) {
+      if (wait !== undefined && wait <= MAX_RATE_LIMIT_WAIT_S && attempt < (opts.rateLimitRetries ?? MAX_RATE_LIMIT_RETRIES)) {
         await new Promise((r) => setTimeout(r, wait * 1000));
         continue;
       }

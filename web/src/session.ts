@@ -479,7 +479,10 @@ export function ack(channelId: string, messageId: string) {
 /** A sentence for the user: Discord's own message where there is one, never a browser's "Failed to fetch". */
 export function errorText(err: unknown, field?: string): string {
   if (err instanceof ApiError) {
-    if (err.status === 429) return `You're doing that too fast. Try again in ${Math.max(1, Math.ceil(err.retryAfter ?? 1))} seconds.`;
+    if (err.status === 429) {
+      const seconds = Math.max(1, Math.ceil(err.retryAfter ?? 1));
+      return `You're doing that too fast. Try again in ${seconds > 90 ? `${Math.ceil(seconds / 60)} minutes` : `${seconds} seconds`}.`;
+    }
     if (err.status >= 500 && !err.errors) return `Something went wrong on the server (error ${err.status}). Try again in a moment.`;
     return err.fieldMessage(field);
   }

@@ -17,6 +17,7 @@ import { WEBHOOK_AUDIT_KEYS, createdChanges, recordAudit, webhookAudit } from '.
 import { FOLLOWER_CHANNEL_TYPES, MessageFlag, followerAvatar, followerName, publishMessage } from '../channels/announcements.ts';
 import { messageAccess } from '../channels/common.ts';
 import { postSystemMessage } from '../messages/system.ts';
+import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext } from '../route.ts';
 import { parse, snowflake, z } from '../validate.ts';
 import { MAX_WEBHOOKS_PER_CHANNEL, MAX_WEBHOOKS_PER_GUILD } from './webhooks.ts';
@@ -32,7 +33,7 @@ export function registerAnnouncementsRoutes(ctx: RouteContext): void {
   const { store } = ctx.deps;
   const now = () => ctx.deps.now();
 
-  ctx.post('/channels/:channelId/messages/:messageId/crosspost', {}, async (req) => {
+  ctx.post('/channels/:channelId/messages/:messageId/crosspost', { limit: RouteLimits.crosspost }, async (req) => {
     const { access, message } = await messageAccess(store, req.params.channelId, req.params.messageId, req.user.id, now());
     const channel = access.channel;
     if (channel.type !== ChannelType.GUILD_ANNOUNCEMENT) throw new ApiError(ErrorCodes.CANNOT_ACT_ON_CHANNEL_TYPE);
