@@ -24,6 +24,7 @@ const NOT_FOUND_CODE: Record<EntityKind, ErrorCode> = {
   push_subscription: ErrorCodes.GENERAL,
   webhook: ErrorCodes.UNKNOWN_WEBHOOK,
   application_command: ErrorCodes.UNKNOWN_APPLICATION_COMMAND,
+  scheduled_event: ErrorCodes.UNKNOWN_GUILD_SCHEDULED_EVENT,
 };
 
 /** Seconds a client is told to wait (Retry-After) when the store is unavailable: a database restart takes a few. */

@@ -11,6 +11,7 @@
 import { channelJson, guildJson, iso, memberJson } from '../shapes/serialize.ts';
 import { emojiJson } from '../shapes/emoji.ts';
 import { stickerJson } from '../shapes/sticker.ts';
+import { scheduledEventJson } from '../shapes/scheduled-event.ts';
 import { forumExtra, forumSettingsOf, visibleActiveThreads } from './threads.ts';
 import type { Logger } from '../lib/log.ts';
 import { isRoleDown, type RoleClient } from '../contracts/role-client.ts';
@@ -113,6 +114,9 @@ export class GuildSnapshots {
     const cached = state.parts;
     const emojis = cached.emojis ?? (cached.emojis = (await this.store.guildEmojis.listByGuild(req.guildId)).map((e) => emojiJson(e)));
     const stickers = cached.stickers ?? (cached.stickers = (await this.store.guildStickers.listByGuild(req.guildId)).map((s) => stickerJson(s)));
+    // Events still to come or running (SCHEDULED, ACTIVE): at most 100 a guild (api/routes/scheduled-events.ts).
+    const scheduledEvents = cached.scheduledEvents
+      ?? (cached.scheduledEvents = (await this.store.scheduledEvents.listByGuild(req.guildId)).filter((e) => e.status <= 2).map((e) => scheduledEventJson(e)));
     // Its active threads the member may see (guild/threads.ts).
     const threads = await visibleActiveThreads(this.store, state, me);
 
@@ -142,7 +146,7 @@ export class GuildSnapshots {
       presences: inGuild.json,
       voice_states: [],
       stage_instances: [],
-      guild_scheduled_events: [],
+      guild_scheduled_events: scheduledEvents,
       soundboard_sounds: [],
       embedded_activities: [],
     };
@@ -165,7 +169,7 @@ export class GuildSnapshots {
     this.runs.push(pieces, members, userIdOf, textOf);
     pieces.push('],"channels":', (parts.channelsPiece ??= keyedPiece(JSON.stringify(parts.channels))), `,"threads":${JSON.stringify(threads)},"presences":[`);
     this.runs.push(pieces, inGuild.entries, presenceUserId, presenceText);
-    pieces.push('],"voice_states":[],"stage_instances":[],"guild_scheduled_events":[],"soundboard_sounds":[],"embedded_activities":[]}');
+    pieces.push(`],"voice_states":[],"stage_instances":[],"guild_scheduled_events":${JSON.stringify(scheduledEvents)},"soundboard_sounds":[],"embedded_activities":[]}`);
     // The member count is read at each snapshot (the cached permission part does not change with it).
     return { guild, guildPieces: pieces, member: mine, state: { ...parts.permission, memberCount: state.memberCount } };
   }

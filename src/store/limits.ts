@@ -27,6 +27,8 @@ export const LIMITS = {
   /** Token hashes, image hashes, locales, push endpoint keys … */
   shortText: { min: 0, max: 256 },
   pushEndpoint: { min: 1, max: 2048 },
+  eventName: { min: 1, max: 100 },
+  eventDescription: { min: 0, max: 1000 },
 } as const satisfies Record<string, { min: number; max: number }>;
 
 export type LimitName = keyof typeof LIMITS;

@@ -1067,6 +1067,51 @@ export interface GuildStickerStore {
   delete(id: Snowflake): Promise<boolean>;
 }
 
+/** Discord's scheduled event status: 1 SCHEDULED, 2 ACTIVE, 3 COMPLETED, 4 CANCELED. */
+export type ScheduledEventStatus = 1 | 2 | 3 | 4;
+
+/** A guild scheduled event; times are Unix ms. entityType: 1 STAGE_INSTANCE, 2 VOICE, 3 EXTERNAL (with a location). */
+export interface ScheduledEventRecord {
+  id: Snowflake;
+  guildId: Snowflake;
+  channelId: Snowflake | null;
+  creatorId: Snowflake | null;
+  name: string;
+  description: string | null;
+  scheduledStartTime: number;
+  scheduledEndTime: number | null;
+  privacyLevel: number;
+  status: ScheduledEventStatus;
+  entityType: number;
+  location: string | null;
+}
+
+/** Guild scheduled events and who is interested in them (sql/scheduled-events.ts). Deleting the guild deletes them. */
+export interface ScheduledEventStore {
+  /** NotFoundError('guild') for an unknown guild. */
+  create(event: ScheduledEventRecord): Promise<ScheduledEventRecord>;
+  /** Null when unknown or of another guild. */
+  get(guildId: Snowflake, eventId: Snowflake): Promise<ScheduledEventRecord | null>;
+  /** Ascending by id. */
+  listByGuild(guildId: Snowflake): Promise<ScheduledEventRecord[]>;
+  /** Events of the guild that are SCHEDULED or ACTIVE. */
+  countUncompleted(guildId: Snowflake): Promise<number>;
+  /** Null when unknown or of another guild. */
+  update(guildId: Snowflake, eventId: Snowflake, patch: Partial<Omit<ScheduledEventRecord, 'id' | 'guildId' | 'creatorId'>>): Promise<ScheduledEventRecord | null>;
+  /** True when it existed; its users go with it. */
+  delete(guildId: Snowflake, eventId: Snowflake): Promise<boolean>;
+  /** True when the user was not interested yet. NotFoundError('scheduled_event') for an unknown event. */
+  addUser(eventId: Snowflake, userId: Snowflake): Promise<boolean>;
+  /** True when the user was interested. */
+  removeUser(eventId: Snowflake, userId: Snowflake): Promise<boolean>;
+  /** Interested users' ids, ascending; `before` / `after` bound them, at most `limit` (1–100). */
+  listUsers(eventId: Snowflake, page?: { before?: Snowflake; after?: Snowflake; limit?: number }): Promise<Snowflake[]>;
+  /** How many users each event has (events with none are absent). */
+  countUsers(eventIds: readonly Snowflake[]): Promise<Map<Snowflake, number>>;
+  /** Whether `userId` is interested in each of `eventIds`. */
+  interestedIn(userId: Snowflake, eventIds: readonly Snowflake[]): Promise<Set<Snowflake>>;
+}
+
 /** A channel-follower webhook (type 2) and the announcement channel it follows. */
 export interface ChannelFollowRecord {
   webhookId: Snowflake;
@@ -1482,6 +1527,7 @@ export interface Store {
   readonly auditLog: AuditLogStore;
   readonly guildEmojis: GuildEmojiStore;
   readonly guildStickers: GuildStickerStore;
+  readonly scheduledEvents: ScheduledEventStore;
   readonly channelFollows: ChannelFollowStore;
   readonly threads: ThreadStore;
   readonly relationships: RelationshipStore;

@@ -17,6 +17,7 @@ import { webhooksContract } from './store.contract.webhooks.ts';
 import { interactionsContract } from './store.contract.interactions.ts';
 import { interactionHistoryContract } from './store.contract.interaction-history.ts';
 import { userGuildSettingsContract } from './store.contract.user-guild-settings.ts';
+import { scheduledEventsContract } from './store.contract.scheduled-events.ts';
 import { pushDevicesContract } from './store.contract.push-devices.ts';
 import { sendLimitsContract } from './store.contract.send-limits.ts';
 import { auditLogContract } from './store.contract.audit-log.ts';
@@ -71,6 +72,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
     interactionsContract(s);
     interactionHistoryContract(s);
     userGuildSettingsContract(s);
+    scheduledEventsContract(s);
     pushDevicesContract(s);
     sendLimitsContract(s);
     auditLogContract(s);

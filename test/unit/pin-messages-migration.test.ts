@@ -32,7 +32,8 @@ async function checkSplit(store: SqlStore): Promise<void> {
   const member = newId();
   await store.overwrites.put({ channelId: channel.id, id: member, type: 1, allow: PIN_MESSAGES.toString(), deny: MANAGE_MESSAGES.toString() });
 
-  assert.deepEqual(await store.migrate(), [33]);
+  // 33 first; later migrations (34 …) follow it.
+  assert.equal((await store.migrate())[0], 33);
   const after = new Map((await store.roles.listByGuild(guild.id)).map((r) => [r.name, BigInt(r.permissions)]));
   assert.equal(after.get('moderator'), bits.moderator | PIN_MESSAGES);
   assert.equal(after.get('plain'), bits.plain);

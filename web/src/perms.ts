@@ -31,6 +31,8 @@ export const KEY_PERMISSIONS: Array<{ bit: bigint; label: string; channel: boole
   { bit: P.MANAGE_MESSAGES, label: 'Manage Messages', channel: true },
   { bit: P.PIN_MESSAGES, label: 'Pin Messages', channel: true },
   { bit: P.MENTION_EVERYONE, label: 'Mention @everyone', channel: true },
+  { bit: P.CREATE_EVENTS, label: 'Create Events', channel: true },
+  { bit: P.MANAGE_EVENTS, label: 'Manage Events', channel: true },
 ];
 
 const big = (s: string | undefined) => {

@@ -24,6 +24,7 @@ import { registerPushDevicesRoutes } from './push-devices.ts';
 import { registerReactionsRoutes } from './reactions.ts';
 import { registerRelationshipsRoutes } from './relationships.ts';
 import { registerRolesRoutes } from './roles.ts';
+import { registerScheduledEventsRoutes } from './scheduled-events.ts';
 import { registerSearchRoutes } from './search.ts';
 import { registerThreadsRoutes } from './threads.ts';
 import { registerUsersRoutes } from './users.ts';
@@ -60,6 +61,7 @@ export function registerAllRoutes(ctx: RouteContext): void {
   registerPinsRoutes(ctx);
   registerThreadsRoutes(ctx);
   registerSearchRoutes(ctx);
+  registerScheduledEventsRoutes(ctx);
   registerWebhooksRoutes(ctx);
   registerInteractionsRoutes(ctx);
 }

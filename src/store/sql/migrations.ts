@@ -758,6 +758,32 @@ const pinSplit = (int: (column: string) => string, text: (expr: string) => strin
   `UPDATE overwrites SET allow = ${text(`${int('allow')} | ${PIN}`)} WHERE (${int('allow')} & ${MANAGE}) <> 0 AND (${int('deny')} & ${PIN}) = 0;`,
   `UPDATE overwrites SET deny = ${text(`${int('deny')} | ${PIN}`)} WHERE (${int('deny')} & ${MANAGE}) <> 0 AND (${int('allow')} & ${PIN}) = 0;`,
 ].join('\n');
+// Guild scheduled events (sql/scheduled-events.ts): times in Unix ms, `entity_metadata` JSON ({location} of an
+// external event), and who marked each event "Interested". Deleting the guild deletes its events; deleting a channel
+// leaves its events naming it (Discord keeps them; the API refuses to start one whose channel is gone).
+const SCHEDULED_EVENTS = `
+CREATE TABLE guild_scheduled_events (
+  id BIGINT PRIMARY KEY,
+  guild_id BIGINT NOT NULL REFERENCES guilds (id) ON DELETE CASCADE,
+  channel_id BIGINT,
+  creator_id BIGINT,
+  name TEXT NOT NULL,
+  description TEXT,
+  scheduled_start_time BIGINT NOT NULL,
+  scheduled_end_time BIGINT,
+  privacy_level SMALLINT NOT NULL,
+  status SMALLINT NOT NULL,
+  entity_type SMALLINT NOT NULL,
+  entity_metadata TEXT
+);
+CREATE INDEX guild_scheduled_events_guild ON guild_scheduled_events (guild_id, id);
+CREATE TABLE guild_scheduled_event_users (
+  event_id BIGINT NOT NULL REFERENCES guild_scheduled_events (id) ON DELETE CASCADE,
+  user_id BIGINT NOT NULL,
+  PRIMARY KEY (event_id, user_id)
+);
+`;
+
 const PIN_MESSAGES_SPLIT = {
   sqlite: pinSplit((c) => `CAST(${c} AS INTEGER)`, (e) => `CAST(${e} AS TEXT)`),
   postgres: pinSplit((c) => `${c}::bigint`, (e) => `(${e})::text`),
@@ -796,6 +822,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 31, name: 'guild settings', sqlite: GUILD_SETTINGS, postgres: GUILD_SETTINGS },
   { version: 32, name: 'message snapshots', sqlite: MESSAGE_SNAPSHOTS, postgres: MESSAGE_SNAPSHOTS },
   { version: 33, name: 'pin messages permission', ...PIN_MESSAGES_SPLIT },
+  { version: 34, name: 'guild scheduled events', sqlite: SCHEDULED_EVENTS, postgres: SCHEDULED_EVENTS },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -21,6 +21,7 @@ import { SqlWebhookStore } from './webhooks.ts';
 import { SqlAuditLogStore } from './audit-log.ts';
 import { SqlGuildEmojiStore } from './emojis.ts';
 import { SqlGuildStickerStore } from './stickers.ts';
+import { SqlScheduledEventStore } from './scheduled-events.ts';
 import { SqlChannelFollowStore } from './channel-follows.ts';
 import { SqlThreadStore } from './threads.ts';
 import { SqlRelationshipStore } from './relationships.ts';
@@ -62,6 +63,7 @@ export class SqlStore implements Store {
   readonly auditLog: SqlAuditLogStore;
   readonly guildEmojis: SqlGuildEmojiStore;
   readonly guildStickers: SqlGuildStickerStore;
+  readonly scheduledEvents: SqlScheduledEventStore;
   readonly channelFollows: SqlChannelFollowStore;
   readonly threads: SqlThreadStore;
   readonly relationships: SqlRelationshipStore;
@@ -106,6 +108,7 @@ export class SqlStore implements Store {
     this.auditLog = new SqlAuditLogStore(driver);
     this.guildEmojis = new SqlGuildEmojiStore(driver);
     this.guildStickers = new SqlGuildStickerStore(driver);
+    this.scheduledEvents = new SqlScheduledEventStore(driver);
     this.channelFollows = new SqlChannelFollowStore(driver);
     this.threads = new SqlThreadStore(driver);
     this.relationships = new SqlRelationshipStore(driver);
