@@ -11,14 +11,7 @@ import {
 } from 'discord.js';
 import { Permissions } from '../../src/protocol/permissions.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
-
-async function waitUntil(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { waitFor } from '../helpers/services.ts';
 
 describe('discord.js v14 and scheduled events, integrations, voice regions', () => {
   let t: TestServer;
@@ -50,7 +43,7 @@ describe('discord.js v14 and scheduled events, integrations, voice regions', () 
     const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
     await client.login(reset.body.token);
     await ready;
-    await waitUntil(() => client.guilds.cache.has(guildId), 'the guild');
+    await waitFor(() => client.guilds.cache.has(guildId), { what: 'the guild' });
   });
   after(async () => {
     await client?.destroy();

@@ -5,8 +5,8 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import { rest } from '../api.ts';
-import { P, basePermissions, has } from '../perms.ts';
-import { useStore, type State } from '../store.ts';
+import { canManageGuild } from '../guild-community.ts';
+import { useStore } from '../store.ts';
 import type { User } from '../types.ts';
 import { Avatar } from './Avatar.tsx';
 import { Confirm } from './Modal.tsx';
@@ -19,13 +19,8 @@ interface Integration {
   application?: { id: string; name: string; description: string; bot?: User };
 }
 
-function canManage(s: State, guildId: string): boolean {
-  const guild = s.guilds[guildId];
-  return Boolean(guild && s.me && has(basePermissions(guild, s.me.id, s.members[guildId]?.[s.me.id]), P.MANAGE_GUILD));
-}
-
 export function useIntegrationTabs<T extends string>(guildId: string, tabs: ReadonlyArray<[T, string]>): Array<[T | 'integrations', string]> {
-  const allowed = useStore((s) => canManage(s, guildId));
+  const allowed = useStore((s) => canManageGuild(s, guildId));
   return useMemo(() => (allowed ? [...tabs, ['integrations', 'Integrations']] : [...tabs]), [allowed, tabs]);
 }
 
