@@ -62,6 +62,8 @@ describe('guild integrations', () => {
     const member = await t.register();
     await t.join(owner, guild.id, member);
     assertError(await t.request('GET', `/guilds/${guild.id}/integrations`, { auth: member }), 403, 50013);
+    assertError(await t.request('DELETE', `/guilds/${guild.id}/integrations/${app.id}`, { auth: member }), 403, 50013);
+    assert.equal((await t.request('GET', `/guilds/${guild.id}/members/${bot.id}`, { auth: owner })).status, 200, 'the bot stays');
   });
 
   test('deleting the integration removes the bot and its managed role; an unknown one is 10005', async () => {

@@ -10,6 +10,7 @@ import { startTestServer, type TestServer, type TestUser } from '../helpers/harn
 import { freshPostgresStore, serviceSkip } from '../helpers/services.ts';
 import { addMember, assertError, giveRole } from './fixtures.guilds.ts';
 import { GatewaySessions } from './gateway-client.ts';
+import { newId } from '../contract/store.fixtures.ts';
 
 const HOUR = 3_600_000;
 const CREATE_EVENTS = 1n << 44n;
@@ -185,6 +186,22 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`guild scheduled
     const updated = (await entries(101)).find((x) => x.target_id === mine.body.id);
     assert.deepEqual(updated.changes.find((c: any) => c.key === 'description'), { key: 'description', new_value: 'Updated' });
     assert.equal((await entries(102)).find((x) => x.target_id === mine.body.id).user_id, owner.id);
+  });
+
+  test('at most 100 events still to come or running: the 101st is 30038; a finished one frees a place', async () => {
+    const g = await t.createGuild(owner, 'Busy');
+    // 99 stored directly, the 100th through the API.
+    for (let i = 0; i < 99; i++) {
+      await t.store.scheduledEvents.create({
+        id: newId(), guildId: g.id, channelId: null, creatorId: owner.id, name: `e${i}`, description: null,
+        scheduledStartTime: Date.now() + HOUR, scheduledEndTime: Date.now() + 2 * HOUR, privacyLevel: 2, status: 1, entityType: 3, location: 'x',
+      });
+    }
+    const hundredth = await t.request('POST', `/guilds/${g.id}/scheduled-events`, { auth: owner, body: external() });
+    assert.equal(hundredth.status, 200, JSON.stringify(hundredth.body));
+    assertError(await t.request('POST', `/guilds/${g.id}/scheduled-events`, { auth: owner, body: external() }), 400, 30038);
+    assert.equal((await t.request('PATCH', `/guilds/${g.id}/scheduled-events/${hundredth.body.id}`, { auth: owner, body: { status: 4 } })).status, 200);
+    assert.equal((await t.request('POST', `/guilds/${g.id}/scheduled-events`, { auth: owner, body: external() })).status, 200);
   });
 
   test('GUILD_CREATE carries the events still to come or running', async () => {
