@@ -73,14 +73,20 @@ export async function publishAudit(ctx: RouteContext, ...entries: AuditLogEntryR
   maybePrune(ctx);
 }
 
+/** The members who may VIEW_AUDIT_LOG; undefined when @everyone may (permissionHolders). */
+export function auditAudience(store: Store, guildId: string): Promise<string[] | undefined> {
+  return permissionHolders(store, guildId, Permissions.VIEW_AUDIT_LOG);
+}
+
 /**
- * The members who may VIEW_AUDIT_LOG (the owner, holders of a role with it or ADMINISTRATOR); undefined when
- * @everyone may (then every member). Read at publish time from the store's role index.
+ * The members who hold `permission` at guild level (the owner, holders of a role with it or ADMINISTRATOR);
+ * undefined when @everyone does (then every member). Read at publish time from the store's role index: the
+ * audience of events only some members may see (audit entries, auto moderation).
  */
-export async function auditAudience(store: Store, guildId: string): Promise<string[] | undefined> {
+export async function permissionHolders(store: Store, guildId: string, permission: bigint): Promise<string[] | undefined> {
   const [guild, roles] = await Promise.all([store.guilds.get(guildId), store.roles.listByGuild(guildId)]);
   if (!guild) return [];
-  const strong = new Set(roles.filter((r) => BigInt(r.permissions) & (Permissions.VIEW_AUDIT_LOG | Permissions.ADMINISTRATOR)).map((r) => r.id));
+  const strong = new Set(roles.filter((r) => BigInt(r.permissions) & (permission | Permissions.ADMINISTRATOR)).map((r) => r.id));
   if (strong.has(guildId)) return undefined;
   const out = new Set<string>([guild.ownerId]);
   if (strong.size) for (const userId of await store.members.holdersOf(guildId, [...strong])) out.add(userId);

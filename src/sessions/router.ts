@@ -46,9 +46,14 @@ export class EventJson {
   }
   /**
    * Without MESSAGE_CONTENT: content, embeds, attachments, components (and poll) emptied, and so in every message
-   * object it carries: a forward's snapshot, a reply's `referenced_message`.
+   * object it carries: a forward's snapshot, a reply's `referenced_message`. An auto moderation execution loses its
+   * content and matched_content.
    */
   get stripped(): EncodedDispatch {
+    if (this.#stripped === undefined && this.t === 'AUTO_MODERATION_ACTION_EXECUTION') {
+      // "MESSAGE_CONTENT is required to receive content and matched_content fields".
+      this.#stripped = this.#ref(new EncodedDispatch(this.t, JSON.stringify({ ...this.d, content: '', matched_content: '' })), true);
+    }
     if (this.#stripped === undefined) {
       const { poll: _poll, ...rest } = this.d;
       const empty = { content: '', embeds: [], attachments: [], components: [] };

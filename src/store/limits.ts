@@ -29,6 +29,7 @@ export const LIMITS = {
   pushEndpoint: { min: 1, max: 2048 },
   eventName: { min: 1, max: 100 },
   eventDescription: { min: 0, max: 1000 },
+  autoModRuleName: { min: 1, max: 100 },
 } as const satisfies Record<string, { min: number; max: number }>;
 
 export type LimitName = keyof typeof LIMITS;

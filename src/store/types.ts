@@ -1112,6 +1112,56 @@ export interface ScheduledEventStore {
   interestedIn(userId: Snowflake, eventIds: readonly Snowflake[]): Promise<Set<Snowflake>>;
 }
 
+/**
+ * Discord's auto moderation trigger metadata, as stored: the fields of the rule's trigger type only (the api layer
+ * checks which apply). Keywords and allow-list entries keep their wildcards (`*cat`, `cat*`, `*cat*`).
+ */
+export interface AutoModTriggerMetadata {
+  keywordFilter?: string[];
+  regexPatterns?: string[];
+  presets?: number[];
+  allowList?: string[];
+  mentionTotalLimit?: number;
+  mentionRaidProtectionEnabled?: boolean;
+}
+
+/** An auto moderation action: type 1 BLOCK_MESSAGE, 2 SEND_ALERT_MESSAGE, 3 TIMEOUT, 4 BLOCK_MEMBER_INTERACTION. */
+export interface AutoModAction {
+  type: number;
+  metadata: { channelId?: Snowflake; durationSeconds?: number; customMessage?: string };
+}
+
+/** A guild's auto moderation rule (https://discord.com/developers/docs/resources/auto-moderation). */
+export interface AutoModRuleRecord {
+  id: Snowflake;
+  guildId: Snowflake;
+  name: string;
+  creatorId: Snowflake;
+  /** 1 MESSAGE_SEND, 2 MEMBER_UPDATE. */
+  eventType: number;
+  /** 1 KEYWORD, 3 SPAM, 4 KEYWORD_PRESET, 5 MENTION_SPAM, 6 MEMBER_PROFILE. */
+  triggerType: number;
+  triggerMetadata: AutoModTriggerMetadata;
+  actions: AutoModAction[];
+  enabled: boolean;
+  exemptRoles: Snowflake[];
+  exemptChannels: Snowflake[];
+}
+
+/** Auto moderation rules (sql/auto-moderation.ts, migration 35). Deleting the guild deletes them. */
+export interface AutoModerationStore {
+  /** NotFoundError('guild') for an unknown guild. */
+  create(rule: AutoModRuleRecord): Promise<AutoModRuleRecord>;
+  /** Null when unknown or of another guild. */
+  get(guildId: Snowflake, ruleId: Snowflake): Promise<AutoModRuleRecord | null>;
+  /** Ascending by id. What a message create reads (cached in front of SQLite: access-cache.ts). */
+  listByGuild(guildId: Snowflake): Promise<AutoModRuleRecord[]>;
+  /** Null when unknown or of another guild. */
+  update(guildId: Snowflake, ruleId: Snowflake, patch: Partial<Omit<AutoModRuleRecord, 'id' | 'guildId' | 'creatorId' | 'triggerType'>>): Promise<AutoModRuleRecord | null>;
+  /** True when it existed. */
+  delete(guildId: Snowflake, ruleId: Snowflake): Promise<boolean>;
+}
+
 /** A channel-follower webhook (type 2) and the announcement channel it follows. */
 export interface ChannelFollowRecord {
   webhookId: Snowflake;
@@ -1528,6 +1578,7 @@ export interface Store {
   readonly guildEmojis: GuildEmojiStore;
   readonly guildStickers: GuildStickerStore;
   readonly scheduledEvents: ScheduledEventStore;
+  readonly autoModeration: AutoModerationStore;
   readonly channelFollows: ChannelFollowStore;
   readonly threads: ThreadStore;
   readonly relationships: RelationshipStore;

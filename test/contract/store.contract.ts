@@ -18,6 +18,7 @@ import { interactionsContract } from './store.contract.interactions.ts';
 import { interactionHistoryContract } from './store.contract.interaction-history.ts';
 import { userGuildSettingsContract } from './store.contract.user-guild-settings.ts';
 import { scheduledEventsContract } from './store.contract.scheduled-events.ts';
+import { autoModerationContract } from './store.contract.auto-moderation.ts';
 import { pushDevicesContract } from './store.contract.push-devices.ts';
 import { sendLimitsContract } from './store.contract.send-limits.ts';
 import { auditLogContract } from './store.contract.audit-log.ts';
@@ -73,6 +74,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
     interactionHistoryContract(s);
     userGuildSettingsContract(s);
     scheduledEventsContract(s);
+    autoModerationContract(s);
     pushDevicesContract(s);
     sendLimitsContract(s);
     auditLogContract(s);

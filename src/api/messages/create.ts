@@ -1,6 +1,6 @@
 /**
- * POST /channels/{id}/messages: validation, permissions, slowmode, replies, mentions, enforce_nonce, files, the
- * store write and MESSAGE_CREATE. Kept out of the route file because it is the busiest path of the API.
+ * POST /channels/{id}/messages: validation, permissions, auto moderation, slowmode, replies, mentions, enforce_nonce,
+ * files, the store write and MESSAGE_CREATE. Kept out of the route file because it is the busiest path of the API.
  *
  * A body with files (multipart) has them stored first (uploads.ts), before the message is validated, since
  * clients send the JSON part last; whatever refuses the message afterwards deletes them again.
@@ -31,6 +31,7 @@ import { pollRecord, pollSchema } from './polls.ts';
 import { stickerItemsFor, type StickerItem } from './stickers.ts';
 import { refuseBlockedDm } from '../relationships.ts';
 import { componentsText } from '../../shapes/components-media.ts';
+import { blockedError, blocks, executeActions, messageViolations } from '../auto-moderation/enforce.ts';
 
 export const MessageFlags = { SUPPRESS_EMBEDS: 1 << 2, SUPPRESS_NOTIFICATIONS: 1 << 12, IS_VOICE_MESSAGE, HAS_SNAPSHOT: 1 << 14 } as const;
 const CLIENT_CREATE_FLAGS = MessageFlags.SUPPRESS_EMBEDS | MessageFlags.SUPPRESS_NOTIFICATIONS | MessageFlags.IS_VOICE_MESSAGE | IS_COMPONENTS_V2;
@@ -173,6 +174,13 @@ export async function createMessage(ctx: RouteContext, user: UserRecord, channel
     const allowed = body.allowed_mentions ?? undefined;
     checkAllowedMentions(allowed);
 
+    // Auto moderation (auto-moderation/enforce.ts): a blocking rule refuses the message before anything is stored.
+    const violations = content ? await messageViolations(ctx, access, content) : [];
+    if (blocks(violations)) {
+      await executeActions(ctx, violations, { user, channel, content, messageId: null });
+      throw blockedError(violations);
+    }
+
     const nonce = body.nonce ?? undefined;
     const enforced = Boolean(body.enforce_nonce) && nonce !== undefined;
     if (enforced) {
@@ -185,6 +193,8 @@ export async function createMessage(ctx: RouteContext, user: UserRecord, channel
     try {
       const sent = await storeMessage(ctx, user, access, body, { content, mentionText: v2 ? componentsText(components) : content, embeds, attachments, components, uploads, stickerItems, forwarded }, nonce, enforced);
       if (thread) await threadMessageSent(ctx.dispatch, deps.store, channel, thread, user.id, deps.now());
+      // Rules that only alert or time out act once the message is there, naming it.
+      if (violations.length) await executeActions(ctx, violations, { user, channel, content, messageId: sent.id });
       return sent;
     } catch (err) {
       // A retry refused by slowmode because its own first send (on another node, a moment ago) took the hold:

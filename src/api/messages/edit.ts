@@ -21,6 +21,7 @@ import { eventPayload, renderMessage, type MessageJson } from '../../shapes/mess
 import { IS_VOICE_MESSAGE } from './voice.ts';
 import { checkComponentFiles, checkMessageComponents, checkNoLegacyFields, IS_COMPONENTS_V2, ownFileReferences } from './components-v2.ts';
 import { componentsText } from '../../shapes/components-media.ts';
+import { blockedError, blocks, executeActions, messageViolations, type Violation } from '../auto-moderation/enforce.ts';
 
 const EDITABLE_TYPES = new Set([0, 19, 20, 23]);
 
@@ -46,7 +47,7 @@ export async function editMessage(ctx: RouteContext, user: UserRecord, channelId
   try {
     // A message is not edited into or out of a poll (Discord's 520003).
     if (rawBody && typeof rawBody === 'object' && (rawBody as { poll?: unknown }).poll != null) throw new ApiError(ErrorCodes.CANNOT_EDIT_POLL);
-    const { json, patch } = await applyEdit(ctx, user.id, access, message, parse(editSchema, rawBody), uploads.files, { interactiveComponents: user.bot });
+    const { json, patch } = await applyEdit(ctx, user.id, access, message, parse(editSchema, rawBody), uploads.files, { interactiveComponents: user.bot }, isAuthor ? user : undefined);
     // Files the edit added are the message's now; uploads it did not list go in `finally`.
     uploads.claim((patch.attachments ?? []).map((a) => a.id));
     return json;
@@ -68,11 +69,12 @@ export interface EditComponentRule {
 
 /**
  * Applies a validated edit by `editorId` (a user, or a webhook editing its own message: api/webhooks/messages.ts)
- * with `access`, the editor's standing in the channel.
+ * with `access`, the editor's standing in the channel. `moderated`: the user editing their own message, whose new
+ * content auto moderation checks as it checks a send (auto-moderation/enforce.ts); webhooks are not checked.
  */
 export async function applyEdit(
   ctx: RouteContext, editorId: string, access: Awaited<ReturnType<typeof messageAccess>>['access'], message: MessageRecord, body: EditBody, files: UploadedFile[],
-  componentRule: EditComponentRule = {},
+  componentRule: EditComponentRule = {}, moderated?: UserRecord,
 ): Promise<{ json: MessageJson; patch: MessagePatch }> {
   const { store } = ctx.deps;
   const isAuthor = message.authorId === editorId;
@@ -100,6 +102,7 @@ export async function applyEdit(
     });
   }
   const patch: MessagePatch = {};
+  let violations: Violation[] = [];
   if (touchesComponents) {
     const allowInteractive = componentRule.interactiveComponents === true;
     patch.components = checkMessageComponents(body.components, { layout: v2, allowInteractive });
@@ -128,6 +131,13 @@ export async function applyEdit(
     // Stickers stay with the message (they cannot be edited): a message with some needs nothing else.
     if (content.trim() === '' && embeds.length === 0 && (attachments ?? message.attachments).length === 0 && components.length === 0 && !message.stickerItems?.length) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
     checkEmbedTotal(embeds as Record<string, unknown>[]);
+    if (moderated && body.content != null && content) {
+      violations = await messageViolations(ctx, access, content);
+      if (blocks(violations)) {
+        await executeActions(ctx, violations, { user: moderated, channel: access.channel, content, messageId: null });
+        throw blockedError(violations);
+      }
+    }
     const allowed = body.allowed_mentions ?? undefined;
     checkAllowedMentions(allowed);
     const mentions = await parseMentions(store, {
@@ -163,6 +173,7 @@ export async function applyEdit(
   const added = new Set(patch.attachments?.map((a) => a.id));
   const uploadKeys = files.filter((f) => added.has(f.id)).map((f) => f.key);
   await ctx.writes.update(access.channel, message, patch, await eventPayload(store, next, json, { update: true }), { unfurl, uploadKeys });
+  if (moderated && violations.length) await executeActions(ctx, violations, { user: moderated, channel: access.channel, content: next.content, messageId: message.id });
   return { json, patch };
 }
 

@@ -13,9 +13,14 @@ import { renderMedia } from './attachments.ts';
 /** Discord's system channel flag that turns join messages off. */
 export const SUPPRESS_JOIN_NOTIFICATIONS = 1 << 0;
 
-export function systemMessageRecord(
-  id: string, channel: ChannelRecord, authorId: string, type: number, fields: { content?: string; reference?: MessageReference | null } = {},
-): MessageRecord {
+/** What a system message may carry besides its type. */
+export interface SystemMessageFields {
+  content?: string;
+  reference?: MessageReference | null;
+  embeds?: Record<string, unknown>[];
+}
+
+export function systemMessageRecord(id: string, channel: ChannelRecord, authorId: string, type: number, fields: SystemMessageFields = {}): MessageRecord {
   return {
     id,
     channelId: channel.id,
@@ -29,7 +34,7 @@ export function systemMessageRecord(
     mentions: [],
     mentionRoles: [],
     mentionChannels: [],
-    embeds: [],
+    embeds: fields.embeds ?? [],
     attachments: [],
     components: [],
     stickerItems: [],
@@ -43,9 +48,7 @@ export function systemMessageRecord(
 }
 
 /** Stores the system message and sends its MESSAGE_CREATE to the channel's audience. */
-export async function postSystemMessage(
-  ctx: RouteContext, channel: ChannelRecord, author: UserRecord, type: number, fields: { content?: string; reference?: MessageReference | null } = {},
-): Promise<MessageJson> {
+export async function postSystemMessage(ctx: RouteContext, channel: ChannelRecord, author: UserRecord, type: number, fields: SystemMessageFields = {}): Promise<MessageJson> {
   const { store } = ctx.deps;
   const record = systemMessageRecord(ctx.deps.ids.next(), channel, author.id, type, fields);
   const json = await renderMessage(store, record, { viewerId: author.id, fresh: true, media: renderMedia(ctx.deps) });

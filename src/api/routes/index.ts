@@ -25,6 +25,7 @@ import { registerReactionsRoutes } from './reactions.ts';
 import { registerRelationshipsRoutes } from './relationships.ts';
 import { registerRolesRoutes } from './roles.ts';
 import { registerScheduledEventsRoutes } from './scheduled-events.ts';
+import { registerAutoModerationRoutes } from './auto-moderation.ts';
 import { registerSearchRoutes } from './search.ts';
 import { registerThreadsRoutes } from './threads.ts';
 import { registerUsersRoutes } from './users.ts';
@@ -62,6 +63,7 @@ export function registerAllRoutes(ctx: RouteContext): void {
   registerThreadsRoutes(ctx);
   registerSearchRoutes(ctx);
   registerScheduledEventsRoutes(ctx);
+  registerAutoModerationRoutes(ctx);
   registerWebhooksRoutes(ctx);
   registerInteractionsRoutes(ctx);
 }

@@ -784,6 +784,25 @@ CREATE TABLE guild_scheduled_event_users (
 );
 `;
 
+// Auto moderation rules (sql/auto-moderation.ts): the trigger metadata, actions and exempt ids as JSON, read whole
+// with the guild's other rules on every message sent there. Deleting the guild deletes them.
+const AUTO_MODERATION = `
+CREATE TABLE auto_moderation_rules (
+  id BIGINT PRIMARY KEY,
+  guild_id BIGINT NOT NULL REFERENCES guilds (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  creator_id BIGINT NOT NULL,
+  event_type SMALLINT NOT NULL,
+  trigger_type SMALLINT NOT NULL,
+  trigger_metadata TEXT NOT NULL,
+  actions TEXT NOT NULL,
+  enabled SMALLINT NOT NULL,
+  exempt_roles TEXT NOT NULL,
+  exempt_channels TEXT NOT NULL
+);
+CREATE INDEX auto_moderation_rules_guild ON auto_moderation_rules (guild_id, id);
+`;
+
 const PIN_MESSAGES_SPLIT = {
   sqlite: pinSplit((c) => `CAST(${c} AS INTEGER)`, (e) => `CAST(${e} AS TEXT)`),
   postgres: pinSplit((c) => `${c}::bigint`, (e) => `(${e})::text`),
@@ -823,6 +842,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 32, name: 'message snapshots', sqlite: MESSAGE_SNAPSHOTS, postgres: MESSAGE_SNAPSHOTS },
   { version: 33, name: 'pin messages permission', ...PIN_MESSAGES_SPLIT },
   { version: 34, name: 'guild scheduled events', sqlite: SCHEDULED_EVENTS, postgres: SCHEDULED_EVENTS },
+  { version: 35, name: 'auto moderation rules', sqlite: AUTO_MODERATION, postgres: AUTO_MODERATION },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -22,6 +22,7 @@ import { SqlAuditLogStore } from './audit-log.ts';
 import { SqlGuildEmojiStore } from './emojis.ts';
 import { SqlGuildStickerStore } from './stickers.ts';
 import { SqlScheduledEventStore } from './scheduled-events.ts';
+import { SqlAutoModerationStore } from './auto-moderation.ts';
 import { SqlChannelFollowStore } from './channel-follows.ts';
 import { SqlThreadStore } from './threads.ts';
 import { SqlRelationshipStore } from './relationships.ts';
@@ -64,6 +65,7 @@ export class SqlStore implements Store {
   readonly guildEmojis: SqlGuildEmojiStore;
   readonly guildStickers: SqlGuildStickerStore;
   readonly scheduledEvents: SqlScheduledEventStore;
+  readonly autoModeration: SqlAutoModerationStore;
   readonly channelFollows: SqlChannelFollowStore;
   readonly threads: SqlThreadStore;
   readonly relationships: SqlRelationshipStore;
@@ -109,6 +111,7 @@ export class SqlStore implements Store {
     this.guildEmojis = new SqlGuildEmojiStore(driver);
     this.guildStickers = new SqlGuildStickerStore(driver);
     this.scheduledEvents = new SqlScheduledEventStore(driver);
+    this.autoModeration = new SqlAutoModerationStore(driver);
     this.channelFollows = new SqlChannelFollowStore(driver);
     this.threads = new SqlThreadStore(driver);
     this.relationships = new SqlRelationshipStore(driver);
