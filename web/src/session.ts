@@ -2,6 +2,7 @@
  * Everything the UI does to the server: auth, the gateway session, and REST actions. Optimistic where the
  * user waits on the result (sending, reacting), always reconciled by the server's answer or event.
  */
+import { blockedText } from './auto-moderation.ts';
 import { ApiError, DISCORD_EPOCH, compareIds, rest } from './api.ts';
 import { applyDispatch, expireTyping } from './events.ts';
 import { GatewayClient, MAX_PAYLOAD_BYTES } from './gateway.ts';
@@ -414,7 +415,12 @@ export async function sendMessage(channelId: string, content: string, replyTo?: 
     applyDispatch('MESSAGE_CREATE', { ...msg, nonce: msg.nonce ?? nonce });
     offerPushPrompt();
   } catch (err) {
-    setChannelMessages(channelId, (cm) => ({ ...cm!, list: cm!.list.map((m) => (m.id === pending.id ? { ...m, pending: 'failed' as const } : m)) }));
+    // A message AutoMod blocked is gone, not failed: a retry would be blocked again (the composer gets its text back).
+    const blocked = blockedText(err) !== null;
+    setChannelMessages(channelId, (cm) => ({
+      ...cm!,
+      list: blocked ? cm!.list.filter((m) => m.id !== pending.id) : cm!.list.map((m) => (m.id === pending.id ? { ...m, pending: 'failed' as const } : m)),
+    }));
     throw err;
   }
 }

@@ -12,6 +12,7 @@ import type { MentionResolver } from '../markdown.tsx';
 import { P, channelPermissions, has } from '../perms.ts';
 import { navigate } from '../router.ts';
 import { ack, errorText, leaveGroupDm, loadLatest, loadOlder, renameGroupDm, sendMessage, sendTyping } from '../session.ts';
+import { blockedText } from '../auto-moderation.ts';
 import { channelLabel, displayName, store, useStore, type GuildInfo } from '../store.ts';
 import { ChannelType, type Message } from '../types.ts';
 import { ui, useUi } from '../ui.ts';
@@ -584,7 +585,10 @@ function Composer(props: {
     try {
       await sendMessage(props.channelId, content, reply);
     } catch (err) {
-      setError(errorText(err, 'content'));
+      // AutoMod refused it: resending cannot help, so the text goes back into the box to be reworded.
+      const blocked = blockedText(err);
+      if (blocked) setText((t) => t || content);
+      setError(blocked ?? errorText(err, 'content'));
     }
   }
 

@@ -3,6 +3,8 @@
  * actions; or a system line (a group DM rename). Keyboard, as in Discord's client: with the message focused,
  * Enter moves into its actions (arrow keys along them), R replies, E edits one's own, Delete asks to delete.
  */
+import { AUTOMOD_ACTION_MESSAGE_TYPE, alertFacts } from '../auto-moderation.ts';
+import { useStore } from '../store.ts';
 import { emojiUrl, toggleCustomReaction } from '../guild-emoji.ts';
 import { MessageStickers } from './GuildStickers.tsx';
 import { AnnouncementIcon, CrosspostNote, PublishAction } from './Announcements.tsx';
@@ -90,6 +92,7 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
 
   if (msg.type === MessageType.CHANNEL_PINNED_MESSAGE) return <PinnedLine msg={msg} authorName={p.authorName} time={time} />;
   if (msg.type === POLL_RESULT) return <PollResultLine msg={msg} authorName={p.authorName} time={time} />;
+  if (msg.type === AUTOMOD_ACTION_MESSAGE_TYPE) return <AutoModAlertLine msg={msg} authorName={p.authorName} time={time} onOpen={(el) => ui.openUser(msg.author.id, p.guildId, el)} />;
   if (msg.type === MessageType.USER_JOIN) return <JoinLine msg={msg} authorName={p.authorName} time={time} onOpen={(el) => ui.openUser(msg.author.id, p.guildId, el)} />;
   if (isSystemMessage(msg)) return <SystemLine msg={msg} authorName={p.authorName} time={time} />;
 
@@ -482,6 +485,41 @@ function JoinLine({ msg, authorName, time, onOpen }: { msg: Msg; authorName: str
         <time dateTime={msg.timestamp} className="timestamp" title={new Date(msg.timestamp).toLocaleString()}>
           {time}
         </time>
+      </div>
+    </li>
+  );
+}
+
+/**
+ * An AutoMod alert (type 24) in the channel a rule alerts: who was caught, where, the message as they wrote it, and
+ * the rule and word that caught it, from the alert's auto_moderation_message embed (auto-moderation.ts).
+ */
+function AutoModAlertLine({ msg, authorName, time, onOpen }: { msg: Msg; authorName: string; time: string; onOpen(el: HTMLElement): void }) {
+  const facts = alertFacts(msg);
+  const channelName = useStore((s) => (facts.channel_id ? s.channels[facts.channel_id]?.name : undefined));
+  const verb = facts.decision_outcome === 'flagged' ? 'flagged' : 'blocked';
+  return (
+    <li className="message system automod-alert-line" data-message-id={msg.id} aria-label={`AutoMod ${verb} a message from ${authorName}, ${time}`} tabIndex={-1}>
+      <span className="system-icon" aria-hidden="true">
+        <Icon name="eye" size={16} />
+      </span>
+      <div className="message-main">
+        <strong>AutoMod</strong> has {verb} a message from{' '}
+        <button type="button" className="link-button author-plain" onClick={(e) => onOpen(e.currentTarget)}>
+          {authorName}
+        </button>
+        {channelName ? ` in #${channelName}` : ''}{' '}
+        <time dateTime={msg.timestamp} className="timestamp" title={new Date(msg.timestamp).toLocaleString()}>
+          {time}
+        </time>
+        <div className="automod-alert">
+          <blockquote>{msg.content}</blockquote>
+          <div className="muted small">
+            Rule: {facts.rule_name ?? 'unknown'}
+            {facts.keyword ? ` · Keyword: ${facts.keyword}` : ''}
+            {facts.keyword_matched_content ? ` · Matched: ${facts.keyword_matched_content}` : ''}
+          </div>
+        </div>
       </div>
     </li>
   );
