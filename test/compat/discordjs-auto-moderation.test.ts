@@ -81,7 +81,7 @@ describe('discord.js v14 and auto moderation', () => {
     assert.deepEqual([...rule.exemptChannels.keys()], [modLog.id]);
     assert.equal((await created).id, rule.id);
 
-    const fetched = await guild.autoModerationRules.fetch({ force: true });
+    const fetched = await guild.autoModerationRules.fetch({ cache: false });
     assert.deepEqual([...fetched.keys()], [rule.id]);
     assert.equal((await guild.autoModerationRules.fetch({ autoModerationRule: rule.id, force: true })).name, 'No bad words');
 
@@ -119,7 +119,7 @@ describe('discord.js v14 and auto moderation', () => {
     const deleted = new Promise<AutoModerationRule>((resolve) => client.once(Events.AutoModerationRuleDelete, resolve));
     await rule.delete();
     assert.equal((await deleted).id, rule.id);
-    assert.equal((await guild.autoModerationRules.fetch({ force: true })).size, 0);
+    assert.equal((await guild.autoModerationRules.fetch({ cache: false })).size, 0);
   });
 
   it('a refused create rejects with DiscordAPIError 50035 naming the field', async () => {
