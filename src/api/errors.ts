@@ -25,6 +25,7 @@ const NOT_FOUND_CODE: Record<EntityKind, ErrorCode> = {
   webhook: ErrorCodes.UNKNOWN_WEBHOOK,
   application_command: ErrorCodes.UNKNOWN_APPLICATION_COMMAND,
   scheduled_event: ErrorCodes.UNKNOWN_GUILD_SCHEDULED_EVENT,
+  guild_template: ErrorCodes.UNKNOWN_GUILD_TEMPLATE,
 };
 
 /** Seconds a client is told to wait (Retry-After) when the store is unavailable: a database restart takes a few. */

@@ -30,6 +30,9 @@ export const LIMITS = {
   eventName: { min: 1, max: 100 },
   eventDescription: { min: 0, max: 1000 },
   autoModRuleName: { min: 1, max: 100 },
+  templateName: { min: 1, max: 100 },
+  templateDescription: { min: 0, max: 120 },
+  templateCode: { min: 1, max: 32 },
 } as const satisfies Record<string, { min: number; max: number }>;
 
 export type LimitName = keyof typeof LIMITS;

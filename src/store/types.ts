@@ -621,11 +621,13 @@ export interface GuildCreateBundle {
   /** The @everyone role (id == guild id) and any others. */
   roles: RoleRecord[];
   channels: ChannelRecord[];
+  /** Permission overwrites of those channels (a guild made from a template, or POST /guilds with them). */
+  overwrites?: OverwriteRecord[];
   owner: MemberRecord;
 }
 
 export interface GuildStore {
-  /** Guild, roles, channels and the owner's membership in one transaction. */
+  /** Guild, roles, channels, their overwrites and the owner's membership in one transaction. */
   create(bundle: GuildCreateBundle): Promise<GuildRecord>;
   get(id: Snowflake): Promise<GuildRecord | null>;
   getMany(ids: readonly Snowflake[]): Promise<GuildRecord[]>;
@@ -1162,6 +1164,34 @@ export interface AutoModerationStore {
   delete(guildId: Snowflake, ruleId: Snowflake): Promise<boolean>;
 }
 
+/** A guild template (https://discord.com/developers/docs/resources/guild-template): a snapshot of a guild to make others from. */
+export interface GuildTemplateRecord {
+  code: string;
+  guildId: Snowflake;
+  name: string;
+  description: string | null;
+  usageCount: number;
+  creatorId: Snowflake;
+  createdAt: number;
+  updatedAt: number;
+  /** Discord's serialized_source_guild, with placeholder ids (api/guild-templates.ts). */
+  snapshot: Record<string, unknown>;
+}
+
+/** Guild templates (sql/guild-templates.ts, migration 36): at most one per guild; deleting the guild deletes it. */
+export interface GuildTemplateStore {
+  /** NotFoundError('guild') for an unknown guild; ConflictError when the guild has a template already. */
+  create(template: GuildTemplateRecord): Promise<GuildTemplateRecord>;
+  get(code: string): Promise<GuildTemplateRecord | null>;
+  listByGuild(guildId: Snowflake): Promise<GuildTemplateRecord[]>;
+  /** Null when unknown or of another guild. */
+  update(guildId: Snowflake, code: string, patch: Partial<Pick<GuildTemplateRecord, 'name' | 'description' | 'snapshot' | 'updatedAt'>>): Promise<GuildTemplateRecord | null>;
+  /** The deleted template, or null. */
+  delete(guildId: Snowflake, code: string): Promise<GuildTemplateRecord | null>;
+  /** Counts one more guild made from it. */
+  countUse(code: string): Promise<void>;
+}
+
 /** A channel-follower webhook (type 2) and the announcement channel it follows. */
 export interface ChannelFollowRecord {
   webhookId: Snowflake;
@@ -1579,6 +1609,7 @@ export interface Store {
   readonly guildStickers: GuildStickerStore;
   readonly scheduledEvents: ScheduledEventStore;
   readonly autoModeration: AutoModerationStore;
+  readonly guildTemplates: GuildTemplateStore;
   readonly channelFollows: ChannelFollowStore;
   readonly threads: ThreadStore;
   readonly relationships: RelationshipStore;

@@ -19,6 +19,7 @@ import { interactionHistoryContract } from './store.contract.interaction-history
 import { userGuildSettingsContract } from './store.contract.user-guild-settings.ts';
 import { scheduledEventsContract } from './store.contract.scheduled-events.ts';
 import { autoModerationContract } from './store.contract.auto-moderation.ts';
+import { guildTemplatesContract } from './store.contract.guild-templates.ts';
 import { pushDevicesContract } from './store.contract.push-devices.ts';
 import { sendLimitsContract } from './store.contract.send-limits.ts';
 import { auditLogContract } from './store.contract.audit-log.ts';
@@ -75,6 +76,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
     userGuildSettingsContract(s);
     scheduledEventsContract(s);
     autoModerationContract(s);
+    guildTemplatesContract(s);
     pushDevicesContract(s);
     sendLimitsContract(s);
     auditLogContract(s);

@@ -35,7 +35,7 @@ const channelTypeSchema = z.union([z.literal(0), z.literal(2), z.literal(4), z.l
 /** Placeholder ids in POST /guilds templates: integers (or strings) that other entries refer to. */
 const placeholder = z.union([z.number().int(), z.bigint(), z.string().max(20)]).transform(String);
 
-const createGuildBody = z.object({
+export const createGuildBody = z.object({
   name: z.string().trim().min(2).max(100),
   icon: z.string().nullish(),
   verification_level: z.number().int().min(0).max(4).optional(),
@@ -64,12 +64,21 @@ const createGuildBody = z.object({
       rate_limit_per_user: z.number().int().min(0).max(21600).optional(),
       bitrate: z.number().int().min(8000).max(384000).optional(),
       user_limit: z.number().int().min(0).max(99).optional(),
+      // Overwrites for roles of this body, named by their placeholder ids (0 or the first role's: @everyone).
+      permission_overwrites: z.array(z.object({
+        id: placeholder,
+        type: z.literal(0).default(0),
+        allow: permissionString.optional(),
+        deny: permissionString.optional(),
+      })).max(100).optional(),
     }))
     .max(MAX_CHANNELS_PER_GUILD)
     .optional(),
   system_channel_id: placeholder.nullish(),
+  system_channel_flags: z.number().int().min(0).max(0xff).optional(),
   afk_channel_id: placeholder.nullish(),
 });
+export type CreateGuildBody = z.infer<typeof createGuildBody>;
 
 const patchGuildBody = z.object({
   name: z.string().trim().min(2).max(100).optional(),
@@ -197,87 +206,106 @@ export function checkOverwrites(access: GuildAccess, overwrites: ReadonlyArray<{
   });
 }
 
+/**
+ * Creates a guild as POST /guilds describes it (roles and channels with placeholder ids, channels' overwrites for
+ * those roles), with its caller as owner, in one store transaction, and sends them its GUILD_CREATE. Also what a
+ * guild template makes (api/guild-templates.ts): a template's snapshot has this body's shape.
+ */
+export async function createGuild(ctx: RouteContext, user: UserRecord, body: CreateGuildBody): Promise<ReturnType<typeof guildJson>> {
+  const { store, ids, now } = ctx.deps;
+  if ((await store.guilds.listIdsForUser(user.id)).length >= MAX_GUILDS_PER_USER) throw new ApiError(ErrorCodes.MAX_GUILDS);
+  const at = now();
+  const guildId = ids.next();
+
+  const roles: RoleRecord[] = [];
+  // Role placeholders, for the channels' overwrites: the first role is @everyone (the guild's id).
+  const rolePlaceholders = new Map<string, string>();
+  const everyone = body.roles?.[0];
+  if (everyone?.id !== undefined) rolePlaceholders.set(everyone.id, guildId);
+  roles.push(newRole(guildId, guildId, {
+    name: '@everyone', position: 0,
+    permissions: everyone?.permissions ? parsePermissions(everyone.permissions).toString() : DEFAULT_EVERYONE_PERMISSIONS.toString(),
+  }));
+  (body.roles ?? []).slice(1).forEach((r, i) => {
+    const roleId = ids.next();
+    if (r.id !== undefined) rolePlaceholders.set(r.id, roleId);
+    roles.push(newRole(roleId, guildId, {
+      name: r.name ?? 'new role', color: r.color ?? 0, hoist: r.hoist ?? false, mentionable: r.mentionable ?? false, position: i + 1,
+      permissions: r.permissions ? parsePermissions(r.permissions).toString() : '0',
+    }));
+  });
+
+  const channels: ChannelRecord[] = [];
+  const overwrites: OverwriteRecord[] = [];
+  const placeholderIds = new Map<string, string>();
+  let systemChannelId: string | null = null;
+  let afkChannelId: string | null = null;
+  if (body.channels) {
+    for (const [i, c] of body.channels.entries()) {
+      const id = ids.next();
+      if (c.id !== undefined) placeholderIds.set(c.id, id);
+      let parentId: string | null = null;
+      if (c.parent_id != null) {
+        parentId = placeholderIds.get(c.parent_id) ?? null;
+        // Categories must be listed before their children, as Discord requires.
+        const parent = channels.find((p) => p.id === parentId);
+        if (!parent || parent.type !== ChannelType.GUILD_CATEGORY || c.type === ChannelType.GUILD_CATEGORY) {
+          throw fieldError(['channels', i, 'parent_id'], 'CHANNEL_PARENT_INVALID', 'Invalid parent channel');
+        }
+      }
+      channels.push(newGuildChannel(id, guildId, at, {
+        type: c.type, name: channelName(c.name, c.type), position: i, parentId, topic: c.topic ?? null, nsfw: c.nsfw ?? false,
+        rateLimitPerUser: c.rate_limit_per_user ?? 0,
+        ...(c.type === ChannelType.GUILD_VOICE ? { bitrate: c.bitrate ?? 64000, userLimit: c.user_limit ?? 0 } : {}),
+      }));
+      for (const [j, o] of (c.permission_overwrites ?? []).entries()) {
+        const roleId = rolePlaceholders.get(o.id);
+        if (!roleId) throw fieldError(['channels', i, 'permission_overwrites', j, 'id'], 'BASE_TYPE_INVALID', 'Unknown role');
+        overwrites.push({ channelId: id, id: roleId, type: 0, allow: parsePermissions(o.allow ?? '0').toString(), deny: parsePermissions(o.deny ?? '0').toString() });
+      }
+    }
+    const resolve = (p: string | null | undefined, type: number, field: string) => {
+      if (p == null) return null;
+      const id = placeholderIds.get(p);
+      if (!id || channels.find((c) => c.id === id)!.type !== type) throw fieldError(field, 'BASE_TYPE_INVALID', 'Invalid channel');
+      return id;
+    };
+    systemChannelId = resolve(body.system_channel_id, ChannelType.GUILD_TEXT, 'system_channel_id');
+    afkChannelId = resolve(body.afk_channel_id, ChannelType.GUILD_VOICE, 'afk_channel_id');
+  } else {
+    const textCategory = newGuildChannel(ids.next(), guildId, at, { type: ChannelType.GUILD_CATEGORY, name: 'Text Channels', position: 0 });
+    const voiceCategory = newGuildChannel(ids.next(), guildId, at, { type: ChannelType.GUILD_CATEGORY, name: 'Voice Channels', position: 1 });
+    const general = newGuildChannel(ids.next(), guildId, at, { type: ChannelType.GUILD_TEXT, name: 'general', position: 0, parentId: textCategory.id });
+    const voice = newGuildChannel(ids.next(), guildId, at, { type: ChannelType.GUILD_VOICE, name: 'General', position: 0, parentId: voiceCategory.id });
+    channels.push(textCategory, voiceCategory, general, voice);
+    systemChannelId = general.id;
+  }
+  if (body.afk_timeout !== undefined && !AFK_TIMEOUTS.includes(body.afk_timeout)) throw fieldError('afk_timeout', 'BASE_TYPE_CHOICES', `Value must be one of ${AFK_TIMEOUTS.join(', ')}.`);
+
+  // The icon's bytes are stored before the guild that names them.
+  const icon = body.icon != null ? await acceptImage(ctx.deps, body.icon, { field: 'icon', owner: { kind: 'icons', id: guildId } }) : null;
+  const guild: GuildRecord = {
+    id: guildId, name: body.name, icon, banner: null, splash: null, description: null, ownerId: user.id,
+    systemChannelId, afkChannelId, afkTimeout: body.afk_timeout ?? 300, verificationLevel: body.verification_level ?? 0,
+    defaultMessageNotifications: body.default_message_notifications ?? 0, explicitContentFilter: body.explicit_content_filter ?? 0,
+    preferredLocale: 'en-US', features: [], createdAt: at,
+    ...(body.system_channel_flags ? { systemChannelFlags: body.system_channel_flags } : {}),
+  };
+  const owner: MemberRecord = {
+    guildId, userId: user.id, nick: null, avatar: null, roles: [], joinedAt: at, deaf: false, mute: false, pending: false,
+    communicationDisabledUntil: null, flags: 0,
+  };
+  await store.guilds.create({ guild, roles, channels, overwrites, owner });
+  ctx.dispatch.users([user.id], 'GUILD_CREATE', guildCreatePayload({
+    guild, roles, channels, overwrites, members: [{ member: owner, user }], memberCount: 1, joinedAt: at,
+  }));
+  return guildJson(guild, roles);
+}
+
 export function registerGuildsRoutes(ctx: RouteContext): void {
   const { store, ids, now } = ctx.deps;
 
-  ctx.post('/guilds', { limit: RouteLimits.guildCreate, status: 201, bodyLimit: imageBodyLimit(ctx.deps.config, 1) }, async (req) => {
-    const body = parse(createGuildBody, req.body);
-    if ((await store.guilds.listIdsForUser(req.user.id)).length >= MAX_GUILDS_PER_USER) throw new ApiError(ErrorCodes.MAX_GUILDS);
-    const at = now();
-    const guildId = ids.next();
-
-    const roles: RoleRecord[] = [];
-    const everyone = body.roles?.[0];
-    roles.push(newRole(guildId, guildId, {
-      name: '@everyone', position: 0,
-      permissions: everyone?.permissions ? parsePermissions(everyone.permissions).toString() : DEFAULT_EVERYONE_PERMISSIONS.toString(),
-    }));
-    (body.roles ?? []).slice(1).forEach((r, i) => {
-      roles.push(newRole(ids.next(), guildId, {
-        name: r.name ?? 'new role', color: r.color ?? 0, hoist: r.hoist ?? false, mentionable: r.mentionable ?? false, position: i + 1,
-        permissions: r.permissions ? parsePermissions(r.permissions).toString() : '0',
-      }));
-    });
-
-    const channels: ChannelRecord[] = [];
-    const placeholderIds = new Map<string, string>();
-    let systemChannelId: string | null = null;
-    let afkChannelId: string | null = null;
-    if (body.channels) {
-      for (const [i, c] of body.channels.entries()) {
-        const id = ids.next();
-        if (c.id !== undefined) placeholderIds.set(c.id, id);
-        let parentId: string | null = null;
-        if (c.parent_id != null) {
-          parentId = placeholderIds.get(c.parent_id) ?? null;
-          // Categories must be listed before their children, as Discord requires.
-          const parent = channels.find((p) => p.id === parentId);
-          if (!parent || parent.type !== ChannelType.GUILD_CATEGORY || c.type === ChannelType.GUILD_CATEGORY) {
-            throw fieldError(['channels', i, 'parent_id'], 'CHANNEL_PARENT_INVALID', 'Invalid parent channel');
-          }
-        }
-        channels.push(newGuildChannel(id, guildId, at, {
-          type: c.type, name: channelName(c.name, c.type), position: i, parentId, topic: c.topic ?? null, nsfw: c.nsfw ?? false,
-          rateLimitPerUser: c.rate_limit_per_user ?? 0,
-          ...(c.type === ChannelType.GUILD_VOICE ? { bitrate: c.bitrate ?? 64000, userLimit: c.user_limit ?? 0 } : {}),
-        }));
-      }
-      const resolve = (p: string | null | undefined, type: number, field: string) => {
-        if (p == null) return null;
-        const id = placeholderIds.get(p);
-        if (!id || channels.find((c) => c.id === id)!.type !== type) throw fieldError(field, 'BASE_TYPE_INVALID', 'Invalid channel');
-        return id;
-      };
-      systemChannelId = resolve(body.system_channel_id, ChannelType.GUILD_TEXT, 'system_channel_id');
-      afkChannelId = resolve(body.afk_channel_id, ChannelType.GUILD_VOICE, 'afk_channel_id');
-    } else {
-      const textCategory = newGuildChannel(ids.next(), guildId, at, { type: ChannelType.GUILD_CATEGORY, name: 'Text Channels', position: 0 });
-      const voiceCategory = newGuildChannel(ids.next(), guildId, at, { type: ChannelType.GUILD_CATEGORY, name: 'Voice Channels', position: 1 });
-      const general = newGuildChannel(ids.next(), guildId, at, { type: ChannelType.GUILD_TEXT, name: 'general', position: 0, parentId: textCategory.id });
-      const voice = newGuildChannel(ids.next(), guildId, at, { type: ChannelType.GUILD_VOICE, name: 'General', position: 0, parentId: voiceCategory.id });
-      channels.push(textCategory, voiceCategory, general, voice);
-      systemChannelId = general.id;
-    }
-    if (body.afk_timeout !== undefined && !AFK_TIMEOUTS.includes(body.afk_timeout)) throw fieldError('afk_timeout', 'BASE_TYPE_CHOICES', `Value must be one of ${AFK_TIMEOUTS.join(', ')}.`);
-
-    // The icon's bytes are stored before the guild that names them.
-    const icon = body.icon != null ? await acceptImage(ctx.deps, body.icon, { field: 'icon', owner: { kind: 'icons', id: guildId } }) : null;
-    const guild: GuildRecord = {
-      id: guildId, name: body.name, icon, banner: null, splash: null, description: null, ownerId: req.user.id,
-      systemChannelId, afkChannelId, afkTimeout: body.afk_timeout ?? 300, verificationLevel: body.verification_level ?? 0,
-      defaultMessageNotifications: body.default_message_notifications ?? 0, explicitContentFilter: body.explicit_content_filter ?? 0,
-      preferredLocale: 'en-US', features: [], createdAt: at,
-    };
-    const owner: MemberRecord = {
-      guildId, userId: req.user.id, nick: null, avatar: null, roles: [], joinedAt: at, deaf: false, mute: false, pending: false,
-      communicationDisabledUntil: null, flags: 0,
-    };
-    await store.guilds.create({ guild, roles, channels, owner });
-    ctx.dispatch.users([req.user.id], 'GUILD_CREATE', guildCreatePayload({
-      guild, roles, channels, overwrites: [], members: [{ member: owner, user: req.user }], memberCount: 1, joinedAt: at,
-    }));
-    return guildJson(guild, roles);
-  });
+  ctx.post('/guilds', { limit: RouteLimits.guildCreate, status: 201, bodyLimit: imageBodyLimit(ctx.deps.config, 1) }, (req) => createGuild(ctx, req.user, parse(createGuildBody, req.body)));
 
   ctx.get('/guilds/:guildId', {}, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());

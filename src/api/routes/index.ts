@@ -26,6 +26,7 @@ import { registerRelationshipsRoutes } from './relationships.ts';
 import { registerRolesRoutes } from './roles.ts';
 import { registerScheduledEventsRoutes } from './scheduled-events.ts';
 import { registerAutoModerationRoutes } from './auto-moderation.ts';
+import { registerGuildTemplateRoutes } from './guild-templates.ts';
 import { registerSearchRoutes } from './search.ts';
 import { registerThreadsRoutes } from './threads.ts';
 import { registerUsersRoutes } from './users.ts';
@@ -64,6 +65,7 @@ export function registerAllRoutes(ctx: RouteContext): void {
   registerSearchRoutes(ctx);
   registerScheduledEventsRoutes(ctx);
   registerAutoModerationRoutes(ctx);
+  registerGuildTemplateRoutes(ctx);
   registerWebhooksRoutes(ctx);
   registerInteractionsRoutes(ctx);
 }

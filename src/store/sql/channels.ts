@@ -260,7 +260,7 @@ function overwriteFromRow(r: Row): OverwriteRecord {
   return { channelId: rs(r.channel_id), id: rs(r.id), type: rn(r.type) as 0 | 1, allow: rs(r.allow), deny: rs(r.deny) };
 }
 
-function overwriteParams(o: OverwriteRecord) {
+export function overwriteParams(o: OverwriteRecord) {
   if (o.type !== 0 && o.type !== 1) throw new InvalidInputError('type', 'must be 0 (role) or 1 (member)');
   return [id(o.channelId, 'channel_id'), id(o.id), o.type, bits(o.allow, 'allow'), bits(o.deny, 'deny')];
 }
@@ -271,7 +271,7 @@ function ownOverwrites(channelId: Snowflake, overwrites: readonly OverwriteRecor
   for (const o of overwrites) if (o.channelId !== channelId) throw new InvalidInputError('channel_id', 'overwrite of another channel');
 }
 
-const PUT_OVERWRITE = `INSERT INTO overwrites (channel_id, id, type, allow, deny) VALUES (?, ?, ?, ?, ?)
+export const PUT_OVERWRITE = `INSERT INTO overwrites (channel_id, id, type, allow, deny) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT (channel_id, id) DO UPDATE SET type = excluded.type, allow = excluded.allow, deny = excluded.deny`;
 
 /**

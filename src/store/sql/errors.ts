@@ -25,6 +25,7 @@ const TABLE_ENTITY: Record<string, EntityKind> = {
   read_states: 'read_state',
   push_subscriptions: 'push_subscription',
   application_commands: 'application_command',
+  guild_templates: 'guild_template',
 };
 
 /** Columns whose field name differs from the column (lowercased shadow columns, composite keys). */

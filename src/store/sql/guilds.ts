@@ -8,7 +8,7 @@ import type {
 import { snowflakeFromTimestamp, type Snowflake } from '../../protocol/snowflake.ts';
 import { bucketOf } from '../../protocol/snowflake.ts';
 import type { Row, SqlDriver } from './driver.ts';
-import { insertChannel, useInvite } from './channels.ts';
+import { insertChannel, overwriteParams, PUT_OVERWRITE, useInvite } from './channels.ts';
 import { COMMUNITY_COLUMNS, communityFromRow } from './guild-community.ts';
 import { hasOutbox, removedAttachments, writeOutbox } from './outbox.ts';
 import {
@@ -65,8 +65,8 @@ export class SqlGuildStore implements GuildStore {
     await this.db.transaction(async (tx) => {
       await tx.run(
         `INSERT INTO guilds (id, name, icon, banner, splash, description, owner_id, system_channel_id, afk_channel_id, afk_timeout,
-           verification_level, default_message_notifications, explicit_content_filter, preferred_locale, features, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           verification_level, default_message_notifications, explicit_content_filter, preferred_locale, features, created_at, system_channel_flags)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           guildId, text(g.name, 'guildName', 'name'), optText(g.icon, 'shortText', 'icon'),
           optText(g.banner ?? null, 'shortText', 'banner'), optText(g.splash ?? null, 'shortText', 'splash'),
@@ -75,7 +75,7 @@ export class SqlGuildStore implements GuildStore {
           int(g.afkTimeout, 'afk_timeout'), int(g.verificationLevel, 'verification_level'),
           int(g.defaultMessageNotifications, 'default_message_notifications'),
           int(g.explicitContentFilter, 'explicit_content_filter'), text(g.preferredLocale, 'shortText', 'preferred_locale'),
-          features(g.features), int(g.createdAt, 'created_at'),
+          features(g.features), int(g.createdAt, 'created_at'), int(g.systemChannelFlags ?? 0, 'system_channel_flags'),
         ],
       );
       for (const role of bundle.roles) {
@@ -85,6 +85,11 @@ export class SqlGuildStore implements GuildStore {
       for (const channel of bundle.channels) {
         if (channel.guildId !== g.id) throw new InvalidInputError('channels', 'channel of another guild');
         await insertChannel(tx, channel);
+      }
+      const channelIds = new Set(bundle.channels.map((c) => c.id));
+      for (const o of bundle.overwrites ?? []) {
+        if (!channelIds.has(o.channelId)) throw new InvalidInputError('overwrites', 'overwrite of a channel not created here');
+        await tx.run(PUT_OVERWRITE, overwriteParams(o));
       }
       if (bundle.owner.guildId !== g.id) throw new InvalidInputError('owner', 'member of another guild');
       await insertMember(tx, bundle.owner);

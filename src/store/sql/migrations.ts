@@ -803,6 +803,22 @@ CREATE TABLE auto_moderation_rules (
 CREATE INDEX auto_moderation_rules_guild ON auto_moderation_rules (guild_id, id);
 `;
 
+// Guild templates (sql/guild-templates.ts): Discord's serialized_source_guild as JSON; one template per guild (the
+// unique guild_id), gone with its guild.
+const GUILD_TEMPLATES = `
+CREATE TABLE guild_templates (
+  code TEXT PRIMARY KEY,
+  guild_id BIGINT NOT NULL UNIQUE REFERENCES guilds (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  description TEXT,
+  usage_count INTEGER NOT NULL DEFAULT 0,
+  creator_id BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  snapshot TEXT NOT NULL
+);
+`;
+
 const PIN_MESSAGES_SPLIT = {
   sqlite: pinSplit((c) => `CAST(${c} AS INTEGER)`, (e) => `CAST(${e} AS TEXT)`),
   postgres: pinSplit((c) => `${c}::bigint`, (e) => `(${e})::text`),
@@ -843,6 +859,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 33, name: 'pin messages permission', ...PIN_MESSAGES_SPLIT },
   { version: 34, name: 'guild scheduled events', sqlite: SCHEDULED_EVENTS, postgres: SCHEDULED_EVENTS },
   { version: 35, name: 'auto moderation rules', sqlite: AUTO_MODERATION, postgres: AUTO_MODERATION },
+  { version: 36, name: 'guild templates', sqlite: GUILD_TEMPLATES, postgres: GUILD_TEMPLATES },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -23,6 +23,7 @@ import { SqlGuildEmojiStore } from './emojis.ts';
 import { SqlGuildStickerStore } from './stickers.ts';
 import { SqlScheduledEventStore } from './scheduled-events.ts';
 import { SqlAutoModerationStore } from './auto-moderation.ts';
+import { SqlGuildTemplateStore } from './guild-templates.ts';
 import { SqlChannelFollowStore } from './channel-follows.ts';
 import { SqlThreadStore } from './threads.ts';
 import { SqlRelationshipStore } from './relationships.ts';
@@ -66,6 +67,7 @@ export class SqlStore implements Store {
   readonly guildStickers: SqlGuildStickerStore;
   readonly scheduledEvents: SqlScheduledEventStore;
   readonly autoModeration: SqlAutoModerationStore;
+  readonly guildTemplates: SqlGuildTemplateStore;
   readonly channelFollows: SqlChannelFollowStore;
   readonly threads: SqlThreadStore;
   readonly relationships: SqlRelationshipStore;
@@ -112,6 +114,7 @@ export class SqlStore implements Store {
     this.guildStickers = new SqlGuildStickerStore(driver);
     this.scheduledEvents = new SqlScheduledEventStore(driver);
     this.autoModeration = new SqlAutoModerationStore(driver);
+    this.guildTemplates = new SqlGuildTemplateStore(driver);
     this.channelFollows = new SqlChannelFollowStore(driver);
     this.threads = new SqlThreadStore(driver);
     this.relationships = new SqlRelationshipStore(driver);
