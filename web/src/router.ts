@@ -25,6 +25,7 @@ export type Route =
   | { name: 'login' }
   | { name: 'register' }
   | { name: 'invite'; code: string }
+  | { name: 'template'; code: string }
   | { name: 'channels'; guildId: string; channelId: string | null }
   | { name: 'home' };
 
@@ -33,6 +34,7 @@ export function parseRoute(path: string): Route {
   if (parts[0] === 'login') return { name: 'login' };
   if (parts[0] === 'register') return { name: 'register' };
   if (parts[0] === 'invite' && parts[1]) return { name: 'invite', code: parts[1] };
+  if (parts[0] === 'template' && parts[1]) return { name: 'template', code: parts[1] };
   if (parts[0] === 'channels' && parts[1]) return { name: 'channels', guildId: parts[1], channelId: parts[2] ?? null };
   return { name: 'home' };
 }

@@ -1,7 +1,11 @@
-/** "Add a server": create one (a name and an optional icon) or join one with an invite link or code. */
+/**
+ * "Add a server": create one (a name and an optional icon), join one with an invite link or code, or start from a
+ * server template's link or code (its page, GuildTemplate.tsx).
+ */
 import { useState, type FormEvent } from 'react';
 import { expectGuild } from '../membership.ts';
 import { navigate } from '../router.ts';
+import { templateCodeOf } from '../guild-templates.ts';
 import { createGuild, errorText } from '../session.ts';
 import { useStore } from '../store.ts';
 import { GuildIcon } from './Avatar.tsx';
@@ -12,6 +16,7 @@ export function AddGuildModal({ onClose }: { onClose: () => void }) {
   const me = useStore((s) => s.me);
   const [name, setName] = useState(me ? `${me.global_name || me.username}'s server` : 'My server');
   const [invite, setInvite] = useState('');
+  const [template, setTemplate] = useState('');
   /** An icon picked for the new server (a data URI), sent with POST /guilds. */
   const [icon, setIcon] = useState<string | null>(null);
   const [error, setError] = useState('');
@@ -39,6 +44,14 @@ export function AddGuildModal({ onClose }: { onClose: () => void }) {
     if (!code) return;
     onClose();
     navigate(`/invite/${encodeURIComponent(code)}`);
+  }
+
+  function openTemplate(e: FormEvent) {
+    e.preventDefault();
+    const code = templateCodeOf(template);
+    if (!code) return;
+    onClose();
+    navigate(`/template/${encodeURIComponent(code)}`);
   }
 
   return (
@@ -72,6 +85,16 @@ export function AddGuildModal({ onClose }: { onClose: () => void }) {
         </label>
         <button className="button secondary" type="submit" disabled={!invite.trim()}>
           Join server
+        </button>
+      </form>
+      <hr />
+      <form onSubmit={openTemplate} className="stack">
+        <label>
+          Template link or code
+          <input value={template} onChange={(e) => setTemplate(e.target.value)} placeholder="https://…/template/abc123" />
+        </label>
+        <button className="button secondary" type="submit" disabled={!template.trim()}>
+          Use template
         </button>
       </form>
     </Modal>

@@ -3,6 +3,7 @@
  * title (with the unread count), a skip link to the message box, and the notice that says why a server or
  * channel URL led home.
  */
+import { TemplateScreen } from './GuildTemplate.tsx';
 import { WelcomeGate } from './GuildCommunity.tsx';
 import { useEffect, useState } from 'react';
 import { UNKNOWN_CHANNEL_TEXT, UNKNOWN_SERVER_TEXT, deletedChannel, expectedFor, wasRemoved } from '../membership.ts';
@@ -55,6 +56,7 @@ export function App() {
     );
   }
   if (route.name === 'invite') return <InviteScreen code={route.code} />;
+  if (route.name === 'template') return <TemplateScreen code={route.code} />;
   if (route.name !== 'channels') return null;
   return <Shell guildId={route.guildId} channelId={route.channelId} />;
 }

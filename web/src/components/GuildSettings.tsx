@@ -20,18 +20,19 @@ import { CommunityTab, MemberTools, useCommunityTabs } from './GuildCommunity.ts
 import { InvitesTab, useInviteTabs } from './GuildInvites.tsx';
 import { IntegrationsTab, useIntegrationTabs } from './GuildIntegrations.tsx';
 import { AutoModTab, useAutoModTabs } from './GuildAutoMod.tsx';
+import { TemplateTab, useTemplateTabs } from './GuildTemplate.tsx';
 import { ModerationButtons } from './MemberActions.tsx';
 import { GuildIcon } from './Avatar.tsx';
 import { ImagePickButton } from './ImagePickButton.tsx';
 
-type Tab = 'overview' | 'roles' | 'channels' | 'permissions' | 'members' | 'bans' | 'audit-log' | 'emoji' | 'stickers' | 'community' | 'invites' | 'integrations' | 'automod';
+type Tab = 'overview' | 'roles' | 'channels' | 'permissions' | 'members' | 'bans' | 'audit-log' | 'emoji' | 'stickers' | 'community' | 'invites' | 'integrations' | 'automod' | 'template';
 const TABS: Array<[Tab, string]> = [['overview', 'Overview'], ['roles', 'Roles'], ['channels', 'Channels'], ['permissions', 'Channel Permissions'], ['members', 'Members']];
 
 export function GuildSettings({ guildId, onClose }: { guildId: string; onClose: () => void }) {
   const guild = useStore((s) => s.guilds[guildId]);
   const [tab, setTab] = useState<Tab>('overview');
   const [error, setError] = useState('');
-  const tabs = useAutoModTabs(guildId, useIntegrationTabs(guildId, useInviteTabs(guildId, useCommunityTabs(guildId, useStickerTabs(guildId, useEmojiTabs(guildId, useAuditLogTabs(guildId, useModerationTabs(guildId, TABS))))))));
+  const tabs = useTemplateTabs(guildId, useAutoModTabs(guildId, useIntegrationTabs(guildId, useInviteTabs(guildId, useCommunityTabs(guildId, useStickerTabs(guildId, useEmojiTabs(guildId, useAuditLogTabs(guildId, useModerationTabs(guildId, TABS)))))))));
   if (!guild) return null;
   const run = async (fn: () => Promise<unknown>) => {
     setError('');
@@ -83,6 +84,7 @@ export function GuildSettings({ guildId, onClose }: { guildId: string; onClose: 
           {tab === 'invites' && <InvitesTab guildId={guildId} run={run} />}
           {tab === 'integrations' && <IntegrationsTab guildId={guildId} run={run} />}
           {tab === 'automod' && <AutoModTab guildId={guildId} run={run} />}
+          {tab === 'template' && <TemplateTab guildId={guildId} run={run} />}
         </div>
       </div>
     </Modal>
