@@ -12,6 +12,7 @@ import {
 } from 'discord.js';
 import { Permissions } from '../../src/protocol/permissions.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
+import { botWorld } from './setup.ts';
 import { waitFor } from '../helpers/services.ts';
 
 describe('discord.js v14 and auto moderation', () => {
@@ -22,29 +23,24 @@ describe('discord.js v14 and auto moderation', () => {
   let member: TestUser;
   let general: any;
   let modLog: any;
+  let token: string;
 
   before(async () => {
     t = await startTestServer();
-    owner = await t.register();
+    const world = await botWorld(t, 'djs automod', Permissions.VIEW_CHANNEL | Permissions.MANAGE_GUILD | Permissions.MODERATE_MEMBERS);
+    owner = world.owner;
+    guildId = world.guild.id;
+    general = world.channel;
+    token = world.bot.token;
     member = await t.register();
-    const guild = await t.createGuild(owner, 'djs automod');
-    guildId = guild.id;
     await t.join(owner, guildId, member);
-    general = ((await t.request('GET', `/guilds/${guildId}/channels`, { auth: owner })).body as any[]).find((c) => c.type === 0);
     modLog = (await t.request('POST', `/guilds/${guildId}/channels`, { auth: owner, body: { name: 'mod-log', type: 0 } })).body;
-    const app = await t.request('POST', '/applications', { auth: owner, body: { name: 'Mod Bot' } });
-    // GATEWAY_MESSAGE_CONTENT: the bot may ask for MESSAGE_CONTENT.
-    await t.request('PATCH', `/applications/${app.body.id}`, { auth: owner, body: { flags: 1 << 18 } });
-    const reset = await t.request('POST', `/applications/${app.body.id}/bot/reset`, { auth: owner });
-    const perms = Permissions.VIEW_CHANNEL | Permissions.MANAGE_GUILD | Permissions.MODERATE_MEMBERS;
-    const auth = await t.request('POST', `/oauth2/authorize?client_id=${app.body.id}&scope=bot&permissions=${perms}`, { auth: owner, body: { guild_id: guildId, permissions: perms.toString(), authorize: true } });
-    assert.equal(auth.status, 200, JSON.stringify(auth.body));
     client = new Client({
       intents: [GatewayIntentBits.Guilds, GatewayIntentBits.AutoModerationConfiguration, GatewayIntentBits.AutoModerationExecution, GatewayIntentBits.MessageContent],
       rest: { api: `${t.url}/api`, cdn: t.url },
     });
     const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
-    await client.login(reset.body.token);
+    await client.login(token);
     await ready;
     await waitFor(() => client.guilds.cache.has(guildId), { what: 'the guild' });
   });

@@ -24,8 +24,8 @@ export interface BotWorld {
 export const BOT_PERMISSIONS =
   Permissions.VIEW_CHANNEL | Permissions.SEND_MESSAGES | Permissions.READ_MESSAGE_HISTORY | Permissions.ADD_REACTIONS | Permissions.MANAGE_MESSAGES;
 
-/** A user, their guild and its first text channel, an application whose bot is in the guild. */
-export async function botWorld(t: TestServer, name: string): Promise<BotWorld> {
+/** A user, their guild and its first text channel, an application whose bot is in the guild (with `permissions`). */
+export async function botWorld(t: TestServer, name: string, permissions = BOT_PERMISSIONS): Promise<BotWorld> {
   const owner = await t.register();
   const guild = await t.createGuild(owner, `${name} guild`);
   const channel = (await t.request('GET', `/guilds/${guild.id}/channels`, { auth: owner })).body.find((c: any) => c.type === 0);
@@ -37,9 +37,9 @@ export async function botWorld(t: TestServer, name: string): Promise<BotWorld> {
   const reset = await t.request('POST', `/applications/${app.body.id}/bot/reset`, { auth: owner });
   assert.equal(reset.status, 200, JSON.stringify(reset.body));
   const bot = { id: app.body.bot.id, token: reset.body.token, username: app.body.bot.username, auth: `Bot ${reset.body.token}` };
-  const authorize = await t.request('POST', `/oauth2/authorize?client_id=${app.body.id}&scope=bot&permissions=${BOT_PERMISSIONS}`, {
+  const authorize = await t.request('POST', `/oauth2/authorize?client_id=${app.body.id}&scope=bot&permissions=${permissions}`, {
     auth: owner,
-    body: { guild_id: guild.id, permissions: BOT_PERMISSIONS.toString(), authorize: true },
+    body: { guild_id: guild.id, permissions: permissions.toString(), authorize: true },
   });
   assert.equal(authorize.status, 200, JSON.stringify(authorize.body));
   return { owner, bot, appId: app.body.id, guild, channel };
