@@ -216,6 +216,36 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`auto moderation
     await deleteAll();
   });
 
+  test('thread names (200001) and a forum post\'s first message (200000) are checked; an alert-only match names the post', async () => {
+    await createRule(owner, {
+      name: 'Titles', event_type: 1, trigger_type: 1, enabled: true, trigger_metadata: { keyword_filter: ['forbidden'] }, actions: [{ type: 1 }],
+    });
+    await createRule(owner, {
+      name: 'Flag', event_type: 1, trigger_type: 1, enabled: true, trigger_metadata: { keyword_filter: ['watched'] }, actions: [{ type: 2, metadata: { channel_id: modLog.id } }],
+    });
+    const thread = (name: string) => t.request('POST', `/channels/${general.id}/threads`, { auth: member, body: { name, type: 11 } });
+    const refused = await thread('a forbidden topic');
+    assertError(refused, 400, 200001);
+    assert.equal(refused.body.message, 'Title was blocked by automatic moderation');
+    const started = (await send(owner, 'start here')).body;
+    assertError(await t.request('POST', `/channels/${general.id}/messages/${started.id}/threads`, { auth: member, body: { name: 'forbidden' } }), 400, 200001);
+    assert.equal((await thread('a fine topic')).status, 201);
+
+    const forum = (await t.request('POST', `/guilds/${guild.id}/channels`, { auth: owner, body: { name: 'help', type: 15 } })).body;
+    const post = (name: string, content: string) => t.request('POST', `/channels/${forum.id}/threads`, { auth: member, body: { name, message: { content } } });
+    assertError(await post('forbidden question', 'hello'), 400, 200001);
+    assertError(await post('question', 'this is forbidden'), 400, 200000);
+    const threads = (await t.request('GET', `/guilds/${guild.id}/threads/active`, { auth: owner })).body.threads as any[];
+    assert.ok(!threads.some((x) => x.parent_id === forum.id), 'no post was made');
+    const from = t.events.length;
+    const flagged = await post('question', 'a watched word');
+    assert.equal(flagged.status, 201, JSON.stringify(flagged.body));
+    const exec = await t.waitForEvent('AUTO_MODERATION_ACTION_EXECUTION', (e) => e.d.matched_keyword === 'watched', from);
+    assert.equal(exec.d.message_id, flagged.body.message.id);
+    assert.equal(exec.d.channel_id, forum.id);
+    await deleteAll();
+  });
+
   test('bots get executions only with AUTO_MODERATION_EXECUTION, and content only with MESSAGE_CONTENT', async () => {
     const rule = (await createRule(owner, {
       name: 'Bots', event_type: 1, trigger_type: 1, enabled: true, trigger_metadata: { keyword_filter: ['forbidden'] }, actions: [{ type: 1 }],

@@ -11,6 +11,8 @@
  *   mentions written in it against mention_total_limit. SPAM (Discord's trained spam classifier) and mention raid
  *   detection are stored and answered but not enforced; MEMBER_PROFILE rules are event type MEMBER_UPDATE and do
  *   not look at messages.
+ * - A thread's name is checked too when a member starts one (moderateThreadStart: 200001 for a blocked title), and
+ *   a forum post's first message as a message.
  * - Every action of every triggered rule runs. BLOCK_MESSAGE refuses the message with 200000 (the rule's
  *   custom_message, if any, as the content field's error); SEND_ALERT_MESSAGE posts Discord's AUTO_MODERATION_ACTION
  *   message (type 24) in its channel; TIMEOUT times the member out. Each one sends AUTO_MODERATION_ACTION_EXECUTION
@@ -122,13 +124,40 @@ export function blockedError(violations: readonly Violation[]): ApiError {
 }
 
 /**
- * Runs every action of every violation: a blocked message has no id (`messageId` null). Failures of one action
- * are logged and do not stop the others, nor the refusal or the send they follow.
+ * A thread a member starts (its name, and a forum post's first message): a blocking rule that matches the name
+ * refuses it with 200001 ("Title was blocked by automatic moderation"), one that matches the message with 200000,
+ * after their actions ran. What only alerts or times out comes back, to run once the thread exists
+ * (executeActions with the post's message id).
  */
-export async function executeActions(
-  ctx: RouteContext, violations: readonly Violation[], sent: { user: UserRecord; channel: ChannelRecord; content: string; messageId: string | null },
-): Promise<void> {
-  const blocked = sent.messageId === null;
+export async function moderateThreadStart(ctx: RouteContext, access: ChannelAccess, user: UserRecord, name: string, content: string): Promise<Array<{ violations: Violation[]; content: string }>> {
+  const title = await messageViolations(ctx, access, name);
+  if (blocks(title)) {
+    await executeActions(ctx, title, { user, channel: access.channel, content: name, messageId: null, blocked: true });
+    throw new ApiError(ErrorCodes.AUTOMOD_TITLE_BLOCKED);
+  }
+  const body = content ? await messageViolations(ctx, access, content) : [];
+  if (blocks(body)) {
+    await executeActions(ctx, body, { user, channel: access.channel, content, messageId: null, blocked: true });
+    throw blockedError(body);
+  }
+  return [{ violations: title, content: name }, { violations: body, content }].filter((x) => x.violations.length > 0);
+}
+
+/** What a rule caught: who, where, the text, the message it is in (null when blocked, or not in a message). */
+export interface Caught {
+  user: UserRecord;
+  channel: ChannelRecord;
+  content: string;
+  messageId: string | null;
+  blocked: boolean;
+}
+
+/**
+ * Runs every action of every violation. Failures of one action are logged and do not stop the others, nor the
+ * refusal or the send they follow.
+ */
+export async function executeActions(ctx: RouteContext, violations: readonly Violation[], sent: Caught): Promise<void> {
+  const blocked = sent.blocked;
   for (const v of violations) {
     for (const action of v.rule.actions) {
       try {
@@ -140,9 +169,7 @@ export async function executeActions(
   }
 }
 
-async function execute(
-  ctx: RouteContext, v: Violation, action: AutoModAction, sent: { user: UserRecord; channel: ChannelRecord; content: string; messageId: string | null }, blocked: boolean,
-): Promise<void> {
+async function execute(ctx: RouteContext, v: Violation, action: AutoModAction, sent: Caught, blocked: boolean): Promise<void> {
   const { store } = ctx.deps;
   const guildId = v.rule.guildId;
   const actor = { headers: {}, user: sent.user };
@@ -194,7 +221,7 @@ async function execute(
 }
 
 /** The alert message's embed, as Discord's client reads it: type auto_moderation_message, the facts as fields. */
-function alertEmbed(v: Violation, sent: { channel: ChannelRecord; messageId: string | null }, blocked: boolean): Record<string, unknown> {
+function alertEmbed(v: Violation, sent: Caught, blocked: boolean): Record<string, unknown> {
   const fields: Array<{ name: string; value: string; inline: boolean }> = [
     { name: 'rule_name', value: v.rule.name, inline: false },
     { name: 'channel_id', value: sent.channel.id, inline: false },

@@ -177,7 +177,7 @@ export async function createMessage(ctx: RouteContext, user: UserRecord, channel
     // Auto moderation (auto-moderation/enforce.ts): a blocking rule refuses the message before anything is stored.
     const violations = content ? await messageViolations(ctx, access, content) : [];
     if (blocks(violations)) {
-      await executeActions(ctx, violations, { user, channel, content, messageId: null });
+      await executeActions(ctx, violations, { user, channel, content, messageId: null, blocked: true });
       throw blockedError(violations);
     }
 
@@ -194,7 +194,7 @@ export async function createMessage(ctx: RouteContext, user: UserRecord, channel
       const sent = await storeMessage(ctx, user, access, body, { content, mentionText: v2 ? componentsText(components) : content, embeds, attachments, components, uploads, stickerItems, forwarded }, nonce, enforced);
       if (thread) await threadMessageSent(ctx.dispatch, deps.store, channel, thread, user.id, deps.now());
       // Rules that only alert or time out act once the message is there, naming it.
-      if (violations.length) await executeActions(ctx, violations, { user, channel, content, messageId: sent.id });
+      if (violations.length) await executeActions(ctx, violations, { user, channel, content, messageId: sent.id, blocked: false });
       return sent;
     } catch (err) {
       // A retry refused by slowmode because its own first send (on another node, a moment ago) took the hold:

@@ -134,7 +134,7 @@ export async function applyEdit(
     if (moderated && body.content != null && content) {
       violations = await messageViolations(ctx, access, content);
       if (blocks(violations)) {
-        await executeActions(ctx, violations, { user: moderated, channel: access.channel, content, messageId: null });
+        await executeActions(ctx, violations, { user: moderated, channel: access.channel, content, messageId: null, blocked: true });
         throw blockedError(violations);
       }
     }
@@ -173,7 +173,7 @@ export async function applyEdit(
   const added = new Set(patch.attachments?.map((a) => a.id));
   const uploadKeys = files.filter((f) => added.has(f.id)).map((f) => f.key);
   await ctx.writes.update(access.channel, message, patch, await eventPayload(store, next, json, { update: true }), { unfurl, uploadKeys });
-  if (moderated && violations.length) await executeActions(ctx, violations, { user: moderated, channel: access.channel, content: next.content, messageId: message.id });
+  if (moderated && violations.length) await executeActions(ctx, violations, { user: moderated, channel: access.channel, content: next.content, messageId: message.id, blocked: false });
   return { json, patch };
 }
 

@@ -3,6 +3,7 @@
  * first message and tags), thread members, active and archived lists; PATCH and DELETE of a thread come through
  * the channel routes (patchThread, deleteThread below). Shared pieces: channels/threads.ts.
  */
+import { executeActions, moderateThreadStart } from '../auto-moderation/enforce.ts';
 import { MessageType } from '../../protocol/message-types.ts';
 import { ApiError, ErrorCodes, formError } from '../../protocol/errors.ts';
 import { Permissions, computeChannelPermissions, hasPermission } from '../../protocol/permissions.ts';
@@ -99,6 +100,7 @@ export function registerThreadsRoutes(ctx: RouteContext): void {
     requirePermission(access.permissions, Permissions.CREATE_PUBLIC_THREADS | Permissions.READ_MESSAGE_HISTORY);
     const body = parse(fromMessageBody, req.body);
     if (await store.threads.get(message.id)) throw new ApiError(ErrorCodes.THREAD_ALREADY_CREATED);
+    const flagged = await moderateThreadStart(ctx, access, req.user, body.name, '');
     const { channel, thread } = await startThread(req, parent, {
       id: message.id, type: parent.type === 5 ? 10 : 11, name: body.name, autoArchive: body.auto_archive_duration ?? 4320,
       rateLimit: body.rate_limit_per_user ?? 0, invitable: true, appliedTags: [],
@@ -113,6 +115,7 @@ export function registerThreadsRoutes(ctx: RouteContext): void {
     });
     const starterJson = await renderMessage(store, starter, { viewerId: req.user.id, fresh: true, media: renderMedia(ctx.deps) });
     await ctx.writes.create(channel, starter, [], await eventPayload(store, starter, starterJson));
+    for (const f of flagged) await executeActions(ctx, f.violations, { user: req.user, channel: parent, content: f.content, messageId: null, blocked: false });
     const fresh = (await store.channels.get(channel.id)) ?? channel;
     return threadPayload(store, fresh, req.user.id);
   });
@@ -136,6 +139,8 @@ export function registerThreadsRoutes(ctx: RouteContext): void {
       checkEmbedTotal(body.message.embeds ?? []);
       appliedTags = await checkAppliedTags(parent, access, body.applied_tags ?? [], []);
     }
+    // Auto moderation reads the title, and a forum post's first message (auto-moderation/enforce.ts).
+    const flagged = await moderateThreadStart(ctx, access, req.user, body.name, forum ? (body.message?.content ?? '') : '');
     const forumSettings = forum ? await store.threads.getForum(parent.id) : null;
     const { channel } = await startThread(req, parent, {
       id: ctx.deps.ids.next(), type, name: body.name,
@@ -149,6 +154,7 @@ export function registerThreadsRoutes(ctx: RouteContext): void {
       const firstJson = await renderMessage(store, first, { viewerId: req.user.id, fresh: true, media: renderMedia(ctx.deps) });
       await ctx.writes.create(channel, first, [], await eventPayload(store, first, firstJson));
       await store.threads.messageSent(channel.id, now());
+      for (const f of flagged) await executeActions(ctx, f.violations, { user: req.user, channel: parent, content: f.content, messageId: first.id, blocked: false });
       const fresh = (await store.channels.get(channel.id)) ?? channel;
       return { ...(await threadPayload(store, fresh, req.user.id)), message: firstJson };
     }
@@ -160,6 +166,7 @@ export function registerThreadsRoutes(ctx: RouteContext): void {
       const lineJson = await renderMessage(store, line, { viewerId: req.user.id, fresh: true, media: renderMedia(ctx.deps) });
       await ctx.writes.create(parent, line, [], await eventPayload(store, line, lineJson));
     }
+    for (const f of flagged) await executeActions(ctx, f.violations, { user: req.user, channel: parent, content: f.content, messageId: null, blocked: false });
     return threadPayload(store, channel, req.user.id);
   });
 
