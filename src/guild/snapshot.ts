@@ -12,7 +12,9 @@ import { channelJson, guildJson, iso, memberJson } from '../shapes/serialize.ts'
 import { emojiJson } from '../shapes/emoji.ts';
 import { stickerJson } from '../shapes/sticker.ts';
 import { scheduledEventJson } from '../shapes/scheduled-event.ts';
-import { forumExtra, forumSettingsOf, visibleActiveThreads } from './threads.ts';
+import { channelPermissionsOf, forumExtra, forumSettingsOf, visibleActiveThreads } from './threads.ts';
+import { isUpcoming } from '../protocol/scheduled-events.ts';
+import { Permissions, hasPermission } from '../protocol/permissions.ts';
 import type { Logger } from '../lib/log.ts';
 import { isRoleDown, type RoleClient } from '../contracts/role-client.ts';
 import { PresenceSubjects, type PresenceJson, type PresenceQuery, type PresenceQueryReply } from '../contracts/presence.ts';
@@ -114,9 +116,12 @@ export class GuildSnapshots {
     const cached = state.parts;
     const emojis = cached.emojis ?? (cached.emojis = (await this.store.guildEmojis.listByGuild(req.guildId)).map((e) => emojiJson(e)));
     const stickers = cached.stickers ?? (cached.stickers = (await this.store.guildStickers.listByGuild(req.guildId)).map((s) => stickerJson(s)));
-    // Events still to come or running (SCHEDULED, ACTIVE): at most 100 a guild (api/routes/scheduled-events.ts).
-    const scheduledEvents = cached.scheduledEvents
-      ?? (cached.scheduledEvents = (await this.store.scheduledEvents.listByGuild(req.guildId)).filter((e) => e.status <= 2).map((e) => scheduledEventJson(e)));
+    // Events still to come or running: at most 100 a guild (api/routes/scheduled-events.ts). One in a channel the
+    // member cannot view is left out, as Discord hides it.
+    const upcoming = cached.scheduledEvents
+      ?? (cached.scheduledEvents = (await this.store.scheduledEvents.listByGuild(req.guildId)).filter((e) => isUpcoming(e.status)).map((e) => scheduledEventJson(e)));
+    const viewable = upcoming.some((e) => e.channel_id) ? channelPermissionsOf(state, me) : null;
+    const scheduledEvents = viewable ? upcoming.filter((e) => !e.channel_id || hasPermission(viewable(e.channel_id as string), Permissions.VIEW_CHANNEL)) : upcoming;
     // Its active threads the member may see (guild/threads.ts).
     const threads = await visibleActiveThreads(this.store, state, me);
 

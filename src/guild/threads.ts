@@ -10,17 +10,15 @@ import { forumFields, threadJson } from '../shapes/thread.ts';
 import { MAX_ACTIVE_THREADS } from '../protocol/thread-limits.ts';
 import type { GuildState } from './state-cache.ts';
 
-export async function visibleActiveThreads(store: Store, state: GuildState, me: MemberRecord): Promise<Array<Record<string, unknown>>> {
-  // At most as many active threads as a guild may hold go into one GUILD_CREATE (the rest come from the active-threads route).
-  const active = await store.threads.listActiveDetailed(state.guild.id, MAX_ACTIVE_THREADS);
-  if (active.length === 0) return [];
+/** The member's permissions in each channel of the guild state, worked out once per channel asked about. */
+export function channelPermissionsOf(state: GuildState, me: MemberRecord): (channelId: string) => bigint {
   const ctx = {
     guildId: state.guild.id, ownerId: state.guild.ownerId, userId: me.userId, memberRoleIds: me.roles,
     rolePermissions: new Map([...state.roles.values()].map((r) => [r.id, BigInt(r.permissions)])),
     communicationDisabledUntil: me.communicationDisabledUntil, now: Date.now(),
   };
   const perms = new Map<string, bigint>();
-  const permsIn = (channelId: string) => {
+  return (channelId: string) => {
     let p = perms.get(channelId);
     if (p === undefined) {
       const ow = (state.overwrites.get(channelId) ?? []).map((o) => ({ id: o.id, type: o.type, allow: BigInt(o.allow), deny: BigInt(o.deny) }));
@@ -28,6 +26,13 @@ export async function visibleActiveThreads(store: Store, state: GuildState, me: 
     }
     return p;
   };
+}
+
+export async function visibleActiveThreads(store: Store, state: GuildState, me: MemberRecord): Promise<Array<Record<string, unknown>>> {
+  // At most as many active threads as a guild may hold go into one GUILD_CREATE (the rest come from the active-threads route).
+  const active = await store.threads.listActiveDetailed(state.guild.id, MAX_ACTIVE_THREADS);
+  if (active.length === 0) return [];
+  const permsIn = channelPermissionsOf(state, me);
   const mine = new Map((await store.threads.membershipsOf(me.userId, active.map((a) => a.thread.channelId))).map((m) => [m.channelId, m]));
   const out: Array<Record<string, unknown>> = [];
   for (const { thread: t, channel, memberCount } of active) {

@@ -218,4 +218,34 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`guild scheduled
     const next = (await create(owner, external({ name: 'Live' }))).body;
     await c.waitForDispatch('GUILD_SCHEDULED_EVENT_CREATE', (d) => d.id === next.id);
   });
+
+  test('an event in a channel a member cannot view is hidden from them; a voice event needs CONNECT there', async () => {
+    const VIEW_CHANNEL = 1024n;
+    const CONNECT = 1n << 20n;
+    const hidden = (await t.request('POST', `/guilds/${guild.id}/channels`, {
+      auth: owner, body: { name: 'Backstage', type: 2, permission_overwrites: [{ id: guild.id, type: 0, deny: String(VIEW_CHANNEL), allow: '0' }] },
+    })).body;
+    const c = await sessions.online(member, {}, { load: false });
+    await c.waitForDispatch('GUILD_CREATE', (d) => d.id === guild.id);
+    const secret = await create(owner, { name: 'Secret rehearsal', privacy_level: 2, entity_type: 2, channel_id: hidden.id, scheduled_start_time: at(HOUR) });
+    assert.equal(secret.status, 200, JSON.stringify(secret.body));
+    const open = (await create(owner, external({ name: 'Open day' }))).body;
+    await c.waitForDispatch('GUILD_SCHEDULED_EVENT_CREATE', (d) => d.id === open.id);
+    assert.ok(!c.dispatches('GUILD_SCHEDULED_EVENT_CREATE').some((p) => p.d.id === secret.body.id), 'no dispatch of the hidden one');
+    const listed = ((await t.request('GET', `/guilds/${guild.id}/scheduled-events`, { auth: member })).body as any[]).map((e) => e.id);
+    assert.ok(listed.includes(open.id) && !listed.includes(secret.body.id), JSON.stringify({ listed, open: open.id, secret: secret.body.id }));
+    assert.ok(((await t.request('GET', `/guilds/${guild.id}/scheduled-events`, { auth: owner })).body as any[]).some((e) => e.id === secret.body.id));
+    assertError(await t.request('GET', `/guilds/${guild.id}/scheduled-events/${secret.body.id}`, { auth: member }), 404, 10070);
+    assertError(await t.request('PUT', `/guilds/${guild.id}/scheduled-events/${secret.body.id}/users/@me`, { auth: member }), 404, 10070);
+    const again = await sessions.online(member, {}, { load: false });
+    const created = await again.waitForDispatch('GUILD_CREATE', (d) => d.id === guild.id);
+    const inCreate = (created.d.guild_scheduled_events as any[]).map((e) => e.id);
+    assert.ok(inCreate.includes(open.id) && !inCreate.includes(secret.body.id), 'GUILD_CREATE leaves it out');
+
+    // The planner may view this voice channel but not connect to it: no event there.
+    const noConnect = (await t.request('POST', `/guilds/${guild.id}/channels`, {
+      auth: owner, body: { name: 'Listen only', type: 2, permission_overwrites: [{ id: guild.id, type: 0, deny: String(CONNECT), allow: '0' }] },
+    })).body;
+    assertError(await create(planner, { name: 'Cannot', privacy_level: 2, entity_type: 2, channel_id: noConnect.id, scheduled_start_time: at(HOUR) }), 403, 50013);
+  });
 });

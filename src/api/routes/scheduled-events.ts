@@ -11,11 +11,13 @@
  *   (COMPLETED, CANCELED) cannot change (180000); a start in the past or an end before the start is 50035. At most 100
  *   events of a guild are SCHEDULED or ACTIVE (30038). Accord starts and ends nothing by itself: whoever manages
  *   the event does, from the API or the web client.
- * - Every guild member sees every event (Discord hides those in channels one cannot view: not modelled yet).
+ * - An event in a channel the caller cannot view is hidden, as on Discord: left out of lists and GUILD_CREATE, 10070
+ *   when asked for, and its dispatches go only to the channel's viewers.
  * - Gateway: GUILD_SCHEDULED_EVENT_CREATE / _UPDATE / _DELETE (the event) and _USER_ADD / _USER_REMOVE
  *   (`{guild_scheduled_event_id, user_id, guild_id}`), intent GUILD_SCHEDULED_EVENTS. Audit log 100 / 101 / 102.
  */
 import { AuditLogEvent } from '../../protocol/audit-log.ts';
+import { EventEntityType, EventStatus } from '../../protocol/scheduled-events.ts';
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
 import { Permissions, hasPermission } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
@@ -27,8 +29,6 @@ import { createdChanges, deletedChanges, diffChanges, recordAudit } from '../aud
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { parse, queryBool, snowflake, z } from '../validate.ts';
 
-export const EventStatus = { SCHEDULED: 1, ACTIVE: 2, COMPLETED: 3, CANCELED: 4 } as const;
-export const EventEntityType = { STAGE_INSTANCE: 1, VOICE: 2, EXTERNAL: 3 } as const;
 /** Discord's only privacy level: GUILD_ONLY. */
 const GUILD_ONLY = 2;
 const MAX_UNCOMPLETED = 100;
@@ -75,11 +75,24 @@ export function registerScheduledEventsRoutes(ctx: RouteContext): void {
   const now = () => ctx.deps.now();
   const base = '/guilds/:guildId/scheduled-events';
 
-  const load = async (guildId: string, eventId: string) => {
+  /**
+   * Whether the caller may see events in `channelId` (VIEW_CHANNEL there; Discord hides the others). An event whose
+   * channel is gone stays visible to the guild, as Discord keeps it.
+   */
+  const seesChannel = async (channelId: string | null, userId: string) => {
+    if (!channelId || !(await store.channels.get(channelId))) return true;
+    // channelAccess refuses a channel the caller cannot view (50001 / 10003): hidden then.
+    const inChannel = await channelAccess(store, channelId, userId, now()).catch(() => null);
+    return inChannel !== null && hasPermission(inChannel.permissions, Permissions.VIEW_CHANNEL);
+  };
+  /** The event, if the caller may see it: 10070 otherwise, as for an unknown one. */
+  const load = async (guildId: string, eventId: string, userId: string) => {
     const event = isSnowflake(eventId) ? await store.scheduledEvents.get(guildId, eventId) : null;
-    if (!event) throw new ApiError(ErrorCodes.UNKNOWN_GUILD_SCHEDULED_EVENT);
+    if (!event || !(await seesChannel(event.channelId, userId))) throw new ApiError(ErrorCodes.UNKNOWN_GUILD_SCHEDULED_EVENT);
     return event;
   };
+  /** A dispatch about an event in a channel goes only to those who can view the channel. */
+  const scope = (e: ScheduledEventRecord) => (e.channelId ? { channelId: e.channelId } : {});
   const render = async (events: ScheduledEventRecord[], counts: boolean) => {
     const creators = new Map((await store.users.getMany([...new Set(events.flatMap((e) => (e.creatorId ? [e.creatorId] : [])))])).map((u) => [u.id, u]));
     const userCounts = counts ? await store.scheduledEvents.countUsers(events.map((e) => e.id)) : null;
@@ -115,7 +128,10 @@ export function registerScheduledEventsRoutes(ctx: RouteContext): void {
   ctx.get(base, {}, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
     const q = parse(withUserCount, req.query);
-    return render(await store.scheduledEvents.listByGuild(access.guild.id), q.with_user_count ?? false);
+    const events = await store.scheduledEvents.listByGuild(access.guild.id);
+    const visible = new Map<string, boolean>();
+    for (const channelId of new Set(events.flatMap((e) => (e.channelId ? [e.channelId] : [])))) visible.set(channelId, await seesChannel(channelId, req.user.id));
+    return render(events.filter((e) => !e.channelId || visible.get(e.channelId)), q.with_user_count ?? false);
   });
 
   ctx.post(base, {}, async (req) => {
@@ -133,7 +149,7 @@ export function registerScheduledEventsRoutes(ctx: RouteContext): void {
     if ((await store.scheduledEvents.countUncompleted(access.guild.id)) >= MAX_UNCOMPLETED) throw new ApiError(ErrorCodes.MAX_UNCOMPLETED_SCHEDULED_EVENTS);
     const created = await store.scheduledEvents.create(event);
     const json = scheduledEventJson(created, { creator: req.user });
-    ctx.dispatch.guild(access.guild.id, 'GUILD_SCHEDULED_EVENT_CREATE', json);
+    ctx.dispatch.guild(access.guild.id, 'GUILD_SCHEDULED_EVENT_CREATE', json, scope(created));
     await recordAudit(ctx, req, access.guild.id, { actionType: AuditLogEvent.GUILD_SCHEDULED_EVENT_CREATE, targetId: created.id, changes: createdChanges(auditView(created), AUDIT_KEYS) });
     return json;
   });
@@ -141,13 +157,13 @@ export function registerScheduledEventsRoutes(ctx: RouteContext): void {
   ctx.get(`${base}/:eventId`, {}, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
     const q = parse(withUserCount, req.query);
-    const [json] = await render([await load(access.guild.id, req.params.eventId)], q.with_user_count ?? false);
+    const [json] = await render([await load(access.guild.id, req.params.eventId, req.user.id)], q.with_user_count ?? false);
     return json;
   });
 
   ctx.patch(`${base}/:eventId`, {}, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
-    const event = await load(access.guild.id, req.params.eventId);
+    const event = await load(access.guild.id, req.params.eventId, req.user.id);
     requireManage(access, event, req.user.id);
     const body = parse(modifyBody, req.body);
     if (event.status === EventStatus.COMPLETED || event.status === EventStatus.CANCELED) throw new ApiError(ErrorCodes.CANNOT_UPDATE_FINISHED_EVENT);
@@ -178,7 +194,7 @@ export function registerScheduledEventsRoutes(ctx: RouteContext): void {
     const updated = (await store.scheduledEvents.update(access.guild.id, event.id, patch)) ?? next;
     const creator = updated.creatorId ? await store.users.get(updated.creatorId) : null;
     const json = scheduledEventJson(updated, { creator });
-    ctx.dispatch.guild(access.guild.id, 'GUILD_SCHEDULED_EVENT_UPDATE', json);
+    ctx.dispatch.guild(access.guild.id, 'GUILD_SCHEDULED_EVENT_UPDATE', json, scope(updated));
     const changes = diffChanges(auditView(event), auditView(updated), AUDIT_KEYS);
     if (changes.length) await recordAudit(ctx, req, access.guild.id, { actionType: AuditLogEvent.GUILD_SCHEDULED_EVENT_UPDATE, targetId: event.id, changes });
     return json;
@@ -186,18 +202,18 @@ export function registerScheduledEventsRoutes(ctx: RouteContext): void {
 
   ctx.delete(`${base}/:eventId`, {}, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
-    const event = await load(access.guild.id, req.params.eventId);
+    const event = await load(access.guild.id, req.params.eventId, req.user.id);
     requireManage(access, event, req.user.id);
     if (!(await store.scheduledEvents.delete(access.guild.id, event.id))) throw new ApiError(ErrorCodes.UNKNOWN_GUILD_SCHEDULED_EVENT);
     const creator = event.creatorId ? await store.users.get(event.creatorId) : null;
-    ctx.dispatch.guild(access.guild.id, 'GUILD_SCHEDULED_EVENT_DELETE', scheduledEventJson(event, { creator }));
+    ctx.dispatch.guild(access.guild.id, 'GUILD_SCHEDULED_EVENT_DELETE', scheduledEventJson(event, { creator }), scope(event));
     await recordAudit(ctx, req, access.guild.id, { actionType: AuditLogEvent.GUILD_SCHEDULED_EVENT_DELETE, targetId: event.id, changes: deletedChanges(auditView(event), AUDIT_KEYS) });
     return undefined;
   });
 
   ctx.get(`${base}/:eventId/users`, {}, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
-    const event = await load(access.guild.id, req.params.eventId);
+    const event = await load(access.guild.id, req.params.eventId, req.user.id);
     const q = parse(usersQuery, req.query);
     const userIds = await store.scheduledEvents.listUsers(event.id, { before: q.before, after: q.after, limit: q.limit });
     const users = new Map((await store.users.getMany(userIds)).map((u) => [u.id, u]));
@@ -214,13 +230,13 @@ export function registerScheduledEventsRoutes(ctx: RouteContext): void {
   /** The caller marks an event interested (`add`) or not: Discord's client's RSVP, for a member of the guild. */
   const interest = async (req: RouteRequest<{ guildId: string; eventId: string }>, add: boolean) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
-    const event = await load(access.guild.id, req.params.eventId);
+    const event = await load(access.guild.id, req.params.eventId, req.user.id);
     if (add && (event.status === EventStatus.COMPLETED || event.status === EventStatus.CANCELED)) throw new ApiError(ErrorCodes.CANNOT_UPDATE_FINISHED_EVENT);
     const changed = add ? await store.scheduledEvents.addUser(event.id, req.user.id) : await store.scheduledEvents.removeUser(event.id, req.user.id);
     if (changed) {
       ctx.dispatch.guild(access.guild.id, add ? 'GUILD_SCHEDULED_EVENT_USER_ADD' : 'GUILD_SCHEDULED_EVENT_USER_REMOVE', {
         guild_scheduled_event_id: event.id, user_id: req.user.id, guild_id: access.guild.id,
-      });
+      }, scope(event));
     }
     return undefined;
   };
