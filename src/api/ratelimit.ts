@@ -175,6 +175,8 @@ export const RouteLimits = {
   webhookExecute: { bucket: 'webhooks.execute', limit: 5, windowMs: 2000, perResource: true, shared: true },
   /** Publishing from an announcement channel: Discord allows 10 per hour per channel, whoever publishes. */
   crosspost: { bucket: 'messages.crosspost', limit: 10, windowMs: 3_600_000, perResource: true, shared: true },
+  /** The OAuth2 token endpoint, per address: a site exchanging its users' codes, not a guesser of 192-bit secrets. */
+  oauth2Token: { bucket: 'oauth2.token', limit: 60, windowMs: 60_000, shared: true },
   /** Reading, editing and deleting a webhook or its messages, per webhook. */
   webhookManage: { bucket: 'webhooks.manage', limit: 5, windowMs: 1000, perResource: true },
 } as const satisfies Record<string, RouteLimit>;

@@ -11,6 +11,7 @@ import type {} from '@fastify/multipart';
 import { ApiError, ErrorCodes } from '../protocol/errors.ts';
 import type { UserRecord } from '../store/types.ts';
 import { authenticate } from './auth.ts';
+import type { OAuth2Grant } from './oauth2.ts';
 import type { ApiDeps } from './deps.ts';
 import { RateLimiter, RouteLimits, type LimitResult, type RouteLimit } from './ratelimit.ts';
 import { Dispatcher } from './dispatch.ts';
@@ -25,6 +26,8 @@ export interface RouteRequest<P = Record<string, string>, Q = Record<string, unk
   /** The caller; present unless auth is 'none' (or 'optional' without a header). */
   user: UserRecord;
   token: string;
+  /** Set when the caller used an OAuth2 access token (Bearer): its scopes and application. */
+  oauth?: OAuth2Grant;
   ip: string;
   headers: FastifyRequest['headers'];
   raw: FastifyRequest;
@@ -41,6 +44,11 @@ export interface RouteOptions {
   bodyLimit?: number;
   /** The route reads multipart bodies itself (files: api/messages/uploads.ts); any other route refuses them. */
   uploads?: boolean;
+  /**
+   * The OAuth2 scope that lets a Bearer access token call this route (Discord's: `identify` for /users/@me …);
+   * `any` for any access token (/oauth2/@me). A route without one refuses access tokens (401).
+   */
+  oauth?: string;
 }
 
 type Handler = (req: RouteRequest<any, any, any>) => Promise<unknown> | unknown;
@@ -92,10 +100,14 @@ export class RouteContext {
       onRequest: async (request, reply) => {
         let user: UserRecord | undefined;
         let token = '';
+        let oauth: OAuth2Grant | undefined;
         if (auth !== 'none') {
           const header = request.headers.authorization;
           if (auth !== 'optional' || header) {
-            ({ user, token } = await authenticate(deps.store, header, this.tokenLifetime));
+            ({ user, token, oauth } = await authenticate(deps.store, header, this.tokenLifetime));
+            if (oauth && (!opts.oauth || (opts.oauth !== 'any' && !oauth.scopes.includes(opts.oauth)))) {
+              throw new ApiError(ErrorCodes.GENERAL, { status: 401, message: '401: Unauthorized' });
+            }
             if (auth === 'user' && user.bot) throw new ApiError(ErrorCodes.UNAUTHORIZED, { status: 403, message: 'Bots cannot use this endpoint' });
             if (auth === 'bot' && !user.bot) throw new ApiError(ErrorCodes.UNAUTHORIZED, { status: 403, message: 'Only bots can use this endpoint' });
           }
@@ -108,7 +120,7 @@ export class RouteContext {
         const result = await limiter.checkRoute(limit, major, identity);
         setRateLimitHeaders(reply, result);
         if (!result.allowed) return sendRateLimited(reply, result);
-        callers.set(request, { user, token });
+        callers.set(request, { user, token, oauth });
       },
       handler: async (request, reply) => {
         // A multipart body is left unread by its parser; only routes that take files read it.
@@ -120,6 +132,7 @@ export class RouteContext {
           body: request.body,
           user: caller?.user as UserRecord,
           token: caller?.token ?? '',
+          ...(caller?.oauth ? { oauth: caller.oauth } : {}),
           ip: request.ip,
           headers: request.headers,
           raw: request,
@@ -134,7 +147,7 @@ export class RouteContext {
 }
 
 /** Who each admitted request is, from its onRequest check to its handler. */
-const callers = new WeakMap<FastifyRequest, { user: UserRecord | undefined; token: string }>();
+const callers = new WeakMap<FastifyRequest, { user: UserRecord | undefined; token: string; oauth?: OAuth2Grant }>();
 
 function setRateLimitHeaders(reply: FastifyReply, r: LimitResult) {
   reply.header('X-RateLimit-Limit', String(r.limit));

@@ -1192,6 +1192,52 @@ export interface GuildTemplateStore {
   countUse(code: string): Promise<void>;
 }
 
+/** An application's OAuth2 client settings: the sha-256 of its client secret (none until reset) and its redirect URIs. */
+export interface OAuth2ClientRecord {
+  applicationId: Snowflake;
+  secretHash: string | null;
+  redirectUris: string[];
+}
+
+/** An authorization code (its sha-256) a user granted an application, for one token exchange before `expiresAt`. */
+export interface OAuth2CodeRecord {
+  codeHash: string;
+  applicationId: Snowflake;
+  userId: Snowflake;
+  scopes: string[];
+  redirectUri: string;
+  expiresAt: number;
+}
+
+/** An OAuth2 access token (its sha-256) with its refresh token's, for a user and an application, with scopes. */
+export interface OAuth2TokenRecord {
+  accessHash: string;
+  /** Null for a client credentials grant (no refresh token). */
+  refreshHash: string | null;
+  applicationId: Snowflake;
+  userId: Snowflake;
+  scopes: string[];
+  expiresAt: number;
+  createdAt: number;
+}
+
+/** OAuth2 clients, codes and tokens (sql/oauth2.ts, migration 37). */
+export interface OAuth2Store {
+  /** The application's client settings: no secret and no redirect URIs until set. */
+  getClient(applicationId: Snowflake): Promise<OAuth2ClientRecord>;
+  setSecret(applicationId: Snowflake, secretHash: string): Promise<void>;
+  setRedirectUris(applicationId: Snowflake, uris: readonly string[]): Promise<void>;
+  createCode(code: OAuth2CodeRecord): Promise<void>;
+  /** The code, deleted in the same step: a second exchange of it finds nothing. */
+  takeCode(codeHash: string): Promise<OAuth2CodeRecord | null>;
+  createToken(token: OAuth2TokenRecord): Promise<void>;
+  getToken(accessHash: string): Promise<OAuth2TokenRecord | null>;
+  /** The token a refresh token belongs to, deleted in the same step (a refresh token is used once). */
+  takeRefresh(refreshHash: string): Promise<OAuth2TokenRecord | null>;
+  /** Deletes the token whose access or refresh hash this is, for this application; true when there was one. */
+  revoke(applicationId: Snowflake, hash: string): Promise<boolean>;
+}
+
 /** A channel-follower webhook (type 2) and the announcement channel it follows. */
 export interface ChannelFollowRecord {
   webhookId: Snowflake;
@@ -1610,6 +1656,7 @@ export interface Store {
   readonly scheduledEvents: ScheduledEventStore;
   readonly autoModeration: AutoModerationStore;
   readonly guildTemplates: GuildTemplateStore;
+  readonly oauth2: OAuth2Store;
   readonly channelFollows: ChannelFollowStore;
   readonly threads: ThreadStore;
   readonly relationships: RelationshipStore;

@@ -20,6 +20,7 @@ import { userGuildSettingsContract } from './store.contract.user-guild-settings.
 import { scheduledEventsContract } from './store.contract.scheduled-events.ts';
 import { autoModerationContract } from './store.contract.auto-moderation.ts';
 import { guildTemplatesContract } from './store.contract.guild-templates.ts';
+import { oauth2Contract } from './store.contract.oauth2.ts';
 import { pushDevicesContract } from './store.contract.push-devices.ts';
 import { sendLimitsContract } from './store.contract.send-limits.ts';
 import { auditLogContract } from './store.contract.audit-log.ts';
@@ -77,6 +78,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
     scheduledEventsContract(s);
     autoModerationContract(s);
     guildTemplatesContract(s);
+    oauth2Contract(s);
     pushDevicesContract(s);
     sendLimitsContract(s);
     auditLogContract(s);

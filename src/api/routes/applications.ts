@@ -7,7 +7,8 @@ import { integrationAdded } from '../integrations.ts';
 import { recordAudit } from '../audit-log.ts';
 import { AuditLogEvent } from '../../protocol/audit-log.ts';
 import { postJoinMessage } from '../messages/system.ts';
-import { issueToken, tokenPublicId } from '../../lib/secrets.ts';
+import { issueToken, sha256Hex, tokenPublicId } from '../../lib/secrets.ts';
+import { CODE_TTL_MS, MAX_REDIRECT_URIS, newOAuth2Secret, OAUTH2_SCOPES, parseScopes, redirectAllowed, withQuery } from '../oauth2.ts';
 import { ApplicationFlags } from '../../protocol/intents.ts';
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
 import { Permissions, parsePermissions } from '../../protocol/permissions.ts';
@@ -39,6 +40,8 @@ const patchBody = z.object({
   bot_require_code_grant: z.boolean().optional(),
   // Discord's limit for URL fields; null or "" removes it (interactions go back to the gateway).
   interactions_endpoint_url: z.string().trim().max(2048).nullish(),
+  // Where the OAuth2 code grant may send users back to (api/oauth2.ts): http(s) URLs, at most 10.
+  redirect_uris: z.array(z.string().trim().url().max(2048).refine((u) => /^https?:\/\//i.test(u), 'Must be an http(s) URL')).max(MAX_REDIRECT_URIS).optional(),
 });
 
 const authorizeQuery = z.object({
@@ -47,6 +50,11 @@ const authorizeQuery = z.object({
   permissions: permissionString.optional(),
   // 0 GUILD_INSTALL (the default), 1 USER_INSTALL (Discord's installation contexts).
   integration_type: z.coerce.number().int().optional(),
+  // The authorization code grant (api/oauth2.ts): response_type=code with a registered redirect_uri.
+  response_type: z.string().optional(),
+  redirect_uri: z.string().max(2048).optional(),
+  state: z.string().max(1024).optional(),
+  prompt: z.string().optional(),
 });
 
 const authorizeBody = z.object({
@@ -65,8 +73,10 @@ export function registerApplicationsRoutes(ctx: RouteContext): void {
   const { store, ids, now, config } = ctx.deps;
 
   const full = async (app: ApplicationRecord) => {
-    const [bot, owner, keyed] = await Promise.all([store.users.get(app.botUserId), store.users.get(app.ownerId), withInteractionsKey(store, app)]);
-    return applicationJson(keyed, bot ?? undefined, owner ?? undefined);
+    const [bot, owner, keyed, client] = await Promise.all([
+      store.users.get(app.botUserId), store.users.get(app.ownerId), withInteractionsKey(store, app), store.oauth2.getClient(app.id),
+    ]);
+    return { ...applicationJson(keyed, bot ?? undefined, owner ?? undefined), redirect_uris: client.redirectUris };
   };
 
   /** The application named in the path, for its owner only: 10002 unknown, 50001 someone else's. */
@@ -97,6 +107,7 @@ export function registerApplicationsRoutes(ctx: RouteContext): void {
       if (url !== null && url !== (app.interactionsEndpointUrl ?? null)) await checkEndpointUrl(ctx, app, url);
       patch.interactionsEndpointUrl = url;
     }
+    if (body.redirect_uris !== undefined) await store.oauth2.setRedirectUris(app.id, [...new Set(body.redirect_uris)]);
     // Last, once the rest is valid: a new icon's bytes are stored before its hash.
     if (body.icon !== undefined) patch.icon = await acceptImage(ctx.deps, body.icon, { field: 'icon', owner: { kind: 'app-icons', id: app.id }, current: app.icon });
     return full(Object.keys(patch).length ? await store.applications.update(app.id, patch) : app);
@@ -170,8 +181,29 @@ export function registerApplicationsRoutes(ctx: RouteContext): void {
     return { app, q, scopes };
   };
 
-  // What Discord's consent screen shows: the application, its bot, and the guilds the caller may add it to.
+  /**
+   * The authorization code grant's checks (response_type=code): a known application, scopes Accord grants, and a
+   * redirect_uri the application registered, exactly (no open redirect). 50035 on the field that is wrong.
+   */
+  const codeGrant = async (req: RouteRequest) => {
+    const q = parse(authorizeQuery, req.query);
+    const app = await store.applications.get(q.client_id);
+    if (!app) throw new ApiError(ErrorCodes.UNKNOWN_APPLICATION);
+    const scopes = parseScopes(q.scope);
+    const unknown = scopes.filter((s) => !OAUTH2_SCOPES.has(s));
+    if (!scopes.length || unknown.length) throw fieldError('scope', 'SCOPE_INVALID', unknown.length ? `Invalid scope: ${unknown.join(', ')}` : 'This field is required');
+    const client = await store.oauth2.getClient(app.id);
+    if (!q.redirect_uri || !redirectAllowed(client.redirectUris, q.redirect_uri)) throw fieldError('redirect_uri', 'INVALID_OAUTH_REDIRECT', 'Invalid "redirect_uri" in request.');
+    return { app, scopes, redirectUri: q.redirect_uri, state: q.state };
+  };
+
+  // What Discord's consent screen shows: the application, its bot, and the guilds the caller may add it to; for
+  // the code grant, the scopes asked for and where the answer goes.
   ctx.get('/oauth2/authorize', { auth: 'user' }, async (req) => {
+    if ((req.query as { response_type?: unknown }).response_type === 'code') {
+      const { app, scopes, redirectUri } = await codeGrant(req);
+      return { application: await full(app), scopes, redirect_uri: redirectUri, user: { id: req.user.id, username: req.user.username }, authorized: false };
+    }
     const { app, q } = await authorizable(req);
     const guildIds = await store.guilds.listIdsForUser(req.user.id);
     const guilds = [];
@@ -184,6 +216,14 @@ export function registerApplicationsRoutes(ctx: RouteContext): void {
   });
 
   ctx.post('/oauth2/authorize', { auth: 'user' }, async (req) => {
+    if ((req.query as { response_type?: unknown }).response_type === 'code') {
+      const { app, scopes, redirectUri, state } = await codeGrant(req);
+      const body = parse(authorizeBody, req.body);
+      if (!body.authorize) return { location: withQuery(redirectUri, { error: 'access_denied', error_description: 'The resource owner or authorization server denied the request', state }) };
+      const code = newOAuth2Secret();
+      await store.oauth2.createCode({ codeHash: sha256Hex(code), applicationId: app.id, userId: req.user.id, scopes, redirectUri, expiresAt: now() + CODE_TTL_MS });
+      return { location: withQuery(redirectUri, { code, state }) };
+    }
     const { app, q, scopes } = await authorizable(req);
     const body = parse(authorizeBody, req.body);
     const location = `${publicHttpBase(ctx.deps.config, req.raw)}/oauth2/authorized`;

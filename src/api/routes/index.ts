@@ -27,6 +27,7 @@ import { registerRolesRoutes } from './roles.ts';
 import { registerScheduledEventsRoutes } from './scheduled-events.ts';
 import { registerAutoModerationRoutes } from './auto-moderation.ts';
 import { registerGuildTemplateRoutes } from './guild-templates.ts';
+import { registerOAuth2Routes } from './oauth2.ts';
 import { registerSearchRoutes } from './search.ts';
 import { registerThreadsRoutes } from './threads.ts';
 import { registerUsersRoutes } from './users.ts';
@@ -66,6 +67,7 @@ export function registerAllRoutes(ctx: RouteContext): void {
   registerScheduledEventsRoutes(ctx);
   registerAutoModerationRoutes(ctx);
   registerGuildTemplateRoutes(ctx);
+  registerOAuth2Routes(ctx);
   registerWebhooksRoutes(ctx);
   registerInteractionsRoutes(ctx);
 }

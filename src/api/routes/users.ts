@@ -88,7 +88,13 @@ export function registerUsersRoutes(ctx: RouteContext): void {
     for (const userId of to) ctx.dispatch.users([userId], t, privateChannelJson(c, users, userId));
   };
 
-  ctx.get('/users/@me', {}, (req) => privateUser(req.user));
+  // An OAuth2 access token reads it with `identify`, and sees the email only with `email` (api/oauth2.ts).
+  ctx.get('/users/@me', { oauth: 'identify' }, (req) => {
+    const me = privateUser(req.user);
+    if (!req.oauth || req.oauth.scopes.includes('email')) return me;
+    const { email: _email, verified: _verified, ...withoutEmail } = me;
+    return withoutEmail;
+  });
 
   /**
    * As Discord: a user account confirms its current `password` to change its username, email or password. A new
@@ -135,7 +141,7 @@ export function registerUsersRoutes(ctx: RouteContext): void {
     return token === undefined ? privateUser(user) : { ...privateUser(user), token };
   });
 
-  ctx.get('/users/@me/guilds', {}, async (req) => {
+  ctx.get('/users/@me/guilds', { oauth: 'guilds' }, async (req) => {
     const q = parse(guildsQuery, req.query);
     let guildIds = await store.guilds.listIdsForUser(req.user.id);
     if (q.after) guildIds = guildIds.filter((id) => BigInt(id) > BigInt(q.after!));
@@ -157,7 +163,7 @@ export function registerUsersRoutes(ctx: RouteContext): void {
     );
   });
 
-  ctx.get('/users/@me/guilds/:guildId/member', {}, async (req) => {
+  ctx.get('/users/@me/guilds/:guildId/member', { oauth: 'guilds.members.read' }, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
     return memberJson(access.member, req.user);
   });
@@ -173,7 +179,7 @@ export function registerUsersRoutes(ctx: RouteContext): void {
   });
 
   // Accounts connected elsewhere (Twitch, GitHub…): Accord links none, so the list is always empty.
-  ctx.get('/users/@me/connections', {}, () => []);
+  ctx.get('/users/@me/connections', { oauth: 'connections' }, () => []);
 
   ctx.get('/users/@me/channels', {}, async (req) => {
     const channels = await store.channels.listPrivateForUser(req.user.id);

@@ -819,6 +819,35 @@ CREATE TABLE guild_templates (
 );
 `;
 
+// OAuth2 (sql/oauth2.ts): an application's client secret (its sha-256) and redirect URIs, authorization codes
+// (single use, minutes long) and access tokens with their refresh tokens, all stored as sha-256 hashes. Deleting
+// the application or the user deletes their grants.
+const OAUTH2 = `
+CREATE TABLE oauth2_clients (
+  application_id BIGINT PRIMARY KEY REFERENCES applications (id) ON DELETE CASCADE,
+  secret_hash TEXT,
+  redirect_uris TEXT NOT NULL
+);
+CREATE TABLE oauth2_codes (
+  code_hash TEXT PRIMARY KEY,
+  application_id BIGINT NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
+  user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  scopes TEXT NOT NULL,
+  redirect_uri TEXT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE TABLE oauth2_tokens (
+  access_hash TEXT PRIMARY KEY,
+  refresh_hash TEXT UNIQUE,
+  application_id BIGINT NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
+  user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  scopes TEXT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX oauth2_tokens_user ON oauth2_tokens (user_id, application_id);
+`;
+
 const PIN_MESSAGES_SPLIT = {
   sqlite: pinSplit((c) => `CAST(${c} AS INTEGER)`, (e) => `CAST(${e} AS TEXT)`),
   postgres: pinSplit((c) => `${c}::bigint`, (e) => `(${e})::text`),
@@ -860,6 +889,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 34, name: 'guild scheduled events', sqlite: SCHEDULED_EVENTS, postgres: SCHEDULED_EVENTS },
   { version: 35, name: 'auto moderation rules', sqlite: AUTO_MODERATION, postgres: AUTO_MODERATION },
   { version: 36, name: 'guild templates', sqlite: GUILD_TEMPLATES, postgres: GUILD_TEMPLATES },
+  { version: 37, name: 'oauth2', sqlite: OAUTH2, postgres: OAUTH2 },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

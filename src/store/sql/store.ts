@@ -24,6 +24,7 @@ import { SqlGuildStickerStore } from './stickers.ts';
 import { SqlScheduledEventStore } from './scheduled-events.ts';
 import { SqlAutoModerationStore } from './auto-moderation.ts';
 import { SqlGuildTemplateStore } from './guild-templates.ts';
+import { SqlOAuth2Store } from './oauth2.ts';
 import { SqlChannelFollowStore } from './channel-follows.ts';
 import { SqlThreadStore } from './threads.ts';
 import { SqlRelationshipStore } from './relationships.ts';
@@ -68,6 +69,7 @@ export class SqlStore implements Store {
   readonly scheduledEvents: SqlScheduledEventStore;
   readonly autoModeration: SqlAutoModerationStore;
   readonly guildTemplates: SqlGuildTemplateStore;
+  readonly oauth2: SqlOAuth2Store;
   readonly channelFollows: SqlChannelFollowStore;
   readonly threads: SqlThreadStore;
   readonly relationships: SqlRelationshipStore;
@@ -115,6 +117,7 @@ export class SqlStore implements Store {
     this.scheduledEvents = new SqlScheduledEventStore(driver);
     this.autoModeration = new SqlAutoModerationStore(driver);
     this.guildTemplates = new SqlGuildTemplateStore(driver);
+    this.oauth2 = new SqlOAuth2Store(driver);
     this.channelFollows = new SqlChannelFollowStore(driver);
     this.threads = new SqlThreadStore(driver);
     this.relationships = new SqlRelationshipStore(driver);

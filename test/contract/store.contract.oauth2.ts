@@ -1,0 +1,53 @@
+/** Store contract: OAuth2 clients, codes and tokens (OAuth2Store, migration 37). */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { NotFoundError } from '../../src/store/errors.ts';
+import type { Store, UserRecord } from '../../src/store/types.ts';
+import { newId, rejectsWith, user } from './store.fixtures.ts';
+
+async function application(s: Store) {
+  const owner = await s.users.create(user());
+  const id = newId();
+  const bot: UserRecord = { ...user(), id, bot: true };
+  const app = await s.applications.create({
+    id, name: 'OAuth App', description: '', icon: null, ownerId: owner.id, botUserId: id, botPublic: true, botRequireCodeGrant: false, flags: 0, createdAt: Date.now(),
+  }, bot);
+  return { app, owner };
+}
+
+export function oauth2Contract(s: () => Store): void {
+  describe('OAuth2', () => {
+    it('keeps a client\'s secret hash and redirect URIs, each set on its own', async () => {
+      const { app } = await application(s());
+      assert.deepEqual(await s().oauth2.getClient(app.id), { applicationId: app.id, secretHash: null, redirectUris: [] });
+      await s().oauth2.setRedirectUris(app.id, ['https://a.example/cb']);
+      await s().oauth2.setSecret(app.id, 'a'.repeat(64));
+      await s().oauth2.setSecret(app.id, 'b'.repeat(64));
+      assert.deepEqual(await s().oauth2.getClient(app.id), { applicationId: app.id, secretHash: 'b'.repeat(64), redirectUris: ['https://a.example/cb'] });
+      await rejectsWith(s().oauth2.setSecret(newId(), 'c'.repeat(64)), NotFoundError, { entity: 'application' });
+    });
+
+    it('takes a code once; takes a refresh token once with its access token; revokes by either hash', async () => {
+      const { app, owner } = await application(s());
+      const code = { codeHash: `code-${newId()}`, applicationId: app.id, userId: owner.id, scopes: ['identify', 'guilds'], redirectUri: 'https://a.example/cb', expiresAt: Date.now() + 60_000 };
+      await s().oauth2.createCode(code);
+      assert.deepEqual(await s().oauth2.takeCode(code.codeHash), code);
+      assert.equal(await s().oauth2.takeCode(code.codeHash), null, 'once');
+
+      const token = { accessHash: `acc-${newId()}`, refreshHash: `ref-${newId()}`, applicationId: app.id, userId: owner.id, scopes: ['identify'], expiresAt: Date.now() + 60_000, createdAt: Date.now() };
+      await s().oauth2.createToken(token);
+      assert.deepEqual(await s().oauth2.getToken(token.accessHash), token);
+      assert.deepEqual(await s().oauth2.takeRefresh(token.refreshHash), token);
+      assert.equal(await s().oauth2.getToken(token.accessHash), null, 'the access token goes with its refresh token');
+      assert.equal(await s().oauth2.takeRefresh(token.refreshHash), null);
+
+      const second = { ...token, accessHash: `acc-${newId()}`, refreshHash: null };
+      await s().oauth2.createToken(second);
+      const { app: otherApp } = await application(s());
+      assert.equal(await s().oauth2.revoke(otherApp.id, second.accessHash), false, 'another application cannot revoke it');
+      assert.equal(await s().oauth2.revoke(app.id, second.accessHash), true);
+      assert.equal(await s().oauth2.getToken(second.accessHash), null);
+      await rejectsWith(s().oauth2.createCode({ ...code, codeHash: `code-${newId()}`, applicationId: newId() }), NotFoundError, { entity: 'application' });
+    });
+  });
+}
