@@ -24,6 +24,8 @@ export interface Application {
   bot?: User;
   owner?: User;
   interactions_endpoint_url?: string | null;
+  /** Where the OAuth2 code grant may send users back to. */
+  redirect_uris?: string[];
 }
 
 export interface ApplicationPatch {
@@ -33,6 +35,7 @@ export interface ApplicationPatch {
   flags?: number;
   bot_public?: boolean;
   interactions_endpoint_url?: string | null;
+  redirect_uris?: string[];
 }
 
 /** A server offered by the consent screen: only those where the user holds MANAGE_GUILD. */
@@ -81,6 +84,8 @@ export const createApplication = (name: string) => rest.post<Application>('/appl
 export const getApplication = (id: Snowflake) => rest.get<Application>(`/applications/${id}`);
 export const updateApplication = (id: Snowflake, patch: ApplicationPatch) => rest.patch<Application>(`/applications/${id}`, patch);
 export const resetBotToken = (id: Snowflake) => rest.post<{ token: string }>(`/applications/${id}/bot/reset`);
+/** A new OAuth2 client secret, shown once. */
+export const resetClientSecret = (id: Snowflake) => rest.post<{ secret: string }>(`/applications/${id}/reset`);
 
 const authorizeQuery = (id: Snowflake, permissions: bigint) => ({ client_id: id, scope: 'bot', permissions: permissions.toString() });
 

@@ -26,6 +26,7 @@ export type Route =
   | { name: 'register' }
   | { name: 'invite'; code: string }
   | { name: 'template'; code: string }
+  | { name: 'oauth2-authorize' }
   | { name: 'channels'; guildId: string; channelId: string | null }
   | { name: 'home' };
 
@@ -35,6 +36,7 @@ export function parseRoute(path: string): Route {
   if (parts[0] === 'register') return { name: 'register' };
   if (parts[0] === 'invite' && parts[1]) return { name: 'invite', code: parts[1] };
   if (parts[0] === 'template' && parts[1]) return { name: 'template', code: parts[1] };
+  if (parts[0] === 'oauth2' && parts[1] === 'authorize') return { name: 'oauth2-authorize' };
   if (parts[0] === 'channels' && parts[1]) return { name: 'channels', guildId: parts[1], channelId: parts[2] ?? null };
   return { name: 'home' };
 }

@@ -4,6 +4,7 @@
  * channel URL led home.
  */
 import { TemplateScreen } from './GuildTemplate.tsx';
+import { OAuth2AuthorizeScreen } from './OAuth2Authorize.tsx';
 import { WelcomeGate } from './GuildCommunity.tsx';
 import { useEffect, useState } from 'react';
 import { UNKNOWN_CHANNEL_TEXT, UNKNOWN_SERVER_TEXT, deletedChannel, expectedFor, wasRemoved } from '../membership.ts';
@@ -57,6 +58,7 @@ export function App() {
   }
   if (route.name === 'invite') return <InviteScreen code={route.code} />;
   if (route.name === 'template') return <TemplateScreen code={route.code} />;
+  if (route.name === 'oauth2-authorize') return <OAuth2AuthorizeScreen search={location.search} />;
   if (route.name !== 'channels') return null;
   return <Shell guildId={route.guildId} channelId={route.channelId} />;
 }
