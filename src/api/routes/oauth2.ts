@@ -6,7 +6,7 @@
  * sent to the redirect URI) is in routes/applications.ts beside the bot install it shares a page with.
  *
  * The token endpoint answers errors as RFC 6749 says and Discord does: `{error, error_description}` with 400 (401
- * for a client that failed to authenticate).
+ * for a client that failed to authenticate), plus the API's `code` (0) and `message`.
  */
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
 import { Permissions } from '../../protocol/permissions.ts';
@@ -75,7 +75,9 @@ export function registerOAuth2Routes(ctx: RouteContext): void {
       return await fn(req);
     } catch (err) {
       if (!(err instanceof OAuthError)) throw err;
-      return req.reply.status(err.status).send({ error: err.error, error_description: err.description });
+      // RFC 6749's fields, which OAuth2 clients read, and Discord's `code` / `message` beside them, which every
+      // other error of the API carries.
+      return req.reply.status(err.status).send({ error: err.error, error_description: err.description, code: 0, message: err.description });
     }
   };
   const formBody = <T extends z.ZodType>(schema: T, raw: unknown): z.infer<T> => {

@@ -28,20 +28,21 @@ export class SqlOAuth2Store implements OAuth2Store {
   }
 
   async setSecret(applicationId: Snowflake, secretHash: string): Promise<void> {
-    // An upsert both databases take: insert the row if missing, then set the column.
-    await this.db.transaction(async (tx) => {
-      await tx.run(`INSERT INTO oauth2_clients (application_id, secret_hash, redirect_uris) SELECT ?, NULL, '[]' WHERE NOT EXISTS (SELECT 1 FROM oauth2_clients WHERE application_id = ?)`,
-        [id(applicationId, 'application_id'), id(applicationId, 'application_id')], { fk: 'application' });
-      await tx.run('UPDATE oauth2_clients SET secret_hash = ? WHERE application_id = ?', [hash(secretHash, 'secret_hash'), id(applicationId, 'application_id')]);
-    });
+    await this.#setColumn(applicationId, 'secret_hash', hash(secretHash, 'secret_hash'));
   }
 
   async setRedirectUris(applicationId: Snowflake, uris: readonly string[]): Promise<void> {
     for (const u of uris) text(u, 'url', 'redirect_uris');
+    await this.#setColumn(applicationId, 'redirect_uris', jsonArray([...uris], 'redirect_uris'));
+  }
+
+  /** An upsert both databases take: the client's row inserted if missing, then the one column set. */
+  async #setColumn(applicationId: Snowflake, column: 'secret_hash' | 'redirect_uris', value: string): Promise<void> {
+    const app = id(applicationId, 'application_id');
     await this.db.transaction(async (tx) => {
       await tx.run(`INSERT INTO oauth2_clients (application_id, secret_hash, redirect_uris) SELECT ?, NULL, '[]' WHERE NOT EXISTS (SELECT 1 FROM oauth2_clients WHERE application_id = ?)`,
-        [id(applicationId, 'application_id'), id(applicationId, 'application_id')], { fk: 'application' });
-      await tx.run('UPDATE oauth2_clients SET redirect_uris = ? WHERE application_id = ?', [jsonArray([...uris], 'redirect_uris'), id(applicationId, 'application_id')]);
+        [app, app], { fk: 'application' });
+      await tx.run(`UPDATE oauth2_clients SET ${column} = ? WHERE application_id = ?`, [value, app]);
     });
   }
 
