@@ -1236,6 +1236,10 @@ export interface OAuth2Store {
   takeRefresh(refreshHash: string): Promise<OAuth2TokenRecord | null>;
   /** Deletes the token whose access or refresh hash this is, for this application; true when there was one. */
   revoke(applicationId: Snowflake, hash: string): Promise<boolean>;
+  /** The applications the user has live grants with: each one's scopes (all its tokens') and first grant time. */
+  listGrants(userId: Snowflake, now: number): Promise<Array<{ applicationId: Snowflake; scopes: string[]; createdAt: number }>>;
+  /** Deletes every token and code the user gave the application; true when there was one. */
+  revokeApplication(userId: Snowflake, applicationId: Snowflake): Promise<boolean>;
 }
 
 /** A channel-follower webhook (type 2) and the announcement channel it follows. */

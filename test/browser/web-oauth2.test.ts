@@ -2,7 +2,8 @@
  * OAuth2 in the web client, in Chromium against a real Accord: a developer resets the client secret (shown once)
  * and registers a redirect URI in My Applications; a user opens the application's authorize link, sees what it
  * asks for, and Authorize sends the browser to the redirect URI with a code and the state (the code then buys a
- * token that reads the user); Cancel sends access_denied; a bot's invite link lets a server manager pick a server
+ * token that reads the user, until the user deauthorizes the app in User Settings → Authorized Apps); Cancel sends
+ * access_denied; a bot's invite link lets a server manager pick a server
  * and adds the bot.
  *
  * One server and one browser for the file; people are registered over REST and logged in by their saved token.
@@ -65,9 +66,10 @@ describe('web client: OAuth2', { skip: browserSkipReason() }, () => {
     const asked = await consent.getByRole('list', { name: 'Permissions asked for' }).innerText();
     assert.match(asked, /Access your username, avatar, and banner/);
     assert.match(asked, /Know what servers you're in/);
+    // The request the browser makes to the redirect URI (the page there moves on by itself: the SPA answers it).
+    const landing = u.waitForRequest((r) => r.url().startsWith(redirect));
     await consent.getByRole('button', { name: 'Authorize' }).click();
-    await eventually(async () => assert.ok(u.url().startsWith(redirect), u.url()), 'sent to the redirect URI');
-    const back = new URL(u.url());
+    const back = new URL((await landing).url());
     assert.equal(back.searchParams.get('state'), 's-123');
     const code = back.searchParams.get('code')!;
     const token = await fetch(`${server.url}/api/v10/oauth2/token`, {
@@ -78,11 +80,24 @@ describe('web client: OAuth2', { skip: browserSkipReason() }, () => {
     assert.equal(token.scope, 'identify guilds');
     assert.equal((await server.request('GET', '/users/@me', { auth: `Bearer ${token.access_token}` })).body.id, user.id);
 
+    // The user sees the app under Authorized Apps and deauthorizes it: the token stops working. (The redirect URI is
+    // a page of this server, so the app is loaded there already.)
+    await u.getByRole('button', { name: 'User settings' }).click();
+    const userSettings = u.getByRole('dialog', { name: 'User Settings' });
+    await userSettings.getByRole('tab', { name: 'Authorized Apps' }).click();
+    const row = userSettings.getByRole('list', { name: 'Authorized apps' }).locator(`[data-application-id="${app.id}"]`);
+    await row.waitFor();
+    assert.match(await row.innerText(), /Know what servers you're in/);
+    await row.getByRole('button', { name: 'Deauthorize Stats Site' }).click();
+    await userSettings.getByText('No apps have access to your account.').waitFor();
+    assert.equal((await server.request('GET', '/users/@me', { auth: `Bearer ${token.access_token}` })).status, 401);
+
     // Cancel: back with access_denied and no code.
     await u.goto(link.replace('s-123', 's-456'));
+    const refused = u.waitForRequest((r) => r.url().startsWith(redirect));
     await consent.getByRole('button', { name: 'Cancel' }).click();
-    await eventually(async () => assert.ok(u.url().startsWith(redirect) && u.url().includes('error=access_denied'), u.url()), 'refusal');
-    assert.equal(new URL(u.url()).searchParams.get('code'), null);
+    const refusal = new URL((await refused).url());
+    assert.deepEqual([refusal.searchParams.get('error'), refusal.searchParams.get('state'), refusal.searchParams.get('code')], ['access_denied', 's-456', null]);
     await d.context().close();
     await u.context().close();
   });

@@ -49,5 +49,24 @@ export function oauth2Contract(s: () => Store): void {
       assert.equal(await s().oauth2.getToken(second.accessHash), null);
       await rejectsWith(s().oauth2.createCode({ ...code, codeHash: `code-${newId()}`, applicationId: newId() }), NotFoundError, { entity: 'application' });
     });
+
+    it('lists a user\'s live grants by application, and revokes all of one application\'s', async () => {
+      const { app, owner } = await application(s());
+      const { app: other } = await application(s());
+      const now = Date.now();
+      const token = (applicationId: string, scopes: string[], expiresAt = now + 60_000) => ({
+        accessHash: `acc-${newId()}`, refreshHash: `ref-${newId()}`, applicationId, userId: owner.id, scopes, expiresAt, createdAt: now,
+      });
+      await s().oauth2.createToken(token(app.id, ['identify']));
+      await s().oauth2.createToken(token(app.id, ['guilds', 'identify']));
+      await s().oauth2.createToken(token(other.id, ['email']));
+      await s().oauth2.createToken(token(other.id, ['guilds'], now - 1));
+      const grants = await s().oauth2.listGrants(owner.id, now);
+      assert.deepEqual(grants.map((g) => [g.applicationId, [...g.scopes].sort()]).sort(), [[app.id, ['guilds', 'identify']], [other.id, ['email']]].sort());
+      await s().oauth2.createCode({ codeHash: `code-${newId()}`, applicationId: app.id, userId: owner.id, scopes: ['identify'], redirectUri: 'https://a.example/cb', expiresAt: now + 60_000 });
+      assert.equal(await s().oauth2.revokeApplication(owner.id, app.id), true);
+      assert.deepEqual((await s().oauth2.listGrants(owner.id, now)).map((g) => g.applicationId), [other.id]);
+      assert.equal(await s().oauth2.revokeApplication(owner.id, app.id), false);
+    });
   });
 }

@@ -130,6 +130,22 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`OAuth2 (${backe
     assert.equal((await t.request('GET', '/users/@me', bearer(refreshed.body.access_token))).status, 401);
   });
 
+  test('the user lists the apps they authorized and deauthorizes one: its tokens stop at once', async () => {
+    const { body: tokens } = await form('/oauth2/token', { grant_type: 'authorization_code', code: await codeFor('identify guilds'), redirect_uri: REDIRECT }, [app.id, secret]);
+    const listed = await t.request('GET', '/oauth2/tokens', { auth: user });
+    assert.equal(listed.status, 200);
+    const entry = (listed.body as any[]).find((x) => x.id === app.id);
+    assert.ok(entry, JSON.stringify(listed.body));
+    assert.equal(entry.application.name, 'Dashboard');
+    assert.ok(entry.scopes.includes('identify') && entry.scopes.includes('guilds'));
+    assert.equal((await t.request('GET', '/oauth2/tokens', bearer(tokens.access_token))).status, 401, 'not with an access token');
+    assert.equal((await t.request('DELETE', `/oauth2/tokens/${app.id}`, { auth: user })).status, 204);
+    assert.equal((await t.request('GET', '/users/@me', bearer(tokens.access_token))).status, 401);
+    assert.equal((await form('/oauth2/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token }, [app.id, secret])).body.error, 'invalid_grant');
+    assert.ok(!((await t.request('GET', '/oauth2/tokens', { auth: user })).body as any[]).some((x) => x.id === app.id));
+    assert.equal((await t.request('DELETE', `/oauth2/tokens/${app.id}`, { auth: user })).status, 404);
+  });
+
   test('client credentials give the owner\'s token, without a refresh token', async () => {
     const res = await form('/oauth2/token', { grant_type: 'client_credentials', scope: 'identify guilds' }, [app.id, secret]);
     assert.equal(res.status, 200, JSON.stringify(res.body));

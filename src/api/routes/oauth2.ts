@@ -137,6 +137,30 @@ export function registerOAuth2Routes(ctx: RouteContext): void {
     };
   });
 
+  /**
+   * The user's authorized apps (Discord's client lists them in Settings → Authorized Apps, from GET /oauth2/tokens):
+   * one entry per application with the scopes granted, named by the application's id; DELETE ends every grant the
+   * user gave it (its access and refresh tokens stop working at once).
+   */
+  ctx.get('/oauth2/tokens', { auth: 'user' }, async (req) => {
+    const grants = await store.oauth2.listGrants(req.user.id, now());
+    const out = [];
+    for (const g of grants) {
+      const app = await store.applications.get(g.applicationId);
+      if (!app) continue;
+      const { bot: _bot, owner: _owner, ...application } = applicationJson(app) as Record<string, unknown>;
+      out.push({ id: app.id, scopes: g.scopes, application });
+    }
+    return out;
+  });
+
+  ctx.delete('/oauth2/tokens/:appId', { auth: 'user' }, async (req) => {
+    if (!isSnowflake(req.params.appId) || !(await store.oauth2.revokeApplication(req.user.id, req.params.appId))) {
+      throw new ApiError(ErrorCodes.GENERAL, { status: 404, message: '404: Not Found' });
+    }
+    return undefined;
+  });
+
   /** A new client secret for the application's owner: shown this once, only its hash is kept. */
   ctx.post('/applications/:appId/reset', { auth: 'user', limit: RouteLimits.auth }, async (req) => {
     const app = isSnowflake(req.params.appId) ? await store.applications.get(req.params.appId) : null;

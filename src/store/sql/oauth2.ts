@@ -80,6 +80,29 @@ export class SqlOAuth2Store implements OAuth2Store {
     return row ? tokenFromRow(row) : null;
   }
 
+  async listGrants(userId: Snowflake, now: number): Promise<Array<{ applicationId: Snowflake; scopes: string[]; createdAt: number }>> {
+    const rows = await this.db.all('SELECT application_id, scopes, created_at FROM oauth2_tokens WHERE user_id = ? AND expires_at > ? ORDER BY created_at, access_hash', [
+      id(userId, 'user_id'), int(now, 'now'),
+    ]);
+    const byApp = new Map<string, { applicationId: Snowflake; scopes: string[]; createdAt: number }>();
+    for (const r of rows) {
+      const appId = rs(r.application_id);
+      const grant = byApp.get(appId) ?? { applicationId: appId, scopes: [], createdAt: rn(r.created_at) };
+      for (const scope of scopesFrom(r.scopes)) if (!grant.scopes.includes(scope)) grant.scopes.push(scope);
+      byApp.set(appId, grant);
+    }
+    return [...byApp.values()];
+  }
+
+  async revokeApplication(userId: Snowflake, applicationId: Snowflake): Promise<boolean> {
+    const params = [id(userId, 'user_id'), id(applicationId, 'application_id')];
+    return this.db.transaction(async (tx) => {
+      await tx.run('DELETE FROM oauth2_codes WHERE user_id = ? AND application_id = ?', params);
+      const { changes } = await tx.run('DELETE FROM oauth2_tokens WHERE user_id = ? AND application_id = ?', params);
+      return changes > 0;
+    });
+  }
+
   async revoke(applicationId: Snowflake, tokenHash: string): Promise<boolean> {
     const { changes } = await this.db.run('DELETE FROM oauth2_tokens WHERE application_id = ? AND (access_hash = ? OR refresh_hash = ?)', [
       id(applicationId, 'application_id'), hash(tokenHash, 'token'), hash(tokenHash, 'token'),

@@ -87,7 +87,19 @@ export function AutoModTab({ guildId, run }: { guildId: string; run: Run }) {
                   role="switch"
                   checked={r.enabled}
                   aria-label={`${r.name} enabled`}
-                  onChange={(e) => void run(async () => replace(await updateRule(guildId, r.id, { enabled: e.target.checked })))}
+                  onChange={(e) => {
+                    // Switched at once (a controlled box would snap back until the server answers), undone if refused.
+                    const enabled = e.target.checked;
+                    replace({ ...r, enabled });
+                    void run(async () => {
+                      try {
+                        replace(await updateRule(guildId, r.id, { enabled }));
+                      } catch (err) {
+                        replace(r);
+                        throw err;
+                      }
+                    });
+                  }}
                 />{' '}
                 Enabled
               </label>

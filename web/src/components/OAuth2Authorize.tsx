@@ -15,7 +15,7 @@ import { useStore } from '../store.ts';
 import type { AuthorizableGuild } from '../applications.ts';
 
 /** What each scope lets the application do, in the words Discord's screen uses. */
-const SCOPE_TEXT: Record<string, string> = {
+export const SCOPE_TEXT: Record<string, string> = {
   identify: 'Access your username, avatar, and banner',
   email: 'Access your email address',
   guilds: 'Know what servers you\'re in',

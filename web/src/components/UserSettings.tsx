@@ -3,6 +3,7 @@
  * logged in to the account (each log-in token), which can be logged out one by one or all but this one, and the
  * user's applications and bots (DeveloperSettings.tsx).
  */
+import { AuthorizedApps } from './AuthorizedApps.tsx';
 import { useEffect, useState, type FormEvent } from 'react';
 import { changePassword, errorText, listAuthSessions, logout, logoutAuthSessions, updateProfile, type AuthSession } from '../session.ts';
 import { useStore } from '../store.ts';
@@ -14,8 +15,8 @@ import { defaultAvatarUrl } from '../media-url.ts';
 import { DeveloperSettings } from './DeveloperSettings.tsx';
 import { PushSettings } from './PushSettings.tsx';
 
-type Tab = 'account' | 'password' | 'devices' | 'notifications' | 'applications';
-const TABS: Array<[Tab, string]> = [['account', 'My Account'], ['password', 'Password'], ['devices', 'Devices'], ['notifications', 'Notifications'], ['applications', 'My Applications']];
+type Tab = 'account' | 'password' | 'devices' | 'notifications' | 'authorized' | 'applications';
+const TABS: Array<[Tab, string]> = [['account', 'My Account'], ['password', 'Password'], ['devices', 'Devices'], ['notifications', 'Notifications'], ['authorized', 'Authorized Apps'], ['applications', 'My Applications']];
 
 export function UserSettings({ onClose }: { onClose: () => void }) {
   const [tab, setTab] = useState<Tab>('account');
@@ -34,6 +35,7 @@ export function UserSettings({ onClose }: { onClose: () => void }) {
           {tab === 'password' && <Password />}
           {tab === 'devices' && <Devices />}
           {tab === 'notifications' && <PushSettings />}
+          {tab === 'authorized' && <AuthorizedApps />}
           {tab === 'applications' && <DeveloperSettings />}
         </div>
       </div>
