@@ -111,7 +111,8 @@ export function registerGuildTemplateRoutes(ctx: RouteContext): void {
     const snapshot = (await currentSnapshot(store, access.guild.id))!;
     const synced = await store.guildTemplates.update(access.guild.id, t.code, { snapshot, updatedAt: now() });
     if (!synced) throw new ApiError(ErrorCodes.UNKNOWN_GUILD_TEMPLATE);
-    return render(synced);
+    // Just synced: not dirty, without reading the guild a second time to compare.
+    return guildTemplateJson(synced, await store.users.get(synced.creatorId), false);
   });
 
   ctx.patch('/guilds/:guildId/templates/:code', {}, async (req) => {
