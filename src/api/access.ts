@@ -8,7 +8,7 @@ import {
   ALL_PERMISSIONS, Permissions, computeBasePermissions, computeChannelPermissions, hasPermission, type PermissionContext,
 } from '../protocol/permissions.ts';
 import { isSnowflake } from '../protocol/snowflake.ts';
-import type { ChannelRecord, GuildRecord, MemberRecord, RoleRecord, Store } from '../store/types.ts';
+import type { ApplicationRecord, ChannelRecord, GuildRecord, MemberRecord, RoleRecord, Store } from '../store/types.ts';
 
 /** What a DM recipient may do in a DM or group DM. */
 export const DM_PERMISSIONS =
@@ -103,6 +103,17 @@ export async function guildAccess(store: Store, guildId: string, userId: string,
   const roles = await store.roles.listByGuild(guildId);
   const permissions = computeBasePermissions(permissionContext(guild, member, roles, now));
   return { guild, member, roles, permissions, isOwner: guild.ownerId === userId, topPosition: topRolePosition(guild, member, roles) };
+}
+
+/**
+ * The application `appId` names, for its owner (the developer portal) or, with `bot`, also for its own bot user:
+ * 10002 when unknown, 50001 for anyone else.
+ */
+export async function applicationAccess(store: Store, appId: string, userId: string, opts: { bot?: boolean } = {}): Promise<ApplicationRecord> {
+  const app = isSnowflake(appId) ? await store.applications.get(appId) : null;
+  if (!app) throw new ApiError(ErrorCodes.UNKNOWN_APPLICATION);
+  if (app.ownerId !== userId && !(opts.bot && app.botUserId === userId)) throw new ApiError(ErrorCodes.MISSING_ACCESS);
+  return app;
 }
 
 /**

@@ -26,6 +26,7 @@ const NOT_FOUND_CODE: Record<EntityKind, ErrorCode> = {
   application_command: ErrorCodes.UNKNOWN_APPLICATION_COMMAND,
   scheduled_event: ErrorCodes.UNKNOWN_GUILD_SCHEDULED_EVENT,
   guild_template: ErrorCodes.UNKNOWN_GUILD_TEMPLATE,
+  application_emoji: ErrorCodes.UNKNOWN_EMOJI,
 };
 
 /** Seconds a client is told to wait (Retry-After) when the store is unavailable: a database restart takes a few. */

@@ -5,7 +5,8 @@
  */
 export type EntityKind =
   | 'user' | 'token' | 'application' | 'guild' | 'channel' | 'role' | 'member' | 'ban' | 'overwrite'
-  | 'invite' | 'message' | 'reaction' | 'pin' | 'read_state' | 'push_subscription' | 'application_command' | 'webhook' | 'scheduled_event' | 'guild_template';
+  | 'invite' | 'message' | 'reaction' | 'pin' | 'read_state' | 'push_subscription' | 'application_command' | 'webhook' | 'scheduled_event' | 'guild_template'
+  | 'application_emoji';
 
 export class StoreError extends Error {}
 

@@ -1036,6 +1036,35 @@ export interface GuildEmojiStore {
   delete(id: Snowflake): Promise<boolean>;
 }
 
+/**
+ * An emoji owned by an application (Discord's app emoji): only the application's bot may use it, in any channel,
+ * without USE_EXTERNAL_EMOJIS. Its image is at `emojis/{id}` like a guild emoji's. `userId` is who uploaded it: the
+ * bot through the API, the owner through the developer portal.
+ */
+export interface ApplicationEmojiRecord {
+  id: Snowflake;
+  applicationId: Snowflake;
+  name: string;
+  userId: Snowflake | null;
+  animated: boolean;
+  createdAt: number;
+}
+
+/** Emoji of applications (sql/application-emojis.ts). Deleting the application deletes them. Lists are ascending by id. */
+export interface ApplicationEmojiStore {
+  /** NotFoundError('application') for an unknown application; ConflictError('application_emoji', 'name') for a name the application already has. */
+  create(emoji: ApplicationEmojiRecord): Promise<ApplicationEmojiRecord>;
+  get(id: Snowflake): Promise<ApplicationEmojiRecord | null>;
+  /** The known ones of `ids`, of any application, once each, ascending; unknown ids are left out. */
+  getMany(ids: readonly Snowflake[]): Promise<ApplicationEmojiRecord[]>;
+  listByApplication(applicationId: Snowflake): Promise<ApplicationEmojiRecord[]>;
+  countByApplication(applicationId: Snowflake): Promise<number>;
+  /** Null when unknown; ConflictError('application_emoji', 'name') for a name another of the application's emoji has. */
+  rename(id: Snowflake, name: string): Promise<ApplicationEmojiRecord | null>;
+  /** True when it existed. */
+  delete(id: Snowflake): Promise<boolean>;
+}
+
 /** Discord's sticker format types. */
 export const StickerFormat = { PNG: 1, APNG: 2, LOTTIE: 3, GIF: 4 } as const;
 export type StickerFormatValue = (typeof StickerFormat)[keyof typeof StickerFormat];
@@ -1656,6 +1685,7 @@ export interface Store {
   readonly rateWindows: RateWindowStore;
   readonly auditLog: AuditLogStore;
   readonly guildEmojis: GuildEmojiStore;
+  readonly applicationEmojis: ApplicationEmojiStore;
   readonly guildStickers: GuildStickerStore;
   readonly scheduledEvents: ScheduledEventStore;
   readonly autoModeration: AutoModerationStore;

@@ -3,17 +3,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../src/store/errors.ts';
 import type { ApplicationCommandRecord, Store } from '../../src/store/types.ts';
-import { guildWithChannel, ids, newId, rejectsWith, user } from './store.fixtures.ts';
+import { application, guildWithChannel, ids, newId, rejectsWith } from './store.fixtures.ts';
 
 /** A user owning an application (with its bot user) and a guild. */
 async function appWithGuild(store: Store) {
   const { owner, guild } = await guildWithChannel(store);
-  const bot = user({ bot: true, passwordHash: null });
-  await store.applications.create({
-    id: bot.id, name: 'Cmd bot', description: '', icon: null, ownerId: owner.id, botUserId: bot.id, botPublic: true, botRequireCodeGrant: false,
-    flags: 0, createdAt: 1,
-  }, bot);
-  return { appId: bot.id, guildId: guild.id };
+  const app = await application(store, owner.id, 'Cmd bot');
+  return { appId: app.id, guildId: guild.id };
 }
 
 function command(applicationId: string, guildId: string | null, over: Partial<ApplicationCommandRecord> = {}): ApplicationCommandRecord {

@@ -6,17 +6,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LimitReachedError, NotFoundError } from '../../src/store/errors.ts';
 import type { ApplicationCommandRecord, Store } from '../../src/store/types.ts';
-import { guildWithChannel, message, newId, rejectsWith, user } from './store.fixtures.ts';
+import { application, guildWithChannel, message, newId, rejectsWith } from './store.fixtures.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 
 async function app(store: Store) {
   const { owner, guild, channel } = await guildWithChannel(store);
-  const bot = user({ bot: true, passwordHash: null });
-  await store.applications.create({
-    id: bot.id, name: 'History bot', description: '', icon: null, ownerId: owner.id, botUserId: bot.id, botPublic: true, botRequireCodeGrant: false, flags: 0, createdAt: 1,
-  }, bot);
-  return { appId: bot.id, owner, guild, channel };
+  const made = await application(store, owner.id, 'History bot');
+  return { appId: made.id, owner, guild, channel };
 }
 
 function command(applicationId: string, name: string): ApplicationCommandRecord {

@@ -2,23 +2,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NotFoundError } from '../../src/store/errors.ts';
-import type { Store, UserRecord } from '../../src/store/types.ts';
-import { newId, rejectsWith, user } from './store.fixtures.ts';
+import type { Store } from '../../src/store/types.ts';
+import { application, newId, rejectsWith, user } from './store.fixtures.ts';
 
-async function application(s: Store) {
+async function ownedApplication(s: Store) {
   const owner = await s.users.create(user());
-  const id = newId();
-  const bot: UserRecord = { ...user(), id, bot: true };
-  const app = await s.applications.create({
-    id, name: 'OAuth App', description: '', icon: null, ownerId: owner.id, botUserId: id, botPublic: true, botRequireCodeGrant: false, flags: 0, createdAt: Date.now(),
-  }, bot);
-  return { app, owner };
+  return { app: await application(s, owner.id, 'OAuth App'), owner };
 }
 
 export function oauth2Contract(s: () => Store): void {
   describe('OAuth2', () => {
     it('keeps a client\'s secret hash and redirect URIs, each set on its own', async () => {
-      const { app } = await application(s());
+      const { app } = await ownedApplication(s());
       assert.deepEqual(await s().oauth2.getClient(app.id), { applicationId: app.id, secretHash: null, redirectUris: [] });
       await s().oauth2.setRedirectUris(app.id, ['https://a.example/cb']);
       await s().oauth2.setSecret(app.id, 'a'.repeat(64));
@@ -28,7 +23,7 @@ export function oauth2Contract(s: () => Store): void {
     });
 
     it('takes a code once; takes a refresh token once with its access token; revokes by either hash', async () => {
-      const { app, owner } = await application(s());
+      const { app, owner } = await ownedApplication(s());
       const code = { codeHash: `code-${newId()}`, applicationId: app.id, userId: owner.id, scopes: ['identify', 'guilds'], redirectUri: 'https://a.example/cb', expiresAt: Date.now() + 60_000 };
       await s().oauth2.createCode(code);
       assert.deepEqual(await s().oauth2.takeCode(code.codeHash), code);
@@ -43,7 +38,7 @@ export function oauth2Contract(s: () => Store): void {
 
       const second = { ...token, accessHash: `acc-${newId()}`, refreshHash: null };
       await s().oauth2.createToken(second);
-      const { app: otherApp } = await application(s());
+      const { app: otherApp } = await ownedApplication(s());
       assert.equal(await s().oauth2.revoke(otherApp.id, second.accessHash), false, 'another application cannot revoke it');
       assert.equal(await s().oauth2.revoke(app.id, second.accessHash), true);
       assert.equal(await s().oauth2.getToken(second.accessHash), null);
@@ -51,8 +46,8 @@ export function oauth2Contract(s: () => Store): void {
     });
 
     it('lists a user\'s live grants by application, and revokes all of one application\'s', async () => {
-      const { app, owner } = await application(s());
-      const { app: other } = await application(s());
+      const { app, owner } = await ownedApplication(s());
+      const { app: other } = await ownedApplication(s());
       const now = Date.now();
       const token = (applicationId: string, scopes: string[], expiresAt = now + 60_000) => ({
         accessHash: `acc-${newId()}`, refreshHash: `ref-${newId()}`, applicationId, userId: owner.id, scopes, expiresAt, createdAt: now,

@@ -27,6 +27,7 @@ import { auditLogContract } from './store.contract.audit-log.ts';
 import { relationshipsContract } from './store.contract.relationships.ts';
 import { threadsContract } from './store.contract.threads.ts';
 import { guildEmojisContract } from './store.contract.emojis.ts';
+import { applicationEmojisContract } from './store.contract.application-emojis.ts';
 
 export type StoreFactory = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
 
@@ -86,6 +87,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
     guildCommunityContract(s);
     threadsContract(s);
     guildEmojisContract(s);
+    applicationEmojisContract(s);
   });
 }
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { SnowflakeGenerator, DISCORD_EPOCH, type Snowflake } from '../../src/protocol/snowflake.ts';
 import {
-  ChannelType, type ChannelRecord, type GuildCreateBundle, type MemberRecord, type MessageRecord, type RoleRecord, type Store,
+  ChannelType, type ApplicationRecord, type ChannelRecord, type GuildCreateBundle, type MemberRecord, type MessageRecord, type RoleRecord, type Store,
   type UserRecord,
 } from '../../src/store/types.ts';
 import { StoreError } from '../../src/store/errors.ts';
@@ -90,3 +90,11 @@ export async function rejectsWith(
 }
 
 export const ids = (records: ReadonlyArray<{ id: string }>): string[] => records.map((r) => r.id);
+
+/** An application of `ownerId` with its bot user (an application's id is its bot's). */
+export async function application(store: Store, ownerId: Snowflake, name = 'Test App'): Promise<ApplicationRecord> {
+  const bot = user({ bot: true, passwordHash: null });
+  return store.applications.create({
+    id: bot.id, name, description: '', icon: null, ownerId, botUserId: bot.id, botPublic: true, botRequireCodeGrant: false, flags: 0, createdAt: 1,
+  }, bot);
+}

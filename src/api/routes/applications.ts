@@ -15,7 +15,7 @@ import { Permissions, parsePermissions } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
 import { ConflictError } from '../../store/errors.ts';
 import type { ApplicationRecord, MemberRecord, RoleRecord, UserRecord } from '../../store/types.ts';
-import { guildAccess, requirePermission } from '../access.ts';
+import { applicationAccess, guildAccess, requirePermission } from '../access.ts';
 import { publicHttpBase } from '../public-url.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { applicationJson, memberJson, partialGuildJson, roleJson } from '../../shapes/serialize.ts';
@@ -80,12 +80,7 @@ export function registerApplicationsRoutes(ctx: RouteContext): void {
   };
 
   /** The application named in the path, for its owner only: 10002 unknown, 50001 someone else's. */
-  const owned = async (req: RouteRequest<{ appId: string }>) => {
-    const app = isSnowflake(req.params.appId) ? await store.applications.get(req.params.appId) : null;
-    if (!app) throw new ApiError(ErrorCodes.UNKNOWN_APPLICATION);
-    if (app.ownerId !== req.user.id) throw new ApiError(ErrorCodes.MISSING_ACCESS);
-    return app;
-  };
+  const owned = (req: RouteRequest<{ appId: string }>) => applicationAccess(store, req.params.appId, req.user.id);
 
   const current = async (req: RouteRequest) => {
     const app = await store.applications.getByBotUser(req.user.id);

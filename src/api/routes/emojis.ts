@@ -29,10 +29,11 @@ export const MAX_EMOJIS_PER_KIND = 50;
 export const EMOJI_MAX_BYTES = 256 * 1024;
 const EMOJI_AUDIT_KEYS = ['name'] as const;
 
-const name = z.string().min(2).max(32).regex(/^[A-Za-z0-9_]+$/, 'Invalid emoji name');
+/** Discord's emoji names: 2 to 32 letters, digits and underscores (guild and application emoji alike). */
+export const emojiName = z.string().min(2).max(32).regex(/^[A-Za-z0-9_]+$/, 'Invalid emoji name');
 const roles = z.array(snowflake).max(250);
-const createBody = z.object({ name, image: z.string(), roles: roles.nullish() });
-const modifyBody = z.object({ name: name.optional(), roles: roles.nullish() });
+const createBody = z.object({ name: emojiName, image: z.string(), roles: roles.nullish() });
+const modifyBody = z.object({ name: emojiName.optional(), roles: roles.nullish() });
 
 /** Every emoji of the guild as Discord lists them (GUILD_EMOJIS_UPDATE, GUILD_CREATE, GET /guilds/{id}). */
 export async function guildEmojisJson(store: Store, guildId: string) {

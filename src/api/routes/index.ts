@@ -9,6 +9,7 @@ import { registerCommandIndexRoutes } from './command-index.ts';
 import { registerCommandsRoutes } from './commands.ts';
 import { registerGatewayRoutes } from './gateway.ts';
 import { registerEmojisRoutes } from './emojis.ts';
+import { registerApplicationEmojisRoutes } from './application-emojis.ts';
 import { registerStickersRoutes } from './stickers.ts';
 import { registerAnnouncementsRoutes } from './announcements.ts';
 import { registerGuildsRoutes } from './guilds.ts';
@@ -50,6 +51,7 @@ export function registerAllRoutes(ctx: RouteContext): void {
   registerMembersRoutes(ctx);
   registerRolesRoutes(ctx);
   registerEmojisRoutes(ctx);
+  registerApplicationEmojisRoutes(ctx);
   registerStickersRoutes(ctx);
   registerAnnouncementsRoutes(ctx);
   registerBansRoutes(ctx);

@@ -15,7 +15,7 @@ import { sha256Hex } from '../../lib/secrets.ts';
 import { applicationJson, memberJson, publicUser } from '../../shapes/serialize.ts';
 import { ConflictError } from '../../store/errors.ts';
 import type { ApplicationRecord, MemberRecord } from '../../store/types.ts';
-import { guildAccess, requirePermission } from '../access.ts';
+import { applicationAccess, guildAccess, requirePermission } from '../access.ts';
 import { CLIENT_CREDENTIALS_SCOPES, issueAccessToken, newOAuth2Secret, parseScopes, resolveAccessToken, secretMatches } from '../oauth2.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
@@ -163,9 +163,7 @@ export function registerOAuth2Routes(ctx: RouteContext): void {
 
   /** A new client secret for the application's owner: shown this once, only its hash is kept. */
   ctx.post('/applications/:appId/reset', { auth: 'user', limit: RouteLimits.auth }, async (req) => {
-    const app = isSnowflake(req.params.appId) ? await store.applications.get(req.params.appId) : null;
-    if (!app) throw new ApiError(ErrorCodes.UNKNOWN_APPLICATION);
-    if (app.ownerId !== req.user.id) throw new ApiError(ErrorCodes.MISSING_ACCESS);
+    const app = await applicationAccess(store, req.params.appId, req.user.id);
     const secret = newOAuth2Secret();
     await store.oauth2.setSecret(app.id, sha256Hex(secret));
     return { secret };

@@ -9,7 +9,7 @@ import type { EmojiRef, MessageRecord, UserRecord } from '../../store/types.ts';
 import { requirePermission } from '../access.ts';
 import { messageAccess } from '../channels/common.ts';
 import { addableEmoji, parseEmoji } from '../messages/reaction-emoji.ts';
-import { requireUsableReaction } from '../messages/emoji-rules.ts';
+import { findCustomEmoji, requireUsableReaction } from '../messages/emoji-rules.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext } from '../route.ts';
 import { memberJson, publicUser } from '../../shapes/serialize.ts';
@@ -42,7 +42,10 @@ export function registerReactionsRoutes(ctx: RouteContext): void {
 
   ctx.put(`${base}/:emoji/@me`, opts, async (req) => {
     const { access, message } = await load(req.params, req.user);
-    const emoji = await addableEmoji(req.params.emoji, (id) => store.guildEmojis.get(id));
+    const emoji = await addableEmoji(req.params.emoji, async (id) => {
+      const found = await findCustomEmoji(store, id);
+      return found && ('app' in found ? found.app : found.guild);
+    });
     // Role-restricted and other guilds' emoji: refused as unknown unless usable (emoji-rules.ts).
     if (emoji.id) await requireUsableReaction(store, req.user.id, emoji.id, message.guildId, access.permissions);
     requirePermission(access.permissions, Permissions.READ_MESSAGE_HISTORY);

@@ -26,6 +26,7 @@ const TABLE_ENTITY: Record<string, EntityKind> = {
   push_subscriptions: 'push_subscription',
   application_commands: 'application_command',
   guild_templates: 'guild_template',
+  application_emojis: 'application_emoji',
 };
 
 /** Columns whose field name differs from the column (lowercased shadow columns, composite keys). */

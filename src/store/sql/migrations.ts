@@ -848,6 +848,20 @@ CREATE TABLE oauth2_tokens (
 CREATE INDEX oauth2_tokens_user ON oauth2_tokens (user_id, application_id);
 `;
 
+// Application-owned emoji (Discord: up to 2,000 per app, usable only by the app's bot, anywhere). Names are unique
+// within the application, as the developer portal keeps them; the image is at emojis/{id} like a guild emoji's.
+const APPLICATION_EMOJIS = `
+CREATE TABLE application_emojis (
+  id BIGINT PRIMARY KEY,
+  application_id BIGINT NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  user_id BIGINT,
+  animated SMALLINT NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX application_emojis_name ON application_emojis (application_id, name);
+`;
+
 const PIN_MESSAGES_SPLIT = {
   sqlite: pinSplit((c) => `CAST(${c} AS INTEGER)`, (e) => `CAST(${e} AS TEXT)`),
   postgres: pinSplit((c) => `${c}::bigint`, (e) => `(${e})::text`),
@@ -890,6 +904,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 35, name: 'auto moderation rules', sqlite: AUTO_MODERATION, postgres: AUTO_MODERATION },
   { version: 36, name: 'guild templates', sqlite: GUILD_TEMPLATES, postgres: GUILD_TEMPLATES },
   { version: 37, name: 'oauth2', sqlite: OAUTH2, postgres: OAUTH2 },
+  { version: 38, name: 'application emojis', sqlite: APPLICATION_EMOJIS, postgres: APPLICATION_EMOJIS },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

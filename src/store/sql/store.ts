@@ -20,6 +20,7 @@ import { SqlRateWindowStore } from './rate-windows.ts';
 import { SqlWebhookStore } from './webhooks.ts';
 import { SqlAuditLogStore } from './audit-log.ts';
 import { SqlGuildEmojiStore } from './emojis.ts';
+import { SqlApplicationEmojiStore } from './application-emojis.ts';
 import { SqlGuildStickerStore } from './stickers.ts';
 import { SqlScheduledEventStore } from './scheduled-events.ts';
 import { SqlAutoModerationStore } from './auto-moderation.ts';
@@ -65,6 +66,7 @@ export class SqlStore implements Store {
   readonly rateWindows: SqlRateWindowStore;
   readonly auditLog: SqlAuditLogStore;
   readonly guildEmojis: SqlGuildEmojiStore;
+  readonly applicationEmojis: SqlApplicationEmojiStore;
   readonly guildStickers: SqlGuildStickerStore;
   readonly scheduledEvents: SqlScheduledEventStore;
   readonly autoModeration: SqlAutoModerationStore;
@@ -113,6 +115,7 @@ export class SqlStore implements Store {
     this.rateWindows = new SqlRateWindowStore(driver);
     this.auditLog = new SqlAuditLogStore(driver);
     this.guildEmojis = new SqlGuildEmojiStore(driver);
+    this.applicationEmojis = new SqlApplicationEmojiStore(driver);
     this.guildStickers = new SqlGuildStickerStore(driver);
     this.scheduledEvents = new SqlScheduledEventStore(driver);
     this.autoModeration = new SqlAutoModerationStore(driver);
