@@ -214,7 +214,7 @@ describe('web client: the developer portal', { skip: browserSkipReason() }, () =
     await settings.getByLabel('Name', { exact: true }).fill('Renamed Bot');
     await settings.getByLabel('Description', { exact: true }).fill('Says hello.');
     const icon = await sharp({ create: { width: 128, height: 128, channels: 3, background: { r: 30, g: 160, b: 90 } } }).png().toBuffer();
-    await settings.locator('input[type="file"]').setInputFiles({ name: 'icon.png', mimeType: 'image/png', buffer: icon });
+    await settings.getByRole('form', { name: 'General information' }).locator('input[type="file"]').setInputFiles({ name: 'icon.png', mimeType: 'image/png', buffer: icon });
     await settings.getByText('New icon: save to use it.').waitFor();
     await settings.getByRole('button', { name: 'Save Changes' }).click();
     await settings.getByText('Saved.', { exact: true }).waitFor();

@@ -87,6 +87,19 @@ export const resetBotToken = (id: Snowflake) => rest.post<{ token: string }>(`/a
 /** A new OAuth2 client secret, shown once. */
 export const resetClientSecret = (id: Snowflake) => rest.post<{ secret: string }>(`/applications/${id}/reset`);
 
+/** An application's own emoji: only its bot may use them, in any server (Discord's app emoji; 2,000 at most). */
+export interface ApplicationEmoji {
+  id: Snowflake;
+  name: string;
+  animated: boolean;
+  user?: { id: string; username: string; global_name?: string | null };
+}
+export const MAX_APPLICATION_EMOJIS = 2000;
+export const listApplicationEmojis = async (id: Snowflake) => (await rest.get<{ items: ApplicationEmoji[] }>(`/applications/${id}/emojis`)).items;
+export const createApplicationEmoji = (id: Snowflake, name: string, image: string) => rest.post<ApplicationEmoji>(`/applications/${id}/emojis`, { name, image });
+export const renameApplicationEmoji = (id: Snowflake, emojiId: Snowflake, name: string) => rest.patch<ApplicationEmoji>(`/applications/${id}/emojis/${emojiId}`, { name });
+export const deleteApplicationEmoji = (id: Snowflake, emojiId: Snowflake) => rest.delete(`/applications/${id}/emojis/${emojiId}`);
+
 const authorizeQuery = (id: Snowflake, permissions: bigint) => ({ client_id: id, scope: 'bot', permissions: permissions.toString() });
 
 /** The consent screen's data: the servers this user may add the bot to. */

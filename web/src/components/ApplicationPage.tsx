@@ -1,8 +1,8 @@
 /**
  * One application in the developer portal: its general information (icon, name, description), the keys a bot
  * author copies (Application ID, Public Key), the Interactions Endpoint URL (which the server checks with a PING
- * before keeping it; its refusal is shown under the field), OAuth2 (ApplicationOAuth2.tsx) and the bot
- * (ApplicationBot.tsx).
+ * before keeping it; its refusal is shown under the field), OAuth2 (ApplicationOAuth2.tsx), the app's own emoji
+ * (ApplicationEmojis.tsx) and the bot (ApplicationBot.tsx).
  */
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { applicationIconUrl, updateApplication, type Application } from '../applications.ts';
@@ -11,6 +11,7 @@ import { errorText } from '../session.ts';
 import { GuildIcon } from './Avatar.tsx';
 import { ApplicationBot } from './ApplicationBot.tsx';
 import { ApplicationOAuth2 } from './ApplicationOAuth2.tsx';
+import { ApplicationEmojis } from './ApplicationEmojis.tsx';
 import { CopyField } from './CopyField.tsx';
 import { Icon } from './Icon.tsx';
 import { ImagePickButton } from './ImagePickButton.tsx';
@@ -34,6 +35,7 @@ export function ApplicationPage({ app, onChange, onBack }: { app: Application; o
       <CopyField label="Public Key" value={app.verify_key} name="public-key" />
       <InteractionsEndpoint app={app} onChange={onChange} />
       <ApplicationOAuth2 app={app} onChange={onChange} />
+      <ApplicationEmojis app={app} />
       <ApplicationBot app={app} onChange={onChange} />
     </div>
   );

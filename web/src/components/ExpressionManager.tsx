@@ -1,5 +1,6 @@
 /**
- * What Server Settings' Emoji and Stickers tabs share (Discord calls both "expressions"): the guild's list with its
+ * What Server Settings' Emoji and Stickers tabs share (Discord calls both "expressions"), and an application's
+ * Emojis section in My Applications: the guild's (or application's) list with its
  * load error, the upload form (file, name, busy, error), renaming in place (Enter or leaving the box commits) and
  * deleting, each followed by a reload of the list. Each tab brings its own REST calls, checks and labels.
  */
@@ -25,6 +26,8 @@ export interface ExpressionKind<T extends Expression> {
   remove(item: T): Promise<unknown>;
   /** The name filled in from a picked file while the name box is empty. */
   nameFrom(fileName: string): string;
+  /** Everyone shown the list may rename and delete every item (an application's emoji, for its owner). */
+  editsAll?: boolean;
 }
 
 /** The settings tabs, with this expression tab for those who may upload or manage expressions. */
@@ -40,8 +43,9 @@ export function useExpressionTab<T extends string, K extends string>(
 
 export type ExpressionManager<T extends Expression> = ReturnType<typeof useExpressionManager<T>>;
 
-export function useExpressionManager<T extends Expression>(guildId: string, kind: ExpressionKind<T>) {
-  const manageAll = useStore((s) => canManageAllEmoji(s, guildId));
+/** `scope`: the guild whose expressions these are, or the application whose emoji (`kind.editsAll`). */
+export function useExpressionManager<T extends Expression>(scope: string, kind: ExpressionKind<T>) {
+  const manageAll = useStore((s) => kind.editsAll === true || canManageAllEmoji(s, scope));
   const meId = useStore((s) => s.me?.id);
   const [items, setItems] = useState<T[] | null>(null);
   const [file, setFile] = useState<File | null>(null);
@@ -60,7 +64,7 @@ export function useExpressionManager<T extends Expression>(guildId: string, kind
   };
   useEffect(() => {
     void load();
-  }, [guildId]);
+  }, [scope]);
 
   /** Runs a change, then reloads the list; its error shows above the list. */
   const change = async (run: () => Promise<unknown>) => {
@@ -118,7 +122,7 @@ export function useExpressionManager<T extends Expression>(guildId: string, kind
     fileInput,
     pickFile,
     upload,
-    /** Your own with CREATE_GUILD_EXPRESSIONS, any with MANAGE_GUILD_EXPRESSIONS. */
+    /** Your own with CREATE_GUILD_EXPRESSIONS, any with MANAGE_GUILD_EXPRESSIONS (or `kind.editsAll`). */
     mayEdit: (item: T) => manageAll || item.user?.id === meId,
     /** The in-place name box of an item. */
     nameBox: (item: T) => ({
