@@ -144,9 +144,24 @@ export function guildJson(g: GuildRecord, roles: RoleRecord[], extra: { approxim
     nsfw_level: 0,
     premium_progress_bar_enabled: g.premiumProgressBarEnabled ?? false,
     safety_alerts_channel_id: g.safetyAlertsChannelId ?? null,
-    incidents_data: null,
+    incidents_data: incidentsDataJson(g),
     ...(extra.approximateMemberCount !== undefined ? { approximate_member_count: extra.approximateMemberCount } : {}),
     ...(extra.approximatePresenceCount !== undefined ? { approximate_presence_count: extra.approximatePresenceCount } : {}),
+  };
+}
+
+/**
+ * Discord's incidents data object: until when invites and DMs are paused (ISO 8601), null when neither is set.
+ * An action whose time has passed still shows until changed, as its time says it ended. Accord detects no raids or
+ * DM spam, so those two times are always null.
+ */
+export function incidentsDataJson(g: Pick<GuildRecord, 'invitesDisabledUntil' | 'dmsDisabledUntil'>) {
+  if (g.invitesDisabledUntil == null && g.dmsDisabledUntil == null) return null;
+  return {
+    invites_disabled_until: g.invitesDisabledUntil == null ? null : iso(g.invitesDisabledUntil),
+    dms_disabled_until: g.dmsDisabledUntil == null ? null : iso(g.dmsDisabledUntil),
+    dm_spam_detected_at: null,
+    raid_detected_at: null,
   };
 }
 

@@ -105,6 +105,12 @@ export interface GuildRecord {
   publicUpdatesChannelId?: Snowflake | null;
   safetyAlertsChannelId?: Snowflake | null;
   premiumProgressBarEnabled?: boolean;
+  /**
+   * Incident actions (Discord's security actions), Unix ms: until when joining through invites is paused, and until
+   * when members who are not friends may not start DMs through the guild; absent or null when not paused.
+   */
+  invitesDisabledUntil?: number | null;
+  dmsDisabledUntil?: number | null;
 }
 
 /** Discord's welcome screen object as stored. */

@@ -69,7 +69,7 @@ describe('web client: application emojis', { skip: browserSkipReason() }, () => 
     await nameBox.fill('gold_star');
     await nameBox.press('Enter');
     await section.getByRole('textbox', { name: 'Name of :gold_star:' }).waitFor();
-    await eventually(async () => assert.deepEqual((await emojisOnServer()).map((e) => e.name), ['gold_star']));
+    await eventually(async () => assert.deepEqual((await emojisOnServer()).map((e) => e.name), ['gold_star']), 'the rename on the server');
 
     // The bot uses it in a server; a member sees the image.
     const guild = await server.createGuild(dev, `Badges ${stamp}`);

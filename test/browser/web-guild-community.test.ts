@@ -1,5 +1,6 @@
 /**
- * The web client's community parts, in Chromium against a real Accord: Server Settings → Invites (list, revoke);
+ * The web client's community parts, in Chromium against a real Accord: Server Settings → Invites (list, revoke;
+ * security actions pausing invites and DMs);
  * Server Settings → Members → Prune (the
  * count preview, then the prune) and Ban Members (several at once); Community → the welcome screen editor, which a
  * new member then sees right after joining through the vanity invite set in the same tab, and the widget toggle;
@@ -106,6 +107,45 @@ describe('web client: prune, bulk ban, welcome screen, widget, vanity URL, emoji
     await list.locator(`[data-code="${doomed.code}"]`).waitFor({ state: 'detached' });
     const left = (await api('GET', `/guilds/${guild.id}/invites`, owner)).map((i: any) => i.code);
     assert.ok(left.includes(kept.code) && !left.includes(doomed.code), JSON.stringify(left));
+    await page.context().close();
+  });
+
+  test('Invites → Security Actions pauses invites (a newcomer\'s Accept Invite is refused) and DMs, and resumes them', async () => {
+    const code = (await api('POST', `/channels/${general.id}/invites`, owner, {})).code as string;
+    const page = await open(owner, `/channels/${guild.id}/${general.id}`);
+    const dialog = await settings(page, 'Invites');
+    const actions = dialog.getByRole('region', { name: 'Security actions' });
+    const invites = actions.locator('[data-action="invites_disabled_until"]');
+    await invites.getByLabel('Pause Invites for').selectOption('6');
+    await invites.getByRole('button', { name: 'Pause Invites' }).click();
+    await invites.getByText('Invites are paused').waitFor();
+    const data = (await api('GET', `/guilds/${guild.id}`, owner)).incidents_data;
+    const hoursAhead = (Date.parse(data.invites_disabled_until) - Date.now()) / 3_600_000;
+    assert.ok(hoursAhead > 5.9 && hoursAhead <= 6, String(hoursAhead));
+    assert.equal(data.dms_disabled_until, null);
+
+    const newcomer = await server.register(`late_${stamp}`);
+    const visitor = await open(newcomer, `/invite/${code}`);
+    await visitor.getByRole('button', { name: 'Accept Invite' }).click();
+    await visitor.getByRole('alert').filter({ hasText: /paused/ }).waitFor();
+    assert.equal(await server.store.members.get(guild.id, newcomer.id), null);
+
+    // Pausing DMs keeps the invites' pause; resuming invites keeps the DMs'.
+    const dms = actions.locator('[data-action="dms_disabled_until"]');
+    await dms.getByRole('button', { name: 'Pause DMs' }).click();
+    await dms.getByText('DMs are paused').waitFor();
+    await invites.getByRole('button', { name: 'Resume Invites' }).click();
+    await invites.getByRole('button', { name: 'Pause Invites' }).waitFor();
+    const after = (await api('GET', `/guilds/${guild.id}`, owner)).incidents_data;
+    assert.equal(after.invites_disabled_until, null);
+    assert.ok(Date.parse(after.dms_disabled_until) > Date.now() + 23 * 3_600_000);
+    await visitor.getByRole('button', { name: 'Accept Invite' }).click();
+    await visitor.waitForURL(new RegExp(`/channels/${guild.id}`));
+    assert.ok(await server.store.members.get(guild.id, newcomer.id));
+    await dms.getByRole('button', { name: 'Resume DMs' }).click();
+    await dms.getByRole('button', { name: 'Pause DMs' }).waitFor();
+    assert.equal((await api('GET', `/guilds/${guild.id}`, owner)).incidents_data, null);
+    await visitor.context().close();
     await page.context().close();
   });
 

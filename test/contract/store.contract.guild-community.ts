@@ -32,6 +32,21 @@ export function guildCommunityContract(s: () => Store): void {
       assert.equal(await s().guildCommunity.guildIdByVanityCode(code), null);
     });
 
+    it('keeps the incident actions\' times on the guild, each set and cleared on its own; unset they are absent', async () => {
+      const { guild } = await guildWithChannel(s());
+      assert.equal('invitesDisabledUntil' in guild, false);
+      const until = 1_800_000_000_000;
+      const paused = await s().guilds.update(guild.id, { invitesDisabledUntil: until, dmsDisabledUntil: until + 1 });
+      assert.equal(paused.invitesDisabledUntil, until);
+      assert.equal(paused.dmsDisabledUntil, until + 1);
+      assert.deepEqual(await s().guilds.get(guild.id), paused);
+      const half = await s().guilds.update(guild.id, { invitesDisabledUntil: null });
+      assert.equal('invitesDisabledUntil' in half, false);
+      assert.equal(half.dmsDisabledUntil, until + 1);
+      await rejectsWith(s().guilds.update(guild.id, { dmsDisabledUntil: 1.5 }), InvalidInputError);
+      assert.equal((await s().guilds.get(guild.id))!.dmsDisabledUntil, until + 1);
+    });
+
     it('joinByVanity adds the member and counts the use in one transaction', async () => {
       const { guild } = await guildWithChannel(s());
       const code = uniq('join-');

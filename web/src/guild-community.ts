@@ -63,3 +63,16 @@ const WELCOME_KEY = (guildId: string) => `accord.welcome.${guildId}`;
 export const markJustJoined = (guildId: string) => sessionStorage.setItem(WELCOME_KEY(guildId), '1');
 export const justJoined = (guildId: string) => sessionStorage.getItem(WELCOME_KEY(guildId)) === '1';
 export const welcomeShown = (guildId: string) => sessionStorage.removeItem(WELCOME_KEY(guildId));
+
+/** Discord's incidents data: until when invites and DMs are paused (ISO 8601), or null. */
+export interface IncidentsData {
+  invites_disabled_until: string | null;
+  dms_disabled_until: string | null;
+}
+/** The longest pause Discord allows, in hours. */
+export const MAX_PAUSE_HOURS = 24;
+export const getIncidents = async (guildId: string) => (await rest.get<{ incidents_data: IncidentsData | null }>(`/guilds/${guildId}`)).incidents_data;
+/** Sets both actions at once, as the PUT does: null (or a time past) ends one. */
+export const setIncidentActions = (guildId: string, body: IncidentsData) => rest.put<IncidentsData>(`/guilds/${guildId}/incident-actions`, body);
+/** Whether a pause's end is still ahead. */
+export const pausedNow = (until: string | null | undefined, now = Date.now()) => Boolean(until && Date.parse(until) > now);

@@ -29,7 +29,7 @@ import { eventPayload, renderMessage, type MessageJson } from '../../shapes/mess
 import { NONCE_WINDOW_MS, SendLimits } from './send-limits.ts';
 import { pollRecord, pollSchema } from './polls.ts';
 import { stickerItemsFor, type StickerItem } from './stickers.ts';
-import { refuseBlockedDm } from '../relationships.ts';
+import { refuseUnwantedDm } from '../relationships.ts';
 import { componentsText } from '../../shapes/components-media.ts';
 import { blockedError, blocks, executeActions, messageViolations } from '../auto-moderation/enforce.ts';
 
@@ -142,7 +142,7 @@ export async function createMessage(ctx: RouteContext, user: UserRecord, channel
   // Threads need SEND_MESSAGES_IN_THREADS instead, and refuse sends while locked (channels/threads.ts).
   const thread = isThread(channel) ? await checkThreadSend(deps.store, access) : null;
   if (!thread) requirePermission(access.permissions, Permissions.VIEW_CHANNEL | Permissions.SEND_MESSAGES);
-  await refuseBlockedDm(deps.store, channel, user.id);
+  await refuseUnwantedDm(deps.store, channel, user.id, deps.now());
 
   const fileRefusal = hasPermission(access.permissions, Permissions.ATTACH_FILES) ? null : new ApiError(ErrorCodes.MISSING_PERMISSIONS);
   const { body: rawBody, uploads } = await readMessageBody(deps, req, { channelId: channel.id, fileRefusal });

@@ -1,6 +1,6 @@
 /**
  * The smaller guild routes bots and dashboards call: bulk ban, prune (count and run), the welcome screen, the
- * widget settings and its public widget.json, and the vanity invite's data. GET /guilds/{id}/widget.png is not
+ * widget settings and its public widget.json, the vanity invite's data, and incident actions (pausing invites and DMs). GET /guilds/{id}/widget.png is not
  * served (Accord renders no images of its own).
  *
  * Prune counts a member inactive when they hold no role (but those of `include_roles`), joined more than `days`
@@ -15,7 +15,7 @@ import { isSnowflake } from '../../protocol/snowflake.ts';
 import { PresenceSubjects } from '../../contracts/presence.ts';
 import { RoleClient } from '../../contracts/role-client.ts';
 import { ChannelType, type AuditLogEntryRecord, type GuildRecord, type WelcomeScreenRecord } from '../../store/types.ts';
-import { guildJson, publicUser } from '../../shapes/serialize.ts';
+import { guildJson, incidentsDataJson, publicUser } from '../../shapes/serialize.ts';
 import { guildAccess, requirePermission, topRolePosition, type GuildAccess } from '../access.ts';
 import { auditEntry, diffChanges, publishAudit, recordAudit } from '../audit-log.ts';
 import { publicHttpBase } from '../public-url.ts';
@@ -67,6 +67,13 @@ const widgetBody = z.object({ enabled: z.boolean().optional(), channel_id: snowf
 
 /** Widget members listed at most, as Discord. */
 const WIDGET_MAX_MEMBERS = 100;
+
+/** Discord's longest pause of invites or DMs. */
+export const MAX_INCIDENT_ACTION_MS = 24 * 60 * 60 * 1000;
+const incidentActionsBody = z.object({
+  invites_disabled_until: z.iso.datetime({ offset: true }).nullish(),
+  dms_disabled_until: z.iso.datetime({ offset: true }).nullish(),
+});
 
 export function registerGuildCommunityRoutes(ctx: RouteContext): void {
   const { store, now } = ctx.deps;
@@ -169,6 +176,30 @@ export function registerGuildCommunityRoutes(ctx: RouteContext): void {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
     if (!access.guild.features.includes(WELCOME_FEATURE)) requirePermission(access.permissions, Permissions.MANAGE_GUILD);
     return welcomeScreenJson(access.guild.welcomeScreen);
+  });
+
+  /**
+   * Incident actions (Discord's Modify Guild Incident Actions): pause joining through invites, and DMs between
+   * members who are not friends (api/relationships.ts), each for at most 24 hours. A PUT sets both: a field left
+   * out or null ends its action, as does a time already past. Manage Server; answers the incidents data, and
+   * GUILD_UPDATE carries it to every member.
+   */
+  ctx.put('/guilds/:guildId/incident-actions', {}, async (req) => {
+    const access = await guildAccess(store, req.params.guildId, req.user.id, now());
+    requirePermission(access.permissions, Permissions.MANAGE_GUILD);
+    const body = parse(incidentActionsBody, req.body ?? {});
+    const at = now();
+    const until = (field: 'invites_disabled_until' | 'dms_disabled_until') => {
+      const value = body[field];
+      if (value == null) return null;
+      const ms = Date.parse(value);
+      if (ms > at + MAX_INCIDENT_ACTION_MS) throw fieldError(field, 'BASE_TYPE_BAD_TIME', 'Can be at most 24 hours in the future');
+      return ms > at ? ms : null;
+    };
+    const patch = { invitesDisabledUntil: until('invites_disabled_until'), dmsDisabledUntil: until('dms_disabled_until') };
+    const guild = await store.guilds.update(access.guild.id, patch);
+    await announceGuild(access, guild, req);
+    return incidentsDataJson(guild) ?? { invites_disabled_until: null, dms_disabled_until: null, dm_spam_detected_at: null, raid_detected_at: null };
   });
 
   ctx.patch('/guilds/:guildId/welcome-screen', {}, async (req) => {

@@ -19,6 +19,9 @@ import { INVITE_AUDIT_KEYS, deletedChanges, inviteChanges, recordAudit } from '.
 
 const getQuery = z.object({ with_counts: queryBool.optional(), with_expiration: queryBool.optional() });
 
+/** The refusal of a join while the guild's invites are paused (Discord documents no code of its own: 403, 50001). */
+export const INVITES_PAUSED = 'Invites to this server are paused';
+
 export function registerInvitesRoutes(ctx: RouteContext): void {
   const { store } = ctx.deps;
 
@@ -87,6 +90,9 @@ export function registerInvitesRoutes(ctx: RouteContext): void {
     const guildId = invite.guildId!;
     if (await store.bans.get(guildId, req.user.id)) throw new ApiError(ErrorCodes.ALREADY_EXISTS, { status: 403, message: 'The user is banned from this guild.' });
     if (await store.members.get(guildId, req.user.id)) return render(invite);
+    // Invites paused (incident actions, routes/guild-community.ts): nobody new joins until the pause ends.
+    const guild = await store.guilds.get(guildId);
+    if ((guild?.invitesDisabledUntil ?? 0) > ctx.deps.now()) throw new ApiError(ErrorCodes.MISSING_ACCESS, { message: INVITES_PAUSED });
 
     const record: MemberRecord = {
       guildId,

@@ -48,6 +48,8 @@ function settingsFromRow(r: Row): Partial<GuildRecord> {
   if (r.public_updates_channel_id != null) out.publicUpdatesChannelId = rs(r.public_updates_channel_id);
   if (r.safety_alerts_channel_id != null) out.safetyAlertsChannelId = rs(r.safety_alerts_channel_id);
   if (r.premium_progress_bar_enabled != null && rb(r.premium_progress_bar_enabled)) out.premiumProgressBarEnabled = true;
+  if (r.invites_disabled_until != null) out.invitesDisabledUntil = rn(r.invites_disabled_until);
+  if (r.dms_disabled_until != null) out.dmsDisabledUntil = rn(r.dms_disabled_until);
   return out;
 }
 
@@ -134,6 +136,8 @@ export class SqlGuildStore implements GuildStore {
       publicUpdatesChannelId: ['public_updates_channel_id', (v) => optId(v, 'public_updates_channel_id')],
       safetyAlertsChannelId: ['safety_alerts_channel_id', (v) => optId(v, 'safety_alerts_channel_id')],
       premiumProgressBarEnabled: ['premium_progress_bar_enabled', (v) => bool(v, 'premium_progress_bar_enabled')],
+      invitesDisabledUntil: ['invites_disabled_until', (v) => optInt(v, 'invites_disabled_until')],
+      dmsDisabledUntil: ['dms_disabled_until', (v) => optInt(v, 'dms_disabled_until')],
       ...COMMUNITY_COLUMNS,
     });
     if (set.sql) {

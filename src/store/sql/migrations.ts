@@ -862,6 +862,12 @@ CREATE TABLE application_emojis (
 CREATE UNIQUE INDEX application_emojis_name ON application_emojis (application_id, name);
 `;
 
+// Incident actions: until when a guild's invites, and DMs between its members who are not friends, are paused.
+const INCIDENT_ACTIONS = `
+ALTER TABLE guilds ADD COLUMN invites_disabled_until BIGINT;
+ALTER TABLE guilds ADD COLUMN dms_disabled_until BIGINT;
+`;
+
 const PIN_MESSAGES_SPLIT = {
   sqlite: pinSplit((c) => `CAST(${c} AS INTEGER)`, (e) => `CAST(${e} AS TEXT)`),
   postgres: pinSplit((c) => `${c}::bigint`, (e) => `(${e})::text`),
@@ -905,6 +911,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 36, name: 'guild templates', sqlite: GUILD_TEMPLATES, postgres: GUILD_TEMPLATES },
   { version: 37, name: 'oauth2', sqlite: OAUTH2, postgres: OAUTH2 },
   { version: 38, name: 'application emojis', sqlite: APPLICATION_EMOJIS, postgres: APPLICATION_EMOJIS },
+  { version: 39, name: 'incident actions', sqlite: INCIDENT_ACTIONS, postgres: INCIDENT_ACTIONS },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

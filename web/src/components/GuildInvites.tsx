@@ -1,6 +1,7 @@
 /**
  * Server Settings → Invites: every live invite of the server (GET /guilds/{id}/invites), for those with Manage
- * Server or View Audit Log, as Discord allows; with Manage Server also how often each was used, and "Revoke".
+ * Server or View Audit Log, as Discord allows; with Manage Server also how often each was used, "Revoke", and the
+ * security actions that pause invites and DMs (GuildSecurityActions.tsx).
  */
 import { useEffect, useMemo, useState } from 'react';
 import { rest } from '../api.ts';
@@ -8,6 +9,7 @@ import { P, basePermissions, has } from '../perms.ts';
 import { useStore, type State } from '../store.ts';
 import type { Invite } from '../types.ts';
 import { Avatar } from './Avatar.tsx';
+import { SecurityActions } from './GuildSecurityActions.tsx';
 
 function guildPerms(s: State, guildId: string): bigint {
   const guild = s.guilds[guildId];
@@ -30,6 +32,15 @@ export function InvitesTab({ guildId, run }: { guildId: string; run: (fn: () => 
     await rest.delete(`/invites/${code}`);
     setInvites((list) => list?.filter((i) => i.code !== code) ?? null);
   });
+  return (
+    <div className="stack">
+      {manager && <SecurityActions guildId={guildId} />}
+      <InviteList invites={invites} manager={manager} revoke={revoke} />
+    </div>
+  );
+}
+
+function InviteList({ invites, manager, revoke }: { invites: Invite[] | null; manager: boolean; revoke: (code: string) => Promise<void> }) {
   if (invites === null) return <p className="muted" role="status">Loading invites…</p>;
   if (invites.length === 0) return <p className="muted">No invites. Anyone who may create one can, from a channel's invite button.</p>;
   return (
