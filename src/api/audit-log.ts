@@ -113,24 +113,31 @@ function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
+/**
+ * Image fields are reported under Discord's change keys for their hashes (`icon_hash`, `banner_hash`,
+ * `splash_hash`: discord-api-types' APIAuditLogChange has no `icon`), not under the object's own field names.
+ */
+const CHANGE_KEY: Readonly<Record<string, string>> = { icon: 'icon_hash', banner: 'banner_hash', splash: 'splash_hash', discovery_splash: 'discovery_splash_hash' };
+const changeKey = (key: string) => CHANGE_KEY[key] ?? key;
+
 /** Changes of `keys` between two JSON shapes (old_value / new_value left out where null, as Discord does). */
 export function diffChanges(before: Json, after: Json, keys: readonly string[]): AuditLogChange[] {
   const out: AuditLogChange[] = [];
   for (const key of keys) {
     if (same(before[key], after[key])) continue;
-    out.push({ key, ...(before[key] != null ? { old_value: before[key] } : {}), ...(after[key] != null ? { new_value: after[key] } : {}) });
+    out.push({ key: changeKey(key), ...(before[key] != null ? { old_value: before[key] } : {}), ...(after[key] != null ? { new_value: after[key] } : {}) });
   }
   return out;
 }
 
 /** The changes of something created: each of `keys` that is set, as new_value. */
 export function createdChanges(obj: Json, keys: readonly string[]): AuditLogChange[] {
-  return keys.filter((k) => obj[k] != null).map((key) => ({ key, new_value: obj[key] }));
+  return keys.filter((k) => obj[k] != null).map((key) => ({ key: changeKey(key), new_value: obj[key] }));
 }
 
 /** The changes of something deleted: each of `keys` that was set, as old_value. */
 export function deletedChanges(obj: Json, keys: readonly string[]): AuditLogChange[] {
-  return keys.filter((k) => obj[k] != null).map((key) => ({ key, old_value: obj[key] }));
+  return keys.filter((k) => obj[k] != null).map((key) => ({ key: changeKey(key), old_value: obj[key] }));
 }
 
 /** Keys of the guild object an audit entry reports changes of (GUILD_UPDATE). */

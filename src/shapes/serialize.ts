@@ -145,6 +145,7 @@ export function guildJson(g: GuildRecord, roles: RoleRecord[], extra: { approxim
     premium_progress_bar_enabled: g.premiumProgressBarEnabled ?? false,
     safety_alerts_channel_id: g.safetyAlertsChannelId ?? null,
     incidents_data: incidentsDataJson(g),
+    hub_type: null,
     ...(extra.approximateMemberCount !== undefined ? { approximate_member_count: extra.approximateMemberCount } : {}),
     ...(extra.approximatePresenceCount !== undefined ? { approximate_presence_count: extra.approximatePresenceCount } : {}),
   };

@@ -61,7 +61,8 @@ const createSchema = z.object({
   message_reference: z
     .object({
       // 0 a reply, 1 a forward (forwardSource).
-      type: z.union([z.literal(0), z.literal(1)]).optional(),
+      // null reads as unset: DEFAULT (Discord: "If type is unset, DEFAULT can be assumed").
+      type: z.union([z.literal(0), z.literal(1)]).nullish().transform((v) => v ?? undefined),
       message_id: snowflake.nullish(),
       channel_id: snowflake.nullish(),
       guild_id: snowflake.nullish(),

@@ -18,25 +18,34 @@ const url = z.string().max(2048).refine((v) => {
 
 const media = z.object({ url }).transform((m) => ({ url: m.url }));
 
+/** An object's fields without those sent as null: Discord reads a null optional field as left out. */
+const withoutNulls = <T extends Record<string, unknown>>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v != null)) as { [K in keyof T]: NonNullable<T[K]> };
+
+/**
+ * Text fields are trimmed before their limits are checked (Discord: "Leading and trailing whitespace characters are
+ * not included (they are trimmed automatically)"), so a whitespace-only footer, author or field is refused as empty.
+ */
+const text = (max: number) => z.string().trim().max(max);
+
 export const embedSchema = z
   .object({
-    title: z.string().max(EMBED_LIMITS.title).optional(),
-    description: z.string().max(EMBED_LIMITS.description).optional(),
-    url: url.optional(),
-    timestamp: z.string().refine((v) => !Number.isNaN(Date.parse(v)), { message: 'Could not parse timestamp.' }).optional(),
-    color: z.number().int().min(0).max(0xffffff).optional(),
-    footer: z.object({ text: z.string().min(1).max(EMBED_LIMITS.footer), icon_url: url.optional() }).optional(),
-    image: media.optional(),
-    thumbnail: media.optional(),
-    author: z.object({ name: z.string().min(1).max(EMBED_LIMITS.author), url: url.optional(), icon_url: url.optional() }).optional(),
+    title: text(EMBED_LIMITS.title).nullish(),
+    description: text(EMBED_LIMITS.description).nullish(),
+    url: url.nullish(),
+    timestamp: z.string().refine((v) => !Number.isNaN(Date.parse(v)), { message: 'Could not parse timestamp.' }).nullish(),
+    color: z.number().int().min(0).max(0xffffff).nullish(),
+    footer: z.object({ text: text(EMBED_LIMITS.footer).min(1), icon_url: url.nullish() }).transform(withoutNulls).nullish(),
+    image: media.nullish(),
+    thumbnail: media.nullish(),
+    author: z.object({ name: text(EMBED_LIMITS.author).min(1), url: url.nullish(), icon_url: url.nullish() }).transform(withoutNulls).nullish(),
     fields: z
-      .array(z.object({ name: z.string().min(1).max(EMBED_LIMITS.fieldName), value: z.string().min(1).max(EMBED_LIMITS.fieldValue), inline: z.boolean().optional() }))
+      .array(z.object({ name: text(EMBED_LIMITS.fieldName).min(1), value: text(EMBED_LIMITS.fieldValue).min(1), inline: z.boolean().nullish() }).transform(withoutNulls))
       .max(EMBED_LIMITS.fields)
-      .optional(),
+      .nullish(),
   })
   .transform((e) => {
     const out: Record<string, unknown> = { type: 'rich' };
-    for (const [k, v] of Object.entries(e)) if (v !== undefined) out[k] = k === 'timestamp' ? new Date(v as string).toISOString() : v;
+    for (const [k, v] of Object.entries(e)) if (v != null) out[k] = k === 'timestamp' ? new Date(v as string).toISOString() : v;
     return out;
   });
 

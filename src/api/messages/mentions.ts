@@ -17,11 +17,14 @@ import { snowflake, z } from '../validate.ts';
 /** More distinct ids than this in one message are ignored, which bounds the lookups a message can cause. */
 const MAX_PARSED = 100;
 
+/** A field sent as null reads as left out: Discord's "a falsy value such as null … does not trigger a validation error". */
+const orAbsent = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
+
 export const allowedMentionsSchema = z.object({
-  parse: z.array(z.enum(['users', 'roles', 'everyone'])).max(3).optional(),
-  users: z.array(snowflake).max(100).optional(),
-  roles: z.array(snowflake).max(100).optional(),
-  replied_user: z.boolean().optional(),
+  parse: orAbsent(z.array(z.enum(['users', 'roles', 'everyone'])).max(3)),
+  users: orAbsent(z.array(snowflake).max(100)),
+  roles: orAbsent(z.array(snowflake).max(100)),
+  replied_user: orAbsent(z.boolean()),
 });
 
 export type AllowedMentions = z.infer<typeof allowedMentionsSchema>;
@@ -32,7 +35,8 @@ export function checkAllowedMentions(a: AllowedMentions | undefined): void {
   const issues: Array<{ path: Array<string | number>; code: string; message: string }> = [];
   for (const kind of ['users', 'roles'] as const) {
     if (a.parse?.includes(kind) && a[kind]?.length) {
-      issues.push({ path: ['allowed_mentions', 'parse'], code: 'MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE', message: `parse:["${kind}"] and ${kind}: [ids...] are mutually exclusive.` });
+      // On allowed_mentions itself, where Discord reports it (allowed_mentions[MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE]).
+      issues.push({ path: ['allowed_mentions'], code: 'MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE', message: `parse:["${kind}"] and ${kind}: [ids...] are mutually exclusive.` });
     }
   }
   if (issues.length) throw formError(issues);

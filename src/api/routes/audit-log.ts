@@ -11,7 +11,10 @@ import type { RouteContext } from '../route.ts';
 import { auditLogEntryJson } from '../../shapes/audit-log.ts';
 import { publicUser } from '../../shapes/serialize.ts';
 import { webhookJson } from '../../shapes/webhook.ts';
-import type { WebhookRecord } from '../../store/types.ts';
+import type { ApplicationRecord, UserRecord, WebhookRecord } from '../../store/types.ts';
+import { integrationJson } from '../integrations.ts';
+import { scheduledEventJson } from '../../shapes/scheduled-event.ts';
+import { autoModRuleJson } from '../../shapes/auto-moderation.ts';
 import { parse, snowflake, z } from '../validate.ts';
 
 const listQuery = z.object({
@@ -23,6 +26,16 @@ const listQuery = z.object({
 });
 
 const WEBHOOK_ACTIONS = new Set<number>([AuditLogEvent.WEBHOOK_CREATE, AuditLogEvent.WEBHOOK_UPDATE, AuditLogEvent.WEBHOOK_DELETE]);
+const THREAD_ACTIONS = new Set<number>([AuditLogEvent.THREAD_CREATE, AuditLogEvent.THREAD_UPDATE, AuditLogEvent.THREAD_DELETE]);
+const INTEGRATION_ACTIONS = new Set<number>([AuditLogEvent.BOT_ADD, AuditLogEvent.INTEGRATION_CREATE, AuditLogEvent.INTEGRATION_UPDATE, AuditLogEvent.INTEGRATION_DELETE]);
+const EVENT_ACTIONS = new Set<number>([AuditLogEvent.GUILD_SCHEDULED_EVENT_CREATE, AuditLogEvent.GUILD_SCHEDULED_EVENT_UPDATE, AuditLogEvent.GUILD_SCHEDULED_EVENT_DELETE]);
+const RULE_ACTIONS = new Set<number>([AuditLogEvent.AUTO_MODERATION_RULE_CREATE, AuditLogEvent.AUTO_MODERATION_RULE_UPDATE, AuditLogEvent.AUTO_MODERATION_RULE_DELETE]);
+
+/** Discord's partial integration object of an audit log: id, name, type, account and application_id. */
+function auditIntegrationJson(app: ApplicationRecord, bot: UserRecord) {
+  const { id, name, type, account } = integrationJson(app, bot);
+  return { id, name, type, account, application_id: app.id };
+}
 
 export function registerAuditLogRoutes(ctx: RouteContext): void {
   const { store, now } = ctx.deps;
@@ -50,18 +63,26 @@ export function registerAuditLogRoutes(ctx: RouteContext): void {
       store.users.getMany([...userIds]),
       Promise.all([...webhookIds].map((id) => store.webhooks.get(id))),
     ]);
-    // The threads the entries name (THREAD_CREATE / UPDATE / DELETE), those that still exist.
-    const threadIds = [...new Set(entries.filter((e) => e.targetId && e.actionType >= 110 && e.actionType <= 112).map((e) => e.targetId!))];
-    const threads = (await Promise.all(threadIds.map((id) => threadOf(id)))).filter((t) => t !== null);
+    // What the entries name, those that still exist: threads (THREAD_CREATE / UPDATE / DELETE), the bots' integrations
+    // (BOT_ADD names the bot, INTEGRATION_* the application: one id, as an application's is its bot's), scheduled
+    // events and auto moderation rules.
+    const targetsOf = (actions: ReadonlySet<number>) => [...new Set(entries.filter((e) => e.targetId && actions.has(e.actionType)).map((e) => e.targetId!))];
+    const [threads, apps, events, rules] = await Promise.all([
+      Promise.all(targetsOf(THREAD_ACTIONS).map((id) => threadOf(id))),
+      Promise.all(targetsOf(INTEGRATION_ACTIONS).map((id) => store.applications.get(id))),
+      Promise.all(targetsOf(EVENT_ACTIONS).map((id) => store.scheduledEvents.get(access.guild.id, id))),
+      Promise.all(targetsOf(RULE_ACTIONS).map((id) => store.autoModeration.get(access.guild.id, id))),
+    ]);
+    const bots = new Map((await store.users.getMany(apps.filter((a) => a !== null).map((a) => a.botUserId))).map((u) => [u.id, u]));
     return {
       audit_log_entries: entries.map(auditLogEntryJson),
       users: users.map(publicUser),
-      integrations: [],
+      integrations: apps.filter((a) => a !== null && bots.has(a.botUserId)).map((a) => auditIntegrationJson(a!, bots.get(a!.botUserId)!)),
       webhooks: webhooks.filter((w): w is WebhookRecord => w !== null && w.guildId === access.guild.id).map((w) => webhookJson(w, { withToken: false })),
-      guild_scheduled_events: [],
-      threads,
+      guild_scheduled_events: events.filter((e) => e !== null).map((e) => scheduledEventJson(e)),
+      threads: threads.filter((t) => t !== null),
       application_commands: [],
-      auto_moderation_rules: [],
+      auto_moderation_rules: rules.filter((r) => r !== null).map((r) => autoModRuleJson(r)),
     };
   });
 }

@@ -320,7 +320,7 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
 
   ctx.post('/channels/:channelId/messages/:messageId/ack', {}, async (req) => {
     const a = await access(req.params.channelId, req.user);
-    const messageId = parse(z.object({ messageId: snowflake }), req.params).messageId;
+    const messageId = parse(z.object({ message_id: snowflake }), { message_id: req.params.messageId }).message_id;
     const body = parse(ackBody, req.body);
     const previous = (await store.readStates.listForUser(req.user.id)).find((s) => s.channelId === a.channel.id);
     const now = ctx.deps.now();

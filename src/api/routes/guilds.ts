@@ -100,6 +100,7 @@ const patchGuildBody = z.object({
   public_updates_channel_id: snowflake.nullish(),
   safety_alerts_channel_id: snowflake.nullish(),
   premium_progress_bar_enabled: z.boolean().nullish(),
+  features: z.array(z.string().max(64)).max(100).nullish(),
   /** Not a Discord bot feature: the owner sets the vanity invite code here (guild-community.ts). */
   vanity_url_code: z.string().max(32).nullish(),
 });
@@ -302,6 +303,34 @@ export async function createGuild(ctx: RouteContext, user: UserRecord, body: Cre
   return guildJson(guild, roles);
 }
 
+/**
+ * Discord's mutable guild features and what changing each needs: COMMUNITY and DISCOVERABLE Administrator,
+ * INVITES_DISABLED (joins through invites refused, routes/invites.ts) and RAID_ALERTS_DISABLED Manage Server.
+ */
+const MUTABLE_FEATURES: Readonly<Record<string, bigint>> = {
+  COMMUNITY: Permissions.ADMINISTRATOR,
+  DISCOVERABLE: Permissions.ADMINISTRATOR,
+  INVITES_DISABLED: Permissions.MANAGE_GUILD,
+  RAID_ALERTS_DISABLED: Permissions.MANAGE_GUILD,
+};
+
+/**
+ * The guild's features after a Modify Guild naming `wanted`: the mutable ones as asked (50013 for one the caller
+ * may not change), every other as it was (a request cannot add or drop those, as on Discord, which ignores them).
+ * Null when nothing changes.
+ */
+function mutableFeatures(current: readonly string[], wanted: readonly string[], permissions: bigint): string[] | null {
+  const asked = new Set(wanted);
+  let changed = false;
+  for (const [feature, needs] of Object.entries(MUTABLE_FEATURES)) {
+    if (current.includes(feature) === asked.has(feature)) continue;
+    requirePermission(permissions, needs);
+    changed = true;
+  }
+  if (!changed) return null;
+  return [...current.filter((f) => !(f in MUTABLE_FEATURES)), ...Object.keys(MUTABLE_FEATURES).filter((f) => asked.has(f))];
+}
+
 export function registerGuildsRoutes(ctx: RouteContext): void {
   const { store, ids, now } = ctx.deps;
 
@@ -361,6 +390,10 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
     if (body.safety_alerts_channel_id !== undefined) patch.safetyAlertsChannelId = await channelOfType(body.safety_alerts_channel_id, ChannelType.GUILD_TEXT, 'safety_alerts_channel_id');
     if (body.system_channel_flags !== undefined) patch.systemChannelFlags = body.system_channel_flags ?? 0;
     if (body.premium_progress_bar_enabled !== undefined) patch.premiumProgressBarEnabled = body.premium_progress_bar_enabled ?? false;
+    if (body.features != null) {
+      const features = mutableFeatures(access.guild.features, body.features, access.permissions);
+      if (features) patch.features = features;
+    }
     if (body.owner_id !== undefined && body.owner_id !== access.guild.ownerId) {
       if (!access.isOwner) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
       const [member, user] = await Promise.all([store.members.get(guildId, body.owner_id), store.users.get(body.owner_id)]);

@@ -90,9 +90,9 @@ export function registerInvitesRoutes(ctx: RouteContext): void {
     const guildId = invite.guildId!;
     if (await store.bans.get(guildId, req.user.id)) throw new ApiError(ErrorCodes.ALREADY_EXISTS, { status: 403, message: 'The user is banned from this guild.' });
     if (await store.members.get(guildId, req.user.id)) return render(invite);
-    // Invites paused (incident actions, routes/guild-community.ts): nobody new joins until the pause ends.
+    // Invites paused (incident actions, routes/guild-community.ts, or the INVITES_DISABLED feature): nobody new joins.
     const guild = await store.guilds.get(guildId);
-    if ((guild?.invitesDisabledUntil ?? 0) > ctx.deps.now()) throw new ApiError(ErrorCodes.MISSING_ACCESS, { message: INVITES_PAUSED });
+    if ((guild?.invitesDisabledUntil ?? 0) > ctx.deps.now() || guild?.features.includes('INVITES_DISABLED')) throw new ApiError(ErrorCodes.MISSING_ACCESS, { message: INVITES_PAUSED });
 
     const record: MemberRecord = {
       guildId,

@@ -52,6 +52,7 @@ const patchBody = z.object({
   deaf: z.boolean().nullish(),
   communication_disabled_until: z.string().datetime({ offset: true }).nullish(),
   flags: z.number().int().nonnegative().nullish(),
+  channel_id: snowflake.nullish(),
 });
 /** What a member may change of their own membership: the nickname and the guild avatar. */
 const ownMemberBody = z.object({ nick: z.string().max(32).nullish(), avatar: z.string().nullish() });
@@ -163,7 +164,9 @@ export function registerMembersRoutes(ctx: RouteContext): void {
     // connections, so nobody ever is.
     if (body.mute != null) requirePermission(access.permissions, Permissions.MUTE_MEMBERS);
     if (body.deaf != null) requirePermission(access.permissions, Permissions.DEAFEN_MEMBERS);
-    if (body.mute != null || body.deaf != null) throw new ApiError(ErrorCodes.TARGET_NOT_IN_VOICE);
+    // Moving (channel_id) or disconnecting (null) needs MOVE_MEMBERS and, likewise, a member in voice.
+    if (body.channel_id !== undefined) requirePermission(access.permissions, Permissions.MOVE_MEMBERS);
+    if (body.mute != null || body.deaf != null || body.channel_id !== undefined) throw new ApiError(ErrorCodes.TARGET_NOT_IN_VOICE);
     if (body.flags != null) {
       // "MANAGE_GUILD or MANAGE_ROLES or (MODERATE_MEMBERS and KICK_MEMBERS and BAN_MEMBERS)"; of the member
       // flags only BYPASSES_VERIFICATION is editable, the others stay as they are.

@@ -81,7 +81,7 @@ export function registerReactionsRoutes(ctx: RouteContext): void {
     const { access, message } = await load(req.params, req.user);
     const emoji = parseEmoji(req.params.emoji);
     // discord-api-types builds `%40me` for '@me' here; the router decodes it into this parameter route.
-    const userId = req.params.userId === '@me' ? req.user.id : parse(z.object({ userId: snowflake }), req.params).userId;
+    const userId = req.params.userId === '@me' ? req.user.id : parse(z.object({ user_id: snowflake }), { user_id: req.params.userId }).user_id;
     if (userId !== req.user.id) {
       if (!access.channel.guildId) throw new ApiError(ErrorCodes.CANNOT_EXECUTE_ON_DM);
       requirePermission(access.permissions, Permissions.MANAGE_MESSAGES);

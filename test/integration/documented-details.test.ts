@@ -1,0 +1,146 @@
+/**
+ * Details of Discord's documentation that an audit of the API found Accord missing, each over real HTTP:
+ * - allowed_mentions fields sent as null read as left out, and parse with an id list is refused on allowed_mentions
+ *   itself (allowed_mentions[MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE]);
+ * - message_reference.type null is a reply (DEFAULT);
+ * - embed text is trimmed before its limits, and null optional embed fields read as left out;
+ * - a path parameter's error is keyed by its snake_case name (user_id);
+ * - Modify Guild Member's channel_id needs MOVE_MEMBERS, then 40032 (nobody is in voice);
+ * - Modify Guild takes the mutable features (INVITES_DISABLED with Manage Server, COMMUNITY only with
+ *   Administrator) and keeps the others; INVITES_DISABLED refuses joins;
+ * - the guild object has hub_type; image changes are audited as icon_hash; the audit log lists the integrations,
+ *   scheduled events and auto moderation rules its entries name.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import sharp from 'sharp';
+import { startTestServer, type TestServer } from '../helpers/harness.ts';
+import { giveRole, makeBot } from './fixtures.guilds.ts';
+import { assertError, guildFixture, send, type GuildFixture } from './fixtures.messages.ts';
+
+const MANAGE_GUILD = 1n << 5n;
+const MUTE_MEMBERS = 1n << 22n;
+
+describe('documented details', () => {
+  let t: TestServer;
+  let f: GuildFixture;
+
+  before(async () => {
+    t = await startTestServer();
+    f = await guildFixture(t);
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  test('allowed_mentions: null fields are left out; parse with a list is refused on allowed_mentions itself', async () => {
+    const content = `hi <@${f.member.id}>`;
+    const nulls = await send(t, f.owner, f.channel.id, { content, allowed_mentions: { parse: ['users'], users: null, roles: null, replied_user: null } });
+    assert.deepEqual(nulls.mentions.map((u: any) => u.id), [f.member.id]);
+    const noneParsed = await send(t, f.owner, f.channel.id, { content, allowed_mentions: { parse: null } });
+    assert.deepEqual(noneParsed.mentions, []);
+
+    const both = await t.request('POST', `/channels/${f.channel.id}/messages`, { auth: f.owner, body: { content, allowed_mentions: { parse: ['users'], users: [f.member.id] } } });
+    assertError(both, 400, 50035);
+    assert.equal(both.body.errors.allowed_mentions._errors[0].code, 'MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE');
+  });
+
+  test('message_reference.type null is a reply', async () => {
+    const first = await send(t, f.member, f.channel.id, 'original');
+    const reply = await send(t, f.owner, f.channel.id, { content: 'answer', message_reference: { type: null, message_id: first.id } });
+    assert.equal(reply.type, 19);
+    assert.equal(reply.message_reference.message_id, first.id);
+  });
+
+  test('embeds: text is trimmed before its limits; null optional fields are left out; whitespace-only required text is refused', async () => {
+    const padded = await send(t, f.owner, f.channel.id, {
+      embeds: [{ title: `  ${'t'.repeat(256)}  `, description: '  body  ', color: null, url: null, footer: { text: ' foot ', icon_url: null }, fields: [{ name: ' n ', value: ' v ', inline: null }] }],
+    });
+    const [embed] = padded.embeds;
+    assert.equal(embed.title, 't'.repeat(256));
+    assert.equal(embed.description, 'body');
+    assert.deepEqual(embed.footer, { text: 'foot' });
+    assert.deepEqual(embed.fields, [{ name: 'n', value: 'v' }]);
+    assert.equal('color' in embed, false);
+    assert.equal('url' in embed, false);
+
+    // 6,000 characters once trimmed, though more were sent.
+    const full = await t.request('POST', `/channels/${f.channel.id}/messages`, {
+      auth: f.owner, body: { embeds: [{ description: `${'d'.repeat(4096)}\n\n` }, { description: `${'e'.repeat(1904)}   ` }] },
+    });
+    assert.equal(full.status, 200, JSON.stringify(full.body).slice(0, 300));
+    const over = await t.request('POST', `/channels/${f.channel.id}/messages`, { auth: f.owner, body: { embeds: [{ description: 'd'.repeat(4096) }, { description: 'e'.repeat(1905) }] } });
+    assertError(over, 400, 50035);
+    assertError(await t.request('POST', `/channels/${f.channel.id}/messages`, { auth: f.owner, body: { embeds: [{ fields: [{ name: 'n', value: '   ' }] }] } }), 400, 50035);
+  });
+
+  test('a malformed user id in a reaction path is keyed user_id', async () => {
+    const m = await send(t, f.owner, f.channel.id, 'react here');
+    const res = await t.request('DELETE', `/channels/${f.channel.id}/messages/${m.id}/reactions/${encodeURIComponent('👍')}/abc`, { auth: f.owner });
+    assertError(res, 400, 50035);
+    assert.deepEqual(Object.keys(res.body.errors), ['user_id']);
+  });
+
+  test('Modify Guild Member channel_id: MOVE_MEMBERS first, then 40032 (nobody is connected to voice)', async () => {
+    const helper = await t.register();
+    await t.join(f.owner, f.guild.id, helper);
+    await giveRole(t, f.owner, f.guild.id, helper, MUTE_MEMBERS, 'muters');
+    assertError(await t.request('PATCH', `/guilds/${f.guild.id}/members/${f.member.id}`, { auth: helper, body: { channel_id: null } }), 403, 50013);
+    assertError(await t.request('PATCH', `/guilds/${f.guild.id}/members/${f.member.id}`, { auth: f.owner, body: { channel_id: null } }), 400, 40032);
+    assertError(await t.request('PATCH', `/guilds/${f.guild.id}/members/${f.member.id}`, { auth: f.owner, body: { channel_id: f.channel.id, nick: 'moved' } }), 400, 40032);
+    const member = await t.request('GET', `/guilds/${f.guild.id}/members/${f.member.id}`, { auth: f.owner });
+    assert.equal(member.body.nick, null, 'nothing of the refused request was written');
+  });
+
+  test('Modify Guild features: the mutable ones with their permission, the rest kept; INVITES_DISABLED refuses joins', async () => {
+    const manager = await t.register();
+    await t.join(f.owner, f.guild.id, manager);
+    await giveRole(t, f.owner, f.guild.id, manager, MANAGE_GUILD, 'managers');
+    const patch = (who: typeof manager, features: unknown) => t.request('PATCH', `/guilds/${f.guild.id}`, { auth: who, body: { features } });
+
+    const paused = await patch(manager, ['INVITES_DISABLED', 'VERIFIED', 'ANIMATED_ICON']);
+    assert.equal(paused.status, 200, JSON.stringify(paused.body));
+    assert.deepEqual(paused.body.features, ['INVITES_DISABLED']);
+    assertError(await patch(manager, ['INVITES_DISABLED', 'COMMUNITY']), 403, 50013);
+    assertError(await patch(manager, 'INVITES_DISABLED'), 400, 50035);
+
+    const channels = (await t.request('GET', `/guilds/${f.guild.id}/channels`, { auth: f.owner })).body as any[];
+    const invite = (await t.request('POST', `/channels/${channels.find((c) => c.type === 0).id}/invites`, { auth: f.owner, body: {} })).body;
+    const newcomer = await t.register();
+    assertError(await t.request('POST', `/invites/${invite.code}`, { auth: newcomer }), 403, 50001);
+
+    const community = await patch(f.owner, ['COMMUNITY']);
+    assert.equal(community.status, 200);
+    assert.deepEqual(community.body.features, ['COMMUNITY']);
+    assert.equal((await t.request('POST', `/invites/${invite.code}`, { auth: newcomer })).status, 200);
+    assert.deepEqual((await patch(f.owner, [])).body.features, []);
+  });
+
+  test('the guild object has hub_type; an icon change is audited as icon_hash; the audit log lists what its entries name', async () => {
+    const g = await t.request('GET', `/guilds/${f.guild.id}`, { auth: f.owner });
+    assert.equal(g.body.hub_type, null);
+    assert.ok('hub_type' in g.body);
+
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#123456' } }).png().toBuffer();
+    const iconed = await t.request('PATCH', `/guilds/${f.guild.id}`, { auth: f.owner, body: { icon: `data:image/png;base64,${png.toString('base64')}` } });
+    assert.equal(iconed.status, 200);
+
+    const { app, bot } = await makeBot(t, f.owner, 'Audited Bot');
+    const added = await t.request('POST', `/oauth2/authorize?client_id=${app.id}&scope=bot&permissions=0`, { auth: f.owner, body: { guild_id: f.guild.id, permissions: '0', authorize: true } });
+    assert.equal(added.status, 200, JSON.stringify(added.body));
+    const start = new Date(Date.now() + 86_400_000).toISOString();
+    const event = await t.request('POST', `/guilds/${f.guild.id}/scheduled-events`, { auth: f.owner, body: { name: 'Meetup', entity_type: 3, privacy_level: 2, scheduled_start_time: start, scheduled_end_time: new Date(Date.now() + 90_000_000).toISOString(), entity_metadata: { location: 'Park' } } });
+    assert.equal(event.status, 200, JSON.stringify(event.body));
+    const rule = await t.request('POST', `/guilds/${f.guild.id}/auto-moderation/rules`, { auth: f.owner, body: { name: 'No spam', event_type: 1, trigger_type: 1, trigger_metadata: { keyword_filter: ['spam'] }, actions: [{ type: 1 }] } });
+    assert.equal(rule.status, 200, JSON.stringify(rule.body));
+
+    const log = (await t.request('GET', `/guilds/${f.guild.id}/audit-logs`, { auth: f.owner })).body;
+    const update = log.audit_log_entries.find((e: any) => e.action_type === 1);
+    assert.deepEqual(update.changes.map((c: any) => c.key), ['icon_hash']);
+    assert.equal(update.changes[0].new_value, iconed.body.icon);
+    assert.ok(log.audit_log_entries.some((e: any) => e.action_type === 28 && e.target_id === bot.id));
+    assert.deepEqual(log.integrations, [{ id: app.id, name: 'Audited Bot', type: 'discord', account: { id: bot.id, name: bot.username }, application_id: app.id }]);
+    assert.deepEqual(log.guild_scheduled_events.map((e: any) => e.id), [event.body.id]);
+    assert.deepEqual(log.auto_moderation_rules.map((r: any) => r.id), [rule.body.id]);
+  });
+});
