@@ -75,6 +75,9 @@ export function channelJson(c: ChannelRecord, extra: { overwrites?: OverwriteRec
     });
     if (c.type === 0 || c.type === 5) {
       Object.assign(base, { topic: c.topic, rate_limit_per_user: c.rateLimitPerUser, last_pin_timestamp: c.lastPinTimestamp ? iso(c.lastPinTimestamp) : null });
+      // Optional in Discord's text channel object: present once set.
+      if (c.defaultAutoArchiveDuration != null) base.default_auto_archive_duration = c.defaultAutoArchiveDuration;
+      if (c.type === 0 && c.defaultThreadRateLimitPerUser != null) base.default_thread_rate_limit_per_user = c.defaultThreadRateLimitPerUser;
     }
     if (c.type === 2) Object.assign(base, { bitrate: c.bitrate ?? 64000, user_limit: c.userLimit ?? 0, rtc_region: null });
     if (c.type === 4) {

@@ -175,6 +175,13 @@ export interface ChannelRecord {
   bitrate: number | null;
   userLimit: number | null;
   createdAt: number;
+  /**
+   * A text or announcement channel's defaults for the threads started in it (Discord's default_auto_archive_duration
+   * and default_thread_rate_limit_per_user); absent when unset. Forum and media channels keep theirs in their
+   * ForumSettingsRecord.
+   */
+  defaultAutoArchiveDuration?: number | null;
+  defaultThreadRateLimitPerUser?: number | null;
 }
 
 export interface RoleRecord {

@@ -8,6 +8,8 @@
  * - Modify Guild Member's channel_id needs MOVE_MEMBERS, then 40032 (nobody is in voice);
  * - Modify Guild takes the mutable features (INVITES_DISABLED with Manage Server, COMMUNITY only with
  *   Administrator) and keeps the others; INVITES_DISABLED refuses joins;
+ * - a text channel's thread defaults (default_auto_archive_duration, default_thread_rate_limit_per_user) are kept,
+ *   shown and copied to its new threads;
  * - the guild object has hub_type; image changes are audited as icon_hash; the audit log lists the integrations,
  *   scheduled events and auto moderation rules its entries name.
  */
@@ -16,6 +18,7 @@ import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { startTestServer, type TestServer } from '../helpers/harness.ts';
 import { giveRole, makeBot } from './fixtures.guilds.ts';
+import { GatewayClient } from './gateway-client.ts';
 import { assertError, guildFixture, send, type GuildFixture } from './fixtures.messages.ts';
 
 const MANAGE_GUILD = 1n << 5n;
@@ -114,6 +117,45 @@ describe('documented details', () => {
     assert.deepEqual(community.body.features, ['COMMUNITY']);
     assert.equal((await t.request('POST', `/invites/${invite.code}`, { auth: newcomer })).status, 200);
     assert.deepEqual((await patch(f.owner, [])).body.features, []);
+  });
+
+  test('a text channel keeps its thread defaults, shows them, and its new threads take them', async () => {
+    const set = await t.request('PATCH', `/channels/${f.channel.id}`, { auth: f.owner, body: { default_auto_archive_duration: 1440, default_thread_rate_limit_per_user: 30 } });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    assert.equal(set.body.default_auto_archive_duration, 1440);
+    assert.equal(set.body.default_thread_rate_limit_per_user, 30);
+    const read = (await t.request('GET', `/channels/${f.channel.id}`, { auth: f.member })).body;
+    assert.equal(read.default_auto_archive_duration, 1440);
+    const listed = ((await t.request('GET', `/guilds/${f.guild.id}/channels`, { auth: f.member })).body as any[]).find((c) => c.id === f.channel.id);
+    assert.equal(listed.default_thread_rate_limit_per_user, 30);
+    assertError(await t.request('PATCH', `/channels/${f.channel.id}`, { auth: f.owner, body: { default_auto_archive_duration: 100 } }), 400, 50035);
+    const session = await GatewayClient.connect(t.url);
+    try {
+      await session.identify(f.member.token);
+      const guildCreate = await session.waitForDispatch('GUILD_CREATE', (d) => d.id === f.guild.id);
+      const inSnapshot = guildCreate.d.channels.find((c: any) => c.id === f.channel.id);
+      assert.equal(inSnapshot.default_auto_archive_duration, 1440);
+      assert.equal(inSnapshot.default_thread_rate_limit_per_user, 30);
+    } finally {
+      await session.close();
+    }
+
+    const m = await send(t, f.owner, f.channel.id, 'thread here');
+    const thread = await t.request('POST', `/channels/${f.channel.id}/messages/${m.id}/threads`, { auth: f.owner, body: { name: 'defaults' } });
+    assert.equal(thread.status, 201, JSON.stringify(thread.body));
+    assert.equal(thread.body.thread_metadata.auto_archive_duration, 1440);
+    assert.equal(thread.body.rate_limit_per_user, 30);
+    const own = await t.request('POST', `/channels/${f.channel.id}/threads`, { auth: f.owner, body: { name: 'explicit', type: 11, auto_archive_duration: 60 } });
+    assert.equal(own.body.thread_metadata.auto_archive_duration, 60);
+
+    const created = await t.request('POST', `/guilds/${f.guild.id}/channels`, { auth: f.owner, body: { name: 'news', type: 5, default_auto_archive_duration: 4320, default_thread_rate_limit_per_user: 5 } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.body.default_auto_archive_duration, 4320);
+    assert.equal('default_thread_rate_limit_per_user' in created.body, false, 'announcement channels have no thread slowmode default');
+
+    const cleared = await t.request('PATCH', `/channels/${f.channel.id}`, { auth: f.owner, body: { default_auto_archive_duration: null, default_thread_rate_limit_per_user: null } });
+    assert.equal('default_auto_archive_duration' in cleared.body, false);
+    assert.equal('default_thread_rate_limit_per_user' in cleared.body, false);
   });
 
   test('the guild object has hub_type; an icon change is audited as icon_hash; the audit log lists what its entries name', async () => {

@@ -41,6 +41,19 @@ export const forumFieldsSchema = {
 
 type ForumInput = { [K in keyof typeof forumFieldsSchema]?: z.infer<(typeof forumFieldsSchema)[K]> };
 
+/**
+ * A text or announcement channel's thread defaults from a create or modify body (Discord: default_auto_archive_duration
+ * for Text and Announcement, default_thread_rate_limit_per_user for Text only; each ignored elsewhere). A field left
+ * out is not in the patch; null clears it.
+ */
+export function threadDefaultsPatch(type: number, body: Pick<ForumInput, 'default_auto_archive_duration' | 'default_thread_rate_limit_per_user'>) {
+  const out: { defaultAutoArchiveDuration?: number | null; defaultThreadRateLimitPerUser?: number | null } = {};
+  if (type !== 0 && type !== 5) return out;
+  if (body.default_auto_archive_duration !== undefined) out.defaultAutoArchiveDuration = body.default_auto_archive_duration;
+  if (type === 0 && body.default_thread_rate_limit_per_user !== undefined) out.defaultThreadRateLimitPerUser = body.default_thread_rate_limit_per_user;
+  return out;
+}
+
 /** Settings from the request; tags without an id (or with one not kept) get a new one. */
 export function forumSettingsFrom(channelId: Snowflake, type: number, body: ForumInput, nextId: () => Snowflake, current?: ForumSettingsRecord | null): ForumSettingsRecord {
   const known = new Set((current?.availableTags ?? []).map((t) => t.id));

@@ -16,7 +16,7 @@ import {
 import { channelAccess, requirePermission, type ChannelAccess } from '../access.ts';
 import { channelPayload, publishInChannel } from '../channels/common.ts';
 import { isThread } from '../channels/threads.ts';
-import { checkTopicLength, forumFieldsSchema, forumSettingsFrom, topicSchema } from '../channels/forum.ts';
+import { checkTopicLength, forumFieldsSchema, forumSettingsFrom, threadDefaultsPatch, topicSchema } from '../channels/forum.ts';
 import { deleteThread, patchThread } from './threads.ts';
 import { checkOverwriteBits, checkOverwriteTarget, overwriteBody, overwriteEntry, toOverwrite } from '../channels/overwrites.ts';
 import { RouteLimits } from '../ratelimit.ts';
@@ -95,6 +95,8 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
     checkTopicLength(c.type, body.topic);
     if (textLike && body.topic !== undefined) patch.topic = body.topic || null;
     if (textLike && body.rate_limit_per_user != null) patch.rateLimitPerUser = body.rate_limit_per_user;
+    // Thread defaults of a text or announcement channel (a forum's are in its forum settings, below); null clears.
+    if (!forum && textLike) Object.assign(patch, threadDefaultsPatch(c.type, body));
     if (c.type === ChannelType.GUILD_VOICE && body.bitrate != null) patch.bitrate = body.bitrate;
     if (c.type === ChannelType.GUILD_VOICE && body.user_limit != null) patch.userLimit = body.user_limit;
     if (body.parent_id !== undefined && c.type !== ChannelType.GUILD_CATEGORY) {

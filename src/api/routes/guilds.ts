@@ -2,7 +2,7 @@
  * Guilds: create (one store transaction for guild, roles, channels and the owner's membership), read, edit,
  * delete, and the guild's channel list (create, reorder). Channel edits of a single channel live in channels.ts.
  */
-import { checkTopicLength, forumFieldsSchema, forumSettingsFrom, topicSchema } from '../channels/forum.ts';
+import { checkTopicLength, forumFieldsSchema, forumSettingsFrom, threadDefaultsPatch, topicSchema } from '../channels/forum.ts';
 import { forumFields } from '../channels/threads.ts';
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
@@ -469,6 +469,7 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
       position: body.position ?? existing.reduce((max, c) => Math.max(max, c.position + 1), 0),
       parentId: parent?.id ?? null, topic: body.topic ?? null, nsfw: body.nsfw ?? false, rateLimitPerUser: body.rate_limit_per_user ?? 0,
       ...(body.type === ChannelType.GUILD_VOICE ? { bitrate: body.bitrate ?? 64000, userLimit: body.user_limit ?? 0 } : {}),
+      ...threadDefaultsPatch(body.type, body),
     });
     // A channel created in a category starts synced with it (Discord's behaviour) unless overwrites are given.
     const overwrites: OverwriteRecord[] = body.permission_overwrites

@@ -102,8 +102,9 @@ export function registerThreadsRoutes(ctx: RouteContext): void {
     if (await store.threads.get(message.id)) throw new ApiError(ErrorCodes.THREAD_ALREADY_CREATED);
     const flagged = await moderateThreadStart(ctx, access, req.user, body.name, '');
     const { channel, thread } = await startThread(req, parent, {
-      id: message.id, type: parent.type === 5 ? 10 : 11, name: body.name, autoArchive: body.auto_archive_duration ?? 4320,
-      rateLimit: body.rate_limit_per_user ?? 0, invitable: true, appliedTags: [],
+      // The parent's thread defaults, when set, are copied to the thread (Discord's default_* fields).
+      id: message.id, type: parent.type === 5 ? 10 : 11, name: body.name, autoArchive: body.auto_archive_duration ?? parent.defaultAutoArchiveDuration ?? 4320,
+      rateLimit: body.rate_limit_per_user ?? parent.defaultThreadRateLimitPerUser ?? 0, invitable: true, appliedTags: [],
     });
     // The message shows the thread: HAS_THREAD (32), with a MESSAGE_UPDATE to the parent's viewers.
     const patched = { ...message, flags: message.flags | MESSAGE_FLAG_HAS_THREAD };
@@ -144,8 +145,8 @@ export function registerThreadsRoutes(ctx: RouteContext): void {
     const forumSettings = forum ? await store.threads.getForum(parent.id) : null;
     const { channel } = await startThread(req, parent, {
       id: ctx.deps.ids.next(), type, name: body.name,
-      autoArchive: body.auto_archive_duration ?? forumSettings?.defaultAutoArchiveDuration ?? 4320,
-      rateLimit: body.rate_limit_per_user ?? forumSettings?.defaultThreadRateLimitPerUser ?? 0,
+      autoArchive: body.auto_archive_duration ?? (forum ? forumSettings?.defaultAutoArchiveDuration : parent.defaultAutoArchiveDuration) ?? 4320,
+      rateLimit: body.rate_limit_per_user ?? (forum ? forumSettings?.defaultThreadRateLimitPerUser : parent.defaultThreadRateLimitPerUser) ?? 0,
       invitable: body.invitable ?? true, appliedTags,
     });
     if (forum) {

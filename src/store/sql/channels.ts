@@ -31,6 +31,8 @@ export function channelFromRow(r: Row): ChannelRecord {
     bitrate: rnn(r.bitrate),
     userLimit: rnn(r.user_limit),
     createdAt: rn(r.created_at),
+    ...(r.default_auto_archive_duration != null ? { defaultAutoArchiveDuration: rn(r.default_auto_archive_duration) } : {}),
+    ...(r.default_thread_rate_limit_per_user != null ? { defaultThreadRateLimitPerUser: rn(r.default_thread_rate_limit_per_user) } : {}),
   };
 }
 
@@ -46,12 +48,14 @@ export async function insertChannel(db: SqlDriver, c: ChannelRecord): Promise<vo
   if (isPrivate !== (c.guildId === null)) throw new InvalidInputError('guild_id', isPrivate ? 'must be null for a DM' : 'required for a guild channel');
   await db.run(
     `INSERT INTO channels (id, type, guild_id, name, topic, position, parent_id, nsfw, rate_limit_per_user, last_message_id,
-       last_pin_timestamp, owner_id, icon, bitrate, user_limit, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       last_pin_timestamp, owner_id, icon, bitrate, user_limit, created_at, default_auto_archive_duration, default_thread_rate_limit_per_user)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       id(c.id), c.type, optId(c.guildId, 'guild_id'), optText(c.name, 'channelName', 'name'), optText(c.topic, 'topic', 'topic'),
       int(c.position, 'position'), optId(c.parentId, 'parent_id'), bool(c.nsfw, 'nsfw'), slowmode(c.rateLimitPerUser),
       optId(c.lastMessageId, 'last_message_id'), optInt(c.lastPinTimestamp, 'last_pin_timestamp'), optId(c.ownerId, 'owner_id'),
       optText(c.icon, 'shortText', 'icon'), optInt(c.bitrate, 'bitrate'), optInt(c.userLimit, 'user_limit'), int(c.createdAt, 'created_at'),
+      optInt(c.defaultAutoArchiveDuration ?? null, 'default_auto_archive_duration'), c.defaultThreadRateLimitPerUser == null ? null : slowmode(c.defaultThreadRateLimitPerUser),
     ],
     { fk: 'guild' },
   );
@@ -107,6 +111,8 @@ export class SqlChannelStore implements ChannelStore {
       icon: ['icon', (v) => optText(v, 'shortText', 'icon')],
       bitrate: ['bitrate', (v) => optInt(v, 'bitrate')],
       userLimit: ['user_limit', (v) => optInt(v, 'user_limit')],
+      defaultAutoArchiveDuration: ['default_auto_archive_duration', (v) => optInt(v, 'default_auto_archive_duration')],
+      defaultThreadRateLimitPerUser: ['default_thread_rate_limit_per_user', (v) => (v == null ? null : slowmode(v))],
     });
     const overwrites = opts.overwrites;
     if (overwrites) ownOverwrites(channelId, overwrites);

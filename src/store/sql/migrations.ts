@@ -868,6 +868,12 @@ ALTER TABLE guilds ADD COLUMN invites_disabled_until BIGINT;
 ALTER TABLE guilds ADD COLUMN dms_disabled_until BIGINT;
 `;
 
+// A text or announcement channel's defaults for its threads (forum and media channels keep theirs in forum_settings).
+const THREAD_DEFAULTS = `
+ALTER TABLE channels ADD COLUMN default_auto_archive_duration INTEGER;
+ALTER TABLE channels ADD COLUMN default_thread_rate_limit_per_user INTEGER;
+`;
+
 const PIN_MESSAGES_SPLIT = {
   sqlite: pinSplit((c) => `CAST(${c} AS INTEGER)`, (e) => `CAST(${e} AS TEXT)`),
   postgres: pinSplit((c) => `${c}::bigint`, (e) => `(${e})::text`),
@@ -912,6 +918,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 37, name: 'oauth2', sqlite: OAUTH2, postgres: OAUTH2 },
   { version: 38, name: 'application emojis', sqlite: APPLICATION_EMOJIS, postgres: APPLICATION_EMOJIS },
   { version: 39, name: 'incident actions', sqlite: INCIDENT_ACTIONS, postgres: INCIDENT_ACTIONS },
+  { version: 40, name: 'thread defaults of text channels', sqlite: THREAD_DEFAULTS, postgres: THREAD_DEFAULTS },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
