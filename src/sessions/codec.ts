@@ -20,6 +20,9 @@ export const Op = {
   /** User clients' ops (member-subscriptions.ts): one guild (deprecated by Discord), several guilds. */
   GUILD_SUBSCRIPTIONS: 14,
   GUILD_SUBSCRIPTIONS_BULK: 37,
+  /** Discord's Request Soundboard Sounds and Request Channel Info (gateway-requests.ts). */
+  REQUEST_SOUNDBOARD_SOUNDS: 31,
+  REQUEST_CHANNEL_INFO: 43,
 } as const;
 
 export const CloseCodes = {

@@ -41,6 +41,8 @@ export interface ConnectionHost {
   updatePresence(conn: Connection, session: Session, d: unknown): void;
   requestGuildMembers(conn: Connection, session: Session, d: unknown): void;
   subscribeGuilds(conn: Connection, session: Session, op: 14 | 37, d: unknown): void;
+  /** op 31 and op 43 (gateway-requests.ts). */
+  requestGuildInfo(conn: Connection, session: Session, op: 31 | 43, d: unknown): void;
   /** The socket is gone; keepSession says whether the session may still be resumed. */
   connectionClosed(conn: Connection, keepSession: boolean): void;
   presencesDrained(session: Session): void;
@@ -54,12 +56,15 @@ export interface ConnectionInit {
   encoder: FrameEncoder;
   /** ws(s)://this-node/gateway, for READY's resume_gateway_url. */
   resumeUrl: string;
+  /** The gateway version the client connected with (`v`, 10 when absent), which READY's `v` reports. */
+  version?: number;
   log: Logger;
 }
 
 export class Connection implements SessionConnection {
   state: ConnectionState = 'hello';
   session: Session | null = null;
+  readonly version: number;
   readonly outbound: Outbound;
   readonly resumeUrl: string;
   log: Logger;
@@ -74,6 +79,7 @@ export class Connection implements SessionConnection {
     this.#ws = init.ws;
     this.#host = host;
     this.resumeUrl = init.resumeUrl;
+    this.version = init.version ?? 10;
     this.log = init.log;
     this.outbound = new Outbound(init.ws, init.encoder, {
       maxBytes: host.outboundMaxBytes,
@@ -234,12 +240,15 @@ export class Connection implements SessionConnection {
       case Op.VOICE_STATE_UPDATE:
       case Op.GUILD_SUBSCRIPTIONS:
       case Op.GUILD_SUBSCRIPTIONS_BULK:
+      case Op.REQUEST_SOUNDBOARD_SOUNDS:
+      case Op.REQUEST_CHANNEL_INFO:
         if (this.state === 'hello') return this.close(CloseCodes.NOT_AUTHENTICATED, 'not authenticated');
         // Sent while READY is being built: dropped (the client sees no answer, as for an unavailable guild).
         if (this.state !== 'ready' || !this.session) return;
         if (op === Op.PRESENCE_UPDATE) this.#host.updatePresence(this, this.session, d);
         else if (op === Op.REQUEST_GUILD_MEMBERS) this.#host.requestGuildMembers(this, this.session, d);
         else if (op === Op.GUILD_SUBSCRIPTIONS || op === Op.GUILD_SUBSCRIPTIONS_BULK) this.#host.subscribeGuilds(this, this.session, op, d);
+        else if (op === Op.REQUEST_SOUNDBOARD_SOUNDS || op === Op.REQUEST_CHANNEL_INFO) this.#host.requestGuildInfo(this, this.session, op, d);
         // op 4: Accord has no voice; accepted and ignored so voice-aware libraries keep working.
         return;
       default:

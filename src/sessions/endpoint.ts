@@ -133,7 +133,7 @@ export class GatewayEndpoint {
     if (version !== null && !SUPPORTED_VERSIONS.has(version)) return ws.close(CloseCodes.INVALID_API_VERSION, 'invalid API version');
     if (encoding !== null && encoding !== 'json') return ws.close(CloseCodes.DECODE_ERROR, `${encoding} encoding is not supported; use encoding=json`);
     const conn = new Connection(
-      { ws, encoder: zlibStream ? createZlibStreamEncoder() : new PlainEncoder(), resumeUrl, log: this.gw.log.child({ conn: ++this.#nextId }) },
+      { ws, encoder: zlibStream ? createZlibStreamEncoder() : new PlainEncoder(), resumeUrl, version: version === null ? 10 : Number(version), log: this.gw.log.child({ conn: ++this.#nextId }) },
       this.gw,
     );
     this.gw.connections.add(conn);

@@ -15,6 +15,7 @@ import { IDENTIFY_WINDOW_MS, SESSION_START_WINDOW_MS } from '../protocol/gateway
 import type { UserRecord } from '../store/types.ts';
 import { AdmissionQueue, IdentifyRateLimiter } from './admission.ts';
 import { CloseCodes, type EncodedDispatch } from './codec.ts';
+import { channelInfoAnswer, soundboardSoundsAnswers } from './gateway-requests.ts';
 import { PayloadEncoder } from './compression.ts';
 import type { Connection, ConnectionHost } from './connection.ts';
 import { newGatewayCounters, type GatewayStats } from './gateway-stats.ts';
@@ -177,7 +178,7 @@ export class Gateway implements ConnectionHost {
     for (const g of guildIds) session.guilds.set(g, 'pending');
     const ready = await buildReady({
       store, user, tokenId: resolved.id, sessionId: id, resumeUrl: conn.resumeUrl, guildIds, shard: parsed.shard,
-      application: app ? { id: app.id, flags: app.flags } : null,
+      application: app ? { id: app.id, flags: app.flags } : null, version: conn.version,
     });
     if (conn.closed || this.#closing) return;
     if (!this.#makeRoomFor(user.id)) return conn.close(CloseCodes.TOO_MANY_SESSIONS, 'too many sessions');
@@ -392,6 +393,13 @@ export class Gateway implements ConnectionHost {
     if (!session.subscriptions) return;
     for (const r of requests) if (r.members && session.guilds.has(r.guildId)) session.subscriptions.subscribe(r.guildId, r.members);
     session.journal?.recordChanged(session);
+  }
+
+  /** op 31 / op 43: answered from what Accord has (gateway-requests.ts); a malformed request closes 4002. */
+  requestGuildInfo(conn: Connection, session: Session, op: 31 | 43, d: unknown): void {
+    const answer = op === 31 ? soundboardSoundsAnswers(session, d) : channelInfoAnswer(session, d);
+    if ('close' in answer) return conn.close(CloseCodes.DECODE_ERROR, answer.close);
+    for (const a of answer.dispatches) session.dispatch(a.t, JSON.stringify(a.d));
   }
 
   /** sessions.reconnect: op 7 then a resumable close for the matching sockets (rolling restarts). */

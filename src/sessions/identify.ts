@@ -133,6 +133,8 @@ export interface ReadyInput {
   guildIds: string[];
   shard: [number, number] | null;
   application: { id: string; flags: number } | null;
+  /** The gateway version of the connection (READY's `v`). */
+  version: number;
 }
 
 export async function buildReady(input: ReadyInput): Promise<Record<string, unknown>> {
@@ -144,7 +146,7 @@ export async function buildReady(input: ReadyInput): Promise<Record<string, unkn
   const users = new Map((await store.users.getMany([...new Set(others.flat())])).map((u) => [u.id, u]));
   const privateChannels = channels.map((c, i) => channelJson(c.channel, { recipients: others[i]!.flatMap((id) => users.get(id) ?? []) }));
   const ready: Record<string, unknown> = {
-    v: 10,
+    v: input.version,
     user: privateUser(user),
     user_settings: {},
     guilds: input.guildIds.map((id) => ({ id, unavailable: true })),

@@ -16,7 +16,7 @@
  * Non-determinism: events after the journal's end are filtered with this node's current permissions, and
  * presence updates the old node dropped may be sent now — both only for events the client never received.
  */
-import { Session } from './session.ts';
+import { Session, UNREPLAYED } from './session.ts';
 import { MemberSubscriptions } from './member-subscriptions.ts';
 import { EncodedDispatch, isObject } from './codec.ts';
 import type { DispatchEnvelope } from '../contracts/index.ts';
@@ -129,7 +129,8 @@ export async function restoreSession(gw: Gateway, router: Router, req: RemoteRes
         const json = new EventJson(e.payload.t, e.payload.d, e.payload, e.subject);
         encoded = f.x ? json.stripped : json.full;
       } else encoded = new EncodedDispatch(f.t ?? 'UNKNOWN', f.d ?? '{}');
-      session.replay.push(f.s, encoded);
+      // The journal holds every seq (it proves none is missing); READY and an earlier RESUMED are not replayed.
+      if (!UNREPLAYED.has(encoded.t)) session.replay.push(f.s, encoded);
     }
     const seen = new Set(frames.flatMap((f) => (f.k ? [f.k] : [])));
     const held = session.holding;

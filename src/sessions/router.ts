@@ -27,6 +27,9 @@ import { ThreadListSync } from './thread-sync.ts';
 export class EventJson {
   #full: EncodedDispatch | undefined;
   #stripped: EncodedDispatch | undefined;
+  /** A reply whose outer message keeps its content and whose referenced_message does not, and the other way round. */
+  #outerOnly: EncodedDispatch | undefined;
+  #replyOnly: EncodedDispatch | undefined;
   #json: string | undefined;
   /**
    * `subject` (the bus subject it came on) is given when the resume journal is on: each encoding then carries
@@ -55,16 +58,24 @@ export class EventJson {
       this.#stripped = this.#ref(new EncodedDispatch(this.t, JSON.stringify({ ...this.d, content: '', matched_content: '' })), true);
     }
     if (this.#stripped === undefined) {
-      const { poll: _poll, ...rest } = this.d;
-      const empty = { content: '', embeds: [], attachments: [], components: [] };
-      const snapshots = Array.isArray(rest.message_snapshots)
-        ? { message_snapshots: rest.message_snapshots.map((sn: { message?: Record<string, unknown> }) => ({ ...sn, message: { ...sn.message, ...empty } })) }
-        : {};
-      const { poll: _refPoll, ...referenced } = isObject(rest.referenced_message) ? rest.referenced_message : {};
-      const reply = isObject(rest.referenced_message) ? { referenced_message: { ...referenced, ...empty } } : {};
-      this.#stripped = this.#ref(new EncodedDispatch(this.t, JSON.stringify({ ...rest, ...empty, ...snapshots, ...reply })), true);
+      this.#stripped = this.#ref(new EncodedDispatch(this.t, JSON.stringify(withoutContent(this.d, true, true))), true);
     }
     return this.#stripped;
+  }
+
+  /**
+   * What a bot session without MESSAGE_CONTENT gets, each message object judged on its own (keepsContent): a reply
+   * that mentions the bot keeps its text, but the message it answers keeps its own only if the bot wrote it or is
+   * mentioned in it, and the other way round. The mixed variants are rare and carry no journal reference (the
+   * resume journal then stores them inline).
+   */
+  forBotWithoutContent(userId: string): EncodedDispatch {
+    const outer = keepsContent(this.d, userId);
+    const reply = isObject(this.d.referenced_message) ? keepsContent(this.d.referenced_message, userId) : outer;
+    if (outer && reply) return this.full;
+    if (!outer && !reply) return this.stripped;
+    if (outer) return (this.#outerOnly ??= new EncodedDispatch(this.t, JSON.stringify(withoutContent(this.d, false, true))));
+    return (this.#replyOnly ??= new EncodedDispatch(this.t, JSON.stringify(withoutContent(this.d, true, false))));
   }
   #ref(e: EncodedDispatch, stripped: boolean): EncodedDispatch {
     if (this.subject && this.env) e.ref = { key: eventKey(this.env, this.json), subject: this.subject, stripped };
@@ -77,6 +88,28 @@ const userIdOf = (d: Record<string, unknown>): string | undefined => (isObject(d
 const namesThreadMember = (d: Record<string, unknown>, userId: string): boolean =>
   (Array.isArray(d.added_members) && d.added_members.some((m) => isObject(m) && m.user_id === userId)) ||
   (Array.isArray(d.removed_member_ids) && d.removed_member_ids.includes(userId));
+
+const EMPTY_CONTENT = { content: '', embeds: [], attachments: [], components: [] };
+
+/**
+ * A message event's payload with the content of its message (`outer`: content, embeds, attachments, components,
+ * poll, and a forward's snapshots) and/or of the message it replies to (`reply`: referenced_message's) emptied.
+ */
+function withoutContent(d: Record<string, unknown>, outer: boolean, reply: boolean): Record<string, unknown> {
+  let out: Record<string, unknown> = d;
+  if (outer) {
+    const { poll: _poll, ...rest } = d;
+    const snapshots = Array.isArray(rest.message_snapshots)
+      ? { message_snapshots: rest.message_snapshots.map((sn: { message?: Record<string, unknown> }) => ({ ...sn, message: { ...sn.message, ...EMPTY_CONTENT } })) }
+      : {};
+    out = { ...rest, ...EMPTY_CONTENT, ...snapshots };
+  }
+  if (reply && isObject(d.referenced_message)) {
+    const { poll: _refPoll, ...referenced } = d.referenced_message;
+    out = { ...out, referenced_message: { ...referenced, ...EMPTY_CONTENT } };
+  }
+  return out;
+}
 
 /** Own messages, messages mentioning the bot, and DMs keep their content without MESSAGE_CONTENT. */
 function keepsContent(d: Record<string, unknown>, userId: string): boolean {
@@ -160,8 +193,8 @@ export class Router {
       if (target && s.user.id === target && t !== 'GUILD_MEMBER_ADD') continue; // gets GUILD_DELETE below
       if (!this.#passes(s, env, guildId, now)) continue;
       if (presenceOf !== undefined && s.subscriptions && memberCount > s.largeThreshold && !s.subscriptions.follows(guildId, presenceOf)) continue;
-      const stripped = s.bot && CONTENT_EVENTS.has(t) && !s.hasIntent(Intents.MESSAGE_CONTENT) && !keepsContent(d, s.user.id);
-      s.dispatch(t, stripped ? json.stripped : json.full, t === 'PRESENCE_UPDATE' ? 'presence' : 'normal');
+      const judged = s.bot && CONTENT_EVENTS.has(t) && !s.hasIntent(Intents.MESSAGE_CONTENT);
+      s.dispatch(t, judged ? json.forBotWithoutContent(s.user.id) : json.full, t === 'PRESENCE_UPDATE' ? 'presence' : 'normal');
     }
     if (t === 'CHANNEL_DELETE' && !only) cache.apply(t, guildId, d);
     if (sync) this.#threadSync.after(sync);

@@ -72,6 +72,9 @@ export interface SessionInit {
   startedAt: number;
 }
 
+/** Dispatches never sent again on a resume (Session.dispatch). */
+export const UNREPLAYED: ReadonlySet<string> = new Set(['READY', 'RESUMED']);
+
 export class Session {
   readonly id: string;
   user: UserRecord;
@@ -176,8 +179,10 @@ export class Session {
     const seq = ++this.seq;
     const bytes = encoded.frameBytes(seq);
     // READY never needs a replay: a client can only RESUME with the session_id READY gave it, so it has READY.
-    // Kept out, each idle session's deque no longer pins its own READY bytes for the session's lifetime.
-    if (t !== 'READY') this.replay.push(seq, encoded);
+    // Kept out, each idle session's deque no longer pins its own READY bytes for the session's lifetime. Nor does an
+    // earlier RESUMED: replayed, it would tell the client the replay was over before the events after it (Discord:
+    // the missed events come "finishing with a Resumed event"). The deque keeps a hole at their seqs.
+    if (!UNREPLAYED.has(t)) this.replay.push(seq, encoded);
     this.#counters.eventsOut++;
     if (this.journal) {
       this.#held.push({ seq, encoded, kind, bytes });

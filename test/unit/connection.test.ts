@@ -81,6 +81,9 @@ class FakeHost implements ConnectionHost {
   subscribeGuilds(_conn: Connection, _session: Session, op: 14 | 37, d: unknown): void {
     this.calls.push(['subscribeGuilds', op, d]);
   }
+  requestGuildInfo(_conn: Connection, _session: Session, op: 31 | 43, d: unknown): void {
+    this.calls.push(['requestGuildInfo', op, d]);
+  }
   connectionClosed(_conn: Connection, keepSession: boolean): void {
     this.calls.push(['connectionClosed', keepSession]);
   }
@@ -302,8 +305,8 @@ describe('Connection: protocol errors', () => {
     assert.equal(big.ws.sent.at(-1)?.op, Op.HELLO, 'no ACK');
   });
 
-  it('4003 for op 3, 4, 8, 14 or 37 before identifying; ignored while READY is being built; passed on once ready', () => {
-    for (const op of [Op.PRESENCE_UPDATE, Op.VOICE_STATE_UPDATE, Op.REQUEST_GUILD_MEMBERS, Op.GUILD_SUBSCRIPTIONS, Op.GUILD_SUBSCRIPTIONS_BULK]) {
+  it('4003 for op 3, 4, 8, 14, 31, 37 or 43 before identifying; ignored while READY is being built; passed on once ready', () => {
+    for (const op of [Op.PRESENCE_UPDATE, Op.VOICE_STATE_UPDATE, Op.REQUEST_GUILD_MEMBERS, Op.GUILD_SUBSCRIPTIONS, Op.GUILD_SUBSCRIPTIONS_BULK, Op.REQUEST_SOUNDBOARD_SOUNDS, Op.REQUEST_CHANNEL_INFO]) {
       const { ws, host } = open();
       ws.receive({ op, d: {} });
       assert.deepEqual(ws.closes.map((c) => c.code), [CloseCodes.NOT_AUTHENTICATED], `op ${op}`);
@@ -320,12 +323,16 @@ describe('Connection: protocol errors', () => {
     ws.receive({ op: Op.VOICE_STATE_UPDATE, d: {} });
     ws.receive({ op: Op.GUILD_SUBSCRIPTIONS, d: { guild_id: '1' } });
     ws.receive({ op: Op.GUILD_SUBSCRIPTIONS_BULK, d: { subscriptions: {} } });
+    ws.receive({ op: Op.REQUEST_SOUNDBOARD_SOUNDS, d: { guild_ids: ['1'] } });
+    ws.receive({ op: Op.REQUEST_CHANNEL_INFO, d: { guild_id: '1', fields: ['status'] } });
     assert.deepEqual(host.calls, [
       ['identify', identifyPayload.d],
       ['updatePresence', { status: 'idle' }],
       ['requestGuildMembers', { guild_id: '1' }],
       ['subscribeGuilds', 14, { guild_id: '1' }],
       ['subscribeGuilds', 37, { subscriptions: {} }],
+      ['requestGuildInfo', 31, { guild_ids: ['1'] }],
+      ['requestGuildInfo', 43, { guild_id: '1', fields: ['status'] }],
     ]);
     assert.equal(ws.closes.length, 0);
   });

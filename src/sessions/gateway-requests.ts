@@ -1,0 +1,37 @@
+/**
+ * Two of Discord's gateway requests about a session's guilds, answered from what Accord has:
+ *
+ * - op 31 Request Soundboard Sounds `{guild_ids}`: one SOUNDBOARD_SOUNDS `{guild_id, soundboard_sounds}` per guild
+ *   of the session. Accord has no soundboard (no voice), so each list is empty; guilds the session is not in are
+ *   skipped.
+ * - op 43 Request Channel Info `{guild_id, fields}`: CHANNEL_INFO `{guild_id, channels}`, the ephemeral voice data
+ *   (`status`, `voice_start_time`) of channels that have some. No channel has a voice session in Accord, so the
+ *   list is empty; a guild the session is not in gets no answer.
+ *
+ * Before these, either op closed the socket with 4001 (unknown opcode), though both are in Discord's opcode table.
+ * A payload of the wrong shape closes it with 4002, as other malformed sends do.
+ */
+import { isSnowflake } from '../protocol/snowflake.ts';
+import type { Session } from './session.ts';
+
+type Answer = { dispatches: Array<{ t: string; d: Record<string, unknown> }> } | { close: string };
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Guild ids per op 31, as op 8's user_ids: enough for every guild a session can be in, bounded. */
+const MAX_GUILD_IDS = 1000;
+
+export function soundboardSoundsAnswers(session: Session, d: unknown): Answer {
+  if (!isObject(d) || !Array.isArray(d.guild_ids) || d.guild_ids.length > MAX_GUILD_IDS || !d.guild_ids.every(isSnowflake)) {
+    return { close: 'op 31 needs guild_ids: an array of guild ids' };
+  }
+  const ids = [...new Set(d.guild_ids as string[])].filter((id) => session.guilds.has(id));
+  return { dispatches: ids.map((guildId) => ({ t: 'SOUNDBOARD_SOUNDS', d: { guild_id: guildId, soundboard_sounds: [] } })) };
+}
+
+export function channelInfoAnswer(session: Session, d: unknown): Answer {
+  if (!isObject(d) || !isSnowflake(d.guild_id) || !Array.isArray(d.fields) || !d.fields.every((f) => typeof f === 'string')) {
+    return { close: 'op 43 needs guild_id and fields' };
+  }
+  if (!session.guilds.has(d.guild_id as string)) return { dispatches: [] };
+  return { dispatches: [{ t: 'CHANNEL_INFO', d: { guild_id: d.guild_id, channels: [] } }] };
+}
