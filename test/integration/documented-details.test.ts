@@ -10,6 +10,7 @@
  *   Administrator) and keeps the others; INVITES_DISABLED refuses joins;
  * - a text channel's thread defaults (default_auto_archive_duration, default_thread_rate_limit_per_user) are kept,
  *   shown and copied to its new threads;
+ * - an invite target (stream, activity) needs its id, then voice: refused; announcement channels have no slowmode;
  * - the guild object has hub_type; image changes are audited as icon_hash; the audit log lists the integrations,
  *   scheduled events and auto moderation rules its entries name.
  */
@@ -156,6 +157,26 @@ describe('documented details', () => {
     const cleared = await t.request('PATCH', `/channels/${f.channel.id}`, { auth: f.owner, body: { default_auto_archive_duration: null, default_thread_rate_limit_per_user: null } });
     assert.equal('default_auto_archive_duration' in cleared.body, false);
     assert.equal('default_thread_rate_limit_per_user' in cleared.body, false);
+  });
+
+  test('invite targets need their id and voice (refused, not dropped); announcement channels take no slowmode', async () => {
+    const invites = `/channels/${f.channel.id}/invites`;
+    const noUser = await t.request('POST', invites, { auth: f.owner, body: { target_type: 1 } });
+    assertError(noUser, 400, 50035);
+    assert.ok(noUser.body.errors.target_user_id, JSON.stringify(noUser.body));
+    const stream = await t.request('POST', invites, { auth: f.owner, body: { target_type: 1, target_user_id: f.member.id } });
+    assertError(stream, 400, 50035);
+    assert.ok(stream.body.errors.target_type, JSON.stringify(stream.body));
+    assertError(await t.request('POST', invites, { auth: f.owner, body: { target_type: 2 } }), 400, 50035);
+    assert.equal((await t.request('POST', invites, { auth: f.owner, body: {} })).status, 200);
+
+    const news = await t.request('POST', `/guilds/${f.guild.id}/channels`, { auth: f.owner, body: { name: 'updates', type: 5, rate_limit_per_user: 30 } });
+    assert.equal(news.status, 201, JSON.stringify(news.body));
+    assert.equal(news.body.rate_limit_per_user, 0);
+    const patched = await t.request('PATCH', `/channels/${news.body.id}`, { auth: f.owner, body: { rate_limit_per_user: 30, topic: 'news' } });
+    assert.equal(patched.status, 200);
+    assert.equal(patched.body.rate_limit_per_user, 0);
+    assert.equal(patched.body.topic, 'news');
   });
 
   test('the guild object has hub_type; an icon change is audited as icon_hash; the audit log lists what its entries name', async () => {

@@ -4,7 +4,7 @@
  */
 import { MessageType } from '../../protocol/message-types.ts';
 import { randomInt } from 'node:crypto';
-import { ApiError, ErrorCodes, formError } from '../../protocol/errors.ts';
+import { ApiError, ErrorCodes, fieldError, formError } from '../../protocol/errors.ts';
 import { Permissions } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
 import { ConflictError } from '../../store/errors.ts';
@@ -54,7 +54,22 @@ const inviteBody = z.object({
   max_uses: z.number().int().min(0).max(100).nullish(),
   temporary: z.boolean().nullish(),
   unique: z.boolean().nullish(),
+  target_type: z.union([z.literal(1), z.literal(2)]).nullish(),
+  target_user_id: snowflake.nullish(),
+  target_application_id: snowflake.nullish(),
 });
+
+/**
+ * An invite's target (Discord: 1 a user's stream, with target_user_id; 2 an embedded activity, with
+ * target_application_id): each needs its id, and then voice, which Accord does not have, so a target is refused
+ * (50035) rather than dropped from an invite made without it.
+ */
+function refuseInviteTarget(body: z.infer<typeof inviteBody>): void {
+  if (body.target_type == null) return;
+  if (body.target_type === 1 && !body.target_user_id) throw fieldError('target_user_id', 'BASE_TYPE_REQUIRED', 'This field is required');
+  if (body.target_type === 2 && !body.target_application_id) throw fieldError('target_application_id', 'BASE_TYPE_REQUIRED', 'This field is required');
+  throw fieldError('target_type', 'INVITE_TARGET_UNSUPPORTED', 'Stream and activity invites need voice, which this server does not have');
+}
 
 const ackBody = z.object({ token: z.string().nullish(), manual: z.boolean().nullish(), mention_count: z.number().int().min(0).nullish() });
 
@@ -94,7 +109,8 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
     const textLike = c.type === ChannelType.GUILD_TEXT || c.type === ChannelType.GUILD_ANNOUNCEMENT || forum;
     checkTopicLength(c.type, body.topic);
     if (textLike && body.topic !== undefined) patch.topic = body.topic || null;
-    if (textLike && body.rate_limit_per_user != null) patch.rateLimitPerUser = body.rate_limit_per_user;
+    // Discord's slowmode is for text, voice, stage, forum and media channels: an announcement channel has none.
+    if (textLike && c.type !== ChannelType.GUILD_ANNOUNCEMENT && body.rate_limit_per_user != null) patch.rateLimitPerUser = body.rate_limit_per_user;
     // Thread defaults of a text or announcement channel (a forum's are in its forum settings, below); null clears.
     if (!forum && textLike) Object.assign(patch, threadDefaultsPatch(c.type, body));
     if (c.type === ChannelType.GUILD_VOICE && body.bitrate != null) patch.bitrate = body.bitrate;
@@ -251,6 +267,7 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
     if (!a.channel.guildId) throw new ApiError(ErrorCodes.CANNOT_EXECUTE_ON_DM);
     requirePermission(a.permissions, Permissions.CREATE_INSTANT_INVITE);
     const body = parse(inviteBody, req.body);
+    refuseInviteTarget(body);
     const now = ctx.deps.now();
     const maxAge = body.max_age ?? 86400;
     // `unique` is accepted but every call makes a new invite: reusing a matching one is only an optimisation.

@@ -467,7 +467,8 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
     const channel = newGuildChannel(ids.next(), guildId, now(), {
       type: body.type, name: channelName(body.name, body.type),
       position: body.position ?? existing.reduce((max, c) => Math.max(max, c.position + 1), 0),
-      parentId: parent?.id ?? null, topic: body.topic ?? null, nsfw: body.nsfw ?? false, rateLimitPerUser: body.rate_limit_per_user ?? 0,
+      parentId: parent?.id ?? null, topic: body.topic ?? null, nsfw: body.nsfw ?? false,
+      rateLimitPerUser: body.type === ChannelType.GUILD_ANNOUNCEMENT ? 0 : body.rate_limit_per_user ?? 0,
       ...(body.type === ChannelType.GUILD_VOICE ? { bitrate: body.bitrate ?? 64000, userLimit: body.user_limit ?? 0 } : {}),
       ...threadDefaultsPatch(body.type, body),
     });
