@@ -211,21 +211,21 @@ describe('application commands', () => {
   });
 
   describe('limits', () => {
-    it('100 CHAT_INPUT, 5 USER and 5 MESSAGE commands per scope (30032); overwriting by name still works at the limit', async () => {
+    it('100 CHAT_INPUT, 15 USER and 15 MESSAGE commands per scope (30032); overwriting by name still works at the limit', async () => {
       const owner = await t.register();
       const { app, bot } = await makeBot(t, owner, 'Limits');
       const base = `/applications/${app.id}/commands`;
       const hundred = Array.from({ length: 100 }, (_, i) => ({ name: `cmd-${i}`, description: `Command ${i}` }));
-      const users = Array.from({ length: 5 }, (_, i) => ({ name: `User ${i}`, type: 2 }));
+      const users = Array.from({ length: 15 }, (_, i) => ({ name: `User ${i}`, type: 2 }));
       const put = await t.request('PUT', base, { auth: bot, body: [...hundred, ...users] });
       assert.equal(put.status, 200, JSON.stringify(put.body).slice(0, 500));
       assertError(await t.request('POST', base, { auth: bot, body: { name: 'one-more', description: 'Too many' } }), 400, 30032);
-      assertError(await t.request('POST', base, { auth: bot, body: { name: 'User 5', type: 2 } }), 400, 30032);
+      assertError(await t.request('POST', base, { auth: bot, body: { name: 'User 15', type: 2 } }), 400, 30032);
       assert.equal((await t.request('POST', base, { auth: bot, body: { name: 'cmd-7', description: 'Overwritten' } })).status, 200);
       assert.equal((await t.request('POST', base, { auth: bot, body: { name: 'Message 0', type: 3 } })).status, 201, 'MESSAGE counts apart');
       assertError(await t.request('PUT', base, { auth: bot, body: [...hundred, { name: 'extra', description: 'One too many' }] }), 400, 30032);
-      assertError(await t.request('PUT', base, { auth: bot, body: Array.from({ length: 6 }, (_, i) => ({ name: `M ${i}`, type: 3 })) }), 400, 30032);
-      assert.equal((await t.request('GET', base, { auth: bot })).body.length, 106);
+      assertError(await t.request('PUT', base, { auth: bot, body: Array.from({ length: 16 }, (_, i) => ({ name: `M ${i}`, type: 3 })) }), 400, 30032);
+      assert.equal((await t.request('GET', base, { auth: bot })).body.length, 116);
     });
 
     it('a command over 8000 characters (names, descriptions, choices; longest localization counts) is APPLICATION_COMMAND_TOO_LARGE', async () => {

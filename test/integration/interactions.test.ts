@@ -170,9 +170,38 @@ describe('interactions', () => {
     await memberGw.waitForDispatch('MESSAGE_DELETE', (d) => d.id === follow.body.id);
   });
 
+  it('right after a deferral, a follow-up fills the loading message (ephemeral flag ignored); with_response answers Discord\'s shape', async () => {
+    const i = await slash(member, 'echo', [{ type: 3, name: 'text', value: 'later' }]);
+    const deferred = await callback(i, { type: 5 }, '?with_response=true');
+    assert.equal(deferred.status, 200, JSON.stringify(deferred.body));
+    const loadingId = deferred.body.interaction.response_message_id;
+    assert.equal(deferred.body.interaction.response_message_loading, true);
+    assert.equal(deferred.body.interaction.response_message_ephemeral, false);
+    assert.equal('activity_instance_id' in deferred.body.interaction, false);
+    assert.deepEqual(deferred.body.resource, { type: 5 }, 'no message for a deferral');
+
+    const follow = await t.request('POST', `/webhooks/${app.id}/${i.token}`, { body: { content: 'finished', flags: 64 } });
+    assert.equal(follow.status, 200, JSON.stringify(follow.body));
+    assert.equal(follow.body.id, loadingId, 'the loading message, not a new one');
+    assert.equal(follow.body.content, 'finished');
+    assert.equal(follow.body.flags & (64 | 128), 0, 'filled, and not made ephemeral');
+    await memberGw.waitForDispatch('MESSAGE_UPDATE', (d) => d.id === loadingId && d.content === 'finished');
+    // Once filled, follow-ups are new messages again.
+    const next = await t.request('POST', `/webhooks/${app.id}/${i.token}`, { body: { content: 'and more' } });
+    assert.notEqual(next.body.id, loadingId);
+
+    const j = await slash(member, 'echo', [{ type: 3, name: 'text', value: 'quick' }]);
+    const modal = await callback(j, { type: 9, data: { custom_id: 'm', title: 'Tell me', components: [{ type: 1, components: [{ type: 4, custom_id: 'x', label: 'X', style: 1 }] }] } }, '?with_response=true');
+    assert.equal(modal.status, 200, JSON.stringify(modal.body));
+    assert.deepEqual(Object.keys(modal.body.interaction).sort(), ['id', 'type'], 'no message: no response_message_* fields, no nulls');
+    assert.deepEqual(modal.body.resource, { type: 9 });
+  });
+
   it('a follow-up may be a voice message; with text beside it, or edited afterwards, it is refused with Discord\'s codes', async () => {
     const i = await slash(member, 'echo', [{ type: 3, name: 'text', value: 'say it' }]);
     assert.equal((await callback(i, { type: 5 })).status, 204);
+    // Filled first: right after a deferral a follow-up would fill the loading message instead (test below).
+    assert.equal((await t.request('PATCH', `/webhooks/${app.id}/${i.token}/messages/@original`, { body: { content: 'here it comes' } })).status, 200);
     const voiceBody = (payload: Record<string, unknown>) => {
       const form = new FormData();
       form.append('files[0]', new Blob([Uint8Array.from(oggOpusBytes())]), 'voice-message.ogg');

@@ -22,7 +22,7 @@ export const OptionType = {
 /** Discord's limits on commands. */
 export const CommandLimits = {
   /** Commands of each type per scope (global, or one guild): 30032 beyond. */
-  perType: { [ApplicationCommandType.CHAT_INPUT]: 100, [ApplicationCommandType.USER]: 5, [ApplicationCommandType.MESSAGE]: 5 } as Record<ApplicationCommandTypeValue, number>,
+  perType: { [ApplicationCommandType.CHAT_INPUT]: 100, [ApplicationCommandType.USER]: 15, [ApplicationCommandType.MESSAGE]: 15 } as Record<ApplicationCommandTypeValue, number>,
   /** New commands a day per application and scope (global, or one guild): 30034 beyond (routes/commands.ts). */
   dailyCreates: 200,
   options: 25,

@@ -13,7 +13,8 @@ import type { RouteContext, RouteRequest } from '../route.ts';
 import { parse } from '../validate.ts';
 import { refuseThread, executeQuery } from '../webhooks/execute.ts';
 import {
-  createInteractionMessage, deleteInteractionMessage, editInteractionMessage, interactionMessage, interactionMessageSchema, renderInteractionMessage,
+  createInteractionMessage, deleteInteractionMessage, editInteractionMessage, interactionMessage, interactionMessageSchema, MessageFlag, renderInteractionMessage,
+  type Found,
 } from './messages.ts';
 import { interactionsOf, type LiveInteraction } from './registry.ts';
 
@@ -43,11 +44,26 @@ export async function sendFollowUp(ctx: RouteContext, i: LiveInteraction, req: R
   if (i.state !== 'acked') throw new ApiError(ErrorCodes.UNKNOWN_WEBHOOK);
   const { body, uploads } = await readMessageBody(ctx.deps, req, { channelId: i.channelId, fileRefusal: null });
   try {
+    const input = parse(interactionMessageSchema, body);
+    // Discord: used right after a deferred response, a follow-up "will function as Edit Original Interaction
+    // Response": no new message, the loading one is filled, and the ephemeral flag is ignored (the response keeps
+    // what the deferral chose).
+    const loading = await loadingOriginal(ctx, i);
+    if (loading) return await editInteractionMessage(ctx, i, loading, { ...input, flags: (input.flags ?? 0) & ~MessageFlag.EPHEMERAL }, uploads);
     // Discord answers a follow-up with its message whatever `wait` says.
-    return await createInteractionMessage(ctx, i, parse(interactionMessageSchema, body), uploads, { followUp: true });
+    return await createInteractionMessage(ctx, i, input, uploads, { followUp: true });
   } finally {
     await uploads.release();
   }
+}
+
+/** The interaction's response while it is still the LOADING message of a deferral; null otherwise. */
+async function loadingOriginal(ctx: RouteContext, i: LiveInteraction): Promise<Found | null> {
+  if (!i.originalId) return null;
+  const found = await interactionMessage(ctx, i, i.originalId).catch(() => null);
+  if (!found) return null;
+  const flags = 'ephemeral' in found ? Number(found.ephemeral.flags) : found.stored.flags;
+  return (flags & MessageFlag.LOADING) !== 0 ? found : null;
 }
 
 export async function getFollowUp(ctx: RouteContext, i: LiveInteraction, messageId: string): Promise<MessageJson> {

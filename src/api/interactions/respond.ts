@@ -134,13 +134,20 @@ export async function answerInteraction(ctx: RouteContext, i: LiveInteraction, r
   await registry.save(i);
   ctx.dispatch.users([i.userId], 'INTERACTION_SUCCESS', { id: i.id, ...(i.nonce ? { nonce: i.nonce } : {}) });
   if (!withResponse) return undefined;
+  // Discord's interaction callback response: the response_message_* fields only when there is a message (they and
+  // activity_instance_id are optional, never null), and resource.message only for types 4 and 7.
+  const carriesMessage = body.type === CallbackType.CHANNEL_MESSAGE_WITH_SOURCE || body.type === CallbackType.UPDATE_MESSAGE;
   return {
     interaction: {
-      id: i.id, type: i.type, activity_instance_id: null,
-      response_message_id: message?.id ?? null,
-      response_message_loading: message ? (Number(message.flags) & MessageFlag.LOADING) !== 0 : null,
-      response_message_ephemeral: message ? (Number(message.flags) & MessageFlag.EPHEMERAL) !== 0 : null,
+      id: i.id, type: i.type,
+      ...(message ? {
+        response_message_id: message.id,
+        response_message_loading: (Number(message.flags) & MessageFlag.LOADING) !== 0,
+        response_message_ephemeral: (Number(message.flags) & MessageFlag.EPHEMERAL) !== 0,
+      } : {}),
     },
-    ...(message ? { resource: { type: body.type, message } } : body.type === CallbackType.MODAL || body.type === CallbackType.DEFERRED_UPDATE_MESSAGE ? { resource: { type: body.type } } : {}),
+    ...(message || body.type === CallbackType.MODAL || body.type === CallbackType.DEFERRED_UPDATE_MESSAGE
+      ? { resource: { type: body.type, ...(message && carriesMessage ? { message } : {}) } }
+      : {}),
   };
 }
