@@ -10,8 +10,9 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
-import { errorHandler, NOT_FOUND_BODY, notFoundHandler } from './api/errors.ts';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import { errorHandler, NOT_FOUND_BODY } from './api/errors.ts';
+import { allowedOtherwise, METHOD_NOT_ALLOWED_BODY, watchApiPaths } from './api/method-not-allowed.ts';
 import { canonicalApiUrl } from './api/versions.ts';
 import type { Config } from './config/schema.ts';
 import { trustProxies } from './lib/client-ip.ts';
@@ -71,7 +72,14 @@ export function buildProcessHttp(config: Config, log: Logger, opts: ProcessHttpO
   });
 
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler(notFoundHandler);
+  // An API path served under other methods answers 405, anything else no route takes 404.
+  watchApiPaths(app);
+  const answerUnmatched = (request: FastifyRequest, reply: FastifyReply) => {
+    const allowed = allowedOtherwise(app, request.method, request.url ?? '/');
+    if (allowed) return reply.status(405).header('Allow', allowed.join(', ')).send(METHOD_NOT_ALLOWED_BODY);
+    return reply.status(404).send(NOT_FOUND_BODY);
+  };
+  app.setNotFoundHandler(answerUnmatched);
 
   const invalid = new InvalidRequestLimiter({
     limit: config.invalidRequestLimit,
@@ -98,7 +106,7 @@ export function buildProcessHttp(config: Config, log: Logger, opts: ProcessHttpO
     }
     // Fastify would read and parse the body of a request for no route before answering 404.
     if (request.is404) {
-      reply.status(404).send(NOT_FOUND_BODY);
+      answerUnmatched(request, reply);
       return;
     }
     done();

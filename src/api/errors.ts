@@ -74,6 +74,3 @@ export function errorHandler(err: unknown, request: FastifyRequest, reply: Fasti
 /** What Discord answers for a route that does not exist. */
 export const NOT_FOUND_BODY = { code: 0, message: '404: Not Found' } as const;
 
-export function notFoundHandler(_request: FastifyRequest, reply: FastifyReply) {
-  return reply.status(404).send(NOT_FOUND_BODY);
-}

@@ -4,7 +4,7 @@
  * authentication, rate limits and Discord's headers once for all of them.
  */
 import { fileURLToPath } from 'node:url';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { ProcessDeps, RoleStart, RunningRole } from '../contracts/role.ts';
 import { setPasswordHashCost } from '../lib/passwords.ts';
@@ -22,6 +22,7 @@ import { RouteContext } from './route.ts';
 import { registerAllRoutes } from './routes/index.ts';
 import { registerStatic } from './static.ts';
 import { API_PREFIX } from './versions.ts';
+import { allowedOtherwise, METHOD_NOT_ALLOWED_BODY } from './method-not-allowed.ts';
 
 export async function startApiRole(deps: ProcessDeps): Promise<RunningRole> {
   const app = deps.http;
@@ -62,9 +63,12 @@ export async function startApiRole(deps: ProcessDeps): Promise<RunningRole> {
     { prefix: API_PREFIX },
   );
   // Old API versions are refused the way Discord refuses them; in onRequest, so no body is read for it.
-  const refuse = async (request: FastifyRequest) => {
+  // A v10 path served under other methods is 405, as Discord answers (api/method-not-allowed.ts).
+  const refuse = async (request: FastifyRequest, reply: FastifyReply) => {
     const v = Number((request.params as { version: string }).version);
     if (v < 6 || v > 10) throw new ApiError(ErrorCodes.INVALID_API_VERSION);
+    const allowed = allowedOtherwise(app, request.method, request.url);
+    if (allowed) return reply.status(405).header('Allow', allowed.join(', ')).send(METHOD_NOT_ALLOWED_BODY);
     throw new ApiError(ErrorCodes.GENERAL, { status: 404, message: '404: Not Found' });
   };
   app.all('/api/v:version/*', { onRequest: refuse }, refuse);

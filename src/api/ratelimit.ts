@@ -107,7 +107,8 @@ export class RateLimiter {
       resetAt: window.resetAt,
       resetAfterMs: Math.max(0, window.resetAt - now),
       bucketHash: RateLimiter.bucketHash(route.bucket),
-      scope: allowed ? undefined : 'user',
+      // A per-resource limit is everyone's on that resource: Discord's `shared`, which its 429s do not count against the caller.
+      scope: allowed ? undefined : route.perResource ? 'shared' : 'user',
     };
   }
 
@@ -134,7 +135,8 @@ export class RateLimiter {
       resetAt: hit.resetAt,
       resetAfterMs: Math.max(0, hit.resetAt - now),
       bucketHash: RateLimiter.bucketHash(route.bucket),
-      scope: allowed ? undefined : 'user',
+      // A per-resource limit is everyone's on that resource: Discord's `shared`, which its 429s do not count against the caller.
+      scope: allowed ? undefined : route.perResource ? 'shared' : 'user',
     };
   }
 

@@ -89,7 +89,9 @@ export class RouteContext {
 
   route(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, opts: RouteOptions, handler: Handler) {
     const auth = opts.auth ?? 'any';
-    const limit = opts.limit ?? RouteLimits.default;
+    // A route without a bucket of its own gets the default figures in a bucket of its own: one shared by every such
+    // route made clients queue them all behind each other (discord.js queues by bucket and major parameter).
+    const limit = opts.limit ?? { ...RouteLimits.default, bucket: `${RouteLimits.default.bucket}:${method} ${path}` };
     const deps = this.deps;
     const limiter = this.limiter;
     this.app.route({

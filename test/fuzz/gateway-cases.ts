@@ -28,7 +28,7 @@ export interface GatewayCase {
 /** Beyond this many bytes `ws` refuses a message itself, with 1009 (src/sessions/endpoint.ts WS_MAX_PAYLOAD). */
 export const WS_MAX_PAYLOAD = 16 * 1024;
 
-const UNKNOWN_OPS = [-1, 0, 5, 7, 9, 10, 11, 12, 13, 15, 31, 36, 38, 99, 255, 2 ** 31, 2 ** 53 - 1, -(2 ** 53 - 1)];
+const UNKNOWN_OPS = [-1, 0, 5, 7, 9, 10, 11, 12, 13, 15, 32, 36, 38, 42, 44, 99, 255, 2 ** 31, 2 ** 53 - 1, -(2 ** 53 - 1)];
 
 const IDENTIFY_CLOSES = [4001, 4002, 4004, 4010, 4013, 4014];
 
@@ -68,6 +68,8 @@ export function gatewayCases(r: Prng, ids: IdPool, target: GatewayTarget, count:
   const voiceTemplate = { guild_id: target.guildId, channel_id: null, self_mute: false, self_deaf: false };
   const subscribeTemplate = { guild_id: target.guildId, typing: true, activities: true, members: [target.userId], channels: { [target.guildId]: [[0, 99]] } };
   const bulkTemplate = { subscriptions: { [target.guildId]: { typing: true, members: [target.userId] } } };
+  const soundsTemplate = { guild_ids: [target.guildId] };
+  const channelInfoTemplate = { guild_id: target.guildId, fields: ['status', 'voice_start_time'] };
   const out: GatewayCase[] = [];
   for (let i = 0; i < count; i++) {
     const before = out.length;
@@ -96,12 +98,12 @@ export function gatewayCases(r: Prng, ids: IdPool, target: GatewayTarget, count:
     } else if (roll < 36) {
       out.push({ what: 'heartbeat with any d', phase, frame: frame(1, payloadD(r, ids), r.chance(0.3) ? { s: 1, t: 'X' } : {}), closes: [], open: true, heartbeat: true });
     } else if (roll < 66) {
-      const op = r.pick([3, 4, 8, 14, 37]);
-      const template = { 3: presenceTemplate, 4: voiceTemplate, 8: membersTemplate, 14: subscribeTemplate, 37: bulkTemplate }[op]!;
+      const op = r.pick([3, 4, 8, 14, 31, 37, 43]);
+      const template = { 3: presenceTemplate, 4: voiceTemplate, 8: membersTemplate, 14: subscribeTemplate, 31: soundsTemplate, 37: bulkTemplate, 43: channelInfoTemplate }[op]!;
       const d = payloadD(r, ids, template);
       if (phase === 'hello') out.push({ what: `op ${op} before IDENTIFY`, phase, frame: frame(op, d), closes: [4003], open: false });
       // Presence (3) with a bad payload is 4001; a bad op 8 is 4002 (or 4013 for a bot without intents); a bad
-      // subscription (14, 37) is 4002; op 4 is ignored.
+      // subscription (14, 37), soundboard (31) or channel info (43) request is 4002; op 4 is ignored.
       else out.push({ what: `op ${op} with a mutated d`, phase, frame: frame(op, d), closes: op === 3 ? [4001] : op === 8 ? [4002, 4013] : op === 4 ? [] : [4002], open: true });
     } else if (roll < 86) {
       if (phase === 'ready') {

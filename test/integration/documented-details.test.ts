@@ -11,6 +11,7 @@
  * - a text channel's thread defaults (default_auto_archive_duration, default_thread_rate_limit_per_user) are kept,
  *   shown and copied to its new threads;
  * - an invite target (stream, activity) needs its id, then voice: refused; announcement channels have no slowmode;
+ * - a method a path is not served under is 405 (with Allow); each default-limited route has its own bucket;
  * - the guild object has hub_type; image changes are audited as icon_hash; the audit log lists the integrations,
  *   scheduled events and auto moderation rules its entries name.
  */
@@ -177,6 +178,25 @@ describe('documented details', () => {
     assert.equal(patched.status, 200);
     assert.equal(patched.body.rate_limit_per_user, 0);
     assert.equal(patched.body.topic, 'news');
+  });
+
+  test('a method a path is not served under answers 405 with Allow; an unknown path 404; routes without a bucket of their own get one each', async () => {
+    const wrong = await fetch(`${t.url}/api/v10/users/@me`, { method: 'PUT', headers: { authorization: f.owner.token } });
+    assert.equal(wrong.status, 405);
+    assert.deepEqual(await wrong.json(), { code: 0, message: '405: Method Not Allowed' });
+    assert.deepEqual(wrong.headers.get('allow')!.split(', ').sort(), ['GET', 'HEAD', 'PATCH']);
+    const v9 = await fetch(`${t.url}/api/v9/channels/${f.channel.id}/typing`, { method: 'GET', headers: { authorization: f.owner.token } });
+    assert.equal(v9.status, 405);
+    assert.equal(v9.headers.get('allow'), 'POST');
+    const unknown = await fetch(`${t.url}/api/v10/no/such/route`, { method: 'PUT', headers: { authorization: f.owner.token } });
+    assert.equal(unknown.status, 404);
+    assert.deepEqual(await unknown.json(), { code: 0, message: '404: Not Found' });
+
+    const bucketOf = async (path: string) => (await t.request('GET', path, { auth: f.owner })).headers.get('x-ratelimit-bucket');
+    const me = await bucketOf('/users/@me');
+    assert.ok(me);
+    assert.notEqual(me, await bucketOf('/users/@me/guilds'));
+    assert.equal(me, await bucketOf('/users/@me'));
   });
 
   test('the guild object has hub_type; an icon change is audited as icon_hash; the audit log lists what its entries name', async () => {

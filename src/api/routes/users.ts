@@ -106,7 +106,12 @@ export function registerUsersRoutes(ctx: RouteContext): void {
     const me = req.user;
     const patch: Partial<UserRecord> = {};
     const username = body.username === undefined ? undefined : parse(me.bot ? usernameFor.bot : usernameFor.user, { username: body.username }).username;
-    if (username !== undefined && username !== me.username) patch.username = username;
+    if (username !== undefined && username !== me.username) {
+      patch.username = username;
+      // A bot's display name is its username (Discord's bots have no global_name): the application's name it got
+      // at creation would otherwise keep showing after a rename.
+      if (me.bot) patch.globalName = null;
+    }
     if (body.global_name !== undefined) patch.globalName = body.global_name?.trim() || null;
     if (body.bio !== undefined) patch.bio = body.bio;
     // Bots have neither an email nor a password.
