@@ -18,6 +18,8 @@ function discordCode(issue: z.core.$ZodIssue): { code: string; message: string }
       }
       return { code: `BASE_TYPE_INVALID`, message: `Must be a valid ${issue.expected}.` };
     case 'too_big':
+      // A length with a minimum too is reported as Discord does, "Must be between 1 and 100 in length." (lengthMessage).
+      if ((issue.origin === 'string' || issue.origin === 'array') && issue.message.startsWith('Must be between')) return { code: 'BASE_TYPE_BAD_LENGTH', message: issue.message };
       if (issue.origin === 'string') return { code: 'BASE_TYPE_MAX_LENGTH', message: `Must be ${issue.maximum} or fewer in length.` };
       if (issue.origin === 'array') return { code: 'BASE_TYPE_MAX_LENGTH', message: `Must be ${issue.maximum} or fewer in length.` };
       return { code: 'NUMBER_TYPE_MAX', message: `int value should be less than or equal to ${issue.maximum}.` };
@@ -39,13 +41,18 @@ export function zodToApiError(error: z.ZodError): ApiError {
 }
 
 /**
- * Discord's text for a value too short: "Must be between 2 and 32 in length." Only the issue's own schema knows
- * the maximum (a too_small issue carries just the minimum), so it is read here, from the raw issue's schema.
+ * Discord's text for a length out of a range: "Must be between 2 and 32 in length.", too short or too long alike.
+ * Only the issue's own schema knows the other bound (a too_small issue carries just the minimum, a too_big one the
+ * maximum), so it is read here, from the raw issue's schema. Undefined (zod's own text) for a length with one bound.
  */
 function lengthMessage(issue: z.core.$ZodRawIssue): string | undefined {
-  if (issue.code !== 'too_small' || (issue.origin !== 'string' && issue.origin !== 'array')) return undefined;
+  if ((issue.code !== 'too_small' && issue.code !== 'too_big') || (issue.origin !== 'string' && issue.origin !== 'array')) return undefined;
   const schema = (issue as { schema?: z.core.$ZodType }).schema;
-  const checks = (schema?._zod.def.checks ?? []).map((c) => c._zod.def as { check: string; maximum?: number });
+  const checks = (schema?._zod.def.checks ?? []).map((c) => c._zod.def as { check: string; maximum?: number; minimum?: number });
+  if (issue.code === 'too_big') {
+    const min = checks.find((d) => d.check === 'min_length')?.minimum;
+    return min === undefined ? undefined : `Must be between ${min} and ${issue.maximum} in length.`;
+  }
   const max = checks.find((d) => d.check === 'max_length')?.maximum;
   return max === undefined ? `Must be ${issue.minimum} or more in length.` : `Must be between ${issue.minimum} and ${max} in length.`;
 }
