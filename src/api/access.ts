@@ -105,6 +105,13 @@ export async function guildAccess(store: Store, guildId: string, userId: string,
   return { guild, member, roles, permissions, isOwner: guild.ownerId === userId, topPosition: topRolePosition(guild, member, roles) };
 }
 
+/** What @everyone alone may do in a channel of `guild` (someone who is not a member yet: widget.json, an invite's event). */
+export async function everyoneChannelPermissions(store: Store, guild: GuildRecord, roles: readonly RoleRecord[], channelId: string, now: number): Promise<bigint> {
+  const everyone = { guildId: guild.id, ownerId: guild.ownerId, userId: '0', memberRoleIds: [], rolePermissions: new Map(roles.map((r) => [r.id, BigInt(r.permissions)])), communicationDisabledUntil: null, now };
+  const overwrites = await store.overwrites.listByChannel(channelId);
+  return computeChannelPermissions(everyone, overwrites.map((o) => ({ id: o.id, type: o.type, allow: BigInt(o.allow), deny: BigInt(o.deny) })));
+}
+
 /**
  * The application `appId` names, for its owner (the developer portal) or, with `bot`, also for its own bot user:
  * 10002 when unknown, 50001 for anyone else.

@@ -12,6 +12,7 @@
  *   shown and copied to its new threads;
  * - an invite target (stream, activity) needs its id, then voice: refused; announcement channels have no slowmode;
  * - a method a path is not served under is 405 (with Allow); each default-limited route has its own bucket;
+ * - an invite looked up with guild_scheduled_event_id carries the event a newcomer could see;
  * - the guild object has hub_type; image changes are audited as icon_hash; the audit log lists the integrations,
  *   scheduled events and auto moderation rules its entries name.
  */
@@ -199,6 +200,23 @@ describe('documented details', () => {
     assert.equal(me, await bucketOf('/users/@me'));
   });
 
+  test('an invite looked up with guild_scheduled_event_id carries that event when a newcomer could see it', async () => {
+    const invite = (await t.request('POST', `/channels/${f.channel.id}/invites`, { auth: f.owner, body: {} })).body;
+    const when = { scheduled_start_time: new Date(Date.now() + 86_400_000).toISOString(), scheduled_end_time: new Date(Date.now() + 90_000_000).toISOString() };
+    const outside = (await t.request('POST', `/guilds/${f.guild.id}/scheduled-events`, { auth: f.owner, body: { name: 'Picnic', entity_type: 3, privacy_level: 2, entity_metadata: { location: 'Park' }, ...when } })).body;
+    const hidden = (await t.request('POST', `/guilds/${f.guild.id}/channels`, { auth: f.owner, body: { name: 'staff', type: 2, permission_overwrites: [{ id: f.guild.id, type: 0, deny: String(1 << 10), allow: '0' }] } })).body;
+    const secret = await t.request('POST', `/guilds/${f.guild.id}/scheduled-events`, { auth: f.owner, body: { name: 'Staff meeting', entity_type: 2, privacy_level: 2, channel_id: hidden.id, ...when } });
+    assert.equal(secret.status, 200, JSON.stringify(secret.body));
+
+    const withEvent = await t.request('GET', `/invites/${invite.code}?guild_scheduled_event_id=${outside.id}`);
+    assert.equal(withEvent.status, 200);
+    assert.equal(withEvent.body.guild_scheduled_event.id, outside.id);
+    assert.equal(withEvent.body.guild_scheduled_event.name, 'Picnic');
+    assert.equal('guild_scheduled_event' in (await t.request('GET', `/invites/${invite.code}?guild_scheduled_event_id=${secret.body.id}`)).body, false, 'a channel newcomers cannot see');
+    assert.equal('guild_scheduled_event' in (await t.request('GET', `/invites/${invite.code}?guild_scheduled_event_id=${f.guild.id}`)).body, false, 'no such event');
+    assertError(await t.request('GET', `/invites/${invite.code}?guild_scheduled_event_id=abc`), 400, 50035);
+  });
+
   test('the guild object has hub_type; an icon change is audited as icon_hash; the audit log lists what its entries name', async () => {
     const g = await t.request('GET', `/guilds/${f.guild.id}`, { auth: f.owner });
     assert.equal(g.body.hub_type, null);
@@ -223,7 +241,7 @@ describe('documented details', () => {
     assert.equal(update.changes[0].new_value, iconed.body.icon);
     assert.ok(log.audit_log_entries.some((e: any) => e.action_type === 28 && e.target_id === bot.id));
     assert.deepEqual(log.integrations, [{ id: app.id, name: 'Audited Bot', type: 'discord', account: { id: bot.id, name: bot.username }, application_id: app.id }]);
-    assert.deepEqual(log.guild_scheduled_events.map((e: any) => e.id), [event.body.id]);
+    assert.ok(log.guild_scheduled_events.some((e: any) => e.id === event.body.id), 'the event its entry names');
     assert.deepEqual(log.auto_moderation_rules.map((r: any) => r.id), [rule.body.id]);
   });
 });

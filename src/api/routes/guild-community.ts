@@ -10,13 +10,13 @@
 import { memberGone } from '../integrations.ts';
 import { AuditLogEvent } from '../../protocol/audit-log.ts';
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
-import { Permissions, computeChannelPermissions, hasPermission } from '../../protocol/permissions.ts';
+import { Permissions, hasPermission } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
 import { PresenceSubjects } from '../../contracts/presence.ts';
 import { RoleClient } from '../../contracts/role-client.ts';
 import { ChannelType, type AuditLogEntryRecord, type GuildRecord, type WelcomeScreenRecord } from '../../store/types.ts';
 import { guildJson, incidentsDataJson, publicUser } from '../../shapes/serialize.ts';
-import { guildAccess, requirePermission, topRolePosition, type GuildAccess } from '../access.ts';
+import { everyoneChannelPermissions, guildAccess, requirePermission, topRolePosition, type GuildAccess } from '../access.ts';
 import { auditEntry, diffChanges, publishAudit, recordAudit } from '../audit-log.ts';
 import { publicHttpBase } from '../public-url.ts';
 import { guildObjectJson } from './guild-object.ts';
@@ -264,12 +264,10 @@ export function registerGuildCommunityRoutes(ctx: RouteContext): void {
     if (!guild.widgetEnabled) throw new ApiError(ErrorCodes.WIDGET_DISABLED);
     const [roles, channels] = await Promise.all([store.roles.listByGuild(guild.id), store.channels.listByGuild(guild.id)]);
     // Voice channels @everyone may see, as Discord lists them.
-    const everyone = { guildId: guild.id, ownerId: guild.ownerId, userId: '0', memberRoleIds: [], rolePermissions: new Map(roles.map((r) => [r.id, BigInt(r.permissions)])), communicationDisabledUntil: null, now: now() };
     const visible = [];
     for (const c of channels) {
       if (c.type !== ChannelType.GUILD_VOICE) continue;
-      const overwrites = await store.overwrites.listByChannel(c.id);
-      const perms = computeChannelPermissions(everyone, overwrites.map((o) => ({ id: o.id, type: o.type, allow: BigInt(o.allow), deny: BigInt(o.deny) })));
+      const perms = await everyoneChannelPermissions(store, guild, roles, c.id, now());
       if (hasPermission(perms, Permissions.VIEW_CHANNEL | Permissions.CONNECT)) visible.push({ id: c.id, name: c.name ?? '', position: c.position });
     }
     // Online members from the presence role; none when it does not answer.

@@ -9,15 +9,16 @@ import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
 import { Permissions, hasPermission } from '../../protocol/permissions.ts';
 import { ConflictError } from '../../store/errors.ts';
 import type { InviteRecord, MemberRecord } from '../../store/types.ts';
-import { channelAccess, guildAccess } from '../access.ts';
+import { channelAccess, everyoneChannelPermissions, guildAccess } from '../access.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext } from '../route.ts';
 import { inviteJson, memberJson } from '../../shapes/serialize.ts';
-import { parse, queryBool, z } from '../validate.ts';
+import { parse, queryBool, snowflake, z } from '../validate.ts';
+import { scheduledEventJson } from '../../shapes/scheduled-event.ts';
 import { AuditLogEvent } from '../../protocol/audit-log.ts';
 import { INVITE_AUDIT_KEYS, deletedChanges, inviteChanges, recordAudit } from '../audit-log.ts';
 
-const getQuery = z.object({ with_counts: queryBool.optional(), with_expiration: queryBool.optional() });
+const getQuery = z.object({ with_counts: queryBool.optional(), with_expiration: queryBool.optional(), guild_scheduled_event_id: snowflake.optional() });
 
 /** The refusal of a join while the guild's invites are paused (Discord documents no code of its own: 403, 50001). */
 export const INVITES_PAUSED = 'Invites to this server are paused';
@@ -41,6 +42,21 @@ export function registerInvitesRoutes(ctx: RouteContext): void {
     };
   }
 
+  /**
+   * The scheduled event an invite link names (`guild_scheduled_event_id`), when it is one of the invite's guild that
+   * someone joining could see: no channel, or a channel @everyone may view. Anything else is left out, as Discord
+   * leaves out an id that is not "a valid guild scheduled event id".
+   */
+  async function inviteEvent(guildId: string, eventId: string) {
+    const event = await store.scheduledEvents.get(guildId, eventId);
+    if (!event) return null;
+    if (event.channelId) {
+      const [guild, roles] = await Promise.all([store.guilds.get(guildId), store.roles.listByGuild(guildId)]);
+      if (!guild || !hasPermission(await everyoneChannelPermissions(store, guild, roles, event.channelId, ctx.deps.now()), Permissions.VIEW_CHANNEL)) return null;
+    }
+    return scheduledEventJson(event);
+  }
+
   async function render(invite: InviteRecord, opts: { counts?: boolean } = {}) {
     const [guild, channel, inviter] = await Promise.all([
       invite.guildId ? store.guilds.get(invite.guildId) : null,
@@ -54,7 +70,10 @@ export function registerInvitesRoutes(ctx: RouteContext): void {
 
   ctx.get('/invites/:code', { auth: 'optional' }, async (req) => {
     const query = parse(getQuery, req.query);
-    return render(await load(req.params.code), { counts: query.with_counts });
+    const invite = await load(req.params.code);
+    const json = await render(invite, { counts: query.with_counts });
+    const event = query.guild_scheduled_event_id && invite.guildId ? await inviteEvent(invite.guildId, query.guild_scheduled_event_id) : null;
+    return event ? { ...json, guild_scheduled_event: event } : json;
   });
 
   // "Requires the MANAGE_GUILD or VIEW_AUDIT_LOG permission. Invite Metadata is included with the MANAGE_GUILD permission."
