@@ -13,6 +13,13 @@
  *   release         `[owner/repo] New release published: tag`
  *   fork            `[owner/repo] Fork created: owner/fork`
  *   watch           `[owner/repo] New star added`
+ *   commit_comment  `[owner/repo] New comment on commit `sha7``, the comment's text
+ *   pull_request_review          `[owner/repo] Pull request approved|changes requested|reviewed: #N title`
+ *   pull_request_review_comment  `[owner/repo] New review comment on pull request #N: title`, its text
+ *   member          `[owner/repo] New collaborator added: login`
+ *   public          `[owner/repo] Now open sourced!`
+ *   discussion, discussion_comment  `[owner/repo] New discussion #N: title` / `New comment on discussion …`
+ *   check_run, check_suite  `[repo:branch] name: conclusion` when completed
  *
  * `ping` (sent when the hook is set up), other actions of these events and every other event post nothing:
  * 204, as Discord answers them. A push without commits (a deleted branch, a tag) posts nothing either.
@@ -122,16 +129,86 @@ function watch(p: Json): Json | null {
   return embed(p, `[${str(repo.full_name)}] New star added`, str(repo.html_url), COLORS.other);
 }
 
+const repoName = (p: Json) => str(obj(p.repository).full_name);
+
+function commitComment(p: Json): Json | null {
+  const comment = obj(p.comment);
+  if (!str(comment.body)) return null;
+  return embed(p, `[${repoName(p)}] New comment on commit \`${str(comment.commit_id).slice(0, 7)}\``, str(comment.html_url), COLORS.comment, cut(str(comment.body), MAX_BODY));
+}
+
+function pullRequestReview(p: Json): Json | null {
+  if (str(p.action) !== 'submitted') return null;
+  const pr = obj(p.pull_request);
+  const review = obj(p.review);
+  const state = str(review.state).toLowerCase();
+  const verb = state === 'approved' ? 'approved' : state === 'changes_requested' ? 'changes requested' : 'reviewed';
+  return embed(p, `[${repoName(p)}] Pull request ${verb}: #${str(pr.number)} ${str(pr.title)}`, str(review.html_url), COLORS.comment, str(review.body) ? cut(str(review.body), MAX_BODY) : undefined);
+}
+
+function pullRequestReviewComment(p: Json): Json | null {
+  if (str(p.action) !== 'created') return null;
+  const pr = obj(p.pull_request);
+  const comment = obj(p.comment);
+  return embed(p, `[${repoName(p)}] New review comment on pull request #${str(pr.number)}: ${str(pr.title)}`, str(comment.html_url), COLORS.comment, cut(str(comment.body), MAX_BODY));
+}
+
+function member(p: Json): Json | null {
+  if (str(p.action) !== 'added') return null;
+  const added = obj(p.member);
+  return embed(p, `[${repoName(p)}] New collaborator added: ${str(added.login)}`, str(added.html_url), COLORS.other);
+}
+
+function publicized(p: Json): Json | null {
+  const repo = obj(p.repository);
+  return embed(p, `[${str(repo.full_name)}] Now open sourced!`, str(repo.html_url), COLORS.other);
+}
+
+function discussion(p: Json): Json | null {
+  if (str(p.action) !== 'created') return null;
+  const d = obj(p.discussion);
+  return embed(p, `[${repoName(p)}] New discussion #${str(d.number)}: ${str(d.title)}`, str(d.html_url), COLORS.issueOpened, cut(str(d.body), MAX_BODY));
+}
+
+function discussionComment(p: Json): Json | null {
+  if (str(p.action) !== 'created') return null;
+  const d = obj(p.discussion);
+  const comment = obj(p.comment);
+  return embed(p, `[${repoName(p)}] New comment on discussion #${str(d.number)}: ${str(d.title)}`, str(comment.html_url), COLORS.comment, cut(str(comment.body), MAX_BODY));
+}
+
+/** A finished check run or suite: its conclusion (success, failure, …) on the branch it ran for. */
+function check(p: Json, key: 'check_run' | 'check_suite'): Json | null {
+  if (str(p.action) !== 'completed') return null;
+  const c = obj(p[key]);
+  const conclusion = str(c.conclusion) || 'completed';
+  const suite = key === 'check_suite' ? c : obj(c.check_suite);
+  const branch = str(suite.head_branch);
+  const name = key === 'check_run' ? str(c.name) : str(obj(c.app).name) || 'Check suite';
+  const color = conclusion === 'success' ? COLORS.pullOpened : conclusion === 'failure' || conclusion === 'timed_out' ? COLORS.issueOpened : COLORS.other;
+  return embed(p, `[${str(obj(p.repository).name)}${branch ? `:${branch}` : ''}] ${name}: ${conclusion}`, str(c.html_url) || str(c.url), color);
+}
+
+/** Discord's documented list: commit_comment, create, delete, fork, issue_comment, issues, member, public, pull_request, pull_request_review, pull_request_review_comment, push, release, watch, check_run, check_suite, discussion, discussion_comment. */
 const EVENTS: Record<string, (payload: Json) => Json | null> = {
   push,
   issues,
   issue_comment: issueComment,
   pull_request: pullRequest,
+  pull_request_review: pullRequestReview,
+  pull_request_review_comment: pullRequestReviewComment,
+  commit_comment: commitComment,
   create: (p) => refChange(p, true),
   delete: (p) => refChange(p, false),
   release,
   fork,
   watch,
+  member,
+  public: publicized,
+  discussion,
+  discussion_comment: discussionComment,
+  check_run: (p) => check(p, 'check_run'),
+  check_suite: (p) => check(p, 'check_suite'),
 };
 
 /** The GitHub events that post a message. */
