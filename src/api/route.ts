@@ -110,8 +110,9 @@ export class RouteContext {
             if (oauth && (!opts.oauth || (opts.oauth !== 'any' && !oauth.scopes.includes(opts.oauth)))) {
               throw new ApiError(ErrorCodes.GENERAL, { status: 401, message: '401: Unauthorized' });
             }
-            if (auth === 'user' && user.bot) throw new ApiError(ErrorCodes.UNAUTHORIZED, { status: 403, message: 'Bots cannot use this endpoint' });
-            if (auth === 'bot' && !user.bot) throw new ApiError(ErrorCodes.UNAUTHORIZED, { status: 403, message: 'Only bots can use this endpoint' });
+            // Discord's own codes: 20001 "Bots cannot use this endpoint", 20002 "Only bots can use this endpoint".
+            if (auth === 'user' && user.bot) throw new ApiError(ErrorCodes.BOTS_CANNOT_USE_ENDPOINT);
+            if (auth === 'bot' && !user.bot) throw new ApiError(ErrorCodes.ONLY_BOTS_CAN_USE_ENDPOINT);
           }
         }
         const identity = user?.id ?? request.ip;

@@ -13,6 +13,9 @@
  * - an invite target (stream, activity) needs its id, then voice: refused; announcement channels have no slowmode;
  * - a method a path is not served under is 405 (with Allow); each default-limited route has its own bucket;
  * - an invite looked up with guild_scheduled_event_id carries the event a newcomer could see;
+ * - threads: archiving needs the creator or MANAGE_THREADS, a new auto_archive_duration moves archive_timestamp,
+ *   with_member=1 is true, a forum post needs no CREATE_PUBLIC_THREADS and its first message is not counted,
+ *   messages to a forum are 40058, archiving unpins a post; bots may not vote in polls (20001);
  * - the guild object has hub_type; image changes are audited as icon_hash; the audit log lists the integrations,
  *   scheduled events and auto moderation rules its entries name.
  */
@@ -217,6 +220,40 @@ describe('documented details', () => {
     assertError(await t.request('GET', `/invites/${invite.code}?guild_scheduled_event_id=abc`), 400, 50035);
   });
 
+  test('threads and forums: archiving is the creator\'s or a manager\'s, the duration moves archive_timestamp, a post needs no CREATE_PUBLIC_THREADS and its first message is not counted', async () => {
+    const m = await send(t, f.owner, f.channel.id, 'start here');
+    const thread = (await t.request('POST', `/channels/${f.channel.id}/messages/${m.id}/threads`, { auth: f.owner, body: { name: 'owned' } })).body;
+    assert.equal((await t.request('POST', `/channels/${thread.id}/messages`, { auth: f.member, body: { content: 'joining in' } })).status, 200);
+    assertError(await t.request('PATCH', `/channels/${thread.id}`, { auth: f.member, body: { archived: true } }), 403, 50013);
+    const before = thread.thread_metadata.archive_timestamp;
+    await new Promise((r) => setTimeout(r, 5));
+    const longer = await t.request('PATCH', `/channels/${thread.id}`, { auth: f.owner, body: { auto_archive_duration: 10080 } });
+    assert.notEqual(longer.body.thread_metadata.archive_timestamp, before);
+    const members = await t.request('GET', `/channels/${thread.id}/thread-members?with_member=1`, { auth: f.owner });
+    assert.equal(members.status, 200, JSON.stringify(members.body));
+    assert.ok(members.body.every((tm: any) => tm.member), 'with_member=1 reads as true');
+    assert.equal((await t.request('PATCH', `/channels/${thread.id}`, { auth: f.owner, body: { archived: true } })).body.thread_metadata.archived, true);
+
+    const forum = (await t.request('POST', `/guilds/${f.guild.id}/channels`, { auth: f.owner, body: { name: 'ideas', type: 15, permission_overwrites: [{ id: f.guild.id, type: 0, deny: String(1n << 35n), allow: '0' }] } })).body;
+    const post = await t.request('POST', `/channels/${forum.id}/threads`, { auth: f.member, body: { name: 'A post', message: { content: 'first words' } } });
+    assert.equal(post.status, 201, JSON.stringify(post.body));
+    assert.equal(post.body.message_count, 0, 'the first message is not counted');
+    assertError(await t.request('POST', `/channels/${forum.id}/messages`, { auth: f.member, body: { content: 'not a post' } }), 400, 40058);
+    const pinned = await t.request('PATCH', `/channels/${post.body.id}`, { auth: f.owner, body: { flags: 2 } });
+    assert.equal(pinned.body.flags, 2);
+    const archived = await t.request('PATCH', `/channels/${post.body.id}`, { auth: f.owner, body: { archived: true } });
+    assert.equal(archived.body.flags, 0, 'archiving unpins');
+  });
+
+  test('only users vote in polls: a bot is refused with 20001', async () => {
+    const { app, bot } = await makeBot(t, f.owner, 'Voter Bot');
+    await t.request('POST', `/oauth2/authorize?client_id=${app.id}&scope=bot&permissions=3072`, { auth: f.owner, body: { guild_id: f.guild.id, permissions: '3072', authorize: true } });
+    const poll = await send(t, f.owner, f.channel.id, { poll: { question: { text: 'Lunch?' }, answers: [{ poll_media: { text: 'Yes' } }, { poll_media: { text: 'No' } }], duration: 1 } });
+    const vote = (who: any) => t.request('PUT', `/channels/${f.channel.id}/polls/${poll.id}/answers/@me`, { auth: who, body: { answer_ids: [1] } });
+    assertError(await vote(bot), 403, 20001);
+    assert.equal((await vote(f.member)).status, 204);
+  });
+
   test('the guild object has hub_type; an icon change is audited as icon_hash; the audit log lists what its entries name', async () => {
     const g = await t.request('GET', `/guilds/${f.guild.id}`, { auth: f.owner });
     assert.equal(g.body.hub_type, null);
@@ -240,7 +277,7 @@ describe('documented details', () => {
     assert.deepEqual(update.changes.map((c: any) => c.key), ['icon_hash']);
     assert.equal(update.changes[0].new_value, iconed.body.icon);
     assert.ok(log.audit_log_entries.some((e: any) => e.action_type === 28 && e.target_id === bot.id));
-    assert.deepEqual(log.integrations, [{ id: app.id, name: 'Audited Bot', type: 'discord', account: { id: bot.id, name: bot.username }, application_id: app.id }]);
+    assert.deepEqual(log.integrations.find((i: any) => i.id === app.id), { id: app.id, name: 'Audited Bot', type: 'discord', account: { id: bot.id, name: bot.username }, application_id: app.id });
     assert.ok(log.guild_scheduled_events.some((e: any) => e.id === event.body.id), 'the event its entry names');
     assert.deepEqual(log.auto_moderation_rules.map((r: any) => r.id), [rule.body.id]);
   });

@@ -162,7 +162,7 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`OAuth2 (${backe
     await t.request('POST', `/oauth2/authorize?client_id=${other.app.id}&scope=bot`, { auth: dev, body: { guild_id: guild.id, permissions: String(CREATE_INSTANT_INVITE), authorize: true } });
     assertError(await t.request('PUT', `/guilds/${guild.id}/members/${user.id}`, { auth: other.bot, body: { access_token: tokens.access_token } }), 403, 50025);
     assertError(await t.request('PUT', `/guilds/${guild.id}/members/${dev.id}`, { auth: bot, body: { access_token: tokens.access_token } }), 403, 50025);
-    assertError(await t.request('PUT', `/guilds/${guild.id}/members/${user.id}`, { auth: user, body: { access_token: tokens.access_token } }), 403, 40001);
+    assertError(await t.request('PUT', `/guilds/${guild.id}/members/${user.id}`, { auth: user, body: { access_token: tokens.access_token } }), 403, 20002);
     assertError(await t.request('PUT', `/guilds/${guild.id}/members/${user.id}`, { auth: bot, body: { access_token: tokens.access_token, nick: 'Boss' } }), 403, 50013);
     const from = t.events.length;
     const added = await t.request('PUT', `/guilds/${guild.id}/members/${user.id}`, { auth: bot, body: { access_token: tokens.access_token } });

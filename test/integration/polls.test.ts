@@ -286,11 +286,13 @@ describe(`polls (${kind})`, { skip: kind === 'postgres' ? pgSkip : false }, () =
     assert.equal(dm.status, 200, JSON.stringify(dm.body));
     const memberClient = await online(f.member);
     const dmPoll = await send(t, f.member, dm.body.id, { poll: poll() });
-    assert.equal((await vote(bot, dm.body.id, dmPoll.id, [2])).status, 204);
+    // Apps may not vote (Discord's poll resource): the user votes, the bot hears of it.
+    assert.equal((await vote(bot, dm.body.id, dmPoll.id, [2])).status, 403);
+    assert.equal((await vote(f.member, dm.body.id, dmPoll.id, [2])).status, 204);
     const ev = await withPolls.waitForDispatch('MESSAGE_POLL_VOTE_ADD', (d) => d.message_id === dmPoll.id);
-    assert.deepEqual(ev.d, { user_id: bot.id, channel_id: dm.body.id, message_id: dmPoll.id, answer_id: 2 });
+    assert.deepEqual(ev.d, { user_id: f.member.id, channel_id: dm.body.id, message_id: dmPoll.id, answer_id: 2 });
     await memberClient.waitForDispatch('MESSAGE_POLL_VOTE_ADD', (d) => d.message_id === dmPoll.id);
-    assert.equal((await vote(bot, dm.body.id, dmPoll.id, [])).status, 204);
+    assert.equal((await vote(f.member, dm.body.id, dmPoll.id, [])).status, 204);
     await withPolls.waitForDispatch('MESSAGE_POLL_VOTE_REMOVE', (d) => d.message_id === dmPoll.id);
   });
 

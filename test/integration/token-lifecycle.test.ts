@@ -205,7 +205,7 @@ describe('password change, sessions list (issue 11 #3)', () => {
     assert.equal((await t.request('GET', '/auth/sessions', { auth: u })).body.user_sessions.length, 2);
     assertError(await t.request('POST', '/auth/sessions/logout', { auth: u, body: {} }), 400, 50035);
     const bot = await makeBot(t, u, 'Sessions Bot');
-    assertError(await t.request('GET', '/auth/sessions', { auth: bot.bot }), 403, 40001);
+    assertError(await t.request('GET', '/auth/sessions', { auth: bot.bot }), 403, 20001);
   });
 });
 

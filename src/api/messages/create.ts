@@ -139,6 +139,8 @@ export async function createMessage(ctx: RouteContext, user: UserRecord, channel
   // The send never reads the channel's last_message_id (the one it moves), so the access cache need not fetch it.
   const access = await channelAccess(deps.store, channelId, user.id, now, { staleLastMessageId: true });
   const channel = access.channel;
+  // A forum or media channel takes posts (threads), not messages: Discord has a code of its own for it.
+  if (channel.type === 15 || channel.type === 16) throw new ApiError(ErrorCodes.FORUM_CHANNEL_MESSAGE);
   if (!MESSAGE_CHANNEL_TYPES.has(channel.type)) throw new ApiError(ErrorCodes.NON_TEXT_CHANNEL);
   // Threads need SEND_MESSAGES_IN_THREADS instead, and refuse sends while locked (channels/threads.ts).
   const thread = isThread(channel) ? await checkThreadSend(deps.store, access) : null;

@@ -36,7 +36,8 @@ export function registerPollsRoutes(ctx: RouteContext): void {
     return message.poll;
   };
 
-  ctx.put(`${base}/answers/@me`, {}, async (req) => {
+  // "Apps are not allowed to vote on polls" (Discord's poll resource): a bot is refused as on any user-only route.
+  ctx.put(`${base}/answers/@me`, { auth: 'user' }, async (req) => {
     const { access, message } = await load(req.params, req.user.id);
     const poll = pollOf(message);
     const body = parse(voteBody, req.body);

@@ -23,7 +23,7 @@ import { systemMessageRecord } from '../messages/system.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { eventPayload, renderMessage } from '../../shapes/message.ts';
-import { parse, snowflake, z } from '../validate.ts';
+import { parse, queryBool, snowflake, z } from '../validate.ts';
 
 /** Message types: the "started a thread" line in the parent, and a thread's starter message. */
 const THREAD_AUDIT_KEYS = ['name', 'type', 'archived', 'locked', 'auto_archive_duration', 'rate_limit_per_user', 'invitable', 'flags', 'applied_tags'] as const;
@@ -56,7 +56,7 @@ const archivedQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).optional(),
 });
 const membersQuery = z.object({
-  with_member: z.enum(['true', 'false']).optional(),
+  with_member: queryBool.optional(),
   after: snowflake.optional(),
   limit: z.coerce.number().int().min(1).max(100).optional(),
 });
@@ -130,7 +130,8 @@ export function registerThreadsRoutes(ctx: RouteContext): void {
     const type = forum ? 11 : (body.type ?? 12);
     if (parent.type === 5 && type === 12) throw formError([{ path: ['type'], code: 'BASE_TYPE_CHOICES', message: 'Value must be one of {10, 11}.' }]);
     if (parent.type === 0 && type === 10) throw formError([{ path: ['type'], code: 'BASE_TYPE_CHOICES', message: 'Value must be one of {11, 12}.' }]);
-    requirePermission(access.permissions, type === 12 ? Permissions.CREATE_PRIVATE_THREADS : Permissions.CREATE_PUBLIC_THREADS);
+    // A forum post needs SEND_MESSAGES, below; Discord ignores CREATE_PUBLIC_THREADS there.
+    if (!forum) requirePermission(access.permissions, type === 12 ? Permissions.CREATE_PRIVATE_THREADS : Permissions.CREATE_PUBLIC_THREADS);
     let appliedTags: string[] = [];
     if (forum) {
       // A forum post needs its first message and SEND_MESSAGES (Discord's permission for posting in a forum).
@@ -153,8 +154,8 @@ export function registerThreadsRoutes(ctx: RouteContext): void {
       // The post's first message has the thread's own id, as on Discord.
       const first = { ...systemMessageRecord(channel.id, channel, req.user.id, 0, { content: body.message!.content ?? '' }), embeds: (body.message!.embeds ?? []) as Record<string, unknown>[] };
       const firstJson = await renderMessage(store, first, { viewerId: req.user.id, fresh: true, media: renderMedia(ctx.deps) });
+      // Not counted: message_count is "not including the initial message" (Discord's channel object).
       await ctx.writes.create(channel, first, [], await eventPayload(store, first, firstJson));
-      await store.threads.messageSent(channel.id, now());
       for (const f of flagged) await executeActions(ctx, f.violations, { user: req.user, channel: parent, content: f.content, messageId: first.id, blocked: false });
       const fresh = (await store.channels.get(channel.id)) ?? channel;
       return { ...(await threadPayload(store, fresh, req.user.id)), message: firstJson };
@@ -242,13 +243,13 @@ export function registerThreadsRoutes(ctx: RouteContext): void {
     const q = parse(membersQuery, req.query);
     const m = isSnowflake(userId) ? await store.threads.getMember(access.channel.id, userId) : null;
     if (!m) throw new ApiError(ErrorCodes.UNKNOWN_MEMBER);
-    return memberWithGuild(access.channel.guildId!, m, q.with_member === 'true');
+    return memberWithGuild(access.channel.guildId!, m, q.with_member === true);
   });
 
   ctx.get('/channels/:channelId/thread-members', {}, async (req) => {
     const { access } = await threadAccess(req.params.channelId, req.user);
     const q = parse(membersQuery, req.query);
-    const withMember = q.with_member === 'true';
+    const withMember = q.with_member === true;
     // Paginated when with_member is set (Discord, before v11); otherwise every member.
     const list = await store.threads.listMembers(access.channel.id, withMember ? (q.after ?? null) : null, withMember ? (q.limit ?? 100) : 10_000);
     return Promise.all(list.map((m) => memberWithGuild(access.channel.guildId!, m, withMember)));
@@ -339,7 +340,9 @@ export async function patchThread(ctx: RouteContext, access: ChannelAccess, raw:
   if (body.locked !== undefined || body.invitable !== undefined || body.flags !== undefined) requirePermission(perms, Permissions.MANAGE_THREADS);
   if (body.rate_limit_per_user != null && !manager && !hasPermission(perms, Permissions.MANAGE_CHANNELS)) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
   if ((body.name !== undefined || body.auto_archive_duration !== undefined || body.applied_tags !== undefined) && !owner && !manager) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
-  if (body.archived === true && !owner && !manager) requirePermission(perms, Permissions.SEND_MESSAGES_IN_THREADS);
+  // Discord: changing name, archived or auto_archive_duration needs MANAGE_THREADS or being the thread's creator;
+  // unarchiving (below) only what sending in it needs.
+  if (body.archived === true && !owner && !manager) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
   if (body.archived === false) requirePermission(perms, Permissions.SEND_MESSAGES_IN_THREADS);
   if (body.invitable !== undefined && channel.type !== 12) throw formError([{ path: ['invitable'], code: 'THREAD_INVITABLE_INVALID', message: 'Only private threads can be invitable' }]);
   const parent = channel.parentId ? await store.channels.get(channel.parentId) : null;
@@ -367,10 +370,13 @@ export async function patchThread(ctx: RouteContext, access: ChannelAccess, raw:
   if (Object.keys(channelPatch).length) updatedChannel = await store.channels.update(channel.id, channelPatch);
   const patch: Parameters<typeof store.threads.update>[1] = {};
   if (body.archived !== undefined && body.archived !== thread.archived) Object.assign(patch, { archived: body.archived, archiveTimestamp: at });
-  if (body.auto_archive_duration !== undefined) patch.autoArchiveDuration = body.auto_archive_duration;
+  // "archive_timestamp is changed when … changing the auto_archive_duration field".
+  if (body.auto_archive_duration !== undefined && body.auto_archive_duration !== thread.autoArchiveDuration) Object.assign(patch, { autoArchiveDuration: body.auto_archive_duration, archiveTimestamp: at });
   if (body.locked !== undefined) patch.locked = body.locked;
   if (body.invitable !== undefined) patch.invitable = body.invitable;
   if (body.flags !== undefined) patch.flags = body.flags;
+  // A pinned forum post is unpinned by archiving it (Discord: "archiving that thread will unset the flag").
+  if (body.archived === true && !thread.archived) patch.flags = (patch.flags ?? thread.flags) & ~CHANNEL_FLAG_PINNED;
   if (appliedTags !== undefined) patch.appliedTags = appliedTags;
   const updated = await store.threads.update(channel.id, patch);
   const json = threadJson(updatedChannel, updated, { memberCount: await store.threads.countMembers(channel.id) });
