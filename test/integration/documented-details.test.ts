@@ -254,6 +254,17 @@ describe('documented details', () => {
     assert.equal((await vote(f.member)).status, 204);
   });
 
+  test('an ATTACHMENT option keeps its file_types; a type that is none is refused', async () => {
+    const { app, bot } = await makeBot(t, f.owner, 'Upload Bot');
+    const body = (fileTypes: string[]) => ({ name: 'upload', description: 'Send a file', options: [{ type: 11, name: 'file', description: 'The file', file_types: fileTypes }] });
+    const made = await t.request('POST', `/applications/${app.id}/commands`, { auth: bot, body: body(['image', '.pdf']) });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    assert.deepEqual(made.body.options[0].file_types, ['image', '.pdf']);
+    assert.deepEqual((await t.request('GET', `/applications/${app.id}/commands/${made.body.id}`, { auth: bot })).body.options[0].file_types, ['image', '.pdf']);
+    const bad = await t.request('POST', `/applications/${app.id}/commands`, { auth: bot, body: body(['pictures']) });
+    assertError(bad, 400, 50035);
+  });
+
   test('the guild object has hub_type; an icon change is audited as icon_hash; the audit log lists what its entries name', async () => {
     const g = await t.request('GET', `/guilds/${f.guild.id}`, { auth: f.owner });
     assert.equal(g.body.hub_type, null);

@@ -80,7 +80,11 @@ interface OptionInput {
   min_length?: number | null;
   max_length?: number | null;
   autocomplete?: boolean | null;
+  file_types?: string[] | null;
 }
+
+/** An ATTACHMENT option's accepted files: `image`, `video`, `audio`, or a `.extension` (Discord's file_types). */
+const FILE_TYPE = /^(?:image|video|audio|\.[A-Za-z0-9]{1,16})$/;
 
 const optionSchema: z.ZodType<OptionInput> = z.lazy(() =>
   z.object({
@@ -98,6 +102,7 @@ const optionSchema: z.ZodType<OptionInput> = z.lazy(() =>
     min_length: z.number().int().nullish(),
     max_length: z.number().int().nullish(),
     autocomplete: z.boolean().nullish(),
+    file_types: z.array(z.string().max(20)).max(10).nullish(),
   }),
 );
 
@@ -262,6 +267,12 @@ class Checker {
       });
       const types = [...new Set(o.channel_types)];
       if (types.length) out.channel_types = types;
+    }
+    if (o.type === OptionType.ATTACHMENT && o.file_types?.length) {
+      o.file_types.forEach((t, j) => {
+        if (!FILE_TYPE.test(t)) this.add([...at, 'file_types', j], 'BASE_TYPE_INVALID', 'Must be image, video, audio or a file extension such as .pdf');
+      });
+      out.file_types = [...new Set(o.file_types)];
     }
     return out;
   }
