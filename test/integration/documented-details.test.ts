@@ -245,6 +245,17 @@ describe('documented details', () => {
     assert.equal(archived.body.flags, 0, 'archiving unpins');
   });
 
+  test('forum emoji: a default reaction has exactly one of emoji_id and emoji_name, a tag at most one, and a name is one emoji', async () => {
+    const forum = (body: Record<string, unknown>) => t.request('POST', `/guilds/${f.guild.id}/channels`, { auth: f.owner, body: { name: 'emoji-rules', type: 15, ...body } });
+    assertError(await forum({ default_reaction_emoji: { emoji_id: f.guild.id, emoji_name: '👍' } }), 400, 50035);
+    assertError(await forum({ default_reaction_emoji: { emoji_id: null, emoji_name: null } }), 400, 50035);
+    assertError(await forum({ default_reaction_emoji: { emoji_name: 'thumbs' } }), 400, 50035);
+    assertError(await forum({ available_tags: [{ name: 'both', emoji_id: f.guild.id, emoji_name: '🐛' }] }), 400, 50035);
+    const ok = await forum({ default_reaction_emoji: { emoji_name: '👍' }, available_tags: [{ name: 'bug', emoji_name: '🐛' }] });
+    assert.equal(ok.status, 201, JSON.stringify(ok.body));
+    assert.deepEqual(ok.body.default_reaction_emoji, { emoji_id: null, emoji_name: '👍' });
+  });
+
   test('only users vote in polls: a bot is refused with 20001', async () => {
     const { app, bot } = await makeBot(t, f.owner, 'Voter Bot');
     await t.request('POST', `/oauth2/authorize?client_id=${app.id}&scope=bot&permissions=3072`, { auth: f.owner, body: { guild_id: f.guild.id, permissions: '3072', authorize: true } });

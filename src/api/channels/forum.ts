@@ -3,6 +3,7 @@
  * ids, at most 20; default_reaction_emoji; default thread slowmode, sort order and — forum only — layout) and
  * their stored settings. Posts are threads (routes/threads.ts); plain messages in the channel itself are refused.
  */
+import { unicodeEmoji } from '../messages/reaction-emoji.ts';
 import type { Snowflake } from '../../protocol/snowflake.ts';
 import type { ForumSettingsRecord } from '../../store/types.ts';
 import { fieldError } from '../../protocol/errors.ts';
@@ -21,18 +22,29 @@ export function checkTopicLength(channelType: number | undefined, topic: string 
   if (topic && topic.length > max) throw fieldError('topic', 'BASE_TYPE_MAX_LENGTH', `Must be ${max} or fewer in length.`);
 }
 
-const tagInput = z.object({
-  id: snowflake.nullish(),
-  name: z.string().trim().min(1).max(20),
-  moderated: z.boolean().nullish(),
-  emoji_id: snowflake.nullish(),
-  emoji_name: z.string().max(100).nullish(),
-});
+/** A tag's or default reaction's unicode emoji: exactly one emoji, as a reaction takes (messages/reaction-emoji.ts). */
+const unicodeEmojiName = z.string().max(100).refine((v) => unicodeEmoji(v) !== null, { message: 'Invalid emoji', params: { discordCode: 'BASE_TYPE_INVALID' } });
+
+const tagInput = z
+  .object({
+    id: snowflake.nullish(),
+    name: z.string().trim().min(1).max(20),
+    moderated: z.boolean().nullish(),
+    emoji_id: snowflake.nullish(),
+    emoji_name: unicodeEmojiName.nullish(),
+  })
+  // Discord: "At most one of emoji_id and emoji_name may be set to a non-null value."
+  .refine((t) => !(t.emoji_id && t.emoji_name), { message: 'At most one of emoji_id and emoji_name may be set', path: ['emoji_name'], params: { discordCode: 'BASE_TYPE_INVALID' } });
+
+/** Discord: "Exactly one of emoji_id and emoji_name must be set." */
+const defaultReaction = z
+  .object({ emoji_id: snowflake.nullish(), emoji_name: unicodeEmojiName.nullish() })
+  .refine((e) => Boolean(e.emoji_id) !== Boolean(e.emoji_name), { message: 'Exactly one of emoji_id and emoji_name must be set', params: { discordCode: 'BASE_TYPE_INVALID' } });
 
 /** The forum fields of POST /guilds/{id}/channels (and PATCH of a forum channel). */
 export const forumFieldsSchema = {
   available_tags: z.array(tagInput).max(MAX_FORUM_TAGS).nullish(),
-  default_reaction_emoji: z.object({ emoji_id: snowflake.nullish(), emoji_name: z.string().max(100).nullish() }).nullish(),
+  default_reaction_emoji: defaultReaction.nullish(),
   default_thread_rate_limit_per_user: z.number().int().min(0).max(21600).nullish(),
   default_auto_archive_duration: z.union([z.literal(60), z.literal(1440), z.literal(4320), z.literal(10080)]).nullish(),
   default_sort_order: z.union([z.literal(0), z.literal(1)]).nullish(),
