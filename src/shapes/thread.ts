@@ -58,6 +58,7 @@ export function forumFields(channel: ChannelRecord, f: ForumSettingsRecord | nul
     default_auto_archive_duration: f?.defaultAutoArchiveDuration ?? null,
     default_sort_order: f?.defaultSortOrder ?? null,
     last_pin_timestamp: channel.lastPinTimestamp ? iso(channel.lastPinTimestamp) : null,
+    flags: f?.flags ?? 0,
   };
   if (channel.type === 15) out.default_forum_layout = f?.defaultForumLayout ?? 0;
   return out;

@@ -1780,6 +1780,8 @@ export interface ForumSettingsRecord {
   defaultAutoArchiveDuration: number | null;
   defaultSortOrder: number | null;
   defaultForumLayout: number;
+  /** The channel's flags: REQUIRE_TAG (1 << 4), and for media channels HIDE_MEDIA_DOWNLOAD_OPTIONS (1 << 15). Absent reads as 0. */
+  flags?: number;
 }
 
 /** Threads, their members and forum settings (sql/threads.ts). */

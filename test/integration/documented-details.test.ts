@@ -15,7 +15,7 @@
  * - an invite looked up with guild_scheduled_event_id carries the event a newcomer could see;
  * - threads: archiving needs the creator or MANAGE_THREADS, a new auto_archive_duration moves archive_timestamp,
  *   with_member=1 is true, a forum post needs no CREATE_PUBLIC_THREADS and its first message is not counted,
- *   messages to a forum are 40058, archiving unpins a post; bots may not vote in polls (20001);
+ *   messages to a forum are 40058, archiving unpins a post, REQUIRE_TAG refuses a post without a tag (40067); bots may not vote in polls (20001);
  * - the guild object has hub_type; image changes are audited as icon_hash; the audit log lists the integrations,
  *   scheduled events and auto moderation rules its entries name.
  */
@@ -254,6 +254,19 @@ describe('documented details', () => {
     const ok = await forum({ default_reaction_emoji: { emoji_name: '👍' }, available_tags: [{ name: 'bug', emoji_name: '🐛' }] });
     assert.equal(ok.status, 201, JSON.stringify(ok.body));
     assert.deepEqual(ok.body.default_reaction_emoji, { emoji_id: null, emoji_name: '👍' });
+  });
+
+  test('a forum with REQUIRE_TAG refuses a post without a tag (40067); its flags show and can be changed', async () => {
+    const made = await t.request('POST', `/guilds/${f.guild.id}/channels`, { auth: f.owner, body: { name: 'tagged', type: 15, flags: 16, available_tags: [{ name: 'question' }] } });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    assert.equal(made.body.flags, 16);
+    assert.equal((await t.request('GET', `/channels/${made.body.id}`, { auth: f.member })).body.flags, 16);
+    const post = (body: Record<string, unknown>) => t.request('POST', `/channels/${made.body.id}/threads`, { auth: f.member, body: { name: 'Help', message: { content: 'how?' }, ...body } });
+    assertError(await post({}), 400, 40067);
+    assert.equal((await post({ applied_tags: [made.body.available_tags[0].id] })).status, 201);
+    const off = await t.request('PATCH', `/channels/${made.body.id}`, { auth: f.owner, body: { flags: 0 } });
+    assert.equal(off.body.flags, 0);
+    assert.equal((await post({})).status, 201);
   });
 
   test('only users vote in polls: a bot is refused with 20001', async () => {

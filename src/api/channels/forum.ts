@@ -49,7 +49,13 @@ export const forumFieldsSchema = {
   default_auto_archive_duration: z.union([z.literal(60), z.literal(1440), z.literal(4320), z.literal(10080)]).nullish(),
   default_sort_order: z.union([z.literal(0), z.literal(1)]).nullish(),
   default_forum_layout: z.union([z.literal(0), z.literal(1), z.literal(2)]).nullish(),
+  flags: z.number().int().min(0).nullish(),
 };
+
+/** Channel flags a forum or media channel may set: REQUIRE_TAG (1 << 4); HIDE_MEDIA_DOWNLOAD_OPTIONS (1 << 15) on media. */
+export const CHANNEL_FLAG_REQUIRE_TAG = 1 << 4;
+const HIDE_MEDIA_DOWNLOAD_OPTIONS = 1 << 15;
+const settableFlags = (type: number) => CHANNEL_FLAG_REQUIRE_TAG | (type === 16 ? HIDE_MEDIA_DOWNLOAD_OPTIONS : 0);
 
 type ForumInput = { [K in keyof typeof forumFieldsSchema]?: z.infer<(typeof forumFieldsSchema)[K]> };
 
@@ -83,5 +89,6 @@ export function forumSettingsFrom(channelId: Snowflake, type: number, body: Foru
     defaultAutoArchiveDuration: body.default_auto_archive_duration !== undefined ? body.default_auto_archive_duration : current?.defaultAutoArchiveDuration ?? null,
     defaultSortOrder: body.default_sort_order !== undefined ? body.default_sort_order : current?.defaultSortOrder ?? null,
     defaultForumLayout: type === 15 ? (body.default_forum_layout ?? current?.defaultForumLayout ?? 0) : 0,
+    flags: body.flags != null ? body.flags & settableFlags(type) : current?.flags ?? 0,
   };
 }

@@ -23,6 +23,7 @@ import { systemMessageRecord } from '../messages/system.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { eventPayload, renderMessage } from '../../shapes/message.ts';
+import { CHANNEL_FLAG_REQUIRE_TAG } from '../channels/forum.ts';
 import { parse, queryBool, snowflake, z } from '../validate.ts';
 
 /** Message types: the "started a thread" line in the parent, and a thread's starter message. */
@@ -140,6 +141,7 @@ export function registerThreadsRoutes(ctx: RouteContext): void {
       if (!(body.message.content ?? '').trim() && !(body.message.embeds ?? []).length) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
       checkEmbedTotal(body.message.embeds ?? []);
       appliedTags = await checkAppliedTags(parent, access, body.applied_tags ?? [], []);
+      if (appliedTags.length === 0 && ((await store.threads.getForum(parent.id))?.flags ?? 0) & CHANNEL_FLAG_REQUIRE_TAG) throw new ApiError(ErrorCodes.FORUM_TAG_REQUIRED);
     }
     // Auto moderation reads the title, and a forum post's first message (auto-moderation/enforce.ts).
     const flagged = await moderateThreadStart(ctx, access, req.user, body.name, forum ? (body.message?.content ?? '') : '');

@@ -12,6 +12,7 @@
  * with `?with_components=true`, and ignored otherwise; a webhook needs no permission (it mentions anyone, embeds links and
  * attaches files); flags other than SUPPRESS_EMBEDS and SUPPRESS_NOTIFICATIONS are dropped.
  */
+import { CHANNEL_FLAG_REQUIRE_TAG } from '../channels/forum.ts';
 import { MessageType } from '../../protocol/message-types.ts';
 import { pollRecord, pollSchema } from '../messages/polls.ts';
 import { ApiError, ErrorCodes, formError } from '../../protocol/errors.ts';
@@ -208,6 +209,7 @@ async function webhookForumPost(ctx: RouteContext, webhook: WebhookRecord, forum
   for (const [i, tag] of appliedTags.entries()) {
     if (!known.has(tag)) throw formError([{ path: ['applied_tags', i], code: 'CHANNEL_TAG_INVALID', message: 'Invalid tag' }]);
   }
+  if (appliedTags.length === 0 && (settings?.flags ?? 0) & CHANNEL_FLAG_REQUIRE_TAG) throw new ApiError(ErrorCodes.FORUM_TAG_REQUIRED);
   const { channel } = await insertThread(ctx, forum, {
     id, type: 11, name, autoArchive: settings?.defaultAutoArchiveDuration ?? 4320, rateLimit: settings?.defaultThreadRateLimitPerUser ?? 0,
     invitable: true, appliedTags,

@@ -229,19 +229,20 @@ export class SqlThreadStore implements ThreadStore {
       defaultAutoArchiveDuration: rnn(r.default_auto_archive_duration),
       defaultSortOrder: rnn(r.default_sort_order),
       defaultForumLayout: rn(r.default_forum_layout),
+      ...(r.flags != null && rn(r.flags) !== 0 ? { flags: rn(r.flags) } : {}),
     };
   }
 
   async putForum(f: ForumSettingsRecord): Promise<void> {
     await this.db.run(
       `INSERT INTO forum_settings (channel_id, available_tags, default_reaction_emoji, default_thread_rate_limit_per_user, default_auto_archive_duration,
-         default_sort_order, default_forum_layout) VALUES (?, ?, ?, ?, ?, ?, ?)
+         default_sort_order, default_forum_layout, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (channel_id) DO UPDATE SET available_tags = excluded.available_tags, default_reaction_emoji = excluded.default_reaction_emoji,
          default_thread_rate_limit_per_user = excluded.default_thread_rate_limit_per_user, default_auto_archive_duration = excluded.default_auto_archive_duration,
-         default_sort_order = excluded.default_sort_order, default_forum_layout = excluded.default_forum_layout`,
+         default_sort_order = excluded.default_sort_order, default_forum_layout = excluded.default_forum_layout, flags = excluded.flags`,
       [id(f.channelId), JSON.stringify(f.availableTags), f.defaultReactionEmoji ? JSON.stringify(f.defaultReactionEmoji) : null,
         int(f.defaultThreadRateLimitPerUser, 'default_thread_rate_limit_per_user'), f.defaultAutoArchiveDuration === null ? null : int(f.defaultAutoArchiveDuration, 'default_auto_archive_duration'),
-        f.defaultSortOrder === null ? null : int(f.defaultSortOrder, 'default_sort_order'), int(f.defaultForumLayout, 'default_forum_layout')],
+        f.defaultSortOrder === null ? null : int(f.defaultSortOrder, 'default_sort_order'), int(f.defaultForumLayout, 'default_forum_layout'), int(f.flags ?? 0, 'flags')],
       { fk: 'channel' },
     );
   }
