@@ -6,7 +6,8 @@
  * - a replay never repeats an earlier RESUMED: the missed events come, then one RESUMED;
  * - op 31 (Request Soundboard Sounds) and op 43 (Request Channel Info) are answered, not closed with 4001, and a
  *   malformed one closes with 4002;
- * - READY's `v` is the version the client connected with.
+ * - READY's `v` is the version the client connected with;
+ * - joining a thread sends the joiner THREAD_CREATE with their thread member.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -108,6 +109,18 @@ describe('gateway: documented details', () => {
     const bad = await sessions.online({ token: owner.token });
     bad.send(31, { guild_ids: 'not a list' });
     assert.equal((await bad.waitForClose()).code, 4002);
+  });
+
+  it('joining a public thread sends the joiner THREAD_CREATE with their thread member', async () => {
+    const joiner = await t.register();
+    await t.join(owner, guild.id, joiner);
+    const gw = await sessions.online(joiner);
+    const start = await post(owner, { content: 'thread root' });
+    const thread = (await t.request('POST', `/channels/${channel.id}/messages/${start.id}/threads`, { auth: owner, body: { name: 'open talk' } })).body;
+    assert.equal((await t.request('PUT', `/channels/${thread.id}/thread-members/@me`, { auth: joiner })).status, 204);
+    const created = await gw.waitForDispatch('THREAD_CREATE', (d) => d.id === thread.id && d.member);
+    assert.equal(created.d.member.user_id ?? joiner.id, joiner.id);
+    await gw.waitForDispatch('THREAD_MEMBERS_UPDATE', (d) => d.id === thread.id);
   });
 
   it('READY carries the version connected with', async () => {

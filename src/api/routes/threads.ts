@@ -203,11 +203,11 @@ export function registerThreadsRoutes(ctx: RouteContext): void {
     }
     const added = await store.threads.addMember({ channelId: channel.id, userId, joinTimestamp: now(), flags: 0 });
     if (added) {
-      // Someone added to a private thread learns of it (it was invisible to them).
-      if (channel.type === 12 && userId !== req.user.id) {
-        const json = await threadPayload(store, channel, userId);
-        if (json) ctx.dispatch.users([userId], 'THREAD_CREATE', json);
-      }
+      // Whoever joins or is added gets THREAD_CREATE, with their thread member (Discord: "the Gateway will send a
+      // Thread Create event when a user is added to *any* thread"; Join Thread "fires a Thread Members Update and a
+      // Thread Create"); for a private thread it is how they learn it exists.
+      const json = await threadPayload(store, channel, userId);
+      if (json) ctx.dispatch.users([userId], 'THREAD_CREATE', json);
       await announceMembers(ctx.dispatch, store, channel, { added: [userId] });
     }
     return undefined;
