@@ -7,7 +7,8 @@
  * - op 31 (Request Soundboard Sounds) and op 43 (Request Channel Info) are answered, not closed with 4001, and a
  *   malformed one closes with 4002;
  * - READY's `v` is the version the client connected with;
- * - joining a thread sends the joiner THREAD_CREATE with their thread member.
+ * - joining a thread sends the joiner THREAD_CREATE with their thread member; unarchiving one sends its members
+ *   THREAD_MEMBER_UPDATE.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -121,6 +122,14 @@ describe('gateway: documented details', () => {
     const created = await gw.waitForDispatch('THREAD_CREATE', (d) => d.id === thread.id && d.member);
     assert.equal(created.d.member.user_id ?? joiner.id, joiner.id);
     await gw.waitForDispatch('THREAD_MEMBERS_UPDATE', (d) => d.id === thread.id);
+
+    // Unarchived, each member hears THREAD_MEMBER_UPDATE after the THREAD_UPDATE.
+    assert.equal((await t.request('PATCH', `/channels/${thread.id}`, { auth: owner, body: { archived: true } })).status, 200);
+    const from = gw.payloads.length;
+    assert.equal((await t.request('PATCH', `/channels/${thread.id}`, { auth: owner, body: { archived: false } })).status, 200);
+    await gw.waitForDispatch('THREAD_UPDATE', (d) => d.id === thread.id && !d.thread_metadata.archived, 5000, from);
+    const memberUpdate = await gw.waitForDispatch('THREAD_MEMBER_UPDATE', (d) => d.id === thread.id, 5000, from);
+    assert.equal(memberUpdate.d.guild_id, guild.id);
   });
 
   it('READY carries the version connected with', async () => {

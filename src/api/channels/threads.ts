@@ -108,8 +108,27 @@ export async function threadMessageSent(dispatch: Dispatcher, store: Store, chan
   const fresh = (await store.channels.get(channel.id)) ?? channel;
   if (before.archived) {
     await publishThreadEvent(dispatch, store, fresh, 'THREAD_UPDATE', threadJson(fresh, after, { memberCount: await store.threads.countMembers(channel.id) }));
+    await announceUnarchived(dispatch, store, fresh);
   }
   if (joined) await announceMembers(dispatch, store, fresh, { added: [senderId] });
+}
+
+/** Thread members told per unarchive, at most: a thread's member list is bounded in practice; this bounds the work. */
+const UNARCHIVE_NOTICES = 1000;
+
+/**
+ * After a thread's THREAD_UPDATE that unarchived it: a THREAD_MEMBER_UPDATE to each of its members (Discord's
+ * "Unarchiving a Thread": "A Thread Member Update event, which is sent to all members of the unarchived thread").
+ */
+export async function announceUnarchived(dispatch: Dispatcher, store: Store, channel: ChannelRecord): Promise<void> {
+  let after: string | null = null;
+  for (let told = 0; told < UNARCHIVE_NOTICES;) {
+    const page = await store.threads.listMembers(channel.id, after, 100);
+    for (const m of page) dispatch.users([m.userId], 'THREAD_MEMBER_UPDATE', threadMemberJson(m, { guildId: channel.guildId! }));
+    told += page.length;
+    if (page.length < 100) break;
+    after = page.at(-1)!.userId;
+  }
 }
 
 /** THREAD_MEMBERS_UPDATE for members added or removed, and THREAD_MEMBER_UPDATE to each one who joined. */

@@ -14,7 +14,7 @@ import { channelAccess, guildAccess, permissionContext, requirePermission, type 
 import { auditEntry, createdChanges, deletedChanges, diffChanges, publishAudit, recordAudit } from '../audit-log.ts';
 import { messageAccess } from '../channels/common.ts';
 import {
-  CHANNEL_FLAG_PINNED, MESSAGE_FLAG_HAS_THREAD, announceMembers, insertThread, isThread, publishThreadEvent, threadEnvelope, threadJson,
+  CHANNEL_FLAG_PINNED, MESSAGE_FLAG_HAS_THREAD, announceMembers, announceUnarchived, insertThread, isThread, publishThreadEvent, threadEnvelope, threadJson,
   threadMemberJson, threadPayload, type ThreadFields,
 } from '../channels/threads.ts';
 import { embedsSchema, checkEmbedTotal } from '../messages/embeds.ts';
@@ -383,6 +383,7 @@ export async function patchThread(ctx: RouteContext, access: ChannelAccess, raw:
   const updated = await store.threads.update(channel.id, patch);
   const json = threadJson(updatedChannel, updated, { memberCount: await store.threads.countMembers(channel.id) });
   await publishThreadEvent(ctx.dispatch, store, updatedChannel, 'THREAD_UPDATE', json);
+  if (thread.archived && body.archived === false) await announceUnarchived(ctx.dispatch, store, updatedChannel);
   const changes = diffChanges(auditView(before), auditView(json), THREAD_AUDIT_KEYS);
   if (changes.length) await recordAudit(ctx, req, channel.guildId!, { actionType: AuditLogEvent.THREAD_UPDATE, targetId: channel.id, changes });
   const member = await store.threads.getMember(channel.id, req.user.id);
