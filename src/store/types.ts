@@ -1793,6 +1793,8 @@ export interface ThreadStore {
   update(channelId: Snowflake, patch: Partial<Pick<ThreadRecord, 'archived' | 'autoArchiveDuration' | 'archiveTimestamp' | 'locked' | 'invitable' | 'flags' | 'appliedTags'>>): Promise<ThreadRecord>;
   /** A message was sent in the thread: counts it, marks activity, unarchives it; the metadata after. */
   messageSent(channelId: Snowflake, now: number): Promise<ThreadRecord | null>;
+  /** `count` of the thread's messages were deleted: message_count goes down by as many, never below 0 (total_message_sent stays). */
+  messagesDeleted(channelId: Snowflake, count: number): Promise<void>;
   /** Unarchived threads of the guild, newest first. */
   listActive(guildId: Snowflake): Promise<ThreadRecord[]>;
   /**

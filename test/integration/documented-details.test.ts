@@ -256,6 +256,22 @@ describe('documented details', () => {
     assert.deepEqual(ok.body.default_reaction_emoji, { emoji_id: null, emoji_name: '👍' });
   });
 
+  test('a thread\'s message_count goes down with deletes; total_message_sent does not', async () => {
+    const root = await send(t, f.owner, f.channel.id, 'count root');
+    const thread = (await t.request('POST', `/channels/${f.channel.id}/messages/${root.id}/threads`, { auth: f.owner, body: { name: 'counting' } })).body;
+    const sent = [];
+    for (const n of [1, 2, 3]) sent.push(await send(t, f.owner, thread.id, `m${n}`));
+    const counts = async () => {
+      const c = (await t.request('GET', `/channels/${thread.id}`, { auth: f.owner })).body;
+      return [c.message_count, c.total_message_sent];
+    };
+    assert.deepEqual(await counts(), [3, 3]);
+    assert.equal((await t.request('DELETE', `/channels/${thread.id}/messages/${sent[0].id}`, { auth: f.owner })).status, 204);
+    assert.deepEqual(await counts(), [2, 3]);
+    assert.equal((await t.request('POST', `/channels/${thread.id}/messages/bulk-delete`, { auth: f.owner, body: { messages: [sent[1].id, sent[2].id] } })).status, 204);
+    assert.deepEqual(await counts(), [0, 3]);
+  });
+
   test('a forum with REQUIRE_TAG refuses a post without a tag (40067); its flags show and can be changed', async () => {
     const made = await t.request('POST', `/guilds/${f.guild.id}/channels`, { auth: f.owner, body: { name: 'tagged', type: 15, flags: 16, available_tags: [{ name: 'question' }] } });
     assert.equal(made.status, 201, JSON.stringify(made.body));

@@ -131,7 +131,18 @@ export class MessageWrites {
         return outbox;
       },
     });
+    await this.#uncount(channel, [message.id]);
     await this.relay.published(outbox);
+  }
+
+  /**
+   * A thread's message_count goes down with its deleted messages ("when a message is deleted, message_count is
+   * decremented, but total_message_sent will not be"); a forum post's first message (the thread's own id) was never
+   * counted.
+   */
+  async #uncount(channel: ChannelRecord, deleted: readonly Snowflake[]): Promise<void> {
+    if (!isThread(channel)) return;
+    await this.store.threads.messagesDeleted(channel.id, deleted.filter((id) => id !== channel.id).length);
   }
 
   /** Deletes what exists of `ids`; the one MESSAGE_DELETE_BULK names exactly the messages deleted. */
@@ -147,6 +158,7 @@ export class MessageWrites {
         return records;
       },
     });
+    await this.#uncount(channel, deleted);
     await this.relay.published(records);
     return deleted;
   }

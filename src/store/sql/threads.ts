@@ -102,6 +102,12 @@ export class SqlThreadStore implements ThreadStore {
     return row ? threadFromRow(row) : null;
   }
 
+  async messagesDeleted(channelId: Snowflake, count: number): Promise<void> {
+    const n = int(count, 'count');
+    if (n <= 0) return;
+    await this.db.run('UPDATE thread_metadata SET message_count = CASE WHEN message_count > ? THEN message_count - ? ELSE 0 END WHERE channel_id = ?', [n, n, id(channelId)]);
+  }
+
   async listActive(guildId: Snowflake): Promise<ThreadRecord[]> {
     const rows = await this.db.all('SELECT * FROM thread_metadata WHERE guild_id = ? AND archived = 0 ORDER BY channel_id DESC', [id(guildId, 'guild_id')]);
     return rows.map(threadFromRow);
