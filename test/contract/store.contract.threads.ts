@@ -36,6 +36,20 @@ export function threadsContract(s: () => Store): void {
       assert.deepEqual(await s().threads.listActiveDetailed((await guildWithChannel(s())).guild.id, 10), []);
     });
 
+    it('messageSent counts up both counters; messagesDeleted takes message_count down, never below 0', async () => {
+      const { owner, guild, channel: parent } = await guildWithChannel(s());
+      const c = channel(guild.id, { type: ChannelType.PUBLIC_THREAD, name: 'counted', parentId: parent.id, ownerId: owner.id });
+      await s().threads.create(c, threadOf(c.id, guild.id, parent.id), [{ channelId: c.id, userId: owner.id, joinTimestamp: NOW, flags: 0 }]);
+      for (let i = 0; i < 3; i++) await s().threads.messageSent(c.id, NOW + i);
+      await s().threads.messagesDeleted(c.id, 2);
+      let t = (await s().threads.get(c.id))!;
+      assert.deepEqual([t.messageCount, t.totalMessageSent], [1, 3]);
+      await s().threads.messagesDeleted(c.id, 5);
+      await s().threads.messagesDeleted(c.id, 0);
+      t = (await s().threads.get(c.id))!;
+      assert.deepEqual([t.messageCount, t.totalMessageSent], [0, 3]);
+    });
+
     it('listActiveDetailedIn: the active threads of these parents only, newest first, bounded by limit across them', async () => {
       const owner = await s().users.create(user());
       const other = await s().users.create(user());
