@@ -279,7 +279,9 @@ describe('documented details', () => {
     assert.equal((await t.request('GET', `/channels/${made.body.id}`, { auth: f.member })).body.flags, 16);
     const post = (body: Record<string, unknown>) => t.request('POST', `/channels/${made.body.id}/threads`, { auth: f.member, body: { name: 'Help', message: { content: 'how?' }, ...body } });
     assertError(await post({}), 400, 40067);
-    assert.equal((await post({ applied_tags: [made.body.available_tags[0].id] })).status, 201);
+    const tagged = await post({ applied_tags: [made.body.available_tags[0].id] });
+    assert.equal(tagged.status, 201);
+    assert.equal((await t.request('GET', `/channels/${made.body.id}`, { auth: f.member })).body.last_message_id, tagged.body.id, 'a forum\'s last_message_id is its newest post');
     const off = await t.request('PATCH', `/channels/${made.body.id}`, { auth: f.owner, body: { flags: 0 } });
     assert.equal(off.body.flags, 0);
     assert.equal((await post({})).status, 201);

@@ -186,6 +186,8 @@ export async function insertThread(
     if (err instanceof ConflictError) throw new ApiError(ErrorCodes.THREAD_ALREADY_CREATED);
     throw err;
   }
+  // A forum or media channel's last_message_id is "the ID of the most recently created thread in that channel".
+  if (parent.type === 15 || parent.type === 16) await store.channels.update(parent.id, { lastMessageId: channel.id });
   const json = threadJson(channel, thread, { memberCount: memberIds.length });
   await publishThreadEvent(ctx.dispatch, store, channel, 'THREAD_CREATE', { ...json, newly_created: true });
   if (memberIds.length) await announceMembers(ctx.dispatch, store, channel, { added: [...memberIds] });
