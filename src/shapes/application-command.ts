@@ -14,6 +14,9 @@ export const FULL_LOCALIZATIONS: LocalizationView = { full: true };
 
 type Json = Record<string, unknown>;
 
+/** Discord's locale fallbacks: a locale missing from a dictionary falls back to its sibling (en-US ↔ en-GB, es-419 → es-ES). */
+const LOCALE_FALLBACK: Readonly<Record<string, string>> = { 'en-US': 'en-GB', 'en-GB': 'en-US', 'es-419': 'es-ES' };
+
 /** `name_localizations` / `description_localizations` of one object, as the view wants them. */
 function localized(obj: Json, view: LocalizationView, fields: ReadonlyArray<'name' | 'description'>): Json {
   if (view.full) return obj;
@@ -22,7 +25,8 @@ function localized(obj: Json, view: LocalizationView, fields: ReadonlyArray<'nam
     const key = `${field}_localizations`;
     const map = obj[key] as LocalizationMap | null | undefined;
     delete out[key];
-    const text = view.locale === undefined ? undefined : map?.[view.locale];
+    const fallback = view.locale === undefined ? undefined : LOCALE_FALLBACK[view.locale];
+    const text = view.locale === undefined ? undefined : map?.[view.locale] ?? (fallback ? map?.[fallback] : undefined);
     if (text !== undefined) out[`${field}_localized`] = text;
   }
   return out;

@@ -305,6 +305,12 @@ describe('documented details', () => {
     assert.deepEqual((await t.request('GET', `/applications/${app.id}/commands/${made.body.id}`, { auth: bot })).body.options[0].file_types, ['image', '.pdf']);
     const bad = await t.request('POST', `/applications/${app.id}/commands`, { auth: bot, body: body(['pictures']) });
     assertError(bad, 400, 50035);
+
+    // Locale fallbacks in a plain list: en-US reads en-GB's text when it has none of its own.
+    const british = await t.request('POST', `/applications/${app.id}/commands`, { auth: bot, body: { name: 'birthday', description: 'When?', name_localizations: { 'en-GB': 'bday' } } });
+    assert.equal(british.status, 201, JSON.stringify(british.body));
+    const list = await t.request('GET', `/applications/${app.id}/commands`, { auth: bot, headers: { 'x-discord-locale': 'en-US' } });
+    assert.equal(list.body.find((c: any) => c.name === 'birthday').name_localized, 'bday');
   });
 
   test('the guild object has hub_type; an icon change is audited as icon_hash; the audit log lists what its entries name', async () => {
