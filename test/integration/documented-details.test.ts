@@ -287,6 +287,13 @@ describe('documented details', () => {
     assert.equal((await post({})).status, 201);
   });
 
+  test('group DMs made with access_tokens are limited to 10 (30011)', async () => {
+    const { bot } = await makeBot(t, f.owner, 'Group Bot');
+    const open = () => t.request('POST', '/users/@me/channels', { auth: bot, body: { access_tokens: [f.member.token] } });
+    for (let i = 0; i < 10; i++) assert.equal((await open()).status, 200);
+    assertError(await open(), 400, 30011);
+  });
+
   test('only users vote in polls: a bot is refused with 20001', async () => {
     const { app, bot } = await makeBot(t, f.owner, 'Voter Bot');
     await t.request('POST', `/oauth2/authorize?client_id=${app.id}&scope=bot&permissions=3072`, { auth: f.owner, body: { guild_id: f.guild.id, permissions: '3072', authorize: true } });

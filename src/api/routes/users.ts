@@ -80,6 +80,9 @@ export function privateChannelJson(c: ChannelRecord, users: readonly UserRecord[
   return channelJson(c, { recipients: users.filter((u) => u.id !== viewerId) });
 }
 
+/** Group DMs a caller may hold made through access_tokens (Discord's limit for that form of the endpoint). */
+const MAX_TOKEN_GROUP_DMS = 10;
+
 export function registerUsersRoutes(ctx: RouteContext): void {
   const { store, ids, now } = ctx.deps;
 
@@ -220,6 +223,9 @@ export function registerUsersRoutes(ctx: RouteContext): void {
       const resolved = await Promise.all(body.access_tokens.map(async (t) => (await resolveToken(store, t.replace(/^Bearer\s+/, ''), ctx.tokenLifetime))?.user));
       if (resolved.some((u) => !u || u.bot)) throw fieldError('access_tokens', 'BASE_TYPE_INVALID', 'Invalid access token');
       others = [...new Map((resolved as UserRecord[]).filter((u) => u.id !== me.id).map((u) => [u.id, u])).values()];
+      // Discord: "This endpoint is limited to 10 active group DMs" (those the caller made through it and still owns).
+      const owned = (await store.channels.listPrivateWithRecipients(me.id)).filter((c) => c.channel.type === ChannelType.GROUP_DM && c.channel.ownerId === me.id);
+      if (owned.length >= MAX_TOKEN_GROUP_DMS) throw new ApiError(ErrorCodes.MAX_GROUP_DMS);
     }
     for (const u of others) {
       if ('recipients' in body && !(await mayAdd(store, u.id, me.id))) throw notAddable();
