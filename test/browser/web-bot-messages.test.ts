@@ -192,7 +192,7 @@ describe('web client: bot and webhook messages', { skip: browserSkipReason() }, 
     const i = (await botGw.waitFor((p) => p.op === 0 && p.t === 'INTERACTION_CREATE' && p.d.type === 2, 'command', TIMEOUT, from)).d;
     const deferred = await server.request('POST', `/interactions/${i.id}/${i.token}/callback?with_response=true`, { body: { type: 5 } });
     assert.equal(deferred.status, 200, JSON.stringify(deferred.body));
-    const id = deferred.body.resource.message.id;
+    const id = deferred.body.interaction.response_message_id;
 
     const botUser = (await server.request('GET', '/users/@me', { auth: bot })).body;
     const reply = row(ownerPage, id);

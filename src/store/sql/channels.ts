@@ -46,16 +46,19 @@ export async function insertChannel(db: SqlDriver, c: ChannelRecord): Promise<vo
   if (!CHANNEL_TYPES.has(c.type)) throw new InvalidInputError('type', 'unknown channel type');
   const isPrivate = c.type === ChannelType.DM || c.type === ChannelType.GROUP_DM;
   if (isPrivate !== (c.guildId === null)) throw new InvalidInputError('guild_id', isPrivate ? 'must be null for a DM' : 'required for a guild channel');
+  // The thread defaults (migration 40) are written only when set: a channel without them inserts the columns every
+  // schema since migration 1 has (a store driving an older schema, as the migration tests do, still creates channels).
+  const defaults = c.defaultAutoArchiveDuration != null || c.defaultThreadRateLimitPerUser != null;
   await db.run(
     `INSERT INTO channels (id, type, guild_id, name, topic, position, parent_id, nsfw, rate_limit_per_user, last_message_id,
-       last_pin_timestamp, owner_id, icon, bitrate, user_limit, created_at, default_auto_archive_duration, default_thread_rate_limit_per_user)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       last_pin_timestamp, owner_id, icon, bitrate, user_limit, created_at${defaults ? ', default_auto_archive_duration, default_thread_rate_limit_per_user' : ''})
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?${defaults ? ', ?, ?' : ''})`,
     [
       id(c.id), c.type, optId(c.guildId, 'guild_id'), optText(c.name, 'channelName', 'name'), optText(c.topic, 'topic', 'topic'),
       int(c.position, 'position'), optId(c.parentId, 'parent_id'), bool(c.nsfw, 'nsfw'), slowmode(c.rateLimitPerUser),
       optId(c.lastMessageId, 'last_message_id'), optInt(c.lastPinTimestamp, 'last_pin_timestamp'), optId(c.ownerId, 'owner_id'),
       optText(c.icon, 'shortText', 'icon'), optInt(c.bitrate, 'bitrate'), optInt(c.userLimit, 'user_limit'), int(c.createdAt, 'created_at'),
-      optInt(c.defaultAutoArchiveDuration ?? null, 'default_auto_archive_duration'), c.defaultThreadRateLimitPerUser == null ? null : slowmode(c.defaultThreadRateLimitPerUser),
+      ...(defaults ? [optInt(c.defaultAutoArchiveDuration ?? null, 'default_auto_archive_duration'), c.defaultThreadRateLimitPerUser == null ? null : slowmode(c.defaultThreadRateLimitPerUser)] : []),
     ],
     { fk: 'guild' },
   );
