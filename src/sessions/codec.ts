@@ -250,6 +250,8 @@ export interface EventRef {
   key: string;
   subject: string;
   stripped: boolean;
+  /** Which content variant a bot without MESSAGE_CONTENT got, when not the whole or the fully stripped one (router.ts ContentVariant). */
+  variant?: 2 | 3;
 }
 
 export class EncodedDispatch {

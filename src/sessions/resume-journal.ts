@@ -51,7 +51,8 @@ export interface JournalFrame {
   s: number;
   k?: string;
   j?: string;
-  x?: 1;
+  /** The content variant: 1 stripped, 2 only the reply's content kept emptied, 3 only the outer one emptied (router.ts). */
+  x?: 1 | 2 | 3;
   t?: string;
   d?: string;
   /** Not journaled (too large): a resume that needs it cannot be served. */
@@ -79,7 +80,10 @@ interface Gap {
 /** The journal frame of one dispatch: a bus event by reference, anything else inline (or lost, when too large). */
 function frameOf(seq: number, payload: EncodedDispatch): JournalFrame {
   const ref = payload.ref;
-  if (ref) return ref.stripped ? { s: seq, k: ref.key, j: ref.subject, x: 1 } : { s: seq, k: ref.key, j: ref.subject };
+  if (ref) {
+    const x = ref.variant ?? (ref.stripped ? 1 : undefined);
+    return x ? { s: seq, k: ref.key, j: ref.subject, x } : { s: seq, k: ref.key, j: ref.subject };
+  }
   if (payload.size > JOURNAL_INLINE_MAX_BYTES) return { s: seq, lost: 1 };
   return { s: seq, t: payload.t, d: payload.payloadJson() };
 }

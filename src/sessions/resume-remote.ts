@@ -127,7 +127,7 @@ export async function restoreSession(gw: Gateway, router: Router, req: RemoteRes
         const e = byKey.get(f.k);
         if (!e) return abandon(gw, session, 'a missed event is no longer in the event log');
         const json = new EventJson(e.payload.t, e.payload.d, e.payload, e.subject);
-        encoded = f.x ? json.stripped : json.full;
+        encoded = f.x === 2 ? json.outerOnly : f.x === 3 ? json.replyOnly : f.x ? json.stripped : json.full;
       } else encoded = new EncodedDispatch(f.t ?? 'UNKNOWN', f.d ?? '{}');
       // The journal holds every seq (it proves none is missing); READY and an earlier RESUMED are not replayed.
       if (!UNREPLAYED.has(encoded.t)) session.replay.push(f.s, encoded);

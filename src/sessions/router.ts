@@ -66,19 +66,26 @@ export class EventJson {
   /**
    * What a bot session without MESSAGE_CONTENT gets, each message object judged on its own (keepsContent): a reply
    * that mentions the bot keeps its text, but the message it answers keeps its own only if the bot wrote it or is
-   * mentioned in it, and the other way round. The mixed variants are rare and carry no journal reference (the
-   * resume journal then stores them inline).
+   * mentioned in it, and the other way round. Each variant carries its journal reference, so a session resumed on
+   * another node rebuilds the same one (resume-remote.ts).
    */
   forBotWithoutContent(userId: string): EncodedDispatch {
     const outer = keepsContent(this.d, userId);
     const reply = isObject(this.d.referenced_message) ? keepsContent(this.d.referenced_message, userId) : outer;
     if (outer && reply) return this.full;
     if (!outer && !reply) return this.stripped;
-    if (outer) return (this.#outerOnly ??= new EncodedDispatch(this.t, JSON.stringify(withoutContent(this.d, false, true))));
-    return (this.#replyOnly ??= new EncodedDispatch(this.t, JSON.stringify(withoutContent(this.d, true, false))));
+    return outer ? this.outerOnly : this.replyOnly;
   }
-  #ref(e: EncodedDispatch, stripped: boolean): EncodedDispatch {
-    if (this.subject && this.env) e.ref = { key: eventKey(this.env, this.json), subject: this.subject, stripped };
+  /** The outer message's content kept, the answered one's emptied (journal variant 2). */
+  get outerOnly(): EncodedDispatch {
+    return (this.#outerOnly ??= this.#ref(new EncodedDispatch(this.t, JSON.stringify(withoutContent(this.d, false, true))), true, 2));
+  }
+  /** The outer message's content emptied, the answered one's kept (journal variant 3). */
+  get replyOnly(): EncodedDispatch {
+    return (this.#replyOnly ??= this.#ref(new EncodedDispatch(this.t, JSON.stringify(withoutContent(this.d, true, false))), true, 3));
+  }
+  #ref(e: EncodedDispatch, stripped: boolean, variant?: 2 | 3): EncodedDispatch {
+    if (this.subject && this.env) e.ref = { key: eventKey(this.env, this.json), subject: this.subject, stripped, ...(variant ? { variant } : {}) };
     return e;
   }
 }
@@ -106,7 +113,11 @@ function withoutContent(d: Record<string, unknown>, outer: boolean, reply: boole
   }
   if (reply && isObject(d.referenced_message)) {
     const { poll: _refPoll, ...referenced } = d.referenced_message;
-    out = { ...out, referenced_message: { ...referenced, ...EMPTY_CONTENT } };
+    // A reply to a forward: the forwarded text is the answered message's content too.
+    const snapshots = Array.isArray(referenced.message_snapshots)
+      ? { message_snapshots: referenced.message_snapshots.map((sn: { message?: Record<string, unknown> }) => ({ ...sn, message: { ...sn.message, ...EMPTY_CONTENT } })) }
+      : {};
+    out = { ...out, referenced_message: { ...referenced, ...EMPTY_CONTENT, ...snapshots } };
   }
   return out;
 }

@@ -681,6 +681,8 @@ export interface ChannelStore {
   get(id: Snowflake, opts?: { staleLastMessageId?: boolean }): Promise<ChannelRecord | null>;
   /** The channel's last_message_id alone (moved by every message); null when there is no such channel. */
   getLastMessageId(id: Snowflake): Promise<{ lastMessageId: Snowflake | null } | null>;
+  /** Moves last_message_id to `messageId` unless it is already at a later one (a forum's newest post); never back. */
+  advanceLastMessageId(id: Snowflake, messageId: Snowflake): Promise<void>;
   /** Guild channels ordered by (position, id). */
   listByGuild(guildId: Snowflake): Promise<ChannelRecord[]>;
   /**

@@ -22,6 +22,21 @@ export function channelsContract(s: () => Store): void {
       assert.deepEqual(await s().channels.get(c.id), updated);
       await rejectsWith(s().channels.update(newId(), { name: 'x' }), NotFoundError, { entity: 'channel' });
     });
+    it('advanceLastMessageId moves last_message_id forward only; thread defaults are kept when set', async () => {
+      const { guild, channel: ch } = await guildWithChannel(s());
+      const [older, newer] = [newId(), newId()];
+      await s().channels.advanceLastMessageId(ch.id, newer);
+      await s().channels.advanceLastMessageId(ch.id, older);
+      assert.deepEqual(await s().channels.getLastMessageId(ch.id), { lastMessageId: newer });
+      const withDefaults = await s().channels.create(channel(guild.id, { name: 'defaults', defaultAutoArchiveDuration: 1440, defaultThreadRateLimitPerUser: 30 }));
+      const read = (await s().channels.get(withDefaults.id))!;
+      assert.deepEqual([read.defaultAutoArchiveDuration, read.defaultThreadRateLimitPerUser], [1440, 30]);
+      const cleared = await s().channels.update(withDefaults.id, { defaultAutoArchiveDuration: null });
+      assert.equal('defaultAutoArchiveDuration' in cleared, false);
+      assert.equal(cleared.defaultThreadRateLimitPerUser, 30);
+      assert.equal('defaultAutoArchiveDuration' in (await s().channels.get(ch.id))!, false);
+    });
+
     it('rejects bad input, duplicates and unknown guilds', async () => {
       const { guild, channel: first } = await guildWithChannel(s());
       await rejectsWith(s().channels.create(channel(guild.id, { name: 'n'.repeat(101) })), InvalidInputError, { field: 'name' });

@@ -65,6 +65,13 @@ describe('gateway: documented details', () => {
     const seen3 = await gw.waitForDispatch('MESSAGE_CREATE', (d) => d.id === both.id);
     assert.equal(seen3.d.content, `<@${bot.id}> again`);
     assert.equal(seen3.d.referenced_message.content, 'bot own text');
+
+    // A reply to a forward: the forwarded text is the answered message's too, and emptied with it.
+    const forwarded = await post(owner, { message_reference: { type: 1, message_id: plain.id, channel_id: channel.id } });
+    const onForward = await post(owner, { content: `<@${bot.id}> see the forward`, message_reference: { message_id: forwarded.id } });
+    const seen4 = await gw.waitForDispatch('MESSAGE_CREATE', (d) => d.id === onForward.id);
+    assert.equal(seen4.d.content, `<@${bot.id}> see the forward`);
+    assert.equal(seen4.d.referenced_message.message_snapshots[0].message.content, '');
   });
 
   it('a replay ends with one RESUMED and repeats no earlier one', async () => {

@@ -187,7 +187,7 @@ export async function insertThread(
     throw err;
   }
   // A forum or media channel's last_message_id is "the ID of the most recently created thread in that channel".
-  if (parent.type === 15 || parent.type === 16) await store.channels.update(parent.id, { lastMessageId: channel.id });
+  if (parent.type === 15 || parent.type === 16) await store.channels.advanceLastMessageId(parent.id, channel.id);
   const json = threadJson(channel, thread, { memberCount: memberIds.length });
   await publishThreadEvent(ctx.dispatch, store, channel, 'THREAD_CREATE', { ...json, newly_created: true });
   if (memberIds.length) await announceMembers(ctx.dispatch, store, channel, { added: [...memberIds] });

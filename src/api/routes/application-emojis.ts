@@ -30,11 +30,15 @@ const modifyBody = z.object({ name: emojiName });
 
 type Params = { appId: string; emojiId: string };
 
-/** The application's emoji with their uploaders, in one read of the users. */
-export async function applicationEmojisJson(store: Store, emojis: readonly ApplicationEmojiRecord[]) {
-  const uploaderIds = [...new Set(emojis.map((e) => e.userId).filter((id): id is string => id !== null))];
-  const users = new Map((uploaderIds.length ? await store.users.getMany(uploaderIds) : []).map((u) => [u.id, u]));
-  return emojis.map((e) => applicationEmojiJson(e, (e.userId && users.get(e.userId)) || null));
+/**
+ * The application's emoji with their uploaders, in one read of the users. `user` is never null (discord-api-types'
+ * APIApplicationEmoji): an uploader whose account is gone reads as the application's bot.
+ */
+export async function applicationEmojisJson(store: Store, app: ApplicationRecord, emojis: readonly ApplicationEmojiRecord[]) {
+  const uploaderIds = [...new Set([app.botUserId, ...emojis.map((e) => e.userId).filter((id): id is string => id !== null)])];
+  const users = new Map((await store.users.getMany(uploaderIds)).map((u) => [u.id, u]));
+  const bot = users.get(app.botUserId) ?? null;
+  return emojis.map((e) => applicationEmojiJson(e, (e.userId && users.get(e.userId)) || bot));
 }
 
 /** A name the application already has: 50035 on `name`, as Discord's portal words it. */
@@ -59,14 +63,17 @@ export function registerApplicationEmojisRoutes(ctx: RouteContext): void {
     if (!emoji || emoji.applicationId !== application.id) throw new ApiError(ErrorCodes.UNKNOWN_EMOJI);
     return emoji;
   };
-  const one = async (emoji: ApplicationEmojiRecord) => (await applicationEmojisJson(store, [emoji]))[0];
+  const one = async (application: ApplicationRecord, emoji: ApplicationEmojiRecord) => (await applicationEmojisJson(store, application, [emoji]))[0];
 
   ctx.get(base, {}, async (req) => {
     const application = await app(req);
-    return { items: await applicationEmojisJson(store, await store.applicationEmojis.listByApplication(application.id)) };
+    return { items: await applicationEmojisJson(store, application, await store.applicationEmojis.listByApplication(application.id)) };
   });
 
-  ctx.get(`${base}/:emojiId`, {}, async (req) => one(await findEmoji(await app(req), req.params.emojiId)));
+  ctx.get(`${base}/:emojiId`, {}, async (req) => {
+    const application = await app(req);
+    return one(application, await findEmoji(application, req.params.emojiId));
+  });
 
   ctx.post(base, { status: 201, bodyLimit: imageBodyLimit(config, 1) }, async (req) => {
     const application = await app(req);
@@ -84,7 +91,7 @@ export function registerApplicationEmojisRoutes(ctx: RouteContext): void {
       throw err;
     }
     try {
-      return await one(await nameTaken(store.applicationEmojis.create({
+      return await one(application, await nameTaken(store.applicationEmojis.create({
         id: emojiId, applicationId: application.id, name: body.name, userId: req.user.id, animated: image.animated, createdAt: now(),
       })));
     } catch (err) {
@@ -95,11 +102,12 @@ export function registerApplicationEmojisRoutes(ctx: RouteContext): void {
   });
 
   ctx.patch(`${base}/:emojiId`, {}, async (req) => {
-    const emoji = await findEmoji(await app(req), req.params.emojiId);
+    const application = await app(req);
+    const emoji = await findEmoji(application, req.params.emojiId);
     const body = parse(modifyBody, req.body ?? {});
     const renamed = body.name === emoji.name ? emoji : await nameTaken(store.applicationEmojis.rename(emoji.id, body.name));
     if (!renamed) throw new ApiError(ErrorCodes.UNKNOWN_EMOJI);
-    return one(renamed);
+    return one(application, renamed);
   });
 
   ctx.delete(`${base}/:emojiId`, {}, async (req) => {

@@ -44,8 +44,8 @@ export function registerInvitesRoutes(ctx: RouteContext): void {
 
   /**
    * The scheduled event an invite link names (`guild_scheduled_event_id`), when it is one of the invite's guild that
-   * someone joining could see: no channel, or a channel @everyone may view. Anything else is left out, as Discord
-   * leaves out an id that is not "a valid guild scheduled event id".
+   * someone joining could see: no channel, or a channel @everyone may view. An event of no such kind is left out, as
+   * Discord leaves out an id that is not "a valid guild scheduled event id"; a value that is no snowflake is 50035.
    */
   async function inviteEvent(guildId: string, eventId: string) {
     const event = await store.scheduledEvents.get(guildId, eventId);

@@ -223,7 +223,8 @@ export function registerUsersRoutes(ctx: RouteContext): void {
       const resolved = await Promise.all(body.access_tokens.map(async (t) => (await resolveToken(store, t.replace(/^Bearer\s+/, ''), ctx.tokenLifetime))?.user));
       if (resolved.some((u) => !u || u.bot)) throw fieldError('access_tokens', 'BASE_TYPE_INVALID', 'Invalid access token');
       others = [...new Map((resolved as UserRecord[]).filter((u) => u.id !== me.id).map((u) => [u.id, u])).values()];
-      // Discord: "This endpoint is limited to 10 active group DMs" (those the caller made through it and still owns).
+      // Discord: "This endpoint is limited to 10 active group DMs". Counted as the group DMs the caller owns: a bot's
+      // are all made this way; a user's own ones made with `recipients` count too (Accord keeps no record of how).
       const owned = (await store.channels.listPrivateWithRecipients(me.id)).filter((c) => c.channel.type === ChannelType.GROUP_DM && c.channel.ownerId === me.id);
       if (owned.length >= MAX_TOKEN_GROUP_DMS) throw new ApiError(ErrorCodes.MAX_GROUP_DMS);
     }

@@ -17,7 +17,7 @@ import { MessageType } from '../../protocol/message-types.ts';
 import { pollRecord, pollSchema } from '../messages/polls.ts';
 import { ApiError, ErrorCodes, formError } from '../../protocol/errors.ts';
 import { WebhookType, type ChannelRecord, type MessageRecord, type ThreadRecord, type WebhookAuthor, type WebhookRecord } from '../../store/types.ts';
-import { insertThread, isThread, publishThreadEvent, threadJson } from '../channels/threads.ts';
+import { announceUnarchived, insertThread, isThread, publishThreadEvent, threadJson } from '../channels/threads.ts';
 import { eventPayload, renderMessage, type MessageJson } from '../../shapes/message.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { attachmentsForCreate, attachmentsSchema, renderMedia } from '../messages/attachments.ts';
@@ -187,7 +187,8 @@ export async function sendAsWebhook(ctx: RouteContext, webhook: WebhookRecord, b
   const uploadKeys = uploads?.keysOf(attachments.map((a) => a.id)) ?? [];
   await ctx.writes.create(channel, record, mentioned, await eventPayload(store, record, json), { unfurl: true, uploadKeys });
   uploads?.claim(attachments.map((a) => a.id));
-  if (thread && threadBefore) await webhookThreadMessage(ctx, thread, threadBefore);
+  // A post's first message is not counted ("not including the initial message"); a message into a thread is.
+  if (thread && threadBefore && !postId) await webhookThreadMessage(ctx, thread, threadBefore);
   return json;
 }
 
@@ -198,6 +199,7 @@ async function webhookThreadMessage(ctx: RouteContext, thread: ChannelRecord, be
   if (after && before.archived) {
     const fresh = (await store.channels.get(thread.id)) ?? thread;
     await publishThreadEvent(ctx.dispatch, store, fresh, 'THREAD_UPDATE', threadJson(fresh, after, { memberCount: await store.threads.countMembers(thread.id) }));
+    await announceUnarchived(ctx.dispatch, store, fresh);
   }
 }
 

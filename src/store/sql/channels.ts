@@ -89,6 +89,11 @@ export class SqlChannelStore implements ChannelStore {
     return row ? { lastMessageId: rsn(row.last_message_id) } : null;
   }
 
+  async advanceLastMessageId(channelId: Snowflake, messageId: Snowflake): Promise<void> {
+    const key = id(messageId, 'last_message_id');
+    await this.db.run('UPDATE channels SET last_message_id = ? WHERE id = ? AND (last_message_id IS NULL OR last_message_id < ?)', [key, id(channelId), key]);
+  }
+
   async listByGuild(guildId: Snowflake): Promise<ChannelRecord[]> {
     // Threads (10, 11, 12) are not guild channels: they are listed through ThreadStore (sql/threads.ts).
     const rows = await this.db.all('SELECT * FROM channels WHERE guild_id = ? AND type NOT IN (10, 11, 12) ORDER BY position, id', [id(guildId, 'guild_id')]);
