@@ -7,30 +7,17 @@ import {
   createApplicationEmoji, deleteApplicationEmoji, listApplicationEmojis, MAX_APPLICATION_EMOJIS, renameApplicationEmoji, type Application,
   type ApplicationEmoji,
 } from '../applications.ts';
-import { EMOJI_NAME, emojiMarkup, emojiNameFrom, emojiUrl } from '../guild-emoji.ts';
-import { IMAGE_ACCEPT } from './ImagePickButton.tsx';
-import { ExpressionList, ExpressionUploadForm, useExpressionManager } from './ExpressionManager.tsx';
-
-const MAX_BYTES = 256 * 1024;
+import { emojiMarkup } from '../guild-emoji.ts';
+import { useExpressionManager } from './ExpressionManager.tsx';
+import { EmojiUploadAndList, emojiUploads } from './GuildEmoji.tsx';
 
 export function ApplicationEmojis({ app }: { app: Application }) {
   const manager = useExpressionManager<ApplicationEmoji>(app.id, {
-    nameMaxLength: 32,
+    ...emojiUploads((name, image) => createApplicationEmoji(app.id, name, image)),
     editsAll: true,
     list: () => listApplicationEmojis(app.id),
-    check: (file, name) => {
-      if (!IMAGE_ACCEPT.split(',').includes(file.type)) return 'Pick a PNG, JPEG, GIF or WebP image.';
-      if (file.size > MAX_BYTES) return 'Emoji images can be at most 256 KB.';
-      if (!EMOJI_NAME.test(name)) return 'Names are 2–32 letters, digits or underscores.';
-      return '';
-    },
-    create: async (file, name) => {
-      const { readAsDataUri } = await import('../image-data.ts');
-      return createApplicationEmoji(app.id, name, await readAsDataUri(file));
-    },
     rename: (emoji, name) => renameApplicationEmoji(app.id, emoji.id, name),
     remove: (emoji) => deleteApplicationEmoji(app.id, emoji.id),
-    nameFrom: emojiNameFrom,
   });
   const count = manager.items?.length ?? 0;
 
@@ -40,26 +27,7 @@ export function ApplicationEmojis({ app }: { app: Application }) {
       <p className="muted small">
         Emoji only {app.name}'s bot can use, in every server and DM, without the Use External Emoji permission. Send one as its markup, shown beside it. {count}/{MAX_APPLICATION_EMOJIS}
       </p>
-      <ExpressionUploadForm
-        manager={manager}
-        fileId={`application-emoji-file-${app.id}`}
-        fileLabel="Image"
-        accept={IMAGE_ACCEPT}
-        nameLabel="Emoji name"
-        submitLabel="Upload Emoji"
-      />
-      <ExpressionList
-        manager={manager}
-        empty="No emoji yet."
-        idAttribute="data-emoji-id"
-        row={(e) => ({
-          image: <img src={emojiUrl(e.id, e.animated, 32)} alt={`:${e.name}:`} width={32} height={32} />,
-          shownName: `:${e.name}:`,
-          nameLabel: `Name of :${e.name}:`,
-          deleteLabel: `Delete :${e.name}:`,
-          details: <code className="muted small">{emojiMarkup(e)}</code>,
-        })}
-      />
+      <EmojiUploadAndList manager={manager} fileId={`application-emoji-file-${app.id}`} details={(e) => <code className="muted small">{emojiMarkup(e)}</code>} />
     </section>
   );
 }
