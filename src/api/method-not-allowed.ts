@@ -11,7 +11,7 @@ export const METHOD_NOT_ALLOWED_BODY = { code: 0, message: '405: Method Not Allo
 
 /** `/api/v10/channels/:channelId` → a pattern matching one path segment per parameter. */
 function patternOf(url: string): RegExp {
-  const source = url.split('/').map((part) => (part.startsWith(':') ? '[^/]+' : part === '*' ? '.*' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/');
+  const source = url.split('/').map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/');
   return new RegExp(`^${source}/?$`);
 }
 

@@ -103,23 +103,19 @@ const EMPTY_CONTENT = { content: '', embeds: [], attachments: [], components: []
  * poll, and a forward's snapshots) and/or of the message it replies to (`reply`: referenced_message's) emptied.
  */
 function withoutContent(d: Record<string, unknown>, outer: boolean, reply: boolean): Record<string, unknown> {
-  let out: Record<string, unknown> = d;
-  if (outer) {
-    const { poll: _poll, ...rest } = d;
-    const snapshots = Array.isArray(rest.message_snapshots)
-      ? { message_snapshots: rest.message_snapshots.map((sn: { message?: Record<string, unknown> }) => ({ ...sn, message: { ...sn.message, ...EMPTY_CONTENT } })) }
-      : {};
-    out = { ...rest, ...EMPTY_CONTENT, ...snapshots };
-  }
-  if (reply && isObject(d.referenced_message)) {
-    const { poll: _refPoll, ...referenced } = d.referenced_message;
-    // A reply to a forward: the forwarded text is the answered message's content too.
-    const snapshots = Array.isArray(referenced.message_snapshots)
-      ? { message_snapshots: referenced.message_snapshots.map((sn: { message?: Record<string, unknown> }) => ({ ...sn, message: { ...sn.message, ...EMPTY_CONTENT } })) }
-      : {};
-    out = { ...out, referenced_message: { ...referenced, ...EMPTY_CONTENT, ...snapshots } };
-  }
+  let out: Record<string, unknown> = outer ? emptied(d) : d;
+  // A reply to a forward: the forwarded text is the answered message's content too (emptied with its snapshots).
+  if (reply && isObject(d.referenced_message)) out = { ...out, referenced_message: emptied(d.referenced_message) };
   return out;
+}
+
+/** One message object with its content fields, poll and forwarded snapshots' content emptied. */
+function emptied(m: Record<string, unknown>): Record<string, unknown> {
+  const { poll: _poll, ...rest } = m;
+  const snapshots = Array.isArray(rest.message_snapshots)
+    ? { message_snapshots: rest.message_snapshots.map((sn: { message?: Record<string, unknown> }) => ({ ...sn, message: { ...sn.message, ...EMPTY_CONTENT } })) }
+    : {};
+  return { ...rest, ...EMPTY_CONTENT, ...snapshots };
 }
 
 /** Own messages, messages mentioning the bot, and DMs keep their content without MESSAGE_CONTENT. */

@@ -44,9 +44,8 @@ export async function findCustomEmoji(store: Store, id: string): Promise<{ guild
   return app ? { app } : null;
 }
 
-/** Throws 400 / 10014 unless the user may react with this custom emoji. */
-export async function requireUsableReaction(store: Store, userId: string, emojiId: string, channelGuildId: string | null, permissions: bigint): Promise<void> {
-  const found = await findCustomEmoji(store, emojiId);
+/** Throws 400 / 10014 unless the user may react with this custom emoji (as findCustomEmoji found it). */
+export async function requireUsableReaction(store: Store, userId: string, found: Awaited<ReturnType<typeof findCustomEmoji>>, channelGuildId: string | null, permissions: bigint): Promise<void> {
   const usable = !found ? false : 'app' in found ? appEmojiUsable(found.app, userId) : await mayUseEmoji(store, userId, found.guild, channelGuildId, permissions);
   if (!usable) throw new ApiError(ErrorCodes.UNKNOWN_EMOJI, { status: 400 });
 }

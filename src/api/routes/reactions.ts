@@ -42,12 +42,14 @@ export function registerReactionsRoutes(ctx: RouteContext): void {
 
   ctx.put(`${base}/:emoji/@me`, opts, async (req) => {
     const { access, message } = await load(req.params, req.user);
+    // The custom emoji is read once, for its name and for who may use it.
+    let found: Awaited<ReturnType<typeof findCustomEmoji>> = null;
     const emoji = await addableEmoji(req.params.emoji, async (id) => {
-      const found = await findCustomEmoji(store, id);
+      found = await findCustomEmoji(store, id);
       return found && ('app' in found ? found.app : found.guild);
     });
     // Role-restricted and other guilds' emoji: refused as unknown unless usable (emoji-rules.ts).
-    if (emoji.id) await requireUsableReaction(store, req.user.id, emoji.id, message.guildId, access.permissions);
+    if (emoji.id) await requireUsableReaction(store, req.user.id, found, message.guildId, access.permissions);
     requirePermission(access.permissions, Permissions.READ_MESSAGE_HISTORY);
     const existing = (await store.reactions.summarize(message.channelId, [message.id], null)).get(message.id) ?? [];
     if (!existing.some((r) => sameEmoji(r.emoji, emoji))) {
