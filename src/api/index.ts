@@ -16,6 +16,8 @@ import { ThreadArchiver } from './channels/thread-archiver.ts';
 import { Dispatcher } from './dispatch.ts';
 import { PresenceCounts } from './presence-counts.ts';
 import { OutboxRelay } from '../contracts/outbox.ts';
+import { messageCreateRebuilder } from '../shapes/message.ts';
+import { attachmentLinks } from '../media/attachments.ts';
 import { EVENT_LOG, eventLogRetention } from '../contracts/gateway.ts';
 import { RateLimiter } from './ratelimit.ts';
 import { RouteContext } from './route.ts';
@@ -45,7 +47,8 @@ export async function startApiRole(deps: ProcessDeps): Promise<RunningRole> {
   }
   // The writer's relay publishes its own outbox records at once and sweeps for any a dead writer left.
   const relay = new OutboxRelay({ store: deps.store, bus: deps.bus, ids: deps.ids, log: deps.log.child({ role: 'api', part: 'outbox' }), now: deps.now,
-    sweepIntervalMs: deps.config.outboxSweepIntervalMs, staleAfterMs: deps.config.outboxStaleAfterMs });
+    sweepIntervalMs: deps.config.outboxSweepIntervalMs, staleAfterMs: deps.config.outboxStaleAfterMs,
+    rebuild: messageCreateRebuilder(deps.store, () => attachmentLinks(deps.links, deps.now())) });
   relay.start();
   const writes = new MessageWrites(deps.store, relay);
   // Polls whose expiry passed get their MESSAGE_UPDATE with final results (messages/poll-endings.ts).

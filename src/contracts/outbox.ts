@@ -8,6 +8,13 @@
  * Delivery is at least once: a record may be published twice (a sweep racing the writer, a crash after publish
  * but before done). Each carries its record id — `id` on a DispatchEnvelope, `outboxId` on a job — and consumers
  * deduplicate on it (sessions/router.ts keeps the recent ids).
+ *
+ * An event whose data the store can give again is recorded by reference (`eventByReference`): the row keeps the
+ * envelope and names the data (a message by its channel and id), and only a sweep reads it back, through the
+ * relay's `rebuild`. A message create's event is most of what a send writes: about 1 KB of JSON per message, written
+ * into the WAL, deleted once published, then copied again by the checkpoint (docs/performance.md). Its writer
+ * publishes the object it holds; a sweep, which runs only for records a dead writer left, renders the message as
+ * it is then: a message deleted meanwhile is not announced (its delete is).
  */
 import type { Bus } from '../bus/types.ts';
 import type { Logger } from '../lib/log.ts';
@@ -38,11 +45,27 @@ export interface OutboxRelayOptions {
   sweepIntervalMs?: number;
   staleAfterMs?: number;
   /**
+   * Renders the data an event recorded by reference names (`eventByReference`); null when it is gone. A relay
+   * without it leaves such records to one that has it.
+   */
+  rebuild?: EventDataRebuilder;
+  /**
    * Whether this relay sweeps the outbox for records a dead writer left (default true). One sweeper per process is
    * enough: two started together both read a record before either marks it done, and both publish it.
    */
   sweeps?: boolean;
 }
+
+/** What an event recorded by reference names instead of its data: a message's event, rendered from the store. */
+export interface EventDataRef {
+  of: 'message';
+  channelId: string;
+  messageId: string;
+  /** The nonce its MESSAGE_CREATE echoes (the store does not keep one unless enforced). */
+  nonce?: string | number;
+}
+
+export type EventDataRebuilder = (ref: EventDataRef) => Promise<Record<string, unknown> | null>;
 
 export class OutboxRelay {
   readonly #store: Store;
@@ -53,6 +76,7 @@ export class OutboxRelay {
   readonly #sweepIntervalMs: number;
   readonly #staleAfterMs: number;
   readonly #sweeps: boolean;
+  readonly #rebuild: EventDataRebuilder | undefined;
   /** The payload objects of records this relay made, so publishing right after commit parses nothing. */
   readonly #values = new WeakMap<OutboxRecord, unknown>();
   /** Published records waiting for their done-mark, with the bus epoch they were published at. */
@@ -73,6 +97,7 @@ export class OutboxRelay {
     this.#sweepIntervalMs = opts.sweepIntervalMs ?? OUTBOX_DEFAULTS.sweepIntervalMs;
     this.#staleAfterMs = opts.staleAfterMs ?? OUTBOX_DEFAULTS.staleAfterMs;
     this.#sweeps = opts.sweeps ?? true;
+    this.#rebuild = opts.rebuild;
   }
 
   /** A record of a bus event; its id travels in the payload as `id`. */
@@ -81,14 +106,25 @@ export class OutboxRelay {
     return this.#record('event', subject, id, { ...payload, id });
   }
 
+  /**
+   * A record of a dispatch whose data `ref` names: published as given, stored as its envelope and `ref` (the
+   * module's comment). The data must be in the store once the write commits.
+   */
+  eventByReference<S extends EventSubject>(subject: S, payload: EventMap[S] & { d: unknown }, ref: EventDataRef): OutboxRecord {
+    const id = this.#ids.next();
+    const { d: _d, ...envelope } = payload;
+    return this.#record('event', subject, id, { ...payload, id }, { ...envelope, id, dRef: ref });
+  }
+
   /** A record of a durable-queue job; its id travels in the job as `outboxId`. */
   job<Q extends keyof LiveQueueMap>(queue: Q, payload: LiveQueueMap[Q]): OutboxRecord {
     const id = this.#ids.next();
     return this.#record('job', queue, id, { ...payload, outboxId: id });
   }
 
-  #record(kind: OutboxRecord['kind'], subject: string, id: string, value: unknown): OutboxRecord {
-    const record: OutboxRecord = { id, kind, subject, payload: JSON.stringify(value), createdAt: this.#now() };
+  /** `stored`: what the row keeps, when not `value` itself. */
+  #record(kind: OutboxRecord['kind'], subject: string, id: string, value: unknown, stored: unknown = value): OutboxRecord {
+    const record: OutboxRecord = { id, kind, subject, payload: JSON.stringify(stored), createdAt: this.#now() };
     this.#values.set(record, value);
     return record;
   }
@@ -157,7 +193,15 @@ export class OutboxRelay {
     // While the bus is disconnected a publish would be buffered and sent on reconnect, before subscribers elsewhere
     // are back, and a job would wait out its timeout: fail at once and let a sweep publish it later.
     if (!this.#bus.connected) throw new Error('bus disconnected');
-    const payload = this.#values.get(r) ?? JSON.parse(r.payload);
+    let payload = this.#values.get(r) ?? JSON.parse(r.payload);
+    if (r.kind === 'event' && payload.dRef) {
+      if (!this.#rebuild) throw new Error('an event recorded by reference, and no rebuild here');
+      const { dRef, ...envelope } = payload as { dRef: EventDataRef };
+      const d = await this.#rebuild(dRef);
+      // Gone since: nothing to announce, and the record is done.
+      if (d === null) return;
+      payload = { ...envelope, d };
+    }
     if (r.kind === 'event') publishEvent(this.#bus, r.subject as EventSubject, payload);
     else await enqueueJob(this.#bus, r.subject as keyof LiveQueueMap, payload);
   }

@@ -25,6 +25,7 @@ import { UnfurlCache } from './cache.ts';
 import { fetchForEmbed, fetchOembed, type FetchOptions } from './fetch.ts';
 import { readPageMeta } from './page-meta.ts';
 import { attachmentLinks } from '../media/attachments.ts';
+import { messageCreateRebuilder } from '../shapes/message.ts';
 import { embedsWithFiles } from '../shapes/embed-files.ts';
 
 export const EMBED_DEFAULTS = {
@@ -50,6 +51,8 @@ export async function startEmbedRole(deps: RoleDeps, options: EmbedRoleOptions =
     sweepIntervalMs: deps.config.outboxSweepIntervalMs, staleAfterMs: deps.config.outboxStaleAfterMs,
     // The api role's relay sweeps when it runs in this process (the outbox is one table for both).
     sweeps: !deps.config.roles.includes('api'),
+    // A dead api node's message creates are recorded by reference (contracts/outbox.ts).
+    rebuild: messageCreateRebuilder(deps.store, () => attachmentLinks(deps.links, deps.now())),
   });
   relay.start();
   const cache = new UnfurlCache<LinkEmbed | null>(EMBED_DEFAULTS.cacheEntries, EMBED_DEFAULTS.cacheTtlMs, deps.now);

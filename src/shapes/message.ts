@@ -311,6 +311,20 @@ export async function eventPayload(
   return out;
 }
 
+/**
+ * A stored message's MESSAGE_CREATE data, read again: what the outbox relay sweeps for an event its writer recorded
+ * by reference (contracts/outbox.ts); null once the message is gone. `nonce` is the one the writer echoed.
+ */
+export function messageCreateRebuilder(store: Store, media: () => AttachmentUrls) {
+  return async (ref: { channelId: string; messageId: string; nonce?: string | number }): Promise<MessageJson | null> => {
+    const message = await store.messages.get(ref.channelId, ref.messageId);
+    if (!message) return null;
+    const out = await messageEventPayload(store, message, { media: media() });
+    if (ref.nonce !== undefined) out.nonce = ref.nonce;
+    return out;
+  };
+}
+
 /** Renders a message for an event when no rendered copy is at hand (pins, moderator edits …). */
 export async function messageEventPayload(store: Store, message: MessageRecord, opts: { media: AttachmentUrls; update?: boolean }): Promise<MessageJson> {
   return eventPayload(store, message, await renderMessage(store, message, { viewerId: null, media: opts.media }), opts);

@@ -43,6 +43,8 @@ async function recovers(store: Store, crash: { messageId: string; guildId: strin
   assert.deepEqual(pending.map((r) => r.id), crash.outboxIds, 'the record is pending');
   assert.equal(JSON.parse(pending[0]!.payload).t, 'MESSAGE_CREATE');
   const channelId = JSON.parse(pending[0]!.payload).channelId as string;
+  // A message create's event is recorded by reference: the new process renders it from the stored message.
+  assert.deepEqual(JSON.parse(pending[0]!.payload).dRef, { of: 'message', channelId, messageId: crash.messageId });
   assert.ok(await store.messages.get(channelId, crash.messageId), 'the message is stored');
 
   const bus = new MemoryBus();
@@ -52,6 +54,7 @@ async function recovers(store: Store, crash: { messageId: string; guildId: strin
   try {
     const event = await waitFor(() => seen.find((e) => e.t === 'MESSAGE_CREATE' && e.d.id === crash.messageId), { what: 'the republished MESSAGE_CREATE' });
     assert.equal(event.id, crash.outboxIds[0], 'it carries the outbox id consumers deduplicate on');
+    assert.equal(event.d.content, 'written, never published', 'rendered from the stored message');
     assert.equal(event.guildId, crash.guildId);
     await waitFor(async () => (await store.outbox.pending({ limit: 10 })).length === 0, { what: 'the record marked done' });
     assert.equal(seen.filter((e) => e.id === crash.outboxIds[0]).length, 1, 'published once by the new process');

@@ -18,9 +18,10 @@
  * messages/uploads.ts), so from the commit on they are the message's files and no sweep touches them.
  */
 import { GatewaySubjects, Queues } from '../../contracts/index.ts';
+import type { DispatchEnvelope } from '../../contracts/gateway.ts';
 import { attachmentBlobKey, channelAttachmentsPrefix } from '../../media/attachments.ts';
 import { SUPPRESS_EMBEDS_FLAG, unfurlUrls } from '../../protocol/message-urls.ts';
-import type { OutboxRelay } from '../../contracts/outbox.ts';
+import type { EventDataRef, OutboxRelay } from '../../contracts/outbox.ts';
 import { pushJobs } from './push-jobs.ts';
 import { searchJobs } from './search-jobs.ts';
 import { MessageType } from '../../protocol/message-types.ts';
@@ -39,13 +40,18 @@ export class MessageWrites {
     private readonly relay: OutboxRelay,
   ) {}
 
-  /** Outbox records of one dispatch to everyone who may see the channel (its guild, or a DM's recipients). */
-  async dispatchRecords(channel: ChannelRecord, t: string, d: Payload): Promise<OutboxRecord[]> {
+  /**
+   * Outbox records of one dispatch to everyone who may see the channel (its guild, or a DM's recipients). With
+   * `ref`, the rows name the stored data instead of holding it (contracts/outbox.ts eventByReference).
+   */
+  async dispatchRecords(channel: ChannelRecord, t: string, d: Payload, ref?: EventDataRef): Promise<OutboxRecord[]> {
+    const record = (subject: `gateway.${'guild' | 'user'}.${string}`, envelope: DispatchEnvelope) =>
+      ref ? this.relay.eventByReference(subject, envelope, ref) : this.relay.event(subject, envelope);
     // A thread's events go to its parent's viewers (a private thread's: its members and managers).
-    if (channel.guildId && isThread(channel)) return [this.relay.event(GatewaySubjects.guildDispatch(channel.guildId), { t, d, guildId: channel.guildId, ...(await threadEnvelope(this.store, channel)) })];
-    if (channel.guildId) return [this.relay.event(GatewaySubjects.guildDispatch(channel.guildId), { t, d, guildId: channel.guildId, channelId: channel.id })];
+    if (channel.guildId && isThread(channel)) return [record(GatewaySubjects.guildDispatch(channel.guildId), { t, d, guildId: channel.guildId, ...(await threadEnvelope(this.store, channel)) })];
+    if (channel.guildId) return [record(GatewaySubjects.guildDispatch(channel.guildId), { t, d, guildId: channel.guildId, channelId: channel.id })];
     const recipients = await this.store.channels.listRecipients(channel.id);
-    return [...new Set(recipients)].map((userId) => this.relay.event(GatewaySubjects.userDispatch(userId), { t, d }));
+    return [...new Set(recipients)].map((userId) => record(GatewaySubjects.userDispatch(userId), { t, d }));
   }
 
   /** The embed job for `message` as it will be stored, when it has links to unfurl. */
@@ -94,7 +100,9 @@ export class MessageWrites {
   }
 
   async #createRecords(channel: ChannelRecord, record: MessageRecord, event: Payload, unfurl: boolean): Promise<OutboxRecord[]> {
-    const outbox = [...(await this.dispatchRecords(channel, 'MESSAGE_CREATE', event)), ...this.embedJobRecords(record, unfurl)];
+    // The message is stored in the same transaction: its event is recorded by reference (the bulk of a send's writes).
+    const ref: EventDataRef = { of: 'message', channelId: record.channelId, messageId: record.id, ...(event.nonce !== undefined ? { nonce: event.nonce as string | number } : {}) };
+    const outbox = [...(await this.dispatchRecords(channel, 'MESSAGE_CREATE', event, ref)), ...this.embedJobRecords(record, unfurl)];
     // A join message has no text to search and notifies nobody (messages/system.ts postJoinMessage).
     if (record.type !== MessageType.USER_JOIN) outbox.push(...searchJobs.upsert(this.relay, record), ...pushJobs.created(this.relay, record));
     return outbox;
