@@ -8,7 +8,7 @@ import type { PresenceCounts } from './presence-counts.ts';
 import { tokenLifetime, type TokenLifetime } from '../lib/tokens.ts';
 import { errorCodes, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type {} from '@fastify/multipart';
-import { ApiError, ErrorCodes } from '../protocol/errors.ts';
+import { ApiError, ErrorCodes, formError } from '../protocol/errors.ts';
 import type { UserRecord } from '../store/types.ts';
 import { authenticate } from './auth.ts';
 import type { OAuth2Grant } from './oauth2.ts';
@@ -119,6 +119,7 @@ export class RouteContext {
         const global = limiter.checkGlobal(identity);
         if (global) return sendRateLimited(reply, global);
         const params = request.params as Record<string, string>;
+        checkPathIds(params);
         const major = params.channelId ?? params.guildId ?? params.webhookId ?? '';
         const result = await limiter.checkRoute(limit, major, identity);
         setRateLimitHeaders(reply, result);
@@ -147,6 +148,41 @@ export class RouteContext {
       },
     });
   }
+}
+
+/**
+ * The path parameters that name resources by id, with Discord's key for each and the words some routes take in
+ * their place. Discord answers an id it cannot read as a number with 50035 (`"channel_id": NUMBER_TYPE_COERCE,
+ * Value "abc" is not snowflake.`), not with the resource's Unknown error; an id it can read but never issued
+ * (`123`, or one past 2^63) is the resource's 404, which the route answers.
+ */
+const PATH_IDS: Record<string, { key: string; words?: readonly string[] }> = {
+  channelId: { key: 'channel_id' },
+  guildId: { key: 'guild_id', words: ['@me'] },
+  userId: { key: 'user_id', words: ['@me'] },
+  messageId: { key: 'message_id', words: ['@original'] },
+  roleId: { key: 'role_id' },
+  webhookId: { key: 'webhook_id' },
+  appId: { key: 'application_id', words: ['@me'] },
+  stickerId: { key: 'sticker_id' },
+  emojiId: { key: 'emoji_id' },
+  overwriteId: { key: 'overwrite_id' },
+  interactionId: { key: 'interaction_id' },
+  integrationId: { key: 'integration_id' },
+};
+const UINT64_MAX = 0xffffffffffffffffn;
+
+/** Throws Discord's 50035 for a path id that is not a number Discord could read (an unsigned 64-bit decimal). */
+function checkPathIds(params: Record<string, string>): void {
+  const issues: Array<{ path: string[]; code: string; message: string }> = [];
+  for (const name in params) {
+    const spec = PATH_IDS[name];
+    const value = params[name]!;
+    if (!spec || spec.words?.includes(value)) continue;
+    if (/^\d{1,20}$/.test(value) && BigInt(value) <= UINT64_MAX) continue;
+    issues.push({ path: [spec.key], code: 'NUMBER_TYPE_COERCE', message: `Value "${value}" is not snowflake.` });
+  }
+  if (issues.length) throw formError(issues);
 }
 
 /** Who each admitted request is, from its onRequest check to its handler. */

@@ -4,7 +4,8 @@
  *   itself (allowed_mentions[MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE]);
  * - message_reference.type null is a reply (DEFAULT);
  * - embed text is trimmed before its limits, and null optional embed fields read as left out;
- * - a path parameter's error is keyed by its snake_case name (user_id);
+ * - a path id Discord cannot read as a number is 50035 NUMBER_TYPE_COERCE keyed by its snake_case name (user_id,
+ *   channel_id …), after authentication; a number it never issued stays the resource's 404;
  * - Modify Guild Member's channel_id needs MOVE_MEMBERS, then 40032 (nobody is in voice);
  * - Modify Guild takes the mutable features (INVITES_DISABLED with Manage Server, COMMUNITY only with
  *   Administrator) and keeps the others; INVITES_DISABLED refuses joins;
@@ -88,6 +89,31 @@ describe('documented details', () => {
     const res = await t.request('DELETE', `/channels/${f.channel.id}/messages/${m.id}/reactions/${encodeURIComponent('👍')}/abc`, { auth: f.owner });
     assertError(res, 400, 50035);
     assert.deepEqual(Object.keys(res.body.errors), ['user_id']);
+  });
+
+  test('a path id that is not a number is 50035 keyed by its name; a number never issued is Unknown; @me and @original pass', async () => {
+    const notSnowflake = (res: { status: number; body: any }, key: string, value: string) => {
+      assertError(res, 400, 50035);
+      assert.deepEqual(res.body.errors, { [key]: { _errors: [{ code: 'NUMBER_TYPE_COERCE', message: `Value "${value}" is not snowflake.` }] } });
+    };
+    notSnowflake(await t.request('GET', '/channels/undefined', { auth: f.owner }), 'channel_id', 'undefined');
+    notSnowflake(await t.request('GET', '/channels/undefined/messages', { auth: f.owner }), 'channel_id', 'undefined');
+    notSnowflake(await t.request('GET', '/guilds/abc/members', { auth: f.owner }), 'guild_id', 'abc');
+    notSnowflake(await t.request('GET', '/users/xyz', { auth: f.owner }), 'user_id', 'xyz');
+    notSnowflake(await t.request('GET', `/channels/${f.channel.id}/messages/12a`, { auth: f.owner }), 'message_id', '12a');
+    notSnowflake(await t.request('DELETE', `/guilds/${f.guild.id}/roles/role`, { auth: f.owner }), 'role_id', 'role');
+    notSnowflake(await t.request('GET', '/channels/99999999999999999999999', { auth: f.owner }), 'channel_id', '99999999999999999999999');
+    // Unauthenticated routes too (the widget, a webhook by its token); without a token, an authenticated route is 401 first.
+    notSnowflake(await t.request('GET', '/guilds/abc/widget.json'), 'guild_id', 'abc');
+    notSnowflake(await t.request('GET', '/webhooks/abc/some-token'), 'webhook_id', 'abc');
+    assertError(await t.request('GET', '/channels/abc'), 401, 0);
+    // Numbers: the resource's own 404, up to 2^64 − 1.
+    assertError(await t.request('GET', '/channels/123', { auth: f.owner }), 404, 10003);
+    assertError(await t.request('GET', '/channels/18446744073709551615', { auth: f.owner }), 404, 10003);
+    notSnowflake(await t.request('GET', '/channels/18446744073709551616', { auth: f.owner }), 'channel_id', '18446744073709551616');
+    // The words routes take in an id's place.
+    assert.equal((await t.request('GET', `/users/@me`, { auth: f.owner })).status, 200);
+    assert.equal((await t.request('GET', `/guilds/${f.guild.id}/members/@me`, { auth: f.owner })).status, 200);
   });
 
   test('Modify Guild Member channel_id: MOVE_MEMBERS first, then 40032 (nobody is connected to voice)', async () => {

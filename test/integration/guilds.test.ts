@@ -102,7 +102,7 @@ describe('guild routes', () => {
       assert.equal(counted.body.approximate_presence_count, 0);
       assertError(await t.request('GET', `/guilds/${guild.id}`, { auth: stranger }), 403, 50001);
       assertError(await t.request('GET', '/guilds/123456789012345678', { auth: stranger }), 404, 10004);
-      assertError(await t.request('GET', '/guilds/abc', { auth: stranger }), 404, 10004);
+      assertError(await t.request('GET', '/guilds/abc', { auth: stranger }), 400, 50035);
     });
 
     it('GET /preview: members see it; a stranger only when the guild is discoverable (else 10004)', async () => {

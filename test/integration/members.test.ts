@@ -36,7 +36,7 @@ describe('member routes', () => {
     assertError(await t.request('GET', `/guilds/${guild.id}/members/${member.id}`, { auth: stranger }), 403, 50001);
   });
 
-  it('GET /members/{user}: 200; 10007 for a non-member, 10013 for a bad id', async () => {
+  it('GET /members/{user}: 200; 10007 for a non-member, 50035 for a malformed id', async () => {
     const { owner, member, guild } = await guildWithMember(t);
     const res = await t.request('GET', `/guilds/${guild.id}/members/${member.id}`, { auth: owner });
     assert.equal(res.status, 200);
@@ -44,7 +44,7 @@ describe('member routes', () => {
     for (const key of ['roles', 'joined_at', 'deaf', 'mute', 'nick', 'communication_disabled_until', 'flags', 'pending']) assert.ok(key in res.body, key);
     const stranger = await t.register();
     assertError(await t.request('GET', `/guilds/${guild.id}/members/${stranger.id}`, { auth: owner }), 404, 10007);
-    assertError(await t.request('GET', `/guilds/${guild.id}/members/nope`, { auth: owner }), 404, 10013);
+    assertError(await t.request('GET', `/guilds/${guild.id}/members/nope`, { auth: owner }), 400, 50035);
   });
 
   it('PATCH /members/@me {nick}: own nickname with CHANGE_NICKNAME → GUILD_MEMBER_UPDATE', async () => {

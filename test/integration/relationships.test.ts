@@ -128,7 +128,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(await types(alice), { [bob.id]: FRIEND });
 
       assertError(await put(alice, '123456789012345678'), 404, 10013);
-      assertError(await put(alice, 'abc'), 404, 10013);
+      assertError(await put(alice, 'abc'), 400, 50035);
       assertError(await put(alice, alice.id), 400, 80003);
       assertError(await put(alice, bob.id, { type: 3 }), 400, 50035);
       assertError(await t.request('PATCH', `/users/@me/relationships/${carol.id}`, { auth: alice, body: { nickname: 'x' } }), 404, 10013);

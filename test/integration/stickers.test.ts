@@ -187,7 +187,7 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`guild stickers 
     assert.equal(made.status, 201, JSON.stringify(made.body));
     assertError(await t.request('PATCH', `/guilds/${guild.id}/stickers/${made.body.id}`, { auth: owner, body: { name: 'b' } }), 400, 50035);
     assertError(await t.request('PATCH', `/guilds/${guild.id}/stickers/${made.body.id}`, { auth: owner, body: { tags: 'x'.repeat(201) } }), 400, 50035);
-    assertError(await t.request('GET', `/guilds/${guild.id}/stickers/not-an-id`, { auth: owner }), 404, 10060);
+    assertError(await t.request('GET', `/guilds/${guild.id}/stickers/not-an-id`, { auth: owner }), 400, 50035);
   });
 
   it('needs CREATE_GUILD_EXPRESSIONS to create and MANAGE_GUILD_EXPRESSIONS (or being the creator) to edit and delete', async () => {

@@ -84,7 +84,7 @@ describe('PATCH /users/@me/guilds/{guild.id}/settings', () => {
     const f = await guildFixture(t);
     assertError(await settings(f.stranger, f.guild.id, { muted: true }), 404, 10004);
     assertError(await settings(f.member, '123456789012345678', { muted: true }), 404, 10004);
-    assertError(await settings(f.member, 'nope', { muted: true }), 404, 10004);
+    assertError(await settings(f.member, 'nope', { muted: true }), 400, 50035);
     const { bot } = await makeBot(t, f.owner);
     const res = await settings(bot, f.guild.id, { muted: true });
     assert.equal(res.status, 403, JSON.stringify(res.body));

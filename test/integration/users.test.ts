@@ -66,7 +66,7 @@ describe('users routes', () => {
       assertError(await t.request('PATCH', '/users/@me', { auth: bot, body: { username: 'x' } }), 400, 50035);
     });
 
-    it('GET /users/{id}: the public user (no email); 404 10013 for unknown or malformed ids', async () => {
+    it('GET /users/{id}: the public user (no email); 404 10013 for unknown ids, 50035 for malformed ones', async () => {
       const a = await t.register();
       const b = await t.register();
       const res = await t.request('GET', `/users/${b.id}`, { auth: a });
@@ -74,7 +74,7 @@ describe('users routes', () => {
       assert.equal(res.body.username, b.username);
       assert.equal('email' in res.body, false);
       assertError(await t.request('GET', '/users/123456789012345678', { auth: a }), 404, 10013);
-      assertError(await t.request('GET', '/users/nope', { auth: a }), 404, 10013);
+      assertError(await t.request('GET', '/users/nope', { auth: a }), 400, 50035);
     });
   });
 

@@ -119,7 +119,7 @@ describe('managing webhooks with a user token', () => {
     assertError(await t.request('GET', `/channels/${f.channel.id}/webhooks`, { auth: f.stranger }), 403, 50001);
     assertError(await t.request('GET', `/webhooks/${hook.id}`), 401, 0);
     assertError(await t.request('GET', `/webhooks/123456789012345678`, { auth: f.owner }), 404, 10015);
-    assertError(await t.request('GET', `/webhooks/nope`, { auth: f.owner }), 404, 10015);
+    assertError(await t.request('GET', `/webhooks/nope`, { auth: f.owner }), 400, 50035);
 
     // A member given the permission manages them (the token included, as Discord shows it to them).
     const g = await guildFixture(t);
