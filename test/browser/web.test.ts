@@ -108,6 +108,11 @@ describe('web client', { skip: browserSkipReason() }, () => {
       return v;
     }, 'the invite link');
     await a.getByRole('button', { name: 'Close' }).click();
+    // Opened again, the dialog shows the same link: the server reuses a similar live invite, as Discord's does.
+    await a.getByRole('button', { name: 'Playwright Club server menu' }).click();
+    await a.getByRole('menuitem', { name: 'Invite People' }).click();
+    await eventually(async () => assert.equal(await linkBox.inputValue(), link), 'the same invite link');
+    await a.getByRole('button', { name: 'Close' }).click();
 
     await b.goto(link);
     await b.getByRole('heading', { name: 'Playwright Club' }).waitFor();

@@ -13,8 +13,9 @@ before(async () => {
 });
 after(() => t.close());
 
+/** A new invite of the owner's (unique: each test counts its own uses). */
 async function invite(body: Record<string, unknown> = {}) {
-  const res = await t.request('POST', `/channels/${f.channel.id}/invites`, { auth: f.owner, body });
+  const res = await t.request('POST', `/channels/${f.channel.id}/invites`, { auth: f.owner, body: { unique: true, ...body } });
   assert.equal(res.status, 200, JSON.stringify(res.body));
   return res.body;
 }
@@ -39,6 +40,44 @@ describe('GET /invites/{code}', () => {
     await t.store.invites.create({ code: 'expiredOne', guildId: f.guild.id, channelId: f.channel.id, inviterId: f.owner.id, uses: 0, maxUses: 0, maxAge: 60, temporary: false, createdAt: now - 120_000, expiresAt: now - 60_000 });
     assertError(await t.request('GET', '/invites/expiredOne'), 404, 10006);
     assertError(await t.request('POST', '/invites/expiredOne', { auth: f.stranger }), 404, 10006);
+  });
+});
+
+describe('POST /channels/{id}/invites: unique', () => {
+  test('without unique a similar live invite comes back (no INVITE_CREATE); unique, other settings or another inviter make a new one', async () => {
+    const create = (body: Record<string, unknown>, auth = f.owner) => t.request('POST', `/channels/${f.channel.id}/invites`, { auth, body });
+    const first = await create({ max_age: 3600, max_uses: 5 });
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    const from = t.events.length;
+    const again = await create({ max_age: 3600, max_uses: 5, unique: false });
+    assert.equal(again.status, 200);
+    assert.equal(again.body.code, first.body.code, 'the similar invite is reused');
+    assert.equal(again.body.expires_at, first.body.expires_at, 'as it is');
+    const fresh = await create({ max_age: 3600, max_uses: 5, unique: true });
+    assert.notEqual(fresh.body.code, first.body.code, 'unique makes a new one');
+    assert.notEqual((await create({ max_age: 3600, max_uses: 6 })).body.code, first.body.code, 'other settings are not similar');
+    assert.notEqual((await create({ max_age: 3600, max_uses: 5, temporary: true })).body.code, first.body.code);
+    const helper = await t.register();
+    await t.join(f.owner, f.guild.id, helper);
+    await t.request('PUT', `/channels/${f.channel.id}/permissions/${f.guild.id}`, { auth: f.owner, body: { type: 0, allow: String(Permissions.CREATE_INSTANT_INVITE) } });
+    const theirs = await create({ max_age: 3600, max_uses: 5 }, helper);
+    assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
+    assert.notEqual(theirs.body.code, first.body.code, "another inviter's invite is not reused");
+    await new Promise((r) => setTimeout(r, 100));
+    const created = t.events.slice(from).filter((e) => e.t === 'INVITE_CREATE').map((e) => e.d.code);
+    assert.ok(!created.includes(first.body.code), 'no INVITE_CREATE for the reused one');
+    assert.ok(created.includes(fresh.body.code));
+  });
+
+  test('a used-up or expired invite is not reused', async () => {
+    const create = (body: Record<string, unknown>) => t.request('POST', `/channels/${f.channel.id}/invites`, { auth: f.owner, body });
+    const once = await create({ max_age: 600, max_uses: 1 });
+    const joiner = await t.register();
+    assert.equal((await t.request('POST', `/invites/${once.body.code}`, { auth: joiner })).status, 200);
+    assert.notEqual((await create({ max_age: 600, max_uses: 1 })).body.code, once.body.code, 'the used-up one is gone');
+    const now = Date.now();
+    await t.store.invites.create({ code: 'staleSimilar', guildId: f.guild.id, channelId: f.channel.id, inviterId: f.owner.id, uses: 0, maxUses: 0, maxAge: 60, temporary: false, createdAt: now - 120_000, expiresAt: now - 60_000 });
+    assert.notEqual((await create({ max_age: 60 })).body.code, 'staleSimilar');
   });
 });
 

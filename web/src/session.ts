@@ -252,8 +252,9 @@ export async function acceptInvite(code: string): Promise<Invite> {
   return rest.post<Invite>(`/invites/${encodeURIComponent(code)}`, {});
 }
 
+/** Without `unique`: the dialog opened again shows the same link, as Discord's does (the server reuses a similar live invite). */
 export async function createInvite(channelId: string): Promise<string> {
-  const inv = await rest.post<Invite>(`/channels/${channelId}/invites`, { max_age: 86400 * 7, max_uses: 0, unique: true });
+  const inv = await rest.post<Invite>(`/channels/${channelId}/invites`, { max_age: 86400 * 7, max_uses: 0 });
   return `${location.origin}/invite/${inv.code}`;
 }
 

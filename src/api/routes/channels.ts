@@ -270,7 +270,17 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
     refuseInviteTarget(body);
     const now = ctx.deps.now();
     const maxAge = body.max_age ?? 86400;
-    // `unique` is accepted but every call makes a new invite: reusing a matching one is only an optimisation.
+    const maxUses = body.max_uses ?? 0;
+    const temporary = body.temporary ?? false;
+    const guild = a.guild!.guild;
+    // Without `unique`, Discord reuses a similar invite: here, a live one of this channel by the same inviter with
+    // the same max_age, max_uses and temporary, not used up. It comes back as it is (its own expiry and uses), with
+    // no INVITE_CREATE and no audit entry, since nothing was created.
+    if (!body.unique) {
+      const similar = (await store.invites.listByChannel(a.channel.id)).find((i) => i.inviterId === req.user.id && i.maxAge === maxAge && i.maxUses === maxUses
+        && i.temporary === temporary && (i.expiresAt === null || i.expiresAt > now) && (i.maxUses === 0 || i.uses < i.maxUses));
+      if (similar) return inviteJson(similar, { guild, channel: a.channel, inviter: req.user, withMetadata: true });
+    }
     let invite: InviteRecord | undefined;
     for (let attempt = 0; !invite; attempt++) {
       const record: InviteRecord = {
@@ -279,9 +289,9 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
         channelId: a.channel.id,
         inviterId: req.user.id,
         uses: 0,
-        maxUses: body.max_uses ?? 0,
+        maxUses,
         maxAge,
-        temporary: body.temporary ?? false,
+        temporary,
         createdAt: now,
         expiresAt: maxAge === 0 ? null : now + maxAge * 1000,
       };
@@ -291,7 +301,6 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
         if (!(err instanceof ConflictError) || attempt >= 4) throw err;
       }
     }
-    const guild = a.guild!.guild;
     ctx.dispatch.guild(guild.id, 'INVITE_CREATE', {
       channel_id: invite.channelId,
       guild_id: guild.id,
