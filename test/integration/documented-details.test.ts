@@ -17,6 +17,8 @@
  * - threads: archiving needs the creator or MANAGE_THREADS, a new auto_archive_duration moves archive_timestamp,
  *   with_member=1 is true, a forum post needs no CREATE_PUBLIC_THREADS and its first message is not counted,
  *   messages to a forum are 40058, archiving unpins a post, REQUIRE_TAG refuses a post without a tag (40067); bots may not vote in polls (20001);
+ * - a forum post's first message takes allowed_mentions (and mentions), components, the two client flags and
+ *   counts as a message with components only;
  * - the guild object has hub_type; image changes are audited as icon_hash; the audit log lists the integrations,
  *   scheduled events and auto moderation rules its entries name.
  */
@@ -296,6 +298,37 @@ describe('documented details', () => {
     assert.deepEqual(await counts(), [2, 3]);
     assert.equal((await t.request('POST', `/channels/${thread.id}/messages/bulk-delete`, { auth: f.owner, body: { messages: [sent[1].id, sent[2].id] } })).status, 204);
     assert.deepEqual(await counts(), [0, 3]);
+  });
+
+  test("a forum post's first message: mentions under allowed_mentions, components (a person's non-interactive ones), SUPPRESS_EMBEDS and SUPPRESS_NOTIFICATIONS", async () => {
+    const forum = (await t.request('POST', `/guilds/${f.guild.id}/channels`, { auth: f.owner, body: { name: 'first-message', type: 15 } })).body;
+    const link = { type: 2, style: 5, label: 'Docs', url: 'https://example.com/docs' };
+    const post = await t.request('POST', `/channels/${forum.id}/threads`, {
+      auth: f.owner,
+      body: {
+        name: 'With parts',
+        message: {
+          content: `hello <@${f.member.id}> https://example.com`,
+          allowed_mentions: { parse: ['users'] },
+          components: [{ type: 1, components: [link, { type: 2, style: 1, label: 'Click', custom_id: 'c' }] }],
+          flags: 4 | 4096 | 64,
+        },
+      },
+    });
+    assert.equal(post.status, 201, JSON.stringify(post.body));
+    const first = post.body.message;
+    assert.deepEqual(first.mentions.map((u: any) => u.id), [f.member.id]);
+    assert.equal(first.flags, 4 | 4096, 'SUPPRESS_EMBEDS and SUPPRESS_NOTIFICATIONS kept, EPHEMERAL not');
+    assert.deepEqual(first.components.map((r: any) => r.components.map((c: any) => c.label)), [['Docs']], "a person's interactive button is dropped");
+    const read = await t.request('GET', `/channels/${post.body.id}/messages/${post.body.id}`, { auth: f.member });
+    assert.equal(read.body.flags, 4 | 4096);
+    assert.equal(read.body.components.length, 1);
+    const muted = await t.request('POST', `/channels/${forum.id}/threads`, { auth: f.owner, body: { name: 'Nobody named', message: { content: `hi <@${f.member.id}>`, allowed_mentions: { parse: [] } } } });
+    assert.deepEqual(muted.body.message.mentions, []);
+    const onlyComponents = await t.request('POST', `/channels/${forum.id}/threads`, { auth: f.owner, body: { name: 'Links only', message: { components: [{ type: 1, components: [link] }] } } });
+    assert.equal(onlyComponents.status, 201, 'components alone make a message');
+    assertError(await t.request('POST', `/channels/${forum.id}/threads`, { auth: f.owner, body: { name: 'Nothing', message: { content: '' } } }), 400, 50006);
+    assertError(await t.request('POST', `/channels/${forum.id}/threads`, { auth: f.owner, body: { name: 'Bad mentions', message: { content: 'x', allowed_mentions: { parse: ['users'], users: [f.member.id] } } } }), 400, 50035);
   });
 
   test('a forum with REQUIRE_TAG refuses a post without a tag (40067); its flags show and can be changed', async () => {

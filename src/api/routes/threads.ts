@@ -9,7 +9,7 @@ import { ApiError, ErrorCodes, formError } from '../../protocol/errors.ts';
 import { Permissions, computeChannelPermissions, hasPermission } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
 import { AuditLogEvent } from '../../protocol/audit-log.ts';
-import type { ChannelRecord, ThreadMemberRecord, ThreadRecord, UserRecord } from '../../store/types.ts';
+import type { ChannelRecord, MessageRecord, ThreadMemberRecord, ThreadRecord, UserRecord } from '../../store/types.ts';
 import { channelAccess, guildAccess, permissionContext, requirePermission, type ChannelAccess } from '../access.ts';
 import { auditEntry, createdChanges, deletedChanges, diffChanges, publishAudit, recordAudit } from '../audit-log.ts';
 import { messageAccess } from '../channels/common.ts';
@@ -20,6 +20,11 @@ import {
 import { embedsSchema, checkEmbedTotal } from '../messages/embeds.ts';
 import { renderMedia } from '../messages/attachments.ts';
 import { systemMessageRecord } from '../messages/system.ts';
+import { allowedMentionsSchema, checkAllowedMentions, parseMentions } from '../messages/mentions.ts';
+import { mentionRecipients } from '../messages/mention-audience.ts';
+import { componentsSchema, withoutInteractive, type MessageActionRow } from '../messages/components.ts';
+import { stickerItemsFor, type StickerItem } from '../messages/stickers.ts';
+import { MessageFlags } from '../messages/create.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { eventPayload, renderMessage } from '../../shapes/message.ts';
@@ -40,7 +45,16 @@ const standaloneBody = fromMessageBody.extend({
   type: z.union([z.literal(10), z.literal(11), z.literal(12)]).nullish(),
   invitable: z.boolean().nullish(),
   applied_tags: z.array(snowflake).max(MAX_APPLIED_TAGS).nullish(),
-  message: z.object({ content: z.string().max(2000).nullish(), embeds: embedsSchema.nullish() }).passthrough().nullish(),
+  // A forum post's first message (Discord's forum thread message params, files aside): its text, embeds, mentions,
+  // components, stickers and the two flags a client may set.
+  message: z.object({
+    content: z.string().max(2000).nullish(),
+    embeds: embedsSchema.nullish(),
+    allowed_mentions: allowedMentionsSchema.nullish(),
+    components: componentsSchema.nullish(),
+    sticker_ids: z.array(snowflake).max(3).nullish(),
+    flags: z.number().int().min(0).nullish(),
+  }).passthrough().nullish(),
 });
 export const threadPatchBody = z.object({
   name: z.string().trim().min(1).max(100).optional(),
@@ -134,12 +148,22 @@ export function registerThreadsRoutes(ctx: RouteContext): void {
     // A forum post needs SEND_MESSAGES, below; Discord ignores CREATE_PUBLIC_THREADS there.
     if (!forum) requirePermission(access.permissions, type === 12 ? Permissions.CREATE_PRIVATE_THREADS : Permissions.CREATE_PUBLIC_THREADS);
     let appliedTags: string[] = [];
+    let firstParts: { components: MessageActionRow[]; stickerItems: StickerItem[] } = { components: [], stickerItems: [] };
     if (forum) {
       // A forum post needs its first message and SEND_MESSAGES (Discord's permission for posting in a forum).
       requirePermission(access.permissions, Permissions.SEND_MESSAGES);
       if (!body.message) throw formError([{ path: ['message'], code: 'BASE_TYPE_REQUIRED', message: 'This field is required' }]);
-      if (!(body.message.content ?? '').trim() && !(body.message.embeds ?? []).length) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
+      const given = body.message.components ?? [];
+      firstParts = {
+        // A person's post keeps only what is not interactive, as a person's message does (messages/create.ts).
+        components: req.user.bot ? given : withoutInteractive(given),
+        stickerItems: await stickerItemsFor(store, access, req.user.id, body.message.sticker_ids ?? []),
+      };
+      if (!(body.message.content ?? '').trim() && !(body.message.embeds ?? []).length && !firstParts.components.length && !firstParts.stickerItems.length) {
+        throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
+      }
       checkEmbedTotal(body.message.embeds ?? []);
+      checkAllowedMentions(body.message.allowed_mentions ?? undefined);
       appliedTags = await checkAppliedTags(parent, access, body.applied_tags ?? [], []);
       if (appliedTags.length === 0 && ((await store.threads.getForum(parent.id))?.flags ?? 0) & CHANNEL_FLAG_REQUIRE_TAG) throw new ApiError(ErrorCodes.FORUM_TAG_REQUIRED);
     }
@@ -154,10 +178,20 @@ export function registerThreadsRoutes(ctx: RouteContext): void {
     });
     if (forum) {
       // The post's first message has the thread's own id, as on Discord.
-      const first = { ...systemMessageRecord(channel.id, channel, req.user.id, 0, { content: body.message!.content ?? '' }), embeds: (body.message!.embeds ?? []) as Record<string, unknown>[] };
+      const message = body.message!;
+      const content = message.content ?? '';
+      const mentions = await parseMentions(store, { content, allowed: message.allowed_mentions ?? undefined, permissions: access.permissions, guildId: parent.guildId, roles: access.guild?.roles ?? [] });
+      const first: MessageRecord = {
+        ...systemMessageRecord(channel.id, channel, req.user.id, 0, { content }),
+        embeds: (message.embeds ?? []) as Record<string, unknown>[],
+        flags: (message.flags ?? 0) & (MessageFlags.SUPPRESS_EMBEDS | MessageFlags.SUPPRESS_NOTIFICATIONS),
+        mentionEveryone: mentions.everyone, mentions: mentions.users, mentionRoles: mentions.roles,
+        components: firstParts.components, stickerItems: firstParts.stickerItems,
+      };
       const firstJson = await renderMessage(store, first, { viewerId: req.user.id, fresh: true, media: renderMedia(ctx.deps) });
+      const mentioned = await mentionRecipients(store, access, mentions, req.user.id, now());
       // Not counted: message_count is "not including the initial message" (Discord's channel object).
-      await ctx.writes.create(channel, first, [], await eventPayload(store, first, firstJson));
+      await ctx.writes.create(channel, first, mentioned, await eventPayload(store, first, firstJson), { unfurl: hasPermission(access.permissions, Permissions.EMBED_LINKS) });
       for (const f of flagged) await executeActions(ctx, f.violations, { user: req.user, channel: parent, content: f.content, messageId: first.id, blocked: false });
       const fresh = (await store.channels.get(channel.id)) ?? channel;
       return { ...(await threadPayload(store, fresh, req.user.id)), message: firstJson };
