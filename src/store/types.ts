@@ -979,9 +979,11 @@ export interface MessageStore {
   list(channelId: Snowflake, page?: MessagePage): Promise<MessageRecord[]>;
   /**
    * Applies the patch, stores the outbox records and takes `uploadKeys` off the pending-upload ledger in one
-   * transaction; NotFoundError('message') writes nothing.
+   * transaction; NotFoundError('message') writes nothing. A `poll` in the patch ends the announcement of the
+   * message's earlier one (a poll ended early), unless `pollAdded`: then the patch gives the message a poll whose
+   * end is announced when it comes, as a new message's is (a deferred interaction response's answer).
    */
-  update(channelId: Snowflake, messageId: Snowflake, patch: Partial<Pick<MessageRecord, 'content' | 'embeds' | 'attachments' | 'components' | 'flags' | 'mentions' | 'mentionRoles' | 'mentionChannels' | 'mentionEveryone' | 'editedAt' | 'pinned' | 'poll'>>, opts?: WithOutbox<void> & TakesUploads): Promise<MessageRecord>;
+  update(channelId: Snowflake, messageId: Snowflake, patch: Partial<Pick<MessageRecord, 'content' | 'embeds' | 'attachments' | 'components' | 'flags' | 'mentions' | 'mentionRoles' | 'mentionChannels' | 'mentionEveryone' | 'editedAt' | 'pinned' | 'poll'>>, opts?: WithOutbox<void> & TakesUploads & { pollAdded?: boolean }): Promise<MessageRecord>;
   /** Deletes the message with its reactions and pin, and stores the outbox records, in one transaction. */
   delete(channelId: Snowflake, messageId: Snowflake, opts?: WithOutbox<void>): Promise<void>;
   /**

@@ -52,6 +52,18 @@ export function messagesContract(s: () => Store): void {
       assert.equal((await s().reactions.summarize(ch.id, [m.id], owner.id)).size, 0);
       await rejectsWith(s().messages.delete(ch.id, m.id), NotFoundError, { entity: 'message' });
     });
+    it('an update that adds a poll (pollAdded) has its end announced when it comes; a poll patched otherwise ends it', async () => {
+      const { channel: ch, owner } = await guildWithChannel(s());
+      const m = await s().messages.create(message(ch.id, owner.id));
+      const expiresAt = Date.now() + 3_600_000;
+      const poll = { question: 'Lunch?', answers: [{ id: 1, text: 'Pizza' }, { id: 2, text: 'Salad' }], expiresAt, allowMultiselect: false, layoutType: 1 };
+      const due = async () => (await s().pollVotes.dueEndings(expiresAt + 1, 1000)).filter((e) => e.messageId === m.id);
+      const withPoll = await s().messages.update(ch.id, m.id, { poll }, { pollAdded: true });
+      assert.deepEqual(withPoll.poll, poll);
+      assert.equal((await due()).length, 1, 'its end is due');
+      await s().messages.update(ch.id, m.id, { poll: { ...poll, expiresAt: Date.now() } });
+      assert.equal((await due()).length, 0, 'ended early: nothing left to announce');
+    });
     it('bulk deletes the ids that exist in the channel', async () => {
       const { channel: ch, owner, guild } = await guildWithChannel(s());
       const other = await s().channels.create(channel(guild.id));

@@ -144,6 +144,26 @@ describe('interactions', () => {
     assertError(await callback({ id: i.id, token: 'x'.repeat(96) }, { type: 4, data: { content: 'no' } }), 404, 10062);
   });
 
+  it('a deferred response may be filled with a poll, whose end is announced like any poll; a later edit may not add one', async () => {
+    const i = await slash(member, 'echo', [{ type: 3, name: 'text', value: 'vote' }]);
+    assert.equal((await callback(i, { type: 5 })).status, 204);
+    const loading = await memberGw.waitForDispatch('MESSAGE_CREATE', (d) => d.interaction_metadata?.id === i.id);
+    const poll = { question: { text: 'Lunch?' }, answers: [{ poll_media: { text: 'Pizza' } }, { poll_media: { text: 'Salad' } }], duration: 1 };
+    const filled = await t.request('PATCH', `/webhooks/${app.id}/${i.token}/messages/@original`, { body: { poll } });
+    assert.equal(filled.status, 200, JSON.stringify(filled.body));
+    assert.equal(filled.body.poll.question.text, 'Lunch?');
+    assert.deepEqual(filled.body.poll.answers.map((a: any) => a.poll_media.text), ['Pizza', 'Salad']);
+    assert.equal(filled.body.flags & 128, 0, 'no longer loading');
+    const update = await memberGw.waitForDispatch('MESSAGE_UPDATE', (d) => d.id === loading.d.id && d.poll);
+    assert.equal(update.d.poll.question.text, 'Lunch?');
+    const endings = await t.store.pollVotes.dueEndings(Date.now() + 2 * 3_600_000, 1000);
+    assert.ok(endings.some((e) => e.messageId === loading.d.id), 'its end is due in an hour, as a new poll\'s is');
+    // Once filled, an edit adds no poll (Discord: only when editing a deferred response).
+    const again = await t.request('PATCH', `/webhooks/${app.id}/${i.token}/messages/@original`, { body: { poll } });
+    assertError(again, 400, 50035);
+    assert.ok(again.body.errors.poll, JSON.stringify(again.body));
+  });
+
   it('defers, fills @original with an edit, and follows up', async () => {
     const i = await slash(member, 'echo', [{ type: 3, name: 'text', value: 'slow' }]);
     assert.equal((await callback(i, { type: 5 })).status, 204);

@@ -15,7 +15,7 @@
  */
 import { MessageType } from '../../protocol/message-types.ts';
 import { pollRecord, pollSchema } from '../messages/polls.ts';
-import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
+import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
 import { ALL_PERMISSIONS } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
 import type { AttachmentRecord, MessageRecord, UserRecord } from '../../store/types.ts';
@@ -196,6 +196,8 @@ export async function editInteractionMessage(
   const message = found.stored;
   const access = await responseAccess(ctx, i);
   const wasLoading = (message.flags & MessageFlag.LOADING) !== 0;
+  // "Polls can only be added when editing a deferred interaction response" (Discord): the LOADING message's fill.
+  if (body.poll && !wasLoading) throw fieldError('poll', 'POLL_ONLY_ON_DEFERRED_RESPONSE', 'Polls can only be added when editing a deferred interaction response');
   const touches = [body.content, body.embeds, body.components, body.attachments].some((v) => v !== undefined) || (uploads?.files.length ?? 0) > 0;
   if (touches && (message.flags & IS_VOICE_MESSAGE) !== 0) throw new ApiError(ErrorCodes.VOICE_MESSAGE_EDIT);
   const v2 = ((message.flags | (body.flags ?? 0)) & MessageFlag.IS_COMPONENTS_V2) !== 0;
@@ -220,12 +222,16 @@ export async function editInteractionMessage(
   const flags = (message.flags & ~MessageFlag.LOADING & ~MessageFlag.SUPPRESS_EMBEDS) | ((body.flags ?? message.flags) & MessageFlag.SUPPRESS_EMBEDS) | (v2 ? MessageFlag.IS_COMPONENTS_V2 : 0);
   if (flags !== message.flags) patch.flags = flags;
   if (!wasLoading) patch.editedAt = now;
+  if (body.poll) {
+    if (v2) checkNoLegacyFields({ poll: body.poll });
+    patch.poll = pollRecord(body.poll, now);
+  }
   const next: MessageRecord = { ...message, ...patch };
-  if (next.content.trim() === '' && next.embeds.length === 0 && next.attachments.length === 0 && next.components.length === 0) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
+  if (next.content.trim() === '' && next.embeds.length === 0 && next.attachments.length === 0 && next.components.length === 0 && !next.poll) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
   const json = await registry.decorate(await renderMessage(store, next, { viewerId: null, media: renderMedia(deps) }));
   const added = new Set(patch.attachments?.map((a) => a.id));
   const uploadKeys = (uploads?.files ?? []).filter((f) => added.has(f.id)).map((f) => f.key);
-  await ctx.writes.update(access.channel, message, patch, await registry.decorate(await eventPayload(store, next, json, { update: true })), { unfurl: patch.content !== undefined, uploadKeys });
+  await ctx.writes.update(access.channel, message, patch, await registry.decorate(await eventPayload(store, next, json, { update: true })), { unfurl: patch.content !== undefined, uploadKeys, pollAdded: patch.poll !== undefined });
   uploads?.claim([...added]);
   return json;
 }

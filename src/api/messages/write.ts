@@ -114,7 +114,7 @@ export class MessageWrites {
    * files it adds.
    */
   async update(
-    channel: ChannelRecord, message: MessageRecord, patch: MessagePatch, event: Payload, opts: { unfurl?: boolean; uploadKeys?: readonly string[] } = {},
+    channel: ChannelRecord, message: MessageRecord, patch: MessagePatch, event: Payload, opts: { unfurl?: boolean; uploadKeys?: readonly string[]; pollAdded?: boolean } = {},
   ): Promise<MessageRecord> {
     const kept = new Set(patch.attachments?.map((a) => a.id));
     const dropped = patch.attachments ? message.attachments.filter((a) => !kept.has(a.id)).map((a) => ({ channelId: message.channelId, attachmentId: a.id })) : [];
@@ -124,7 +124,7 @@ export class MessageWrites {
       ...this.fileJobRecords(dropped),
       ...searchJobs.upsert(this.relay, message),
     ];
-    const updated = await this.store.messages.update(message.channelId, message.id, patch, { outbox, uploadKeys: opts.uploadKeys });
+    const updated = await this.store.messages.update(message.channelId, message.id, patch, { outbox, uploadKeys: opts.uploadKeys, ...(opts.pollAdded ? { pollAdded: true } : {}) });
     await this.relay.published(outbox);
     return updated;
   }

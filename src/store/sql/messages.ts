@@ -346,7 +346,7 @@ export class SqlMessageStore implements MessageStore {
     channelId: Snowflake,
     messageId: Snowflake,
     patch: Parameters<MessageStore['update']>[2],
-    opts?: WithOutbox<void> & TakesUploads,
+    opts?: Parameters<MessageStore['update']>[3],
   ): Promise<MessageRecord> {
     const key = id(messageId);
     const set = setClause(patch, {
@@ -370,11 +370,13 @@ export class SqlMessageStore implements MessageStore {
         ? (await db.run(`UPDATE messages SET ${set.sql} WHERE channel_id = ? AND bucket = ? AND id = ?`, [...set.params, ...where])).changes
         : (await db.all('SELECT id FROM messages WHERE channel_id = ? AND bucket = ? AND id = ?', where)).length;
       if (found === 0) throw new NotFoundError('message', messageId);
-      // A poll changed here (ended early) has its end announced by this write: nothing is left to announce.
+      // A poll changed here (ended early) has its end announced by this write: nothing is left to announce. A poll
+      // added here (pollAdded) has its end to come, as a new message's (INSERT_POLL_ENDING in create).
       if (patch.poll !== undefined) await db.run('DELETE FROM poll_endings WHERE message_id = ?', [key]);
+      if (opts?.pollAdded && patch.poll) await db.run(INSERT_POLL_ENDING, [where[0]!, where[1]!, key, int(patch.poll.expiresAt, 'poll.expires_at')]);
     };
     // An empty patch with outbox records still checks the message exists, so its records never outlive it.
-    if (uploads.length) {
+    if (uploads.length || opts?.pollAdded) {
       await this.db.transaction(async (tx) => {
         await write(tx);
         await takeUploadsIn(tx, uploads);
