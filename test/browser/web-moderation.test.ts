@@ -300,11 +300,11 @@ describe('web client: pins and moderation', { skip: browserSkipReason() }, () =>
     const dialog = owner.getByRole('dialog', { name: '#general — Channel Settings' });
     await dialog.waitFor();
     assert.deepEqual(
-      await dialog.getByLabel('Slowmode').locator('option').allTextContents(),
+      await dialog.getByLabel(/^Slowmode/).locator('option').allTextContents(),
       ['Off', '5s', '10s', '15s', '30s', '1m', '2m', '5m', '10m', '15m', '30m', '1h', '2h', '6h'],
     );
     await dialog.getByLabel('Channel topic').fill('Be excellent to each other');
-    await dialog.getByLabel('Slowmode').selectOption({ label: '10s' });
+    await dialog.getByLabel(/^Slowmode/).selectOption({ label: '10s' });
     await dialog.getByRole('button', { name: 'Save Changes' }).click();
     await dialog.waitFor({ state: 'detached' });
 
@@ -315,11 +315,51 @@ describe('web client: pins and moderation', { skip: browserSkipReason() }, () =>
     // Reopened, the dialog shows what is saved; Off turns slowmode off again.
     await owner.getByRole('button', { name: 'Edit channel general', exact: true }).click();
     await dialog.waitFor();
-    assert.equal(await dialog.getByLabel('Slowmode').inputValue(), '10');
-    await dialog.getByLabel('Slowmode').selectOption({ label: 'Off' });
+    assert.equal(await dialog.getByLabel(/^Slowmode/).inputValue(), '10');
+    await dialog.getByLabel(/^Slowmode/).selectOption({ label: 'Off' });
     await dialog.getByRole('button', { name: 'Save Changes' }).click();
     await dialog.waitFor({ state: 'detached' });
     assert.equal((await api('GET', `/channels/${general.id}`, users.owner)).rate_limit_per_user, 0);
+  });
+
+  test("what new threads start with, and a forum's required tags, from the channel settings", async () => {
+    await channelLink(owner, general).hover();
+    await owner.getByRole('button', { name: 'Edit channel general', exact: true }).click();
+    const dialog = owner.getByRole('dialog', { name: '#general — Channel Settings' });
+    await dialog.waitFor();
+    assert.deepEqual(await dialog.getByLabel('Hide After Inactivity').locator('option').allTextContents(), ['1 Hour', '24 Hours', '3 Days', '1 Week']);
+    assert.equal(await dialog.getByLabel('Hide After Inactivity').inputValue(), '4320');
+    await dialog.getByLabel('Hide After Inactivity').selectOption({ label: '1 Week' });
+    await dialog.getByLabel('Default thread slowmode').selectOption({ label: '30s' });
+    await dialog.getByRole('button', { name: 'Save Changes' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const saved = await api('GET', `/channels/${general.id}`, users.owner);
+    assert.equal(saved.default_auto_archive_duration, 10080);
+    assert.equal(saved.default_thread_rate_limit_per_user, 30);
+    // A new thread starts with them.
+    const thread = await api('POST', `/channels/${general.id}/threads`, users.owner, { name: 'starts hidden late', type: 11 });
+    assert.equal(thread.thread_metadata.auto_archive_duration, 10080);
+    assert.equal(thread.rate_limit_per_user, 30);
+
+    const forum = await api('POST', `/guilds/${guild.id}/channels`, users.owner, { name: 'ideas', type: 15, available_tags: [{ name: 'bug' }] });
+    await channelLink(owner, forum).waitFor();
+    await channelLink(owner, forum).hover();
+    await owner.getByRole('button', { name: 'Edit channel ideas', exact: true }).click();
+    const forumDialog = owner.getByRole('dialog', { name: '#ideas — Channel Settings' });
+    await forumDialog.waitFor();
+    const requireTag = forumDialog.getByLabel('Require people to select tags when posting');
+    assert.equal(await requireTag.isChecked(), false);
+    await requireTag.check();
+    await forumDialog.getByRole('button', { name: 'Save Changes' }).click();
+    await forumDialog.waitFor({ state: 'detached' });
+    assert.equal((await api('GET', `/channels/${forum.id}`, users.owner)).flags & 16, 16);
+    const untagged = await server.request('POST', `/channels/${forum.id}/threads`, { auth: users.owner, body: { name: 'no tag', message: { content: 'hi' } } });
+    assert.equal(untagged.body.code, 40067, 'a post without a tag is refused now');
+    // Reopened, the box shows what is saved.
+    await owner.getByRole('button', { name: 'Edit channel ideas', exact: true }).click();
+    await forumDialog.waitFor();
+    assert.equal(await forumDialog.getByLabel('Require people to select tags when posting').isChecked(), true);
+    await forumDialog.getByRole('button', { name: 'Cancel' }).click();
   });
 
   test('without the permissions nothing is offered; a moderator gets nothing on members at or above them', async () => {

@@ -178,7 +178,10 @@ export async function deleteGuild(guildId: string) {
   applyDispatch('GUILD_DELETE', { id: guildId });
 }
 
-export async function updateChannelSettings(channelId: string, body: { name?: string; topic?: string | null; rate_limit_per_user?: number }): Promise<Channel> {
+export async function updateChannelSettings(
+  channelId: string,
+  body: { name?: string; topic?: string | null; rate_limit_per_user?: number; type?: number; flags?: number; default_auto_archive_duration?: number; default_thread_rate_limit_per_user?: number },
+): Promise<Channel> {
   const channel = await rest.patch<Channel>(`/channels/${channelId}`, body);
   applyDispatch('CHANNEL_UPDATE', channel);
   return channel;

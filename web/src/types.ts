@@ -57,6 +57,12 @@ export interface Channel {
   /** Slowmode: seconds a member waits between messages (0: off). */
   rate_limit_per_user?: number;
   last_pin_timestamp?: string | null;
+  /** Channel flags (a forum's REQUIRE_TAG, 1 << 4). */
+  flags?: number;
+  /** Minutes of inactivity after which the channel's new threads are hidden (60, 1440, 4320, 10080). */
+  default_auto_archive_duration?: number;
+  /** The slowmode the channel's new threads start with. */
+  default_thread_rate_limit_per_user?: number;
 }
 
 export interface Member {
