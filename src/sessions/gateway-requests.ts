@@ -17,7 +17,10 @@ import type { Session } from './session.ts';
 type Answer = { dispatches: Array<{ t: string; d: Record<string, unknown> }> } | { close: string };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-/** Guild ids per op 31, as op 8's user_ids: enough for every guild a session can be in, bounded. */
+/**
+ * Guild ids per op 31, as op 8's user_ids: a backstop, since the 4,096-byte payload limit (codec.ts
+ * MAX_INBOUND_BYTES) already holds an op 31 to about 170 of today's ids.
+ */
 const MAX_GUILD_IDS = 1000;
 
 export function soundboardSoundsAnswers(session: Session, d: unknown): Answer {

@@ -112,11 +112,24 @@ describe('gateway: documented details', () => {
     const info = await gw.waitForDispatch('CHANNEL_INFO');
     assert.deepEqual(info.d, { guild_id: guild.id, channels: [] });
     assert.equal(gw.dispatches('SOUNDBOARD_SOUNDS').length, 1, 'a guild the session is not in gets nothing');
+    // Op 43 for a guild the session is not in: nothing (a later one for its own guild is the only CHANNEL_INFO).
+    gw.send(43, { guild_id: '1234567890123456789', fields: ['status'] });
+    gw.send(43, { guild_id: guild.id, fields: ['status'] });
+    await gw.waitForDispatch('CHANNEL_INFO', (d) => d.guild_id === guild.id && gw.dispatches('CHANNEL_INFO').length === 2);
+    assert.deepEqual(gw.dispatches('CHANNEL_INFO').map((e: any) => e.d.guild_id), [guild.id, guild.id]);
+    // As many guild ids as a 4,096-byte payload holds (about 170 of today's ids).
+    const many = Array.from({ length: 149 }, (_, i) => String(1234567890123456789n + BigInt(i)));
+    gw.send(31, { guild_ids: [...many, guild.id] });
+    await gw.waitForDispatch('SOUNDBOARD_SOUNDS', () => gw.dispatches('SOUNDBOARD_SOUNDS').length === 2);
     assert.equal(gw.closed, null);
 
     const bad = await sessions.online({ token: owner.token });
     bad.send(31, { guild_ids: 'not a list' });
     assert.equal((await bad.waitForClose()).code, 4002);
+    // More than a payload may hold is a decode error, whatever the op (Discord: 4,096 bytes).
+    const tooMany = await sessions.online({ token: owner.token });
+    tooMany.send(31, { guild_ids: [...many, ...many, guild.id] });
+    assert.equal((await tooMany.waitForClose()).code, 4002, 'a payload over 4,096 bytes');
   });
 
   it('joining a public thread sends the joiner THREAD_CREATE with their thread member', async () => {
