@@ -1,7 +1,7 @@
 /**
  * discord.js v14, unpatched, with threads and forum channels: message.startThread, thread.send, thread.members.add,
  * channel.threads.fetchArchived(), guild.channels.create({ type: GuildForum, availableTags }) and
- * forum.threads.create({ name, message, appliedTags }).
+ * forum.threads.create({ name, message, appliedTags }), a post's message with files included.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -89,5 +89,15 @@ describe('discord.js v14 and threads', () => {
     assert.deepEqual(post.appliedTags, [question.id]);
     const starter = await post.fetchStarterMessage();
     assert.equal(starter?.content, 'I am lost');
+
+    // A post with a file, as discord.js sends it (files[n] beside payload_json).
+    const withFile = await forum.threads.create({
+      name: 'Here is my log', message: { content: 'see attached', files: [{ attachment: Buffer.from('line one\nline two\n'), name: 'log.txt' }] }, appliedTags: [question.id],
+    });
+    const first = await withFile.fetchStarterMessage();
+    assert.equal(first?.content, 'see attached');
+    const file = first?.attachments.first();
+    assert.equal(file?.name, 'log.txt');
+    assert.equal(await (await fetch(file!.url)).text(), 'line one\nline two\n');
   });
 });

@@ -17,8 +17,8 @@
  * - threads: archiving needs the creator or MANAGE_THREADS, a new auto_archive_duration moves archive_timestamp,
  *   with_member=1 is true, a forum post needs no CREATE_PUBLIC_THREADS and its first message is not counted,
  *   messages to a forum are 40058, archiving unpins a post, REQUIRE_TAG refuses a post without a tag (40067); bots may not vote in polls (20001);
- * - a forum post's first message takes allowed_mentions (and mentions), components, the two client flags and
- *   counts as a message with components only;
+ * - a forum post's first message takes allowed_mentions (and mentions), components, the two client flags and files,
+ *   and counts as a message with components or a file only;
  * - the guild object has hub_type; image changes are audited as icon_hash; the audit log lists the integrations,
  *   scheduled events and auto moderation rules its entries name.
  */
@@ -329,6 +329,40 @@ describe('documented details', () => {
     assert.equal(onlyComponents.status, 201, 'components alone make a message');
     assertError(await t.request('POST', `/channels/${forum.id}/threads`, { auth: f.owner, body: { name: 'Nothing', message: { content: '' } } }), 400, 50006);
     assertError(await t.request('POST', `/channels/${forum.id}/threads`, { auth: f.owner, body: { name: 'Bad mentions', message: { content: 'x', allowed_mentions: { parse: ['users'], users: [f.member.id] } } } }), 400, 50035);
+  });
+
+  test("a forum post's first message takes files (files[n] beside payload_json); other threads and members without ATTACH_FILES may not", async () => {
+    const forum = (await t.request('POST', `/guilds/${f.guild.id}/channels`, { auth: f.owner, body: { name: 'gallery', type: 15 } })).body;
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#345678' } }).png().toBuffer();
+    const post = (channelId: string, auth: string, payload: Record<string, unknown>) => {
+      const form = new FormData();
+      form.append('payload_json', JSON.stringify(payload));
+      form.append('files[0]', new Blob([Uint8Array.from(png)], { type: 'image/png' }), 'shot.png');
+      return fetch(`${t.api}/channels/${channelId}/threads`, { method: 'POST', headers: { authorization: auth }, body: form });
+    };
+    const res = await post(forum.id, f.owner.token, { name: 'Screenshots', message: { content: 'look', attachments: [{ id: 0, description: 'a square' }] } });
+    const body = (await res.json()) as any;
+    assert.equal(res.status, 201, JSON.stringify(body));
+    const [file] = body.message.attachments;
+    assert.equal(file.filename, 'shot.png');
+    assert.equal(file.description, 'a square');
+    assert.equal(file.width, 8);
+    assert.ok(String(file.url).includes(`/attachments/${body.id}/`), `stored under the post's id: ${file.url}`);
+    const fetched = await fetch(file.url);
+    assert.equal(fetched.status, 200);
+    assert.equal(Buffer.compare(Buffer.from(await fetched.arrayBuffer()), png), 0, 'the bytes sent');
+    const read = await t.request('GET', `/channels/${body.id}/messages/${body.id}`, { auth: f.member });
+    assert.equal(read.body.attachments[0].id, file.id);
+    // A file alone makes a message.
+    assert.equal((await post(forum.id, f.owner.token, { name: 'Only a file', message: {} })).status, 201);
+    // Files belong to forum posts only, and need ATTACH_FILES.
+    const plain = await post(f.channel.id, f.owner.token, { name: 'not a post', type: 11 });
+    assert.equal(plain.status, 400);
+    assert.ok(((await plain.json()) as any).errors.files);
+    await t.request('PUT', `/channels/${forum.id}/permissions/${f.guild.id}`, { auth: f.owner, body: { type: 0, deny: String(1n << 15n), allow: '0' } });
+    const denied = await post(forum.id, f.member.token, { name: 'no files for me', message: { content: 'x' } });
+    assert.equal(denied.status, 403);
+    assert.equal(((await denied.json()) as any).code, 50013);
   });
 
   test('a forum with REQUIRE_TAG refuses a post without a tag (40067); its flags show and can be changed', async () => {

@@ -9,7 +9,7 @@ import { ApiError, ErrorCodes, formError } from '../../protocol/errors.ts';
 import { Permissions, computeChannelPermissions, hasPermission } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
 import { AuditLogEvent } from '../../protocol/audit-log.ts';
-import type { ChannelRecord, MessageRecord, ThreadMemberRecord, ThreadRecord, UserRecord } from '../../store/types.ts';
+import type { AttachmentRecord, ChannelRecord, MessageRecord, ThreadMemberRecord, ThreadRecord, UserRecord } from '../../store/types.ts';
 import { channelAccess, guildAccess, permissionContext, requirePermission, type ChannelAccess } from '../access.ts';
 import { auditEntry, createdChanges, deletedChanges, diffChanges, publishAudit, recordAudit } from '../audit-log.ts';
 import { messageAccess } from '../channels/common.ts';
@@ -18,7 +18,8 @@ import {
   threadMemberJson, threadPayload, type ThreadFields,
 } from '../channels/threads.ts';
 import { embedsSchema, checkEmbedTotal } from '../messages/embeds.ts';
-import { renderMedia } from '../messages/attachments.ts';
+import { attachmentsForCreate, attachmentsSchema, renderMedia } from '../messages/attachments.ts';
+import { readMessageBody, type Uploads } from '../messages/uploads.ts';
 import { systemMessageRecord } from '../messages/system.ts';
 import { allowedMentionsSchema, checkAllowedMentions, parseMentions } from '../messages/mentions.ts';
 import { mentionRecipients } from '../messages/mention-audience.ts';
@@ -45,8 +46,8 @@ const standaloneBody = fromMessageBody.extend({
   type: z.union([z.literal(10), z.literal(11), z.literal(12)]).nullish(),
   invitable: z.boolean().nullish(),
   applied_tags: z.array(snowflake).max(MAX_APPLIED_TAGS).nullish(),
-  // A forum post's first message (Discord's forum thread message params, files aside): its text, embeds, mentions,
-  // components, stickers and the two flags a client may set.
+  // A forum post's first message (Discord's forum thread message params): its text, embeds, mentions, components,
+  // stickers, files and the two flags a client may set.
   message: z.object({
     content: z.string().max(2000).nullish(),
     embeds: embedsSchema.nullish(),
@@ -54,6 +55,7 @@ const standaloneBody = fromMessageBody.extend({
     components: componentsSchema.nullish(),
     sticker_ids: z.array(snowflake).max(3).nullish(),
     flags: z.number().int().min(0).nullish(),
+    attachments: attachmentsSchema.nullish(),
   }).passthrough().nullish(),
 });
 export const threadPatchBody = z.object({
@@ -136,11 +138,28 @@ export function registerThreadsRoutes(ctx: RouteContext): void {
     return threadPayload(store, fresh, req.user.id);
   });
 
-  ctx.post('/channels/:channelId/threads', { limit: RouteLimits.channelEdit, status: 201 }, async (req) => {
+  ctx.post('/channels/:channelId/threads', { limit: RouteLimits.channelEdit, status: 201, uploads: true }, async (req) => {
     const access = await channelAccess(store, req.params.channelId, req.user.id, now());
+    checkParent(access.channel);
+    const forum = isForum(access.channel);
+    // A forum post's files (files[n] beside payload_json, named in message.attachments, as Discord takes them) are
+    // stored under the post's id, made first: the post's first message has the thread's own id.
+    const threadId = ctx.deps.ids.next();
+    const fileRefusal = !forum
+      ? formError([{ path: ['files'], code: 'THREAD_FILES_FORUM_ONLY', message: 'Only a forum post takes files' }])
+      : hasPermission(access.permissions, Permissions.ATTACH_FILES) ? null : new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+    const { body, uploads } = await readMessageBody(ctx.deps, req, { channelId: threadId, fileRefusal });
+    try {
+      return await startStandalone(req, access, parse(standaloneBody, body), uploads, threadId);
+    } finally {
+      // Files the post's first message took are its own; any other upload of this request goes.
+      await uploads.release();
+    }
+  });
+
+  /** Start Thread without Message, and Start Thread in Forum or Media Channel (a post with its first message). */
+  async function startStandalone(req: RouteRequest, access: ChannelAccess, body: z.infer<typeof standaloneBody>, uploads: Uploads, threadId: string) {
     const parent = access.channel;
-    checkParent(parent);
-    const body = parse(standaloneBody, req.body);
     const forum = isForum(parent);
     const type = forum ? 11 : (body.type ?? 12);
     if (parent.type === 5 && type === 12) throw formError([{ path: ['type'], code: 'BASE_TYPE_CHOICES', message: 'Value must be one of {10, 11}.' }]);
@@ -148,7 +167,7 @@ export function registerThreadsRoutes(ctx: RouteContext): void {
     // A forum post needs SEND_MESSAGES, below; Discord ignores CREATE_PUBLIC_THREADS there.
     if (!forum) requirePermission(access.permissions, type === 12 ? Permissions.CREATE_PRIVATE_THREADS : Permissions.CREATE_PUBLIC_THREADS);
     let appliedTags: string[] = [];
-    let firstParts: { components: MessageActionRow[]; stickerItems: StickerItem[] } = { components: [], stickerItems: [] };
+    let firstParts: { components: MessageActionRow[]; stickerItems: StickerItem[]; attachments: AttachmentRecord[] } = { components: [], stickerItems: [], attachments: [] };
     if (forum) {
       // A forum post needs its first message and SEND_MESSAGES (Discord's permission for posting in a forum).
       requirePermission(access.permissions, Permissions.SEND_MESSAGES);
@@ -158,8 +177,9 @@ export function registerThreadsRoutes(ctx: RouteContext): void {
         // A person's post keeps only what is not interactive, as a person's message does (messages/create.ts).
         components: req.user.bot ? given : withoutInteractive(given),
         stickerItems: await stickerItemsFor(store, access, req.user.id, body.message.sticker_ids ?? []),
+        attachments: attachmentsForCreate(body.message.attachments, uploads.files),
       };
-      if (!(body.message.content ?? '').trim() && !(body.message.embeds ?? []).length && !firstParts.components.length && !firstParts.stickerItems.length) {
+      if (!(body.message.content ?? '').trim() && !(body.message.embeds ?? []).length && !firstParts.components.length && !firstParts.stickerItems.length && !firstParts.attachments.length) {
         throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
       }
       checkEmbedTotal(body.message.embeds ?? []);
@@ -171,7 +191,7 @@ export function registerThreadsRoutes(ctx: RouteContext): void {
     const flagged = await moderateThreadStart(ctx, access, req.user, body.name, forum ? (body.message?.content ?? '') : '');
     const forumSettings = forum ? await store.threads.getForum(parent.id) : null;
     const { channel } = await startThread(req, parent, {
-      id: ctx.deps.ids.next(), type, name: body.name,
+      id: threadId, type, name: body.name,
       autoArchive: body.auto_archive_duration ?? (forum ? forumSettings?.defaultAutoArchiveDuration : parent.defaultAutoArchiveDuration) ?? 4320,
       rateLimit: body.rate_limit_per_user ?? (forum ? forumSettings?.defaultThreadRateLimitPerUser : parent.defaultThreadRateLimitPerUser) ?? 0,
       invitable: body.invitable ?? true, appliedTags,
@@ -186,12 +206,14 @@ export function registerThreadsRoutes(ctx: RouteContext): void {
         embeds: (message.embeds ?? []) as Record<string, unknown>[],
         flags: (message.flags ?? 0) & (MessageFlags.SUPPRESS_EMBEDS | MessageFlags.SUPPRESS_NOTIFICATIONS),
         mentionEveryone: mentions.everyone, mentions: mentions.users, mentionRoles: mentions.roles,
-        components: firstParts.components, stickerItems: firstParts.stickerItems,
+        components: firstParts.components, stickerItems: firstParts.stickerItems, attachments: firstParts.attachments,
       };
       const firstJson = await renderMessage(store, first, { viewerId: req.user.id, fresh: true, media: renderMedia(ctx.deps) });
       const mentioned = await mentionRecipients(store, access, mentions, req.user.id, now());
       // Not counted: message_count is "not including the initial message" (Discord's channel object).
-      await ctx.writes.create(channel, first, mentioned, await eventPayload(store, first, firstJson), { unfurl: hasPermission(access.permissions, Permissions.EMBED_LINKS) });
+      const fileIds = first.attachments.map((a) => a.id);
+      await ctx.writes.create(channel, first, mentioned, await eventPayload(store, first, firstJson), { unfurl: hasPermission(access.permissions, Permissions.EMBED_LINKS), uploadKeys: uploads.keysOf(fileIds) });
+      uploads.claim(fileIds);
       for (const f of flagged) await executeActions(ctx, f.violations, { user: req.user, channel: parent, content: f.content, messageId: first.id, blocked: false });
       const fresh = (await store.channels.get(channel.id)) ?? channel;
       return { ...(await threadPayload(store, fresh, req.user.id)), message: firstJson };
@@ -206,7 +228,7 @@ export function registerThreadsRoutes(ctx: RouteContext): void {
     }
     for (const f of flagged) await executeActions(ctx, f.violations, { user: req.user, channel: parent, content: f.content, messageId: null, blocked: false });
     return threadPayload(store, channel, req.user.id);
-  });
+  }
 
   /** applied_tags on a forum post: tags of the forum, at most 5; a moderated tag needs MANAGE_THREADS (unless kept). */
   async function checkAppliedTags(forum: ChannelRecord, access: ChannelAccess, tags: readonly string[], current: readonly string[]): Promise<string[]> {
