@@ -94,4 +94,17 @@ describe('custom emoji rules', () => {
     // The owner holds the role and is in every guild: nothing changes.
     assert.equal((await send(owner, channel.id, content)).body.content, content);
   });
+
+  it("a forum post's first message follows the same rule as any message", async () => {
+    const { owner, member, guild } = await guildWithMember(t);
+    const vip = await giveRole(t, owner, guild.id, owner, 0n, 'vip');
+    const e = await emoji(guild.id, owner, 'vippost', [vip.id]);
+    const forum = (await t.request('POST', `/guilds/${guild.id}/channels`, { auth: owner, body: { name: 'emoji-posts', type: 15 } })).body;
+    const post = (who: any) => t.request('POST', `/channels/${forum.id}/threads`, { auth: who, body: { name: 'a post', message: { content: `look <:vippost:${e.id}>` } } });
+    const plain = await post(member);
+    assert.equal(plain.status, 201, JSON.stringify(plain.body));
+    assert.equal(plain.body.message.content, 'look :vippost:');
+    assert.equal((await t.request('GET', `/channels/${plain.body.id}/messages/${plain.body.id}`, { auth: member })).body.content, 'look :vippost:');
+    assert.equal((await post(owner)).body.message.content, `look <:vippost:${e.id}>`);
+  });
 });

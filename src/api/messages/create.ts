@@ -152,30 +152,7 @@ export async function createMessage(ctx: RouteContext, user: UserRecord, channel
   try {
     const body: CreateBody = flaggedV2(rawBody) ? parse(createSchemaV2, rawBody) : parse(createSchema, rawBody);
     const forwarded = body.message_reference?.type === 1 ? await forwardSource(deps, user, body, uploads.files.length) : null;
-    // Custom emoji the author may not use are sent as `:name:` text (emoji-rules.ts).
-    const content = await usableEmojiContent(deps.store, user.id, body.content ?? '', channel.guildId, access.permissions);
-    const embeds = body.embeds ?? [];
-    // Components V2 (components-v2.ts): the components are the whole message.
-    const v2 = !forwarded && ((body.flags ?? 0) & IS_COMPONENTS_V2) !== 0;
-    if (v2) checkNoLegacyFields({ content: body.content, embeds: body.embeds, sticker_ids: body.sticker_ids, poll: body.poll });
-    // Checked and numbered by the body's schema already; a person keeps only what is not interactive.
-    const given = body.components ?? [];
-    const components = user.bot ? given : v2 ? withoutInteractiveV2(given as V2Component[]) : withoutInteractive(given as MessageActionRow[]);
-    // A forward shows only what it forwards, so it is never a voice message itself.
-    const voice = !forwarded && ((body.flags ?? 0) & IS_VOICE_MESSAGE) !== 0;
-    const attachments = attachmentsForCreate(body.attachments, uploads.files, voice);
-    if (v2) {
-      ownFileReferences(components, attachments);
-      checkComponentFiles(components, attachments);
-    }
-    const stickerItems = await stickerItemsFor(deps.store, access, user.id, body.sticker_ids ?? []);
-    if (voice) checkVoiceMessage(access, { content, embeds, components, stickerCount: stickerItems.length, poll: Boolean(body.poll), attachments });
-    if (!forwarded && content.trim() === '' && embeds.length === 0 && attachments.length === 0 && components.length === 0 && !body.poll && stickerItems.length === 0) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
-    // A poll needs SEND_POLLS in a guild channel (DMs have no permission to check).
-    if (body.poll && channel.guildId) requirePermission(access.permissions, Permissions.SEND_POLLS);
-    checkEmbedTotal(embeds);
-    const allowed = body.allowed_mentions ?? undefined;
-    checkAllowedMentions(allowed);
+    const { content, mentionText, embeds, attachments, components, stickerItems } = await messageParts(deps, access, user, body, uploads, Boolean(forwarded));
 
     // Auto moderation (auto-moderation/enforce.ts): a blocking rule refuses the message before anything is stored.
     const violations = content ? await messageViolations(ctx, access, content) : [];
@@ -194,7 +171,7 @@ export async function createMessage(ctx: RouteContext, user: UserRecord, channel
       if (earlier) return await renderEarlier(deps, user, earlier, nonce!);
     }
     try {
-      const sent = await storeMessage(ctx, user, access, body, { content, mentionText: v2 ? componentsText(components) : content, embeds, attachments, components, uploads, stickerItems, forwarded }, nonce, enforced);
+      const sent = await storeMessage(ctx, user, access, body, { content, mentionText, embeds, attachments, components, uploads, stickerItems, forwarded }, nonce, enforced);
       if (thread) await threadMessageSent(ctx.dispatch, deps.store, channel, thread, user.id, deps.now());
       // Rules that only alert or time out act once the message is there, naming it.
       if (violations.length) await executeActions(ctx, violations, { user, channel, content, messageId: sent.id, blocked: false });
@@ -211,6 +188,44 @@ export async function createMessage(ctx: RouteContext, user: UserRecord, channel
     // Files the stored message took are its own; any other upload of this request goes.
     await uploads.release();
   }
+}
+
+/** The fields of a create body that make up a message: a send's, and a forum post's first message's (threads.ts). */
+export type MessagePartsBody = Pick<CreateBody, 'content' | 'embeds' | 'components' | 'sticker_ids' | 'attachments' | 'allowed_mentions' | 'flags'> & { poll?: CreateBody['poll'] };
+
+/**
+ * What a new message is made of, validated as every create validates it, so that a rule lands once for a send and
+ * a forum post alike: custom emoji the author may not use become `:name:` text, a person keeps only what is not
+ * interactive, files are matched to `attachments`, a Components V2 layout and a voice message follow their rules,
+ * stickers are the author's to use, a message is not empty, a poll needs SEND_POLLS, and embeds and
+ * allowed_mentions are within Discord's limits. A forward's own parts are empty (forwardSource checked it).
+ */
+export async function messageParts(deps: ApiDeps, access: ChannelAccess, user: UserRecord, body: MessagePartsBody, uploads: Uploads, forwarded: boolean) {
+  const channel = access.channel;
+  const content = await usableEmojiContent(deps.store, user.id, body.content ?? '', channel.guildId, access.permissions);
+  const embeds = body.embeds ?? [];
+  // Components V2 (components-v2.ts): the components are the whole message.
+  const v2 = !forwarded && ((body.flags ?? 0) & IS_COMPONENTS_V2) !== 0;
+  if (v2) checkNoLegacyFields({ content: body.content, embeds: body.embeds, sticker_ids: body.sticker_ids, poll: body.poll });
+  // Checked and numbered by the body's schema already; a person keeps only what is not interactive.
+  const given = body.components ?? [];
+  const components = user.bot ? given : v2 ? withoutInteractiveV2(given as V2Component[]) : withoutInteractive(given as MessageActionRow[]);
+  // A forward shows only what it forwards, so it is never a voice message itself.
+  const voice = !forwarded && ((body.flags ?? 0) & IS_VOICE_MESSAGE) !== 0;
+  const attachments = attachmentsForCreate(body.attachments, uploads.files, voice);
+  if (v2) {
+    ownFileReferences(components, attachments);
+    checkComponentFiles(components, attachments);
+  }
+  const stickerItems = await stickerItemsFor(deps.store, access, user.id, body.sticker_ids ?? []);
+  if (voice) checkVoiceMessage(access, { content, embeds, components, stickerCount: stickerItems.length, poll: Boolean(body.poll), attachments });
+  if (!forwarded && content.trim() === '' && embeds.length === 0 && attachments.length === 0 && components.length === 0 && !body.poll && stickerItems.length === 0) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
+  // A poll needs SEND_POLLS in a guild channel (DMs have no permission to check).
+  if (body.poll && channel.guildId) requirePermission(access.permissions, Permissions.SEND_POLLS);
+  checkEmbedTotal(embeds);
+  checkAllowedMentions(body.allowed_mentions ?? undefined);
+  // What mentions are read from: the content, or a Components V2 message's text displays.
+  return { content, mentionText: v2 ? componentsText(components) : content, embeds, attachments, components, stickerItems };
 }
 
 /** An enforce_nonce retry's answer: the stored message, as Discord returns it (200, same id). */

@@ -9,7 +9,7 @@ import { ApiError, ErrorCodes, formError } from '../../protocol/errors.ts';
 import { Permissions, computeChannelPermissions, hasPermission } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
 import { AuditLogEvent } from '../../protocol/audit-log.ts';
-import type { AttachmentRecord, ChannelRecord, MessageRecord, ThreadMemberRecord, ThreadRecord, UserRecord } from '../../store/types.ts';
+import type { ChannelRecord, MessageRecord, ThreadMemberRecord, ThreadRecord, UserRecord } from '../../store/types.ts';
 import { channelAccess, guildAccess, permissionContext, requirePermission, type ChannelAccess } from '../access.ts';
 import { auditEntry, createdChanges, deletedChanges, diffChanges, publishAudit, recordAudit } from '../audit-log.ts';
 import { messageAccess } from '../channels/common.ts';
@@ -17,15 +17,14 @@ import {
   CHANNEL_FLAG_PINNED, MESSAGE_FLAG_HAS_THREAD, announceMembers, announceUnarchived, insertThread, isThread, publishThreadEvent, threadEnvelope, threadJson,
   threadMemberJson, threadPayload, type ThreadFields,
 } from '../channels/threads.ts';
-import { embedsSchema, checkEmbedTotal } from '../messages/embeds.ts';
-import { attachmentsForCreate, attachmentsSchema, renderMedia } from '../messages/attachments.ts';
+import { embedsSchema } from '../messages/embeds.ts';
+import { attachmentsSchema, renderMedia } from '../messages/attachments.ts';
 import { readMessageBody, type Uploads } from '../messages/uploads.ts';
 import { systemMessageRecord } from '../messages/system.ts';
-import { allowedMentionsSchema, checkAllowedMentions, parseMentions } from '../messages/mentions.ts';
+import { allowedMentionsSchema, parseMentions } from '../messages/mentions.ts';
 import { mentionRecipients } from '../messages/mention-audience.ts';
-import { componentsSchema, withoutInteractive, type MessageActionRow } from '../messages/components.ts';
-import { stickerItemsFor, type StickerItem } from '../messages/stickers.ts';
-import { MessageFlags } from '../messages/create.ts';
+import { componentsSchema } from '../messages/components.ts';
+import { MessageFlags, messageParts } from '../messages/create.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { eventPayload, renderMessage } from '../../shapes/message.ts';
@@ -42,6 +41,9 @@ const fromMessageBody = z.object({
   auto_archive_duration: duration.nullish(),
   rate_limit_per_user: z.number().int().min(0).max(21600).nullish(),
 });
+/** The flags a forum post's first message may set (Discord: "only SUPPRESS_EMBEDS and SUPPRESS_NOTIFICATIONS"). */
+const POST_FLAGS = MessageFlags.SUPPRESS_EMBEDS | MessageFlags.SUPPRESS_NOTIFICATIONS;
+
 const standaloneBody = fromMessageBody.extend({
   type: z.union([z.literal(10), z.literal(11), z.literal(12)]).nullish(),
   invitable: z.boolean().nullish(),
@@ -167,23 +169,13 @@ export function registerThreadsRoutes(ctx: RouteContext): void {
     // A forum post needs SEND_MESSAGES, below; Discord ignores CREATE_PUBLIC_THREADS there.
     if (!forum) requirePermission(access.permissions, type === 12 ? Permissions.CREATE_PRIVATE_THREADS : Permissions.CREATE_PUBLIC_THREADS);
     let appliedTags: string[] = [];
-    let firstParts: { components: MessageActionRow[]; stickerItems: StickerItem[]; attachments: AttachmentRecord[] } = { components: [], stickerItems: [], attachments: [] };
+    let firstParts: Awaited<ReturnType<typeof messageParts>> | null = null;
     if (forum) {
       // A forum post needs its first message and SEND_MESSAGES (Discord's permission for posting in a forum).
       requirePermission(access.permissions, Permissions.SEND_MESSAGES);
       if (!body.message) throw formError([{ path: ['message'], code: 'BASE_TYPE_REQUIRED', message: 'This field is required' }]);
-      const given = body.message.components ?? [];
-      firstParts = {
-        // A person's post keeps only what is not interactive, as a person's message does (messages/create.ts).
-        components: req.user.bot ? given : withoutInteractive(given),
-        stickerItems: await stickerItemsFor(store, access, req.user.id, body.message.sticker_ids ?? []),
-        attachments: attachmentsForCreate(body.message.attachments, uploads.files),
-      };
-      if (!(body.message.content ?? '').trim() && !(body.message.embeds ?? []).length && !firstParts.components.length && !firstParts.stickerItems.length && !firstParts.attachments.length) {
-        throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
-      }
-      checkEmbedTotal(body.message.embeds ?? []);
-      checkAllowedMentions(body.message.allowed_mentions ?? undefined);
+      // Checked as any message is (messages/create.ts); of the flags only the two Discord lets a post set count.
+      firstParts = await messageParts(ctx.deps, access, req.user, { ...body.message, flags: (body.message.flags ?? 0) & POST_FLAGS, poll: undefined }, uploads, false);
       appliedTags = await checkAppliedTags(parent, access, body.applied_tags ?? [], []);
       if (appliedTags.length === 0 && ((await store.threads.getForum(parent.id))?.flags ?? 0) & CHANNEL_FLAG_REQUIRE_TAG) throw new ApiError(ErrorCodes.FORUM_TAG_REQUIRED);
     }
@@ -198,15 +190,14 @@ export function registerThreadsRoutes(ctx: RouteContext): void {
     });
     if (forum) {
       // The post's first message has the thread's own id, as on Discord.
-      const message = body.message!;
-      const content = message.content ?? '';
-      const mentions = await parseMentions(store, { content, allowed: message.allowed_mentions ?? undefined, permissions: access.permissions, guildId: parent.guildId, roles: access.guild?.roles ?? [] });
+      const parts = firstParts!;
+      const mentions = await parseMentions(store, { content: parts.mentionText, allowed: body.message!.allowed_mentions ?? undefined, permissions: access.permissions, guildId: parent.guildId, roles: access.guild?.roles ?? [] });
       const first: MessageRecord = {
-        ...systemMessageRecord(channel.id, channel, req.user.id, 0, { content }),
-        embeds: (message.embeds ?? []) as Record<string, unknown>[],
-        flags: (message.flags ?? 0) & (MessageFlags.SUPPRESS_EMBEDS | MessageFlags.SUPPRESS_NOTIFICATIONS),
+        ...systemMessageRecord(channel.id, channel, req.user.id, 0, { content: parts.content }),
+        embeds: parts.embeds,
+        flags: (body.message!.flags ?? 0) & POST_FLAGS,
         mentionEveryone: mentions.everyone, mentions: mentions.users, mentionRoles: mentions.roles,
-        components: firstParts.components, stickerItems: firstParts.stickerItems, attachments: firstParts.attachments,
+        components: parts.components, stickerItems: parts.stickerItems, attachments: parts.attachments,
       };
       const firstJson = await renderMessage(store, first, { viewerId: req.user.id, fresh: true, media: renderMedia(ctx.deps) });
       const mentioned = await mentionRecipients(store, access, mentions, req.user.id, now());
