@@ -24,6 +24,11 @@ const ARCHIVE_CHOICES: ReadonlyArray<{ label: string; minutes: number }> = [
   { label: '1 Week', minutes: 10080 },
 ];
 
+/** Discord's slowmode steps, with a value the server holds that is not one of them still shown (and kept). */
+function slowmodeChoices(seconds: number): ReadonlyArray<{ label: string; seconds: number }> {
+  return SLOWMODE_CHOICES.some((c) => c.seconds === seconds) ? SLOWMODE_CHOICES : [...SLOWMODE_CHOICES, { label: `${seconds}s`, seconds }];
+}
+
 export function ChannelSettings({ channelId, onClose }: { channelId: string; onClose: () => void }) {
   const channel = useStore((s) => s.channels[channelId]);
   const [name, setName] = useState(channel?.name ?? '');
@@ -42,9 +47,8 @@ export function ChannelSettings({ channelId, onClose }: { channelId: string; onC
   const threaded = textLike || forum;
   const flags = channel.flags ?? 0;
   const kind = channel.type === ChannelType.GUILD_CATEGORY ? 'Category' : 'Channel';
-  const threadChoices = SLOWMODE_CHOICES.some((c) => c.seconds === threadSlowmode) ? SLOWMODE_CHOICES : [...SLOWMODE_CHOICES, { label: `${threadSlowmode}s`, seconds: threadSlowmode }];
-  // A value the server holds that is not one of Discord's steps is still shown (and kept).
-  const choices = SLOWMODE_CHOICES.some((c) => c.seconds === slowmode) ? SLOWMODE_CHOICES : [...SLOWMODE_CHOICES, { label: `${slowmode}s`, seconds: slowmode }];
+  const threadChoices = slowmodeChoices(threadSlowmode);
+  const choices = slowmodeChoices(slowmode);
   return (
     <Modal title={`${channel.type === ChannelType.GUILD_CATEGORY ? '' : '#'}${channel.name} — ${kind} Settings`} onClose={onClose}>
       <form
