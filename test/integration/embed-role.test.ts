@@ -20,6 +20,12 @@ import { startServer } from '../../src/server.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
 import { waitFor } from '../helpers/services.ts';
 import { GatewayClient } from './gateway-client.ts';
+import { MemoryBus } from '../../src/bus/memory.ts';
+import { GatewaySubjects, subscribeEvent, type DispatchEnvelope } from '../../src/contracts/index.ts';
+import { OutboxRelay } from '../../src/contracts/outbox.ts';
+import { SnowflakeGenerator } from '../../src/protocol/snowflake.ts';
+import { openSqliteStore } from '../../src/store/sqlite/index.ts';
+import { guildWithChannel, message } from '../contract/store.fixtures.ts';
 
 const OG_PAGE = (title: string) => `<!doctype html><html><head>
 <title>Fallback title</title>
@@ -316,6 +322,41 @@ describe('embed role down, then up', () => {
       await embedNode?.close();
       await t.close();
       await site.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('an embed-only node sweeps the outbox', () => {
+  it("renders a message create a dead api node recorded by reference, and announces it", async () => {
+    const store = await openSqliteStore({ path: ':memory:' });
+    await store.migrate();
+    const bus = new MemoryBus();
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'accord-embed-'));
+    let embedNode: Awaited<ReturnType<typeof startServer>> | undefined;
+    try {
+      const { channel, owner, guild } = await guildWithChannel(store);
+      // What an api node that died between commit and publish leaves: the message and a row naming it.
+      const writer = new OutboxRelay({ store, bus, ids: new SnowflakeGenerator({ workerId: 5 }), log: silentLogger });
+      const left = message(channel.id, owner.id, { content: 'left by a dead api node', guildId: guild.id });
+      const record = writer.eventByReference(GatewaySubjects.guildDispatch(guild.id), { t: 'MESSAGE_CREATE', d: { id: left.id }, guildId: guild.id, channelId: channel.id }, { of: 'message', channelId: channel.id, messageId: left.id, nonce: 'n-9' });
+      await store.messages.create(left, { outbox: [record] });
+      const seen: DispatchEnvelope[] = [];
+      subscribeEvent(bus, GatewaySubjects.allGuildDispatches, (env) => seen.push(env));
+
+      const config = loadConfig({ env: {}, overrides: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', roles: ['embed'], nodeId: 'embed-sweeper', processId: 31, outboxSweepIntervalMs: 100, outboxStaleAfterMs: 100 } });
+      embedNode = await startServer(config, { log: silentLogger, store, bus });
+      const env = await waitFor(() => seen.find((e) => e.id === record.id), { what: 'the embed role\'s relay rebuilding the record' });
+      assert.equal(env.t, 'MESSAGE_CREATE');
+      assert.equal(env.d.content, 'left by a dead api node', 'the message as stored');
+      assert.equal(env.d.nonce, 'n-9');
+      assert.equal((env.d.author as { id: string }).id, owner.id);
+      assert.ok(env.d.member, "the author's member");
+      await waitFor(async () => (await store.outbox.pending({ limit: 10 })).length === 0, { what: 'marked done' });
+    } finally {
+      await embedNode?.close();
+      await bus.close();
+      await store.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

@@ -162,6 +162,20 @@ describe('interactions', () => {
     const again = await t.request('PATCH', `/webhooks/${app.id}/${i.token}/messages/@original`, { body: { poll } });
     assertError(again, 400, 50035);
     assert.ok(again.body.errors.poll, JSON.stringify(again.body));
+
+    // A deferred response filled with a Components V2 layout takes no poll (a layout "can only contain components"),
+    // and the refusal writes nothing: the message is still loading.
+    const j = await slash(member, 'echo', [{ type: 3, name: 'text', value: 'layout' }]);
+    assert.equal((await callback(j, { type: 5 })).status, 204);
+    const pending = await memberGw.waitForDispatch('MESSAGE_CREATE', (d) => d.interaction_metadata?.id === j.id);
+    const layout = await t.request('PATCH', `/webhooks/${app.id}/${j.token}/messages/@original`, { body: { flags: 1 << 15, components: [{ type: 10, content: 'Lunch?' }], poll } });
+    assertError(layout, 400, 50035);
+    assert.ok(layout.body.errors.poll, JSON.stringify(layout.body));
+    const still = await t.request('GET', `/webhooks/${app.id}/${j.token}/messages/@original`);
+    assert.equal(still.status, 200, JSON.stringify(still.body));
+    assert.equal(still.body.id, pending.d.id);
+    assert.equal(still.body.flags & 128, 128, 'still loading');
+    assert.equal(still.body.poll, undefined);
   });
 
   it('defers, fills @original with an edit, and follows up', async () => {
