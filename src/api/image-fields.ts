@@ -20,7 +20,7 @@ export function imageBodyLimit(config: Pick<Config, 'bodyLimitBytes'>, imageFiel
 }
 
 /** Images Discord serves as GIF too, animated when they are. */
-const ANIMATABLE: ReadonlySet<ImageOwner['kind']> = new Set(['avatars', 'banners', 'icons', 'member-avatars']);
+const ANIMATABLE: ReadonlySet<ImageOwner['kind']> = new Set(['avatars', 'banners', 'icons', 'member-avatars', 'member-banners']);
 
 export interface ImageFieldOptions {
   /** The field's name (or path) for form errors. */

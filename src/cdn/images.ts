@@ -182,9 +182,10 @@ export async function registerImageRoutes(deps: ProcessDeps, log: Logger): Promi
   route('/app-icons/:id/:file', false, byId('app-icons'));
   route('/channel-icons/:id/:file', false, byId('channel-icons'));
   route('/emojis/:file', true, () => ({ kind: 'emojis' }));
-  route('/guilds/:guildId/users/:userId/avatars/:file', true, (p) =>
-    isSnowflake(p.guildId!) && isSnowflake(p.userId!) ? { kind: 'member-avatars', guildId: p.guildId!, userId: p.userId! } : null,
-  );
+  const byMember = (kind: 'member-avatars' | 'member-banners') => (p: Params): ImageOwner | null =>
+    isSnowflake(p.guildId!) && isSnowflake(p.userId!) ? { kind, guildId: p.guildId!, userId: p.userId! } : null;
+  route('/guilds/:guildId/users/:userId/avatars/:file', true, byMember('member-avatars'));
+  route('/guilds/:guildId/users/:userId/banners/:file', true, byMember('member-banners'));
 
   http.get<{ Params: { file: string } }>('/embed/avatars/:file', async (request, reply) => {
     const m = /^(\d)\.png$/.exec(request.params.file);

@@ -96,7 +96,7 @@ export function memberJson(m: MemberRecord, user?: UserRecord) {
     ...(user ? { user: publicUser(user) } : {}),
     nick: m.nick,
     avatar: m.avatar,
-    banner: null,
+    banner: m.banner ?? null,
     roles: m.roles,
     joined_at: iso(m.joinedAt),
     premium_since: null,

@@ -214,6 +214,12 @@ export interface MemberRecord {
   pending: boolean;
   communicationDisabledUntil: number | null;
   flags: number;
+  /**
+   * The member's own banner in this guild (a hash; its bytes at `guilds/{g}/users/{u}/banners`) and About Me,
+   * shown over the user's. Absent when unset, so the many members who never set one carry nothing.
+   */
+  banner?: string | null;
+  bio?: string;
 }
 
 export interface BanRecord {

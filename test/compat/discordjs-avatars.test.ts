@@ -98,4 +98,24 @@ describe('discord.js v14 and the image CDN', () => {
     const small = await sharp((await fetchBytes(updated.iconURL({ extension: 'png', size: 16 })!)).bytes).metadata();
     assert.equal(small.width, 16);
   });
+
+  it("guild.members.editMe({ banner, bio, avatar }): the bot's per-server profile, bannerURL and avatarURL served", async () => {
+    const banner = await sharp({ create: { width: 300, height: 120, channels: 4, background: '#eb459e' } }).png().toBuffer();
+    const avatar = await sharp({ create: { width: 64, height: 64, channels: 4, background: '#fee75c' } }).png().toBuffer();
+    const guild = await client.guilds.fetch(guildId);
+    const me = await guild.members.editMe({ banner, avatar, bio: 'Per-server **bot**' });
+    assert.equal(me.banner, sha256(banner).slice(0, 32));
+    assert.equal(me.avatar, sha256(avatar).slice(0, 32));
+    const url = me.bannerURL({ extension: 'png' })!;
+    assert.equal(url, `${t.url}/guilds/${guildId}/users/${client.user!.id}/banners/${me.banner}.png`);
+    const res = await fetchBytes(url);
+    assert.equal(res.status, 200);
+    assert.equal(sha256(res.bytes), sha256(banner));
+    assert.equal(sha256((await fetchBytes(me.avatarURL({ extension: 'png' })!)).bytes), sha256(avatar));
+    // Fetched again from the API: the banner is the member's.
+    const fetched = await guild.members.fetch({ user: client.user!.id, force: true });
+    assert.equal(fetched.banner, me.banner);
+    // null removes it.
+    assert.equal((await guild.members.editMe({ banner: null })).banner, null);
+  });
 });

@@ -573,6 +573,27 @@ function guildsContract(s: () => Store): void {
       await rejectsWith(s().members.update(guild.id, newId(), { nick: 'x' }), NotFoundError, { entity: 'member' });
       await rejectsWith(s().members.addRole(guild.id, u.id, newId()), NotFoundError, { entity: 'role' });
     });
+    it('a per-server banner and About Me: kept when set, absent when unset or cleared, bounded', async () => {
+      const { guild } = await guildWithChannel(s());
+      const u = await s().users.create(user());
+      const plain = await s().members.add(member(guild.id, u.id));
+      assert.equal('banner' in plain, false);
+      assert.equal('bio' in plain, false);
+      const set = await s().members.update(guild.id, u.id, { banner: 'a_0123456789abcdef0123456789abcdef', bio: 'Here for the **music**' });
+      assert.equal(set.banner, 'a_0123456789abcdef0123456789abcdef');
+      assert.equal(set.bio, 'Here for the **music**');
+      assert.deepEqual(await s().members.get(guild.id, u.id), set);
+      assert.deepEqual((await s().members.getMany(guild.id, [u.id]))[0], set);
+      await rejectsWith(s().members.update(guild.id, u.id, { bio: 'x'.repeat(191) }), InvalidInputError, { field: 'bio' });
+      assert.equal((await s().members.get(guild.id, u.id))?.bio, 'Here for the **music**');
+      const cleared = await s().members.update(guild.id, u.id, { banner: null, bio: '' });
+      assert.equal('banner' in cleared, false);
+      assert.equal('bio' in cleared, false);
+      const v = await s().users.create(user());
+      const added = await s().members.add(member(guild.id, v.id, { banner: '0123456789abcdef0123456789abcdef', bio: 'hi' }));
+      assert.equal(added.banner, '0123456789abcdef0123456789abcdef');
+      assert.equal(added.bio, 'hi');
+    });
     it('listBots lists the bot members only, with their roles', async () => {
       const { guild } = await guildWithChannel(s());
       const person = await s().users.create(user());

@@ -32,6 +32,7 @@ import { registerOAuth2Routes } from './oauth2.ts';
 import { registerSearchRoutes } from './search.ts';
 import { registerThreadsRoutes } from './threads.ts';
 import { registerUsersRoutes } from './users.ts';
+import { registerUserProfileRoutes } from './user-profiles.ts';
 import { registerVoiceRegionsRoutes } from './voice-regions.ts';
 import { registerUserGuildSettingsRoutes } from './user-guild-settings.ts';
 import { registerWebhooksRoutes } from './webhooks.ts';
@@ -39,6 +40,7 @@ import { registerWebhooksRoutes } from './webhooks.ts';
 export function registerAllRoutes(ctx: RouteContext): void {
   registerAuthRoutes(ctx);
   registerUsersRoutes(ctx);
+  registerUserProfileRoutes(ctx);
   registerRelationshipsRoutes(ctx);
   registerPushDevicesRoutes(ctx);
   registerUserGuildSettingsRoutes(ctx);

@@ -55,7 +55,8 @@ const patchBody = z.object({
   channel_id: snowflake.nullish(),
 });
 /** What a member may change of their own membership: the nickname and the guild avatar. */
-const ownMemberBody = z.object({ nick: z.string().max(32).nullish(), avatar: z.string().nullish() });
+/** Modify Current Member: the nickname, and the per-server profile (avatar, banner, About Me, 190 characters). */
+const ownMemberBody = z.object({ nick: z.string().max(32).nullish(), avatar: z.string().nullish(), banner: z.string().nullish(), bio: z.string().max(190).nullish() });
 
 export function registerMembersRoutes(ctx: RouteContext): void {
   const { store, now } = ctx.deps;
@@ -194,10 +195,14 @@ export function registerMembersRoutes(ctx: RouteContext): void {
       }
       patch.nick = body.nick || null;
     }
-    // Last, once the rest is valid: a new avatar's bytes are stored before its hash.
-    if (body.avatar !== undefined) {
-      const owner = { kind: 'member-avatars', guildId: access.guild.id, userId: req.user.id } as const;
-      patch.avatar = await acceptImage(ctx.deps, body.avatar, { field: 'avatar', owner, current: access.member.avatar });
+    // null or an empty About Me clears it; the user's own shows again.
+    if (body.bio !== undefined) patch.bio = body.bio ?? '';
+    // Last, once the rest is valid: a new image's bytes are stored before its hash.
+    const images = { avatar: 'member-avatars', banner: 'member-banners' } as const;
+    for (const field of ['avatar', 'banner'] as const) {
+      if (body[field] === undefined) continue;
+      const owner = { kind: images[field], guildId: access.guild.id, userId: req.user.id };
+      patch[field] = await acceptImage(ctx.deps, body[field], { field, owner, current: access.member[field] ?? null });
     }
     if (!Object.keys(patch).length) return memberJson(access.member, req.user);
     const member = await store.members.update(access.guild.id, req.user.id, patch);
@@ -206,7 +211,7 @@ export function registerMembersRoutes(ctx: RouteContext): void {
     return json;
   };
   // Registered explicitly so that /members/@me does not depend on the generic route's '@me' handling.
-  ctx.patch('/guilds/:guildId/members/@me', { bodyLimit: imageBodyLimit(ctx.deps.config, 1) }, editOwnNick);
+  ctx.patch('/guilds/:guildId/members/@me', { bodyLimit: imageBodyLimit(ctx.deps.config, 2) }, editOwnNick);
   ctx.patch('/guilds/:guildId/members/@me/nick', {}, async (req) => {
     const json = await editOwnNick(req);
     return { nick: json.nick };

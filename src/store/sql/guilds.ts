@@ -286,6 +286,9 @@ function memberFromRow(r: Row): MemberBase {
     pending: rb(r.pending),
     communicationDisabledUntil: rnn(r.communication_disabled_until),
     flags: rn(r.flags),
+    // Per-server profile fields only when set (MemberRecord): most members have none.
+    ...(r.banner != null ? { banner: rs(r.banner) } : {}),
+    ...(r.bio ? { bio: rs(r.bio) } : {}),
   };
 }
 
@@ -299,13 +302,16 @@ export async function insertMember(db: SqlDriver, m: MemberRecord): Promise<void
   const g = id(m.guildId, 'guild_id');
   const u = id(m.userId, 'user_id');
   const roles = roleSet(g, m.roles);
+  // A new member rarely comes with a per-server profile: its columns are named only when it does.
+  const profile = m.banner != null || Boolean(m.bio);
   await db.run(
-    `INSERT INTO members (guild_id, user_id, nick, avatar, joined_at, deaf, mute, pending, communication_disabled_until, flags)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO members (guild_id, user_id, nick, avatar, joined_at, deaf, mute, pending, communication_disabled_until, flags${profile ? ', banner, bio' : ''})
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?${profile ? ', ?, ?' : ''})`,
     [
       g, u, optText(m.nick, 'nick', 'nick'), optText(m.avatar, 'shortText', 'avatar'), int(m.joinedAt, 'joined_at'),
       bool(m.deaf, 'deaf'), bool(m.mute, 'mute'), bool(m.pending, 'pending'),
       optInt(m.communicationDisabledUntil, 'communication_disabled_until'), int(m.flags, 'flags'),
+      ...(profile ? [optText(m.banner ?? null, 'shortText', 'banner'), text(m.bio ?? '', 'bio', 'bio')] : []),
     ],
     { fk: 'guild' },
   );
@@ -436,6 +442,8 @@ export class SqlMemberStore implements MemberStore {
     const set = setClause(patch, {
       nick: ['nick', (v) => optText(v, 'nick', 'nick')],
       avatar: ['avatar', (v) => optText(v, 'shortText', 'avatar')],
+      banner: ['banner', (v) => optText(v ?? null, 'shortText', 'banner')],
+      bio: ['bio', (v) => text(v ?? '', 'bio', 'bio')],
       deaf: ['deaf', (v) => bool(v, 'deaf')],
       mute: ['mute', (v) => bool(v, 'mute')],
       pending: ['pending', (v) => bool(v, 'pending')],

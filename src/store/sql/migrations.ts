@@ -874,6 +874,11 @@ ALTER TABLE channels ADD COLUMN default_auto_archive_duration INTEGER;
 ALTER TABLE channels ADD COLUMN default_thread_rate_limit_per_user INTEGER;
 `;
 
+const MEMBER_PROFILES = `
+ALTER TABLE members ADD COLUMN banner TEXT;
+ALTER TABLE members ADD COLUMN bio TEXT NOT NULL DEFAULT '';
+`;
+
 const PIN_MESSAGES_SPLIT = {
   sqlite: pinSplit((c) => `CAST(${c} AS INTEGER)`, (e) => `CAST(${e} AS TEXT)`),
   postgres: pinSplit((c) => `${c}::bigint`, (e) => `(${e})::text`),
@@ -919,6 +924,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 38, name: 'application emojis', sqlite: APPLICATION_EMOJIS, postgres: APPLICATION_EMOJIS },
   { version: 39, name: 'incident actions', sqlite: INCIDENT_ACTIONS, postgres: INCIDENT_ACTIONS },
   { version: 40, name: 'thread defaults of text channels', sqlite: THREAD_DEFAULTS, postgres: THREAD_DEFAULTS },
+  { version: 41, name: 'per-server member profiles', sqlite: MEMBER_PROFILES, postgres: MEMBER_PROFILES },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
