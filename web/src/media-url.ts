@@ -29,6 +29,16 @@ export function memberAvatarUrl(guildId: string, userId: string, hash: string, p
   return `/guilds/${guildId}/users/${userId}/avatars/${hash}.${ext(hash)}?size=${cdnSize(px)}`;
 }
 
+/** A user's profile banner (a wide picture: `px` is its drawn width). */
+export function userBannerUrl(userId: string, hash: string, px: number): string {
+  return `/banners/${userId}/${hash}.${ext(hash)}?size=${cdnSize(px)}`;
+}
+
+/** A member's banner in one guild, shown over the user's there. */
+export function memberBannerUrl(guildId: string, userId: string, hash: string, px: number): string {
+  return `/guilds/${guildId}/users/${userId}/banners/${hash}.${ext(hash)}?size=${cdnSize(px)}`;
+}
+
 /**
  * Discord's default avatars: for the new username system (discriminator "0" or none) the index is
  * (id >> 22) % 6, for legacy tags discriminator % 5.

@@ -117,7 +117,7 @@ export function setStatus(status: Status) {
 
 /** `password` (the current one) is needed to change the username or email, as on Discord. */
 /** `avatar`: a data URI to set, null to remove (Discord's PATCH /users/@me). */
-export async function updateProfile(body: { username?: string; email?: string; global_name?: string | null; password?: string; avatar?: string | null }) {
+export async function updateProfile(body: { username?: string; email?: string; global_name?: string | null; password?: string; avatar?: string | null; banner?: string | null; bio?: string }) {
   const me = await rest.patch<User>('/users/@me', body);
   store.update((s) => ({ me: { ...s.me, ...me }, users: { ...s.users, [me.id]: { ...s.users[me.id], ...me } } }));
 }

@@ -9,7 +9,9 @@ export interface User {
   avatar?: string | null;
   bot?: boolean;
   email?: string | null;
+  /** About Me: on the current user (READY), and in a profile (profiles.ts). */
   bio?: string;
+  banner?: string | null;
 }
 
 /** Discord's relationship object (friends, blocks, requests): 1 friend, 2 blocked, 3 incoming, 4 outgoing. */
@@ -70,6 +72,8 @@ export interface Member {
   nick?: string | null;
   /** The member's guild avatar hash (shown instead of the user's avatar in that guild). */
   avatar?: string | null;
+  /** The member's guild banner hash (shown instead of the user's banner in that guild). */
+  banner?: string | null;
   roles: Snowflake[];
   joined_at?: string;
   communication_disabled_until?: string | null;

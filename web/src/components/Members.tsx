@@ -13,6 +13,7 @@ import { ModerationButtons, TimeoutBadge, openMemberMenu } from './MemberActions
 import { timedOutUntil } from '../moderation.ts';
 import { ApiError } from '../api.ts';
 import { RelationshipType, acceptFriendRequest, blockUser, friendErrorText, removeRelationship, sendFriendRequest, useRelationshipType } from '../relationships.ts';
+import { fetchProfile, shownProfile } from '../profiles.ts';
 
 const SUBSCRIBE_DEBOUNCE_MS = 200;
 
@@ -245,6 +246,23 @@ export function UserPopout() {
   const name = useStore((s) => (popout ? displayName(s, popout.userId, popout.guildId) : ''));
   const ref = useRef<HTMLDivElement>(null);
   const [error, setError] = useState('');
+  // The banner and About Me come from the profile (not in the member list); a card that may not be read has none.
+  const [profile, setProfile] = useState<{ key: string; bannerUrl: string | null; bio: string } | null>(null);
+  const profileKey = popout ? `${popout.userId}:${popout.guildId ?? ''}` : '';
+  const memberBanner = member?.banner;
+
+  useEffect(() => {
+    if (!popout) return;
+    let live = true;
+    fetchProfile(popout.userId, popout.guildId).then(
+      (p) => live && setProfile({ key: profileKey, ...shownProfile(p, popout.userId, 300) }),
+      () => live && setProfile(null),
+    );
+    return () => {
+      live = false;
+    };
+    // A new member banner (GUILD_MEMBER_UPDATE) reads the profile again.
+  }, [profileKey, memberBanner]);
 
   useEffect(() => {
     if (!popout) return;
@@ -274,14 +292,25 @@ export function UserPopout() {
   const top = Math.max(8, Math.min(popout.y, window.innerHeight - 320));
   const roles = (member?.roles ?? []).map((r) => guild?.roles[r]).filter(Boolean);
   const s = status === 'invisible' || !status ? 'offline' : status;
+  const shown = profile?.key === profileKey ? profile : null;
   return (
     <div className="popout" role="dialog" aria-label={`Profile of ${name}`} ref={ref} tabIndex={-1} style={{ left, top, width }}>
-      <div className="popout-banner" />
+      {shown?.bannerUrl ? (
+        <img className="popout-banner popout-banner-image" src={shown.bannerUrl} alt="" data-testid="profile-banner" />
+      ) : (
+        <div className="popout-banner" />
+      )}
       <div className="popout-body">
         <Avatar user={user ?? member?.user ?? { id: popout.userId, username: name }} size={64} status={s} guildId={popout.guildId} />
         <h2>{name}</h2>
         <p className="muted">{user?.username}</p>
         <p className="small">{STATUS_LABEL[s]}</p>
+        {shown?.bio && (
+          <>
+            <h3 className="small-heading">About Me</h3>
+            <p className="profile-bio" data-testid="profile-bio">{shown.bio}</p>
+          </>
+        )}
         {roles.length > 0 && (
           <>
             <h3 className="small-heading">Roles</h3>

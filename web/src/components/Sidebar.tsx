@@ -1,5 +1,6 @@
 /** The second column: a guild's channels grouped by category, or the direct-message list; the user panel. */
 import { GuildEvents } from './GuildEvents.tsx';
+import { ServerProfile } from './ServerProfile.tsx';
 import { Suspense, lazy, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { arrowNavigate } from '../focus.ts';
 import { markLeaving } from '../membership.ts';
@@ -103,14 +104,14 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
   const reorder = useChannelReorder(guildId, groups);
   const [collapsed, setCollapsed] = useState<Record<string, boolean>>({});
   const [menu, setMenu] = useState(false);
-  const [dialog, setDialog] = useState<'invite' | 'settings' | 'leave' | 'notifications' | 'events' | null>(null);
+  const [dialog, setDialog] = useState<'invite' | 'settings' | 'leave' | 'notifications' | 'events' | 'profile' | null>(null);
   const menuButton = useRef<HTMLButtonElement>(null);
   // Closing a menu puts focus back on its button, before any dialog it opens takes it (and returns it there).
   const closeMenu = (returnFocus = true) => {
     if (returnFocus) menuButton.current?.focus();
     setMenu(false);
   };
-  const pick = (d: 'invite' | 'settings' | 'leave' | 'notifications' | 'events') => {
+  const pick = (d: 'invite' | 'settings' | 'leave' | 'notifications' | 'events' | 'profile') => {
     closeMenu();
     setDialog(d);
   };
@@ -161,6 +162,9 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
             {/* After Server Settings, as in Discord's menu. */}
             <button type="button" role="menuitem" onClick={() => pick('notifications')}>
               Notification Settings
+            </button>
+            <button type="button" role="menuitem" onClick={() => pick('profile')}>
+              Edit Server Profile
             </button>
             {!isOwner && (
               <button type="button" role="menuitem" className="danger" onClick={() => pick('leave')}>
@@ -225,6 +229,7 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
       </div>
       {dialog === 'notifications' && <GuildNotificationSettings guildId={guildId} onClose={() => setDialog(null)} />}
       {dialog === 'events' && <GuildEvents guildId={guildId} onClose={() => setDialog(null)} />}
+      {dialog === 'profile' && <ServerProfile guildId={guildId} onClose={() => setDialog(null)} />}
       {dialog === 'invite' && inviteChannel && <InviteDialog channel={inviteChannel} guildName={guild.name} onClose={() => setDialog(null)} />}
       {dialog === 'settings' && (
         <Suspense fallback={null}>

@@ -1,5 +1,6 @@
 /**
- * The current user's settings: the account (username, display name, log out), the password, and the devices
+ * The current user's settings: the account (username, display name, log out), the profile others see (banner,
+ * About Me; a server's own is set from its menu, ServerProfile.tsx), the password, and the devices
  * logged in to the account (each log-in token), which can be logged out one by one or all but this one, and the
  * user's applications and bots (DeveloperSettings.tsx).
  */
@@ -11,12 +12,13 @@ import { formatTimestamp } from './Message.tsx';
 import { Modal } from './Modal.tsx';
 import { Avatar } from './Avatar.tsx';
 import { ImagePickButton } from './ImagePickButton.tsx';
-import { defaultAvatarUrl } from '../media-url.ts';
+import { defaultAvatarUrl, userBannerUrl } from '../media-url.ts';
+import { AboutMeField, BannerEditor } from './ProfileEditors.tsx';
 import { DeveloperSettings } from './DeveloperSettings.tsx';
 import { PushSettings } from './PushSettings.tsx';
 
-type Tab = 'account' | 'password' | 'devices' | 'notifications' | 'authorized' | 'applications';
-const TABS: Array<[Tab, string]> = [['account', 'My Account'], ['password', 'Password'], ['devices', 'Devices'], ['notifications', 'Notifications'], ['authorized', 'Authorized Apps'], ['applications', 'My Applications']];
+type Tab = 'account' | 'profiles' | 'password' | 'devices' | 'notifications' | 'authorized' | 'applications';
+const TABS: Array<[Tab, string]> = [['account', 'My Account'], ['profiles', 'Profiles'], ['password', 'Password'], ['devices', 'Devices'], ['notifications', 'Notifications'], ['authorized', 'Authorized Apps'], ['applications', 'My Applications']];
 
 export function UserSettings({ onClose }: { onClose: () => void }) {
   const [tab, setTab] = useState<Tab>('account');
@@ -32,6 +34,7 @@ export function UserSettings({ onClose }: { onClose: () => void }) {
         </div>
         <div className="settings-panel" role="tabpanel" id={`user-panel-${tab}`} aria-labelledby={`user-tab-${tab}`}>
           {tab === 'account' && <Account />}
+          {tab === 'profiles' && <Profiles />}
           {tab === 'password' && <Password />}
           {tab === 'devices' && <Devices />}
           {tab === 'notifications' && <PushSettings />}
@@ -51,6 +54,55 @@ function StatusLine({ status }: { status: Status }) {
       {status.error && <p className="form-error" role="alert">{status.error}</p>}
       {status.ok && <p className="form-ok" role="status">{status.ok}</p>}
     </>
+  );
+}
+
+/** The account's profile: banner and About Me, shown on the card others open (where no server profile replaces them). */
+function Profiles() {
+  const me = useStore((s) => s.me)!;
+  const [banner, setBanner] = useState<string | null | undefined>(undefined);
+  const [bio, setBio] = useState(me.bio ?? '');
+  const [status, setStatus] = useState<Status>({});
+  const [busy, setBusy] = useState(false);
+
+  async function save(e: FormEvent) {
+    e.preventDefault();
+    if (busy) return;
+    const body: { banner?: string | null; bio?: string } = {};
+    if (banner !== undefined) body.banner = banner;
+    if (bio !== (me.bio ?? '')) body.bio = bio;
+    setStatus({});
+    if (!Object.keys(body).length) return setStatus({ ok: 'Nothing to save.' });
+    setBusy(true);
+    try {
+      await updateProfile(body);
+      setBanner(undefined);
+      setStatus({ ok: 'Saved.' });
+    } catch (err) {
+      setStatus({ error: errorText(err, banner !== undefined ? 'banner' : 'bio') });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="stack" onSubmit={save}>
+      <BannerEditor
+        currentUrl={me.banner ? userBannerUrl(me.id, me.banner, 480) : null}
+        picked={banner}
+        onPick={(v) => (setBanner(v), setStatus({}))}
+        onError={(error) => setStatus({ error })}
+        fallback="No banner."
+      />
+      <AboutMeField value={bio} onChange={setBio} placeholder="Tell people a little about yourself" />
+      <p className="muted small">To look different in one server, use Edit Server Profile in its menu.</p>
+      <StatusLine status={status} />
+      <div className="modal-actions">
+        <button type="submit" className="button" aria-disabled={busy}>
+          Save Changes
+        </button>
+      </div>
+    </form>
   );
 }
 
