@@ -1,9 +1,11 @@
 /**
  * The web client's forum channels, in Chromium against a real Accord: Alice writes a post from the forum view
  * (title, first message, a tag) and lands in the post; Bob, on the forum, sees it arrive live with its tag, filters
- * the list by tag, and opens it; Alice (who may manage the channel) adds a tag. Every wait polls with a timeout.
+ * the list by tag, and opens it; a post whose first message is a file alone, shown in the post; Alice (who may
+ * manage the channel) adds a tag. Every wait polls with a timeout.
  */
 import assert from 'node:assert/strict';
+import sharp from 'sharp';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { browserSkipReason, ensureWebBuilt, eventually, launchChromium, openAs, TIMEOUT } from '../helpers/browser.ts';
@@ -76,6 +78,31 @@ describe('web client: forum channels', { skip: browserSkipReason() }, () => {
     await b.locator('#composer').fill('same here');
     await b.locator('#composer').press('Enter');
     await a.locator('.history .message', { hasText: 'same here' }).waitFor();
+  });
+
+  test('a post with files: picked in New Post, sent with the first message, shown in the post', async () => {
+    await a.goto(`${server.url}/channels/${guild.id}/${forum.id}`);
+    await a.getByRole('button', { name: 'New Post' }).click();
+    const form = a.getByRole('form', { name: 'New post' });
+    await form.getByLabel('Post title').fill('Screenshot of the crash');
+    const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 30, b: 30 } } }).png().toBuffer();
+    await form.getByLabel('Files to attach').setInputFiles([
+      { name: 'crash.png', mimeType: 'image/png', buffer: png },
+      { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('stack trace here') },
+    ]);
+    const attached = form.getByRole('list', { name: 'Attached files' });
+    await eventually(async () => assert.equal(await attached.getByRole('listitem').count(), 2), 'two files listed');
+    await attached.getByRole('button', { name: 'Remove notes.txt' }).click();
+    await eventually(async () => assert.equal(await attached.getByRole('listitem').count(), 1), 'one file left');
+    // A file alone makes the first message: Post is enabled with no text.
+    await form.getByRole('button', { name: 'Post' }).click();
+    const image = a.locator('.history .message img[alt="crash.png"], .history .message img[src*="crash.png"]').first();
+    await image.waitFor();
+    await eventually(async () => assert.ok(await image.evaluate((el: any) => el.complete && el.naturalWidth === 64), 'not loaded yet'), 'the image loaded');
+    const post = (await api('GET', `/guilds/${guild.id}/threads/active`, bob)).threads.find((t: any) => t.name === 'Screenshot of the crash');
+    const first = await api('GET', `/channels/${post.id}/messages/${post.id}`, bob);
+    assert.deepEqual(first.attachments.map((x: any) => x.filename), ['crash.png']);
+    assert.equal(first.content, '');
   });
 
   test('a manager adds a tag to the forum', async () => {

@@ -7,7 +7,7 @@ import { API_BASE, ApiError, MAX_RATE_LIMIT_RETRIES, rest } from './api.ts';
 import { applyDispatch } from './events.ts';
 import { formatBytes } from './media-url.ts';
 import { newNonce } from './session.ts';
-import type { Message } from './types.ts';
+import type { Channel, Message } from './types.ts';
 import { EMPTY_DRAFT, MAX_FILES, MAX_FILE_BYTES, MAX_MESSAGE_BYTES, SPOILER_PREFIX, draftOf, setDraft, setDraftError, totalBytes, type PendingFile } from './upload.ts';
 
 /** The name the file is sent under: a spoiler's starts with SPOILER_, as Discord marks them. */
@@ -111,4 +111,16 @@ export async function sendFiles(channelId: string, content: string, replyTo: Mes
   } finally {
     uploads.delete(channelId);
   }
+}
+
+/**
+ * A forum post with files: Start Thread in Forum as Discord's client sends it, multipart with the post in
+ * `payload_json` (its first message naming the files in `attachments`) and the files as `files[n]`.
+ */
+export async function postWithFiles(channelId: string, post: { name: string; applied_tags: string[]; message: { content: string } }, files: File[]): Promise<Channel> {
+  const names = files.map((f) => f.name || 'file');
+  const form = new FormData();
+  form.append('payload_json', JSON.stringify({ ...post, message: { ...post.message, attachments: names.map((filename, i) => ({ id: String(i), filename })) } }));
+  files.forEach((f, i) => form.append(`files[${i}]`, f, names[i]));
+  return postForm<Channel>(`/channels/${channelId}/threads`, form, {});
 }

@@ -1,9 +1,11 @@
 /**
  * A forum (15) or media (16) channel: its posts (threads) as a list with their tags, a tag filter, "New Post"
- * (title, first message, tags) and, for those who may MANAGE_CHANNELS, adding tags. A post opens in the chat view
+ * (title, first message with files, tags) and, for those who may MANAGE_CHANNELS, adding tags. A post opens in the chat view
  * like a thread. Posts arrive live through THREAD_CREATE / THREAD_UPDATE (events.ts puts them in the store).
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { formatBytes } from '../media-url.ts';
+import { MAX_FILES, MAX_FILE_BYTES, MAX_MESSAGE_BYTES } from '../upload.ts';
 import { rest } from '../api.ts';
 import { applyDispatch } from '../events.ts';
 import { P, channelPermissions, has } from '../perms.ts';
@@ -25,6 +27,9 @@ export function ForumView({ guildId, channelId }: { guildId: string; channelId: 
   const [title, setTitle] = useState('');
   const [content, setContent] = useState('');
   const [chosen, setChosen] = useState<string[]>([]);
+  const [files, setFiles] = useState<File[]>([]);
+  const [posting, setPosting] = useState(false);
+  const fileInput = useRef<HTMLInputElement>(null);
   const [newTag, setNewTag] = useState('');
   const [error, setError] = useState('');
 
@@ -49,20 +54,31 @@ export function ForumView({ guildId, channelId }: { guildId: string; channelId: 
   const canPost = perms === -1n || has(perms, P.SEND_MESSAGES);
   const canManage = perms === -1n || has(perms, P.MANAGE_CHANNELS);
   const canModerate = perms === -1n || has(perms, P.MANAGE_THREADS);
+  const canAttach = perms === -1n || has(perms, P.ATTACH_FILES);
+  const filesTooLarge = files.length > MAX_FILES || files.some((f) => f.size > MAX_FILE_BYTES) || files.reduce((n, f) => n + f.size, 0) > MAX_MESSAGE_BYTES;
+  const postable = Boolean(title.trim()) && (Boolean(content.trim()) || files.length > 0) && !filesTooLarge && !posting;
   const tagName = (id: string) => tags.find((t) => t.id === id)?.name ?? '';
 
   const post = async () => {
     setError('');
+    setPosting(true);
     try {
-      const made = await rest.post<Channel>(`/channels/${channelId}/threads`, { name: title.trim(), message: { content }, applied_tags: chosen });
+      const body = { name: title.trim(), message: { content }, applied_tags: chosen };
+      // With files, the multipart form (loaded on use, as the composer's uploads are).
+      const made = files.length
+        ? await (await import('../upload-send.ts')).postWithFiles(channelId, body, files)
+        : await rest.post<Channel>(`/channels/${channelId}/threads`, body);
       applyDispatch('THREAD_CREATE', made);
       setComposing(false);
       setTitle('');
       setContent('');
       setChosen([]);
+      setFiles([]);
       navigate(`/channels/${guildId}/${made.id}`);
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setPosting(false);
     }
   };
   const addTag = async () => {
@@ -93,7 +109,7 @@ export function ForumView({ guildId, channelId }: { guildId: string; channelId: 
           )}
         </div>
         {composing && (
-          <form className="stack" aria-label="New post" onSubmit={(e) => { e.preventDefault(); if (title.trim() && content.trim()) void post(); }}>
+          <form className="stack" aria-label="New post" onSubmit={(e) => { e.preventDefault(); if (postable) void post(); }}>
             <input aria-label="Post title" placeholder="Title" value={title} maxLength={100} onChange={(e) => setTitle(e.target.value)} />
             <textarea aria-label="Post message" placeholder="Message" value={content} maxLength={2000} onChange={(e) => setContent(e.target.value)} />
             <div className="row wrap" role="group" aria-label="Tags">
@@ -105,7 +121,31 @@ export function ForumView({ guildId, channelId }: { guildId: string; channelId: 
                 </label>
               ))}
             </div>
-            <button type="submit" className="button" disabled={!title.trim() || !content.trim()}>Post</button>
+            {canAttach && (
+              <div className="stack" role="group" aria-label="Files">
+                <input ref={fileInput} type="file" multiple hidden aria-label="Files to attach" onChange={(e) => {
+                  const picked = [...(e.currentTarget.files ?? [])];
+                  e.currentTarget.value = '';
+                  setFiles((f) => [...f, ...picked]);
+                }} />
+                <div className="row wrap">
+                  <button type="button" className="button small secondary" onClick={() => fileInput.current?.click()}>Add Files</button>
+                  {filesTooLarge && <span className="form-error small" role="alert">At most {MAX_FILES} files of {formatBytes(MAX_FILE_BYTES)} each, {formatBytes(MAX_MESSAGE_BYTES)} in all.</span>}
+                </div>
+                {files.length > 0 && (
+                  <ul className="post-files" aria-label="Attached files">
+                    {files.map((f, i) => (
+                      <li key={`${i}:${f.name}`} className="row">
+                        <span className="ellipsis">{f.name}</span>
+                        <span className="muted small">{formatBytes(f.size)}</span>
+                        <button type="button" className="link-button small" aria-label={`Remove ${f.name}`} onClick={() => setFiles(files.filter((_, j) => j !== i))}>Remove</button>
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </div>
+            )}
+            <button type="submit" className="button" disabled={!postable}>Post</button>
           </form>
         )}
         {error && <p role="alert">{error}</p>}
