@@ -13,6 +13,7 @@ import { installBodyParsing } from './json-body.ts';
 import { MessageWrites } from './messages/write.ts';
 import { PollEndings } from './messages/poll-endings.ts';
 import { ThreadArchiver } from './channels/thread-archiver.ts';
+import { TemporaryMembers } from './temporary-members.ts';
 import { Dispatcher } from './dispatch.ts';
 import { PresenceCounts } from './presence-counts.ts';
 import { OutboxRelay } from '../contracts/outbox.ts';
@@ -57,6 +58,9 @@ export async function startApiRole(deps: ProcessDeps): Promise<RunningRole> {
   // Threads idle past their auto_archive_duration are archived (channels/thread-archiver.ts).
   const threadArchiver = new ThreadArchiver(deps, new Dispatcher(deps.bus));
   threadArchiver.start();
+  // Members who joined through a temporary invite go when they disconnect, unless given a role (temporary-members.ts).
+  const temporaryMembers = new TemporaryMembers(deps, new Dispatcher(deps.bus));
+  temporaryMembers.start();
   const presenceCounts = new PresenceCounts(deps);
   // Once, under /api/v10: /api/v9 and /api reach these routes through the process's URL rewrite (versions.ts).
   await app.register(
@@ -83,10 +87,13 @@ export async function startApiRole(deps: ProcessDeps): Promise<RunningRole> {
       { name: 'outbox_published_total', help: 'Outbox records published right after their commit', type: 'counter', value: relay.counts.published },
       { name: 'outbox_republished_total', help: 'Outbox records published by a sweep (their writer had not)', type: 'counter', value: relay.counts.republished },
       { name: 'outbox_failures_total', help: 'Outbox publishes that failed and were left for a sweep', type: 'counter', value: relay.counts.failures },
+      { name: 'temporary_members_removed_total', help: 'Temporary members removed once disconnected', type: 'counter', value: temporaryMembers.counts.removed },
+      { name: 'temporary_member_sweeps_unchecked_total', help: 'Temporary-member sweeps that removed nobody because the presence role or the store did not answer', type: 'counter', value: temporaryMembers.counts.unchecked },
     ],
     close: async () => {
       await pollEndings.close();
       await threadArchiver.close();
+      await temporaryMembers.close();
       await relay.close();
     },
   };

@@ -79,6 +79,8 @@ export interface PresenceQuery {
    * large guilds, where it cannot list every member); the caller should check membership itself.
    */
   guildId?: string;
+  /** Also say which of `userIds` have a live session at all, invisible ones included (PresenceQueryReply.connected). */
+  connected?: boolean;
 }
 
 export interface PresencePeerAnnounce {
@@ -90,4 +92,6 @@ export interface PresencePeerAnnounce {
 export interface PresenceQueryReply {
   /** Only users that are not offline. */
   presences: PresenceJson[];
+  /** With `connected`: those of the asked users with a live session (temporary members stay while connected). */
+  connected?: string[];
 }

@@ -141,9 +141,13 @@ export async function startPresenceRole(deps: RoleDeps, options: PresenceRoleOpt
           break;
       }
     })),
-    serveRpc(deps.bus, PresenceSubjects.query, (q) => ({
-      presences: tracker.query(Array.isArray(q?.userIds) ? q.userIds : [], typeof q?.guildId === 'string' ? q.guildId : undefined),
-    })),
+    serveRpc(deps.bus, PresenceSubjects.query, (q) => {
+      const userIds = Array.isArray(q?.userIds) ? q.userIds : [];
+      return {
+        presences: tracker.query(userIds, typeof q?.guildId === 'string' ? q.guildId : undefined),
+        ...(q?.connected === true ? { connected: tracker.connected(userIds) } : {}),
+      };
+    }),
     subscribeEvent(deps.bus, PresenceSubjects.peer, guarded('peer', (p) => {
       if (typeof p?.nodeId !== 'string' || p.nodeId === nodeId) return;
       const known = (peers.get(p.nodeId) ?? 0) > deps.now();

@@ -239,6 +239,11 @@ export class PresenceTracker {
     return out;
   }
 
+  /** Those of `userIds` with a live session, invisible ones included (connected, whatever they show). */
+  connected(userIds: readonly string[]): string[] {
+    return userIds.filter((id) => (this.users.get(id)?.sessions.size ?? 0) > 0);
+  }
+
   /** The user's merged presence now (offline when unknown). */
   get(userId: string): PresenceJson {
     const user = this.users.get(userId);

@@ -220,6 +220,20 @@ export interface MemberRecord {
    */
   banner?: string | null;
   bio?: string;
+  /**
+   * Joined through a `temporary` invite: removed once the user has no live session, unless they hold a role
+   * (api/temporary-members.ts). Absent for every other member.
+   */
+  temporary?: boolean;
+}
+
+/** A temporary membership as the sweeper reads it (MemberStore.listTemporary). */
+export interface TemporaryMembership {
+  guildId: Snowflake;
+  userId: Snowflake;
+  joinedAt: number;
+  /** A role makes the membership permanent (Discord: "unless they've been assigned a role"). */
+  hasRoles: boolean;
 }
 
 export interface BanRecord {
@@ -785,6 +799,16 @@ export interface MemberStore {
   removeRole(guildId: Snowflake, userId: Snowflake, roleId: Snowflake): Promise<MemberRecord>;
   /** Throws NotFoundError('member') when not a member. */
   remove(guildId: Snowflake, userId: Snowflake): Promise<void>;
+  /**
+   * Temporary memberships in (user id, guild id) order after `after`, at most `limit` (1–1000): an index read of
+   * the few members that are temporary, never a scan of all members.
+   */
+  listTemporary(after: { userId: Snowflake; guildId: Snowflake } | null, limit: number): Promise<TemporaryMembership[]>;
+  /**
+   * Removes the membership only while it is temporary and holds no role (a role granted meanwhile wins); true when
+   * this call removed it, so that of two sweepers only one announces it.
+   */
+  removeTemporary(guildId: Snowflake, userId: Snowflake): Promise<boolean>;
 }
 
 export interface BanResult {

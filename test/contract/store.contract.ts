@@ -594,6 +594,43 @@ function guildsContract(s: () => Store): void {
       assert.equal(added.banner, '0123456789abcdef0123456789abcdef');
       assert.equal(added.bio, 'hi');
     });
+    it('temporary memberships: listed in (user, guild) order with whether they hold a role; removed only while temporary and roleless', async () => {
+      const a = await guildWithChannel(s());
+      const b = await guildWithChannel(s());
+      const [u, v] = [await s().users.create(user()), await s().users.create(user())];
+      const r = await s().roles.create(role(a.guild.id));
+      const plain = await s().members.add(member(a.guild.id, v.id));
+      assert.equal('temporary' in plain, false);
+      const ta = await s().members.add(member(a.guild.id, u.id, { temporary: true, joinedAt: 1_700_000_000_000 }));
+      assert.equal(ta.temporary, true);
+      await s().members.add(member(b.guild.id, u.id, { temporary: true }));
+      await s().members.add(member(b.guild.id, v.id, { temporary: true }));
+      const mine = (list: Awaited<ReturnType<ReturnType<typeof s>['members']['listTemporary']>>) => list.filter((t) => [u.id, v.id].includes(t.userId));
+      const all = mine(await s().members.listTemporary(null, 1000));
+      const expected = [[u.id, a.guild.id], [u.id, b.guild.id], [v.id, b.guild.id]].sort((x, y) => (BigInt(x[0]!) === BigInt(y[0]!) ? (BigInt(x[1]!) < BigInt(y[1]!) ? -1 : 1) : BigInt(x[0]!) < BigInt(y[0]!) ? -1 : 1));
+      assert.deepEqual(all.map((t) => [t.userId, t.guildId]), expected);
+      assert.equal(all.find((t) => t.userId === u.id && t.guildId === a.guild.id)?.joinedAt, 1_700_000_000_000);
+      assert.ok(all.every((t) => t.hasRoles === false));
+      // Paged: after the first, the rest.
+      const first = all[0]!;
+      assert.deepEqual(mine(await s().members.listTemporary({ userId: first.userId, guildId: first.guildId }, 1000)).map((t) => [t.userId, t.guildId]), expected.slice(1));
+      // A role makes it permanent for removeTemporary; a plain member is never removed by it.
+      await s().members.addRole(a.guild.id, u.id, r.id);
+      assert.equal(mine(await s().members.listTemporary(null, 1000)).find((t) => t.guildId === a.guild.id)?.hasRoles, true);
+      assert.equal(await s().members.removeTemporary(a.guild.id, u.id), false);
+      assert.ok(await s().members.get(a.guild.id, u.id));
+      assert.equal(await s().members.removeTemporary(a.guild.id, v.id), false);
+      assert.ok(await s().members.get(a.guild.id, v.id));
+      // Removed once, then gone.
+      assert.equal(await s().members.removeTemporary(b.guild.id, u.id), true);
+      assert.equal(await s().members.get(b.guild.id, u.id), null);
+      assert.equal(await s().members.removeTemporary(b.guild.id, u.id), false);
+      // update clears the flag.
+      const cleared = await s().members.update(b.guild.id, v.id, { temporary: false });
+      assert.equal('temporary' in cleared, false);
+      assert.equal(await s().members.removeTemporary(b.guild.id, v.id), false);
+      assert.deepEqual(mine(await s().members.listTemporary(null, 1000)).map((t) => [t.userId, t.guildId]), [[u.id, a.guild.id]]);
+    });
     it('listBots lists the bot members only, with their roles', async () => {
       const { guild } = await guildWithChannel(s());
       const person = await s().users.create(user());

@@ -86,6 +86,20 @@ describe('presence role', () => {
     assert.deepEqual(off.d, { user: { id: 'ghost' }, guild_id: 'g1', status: 'offline', activities: [], client_status: {} });
   });
 
+  it('connected: says which asked users have a live session, invisible ones included, and only when asked', async () => {
+    const p = await setup();
+    p.update({ userId: 'seen', sessionId: 'a' });
+    p.update({ userId: 'hidden', sessionId: 'b', status: 'invisible' });
+    p.update({ userId: 'leaving', sessionId: 'c' });
+    await waitFor(() => p.updatesFor('leaving').length === 1, { what: 'leaving online' });
+    p.client.publish(PresenceSubjects.gone, { nodeId: 'sessions-1', sessionId: 'c', userId: 'leaving' });
+    await waitFor(() => p.updatesFor('leaving').length === 2, { what: 'leaving offline' });
+    const reply = await p.query({ userIds: ['seen', 'hidden', 'leaving', 'nobody'], connected: true });
+    assert.deepEqual(reply.connected, ['seen', 'hidden']);
+    assert.deepEqual(reply.presences.map((x) => x.user.id), ['seen'], 'the invisible one still shows offline');
+    assert.equal((await p.query({ userIds: ['seen'] })).connected, undefined);
+  });
+
   it('coalesces updates of one user within one tick', async () => {
     const p = await setup();
     for (const status of ['online', 'idle', 'dnd', 'online', 'idle'] as const) p.update({ userId: 'busy', status });

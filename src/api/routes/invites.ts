@@ -1,7 +1,7 @@
 /**
  * Invites by code: look one up (no auth needed), delete it, and accept it (POST /invites/{code}, as Discord's
- * user clients join guilds). Temporary membership is recorded on the invite but not enforced yet (a temporary
- * member is not removed when they go offline), and no "joined the server" system message is posted.
+ * user clients join guilds). A `temporary` invite makes a temporary member, removed once disconnected unless given
+ * a role (api/temporary-members.ts).
  * `with_counts=true` adds the member count (from the store) and the online count (from the presence role).
  */
 import { postJoinMessage } from '../messages/system.ts';
@@ -125,6 +125,7 @@ export function registerInvitesRoutes(ctx: RouteContext): void {
       pending: false,
       communicationDisabledUntil: null,
       flags: 0,
+      ...(invite.temporary ? { temporary: true } : {}),
     };
     // The use and the membership are one transaction: no use is counted for a join that did not happen.
     let joined: { member: MemberRecord; invite: InviteRecord } | null;

@@ -142,6 +142,8 @@ export function registerMembersRoutes(ctx: RouteContext): void {
         if (role.managed) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS, { message: 'Managed roles cannot be assigned or removed' });
       }
       patch.roles = [...wanted];
+      // A role makes a temporary membership permanent (Discord: "unless they've been assigned a role").
+      if (wanted.size > 0 && t.member.temporary) patch.temporary = false;
     }
 
     if (body.communication_disabled_until !== undefined) {
@@ -238,9 +240,11 @@ export function registerMembersRoutes(ctx: RouteContext): void {
     requireRoleBelow(access, role);
     if (role.managed) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS, { message: 'Managed roles cannot be assigned or removed' });
     if (t.member.roles.includes(role.id) === add) return undefined;
-    const member = add
+    let member = add
       ? await store.members.addRole(access.guild.id, t.user.id, role.id)
       : await store.members.removeRole(access.guild.id, t.user.id, role.id);
+    // A role makes a temporary membership permanent (Discord: "unless they've been assigned a role").
+    if (add && member.temporary) member = await store.members.update(access.guild.id, t.user.id, { temporary: false });
     publishUpdate(member, t.user);
     await auditMemberChange(req, t.member, member, access.roles);
     return undefined;

@@ -3,11 +3,11 @@ import { InvalidInputError, NotFoundError } from '../errors.ts';
 import { PAGE_LIMITS } from '../limits.ts';
 import type {
   BanRecord, BanResult, BanStore, GuildCreateBundle, GuildRecord, GuildStore, InviteRecord, MemberRecord, MemberStore, Patch, RoleRecord,
-  RemovedAttachment, RoleStore, WithOutbox,
+  RemovedAttachment, RoleStore, TemporaryMembership, WithOutbox,
 } from '../types.ts';
 import { snowflakeFromTimestamp, type Snowflake } from '../../protocol/snowflake.ts';
 import { bucketOf } from '../../protocol/snowflake.ts';
-import type { Row, SqlDriver } from './driver.ts';
+import type { Row, SqlDriver, SqlValue } from './driver.ts';
 import { insertChannel, overwriteParams, PUT_OVERWRITE, useInvite } from './channels.ts';
 import { COMMUNITY_COLUMNS, communityFromRow } from './guild-community.ts';
 import { hasOutbox, removedAttachments, writeOutbox } from './outbox.ts';
@@ -289,6 +289,7 @@ function memberFromRow(r: Row): MemberBase {
     // Per-server profile fields only when set (MemberRecord): most members have none.
     ...(r.banner != null ? { banner: rs(r.banner) } : {}),
     ...(r.bio ? { bio: rs(r.bio) } : {}),
+    ...(r.temporary ? { temporary: true } : {}),
   };
 }
 
@@ -302,16 +303,18 @@ export async function insertMember(db: SqlDriver, m: MemberRecord): Promise<void
   const g = id(m.guildId, 'guild_id');
   const u = id(m.userId, 'user_id');
   const roles = roleSet(g, m.roles);
-  // A new member rarely comes with a per-server profile: its columns are named only when it does.
-  const profile = m.banner != null || Boolean(m.bio);
+  // A new member rarely comes with a per-server profile or as temporary: those columns are named only when set.
+  const extra: Array<[string, SqlValue]> = [];
+  if (m.banner != null || m.bio) extra.push(['banner', optText(m.banner ?? null, 'shortText', 'banner')], ['bio', text(m.bio ?? '', 'bio', 'bio')]);
+  if (m.temporary) extra.push(['temporary', bool(true, 'temporary')]);
   await db.run(
-    `INSERT INTO members (guild_id, user_id, nick, avatar, joined_at, deaf, mute, pending, communication_disabled_until, flags${profile ? ', banner, bio' : ''})
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?${profile ? ', ?, ?' : ''})`,
+    `INSERT INTO members (guild_id, user_id, nick, avatar, joined_at, deaf, mute, pending, communication_disabled_until, flags${extra.map(([c]) => `, ${c}`).join('')})
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?${', ?'.repeat(extra.length)})`,
     [
       g, u, optText(m.nick, 'nick', 'nick'), optText(m.avatar, 'shortText', 'avatar'), int(m.joinedAt, 'joined_at'),
       bool(m.deaf, 'deaf'), bool(m.mute, 'mute'), bool(m.pending, 'pending'),
       optInt(m.communicationDisabledUntil, 'communication_disabled_until'), int(m.flags, 'flags'),
-      ...(profile ? [optText(m.banner ?? null, 'shortText', 'banner'), text(m.bio ?? '', 'bio', 'bio')] : []),
+      ...extra.map(([, v]) => v),
     ],
     { fk: 'guild' },
   );
@@ -444,6 +447,7 @@ export class SqlMemberStore implements MemberStore {
       avatar: ['avatar', (v) => optText(v, 'shortText', 'avatar')],
       banner: ['banner', (v) => optText(v ?? null, 'shortText', 'banner')],
       bio: ['bio', (v) => text(v ?? '', 'bio', 'bio')],
+      temporary: ['temporary', (v) => bool(Boolean(v), 'temporary')],
       deaf: ['deaf', (v) => bool(v, 'deaf')],
       mute: ['mute', (v) => bool(v, 'mute')],
       pending: ['pending', (v) => bool(v, 'pending')],
@@ -494,6 +498,34 @@ export class SqlMemberStore implements MemberStore {
   async remove(guildId: Snowflake, userId: Snowflake): Promise<void> {
     const { changes } = await this.db.run('DELETE FROM members WHERE guild_id = ? AND user_id = ?', [id(guildId, 'guild_id'), id(userId, 'user_id')]);
     if (changes === 0) throw new NotFoundError('member', userId);
+  }
+
+  async listTemporary(after: { userId: Snowflake; guildId: Snowflake } | null, limit: number): Promise<TemporaryMembership[]> {
+    const n = pageLimit(limit, PAGE_LIMITS.members);
+    // The partial index members_temporary holds only temporary rows, in this order.
+    const rows = after
+      ? await this.db.all(
+        `SELECT m.guild_id, m.user_id, m.joined_at, EXISTS (SELECT 1 FROM member_roles r WHERE r.guild_id = m.guild_id AND r.user_id = m.user_id) AS has_roles
+           FROM members m WHERE m.temporary = 1 AND (m.user_id > ? OR (m.user_id = ? AND m.guild_id > ?)) ORDER BY m.user_id, m.guild_id LIMIT ?`,
+        [id(after.userId, 'user_id'), id(after.userId, 'user_id'), id(after.guildId, 'guild_id'), n],
+      )
+      : await this.db.all(
+        `SELECT m.guild_id, m.user_id, m.joined_at, EXISTS (SELECT 1 FROM member_roles r WHERE r.guild_id = m.guild_id AND r.user_id = m.user_id) AS has_roles
+           FROM members m WHERE m.temporary = 1 ORDER BY m.user_id, m.guild_id LIMIT ?`,
+        [n],
+      );
+    return rows.map((r) => ({ guildId: rs(r.guild_id), userId: rs(r.user_id), joinedAt: rn(r.joined_at), hasRoles: rb(r.has_roles) }));
+  }
+
+  async removeTemporary(guildId: Snowflake, userId: Snowflake): Promise<boolean> {
+    const g = id(guildId, 'guild_id');
+    const u = id(userId, 'user_id');
+    const { changes } = await this.db.run(
+      `DELETE FROM members WHERE guild_id = ? AND user_id = ? AND temporary = 1
+         AND NOT EXISTS (SELECT 1 FROM member_roles r WHERE r.guild_id = ? AND r.user_id = ?)`,
+      [g, u, g, u],
+    );
+    return changes > 0;
   }
 }
 

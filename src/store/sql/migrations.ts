@@ -879,6 +879,12 @@ ALTER TABLE members ADD COLUMN banner TEXT;
 ALTER TABLE members ADD COLUMN bio TEXT NOT NULL DEFAULT '';
 `;
 
+/** Temporary memberships: a flag, and a partial index the sweeper reads (only temporary rows are in it). */
+const TEMPORARY_MEMBERS = `
+ALTER TABLE members ADD COLUMN temporary SMALLINT NOT NULL DEFAULT 0;
+CREATE INDEX members_temporary ON members (user_id, guild_id) WHERE temporary = 1;
+`;
+
 const PIN_MESSAGES_SPLIT = {
   sqlite: pinSplit((c) => `CAST(${c} AS INTEGER)`, (e) => `CAST(${e} AS TEXT)`),
   postgres: pinSplit((c) => `${c}::bigint`, (e) => `(${e})::text`),
@@ -925,6 +931,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 39, name: 'incident actions', sqlite: INCIDENT_ACTIONS, postgres: INCIDENT_ACTIONS },
   { version: 40, name: 'thread defaults of text channels', sqlite: THREAD_DEFAULTS, postgres: THREAD_DEFAULTS },
   { version: 41, name: 'per-server member profiles', sqlite: MEMBER_PROFILES, postgres: MEMBER_PROFILES },
+  { version: 42, name: 'temporary members', sqlite: TEMPORARY_MEMBERS, postgres: TEMPORARY_MEMBERS },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
