@@ -253,8 +253,20 @@ export async function acceptInvite(code: string): Promise<Invite> {
 }
 
 /** Without `unique`: the dialog opened again shows the same link, as Discord's does (the server reuses a similar live invite). */
-export async function createInvite(channelId: string): Promise<string> {
-  const inv = await rest.post<Invite>(`/channels/${channelId}/invites`, { max_age: 86400 * 7, max_uses: 0 });
+/** What an invite link is made with: Discord's dialog defaults are 7 days, no use limit, not temporary. */
+export interface InviteSettings {
+  /** Seconds; 0 never expires. */
+  maxAge: number;
+  /** 0 is no limit. */
+  maxUses: number;
+  /** Members who join through it are removed when they disconnect, unless given a role. */
+  temporary: boolean;
+}
+export const DEFAULT_INVITE_SETTINGS: InviteSettings = { maxAge: 86400 * 7, maxUses: 0, temporary: false };
+
+/** A link with these settings; the server hands back a similar live invite of ours rather than a new one. */
+export async function createInvite(channelId: string, settings: InviteSettings = DEFAULT_INVITE_SETTINGS): Promise<string> {
+  const inv = await rest.post<Invite>(`/channels/${channelId}/invites`, { max_age: settings.maxAge, max_uses: settings.maxUses, temporary: settings.temporary });
   return `${location.origin}/invite/${inv.code}`;
 }
 
