@@ -45,7 +45,7 @@ export function roleJson(r: RoleRecord) {
     id: r.id,
     name: r.name,
     color: r.color,
-    colors: { primary_color: r.color, secondary_color: null, tertiary_color: null },
+    colors: { primary_color: r.color, secondary_color: r.secondaryColor ?? null, tertiary_color: r.tertiaryColor ?? null },
     hoist: r.hoist,
     icon: r.icon,
     unicode_emoji: r.unicodeEmoji,

@@ -199,6 +199,9 @@ export interface RoleRecord {
   /** For a bot's managed role, the bot's user id. */
   botId: Snowflake | null;
   flags: number;
+  /** A gradient's second color and a holographic style's third (Discord's role colors object); absent when unset. */
+  secondaryColor?: number | null;
+  tertiaryColor?: number | null;
 }
 
 export interface MemberRecord {

@@ -429,6 +429,21 @@ function guildsContract(s: () => Store): void {
   });
 
   describe('roles', () => {
+    it('gradient colors: kept when set, absent when unset or cleared', async () => {
+      const { guild } = await guildWithChannel(s());
+      const plain = await s().roles.create(role(guild.id, { color: 0x112233 }));
+      assert.equal('secondaryColor' in plain, false);
+      assert.equal('tertiaryColor' in plain, false);
+      const made = await s().roles.create(role(guild.id, { color: 11127295, secondaryColor: 16759788, tertiaryColor: 16761760 }));
+      assert.equal(made.secondaryColor, 16759788);
+      assert.equal(made.tertiaryColor, 16761760);
+      assert.deepEqual(await s().roles.get(guild.id, made.id), made);
+      const gradient = await s().roles.update(guild.id, plain.id, { secondaryColor: 0x445566 });
+      assert.equal(gradient.secondaryColor, 0x445566);
+      const cleared = await s().roles.update(guild.id, made.id, { secondaryColor: null, tertiaryColor: null });
+      assert.equal('secondaryColor' in cleared, false);
+      assert.equal('tertiaryColor' in cleared, false);
+    });
     it('creates, reads, lists by (position, id) and rejects duplicates', async () => {
       const { guild } = await guildWithChannel(s());
       const r2 = await s().roles.create(role(guild.id, { position: 2, name: 'b', permissions: '9007199254740993000', color: 0xff00ff }));

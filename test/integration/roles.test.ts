@@ -127,6 +127,47 @@ describe('role routes', () => {
     assertError(await t.request('PATCH', `/guilds/${guild.id}/roles/123456789012345678`, { auth: owner, body: {} }), 404, 10011);
   });
 
+  it('role colors: a gradient (secondary_color), the holographic style enforced by any tertiary_color, `color` setting the primary alone', async () => {
+    const { owner, guild } = await guildWithMember(t);
+    const made = await t.request('POST', `/guilds/${guild.id}/roles`, { auth: owner, body: { name: 'sunset', colors: { primary_color: 0xff7a00, secondary_color: 0x8a2be2 } } });
+    assert.equal(made.status, 200, JSON.stringify(made.body));
+    assert.equal(made.body.color, 0xff7a00);
+    assert.deepEqual(made.body.colors, { primary_color: 0xff7a00, secondary_color: 0x8a2be2, tertiary_color: null });
+    const listed = (await t.request('GET', `/guilds/${guild.id}/roles/${made.body.id}`, { auth: owner })).body;
+    assert.deepEqual(listed.colors, made.body.colors);
+    // The legacy field changes the primary color and keeps the gradient.
+    const legacy = await t.request('PATCH', `/guilds/${guild.id}/roles/${made.body.id}`, { auth: owner, body: { color: 0x00ff00 } });
+    assert.deepEqual(legacy.body.colors, { primary_color: 0x00ff00, secondary_color: 0x8a2be2, tertiary_color: null });
+    // Any tertiary color makes it holographic, with Discord's three values.
+    const from = t.events.length;
+    const holo = await t.request('PATCH', `/guilds/${guild.id}/roles/${made.body.id}`, { auth: owner, body: { colors: { primary_color: 1, secondary_color: 2, tertiary_color: 3 } } });
+    assert.deepEqual(holo.body.colors, { primary_color: 11127295, secondary_color: 16759788, tertiary_color: 16761760 });
+    assert.equal(holo.body.color, 11127295);
+    const ev = await t.waitForEvent('GUILD_ROLE_UPDATE', (e) => e.d.role.id === made.body.id, from);
+    assert.deepEqual(ev.d.role.colors, holo.body.colors);
+    // A colors object replaces all three: a single color again.
+    const solid = await t.request('PATCH', `/guilds/${guild.id}/roles/${made.body.id}`, { auth: owner, body: { colors: { primary_color: 0x123456 } } });
+    assert.deepEqual(solid.body.colors, { primary_color: 0x123456, secondary_color: null, tertiary_color: null });
+    assertError(await t.request('PATCH', `/guilds/${guild.id}/roles/${made.body.id}`, { auth: owner, body: { colors: { primary_color: 0x1000000 } } }), 400, 50035);
+  });
+
+  it('unicode_emoji: one standard emoji, kept fully qualified; anything else 50035; null or empty clears it', async () => {
+    const { owner, guild } = await guildWithMember(t);
+    const made = await t.request('POST', `/guilds/${guild.id}/roles`, { auth: owner, body: { name: 'hearts', unicode_emoji: '❤' } });
+    assert.equal(made.status, 200, JSON.stringify(made.body));
+    assert.equal(made.body.unicode_emoji, '❤️');
+    for (const bad of ['hello', '👍👍', '<:custom:123456789012345678>']) {
+      const res = await t.request('PATCH', `/guilds/${guild.id}/roles/${made.body.id}`, { auth: owner, body: { unicode_emoji: bad } });
+      assertError(res, 400, 50035);
+      assert.ok(res.body.errors.unicode_emoji, JSON.stringify(res.body));
+    }
+    assertError(await t.request('POST', `/guilds/${guild.id}/roles`, { auth: owner, body: { name: 'x', unicode_emoji: 'nope' } }), 400, 50035);
+    assert.equal((await t.request('PATCH', `/guilds/${guild.id}/roles/${made.body.id}`, { auth: owner, body: { unicode_emoji: '🎉' } })).body.unicode_emoji, '🎉');
+    assert.equal((await t.request('PATCH', `/guilds/${guild.id}/roles/${made.body.id}`, { auth: owner, body: { unicode_emoji: '' } })).body.unicode_emoji, null);
+    assert.equal((await t.request('PATCH', `/guilds/${guild.id}/roles/${made.body.id}`, { auth: owner, body: { unicode_emoji: '🎉' } })).body.unicode_emoji, '🎉');
+    assert.equal((await t.request('PATCH', `/guilds/${guild.id}/roles/${made.body.id}`, { auth: owner, body: { unicode_emoji: null } })).body.unicode_emoji, null);
+  });
+
   it('PATCH /roles reorders: returns all roles, GUILD_ROLE_UPDATE per moved role', async () => {
     const { owner, guild } = await guildWithMember(t);
     const a = (await t.request('POST', `/guilds/${guild.id}/roles`, { auth: owner, body: { name: 'a' } })).body;

@@ -12,6 +12,7 @@ import { roleJson } from '../../shapes/serialize.ts';
 import { parse, permissionString, snowflake, z } from '../validate.ts';
 import { acceptImage, imageBodyLimit } from '../image-fields.ts';
 import { newRole } from './guilds.ts';
+import { unicodeEmoji } from '../messages/reaction-emoji.ts';
 import { AuditLogEvent } from '../../protocol/audit-log.ts';
 import { ROLE_AUDIT_KEYS, createdChanges, deletedChanges, diffChanges, recordAudit } from '../audit-log.ts';
 
@@ -44,13 +45,15 @@ export function requireGrantable(access: GuildAccess, wanted: bigint, current = 
   if ((wanted & ~current & ~access.permissions) !== 0n) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
 }
 
+const rgb = z.number().int().min(0).max(0xffffff);
+
 // Discord: "All parameters to this endpoint are optional and nullable"; a null leaves the field as it is
 // (icon and unicode_emoji, where null clears, aside).
 const roleFields = {
   name: z.string().max(100).nullish(),
   permissions: permissionString.nullish(),
   color: z.number().int().min(0).max(0xffffff).nullish(),
-  colors: z.object({ primary_color: z.number().int().min(0).max(0xffffff).nullish() }).partial().nullish(),
+  colors: z.object({ primary_color: rgb.nullish(), secondary_color: rgb.nullish(), tertiary_color: rgb.nullish() }).partial().nullish(),
   hoist: z.boolean().nullish(),
   icon: z.string().nullish(),
   unicode_emoji: z.string().max(32).nullish(),
@@ -59,8 +62,32 @@ const roleFields = {
 const roleBody = z.object(roleFields).nullish();
 const reorderBody = z.array(z.object({ id: snowflake, position: z.number().int().min(0).nullish() })).min(1).max(MAX_ROLES_PER_GUILD);
 
-function colorOf(body: { color?: number | null; colors?: { primary_color?: number | null } | null }): number | undefined {
-  return body.colors?.primary_color ?? body.color ?? undefined;
+/** The only colors a holographic role has: "When sending tertiary_color the API enforces the role color to be a holographic style". */
+export const HOLOGRAPHIC = { color: 11127295, secondaryColor: 16759788, tertiaryColor: 16761760 } as const;
+
+type ColorFields = Pick<RoleRecord, 'color' | 'secondaryColor' | 'tertiaryColor'>;
+
+/**
+ * The role's colors from a body. `colors` is Discord's role colors object and replaces all three (a secondary
+ * color makes a gradient, any tertiary color the holographic style); the older `color` sets the primary alone.
+ * Every Accord guild may use them (Discord asks for the ENHANCED_ROLE_COLORS feature, which boosts unlock).
+ */
+function colorsOf(body: { color?: number | null; colors?: { primary_color?: number | null; secondary_color?: number | null; tertiary_color?: number | null } | null }): Partial<ColorFields> {
+  const c = body.colors;
+  if (c) {
+    if (c.tertiary_color != null) return { ...HOLOGRAPHIC };
+    const primary = c.primary_color ?? body.color ?? undefined;
+    return { ...(primary !== undefined ? { color: primary } : {}), secondaryColor: c.secondary_color ?? null, tertiaryColor: null };
+  }
+  return body.color != null ? { color: body.color } : {};
+}
+
+/** unicode_emoji must be one standard emoji (kept fully qualified), or null to clear it. */
+function roleEmoji(raw: string | null): string | null {
+  if (raw === null || raw === '') return null;
+  const emoji = unicodeEmoji(raw);
+  if (!emoji) throw fieldError('unicode_emoji', 'ROLE_UNICODE_EMOJI_INVALID', 'Must be a single unicode emoji');
+  return emoji;
 }
 
 export function registerRolesRoutes(ctx: RouteContext): void {
@@ -96,12 +123,15 @@ export function registerRolesRoutes(ctx: RouteContext): void {
     // Discord's default for a new role is @everyone's permission set.
     const permissions = body.permissions != null ? parsePermissions(body.permissions) : BigInt(everyone?.permissions ?? '0');
     if (body.permissions != null) requireGrantable(access, permissions);
+    const unicodeEmojiValue = roleEmoji(body.unicode_emoji ?? null);
     const roleId = ids.next();
     // The icon's bytes are stored before the role that names them.
     const icon = body.icon != null ? await acceptImage(ctx.deps, body.icon, { field: 'icon', owner: { kind: 'role-icons', id: roleId } }) : null;
+    const colors = colorsOf(body);
     const role = await store.roles.create(newRole(roleId, access.guild.id, {
-      name: body.name || 'new role', permissions: permissions.toString(), color: colorOf(body) ?? 0, hoist: body.hoist ?? false,
-      mentionable: body.mentionable ?? false, icon, unicodeEmoji: body.unicode_emoji ?? null,
+      name: body.name || 'new role', permissions: permissions.toString(), hoist: body.hoist ?? false,
+      ...colors, color: colors.color ?? 0,
+      mentionable: body.mentionable ?? false, icon, unicodeEmoji: unicodeEmojiValue,
       // New roles sit just above @everyone, as on Discord; ties are ordered by id.
       position: 1,
     }));
@@ -152,11 +182,10 @@ export function registerRolesRoutes(ctx: RouteContext): void {
       requireGrantable(access, wanted, BigInt(role.permissions));
       patch.permissions = wanted.toString();
     }
-    const color = colorOf(body);
-    if (color !== undefined) patch.color = color;
+    Object.assign(patch, colorsOf(body));
     if (body.hoist != null) patch.hoist = body.hoist;
     if (body.mentionable != null) patch.mentionable = body.mentionable;
-    if (body.unicode_emoji !== undefined) patch.unicodeEmoji = body.unicode_emoji ?? null;
+    if (body.unicode_emoji !== undefined) patch.unicodeEmoji = roleEmoji(body.unicode_emoji);
     // Last, once the rest is valid: a new icon's bytes are stored before its hash.
     if (body.icon !== undefined) patch.icon = await acceptImage(ctx.deps, body.icon, { field: 'icon', owner: { kind: 'role-icons', id: role.id }, current: role.icon });
     const updated = Object.keys(patch).length ? await store.roles.update(access.guild.id, role.id, patch) : role;

@@ -188,18 +188,25 @@ function roleFromRow(r: Row): RoleRecord {
     unicodeEmoji: rsn(r.unicode_emoji),
     botId: rsn(r.bot_id),
     flags: rn(r.flags),
+    ...(r.secondary_color != null ? { secondaryColor: rn(r.secondary_color) } : {}),
+    ...(r.tertiary_color != null ? { tertiaryColor: rn(r.tertiary_color) } : {}),
   };
 }
 
 async function insertRole(db: SqlDriver, role: RoleRecord): Promise<void> {
+  // Gradient colors are rare: their columns are named only when set.
+  const extra: Array<[string, SqlValue]> = [];
+  if (role.secondaryColor != null) extra.push(['secondary_color', int(role.secondaryColor, 'secondary_color')]);
+  if (role.tertiaryColor != null) extra.push(['tertiary_color', int(role.tertiaryColor, 'tertiary_color')]);
   await db.run(
-    `INSERT INTO roles (guild_id, id, name, color, hoist, position, permissions, managed, mentionable, icon, unicode_emoji, bot_id, flags)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO roles (guild_id, id, name, color, hoist, position, permissions, managed, mentionable, icon, unicode_emoji, bot_id, flags${extra.map(([c]) => `, ${c}`).join('')})
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?${', ?'.repeat(extra.length)})`,
     [
       id(role.guildId, 'guild_id'), id(role.id), text(role.name, 'roleName', 'name'), int(role.color, 'color'),
       bool(role.hoist, 'hoist'), int(role.position, 'position'), bits(role.permissions, 'permissions'),
       bool(role.managed, 'managed'), bool(role.mentionable, 'mentionable'), optText(role.icon, 'shortText', 'icon'),
       optText(role.unicodeEmoji, 'shortText', 'unicode_emoji'), optId(role.botId, 'bot_id'), int(role.flags, 'flags'),
+      ...extra.map(([, v]) => v),
     ],
     { fk: 'guild' },
   );
@@ -237,6 +244,8 @@ export class SqlRoleStore implements RoleStore {
       unicodeEmoji: ['unicode_emoji', (v) => optText(v, 'shortText', 'unicode_emoji')],
       botId: ['bot_id', (v) => optId(v, 'bot_id')],
       flags: ['flags', (v) => int(v, 'flags')],
+      secondaryColor: ['secondary_color', (v) => optInt(v ?? null, 'secondary_color')],
+      tertiaryColor: ['tertiary_color', (v) => optInt(v ?? null, 'tertiary_color')],
     });
     if (set.sql) {
       const { changes } = await this.db.run(`UPDATE roles SET ${set.sql} WHERE guild_id = ? AND id = ?`, [...set.params, ...keys]);

@@ -885,6 +885,12 @@ ALTER TABLE members ADD COLUMN temporary SMALLINT NOT NULL DEFAULT 0;
 CREATE INDEX members_temporary ON members (user_id, guild_id) WHERE temporary = 1;
 `;
 
+/** Role colors beyond the primary one: a gradient's second, a holographic style's third. */
+const ROLE_COLORS = `
+ALTER TABLE roles ADD COLUMN secondary_color INTEGER;
+ALTER TABLE roles ADD COLUMN tertiary_color INTEGER;
+`;
+
 const PIN_MESSAGES_SPLIT = {
   sqlite: pinSplit((c) => `CAST(${c} AS INTEGER)`, (e) => `CAST(${e} AS TEXT)`),
   postgres: pinSplit((c) => `${c}::bigint`, (e) => `(${e})::text`),
@@ -932,6 +938,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 40, name: 'thread defaults of text channels', sqlite: THREAD_DEFAULTS, postgres: THREAD_DEFAULTS },
   { version: 41, name: 'per-server member profiles', sqlite: MEMBER_PROFILES, postgres: MEMBER_PROFILES },
   { version: 42, name: 'temporary members', sqlite: TEMPORARY_MEMBERS, postgres: TEMPORARY_MEMBERS },
+  { version: 43, name: 'role gradient colors', sqlite: ROLE_COLORS, postgres: ROLE_COLORS },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

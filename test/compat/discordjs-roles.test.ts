@@ -1,0 +1,50 @@
+/**
+ * discord.js v14, unpatched, and role styling: a bot with MANAGE_ROLES creates a gradient role with a unicode
+ * emoji (guild.roles.create({ colors, unicodeEmoji })), reads role.colors back, makes it holographic with
+ * Constants.HolographicStyle, and sees GUILD_ROLE_UPDATE update its cache.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Client, Constants, Events, GatewayIntentBits, type Role } from 'discord.js';
+import { Permissions } from '../../src/protocol/permissions.ts';
+import { startTestServer, type TestServer } from '../helpers/harness.ts';
+import { waitFor } from '../helpers/services.ts';
+import { botWorld } from './setup.ts';
+
+describe('discord.js v14 and role colors', () => {
+  let t: TestServer;
+  let client: Client;
+  let guildId: string;
+
+  before(async () => {
+    t = await startTestServer();
+    const world = await botWorld(t, 'djs roles', Permissions.VIEW_CHANNEL | Permissions.MANAGE_ROLES);
+    guildId = world.guild.id;
+    client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: `${t.url}/api`, cdn: t.url } });
+    const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+    await client.login(world.bot.token);
+    await ready;
+  });
+  after(async () => {
+    await client?.destroy();
+    await t?.close();
+  });
+
+  it('guild.roles.create with a gradient and an emoji; role.setColors to the holographic style', async () => {
+    const guild = await client.guilds.fetch(guildId);
+    const role: Role = await guild.roles.create({ name: 'Sunset', colors: { primaryColor: 0xff7a00, secondaryColor: 0x8a2be2 }, unicodeEmoji: '🌅' });
+    assert.deepEqual(role.colors, { primaryColor: 0xff7a00, secondaryColor: 0x8a2be2, tertiaryColor: null });
+    assert.equal(role.unicodeEmoji, '🌅');
+    const stored = await t.store.roles.get(guildId, role.id);
+    assert.equal(stored?.secondaryColor, 0x8a2be2);
+
+    const holo = await role.setColors({
+      primaryColor: Constants.HolographicStyle.Primary,
+      secondaryColor: Constants.HolographicStyle.Secondary,
+      tertiaryColor: Constants.HolographicStyle.Tertiary,
+    });
+    assert.deepEqual(holo.colors, { primaryColor: 11127295, secondaryColor: 16759788, tertiaryColor: 16761760 });
+    // The cache follows GUILD_ROLE_UPDATE.
+    await waitFor(() => guild.roles.cache.get(role.id)?.colors.tertiaryColor === 16761760, { what: 'the cached role updated' });
+  });
+});
