@@ -280,7 +280,10 @@ export async function updateGuild(
   return g;
 }
 export const createRole = (guildId: string, name: string) => rest.post<Role>(`/guilds/${guildId}/roles`, { name, permissions: '0' });
-export const updateRole = (guildId: string, roleId: string, body: Partial<Pick<Role, 'name' | 'color' | 'hoist' | 'permissions' | 'mentionable'>>) =>
+export const updateRole = (
+  guildId: string, roleId: string,
+  body: Partial<Pick<Role, 'name' | 'color' | 'hoist' | 'permissions' | 'mentionable' | 'unicode_emoji'>> & { colors?: { primary_color: number; secondary_color?: number | null; tertiary_color?: number | null } },
+) =>
   rest.patch<Role>(`/guilds/${guildId}/roles/${roleId}`, body);
 export const deleteRole = (guildId: string, roleId: string) => rest.delete(`/guilds/${guildId}/roles/${roleId}`);
 export const createChannel = (guildId: string, body: { name: string; type: number; parent_id?: string | null }) =>

@@ -27,6 +27,9 @@ export interface Role {
   id: Snowflake;
   name: string;
   color: number;
+  /** Discord's role colors object: a secondary color makes a gradient, a tertiary one the holographic style. */
+  colors?: { primary_color: number; secondary_color: number | null; tertiary_color: number | null };
+  unicode_emoji?: string | null;
   hoist: boolean;
   position: number;
   permissions: string;

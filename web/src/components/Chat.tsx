@@ -14,6 +14,7 @@ import { navigate } from '../router.ts';
 import { ack, errorText, leaveGroupDm, loadLatest, loadOlder, renameGroupDm, sendMessage, sendTyping } from '../session.ts';
 import { blockedText } from '../auto-moderation.ts';
 import { channelLabel, displayName, store, useStore, type GuildInfo } from '../store.ts';
+import { nameStyle, topColoredRole } from '../role-style.ts';
 import { ChannelType, type Message } from '../types.ts';
 import { ui, useUi } from '../ui.ts';
 import { MessageItem, isSystemMessage } from './Message.tsx';
@@ -211,16 +212,6 @@ export function useResolver(guildId: string | null): MentionResolver {
     }),
     [users, members, guild, channels, guildId],
   );
-}
-
-function roleColor(guild: GuildInfo | undefined, roleIds: string[] | undefined): string | undefined {
-  if (!guild || !roleIds?.length) return undefined;
-  let best: { position: number; color: number } | null = null;
-  for (const id of roleIds) {
-    const r = guild.roles[id];
-    if (r?.color && (!best || r.position > best.position)) best = r;
-  }
-  return best ? `#${best.color.toString(16).padStart(6, '0')}` : undefined;
 }
 
 /** The first message whose bottom is below the top of the scroller, and its offset from that top. */
@@ -496,7 +487,7 @@ function MessageList(props: {
                 msg={m}
                 grouped={grouped && !divider}
                 authorName={name(m.author.id) === 'Unknown user' ? m.author.global_name || m.author.username : name(m.author.id)}
-                authorColor={roleColor(guild, members?.[m.author.id]?.roles ?? m.member?.roles)}
+                authorStyle={nameStyle(topColoredRole(guild?.roles, members?.[m.author.id]?.roles ?? m.member?.roles))}
                 mine={mine}
                 canDelete={mine || props.canManage}
                 canReact={props.canReact}

@@ -24,6 +24,7 @@ import { TemplateTab, useTemplateTabs } from './GuildTemplate.tsx';
 import { ModerationButtons } from './MemberActions.tsx';
 import { GuildIcon } from './Avatar.tsx';
 import { ImagePickButton } from './ImagePickButton.tsx';
+import { HOLOGRAPHIC, hex, nameStyle, swatch } from '../role-style.ts';
 
 type Tab = 'overview' | 'roles' | 'channels' | 'permissions' | 'members' | 'bans' | 'audit-log' | 'emoji' | 'stickers' | 'community' | 'invites' | 'integrations' | 'automod' | 'template';
 const TABS: Array<[Tab, string]> = [['overview', 'Overview'], ['roles', 'Roles'], ['channels', 'Channels'], ['permissions', 'Channel Permissions'], ['members', 'Members']];
@@ -212,7 +213,7 @@ function Roles({ guildId, run }: { guildId: string; run: Run }) {
           {roles.map((r) => (
             <li key={r.id} role="option" aria-selected={r.id === role?.id}>
               <button type="button" className={r.id === role?.id ? 'list-item active' : 'list-item'} onClick={() => setSelected(r.id)}>
-                <span className="role-dot" style={{ background: r.color ? hex(r.color) : '#99aab5' }} aria-hidden="true" />
+                <span className="role-dot" style={{ background: swatch(r) }} aria-hidden="true" />
                 {r.id === guildId ? '@everyone' : r.name}
               </button>
             </li>
@@ -224,24 +225,38 @@ function Roles({ guildId, run }: { guildId: string; run: Run }) {
   );
 }
 
-const hex = (c: number) => `#${c.toString(16).padStart(6, '0')}`;
+/** Solid, a gradient of two colors, or Discord's holographic style (role-style.ts). */
+type RoleStyleChoice = 'solid' | 'gradient' | 'holographic';
+const styleOf = (r: Role): RoleStyleChoice => (r.colors?.tertiary_color != null ? 'holographic' : r.colors?.secondary_color != null ? 'gradient' : 'solid');
 
 function RoleEditor({ guildId, role, run, onDeleted }: { guildId: string; role: Role; run: Run; onDeleted: () => void }) {
   const everyone = role.id === guildId;
   const [name, setName] = useState(role.name);
   const [color, setColor] = useState(hex(role.color || 0x99aab5));
+  const [style, setStyle] = useState<RoleStyleChoice>(styleOf(role));
+  const [second, setSecond] = useState(hex(role.colors?.secondary_color ?? 0xffffff));
+  const [emoji, setEmoji] = useState(role.unicode_emoji ?? '');
   const [hoist, setHoist] = useState(role.hoist);
   const [perms, setPerms] = useState(BigInt(role.permissions));
   const [confirmDelete, setConfirmDelete] = useState(false);
-  const dirty = name !== role.name || (role.color ? color !== hex(role.color) : color !== '#99aab5') || hoist !== role.hoist || perms !== BigInt(role.permissions);
+  const colorsDirty = style !== styleOf(role) || (role.color ? color !== hex(role.color) : color !== '#99aab5') || (style === 'gradient' && second !== hex(role.colors?.secondary_color ?? 0xffffff));
+  const dirty = name !== role.name || colorsDirty || emoji !== (role.unicode_emoji ?? '') || hoist !== role.hoist || perms !== BigInt(role.permissions);
+  const picked: { primary_color: number; secondary_color: number | null; tertiary_color: number | null } = (() => {
+    if (style === 'holographic') return { ...HOLOGRAPHIC };
+    const c = parseInt(color.slice(1), 16);
+    // The picker's grey stands for "no colour".
+    return { primary_color: c === 0x99aab5 ? 0 : c, secondary_color: style === 'gradient' ? parseInt(second.slice(1), 16) : null, tertiary_color: null };
+  })();
   return (
     <form
       className="stack role-editor"
       aria-label={`Edit role ${everyone ? '@everyone' : role.name}`}
       onSubmit={(e) => {
         e.preventDefault();
-        const c = parseInt(color.slice(1), 16);
-        void run(() => updateRole(guildId, role.id, { ...(everyone ? {} : { name, hoist, color: c === 0x99aab5 ? 0 : c }), permissions: perms.toString() }));
+        void run(() => updateRole(guildId, role.id, {
+          ...(everyone ? {} : { name, hoist, ...(colorsDirty ? { colors: picked } : {}), ...(emoji !== (role.unicode_emoji ?? '') ? { unicode_emoji: emoji.trim() || null } : {}) }),
+          permissions: perms.toString(),
+        }));
       }}
     >
       {!everyone && (
@@ -251,10 +266,39 @@ function RoleEditor({ guildId, role, run, onDeleted }: { guildId: string; role: 
             <input name="role-name" value={name} onChange={(e) => setName(e.target.value)} maxLength={100} required />
           </label>
           <label>
-            Colour
-            <input type="color" value={color} onChange={(e) => setColor(e.target.value)} />
+            Role emoji
+            <input name="role-emoji" value={emoji} onChange={(e) => setEmoji(e.target.value)} maxLength={32} placeholder="🎉" size={4} />
           </label>
         </div>
+      )}
+      {!everyone && (
+        <fieldset className="role-colors">
+          <legend>Role Style</legend>
+          <div className="row wrap" role="radiogroup" aria-label="Role style">
+            {(['solid', 'gradient', 'holographic'] as const).map((s) => (
+              <label key={s} className="check-row">
+                <input type="radio" name="role-style" value={s} checked={style === s} onChange={() => setStyle(s)} /> {s === 'solid' ? 'Solid' : s === 'gradient' ? 'Gradient' : 'Holographic'}
+              </label>
+            ))}
+          </div>
+          {style !== 'holographic' && (
+            <div className="row">
+              <label>
+                {style === 'gradient' ? 'Primary colour' : 'Colour'}
+                <input type="color" value={color} onChange={(e) => setColor(e.target.value)} />
+              </label>
+              {style === 'gradient' && (
+                <label>
+                  Secondary colour
+                  <input type="color" value={second} onChange={(e) => setSecond(e.target.value)} />
+                </label>
+              )}
+            </div>
+          )}
+          <p className="role-preview" data-testid="role-preview">
+            <span style={nameStyle({ ...role, color: picked.primary_color || 0x99aab5, colors: picked })}>{name || role.name}</span>
+          </p>
+        </fieldset>
       )}
       {!everyone && (
         <label className="check-row">

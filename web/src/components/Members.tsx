@@ -1,5 +1,5 @@
 /** The member list (hoisted roles, then online, then offline) with presence dots, and the user popout. */
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type CSSProperties } from 'react';
 import { refocus, trailOf } from '../focus.ts';
 import { LARGE_THRESHOLD } from '../gateway.ts';
 import { navigate } from '../router.ts';
@@ -14,6 +14,7 @@ import { timedOutUntil } from '../moderation.ts';
 import { ApiError } from '../api.ts';
 import { RelationshipType, acceptFriendRequest, blockUser, friendErrorText, removeRelationship, sendFriendRequest, useRelationshipType } from '../relationships.ts';
 import { fetchProfile, shownProfile } from '../profiles.ts';
+import { nameStyle, swatch } from '../role-style.ts';
 
 const SUBSCRIBE_DEBOUNCE_MS = 200;
 
@@ -87,7 +88,8 @@ interface Row {
   id: string;
   name: string;
   status: Status;
-  color?: string;
+  /** The name in the member's top colored role's colors. */
+  style?: CSSProperties;
 }
 
 export function MemberList({ guildId }: { guildId: string }) {
@@ -107,12 +109,11 @@ export function MemberList({ guildId }: { guildId: string }) {
       let status: Status = uid === me?.id ? myStatus : (presences[uid] ?? 'offline');
       if (status === 'invisible') status = 'offline';
       const roles = m.roles.map((r) => guild.roles[r]).filter(Boolean).sort((a, b) => b.position - a.position);
-      const colored = roles.find((r) => r.color);
       const row: Row = {
         id: uid,
         name: m.nick || users[uid]?.global_name || users[uid]?.username || m.user?.username || 'Unknown',
         status,
-        color: colored ? `#${colored.color.toString(16).padStart(6, '0')}` : undefined,
+        style: nameStyle(roles.find((r) => r.color)),
       };
       const key = status === 'offline' ? 'offline' : (roles.find((r) => r.hoist)?.id ?? 'online');
       if (!byGroup.has(key)) byGroup.set(key, []);
@@ -150,7 +151,7 @@ export function MemberList({ guildId }: { guildId: string }) {
                   onContextMenu={(e) => openMemberMenu(e, guildId, r.id)}
                 >
                   <Avatar user={users[r.id] ?? members?.[r.id]?.user ?? { id: r.id, username: r.name }} size={32} status={r.status} guildId={guildId} />
-                  <span className="ellipsis" style={r.color ? { color: r.color } : undefined}>
+                  <span className="ellipsis" style={r.style}>
                     {r.name}
                   </span>
                   <TimeoutBadge guildId={guildId} userId={r.id} />
@@ -317,7 +318,7 @@ export function UserPopout() {
             <ul className="role-chips">
               {roles.map((r) => (
                 <li key={r!.id}>
-                  <span className="role-dot" style={{ background: r!.color ? `#${r!.color.toString(16).padStart(6, '0')}` : '#99aab5' }} aria-hidden="true" />
+                  <span className="role-dot" style={{ background: swatch(r!) }} aria-hidden="true" />
                   {r!.name}
                 </li>
               ))}

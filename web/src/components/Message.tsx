@@ -8,7 +8,7 @@ import { useStore } from '../store.ts';
 import { emojiUrl, toggleCustomReaction } from '../guild-emoji.ts';
 import { MessageStickers } from './GuildStickers.tsx';
 import { AnnouncementIcon, CrosspostNote, PublishAction } from './Announcements.tsx';
-import { memo, useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useRef, useState, type CSSProperties } from 'react';
 import { arrowNavigate, focusComposer } from '../focus.ts';
 import { Markdown, type MentionResolver } from '../markdown.tsx';
 import { deleteMessage, discardMessage, editMessage, errorText, retryMessage, toggleReaction } from '../session.ts';
@@ -46,7 +46,8 @@ export interface MessageProps {
   msg: Msg;
   grouped: boolean;
   authorName: string;
-  authorColor?: string;
+  /** The author's name in their top role's colors (role-style.ts). */
+  authorStyle?: CSSProperties;
   mine: boolean;
   canDelete: boolean;
   canReact: boolean;
@@ -163,7 +164,7 @@ export const MessageItem = memo(function MessageItem(p: MessageProps) {
             {webhook ? (
               <span className="author webhook-author">{authorName}</span>
             ) : (
-              <button type="button" className="author" style={p.authorColor ? { color: p.authorColor } : undefined} onClick={(e) => openUser(e.currentTarget)}>
+              <button type="button" className="author" style={p.authorStyle} onClick={(e) => openUser(e.currentTarget)}>
                 {authorName}
               </button>
             )}
