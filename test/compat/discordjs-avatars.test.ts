@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { Client, Events, GatewayIntentBits } from 'discord.js';
 import sharp from 'sharp';
 import { Permissions } from '../../src/protocol/permissions.ts';
+import { botDiscriminator } from '../../src/api/routes/applications.ts';
 import { startTestServer, type TestServer } from '../helpers/harness.ts';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -49,9 +50,13 @@ describe('discord.js v14 and the image CDN', () => {
     await t?.close();
   });
 
-  it('defaultAvatarURL points at a default avatar Accord serves', async () => {
+  it('a bot has a four-digit discriminator (its tag), and defaultAvatarURL points at a default avatar Accord serves', async () => {
+    // Bots kept their tags when people moved to unique usernames; discord.js picks the default avatar from it.
+    assert.equal(client.user!.discriminator, botDiscriminator(client.user!.id));
+    assert.match(client.user!.discriminator, /^\d{4}$/);
+    assert.equal(client.user!.tag, `${client.user!.username}#${client.user!.discriminator}`);
     const url = client.user!.defaultAvatarURL;
-    assert.ok(url.startsWith(`${t.url}/embed/avatars/`), url);
+    assert.equal(url, `${t.url}/embed/avatars/${Number(client.user!.discriminator) % 5}.png`);
     const res = await fetchBytes(url);
     assert.equal(res.status, 200);
     assert.equal((await sharp(res.bytes).metadata()).format, 'png');

@@ -64,6 +64,14 @@ const authorizeBody = z.object({
 });
 
 /** A bot username derived from the application name: lowercased, reduced to [a-z0-9_.], padded to 2 chars. */
+/**
+ * A bot's discriminator: bots kept Discord's four-digit tags when people moved to unique usernames ("0"). Derived
+ * from the bot's id, so it is stable and needs no lookup (1–9999, zero-padded); usernames stay unique anyway.
+ */
+export function botDiscriminator(id: string): string {
+  return String((BigInt(id) % 9999n) + 1n).padStart(4, '0');
+}
+
 export function botUsernameBase(name: string): string {
   const base = name.toLowerCase().replace(/\s+/g, '_').replace(/[^a-z0-9_.]/g, '').slice(0, 28);
   return base.length >= 2 ? base : `${base}bot`.slice(0, 28);
@@ -128,7 +136,7 @@ export function registerApplicationsRoutes(ctx: RouteContext): void {
       const username = attempt === 0 ? base : `${base}${attempt < 10 ? attempt + 1 : Math.floor(Math.random() * 9000) + 1000}`;
       if (await store.users.findByLogin(username)) continue;
       const bot: UserRecord = {
-        id, username, discriminator: '0', globalName: body.name, avatar: null, banner: null, bio: '', email: null,
+        id, username, discriminator: botDiscriminator(id), globalName: body.name, avatar: null, banner: null, bio: '', email: null,
         passwordHash: null, bot: true, system: false, flags: 0, createdAt: at,
       };
       try {

@@ -891,6 +891,12 @@ ALTER TABLE roles ADD COLUMN secondary_color INTEGER;
 ALTER TABLE roles ADD COLUMN tertiary_color INTEGER;
 `;
 
+/** Bots keep four-digit discriminators, derived from their id as new bots' are (api/routes/applications.ts). */
+const BOT_DISCRIMINATORS = {
+  sqlite: `UPDATE users SET discriminator = printf('%04d', (id % 9999) + 1) WHERE bot = 1 AND discriminator = '0';`,
+  postgres: `UPDATE users SET discriminator = lpad(((id % 9999) + 1)::text, 4, '0') WHERE bot = 1 AND discriminator = '0';`,
+};
+
 const PIN_MESSAGES_SPLIT = {
   sqlite: pinSplit((c) => `CAST(${c} AS INTEGER)`, (e) => `CAST(${e} AS TEXT)`),
   postgres: pinSplit((c) => `${c}::bigint`, (e) => `(${e})::text`),
@@ -939,6 +945,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 41, name: 'per-server member profiles', sqlite: MEMBER_PROFILES, postgres: MEMBER_PROFILES },
   { version: 42, name: 'temporary members', sqlite: TEMPORARY_MEMBERS, postgres: TEMPORARY_MEMBERS },
   { version: 43, name: 'role gradient colors', sqlite: ROLE_COLORS, postgres: ROLE_COLORS },
+  { version: 44, name: 'bot discriminators', ...BOT_DISCRIMINATORS },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
