@@ -109,4 +109,17 @@ describe('web client: profiles', { skip: browserSkipReason() }, () => {
     await eventually(async () => assert.equal(await reopened.getByTestId('profile-bio').textContent(), 'Pianist. Ask me about chords.'), "the account's About Me again");
     assert.match((await reopened.getByTestId('profile-banner').getAttribute('src')) ?? '', /\/guilds\/.*\/banners\//);
   });
+
+  test("a bot's card shows its four-digit tag", async () => {
+    const app = (await server.request('POST', '/applications', { auth: alice, body: { name: 'Tag Bot' } })).body;
+    const perms = (1n << 10n).toString();
+    const added = await server.request('POST', `/oauth2/authorize?client_id=${app.id}&scope=bot&permissions=${perms}`, { auth: alice, body: { guild_id: guild.id, permissions: perms, authorize: true } });
+    assert.equal(added.status, 200, JSON.stringify(added.body));
+    assert.match(app.bot.discriminator, /^\d{4}$/);
+    await b.keyboard.press('Escape');
+    const row = b.locator(`.member-list [data-user-id="${app.bot.id}"]`);
+    await row.click();
+    const card = b.getByRole('dialog', { name: /Profile of/ });
+    await eventually(async () => assert.equal(await card.getByTestId('profile-username').textContent(), `${app.bot.username}#${app.bot.discriminator}`), 'the tag on the card');
+  });
 });

@@ -304,7 +304,8 @@ export function UserPopout() {
       <div className="popout-body">
         <Avatar user={user ?? member?.user ?? { id: popout.userId, username: name }} size={64} status={s} guildId={popout.guildId} />
         <h2>{name}</h2>
-        <p className="muted">{user?.username}</p>
+        {/* Bots kept Discord's four-digit tags; people's usernames are unique on their own. */}
+        <p className="muted" data-testid="profile-username">{user?.username}{user?.bot && user.discriminator && user.discriminator !== '0' ? `#${user.discriminator}` : ''}</p>
         <p className="small">{STATUS_LABEL[s]}</p>
         {shown?.bio && (
           <>
