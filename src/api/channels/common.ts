@@ -47,5 +47,8 @@ export async function publishInChannel(ctx: RouteContext, channel: ChannelRecord
   ctx.dispatch.users(await ctx.deps.store.channels.listRecipients(channel.id), t, d);
 }
 
-/** Channel types messages can be sent in: text, DM, group DM, announcement, and threads (10, 11, 12). */
-export const MESSAGE_CHANNEL_TYPES: ReadonlySet<number> = new Set([0, 1, 3, 5, 10, 11, 12]);
+/**
+ * Channel types messages can be sent in: text, DM, voice (its text chat, as on Discord), group DM, announcement,
+ * and threads (10, 11, 12).
+ */
+export const MESSAGE_CHANNEL_TYPES: ReadonlySet<number> = new Set([0, 1, 2, 3, 5, 10, 11, 12]);

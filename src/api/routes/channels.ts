@@ -110,7 +110,8 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
     checkTopicLength(c.type, body.topic);
     if (textLike && body.topic !== undefined) patch.topic = body.topic || null;
     // Discord's slowmode is for text, voice, stage, forum and media channels: an announcement channel has none.
-    if (textLike && c.type !== ChannelType.GUILD_ANNOUNCEMENT && body.rate_limit_per_user != null) patch.rateLimitPerUser = body.rate_limit_per_user;
+    const slowable = (textLike && c.type !== ChannelType.GUILD_ANNOUNCEMENT) || c.type === ChannelType.GUILD_VOICE;
+    if (slowable && body.rate_limit_per_user != null) patch.rateLimitPerUser = body.rate_limit_per_user;
     // Thread defaults of a text or announcement channel (a forum's are in its forum settings, below); null clears.
     if (!forum && textLike) Object.assign(patch, threadDefaultsPatch(c.type, body));
     if (c.type === ChannelType.GUILD_VOICE && body.bitrate != null) patch.bitrate = body.bitrate;

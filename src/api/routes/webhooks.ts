@@ -36,8 +36,11 @@ import { WEBHOOK_AUDIT_KEYS, auditEntry, createdChanges, deletedChanges, diffCha
 export const MAX_WEBHOOKS_PER_CHANNEL = 15;
 export const MAX_WEBHOOKS_PER_GUILD = 1000;
 
-/** Channel types a webhook posts in: guild text and announcement channels, forum and media channels (posts by thread_name or thread_id). */
-const WEBHOOK_CHANNEL_TYPES: ReadonlySet<number> = new Set([0, 5, 15, 16]);
+/**
+ * Channel types a webhook posts in: guild text, voice (its text chat) and announcement channels, forum and media
+ * channels (posts by thread_name or thread_id).
+ */
+const WEBHOOK_CHANNEL_TYPES: ReadonlySet<number> = new Set([0, 2, 5, 15, 16]);
 
 const createBody = z.object({ name: webhookNameSchema, avatar: z.string().nullish() });
 const patchBody = z.object({ name: webhookNameSchema.optional(), avatar: z.string().nullish(), channel_id: snowflake.optional() });
