@@ -43,6 +43,8 @@ export function ChannelSettings({ channelId, onClose }: { channelId: string; onC
   const [busy, setBusy] = useState(false);
   if (!channel) return null;
   const textLike = channel.type === ChannelType.GUILD_TEXT || channel.type === ChannelType.GUILD_ANNOUNCEMENT;
+  // A voice channel's text chat has a slowmode of its own.
+  const voice = channel.type === ChannelType.GUILD_VOICE;
   const forum = channel.type === FORUM || channel.type === MEDIA;
   const threaded = textLike || forum;
   const flags = channel.flags ?? 0;
@@ -62,6 +64,7 @@ export function ChannelSettings({ channelId, onClose }: { channelId: string; onC
             await updateChannelSettings(channelId, {
               ...(name.trim() !== channel.name ? { name: name.trim() } : {}),
               ...(textLike ? { topic: topic.trim() || null, rate_limit_per_user: slowmode } : {}),
+              ...(voice ? { rate_limit_per_user: slowmode } : {}),
               ...(textLike && announcement !== (channel.type === ChannelType.GUILD_ANNOUNCEMENT) ? { type: announcement ? ChannelType.GUILD_ANNOUNCEMENT : ChannelType.GUILD_TEXT } : {}),
               ...(threaded && archiveAfter !== (channel.default_auto_archive_duration ?? 4320) ? { default_auto_archive_duration: archiveAfter } : {}),
               // Announcement channels take no slowmode, their threads' default included.
@@ -80,11 +83,13 @@ export function ChannelSettings({ channelId, onClose }: { channelId: string; onC
           <input value={name} maxLength={100} required onChange={(e) => setName(e.target.value)} />
         </label>
         {textLike && (
+          <label>
+            Channel topic
+            <textarea value={topic} maxLength={1024} rows={3} placeholder="Let everyone know how to use this channel!" onChange={(e) => setTopic(e.target.value)} />
+          </label>
+        )}
+        {(textLike || voice) && (
           <>
-            <label>
-              Channel topic
-              <textarea value={topic} maxLength={1024} rows={3} placeholder="Let everyone know how to use this channel!" onChange={(e) => setTopic(e.target.value)} />
-            </label>
             <label>
               Slowmode
               <select value={slowmode} onChange={(e) => setSlowmode(Number(e.target.value))}>
@@ -96,6 +101,10 @@ export function ChannelSettings({ channelId, onClose }: { channelId: string; onC
               </select>
             </label>
             <p className="muted small">Members can send one message per this interval, unless they can manage the channel or its messages.</p>
+          </>
+        )}
+        {textLike && (
+          <>
             <label className="checkbox">
               <input type="checkbox" checked={announcement} onChange={(e) => setAnnouncement(e.target.checked)} />
               Announcement channel

@@ -84,7 +84,7 @@ export function ChatView({ guildId, channelId }: { guildId: string | null; chann
           <Icon name="menu" />
         </button>
         <h1 className="ellipsis">
-          <span className="muted" aria-hidden="true">{channel.type === ChannelType.GUILD_ANNOUNCEMENT ? <AnnouncementIcon size={18} /> : channel.guild_id ? '# ' : '@ '}</span>
+          <span className="muted" aria-hidden="true">{channel.type === ChannelType.GUILD_ANNOUNCEMENT ? <AnnouncementIcon size={18} /> : channel.type === ChannelType.GUILD_VOICE ? <Icon name="speaker" size={18} /> : channel.guild_id ? '# ' : '@ '}</span>
           {label}
         </h1>
         {channel.topic && <span className="topic ellipsis">{channel.topic}</span>}

@@ -194,7 +194,8 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
                 .map((c) => {
                   // Muted (the server, the channel or its category): greyed, no unread dot, mentions still shown.
                   const silenced = unreadSilenced({ guildSettings, channels: allChannels }, c, muteNow);
-                  const anyUnread = c.type !== 2 && c.id !== channelId && isUnread(stateForUnread, c);
+                  // A voice channel's text chat counts like any channel's.
+                  const anyUnread = c.id !== channelId && isUnread(stateForUnread, c);
                   const unread = anyUnread && !silenced;
                   const mentions = anyUnread ? (mentionCounts[c.id] ?? 0) : 0;
                   return (
@@ -206,7 +207,6 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
                         aria-label={`${c.type === 2 ? 'voice channel' : c.type === 5 ? 'announcement channel' : 'channel'} ${c.name}${silenced ? ', muted' : ''}${unread ? ', unread' : ''}${mentionLabel(mentions)}`}
                         onClick={(e) => {
                           e.preventDefault();
-                          if (c.type === 2) return;
                           navigate(`/channels/${guildId}/${c.id}`);
                           onNavigate();
                         }}
