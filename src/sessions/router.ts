@@ -21,6 +21,7 @@ import { eventKey } from './resume-journal.ts';
 import type { Gateway } from './gateway.ts';
 import type { Session } from './session.ts';
 import { ThreadListSync } from './thread-sync.ts';
+import { keepsContent, withoutContent } from '../shapes/message-content.ts';
 
 
 /** One event encoded at most once per variant, shared by every session it goes to. */
@@ -95,34 +96,6 @@ const userIdOf = (d: Record<string, unknown>): string | undefined => (isObject(d
 const namesThreadMember = (d: Record<string, unknown>, userId: string): boolean =>
   (Array.isArray(d.added_members) && d.added_members.some((m) => isObject(m) && m.user_id === userId)) ||
   (Array.isArray(d.removed_member_ids) && d.removed_member_ids.includes(userId));
-
-const EMPTY_CONTENT = { content: '', embeds: [], attachments: [], components: [] };
-
-/**
- * A message event's payload with the content of its message (`outer`: content, embeds, attachments, components,
- * poll, and a forward's snapshots) and/or of the message it replies to (`reply`: referenced_message's) emptied.
- */
-function withoutContent(d: Record<string, unknown>, outer: boolean, reply: boolean): Record<string, unknown> {
-  let out: Record<string, unknown> = outer ? emptied(d) : d;
-  // A reply to a forward: the forwarded text is the answered message's content too (emptied with its snapshots).
-  if (reply && isObject(d.referenced_message)) out = { ...out, referenced_message: emptied(d.referenced_message) };
-  return out;
-}
-
-/** One message object with its content fields, poll and forwarded snapshots' content emptied. */
-function emptied(m: Record<string, unknown>): Record<string, unknown> {
-  const { poll: _poll, ...rest } = m;
-  const snapshots = Array.isArray(rest.message_snapshots)
-    ? { message_snapshots: rest.message_snapshots.map((sn: { message?: Record<string, unknown> }) => ({ ...sn, message: { ...sn.message, ...EMPTY_CONTENT } })) }
-    : {};
-  return { ...rest, ...EMPTY_CONTENT, ...snapshots };
-}
-
-/** Own messages, messages mentioning the bot, and DMs keep their content without MESSAGE_CONTENT. */
-function keepsContent(d: Record<string, unknown>, userId: string): boolean {
-  if (isObject(d.author) && d.author.id === userId) return true;
-  return Array.isArray(d.mentions) && d.mentions.some((m) => isObject(m) && m.id === userId);
-}
 
 export class Router {
   #subs: Subscription[] = [];

@@ -15,6 +15,7 @@ import { parse, snowflake, z } from '../validate.ts';
 import { AuditLogEvent } from '../../protocol/audit-log.ts';
 import { auditEntry, publishAudit } from '../audit-log.ts';
 import type { AuditLogEntryRecord } from '../../store/types.ts';
+import { readableContent } from '../message-content.ts';
 
 /** Discord refuses to bulk delete messages older than two weeks. */
 const BULK_DELETE_MAX_AGE_MS = 14 * 24 * 60 * 60 * 1000;
@@ -40,13 +41,14 @@ export function registerMessagesRoutes(ctx: RouteContext): void {
     const cursor = Object.keys(req.query ?? {}).find((k): k is 'before' | 'after' | 'around' => k === 'before' || k === 'after' || k === 'around');
     if (cursor) page[cursor] = query[cursor];
     const messages = await store.messages.list(access.channel.id, page);
-    return renderMessages(store, messages, { viewerId: req.user.id, media: renderMedia(ctx.deps), now: ctx.deps.now() });
+    return readableContent(store, req.user, access.channel, await renderMessages(store, messages, { viewerId: req.user.id, media: renderMedia(ctx.deps), now: ctx.deps.now() }));
   });
 
   ctx.get('/channels/:channelId/messages/:messageId', {}, async (req) => {
     const { access, message } = await messageAccess(store, req.params.channelId, req.params.messageId, req.user.id, ctx.deps.now());
     requirePermission(access.permissions, Permissions.READ_MESSAGE_HISTORY);
-    return renderMessage(store, message, { viewerId: req.user.id, media: renderMedia(ctx.deps), now: ctx.deps.now() });
+    const [json] = await readableContent(store, req.user, access.channel, [await renderMessage(store, message, { viewerId: req.user.id, media: renderMedia(ctx.deps), now: ctx.deps.now() })]);
+    return json;
   });
 
   // Both take files: multipart bodies with files[n] and payload_json (messages/uploads.ts).

@@ -14,6 +14,7 @@ import { messageEventPayload, renderMessages } from '../../shapes/message.ts';
 import { renderMedia } from '../messages/attachments.ts';
 import { postSystemMessage } from '../messages/system.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
+import { readableContent } from '../message-content.ts';
 import { AuditLogEvent } from '../../protocol/audit-log.ts';
 import { auditEntry, publishAudit } from '../audit-log.ts';
 import { iso } from '../../shapes/serialize.ts';
@@ -43,7 +44,7 @@ export function registerPinsRoutes(ctx: RouteContext): void {
     const pins = await store.pins.list(access.channel.id);
     const messages = new Map((await store.messages.getMany(access.channel.id, pins.map((p) => p.messageId))).map((m) => [m.id, m]));
     const present = pins.filter((p) => messages.has(p.messageId)).slice(0, limit);
-    const rendered = await renderMessages(store, present.map((p) => messages.get(p.messageId)!), { viewerId: viewer.id, media: renderMedia(ctx.deps) });
+    const rendered = await readableContent(store, viewer, access.channel, await renderMessages(store, present.map((p) => messages.get(p.messageId)!), { viewerId: viewer.id, media: renderMedia(ctx.deps) }));
     return present.map((p, i) => ({ pinnedAt: p.pinnedAt, message: rendered[i]! }));
   }
 

@@ -12,7 +12,8 @@ import { RoleClient, isRoleDown } from '../../contracts/role-client.ts';
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
 import { Permissions, computeChannelPermissions, hasPermission } from '../../protocol/permissions.ts';
 import { renderMessages } from '../../shapes/message.ts';
-import type { ChannelRecord, MessageRecord } from '../../store/types.ts';
+import type { ChannelRecord, MessageRecord, UserRecord } from '../../store/types.ts';
+import { readableContent } from '../message-content.ts';
 import { channelAccess, guildAccess, permissionContext, requirePermission } from '../access.ts';
 import { readableThreads } from '../channels/threads.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -52,7 +53,7 @@ export function registerSearchRoutes(ctx: RouteContext): void {
     // Threads of those channels the user may read (channels/threads.ts) are searched with them.
     const threads = await readableThreads(store, access.guild.id, req.user.id, new Set(readableChannels.map((c) => c.id)), permsOf);
     const readable = [...readableChannels, ...threads].filter((c) => !wanted || wanted.has(c.id));
-    return search(ctx, req.user.id, { scopeId: access.guild.id, guild: true }, readable, params);
+    return search(ctx, req.user, { scopeId: access.guild.id, guild: true }, readable, params);
   });
 
   ctx.get('/channels/:channelId/messages/search', {}, async (req) => {
@@ -63,12 +64,12 @@ export function registerSearchRoutes(ctx: RouteContext): void {
     // The same age gate as the guild route: Discord's clients send include_nsfw=true when searching such a channel.
     const readable = channel.nsfw && !params.includeNsfw ? [] : [channel];
     const scope = channel.guildId ? { scopeId: channel.guildId, guild: true } : { scopeId: channel.id, guild: false };
-    return search(ctx, req.user.id, scope, readable, params);
+    return search(ctx, req.user, scope, readable, params);
   });
 }
 
 async function search(
-  ctx: RouteContext, viewerId: string, scope: { scopeId: string; guild: boolean }, channels: readonly ChannelRecord[], params: SearchParams,
+  ctx: RouteContext, viewer: UserRecord, scope: { scopeId: string; guild: boolean }, channels: readonly ChannelRecord[], params: SearchParams,
 ): Promise<Record<string, unknown>> {
   const { store } = ctx.deps;
   const { channelIds: _narrowed, includeNsfw: _nsfw, ...filters } = params;
@@ -99,7 +100,8 @@ async function search(
   const records = new Map<string, MessageRecord>();
   for (const [channelId, ids] of byChannel) for (const m of await store.messages.getMany(channelId, ids)) records.set(m.id, m);
   const page = reply.ids.map((r) => records.get(r.id)).filter((m): m is MessageRecord => m !== undefined);
-  const rendered = await renderMessages(store, page, { viewerId, media: renderMedia(ctx.deps) });
+  // A bot without MESSAGE_CONTENT reads results as it reads history (api/message-content.ts).
+  const rendered = await readableContent(store, viewer, { guildId: scope.guild ? scope.scopeId : null }, await renderMessages(store, page, { viewerId: viewer.id, media: renderMedia(ctx.deps) }));
   return {
     analytics_id: randomBytes(16).toString('hex'),
     doing_deep_historical_index: false,
