@@ -1638,6 +1638,8 @@ export interface InteractionStore {
   /** Compare-and-set: moves the state from `from` to `to`; true when this call did (one response wins, cluster-wide). */
   setState(id: Snowflake, from: InteractionState, to: InteractionState): Promise<boolean>;
   update(id: Snowflake, patch: Partial<Pick<InteractionRecord, 'details' | 'modalCustomId'>>): Promise<void>;
+  /** Counts one follow-up while fewer than `max` were counted; false (nothing counted) at the limit. Cluster-wide. */
+  claimFollowUp(id: Snowflake, max: number): Promise<boolean>;
   /**
    * The newest interaction of `applicationId` created at or after `since` whose response showed `userId` the modal
    * `customId`; the modal is taken (a modal is submitted once). Null when there is none.

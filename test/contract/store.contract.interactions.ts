@@ -31,6 +31,16 @@ export function interactionsContract(s: () => Store): void {
       assert.equal((await s().interactions.get(i.id))!.state, 'acked');
     });
 
+    it('counts follow-ups up to a limit, each claim once even when concurrent', async () => {
+      const i = interaction();
+      await s().interactions.create(i);
+      const claims = await Promise.all(Array.from({ length: 8 }, () => s().interactions.claimFollowUp(i.id, 5)));
+      assert.equal(claims.filter(Boolean).length, 5);
+      assert.equal(await s().interactions.claimFollowUp(i.id, 5), false);
+      assert.equal(await s().interactions.claimFollowUp(i.id, 6), true, 'a higher limit leaves room for one more');
+      assert.equal(await s().interactions.claimFollowUp('123456789012345678', 5), false, 'an unknown interaction counts nothing');
+    });
+
     it('updates details and gives a modal to one submit only', async () => {
       const i = interaction();
       await s().interactions.create(i);

@@ -135,6 +135,37 @@ describe('user-installed applications', () => {
     assert.equal(follow.body.author.id, bot.id);
   });
 
+  it('outside a server it is installed in, a user-installed app sends at most five follow-ups (40094); installed there, no such limit', async () => {
+    const i = await aliceInvokes(channel.id, anywhere, { guild_id: guild.id });
+    assert.deepEqual(i.authorizing_integration_owners, { 1: alice.id });
+    assert.equal((await t.request('POST', `/interactions/${i.id}/${i.token}/callback`, { body: { type: 4, data: { content: 'rolling' } } })).status, 204);
+    for (let n = 1; n <= 5; n++) {
+      const res = await t.request('POST', `/webhooks/${app.id}/${i.token}`, { body: { content: `follow-up ${n}`, flags: n === 5 ? 64 : 0 } });
+      assert.equal(res.status, 200, `follow-up ${n}: ${JSON.stringify(res.body)}`);
+    }
+    const sixth = await t.request('POST', `/webhooks/${app.id}/${i.token}`, { body: { content: 'follow-up 6' } });
+    assertError(sixth, 400, 40094);
+    const history = (await t.request('GET', `/channels/${channel.id}/messages?limit=20`, { auth: bob })).body.map((m: any) => m.content);
+    assert.ok(!history.includes('follow-up 6'), 'nothing was posted');
+    // Editing the response is no follow-up: still allowed.
+    assert.equal((await t.request('PATCH', `/webhooks/${app.id}/${i.token}/messages/@original`, { body: { content: 'rolled a 2' } })).status, 200);
+
+    // In a server where the app is installed (its bot added): owners name the guild, and follow-ups are not limited.
+    const home = await t.createGuild(bob, 'Bots welcome');
+    await t.join(bob, home.id, alice);
+    const perms = ((1n << 10n) | (1n << 11n)).toString();
+    const added = await t.request('POST', `/oauth2/authorize?client_id=${app.id}&scope=bot%20applications.commands&permissions=${perms}`, { auth: bob, body: { guild_id: home.id, permissions: perms, authorize: true } });
+    assert.equal(added.status, 200, JSON.stringify(added.body));
+    const homeChannel = (await t.request('GET', `/guilds/${home.id}/channels`, { auth: bob })).body.find((c: any) => c.type === 0);
+    const j = await aliceInvokes(homeChannel.id, anywhere, { guild_id: home.id });
+    assert.equal(j.authorizing_integration_owners['0'], home.id);
+    assert.equal((await t.request('POST', `/interactions/${j.id}/${j.token}/callback`, { body: { type: 4, data: { content: 'rolling' } } })).status, 204);
+    for (let n = 1; n <= 6; n++) {
+      const res = await t.request('POST', `/webhooks/${app.id}/${j.token}`, { body: { content: `home follow-up ${n}` } });
+      assert.equal(res.status, 200, `home follow-up ${n}: ${JSON.stringify(res.body)}`);
+    }
+  });
+
   it('a guild-install-only command stays refused there; another user without the install is refused too', async () => {
     assertError(await invoke(alice, channel.id, guildOnly, { guild_id: guild.id }), 403, 50001);
     assertError(await invoke(bob, channel.id, anywhere, { guild_id: guild.id }), 403, 50001);

@@ -50,11 +50,24 @@ export async function sendFollowUp(ctx: RouteContext, i: LiveInteraction, req: R
     // what the deferral chose).
     const loading = await loadingOriginal(ctx, i);
     if (loading) return await editInteractionMessage(ctx, i, loading, { ...input, flags: (input.flags ?? 0) & ~MessageFlag.EPHEMERAL }, uploads);
+    // "Apps are limited to 5 followup messages per interaction if it was initiated from a user-installed app and
+    // isn't installed in the server": its authorizing_integration_owners name the user installation only.
+    if (userInstalledOnly(i) && !(await ctx.deps.store.interactions.claimFollowUp(i.id, USER_INSTALL_FOLLOW_UPS))) {
+      throw new ApiError(ErrorCodes.MAX_FOLLOW_UPS);
+    }
     // Discord answers a follow-up with its message whatever `wait` says.
     return await createInteractionMessage(ctx, i, input, uploads, { followUp: true });
   } finally {
     await uploads.release();
   }
+}
+
+/** Follow-ups of an interaction of a user-installed app where it is not installed in the server (Discord's limit). */
+const USER_INSTALL_FOLLOW_UPS = 5;
+
+/** Whether only the user's installation authorized the interaction (authorizing_integration_owners: "1" alone). */
+function userInstalledOnly(i: LiveInteraction): boolean {
+  return i.owners !== undefined && '1' in i.owners && !('0' in i.owners);
 }
 
 /** The interaction's response while it is still the LOADING message of a deferral; null otherwise. */

@@ -63,6 +63,11 @@ export class SqlInteractionStore implements InteractionStore {
     return changes === 1;
   }
 
+  async claimFollowUp(interactionId: Snowflake, max: number): Promise<boolean> {
+    const { changes } = await this.db.run('UPDATE interactions SET followups = followups + 1 WHERE id = ? AND followups < ?', [id(interactionId), int(max, 'max')]);
+    return changes === 1;
+  }
+
   async update(interactionId: Snowflake, patch: Partial<Pick<InteractionRecord, 'details' | 'modalCustomId'>>): Promise<void> {
     const set = setClause(patch, {
       details: ['details', (v) => json(v, 'details')],

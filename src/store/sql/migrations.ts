@@ -897,6 +897,9 @@ const BOT_DISCRIMINATORS = {
   postgres: `UPDATE users SET discriminator = lpad(((id % 9999) + 1)::text, 4, '0') WHERE bot = 1 AND discriminator = '0';`,
 };
 
+/** Follow-ups counted per interaction: a user-installed app outside a server it is installed in sends at most five. */
+const INTERACTION_FOLLOWUPS = `ALTER TABLE interactions ADD COLUMN followups INTEGER NOT NULL DEFAULT 0;`;
+
 const PIN_MESSAGES_SPLIT = {
   sqlite: pinSplit((c) => `CAST(${c} AS INTEGER)`, (e) => `CAST(${e} AS TEXT)`),
   postgres: pinSplit((c) => `${c}::bigint`, (e) => `(${e})::text`),
@@ -946,6 +949,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 42, name: 'temporary members', sqlite: TEMPORARY_MEMBERS, postgres: TEMPORARY_MEMBERS },
   { version: 43, name: 'role gradient colors', sqlite: ROLE_COLORS, postgres: ROLE_COLORS },
   { version: 44, name: 'bot discriminators', ...BOT_DISCRIMINATORS },
+  { version: 45, name: 'interaction follow-up counts', sqlite: INTERACTION_FOLLOWUPS, postgres: INTERACTION_FOLLOWUPS },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
