@@ -7,14 +7,14 @@
  *   only as their sha-256 (store/sql/oauth2.ts). A client secret is compared in constant time.
  * - A code lives 10 minutes and is exchanged once, with the redirect_uri it was issued for. An access token lives
  *   7 days (Discord's `expires_in: 604800`); a refresh token is used once and replaced with the new access token.
- * - Scopes Accord grants: identify, email, guilds, guilds.join, guilds.members.read, connections. The `bot` and
+ * - Scopes Accord grants: identify, email, guilds, guilds.join, gdm.join, guilds.members.read, connections. The `bot` and
  *   `applications.commands` installs keep their own flow (routes/applications.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { sameHash, sha256Hex } from '../lib/secrets.ts';
 import type { OAuth2TokenRecord, Store, UserRecord } from '../store/types.ts';
 
-export const OAUTH2_SCOPES: ReadonlySet<string> = new Set(['identify', 'email', 'guilds', 'guilds.join', 'guilds.members.read', 'connections']);
+export const OAUTH2_SCOPES: ReadonlySet<string> = new Set(['identify', 'email', 'guilds', 'guilds.join', 'gdm.join', 'guilds.members.read', 'connections']);
 /** Scopes the client credentials grant may ask for (a token for the application's owner). */
 export const CLIENT_CREDENTIALS_SCOPES: ReadonlySet<string> = new Set(['identify', 'email', 'guilds', 'connections']);
 export const CODE_TTL_MS = 10 * 60_000;
@@ -41,6 +41,15 @@ export async function resolveAccessToken(store: Store, token: string, now: numbe
   if (!record || record.expiresAt <= now) return null;
   const user = await store.users.get(record.userId);
   return user ? { user, applicationId: record.applicationId, scopes: record.scopes, expiresAt: record.expiresAt } : null;
+}
+
+/**
+ * The user an access token lets `applicationId` act for with `scope` (guilds.join, gdm.join): the token must be
+ * live, issued to that application and carry the scope; null otherwise (the caller answers 50025).
+ */
+export async function grantedUser(store: Store, token: string, applicationId: string, scope: string, now: number): Promise<UserRecord | null> {
+  const grant = await resolveAccessToken(store, token.replace(/^Bearer\s+/, ''), now);
+  return grant && grant.applicationId === applicationId && grant.scopes.includes(scope) ? grant.user : null;
 }
 
 /** Issues an access token (and a refresh token unless `refresh` is false) and stores their hashes. */

@@ -16,6 +16,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { browserSkipReason, ensureWebBuilt, eventually, launchChromium, TIMEOUT } from '../helpers/browser.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
+import { makeFriends } from '../integration/fixtures.guilds.ts';
 
 // The functions passed to page.evaluate run in the browser; the test's own tsconfig has no DOM types.
 declare const document: any;
@@ -597,7 +598,9 @@ describe('web client: the broken list of issue #12', { skip: browserSkipReason()
   });
 
   test('renaming a group DM shows Discord\'s system line', async () => {
-    const group = await api('POST', '/users/@me/channels', users.owner, { access_tokens: [users.bob.token, users.erin.token] });
+    // A person puts friends in a group DM.
+    for (const u of [users.bob, users.erin]) await makeFriends(server, u, users.owner);
+    const group = await api('POST', '/users/@me/channels', users.owner, { recipients: [users.bob.id, users.erin.id] });
     await bob.getByRole('button', { name: 'Direct Messages' }).click();
     await bob.getByRole('link', { name: /group conversation with/ }).click();
     await header(bob).filter({ hasText: names.owner }).waitFor();

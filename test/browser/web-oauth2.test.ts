@@ -59,13 +59,14 @@ describe('web client: OAuth2', { skip: browserSkipReason() }, () => {
     assert.deepEqual((await server.request('GET', `/applications/${app.id}`, { auth: dev })).body.redirect_uris, [redirect]);
 
     const u = await openAs(browser, user, `${server.url}/channels/@me`);
-    const link = `${server.url}/oauth2/authorize?response_type=code&client_id=${app.id}&scope=identify%20guilds&redirect_uri=${encodeURIComponent(redirect)}&state=s-123`;
+    const link = `${server.url}/oauth2/authorize?response_type=code&client_id=${app.id}&scope=identify%20guilds%20gdm.join&redirect_uri=${encodeURIComponent(redirect)}&state=s-123`;
     await u.goto(link);
     const consent = u.getByRole('region', { name: 'Authorize application' });
     await consent.getByRole('heading', { name: 'Stats Site' }).waitFor();
     const asked = await consent.getByRole('list', { name: 'Permissions asked for' }).innerText();
     assert.match(asked, /Access your username, avatar, and banner/);
     assert.match(asked, /Know what servers you're in/);
+    assert.match(asked, /Join you to group DMs with the app/);
     // The request the browser makes to the redirect URI (the page there moves on by itself: the SPA answers it).
     const landing = u.waitForRequest((r) => r.url().startsWith(redirect));
     await consent.getByRole('button', { name: 'Authorize' }).click();
@@ -77,7 +78,7 @@ describe('web client: OAuth2', { skip: browserSkipReason() }, () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${app.id}:${secret}`).toString('base64')}` },
       body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirect }).toString(),
     }).then((r) => r.json() as Promise<any>);
-    assert.equal(token.scope, 'identify guilds');
+    assert.equal(token.scope, 'identify guilds gdm.join');
     assert.equal((await server.request('GET', '/users/@me', { auth: `Bearer ${token.access_token}` })).body.id, user.id);
 
     // The user sees the app under Authorized Apps and deauthorizes it: the token stops working. (The redirect URI is

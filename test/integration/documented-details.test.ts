@@ -27,6 +27,7 @@ import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { startTestServer, type TestServer } from '../helpers/harness.ts';
 import { giveRole, makeBot } from './fixtures.guilds.ts';
+import { issueAccessToken } from '../../src/api/oauth2.ts';
 import { GatewayClient } from './gateway-client.ts';
 import { assertError, guildFixture, send, type GuildFixture } from './fixtures.messages.ts';
 
@@ -381,8 +382,10 @@ describe('documented details', () => {
   });
 
   test('group DMs made with access_tokens are limited to 10 (30011)', async () => {
-    const { bot } = await makeBot(t, f.owner, 'Group Bot');
-    const open = () => t.request('POST', '/users/@me/channels', { auth: bot, body: { access_tokens: [f.member.token] } });
+    const { app, bot } = await makeBot(t, f.owner, 'Group Bot');
+    // The member's gdm.join token for the app, as the OAuth2 code grant hands it out (oauth2.test.ts goes through it).
+    const { access_token } = await issueAccessToken(t.store, { applicationId: app.id, userId: f.member.id, scopes: ['gdm.join'] }, Date.now());
+    const open = () => t.request('POST', '/users/@me/channels', { auth: bot, body: { access_tokens: [access_token] } });
     for (let i = 0; i < 10; i++) assert.equal((await open()).status, 200);
     assertError(await open(), 400, 30011);
   });

@@ -50,18 +50,22 @@ export function assertError(res: { status: number; body: any }, status: number, 
   assert.equal(res.body.code, code, JSON.stringify(res.body));
 }
 
-/**
- * `from` and `to` become friends (`from` sends the request, `to` accepts): what Accord asks, as Discord does, before
- * `to` may put `from` in a group DM (src/api/routes/users.ts). Also opens their 1:1 DM and says hi in it.
- */
-export async function writeDirectly(t: TestServer, from: TestUser, to: TestUser): Promise<void> {
+/** `from` and `to` become friends (`from` sends the request, `to` accepts); already friends is fine. */
+export async function makeFriends(t: TestServer, from: TestUser, to: TestUser): Promise<void> {
   const asked = await t.request('PUT', `/users/@me/relationships/${to.id}`, { auth: from, body: {} });
   // 80007: already friends (an earlier call).
-  if (asked.body?.code !== 80007) {
-    assert.equal(asked.status, 204, JSON.stringify(asked.body));
-    const accepted = await t.request('PUT', `/users/@me/relationships/${from.id}`, { auth: to, body: {} });
-    assert.equal(accepted.status, 204, JSON.stringify(accepted.body));
-  }
+  if (asked.body?.code === 80007) return;
+  assert.equal(asked.status, 204, JSON.stringify(asked.body));
+  const accepted = await t.request('PUT', `/users/@me/relationships/${from.id}`, { auth: to, body: {} });
+  assert.equal(accepted.status, 204, JSON.stringify(accepted.body));
+}
+
+/**
+ * `from` and `to` become friends: what Accord asks, as Discord does, before `to` may put `from` in a group DM
+ * (src/api/routes/users.ts). Also opens their 1:1 DM and says hi in it.
+ */
+export async function writeDirectly(t: TestServer, from: TestUser, to: TestUser): Promise<void> {
+  await makeFriends(t, from, to);
   const dm = await t.request('POST', '/users/@me/channels', { auth: from, body: { recipient_id: to.id } });
   assert.equal(dm.status, 200, JSON.stringify(dm.body));
   const sent = await t.request('POST', `/channels/${dm.body.id}/messages`, { auth: from, body: { content: 'hi' } });

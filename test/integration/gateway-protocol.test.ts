@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Intents } from '../../src/protocol/intents.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
-import { makeBot } from './fixtures.guilds.ts';
+import { makeBot, makeFriends } from './fixtures.guilds.ts';
 import { GatewayClient } from './gateway-client.ts';
 
 describe('gateway protocol', () => {
@@ -249,7 +249,8 @@ describe('gateway protocol', () => {
     await t.join(a, home.id, b); // sharing a guild lets a open a DM with b
     const dm = await t.request('POST', '/users/@me/channels', { auth: a, body: { recipient_id: b.id } });
     assert.equal(dm.status, 200, JSON.stringify(dm.body));
-    const group = await t.request('POST', '/users/@me/channels', { auth: a, body: { access_tokens: [b.token, c.token] } });
+    for (const u of [b, c]) await makeFriends(t, u, a);
+    const group = await t.request('POST', '/users/@me/channels', { auth: a, body: { recipients: [b.id, c.id] } });
     assert.equal(group.status, 200, JSON.stringify(group.body));
     const asc = (xs: string[]) => [...xs].sort((x, y) => (BigInt(x) < BigInt(y) ? -1 : 1));
     const recipients = (ready: any) => Object.fromEntries(ready.private_channels.map((ch: any) => [ch.id, ch.recipients.map((u: any) => u.id)]));

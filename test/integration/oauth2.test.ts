@@ -176,4 +176,35 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`OAuth2 (${backe
     await t.request('POST', `/oauth2/authorize?client_id=${app.id}&scope=bot`, { auth: dev, body: { guild_id: g2.id, permissions: String(CREATE_INSTANT_INVITE), authorize: true } });
     assertError(await t.request('PUT', `/guilds/${g2.id}/members/${user.id}`, { auth: bot, body: { access_token: weak.access_token } }), 403, 50025);
   });
+
+  test('the bot makes a group DM and adds to it with gdm.join tokens; other tokens and other apps get 50025', async () => {
+    const code = await codeFor('identify gdm.join');
+    const { body: tokens } = await form('/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: REDIRECT }, [app.id, secret]);
+    assert.match(tokens.scope, /gdm\.join/);
+    // A login token is no access token, and another application's bot cannot use this one's.
+    assertError(await t.request('POST', '/users/@me/channels', { auth: bot, body: { access_tokens: [user.token] } }), 403, 50025);
+    const other = await makeBot(t, dev, 'Group Other');
+    assertError(await t.request('POST', '/users/@me/channels', { auth: other.bot, body: { access_tokens: [tokens.access_token] } }), 403, 50025);
+    const from = t.events.length;
+    const group = await t.request('POST', '/users/@me/channels', { auth: bot, body: { access_tokens: [tokens.access_token], nicks: { [user.id]: 'Player One' } } });
+    assert.equal(group.status, 200, JSON.stringify(group.body));
+    assert.equal(group.body.type, 3);
+    assert.equal(group.body.owner_id, bot.id);
+    assert.deepEqual(group.body.recipients.map((u: any) => u.id), [user.id]);
+    await t.waitForEvent('CHANNEL_CREATE', (e) => e.subject === `gateway.user.${user.id}` && e.d.id === group.body.id, from);
+
+    // Add Recipient: the user's gdm.join token is their consent; an identify-only one, or another user's, is not.
+    const second = await t.register();
+    const secondCode = async (scope: string) => {
+      const res = await t.request('POST', authorizeUrl(scope), { auth: second, body: { authorize: true } });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return new URL(res.body.location).searchParams.get('code')!;
+    };
+    const weak = (await form('/oauth2/token', { grant_type: 'authorization_code', code: await secondCode('identify'), redirect_uri: REDIRECT }, [app.id, secret])).body;
+    assertError(await t.request('PUT', `/channels/${group.body.id}/recipients/${second.id}`, { auth: bot, body: { access_token: weak.access_token, nick: 'Two' } }), 403, 50025);
+    assertError(await t.request('PUT', `/channels/${group.body.id}/recipients/${second.id}`, { auth: bot, body: { access_token: tokens.access_token, nick: 'Two' } }), 403, 50025);
+    const good = (await form('/oauth2/token', { grant_type: 'authorization_code', code: await secondCode('gdm.join'), redirect_uri: REDIRECT }, [app.id, secret])).body;
+    assert.equal((await t.request('PUT', `/channels/${group.body.id}/recipients/${second.id}`, { auth: bot, body: { access_token: good.access_token, nick: 'Two' } })).status, 204);
+    assert.deepEqual((await t.store.channels.listRecipients(group.body.id)).sort(), [bot.id, user.id, second.id].sort());
+  });
 });

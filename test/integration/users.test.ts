@@ -179,14 +179,11 @@ describe('users routes', () => {
       assertError(await t.request('POST', '/users/@me/channels', { auth: owner, body: { recipients: [stranger.id] } }), 400, 50007);
     });
 
-    it('creates a group DM from access_tokens', async () => {
+    it('access_tokens are OAuth2 gdm.join tokens for an app (oauth2.test.ts): login tokens and bogus ones get 50025', async () => {
       const a = await t.register();
       const b = await t.register();
-      const res = await t.request('POST', '/users/@me/channels', { auth: a, body: { access_tokens: [b.token], nicks: { [b.id]: 'bee' } } });
-      assert.equal(res.status, 200, JSON.stringify(res.body));
-      assert.equal(res.body.type, 3);
-      assert.deepEqual(res.body.recipients.map((u: any) => u.id), [b.id]);
-      assertError(await t.request('POST', '/users/@me/channels', { auth: a, body: { access_tokens: ['bogus'] } }), 400, 50035);
+      assertError(await t.request('POST', '/users/@me/channels', { auth: a, body: { access_tokens: [b.token], nicks: { [b.id]: 'bee' } } }), 403, 50025);
+      assertError(await t.request('POST', '/users/@me/channels', { auth: a, body: { access_tokens: ['bogus'] } }), 403, 50025);
     });
 
     it('group DM recipients: the owner adds (CHANNEL_RECIPIENT_ADD), others cannot, anyone leaves, strangers get 50001', async () => {

@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
 import { GatewayClient } from './gateway-client.ts';
 import { guildFixture, type GuildFixture } from './fixtures.messages.ts';
+import { makeFriends } from './fixtures.guilds.ts';
 
 let t: TestServer;
 let f: GuildFixture;
@@ -96,8 +97,9 @@ describe('invite counts', () => {
 
 describe('group DM rename', () => {
   test('posts a CHANNEL_NAME_CHANGE message (type 4) that every recipient receives', async () => {
-    // access_tokens: people who agreed to be added (recipients would need each to have written to the owner).
-    const created = await t.request('POST', '/users/@me/channels', { auth: f.owner, body: { access_tokens: [f.member.token, f.stranger.token] } });
+    // A person puts friends in a group DM.
+    for (const u of [f.member, f.stranger]) await makeFriends(t, u, f.owner);
+    const created = await t.request('POST', '/users/@me/channels', { auth: f.owner, body: { recipients: [f.member.id, f.stranger.id] } });
     assert.equal(created.status, 200, JSON.stringify(created.body));
     const group = created.body;
     assert.equal(group.type, 3);

@@ -16,7 +16,7 @@ import { applicationJson, memberJson, publicUser } from '../../shapes/serialize.
 import { ConflictError } from '../../store/errors.ts';
 import type { ApplicationRecord, MemberRecord } from '../../store/types.ts';
 import { applicationAccess, guildAccess, requirePermission } from '../access.ts';
-import { CLIENT_CREDENTIALS_SCOPES, issueAccessToken, newOAuth2Secret, parseScopes, resolveAccessToken, secretMatches } from '../oauth2.ts';
+import { CLIENT_CREDENTIALS_SCOPES, grantedUser, issueAccessToken, newOAuth2Secret, parseScopes, secretMatches } from '../oauth2.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { parse, snowflake, z } from '../validate.ts';
@@ -178,13 +178,11 @@ export function registerOAuth2Routes(ctx: RouteContext): void {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
     requirePermission(access.permissions, Permissions.CREATE_INSTANT_INVITE);
     const body = parse(addMemberBody, req.body);
-    const grant = await resolveAccessToken(store, body.access_token, now());
-    if (!grant || grant.applicationId !== req.user.id || !grant.scopes.includes('guilds.join') || grant.user.id !== req.params.userId) {
-      throw new ApiError(ErrorCodes.INVALID_OAUTH2_ACCESS_TOKEN);
-    }
+    const granted = await grantedUser(store, body.access_token, req.user.id, 'guilds.join', now());
+    if (!granted || granted.id !== req.params.userId) throw new ApiError(ErrorCodes.INVALID_OAUTH2_ACCESS_TOKEN);
     const guildId = access.guild.id;
-    if (await store.members.get(guildId, grant.user.id)) return undefined;
-    await assertNotBanned(store, guildId, grant.user.id);
+    if (await store.members.get(guildId, granted.id)) return undefined;
+    await assertNotBanned(store, guildId, granted.id);
     if (body.nick) requirePermission(access.permissions, Permissions.MANAGE_NICKNAMES);
     if (body.mute) requirePermission(access.permissions, Permissions.MUTE_MEMBERS);
     if (body.deaf) requirePermission(access.permissions, Permissions.DEAFEN_MEMBERS);
@@ -198,7 +196,7 @@ export function registerOAuth2Routes(ctx: RouteContext): void {
       }
     }
     const record: MemberRecord = {
-      guildId, userId: grant.user.id, nick: body.nick ?? null, avatar: null, roles, joinedAt: now(), deaf: body.deaf ?? false, mute: body.mute ?? false,
+      guildId, userId: granted.id, nick: body.nick ?? null, avatar: null, roles, joinedAt: now(), deaf: body.deaf ?? false, mute: body.mute ?? false,
       pending: false, communicationDisabledUntil: null, flags: 0,
     };
     let member: MemberRecord;
@@ -209,8 +207,8 @@ export function registerOAuth2Routes(ctx: RouteContext): void {
       if (err instanceof ConflictError) return undefined;
       throw err;
     }
-    ctx.dispatch.guild(guildId, 'GUILD_MEMBER_ADD', { ...memberJson(member, grant.user), guild_id: guildId });
-    await postJoinMessage(ctx, guildId, grant.user);
-    return memberJson(member, grant.user);
+    ctx.dispatch.guild(guildId, 'GUILD_MEMBER_ADD', { ...memberJson(member, granted), guild_id: guildId });
+    await postJoinMessage(ctx, guildId, granted);
+    return memberJson(member, granted);
   });
 }

@@ -4,7 +4,7 @@
  */
 import { memberGone } from '../integrations.ts';
 import { hashPassword, issueToken, tokenPublicId, verifyPassword } from '../../lib/secrets.ts';
-import { resolveToken } from '../../lib/tokens.ts';
+import { grantedUser } from '../oauth2.ts';
 import { channelAccess, guildAccess, permissionContext } from '../access.ts';
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
 import { computeBasePermissions } from '../../protocol/permissions.ts';
@@ -53,6 +53,9 @@ const createDmBody = z.union([
   z.object({ recipients: z.array(snowflake).min(1).max(GROUP_DM_MAX_USERS - 1) }),
   z.object({ access_tokens: z.array(z.string().max(256)).min(1).max(GROUP_DM_MAX_USERS - 1), nicks: z.record(z.string(), z.string()).optional() }),
 ]);
+
+/** Group DM Add Recipient: an app adds a user with their gdm.join access token; a person adds a friend with no body. */
+const addRecipientBody = z.object({ access_token: z.string().max(256).nullish(), nick: z.string().max(32).nullish() }).nullish();
 
 /**
  * Who may be put in a group DM: as on Discord, only the caller's friends (relationships, routes/relationships.ts).
@@ -219,9 +222,10 @@ export function registerUsersRoutes(ctx: RouteContext): void {
       others = await store.users.getMany(wanted);
       if (others.length !== wanted.length) throw new ApiError(ErrorCodes.UNKNOWN_USER);
     } else {
-      // access_tokens stand for users who agreed to be added (OAuth2 gdm.join); Accord takes their user tokens.
-      const resolved = await Promise.all(body.access_tokens.map(async (t) => (await resolveToken(store, t.replace(/^Bearer\s+/, ''), ctx.tokenLifetime))?.user));
-      if (resolved.some((u) => !u || u.bot)) throw fieldError('access_tokens', 'BASE_TYPE_INVALID', 'Invalid access token');
+      // access_tokens: OAuth2 access tokens of users who granted the caller's application gdm.join (the caller is
+      // its bot; an application's id is its bot's). Anything else is 50025, as Discord answers a bad token.
+      const resolved = await Promise.all(body.access_tokens.map((t) => grantedUser(store, t, me.id, 'gdm.join', now())));
+      if (resolved.some((u) => !u)) throw new ApiError(ErrorCodes.INVALID_OAUTH2_ACCESS_TOKEN);
       others = [...new Map((resolved as UserRecord[]).filter((u) => u.id !== me.id).map((u) => [u.id, u])).values()];
       // Discord: "This endpoint is limited to 10 active group DMs". Counted as the group DMs the caller owns: a bot's
       // are all made this way; a user's own ones made with `recipients` count too (Accord keeps no record of how).
@@ -238,6 +242,7 @@ export function registerUsersRoutes(ctx: RouteContext): void {
   });
 
   ctx.put('/channels/:channelId/recipients/:userId', {}, async (req) => {
+    const body = parse(addRecipientBody, req.body) ?? {};
     const { channel } = await channelAccess(store, req.params.channelId, req.user.id, now());
     if (channel.type !== ChannelType.GROUP_DM) throw new ApiError(ErrorCodes.CANNOT_ACT_ON_CHANNEL_TYPE);
     if (channel.ownerId !== req.user.id) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
@@ -246,7 +251,10 @@ export function registerUsersRoutes(ctx: RouteContext): void {
     const current = await store.channels.listRecipients(channel.id);
     if (current.includes(target.id)) return undefined;
     if (current.length >= GROUP_DM_MAX_USERS) throw new ApiError(ErrorCodes.INVALID_RECIPIENTS, { message: `A group DM holds at most ${GROUP_DM_MAX_USERS} users` });
-    if (!(await mayAdd(store, target.id, req.user.id))) throw notAddable();
+    if (body.access_token != null) {
+      // The user's own consent (OAuth2 gdm.join granted to the caller's application) replaces friendship.
+      if ((await grantedUser(store, body.access_token, req.user.id, 'gdm.join', now()))?.id !== target.id) throw new ApiError(ErrorCodes.INVALID_OAUTH2_ACCESS_TOKEN);
+    } else if (!(await mayAdd(store, target.id, req.user.id))) throw notAddable();
     await store.channels.addRecipient(channel.id, target.id);
     const users = await store.users.getMany([...current, target.id]);
     ctx.dispatch.users(current, 'CHANNEL_RECIPIENT_ADD', { channel_id: channel.id, user: publicUser(target) });

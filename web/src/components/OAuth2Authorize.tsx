@@ -20,6 +20,7 @@ export const SCOPE_TEXT: Record<string, string> = {
   email: 'Access your email address',
   guilds: 'Know what servers you\'re in',
   'guilds.join': 'Join servers for you',
+  'gdm.join': 'Join you to group DMs with the app',
   'guilds.members.read': 'Read your member info (nickname, avatar, roles) in servers you belong to',
   connections: 'Access your third-party connections',
 };
