@@ -1640,6 +1640,8 @@ export interface InteractionStore {
   update(id: Snowflake, patch: Partial<Pick<InteractionRecord, 'details' | 'modalCustomId'>>): Promise<void>;
   /** Counts one follow-up while fewer than `max` were counted; false (nothing counted) at the limit. Cluster-wide. */
   claimFollowUp(id: Snowflake, max: number): Promise<boolean>;
+  /** Marks the deferred response filled; true for the one call that did (the others send messages of their own). */
+  claimFill(id: Snowflake): Promise<boolean>;
   /**
    * The newest interaction of `applicationId` created at or after `since` whose response showed `userId` the modal
    * `customId`; the modal is taken (a modal is submitted once). Null when there is none.

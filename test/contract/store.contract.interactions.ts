@@ -41,6 +41,15 @@ export function interactionsContract(s: () => Store): void {
       assert.equal(await s().interactions.claimFollowUp('123456789012345678', 5), false, 'an unknown interaction counts nothing');
     });
 
+    it('a deferred response is filled once, whoever claims first', async () => {
+      const i = interaction();
+      await s().interactions.create(i);
+      const claims = await Promise.all(Array.from({ length: 4 }, () => s().interactions.claimFill(i.id)));
+      assert.equal(claims.filter(Boolean).length, 1);
+      assert.equal(await s().interactions.claimFill(i.id), false);
+      assert.equal(await s().interactions.claimFill('123456789012345678'), false);
+    });
+
     it('updates details and gives a modal to one submit only', async () => {
       const i = interaction();
       await s().interactions.create(i);

@@ -47,9 +47,12 @@ export async function sendFollowUp(ctx: RouteContext, i: LiveInteraction, req: R
     const input = parse(interactionMessageSchema, body);
     // Discord: used right after a deferred response, a follow-up "will function as Edit Original Interaction
     // Response": no new message, the loading one is filled, and the ephemeral flag is ignored (the response keeps
-    // what the deferral chose).
+    // what the deferral chose). One follow-up fills it, claimed in the store: others sent at the same instant, on
+    // any api node, are messages of their own.
     const loading = await loadingOriginal(ctx, i);
-    if (loading) return await editInteractionMessage(ctx, i, loading, { ...input, flags: (input.flags ?? 0) & ~MessageFlag.EPHEMERAL }, uploads);
+    if (loading && (await ctx.deps.store.interactions.claimFill(i.id))) {
+      return await editInteractionMessage(ctx, i, loading, { ...input, flags: (input.flags ?? 0) & ~MessageFlag.EPHEMERAL }, uploads);
+    }
     // "Apps are limited to 5 followup messages per interaction if it was initiated from a user-installed app and
     // isn't installed in the server": its authorizing_integration_owners name the user installation only.
     if (userInstalledOnly(i) && !(await ctx.deps.store.interactions.claimFollowUp(i.id, USER_INSTALL_FOLLOW_UPS))) {
@@ -74,9 +77,13 @@ function userInstalledOnly(i: LiveInteraction): boolean {
 async function loadingOriginal(ctx: RouteContext, i: LiveInteraction): Promise<Found | null> {
   if (!i.originalId) return null;
   const found = await interactionMessage(ctx, i, i.originalId).catch(() => null);
-  if (!found) return null;
+  return found && isLoading(found) ? found : null;
+}
+
+/** Whether an interaction message is still a deferral's LOADING one. */
+function isLoading(found: Found): boolean {
   const flags = 'ephemeral' in found ? Number(found.ephemeral.flags) : found.stored.flags;
-  return (flags & MessageFlag.LOADING) !== 0 ? found : null;
+  return (flags & MessageFlag.LOADING) !== 0;
 }
 
 export async function getFollowUp(ctx: RouteContext, i: LiveInteraction, messageId: string): Promise<MessageJson> {
@@ -85,6 +92,8 @@ export async function getFollowUp(ctx: RouteContext, i: LiveInteraction, message
 
 export async function editFollowUp(ctx: RouteContext, i: LiveInteraction, messageId: string, req: RouteRequest): Promise<MessageJson> {
   const found = await interactionMessage(ctx, i, messageIdOf(i, messageId));
+  // Editing the loading response fills it: a follow-up after this one is a message of its own.
+  if (isLoading(found)) await ctx.deps.store.interactions.claimFill(i.id);
   const { body, uploads } = await readMessageBody(ctx.deps, req, { channelId: i.channelId, fileRefusal: null });
   try {
     return await editInteractionMessage(ctx, i, found, parse(interactionMessageSchema, body), uploads);

@@ -68,6 +68,11 @@ export class SqlInteractionStore implements InteractionStore {
     return changes === 1;
   }
 
+  async claimFill(interactionId: Snowflake): Promise<boolean> {
+    const { changes } = await this.db.run('UPDATE interactions SET filled = 1 WHERE id = ? AND filled = 0', [id(interactionId)]);
+    return changes === 1;
+  }
+
   async update(interactionId: Snowflake, patch: Partial<Pick<InteractionRecord, 'details' | 'modalCustomId'>>): Promise<void> {
     const set = setClause(patch, {
       details: ['details', (v) => json(v, 'details')],

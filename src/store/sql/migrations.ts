@@ -897,8 +897,14 @@ const BOT_DISCRIMINATORS = {
   postgres: `UPDATE users SET discriminator = lpad(((id % 9999) + 1)::text, 4, '0') WHERE bot = 1 AND discriminator = '0';`,
 };
 
-/** Follow-ups counted per interaction: a user-installed app outside a server it is installed in sends at most five. */
-const INTERACTION_FOLLOWUPS = `ALTER TABLE interactions ADD COLUMN followups INTEGER NOT NULL DEFAULT 0;`;
+/**
+ * Follow-ups counted per interaction (a user-installed app outside a server it is installed in sends at most five),
+ * and whether a deferred response was filled (the first follow-up fills it, once, whichever node sends it).
+ */
+const INTERACTION_FOLLOWUPS = `
+ALTER TABLE interactions ADD COLUMN followups INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE interactions ADD COLUMN filled SMALLINT NOT NULL DEFAULT 0;
+`;
 
 const PIN_MESSAGES_SPLIT = {
   sqlite: pinSplit((c) => `CAST(${c} AS INTEGER)`, (e) => `CAST(${e} AS TEXT)`),
@@ -949,7 +955,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 42, name: 'temporary members', sqlite: TEMPORARY_MEMBERS, postgres: TEMPORARY_MEMBERS },
   { version: 43, name: 'role gradient colors', sqlite: ROLE_COLORS, postgres: ROLE_COLORS },
   { version: 44, name: 'bot discriminators', ...BOT_DISCRIMINATORS },
-  { version: 45, name: 'interaction follow-up counts', sqlite: INTERACTION_FOLLOWUPS, postgres: INTERACTION_FOLLOWUPS },
+  { version: 45, name: 'interaction follow-up counts and fills', sqlite: INTERACTION_FOLLOWUPS, postgres: INTERACTION_FOLLOWUPS },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
