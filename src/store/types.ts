@@ -795,6 +795,8 @@ export interface MemberStore {
    */
   holdersOf(guildId: Snowflake, roleIds: readonly Snowflake[]): Promise<Snowflake[]>;
   count(guildId: Snowflake): Promise<number>;
+  /** How many members hold each role of the guild that anyone holds (one grouped index read). */
+  countByRole(guildId: Snowflake): Promise<Map<Snowflake, number>>;
   /** `roles`, when given, replaces the member's role set. */
   update(guildId: Snowflake, userId: Snowflake, patch: Patch<MemberRecord, 'guildId' | 'userId' | 'joinedAt'>): Promise<MemberRecord>;
   /** Idempotent; NotFoundError when the member is unknown. */

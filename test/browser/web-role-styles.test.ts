@@ -65,8 +65,13 @@ describe('web client: role styles', { skip: browserSkipReason() }, () => {
     await server.request('PUT', `/guilds/${guild.id}/members/${owner.id}/roles/${role.id}`, { auth: owner });
     await eventually(async () => assert.match(await gradientOf(b, `.member-list [data-user-id="${owner.id}"] .ellipsis`), /linear-gradient/), 'the member list name');
     await eventually(async () => assert.match(await gradientOf(b, '.history .message .author'), /linear-gradient/), 'the author name');
+    // The roles list says how many members hold each role (GET /roles/member-counts), read again as the tab opens.
+    await dialog.getByRole('tab', { name: 'Members' }).click();
+    await dialog.getByRole('tab', { name: 'Roles' }).click();
+    await eventually(async () => assert.equal(await dialog.getByRole('option', { name: /Sunset/ }).locator('.role-count').getAttribute('aria-label'), '1 member'), 'the member count');
 
     // Holographic: Discord's three colours, live for the member.
+    await dialog.getByRole('option', { name: /Sunset/ }).click();
     await dialog.getByRole('radio', { name: 'Holographic' }).check();
     await dialog.getByRole('button', { name: 'Save Role' }).click();
     await eventually(async () => {

@@ -429,6 +429,14 @@ function guildsContract(s: () => Store): void {
   });
 
   describe('roles', () => {
+    it('countByRole: holders per role, roles nobody holds left out', async () => {
+      const { guild } = await guildWithChannel(s());
+      const [a, b] = [await s().roles.create(role(guild.id)), await s().roles.create(role(guild.id))];
+      await s().roles.create(role(guild.id));
+      for (const roles of [[a.id, b.id], [a.id], []]) await s().members.add(member(guild.id, (await s().users.create(user())).id, { roles }));
+      assert.deepEqual([...(await s().members.countByRole(guild.id))].sort(), [[a.id, 2], [b.id, 1]].sort());
+      assert.equal((await s().members.countByRole(newId())).size, 0);
+    });
     it('gradient colors: kept when set, absent when unset or cleared', async () => {
       const { guild } = await guildWithChannel(s());
       const plain = await s().roles.create(role(guild.id, { color: 0x112233 }));

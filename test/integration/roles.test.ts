@@ -151,6 +151,26 @@ describe('role routes', () => {
     assertError(await t.request('PATCH', `/guilds/${guild.id}/roles/${made.body.id}`, { auth: owner, body: { colors: { primary_color: 0x1000000 } } }), 400, 50035);
   });
 
+  it('GET /roles/member-counts: every role but @everyone with how many members hold it, 0 for none; members only', async () => {
+    const { owner, member, guild } = await guildWithMember(t);
+    const third = await t.register();
+    await t.join(owner, guild.id, third);
+    const made = async (name: string) => (await t.request('POST', `/guilds/${guild.id}/roles`, { auth: owner, body: { name } })).body;
+    const [crew, lead, empty] = [await made('crew'), await made('lead'), await made('empty')];
+    for (const [who, role] of [[member, crew], [third, crew], [third, lead]] as const) {
+      assert.equal((await t.request('PUT', `/guilds/${guild.id}/members/${who.id}/roles/${role.id}`, { auth: owner })).status, 204);
+    }
+    const res = await t.request('GET', `/guilds/${guild.id}/roles/member-counts`, { auth: member });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(res.body, { [crew.id]: 2, [lead.id]: 1, [empty.id]: 0 });
+    assert.equal(res.body[guild.id], undefined, 'not @everyone');
+    // Taken away, the count follows.
+    await t.request('DELETE', `/guilds/${guild.id}/members/${third.id}/roles/${crew.id}`, { auth: owner });
+    assert.equal((await t.request('GET', `/guilds/${guild.id}/roles/member-counts`, { auth: owner })).body[crew.id], 1);
+    const stranger = await t.register();
+    assertError(await t.request('GET', `/guilds/${guild.id}/roles/member-counts`, { auth: stranger }), 403, 50001);
+  });
+
   it('unicode_emoji: one standard emoji, kept fully qualified; anything else 50035; null or empty clears it', async () => {
     const { owner, guild } = await guildWithMember(t);
     const made = await t.request('POST', `/guilds/${guild.id}/roles`, { auth: owner, body: { name: 'hearts', unicode_emoji: '❤' } });

@@ -110,6 +110,13 @@ export function registerRolesRoutes(ctx: RouteContext): void {
     return access.roles.map(roleJson);
   });
 
+  // Get Guild Role Member Counts: every role but @everyone, those nobody holds with 0.
+  ctx.get('/guilds/:guildId/roles/member-counts', {}, async (req) => {
+    const access = await guildAccess(store, req.params.guildId, req.user.id, now());
+    const held = await store.members.countByRole(access.guild.id);
+    return Object.fromEntries(access.roles.filter((r) => r.id !== access.guild.id).map((r) => [r.id, held.get(r.id) ?? 0]));
+  });
+
   ctx.get('/guilds/:guildId/roles/:roleId', {}, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
     return roleJson(findRole(access, req.params.roleId));

@@ -448,6 +448,11 @@ export class SqlMemberStore implements MemberStore {
     return rn(row?.n ?? 0);
   }
 
+  async countByRole(guildId: Snowflake): Promise<Map<Snowflake, number>> {
+    const rows = await this.db.all('SELECT role_id, count(*) AS n FROM member_roles WHERE guild_id = ? GROUP BY role_id', [id(guildId, 'guild_id')]);
+    return new Map(rows.map((r) => [rs(r.role_id), rn(r.n)]));
+  }
+
   async update(guildId: Snowflake, userId: Snowflake, patch: Patch<MemberRecord, 'guildId' | 'userId' | 'joinedAt'>): Promise<MemberRecord> {
     const g = id(guildId, 'guild_id');
     const u = id(userId, 'user_id');

@@ -2,8 +2,8 @@
  * Server settings for the owner (and members with the matching Manage permission): overview, roles with a
  * handful of key permission bits, channels, per-channel permission overwrites, and members' roles.
  */
-import { useMemo, useState, type FormEvent } from 'react';
-import { compareIds } from '../api.ts';
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { compareIds, rest } from '../api.ts';
 import { arrowNavigate } from '../focus.ts';
 import { KEY_PERMISSIONS, P, basePermissions, has } from '../perms.ts';
 import {
@@ -203,6 +203,15 @@ function Roles({ guildId, run }: { guildId: string; run: Run }) {
   const roles = useMemo(() => sortedRoles(guild.roles), [guild.roles]);
   const [selected, setSelected] = useState<string>(guildId);
   const role = guild.roles[selected] ?? guild.roles[guildId];
+  // How many members hold each role (GET /guilds/{id}/roles/member-counts), read when the tab opens and roles change.
+  const [counts, setCounts] = useState<Record<string, number>>({});
+  useEffect(() => {
+    let live = true;
+    rest.get<Record<string, number>>(`/guilds/${guildId}/roles/member-counts`).then((c) => live && setCounts(c), () => {});
+    return () => {
+      live = false;
+    };
+  }, [guildId, roles.length]);
   return (
     <div className="split">
       <div className="split-list">
@@ -215,6 +224,9 @@ function Roles({ guildId, run }: { guildId: string; run: Run }) {
               <button type="button" className={r.id === role?.id ? 'list-item active' : 'list-item'} onClick={() => setSelected(r.id)}>
                 <span className="role-dot" style={{ background: swatch(r) }} aria-hidden="true" />
                 {r.id === guildId ? '@everyone' : r.name}
+                {r.id !== guildId && counts[r.id] !== undefined && (
+                  <span className="muted small role-count" aria-label={`${counts[r.id]} ${counts[r.id] === 1 ? 'member' : 'members'}`}> — {counts[r.id]}</span>
+                )}
               </button>
             </li>
           ))}
