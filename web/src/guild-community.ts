@@ -29,6 +29,7 @@ const perms = (s: State, guildId: string) => {
   return guild && s.me ? basePermissions(guild, s.me.id, s.members[guildId]?.[s.me.id]) : 0n;
 };
 export const canManageGuild = (s: State, guildId: string) => has(perms(s, guildId), P.MANAGE_GUILD);
+export const canManageWebhooks = (s: State, guildId: string) => has(perms(s, guildId), P.MANAGE_WEBHOOKS);
 /** Prune needs Kick Members, and Manage Server to run it (as on Discord). */
 export const canPrune = (s: State, guildId: string) => has(perms(s, guildId), P.KICK_MEMBERS) && has(perms(s, guildId), P.MANAGE_GUILD);
 export const canBulkBan = (s: State, guildId: string) => has(perms(s, guildId), P.BAN_MEMBERS) && has(perms(s, guildId), P.MANAGE_GUILD);

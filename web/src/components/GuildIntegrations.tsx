@@ -1,11 +1,12 @@
 /**
- * Server Settings → Integrations (Manage Server): the server's bots as Discord lists them (GET
- * /guilds/{id}/integrations), each with "Remove", which takes the bot out of the server with its managed role
- * (DELETE /guilds/{id}/integrations/{id}) after a confirmation.
+ * Server Settings → Integrations: the server's bots as Discord lists them (GET /guilds/{id}/integrations; Manage
+ * Server), each with "Remove", which takes the bot out of the server with its managed role (DELETE
+ * /guilds/{id}/integrations/{id}) after a confirmation; and its webhooks (Manage Webhooks, GuildWebhooks.tsx).
  */
 import { useEffect, useMemo, useState } from 'react';
 import { rest } from '../api.ts';
-import { canManageGuild } from '../guild-community.ts';
+import { canManageGuild, canManageWebhooks } from '../guild-community.ts';
+import { WebhooksSection } from './GuildWebhooks.tsx';
 import { useStore } from '../store.ts';
 import type { User } from '../types.ts';
 import { Avatar } from './Avatar.tsx';
@@ -20,11 +21,22 @@ interface Integration {
 }
 
 export function useIntegrationTabs<T extends string>(guildId: string, tabs: ReadonlyArray<[T, string]>): Array<[T | 'integrations', string]> {
-  const allowed = useStore((s) => canManageGuild(s, guildId));
+  const allowed = useStore((s) => canManageGuild(s, guildId) || canManageWebhooks(s, guildId));
   return useMemo(() => (allowed ? [...tabs, ['integrations', 'Integrations']] : [...tabs]), [allowed, tabs]);
 }
 
 export function IntegrationsTab({ guildId, run }: { guildId: string; run: (fn: () => Promise<unknown>) => Promise<void> }) {
+  const bots = useStore((s) => canManageGuild(s, guildId));
+  const webhooks = useStore((s) => canManageWebhooks(s, guildId));
+  return (
+    <div className="stack">
+      {bots && <Bots guildId={guildId} run={run} />}
+      {webhooks && <WebhooksSection guildId={guildId} run={run} />}
+    </div>
+  );
+}
+
+function Bots({ guildId, run }: { guildId: string; run: (fn: () => Promise<unknown>) => Promise<void> }) {
   const [integrations, setIntegrations] = useState<Integration[] | null>(null);
   const [removing, setRemoving] = useState<Integration | null>(null);
   useEffect(() => {
