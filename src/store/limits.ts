@@ -7,6 +7,8 @@ export const LIMITS = {
   globalName: { min: 0, max: 32 },
   email: { min: 0, max: 320 },
   bio: { min: 0, max: 190 },
+  /** A user's private note on another user (Discord's limit). */
+  note: { min: 1, max: 256 },
   guildName: { min: 2, max: 100 },
   channelName: { min: 1, max: 100 },
   /** Forum and media channel topics run to 4096; other channels' to 1024 (the API checks which). */

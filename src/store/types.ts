@@ -1381,6 +1381,11 @@ export interface RelationshipStore {
   update(a: Snowflake, b: Snowflake, fn: (current: RelationshipPair) => RelationshipPair): Promise<{ before: RelationshipPair; after: RelationshipPair }>;
   /** Null when there is no such relationship. */
   setNickname(userId: Snowflake, targetId: Snowflake, nickname: string | null): Promise<RelationshipRecord | null>;
+  /** The user's private notes on other users (Discord's user notes), by target id. */
+  listNotes(userId: Snowflake): Promise<Map<Snowflake, string>>;
+  getNote(userId: Snowflake, targetId: Snowflake): Promise<string | null>;
+  /** Sets the note (at most 256 characters); an empty one deletes it. */
+  setNote(userId: Snowflake, targetId: Snowflake, note: string): Promise<void>;
 }
 
 export interface ReactionStore {

@@ -122,4 +122,17 @@ describe('web client: profiles', { skip: browserSkipReason() }, () => {
     const card = b.getByRole('dialog', { name: /Profile of/ });
     await eventually(async () => assert.equal(await card.getByTestId('profile-username').textContent(), `${app.bot.username}#${app.bot.discriminator}`), 'the tag on the card');
   });
+
+  test('a private note on the card: saved when the box loses focus, there again after a reload, seen by nobody else', async () => {
+    const card = await bobOpensAlice('Ace');
+    const note = card.getByRole('textbox', { name: 'Note' });
+    await note.fill('Met at the jazz night');
+    await card.getByRole('heading', { name: 'Ace' }).click(); // focus leaves the box
+    await eventually(async () => assert.equal((await server.request('GET', `/users/@me/notes/${alice.id}`, { auth: bob })).body.note, 'Met at the jazz night'), 'the note saved');
+    await b.reload();
+    const again = await bobOpensAlice('Ace');
+    await eventually(async () => assert.equal(await again.getByRole('textbox', { name: 'Note' }).inputValue(), 'Met at the jazz night'), 'the note read back');
+    assert.equal((await server.request('GET', `/users/@me/notes/${alice.id}`, { auth: alice })).status, 404, 'Alice has no note on herself');
+  });
 });
+

@@ -1,7 +1,7 @@
 /** Contract: relationships (RelationshipStore): both directions of a pair written together, nicknames, cascades. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { NotFoundError } from '../../src/store/errors.ts';
+import { InvalidInputError, NotFoundError } from '../../src/store/errors.ts';
 import { RelationshipType, type RelationshipRecord, type Store } from '../../src/store/types.ts';
 import { newId, rejectsWith, user } from './store.fixtures.ts';
 
@@ -10,6 +10,19 @@ const rec = (userId: string, targetId: string, type: RelationshipRecord['type'],
 
 export function relationshipsContract(s: () => Store): void {
   describe('relationships', () => {
+    it('notes: set, replaced, listed by target, deleted by an empty note, bounded', async () => {
+      const [a, b, c] = [await s().users.create(user()), await s().users.create(user()), await s().users.create(user())];
+      assert.equal(await s().relationships.getNote(a.id, b.id), null);
+      await s().relationships.setNote(a.id, b.id, 'first');
+      await s().relationships.setNote(a.id, b.id, 'second');
+      await s().relationships.setNote(a.id, c.id, 'about c');
+      assert.equal(await s().relationships.getNote(a.id, b.id), 'second');
+      assert.deepEqual([...(await s().relationships.listNotes(a.id))].sort(), [[b.id, 'second'], [c.id, 'about c']].sort());
+      assert.equal((await s().relationships.listNotes(b.id)).size, 0);
+      await rejectsWith(s().relationships.setNote(a.id, b.id, 'x'.repeat(257)), InvalidInputError, { field: 'note' });
+      await s().relationships.setNote(a.id, b.id, '');
+      assert.equal(await s().relationships.getNote(a.id, b.id), null);
+    });
     it('writes both sides in one update, lists each user’s own side, and deletes with null', async () => {
       const a = await s().users.create(user());
       const b = await s().users.create(user());

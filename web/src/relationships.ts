@@ -2,7 +2,7 @@
  * Friends, blocks and friend requests (Discord's relationships): kept from READY's `relationships` and the live
  * RELATIONSHIP_ADD / UPDATE / REMOVE events, changed through /users/@me/relationships.
  */
-import { rest } from './api.ts';
+import { ApiError, rest } from './api.ts';
 import { store, useStore, withUser, type State } from './store.ts';
 import type { Relationship } from './types.ts';
 
@@ -112,3 +112,17 @@ export function blockedRunsOf<M extends { id: string; author: { id: string } }>(
   });
   return out;
 }
+
+/** The current user's private note on `userId` ('' when there is none: the server answers 404). */
+export async function fetchNote(userId: string): Promise<string> {
+  try {
+    return (await rest.get<{ note: string }>(`/users/@me/notes/${userId}`)).note;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return '';
+    throw err;
+  }
+}
+
+/** Sets the note ('' deletes it). */
+export const saveNote = (userId: string, note: string) => rest.put(`/users/@me/notes/${userId}`, { note });
+

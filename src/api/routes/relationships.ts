@@ -28,8 +28,29 @@ function userOnly(req: RouteRequest): void {
   if (req.user.bot) throw new ApiError(ErrorCodes.BOTS_CANNOT_USE_ENDPOINT);
 }
 
+const noteBody = z.object({ note: z.string().max(256).nullish() });
+
 export function registerRelationshipsRoutes(ctx: RouteContext): void {
   const { store, now } = ctx.deps;
+
+  // User notes (Discord's client API): a private note on another user, shown on their profile card. Users only.
+  ctx.get('/users/@me/notes', { auth: 'user' }, async (req) => Object.fromEntries(await store.relationships.listNotes(req.user.id)));
+  ctx.get('/users/@me/notes/:userId', { auth: 'user' }, async (req) => {
+    const note = isSnowflake(req.params.userId) ? await store.relationships.getNote(req.user.id, req.params.userId) : null;
+    // No note on someone is Discord's 404 Unknown User.
+    if (note === null) throw new ApiError(ErrorCodes.UNKNOWN_USER);
+    return { user_id: req.user.id, note_user_id: req.params.userId, note };
+  });
+  ctx.put('/users/@me/notes/:userId', { auth: 'user' }, async (req) => {
+    const body = parse(noteBody, req.body ?? {});
+    const target = isSnowflake(req.params.userId) ? await store.users.get(req.params.userId) : null;
+    if (!target) throw new ApiError(ErrorCodes.UNKNOWN_USER);
+    const note = (body.note ?? '').trim();
+    await store.relationships.setNote(req.user.id, target.id, note);
+    // The user's other sessions (another tab, another device) show it at once.
+    ctx.dispatch.users([req.user.id], 'USER_NOTE_UPDATE', { id: target.id, note });
+    return undefined;
+  });
 
   const target = async (req: RouteRequest<{ userId: string }>): Promise<UserRecord> => {
     const user = isSnowflake(req.params.userId) ? await store.users.get(req.params.userId) : null;

@@ -906,6 +906,16 @@ ALTER TABLE interactions ADD COLUMN followups INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE interactions ADD COLUMN filled SMALLINT NOT NULL DEFAULT 0;
 `;
 
+/** Private notes a user keeps on other users. */
+const USER_NOTES = `
+CREATE TABLE user_notes (
+  user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  target_id BIGINT NOT NULL,
+  note TEXT NOT NULL,
+  PRIMARY KEY (user_id, target_id)
+);
+`;
+
 const PIN_MESSAGES_SPLIT = {
   sqlite: pinSplit((c) => `CAST(${c} AS INTEGER)`, (e) => `CAST(${e} AS TEXT)`),
   postgres: pinSplit((c) => `${c}::bigint`, (e) => `(${e})::text`),
@@ -956,6 +966,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 43, name: 'role gradient colors', sqlite: ROLE_COLORS, postgres: ROLE_COLORS },
   { version: 44, name: 'bot discriminators', ...BOT_DISCRIMINATORS },
   { version: 45, name: 'interaction follow-up counts and fills', sqlite: INTERACTION_FOLLOWUPS, postgres: INTERACTION_FOLLOWUPS },
+  { version: 46, name: 'user notes', sqlite: USER_NOTES, postgres: USER_NOTES },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

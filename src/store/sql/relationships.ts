@@ -3,7 +3,7 @@ import type { RelationshipPair, RelationshipRecord, RelationshipStore } from '..
 import type { Snowflake } from '../../protocol/snowflake.ts';
 import { InvalidInputError } from '../errors.ts';
 import type { Row, SqlDriver } from './driver.ts';
-import { id, int, rn, rs, rsn } from './values.ts';
+import { id, int, rn, rs, rsn, text } from './values.ts';
 
 function fromRow(r: Row): RelationshipRecord {
   return { userId: rs(r.user_id), targetId: rs(r.target_id), type: rn(r.type) as RelationshipRecord['type'], nickname: rsn(r.nickname), since: rn(r.since) };
@@ -11,6 +11,28 @@ function fromRow(r: Row): RelationshipRecord {
 
 export class SqlRelationshipStore implements RelationshipStore {
   constructor(private readonly db: SqlDriver) {}
+
+  async listNotes(userId: Snowflake): Promise<Map<Snowflake, string>> {
+    const rows = await this.db.all('SELECT target_id, note FROM user_notes WHERE user_id = ? ORDER BY target_id', [id(userId, 'user_id')]);
+    return new Map(rows.map((r) => [rs(r.target_id), rs(r.note)]));
+  }
+
+  async getNote(userId: Snowflake, targetId: Snowflake): Promise<string | null> {
+    const row = await this.db.get('SELECT note FROM user_notes WHERE user_id = ? AND target_id = ?', [id(userId, 'user_id'), id(targetId, 'target_id')]);
+    return row ? rs(row.note) : null;
+  }
+
+  async setNote(userId: Snowflake, targetId: Snowflake, note: string): Promise<void> {
+    const keys = [id(userId, 'user_id'), id(targetId, 'target_id')];
+    if (note === '') {
+      await this.db.run('DELETE FROM user_notes WHERE user_id = ? AND target_id = ?', keys);
+      return;
+    }
+    await this.db.run(
+      'INSERT INTO user_notes (user_id, target_id, note) VALUES (?, ?, ?) ON CONFLICT (user_id, target_id) DO UPDATE SET note = excluded.note',
+      [...keys, text(note, 'note', 'note')],
+    );
+  }
 
   async listForUser(userId: Snowflake): Promise<RelationshipRecord[]> {
     const rows = await this.db.all('SELECT * FROM relationships WHERE user_id = ? ORDER BY target_id', [id(userId, 'user_id')]);

@@ -12,7 +12,7 @@ import { Icon } from './Icon.tsx';
 import { ModerationButtons, TimeoutBadge, openMemberMenu } from './MemberActions.tsx';
 import { timedOutUntil } from '../moderation.ts';
 import { ApiError } from '../api.ts';
-import { RelationshipType, acceptFriendRequest, blockUser, friendErrorText, removeRelationship, sendFriendRequest, useRelationshipType } from '../relationships.ts';
+import { RelationshipType, acceptFriendRequest, blockUser, fetchNote, friendErrorText, removeRelationship, saveNote, sendFriendRequest, useRelationshipType } from '../relationships.ts';
 import { fetchProfile, shownProfile } from '../profiles.ts';
 import { nameStyle, swatch } from '../role-style.ts';
 
@@ -344,9 +344,52 @@ export function UserPopout() {
             Message @{user?.username ?? name}
           </button>
         )}
+        {me && popout.userId !== me.id && <UserNote key={popout.userId} userId={popout.userId} />}
         {me && popout.userId !== me.id && <RelationshipButtons userId={popout.userId} bot={Boolean(user?.bot)} onError={setError} />}
         {popout.guildId && <ModerationButtons guildId={popout.guildId} userId={popout.userId} inPopout />}
       </div>
     </div>
   );
 }
+
+/**
+ * The profile card's Note: a private note on the user (GET / PUT /users/@me/notes/{id}), saved when the box loses
+ * focus. Only its writer ever sees it.
+ */
+function UserNote({ userId }: { userId: string }) {
+  const [saved, setSaved] = useState<string | null>(null);
+  const [note, setNote] = useState('');
+  const [error, setError] = useState('');
+  useEffect(() => {
+    let live = true;
+    fetchNote(userId).then((n) => {
+      if (!live) return;
+      setSaved(n);
+      setNote(n);
+    }, () => live && setSaved(''));
+    return () => {
+      live = false;
+    };
+  }, [userId]);
+  if (saved === null) return null;
+  return (
+    <>
+      <h3 className="small-heading">Note</h3>
+      <textarea
+        className="user-note"
+        aria-label="Note"
+        placeholder="Click to add a note"
+        rows={2}
+        maxLength={256}
+        value={note}
+        onChange={(e) => setNote(e.target.value)}
+        onBlur={() => {
+          if (note.trim() === saved) return;
+          saveNote(userId, note.trim()).then(() => (setSaved(note.trim()), setError('')), (err) => setError(errorText(err)));
+        }}
+      />
+      {error && <p className="form-error small" role="alert">{error}</p>}
+    </>
+  );
+}
+
