@@ -99,6 +99,8 @@ export interface GuildRecord {
   vanityUrlCode?: string | null;
   vanityUses?: number;
   welcomeScreen?: WelcomeScreenRecord | null;
+  /** The onboarding (questions new members answer for roles); absent until set. */
+  onboarding?: OnboardingRecord | null;
   /** Settings of Modify Guild; absent reads as 0, null and false. */
   systemChannelFlags?: number;
   rulesChannelId?: Snowflake | null;
@@ -118,6 +120,27 @@ export interface WelcomeScreenRecord {
   enabled: boolean;
   description: string | null;
   welcomeChannels: Array<{ channelId: Snowflake; description: string; emojiId: Snowflake | null; emojiName: string | null }>;
+}
+
+/** Discord's guild onboarding as stored: its questions (prompts), each with options that grant roles. */
+export interface OnboardingRecord {
+  enabled: boolean;
+  /** 0 ONBOARDING_DEFAULT, 1 ONBOARDING_ADVANCED. */
+  mode: number;
+  defaultChannelIds: Snowflake[];
+  prompts: Array<{
+    id: Snowflake;
+    /** 0 multiple choice, 1 dropdown. */
+    type: number;
+    title: string;
+    singleSelect: boolean;
+    required: boolean;
+    inOnboarding: boolean;
+    options: Array<{
+      id: Snowflake; title: string; description: string | null; channelIds: Snowflake[]; roleIds: Snowflake[];
+      emojiId: Snowflake | null; emojiName: string | null; emojiAnimated: boolean;
+    }>;
+  }>;
 }
 
 /** Vanity joins and member pruning (sql/guild-community.ts). */

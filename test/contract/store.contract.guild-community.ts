@@ -32,6 +32,20 @@ export function guildCommunityContract(s: () => Store): void {
       assert.equal(await s().guildCommunity.guildIdByVanityCode(code), null);
     });
 
+    it('stores the onboarding on the guild, read back as written; a malformed one is refused; null clears it', async () => {
+      const { guild, channel } = await guildWithChannel(s());
+      assert.equal('onboarding' in guild, false);
+      const onboarding = {
+        enabled: true, mode: 0, defaultChannelIds: [channel!.id],
+        prompts: [{ id: idAt(1_700_000_000_000), type: 0, title: 'Q', singleSelect: true, required: false, inOnboarding: true, options: [
+          { id: idAt(1_700_000_000_000, 1), title: 'A', description: null, channelIds: [channel!.id], roleIds: [], emojiId: null, emojiName: '🎹', emojiAnimated: false },
+        ] }],
+      };
+      assert.deepEqual((await s().guilds.update(guild.id, { onboarding })).onboarding, onboarding);
+      assert.deepEqual((await s().guilds.get(guild.id))!.onboarding, onboarding);
+      await rejectsWith(s().guilds.update(guild.id, { onboarding: { ...onboarding, prompts: [{ ...onboarding.prompts[0]!, id: 'not an id' }] } }), InvalidInputError);
+      assert.equal((await s().guilds.update(guild.id, { onboarding: null })).onboarding, undefined);
+    });
     it('keeps the incident actions\' times on the guild, each set and cleared on its own; unset they are absent', async () => {
       const { guild } = await guildWithChannel(s());
       assert.equal('invitesDisabledUntil' in guild, false);

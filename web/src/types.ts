@@ -80,6 +80,8 @@ export interface Member {
   roles: Snowflake[];
   joined_at?: string;
   communication_disabled_until?: string | null;
+  /** Guild member flags (COMPLETED_ONBOARDING 1 << 1 …). */
+  flags?: number;
 }
 
 export type Status = 'online' | 'idle' | 'dnd' | 'offline' | 'invisible';

@@ -33,6 +33,7 @@ import { registerSearchRoutes } from './search.ts';
 import { registerThreadsRoutes } from './threads.ts';
 import { registerUsersRoutes } from './users.ts';
 import { registerUserProfileRoutes } from './user-profiles.ts';
+import { registerOnboardingRoutes } from './onboarding.ts';
 import { registerVoiceRegionsRoutes } from './voice-regions.ts';
 import { registerUserGuildSettingsRoutes } from './user-guild-settings.ts';
 import { registerWebhooksRoutes } from './webhooks.ts';
@@ -58,6 +59,7 @@ export function registerAllRoutes(ctx: RouteContext): void {
   registerAnnouncementsRoutes(ctx);
   registerBansRoutes(ctx);
   registerGuildCommunityRoutes(ctx);
+  registerOnboardingRoutes(ctx);
   registerAuditLogRoutes(ctx);
   registerInvitesRoutes(ctx);
   registerIntegrationsRoutes(ctx);

@@ -1,10 +1,10 @@
 /**
  * A guild's community settings, stored on the guild row (migration 29): the widget (enabled, channel), the vanity
- * invite code with its use count, and the welcome screen (Discord's JSON object). Also the joins through a vanity
- * code and member pruning.
+ * invite code with its use count, the welcome screen and the onboarding (migration 47), each a JSON object. Also the
+ * joins through a vanity code and member pruning.
  */
 import { InvalidInputError } from '../errors.ts';
-import type { GuildCommunityStore, GuildRecord, MemberRecord, WelcomeScreenRecord, WithOutbox } from '../types.ts';
+import type { GuildCommunityStore, GuildRecord, MemberRecord, OnboardingRecord, WelcomeScreenRecord, WithOutbox } from '../types.ts';
 import { bucketOf, snowflakeFromTimestamp, type Snowflake } from '../../protocol/snowflake.ts';
 import type { Row, SqlDriver, SqlValue } from './driver.ts';
 import { insertMember } from './guilds.ts';
@@ -12,8 +12,8 @@ import { writeOutbox } from './outbox.ts';
 import { bool, chunks, id, ids, int, marks, optId, rb, rj, rn, rs } from './values.ts';
 
 /** The community fields of a guild row, only those set (a guild with none set reads as it did before them). */
-export function communityFromRow(r: Row): Pick<GuildRecord, 'widgetEnabled' | 'widgetChannelId' | 'vanityUrlCode' | 'vanityUses' | 'welcomeScreen'> {
-  const out: Pick<GuildRecord, 'widgetEnabled' | 'widgetChannelId' | 'vanityUrlCode' | 'vanityUses' | 'welcomeScreen'> = {};
+export function communityFromRow(r: Row): Pick<GuildRecord, 'widgetEnabled' | 'widgetChannelId' | 'vanityUrlCode' | 'vanityUses' | 'welcomeScreen' | 'onboarding'> {
+  const out: Pick<GuildRecord, 'widgetEnabled' | 'widgetChannelId' | 'vanityUrlCode' | 'vanityUses' | 'welcomeScreen' | 'onboarding'> = {};
   if (r.widget_enabled != null && rb(r.widget_enabled)) out.widgetEnabled = true;
   if (r.widget_channel_id != null) out.widgetChannelId = rs(r.widget_channel_id);
   if (r.vanity_url_code != null) {
@@ -21,6 +21,7 @@ export function communityFromRow(r: Row): Pick<GuildRecord, 'widgetEnabled' | 'w
     out.vanityUses = rn(r.vanity_uses ?? 0);
   }
   if (r.welcome_screen != null) out.welcomeScreen = rj<WelcomeScreenRecord | null>(r.welcome_screen, null);
+  if (r.onboarding != null) out.onboarding = rj<OnboardingRecord | null>(r.onboarding, null);
   return out;
 }
 
@@ -41,13 +42,31 @@ function welcomeScreen(v: unknown): string | null {
   return JSON.stringify({ enabled: w.enabled, description: w.description ?? null, welcomeChannels: w.welcomeChannels });
 }
 
+/** An onboarding as its JSON text; the API validated its contents (ids are checked here). */
+function onboarding(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  const o = v as OnboardingRecord;
+  if (typeof o !== 'object' || typeof o.enabled !== 'boolean' || !Array.isArray(o.prompts) || !Array.isArray(o.defaultChannelIds) || o.prompts.length > 15) {
+    throw new InvalidInputError('onboarding', 'not an onboarding');
+  }
+  ids(o.defaultChannelIds, 'onboarding.default_channel_ids');
+  for (const p of o.prompts) {
+    id(p.id, 'onboarding.prompt.id');
+    for (const opt of p.options) ids([opt.id, ...opt.roleIds, ...opt.channelIds], 'onboarding.option');
+  }
+  const text = JSON.stringify(o);
+  if (text.length > 200_000) throw new InvalidInputError('onboarding', 'too large');
+  return text;
+}
+
 /** GuildStore.update's columns for the community fields. */
-export const COMMUNITY_COLUMNS: { [K in 'widgetEnabled' | 'widgetChannelId' | 'vanityUrlCode' | 'vanityUses' | 'welcomeScreen']: [string, (v: any) => SqlValue] } = {
+export const COMMUNITY_COLUMNS: { [K in 'widgetEnabled' | 'widgetChannelId' | 'vanityUrlCode' | 'vanityUses' | 'welcomeScreen' | 'onboarding']: [string, (v: any) => SqlValue] } = {
   widgetEnabled: ['widget_enabled', (v) => bool(v, 'widget_enabled')],
   widgetChannelId: ['widget_channel_id', (v) => optId(v, 'widget_channel_id')],
   vanityUrlCode: ['vanity_url_code', vanityCode],
   vanityUses: ['vanity_uses', (v) => int(v, 'vanity_uses')],
   welcomeScreen: ['welcome_screen', welcomeScreen],
+  onboarding: ['onboarding', onboarding],
 };
 
 export class SqlGuildCommunityStore implements GuildCommunityStore {

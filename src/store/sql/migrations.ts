@@ -916,6 +916,9 @@ CREATE TABLE user_notes (
 );
 `;
 
+/** A guild's onboarding (its questions for new members), as JSON on the guild row like the welcome screen. */
+const GUILD_ONBOARDING = `ALTER TABLE guilds ADD COLUMN onboarding TEXT;`;
+
 const PIN_MESSAGES_SPLIT = {
   sqlite: pinSplit((c) => `CAST(${c} AS INTEGER)`, (e) => `CAST(${e} AS TEXT)`),
   postgres: pinSplit((c) => `${c}::bigint`, (e) => `(${e})::text`),
@@ -967,6 +970,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 44, name: 'bot discriminators', ...BOT_DISCRIMINATORS },
   { version: 45, name: 'interaction follow-up counts and fills', sqlite: INTERACTION_FOLLOWUPS, postgres: INTERACTION_FOLLOWUPS },
   { version: 46, name: 'user notes', sqlite: USER_NOTES, postgres: USER_NOTES },
+  { version: 47, name: 'guild onboarding', sqlite: GUILD_ONBOARDING, postgres: GUILD_ONBOARDING },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

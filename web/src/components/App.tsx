@@ -3,6 +3,7 @@
  * title (with the unread count), a skip link to the message box, and the notice that says why a server or
  * channel URL led home.
  */
+import { OnboardingPromptsDialog } from './GuildOnboarding.tsx';
 import { TemplateScreen } from './GuildTemplate.tsx';
 import { OAuth2AuthorizeScreen } from './OAuth2Authorize.tsx';
 import { WelcomeGate } from './GuildCommunity.tsx';
@@ -172,6 +173,7 @@ function Shell({ guildId, channelId }: { guildId: string; channelId: string | nu
       <Notice />
       <PushPrompt />
       {guildId !== '@me' && <WelcomeGate guildId={guildId} />}
+      {guildId !== '@me' && guild && <OnboardingPromptsDialog key={guildId} guildId={guildId} />}
       <div className="layout">
         <div className="nav-panels">
           <GuildRail activeGuildId={guildId} />

@@ -1,0 +1,79 @@
+/**
+ * Guild onboarding: GET (any member; a guild that never set one answers it disabled and empty), PUT (Manage Server
+ * and Manage Roles) with questions whose options grant roles, ids kept across edits, refusals for roles and
+ * channels of other guilds; and a member's answers (PUT /onboarding-responses), which add the roles and mark the
+ * member COMPLETED_ONBOARDING with GUILD_MEMBER_UPDATE.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startTestServer, type TestServer } from '../helpers/harness.ts';
+import { assertError, giveRole, guildWithMember, makeBot } from './fixtures.guilds.ts';
+
+const COMPLETED_ONBOARDING = 1 << 1;
+
+describe('guild onboarding', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer();
+  });
+  after(() => t.close());
+
+  it('GET is disabled and empty until set; PUT sets questions, keeps their ids, and needs Manage Server and Manage Roles', async () => {
+    const { owner, member, guild } = await guildWithMember(t);
+    assert.deepEqual((await t.request('GET', `/guilds/${guild.id}/onboarding`, { auth: member })).body, { guild_id: guild.id, prompts: [], default_channel_ids: [], enabled: false, mode: 0 });
+    const general = (await t.request('GET', `/guilds/${guild.id}/channels`, { auth: owner })).body.find((c: any) => c.type === 0);
+    const [pianist, drummer] = [await giveRole(t, owner, guild.id, owner, 0n, 'pianist'), await giveRole(t, owner, guild.id, owner, 0n, 'drummer')];
+    const body = {
+      enabled: true, mode: 0, default_channel_ids: [general.id],
+      prompts: [{ id: '0', type: 0, title: 'What do you play?', single_select: true, required: true, in_onboarding: true, options: [
+        { id: '1', title: 'Piano', description: 'Keys', role_ids: [pianist.id], emoji_name: '🎹' },
+        { id: '2', title: 'Drums', role_ids: [drummer.id], channel_ids: [general.id] },
+      ] }],
+    };
+    assertError(await t.request('PUT', `/guilds/${guild.id}/onboarding`, { auth: member, body }), 403, 50013);
+    const put = await t.request('PUT', `/guilds/${guild.id}/onboarding`, { auth: owner, body });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    const [prompt] = put.body.prompts;
+    assert.match(prompt.id, /^\d{17,20}$/, 'placeholder ids replaced');
+    assert.deepEqual(prompt.options.map((o: any) => [o.title, o.role_ids, o.channel_ids]), [['Piano', [pianist.id], []], ['Drums', [drummer.id], [general.id]]]);
+    assert.deepEqual(prompt.options[0].emoji, { id: null, name: '🎹', animated: false });
+    assert.equal(put.body.enabled, true);
+    assert.deepEqual((await t.request('GET', `/guilds/${guild.id}/onboarding`, { auth: member })).body, put.body);
+    // Sent back as read, the ids stay.
+    const again = await t.request('PUT', `/guilds/${guild.id}/onboarding`, { auth: owner, body: { prompts: put.body.prompts } });
+    assert.deepEqual(again.body.prompts.map((p: any) => [p.id, p.options.map((o: any) => o.id)]), put.body.prompts.map((p: any) => [p.id, p.options.map((o: any) => o.id)]));
+    // Another guild's role or channel is refused under its path.
+    const other = await t.createGuild(owner, 'Elsewhere');
+    const foreignChannel = (await t.request('GET', `/guilds/${other.id}/channels`, { auth: owner })).body[0];
+    const bad = await t.request('PUT', `/guilds/${guild.id}/onboarding`, { auth: owner, body: { prompts: [{ title: 'Q', options: [{ title: 'A', role_ids: [other.id] }] }] } });
+    assertError(bad, 400, 50035);
+    assert.ok(bad.body.errors.prompts['0'].options['0'].role_ids, JSON.stringify(bad.body));
+    assertError(await t.request('PUT', `/guilds/${guild.id}/onboarding`, { auth: owner, body: { default_channel_ids: [foreignChannel.id] } }), 400, 50035);
+    assertError(await t.request('PUT', `/guilds/${guild.id}/onboarding`, { auth: owner, body: { prompts: [{ title: 'No options', options: [] }] } }), 400, 50035);
+  });
+
+  it("a member's answers add the options' roles and mark COMPLETED_ONBOARDING; single-select and required are enforced", async () => {
+    const { owner, member, guild } = await guildWithMember(t);
+    const [pianist, drummer] = [await giveRole(t, owner, guild.id, owner, 0n, 'pianist'), await giveRole(t, owner, guild.id, owner, 0n, 'drummer')];
+    assertError(await t.request('PUT', `/guilds/${guild.id}/onboarding-responses`, { auth: member, body: { onboarding_responses: [] } }), 403, 50001);
+    const set = (await t.request('PUT', `/guilds/${guild.id}/onboarding`, { auth: owner, body: {
+      enabled: true,
+      prompts: [{ title: 'What do you play?', single_select: true, required: true, options: [{ title: 'Piano', role_ids: [pianist.id] }, { title: 'Drums', role_ids: [drummer.id] }] }],
+    } })).body;
+    const [piano, drums] = set.prompts[0].options.map((o: any) => o.id);
+    const answer = (ids: string[]) => t.request('PUT', `/guilds/${guild.id}/onboarding-responses`, { auth: member, body: { onboarding_responses: ids, onboarding_prompts_seen: {}, onboarding_responses_seen: {} } });
+    assertError(await answer([]), 400, 50035);
+    assertError(await answer([piano, drums]), 400, 50035);
+    const from = t.events.length;
+    const done = await answer([piano]);
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    assert.deepEqual(done.body.onboarding_responses, [piano]);
+    const ev = await t.waitForEvent('GUILD_MEMBER_UPDATE', (e) => e.d.user.id === member.id, from);
+    assert.deepEqual(ev.d.roles, [pianist.id]);
+    assert.equal(ev.d.flags & COMPLETED_ONBOARDING, COMPLETED_ONBOARDING);
+    const stored = await t.store.members.get(guild.id, member.id);
+    assert.deepEqual(stored!.roles, [pianist.id]);
+    const { bot } = await makeBot(t, owner, 'Onboard Bot');
+    assertError(await t.request('PUT', `/guilds/${guild.id}/onboarding-responses`, { auth: bot, body: { onboarding_responses: [] } }), 403, 20001);
+  });
+});
