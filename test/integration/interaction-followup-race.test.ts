@@ -41,10 +41,11 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       ({ app, bot } = await makeBot(t, owner, 'Race Bot'));
       assert.equal((await t.request('POST', `/oauth2/authorize?client_id=${app.id}&scope=bot`, { auth: owner, body: { guild_id: guild.id, authorize: true } })).status, 200);
       command = (await t.request('POST', `/applications/${app.id}/guilds/${guild.id}/commands`, { auth: bot, body: { name: 'slow', description: 'Takes a while' } })).body;
+      // Loaded (every GUILD_CREATE in) before the first invocation: on a busy machine PostgreSQL's first reads are slow.
       botGw = await GatewayClient.connect(t.url);
-      await botGw.identify(bot.token);
+      await botGw.identifyAndLoad(bot.token);
       memberGw = await GatewayClient.connect(t.url);
-      await memberGw.identify(member.token);
+      await memberGw.identifyAndLoad(member.token);
     });
     after(async () => {
       await botGw?.close();
@@ -58,10 +59,10 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const nonce = `race-${++seq}`;
       const res = await t.request('POST', '/interactions', { auth: member, body: { type: 2, application_id: app.id, guild_id: guild.id, channel_id: channel.id, session_id: 's', nonce, data: { id: command.id, name: 'slow', type: 1, version: command.version } } });
       assert.equal(res.status, 204, JSON.stringify(res.body));
-      const mine = await memberGw.waitForDispatch('INTERACTION_CREATE', (d) => d.nonce === nonce);
-      const i = (await botGw.waitForDispatch('INTERACTION_CREATE', (d) => d.id === mine.d.id)).d;
+      const mine = await memberGw.waitForDispatch('INTERACTION_CREATE', (d) => d.nonce === nonce, 15_000);
+      const i = (await botGw.waitForDispatch('INTERACTION_CREATE', (d) => d.id === mine.d.id, 15_000)).d;
       assert.equal((await t.request('POST', `/interactions/${i.id}/${i.token}/callback`, { body: { type: 5 } })).status, 204);
-      const loading = await memberGw.waitForDispatch('MESSAGE_CREATE', (d) => d.interaction_metadata?.id === i.id);
+      const loading = await memberGw.waitForDispatch('MESSAGE_CREATE', (d) => d.interaction_metadata?.id === i.id, 15_000);
       return { i, loading: loading.d };
     }
 

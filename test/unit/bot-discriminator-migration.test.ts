@@ -19,7 +19,8 @@ async function checkDiscriminators(store: SqlStore): Promise<void> {
   const ids = ['9998', '1175928366562541568', '19998', '10000'];
   const bots = await Promise.all(ids.map((id) => store.users.create(user({ id, bot: true, passwordHash: null, discriminator: '0' }))));
   const person = await store.users.create(user({ discriminator: '0' }));
-  assert.deepEqual(await store.migrate(), [44]);
+  // 44 first; later migrations (45 …) follow it.
+  assert.equal((await store.migrate())[0], 44);
   for (const b of bots) {
     const after = await store.users.get(b.id);
     assert.equal(after!.discriminator, botDiscriminator(b.id), `bot ${b.id}`);
