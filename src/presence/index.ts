@@ -53,6 +53,7 @@ export async function startPresenceRole(deps: RoleDeps, options: PresenceRoleOpt
   /** Sessions nodes → when we last asked them to publish presences again. */
   const resyncAsked = new Map<string, number>();
   const counts = { resyncs: 0 };
+  const startedAt = deps.now();
   let flushScheduled: NodeJS.Immediate | undefined;
   let closed = false;
 
@@ -145,7 +146,10 @@ export async function startPresenceRole(deps: RoleDeps, options: PresenceRoleOpt
       const userIds = Array.isArray(q?.userIds) ? q.userIds : [];
       return {
         presences: tracker.query(userIds, typeof q?.guildId === 'string' ? q.guildId : undefined),
-        ...(q?.connected === true ? { connected: tracker.connected(userIds) } : {}),
+        // Who is connected is said only once this node has heard every live session (ACCORD_PRESENCE_WARMUP_MS after
+        // it started: two heartbeats of every sessions node, whose unknown sessions it asks for again). A node that
+        // just started would call everyone disconnected, and temporary members would be removed.
+        ...(q?.connected === true && deps.now() - startedAt >= deps.config.presenceWarmupMs ? { connected: tracker.connected(userIds) } : {}),
       };
     }),
     subscribeEvent(deps.bus, PresenceSubjects.peer, guarded('peer', (p) => {

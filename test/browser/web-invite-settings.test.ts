@@ -20,8 +20,8 @@ describe('web client: invite link settings and temporary membership', { skip: br
 
   before(async () => {
     ensureWebBuilt();
-    // A short sweep and resume grace, so a closed tab ends the membership within the test.
-    server = await startTestServer({ temporaryMemberSweepMs: 200, resumeGraceMs: 300 });
+    // A short sweep and resume grace (and no presence warm-up), so a closed tab ends the membership within the test.
+    server = await startTestServer({ temporaryMemberSweepMs: 200, resumeGraceMs: 300, presenceWarmupMs: 0 });
     browser = await launchChromium();
     const stamp = Date.now().toString(36);
     owner = await server.register(`host_${stamp}`);

@@ -21,9 +21,9 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function startNode(nodeId: string, broker: MemoryBroker, opts: PresenceRoleOptions = {}): Promise<{ bus: MemoryBus; role: RunningRole }> {
+async function startNode(nodeId: string, broker: MemoryBroker, opts: PresenceRoleOptions = {}, overrides: Record<string, unknown> = {}): Promise<{ bus: MemoryBus; role: RunningRole }> {
   const bus = new MemoryBus({ broker });
-  const config = loadConfig({ env: {}, overrides: { nodeId, logLevel: 'silent' } });
+  const config = loadConfig({ env: {}, overrides: { nodeId, logLevel: 'silent', presenceWarmupMs: 0, ...overrides } });
   // The presence role never touches the store.
   const deps: RoleDeps = { config, store: {} as Store, bus, log: silentLogger, ids: new SnowflakeGenerator(), now: Date.now, blobs: {} as BlobStore, links: { cdnBase: () => '', signingKey: Buffer.alloc(32) } };
   const role = await startPresenceRole(deps, { sweepIntervalMs: 20, peerIntervalMs: 50, ...opts });
@@ -34,9 +34,9 @@ async function startNode(nodeId: string, broker: MemoryBroker, opts: PresenceRol
   return { bus, role };
 }
 
-async function setup(opts: PresenceRoleOptions = {}) {
+async function setup(opts: PresenceRoleOptions = {}, overrides: Record<string, unknown> = {}) {
   const broker = new MemoryBroker();
-  const node = await startNode('presence-a', broker, opts);
+  const node = await startNode('presence-a', broker, opts, overrides);
   const client = new MemoryBus({ broker });
   cleanups.push(() => client.close());
   const seen: DispatchEnvelope[] = [];
@@ -98,6 +98,15 @@ describe('presence role', () => {
     assert.deepEqual(reply.connected, ['seen', 'hidden']);
     assert.deepEqual(reply.presences.map((x) => x.user.id), ['seen'], 'the invisible one still shows offline');
     assert.equal((await p.query({ userIds: ['seen'] })).connected, undefined);
+  });
+
+  it('a node that just started does not say who is connected until its warm-up has passed', async () => {
+    const p = await setup({}, { presenceWarmupMs: 400 });
+    p.update({ userId: 'early', sessionId: 'e' });
+    await waitFor(() => p.updatesFor('early').length === 1, { what: 'early online' });
+    assert.equal((await p.query({ userIds: ['early'], connected: true })).connected, undefined, 'not yet: it may not have heard of every session');
+    await waitFor(async () => (await p.query({ userIds: ['early'], connected: true })).connected !== undefined, { what: 'the warm-up over' });
+    assert.deepEqual((await p.query({ userIds: ['early', 'late'], connected: true })).connected, ['early']);
   });
 
   it('coalesces updates of one user within one tick', async () => {

@@ -39,7 +39,7 @@ describe('temporary invites', () => {
     return gw;
   };
   before(async () => {
-    t = await startTestServer({ temporaryMemberSweepMs: SWEEP_MS, resumeGraceMs: 200 });
+    t = await startTestServer({ temporaryMemberSweepMs: SWEEP_MS, resumeGraceMs: 200, presenceWarmupMs: 0 });
   });
   after(async () => {
     for (const s of sockets) await s.close();
@@ -123,3 +123,23 @@ describe('temporary invites with the presence role down', () => {
     }
   });
 });
+
+describe('temporary invites while presence warms up', () => {
+  it('nobody is removed until a starting presence node has heard of every session', async () => {
+    const t = await startTestServer({ temporaryMemberSweepMs: SWEEP_MS, presenceWarmupMs: 1500 });
+    try {
+      const owner = await t.register();
+      const guild = await t.createGuild(owner, 'Warming up');
+      const code = await temporaryInvite(t, owner, guild.id);
+      const visitor = await t.register();
+      assert.equal((await t.request('POST', `/invites/${code}`, { auth: visitor })).status, 200);
+      // Several sweeps run meanwhile; the presence node does not yet say who is connected, so all stay.
+      await new Promise((r) => setTimeout(r, SWEEP_MS * 6));
+      assert.ok(await isMember(t, guild.id, visitor.id), 'kept while presence warms up');
+      await waitFor(async () => !(await isMember(t, guild.id, visitor.id)), { what: 'removed once warm', timeoutMs: 10_000 });
+    } finally {
+      await t.close();
+    }
+  });
+});
+
