@@ -295,7 +295,8 @@ export function UserPopout() {
   const s = status === 'invisible' || !status ? 'offline' : status;
   const shown = profile?.key === profileKey ? profile : null;
   return (
-    <div className="popout" role="dialog" aria-label={`Profile of ${name}`} ref={ref} tabIndex={-1} style={{ left, top, width }}>
+    // Never past the bottom of the window: a long card (banner, About Me, note) scrolls inside itself.
+    <div className="popout" role="dialog" aria-label={`Profile of ${name}`} ref={ref} tabIndex={-1} style={{ left, top, width, maxHeight: `calc(100dvh - ${top + 8}px)` }}>
       {shown?.bannerUrl ? (
         <img className="popout-banner popout-banner-image" src={shown.bannerUrl} alt="" data-testid="profile-banner" />
       ) : (
