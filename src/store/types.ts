@@ -825,6 +825,12 @@ export interface MemberStore {
   /** Idempotent; NotFoundError when the member is unknown. */
   addRole(guildId: Snowflake, userId: Snowflake, roleId: Snowflake): Promise<MemberRecord>;
   removeRole(guildId: Snowflake, userId: Snowflake, roleId: Snowflake): Promise<MemberRecord>;
+  /**
+   * Adds `roleIds` (those of the guild that still exist; others are skipped) and ORs `flags` into the member's
+   * flags, in one transaction that reads nothing first: a role or flag another request changes meanwhile is kept.
+   * NotFoundError('member') when not a member.
+   */
+  grant(guildId: Snowflake, userId: Snowflake, change: { roleIds: readonly Snowflake[]; flags: number }): Promise<MemberRecord>;
   /** Throws NotFoundError('member') when not a member. */
   remove(guildId: Snowflake, userId: Snowflake): Promise<void>;
   /**

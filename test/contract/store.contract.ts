@@ -596,6 +596,21 @@ function guildsContract(s: () => Store): void {
       await rejectsWith(s().members.update(guild.id, newId(), { nick: 'x' }), NotFoundError, { entity: 'member' });
       await rejectsWith(s().members.addRole(guild.id, u.id, newId()), NotFoundError, { entity: 'role' });
     });
+    it('grant adds roles and ORs flags without replacing what is there; deleted roles are skipped', async () => {
+      const { guild } = await guildWithChannel(s());
+      const u = await s().users.create(user());
+      const [r1, r2, r3] = [await s().roles.create(role(guild.id)), await s().roles.create(role(guild.id)), await s().roles.create(role(guild.id))];
+      await s().members.add(member(guild.id, u.id, { roles: [r1.id], flags: 1 }));
+      const granted = await s().members.grant(guild.id, u.id, { roleIds: [r2.id, r1.id, guild.id, newId()], flags: 2 });
+      assert.deepEqual(granted.roles.sort(), [r1.id, r2.id].sort());
+      assert.equal(granted.flags, 3);
+      // Concurrent with a role change elsewhere: both land.
+      await Promise.all([s().members.grant(guild.id, u.id, { roleIds: [r3.id], flags: 2 }), s().members.removeRole(guild.id, u.id, r1.id)]);
+      const after = await s().members.get(guild.id, u.id);
+      assert.deepEqual(after?.roles.sort(), [r2.id, r3.id].sort());
+      assert.equal(after?.flags, 3);
+      await rejectsWith(s().members.grant(guild.id, newId(), { roleIds: [r1.id], flags: 0 }), NotFoundError, { entity: 'member' });
+    });
     it('a per-server banner and About Me: kept when set, absent when unset or cleared, bounded', async () => {
       const { guild } = await guildWithChannel(s());
       const u = await s().users.create(user());

@@ -7,7 +7,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestServer, type TestServer } from '../helpers/harness.ts';
+import { freshPostgresStore, serviceSkip } from '../helpers/services.ts';
 import { assertError, giveRole, guildWithMember, makeBot } from './fixtures.guilds.ts';
+
+const postgresSkip = await serviceSkip('postgres');
 
 const COMPLETED_ONBOARDING = 1 << 1;
 
@@ -76,4 +79,53 @@ describe('guild onboarding', () => {
     const { bot } = await makeBot(t, owner, 'Onboard Bot');
     assertError(await t.request('PUT', `/guilds/${guild.id}/onboarding-responses`, { auth: bot, body: { onboarding_responses: [] } }), 403, 20001);
   });
+
+  it('Manage Server without Manage Roles cannot set onboarding', async () => {
+    const { owner, member, guild } = await guildWithMember(t);
+    await giveRole(t, owner, guild.id, member, 1n << 5n, 'manager'); // MANAGE_GUILD
+    assertError(await t.request('PUT', `/guilds/${guild.id}/onboarding`, { auth: member, body: { enabled: false } }), 403, 50013);
+    await giveRole(t, owner, guild.id, member, 1n << 28n, 'role manager'); // MANAGE_ROLES
+    const put = await t.request('PUT', `/guilds/${guild.id}/onboarding`, { auth: member, body: { enabled: false } });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+  });
 });
+
+// On PostgreSQL the awaits between a read and a write are real round trips, where another request's write can land.
+for (const backend of ['sqlite', 'postgres'] as const) {
+  describe(`guild onboarding answers beside role changes (${backend})`, { skip: backend === 'postgres' ? postgresSkip : false }, () => {
+    let t: TestServer;
+    let fresh: Awaited<ReturnType<typeof freshPostgresStore>> | undefined;
+    before(async () => {
+      if (backend === 'postgres') {
+        fresh = await freshPostgresStore();
+        await fresh.store.migrate();
+      }
+      t = await startTestServer({}, fresh ? { store: fresh.store } : {});
+    });
+    after(async () => {
+      await t.close();
+      await fresh?.drop();
+    });
+
+    it("answering does not undo a role change made at the same instant (no read-modify-write of the member's roles)", async () => {
+      const { owner, member, guild } = await guildWithMember(t);
+      const pianist = await giveRole(t, owner, guild.id, owner, 0n, 'pianist');
+      const set = (await t.request('PUT', `/guilds/${guild.id}/onboarding`, { auth: owner, body: {
+        enabled: true, prompts: [{ title: 'What do you play?', options: [{ title: 'Piano', role_ids: [pianist.id] }] }],
+      } })).body;
+      const piano = set.prompts[0].options[0].id;
+      for (let i = 0; i < 6; i++) {
+        const taken = [];
+        for (let k = 0; k < 4; k++) taken.push(await giveRole(t, owner, guild.id, member, 0n, `taken ${i}.${k}`));
+        const remove = (r: any) => t.request('DELETE', `/guilds/${guild.id}/members/${member.id}/roles/${r.id}`, { auth: owner });
+        const answer = () => t.request('PUT', `/guilds/${guild.id}/onboarding-responses`, { auth: member, body: { onboarding_responses: [piano] } });
+        const [r0, answered, ...rest] = await Promise.all([remove(taken[0]), answer(), ...taken.slice(1).map(remove)]);
+        assert.equal(answered.status, 200, JSON.stringify(answered.body));
+        for (const r of [r0, ...rest]) assert.equal(r.status, 204);
+        const roles = (await t.store.members.get(guild.id, member.id))!.roles;
+        assert.deepEqual(roles.filter((r) => taken.some((x) => x.id === r)), [], `round ${i}: a removed role came back`);
+        assert.ok(roles.includes(pianist.id));
+      }
+    });
+  });
+}

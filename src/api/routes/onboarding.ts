@@ -151,11 +151,12 @@ export function registerOnboardingRoutes(ctx: RouteContext): void {
     };
   });
 
-  /** Adds the answers' roles and the COMPLETED_ONBOARDING flag; GUILD_MEMBER_UPDATE to the guild. */
+  /**
+   * Adds the answers' roles and the COMPLETED_ONBOARDING flag (MemberStore.grant: no read-modify-write, so a role a
+   * moderator gives or takes at the same instant is kept); GUILD_MEMBER_UPDATE to the guild.
+   */
   async function completeOnboarding(guild: GuildRecord, member: MemberRecord, roleIds: string[], user: UserRecord) {
-    const roles = [...new Set([...member.roles, ...roleIds])];
-    const flags = member.flags | MemberOnboardingFlags.COMPLETED_ONBOARDING;
-    const updated = await store.members.update(guild.id, member.userId, { roles, flags });
+    const updated = await store.members.grant(guild.id, member.userId, { roleIds, flags: MemberOnboardingFlags.COMPLETED_ONBOARDING });
     ctx.dispatch.guild(guild.id, 'GUILD_MEMBER_UPDATE', memberEventPayload(updated, user));
     return updated;
   }

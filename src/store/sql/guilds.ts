@@ -497,6 +497,22 @@ export class SqlMemberStore implements MemberStore {
     });
   }
 
+  async grant(guildId: Snowflake, userId: Snowflake, change: { roleIds: readonly Snowflake[]; flags: number }): Promise<MemberRecord> {
+    const g = id(guildId, 'guild_id');
+    const u = id(userId, 'user_id');
+    const roles = roleSet(g, change.roleIds);
+    const flags = int(change.flags, 'flags');
+    return this.db.transaction(async (tx) => {
+      const { changes } = await tx.run('UPDATE members SET flags = flags | ? WHERE guild_id = ? AND user_id = ?', [flags, g, u]);
+      if (changes === 0) throw new NotFoundError('member', userId);
+      for (const r of roles) {
+        // The role may have been deleted since the caller read it: skipped, not an error.
+        await tx.run('INSERT INTO member_roles (guild_id, user_id, role_id) SELECT ?, ?, id FROM roles WHERE guild_id = ? AND id = ? ON CONFLICT DO NOTHING', [g, u, g, r]);
+      }
+      return (await this.#get(tx, g, u))!;
+    });
+  }
+
   async removeRole(guildId: Snowflake, userId: Snowflake, roleId: Snowflake): Promise<MemberRecord> {
     const g = id(guildId, 'guild_id');
     const u = id(userId, 'user_id');
