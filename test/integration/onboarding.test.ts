@@ -115,7 +115,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       } })).body;
       const piano = set.prompts[0].options[0].id;
       for (let i = 0; i < 6; i++) {
-        const taken = [];
+        const taken: any[] = [];
         for (let k = 0; k < 4; k++) taken.push(await giveRole(t, owner, guild.id, member, 0n, `taken ${i}.${k}`));
         const remove = (r: any) => t.request('DELETE', `/guilds/${guild.id}/members/${member.id}/roles/${r.id}`, { auth: owner });
         const answer = () => t.request('PUT', `/guilds/${guild.id}/onboarding-responses`, { auth: member, body: { onboarding_responses: [piano] } });
