@@ -2,7 +2,7 @@
  * Onboarding in the web client, in Chromium against a real Accord: the owner writes a question in Server Settings →
  * Onboarding (two answers, each giving a role; one answer only; required) and turns it on; a member who joins is
  * asked it once when they open the server, and their answer gives them its role; after that, and after a reload,
- * they are not asked again.
+ * they are not asked again (nor are the questions fetched). The edit shows in the audit log.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -56,6 +56,10 @@ describe('web client: onboarding', { skip: browserSkipReason() }, () => {
     assert.deepEqual(saved.prompts[0].options.map((o: any) => [o.title, o.role_ids]), [['Piano', [roles.pianist.id]], ['Drums', [roles.drummer.id]]]);
     assert.equal(saved.prompts[0].single_select, true);
     assert.equal(saved.prompts[0].required, true);
+    // The edit is in the audit log, the question named by its title.
+    await dialog.getByRole('tab', { name: 'Audit Log' }).click();
+    await dialog.getByText(/created onboarding question\s*"What do you play\?"/).waitFor();
+    await dialog.getByText(/set up onboarding for\s*Onboard Club/).waitFor();
 
     const guest = await server.register(`guest_${Date.now().toString(36)}`);
     await server.join(owner, guild.id, guest);
@@ -68,10 +72,16 @@ describe('web client: onboarding', { skip: browserSkipReason() }, () => {
     await finish.click();
     await ask.waitFor({ state: 'detached' });
     await eventually(async () => assert.deepEqual((await server.store.members.get(guild.id, guest.id))!.roles, [roles.drummer.id]), 'the answer\'s role');
+    // After a reload the member (with COMPLETED_ONBOARDING) is loaded once their row is listed: the questions are
+    // neither asked nor even fetched (the client decides from the guild's GUILD_ONBOARDING feature and the flag).
+    const fetched: string[] = [];
+    b.on('request', (r) => {
+      if (/\/onboarding$/.test(new URL(r.url()).pathname)) fetched.push(r.url());
+    });
     await b.reload();
     await b.locator('.chat-header h1', { hasText: 'general' }).waitFor();
-    // The member (with COMPLETED_ONBOARDING) is loaded once their row is listed: the questions are not asked.
     await b.locator(`.member-list [data-user-id="${guest.id}"]`).waitFor();
     assert.equal(await b.getByRole('dialog', { name: 'Welcome to Onboard Club' }).count(), 0, 'not asked again');
+    assert.deepEqual(fetched, [], 'the questions are not fetched again');
   });
 });

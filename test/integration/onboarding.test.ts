@@ -80,6 +80,43 @@ describe('guild onboarding', () => {
     assertError(await t.request('PUT', `/guilds/${guild.id}/onboarding-responses`, { auth: bot, body: { onboarding_responses: [] } }), 403, 20001);
   });
 
+  it("the guild's features follow onboarding (with GUILD_UPDATE), and each edit is audited", async () => {
+    const { owner, member, guild } = await guildWithMember(t);
+    const pianist = await giveRole(t, owner, guild.id, owner, 0n, 'pianist');
+    const features = async () => (await t.request('GET', `/guilds/${guild.id}`, { auth: member })).body.features.filter((f: string) => f.startsWith('GUILD_ONBOARDING')).sort();
+    assert.deepEqual(await features(), []);
+    let from = t.events.length;
+    const first = await t.request('PUT', `/guilds/${guild.id}/onboarding`, { auth: owner, body: {
+      enabled: true, prompts: [{ title: 'What do you play?', options: [{ title: 'Piano', role_ids: [pianist.id] }] }, { title: 'Where from?', options: [{ title: 'Here' }] }],
+    } });
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.deepEqual(await features(), ['GUILD_ONBOARDING', 'GUILD_ONBOARDING_EVER_ENABLED', 'GUILD_ONBOARDING_HAS_PROMPTS']);
+    const update = await t.waitForEvent('GUILD_UPDATE', (e) => e.d.id === guild.id, from);
+    assert.ok(update.d.features.includes('GUILD_ONBOARDING'));
+    const [played, where] = first.body.prompts;
+    // Rename one question, drop the other, turn it off.
+    from = t.events.length;
+    await t.request('PUT', `/guilds/${guild.id}/onboarding`, { auth: owner, body: { enabled: false, prompts: [{ ...played, title: 'What do you play now?' }] } });
+    assert.deepEqual(await features(), ['GUILD_ONBOARDING_EVER_ENABLED', 'GUILD_ONBOARDING_HAS_PROMPTS']);
+    const off = await t.waitForEvent('GUILD_UPDATE', (e) => e.d.id === guild.id, from);
+    assert.ok(!off.d.features.includes('GUILD_ONBOARDING'));
+    // The same again changes nothing: no GUILD_UPDATE, no entry.
+    await t.request('PUT', `/guilds/${guild.id}/onboarding`, { auth: owner, body: { enabled: false } });
+    const log = (await t.request('GET', `/guilds/${guild.id}/audit-logs`, { auth: owner })).body.audit_log_entries
+      .filter((e: any) => e.action_type >= 163 && e.action_type <= 167)
+      .map((e: any) => [e.action_type, e.target_id, Object.fromEntries((e.changes ?? []).map((c: any) => [c.key, [c.old_value, c.new_value]]))]);
+    assert.deepEqual(log, [
+      [165, where.id, { title: ['Where from?', undefined], type: [0, undefined], single_select: [false, undefined], required: [false, undefined], in_onboarding: [true, undefined], options: [where.options, undefined] }],
+      [164, played.id, { title: ['What do you play?', 'What do you play now?'] }],
+      [167, guild.id, { enabled: [true, false] }],
+      [163, where.id, { title: [undefined, 'Where from?'], type: [undefined, 0], single_select: [undefined, false], required: [undefined, false], in_onboarding: [undefined, true], options: [undefined, where.options] }],
+      [163, played.id, { title: [undefined, 'What do you play?'], type: [undefined, 0], single_select: [undefined, false], required: [undefined, false], in_onboarding: [undefined, true], options: [undefined, played.options] }],
+      [166, guild.id, { enabled: [undefined, true], mode: [undefined, 0], default_channel_ids: [undefined, []] }],
+    ]);
+    const filtered = (await t.request('GET', `/guilds/${guild.id}/audit-logs?action_type=164`, { auth: owner })).body.audit_log_entries;
+    assert.deepEqual(filtered.map((e: any) => e.target_id), [played.id]);
+  });
+
   it('Manage Server without Manage Roles cannot set onboarding', async () => {
     const { owner, member, guild } = await guildWithMember(t);
     await giveRole(t, owner, guild.id, member, 1n << 5n, 'manager'); // MANAGE_GUILD

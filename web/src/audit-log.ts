@@ -74,6 +74,11 @@ export const AUDIT_ACTIONS: ReadonlyArray<{ type: number; label: string; verb: s
   { type: AuditLogEvent.THREAD_CREATE, label: 'Create Thread', verb: 'created thread' },
   { type: AuditLogEvent.THREAD_UPDATE, label: 'Update Thread', verb: 'updated thread' },
   { type: AuditLogEvent.THREAD_DELETE, label: 'Delete Thread', verb: 'deleted thread' },
+  { type: AuditLogEvent.ONBOARDING_CREATE, label: 'Set Up Onboarding', verb: 'set up onboarding for' },
+  { type: AuditLogEvent.ONBOARDING_UPDATE, label: 'Update Onboarding', verb: 'updated onboarding of' },
+  { type: AuditLogEvent.ONBOARDING_PROMPT_CREATE, label: 'Create Onboarding Question', verb: 'created onboarding question' },
+  { type: AuditLogEvent.ONBOARDING_PROMPT_UPDATE, label: 'Update Onboarding Question', verb: 'updated onboarding question' },
+  { type: AuditLogEvent.ONBOARDING_PROMPT_DELETE, label: 'Delete Onboarding Question', verb: 'deleted onboarding question' },
 ];
 
 export function actionVerb(type: number): string {

@@ -30,6 +30,7 @@ function guildInfo(g: Guild, prev?: GuildInfo): GuildInfo {
     system_channel_id: 'system_channel_id' in g ? (g.system_channel_id ?? null) : (prev?.system_channel_id ?? null),
     system_channel_flags: g.system_channel_flags ?? prev?.system_channel_flags ?? 0,
     default_message_notifications: g.default_message_notifications ?? prev?.default_message_notifications ?? 0,
+    features: g.features ?? prev?.features ?? [],
   };
 }
 

@@ -56,7 +56,7 @@ export async function setVanity(guildId: string, code: string | null) {
   applyDispatch('GUILD_UPDATE', g);
   return g;
 }
-/** The guild with its features (the store keeps none): whether its welcome screen is on. */
+/** The guild's features as the server has them now (the settings panel reads them fresh). */
 export const fetchGuildFeatures = async (guildId: string) => (await rest.get<{ features: string[] }>(`/guilds/${guildId}`)).features ?? [];
 
 /** Set by the invite page when the user just joined: the guild's welcome screen shows once. */

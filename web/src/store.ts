@@ -20,6 +20,7 @@ export interface GuildInfo {
   system_channel_id: Snowflake | null;
   system_channel_flags: number;
   default_message_notifications: number;
+  features: string[];
 }
 
 export interface ChannelMessages {

@@ -109,6 +109,8 @@ export interface Guild {
   system_channel_flags?: number;
   /** 0: all messages notify, 1: only mentions (members' default). */
   default_message_notifications?: number;
+  /** Discord's guild features (WELCOME_SCREEN_ENABLED, GUILD_ONBOARDING, …). */
+  features?: string[];
 }
 
 export interface Reaction {

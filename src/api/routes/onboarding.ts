@@ -7,11 +7,19 @@
  * Decided: Discord's constraints for enabling (seven default channels, five where @everyone may talk) are for large
  * public servers; Accord does not enforce them, so any server may turn onboarding on. A prompt or option without
  * an id, or with one the server did not hand out, gets a new id.
+ *
+ * As Discord's own servers do, the guild's features say whether onboarding is on (GUILD_ONBOARDING), was ever on
+ * (GUILD_ONBOARDING_EVER_ENABLED) and asks anything (GUILD_ONBOARDING_HAS_PROMPTS), with GUILD_UPDATE when they
+ * change: a client knows from the guild alone whether to fetch the questions. An edit is audited: ONBOARDING_CREATE
+ * (the first) or ONBOARDING_UPDATE for the settings, and ONBOARDING_PROMPT_CREATE/UPDATE/DELETE per question.
  */
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
 import { Permissions } from '../../protocol/permissions.ts';
 import type { GuildRecord, MemberRecord, OnboardingRecord, UserRecord } from '../../store/types.ts';
+import { AuditLogEvent } from '../../protocol/audit-log.ts';
 import { guildAccess, requirePermission } from '../access.ts';
+import { auditEntry, createdChanges, deletedChanges, diffChanges, publishAudit, type AuditInput } from '../audit-log.ts';
+import { guildObjectJson } from './guild-object.ts';
 import type { RouteContext } from '../route.ts';
 import { memberJson } from '../../shapes/serialize.ts';
 import { parse, snowflake, z } from '../validate.ts';
@@ -56,6 +64,48 @@ const responsesBody = z.object({
 });
 
 const EMPTY: OnboardingRecord = { enabled: false, mode: 0, defaultChannelIds: [], prompts: [] };
+
+/** The guild features onboarding sets (Discord's, as its client reads them). */
+export const OnboardingFeatures = {
+  ENABLED: 'GUILD_ONBOARDING',
+  EVER_ENABLED: 'GUILD_ONBOARDING_EVER_ENABLED',
+  HAS_PROMPTS: 'GUILD_ONBOARDING_HAS_PROMPTS',
+} as const;
+
+/** `features` with the onboarding ones as `o` makes them; EVER_ENABLED, once there, stays. */
+function withOnboardingFeatures(features: readonly string[], o: OnboardingRecord): string[] {
+  const out = features.filter((f) => f !== OnboardingFeatures.ENABLED && f !== OnboardingFeatures.HAS_PROMPTS);
+  if (o.enabled) out.push(OnboardingFeatures.ENABLED);
+  if (o.enabled && !out.includes(OnboardingFeatures.EVER_ENABLED)) out.push(OnboardingFeatures.EVER_ENABLED);
+  if (o.prompts.length) out.push(OnboardingFeatures.HAS_PROMPTS);
+  return out;
+}
+
+const SETTINGS_AUDIT_KEYS = ['enabled', 'mode', 'default_channel_ids'] as const;
+const PROMPT_AUDIT_KEYS = ['title', 'type', 'single_select', 'required', 'in_onboarding', 'options'] as const;
+
+/** The audit entries of an edit from `before` to `after` (Discord's JSON of each). */
+function onboardingAudit(existed: boolean, before: ReturnType<typeof onboardingJson>, after: ReturnType<typeof onboardingJson>, guildId: string): AuditInput[] {
+  const out: AuditInput[] = [];
+  const settings = existed ? diffChanges(before, after, SETTINGS_AUDIT_KEYS) : createdChanges(after, SETTINGS_AUDIT_KEYS);
+  if (!existed || settings.length) out.push({ actionType: existed ? AuditLogEvent.ONBOARDING_UPDATE : AuditLogEvent.ONBOARDING_CREATE, targetId: guildId, changes: settings });
+  const old = new Map(before.prompts.map((p) => [p.id, p]));
+  const kept = new Set<string>();
+  for (const p of after.prompts) {
+    const was = old.get(p.id);
+    if (!was) {
+      out.push({ actionType: AuditLogEvent.ONBOARDING_PROMPT_CREATE, targetId: p.id, changes: createdChanges(p, PROMPT_AUDIT_KEYS) });
+      continue;
+    }
+    kept.add(p.id);
+    const changes = diffChanges(was, p, PROMPT_AUDIT_KEYS);
+    if (changes.length) out.push({ actionType: AuditLogEvent.ONBOARDING_PROMPT_UPDATE, targetId: p.id, changes });
+  }
+  for (const p of before.prompts) {
+    if (!kept.has(p.id)) out.push({ actionType: AuditLogEvent.ONBOARDING_PROMPT_DELETE, targetId: p.id, changes: deletedChanges(p, PROMPT_AUDIT_KEYS) });
+  }
+  return out;
+}
 
 /** Discord's onboarding object. */
 export function onboardingJson(guildId: string, o: OnboardingRecord | null | undefined) {
@@ -125,8 +175,21 @@ export function registerOnboardingRoutes(ctx: RouteContext): void {
     next.defaultChannelIds.forEach((c, i) => {
       if (!channels.has(c)) throw fieldError(['default_channel_ids', i], 'CHANNEL_INVALID', 'Invalid channel');
     });
-    await store.guilds.update(guild.id, { onboarding: next });
-    return onboardingJson(guild.id, next);
+    const features = withOnboardingFeatures(guild.features, next);
+    const featuresChanged = features.length !== guild.features.length || features.some((f) => !guild.features.includes(f));
+    const updated = await store.guilds.update(guild.id, featuresChanged ? { onboarding: next, features } : { onboarding: next });
+    if (featuresChanged) ctx.dispatch.guild(guild.id, 'GUILD_UPDATE', await guildObjectJson(store, updated, access.roles));
+    const json = onboardingJson(guild.id, next);
+    const entries = onboardingAudit(guild.onboarding != null, onboardingJson(guild.id, current), json, guild.id).map((input) => auditEntry(ctx, req, guild.id, input));
+    if (entries.length) {
+      try {
+        for (const entry of entries) await store.auditLog.create(entry);
+        await publishAudit(ctx, ...entries);
+      } catch (err) {
+        ctx.deps.log.warn({ err, guildId: guild.id }, 'onboarding audit entries not stored');
+      }
+    }
+    return json;
   });
 
   ctx.put('/guilds/:guildId/onboarding-responses', { auth: 'user' }, async (req) => {

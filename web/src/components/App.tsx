@@ -3,11 +3,9 @@
  * title (with the unread count), a skip link to the message box, and the notice that says why a server or
  * channel URL led home.
  */
-import { OnboardingPromptsDialog } from './GuildOnboarding.tsx';
-import { TemplateScreen } from './GuildTemplate.tsx';
-import { OAuth2AuthorizeScreen } from './OAuth2Authorize.tsx';
-import { WelcomeGate } from './GuildCommunity.tsx';
-import { useEffect, useState } from 'react';
+import { Suspense, lazy, useEffect, useState } from 'react';
+import { WelcomeGate } from './WelcomeGate.tsx';
+import { owesOnboarding } from '../onboarding.ts';
 import { UNKNOWN_CHANNEL_TEXT, UNKNOWN_SERVER_TEXT, deletedChannel, expectedFor, wasRemoved } from '../membership.ts';
 import { navigate, parseRoute, usePath } from '../router.ts';
 import { channelLabel, useStore } from '../store.ts';
@@ -18,7 +16,6 @@ import { AuthScreen } from './Auth.tsx';
 import { ChatView } from './Chat.tsx';
 import { focusComposer } from '../focus.ts';
 import { GuildRail } from './GuildRail.tsx';
-import { InviteScreen } from './Invite.tsx';
 import { MemberList, RecipientList, UserPopout } from './Members.tsx';
 import { ModerationHost } from './MemberActions.tsx';
 import { Sidebar, useGuildChannels } from './Sidebar.tsx';
@@ -29,6 +26,19 @@ import { PushPrompt } from './PushPrompt.tsx';
 import { FriendsView } from './Friends.tsx';
 
 const LAST_CHANNEL_KEY = 'accord.lastChannel';
+
+// Pages reached by their own links, and a dialog few members see: loaded when shown, not with the first screen.
+const InviteScreen = lazy(() => import('./Invite.tsx').then((m) => ({ default: m.InviteScreen })));
+const TemplateScreen = lazy(() => import('./GuildTemplate.tsx').then((m) => ({ default: m.TemplateScreen })));
+const OAuth2AuthorizeScreen = lazy(() => import('./OAuth2Authorize.tsx').then((m) => ({ default: m.OAuth2AuthorizeScreen })));
+const OnboardingPromptsDialog = lazy(() => import('./OnboardingPrompts.tsx').then((m) => ({ default: m.OnboardingPromptsDialog })));
+
+const pageLoading = (
+  <div className="splash" role="status">
+    <div className="spinner" aria-hidden="true" />
+    Loading…
+  </div>
+);
 
 export function App() {
   const path = usePath();
@@ -57,9 +67,9 @@ export function App() {
       </div>
     );
   }
-  if (route.name === 'invite') return <InviteScreen code={route.code} />;
-  if (route.name === 'template') return <TemplateScreen code={route.code} />;
-  if (route.name === 'oauth2-authorize') return <OAuth2AuthorizeScreen search={location.search} />;
+  if (route.name === 'invite') return <Suspense fallback={pageLoading}><InviteScreen code={route.code} /></Suspense>;
+  if (route.name === 'template') return <Suspense fallback={pageLoading}><TemplateScreen code={route.code} /></Suspense>;
+  if (route.name === 'oauth2-authorize') return <Suspense fallback={pageLoading}><OAuth2AuthorizeScreen search={location.search} /></Suspense>;
   if (route.name !== 'channels') return null;
   return <Shell guildId={route.guildId} channelId={route.channelId} />;
 }
@@ -173,7 +183,7 @@ function Shell({ guildId, channelId }: { guildId: string; channelId: string | nu
       <Notice />
       <PushPrompt />
       {guildId !== '@me' && <WelcomeGate guildId={guildId} />}
-      {guildId !== '@me' && guild && <OnboardingPromptsDialog key={guildId} guildId={guildId} />}
+      {guildId !== '@me' && <OnboardingGate key={guildId} guildId={guildId} />}
       <div className="layout">
         <div className="nav-panels">
           <GuildRail activeGuildId={guildId} />
@@ -189,5 +199,16 @@ function Shell({ guildId, channelId }: { guildId: string; channelId: string | nu
       <LightboxHost />
       <InteractionModalHost />
     </div>
+  );
+}
+
+/** Loads and shows the onboarding questions only to a member who owes answers (a store read, no request). */
+function OnboardingGate({ guildId }: { guildId: string }) {
+  const owes = useStore((s) => owesOnboarding(s.guilds[guildId], s.me ? s.members[guildId]?.[s.me.id] : undefined, s.me?.id));
+  if (!owes) return null;
+  return (
+    <Suspense fallback={null}>
+      <OnboardingPromptsDialog guildId={guildId} />
+    </Suspense>
   );
 }

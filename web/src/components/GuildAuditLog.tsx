@@ -73,6 +73,12 @@ export function AuditLogTab({ guildId }: { guildId: string }) {
       const old = e.changes?.find((c) => c.key === 'name');
       return webhooks[t] ?? changeValue(old?.new_value ?? old?.old_value);
     }
+    // Onboarding: the server itself, or a question by its title.
+    if (e.action_type === 166 || e.action_type === 167) return guild?.name ?? '';
+    if (e.action_type >= 163 && e.action_type <= 165) {
+      const title = e.changes?.find((c) => c.key === 'title');
+      return `"${changeValue(title?.new_value ?? title?.old_value)}"`;
+    }
     return name(t);
   };
   const where = (e: AuditLogEntry) => {

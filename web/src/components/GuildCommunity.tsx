@@ -2,19 +2,17 @@
  * Server Settings → Community (Manage Server): the welcome screen editor, the widget (on/off and its invite
  * channel) and the vanity invite code (the owner sets it; others see it and its uses). Members tab tools: "Prune"
  * (with the count of members it would remove, as Discord's dialog shows it) and "Ban Members" (several at once,
- * POST /guilds/{id}/bulk-ban). And the welcome screen a member sees once right after joining through an invite.
+ * POST /guilds/{id}/bulk-ban). The welcome screen a member sees once right after joining is WelcomeGate.tsx.
  */
 import { useEffect, useMemo, useState } from 'react';
 import {
-  PRUNE_DAYS, bulkBan, canBulkBan, canManageGuild, canPrune, fetchGuildFeatures, getVanity, getWelcomeScreen, getWidget, isOwner, justJoined,
-  pruneCount, pruneMembers, saveWelcomeScreen, saveWidget, setVanity, welcomeShown, type WelcomeChannel, type WelcomeScreen,
+  PRUNE_DAYS, bulkBan, canBulkBan, canManageGuild, canPrune, fetchGuildFeatures, getVanity, getWelcomeScreen, getWidget, isOwner,
+  pruneCount, pruneMembers, saveWelcomeScreen, saveWidget, setVanity, type WelcomeChannel,
 } from '../guild-community.ts';
 import { BAN_DELETE_WINDOWS } from '../moderation.ts';
-import { navigate } from '../router.ts';
 import { errorText } from '../session.ts';
 import { displayName, useStore } from '../store.ts';
 import { ChannelType } from '../types.ts';
-import { emojiUrl } from '../guild-emoji.ts';
 import { Modal } from './Modal.tsx';
 
 /** The settings tabs, with Community for those who may manage the server. */
@@ -411,66 +409,6 @@ function BulkBanDialog({ guildId, onClose }: { guildId: string; onClose: () => v
           )}
         </div>
       </form>
-    </Modal>
-  );
-}
-
-// --------------------------------------------------------------------------------------- the welcome screen
-
-/** The guild's welcome screen, once, right after the user joined it through an invite (when it is enabled). */
-export function WelcomeGate({ guildId }: { guildId: string }) {
-  const guild = useStore((s) => (guildId === '@me' ? undefined : s.guilds[guildId]));
-  const [screen, setScreen] = useState<WelcomeScreen | null>(null);
-  useEffect(() => {
-    if (!guild || !justJoined(guildId)) return;
-    let live = true;
-    (async () => {
-      const features = await fetchGuildFeatures(guildId);
-      if (!features.includes('WELCOME_SCREEN_ENABLED')) return welcomeShown(guildId);
-      const w = await getWelcomeScreen(guildId);
-      if (live) setScreen(w);
-    })().catch(() => welcomeShown(guildId));
-    return () => {
-      live = false;
-    };
-  }, [guildId, Boolean(guild)]);
-  if (!guild || !screen) return null;
-  const close = () => {
-    welcomeShown(guildId);
-    setScreen(null);
-  };
-  return (
-    <Modal title={`Welcome to ${guild.name}!`} onClose={close}>
-      <div className="stack welcome-screen" data-testid="welcome-screen">
-        {screen.description && <p>{screen.description}</p>}
-        {screen.welcome_channels.length > 0 && (
-          <>
-            <h3 className="small">Here are some channels to get you started</h3>
-            <ul className="settings-list">
-              {screen.welcome_channels.map((c) => (
-                <li key={c.channel_id}>
-                  <button
-                    type="button"
-                    className="welcome-channel"
-                    onClick={() => {
-                      close();
-                      navigate(`/channels/${guildId}/${c.channel_id}`);
-                    }}
-                  >
-                    {c.emoji_id ? <img src={emojiUrl(c.emoji_id, false, 24)} alt="" width={24} height={24} /> : <span aria-hidden="true">{c.emoji_name ?? '#'}</span>}{' '}
-                    <span>{c.description}</span>
-                  </button>
-                </li>
-              ))}
-            </ul>
-          </>
-        )}
-        <div className="modal-actions">
-          <button type="button" className="button" onClick={close}>
-            Explore the server
-          </button>
-        </div>
-      </div>
     </Modal>
   );
 }
