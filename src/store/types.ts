@@ -812,6 +812,8 @@ export interface MemberStore {
   /** The guild's bot members (its integrations), ascending by user id. */
   listBots(guildId: Snowflake): Promise<MemberRecord[]>;
   getMany(guildId: Snowflake, userIds: readonly Snowflake[]): Promise<MemberRecord[]>;
+  /** The guilds `userId` is a member of, ascending by guild id, with their nickname in each (one index read). */
+  nicknamesOf(userId: Snowflake): Promise<Array<{ guildId: Snowflake; nick: string | null }>>;
   /**
    * Ids of the guild's members holding any of `roleIds`, each once, ascending (an index read, not a scan of the
    * members: who may see the audit log or a private thread in a guild of any size).

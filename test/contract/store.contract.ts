@@ -596,6 +596,16 @@ function guildsContract(s: () => Store): void {
       await rejectsWith(s().members.update(guild.id, newId(), { nick: 'x' }), NotFoundError, { entity: 'member' });
       await rejectsWith(s().members.addRole(guild.id, u.id, newId()), NotFoundError, { entity: 'role' });
     });
+    it("nicknamesOf lists a user's guilds with the nickname in each, ascending by guild id", async () => {
+      const u = await s().users.create(user());
+      assert.deepEqual(await s().members.nicknamesOf(u.id), []);
+      const a = (await guildWithChannel(s())).guild;
+      const b = (await guildWithChannel(s())).guild;
+      await s().members.add(member(a.id, u.id, { nick: 'Ace' }));
+      await s().members.add(member(b.id, u.id));
+      const expected = [{ guildId: a.id, nick: 'Ace' }, { guildId: b.id, nick: null }].sort((x, y) => (BigInt(x.guildId) < BigInt(y.guildId) ? -1 : 1));
+      assert.deepEqual(await s().members.nicknamesOf(u.id), expected);
+    });
     it('grant adds roles and ORs flags without replacing what is there; deleted roles are skipped', async () => {
       const { guild } = await guildWithChannel(s());
       const u = await s().users.create(user());

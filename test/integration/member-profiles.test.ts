@@ -132,4 +132,17 @@ describe('per-server member profiles', () => {
     assertError(await t.request('GET', `/users/${owner.id}/profile`, { auth: bot }), 403, 20001);
     assertError(await t.request('GET', '/users/123456789012345678/profile', { auth: owner }), 404, 10013);
   });
+
+  it('someone with a DM open with the user may read the profile after they no longer share a guild', async () => {
+    const { owner, member, guild } = await guildWithMember(t);
+    const dm = await t.request('POST', '/users/@me/channels', { auth: member, body: { recipient_id: owner.id } });
+    assert.equal(dm.status, 200, JSON.stringify(dm.body));
+    const left = await t.request('DELETE', `/users/@me/guilds/${guild.id}`, { auth: member });
+    assert.equal(left.status, 204);
+    const res = await t.request('GET', `/users/${owner.id}/profile`, { auth: member });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(res.body.mutual_guilds, []);
+    const other = await t.register();
+    assertError(await t.request('GET', `/users/${owner.id}/profile`, { auth: other }), 403, 50001);
+  });
 });

@@ -40,9 +40,10 @@ export function registerUserProfileRoutes(ctx: RouteContext): void {
     const user = isSnowflake(targetId) ? await store.users.get(targetId) : null;
     if (!user) throw new ApiError(ErrorCodes.UNKNOWN_USER);
     const self = user.id === req.user.id;
-    const [theirs, mine] = await Promise.all([store.guilds.listIdsForUser(user.id), self ? null : store.guilds.listIdsForUser(req.user.id)]);
+    const [theirs, mine] = await Promise.all([store.members.nicknamesOf(user.id), self ? null : store.guilds.listIdsForUser(req.user.id)]);
     const mineSet = mine ? new Set(mine) : null;
-    const mutual = mineSet ? theirs.filter((g) => mineSet.has(g)) : theirs;
+    const mutualNicks = mineSet ? theirs.filter((m) => mineSet.has(m.guildId)) : theirs;
+    const mutual = mutualNicks.map((m) => m.guildId);
     if (!self && mutual.length === 0 && !(await areFriends(store, req.user.id, user.id)) && !(await store.channels.findDm(req.user.id, user.id))) {
       throw new ApiError(ErrorCodes.MISSING_ACCESS);
     }
@@ -50,7 +51,7 @@ export function registerUserProfileRoutes(ctx: RouteContext): void {
     const member = q.guild_id && mutual.includes(q.guild_id) ? await store.members.get(q.guild_id, user.id) : null;
     const mutualGuilds = q.with_mutual_guilds === false || self
       ? undefined
-      : (await Promise.all(mutual.map((g) => store.members.get(g, user.id)))).flatMap((m) => (m ? [{ id: m.guildId, nick: m.nick }] : []));
+      : mutualNicks.map((m) => ({ id: m.guildId, nick: m.nick }));
     return {
       user: { ...publicUser(user), bio: user.bio },
       user_profile: userProfileJson(user),

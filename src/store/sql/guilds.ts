@@ -433,6 +433,11 @@ export class SqlMemberStore implements MemberStore {
     return wanted.map((w) => found.get(w.toString())).filter((m): m is MemberRecord => m !== undefined);
   }
 
+  async nicknamesOf(userId: Snowflake): Promise<Array<{ guildId: Snowflake; nick: string | null }>> {
+    const rows = await this.db.all('SELECT guild_id, nick FROM members WHERE user_id = ? ORDER BY guild_id', [id(userId, 'user_id')]);
+    return rows.map((r) => ({ guildId: rs(r.guild_id), nick: r.nick == null ? null : String(r.nick) }));
+  }
+
   async holdersOf(guildId: Snowflake, roleIds: readonly Snowflake[]): Promise<Snowflake[]> {
     const g = id(guildId, 'guild_id');
     const out = new Set<string>();
