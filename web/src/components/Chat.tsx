@@ -5,7 +5,7 @@
  * Keyboard, as Discord's client has it: the history is one Tab stop; Up/Down (Home/End) move through messages,
  * Enter acts on one (see Message.tsx), Escape goes back to the composer, and Tab leaves the history.
  */
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { Suspense, lazy, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { compareIds } from '../api.ts';
 import { focusCameFromTab, focusComposer, tabbables } from '../focus.ts';
 import type { MentionResolver } from '../markdown.tsx';
@@ -21,7 +21,7 @@ import { MessageItem, isSystemMessage } from './Message.tsx';
 import { mentionsMe } from '../mentions.ts';
 import { useComposerAutocomplete } from './Autocomplete.tsx';
 import { useCommandPicker } from './CommandPicker.tsx';
-import { CommandForm, CommandStatusLine, runCommand } from './CommandForm.tsx';
+import { CommandStatusLine, runCommand } from './CommandStatus.tsx';
 import { NewMessagesBar } from './NewMessagesBar.tsx';
 import { ComposerEmojiButton } from './ComposerEmojiButton.tsx';
 import { PollButton } from './Poll.tsx';
@@ -31,13 +31,17 @@ import { Icon } from './Icon.tsx';
 import { Confirm, Modal } from './Modal.tsx';
 import { PinsButton } from './Pins.tsx';
 import { ThreadHeaderActions, ThreadsButton, isThreadChannel } from './Threads.tsx';
-import { ForumView } from './Forum.tsx';
-import { ChannelNotificationButton } from './NotificationSettings.tsx';
+import { ChannelNotificationButton } from './NotificationButton.tsx';
 import { SearchBox } from './SearchBox.tsx';
 import { useTimedOutUntil } from './MemberActions.tsx';
 import { PendingFiles, UploadButton, useFileDrop } from './ComposerFiles.tsx';
 import { addFiles, clearError, draftOf, filesOf, useDraft } from '../upload.ts';
 import { blockedRunsOf } from '../relationships.ts';
+
+// A forum's post list loads when a forum is opened.
+const ForumView = lazy(() => import('./Forum.tsx').then((m) => ({ default: m.ForumView })));
+// A slash command's option form loads when a command is first picked.
+const CommandForm = lazy(() => import('./CommandForm.tsx').then((m) => ({ default: m.CommandForm })));
 
 const GROUP_WINDOW_MS = 7 * 60 * 1000;
 /** Start loading older history this close to the top, so it is usually there before the user reaches it. */
@@ -74,7 +78,7 @@ export function ChatView({ guildId, channelId }: { guildId: string | null; chann
   const drop = useFileDrop(channelId, canAttach, `${channel?.guild_id ? '#' : '@'}${label}`);
   if (!channel) return <main className="chat empty" aria-label="Chat">Channel not found.</main>;
   // Forum and media channels show their posts (Forum.tsx).
-  if (guildId && (channel.type === 15 || channel.type === 16)) return <ForumView guildId={guildId} channelId={channelId} />;
+  if (guildId && (channel.type === 15 || channel.type === 16)) return <Suspense fallback={null}><ForumView guildId={guildId} channelId={channelId} /></Suspense>;
 
   return (
     <main className="chat" aria-label={`Chat in ${channel.guild_id ? '#' : ''}${label}`} {...drop.handlers}>
@@ -602,17 +606,19 @@ function Composer(props: {
         </div>
       )}
       {commands.picked && (
-        <CommandForm
-          entry={commands.picked}
-          channelId={props.channelId}
-          guildId={props.guildId}
-          onLeave={commands.leave}
-          onSend={(values) => {
-            const entry = commands.picked!;
-            commands.leave();
-            void runCommand(entry, props.channelId, props.guildId, values);
-          }}
-        />
+        <Suspense fallback={null}>
+          <CommandForm
+            entry={commands.picked}
+            channelId={props.channelId}
+            guildId={props.guildId}
+            onLeave={commands.leave}
+            onSend={(values) => {
+              const entry = commands.picked!;
+              commands.leave();
+              void runCommand(entry, props.channelId, props.guildId, values);
+            }}
+          />
+        </Suspense>
       )}
       {!commands.picked && (
       <form

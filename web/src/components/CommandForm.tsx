@@ -4,10 +4,11 @@
  * choices, a member / role / channel of the guild, or the application's own suggestions for an autocomplete
  * option (asked with an APPLICATION_COMMAND_AUTOCOMPLETE interaction as the user types). Enter sends the command
  * (a required option left empty says so instead), Escape leaves it. While the application has not answered the
- * composer says it is thinking; no answer within 3 seconds reads "The application did not respond".
+ * composer says it is thinking; no answer within 3 seconds reads "The application did not respond" (CommandStatus.tsx).
+ * Loaded when a command is first picked.
  */
-import { useEffect, useId, useRef, useState, useSyncExternalStore, type KeyboardEvent, type ReactNode } from 'react';
-import { OptionType, parseOptionInput, requestAutocomplete, sendCommand, type CommandEntry, type CommandOption, type OptionValues } from '../commands.ts';
+import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { OptionType, parseOptionInput, requestAutocomplete, type CommandEntry, type CommandOption, type OptionValues } from '../commands.ts';
 import type { AutocompleteChoice } from '../interaction-outcomes.ts';
 import { displayName, useStore } from '../store.ts';
 import { ChannelType } from '../types.ts';
@@ -17,52 +18,6 @@ import { PopupOption } from './Autocomplete.tsx';
 
 /** Wait this long after a keystroke before asking the application for suggestions. */
 const AUTOCOMPLETE_DEBOUNCE_MS = 250;
-
-export type CommandStatus = { kind: 'thinking'; appName: string } | { kind: 'error'; text: string } | null;
-
-// What the composer of each channel shows about the last command sent there (from the form or a context menu).
-let statuses: Record<string, CommandStatus> = {};
-const statusListeners = new Set<() => void>();
-const setStatus = (channelId: string, status: CommandStatus) => {
-  statuses = { ...statuses, [channelId]: status };
-  statusListeners.forEach((l) => l());
-};
-
-/** Sends the command (USER and MESSAGE commands name their target); the channel's composer shows how it goes. */
-export async function runCommand(entry: CommandEntry, channelId: string, guildId: string | null, values: OptionValues, targetId?: string): Promise<void> {
-  setStatus(channelId, { kind: 'thinking', appName: entry.app.name });
-  const outcome = await sendCommand(entry, channelId, guildId, values, targetId);
-  setStatus(channelId, outcome.ok ? null : { kind: 'error', text: outcome.error });
-}
-
-/** "<App> is thinking…" while a command waits for its application, then why it failed, if it did. */
-export function CommandStatusLine({ channelId }: { channelId: string }) {
-  const status = useSyncExternalStore(
-    (fn) => {
-      statusListeners.add(fn);
-      return () => statusListeners.delete(fn);
-    },
-    () => statuses[channelId] ?? null,
-  );
-  if (status?.kind === 'thinking') {
-    return (
-      <p className="command-status" role="status" data-testid="command-status">
-        {status.appName} is thinking…
-      </p>
-    );
-  }
-  if (status?.kind === 'error') {
-    return (
-      <p className="form-error small command-status" role="alert" data-testid="command-error">
-        {status.text}
-        <button type="button" className="icon-button" aria-label="Dismiss" onClick={() => setStatus(channelId, null)}>
-          <Icon name="close" size={14} />
-        </button>
-      </p>
-    );
-  }
-  return null;
-}
 
 export function CommandForm(props: {
   entry: CommandEntry;

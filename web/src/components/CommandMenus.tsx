@@ -1,14 +1,14 @@
 /**
  * USER and MESSAGE commands, where Discord's client offers them: a member's context menu lists the channel's
  * USER commands under "Apps", a message's "Apps" button its MESSAGE commands. Choosing one sends it with the
- * member or message as `target_id` (commands.ts); the channel's composer shows how it goes (CommandForm.tsx).
+ * member or message as `target_id` (commands.ts); the channel's composer shows how it goes (CommandStatus.tsx).
  */
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { CommandType, commandEntries, loadCommandIndex, type CommandEntry } from '../commands.ts';
 import { arrowNavigate } from '../focus.ts';
 import { parseRoute, usePath } from '../router.ts';
 import type { Message } from '../types.ts';
-import { runCommand } from './CommandForm.tsx';
+import { runCommand } from './CommandStatus.tsx';
 
 /** The channel's commands of one type (USER or MESSAGE), read from its command index. */
 function useTypedCommands(channelId: string | null, type: number, enabled = true): CommandEntry[] {

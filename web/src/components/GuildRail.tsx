@@ -1,12 +1,14 @@
 /** The left rail: Home (direct messages), one button per guild, and "add a server" (create or join). */
-import { useState } from 'react';
+import { Suspense, lazy, useState } from 'react';
 import { navigate } from '../router.ts';
 import { useStore } from '../store.ts';
 import { useUnread } from '../unread.ts';
 import { GuildIcon } from './Avatar.tsx';
 import { MentionBadge, mentionLabel } from './MentionBadge.tsx';
 import { Icon } from './Icon.tsx';
-import { AddGuildModal } from './AddGuildModal.tsx';
+
+// Opened from the + button only: loaded then.
+const AddGuildModal = lazy(() => import('./AddGuildModal.tsx').then((m) => ({ default: m.AddGuildModal })));
 
 export function GuildRail({ activeGuildId }: { activeGuildId: string }) {
   const guildIds = useStore((s) => s.guildIds);
@@ -54,7 +56,11 @@ export function GuildRail({ activeGuildId }: { activeGuildId: string }) {
           </button>
         </li>
       </ul>
-      {adding && <AddGuildModal onClose={() => setAdding(false)} />}
+      {adding && (
+        <Suspense fallback={null}>
+          <AddGuildModal onClose={() => setAdding(false)} />
+        </Suspense>
+      )}
     </nav>
   );
 }

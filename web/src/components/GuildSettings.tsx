@@ -15,7 +15,7 @@ import { Confirm, Modal } from './Modal.tsx';
 import { BansTab, DeleteServer, useModerationTabs } from './GuildModeration.tsx';
 import { AuditLogTab, useAuditLogTabs } from './GuildAuditLog.tsx';
 import { EmojiTab, useEmojiTabs } from './GuildEmoji.tsx';
-import { StickerTab, useStickerTabs } from './GuildStickers.tsx';
+import { StickerTab, useStickerTabs } from './GuildStickerSettings.tsx';
 import { CommunityTab, MemberTools, useCommunityTabs } from './GuildCommunity.tsx';
 import { InvitesTab, useInviteTabs } from './GuildInvites.tsx';
 import { OnboardingTab, useOnboardingTabs } from './GuildOnboarding.tsx';

@@ -9,7 +9,6 @@ import { MUTE_WINDOWS, channelOverride, muteConfigFor, muteHolds, settingsKey, u
 import { errorText } from '../session.ts';
 import { useStore } from '../store.ts';
 import type { Channel } from '../types.ts';
-import { Icon } from './Icon.tsx';
 import { Modal } from './Modal.tsx';
 
 const LEVELS = [
@@ -165,21 +164,5 @@ export function ChannelNotificationSettings({ channel, onClose }: { channel: Cha
         {error && <p className="form-error" role="alert">{error}</p>}
       </div>
     </Modal>
-  );
-}
-
-/** The bell in the chat header: shows whether the channel is muted and opens its notification settings. */
-export function ChannelNotificationButton({ channel }: { channel: Channel }) {
-  const override = useStore((s) => channelOverride(s, channel));
-  const now = useMuteClock();
-  const [open, setOpen] = useState(false);
-  const muted = muteHolds(override?.muted, override?.mute_config, now);
-  return (
-    <>
-      <button type="button" className={`icon-button${muted ? ' muted-bell' : ''}`} aria-label={muted ? 'Notification settings (channel muted)' : 'Notification settings'} title="Notification Settings" onClick={() => setOpen(true)}>
-        <Icon name="bell" />
-      </button>
-      {open && <ChannelNotificationSettings channel={channel} onClose={() => setOpen(false)} />}
-    </>
   );
 }

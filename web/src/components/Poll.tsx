@@ -3,14 +3,16 @@
  * the poll allows it) and a Vote button; once we voted or the poll ended, each answer's share of the votes with
  * a bar, ours ticked. Counts are live (MESSAGE_POLL_VOTE_ADD / REMOVE, events.ts). The footer tells the votes, the
  * time left or "Poll closed", and offers "Remove vote" and, to its author, "End poll now". Also the composer's
- * poll form (PollCreator).
+ * poll button, whose form (PollCreator.tsx) loads on first use.
  */
-import { useEffect, useState } from 'react';
+import { Suspense, lazy, useEffect, useState } from 'react';
 import { errorText } from '../session.ts';
-import { POLL_DURATIONS, POLL_MAX_ANSWERS, endPoll, pollEnded, sendPoll, timeLeft, votePoll } from '../polls.ts';
+import { endPoll, pollEnded, timeLeft, votePoll } from '../polls.ts';
 import type { Message } from '../types.ts';
 import { Icon } from './Icon.tsx';
-import { Confirm, Modal } from './Modal.tsx';
+import { Confirm } from './Modal.tsx';
+
+const PollCreator = lazy(() => import('./PollCreator.tsx').then((m) => ({ default: m.PollCreator })));
 
 export function PollView({ msg, mine }: { msg: Message; mine: boolean }) {
   const poll = msg.poll!;
@@ -138,102 +140,11 @@ export function PollButton({ channelId, disabled }: { channelId: string; disable
       <button type="button" className="icon-button composer-poll" aria-label="Create poll" title="Create poll" disabled={disabled} onClick={() => setOpen(true)}>
         <Icon name="poll" size={22} />
       </button>
-      {open && <PollCreator channelId={channelId} onClose={() => setOpen(false)} />}
+      {open && (
+        <Suspense fallback={null}>
+          <PollCreator channelId={channelId} onClose={() => setOpen(false)} />
+        </Suspense>
+      )}
     </>
-  );
-}
-
-function PollCreator({ channelId, onClose }: { channelId: string; onClose(): void }) {
-  const [question, setQuestion] = useState('');
-  const [answers, setAnswers] = useState(['', '']);
-  const [duration, setDuration] = useState(24);
-  const [multi, setMulti] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState('');
-  const filled = answers.filter((a) => a.trim()).length;
-  const ready = question.trim() !== '' && filled >= 1;
-
-  async function submit() {
-    if (busy || !ready) return;
-    setBusy(true);
-    setError('');
-    try {
-      await sendPoll(channelId, { question, answers, duration, allowMultiselect: multi });
-      onClose();
-    } catch (err) {
-      setError(errorText(err));
-      setBusy(false);
-    }
-  }
-
-  return (
-    <Modal title="Create a poll" onClose={onClose}>
-      <form
-        className="stack poll-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-      >
-        <label>
-          Question
-          <input value={question} maxLength={300} placeholder="What question do you want to ask?" onChange={(e) => setQuestion(e.currentTarget.value)} />
-        </label>
-        <fieldset className="poll-form-answers">
-          <legend>Answers</legend>
-          {answers.map((a, i) => (
-            <div key={i} className="poll-form-answer">
-              <input
-                value={a}
-                maxLength={55}
-                aria-label={`Answer ${i + 1}`}
-                placeholder="Type your answer"
-                onChange={(e) => {
-                  const v = e.currentTarget.value;
-                  setAnswers((list) => list.map((x, j) => (j === i ? v : x)));
-                }}
-              />
-              {answers.length > 1 && (
-                <button type="button" className="icon-button" aria-label={`Remove answer ${i + 1}`} onClick={() => setAnswers((list) => list.filter((_, j) => j !== i))}>
-                  <Icon name="trash" size={16} />
-                </button>
-              )}
-            </div>
-          ))}
-          {answers.length < POLL_MAX_ANSWERS && (
-            <button type="button" className="link-button" onClick={() => setAnswers((list) => [...list, ''])}>
-              Add another answer
-            </button>
-          )}
-        </fieldset>
-        <label>
-          Duration
-          <select value={duration} onChange={(e) => setDuration(Number(e.currentTarget.value))}>
-            {POLL_DURATIONS.map((d) => (
-              <option key={d.hours} value={d.hours}>
-                {d.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="checkbox-row">
-          <input type="checkbox" checked={multi} onChange={(e) => setMulti(e.currentTarget.checked)} />
-          Allow multiple answers
-        </label>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="modal-actions">
-          <button type="button" className="button secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button" disabled={busy || !ready}>
-            Post
-          </button>
-        </div>
-      </form>
-    </Modal>
   );
 }

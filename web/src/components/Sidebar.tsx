@@ -1,6 +1,4 @@
 /** The second column: a guild's channels grouped by category, or the direct-message list; the user panel. */
-import { GuildEvents } from './GuildEvents.tsx';
-import { ServerProfile } from './ServerProfile.tsx';
 import { Suspense, lazy, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { arrowNavigate } from '../focus.ts';
 import { markLeaving } from '../membership.ts';
@@ -16,13 +14,15 @@ import { Confirm, Modal } from './Modal.tsx';
 import { Icon } from './Icon.tsx';
 import { useChannelReorder } from '../channelOrder.ts';
 import { ChannelSettingsButton } from './ChannelSettingsButton.tsx';
-import { GuildNotificationSettings } from './NotificationSettings.tsx';
 import { unreadSilenced, useMuteClock } from '../mutes.ts';
 import { AnnouncementIcon } from './Announcements.tsx';
 
-// Settings screens load on first use: they are not needed for the first screen.
+// Settings screens and the server menu's dialogs load on first use: they are not needed for the first screen.
 const UserSettings = lazy(() => import('./UserSettings.tsx').then((m) => ({ default: m.UserSettings })));
 const GuildSettings = lazy(() => import('./GuildSettings.tsx').then((m) => ({ default: m.GuildSettings })));
+const GuildNotificationSettings = lazy(() => import('./NotificationSettings.tsx').then((m) => ({ default: m.GuildNotificationSettings })));
+const GuildEvents = lazy(() => import('./GuildEvents.tsx').then((m) => ({ default: m.GuildEvents })));
+const ServerProfile = lazy(() => import('./ServerProfile.tsx').then((m) => ({ default: m.ServerProfile })));
 
 /**
  * A popup menu: focus on its first item when it opens, Up/Down/Home/End between items, Escape closes it (focus
@@ -227,9 +227,11 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
         ))}
         {reorder.status}
       </div>
-      {dialog === 'notifications' && <GuildNotificationSettings guildId={guildId} onClose={() => setDialog(null)} />}
-      {dialog === 'events' && <GuildEvents guildId={guildId} onClose={() => setDialog(null)} />}
-      {dialog === 'profile' && <ServerProfile guildId={guildId} onClose={() => setDialog(null)} />}
+      <Suspense fallback={null}>
+        {dialog === 'notifications' && <GuildNotificationSettings guildId={guildId} onClose={() => setDialog(null)} />}
+        {dialog === 'events' && <GuildEvents guildId={guildId} onClose={() => setDialog(null)} />}
+        {dialog === 'profile' && <ServerProfile guildId={guildId} onClose={() => setDialog(null)} />}
+      </Suspense>
       {dialog === 'invite' && inviteChannel && <InviteDialog channel={inviteChannel} guildName={guild.name} onClose={() => setDialog(null)} />}
       {dialog === 'settings' && (
         <Suspense fallback={null}>
