@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { browserSkipReason, ensureWebBuilt, eventually, launchChromium, openAs } from '../helpers/browser.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
 
@@ -71,5 +72,30 @@ describe('web client: webhooks', { skip: browserSkipReason() }, () => {
     await a.getByRole('dialog', { name: 'Delete Deploys' }).getByRole('button', { name: 'Delete' }).click();
     await section.getByText('No webhooks yet.').waitFor();
     assert.equal((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ content: 'gone?' }) })).status, 404);
+  });
+
+  test('a member who may only manage webhooks gets Server Settings with Integrations, and gives a webhook an avatar', async () => {
+    const hooker = await server.register(`only_hooks_${Date.now().toString(36)}`);
+    await server.join(owner, guild.id, hooker);
+    const role = (await server.request('POST', `/guilds/${guild.id}/roles`, { auth: owner, body: { name: 'hooks', permissions: String(1n << 29n) } })).body;
+    assert.equal((await server.request('PUT', `/guilds/${guild.id}/members/${hooker.id}/roles/${role.id}`, { auth: owner })).status, 204);
+    const made = (await server.request('POST', `/channels/${general.id}/webhooks`, { auth: owner, body: { name: 'Alerts' } })).body;
+    const b = await openAs(browser, hooker, `${server.url}/channels/${guild.id}/${general.id}`);
+    await b.getByRole('button', { name: 'Hook Club server menu' }).click();
+    await b.getByRole('menuitem', { name: 'Server Settings' }).click();
+    const dialog = b.getByRole('dialog', { name: /Server Settings/ });
+    await dialog.getByRole('tab', { name: 'Integrations' }).click();
+    const section = dialog.getByRole('region', { name: 'Webhooks' });
+    await section.getByLabel('Name of Alerts').waitFor();
+    assert.equal(await dialog.getByRole('list', { name: 'Bots' }).count(), 0, 'no bot management without Manage Server');
+    const png = await sharp({ create: { width: 64, height: 64, channels: 4, background: '#2196f3' } }).png().toBuffer();
+    await section.locator('input[type="file"][aria-label="Change avatar of Alerts"]').setInputFiles({ name: 'alerts.png', mimeType: 'image/png', buffer: png });
+    await section.getByRole('button', { name: 'Save Changes' }).click();
+    await eventually(async () => {
+      const saved = (await server.request('GET', `/webhooks/${made.id}`, { auth: owner })).body;
+      assert.match(saved.avatar ?? '', /^[0-9a-f]{32}$/);
+    }, 'the avatar saved');
+    const saved = (await server.request('GET', `/webhooks/${made.id}`, { auth: owner })).body;
+    await eventually(async () => assert.match((await section.locator('img').first().getAttribute('src')) ?? '', new RegExp(`/avatars/${made.id}/${saved.avatar}`)), 'the new avatar shown');
   });
 });

@@ -15,6 +15,8 @@ import { Icon } from './Icon.tsx';
 import { useChannelReorder } from '../channelOrder.ts';
 import { ChannelSettingsButton } from './ChannelSettingsButton.tsx';
 import { unreadSilenced, useMuteClock } from '../mutes.ts';
+import { canManageWebhooks } from '../guild-community.ts';
+import { canUseEmojiManager } from '../guild-emoji.ts';
 import { AnnouncementIcon } from './Announcements.tsx';
 
 // Settings screens and the server menu's dialogs load on first use: they are not needed for the first screen.
@@ -99,6 +101,8 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
   const mentionCounts = useStore((s) => s.mentionCounts);
   const guildSettings = useStore((s) => s.guildSettings);
   const allChannels = useStore((s) => s.channels);
+  // Server Settings holds the webhooks (Integrations) and the emoji and stickers too: their managers open it.
+  const managesParts = useStore((s) => canManageWebhooks(s, guildId) || canUseEmojiManager(s, guildId));
   const muteNow = useMuteClock();
   const { groups, visible } = useGuildChannels(guildId);
   const reorder = useChannelReorder(guildId, groups);
@@ -119,7 +123,7 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
   const perms = me ? basePermissions(guild, me.id, member) : 0n;
   const isOwner = guild.owner_id === me?.id;
   // BAN_MEMBERS too: Server Settings holds the ban list; VIEW_AUDIT_LOG: and the audit log.
-  const canManage = isOwner || has(perms, P.MANAGE_GUILD) || has(perms, P.MANAGE_ROLES) || has(perms, P.MANAGE_CHANNELS) || has(perms, P.BAN_MEMBERS) || has(perms, P.VIEW_AUDIT_LOG);
+  const canManage = isOwner || managesParts || has(perms, P.MANAGE_GUILD) || has(perms, P.MANAGE_ROLES) || has(perms, P.MANAGE_CHANNELS) || has(perms, P.BAN_MEMBERS) || has(perms, P.VIEW_AUDIT_LOG);
   const inviteChannel = visible.find((c) => c.id === channelId && c.type === 0) ?? visible.find((c) => c.type === 0);
   const stateForUnread = { readStates } as State;
 
