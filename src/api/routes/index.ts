@@ -10,6 +10,7 @@ import { registerCommandsRoutes } from './commands.ts';
 import { registerGatewayRoutes } from './gateway.ts';
 import { registerEmojisRoutes } from './emojis.ts';
 import { registerApplicationEmojisRoutes } from './application-emojis.ts';
+import { registerMonetizationRoutes } from './monetization.ts';
 import { registerStickersRoutes } from './stickers.ts';
 import { registerAnnouncementsRoutes } from './announcements.ts';
 import { registerGuildsRoutes } from './guilds.ts';
@@ -55,6 +56,7 @@ export function registerAllRoutes(ctx: RouteContext): void {
   registerRolesRoutes(ctx);
   registerEmojisRoutes(ctx);
   registerApplicationEmojisRoutes(ctx);
+  registerMonetizationRoutes(ctx);
   registerStickersRoutes(ctx);
   registerAnnouncementsRoutes(ctx);
   registerBansRoutes(ctx);

@@ -10,7 +10,7 @@
  * 60 at tiers 1–3; Accord has no boosts, so 5), 30039 beyond. Every change sends GUILD_STICKERS_UPDATE with all of
  * the guild's stickers (GUILD_EXPRESSIONS intent) and records an audit entry (90 / 91 / 92).
  *
- * Accord has no standard sticker packs: `GET /sticker-packs` answers an empty list and `GET /stickers/{id}` knows
+ * Accord has no standard sticker packs: `GET /sticker-packs` answers an empty list (and `GET /sticker-packs/{id}` 10061) and `GET /stickers/{id}` knows
  * only guild stickers, which it shows to any signed-in user (as Discord shows a sticker seen in a message).
  */
 import type { FastifyRequest } from 'fastify';
@@ -123,6 +123,9 @@ export function registerStickersRoutes(ctx: RouteContext): void {
   };
 
   ctx.get('/sticker-packs', {}, async () => ({ sticker_packs: [] }));
+  ctx.get('/sticker-packs/:packId', {}, async () => {
+    throw new ApiError(ErrorCodes.UNKNOWN_STICKER_PACK);
+  });
 
   ctx.get('/stickers/:stickerId', {}, async (req) => {
     const sticker = isSnowflake(req.params.stickerId) ? await store.guildStickers.get(req.params.stickerId) : null;
