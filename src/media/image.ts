@@ -38,6 +38,11 @@ export const IMAGE_DATA_MAX_CHARS = Math.ceil(IMAGE_DATA_MAX_BYTES / 3) * 4 + 32
 export const IMAGE_CONCURRENCY = 2;
 const imageWork = new Semaphore(IMAGE_CONCURRENCY);
 
+/** Runs `work` (which uses sharp) in its turn under the process's image semaphore. */
+export function withImageWork<T>(work: () => Promise<T>): Promise<T> {
+  return imageWork.run(work);
+}
+
 /** How busy the image semaphore is (for metrics). */
 export function imageWorkLoad(): { running: number; waiting: number } {
   return { running: imageWork.running, waiting: imageWork.waiting };

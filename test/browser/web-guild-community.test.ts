@@ -3,7 +3,8 @@
  * security actions pausing invites and DMs);
  * Server Settings → Members → Prune (the
  * count preview, then the prune) and Ban Members (several at once); Community → the welcome screen editor, which a
- * new member then sees right after joining through the vanity invite set in the same tab, and the widget toggle;
+ * new member then sees right after joining through the vanity invite set in the same tab, and the widget toggle
+ * (with its image previewed in two styles);
  * the composer's `:` autocomplete offering the server's custom emoji (inserting `<:name:id>`); and the poll result
  * message drawn when a poll ends.
  *
@@ -165,6 +166,12 @@ describe('web client: prune, bulk ban, welcome screen, widget, vanity URL, emoji
     await widget.getByLabel('Enable Server Widget').check();
     await widget.getByLabel('Invite channel').selectOption(general.id);
     await eventually(async () => assert.deepEqual(await api('GET', `/guilds/${guild.id}/widget`, owner), { enabled: true, channel_id: general.id }), 'widget saved');
+    // The widget image, drawn by the server, previewed in the style picked.
+    const preview = widget.getByRole('img', { name: /Server widget image/ });
+    await eventually(async () => assert.ok(await preview.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth === 328), 'banner2 drawn'), 'the widget image loads');
+    await widget.getByLabel('Image style').selectOption({ label: 'Banner 4' });
+    await eventually(async () => assert.ok(await preview.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth === 400 && img.naturalHeight === 160)), 'banner4 drawn');
+    assert.match(await widget.locator('code', { hasText: 'widget.png' }).innerText(), /\/api\/v10\/guilds\/\d+\/widget\.png\?style=banner4$/);
     const code = `club-${stamp}`;
     const vanity = dialog.getByRole('form', { name: 'Vanity URL' });
     await vanity.getByLabel('Invite code').fill(code);

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
 import type { MessageRecord } from '../../src/store/types.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
 import { freshPostgresStore, serviceSkip, waitFor } from '../helpers/services.ts';
@@ -244,6 +245,43 @@ describe(`guild community routes (${kind})`, { skip: kind === 'postgres' ? pgSki
     assert.equal(m.status, 'online');
     assert.equal(m.discriminator, '0000');
     assert.ok(!JSON.stringify(widget.body).includes(member.id), 'no user ids in the public widget');
+  });
+
+  it('widget.png: public when the widget is on, in five styles, the server icon in the banners; 50004 when off, 50035 for an unknown style', async () => {
+    const { owner, guild } = await guildWithMember(t);
+    const png = (style?: string) => fetch(`${t.url}/api/v10/guilds/${guild.id}/widget.png${style ? `?style=${style}` : ''}`);
+    const off = await png();
+    assert.equal(off.status, 403);
+    assert.equal((await off.json()).code, 50004);
+    await t.request('PATCH', `/guilds/${guild.id}/widget`, { auth: owner, body: { enabled: true } });
+    const sizes: Record<string, [number, number]> = { shield: [0, 20], banner1: [320, 76], banner2: [328, 76], banner3: [320, 110], banner4: [400, 160] };
+    const images: Record<string, Buffer> = {};
+    for (const style of Object.keys(sizes)) {
+      const res = await png(style === 'shield' ? undefined : style);
+      assert.equal(res.status, 200, style);
+      assert.equal(res.headers.get('content-type'), 'image/png');
+      const bytes = Buffer.from(await res.arrayBuffer());
+      const meta = await sharp(bytes).metadata();
+      assert.equal(meta.format, 'png');
+      if (sizes[style]![0]) assert.equal(meta.width, sizes[style]![0], style);
+      assert.equal(meta.height, sizes[style]![1], style);
+      images[style] = bytes;
+    }
+    const bad = await png('banner9');
+    assert.equal(bad.status, 400);
+    assert.equal((await bad.json()).code, 50035);
+    // An icon replaces the initials in banner2.
+    const icon = await sharp({ create: { width: 64, height: 64, channels: 4, background: '#ff9800' } }).png().toBuffer();
+    const set = await t.request('PATCH', `/guilds/${guild.id}`, { auth: owner, body: { icon: `data:image/png;base64,${icon.toString('base64')}` } });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    const withIcon = Buffer.from(await (await png('banner2')).arrayBuffer());
+    const orange = async (bytes: Buffer) => {
+      const { data, info } = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
+      const at = (38 * info.width + 38) * info.channels; // the middle of the icon's disc
+      return [data[at], data[at + 1], data[at + 2]];
+    };
+    assert.deepEqual(await orange(withIcon), [255, 152, 0]);
+    assert.notDeepEqual(await orange(images.banner2!), [255, 152, 0]);
   });
 
   it('audit: ROLE_UPDATE for roles moved by a reorder; none for channel reorders (as Discord); webhook token edits and deletes', async () => {

@@ -1,7 +1,7 @@
 /**
  * The smaller guild routes bots and dashboards call: bulk ban, prune (count and run), the welcome screen, the
- * widget settings and its public widget.json, the vanity invite's data, and incident actions (pausing invites and DMs). GET /guilds/{id}/widget.png is not
- * served (Accord renders no images of its own).
+ * widget settings, its public widget.json and widget.png (media/widget-image.ts), the vanity invite's data, and
+ * incident actions (pausing invites and DMs).
  *
  * Prune counts a member inactive when they hold no role (but those of `include_roles`), joined more than `days`
  * ago and have not posted a message in the guild for `days` (Accord keeps no other "last seen" time: presence is
@@ -19,6 +19,8 @@ import { guildJson, incidentsDataJson, publicUser } from '../../shapes/serialize
 import { everyoneChannelPermissions, guildAccess, requirePermission, topRolePosition, type GuildAccess } from '../access.ts';
 import { auditEntry, diffChanges, publishAudit, recordAudit } from '../audit-log.ts';
 import { publicHttpBase } from '../public-url.ts';
+import { imageKey } from '../../media/image-keys.ts';
+import { renderWidgetImage, WIDGET_STYLES } from '../../media/widget-image.ts';
 import { guildObjectJson } from './guild-object.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { parse, snowflake, z } from '../validate.ts';
@@ -64,6 +66,9 @@ const welcomeBody = z.object({
 });
 
 const widgetBody = z.object({ enabled: z.boolean().optional(), channel_id: snowflake.nullish() });
+const widgetImageQuery = z.object({ style: z.enum(WIDGET_STYLES).default('shield') });
+/** Widget images kept rendered (about 2–15 KB each). */
+const WIDGET_IMAGE_CACHE = 512;
 
 /** Widget members listed at most, as Discord. */
 const WIDGET_MAX_MEMBERS = 100;
@@ -270,14 +275,7 @@ export function registerGuildCommunityRoutes(ctx: RouteContext): void {
       const perms = await everyoneChannelPermissions(store, guild, roles, c.id, now());
       if (hasPermission(perms, Permissions.VIEW_CHANNEL | Permissions.CONNECT)) visible.push({ id: c.id, name: c.name ?? '', position: c.position });
     }
-    // Online members from the presence role; none when it does not answer.
-    let online: Array<{ user: { id: string }; status: string }> = [];
-    try {
-      const reply = await presence.request(PresenceSubjects.query, { guildId: guild.id });
-      online = Array.isArray(reply?.presences) ? reply.presences : [];
-    } catch {}
-    const members = new Map((await store.members.getMany(guild.id, online.map((p) => p.user.id))).map((m) => [m.userId, m]));
-    const present = online.filter((p) => members.has(p.user.id));
+    const { present, members } = await onlineMembers(guild.id);
     const users = new Map((await store.users.getMany(present.slice(0, WIDGET_MAX_MEMBERS).map((p) => p.user.id))).map((u) => [u.id, u]));
     const cdn = ctx.deps.links.cdnBase();
     // Ids are positions, not user ids: the widget is public, as on Discord.
@@ -299,6 +297,54 @@ export function registerGuildCommunityRoutes(ctx: RouteContext): void {
       presence_count: present.length,
     };
   });
+
+  /** The guild's online members (from the presence role; none when it does not answer), with their member rows. */
+  const onlineMembers = async (guildId: string) => {
+    let online: Array<{ user: { id: string }; status: string }> = [];
+    try {
+      const reply = await presence.request(PresenceSubjects.query, { guildId });
+      online = Array.isArray(reply?.presences) ? reply.presences : [];
+    } catch {}
+    const members = new Map((await store.members.getMany(guildId, online.map((p) => p.user.id))).map((m) => [m.userId, m]));
+    return { present: online.filter((p) => members.has(p.user.id)), members };
+  };
+
+  // Rendered images by guild, style, name, count and icon: a public, unauthenticated route draws each state once.
+  const widgetImages = new Map<string, Buffer>();
+  ctx.get('/guilds/:guildId/widget.png', { auth: 'none' }, async (req) => {
+    const q = parse(widgetImageQuery, req.query);
+    const guildId = req.params.guildId;
+    const guild = isSnowflake(guildId) ? await store.guilds.get(guildId) : null;
+    if (!guild) throw new ApiError(ErrorCodes.UNKNOWN_GUILD);
+    if (!guild.widgetEnabled) throw new ApiError(ErrorCodes.WIDGET_DISABLED);
+    const online = (await onlineMembers(guild.id)).present.length;
+    const key = `${guild.id}/${q.style}/${online}/${guild.icon ?? ''}/${guild.name}`;
+    let png = widgetImages.get(key);
+    if (!png) {
+      png = await renderWidgetImage(q.style, { name: guild.name, online, icon: guild.icon ? await iconBytes(guild.id, guild.icon) : null });
+      if (widgetImages.size >= WIDGET_IMAGE_CACHE) widgetImages.delete(widgetImages.keys().next().value!);
+      widgetImages.set(key, png);
+    }
+    return req.reply.header('content-type', 'image/png').header('cache-control', 'public, max-age=60').send(png);
+  });
+
+  /** The icon's bytes (at most 10 MB), or null when it cannot be read. */
+  const iconBytes = async (guildId: string, icon: string): Promise<Buffer | null> => {
+    try {
+      const read = await ctx.deps.blobs.get(imageKey({ kind: 'icons', id: guildId }, icon));
+      if (!read) return null;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of read.stream) {
+        size += (chunk as Buffer).length;
+        if (size > 10 * 1024 * 1024) return null;
+        chunks.push(chunk as Buffer);
+      }
+      return Buffer.concat(chunks);
+    } catch {
+      return null;
+    }
+  };
 
   /** The widget's invite: the vanity code, else a never-expiring unlimited invite of the widget channel, else null. */
   const instantInvite = async (guild: GuildRecord, base: string): Promise<string | null> => {

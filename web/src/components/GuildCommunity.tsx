@@ -1,6 +1,6 @@
 /**
- * Server Settings → Community (Manage Server): the welcome screen editor, the widget (on/off and its invite
- * channel) and the vanity invite code (the owner sets it; others see it and its uses). Members tab tools: "Prune"
+ * Server Settings → Community (Manage Server): the welcome screen editor, the widget (on/off, its invite channel, and
+ * its image previewed in each style with the link to embed it) and the vanity invite code (the owner sets it; others see it and its uses). Members tab tools: "Prune"
  * (with the count of members it would remove, as Discord's dialog shows it) and "Ban Members" (several at once,
  * POST /guilds/{id}/bulk-ban). The welcome screen a member sees once right after joining is WelcomeGate.tsx.
  */
@@ -14,6 +14,9 @@ import { errorText } from '../session.ts';
 import { displayName, useStore } from '../store.ts';
 import { ChannelType } from '../types.ts';
 import { Modal } from './Modal.tsx';
+
+/** The styles of GET /guilds/{id}/widget.png, as Discord names them. */
+const WIDGET_IMAGE_STYLES = ['shield', 'banner1', 'banner2', 'banner3', 'banner4'] as const;
 
 /** The settings tabs, with Community for those who may manage the server. */
 export function useCommunityTabs<T extends string>(guildId: string, tabs: ReadonlyArray<[T, string]>): Array<[T | 'community', string]> {
@@ -131,6 +134,7 @@ function WidgetEditor({ guildId }: { guildId: string }) {
   const channels = useTextChannels(guildId);
   const [settings, setSettings] = useState<{ enabled: boolean; channel_id: string | null } | null>(null);
   const [error, setError] = useState('');
+  const [style, setStyle] = useState<(typeof WIDGET_IMAGE_STYLES)[number]>('banner2');
   useEffect(() => {
     let live = true;
     getWidget(guildId).then((w) => live && setSettings(w), (err) => live && setError(errorText(err)));
@@ -171,9 +175,26 @@ function WidgetEditor({ guildId }: { guildId: string }) {
             </select>
           </label>
           {settings.enabled && (
-            <p className="muted small">
-              Widget JSON: <code>{`${location.origin}/api/v10/guilds/${guildId}/widget.json`}</code>
-            </p>
+            <>
+              <p className="muted small">
+                Widget JSON: <code>{`${location.origin}/api/v10/guilds/${guildId}/widget.json`}</code>
+              </p>
+              <label>
+                Image style
+                <select value={style} onChange={(e) => setStyle(e.target.value as typeof style)}>
+                  {WIDGET_IMAGE_STYLES.map((s) => (
+                    <option key={s} value={s}>
+                      {s === 'shield' ? 'Shield' : `Banner ${s.slice(-1)}`}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              {/* The image as others embed it: the public widget.png, which the server draws. */}
+              <img className="widget-preview" src={`/api/v10/guilds/${guildId}/widget.png?style=${style}`} alt={`Server widget image, ${style}`} />
+              <p className="muted small">
+                Widget image: <code>{`${location.origin}/api/v10/guilds/${guildId}/widget.png?style=${style}`}</code>
+              </p>
+            </>
           )}
         </>
       )}
