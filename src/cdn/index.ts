@@ -4,6 +4,7 @@
  * - /attachments/{channel_id}/{attachment_id}/{filename}: message files, signed (ex / is / hm) like Discord's
  *   (attachments.ts).
  * - /stickers/{id}.{png|gif|json}: guild sticker files as uploaded (stickers.ts).
+ * - /soundboard-sounds/{id}: guild soundboard sounds as uploaded (soundboard.ts).
  * - /avatars, /icons, /banners, /role-icons, /embed/avatars: images set through data URIs, resized on request
  *   with `?size=` and converted by extension, the results cached in the blob store (images.ts).
  * - /external/...: images of link embeds, fetched behind the embed role's SSRF guard and cached, so clients never
@@ -19,6 +20,7 @@ import { registerAttachmentRoutes } from './attachments.ts';
 import { registerExternalRoutes } from './external.ts';
 import { registerImageRoutes } from './images.ts';
 import { registerStickerRoutes } from './stickers.ts';
+import { registerSoundboardRoutes } from './soundboard.ts';
 import { startBlobJanitor } from './janitor.ts';
 
 export async function startCdnRole(deps: ProcessDeps): Promise<RunningRole> {
@@ -27,6 +29,7 @@ export async function startCdnRole(deps: ProcessDeps): Promise<RunningRole> {
     await registerAttachmentRoutes(deps, log),
     await registerImageRoutes(deps, log),
     await registerStickerRoutes(deps, log),
+    await registerSoundboardRoutes(deps, log),
     await registerExternalRoutes(deps, log),
     await startBlobJanitor(deps, log),
   ];

@@ -11,6 +11,7 @@
 import { channelJson, guildJson, iso, memberJson } from '../shapes/serialize.ts';
 import { emojiJson } from '../shapes/emoji.ts';
 import { stickerJson } from '../shapes/sticker.ts';
+import { soundJson } from '../shapes/soundboard.ts';
 import { scheduledEventJson } from '../shapes/scheduled-event.ts';
 import { channelPermissionsOf, forumExtra, forumSettingsOf, visibleActiveThreads } from './threads.ts';
 import { isUpcoming } from '../protocol/scheduled-events.ts';
@@ -116,6 +117,7 @@ export class GuildSnapshots {
     const cached = state.parts;
     const emojis = cached.emojis ?? (cached.emojis = (await this.store.guildEmojis.listByGuild(req.guildId)).map((e) => emojiJson(e)));
     const stickers = cached.stickers ?? (cached.stickers = (await this.store.guildStickers.listByGuild(req.guildId)).map((s) => stickerJson(s)));
+    const sounds = cached.sounds ?? (cached.sounds = (await this.store.guildSounds.listByGuild(req.guildId)).map((s) => soundJson(s)));
     // Events still to come or running: at most 100 a guild (api/routes/scheduled-events.ts). One in a channel the
     // member cannot view is left out, as Discord hides it.
     const upcoming = cached.scheduledEvents
@@ -152,7 +154,7 @@ export class GuildSnapshots {
       voice_states: [],
       stage_instances: [],
       guild_scheduled_events: scheduledEvents,
-      soundboard_sounds: [],
+      soundboard_sounds: sounds,
       embedded_activities: [],
     };
     // The same payload as pieces of memoised JSON (snapshot-pieces.ts): the sessions node sends them as they are.
@@ -174,7 +176,7 @@ export class GuildSnapshots {
     this.runs.push(pieces, members, userIdOf, textOf);
     pieces.push('],"channels":', (parts.channelsPiece ??= keyedPiece(JSON.stringify(parts.channels))), `,"threads":${JSON.stringify(threads)},"presences":[`);
     this.runs.push(pieces, inGuild.entries, presenceUserId, presenceText);
-    pieces.push(`],"voice_states":[],"stage_instances":[],"guild_scheduled_events":${JSON.stringify(scheduledEvents)},"soundboard_sounds":[],"embedded_activities":[]}`);
+    pieces.push(`],"voice_states":[],"stage_instances":[],"guild_scheduled_events":${JSON.stringify(scheduledEvents)},"soundboard_sounds":${JSON.stringify(sounds)},"embedded_activities":[]}`);
     // The member count is read at each snapshot (the cached permission part does not change with it).
     return { guild, guildPieces: pieces, member: mine, state: { ...parts.permission, memberCount: state.memberCount } };
   }

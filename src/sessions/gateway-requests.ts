@@ -2,8 +2,8 @@
  * Two of Discord's gateway requests about a session's guilds, answered from what Accord has:
  *
  * - op 31 Request Soundboard Sounds `{guild_ids}`: one SOUNDBOARD_SOUNDS `{guild_id, soundboard_sounds}` per guild
- *   of the session. Accord has no soundboard (no voice), so each list is empty; guilds the session is not in are
- *   skipped.
+ *   of the session, with the guild's sounds (read from the store by the caller, gateway.ts); guilds the session is
+ *   not in are skipped.
  * - op 43 Request Channel Info `{guild_id, fields}`: CHANNEL_INFO `{guild_id, channels}`, the ephemeral voice data
  *   (`status`, `voice_start_time`) of channels that have some. No channel has a voice session in Accord, so the
  *   list is empty; a guild the session is not in gets no answer.
@@ -23,12 +23,12 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  */
 const MAX_GUILD_IDS = 1000;
 
-export function soundboardSoundsAnswers(session: Session, d: unknown): Answer {
+/** The guilds of an op 31 the session is in, each once; or why the payload is refused. */
+export function soundboardGuilds(session: Session, d: unknown): { guildIds: string[] } | { close: string } {
   if (!isObject(d) || !Array.isArray(d.guild_ids) || d.guild_ids.length > MAX_GUILD_IDS || !d.guild_ids.every(isSnowflake)) {
     return { close: 'op 31 needs guild_ids: an array of guild ids' };
   }
-  const ids = [...new Set(d.guild_ids as string[])].filter((id) => session.guilds.has(id));
-  return { dispatches: ids.map((guildId) => ({ t: 'SOUNDBOARD_SOUNDS', d: { guild_id: guildId, soundboard_sounds: [] } })) };
+  return { guildIds: [...new Set(d.guild_ids as string[])].filter((id) => session.guilds.has(id)) };
 }
 
 export function channelInfoAnswer(session: Session, d: unknown): Answer {

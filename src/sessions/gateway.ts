@@ -15,7 +15,8 @@ import { IDENTIFY_WINDOW_MS, SESSION_START_WINDOW_MS } from '../protocol/gateway
 import type { UserRecord } from '../store/types.ts';
 import { AdmissionQueue, IdentifyRateLimiter } from './admission.ts';
 import { CloseCodes, type EncodedDispatch } from './codec.ts';
-import { channelInfoAnswer, soundboardSoundsAnswers } from './gateway-requests.ts';
+import { channelInfoAnswer, soundboardGuilds } from './gateway-requests.ts';
+import { soundJson } from '../shapes/soundboard.ts';
 import { PayloadEncoder } from './compression.ts';
 import type { Connection, ConnectionHost } from './connection.ts';
 import { newGatewayCounters, type GatewayStats } from './gateway-stats.ts';
@@ -397,9 +398,23 @@ export class Gateway implements ConnectionHost {
 
   /** op 31 / op 43: answered from what Accord has (gateway-requests.ts); a malformed request closes 4002. */
   requestGuildInfo(conn: Connection, session: Session, op: 31 | 43, d: unknown): void {
-    const answer = op === 31 ? soundboardSoundsAnswers(session, d) : channelInfoAnswer(session, d);
+    if (op === 31) return this.#soundboardSounds(conn, session, d);
+    const answer = channelInfoAnswer(session, d);
     if ('close' in answer) return conn.close(CloseCodes.DECODE_ERROR, answer.close);
     for (const a of answer.dispatches) session.dispatch(a.t, JSON.stringify(a.d));
+  }
+
+  /** op 31: one SOUNDBOARD_SOUNDS per guild asked for that the session is in, its sounds read from the store. */
+  #soundboardSounds(conn: Connection, session: Session, d: unknown): void {
+    const asked = soundboardGuilds(session, d);
+    if ('close' in asked) return conn.close(CloseCodes.DECODE_ERROR, asked.close);
+    void (async () => {
+      for (const guildId of asked.guildIds) {
+        const sounds = (await this.deps.store.guildSounds.listByGuild(guildId)).map((s) => soundJson(s));
+        if (session.ended) return;
+        session.dispatch('SOUNDBOARD_SOUNDS', JSON.stringify({ guild_id: guildId, soundboard_sounds: sounds }));
+      }
+    })().catch((err) => this.log.warn({ err }, 'op 31: the soundboard sounds could not be read'));
   }
 
   /** sessions.reconnect: op 7 then a resumable close for the matching sockets (rolling restarts). */

@@ -1181,6 +1181,34 @@ export interface GuildStickerStore {
   delete(id: Snowflake): Promise<boolean>;
 }
 
+/** A guild's soundboard sound; its file (MP3 or Ogg) is in the blob store at `soundboard-sounds/{id}` (api/routes/soundboard.ts). */
+export interface GuildSoundRecord {
+  id: Snowflake;
+  guildId: Snowflake;
+  /** 2–32 characters. */
+  name: string;
+  /** 0 to 1. */
+  volume: number;
+  /** A custom emoji of the guild, or a standard one by name; both null when none. */
+  emojiId: Snowflake | null;
+  emojiName: string | null;
+  /** The creator. */
+  userId: Snowflake | null;
+  createdAt: number;
+}
+
+/** Soundboard sounds of guilds (sql/soundboard.ts). Deleting the guild deletes them. Lists are ascending by id. */
+export interface GuildSoundStore {
+  /** NotFoundError('guild') for an unknown guild. */
+  create(sound: GuildSoundRecord): Promise<GuildSoundRecord>;
+  get(id: Snowflake): Promise<GuildSoundRecord | null>;
+  listByGuild(guildId: Snowflake): Promise<GuildSoundRecord[]>;
+  /** Returns null when unknown. */
+  update(id: Snowflake, patch: Partial<Pick<GuildSoundRecord, 'name' | 'volume' | 'emojiId' | 'emojiName'>>): Promise<GuildSoundRecord | null>;
+  /** True when it existed. */
+  delete(id: Snowflake): Promise<boolean>;
+}
+
 /** Discord's scheduled event status: 1 SCHEDULED, 2 ACTIVE, 3 COMPLETED, 4 CANCELED. */
 export type ScheduledEventStatus = 1 | 2 | 3 | 4;
 
@@ -1779,6 +1807,7 @@ export interface Store {
   readonly guildEmojis: GuildEmojiStore;
   readonly applicationEmojis: ApplicationEmojiStore;
   readonly guildStickers: GuildStickerStore;
+  readonly guildSounds: GuildSoundStore;
   readonly scheduledEvents: ScheduledEventStore;
   readonly autoModeration: AutoModerationStore;
   readonly guildTemplates: GuildTemplateStore;

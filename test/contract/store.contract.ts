@@ -28,6 +28,7 @@ import { relationshipsContract } from './store.contract.relationships.ts';
 import { threadsContract } from './store.contract.threads.ts';
 import { guildEmojisContract } from './store.contract.emojis.ts';
 import { applicationEmojisContract } from './store.contract.application-emojis.ts';
+import { guildSoundsContract } from './store.contract.soundboard.ts';
 
 export type StoreFactory = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
 
@@ -88,6 +89,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
     threadsContract(s);
     guildEmojisContract(s);
     applicationEmojisContract(s);
+    guildSoundsContract(s);
   });
 }
 

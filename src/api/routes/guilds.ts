@@ -18,6 +18,7 @@ import { RouteLimits } from '../ratelimit.ts';
 import { channelJson, guildJson, iso, memberJson } from '../../shapes/serialize.ts';
 import { deleteEmojiImages } from './emojis.ts';
 import { deleteStickerFiles } from './stickers.ts';
+import { deleteSoundFiles } from './soundboard.ts';
 import { vanityPatch } from './guild-community.ts';
 import { guildExpressionsJson, guildObjectJson } from './guild-object.ts';
 import { parse, permissionString, queryBool, snowflake, z } from '../validate.ts';
@@ -422,12 +423,14 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
     if (!access.isOwner) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
     const emojis = await store.guildEmojis.listByGuild(access.guild.id);
     const stickers = await store.guildStickers.listByGuild(access.guild.id);
+    const sounds = await store.guildSounds.listByGuild(access.guild.id);
     // The files of every channel's messages go after the commit (messages/write.ts).
     await ctx.writes.deleteGuild(access.guild.id);
     ctx.dispatch.guild(access.guild.id, 'GUILD_DELETE', { id: access.guild.id });
     // The custom emoji's images (their rows went with the guild).
     await deleteEmojiImages(ctx.deps.blobs, emojis.map((e) => e.id));
     await deleteStickerFiles(ctx.deps.blobs, stickers.map((s) => s.id));
+    await deleteSoundFiles(ctx.deps.blobs, sounds.map((s) => s.id));
     return undefined;
   });
 

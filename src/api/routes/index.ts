@@ -11,6 +11,7 @@ import { registerGatewayRoutes } from './gateway.ts';
 import { registerEmojisRoutes } from './emojis.ts';
 import { registerApplicationEmojisRoutes } from './application-emojis.ts';
 import { registerMonetizationRoutes } from './monetization.ts';
+import { registerSoundboardRoutes } from './soundboard.ts';
 import { registerStickersRoutes } from './stickers.ts';
 import { registerAnnouncementsRoutes } from './announcements.ts';
 import { registerGuildsRoutes } from './guilds.ts';
@@ -57,6 +58,7 @@ export function registerAllRoutes(ctx: RouteContext): void {
   registerEmojisRoutes(ctx);
   registerApplicationEmojisRoutes(ctx);
   registerMonetizationRoutes(ctx);
+  registerSoundboardRoutes(ctx);
   registerStickersRoutes(ctx);
   registerAnnouncementsRoutes(ctx);
   registerBansRoutes(ctx);

@@ -919,6 +919,21 @@ CREATE TABLE user_notes (
 /** A guild's onboarding (its questions for new members), as JSON on the guild row like the welcome screen. */
 const GUILD_ONBOARDING = `ALTER TABLE guilds ADD COLUMN onboarding TEXT;`;
 
+/** Guild soundboard sounds (sql/soundboard.ts); the sound file is in the blob store at `soundboard-sounds/{id}`. */
+const GUILD_SOUNDBOARD = `
+CREATE TABLE guild_soundboard_sounds (
+  id BIGINT PRIMARY KEY,
+  guild_id BIGINT NOT NULL REFERENCES guilds (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  volume DOUBLE PRECISION NOT NULL,
+  emoji_id BIGINT,
+  emoji_name TEXT,
+  user_id BIGINT,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX guild_soundboard_sounds_guild ON guild_soundboard_sounds (guild_id, id);
+`;
+
 const PIN_MESSAGES_SPLIT = {
   sqlite: pinSplit((c) => `CAST(${c} AS INTEGER)`, (e) => `CAST(${e} AS TEXT)`),
   postgres: pinSplit((c) => `${c}::bigint`, (e) => `(${e})::text`),
@@ -971,6 +986,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 45, name: 'interaction follow-up counts and fills', sqlite: INTERACTION_FOLLOWUPS, postgres: INTERACTION_FOLLOWUPS },
   { version: 46, name: 'user notes', sqlite: USER_NOTES, postgres: USER_NOTES },
   { version: 47, name: 'guild onboarding', sqlite: GUILD_ONBOARDING, postgres: GUILD_ONBOARDING },
+  { version: 48, name: 'guild soundboard sounds', sqlite: GUILD_SOUNDBOARD, postgres: GUILD_SOUNDBOARD },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

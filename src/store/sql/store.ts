@@ -22,6 +22,7 @@ import { SqlAuditLogStore } from './audit-log.ts';
 import { SqlGuildEmojiStore } from './emojis.ts';
 import { SqlApplicationEmojiStore } from './application-emojis.ts';
 import { SqlGuildStickerStore } from './stickers.ts';
+import { SqlGuildSoundStore } from './soundboard.ts';
 import { SqlScheduledEventStore } from './scheduled-events.ts';
 import { SqlAutoModerationStore } from './auto-moderation.ts';
 import { SqlGuildTemplateStore } from './guild-templates.ts';
@@ -68,6 +69,7 @@ export class SqlStore implements Store {
   readonly guildEmojis: SqlGuildEmojiStore;
   readonly applicationEmojis: SqlApplicationEmojiStore;
   readonly guildStickers: SqlGuildStickerStore;
+  readonly guildSounds: SqlGuildSoundStore;
   readonly scheduledEvents: SqlScheduledEventStore;
   readonly autoModeration: SqlAutoModerationStore;
   readonly guildTemplates: SqlGuildTemplateStore;
@@ -117,6 +119,7 @@ export class SqlStore implements Store {
     this.guildEmojis = new SqlGuildEmojiStore(driver);
     this.applicationEmojis = new SqlApplicationEmojiStore(driver);
     this.guildStickers = new SqlGuildStickerStore(driver);
+    this.guildSounds = new SqlGuildSoundStore(driver);
     this.scheduledEvents = new SqlScheduledEventStore(driver);
     this.autoModeration = new SqlAutoModerationStore(driver);
     this.guildTemplates = new SqlGuildTemplateStore(driver);

@@ -73,6 +73,11 @@ export function AuditLogTab({ guildId }: { guildId: string }) {
       const old = e.changes?.find((c) => c.key === 'name');
       return webhooks[t] ?? changeValue(old?.new_value ?? old?.old_value);
     }
+    // A sound by its name (it may be gone).
+    if (e.action_type >= 130 && e.action_type <= 132) {
+      const name = e.changes?.find((c) => c.key === 'name');
+      return changeValue(name?.new_value ?? name?.old_value);
+    }
     // Onboarding: the server itself, or a question by its title.
     if (e.action_type === 166 || e.action_type === 167) return guild?.name ?? '';
     if (e.action_type >= 163 && e.action_type <= 165) {

@@ -16,6 +16,7 @@ import { BansTab, DeleteServer, useModerationTabs } from './GuildModeration.tsx'
 import { AuditLogTab, useAuditLogTabs } from './GuildAuditLog.tsx';
 import { EmojiTab, useEmojiTabs } from './GuildEmoji.tsx';
 import { StickerTab, useStickerTabs } from './GuildStickerSettings.tsx';
+import { SoundboardTab, useSoundboardTabs } from './GuildSoundboardSettings.tsx';
 import { CommunityTab, MemberTools, useCommunityTabs } from './GuildCommunity.tsx';
 import { InvitesTab, useInviteTabs } from './GuildInvites.tsx';
 import { OnboardingTab, useOnboardingTabs } from './GuildOnboarding.tsx';
@@ -27,14 +28,14 @@ import { GuildIcon } from './Avatar.tsx';
 import { ImagePickButton } from './ImagePickButton.tsx';
 import { HOLOGRAPHIC, hex, nameStyle, swatch } from '../role-style.ts';
 
-type Tab = 'overview' | 'roles' | 'channels' | 'permissions' | 'members' | 'bans' | 'audit-log' | 'emoji' | 'stickers' | 'community' | 'onboarding' | 'invites' | 'integrations' | 'automod' | 'template';
+type Tab = 'overview' | 'roles' | 'channels' | 'permissions' | 'members' | 'bans' | 'audit-log' | 'emoji' | 'stickers' | 'soundboard' | 'community' | 'onboarding' | 'invites' | 'integrations' | 'automod' | 'template';
 const TABS: Array<[Tab, string]> = [['overview', 'Overview'], ['roles', 'Roles'], ['channels', 'Channels'], ['permissions', 'Channel Permissions'], ['members', 'Members']];
 
 export function GuildSettings({ guildId, onClose }: { guildId: string; onClose: () => void }) {
   const guild = useStore((s) => s.guilds[guildId]);
   const [tab, setTab] = useState<Tab>('overview');
   const [error, setError] = useState('');
-  const tabs = useTemplateTabs(guildId, useAutoModTabs(guildId, useIntegrationTabs(guildId, useInviteTabs(guildId, useOnboardingTabs(guildId, useCommunityTabs(guildId, useStickerTabs(guildId, useEmojiTabs(guildId, useAuditLogTabs(guildId, useModerationTabs(guildId, TABS))))))))));
+  const tabs = useTemplateTabs(guildId, useAutoModTabs(guildId, useIntegrationTabs(guildId, useInviteTabs(guildId, useOnboardingTabs(guildId, useCommunityTabs(guildId, useSoundboardTabs(guildId, useStickerTabs(guildId, useEmojiTabs(guildId, useAuditLogTabs(guildId, useModerationTabs(guildId, TABS)))))))))));
   if (!guild) return null;
   const run = async (fn: () => Promise<unknown>) => {
     setError('');
@@ -82,6 +83,7 @@ export function GuildSettings({ guildId, onClose }: { guildId: string; onClose: 
           {tab === 'audit-log' && <AuditLogTab guildId={guildId} />}
           {tab === 'emoji' && <EmojiTab guildId={guildId} />}
           {tab === 'stickers' && <StickerTab guildId={guildId} />}
+          {tab === 'soundboard' && <SoundboardTab guildId={guildId} />}
           {tab === 'community' && <CommunityTab guildId={guildId} />}
           {tab === 'onboarding' && <OnboardingTab guildId={guildId} run={run} />}
           {tab === 'invites' && <InvitesTab guildId={guildId} run={run} />}
