@@ -175,6 +175,8 @@ describe('web client: the broken list of issue #12', { skip: browserSkipReason()
     };
     await nav();
     await narrow.getByRole('button', { name: 'Add a server' }).click();
+    // The dialog's code loads on first use.
+    await narrow.getByRole('dialog').waitFor();
     await assertFits(narrow, 'Add a server');
     await close();
     await nav();
