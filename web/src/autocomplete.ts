@@ -5,6 +5,7 @@
  * `:` emoji by shortcode once two characters are typed. Each suggestion carries the wire syntax it inserts.
  * Pure functions over the store's state; components/Autocomplete.tsx draws the list and handles the keys.
  */
+import { colorHex } from './colors.ts';
 import { P, channelPermissions, has } from './perms.ts';
 import { searchShortcodes, type ShortcodeEmoji } from './emoji-shortcodes.ts';
 import type { State } from './store.ts';
@@ -70,7 +71,6 @@ function matchRank(names: Array<string | null | undefined>, q: string): number {
   return best;
 }
 
-const hex = (color: number) => `#${color.toString(16).padStart(6, '0')}`;
 
 /** The `@` list: members (or a DM's recipients), then roles, then @everyone and @here. */
 export function mentionSuggestions(s: State, channelId: string, query: string): Suggestion[] {
@@ -116,7 +116,7 @@ export function mentionSuggestions(s: State, channelId: string, query: string): 
     .filter((x) => x.rank >= 0)
     .sort((a, b) => a.rank - b.rank || b.r.position - a.r.position)
     .slice(0, 5)
-    .map(({ r }) => ({ key: `role:${r.id}`, kind: 'role', insert: `<@&${r.id}>`, label: `@${r.name}`, detail: 'Role', color: r.color ? hex(r.color) : undefined }));
+    .map(({ r }) => ({ key: `role:${r.id}`, kind: 'role', insert: `<@&${r.id}>`, label: `@${r.name}`, detail: 'Role', color: r.color ? colorHex(r.color) : undefined }));
 
   const everyone: Suggestion[] = !canEveryone
     ? []

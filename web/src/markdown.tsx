@@ -4,6 +4,7 @@
  * ends up as a React text node, links are only made from http(s) URLs, a masked link asks before leaving
  * (LeavingDialog), and code highlighting is React spans built from highlight.js's token tree, loaded on demand.
  */
+import { colorHex } from './colors.ts';
 import { useEffect, useMemo, useState, type MouseEvent, type ReactNode } from 'react';
 import { LeavingDialog } from './components/LeavingDialog.tsx';
 import { grammarFor } from './highlight-languages.ts';
@@ -231,7 +232,7 @@ function render(nodes: MdNode[], r: MentionResolver, keyPrefix = ''): ReactNode[
       }
       case 'role': {
         const role = r.role(n.id);
-        const color = role?.color ? `#${role.color.toString(16).padStart(6, '0')}` : undefined;
+        const color = role?.color ? colorHex(role.color) : undefined;
         // The @everyone role is named "@everyone": one "@", however the name is spelled.
         const name = (role?.name ?? 'deleted-role').replace(/^@/, '');
         return (

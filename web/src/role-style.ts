@@ -2,13 +2,15 @@
  * How a name shows in a role's colors (Discord's role colors object): one color, a gradient between the primary and
  * secondary colors, or the holographic style (three colors). Names are drawn with the gradient filling the text.
  */
+import { colorHex } from './colors.ts';
 import type { CSSProperties } from 'react';
 import type { Role } from './types.ts';
 
 /** The three colors of the holographic style, the only ones the server keeps with a tertiary color. */
 export const HOLOGRAPHIC = { primary_color: 11127295, secondary_color: 16759788, tertiary_color: 16761760 } as const;
 
-export const hex = (c: number) => `#${c.toString(16).padStart(6, '0')}`;
+/** A role colour as CSS (colors.ts). */
+export const hex = colorHex;
 
 /** The highest role of `roleIds` with a color, which colors the member's name. */
 export function topColoredRole(roles: Record<string, Role> | undefined, roleIds: readonly string[] | undefined): Role | undefined {

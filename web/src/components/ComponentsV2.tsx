@@ -4,6 +4,7 @@
  * cards, separators, and action rows (drawn by MessageComponents, which owns the interactions). Pictures load
  * from `proxy_url` (this server's copy) when there is one; spoilers stay blurred until clicked.
  */
+import { colorHex } from '../colors.ts';
 import type { ReactNode } from 'react';
 import { Markdown, type MentionResolver } from '../markdown.tsx';
 import { formatBytes, mediaUrl } from '../media-url.ts';
@@ -18,7 +19,6 @@ interface Props {
 }
 
 const src = (m: MediaItem | undefined) => (m ? (mediaUrl(m.proxy_url) ?? mediaUrl(m.url)) : null);
-const hex = (n: number) => `#${n.toString(16).padStart(6, '0')}`;
 
 /** The part as it is, or behind the same spoiler cover as a spoilered attachment. */
 function SpoilerBox({ spoiler, what, children }: { spoiler?: boolean; what: string; children: ReactNode }) {
@@ -94,7 +94,7 @@ export function LayoutV2({ nodes, row, button, resolver }: Props) {
       case 17:
         return (
           <SpoilerBox key={key} spoiler={n.spoiler} what="content">
-            <div className="v2-container" style={typeof n.accent_color === 'number' ? { borderLeftColor: hex(n.accent_color) } : undefined}>
+            <div className="v2-container" style={typeof n.accent_color === 'number' ? { borderLeftColor: colorHex(n.accent_color) } : undefined}>
               {(n.components ?? []).map(node)}
             </div>
           </SpoilerBox>

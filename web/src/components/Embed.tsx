@@ -6,6 +6,7 @@
  * Images load from `proxy_url` (this server's /external/... copy) when there is one, so reading a message never
  * contacts a third party; the original `url` is only a fallback.
  */
+import { colorHex } from '../colors.ts';
 import { Markdown, safeUrl, type MentionResolver } from '../markdown.tsx';
 import { mediaUrl } from '../media-url.ts';
 import { formatTimestamp } from '../time.ts';
@@ -45,7 +46,7 @@ function Img({ src, className, width, height }: { src: string | null; className:
 }
 
 export function Embed({ embed, resolver }: { embed: EmbedJson; resolver: MentionResolver }) {
-  const color = typeof embed.color === 'number' && embed.color >= 0 ? `#${(embed.color & 0xffffff).toString(16).padStart(6, '0')}` : undefined;
+  const color = typeof embed.color === 'number' && embed.color >= 0 ? colorHex(embed.color) : undefined;
   const author = text(embed.author?.name);
   const title = text(embed.title);
   const description = text(embed.description);
