@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { Client, DiscordAPIError, Events, GatewayIntentBits, type TextChannel } from 'discord.js';
+import { Client, DiscordAPIError, GatewayIntentBits, type TextChannel } from 'discord.js';
 import { Permissions } from '../../src/protocol/permissions.ts';
 import { startTestServer, type TestServer } from '../helpers/harness.ts';
-import { botWorld } from './setup.ts';
+import { botWorld, loggedInClient } from './setup.ts';
 import { waitFor } from '../helpers/services.ts';
 
 describe('discord.js v14 and application emojis', () => {
@@ -26,10 +26,7 @@ describe('discord.js v14 and application emojis', () => {
     // Nobody has USE_EXTERNAL_EMOJIS here, the bot's role included: app emoji do not need it.
     const everyone = await t.request('PATCH', `/guilds/${guildId}/roles/${guildId}`, { auth: world.owner, body: { permissions: String(Permissions.VIEW_CHANNEL | Permissions.SEND_MESSAGES) } });
     assert.equal(everyone.status, 200, JSON.stringify(everyone.body));
-    client = new Client({ intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages], rest: { api: `${t.url}/api`, cdn: t.url } });
-    const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
-    await client.login(world.bot.token);
-    await ready;
+    client = await loggedInClient(t, world.bot.token, [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages]);
     await waitFor(() => client.guilds.cache.has(guildId), { what: 'the guild' });
   });
   after(async () => {

@@ -7,10 +7,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { Client, Events, GatewayIntentBits } from 'discord.js';
+import { Client, GatewayIntentBits } from 'discord.js';
 import sharp from 'sharp';
 import { Permissions } from '../../src/protocol/permissions.ts';
 import { botDiscriminator } from '../../src/api/routes/applications.ts';
+import { loggedInClient } from './setup.ts';
 import { startTestServer, type TestServer } from '../helpers/harness.ts';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -40,10 +41,7 @@ describe('discord.js v14 and the image CDN', () => {
     });
     assert.equal(auth.status, 200, JSON.stringify(auth.body));
 
-    client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: `${t.url}/api`, cdn: t.url } });
-    const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
-    await client.login(reset.body.token);
-    await ready;
+    client = await loggedInClient(t, reset.body.token, [GatewayIntentBits.Guilds]);
   });
   after(async () => {
     await client?.destroy();

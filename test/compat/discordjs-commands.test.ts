@@ -12,7 +12,7 @@ import {
   Events, GatewayIntentBits, PermissionFlagsBits, SlashCommandBuilder, type ApplicationCommandPermissionsUpdateData, type Guild,
 } from 'discord.js';
 import { startTestServer, type TestServer } from '../helpers/harness.ts';
-import { botWorld, type BotWorld } from './setup.ts';
+import { type BotWorld, botWorld, loggedInClient } from './setup.ts';
 
 function settingsCommand() {
   return new SlashCommandBuilder()
@@ -59,10 +59,7 @@ describe('discord.js v14 application commands', () => {
   before(async () => {
     t = await startTestServer();
     w = await botWorld(t, 'Commands');
-    client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: `${t.url}/api` } });
-    const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
-    await client.login(w.bot.token);
-    await ready;
+    client = await loggedInClient(t, w.bot.token, [GatewayIntentBits.Guilds]);
     guild = await client.guilds.fetch(w.guild.id);
   });
   after(async () => {

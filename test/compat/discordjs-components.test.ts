@@ -14,7 +14,7 @@ import {
 } from 'discord.js';
 import sharp from 'sharp';
 import { startTestServer, type TestServer } from '../helpers/harness.ts';
-import { botWorld, type BotWorld } from './setup.ts';
+import { type BotWorld, botWorld, loggedInClient } from './setup.ts';
 
 describe('discord.js v14 and message components', () => {
   let t: TestServer;
@@ -25,10 +25,7 @@ describe('discord.js v14 and message components', () => {
   before(async () => {
     t = await startTestServer();
     world = await botWorld(t, 'Components');
-    client = new Client({ intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent], rest: { api: `${t.url}/api` } });
-    const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
-    await client.login(world.bot.token);
-    await ready;
+    client = await loggedInClient(t, world.bot.token, [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent]);
     channel = (await client.channels.fetch(world.channel.id)) as TextChannel;
   });
   after(async () => {

@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Client, Events, GatewayIntentBits, type Message, type PartialMessage, type TextChannel } from 'discord.js';
+import { loggedInClient } from './setup.ts';
 import { startTestServer, type TestServer } from '../helpers/harness.ts';
 
 describe('discord.js v14 and link embeds', () => {
@@ -40,10 +41,7 @@ describe('discord.js v14 and link embeds', () => {
     const auth = await t.request('POST', `/oauth2/authorize?client_id=${app.body.id}&scope=bot&permissions=${perms}`, { auth: owner, body: { guild_id: guild.id, authorize: true } });
     assert.equal(auth.status, 200, JSON.stringify(auth.body));
 
-    client = new Client({ intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent], rest: { api: `${t.url}/api` } });
-    const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
-    await client.login(reset.body.token);
-    await ready;
+    client = await loggedInClient(t, reset.body.token, [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent]);
 
     const url = `http://127.0.0.1:${(site.address() as AddressInfo).port}/article`;
     const channel = (await client.channels.fetch(channelId)) as TextChannel;

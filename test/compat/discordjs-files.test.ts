@@ -9,12 +9,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AttachmentBuilder, Client, EmbedBuilder, Events, GatewayIntentBits, MessageFlags, type TextChannel } from 'discord.js';
+import { AttachmentBuilder, Client, EmbedBuilder, GatewayIntentBits, MessageFlags, type TextChannel } from 'discord.js';
 import sharp from 'sharp';
 import { startTestServer, type TestServer } from '../helpers/harness.ts';
 import { waitFor } from '../helpers/services.ts';
 import { oggOpusBytes, waveformBase64 } from '../helpers/voice-message.ts';
-import { botWorld, type BotWorld } from './setup.ts';
+import { type BotWorld, botWorld, loggedInClient } from './setup.ts';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const fetchBytes = async (url: string) => Buffer.from(await (await fetch(url)).arrayBuffer());
@@ -29,10 +29,7 @@ describe('discord.js v14 and files', () => {
     t = await startTestServer();
     world = await botWorld(t, 'files');
     dir = mkdtempSync(path.join(os.tmpdir(), 'accord-djs-files-'));
-    client = new Client({ intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent], rest: { api: `${t.url}/api` } });
-    const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
-    await client.login(world.bot.token);
-    await ready;
+    client = await loggedInClient(t, world.bot.token, [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent]);
   });
   after(async () => {
     await client?.destroy();

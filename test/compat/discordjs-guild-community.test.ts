@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client, Events, GatewayIntentBits, type TextChannel } from 'discord.js';
 import { Permissions } from '../../src/protocol/permissions.ts';
+import { loggedInClient } from './setup.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
 
 async function waitUntil(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
@@ -43,10 +44,7 @@ describe('discord.js v14 and the guild community routes', () => {
       body: { guild_id: guild.id, permissions: perms.toString(), authorize: true },
     });
     assert.equal(auth.status, 200, JSON.stringify(auth.body));
-    client = new Client({ intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildModeration], rest: { api: `${t.url}/api`, cdn: t.url } });
-    const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
-    await client.login(reset.body.token);
-    await ready;
+    client = await loggedInClient(t, reset.body.token, [GatewayIntentBits.Guilds, GatewayIntentBits.GuildModeration]);
   });
   after(async () => {
     await client?.destroy();

@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Client, DiscordAPIError, Events, GatewayIntentBits } from 'discord.js';
+import { Client, DiscordAPIError, GatewayIntentBits } from 'discord.js';
 import { Permissions } from '../../src/protocol/permissions.ts';
 import { startTestServer, type TestServer } from '../helpers/harness.ts';
-import { botWorld } from './setup.ts';
+import { botWorld, loggedInClient } from './setup.ts';
 import { waitFor } from '../helpers/services.ts';
 
 const HOUR = 3_600_000;
@@ -22,10 +22,7 @@ describe('discord.js v14 and incident actions', () => {
     t = await startTestServer();
     const world = await botWorld(t, 'djs incidents', Permissions.VIEW_CHANNEL | Permissions.MANAGE_GUILD);
     guildId = world.guild.id;
-    client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: `${t.url}/api`, cdn: t.url } });
-    const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
-    await client.login(world.bot.token);
-    await ready;
+    client = await loggedInClient(t, world.bot.token, [GatewayIntentBits.Guilds]);
     await waitFor(() => client.guilds.cache.has(guildId), { what: 'the guild' });
   });
   after(async () => {

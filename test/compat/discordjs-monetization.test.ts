@@ -7,10 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Client, DiscordAPIError, Events, GatewayIntentBits } from 'discord.js';
+import { Client, DiscordAPIError, GatewayIntentBits } from 'discord.js';
 import { Permissions } from '../../src/protocol/permissions.ts';
 import { startTestServer, type TestServer } from '../helpers/harness.ts';
-import { botWorld } from './setup.ts';
+import { botWorld, loggedInClient } from './setup.ts';
 import { makeBot } from '../integration/fixtures.guilds.ts';
 
 const code = (n: number) => (err: unknown) => err instanceof DiscordAPIError && err.code === n;
@@ -23,10 +23,7 @@ describe('discord.js v14 and monetization (nothing for sale)', () => {
   before(async () => {
     t = await startTestServer();
     world = await botWorld(t, 'djs monetization', Permissions.VIEW_CHANNEL | Permissions.SEND_MESSAGES);
-    client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: `${t.url}/api`, cdn: t.url } });
-    const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
-    await client.login(world.bot.token);
-    await ready;
+    client = await loggedInClient(t, world.bot.token, [GatewayIntentBits.Guilds]);
   });
   after(async () => {
     await client?.destroy();

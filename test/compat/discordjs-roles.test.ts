@@ -6,11 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Client, Constants, Events, GatewayIntentBits, GuildOnboardingMode, type Role } from 'discord.js';
+import { Client, Constants, GatewayIntentBits, GuildOnboardingMode, type Role } from 'discord.js';
 import { Permissions } from '../../src/protocol/permissions.ts';
 import { startTestServer, type TestServer } from '../helpers/harness.ts';
 import { waitFor } from '../helpers/services.ts';
-import { botWorld } from './setup.ts';
+import { botWorld, loggedInClient } from './setup.ts';
 
 describe('discord.js v14 and role colors', () => {
   let t: TestServer;
@@ -21,10 +21,7 @@ describe('discord.js v14 and role colors', () => {
     t = await startTestServer();
     const world = await botWorld(t, 'djs roles', Permissions.VIEW_CHANNEL | Permissions.MANAGE_ROLES | Permissions.MANAGE_GUILD);
     guildId = world.guild.id;
-    client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: `${t.url}/api`, cdn: t.url } });
-    const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
-    await client.login(world.bot.token);
-    await ready;
+    client = await loggedInClient(t, world.bot.token, [GatewayIntentBits.Guilds]);
   });
   after(async () => {
     await client?.destroy();

@@ -10,6 +10,7 @@ import {
   type GuildScheduledEvent,
 } from 'discord.js';
 import { Permissions } from '../../src/protocol/permissions.ts';
+import { loggedInClient } from './setup.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
 import { waitFor } from '../helpers/services.ts';
 
@@ -39,10 +40,7 @@ describe('discord.js v14 and scheduled events, integrations, voice regions', () 
     const perms = Permissions.VIEW_CHANNEL | Permissions.CONNECT | Permissions.MANAGE_EVENTS | Permissions.MANAGE_GUILD;
     const auth = await t.request('POST', `/oauth2/authorize?client_id=${appId}&scope=bot&permissions=${perms}`, { auth: owner, body: { guild_id: guildId, permissions: perms.toString(), authorize: true } });
     assert.equal(auth.status, 200, JSON.stringify(auth.body));
-    client = new Client({ intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildScheduledEvents], rest: { api: `${t.url}/api`, cdn: t.url } });
-    const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
-    await client.login(reset.body.token);
-    await ready;
+    client = await loggedInClient(t, reset.body.token, [GatewayIntentBits.Guilds, GatewayIntentBits.GuildScheduledEvents]);
     await waitFor(() => client.guilds.cache.has(guildId), { what: 'the guild' });
   });
   after(async () => {

@@ -11,7 +11,7 @@ import { Permissions } from '../../src/protocol/permissions.ts';
 import { startTestServer, type TestServer } from '../helpers/harness.ts';
 import { waitFor } from '../helpers/services.ts';
 import { mp3Of } from '../helpers/sounds.ts';
-import { botWorld } from './setup.ts';
+import { botWorld, loggedInClient } from './setup.ts';
 
 describe('discord.js v14 and soundboard sounds', () => {
   let t: TestServer;
@@ -25,13 +25,11 @@ describe('discord.js v14 and soundboard sounds', () => {
     guildId = world.guild.id;
     const made = await t.request('POST', `/guilds/${guildId}/soundboard-sounds`, { auth: world.owner, body: { name: 'before', sound: `data:audio/mpeg;base64,${mp3Of(1).toString('base64')}` } });
     assert.equal(made.status, 201, JSON.stringify(made.body));
-    client = new Client({ intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildExpressions], rest: { api: `${t.url}/api`, cdn: t.url } });
-    client.on(Events.GuildSoundboardSoundCreate, (s: SoundboardSound) => seen.push(`create ${s.name}`));
-    client.on(Events.GuildSoundboardSoundUpdate, (_old: SoundboardSound | null, s: SoundboardSound) => seen.push(`update ${s.name}`));
-    client.on(Events.GuildSoundboardSoundDelete, (s: SoundboardSound | { soundId: string }) => seen.push(`delete ${'name' in s ? s.name : s.soundId}`));
-    const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
-    await client.login(world.bot.token);
-    await ready;
+    client = await loggedInClient(t, world.bot.token, [GatewayIntentBits.Guilds, GatewayIntentBits.GuildExpressions], (c) => {
+      c.on(Events.GuildSoundboardSoundCreate, (s: SoundboardSound) => seen.push(`create ${s.name}`));
+      c.on(Events.GuildSoundboardSoundUpdate, (_old: SoundboardSound | null, s: SoundboardSound) => seen.push(`update ${s.name}`));
+      c.on(Events.GuildSoundboardSoundDelete, (s: SoundboardSound | { soundId: string }) => seen.push(`delete ${'name' in s ? s.name : s.soundId}`));
+    });
     await waitFor(() => client.guilds.cache.has(guildId), { what: 'the guild' });
   });
   after(async () => {

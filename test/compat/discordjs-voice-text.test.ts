@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ChannelType, Client, Events, GatewayIntentBits, type Message, type VoiceChannel } from 'discord.js';
 import { startTestServer, type TestServer } from '../helpers/harness.ts';
-import { botWorld, post, type BotWorld } from './setup.ts';
+import { type BotWorld, botWorld, loggedInClient, post } from './setup.ts';
 
 describe('discord.js v14 and text in voice channels', () => {
   let t: TestServer;
@@ -19,10 +19,7 @@ describe('discord.js v14 and text in voice channels', () => {
     t = await startTestServer();
     world = await botWorld(t, 'djs voice text');
     voiceId = (await t.request('POST', `/guilds/${world.guild.id}/channels`, { auth: world.owner, body: { name: 'Lounge', type: 2 } })).body.id;
-    client = new Client({ intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent], rest: { api: `${t.url}/api`, cdn: t.url } });
-    const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
-    await client.login(world.bot.token);
-    await ready;
+    client = await loggedInClient(t, world.bot.token, [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent]);
   });
   after(async () => {
     await client?.destroy();

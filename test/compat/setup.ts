@@ -1,7 +1,7 @@
 /**
  * Shared setup for the client-library compat suites: a guild owned by a user, an application with a bot that is
  * authorised into the guild (MESSAGE_CONTENT allowed), all through REST; a self-signed certificate for
- * 127.0.0.1 generated at test time with openssl; a free TCP port.
+ * 127.0.0.1 generated at test time with openssl; a free TCP port; a discord.js client logged in and READY.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Client, Events, type GatewayIntentBits } from 'discord.js';
 import { Permissions } from '../../src/protocol/permissions.ts';
 import type { HttpResult, TestServer, TestUser } from '../helpers/harness.ts';
 
@@ -120,4 +121,17 @@ export function trustCertificate(t: TestServer, cert: Buffer): void {
       req.end(body);
     });
   };
+}
+
+/**
+ * A discord.js client of `token` against `t` (REST and CDN), logged in and READY. `before` attaches listeners
+ * first, so that nothing dispatched during the log-in is missed.
+ */
+export async function loggedInClient(t: TestServer, token: string, intents: GatewayIntentBits[], before?: (client: Client) => void): Promise<Client> {
+  const client = new Client({ intents, rest: { api: `${t.url}/api`, cdn: t.url } });
+  before?.(client);
+  const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+  await client.login(token);
+  await ready;
+  return client;
 }

@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { silentLogger } from '../../src/lib/log.ts';
 import { startServer, type RunningServer, type StartOptions } from '../../src/server.ts';
-import { waitFor } from './services.ts';
+import { freshPostgresStore, waitFor } from './services.ts';
 
 export interface CapturedEvent {
   subject: string;
@@ -120,4 +120,21 @@ export async function startTestServer(overrides: Partial<Record<keyof Config, un
   });
   const server = await startServer(config, { log: silentLogger, ...opts });
   return new TestServer(server, dataDir);
+}
+
+/**
+ * A test server on `backend`: the harness's SQLite, or a fresh PostgreSQL schema, migrated, that `close` drops
+ * after the server stops. For suites that run the same cases on both (`for (const backend of …)`).
+ */
+export async function startTestServerOn(backend: 'sqlite' | 'postgres'): Promise<TestServer> {
+  if (backend === 'sqlite') return startTestServer();
+  const fresh = await freshPostgresStore();
+  await fresh.store.migrate();
+  const t = await startTestServer({}, { store: fresh.store });
+  const close = t.close.bind(t);
+  t.close = async () => {
+    await close();
+    await fresh.drop();
+  };
+  return t;
 }

@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestServer, type TestServer } from '../helpers/harness.ts';
-import { freshPostgresStore, serviceSkip } from '../helpers/services.ts';
+import { startTestServer, startTestServerOn, type TestServer } from '../helpers/harness.ts';
+import { serviceSkip } from '../helpers/services.ts';
 import { assertError, giveRole, guildWithMember, makeBot } from './fixtures.guilds.ts';
 
 const postgresSkip = await serviceSkip('postgres');
@@ -100,7 +100,7 @@ describe('guild onboarding', () => {
     assert.deepEqual(await features(), ['GUILD_ONBOARDING_EVER_ENABLED', 'GUILD_ONBOARDING_HAS_PROMPTS']);
     const off = await t.waitForEvent('GUILD_UPDATE', (e) => e.d.id === guild.id, from);
     assert.ok(!off.d.features.includes('GUILD_ONBOARDING'));
-    // The same again changes nothing: no GUILD_UPDATE, no entry.
+    // The same again changes nothing: no audit entry.
     await t.request('PUT', `/guilds/${guild.id}/onboarding`, { auth: owner, body: { enabled: false } });
     const log = (await t.request('GET', `/guilds/${guild.id}/audit-logs`, { auth: owner })).body.audit_log_entries
       .filter((e: any) => e.action_type >= 163 && e.action_type <= 167)
@@ -131,17 +131,11 @@ describe('guild onboarding', () => {
 for (const backend of ['sqlite', 'postgres'] as const) {
   describe(`guild onboarding answers beside role changes (${backend})`, { skip: backend === 'postgres' ? postgresSkip : false }, () => {
     let t: TestServer;
-    let fresh: Awaited<ReturnType<typeof freshPostgresStore>> | undefined;
     before(async () => {
-      if (backend === 'postgres') {
-        fresh = await freshPostgresStore();
-        await fresh.store.migrate();
-      }
-      t = await startTestServer({}, fresh ? { store: fresh.store } : {});
+      t = await startTestServerOn(backend);
     });
     after(async () => {
       await t.close();
-      await fresh?.drop();
     });
 
     it("answering does not undo a role change made at the same instant (no read-modify-write of the member's roles)", async () => {

@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestServer, type TestServer } from '../helpers/harness.ts';
-import { freshPostgresStore, serviceSkip } from '../helpers/services.ts';
+import { startTestServerOn, type TestServer } from '../helpers/harness.ts';
+import { serviceSkip } from '../helpers/services.ts';
 import { dataUri, mp3Of, oggOf } from '../helpers/sounds.ts';
 import { assertError, giveRole, guildWithMember } from './fixtures.guilds.ts';
 import { GatewayClient } from './gateway-client.ts';
@@ -19,19 +19,13 @@ const MANAGE_EXPRESSIONS = 1n << 30n;
 for (const backend of ['sqlite', 'postgres'] as const) {
   describe(`guild soundboard sounds (${backend})`, { skip: backend === 'postgres' ? postgresSkip : false }, () => {
     let t: TestServer;
-    let fresh: Awaited<ReturnType<typeof freshPostgresStore>> | undefined;
     const clients: GatewayClient[] = [];
     before(async () => {
-      if (backend === 'postgres') {
-        fresh = await freshPostgresStore();
-        await fresh.store.migrate();
-      }
-      t = await startTestServer({}, fresh ? { store: fresh.store } : {});
+      t = await startTestServerOn(backend);
     });
     after(async () => {
       for (const c of clients) await c.close();
       await t.close();
-      await fresh?.drop();
     });
 
     it('create, list, get, modify and delete, with events, audit entries and the file on the CDN', async () => {
