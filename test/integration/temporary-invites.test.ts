@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
 import { waitFor } from '../helpers/services.ts';
 import { GatewayClient } from './gateway-client.ts';
+import { member as fixtureMember, user as fixtureUser } from '../contract/store.fixtures.ts';
 
 const SWEEP_MS = 100;
 
@@ -103,6 +104,21 @@ describe('temporary invites', () => {
     assert.ok(await isMember(t, guild.id, kept.id), 'kept after the role was taken away');
     assert.ok(await isMember(t, guild.id, plain.id), 'a plain member never connected and stays');
     assert.equal(await metric(t, 'temporary_members_removed_total'), removed);
+  });
+
+  it('sweeps page past the first 500 memberships (within a sweep or from where the last stopped): members holding a role do not shield those after them', async () => {
+    const owner = await t.register();
+    const guild = await t.createGuild(owner, 'Crowded');
+    const role = (await t.request('POST', `/guilds/${guild.id}/roles`, { auth: owner, body: { name: 'regular' } })).body;
+    // 520 temporary members with a role, listed first (user ids ascend), then one without: only a second page reaches it.
+    for (let i = 0; i < 520; i++) {
+      const u = await t.store.users.create(fixtureUser());
+      await t.store.members.add(fixtureMember(guild.id, u.id, { roles: [role.id], temporary: true }));
+    }
+    const last = await t.store.users.create(fixtureUser());
+    await t.store.members.add(fixtureMember(guild.id, last.id, { temporary: true }));
+    await waitFor(async () => !(await isMember(t, guild.id, last.id)), { what: 'the member past the first page removed', timeoutMs: 5000 });
+    assert.equal(await t.store.members.count(guild.id), 521, 'the role holders stay');
   });
 });
 
