@@ -7,14 +7,15 @@
  *   only as their sha-256 (store/sql/oauth2.ts). A client secret is compared in constant time.
  * - A code lives 10 minutes and is exchanged once, with the redirect_uri it was issued for. An access token lives
  *   7 days (Discord's `expires_in: 604800`); a refresh token is used once and replaced with the new access token.
- * - Scopes Accord grants: identify, email, guilds, guilds.join, gdm.join, guilds.members.read, connections. The `bot` and
+ * - Scopes Accord grants: identify, email, guilds, guilds.join, gdm.join, guilds.members.read, connections,
+ *   role_connections.write (routes/role-connections.ts). The `bot` and
  *   `applications.commands` installs keep their own flow (routes/applications.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { sameHash, sha256Hex } from '../lib/secrets.ts';
 import type { OAuth2TokenRecord, Store, UserRecord } from '../store/types.ts';
 
-export const OAUTH2_SCOPES: ReadonlySet<string> = new Set(['identify', 'email', 'guilds', 'guilds.join', 'gdm.join', 'guilds.members.read', 'connections']);
+export const OAUTH2_SCOPES: ReadonlySet<string> = new Set(['identify', 'email', 'guilds', 'guilds.join', 'gdm.join', 'guilds.members.read', 'connections', 'role_connections.write']);
 /** Scopes the client credentials grant may ask for (a token for the application's owner). */
 export const CLIENT_CREDENTIALS_SCOPES: ReadonlySet<string> = new Set(['identify', 'email', 'guilds', 'connections']);
 export const CODE_TTL_MS = 10 * 60_000;

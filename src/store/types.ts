@@ -1209,6 +1209,39 @@ export interface GuildSoundStore {
   delete(id: Snowflake): Promise<boolean>;
 }
 
+/** One of an application's role connection metadata records (Discord's linked roles). */
+export interface RoleConnectionMetadataRecord {
+  /** 1–8: integer ≤ / ≥ / = / ≠, datetime ≤ / ≥ (days), boolean = / ≠. */
+  type: number;
+  /** 1–50 of a-z, 0-9 and _; unique within the application. */
+  key: string;
+  name: string;
+  nameLocalizations: Record<string, string> | null;
+  description: string;
+  descriptionLocalizations: Record<string, string> | null;
+}
+
+/** What an application says of a user it connected (their account on its platform and its metadata values). */
+export interface UserRoleConnectionRecord {
+  userId: Snowflake;
+  applicationId: Snowflake;
+  platformName: string | null;
+  platformUsername: string | null;
+  /** Metadata keys (of the application's records) to values, as strings. */
+  metadata: Record<string, string>;
+}
+
+/** Linked roles (sql/role-connections.ts). Deleting the application or the user deletes theirs. */
+export interface RoleConnectionStore {
+  /** The application's records, in the order set; [] when none. */
+  getMetadata(applicationId: Snowflake): Promise<RoleConnectionMetadataRecord[]>;
+  /** Replaces them. NotFoundError('application') for an unknown application. */
+  setMetadata(applicationId: Snowflake, records: readonly RoleConnectionMetadataRecord[]): Promise<void>;
+  get(userId: Snowflake, applicationId: Snowflake): Promise<UserRoleConnectionRecord | null>;
+  /** Creates or replaces it. NotFoundError for an unknown user or application. */
+  put(connection: UserRoleConnectionRecord): Promise<UserRoleConnectionRecord>;
+}
+
 /** Discord's scheduled event status: 1 SCHEDULED, 2 ACTIVE, 3 COMPLETED, 4 CANCELED. */
 export type ScheduledEventStatus = 1 | 2 | 3 | 4;
 
@@ -1808,6 +1841,7 @@ export interface Store {
   readonly applicationEmojis: ApplicationEmojiStore;
   readonly guildStickers: GuildStickerStore;
   readonly guildSounds: GuildSoundStore;
+  readonly roleConnections: RoleConnectionStore;
   readonly scheduledEvents: ScheduledEventStore;
   readonly autoModeration: AutoModerationStore;
   readonly guildTemplates: GuildTemplateStore;

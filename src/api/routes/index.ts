@@ -12,6 +12,7 @@ import { registerEmojisRoutes } from './emojis.ts';
 import { registerApplicationEmojisRoutes } from './application-emojis.ts';
 import { registerMonetizationRoutes } from './monetization.ts';
 import { registerSoundboardRoutes } from './soundboard.ts';
+import { registerRoleConnectionRoutes } from './role-connections.ts';
 import { registerStickersRoutes } from './stickers.ts';
 import { registerAnnouncementsRoutes } from './announcements.ts';
 import { registerGuildsRoutes } from './guilds.ts';
@@ -59,6 +60,7 @@ export function registerAllRoutes(ctx: RouteContext): void {
   registerApplicationEmojisRoutes(ctx);
   registerMonetizationRoutes(ctx);
   registerSoundboardRoutes(ctx);
+  registerRoleConnectionRoutes(ctx);
   registerStickersRoutes(ctx);
   registerAnnouncementsRoutes(ctx);
   registerBansRoutes(ctx);

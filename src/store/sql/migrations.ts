@@ -934,6 +934,25 @@ CREATE TABLE guild_soundboard_sounds (
 CREATE INDEX guild_soundboard_sounds_guild ON guild_soundboard_sounds (guild_id, id);
 `;
 
+/**
+ * Linked roles (sql/role-connections.ts): an application's role connection metadata (at most 5 records, kept as
+ * one JSON list), and what it says of each user who connected (platform name and username, metadata values).
+ */
+const ROLE_CONNECTIONS = `
+CREATE TABLE application_role_connection_metadata (
+  application_id BIGINT PRIMARY KEY REFERENCES applications (id) ON DELETE CASCADE,
+  records TEXT NOT NULL
+);
+CREATE TABLE user_role_connections (
+  user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  application_id BIGINT NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
+  platform_name TEXT,
+  platform_username TEXT,
+  metadata TEXT NOT NULL,
+  PRIMARY KEY (user_id, application_id)
+);
+`;
+
 const PIN_MESSAGES_SPLIT = {
   sqlite: pinSplit((c) => `CAST(${c} AS INTEGER)`, (e) => `CAST(${e} AS TEXT)`),
   postgres: pinSplit((c) => `${c}::bigint`, (e) => `(${e})::text`),
@@ -987,6 +1006,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 46, name: 'user notes', sqlite: USER_NOTES, postgres: USER_NOTES },
   { version: 47, name: 'guild onboarding', sqlite: GUILD_ONBOARDING, postgres: GUILD_ONBOARDING },
   { version: 48, name: 'guild soundboard sounds', sqlite: GUILD_SOUNDBOARD, postgres: GUILD_SOUNDBOARD },
+  { version: 49, name: 'role connections', sqlite: ROLE_CONNECTIONS, postgres: ROLE_CONNECTIONS },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

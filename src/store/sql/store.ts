@@ -23,6 +23,7 @@ import { SqlGuildEmojiStore } from './emojis.ts';
 import { SqlApplicationEmojiStore } from './application-emojis.ts';
 import { SqlGuildStickerStore } from './stickers.ts';
 import { SqlGuildSoundStore } from './soundboard.ts';
+import { SqlRoleConnectionStore } from './role-connections.ts';
 import { SqlScheduledEventStore } from './scheduled-events.ts';
 import { SqlAutoModerationStore } from './auto-moderation.ts';
 import { SqlGuildTemplateStore } from './guild-templates.ts';
@@ -70,6 +71,7 @@ export class SqlStore implements Store {
   readonly applicationEmojis: SqlApplicationEmojiStore;
   readonly guildStickers: SqlGuildStickerStore;
   readonly guildSounds: SqlGuildSoundStore;
+  readonly roleConnections: SqlRoleConnectionStore;
   readonly scheduledEvents: SqlScheduledEventStore;
   readonly autoModeration: SqlAutoModerationStore;
   readonly guildTemplates: SqlGuildTemplateStore;
@@ -120,6 +122,7 @@ export class SqlStore implements Store {
     this.applicationEmojis = new SqlApplicationEmojiStore(driver);
     this.guildStickers = new SqlGuildStickerStore(driver);
     this.guildSounds = new SqlGuildSoundStore(driver);
+    this.roleConnections = new SqlRoleConnectionStore(driver);
     this.scheduledEvents = new SqlScheduledEventStore(driver);
     this.autoModeration = new SqlAutoModerationStore(driver);
     this.guildTemplates = new SqlGuildTemplateStore(driver);

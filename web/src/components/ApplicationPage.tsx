@@ -2,7 +2,7 @@
  * One application in the developer portal: its general information (icon, name, description), the keys a bot
  * author copies (Application ID, Public Key), the Interactions Endpoint URL (which the server checks with a PING
  * before keeping it; its refusal is shown under the field), OAuth2 (ApplicationOAuth2.tsx), the app's own emoji
- * (ApplicationEmojis.tsx) and the bot (ApplicationBot.tsx).
+ * (ApplicationEmojis.tsx), its Linked Roles metadata (ApplicationLinkedRoles.tsx) and the bot (ApplicationBot.tsx).
  */
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { applicationIconUrl, updateApplication, type Application } from '../applications.ts';
@@ -12,6 +12,7 @@ import { GuildIcon } from './Avatar.tsx';
 import { ApplicationBot } from './ApplicationBot.tsx';
 import { ApplicationOAuth2 } from './ApplicationOAuth2.tsx';
 import { ApplicationEmojis } from './ApplicationEmojis.tsx';
+import { ApplicationLinkedRoles } from './ApplicationLinkedRoles.tsx';
 import { CopyField } from './CopyField.tsx';
 import { Icon } from './Icon.tsx';
 import { ImagePickButton } from './ImagePickButton.tsx';
@@ -36,6 +37,7 @@ export function ApplicationPage({ app, onChange, onBack }: { app: Application; o
       <InteractionsEndpoint app={app} onChange={onChange} />
       <ApplicationOAuth2 app={app} onChange={onChange} />
       <ApplicationEmojis app={app} />
+      <ApplicationLinkedRoles app={app} />
       <ApplicationBot app={app} onChange={onChange} />
     </div>
   );

@@ -1,7 +1,8 @@
 /**
  * User Settings → Authorized Apps: the applications the user let into their account through OAuth2 (GET
  * /oauth2/tokens), each with what it may do and "Deauthorize", which ends its access at once (DELETE
- * /oauth2/tokens/{application id}).
+ * /oauth2/tokens/{application id}). An app with `role_connections.write` shows the connection it reported (linked
+ * roles: the user's account on its platform).
  */
 import { useEffect, useState } from 'react';
 import { rest } from '../api.ts';
@@ -38,6 +39,7 @@ export function AuthorizedApps() {
                     <li key={s}>{SCOPE_TEXT[s] ?? s}</li>
                   ))}
                 </ul>
+                {a.scopes.includes('role_connections.write') && <RoleConnectionLine appId={a.application.id} />}
               </div>
               <button
                 type="button"
@@ -60,5 +62,25 @@ export function AuthorizedApps() {
         </ul>
       )}
     </div>
+  );
+}
+
+interface RoleConnection {
+  platform_name: string | null;
+  platform_username: string | null;
+  metadata: Record<string, string>;
+}
+
+/** "Connected as {username} on {platform}", as the app reported it; nothing when it has not. */
+function RoleConnectionLine({ appId }: { appId: string }) {
+  const [connection, setConnection] = useState<RoleConnection | null>(null);
+  useEffect(() => {
+    rest.get<RoleConnection>(`/users/@me/applications/${appId}/role-connection`).then(setConnection, () => {});
+  }, [appId]);
+  if (!connection?.platform_name && !connection?.platform_username) return null;
+  return (
+    <p className="small role-connection">
+      Connected{connection.platform_username ? ` as ${connection.platform_username}` : ''}{connection.platform_name ? ` on ${connection.platform_name}` : ''}
+    </p>
   );
 }

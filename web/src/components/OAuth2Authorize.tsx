@@ -23,6 +23,7 @@ export const SCOPE_TEXT: Record<string, string> = {
   'gdm.join': 'Join you to group DMs with the app',
   'guilds.members.read': 'Read your member info (nickname, avatar, roles) in servers you belong to',
   connections: 'Access your third-party connections',
+  'role_connections.write': 'Update your connection and metadata for this app (for linked roles)',
 };
 
 interface Consent {
