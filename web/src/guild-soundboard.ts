@@ -3,6 +3,7 @@
  * (upload as a data URI, rename, volume, delete). The server checks every request (api/routes/soundboard.ts).
  */
 import { rest } from './api.ts';
+import { readAsDataUri } from './image-data.ts';
 
 export interface GuildSound {
   /** The sound's id (Discord's `sound_id`), as the expression manager keys its items. */
@@ -30,13 +31,13 @@ export const editGuildSound = (guildId: string, id: string, patch: { name?: stri
   rest.patch<GuildSound>(`/guilds/${guildId}/soundboard-sounds/${id}`, patch);
 export const deleteGuildSound = (guildId: string, id: string) => rest.delete(`/guilds/${guildId}/soundboard-sounds/${id}`);
 
-/** The file's bytes as the data URI Discord takes: audio/ogg for an .ogg or .oga file, audio/mpeg for the rest. */
+/**
+ * The file as the data URI Discord takes (image-data.ts reads it), typed audio/ogg for an .ogg or .oga file and
+ * audio/mpeg for the rest, whatever type the browser guessed.
+ */
 async function soundDataUri(file: File): Promise<string> {
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   const type = /\.og[ga]$/i.test(file.name) || file.type === 'audio/ogg' ? 'audio/ogg' : 'audio/mpeg';
-  return `data:${type};base64,${btoa(binary)}`;
+  return (await readAsDataUri(file)).replace(/^data:[^,]*?;base64,/, `data:${type};base64,`);
 }
 
 export async function createGuildSound(guildId: string, fields: { name: string; volume: number; emojiName: string }, file: File): Promise<GuildSound> {

@@ -23,7 +23,7 @@ import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
 import { Permissions } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
 import { soundJson } from '../../shapes/soundboard.ts';
-import type { GuildSoundRecord, Store } from '../../store/types.ts';
+import type { GuildSoundRecord } from '../../store/types.ts';
 import { guildAccess, type GuildAccess } from '../access.ts';
 import { createdChanges, deletedChanges, diffChanges, recordAudit } from '../audit-log.ts';
 import { unicodeEmoji } from '../messages/reaction-emoji.ts';
@@ -47,11 +47,6 @@ const createBody = z.object({
   emoji_name: z.string().max(32).nullish(),
 });
 const modifyBody = z.object({ name: name.optional(), volume: volume.nullish(), emoji_id: snowflake.nullish(), emoji_name: z.string().max(32).nullish() });
-
-/** Every sound of the guild as GUILD_CREATE and SOUNDBOARD_SOUNDS carry them (no creators). */
-export async function guildSoundsJson(store: Store, guildId: string) {
-  return (await store.guildSounds.listByGuild(guildId)).map((s) => soundJson(s));
-}
 
 /** Deletes the files of these sounds from the blob store. */
 export async function deleteSoundFiles(blobs: BlobStore, soundIds: readonly string[]): Promise<void> {
