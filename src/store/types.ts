@@ -685,12 +685,23 @@ export interface GuildCreateBundle {
   owner: MemberRecord;
 }
 
+/** Guild features to add and to remove (a feature in both is removed). */
+export interface FeatureChange {
+  add?: readonly string[];
+  remove?: readonly string[];
+}
+
 export interface GuildStore {
   /** Guild, roles, channels, their overwrites and the owner's membership in one transaction. */
   create(bundle: GuildCreateBundle): Promise<GuildRecord>;
   get(id: Snowflake): Promise<GuildRecord | null>;
   getMany(ids: readonly Snowflake[]): Promise<GuildRecord[]>;
-  update(id: Snowflake, patch: Patch<GuildRecord, 'id' | 'createdAt'>): Promise<GuildRecord>;
+  /**
+   * With `opts.features`, the named features are added to and removed from the list as it is when the row is
+   * written, not as the caller read it, so two edits of different features at once both land. `patch.features`
+   * (the whole list) and `opts.features` together are an InvalidInputError.
+   */
+  update(id: Snowflake, patch: Patch<GuildRecord, 'id' | 'createdAt'>, opts?: { features?: FeatureChange }): Promise<GuildRecord>;
   /**
    * Deletes the guild and everything in it (channels, messages, roles, members, bans, invites …) and stores the
    * outbox records (a function of the ids of the channels deleted, whose files must go too), in one transaction.

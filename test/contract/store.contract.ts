@@ -395,6 +395,21 @@ function guildsContract(s: () => Store): void {
       await rejectsWith(s().guilds.delete(newId()), NotFoundError, { entity: 'guild' });
       assert.equal(await s().guilds.get(newId()), null);
     });
+    it('update changes features against the list the row holds, so concurrent edits of different features all land', async () => {
+      const { guild } = await guildWithChannel(s());
+      await s().guilds.update(guild.id, { features: ['COMMUNITY', 'NEWS'] });
+      const changed = await s().guilds.update(guild.id, { description: 'both' }, { features: { add: ['DISCOVERABLE', 'COMMUNITY'], remove: ['NEWS', 'ABSENT'] } });
+      assert.deepEqual(changed.features, ['COMMUNITY', 'DISCOVERABLE']);
+      assert.equal(changed.description, 'both');
+      // A feature both added and removed is removed.
+      assert.deepEqual((await s().guilds.update(guild.id, {}, { features: { add: ['NEWS'], remove: ['NEWS'] } })).features, ['COMMUNITY', 'DISCOVERABLE']);
+      // Each edit read the same list; a whole-list write would keep only the last one's feature.
+      const added = Array.from({ length: 8 }, (_, i) => `FEATURE_${i}`);
+      await Promise.all(added.map((f, i) => s().guilds.update(guild.id, { afkTimeout: 60 * (i + 1) }, { features: { add: [f], remove: ['COMMUNITY'] } })));
+      assert.deepEqual([...(await s().guilds.get(guild.id))!.features].sort(), ['DISCOVERABLE', ...added].sort());
+      await rejectsWith(s().guilds.update(guild.id, { features: ['NEWS'] }, { features: { add: ['NEWS'] } }), InvalidInputError, { field: 'features' });
+      await rejectsWith(s().guilds.update(newId(), {}, { features: { add: ['NEWS'] } }), NotFoundError, { entity: 'guild' });
+    });
     it('delete cascades to everything in the guild', async () => {
       const { owner, guild, channel: ch } = await guildWithChannel(s());
       const other = await s().users.create(user());

@@ -129,13 +129,31 @@ describe('guild onboarding', () => {
 
 // On PostgreSQL the awaits between a read and a write are real round trips, where another request's write can land.
 for (const backend of ['sqlite', 'postgres'] as const) {
-  describe(`guild onboarding answers beside role changes (${backend})`, { skip: backend === 'postgres' ? postgresSkip : false }, () => {
+  describe(`guild onboarding beside other edits at the same instant (${backend})`, { skip: backend === 'postgres' ? postgresSkip : false }, () => {
     let t: TestServer;
     before(async () => {
       t = await startTestServerOn(backend);
     });
     after(async () => {
       await t.close();
+    });
+
+    it('onboarding, the welcome screen and Modify Guild each change their own feature: edits at the same instant all land', async () => {
+      const { owner, guild } = await guildWithMember(t);
+      for (let i = 0; i < 6; i++) {
+        const on = i % 2 === 0;
+        const results = await Promise.all([
+          t.request('PUT', `/guilds/${guild.id}/onboarding`, { auth: owner, body: { enabled: on } }),
+          t.request('PATCH', `/guilds/${guild.id}/welcome-screen`, { auth: owner, body: { enabled: on } }),
+          t.request('PATCH', `/guilds/${guild.id}`, { auth: owner, body: { features: on ? ['INVITES_DISABLED'] : [] } }),
+        ]);
+        for (const r of results) assert.equal(r.status, 200, JSON.stringify(r.body));
+        const features = (await t.request('GET', `/guilds/${guild.id}`, { auth: owner })).body.features;
+        for (const f of ['GUILD_ONBOARDING', 'WELCOME_SCREEN_ENABLED', 'INVITES_DISABLED']) {
+          assert.equal(features.includes(f), on, `round ${i}: ${f} ${on ? 'lost' : 'came back'} (${features.join(', ')})`);
+        }
+        assert.ok(features.includes('GUILD_ONBOARDING_EVER_ENABLED'));
+      }
     });
 
     it("answering does not undo a role change made at the same instant (no read-modify-write of the member's roles)", async () => {

@@ -224,8 +224,9 @@ export function registerGuildCommunityRoutes(ctx: RouteContext): void {
       });
       next.welcomeChannels = body.welcome_channels.map((c) => ({ channelId: c.channel_id, description: c.description, emojiId: c.emoji_id ?? null, emojiName: c.emoji_name ?? null }));
     }
-    const features = g.features.filter((f) => f !== WELCOME_FEATURE).concat(next.enabled ? [WELCOME_FEATURE] : []);
-    const guild = await store.guilds.update(g.id, { welcomeScreen: next, features });
+    // The feature is changed, not the list written as read: a concurrent edit of another feature is kept.
+    const change = next.enabled ? { add: [WELCOME_FEATURE] } : { remove: [WELCOME_FEATURE] };
+    const guild = await store.guilds.update(g.id, { welcomeScreen: next }, { features: change });
     await announceGuild(access, guild);
     return welcomeScreenJson(next);
   });

@@ -19,3 +19,8 @@ export async function guildExpressionsJson(store: Store, guildId: string): Promi
   const [emojis, stickers] = await Promise.all([guildEmojisJson(store, guildId), guildStickersJson(store, guildId)]);
   return { emojis, stickers };
 }
+
+/** Whether two feature lists hold the same features (order aside): a feature change that changed nothing sends no GUILD_UPDATE. */
+export function sameFeatures(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((f) => b.includes(f));
+}

@@ -10,7 +10,7 @@ import {
   ALL_PERMISSIONS, DEFAULT_EVERYONE_PERMISSIONS, Permissions, computeChannelPermissions, hasPermission, parsePermissions,
 } from '../../protocol/permissions.ts';
 import {
-  ChannelType, type ChannelPositionUpdate, type ChannelRecord, type ChannelTypeValue, type GuildRecord, type MemberRecord, type OverwriteRecord, type RoleRecord, type UserRecord,
+  ChannelType, type ChannelPositionUpdate, type ChannelRecord, type ChannelTypeValue, type FeatureChange, type GuildRecord, type MemberRecord, type OverwriteRecord, type RoleRecord, type UserRecord,
 } from '../../store/types.ts';
 import { channelAccess, guildAccess, permissionContext, requirePermission, type GuildAccess } from '../access.ts';
 import type { RouteContext } from '../route.ts';
@@ -316,20 +316,20 @@ const MUTABLE_FEATURES: Readonly<Record<string, bigint>> = {
 };
 
 /**
- * The guild's features after a Modify Guild naming `wanted`: the mutable ones as asked (50013 for one the caller
- * may not change), every other as it was (a request cannot add or drop those, as on Discord, which ignores them).
+ * The change a Modify Guild naming `wanted` makes to the guild's features: the mutable ones as asked (50013 for
+ * one the caller may not change); a request cannot add or drop any other, as on Discord, which ignores them. The
+ * store applies it to the list as it is then, so an onboarding or welcome-screen edit at the same moment is kept.
  * Null when nothing changes.
  */
-function mutableFeatures(current: readonly string[], wanted: readonly string[], permissions: bigint): string[] | null {
+function mutableFeatureChange(current: readonly string[], wanted: readonly string[], permissions: bigint): FeatureChange | null {
   const asked = new Set(wanted);
-  let changed = false;
+  const change = { add: [] as string[], remove: [] as string[] };
   for (const [feature, needs] of Object.entries(MUTABLE_FEATURES)) {
     if (current.includes(feature) === asked.has(feature)) continue;
     requirePermission(permissions, needs);
-    changed = true;
+    (asked.has(feature) ? change.add : change.remove).push(feature);
   }
-  if (!changed) return null;
-  return [...current.filter((f) => !(f in MUTABLE_FEATURES)), ...Object.keys(MUTABLE_FEATURES).filter((f) => asked.has(f))];
+  return change.add.length || change.remove.length ? change : null;
 }
 
 export function registerGuildsRoutes(ctx: RouteContext): void {
@@ -391,10 +391,7 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
     if (body.safety_alerts_channel_id !== undefined) patch.safetyAlertsChannelId = await channelOfType(body.safety_alerts_channel_id, ChannelType.GUILD_TEXT, 'safety_alerts_channel_id');
     if (body.system_channel_flags !== undefined) patch.systemChannelFlags = body.system_channel_flags ?? 0;
     if (body.premium_progress_bar_enabled !== undefined) patch.premiumProgressBarEnabled = body.premium_progress_bar_enabled ?? false;
-    if (body.features != null) {
-      const features = mutableFeatures(access.guild.features, body.features, access.permissions);
-      if (features) patch.features = features;
-    }
+    const featureChange = body.features != null ? mutableFeatureChange(access.guild.features, body.features, access.permissions) : null;
     if (body.owner_id !== undefined && body.owner_id !== access.guild.ownerId) {
       if (!access.isOwner) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
       const [member, user] = await Promise.all([store.members.get(guildId, body.owner_id), store.users.get(body.owner_id)]);
@@ -409,7 +406,7 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
     if (body.icon !== undefined) patch.icon = await acceptImage(ctx.deps, body.icon, { field: 'icon', owner: { kind: 'icons', id: guildId }, current: g.icon });
     if (body.banner !== undefined) patch.banner = await acceptImage(ctx.deps, body.banner, { field: 'banner', owner: { kind: 'banners', id: guildId }, current: g.banner });
     if (body.splash !== undefined) patch.splash = await acceptImage(ctx.deps, body.splash, { field: 'splash', owner: { kind: 'splashes', id: guildId }, current: g.splash });
-    const guild = Object.keys(patch).length ? await store.guilds.update(guildId, patch) : access.guild;
+    const guild = Object.keys(patch).length || featureChange ? await store.guilds.update(guildId, patch, featureChange ? { features: featureChange } : undefined) : access.guild;
     const json = await guildObjectJson(store, guild, access.roles);
     ctx.dispatch.guild(guildId, 'GUILD_UPDATE', json);
     const changes = diffChanges(guildJson(access.guild, access.roles), json, GUILD_AUDIT_KEYS);

@@ -15,11 +15,11 @@
  */
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
 import { Permissions } from '../../protocol/permissions.ts';
-import type { GuildRecord, MemberRecord, OnboardingRecord, UserRecord } from '../../store/types.ts';
+import type { FeatureChange, GuildRecord, MemberRecord, OnboardingRecord, UserRecord } from '../../store/types.ts';
 import { AuditLogEvent } from '../../protocol/audit-log.ts';
 import { guildAccess, requirePermission } from '../access.ts';
 import { auditEntry, createdChanges, deletedChanges, diffChanges, publishAudit, type AuditInput } from '../audit-log.ts';
-import { guildObjectJson } from './guild-object.ts';
+import { guildObjectJson, sameFeatures } from './guild-object.ts';
 import type { RouteContext } from '../route.ts';
 import { memberJson } from '../../shapes/serialize.ts';
 import { parse, snowflake, z } from '../validate.ts';
@@ -72,13 +72,14 @@ export const OnboardingFeatures = {
   HAS_PROMPTS: 'GUILD_ONBOARDING_HAS_PROMPTS',
 } as const;
 
-/** `features` with the onboarding ones as `o` makes them; EVER_ENABLED, once there, stays. */
-function withOnboardingFeatures(features: readonly string[], o: OnboardingRecord): string[] {
-  const out = features.filter((f) => f !== OnboardingFeatures.ENABLED && f !== OnboardingFeatures.HAS_PROMPTS);
-  if (o.enabled) out.push(OnboardingFeatures.ENABLED);
-  if (o.enabled && !out.includes(OnboardingFeatures.EVER_ENABLED)) out.push(OnboardingFeatures.EVER_ENABLED);
-  if (o.prompts.length) out.push(OnboardingFeatures.HAS_PROMPTS);
-  return out;
+/** The onboarding features `o` sets and clears; EVER_ENABLED, once there, stays. */
+function onboardingFeatureChange(o: OnboardingRecord): FeatureChange {
+  const add: string[] = [];
+  const remove: string[] = [];
+  if (o.enabled) add.push(OnboardingFeatures.ENABLED, OnboardingFeatures.EVER_ENABLED);
+  else remove.push(OnboardingFeatures.ENABLED);
+  (o.prompts.length ? add : remove).push(OnboardingFeatures.HAS_PROMPTS);
+  return { add, remove };
 }
 
 const SETTINGS_AUDIT_KEYS = ['enabled', 'mode', 'default_channel_ids'] as const;
@@ -175,10 +176,9 @@ export function registerOnboardingRoutes(ctx: RouteContext): void {
     next.defaultChannelIds.forEach((c, i) => {
       if (!channels.has(c)) throw fieldError(['default_channel_ids', i], 'CHANNEL_INVALID', 'Invalid channel');
     });
-    const features = withOnboardingFeatures(guild.features, next);
-    const featuresChanged = features.length !== guild.features.length || features.some((f) => !guild.features.includes(f));
-    const updated = await store.guilds.update(guild.id, featuresChanged ? { onboarding: next, features } : { onboarding: next });
-    if (featuresChanged) ctx.dispatch.guild(guild.id, 'GUILD_UPDATE', await guildObjectJson(store, updated, access.roles));
+    // The features are changed, not written as read: a concurrent edit of another feature is kept.
+    const updated = await store.guilds.update(guild.id, { onboarding: next }, { features: onboardingFeatureChange(next) });
+    if (!sameFeatures(updated.features, guild.features)) ctx.dispatch.guild(guild.id, 'GUILD_UPDATE', await guildObjectJson(store, updated, access.roles));
     const json = onboardingJson(guild.id, next);
     const entries = onboardingAudit(guild.onboarding != null, onboardingJson(guild.id, current), json, guild.id).map((input) => auditEntry(ctx, req, guild.id, input));
     if (entries.length) {

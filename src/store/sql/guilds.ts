@@ -1,8 +1,8 @@
 /** Guilds, roles, members and bans. */
-import { InvalidInputError, NotFoundError } from '../errors.ts';
+import { InvalidInputError, NotFoundError, StoreUnavailableError } from '../errors.ts';
 import { PAGE_LIMITS } from '../limits.ts';
 import type {
-  BanRecord, BanResult, BanStore, GuildCreateBundle, GuildRecord, GuildStore, InviteRecord, MemberRecord, MemberStore, Patch, RoleRecord,
+  BanRecord, BanResult, BanStore, FeatureChange, GuildCreateBundle, GuildRecord, GuildStore, InviteRecord, MemberRecord, MemberStore, Patch, RoleRecord,
   RemovedAttachment, RoleStore, TemporaryMembership, WithOutbox,
 } from '../types.ts';
 import { snowflakeFromTimestamp, type Snowflake } from '../../protocol/snowflake.ts';
@@ -57,6 +57,9 @@ function features(v: unknown): string {
   if (!Array.isArray(v) || !v.every((f) => typeof f === 'string')) throw new InvalidInputError('features', 'not a list of strings');
   return json(v, 'features');
 }
+
+/** Compare-and-set rounds of a feature change before it gives up (each lost round is another edit landing). */
+const FEATURE_CHANGE_ROUNDS = 16;
 
 export class SqlGuildStore implements GuildStore {
   constructor(private readonly db: SqlDriver) {}
@@ -114,7 +117,7 @@ export class SqlGuildStore implements GuildStore {
     return wanted.map((w) => found.get(w.toString())).filter((g): g is GuildRecord => g !== undefined);
   }
 
-  async update(guildId: Snowflake, patch: Patch<GuildRecord, 'id' | 'createdAt'>): Promise<GuildRecord> {
+  async update(guildId: Snowflake, patch: Patch<GuildRecord, 'id' | 'createdAt'>, opts?: { features?: FeatureChange }): Promise<GuildRecord> {
     const key = id(guildId);
     const set = setClause(patch, {
       name: ['name', (v) => text(v, 'guildName', 'name')],
@@ -140,13 +143,39 @@ export class SqlGuildStore implements GuildStore {
       dmsDisabledUntil: ['dms_disabled_until', (v) => optInt(v, 'dms_disabled_until')],
       ...COMMUNITY_COLUMNS,
     });
-    if (set.sql) {
+    if (opts?.features) {
+      if (patch.features !== undefined) throw new InvalidInputError('features', 'both a list and a change');
+      await this.#changeFeatures(key, guildId, set, opts.features);
+    } else if (set.sql) {
       const { changes } = await this.db.run(`UPDATE guilds SET ${set.sql} WHERE id = ?`, [...set.params, key]);
       if (changes === 0) throw new NotFoundError('guild', guildId);
     }
     const guild = await this.get(guildId);
     if (!guild) throw new NotFoundError('guild', guildId);
     return guild;
+  }
+
+  /**
+   * Writes `set` and the features changed from the list the row holds, compared and set: the UPDATE names the
+   * list it read, and a concurrent edit in between makes it match nothing, so it reads again. Dialect-neutral
+   * (no row lock), and an edit is a handful of statements, so a few rounds always suffice.
+   */
+  async #changeFeatures(key: SqlValue, guildId: Snowflake, set: { sql: string; params: SqlValue[] }, change: FeatureChange): Promise<void> {
+    const add = (change.add ?? []).map((f) => text(f, 'shortText', 'features'));
+    const remove = new Set((change.remove ?? []).map((f) => text(f, 'shortText', 'features')));
+    for (let round = 0; round < FEATURE_CHANGE_ROUNDS; round++) {
+      const row = await this.db.get('SELECT features FROM guilds WHERE id = ?', [key]);
+      if (!row) throw new NotFoundError('guild', guildId);
+      const current = rj<string[]>(row.features, []);
+      const next = current.filter((f) => !remove.has(f));
+      for (const f of add) if (!remove.has(f) && !next.includes(f)) next.push(f);
+      const { changes } = await this.db.run(
+        `UPDATE guilds SET ${set.sql ? `${set.sql}, ` : ''}features = ? WHERE id = ? AND features = ?`,
+        [...set.params, features(next), key, rs(row.features)],
+      );
+      if (changes > 0) return;
+    }
+    throw new StoreUnavailableError(`guild ${guildId}: its features kept changing under ${FEATURE_CHANGE_ROUNDS} edits`);
   }
 
   async delete(guildId: Snowflake, opts?: WithOutbox<Snowflake[]>): Promise<void> {
