@@ -40,6 +40,7 @@ describe('discord.js v14 and monetization (nothing for sale)', () => {
     await assert.rejects(client.application!.entitlements.deleteTest('123456789012345678'), code(10029));
     await assert.rejects(client.rest.get(`/applications/${client.application!.id}/entitlements/123456789012345678`), code(10029));
     await assert.rejects(client.rest.get('/skus/123456789012345678/subscriptions', { query: new URLSearchParams({ user_id: world.owner.id }) }), code(10027));
+    await assert.rejects(client.rest.get('/skus/123456789012345678/subscriptions/123456789012345679'), code(10027));
     await assert.rejects(client.fetchStickerPacks().then(() => client.rest.get('/sticker-packs/123456789012345678')), code(10061));
   });
 

@@ -282,6 +282,13 @@ describe(`guild community routes (${kind})`, { skip: kind === 'postgres' ? pgSki
     };
     assert.deepEqual(await orange(withIcon), [255, 152, 0]);
     assert.notDeepEqual(await orange(images.banner2!), [255, 152, 0]);
+    // A rename is drawn anew (the kept images are keyed by what they show); an unknown guild is 10004.
+    const banner1 = Buffer.from(await (await png('banner1')).arrayBuffer());
+    await t.request('PATCH', `/guilds/${guild.id}`, { auth: owner, body: { name: 'A renamed server' } });
+    assert.notDeepEqual(Buffer.from(await (await png('banner1')).arrayBuffer()), banner1);
+    const unknown = await fetch(`${t.url}/api/v10/guilds/123456789012345678/widget.png`);
+    assert.equal(unknown.status, 404);
+    assert.equal((await unknown.json()).code, 10004);
   });
 
   it('audit: ROLE_UPDATE for roles moved by a reorder; none for channel reorders (as Discord); webhook token edits and deletes', async () => {

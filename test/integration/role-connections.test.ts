@@ -89,6 +89,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       // Another application's path with this token is refused.
       const other = await makeBot(t, dev, 'Other Club');
       assertError(await t.request('PUT', `/users/@me/applications/${other.app.id}/role-connection`, { auth: token, body: {} }), 403, 50001);
+      assertError(await t.request('GET', `/users/@me/applications/${other.app.id}/role-connection`, { auth: token }), 403, 50001);
       assertError(await t.request('GET', `/users/@me/applications/123456789012345678/role-connection`, { auth: user }), 404, 10002);
     });
   });

@@ -9,7 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import { startTestServerOn, type TestServer } from '../helpers/harness.ts';
 import { serviceSkip } from '../helpers/services.ts';
 import { dataUri, mp3Of, oggOf } from '../helpers/sounds.ts';
-import { assertError, giveRole, guildWithMember } from './fixtures.guilds.ts';
+import { addMember, assertError, giveRole, guildWithMember, makeBot } from './fixtures.guilds.ts';
+import { Intents } from '../../src/protocol/intents.ts';
 import { GatewayClient } from './gateway-client.ts';
 
 const postgresSkip = await serviceSkip('postgres');
@@ -103,9 +104,38 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const foreign = await t.request('POST', `/guilds/${other.id}/emojis`, { auth: owner, body: { name: 'elsewhere', image: `data:image/png;base64,${png}` } });
       assert.equal(foreign.status, 201, JSON.stringify(foreign.body));
       assertError(await post({ emoji_id: foreign.body.id }), 400, 50035);
-      for (let i = 0; i < 8; i++) assert.equal((await post({ name: `sound ${i}` })).status, 201);
+      // One of the guild's own emoji is taken, named by id alone.
+      const own = await t.request('POST', `/guilds/${guild.id}/emojis`, { auth: owner, body: { name: 'ours', image: `data:image/png;base64,${png}` } });
+      const withOwn = await post({ name: 'sound 0', emoji_id: own.body.id, emoji_name: 'ours' });
+      assert.equal(withOwn.status, 201, JSON.stringify(withOwn.body));
+      assert.deepEqual([withOwn.body.emoji_id, withOwn.body.emoji_name], [own.body.id, null]);
+      for (let i = 1; i < 8; i++) assert.equal((await post({ name: `sound ${i}` })).status, 201);
       assertError(await post({ name: 'ninth' }), 400, 30045);
       assert.deepEqual((await t.request('GET', '/soundboard-default-sounds', { auth: owner })).body, []);
+    });
+
+    it('GUILD_SOUNDBOARD_SOUND_* reach a bot only with GUILD_EXPRESSIONS', async () => {
+      const { owner, guild } = await guildWithMember(t);
+      const { bot } = await makeBot(t, owner);
+      await addMember(t, guild.id, bot);
+      const online = async (intents: number) => {
+        const c = await GatewayClient.connect(t.url);
+        clients.push(c);
+        await c.identify(bot.token, { intents });
+        await c.waitForDispatch('GUILD_CREATE', (d) => d.id === guild.id);
+        return c;
+      };
+      const without = await online(Intents.GUILDS);
+      const withIt = await online(Intents.GUILDS | Intents.GUILD_EXPRESSIONS);
+      const sound = (await t.request('POST', `/guilds/${guild.id}/soundboard-sounds`, { auth: owner, body: { name: 'ping', sound: dataUri(mp3Of(0.5)) } })).body;
+      await t.request('PATCH', `/guilds/${guild.id}/soundboard-sounds/${sound.sound_id}`, { auth: owner, body: { name: 'pong' } });
+      await t.request('DELETE', `/guilds/${guild.id}/soundboard-sounds/${sound.sound_id}`, { auth: owner });
+      await withIt.waitForDispatch('GUILD_SOUNDBOARD_SOUND_DELETE', (d) => d.sound_id === sound.sound_id);
+      assert.deepEqual(withIt.dispatches('GUILD_SOUNDBOARD_SOUND_CREATE').concat(withIt.dispatches('GUILD_SOUNDBOARD_SOUND_UPDATE')).map((e: any) => e.d.name), ['ping', 'pong']);
+      // A guild's events reach a session in order: once the rename that followed arrives, no sound event is pending.
+      await t.request('PATCH', `/guilds/${guild.id}`, { auth: owner, body: { name: 'after the sounds' } });
+      await without.waitForDispatch('GUILD_UPDATE', (d) => d.name === 'after the sounds');
+      for (const t of ['GUILD_SOUNDBOARD_SOUND_CREATE', 'GUILD_SOUNDBOARD_SOUND_UPDATE', 'GUILD_SOUNDBOARD_SOUND_DELETE']) assert.equal(without.dispatches(t).length, 0, t);
     });
 
     it("GUILD_CREATE carries the guild's sounds, op 31 answers them, and deleting the guild deletes the files", async () => {
