@@ -27,6 +27,7 @@ const NOT_FOUND_CODE: Record<EntityKind, ErrorCode> = {
   scheduled_event: ErrorCodes.UNKNOWN_GUILD_SCHEDULED_EVENT,
   guild_template: ErrorCodes.UNKNOWN_GUILD_TEMPLATE,
   application_emoji: ErrorCodes.UNKNOWN_EMOJI,
+  stage_instance: ErrorCodes.UNKNOWN_STAGE_INSTANCE,
 };
 
 /** Seconds a client is told to wait (Retry-After) when the store is unavailable: a database restart takes a few. */

@@ -12,6 +12,7 @@ import { channelJson, guildJson, iso, memberJson } from '../shapes/serialize.ts'
 import { emojiJson } from '../shapes/emoji.ts';
 import { stickerJson } from '../shapes/sticker.ts';
 import { soundJson } from '../shapes/soundboard.ts';
+import { stageInstanceJson } from '../shapes/stage-instance.ts';
 import { scheduledEventJson } from '../shapes/scheduled-event.ts';
 import { channelPermissionsOf, forumExtra, forumSettingsOf, visibleActiveThreads } from './threads.ts';
 import { isUpcoming } from '../protocol/scheduled-events.ts';
@@ -122,8 +123,11 @@ export class GuildSnapshots {
     // member cannot view is left out, as Discord hides it.
     const upcoming = cached.scheduledEvents
       ?? (cached.scheduledEvents = (await this.store.scheduledEvents.listByGuild(req.guildId)).filter((e) => isUpcoming(e.status)).map((e) => scheduledEventJson(e)));
-    const viewable = upcoming.some((e) => e.channel_id) ? channelPermissionsOf(state, me) : null;
+    // Its open stages, one per stage channel; like the events, only those in channels the member can view.
+    const stages = cached.stages ?? (cached.stages = (await this.store.stageInstances.listByGuild(req.guildId)).map((s) => stageInstanceJson(s)));
+    const viewable = upcoming.some((e) => e.channel_id) || stages.length ? channelPermissionsOf(state, me) : null;
     const scheduledEvents = viewable ? upcoming.filter((e) => !e.channel_id || hasPermission(viewable(e.channel_id as string), Permissions.VIEW_CHANNEL)) : upcoming;
+    const stageInstances = viewable ? stages.filter((s) => hasPermission(viewable(s.channel_id as string), Permissions.VIEW_CHANNEL)) : stages;
     // Its active threads the member may see (guild/threads.ts).
     const threads = await visibleActiveThreads(this.store, state, me);
 
@@ -152,7 +156,7 @@ export class GuildSnapshots {
       threads,
       presences: inGuild.json,
       voice_states: [],
-      stage_instances: [],
+      stage_instances: stageInstances,
       guild_scheduled_events: scheduledEvents,
       soundboard_sounds: sounds,
       embedded_activities: [],
@@ -176,7 +180,7 @@ export class GuildSnapshots {
     this.runs.push(pieces, members, userIdOf, textOf);
     pieces.push('],"channels":', (parts.channelsPiece ??= keyedPiece(JSON.stringify(parts.channels))), `,"threads":${JSON.stringify(threads)},"presences":[`);
     this.runs.push(pieces, inGuild.entries, presenceUserId, presenceText);
-    pieces.push(`],"voice_states":[],"stage_instances":[],"guild_scheduled_events":${JSON.stringify(scheduledEvents)},"soundboard_sounds":${JSON.stringify(sounds)},"embedded_activities":[]}`);
+    pieces.push(`],"voice_states":[],"stage_instances":${JSON.stringify(stageInstances)},"guild_scheduled_events":${JSON.stringify(scheduledEvents)},"soundboard_sounds":${JSON.stringify(sounds)},"embedded_activities":[]}`);
     // The member count is read at each snapshot (the cached permission part does not change with it).
     return { guild, guildPieces: pieces, member: mine, state: { ...parts.permission, memberCount: state.memberCount } };
   }

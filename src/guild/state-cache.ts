@@ -45,6 +45,8 @@ export interface SnapshotParts {
   stickers?: Array<Record<string, unknown>>;
   /** Its soundboard sounds as GUILD_CREATE carries them (GUILD_SOUNDBOARD_SOUND_* reset them). */
   sounds?: Array<Record<string, unknown>>;
+  /** Its open stages as GUILD_CREATE carries them (STAGE_INSTANCE_* reset them). */
+  stages?: Array<Record<string, unknown>>;
   /** Its scheduled events still to come or running, as GUILD_CREATE carries them (their events reset them). */
   scheduledEvents?: Array<Record<string, unknown>>;
 }
@@ -87,10 +89,12 @@ const RELEVANT = new Set([
   'CHANNEL_CREATE', 'CHANNEL_UPDATE', 'CHANNEL_DELETE',
   'GUILD_ROLE_CREATE', 'GUILD_ROLE_UPDATE', 'GUILD_ROLE_DELETE',
   'GUILD_MEMBER_ADD', 'GUILD_MEMBER_REMOVE', 'GUILD_BAN_ADD', 'GUILD_MEMBER_UPDATE',
-  // Nothing in the state to change: they only reset the snapshot parts that hold the emoji, stickers, sounds and events.
+  // Nothing in the state to change: they only reset the snapshot parts that hold the emoji, stickers, sounds, events
+  // and stages.
   'GUILD_EMOJIS_UPDATE', 'GUILD_STICKERS_UPDATE',
   'GUILD_SOUNDBOARD_SOUND_CREATE', 'GUILD_SOUNDBOARD_SOUND_UPDATE', 'GUILD_SOUNDBOARD_SOUND_DELETE',
   'GUILD_SCHEDULED_EVENT_CREATE', 'GUILD_SCHEDULED_EVENT_UPDATE', 'GUILD_SCHEDULED_EVENT_DELETE',
+  'STAGE_INSTANCE_CREATE', 'STAGE_INSTANCE_UPDATE', 'STAGE_INSTANCE_DELETE',
 ]);
 
 export function byPositionThenId(a: { position: number; id: string }, b: { position: number; id: string }): number {

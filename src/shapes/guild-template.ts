@@ -10,7 +10,7 @@
 import { ChannelType, type ChannelRecord, type GuildRecord, type GuildTemplateRecord, type OverwriteRecord, type RoleRecord, type UserRecord } from '../store/types.ts';
 import { iso, publicUser } from './serialize.ts';
 
-const TEMPLATE_CHANNEL_TYPES: ReadonlySet<number> = new Set([ChannelType.GUILD_TEXT, ChannelType.GUILD_VOICE, ChannelType.GUILD_CATEGORY, ChannelType.GUILD_ANNOUNCEMENT]);
+const TEMPLATE_CHANNEL_TYPES: ReadonlySet<number> = new Set([ChannelType.GUILD_TEXT, ChannelType.GUILD_VOICE, ChannelType.GUILD_CATEGORY, ChannelType.GUILD_ANNOUNCEMENT, ChannelType.GUILD_STAGE_VOICE]);
 
 export function guildSnapshot(guild: GuildRecord, roles: readonly RoleRecord[], channels: readonly ChannelRecord[], overwrites: readonly OverwriteRecord[]): Record<string, unknown> {
   const kept = roles.filter((r) => r.id === guild.id || !r.managed);

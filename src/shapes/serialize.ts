@@ -80,7 +80,7 @@ export function channelJson(c: ChannelRecord, extra: { overwrites?: OverwriteRec
       if (c.type === 0 && c.defaultThreadRateLimitPerUser != null) base.default_thread_rate_limit_per_user = c.defaultThreadRateLimitPerUser;
     }
     // A voice channel's text chat has its own slowmode and pins, as on Discord.
-    if (c.type === 2) Object.assign(base, { bitrate: c.bitrate ?? 64000, user_limit: c.userLimit ?? 0, rtc_region: null, rate_limit_per_user: c.rateLimitPerUser, last_pin_timestamp: c.lastPinTimestamp ? iso(c.lastPinTimestamp) : null });
+    if (c.type === 2 || c.type === 13) Object.assign(base, { bitrate: c.bitrate ?? 64000, user_limit: c.userLimit ?? 0, rtc_region: null, rate_limit_per_user: c.rateLimitPerUser, last_pin_timestamp: c.lastPinTimestamp ? iso(c.lastPinTimestamp) : null });
     if (c.type === 4) {
       delete base.last_message_id;
     }

@@ -6,7 +6,7 @@
 export type EntityKind =
   | 'user' | 'token' | 'application' | 'guild' | 'channel' | 'role' | 'member' | 'ban' | 'overwrite'
   | 'invite' | 'message' | 'reaction' | 'pin' | 'read_state' | 'push_subscription' | 'application_command' | 'webhook' | 'scheduled_event' | 'guild_template'
-  | 'application_emoji';
+  | 'application_emoji' | 'stage_instance';
 
 export class StoreError extends Error {}
 

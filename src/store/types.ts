@@ -172,6 +172,7 @@ export const ChannelType = {
   ANNOUNCEMENT_THREAD: 10,
   PUBLIC_THREAD: 11,
   PRIVATE_THREAD: 12,
+  GUILD_STAGE_VOICE: 13,
   GUILD_FORUM: 15,
   GUILD_MEDIA: 16,
 } as const;
@@ -1220,6 +1221,32 @@ export interface GuildSoundStore {
   delete(id: Snowflake): Promise<boolean>;
 }
 
+/** A live stage: the topic of a stage channel (type 13) while it is open (api/routes/stage-instances.ts). */
+export interface StageInstanceRecord {
+  id: Snowflake;
+  guildId: Snowflake;
+  channelId: Snowflake;
+  /** 1–120 characters. */
+  topic: string;
+  /** 2, GUILD_ONLY (1, PUBLIC, is deprecated and refused). */
+  privacyLevel: number;
+  /** The scheduled event this stage was started for, if any. */
+  scheduledEventId: Snowflake | null;
+}
+
+/** Open stages (sql/stage-instances.ts): at most one per channel; deleting the channel or the guild deletes it. */
+export interface StageInstanceStore {
+  /** ConflictError('stage_instance', 'channel_id') when the channel has one; NotFoundError('channel') for an unknown channel. */
+  create(stage: StageInstanceRecord): Promise<StageInstanceRecord>;
+  getByChannel(channelId: Snowflake): Promise<StageInstanceRecord | null>;
+  /** Ascending by id. */
+  listByGuild(guildId: Snowflake): Promise<StageInstanceRecord[]>;
+  /** Returns null when the channel has none. */
+  update(channelId: Snowflake, patch: Partial<Pick<StageInstanceRecord, 'topic' | 'privacyLevel'>>): Promise<StageInstanceRecord | null>;
+  /** The instance deleted, or null when the channel had none. */
+  delete(channelId: Snowflake): Promise<StageInstanceRecord | null>;
+}
+
 /** One of an application's role connection metadata records (Discord's linked roles). */
 export interface RoleConnectionMetadataRecord {
   /** 1–8: integer ≤ / ≥ / = / ≠, datetime ≤ / ≥ (days), boolean = / ≠. */
@@ -1852,6 +1879,7 @@ export interface Store {
   readonly applicationEmojis: ApplicationEmojiStore;
   readonly guildStickers: GuildStickerStore;
   readonly guildSounds: GuildSoundStore;
+  readonly stageInstances: StageInstanceStore;
   readonly roleConnections: RoleConnectionStore;
   readonly scheduledEvents: ScheduledEventStore;
   readonly autoModeration: AutoModerationStore;

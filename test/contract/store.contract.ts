@@ -29,6 +29,7 @@ import { threadsContract } from './store.contract.threads.ts';
 import { guildEmojisContract } from './store.contract.emojis.ts';
 import { applicationEmojisContract } from './store.contract.application-emojis.ts';
 import { guildSoundsContract } from './store.contract.soundboard.ts';
+import { stageInstancesContract } from './store.contract.stage-instances.ts';
 import { roleConnectionsContract } from './store.contract.role-connections.ts';
 
 export type StoreFactory = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
@@ -91,6 +92,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
     guildEmojisContract(s);
     applicationEmojisContract(s);
     guildSoundsContract(s);
+    stageInstancesContract(s);
     roleConnectionsContract(s);
   });
 }

@@ -51,4 +51,4 @@ export async function publishInChannel(ctx: RouteContext, channel: ChannelRecord
  * Channel types messages can be sent in: text, DM, voice (its text chat, as on Discord), group DM, announcement,
  * and threads (10, 11, 12).
  */
-export const MESSAGE_CHANNEL_TYPES: ReadonlySet<number> = new Set([0, 1, 2, 3, 5, 10, 11, 12]);
+export const MESSAGE_CHANNEL_TYPES: ReadonlySet<number> = new Set([0, 1, 2, 3, 5, 10, 11, 12, 13]);

@@ -21,7 +21,8 @@ import { deleteThread, patchThread } from './threads.ts';
 import { checkOverwriteBits, checkOverwriteTarget, overwriteBody, overwriteEntry, toOverwrite } from '../channels/overwrites.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import { acceptImage } from '../image-fields.ts';
-import { channelName } from './guilds.ts';
+import { channelName, isVoiceLike } from './guilds.ts';
+import { stageInstanceJson } from '../../shapes/stage-instance.ts';
 import { convertedType } from '../channels/announcements.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { channelJson, inviteJson, iso, memberJson, publicUser } from '../../shapes/serialize.ts';
@@ -110,12 +111,12 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
     checkTopicLength(c.type, body.topic);
     if (textLike && body.topic !== undefined) patch.topic = body.topic || null;
     // Discord's slowmode is for text, voice, stage, forum and media channels: an announcement channel has none.
-    const slowable = (textLike && c.type !== ChannelType.GUILD_ANNOUNCEMENT) || c.type === ChannelType.GUILD_VOICE;
+    const slowable = (textLike && c.type !== ChannelType.GUILD_ANNOUNCEMENT) || isVoiceLike(c.type);
     if (slowable && body.rate_limit_per_user != null) patch.rateLimitPerUser = body.rate_limit_per_user;
     // Thread defaults of a text or announcement channel (a forum's are in its forum settings, below); null clears.
     if (!forum && textLike) Object.assign(patch, threadDefaultsPatch(c.type, body));
-    if (c.type === ChannelType.GUILD_VOICE && body.bitrate != null) patch.bitrate = body.bitrate;
-    if (c.type === ChannelType.GUILD_VOICE && body.user_limit != null) patch.userLimit = body.user_limit;
+    if (isVoiceLike(c.type) && body.bitrate != null) patch.bitrate = body.bitrate;
+    if (isVoiceLike(c.type) && body.user_limit != null) patch.userLimit = body.user_limit;
     if (body.parent_id !== undefined && c.type !== ChannelType.GUILD_CATEGORY) {
       if (body.parent_id !== null) {
         const parent = await store.channels.get(body.parent_id);
@@ -205,7 +206,10 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
     // event will fire for each of them" (the store clears parent_id in the delete's transaction).
     const category = c.type === ChannelType.GUILD_CATEGORY;
     const children = new Set(category ? (await store.channels.listByGuild(c.guildId!)).filter((x) => x.parentId === c.id).map((x) => x.id) : []);
+    // A stage's open instance goes with its channel (the foreign key); its watchers hear it closed first.
+    const stage = c.type === ChannelType.GUILD_STAGE_VOICE ? await store.stageInstances.getByChannel(c.id) : null;
     await ctx.writes.deleteChannel(c.id, [entry]);
+    if (stage) ctx.dispatch.guild(c.guildId!, 'STAGE_INSTANCE_DELETE', stageInstanceJson(stage), { channelId: c.id });
     ctx.dispatch.guild(c.guildId!, 'CHANNEL_DELETE', json);
     if (children.size) {
       for (const child of (await store.channels.listByGuild(c.guildId!)).filter((x) => children.has(x.id))) {

@@ -32,7 +32,7 @@ export const MAX_CHANNELS_PER_GUILD = 500;
 const LARGE_THRESHOLD = 250;
 const AFK_TIMEOUTS = [60, 300, 900, 1800, 3600];
 
-const channelTypeSchema = z.union([z.literal(0), z.literal(2), z.literal(4), z.literal(5)]);
+const channelTypeSchema = z.union([z.literal(0), z.literal(2), z.literal(4), z.literal(5), z.literal(13)]);
 /** Placeholder ids in POST /guilds templates: integers (or strings) that other entries refer to. */
 const placeholder = z.union([z.number().int(), z.bigint(), z.string().max(20)]).transform(String);
 
@@ -143,6 +143,11 @@ const reorderBody = z
   .max(MAX_CHANNELS_PER_GUILD);
 
 /** Discord keeps text channel names lowercase with dashes for spaces; other types keep what was typed. */
+/** Voice and stage channels: the ones with a bitrate and a user limit. */
+export function isVoiceLike(type: number): boolean {
+  return type === ChannelType.GUILD_VOICE || type === ChannelType.GUILD_STAGE_VOICE;
+}
+
 export function channelName(name: string, type: number): string {
   return type === ChannelType.GUILD_TEXT || type === ChannelType.GUILD_ANNOUNCEMENT ? name.toLowerCase().replace(/\s+/g, '-') : name;
 }
@@ -150,8 +155,8 @@ export function channelName(name: string, type: number): string {
 export function newGuildChannel(id: string, guildId: string, at: number, fields: Partial<ChannelRecord> & { type: ChannelTypeValue; name: string }): ChannelRecord {
   return {
     id, guildId, topic: null, position: 0, parentId: null, nsfw: false, rateLimitPerUser: 0, lastMessageId: null,
-    lastPinTimestamp: null, ownerId: null, icon: null, bitrate: fields.type === ChannelType.GUILD_VOICE ? 64000 : null,
-    userLimit: fields.type === ChannelType.GUILD_VOICE ? 0 : null, createdAt: at, ...fields,
+    lastPinTimestamp: null, ownerId: null, icon: null, bitrate: isVoiceLike(fields.type) ? 64000 : null,
+    userLimit: isVoiceLike(fields.type) ? 0 : null, createdAt: at, ...fields,
   };
 }
 
@@ -258,7 +263,7 @@ export async function createGuild(ctx: RouteContext, user: UserRecord, body: Cre
       channels.push(newGuildChannel(id, guildId, at, {
         type: c.type, name: channelName(c.name, c.type), position: i, parentId, topic: c.topic ?? null, nsfw: c.nsfw ?? false,
         rateLimitPerUser: c.rate_limit_per_user ?? 0,
-        ...(c.type === ChannelType.GUILD_VOICE ? { bitrate: c.bitrate ?? 64000, userLimit: c.user_limit ?? 0 } : {}),
+        ...(isVoiceLike(c.type) ? { bitrate: c.bitrate ?? 64000, userLimit: c.user_limit ?? 0 } : {}),
       }));
       for (const [j, o] of (c.permission_overwrites ?? []).entries()) {
         const roleId = rolePlaceholders.get(o.id);
@@ -469,7 +474,7 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
       position: body.position ?? existing.reduce((max, c) => Math.max(max, c.position + 1), 0),
       parentId: parent?.id ?? null, topic: body.topic ?? null, nsfw: body.nsfw ?? false,
       rateLimitPerUser: body.type === ChannelType.GUILD_ANNOUNCEMENT ? 0 : body.rate_limit_per_user ?? 0,
-      ...(body.type === ChannelType.GUILD_VOICE ? { bitrate: body.bitrate ?? 64000, userLimit: body.user_limit ?? 0 } : {}),
+      ...(isVoiceLike(body.type) ? { bitrate: body.bitrate ?? 64000, userLimit: body.user_limit ?? 0 } : {}),
       ...threadDefaultsPatch(body.type, body),
     });
     // A channel created in a category starts synced with it (Discord's behaviour) unless overwrites are given.

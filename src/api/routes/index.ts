@@ -12,6 +12,7 @@ import { registerEmojisRoutes } from './emojis.ts';
 import { registerApplicationEmojisRoutes } from './application-emojis.ts';
 import { registerMonetizationRoutes } from './monetization.ts';
 import { registerSoundboardRoutes } from './soundboard.ts';
+import { registerStageInstanceRoutes } from './stage-instances.ts';
 import { registerRoleConnectionRoutes } from './role-connections.ts';
 import { registerStickersRoutes } from './stickers.ts';
 import { registerAnnouncementsRoutes } from './announcements.ts';
@@ -60,6 +61,7 @@ export function registerAllRoutes(ctx: RouteContext): void {
   registerApplicationEmojisRoutes(ctx);
   registerMonetizationRoutes(ctx);
   registerSoundboardRoutes(ctx);
+  registerStageInstanceRoutes(ctx);
   registerRoleConnectionRoutes(ctx);
   registerStickersRoutes(ctx);
   registerAnnouncementsRoutes(ctx);

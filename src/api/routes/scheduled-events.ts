@@ -112,7 +112,7 @@ export function registerScheduledEventsRoutes(ctx: RouteContext): void {
       if (e.scheduledEndTime === null) throw fieldError('scheduled_end_time', 'BASE_TYPE_REQUIRED', 'This field is required');
     } else {
       if (e.channelId === null) throw fieldError('channel_id', 'BASE_TYPE_REQUIRED', 'This field is required');
-      const wanted = e.entityType === EventEntityType.VOICE ? ChannelType.GUILD_VOICE : -1;
+      const wanted = e.entityType === EventEntityType.VOICE ? ChannelType.GUILD_VOICE : ChannelType.GUILD_STAGE_VOICE;
       const channel = await store.channels.get(e.channelId);
       if (!channel || channel.guildId !== access.guild.id || channel.type !== wanted) {
         throw fieldError('channel_id', 'GUILD_SCHEDULED_EVENT_INVALID_CHANNEL', e.entityType === EventEntityType.VOICE ? 'Must be a voice channel of this server.' : 'Must be a stage channel of this server.');

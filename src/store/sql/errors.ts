@@ -12,6 +12,7 @@ const TABLE_ENTITY: Record<string, EntityKind> = {
   applications: 'application',
   guilds: 'guild',
   channels: 'channel',
+  stage_instances: 'stage_instance',
   channel_recipients: 'channel',
   roles: 'role',
   members: 'member',

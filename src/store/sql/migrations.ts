@@ -953,6 +953,19 @@ CREATE TABLE user_role_connections (
 );
 `;
 
+/** Open stages (sql/stage-instances.ts): one per stage channel at most, gone with the channel. */
+const STAGE_INSTANCES = `
+CREATE TABLE stage_instances (
+  id BIGINT PRIMARY KEY,
+  guild_id BIGINT NOT NULL REFERENCES guilds (id) ON DELETE CASCADE,
+  channel_id BIGINT NOT NULL UNIQUE REFERENCES channels (id) ON DELETE CASCADE,
+  topic TEXT NOT NULL,
+  privacy_level INTEGER NOT NULL,
+  scheduled_event_id BIGINT
+);
+CREATE INDEX stage_instances_guild ON stage_instances (guild_id, id);
+`;
+
 const PIN_MESSAGES_SPLIT = {
   sqlite: pinSplit((c) => `CAST(${c} AS INTEGER)`, (e) => `CAST(${e} AS TEXT)`),
   postgres: pinSplit((c) => `${c}::bigint`, (e) => `(${e})::text`),
@@ -1007,6 +1020,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 47, name: 'guild onboarding', sqlite: GUILD_ONBOARDING, postgres: GUILD_ONBOARDING },
   { version: 48, name: 'guild soundboard sounds', sqlite: GUILD_SOUNDBOARD, postgres: GUILD_SOUNDBOARD },
   { version: 49, name: 'role connections', sqlite: ROLE_CONNECTIONS, postgres: ROLE_CONNECTIONS },
+  { version: 50, name: 'stage instances', sqlite: STAGE_INSTANCES, postgres: STAGE_INSTANCES },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

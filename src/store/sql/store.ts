@@ -23,6 +23,7 @@ import { SqlGuildEmojiStore } from './emojis.ts';
 import { SqlApplicationEmojiStore } from './application-emojis.ts';
 import { SqlGuildStickerStore } from './stickers.ts';
 import { SqlGuildSoundStore } from './soundboard.ts';
+import { SqlStageInstanceStore } from './stage-instances.ts';
 import { SqlRoleConnectionStore } from './role-connections.ts';
 import { SqlScheduledEventStore } from './scheduled-events.ts';
 import { SqlAutoModerationStore } from './auto-moderation.ts';
@@ -71,6 +72,7 @@ export class SqlStore implements Store {
   readonly applicationEmojis: SqlApplicationEmojiStore;
   readonly guildStickers: SqlGuildStickerStore;
   readonly guildSounds: SqlGuildSoundStore;
+  readonly stageInstances: SqlStageInstanceStore;
   readonly roleConnections: SqlRoleConnectionStore;
   readonly scheduledEvents: SqlScheduledEventStore;
   readonly autoModeration: SqlAutoModerationStore;
@@ -122,6 +124,7 @@ export class SqlStore implements Store {
     this.applicationEmojis = new SqlApplicationEmojiStore(driver);
     this.guildStickers = new SqlGuildStickerStore(driver);
     this.guildSounds = new SqlGuildSoundStore(driver);
+    this.stageInstances = new SqlStageInstanceStore(driver);
     this.roleConnections = new SqlRoleConnectionStore(driver);
     this.scheduledEvents = new SqlScheduledEventStore(driver);
     this.autoModeration = new SqlAutoModerationStore(driver);

@@ -1,0 +1,113 @@
+/**
+ * Stage channels (type 13) and stage instances (src/api/routes/stage-instances.ts) on SQLite and PostgreSQL: a stage
+ * moderator opens, edits and closes a stage; one per channel (150006), 10067 when none, 50024 for another channel
+ * type; STAGE_INSTANCE_* reach only those who see the channel; GUILD_CREATE lists the open stages; audit entries
+ * 83–85; deleting the channel closes its stage; a stage event (scheduled, entity type 1) may be linked.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startTestServerOn, type TestServer } from '../helpers/harness.ts';
+import { serviceSkip } from '../helpers/services.ts';
+import { assertError, giveRole, guildWithMember } from './fixtures.guilds.ts';
+import { GatewayClient } from './gateway-client.ts';
+
+const postgresSkip = await serviceSkip('postgres');
+const VIEW_CHANNEL = 1n << 10n;
+const STAGE_MODERATOR = (1n << 4n) | (1n << 22n) | (1n << 24n);
+
+for (const backend of ['sqlite', 'postgres'] as const) {
+  describe(`stage instances (${backend})`, { skip: backend === 'postgres' ? postgresSkip : false }, () => {
+    let t: TestServer;
+    const clients: GatewayClient[] = [];
+    before(async () => {
+      t = await startTestServerOn(backend);
+    });
+    after(async () => {
+      for (const c of clients) await c.close();
+      await t.close();
+    });
+    const online = async (token: string, guildId: string) => {
+      const c = await GatewayClient.connect(t.url);
+      clients.push(c);
+      await c.identify(token);
+      return { c, guild: (await c.waitForDispatch('GUILD_CREATE', (d) => d.id === guildId)).d };
+    };
+
+    it('a moderator opens, edits and closes a stage; members read it; events, GUILD_CREATE and audit entries follow', async () => {
+      const { owner, member, guild } = await guildWithMember(t);
+      const made = await t.request('POST', `/guilds/${guild.id}/channels`, { auth: owner, body: { name: 'Town Hall', type: 13 } });
+      assert.equal(made.status, 201, JSON.stringify(made.body));
+      const stage = made.body;
+      assert.deepEqual([stage.type, stage.name, stage.bitrate, stage.user_limit], [13, 'Town Hall', 64000, 0]);
+      const watcher = await online(member.token, guild.id);
+      assert.deepEqual(watcher.guild.stage_instances, []);
+
+      const open = (auth: typeof owner, body: Record<string, unknown>) => t.request('POST', '/stage-instances', { auth, body: { channel_id: stage.id, ...body } });
+      assertError(await open(member, { topic: 'Not mine' }), 403, 50013);
+      assertError(await open(owner, { topic: '' }), 400, 50035);
+      assertError(await open(owner, { topic: 'Public', privacy_level: 1 }), 400, 50035);
+      const text = (await t.request('GET', `/guilds/${guild.id}/channels`, { auth: owner })).body.find((c: any) => c.type === 0);
+      assertError(await t.request('POST', '/stage-instances', { auth: owner, body: { channel_id: text.id, topic: 'Wrong place' } }), 400, 50024);
+      const opened = await open(owner, { topic: 'Weekly town hall', send_start_notification: true });
+      assert.equal(opened.status, 200, JSON.stringify(opened.body));
+      assert.deepEqual({ ...opened.body, id: 'x' }, {
+        id: 'x', guild_id: guild.id, channel_id: stage.id, topic: 'Weekly town hall', privacy_level: 2, discoverable_disabled: false, guild_scheduled_event_id: null,
+      });
+      assertError(await open(owner, { topic: 'Again' }), 400, 150006);
+      const created = await watcher.c.waitForDispatch('STAGE_INSTANCE_CREATE', (d) => d.channel_id === stage.id);
+      assert.deepEqual(created.d, opened.body);
+      // A session that connects now finds it in GUILD_CREATE; any member reads it.
+      assert.deepEqual((await online(member.token, guild.id)).guild.stage_instances, [opened.body]);
+      assert.deepEqual((await t.request('GET', `/stage-instances/${stage.id}`, { auth: member })).body, opened.body);
+
+      assertError(await t.request('PATCH', `/stage-instances/${stage.id}`, { auth: member, body: { topic: 'Hijacked' } }), 403, 50013);
+      const edited = await t.request('PATCH', `/stage-instances/${stage.id}`, { auth: owner, body: { topic: 'Town hall: Q&A' } });
+      assert.equal(edited.status, 200, JSON.stringify(edited.body));
+      assert.equal(edited.body.topic, 'Town hall: Q&A');
+      await watcher.c.waitForDispatch('STAGE_INSTANCE_UPDATE', (d) => d.topic === 'Town hall: Q&A');
+
+      // A member given the moderator's three permissions may close it.
+      await giveRole(t, owner, guild.id, member, STAGE_MODERATOR, 'stage mods');
+      assert.equal((await t.request('DELETE', `/stage-instances/${stage.id}`, { auth: member })).status, 204);
+      const closed = await watcher.c.waitForDispatch('STAGE_INSTANCE_DELETE', (d) => d.channel_id === stage.id);
+      assert.equal(closed.d.id, opened.body.id);
+      assertError(await t.request('GET', `/stage-instances/${stage.id}`, { auth: owner }), 404, 10067);
+      assertError(await t.request('DELETE', `/stage-instances/${stage.id}`, { auth: owner }), 404, 10067);
+
+      const audit = (await t.request('GET', `/guilds/${guild.id}/audit-logs`, { auth: owner })).body.audit_log_entries
+        .filter((e: any) => e.action_type >= 83 && e.action_type <= 85).map((e: any) => [e.action_type, e.target_id, e.options?.channel_id]);
+      assert.deepEqual(audit, [[85, opened.body.id, stage.id], [84, opened.body.id, stage.id], [83, opened.body.id, stage.id]]);
+      // Text chat in a stage, as on Discord.
+      const said = await t.request('POST', `/channels/${stage.id}/messages`, { auth: owner, body: { content: 'welcome, everyone' } });
+      assert.equal(said.status, 200, JSON.stringify(said.body));
+    });
+
+    it("hidden from those who cannot see the channel; deleting the channel closes the stage; a stage event may be linked", async () => {
+      const { owner, member, guild } = await guildWithMember(t);
+      const hidden = (await t.request('POST', `/guilds/${guild.id}/channels`, {
+        auth: owner, body: { name: 'Staff stage', type: 13, permission_overwrites: [{ id: guild.id, type: 0, deny: String(VIEW_CHANNEL), allow: '0' }] },
+      })).body;
+      const start = new Date(Date.now() + 3_600_000).toISOString();
+      const event = await t.request('POST', `/guilds/${guild.id}/scheduled-events`, { auth: owner, body: { name: 'All hands', entity_type: 1, privacy_level: 2, channel_id: hidden.id, scheduled_start_time: start } });
+      assert.equal(event.status, 200, JSON.stringify(event.body));
+      const outsider = await online(member.token, guild.id);
+      assertError(await t.request('POST', '/stage-instances', { auth: owner, body: { channel_id: hidden.id, topic: 'x', guild_scheduled_event_id: '123456789012345678' } }), 400, 50035);
+      const opened = await t.request('POST', '/stage-instances', { auth: owner, body: { channel_id: hidden.id, topic: 'Staff only', guild_scheduled_event_id: event.body.id } });
+      assert.equal(opened.status, 200, JSON.stringify(opened.body));
+      assert.equal(opened.body.guild_scheduled_event_id, event.body.id);
+      assertError(await t.request('GET', `/stage-instances/${hidden.id}`, { auth: member }), 403, 50001);
+      const insider = await online(owner.token, guild.id);
+      assert.deepEqual(insider.guild.stage_instances.map((s: any) => s.id), [opened.body.id]);
+      assert.deepEqual((await online(member.token, guild.id)).guild.stage_instances, []);
+
+      assert.equal((await t.request('DELETE', `/channels/${hidden.id}`, { auth: owner })).status, 200);
+      const closed = await insider.c.waitForDispatch('STAGE_INSTANCE_DELETE', (d) => d.channel_id === hidden.id);
+      assert.equal(closed.d.id, opened.body.id);
+      await insider.c.waitForDispatch('CHANNEL_DELETE', (d) => d.id === hidden.id);
+      // The member never saw the channel: the channel's deletion reaches them, the stage's events never did.
+      await outsider.c.waitForDispatch('CHANNEL_DELETE', (d) => d.id === hidden.id);
+      assert.equal(outsider.c.dispatches('STAGE_INSTANCE_CREATE').length + outsider.c.dispatches('STAGE_INSTANCE_DELETE').length, 0);
+      assert.equal(await t.store.stageInstances.getByChannel(hidden.id), null);
+    });
+  });
+}
