@@ -8,7 +8,7 @@ import { clearMentions, countMention, mentionCountsFromReady } from './mentions.
 import { applyGuildSettingsUpdate, guildSettingsFromReady } from './mutes.ts';
 import { relationshipHandlers, relationshipsFromReady } from './relationships.ts';
 import { store, upsertMessage, withUser, withUsers, type GuildInfo, type State } from './store.ts';
-import type { Channel, Guild, Member, Message, Poll, Presence, ReadStateEntry, Role, Status, User } from './types.ts';
+import type { Channel, Guild, Member, Message, Poll, Presence, ReadStateEntry, Role, StageInstance, Status, User } from './types.ts';
 
 type Patch = Partial<State> | void;
 type Handler = (s: State, d: any) => Patch;
@@ -59,6 +59,8 @@ function applyGuildCreate(s: State, g: Guild): Partial<State> {
     presences[p.user.id] = p.status;
     if (p.user.username) users = withUser(users, p.user as User);
   }
+  const stages = withoutGuildStages(s.stages, g.id);
+  for (const st of (g as { stage_instances?: StageInstance[] }).stage_instances ?? []) stages[st.channel_id] = st;
   return {
     guilds: { ...s.guilds, [g.id]: guildInfo(g, s.guilds[g.id]) },
     guildIds: s.guildIds.includes(g.id) ? s.guildIds : [...s.guildIds, g.id],
@@ -66,7 +68,14 @@ function applyGuildCreate(s: State, g: Guild): Partial<State> {
     members: { ...s.members, [g.id]: members },
     users,
     presences,
+    stages,
   };
+}
+
+function withoutGuildStages(stages: State['stages'], guildId: string): State['stages'] {
+  const out = { ...stages };
+  for (const st of Object.values(out)) if (st.guild_id === guildId) delete out[st.channel_id];
+  return out;
 }
 
 function removeGuild(s: State, id: string): Partial<State> {
@@ -76,7 +85,7 @@ function removeGuild(s: State, id: string): Partial<State> {
   for (const c of Object.values(channels)) if (c.guild_id === id) delete channels[c.id];
   const members = { ...s.members };
   delete members[id];
-  return { guilds, channels, members, guildIds: s.guildIds.filter((g) => g !== id) };
+  return { guilds, channels, members, guildIds: s.guildIds.filter((g) => g !== id), stages: withoutGuildStages(s.stages, id) };
 }
 
 function upsertChannel(s: State, c: Channel): Partial<State> {
@@ -155,7 +164,7 @@ function presenceList(d: any): Presence[] {
 
 const handlers: Record<string, Handler> = {
   READY(s, d) {
-    const patch: Partial<State> = { me: d.user, authSessionId: d.auth_session_id_hash ?? null, users: withUser({}, d.user), ready: true, guildIds: [], guilds: {}, channels: {}, members: {}, presences: {}, privateChannelIds: [], memberRequests: {} };
+    const patch: Partial<State> = { me: d.user, authSessionId: d.auth_session_id_hash ?? null, users: withUser({}, d.user), ready: true, guildIds: [], guilds: {}, channels: {}, members: {}, presences: {}, privateChannelIds: [], memberRequests: {}, stages: {} };
     let next: State = { ...s, ...patch };
     for (const g of d.guilds ?? []) next = { ...next, ...applyGuildCreate(next, g) };
     for (const c of d.private_channels ?? []) next = { ...next, ...upsertChannel(next, c) };
@@ -199,7 +208,17 @@ const handlers: Record<string, Handler> = {
   CHANNEL_DELETE(s, d) {
     const channels = { ...s.channels };
     delete channels[d.id];
-    return { channels, privateChannelIds: s.privateChannelIds.filter((id) => id !== d.id) };
+    const stages = { ...s.stages };
+    delete stages[d.id];
+    return { channels, stages, privateChannelIds: s.privateChannelIds.filter((id) => id !== d.id) };
+  },
+  STAGE_INSTANCE_CREATE: (s, d) => ({ stages: { ...s.stages, [d.channel_id]: d } }),
+  STAGE_INSTANCE_UPDATE: (s, d) => ({ stages: { ...s.stages, [d.channel_id]: d } }),
+  STAGE_INSTANCE_DELETE(s, d) {
+    if (s.stages[d.channel_id]?.id !== d.id) return;
+    const stages = { ...s.stages };
+    delete stages[d.channel_id];
+    return { stages };
   },
   CHANNEL_PINS_UPDATE(s, d) {
     const c = s.channels[d.channel_id];

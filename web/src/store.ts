@@ -6,7 +6,7 @@
 import { useSyncExternalStore } from 'react';
 import { compareIds } from './api.ts';
 import type { GatewayState } from './gateway.ts';
-import type { Channel, Member, Message, Relationship, Role, Snowflake, Status, User } from './types.ts';
+import type { Channel, Member, Message, Relationship, Role, Snowflake, StageInstance, Status, User } from './types.ts';
 import type { UserGuildSettings } from './mutes.ts';
 
 export interface GuildInfo {
@@ -59,6 +59,8 @@ export interface State {
   guildSettings: Record<string, UserGuildSettings>;
   /** Friends, blocks and friend requests by the other user's id (relationships.ts). */
   relationships: Record<Snowflake, Relationship>;
+  /** Live stages by their stage channel's id (GUILD_CREATE's stage_instances, STAGE_INSTANCE_*). */
+  stages: Record<Snowflake, StageInstance>;
 }
 
 export const initialState = (): State => ({
@@ -82,6 +84,7 @@ export const initialState = (): State => ({
   pinsVersion: {},
   guildSettings: {},
   relationships: {},
+  stages: {},
 });
 
 type Listener = () => void;

@@ -10,6 +10,7 @@ import { compareIds } from '../api.ts';
 import { focusCameFromTab, focusComposer, tabbables } from '../focus.ts';
 import type { MentionResolver } from '../markdown.tsx';
 import { P, channelPermissions, has } from '../perms.ts';
+import { canModerateStage } from '../stages.ts';
 import { navigate } from '../router.ts';
 import { ack, errorText, leaveGroupDm, loadLatest, loadOlder, renameGroupDm, sendMessage, sendTyping } from '../session.ts';
 import { blockedText } from '../auto-moderation.ts';
@@ -40,6 +41,7 @@ import { blockedRunsOf } from '../relationships.ts';
 
 // A forum's post list loads when a forum is opened.
 const ForumView = lazy(() => import('./Forum.tsx').then((m) => ({ default: m.ForumView })));
+const StageBar = lazy(() => import('./StageBar.tsx'));
 // A slash command's option form loads when a command is first picked.
 const CommandForm = lazy(() => import('./CommandForm.tsx').then((m) => ({ default: m.CommandForm })));
 
@@ -88,7 +90,7 @@ export function ChatView({ guildId, channelId }: { guildId: string | null; chann
           <Icon name="menu" />
         </button>
         <h1 className="ellipsis">
-          <span className="muted" aria-hidden="true">{channel.type === ChannelType.GUILD_ANNOUNCEMENT ? <AnnouncementIcon size={18} /> : channel.type === ChannelType.GUILD_VOICE ? <Icon name="speaker" size={18} /> : channel.guild_id ? '# ' : '@ '}</span>
+          <span className="muted" aria-hidden="true">{channel.type === ChannelType.GUILD_ANNOUNCEMENT ? <AnnouncementIcon size={18} /> : channel.type === ChannelType.GUILD_VOICE ? <Icon name="speaker" size={18} /> : channel.type === ChannelType.GUILD_STAGE_VOICE ? <Icon name="stage" size={18} /> : channel.guild_id ? '# ' : '@ '}</span>
           {label}
         </h1>
         {channel.topic && <span className="topic ellipsis">{channel.topic}</span>}
@@ -131,6 +133,11 @@ export function ChatView({ guildId, channelId }: { guildId: string | null; chann
             }
           }}
         />
+      )}
+      {channel.type === ChannelType.GUILD_STAGE_VOICE && (
+        <Suspense fallback={null}>
+          <StageBar channelId={channelId} canModerate={canModerateStage(perms)} />
+        </Suspense>
       )}
       {loadError && <p className="form-error pad" role="alert">{loadError}</p>}
       <MessageList

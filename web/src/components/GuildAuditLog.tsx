@@ -73,6 +73,11 @@ export function AuditLogTab({ guildId }: { guildId: string }) {
       const old = e.changes?.find((c) => c.key === 'name');
       return webhooks[t] ?? changeValue(old?.new_value ?? old?.old_value);
     }
+    // A stage by its topic, in its channel (shown by `where`).
+    if (e.action_type >= 83 && e.action_type <= 85) {
+      const topic = e.changes?.find((c) => c.key === 'topic');
+      return `"${changeValue(topic?.new_value ?? topic?.old_value)}"`;
+    }
     // A sound by its name (it may be gone).
     if (e.action_type >= 130 && e.action_type <= 132) {
       const name = e.changes?.find((c) => c.key === 'name');

@@ -393,6 +393,7 @@ function Channels({ guildId, run }: { guildId: string; run: Run }) {
             <option value={0}>Text</option>
             <option value={5}>Announcement</option>
             <option value={2}>Voice</option>
+            <option value={13}>Stage</option>
             <option value={4}>Category</option>
             <option value={15}>Forum</option>
             <option value={16}>Media</option>

@@ -7,7 +7,7 @@ import { P, basePermissions, channelPermissions, has } from '../perms.ts';
 import { navigate } from '../router.ts';
 import { DEFAULT_INVITE_SETTINGS, createGroupDm, createInvite, errorText, leaveGuild, openDm, setStatus, type InviteSettings } from '../session.ts';
 import { channelLabel, isUnread, useStore, type State } from '../store.ts';
-import { ChannelType, type Channel, type Status } from '../types.ts';
+import { ChannelType, isVoiceLike, type Channel, type Status } from '../types.ts';
 import { Avatar, STATUS_LABEL } from './Avatar.tsx';
 import { MentionBadge, mentionLabel } from './MentionBadge.tsx';
 import { Confirm, Modal } from './Modal.tsx';
@@ -59,6 +59,9 @@ function Menu({ label, onClose, children }: { label: string; onClose: (returnFoc
   );
 }
 
+/** How the sidebar names a channel's kind to screen readers. */
+const CHANNEL_KIND: Record<number, string> = { 2: 'voice channel', 5: 'announcement channel', 13: 'stage channel' };
+
 const byPosition = (a: Channel, b: Channel) => (a.position ?? 0) - (b.position ?? 0) || compareIds(a.id, b.id);
 
 /** Visible channels of a guild, grouped: uncategorised first, then each category in position order. */
@@ -73,7 +76,7 @@ export function useGuildChannels(guildId: string) {
     const all = Object.values(channels).filter((c) => c.guild_id === guildId && !(c.type >= 10 && c.type <= 12));
     const canView = (c: Channel) => has(channelPermissions(guild, c, me.id, member), P.VIEW_CHANNEL);
     const categories = all.filter((c) => c.type === ChannelType.GUILD_CATEGORY).sort(byPosition);
-    const leaves = all.filter((c) => c.type !== ChannelType.GUILD_CATEGORY && canView(c)).sort((a, b) => (a.type === 2 ? 1 : 0) - (b.type === 2 ? 1 : 0) || byPosition(a, b));
+    const leaves = all.filter((c) => c.type !== ChannelType.GUILD_CATEGORY && canView(c)).sort((a, b) => (isVoiceLike(a) ? 1 : 0) - (isVoiceLike(b) ? 1 : 0) || byPosition(a, b));
     const groups: Array<{ category: Channel | null; channels: Channel[] }> = [{ category: null, channels: leaves.filter((c) => !c.parent_id || !categories.some((k) => k.id === c.parent_id)) }];
     for (const cat of categories) {
       const inCat = leaves.filter((c) => c.parent_id === cat.id);
@@ -99,6 +102,7 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
   const member = useStore((s) => (me ? s.members[guildId]?.[me.id] : undefined));
   const readStates = useStore((s) => s.readStates);
   const mentionCounts = useStore((s) => s.mentionCounts);
+  const stages = useStore((s) => s.stages);
   const guildSettings = useStore((s) => s.guildSettings);
   const allChannels = useStore((s) => s.channels);
   // Server Settings holds the webhooks (Integrations) and the emoji and stickers too: their managers open it.
@@ -208,7 +212,7 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
                         href={`/channels/${guildId}/${c.id}`}
                         className={`channel-link${c.id === channelId ? ' active' : ''}${unread ? ' unread' : ''}${silenced ? ' muted-channel' : ''}`}
                         aria-current={c.id === channelId ? 'page' : undefined}
-                        aria-label={`${c.type === 2 ? 'voice channel' : c.type === 5 ? 'announcement channel' : 'channel'} ${c.name}${silenced ? ', muted' : ''}${unread ? ', unread' : ''}${mentionLabel(mentions)}`}
+                        aria-label={`${CHANNEL_KIND[c.type] ?? 'channel'} ${c.name}${stages[c.id] ? ', live' : ''}${silenced ? ', muted' : ''}${unread ? ', unread' : ''}${mentionLabel(mentions)}`}
                         onClick={(e) => {
                           e.preventDefault();
                           navigate(`/channels/${guildId}/${c.id}`);
@@ -217,9 +221,10 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
                         {...reorder.item(c)}
                       >
                         <span className="channel-hash" aria-hidden="true">
-                          {c.type === 2 ? <Icon name="speaker" size={18} /> : c.type === 5 ? <AnnouncementIcon size={18} /> : '#'}
+                          {c.type === 2 ? <Icon name="speaker" size={18} /> : c.type === 13 ? <Icon name="stage" size={18} /> : c.type === 5 ? <AnnouncementIcon size={18} /> : '#'}
                         </span>
                         <span className="ellipsis">{c.name}</span>
+                        {stages[c.id] && <span className="channel-live" aria-hidden="true">LIVE</span>}
                         {mentions > 0 ? <MentionBadge count={mentions} /> : unread && <span className="unread-dot" aria-hidden="true" />}
                       </a>
                       <ChannelSettingsButton channel={c} />
