@@ -239,7 +239,7 @@ describe('application commands', () => {
       // Under the limit by default, over it once one long localization per description counts.
       const small = Array.from({ length: 25 }, (_, i) => ({ type: 3, name: `o${i}`, description: 'd'.repeat(100) }));
       assert.equal((await t.request('POST', `/applications/${app.id}/commands`, { auth: bot, body: { name: 'fits', description: 'Fits', options: small } })).status, 201);
-      const localized = small.map((o) => ({ ...o, name_localizations: { de: 'x'.repeat(32) }, description_localizations: { fr: 'é'.repeat(100), de: 'k'.repeat(50) } }));
+      const localized = small.map((o, i) => ({ ...o, name_localizations: { de: `${'x'.repeat(30)}${String(i).padStart(2, '0')}` }, description_localizations: { fr: 'é'.repeat(100), de: 'k'.repeat(50) } }));
       const bulky = await t.request('POST', `/applications/${app.id}/commands`, { auth: bot, body: { name: 'fits', description: 'd'.repeat(100), name_localizations: { fr: 'ça' }, options: localized } });
       assert.equal(bulky.status, 200, 'still under 8000 with localizations at their longest');
       const twice = Array.from({ length: 25 }, (_, i) => ({ type: 3, name: `o${i}`, description: 'd'.repeat(100), choices: choices(i).slice(0, 2) }));
@@ -296,6 +296,15 @@ describe('application commands', () => {
       assertFormError(await withOption(str({ type: 12 })), ['options', 0, 'type'], 'BASE_TYPE_CHOICES');
       assertFormError(await withOption(str({ type: 0 })), ['options', 0, 'type'], 'BASE_TYPE_CHOICES');
       assertFormError(await withOption(str(), [str()]), ['options', 1, 'name'], 'APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS');
+      // Unique in every locale too: a localized name may not meet another option's name, or its localized one.
+      const clash = await withOption(str({ name: 'colour' }), [str({ name: 'color', name_localizations: { 'en-GB': 'colour', fr: 'couleur' } })]);
+      assertFormError(clash, ['options', 1, 'name_localizations', 'en-GB'], 'APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS');
+      const both = await withOption(str({ name: 'size', name_localizations: { de: 'grösse' } }), [str({ name: 'height', name_localizations: { de: 'grösse' } })]);
+      assertFormError(both, ['options', 1, 'name_localizations', 'de'], 'APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS');
+      const apart = await withOption(str({ name: 'size', name_localizations: { de: 'grösse' } }), [str({ name: 'height', name_localizations: { de: 'höhe', fr: 'size' } })]);
+      assertFormError(apart, ['options', 1, 'name_localizations', 'fr'], 'APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS');
+      const fine = await withOption(str({ name: 'size', name_localizations: { de: 'grösse' } }), [str({ name: 'height', name_localizations: { de: 'höhe' } })]);
+      assert.equal(fine.status, 201, JSON.stringify(fine.body));
       const order = await withOption(str({ name: 'first' }), [str({ name: 'second', required: true }), str({ name: 'third', required: true })]);
       assertFormError(order, ['options', 1], 'APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID');
       assertFormError(order, ['options', 2], 'APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID');

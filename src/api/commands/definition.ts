@@ -210,7 +210,7 @@ class Checker {
     const anyNested = list.some(nested);
     const names = new Set<string>();
     let optionalSeen = false;
-    return list.map((o, i) => {
+    const out = list.map((o, i) => {
       const at = [...path, i];
       if (!OPTION_TYPES.includes(o.type)) this.add([...at, 'type'], 'BASE_TYPE_CHOICES', choicesText(OPTION_TYPES));
       else if (parent === 'command' && anyNested && !nested(o)) {
@@ -229,6 +229,25 @@ class Checker {
       }
       return this.option(o, at);
     });
+    this.localizedNamesUnique(list, path);
+    return out;
+  }
+
+  /**
+   * Names stay unique in every locale too: a client shows an option under its localized name where it has one,
+   * its name elsewhere, so two options of a level must not meet under one name in any locale.
+   */
+  localizedNamesUnique(list: readonly OptionInput[], path: Path): void {
+    const localized = (o: OptionInput) => (o.name_localizations && typeof o.name_localizations === 'object' ? o.name_localizations : null);
+    const locales = new Set(list.flatMap((o) => Object.keys(localized(o) ?? {})));
+    for (const locale of locales) {
+      const seen = new Set<string>();
+      list.forEach((o, i) => {
+        const shown = localized(o)?.[locale] ?? o.name;
+        if (seen.has(shown)) this.add([...path, i, 'name_localizations', locale], 'APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS', 'Option names must be unique within their level');
+        seen.add(shown);
+      });
+    }
   }
 
   /** One option in its wire shape, with only the fields its type takes. */
