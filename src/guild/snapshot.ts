@@ -19,7 +19,7 @@ import { isUpcoming } from '../protocol/scheduled-events.ts';
 import { Permissions, hasPermission } from '../protocol/permissions.ts';
 import type { Logger } from '../lib/log.ts';
 import { isRoleDown, type RoleClient } from '../contracts/role-client.ts';
-import { PresenceSubjects, type PresenceJson, type PresenceQuery, type PresenceQueryReply } from '../contracts/presence.ts';
+import { PresenceSubjects, type PresenceJson, type PresenceQuery } from '../contracts/presence.ts';
 import type { ForumSettingsRecord, MemberRecord, Store, UserRecord } from '../store/types.ts';
 import { byPositionThenId, MEMBER_JSON_TTL_MS, type GuildStateCache, type GuildState } from './state-cache.ts';
 import type { GuildMembersReply, GuildMembersRequest, GuildPermissionState, GuildSnapshotReply, GuildSnapshotRequest, SnapshotPiece } from '../contracts/guild.ts';

@@ -13,11 +13,6 @@ import type { Subscription } from '../bus/types.ts';
 import type { RoleDeps, RoleStart, RunningRole } from '../contracts/role.ts';
 import {
   PresenceSubjects,
-  type PresenceNodeHeartbeat,
-  type PresencePeerAnnounce,
-  type PresenceQuery,
-  type PresenceQueryReply,
-  type PresenceSessionGone,
   type PresenceSessionUpdate,
 } from '../contracts/presence.ts';
 import { parseActivities } from '../protocol/activity.ts';

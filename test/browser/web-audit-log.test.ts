@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { browserSkipReason, ensureWebBuilt, launchChromium, openAs, TIMEOUT } from '../helpers/browser.ts';
+import { browserSkipReason, ensureWebBuilt, launchChromium, openAs } from '../helpers/browser.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
 
 const KICK_MEMBERS = 1n << 1n;

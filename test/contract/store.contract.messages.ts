@@ -158,7 +158,7 @@ export function messagesContract(s: () => Store): void {
     });
 
     it('a ban stores the records its result calls for, in its own transaction', async () => {
-      const { channel: ch, owner, guild } = await guildWithChannel(s());
+      const { channel: ch, guild } = await guildWithChannel(s());
       const tag = `b${newId()}`;
       const target = await s().users.create(user());
       await s().members.add(member(guild.id, target.id));

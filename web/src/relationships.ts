@@ -3,7 +3,7 @@
  * RELATIONSHIP_ADD / UPDATE / REMOVE events, changed through /users/@me/relationships.
  */
 import { ApiError, rest } from './api.ts';
-import { store, useStore, withUser, type State } from './store.ts';
+import { useStore, withUser, type State } from './store.ts';
 import type { Relationship } from './types.ts';
 
 export const RelationshipType = { FRIEND: 1, BLOCKED: 2, INCOMING: 3, OUTGOING: 4 } as const;

@@ -12,7 +12,7 @@
  * original; content, embeds, stickers and files are copied (a poll is not) (the files to the copy's own channel, through the
  * pending-upload ledger); nobody is mentioned by a copy.
  */
-import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
+import { fieldError } from '../../protocol/errors.ts';
 import { imageKey } from '../../media/image-keys.ts';
 import type { BlobStore } from '../../blobs/types.ts';
 import { eventPayload, renderMessage, type MessageJson } from '../../shapes/message.ts';

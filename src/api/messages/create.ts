@@ -19,7 +19,7 @@ import { checkVoiceMessage, IS_VOICE_MESSAGE } from './voice.ts';
 import { checkComponentFiles, checkNoLegacyFields, componentsV2Schema, IS_COMPONENTS_V2, ownFileReferences, withoutInteractiveV2, type V2Component } from './components-v2.ts';
 import { readMessageBody, type Uploads } from './uploads.ts';
 import { parse, snowflake, z } from '../validate.ts';
-import { MESSAGE_CHANNEL_TYPES, publishInChannel } from '../channels/common.ts';
+import { MESSAGE_CHANNEL_TYPES } from '../channels/common.ts';
 import { checkThreadSend, isThread, threadMessageSent } from '../channels/threads.ts';
 import { checkEmbedTotal, embedsSchema } from './embeds.ts';
 import { componentsSchema, withoutInteractive, type MessageActionRow } from './components.ts';

@@ -9,7 +9,7 @@ import { Permissions, hasPermission } from '../../protocol/permissions.ts';
 import { unfurlUrls } from '../../protocol/message-urls.ts';
 import type { MessageRecord, UserRecord } from '../../store/types.ts';
 import { channelAccess, requirePermission } from '../access.ts';
-import { messageAccess, publishInChannel } from '../channels/common.ts';
+import { messageAccess } from '../channels/common.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { attachmentsForEdit, attachmentsSchema, keepShownFiles, renderMedia } from './attachments.ts';
 import { readMessageBody, type UploadedFile } from './uploads.ts';

@@ -12,7 +12,6 @@ import { CODE_TTL_MS, MAX_REDIRECT_URIS, newOAuth2Secret, OAUTH2_SCOPES, parseSc
 import { ApplicationFlags } from '../../protocol/intents.ts';
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
 import { Permissions, parsePermissions } from '../../protocol/permissions.ts';
-import { isSnowflake } from '../../protocol/snowflake.ts';
 import { ConflictError } from '../../store/errors.ts';
 import type { ApplicationRecord, MemberRecord, RoleRecord, UserRecord } from '../../store/types.ts';
 import { applicationAccess, guildAccess, requirePermission } from '../access.ts';

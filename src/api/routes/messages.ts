@@ -4,7 +4,7 @@ import { Permissions, hasPermission } from '../../protocol/permissions.ts';
 import { snowflakeTimestamp } from '../../protocol/snowflake.ts';
 import type { MessagePage } from '../../store/types.ts';
 import { channelAccess, requirePermission } from '../access.ts';
-import { messageAccess, publishInChannel } from '../channels/common.ts';
+import { messageAccess } from '../channels/common.ts';
 import { createMessage } from '../messages/create.ts';
 import { editMessage } from '../messages/edit.ts';
 import { renderMedia } from '../messages/attachments.ts';

@@ -14,7 +14,7 @@ import { canModerateStage } from '../stages.ts';
 import { navigate } from '../router.ts';
 import { ack, errorText, leaveGroupDm, loadLatest, loadOlder, renameGroupDm, sendMessage, sendTyping } from '../session.ts';
 import { blockedText } from '../auto-moderation.ts';
-import { channelLabel, displayName, store, useStore, type GuildInfo } from '../store.ts';
+import { channelLabel, displayName, store, useStore } from '../store.ts';
 import { nameStyle, topColoredRole } from '../role-style.ts';
 import { ChannelType, type Message } from '../types.ts';
 import { ui, useUi } from '../ui.ts';
