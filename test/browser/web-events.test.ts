@@ -111,4 +111,23 @@ describe('web client: scheduled events', { skip: browserSkipReason() }, () => {
     assert.equal((await server.request('GET', `/guilds/${guild.id}/scheduled-events/${voice.id}`, { auth: alice })).status, 404);
     await a.context().close();
   });
+
+  test('a stage event in a stage channel', async () => {
+    const stage = (await server.request('POST', `/guilds/${guild.id}/channels`, { auth: alice, body: { name: 'Main Stage', type: 13 } })).body;
+    const a = await openAs(browser, alice, `${server.url}/channels/${guild.id}/${general.id}`);
+    const events = await openEvents(a);
+    await events.getByRole('button', { name: 'Create Event' }).click();
+    const form = events.getByRole('form', { name: 'Create Event' });
+    await form.getByLabel('Stage channel').check();
+    assert.equal(await form.getByRole('combobox').inputValue(), stage.id);
+    await form.getByLabel('Event topic').fill('Keynote');
+    await form.getByRole('button', { name: 'Schedule Event' }).click();
+    const card = events.getByRole('listitem', { name: 'Keynote' });
+    await card.waitFor();
+    assert.match(await card.innerText(), /Main Stage/);
+    const listed = (await server.request('GET', `/guilds/${guild.id}/scheduled-events`, { auth: alice })).body as any[];
+    const keynote = listed.find((e) => e.name === 'Keynote');
+    assert.deepEqual([keynote.entity_type, keynote.channel_id], [1, stage.id]);
+    await a.context().close();
+  });
 });

@@ -2,7 +2,7 @@
  * The server menu's "Events": the server's scheduled events still to come or running (GET
  * /guilds/{id}/scheduled-events?with_user_count=true), each with who is interested and an Interested toggle
  * (PUT / DELETE …/users/@me); those who may (Manage Events, or Create Events for their own) start, end, cancel or
- * delete one; Create Event (Create Events) schedules one somewhere else (a location) or in a voice channel.
+ * delete one; Create Event (Create Events) schedules one somewhere else (a location), in a voice channel or on a stage.
  * The list is read when the dialog opens and after each change made here.
  */
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
@@ -42,10 +42,9 @@ export function GuildEvents({ guildId, onClose }: { guildId: string; onClose: ()
   const guild = useStore((s) => s.guilds[guildId]);
   const member = useStore((s) => (me ? s.members[guildId]?.[me.id] : undefined));
   const allChannels = useStore((s) => s.channels);
-  const voiceChannels = useMemo(
-    () => Object.values(allChannels).filter((c) => c.guild_id === guildId && c.type === ChannelType.GUILD_VOICE).sort((a, b) => (a.position ?? 0) - (b.position ?? 0)),
-    [allChannels, guildId],
-  );
+  const channelsOf = (type: number) => Object.values(allChannels).filter((c) => c.guild_id === guildId && c.type === type).sort((a, b) => (a.position ?? 0) - (b.position ?? 0)).map((c) => ({ id: c.id, name: c.name ?? '' }));
+  const voiceChannels = useMemo(() => channelsOf(ChannelType.GUILD_VOICE), [allChannels, guildId]);
+  const stageChannels = useMemo(() => channelsOf(ChannelType.GUILD_STAGE_VOICE), [allChannels, guildId]);
   const perms = guild && me ? basePermissions(guild, me.id, member) : 0n;
   const canCreate = has(perms, P.CREATE_EVENTS) || has(perms, P.MANAGE_EVENTS);
   const canManage = (e: ScheduledEvent) => has(perms, P.MANAGE_EVENTS) || (e.creator_id === me?.id && has(perms, P.CREATE_EVENTS));
@@ -94,7 +93,8 @@ export function GuildEvents({ guildId, onClose }: { guildId: string; onClose: ()
       )}
       {creating && (
         <CreateEventForm
-          voiceChannels={voiceChannels.map((c) => ({ id: c.id, name: c.name ?? '' }))}
+          voiceChannels={voiceChannels}
+          stageChannels={stageChannels}
           onCancel={() => setCreating(false)}
           onCreate={(body) => change(async () => {
             await rest.post(base, body);
@@ -109,7 +109,7 @@ export function GuildEvents({ guildId, onClose }: { guildId: string; onClose: ()
       ) : (
         <ul className="settings-list event-list" aria-label="Upcoming events">
           {events.map((e) => {
-            const where = e.entity_metadata?.location ?? (e.channel_id ? `🔊 ${allChannels[e.channel_id]?.name ?? 'voice channel'}` : '');
+            const where = e.entity_metadata?.location ?? (e.channel_id ? `${e.entity_type === 1 ? '🎙️' : '🔊'} ${allChannels[e.channel_id]?.name ?? (e.entity_type === 1 ? 'stage channel' : 'voice channel')}` : '');
             const isInterested = interested.has(e.id);
             return (
               <li key={e.id} className="event-card" data-event-id={e.id} aria-label={e.name}>
@@ -161,17 +161,20 @@ export function GuildEvents({ guildId, onClose }: { guildId: string; onClose: ()
   );
 }
 
-function CreateEventForm({ voiceChannels, onCancel, onCreate }: {
+function CreateEventForm({ voiceChannels, stageChannels, onCancel, onCreate }: {
   voiceChannels: Array<{ id: string; name: string }>;
+  stageChannels: Array<{ id: string; name: string }>;
   onCancel: () => void;
   onCreate: (body: Record<string, unknown>) => void;
 }) {
   const hour = 3_600_000;
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
-  const [kind, setKind] = useState<'external' | 'voice'>('external');
+  const [kind, setKind] = useState<'external' | 'voice' | 'stage'>('external');
   const [location, setLocation] = useState('');
-  const [channelId, setChannelId] = useState(voiceChannels[0]?.id ?? '');
+  const [channelId, setChannelId] = useState('');
+  const choices = kind === 'stage' ? stageChannels : voiceChannels;
+  const chosen = choices.some((c) => c.id === channelId) ? channelId : (choices[0]?.id ?? '');
   const [start, setStart] = useState(localInput(Math.ceil(Date.now() / hour) * hour + hour));
   const [end, setEnd] = useState(localInput(Math.ceil(Date.now() / hour) * hour + 2 * hour));
   const submit = (e: FormEvent) => {
@@ -184,7 +187,7 @@ function CreateEventForm({ voiceChannels, onCancel, onCreate }: {
       ...(description.trim() ? { description: description.trim() } : {}),
       ...(kind === 'external'
         ? { entity_type: 3, entity_metadata: { location: location.trim() }, scheduled_end_time: new Date(end).toISOString() }
-        : { entity_type: 2, channel_id: channelId, ...(end ? { scheduled_end_time: new Date(end).toISOString() } : {}) }),
+        : { entity_type: kind === 'stage' ? 1 : 2, channel_id: chosen, ...(end ? { scheduled_end_time: new Date(end).toISOString() } : {}) }),
     });
   };
   return (
@@ -199,6 +202,11 @@ function CreateEventForm({ voiceChannels, onCancel, onCreate }: {
             <input type="radio" name="event-kind" checked={kind === 'voice'} onChange={() => setKind('voice')} /> Voice channel
           </label>
         )}
+        {stageChannels.length > 0 && (
+          <label>
+            <input type="radio" name="event-kind" checked={kind === 'stage'} onChange={() => setKind('stage')} /> Stage channel
+          </label>
+        )}
       </fieldset>
       {kind === 'external' ? (
         <label>
@@ -208,10 +216,10 @@ function CreateEventForm({ voiceChannels, onCancel, onCreate }: {
       ) : (
         <label>
           Channel
-          <select value={channelId} onChange={(e) => setChannelId(e.target.value)}>
-            {voiceChannels.map((c) => (
+          <select value={chosen} onChange={(e) => setChannelId(e.target.value)}>
+            {choices.map((c) => (
               <option key={c.id} value={c.id}>
-                🔊 {c.name}
+                {kind === 'stage' ? '🎙️' : '🔊'} {c.name}
               </option>
             ))}
           </select>
