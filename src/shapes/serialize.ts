@@ -33,7 +33,7 @@ export function privateUser(u: UserRecord) {
     email: u.email,
     // Accord has no e-mail verification: user accounts are unverified; bots are verified, as Discord shows them.
     verified: u.bot,
-    mfa_enabled: false,
+    mfa_enabled: u.mfaEnabled === true,
     locale: 'en-US',
     premium_type: 0,
     bio: u.bio,

@@ -31,6 +31,14 @@ export interface UserRecord {
   system: boolean;
   flags: number;
   createdAt: number;
+  /** True when the account logs in with a second factor (TOTP, api/routes/mfa.ts); absent when it does not. */
+  mfaEnabled?: boolean;
+}
+
+/** A user's TOTP secret (base32) and the last time step a code of it was accepted at (none yet: null). */
+export interface UserMfaRecord {
+  secret: string;
+  lastStep: number | null;
 }
 
 export interface TokenRecord {
@@ -633,6 +641,17 @@ export interface UserStore {
    * change made meanwhile); true when it was replaced.
    */
   replacePasswordHash(id: Snowflake, expected: string, next: string): Promise<boolean>;
+  /** The user's second factor, or null when they have none. */
+  getMfa(id: Snowflake): Promise<UserMfaRecord | null>;
+  /**
+   * Turns TOTP on with `secret` and replaces the backup codes with these (sha256 hashes, each usable once), with
+   * `lastStep` already used; or off (`secret` null), dropping the backup codes. NotFoundError('user') when unknown.
+   */
+  setMfa(id: Snowflake, secret: string | null, opts?: { backupCodeHashes?: readonly string[]; lastStep?: number }): Promise<void>;
+  /** Records that a code of `step` was accepted; false when that step or a later one already was (a replay). */
+  claimMfaStep(id: Snowflake, step: number): Promise<boolean>;
+  /** Uses up one backup code by its hash; false when it is not one of the user's or was used already. */
+  consumeBackupCode(id: Snowflake, codeHash: string): Promise<boolean>;
 }
 
 export interface TokenStore {

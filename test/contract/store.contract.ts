@@ -30,6 +30,7 @@ import { guildEmojisContract } from './store.contract.emojis.ts';
 import { applicationEmojisContract } from './store.contract.application-emojis.ts';
 import { guildSoundsContract } from './store.contract.soundboard.ts';
 import { stageInstancesContract } from './store.contract.stage-instances.ts';
+import { userMfaContract } from './store.contract.user-mfa.ts';
 import { roleConnectionsContract } from './store.contract.role-connections.ts';
 
 export type StoreFactory = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
@@ -93,6 +94,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
     applicationEmojisContract(s);
     guildSoundsContract(s);
     stageInstancesContract(s);
+    userMfaContract(s);
     roleConnectionsContract(s);
   });
 }

@@ -14,6 +14,7 @@ import { clientInfo } from '../client-info.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { parse, z } from '../validate.ts';
+import { mfaTicket } from './mfa.ts';
 
 /**
  * Discord's rules for every username: it "cannot contain the following substrings: @, #, :, ```, discord" and
@@ -97,6 +98,10 @@ export function registerAuthRoutes(ctx: RouteContext): void {
     if (user.passwordHash && passwordNeedsRehash(user.passwordHash)) {
       await store.users.replacePasswordHash(user.id, user.passwordHash, await hashPassword(body.password));
     }
+    // With a second factor the password alone gives no token: a ticket to exchange with a code (routes/mfa.ts).
+    if (user.mfaEnabled) {
+      return { user_id: user.id, mfa: true, sms: false, totp: true, backup: true, webauthn: null, ticket: await mfaTicket(ctx, user.id), token: null };
+    }
     return { token: await newUserToken(ctx, req, user.id), user_id: user.id };
   });
 
@@ -147,7 +152,7 @@ export function userToken(req: RouteRequest, userId: string, hash: string, at: n
 }
 
 /** A log-in: a new token, and the user's least recently used tokens beyond the cap revoked. */
-async function newUserToken(ctx: RouteContext, req: RouteRequest, userId: string): Promise<string> {
+export async function newUserToken(ctx: RouteContext, req: RouteRequest, userId: string): Promise<string> {
   const at = ctx.deps.now();
   const issued = issueToken(userId, at);
   const evicted = await ctx.deps.store.tokens.createCapped(userToken(req, userId, issued.hash, at), ctx.deps.config.maxTokensPerUser);

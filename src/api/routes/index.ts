@@ -13,6 +13,7 @@ import { registerApplicationEmojisRoutes } from './application-emojis.ts';
 import { registerMonetizationRoutes } from './monetization.ts';
 import { registerSoundboardRoutes } from './soundboard.ts';
 import { registerStageInstanceRoutes } from './stage-instances.ts';
+import { registerMfaRoutes } from './mfa.ts';
 import { registerRoleConnectionRoutes } from './role-connections.ts';
 import { registerStickersRoutes } from './stickers.ts';
 import { registerAnnouncementsRoutes } from './announcements.ts';
@@ -62,6 +63,7 @@ export function registerAllRoutes(ctx: RouteContext): void {
   registerMonetizationRoutes(ctx);
   registerSoundboardRoutes(ctx);
   registerStageInstanceRoutes(ctx);
+  registerMfaRoutes(ctx);
   registerRoleConnectionRoutes(ctx);
   registerStickersRoutes(ctx);
   registerAnnouncementsRoutes(ctx);

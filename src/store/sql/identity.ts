@@ -1,17 +1,17 @@
 /** Users, tokens and applications. */
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import type {
-  ApplicationRecord, ApplicationStore, InteractionsKey, Patch, TokenRecord, TokenStore, UserRecord, UserStore,
+  ApplicationRecord, ApplicationStore, InteractionsKey, Patch, TokenRecord, TokenStore, UserMfaRecord, UserRecord, UserStore,
 } from '../types.ts';
 import type { Snowflake } from '../../protocol/snowflake.ts';
 import type { Row, SqlDriver } from './driver.ts';
 import {
-  bool, chunks, id, ids, int, marks, optText, rb, rn, rs, rsn, setClause, text,
+  bool, chunks, id, ids, int, marks, optText, rb, rn, rnn, rs, rsn, setClause, text,
 } from './values.ts';
 
 // ------------------------------------------------------------------------------------------------- users
 
-const USER_COLUMNS = `id, username, discriminator, global_name, avatar, banner, bio, email, password_hash, bot, system, flags, created_at`;
+const USER_COLUMNS = `id, username, discriminator, global_name, avatar, banner, bio, email, password_hash, bot, system, flags, created_at, mfa_enabled`;
 
 export function userFromRow(r: Row): UserRecord {
   return {
@@ -28,6 +28,7 @@ export function userFromRow(r: Row): UserRecord {
     system: rb(r.system),
     flags: rn(r.flags),
     createdAt: rn(r.created_at),
+    ...(r.mfa_enabled != null && rb(r.mfa_enabled) ? { mfaEnabled: true } : {}),
   };
 }
 
@@ -97,6 +98,39 @@ export class SqlUserStore implements UserStore {
     const { changes } = await this.db.run('UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?', [
       text(next, 'shortText', 'password_hash'), id(userId), text(expected, 'shortText', 'password_hash'),
     ]);
+    return changes > 0;
+  }
+
+  async getMfa(userId: Snowflake): Promise<UserMfaRecord | null> {
+    const row = await this.db.get('SELECT mfa_secret, mfa_last_step FROM users WHERE id = ? AND mfa_secret IS NOT NULL', [id(userId)]);
+    return row ? { secret: rs(row.mfa_secret), lastStep: rnn(row.mfa_last_step) } : null;
+  }
+
+  async setMfa(userId: Snowflake, secret: string | null, opts: { backupCodeHashes?: readonly string[]; lastStep?: number } = {}): Promise<void> {
+    const key = id(userId);
+    const value = secret === null ? null : text(secret, 'shortText', 'mfa_secret');
+    const hashes = (opts.backupCodeHashes ?? []).map((h) => text(h, 'shortText', 'code_hash'));
+    const lastStep = opts.lastStep === undefined ? null : int(opts.lastStep, 'last_step');
+    await this.db.transaction(async (tx) => {
+      const { changes } = await tx.run('UPDATE users SET mfa_enabled = ?, mfa_secret = ?, mfa_last_step = ? WHERE id = ?', [value === null ? 0 : 1, value, lastStep, key]);
+      if (changes === 0) throw new NotFoundError('user', userId);
+      await tx.run('DELETE FROM user_backup_codes WHERE user_id = ?', [key]);
+      for (const h of hashes) await tx.run('INSERT INTO user_backup_codes (user_id, code_hash) VALUES (?, ?)', [key, h]);
+    });
+  }
+
+  async claimMfaStep(userId: Snowflake, step: number): Promise<boolean> {
+    const s = int(step, 'step');
+    const { changes } = await this.db.run(
+      'UPDATE users SET mfa_last_step = ? WHERE id = ? AND mfa_secret IS NOT NULL AND (mfa_last_step IS NULL OR mfa_last_step < ?)', [s, id(userId), s],
+    );
+    return changes > 0;
+  }
+
+  async consumeBackupCode(userId: Snowflake, codeHash: string): Promise<boolean> {
+    const { changes } = await this.db.run(
+      'UPDATE user_backup_codes SET consumed = 1 WHERE user_id = ? AND code_hash = ? AND consumed = 0', [id(userId), text(codeHash, 'shortText', 'code_hash')],
+    );
     return changes > 0;
   }
 

@@ -966,6 +966,23 @@ CREATE TABLE stage_instances (
 CREATE INDEX stage_instances_guild ON stage_instances (guild_id, id);
 `;
 
+/**
+ * Two-factor log-in (sql/identity.ts, api/routes/mfa.ts): the user's TOTP secret and the last step a code was
+ * accepted at (no replays), a flag read with every user (the user object's mfa_enabled), and one-use backup codes
+ * by their sha256.
+ */
+const USER_MFA = `
+ALTER TABLE users ADD COLUMN mfa_enabled SMALLINT NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN mfa_secret TEXT;
+ALTER TABLE users ADD COLUMN mfa_last_step BIGINT;
+CREATE TABLE user_backup_codes (
+  user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  code_hash TEXT NOT NULL,
+  consumed SMALLINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (user_id, code_hash)
+);
+`;
+
 const PIN_MESSAGES_SPLIT = {
   sqlite: pinSplit((c) => `CAST(${c} AS INTEGER)`, (e) => `CAST(${e} AS TEXT)`),
   postgres: pinSplit((c) => `${c}::bigint`, (e) => `(${e})::text`),
@@ -1021,6 +1038,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 48, name: 'guild soundboard sounds', sqlite: GUILD_SOUNDBOARD, postgres: GUILD_SOUNDBOARD },
   { version: 49, name: 'role connections', sqlite: ROLE_CONNECTIONS, postgres: ROLE_CONNECTIONS },
   { version: 50, name: 'stage instances', sqlite: STAGE_INSTANCES, postgres: STAGE_INSTANCES },
+  { version: 51, name: 'two-factor log-in', sqlite: USER_MFA, postgres: USER_MFA },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
