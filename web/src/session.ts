@@ -98,10 +98,48 @@ export async function logout() {
   await endSession();
 }
 
-export async function login(loginName: string, password: string) {
+/**
+ * Logs in with the password. With two-factor on, the server answers a ticket instead of a token: returned for
+ * the form to ask for a code (loginWithCode).
+ */
+export async function login(loginName: string, password: string): Promise<{ ticket: string } | null> {
   // A 429 goes straight to the form, which counts the wait down (rather than a button that just sits there).
-  const res = await rest.request<{ token: string }>('POST', '/auth/login', { login: loginName, password }, undefined, { rateLimitRetries: 0 });
+  const res = await rest.request<{ token: string | null; mfa?: boolean; ticket?: string }>('POST', '/auth/login', { login: loginName, password }, undefined, { rateLimitRetries: 0 });
+  if (res.mfa && res.ticket) return { ticket: res.ticket };
+  startSession(res.token!);
+  return null;
+}
+
+/** The second step of a two-factor log-in: a code from the authenticator app, or a backup code. */
+export async function loginWithCode(ticket: string, code: string) {
+  const res = await rest.request<{ token: string }>('POST', '/auth/mfa/totp', { ticket, code }, undefined, { rateLimitRetries: 0 });
   startSession(res.token);
+}
+
+/**
+ * Turns two-factor log-in on or off. Either way the server ends every other log-in of the account and answers a
+ * fresh token for this tab (as a password change does). Enabling returns the backup codes, shown once.
+ */
+export async function enableTwoFactor(secret: string, code: string, password: string): Promise<string[]> {
+  return rotateWith(async () => {
+    const res = await rest.post<{ token: string; backup_codes: Array<{ code: string }> }>('/users/@me/mfa/totp/enable', { secret, code, password });
+    return { token: res.token, value: res.backup_codes.map((c) => c.code) };
+  });
+}
+
+export async function disableTwoFactor(code: string): Promise<void> {
+  await rotateWith(async () => ({ token: (await rest.post<{ token: string }>('/users/@me/mfa/totp/disable', { code })).token, value: undefined }));
+}
+
+async function rotateWith<T>(call: () => Promise<{ token: string; value: T }>): Promise<T> {
+  rotatingToken = true;
+  try {
+    const { token, value } = await call();
+    startSession(token);
+    return value;
+  } finally {
+    rotatingToken = false;
+  }
 }
 
 export async function register(username: string, password: string, email?: string) {
@@ -127,13 +165,11 @@ export async function updateProfile(body: { username?: string; email?: string; g
  * fresh one: the tab carries on with it (a new gateway session); every other device is logged out.
  */
 export async function changePassword(password: string, newPassword: string): Promise<void> {
-  rotatingToken = true;
-  try {
+  await rotateWith(async () => {
     const res = await rest.patch<User & { token?: string }>('/users/@me', { password, new_password: newPassword });
-    if (res.token) startSession(res.token);
-  } finally {
-    rotatingToken = false;
-  }
+    // Always a token when the password changed (the server revoked the old one).
+    return { token: res.token!, value: undefined };
+  });
 }
 
 /** One log-in of the account (Discord's "auth session"): GET /auth/sessions. */

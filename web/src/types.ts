@@ -12,6 +12,8 @@ export interface User {
   /** About Me: on the current user (READY), and in a profile (profiles.ts). */
   bio?: string;
   banner?: string | null;
+  /** On the current user: whether logging in takes a second factor (TOTP). */
+  mfa_enabled?: boolean;
 }
 
 /** Discord's relationship object (friends, blocks, requests): 1 friend, 2 blocked, 3 incoming, 4 outgoing. */

@@ -11,7 +11,11 @@ import {
 
 // ------------------------------------------------------------------------------------------------- users
 
-const USER_COLUMNS = `id, username, discriminator, global_name, avatar, banner, bio, email, password_hash, bot, system, flags, created_at, mfa_enabled`;
+/**
+ * Every column of a user row: a schema before a migration that added one (migration tests run today's store on
+ * older schemas) reads as the user without it (userFromRow treats a missing mfa_enabled as off).
+ */
+const USER_COLUMNS = '*';
 
 export function userFromRow(r: Row): UserRecord {
   return {
@@ -172,8 +176,8 @@ export class SqlUserStore implements UserStore {
 // ------------------------------------------------------------------------------------------------ tokens
 
 const TOKEN_COLUMNS = 'user_id, hash, kind, created_at, last_used_at, client_os, client_platform';
-/** For listWithUser: the users columns and the token columns (prefixed t_, both tables have created_at) of a join. */
-const USER_COLUMNS_OF_U = USER_COLUMNS.split(', ').map((c) => `u.${c}`).join(', ');
+/** For listWithUser: the users columns and the token columns (prefixed t_, as both tables have created_at) of a join. */
+const USER_COLUMNS_OF_U = 'u.*';
 const TOKEN_COLUMNS_AS_T = 'hash, kind, created_at, last_used_at, client_os, client_platform'.split(', ').map((c) => `t.${c} AS t_${c}`).join(', ');
 
 function tokenFromRow(r: Row): TokenRecord {

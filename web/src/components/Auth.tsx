@@ -4,7 +4,7 @@
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError } from '../api.ts';
-import { errorText, login, register } from '../session.ts';
+import { errorText, login, loginWithCode, register } from '../session.ts';
 
 export function AuthScreen({ mode, onSwitch, inviteCode }: { mode: 'login' | 'register'; onSwitch: (m: 'login' | 'register') => void; inviteCode?: string }) {
   const [username, setUsername] = useState('');
@@ -14,6 +14,9 @@ export function AuthScreen({ mode, onSwitch, inviteCode }: { mode: 'login' | 're
   const [error, setError] = useState<{ field?: string; text: string } | null>(null);
   const [waitUntil, setWaitUntil] = useState(0);
   const secondsLeft = useCountdown(waitUntil);
+  // Set when the password was right and the account asks for a second factor.
+  const [ticket, setTicket] = useState<string | null>(null);
+  const [code, setCode] = useState('');
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -21,8 +24,11 @@ export function AuthScreen({ mode, onSwitch, inviteCode }: { mode: 'login' | 're
     setBusy(true);
     setError(null);
     try {
-      if (mode === 'login') await login(username.trim(), password);
-      else await register(username.trim(), password, email.trim() || undefined);
+      if (ticket) await loginWithCode(ticket, code.trim());
+      else if (mode === 'login') {
+        const second = await login(username.trim(), password);
+        if (second) setTicket(second.ticket);
+      } else await register(username.trim(), password, email.trim() || undefined);
     } catch (err) {
       if (err instanceof ApiError && err.status === 429) {
         setWaitUntil(Date.now() + (err.retryAfter ?? 1) * 1000);
@@ -37,6 +43,38 @@ export function AuthScreen({ mode, onSwitch, inviteCode }: { mode: 'login' | 're
   }
 
   const isLogin = mode === 'login';
+  if (ticket) {
+    return (
+      <div className="auth-page">
+        <form className="auth-card" onSubmit={submit} aria-labelledby="auth-title" noValidate>
+          <h1 id="auth-title">Two-factor authentication</h1>
+          <p className="muted">Enter the 6-digit code from your authenticator app, or one of your backup codes.</p>
+          <label>
+            Authentication code
+            <input name="code" inputMode="numeric" autoComplete="one-time-code" value={code} onChange={(e) => setCode(e.target.value)} maxLength={12} required autoFocus />
+          </label>
+          {error && secondsLeft === 0 && (
+            <p className="form-error" role="alert">
+              {error.text}
+            </p>
+          )}
+          {secondsLeft > 0 && (
+            <p className="form-error" role="alert">
+              Too many attempts. You can try again in {secondsLeft} {secondsLeft === 1 ? 'second' : 'seconds'}.
+            </p>
+          )}
+          <button className="button block" type="submit" disabled={!code.trim()} aria-disabled={busy || secondsLeft > 0}>
+            {busy ? 'Please wait…' : 'Log In'}
+          </button>
+          <p className="muted small">
+            <button type="button" className="link-button" onClick={() => { setTicket(null); setCode(''); setError(null); }}>
+              Go back to login
+            </button>
+          </p>
+        </form>
+      </div>
+    );
+  }
   return (
     <div className="auth-page">
       <form className="auth-card" onSubmit={submit} aria-labelledby="auth-title" noValidate>

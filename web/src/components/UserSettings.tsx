@@ -6,6 +6,7 @@
  */
 import { AuthorizedApps } from './AuthorizedApps.tsx';
 import { useEffect, useState, type FormEvent } from 'react';
+import { TwoFactorSettings } from './TwoFactorSettings.tsx';
 import { changePassword, errorText, listAuthSessions, logout, logoutAuthSessions, updateProfile, type AuthSession } from '../session.ts';
 import { useStore } from '../store.ts';
 import { formatTimestamp } from './Message.tsx';
@@ -18,7 +19,7 @@ import { DeveloperSettings } from './DeveloperSettings.tsx';
 import { PushSettings } from './PushSettings.tsx';
 
 type Tab = 'account' | 'profiles' | 'password' | 'devices' | 'notifications' | 'authorized' | 'applications';
-const TABS: Array<[Tab, string]> = [['account', 'My Account'], ['profiles', 'Profiles'], ['password', 'Password'], ['devices', 'Devices'], ['notifications', 'Notifications'], ['authorized', 'Authorized Apps'], ['applications', 'My Applications']];
+const TABS: Array<[Tab, string]> = [['account', 'My Account'], ['profiles', 'Profiles'], ['password', 'Password & Security'], ['devices', 'Devices'], ['notifications', 'Notifications'], ['authorized', 'Authorized Apps'], ['applications', 'My Applications']];
 
 export function UserSettings({ onClose }: { onClose: () => void }) {
   const [tab, setTab] = useState<Tab>('account');
@@ -35,7 +36,12 @@ export function UserSettings({ onClose }: { onClose: () => void }) {
         <div className="settings-panel" role="tabpanel" id={`user-panel-${tab}`} aria-labelledby={`user-tab-${tab}`}>
           {tab === 'account' && <Account />}
           {tab === 'profiles' && <Profiles />}
-          {tab === 'password' && <Password />}
+          {tab === 'password' && (
+            <>
+              <Password />
+              <TwoFactorSettings />
+            </>
+          )}
           {tab === 'devices' && <Devices />}
           {tab === 'notifications' && <PushSettings />}
           {tab === 'authorized' && <AuthorizedApps />}
