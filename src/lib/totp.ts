@@ -4,45 +4,12 @@
  * after (clock drift); the caller records the step it accepted so the same code cannot be used twice.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { base32Decode, base32Encode } from '../protocol/base32.ts';
+
+export { base32Decode, base32Encode };
 
 export const TOTP_STEP_SECONDS = 30;
 export const TOTP_DIGITS = 6;
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
-export function base32Encode(bytes: Uint8Array): string {
-  let out = '';
-  let bits = 0;
-  let value = 0;
-  for (const b of bytes) {
-    value = (value << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      out += ALPHABET[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += ALPHABET[(value << (5 - bits)) & 31];
-  return out;
-}
-
-/** The bytes of a base32 secret (case, spaces and padding ignored), or null when it is not base32. */
-export function base32Decode(text: string): Buffer | null {
-  const clean = text.replace(/[\s=]/g, '').toUpperCase();
-  if (!/^[A-Z2-7]*$/.test(clean)) return null;
-  const out: number[] = [];
-  let bits = 0;
-  let value = 0;
-  for (const c of clean) {
-    value = (value << 5) | ALPHABET.indexOf(c);
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 255);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
 /** A new secret of 160 bits (RFC 4226's recommended length), in base32. */
 export function newTotpSecret(): string {
   return base32Encode(randomBytes(20));

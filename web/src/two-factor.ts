@@ -3,23 +3,9 @@
  * base32, what authenticator apps take), shown as text and as an otpauth:// link; the server checks a code made
  * from it before turning 2FA on (api/routes/mfa.ts).
  */
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+import { base32Encode } from '../../src/protocol/base32.ts';
 
-export function newTwoFactorSecret(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(20));
-  let out = '';
-  let bits = 0;
-  let value = 0;
-  for (const b of bytes) {
-    value = (value << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      out += ALPHABET[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  return out;
-}
+export const newTwoFactorSecret = () => base32Encode(crypto.getRandomValues(new Uint8Array(20)));
 
 /** The secret in groups of four, as it is easier to type into an app. */
 export const groupedSecret = (secret: string) => secret.match(/.{1,4}/g)!.join(' ');

@@ -53,16 +53,7 @@ export function AuthScreen({ mode, onSwitch, inviteCode }: { mode: 'login' | 're
             Authentication code
             <input name="code" inputMode="numeric" autoComplete="one-time-code" value={code} onChange={(e) => setCode(e.target.value)} maxLength={12} required autoFocus />
           </label>
-          {error && secondsLeft === 0 && (
-            <p className="form-error" role="alert">
-              {error.text}
-            </p>
-          )}
-          {secondsLeft > 0 && (
-            <p className="form-error" role="alert">
-              Too many attempts. You can try again in {secondsLeft} {secondsLeft === 1 ? 'second' : 'seconds'}.
-            </p>
-          )}
+          <AuthAlerts error={error} secondsLeft={secondsLeft} />
           <button className="button block" type="submit" disabled={!code.trim()} aria-disabled={busy || secondsLeft > 0}>
             {busy ? 'Please wait…' : 'Log In'}
           </button>
@@ -111,19 +102,7 @@ export function AuthScreen({ mode, onSwitch, inviteCode }: { mode: 'login' | 're
             aria-invalid={error?.field === 'password'}
           />
         </label>
-        {error && secondsLeft === 0 && (
-          <p className="form-error" role="alert">
-            {error.text}
-          </p>
-        )}
-        {secondsLeft > 0 && (
-          <p className="form-error" role="alert" data-testid="rate-limited">
-            Too many attempts.{' '}
-            <span role="timer" aria-live="off">
-              You can try again in {secondsLeft} {secondsLeft === 1 ? 'second' : 'seconds'}.
-            </span>
-          </p>
-        )}
+        <AuthAlerts error={error} secondsLeft={secondsLeft} />
         {/* aria-disabled, not disabled: a button that disables itself would drop keyboard focus on <body>. */}
         <button className="button block" type="submit" disabled={!username || !password} aria-disabled={busy || secondsLeft > 0}>
           {busy ? 'Please wait…' : secondsLeft > 0 ? `Try again in ${secondsLeft}s` : isLogin ? 'Log In' : 'Register'}
@@ -137,6 +116,21 @@ export function AuthScreen({ mode, onSwitch, inviteCode }: { mode: 'login' | 're
       </form>
     </div>
   );
+}
+
+/** The form's refusal, or the rate limit's countdown while it runs. */
+function AuthAlerts({ error, secondsLeft }: { error: { text: string } | null; secondsLeft: number }) {
+  if (secondsLeft > 0) {
+    return (
+      <p className="form-error" role="alert" data-testid="rate-limited">
+        Too many attempts.{' '}
+        <span role="timer" aria-live="off">
+          You can try again in {secondsLeft} {secondsLeft === 1 ? 'second' : 'seconds'}.
+        </span>
+      </p>
+    );
+  }
+  return error ? <p className="form-error" role="alert">{error.text}</p> : null;
 }
 
 /** Whole seconds left until `until` (ms since the epoch), updated as they pass; 0 once it is reached. */
