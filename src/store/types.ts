@@ -650,6 +650,8 @@ export interface UserStore {
   setMfa(id: Snowflake, secret: string | null, opts?: { backupCodeHashes?: readonly string[]; lastStep?: number }): Promise<void>;
   /** Records that a code of `step` was accepted; false when that step or a later one already was (a replay). */
   claimMfaStep(id: Snowflake, step: number): Promise<boolean>;
+  /** Replaces the backup codes of a user with 2FA on (the secret and its last step stay); false when it is off. */
+  replaceBackupCodes(id: Snowflake, codeHashes: readonly string[]): Promise<boolean>;
   /** Uses up one backup code by its hash; false when it is not one of the user's or was used already. */
   consumeBackupCode(id: Snowflake, codeHash: string): Promise<boolean>;
 }

@@ -1,8 +1,8 @@
 /**
  * Two-factor log-in in the web client, in Chromium against a real Accord: the user turns it on in User Settings →
  * Password & Security (the key shown, a code made from it and the password; ten backup codes shown once), logs out,
- * and logs back in with the password and then a code; a wrong code is refused with the server's message; a backup
- * code then turns it off.
+ * and logs back in with the password and then a code; a wrong code is refused with the server's message; new
+ * backup codes replace the first ones, and one of them turns it off.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -68,10 +68,21 @@ describe('web client: two-factor log-in', { skip: browserSkipReason() }, () => {
     await page.getByRole('button', { name: 'Log In' }).click();
     await page.getByRole('button', { name: 'User settings' }).waitFor();
 
-    // Off with a backup code.
+    // New backup codes with the password; then off with one of them (the first ones no longer work).
     await page.getByRole('button', { name: 'User settings' }).click();
     await page.getByRole('tab', { name: 'Password & Security' }).click();
+    const regenerate = section.getByRole('form', { name: 'New backup codes' });
+    await regenerate.getByLabel('Password').fill(PASSWORD);
+    await regenerate.getByRole('button', { name: 'Regenerate Backup Codes' }).click();
+    await section.getByRole('status').filter({ hasText: 'the old ones no longer work' }).waitFor();
+    assert.equal(await codes.count(), 10);
+    const fresh = await codes.nth(4).innerText();
+    assert.notEqual(fresh, backup);
+    await section.getByRole('button', { name: 'Done' }).click();
     await section.getByLabel('Code or backup code').fill(backup);
+    await section.getByRole('button', { name: 'Remove 2FA' }).click();
+    await section.getByRole('alert').filter({ hasText: 'Invalid two-factor code' }).waitFor();
+    await section.getByLabel('Code or backup code').fill(fresh);
     await section.getByRole('button', { name: 'Remove 2FA' }).click();
     await section.getByRole('button', { name: 'Enable Two-Factor Auth' }).waitFor();
     assert.equal(await server.store.users.getMfa(user.id), null);

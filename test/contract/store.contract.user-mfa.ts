@@ -26,11 +26,17 @@ export function userMfaContract(s: () => Store): void {
       assert.equal(await s().users.consumeBackupCode(u.id, 'aa'), true);
       assert.equal(await s().users.consumeBackupCode(u.id, 'aa'), false);
       assert.equal(await s().users.consumeBackupCode(u.id, 'cc'), false);
+      // New codes replace the old; the secret and its last step stay.
+      assert.equal(await s().users.replaceBackupCodes(u.id, ['cc', 'dd']), true);
+      assert.equal(await s().users.consumeBackupCode(u.id, 'bb'), false);
+      assert.equal(await s().users.consumeBackupCode(u.id, 'cc'), true);
+      assert.deepEqual(await s().users.getMfa(u.id), { secret: 'JBSWY3DPEHPK3PXP', lastStep: 101 });
+      assert.equal(await s().users.replaceBackupCodes(other.id, ['ee']), false, 'not for a user without 2FA');
       // Off: no secret, no flag, no codes; steps are not claimed without a secret.
       await s().users.setMfa(u.id, null);
       assert.equal(await s().users.getMfa(u.id), null);
       assert.equal((await s().users.get(u.id))!.mfaEnabled, undefined);
-      assert.equal(await s().users.consumeBackupCode(u.id, 'bb'), false);
+      assert.equal(await s().users.consumeBackupCode(u.id, 'dd'), false);
       assert.equal(await s().users.claimMfaStep(u.id, 500), false);
       await rejectsWith(s().users.setMfa(newId(), 'JBSWY3DPEHPK3PXP'), NotFoundError, { entity: 'user' });
     });

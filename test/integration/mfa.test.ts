@@ -74,6 +74,18 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assertError(await t.request('POST', '/auth/mfa/totp', { body: { ticket: `${payload}.AAAA`, code: spare } }), 400, 60008);
       assert.equal((await mfa({ code: spare })).status, 200);
 
+      // New backup codes with the password (never the old ones again): the old stop working, the new work.
+      const codes = (body: Record<string, unknown>) => t.request('POST', '/users/@me/mfa/codes', { auth: ok.body.token, body });
+      assertError(await codes({ password: 'wrong password', regenerate: true }), 400, 50035);
+      assertError(await codes({ password: PASSWORD }), 400, 50035);
+      const fresh = await codes({ password: PASSWORD, regenerate: true });
+      assert.equal(fresh.status, 200, JSON.stringify(fresh.body));
+      assert.equal(fresh.body.backup_codes.length, 10);
+      const again = async (code: string) => t.request('POST', '/auth/mfa/totp', { body: { ticket: (await login(u.username)).body.ticket, code } });
+      assertError(await again(on.body.backup_codes[8].code), 400, 60008);
+      assert.equal((await again(fresh.body.backup_codes[0].code)).status, 200);
+      on.body.backup_codes[5] = fresh.body.backup_codes[5];
+
       // Off with a code; then the password logs in alone again.
       assertError(await t.request('POST', '/users/@me/mfa/totp/disable', { auth: ok.body.token, body: { code: '12345678' } }), 400, 60008);
       const off = await t.request('POST', '/users/@me/mfa/totp/disable', { auth: ok.body.token, body: { code: on.body.backup_codes[5].code } });

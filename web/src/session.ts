@@ -127,6 +127,12 @@ export async function enableTwoFactor(secret: string, code: string, password: st
   });
 }
 
+/** Ten new backup codes (the old ones stop working); the password confirms it. */
+export async function regenerateBackupCodes(password: string): Promise<string[]> {
+  const res = await rest.post<{ backup_codes: Array<{ code: string }> }>('/users/@me/mfa/codes', { password, regenerate: true });
+  return res.backup_codes.map((c) => c.code);
+}
+
 export async function disableTwoFactor(code: string): Promise<void> {
   await rotateWith(async () => ({ token: (await rest.post<{ token: string }>('/users/@me/mfa/totp/disable', { code })).token, value: undefined }));
 }

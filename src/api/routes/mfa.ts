@@ -5,6 +5,9 @@
  *   (`{user_id, code, consumed}`, shown this once; only their sha256 is kept) and a fresh `token`: every other
  *   log-in of the account, made with the password alone, is ended, as a password change ends them.
  * - `POST /users/@me/mfa/totp/disable` `{code}`: a code or a backup code turns it off (a fresh `token` again).
+ * - `POST /users/@me/mfa/codes` `{password, regenerate: true}` (Discord's older route): ten new backup codes
+ *   replace the old ones, shown this once. Only hashes are kept, so `regenerate: false` (show them again) is
+ *   refused.
  * - `POST /auth/login` with the right password then answers `{user_id, mfa: true, totp: true, backup: true, sms:
  *   false, webauthn: null, ticket, token: null}` instead of a token; `POST /auth/mfa/totp` `{code, ticket}` (a
  *   code, or a backup code) gives the token. A ticket is good for 5 minutes and names its user, signed with the
@@ -12,9 +15,8 @@
  * A code is accepted once (the step it was made for is recorded), 60008 "Invalid two-factor code" otherwise; every
  * route here is under the auth rate limit. The user object's `mfa_enabled` says whether it is on.
  *
- * Decided: the secret is stored as it is (the database already holds what would unlock it); the backup codes are
- * not shown again and not regenerated apart from turning 2FA off and on; guilds' `mfa_level` (2FA required of
- * moderators) is not enforced yet and stays 0.
+ * Decided: the secret is stored as it is (the database already holds what would unlock it); backup codes are
+ * never shown twice; guilds' `mfa_level` (2FA required of moderators) is not enforced yet and stays 0.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { sha256Hex, verifyPassword, issueToken, tokenPublicId } from '../../lib/secrets.ts';
@@ -34,6 +36,10 @@ const code = z.string().trim().min(6).max(12);
 const enableBody = z.object({ secret: z.string().max(128), code, password: z.string().min(1).max(128) });
 const disableBody = z.object({ code });
 const totpLoginBody = z.object({ code, ticket: z.string().max(256) });
+const codesBody = z.object({ password: z.string().min(1).max(128), regenerate: z.boolean().optional() });
+
+/** Ten new backup codes: 8 characters of base32 (40 bits) each, lower case. */
+const newBackupCodes = () => Array.from({ length: BACKUP_CODES }, () => base32Encode(randomBytes(5)).toLowerCase());
 
 /** A backup code as typed: case, spaces and dashes do not matter. */
 const normalBackupCode = (c: string) => c.toLowerCase().replace(/[\s-]/g, '');
@@ -73,7 +79,7 @@ export function registerMfaRoutes(ctx: RouteContext): void {
     const secret = base32Encode(secretBytes);
     const step = matchTotp(secret, body.code, now());
     if (step === null) throw new ApiError(ErrorCodes.TWO_FACTOR_INVALID_CODE);
-    const codes = Array.from({ length: BACKUP_CODES }, () => base32Encode(randomBytes(5)).toLowerCase());
+    const codes = newBackupCodes();
     await store.users.setMfa(req.user.id, secret, { backupCodeHashes: codes.map(sha256Hex), lastStep: step });
     const token = await rotateToken(req, req.user.id);
     await announce(req.user.id);
@@ -88,6 +94,17 @@ export function registerMfaRoutes(ctx: RouteContext): void {
     const token = await rotateToken(req, req.user.id);
     await announce(req.user.id);
     return { token };
+  });
+
+  ctx.post('/users/@me/mfa/codes', { auth: 'user', limit: RouteLimits.auth }, async (req) => {
+    const body = parse(codesBody, req.body);
+    if (!req.user.mfaEnabled) throw new ApiError(ErrorCodes.GENERAL, { status: 400, message: 'Two-factor authentication is not enabled' });
+    if (!(await verifyPassword(body.password, req.user.passwordHash))) throw fieldError('password', 'PASSWORD_DOES_NOT_MATCH', 'Password does not match.');
+    if (body.regenerate !== true) throw fieldError('regenerate', 'BASE_TYPE_INVALID', 'Backup codes are shown once; regenerate them to see new ones');
+    const codes = newBackupCodes();
+    // Only the codes are replaced: the secret and its last accepted step stay as they are.
+    if (!(await store.users.replaceBackupCodes(req.user.id, codes.map(sha256Hex)))) throw new ApiError(ErrorCodes.GENERAL, { status: 400, message: 'Two-factor authentication is not enabled' });
+    return { backup_codes: codes.map((c) => ({ user_id: req.user.id, code: c, consumed: false })) };
   });
 
   ctx.post('/auth/mfa/totp', { auth: 'none', limit: RouteLimits.auth }, async (req) => {

@@ -131,6 +131,17 @@ export class SqlUserStore implements UserStore {
     return changes > 0;
   }
 
+  async replaceBackupCodes(userId: Snowflake, codeHashes: readonly string[]): Promise<boolean> {
+    const key = id(userId);
+    const hashes = codeHashes.map((h) => text(h, 'shortText', 'code_hash'));
+    return this.db.transaction(async (tx) => {
+      if (!(await tx.get('SELECT 1 AS on_ FROM users WHERE id = ? AND mfa_secret IS NOT NULL', [key]))) return false;
+      await tx.run('DELETE FROM user_backup_codes WHERE user_id = ?', [key]);
+      for (const h of hashes) await tx.run('INSERT INTO user_backup_codes (user_id, code_hash) VALUES (?, ?)', [key, h]);
+      return true;
+    });
+  }
+
   async consumeBackupCode(userId: Snowflake, codeHash: string): Promise<boolean> {
     const { changes } = await this.db.run(
       'UPDATE user_backup_codes SET consumed = 1 WHERE user_id = ? AND code_hash = ? AND consumed = 0', [id(userId), text(codeHash, 'shortText', 'code_hash')],
