@@ -20,7 +20,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { sha256Hex, verifyPassword, issueToken, tokenPublicId } from '../../lib/secrets.ts';
-import { base32Decode, base32Encode, matchTotp, totpStep } from '../../lib/totp.ts';
+import { base32Decode, base32Encode, matchTotp } from '../../lib/totp.ts';
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
 import { privateUser } from '../../shapes/serialize.ts';
 import type { UserRecord } from '../../store/types.ts';
