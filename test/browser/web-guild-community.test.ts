@@ -163,6 +163,11 @@ describe('web client: prune, bulk ban, welcome screen, widget, vanity URL, emoji
     await welcome.getByRole('status').filter({ hasText: 'Welcome screen saved.' }).waitFor();
 
     const widget = dialog.getByRole('region', { name: 'Server widget' });
+    // The switch's save held back a moment: the preview must wait for it, not load the refusal of a widget still off.
+    await page.route(/\/widget$/, async (route) => {
+      if (route.request().method() === 'PATCH') await new Promise((r) => setTimeout(r, 800));
+      await route.continue();
+    });
     await widget.getByLabel('Enable Server Widget').check();
     await widget.getByLabel('Invite channel').selectOption(general.id);
     await eventually(async () => assert.deepEqual(await api('GET', `/guilds/${guild.id}/widget`, owner), { enabled: true, channel_id: general.id }), 'widget saved');

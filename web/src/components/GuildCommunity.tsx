@@ -133,11 +133,18 @@ function WelcomeScreenEditor({ guildId }: { guildId: string }) {
 function WidgetEditor({ guildId }: { guildId: string }) {
   const channels = useTextChannels(guildId);
   const [settings, setSettings] = useState<{ enabled: boolean; channel_id: string | null } | null>(null);
+  // What the server holds: the image is asked for only once the widget is on there, or the preview would load
+  // the refusal (50004) while the switch is still being saved, and a broken image is not fetched again.
+  const [savedEnabled, setSavedEnabled] = useState(false);
   const [error, setError] = useState('');
   const [style, setStyle] = useState<(typeof WIDGET_IMAGE_STYLES)[number]>('banner2');
   useEffect(() => {
     let live = true;
-    getWidget(guildId).then((w) => live && setSettings(w), (err) => live && setError(errorText(err)));
+    getWidget(guildId).then((w) => {
+      if (!live) return;
+      setSettings(w);
+      setSavedEnabled(w.enabled);
+    }, (err) => live && setError(errorText(err)));
     return () => {
       live = false;
     };
@@ -149,7 +156,9 @@ function WidgetEditor({ guildId }: { guildId: string }) {
     setError('');
     setSettings(next);
     try {
-      setSettings(await saveWidget(guildId, next));
+      const saved = await saveWidget(guildId, next);
+      setSettings(saved);
+      setSavedEnabled(saved.enabled);
     } catch (err) {
       setSettings(before);
       setError(errorText(err));
@@ -190,7 +199,7 @@ function WidgetEditor({ guildId }: { guildId: string }) {
                 </select>
               </label>
               {/* The image as others embed it: the public widget.png, which the server draws. */}
-              <img className="widget-preview" src={`/api/v10/guilds/${guildId}/widget.png?style=${style}`} alt={`Server widget image, ${style}`} />
+              {savedEnabled && <img className="widget-preview" src={`/api/v10/guilds/${guildId}/widget.png?style=${style}`} alt={`Server widget image, ${style}`} />}
               <p className="muted small">
                 Widget image: <code>{`${location.origin}/api/v10/guilds/${guildId}/widget.png?style=${style}`}</code>
               </p>
