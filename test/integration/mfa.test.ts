@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { base32Decode, base32Encode, newTotpSecret, totpCode, totpStep } from '../../src/lib/totp.ts';
 import { startTestServerOn, type TestServer } from '../helpers/harness.ts';
 import { serviceSkip } from '../helpers/services.ts';
-import { assertError } from './fixtures.guilds.ts';
+import { assertError, makeBot } from './fixtures.guilds.ts';
 
 const postgresSkip = await serviceSkip('postgres');
 const PASSWORD = 'correct horse battery staple';
@@ -95,6 +95,13 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(typeof plain.body.token, 'string');
       assert.equal(plain.body.mfa, undefined);
       assertError(await t.request('POST', '/users/@me/mfa/totp/disable', { auth: off.body.token, body: { code: '123456' } }), 400, 0);
+    });
+
+    it('bots have no second factor to turn on', async () => {
+      const { bot } = await makeBot(t, await t.register());
+      const refused = await t.request('POST', '/users/@me/mfa/totp/enable', { auth: bot.auth, body: { secret: newTotpSecret(), code: '123456', password: PASSWORD } });
+      assert.equal(refused.status, 403, JSON.stringify(refused.body));
+      assert.equal(refused.body.code, 20001);
     });
 
     it('a ticket outlives neither its five minutes nor the second factor', async () => {

@@ -48,6 +48,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assertError(await open(owner, { topic: 'Public', privacy_level: 1 }), 400, 50035);
       const text = (await t.request('GET', `/guilds/${guild.id}/channels`, { auth: owner })).body.find((c: any) => c.type === 0);
       assertError(await t.request('POST', '/stage-instances', { auth: owner, body: { channel_id: text.id, topic: 'Wrong place' } }), 400, 50024);
+      assertError(await t.request('POST', '/stage-instances', { auth: owner, body: { channel_id: '123456789012345678', topic: 'Nowhere' } }), 404, 10003);
       const opened = await open(owner, { topic: 'Weekly town hall', send_start_notification: true });
       assert.equal(opened.status, 200, JSON.stringify(opened.body));
       assert.deepEqual({ ...opened.body, id: 'x' }, {
@@ -61,6 +62,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.deepEqual((await t.request('GET', `/stage-instances/${stage.id}`, { auth: member })).body, opened.body);
 
       assertError(await t.request('PATCH', `/stage-instances/${stage.id}`, { auth: member, body: { topic: 'Hijacked' } }), 403, 50013);
+      assertError(await t.request('PATCH', `/stage-instances/${stage.id}`, { auth: owner, body: { privacy_level: 1 } }), 400, 50035);
       const edited = await t.request('PATCH', `/stage-instances/${stage.id}`, { auth: owner, body: { topic: 'Town hall: Q&A' } });
       assert.equal(edited.status, 200, JSON.stringify(edited.body));
       assert.equal(edited.body.topic, 'Town hall: Q&A');
