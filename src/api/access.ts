@@ -5,7 +5,8 @@
  */
 import { ApiError, ErrorCodes } from '../protocol/errors.ts';
 import {
-  ALL_PERMISSIONS, Permissions, computeBasePermissions, computeChannelPermissions, hasPermission, type PermissionContext,
+  ALL_PERMISSIONS, GuildMfaLevel, MFA_GATED_PERMISSIONS, Permissions, computeBasePermissions, computeChannelPermissions, hasPermission,
+  type PermissionContext,
 } from '../protocol/permissions.ts';
 import { isSnowflake } from '../protocol/snowflake.ts';
 import type { ApplicationRecord, ChannelRecord, GuildRecord, MemberRecord, RoleRecord, Store } from '../store/types.ts';
@@ -22,6 +23,12 @@ export interface GuildAccess {
   roles: RoleRecord[];
   /** Guild-level permissions of the caller. */
   permissions: bigint;
+  /**
+   * The guild requires 2FA for moderation (mfa_level 1) and the caller's account (a bot's owner's) has none; then
+   * `mfaWithheld` holds the moderator permissions the caller would otherwise have, refused with 60003.
+   */
+  withoutMfa: boolean;
+  mfaWithheld: bigint;
   isOwner: boolean;
   /** Rank (roleRank) of the caller's highest role (0 = only @everyone); Infinity for the owner. */
   topPosition: number;
@@ -33,10 +40,13 @@ export interface ChannelAccess {
   guild?: GuildAccess;
   /** Permissions in this channel (DM_PERMISSIONS for a recipient of a DM). */
   permissions: bigint;
+  /** Moderator permissions in this channel withheld for want of 2FA (GuildAccess.mfaWithheld); 0n in a DM. */
+  mfaWithheld: bigint;
 }
 
-export function permissionContext(guild: GuildRecord, member: MemberRecord, roles: readonly RoleRecord[], now = Date.now()): PermissionContext {
+export function permissionContext(guild: GuildRecord, member: MemberRecord, roles: readonly RoleRecord[], now = Date.now(), withoutMfa = false): PermissionContext {
   return {
+    withoutMfa,
     guildId: guild.id,
     ownerId: guild.ownerId,
     userId: member.userId,
@@ -101,8 +111,25 @@ export async function guildAccess(store: Store, guildId: string, userId: string,
   const member = await store.members.get(guildId, userId);
   if (!member) throw new ApiError(ErrorCodes.MISSING_ACCESS);
   const roles = await store.roles.listByGuild(guildId);
-  const permissions = computeBasePermissions(permissionContext(guild, member, roles, now));
-  return { guild, member, roles, permissions, isOwner: guild.ownerId === userId, topPosition: topRolePosition(guild, member, roles) };
+  // Read only in a guild that requires 2FA: the common case costs no query.
+  const withoutMfa = guild.mfaLevel === GuildMfaLevel.ELEVATED && !(await accountHasMfa(store, userId));
+  const held = computeBasePermissions(permissionContext(guild, member, roles, now));
+  const mfaWithheld = withoutMfa ? held & MFA_GATED_PERMISSIONS : 0n;
+  return {
+    guild, member, roles, permissions: held & ~mfaWithheld, withoutMfa, mfaWithheld, isOwner: guild.ownerId === userId,
+    topPosition: topRolePosition(guild, member, roles),
+  };
+}
+
+/**
+ * Whether the acting account logs in with two factors, as server-wide 2FA asks: for a bot, its application
+ * owner's account (Discord: "the owner account"); a bot of no application has none.
+ */
+export async function accountHasMfa(store: Store, userId: string): Promise<boolean> {
+  const user = await store.users.get(userId);
+  if (!user?.bot) return Boolean(user?.mfaEnabled);
+  const app = await store.applications.getByBotUser(userId);
+  return app !== null && Boolean((await store.users.get(app.ownerId))?.mfaEnabled);
 }
 
 /** What @everyone alone may do in a channel of `guild` (someone who is not a member yet: widget.json, an invite's event). */
@@ -134,30 +161,44 @@ export async function channelAccess(store: Store, channelId: string, userId: str
   if (!channel.guildId) {
     const recipients = await store.channels.listRecipients(channelId);
     if (!recipients.includes(userId)) throw new ApiError(ErrorCodes.MISSING_ACCESS);
-    return { channel, permissions: DM_PERMISSIONS };
+    return { channel, permissions: DM_PERMISSIONS, mfaWithheld: 0n };
   }
   const guild = await guildAccess(store, channel.guildId, userId, now);
   // A thread has the permissions of its parent channel (its own overwrites are the parent's).
   const isThread = THREAD_TYPES.has(channel.type) && channel.parentId !== null;
   const overwrites = await store.overwrites.listByChannel(isThread ? channel.parentId! : channelId);
-  const permissions = computeChannelPermissions(
+  const held = computeChannelPermissions(
     permissionContext(guild.guild, guild.member, guild.roles, now),
     overwrites.map((o) => ({ id: o.id, type: o.type, allow: BigInt(o.allow), deny: BigInt(o.deny) })),
   );
+  const mfaWithheld = guild.withoutMfa ? held & MFA_GATED_PERMISSIONS : 0n;
+  const permissions = held & ~mfaWithheld;
   if (!hasPermission(permissions, Permissions.VIEW_CHANNEL)) throw new ApiError(ErrorCodes.MISSING_ACCESS);
   // A private thread is seen by its members and by those who may MANAGE_THREADS.
   if (isThread && channel.type === 12 && !hasPermission(permissions, Permissions.MANAGE_THREADS) && !(await store.threads.getMember(channelId, userId))) {
     throw new ApiError(ErrorCodes.MISSING_ACCESS);
   }
-  return { channel, guild, permissions };
+  return { channel, guild, permissions, mfaWithheld };
 }
 
 /** Thread channel types: announcement, public and private threads. */
 export const THREAD_TYPES: ReadonlySet<number> = new Set([10, 11, 12]);
 
-/** Throws 50013 unless every bit of `needed` is held. */
-export function requirePermission(permissions: bigint, needed: bigint): void {
-  if (!hasPermission(permissions, needed)) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+/**
+ * Throws unless every bit of `needed` is held: 60003 when every missing bit is a moderator permission withheld for
+ * want of 2FA (pass the access, not its bits, to tell), 50013 otherwise.
+ */
+export function requirePermission(held: bigint | { permissions: bigint; mfaWithheld: bigint }, needed: bigint): void {
+  const permissions = typeof held === 'bigint' ? held : held.permissions;
+  if (!hasPermission(permissions, needed)) throw permissionRefusal(held, needed);
+}
+
+/** The error for lacking `needed` (see requirePermission), for checks that decide between several bits first. */
+export function permissionRefusal(held: bigint | { permissions: bigint; mfaWithheld: bigint }, needed: bigint): ApiError {
+  const missing = needed & ~(typeof held === 'bigint' ? held : held.permissions);
+  // 60003 only when 2FA alone would grant every missing bit.
+  if (typeof held !== 'bigint' && missing !== 0n && (missing & ~held.mfaWithheld) === 0n) return new ApiError(ErrorCodes.TWO_FACTOR_REQUIRED);
+  return new ApiError(ErrorCodes.MISSING_PERMISSIONS);
 }
 
 /** Role hierarchy: the caller may act on a member only if their top role is strictly higher (owner always). */

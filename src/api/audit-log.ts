@@ -145,6 +145,7 @@ export const GUILD_AUDIT_KEYS = [
   'name', 'description', 'icon', 'banner', 'splash', 'owner_id', 'system_channel_id', 'afk_channel_id', 'afk_timeout',
   'verification_level', 'default_message_notifications', 'explicit_content_filter', 'preferred_locale', 'vanity_url_code',
   'system_channel_flags', 'rules_channel_id', 'public_updates_channel_id', 'safety_alerts_channel_id', 'premium_progress_bar_enabled',
+  'mfa_level',
 ] as const;
 /** Keys of the channel object (CHANNEL_CREATE / UPDATE / DELETE); overwrites are entries of their own on update. */
 export const CHANNEL_AUDIT_KEYS = ['name', 'type', 'topic', 'nsfw', 'rate_limit_per_user', 'bitrate', 'user_limit', 'permission_overwrites'] as const;

@@ -86,6 +86,27 @@ export const DEFAULT_EVERYONE_PERMISSIONS: bigint =
   Permissions.SEND_POLLS |
   Permissions.USE_EXTERNAL_APPS;
 
+/**
+ * The moderator permissions (starred in Discord's table): in a guild whose `mfa_level` is 1 (server-wide 2FA) they
+ * need two-factor log-in on the acting account, for a bot its owner's account. The others are unaffected.
+ */
+export const MFA_GATED_PERMISSIONS: bigint =
+  Permissions.KICK_MEMBERS |
+  Permissions.BAN_MEMBERS |
+  Permissions.ADMINISTRATOR |
+  Permissions.MANAGE_CHANNELS |
+  Permissions.MANAGE_GUILD |
+  Permissions.MANAGE_MESSAGES |
+  Permissions.MANAGE_ROLES |
+  Permissions.MANAGE_WEBHOOKS |
+  Permissions.MANAGE_GUILD_EXPRESSIONS |
+  Permissions.MANAGE_THREADS |
+  Permissions.MODERATE_MEMBERS |
+  Permissions.VIEW_CREATOR_MONETIZATION_ANALYTICS;
+
+/** Discord's guild MFA levels. */
+export const GuildMfaLevel = { NONE: 0, ELEVATED: 1 } as const;
+
 export const OverwriteType = { ROLE: 0, MEMBER: 1 } as const;
 
 export interface PermissionOverwriteInput {
@@ -106,10 +127,19 @@ export interface PermissionContext {
   /** Unix ms until which the member is timed out, or null. */
   communicationDisabledUntil?: number | null;
   now?: number;
+  /**
+   * The guild requires 2FA for moderation and the acting account (a bot's owner) has none: the moderator
+   * permissions (MFA_GATED_PERMISSIONS) are withheld. An administrator keeps the rest of ALL_PERMISSIONS, owner too.
+   */
+  withoutMfa?: boolean;
 }
 
 /** Guild-level permissions: owner → ALL; @everyone | roles; ADMINISTRATOR → ALL. */
 export function computeBasePermissions(ctx: PermissionContext): bigint {
+  return withheldWithoutMfa(baseOf(ctx), ctx);
+}
+
+function baseOf(ctx: PermissionContext): bigint {
   if (ctx.userId === ctx.ownerId) return ALL_PERMISSIONS;
   let perms = ctx.rolePermissions.get(ctx.guildId) ?? 0n;
   for (const roleId of ctx.memberRoleIds) perms |= ctx.rolePermissions.get(roleId) ?? 0n;
@@ -123,6 +153,10 @@ export function computeBasePermissions(ctx: PermissionContext): bigint {
  * mention-everyone / tts / attach / embed; timed out → only view and history).
  */
 export function computeChannelPermissions(ctx: PermissionContext, overwrites: readonly PermissionOverwriteInput[]): bigint {
+  return withheldWithoutMfa(channelOf(ctx, overwrites), ctx);
+}
+
+function channelOf(ctx: PermissionContext, overwrites: readonly PermissionOverwriteInput[]): bigint {
   if (ctx.userId === ctx.ownerId) return ALL_PERMISSIONS;
   let perms = ctx.rolePermissions.get(ctx.guildId) ?? 0n;
   for (const roleId of ctx.memberRoleIds) perms |= ctx.rolePermissions.get(roleId) ?? 0n;
@@ -150,6 +184,10 @@ export function computeChannelPermissions(ctx: PermissionContext, overwrites: re
     perms &= ~(Permissions.MENTION_EVERYONE | Permissions.SEND_TTS_MESSAGES | Permissions.ATTACH_FILES | Permissions.EMBED_LINKS);
   }
   return applyTimeout(perms, ctx);
+}
+
+function withheldWithoutMfa(perms: bigint, ctx: PermissionContext): bigint {
+  return ctx.withoutMfa ? perms & ~MFA_GATED_PERMISSIONS : perms;
 }
 
 function applyTimeout(perms: bigint, ctx: PermissionContext): bigint {

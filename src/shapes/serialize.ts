@@ -129,7 +129,7 @@ export function guildJson(g: GuildRecord, roles: RoleRecord[], extra: { approxim
     emojis: extra.emojis ?? [],
     stickers: extra.stickers ?? [],
     features: g.features,
-    mfa_level: 0,
+    mfa_level: g.mfaLevel ?? 0,
     application_id: null,
     system_channel_id: g.systemChannelId,
     system_channel_flags: g.systemChannelFlags ?? 0,

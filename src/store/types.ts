@@ -121,6 +121,8 @@ export interface GuildRecord {
    */
   invitesDisabledUntil?: number | null;
   dmsDisabledUntil?: number | null;
+  /** Server-wide 2FA (Discord's mfa_level): 1 when moderator permissions need two-factor log-in; absent reads as 0. */
+  mfaLevel?: number;
 }
 
 /** Discord's welcome screen object as stored. */

@@ -61,6 +61,17 @@ export function guildCommunityContract(s: () => Store): void {
       assert.equal((await s().guilds.get(guild.id))!.dmsDisabledUntil, until + 1);
     });
 
+    it('keeps the guild\'s mfa level; 0 reads as absent', async () => {
+      const { guild } = await guildWithChannel(s());
+      assert.equal('mfaLevel' in guild, false);
+      const raised = await s().guilds.update(guild.id, { mfaLevel: 1 });
+      assert.equal(raised.mfaLevel, 1);
+      assert.deepEqual(await s().guilds.get(guild.id), raised);
+      await rejectsWith(s().guilds.update(guild.id, { mfaLevel: 0.5 }), InvalidInputError);
+      assert.equal((await s().guilds.get(guild.id))!.mfaLevel, 1);
+      assert.equal('mfaLevel' in (await s().guilds.update(guild.id, { mfaLevel: 0 })), false);
+    });
+
     it('joinByVanity adds the member and counts the use in one transaction', async () => {
       const { guild } = await guildWithChannel(s());
       const code = uniq('join-');

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  ALL_PERMISSIONS, Permissions as P, computeBasePermissions, computeChannelPermissions, hasPermission, parsePermissions,
+  ALL_PERMISSIONS, MFA_GATED_PERMISSIONS, Permissions as P, computeBasePermissions, computeChannelPermissions, hasPermission, parsePermissions,
   type PermissionContext, type PermissionOverwriteInput,
 } from '../../src/protocol/permissions.ts';
 
@@ -95,6 +95,32 @@ describe('computeChannelPermissions', () => {
     // The same bit both allowed and denied by one overwrite ends up allowed.
     assert.equal(hasPermission(computeChannelPermissions(ctx(), [ow(GUILD, 0, P.ADD_REACTIONS, P.ADD_REACTIONS)]), P.ADD_REACTIONS), true);
     assert.equal(hasPermission(computeChannelPermissions(ctx(), [ow(USER, 1, P.ADD_REACTIONS, P.ADD_REACTIONS)]), P.ADD_REACTIONS), true);
+  });
+});
+
+describe('server-wide 2FA (withoutMfa)', () => {
+  const mod = ctx({ memberRoleIds: [ROLE_B] });
+  it('withholds exactly the moderator permissions, at guild and channel level', () => {
+    const held = computeBasePermissions(mod);
+    assert.ok(held & MFA_GATED_PERMISSIONS, 'the fixture role holds a moderator permission');
+    assert.equal(computeBasePermissions({ ...mod, withoutMfa: true }), held & ~MFA_GATED_PERMISSIONS);
+    const overwrites = [ow(USER, 1, P.MANAGE_MESSAGES | P.ADD_REACTIONS, 0n)];
+    const inChannel = computeChannelPermissions(mod, overwrites);
+    assert.equal(hasPermission(inChannel, P.MANAGE_MESSAGES), true);
+    assert.equal(computeChannelPermissions({ ...mod, withoutMfa: true }, overwrites), inChannel & ~MFA_GATED_PERMISSIONS);
+  });
+  it('an administrator and the owner keep every other permission, overwrites still bypassed', () => {
+    const denied = [ow(GUILD, 0, 0n, P.VIEW_CHANNEL)];
+    for (const who of [ctx({ memberRoleIds: [ADMIN_ROLE] }), ctx({ userId: OWNER })]) {
+      assert.equal(computeBasePermissions({ ...who, withoutMfa: true }), ALL_PERMISSIONS & ~MFA_GATED_PERMISSIONS);
+      assert.equal(computeChannelPermissions({ ...who, withoutMfa: true }, denied), ALL_PERMISSIONS & ~MFA_GATED_PERMISSIONS);
+    }
+  });
+  it("is Discord's starred list: not View Audit Log, Manage Events, Pin Messages or Mention Everyone", () => {
+    for (const bit of [P.KICK_MEMBERS, P.BAN_MEMBERS, P.ADMINISTRATOR, P.MANAGE_CHANNELS, P.MANAGE_GUILD, P.MANAGE_MESSAGES, P.MANAGE_ROLES, P.MANAGE_WEBHOOKS, P.MANAGE_GUILD_EXPRESSIONS, P.MANAGE_THREADS, P.MODERATE_MEMBERS]) {
+      assert.equal(hasPermission(MFA_GATED_PERMISSIONS, bit), true);
+    }
+    for (const bit of [P.VIEW_AUDIT_LOG, P.MANAGE_EVENTS, P.PIN_MESSAGES, P.MENTION_EVERYONE, P.MANAGE_NICKNAMES, P.MUTE_MEMBERS]) assert.equal(hasPermission(MFA_GATED_PERMISSIONS, bit), false);
   });
 });
 

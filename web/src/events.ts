@@ -31,6 +31,7 @@ function guildInfo(g: Guild, prev?: GuildInfo): GuildInfo {
     system_channel_flags: g.system_channel_flags ?? prev?.system_channel_flags ?? 0,
     default_message_notifications: g.default_message_notifications ?? prev?.default_message_notifications ?? 0,
     features: g.features ?? prev?.features ?? [],
+    mfa_level: g.mfa_level ?? prev?.mfa_level ?? 0,
   };
 }
 

@@ -9,7 +9,7 @@ import {
   hasPermission,
   type PermissionContext,
 } from '../../src/protocol/permissions.ts';
-import type { GuildInfo } from './store.ts';
+import { store, type GuildInfo } from './store.ts';
 import type { Channel, Member } from './types.ts';
 
 export { P };
@@ -51,6 +51,9 @@ function context(guild: GuildInfo, userId: string, member: Member | undefined): 
     memberRoleIds: member?.roles ?? [],
     rolePermissions: new Map(Object.entries(guild.roles).map(([id, role]) => [id, big(role.permissions)])),
     communicationDisabledUntil: member?.communication_disabled_until ? Date.parse(member.communication_disabled_until) : null,
+    // Server-wide 2FA: our own account without it holds no moderator permission here (the server refuses with
+    // 60003). Whether another account has 2FA is not known to a client, so theirs are computed as held.
+    withoutMfa: guild.mfa_level === 1 && userId === store.state.me?.id && !store.state.me.mfa_enabled,
   };
 }
 

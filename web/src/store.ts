@@ -21,6 +21,8 @@ export interface GuildInfo {
   system_channel_flags: number;
   default_message_notifications: number;
   features: string[];
+  /** 1 when moderator permissions need two-factor log-in here (perms.ts withholds them from an account without it). */
+  mfa_level: number;
 }
 
 export interface ChannelMessages {
@@ -68,7 +70,8 @@ export const initialState = (): State => ({
   ready: false,
   me: null,
   authSessionId: null,
-  myStatus: (localStorage.getItem('accord.status') as Status | null) ?? 'online',
+  // globalThis: the store is also imported by unit tests run outside a browser (through perms.ts).
+  myStatus: (globalThis.localStorage?.getItem('accord.status') as Status | null) ?? 'online',
   guildIds: [],
   guilds: {},
   channels: {},

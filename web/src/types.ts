@@ -126,6 +126,8 @@ export interface Guild {
   default_message_notifications?: number;
   /** Discord's guild features (WELCOME_SCREEN_ENABLED, GUILD_ONBOARDING, …). */
   features?: string[];
+  /** 1: moderator actions need two-factor log-in (server-wide 2FA). */
+  mfa_level?: number;
 }
 
 export interface Reaction {

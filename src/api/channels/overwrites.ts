@@ -18,7 +18,7 @@ export const overwriteEntry = overwriteBody.extend({ id: snowflake });
 
 /** Throws 50013 unless the caller may manage overwrites with these bits. */
 export function checkOverwriteBits(access: ChannelAccess, allow: bigint, deny: bigint): void {
-  requirePermission(access.permissions, Permissions.MANAGE_ROLES);
+  requirePermission(access, Permissions.MANAGE_ROLES);
   const g = access.guild;
   if (g && (g.isOwner || hasPermission(g.permissions, Permissions.ADMINISTRATOR))) return;
   if (((allow | deny) & ~access.permissions) !== 0n) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);

@@ -90,7 +90,7 @@ export async function publishThreadEvent(dispatch: Dispatcher, store: Store, cha
  * MANAGE_THREADS (160005). Returns the thread's metadata.
  */
 export async function checkThreadSend(store: Store, access: ChannelAccess): Promise<ThreadRecord> {
-  requirePermission(access.permissions, Permissions.VIEW_CHANNEL | Permissions.SEND_MESSAGES_IN_THREADS);
+  requirePermission(access, Permissions.VIEW_CHANNEL | Permissions.SEND_MESSAGES_IN_THREADS);
   const t = await store.threads.get(access.channel.id);
   if (!t) throw new ApiError(ErrorCodes.UNKNOWN_CHANNEL);
   if (t.locked && !hasPermission(access.permissions, Permissions.MANAGE_THREADS)) throw new ApiError(t.archived ? ErrorCodes.THREAD_ARCHIVED : ErrorCodes.THREAD_LOCKED);

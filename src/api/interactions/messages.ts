@@ -70,7 +70,7 @@ async function responseAccess(ctx: RouteContext, i: LiveInteraction): Promise<Ch
   }
   const channel = await store.channels.get(i.channelId);
   if (!channel) throw new ApiError(ErrorCodes.UNKNOWN_CHANNEL);
-  return { channel, permissions: DM_PERMISSIONS | ALL_PERMISSIONS };
+  return { channel, permissions: DM_PERMISSIONS | ALL_PERMISSIONS, mfaWithheld: 0n };
 }
 
 async function invoker(ctx: RouteContext, i: LiveInteraction): Promise<UserRecord> {

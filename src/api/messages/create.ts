@@ -110,7 +110,7 @@ async function forwardSource(deps: ApiDeps, user: UserRecord, body: CreateBody, 
   if (fileCount > 0 && !extras.includes('attachments')) extras.push('attachments');
   if (extras.length) throw formError(extras.map((k) => ({ path: [k], code: 'MESSAGE_FORWARD_HAS_CONTENT', message: 'A forward carries only the forwarded message' })));
   const source = await channelAccess(deps.store, ref.channel_id!, user.id, deps.now());
-  requirePermission(source.permissions, Permissions.VIEW_CHANNEL | Permissions.READ_MESSAGE_HISTORY);
+  requirePermission(source, Permissions.VIEW_CHANNEL | Permissions.READ_MESSAGE_HISTORY);
   const original = await deps.store.messages.get(source.channel.id, ref.message_id!);
   if (!original) throw unknownReference();
   if (!REPLYABLE_TYPES.has(original.type)) {
@@ -144,7 +144,7 @@ export async function createMessage(ctx: RouteContext, user: UserRecord, channel
   if (!MESSAGE_CHANNEL_TYPES.has(channel.type)) throw new ApiError(ErrorCodes.NON_TEXT_CHANNEL);
   // Threads need SEND_MESSAGES_IN_THREADS instead, and refuse sends while locked (channels/threads.ts).
   const thread = isThread(channel) ? await checkThreadSend(deps.store, access) : null;
-  if (!thread) requirePermission(access.permissions, Permissions.VIEW_CHANNEL | Permissions.SEND_MESSAGES);
+  if (!thread) requirePermission(access, Permissions.VIEW_CHANNEL | Permissions.SEND_MESSAGES);
   await refuseUnwantedDm(deps.store, channel, user.id, deps.now());
 
   const fileRefusal = hasPermission(access.permissions, Permissions.ATTACH_FILES) ? null : new ApiError(ErrorCodes.MISSING_PERMISSIONS);
@@ -221,7 +221,7 @@ export async function messageParts(deps: ApiDeps, access: ChannelAccess, user: U
   if (voice) checkVoiceMessage(access, { content, embeds, components, stickerCount: stickerItems.length, poll: Boolean(body.poll), attachments });
   if (!forwarded && content.trim() === '' && embeds.length === 0 && attachments.length === 0 && components.length === 0 && !body.poll && stickerItems.length === 0) throw new ApiError(ErrorCodes.EMPTY_MESSAGE);
   // A poll needs SEND_POLLS in a guild channel (DMs have no permission to check).
-  if (body.poll && channel.guildId) requirePermission(access.permissions, Permissions.SEND_POLLS);
+  if (body.poll && channel.guildId) requirePermission(access, Permissions.SEND_POLLS);
   checkEmbedTotal(embeds);
   checkAllowedMentions(body.allowed_mentions ?? undefined);
   // What mentions are read from: the content, or a Components V2 message's text displays.

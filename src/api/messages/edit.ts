@@ -88,7 +88,7 @@ export async function applyEdit(
 
   if (!isAuthor) {
     if (touchesContent || touchesComponents || body.flags === undefined) throw new ApiError(ErrorCodes.CANNOT_EDIT_OTHERS_MESSAGE);
-    requirePermission(access.permissions, Permissions.MANAGE_MESSAGES);
+    requirePermission(access, Permissions.MANAGE_MESSAGES);
   }
   if ((touchesContent || touchesComponents) && (message.flags & IS_VOICE_MESSAGE) !== 0) throw new ApiError(ErrorCodes.VOICE_MESSAGE_EDIT);
 

@@ -24,7 +24,7 @@ export interface VoiceMessageParts {
  * standing, for SEND_VOICE_MESSAGES in a guild channel; null for an interaction response, which needs no permission.
  */
 export function checkVoiceMessage(access: ChannelAccess | null, m: VoiceMessageParts): void {
-  if (access?.channel.guildId) requirePermission(access.permissions, Permissions.SEND_VOICE_MESSAGES);
+  if (access?.channel.guildId) requirePermission(access, Permissions.SEND_VOICE_MESSAGES);
   if (m.content !== '' || m.embeds.length > 0 || m.components.length > 0 || m.stickerCount > 0 || m.poll) {
     throw new ApiError(ErrorCodes.VOICE_MESSAGE_ADDITIONAL_CONTENT);
   }

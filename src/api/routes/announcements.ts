@@ -10,7 +10,7 @@
 import { MessageType } from '../../protocol/message-types.ts';
 import { AuditLogEvent } from '../../protocol/audit-log.ts';
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
-import { Permissions, hasPermission } from '../../protocol/permissions.ts';
+import { Permissions } from '../../protocol/permissions.ts';
 import { ChannelType, WebhookType } from '../../store/types.ts';
 import { channelAccess, requirePermission } from '../access.ts';
 import { WEBHOOK_AUDIT_KEYS, createdChanges, recordAudit, webhookAudit } from '../audit-log.ts';
@@ -37,9 +37,9 @@ export function registerAnnouncementsRoutes(ctx: RouteContext): void {
     const { access, message } = await messageAccess(store, req.params.channelId, req.params.messageId, req.user.id, now());
     const channel = access.channel;
     if (channel.type !== ChannelType.GUILD_ANNOUNCEMENT) throw new ApiError(ErrorCodes.CANNOT_ACT_ON_CHANNEL_TYPE);
-    requirePermission(access.permissions, Permissions.VIEW_CHANNEL);
+    requirePermission(access, Permissions.VIEW_CHANNEL);
     // "SEND_MESSAGES, if the current user sent the message, or additionally the MANAGE_MESSAGES permission, for all other messages".
-    requirePermission(access.permissions, message.authorId === req.user.id ? Permissions.SEND_MESSAGES : Permissions.SEND_MESSAGES | Permissions.MANAGE_MESSAGES);
+    requirePermission(access, message.authorId === req.user.id ? Permissions.SEND_MESSAGES : Permissions.SEND_MESSAGES | Permissions.MANAGE_MESSAGES);
     if (message.flags & MessageFlag.CROSSPOSTED) throw new ApiError(ErrorCodes.ALREADY_CROSSPOSTED);
     if (!PUBLISHABLE_TYPES.has(message.type) || message.flags & MessageFlag.IS_CROSSPOST) throw new ApiError(ErrorCodes.SYSTEM_MESSAGE);
     // Once, whichever api node a concurrent second request reaches (the flag check above is the fast path).
@@ -53,7 +53,7 @@ export function registerAnnouncementsRoutes(ctx: RouteContext): void {
     const body = parse(followBody, req.body);
     const target = await channelAccess(store, body.webhook_channel_id, req.user.id, now());
     if (!target.channel.guildId || !FOLLOWER_CHANNEL_TYPES.has(target.channel.type)) throw new ApiError(ErrorCodes.CANNOT_ACT_ON_CHANNEL_TYPE);
-    if (!hasPermission(target.permissions, Permissions.MANAGE_WEBHOOKS)) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+    requirePermission(target, Permissions.MANAGE_WEBHOOKS);
     const guildId = target.channel.guildId;
     if ((await store.webhooks.listByChannel(target.channel.id)).length >= MAX_WEBHOOKS_PER_CHANNEL) throw new ApiError(ErrorCodes.MAX_WEBHOOKS);
     if ((await store.webhooks.countByGuild(guildId)) >= MAX_WEBHOOKS_PER_GUILD) throw new ApiError(ErrorCodes.MAX_GUILD_WEBHOOKS);

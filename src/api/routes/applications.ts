@@ -237,10 +237,10 @@ export function registerApplicationsRoutes(ctx: RouteContext): void {
     }
     if (!body.guild_id) throw fieldError('guild_id', 'BASE_TYPE_REQUIRED', 'This field is required');
     const access = await guildAccess(store, body.guild_id, req.user.id, now());
-    requirePermission(access.permissions, Permissions.MANAGE_GUILD);
+    requirePermission(access, Permissions.MANAGE_GUILD);
     const permissions = parsePermissions(body.permissions ?? q.permissions ?? '0');
     // Nobody hands a bot more than they hold themselves (admins and the owner hold everything).
-    requirePermission(access.permissions, permissions);
+    requirePermission(access, permissions);
     await assertNotBanned(store, access.guild.id, app.botUserId);
     if (await store.members.get(access.guild.id, app.botUserId)) return { location };
     try {

@@ -47,7 +47,7 @@ export function registerAuditLogRoutes(ctx: RouteContext): void {
 
   ctx.get('/guilds/:guildId/audit-logs', {}, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
-    requirePermission(access.permissions, Permissions.VIEW_AUDIT_LOG);
+    requirePermission(access, Permissions.VIEW_AUDIT_LOG);
     const q = parse(listQuery, req.query);
     const entries = await store.auditLog.list(access.guild.id, {
       userId: q.user_id, actionType: q.action_type, before: q.before, after: q.after, limit: q.limit, since: now() - AUDIT_LOG_RETENTION_MS,

@@ -117,7 +117,7 @@ export function registerAutoModerationRoutes(ctx: RouteContext): void {
 
   const manager = async (guildId: string, userId: string) => {
     const access = await guildAccess(store, guildId, userId, now());
-    requirePermission(access.permissions, Permissions.MANAGE_GUILD);
+    requirePermission(access, Permissions.MANAGE_GUILD);
     return access;
   };
   const load = async (guildId: string, ruleId: string) => {
@@ -145,7 +145,7 @@ export function registerAutoModerationRoutes(ctx: RouteContext): void {
         }
         out.push({ type: a.type, metadata: { channelId: channel.id } });
       } else if (a.type === AutoModActionType.TIMEOUT) {
-        requirePermission(access.permissions, Permissions.MODERATE_MEMBERS);
+        requirePermission(access, Permissions.MODERATE_MEMBERS);
         if (!m.duration_seconds) throw fieldError(['actions', i, 'metadata', 'duration_seconds'], 'BASE_TYPE_REQUIRED', 'This field is required');
         out.push({ type: a.type, metadata: { durationSeconds: m.duration_seconds } });
       } else if (a.type === AutoModActionType.BLOCK_MESSAGE) {

@@ -39,7 +39,7 @@ export function registerBansRoutes(ctx: RouteContext): void {
 
   const moderator = async (req: RouteRequest<{ guildId: string }>) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
-    requirePermission(access.permissions, Permissions.BAN_MEMBERS);
+    requirePermission(access, Permissions.BAN_MEMBERS);
     return access;
   };
 

@@ -99,7 +99,7 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
   });
 
   async function patchGuildChannel(a: ChannelAccess, raw: unknown, user: UserRecord, req: RouteRequest) {
-    requirePermission(a.permissions, Permissions.MANAGE_CHANNELS);
+    requirePermission(a, Permissions.MANAGE_CHANNELS);
     const body = parse(guildChannelPatch, raw);
     const c = a.channel;
     const patch: Parameters<typeof store.channels.update>[1] = {};
@@ -199,7 +199,7 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
       return json;
     }
     if (isThread(c)) return deleteThread(ctx, a, req);
-    requirePermission(a.permissions, Permissions.MANAGE_CHANNELS);
+    requirePermission(a, Permissions.MANAGE_CHANNELS);
     // The channel's files go after the commit (messages/write.ts).
     const entry = auditEntry(ctx, req, c.guildId!, { actionType: AuditLogEvent.CHANNEL_DELETE, targetId: c.id, changes: deletedChanges(json, CHANNEL_AUDIT_KEYS) });
     // A category's channels stay, out of it: "will have their parent_id removed and a Channel Update Gateway
@@ -252,7 +252,7 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
   ctx.delete('/channels/:channelId/permissions/:overwriteId', { limit: RouteLimits.channelEdit }, async (req) => {
     const a = await access(req.params.channelId, req.user);
     if (!a.channel.guildId) throw new ApiError(ErrorCodes.CANNOT_EXECUTE_ON_DM);
-    requirePermission(a.permissions, Permissions.MANAGE_ROLES);
+    requirePermission(a, Permissions.MANAGE_ROLES);
     const existing = (await store.overwrites.listByChannel(a.channel.id)).find((o) => o.id === req.params.overwriteId);
     if (!existing) throw new ApiError(ErrorCodes.UNKNOWN_OVERWRITE);
     checkOverwriteBits(a, BigInt(existing.allow), BigInt(existing.deny));
@@ -270,7 +270,7 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
   ctx.post('/channels/:channelId/invites', {}, async (req) => {
     const a = await access(req.params.channelId, req.user);
     if (!a.channel.guildId) throw new ApiError(ErrorCodes.CANNOT_EXECUTE_ON_DM);
-    requirePermission(a.permissions, Permissions.CREATE_INSTANT_INVITE);
+    requirePermission(a, Permissions.CREATE_INSTANT_INVITE);
     const body = parse(inviteBody, req.body);
     refuseInviteTarget(body);
     const now = ctx.deps.now();
@@ -326,7 +326,7 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
   ctx.get('/channels/:channelId/invites', {}, async (req) => {
     const a = await access(req.params.channelId, req.user);
     if (!a.channel.guildId) throw new ApiError(ErrorCodes.CANNOT_EXECUTE_ON_DM);
-    requirePermission(a.permissions, Permissions.MANAGE_CHANNELS);
+    requirePermission(a, Permissions.MANAGE_CHANNELS);
     const invites = await store.invites.listByChannel(a.channel.id);
     const now = ctx.deps.now();
     const live = invites.filter((i) => i.expiresAt === null || i.expiresAt > now);
@@ -339,7 +339,7 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
   ctx.post('/channels/:channelId/typing', { limit: RouteLimits.typing }, async (req) => {
     const a = await access(req.params.channelId, req.user);
     // In a thread, whoever may send there (SEND_MESSAGES_IN_THREADS).
-    requirePermission(a.permissions, isThread(a.channel) ? Permissions.SEND_MESSAGES_IN_THREADS : Permissions.SEND_MESSAGES);
+    requirePermission(a, isThread(a.channel) ? Permissions.SEND_MESSAGES_IN_THREADS : Permissions.SEND_MESSAGES);
     const member = a.guild?.member;
     await publishInChannel(ctx, a.channel, 'TYPING_START', {
       channel_id: a.channel.id,

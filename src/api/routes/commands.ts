@@ -198,7 +198,7 @@ export function registerCommandsRoutes(ctx: RouteContext): void {
     if (req.user.bot && app.botUserId !== req.user.id) throw new ApiError(ErrorCodes.NOT_AUTHORIZED_FOR_APPLICATION);
     const access = await guildAccess(store, req.params.guildId!, req.user.id, now());
     if (!req.user.bot) {
-      requirePermission(access.permissions, Permissions.MANAGE_GUILD | Permissions.MANAGE_ROLES);
+      requirePermission(access, Permissions.MANAGE_GUILD | Permissions.MANAGE_ROLES);
       if (!(await store.members.get(access.guild.id, app.botUserId))) throw new ApiError(ErrorCodes.MISSING_ACCESS);
     }
     return { app, access };

@@ -17,7 +17,7 @@ import { Permissions } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
 import { emojiJson } from '../../shapes/emoji.ts';
 import type { GuildEmojiRecord, Store } from '../../store/types.ts';
-import { guildAccess, type GuildAccess } from '../access.ts';
+import { guildAccess, type GuildAccess, permissionRefusal } from '../access.ts';
 import { createdChanges, deletedChanges, diffChanges, recordAudit } from '../audit-log.ts';
 import { imageBodyLimit } from '../image-fields.ts';
 import type { RouteContext } from '../route.ts';
@@ -61,11 +61,11 @@ export function registerEmojisRoutes(ctx: RouteContext): void {
     return emoji;
   };
 
-  /** 50013 unless the caller may edit or delete `emoji`. */
+  /** 50013 (60003 for want of 2FA) unless the caller may edit or delete `emoji`. */
   const requireEditable = (access: GuildAccess, emoji: GuildEmojiRecord, userId: string) => {
     if (canManage(access)) return;
     if (canCreate(access) && emoji.userId === userId) return;
-    throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+    throw permissionRefusal(access, Permissions.MANAGE_GUILD_EXPRESSIONS);
   };
 
   /**

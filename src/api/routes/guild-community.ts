@@ -86,7 +86,7 @@ export function registerGuildCommunityRoutes(ctx: RouteContext): void {
 
   const withPermissions = async (req: RouteRequest<{ guildId: string }>, needed: bigint) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
-    requirePermission(access.permissions, needed);
+    requirePermission(access, needed);
     return access;
   };
 
@@ -179,7 +179,7 @@ export function registerGuildCommunityRoutes(ctx: RouteContext): void {
 
   ctx.get('/guilds/:guildId/welcome-screen', {}, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
-    if (!access.guild.features.includes(WELCOME_FEATURE)) requirePermission(access.permissions, Permissions.MANAGE_GUILD);
+    if (!access.guild.features.includes(WELCOME_FEATURE)) requirePermission(access, Permissions.MANAGE_GUILD);
     return welcomeScreenJson(access.guild.welcomeScreen);
   });
 
@@ -191,7 +191,7 @@ export function registerGuildCommunityRoutes(ctx: RouteContext): void {
    */
   ctx.put('/guilds/:guildId/incident-actions', {}, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
-    requirePermission(access.permissions, Permissions.MANAGE_GUILD);
+    requirePermission(access, Permissions.MANAGE_GUILD);
     const body = parse(incidentActionsBody, req.body ?? {});
     const at = now();
     const until = (field: 'invites_disabled_until' | 'dms_disabled_until') => {

@@ -58,7 +58,7 @@ export function registerGuildTemplateRoutes(ctx: RouteContext): void {
   };
   const manager = async (guildId: string, userId: string) => {
     const access = await guildAccess(store, guildId, userId, now());
-    requirePermission(access.permissions, Permissions.MANAGE_GUILD);
+    requirePermission(access, Permissions.MANAGE_GUILD);
     return access;
   };
   const ownTemplate = async (guildId: string, code: string) => {

@@ -326,12 +326,12 @@ const MUTABLE_FEATURES: Readonly<Record<string, bigint>> = {
  * store applies it to the list as it is then, so an onboarding or welcome-screen edit at the same moment is kept.
  * Null when nothing changes.
  */
-function mutableFeatureChange(current: readonly string[], wanted: readonly string[], permissions: bigint): FeatureChange | null {
+function mutableFeatureChange(current: readonly string[], wanted: readonly string[], access: GuildAccess): FeatureChange | null {
   const asked = new Set(wanted);
   const change = { add: [] as string[], remove: [] as string[] };
   for (const [feature, needs] of Object.entries(MUTABLE_FEATURES)) {
     if (current.includes(feature) === asked.has(feature)) continue;
-    requirePermission(permissions, needs);
+    requirePermission(access, needs);
     (asked.has(feature) ? change.add : change.remove).push(feature);
   }
   return change.add.length || change.remove.length ? change : null;
@@ -369,7 +369,7 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
 
   ctx.patch('/guilds/:guildId', { bodyLimit: imageBodyLimit(ctx.deps.config, 3) }, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
-    requirePermission(access.permissions, Permissions.MANAGE_GUILD);
+    requirePermission(access, Permissions.MANAGE_GUILD);
     const body = parse(patchGuildBody, req.body);
     const guildId = access.guild.id;
     const patch: Partial<GuildRecord> = {};
@@ -396,7 +396,7 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
     if (body.safety_alerts_channel_id !== undefined) patch.safetyAlertsChannelId = await channelOfType(body.safety_alerts_channel_id, ChannelType.GUILD_TEXT, 'safety_alerts_channel_id');
     if (body.system_channel_flags !== undefined) patch.systemChannelFlags = body.system_channel_flags ?? 0;
     if (body.premium_progress_bar_enabled !== undefined) patch.premiumProgressBarEnabled = body.premium_progress_bar_enabled ?? false;
-    const featureChange = body.features != null ? mutableFeatureChange(access.guild.features, body.features, access.permissions) : null;
+    const featureChange = body.features != null ? mutableFeatureChange(access.guild.features, body.features, access) : null;
     if (body.owner_id !== undefined && body.owner_id !== access.guild.ownerId) {
       if (!access.isOwner) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
       const [member, user] = await Promise.all([store.members.get(guildId, body.owner_id), store.users.get(body.owner_id)]);
@@ -455,7 +455,7 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
 
   ctx.post('/guilds/:guildId/channels', { status: 201 }, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
-    requirePermission(access.permissions, Permissions.MANAGE_CHANNELS);
+    requirePermission(access, Permissions.MANAGE_CHANNELS);
     const body = parse(createChannelBody, req.body);
     const guildId = access.guild.id;
     const existing = await store.channels.listByGuild(guildId);
@@ -495,7 +495,7 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
 
   ctx.patch('/guilds/:guildId/channels', {}, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
-    requirePermission(access.permissions, Permissions.MANAGE_CHANNELS);
+    requirePermission(access, Permissions.MANAGE_CHANNELS);
     const body = parse(reorderBody, req.body);
     const guildId = access.guild.id;
     const before = new Map((await store.channels.listByGuild(guildId)).map((c) => [c.id, c]));
@@ -521,7 +521,7 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
     // Syncing replaces a channel's overwrites, which is editing them: MANAGE_ROLES in that channel (so also
     // VIEW_CHANNEL), as PUT /channels/{id}/permissions needs. MANAGE_CHANNELS alone let a member move a
     // private channel into a public category with lock_permissions and open it to everyone.
-    for (const id of locks) requirePermission((await channelAccess(store, id, req.user.id, now())).permissions, Permissions.MANAGE_ROLES);
+    for (const id of locks) requirePermission(await channelAccess(store, id, req.user.id, now()), Permissions.MANAGE_ROLES);
     // Positions, parents and the overwrite copies of locked channels: one transaction.
     await store.channels.setPositions(guildId, updates);
     const [after, overwrites] = await Promise.all([store.channels.listByGuild(guildId), store.overwrites.listByGuild(guildId)]);

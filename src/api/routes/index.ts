@@ -14,6 +14,7 @@ import { registerMonetizationRoutes } from './monetization.ts';
 import { registerSoundboardRoutes } from './soundboard.ts';
 import { registerStageInstanceRoutes } from './stage-instances.ts';
 import { registerMfaRoutes } from './mfa.ts';
+import { registerGuildMfaRoutes } from './guild-mfa.ts';
 import { registerRoleConnectionRoutes } from './role-connections.ts';
 import { registerStickersRoutes } from './stickers.ts';
 import { registerAnnouncementsRoutes } from './announcements.ts';
@@ -64,6 +65,7 @@ export function registerAllRoutes(ctx: RouteContext): void {
   registerSoundboardRoutes(ctx);
   registerStageInstanceRoutes(ctx);
   registerMfaRoutes(ctx);
+  registerGuildMfaRoutes(ctx);
   registerRoleConnectionRoutes(ctx);
   registerStickersRoutes(ctx);
   registerAnnouncementsRoutes(ctx);

@@ -30,13 +30,13 @@ export function registerIntegrationsRoutes(ctx: RouteContext): void {
 
   ctx.get('/guilds/:guildId/integrations', {}, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
-    requirePermission(access.permissions, Permissions.MANAGE_GUILD);
+    requirePermission(access, Permissions.MANAGE_GUILD);
     return (await integrationsOf(access.guild.id)).map(({ app, bot }) => integrationJson(app, bot));
   });
 
   ctx.delete('/guilds/:guildId/integrations/:integrationId', {}, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
-    requirePermission(access.permissions, Permissions.MANAGE_GUILD);
+    requirePermission(access, Permissions.MANAGE_GUILD);
     const found = (await integrationsOf(access.guild.id)).find(({ app }) => app.id === req.params.integrationId);
     if (!found) throw new ApiError(ErrorCodes.UNKNOWN_INTEGRATION);
     await store.members.remove(access.guild.id, found.bot.id);

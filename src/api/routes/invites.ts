@@ -9,7 +9,7 @@ import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
 import { Permissions, hasPermission } from '../../protocol/permissions.ts';
 import { ConflictError } from '../../store/errors.ts';
 import type { InviteRecord, MemberRecord } from '../../store/types.ts';
-import { channelAccess, everyoneChannelPermissions, guildAccess } from '../access.ts';
+import { channelAccess, everyoneChannelPermissions, guildAccess, requirePermission } from '../access.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext } from '../route.ts';
 import { inviteJson, memberJson } from '../../shapes/serialize.ts';
@@ -95,7 +95,7 @@ export function registerInvitesRoutes(ctx: RouteContext): void {
     const guild = await guildAccess(store, invite.guildId!, req.user.id, now);
     if (!hasPermission(guild.permissions, Permissions.MANAGE_GUILD)) {
       const channel = await channelAccess(store, invite.channelId, req.user.id, now);
-      if (!hasPermission(channel.permissions, Permissions.MANAGE_CHANNELS)) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+      requirePermission(channel, Permissions.MANAGE_CHANNELS);
     }
     const json = await render(invite);
     await store.invites.delete(invite.code);

@@ -124,14 +124,14 @@ export function registerMembersRoutes(ctx: RouteContext): void {
       if (self && (access.permissions & Permissions.CHANGE_NICKNAME) === Permissions.CHANGE_NICKNAME) {
         // Changing one's own nickname needs no hierarchy.
       } else {
-        requirePermission(access.permissions, Permissions.MANAGE_NICKNAMES);
+        requirePermission(access, Permissions.MANAGE_NICKNAMES);
         if (!self) requireAbove(access, t.top, t.isOwner);
       }
       patch.nick = body.nick || null;
     }
 
     if (body.roles != null) {
-      requirePermission(access.permissions, Permissions.MANAGE_ROLES);
+      requirePermission(access, Permissions.MANAGE_ROLES);
       const wanted = new Set(body.roles.filter((id) => id !== access.guild.id));
       const current = new Set(t.member.roles);
       const changed = [...wanted].filter((id) => !current.has(id)).concat([...current].filter((id) => !wanted.has(id)));
@@ -147,7 +147,7 @@ export function registerMembersRoutes(ctx: RouteContext): void {
     }
 
     if (body.communication_disabled_until !== undefined) {
-      requirePermission(access.permissions, Permissions.MODERATE_MEMBERS);
+      requirePermission(access, Permissions.MODERATE_MEMBERS);
       requireAbove(access, t.top, t.isOwner);
       // Admins cannot be timed out (the permission algorithm exempts them, so Discord refuses outright).
       const targetPerms = computeBasePermissions(permissionContext(access.guild, t.member, access.roles, now()));
@@ -165,17 +165,17 @@ export function registerMembersRoutes(ctx: RouteContext): void {
 
     // Server mute and deafen "will throw a 400 error if the user is not in a voice channel": Accord has no voice
     // connections, so nobody ever is.
-    if (body.mute != null) requirePermission(access.permissions, Permissions.MUTE_MEMBERS);
-    if (body.deaf != null) requirePermission(access.permissions, Permissions.DEAFEN_MEMBERS);
+    if (body.mute != null) requirePermission(access, Permissions.MUTE_MEMBERS);
+    if (body.deaf != null) requirePermission(access, Permissions.DEAFEN_MEMBERS);
     // Moving (channel_id) or disconnecting (null) needs MOVE_MEMBERS and, likewise, a member in voice.
-    if (body.channel_id !== undefined) requirePermission(access.permissions, Permissions.MOVE_MEMBERS);
+    if (body.channel_id !== undefined) requirePermission(access, Permissions.MOVE_MEMBERS);
     if (body.mute != null || body.deaf != null || body.channel_id !== undefined) throw new ApiError(ErrorCodes.TARGET_NOT_IN_VOICE);
     if (body.flags != null) {
       // "MANAGE_GUILD or MANAGE_ROLES or (MODERATE_MEMBERS and KICK_MEMBERS and BAN_MEMBERS)"; of the member
       // flags only BYPASSES_VERIFICATION is editable, the others stay as they are.
       const moderator = Permissions.MODERATE_MEMBERS | Permissions.KICK_MEMBERS | Permissions.BAN_MEMBERS;
       if (!hasPermission(access.permissions, Permissions.MANAGE_GUILD) && !hasPermission(access.permissions, Permissions.MANAGE_ROLES)) {
-        requirePermission(access.permissions, moderator);
+        requirePermission(access, moderator);
       }
       patch.flags = (t.member.flags & ~BYPASSES_VERIFICATION) | (body.flags & BYPASSES_VERIFICATION);
     }
@@ -193,7 +193,7 @@ export function registerMembersRoutes(ctx: RouteContext): void {
     const patch: Partial<MemberRecord> = {};
     if (body.nick !== undefined) {
       if ((access.permissions & Permissions.CHANGE_NICKNAME) !== Permissions.CHANGE_NICKNAME) {
-        requirePermission(access.permissions, Permissions.MANAGE_NICKNAMES);
+        requirePermission(access, Permissions.MANAGE_NICKNAMES);
       }
       patch.nick = body.nick || null;
     }
@@ -221,7 +221,7 @@ export function registerMembersRoutes(ctx: RouteContext): void {
 
   ctx.delete('/guilds/:guildId/members/:userId', {}, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
-    requirePermission(access.permissions, Permissions.KICK_MEMBERS);
+    requirePermission(access, Permissions.KICK_MEMBERS);
     const t = await target(access, req.params.userId, req.user);
     requireAbove(access, t.top, t.isOwner);
     await store.members.remove(access.guild.id, t.user.id);
@@ -233,7 +233,7 @@ export function registerMembersRoutes(ctx: RouteContext): void {
 
   const roleChange = async (req: RouteRequest<{ guildId: string; userId: string; roleId: string }>, add: boolean) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
-    requirePermission(access.permissions, Permissions.MANAGE_ROLES);
+    requirePermission(access, Permissions.MANAGE_ROLES);
     const t = await target(access, req.params.userId, req.user);
     const role = access.roles.find((r) => r.id === req.params.roleId && r.id !== access.guild.id);
     if (!role) throw new ApiError(ErrorCodes.UNKNOWN_ROLE);

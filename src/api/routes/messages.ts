@@ -46,7 +46,7 @@ export function registerMessagesRoutes(ctx: RouteContext): void {
 
   ctx.get('/channels/:channelId/messages/:messageId', {}, async (req) => {
     const { access, message } = await messageAccess(store, req.params.channelId, req.params.messageId, req.user.id, ctx.deps.now());
-    requirePermission(access.permissions, Permissions.READ_MESSAGE_HISTORY);
+    requirePermission(access, Permissions.READ_MESSAGE_HISTORY);
     const [json] = await readableContent(store, req.user, access.channel, [await renderMessage(store, message, { viewerId: req.user.id, media: renderMedia(ctx.deps), now: ctx.deps.now() })]);
     return json;
   });
@@ -60,7 +60,7 @@ export function registerMessagesRoutes(ctx: RouteContext): void {
     const { access, message } = await messageAccess(store, req.params.channelId, req.params.messageId, req.user.id, ctx.deps.now());
     if (message.authorId !== req.user.id) {
       if (!access.channel.guildId) throw new ApiError(ErrorCodes.CANNOT_EXECUTE_ON_DM);
-      requirePermission(access.permissions, Permissions.MANAGE_MESSAGES);
+      requirePermission(access, Permissions.MANAGE_MESSAGES);
     }
     // A delete by someone other than the author is a moderator's: MESSAGE_DELETE in the audit log, target the author.
     const entry = message.authorId !== req.user.id && access.channel.guildId
@@ -74,7 +74,7 @@ export function registerMessagesRoutes(ctx: RouteContext): void {
   ctx.post('/channels/:channelId/messages/bulk-delete', { limit: RouteLimits.messageDelete }, async (req) => {
     const access = await channelAccess(store, req.params.channelId, req.user.id, ctx.deps.now());
     if (!access.channel.guildId) throw new ApiError(ErrorCodes.CANNOT_EXECUTE_ON_DM);
-    requirePermission(access.permissions, Permissions.MANAGE_MESSAGES);
+    requirePermission(access, Permissions.MANAGE_MESSAGES);
     const body = parse(bulkDeleteBody, req.body);
     const ids = [...new Set(body.messages)];
     if (body.messages.length < 2 || body.messages.length > 100) throw new ApiError(ErrorCodes.BULK_DELETE_COUNT);

@@ -16,7 +16,7 @@
  * route here is under the auth rate limit. The user object's `mfa_enabled` says whether it is on.
  *
  * Decided: the secret is stored as it is (the database already holds what would unlock it); backup codes are
- * never shown twice; guilds' `mfa_level` (2FA required of moderators) is not enforced yet and stays 0.
+ * never shown twice. A guild's `mfa_level` (2FA required of moderators) is guild-mfa.ts.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { sha256Hex, verifyPassword, issueToken, tokenPublicId } from '../../lib/secrets.ts';

@@ -176,19 +176,19 @@ export function registerOAuth2Routes(ctx: RouteContext): void {
    */
   ctx.put('/guilds/:guildId/members/:userId', { auth: 'bot', limit: RouteLimits.invitesUse, status: 201 }, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
-    requirePermission(access.permissions, Permissions.CREATE_INSTANT_INVITE);
+    requirePermission(access, Permissions.CREATE_INSTANT_INVITE);
     const body = parse(addMemberBody, req.body);
     const granted = await grantedUser(store, body.access_token, req.user.id, 'guilds.join', now());
     if (!granted || granted.id !== req.params.userId) throw new ApiError(ErrorCodes.INVALID_OAUTH2_ACCESS_TOKEN);
     const guildId = access.guild.id;
     if (await store.members.get(guildId, granted.id)) return undefined;
     await assertNotBanned(store, guildId, granted.id);
-    if (body.nick) requirePermission(access.permissions, Permissions.MANAGE_NICKNAMES);
-    if (body.mute) requirePermission(access.permissions, Permissions.MUTE_MEMBERS);
-    if (body.deaf) requirePermission(access.permissions, Permissions.DEAFEN_MEMBERS);
+    if (body.nick) requirePermission(access, Permissions.MANAGE_NICKNAMES);
+    if (body.mute) requirePermission(access, Permissions.MUTE_MEMBERS);
+    if (body.deaf) requirePermission(access, Permissions.DEAFEN_MEMBERS);
     const roles = [...new Set((body.roles ?? []).filter((id) => id !== guildId))];
     if (roles.length) {
-      requirePermission(access.permissions, Permissions.MANAGE_ROLES);
+      requirePermission(access, Permissions.MANAGE_ROLES);
       for (const id of roles) {
         const role = access.roles.find((r) => r.id === id);
         if (!role || role.managed) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);

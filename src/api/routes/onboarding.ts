@@ -136,7 +136,7 @@ export function registerOnboardingRoutes(ctx: RouteContext): void {
 
   ctx.put('/guilds/:guildId/onboarding', {}, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
-    requirePermission(access.permissions, Permissions.MANAGE_GUILD | Permissions.MANAGE_ROLES);
+    requirePermission(access, Permissions.MANAGE_GUILD | Permissions.MANAGE_ROLES);
     const body = parse(onboardingBody, req.body ?? {});
     const guild = access.guild;
     const current = guild.onboarding ?? EMPTY;

@@ -28,7 +28,7 @@ export function registerPollsRoutes(ctx: RouteContext): void {
   /** The message and its poll, for a user who may read the channel's history. */
   const load = async (p: Params, userId: string) => {
     const { access, message } = await messageAccess(store, p.channelId, p.messageId, userId, ctx.deps.now());
-    requirePermission(access.permissions, Permissions.VIEW_CHANNEL | Permissions.READ_MESSAGE_HISTORY);
+    requirePermission(access, Permissions.VIEW_CHANNEL | Permissions.READ_MESSAGE_HISTORY);
     return { access, message };
   };
   const pollOf = (message: MessageRecord): PollRecord => {

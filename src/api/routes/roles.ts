@@ -95,7 +95,7 @@ export function registerRolesRoutes(ctx: RouteContext): void {
 
   const manager = async (req: RouteRequest<{ guildId: string }>) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
-    requirePermission(access.permissions, Permissions.MANAGE_ROLES);
+    requirePermission(access, Permissions.MANAGE_ROLES);
     return access;
   };
 

@@ -58,7 +58,7 @@ export function registerSearchRoutes(ctx: RouteContext): void {
 
   ctx.get('/channels/:channelId/messages/search', {}, async (req) => {
     const access = await channelAccess(store, req.params.channelId, req.user.id, ctx.deps.now());
-    requirePermission(access.permissions, Permissions.READ_MESSAGE_HISTORY);
+    requirePermission(access, Permissions.READ_MESSAGE_HISTORY);
     const params = parseSearchParams(req.query);
     const channel = access.channel;
     // The same age gate as the guild route: Discord's clients send include_nsfw=true when searching such a channel.

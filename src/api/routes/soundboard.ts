@@ -24,7 +24,7 @@ import { Permissions } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
 import { soundJson } from '../../shapes/soundboard.ts';
 import type { GuildSoundRecord } from '../../store/types.ts';
-import { guildAccess, type GuildAccess } from '../access.ts';
+import { guildAccess, type GuildAccess, permissionRefusal } from '../access.ts';
 import { createdChanges, deletedChanges, diffChanges, recordAudit } from '../audit-log.ts';
 import { unicodeEmoji } from '../messages/reaction-emoji.ts';
 import type { RouteContext } from '../route.ts';
@@ -65,11 +65,11 @@ export function registerSoundboardRoutes(ctx: RouteContext): void {
     return sound;
   };
 
-  /** 50013 unless the caller may edit or delete `sound`. */
+  /** 50013 (60003 for want of 2FA) unless the caller may edit or delete `sound`. */
   const requireEditable = (access: GuildAccess, sound: GuildSoundRecord, userId: string) => {
     if (canManage(access)) return;
     if (canCreate(access) && sound.userId === userId) return;
-    throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+    throw permissionRefusal(access, Permissions.MANAGE_GUILD_EXPRESSIONS);
   };
 
   /** The sounds as the caller is answered: with their creator for those who may create or manage sounds. */

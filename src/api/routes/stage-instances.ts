@@ -19,7 +19,7 @@ import { EventEntityType } from '../../protocol/scheduled-events.ts';
 import { stageInstanceJson } from '../../shapes/stage-instance.ts';
 import { ConflictError } from '../../store/errors.ts';
 import { ChannelType, type StageInstanceRecord } from '../../store/types.ts';
-import { channelAccess, type ChannelAccess } from '../access.ts';
+import { channelAccess, type ChannelAccess, requirePermission } from '../access.ts';
 import { createdChanges, deletedChanges, diffChanges, recordAudit } from '../audit-log.ts';
 import type { RouteContext } from '../route.ts';
 import { parse, snowflake, z } from '../validate.ts';
@@ -46,7 +46,7 @@ export function registerStageInstanceRoutes(ctx: RouteContext): void {
   const stageChannel = async (channelId: string, userId: string, moderate: boolean): Promise<ChannelAccess> => {
     const a = await channelAccess(store, channelId, userId, now());
     if (a.channel.type !== ChannelType.GUILD_STAGE_VOICE) throw new ApiError(ErrorCodes.CANNOT_ACT_ON_CHANNEL_TYPE);
-    if (moderate && !hasPermission(a.permissions, STAGE_MODERATOR)) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+    if (moderate) requirePermission(a, STAGE_MODERATOR);
     return a;
   };
   const openStage = async (channelId: string): Promise<StageInstanceRecord> => {

@@ -22,7 +22,7 @@ import { Permissions } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
 import { stickerJson } from '../../shapes/sticker.ts';
 import type { GuildRecord, GuildStickerRecord, Store } from '../../store/types.ts';
-import { guildAccess, type GuildAccess } from '../access.ts';
+import { guildAccess, type GuildAccess, permissionRefusal } from '../access.ts';
 import { createdChanges, deletedChanges, diffChanges, recordAudit } from '../audit-log.ts';
 import type { RouteContext } from '../route.ts';
 import { parse, z } from '../validate.ts';
@@ -103,11 +103,11 @@ export function registerStickersRoutes(ctx: RouteContext): void {
     return sticker;
   };
 
-  /** 50013 unless the caller may edit or delete `sticker`. */
+  /** 50013 (60003 for want of 2FA) unless the caller may edit or delete `sticker`. */
   const requireEditable = (access: GuildAccess, sticker: GuildStickerRecord, userId: string) => {
     if (canManage(access)) return;
     if (canCreate(access) && sticker.userId === userId) return;
-    throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+    throw permissionRefusal(access, Permissions.MANAGE_GUILD_EXPRESSIONS);
   };
 
   /** The stickers as the caller is answered: with their creator for those with MANAGE_GUILD_EXPRESSIONS. */

@@ -10,7 +10,7 @@ import { Permissions, computeChannelPermissions, hasPermission } from '../../pro
 import { isSnowflake } from '../../protocol/snowflake.ts';
 import { AuditLogEvent } from '../../protocol/audit-log.ts';
 import type { ChannelRecord, MessageRecord, ThreadMemberRecord, ThreadRecord, UserRecord } from '../../store/types.ts';
-import { channelAccess, guildAccess, permissionContext, requirePermission, type ChannelAccess } from '../access.ts';
+import { channelAccess, guildAccess, permissionContext, permissionRefusal, requirePermission, type ChannelAccess } from '../access.ts';
 import { auditEntry, createdChanges, deletedChanges, diffChanges, publishAudit, recordAudit } from '../audit-log.ts';
 import { messageAccess } from '../channels/common.ts';
 import {
@@ -116,7 +116,7 @@ export function registerThreadsRoutes(ctx: RouteContext): void {
     const parent = access.channel;
     checkParent(parent);
     if (isForum(parent)) throw new ApiError(ErrorCodes.CANNOT_ACT_ON_CHANNEL_TYPE);
-    requirePermission(access.permissions, Permissions.CREATE_PUBLIC_THREADS | Permissions.READ_MESSAGE_HISTORY);
+    requirePermission(access, Permissions.CREATE_PUBLIC_THREADS | Permissions.READ_MESSAGE_HISTORY);
     const body = parse(fromMessageBody, req.body);
     if (await store.threads.get(message.id)) throw new ApiError(ErrorCodes.THREAD_ALREADY_CREATED);
     const flagged = await moderateThreadStart(ctx, access, req.user, body.name, '');
@@ -167,12 +167,12 @@ export function registerThreadsRoutes(ctx: RouteContext): void {
     if (parent.type === 5 && type === 12) throw formError([{ path: ['type'], code: 'BASE_TYPE_CHOICES', message: 'Value must be one of {10, 11}.' }]);
     if (parent.type === 0 && type === 10) throw formError([{ path: ['type'], code: 'BASE_TYPE_CHOICES', message: 'Value must be one of {11, 12}.' }]);
     // A forum post needs SEND_MESSAGES, below; Discord ignores CREATE_PUBLIC_THREADS there.
-    if (!forum) requirePermission(access.permissions, type === 12 ? Permissions.CREATE_PRIVATE_THREADS : Permissions.CREATE_PUBLIC_THREADS);
+    if (!forum) requirePermission(access, type === 12 ? Permissions.CREATE_PRIVATE_THREADS : Permissions.CREATE_PUBLIC_THREADS);
     let appliedTags: string[] = [];
     let firstParts: Awaited<ReturnType<typeof messageParts>> | null = null;
     if (forum) {
       // A forum post needs its first message and SEND_MESSAGES (Discord's permission for posting in a forum).
-      requirePermission(access.permissions, Permissions.SEND_MESSAGES);
+      requirePermission(access, Permissions.SEND_MESSAGES);
       if (!body.message) throw formError([{ path: ['message'], code: 'BASE_TYPE_REQUIRED', message: 'This field is required' }]);
       // Checked as any message is (messages/create.ts); of the flags only the two Discord lets a post set count.
       firstParts = await messageParts(ctx.deps, access, req.user, { ...body.message, flags: (body.message.flags ?? 0) & POST_FLAGS, poll: undefined }, uploads, false);
@@ -229,7 +229,7 @@ export function registerThreadsRoutes(ctx: RouteContext): void {
     for (const [i, tagId] of out.entries()) {
       const tag = available.get(tagId);
       if (!tag) throw formError([{ path: ['applied_tags', i], code: 'CHANNEL_TAG_INVALID', message: 'Invalid tag' }]);
-      if (tag.moderated && !current.includes(tagId) && !hasPermission(access.permissions, Permissions.MANAGE_THREADS)) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+      if (tag.moderated && !current.includes(tagId) && !hasPermission(access.permissions, Permissions.MANAGE_THREADS)) throw permissionRefusal(access, Permissions.MANAGE_THREADS);
     }
     return out;
   }
@@ -241,7 +241,7 @@ export function registerThreadsRoutes(ctx: RouteContext): void {
     const channel = access.channel;
     if (thread.archived) throw new ApiError(ErrorCodes.THREAD_ARCHIVED);
     if (userId !== req.user.id) {
-      requirePermission(access.permissions, Permissions.SEND_MESSAGES_IN_THREADS);
+      requirePermission(access, Permissions.SEND_MESSAGES_IN_THREADS);
       // In a private thread only members may add others, and only when it is invitable (or with MANAGE_THREADS).
       if (channel.type === 12 && !hasPermission(access.permissions, Permissions.MANAGE_THREADS) && !thread.invitable && channel.ownerId !== req.user.id) {
         throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
@@ -267,7 +267,7 @@ export function registerThreadsRoutes(ctx: RouteContext): void {
     if (userId !== req.user.id) {
       // MANAGE_THREADS, or the creator of a private thread.
       const creator = channel.type === 12 && channel.ownerId === req.user.id;
-      if (!creator) requirePermission(access.permissions, Permissions.MANAGE_THREADS);
+      if (!creator) requirePermission(access, Permissions.MANAGE_THREADS);
       if (!isSnowflake(userId)) throw new ApiError(ErrorCodes.UNKNOWN_MEMBER);
     }
     const removed = await store.threads.removeMember(channel.id, userId);
@@ -346,8 +346,8 @@ export function registerThreadsRoutes(ctx: RouteContext): void {
   async function archived(req: RouteRequest, kind: 'public' | 'private' | 'joined') {
     const access = await channelAccess(store, req.params.channelId, req.user.id, now());
     checkParent(access.channel);
-    requirePermission(access.permissions, Permissions.READ_MESSAGE_HISTORY);
-    if (kind === 'private') requirePermission(access.permissions, Permissions.MANAGE_THREADS);
+    requirePermission(access, Permissions.READ_MESSAGE_HISTORY);
+    if (kind === 'private') requirePermission(access, Permissions.MANAGE_THREADS);
     const q = parse(archivedQuery, req.query);
     const limit = q.limit ?? 50;
     let list: ThreadRecord[];
@@ -386,13 +386,13 @@ export async function patchThread(ctx: RouteContext, access: ChannelAccess, raw:
   // An archived thread takes only its unarchiving (with other fields in the same request).
   if (thread.archived && body.archived !== false) throw new ApiError(ErrorCodes.THREAD_ARCHIVED);
   if (thread.locked && !manager) throw new ApiError(ErrorCodes.THREAD_LOCKED);
-  if (body.locked !== undefined || body.invitable !== undefined || body.flags !== undefined) requirePermission(perms, Permissions.MANAGE_THREADS);
-  if (body.rate_limit_per_user != null && !manager && !hasPermission(perms, Permissions.MANAGE_CHANNELS)) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
-  if ((body.name !== undefined || body.auto_archive_duration !== undefined || body.applied_tags !== undefined) && !owner && !manager) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+  if (body.locked !== undefined || body.invitable !== undefined || body.flags !== undefined) requirePermission(access, Permissions.MANAGE_THREADS);
+  if (body.rate_limit_per_user != null && !manager && !hasPermission(perms, Permissions.MANAGE_CHANNELS)) throw permissionRefusal(access, Permissions.MANAGE_THREADS);
+  if ((body.name !== undefined || body.auto_archive_duration !== undefined || body.applied_tags !== undefined) && !owner && !manager) throw permissionRefusal(access, Permissions.MANAGE_THREADS);
   // Discord: changing name, archived or auto_archive_duration needs MANAGE_THREADS or being the thread's creator;
   // unarchiving (below) only what sending in it needs.
-  if (body.archived === true && !owner && !manager) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
-  if (body.archived === false) requirePermission(perms, Permissions.SEND_MESSAGES_IN_THREADS);
+  if (body.archived === true && !owner && !manager) throw permissionRefusal(access, Permissions.MANAGE_THREADS);
+  if (body.archived === false) requirePermission(access, Permissions.SEND_MESSAGES_IN_THREADS);
   if (body.invitable !== undefined && channel.type !== 12) throw formError([{ path: ['invitable'], code: 'THREAD_INVITABLE_INVALID', message: 'Only private threads can be invitable' }]);
   const parent = channel.parentId ? await store.channels.get(channel.parentId) : null;
   let appliedTags: string[] | undefined;
@@ -404,7 +404,7 @@ export async function patchThread(ctx: RouteContext, access: ChannelAccess, raw:
     for (const [i, tagId] of appliedTags.entries()) {
       const tag = available.get(tagId);
       if (!tag) throw formError([{ path: ['applied_tags', i], code: 'CHANNEL_TAG_INVALID', message: 'Invalid tag' }]);
-      if (tag.moderated && !thread.appliedTags.includes(tagId) && !manager) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+      if (tag.moderated && !thread.appliedTags.includes(tagId) && !manager) throw permissionRefusal(access, Permissions.MANAGE_THREADS);
     }
   }
   if (body.flags !== undefined && body.flags & ~CHANNEL_FLAG_PINNED) throw formError([{ path: ['flags'], code: 'BASE_TYPE_INVALID', message: 'Invalid flags' }]);
@@ -441,7 +441,7 @@ export async function patchThread(ctx: RouteContext, access: ChannelAccess, raw:
 export async function deleteThread(ctx: RouteContext, access: ChannelAccess, req: RouteRequest): Promise<Record<string, unknown>> {
   const { store } = ctx.deps;
   const channel = access.channel;
-  requirePermission(access.permissions, Permissions.MANAGE_THREADS);
+  requirePermission(access, Permissions.MANAGE_THREADS);
   const json = (await threadPayload(store, channel, null)) ?? { id: channel.id, type: channel.type };
   const env = await threadEnvelope(store, channel);
   const entry = auditEntry(ctx, req, channel.guildId!, { actionType: AuditLogEvent.THREAD_DELETE, targetId: channel.id, changes: deletedChanges(auditView(json), THREAD_AUDIT_KEYS) });

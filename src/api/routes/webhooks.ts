@@ -128,7 +128,7 @@ export function registerWebhooksRoutes(ctx: RouteContext): void {
 
   ctx.get('/guilds/:guildId/webhooks', {}, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
-    requirePermission(access.permissions, Permissions.MANAGE_WEBHOOKS);
+    requirePermission(access, Permissions.MANAGE_WEBHOOKS);
     return renderManaged(await store.webhooks.listByGuild(access.guild.id));
   });
 

@@ -34,7 +34,7 @@ export async function webhookByToken(store: Store, webhookId: string, token: str
 export async function webhookManager(store: Store, channelId: string, userId: string, now: number): Promise<ChannelAccess> {
   const access = await channelAccess(store, channelId, userId, now);
   if (!access.channel.guildId) throw new ApiError(ErrorCodes.CANNOT_EXECUTE_ON_DM);
-  requirePermission(access.permissions, Permissions.MANAGE_WEBHOOKS);
+  requirePermission(access, Permissions.MANAGE_WEBHOOKS);
   return access;
 }
 
@@ -63,7 +63,9 @@ export async function webhookChannelAccess(store: Store, webhook: WebhookRecord)
   };
   return {
     channel,
-    guild: { guild, member, roles, permissions: ALL_PERMISSIONS, isOwner: false, topPosition: topRolePosition(guild, member, roles) },
+    // A webhook is no account: server-wide 2FA does not apply to it.
+    guild: { guild, member, roles, permissions: ALL_PERMISSIONS, withoutMfa: false, mfaWithheld: 0n, isOwner: false, topPosition: topRolePosition(guild, member, roles) },
     permissions: ALL_PERMISSIONS,
+    mfaWithheld: 0n,
   };
 }

@@ -50,6 +50,7 @@ function settingsFromRow(r: Row): Partial<GuildRecord> {
   if (r.premium_progress_bar_enabled != null && rb(r.premium_progress_bar_enabled)) out.premiumProgressBarEnabled = true;
   if (r.invites_disabled_until != null) out.invitesDisabledUntil = rn(r.invites_disabled_until);
   if (r.dms_disabled_until != null) out.dmsDisabledUntil = rn(r.dms_disabled_until);
+  if (r.mfa_level != null && rn(r.mfa_level) !== 0) out.mfaLevel = rn(r.mfa_level);
   return out;
 }
 
@@ -141,6 +142,7 @@ export class SqlGuildStore implements GuildStore {
       premiumProgressBarEnabled: ['premium_progress_bar_enabled', (v) => bool(v, 'premium_progress_bar_enabled')],
       invitesDisabledUntil: ['invites_disabled_until', (v) => optInt(v, 'invites_disabled_until')],
       dmsDisabledUntil: ['dms_disabled_until', (v) => optInt(v, 'dms_disabled_until')],
+      mfaLevel: ['mfa_level', (v) => int(v, 'mfa_level')],
       ...COMMUNITY_COLUMNS,
     });
     if (opts?.features) {

@@ -983,6 +983,11 @@ CREATE TABLE user_backup_codes (
 );
 `;
 
+/** Server-wide 2FA: 1 when moderator permissions need two-factor log-in (api/access.ts). */
+const GUILD_MFA_LEVEL = `
+ALTER TABLE guilds ADD COLUMN mfa_level SMALLINT NOT NULL DEFAULT 0;
+`;
+
 const PIN_MESSAGES_SPLIT = {
   sqlite: pinSplit((c) => `CAST(${c} AS INTEGER)`, (e) => `CAST(${e} AS TEXT)`),
   postgres: pinSplit((c) => `${c}::bigint`, (e) => `(${e})::text`),
@@ -1039,6 +1044,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 49, name: 'role connections', sqlite: ROLE_CONNECTIONS, postgres: ROLE_CONNECTIONS },
   { version: 50, name: 'stage instances', sqlite: STAGE_INSTANCES, postgres: STAGE_INSTANCES },
   { version: 51, name: 'two-factor log-in', sqlite: USER_MFA, postgres: USER_MFA },
+  { version: 52, name: 'guild mfa level', sqlite: GUILD_MFA_LEVEL, postgres: GUILD_MFA_LEVEL },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -13,6 +13,7 @@ import { displayName, useStore } from '../store.ts';
 import { ChannelType, type Channel, type Member, type Overwrite, type Role } from '../types.ts';
 import { Confirm, Modal } from './Modal.tsx';
 import { BansTab, DeleteServer, useModerationTabs } from './GuildModeration.tsx';
+import { GuildMfaRequirement } from './GuildMfaRequirement.tsx';
 import { AuditLogTab, useAuditLogTabs } from './GuildAuditLog.tsx';
 import { EmojiTab, useEmojiTabs } from './GuildEmoji.tsx';
 import { StickerTab, useStickerTabs } from './GuildStickerSettings.tsx';
@@ -78,6 +79,7 @@ export function GuildSettings({ guildId, onClose }: { guildId: string; onClose: 
           {tab === 'permissions' && <Overwrites guildId={guildId} run={run} />}
           {tab === 'members' && <MemberTools guildId={guildId} />}
           {tab === 'members' && <Members guildId={guildId} run={run} />}
+          {tab === 'overview' && <GuildMfaRequirement guildId={guildId} />}
           {tab === 'overview' && <DeleteServer guildId={guildId} onDeleted={onClose} />}
           {tab === 'bans' && <BansTab guildId={guildId} run={run} />}
           {tab === 'audit-log' && <AuditLogTab guildId={guildId} />}
