@@ -15,7 +15,7 @@ import { soundJson } from '../shapes/soundboard.ts';
 import { stageInstanceJson } from '../shapes/stage-instance.ts';
 import { scheduledEventJson } from '../shapes/scheduled-event.ts';
 import { channelPermissionsOf, forumExtra, forumSettingsOf, visibleActiveThreads } from './threads.ts';
-import { isUpcoming } from '../protocol/scheduled-events.ts';
+import { EventStatus, isUpcoming } from '../protocol/scheduled-events.ts';
 import { Permissions, hasPermission } from '../protocol/permissions.ts';
 import type { Logger } from '../lib/log.ts';
 import { isRoleDown, type RoleClient } from '../contracts/role-client.ts';
@@ -119,12 +119,11 @@ export class GuildSnapshots {
     const emojis = cached.emojis ?? (cached.emojis = (await this.store.guildEmojis.listByGuild(req.guildId)).map((e) => emojiJson(e)));
     const stickers = cached.stickers ?? (cached.stickers = (await this.store.guildStickers.listByGuild(req.guildId)).map((s) => stickerJson(s)));
     const sounds = cached.sounds ?? (cached.sounds = (await this.store.guildSounds.listByGuild(req.guildId)).map((s) => soundJson(s)));
-    // Events still to come or running: at most 100 a guild (api/routes/scheduled-events.ts). One in a channel the
-    // member cannot view is left out, as Discord hides it.
-    const upcoming = cached.scheduledEvents
-      ?? (cached.scheduledEvents = (await this.store.scheduledEvents.listByGuild(req.guildId)).filter((e) => isUpcoming(e.status)).map((e) => scheduledEventJson(e)));
     // Its open stages, one per stage channel; like the events, only those in channels the member can view.
     const stages = cached.stages ?? (cached.stages = (await this.store.stageInstances.listByGuild(req.guildId)).map((s) => stageInstanceJson(s)));
+    // Events still to come or running: at most 100 a guild (api/routes/scheduled-events.ts). One in a channel the
+    // member cannot view is left out, as Discord hides it. A live stage event names its stage (entity_id).
+    const upcoming = cached.scheduledEvents ?? (cached.scheduledEvents = await this.upcomingEvents(req.guildId, stages));
     const viewable = upcoming.some((e) => e.channel_id) || stages.length ? channelPermissionsOf(state, me) : null;
     const scheduledEvents = viewable ? upcoming.filter((e) => !e.channel_id || hasPermission(viewable(e.channel_id as string), Permissions.VIEW_CHANNEL)) : upcoming;
     const stageInstances = viewable ? stages.filter((s) => hasPermission(viewable(s.channel_id as string), Permissions.VIEW_CHANNEL)) : stages;
@@ -190,6 +189,13 @@ export class GuildSnapshots {
    * the same objects: the previous answer's entries are reused after comparing identities, instead of two map
    * lookups per presence (presenceInGuild).
    */
+  /** The events still to come or running, each live stage event with its stage's id (`stages` as GUILD_CREATE has them). */
+  private async upcomingEvents(guildId: string, stages: ReadonlyArray<Record<string, unknown>>): Promise<Array<Record<string, unknown>>> {
+    const live = new Map(stages.flatMap((s) => (s.guild_scheduled_event_id ? [[s.guild_scheduled_event_id as string, s.id as string] as [string, string]] : [])));
+    const events = (await this.store.scheduledEvents.listByGuild(guildId)).filter((e) => isUpcoming(e.status));
+    return events.map((e) => scheduledEventJson(e, { entityId: e.status === EventStatus.ACTIVE ? (live.get(e.id) ?? null) : null }));
+  }
+
   private inGuild(guildId: string, presences: PresenceJson[]): { entries: PresenceInGuild[]; json: Array<Record<string, unknown>> } {
     const last = this.lastPresences.get(guildId);
     if (last && last.from.length === presences.length && last.from.every((p, i) => p === presences[i])) return last;

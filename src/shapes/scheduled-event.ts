@@ -4,8 +4,11 @@ import { publicUser } from './serialize.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** `creator` where the answer includes it; `userCount` with `with_user_count=true`. */
-export function scheduledEventJson(e: ScheduledEventRecord, opts: { creator?: UserRecord | null; userCount?: number } = {}) {
+/**
+ * `creator` where the answer includes it; `userCount` with `with_user_count=true`; `entityId`, a live stage event's
+ * stage instance (api/stage-events.ts).
+ */
+export function scheduledEventJson(e: ScheduledEventRecord, opts: { creator?: UserRecord | null; userCount?: number; entityId?: string | null } = {}) {
   return {
     id: e.id,
     guild_id: e.guildId,
@@ -18,8 +21,7 @@ export function scheduledEventJson(e: ScheduledEventRecord, opts: { creator?: Us
     privacy_level: e.privacyLevel,
     status: e.status,
     entity_type: e.entityType,
-    // The stage instance of a stage event; Accord has none.
-    entity_id: null,
+    entity_id: opts.entityId ?? null,
     entity_metadata: e.location === null ? null : { location: e.location },
     ...(opts.creator ? { creator: publicUser(opts.creator) } : {}),
     ...(opts.userCount !== undefined ? { user_count: opts.userCount } : {}),

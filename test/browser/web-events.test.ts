@@ -1,7 +1,8 @@
 /**
  * Scheduled events in the web client, in Chromium against a real Accord: the owner opens Events from the server
  * menu, creates an event somewhere else; a member sees it, marks it Interested (the count follows) and has no
- * Create Event or manage buttons; the owner starts it, ends it (it leaves the list) and deletes another.
+ * Create Event or manage buttons; the owner starts it, ends it (it leaves the list) and deletes another. A stage
+ * event started from here opens its stage, and ending it closes the stage.
  *
  * One server and one browser for the file; people are registered over REST and logged in by their saved token.
  * Every wait polls with a timeout; nothing sleeps a fixed time.
@@ -128,6 +129,15 @@ describe('web client: scheduled events', { skip: browserSkipReason() }, () => {
     const listed = (await server.request('GET', `/guilds/${guild.id}/scheduled-events`, { auth: alice })).body as any[];
     const keynote = listed.find((e) => e.name === 'Keynote');
     assert.deepEqual([keynote.entity_type, keynote.channel_id], [1, stage.id]);
+
+    // Starting it opens the stage with the event; ending the event closes the stage.
+    await card.getByRole('button', { name: 'Start' }).click();
+    await card.getByText('Happening now').waitFor();
+    const live = (await server.request('GET', `/stage-instances/${stage.id}`, { auth: alice })).body;
+    assert.deepEqual([live.topic, live.guild_scheduled_event_id], ['Keynote', keynote.id]);
+    await card.getByRole('button', { name: 'End Event' }).click();
+    await card.waitFor({ state: 'detached' });
+    assert.equal((await server.request('GET', `/stage-instances/${stage.id}`, { auth: alice })).body.code, 10067);
     await a.context().close();
   });
 });

@@ -100,6 +100,8 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assertError(await t.request('GET', `/stage-instances/${hidden.id}`, { auth: member }), 403, 50001);
       const insider = await online(owner.token, guild.id);
       assert.deepEqual(insider.guild.stage_instances.map((s: any) => s.id), [opened.body.id]);
+      // The linked event started with the stage and names it.
+      assert.deepEqual(insider.guild.guild_scheduled_events.map((e: any) => [e.id, e.status, e.entity_id]), [[event.body.id, 2, opened.body.id]]);
       assert.deepEqual((await online(member.token, guild.id)).guild.stage_instances, []);
 
       assert.equal((await t.request('DELETE', `/channels/${hidden.id}`, { auth: owner })).status, 200);
@@ -110,6 +112,55 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       await outsider.c.waitForDispatch('CHANNEL_DELETE', (d) => d.id === hidden.id);
       assert.equal(outsider.c.dispatches('STAGE_INSTANCE_CREATE').length + outsider.c.dispatches('STAGE_INSTANCE_DELETE').length, 0);
       assert.equal(await t.store.stageInstances.getByChannel(hidden.id), null);
+      // Its event ended with it.
+      const ended = await insider.c.waitForDispatch('GUILD_SCHEDULED_EVENT_UPDATE', (d) => d.id === event.body.id && d.status === 3);
+      assert.equal(ended.d.entity_id, null);
+    });
+
+    it('a stage event follows its stage: started when it opens, completed when it closes, and ending it closes the stage', async () => {
+      const { owner, member, guild } = await guildWithMember(t);
+      const stage = (await t.request('POST', `/guilds/${guild.id}/channels`, { auth: owner, body: { name: 'Town hall', type: 13 } })).body;
+      const start = new Date(Date.now() + 3_600_000).toISOString();
+      const newEvent = async (name: string) => {
+        const res = await t.request('POST', `/guilds/${guild.id}/scheduled-events`, { auth: owner, body: { name, entity_type: 1, privacy_level: 2, channel_id: stage.id, scheduled_start_time: start } });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        return res.body;
+      };
+      const eventOf = async (id: string) => (await t.request('GET', `/guilds/${guild.id}/scheduled-events/${id}`, { auth: member })).body;
+      const watcher = await online(member.token, guild.id);
+      const open = (body: Record<string, unknown>) => t.request('POST', '/stage-instances', { auth: owner, body: { channel_id: stage.id, topic: 'Town hall', ...body } });
+
+      const first = await newEvent('First');
+      const opened = await open({ guild_scheduled_event_id: first.id });
+      assert.equal(opened.status, 200, JSON.stringify(opened.body));
+      const started = await watcher.c.waitForDispatch('GUILD_SCHEDULED_EVENT_UPDATE', (d) => d.id === first.id);
+      assert.deepEqual([started.d.status, started.d.entity_id], [2, opened.body.id]);
+      assert.deepEqual([(await eventOf(first.id)).status, (await eventOf(first.id)).entity_id], [2, opened.body.id]);
+      assert.equal((await t.request('DELETE', `/stage-instances/${stage.id}`, { auth: owner })).status, 204);
+      const completed = await watcher.c.waitForDispatch('GUILD_SCHEDULED_EVENT_UPDATE', (d) => d.id === first.id && d.status === 3);
+      assert.equal(completed.d.entity_id, null);
+      assert.equal((await eventOf(first.id)).status, 3);
+      // A finished event cannot be linked again; a canceled one neither.
+      assertError(await open({ guild_scheduled_event_id: first.id }), 400, 50035);
+      const canceled = await newEvent('Canceled');
+      assert.equal((await t.request('PATCH', `/guilds/${guild.id}/scheduled-events/${canceled.id}`, { auth: owner, body: { status: 4 } })).status, 200);
+      assertError(await open({ guild_scheduled_event_id: canceled.id }), 400, 50035);
+
+      // Ending the event ("End Event") closes the stage it is live in.
+      const second = await newEvent('Second');
+      const reopened = await open({ guild_scheduled_event_id: second.id });
+      assert.equal(reopened.status, 200);
+      assert.equal((await eventOf(second.id)).status, 2);
+      const end = await t.request('PATCH', `/guilds/${guild.id}/scheduled-events/${second.id}`, { auth: owner, body: { status: 3 } });
+      assert.equal(end.status, 200, JSON.stringify(end.body));
+      assert.equal(end.body.entity_id, null);
+      await watcher.c.waitForDispatch('STAGE_INSTANCE_DELETE', (d) => d.id === reopened.body.id);
+      assertError(await t.request('GET', `/stage-instances/${stage.id}`, { auth: owner }), 404, 10067);
+
+      // A stage opened without an event leaves the events alone.
+      const third = await newEvent('Third');
+      assert.equal((await open({})).status, 200);
+      assert.equal((await eventOf(third.id)).status, 1);
     });
   });
 }

@@ -13,6 +13,8 @@ export const STAGE_TOPIC_MAX = 120;
 
 export const canModerateStage = (perms: bigint) => perms !== -1n && has(perms, STAGE_MODERATOR);
 
-export const startStage = (channelId: string, topic: string) => rest.post<StageInstance>('/stage-instances', { channel_id: channelId, topic });
+/** Opens the stage; with `eventId`, as that stage event's stage (the server starts the event, and ends it with the stage). */
+export const startStage = (channelId: string, topic: string, eventId?: string) =>
+  rest.post<StageInstance>('/stage-instances', { channel_id: channelId, topic, ...(eventId ? { guild_scheduled_event_id: eventId } : {}) });
 export const editStageTopic = (channelId: string, topic: string) => rest.patch<StageInstance>(`/stage-instances/${channelId}`, { topic });
 export const endStage = (channelId: string) => rest.delete(`/stage-instances/${channelId}`);

@@ -23,6 +23,8 @@ import { RouteLimits } from '../ratelimit.ts';
 import { acceptImage } from '../image-fields.ts';
 import { channelName, isVoiceLike } from './guilds.ts';
 import { stageInstanceJson } from '../../shapes/stage-instance.ts';
+import { EventStatus } from '../../protocol/scheduled-events.ts';
+import { moveStageEvent } from '../stage-events.ts';
 import { convertedType } from '../channels/announcements.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { channelJson, inviteJson, iso, memberJson, publicUser } from '../../shapes/serialize.ts';
@@ -209,7 +211,10 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
     // A stage's open instance goes with its channel (the foreign key); its watchers hear it closed first.
     const stage = c.type === ChannelType.GUILD_STAGE_VOICE ? await store.stageInstances.getByChannel(c.id) : null;
     await ctx.writes.deleteChannel(c.id, [entry]);
-    if (stage) ctx.dispatch.guild(c.guildId!, 'STAGE_INSTANCE_DELETE', stageInstanceJson(stage), { channelId: c.id });
+    if (stage) {
+      ctx.dispatch.guild(c.guildId!, 'STAGE_INSTANCE_DELETE', stageInstanceJson(stage), { channelId: c.id });
+      await moveStageEvent(ctx, stage, EventStatus.COMPLETED);
+    }
     ctx.dispatch.guild(c.guildId!, 'CHANNEL_DELETE', json);
     if (children.size) {
       for (const child of (await store.channels.listByGuild(c.guildId!)).filter((x) => children.has(x.id))) {

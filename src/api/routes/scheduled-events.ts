@@ -26,6 +26,8 @@ import { memberJson, publicUser } from '../../shapes/serialize.ts';
 import { ChannelType, type ScheduledEventRecord, type ScheduledEventStatus } from '../../store/types.ts';
 import { channelAccess, guildAccess, type GuildAccess } from '../access.ts';
 import { createdChanges, deletedChanges, diffChanges, recordAudit } from '../audit-log.ts';
+import { liveStageIds } from '../stage-events.ts';
+import { stageInstanceJson } from '../../shapes/stage-instance.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { parse, queryBool, snowflake, z } from '../validate.ts';
 
@@ -33,6 +35,7 @@ import { parse, queryBool, snowflake, z } from '../validate.ts';
 const GUILD_ONLY = 2;
 const MAX_UNCOMPLETED = 100;
 /** The moves Discord allows, from → to. */
+const isLiveStageEvent = (e: ScheduledEventRecord) => e.entityType === EventEntityType.STAGE_INSTANCE && e.status === EventStatus.ACTIVE;
 const TRANSITIONS: Record<number, readonly number[]> = { [EventStatus.SCHEDULED]: [EventStatus.ACTIVE, EventStatus.CANCELED], [EventStatus.ACTIVE]: [EventStatus.COMPLETED] };
 const AUDIT_KEYS = ['name', 'description', 'channel_id', 'entity_type', 'status', 'privacy_level', 'location'] as const;
 
@@ -96,7 +99,11 @@ export function registerScheduledEventsRoutes(ctx: RouteContext): void {
   const render = async (events: ScheduledEventRecord[], counts: boolean) => {
     const creators = new Map((await store.users.getMany([...new Set(events.flatMap((e) => (e.creatorId ? [e.creatorId] : [])))])).map((u) => [u.id, u]));
     const userCounts = counts ? await store.scheduledEvents.countUsers(events.map((e) => e.id)) : null;
-    return events.map((e) => scheduledEventJson(e, { creator: e.creatorId ? creators.get(e.creatorId) : null, ...(userCounts ? { userCount: userCounts.get(e.id) ?? 0 } : {}) }));
+    // A live stage event names its stage (entity_id): the guild's open stages are read only when one is live.
+    const live = events.some(isLiveStageEvent) ? await liveStageIds(store, events[0]!.guildId) : null;
+    return events.map((e) => scheduledEventJson(e, {
+      creator: e.creatorId ? creators.get(e.creatorId) : null, ...(userCounts ? { userCount: userCounts.get(e.id) ?? 0 } : {}), entityId: live?.get(e.id) ?? null,
+    }));
   };
   /** MANAGE_EVENTS, or CREATE_EVENTS for the caller's own event. */
   const requireManage = (access: GuildAccess, event: ScheduledEventRecord, userId: string) => {
@@ -193,8 +200,14 @@ export function registerScheduledEventsRoutes(ctx: RouteContext): void {
     const { id: _id, guildId: _g, creatorId: _c, ...patch } = next;
     const updated = (await store.scheduledEvents.update(access.guild.id, event.id, patch)) ?? next;
     const creator = updated.creatorId ? await store.users.get(updated.creatorId) : null;
-    const json = scheduledEventJson(updated, { creator });
+    // Ending a stage event ends the stage it is live in (Discord's "End Event"); one still live names it.
+    const stage = updated.entityType === EventEntityType.STAGE_INSTANCE && updated.channelId ? await store.stageInstances.getByChannel(updated.channelId) : null;
+    const linked = stage?.scheduledEventId === updated.id ? stage : null;
+    const json = scheduledEventJson(updated, { creator, entityId: linked && updated.status === EventStatus.ACTIVE ? linked.id : null });
     ctx.dispatch.guild(access.guild.id, 'GUILD_SCHEDULED_EVENT_UPDATE', json, scope(updated));
+    if (linked && updated.status === EventStatus.COMPLETED && (await store.stageInstances.delete(linked.channelId))) {
+      ctx.dispatch.guild(linked.guildId, 'STAGE_INSTANCE_DELETE', stageInstanceJson(linked), { channelId: linked.channelId });
+    }
     const changes = diffChanges(auditView(event), auditView(updated), AUDIT_KEYS);
     if (changes.length) await recordAudit(ctx, req, access.guild.id, { actionType: AuditLogEvent.GUILD_SCHEDULED_EVENT_UPDATE, targetId: event.id, changes });
     return json;

@@ -10,17 +10,19 @@
  *
  * Decided: `privacy_level` takes only 2 (GUILD_ONLY): Discord deprecated 1 (PUBLIC). Accord has no voice, so a
  * stage is its topic and its text chat; `send_start_notification` is checked and then has nothing to send (no
- * push of stage starts). `guild_scheduled_event_id` must name a stage event of this channel.
+ * push of stage starts). `guild_scheduled_event_id` must name a stage event of this channel that has not ended; the
+ * event then follows the stage (api/stage-events.ts): started with it, completed when it closes.
  */
 import { AuditLogEvent } from '../../protocol/audit-log.ts';
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
 import { hasPermission, Permissions } from '../../protocol/permissions.ts';
-import { EventEntityType } from '../../protocol/scheduled-events.ts';
+import { EventEntityType, EventStatus, isUpcoming } from '../../protocol/scheduled-events.ts';
 import { stageInstanceJson } from '../../shapes/stage-instance.ts';
 import { ConflictError } from '../../store/errors.ts';
 import { ChannelType, type StageInstanceRecord } from '../../store/types.ts';
 import { channelAccess, type ChannelAccess, requirePermission } from '../access.ts';
 import { createdChanges, deletedChanges, diffChanges, recordAudit } from '../audit-log.ts';
+import { moveStageEvent } from '../stage-events.ts';
 import type { RouteContext } from '../route.ts';
 import { parse, snowflake, z } from '../validate.ts';
 
@@ -62,8 +64,8 @@ export function registerStageInstanceRoutes(ctx: RouteContext): void {
     const guildId = a.channel.guildId!;
     if (body.guild_scheduled_event_id) {
       const event = await store.scheduledEvents.get(guildId, body.guild_scheduled_event_id);
-      if (!event || event.entityType !== EventEntityType.STAGE_INSTANCE || event.channelId !== a.channel.id) {
-        throw fieldError('guild_scheduled_event_id', 'GUILD_SCHEDULED_EVENT_INVALID', 'Must be a stage event of this channel.');
+      if (!event || event.entityType !== EventEntityType.STAGE_INSTANCE || event.channelId !== a.channel.id || !isUpcoming(event.status)) {
+        throw fieldError('guild_scheduled_event_id', 'GUILD_SCHEDULED_EVENT_INVALID', 'Must be a stage event of this channel that has not ended.');
       }
     }
     let stage: StageInstanceRecord;
@@ -78,6 +80,7 @@ export function registerStageInstanceRoutes(ctx: RouteContext): void {
     const json = stageInstanceJson(stage);
     ctx.dispatch.guild(guildId, 'STAGE_INSTANCE_CREATE', json, { channelId: stage.channelId });
     await recordAudit(ctx, req, guildId, { actionType: AuditLogEvent.STAGE_INSTANCE_CREATE, targetId: stage.id, changes: createdChanges(json, STAGE_AUDIT_KEYS), options: { channel_id: stage.channelId } });
+    await moveStageEvent(ctx, stage, EventStatus.ACTIVE);
     return json;
   });
 
@@ -111,6 +114,7 @@ export function registerStageInstanceRoutes(ctx: RouteContext): void {
     const json = stageInstanceJson(stage);
     ctx.dispatch.guild(stage.guildId, 'STAGE_INSTANCE_DELETE', json, { channelId: stage.channelId });
     await recordAudit(ctx, req, stage.guildId, { actionType: AuditLogEvent.STAGE_INSTANCE_DELETE, targetId: stage.id, changes: deletedChanges(json, STAGE_AUDIT_KEYS), options: { channel_id: stage.channelId } });
+    await moveStageEvent(ctx, stage, EventStatus.COMPLETED);
     return undefined;
   });
 }

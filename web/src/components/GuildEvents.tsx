@@ -3,11 +3,13 @@
  * /guilds/{id}/scheduled-events?with_user_count=true), each with who is interested and an Interested toggle
  * (PUT / DELETE …/users/@me); those who may (Manage Events, or Create Events for their own) start, end, cancel or
  * delete one; Create Event (Create Events) schedules one somewhere else (a location), in a voice channel or on a stage.
+ * Starting a stage event opens its stage for a stage moderator, and ending it closes the stage (the server links them).
  * The list is read when the dialog opens and after each change made here.
  */
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { rest } from '../api.ts';
-import { P, basePermissions, has } from '../perms.ts';
+import { P, basePermissions, channelPermissions, has } from '../perms.ts';
+import { canModerateStage, startStage } from '../stages.ts';
 import { errorText } from '../session.ts';
 import { useStore } from '../store.ts';
 import { ChannelType, type User } from '../types.ts';
@@ -82,6 +84,12 @@ export function GuildEvents({ guildId, onClose }: { guildId: string; onClose: ()
     await load();
   });
   const base = `/guilds/${guildId}/scheduled-events`;
+  /** A stage event started by a stage moderator opens its stage (the event follows it); any other starts the event alone. */
+  const start = (e: ScheduledEvent) => {
+    const stage = e.entity_type === 1 && e.channel_id ? allChannels[e.channel_id] : undefined;
+    if (stage && guild && me && canModerateStage(channelPermissions(guild, stage, me.id, member))) return startStage(stage.id, e.name.slice(0, 120), e.id);
+    return rest.patch(`${base}/${e.id}`, { status: 2 });
+  };
 
   return (
     <Modal title="Events" onClose={onClose} wide>
@@ -133,7 +141,7 @@ export function GuildEvents({ guildId, onClose }: { guildId: string; onClose: ()
                   </button>
                   {canManage(e) && e.status === 1 && (
                     <>
-                      <button type="button" className="button small secondary" onClick={() => change(() => rest.patch(`${base}/${e.id}`, { status: 2 }))}>
+                      <button type="button" className="button small secondary" onClick={() => change(() => start(e))}>
                         Start
                       </button>
                       <button type="button" className="button small secondary" onClick={() => change(() => rest.patch(`${base}/${e.id}`, { status: 4 }))}>
