@@ -17,7 +17,8 @@ import { applyDispatch } from './events.ts';
 import { canManageChannels, guildChannels, setChannelPositions } from './moderation.ts';
 import { errorText } from './session.ts';
 import { store, useStore } from './store.ts';
-import { isVoiceLike, type Channel } from './types.ts';
+import { isVoiceLike } from '../../src/protocol/channel-types.ts';
+import type { Channel } from './types.ts';
 
 export interface ChannelGroup {
   category: Channel | null;
@@ -26,7 +27,7 @@ export interface ChannelGroup {
 
 type Update = { id: string; position: number; parent_id?: string | null };
 
-const isVoice = isVoiceLike;
+const isVoice = (c: { type: number }) => isVoiceLike(c.type);
 /** Where a channel of this kind goes at the start / end of a group: text first, voice after (as drawn). */
 const blockStart = (g: ChannelGroup, c: Channel) => (isVoice(c) ? g.channels.filter((x) => !isVoice(x)).length : 0);
 const blockEnd = (g: ChannelGroup, c: Channel) => (isVoice(c) ? g.channels.length : g.channels.filter((x) => !isVoice(x)).length);

@@ -48,8 +48,6 @@ export interface Overwrite {
 
 export const ChannelType = { GUILD_TEXT: 0, DM: 1, GUILD_VOICE: 2, GROUP_DM: 3, GUILD_CATEGORY: 4, GUILD_ANNOUNCEMENT: 5, GUILD_STAGE_VOICE: 13 } as const;
 
-/** Voice and stage channels: listed after the text ones of their category, as Discord lists them. */
-export const isVoiceLike = (c: { type: number }) => c.type === ChannelType.GUILD_VOICE || c.type === ChannelType.GUILD_STAGE_VOICE;
 
 /** A live stage (stage channel with a topic), as GUILD_CREATE and STAGE_INSTANCE_* carry it. */
 export interface StageInstance {

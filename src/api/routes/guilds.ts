@@ -6,6 +6,7 @@ import { checkTopicLength, forumFieldsSchema, forumSettingsFrom, threadDefaultsP
 import { forumFields } from '../channels/threads.ts';
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
+import { isVoiceLike } from '../../protocol/channel-types.ts';
 import {
   ALL_PERMISSIONS, DEFAULT_EVERYONE_PERMISSIONS, Permissions, computeChannelPermissions, hasPermission, parsePermissions,
 } from '../../protocol/permissions.ts';
@@ -143,11 +144,6 @@ const reorderBody = z
   .max(MAX_CHANNELS_PER_GUILD);
 
 /** Discord keeps text channel names lowercase with dashes for spaces; other types keep what was typed. */
-/** Voice and stage channels: the ones with a bitrate and a user limit. */
-export function isVoiceLike(type: number): boolean {
-  return type === ChannelType.GUILD_VOICE || type === ChannelType.GUILD_STAGE_VOICE;
-}
-
 export function channelName(name: string, type: number): string {
   return type === ChannelType.GUILD_TEXT || type === ChannelType.GUILD_ANNOUNCEMENT ? name.toLowerCase().replace(/\s+/g, '-') : name;
 }

@@ -27,7 +27,9 @@ import { NewMessagesBar } from './NewMessagesBar.tsx';
 import { ComposerEmojiButton } from './ComposerEmojiButton.tsx';
 import { PollButton } from './Poll.tsx';
 import { StickerPickerButton } from './GuildStickers.tsx';
-import { AnnouncementIcon, FollowButton } from './Announcements.tsx';
+import { FollowButton } from './Announcements.tsx';
+import { ChannelIcon } from './ChannelIcon.tsx';
+import { isVoiceLike } from '../../../src/protocol/channel-types.ts';
 import { Icon } from './Icon.tsx';
 import { Confirm, Modal } from './Modal.tsx';
 import { PinsButton } from './Pins.tsx';
@@ -90,7 +92,7 @@ export function ChatView({ guildId, channelId }: { guildId: string | null; chann
           <Icon name="menu" />
         </button>
         <h1 className="ellipsis">
-          <span className="muted" aria-hidden="true">{channel.type === ChannelType.GUILD_ANNOUNCEMENT ? <AnnouncementIcon size={18} /> : channel.type === ChannelType.GUILD_VOICE ? <Icon name="speaker" size={18} /> : channel.type === ChannelType.GUILD_STAGE_VOICE ? <Icon name="stage" size={18} /> : channel.guild_id ? '# ' : '@ '}</span>
+          <span className="muted" aria-hidden="true"><ChannelIcon type={channel.type} inGuild={Boolean(channel.guild_id)} />{isVoiceLike(channel.type) || channel.type === ChannelType.GUILD_ANNOUNCEMENT ? '' : ' '}</span>
           {label}
         </h1>
         {channel.topic && <span className="topic ellipsis">{channel.topic}</span>}

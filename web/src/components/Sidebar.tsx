@@ -7,7 +7,8 @@ import { P, basePermissions, channelPermissions, has } from '../perms.ts';
 import { navigate } from '../router.ts';
 import { DEFAULT_INVITE_SETTINGS, createGroupDm, createInvite, errorText, leaveGuild, openDm, setStatus, type InviteSettings } from '../session.ts';
 import { channelLabel, isUnread, useStore, type State } from '../store.ts';
-import { ChannelType, isVoiceLike, type Channel, type Status } from '../types.ts';
+import { isVoiceLike } from '../../../src/protocol/channel-types.ts';
+import { ChannelType, type Channel, type Status } from '../types.ts';
 import { Avatar, STATUS_LABEL } from './Avatar.tsx';
 import { MentionBadge, mentionLabel } from './MentionBadge.tsx';
 import { Confirm, Modal } from './Modal.tsx';
@@ -17,7 +18,7 @@ import { ChannelSettingsButton } from './ChannelSettingsButton.tsx';
 import { unreadSilenced, useMuteClock } from '../mutes.ts';
 import { canManageWebhooks } from '../guild-community.ts';
 import { canUseEmojiManager } from '../guild-emoji.ts';
-import { AnnouncementIcon } from './Announcements.tsx';
+import { ChannelIcon } from './ChannelIcon.tsx';
 
 // Settings screens and the server menu's dialogs load on first use: they are not needed for the first screen.
 const UserSettings = lazy(() => import('./UserSettings.tsx').then((m) => ({ default: m.UserSettings })));
@@ -76,7 +77,7 @@ export function useGuildChannels(guildId: string) {
     const all = Object.values(channels).filter((c) => c.guild_id === guildId && !(c.type >= 10 && c.type <= 12));
     const canView = (c: Channel) => has(channelPermissions(guild, c, me.id, member), P.VIEW_CHANNEL);
     const categories = all.filter((c) => c.type === ChannelType.GUILD_CATEGORY).sort(byPosition);
-    const leaves = all.filter((c) => c.type !== ChannelType.GUILD_CATEGORY && canView(c)).sort((a, b) => (isVoiceLike(a) ? 1 : 0) - (isVoiceLike(b) ? 1 : 0) || byPosition(a, b));
+    const leaves = all.filter((c) => c.type !== ChannelType.GUILD_CATEGORY && canView(c)).sort((a, b) => (isVoiceLike(a.type) ? 1 : 0) - (isVoiceLike(b.type) ? 1 : 0) || byPosition(a, b));
     const groups: Array<{ category: Channel | null; channels: Channel[] }> = [{ category: null, channels: leaves.filter((c) => !c.parent_id || !categories.some((k) => k.id === c.parent_id)) }];
     for (const cat of categories) {
       const inCat = leaves.filter((c) => c.parent_id === cat.id);
@@ -221,7 +222,7 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
                         {...reorder.item(c)}
                       >
                         <span className="channel-hash" aria-hidden="true">
-                          {c.type === 2 ? <Icon name="speaker" size={18} /> : c.type === 13 ? <Icon name="stage" size={18} /> : c.type === 5 ? <AnnouncementIcon size={18} /> : '#'}
+                          <ChannelIcon type={c.type} />
                         </span>
                         <span className="ellipsis">{c.name}</span>
                         {stages[c.id] && <span className="channel-live" aria-hidden="true">LIVE</span>}
