@@ -67,4 +67,11 @@ describe('discord.js v14 and stage instances', () => {
       await late.destroy();
     }
   });
+
+  it('fetching a voice state is DiscordAPIError 10065: nobody is connected to voice', async () => {
+    const guild = client.guilds.cache.get(world.guild.id)!;
+    const unknownVoiceState = (err: unknown) => err instanceof DiscordAPIError && err.code === 10065 && err.status === 404;
+    await assert.rejects(guild.voiceStates.fetch('@me', { force: true }), unknownVoiceState);
+    await assert.rejects(guild.voiceStates.fetch(world.owner.id, { force: true }), unknownVoiceState);
+  });
 });

@@ -15,6 +15,7 @@ import { registerSoundboardRoutes } from './soundboard.ts';
 import { registerStageInstanceRoutes } from './stage-instances.ts';
 import { registerMfaRoutes } from './mfa.ts';
 import { registerGuildMfaRoutes } from './guild-mfa.ts';
+import { registerVoiceStateRoutes } from './voice-states.ts';
 import { registerRoleConnectionRoutes } from './role-connections.ts';
 import { registerStickersRoutes } from './stickers.ts';
 import { registerAnnouncementsRoutes } from './announcements.ts';
@@ -66,6 +67,7 @@ export function registerAllRoutes(ctx: RouteContext): void {
   registerStageInstanceRoutes(ctx);
   registerMfaRoutes(ctx);
   registerGuildMfaRoutes(ctx);
+  registerVoiceStateRoutes(ctx);
   registerRoleConnectionRoutes(ctx);
   registerStickersRoutes(ctx);
   registerAnnouncementsRoutes(ctx);
