@@ -1,13 +1,14 @@
 /**
  * Two-factor log-in (src/api/routes/mfa.ts) on SQLite and PostgreSQL: enabling with a code from the secret and
  * the password (other log-ins end, backup codes given once), the log-in ticket exchanged with a code, a code
- * accepted once, a backup code once, a forged or stale ticket refused, disabling with a code; USER_UPDATE and
+ * accepted once, a backup code once, a forged or stale ticket refused (also by the server's clock past its five
+ * minutes), disabling with a code; USER_UPDATE and
  * mfa_enabled follow.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { base32Decode, base32Encode, newTotpSecret, totpCode, totpStep } from '../../src/lib/totp.ts';
-import { startTestServerOn, type TestServer } from '../helpers/harness.ts';
+import { startTestServer, startTestServerOn, type TestServer } from '../helpers/harness.ts';
 import { serviceSkip } from '../helpers/services.ts';
 import { assertError, makeBot } from './fixtures.guilds.ts';
 
@@ -118,3 +119,34 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     });
   });
 }
+
+describe('two-factor log-in: a ticket after its five minutes', () => {
+  /** Added to the server's clock: moves the ticket past its end without waiting. */
+  let skew = 0;
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer({}, { now: () => Date.now() + skew });
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('is refused with a good code once the server clock passes its end, and taken just before', async () => {
+    const u = await t.register();
+    const secret = newTotpSecret();
+    const on = await t.request('POST', '/users/@me/mfa/totp/enable', { auth: u, body: { secret, password: PASSWORD, code: codeAt(secret, Date.now()) } });
+    assert.equal(on.status, 200, JSON.stringify(on.body));
+    const ticketNow = async () => (await t.request('POST', '/auth/login', { body: { login: u.username, password: PASSWORD } })).body.ticket as string;
+    const early = await ticketNow();
+    const late = await ticketNow();
+    // A backup code is independent of the clock: only the ticket's age decides.
+    skew = 5 * 60_000 - 5_000;
+    const taken = await t.request('POST', '/auth/mfa/totp', { body: { ticket: early, code: on.body.backup_codes[0].code } });
+    assert.equal(taken.status, 200, JSON.stringify(taken.body));
+    skew = 5 * 60_000 + 1_000;
+    assertError(await t.request('POST', '/auth/mfa/totp', { body: { ticket: late, code: on.body.backup_codes[1].code } }), 400, 60008);
+    // The refusal spent nothing: the same backup code works with a fresh ticket.
+    const fresh = await t.request('POST', '/auth/mfa/totp', { body: { ticket: await ticketNow(), code: on.body.backup_codes[1].code } });
+    assert.equal(fresh.status, 200, JSON.stringify(fresh.body));
+  });
+});

@@ -2,7 +2,8 @@
  * Stage channels (type 13) and stage instances (src/api/routes/stage-instances.ts) on SQLite and PostgreSQL: a stage
  * moderator opens, edits and closes a stage; one per channel (150006), 10067 when none, 50024 for another channel
  * type; STAGE_INSTANCE_* reach only those who see the channel; GUILD_CREATE lists the open stages; audit entries
- * 83–85; deleting the channel closes its stage; a stage event (scheduled, entity type 1) may be linked.
+ * 83–85; deleting the channel closes its stage; a stage event (scheduled, entity type 1) may be linked and then
+ * follows the stage; the start notification needs Mention Everyone; templates carry stage channels.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -14,6 +15,7 @@ import { GatewayClient } from './gateway-client.ts';
 const postgresSkip = await serviceSkip('postgres');
 const VIEW_CHANNEL = 1n << 10n;
 const STAGE_MODERATOR = (1n << 4n) | (1n << 22n) | (1n << 24n);
+const MENTION_EVERYONE = 1n << 17n;
 
 for (const backend of ['sqlite', 'postgres'] as const) {
   describe(`stage instances (${backend})`, { skip: backend === 'postgres' ? postgresSkip : false }, () => {
@@ -161,6 +163,30 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const third = await newEvent('Third');
       assert.equal((await open({})).status, 200);
       assert.equal((await eventOf(third.id)).status, 1);
+    });
+    it('the start notification needs Mention Everyone; a template carries stage channels, not their stages', async () => {
+      const { owner, member, guild } = await guildWithMember(t);
+      const stage = (await t.request('POST', `/guilds/${guild.id}/channels`, { auth: owner, body: { name: 'Briefing', type: 13, user_limit: 40 } })).body;
+      // A stage moderator whose Mention Everyone is denied in the channel.
+      const role = await giveRole(t, owner, guild.id, member, STAGE_MODERATOR, 'Hosts');
+      const deny = await t.request('PUT', `/channels/${stage.id}/permissions/${role.id}`, { auth: owner, body: { type: 0, allow: '0', deny: String(MENTION_EVERYONE) } });
+      assert.equal(deny.status, 204, JSON.stringify(deny.body));
+      await t.request('PUT', `/channels/${stage.id}/permissions/${guild.id}`, { auth: owner, body: { type: 0, allow: '0', deny: String(MENTION_EVERYONE) } });
+      const open = (body: Record<string, unknown>) => t.request('POST', '/stage-instances', { auth: member, body: { channel_id: stage.id, topic: 'Daily', ...body } });
+      assertError(await open({ send_start_notification: true }), 403, 50013);
+      assert.equal(await t.store.stageInstances.getByChannel(stage.id), null, 'nothing opened by the refusal');
+      const opened = await open({ send_start_notification: false });
+      assert.equal(opened.status, 200, JSON.stringify(opened.body));
+
+      const tpl = await t.request('POST', `/guilds/${guild.id}/templates`, { auth: owner, body: { name: 'With a stage' } });
+      assert.equal(tpl.status, 200, JSON.stringify(tpl.body));
+      const carried = tpl.body.serialized_source_guild.channels.find((c: any) => c.name === 'Briefing');
+      assert.deepEqual([carried.type, carried.user_limit], [13, 40]);
+      const made = await t.request('POST', `/guilds/templates/${tpl.body.code}`, { auth: member, body: { name: 'From the template' } });
+      assert.equal(made.status, 201, JSON.stringify(made.body));
+      const copy = (await t.request('GET', `/guilds/${made.body.id}/channels`, { auth: member })).body.find((c: any) => c.name === 'Briefing');
+      assert.deepEqual([copy.type, copy.user_limit], [13, 40]);
+      assertError(await t.request('GET', `/stage-instances/${copy.id}`, { auth: member }), 404, 10067);
     });
   });
 }
