@@ -2,8 +2,7 @@
  * Two-factor log-in (src/api/routes/mfa.ts) on SQLite and PostgreSQL: enabling with a code from the secret and
  * the password (other log-ins end, backup codes given once), the log-in ticket exchanged with a code, a code
  * accepted once, a backup code once, a forged or stale ticket refused (also by the server's clock past its five
- * minutes), disabling with a code; USER_UPDATE and
- * mfa_enabled follow.
+ * minutes), disabling with a code; USER_UPDATE and mfa_enabled follow.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
