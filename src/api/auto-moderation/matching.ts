@@ -14,7 +14,8 @@
  * Keywords compile to one JavaScript RegExp per rule whose alternatives are escaped literals between one-character
  * lookarounds: linear in the text for each keyword, with no nested quantifier to backtrack through.
  */
-import { RE2 } from 're2-wasm';
+import { createRequire } from 'node:module';
+import type { RE2 } from 're2-wasm';
 
 const WORD_CHAR = /[\p{L}\p{N}_]/u;
 const WORD = '[\\p{L}\\p{N}_]';
@@ -93,9 +94,17 @@ export class KeywordSet {
   }
 }
 
+/**
+ * re2-wasm, loaded with the first pattern: its WebAssembly memory and compiled code are about 13 MB of RSS that a
+ * server without regex rules never needs (docs/performance.md, 2026-12-07 from 15:03). It loads synchronously, as a
+ * static import would.
+ */
+let re2: typeof import('re2-wasm') | null = null;
+const loadRe2 = () => (re2 ??= createRequire(import.meta.url)('re2-wasm') as typeof import('re2-wasm'));
+
 /** Compiles a rule's regex pattern; throws Error with RE2's message for one it cannot take. */
 export function compilePattern(pattern: string): RE2 {
-  return new RE2(pattern, 'u');
+  return new (loadRe2().RE2)(pattern, 'u');
 }
 
 /** The trigger of a keyword rule (KEYWORD, KEYWORD_PRESET, MEMBER_PROFILE), compiled. */
