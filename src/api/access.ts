@@ -174,8 +174,9 @@ export async function channelAccess(store: Store, channelId: string, userId: str
   const mfaWithheld = guild.withoutMfa ? held & MFA_GATED_PERMISSIONS : 0n;
   const permissions = held & ~mfaWithheld;
   if (!hasPermission(permissions, Permissions.VIEW_CHANNEL)) throw new ApiError(ErrorCodes.MISSING_ACCESS);
-  // A private thread is seen by its members and by those who may MANAGE_THREADS.
-  if (isThread && channel.type === 12 && !hasPermission(permissions, Permissions.MANAGE_THREADS) && !(await store.threads.getMember(channelId, userId))) {
+  // A private thread is seen by its members and by those who may MANAGE_THREADS. Seeing is not moderating: the
+  // bits as held decide, server-wide 2FA or not, as the gateway's and the thread lists' visibility does.
+  if (isThread && channel.type === 12 && !hasPermission(held, Permissions.MANAGE_THREADS) && !(await store.threads.getMember(channelId, userId))) {
     throw new ApiError(ErrorCodes.MISSING_ACCESS);
   }
   return { channel, guild, permissions, mfaWithheld };
@@ -193,12 +194,18 @@ export function requirePermission(held: bigint | { permissions: bigint; mfaWithh
   if (!hasPermission(permissions, needed)) throw permissionRefusal(held, needed);
 }
 
-/** The error for lacking `needed` (see requirePermission), for checks that decide between several bits first. */
-export function permissionRefusal(held: bigint | { permissions: bigint; mfaWithheld: bigint }, needed: bigint): ApiError {
-  const missing = needed & ~(typeof held === 'bigint' ? held : held.permissions);
-  // 60003 only when 2FA alone would grant every missing bit.
-  if (typeof held !== 'bigint' && missing !== 0n && (missing & ~held.mfaWithheld) === 0n) return new ApiError(ErrorCodes.TWO_FACTOR_REQUIRED);
-  return new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+/**
+ * The error for lacking `needed` (see requirePermission), for checks that decide between several bits first; with
+ * `alternatives`, for lacking each of them (any one would do). 60003 when 2FA alone would grant every missing bit of
+ * one of them, 50013 otherwise.
+ */
+export function permissionRefusal(held: bigint | { permissions: bigint; mfaWithheld: bigint }, needed: bigint, ...alternatives: bigint[]): ApiError {
+  if (typeof held === 'bigint') return new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+  const restorable = [needed, ...alternatives].some((bits) => {
+    const missing = bits & ~held.permissions;
+    return missing !== 0n && (missing & ~held.mfaWithheld) === 0n;
+  });
+  return new ApiError(restorable ? ErrorCodes.TWO_FACTOR_REQUIRED : ErrorCodes.MISSING_PERMISSIONS);
 }
 
 /** Role hierarchy: the caller may act on a member only if their top role is strictly higher (owner always). */

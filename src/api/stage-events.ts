@@ -1,8 +1,9 @@
 /**
  * A stage event follows its stage, as Discord's "Start Event" and "End Stage" have it: opening a stage with
  * `guild_scheduled_event_id` starts the event (SCHEDULED → ACTIVE) and closing the stage, or deleting its channel,
- * completes it (ACTIVE → COMPLETED). An event not in the status the move starts from is left as it is (one already
- * started by hand stays ACTIVE; a canceled one stays canceled). While live, the event's `entity_id` is its stage's id.
+ * completes it (ACTIVE → COMPLETED). An event not in the status the move starts from is left as it is (a canceled
+ * one stays canceled), the status compared and set in the store so that a concurrent edit is not overwritten. While
+ * live, the event's `entity_id` is its stage's id: an event started by hand and then linked is announced again with it.
  */
 import { EventStatus } from '../protocol/scheduled-events.ts';
 import { scheduledEventJson } from '../shapes/scheduled-event.ts';
@@ -14,8 +15,10 @@ export async function moveStageEvent(ctx: RouteContext, stage: StageInstanceReco
   const { store } = ctx.deps;
   const event = await store.scheduledEvents.get(stage.guildId, stage.scheduledEventId);
   const from = to === EventStatus.ACTIVE ? EventStatus.SCHEDULED : EventStatus.ACTIVE;
-  if (!event || event.status !== from) return;
-  const updated = await store.scheduledEvents.update(stage.guildId, event.id, { status: to });
+  if (!event) return;
+  const relinked = to === EventStatus.ACTIVE && event.status === EventStatus.ACTIVE;
+  if (event.status !== from && !relinked) return;
+  const updated = relinked ? event : await store.scheduledEvents.update(stage.guildId, event.id, { status: to }, { ifStatus: from });
   if (!updated) return;
   const creator = updated.creatorId ? await store.users.get(updated.creatorId) : null;
   const json = scheduledEventJson(updated, { creator, entityId: to === EventStatus.ACTIVE ? stage.id : null });

@@ -1266,8 +1266,8 @@ export interface StageInstanceStore {
   listByGuild(guildId: Snowflake): Promise<StageInstanceRecord[]>;
   /** Returns null when the channel has none. */
   update(channelId: Snowflake, patch: Partial<Pick<StageInstanceRecord, 'topic' | 'privacyLevel'>>): Promise<StageInstanceRecord | null>;
-  /** The instance deleted, or null when the channel had none. */
-  delete(channelId: Snowflake): Promise<StageInstanceRecord | null>;
+  /** The instance deleted, or null when the channel had none (or, with `id`, another one: it is kept). */
+  delete(channelId: Snowflake, opts?: { id?: Snowflake }): Promise<StageInstanceRecord | null>;
 }
 
 /** One of an application's role connection metadata records (Discord's linked roles). */
@@ -1332,8 +1332,11 @@ export interface ScheduledEventStore {
   listByGuild(guildId: Snowflake): Promise<ScheduledEventRecord[]>;
   /** Events of the guild that are SCHEDULED or ACTIVE. */
   countUncompleted(guildId: Snowflake): Promise<number>;
-  /** Null when unknown or of another guild. */
-  update(guildId: Snowflake, eventId: Snowflake, patch: Partial<Omit<ScheduledEventRecord, 'id' | 'guildId' | 'creatorId'>>): Promise<ScheduledEventRecord | null>;
+  /**
+   * Null when unknown or of another guild; with `ifStatus`, also when its status is another by then (compare and
+   * set: nothing is written).
+   */
+  update(guildId: Snowflake, eventId: Snowflake, patch: Partial<Omit<ScheduledEventRecord, 'id' | 'guildId' | 'creatorId'>>, opts?: { ifStatus?: number }): Promise<ScheduledEventRecord | null>;
   /** True when it existed; its users go with it. */
   delete(guildId: Snowflake, eventId: Snowflake): Promise<boolean>;
   /** True when the user was not interested yet. NotFoundError('scheduled_event') for an unknown event. */

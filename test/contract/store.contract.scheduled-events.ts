@@ -33,7 +33,10 @@ export function scheduledEventsContract(s: () => Store): void {
       assert.equal(await s().scheduledEvents.countUncompleted(guild.id), 2);
       const started = await s().scheduledEvents.update(guild.id, external.id, { status: 2, name: 'Game night!', location: 'The beach', description: null });
       assert.deepEqual([started?.status, started?.name, started?.location, started?.description], [2, 'Game night!', 'The beach', null]);
-      await s().scheduledEvents.update(guild.id, voice.id, { status: 4 });
+      // Compare and set: a status that moved meanwhile keeps the row as it is.
+      assert.equal(await s().scheduledEvents.update(guild.id, voice.id, { status: 2 }, { ifStatus: 2 }), null);
+      assert.equal((await s().scheduledEvents.get(guild.id, voice.id))?.status, 1);
+      assert.equal((await s().scheduledEvents.update(guild.id, voice.id, { status: 4 }, { ifStatus: 1 }))?.status, 4);
       assert.equal(await s().scheduledEvents.countUncompleted(guild.id), 1);
 
       assert.equal(await s().scheduledEvents.delete(other.guild.id, voice.id), false);

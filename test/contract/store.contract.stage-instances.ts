@@ -21,7 +21,8 @@ export function stageInstancesContract(s: () => Store): void {
       assert.deepEqual(await s().stageInstances.listByGuild(guild.id), listed.sort((x, y) => (BigInt(x.id) < BigInt(y.id) ? -1 : 1)));
       assert.deepEqual(await s().stageInstances.update(channel.id, { topic: 'Q&A' }), { ...a, topic: 'Q&A' });
       assert.equal(await s().stageInstances.update(newId(), { topic: 'x' }), null);
-      assert.deepEqual(await s().stageInstances.delete(channel.id), { ...a, topic: 'Q&A' });
+      assert.equal(await s().stageInstances.delete(channel.id, { id: '123456789012345678' }), null, 'another instance is kept');
+      assert.deepEqual(await s().stageInstances.delete(channel.id, { id: a.id }), { ...a, topic: 'Q&A' });
       assert.equal(await s().stageInstances.delete(channel.id), null);
       assert.equal(await s().stageInstances.getByChannel(channel.id), null);
     });

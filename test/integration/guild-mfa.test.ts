@@ -144,6 +144,28 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal((await t.request('POST', `/channels/${text.id}/messages`, { auth: owner, body: { content: 'still the owner' } })).status, 200);
     });
 
+    it('where either of two permissions would do, 60003 when 2FA gives one back; seeing a private thread is not moderating', async () => {
+      const owner = await enableMfa(await t.register());
+      const mod = await t.register();
+      const target = await t.register();
+      const guild = await t.createGuild(owner);
+      await addMember(t, guild.id, mod);
+      await addMember(t, guild.id, target);
+      await giveRole(t, owner, guild.id, mod, Permissions.MANAGE_GUILD | Permissions.MANAGE_THREADS);
+      const text = (await t.request('GET', `/guilds/${guild.id}/channels`, { auth: owner })).body.find((c: any) => c.type === 0);
+      const thread = await t.request('POST', `/channels/${text.id}/threads`, { auth: owner, body: { name: 'staff notes', type: 12 } });
+      assert.equal(thread.status, 201, JSON.stringify(thread.body));
+      assert.equal((await setLevel(owner, guild.id, 1)).status, 200);
+      // Manage Server or View Audit Log; Manage Server or Manage Roles or the three moderator bits.
+      assertError(await t.request('GET', `/guilds/${guild.id}/invites`, { auth: mod }), 403, 60003);
+      assertError(await t.request('PATCH', `/guilds/${guild.id}/members/${target.id}`, { auth: mod, body: { flags: 1 } }), 403, 60003);
+      // A private thread stays visible to a Manage Threads holder; editing it is moderation.
+      assert.equal((await t.request('GET', `/channels/${thread.body.id}`, { auth: mod })).status, 200);
+      assertError(await t.request('PATCH', `/channels/${thread.body.id}`, { auth: mod, body: { locked: true } }), 403, 60003);
+      // Someone who holds neither is refused for want of the permission.
+      assertError(await t.request('GET', `/guilds/${guild.id}/invites`, { auth: target }), 403, 50013);
+    });
+
     it("a bot is held to its owner's 2FA", async () => {
       let developer = await t.register();
       const owner = await enableMfa(await t.register());

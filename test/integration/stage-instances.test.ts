@@ -16,6 +16,7 @@ const postgresSkip = await serviceSkip('postgres');
 const VIEW_CHANNEL = 1n << 10n;
 const STAGE_MODERATOR = (1n << 4n) | (1n << 22n) | (1n << 24n);
 const MENTION_EVERYONE = 1n << 17n;
+const MANAGE_EVENTS = 1n << 33n;
 
 for (const backend of ['sqlite', 'postgres'] as const) {
   describe(`stage instances (${backend})`, { skip: backend === 'postgres' ? postgresSkip : false }, () => {
@@ -148,16 +149,31 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal((await t.request('PATCH', `/guilds/${guild.id}/scheduled-events/${canceled.id}`, { auth: owner, body: { status: 4 } })).status, 200);
       assertError(await open({ guild_scheduled_event_id: canceled.id }), 400, 50035);
 
-      // Ending the event ("End Event") closes the stage it is live in.
+      // Ending the event ("End Event") closes the stage it is live in: a stage moderator's to do, so an event manager
+      // who is none is refused, and nothing changes.
       const second = await newEvent('Second');
       const reopened = await open({ guild_scheduled_event_id: second.id });
       assert.equal(reopened.status, 200);
       assert.equal((await eventOf(second.id)).status, 2);
+      await giveRole(t, owner, guild.id, member, MANAGE_EVENTS, 'Events');
+      assertError(await t.request('PATCH', `/guilds/${guild.id}/scheduled-events/${second.id}`, { auth: member, body: { status: 3 } }), 403, 50013);
+      assert.equal((await eventOf(second.id)).status, 2);
+      assert.equal((await t.request('GET', `/stage-instances/${stage.id}`, { auth: owner })).body.id, reopened.body.id);
       const end = await t.request('PATCH', `/guilds/${guild.id}/scheduled-events/${second.id}`, { auth: owner, body: { status: 3 } });
       assert.equal(end.status, 200, JSON.stringify(end.body));
       assert.equal(end.body.entity_id, null);
       await watcher.c.waitForDispatch('STAGE_INSTANCE_DELETE', (d) => d.id === reopened.body.id);
       assertError(await t.request('GET', `/stage-instances/${stage.id}`, { auth: owner }), 404, 10067);
+      const log = await t.request('GET', `/guilds/${guild.id}/audit-logs?action_type=85`, { auth: owner });
+      assert.deepEqual(log.body.audit_log_entries.map((e: any) => [e.target_id, e.user_id]).slice(0, 1), [[reopened.body.id, owner.id]]);
+
+      // An event started by hand, then linked: announced again, naming its stage.
+      const fourth = await newEvent('Fourth');
+      assert.equal((await t.request('PATCH', `/guilds/${guild.id}/scheduled-events/${fourth.id}`, { auth: owner, body: { status: 2 } })).status, 200);
+      const linked = await open({ guild_scheduled_event_id: fourth.id });
+      assert.equal(linked.status, 200, JSON.stringify(linked.body));
+      await watcher.c.waitForDispatch('GUILD_SCHEDULED_EVENT_UPDATE', (d) => d.id === fourth.id && d.entity_id === linked.body.id);
+      assert.equal((await t.request('DELETE', `/stage-instances/${stage.id}`, { auth: owner })).status, 204);
 
       // A stage opened without an event leaves the events alone.
       const third = await newEvent('Third');

@@ -3,7 +3,6 @@
  * state is 10065 Unknown Voice State; someone not in the guild is 10007; the PATCHes check their body, channel and
  * permissions as Discord does before that same 10065.
  */
-import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Permissions } from '../../src/protocol/permissions.ts';
 import { startTestServer, type TestServer } from '../helpers/harness.ts';

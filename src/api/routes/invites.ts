@@ -9,7 +9,7 @@ import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
 import { Permissions, hasPermission } from '../../protocol/permissions.ts';
 import { ConflictError } from '../../store/errors.ts';
 import type { InviteRecord, MemberRecord } from '../../store/types.ts';
-import { channelAccess, everyoneChannelPermissions, guildAccess, requirePermission } from '../access.ts';
+import { channelAccess, everyoneChannelPermissions, guildAccess, permissionRefusal } from '../access.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext } from '../route.ts';
 import { inviteJson, memberJson } from '../../shapes/serialize.ts';
@@ -80,7 +80,7 @@ export function registerInvitesRoutes(ctx: RouteContext): void {
   ctx.get('/guilds/:guildId/invites', {}, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, ctx.deps.now());
     const manager = hasPermission(access.permissions, Permissions.MANAGE_GUILD);
-    if (!manager && !hasPermission(access.permissions, Permissions.VIEW_AUDIT_LOG)) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+    if (!manager && !hasPermission(access.permissions, Permissions.VIEW_AUDIT_LOG)) throw permissionRefusal(access, Permissions.MANAGE_GUILD, Permissions.VIEW_AUDIT_LOG);
     const invites = await store.invites.listByGuild(access.guild.id);
     const channels = new Map((await store.channels.listByGuild(access.guild.id)).map((c) => [c.id, c]));
     const inviters = new Map((await store.users.getMany([...new Set(invites.flatMap((i) => (i.inviterId ? [i.inviterId] : [])))])).map((u) => [u.id, u]));
@@ -95,7 +95,10 @@ export function registerInvitesRoutes(ctx: RouteContext): void {
     const guild = await guildAccess(store, invite.guildId!, req.user.id, now);
     if (!hasPermission(guild.permissions, Permissions.MANAGE_GUILD)) {
       const channel = await channelAccess(store, invite.channelId, req.user.id, now);
-      requirePermission(channel, Permissions.MANAGE_CHANNELS);
+      // Either would do: 60003 when 2FA would give back one of them.
+      if (!hasPermission(channel.permissions, Permissions.MANAGE_CHANNELS)) {
+        throw (guild.mfaWithheld & Permissions.MANAGE_GUILD) !== 0n ? permissionRefusal(guild, Permissions.MANAGE_GUILD) : permissionRefusal(channel, Permissions.MANAGE_CHANNELS);
+      }
     }
     const json = await render(invite);
     await store.invites.delete(invite.code);

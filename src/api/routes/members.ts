@@ -10,7 +10,7 @@ import { isSnowflake } from '../../protocol/snowflake.ts';
 import type { MemberRecord, RoleRecord, UserRecord } from '../../store/types.ts';
 import { AuditLogEvent } from '../../protocol/audit-log.ts';
 import { diffChanges, recordAudit } from '../audit-log.ts';
-import { guildAccess, permissionContext, requireAbove, requirePermission, topRolePosition, type GuildAccess } from '../access.ts';
+import { guildAccess, type GuildAccess, permissionContext, permissionRefusal, requireAbove, requirePermission, topRolePosition } from '../access.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { memberJson, publicUser } from '../../shapes/serialize.ts';
 import { parse, snowflake, z } from '../validate.ts';
@@ -174,8 +174,8 @@ export function registerMembersRoutes(ctx: RouteContext): void {
       // "MANAGE_GUILD or MANAGE_ROLES or (MODERATE_MEMBERS and KICK_MEMBERS and BAN_MEMBERS)"; of the member
       // flags only BYPASSES_VERIFICATION is editable, the others stay as they are.
       const moderator = Permissions.MODERATE_MEMBERS | Permissions.KICK_MEMBERS | Permissions.BAN_MEMBERS;
-      if (!hasPermission(access.permissions, Permissions.MANAGE_GUILD) && !hasPermission(access.permissions, Permissions.MANAGE_ROLES)) {
-        requirePermission(access, moderator);
+      if (!hasPermission(access.permissions, Permissions.MANAGE_GUILD) && !hasPermission(access.permissions, Permissions.MANAGE_ROLES) && !hasPermission(access.permissions, moderator)) {
+        throw permissionRefusal(access, Permissions.MANAGE_GUILD, Permissions.MANAGE_ROLES, moderator);
       }
       patch.flags = (t.member.flags & ~BYPASSES_VERIFICATION) | (body.flags & BYPASSES_VERIFICATION);
     }

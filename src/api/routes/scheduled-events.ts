@@ -24,10 +24,11 @@ import { isSnowflake } from '../../protocol/snowflake.ts';
 import { scheduledEventJson } from '../../shapes/scheduled-event.ts';
 import { memberJson, publicUser } from '../../shapes/serialize.ts';
 import { ChannelType, type ScheduledEventRecord, type ScheduledEventStatus } from '../../store/types.ts';
-import { channelAccess, guildAccess, type GuildAccess } from '../access.ts';
+import { channelAccess, guildAccess, requirePermission, type GuildAccess } from '../access.ts';
 import { createdChanges, deletedChanges, diffChanges, recordAudit } from '../audit-log.ts';
 import { liveStageIds } from '../stage-events.ts';
 import { stageInstanceJson } from '../../shapes/stage-instance.ts';
+import { STAGE_AUDIT_KEYS, STAGE_MODERATOR } from './stage-instances.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { parse, queryBool, snowflake, z } from '../validate.ts';
 
@@ -197,16 +198,23 @@ export function registerScheduledEventsRoutes(ctx: RouteContext): void {
       throw fieldError('scheduled_start_time', 'GUILD_SCHEDULED_EVENT_SCHEDULE_PAST', 'Cannot schedule event in the past.');
     }
     await checkEntity(req, access, next);
+    // Ending a stage event ends the stage it is live in (Discord's "End Event"), which is a stage moderator's to do,
+    // as DELETE /stage-instances: checked before anything is written.
+    const live = event.entityType === EventEntityType.STAGE_INSTANCE && event.channelId ? await store.stageInstances.getByChannel(event.channelId) : null;
+    const linked = live?.scheduledEventId === event.id ? live : null;
+    if (linked && status === EventStatus.COMPLETED) requirePermission(await channelAccess(store, linked.channelId, req.user.id, now()), STAGE_MODERATOR);
     const { id: _id, guildId: _g, creatorId: _c, ...patch } = next;
     const updated = (await store.scheduledEvents.update(access.guild.id, event.id, patch)) ?? next;
     const creator = updated.creatorId ? await store.users.get(updated.creatorId) : null;
-    // Ending a stage event ends the stage it is live in (Discord's "End Event"); one still live names it.
-    const stage = updated.entityType === EventEntityType.STAGE_INSTANCE && updated.channelId ? await store.stageInstances.getByChannel(updated.channelId) : null;
-    const linked = stage?.scheduledEventId === updated.id ? stage : null;
+    // A live stage event names its stage.
     const json = scheduledEventJson(updated, { creator, entityId: linked && updated.status === EventStatus.ACTIVE ? linked.id : null });
     ctx.dispatch.guild(access.guild.id, 'GUILD_SCHEDULED_EVENT_UPDATE', json, scope(updated));
-    if (linked && updated.status === EventStatus.COMPLETED && (await store.stageInstances.delete(linked.channelId))) {
-      ctx.dispatch.guild(linked.guildId, 'STAGE_INSTANCE_DELETE', stageInstanceJson(linked), { channelId: linked.channelId });
+    // The stage closes only if it is still the one that was live (one reopened meanwhile stays), with its audit entry.
+    const closed = linked && updated.status === EventStatus.COMPLETED ? await store.stageInstances.delete(linked.channelId, { id: linked.id }) : null;
+    if (closed) {
+      const stageJson = stageInstanceJson(closed);
+      ctx.dispatch.guild(closed.guildId, 'STAGE_INSTANCE_DELETE', stageJson, { channelId: closed.channelId });
+      await recordAudit(ctx, req, closed.guildId, { actionType: AuditLogEvent.STAGE_INSTANCE_DELETE, targetId: closed.id, changes: deletedChanges(stageJson, STAGE_AUDIT_KEYS), options: { channel_id: closed.channelId } });
     }
     const changes = diffChanges(auditView(event), auditView(updated), AUDIT_KEYS);
     if (changes.length) await recordAudit(ctx, req, access.guild.id, { actionType: AuditLogEvent.GUILD_SCHEDULED_EVENT_UPDATE, targetId: event.id, changes });

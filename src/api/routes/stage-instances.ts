@@ -28,7 +28,7 @@ import { parse, snowflake, z } from '../validate.ts';
 
 /** What makes a member a stage moderator (Discord: "Stage Moderator" permissions). */
 export const STAGE_MODERATOR = Permissions.MANAGE_CHANNELS | Permissions.MUTE_MEMBERS | Permissions.MOVE_MEMBERS;
-const STAGE_AUDIT_KEYS = ['topic', 'privacy_level'] as const;
+export const STAGE_AUDIT_KEYS = ['topic', 'privacy_level'] as const;
 
 const topic = z.string().trim().min(1).max(120);
 const privacyLevel = z.literal(2);

@@ -387,7 +387,7 @@ export async function patchThread(ctx: RouteContext, access: ChannelAccess, raw:
   if (thread.archived && body.archived !== false) throw new ApiError(ErrorCodes.THREAD_ARCHIVED);
   if (thread.locked && !manager) throw new ApiError(ErrorCodes.THREAD_LOCKED);
   if (body.locked !== undefined || body.invitable !== undefined || body.flags !== undefined) requirePermission(access, Permissions.MANAGE_THREADS);
-  if (body.rate_limit_per_user != null && !manager && !hasPermission(perms, Permissions.MANAGE_CHANNELS)) throw permissionRefusal(access, Permissions.MANAGE_THREADS);
+  if (body.rate_limit_per_user != null && !manager && !hasPermission(perms, Permissions.MANAGE_CHANNELS)) throw permissionRefusal(access, Permissions.MANAGE_THREADS, Permissions.MANAGE_CHANNELS);
   if ((body.name !== undefined || body.auto_archive_duration !== undefined || body.applied_tags !== undefined) && !owner && !manager) throw permissionRefusal(access, Permissions.MANAGE_THREADS);
   // Discord: changing name, archived or auto_archive_duration needs MANAGE_THREADS or being the thread's creator;
   // unarchiving (below) only what sending in it needs.

@@ -61,7 +61,7 @@ export class SqlScheduledEventStore implements ScheduledEventStore {
     return rn(row?.n ?? 0);
   }
 
-  async update(guildId: Snowflake, eventId: Snowflake, patch: Partial<Omit<ScheduledEventRecord, 'id' | 'guildId' | 'creatorId'>>): Promise<ScheduledEventRecord | null> {
+  async update(guildId: Snowflake, eventId: Snowflake, patch: Partial<Omit<ScheduledEventRecord, 'id' | 'guildId' | 'creatorId'>>, opts: { ifStatus?: number } = {}): Promise<ScheduledEventRecord | null> {
     const set = setClause(patch, {
       channelId: ['channel_id', (v) => optId(v, 'channel_id')],
       name: ['name', (v) => text(v, 'eventName', 'name')],
@@ -73,7 +73,12 @@ export class SqlScheduledEventStore implements ScheduledEventStore {
       entityType: ['entity_type', (v) => int(v, 'entity_type')],
       location: ['entity_metadata', (v) => metadata(v)],
     });
-    if (set.sql) await this.db.run(`UPDATE guild_scheduled_events SET ${set.sql} WHERE id = ? AND guild_id = ?`, [...set.params, id(eventId), id(guildId, 'guild_id')]);
+    const guard = opts.ifStatus !== undefined ? ' AND status = ?' : '';
+    const guardParams = opts.ifStatus !== undefined ? [int(opts.ifStatus, 'status')] : [];
+    if (set.sql) {
+      const { changes } = await this.db.run(`UPDATE guild_scheduled_events SET ${set.sql} WHERE id = ? AND guild_id = ?${guard}`, [...set.params, id(eventId), id(guildId, 'guild_id'), ...guardParams]);
+      if (changes === 0 && guard) return null;
+    }
     return this.get(guildId, eventId);
   }
 

@@ -56,10 +56,10 @@ export class SqlStageInstanceStore implements StageInstanceStore {
     return this.getByChannel(channelId);
   }
 
-  async delete(channelId: Snowflake): Promise<StageInstanceRecord | null> {
+  async delete(channelId: Snowflake, opts: { id?: Snowflake } = {}): Promise<StageInstanceRecord | null> {
     return this.db.transaction(async (tx) => {
       const row = await tx.get('SELECT * FROM stage_instances WHERE channel_id = ?', [id(channelId, 'channel_id')]);
-      if (!row) return null;
+      if (!row || (opts.id !== undefined && rs(row.id) !== opts.id)) return null;
       await tx.run('DELETE FROM stage_instances WHERE id = ?', [row.id as bigint]);
       return stageFromRow(row);
     });

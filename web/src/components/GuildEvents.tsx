@@ -44,6 +44,7 @@ export function GuildEvents({ guildId, onClose }: { guildId: string; onClose: ()
   const guild = useStore((s) => s.guilds[guildId]);
   const member = useStore((s) => (me ? s.members[guildId]?.[me.id] : undefined));
   const allChannels = useStore((s) => s.channels);
+  const liveStages = useStore((s) => s.stages);
   const channelsOf = (type: number) => Object.values(allChannels).filter((c) => c.guild_id === guildId && c.type === type).sort((a, b) => (a.position ?? 0) - (b.position ?? 0)).map((c) => ({ id: c.id, name: c.name ?? '' }));
   const voiceChannels = useMemo(() => channelsOf(ChannelType.GUILD_VOICE), [allChannels, guildId]);
   const stageChannels = useMemo(() => channelsOf(ChannelType.GUILD_STAGE_VOICE), [allChannels, guildId]);
@@ -84,10 +85,14 @@ export function GuildEvents({ guildId, onClose }: { guildId: string; onClose: ()
     await load();
   });
   const base = `/guilds/${guildId}/scheduled-events`;
-  /** A stage event started by a stage moderator opens its stage (the event follows it); any other starts the event alone. */
+  /**
+   * A stage event started by a stage moderator opens its stage (the event follows it); any other, or one whose stage
+   * is already live, starts the event alone.
+   */
   const start = (e: ScheduledEvent) => {
     const stage = e.entity_type === 1 && e.channel_id ? allChannels[e.channel_id] : undefined;
-    if (stage && guild && me && canModerateStage(channelPermissions(guild, stage, me.id, member))) return startStage(stage.id, e.name.slice(0, 120), e.id);
+    const idle = stage && !liveStages[stage.id];
+    if (idle && guild && me && canModerateStage(channelPermissions(guild, stage, me.id, member))) return startStage(stage.id, e.name.slice(0, 120), e.id);
     return rest.patch(`${base}/${e.id}`, { status: 2 });
   };
 

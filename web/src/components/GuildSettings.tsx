@@ -111,8 +111,9 @@ function Overview({ guildId, run }: { guildId: string; run: Run }) {
   /** A picked icon not saved yet (a data URI), null to remove it, undefined: unchanged. */
   const [icon, setIcon] = useState<string | null | undefined>(undefined);
   const [iconError, setIconError] = useState('');
-  // The icon is Manage Server's (as is the name, which the server checks too).
-  const canEditIcon = guild.owner_id === me?.id || has(basePermissions(guild, me?.id ?? '', member), P.MANAGE_GUILD);
+  // The icon is Manage Server's (as is the name, which the server checks too); the owner holds it unless the server
+  // requires 2FA they have turned off (perms.ts).
+  const canEditIcon = has(basePermissions(guild, me?.id ?? '', member), P.MANAGE_GUILD);
   const textChannels = useGuildChannelList(guildId).filter((c) => c.type === ChannelType.GUILD_TEXT);
   // Discord's "System Messages Channel", its "Send a random welcome message when someone joins" (the join line in
   // that channel, join-message.ts), and the members' default notifications; unchanged fields are left out of the PATCH.
