@@ -44,9 +44,8 @@ export interface ChannelAccess {
   mfaWithheld: bigint;
 }
 
-export function permissionContext(guild: GuildRecord, member: MemberRecord, roles: readonly RoleRecord[], now = Date.now(), withoutMfa = false): PermissionContext {
+export function permissionContext(guild: GuildRecord, member: MemberRecord, roles: readonly RoleRecord[], now = Date.now()): PermissionContext {
   return {
-    withoutMfa,
     guildId: guild.id,
     ownerId: guild.ownerId,
     userId: member.userId,

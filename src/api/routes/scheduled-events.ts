@@ -27,16 +27,15 @@ import { ChannelType, type ScheduledEventRecord, type ScheduledEventStatus } fro
 import { channelAccess, guildAccess, requirePermission, type GuildAccess } from '../access.ts';
 import { createdChanges, deletedChanges, diffChanges, recordAudit } from '../audit-log.ts';
 import { liveStageIds } from '../stage-events.ts';
-import { stageInstanceJson } from '../../shapes/stage-instance.ts';
-import { STAGE_AUDIT_KEYS, STAGE_MODERATOR } from './stage-instances.ts';
+import { STAGE_MODERATOR, announceStageClosed } from './stage-instances.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { parse, queryBool, snowflake, z } from '../validate.ts';
 
 /** Discord's only privacy level: GUILD_ONLY. */
 const GUILD_ONLY = 2;
 const MAX_UNCOMPLETED = 100;
-/** The moves Discord allows, from → to. */
 const isLiveStageEvent = (e: ScheduledEventRecord) => e.entityType === EventEntityType.STAGE_INSTANCE && e.status === EventStatus.ACTIVE;
+/** The moves Discord allows, from → to. */
 const TRANSITIONS: Record<number, readonly number[]> = { [EventStatus.SCHEDULED]: [EventStatus.ACTIVE, EventStatus.CANCELED], [EventStatus.ACTIVE]: [EventStatus.COMPLETED] };
 const AUDIT_KEYS = ['name', 'description', 'channel_id', 'entity_type', 'status', 'privacy_level', 'location'] as const;
 
@@ -211,11 +210,7 @@ export function registerScheduledEventsRoutes(ctx: RouteContext): void {
     ctx.dispatch.guild(access.guild.id, 'GUILD_SCHEDULED_EVENT_UPDATE', json, scope(updated));
     // The stage closes only if it is still the one that was live (one reopened meanwhile stays), with its audit entry.
     const closed = linked && updated.status === EventStatus.COMPLETED ? await store.stageInstances.delete(linked.channelId, { id: linked.id }) : null;
-    if (closed) {
-      const stageJson = stageInstanceJson(closed);
-      ctx.dispatch.guild(closed.guildId, 'STAGE_INSTANCE_DELETE', stageJson, { channelId: closed.channelId });
-      await recordAudit(ctx, req, closed.guildId, { actionType: AuditLogEvent.STAGE_INSTANCE_DELETE, targetId: closed.id, changes: deletedChanges(stageJson, STAGE_AUDIT_KEYS), options: { channel_id: closed.channelId } });
-    }
+    if (closed) await announceStageClosed(ctx, req, closed);
     const changes = diffChanges(auditView(event), auditView(updated), AUDIT_KEYS);
     if (changes.length) await recordAudit(ctx, req, access.guild.id, { actionType: AuditLogEvent.GUILD_SCHEDULED_EVENT_UPDATE, targetId: event.id, changes });
     return json;

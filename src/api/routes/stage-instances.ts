@@ -23,12 +23,19 @@ import { ChannelType, type StageInstanceRecord } from '../../store/types.ts';
 import { channelAccess, type ChannelAccess, requirePermission } from '../access.ts';
 import { createdChanges, deletedChanges, diffChanges, recordAudit } from '../audit-log.ts';
 import { moveStageEvent } from '../stage-events.ts';
-import type { RouteContext } from '../route.ts';
+import type { RouteContext, RouteRequest } from '../route.ts';
 import { parse, snowflake, z } from '../validate.ts';
 
 /** What makes a member a stage moderator (Discord: "Stage Moderator" permissions). */
 export const STAGE_MODERATOR = Permissions.MANAGE_CHANNELS | Permissions.MUTE_MEMBERS | Permissions.MOVE_MEMBERS;
-export const STAGE_AUDIT_KEYS = ['topic', 'privacy_level'] as const;
+const STAGE_AUDIT_KEYS = ['topic', 'privacy_level'] as const;
+
+/** A stage closed by `req`'s caller (DELETE here, or "End Event"): STAGE_INSTANCE_DELETE to its watchers, audit 85. */
+export async function announceStageClosed(ctx: RouteContext, req: RouteRequest, stage: StageInstanceRecord): Promise<void> {
+  const json = stageInstanceJson(stage);
+  ctx.dispatch.guild(stage.guildId, 'STAGE_INSTANCE_DELETE', json, { channelId: stage.channelId });
+  await recordAudit(ctx, req, stage.guildId, { actionType: AuditLogEvent.STAGE_INSTANCE_DELETE, targetId: stage.id, changes: deletedChanges(json, STAGE_AUDIT_KEYS), options: { channel_id: stage.channelId } });
+}
 
 const topic = z.string().trim().min(1).max(120);
 const privacyLevel = z.literal(2);
@@ -111,9 +118,7 @@ export function registerStageInstanceRoutes(ctx: RouteContext): void {
     const a = await stageChannel(req.params.channelId, req.user.id, true);
     const stage = await store.stageInstances.delete(a.channel.id);
     if (!stage) throw new ApiError(ErrorCodes.UNKNOWN_STAGE_INSTANCE);
-    const json = stageInstanceJson(stage);
-    ctx.dispatch.guild(stage.guildId, 'STAGE_INSTANCE_DELETE', json, { channelId: stage.channelId });
-    await recordAudit(ctx, req, stage.guildId, { actionType: AuditLogEvent.STAGE_INSTANCE_DELETE, targetId: stage.id, changes: deletedChanges(json, STAGE_AUDIT_KEYS), options: { channel_id: stage.channelId } });
+    await announceStageClosed(ctx, req, stage);
     await moveStageEvent(ctx, stage, EventStatus.COMPLETED);
     return undefined;
   });

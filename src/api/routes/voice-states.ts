@@ -27,16 +27,14 @@ const userBody = z.object({ channel_id: snowflake, suppress: z.boolean().optiona
 export function registerVoiceStateRoutes(ctx: RouteContext): void {
   const { store, now } = ctx.deps;
 
-  /** The target's id: the caller for @me; 10007 unless a member of the guild. */
-  const memberId = async (guildId: string, userId: string, callerId: string): Promise<string> => {
-    const id = userId === '@me' ? callerId : userId;
-    if (!(await store.members.get(guildId, id))) throw new ApiError(ErrorCodes.UNKNOWN_MEMBER);
-    return id;
+  /** 10007 unless the target (the caller for @me) is a member of the guild. */
+  const requireMember = async (guildId: string, userId: string, callerId: string): Promise<void> => {
+    if (!(await store.members.get(guildId, userId === '@me' ? callerId : userId))) throw new ApiError(ErrorCodes.UNKNOWN_MEMBER);
   };
 
   ctx.get('/guilds/:guildId/voice-states/:userId', {}, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
-    await memberId(access.guild.id, req.params.userId, req.user.id);
+    await requireMember(access.guild.id, req.params.userId, req.user.id);
     throw new ApiError(ErrorCodes.UNKNOWN_VOICE_STATE);
   });
 
@@ -44,7 +42,7 @@ export function registerVoiceStateRoutes(ctx: RouteContext): void {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
     const self = req.params.userId === '@me' || req.params.userId === req.user.id;
     const body = self ? parse(selfBody, req.body ?? {}) : parse(userBody, req.body ?? {});
-    await memberId(access.guild.id, req.params.userId, req.user.id);
+    await requireMember(access.guild.id, req.params.userId, req.user.id);
     if (body.channel_id !== undefined) {
       const channel = await channelAccess(store, body.channel_id, req.user.id, now());
       if (channel.channel.guildId !== access.guild.id) throw new ApiError(ErrorCodes.UNKNOWN_CHANNEL);
