@@ -203,7 +203,18 @@ export function applicationJson(a: ApplicationRecord, bot?: UserRecord, owner?: 
   };
 }
 
-export function inviteJson(i: InviteRecord, ctx: { guild?: GuildRecord | null; channel?: ChannelRecord | null; inviter?: UserRecord | null; memberCount?: number; withMetadata?: boolean }) {
+/** The partial role of an invite's `roles`: "only contains id, name, position, color, colors, icon, and unicode_emoji". */
+export function inviteRoleJson(r: RoleRecord) {
+  const { id, name, position, color, colors, icon, unicode_emoji } = roleJson(r);
+  return { id, name, position, color, colors, icon, unicode_emoji };
+}
+
+/**
+ * `roles`: the guild's roles, to list those the invite gives (the ones still there, by rank as given); an invite
+ * giving none has no `roles`.
+ */
+export function inviteJson(i: InviteRecord, ctx: { guild?: GuildRecord | null; channel?: ChannelRecord | null; inviter?: UserRecord | null; memberCount?: number; withMetadata?: boolean; roles?: readonly RoleRecord[] }) {
+  const given = i.roleIds?.length && ctx.roles ? i.roleIds.flatMap((id) => ctx.roles!.filter((r) => r.id === id)) : [];
   return {
     type: 0,
     code: i.code,
@@ -216,6 +227,7 @@ export function inviteJson(i: InviteRecord, ctx: { guild?: GuildRecord | null; c
     ...(ctx.withMetadata
       ? { uses: i.uses, max_uses: i.maxUses, max_age: i.maxAge, temporary: i.temporary, created_at: iso(i.createdAt) }
       : {}),
+    ...(given.length > 0 ? { roles: given.map(inviteRoleJson) } : {}),
   };
 }
 

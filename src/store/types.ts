@@ -304,6 +304,13 @@ export interface InviteRecord {
   createdAt: number;
   /** Unix ms, null when maxAge is 0. */
   expiresAt: number | null;
+  /** Roles given to whoever accepts it (Discord's community invites); read back as [] when none. */
+  roleIds?: Snowflake[];
+  /**
+   * When its list of target users was last set (Unix ms): only those users may see and accept it. Null (read back)
+   * or absent for an invite anyone may accept.
+   */
+  targetUsersAt?: number | null;
 }
 
 export interface MessageReference {
@@ -837,8 +844,17 @@ export interface MemberStore {
    * Counts one use of the invite (as InviteStore.use) and adds the member, in one transaction. Returns null, adding
    * nobody, when the invite is unknown, expired or used up. ConflictError('member','user_id') when already a
    * member: then the use is not counted either. InvalidInputError('code') for an invite of another guild.
+   * The invite's roles that still exist are given with the membership (which they make permanent, as any role does
+   * a temporary one). A targeted invite adds only a user on its list: anyone else gets null, as for an unknown one.
    */
   addWithInvite(member: MemberRecord, code: string, now?: number): Promise<{ member: MemberRecord; invite: InviteRecord } | null>;
+  /**
+   * A member accepting an invite that gives roles (Discord gives them "even if they're already in your server"): in
+   * one transaction, counts one use and adds the invite's roles that still exist and the member lacks (making a
+   * temporary membership permanent). With none to add nothing is counted and `added` is []. Null when the invite is
+   * unknown, expired, used up, of another guild, or targeted at others, or the user is no member.
+   */
+  acceptInviteRoles(guildId: Snowflake, userId: Snowflake, code: string, now?: number): Promise<{ member: MemberRecord; invite: InviteRecord; added: Snowflake[] } | null>;
   get(guildId: Snowflake, userId: Snowflake): Promise<MemberRecord | null>;
   /** Members with userId > after (default 0), ascending by user id, at most `limit` (1–1000, default 1000). */
   list(guildId: Snowflake, opts?: { after?: Snowflake; limit?: number }): Promise<MemberRecord[]>;
@@ -916,8 +932,12 @@ export interface OverwriteStore {
 }
 
 export interface InviteStore {
-  /** ConflictError('invite','code') on a taken code. */
-  create(invite: InviteRecord): Promise<InviteRecord>;
+  /**
+   * ConflictError('invite','code') on a taken code. With `targetUserIds` the invite is stored with its list of
+   * target users (each once, in the given order; `targetUsersAt` is then the invite's createdAt), in one
+   * transaction: there is never a moment when anyone may accept it.
+   */
+  create(invite: InviteRecord, opts?: { targetUserIds?: readonly Snowflake[] }): Promise<InviteRecord>;
   /** Expired invites are returned as null (and may be swept). The list methods leave expired invites out too. */
   get(code: string, now?: number): Promise<InviteRecord | null>;
   listByGuild(guildId: Snowflake): Promise<InviteRecord[]>;
@@ -928,6 +948,17 @@ export interface InviteStore {
    */
   use(code: string, now?: number): Promise<InviteRecord | null>;
   delete(code: string): Promise<void>;
+  /** A targeted invite's users in the order they were given; [] when it has none; null for an unknown invite. */
+  targetUsers(code: string): Promise<Snowflake[] | null>;
+  /** How many target users the invite has (0 when none or unknown). */
+  targetUserCount(code: string): Promise<number>;
+  /** Whether `userId` is on the invite's list of target users. */
+  isTargetUser(code: string, userId: Snowflake): Promise<boolean>;
+  /**
+   * Replaces the invite's target users (each once, in the given order; at least one) and sets `targetUsersAt` to
+   * `now`, in one transaction. NotFoundError('invite') for an unknown invite.
+   */
+  setTargetUsers(code: string, userIds: readonly Snowflake[], now: number): Promise<InviteRecord>;
 }
 
 export interface MessagePage {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../src/store/errors.ts';
 import { ChannelType, type InviteRecord, type Store } from '../../src/store/types.ts';
-import { channel, guildWithChannel, ids, member, message, newId, rejectsWith, uniq, user } from './store.fixtures.ts';
+import { channel, guildWithChannel, ids, member, message, newId, rejectsWith, role, uniq, user } from './store.fixtures.ts';
 
 export function channelsContract(s: () => Store): void {
   describe('channels', () => {
@@ -338,6 +338,101 @@ export function channelsContract(s: () => Store): void {
     });
   });
 
+  describe('community invites', () => {
+    it('stores the roles an invite gives, each once', async () => {
+      const { guild, channel: ch } = await guildWithChannel(s());
+      const code = uniq('roles');
+      const [a, b] = [newId(), newId()];
+      const created = await s().invites.create(invite(code, guild.id, ch.id, { roleIds: [a, b, a] }));
+      assert.deepEqual(created.roleIds, [a, b]);
+      assert.deepEqual((await s().invites.get(code))?.roleIds, [a, b]);
+      assert.deepEqual((await s().invites.listByChannel(ch.id))[0]?.roleIds, [a, b]);
+      await rejectsWith(s().invites.create(invite(uniq('bad'), guild.id, ch.id, { roleIds: ['x'] })), InvalidInputError, { field: 'role_ids' });
+    });
+    it('stores target users with the invite, each once in order; reads, counts, replaces them; cascades', async () => {
+      const { guild, channel: ch } = await guildWithChannel(s());
+      const code = uniq('tgt');
+      const [a, b, c] = [newId(), newId(), newId()];
+      const created = await s().invites.create(invite(code, guild.id, ch.id, { createdAt: 5000 }), { targetUserIds: [b, a, b] });
+      assert.equal(created.targetUsersAt, 5000);
+      assert.deepEqual(await s().invites.targetUsers(code), [b, a]);
+      assert.equal(await s().invites.targetUserCount(code), 2);
+      assert.equal(await s().invites.isTargetUser(code, a), true);
+      assert.equal(await s().invites.isTargetUser(code, c), false);
+      const replaced = await s().invites.setTargetUsers(code, [c], 9000);
+      assert.equal(replaced.targetUsersAt, 9000);
+      assert.deepEqual(await s().invites.targetUsers(code), [c]);
+      assert.equal(await s().invites.isTargetUser(code, a), false);
+      await rejectsWith(s().invites.setTargetUsers(code, [], 9001), InvalidInputError);
+      await rejectsWith(s().invites.setTargetUsers(code, ['nope'], 9001), InvalidInputError);
+      assert.deepEqual(await s().invites.targetUsers(code), [c], 'a refused replacement changes nothing');
+      await rejectsWith(s().invites.setTargetUsers(uniq('none'), [a], 1), NotFoundError, { entity: 'invite' });
+      assert.equal(await s().invites.targetUsers(uniq('none')), null);
+      // An invite for anyone: no list, no time.
+      const open = uniq('open');
+      assert.equal((await s().invites.create(invite(open, guild.id, ch.id))).targetUsersAt, null);
+      assert.deepEqual(await s().invites.targetUsers(open), []);
+      // A bad list stores no invite.
+      const bad = uniq('badtgt');
+      await rejectsWith(s().invites.create(invite(bad, guild.id, ch.id), { targetUserIds: [a, 'x'] }), InvalidInputError);
+      assert.equal(await s().invites.get(bad), null);
+      await s().invites.delete(code);
+      assert.equal(await s().invites.targetUserCount(code), 0);
+      // Many users (more than one insert batch) keep their order.
+      const many = Array.from({ length: 1234 }, () => newId());
+      const big = uniq('big');
+      await s().invites.create(invite(big, guild.id, ch.id), { targetUserIds: many });
+      assert.deepEqual(await s().invites.targetUsers(big), many);
+    });
+    it('addWithInvite: only target users join a targeted invite; the invite gives its roles that still exist', async () => {
+      const { guild, channel: ch } = await guildWithChannel(s());
+      const kept = await s().roles.create(role(guild.id));
+      const code = uniq('tj');
+      const [u, v] = [await s().users.create(user()), await s().users.create(user())];
+      await s().invites.create(invite(code, guild.id, ch.id, { roleIds: [kept.id, newId()], temporary: true }), { targetUserIds: [u.id] });
+      assert.equal(await s().members.addWithInvite(member(guild.id, v.id, { temporary: true }), code), null);
+      assert.equal(await s().members.get(guild.id, v.id), null);
+      assert.equal((await s().invites.get(code))?.uses, 0, 'no use counted for someone not on the list');
+      const joined = await s().members.addWithInvite(member(guild.id, u.id, { temporary: true }), code);
+      assert.deepEqual(joined?.member.roles, [kept.id]);
+      assert.equal(joined?.member.temporary ?? false, false, 'a role makes the membership permanent');
+      assert.equal(joined?.invite.uses, 1);
+    });
+    it('acceptInviteRoles: adds the roles a member lacks with one use; nothing new counts nothing; checks targets and uses', async () => {
+      const { guild, channel: ch } = await guildWithChannel(s());
+      const [r1, r2] = [await s().roles.create(role(guild.id)), await s().roles.create(role(guild.id))];
+      const u = await s().users.create(user());
+      await s().members.add(member(guild.id, u.id, { roles: [r1.id] }));
+      const code = uniq('ar');
+      await s().invites.create(invite(code, guild.id, ch.id, { roleIds: [r1.id, r2.id], maxUses: 2 }));
+      const first = await s().members.acceptInviteRoles(guild.id, u.id, code);
+      assert.deepEqual(first?.added, [r2.id]);
+      assert.deepEqual([...first!.member.roles].sort(), [r1.id, r2.id].sort());
+      assert.equal(first?.invite.uses, 1);
+      const again = await s().members.acceptInviteRoles(guild.id, u.id, code);
+      assert.deepEqual(again?.added, []);
+      assert.equal((await s().invites.get(code))?.uses, 1, 'nothing new: no use');
+      // Not a member, another guild's invite, unknown: null.
+      const stranger = await s().users.create(user());
+      assert.equal(await s().members.acceptInviteRoles(guild.id, stranger.id, code), null);
+      const other = await guildWithChannel(s());
+      assert.equal(await s().members.acceptInviteRoles(other.guild.id, u.id, code), null);
+      assert.equal(await s().members.acceptInviteRoles(guild.id, u.id, uniq('none')), null);
+      // Targeted at others: null, nothing given.
+      const w = await s().users.create(user());
+      await s().members.add(member(guild.id, w.id));
+      const targeted = uniq('art');
+      await s().invites.create(invite(targeted, guild.id, ch.id, { roleIds: [r2.id] }), { targetUserIds: [u.id] });
+      assert.equal(await s().members.acceptInviteRoles(guild.id, w.id, targeted), null);
+      assert.deepEqual((await s().members.get(guild.id, w.id))?.roles, []);
+      // Expired: null.
+      const expired = uniq('are');
+      await s().invites.create(invite(expired, guild.id, ch.id, { roleIds: [r2.id], maxAge: 60, createdAt: 1000, expiresAt: 61_000 }));
+      assert.equal(await s().members.acceptInviteRoles(guild.id, w.id, expired, 61_000), null);
+      assert.deepEqual((await s().members.get(guild.id, w.id))?.roles, []);
+    });
+  });
+
   describe('joining by invite', () => {
     it('addWithInvite counts one use and adds the member together', async () => {
       const { guild, channel: ch } = await guildWithChannel(s());
@@ -438,5 +533,5 @@ export function channelsContract(s: () => Store): void {
 }
 
 function invite(code: string, guildId: string, channelId: string, over: Partial<InviteRecord> = {}): InviteRecord {
-  return { code, guildId, channelId, inviterId: null, uses: 0, maxUses: 0, maxAge: 0, temporary: false, createdAt: Date.now(), expiresAt: null, ...over };
+  return { code, guildId, channelId, inviterId: null, uses: 0, maxUses: 0, maxAge: 0, temporary: false, createdAt: Date.now(), expiresAt: null, roleIds: [], targetUsersAt: null, ...over };
 }

@@ -30,6 +30,7 @@ import { convertedType } from '../channels/announcements.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { channelJson, inviteJson, iso, memberJson, publicUser } from '../../shapes/serialize.ts';
 import { postSystemMessage } from '../messages/system.ts';
+import { checkInviteRoles, checkTargetUsersFile, readInviteCreateBody } from '../community-invites.ts';
 import { parse, snowflake, z } from '../validate.ts';
 
 const guildChannelPatch = z.object({
@@ -61,6 +62,7 @@ const inviteBody = z.object({
   target_type: z.union([z.literal(1), z.literal(2)]).nullish(),
   target_user_id: snowflake.nullish(),
   target_application_id: snowflake.nullish(),
+  role_ids: z.array(snowflake).max(250).nullish(),
 });
 
 /**
@@ -273,24 +275,31 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
 
   // ------------------------------------------------------------------------------------------- invites
 
-  ctx.post('/channels/:channelId/invites', {}, async (req) => {
+  // JSON, or a form with `target_users_file` (community invites, api/community-invites.ts).
+  ctx.post('/channels/:channelId/invites', { uploads: true }, async (req) => {
     const a = await access(req.params.channelId, req.user);
     if (!a.channel.guildId) throw new ApiError(ErrorCodes.CANNOT_EXECUTE_ON_DM);
     requirePermission(a, Permissions.CREATE_INSTANT_INVITE);
-    const body = parse(inviteBody, req.body);
+    const read = await readInviteCreateBody(req, ctx.deps.config.jsonMaxDepth);
+    const body = parse(inviteBody, read.body);
     refuseInviteTarget(body);
+    const roles = checkInviteRoles(a.guild!, body.role_ids ?? []);
+    const targetUserIds = checkTargetUsersFile(a.guild!, read.targetUsersFile, false);
+    const roleIds = roles.map((r) => r.id);
     const now = ctx.deps.now();
     const maxAge = body.max_age ?? 86400;
     const maxUses = body.max_uses ?? 0;
     const temporary = body.temporary ?? false;
     const guild = a.guild!.guild;
+    const guildRoles = a.guild!.roles;
     // Without `unique`, Discord reuses a similar invite: here, a live one of this channel by the same inviter with
-    // the same max_age, max_uses and temporary, not used up. It comes back as it is (its own expiry and uses), with
-    // no INVITE_CREATE and no audit entry, since nothing was created.
-    if (!body.unique) {
+    // the same max_age, max_uses, temporary and roles, for anyone (a targeted one never), not used up. It comes back
+    // as it is (its own expiry and uses), with no INVITE_CREATE and no audit entry, since nothing was created.
+    if (!body.unique && !targetUserIds) {
+      const sameRoles = (i: InviteRecord) => (i.roleIds ?? []).length === roleIds.length && roleIds.every((r) => i.roleIds!.includes(r));
       const similar = (await store.invites.listByChannel(a.channel.id)).find((i) => i.inviterId === req.user.id && i.maxAge === maxAge && i.maxUses === maxUses
-        && i.temporary === temporary && (i.expiresAt === null || i.expiresAt > now) && (i.maxUses === 0 || i.uses < i.maxUses));
-      if (similar) return inviteJson(similar, { guild, channel: a.channel, inviter: req.user, withMetadata: true });
+        && i.temporary === temporary && !i.targetUsersAt && sameRoles(i) && (i.expiresAt === null || i.expiresAt > now) && (i.maxUses === 0 || i.uses < i.maxUses));
+      if (similar) return inviteJson(similar, { guild, channel: a.channel, inviter: req.user, withMetadata: true, roles: guildRoles });
     }
     let invite: InviteRecord | undefined;
     for (let attempt = 0; !invite; attempt++) {
@@ -305,9 +314,10 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
         temporary,
         createdAt: now,
         expiresAt: maxAge === 0 ? null : now + maxAge * 1000,
+        roleIds,
       };
       try {
-        invite = await store.invites.create(record);
+        invite = await store.invites.create(record, targetUserIds ? { targetUserIds } : {});
       } catch (err) {
         if (!(err instanceof ConflictError) || attempt >= 4) throw err;
       }
@@ -324,9 +334,10 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
       uses: invite.uses,
       type: 0,
       expires_at: invite.expiresAt ? iso(invite.expiresAt) : null,
+      ...(roleIds.length > 0 ? { role_ids: roleIds } : {}),
     }, { channelId: invite.channelId });
     await recordAudit(ctx, req, guild.id, { actionType: AuditLogEvent.INVITE_CREATE, targetId: null, changes: createdChanges(inviteChanges(invite), INVITE_AUDIT_KEYS) });
-    return inviteJson(invite, { guild, channel: a.channel, inviter: req.user, withMetadata: true });
+    return inviteJson(invite, { guild, channel: a.channel, inviter: req.user, withMetadata: true, roles: guildRoles });
   });
 
   ctx.get('/channels/:channelId/invites', {}, async (req) => {
@@ -337,7 +348,7 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
     const now = ctx.deps.now();
     const live = invites.filter((i) => i.expiresAt === null || i.expiresAt > now);
     const inviters = new Map((await store.users.getMany([...new Set(live.flatMap((i) => (i.inviterId ? [i.inviterId] : [])))])).map((u) => [u.id, u]));
-    return live.map((i) => inviteJson(i, { guild: a.guild!.guild, channel: a.channel, inviter: i.inviterId ? inviters.get(i.inviterId) : null, withMetadata: true }));
+    return live.map((i) => inviteJson(i, { guild: a.guild!.guild, channel: a.channel, inviter: i.inviterId ? inviters.get(i.inviterId) : null, withMetadata: true, roles: a.guild!.roles }));
   });
 
   // ----------------------------------------------------------------------------------- typing and acks

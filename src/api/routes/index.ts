@@ -24,6 +24,7 @@ import { registerGuildCommunityRoutes } from './guild-community.ts';
 import { registerInteractionsRoutes } from './interactions.ts';
 import { registerIntegrationsRoutes } from './integrations.ts';
 import { registerInvitesRoutes } from './invites.ts';
+import { registerInviteTargetUsersRoutes } from './invite-target-users.ts';
 import { registerMembersRoutes } from './members.ts';
 import { registerMessagesRoutes } from './messages.ts';
 import { registerPinsRoutes } from './pins.ts';
@@ -76,6 +77,7 @@ export function registerAllRoutes(ctx: RouteContext): void {
   registerOnboardingRoutes(ctx);
   registerAuditLogRoutes(ctx);
   registerInvitesRoutes(ctx);
+  registerInviteTargetUsersRoutes(ctx);
   registerIntegrationsRoutes(ctx);
   registerVoiceRegionsRoutes(ctx);
   registerMessagesRoutes(ctx);

@@ -17,6 +17,7 @@ import { parse, queryBool, snowflake, z } from '../validate.ts';
 import { scheduledEventJson } from '../../shapes/scheduled-event.ts';
 import { AuditLogEvent } from '../../protocol/audit-log.ts';
 import { INVITE_AUDIT_KEYS, deletedChanges, inviteChanges, recordAudit } from '../audit-log.ts';
+import { memberEventPayload } from './members.ts';
 
 const getQuery = z.object({ with_counts: queryBool.optional(), with_expiration: queryBool.optional(), guild_scheduled_event_id: snowflake.optional() });
 
@@ -58,19 +59,36 @@ export function registerInvitesRoutes(ctx: RouteContext): void {
   }
 
   async function render(invite: InviteRecord, opts: { counts?: boolean } = {}) {
-    const [guild, channel, inviter] = await Promise.all([
+    const [guild, channel, inviter, roles] = await Promise.all([
       invite.guildId ? store.guilds.get(invite.guildId) : null,
       store.channels.get(invite.channelId),
       invite.inviterId ? store.users.get(invite.inviterId) : null,
+      invite.guildId && invite.roleIds?.length ? store.roles.listByGuild(invite.guildId) : undefined,
     ]);
-    if (!opts.counts || !guild) return inviteJson(invite, { guild, channel, inviter });
+    if (!opts.counts || !guild) return inviteJson(invite, { guild, channel, inviter, roles });
     const [memberCount, presenceCount] = await Promise.all([store.members.count(guild.id), ctx.presenceCounts.online(guild.id)]);
-    return { ...inviteJson(invite, { guild, channel, inviter, memberCount }), approximate_presence_count: presenceCount };
+    return { ...inviteJson(invite, { guild, channel, inviter, memberCount, roles }), approximate_presence_count: presenceCount };
+  }
+
+  /**
+   * A targeted invite is seen only by the users on its list, its inviter, and those who may list the guild's
+   * invites (Manage Server or View Audit Log); to anyone else, signed in or not, it is 10006 as if it did not exist.
+   */
+  async function requireVisible(invite: InviteRecord, userId: string | undefined): Promise<void> {
+    if (!invite.targetUsersAt) return;
+    if (userId && (userId === invite.inviterId || (await store.invites.isTargetUser(invite.code, userId)) || (await mayListInvites(invite.guildId!, userId)))) return;
+    throw new ApiError(ErrorCodes.UNKNOWN_INVITE);
+  }
+
+  async function mayListInvites(guildId: string, userId: string): Promise<boolean> {
+    const access = await guildAccess(store, guildId, userId, ctx.deps.now()).catch(() => null);
+    return access !== null && (hasPermission(access.permissions, Permissions.MANAGE_GUILD) || hasPermission(access.permissions, Permissions.VIEW_AUDIT_LOG));
   }
 
   ctx.get('/invites/:code', { auth: 'optional' }, async (req) => {
     const query = parse(getQuery, req.query);
     const invite = await load(req.params.code);
+    await requireVisible(invite, req.user?.id);
     const json = await render(invite, { counts: query.with_counts });
     const event = query.guild_scheduled_event_id && invite.guildId ? await inviteEvent(invite.guildId, query.guild_scheduled_event_id) : null;
     return event ? { ...json, guild_scheduled_event: event } : json;
@@ -84,7 +102,7 @@ export function registerInvitesRoutes(ctx: RouteContext): void {
     const invites = await store.invites.listByGuild(access.guild.id);
     const channels = new Map((await store.channels.listByGuild(access.guild.id)).map((c) => [c.id, c]));
     const inviters = new Map((await store.users.getMany([...new Set(invites.flatMap((i) => (i.inviterId ? [i.inviterId] : [])))])).map((u) => [u.id, u]));
-    return invites.map((i) => inviteJson(i, { guild: access.guild, channel: channels.get(i.channelId) ?? null, inviter: i.inviterId ? inviters.get(i.inviterId) : null, withMetadata: manager }));
+    return invites.map((i) => inviteJson(i, { guild: access.guild, channel: channels.get(i.channelId) ?? null, inviter: i.inviterId ? inviters.get(i.inviterId) : null, withMetadata: manager, roles: access.roles }));
   });
 
   ctx.delete('/invites/:code', {}, async (req) => {
@@ -109,9 +127,17 @@ export function registerInvitesRoutes(ctx: RouteContext): void {
 
   ctx.post('/invites/:code', { auth: 'user', limit: RouteLimits.invitesUse }, async (req) => {
     const invite = await load(req.params.code);
+    await requireVisible(invite, req.user.id);
     const guildId = invite.guildId!;
     if (await store.bans.get(guildId, req.user.id)) throw new ApiError(ErrorCodes.ALREADY_EXISTS, { status: 403, message: 'The user is banned from this guild.' });
-    if (await store.members.get(guildId, req.user.id)) return render(invite);
+    if (await store.members.get(guildId, req.user.id)) {
+      // Discord gives an invite's roles "even if they're already in your server": one use counted when any is new.
+      if (!invite.roleIds?.length) return render(invite);
+      const accepted = await store.members.acceptInviteRoles(guildId, req.user.id, invite.code, ctx.deps.now());
+      if (!accepted) throw new ApiError(ErrorCodes.UNKNOWN_INVITE);
+      if (accepted.added.length > 0) ctx.dispatch.guild(guildId, 'GUILD_MEMBER_UPDATE', memberEventPayload(accepted.member, req.user));
+      return render(accepted.invite);
+    }
     // Invites paused (incident actions, routes/guild-community.ts, or the INVITES_DISABLED feature): nobody new joins.
     const guild = await store.guilds.get(guildId);
     if ((guild?.invitesDisabledUntil ?? 0) > ctx.deps.now() || guild?.features.includes('INVITES_DISABLED')) throw new ApiError(ErrorCodes.MISSING_ACCESS, { message: INVITES_PAUSED });

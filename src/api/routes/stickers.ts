@@ -13,7 +13,6 @@
  * Accord has no standard sticker packs: `GET /sticker-packs` answers an empty list (and `GET /sticker-packs/{id}` 10061) and `GET /stickers/{id}` knows
  * only guild stickers, which it shows to any signed-in user (as Discord shows a sticker seen in a message).
  */
-import type { FastifyRequest } from 'fastify';
 import { BlobStoreFullError, type BlobStore } from '../../blobs/types.ts';
 import { STICKER_MAX_BYTES, stickerBlobKey, stickerContentType, stickerFormatOf } from '../../media/stickers.ts';
 import { AuditLogEvent } from '../../protocol/audit-log.ts';
@@ -25,6 +24,7 @@ import type { GuildRecord, GuildStickerRecord, Store } from '../../store/types.t
 import { guildAccess, type GuildAccess, permissionRefusal } from '../access.ts';
 import { createdChanges, deletedChanges, diffChanges, recordAudit } from '../audit-log.ts';
 import type { RouteContext } from '../route.ts';
+import { readSingleFileForm } from '../single-file-form.ts';
 import { parse, z } from '../validate.ts';
 
 /** Discord's sticker slots by premium tier (0–3). */
@@ -53,42 +53,6 @@ export async function guildStickersJson(store: Store, guildId: string) {
 /** Deletes the files of these stickers from the blob store. */
 export async function deleteStickerFiles(blobs: BlobStore, stickerIds: readonly string[]): Promise<void> {
   for (const id of stickerIds) await blobs.delete(stickerBlobKey(id));
-}
-
-interface StickerForm {
-  fields: Record<string, string>;
-  file: Buffer | null;
-  tooLarge: boolean;
-}
-
-/** Reads the create form: its text fields and the `file` part (at most STICKER_MAX_BYTES kept; more marks it too large). */
-async function readStickerForm(request: FastifyRequest): Promise<StickerForm> {
-  const out: StickerForm = { fields: {}, file: null, tooLarge: false };
-  try {
-    const parts = request.parts({ limits: { fileSize: STICKER_MAX_BYTES + 1, files: 2, fields: 16, fieldSize: 64 * 1024, parts: 20 } });
-    for await (const part of parts) {
-      if (part.type === 'field') {
-        if (typeof part.value === 'string') out.fields[part.fieldname] = part.value;
-        continue;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of part.file as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (size <= STICKER_MAX_BYTES) chunks.push(chunk);
-      }
-      if (out.file !== null || part.fieldname !== 'file') continue;
-      if (size > STICKER_MAX_BYTES || (part.file as { truncated?: boolean }).truncated) out.tooLarge = true;
-      out.file = Buffer.concat(chunks);
-    }
-  } catch (err) {
-    if (err instanceof ApiError) throw err;
-    const code = (err as { code?: unknown } | null)?.code;
-    if (code === 'FST_REQ_FILE_TOO_LARGE') throw new ApiError(ErrorCodes.FILE_TOO_LARGE);
-    if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') throw new ApiError(ErrorCodes.REQUEST_TOO_LARGE);
-    throw new ApiError(ErrorCodes.GENERAL, { status: 400, message: '400: Bad Request' });
-  }
-  return out;
 }
 
 export function registerStickersRoutes(ctx: RouteContext): void {
@@ -151,7 +115,7 @@ export function registerStickersRoutes(ctx: RouteContext): void {
       parse(createFields, req.body);
       throw formError([{ path: ['file'], code: 'BASE_TYPE_REQUIRED', message: 'This field is required' }]);
     }
-    const form = await readStickerForm(req.raw);
+    const form = await readSingleFileForm(req.raw, 'file', STICKER_MAX_BYTES);
     const fields = parse(createFields, form.fields);
     if (form.file === null) throw formError([{ path: ['file'], code: 'BASE_TYPE_REQUIRED', message: 'This field is required' }]);
     if (form.tooLarge) throw new ApiError(ErrorCodes.FILE_TOO_LARGE);

@@ -5,9 +5,9 @@ import {
   type InviteStore, type OverwriteRecord, type OverwriteStore, type Patch, type WithOutbox,
 } from '../types.ts';
 import type { Snowflake } from '../../protocol/snowflake.ts';
-import type { Row, SqlDriver } from './driver.ts';
+import type { Row, SqlDriver, SqlValue } from './driver.ts';
 import { writeOutbox } from './outbox.ts';
-import { bits, bool, id, ids, int, optId, optInt, optText, rb, rn, rnn, rs, rsn, setClause, text } from './values.ts';
+import { bits, bool, chunks, id, ids, int, optId, optInt, optText, rb, rn, rnn, rs, rsn, setClause, text } from './values.ts';
 
 // ---------------------------------------------------------------------------------------------- channels
 
@@ -346,7 +346,32 @@ function inviteFromRow(r: Row): InviteRecord {
     temporary: rb(r.temporary),
     createdAt: rn(r.created_at),
     expiresAt: rnn(r.expires_at),
+    roleIds: r.role_ids == null ? [] : (JSON.parse(String(r.role_ids)) as Snowflake[]),
+    targetUsersAt: r.target_users_at == null ? null : rn(r.target_users_at),
   };
+}
+
+/** The roles an invite gives: distinct snowflakes, stored as a JSON list. */
+function inviteRoleIds(value: unknown): string {
+  if (value === undefined || value === null) return '[]';
+  return JSON.stringify([...new Set(ids(value as unknown[], 'role_ids'))].map(String));
+}
+
+/** Target users: distinct snowflakes in their first order, at least one. */
+function targetUserIds(value: unknown): bigint[] {
+  const list = [...new Set(ids(value as unknown[], 'target_user_ids'))];
+  if (list.length === 0) throw new InvalidInputError('target_user_ids', 'must not be empty');
+  return list;
+}
+
+/** Stores an invite's target users (none stored before); call inside a transaction. */
+async function insertTargetUsers(tx: SqlDriver, code: string, users: readonly bigint[]): Promise<void> {
+  let position = 0;
+  for (const chunk of chunks(users, 300)) {
+    const values: SqlValue[] = [];
+    for (const u of chunk) values.push(code, u, position++);
+    await tx.run(`INSERT INTO invite_target_users (code, user_id, position) VALUES ${chunk.map(() => '(?, ?, ?)').join(', ')}`, values);
+  }
 }
 
 function nonNegative(v: unknown, field: string): number {
@@ -356,16 +381,24 @@ function nonNegative(v: unknown, field: string): number {
 }
 
 const NOT_EXPIRED = '(expires_at IS NULL OR expires_at > ?)';
+/** The invite may be used by the user bound to `?`: it is not targeted, or the user is on its list. */
+const IS_TARGET = '(target_users_at IS NULL OR EXISTS (SELECT 1 FROM invite_target_users t WHERE t.code = invites.code AND t.user_id = ?))';
 
 /**
- * Counts one use of a valid code (1–32 chars); call inside a transaction. Null when unknown, expired or used up;
- * an expired invite is swept, one reaching maxUses deleted.
+ * Counts one use of a valid code (1–32 chars); call inside a transaction. Null when unknown, expired or used up,
+ * or (given `userId`) targeted at others; an expired invite is swept, one reaching maxUses deleted.
  */
-export async function useInvite(tx: SqlDriver, code: string, now: number): Promise<InviteRecord | null> {
+/** The invite, if `userId` could use it now (not expired, uses left, not targeted at others); counts nothing. */
+export async function usableInvite(db: SqlDriver, code: string, now: number, userId: Snowflake): Promise<InviteRecord | null> {
+  const row = await db.get(`SELECT * FROM invites WHERE code = ? AND (max_uses = 0 OR uses < max_uses) AND ${NOT_EXPIRED} AND ${IS_TARGET}`, [code, now, id(userId, 'user_id')]);
+  return row ? inviteFromRow(row) : null;
+}
+
+export async function useInvite(tx: SqlDriver, code: string, now: number, userId?: Snowflake): Promise<InviteRecord | null> {
   // One conditional UPDATE: concurrent uses serialise on the row and each re-checks the limit.
   const row = await tx.get(
-    `UPDATE invites SET uses = uses + 1 WHERE code = ? AND (max_uses = 0 OR uses < max_uses) AND ${NOT_EXPIRED} RETURNING *`,
-    [code, now],
+    `UPDATE invites SET uses = uses + 1 WHERE code = ? AND (max_uses = 0 OR uses < max_uses) AND ${NOT_EXPIRED}${userId === undefined ? '' : ` AND ${IS_TARGET}`} RETURNING *`,
+    userId === undefined ? [code, now] : [code, now, id(userId, 'user_id')],
   );
   if (!row) {
     await tx.run('DELETE FROM invites WHERE code = ? AND expires_at <= ?', [code, now]);
@@ -379,19 +412,25 @@ export async function useInvite(tx: SqlDriver, code: string, now: number): Promi
 export class SqlInviteStore implements InviteStore {
   constructor(private readonly db: SqlDriver) {}
 
-  async create(invite: InviteRecord): Promise<InviteRecord> {
-    await this.db.run(
-      `INSERT INTO invites (code, guild_id, channel_id, inviter_id, uses, max_uses, max_age, temporary, created_at, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        text(invite.code, 'inviteCode', 'code'), optId(invite.guildId, 'guild_id'), id(invite.channelId, 'channel_id'),
-        optId(invite.inviterId, 'inviter_id'), nonNegative(invite.uses, 'uses'), nonNegative(invite.maxUses, 'max_uses'),
-        nonNegative(invite.maxAge, 'max_age'), bool(invite.temporary, 'temporary'), int(invite.createdAt, 'created_at'),
-        optInt(invite.expiresAt, 'expires_at'),
-      ],
-      { fk: 'channel' },
-    );
-    return inviteFromRow((await this.db.get('SELECT * FROM invites WHERE code = ?', [invite.code]))!);
+  async create(invite: InviteRecord, opts: { targetUserIds?: readonly Snowflake[] } = {}): Promise<InviteRecord> {
+    const code = text(invite.code, 'inviteCode', 'code');
+    const values = [
+      code, optId(invite.guildId, 'guild_id'), id(invite.channelId, 'channel_id'),
+      optId(invite.inviterId, 'inviter_id'), nonNegative(invite.uses, 'uses'), nonNegative(invite.maxUses, 'max_uses'),
+      nonNegative(invite.maxAge, 'max_age'), bool(invite.temporary, 'temporary'), int(invite.createdAt, 'created_at'),
+      optInt(invite.expiresAt, 'expires_at'), inviteRoleIds(invite.roleIds),
+    ];
+    const targets = opts.targetUserIds === undefined ? null : targetUserIds(opts.targetUserIds);
+    return this.db.transaction(async (tx) => {
+      await tx.run(
+        `INSERT INTO invites (code, guild_id, channel_id, inviter_id, uses, max_uses, max_age, temporary, created_at, expires_at, role_ids, target_users_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [...values, targets ? invite.createdAt : null],
+        { fk: 'channel' },
+      );
+      if (targets) await insertTargetUsers(tx, code, targets);
+      return inviteFromRow((await tx.get('SELECT * FROM invites WHERE code = ?', [code]))!);
+    });
   }
 
   async get(code: string, now: number = Date.now()): Promise<InviteRecord | null> {
@@ -426,5 +465,34 @@ export class SqlInviteStore implements InviteStore {
   async delete(code: string): Promise<void> {
     const { changes } = typeof code === 'string' ? await this.db.run('DELETE FROM invites WHERE code = ?', [code]) : { changes: 0 };
     if (changes === 0) throw new NotFoundError('invite', String(code));
+  }
+
+  async targetUsers(code: string): Promise<Snowflake[] | null> {
+    if (typeof code !== 'string' || !(await this.db.get('SELECT 1 AS x FROM invites WHERE code = ?', [code]))) return null;
+    const rows = await this.db.all('SELECT user_id FROM invite_target_users WHERE code = ? ORDER BY position', [code]);
+    return rows.map((r) => rs(r.user_id));
+  }
+
+  async targetUserCount(code: string): Promise<number> {
+    if (typeof code !== 'string') return 0;
+    return rn((await this.db.get('SELECT COUNT(*) AS n FROM invite_target_users WHERE code = ?', [code]))!.n);
+  }
+
+  async isTargetUser(code: string, userId: Snowflake): Promise<boolean> {
+    if (typeof code !== 'string') return false;
+    return Boolean(await this.db.get('SELECT 1 AS x FROM invite_target_users WHERE code = ? AND user_id = ?', [code, id(userId, 'user_id')]));
+  }
+
+  async setTargetUsers(code: string, userIds: readonly Snowflake[], now: number): Promise<InviteRecord> {
+    const users = targetUserIds(userIds);
+    const at = int(now, 'now');
+    if (typeof code !== 'string') throw new NotFoundError('invite', String(code));
+    return this.db.transaction(async (tx) => {
+      const row = await tx.get('UPDATE invites SET target_users_at = ? WHERE code = ? RETURNING *', [at, code]);
+      if (!row) throw new NotFoundError('invite', code);
+      await tx.run('DELETE FROM invite_target_users WHERE code = ?', [code]);
+      await insertTargetUsers(tx, code, users);
+      return inviteFromRow(row);
+    });
   }
 }

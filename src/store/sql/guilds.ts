@@ -8,7 +8,7 @@ import type {
 import { snowflakeFromTimestamp, type Snowflake } from '../../protocol/snowflake.ts';
 import { bucketOf } from '../../protocol/snowflake.ts';
 import type { Row, SqlDriver, SqlValue } from './driver.ts';
-import { insertChannel, overwriteParams, PUT_OVERWRITE, useInvite } from './channels.ts';
+import { insertChannel, overwriteParams, PUT_OVERWRITE, usableInvite, useInvite } from './channels.ts';
 import { COMMUNITY_COLUMNS, communityFromRow } from './guild-community.ts';
 import { hasOutbox, removedAttachments, writeOutbox } from './outbox.ts';
 import {
@@ -339,6 +339,15 @@ function roleSet(guildId: bigint, roles: unknown): bigint[] {
   return [...new Set(ids(roles, 'roles').filter((r) => r !== guildId))];
 }
 
+/** Which of `roleIds` are roles of the guild now (not @everyone), each once: an invite's roles may since be gone. */
+async function existingRoles(db: SqlDriver, guildId: bigint, roleIds: readonly Snowflake[]): Promise<Snowflake[]> {
+  const wanted = [...new Set(ids(roleIds, 'role_ids'))].filter((r) => r !== guildId);
+  if (wanted.length === 0) return [];
+  const rows = await db.all(`SELECT id FROM roles WHERE guild_id = ? AND id IN (${wanted.map(() => '?').join(', ')})`, [guildId, ...wanted]);
+  const found = new Set(rows.map((r) => rs(r.id)));
+  return wanted.map(String).filter((r) => found.has(r));
+}
+
 export async function insertMember(db: SqlDriver, m: MemberRecord): Promise<void> {
   const g = id(m.guildId, 'guild_id');
   const u = id(m.userId, 'user_id');
@@ -410,11 +419,36 @@ export class SqlMemberStore implements MemberStore {
     if (typeof code !== 'string' || code.length === 0 || code.length > 32) return null;
     return this.db.transaction(async (tx) => {
       // The use first: an unusable invite adds nobody; a member that cannot be added rolls the use back.
-      const invite = await useInvite(tx, code, now);
+      const invite = await useInvite(tx, code, now, member.userId);
       if (!invite) return null;
       if (invite.guildId !== member.guildId) throw new InvalidInputError('code', 'invite of another guild');
-      await insertMember(tx, member);
+      const given = await existingRoles(tx, id(member.guildId, 'guild_id'), invite.roleIds ?? []);
+      const roles = [...new Set([...member.roles, ...given])];
+      await insertMember(tx, { ...member, roles, ...(member.temporary && given.length > 0 ? { temporary: false } : {}) });
       return { member: (await this.#get(tx, id(member.guildId, 'guild_id'), id(member.userId, 'user_id')))!, invite };
+    });
+  }
+
+  async acceptInviteRoles(guildId: Snowflake, userId: Snowflake, code: string, now: number = Date.now()): Promise<{ member: MemberRecord; invite: InviteRecord; added: Snowflake[] } | null> {
+    const g = id(guildId, 'guild_id');
+    const u = id(userId, 'user_id');
+    if (typeof code !== 'string' || code.length === 0 || code.length > 32) return null;
+    return this.db.transaction(async (tx) => {
+      const member = await this.#get(tx, g, u);
+      const row = await tx.get('SELECT role_ids, guild_id FROM invites WHERE code = ?', [code]);
+      if (!member || !row || rsn(row.guild_id) !== guildId) return null;
+      const held = new Set(member.roles);
+      const missing = (await existingRoles(tx, g, JSON.parse(String(row.role_ids)) as Snowflake[])).filter((r) => !held.has(r));
+      // Checked as a use would check it (expiry, uses left, the target list), even when nothing is counted.
+      if (missing.length === 0) {
+        const invite = await usableInvite(tx, code, now, userId);
+        return invite && { member, invite, added: [] };
+      }
+      const invite = await useInvite(tx, code, now, userId);
+      if (!invite) return null;
+      for (const r of missing) await tx.run('INSERT INTO member_roles (guild_id, user_id, role_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [g, u, BigInt(r)], { fk: 'role' });
+      if (member.temporary) await tx.run('UPDATE members SET temporary = 0 WHERE guild_id = ? AND user_id = ?', [g, u]);
+      return { member: (await this.#get(tx, g, u))!, invite, added: missing };
     });
   }
 

@@ -988,6 +988,22 @@ const GUILD_MFA_LEVEL = `
 ALTER TABLE guilds ADD COLUMN mfa_level SMALLINT NOT NULL DEFAULT 0;
 `;
 
+/**
+ * Community invites (api/routes/invite-target-users.ts): the roles an invite gives whoever accepts it (a JSON list of
+ * role ids), and the users a targeted invite is limited to. `target_users_at` is when the list was last set, null
+ * for an invite anyone may accept; `position` keeps the order of the uploaded file for reading it back.
+ */
+const INVITE_COMMUNITY = `
+ALTER TABLE invites ADD COLUMN role_ids TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE invites ADD COLUMN target_users_at BIGINT;
+CREATE TABLE invite_target_users (
+  code TEXT NOT NULL REFERENCES invites (code) ON DELETE CASCADE,
+  user_id BIGINT NOT NULL,
+  position INTEGER NOT NULL,
+  PRIMARY KEY (code, user_id)
+);
+`;
+
 const PIN_MESSAGES_SPLIT = {
   sqlite: pinSplit((c) => `CAST(${c} AS INTEGER)`, (e) => `CAST(${e} AS TEXT)`),
   postgres: pinSplit((c) => `${c}::bigint`, (e) => `(${e})::text`),
@@ -1045,6 +1061,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 50, name: 'stage instances', sqlite: STAGE_INSTANCES, postgres: STAGE_INSTANCES },
   { version: 51, name: 'two-factor log-in', sqlite: USER_MFA, postgres: USER_MFA },
   { version: 52, name: 'guild mfa level', sqlite: GUILD_MFA_LEVEL, postgres: GUILD_MFA_LEVEL },
+  { version: 53, name: 'community invites', sqlite: INVITE_COMMUNITY, postgres: INVITE_COMMUNITY },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

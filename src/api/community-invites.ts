@@ -1,0 +1,79 @@
+/**
+ * Discord's community invites: an invite may give roles to whoever accepts it (`role_ids`, Manage Roles, only roles
+ * below the creator's highest) and may be limited to a list of users (`target_users_file`, a CSV sent as
+ * `multipart/form-data`, Manage Server). Creating one reads its body here, as JSON or as a form (`payload_json`
+ * or plain fields beside the file); the target-user routes are routes/invite-target-users.ts.
+ */
+import type { RoleRecord } from '../store/types.ts';
+import { ApiError, ErrorCodes, fieldError, formError } from '../protocol/errors.ts';
+import { TARGET_USERS_FILE_FIELD } from '../protocol/invites.ts';
+import { Permissions } from '../protocol/permissions.ts';
+import { requirePermission, type GuildAccess } from './access.ts';
+import { parseJsonText } from './json-body.ts';
+import type { RouteRequest } from './route.ts';
+import { requireRoleBelow } from './routes/roles.ts';
+import { readSingleFileForm } from './single-file-form.ts';
+import { TARGET_USERS_FILE_MAX_BYTES, parseTargetUsersCsv } from './target-users-csv.ts';
+
+/** Form fields that carry numbers or booleans when sent as plain fields instead of payload_json. */
+const NUMBER_FIELDS = new Set(['max_age', 'max_uses', 'target_type']);
+const BOOLEAN_FIELDS = new Set(['temporary', 'unique']);
+
+/** A create body: the JSON (or form fields as JSON) and the CSV file, if one came. */
+export async function readInviteCreateBody(req: RouteRequest, maxDepth: number): Promise<{ body: unknown; targetUsersFile: Buffer | null }> {
+  if (!req.raw.isMultipart()) return { body: req.body ?? {}, targetUsersFile: null };
+  const form = await readSingleFileForm(req.raw, TARGET_USERS_FILE_FIELD, TARGET_USERS_FILE_MAX_BYTES);
+  if (form.tooLarge) throw new ApiError(ErrorCodes.REQUEST_TOO_LARGE);
+  const { payload_json: payload, ...fields } = form.fields;
+  if (payload !== undefined) return { body: payload.length === 0 ? {} : parseJsonText(payload, maxDepth), targetUsersFile: form.file };
+  const body: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (NUMBER_FIELDS.has(key) && /^\d+$/.test(value)) body[key] = Number(value);
+    else if (BOOLEAN_FIELDS.has(key) && (value === 'true' || value === 'false')) body[key] = value === 'true';
+    else if (key === 'role_ids') body[key] = parseRoleIdsField(value);
+    else body[key] = value;
+  }
+  return { body, targetUsersFile: form.file };
+}
+
+/** `role_ids` as a plain form field: a JSON list, or ids separated by commas. */
+function parseRoleIdsField(value: string): unknown {
+  if (value.trim().startsWith('[')) {
+    try {
+      return JSON.parse(value);
+    } catch {
+      throw fieldError('role_ids', 'BASE_TYPE_ARRAY', 'Must be an array');
+    }
+  }
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/**
+ * The roles an invite may give, checked as Discord documents: Manage Roles, and each a role of the guild (not
+ * @everyone, not managed by an integration) below the creator's highest. Returns them in the given order, each once.
+ */
+export function checkInviteRoles(access: GuildAccess, roleIds: readonly string[]): RoleRecord[] {
+  if (roleIds.length === 0) return [];
+  requirePermission(access, Permissions.MANAGE_ROLES);
+  const unique = [...new Set(roleIds)];
+  const roles = unique.map((id, i) => {
+    const role = access.roles.find((r) => r.id === id && r.id !== access.guild.id);
+    if (!role) throw fieldError(['role_ids', roleIds.indexOf(id, i)], 'ROLE_INVALID', 'Invalid role');
+    return role;
+  });
+  for (const role of roles) {
+    if (role.managed) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS, { message: 'Managed roles cannot be assigned or removed' });
+    requireRoleBelow(access, role);
+  }
+  return roles;
+}
+
+/** The target users of a create or an update: Manage Server first, then the file's ids (400 naming bad lines). */
+export function checkTargetUsersFile(access: GuildAccess | null, file: Buffer | null, required: boolean): string[] | null {
+  if (file === null) {
+    if (required) throw formError([{ path: [TARGET_USERS_FILE_FIELD], code: 'BASE_TYPE_REQUIRED', message: 'This field is required' }]);
+    return null;
+  }
+  if (access) requirePermission(access, Permissions.MANAGE_GUILD);
+  return parseTargetUsersCsv(file);
+}
