@@ -42,6 +42,8 @@ export interface RequestOptions {
   rateLimitRetries?: number;
   /** Extra request headers, e.g. X-Audit-Log-Reason (URL-encoded) on moderation actions. */
   headers?: Record<string, string>;
+  /** The answer is text (a CSV), handed over as it came rather than parsed as JSON. */
+  text?: boolean;
 }
 
 /** Called with the token a request was refused (401) for. */
@@ -71,11 +73,14 @@ export class RestClient {
     }
     const headers: Record<string, string> = { ...opts.headers };
     if (this.#token) headers.authorization = this.#token;
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    // A form (files) goes as it is: the browser writes its multipart content type with the boundary.
+    const form = typeof FormData !== 'undefined' && body instanceof FormData;
+    if (body !== undefined && !form) headers['content-type'] = 'application/json';
     for (let attempt = 0; ; attempt++) {
-      const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(url, { method, headers, body: body === undefined ? undefined : form ? body : JSON.stringify(body) });
       if (res.status === 204) return undefined as T;
       const text = await res.text();
+      if (res.ok && opts.text) return text as T;
       let data: any = undefined;
       try {
         data = text ? JSON.parse(text) : undefined;
@@ -101,6 +106,11 @@ export class RestClient {
   get<T = any>(path: string, query?: Record<string, string | number | undefined>) {
     return this.request<T>('GET', path, undefined, query);
   }
+  /** A GET whose answer is text, not JSON (GET /invites/{code}/target-users answers a CSV). */
+  getText(path: string) {
+    return this.request<string>('GET', path, undefined, undefined, { text: true });
+  }
+  /** `body` may be a FormData (files), sent as multipart. */
   post<T = any>(path: string, body: unknown = {}) {
     return this.request<T>('POST', path, body);
   }

@@ -2,7 +2,7 @@
  * Guild stickers for the web client: their CDN URLs, the REST calls of Server Settings → Stickers (upload as
  * multipart, rename, delete) and of the composer's sticker picker (list, send). The server checks every request.
  */
-import { API_BASE, ApiError, rest } from './api.ts';
+import { rest } from './api.ts';
 import { applyDispatch } from './events.ts';
 import type { Message } from './types.ts';
 
@@ -41,21 +41,7 @@ export async function createGuildSticker(guildId: string, fields: { name: string
   body.append('tags', fields.tags);
   body.append('description', fields.description);
   body.append('file', file, file.name);
-  const headers: Record<string, string> = {};
-  if (rest.token) headers.authorization = rest.token;
-  const res = await fetch(`${API_BASE}/guilds/${guildId}/stickers`, { method: 'POST', headers, body });
-  const text = await res.text();
-  let data: any;
-  try {
-    data = text ? JSON.parse(text) : undefined;
-  } catch {
-    data = { message: text };
-  }
-  if (!res.ok) {
-    if (res.status === 401 && rest.token) rest.reportUnauthorized(rest.token);
-    throw new ApiError(res.status, Number(data?.code ?? 0), String(data?.message ?? `HTTP ${res.status}`), data?.errors);
-  }
-  return data as GuildSticker;
+  return rest.post<GuildSticker>(`/guilds/${guildId}/stickers`, body);
 }
 
 /** Sends a message holding just the sticker; the answer is shown at once (MESSAGE_CREATE confirms it). */

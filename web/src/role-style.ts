@@ -31,7 +31,7 @@ export function swatch(role: Role): string {
 }
 
 /** The style of a name in `role`'s colors; undefined for no role or a role without color. */
-export function nameStyle(role: Role | undefined): CSSProperties | undefined {
+export function nameStyle(role: Pick<Role, 'color' | 'colors'> | undefined): CSSProperties | undefined {
   if (!role?.color) return undefined;
   const c = role.colors;
   const stops = [role.color, c?.secondary_color, c?.tertiary_color].filter((x): x is number => typeof x === 'number');

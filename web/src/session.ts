@@ -7,6 +7,7 @@ import { ApiError, DISCORD_EPOCH, compareIds, rest } from './api.ts';
 import { applyDispatch, expireTyping } from './events.ts';
 import { GatewayClient, MAX_PAYLOAD_BYTES } from './gateway.ts';
 import { settleAutocomplete, settleInteraction } from './interaction-outcomes.ts';
+import { inviteCreateForm } from './community-invites.ts';
 import { disablePush, offerPushPrompt } from './push.ts';
 import { navigate } from './router.ts';
 import { mergeMessages, store, upsertMessage, type ChannelMessages } from './store.ts';
@@ -303,12 +304,20 @@ export interface InviteSettings {
   maxUses: number;
   /** Members who join through it are removed when they disconnect, unless given a role. */
   temporary: boolean;
+  /** Roles given to whoever accepts it (needs Manage Roles; roles below our highest). */
+  roleIds: string[];
+  /** A CSV of user ids: only they may see and accept it (needs Manage Server). */
+  targetUsers: File | null;
 }
-export const DEFAULT_INVITE_SETTINGS: InviteSettings = { maxAge: 86400 * 7, maxUses: 0, temporary: false };
+export const DEFAULT_INVITE_SETTINGS: InviteSettings = { maxAge: 86400 * 7, maxUses: 0, temporary: false, roleIds: [], targetUsers: null };
 
-/** A link with these settings; the server hands back a similar live invite of ours rather than a new one. */
+/**
+ * A link with these settings; the server hands back a similar live invite of ours rather than a new one (never for
+ * a list of users: each such link is new).
+ */
 export async function createInvite(channelId: string, settings: InviteSettings = DEFAULT_INVITE_SETTINGS): Promise<string> {
-  const inv = await rest.post<Invite>(`/channels/${channelId}/invites`, { max_age: settings.maxAge, max_uses: settings.maxUses, temporary: settings.temporary });
+  const body = { max_age: settings.maxAge, max_uses: settings.maxUses, temporary: settings.temporary, ...(settings.roleIds.length > 0 ? { role_ids: settings.roleIds } : {}) };
+  const inv = await rest.post<Invite>(`/channels/${channelId}/invites`, settings.targetUsers ? inviteCreateForm(body, settings.targetUsers) : body);
   return `${location.origin}/invite/${inv.code}`;
 }
 

@@ -394,4 +394,6 @@ export interface Invite {
   max_uses?: number;
   max_age?: number;
   created_at?: string;
+  /** The roles whoever accepts it is given (Discord's partial role: id, name, position, color, colors, icon, unicode_emoji). */
+  roles?: Array<Pick<Role, 'id' | 'name' | 'position' | 'color' | 'colors' | 'unicode_emoji'>>;
 }

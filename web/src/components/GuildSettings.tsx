@@ -3,7 +3,7 @@
  * handful of key permission bits, channels, per-channel permission overwrites, and members' roles.
  */
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import { compareIds, rest } from '../api.ts';
+import { rest } from '../api.ts';
 import { arrowNavigate } from '../focus.ts';
 import { KEY_PERMISSIONS, P, basePermissions, has } from '../perms.ts';
 import {
@@ -28,6 +28,7 @@ import { ModerationButtons } from './MemberActions.tsx';
 import { GuildIcon } from './Avatar.tsx';
 import { ImagePickButton } from './ImagePickButton.tsx';
 import { HOLOGRAPHIC, hex, nameStyle, swatch } from '../role-style.ts';
+import { sortedRoles } from '../role-order.ts';
 
 type Tab = 'overview' | 'roles' | 'channels' | 'permissions' | 'members' | 'bans' | 'audit-log' | 'emoji' | 'stickers' | 'soundboard' | 'community' | 'onboarding' | 'invites' | 'integrations' | 'automod' | 'template';
 const TABS: Array<[Tab, string]> = [['overview', 'Overview'], ['roles', 'Roles'], ['channels', 'Channels'], ['permissions', 'Channel Permissions'], ['members', 'Members']];
@@ -201,10 +202,6 @@ function Overview({ guildId, run }: { guildId: string; run: Run }) {
 }
 
 /** Highest first; among equal positions the older role ranks higher (as the server ranks them). */
-function sortedRoles(roles: Record<string, Role>) {
-  return Object.values(roles).sort((a, b) => b.position - a.position || compareIds(a.id, b.id));
-}
-
 function Roles({ guildId, run }: { guildId: string; run: Run }) {
   const guild = useStore((s) => s.guilds[guildId])!;
   const roles = useMemo(() => sortedRoles(guild.roles), [guild.roles]);

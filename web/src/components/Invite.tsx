@@ -6,6 +6,7 @@ import { navigate } from '../router.ts';
 import { acceptInvite, errorText, fetchInvite } from '../session.ts';
 import { useStore } from '../store.ts';
 import type { Invite } from '../types.ts';
+import { nameStyle } from '../role-style.ts';
 import { GuildIcon } from './Avatar.tsx';
 
 export function InviteScreen({ code }: { code: string }) {
@@ -64,8 +65,20 @@ export function InviteScreen({ code }: { code: string }) {
                 <span className="status-dot offline inline" aria-hidden="true" /> {invite.approximate_member_count} Members
               </p>
             )}
+            {invite.roles && invite.roles.length > 0 && (
+              <p className="small" data-testid="invite-roles">
+                You'll get {invite.roles.length === 1 ? 'the role' : 'the roles'}{' '}
+                {invite.roles.map((r, i) => (
+                  <span key={r.id}>
+                    {i > 0 && ', '}
+                    <strong className="invite-role" style={nameStyle(r)}>{r.name}</strong>
+                  </span>
+                ))}
+              </p>
+            )}
             {error && <p className="form-error" role="alert">{error}</p>}
-            {alreadyIn ? (
+            {/* Discord gives an invite's roles to members already there too: they accept it for the roles. */}
+            {alreadyIn && !invite.roles?.length ? (
               <button type="button" className="button block" onClick={() => navigate(target, { replace: true })}>
                 Go to {invite.guild.name}
               </button>

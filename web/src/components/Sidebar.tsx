@@ -5,7 +5,8 @@ import { markLeaving } from '../membership.ts';
 import { ApiError, compareIds } from '../api.ts';
 import { P, basePermissions, channelPermissions, has } from '../perms.ts';
 import { navigate } from '../router.ts';
-import { DEFAULT_INVITE_SETTINGS, createGroupDm, createInvite, errorText, leaveGuild, openDm, setStatus, type InviteSettings } from '../session.ts';
+import { createGroupDm, errorText, leaveGuild, openDm, setStatus } from '../session.ts';
+import { InviteDialog } from './InviteDialog.tsx';
 import { channelLabel, isUnread, useStore, type State } from '../store.ts';
 import { isVoiceLike } from '../../../src/protocol/channel-types.ts';
 import { ChannelType, type Channel, type Status } from '../types.ts';
@@ -262,98 +263,6 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
         />
       )}
     </>
-  );
-}
-
-/** Discord's choices for an invite link's life and uses. */
-const EXPIRE_CHOICES: ReadonlyArray<[number, string]> = [[1800, '30 minutes'], [3600, '1 hour'], [21600, '6 hours'], [43200, '12 hours'], [86400, '1 day'], [604800, '7 days'], [0, 'Never']];
-const USES_CHOICES: ReadonlyArray<[number, string]> = [[0, 'No limit'], [1, '1 use'], [5, '5 uses'], [10, '10 uses'], [25, '25 uses'], [50, '50 uses'], [100, '100 uses']];
-
-function InviteDialog({ channel, guildName, onClose }: { channel: Channel; guildName: string; onClose: () => void }) {
-  const [link, setLink] = useState<string | null>(null);
-  const [error, setError] = useState('');
-  const [copied, setCopied] = useState(false);
-  const [settings, setSettings] = useState<InviteSettings>(DEFAULT_INVITE_SETTINGS);
-  /** The settings being edited (Edit invite link), null while closed. */
-  const [editing, setEditing] = useState<InviteSettings | null>(null);
-  useEffect(() => {
-    let live = true;
-    setLink(null);
-    setCopied(false);
-    createInvite(channel.id, settings).then(
-      (l) => live && setLink(l),
-      (err) => live && setError(errorText(err)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [channel.id, settings]);
-  const expiry = EXPIRE_CHOICES.find(([s]) => s === settings.maxAge)?.[1] ?? `${settings.maxAge} seconds`;
-  const summary = [
-    settings.maxAge ? `Your invite link expires in ${expiry}` : 'Your invite link never expires',
-    settings.maxUses ? `after ${settings.maxUses} use${settings.maxUses === 1 ? '' : 's'}` : '',
-  ].filter(Boolean).join(' or ');
-  return (
-    <Modal title={`Invite friends to ${guildName}`} onClose={onClose}>
-      <p className="muted">Send this link to a friend. It opens Accord and joins #{channel.name}.</p>
-      {error && <p className="form-error" role="alert">{error}</p>}
-      <div className="copy-row">
-        <input readOnly aria-label="Invite link" value={link ?? 'Creating invite…'} onFocus={(e) => e.currentTarget.select()} data-testid="invite-link" />
-        <button
-          type="button"
-          className="button"
-          disabled={!link}
-          onClick={async () => {
-            await navigator.clipboard?.writeText(link!).catch(() => {});
-            setCopied(true);
-          }}
-        >
-          {copied ? 'Copied' : 'Copy'}
-        </button>
-      </div>
-      <p className="muted small" data-testid="invite-summary">
-        {summary}.{settings.temporary ? ' Members who join through it get temporary membership.' : ''}{' '}
-        {!editing && (
-          <button type="button" className="link-button small" onClick={() => setEditing(settings)}>
-            Edit invite link
-          </button>
-        )}
-      </p>
-      {editing && (
-        <form
-          className="stack"
-          aria-label="Invite link settings"
-          onSubmit={(e) => {
-            e.preventDefault();
-            setError('');
-            setSettings(editing);
-            setEditing(null);
-          }}
-        >
-          <label>
-            Expire After
-            <select value={editing.maxAge} onChange={(e) => setEditing({ ...editing, maxAge: Number(e.target.value) })}>
-              {EXPIRE_CHOICES.map(([s, label]) => <option key={s} value={s}>{label}</option>)}
-            </select>
-          </label>
-          <label>
-            Max Number of Uses
-            <select value={editing.maxUses} onChange={(e) => setEditing({ ...editing, maxUses: Number(e.target.value) })}>
-              {USES_CHOICES.map(([n, label]) => <option key={n} value={n}>{label}</option>)}
-            </select>
-          </label>
-          <label className="row">
-            <input type="checkbox" checked={editing.temporary} onChange={(e) => setEditing({ ...editing, temporary: e.target.checked })} />
-            Grant temporary membership
-          </label>
-          <p className="muted small">Temporary members are removed when they disconnect, unless they have been given a role.</p>
-          <div className="modal-actions">
-            <button type="button" className="button secondary" onClick={() => setEditing(null)}>Cancel</button>
-            <button type="submit" className="button">Generate a New Link</button>
-          </div>
-        </form>
-      )}
-    </Modal>
   );
 }
 
