@@ -62,6 +62,8 @@ export const AuditLogEvent = {
   ONBOARDING_PROMPT_DELETE: 165,
   ONBOARDING_CREATE: 166,
   ONBOARDING_UPDATE: 167,
+  VOICE_CHANNEL_STATUS_CREATE: 192,
+  VOICE_CHANNEL_STATUS_DELETE: 193,
 } as const;
 export type AuditLogEventValue = (typeof AuditLogEvent)[keyof typeof AuditLogEvent];
 

@@ -5,8 +5,9 @@
  *   of the session, with the guild's sounds (read from the store by the caller, gateway.ts); guilds the session is
  *   not in are skipped.
  * - op 43 Request Channel Info `{guild_id, fields}`: CHANNEL_INFO `{guild_id, channels}`, the ephemeral voice data
- *   (`status`, `voice_start_time`) of channels that have some. No channel has a voice session in Accord, so the
- *   list is empty; a guild the session is not in gets no answer.
+ *   of the channels that have some and the session may see: `status` (api/routes/voice-status.ts) and
+ *   `voice_start_time`, each only if asked for. No channel has a voice session in Accord, so `voice_start_time` is
+ *   always null, and only channels with a status are listed. A guild the session is not in gets no answer.
  *
  * Before these, either op closed the socket with 4001 (unknown opcode), though both are in Discord's opcode table.
  * A payload of the wrong shape closes it with 4002, as other malformed sends do.
@@ -31,10 +32,19 @@ export function soundboardGuilds(session: Session, d: unknown): { guildIds: stri
   return { guildIds: [...new Set(d.guild_ids as string[])].filter((id) => session.guilds.has(id)) };
 }
 
-export function channelInfoAnswer(session: Session, d: unknown): Answer {
+/** What an op 43 asks: the guild (null when the session is not in it: no answer) and the fields; or why it is refused. */
+export function channelInfoRequest(session: Session, d: unknown): { guildId: string | null; fields: Set<string> } | { close: string } {
   if (!isObject(d) || !isSnowflake(d.guild_id) || !Array.isArray(d.fields) || !d.fields.every((f) => typeof f === 'string')) {
     return { close: 'op 43 needs guild_id and fields' };
   }
-  if (!session.guilds.has(d.guild_id as string)) return { dispatches: [] };
-  return { dispatches: [{ t: 'CHANNEL_INFO', d: { guild_id: d.guild_id, channels: [] } }] };
+  return { guildId: session.guilds.has(d.guild_id as string) ? (d.guild_id as string) : null, fields: new Set(d.fields as string[]) };
+}
+
+/** CHANNEL_INFO's entry for a channel with a status: the fields asked for (unknown ones ignored). */
+export function channelInfoEntry(channelId: string, status: string, fields: ReadonlySet<string>): Record<string, unknown> {
+  return {
+    id: channelId,
+    ...(fields.has('status') ? { status } : {}),
+    ...(fields.has('voice_start_time') ? { voice_start_time: null } : {}),
+  };
 }

@@ -15,7 +15,7 @@ import { IDENTIFY_WINDOW_MS, SESSION_START_WINDOW_MS } from '../protocol/gateway
 import type { UserRecord } from '../store/types.ts';
 import { AdmissionQueue, IdentifyRateLimiter } from './admission.ts';
 import { CloseCodes, type EncodedDispatch } from './codec.ts';
-import { channelInfoAnswer, soundboardGuilds } from './gateway-requests.ts';
+import { channelInfoRequest, channelInfoEntry, soundboardGuilds } from './gateway-requests.ts';
 import { soundJson } from '../shapes/soundboard.ts';
 import { PayloadEncoder } from './compression.ts';
 import type { Connection, ConnectionHost } from './connection.ts';
@@ -399,9 +399,19 @@ export class Gateway implements ConnectionHost {
   /** op 31 / op 43: answered from what Accord has (gateway-requests.ts); a malformed request closes 4002. */
   requestGuildInfo(conn: Connection, session: Session, op: 31 | 43, d: unknown): void {
     if (op === 31) return this.#soundboardSounds(conn, session, d);
-    const answer = channelInfoAnswer(session, d);
-    if ('close' in answer) return conn.close(CloseCodes.DECODE_ERROR, answer.close);
-    for (const a of answer.dispatches) session.dispatch(a.t, JSON.stringify(a.d));
+    const asked = channelInfoRequest(session, d);
+    if ('close' in asked) return conn.close(CloseCodes.DECODE_ERROR, asked.close);
+    const { guildId, fields } = asked;
+    if (!guildId) return;
+    void (async () => {
+      const channels = await this.deps.store.channels.listByGuild(guildId);
+      if (session.ended) return;
+      const now = Date.now();
+      const entries = channels
+        .filter((c) => c.voiceStatus && this.cache.canView(guildId, c.id, session.user.id, now))
+        .map((c) => channelInfoEntry(c.id, c.voiceStatus!, fields));
+      session.dispatch('CHANNEL_INFO', JSON.stringify({ guild_id: guildId, channels: entries }));
+    })().catch((err) => this.log.warn({ err }, 'op 43: the channels could not be read'));
   }
 
   /** op 31: one SOUNDBOARD_SOUNDS per guild asked for that the session is in, its sounds read from the store. */

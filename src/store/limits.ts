@@ -13,6 +13,8 @@ export const LIMITS = {
   channelName: { min: 1, max: 100 },
   /** Forum and media channel topics run to 4096; other channels' to 1024 (the API checks which). */
   topic: { min: 0, max: 4096 },
+  /** A voice channel's status. */
+  voiceStatus: { min: 1, max: 500 },
   roleName: { min: 0, max: 100 },
   nick: { min: 0, max: 32 },
   /** Discord allows 2000 for users (4000 with Nitro); the API enforces 2000, the store leaves room. */

@@ -216,6 +216,8 @@ export interface ChannelRecord {
    */
   defaultAutoArchiveDuration?: number | null;
   defaultThreadRateLimitPerUser?: number | null;
+  /** A voice channel's status (Discord's "Set Voice Channel Status", up to 500 characters); absent when none. */
+  voiceStatus?: string | null;
 }
 
 export interface RoleRecord {

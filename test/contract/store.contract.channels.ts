@@ -37,6 +37,17 @@ export function channelsContract(s: () => Store): void {
       assert.equal('defaultAutoArchiveDuration' in (await s().channels.get(ch.id))!, false);
     });
 
+    it('a voice channel keeps its status until it is cleared (absent when none; at most 500 characters)', async () => {
+      const { guild } = await guildWithChannel(s());
+      const voice = await s().channels.create(channel(guild.id, { name: 'voice', type: ChannelType.GUILD_VOICE }));
+      assert.equal('voiceStatus' in voice, false);
+      assert.equal((await s().channels.update(voice.id, { voiceStatus: 'Playing 🎲' })).voiceStatus, 'Playing 🎲');
+      assert.equal((await s().channels.get(voice.id))?.voiceStatus, 'Playing 🎲');
+      assert.equal((await s().channels.listByGuild(guild.id)).find((c) => c.id === voice.id)?.voiceStatus, 'Playing 🎲');
+      await rejectsWith(s().channels.update(voice.id, { voiceStatus: 'x'.repeat(501) }), InvalidInputError, { field: 'voice_status' });
+      assert.equal('voiceStatus' in (await s().channels.update(voice.id, { voiceStatus: null })), false);
+    });
+
     it('rejects bad input, duplicates and unknown guilds', async () => {
       const { guild, channel: first } = await guildWithChannel(s());
       await rejectsWith(s().channels.create(channel(guild.id, { name: 'n'.repeat(101) })), InvalidInputError, { field: 'name' });

@@ -24,6 +24,7 @@ import { registerGuildCommunityRoutes } from './guild-community.ts';
 import { registerInteractionsRoutes } from './interactions.ts';
 import { registerIntegrationsRoutes } from './integrations.ts';
 import { registerInvitesRoutes } from './invites.ts';
+import { registerVoiceStatusRoutes } from './voice-status.ts';
 import { registerInviteTargetUsersRoutes } from './invite-target-users.ts';
 import { registerMembersRoutes } from './members.ts';
 import { registerMessagesRoutes } from './messages.ts';
@@ -78,6 +79,7 @@ export function registerAllRoutes(ctx: RouteContext): void {
   registerAuditLogRoutes(ctx);
   registerInvitesRoutes(ctx);
   registerInviteTargetUsersRoutes(ctx);
+  registerVoiceStatusRoutes(ctx);
   registerIntegrationsRoutes(ctx);
   registerVoiceRegionsRoutes(ctx);
   registerMessagesRoutes(ctx);

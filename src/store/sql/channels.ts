@@ -33,6 +33,7 @@ export function channelFromRow(r: Row): ChannelRecord {
     createdAt: rn(r.created_at),
     ...(r.default_auto_archive_duration != null ? { defaultAutoArchiveDuration: rn(r.default_auto_archive_duration) } : {}),
     ...(r.default_thread_rate_limit_per_user != null ? { defaultThreadRateLimitPerUser: rn(r.default_thread_rate_limit_per_user) } : {}),
+    ...(r.voice_status != null ? { voiceStatus: rs(r.voice_status) } : {}),
   };
 }
 
@@ -121,6 +122,7 @@ export class SqlChannelStore implements ChannelStore {
       userLimit: ['user_limit', (v) => optInt(v, 'user_limit')],
       defaultAutoArchiveDuration: ['default_auto_archive_duration', (v) => optInt(v, 'default_auto_archive_duration')],
       defaultThreadRateLimitPerUser: ['default_thread_rate_limit_per_user', (v) => (v == null ? null : slowmode(v))],
+      voiceStatus: ['voice_status', (v) => optText(v, 'voiceStatus', 'voice_status')],
     });
     const overwrites = opts.overwrites;
     if (overwrites) ownOverwrites(channelId, overwrites);

@@ -1004,6 +1004,11 @@ CREATE TABLE invite_target_users (
 );
 `;
 
+/** A voice channel's status (api/routes/voice-status.ts): kept until changed, as nobody is ever in voice here. */
+const VOICE_CHANNEL_STATUS = `
+ALTER TABLE channels ADD COLUMN voice_status TEXT;
+`;
+
 const PIN_MESSAGES_SPLIT = {
   sqlite: pinSplit((c) => `CAST(${c} AS INTEGER)`, (e) => `CAST(${e} AS TEXT)`),
   postgres: pinSplit((c) => `${c}::bigint`, (e) => `(${e})::text`),
@@ -1062,6 +1067,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 51, name: 'two-factor log-in', sqlite: USER_MFA, postgres: USER_MFA },
   { version: 52, name: 'guild mfa level', sqlite: GUILD_MFA_LEVEL, postgres: GUILD_MFA_LEVEL },
   { version: 53, name: 'community invites', sqlite: INVITE_COMMUNITY, postgres: INVITE_COMMUNITY },
+  { version: 54, name: 'voice channel status', sqlite: VOICE_CHANNEL_STATUS, postgres: VOICE_CHANNEL_STATUS },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
