@@ -153,7 +153,7 @@ export const CHANNEL_UPDATE_AUDIT_KEYS = ['name', 'type', 'topic', 'nsfw', 'rate
 /** Keys of the role object (ROLE_CREATE / UPDATE / DELETE). */
 export const ROLE_AUDIT_KEYS = ['name', 'permissions', 'color', 'hoist', 'mentionable', 'icon', 'unicode_emoji'] as const;
 /** Keys of the invite (INVITE_CREATE / DELETE), from inviteChanges. */
-export const INVITE_AUDIT_KEYS = ['code', 'channel_id', 'inviter_id', 'uses', 'max_uses', 'max_age', 'temporary'] as const;
+export const INVITE_AUDIT_KEYS = ['code', 'channel_id', 'inviter_id', 'uses', 'max_uses', 'max_age', 'temporary', 'role_ids'] as const;
 /** Keys of the webhook (WEBHOOK_CREATE / UPDATE / DELETE). */
 export const WEBHOOK_AUDIT_KEYS = ['name', 'type', 'channel_id', 'avatar_hash'] as const;
 
@@ -193,8 +193,12 @@ export function overwriteAudits(
 }
 
 /** An invite as the audit log reports it (INVITE_CREATE new values, INVITE_DELETE old values). */
-export function inviteChanges(i: { code: string; channelId: string; inviterId: string | null; uses: number; maxUses: number; maxAge: number; temporary: boolean }): Json {
-  return { code: i.code, channel_id: i.channelId, inviter_id: i.inviterId, uses: i.uses, max_uses: i.maxUses, max_age: i.maxAge, temporary: i.temporary };
+/** An invite as the audit log reports it; `role_ids` only for an invite that gives roles. */
+export function inviteChanges(i: { code: string; channelId: string; inviterId: string | null; uses: number; maxUses: number; maxAge: number; temporary: boolean; roleIds?: string[] }): Json {
+  return {
+    code: i.code, channel_id: i.channelId, inviter_id: i.inviterId, uses: i.uses, max_uses: i.maxUses, max_age: i.maxAge, temporary: i.temporary,
+    ...(i.roleIds?.length ? { role_ids: i.roleIds } : {}),
+  };
 }
 
 /** A webhook as the audit log reports it. */

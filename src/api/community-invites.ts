@@ -7,36 +7,58 @@
 import type { RoleRecord } from '../store/types.ts';
 import { ApiError, ErrorCodes, fieldError, formError } from '../protocol/errors.ts';
 import { TARGET_USERS_FILE_FIELD } from '../protocol/invites.ts';
-import { Permissions } from '../protocol/permissions.ts';
+import { Permissions, hasPermission } from '../protocol/permissions.ts';
 import { requirePermission, type GuildAccess } from './access.ts';
-import { parseJsonText } from './json-body.ts';
+import { parseJsonText, valueDeeperThan } from './json-body.ts';
 import type { RouteRequest } from './route.ts';
-import { requireRoleBelow } from './routes/roles.ts';
+import { requireAssignableRole } from './routes/roles.ts';
 import { readSingleFileForm } from './single-file-form.ts';
 import { TARGET_USERS_FILE_MAX_BYTES, parseTargetUsersCsv } from './target-users-csv.ts';
+
+/**
+ * Who gets INVITE_CREATE and INVITE_DELETE: those who may manage the channel (Manage Channels there), as Discord
+ * sends them (discord.js: "requires the ManageChannels permission for the channel"). Their payload names the code,
+ * and a code that gives roles must not reach everyone who can see the channel.
+ */
+export const inviteEventAudience = (channelId: string) => ({ channelId, permissions: String(Permissions.MANAGE_CHANNELS) });
+
+/** Who may list the guild's invites, and so see any of them: Manage Server or View Audit Log (Discord's rule). */
+export function mayListInvites(access: GuildAccess): boolean {
+  return hasPermission(access.permissions, Permissions.MANAGE_GUILD) || hasPermission(access.permissions, Permissions.VIEW_AUDIT_LOG);
+}
 
 /** Form fields that carry numbers or booleans when sent as plain fields instead of payload_json. */
 const NUMBER_FIELDS = new Set(['max_age', 'max_uses', 'target_type']);
 const BOOLEAN_FIELDS = new Set(['temporary', 'unique']);
 
-/** A create body: the JSON (or form fields as JSON) and the CSV file, if one came. */
+/**
+ * A create body: the JSON (or the form's `payload_json`, or its plain fields) and the CSV, if one came: as the
+ * `target_users_file` file part or, failing that, a text field of that name. A form that would lose something
+ * unseen is refused (50035): a file part under any other name.
+ */
 export async function readInviteCreateBody(req: RouteRequest, maxDepth: number): Promise<{ body: unknown; targetUsersFile: Buffer | null }> {
   if (!req.raw.isMultipart()) return { body: req.body ?? {}, targetUsersFile: null };
   const form = await readSingleFileForm(req.raw, TARGET_USERS_FILE_FIELD, TARGET_USERS_FILE_MAX_BYTES);
   if (form.tooLarge) throw new ApiError(ErrorCodes.REQUEST_TOO_LARGE);
-  const { payload_json: payload, ...fields } = form.fields;
-  if (payload !== undefined) return { body: payload.length === 0 ? {} : parseJsonText(payload, maxDepth), targetUsersFile: form.file };
+  if (form.otherFiles.length > 0) throw fieldError(form.otherFiles[0]!, 'UNEXPECTED_FILE', 'Only target_users_file may be a file');
+  const { [TARGET_USERS_FILE_FIELD]: csvText, payload_json: payload, ...fields } = form.fields;
+  const targetUsersFile = form.file ?? (csvText !== undefined ? Buffer.from(csvText, 'utf8') : null);
+  if ('payload_json' in form.parsed) {
+    if (valueDeeperThan(form.parsed.payload_json, maxDepth)) throw new ApiError(ErrorCodes.INVALID_JSON);
+    return { body: form.parsed.payload_json ?? {}, targetUsersFile };
+  }
+  if (payload !== undefined) return { body: payload.length === 0 ? {} : parseJsonText(payload, maxDepth), targetUsersFile };
   const body: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fields)) {
     if (NUMBER_FIELDS.has(key) && /^\d+$/.test(value)) body[key] = Number(value);
     else if (BOOLEAN_FIELDS.has(key) && (value === 'true' || value === 'false')) body[key] = value === 'true';
-    else if (key === 'role_ids') body[key] = parseRoleIdsField(value);
+    else if (key === 'role_ids') body[key] = form.all.role_ids!.length > 1 ? form.all.role_ids : parseRoleIdsField(value);
     else body[key] = value;
   }
-  return { body, targetUsersFile: form.file };
+  return { body, targetUsersFile };
 }
 
-/** `role_ids` as a plain form field: a JSON list, or ids separated by commas. */
+/** `role_ids` as one plain form field: a JSON list, or ids separated by commas. */
 function parseRoleIdsField(value: string): unknown {
   if (value.trim().startsWith('[')) {
     try {
@@ -61,10 +83,7 @@ export function checkInviteRoles(access: GuildAccess, roleIds: readonly string[]
     if (!role) throw fieldError(['role_ids', roleIds.indexOf(id, i)], 'ROLE_INVALID', 'Invalid role');
     return role;
   });
-  for (const role of roles) {
-    if (role.managed) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS, { message: 'Managed roles cannot be assigned or removed' });
-    requireRoleBelow(access, role);
-  }
+  for (const role of roles) requireAssignableRole(access, role);
   return roles;
 }
 

@@ -14,7 +14,7 @@ export class Dispatcher {
   constructor(private readonly bus: Bus) {}
 
   /** A guild-scoped event (channelId narrows it to those who can see the channel). */
-  guild(guildId: string, t: string, d: Record<string, unknown>, opts: { channelId?: string; userIds?: string[] } = {}) {
+  guild(guildId: string, t: string, d: Record<string, unknown>, opts: { channelId?: string; userIds?: string[]; permissions?: string } = {}) {
     const envelope: DispatchEnvelope = { t, d, guildId, ...opts };
     publishEvent(this.bus, guildSubject(guildId), envelope);
     // Sessions nodes subscribe only to the guilds their sessions are in (sessions/interest.ts): the new member's

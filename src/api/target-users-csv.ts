@@ -1,7 +1,8 @@
 /**
  * The CSV of a targeted invite's users (Discord's community invites): "a csv file with a single column of user
  * IDs". Read leniently where a spreadsheet would differ (a UTF-8 byte order mark, CRLF or CR line ends, blank
- * lines, quoted cells, a `user_id` header as GET /invites/{code}/target-users writes it), strictly about the ids
+ * lines, quoted cells, a header line of any name: `user_id` as GET /invites/{code}/target-users writes it, or the
+ * header a caller chose, which Discord's changelog of 2026-02-05 says it used to keep), strictly about the ids
  * themselves: each other line must be one snowflake, or the whole file is refused with every bad line named, as
  * Discord's example error lists them ("Line 5: invalid user ID - must be a valid Discord snowflake"). Duplicates
  * are ignored, as Discord documents.
@@ -28,7 +29,8 @@ export function parseTargetUsersCsv(file: Buffer): string[] {
   let bad = 0;
   lines.forEach((raw, i) => {
     const cell = raw.trim().replace(/^"(.*)"$/, '$1').trim();
-    if (cell === '' || (i === 0 && cell.toLowerCase() === TARGET_USERS_HEADER)) return;
+    // The first line is a header when it is no number at all (a column name).
+    if (cell === '' || (i === 0 && /^[^\d]\D*$/.test(cell))) return;
     const problem = !/^\d+$/.test(cell) ? 'invalid user ID format'
       : !isSnowflake(cell) || cell === '0' ? 'invalid user ID - must be a valid Discord snowflake' : null;
     if (problem) {

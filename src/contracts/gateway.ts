@@ -33,6 +33,11 @@ export interface DispatchEnvelope {
   /** When set on a guild event, only these users receive it. */
   userIds?: string[];
   /**
+   * With channelId: only sessions whose user holds these permissions in that channel (a decimal bitfield), e.g.
+   * INVITE_CREATE and INVITE_DELETE, which Discord sends only to those who may manage the channel's invites.
+   */
+  permissions?: string;
+  /**
    * The outbox record id of an event that followed a committed write (contracts/outbox.ts). Such an event may be
    * published twice; receivers drop a repeat of an id they have seen.
    */

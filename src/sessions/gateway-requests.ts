@@ -15,8 +15,6 @@
 import { isSnowflake } from '../protocol/snowflake.ts';
 import type { Session } from './session.ts';
 
-type Answer = { dispatches: Array<{ t: string; d: Record<string, unknown> }> } | { close: string };
-
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 /**
  * Guild ids per op 31, as op 8's user_ids: a backstop, since the 4,096-byte payload limit (codec.ts

@@ -193,6 +193,24 @@ export class GuildPermissionCache {
     return view;
   }
 
+  /**
+   * Whether the user holds every bit of `bits` in the channel (VIEW_CHANNEL among them, so a channel they cannot see
+   * grants nothing). For the rare events kept to holders of a permission (INVITE_CREATE / _DELETE: Manage Channels),
+   * so computed each time, not memoised. Unknown guild, channel or member → false, as for canView.
+   */
+  holds(guildId: string, channelId: string, userId: string, bits: bigint, now: number): boolean {
+    const g = this.#guilds.get(guildId);
+    const channel = g?.channels.get(channelId);
+    const member = g?.members.get(userId);
+    if (!g || !channel || !member) return false;
+    const held = computeChannelPermissions(
+      { guildId, ownerId: g.ownerId, userId, memberRoleIds: member.roles, rolePermissions: g.roles, communicationDisabledUntil: member.communicationDisabledUntil, now },
+      channel.overwrites,
+    );
+    const needed = bits | Permissions.VIEW_CHANNEL;
+    return (held & needed) === needed;
+  }
+
   setMemberCount(guildId: string, count: number): void {
     const g = this.#guilds.get(guildId);
     if (g) g.memberCount = count;

@@ -238,6 +238,7 @@ export class Router {
       if (need && !s.hasIntent(need) && !(t === 'GUILD_MEMBER_UPDATE' && userIdOf(d) === s.user.id) && !(t === 'THREAD_MEMBERS_UPDATE' && namesThreadMember(d, s.user.id))) return false;
     }
     if (env.channelId && !this.gw.cache.canView(guildId, env.channelId, s.user.id, now)) return false;
+    if (env.channelId && env.permissions && !this.gw.cache.holds(guildId, env.channelId, s.user.id, BigInt(env.permissions), now)) return false;
     return true;
   }
 

@@ -210,7 +210,7 @@ export function inviteRoleJson(r: RoleRecord) {
 }
 
 /**
- * `roles`: the guild's roles, to list those the invite gives (the ones still there, by rank as given); an invite
+ * `roles`: the guild's roles, to list those the invite gives (the ones still there, in the invite's order); an invite
  * giving none has no `roles`.
  */
 export function inviteJson(i: InviteRecord, ctx: { guild?: GuildRecord | null; channel?: ChannelRecord | null; inviter?: UserRecord | null; memberCount?: number; withMetadata?: boolean; roles?: readonly RoleRecord[] }) {

@@ -946,7 +946,8 @@ export interface InviteStore {
   listByChannel(channelId: Snowflake): Promise<InviteRecord[]>;
   /**
    * Atomically counts one use. Returns the updated invite, or null when it is unknown, expired or used up
-   * (an invite reaching maxUses is deleted, as on Discord).
+   * (an invite reaching maxUses is deleted, as on Discord). It knows no user, so it does not check a targeted
+   * invite's list: joins go through MemberStore.addWithInvite / acceptInviteRoles, which do.
    */
   use(code: string, now?: number): Promise<InviteRecord | null>;
   delete(code: string): Promise<void>;

@@ -11,12 +11,14 @@ import { Permissions } from '../../src/protocol/permissions.ts';
 import { startTestServerOn, type TestServer, type TestUser } from '../helpers/harness.ts';
 import { serviceSkip } from '../helpers/services.ts';
 import { addMember, assertError, giveRole, makeBot } from './fixtures.guilds.ts';
+import { GatewaySessions } from './gateway-client.ts';
 
 const postgresSkip = await serviceSkip('postgres');
 
 for (const backend of ['sqlite', 'postgres'] as const) {
   describe(`community invites (${backend})`, { skip: backend === 'postgres' ? postgresSkip : false }, () => {
     let t: TestServer;
+    const sessions = new GatewaySessions(() => t.url);
     let owner: TestUser;
     let guild: any;
     let channelId: string;
@@ -27,6 +29,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       channelId = (await t.request('GET', `/guilds/${guild.id}/channels`, { auth: owner })).body.find((c: any) => c.type === 0).id;
     });
     after(async () => {
+      await sessions.closeAll();
       await t.close();
     });
 
@@ -221,12 +224,16 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const u = await t.register();
       assertError(await form('POST', `/channels/${channelId}/invites`, inviter, { csv: u.id }), 403, 50013);
       const plain = (await createInvite(inviter, { unique: true })).body;
-      // Their own invite: read and replaced by its inviter.
+      // Their own invite: read by its inviter; limiting it to a list takes Manage Server, replacing the list then not.
       assert.equal((await t.request('GET', `/invites/${plain.code}/target-users`, { auth: inviter })).body, 'user_id\n');
       const unspecified = await t.request('GET', `/invites/${plain.code}/target-users/job-status`, { auth: inviter });
       assert.deepEqual(unspecified.body, { status: 0, total_users: 0, processed_users: 0, created_at: null, completed_at: null, error_message: null });
-      assert.equal((await form('PUT', `/invites/${plain.code}/target-users`, inviter, { csv: u.id })).status, 204);
+      assertError(await form('PUT', `/invites/${plain.code}/target-users`, inviter, { csv: u.id }), 403, 50013);
+      assert.equal((await t.request('GET', `/invites/${plain.code}`)).status, 200, 'still for anyone');
+      assert.equal((await form('PUT', `/invites/${plain.code}/target-users`, owner, { csv: u.id })).status, 204);
+      assert.equal((await form('PUT', `/invites/${plain.code}/target-users`, inviter, { csv: `${u.id}\n${inviter.id}` })).status, 204);
       assertError(await t.request('GET', `/invites/${plain.code}`, { auth: (await t.register()) }), 404, 10006);
+      assertError(await t.request('GET', `/invites/${plain.code}/target-users`, { auth: (await t.register()) }), 404, 10006);
 
       const ownerInvite = (await form('POST', `/channels/${channelId}/invites`, owner, { csv: u.id })).body.code;
       assertError(await t.request('GET', `/invites/${ownerInvite}/target-users`, { auth: inviter }), 403, 50013);
@@ -237,9 +244,89 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal((await t.request('GET', `/invites/${ownerInvite}/target-users`, { auth: auditor })).status, 200);
       assert.equal((await t.request('GET', `/invites/${ownerInvite}`, { auth: auditor })).status, 200, 'who may list invites sees it');
       assertError(await form('PUT', `/invites/${ownerInvite}/target-users`, auditor, { csv: auditor.id }), 403, 50013);
-      assertError(await t.request('GET', `/invites/${ownerInvite}/target-users`, { auth: (await t.register()) }), 403, 50001);
+      assertError(await t.request('GET', `/invites/${ownerInvite}/target-users`, { auth: (await t.register()) }), 404, 10006);
       assertError(await t.request('GET', '/invites/nosuchcode/target-users', { auth: owner }), 404, 10006);
       assertError(await t.request('GET', '/invites/nosuchcode/target-users/job-status', { auth: owner }), 404, 10006);
+    });
+
+    it('INVITE_CREATE and INVITE_DELETE reach only those who may manage the channel; the audit entry names the roles', async () => {
+      const plain = await t.register();
+      await addMember(t, guild.id, plain);
+      const manager = await t.register();
+      await addMember(t, guild.id, manager);
+      await giveRole(t, owner, guild.id, manager, Permissions.MANAGE_CHANNELS, 'Channel keeper');
+      const [plainGw, managerGw, ownerGw] = [await sessions.online({ token: plain.token }), await sessions.online({ token: manager.token }), await sessions.online({ token: owner.token })];
+      const given = await role('Audited');
+      const created = (await createInvite(owner, { role_ids: [given.id], unique: true })).body;
+      await managerGw.waitForDispatch('INVITE_CREATE', (d) => d.code === created.code);
+      await ownerGw.waitForDispatch('INVITE_CREATE', (d) => d.code === created.code);
+      assert.equal((await t.request('DELETE', `/invites/${created.code}`, { auth: owner })).status, 200);
+      await managerGw.waitForDispatch('INVITE_DELETE', (d) => d.code === created.code);
+      // A message after both reaches the plain member, who got neither invite event.
+      const sent = await t.request('POST', `/channels/${channelId}/messages`, { auth: owner, body: { content: 'after the invite' } });
+      await plainGw.waitForDispatch('MESSAGE_CREATE', (d) => d.id === sent.body.id);
+      assert.equal(plainGw.dispatches('INVITE_CREATE').length + plainGw.dispatches('INVITE_DELETE').length, 0);
+      const log = await t.request('GET', `/guilds/${guild.id}/audit-logs?action_type=40`, { auth: owner });
+      const entry = log.body.audit_log_entries.find((e: any) => e.changes.some((c: any) => c.key === 'code' && c.new_value === created.code));
+      assert.deepEqual(entry.changes.find((c: any) => c.key === 'role_ids')?.new_value, [given.id]);
+    });
+
+    it('the public widget never offers an invite that gives roles or is meant for a list of users', async () => {
+      assert.equal((await t.request('PATCH', `/guilds/${guild.id}/widget`, { auth: owner, body: { enabled: true, channel_id: channelId } })).status, 200);
+      for (const i of (await t.request('GET', `/channels/${channelId}/invites`, { auth: owner })).body) await t.request('DELETE', `/invites/${i.code}`, { auth: owner });
+      const given = await role('Widget');
+      await createInvite(owner, { role_ids: [given.id], max_age: 0, unique: true });
+      await form('POST', `/channels/${channelId}/invites`, owner, { csv: owner.id, fields: { payload_json: JSON.stringify({ max_age: 0 }) } });
+      assert.equal((await t.request('GET', `/guilds/${guild.id}/widget.json`)).body.instant_invite, null);
+      const open = (await createInvite(owner, { max_age: 0, unique: true })).body;
+      assert.ok((await t.request('GET', `/guilds/${guild.id}/widget.json`)).body.instant_invite.endsWith(`/invite/${open.code}`));
+    });
+
+    it('a form never loses what it carries: another file part is refused, the CSV as a text field and payload_json as a file are read', async () => {
+      const u = await t.register();
+      assertError(await form('POST', `/channels/${channelId}/invites`, owner, { csv: u.id, field: 'file' }), 400, 50035);
+      const asText = await form('POST', `/channels/${channelId}/invites`, owner, { fields: { target_users_file: u.id, payload_json: '{"max_uses": 2}' } });
+      assert.equal(asText.status, 200, JSON.stringify(asText.body));
+      assert.equal(asText.body.max_uses, 2);
+      assert.deepEqual(await t.store.invites.targetUsers(asText.body.code), [u.id]);
+      const body = new FormData();
+      body.append('payload_json', new Blob([JSON.stringify({ max_uses: 3 })], { type: 'application/json' }));
+      body.append('target_users_file', new Blob([u.id], { type: 'text/csv' }), 'users.csv');
+      const res = await fetch(`${t.api}/channels/${channelId}/invites`, { method: 'POST', headers: { authorization: owner.auth }, body });
+      const json = (await res.json()) as any;
+      assert.equal(res.status, 200, JSON.stringify(json));
+      assert.equal(json.max_uses, 3);
+      assert.deepEqual(await t.store.invites.targetUsers(json.code), [u.id]);
+      assertError(await form('PUT', `/invites/${json.code}/target-users`, owner, { csv: u.id, field: 'users' }), 400, 50035);
+    });
+
+    it('who is not on the list gets no role, however privileged; paused invites give no role; concurrent accepts count one use', async () => {
+      const vip = await role('VIP');
+      const target = await t.register();
+      await addMember(t, guild.id, target);
+      const boss = await t.register();
+      await addMember(t, guild.id, boss);
+      await giveRole(t, owner, guild.id, boss, Permissions.MANAGE_GUILD, 'Boss');
+      const code = (await form('POST', `/channels/${channelId}/invites`, owner, { csv: target.id, fields: { payload_json: JSON.stringify({ role_ids: [vip.id], max_uses: 10 }) } })).body.code;
+      assert.equal((await t.request('GET', `/invites/${code}`, { auth: boss })).status, 200, 'a manager sees it');
+      assertError(await t.request('POST', `/invites/${code}`, { auth: boss }), 404, 10006);
+      assertError(await t.request('POST', `/invites/${code}`, { auth: owner }), 404, 10006);
+      assert.ok(!(await member(boss)).roles.includes(vip.id));
+
+      const pause = await t.request('PUT', `/guilds/${guild.id}/incident-actions`, { auth: owner, body: { invites_disabled_until: new Date(Date.now() + 3_600_000).toISOString() } });
+      assert.equal(pause.status, 200, JSON.stringify(pause.body));
+      assertError(await t.request('POST', `/invites/${code}`, { auth: target }), 403, 50001);
+      assert.ok(!(await member(target)).roles.includes(vip.id));
+      assert.equal((await t.request('PUT', `/guilds/${guild.id}/incident-actions`, { auth: owner, body: { invites_disabled_until: null } })).status, 200);
+
+      const from = t.events.length;
+      const results = await Promise.all(Array.from({ length: 6 }, () => t.request('POST', `/invites/${code}`, { auth: target })));
+      assert.deepEqual(results.map((r) => r.status), [200, 200, 200, 200, 200, 200]);
+      assert.ok((await member(target)).roles.includes(vip.id));
+      const listed = (await t.request('GET', `/guilds/${guild.id}/invites`, { auth: owner })).body.find((i: any) => i.code === code);
+      assert.equal(listed.uses, 1, 'one use for the one role given');
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(t.events.slice(from).filter((e) => e.t === 'GUILD_MEMBER_UPDATE' && e.d.user.id === target.id).length, 1);
     });
 
     it('plain form fields instead of payload_json: numbers, booleans and role_ids', async () => {

@@ -19,6 +19,8 @@ describe('target users CSV', () => {
   it('reads one id a line: byte order mark, CR / CRLF / LF, blanks, quotes, the user_id header, duplicates once', () => {
     assert.deepEqual(parseTargetUsersCsv(Buffer.from('\uFEFFUser_ID\r\n 11 \r\n\r\n"22"\r33\n11\n')), ['11', '22', '33']);
     assert.deepEqual(parseTargetUsersCsv(Buffer.from('11')), ['11']);
+    assert.deepEqual(parseTargetUsersCsv(Buffer.from('"Discord ID"\n11\n')), ['11'], 'a header of any name');
+    assert.deepEqual(refusal('12a\n11\n'), ['Line 1: invalid user ID format'], 'a first line with digits is no header');
   });
   it('what GET writes reads back the same', () => {
     const ids = ['101', '9223372036854775807', '5'];
@@ -34,7 +36,7 @@ describe('target users CSV', () => {
     ]);
   });
   it('names at most 50 lines and sums up the rest', () => {
-    const lines = refusal(Array.from({ length: 60 }, () => 'x').join('\n'));
+    const lines = refusal(Array.from({ length: 60 }, () => '1x').join('\n'));
     assert.equal(lines.length, 51);
     assert.equal(lines[50], '… and 10 more invalid lines');
   });

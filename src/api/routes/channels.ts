@@ -30,7 +30,7 @@ import { convertedType } from '../channels/announcements.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { channelJson, inviteJson, iso, memberJson, publicUser } from '../../shapes/serialize.ts';
 import { postSystemMessage } from '../messages/system.ts';
-import { checkInviteRoles, checkTargetUsersFile, readInviteCreateBody } from '../community-invites.ts';
+import { inviteEventAudience, checkInviteRoles, checkTargetUsersFile, readInviteCreateBody } from '../community-invites.ts';
 import { parse, snowflake, z } from '../validate.ts';
 
 const guildChannelPatch = z.object({
@@ -335,7 +335,7 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
       type: 0,
       expires_at: invite.expiresAt ? iso(invite.expiresAt) : null,
       ...(roleIds.length > 0 ? { role_ids: roleIds } : {}),
-    }, { channelId: invite.channelId });
+    }, inviteEventAudience(invite.channelId));
     await recordAudit(ctx, req, guild.id, { actionType: AuditLogEvent.INVITE_CREATE, targetId: null, changes: createdChanges(inviteChanges(invite), INVITE_AUDIT_KEYS) });
     return inviteJson(invite, { guild, channel: a.channel, inviter: req.user, withMetadata: true, roles: guildRoles });
   });

@@ -347,12 +347,16 @@ export function registerGuildCommunityRoutes(ctx: RouteContext): void {
     }
   };
 
-  /** The widget's invite: the vanity code, else a never-expiring unlimited invite of the widget channel, else null. */
+  /**
+   * The widget's invite: the vanity code, else a never-expiring unlimited invite of the widget channel for anyone,
+   * giving no role, else null. The widget is public: an invite that gives roles or is meant for a list of users is
+   * never published there.
+   */
   const instantInvite = async (guild: GuildRecord, base: string): Promise<string | null> => {
     const link = (code: string) => `${base}/invite/${code}`;
     if (guild.vanityUrlCode) return link(guild.vanityUrlCode);
     if (!guild.widgetChannelId) return null;
-    const invite = (await store.invites.listByChannel(guild.widgetChannelId)).find((i) => i.maxAge === 0 && i.maxUses === 0 && !i.temporary);
+    const invite = (await store.invites.listByChannel(guild.widgetChannelId)).find((i) => i.maxAge === 0 && i.maxUses === 0 && !i.temporary && !i.roleIds?.length && i.targetUsersAt == null);
     return invite ? link(invite.code) : null;
   };
 

@@ -4,21 +4,24 @@
  *
  * - `GET /invites/{code}/target-users`: `text/csv`, the header `user_id` and one id a line, in the file's order;
  *   for the inviter, or anyone with Manage Server or View Audit Log. An invite for anyone answers the header alone.
- * - `PUT /invites/{code}/target-users`: a form with `target_users_file`; the inviter or Manage Server; 204. A file
- *   with bad lines is refused whole (400, every bad line named) and changes nothing.
+ * - `PUT /invites/{code}/target-users`: a form with `target_users_file`; Manage Server, or the inviter of an invite
+ *   already targeted; 204; five a minute. A file with bad lines is refused whole (400, every bad line named) and
+ *   changes nothing.
  * - `GET /invites/{code}/target-users/job-status`: Discord processes the file after answering; here the list is
  *   stored before the answer (so a targeted invite is never open to all, not even for a moment), and the job
  *   reads COMPLETED (2) at once, every user processed. An invite never targeted reads UNSPECIFIED (0).
  *
- * Callers must be members of the invite's guild (50001 otherwise); a vanity code or unknown invite is 10006.
+ * Callers must be members of the invite's guild (50001 otherwise; 10006 for a targeted invite, which outsiders may
+ * not know of); a vanity code or unknown invite is 10006.
  */
-import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
+import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
 import { Permissions, hasPermission } from '../../protocol/permissions.ts';
 import { InviteTargetUsersJobStatus, TARGET_USERS_FILE_FIELD } from '../../protocol/invites.ts';
 import { iso } from '../../shapes/serialize.ts';
 import type { InviteRecord } from '../../store/types.ts';
 import { guildAccess, permissionRefusal, type GuildAccess } from '../access.ts';
-import { checkTargetUsersFile } from '../community-invites.ts';
+import { checkTargetUsersFile, mayListInvites } from '../community-invites.ts';
+import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext } from '../route.ts';
 import { readSingleFileForm } from '../single-file-form.ts';
 import { TARGET_USERS_FILE_MAX_BYTES, targetUsersCsv } from '../target-users-csv.ts';
@@ -26,19 +29,25 @@ import { TARGET_USERS_FILE_MAX_BYTES, targetUsersCsv } from '../target-users-csv
 export function registerInviteTargetUsersRoutes(ctx: RouteContext): void {
   const { store } = ctx.deps;
 
+  /**
+   * The invite and the caller's standing in its guild. 10006 for an unknown invite or a vanity code, and for a
+   * targeted invite to someone outside its guild (as GET /invites/{code} hides it); 50001 for a non-member otherwise.
+   */
   async function load(code: string, userId: string): Promise<{ invite: InviteRecord; access: GuildAccess }> {
     const invite = await store.invites.get(code, ctx.deps.now());
     if (!invite?.guildId) throw new ApiError(ErrorCodes.UNKNOWN_INVITE);
-    return { invite, access: await guildAccess(store, invite.guildId, userId, ctx.deps.now()) };
+    try {
+      return { invite, access: await guildAccess(store, invite.guildId, userId, ctx.deps.now()) };
+    } catch (err) {
+      if (invite.targetUsersAt != null) throw new ApiError(ErrorCodes.UNKNOWN_INVITE);
+      throw err;
+    }
   }
 
-  /** Reading: the inviter, Manage Server or View Audit Log (as for listing the guild's invites). */
+  /** Reading: the inviter, or whoever may list the guild's invites (Manage Server or View Audit Log). */
   async function loadForReading(code: string, userId: string) {
     const loaded = await load(code, userId);
-    const { invite, access } = loaded;
-    if (invite.inviterId !== userId && !hasPermission(access.permissions, Permissions.MANAGE_GUILD) && !hasPermission(access.permissions, Permissions.VIEW_AUDIT_LOG)) {
-      throw permissionRefusal(access, Permissions.MANAGE_GUILD, Permissions.VIEW_AUDIT_LOG);
-    }
+    if (loaded.invite.inviterId !== userId && !mayListInvites(loaded.access)) throw permissionRefusal(loaded.access, Permissions.MANAGE_GUILD, Permissions.VIEW_AUDIT_LOG);
     return loaded;
   }
 
@@ -51,12 +60,18 @@ export function registerInviteTargetUsersRoutes(ctx: RouteContext): void {
       .send(targetUsersCsv(users));
   });
 
-  ctx.put('/invites/:code/target-users', { uploads: true }, async (req) => {
+  // Discord: "the inviter or … MANAGE_GUILD". Limiting an invite for anyone to a list is what creating a targeted one
+  // asks Manage Server for, so that needs it too; its inviter may then replace the list.
+  ctx.put('/invites/:code/target-users', { uploads: true, limit: RouteLimits.inviteTargetUsers }, async (req) => {
     const { invite, access } = await load(req.params.code, req.user.id);
-    if (invite.inviterId !== req.user.id && !hasPermission(access.permissions, Permissions.MANAGE_GUILD)) throw permissionRefusal(access, Permissions.MANAGE_GUILD);
+    const manager = hasPermission(access.permissions, Permissions.MANAGE_GUILD);
+    if (!manager && (invite.inviterId !== req.user.id || invite.targetUsersAt == null)) throw permissionRefusal(access, Permissions.MANAGE_GUILD);
     const form = req.raw.isMultipart() ? await readSingleFileForm(req.raw, TARGET_USERS_FILE_FIELD, TARGET_USERS_FILE_MAX_BYTES) : null;
     if (form?.tooLarge) throw new ApiError(ErrorCodes.REQUEST_TOO_LARGE);
-    const userIds = checkTargetUsersFile(null, form?.file ?? null, true)!;
+    if (form?.otherFiles.length) throw fieldError(form.otherFiles[0]!, 'UNEXPECTED_FILE', 'Only target_users_file may be a file');
+    const csvText = form?.fields[TARGET_USERS_FILE_FIELD];
+    const file = form?.file ?? (csvText !== undefined ? Buffer.from(csvText, 'utf8') : null);
+    const userIds = checkTargetUsersFile(null, file, true)!;
     await store.invites.setTargetUsers(invite.code, userIds, ctx.deps.now());
     return undefined;
   });

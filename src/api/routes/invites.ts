@@ -18,6 +18,7 @@ import { scheduledEventJson } from '../../shapes/scheduled-event.ts';
 import { AuditLogEvent } from '../../protocol/audit-log.ts';
 import { INVITE_AUDIT_KEYS, deletedChanges, inviteChanges, recordAudit } from '../audit-log.ts';
 import { memberEventPayload } from './members.ts';
+import { inviteEventAudience, mayListInvites } from '../community-invites.ts';
 
 const getQuery = z.object({ with_counts: queryBool.optional(), with_expiration: queryBool.optional(), guild_scheduled_event_id: snowflake.optional() });
 
@@ -75,14 +76,14 @@ export function registerInvitesRoutes(ctx: RouteContext): void {
    * invites (Manage Server or View Audit Log); to anyone else, signed in or not, it is 10006 as if it did not exist.
    */
   async function requireVisible(invite: InviteRecord, userId: string | undefined): Promise<void> {
-    if (!invite.targetUsersAt) return;
-    if (userId && (userId === invite.inviterId || (await store.invites.isTargetUser(invite.code, userId)) || (await mayListInvites(invite.guildId!, userId)))) return;
+    if (invite.targetUsersAt == null) return;
+    if (userId && (userId === invite.inviterId || (await store.invites.isTargetUser(invite.code, userId)) || (await listsInvites(invite.guildId!, userId)))) return;
     throw new ApiError(ErrorCodes.UNKNOWN_INVITE);
   }
 
-  async function mayListInvites(guildId: string, userId: string): Promise<boolean> {
+  async function listsInvites(guildId: string, userId: string): Promise<boolean> {
     const access = await guildAccess(store, guildId, userId, ctx.deps.now()).catch(() => null);
-    return access !== null && (hasPermission(access.permissions, Permissions.MANAGE_GUILD) || hasPermission(access.permissions, Permissions.VIEW_AUDIT_LOG));
+    return access !== null && mayListInvites(access);
   }
 
   ctx.get('/invites/:code', { auth: 'optional' }, async (req) => {
@@ -98,7 +99,7 @@ export function registerInvitesRoutes(ctx: RouteContext): void {
   ctx.get('/guilds/:guildId/invites', {}, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, ctx.deps.now());
     const manager = hasPermission(access.permissions, Permissions.MANAGE_GUILD);
-    if (!manager && !hasPermission(access.permissions, Permissions.VIEW_AUDIT_LOG)) throw permissionRefusal(access, Permissions.MANAGE_GUILD, Permissions.VIEW_AUDIT_LOG);
+    if (!mayListInvites(access)) throw permissionRefusal(access, Permissions.MANAGE_GUILD, Permissions.VIEW_AUDIT_LOG);
     const invites = await store.invites.listByGuild(access.guild.id);
     const channels = new Map((await store.channels.listByGuild(access.guild.id)).map((c) => [c.id, c]));
     const inviters = new Map((await store.users.getMany([...new Set(invites.flatMap((i) => (i.inviterId ? [i.inviterId] : [])))])).map((u) => [u.id, u]));
@@ -120,7 +121,7 @@ export function registerInvitesRoutes(ctx: RouteContext): void {
     }
     const json = await render(invite);
     await store.invites.delete(invite.code);
-    ctx.dispatch.guild(guild.guild.id, 'INVITE_DELETE', { channel_id: invite.channelId, guild_id: guild.guild.id, code: invite.code }, { channelId: invite.channelId });
+    ctx.dispatch.guild(guild.guild.id, 'INVITE_DELETE', { channel_id: invite.channelId, guild_id: guild.guild.id, code: invite.code }, inviteEventAudience(invite.channelId));
     await recordAudit(ctx, req, guild.guild.id, { actionType: AuditLogEvent.INVITE_DELETE, targetId: null, changes: deletedChanges(inviteChanges(invite), INVITE_AUDIT_KEYS) });
     return json;
   });
@@ -130,17 +131,19 @@ export function registerInvitesRoutes(ctx: RouteContext): void {
     await requireVisible(invite, req.user.id);
     const guildId = invite.guildId!;
     if (await store.bans.get(guildId, req.user.id)) throw new ApiError(ErrorCodes.ALREADY_EXISTS, { status: 403, message: 'The user is banned from this guild.' });
-    if (await store.members.get(guildId, req.user.id)) {
+    const existing = await store.members.get(guildId, req.user.id);
+    if (existing && !invite.roleIds?.length) return render(invite);
+    // Invites paused (incident actions, routes/guild-community.ts, or the INVITES_DISABLED feature): nobody new joins,
+    // and no invite gives its roles.
+    const guild = await store.guilds.get(guildId);
+    if ((guild?.invitesDisabledUntil ?? 0) > ctx.deps.now() || guild?.features.includes('INVITES_DISABLED')) throw new ApiError(ErrorCodes.MISSING_ACCESS, { message: INVITES_PAUSED });
+    if (existing) {
       // Discord gives an invite's roles "even if they're already in your server": one use counted when any is new.
-      if (!invite.roleIds?.length) return render(invite);
       const accepted = await store.members.acceptInviteRoles(guildId, req.user.id, invite.code, ctx.deps.now());
       if (!accepted) throw new ApiError(ErrorCodes.UNKNOWN_INVITE);
       if (accepted.added.length > 0) ctx.dispatch.guild(guildId, 'GUILD_MEMBER_UPDATE', memberEventPayload(accepted.member, req.user));
       return render(accepted.invite);
     }
-    // Invites paused (incident actions, routes/guild-community.ts, or the INVITES_DISABLED feature): nobody new joins.
-    const guild = await store.guilds.get(guildId);
-    if ((guild?.invitesDisabledUntil ?? 0) > ctx.deps.now() || guild?.features.includes('INVITES_DISABLED')) throw new ApiError(ErrorCodes.MISSING_ACCESS, { message: INVITES_PAUSED });
 
     const record: MemberRecord = {
       guildId,

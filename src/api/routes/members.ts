@@ -15,7 +15,7 @@ import type { RouteContext, RouteRequest } from '../route.ts';
 import { memberJson, publicUser } from '../../shapes/serialize.ts';
 import { parse, snowflake, z } from '../validate.ts';
 import { acceptImage, imageBodyLimit } from '../image-fields.ts';
-import { requireRoleBelow } from './roles.ts';
+import { requireAssignableRole } from './roles.ts';
 
 /** Discord's longest timeout: 28 days. */
 export const MAX_TIMEOUT_MS = 28 * 24 * 60 * 60 * 1000;
@@ -138,8 +138,7 @@ export function registerMembersRoutes(ctx: RouteContext): void {
       for (const id of changed) {
         const role = access.roles.find((r) => r.id === id);
         if (!role) throw fieldError(['roles', body.roles.indexOf(id)], 'BASE_TYPE_INVALID', 'Unknown role');
-        requireRoleBelow(access, role);
-        if (role.managed) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS, { message: 'Managed roles cannot be assigned or removed' });
+        requireAssignableRole(access, role);
       }
       patch.roles = [...wanted];
       // A role makes a temporary membership permanent (Discord: "unless they've been assigned a role").
@@ -237,8 +236,7 @@ export function registerMembersRoutes(ctx: RouteContext): void {
     const t = await target(access, req.params.userId, req.user);
     const role = access.roles.find((r) => r.id === req.params.roleId && r.id !== access.guild.id);
     if (!role) throw new ApiError(ErrorCodes.UNKNOWN_ROLE);
-    requireRoleBelow(access, role);
-    if (role.managed) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS, { message: 'Managed roles cannot be assigned or removed' });
+    requireAssignableRole(access, role);
     if (t.member.roles.includes(role.id) === add) return undefined;
     let member = add
       ? await store.members.addRole(access.guild.id, t.user.id, role.id)

@@ -23,6 +23,12 @@ export function requireRoleBelow(access: GuildAccess, role: RoleRecord): void {
   if (!access.isOwner && roleRank(access.roles, role) >= access.topPosition) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
 }
 
+/** A role the caller may give or take: below their highest (the owner any), and not managed by an integration. */
+export function requireAssignableRole(access: GuildAccess, role: RoleRecord): void {
+  requireRoleBelow(access, role);
+  if (role.managed) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS, { message: 'Managed roles cannot be assigned or removed' });
+}
+
 /**
  * A reorder by someone other than the owner may move only the roles beneath the caller's top role, and none of
  * them to or above it: from that role up, the hierarchy must read the same after as before. Other positions may

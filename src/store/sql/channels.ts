@@ -386,16 +386,16 @@ const NOT_EXPIRED = '(expires_at IS NULL OR expires_at > ?)';
 /** The invite may be used by the user bound to `?`: it is not targeted, or the user is on its list. */
 const IS_TARGET = '(target_users_at IS NULL OR EXISTS (SELECT 1 FROM invite_target_users t WHERE t.code = invites.code AND t.user_id = ?))';
 
-/**
- * Counts one use of a valid code (1–32 chars); call inside a transaction. Null when unknown, expired or used up,
- * or (given `userId`) targeted at others; an expired invite is swept, one reaching maxUses deleted.
- */
 /** The invite, if `userId` could use it now (not expired, uses left, not targeted at others); counts nothing. */
 export async function usableInvite(db: SqlDriver, code: string, now: number, userId: Snowflake): Promise<InviteRecord | null> {
   const row = await db.get(`SELECT * FROM invites WHERE code = ? AND (max_uses = 0 OR uses < max_uses) AND ${NOT_EXPIRED} AND ${IS_TARGET}`, [code, now, id(userId, 'user_id')]);
   return row ? inviteFromRow(row) : null;
 }
 
+/**
+ * Counts one use of a valid code (1–32 chars); call inside a transaction. Null when unknown, expired or used up,
+ * or (given `userId`) targeted at others; an expired invite is swept, one reaching maxUses deleted.
+ */
 export async function useInvite(tx: SqlDriver, code: string, now: number, userId?: Snowflake): Promise<InviteRecord | null> {
   // One conditional UPDATE: concurrent uses serialise on the row and each re-checks the limit.
   const row = await tx.get(

@@ -1,5 +1,5 @@
 /** Guilds, roles, members and bans. */
-import { InvalidInputError, NotFoundError, StoreUnavailableError } from '../errors.ts';
+import { InvalidInputError, NotFoundError, StoreError, StoreUnavailableError } from '../errors.ts';
 import { PAGE_LIMITS } from '../limits.ts';
 import type {
   BanRecord, BanResult, BanStore, FeatureChange, GuildCreateBundle, GuildRecord, GuildStore, InviteRecord, MemberRecord, MemberStore, Patch, RoleRecord,
@@ -339,13 +339,25 @@ function roleSet(guildId: bigint, roles: unknown): bigint[] {
   return [...new Set(ids(roles, 'roles').filter((r) => r !== guildId))];
 }
 
-/** Which of `roleIds` are roles of the guild now (not @everyone), each once: an invite's roles may since be gone. */
-async function existingRoles(db: SqlDriver, guildId: bigint, roleIds: readonly Snowflake[]): Promise<Snowflake[]> {
-  const wanted = [...new Set(ids(roleIds, 'role_ids'))].filter((r) => r !== guildId);
-  if (wanted.length === 0) return [];
-  const rows = await db.all(`SELECT id FROM roles WHERE guild_id = ? AND id IN (${wanted.map(() => '?').join(', ')})`, [guildId, ...wanted]);
-  const found = new Set(rows.map((r) => rs(r.id)));
-  return wanted.map(String).filter((r) => found.has(r));
+/**
+ * Thrown inside a transaction to roll back what it gave when the invite turns out unusable; a StoreError, so the
+ * driver hands it back as it is (driver.ts).
+ */
+class InviteNotUsable extends StoreError {}
+
+/**
+ * Gives the member those of `roleIds` that are roles of the guild now and that they lack (not @everyone); returns
+ * the ids given. Each insert reads the role in the same statement, so a role deleted meanwhile is skipped, not an
+ * error, and of two grants of one role at once only one inserts it.
+ */
+async function giveExistingRoles(db: SqlDriver, guildId: bigint, userId: bigint, roleIds: readonly Snowflake[]): Promise<Snowflake[]> {
+  const given: Snowflake[] = [];
+  for (const r of new Set(ids(roleIds, 'role_ids'))) {
+    if (r === guildId) continue;
+    const { changes } = await db.run('INSERT INTO member_roles (guild_id, user_id, role_id) SELECT ?, ?, id FROM roles WHERE guild_id = ? AND id = ? ON CONFLICT DO NOTHING', [guildId, userId, guildId, r]);
+    if (changes > 0) given.push(String(r));
+  }
+  return given;
 }
 
 export async function insertMember(db: SqlDriver, m: MemberRecord): Promise<void> {
@@ -422,10 +434,12 @@ export class SqlMemberStore implements MemberStore {
       const invite = await useInvite(tx, code, now, member.userId);
       if (!invite) return null;
       if (invite.guildId !== member.guildId) throw new InvalidInputError('code', 'invite of another guild');
-      const given = await existingRoles(tx, id(member.guildId, 'guild_id'), invite.roleIds ?? []);
-      const roles = [...new Set([...member.roles, ...given])];
-      await insertMember(tx, { ...member, roles, ...(member.temporary && given.length > 0 ? { temporary: false } : {}) });
-      return { member: (await this.#get(tx, id(member.guildId, 'guild_id'), id(member.userId, 'user_id')))!, invite };
+      await insertMember(tx, member);
+      const g = id(member.guildId, 'guild_id');
+      const u = id(member.userId, 'user_id');
+      const given = await giveExistingRoles(tx, g, u, invite.roleIds ?? []);
+      if (given.length > 0 && member.temporary) await tx.run('UPDATE members SET temporary = 0 WHERE guild_id = ? AND user_id = ?', [g, u]);
+      return { member: (await this.#get(tx, g, u))!, invite };
     });
   }
 
@@ -433,23 +447,28 @@ export class SqlMemberStore implements MemberStore {
     const g = id(guildId, 'guild_id');
     const u = id(userId, 'user_id');
     if (typeof code !== 'string' || code.length === 0 || code.length > 32) return null;
-    return this.db.transaction(async (tx) => {
-      const member = await this.#get(tx, g, u);
-      const row = await tx.get('SELECT role_ids, guild_id FROM invites WHERE code = ?', [code]);
-      if (!member || !row || rsn(row.guild_id) !== guildId) return null;
-      const held = new Set(member.roles);
-      const missing = (await existingRoles(tx, g, JSON.parse(String(row.role_ids)) as Snowflake[])).filter((r) => !held.has(r));
-      // Checked as a use would check it (expiry, uses left, the target list), even when nothing is counted.
-      if (missing.length === 0) {
-        const invite = await usableInvite(tx, code, now, userId);
-        return invite && { member, invite, added: [] };
-      }
-      const invite = await useInvite(tx, code, now, userId);
-      if (!invite) return null;
-      for (const r of missing) await tx.run('INSERT INTO member_roles (guild_id, user_id, role_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [g, u, BigInt(r)], { fk: 'role' });
-      if (member.temporary) await tx.run('UPDATE members SET temporary = 0 WHERE guild_id = ? AND user_id = ?', [g, u]);
-      return { member: (await this.#get(tx, g, u))!, invite, added: missing };
-    });
+    try {
+      return await this.db.transaction(async (tx) => {
+        const member = await this.#get(tx, g, u);
+        const row = await tx.get('SELECT role_ids, guild_id FROM invites WHERE code = ?', [code]);
+        if (!member || !row || rsn(row.guild_id) !== guildId) return null;
+        // The roles first: of two accepts at once, only the one whose inserts land counts a use (the other's wait on
+        // the same rows and then insert nothing).
+        const given = await giveExistingRoles(tx, g, u, JSON.parse(String(row.role_ids)) as Snowflake[]);
+        if (given.length === 0) {
+          // Nothing new: no use, but answered as a use would be (expiry, uses left, the target list).
+          const invite = await usableInvite(tx, code, now, userId);
+          return invite && { member, invite, added: [] };
+        }
+        const invite = await useInvite(tx, code, now, userId);
+        if (!invite) throw new InviteNotUsable();
+        if (member.temporary) await tx.run('UPDATE members SET temporary = 0 WHERE guild_id = ? AND user_id = ?', [g, u]);
+        return { member: (await this.#get(tx, g, u))!, invite, added: given };
+      });
+    } catch (err) {
+      if (err instanceof InviteNotUsable) return null;
+      throw err;
+    }
   }
 
   async get(guildId: Snowflake, userId: Snowflake): Promise<MemberRecord | null> {
@@ -575,10 +594,8 @@ export class SqlMemberStore implements MemberStore {
     return this.db.transaction(async (tx) => {
       const { changes } = await tx.run('UPDATE members SET flags = flags | ? WHERE guild_id = ? AND user_id = ?', [flags, g, u]);
       if (changes === 0) throw new NotFoundError('member', userId);
-      for (const r of roles) {
-        // The role may have been deleted since the caller read it: skipped, not an error.
-        await tx.run('INSERT INTO member_roles (guild_id, user_id, role_id) SELECT ?, ?, id FROM roles WHERE guild_id = ? AND id = ? ON CONFLICT DO NOTHING', [g, u, g, r]);
-      }
+      // The role may have been deleted since the caller read it: skipped, not an error.
+      await giveExistingRoles(tx, g, u, roles.map(String));
       return (await this.#get(tx, g, u))!;
     });
   }

@@ -201,7 +201,6 @@ function Overview({ guildId, run }: { guildId: string; run: Run }) {
   );
 }
 
-/** Highest first; among equal positions the older role ranks higher (as the server ranks them). */
 function Roles({ guildId, run }: { guildId: string; run: Run }) {
   const guild = useStore((s) => s.guilds[guildId])!;
   const roles = useMemo(() => sortedRoles(guild.roles), [guild.roles]);

@@ -14,6 +14,12 @@ export function InviteScreen({ code }: { code: string }) {
   const [error, setError] = useState('');
   const [joining, setJoining] = useState(false);
   const alreadyIn = useStore((s) => (invite?.guild ? Boolean(s.guilds[invite.guild.id]) : false));
+  /** Already a member holding every role the invite gives: nothing left to accept it for. */
+  const nothingToGain = useStore((s) => {
+    const gid = invite?.guild?.id;
+    const mine = gid && s.me ? s.members[gid]?.[s.me.id]?.roles : undefined;
+    return !invite?.roles?.length || (mine !== undefined && invite.roles.every((r) => mine.includes(r.id)));
+  });
 
   useEffect(() => {
     let live = true;
@@ -78,7 +84,7 @@ export function InviteScreen({ code }: { code: string }) {
             )}
             {error && <p className="form-error" role="alert">{error}</p>}
             {/* Discord gives an invite's roles to members already there too: they accept it for the roles. */}
-            {alreadyIn && !invite.roles?.length ? (
+            {alreadyIn && nothingToGain ? (
               <button type="button" className="button block" onClick={() => navigate(target, { replace: true })}>
                 Go to {invite.guild.name}
               </button>

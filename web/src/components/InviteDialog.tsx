@@ -121,12 +121,16 @@ export function InviteDialog({ channel, guildName, onClose }: { channel: Channel
                   {r.name}
                 </label>
               ))}
+              {editing.temporary && editing.roleIds.length > 0 && (
+                <p className="muted small" role="note">A role makes a membership permanent: members who join through this link stay.</p>
+              )}
             </fieldset>
           )}
           {mayTarget && (
             <label>
               Only These Users May Accept (Optional)
               <input
+                key={editing.targetUsers ? 'chosen' : 'none'}
                 type="file"
                 accept=".csv,text/csv,text/plain"
                 aria-label="Users who may accept (CSV of user IDs)"
