@@ -85,6 +85,8 @@ export const AUDIT_ACTIONS: ReadonlyArray<{ type: number; label: string; verb: s
   { type: AuditLogEvent.ONBOARDING_PROMPT_CREATE, label: 'Create Onboarding Question', verb: 'created onboarding question' },
   { type: AuditLogEvent.ONBOARDING_PROMPT_UPDATE, label: 'Update Onboarding Question', verb: 'updated onboarding question' },
   { type: AuditLogEvent.ONBOARDING_PROMPT_DELETE, label: 'Delete Onboarding Question', verb: 'deleted onboarding question' },
+  { type: AuditLogEvent.VOICE_CHANNEL_STATUS_CREATE, label: 'Set Voice Channel Status', verb: 'set the status of' },
+  { type: AuditLogEvent.VOICE_CHANNEL_STATUS_DELETE, label: 'Clear Voice Channel Status', verb: 'cleared the status of' },
 ];
 
 export function actionVerb(type: number): string {

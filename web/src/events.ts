@@ -165,7 +165,7 @@ function presenceList(d: any): Presence[] {
 
 const handlers: Record<string, Handler> = {
   READY(s, d) {
-    const patch: Partial<State> = { me: d.user, authSessionId: d.auth_session_id_hash ?? null, users: withUser({}, d.user), ready: true, guildIds: [], guilds: {}, channels: {}, members: {}, presences: {}, privateChannelIds: [], memberRequests: {}, stages: {} };
+    const patch: Partial<State> = { me: d.user, authSessionId: d.auth_session_id_hash ?? null, users: withUser({}, d.user), ready: true, guildIds: [], guilds: {}, channels: {}, members: {}, presences: {}, privateChannelIds: [], memberRequests: {}, stages: {}, voiceStatuses: {} };
     let next: State = { ...s, ...patch };
     for (const g of d.guilds ?? []) next = { ...next, ...applyGuildCreate(next, g) };
     for (const c of d.private_channels ?? []) next = { ...next, ...upsertChannel(next, c) };
@@ -212,6 +212,19 @@ const handlers: Record<string, Handler> = {
     const stages = { ...s.stages };
     delete stages[d.id];
     return { channels, stages, privateChannelIds: s.privateChannelIds.filter((id) => id !== d.id) };
+  },
+  /** op 43's answer: the statuses of the guild's channels, those it does not list have none. */
+  CHANNEL_INFO(s, d) {
+    const voiceStatuses = { ...s.voiceStatuses };
+    for (const id of Object.keys(voiceStatuses)) if (s.channels[id]?.guild_id === d.guild_id) delete voiceStatuses[id];
+    for (const c of (d.channels ?? []) as Array<{ id: string; status?: string | null }>) if (c.status) voiceStatuses[c.id] = c.status;
+    return { voiceStatuses };
+  },
+  VOICE_CHANNEL_STATUS_UPDATE(s, d) {
+    const voiceStatuses = { ...s.voiceStatuses };
+    if (d.status) voiceStatuses[d.id] = d.status;
+    else delete voiceStatuses[d.id];
+    return { voiceStatuses };
   },
   STAGE_INSTANCE_CREATE: (s, d) => ({ stages: { ...s.stages, [d.channel_id]: d } }),
   STAGE_INSTANCE_UPDATE: (s, d) => ({ stages: { ...s.stages, [d.channel_id]: d } }),

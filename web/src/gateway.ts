@@ -9,6 +9,7 @@ import { ZlibStreamDecoder } from './inflate.ts';
 export const Op = {
   DISPATCH: 0, HEARTBEAT: 1, IDENTIFY: 2, PRESENCE_UPDATE: 3, RESUME: 6, RECONNECT: 7,
   REQUEST_GUILD_MEMBERS: 8, INVALID_SESSION: 9, HELLO: 10, HEARTBEAT_ACK: 11, GUILD_SUBSCRIPTIONS_BULK: 37,
+  REQUEST_CHANNEL_INFO: 43,
 } as const;
 
 /**
@@ -132,6 +133,11 @@ export class GatewayClient {
   /** Every member of the guild, or just `userIds` (at most 100); with their presences either way. */
   requestGuildMembers(guildId: string, userIds?: string[]) {
     this.send(Op.REQUEST_GUILD_MEMBERS, userIds ? { guild_id: guildId, user_ids: userIds, presences: true } : { guild_id: guildId, query: '', limit: 0, presences: true });
+  }
+
+  /** The guild's voice channel statuses (op 43): the answer is one CHANNEL_INFO. */
+  requestChannelInfo(guildId: string) {
+    this.send(Op.REQUEST_CHANNEL_INFO, { guild_id: guildId, fields: ['status'] });
   }
 
   /** Replaces this session's member subscription in the guild (`[]` ends it): whose presences a large guild sends. */

@@ -50,15 +50,21 @@ export function startSession(token: string) {
         if (t === 'READY') {
           sentMembers.clear();
           presenceAsks.length = 0;
+          askedChannelInfo.clear();
         }
         if (t === 'GUILD_CREATE') {
           maybeRequestMembers(d.id);
           flushMemberSubscriptions();
+          askedChannelInfo.delete(d.id);
+          flushChannelInfo();
         }
       },
       state: (conn) => {
         store.update(() => ({ conn }));
-        if (conn === 'ready') flushMemberSubscriptions();
+        if (conn === 'ready') {
+          flushMemberSubscriptions();
+          flushChannelInfo();
+        }
       },
       newSession: () => void refetchLoadedChannels(),
       fatal: (code) => {
@@ -279,6 +285,28 @@ function flushMemberSubscriptions() {
   if (ask) gateway.requestGuildMembers(ask.guildId, ask.ids);
   if (subscribed || ask) lastSubscribedAt = Date.now();
   if (more || presenceAsks.length) flushLater(SUBSCRIBE_MIN_INTERVAL_MS);
+}
+
+// ---- voice channel statuses (op 43) ----
+
+/** Guilds whose statuses this session asked for: once each (VOICE_CHANNEL_STATUS_UPDATE keeps them current). */
+const askedChannelInfo = new Set<string>();
+/** The guild open in this tab, whose statuses are wanted. */
+let channelInfoGuild: string | null = null;
+
+/** The voice channel statuses of the guild now open, asked once per session (and again after its GUILD_CREATE). */
+export function requestVoiceStatuses(guildId: string) {
+  channelInfoGuild = guildId;
+  flushChannelInfo();
+}
+
+function flushChannelInfo() {
+  const guildId = channelInfoGuild;
+  if (!guildId || !gateway || gateway.state !== 'ready' || askedChannelInfo.has(guildId)) return;
+  const guild = store.state.guilds[guildId];
+  if (!guild || guild.unavailable) return;
+  askedChannelInfo.add(guildId);
+  gateway.requestChannelInfo(guildId);
 }
 
 // ---- guilds, invites ----

@@ -63,6 +63,8 @@ export interface State {
   relationships: Record<Snowflake, Relationship>;
   /** Live stages by their stage channel's id (GUILD_CREATE's stage_instances, STAGE_INSTANCE_*). */
   stages: Record<Snowflake, StageInstance>;
+  /** Voice channel statuses by channel id (op 43's CHANNEL_INFO for a guild opened, then VOICE_CHANNEL_STATUS_UPDATE). */
+  voiceStatuses: Record<Snowflake, string>;
 }
 
 export const initialState = (): State => ({
@@ -88,6 +90,7 @@ export const initialState = (): State => ({
   guildSettings: {},
   relationships: {},
   stages: {},
+  voiceStatuses: {},
 });
 
 type Listener = () => void;

@@ -29,6 +29,7 @@ import { PollButton } from './Poll.tsx';
 import { StickerPickerButton } from './GuildStickers.tsx';
 import { FollowButton } from './Announcements.tsx';
 import { ChannelIcon } from './ChannelIcon.tsx';
+import { VoiceStatusHeader } from './VoiceStatus.tsx';
 import { isVoiceLike } from '../../../src/protocol/channel-types.ts';
 import { Icon } from './Icon.tsx';
 import { Confirm, Modal } from './Modal.tsx';
@@ -96,6 +97,7 @@ export function ChatView({ guildId, channelId }: { guildId: string | null; chann
           {label}
         </h1>
         {channel.topic && <span className="topic ellipsis">{channel.topic}</span>}
+        {channel.type === ChannelType.GUILD_VOICE && <VoiceStatusHeader channel={channel} perms={perms} />}
         <span className="grow" />
         {channel.type === ChannelType.GUILD_ANNOUNCEMENT && <FollowButton channel={channel} />}
         <ChannelNotificationButton channel={channel} />

@@ -5,7 +5,7 @@ import { markLeaving } from '../membership.ts';
 import { ApiError, compareIds } from '../api.ts';
 import { P, basePermissions, channelPermissions, has } from '../perms.ts';
 import { navigate } from '../router.ts';
-import { createGroupDm, errorText, leaveGuild, openDm, setStatus } from '../session.ts';
+import { createGroupDm, errorText, leaveGuild, openDm, requestVoiceStatuses, setStatus } from '../session.ts';
 import { InviteDialog } from './InviteDialog.tsx';
 import { channelLabel, isUnread, useStore, type State } from '../store.ts';
 import { isVoiceLike } from '../../../src/protocol/channel-types.ts';
@@ -105,6 +105,9 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
   const readStates = useStore((s) => s.readStates);
   const mentionCounts = useStore((s) => s.mentionCounts);
   const stages = useStore((s) => s.stages);
+  const voiceStatuses = useStore((s) => s.voiceStatuses);
+  // The open server's voice channel statuses (op 43, once per session).
+  useEffect(() => requestVoiceStatuses(guildId), [guildId]);
   const guildSettings = useStore((s) => s.guildSettings);
   const allChannels = useStore((s) => s.channels);
   // Server Settings holds the webhooks (Integrations) and the emoji and stickers too: their managers open it.
@@ -229,6 +232,7 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
                         {stages[c.id] && <span className="channel-live" aria-hidden="true">LIVE</span>}
                         {mentions > 0 ? <MentionBadge count={mentions} /> : unread && <span className="unread-dot" aria-hidden="true" />}
                       </a>
+                      {voiceStatuses[c.id] && <div className="channel-voice-status ellipsis small muted" data-testid={`voice-status-${c.id}`}>{voiceStatuses[c.id]}</div>}
                       <ChannelSettingsButton channel={c} />
                     </li>
                   );
