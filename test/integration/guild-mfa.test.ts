@@ -11,16 +11,19 @@ import { startTestServerOn, type TestServer, type TestUser } from '../helpers/ha
 import { serviceSkip } from '../helpers/services.ts';
 import { disableTwoFactor, enableTwoFactor } from '../helpers/two-factor.ts';
 import { addMember, assertError, giveRole, makeBot } from './fixtures.guilds.ts';
+import { GatewaySessions } from './gateway-client.ts';
 
 const postgresSkip = await serviceSkip('postgres');
 
 for (const backend of ['sqlite', 'postgres'] as const) {
   describe(`server-wide two-factor (${backend})`, { skip: backend === 'postgres' ? postgresSkip : false }, () => {
     let t: TestServer;
+    const sessions = new GatewaySessions(() => t.url);
     before(async () => {
       t = await startTestServerOn(backend);
     });
     after(async () => {
+      await sessions.closeAll();
       await t.close();
     });
 
@@ -111,6 +114,45 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assertError(await t.request('DELETE', `/guilds/${guild.id}/bans/${target.id}`, { auth: other }), 403, 60003);
       assert.equal((await setLevel(owner, guild.id, 0)).status, 200);
       assert.equal((await t.request('DELETE', `/guilds/${guild.id}/bans/${target.id}`, { auth: other })).status, 204);
+    });
+
+    it("GET /users/@me/guilds and an interaction's app_permissions leave out what 2FA withholds", async () => {
+      const owner = await enableMfa(await t.register());
+      const admin = await t.register();
+      const appOwner = await t.register();
+      const guild = await t.createGuild(owner);
+      await addMember(t, guild.id, admin);
+      await giveRole(t, owner, guild.id, admin, Permissions.ADMINISTRATOR);
+      const { app, bot } = await makeBot(t, appOwner, 'Withheld Bot');
+      const added = await t.request('POST', `/oauth2/authorize?client_id=${app.id}&scope=bot&permissions=8`, { auth: owner, body: { guild_id: guild.id, permissions: '8', authorize: true } });
+      assert.equal(added.status, 200, JSON.stringify(added.body));
+      const command = await t.request('POST', `/applications/${app.id}/guilds/${guild.id}/commands`, { auth: bot, body: { name: 'check', description: 'Checks' } });
+      assert.equal(command.status, 201, JSON.stringify(command.body));
+      const text = (await t.request('GET', `/guilds/${guild.id}/channels`, { auth: owner })).body.find((c: any) => c.type === 0);
+      const listed = async () => BigInt((await t.request('GET', '/users/@me/guilds', { auth: admin })).body.find((g: any) => g.id === guild.id).permissions);
+      const appPermissions = async () => {
+        const gw = await sessions.online({ token: bot.token });
+        const nonce = `n${Date.now()}`;
+        const res = await t.request('POST', '/interactions', { auth: admin, body: { type: 2, application_id: app.id, guild_id: guild.id, channel_id: text.id, session_id: 'test', nonce, data: { id: command.body.id, name: 'check', type: 1, version: command.body.version } } });
+        assert.equal(res.status, 204, JSON.stringify(res.body));
+        const i = await gw.waitForDispatch('INTERACTION_CREATE', (d) => d.data?.name === 'check');
+        await gw.close();
+        return BigInt(i.d.app_permissions);
+      };
+      assert.equal(await listed() & Permissions.BAN_MEMBERS, Permissions.BAN_MEMBERS);
+      assert.equal(await appPermissions() & Permissions.BAN_MEMBERS, Permissions.BAN_MEMBERS);
+
+      assert.equal((await setLevel(owner, guild.id, 1)).status, 200);
+      const held = await listed();
+      assert.equal(held & Permissions.BAN_MEMBERS, 0n, 'withheld from an administrator without 2FA');
+      assert.equal(held & Permissions.VIEW_AUDIT_LOG, Permissions.VIEW_AUDIT_LOG, 'the rest kept');
+      const ownerListed = BigInt((await t.request('GET', '/users/@me/guilds', { auth: owner })).body.find((g: any) => g.id === guild.id).permissions);
+      assert.equal(ownerListed & Permissions.BAN_MEMBERS, Permissions.BAN_MEMBERS, 'the owner has 2FA');
+      const botHeld = await appPermissions();
+      assert.equal(botHeld & Permissions.BAN_MEMBERS, 0n, "withheld from a bot whose owner has no 2FA");
+      assert.equal(botHeld & Permissions.SEND_MESSAGES, Permissions.SEND_MESSAGES);
+      await enableMfa(appOwner);
+      assert.equal(await appPermissions() & Permissions.BAN_MEMBERS, Permissions.BAN_MEMBERS, 'given back with its owner\'s 2FA');
     });
 
     it('an administrator without 2FA keeps what is not moderation; the owner is held to it too', async () => {

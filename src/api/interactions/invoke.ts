@@ -19,11 +19,11 @@
  * The interaction's token is in the payload only; the application answers with it (respond.ts, followups.ts).
  */
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
-import { computeChannelPermissions, Permissions } from '../../protocol/permissions.ts';
+import { computeChannelPermissions, GuildMfaLevel, Permissions } from '../../protocol/permissions.ts';
 import type { ApplicationCommandRecord, ApplicationRecord, MemberRecord, UserRecord } from '../../store/types.ts';
 import { renderMessage } from '../../shapes/message.ts';
 import { channelJson, memberJson, publicUser } from '../../shapes/serialize.ts';
-import { channelAccess, permissionContext, type ChannelAccess } from '../access.ts';
+import { accountHasMfa, channelAccess, permissionContext, type ChannelAccess } from '../access.ts';
 import { renderMedia } from '../messages/attachments.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { parse, snowflake, z } from '../validate.ts';
@@ -268,8 +268,10 @@ async function interactionPayload(
     const [bot, overwrites] = await Promise.all([store.members.get(guild.guild.id, app.botUserId), store.overwrites.listByChannel(channel.id)]);
     // A user-installed application whose bot is not in the guild has what @everyone has in the channel (it posts
     // like a webhook; Discord's docs say no more, and this is what it shows in practice).
+    // Server-wide 2FA holds back the bot's moderator permissions while its owner has no 2FA, as its requests see them.
+    const withoutMfa = guild.guild.mfaLevel === GuildMfaLevel.ELEVATED && !(await accountHasMfa(store, app.botUserId));
     appPermissions = computeChannelPermissions(
-      permissionContext(guild.guild, bot ?? outsider(guild.guild.id, app.botUserId), guild.roles, ctx.deps.now()),
+      { ...permissionContext(guild.guild, bot ?? outsider(guild.guild.id, app.botUserId), guild.roles, ctx.deps.now()), withoutMfa },
       overwrites.map((o) => ({ id: o.id, type: o.type, allow: BigInt(o.allow), deny: BigInt(o.deny) })),
     );
     channelPart = { ...channelJson(channel, { overwrites }), permissions: access.permissions.toString() };

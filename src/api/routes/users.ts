@@ -5,9 +5,9 @@
 import { memberGone } from '../integrations.ts';
 import { hashPassword, issueToken, tokenPublicId, verifyPassword } from '../../lib/secrets.ts';
 import { grantedUser } from '../oauth2.ts';
-import { channelAccess, guildAccess, permissionContext } from '../access.ts';
+import { accountHasMfa, channelAccess, guildAccess, permissionContext } from '../access.ts';
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
-import { computeBasePermissions } from '../../protocol/permissions.ts';
+import { GuildMfaLevel, computeBasePermissions } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
 import { ChannelType, type ChannelRecord, type Store, type UserRecord } from '../../store/types.ts';
 import { acceptImage, imageBodyLimit } from '../image-fields.ts';
@@ -160,10 +160,14 @@ export function registerUsersRoutes(ctx: RouteContext): void {
     // Discord pages `before` from the newest end; the result stays in ascending order either way.
     guildIds = q.before && !q.after ? guildIds.slice(-q.limit) : guildIds.slice(0, q.limit);
     const guilds = await store.guilds.getMany(guildIds);
+    // Server-wide 2FA: in a guild that requires it, an account without 2FA holds no moderator permission, as every
+    // route check sees it (access.ts). The account is read once, and only if some guild requires it.
+    let ownMfa: Promise<boolean> | undefined;
+    const withoutMfa = async (mfaLevel: number | undefined) => mfaLevel === GuildMfaLevel.ELEVATED && !(await (ownMfa ??= accountHasMfa(store, req.user.id)));
     return Promise.all(
       guilds.map(async (g) => {
         const [member, roles] = await Promise.all([store.members.get(g.id, req.user.id), store.roles.listByGuild(g.id)]);
-        const perms = member ? computeBasePermissions(permissionContext(g, member, roles, now())) : 0n;
+        const perms = member ? computeBasePermissions({ ...permissionContext(g, member, roles, now()), withoutMfa: await withoutMfa(g.mfaLevel) }) : 0n;
         const json: Record<string, unknown> = partialGuildJson(g, perms, req.user.id);
         if (q.with_counts) {
           json.approximate_member_count = await store.members.count(g.id);
