@@ -192,8 +192,10 @@ export function overwriteAudits(
   return out;
 }
 
-/** An invite as the audit log reports it (INVITE_CREATE new values, INVITE_DELETE old values). */
-/** An invite as the audit log reports it; `role_ids` only for an invite that gives roles. */
+/**
+ * An invite as the audit log reports it (INVITE_CREATE new values, INVITE_DELETE old values); `role_ids` only for
+ * an invite that gives roles.
+ */
 export function inviteChanges(i: { code: string; channelId: string; inviterId: string | null; uses: number; maxUses: number; maxAge: number; temporary: boolean; roleIds?: string[] }): Json {
   return {
     code: i.code, channel_id: i.channelId, inviter_id: i.inviterId, uses: i.uses, max_uses: i.maxUses, max_age: i.maxAge, temporary: i.temporary,

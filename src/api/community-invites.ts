@@ -12,7 +12,7 @@ import { requirePermission, type GuildAccess } from './access.ts';
 import { parseJsonText, valueDeeperThan } from './json-body.ts';
 import type { RouteRequest } from './route.ts';
 import { requireAssignableRole } from './routes/roles.ts';
-import { readSingleFileForm } from './single-file-form.ts';
+import { readSingleFileForm, type SingleFileForm } from './single-file-form.ts';
 import { TARGET_USERS_FILE_MAX_BYTES, parseTargetUsersCsv } from './target-users-csv.ts';
 
 /**
@@ -38,11 +38,9 @@ const BOOLEAN_FIELDS = new Set(['temporary', 'unique']);
  */
 export async function readInviteCreateBody(req: RouteRequest, maxDepth: number): Promise<{ body: unknown; targetUsersFile: Buffer | null }> {
   if (!req.raw.isMultipart()) return { body: req.body ?? {}, targetUsersFile: null };
-  const form = await readSingleFileForm(req.raw, TARGET_USERS_FILE_FIELD, TARGET_USERS_FILE_MAX_BYTES);
-  if (form.tooLarge) throw new ApiError(ErrorCodes.REQUEST_TOO_LARGE);
-  if (form.otherFiles.length > 0) throw fieldError(form.otherFiles[0]!, 'UNEXPECTED_FILE', 'Only target_users_file may be a file');
-  const { [TARGET_USERS_FILE_FIELD]: csvText, payload_json: payload, ...fields } = form.fields;
-  const targetUsersFile = form.file ?? (csvText !== undefined ? Buffer.from(csvText, 'utf8') : null);
+  const form = await readTargetUsersForm(req);
+  const { [TARGET_USERS_FILE_FIELD]: _csv, payload_json: payload, ...fields } = form.fields;
+  const targetUsersFile = form.csv;
   if ('payload_json' in form.parsed) {
     if (valueDeeperThan(form.parsed.payload_json, maxDepth)) throw new ApiError(ErrorCodes.INVALID_JSON);
     return { body: form.parsed.payload_json ?? {}, targetUsersFile };
@@ -56,6 +54,18 @@ export async function readInviteCreateBody(req: RouteRequest, maxDepth: number):
     else body[key] = value;
   }
   return { body, targetUsersFile };
+}
+
+/**
+ * A form carrying a CSV of target users: the `target_users_file` file part or, failing that, a text field of that
+ * name (`csv`, null when neither came). Refused: a file too large (413 40005), a file part under another name (50035).
+ */
+export async function readTargetUsersForm(req: RouteRequest): Promise<SingleFileForm & { csv: Buffer | null }> {
+  const form = await readSingleFileForm(req.raw, TARGET_USERS_FILE_FIELD, TARGET_USERS_FILE_MAX_BYTES);
+  if (form.tooLarge) throw new ApiError(ErrorCodes.REQUEST_TOO_LARGE);
+  if (form.otherFiles.length > 0) throw fieldError(form.otherFiles[0]!, 'UNEXPECTED_FILE', 'Only target_users_file may be a file');
+  const text = form.fields[TARGET_USERS_FILE_FIELD];
+  return { ...form, csv: form.file ?? (text !== undefined ? Buffer.from(text, 'utf8') : null) };
 }
 
 /** `role_ids` as one plain form field: a JSON list, or ids separated by commas. */

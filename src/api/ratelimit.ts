@@ -173,6 +173,8 @@ export const RouteLimits = {
   channelEdit: { bucket: 'channels.edit', limit: 10, windowMs: 10_000, shared: true },
   guildCreate: { bucket: 'guilds.create', limit: 10, windowMs: 60_000, shared: true },
   invitesUse: { bucket: 'invites.use', limit: 10, windowMs: 60_000, shared: true },
+  /** Setting a voice channel's status, per channel. */
+  voiceStatus: { bucket: 'channels.voice-status', limit: 10, windowMs: 10_000, perResource: true, shared: true },
   /** Replacing a targeted invite's list (up to 100,000 users a time, one write transaction). */
   inviteTargetUsers: { bucket: 'invites.target-users', limit: 5, windowMs: 60_000, shared: true },
   /** Executing a webhook (plain, Slack, GitHub): 5 per 2 s per webhook, the figure Discord's headers show. */

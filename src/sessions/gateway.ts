@@ -406,7 +406,7 @@ export class Gateway implements ConnectionHost {
     void (async () => {
       const channels = await this.deps.store.channels.listByGuild(guildId);
       if (session.ended) return;
-      const now = Date.now();
+      const now = this.now();
       const entries = channels
         .filter((c) => c.voiceStatus && this.cache.canView(guildId, c.id, session.user.id, now))
         .map((c) => channelInfoEntry(c.id, c.voiceStatus!, fields));

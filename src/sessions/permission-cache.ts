@@ -65,6 +65,17 @@ function channelFrom(c: Record<string, unknown>): CachedChannel {
   return cachedChannel(Number(c.type ?? 0), typeof c.parent_id === 'string' ? c.parent_id : null, overwritesFrom(c.permission_overwrites));
 }
 
+/**
+ * The member's permissions in the channel, from what the cache holds. Server-wide 2FA is not applied: the cache
+ * does not know each account's 2FA (the routes, which do, stay the authority on every action).
+ */
+function permissionsIn(g: CachedGuild, guildId: string, channel: CachedChannel, userId: string, member: CachedMember, now: number): bigint {
+  return computeChannelPermissions(
+    { guildId, ownerId: g.ownerId, userId, memberRoleIds: member.roles, rolePermissions: g.roles, communicationDisabledUntil: member.communicationDisabledUntil, now },
+    channel.overwrites,
+  );
+}
+
 export class GuildPermissionCache {
   readonly #guilds = new Map<string, CachedGuild>();
 
@@ -177,11 +188,7 @@ export class GuildPermissionCache {
     const channel = g?.channels.get(channelId);
     const member = g?.members.get(userId);
     if (!g || !channel || !member) return false;
-    const compute = () =>
-      (computeChannelPermissions(
-        { guildId, ownerId: g.ownerId, userId, memberRoleIds: member.roles, rolePermissions: g.roles, communicationDisabledUntil: member.communicationDisabledUntil, now },
-        channel.overwrites,
-      ) & Permissions.VIEW_CHANNEL) !== 0n;
+    const compute = () => (permissionsIn(g, guildId, channel, userId, member, now) & Permissions.VIEW_CHANNEL) !== 0n;
     if (userId === g.ownerId || channel.memberOverwrites.has(userId)) return compute();
     const key = channelId + ' ' + member.roleKey;
     let view = g.view.get(key);
@@ -203,12 +210,8 @@ export class GuildPermissionCache {
     const channel = g?.channels.get(channelId);
     const member = g?.members.get(userId);
     if (!g || !channel || !member) return false;
-    const held = computeChannelPermissions(
-      { guildId, ownerId: g.ownerId, userId, memberRoleIds: member.roles, rolePermissions: g.roles, communicationDisabledUntil: member.communicationDisabledUntil, now },
-      channel.overwrites,
-    );
     const needed = bits | Permissions.VIEW_CHANNEL;
-    return (held & needed) === needed;
+    return (permissionsIn(g, guildId, channel, userId, member, now) & needed) === needed;
   }
 
   setMemberCount(guildId: string, count: number): void {
@@ -240,15 +243,7 @@ export class GuildPermissionCache {
 
   /** Whether the user holds MANAGE_THREADS in the channel (sees its private threads); not memoised, it is rare. */
   canManageThreads(guildId: string, channelId: string, userId: string, now: number): boolean {
-    const g = this.#guilds.get(guildId);
-    const channel = g?.channels.get(channelId);
-    const member = g?.members.get(userId);
-    if (!g || !channel || !member) return false;
-    const p = computeChannelPermissions(
-      { guildId, ownerId: g.ownerId, userId, memberRoleIds: member.roles, rolePermissions: g.roles, communicationDisabledUntil: member.communicationDisabledUntil, now },
-      channel.overwrites,
-    );
-    return (p & Permissions.MANAGE_THREADS) !== 0n;
+    return this.holds(guildId, channelId, userId, Permissions.MANAGE_THREADS, now);
   }
 
   #ensure(guildId: string, ownerId: string): CachedGuild {

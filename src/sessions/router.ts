@@ -238,7 +238,8 @@ export class Router {
       if (need && !s.hasIntent(need) && !(t === 'GUILD_MEMBER_UPDATE' && userIdOf(d) === s.user.id) && !(t === 'THREAD_MEMBERS_UPDATE' && namesThreadMember(d, s.user.id))) return false;
     }
     if (env.channelId && !this.gw.cache.canView(guildId, env.channelId, s.user.id, now)) return false;
-    if (env.channelId && env.permissions && !this.gw.cache.holds(guildId, env.channelId, s.user.id, BigInt(env.permissions), now)) return false;
+    // Kept to holders of permissions: fails closed (no channel, or bits that are no bitfield, reach nobody).
+    if (env.permissions !== undefined && (!env.channelId || !/^\d{1,20}$/.test(env.permissions) || !this.gw.cache.holds(guildId, env.channelId, s.user.id, BigInt(env.permissions), now))) return false;
     return true;
   }
 

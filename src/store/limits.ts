@@ -2,6 +2,8 @@
  * Length limits the store enforces (in UTF-16 code units, as JavaScript counts them), in one table. The API
  * validates tighter, Discord-facing limits before calling the store; these are the storage ceilings.
  */
+import { VOICE_CHANNEL_STATUS_MAX } from '../protocol/channel-types.ts';
+
 export const LIMITS = {
   username: { min: 2, max: 32 },
   globalName: { min: 0, max: 32 },
@@ -14,7 +16,7 @@ export const LIMITS = {
   /** Forum and media channel topics run to 4096; other channels' to 1024 (the API checks which). */
   topic: { min: 0, max: 4096 },
   /** A voice channel's status. */
-  voiceStatus: { min: 1, max: 500 },
+  voiceStatus: { min: 1, max: VOICE_CHANNEL_STATUS_MAX },
   roleName: { min: 0, max: 100 },
   nick: { min: 0, max: 32 },
   /** Discord allows 2000 for users (4000 with Nitro); the API enforces 2000, the store leaves room. */

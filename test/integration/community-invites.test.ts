@@ -236,8 +236,12 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assertError(await t.request('GET', `/invites/${plain.code}/target-users`, { auth: (await t.register()) }), 404, 10006);
 
       const ownerInvite = (await form('POST', `/channels/${channelId}/invites`, owner, { csv: u.id })).body.code;
-      assertError(await t.request('GET', `/invites/${ownerInvite}/target-users`, { auth: inviter }), 403, 50013);
-      assertError(await form('PUT', `/invites/${ownerInvite}/target-users`, inviter, { csv: inviter.id }), 403, 50013);
+      // A member who may not read it: not on the list, it does not exist for them (10006); on it, 50013.
+      assertError(await t.request('GET', `/invites/${ownerInvite}/target-users`, { auth: inviter }), 404, 10006);
+      await addMember(t, guild.id, u);
+      assertError(await t.request('GET', `/invites/${ownerInvite}/target-users/job-status`, { auth: u }), 403, 50013);
+      assertError(await form('PUT', `/invites/${ownerInvite}/target-users`, inviter, { csv: inviter.id }), 404, 10006);
+      assertError(await form('PUT', `/invites/${ownerInvite}/target-users`, u, { csv: u.id }), 403, 50013);
       const auditor = await t.register();
       await addMember(t, guild.id, auditor);
       await giveRole(t, owner, guild.id, auditor, Permissions.VIEW_AUDIT_LOG, 'Auditor');
@@ -255,11 +259,17 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const manager = await t.register();
       await addMember(t, guild.id, manager);
       await giveRole(t, owner, guild.id, manager, Permissions.MANAGE_CHANNELS, 'Channel keeper');
+      // Manage Channels from the channel's own overwrite counts too.
+      const keeper = await t.register();
+      await addMember(t, guild.id, keeper);
+      assert.equal((await t.request('PUT', `/channels/${channelId}/permissions/${keeper.id}`, { auth: owner, body: { type: 1, allow: String(Permissions.MANAGE_CHANNELS), deny: '0' } })).status, 204);
+      const keeperGw = await sessions.online({ token: keeper.token });
       const [plainGw, managerGw, ownerGw] = [await sessions.online({ token: plain.token }), await sessions.online({ token: manager.token }), await sessions.online({ token: owner.token })];
       const given = await role('Audited');
       const created = (await createInvite(owner, { role_ids: [given.id], unique: true })).body;
       await managerGw.waitForDispatch('INVITE_CREATE', (d) => d.code === created.code);
       await ownerGw.waitForDispatch('INVITE_CREATE', (d) => d.code === created.code);
+      await keeperGw.waitForDispatch('INVITE_CREATE', (d) => d.code === created.code);
       assert.equal((await t.request('DELETE', `/invites/${created.code}`, { auth: owner })).status, 200);
       await managerGw.waitForDispatch('INVITE_DELETE', (d) => d.code === created.code);
       // A message after both reaches the plain member, who got neither invite event.

@@ -8,11 +8,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Intents } from '../../src/protocol/intents.ts';
 import { Permissions } from '../../src/protocol/permissions.ts';
-import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
+import { startTestServerOn, type TestServer, type TestUser } from '../helpers/harness.ts';
+import { serviceSkip } from '../helpers/services.ts';
 import { addMember, assertError, giveRole, makeBot } from './fixtures.guilds.ts';
 import { GatewaySessions } from './gateway-client.ts';
 
-describe('voice channel status', () => {
+const postgresSkip = await serviceSkip('postgres');
+
+for (const backend of ['sqlite', 'postgres'] as const) describe(`voice channel status (${backend})`, { skip: backend === 'postgres' ? postgresSkip : false }, () => {
   let t: TestServer;
   const sessions = new GatewaySessions(() => t.url);
   let owner: TestUser;
@@ -30,7 +33,7 @@ describe('voice channel status', () => {
     t.request('PUT', `/channels/${channelId}/voice-status`, { auth: u, body, headers });
 
   before(async () => {
-    t = await startTestServer();
+    t = await startTestServerOn(backend);
     owner = await t.register();
     guild = await t.createGuild(owner, 'Voice Lounge');
     voice = await channel('Lounge', 2);
@@ -72,10 +75,13 @@ describe('voice channel status', () => {
     await gw.waitForDispatch('CHANNEL_INFO', () => gw.dispatches('CHANNEL_INFO').length === 3);
     const none = gw.dispatches('CHANNEL_INFO')[2];
     assert.deepEqual(none.d.channels, []);
-    // An empty string clears too; the same status again changes nothing (no event).
+    // An empty string clears too; the same status again is announced again, as Discord's route always fires it.
+    assert.equal((await setStatus(owner, voice.id, { status: 'Again' })).status, 204);
+    assert.equal((await setStatus(owner, voice.id, { status: 'Again' })).status, 204);
     assert.equal((await setStatus(owner, voice.id, { status: '' })).status, 204);
+    await gw.waitForDispatch('VOICE_CHANNEL_STATUS_UPDATE', () => gw.dispatches('VOICE_CHANNEL_STATUS_UPDATE').length === 5);
+    assert.deepEqual(gw.dispatches('VOICE_CHANNEL_STATUS_UPDATE').map((e: any) => e.d.status), ['Movie night 🍿', null, 'Again', 'Again', null]);
     assert.equal((await t.store.channels.get(voice.id))?.voiceStatus ?? null, null);
-    assert.equal(gw.dispatches('VOICE_CHANNEL_STATUS_UPDATE').length, 2);
   });
 
   it('needs Set Voice Channel Status and Manage Channels, a voice channel and a status of at most 500 characters', async () => {
@@ -89,14 +95,24 @@ describe('voice channel status', () => {
     assertError(await setStatus(manager, voice.id, { status: 'x' }), 403, 50013);
     await giveRole(t, owner, guild.id, setter, Permissions.MANAGE_CHANNELS, 'Both');
     assert.equal((await setStatus(setter, voice.id, { status: 'ok' })).status, 204);
+    // Both permissions from the channel's own overwrite do as well.
+    const host = await t.register();
+    await addMember(t, guild.id, host);
+    const allow = String(Permissions.SET_VOICE_CHANNEL_STATUS | Permissions.MANAGE_CHANNELS);
+    assert.equal((await t.request('PUT', `/channels/${voice.id}/permissions/${host.id}`, { auth: owner, body: { type: 1, allow, deny: '0' } })).status, 204);
+    assert.equal((await setStatus(host, voice.id, { status: 'y'.repeat(500) })).status, 204);
 
     assertError(await setStatus(owner, text.id, { status: 'x' }), 400, 50024);
     assertError(await setStatus(owner, voice.id, { status: 'x'.repeat(501) }), 400, 50035);
     assertError(await setStatus(owner, voice.id, {}), 400, 50035);
     assertError(await setStatus(owner, voice.id, { status: 5 }), 400, 50035);
-    assert.equal((await setStatus(owner, voice.id, { status: 'y'.repeat(500) })).status, 204);
     const stranger = await t.register();
-    assert.ok([403, 404].includes((await setStatus(stranger, voice.id, { status: 'x' })).status));
+    assertError(await setStatus(stranger, voice.id, { status: 'x' }), 403, 50001);
+    const stage = await channel('Stage', 13);
+    assertError(await setStatus(owner, stage.id, { status: 'x' }), 400, 50024);
+    const dm = await t.request('POST', '/users/@me/channels', { auth: owner, body: { recipient_id: setter.id } });
+    assert.equal(dm.status, 200, JSON.stringify(dm.body));
+    assertError(await setStatus(owner, dm.body.id, { status: 'x' }), 403, 50003);
     assert.equal((await t.store.channels.get(voice.id))?.voiceStatus, 'y'.repeat(500), 'refusals wrote nothing');
   });
 

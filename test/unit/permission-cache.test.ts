@@ -134,3 +134,39 @@ describe('guild permission cache: VIEW_CHANNEL', () => {
     assert.equal(cache.canView(GUILD, CHANNEL, USER, NOW), false, 'a member the node forgot is not brought back by an update');
   });
 });
+
+describe('guild permission cache: holds (events kept to holders of a permission)', () => {
+  const MANAGE = Permissions.MANAGE_CHANNELS;
+  it('needs every bit and the channel in view; unknown members, channels and guilds hold nothing', () => {
+    const cache = new GuildPermissionCache();
+    cache.setFromState(state({
+      roles: [{ id: GUILD, permissions: VIEW, position: 0 }, { id: ROLE, permissions: String(MANAGE), position: 1 }],
+    }));
+    assert.equal(cache.holds(GUILD, CHANNEL, USER, MANAGE, NOW), false, 'a member the node has not recorded');
+    cache.setMember(GUILD, USER, member());
+    assert.equal(cache.holds(GUILD, CHANNEL, USER, MANAGE, NOW), false, 'without the role');
+    cache.setMember(GUILD, USER, member([ROLE]));
+    assert.equal(cache.holds(GUILD, CHANNEL, USER, MANAGE, NOW), true);
+    assert.equal(cache.holds(GUILD, CHANNEL, USER, MANAGE | Permissions.BAN_MEMBERS, NOW), false, 'every bit asked');
+    assert.equal(cache.holds(GUILD, '100000000000000009', USER, MANAGE, NOW), false, 'an unknown channel');
+    assert.equal(cache.holds('100000000000000008', CHANNEL, USER, MANAGE, NOW), false, 'an unknown guild');
+    assert.equal(cache.holds(GUILD, CHANNEL, OWNER, MANAGE, NOW), false, 'the owner, unrecorded as a member, is unknown too');
+  });
+
+  it('follows the channel overwrites: denied there, or the channel out of view, holds nothing', () => {
+    const cache = new GuildPermissionCache();
+    const overwrites = [{ id: ROLE, type: 0 as const, allow: '0', deny: String(MANAGE) }];
+    cache.setFromState(state({
+      roles: [{ id: GUILD, permissions: VIEW, position: 0 }, { id: ROLE, permissions: String(MANAGE), position: 1 }],
+      channels: [{ id: CHANNEL, type: 0, parentId: null, overwrites }],
+    }));
+    cache.setMember(GUILD, USER, member([ROLE]));
+    assert.equal(cache.holds(GUILD, CHANNEL, USER, MANAGE, NOW), false, 'denied by the overwrite');
+    const hidden = new GuildPermissionCache();
+    hidden.setFromState(state({
+      roles: [{ id: GUILD, permissions: '0', position: 0 }, { id: ROLE, permissions: String(MANAGE), position: 1 }],
+    }));
+    hidden.setMember(GUILD, USER, member([ROLE]));
+    assert.equal(hidden.holds(GUILD, CHANNEL, USER, MANAGE, NOW), false, 'Manage Channels without View Channel');
+  });
+});

@@ -211,7 +211,9 @@ const handlers: Record<string, Handler> = {
     delete channels[d.id];
     const stages = { ...s.stages };
     delete stages[d.id];
-    return { channels, stages, privateChannelIds: s.privateChannelIds.filter((id) => id !== d.id) };
+    const voiceStatuses = { ...s.voiceStatuses };
+    delete voiceStatuses[d.id];
+    return { channels, stages, voiceStatuses, privateChannelIds: s.privateChannelIds.filter((id) => id !== d.id) };
   },
   /** op 43's answer: the statuses of the guild's channels, those it does not list have none. */
   CHANNEL_INFO(s, d) {

@@ -135,9 +135,9 @@ export class GatewayClient {
     this.send(Op.REQUEST_GUILD_MEMBERS, userIds ? { guild_id: guildId, user_ids: userIds, presences: true } : { guild_id: guildId, query: '', limit: 0, presences: true });
   }
 
-  /** The guild's voice channel statuses (op 43): the answer is one CHANNEL_INFO. */
-  requestChannelInfo(guildId: string) {
-    this.send(Op.REQUEST_CHANNEL_INFO, { guild_id: guildId, fields: ['status'] });
+  /** The guild's voice channel statuses (op 43): the answer is one CHANNEL_INFO. False when it could not be sent. */
+  requestChannelInfo(guildId: string): boolean {
+    return this.send(Op.REQUEST_CHANNEL_INFO, { guild_id: guildId, fields: ['status'] });
   }
 
   /** Replaces this session's member subscription in the guild (`[]` ends it): whose presences a large guild sends. */

@@ -305,8 +305,8 @@ function flushChannelInfo() {
   if (!guildId || !gateway || gateway.state !== 'ready' || askedChannelInfo.has(guildId)) return;
   const guild = store.state.guilds[guildId];
   if (!guild || guild.unavailable) return;
-  askedChannelInfo.add(guildId);
-  gateway.requestChannelInfo(guildId);
+  // Marked only once sent: a closed socket asks again once ready.
+  if (gateway.requestChannelInfo(guildId)) askedChannelInfo.add(guildId);
 }
 
 // ---- guilds, invites ----

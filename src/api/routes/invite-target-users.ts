@@ -14,17 +14,16 @@
  * Callers must be members of the invite's guild (50001 otherwise; 10006 for a targeted invite, which outsiders may
  * not know of); a vanity code or unknown invite is 10006.
  */
-import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
+import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
 import { Permissions, hasPermission } from '../../protocol/permissions.ts';
-import { InviteTargetUsersJobStatus, TARGET_USERS_FILE_FIELD } from '../../protocol/invites.ts';
+import { InviteTargetUsersJobStatus } from '../../protocol/invites.ts';
 import { iso } from '../../shapes/serialize.ts';
 import type { InviteRecord } from '../../store/types.ts';
 import { guildAccess, permissionRefusal, type GuildAccess } from '../access.ts';
-import { checkTargetUsersFile, mayListInvites } from '../community-invites.ts';
+import { checkTargetUsersFile, mayListInvites, readTargetUsersForm } from '../community-invites.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext } from '../route.ts';
-import { readSingleFileForm } from '../single-file-form.ts';
-import { TARGET_USERS_FILE_MAX_BYTES, targetUsersCsv } from '../target-users-csv.ts';
+import { targetUsersCsv } from '../target-users-csv.ts';
 
 export function registerInviteTargetUsersRoutes(ctx: RouteContext): void {
   const { store } = ctx.deps;
@@ -39,16 +38,26 @@ export function registerInviteTargetUsersRoutes(ctx: RouteContext): void {
     try {
       return { invite, access: await guildAccess(store, invite.guildId, userId, ctx.deps.now()) };
     } catch (err) {
-      if (invite.targetUsersAt != null) throw new ApiError(ErrorCodes.UNKNOWN_INVITE);
+      if (invite.targetUsersAt != null && err instanceof ApiError && err.code === ErrorCodes.MISSING_ACCESS) throw new ApiError(ErrorCodes.UNKNOWN_INVITE);
       throw err;
     }
   }
 
-  /** Reading: the inviter, or whoever may list the guild's invites (Manage Server or View Audit Log). */
+  /**
+   * Reading: the inviter, or whoever may list the guild's invites (Manage Server or View Audit Log). A member who
+   * may not, and who cannot see a targeted invite either (not on its list), is told it does not exist (10006), as
+   * GET /invites/{code} tells them.
+   */
   async function loadForReading(code: string, userId: string) {
     const loaded = await load(code, userId);
-    if (loaded.invite.inviterId !== userId && !mayListInvites(loaded.access)) throw permissionRefusal(loaded.access, Permissions.MANAGE_GUILD, Permissions.VIEW_AUDIT_LOG);
-    return loaded;
+    const { invite, access } = loaded;
+    if (invite.inviterId === userId || mayListInvites(access)) return loaded;
+    throw await refusal(invite, userId, permissionRefusal(access, Permissions.MANAGE_GUILD, Permissions.VIEW_AUDIT_LOG));
+  }
+
+  /** `otherwise`, or 10006 for a targeted invite the caller cannot see (not on its list). */
+  async function refusal(invite: InviteRecord, userId: string, otherwise: ApiError): Promise<ApiError> {
+    return invite.targetUsersAt != null && !(await store.invites.isTargetUser(invite.code, userId)) ? new ApiError(ErrorCodes.UNKNOWN_INVITE) : otherwise;
   }
 
   ctx.get('/invites/:code/target-users', {}, async (req) => {
@@ -65,13 +74,11 @@ export function registerInviteTargetUsersRoutes(ctx: RouteContext): void {
   ctx.put('/invites/:code/target-users', { uploads: true, limit: RouteLimits.inviteTargetUsers }, async (req) => {
     const { invite, access } = await load(req.params.code, req.user.id);
     const manager = hasPermission(access.permissions, Permissions.MANAGE_GUILD);
-    if (!manager && (invite.inviterId !== req.user.id || invite.targetUsersAt == null)) throw permissionRefusal(access, Permissions.MANAGE_GUILD);
-    const form = req.raw.isMultipart() ? await readSingleFileForm(req.raw, TARGET_USERS_FILE_FIELD, TARGET_USERS_FILE_MAX_BYTES) : null;
-    if (form?.tooLarge) throw new ApiError(ErrorCodes.REQUEST_TOO_LARGE);
-    if (form?.otherFiles.length) throw fieldError(form.otherFiles[0]!, 'UNEXPECTED_FILE', 'Only target_users_file may be a file');
-    const csvText = form?.fields[TARGET_USERS_FILE_FIELD];
-    const file = form?.file ?? (csvText !== undefined ? Buffer.from(csvText, 'utf8') : null);
-    const userIds = checkTargetUsersFile(null, file, true)!;
+    if (!manager && (invite.inviterId !== req.user.id || invite.targetUsersAt == null)) {
+      throw invite.inviterId === req.user.id || mayListInvites(access) ? permissionRefusal(access, Permissions.MANAGE_GUILD) : await refusal(invite, req.user.id, permissionRefusal(access, Permissions.MANAGE_GUILD));
+    }
+    const form = req.raw.isMultipart() ? await readTargetUsersForm(req) : null;
+    const userIds = checkTargetUsersFile(null, form?.csv ?? null, true)!;
     await store.invites.setTargetUsers(invite.code, userIds, ctx.deps.now());
     return undefined;
   });

@@ -12,6 +12,7 @@
 import { AuditLogEvent } from '../../protocol/audit-log.ts';
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
 import { Permissions } from '../../protocol/permissions.ts';
+import { VOICE_CHANNEL_STATUS_MAX } from '../../protocol/channel-types.ts';
 import { ChannelType } from '../../store/types.ts';
 import { channelAccess, requirePermission } from '../access.ts';
 import { recordAudit } from '../audit-log.ts';
@@ -19,12 +20,12 @@ import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext } from '../route.ts';
 import { parse, z } from '../validate.ts';
 
-const body = z.object({ status: z.string().max(500).nullable() });
+const body = z.object({ status: z.string().max(VOICE_CHANNEL_STATUS_MAX).nullable() });
 
 export function registerVoiceStatusRoutes(ctx: RouteContext): void {
   const { store, now } = ctx.deps;
 
-  ctx.put('/channels/:channelId/voice-status', { limit: RouteLimits.channelEdit }, async (req) => {
+  ctx.put('/channels/:channelId/voice-status', { limit: RouteLimits.voiceStatus }, async (req) => {
     const access = await channelAccess(store, req.params.channelId, req.user.id, now());
     const { channel } = access;
     if (!channel.guildId) throw new ApiError(ErrorCodes.CANNOT_EXECUTE_ON_DM);
@@ -33,7 +34,7 @@ export function registerVoiceStatusRoutes(ctx: RouteContext): void {
     requirePermission(access, Permissions.SET_VOICE_CHANNEL_STATUS);
     requirePermission(access, Permissions.MANAGE_CHANNELS);
     const status = given === null || given.trim() === '' ? null : given;
-    if ((channel.voiceStatus ?? null) === status) return undefined;
+    // The same status again is written and announced too: Discord's route "fires a Voice Channel Status Update".
     await store.channels.update(channel.id, { voiceStatus: status });
     ctx.dispatch.guild(channel.guildId, 'VOICE_CHANNEL_STATUS_UPDATE', { id: channel.id, guild_id: channel.guildId, status }, { channelId: channel.id });
     await recordAudit(ctx, req, channel.guildId, status === null

@@ -5,6 +5,7 @@
  * statuses come with op 43 when a server is opened and with VOICE_CHANNEL_STATUS_UPDATE (session.ts, events.ts).
  */
 import { useState } from 'react';
+import { VOICE_CHANNEL_STATUS_MAX } from '../../../src/protocol/channel-types.ts';
 import { rest } from '../api.ts';
 import { P, has } from '../perms.ts';
 import { errorText } from '../session.ts';
@@ -13,8 +14,6 @@ import type { Channel } from '../types.ts';
 import { Icon } from './Icon.tsx';
 import { Modal } from './Modal.tsx';
 
-/** Discord's limit on a status. */
-const STATUS_MAX = 500;
 
 export const setVoiceStatus = (channelId: string, status: string | null) => rest.put(`/channels/${channelId}/voice-status`, { status });
 
@@ -59,9 +58,9 @@ function VoiceStatusDialog({ channel, current, onClose }: { channel: Channel; cu
       >
         <label>
           What's happening in {channel.name}?
-          <input value={text} maxLength={STATUS_MAX} onChange={(e) => setText(e.target.value)} placeholder="Movie night, study session …" />
+          <input value={text} maxLength={VOICE_CHANNEL_STATUS_MAX} onChange={(e) => setText(e.target.value)} placeholder="Movie night, study session …" />
         </label>
-        <p className="muted small">{text.length}/{STATUS_MAX}. Everyone who can see the channel sees it under its name.</p>
+        <p className="muted small">{text.length}/{VOICE_CHANNEL_STATUS_MAX}. Everyone who can see the channel sees it under its name.</p>
         {error && <p className="form-error" role="alert">{error}</p>}
         <div className="modal-actions">
           {current && (
