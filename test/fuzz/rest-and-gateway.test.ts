@@ -213,12 +213,19 @@ async function sendRest(c: RestCase): Promise<Outcome> {
   return { status: res.status, text: await res.text(), contentType: res.headers.get('content-type') };
 }
 
-/** Why an answer breaks the promise, or null when it keeps it. */
-function judge(o: Outcome): string | null {
+/** Routes whose success Discord documents as something other than JSON, with that content type. */
+const NON_JSON_SUCCESS: Record<string, string> = {
+  // "Response is a CSV file with the header user_id" (Get Target Users).
+  [`${PREFIX}/invites/:code/target-users`]: 'text/csv; charset=utf-8',
+};
+
+/** Why an answer breaks the promise, or null when it keeps it; `routeUrl` the route's pattern. */
+function judge(o: Outcome, routeUrl?: string): string | null {
   if (o.status >= 500) return `status ${o.status}`;
   if (o.status === 204 || o.status === 304) return o.text ? 'a body on a 204' : null;
   if (o.status >= 300 && o.status < 400) return null;
   if (!o.text) return o.status >= 400 ? 'an error without a body' : null;
+  if (o.status < 300 && routeUrl && NON_JSON_SUCCESS[routeUrl]) return o.contentType === NON_JSON_SUCCESS[routeUrl] ? null : `content-type ${o.contentType}`;
   if (o.contentType !== 'application/json') return `content-type ${o.contentType}`;
   let body: any;
   try {
@@ -264,7 +271,7 @@ describe(`fuzz (seed ${seed})`, () => {
         try {
           const o = await sendRest(c);
           statuses.set(o.status, (statuses.get(o.status) ?? 0) + 1);
-          verdict = judge(o);
+          verdict = judge(o, route.url);
         } catch (err) {
           verdict = `request failed: ${(err as Error).message}`;
         }
