@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -110,6 +111,24 @@ function identify(base: string, token: string): Promise<{ ws: WebSocket; events:
   });
 }
 
+/**
+ * A free port below Linux's ephemeral range (32768–60999): the servers other test files start on port 0 are given
+ * ports from that range, so none can take this one between the check and the workers' bind. (A free port from the
+ * ephemeral range once was: a test server of another file answered on the workers' port.)
+ */
+async function freePortBelowEphemeral(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  return freePort();
+}
+
 describe('ACCORD_WORKERS: several processes on one port', { skip: await serviceSkip('nats') }, () => {
   let child: ChildProcess;
   let base: string;
@@ -119,7 +138,7 @@ describe('ACCORD_WORKERS: several processes on one port', { skip: await serviceS
 
   before(async () => {
     dataDir = mkdtempSync(join(os.tmpdir(), 'accord-workers-'));
-    const port = await freePort();
+    const port = await freePortBelowEphemeral();
     base = `http://127.0.0.1:${port}`;
     const env: NodeJS.ProcessEnv = {
       ...process.env, PORT: String(port), HOST: '127.0.0.1', ACCORD_DATA_DIR: dataDir, ACCORD_LOG_LEVEL: 'warn',
