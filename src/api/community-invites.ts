@@ -4,6 +4,7 @@
  * `multipart/form-data`, Manage Server). Creating one reads its body here, as JSON or as a form (`payload_json`
  * or plain fields beside the file); the target-user routes are routes/invite-target-users.ts.
  */
+import { randomInt } from 'node:crypto';
 import type { RoleRecord } from '../store/types.ts';
 import { ApiError, ErrorCodes, fieldError, formError } from '../protocol/errors.ts';
 import { TARGET_USERS_FILE_FIELD } from '../protocol/invites.ts';
@@ -14,6 +15,14 @@ import type { RouteRequest } from './route.ts';
 import { requireAssignableRole } from './routes/roles.ts';
 import { readSingleFileForm, type SingleFileForm } from './single-file-form.ts';
 import { TARGET_USERS_FILE_MAX_BYTES, parseTargetUsersCsv } from './target-users-csv.ts';
+
+const INVITE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/** A new invite code: 8 random letters and digits (a taken one is a ConflictError on create: draw again). */
+export function inviteCode(): string {
+  let code = '';
+  for (let i = 0; i < 8; i++) code += INVITE_ALPHABET[randomInt(INVITE_ALPHABET.length)];
+  return code;
+}
 
 /**
  * Who gets INVITE_CREATE and INVITE_DELETE: those who may manage the channel (Manage Channels there), as Discord

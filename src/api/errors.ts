@@ -28,6 +28,7 @@ const NOT_FOUND_CODE: Record<EntityKind, ErrorCode> = {
   guild_template: ErrorCodes.UNKNOWN_GUILD_TEMPLATE,
   application_emoji: ErrorCodes.UNKNOWN_EMOJI,
   stage_instance: ErrorCodes.UNKNOWN_STAGE_INSTANCE,
+  lobby: ErrorCodes.UNKNOWN_LOBBY,
 };
 
 /** Seconds a client is told to wait (Retry-After) when the store is unavailable: a database restart takes a few. */

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { sameHash, sha256Hex } from '../lib/secrets.ts';
 import type { OAuth2TokenRecord, Store, UserRecord } from '../store/types.ts';
 
-export const OAUTH2_SCOPES: ReadonlySet<string> = new Set(['identify', 'email', 'guilds', 'guilds.join', 'gdm.join', 'guilds.members.read', 'connections', 'role_connections.write']);
+export const OAUTH2_SCOPES: ReadonlySet<string> = new Set(['identify', 'email', 'guilds', 'guilds.join', 'gdm.join', 'guilds.members.read', 'connections', 'role_connections.write', 'sdk.social_layer']);
 /** Scopes the client credentials grant may ask for (a token for the application's owner). */
 export const CLIENT_CREDENTIALS_SCOPES: ReadonlySet<string> = new Set(['identify', 'email', 'guilds', 'connections']);
 export const CODE_TTL_MS = 10 * 60_000;

@@ -6,7 +6,7 @@
 export type EntityKind =
   | 'user' | 'token' | 'application' | 'guild' | 'channel' | 'role' | 'member' | 'ban' | 'overwrite'
   | 'invite' | 'message' | 'reaction' | 'pin' | 'read_state' | 'push_subscription' | 'application_command' | 'webhook' | 'scheduled_event' | 'guild_template'
-  | 'application_emoji' | 'stage_instance';
+  | 'application_emoji' | 'stage_instance' | 'lobby';
 
 export class StoreError extends Error {}
 

@@ -1304,6 +1304,96 @@ export interface StageInstanceStore {
   delete(channelId: Snowflake, opts?: { id?: Snowflake }): Promise<StageInstanceRecord | null>;
 }
 
+/** String key/value pairs of a lobby, a lobby member or a lobby message (Discord: at most 1,000 characters in all). */
+export type LobbyMetadata = Record<string, string>;
+
+/** A lobby of the Social SDK (api/routes/lobbies.ts): an application's group of users with a text chat. */
+export interface LobbyRecord {
+  id: Snowflake;
+  applicationId: Snowflake;
+  /** The secret of a lobby created or joined with PUT /lobbies; null for one an application created. */
+  secret: string | null;
+  metadata: LobbyMetadata | null;
+  /** 5–604,800 seconds (Discord's default 300). */
+  idleTimeoutSeconds: number;
+  /** The guild text channel linked to the lobby, if any (one lobby per channel). */
+  linkedChannelId: Snowflake | null;
+  createdAt: number;
+}
+
+export interface LobbyMemberRecord {
+  lobbyId: Snowflake;
+  userId: Snowflake;
+  metadata: LobbyMetadata | null;
+  /** LobbyMemberFlags: 1 = CanLinkLobby. */
+  flags: number;
+  /** 1–80 characters, such as an in-game character name. */
+  additionalName: string | null;
+}
+
+/** A member to add or update: `additionalName` undefined keeps the stored one. */
+export type LobbyMemberInput = Omit<LobbyMemberRecord, 'lobbyId' | 'additionalName'> & { additionalName?: string | null };
+
+export interface LobbyMessageRecord {
+  id: Snowflake;
+  lobbyId: Snowflake;
+  authorId: Snowflake;
+  content: string;
+  flags: number;
+  /** The author's additional name when the message was sent. */
+  additionalName: string | null;
+  /** Set by the application (PUT …/moderation-metadata). */
+  moderationMetadata: LobbyMetadata | null;
+}
+
+/** What a membership change did: the members added or updated, and the ids removed. */
+export interface LobbyMembersChange {
+  upserted: Array<{ member: LobbyMemberRecord; added: boolean }>;
+  removed: Snowflake[];
+  /** Users left out because they are in the most lobbies of this application a user may be in. */
+  dropped: Snowflake[];
+}
+
+/**
+ * Lobbies, their members and their messages (sql/lobbies.ts). Deleting a lobby deletes its members and messages;
+ * deleting its linked channel unlinks it.
+ */
+export interface LobbyStore {
+  /** Creates the lobby with its first members (users past the per-user limit are dropped, as in `changeMembers`). */
+  create(lobby: LobbyRecord, members: readonly LobbyMemberInput[], limits: LobbyLimits): Promise<LobbyMembersChange>;
+  get(id: Snowflake): Promise<LobbyRecord | null>;
+  /** The lobby of `applicationId` with `secret`. */
+  getBySecret(applicationId: Snowflake, secret: string): Promise<LobbyRecord | null>;
+  /** The lobbies `userId` is a member of, ascending by id. */
+  listForUser(userId: Snowflake): Promise<LobbyRecord[]>;
+  /** Null when the lobby does not exist. */
+  update(id: Snowflake, patch: Partial<Pick<LobbyRecord, 'metadata' | 'idleTimeoutSeconds'>>): Promise<LobbyRecord | null>;
+  /** The lobby deleted with the ids of its members then, or null when there was none. */
+  delete(id: Snowflake): Promise<{ lobby: LobbyRecord; memberIds: Snowflake[] } | null>;
+  /** Ascending by user id. */
+  members(id: Snowflake): Promise<LobbyMemberRecord[]>;
+  member(id: Snowflake, userId: Snowflake): Promise<LobbyMemberRecord | null>;
+  /**
+   * Upserts `upserts` and removes `removals` in one transaction (with `replace`, also every member not upserted).
+   * A user not yet a member who is in `limits.perUser` lobbies of the lobby's application already, or who would pass
+   * `limits.perLobby` members, is dropped. NotFoundError('lobby') when the lobby does not exist.
+   */
+  changeMembers(id: Snowflake, upserts: readonly LobbyMemberInput[], removals: readonly Snowflake[], limits: LobbyLimits, opts?: { replace?: boolean }): Promise<LobbyMembersChange>;
+  /** Links `channelId` (null unlinks); ConflictError('lobby', 'linked_channel_id') when another lobby has it. Null when the lobby does not exist. */
+  link(id: Snowflake, channelId: Snowflake | null): Promise<LobbyRecord | null>;
+  addMessage(message: LobbyMessageRecord): Promise<void>;
+  /** The newest `limit` messages, newest first. */
+  messages(id: Snowflake, limit: number): Promise<LobbyMessageRecord[]>;
+  /** Null when the lobby has no such message. */
+  setModerationMetadata(id: Snowflake, messageId: Snowflake, metadata: LobbyMetadata): Promise<LobbyMessageRecord | null>;
+}
+
+/** Discord's: 1,000 members a lobby, 100 lobbies of one application a user. */
+export interface LobbyLimits {
+  perLobby: number;
+  perUser: number;
+}
+
 /** One of an application's role connection metadata records (Discord's linked roles). */
 export interface RoleConnectionMetadataRecord {
   /** 1–8: integer ≤ / ≥ / = / ≠, datetime ≤ / ≥ (days), boolean = / ≠. */
@@ -1940,6 +2030,7 @@ export interface Store {
   readonly guildStickers: GuildStickerStore;
   readonly guildSounds: GuildSoundStore;
   readonly stageInstances: StageInstanceStore;
+  readonly lobbies: LobbyStore;
   readonly roleConnections: RoleConnectionStore;
   readonly scheduledEvents: ScheduledEventStore;
   readonly autoModeration: AutoModerationStore;

@@ -30,6 +30,7 @@ import { guildEmojisContract } from './store.contract.emojis.ts';
 import { applicationEmojisContract } from './store.contract.application-emojis.ts';
 import { guildSoundsContract } from './store.contract.soundboard.ts';
 import { stageInstancesContract } from './store.contract.stage-instances.ts';
+import { lobbiesContract } from './store.contract.lobbies.ts';
 import { userMfaContract } from './store.contract.user-mfa.ts';
 import { roleConnectionsContract } from './store.contract.role-connections.ts';
 
@@ -94,6 +95,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
     applicationEmojisContract(s);
     guildSoundsContract(s);
     stageInstancesContract(s);
+    lobbiesContract(s);
     userMfaContract(s);
     roleConnectionsContract(s);
   });

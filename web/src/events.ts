@@ -6,6 +6,7 @@ import { compareIds } from './api.ts';
 import { watchMembership } from './membership.ts';
 import { clearMentions, countMention, mentionCountsFromReady } from './mentions.ts';
 import { applyGuildSettingsUpdate, guildSettingsFromReady } from './mutes.ts';
+import { lobbyHandlers } from './lobbies.ts';
 import { relationshipHandlers, relationshipsFromReady } from './relationships.ts';
 import { store, upsertMessage, withUser, withUsers, type GuildInfo, type State } from './store.ts';
 import type { Channel, Guild, Member, Message, Poll, Presence, ReadStateEntry, Role, StageInstance, Status, User } from './types.ts';
@@ -364,6 +365,7 @@ const handlers: Record<string, Handler> = {
   },
   USER_GUILD_SETTINGS_UPDATE: (s, d) => applyGuildSettingsUpdate(s, d),
   ...relationshipHandlers,
+  ...lobbyHandlers,
   USER_UPDATE(s, d: User) {
     return { me: s.me && s.me.id === d.id ? { ...s.me, ...d } : s.me, users: withUser(s.users, d) };
   },

@@ -27,7 +27,8 @@ export type Route =
   | { name: 'invite'; code: string }
   | { name: 'template'; code: string }
   | { name: 'oauth2-authorize' }
-  | { name: 'channels'; guildId: string; channelId: string | null }
+  /** `lobbyId`: the Game Lobbies page (/channels/@me/lobbies), '' for its list, else the lobby open. */
+  | { name: 'channels'; guildId: string; channelId: string | null; lobbyId?: string }
   | { name: 'home' };
 
 export function parseRoute(path: string): Route {
@@ -37,6 +38,7 @@ export function parseRoute(path: string): Route {
   if (parts[0] === 'invite' && parts[1]) return { name: 'invite', code: parts[1] };
   if (parts[0] === 'template' && parts[1]) return { name: 'template', code: parts[1] };
   if (parts[0] === 'oauth2' && parts[1] === 'authorize') return { name: 'oauth2-authorize' };
+  if (parts[0] === 'channels' && parts[1] === '@me' && parts[2] === 'lobbies') return { name: 'channels', guildId: '@me', channelId: null, lobbyId: parts[3] ?? '' };
   if (parts[0] === 'channels' && parts[1]) return { name: 'channels', guildId: parts[1], channelId: parts[2] ?? null };
   return { name: 'home' };
 }

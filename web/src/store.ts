@@ -6,7 +6,7 @@
 import { useSyncExternalStore } from 'react';
 import { compareIds } from './api.ts';
 import type { GatewayState } from './gateway.ts';
-import type { Channel, Member, Message, Relationship, Role, Snowflake, StageInstance, Status, User } from './types.ts';
+import type { Channel, Lobby, LobbyMessage, Member, Message, Relationship, Role, Snowflake, StageInstance, Status, User } from './types.ts';
 import type { UserGuildSettings } from './mutes.ts';
 
 export interface GuildInfo {
@@ -65,6 +65,10 @@ export interface State {
   stages: Record<Snowflake, StageInstance>;
   /** Voice channel statuses by channel id (op 43's CHANNEL_INFO for a guild opened, then VOICE_CHANNEL_STATUS_UPDATE). */
   voiceStatuses: Record<Snowflake, string>;
+  /** The lobbies the user is in (lobbies.ts), null until first listed; kept current by the LOBBY_* events. */
+  lobbies: Record<Snowflake, Lobby> | null;
+  /** Messages of the lobbies opened, oldest first. */
+  lobbyMessages: Record<Snowflake, LobbyMessage[]>;
 }
 
 export const initialState = (): State => ({
@@ -91,6 +95,8 @@ export const initialState = (): State => ({
   relationships: {},
   stages: {},
   voiceStatuses: {},
+  lobbies: null,
+  lobbyMessages: {},
 });
 
 type Listener = () => void;

@@ -397,3 +397,29 @@ export interface Invite {
   /** The roles whoever accepts it is given (Discord's partial role: id, name, position, color, colors, icon, unicode_emoji). */
   roles?: Array<Pick<Role, 'id' | 'name' | 'position' | 'color' | 'colors' | 'unicode_emoji'>>;
 }
+
+/** A lobby of the Social SDK the user is in (GET /users/@me/lobbies, LOBBY_* events). */
+export interface LobbyMember {
+  id: Snowflake;
+  metadata: Record<string, string> | null;
+  flags: number;
+  additional_name?: string;
+}
+
+export interface Lobby {
+  id: Snowflake;
+  application_id: Snowflake;
+  metadata: Record<string, string> | null;
+  members: LobbyMember[];
+  linked_channel?: Channel;
+}
+
+export interface LobbyMessage {
+  id: Snowflake;
+  lobby_id: Snowflake;
+  content: string;
+  author: User;
+  lobby_member?: { additional_name: string };
+  moderation_metadata?: Record<string, string>;
+  flags: number;
+}

@@ -3,7 +3,6 @@
  * DM leave), permission overwrites, invites of a channel, typing, and read-state acks.
  */
 import { MessageType } from '../../protocol/message-types.ts';
-import { randomInt } from 'node:crypto';
 import { ApiError, ErrorCodes, fieldError, formError } from '../../protocol/errors.ts';
 import { Permissions } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
@@ -30,7 +29,7 @@ import { convertedType } from '../channels/announcements.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { channelJson, inviteJson, iso, memberJson, publicUser } from '../../shapes/serialize.ts';
 import { postSystemMessage } from '../messages/system.ts';
-import { inviteEventAudience, checkInviteRoles, checkTargetUsersFile, readInviteCreateBody } from '../community-invites.ts';
+import { inviteCode, inviteEventAudience, checkInviteRoles, checkTargetUsersFile, readInviteCreateBody } from '../community-invites.ts';
 import { parse, snowflake, z } from '../validate.ts';
 
 const guildChannelPatch = z.object({
@@ -78,13 +77,6 @@ function refuseInviteTarget(body: z.infer<typeof inviteBody>): void {
 }
 
 const ackBody = z.object({ token: z.string().nullish(), manual: z.boolean().nullish(), mention_count: z.number().int().min(0).nullish() });
-
-const INVITE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-function inviteCode(): string {
-  let code = '';
-  for (let i = 0; i < 8; i++) code += INVITE_ALPHABET[randomInt(INVITE_ALPHABET.length)];
-  return code;
-}
 
 export function registerChannelsRoutes(ctx: RouteContext): void {
   const { store } = ctx.deps;

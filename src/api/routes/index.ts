@@ -13,6 +13,7 @@ import { registerApplicationEmojisRoutes } from './application-emojis.ts';
 import { registerMonetizationRoutes } from './monetization.ts';
 import { registerSoundboardRoutes } from './soundboard.ts';
 import { registerStageInstanceRoutes } from './stage-instances.ts';
+import { registerLobbyRoutes } from './lobbies.ts';
 import { registerMfaRoutes } from './mfa.ts';
 import { registerGuildMfaRoutes } from './guild-mfa.ts';
 import { registerVoiceStateRoutes } from './voice-states.ts';
@@ -67,6 +68,7 @@ export function registerAllRoutes(ctx: RouteContext): void {
   registerMonetizationRoutes(ctx);
   registerSoundboardRoutes(ctx);
   registerStageInstanceRoutes(ctx);
+  registerLobbyRoutes(ctx);
   registerMfaRoutes(ctx);
   registerGuildMfaRoutes(ctx);
   registerVoiceStateRoutes(ctx);

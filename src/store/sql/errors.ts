@@ -13,6 +13,7 @@ const TABLE_ENTITY: Record<string, EntityKind> = {
   guilds: 'guild',
   channels: 'channel',
   stage_instances: 'stage_instance',
+  lobbies: 'lobby',
   channel_recipients: 'channel',
   roles: 'role',
   members: 'member',

@@ -1009,6 +1009,40 @@ const VOICE_CHANNEL_STATUS = `
 ALTER TABLE channels ADD COLUMN voice_status TEXT;
 `;
 
+/** Lobbies of the Social SDK (types.ts LobbyStore): members and messages go with their lobby; a deleted channel unlinks. */
+const LOBBIES = `
+CREATE TABLE lobbies (
+  id BIGINT PRIMARY KEY,
+  application_id BIGINT NOT NULL,
+  secret TEXT,
+  metadata TEXT,
+  idle_timeout_seconds INTEGER NOT NULL,
+  linked_channel_id BIGINT REFERENCES channels (id) ON DELETE SET NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX lobbies_secret ON lobbies (application_id, secret) WHERE secret IS NOT NULL;
+CREATE UNIQUE INDEX lobbies_linked_channel ON lobbies (linked_channel_id) WHERE linked_channel_id IS NOT NULL;
+CREATE TABLE lobby_members (
+  lobby_id BIGINT NOT NULL REFERENCES lobbies (id) ON DELETE CASCADE,
+  user_id BIGINT NOT NULL,
+  metadata TEXT,
+  flags INTEGER NOT NULL DEFAULT 0,
+  additional_name TEXT,
+  PRIMARY KEY (lobby_id, user_id)
+);
+CREATE INDEX lobby_members_user ON lobby_members (user_id);
+CREATE TABLE lobby_messages (
+  lobby_id BIGINT NOT NULL REFERENCES lobbies (id) ON DELETE CASCADE,
+  id BIGINT NOT NULL,
+  author_id BIGINT NOT NULL,
+  content TEXT NOT NULL,
+  flags INTEGER NOT NULL DEFAULT 0,
+  additional_name TEXT,
+  moderation_metadata TEXT,
+  PRIMARY KEY (lobby_id, id)
+);
+`;
+
 const PIN_MESSAGES_SPLIT = {
   sqlite: pinSplit((c) => `CAST(${c} AS INTEGER)`, (e) => `CAST(${e} AS TEXT)`),
   postgres: pinSplit((c) => `${c}::bigint`, (e) => `(${e})::text`),
@@ -1068,6 +1102,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 52, name: 'guild mfa level', sqlite: GUILD_MFA_LEVEL, postgres: GUILD_MFA_LEVEL },
   { version: 53, name: 'community invites', sqlite: INVITE_COMMUNITY, postgres: INVITE_COMMUNITY },
   { version: 54, name: 'voice channel status', sqlite: VOICE_CHANNEL_STATUS, postgres: VOICE_CHANNEL_STATUS },
+  { version: 55, name: 'lobbies', sqlite: LOBBIES, postgres: LOBBIES },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -24,6 +24,7 @@ import { SqlApplicationEmojiStore } from './application-emojis.ts';
 import { SqlGuildStickerStore } from './stickers.ts';
 import { SqlGuildSoundStore } from './soundboard.ts';
 import { SqlStageInstanceStore } from './stage-instances.ts';
+import { SqlLobbyStore } from './lobbies.ts';
 import { SqlRoleConnectionStore } from './role-connections.ts';
 import { SqlScheduledEventStore } from './scheduled-events.ts';
 import { SqlAutoModerationStore } from './auto-moderation.ts';
@@ -73,6 +74,7 @@ export class SqlStore implements Store {
   readonly guildStickers: SqlGuildStickerStore;
   readonly guildSounds: SqlGuildSoundStore;
   readonly stageInstances: SqlStageInstanceStore;
+  readonly lobbies: SqlLobbyStore;
   readonly roleConnections: SqlRoleConnectionStore;
   readonly scheduledEvents: SqlScheduledEventStore;
   readonly autoModeration: SqlAutoModerationStore;
@@ -125,6 +127,7 @@ export class SqlStore implements Store {
     this.guildStickers = new SqlGuildStickerStore(driver);
     this.guildSounds = new SqlGuildSoundStore(driver);
     this.stageInstances = new SqlStageInstanceStore(driver);
+    this.lobbies = new SqlLobbyStore(driver);
     this.roleConnections = new SqlRoleConnectionStore(driver);
     this.scheduledEvents = new SqlScheduledEventStore(driver);
     this.autoModeration = new SqlAutoModerationStore(driver);

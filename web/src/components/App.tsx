@@ -31,6 +31,7 @@ const LAST_CHANNEL_KEY = 'accord.lastChannel';
 const InviteScreen = lazy(() => import('./Invite.tsx').then((m) => ({ default: m.InviteScreen })));
 const TemplateScreen = lazy(() => import('./GuildTemplate.tsx').then((m) => ({ default: m.TemplateScreen })));
 const OAuth2AuthorizeScreen = lazy(() => import('./OAuth2Authorize.tsx').then((m) => ({ default: m.OAuth2AuthorizeScreen })));
+const LobbiesView = lazy(() => import('./Lobbies.tsx').then((m) => ({ default: m.LobbiesView })));
 const OnboardingPromptsDialog = lazy(() => import('./OnboardingPrompts.tsx').then((m) => ({ default: m.OnboardingPromptsDialog })));
 
 const pageLoading = (
@@ -71,7 +72,7 @@ export function App() {
   if (route.name === 'template') return <Suspense fallback={pageLoading}><TemplateScreen code={route.code} /></Suspense>;
   if (route.name === 'oauth2-authorize') return <Suspense fallback={pageLoading}><OAuth2AuthorizeScreen search={location.search} /></Suspense>;
   if (route.name !== 'channels') return null;
-  return <Shell guildId={route.guildId} channelId={route.channelId} />;
+  return <Shell guildId={route.guildId} channelId={route.channelId} lobbyId={route.lobbyId} />;
 }
 
 function ConnectionBanner() {
@@ -98,7 +99,7 @@ function Notice() {
   );
 }
 
-function Shell({ guildId, channelId }: { guildId: string; channelId: string | null }) {
+function Shell({ guildId, channelId, lobbyId }: { guildId: string; channelId: string | null; lobbyId?: string }) {
   const guild = useStore((s) => (guildId === '@me' ? null : s.guilds[guildId]));
   const channel = useStore((s) => (channelId ? s.channels[channelId] : undefined));
   const label = useStore((s) => channelLabel(s, channel));
@@ -154,6 +155,7 @@ function Shell({ guildId, channelId }: { guildId: string; channelId: string | nu
   else if (guild?.unavailable) main = <main className="chat empty" aria-label="Chat"><p className="muted">This server is unavailable right now. It will load as soon as it is back.</p></main>;
   else if (channelId && channel) main = <ChatView key={channelId} guildId={guildId === '@me' ? null : guildId} channelId={channelId} />;
   else if (channelId) main = <main className="chat empty" aria-label="Chat"><p className="muted">{UNKNOWN_CHANNEL_TEXT}</p></main>;
+  else if (lobbyId !== undefined) main = <Suspense fallback={pageLoading}><LobbiesView lobbyId={lobbyId} /></Suspense>;
   else if (guildId === '@me') main = <FriendsView />;
   else
     main = (

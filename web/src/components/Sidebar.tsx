@@ -4,7 +4,7 @@ import { arrowNavigate } from '../focus.ts';
 import { markLeaving } from '../membership.ts';
 import { ApiError, compareIds } from '../api.ts';
 import { P, basePermissions, channelPermissions, has } from '../perms.ts';
-import { navigate } from '../router.ts';
+import { navigate, parseRoute, usePath } from '../router.ts';
 import { createGroupDm, errorText, leaveGuild, openDm, requestVoiceStatuses, setStatus } from '../session.ts';
 import { InviteDialog } from './InviteDialog.tsx';
 import { channelLabel, isUnread, useStore, type State } from '../store.ts';
@@ -271,6 +271,8 @@ function ChannelList({ guildId, channelId, onNavigate }: { guildId: string; chan
 }
 
 function DmList({ channelId, onNavigate }: { channelId: string | null; onNavigate: () => void }) {
+  const route = parseRoute(usePath());
+  const onLobbies = route.name === 'channels' && route.lobbyId !== undefined;
   const ids = useStore((s) => s.privateChannelIds);
   const channels = useStore((s) => s.channels);
   const readStates = useStore((s) => s.readStates);
@@ -290,7 +292,8 @@ function DmList({ channelId, onNavigate }: { channelId: string | null; onNavigat
         </button>
       </header>
       <div className="sidebar-body">
-        <FriendsLink active={!channelId} onNavigate={onNavigate} />
+        <FriendsLink active={!channelId && !onLobbies} onNavigate={onNavigate} />
+        <LobbiesLink active={onLobbies} onNavigate={onNavigate} />
         {ids.length === 0 && <p className="muted small pad">No conversations yet. Click someone in a server's member list to message them.</p>}
         <ul>
           {ids.map((id) => {
@@ -326,6 +329,25 @@ function DmList({ channelId, onNavigate }: { channelId: string | null; onNavigat
       </div>
       {creating && <GroupDmDialog onClose={() => setCreating(false)} />}
     </>
+  );
+}
+
+/** The Game Lobbies page (Lobbies.tsx): the game chats the user is in. */
+function LobbiesLink({ active, onNavigate }: { active: boolean; onNavigate: () => void }) {
+  return (
+    <a
+      href="/channels/@me/lobbies"
+      className={`channel-link friends-link${active ? ' active' : ''}`}
+      aria-current={active ? 'page' : undefined}
+      onClick={(e) => {
+        e.preventDefault();
+        navigate('/channels/@me/lobbies');
+        onNavigate();
+      }}
+    >
+      <Icon name="members" />
+      <span className="ellipsis">Game Lobbies</span>
+    </a>
   );
 }
 

@@ -1,0 +1,418 @@
+/**
+ * Lobbies (https://discord.com/developers/docs/resources/lobby): an application's groups of users with a text chat,
+ * the Social SDK's matchmaking and in-game chat.
+ *
+ * Who calls what, as Discord documents it:
+ * - the application, with its bot's token: create, modify and delete lobbies, add, update and remove members (one
+ *   or 25 at once), set a message's moderation metadata, create a linked-channel invite for a member;
+ * - a member, with an access token of that application carrying `sdk.social_layer`: create or join a lobby by
+ *   secret, leave it, link or unlink a channel (CanLinkLobby), send and read its messages, create a linked-channel
+ *   invite for themselves;
+ * - either may read a lobby.
+ * Decided: Accord's own client (a user's session token, no application) acts as the member too, in every lobby the
+ * user is in, except creating or joining by secret, which names an application; `GET /users/@me/lobbies` lists them.
+ * A lobby of another application, or one the caller is not in, is 10031 Unknown lobby, as if it did not exist.
+ *
+ * Events, to the lobby's members (user dispatch, no intent), named after the Social SDK's callbacks: LOBBY_CREATE
+ * (the lobby object) to whoever joins or is added, LOBBY_MEMBER_ADD / _UPDATE / _REMOVE `{lobby_id, member}` to the
+ * others, LOBBY_UPDATE (the lobby object) on a modify or a link, LOBBY_DELETE `{id}` on delete and to a member who
+ * left or was removed, LOBBY_MESSAGE_CREATE and LOBBY_MESSAGE_UPDATE (the lobby message object).
+ *
+ * A message sent to a lobby with a linked channel is also posted there, by its author with the application's id; if
+ * that fails, the lobby message stands (Discord: "the lobby message is still delivered").
+ *
+ * Left open: idle lobbies are not deleted after `idle_timeout_seconds` (it is stored and validated); messages of the
+ * linked channel do not flow back into the lobby; the development rate limits (100 per 2 hours) are Discord's
+ * business, the default per-route limits apply here.
+ */
+import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
+import { MessageType } from '../../protocol/message-types.ts';
+import { SUPPRESS_EMBEDS_FLAG } from '../../protocol/message-urls.ts';
+import { hasPermission, Permissions } from '../../protocol/permissions.ts';
+import { lobbyJson, lobbyMemberJson, lobbyMessageJson } from '../../shapes/lobby.ts';
+import { eventPayload, renderMessage } from '../../shapes/message.ts';
+import { iso, publicUser } from '../../shapes/serialize.ts';
+import { ConflictError, NotFoundError } from '../../store/errors.ts';
+import { ChannelType, type ChannelRecord, type InviteRecord, type MemberRecord, type Store, type LobbyLimits, type LobbyMemberInput, type LobbyMembersChange, type LobbyMetadata, type LobbyRecord, type UserRecord } from '../../store/types.ts';
+import { channelAccess, type ChannelAccess } from '../access.ts';
+import { blocks, executeActions, messageViolations } from '../auto-moderation/enforce.ts';
+import { channelPayload } from '../channels/common.ts';
+import { inviteCode, inviteEventAudience } from '../community-invites.ts';
+import { renderMedia } from '../messages/attachments.ts';
+import { systemMessageRecord } from '../messages/system.ts';
+import { RouteLimits } from '../ratelimit.ts';
+import type { RouteContext, RouteRequest } from '../route.ts';
+import { parse, snowflake, z } from '../validate.ts';
+
+/** The scope an access token needs for the member routes. */
+export const SOCIAL_LAYER_SCOPE = 'sdk.social_layer';
+/** LobbyMemberFlags.CanLinkLobby. */
+export const CAN_LINK_LOBBY = 1 << 0;
+const LOBBY_LIMITS: LobbyLimits = { perLobby: 1000, perUser: 100 };
+const METADATA_MAX = 1000;
+const MEMBERS_PER_REQUEST = 25;
+const DEFAULT_IDLE_TIMEOUT_S = 300;
+const LOBBY_INVITE_MAX_AGE_S = 3600;
+const LOBBY_MESSAGE_MAX = 2000;
+/** The message flags a lobby message may carry: SUPPRESS_EMBEDS and SUPPRESS_NOTIFICATIONS. */
+const LOBBY_MESSAGE_FLAGS = SUPPRESS_EMBEDS_FLAG | (1 << 12);
+
+/** Discord's metadata: string keys and values, at most 1,000 characters in all (keys and values counted). */
+const metadata = z.record(z.string(), z.string()).nullable().refine(
+  (m) => m === null || Object.entries(m).reduce((n, [k, v]) => n + k.length + v.length, 0) <= METADATA_MAX,
+  { message: `Must be ${METADATA_MAX} or fewer in length.` },
+);
+const idleTimeout = z.number().int().min(5).max(604_800);
+const additionalName = z.string().min(1).max(80).nullable();
+const memberInput = z.object({ id: snowflake, metadata: metadata.optional(), flags: z.number().int().min(0).max(CAN_LINK_LOBBY).optional() });
+const memberList = z.array(memberInput).max(MEMBERS_PER_REQUEST);
+const createBody = z.object({ metadata: metadata.optional(), members: memberList.optional(), idle_timeout_seconds: idleTimeout.optional() });
+const createOrJoinBody = z.object({ secret: z.string().min(1).max(250), idle_timeout_seconds: idleTimeout.optional(), lobby_metadata: metadata.optional(), member_metadata: metadata.optional() });
+const modifyBody = createBody;
+const memberBody = z.object({ metadata: metadata.optional(), flags: z.number().int().min(0).max(CAN_LINK_LOBBY).optional(), additional_name: additionalName.optional() });
+const bulkBody = z.array(memberInput.extend({ additional_name: additionalName.optional(), remove_member: z.boolean().optional() })).min(1).max(MEMBERS_PER_REQUEST);
+const linkBody = z.object({ channel_id: snowflake.nullish() });
+const messageBody = z.object({ content: z.string().trim().min(1).max(LOBBY_MESSAGE_MAX), metadata: metadata.optional(), flags: z.number().int().min(0).optional() });
+const messagesQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).optional() });
+const moderationBody = z.record(z.string().max(1024), z.string().max(2000)).refine((m) => Object.keys(m).length <= 5, { message: 'Must have 5 or fewer keys.' });
+
+/** Who is calling: the application (its bot) or a member (an access token of one application, or the user's own session). */
+type Caller = { kind: 'app'; applicationId: string } | { kind: 'member'; user: UserRecord; applicationId: string | null };
+
+const toInput = (m: { id: string; metadata?: LobbyMetadata | null; flags?: number; additional_name?: string | null }): LobbyMemberInput => ({
+  userId: m.id, metadata: m.metadata ?? null, flags: m.flags ?? 0, ...(m.additional_name !== undefined ? { additionalName: m.additional_name } : {}),
+});
+
+export function registerLobbyRoutes(ctx: RouteContext): void {
+  const { store, ids, now } = ctx.deps;
+
+  const callerOf = async (req: RouteRequest): Promise<Caller> => {
+    if (req.oauth) return { kind: 'member', user: req.user, applicationId: req.oauth.applicationId };
+    if (!req.user.bot) return { kind: 'member', user: req.user, applicationId: null };
+    const app = await store.applications.getByBotUser(req.user.id);
+    if (!app) throw new ApiError(ErrorCodes.MISSING_ACCESS);
+    return { kind: 'app', applicationId: app.id };
+  };
+  const appOf = async (req: RouteRequest): Promise<string> => {
+    const caller = await callerOf(req);
+    if (caller.kind !== 'app') throw new ApiError(ErrorCodes.ONLY_BOTS_CAN_USE_ENDPOINT);
+    return caller.applicationId;
+  };
+
+  /** The lobby as `caller` may see it: its application's, or one the member is in; 10031 otherwise. */
+  const visibleLobby = async (caller: Caller, lobbyId: string): Promise<LobbyRecord> => {
+    const lobby = await store.lobbies.get(lobbyId);
+    if (!lobby || (caller.applicationId !== null && lobby.applicationId !== caller.applicationId)) throw new ApiError(ErrorCodes.UNKNOWN_LOBBY);
+    if (caller.kind === 'member' && !(await store.lobbies.member(lobby.id, caller.user.id))) throw new ApiError(ErrorCodes.UNKNOWN_LOBBY);
+    return lobby;
+  };
+  const memberCaller = async (req: RouteRequest): Promise<Extract<Caller, { kind: 'member' }>> => {
+    const caller = await callerOf(req);
+    if (caller.kind !== 'member') throw new ApiError(ErrorCodes.BOTS_CANNOT_USE_ENDPOINT);
+    return caller;
+  };
+
+  const render = async (lobby: LobbyRecord, viewerId?: string): Promise<Record<string, unknown>> => {
+    const members = await store.lobbies.members(lobby.id);
+    const channel = lobby.linkedChannelId ? await store.channels.get(lobby.linkedChannelId) : null;
+    return lobbyJson(lobby, members, channel ? await channelPayload(store, channel, viewerId) : null);
+  };
+
+  /** Every user ids named must be accounts (10013 otherwise), before anything is written. */
+  const requireUsers = async (userIds: readonly string[]): Promise<void> => {
+    const found = new Set((await store.users.getMany([...new Set(userIds)])).map((u) => u.id));
+    if (userIds.some((u) => !found.has(u))) throw new ApiError(ErrorCodes.UNKNOWN_USER);
+  };
+
+  /** The events of a membership change: the lobby to whoever joined, the member change to the others, DELETE to whoever left. */
+  const announceMembers = async (lobby: LobbyRecord, change: LobbyMembersChange): Promise<void> => {
+    if (!change.upserted.length && !change.removed.length) return;
+    const json = await render(lobby);
+    const memberIds = (json.members as Array<{ id: string }>).map((m) => m.id);
+    const joined = new Set(change.upserted.filter((u) => u.added).map((u) => u.member.userId));
+    if (joined.size) ctx.dispatch.users(joined, 'LOBBY_CREATE', json);
+    const others = memberIds.filter((id) => !joined.has(id));
+    for (const { member, added } of change.upserted) ctx.dispatch.users(others, added ? 'LOBBY_MEMBER_ADD' : 'LOBBY_MEMBER_UPDATE', { lobby_id: lobby.id, member: lobbyMemberJson(member) });
+    for (const userId of change.removed) ctx.dispatch.users(others, 'LOBBY_MEMBER_REMOVE', { lobby_id: lobby.id, member: { id: userId } });
+    if (change.removed.length) ctx.dispatch.users(change.removed, 'LOBBY_DELETE', { id: lobby.id });
+  };
+
+  const changeMembers = async (lobby: LobbyRecord, upserts: LobbyMemberInput[], removals: string[], replace = false): Promise<LobbyMembersChange> => {
+    let change: LobbyMembersChange;
+    try {
+      change = await store.lobbies.changeMembers(lobby.id, upserts, removals, LOBBY_LIMITS, { replace });
+    } catch (err) {
+      if (err instanceof NotFoundError && err.entity === 'lobby') throw new ApiError(ErrorCodes.UNKNOWN_LOBBY);
+      throw err;
+    }
+    await announceMembers(lobby, change);
+    return change;
+  };
+
+  ctx.post('/lobbies', { auth: 'bot' }, async (req) => {
+    const applicationId = await appOf(req);
+    const body = parse(createBody, req.body);
+    const members = (body.members ?? []).map(toInput);
+    await requireUsers(members.map((m) => m.userId));
+    const lobby: LobbyRecord = {
+      id: ids.next(), applicationId, secret: null, metadata: body.metadata ?? null,
+      idleTimeoutSeconds: body.idle_timeout_seconds ?? DEFAULT_IDLE_TIMEOUT_S, linkedChannelId: null, createdAt: now(),
+    };
+    const change = await store.lobbies.create(lobby, members, LOBBY_LIMITS);
+    await announceMembers(lobby, change);
+    return render(lobby);
+  });
+
+  ctx.put('/lobbies', { auth: 'user', oauth: SOCIAL_LAYER_SCOPE }, async (req) => {
+    const caller = await memberCaller(req);
+    // The secret is the application's: a session token names none.
+    if (!caller.applicationId) throw new ApiError(ErrorCodes.UNAUTHORIZED);
+    const body = parse(createOrJoinBody, req.body);
+    let lobby = await store.lobbies.getBySecret(caller.applicationId, body.secret);
+    if (lobby && body.lobby_metadata !== undefined) lobby = (await store.lobbies.update(lobby.id, { metadata: body.lobby_metadata })) ?? lobby;
+    if (!lobby) {
+      const fresh: LobbyRecord = {
+        id: ids.next(), applicationId: caller.applicationId, secret: body.secret, metadata: body.lobby_metadata ?? null,
+        idleTimeoutSeconds: body.idle_timeout_seconds ?? DEFAULT_IDLE_TIMEOUT_S, linkedChannelId: null, createdAt: now(),
+      };
+      try {
+        await store.lobbies.create(fresh, [], LOBBY_LIMITS);
+        lobby = fresh;
+      } catch (err) {
+        // Two callers created it at once: join the one that landed.
+        if (!(err instanceof ConflictError)) throw err;
+        lobby = await store.lobbies.getBySecret(caller.applicationId, body.secret);
+        if (!lobby) throw err;
+      }
+    }
+    const existing = await store.lobbies.member(lobby.id, caller.user.id);
+    const change = await changeMembers(lobby, [{
+      userId: caller.user.id, metadata: body.member_metadata !== undefined ? body.member_metadata : existing?.metadata ?? null, flags: existing?.flags ?? 0,
+    }], []);
+    if (change.dropped.length) throw fieldError('secret', 'LOBBY_FULL', 'The lobby is full, or you are in the most lobbies of this application.');
+    return render(lobby, caller.user.id);
+  });
+
+  ctx.get('/users/@me/lobbies', { auth: 'user' }, async (req) => {
+    const lobbies = await store.lobbies.listForUser(req.user.id);
+    return Promise.all(lobbies.map((l) => render(l, req.user.id)));
+  });
+
+  ctx.get('/lobbies/:lobbyId', { oauth: SOCIAL_LAYER_SCOPE }, async (req) => {
+    const caller = await callerOf(req);
+    return render(await visibleLobby(caller, req.params.lobbyId), caller.kind === 'member' ? caller.user.id : undefined);
+  });
+
+  ctx.patch('/lobbies/:lobbyId', { auth: 'bot' }, async (req) => {
+    const caller = { kind: 'app' as const, applicationId: await appOf(req) };
+    const lobby = await visibleLobby(caller, req.params.lobbyId);
+    const body = parse(modifyBody, req.body);
+    const patch: Partial<Pick<LobbyRecord, 'metadata' | 'idleTimeoutSeconds'>> = {};
+    if (body.metadata !== undefined) patch.metadata = body.metadata;
+    if (body.idle_timeout_seconds !== undefined) patch.idleTimeoutSeconds = body.idle_timeout_seconds;
+    if (body.members) await requireUsers(body.members.map((m) => m.id));
+    const updated = (Object.keys(patch).length ? await store.lobbies.update(lobby.id, patch) : lobby) ?? lobby;
+    if (body.members) await changeMembers(updated, body.members.map(toInput), [], true);
+    const json = await render(updated);
+    if (Object.keys(patch).length) ctx.dispatch.users((json.members as Array<{ id: string }>).map((m) => m.id), 'LOBBY_UPDATE', json);
+    return json;
+  });
+
+  ctx.delete('/lobbies/:lobbyId', { auth: 'bot', status: 204 }, async (req) => {
+    const applicationId = await appOf(req);
+    const lobby = await store.lobbies.get(req.params.lobbyId);
+    // Safe to call for a lobby already deleted; another application's stays unknown.
+    if (!lobby) return undefined;
+    if (lobby.applicationId !== applicationId) throw new ApiError(ErrorCodes.UNKNOWN_LOBBY);
+    const deleted = await store.lobbies.delete(lobby.id);
+    if (deleted) ctx.dispatch.users(deleted.memberIds, 'LOBBY_DELETE', { id: lobby.id });
+    return undefined;
+  });
+
+  ctx.put('/lobbies/:lobbyId/members/:userId', { auth: 'bot' }, async (req) => {
+    const lobby = await visibleLobby({ kind: 'app', applicationId: await appOf(req) }, req.params.lobbyId);
+    const body = parse(memberBody, req.body);
+    await requireUsers([req.params.userId]);
+    const change = await changeMembers(lobby, [toInput({ id: req.params.userId, ...body })], []);
+    if (change.dropped.length) throw fieldError('user_id', 'LOBBY_FULL', 'The lobby is full, or the user is in the most lobbies of this application.');
+    return lobbyMemberJson(change.upserted[0]!.member);
+  });
+
+  ctx.post('/lobbies/:lobbyId/members/bulk', { auth: 'bot' }, async (req) => {
+    const lobby = await visibleLobby({ kind: 'app', applicationId: await appOf(req) }, req.params.lobbyId);
+    const body = parse(bulkBody, req.body);
+    await requireUsers(body.map((m) => m.id));
+    const upserts = body.filter((m) => !m.remove_member).map(toInput);
+    const removals = body.filter((m) => m.remove_member).map((m) => m.id);
+    // Users over a limit are silently left out, as Discord documents.
+    const change = await changeMembers(lobby, upserts, removals);
+    return change.upserted.map((u) => lobbyMemberJson(u.member));
+  });
+
+  ctx.delete('/lobbies/:lobbyId/members/@me', { auth: 'user', oauth: SOCIAL_LAYER_SCOPE, status: 204 }, async (req) => {
+    const caller = await memberCaller(req);
+    const lobby = await store.lobbies.get(req.params.lobbyId);
+    if (!lobby || (caller.applicationId !== null && lobby.applicationId !== caller.applicationId)) throw new ApiError(ErrorCodes.UNKNOWN_LOBBY);
+    // Safe when no longer a member.
+    await changeMembers(lobby, [], [caller.user.id]);
+    return undefined;
+  });
+
+  ctx.delete('/lobbies/:lobbyId/members/:userId', { auth: 'bot', status: 204 }, async (req) => {
+    const applicationId = await appOf(req);
+    const lobby = await store.lobbies.get(req.params.lobbyId);
+    if (!lobby || lobby.applicationId !== applicationId) throw new ApiError(ErrorCodes.UNKNOWN_LOBBY);
+    await changeMembers(lobby, [], [req.params.userId]);
+    return undefined;
+  });
+
+  ctx.patch('/lobbies/:lobbyId/channel-linking', { auth: 'user', oauth: SOCIAL_LAYER_SCOPE }, async (req) => {
+    const caller = await memberCaller(req);
+    const lobby = await visibleLobby(caller, req.params.lobbyId);
+    const me = await store.lobbies.member(lobby.id, caller.user.id);
+    if (!me || !(me.flags & CAN_LINK_LOBBY)) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+    const body = parse(linkBody, req.body);
+    const channelId = body.channel_id ?? null;
+    if (channelId) {
+      if (lobby.secret !== null) throw fieldError('channel_id', 'LOBBY_NOT_LINKABLE', 'A lobby joined by secret cannot be linked to a channel.');
+      const a = await channelAccess(store, channelId, caller.user.id, now());
+      if (a.channel.type !== ChannelType.GUILD_TEXT) throw new ApiError(ErrorCodes.CANNOT_ACT_ON_CHANNEL_TYPE);
+      if (a.channel.nsfw) throw fieldError('channel_id', 'CHANNEL_AGE_RESTRICTED', 'An age-restricted channel cannot be linked.');
+      if (!hasPermission(a.permissions, Permissions.MANAGE_CHANNELS | Permissions.SEND_MESSAGES)) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+    }
+    let linked: LobbyRecord | null;
+    try {
+      linked = await store.lobbies.link(lobby.id, channelId);
+    } catch (err) {
+      if (err instanceof ConflictError) throw fieldError('channel_id', 'CHANNEL_ALREADY_LINKED', 'This channel is linked to another lobby.');
+      throw err;
+    }
+    if (!linked) throw new ApiError(ErrorCodes.UNKNOWN_LOBBY);
+    const json = await render(linked, caller.user.id);
+    ctx.dispatch.users((json.members as Array<{ id: string }>).map((m) => m.id), 'LOBBY_UPDATE', json);
+    return json;
+  });
+
+  ctx.post('/lobbies/:lobbyId/messages', { auth: 'user', oauth: SOCIAL_LAYER_SCOPE, limit: RouteLimits.messageCreate }, async (req) => {
+    const caller = await memberCaller(req);
+    const lobby = await visibleLobby(caller, req.params.lobbyId);
+    const body = parse(messageBody, req.body);
+    if (body.flags !== undefined && body.flags & ~LOBBY_MESSAGE_FLAGS) throw fieldError('flags', 'MESSAGE_FLAGS_INVALID', 'Only SUPPRESS_EMBEDS and SUPPRESS_NOTIFICATIONS may be set.');
+    const me = await store.lobbies.member(lobby.id, caller.user.id);
+    const message = {
+      id: ids.next(), lobbyId: lobby.id, authorId: caller.user.id, content: body.content, flags: body.flags ?? 0,
+      additionalName: me?.additionalName ?? null, moderationMetadata: null,
+    };
+    try {
+      await store.lobbies.addMessage(message);
+    } catch (err) {
+      if (err instanceof NotFoundError) throw new ApiError(ErrorCodes.UNKNOWN_LOBBY);
+      throw err;
+    }
+    const json = lobbyMessageJson(message, caller.user, lobby.applicationId, body.metadata);
+    const members = await store.lobbies.members(lobby.id);
+    ctx.dispatch.users(members.map((m) => m.userId), 'LOBBY_MESSAGE_CREATE', json);
+    if (lobby.linkedChannelId) await forwardToLinkedChannel(ctx, lobby, caller.user, body.content, message.flags);
+    return json;
+  });
+
+  ctx.get('/lobbies/:lobbyId/messages', { auth: 'user', oauth: SOCIAL_LAYER_SCOPE }, async (req) => {
+    const caller = await memberCaller(req);
+    const lobby = await visibleLobby(caller, req.params.lobbyId);
+    const q = parse(messagesQuery, req.query);
+    const messages = await store.lobbies.messages(lobby.id, q.limit ?? 50);
+    const authors = new Map((await store.users.getMany([...new Set(messages.map((m) => m.authorId))])).map((u) => [u.id, u]));
+    return messages.flatMap((m) => {
+      const author = authors.get(m.authorId);
+      return author ? [lobbyMessageJson(m, author, lobby.applicationId)] : [];
+    });
+  });
+
+  ctx.put('/lobbies/:lobbyId/messages/:messageId/moderation-metadata', { auth: 'bot', status: 204 }, async (req) => {
+    const lobby = await visibleLobby({ kind: 'app', applicationId: await appOf(req) }, req.params.lobbyId);
+    const body = parse(moderationBody, req.body);
+    const message = await store.lobbies.setModerationMetadata(lobby.id, req.params.messageId, body);
+    if (!message) throw new ApiError(ErrorCodes.UNKNOWN_MESSAGE);
+    const author = (await store.users.getMany([message.authorId]))[0];
+    if (author) {
+      const members = await store.lobbies.members(lobby.id);
+      ctx.dispatch.users(members.map((m) => m.userId), 'LOBBY_MESSAGE_UPDATE', lobbyMessageJson(message, author, lobby.applicationId));
+    }
+    return undefined;
+  });
+
+  /** A single-use invite to the linked channel, for one hour, that only `userId` may accept (a targeted invite). */
+  const linkedChannelInvite = async (lobby: LobbyRecord, userId: string, inviterId: string): Promise<{ code: string }> => {
+    if (!(await store.lobbies.member(lobby.id, userId))) throw new ApiError(ErrorCodes.UNKNOWN_USER);
+    const channel = lobby.linkedChannelId ? await store.channels.get(lobby.linkedChannelId) : null;
+    if (!channel?.guildId) throw fieldError('channel_id', 'LOBBY_NOT_LINKED', 'The lobby has no linked channel.');
+    const at = now();
+    for (let attempt = 0; ; attempt++) {
+      const record: InviteRecord = {
+        code: inviteCode(), guildId: channel.guildId, channelId: channel.id, inviterId, uses: 0, maxUses: 1, maxAge: LOBBY_INVITE_MAX_AGE_S,
+        temporary: false, createdAt: at, expiresAt: at + LOBBY_INVITE_MAX_AGE_S * 1000, roleIds: [],
+      };
+      try {
+        const invite = await store.invites.create(record, { targetUserIds: [userId] });
+        const inviter = (await store.users.getMany([inviterId]))[0];
+        ctx.dispatch.guild(channel.guildId, 'INVITE_CREATE', {
+          channel_id: invite.channelId, guild_id: channel.guildId, code: invite.code, created_at: iso(invite.createdAt), ...(inviter ? { inviter: publicUser(inviter) } : {}),
+          max_age: invite.maxAge, max_uses: invite.maxUses, temporary: false, uses: 0, type: 0, expires_at: iso(invite.expiresAt!),
+        }, inviteEventAudience(invite.channelId));
+        return { code: invite.code };
+      } catch (err) {
+        if (!(err instanceof ConflictError) || attempt >= 4) throw err;
+      }
+    }
+  };
+
+  ctx.post('/lobbies/:lobbyId/members/@me/invites', { auth: 'user', oauth: SOCIAL_LAYER_SCOPE }, async (req) => {
+    const caller = await memberCaller(req);
+    const lobby = await visibleLobby(caller, req.params.lobbyId);
+    return linkedChannelInvite(lobby, caller.user.id, caller.user.id);
+  });
+
+  ctx.post('/lobbies/:lobbyId/members/:userId/invites', { auth: 'bot' }, async (req) => {
+    const lobby = await visibleLobby({ kind: 'app', applicationId: await appOf(req) }, req.params.lobbyId);
+    return linkedChannelInvite(lobby, req.params.userId, req.user.id);
+  });
+}
+
+/**
+ * A lobby message posted in the lobby's linked channel, by its author, carrying the application's id. The guild's
+ * auto moderation reads it as it reads a member's send (a lobby member outside the guild counts as a member with no
+ * roles); a blocking rule keeps it out of the channel after its actions ran. The lobby message stands whatever
+ * happens here (blocked, the channel gone, the store refused): logged, not answered.
+ */
+async function forwardToLinkedChannel(ctx: RouteContext, lobby: LobbyRecord, author: UserRecord, content: string, flags: number): Promise<void> {
+  const { store } = ctx.deps;
+  try {
+    const channel = await store.channels.get(lobby.linkedChannelId!);
+    if (!channel?.guildId) return;
+    const access = await channelAccess(store, channel.id, author.id, ctx.deps.now()).catch(() => null) ?? await outsiderAccess(store, channel);
+    const violations = access ? await messageViolations(ctx, access, content) : [];
+    if (blocks(violations)) {
+      await executeActions(ctx, violations, { user: author, channel, content, messageId: null, blocked: true });
+      return;
+    }
+    const record = { ...systemMessageRecord(ctx.deps.ids.next(), channel, author.id, MessageType.DEFAULT, { content }), flags, applicationId: lobby.applicationId };
+    const json = await renderMessage(store, record, { viewerId: author.id, fresh: true, media: renderMedia(ctx.deps) });
+    await ctx.writes.create(channel, record, [], await eventPayload(store, record, json));
+    if (violations.length) await executeActions(ctx, violations, { user: author, channel, content, messageId: record.id, blocked: false });
+  } catch (err) {
+    ctx.deps.log.warn({ err, lobbyId: lobby.id }, 'lobby message not forwarded to its linked channel');
+  }
+}
+
+/** How auto moderation sees a lobby member who is not in the linked channel's guild: no roles, no permissions. */
+async function outsiderAccess(store: Store, channel: ChannelRecord): Promise<ChannelAccess | null> {
+  const guild = await store.guilds.get(channel.guildId!);
+  if (!guild) return null;
+  const member: MemberRecord = {
+    guildId: guild.id, userId: '0', nick: null, avatar: null, roles: [], joinedAt: 0, deaf: false, mute: false, pending: false, communicationDisabledUntil: null, flags: 0,
+  };
+  return {
+    channel, permissions: 0n, mfaWithheld: 0n,
+    guild: { guild, member, roles: [], permissions: 0n, withoutMfa: false, mfaWithheld: 0n, isOwner: false, topPosition: 0 },
+  };
+}

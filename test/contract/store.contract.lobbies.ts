@@ -1,0 +1,90 @@
+/** LobbyStore: lobbies with their members and messages, the per-lobby and per-user limits, links and their cascade. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConflictError, NotFoundError } from '../../src/store/errors.ts';
+import type { LobbyRecord, Store } from '../../src/store/types.ts';
+import { guildWithChannel, newId, rejectsWith } from './store.fixtures.ts';
+
+const LIMITS = { perLobby: 1000, perUser: 100 };
+
+function lobbyOf(applicationId: string, extra: Partial<LobbyRecord> = {}): LobbyRecord {
+  return { id: newId(), applicationId, secret: null, metadata: null, idleTimeoutSeconds: 300, linkedChannelId: null, createdAt: 1_700_000_000_000, ...extra };
+}
+
+export function lobbiesContract(s: () => Store): void {
+  describe('lobbies', () => {
+    it('creates with members, reads by id and secret, lists a user\'s, updates and deletes with its members and messages', async () => {
+      const app = newId();
+      const [a, b] = [newId(), newId()].sort((x, y) => (BigInt(x) < BigInt(y) ? -1 : 1));
+      const lobby = lobbyOf(app, { secret: 'abc', metadata: { topic: 'x' } });
+      const change = await s().lobbies.create(lobby, [{ userId: b, metadata: { k: 'v' }, flags: 1, additionalName: 'Hero' }, { userId: a, metadata: null, flags: 0 }], LIMITS);
+      assert.deepEqual(change.upserted.map((u) => [u.member.userId, u.added]), [[b, true], [a, true]]);
+      assert.deepEqual(await s().lobbies.get(lobby.id), lobby);
+      assert.deepEqual(await s().lobbies.getBySecret(app, 'abc'), lobby);
+      assert.equal(await s().lobbies.getBySecret(newId(), 'abc'), null);
+      await rejectsWith(s().lobbies.create(lobbyOf(app, { secret: 'abc' }), [], LIMITS), ConflictError, { entity: 'lobby' });
+      assert.deepEqual(await s().lobbies.members(lobby.id), [
+        { lobbyId: lobby.id, userId: a, metadata: null, flags: 0, additionalName: null },
+        { lobbyId: lobby.id, userId: b, metadata: { k: 'v' }, flags: 1, additionalName: 'Hero' },
+      ]);
+      assert.deepEqual(await s().lobbies.listForUser(a), [lobby]);
+      assert.deepEqual(await s().lobbies.update(lobby.id, { metadata: null, idleTimeoutSeconds: 60 }), { ...lobby, metadata: null, idleTimeoutSeconds: 60 });
+      assert.equal(await s().lobbies.update(newId(), { metadata: null }), null);
+
+      await s().lobbies.addMessage({ id: newId(), lobbyId: lobby.id, authorId: a, content: 'first', flags: 0, additionalName: null, moderationMetadata: null });
+      const second = { id: newId(), lobbyId: lobby.id, authorId: b, content: 'second', flags: 4, additionalName: 'Hero', moderationMetadata: null };
+      await s().lobbies.addMessage(second);
+      assert.deepEqual((await s().lobbies.messages(lobby.id, 50)).map((m) => m.content), ['second', 'first']);
+      assert.deepEqual(await s().lobbies.messages(lobby.id, 1), [second]);
+      assert.deepEqual(await s().lobbies.setModerationMetadata(lobby.id, second.id, { ok: '1' }), { ...second, moderationMetadata: { ok: '1' } });
+      assert.equal(await s().lobbies.setModerationMetadata(lobby.id, newId(), { ok: '1' }), null);
+      await rejectsWith(s().lobbies.addMessage({ ...second, id: newId(), lobbyId: newId() }), NotFoundError, { entity: 'lobby' });
+
+      const deleted = await s().lobbies.delete(lobby.id);
+      assert.deepEqual(deleted?.memberIds, [a, b]);
+      assert.equal(await s().lobbies.delete(lobby.id), null);
+      assert.deepEqual(await s().lobbies.members(lobby.id), []);
+      assert.deepEqual(await s().lobbies.messages(lobby.id, 50), []);
+      assert.deepEqual(await s().lobbies.listForUser(a), []);
+    });
+
+    it('changes members in one go: upserts keep or replace the additional name, removals, replace, and the limits drop users', async () => {
+      const app = newId();
+      const [a, b, c] = [newId(), newId(), newId()];
+      const lobby = lobbyOf(app);
+      await s().lobbies.create(lobby, [{ userId: a, metadata: null, flags: 0, additionalName: 'Ann' }], LIMITS);
+      const kept = await s().lobbies.changeMembers(lobby.id, [{ userId: a, metadata: { x: 'y' }, flags: 1 }, { userId: b, metadata: null, flags: 0 }], [], LIMITS);
+      assert.deepEqual(kept.upserted.map((u) => [u.member.userId, u.added, u.member.additionalName]), [[a, false, 'Ann'], [b, true, null]]);
+      const cleared = await s().lobbies.changeMembers(lobby.id, [{ userId: a, metadata: null, flags: 1, additionalName: null }], [b], LIMITS);
+      assert.equal(cleared.upserted[0]!.member.additionalName, null);
+      assert.deepEqual(cleared.removed, [b]);
+      const replaced = await s().lobbies.changeMembers(lobby.id, [{ userId: c, metadata: null, flags: 0 }], [], LIMITS, { replace: true });
+      assert.deepEqual(replaced.removed, [a]);
+      assert.deepEqual((await s().lobbies.members(lobby.id)).map((m) => m.userId), [c]);
+      // Per lobby: one more than the limit is dropped; per user: in `perUser` lobbies of this application already.
+      const tight = await s().lobbies.changeMembers(lobby.id, [{ userId: a, metadata: null, flags: 0 }], [], { perLobby: 1, perUser: 100 });
+      assert.deepEqual(tight.dropped, [a]);
+      const other = lobbyOf(app);
+      const dropped = await s().lobbies.create(other, [{ userId: c, metadata: null, flags: 0 }], { perLobby: 1000, perUser: 1 });
+      assert.deepEqual(dropped.dropped, [c]);
+      const elsewhere = await s().lobbies.create(lobbyOf(newId()), [{ userId: c, metadata: null, flags: 0 }], { perLobby: 1000, perUser: 1 });
+      assert.deepEqual(elsewhere.dropped, [], 'another application\'s lobbies do not count');
+      await rejectsWith(s().lobbies.changeMembers(newId(), [], [], LIMITS), NotFoundError, { entity: 'lobby' });
+    });
+
+    it('links one lobby per channel; deleting the channel unlinks', async () => {
+      const { channel } = await guildWithChannel(s());
+      const app = newId();
+      const one = lobbyOf(app);
+      const two = lobbyOf(app);
+      await s().lobbies.create(one, [], LIMITS);
+      await s().lobbies.create(two, [], LIMITS);
+      assert.equal((await s().lobbies.link(one.id, channel.id))?.linkedChannelId, channel.id);
+      await rejectsWith(s().lobbies.link(two.id, channel.id), ConflictError, { entity: 'lobby' });
+      await rejectsWith(s().lobbies.link(two.id, newId()), NotFoundError, { entity: 'channel' });
+      assert.equal(await s().lobbies.link(newId(), null), null);
+      await s().channels.delete(channel.id);
+      assert.equal((await s().lobbies.get(one.id))?.linkedChannelId, null);
+    });
+  });
+}

@@ -1,0 +1,258 @@
+/**
+ * Lobbies over HTTP and real gateway sockets (api/routes/lobbies.ts): the application's routes with its bot token,
+ * the member routes with an `sdk.social_layer` access token and with the user's own session, the limits and codes
+ * Discord documents, the LOBBY_* events, channel linking with message forwarding, and linked-channel invites.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { issueAccessToken } from '../../src/api/oauth2.ts';
+import { startTestServerOn, type TestServer, type TestUser } from '../helpers/harness.ts';
+import { serviceSkip } from '../helpers/services.ts';
+import { addMember, assertError, makeBot } from './fixtures.guilds.ts';
+import { GatewaySessions } from './gateway-client.ts';
+
+const postgresSkip = await serviceSkip('postgres');
+
+for (const backend of ['sqlite', 'postgres'] as const) describe(`lobbies (${backend})`, { skip: backend === 'postgres' ? postgresSkip : false }, () => {
+  let t: TestServer;
+  const sessions = new GatewaySessions(() => t.url);
+  let dev: TestUser;
+  let alice: TestUser;
+  let bob: TestUser;
+  let carol: TestUser;
+  let app: any;
+  let bot: TestUser;
+  let otherBot: TestUser;
+  const bearer = async (u: TestUser, appId = app.id, scopes = ['sdk.social_layer']) =>
+    `Bearer ${(await issueAccessToken(t.store, { applicationId: appId, userId: u.id, scopes }, Date.now())).access_token}`;
+
+  before(async () => {
+    t = await startTestServerOn(backend);
+    dev = await t.register();
+    alice = await t.register();
+    bob = await t.register();
+    carol = await t.register();
+    ({ app, bot } = await makeBot(t, dev, 'Game'));
+    ({ bot: otherBot } = await makeBot(t, dev, 'Other Game'));
+  });
+  after(async () => {
+    await sessions.closeAll();
+    await t.close();
+  });
+
+  it('the application creates, reads, modifies and deletes a lobby; members get LOBBY_CREATE, _UPDATE and _DELETE', async () => {
+    const gw = await sessions.online({ token: alice.token });
+    const created = await t.request('POST', '/lobbies', { auth: bot, body: { metadata: { topic: 'we need more redstone' }, members: [{ id: alice.id, metadata: { team: 'red' }, flags: 1 }], idle_timeout_seconds: 600 } });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const lobby = created.body;
+    assert.deepEqual(lobby, { id: lobby.id, application_id: app.id, metadata: { topic: 'we need more redstone' }, members: [{ id: alice.id, metadata: { team: 'red' }, flags: 1 }] });
+    assert.deepEqual((await gw.waitForDispatch('LOBBY_CREATE')).d, lobby);
+
+    assert.deepEqual((await t.request('GET', `/lobbies/${lobby.id}`, { auth: bot })).body, lobby);
+    // Another application's bot, a user not in it: as if it did not exist.
+    assertError(await t.request('GET', `/lobbies/${lobby.id}`, { auth: otherBot }), 404, 10031);
+    assertError(await t.request('GET', `/lobbies/${lobby.id}`, { auth: bob }), 404, 10031);
+    assert.deepEqual((await t.request('GET', `/lobbies/${lobby.id}`, { auth: alice })).body, lobby);
+    assert.deepEqual((await t.request('GET', '/users/@me/lobbies', { auth: alice })).body, [lobby]);
+
+    const modified = await t.request('PATCH', `/lobbies/${lobby.id}`, { auth: bot, body: { metadata: { topic: 'nether trip' }, idle_timeout_seconds: 60 } });
+    assert.equal(modified.status, 200, JSON.stringify(modified.body));
+    assert.deepEqual(modified.body.metadata, { topic: 'nether trip' });
+    assert.deepEqual((await gw.waitForDispatch('LOBBY_UPDATE')).d, modified.body);
+
+    // Members only through the application; users may not create or modify.
+    assertError(await t.request('POST', '/lobbies', { auth: alice, body: {} }), 403, 20002);
+    assertError(await t.request('PATCH', `/lobbies/${lobby.id}`, { auth: alice, body: {} }), 403, 20002);
+
+    assert.equal((await t.request('DELETE', `/lobbies/${lobby.id}`, { auth: bot })).status, 204);
+    assert.deepEqual((await gw.waitForDispatch('LOBBY_DELETE')).d, { id: lobby.id });
+    assertError(await t.request('GET', `/lobbies/${lobby.id}`, { auth: bot }), 404, 10031);
+    // Safe to call again.
+    assert.equal((await t.request('DELETE', `/lobbies/${lobby.id}`, { auth: bot })).status, 204);
+  });
+
+  it('refuses bad bodies with 50035: metadata over 1,000 characters, 26 members, an idle timeout out of range; unknown users 10013', async () => {
+    assertError(await t.request('POST', '/lobbies', { auth: bot, body: { metadata: { k: 'x'.repeat(1000) } } }), 400, 50035);
+    assertError(await t.request('POST', '/lobbies', { auth: bot, body: { idle_timeout_seconds: 4 } }), 400, 50035);
+    assertError(await t.request('POST', '/lobbies', { auth: bot, body: { idle_timeout_seconds: 604_801 } }), 400, 50035);
+    assertError(await t.request('POST', '/lobbies', { auth: bot, body: { members: Array.from({ length: 26 }, () => ({ id: alice.id })) } }), 400, 50035);
+    assertError(await t.request('POST', '/lobbies', { auth: bot, body: { members: [{ id: '123456789012345678' }] } }), 404, 10013);
+    assertError(await t.request('POST', '/lobbies', { auth: bot, body: { metadata: { n: 5 } } }), 400, 50035);
+  });
+
+  it('adds, updates and removes members one at a time and in bulk, with events to the others', async () => {
+    const lobby = (await t.request('POST', '/lobbies', { auth: bot, body: { members: [{ id: alice.id }] } })).body;
+    const gwAlice = await sessions.online({ token: alice.token });
+    const gwBob = await sessions.online({ token: bob.token });
+
+    const added = await t.request('PUT', `/lobbies/${lobby.id}/members/${bob.id}`, { auth: bot, body: { metadata: { role: 'healer' }, additional_name: 'Twindly Shimmerleaf' } });
+    assert.equal(added.status, 200, JSON.stringify(added.body));
+    assert.deepEqual(added.body, { id: bob.id, metadata: { role: 'healer' }, flags: 0, additional_name: 'Twindly Shimmerleaf' });
+    assert.equal((await gwBob.waitForDispatch('LOBBY_CREATE')).d.id, lobby.id);
+    assert.deepEqual((await gwAlice.waitForDispatch('LOBBY_MEMBER_ADD')).d, { lobby_id: lobby.id, member: added.body });
+
+    // Updating keeps the additional name unless it is sent; null clears it.
+    const updated = await t.request('PUT', `/lobbies/${lobby.id}/members/${bob.id}`, { auth: bot, body: { flags: 1 } });
+    assert.deepEqual(updated.body, { id: bob.id, metadata: null, flags: 1, additional_name: 'Twindly Shimmerleaf' });
+    assert.deepEqual((await gwAlice.waitForDispatch('LOBBY_MEMBER_UPDATE')).d, { lobby_id: lobby.id, member: updated.body });
+    const cleared = await t.request('PUT', `/lobbies/${lobby.id}/members/${bob.id}`, { auth: bot, body: { additional_name: null } });
+    assert.equal(cleared.body.additional_name, undefined);
+
+    const bulk = await t.request('POST', `/lobbies/${lobby.id}/members/bulk`, { auth: bot, body: [{ id: carol.id, metadata: { x: 'y' } }, { id: bob.id, remove_member: true }] });
+    assert.equal(bulk.status, 200, JSON.stringify(bulk.body));
+    assert.deepEqual(bulk.body, [{ id: carol.id, metadata: { x: 'y' }, flags: 0 }]);
+    assert.deepEqual((await gwBob.waitForDispatch('LOBBY_DELETE')).d, { id: lobby.id });
+    assert.deepEqual((await gwAlice.waitForDispatch('LOBBY_MEMBER_REMOVE')).d, { lobby_id: lobby.id, member: { id: bob.id } });
+    assert.deepEqual((await t.request('GET', `/lobbies/${lobby.id}`, { auth: bot })).body.members.map((m: any) => m.id).sort(), [alice.id, carol.id].sort());
+
+    assert.equal((await t.request('DELETE', `/lobbies/${lobby.id}/members/${carol.id}`, { auth: bot })).status, 204);
+    // Safe when no longer a member; an unknown lobby is 10031.
+    assert.equal((await t.request('DELETE', `/lobbies/${lobby.id}/members/${carol.id}`, { auth: bot })).status, 204);
+    assertError(await t.request('DELETE', `/lobbies/123456789012345678/members/${carol.id}`, { auth: bot }), 404, 10031);
+    assertError(await t.request('POST', `/lobbies/${lobby.id}/members/bulk`, { auth: bot, body: [] }), 400, 50035);
+
+    // PATCH members replaces the list.
+    const replaced = await t.request('PATCH', `/lobbies/${lobby.id}`, { auth: bot, body: { members: [{ id: bob.id }] } });
+    assert.deepEqual(replaced.body.members, [{ id: bob.id, metadata: null, flags: 0 }]);
+  });
+
+  it('members join by secret with an sdk.social_layer token, send and read messages, and leave', async () => {
+    const aliceToken = await bearer(alice);
+    const bobToken = await bearer(bob);
+    const joined = await t.request('PUT', '/lobbies', { auth: aliceToken, body: { secret: 'match-42', lobby_metadata: { map: 'dust' }, member_metadata: { ready: 'yes' } } });
+    assert.equal(joined.status, 200, JSON.stringify(joined.body));
+    assert.deepEqual(joined.body.members, [{ id: alice.id, metadata: { ready: 'yes' }, flags: 0 }]);
+    const again = await t.request('PUT', '/lobbies', { auth: bobToken, body: { secret: 'match-42' } });
+    assert.equal(again.body.id, joined.body.id);
+    assert.deepEqual(again.body.metadata, { map: 'dust' });
+    assert.equal(again.body.members.length, 2);
+    // Another application's token, or one without the scope: another lobby, or 401.
+    const { app: other } = await makeBot(t, dev, 'Third Game');
+    const elsewhere = await t.request('PUT', '/lobbies', { auth: await bearer(alice, other.id), body: { secret: 'match-42' } });
+    assert.notEqual(elsewhere.body.id, joined.body.id);
+    assert.equal((await t.request('PUT', '/lobbies', { auth: await bearer(alice, app.id, ['identify']), body: { secret: 'match-42' } })).status, 401);
+    assertError(await t.request('PUT', '/lobbies', { auth: bot, body: { secret: 'x' } }), 403, 20001);
+
+    const gwBob = await sessions.online({ token: bob.token });
+    const sent = await t.request('POST', `/lobbies/${joined.body.id}/messages`, { auth: aliceToken, body: { content: 'gl hf', metadata: { emote: 'wave' } } });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    assert.equal(sent.body.content, 'gl hf');
+    assert.equal(sent.body.lobby_id, joined.body.id);
+    assert.equal(sent.body.channel_id, joined.body.id);
+    assert.equal(sent.body.author.id, alice.id);
+    assert.equal(sent.body.application_id, app.id);
+    assert.deepEqual(sent.body.metadata, { emote: 'wave' });
+    assert.deepEqual((await gwBob.waitForDispatch('LOBBY_MESSAGE_CREATE')).d, sent.body);
+    assertError(await t.request('POST', `/lobbies/${joined.body.id}/messages`, { auth: aliceToken, body: { content: '   ' } }), 400, 50035);
+    assertError(await t.request('POST', `/lobbies/${joined.body.id}/messages`, { auth: await bearer(carol), body: { content: 'hi' } }), 404, 10031);
+
+    // The user's own session reads it too; metadata is dispatch-only.
+    const history = await t.request('GET', `/lobbies/${joined.body.id}/messages?limit=10`, { auth: bob });
+    assert.equal(history.status, 200, JSON.stringify(history.body));
+    assert.deepEqual(history.body.map((m: any) => m.content), ['gl hf']);
+    assert.equal(history.body[0].metadata, undefined);
+    assertError(await t.request('GET', `/lobbies/${joined.body.id}/messages?limit=201`, { auth: bob }), 400, 50035);
+
+    // The application moderates: 204, LOBBY_MESSAGE_UPDATE, read back.
+    const moderated = await t.request('PUT', `/lobbies/${joined.body.id}/messages/${sent.body.id}/moderation-metadata`, { auth: bot, body: { verdict: 'clean' } });
+    assert.equal(moderated.status, 204, JSON.stringify(moderated.body));
+    assert.deepEqual((await gwBob.waitForDispatch('LOBBY_MESSAGE_UPDATE')).d.moderation_metadata, { verdict: 'clean' });
+    assert.deepEqual((await t.request('GET', `/lobbies/${joined.body.id}/messages`, { auth: aliceToken })).body[0].moderation_metadata, { verdict: 'clean' });
+    assertError(await t.request('PUT', `/lobbies/${joined.body.id}/messages/123456789012345678/moderation-metadata`, { auth: bot, body: {} }), 404, 10008);
+    assertError(await t.request('PUT', `/lobbies/${joined.body.id}/messages/${sent.body.id}/moderation-metadata`, { auth: bot, body: { a: '1', b: '2', c: '3', d: '4', e: '5', f: '6' } }), 400, 50035);
+
+    assert.equal((await t.request('DELETE', `/lobbies/${joined.body.id}/members/@me`, { auth: bobToken })).status, 204);
+    assert.deepEqual((await gwBob.waitForDispatch('LOBBY_DELETE')).d, { id: joined.body.id });
+    assert.equal((await t.request('DELETE', `/lobbies/${joined.body.id}/members/@me`, { auth: bobToken })).status, 204);
+    assert.deepEqual((await t.request('GET', `/lobbies/${joined.body.id}`, { auth: bot })).body.members.map((m: any) => m.id), [alice.id]);
+  });
+
+  it('a member with CanLinkLobby links a text channel they manage; messages are forwarded; invites to it are single-use and targeted', async () => {
+    const guild = await t.createGuild(alice, 'Guild Hall');
+    const text = ((await t.request('GET', `/guilds/${guild.id}/channels`, { auth: alice })).body as any[]).find((c) => c.type === 0);
+    const lobby = (await t.request('POST', '/lobbies', { auth: bot, body: { members: [{ id: alice.id, flags: 1 }, { id: bob.id }] } })).body;
+    const aliceToken = await bearer(alice);
+
+    // Bob lacks the flag; an invite needs a link first.
+    assertError(await t.request('PATCH', `/lobbies/${lobby.id}/channel-linking`, { auth: await bearer(bob), body: { channel_id: text.id } }), 403, 50013);
+    assertError(await t.request('POST', `/lobbies/${lobby.id}/members/${bob.id}/invites`, { auth: bot }), 400, 50035);
+
+    const voice = (await t.request('POST', `/guilds/${guild.id}/channels`, { auth: alice, body: { name: 'v', type: 2 } })).body;
+    assertError(await t.request('PATCH', `/lobbies/${lobby.id}/channel-linking`, { auth: aliceToken, body: { channel_id: voice.id } }), 400, 50024);
+    const gwBob = await sessions.online({ token: bob.token });
+    const linked = await t.request('PATCH', `/lobbies/${lobby.id}/channel-linking`, { auth: aliceToken, body: { channel_id: text.id } });
+    assert.equal(linked.status, 200, JSON.stringify(linked.body));
+    assert.equal(linked.body.linked_channel.id, text.id);
+    assert.equal(linked.body.linked_channel.guild_id, guild.id);
+    assert.equal((await gwBob.waitForDispatch('LOBBY_UPDATE')).d.linked_channel.id, text.id);
+    // One lobby per channel.
+    const second = (await t.request('POST', '/lobbies', { auth: bot, body: { members: [{ id: alice.id, flags: 1 }] } })).body;
+    assertError(await t.request('PATCH', `/lobbies/${second.id}/channel-linking`, { auth: aliceToken, body: { channel_id: text.id } }), 400, 50035);
+    // A member of the guild without Manage Channels may not link it.
+    await addMember(t, guild.id, carol);
+    await t.request('PUT', `/lobbies/${second.id}/members/${carol.id}`, { auth: bot, body: { flags: 1 } });
+    const other = (await t.request('POST', `/guilds/${guild.id}/channels`, { auth: alice, body: { name: 'other', type: 0 } })).body;
+    assertError(await t.request('PATCH', `/lobbies/${second.id}/channel-linking`, { auth: await bearer(carol), body: { channel_id: other.id } }), 403, 50013);
+
+    // A lobby message appears in the channel, by its author, with the application's id.
+    const gwAlice = await sessions.online({ token: alice.token });
+    await t.request('POST', `/lobbies/${lobby.id}/messages`, { auth: aliceToken, body: { content: 'from the game' } });
+    const forwarded = await gwAlice.waitForDispatch('MESSAGE_CREATE', (d) => d.channel_id === text.id);
+    assert.equal(forwarded.d.content, 'from the game');
+    assert.equal(forwarded.d.author.id, alice.id);
+    assert.equal(forwarded.d.application_id, app.id);
+
+    // Bob (not in the guild) gets an invite only he may accept, once, for an hour.
+    const invite = await t.request('POST', `/lobbies/${lobby.id}/members/${bob.id}/invites`, { auth: bot });
+    assert.equal(invite.status, 200, JSON.stringify(invite.body));
+    assert.deepEqual(Object.keys(invite.body), ['code']);
+    const got = (await t.request('GET', `/invites/${invite.body.code}?with_expiration=true`, { auth: bob })).body;
+    assert.equal(got.max_age ?? 3600, 3600);
+    assert.ok(Date.parse(got.expires_at) - Date.now() <= 3600_000);
+    assertError(await t.request('GET', `/invites/${invite.body.code}`, { auth: carol }), 404, 10006);
+    assert.equal((await t.request('POST', `/invites/${invite.body.code}`, { auth: bob })).status, 200);
+    assertError(await t.request('POST', `/lobbies/${lobby.id}/members/${carol.id}/invites`, { auth: bot }), 404, 10013);
+    const mine = await t.request('POST', `/lobbies/${lobby.id}/members/@me/invites`, { auth: aliceToken });
+    assert.equal(mine.status, 200, JSON.stringify(mine.body));
+
+    // Auto moderation reads a forwarded message: a blocking rule keeps it out of the channel, not out of the lobby.
+    const rule = await t.request('POST', `/guilds/${guild.id}/auto-moderation/rules`, { auth: alice, body: { name: 'No spam', event_type: 1, trigger_type: 1, trigger_metadata: { keyword_filter: ['spam'] }, actions: [{ type: 1 }], enabled: true } });
+    assert.equal(rule.status, 200, JSON.stringify(rule.body));
+    const bobToken = await bearer(bob);
+    const spam = await t.request('POST', `/lobbies/${lobby.id}/messages`, { auth: bobToken, body: { content: 'buy spam now' } });
+    assert.equal(spam.status, 200, JSON.stringify(spam.body));
+    await t.request('POST', `/lobbies/${lobby.id}/messages`, { auth: bobToken, body: { content: 'clean words' } });
+    await gwAlice.waitForDispatch('MESSAGE_CREATE', (d) => d.channel_id === text.id && d.content === 'clean words');
+    const inChannel = (await t.request('GET', `/channels/${text.id}/messages`, { auth: alice })).body.map((m: any) => m.content);
+    assert.ok(!inChannel.includes('buy spam now'), JSON.stringify(inChannel));
+    assert.deepEqual((await t.request('GET', `/lobbies/${lobby.id}/messages?limit=2`, { auth: bobToken })).body.map((m: any) => m.content), ['clean words', 'buy spam now']);
+
+    // Unlinking needs only the flag; deleting the channel unlinks too.
+    const unlinked = await t.request('PATCH', `/lobbies/${lobby.id}/channel-linking`, { auth: aliceToken, body: {} });
+    assert.equal(unlinked.body.linked_channel, undefined);
+    await t.request('PATCH', `/lobbies/${lobby.id}/channel-linking`, { auth: aliceToken, body: { channel_id: text.id } });
+    assert.equal((await t.request('DELETE', `/channels/${text.id}`, { auth: alice })).status, 200);
+    assert.equal((await t.request('GET', `/lobbies/${lobby.id}`, { auth: bot })).body.linked_channel, undefined);
+  });
+
+  it('a lobby joined by secret cannot be linked; a user is in at most 100 lobbies of one application (bulk drops them silently)', async () => {
+    const token = await bearer(carol);
+    const bySecret = (await t.request('PUT', '/lobbies', { auth: token, body: { secret: 'pub' } })).body;
+    await t.request('PUT', `/lobbies/${bySecret.id}/members/${carol.id}`, { auth: bot, body: { flags: 1 } });
+    const guild = await t.createGuild(carol, 'Carol Hall');
+    const text = ((await t.request('GET', `/guilds/${guild.id}/channels`, { auth: carol })).body as any[]).find((c) => c.type === 0);
+    assertError(await t.request('PATCH', `/lobbies/${bySecret.id}/channel-linking`, { auth: token, body: { channel_id: text.id } }), 400, 50035);
+
+    const dave = await t.register();
+    // The 100 lobbies straight into the store: through the API they would meet its rate limit first.
+    const limits = { perLobby: 1000, perUser: 100 };
+    for (let i = 0; i < 100; i++) {
+      const lobbyId = String(BigInt(app.id) + 1000n + BigInt(i));
+      await t.store.lobbies.create({ id: lobbyId, applicationId: app.id, secret: null, metadata: null, idleTimeoutSeconds: 300, linkedChannelId: null, createdAt: Date.now() }, [{ userId: dave.id, metadata: null, flags: 0 }], limits);
+    }
+    const full = (await t.request('POST', '/lobbies', { auth: bot, body: {} })).body;
+    const bulk = await t.request('POST', `/lobbies/${full.id}/members/bulk`, { auth: bot, body: [{ id: dave.id }, { id: carol.id }] });
+    assert.deepEqual(bulk.body.map((m: any) => m.id), [carol.id]);
+    assertError(await t.request('PUT', `/lobbies/${full.id}/members/${dave.id}`, { auth: bot, body: {} }), 400, 50035);
+  });
+});
