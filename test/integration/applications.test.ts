@@ -51,6 +51,19 @@ describe('applications and bots', () => {
     assertError(await t.request('POST', `/applications/${app.id}/bot/reset`, { auth: stranger }), 403, 50001);
   });
 
+  it('GET /applications/{id}/activity-instances/{id}: the app\'s own bot gets Discord\'s 404 for an unknown instance (none exist without voice)', async () => {
+    const owner = await t.register();
+    const { app, bot } = await makeBot(t, owner, 'Activity App');
+    const { bot: other } = await makeBot(t, owner, 'Other App');
+    const path = `/applications/${app.id}/activity-instances/i-1276580072400224306-gc-912952092627435520-912954213460484116`;
+    const res = await t.request('GET', path, { auth: bot });
+    assert.equal(res.status, 404);
+    assert.deepEqual(res.body, { message: '404: Not Found', code: 0 });
+    assertError(await t.request('GET', path, { auth: other }), 403, 20012);
+    assertError(await t.request('GET', path, { auth: owner }), 403, 20002);
+    assertError(await t.request('GET', `/applications/123456789012345678/activity-instances/x`, { auth: bot }), 404, 10002);
+  });
+
   it('GET /applications/{id} and GET /applications: owner only (403 50001), unknown 404 10002', async () => {
     const owner = await t.register();
     const stranger = await t.register();

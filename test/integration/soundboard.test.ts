@@ -159,5 +159,27 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal((await t.request('DELETE', `/guilds/${guild.id}`, { auth: owner })).status, 204);
       assert.equal((await fetch(`${t.url}/soundboard-sounds/${sound.sound_id}`)).status, 404);
     });
+
+    it('send-soundboard-sound checks the channel, permissions and sound, then answers 10065: nobody is connected to voice', async () => {
+      const { owner, member, guild } = await guildWithMember(t);
+      const sound = (await t.request('POST', `/guilds/${guild.id}/soundboard-sounds`, { auth: owner, body: { name: 'horn', sound: dataUri(mp3Of(1)) } })).body;
+      const voice = (await t.request('POST', `/guilds/${guild.id}/channels`, { auth: owner, body: { name: 'Lounge', type: 2 } })).body;
+      const text = ((await t.request('GET', `/guilds/${guild.id}/channels`, { auth: owner })).body as any[]).find((c) => c.type === 0);
+      const send = (auth: any, channelId: string, body: unknown) => t.request('POST', `/channels/${channelId}/send-soundboard-sound`, { auth, body });
+      assertError(await send(owner, text.id, { sound_id: sound.sound_id }), 400, 50024);
+      assertError(await send(owner, voice.id, { sound_id: 'horn' }), 400, 50035);
+      assertError(await send(owner, voice.id, { sound_id: '123456789012345678' }), 404, 10097);
+      assertError(await send(owner, voice.id, { sound_id: sound.sound_id }), 404, 10065);
+      // Without Use Soundboard (denied to @everyone), a member is refused before anything else.
+      await t.request('PATCH', `/guilds/${guild.id}/roles/${guild.id}`, { auth: owner, body: { permissions: String(BigInt((await t.request('GET', `/guilds/${guild.id}/roles`, { auth: owner })).body.find((r: any) => r.id === guild.id).permissions) & ~(1n << 42n)) } });
+      assertError(await send(member, voice.id, { sound_id: sound.sound_id }), 403, 50013);
+      // Another server's sound: Use External Sounds, and membership there.
+      const other = await t.createGuild(member, 'Elsewhere');
+      const theirs = (await t.request('POST', `/guilds/${other.id}/soundboard-sounds`, { auth: member, body: { name: 'bell', sound: dataUri(mp3Of(1)) } })).body;
+      assertError(await send(owner, voice.id, { sound_id: theirs.sound_id, source_guild_id: other.id }), 403, 50001);
+      assertError(await send(owner, voice.id, { sound_id: theirs.sound_id }), 404, 10097);
+      const dm = (await t.request('POST', '/users/@me/channels', { auth: owner, body: { recipient_id: member.id } })).body;
+      assertError(await send(owner, dm.id, { sound_id: sound.sound_id }), 403, 50003);
+    });
   });
 }

@@ -153,6 +153,14 @@ export function registerApplicationsRoutes(ctx: RouteContext): void {
   ctx.patch('/applications/@me', { auth: 'bot', bodyLimit: imageBodyLimit(config, 1) }, async (req) => edit(await current(req), req.body));
   ctx.get('/oauth2/applications/@me', { auth: 'bot' }, async (req) => full(await current(req)));
   ctx.get('/applications/:appId', { auth: 'user' }, async (req) => full(await owned(req)));
+  // Activities (embedded apps launched in voice channels) need voice, which Accord does not have: no instance exists,
+  // so the application's own bot gets Discord's answer for an unknown one, `{"message": "404: Not Found", "code": 0}`.
+  ctx.get('/applications/:appId/activity-instances/:instanceId', { auth: 'bot' }, async (req) => {
+    const app = await store.applications.get(req.params.appId);
+    if (!app) throw new ApiError(ErrorCodes.UNKNOWN_APPLICATION);
+    if (app.botUserId !== req.user.id) throw new ApiError(ErrorCodes.NOT_AUTHORIZED_FOR_APPLICATION);
+    throw new ApiError(ErrorCodes.GENERAL, { status: 404, message: '404: Not Found' });
+  });
   ctx.patch('/applications/:appId', { auth: 'user', bodyLimit: imageBodyLimit(config, 1) }, async (req) => edit(await owned(req), req.body));
 
   // One transaction: a failed reset leaves the old token working (retry it), a successful one only the new.

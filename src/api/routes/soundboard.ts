@@ -12,8 +12,10 @@
  * Each change sends GUILD_SOUNDBOARD_SOUND_CREATE / _UPDATE / _DELETE (GUILD_EXPRESSIONS intent) and records an
  * audit entry (130 / 131 / 132); GUILD_CREATE carries the guild's sounds, and op 31 asks for them.
  *
- * Decided: Accord has no voice, so a sound cannot be played into a channel (`send-soundboard-sound` is not served),
- * and it ships no default sounds (`GET /soundboard-default-sounds` answers an empty list). Members play the sounds
+ * Decided: Accord has no voice, so a sound cannot be played into a channel: `POST /channels/{id}/send-soundboard-sound`
+ * checks what Discord checks (a voice channel, SPEAK and USE_SOUNDBOARD, USE_EXTERNAL_SOUNDS and membership for another
+ * server's sound, the sound) and then answers 10065 Unknown Voice State, since nobody is ever connected to the
+ * channel, which Discord requires. It ships no default sounds (`GET /soundboard-default-sounds` answers an empty list). Members play the sounds
  * in the web client's Soundboard settings.
  */
 import { BlobStoreFullError, type BlobStore } from '../../blobs/types.ts';
@@ -24,7 +26,8 @@ import { Permissions } from '../../protocol/permissions.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
 import { soundJson } from '../../shapes/soundboard.ts';
 import type { GuildSoundRecord } from '../../store/types.ts';
-import { guildAccess, type GuildAccess, permissionRefusal } from '../access.ts';
+import { channelAccess, guildAccess, type GuildAccess, permissionRefusal, requirePermission } from '../access.ts';
+import { isVoiceLike } from '../../protocol/channel-types.ts';
 import { createdChanges, deletedChanges, diffChanges, recordAudit } from '../audit-log.ts';
 import { unicodeEmoji } from '../messages/reaction-emoji.ts';
 import type { RouteContext } from '../route.ts';
@@ -38,6 +41,7 @@ const SOUND_DATA_MAX_CHARS = Math.ceil(SOUND_MAX_BYTES / 3) * 4 + 32;
 
 const name = z.string().min(2).max(32);
 const volume = z.number().min(0).max(1);
+const sendSoundBody = z.object({ sound_id: snowflake, source_guild_id: snowflake.optional() });
 const createBody = z.object({
   name,
   // A longer string cannot be an accepted file: refused as too large below, without decoding it.
@@ -96,6 +100,22 @@ export function registerSoundboardRoutes(ctx: RouteContext): void {
   };
 
   ctx.get('/soundboard-default-sounds', {}, async () => []);
+
+  ctx.post('/channels/:channelId/send-soundboard-sound', { status: 204 }, async (req) => {
+    const a = await channelAccess(store, req.params.channelId, req.user.id, now());
+    if (!a.channel.guildId) throw new ApiError(ErrorCodes.CANNOT_EXECUTE_ON_DM);
+    if (!isVoiceLike(a.channel.type)) throw new ApiError(ErrorCodes.CANNOT_ACT_ON_CHANNEL_TYPE);
+    const body = parse(sendSoundBody, req.body);
+    const sourceGuildId = body.source_guild_id ?? a.channel.guildId;
+    const external = sourceGuildId !== a.channel.guildId;
+    requirePermission(a, Permissions.SPEAK | Permissions.USE_SOUNDBOARD | (external ? Permissions.USE_EXTERNAL_SOUNDS : 0n));
+    // Another server's sound is theirs to play only as a member there (10004 otherwise).
+    if (external) await guildAccess(store, sourceGuildId, req.user.id, now());
+    const sound = await store.guildSounds.get(body.sound_id);
+    if (!sound || sound.guildId !== sourceGuildId) throw new ApiError(ErrorCodes.UNKNOWN_SOUND);
+    // Discord plays it for whoever is connected to the channel; the caller must be among them, and nobody is here.
+    throw new ApiError(ErrorCodes.UNKNOWN_VOICE_STATE);
+  });
 
   ctx.get('/guilds/:guildId/soundboard-sounds', {}, async (req) => {
     const access = await guildAccess(store, req.params.guildId, req.user.id, now());
