@@ -36,7 +36,7 @@ export interface RouteRequest<P = Record<string, string>, Q = Record<string, unk
 
 export interface RouteOptions {
   auth?: AuthMode;
-  /** Rate-limit bucket; the major parameter is taken from channelId / guildId / webhookId in the path. */
+  /** Rate-limit bucket; the major parameter is taken from channelId / guildId / webhookId / lobbyId in the path. */
   limit?: RouteLimit;
   /** HTTP status for a successful response with a body (default 200); a handler returning undefined answers 204. */
   status?: number;
@@ -120,7 +120,7 @@ export class RouteContext {
         if (global) return sendRateLimited(reply, global);
         const params = request.params as Record<string, string>;
         checkPathIds(params);
-        const major = params.channelId ?? params.guildId ?? params.webhookId ?? '';
+        const major = params.channelId ?? params.guildId ?? params.webhookId ?? params.lobbyId ?? '';
         const result = await limiter.checkRoute(limit, major, identity);
         setRateLimitHeaders(reply, result);
         if (!result.allowed) return sendRateLimited(reply, result);
@@ -169,6 +169,7 @@ const PATH_IDS: Record<string, { key: string; words?: readonly string[] }> = {
   overwriteId: { key: 'overwrite_id' },
   interactionId: { key: 'interaction_id' },
   integrationId: { key: 'integration_id' },
+  lobbyId: { key: 'lobby_id' },
 };
 const UINT64_MAX = 0xffffffffffffffffn;
 

@@ -1331,8 +1331,16 @@ export interface LobbyMemberRecord {
   additionalName: string | null;
 }
 
-/** A member to add or update: `additionalName` undefined keeps the stored one. */
-export type LobbyMemberInput = Omit<LobbyMemberRecord, 'lobbyId' | 'additionalName'> & { additionalName?: string | null };
+/**
+ * A member to add or update. A field left undefined keeps what is stored (a new member: no metadata, flags 0, no
+ * additional name).
+ */
+export interface LobbyMemberInput {
+  userId: Snowflake;
+  metadata?: LobbyMetadata | null;
+  flags?: number;
+  additionalName?: string | null;
+}
 
 export interface LobbyMessageRecord {
   id: Snowflake;
@@ -1379,6 +1387,14 @@ export interface LobbyStore {
    * `limits.perLobby` members, is dropped. NotFoundError('lobby') when the lobby does not exist.
    */
   changeMembers(id: Snowflake, upserts: readonly LobbyMemberInput[], removals: readonly Snowflake[], limits: LobbyLimits, opts?: { replace?: boolean }): Promise<LobbyMembersChange>;
+  /**
+   * PUT /lobbies in one transaction: the application's lobby with `secret` (`fresh` is created when there is none),
+   * its metadata replaced by `lobbyMetadata` when given, and `member` upserted. LimitReachedError('lobby_members')
+   * when the member would pass a limit: then nothing is written.
+   */
+  createOrJoin(fresh: LobbyRecord, member: LobbyMemberInput, lobbyMetadata: LobbyMetadata | null | undefined, limits: LobbyLimits): Promise<{ lobby: LobbyRecord; created: boolean; metadataChanged: boolean; change: LobbyMembersChange }>;
+  /** The lobbies linked to any of these channels. */
+  listLinkedTo(channelIds: readonly Snowflake[]): Promise<LobbyRecord[]>;
   /** Links `channelId` (null unlinks); ConflictError('lobby', 'linked_channel_id') when another lobby has it. Null when the lobby does not exist. */
   link(id: Snowflake, channelId: Snowflake | null): Promise<LobbyRecord | null>;
   addMessage(message: LobbyMessageRecord): Promise<void>;

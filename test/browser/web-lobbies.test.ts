@@ -32,11 +32,13 @@ describe('web client: game lobbies', { skip: browserSkipReason() }, () => {
     ben = await server.register(`ben_${stamp}`);
     cal = await server.register(`cal_${stamp}`);
     ({ app, bot } = await makeBot(server, dev, 'Block Game'));
+    // The players signed in to the game (its SDK's grant): a game puts only them in its lobbies.
+    const grant = (u: TestUser) => issueAccessToken(server.store, { applicationId: app.id, userId: u.id, scopes: ['sdk.social_layer'] }, Date.now());
+    const [{ access_token }] = await Promise.all([grant(ann), grant(ben), grant(cal)]);
     const created = await server.request('POST', '/lobbies', { auth: bot, body: { metadata: { topic: 'Castle build' }, members: [{ id: ann.id }, { id: ben.id }] } });
     assert.equal(created.status, 200, JSON.stringify(created.body));
     lobby = created.body;
-    // Ann said something in the game before opening the app (an access token of the game, as its SDK holds).
-    const { access_token } = await issueAccessToken(server.store, { applicationId: app.id, userId: ann.id, scopes: ['sdk.social_layer'] }, Date.now());
+    // Ann said something in the game before opening the app (with the game's access token, as its SDK holds).
     const said = await server.request('POST', `/lobbies/${lobby.id}/messages`, { auth: `Bearer ${access_token}`, body: { content: 'need more stone' } });
     assert.equal(said.status, 200, JSON.stringify(said.body));
   });

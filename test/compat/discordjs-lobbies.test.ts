@@ -47,7 +47,7 @@ describe('@discordjs/rest: lobbies', () => {
     const joined = (await game.put('/lobbies', { body: { secret: 'duel-7', member_metadata: { deck: 'fire' } } })) as LobbyJson;
     assert.deepEqual(joined.members, [{ id: player.id, metadata: { deck: 'fire' }, flags: 0 }]);
     const member = (await backend.put(`/lobbies/${joined.id}/members/${player.id}`, { body: { additional_name: 'Pyro', flags: 1 } })) as LobbyJson['members'][number];
-    assert.deepEqual(member, { id: player.id, metadata: null, flags: 1, additional_name: 'Pyro' });
+    assert.deepEqual(member, { id: player.id, metadata: { deck: 'fire' }, flags: 1, additional_name: 'Pyro' });
 
     const sent = (await game.post(`/lobbies/${joined.id}/messages`, { body: { content: 'gg' } })) as any;
     assert.equal(sent.lobby_id, joined.id);

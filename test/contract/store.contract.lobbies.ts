@@ -1,7 +1,7 @@
 /** LobbyStore: lobbies with their members and messages, the per-lobby and per-user limits, links and their cascade. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConflictError, NotFoundError } from '../../src/store/errors.ts';
+import { ConflictError, LimitReachedError, NotFoundError } from '../../src/store/errors.ts';
 import type { LobbyRecord, Store } from '../../src/store/types.ts';
 import { guildWithChannel, newId, rejectsWith } from './store.fixtures.ts';
 
@@ -70,6 +70,43 @@ export function lobbiesContract(s: () => Store): void {
       const elsewhere = await s().lobbies.create(lobbyOf(newId()), [{ userId: c, metadata: null, flags: 0 }], { perLobby: 1000, perUser: 1 });
       assert.deepEqual(elsewhere.dropped, [], 'another application\'s lobbies do not count');
       await rejectsWith(s().lobbies.changeMembers(newId(), [], [], LIMITS), NotFoundError, { entity: 'lobby' });
+      // Fields left out keep their values; a user named twice counts once, the last entry.
+      const once = await s().lobbies.changeMembers(lobby.id, [{ userId: c, metadata: { k: '1' }, flags: 1 }, { userId: c, flags: 0 }], [], LIMITS);
+      assert.equal(once.upserted.length, 1);
+      assert.deepEqual(await s().lobbies.member(lobby.id, c), { lobbyId: lobby.id, userId: c, metadata: null, flags: 0, additionalName: null });
+      await s().lobbies.changeMembers(lobby.id, [{ userId: c, metadata: { k: '2' } }], [], LIMITS);
+      await s().lobbies.changeMembers(lobby.id, [{ userId: c, flags: 1 }], [], LIMITS);
+      assert.deepEqual(await s().lobbies.member(lobby.id, c), { lobbyId: lobby.id, userId: c, metadata: { k: '2' }, flags: 1, additionalName: null });
+    });
+
+    it('creates or joins by secret in one transaction: a refused join leaves no lobby and no metadata behind', async () => {
+      const app = newId();
+      const [a, b] = [newId(), newId()];
+      const fresh = lobbyOf(app, { secret: 'match' });
+      const first = await s().lobbies.createOrJoin(fresh, { userId: a, metadata: { ready: 'y' } }, { map: 'one' }, LIMITS);
+      assert.equal(first.created, true);
+      assert.deepEqual(first.lobby, { ...fresh, metadata: { map: 'one' } });
+      const second = await s().lobbies.createOrJoin(lobbyOf(app, { secret: 'match' }), { userId: b }, { map: 'two' }, LIMITS);
+      assert.equal(second.created, false);
+      assert.equal(second.metadataChanged, true);
+      assert.equal(second.lobby.id, fresh.id);
+      assert.deepEqual((await s().lobbies.members(fresh.id)).map((m) => m.metadata), a < b ? [{ ready: 'y' }, null] : [null, { ready: 'y' }]);
+      await rejectsWith(s().lobbies.createOrJoin(lobbyOf(app, { secret: 'match' }), { userId: newId() }, { map: 'three' }, { perLobby: 2, perUser: 100 }), LimitReachedError);
+      assert.deepEqual((await s().lobbies.get(fresh.id))?.metadata, { map: 'two' });
+      await rejectsWith(s().lobbies.createOrJoin(lobbyOf(app, { secret: 'other' }), { userId: a }, null, { perLobby: 10, perUser: 1 }), LimitReachedError);
+      assert.equal(await s().lobbies.getBySecret(app, 'other'), null);
+    });
+
+    it('holds both limits under concurrent changes', async () => {
+      const app = newId();
+      const lobby = lobbyOf(app);
+      await s().lobbies.create(lobby, [], LIMITS);
+      const users = Array.from({ length: 8 }, () => newId());
+      await Promise.all(users.map((u) => s().lobbies.changeMembers(lobby.id, [{ userId: u }], [], { perLobby: 3, perUser: 100 })));
+      assert.equal((await s().lobbies.members(lobby.id)).length, 3);
+      const player = newId();
+      await Promise.all(Array.from({ length: 10 }, () => s().lobbies.create(lobbyOf(app), [{ userId: player }], { perLobby: 1000, perUser: 3 })));
+      assert.equal((await s().lobbies.listForUser(player)).length, 3);
     });
 
     it('links one lobby per channel; deleting the channel unlinks', async () => {
@@ -83,8 +120,10 @@ export function lobbiesContract(s: () => Store): void {
       await rejectsWith(s().lobbies.link(two.id, channel.id), ConflictError, { entity: 'lobby' });
       await rejectsWith(s().lobbies.link(two.id, newId()), NotFoundError, { entity: 'channel' });
       assert.equal(await s().lobbies.link(newId(), null), null);
+      assert.deepEqual((await s().lobbies.listLinkedTo([channel.id, newId()])).map((l) => l.id), [one.id]);
       await s().channels.delete(channel.id);
       assert.equal((await s().lobbies.get(one.id))?.linkedChannelId, null);
+      assert.deepEqual(await s().lobbies.listLinkedTo([channel.id]), []);
     });
   });
 }

@@ -34,6 +34,8 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`lobbies (${back
     carol = await t.register();
     ({ app, bot } = await makeBot(t, dev, 'Game'));
     ({ bot: otherBot } = await makeBot(t, dev, 'Other Game'));
+    // The players signed in to the game (a grant with sdk.social_layer): only they may be put in its lobbies.
+    for (const u of [alice, bob, carol]) await bearer(u);
   });
   after(async () => {
     await sessions.closeAll();
@@ -91,14 +93,14 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`lobbies (${back
     assert.equal((await gwBob.waitForDispatch('LOBBY_CREATE')).d.id, lobby.id);
     assert.deepEqual((await gwAlice.waitForDispatch('LOBBY_MEMBER_ADD')).d, { lobby_id: lobby.id, member: added.body });
 
-    // Updating keeps the additional name unless it is sent; null clears it.
+    // Updating keeps what is not sent; null clears.
     const updated = await t.request('PUT', `/lobbies/${lobby.id}/members/${bob.id}`, { auth: bot, body: { flags: 1 } });
-    assert.deepEqual(updated.body, { id: bob.id, metadata: null, flags: 1, additional_name: 'Twindly Shimmerleaf' });
+    assert.deepEqual(updated.body, { id: bob.id, metadata: { role: 'healer' }, flags: 1, additional_name: 'Twindly Shimmerleaf' });
     assert.deepEqual((await gwAlice.waitForDispatch('LOBBY_MEMBER_UPDATE')).d, { lobby_id: lobby.id, member: updated.body });
     const cleared = await t.request('PUT', `/lobbies/${lobby.id}/members/${bob.id}`, { auth: bot, body: { additional_name: null } });
     assert.equal(cleared.body.additional_name, undefined);
 
-    const bulk = await t.request('POST', `/lobbies/${lobby.id}/members/bulk`, { auth: bot, body: [{ id: carol.id, metadata: { x: 'y' } }, { id: bob.id, remove_member: true }] });
+    const bulk = await t.request('POST', `/lobbies/${lobby.id}/members/bulk`, { auth: bot, body: [{ id: carol.id, metadata: { a: 'b' } }, { id: bob.id, remove_member: true }, { id: carol.id, metadata: { x: 'y' } }] });
     assert.equal(bulk.status, 200, JSON.stringify(bulk.body));
     assert.deepEqual(bulk.body, [{ id: carol.id, metadata: { x: 'y' }, flags: 0 }]);
     assert.deepEqual((await gwBob.waitForDispatch('LOBBY_DELETE')).d, { id: lobby.id });
@@ -227,12 +229,72 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`lobbies (${back
     assert.ok(!inChannel.includes('buy spam now'), JSON.stringify(inChannel));
     assert.deepEqual((await t.request('GET', `/lobbies/${lobby.id}/messages?limit=2`, { auth: bobToken })).body.map((m: any) => m.content), ['clean words', 'buy spam now']);
 
-    // Unlinking needs only the flag; deleting the channel unlinks too.
+    // The linked channel is named, not shown: members outside the guild read the lobby too.
+    assert.deepEqual(linked.body.linked_channel, { id: text.id, type: 0, guild_id: guild.id, name: text.name });
+
+    // A user banned from the guild gets no invite, and their lobby messages are not posted there.
+    assert.equal((await t.request('PUT', `/guilds/${guild.id}/bans/${bob.id}`, { auth: alice, body: {} })).status, 204);
+    assertError(await t.request('POST', `/lobbies/${lobby.id}/members/${bob.id}/invites`, { auth: bot }), 403, 50001);
+    assert.equal((await t.request('POST', `/lobbies/${lobby.id}/messages`, { auth: bobToken, body: { content: 'from exile' } })).status, 200);
+    await t.request('POST', `/lobbies/${lobby.id}/messages`, { auth: aliceToken, body: { content: 'after exile' } });
+    await gwAlice.waitForDispatch('MESSAGE_CREATE', (d) => d.channel_id === text.id && d.content === 'after exile');
+    assert.ok(!(await t.request('GET', `/channels/${text.id}/messages`, { auth: alice })).body.some((m: any) => m.content === 'from exile'));
+
+    // Unlinking needs only the flag; deleting the channel unlinks too, and the members hear it.
     const unlinked = await t.request('PATCH', `/lobbies/${lobby.id}/channel-linking`, { auth: aliceToken, body: {} });
     assert.equal(unlinked.body.linked_channel, undefined);
     await t.request('PATCH', `/lobbies/${lobby.id}/channel-linking`, { auth: aliceToken, body: { channel_id: text.id } });
+    await gwBob.waitForDispatch('LOBBY_UPDATE', () => gwBob.dispatches('LOBBY_UPDATE').at(-1)?.d.linked_channel?.id === text.id);
+    const updates = gwBob.dispatches('LOBBY_UPDATE').length;
     assert.equal((await t.request('DELETE', `/channels/${text.id}`, { auth: alice })).status, 200);
     assert.equal((await t.request('GET', `/lobbies/${lobby.id}`, { auth: bot })).body.linked_channel, undefined);
+    await gwBob.waitForDispatch('LOBBY_UPDATE', () => gwBob.dispatches('LOBBY_UPDATE').length > updates);
+    assert.equal(gwBob.dispatches('LOBBY_UPDATE').at(-1)!.d.linked_channel, undefined);
+  });
+
+  it('only users who granted the game sdk.social_layer are put in its lobbies; bad ids and flags get Discord\'s errors', async () => {
+    const eve = await t.register();
+    const made = await t.request('POST', '/lobbies', { auth: bot, body: { members: [{ id: alice.id }, { id: eve.id }] } });
+    assert.deepEqual(made.body.members.map((m: any) => m.id), [alice.id]);
+    assertError(await t.request('PUT', `/lobbies/${made.body.id}/members/${eve.id}`, { auth: bot, body: {} }), 403, 50001);
+    assert.deepEqual((await t.request('POST', `/lobbies/${made.body.id}/members/bulk`, { auth: bot, body: [{ id: eve.id }] })).body, []);
+    assert.deepEqual((await t.request('GET', '/users/@me/lobbies', { auth: eve })).body, []);
+    // Another game's grant is not this one's.
+    await bearer(eve, (await makeBot(t, dev, 'Eve Game')).app.id);
+    assertError(await t.request('PUT', `/lobbies/${made.body.id}/members/${eve.id}`, { auth: bot, body: {} }), 403, 50001);
+
+    const bad = await t.request('GET', '/lobbies/abc', { auth: bot });
+    assertError(bad, 400, 50035);
+    assert.ok(bad.body.errors.lobby_id, JSON.stringify(bad.body));
+    assertError(await t.request('GET', '/lobbies/18446744073709551615', { auth: bot }), 404, 10031);
+    const token = await bearer(alice);
+    for (const flags of [2 ** 40, 2 ** 32 + 4, 1]) assertError(await t.request('POST', `/lobbies/${made.body.id}/messages`, { auth: token, body: { content: 'x', flags } }), 400, 50035);
+    assert.equal((await t.request('POST', `/lobbies/${made.body.id}/messages`, { auth: token, body: { content: 'quiet', flags: 4096 } })).body.flags, 4096);
+
+    // Another game's lobby: deleting it answers as for one already gone, and it stays.
+    assert.equal((await t.request('DELETE', `/lobbies/${made.body.id}`, { auth: otherBot })).status, 204);
+    assert.equal((await t.request('GET', `/lobbies/${made.body.id}`, { auth: bot })).status, 200);
+    // A session token learns nothing of lobbies it is not in.
+    assertError(await t.request('DELETE', `/lobbies/${made.body.id}/members/@me`, { auth: carol }), 404, 10031);
+  });
+
+  it('PUT /lobbies is all or nothing: a refused join leaves no lobby and no new metadata', async () => {
+    const frank = await t.register();
+    const token = await bearer(frank);
+    const limits = { perLobby: 1000, perUser: 100 };
+    for (let i = 0; i < 100; i++) {
+      await t.store.lobbies.create({ id: String(BigInt(app.id) + 5000n + BigInt(i)), applicationId: app.id, secret: null, metadata: null, idleTimeoutSeconds: 300, linkedChannelId: null, createdAt: Date.now() }, [{ userId: frank.id }], limits);
+    }
+    assertError(await t.request('PUT', '/lobbies', { auth: token, body: { secret: 'brand-new' } }), 400, 50035);
+    assert.equal(await t.store.lobbies.getBySecret(app.id, 'brand-new'), null);
+    const existing = (await t.request('PUT', '/lobbies', { auth: await bearer(alice), body: { secret: 'kept', lobby_metadata: { v: 'original' } } })).body;
+    assertError(await t.request('PUT', '/lobbies', { auth: token, body: { secret: 'kept', lobby_metadata: { v: 'hijacked' } } }), 400, 50035);
+    assert.deepEqual((await t.request('GET', `/lobbies/${existing.id}`, { auth: bot })).body.metadata, { v: 'original' });
+    // A member who joins with new metadata: those already in it hear LOBBY_UPDATE.
+    const gw = await sessions.online({ token: alice.token });
+    await t.request('PUT', '/lobbies', { auth: await bearer(bob), body: { secret: 'kept', lobby_metadata: { v: 'second' } } });
+    assert.deepEqual((await gw.waitForDispatch('LOBBY_UPDATE', (d) => d.id === existing.id)).d.metadata, { v: 'second' });
+    assert.equal((await gw.waitForDispatch('LOBBY_MEMBER_ADD', (d) => d.lobby_id === existing.id)).d.member.id, bob.id);
   });
 
   it('a lobby joined by secret cannot be linked; a user is in at most 100 lobbies of one application (bulk drops them silently)', async () => {
@@ -244,6 +306,7 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`lobbies (${back
     assertError(await t.request('PATCH', `/lobbies/${bySecret.id}/channel-linking`, { auth: token, body: { channel_id: text.id } }), 400, 50035);
 
     const dave = await t.register();
+    await bearer(dave);
     // The 100 lobbies straight into the store: through the API they would meet its rate limit first.
     const limits = { perLobby: 1000, perUser: 100 };
     for (let i = 0; i < 100; i++) {

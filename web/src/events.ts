@@ -166,7 +166,7 @@ function presenceList(d: any): Presence[] {
 
 const handlers: Record<string, Handler> = {
   READY(s, d) {
-    const patch: Partial<State> = { me: d.user, authSessionId: d.auth_session_id_hash ?? null, users: withUser({}, d.user), ready: true, guildIds: [], guilds: {}, channels: {}, members: {}, presences: {}, privateChannelIds: [], memberRequests: {}, stages: {}, voiceStatuses: {} };
+    const patch: Partial<State> = { me: d.user, authSessionId: d.auth_session_id_hash ?? null, users: withUser({}, d.user), ready: true, guildIds: [], guilds: {}, channels: {}, members: {}, presences: {}, privateChannelIds: [], memberRequests: {}, stages: {}, voiceStatuses: {}, lobbies: null, lobbyMessages: {} };
     let next: State = { ...s, ...patch };
     for (const g of d.guilds ?? []) next = { ...next, ...applyGuildCreate(next, g) };
     for (const c of d.private_channels ?? []) next = { ...next, ...upsertChannel(next, c) };

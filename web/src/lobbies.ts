@@ -6,7 +6,7 @@
  */
 import { compareIds, rest } from './api.ts';
 import { store, withUser, type State } from './store.ts';
-import type { Lobby, LobbyMember, LobbyMessage } from './types.ts';
+import type { Lobby, LobbyMember, LobbyMessage, User } from './types.ts';
 
 type Patch = Partial<State> | void;
 
@@ -15,9 +15,29 @@ export function lobbyTitle(l: Lobby): string {
   return l.metadata?.name || l.metadata?.topic || `Lobby of ${l.members.length} ${l.members.length === 1 ? 'player' : 'players'}`;
 }
 
+/** At most this many unknown players' names are asked for per list. */
+const NAMES_PER_LOAD = 50;
+
+/**
+ * Lists the lobbies when the page opens, and again after a READY (which resets them: the session may have missed
+ * events). Until the list arrives, LOBBY_* events are not applied: the list is read after they happened.
+ */
 export async function loadLobbies(): Promise<void> {
   const list = await rest.get<Lobby[]>('/users/@me/lobbies');
   store.update(() => ({ lobbies: Object.fromEntries(list.map((l) => [l.id, l])) }));
+  await loadPlayerNames(list);
+}
+
+/** Players the app has never seen (not in a shared server or DM) are shown by name: asked for once each. */
+async function loadPlayerNames(lobbies: readonly Lobby[]): Promise<void> {
+  const known = store.state.users;
+  const unknown = [...new Set(lobbies.flatMap((l) => l.members.map((m) => m.id)))].filter((id) => !known[id]).slice(0, NAMES_PER_LOAD);
+  const users = await Promise.all(unknown.map((id) => rest.get<User>(`/users/${id}`).catch(() => null)));
+  store.update((s) => {
+    let next = s.users;
+    for (const u of users) if (u) next = withUser(next, u);
+    return { users: next };
+  });
 }
 
 export async function loadLobbyMessages(lobbyId: string): Promise<void> {
@@ -41,6 +61,7 @@ function withMessages(prev: readonly LobbyMessage[], add: readonly LobbyMessage[
 
 function withLobby(s: State, l: Lobby): Patch {
   if (!s.lobbies) return;
+  if (l.members.some((m) => !s.users[m.id])) void loadPlayerNames([l]).catch(() => {});
   return { lobbies: { ...s.lobbies, [l.id]: l } };
 }
 

@@ -29,6 +29,7 @@ import { convertedType } from '../channels/announcements.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { channelJson, inviteJson, iso, memberJson, publicUser } from '../../shapes/serialize.ts';
 import { postSystemMessage } from '../messages/system.ts';
+import { announceUnlinked } from '../lobby-events.ts';
 import { inviteCode, inviteEventAudience, checkInviteRoles, checkTargetUsersFile, readInviteCreateBody } from '../community-invites.ts';
 import { parse, snowflake, z } from '../validate.ts';
 
@@ -205,7 +206,10 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
     const children = new Set(category ? (await store.channels.listByGuild(c.guildId!)).filter((x) => x.parentId === c.id).map((x) => x.id) : []);
     // A stage's open instance goes with its channel (the foreign key); its watchers hear it closed first.
     const stage = c.type === ChannelType.GUILD_STAGE_VOICE ? await store.stageInstances.getByChannel(c.id) : null;
+    // A lobby linked to it is unlinked by the delete (the foreign key); its members hear of it after.
+    const linked = c.type === ChannelType.GUILD_TEXT ? await store.lobbies.listLinkedTo([c.id]) : [];
     await ctx.writes.deleteChannel(c.id, [entry]);
+    await announceUnlinked(ctx, linked);
     if (stage) {
       ctx.dispatch.guild(c.guildId!, 'STAGE_INSTANCE_DELETE', stageInstanceJson(stage), { channelId: c.id });
       await moveStageEvent(ctx, stage, EventStatus.COMPLETED);

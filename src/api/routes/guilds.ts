@@ -26,6 +26,7 @@ import { parse, permissionString, queryBool, snowflake, z } from '../validate.ts
 import { acceptImage, imageBodyLimit } from '../image-fields.ts';
 import { AuditLogEvent } from '../../protocol/audit-log.ts';
 import { CHANNEL_AUDIT_KEYS, GUILD_AUDIT_KEYS, createdChanges, diffChanges, recordAudit } from '../audit-log.ts';
+import { announceUnlinked } from '../lobby-events.ts';
 
 export const MAX_GUILDS_PER_USER = 100;
 export const MAX_CHANNELS_PER_GUILD = 500;
@@ -422,8 +423,11 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
     const emojis = await store.guildEmojis.listByGuild(access.guild.id);
     const stickers = await store.guildStickers.listByGuild(access.guild.id);
     const sounds = await store.guildSounds.listByGuild(access.guild.id);
+    const linked = await store.lobbies.listLinkedTo((await store.channels.listByGuild(access.guild.id)).filter((c) => c.type === ChannelType.GUILD_TEXT).map((c) => c.id));
     // The files of every channel's messages go after the commit (messages/write.ts).
     await ctx.writes.deleteGuild(access.guild.id);
+    // Lobbies linked to its channels are unlinked with them; their members hear of it.
+    await announceUnlinked(ctx, linked);
     ctx.dispatch.guild(access.guild.id, 'GUILD_DELETE', { id: access.guild.id });
     // The custom emoji's images (their rows went with the guild).
     await deleteEmojiImages(ctx.deps.blobs, emojis.map((e) => e.id));

@@ -9,34 +9,47 @@
  *   secret, leave it, link or unlink a channel (CanLinkLobby), send and read its messages, create a linked-channel
  *   invite for themselves;
  * - either may read a lobby.
- * Decided: Accord's own client (a user's session token, no application) acts as the member too, in every lobby the
- * user is in, except creating or joining by secret, which names an application; `GET /users/@me/lobbies` lists them.
- * A lobby of another application, or one the caller is not in, is 10031 Unknown lobby, as if it did not exist.
+ *
+ * Decided:
+ * - An application puts in its lobbies only users who let it act for them (a live grant with `sdk.social_layer`):
+ *   others are left out of a create, a PATCH and a bulk change, as Discord drops users who "fail permission checks",
+ *   and PUT of one is 50001.
+ * - Accord's own client (a user's session token, no application) acts as the member too, in every lobby the user is
+ *   in, except creating or joining by secret, which names an application; `GET /users/@me/lobbies` lists them.
+ * - A member may leave any lobby, whoever made it (Discord's SDK cannot leave one made through the API).
+ * - A lobby of another application, or one the caller is not in, is 10031 Unknown lobby, as if it did not exist;
+ *   deleting one answers 204 either way.
+ * - `linked_channel` names the channel (id, type, guild_id, name) and no more: it reaches members outside the guild.
+ * - A field left out of a member update keeps its value.
  *
  * Events, to the lobby's members (user dispatch, no intent), named after the Social SDK's callbacks: LOBBY_CREATE
  * (the lobby object) to whoever joins or is added, LOBBY_MEMBER_ADD / _UPDATE / _REMOVE `{lobby_id, member}` to the
- * others, LOBBY_UPDATE (the lobby object) on a modify or a link, LOBBY_DELETE `{id}` on delete and to a member who
- * left or was removed, LOBBY_MESSAGE_CREATE and LOBBY_MESSAGE_UPDATE (the lobby message object).
+ * others, LOBBY_UPDATE (the lobby object) on a modify, a link, an unlink by a channel's deletion, or new metadata from
+ * PUT /lobbies, LOBBY_DELETE `{id}` on delete and to a member who left or was removed, LOBBY_MESSAGE_CREATE and
+ * LOBBY_MESSAGE_UPDATE (the lobby message object).
  *
- * A message sent to a lobby with a linked channel is also posted there, by its author with the application's id; if
- * that fails, the lobby message stands (Discord: "the lobby message is still delivered").
+ * A message sent to a lobby with a linked channel is also posted there, by its author with the application's id,
+ * through the guild's auto moderation, unless its author is banned from the guild or timed out there; if it is not
+ * posted, the lobby message stands (Discord: "the lobby message is still delivered").
  *
- * Left open: idle lobbies are not deleted after `idle_timeout_seconds` (it is stored and validated); messages of the
- * linked channel do not flow back into the lobby; the development rate limits (100 per 2 hours) are Discord's
- * business, the default per-route limits apply here.
+ * Left open: idle lobbies are not deleted after `idle_timeout_seconds` (it is stored and validated); a secret does not
+ * expire after 30 days; messages of the linked channel do not flow back into the lobby, and forwarding ignores the
+ * channel's slowmode; the development rate limits (100 per 2 hours) are Discord's business, the default per-route
+ * limits apply here (per lobby).
  */
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
 import { MessageType } from '../../protocol/message-types.ts';
 import { SUPPRESS_EMBEDS_FLAG } from '../../protocol/message-urls.ts';
-import { hasPermission, Permissions } from '../../protocol/permissions.ts';
-import { lobbyJson, lobbyMemberJson, lobbyMessageJson } from '../../shapes/lobby.ts';
+import { Permissions } from '../../protocol/permissions.ts';
+import { lobbyMemberJson, lobbyMessageJson } from '../../shapes/lobby.ts';
+import { isSnowflake } from '../../protocol/snowflake.ts';
+import { announceLobbyUpdate, lobbyMemberIds, renderLobby } from '../lobby-events.ts';
 import { eventPayload, renderMessage } from '../../shapes/message.ts';
 import { iso, publicUser } from '../../shapes/serialize.ts';
-import { ConflictError, NotFoundError } from '../../store/errors.ts';
+import { ConflictError, LimitReachedError, NotFoundError } from '../../store/errors.ts';
 import { ChannelType, type ChannelRecord, type InviteRecord, type MemberRecord, type Store, type LobbyLimits, type LobbyMemberInput, type LobbyMembersChange, type LobbyMetadata, type LobbyRecord, type UserRecord } from '../../store/types.ts';
-import { channelAccess, type ChannelAccess } from '../access.ts';
+import { channelAccess, requirePermission, type ChannelAccess } from '../access.ts';
 import { blocks, executeActions, messageViolations } from '../auto-moderation/enforce.ts';
-import { channelPayload } from '../channels/common.ts';
 import { inviteCode, inviteEventAudience } from '../community-invites.ts';
 import { renderMedia } from '../messages/attachments.ts';
 import { systemMessageRecord } from '../messages/system.ts';
@@ -72,15 +85,19 @@ const modifyBody = createBody;
 const memberBody = z.object({ metadata: metadata.optional(), flags: z.number().int().min(0).max(CAN_LINK_LOBBY).optional(), additional_name: additionalName.optional() });
 const bulkBody = z.array(memberInput.extend({ additional_name: additionalName.optional(), remove_member: z.boolean().optional() })).min(1).max(MEMBERS_PER_REQUEST);
 const linkBody = z.object({ channel_id: snowflake.nullish() });
-const messageBody = z.object({ content: z.string().trim().min(1).max(LOBBY_MESSAGE_MAX), metadata: metadata.optional(), flags: z.number().int().min(0).optional() });
+const messageBody = z.object({ content: z.string().trim().min(1).max(LOBBY_MESSAGE_MAX), metadata: metadata.optional(), flags: z.number().int().min(0).max(LOBBY_MESSAGE_FLAGS).optional() });
 const messagesQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).optional() });
 const moderationBody = z.record(z.string().max(1024), z.string().max(2000)).refine((m) => Object.keys(m).length <= 5, { message: 'Must have 5 or fewer keys.' });
 
 /** Who is calling: the application (its bot) or a member (an access token of one application, or the user's own session). */
 type Caller = { kind: 'app'; applicationId: string } | { kind: 'member'; user: UserRecord; applicationId: string | null };
 
+/** A member from a request: the fields it leaves out keep their stored values (a new member: none, 0). */
 const toInput = (m: { id: string; metadata?: LobbyMetadata | null; flags?: number; additional_name?: string | null }): LobbyMemberInput => ({
-  userId: m.id, metadata: m.metadata ?? null, flags: m.flags ?? 0, ...(m.additional_name !== undefined ? { additionalName: m.additional_name } : {}),
+  userId: m.id,
+  ...(m.metadata !== undefined ? { metadata: m.metadata } : {}),
+  ...(m.flags !== undefined ? { flags: m.flags } : {}),
+  ...(m.additional_name !== undefined ? { additionalName: m.additional_name } : {}),
 });
 
 export function registerLobbyRoutes(ctx: RouteContext): void {
@@ -93,18 +110,10 @@ export function registerLobbyRoutes(ctx: RouteContext): void {
     if (!app) throw new ApiError(ErrorCodes.MISSING_ACCESS);
     return { kind: 'app', applicationId: app.id };
   };
-  const appOf = async (req: RouteRequest): Promise<string> => {
+  const appOf = async (req: RouteRequest): Promise<Extract<Caller, { kind: 'app' }>> => {
     const caller = await callerOf(req);
     if (caller.kind !== 'app') throw new ApiError(ErrorCodes.ONLY_BOTS_CAN_USE_ENDPOINT);
-    return caller.applicationId;
-  };
-
-  /** The lobby as `caller` may see it: its application's, or one the member is in; 10031 otherwise. */
-  const visibleLobby = async (caller: Caller, lobbyId: string): Promise<LobbyRecord> => {
-    const lobby = await store.lobbies.get(lobbyId);
-    if (!lobby || (caller.applicationId !== null && lobby.applicationId !== caller.applicationId)) throw new ApiError(ErrorCodes.UNKNOWN_LOBBY);
-    if (caller.kind === 'member' && !(await store.lobbies.member(lobby.id, caller.user.id))) throw new ApiError(ErrorCodes.UNKNOWN_LOBBY);
-    return lobby;
+    return caller;
   };
   const memberCaller = async (req: RouteRequest): Promise<Extract<Caller, { kind: 'member' }>> => {
     const caller = await callerOf(req);
@@ -112,26 +121,45 @@ export function registerLobbyRoutes(ctx: RouteContext): void {
     return caller;
   };
 
-  const render = async (lobby: LobbyRecord, viewerId?: string): Promise<Record<string, unknown>> => {
-    const members = await store.lobbies.members(lobby.id);
-    const channel = lobby.linkedChannelId ? await store.channels.get(lobby.linkedChannelId) : null;
-    return lobbyJson(lobby, members, channel ? await channelPayload(store, channel, viewerId) : null);
+  /** The lobby if it exists and is `caller`'s application's (any application's for a session token); else null. */
+  const lobbyOf = async (caller: Caller, lobbyId: string): Promise<LobbyRecord | null> => {
+    const lobby = isSnowflake(lobbyId) ? await store.lobbies.get(lobbyId) : null;
+    return lobby && (caller.applicationId === null || lobby.applicationId === caller.applicationId) ? lobby : null;
+  };
+  /** The lobby as `caller` may see it: its application's, or one the member is in; 10031 otherwise, as if it did not exist. */
+  const visibleLobby = async (caller: Caller, lobbyId: string): Promise<LobbyRecord> => {
+    const lobby = await lobbyOf(caller, lobbyId);
+    if (!lobby || (caller.kind === 'member' && !(await store.lobbies.member(lobby.id, caller.user.id)))) throw new ApiError(ErrorCodes.UNKNOWN_LOBBY);
+    return lobby;
   };
 
-  /** Every user ids named must be accounts (10013 otherwise), before anything is written. */
+  /** Every user id named must be an account (10013 otherwise), before anything is written. */
   const requireUsers = async (userIds: readonly string[]): Promise<void> => {
+    if (userIds.some((u) => !isSnowflake(u))) throw new ApiError(ErrorCodes.UNKNOWN_USER);
     const found = new Set((await store.users.getMany([...new Set(userIds)])).map((u) => u.id));
     if (userIds.some((u) => !found.has(u))) throw new ApiError(ErrorCodes.UNKNOWN_USER);
+  };
+  /**
+   * The users who let the application act for them in lobbies: a live OAuth2 grant to it with `sdk.social_layer`
+   * (the Social SDK's sign-in). An application cannot put anyone else in a lobby, where other players could write
+   * to them (Discord drops users who "fail permission checks").
+   */
+  const consenting = async (applicationId: string, userIds: readonly string[]): Promise<Set<string>> => {
+    const out = new Set<string>();
+    for (const userId of new Set(userIds)) {
+      const grants = await store.oauth2.listGrants(userId, now());
+      if (grants.some((g) => g.applicationId === applicationId && g.scopes.includes(SOCIAL_LAYER_SCOPE))) out.add(userId);
+    }
+    return out;
   };
 
   /** The events of a membership change: the lobby to whoever joined, the member change to the others, DELETE to whoever left. */
   const announceMembers = async (lobby: LobbyRecord, change: LobbyMembersChange): Promise<void> => {
     if (!change.upserted.length && !change.removed.length) return;
-    const json = await render(lobby);
-    const memberIds = (json.members as Array<{ id: string }>).map((m) => m.id);
+    const json = await renderLobby(store, lobby);
     const joined = new Set(change.upserted.filter((u) => u.added).map((u) => u.member.userId));
     if (joined.size) ctx.dispatch.users(joined, 'LOBBY_CREATE', json);
-    const others = memberIds.filter((id) => !joined.has(id));
+    const others = lobbyMemberIds(json).filter((id) => !joined.has(id));
     for (const { member, added } of change.upserted) ctx.dispatch.users(others, added ? 'LOBBY_MEMBER_ADD' : 'LOBBY_MEMBER_UPDATE', { lobby_id: lobby.id, member: lobbyMemberJson(member) });
     for (const userId of change.removed) ctx.dispatch.users(others, 'LOBBY_MEMBER_REMOVE', { lobby_id: lobby.id, member: { id: userId } });
     if (change.removed.length) ctx.dispatch.users(change.removed, 'LOBBY_DELETE', { id: lobby.id });
@@ -148,9 +176,14 @@ export function registerLobbyRoutes(ctx: RouteContext): void {
     await announceMembers(lobby, change);
     return change;
   };
+  /** The members the application may add: those who consented; the rest are left out, silently. */
+  const admissible = async (applicationId: string, members: LobbyMemberInput[]): Promise<LobbyMemberInput[]> => {
+    const ok = await consenting(applicationId, members.map((m) => m.userId));
+    return members.filter((m) => ok.has(m.userId));
+  };
 
   ctx.post('/lobbies', { auth: 'bot' }, async (req) => {
-    const applicationId = await appOf(req);
+    const { applicationId } = await appOf(req);
     const body = parse(createBody, req.body);
     const members = (body.members ?? []).map(toInput);
     await requireUsers(members.map((m) => m.userId));
@@ -158,9 +191,9 @@ export function registerLobbyRoutes(ctx: RouteContext): void {
       id: ids.next(), applicationId, secret: null, metadata: body.metadata ?? null,
       idleTimeoutSeconds: body.idle_timeout_seconds ?? DEFAULT_IDLE_TIMEOUT_S, linkedChannelId: null, createdAt: now(),
     };
-    const change = await store.lobbies.create(lobby, members, LOBBY_LIMITS);
+    const change = await store.lobbies.create(lobby, await admissible(applicationId, members), LOBBY_LIMITS);
     await announceMembers(lobby, change);
-    return render(lobby);
+    return renderLobby(store, lobby);
   });
 
   ctx.put('/lobbies', { auth: 'user', oauth: SOCIAL_LAYER_SCOPE }, async (req) => {
@@ -168,101 +201,98 @@ export function registerLobbyRoutes(ctx: RouteContext): void {
     // The secret is the application's: a session token names none.
     if (!caller.applicationId) throw new ApiError(ErrorCodes.UNAUTHORIZED);
     const body = parse(createOrJoinBody, req.body);
-    let lobby = await store.lobbies.getBySecret(caller.applicationId, body.secret);
-    if (lobby && body.lobby_metadata !== undefined) lobby = (await store.lobbies.update(lobby.id, { metadata: body.lobby_metadata })) ?? lobby;
-    if (!lobby) {
-      const fresh: LobbyRecord = {
-        id: ids.next(), applicationId: caller.applicationId, secret: body.secret, metadata: body.lobby_metadata ?? null,
-        idleTimeoutSeconds: body.idle_timeout_seconds ?? DEFAULT_IDLE_TIMEOUT_S, linkedChannelId: null, createdAt: now(),
-      };
-      try {
-        await store.lobbies.create(fresh, [], LOBBY_LIMITS);
-        lobby = fresh;
-      } catch (err) {
-        // Two callers created it at once: join the one that landed.
-        if (!(err instanceof ConflictError)) throw err;
-        lobby = await store.lobbies.getBySecret(caller.applicationId, body.secret);
-        if (!lobby) throw err;
-      }
+    const fresh: LobbyRecord = {
+      id: ids.next(), applicationId: caller.applicationId, secret: body.secret, metadata: null,
+      idleTimeoutSeconds: body.idle_timeout_seconds ?? DEFAULT_IDLE_TIMEOUT_S, linkedChannelId: null, createdAt: now(),
+    };
+    let joined;
+    try {
+      joined = await store.lobbies.createOrJoin(fresh, { userId: caller.user.id, ...(body.member_metadata !== undefined ? { metadata: body.member_metadata } : {}) }, body.lobby_metadata, LOBBY_LIMITS);
+    } catch (err) {
+      if (err instanceof LimitReachedError) throw fieldError('secret', 'LOBBY_FULL', 'The lobby is full, or you are in the most lobbies of this application.');
+      throw err;
     }
-    const existing = await store.lobbies.member(lobby.id, caller.user.id);
-    const change = await changeMembers(lobby, [{
-      userId: caller.user.id, metadata: body.member_metadata !== undefined ? body.member_metadata : existing?.metadata ?? null, flags: existing?.flags ?? 0,
-    }], []);
-    if (change.dropped.length) throw fieldError('secret', 'LOBBY_FULL', 'The lobby is full, or you are in the most lobbies of this application.');
-    return render(lobby, caller.user.id);
+    // Those already in it hear of the new metadata; then of the member (announceMembers).
+    if (joined.metadataChanged) await announceLobbyUpdate(ctx, joined.lobby);
+    await announceMembers(joined.lobby, joined.change);
+    return renderLobby(store, joined.lobby);
   });
 
   ctx.get('/users/@me/lobbies', { auth: 'user' }, async (req) => {
     const lobbies = await store.lobbies.listForUser(req.user.id);
-    return Promise.all(lobbies.map((l) => render(l, req.user.id)));
+    return Promise.all(lobbies.map((l) => renderLobby(store, l)));
   });
 
   ctx.get('/lobbies/:lobbyId', { oauth: SOCIAL_LAYER_SCOPE }, async (req) => {
-    const caller = await callerOf(req);
-    return render(await visibleLobby(caller, req.params.lobbyId), caller.kind === 'member' ? caller.user.id : undefined);
+    return renderLobby(store, await visibleLobby(await callerOf(req), req.params.lobbyId));
   });
 
   ctx.patch('/lobbies/:lobbyId', { auth: 'bot' }, async (req) => {
-    const caller = { kind: 'app' as const, applicationId: await appOf(req) };
+    const caller = await appOf(req);
     const lobby = await visibleLobby(caller, req.params.lobbyId);
     const body = parse(modifyBody, req.body);
     const patch: Partial<Pick<LobbyRecord, 'metadata' | 'idleTimeoutSeconds'>> = {};
     if (body.metadata !== undefined) patch.metadata = body.metadata;
     if (body.idle_timeout_seconds !== undefined) patch.idleTimeoutSeconds = body.idle_timeout_seconds;
-    if (body.members) await requireUsers(body.members.map((m) => m.id));
+    const members = body.members?.map(toInput);
+    if (members) await requireUsers(members.map((m) => m.userId));
     const updated = (Object.keys(patch).length ? await store.lobbies.update(lobby.id, patch) : lobby) ?? lobby;
-    if (body.members) await changeMembers(updated, body.members.map(toInput), [], true);
-    const json = await render(updated);
-    if (Object.keys(patch).length) ctx.dispatch.users((json.members as Array<{ id: string }>).map((m) => m.id), 'LOBBY_UPDATE', json);
-    return json;
+    // The list replaces the members: those not in it, or who did not consent, are removed.
+    if (members) await changeMembers(updated, await admissible(caller.applicationId, members), [], true);
+    if (Object.keys(patch).length) return announceLobbyUpdate(ctx, updated);
+    return renderLobby(store, updated);
   });
 
   ctx.delete('/lobbies/:lobbyId', { auth: 'bot', status: 204 }, async (req) => {
-    const applicationId = await appOf(req);
-    const lobby = await store.lobbies.get(req.params.lobbyId);
-    // Safe to call for a lobby already deleted; another application's stays unknown.
+    const lobby = await lobbyOf(await appOf(req), req.params.lobbyId);
+    // Safe to call for a lobby already deleted; another application's is answered alike and kept.
     if (!lobby) return undefined;
-    if (lobby.applicationId !== applicationId) throw new ApiError(ErrorCodes.UNKNOWN_LOBBY);
     const deleted = await store.lobbies.delete(lobby.id);
     if (deleted) ctx.dispatch.users(deleted.memberIds, 'LOBBY_DELETE', { id: lobby.id });
     return undefined;
   });
 
   ctx.put('/lobbies/:lobbyId/members/:userId', { auth: 'bot' }, async (req) => {
-    const lobby = await visibleLobby({ kind: 'app', applicationId: await appOf(req) }, req.params.lobbyId);
+    const caller = await appOf(req);
+    const lobby = await visibleLobby(caller, req.params.lobbyId);
     const body = parse(memberBody, req.body);
     await requireUsers([req.params.userId]);
+    if (!(await consenting(caller.applicationId, [req.params.userId])).has(req.params.userId)) {
+      throw new ApiError(ErrorCodes.MISSING_ACCESS, { message: 'The user has not authorized this application (sdk.social_layer)' });
+    }
     const change = await changeMembers(lobby, [toInput({ id: req.params.userId, ...body })], []);
     if (change.dropped.length) throw fieldError('user_id', 'LOBBY_FULL', 'The lobby is full, or the user is in the most lobbies of this application.');
     return lobbyMemberJson(change.upserted[0]!.member);
   });
 
   ctx.post('/lobbies/:lobbyId/members/bulk', { auth: 'bot' }, async (req) => {
-    const lobby = await visibleLobby({ kind: 'app', applicationId: await appOf(req) }, req.params.lobbyId);
+    const caller = await appOf(req);
+    const lobby = await visibleLobby(caller, req.params.lobbyId);
     const body = parse(bulkBody, req.body);
     await requireUsers(body.map((m) => m.id));
-    const upserts = body.filter((m) => !m.remove_member).map(toInput);
-    const removals = body.filter((m) => m.remove_member).map((m) => m.id);
-    // Users over a limit are silently left out, as Discord documents.
+    // A user named twice: the last entry counts.
+    const last = [...new Map(body.map((m) => [m.id, m])).values()];
+    const upserts = await admissible(caller.applicationId, last.filter((m) => !m.remove_member).map(toInput));
+    const removals = last.filter((m) => m.remove_member).map((m) => m.id);
+    // Users without consent or over a limit are silently left out, as Discord documents.
     const change = await changeMembers(lobby, upserts, removals);
     return change.upserted.map((u) => lobbyMemberJson(u.member));
   });
 
   ctx.delete('/lobbies/:lobbyId/members/@me', { auth: 'user', oauth: SOCIAL_LAYER_SCOPE, status: 204 }, async (req) => {
     const caller = await memberCaller(req);
-    const lobby = await store.lobbies.get(req.params.lobbyId);
-    if (!lobby || (caller.applicationId !== null && lobby.applicationId !== caller.applicationId)) throw new ApiError(ErrorCodes.UNKNOWN_LOBBY);
-    // Safe when no longer a member.
+    // A session token reaches only lobbies its user is in; an application's token, any of its lobbies (safe to call
+    // when no longer a member).
+    const lobby = caller.applicationId === null ? await visibleLobby(caller, req.params.lobbyId) : await lobbyOf(caller, req.params.lobbyId);
+    if (!lobby) throw new ApiError(ErrorCodes.UNKNOWN_LOBBY);
     await changeMembers(lobby, [], [caller.user.id]);
     return undefined;
   });
 
   ctx.delete('/lobbies/:lobbyId/members/:userId', { auth: 'bot', status: 204 }, async (req) => {
-    const applicationId = await appOf(req);
-    const lobby = await store.lobbies.get(req.params.lobbyId);
-    if (!lobby || lobby.applicationId !== applicationId) throw new ApiError(ErrorCodes.UNKNOWN_LOBBY);
-    await changeMembers(lobby, [], [req.params.userId]);
+    const lobby = await lobbyOf(await appOf(req), req.params.lobbyId);
+    if (!lobby) throw new ApiError(ErrorCodes.UNKNOWN_LOBBY);
+    if (isSnowflake(req.params.userId)) await changeMembers(lobby, [], [req.params.userId]);
     return undefined;
   });
 
@@ -278,7 +308,7 @@ export function registerLobbyRoutes(ctx: RouteContext): void {
       const a = await channelAccess(store, channelId, caller.user.id, now());
       if (a.channel.type !== ChannelType.GUILD_TEXT) throw new ApiError(ErrorCodes.CANNOT_ACT_ON_CHANNEL_TYPE);
       if (a.channel.nsfw) throw fieldError('channel_id', 'CHANNEL_AGE_RESTRICTED', 'An age-restricted channel cannot be linked.');
-      if (!hasPermission(a.permissions, Permissions.MANAGE_CHANNELS | Permissions.SEND_MESSAGES)) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+      requirePermission(a, Permissions.VIEW_CHANNEL | Permissions.MANAGE_CHANNELS | Permissions.SEND_MESSAGES);
     }
     let linked: LobbyRecord | null;
     try {
@@ -288,9 +318,7 @@ export function registerLobbyRoutes(ctx: RouteContext): void {
       throw err;
     }
     if (!linked) throw new ApiError(ErrorCodes.UNKNOWN_LOBBY);
-    const json = await render(linked, caller.user.id);
-    ctx.dispatch.users((json.members as Array<{ id: string }>).map((m) => m.id), 'LOBBY_UPDATE', json);
-    return json;
+    return announceLobbyUpdate(ctx, linked);
   });
 
   ctx.post('/lobbies/:lobbyId/messages', { auth: 'user', oauth: SOCIAL_LAYER_SCOPE, limit: RouteLimits.messageCreate }, async (req) => {
@@ -329,7 +357,7 @@ export function registerLobbyRoutes(ctx: RouteContext): void {
   });
 
   ctx.put('/lobbies/:lobbyId/messages/:messageId/moderation-metadata', { auth: 'bot', status: 204 }, async (req) => {
-    const lobby = await visibleLobby({ kind: 'app', applicationId: await appOf(req) }, req.params.lobbyId);
+    const lobby = await visibleLobby(await appOf(req), req.params.lobbyId);
     const body = parse(moderationBody, req.body);
     const message = await store.lobbies.setModerationMetadata(lobby.id, req.params.messageId, body);
     if (!message) throw new ApiError(ErrorCodes.UNKNOWN_MESSAGE);
@@ -341,11 +369,15 @@ export function registerLobbyRoutes(ctx: RouteContext): void {
     return undefined;
   });
 
-  /** A single-use invite to the linked channel, for one hour, that only `userId` may accept (a targeted invite). */
+  /**
+   * A single-use invite to the linked channel, for one hour, that only `userId` may accept (a targeted invite). A
+   * user banned from the guild gets none (50001).
+   */
   const linkedChannelInvite = async (lobby: LobbyRecord, userId: string, inviterId: string): Promise<{ code: string }> => {
-    if (!(await store.lobbies.member(lobby.id, userId))) throw new ApiError(ErrorCodes.UNKNOWN_USER);
+    if (!isSnowflake(userId) || !(await store.lobbies.member(lobby.id, userId))) throw new ApiError(ErrorCodes.UNKNOWN_USER);
     const channel = lobby.linkedChannelId ? await store.channels.get(lobby.linkedChannelId) : null;
     if (!channel?.guildId) throw fieldError('channel_id', 'LOBBY_NOT_LINKED', 'The lobby has no linked channel.');
+    if (await store.bans.get(channel.guildId, userId)) throw new ApiError(ErrorCodes.MISSING_ACCESS);
     const at = now();
     for (let attempt = 0; ; attempt++) {
       const record: InviteRecord = {
@@ -373,7 +405,7 @@ export function registerLobbyRoutes(ctx: RouteContext): void {
   });
 
   ctx.post('/lobbies/:lobbyId/members/:userId/invites', { auth: 'bot' }, async (req) => {
-    const lobby = await visibleLobby({ kind: 'app', applicationId: await appOf(req) }, req.params.lobbyId);
+    const lobby = await visibleLobby(await appOf(req), req.params.lobbyId);
     return linkedChannelInvite(lobby, req.params.userId, req.user.id);
   });
 }
@@ -389,6 +421,10 @@ async function forwardToLinkedChannel(ctx: RouteContext, lobby: LobbyRecord, aut
   try {
     const channel = await store.channels.get(lobby.linkedChannelId!);
     if (!channel?.guildId) return;
+    // A user banned from the guild, or a member timed out there, does not write in it through a lobby either.
+    if (await store.bans.get(channel.guildId, author.id)) return;
+    const member = await store.members.get(channel.guildId, author.id);
+    if (member?.communicationDisabledUntil && member.communicationDisabledUntil > ctx.deps.now()) return;
     const access = await channelAccess(store, channel.id, author.id, ctx.deps.now()).catch(() => null) ?? await outsiderAccess(store, channel);
     const violations = access ? await messageViolations(ctx, access, content) : [];
     if (blocks(violations)) {

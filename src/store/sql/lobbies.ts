@@ -1,7 +1,7 @@
 /** Lobbies, their members and messages (types.ts LobbyStore). */
 import type { LobbyLimits, LobbyMemberInput, LobbyMemberRecord, LobbyMembersChange, LobbyMessageRecord, LobbyMetadata, LobbyRecord, LobbyStore } from '../types.ts';
 import type { Snowflake } from '../../protocol/snowflake.ts';
-import { NotFoundError } from '../errors.ts';
+import { LimitReachedError, NotFoundError } from '../errors.ts';
 import type { Row, SqlDriver } from './driver.ts';
 import { chunks, id, ids, int, marks, optId, rj, rn, rs, rsn } from './values.ts';
 
@@ -31,16 +31,26 @@ function messageFromRow(r: Row): LobbyMessageRecord {
   };
 }
 
+function insertLobby(tx: SqlDriver, lobby: LobbyRecord): Promise<unknown> {
+  return tx.run(
+    'INSERT INTO lobbies (id, application_id, secret, metadata, idle_timeout_seconds, linked_channel_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    [id(lobby.id), id(lobby.applicationId, 'application_id'), lobby.secret, metadataColumn(lobby.metadata), int(lobby.idleTimeoutSeconds, 'idle_timeout_seconds'), optId(lobby.linkedChannelId, 'linked_channel_id'), int(lobby.createdAt, 'created_at')],
+    { fk: 'channel' },
+  );
+}
+
+/** The lobby, with its row locked until the transaction ends (PostgreSQL; SQLite's transaction holds the database). */
+async function lockedLobby(tx: SqlDriver, lobbyId: Snowflake): Promise<LobbyRecord | null> {
+  const row = await tx.get(`SELECT * FROM lobbies WHERE id = ?${tx.dialect === 'postgres' ? ' FOR UPDATE' : ''}`, [id(lobbyId)]);
+  return row ? lobbyFromRow(row) : null;
+}
+
 export class SqlLobbyStore implements LobbyStore {
   constructor(private readonly db: SqlDriver) {}
 
   async create(lobby: LobbyRecord, members: readonly LobbyMemberInput[], limits: LobbyLimits): Promise<LobbyMembersChange> {
     return this.db.transaction(async (tx) => {
-      await tx.run(
-        'INSERT INTO lobbies (id, application_id, secret, metadata, idle_timeout_seconds, linked_channel_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        [id(lobby.id), id(lobby.applicationId, 'application_id'), lobby.secret, metadataColumn(lobby.metadata), int(lobby.idleTimeoutSeconds, 'idle_timeout_seconds'), optId(lobby.linkedChannelId, 'linked_channel_id'), int(lobby.createdAt, 'created_at')],
-        { fk: 'channel' },
-      );
+      await insertLobby(tx, lobby);
       return this.#change(tx, lobby, members, [], limits, false);
     });
   }
@@ -98,23 +108,68 @@ export class SqlLobbyStore implements LobbyStore {
     lobbyId: Snowflake, upserts: readonly LobbyMemberInput[], removals: readonly Snowflake[], limits: LobbyLimits, opts: { replace?: boolean } = {},
   ): Promise<LobbyMembersChange> {
     return this.db.transaction(async (tx) => {
-      const row = await tx.get('SELECT * FROM lobbies WHERE id = ?', [id(lobbyId)]);
-      if (!row) throw new NotFoundError('lobby', lobbyId);
-      return this.#change(tx, lobbyFromRow(row), upserts, removals, limits, opts.replace ?? false);
+      const lobby = await lockedLobby(tx, lobbyId);
+      if (!lobby) throw new NotFoundError('lobby', lobbyId);
+      return this.#change(tx, lobby, upserts, removals, limits, opts.replace ?? false);
     });
   }
 
-  /** Inside a transaction: removals first (so a replaced list makes room), then the upserts in order. */
+  async createOrJoin(
+    fresh: LobbyRecord, member: LobbyMemberInput, lobbyMetadata: LobbyMetadata | null | undefined, limits: LobbyLimits,
+  ): Promise<{ lobby: LobbyRecord; created: boolean; metadataChanged: boolean; change: LobbyMembersChange }> {
+    const secret = fresh.secret!;
+    return this.db.transaction(async (tx) => {
+      const app = id(fresh.applicationId, 'application_id');
+      // One secret, one lobby: creators of the same secret wait for each other (PostgreSQL; SQLite has one writer).
+      if (tx.dialect === 'postgres') await tx.get('SELECT pg_advisory_xact_lock(hashtext(?))', [`accord.lobby-secret.${fresh.applicationId}.${secret}`]);
+      const row = await tx.get('SELECT id FROM lobbies WHERE application_id = ? AND secret = ?', [app, secret]);
+      let lobby = row ? await lockedLobby(tx, rs(row.id)) : null;
+      const created = !lobby;
+      if (!lobby) {
+        lobby = { ...fresh, metadata: lobbyMetadata ?? null };
+        await insertLobby(tx, lobby);
+      }
+      const metadataChanged = !created && lobbyMetadata !== undefined && JSON.stringify(lobbyMetadata) !== JSON.stringify(lobby.metadata);
+      if (metadataChanged) {
+        await tx.run('UPDATE lobbies SET metadata = ? WHERE id = ?', [metadataColumn(lobbyMetadata ?? null), id(lobby.id)]);
+        lobby = { ...lobby, metadata: lobbyMetadata ?? null };
+      }
+      const change = await this.#change(tx, lobby, [member], [], limits, false);
+      // Thrown inside the transaction, so the lobby it created and the metadata it wrote roll back with it.
+      if (change.dropped.length) throw new LimitReachedError('lobby_members', 0);
+      return { lobby, created, metadataChanged, change };
+    });
+  }
+
+  async listLinkedTo(channelIds: readonly Snowflake[]): Promise<LobbyRecord[]> {
+    const out: LobbyRecord[] = [];
+    for (const part of chunks(channelIds)) {
+      out.push(...(await this.db.all(`SELECT * FROM lobbies WHERE linked_channel_id IN (${marks(part.length)}) ORDER BY id`, ids(part, 'channel_id'))).map(lobbyFromRow));
+    }
+    return out;
+  }
+
+  /**
+   * Inside a transaction holding the lobby's row lock: removals first (so a replaced list makes room), then the
+   * upserts in order (a user named twice: the last one counts). On PostgreSQL each user joining takes a lock on
+   * (application, user), so two lobbies of one application cannot both take a user's last free place.
+   */
   async #change(
-    tx: SqlDriver, lobby: LobbyRecord, upserts: readonly LobbyMemberInput[], removals: readonly Snowflake[], limits: LobbyLimits, replace: boolean,
+    tx: SqlDriver, lobby: LobbyRecord, upsertList: readonly LobbyMemberInput[], removals: readonly Snowflake[], limits: LobbyLimits, replace: boolean,
   ): Promise<LobbyMembersChange> {
     const key = id(lobby.id);
+    const upserts = [...new Map(upsertList.map((u) => [u.userId, u])).values()];
     const kept = new Set(upserts.map((u) => u.userId));
+    const removing = new Set(removals);
     const existing = (await tx.all('SELECT user_id FROM lobby_members WHERE lobby_id = ?', [key])).map((r) => rs(r.user_id));
-    const toRemove = existing.filter((u) => removals.includes(u) || (replace && !kept.has(u)));
+    const toRemove = existing.filter((u) => removing.has(u) || (replace && !kept.has(u)));
     for (const part of chunks(toRemove)) await tx.run(`DELETE FROM lobby_members WHERE lobby_id = ? AND user_id IN (${marks(part.length)})`, [key, ...ids(part, 'user_id')]);
     const present = new Set(existing.filter((u) => !toRemove.includes(u)));
     const change: LobbyMembersChange = { upserted: [], removed: toRemove, dropped: [] };
+    const joining = upserts.filter((m) => !present.has(m.userId)).map((m) => m.userId).sort();
+    if (tx.dialect === 'postgres') {
+      for (const userId of joining) await tx.get('SELECT pg_advisory_xact_lock(hashtext(?))', [`accord.lobby-user.${lobby.applicationId}.${userId}`]);
+    }
     for (const m of upserts) {
       const user = id(m.userId, 'user_id');
       const added = !present.has(m.userId);
@@ -129,11 +184,16 @@ export class SqlLobbyStore implements LobbyStore {
           continue;
         }
       }
-      const keepName = m.additionalName === undefined;
+      // Only the fields given change an existing member.
+      const updates = [
+        ...(m.metadata !== undefined ? ['metadata = excluded.metadata'] : []),
+        ...(m.flags !== undefined ? ['flags = excluded.flags'] : []),
+        ...(m.additionalName !== undefined ? ['additional_name = excluded.additional_name'] : []),
+      ];
       await tx.run(
         `INSERT INTO lobby_members (lobby_id, user_id, metadata, flags, additional_name) VALUES (?, ?, ?, ?, ?)
-ON CONFLICT (lobby_id, user_id) DO UPDATE SET metadata = excluded.metadata, flags = excluded.flags${keepName ? '' : ', additional_name = excluded.additional_name'}`,
-        [key, user, metadataColumn(m.metadata), int(m.flags, 'flags'), m.additionalName ?? null],
+ON CONFLICT (lobby_id, user_id) DO ${updates.length ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`,
+        [key, user, metadataColumn(m.metadata ?? null), int(m.flags ?? 0, 'flags'), m.additionalName ?? null],
       );
       present.add(m.userId);
       const stored = await tx.get('SELECT * FROM lobby_members WHERE lobby_id = ? AND user_id = ?', [key, user]);

@@ -16,9 +16,11 @@ import { Confirm } from './Modal.tsx';
 export function LobbiesView({ lobbyId }: { lobbyId: string }) {
   const lobbies = useStore((s) => s.lobbies);
   const [error, setError] = useState('');
+  // Asked for when the page opens, and again after a reconnect's READY reset the list.
+  const unloaded = lobbies === null;
   useEffect(() => {
-    loadLobbies().catch((err) => setError(errorText(err)));
-  }, []);
+    if (unloaded) loadLobbies().catch((err) => setError(errorText(err)));
+  }, [unloaded]);
   const list = Object.values(lobbies ?? {});
   const open = lobbyId ? lobbies?.[lobbyId] : undefined;
   return (
@@ -77,9 +79,10 @@ function LobbyChat({ lobby }: { lobby: Lobby }) {
   const [draft, setDraft] = useState('');
   const [error, setError] = useState('');
   const [leaving, setLeaving] = useState(false);
+  const unloaded = messages === undefined;
   useEffect(() => {
-    loadLobbyMessages(lobby.id).catch((err) => setError(errorText(err)));
-  }, [lobby.id]);
+    if (unloaded) loadLobbyMessages(lobby.id).catch((err) => setError(errorText(err)));
+  }, [lobby.id, unloaded]);
   const send = async (e: FormEvent) => {
     e.preventDefault();
     const content = draft.trim();

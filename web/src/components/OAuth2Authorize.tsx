@@ -24,6 +24,7 @@ export const SCOPE_TEXT: Record<string, string> = {
   'guilds.members.read': 'Read your member info (nickname, avatar, roles) in servers you belong to',
   connections: 'Access your third-party connections',
   'role_connections.write': 'Update your connection and metadata for this app (for linked roles)',
+  'sdk.social_layer': 'Put you in its game lobbies, and chat, link channels you manage and make invites to them in its lobbies as you',
 };
 
 interface Consent {

@@ -1,0 +1,40 @@
+/**
+ * A lobby as its members see it, and the LOBBY_UPDATE that tells them it changed (routes/lobbies.ts; also sent when
+ * deleting a channel or a guild unlinks lobbies, routes/channels.ts and routes/guilds.ts).
+ */
+import { lobbyJson } from '../shapes/lobby.ts';
+import type { Snowflake } from '../protocol/snowflake.ts';
+import type { LobbyRecord, Store } from '../store/types.ts';
+import type { RouteContext } from './route.ts';
+
+/**
+ * The lobby object. Its `linked_channel` reaches every member, in the guild or not, so it carries only what names
+ * the channel (id, type, guild_id, name), never its overwrites, topic or activity.
+ */
+export async function renderLobby(store: Store, lobby: LobbyRecord): Promise<Record<string, unknown>> {
+  const members = await store.lobbies.members(lobby.id);
+  const channel = lobby.linkedChannelId ? await store.channels.get(lobby.linkedChannelId) : null;
+  const linked = channel?.guildId ? { id: channel.id, type: channel.type, guild_id: channel.guildId, name: channel.name } : null;
+  return lobbyJson(lobby, members, linked);
+}
+
+export const lobbyMemberIds = (json: Record<string, unknown>): Snowflake[] => (json.members as Array<{ id: string }>).map((m) => m.id);
+
+/** LOBBY_UPDATE with the lobby as it now is, to its members; the rendered lobby comes back. */
+export async function announceLobbyUpdate(ctx: RouteContext, lobby: LobbyRecord): Promise<Record<string, unknown>> {
+  const json = await renderLobby(ctx.deps.store, lobby);
+  ctx.dispatch.users(lobbyMemberIds(json), 'LOBBY_UPDATE', json);
+  return json;
+}
+
+/** After a delete unlinked them (the channel's or the guild's): each lobby's members hear it has no linked channel. */
+export async function announceUnlinked(ctx: RouteContext, lobbies: readonly LobbyRecord[]): Promise<void> {
+  for (const lobby of lobbies) {
+    try {
+      const now = await ctx.deps.store.lobbies.get(lobby.id);
+      if (now) await announceLobbyUpdate(ctx, now);
+    } catch (err) {
+      ctx.deps.log.warn({ err, lobbyId: lobby.id }, 'LOBBY_UPDATE after an unlink not sent');
+    }
+  }
+}
