@@ -20,10 +20,10 @@ export async function renderLobby(store: Store, lobby: LobbyRecord): Promise<Rec
 
 export const lobbyMemberIds = (json: Record<string, unknown>): Snowflake[] => (json.members as Array<{ id: string }>).map((m) => m.id);
 
-/** LOBBY_UPDATE with the lobby as it now is, to its members; the rendered lobby comes back. */
-export async function announceLobbyUpdate(ctx: RouteContext, lobby: LobbyRecord): Promise<Record<string, unknown>> {
+/** LOBBY_UPDATE with the lobby as it now is, to its members (but `except`); the rendered lobby comes back. */
+export async function announceLobbyUpdate(ctx: RouteContext, lobby: LobbyRecord, opts: { except?: readonly Snowflake[] } = {}): Promise<Record<string, unknown>> {
   const json = await renderLobby(ctx.deps.store, lobby);
-  ctx.dispatch.users(lobbyMemberIds(json), 'LOBBY_UPDATE', json);
+  ctx.dispatch.users(lobbyMemberIds(json).filter((id) => !opts.except?.includes(id)), 'LOBBY_UPDATE', json);
   return json;
 }
 

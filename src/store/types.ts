@@ -1615,6 +1615,11 @@ export interface OAuth2Store {
   revoke(applicationId: Snowflake, hash: string): Promise<boolean>;
   /** The applications the user has live grants with: each one's scopes (all its tokens') and first grant time. */
   listGrants(userId: Snowflake, now: number): Promise<Array<{ applicationId: Snowflake; scopes: string[]; createdAt: number }>>;
+  /**
+   * Which of `userIds` granted `applicationId` a scope, in one read: a token with it whose access is live, or which
+   * can still be refreshed (an expired access token is not a withdrawn grant; revoking deletes the rows).
+   */
+  usersGranting(applicationId: Snowflake, userIds: readonly Snowflake[], scope: string, now: number): Promise<Snowflake[]>;
   /** Deletes every token and code the user gave the application; true when there was one. */
   revokeApplication(userId: Snowflake, applicationId: Snowflake): Promise<boolean>;
 }

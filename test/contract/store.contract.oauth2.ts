@@ -63,5 +63,24 @@ export function oauth2Contract(s: () => Store): void {
       assert.deepEqual((await s().oauth2.listGrants(owner.id, now)).map((g) => g.applicationId), [other.id]);
       assert.equal(await s().oauth2.revokeApplication(owner.id, app.id), false);
     });
+
+    it('tells which users granted an application a scope: live or refreshable tokens count, revoked ones do not', async () => {
+      const { app } = await ownedApplication(s());
+      const { app: other } = await ownedApplication(s());
+      const now = Date.now();
+      const users = await Promise.all([0, 1, 2, 3].map(() => s().users.create(user())));
+      const [live, refreshable, expired, elsewhere] = users.map((u) => u.id);
+      const token = (userId: string, applicationId: string, scopes: string[], expiresAt: number, refresh = true) => ({
+        accessHash: `acc-${newId()}`, refreshHash: refresh ? `ref-${newId()}` : null, applicationId, userId, scopes, expiresAt, createdAt: now,
+      });
+      await s().oauth2.createToken(token(live!, app.id, ['identify', 'sdk.social_layer'], now + 60_000, false));
+      await s().oauth2.createToken(token(refreshable!, app.id, ['sdk.social_layer'], now - 1));
+      await s().oauth2.createToken(token(expired!, app.id, ['sdk.social_layer'], now - 1, false));
+      await s().oauth2.createToken(token(elsewhere!, other.id, ['sdk.social_layer'], now + 60_000));
+      await s().oauth2.createToken(token(elsewhere!, app.id, ['identify'], now + 60_000));
+      assert.deepEqual((await s().oauth2.usersGranting(app.id, [live!, refreshable!, expired!, elsewhere!, newId()], 'sdk.social_layer', now)).sort(), [live!, refreshable!].sort());
+      await s().oauth2.revokeApplication(refreshable!, app.id);
+      assert.deepEqual(await s().oauth2.usersGranting(app.id, [refreshable!], 'sdk.social_layer', now), []);
+    });
   });
 }

@@ -232,13 +232,19 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`lobbies (${back
     // The linked channel is named, not shown: members outside the guild read the lobby too.
     assert.deepEqual(linked.body.linked_channel, { id: text.id, type: 0, guild_id: guild.id, name: text.name });
 
+    // A member the channel refuses Send Messages is not posted there through the lobby.
+    await t.request('PUT', `/lobbies/${lobby.id}/members/${carol.id}`, { auth: bot, body: {} });
+    assert.equal((await t.request('PUT', `/channels/${text.id}/permissions/${carol.id}`, { auth: alice, body: { type: 1, allow: '0', deny: String(1n << 11n) } })).status, 204);
+    await t.request('POST', `/lobbies/${lobby.id}/messages`, { auth: await bearer(carol), body: { content: 'muted here' } });
+
     // A user banned from the guild gets no invite, and their lobby messages are not posted there.
     assert.equal((await t.request('PUT', `/guilds/${guild.id}/bans/${bob.id}`, { auth: alice, body: {} })).status, 204);
     assertError(await t.request('POST', `/lobbies/${lobby.id}/members/${bob.id}/invites`, { auth: bot }), 403, 50001);
     assert.equal((await t.request('POST', `/lobbies/${lobby.id}/messages`, { auth: bobToken, body: { content: 'from exile' } })).status, 200);
     await t.request('POST', `/lobbies/${lobby.id}/messages`, { auth: aliceToken, body: { content: 'after exile' } });
     await gwAlice.waitForDispatch('MESSAGE_CREATE', (d) => d.channel_id === text.id && d.content === 'after exile');
-    assert.ok(!(await t.request('GET', `/channels/${text.id}/messages`, { auth: alice })).body.some((m: any) => m.content === 'from exile'));
+    const posted = (await t.request('GET', `/channels/${text.id}/messages`, { auth: alice })).body.map((m: any) => m.content);
+    assert.ok(!posted.includes('from exile') && !posted.includes('muted here'), JSON.stringify(posted));
 
     // Unlinking needs only the flag; deleting the channel unlinks too, and the members hear it.
     const unlinked = await t.request('PATCH', `/lobbies/${lobby.id}/channel-linking`, { auth: aliceToken, body: {} });
@@ -276,6 +282,15 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`lobbies (${back
     assert.equal((await t.request('GET', `/lobbies/${made.body.id}`, { auth: bot })).status, 200);
     // A session token learns nothing of lobbies it is not in.
     assertError(await t.request('DELETE', `/lobbies/${made.body.id}/members/@me`, { auth: carol }), 404, 10031);
+
+    // A grant withdrawn later does not throw a player out of a lobby they are in.
+    const gina = await t.register();
+    await bearer(gina);
+    assert.equal((await t.request('PUT', `/lobbies/${made.body.id}/members/${gina.id}`, { auth: bot, body: {} })).status, 200);
+    await t.store.oauth2.revokeApplication(gina.id, app.id);
+    const kept = await t.request('PATCH', `/lobbies/${made.body.id}`, { auth: bot, body: { members: [{ id: alice.id }, { id: gina.id }, { id: eve.id }] } });
+    assert.deepEqual(kept.body.members.map((m: any) => m.id).sort(), [alice.id, gina.id].sort());
+    assert.equal((await t.request('PUT', `/lobbies/${made.body.id}/members/${gina.id}`, { auth: bot, body: { flags: 1 } })).status, 200);
   });
 
   it('PUT /lobbies is all or nothing: a refused join leaves no lobby and no new metadata', async () => {
@@ -290,11 +305,14 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`lobbies (${back
     const existing = (await t.request('PUT', '/lobbies', { auth: await bearer(alice), body: { secret: 'kept', lobby_metadata: { v: 'original' } } })).body;
     assertError(await t.request('PUT', '/lobbies', { auth: token, body: { secret: 'kept', lobby_metadata: { v: 'hijacked' } } }), 400, 50035);
     assert.deepEqual((await t.request('GET', `/lobbies/${existing.id}`, { auth: bot })).body.metadata, { v: 'original' });
-    // A member who joins with new metadata: those already in it hear LOBBY_UPDATE.
+    // A member who joins with new metadata: those already in it hear LOBBY_UPDATE, the one who joined LOBBY_CREATE only.
     const gw = await sessions.online({ token: alice.token });
+    const gwBob = await sessions.online({ token: bob.token });
     await t.request('PUT', '/lobbies', { auth: await bearer(bob), body: { secret: 'kept', lobby_metadata: { v: 'second' } } });
     assert.deepEqual((await gw.waitForDispatch('LOBBY_UPDATE', (d) => d.id === existing.id)).d.metadata, { v: 'second' });
     assert.equal((await gw.waitForDispatch('LOBBY_MEMBER_ADD', (d) => d.lobby_id === existing.id)).d.member.id, bob.id);
+    assert.deepEqual((await gwBob.waitForDispatch('LOBBY_CREATE', (d) => d.id === existing.id)).d.metadata, { v: 'second' });
+    assert.deepEqual(gwBob.dispatches().filter((p) => p.t?.startsWith('LOBBY_') && p.d.id === existing.id).map((p) => p.t), ['LOBBY_CREATE']);
   });
 
   it('a lobby joined by secret cannot be linked; a user is in at most 100 lobbies of one application (bulk drops them silently)', async () => {

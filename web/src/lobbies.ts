@@ -15,8 +15,11 @@ export function lobbyTitle(l: Lobby): string {
   return l.metadata?.name || l.metadata?.topic || `Lobby of ${l.members.length} ${l.members.length === 1 ? 'player' : 'players'}`;
 }
 
-/** At most this many unknown players' names are asked for per list. */
-const NAMES_PER_LOAD = 50;
+/** Players' names asked for at once (GET /users/{id} each), and at most per batch: the user's rate limit is shared. */
+const NAMES_IN_FLIGHT = 4;
+const NAMES_PER_BATCH = 50;
+/** Ids asked for already (answered, failed or on the way): each is asked once per page load. */
+const namesAsked = new Set<string>();
 
 /**
  * Lists the lobbies when the page opens, and again after a READY (which resets them: the session may have missed
@@ -28,16 +31,19 @@ export async function loadLobbies(): Promise<void> {
   await loadPlayerNames(list);
 }
 
-/** Players the app has never seen (not in a shared server or DM) are shown by name: asked for once each. */
+/** Players the app has never seen (not in a shared server or DM) are shown by name: asked for once each, a few at a time. */
 async function loadPlayerNames(lobbies: readonly Lobby[]): Promise<void> {
   const known = store.state.users;
-  const unknown = [...new Set(lobbies.flatMap((l) => l.members.map((m) => m.id)))].filter((id) => !known[id]).slice(0, NAMES_PER_LOAD);
-  const users = await Promise.all(unknown.map((id) => rest.get<User>(`/users/${id}`).catch(() => null)));
-  store.update((s) => {
-    let next = s.users;
-    for (const u of users) if (u) next = withUser(next, u);
-    return { users: next };
-  });
+  const unknown = [...new Set(lobbies.flatMap((l) => l.members.map((m) => m.id)))].filter((id) => !known[id] && !namesAsked.has(id)).slice(0, NAMES_PER_BATCH);
+  for (const id of unknown) namesAsked.add(id);
+  for (let i = 0; i < unknown.length; i += NAMES_IN_FLIGHT) {
+    const users = await Promise.all(unknown.slice(i, i + NAMES_IN_FLIGHT).map((id) => rest.get<User>(`/users/${id}`).catch(() => null)));
+    store.update((s) => {
+      let next = s.users;
+      for (const u of users) if (u) next = withUser(next, u);
+      return { users: next };
+    });
+  }
 }
 
 export async function loadLobbyMessages(lobbyId: string): Promise<void> {
@@ -61,7 +67,8 @@ function withMessages(prev: readonly LobbyMessage[], add: readonly LobbyMessage[
 
 function withLobby(s: State, l: Lobby): Patch {
   if (!s.lobbies) return;
-  if (l.members.some((m) => !s.users[m.id])) void loadPlayerNames([l]).catch(() => {});
+  // Names of players new to the app, asked for after this change is applied (not from inside the reducer).
+  if (l.members.some((m) => !s.users[m.id] && !namesAsked.has(m.id))) queueMicrotask(() => void loadPlayerNames([l]).catch(() => {}));
   return { lobbies: { ...s.lobbies, [l.id]: l } };
 }
 

@@ -207,7 +207,7 @@ export function registerChannelsRoutes(ctx: RouteContext): void {
     // A stage's open instance goes with its channel (the foreign key); its watchers hear it closed first.
     const stage = c.type === ChannelType.GUILD_STAGE_VOICE ? await store.stageInstances.getByChannel(c.id) : null;
     // A lobby linked to it is unlinked by the delete (the foreign key); its members hear of it after.
-    const linked = c.type === ChannelType.GUILD_TEXT ? await store.lobbies.listLinkedTo([c.id]) : [];
+    const linked = await store.lobbies.listLinkedTo([c.id]);
     await ctx.writes.deleteChannel(c.id, [entry]);
     await announceUnlinked(ctx, linked);
     if (stage) {

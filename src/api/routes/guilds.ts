@@ -423,7 +423,7 @@ export function registerGuildsRoutes(ctx: RouteContext): void {
     const emojis = await store.guildEmojis.listByGuild(access.guild.id);
     const stickers = await store.guildStickers.listByGuild(access.guild.id);
     const sounds = await store.guildSounds.listByGuild(access.guild.id);
-    const linked = await store.lobbies.listLinkedTo((await store.channels.listByGuild(access.guild.id)).filter((c) => c.type === ChannelType.GUILD_TEXT).map((c) => c.id));
+    const linked = await store.lobbies.listLinkedTo((await store.channels.listByGuild(access.guild.id)).map((c) => c.id));
     // The files of every channel's messages go after the commit (messages/write.ts).
     await ctx.writes.deleteGuild(access.guild.id);
     // Lobbies linked to its channels are unlinked with them; their members hear of it.

@@ -29,7 +29,8 @@
  * LOBBY_MESSAGE_UPDATE (the lobby message object).
  *
  * A message sent to a lobby with a linked channel is also posted there, by its author with the application's id,
- * through the guild's auto moderation, unless its author is banned from the guild or timed out there; if it is not
+ * through the guild's auto moderation, unless its author is banned from the guild, timed out there, or a member the
+ * channel refuses (no View Channel or Send Messages); if it is not
  * posted, the lobby message stands (Discord: "the lobby message is still delivered").
  *
  * Left open: idle lobbies are not deleted after `idle_timeout_seconds` (it is stored and validated); a secret does not
@@ -40,7 +41,7 @@
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
 import { MessageType } from '../../protocol/message-types.ts';
 import { SUPPRESS_EMBEDS_FLAG } from '../../protocol/message-urls.ts';
-import { Permissions } from '../../protocol/permissions.ts';
+import { hasPermission, Permissions } from '../../protocol/permissions.ts';
 import { lobbyMemberJson, lobbyMessageJson } from '../../shapes/lobby.ts';
 import { isSnowflake } from '../../protocol/snowflake.ts';
 import { announceLobbyUpdate, lobbyMemberIds, renderLobby } from '../lobby-events.ts';
@@ -144,14 +145,8 @@ export function registerLobbyRoutes(ctx: RouteContext): void {
    * (the Social SDK's sign-in). An application cannot put anyone else in a lobby, where other players could write
    * to them (Discord drops users who "fail permission checks").
    */
-  const consenting = async (applicationId: string, userIds: readonly string[]): Promise<Set<string>> => {
-    const out = new Set<string>();
-    for (const userId of new Set(userIds)) {
-      const grants = await store.oauth2.listGrants(userId, now());
-      if (grants.some((g) => g.applicationId === applicationId && g.scopes.includes(SOCIAL_LAYER_SCOPE))) out.add(userId);
-    }
-    return out;
-  };
+  const consenting = async (applicationId: string, userIds: readonly string[]): Promise<Set<string>> =>
+    new Set(userIds.length ? await store.oauth2.usersGranting(applicationId, userIds, SOCIAL_LAYER_SCOPE, now()) : []);
 
   /** The events of a membership change: the lobby to whoever joined, the member change to the others, DELETE to whoever left. */
   const announceMembers = async (lobby: LobbyRecord, change: LobbyMembersChange): Promise<void> => {
@@ -176,10 +171,14 @@ export function registerLobbyRoutes(ctx: RouteContext): void {
     await announceMembers(lobby, change);
     return change;
   };
-  /** The members the application may add: those who consented; the rest are left out, silently. */
-  const admissible = async (applicationId: string, members: LobbyMemberInput[]): Promise<LobbyMemberInput[]> => {
-    const ok = await consenting(applicationId, members.map((m) => m.userId));
-    return members.filter((m) => ok.has(m.userId));
+  /**
+   * The members the application may add or keep: those who consented, and those already in `lobby` (a grant that
+   * lapsed later does not throw a player out); the rest are left out, silently.
+   */
+  const admissible = async (applicationId: string, members: LobbyMemberInput[], lobby?: LobbyRecord): Promise<LobbyMemberInput[]> => {
+    const present = new Set(lobby ? (await store.lobbies.members(lobby.id)).map((m) => m.userId) : []);
+    const ok = await consenting(applicationId, members.map((m) => m.userId).filter((u) => !present.has(u)));
+    return members.filter((m) => present.has(m.userId) || ok.has(m.userId));
   };
 
   ctx.post('/lobbies', { auth: 'bot' }, async (req) => {
@@ -212,8 +211,8 @@ export function registerLobbyRoutes(ctx: RouteContext): void {
       if (err instanceof LimitReachedError) throw fieldError('secret', 'LOBBY_FULL', 'The lobby is full, or you are in the most lobbies of this application.');
       throw err;
     }
-    // Those already in it hear of the new metadata; then of the member (announceMembers).
-    if (joined.metadataChanged) await announceLobbyUpdate(ctx, joined.lobby);
+    // Those already in it hear of the new metadata, then of the member; the one who joined gets the lobby (LOBBY_CREATE).
+    if (joined.metadataChanged) await announceLobbyUpdate(ctx, joined.lobby, { except: [caller.user.id] });
     await announceMembers(joined.lobby, joined.change);
     return renderLobby(store, joined.lobby);
   });
@@ -238,7 +237,7 @@ export function registerLobbyRoutes(ctx: RouteContext): void {
     if (members) await requireUsers(members.map((m) => m.userId));
     const updated = (Object.keys(patch).length ? await store.lobbies.update(lobby.id, patch) : lobby) ?? lobby;
     // The list replaces the members: those not in it, or who did not consent, are removed.
-    if (members) await changeMembers(updated, await admissible(caller.applicationId, members), [], true);
+    if (members) await changeMembers(updated, await admissible(caller.applicationId, members, updated), [], true);
     if (Object.keys(patch).length) return announceLobbyUpdate(ctx, updated);
     return renderLobby(store, updated);
   });
@@ -257,7 +256,7 @@ export function registerLobbyRoutes(ctx: RouteContext): void {
     const lobby = await visibleLobby(caller, req.params.lobbyId);
     const body = parse(memberBody, req.body);
     await requireUsers([req.params.userId]);
-    if (!(await consenting(caller.applicationId, [req.params.userId])).has(req.params.userId)) {
+    if ((await admissible(caller.applicationId, [{ userId: req.params.userId }], lobby)).length === 0) {
       throw new ApiError(ErrorCodes.MISSING_ACCESS, { message: 'The user has not authorized this application (sdk.social_layer)' });
     }
     const change = await changeMembers(lobby, [toInput({ id: req.params.userId, ...body })], []);
@@ -272,7 +271,7 @@ export function registerLobbyRoutes(ctx: RouteContext): void {
     await requireUsers(body.map((m) => m.id));
     // A user named twice: the last entry counts.
     const last = [...new Map(body.map((m) => [m.id, m])).values()];
-    const upserts = await admissible(caller.applicationId, last.filter((m) => !m.remove_member).map(toInput));
+    const upserts = await admissible(caller.applicationId, last.filter((m) => !m.remove_member).map(toInput), lobby);
     const removals = last.filter((m) => m.remove_member).map((m) => m.id);
     // Users without consent or over a limit are silently left out, as Discord documents.
     const change = await changeMembers(lobby, upserts, removals);
@@ -425,7 +424,10 @@ async function forwardToLinkedChannel(ctx: RouteContext, lobby: LobbyRecord, aut
     if (await store.bans.get(channel.guildId, author.id)) return;
     const member = await store.members.get(channel.guildId, author.id);
     if (member?.communicationDisabledUntil && member.communicationDisabledUntil > ctx.deps.now()) return;
-    const access = await channelAccess(store, channel.id, author.id, ctx.deps.now()).catch(() => null) ?? await outsiderAccess(store, channel);
+    const memberAccess = member ? await channelAccess(store, channel.id, author.id, ctx.deps.now()).catch(() => null) : null;
+    // A member the channel refuses (no View Channel or Send Messages there) is not let in by the lobby either.
+    if (member && (!memberAccess || !hasPermission(memberAccess.permissions, Permissions.VIEW_CHANNEL | Permissions.SEND_MESSAGES))) return;
+    const access = memberAccess ?? await outsiderAccess(store, channel);
     const violations = access ? await messageViolations(ctx, access, content) : [];
     if (blocks(violations)) {
       await executeActions(ctx, violations, { user: author, channel, content, messageId: null, blocked: true });

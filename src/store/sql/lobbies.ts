@@ -31,6 +31,13 @@ function messageFromRow(r: Row): LobbyMessageRecord {
   };
 }
 
+/**
+ * PostgreSQL advisory lock namespaces (the two-key form, its own key space): a secret's lock and a user's can never
+ * be the same lock, so the order secret → lobby row → users cannot turn into a cycle.
+ */
+const PG_LOCK_SECRET = 0x4c6f6201;
+const PG_LOCK_USER = 0x4c6f6202;
+
 function insertLobby(tx: SqlDriver, lobby: LobbyRecord): Promise<unknown> {
   return tx.run(
     'INSERT INTO lobbies (id, application_id, secret, metadata, idle_timeout_seconds, linked_channel_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -121,7 +128,7 @@ export class SqlLobbyStore implements LobbyStore {
     return this.db.transaction(async (tx) => {
       const app = id(fresh.applicationId, 'application_id');
       // One secret, one lobby: creators of the same secret wait for each other (PostgreSQL; SQLite has one writer).
-      if (tx.dialect === 'postgres') await tx.get('SELECT pg_advisory_xact_lock(hashtext(?))', [`accord.lobby-secret.${fresh.applicationId}.${secret}`]);
+      if (tx.dialect === 'postgres') await tx.get('SELECT pg_advisory_xact_lock(?, hashtext(?))', [PG_LOCK_SECRET, `${fresh.applicationId}.${secret}`]);
       const row = await tx.get('SELECT id FROM lobbies WHERE application_id = ? AND secret = ?', [app, secret]);
       let lobby = row ? await lockedLobby(tx, rs(row.id)) : null;
       const created = !lobby;
@@ -168,7 +175,7 @@ export class SqlLobbyStore implements LobbyStore {
     const change: LobbyMembersChange = { upserted: [], removed: toRemove, dropped: [] };
     const joining = upserts.filter((m) => !present.has(m.userId)).map((m) => m.userId).sort();
     if (tx.dialect === 'postgres') {
-      for (const userId of joining) await tx.get('SELECT pg_advisory_xact_lock(hashtext(?))', [`accord.lobby-user.${lobby.applicationId}.${userId}`]);
+      for (const userId of joining) await tx.get('SELECT pg_advisory_xact_lock(?, hashtext(?))', [PG_LOCK_USER, `${lobby.applicationId}.${userId}`]);
     }
     for (const m of upserts) {
       const user = id(m.userId, 'user_id');

@@ -2,7 +2,7 @@
 import type { OAuth2ClientRecord, OAuth2CodeRecord, OAuth2Store, OAuth2TokenRecord } from '../types.ts';
 import type { Snowflake } from '../../protocol/snowflake.ts';
 import type { Row, SqlDriver } from './driver.ts';
-import { id, int, jsonArray, rj, rn, rs, rsn, text } from './values.ts';
+import { chunks, id, ids, int, jsonArray, marks, rj, rn, rs, rsn, text } from './values.ts';
 
 const scopesFrom = (v: unknown): string[] => rj<string[]>(v, []);
 
@@ -92,6 +92,18 @@ export class SqlOAuth2Store implements OAuth2Store {
       byApp.set(appId, grant);
     }
     return [...byApp.values()];
+  }
+
+  async usersGranting(applicationId: Snowflake, userIds: readonly Snowflake[], scope: string, now: number): Promise<Snowflake[]> {
+    const out = new Set<Snowflake>();
+    for (const part of chunks([...new Set(userIds)])) {
+      const rows = await this.db.all(
+        `SELECT user_id, scopes FROM oauth2_tokens WHERE user_id IN (${marks(part.length)}) AND application_id = ? AND (expires_at > ? OR refresh_hash IS NOT NULL)`,
+        [...ids(part, 'user_id'), id(applicationId, 'application_id'), int(now, 'now')],
+      );
+      for (const r of rows) if (scopesFrom(r.scopes).includes(scope)) out.add(rs(r.user_id));
+    }
+    return [...out];
   }
 
   async revokeApplication(userId: Snowflake, applicationId: Snowflake): Promise<boolean> {
