@@ -12,6 +12,7 @@ import { ApiError, ErrorCodes } from '../protocol/errors.ts';
 import { installBodyParsing } from './json-body.ts';
 import { MessageWrites } from './messages/write.ts';
 import { PollEndings } from './messages/poll-endings.ts';
+import { IdleLobbies } from './idle-lobbies.ts';
 import { ThreadArchiver } from './channels/thread-archiver.ts';
 import { TemporaryMembers } from './temporary-members.ts';
 import { Dispatcher } from './dispatch.ts';
@@ -61,6 +62,9 @@ export async function startApiRole(deps: ProcessDeps): Promise<RunningRole> {
   // Members who joined through a temporary invite go when they disconnect, unless given a role (temporary-members.ts).
   const temporaryMembers = new TemporaryMembers(deps, new Dispatcher(deps.bus));
   temporaryMembers.start();
+  // Lobbies nobody is connected to past their idle_timeout_seconds are deleted (idle-lobbies.ts).
+  const idleLobbies = new IdleLobbies(deps, new Dispatcher(deps.bus));
+  idleLobbies.start();
   const presenceCounts = new PresenceCounts(deps);
   // Once, under /api/v10: /api/v9 and /api reach these routes through the process's URL rewrite (versions.ts).
   await app.register(
@@ -88,12 +92,14 @@ export async function startApiRole(deps: ProcessDeps): Promise<RunningRole> {
       { name: 'outbox_republished_total', help: 'Outbox records published by a sweep (their writer had not)', type: 'counter', value: relay.counts.republished },
       { name: 'outbox_failures_total', help: 'Outbox publishes that failed and were left for a sweep', type: 'counter', value: relay.counts.failures },
       { name: 'temporary_members_removed_total', help: 'Temporary members removed once disconnected', type: 'counter', value: temporaryMembers.counts.removed },
+      { name: 'idle_lobbies_deleted_total', help: 'Lobbies deleted after their idle timeout with nobody connected', type: 'counter', value: idleLobbies.counts.deleted },
       { name: 'temporary_member_sweeps_unchecked_total', help: 'Temporary-member sweeps that removed nobody because the presence role or the store did not answer', type: 'counter', value: temporaryMembers.counts.unchecked },
     ],
     close: async () => {
       await pollEndings.close();
       await threadArchiver.close();
       await temporaryMembers.close();
+      await idleLobbies.close();
       await relay.close();
     },
   };

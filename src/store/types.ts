@@ -1395,6 +1395,15 @@ export interface LobbyStore {
   createOrJoin(fresh: LobbyRecord, member: LobbyMemberInput, lobbyMetadata: LobbyMetadata | null | undefined, limits: LobbyLimits): Promise<{ lobby: LobbyRecord; created: boolean; metadataChanged: boolean; change: LobbyMembersChange }>;
   /** The lobbies linked to any of these channels. */
   listLinkedTo(channelIds: readonly Snowflake[]): Promise<LobbyRecord[]>;
+  /**
+   * Idle lobbies: a lobby is due once `idleTimeoutSeconds` passed since it was created or last `touch`ed (a modify
+   * of the timeout moves the deadline by the difference). Up to `limit`, the longest due first.
+   */
+  dueIdle(now: number, limit: number): Promise<LobbyRecord[]>;
+  /** Someone is connected to these lobbies: their idle deadline starts over from `now`. */
+  touch(lobbyIds: readonly Snowflake[], now: number): Promise<void>;
+  /** Deletes the lobby if it is still due at `now` (a touch meanwhile keeps it): what `delete` returns, or null. */
+  deleteIfIdle(lobbyId: Snowflake, now: number): Promise<{ lobby: LobbyRecord; memberIds: Snowflake[] } | null>;
   /** Links `channelId` (null unlinks); ConflictError('lobby', 'linked_channel_id') when another lobby has it. Null when the lobby does not exist. */
   link(id: Snowflake, channelId: Snowflake | null): Promise<LobbyRecord | null>;
   addMessage(message: LobbyMessageRecord): Promise<void>;

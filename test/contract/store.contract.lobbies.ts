@@ -109,6 +109,28 @@ export function lobbiesContract(s: () => Store): void {
       assert.equal((await s().lobbies.listForUser(player)).length, 3);
     });
 
+    it('lobbies fall due when idle past their timeout; a touch starts it over, a modify moves it; only a due lobby is deleted', async () => {
+      const app = newId();
+      const t0 = 1_800_000_000_000;
+      const short = lobbyOf(app, { createdAt: t0, idleTimeoutSeconds: 5 });
+      const long = lobbyOf(app, { createdAt: t0, idleTimeoutSeconds: 60 });
+      const member = newId();
+      await s().lobbies.create(short, [{ userId: member }], LIMITS);
+      await s().lobbies.create(long, [], LIMITS);
+      const due = async (at: number) => (await s().lobbies.dueIdle(at, 100)).map((l) => l.id).filter((id) => id === short.id || id === long.id);
+      assert.deepEqual(await due(t0 + 4_999), []);
+      assert.deepEqual(await due(t0 + 5_000), [short.id]);
+      await s().lobbies.touch([short.id], t0 + 5_000);
+      assert.deepEqual(await due(t0 + 9_999), []);
+      assert.equal(await s().lobbies.deleteIfIdle(short.id, t0 + 9_999), null, 'not due: kept');
+      await s().lobbies.update(long.id, { idleTimeoutSeconds: 10 });
+      assert.deepEqual(await due(t0 + 10_000), [short.id, long.id]);
+      const gone = await s().lobbies.deleteIfIdle(short.id, t0 + 10_000);
+      assert.deepEqual(gone?.memberIds, [member]);
+      assert.equal(await s().lobbies.get(short.id), null);
+      assert.equal(await s().lobbies.deleteIfIdle(short.id, t0 + 10_000), null);
+    });
+
     it('links one lobby per channel; deleting the channel unlinks', async () => {
       const { channel } = await guildWithChannel(s());
       const app = newId();

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { issueAccessToken } from '../../src/api/oauth2.ts';
 import { startTestServerOn, type TestServer, type TestUser } from '../helpers/harness.ts';
-import { serviceSkip } from '../helpers/services.ts';
+import { serviceSkip, waitFor } from '../helpers/services.ts';
 import { addMember, assertError, makeBot } from './fixtures.guilds.ts';
 import { GatewaySessions } from './gateway-client.ts';
 
@@ -313,6 +313,22 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`lobbies (${back
     assert.equal((await gw.waitForDispatch('LOBBY_MEMBER_ADD', (d) => d.lobby_id === existing.id)).d.member.id, bob.id);
     assert.deepEqual((await gwBob.waitForDispatch('LOBBY_CREATE', (d) => d.id === existing.id)).d.metadata, { v: 'second' });
     assert.deepEqual(gwBob.dispatches().filter((p) => p.t?.startsWith('LOBBY_') && p.d.id === existing.id).map((p) => p.t), ['LOBBY_CREATE']);
+  });
+
+  it('a lobby nobody is connected to is deleted once idle past its timeout; one with a member online is kept', async () => {
+    await sessions.online({ token: alice.token });
+    // Never connected (the game signed them in, the app never opened).
+    const offline = await t.register();
+    await bearer(offline);
+    const quiet = (await t.request('POST', '/lobbies', { auth: bot, body: { members: [{ id: offline.id }], idle_timeout_seconds: 5 } })).body;
+    const busy = (await t.request('POST', '/lobbies', { auth: bot, body: { members: [{ id: alice.id }, { id: offline.id }], idle_timeout_seconds: 5 } })).body;
+    const stays = (await t.request('POST', '/lobbies', { auth: bot, body: { members: [{ id: offline.id }] } })).body;
+    await waitFor(async () => (await t.request('GET', `/lobbies/${quiet.id}`, { auth: bot })).status === 404, { timeoutMs: 15_000, what: 'the idle lobby deleted' });
+    // Past the busy one's deadline too: one member's live session kept it, and its timer started over.
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal((await t.request('GET', `/lobbies/${busy.id}`, { auth: bot })).status, 200);
+    assert.ok((await t.store.lobbies.dueIdle(Date.now(), 1000)).every((l) => l.id !== busy.id), 'its deadline moved on');
+    assert.equal((await t.request('GET', `/lobbies/${stays.id}`, { auth: bot })).status, 200, 'the default timeout (300 s) has not passed');
   });
 
   it('a lobby joined by secret cannot be linked; a user is in at most 100 lobbies of one application (bulk drops them silently)', async () => {

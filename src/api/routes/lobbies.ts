@@ -33,8 +33,9 @@
  * channel refuses (no View Channel or Send Messages); if it is not
  * posted, the lobby message stands (Discord: "the lobby message is still delivered").
  *
- * Left open: idle lobbies are not deleted after `idle_timeout_seconds` (it is stored and validated); a secret does not
- * expire after 30 days; messages of the linked channel do not flow back into the lobby, and forwarding ignores the
+ * Idle lobbies (nobody connected past `idle_timeout_seconds`) are deleted by api/idle-lobbies.ts.
+ *
+ * Left open: a secret does not expire after 30 days; messages of the linked channel do not flow back into the lobby, and forwarding ignores the
  * channel's slowmode; the development rate limits (100 per 2 hours) are Discord's business, the default per-route
  * limits apply here (per lobby).
  */

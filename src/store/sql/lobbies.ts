@@ -40,8 +40,11 @@ const PG_LOCK_USER = 0x4c6f6202;
 
 function insertLobby(tx: SqlDriver, lobby: LobbyRecord): Promise<unknown> {
   return tx.run(
-    'INSERT INTO lobbies (id, application_id, secret, metadata, idle_timeout_seconds, linked_channel_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    [id(lobby.id), id(lobby.applicationId, 'application_id'), lobby.secret, metadataColumn(lobby.metadata), int(lobby.idleTimeoutSeconds, 'idle_timeout_seconds'), optId(lobby.linkedChannelId, 'linked_channel_id'), int(lobby.createdAt, 'created_at')],
+    'INSERT INTO lobbies (id, application_id, secret, metadata, idle_timeout_seconds, linked_channel_id, created_at, idle_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    [
+      id(lobby.id), id(lobby.applicationId, 'application_id'), lobby.secret, metadataColumn(lobby.metadata), int(lobby.idleTimeoutSeconds, 'idle_timeout_seconds'),
+      optId(lobby.linkedChannelId, 'linked_channel_id'), int(lobby.createdAt, 'created_at'), int(lobby.createdAt + lobby.idleTimeoutSeconds * 1000, 'idle_at'),
+    ],
     { fk: 'channel' },
   );
 }
@@ -85,8 +88,10 @@ export class SqlLobbyStore implements LobbyStore {
       params.push(metadataColumn(patch.metadata));
     }
     if (patch.idleTimeoutSeconds !== undefined) {
-      sets.push('idle_timeout_seconds = ?');
-      params.push(int(patch.idleTimeoutSeconds, 'idle_timeout_seconds'));
+      // The deadline moves by the difference: still counted from the last activity (the right side reads old values).
+      const seconds = int(patch.idleTimeoutSeconds, 'idle_timeout_seconds');
+      sets.push('idle_timeout_seconds = ?', 'idle_at = idle_at + (? - idle_timeout_seconds) * 1000');
+      params.push(seconds, seconds);
     }
     if (sets.length) await this.db.run(`UPDATE lobbies SET ${sets.join(', ')} WHERE id = ?`, [...params, id(lobbyId)]);
     return this.get(lobbyId);
@@ -207,6 +212,28 @@ ON CONFLICT (lobby_id, user_id) DO ${updates.length ? `UPDATE SET ${updates.join
       change.upserted.push({ member: memberFromRow(stored!), added });
     }
     return change;
+  }
+
+  async dueIdle(now: number, limit: number): Promise<LobbyRecord[]> {
+    const rows = await this.db.all('SELECT * FROM lobbies WHERE idle_at <= ? ORDER BY idle_at, id LIMIT ?', [int(now, 'now'), int(limit, 'limit')]);
+    return rows.map(lobbyFromRow);
+  }
+
+  async touch(lobbyIds: readonly Snowflake[], now: number): Promise<void> {
+    for (const part of chunks(lobbyIds)) {
+      await this.db.run(`UPDATE lobbies SET idle_at = CAST(? AS BIGINT) + idle_timeout_seconds * 1000 WHERE id IN (${marks(part.length)})`, [int(now, 'now'), ...ids(part, 'lobby_id')]);
+    }
+  }
+
+  async deleteIfIdle(lobbyId: Snowflake, now: number): Promise<{ lobby: LobbyRecord; memberIds: Snowflake[] } | null> {
+    return this.db.transaction(async (tx) => {
+      const lobby = await lockedLobby(tx, lobbyId);
+      const row = lobby && (await tx.get('SELECT idle_at FROM lobbies WHERE id = ?', [id(lobbyId)]));
+      if (!lobby || !row || rn(row.idle_at) > now) return null;
+      const members = await tx.all('SELECT user_id FROM lobby_members WHERE lobby_id = ? ORDER BY user_id', [id(lobbyId)]);
+      await tx.run('DELETE FROM lobbies WHERE id = ?', [id(lobbyId)]);
+      return { lobby, memberIds: members.map((m) => rs(m.user_id)) };
+    });
   }
 
   async link(lobbyId: Snowflake, channelId: Snowflake | null): Promise<LobbyRecord | null> {

@@ -1018,8 +1018,11 @@ CREATE TABLE lobbies (
   metadata TEXT,
   idle_timeout_seconds INTEGER NOT NULL,
   linked_channel_id BIGINT REFERENCES channels (id) ON DELETE SET NULL,
-  created_at BIGINT NOT NULL
+  created_at BIGINT NOT NULL,
+  -- When it may be deleted unless someone is connected: its last activity plus idle_timeout_seconds (Unix ms).
+  idle_at BIGINT NOT NULL
 );
+CREATE INDEX lobbies_idle ON lobbies (idle_at);
 CREATE UNIQUE INDEX lobbies_secret ON lobbies (application_id, secret) WHERE secret IS NOT NULL;
 CREATE UNIQUE INDEX lobbies_linked_channel ON lobbies (linked_channel_id) WHERE linked_channel_id IS NOT NULL;
 CREATE TABLE lobby_members (
