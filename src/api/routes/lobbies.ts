@@ -49,7 +49,7 @@ import { announceLobbyUpdate, lobbyMemberIds, renderLobby } from '../lobby-event
 import { eventPayload, renderMessage } from '../../shapes/message.ts';
 import { iso, publicUser } from '../../shapes/serialize.ts';
 import { ConflictError, LimitReachedError, NotFoundError } from '../../store/errors.ts';
-import { ChannelType, type ChannelRecord, type InviteRecord, type MemberRecord, type Store, type LobbyLimits, type LobbyMemberInput, type LobbyMembersChange, type LobbyMetadata, type LobbyRecord, type UserRecord } from '../../store/types.ts';
+import { ChannelType, type ChannelRecord, type InviteRecord, type MemberRecord, type Store, type LobbyLimits, type LobbyMemberInput, type LobbyMemberRecord, type LobbyMembersChange, type LobbyMetadata, type LobbyRecord, type UserRecord } from '../../store/types.ts';
 import { channelAccess, requirePermission, type ChannelAccess } from '../access.ts';
 import { blocks, executeActions, messageViolations } from '../auto-moderation/enforce.ts';
 import { inviteCode, inviteEventAudience } from '../community-invites.ts';
@@ -79,12 +79,13 @@ const metadata = z.record(z.string(), z.string()).nullable().refine(
 );
 const idleTimeout = z.number().int().min(5).max(604_800);
 const additionalName = z.string().min(1).max(80).nullable();
-const memberInput = z.object({ id: snowflake, metadata: metadata.optional(), flags: z.number().int().min(0).max(CAN_LINK_LOBBY).optional() });
+const memberFlags = z.number().int().min(0).max(CAN_LINK_LOBBY);
+const memberInput = z.object({ id: snowflake, metadata: metadata.optional(), flags: memberFlags.optional() });
 const memberList = z.array(memberInput).max(MEMBERS_PER_REQUEST);
 const createBody = z.object({ metadata: metadata.optional(), members: memberList.optional(), idle_timeout_seconds: idleTimeout.optional() });
 const createOrJoinBody = z.object({ secret: z.string().min(1).max(250), idle_timeout_seconds: idleTimeout.optional(), lobby_metadata: metadata.optional(), member_metadata: metadata.optional() });
 const modifyBody = createBody;
-const memberBody = z.object({ metadata: metadata.optional(), flags: z.number().int().min(0).max(CAN_LINK_LOBBY).optional(), additional_name: additionalName.optional() });
+const memberBody = z.object({ metadata: metadata.optional(), flags: memberFlags.optional(), additional_name: additionalName.optional() });
 const bulkBody = z.array(memberInput.extend({ additional_name: additionalName.optional(), remove_member: z.boolean().optional() })).min(1).max(MEMBERS_PER_REQUEST);
 const linkBody = z.object({ channel_id: snowflake.nullish() });
 const messageBody = z.object({ content: z.string().trim().min(1).max(LOBBY_MESSAGE_MAX), metadata: metadata.optional(), flags: z.number().int().min(0).max(LOBBY_MESSAGE_FLAGS).optional() });
@@ -129,10 +130,16 @@ export function registerLobbyRoutes(ctx: RouteContext): void {
     return lobby && (caller.applicationId === null || lobby.applicationId === caller.applicationId) ? lobby : null;
   };
   /** The lobby as `caller` may see it: its application's, or one the member is in; 10031 otherwise, as if it did not exist. */
-  const visibleLobby = async (caller: Caller, lobbyId: string): Promise<LobbyRecord> => {
+  const visibleLobby = async (caller: Caller, lobbyId: string): Promise<LobbyRecord> =>
+    caller.kind === 'member' ? (await membership(caller, lobbyId)).lobby : ((await lobbyOf(caller, lobbyId)) ?? unknownLobby());
+  /** The lobby and the calling member's record in it, read once (10031 when not a member). */
+  const membership = async (caller: Extract<Caller, { kind: 'member' }>, lobbyId: string): Promise<{ lobby: LobbyRecord; me: LobbyMemberRecord }> => {
     const lobby = await lobbyOf(caller, lobbyId);
-    if (!lobby || (caller.kind === 'member' && !(await store.lobbies.member(lobby.id, caller.user.id)))) throw new ApiError(ErrorCodes.UNKNOWN_LOBBY);
-    return lobby;
+    const me = lobby ? await store.lobbies.member(lobby.id, caller.user.id) : null;
+    return lobby && me ? { lobby, me } : unknownLobby();
+  };
+  const unknownLobby = (): never => {
+    throw new ApiError(ErrorCodes.UNKNOWN_LOBBY);
   };
 
   /** Every user id named must be an account (10013 otherwise), before anything is written. */
@@ -150,8 +157,8 @@ export function registerLobbyRoutes(ctx: RouteContext): void {
     new Set(userIds.length ? await store.oauth2.usersGranting(applicationId, userIds, SOCIAL_LAYER_SCOPE, now()) : []);
 
   /** The events of a membership change: the lobby to whoever joined, the member change to the others, DELETE to whoever left. */
-  const announceMembers = async (lobby: LobbyRecord, change: LobbyMembersChange): Promise<void> => {
-    if (!change.upserted.length && !change.removed.length) return;
+  const announceMembers = async (lobby: LobbyRecord, change: LobbyMembersChange): Promise<Record<string, unknown> | null> => {
+    if (!change.upserted.length && !change.removed.length) return null;
     const json = await renderLobby(store, lobby);
     const joined = new Set(change.upserted.filter((u) => u.added).map((u) => u.member.userId));
     if (joined.size) ctx.dispatch.users(joined, 'LOBBY_CREATE', json);
@@ -159,6 +166,7 @@ export function registerLobbyRoutes(ctx: RouteContext): void {
     for (const { member, added } of change.upserted) ctx.dispatch.users(others, added ? 'LOBBY_MEMBER_ADD' : 'LOBBY_MEMBER_UPDATE', { lobby_id: lobby.id, member: lobbyMemberJson(member) });
     for (const userId of change.removed) ctx.dispatch.users(others, 'LOBBY_MEMBER_REMOVE', { lobby_id: lobby.id, member: { id: userId } });
     if (change.removed.length) ctx.dispatch.users(change.removed, 'LOBBY_DELETE', { id: lobby.id });
+    return json;
   };
 
   const changeMembers = async (lobby: LobbyRecord, upserts: LobbyMemberInput[], removals: string[], replace = false): Promise<LobbyMembersChange> => {
@@ -192,8 +200,8 @@ export function registerLobbyRoutes(ctx: RouteContext): void {
       idleTimeoutSeconds: body.idle_timeout_seconds ?? DEFAULT_IDLE_TIMEOUT_S, linkedChannelId: null, createdAt: now(),
     };
     const change = await store.lobbies.create(lobby, await admissible(applicationId, members), LOBBY_LIMITS);
-    await announceMembers(lobby, change);
-    return renderLobby(store, lobby);
+    // The lobby as its first members were told of it, rendered once.
+    return (await announceMembers(lobby, change)) ?? renderLobby(store, lobby);
   });
 
   ctx.put('/lobbies', { auth: 'user', oauth: SOCIAL_LAYER_SCOPE }, async (req) => {
@@ -214,8 +222,7 @@ export function registerLobbyRoutes(ctx: RouteContext): void {
     }
     // Those already in it hear of the new metadata, then of the member; the one who joined gets the lobby (LOBBY_CREATE).
     if (joined.metadataChanged) await announceLobbyUpdate(ctx, joined.lobby, { except: [caller.user.id] });
-    await announceMembers(joined.lobby, joined.change);
-    return renderLobby(store, joined.lobby);
+    return (await announceMembers(joined.lobby, joined.change)) ?? renderLobby(store, joined.lobby);
   });
 
   ctx.get('/users/@me/lobbies', { auth: 'user' }, async (req) => {
@@ -298,9 +305,8 @@ export function registerLobbyRoutes(ctx: RouteContext): void {
 
   ctx.patch('/lobbies/:lobbyId/channel-linking', { auth: 'user', oauth: SOCIAL_LAYER_SCOPE }, async (req) => {
     const caller = await memberCaller(req);
-    const lobby = await visibleLobby(caller, req.params.lobbyId);
-    const me = await store.lobbies.member(lobby.id, caller.user.id);
-    if (!me || !(me.flags & CAN_LINK_LOBBY)) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
+    const { lobby, me } = await membership(caller, req.params.lobbyId);
+    if (!(me.flags & CAN_LINK_LOBBY)) throw new ApiError(ErrorCodes.MISSING_PERMISSIONS);
     const body = parse(linkBody, req.body);
     const channelId = body.channel_id ?? null;
     if (channelId) {
@@ -323,13 +329,12 @@ export function registerLobbyRoutes(ctx: RouteContext): void {
 
   ctx.post('/lobbies/:lobbyId/messages', { auth: 'user', oauth: SOCIAL_LAYER_SCOPE, limit: RouteLimits.messageCreate }, async (req) => {
     const caller = await memberCaller(req);
-    const lobby = await visibleLobby(caller, req.params.lobbyId);
+    const { lobby, me } = await membership(caller, req.params.lobbyId);
     const body = parse(messageBody, req.body);
     if (body.flags !== undefined && body.flags & ~LOBBY_MESSAGE_FLAGS) throw fieldError('flags', 'MESSAGE_FLAGS_INVALID', 'Only SUPPRESS_EMBEDS and SUPPRESS_NOTIFICATIONS may be set.');
-    const me = await store.lobbies.member(lobby.id, caller.user.id);
     const message = {
       id: ids.next(), lobbyId: lobby.id, authorId: caller.user.id, content: body.content, flags: body.flags ?? 0,
-      additionalName: me?.additionalName ?? null, moderationMetadata: null,
+      additionalName: me.additionalName, moderationMetadata: null,
     };
     try {
       await store.lobbies.addMessage(message);

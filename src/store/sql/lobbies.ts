@@ -2,7 +2,7 @@
 import type { LobbyLimits, LobbyMemberInput, LobbyMemberRecord, LobbyMembersChange, LobbyMessageRecord, LobbyMetadata, LobbyRecord, LobbyStore } from '../types.ts';
 import type { Snowflake } from '../../protocol/snowflake.ts';
 import { LimitReachedError, NotFoundError } from '../errors.ts';
-import type { Row, SqlDriver } from './driver.ts';
+import type { Row, SqlDriver, SqlValue } from './driver.ts';
 import { chunks, id, ids, int, marks, optId, rj, rn, rs, rsn } from './values.ts';
 
 const metadataColumn = (m: LobbyMetadata | null): string | null => (m === null ? null : JSON.stringify(m));
@@ -49,10 +49,17 @@ function insertLobby(tx: SqlDriver, lobby: LobbyRecord): Promise<unknown> {
   );
 }
 
-/** The lobby, with its row locked until the transaction ends (PostgreSQL; SQLite's transaction holds the database). */
+/**
+ * The lobby row matching `where`, locked until the transaction ends (PostgreSQL; SQLite's transaction holds the
+ * database), with its idle deadline.
+ */
+async function lockedLobbyWhere(tx: SqlDriver, where: string, params: SqlValue[]): Promise<{ lobby: LobbyRecord; idleAt: number } | null> {
+  const row = await tx.get(`SELECT * FROM lobbies WHERE ${where}${tx.dialect === 'postgres' ? ' FOR UPDATE' : ''}`, params);
+  return row ? { lobby: lobbyFromRow(row), idleAt: rn(row.idle_at) } : null;
+}
+
 async function lockedLobby(tx: SqlDriver, lobbyId: Snowflake): Promise<LobbyRecord | null> {
-  const row = await tx.get(`SELECT * FROM lobbies WHERE id = ?${tx.dialect === 'postgres' ? ' FOR UPDATE' : ''}`, [id(lobbyId)]);
-  return row ? lobbyFromRow(row) : null;
+  return (await lockedLobbyWhere(tx, 'id = ?', [id(lobbyId)]))?.lobby ?? null;
 }
 
 export class SqlLobbyStore implements LobbyStore {
@@ -134,8 +141,7 @@ export class SqlLobbyStore implements LobbyStore {
       const app = id(fresh.applicationId, 'application_id');
       // One secret, one lobby: creators of the same secret wait for each other (PostgreSQL; SQLite has one writer).
       if (tx.dialect === 'postgres') await tx.get('SELECT pg_advisory_xact_lock(?, hashtext(?))', [PG_LOCK_SECRET, `${fresh.applicationId}.${secret}`]);
-      const row = await tx.get('SELECT id FROM lobbies WHERE application_id = ? AND secret = ?', [app, secret]);
-      let lobby = row ? await lockedLobby(tx, rs(row.id)) : null;
+      let lobby = (await lockedLobbyWhere(tx, 'application_id = ? AND secret = ?', [app, secret]))?.lobby ?? null;
       const created = !lobby;
       if (!lobby) {
         lobby = { ...fresh, metadata: lobbyMetadata ?? null };
@@ -227,9 +233,9 @@ ON CONFLICT (lobby_id, user_id) DO ${updates.length ? `UPDATE SET ${updates.join
 
   async deleteIfIdle(lobbyId: Snowflake, now: number): Promise<{ lobby: LobbyRecord; memberIds: Snowflake[] } | null> {
     return this.db.transaction(async (tx) => {
-      const lobby = await lockedLobby(tx, lobbyId);
-      const row = lobby && (await tx.get('SELECT idle_at FROM lobbies WHERE id = ?', [id(lobbyId)]));
-      if (!lobby || !row || rn(row.idle_at) > now) return null;
+      const found = await lockedLobbyWhere(tx, 'id = ?', [id(lobbyId)]);
+      if (!found || found.idleAt > now) return null;
+      const lobby = found.lobby;
       const members = await tx.all('SELECT user_id FROM lobby_members WHERE lobby_id = ? ORDER BY user_id', [id(lobbyId)]);
       await tx.run('DELETE FROM lobbies WHERE id = ?', [id(lobbyId)]);
       return { lobby, memberIds: members.map((m) => rs(m.user_id)) };
