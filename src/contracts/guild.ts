@@ -49,7 +49,7 @@ export interface GuildSnapshotRequest {
   guildId: string;
   /** The user the snapshot is for (joined_at, and to always include their own member object). */
   userId: string;
-  /** 50–250: above this member count, offline members are left out. */
+  /** 50–250: above this member count a bot's snapshot leaves out offline members, a user's lists only the user. */
   largeThreshold: number;
   /** Whether to include presences (GUILD_PRESENCES intent or a user session). */
   presences: boolean;

@@ -73,11 +73,15 @@ export class GuildSnapshots {
     let presences: PresenceJson[] = [];
     const mine = (await this.memberObjects(state, [req.userId], now, [me]))[0];
     if (!mine) return { guild: null };
-    if ((req.bot && !req.presences) || state.memberCount > GUILD_LIMITS.snapshotMembersListedMax) {
+    if ((req.bot && !req.presences) || state.memberCount > GUILD_LIMITS.snapshotMembersListedMax || (!req.bot && large)) {
       // Discord's GUILD_CREATE for a bot without the GUILD_PRESENCES intent, or in a guild of over 75k members:
       // "members and presences ... will only contain your bot and users in voice channels" (Accord has no voice);
       // op 8's "if the guild is over 75k members, it will only send members who are in voice, plus the member for
       // you (the connecting user)" says the same of every session. Other members come from op 8 or REST.
+      // A user session in a guild above its large_threshold gets the same (a lazy guild, as Discord's own client
+      // does): it is sent the presences of the members it subscribes to (op 37) and no others
+      // (sessions/member-subscriptions.ts), so online members listed here would go stale; it asks op 8 for the
+      // members it shows.
       members = [mine];
       if (req.presences) presences = await this.presences({ userIds: [req.userId] });
     } else if (!large) {

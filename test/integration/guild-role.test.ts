@@ -33,7 +33,7 @@ describe('guild role', () => {
   let guild: any;
 
   const snapshot = (over: Partial<GuildSnapshotRequest> = {}) =>
-    t.bus.request<GuildSnapshotReply>(GuildSubjects.snapshot, { guildId: guild.id, userId: owner.id, largeThreshold: 250, presences: true, ...over } satisfies GuildSnapshotRequest, { timeoutMs: 3000 });
+    t.bus.request<GuildSnapshotReply>(GuildSubjects.snapshot, { guildId: guild.id, userId: owner.id, largeThreshold: 250, presences: true, bot: true, ...over } satisfies GuildSnapshotRequest, { timeoutMs: 3000 });
   const members = (over: Partial<GuildMembersRequest>) =>
     t.bus.request<GuildMembersReply>(GuildSubjects.members, { guildId: guild.id, limit: 0, presences: false, ...over } satisfies GuildMembersRequest, { timeoutMs: 3000 });
   const online = (user: TestUser, over: Partial<PresenceSessionUpdate> = {}) =>
@@ -186,10 +186,16 @@ describe('guild role', () => {
     assert.equal(g.member_count, 4);
     assert.deepEqual(g.members.map((m: any) => m.user.id).sort(), [alice.id, bob.id].sort());
     assert.deepEqual(g.presences, [{ user: { id: bob.id }, status: 'dnd', activities: [{ name: 'Chess', type: 0 }], client_status: { desktop: 'dnd' }, guild_id: guild.id }]);
-    // Without presences asked for, the online members are still the ones listed.
-    const bare = (await snapshot({ largeThreshold: 2, presences: false })).guild as any;
-    assert.deepEqual(bare.presences, []);
-    assert.equal(bare.members.length, 2);
+    // A user session's large guild is lazy: its own member and presence only (the others come from op 8, and
+    // their presences from op 37 subscriptions).
+    const lazy = (await snapshot({ largeThreshold: 2, userId: alice.id, bot: false })).guild as any;
+    assert.equal(lazy.large, true);
+    assert.equal(lazy.member_count, 4);
+    assert.deepEqual(lazy.members.map((m: any) => m.user.id), [alice.id]);
+    assert.deepEqual(lazy.presences, [], 'alice is offline');
+    const bobs = (await snapshot({ largeThreshold: 2, userId: bob.id, bot: false })).guild as any;
+    assert.deepEqual(bobs.members.map((m: any) => m.user.id), [bob.id]);
+    assert.deepEqual(bobs.presences.map((p: any) => [p.user.id, p.status]), [[bob.id, 'dnd']]);
     // Not large: everyone, and presences of those online.
     const small = (await snapshot()).guild as any;
     assert.equal(small.members.length, 4);
@@ -210,8 +216,9 @@ describe('guild role', () => {
     const full = (await snapshot({ bot: true, presences: true, userId: alice.id })).guild as any;
     assert.equal(full.members.length, 4);
     assert.deepEqual(full.presences.map((p: any) => p.user.id), [bob.id]);
-    // A user's snapshot is not limited (sessions ask user snapshots always with presences; this is the bare case).
-    assert.equal(((await snapshot({ presences: false, userId: alice.id })).guild as any).members.length, 4);
+    // A user's snapshot of a guild under its threshold is not limited (sessions ask user snapshots always with
+    // presences; this is the bare case).
+    assert.equal(((await snapshot({ presences: false, userId: alice.id, bot: false })).guild as any).members.length, 4);
 
     // The same guild counted at 75,001 members: a bot with the intent gets itself and its own presence only.
     const store = withOverrides<Store>(t.store, {
@@ -222,7 +229,7 @@ describe('guild role', () => {
     assert.equal(huge.member_count, GUILD_LIMITS.snapshotMembersListedMax + 1);
     assert.deepEqual(huge.members.map((m: any) => m.user.id), [bob.id]);
     assert.deepEqual(huge.presences.map((p: any) => [p.user.id, p.status]), [[bob.id, 'dnd']]);
-    // A user's session too (op 8's prose: "plus the member for you"), where a large guild lists the online members.
+    // A user's session too (op 8's prose: "plus the member for you").
     const userView = (await snapshots.snapshot({ guildId: guild.id, userId: alice.id, largeThreshold: 250, presences: true })).guild as any;
     assert.deepEqual(userView.members.map((m: any) => m.user.id), [alice.id]);
     assert.deepEqual(userView.presences, []);
@@ -311,7 +318,7 @@ describe('guild role', () => {
     return {
       cache,
       asked,
-      ask: (userId: string) => snapshots.snapshot({ guildId: guild.id, userId, largeThreshold: 2, presences: true }),
+      ask: (userId: string) => snapshots.snapshot({ guildId: guild.id, userId, largeThreshold: 2, presences: true, bot: true }),
       afterRead: (userId: string, fn: () => Promise<void>) => (after = { userId, fn }),
       hookPending: () => after !== null,
     };

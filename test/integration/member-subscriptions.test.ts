@@ -110,6 +110,29 @@ describe('member subscriptions in a large guild', () => {
     assert.equal(alice.closed, null);
   });
 
+  it("a user session's GUILD_CREATE of a large guild lists only its own member and presence (a lazy guild); under its threshold, every member", async () => {
+    const bob = await online(g.bob, { presence: { status: 'dnd', since: null, activities: [], afk: false } });
+    await bob.waitForDispatch('GUILD_CREATE', (d) => d.id === g.guildId);
+    const alice = await online(g.alice);
+    const lazy = (await alice.waitForDispatch('GUILD_CREATE', (d) => d.id === g.guildId)).d;
+    assert.equal(lazy.large, true);
+    assert.equal(lazy.member_count, FILLERS + 5);
+    assert.deepEqual(lazy.members.map((m: any) => m.user.id), [g.alice.id], 'bob is online, yet not listed');
+    assert.deepEqual(lazy.presences.map((p: any) => p.user.id), [g.alice.id]);
+    // The members come from op 8 instead, bob's presence with his.
+    await sendAndSync(alice, 8, { guild_id: g.guildId, user_ids: [g.bob.id], presences: true });
+    const chunk = (await alice.waitForDispatch('GUILD_MEMBERS_CHUNK', (d) => d.guild_id === g.guildId)).d;
+    assert.deepEqual(chunk.members.map((m: any) => m.user.id), [g.bob.id]);
+    assert.deepEqual(chunk.presences.map((p: any) => [p.user.id, p.status]), [[g.bob.id, 'dnd']]);
+    // large_threshold 250 makes the guild small for this session: every member, the online ones' presences.
+    const wide = await online(g.carol, { large_threshold: 250 });
+    const all = (await wide.waitForDispatch('GUILD_CREATE', (d) => d.id === g.guildId)).d;
+    assert.equal(all.large, false);
+    assert.equal(all.members.length, FILLERS + 5);
+    assert.ok(all.presences.some((p: any) => p.user.id === g.bob.id && p.status === 'dnd'));
+    for (const c of [alice, bob, wide]) c.close();
+  });
+
   it('a bot with GUILD_PRESENCES gets every presence of the large guild without subscribing; op 37 changes nothing for it', async () => {
     const { app, bot } = await makeBot(t, g.owner, 'Presence Bot');
     const flags = await t.request('PATCH', `/applications/${app.id}`, { auth: g.owner, body: { flags: (1 << 12) | (1 << 18) } }); // presence and message content intents
