@@ -1370,7 +1370,7 @@ export interface LobbyStore {
   /** Creates the lobby with its first members (users past the per-user limit are dropped, as in `changeMembers`). */
   create(lobby: LobbyRecord, members: readonly LobbyMemberInput[], limits: LobbyLimits): Promise<LobbyMembersChange>;
   get(id: Snowflake): Promise<LobbyRecord | null>;
-  /** The lobby of `applicationId` with `secret`. */
+  /** The newest lobby of `applicationId` made with `secret` (its secret may have expired: see createOrJoin). */
   getBySecret(applicationId: Snowflake, secret: string): Promise<LobbyRecord | null>;
   /** The lobbies `userId` is a member of, ascending by id. */
   listForUser(userId: Snowflake): Promise<LobbyRecord[]>;
@@ -1388,9 +1388,10 @@ export interface LobbyStore {
    */
   changeMembers(id: Snowflake, upserts: readonly LobbyMemberInput[], removals: readonly Snowflake[], limits: LobbyLimits, opts?: { replace?: boolean }): Promise<LobbyMembersChange>;
   /**
-   * PUT /lobbies in one transaction: the application's lobby with `secret` (`fresh` is created when there is none),
-   * its metadata replaced by `lobbyMetadata` when given, and `member` upserted. LimitReachedError('lobby_members')
-   * when the member would pass a limit: then nothing is written.
+   * PUT /lobbies in one transaction: the application's lobby with `secret` (`fresh` is created when there is none,
+   * or when the newest one was created `limits.secretTtlMs` or more before `fresh`: that one stays, and its members
+   * with it), its metadata replaced by `lobbyMetadata` when given, and `member` upserted.
+   * LimitReachedError('lobby_members') when the member would pass a limit: then nothing is written.
    */
   createOrJoin(fresh: LobbyRecord, member: LobbyMemberInput, lobbyMetadata: LobbyMetadata | null | undefined, limits: LobbyLimits): Promise<{ lobby: LobbyRecord; created: boolean; metadataChanged: boolean; change: LobbyMembersChange }>;
   /** The lobbies linked to any of these channels. */
@@ -1413,10 +1414,12 @@ export interface LobbyStore {
   setModerationMetadata(id: Snowflake, messageId: Snowflake, metadata: LobbyMetadata): Promise<LobbyMessageRecord | null>;
 }
 
-/** Discord's: 1,000 members a lobby, 100 lobbies of one application a user. */
+/** Discord's: 1,000 members a lobby, 100 lobbies of one application a user; a secret lets users join for 30 days. */
 export interface LobbyLimits {
   perLobby: number;
   perUser: number;
+  /** createOrJoin: a lobby created this long before `fresh` no longer takes joins by its secret (default: forever). */
+  secretTtlMs?: number;
 }
 
 /** One of an application's role connection metadata records (Discord's linked roles). */

@@ -22,7 +22,6 @@ export function lobbiesContract(s: () => Store): void {
       assert.deepEqual(await s().lobbies.get(lobby.id), lobby);
       assert.deepEqual(await s().lobbies.getBySecret(app, 'abc'), lobby);
       assert.equal(await s().lobbies.getBySecret(newId(), 'abc'), null);
-      await rejectsWith(s().lobbies.create(lobbyOf(app, { secret: 'abc' }), [], LIMITS), ConflictError, { entity: 'lobby' });
       assert.deepEqual(await s().lobbies.members(lobby.id), [
         { lobbyId: lobby.id, userId: a, metadata: null, flags: 0, additionalName: null },
         { lobbyId: lobby.id, userId: b, metadata: { k: 'v' }, flags: 1, additionalName: 'Hero' },
@@ -95,6 +94,25 @@ export function lobbiesContract(s: () => Store): void {
       assert.deepEqual((await s().lobbies.get(fresh.id))?.metadata, { map: 'two' });
       await rejectsWith(s().lobbies.createOrJoin(lobbyOf(app, { secret: 'other' }), { userId: a }, null, { perLobby: 10, perUser: 1 }), LimitReachedError);
       assert.equal(await s().lobbies.getBySecret(app, 'other'), null);
+    });
+
+    it('a secret stops taking joins once it is secretTtlMs old: the same secret then makes a new lobby, the old one stays', async () => {
+      const app = newId();
+      const [a, b, c] = [newId(), newId(), newId()];
+      const ttl = { ...LIMITS, secretTtlMs: 1000 };
+      const t0 = 1_700_000_000_000;
+      const old = lobbyOf(app, { secret: 'season', createdAt: t0 });
+      assert.equal((await s().lobbies.createOrJoin(old, { userId: a }, null, ttl)).created, true);
+      const within = await s().lobbies.createOrJoin(lobbyOf(app, { secret: 'season', createdAt: t0 + 999 }), { userId: b }, null, ttl);
+      assert.deepEqual([within.created, within.lobby.id], [false, old.id]);
+      const fresh = lobbyOf(app, { secret: 'season', createdAt: t0 + 1000 });
+      const after = await s().lobbies.createOrJoin(fresh, { userId: c }, { round: '2' }, ttl);
+      assert.deepEqual([after.created, after.lobby.id], [true, fresh.id]);
+      assert.deepEqual((await s().lobbies.members(old.id)).map((m) => m.userId).sort(), [a, b].sort(), 'the old lobby keeps its members');
+      assert.deepEqual((await s().lobbies.get(old.id))?.secret, 'season', 'and its secret (it was made by one)');
+      assert.deepEqual(await s().lobbies.getBySecret(app, 'season'), { ...fresh, metadata: { round: '2' } }, 'the newest lobby of the secret');
+      const next = await s().lobbies.createOrJoin(lobbyOf(app, { secret: 'season', createdAt: t0 + 1500 }), { userId: a }, null, ttl);
+      assert.deepEqual([next.created, next.lobby.id], [false, fresh.id], 'joins go to the new lobby');
     });
 
     it('holds both limits under concurrent changes', async () => {

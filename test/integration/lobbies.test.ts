@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { issueAccessToken } from '../../src/api/oauth2.ts';
+import { snowflakeFromTimestamp } from '../../src/protocol/snowflake.ts';
 import { startTestServerOn, type TestServer, type TestUser } from '../helpers/harness.ts';
 import { serviceSkip, waitFor } from '../helpers/services.ts';
 import { addMember, assertError, makeBot } from './fixtures.guilds.ts';
@@ -351,5 +352,46 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`lobbies (${back
     const bulk = await t.request('POST', `/lobbies/${full.id}/members/bulk`, { auth: bot, body: [{ id: dave.id }, { id: carol.id }] });
     assert.deepEqual(bulk.body.map((m: any) => m.id), [carol.id]);
     assertError(await t.request('PUT', `/lobbies/${full.id}/members/${dave.id}`, { auth: bot, body: {} }), 400, 50035);
+  });
+
+  it('a secret takes joins for 30 days, then makes a new lobby; the old one stays with its members', async () => {
+    // A lobby made by the secret 31 days ago, straight into the store (the server's clock is the real one).
+    const at = Date.now() - 31 * 24 * 3600 * 1000;
+    const old = { id: String(BigInt(snowflakeFromTimestamp(at)) + 7n), applicationId: app.id, secret: 'season-1', metadata: null, idleTimeoutSeconds: 300, linkedChannelId: null, createdAt: at };
+    await t.store.lobbies.createOrJoin(old, { userId: carol.id }, null, { perLobby: 1000, perUser: 100 });
+    const joined = await t.request('PUT', '/lobbies', { auth: await bearer(alice), body: { secret: 'season-1' } });
+    assert.equal(joined.status, 200, JSON.stringify(joined.body));
+    assert.notEqual(joined.body.id, old.id, 'a new lobby');
+    assert.deepEqual(joined.body.members.map((m: any) => m.id), [alice.id]);
+    const kept = await t.request('GET', `/lobbies/${old.id}`, { auth: bot });
+    assert.deepEqual(kept.body.members.map((m: any) => m.id), [carol.id], 'the old lobby keeps its members');
+    // A lobby made days ago within the 30 takes joins.
+    const recentAt = Date.now() - 29 * 24 * 3600 * 1000;
+    const recent = { ...old, id: String(BigInt(snowflakeFromTimestamp(recentAt)) + 7n), secret: 'season-2', createdAt: recentAt };
+    await t.store.lobbies.createOrJoin(recent, { userId: carol.id }, null, { perLobby: 1000, perUser: 100 });
+    assert.equal((await t.request('PUT', '/lobbies', { auth: await bearer(bob), body: { secret: 'season-2' } })).body.id, recent.id);
+  });
+
+  it("an age-restricted channel cannot be linked; another game's bot gets 10031 for moderation metadata and invites; deleting the guild unlinks", async () => {
+    const guild = await t.createGuild(alice, 'Linked Hall');
+    const text = ((await t.request('GET', `/guilds/${guild.id}/channels`, { auth: alice })).body as any[]).find((c) => c.type === 0);
+    const nsfw = (await t.request('POST', `/guilds/${guild.id}/channels`, { auth: alice, body: { name: 'after-dark', type: 0, nsfw: true } })).body;
+    const lobby = (await t.request('POST', '/lobbies', { auth: bot, body: { members: [{ id: alice.id, flags: 1 }, { id: bob.id }] } })).body;
+    const aliceToken = await bearer(alice);
+    const refused = await t.request('PATCH', `/lobbies/${lobby.id}/channel-linking`, { auth: aliceToken, body: { channel_id: nsfw.id } });
+    assertError(refused, 400, 50035);
+    assert.equal(refused.body.errors.channel_id._errors[0].code, 'CHANNEL_AGE_RESTRICTED');
+    assert.equal((await t.request('PATCH', `/lobbies/${lobby.id}/channel-linking`, { auth: aliceToken, body: { channel_id: text.id } })).status, 200);
+
+    const sent = (await t.request('POST', `/lobbies/${lobby.id}/messages`, { auth: aliceToken, body: { content: 'gg' } })).body;
+    assertError(await t.request('PUT', `/lobbies/${lobby.id}/messages/${sent.id}/moderation-metadata`, { auth: otherBot, body: { verdict: 'x' } }), 404, 10031);
+    assertError(await t.request('POST', `/lobbies/${lobby.id}/members/${bob.id}/invites`, { auth: otherBot }), 404, 10031);
+    assert.equal((await t.request('GET', `/lobbies/${lobby.id}/messages`, { auth: aliceToken })).body[0].moderation_metadata ?? null, null, 'nothing was written');
+
+    const gwBob = await sessions.online({ token: bob.token });
+    assert.equal((await t.request('DELETE', `/guilds/${guild.id}`, { auth: alice })).status, 204);
+    const update = await gwBob.waitForDispatch('LOBBY_UPDATE', (d) => d.id === lobby.id);
+    assert.equal(update.d.linked_channel ?? null, null);
+    assert.equal((await t.request('GET', `/lobbies/${lobby.id}`, { auth: bot })).body.linked_channel ?? null, null);
   });
 });

@@ -35,9 +35,12 @@
  *
  * Idle lobbies (nobody connected past `idle_timeout_seconds`) are deleted by api/idle-lobbies.ts.
  *
- * Left open: a secret does not expire after 30 days; messages of the linked channel do not flow back into the lobby, and forwarding ignores the
- * channel's slowmode; the development rate limits (100 per 2 hours) are Discord's business, the default per-route
- * limits apply here (per lobby).
+ * A secret lets users join for 30 days (Discord: "the lobby will still exist, but new users won't be able to join
+ * the lobby after that"); PUT /lobbies with it then creates a new lobby, and the old one stays not linkable.
+ *
+ * Left open: messages of the linked channel do not flow back into the lobby, and forwarding ignores the channel's
+ * slowmode; the development rate limits (100 per 2 hours) are Discord's business, the default per-route limits
+ * apply here (per lobby).
  */
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
 import { MessageType } from '../../protocol/message-types.ts';
@@ -63,7 +66,7 @@ import { parse, snowflake, z } from '../validate.ts';
 export const SOCIAL_LAYER_SCOPE = 'sdk.social_layer';
 /** LobbyMemberFlags.CanLinkLobby. */
 export const CAN_LINK_LOBBY = 1 << 0;
-const LOBBY_LIMITS: LobbyLimits = { perLobby: 1000, perUser: 100 };
+const LOBBY_LIMITS: LobbyLimits = { perLobby: 1000, perUser: 100, secretTtlMs: 30 * 24 * 3600 * 1000 };
 const METADATA_MAX = 1000;
 const MEMBERS_PER_REQUEST = 25;
 const DEFAULT_IDLE_TIMEOUT_S = 300;

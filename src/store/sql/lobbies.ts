@@ -78,7 +78,7 @@ export class SqlLobbyStore implements LobbyStore {
   }
 
   async getBySecret(applicationId: Snowflake, secret: string): Promise<LobbyRecord | null> {
-    const row = await this.db.get('SELECT * FROM lobbies WHERE application_id = ? AND secret = ?', [id(applicationId, 'application_id'), secret]);
+    const row = await this.db.get('SELECT * FROM lobbies WHERE application_id = ? AND secret = ? ORDER BY id DESC LIMIT 1', [id(applicationId, 'application_id'), secret]);
     return row ? lobbyFromRow(row) : null;
   }
 
@@ -141,7 +141,9 @@ export class SqlLobbyStore implements LobbyStore {
       const app = id(fresh.applicationId, 'application_id');
       // One secret, one lobby: creators of the same secret wait for each other (PostgreSQL; SQLite has one writer).
       if (tx.dialect === 'postgres') await tx.get('SELECT pg_advisory_xact_lock(?, hashtext(?))', [PG_LOCK_SECRET, `${fresh.applicationId}.${secret}`]);
-      let lobby = (await lockedLobbyWhere(tx, 'application_id = ? AND secret = ?', [app, secret]))?.lobby ?? null;
+      let lobby = (await lockedLobbyWhere(tx, 'application_id = ? AND secret = ? ORDER BY id DESC LIMIT 1', [app, secret]))?.lobby ?? null;
+      // Its secret expired: the lobby stays as it is, and the secret makes a new one.
+      if (lobby && limits.secretTtlMs !== undefined && lobby.createdAt <= fresh.createdAt - limits.secretTtlMs) lobby = null;
       const created = !lobby;
       if (!lobby) {
         lobby = { ...fresh, metadata: lobbyMetadata ?? null };

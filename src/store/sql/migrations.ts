@@ -1046,6 +1046,17 @@ CREATE TABLE lobby_messages (
 );
 `;
 
+/**
+ * A lobby's secret stops letting users join after 30 days, and the same secret then makes a new lobby (sql/lobbies.ts
+ * createOrJoin): one secret may name several lobbies, the newest of which is the live one. createOrJoin serialises
+ * the writers of one secret (an advisory lock on PostgreSQL, the one writer on SQLite), which the unique index did.
+ */
+const LOBBY_SECRETS_EXPIRE = `
+DROP INDEX lobbies_secret;
+CREATE INDEX lobbies_secret ON lobbies (application_id, secret, id) WHERE secret IS NOT NULL;
+`;
+
+
 const PIN_MESSAGES_SPLIT = {
   sqlite: pinSplit((c) => `CAST(${c} AS INTEGER)`, (e) => `CAST(${e} AS TEXT)`),
   postgres: pinSplit((c) => `${c}::bigint`, (e) => `(${e})::text`),
@@ -1106,6 +1117,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 53, name: 'community invites', sqlite: INVITE_COMMUNITY, postgres: INVITE_COMMUNITY },
   { version: 54, name: 'voice channel status', sqlite: VOICE_CHANNEL_STATUS, postgres: VOICE_CHANNEL_STATUS },
   { version: 55, name: 'lobbies', sqlite: LOBBIES, postgres: LOBBIES },
+  { version: 56, name: 'lobby secrets expire', sqlite: LOBBY_SECRETS_EXPIRE, postgres: LOBBY_SECRETS_EXPIRE },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
