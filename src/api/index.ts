@@ -93,6 +93,7 @@ export async function startApiRole(deps: ProcessDeps): Promise<RunningRole> {
       { name: 'outbox_failures_total', help: 'Outbox publishes that failed and were left for a sweep', type: 'counter', value: relay.counts.failures },
       { name: 'temporary_members_removed_total', help: 'Temporary members removed once disconnected', type: 'counter', value: temporaryMembers.counts.removed },
       { name: 'idle_lobbies_deleted_total', help: 'Lobbies deleted after their idle timeout with nobody connected', type: 'counter', value: idleLobbies.counts.deleted },
+      { name: 'idle_lobby_sweeps_unchecked_total', help: 'Idle-lobby sweeps that deleted nothing because the presence role or the store did not answer', type: 'counter', value: idleLobbies.counts.unchecked },
       { name: 'temporary_member_sweeps_unchecked_total', help: 'Temporary-member sweeps that removed nobody because the presence role or the store did not answer', type: 'counter', value: temporaryMembers.counts.unchecked },
     ],
     close: async () => {

@@ -138,3 +138,10 @@ export async function startTestServerOn(backend: 'sqlite' | 'postgres'): Promise
   };
   return t;
 }
+
+/** A counter or gauge of the server's GET /metrics (`accord_<name>`), 0 when absent. */
+export async function metric(t: TestServer, name: string): Promise<number> {
+  const text = await (await fetch(`${t.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`accord_${name} `));
+  return line ? Number(line.split(' ')[1]) : 0;
+}

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { issueAccessToken } from '../../src/api/oauth2.ts';
 import { snowflakeFromTimestamp } from '../../src/protocol/snowflake.ts';
-import { startTestServerOn, type TestServer, type TestUser } from '../helpers/harness.ts';
+import { metric, startTestServer, startTestServerOn, type TestServer, type TestUser } from '../helpers/harness.ts';
 import { serviceSkip, waitFor } from '../helpers/services.ts';
 import { addMember, assertError, makeBot } from './fixtures.guilds.ts';
 import { GatewaySessions } from './gateway-client.ts';
@@ -393,5 +393,26 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`lobbies (${back
     const update = await gwBob.waitForDispatch('LOBBY_UPDATE', (d) => d.id === lobby.id);
     assert.equal(update.d.linked_channel ?? null, null);
     assert.equal((await t.request('GET', `/lobbies/${lobby.id}`, { auth: bot })).body.linked_channel ?? null, null);
+  });
+});
+
+describe('idle lobbies with the presence role down', () => {
+  it('no lobby is deleted while the presence role cannot be asked', async () => {
+    const t = await startTestServer({ roles: ['api', 'sessions', 'guild'], roleTimeoutMs: 100 });
+    try {
+      const dev = await t.register();
+      const player = await t.register();
+      const { app, bot } = await makeBot(t, dev, 'Game');
+      // Created an hour ago with a 5 s timeout: due at every sweep.
+      const at = Date.now() - 3600_000;
+      const lobby = { id: snowflakeFromTimestamp(at), applicationId: app.id, secret: null, metadata: null, idleTimeoutSeconds: 5, linkedChannelId: null, createdAt: at };
+      await t.store.lobbies.create(lobby, [{ userId: player.id }], { perLobby: 1000, perUser: 100 });
+      assert.ok((await t.store.lobbies.dueIdle(Date.now(), 10)).some((l) => l.id === lobby.id));
+      await waitFor(async () => (await metric(t, 'idle_lobby_sweeps_unchecked_total')) >= 2, { what: 'sweeps that could not ask presence' });
+      assert.equal((await t.request('GET', `/lobbies/${lobby.id}`, { auth: bot })).status, 200);
+      assert.equal(await metric(t, 'idle_lobbies_deleted_total'), 0);
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -178,6 +178,15 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const theirs = (await t.request('POST', `/guilds/${other.id}/soundboard-sounds`, { auth: member, body: { name: 'bell', sound: dataUri(mp3Of(1)) } })).body;
       assertError(await send(owner, voice.id, { sound_id: theirs.sound_id, source_guild_id: other.id }), 403, 50001);
       assertError(await send(owner, voice.id, { sound_id: theirs.sound_id }), 404, 10097);
+      // A member of both servers needs Use External Sounds here to play the other one's sound.
+      const everyone = async (set: (p: bigint) => bigint) => {
+        const perms = BigInt((await t.request('GET', `/guilds/${guild.id}/roles`, { auth: owner })).body.find((r: any) => r.id === guild.id).permissions);
+        assert.equal((await t.request('PATCH', `/guilds/${guild.id}/roles/${guild.id}`, { auth: owner, body: { permissions: String(set(perms)) } })).status, 200);
+      };
+      await everyone((p) => (p | (1n << 42n)) & ~(1n << 45n));
+      assertError(await send(member, voice.id, { sound_id: theirs.sound_id, source_guild_id: other.id }), 403, 50013);
+      await everyone((p) => p | (1n << 42n) | (1n << 45n));
+      assertError(await send(member, voice.id, { sound_id: theirs.sound_id, source_guild_id: other.id }), 404, 10065);
       const dm = (await t.request('POST', '/users/@me/channels', { auth: owner, body: { recipient_id: member.id } })).body;
       assertError(await send(owner, dm.id, { sound_id: sound.sound_id }), 403, 50003);
     });

@@ -6,18 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
+import { metric, startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
 import { waitFor } from '../helpers/services.ts';
 import { GatewayClient } from './gateway-client.ts';
 import { member as fixtureMember, user as fixtureUser } from '../contract/store.fixtures.ts';
 
 const SWEEP_MS = 100;
-
-async function metric(t: TestServer, name: string): Promise<number> {
-  const text = await (await fetch(`${t.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`accord_${name} `));
-  return line ? Number(line.split(' ')[1]) : 0;
-}
 
 async function temporaryInvite(t: TestServer, owner: TestUser, guildId: string, temporary = true): Promise<string> {
   const channels = (await t.request('GET', `/guilds/${guildId}/channels`, { auth: owner })).body;
