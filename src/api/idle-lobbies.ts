@@ -22,8 +22,7 @@ export const LOBBY_SWEEP_MS = 1000;
 /** Lobbies one sweep looks at; the rest wait for the next. */
 const BATCH = 100;
 
-export class IdleLobbies {
-  readonly #sweeper: PeriodicSweep;
+export class IdleLobbies extends PeriodicSweep {
   readonly #presence: RoleClient;
   readonly counts = { deleted: 0, kept: 0, unchecked: 0 };
 
@@ -32,20 +31,12 @@ export class IdleLobbies {
     private readonly dispatch: Dispatcher,
     intervalMs = LOBBY_SWEEP_MS,
   ) {
+    super(intervalMs);
     this.#presence = new RoleClient({ bus: deps.bus, role: 'presence', timeoutMs: deps.config.roleTimeoutMs, now: deps.now });
-    this.#sweeper = new PeriodicSweep(() => this.#sweep(), intervalMs);
   }
 
-  start(): void {
-    this.#sweeper.start();
-  }
-
-  /** One sweep (or the one in progress); resolves to how many lobbies it deleted. */
-  sweep(): Promise<number> {
-    return this.#sweeper.sweep();
-  }
-
-  async #sweep(): Promise<number> {
+  /** Deletes the lobbies idle past their timeout with nobody connected; how many it deleted. */
+  protected async runOnce(): Promise<number> {
     const { store } = this.deps;
     let deleted = 0;
     try {
@@ -78,9 +69,5 @@ export class IdleLobbies {
       this.deps.log.warn({ err: (err as Error).message }, 'idle lobbies not checked; retried at the next sweep');
     }
     return deleted;
-  }
-
-  close(): Promise<void> {
-    return this.#sweeper.close();
   }
 }

@@ -26,8 +26,7 @@ const PAGE = 500;
 /** Pages one sweep goes through at most; the next sweep carries on from there. */
 const MAX_PAGES = 20;
 
-export class TemporaryMembers {
-  readonly #sweeper: PeriodicSweep;
+export class TemporaryMembers extends PeriodicSweep {
   readonly #presence: RoleClient;
   /** Where the last sweep stopped, when it stopped before the end. */
   #cursor: { userId: string; guildId: string } | null = null;
@@ -36,22 +35,14 @@ export class TemporaryMembers {
   constructor(
     private readonly deps: ApiDeps,
     private readonly dispatch: Dispatcher,
-    private readonly intervalMs = deps.config.temporaryMemberSweepMs,
+    intervalMs = deps.config.temporaryMemberSweepMs,
   ) {
+    super(intervalMs);
     this.#presence = new RoleClient({ bus: deps.bus, role: 'presence', timeoutMs: deps.config.roleTimeoutMs, now: deps.now });
-    this.#sweeper = new PeriodicSweep(() => this.#sweep(), intervalMs);
   }
 
-  start(): void {
-    this.#sweeper.start();
-  }
-
-  /** One sweep (or the one in progress); resolves to how many members it removed. */
-  sweep(): Promise<number> {
-    return this.#sweeper.sweep();
-  }
-
-  async #sweep(): Promise<number> {
+  /** Removes the temporary members with no live session; how many it removed. */
+  protected async runOnce(): Promise<number> {
     let removed = 0;
     try {
       for (let page = 0; page < MAX_PAGES; page++) {
@@ -87,9 +78,5 @@ export class TemporaryMembers {
       this.counts.removed++;
     }
     return removed;
-  }
-
-  close(): Promise<void> {
-    return this.#sweeper.close();
   }
 }

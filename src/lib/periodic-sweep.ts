@@ -1,16 +1,17 @@
 /**
  * A sweep that runs every `intervalMs` on a timer that does not keep the process alive, one run at a time:
  * sweep() joins a run in progress instead of starting a second (a slow store must not stack sweeps), and close()
- * stops the timer and waits for the run in progress. What a sweep does, and what a failed one logs, is the caller's.
+ * stops the timer and waits for the run in progress. What a run does (runOnce), and what a failed one logs, is the
+ * subclass's.
  */
-export class PeriodicSweep {
+export abstract class PeriodicSweep {
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<number> | null = null;
 
-  constructor(
-    private readonly run: () => Promise<number>,
-    private readonly intervalMs: number,
-  ) {}
+  constructor(protected readonly intervalMs: number) {}
+
+  /** One run; resolves to how many items it handled. */
+  protected abstract runOnce(): Promise<number>;
 
   start(): void {
     this.#timer ??= setInterval(() => void this.sweep(), this.intervalMs);
@@ -19,7 +20,7 @@ export class PeriodicSweep {
 
   /** One sweep (or the one in progress); resolves to what the run reports (how many items it handled). */
   sweep(): Promise<number> {
-    this.#running ??= this.run().finally(() => (this.#running = null));
+    this.#running ??= this.runOnce().finally(() => (this.#running = null));
     return this.#running;
   }
 

@@ -12,27 +12,17 @@ import { publishThreadEvent, threadJson } from './threads.ts';
 const SWEEP_MS = 1000;
 const BATCH = 100;
 
-export class ThreadArchiver {
-  readonly #sweeper: PeriodicSweep;
-
+export class ThreadArchiver extends PeriodicSweep {
   constructor(
     private readonly deps: ApiDeps,
     private readonly dispatch: Dispatcher,
-    private readonly intervalMs = Math.min(SWEEP_MS, Math.max(50, deps.config.threadArchiveMinuteMs)),
+    intervalMs = Math.min(SWEEP_MS, Math.max(50, deps.config.threadArchiveMinuteMs)),
   ) {
-    this.#sweeper = new PeriodicSweep(() => this.#sweep(), this.intervalMs);
+    super(intervalMs);
   }
 
-  start(): void {
-    this.#sweeper.start();
-  }
-
-  /** Archives the threads idle past their duration; how many this call archived. One sweep at a time. */
-  sweep(): Promise<number> {
-    return this.#sweeper.sweep();
-  }
-
-  async #sweep(): Promise<number> {
+  /** Archives the threads idle past their duration; how many this call archived. */
+  protected async runOnce(): Promise<number> {
     const { store } = this.deps;
     let archived = 0;
     try {
@@ -49,9 +39,5 @@ export class ThreadArchiver {
       this.deps.log.warn({ err }, 'thread auto-archive sweep failed; retried at the next one');
     }
     return archived;
-  }
-
-  close(): Promise<void> {
-    return this.#sweeper.close();
   }
 }

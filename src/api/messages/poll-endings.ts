@@ -17,27 +17,17 @@ export const POLL_SWEEP_MS = 1000;
 /** Endings one sweep announces; the rest wait for the next sweep. */
 const BATCH = 100;
 
-export class PollEndings {
-  readonly #sweeper: PeriodicSweep;
-
+export class PollEndings extends PeriodicSweep {
   constructor(
     private readonly deps: ApiDeps,
     private readonly writes: MessageWrites,
-    private readonly intervalMs = POLL_SWEEP_MS,
+    intervalMs = POLL_SWEEP_MS,
   ) {
-    this.#sweeper = new PeriodicSweep(() => this.#sweep(), this.intervalMs);
+    super(intervalMs);
   }
 
-  start(): void {
-    this.#sweeper.start();
-  }
-
-  /** Announces the polls that have ended; returns how many this call announced. One sweep at a time. */
-  sweep(): Promise<number> {
-    return this.#sweeper.sweep();
-  }
-
-  async #sweep(): Promise<number> {
+  /** Announces the polls that have ended; returns how many this call announced. */
+  protected async runOnce(): Promise<number> {
     const { store } = this.deps;
     let announced = 0;
     try {
@@ -59,9 +49,5 @@ export class PollEndings {
       this.deps.log.warn({ err }, 'poll endings sweep failed; retried at the next one');
     }
     return announced;
-  }
-
-  close(): Promise<void> {
-    return this.#sweeper.close();
   }
 }
