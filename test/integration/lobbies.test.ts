@@ -229,6 +229,14 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`lobbies (${back
     const inChannel = (await t.request('GET', `/channels/${text.id}/messages`, { auth: alice })).body.map((m: any) => m.content);
     assert.ok(!inChannel.includes('buy spam now'), JSON.stringify(inChannel));
     assert.deepEqual((await t.request('GET', `/lobbies/${lobby.id}/messages?limit=2`, { auth: bobToken })).body.map((m: any) => m.content), ['clean words', 'buy spam now']);
+    // A player outside the guild is read as a member with no roles.
+    const outsider = await t.register();
+    const outsiderToken = await bearer(outsider);
+    assert.equal((await t.request('PUT', `/lobbies/${lobby.id}/members/${outsider.id}`, { auth: bot, body: {} })).status, 200);
+    await t.request('POST', `/lobbies/${lobby.id}/messages`, { auth: outsiderToken, body: { content: 'more spam here' } });
+    await t.request('POST', `/lobbies/${lobby.id}/messages`, { auth: outsiderToken, body: { content: 'hello from outside' } });
+    await gwAlice.waitForDispatch('MESSAGE_CREATE', (d) => d.channel_id === text.id && d.content === 'hello from outside');
+    assert.ok(!(await t.request('GET', `/channels/${text.id}/messages`, { auth: alice })).body.some((m: any) => m.content === 'more spam here'));
 
     // The linked channel is named, not shown: members outside the guild read the lobby too.
     assert.deepEqual(linked.body.linked_channel, { id: text.id, type: 0, guild_id: guild.id, name: text.name });

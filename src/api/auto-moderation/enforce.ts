@@ -84,21 +84,38 @@ function check(rule: AutoModRuleRecord, content: string): Violation | null {
   }
 }
 
+/** What auto moderation reads of a message's author: the guild channel written in, and what exempts them. */
+export interface AutoModAuthor {
+  guildId: string;
+  channel: ChannelRecord;
+  /** The guild's owner, or a holder of Administrator or Manage Server: no rule applies. */
+  exempt: boolean;
+  /** Their roles in the guild (a rule's exempt_roles). */
+  roleIds: readonly string[];
+}
+
 /**
  * The rules a member's message in `access.channel` triggers (none for DMs, exempt members and exempt channels).
  * One store read of the guild's rules (served from memory in front of SQLite).
  */
-export async function messageViolations(ctx: RouteContext, access: ChannelAccess, content: string): Promise<Violation[]> {
+export function messageViolations(ctx: RouteContext, access: ChannelAccess, content: string): Promise<Violation[]> {
   const guild = access.guild;
-  if (!guild || guild.isOwner || (guild.permissions & EXEMPT_PERMISSIONS) !== 0n) return [];
-  const rules = await ctx.deps.store.autoModeration.listByGuild(guild.guild.id);
+  if (!guild) return Promise.resolve([]);
+  const exempt = guild.isOwner || (guild.permissions & EXEMPT_PERMISSIONS) !== 0n;
+  return authorViolations(ctx, { guildId: guild.guild.id, channel: access.channel, exempt, roleIds: guild.member.roles }, content);
+}
+
+/** The same for an author described directly (a lobby player outside the guild: no roles, not exempt). */
+export async function authorViolations(ctx: RouteContext, author: AutoModAuthor, content: string): Promise<Violation[]> {
+  if (author.exempt) return [];
+  const rules = await ctx.deps.store.autoModeration.listByGuild(author.guildId);
   if (!rules.length) return [];
-  const channel = access.channel;
+  const channel = author.channel;
   const out: Violation[] = [];
   for (const rule of rules) {
     if (!rule.enabled || rule.eventType !== AutoModEventType.MESSAGE_SEND) continue;
     if (rule.exemptChannels.length && exemptChannel(rule, channel)) continue;
-    if (rule.exemptRoles.length && guild.member.roles.some((r) => rule.exemptRoles.includes(r))) continue;
+    if (rule.exemptRoles.length && author.roleIds.some((r) => rule.exemptRoles.includes(r))) continue;
     const v = check(rule, content);
     if (v) out.push(v);
   }

@@ -52,9 +52,9 @@ import { announceLobbyUpdate, lobbyMemberIds, renderLobby } from '../lobby-event
 import { eventPayload, renderMessage } from '../../shapes/message.ts';
 import { iso, publicUser } from '../../shapes/serialize.ts';
 import { ConflictError, LimitReachedError, NotFoundError } from '../../store/errors.ts';
-import { ChannelType, type ChannelRecord, type InviteRecord, type MemberRecord, type Store, type LobbyLimits, type LobbyMemberInput, type LobbyMemberRecord, type LobbyMembersChange, type LobbyMetadata, type LobbyRecord, type UserRecord } from '../../store/types.ts';
-import { channelAccess, requirePermission, type ChannelAccess } from '../access.ts';
-import { blocks, executeActions, messageViolations } from '../auto-moderation/enforce.ts';
+import { ChannelType, type InviteRecord, type LobbyLimits, type LobbyMemberInput, type LobbyMemberRecord, type LobbyMembersChange, type LobbyMetadata, type LobbyRecord, type UserRecord } from '../../store/types.ts';
+import { channelAccess, requirePermission } from '../access.ts';
+import { authorViolations, blocks, executeActions, messageViolations } from '../auto-moderation/enforce.ts';
 import { inviteCode, inviteEventAudience } from '../community-invites.ts';
 import { renderMedia } from '../messages/attachments.ts';
 import { systemMessageRecord } from '../messages/system.ts';
@@ -436,8 +436,10 @@ async function forwardToLinkedChannel(ctx: RouteContext, lobby: LobbyRecord, aut
     const memberAccess = member ? await channelAccess(store, channel.id, author.id, ctx.deps.now()).catch(() => null) : null;
     // A member the channel refuses (no View Channel or Send Messages there) is not let in by the lobby either.
     if (member && (!memberAccess || !hasPermission(memberAccess.permissions, Permissions.VIEW_CHANNEL | Permissions.SEND_MESSAGES))) return;
-    const access = memberAccess ?? await outsiderAccess(store, channel);
-    const violations = access ? await messageViolations(ctx, access, content) : [];
+    // A player outside the guild counts as a member with no roles.
+    const violations = memberAccess
+      ? await messageViolations(ctx, memberAccess, content)
+      : await authorViolations(ctx, { guildId: channel.guildId, channel, exempt: false, roleIds: [] }, content);
     if (blocks(violations)) {
       await executeActions(ctx, violations, { user: author, channel, content, messageId: null, blocked: true });
       return;
@@ -449,17 +451,4 @@ async function forwardToLinkedChannel(ctx: RouteContext, lobby: LobbyRecord, aut
   } catch (err) {
     ctx.deps.log.warn({ err, lobbyId: lobby.id }, 'lobby message not forwarded to its linked channel');
   }
-}
-
-/** How auto moderation sees a lobby member who is not in the linked channel's guild: no roles, no permissions. */
-async function outsiderAccess(store: Store, channel: ChannelRecord): Promise<ChannelAccess | null> {
-  const guild = await store.guilds.get(channel.guildId!);
-  if (!guild) return null;
-  const member: MemberRecord = {
-    guildId: guild.id, userId: '0', nick: null, avatar: null, roles: [], joinedAt: 0, deaf: false, mute: false, pending: false, communicationDisabledUntil: null, flags: 0,
-  };
-  return {
-    channel, permissions: 0n, mfaWithheld: 0n,
-    guild: { guild, member, roles: [], permissions: 0n, withoutMfa: false, mfaWithheld: 0n, isOwner: false, topPosition: 0 },
-  };
 }
