@@ -1381,6 +1381,8 @@ export interface LobbyStore {
   /** Ascending by user id. */
   members(id: Snowflake): Promise<LobbyMemberRecord[]>;
   member(id: Snowflake, userId: Snowflake): Promise<LobbyMemberRecord | null>;
+  /** Which of `userIds` are members of the lobby (ascending within each chunk of ids). */
+  membersAmong(id: Snowflake, userIds: readonly Snowflake[]): Promise<Snowflake[]>;
   /**
    * Upserts `upserts` and removes `removals` in one transaction (with `replace`, also every member not upserted).
    * A user not yet a member who is in `limits.perUser` lobbies of the lobby's application already, or who would pass

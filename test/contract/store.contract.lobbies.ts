@@ -27,6 +27,8 @@ export function lobbiesContract(s: () => Store): void {
         { lobbyId: lobby.id, userId: b, metadata: { k: 'v' }, flags: 1, additionalName: 'Hero' },
       ]);
       assert.deepEqual(await s().lobbies.listForUser(a), [lobby]);
+      assert.deepEqual(await s().lobbies.membersAmong(lobby.id, [b, newId(), a]), [a, b]);
+      assert.deepEqual(await s().lobbies.membersAmong(newId(), [a]), []);
       assert.deepEqual(await s().lobbies.update(lobby.id, { metadata: null, idleTimeoutSeconds: 60 }), { ...lobby, metadata: null, idleTimeoutSeconds: 60 });
       assert.equal(await s().lobbies.update(newId(), { metadata: null }), null);
 

@@ -188,7 +188,7 @@ export function registerLobbyRoutes(ctx: RouteContext): void {
    * lapsed later does not throw a player out); the rest are left out, silently.
    */
   const admissible = async (applicationId: string, members: LobbyMemberInput[], lobby?: LobbyRecord): Promise<LobbyMemberInput[]> => {
-    const present = new Set(lobby ? (await store.lobbies.members(lobby.id)).map((m) => m.userId) : []);
+    const present = new Set(lobby && members.length ? await store.lobbies.membersAmong(lobby.id, members.map((m) => m.userId)) : []);
     const ok = await consenting(applicationId, members.map((m) => m.userId).filter((u) => !present.has(u)));
     return members.filter((m) => present.has(m.userId) || ok.has(m.userId));
   };

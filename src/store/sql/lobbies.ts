@@ -123,6 +123,15 @@ export class SqlLobbyStore implements LobbyStore {
     return row ? memberFromRow(row) : null;
   }
 
+  async membersAmong(lobbyId: Snowflake, userIds: readonly Snowflake[]): Promise<Snowflake[]> {
+    const out: Snowflake[] = [];
+    for (const part of chunks(userIds)) {
+      const rows = await this.db.all(`SELECT user_id FROM lobby_members WHERE lobby_id = ? AND user_id IN (${marks(part.length)}) ORDER BY user_id`, [id(lobbyId), ...ids(part, 'user_id')]);
+      out.push(...rows.map((r) => rs(r.user_id)));
+    }
+    return out;
+  }
+
   async changeMembers(
     lobbyId: Snowflake, upserts: readonly LobbyMemberInput[], removals: readonly Snowflake[], limits: LobbyLimits, opts: { replace?: boolean } = {},
   ): Promise<LobbyMembersChange> {
