@@ -12,6 +12,7 @@ import { ApiError, ErrorCodes } from '../protocol/errors.ts';
 import { installBodyParsing } from './json-body.ts';
 import { MessageWrites } from './messages/write.ts';
 import { PollEndings } from './messages/poll-endings.ts';
+import { LinkedChannels } from './linked-channels.ts';
 import { IdleLobbies } from './idle-lobbies.ts';
 import { ThreadArchiver } from './channels/thread-archiver.ts';
 import { TemporaryMembers } from './temporary-members.ts';
@@ -65,11 +66,15 @@ export async function startApiRole(deps: ProcessDeps): Promise<RunningRole> {
   // Lobbies nobody is connected to past their idle_timeout_seconds are deleted (idle-lobbies.ts).
   const idleLobbies = new IdleLobbies(deps, new Dispatcher(deps.bus));
   idleLobbies.start();
+  // The channels lobbies are linked to, read again every few seconds (linked-channels.ts).
+  const linkedChannels = new LinkedChannels(deps.store, deps.log.child({ role: 'api', part: 'linked-channels' }));
+  await linkedChannels.sweep();
+  linkedChannels.start();
   const presenceCounts = new PresenceCounts(deps);
   // Once, under /api/v10: /api/v9 and /api reach these routes through the process's URL rewrite (versions.ts).
   await app.register(
     async (scope) => {
-      registerAllRoutes(new RouteContext(scope, deps, limiter, writes, presenceCounts));
+      registerAllRoutes(new RouteContext(scope, deps, limiter, writes, presenceCounts, linkedChannels));
     },
     { prefix: API_PREFIX },
   );
@@ -101,6 +106,7 @@ export async function startApiRole(deps: ProcessDeps): Promise<RunningRole> {
       await threadArchiver.close();
       await temporaryMembers.close();
       await idleLobbies.close();
+      await linkedChannels.close();
       await relay.close();
     },
   };

@@ -1,10 +1,11 @@
 /**
  * A lobby as its members see it, and the LOBBY_UPDATE that tells them it changed (routes/lobbies.ts; also sent when
- * deleting a channel or a guild unlinks lobbies, routes/channels.ts and routes/guilds.ts).
+ * deleting a channel or a guild unlinks lobbies, routes/channels.ts and routes/guilds.ts); and a linked channel's
+ * messages brought into its lobby (messages/create.ts).
  */
-import { lobbyJson } from '../shapes/lobby.ts';
+import { lobbyJson, lobbyMessageJson } from '../shapes/lobby.ts';
 import type { Snowflake } from '../protocol/snowflake.ts';
-import type { LobbyRecord, Store } from '../store/types.ts';
+import type { ChannelRecord, LobbyRecord, Store, UserRecord } from '../store/types.ts';
 import type { RouteContext } from './route.ts';
 
 /**
@@ -36,5 +37,26 @@ export async function announceUnlinked(ctx: RouteContext, lobbies: readonly Lobb
     } catch (err) {
       ctx.deps.log.warn({ err, lobbyId: lobby.id }, 'LOBBY_UPDATE after an unlink not sent');
     }
+  }
+}
+
+/**
+ * A message sent in a channel linked to a lobby, brought into the lobby: stored as a lobby message by its author
+ * (a member of the guild, not necessarily of the lobby) and sent to the lobby's members as LOBBY_MESSAGE_CREATE.
+ * Only its text travels; a message with none is not brought. The lobby's own messages reach the channel another
+ * way (routes/lobbies.ts) and never come back. Never throws: the channel message stands whatever happens here.
+ */
+export async function relayToLinkedLobby(ctx: RouteContext, channel: ChannelRecord, author: UserRecord, content: string): Promise<void> {
+  if (!content) return;
+  const { store } = ctx.deps;
+  try {
+    for (const lobby of await store.lobbies.listLinkedTo([channel.id])) {
+      const message = { id: ctx.deps.ids.next(), lobbyId: lobby.id, authorId: author.id, content, flags: 0, additionalName: null, moderationMetadata: null };
+      await store.lobbies.addMessage(message);
+      const members = await store.lobbies.members(lobby.id);
+      ctx.dispatch.users(members.map((m) => m.userId), 'LOBBY_MESSAGE_CREATE', lobbyMessageJson(message, author, lobby.applicationId));
+    }
+  } catch (err) {
+    ctx.deps.log.warn({ err, channelId: channel.id }, 'channel message not brought into its linked lobby');
   }
 }

@@ -4,6 +4,7 @@
  * files only hold what the route does. They run in the route's onRequest hook, before the body is read: an
  * unauthenticated or rate-limited caller never gets its body parsed.
  */
+import type { LinkedChannels } from './linked-channels.ts';
 import type { PresenceCounts } from './presence-counts.ts';
 import { tokenLifetime, type TokenLifetime } from '../lib/tokens.ts';
 import { errorCodes, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -66,6 +67,8 @@ export class RouteContext {
     readonly writes: MessageWrites,
     /** approximate_presence_count, asked of the presence role and cached (presence-counts.ts). */
     readonly presenceCounts: PresenceCounts,
+    /** The channels a lobby is linked to (linked-channels.ts): their messages go to the lobby too. */
+    readonly linkedChannels: LinkedChannels,
   ) {
     this.dispatch = new Dispatcher(deps.bus);
     this.tokenLifetime = tokenLifetime(deps.config.tokenIdleDays, deps.now);

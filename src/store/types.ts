@@ -1396,6 +1396,8 @@ export interface LobbyStore {
    * LimitReachedError('lobby_members') when the member would pass a limit: then nothing is written.
    */
   createOrJoin(fresh: LobbyRecord, member: LobbyMemberInput, lobbyMetadata: LobbyMetadata | null | undefined, limits: LobbyLimits): Promise<{ lobby: LobbyRecord; created: boolean; metadataChanged: boolean; change: LobbyMembersChange }>;
+  /** Every channel a lobby is linked to, ascending. */
+  linkedChannelIds(): Promise<Snowflake[]>;
   /** The lobbies linked to any of these channels. */
   listLinkedTo(channelIds: readonly Snowflake[]): Promise<LobbyRecord[]>;
   /**

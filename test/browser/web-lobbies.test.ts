@@ -1,7 +1,8 @@
 /**
  * Game lobbies in the web client, in Chromium against a real Accord: a game's bot puts two players in a lobby; each
  * finds it under Game Lobbies, reads the game's history, chats live with the other (LOBBY_MESSAGE_CREATE), sees a
- * player the game adds (LOBBY_MEMBER_ADD) and the lobby's linked channel, and leaves it from its page.
+ * player the game adds (LOBBY_MEMBER_ADD) and the lobby's linked channel, reads there what is written in the linked
+ * channel, and leaves it from its page.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -66,11 +67,25 @@ describe('web client: game lobbies', { skip: browserSkipReason() }, () => {
     await server.request('PUT', `/lobbies/${lobby.id}/members/${cal.id}`, { auth: bot, body: { additional_name: 'Sir Cal' } });
     await eventually(async () => assert.match(await a.getByRole('region', { name: /Lobby Castle build/ }).innerText(), /3 players:.*Sir Cal/), 'the new player');
 
+    // Ann links her server's #general to the lobby (CanLinkLobby from the game; the link is the game's, through its
+    // SDK), then writes in #general in the app: Ben reads it in the lobby.
+    const hall = await server.createGuild(ann, 'Castle Hall');
+    const general = ((await server.request('GET', `/guilds/${hall.id}/channels`, { auth: ann })).body as any[]).find((c) => c.type === 0);
+    await server.request('PUT', `/lobbies/${lobby.id}/members/${ann.id}`, { auth: bot, body: { flags: 1 } });
+    const annToken = (await issueAccessToken(server.store, { applicationId: app.id, userId: ann.id, scopes: ['sdk.social_layer'] }, Date.now())).access_token;
+    const link = await server.request('PATCH', `/lobbies/${lobby.id}/channel-linking`, { auth: `Bearer ${annToken}`, body: { channel_id: general.id } });
+    assert.equal(link.status, 200, JSON.stringify(link.body));
+    await a.goto(`${server.url}/channels/${hall.id}/${general.id}`);
+    await a.getByRole('textbox', { name: /Message #general/ }).fill('the gate is open');
+    await a.keyboard.press('Enter');
+    await eventually(async () => assert.match(await benMessages.innerText(), /the gate is open/), 'the channel message, in Ben\'s lobby');
+
     await b.getByRole('button', { name: 'Leave Lobby' }).click();
     await b.getByRole('dialog', { name: 'Leave Lobby' }).getByRole('button', { name: 'Leave Lobby' }).click();
     await eventually(async () => assert.match(await b.getByRole('list', { name: 'Your lobbies' }).innerText().catch(() => ''), /^$/), 'Ben\'s list is empty');
     assert.equal(await b.getByText('No game has put you in a lobby yet.').count(), 1);
     assert.equal(await server.store.lobbies.member(lobby.id, ben.id), null);
-    await eventually(async () => assert.match(await a.getByRole('region', { name: /Lobby Castle build/ }).innerText(), /2 players/), 'Ann sees Ben leave');
+    await a.goto(`${server.url}/channels/@me/lobbies/${lobby.id}`);
+    await eventually(async () => assert.match(await a.getByRole('region', { name: /Lobby Castle build/ }).innerText(), /2 players/), 'Ann sees Ben left');
   });
 });

@@ -163,9 +163,11 @@ export function lobbiesContract(s: () => Store): void {
       await rejectsWith(s().lobbies.link(two.id, newId()), NotFoundError, { entity: 'channel' });
       assert.equal(await s().lobbies.link(newId(), null), null);
       assert.deepEqual((await s().lobbies.listLinkedTo([channel.id, newId()])).map((l) => l.id), [one.id]);
+      assert.ok((await s().lobbies.linkedChannelIds()).includes(channel.id));
       await s().channels.delete(channel.id);
       assert.equal((await s().lobbies.get(one.id))?.linkedChannelId, null);
       assert.deepEqual(await s().lobbies.listLinkedTo([channel.id]), []);
+      assert.ok(!(await s().lobbies.linkedChannelIds()).includes(channel.id));
     });
   });
 }

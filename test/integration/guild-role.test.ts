@@ -15,17 +15,7 @@ import { PresenceSubjects, type PresenceSessionUpdate } from '../../src/contract
 import { Permissions } from '../../src/protocol/permissions.ts';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/harness.ts';
 import { waitFor } from '../helpers/services.ts';
-
-/** `target` with some of its members replaced (its own methods still run on it). */
-function withOverrides<T extends object>(target: T, overrides: Partial<T>): T {
-  return new Proxy(target, {
-    get(obj, key) {
-      if (key in overrides) return (overrides as Record<string | symbol, unknown>)[key];
-      const value = Reflect.get(obj, key, obj);
-      return typeof value === 'function' ? value.bind(obj) : value;
-    },
-  });
-}
+import { withOverrides } from '../helpers/overrides.ts';
 
 describe('guild role', () => {
   let t: TestServer;

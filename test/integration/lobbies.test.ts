@@ -229,6 +229,15 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`lobbies (${back
     const inChannel = (await t.request('GET', `/channels/${text.id}/messages`, { auth: alice })).body.map((m: any) => m.content);
     assert.ok(!inChannel.includes('buy spam now'), JSON.stringify(inChannel));
     assert.deepEqual((await t.request('GET', `/lobbies/${lobby.id}/messages?limit=2`, { auth: bobToken })).body.map((m: any) => m.content), ['clean words', 'buy spam now']);
+    // The channel's own messages are brought into the lobby, by their author; the lobby's forwarded ones do not come back.
+    assert.equal((await t.request('POST', `/channels/${text.id}/messages`, { auth: alice, body: { content: 'hello from discord' } })).status, 200);
+    const relayed = await gwBob.waitForDispatch('LOBBY_MESSAGE_CREATE', (d) => d.content === 'hello from discord');
+    assert.equal(relayed.d.lobby_id, lobby.id);
+    assert.equal(relayed.d.author.id, alice.id);
+    assert.equal(relayed.d.application_id, app.id);
+    assert.equal(gwBob.payloads.filter((p) => p.t === 'LOBBY_MESSAGE_CREATE' && p.d.content === 'clean words').length, 1, 'a forwarded message is not brought back');
+    assert.deepEqual((await t.request('GET', `/lobbies/${lobby.id}/messages?limit=1`, { auth: bobToken })).body.map((m: any) => [m.content, m.author.id]), [['hello from discord', alice.id]]);
+
     // A player outside the guild is read as a member with no roles.
     const outsider = await t.register();
     const outsiderToken = await bearer(outsider);

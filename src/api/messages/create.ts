@@ -31,6 +31,7 @@ import { pollRecord, pollSchema } from './polls.ts';
 import { stickerItemsFor, type StickerItem } from './stickers.ts';
 import { refuseUnwantedDm } from '../relationships.ts';
 import { componentsText } from '../../shapes/components-media.ts';
+import { relayToLinkedLobby } from '../lobby-events.ts';
 import { blockedError, blocks, executeActions, messageViolations } from '../auto-moderation/enforce.ts';
 
 export const MessageFlags = { SUPPRESS_EMBEDS: 1 << 2, SUPPRESS_NOTIFICATIONS: 1 << 12, IS_VOICE_MESSAGE, HAS_SNAPSHOT: 1 << 14 } as const;
@@ -173,6 +174,8 @@ export async function createMessage(ctx: RouteContext, user: UserRecord, channel
     try {
       const sent = await storeMessage(ctx, user, access, body, { content, mentionText, embeds, attachments, components, uploads, stickerItems, forwarded }, nonce, enforced);
       if (thread) await threadMessageSent(ctx.dispatch, deps.store, channel, thread, user.id, deps.now());
+      // A channel linked to a lobby: the lobby's players read it too (a set lookup for every other channel).
+      if (ctx.linkedChannels.has(channel.id)) await relayToLinkedLobby(ctx, channel, user, content);
       // Rules that only alert or time out act once the message is there, naming it.
       if (violations.length) await executeActions(ctx, violations, { user, channel, content, messageId: sent.id, blocked: false });
       return sent;

@@ -38,9 +38,12 @@
  * A secret lets users join for 30 days (Discord: "the lobby will still exist, but new users won't be able to join
  * the lobby after that"); PUT /lobbies with it then creates a new lobby, and the old one stays not linkable.
  *
- * Left open: messages of the linked channel do not flow back into the lobby, and forwarding ignores the channel's
- * slowmode; the development rate limits (100 per 2 hours) are Discord's business, the default per-route limits
- * apply here (per lobby).
+ * A message sent in the linked channel (POST /channels/{id}/messages) is brought into the lobby by its author, its
+ * text only, with LOBBY_MESSAGE_CREATE to the members (api/lobby-events.ts relayToLinkedLobby).
+ *
+ * Left open: forwarding ignores the channel's slowmode; webhook and system messages of the linked channel are not
+ * brought into the lobby; the development rate limits (100 per 2 hours) are Discord's business, the default
+ * per-route limits apply here (per lobby).
  */
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
 import { MessageType } from '../../protocol/message-types.ts';
@@ -327,6 +330,8 @@ export function registerLobbyRoutes(ctx: RouteContext): void {
       throw err;
     }
     if (!linked) throw new ApiError(ErrorCodes.UNKNOWN_LOBBY);
+    // The channel's messages go to the lobby from now on (api/linked-channels.ts).
+    if (channelId) ctx.linkedChannels.add(channelId);
     return announceLobbyUpdate(ctx, linked);
   });
 

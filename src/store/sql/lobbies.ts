@@ -170,6 +170,10 @@ export class SqlLobbyStore implements LobbyStore {
     });
   }
 
+  async linkedChannelIds(): Promise<Snowflake[]> {
+    return (await this.db.all('SELECT linked_channel_id FROM lobbies WHERE linked_channel_id IS NOT NULL ORDER BY linked_channel_id')).map((r) => rs(r.linked_channel_id));
+  }
+
   async listLinkedTo(channelIds: readonly Snowflake[]): Promise<LobbyRecord[]> {
     const out: LobbyRecord[] = [];
     for (const part of chunks(channelIds)) {
