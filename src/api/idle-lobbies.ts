@@ -49,7 +49,10 @@ export class IdleLobbies extends PeriodicSweep {
       if (userIds.length) {
         const reply = await this.#presence.request(PresenceSubjects.query, { userIds, connected: true });
         // An answer without the list (an older presence node) tells nothing: delete nothing.
-        if (!Array.isArray(reply?.connected)) return 0;
+        if (!Array.isArray(reply?.connected)) {
+          this.counts.unchecked++;
+          return 0;
+        }
         for (const id of reply.connected) connected.add(id);
       }
       const live = due.filter((l) => members.get(l.id)!.some((u) => connected.has(u)));

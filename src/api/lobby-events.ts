@@ -41,22 +41,60 @@ export async function announceUnlinked(ctx: RouteContext, lobbies: readonly Lobb
 }
 
 /**
- * A message sent in a channel linked to a lobby, brought into the lobby: stored as a lobby message by its author
- * (a member of the guild, not necessarily of the lobby) and sent to the lobby's members as LOBBY_MESSAGE_CREATE.
- * Only its text travels; a message with none is not brought. The lobby's own messages reach the channel another
- * way (routes/lobbies.ts) and never come back. Never throws: the channel message stands whatever happens here.
+ * A linked channel's messages in its lobby. A message sent in the channel is stored as a lobby message with the
+ * channel message's id, by its author (a member of the guild, not necessarily of the lobby), and sent to the lobby's
+ * members as LOBBY_MESSAGE_CREATE; an edit follows as LOBBY_MESSAGE_UPDATE, a delete as LOBBY_MESSAGE_DELETE
+ * `{id, lobby_id}`. Only the text travels: a message with none is not brought. As Discord documents, a player reads
+ * the linked channel whatever their permissions there; decided: not a player banned from the guild, and nothing of
+ * a channel that became age-restricted after it was linked. The lobby's own messages reach the channel another way
+ * (routes/lobbies.ts) and never come back. None of these throws: the channel message stands whatever happens here.
  */
-export async function relayToLinkedLobby(ctx: RouteContext, channel: ChannelRecord, author: UserRecord, content: string): Promise<void> {
-  if (!content) return;
+export async function relayToLinkedLobby(ctx: RouteContext, channel: ChannelRecord, author: UserRecord, messageId: Snowflake, content: string): Promise<void> {
+  if (!content || channel.nsfw) return;
   const { store } = ctx.deps;
   try {
     for (const lobby of await store.lobbies.listLinkedTo([channel.id])) {
-      const message = { id: ctx.deps.ids.next(), lobbyId: lobby.id, authorId: author.id, content, flags: 0, additionalName: null, moderationMetadata: null };
+      const message = { id: messageId, lobbyId: lobby.id, authorId: author.id, content, flags: 0, additionalName: null, moderationMetadata: null, sourceChannelId: channel.id };
       await store.lobbies.addMessage(message);
-      const members = await store.lobbies.members(lobby.id);
-      ctx.dispatch.users(members.map((m) => m.userId), 'LOBBY_MESSAGE_CREATE', lobbyMessageJson(message, author, lobby.applicationId));
+      ctx.dispatch.users(await readers(ctx, lobby, channel), 'LOBBY_MESSAGE_CREATE', lobbyMessageJson(message, author, lobby.applicationId));
     }
   } catch (err) {
     ctx.deps.log.warn({ err, channelId: channel.id }, 'channel message not brought into its linked lobby');
   }
+}
+
+/** The edit of a message brought into a lobby (relayToLinkedLobby). */
+export async function relayEditToLinkedLobby(ctx: RouteContext, channel: ChannelRecord, author: UserRecord, messageId: Snowflake, content: string): Promise<void> {
+  const { store } = ctx.deps;
+  try {
+    for (const lobby of await store.lobbies.listLinkedTo([channel.id])) {
+      const edited = await store.lobbies.editMessage(lobby.id, messageId, content);
+      if (edited) ctx.dispatch.users(await readers(ctx, lobby, channel), 'LOBBY_MESSAGE_UPDATE', lobbyMessageJson(edited, author, lobby.applicationId));
+    }
+  } catch (err) {
+    ctx.deps.log.warn({ err, channelId: channel.id }, 'channel message edit not brought into its linked lobby');
+  }
+}
+
+/** The deletion of messages brought into a lobby (relayToLinkedLobby): to every member, banned or not. */
+export async function relayDeleteToLinkedLobby(ctx: RouteContext, channel: ChannelRecord, messageIds: readonly Snowflake[]): Promise<void> {
+  if (!messageIds.length) return;
+  const { store } = ctx.deps;
+  try {
+    for (const lobby of await store.lobbies.listLinkedTo([channel.id])) {
+      const gone = await store.lobbies.deleteMessages(lobby.id, messageIds);
+      if (!gone.length) continue;
+      const members = (await store.lobbies.members(lobby.id)).map((m) => m.userId);
+      for (const id of gone) ctx.dispatch.users(members, 'LOBBY_MESSAGE_DELETE', { id, lobby_id: lobby.id });
+    }
+  } catch (err) {
+    ctx.deps.log.warn({ err, channelId: channel.id }, 'channel message deletion not brought into its linked lobby');
+  }
+}
+
+/** The lobby's members who may read its linked channel's messages: all but those banned from its guild. */
+async function readers(ctx: RouteContext, lobby: LobbyRecord, channel: ChannelRecord): Promise<Snowflake[]> {
+  const members = (await ctx.deps.store.lobbies.members(lobby.id)).map((m) => m.userId);
+  const banned = new Set(channel.guildId ? await ctx.deps.store.bans.bannedAmong(channel.guildId, members) : []);
+  return members.filter((id) => !banned.has(id));
 }

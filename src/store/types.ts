@@ -914,6 +914,8 @@ export interface BanStore {
    */
   create(ban: BanRecord, deleteMessagesSince?: number, opts?: WithOutbox<BanResult>): Promise<BanResult>;
   get(guildId: Snowflake, userId: Snowflake): Promise<BanRecord | null>;
+  /** Which of `userIds` are banned from the guild (ascending within each chunk of ids). */
+  bannedAmong(guildId: Snowflake, userIds: readonly Snowflake[]): Promise<Snowflake[]>;
   /**
    * Ascending by user id, at most limit (1–1000, default 1000). With `after` (and optionally `before`): the first
    * bans with after < userId < before. With only `before`: the `limit` bans just below it, still ascending.
@@ -1352,6 +1354,8 @@ export interface LobbyMessageRecord {
   additionalName: string | null;
   /** Set by the application (PUT …/moderation-metadata). */
   moderationMetadata: LobbyMetadata | null;
+  /** A message brought in from the lobby's linked channel: that channel (absent for the lobby's own messages). */
+  sourceChannelId?: Snowflake;
 }
 
 /** What a membership change did: the members added or updated, and the ids removed. */
@@ -1391,8 +1395,8 @@ export interface LobbyStore {
   changeMembers(id: Snowflake, upserts: readonly LobbyMemberInput[], removals: readonly Snowflake[], limits: LobbyLimits, opts?: { replace?: boolean }): Promise<LobbyMembersChange>;
   /**
    * PUT /lobbies in one transaction: the application's lobby with `secret` (`fresh` is created when there is none,
-   * or when the newest one was created `limits.secretTtlMs` or more before `fresh`: that one stays, and its members
-   * with it), its metadata replaced by `lobbyMetadata` when given, and `member` upserted.
+   * or when the newest one was created `limits.secretTtlMs` or more before `fresh` and `member` is not in it: that
+   * one stays, and its members with it), its metadata replaced by `lobbyMetadata` when given, and `member` upserted.
    * LimitReachedError('lobby_members') when the member would pass a limit: then nothing is written.
    */
   createOrJoin(fresh: LobbyRecord, member: LobbyMemberInput, lobbyMetadata: LobbyMetadata | null | undefined, limits: LobbyLimits): Promise<{ lobby: LobbyRecord; created: boolean; metadataChanged: boolean; change: LobbyMembersChange }>;
@@ -1414,6 +1418,10 @@ export interface LobbyStore {
   addMessage(message: LobbyMessageRecord): Promise<void>;
   /** The newest `limit` messages, newest first. */
   messages(id: Snowflake, limit: number): Promise<LobbyMessageRecord[]>;
+  /** Replaces a message's content; null when the lobby has no such message. */
+  editMessage(id: Snowflake, messageId: Snowflake, content: string): Promise<LobbyMessageRecord | null>;
+  /** Deletes those of the lobby's messages; the ids it deleted, ascending. */
+  deleteMessages(id: Snowflake, messageIds: readonly Snowflake[]): Promise<Snowflake[]>;
   /** Null when the lobby has no such message. */
   setModerationMetadata(id: Snowflake, messageId: Snowflake, metadata: LobbyMetadata): Promise<LobbyMessageRecord | null>;
 }

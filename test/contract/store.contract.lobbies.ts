@@ -39,6 +39,13 @@ export function lobbiesContract(s: () => Store): void {
       assert.deepEqual(await s().lobbies.messages(lobby.id, 1), [second]);
       assert.deepEqual(await s().lobbies.setModerationMetadata(lobby.id, second.id, { ok: '1' }), { ...second, moderationMetadata: { ok: '1' } });
       assert.equal(await s().lobbies.setModerationMetadata(lobby.id, newId(), { ok: '1' }), null);
+      assert.deepEqual(await s().lobbies.editMessage(lobby.id, second.id, 'second, edited'), { ...second, content: 'second, edited', moderationMetadata: { ok: '1' } });
+      assert.equal(await s().lobbies.editMessage(newId(), second.id, 'x'), null);
+      const third = { id: newId(), lobbyId: lobby.id, authorId: a, content: 'third', flags: 0, additionalName: null, moderationMetadata: null };
+      await s().lobbies.addMessage(third);
+      assert.deepEqual(await s().lobbies.deleteMessages(lobby.id, [third.id, newId()]), [third.id]);
+      assert.deepEqual(await s().lobbies.deleteMessages(newId(), [second.id]), [], 'another lobby\'s message is not touched');
+      assert.deepEqual((await s().lobbies.messages(lobby.id, 50)).map((m) => m.content), ['second, edited', 'first']);
       await rejectsWith(s().lobbies.addMessage({ ...second, id: newId(), lobbyId: newId() }), NotFoundError, { entity: 'lobby' });
 
       const deleted = await s().lobbies.delete(lobby.id);
@@ -107,14 +114,22 @@ export function lobbiesContract(s: () => Store): void {
       assert.equal((await s().lobbies.createOrJoin(old, { userId: a }, null, ttl)).created, true);
       const within = await s().lobbies.createOrJoin(lobbyOf(app, { secret: 'season', createdAt: t0 + 999 }), { userId: b }, null, ttl);
       assert.deepEqual([within.created, within.lobby.id], [false, old.id]);
+      // A member of the lobby still finds it by its expired secret.
+      const member = await s().lobbies.createOrJoin(lobbyOf(app, { secret: 'season', createdAt: t0 + 1000 }), { userId: a }, null, ttl);
+      assert.deepEqual([member.created, member.lobby.id], [false, old.id]);
       const fresh = lobbyOf(app, { secret: 'season', createdAt: t0 + 1000 });
       const after = await s().lobbies.createOrJoin(fresh, { userId: c }, { round: '2' }, ttl);
       assert.deepEqual([after.created, after.lobby.id], [true, fresh.id]);
       assert.deepEqual((await s().lobbies.members(old.id)).map((m) => m.userId).sort(), [a, b].sort(), 'the old lobby keeps its members');
       assert.deepEqual((await s().lobbies.get(old.id))?.secret, 'season', 'and its secret (it was made by one)');
       assert.deepEqual(await s().lobbies.getBySecret(app, 'season'), { ...fresh, metadata: { round: '2' } }, 'the newest lobby of the secret');
-      const next = await s().lobbies.createOrJoin(lobbyOf(app, { secret: 'season', createdAt: t0 + 1500 }), { userId: a }, null, ttl);
+      const next = await s().lobbies.createOrJoin(lobbyOf(app, { secret: 'season', createdAt: t0 + 1500 }), { userId: newId() }, null, ttl);
       assert.deepEqual([next.created, next.lobby.id], [false, fresh.id], 'joins go to the new lobby');
+      const returning = await s().lobbies.createOrJoin(lobbyOf(app, { secret: 'season', createdAt: t0 + 1500 }), { userId: c }, null, ttl);
+      assert.deepEqual([returning.created, returning.lobby.id], [false, fresh.id]);
+      // Only the newest lobby of a secret is looked at: a member of the old one who comes back gets the new one.
+      const oldMember = await s().lobbies.createOrJoin(lobbyOf(app, { secret: 'season', createdAt: t0 + 1500 }), { userId: a }, null, ttl);
+      assert.equal(oldMember.lobby.id, fresh.id);
     });
 
     it('holds both limits under concurrent changes', async () => {

@@ -792,6 +792,8 @@ function guildsContract(s: () => Store): void {
       const users = Array.from({ length: 5 }, () => newId());
       for (const u of users) await s().bans.create({ guildId: guild.id, userId: u, reason: null, createdAt: 1 });
       assert.deepEqual((await s().bans.list(guild.id)).map((b) => b.userId), users);
+      assert.deepEqual(await s().bans.bannedAmong(guild.id, [users[3]!, newId(), users[1]!]), [users[1], users[3]]);
+      assert.deepEqual(await s().bans.bannedAmong(newId(), users), []);
       assert.deepEqual((await s().bans.list(guild.id, { after: users[1], limit: 2 })).map((b) => b.userId), users.slice(2, 4));
       assert.deepEqual((await s().bans.list(guild.id, { before: users[4], limit: 2 })).map((b) => b.userId), users.slice(2, 4));
       assert.deepEqual((await s().bans.list(guild.id, { after: users[0], before: users[3] })).map((b) => b.userId), users.slice(1, 3));

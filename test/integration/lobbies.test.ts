@@ -230,13 +230,21 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`lobbies (${back
     assert.ok(!inChannel.includes('buy spam now'), JSON.stringify(inChannel));
     assert.deepEqual((await t.request('GET', `/lobbies/${lobby.id}/messages?limit=2`, { auth: bobToken })).body.map((m: any) => m.content), ['clean words', 'buy spam now']);
     // The channel's own messages are brought into the lobby, by their author; the lobby's forwarded ones do not come back.
-    assert.equal((await t.request('POST', `/channels/${text.id}/messages`, { auth: alice, body: { content: 'hello from discord' } })).status, 200);
+    const original = await t.request('POST', `/channels/${text.id}/messages`, { auth: alice, body: { content: 'hello from discord' } });
+    assert.equal(original.status, 200);
     const relayed = await gwBob.waitForDispatch('LOBBY_MESSAGE_CREATE', (d) => d.content === 'hello from discord');
+    assert.equal(relayed.d.id, original.body.id, 'the channel message\'s id');
     assert.equal(relayed.d.lobby_id, lobby.id);
     assert.equal(relayed.d.author.id, alice.id);
     assert.equal(relayed.d.application_id, app.id);
     assert.equal(gwBob.payloads.filter((p) => p.t === 'LOBBY_MESSAGE_CREATE' && p.d.content === 'clean words').length, 1, 'a forwarded message is not brought back');
     assert.deepEqual((await t.request('GET', `/lobbies/${lobby.id}/messages?limit=1`, { auth: bobToken })).body.map((m: any) => [m.content, m.author.id]), [['hello from discord', alice.id]]);
+    // An edit and a delete follow it into the lobby.
+    assert.equal((await t.request('PATCH', `/channels/${text.id}/messages/${original.body.id}`, { auth: alice, body: { content: 'hello again from discord' } })).status, 200);
+    assert.equal((await gwBob.waitForDispatch('LOBBY_MESSAGE_UPDATE', (d) => d.id === original.body.id)).d.content, 'hello again from discord');
+    assert.equal((await t.request('DELETE', `/channels/${text.id}/messages/${original.body.id}`, { auth: alice })).status, 204);
+    assert.deepEqual((await gwBob.waitForDispatch('LOBBY_MESSAGE_DELETE', (d) => d.id === original.body.id)).d, { id: original.body.id, lobby_id: lobby.id });
+    assert.ok(!(await t.request('GET', `/lobbies/${lobby.id}/messages`, { auth: bobToken })).body.some((m: any) => m.id === original.body.id));
 
     // A player outside the guild is read as a member with no roles.
     const outsider = await t.register();
@@ -263,6 +271,22 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`lobbies (${back
     await gwAlice.waitForDispatch('MESSAGE_CREATE', (d) => d.channel_id === text.id && d.content === 'after exile');
     const posted = (await t.request('GET', `/channels/${text.id}/messages`, { auth: alice })).body.map((m: any) => m.content);
     assert.ok(!posted.includes('from exile') && !posted.includes('muted here'), JSON.stringify(posted));
+    // Nor do they read the channel through the lobby: not live, not in its history.
+    await t.request('POST', `/channels/${text.id}/messages`, { auth: alice, body: { content: 'not for exiles' } });
+    await gwAlice.waitForDispatch('LOBBY_MESSAGE_CREATE', (d) => d.content === 'not for exiles');
+    await t.request('POST', `/lobbies/${lobby.id}/messages`, { auth: aliceToken, body: { content: 'marker for bob' } });
+    await gwBob.waitForDispatch('LOBBY_MESSAGE_CREATE', (d) => d.content === 'marker for bob');
+    assert.equal(gwBob.dispatches('LOBBY_MESSAGE_CREATE').some((p) => p.d.content === 'not for exiles'), false);
+    const bobReads = (await t.request('GET', `/lobbies/${lobby.id}/messages?limit=100`, { auth: bobToken })).body.map((m: any) => m.content);
+    assert.ok(bobReads.includes('marker for bob') && !bobReads.includes('not for exiles'), JSON.stringify(bobReads));
+    assert.ok((await t.request('GET', `/lobbies/${lobby.id}/messages?limit=100`, { auth: aliceToken })).body.some((m: any) => m.content === 'not for exiles'));
+    // A channel made age-restricted after the link is not brought into the lobby.
+    assert.equal((await t.request('PATCH', `/channels/${text.id}`, { auth: alice, body: { nsfw: true } })).status, 200);
+    await t.request('POST', `/channels/${text.id}/messages`, { auth: alice, body: { content: 'after dark' } });
+    await t.request('POST', `/lobbies/${lobby.id}/messages`, { auth: aliceToken, body: { content: 'second marker' } });
+    await gwAlice.waitForDispatch('LOBBY_MESSAGE_CREATE', (d) => d.content === 'second marker');
+    assert.equal(gwAlice.dispatches('LOBBY_MESSAGE_CREATE').some((p) => p.d.content === 'after dark'), false);
+    assert.equal((await t.request('PATCH', `/channels/${text.id}`, { auth: alice, body: { nsfw: false } })).status, 200);
 
     // Unlinking needs only the flag; deleting the channel unlinks too, and the members hear it.
     const unlinked = await t.request('PATCH', `/lobbies/${lobby.id}/channel-linking`, { auth: aliceToken, body: {} });

@@ -13,8 +13,9 @@ export const Op = {
 } as const;
 
 /**
- * IDENTIFY's large_threshold. Above it a guild's GUILD_CREATE lists only the online members, and the server sends
- * this session only the presences of members it subscribed to (op 37), its friends and its DM recipients.
+ * IDENTIFY's large_threshold. Above it a guild's GUILD_CREATE lists only this user (the members come from op 8), and
+ * the server sends this session only the presences of members it subscribed to (op 37), its friends and its DM
+ * recipients.
  */
 export const LARGE_THRESHOLD = 250;
 

@@ -3,6 +3,7 @@
  * files (keeping, removing and adding attachments: attachments.ts); a moderator with MANAGE_MESSAGES may only toggle SUPPRESS_EMBEDS on
  * someone else's message.
  */
+import { relayEditToLinkedLobby } from '../lobby-events.ts';
 import { usableEmojiContent } from './emoji-rules.ts';
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
 import { Permissions, hasPermission } from '../../protocol/permissions.ts';
@@ -48,6 +49,8 @@ export async function editMessage(ctx: RouteContext, user: UserRecord, channelId
     // A message is not edited into or out of a poll (Discord's 520003).
     if (rawBody && typeof rawBody === 'object' && (rawBody as { poll?: unknown }).poll != null) throw new ApiError(ErrorCodes.CANNOT_EDIT_POLL);
     const { json, patch } = await applyEdit(ctx, user.id, access, message, parse(editSchema, rawBody), uploads.files, { interactiveComponents: user.bot }, isAuthor ? user : undefined);
+    // A message brought into a linked lobby is edited there too (only its author changes its content).
+    if (patch.content !== undefined && ctx.linkedChannels.has(access.channel.id)) await relayEditToLinkedLobby(ctx, access.channel, user, message.id, patch.content);
     // Files the edit added are the message's now; uploads it did not list go in `finally`.
     uploads.claim((patch.attachments ?? []).map((a) => a.id));
     return json;

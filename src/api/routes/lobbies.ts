@@ -39,7 +39,7 @@
  * the lobby after that"); PUT /lobbies with it then creates a new lobby, and the old one stays not linkable.
  *
  * A message sent in the linked channel (POST /channels/{id}/messages) is brought into the lobby by its author, its
- * text only, with LOBBY_MESSAGE_CREATE to the members (api/lobby-events.ts relayToLinkedLobby).
+ * text only, with LOBBY_MESSAGE_CREATE to the members; its edit and deletion follow (api/lobby-events.ts).
  *
  * Left open: forwarding ignores the channel's slowmode; webhook and system messages of the linked channel are not
  * brought into the lobby; the development rate limits (100 per 2 hours) are Discord's business, the default
@@ -55,7 +55,7 @@ import { announceLobbyUpdate, lobbyMemberIds, renderLobby } from '../lobby-event
 import { eventPayload, renderMessage } from '../../shapes/message.ts';
 import { iso, publicUser } from '../../shapes/serialize.ts';
 import { ConflictError, LimitReachedError, NotFoundError } from '../../store/errors.ts';
-import { ChannelType, type InviteRecord, type LobbyLimits, type LobbyMemberInput, type LobbyMemberRecord, type LobbyMembersChange, type LobbyMetadata, type LobbyRecord, type UserRecord } from '../../store/types.ts';
+import { ChannelType, type InviteRecord, type LobbyLimits, type LobbyMemberInput, type LobbyMemberRecord, type LobbyMembersChange, type LobbyMessageRecord, type LobbyMetadata, type LobbyRecord, type UserRecord } from '../../store/types.ts';
 import { channelAccess, requirePermission } from '../access.ts';
 import { authorViolations, blocks, executeActions, messageViolations } from '../auto-moderation/enforce.ts';
 import { inviteCode, inviteEventAudience } from '../community-invites.ts';
@@ -357,11 +357,21 @@ export function registerLobbyRoutes(ctx: RouteContext): void {
     return json;
   });
 
+  /** A player banned from a linked channel's guild does not read what was brought in from it (lobby-events.ts). */
+  const withoutBarredSources = async (userId: string, messages: LobbyMessageRecord[]): Promise<LobbyMessageRecord[]> => {
+    const barred = new Set<string>();
+    for (const channelId of new Set(messages.flatMap((m) => (m.sourceChannelId ? [m.sourceChannelId] : [])))) {
+      const channel = await store.channels.get(channelId);
+      if (channel?.guildId && (await store.bans.get(channel.guildId, userId))) barred.add(channelId);
+    }
+    return barred.size ? messages.filter((m) => !m.sourceChannelId || !barred.has(m.sourceChannelId)) : messages;
+  };
+
   ctx.get('/lobbies/:lobbyId/messages', { auth: 'user', oauth: SOCIAL_LAYER_SCOPE }, async (req) => {
     const caller = await memberCaller(req);
     const lobby = await visibleLobby(caller, req.params.lobbyId);
     const q = parse(messagesQuery, req.query);
-    const messages = await store.lobbies.messages(lobby.id, q.limit ?? 50);
+    const messages = await withoutBarredSources(caller.user.id, await store.lobbies.messages(lobby.id, q.limit ?? 50));
     const authors = new Map((await store.users.getMany([...new Set(messages.map((m) => m.authorId))])).map((u) => [u.id, u]));
     return messages.flatMap((m) => {
       const author = authors.get(m.authorId);

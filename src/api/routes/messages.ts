@@ -1,4 +1,5 @@
 /** Message history, single messages, send, edit, delete and bulk delete. */
+import { relayDeleteToLinkedLobby } from '../lobby-events.ts';
 import { ApiError, ErrorCodes, formError } from '../../protocol/errors.ts';
 import { Permissions, hasPermission } from '../../protocol/permissions.ts';
 import { snowflakeTimestamp } from '../../protocol/snowflake.ts';
@@ -67,6 +68,7 @@ export function registerMessagesRoutes(ctx: RouteContext): void {
       ? auditEntry(ctx, req, access.channel.guildId, { actionType: AuditLogEvent.MESSAGE_DELETE, targetId: message.authorId, options: { channel_id: access.channel.id, count: '1' } })
       : undefined;
     await ctx.writes.delete(access.channel, message, entry ? [entry] : undefined);
+    if (ctx.linkedChannels.has(access.channel.id)) await relayDeleteToLinkedLobby(ctx, access.channel, [message.id]);
     if (entry) await publishAudit(ctx, entry);
     return undefined;
   });
@@ -90,11 +92,12 @@ export function registerMessagesRoutes(ctx: RouteContext): void {
     }
     const guildId = access.channel.guildId;
     let entry: AuditLogEntryRecord | undefined;
-    await ctx.writes.bulkDelete(access.channel, ids, (gone) => {
+    const deleted = await ctx.writes.bulkDelete(access.channel, ids, (gone) => {
       if (!gone.length) return [];
       entry = auditEntry(ctx, req, guildId, { actionType: AuditLogEvent.MESSAGE_BULK_DELETE, targetId: access.channel.id, options: { count: String(gone.length) } });
       return [entry];
     });
+    if (ctx.linkedChannels.has(access.channel.id)) await relayDeleteToLinkedLobby(ctx, access.channel, deleted);
     if (entry) await publishAudit(ctx, entry);
     return undefined;
   });

@@ -699,6 +699,15 @@ export class SqlBanStore implements BanStore {
     return row ? banFromRow(row) : null;
   }
 
+  async bannedAmong(guildId: Snowflake, userIds: readonly Snowflake[]): Promise<Snowflake[]> {
+    const out: Snowflake[] = [];
+    for (const part of chunks(userIds)) {
+      const rows = await this.db.all(`SELECT user_id FROM bans WHERE guild_id = ? AND user_id IN (${marks(part.length)}) ORDER BY user_id`, [id(guildId, 'guild_id'), ...ids(part, 'user_id')]);
+      out.push(...rows.map((r) => rs(r.user_id)));
+    }
+    return out;
+  }
+
   /**
    * Ascending by user id. With `after`: the first `limit` bans above it (and below `before`, if given). With only
    * `before`: the `limit` bans just below it, still returned ascending.

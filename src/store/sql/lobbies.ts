@@ -28,6 +28,7 @@ function messageFromRow(r: Row): LobbyMessageRecord {
   return {
     id: rs(r.id), lobbyId: rs(r.lobby_id), authorId: rs(r.author_id), content: rs(r.content), flags: rn(r.flags),
     additionalName: rsn(r.additional_name), moderationMetadata: metadataOf(r.moderation_metadata),
+    ...(r.source_channel_id != null ? { sourceChannelId: rs(r.source_channel_id) } : {}),
   };
 }
 
@@ -151,8 +152,12 @@ export class SqlLobbyStore implements LobbyStore {
       // One secret, one lobby: creators of the same secret wait for each other (PostgreSQL; SQLite has one writer).
       if (tx.dialect === 'postgres') await tx.get('SELECT pg_advisory_xact_lock(?, hashtext(?))', [PG_LOCK_SECRET, `${fresh.applicationId}.${secret}`]);
       let lobby = (await lockedLobbyWhere(tx, 'application_id = ? AND secret = ? ORDER BY id DESC LIMIT 1', [app, secret]))?.lobby ?? null;
-      // Its secret expired: the lobby stays as it is, and the secret makes a new one.
-      if (lobby && limits.secretTtlMs !== undefined && lobby.createdAt <= fresh.createdAt - limits.secretTtlMs) lobby = null;
+      // Its secret expired: the lobby stays as it is, its members still find it by the secret, and for anyone else
+      // the secret makes a new one (Discord: "new users won't be able to join").
+      if (lobby && limits.secretTtlMs !== undefined && lobby.createdAt <= fresh.createdAt - limits.secretTtlMs) {
+        const already = await tx.get('SELECT 1 AS x FROM lobby_members WHERE lobby_id = ? AND user_id = ?', [id(lobby.id), id(member.userId, 'user_id')]);
+        if (!already) lobby = null;
+      }
       const created = !lobby;
       if (!lobby) {
         lobby = { ...fresh, metadata: lobbyMetadata ?? null };
@@ -264,8 +269,8 @@ ON CONFLICT (lobby_id, user_id) DO ${updates.length ? `UPDATE SET ${updates.join
 
   async addMessage(m: LobbyMessageRecord): Promise<void> {
     await this.db.run(
-      'INSERT INTO lobby_messages (lobby_id, id, author_id, content, flags, additional_name, moderation_metadata) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      [id(m.lobbyId, 'lobby_id'), id(m.id), id(m.authorId, 'author_id'), m.content, int(m.flags, 'flags'), m.additionalName, metadataColumn(m.moderationMetadata)],
+      'INSERT INTO lobby_messages (lobby_id, id, author_id, content, flags, additional_name, moderation_metadata, source_channel_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [id(m.lobbyId, 'lobby_id'), id(m.id), id(m.authorId, 'author_id'), m.content, int(m.flags, 'flags'), m.additionalName, metadataColumn(m.moderationMetadata), m.sourceChannelId ? id(m.sourceChannelId, 'source_channel_id') : null],
       { fk: 'lobby' },
     );
   }
@@ -273,6 +278,27 @@ ON CONFLICT (lobby_id, user_id) DO ${updates.length ? `UPDATE SET ${updates.join
   async messages(lobbyId: Snowflake, limit: number): Promise<LobbyMessageRecord[]> {
     const rows = await this.db.all('SELECT * FROM lobby_messages WHERE lobby_id = ? ORDER BY id DESC LIMIT ?', [id(lobbyId), int(limit, 'limit')]);
     return rows.map(messageFromRow);
+  }
+
+  async editMessage(lobbyId: Snowflake, messageId: Snowflake, content: string): Promise<LobbyMessageRecord | null> {
+    const key = [id(lobbyId), id(messageId, 'message_id')];
+    const changed = await this.db.run('UPDATE lobby_messages SET content = ? WHERE lobby_id = ? AND id = ?', [content, ...key]);
+    if (changed.changes === 0) return null;
+    const row = await this.db.get('SELECT * FROM lobby_messages WHERE lobby_id = ? AND id = ?', key);
+    return row ? messageFromRow(row) : null;
+  }
+
+  async deleteMessages(lobbyId: Snowflake, messageIds: readonly Snowflake[]): Promise<Snowflake[]> {
+    return this.db.transaction(async (tx) => {
+      const out: Snowflake[] = [];
+      for (const part of chunks(messageIds)) {
+        const params = [id(lobbyId), ...ids(part, 'message_id')];
+        const where = `lobby_id = ? AND id IN (${marks(part.length)})`;
+        out.push(...(await tx.all(`SELECT id FROM lobby_messages WHERE ${where}`, params)).map((r) => rs(r.id)));
+        await tx.run(`DELETE FROM lobby_messages WHERE ${where}`, params);
+      }
+      return out.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    });
   }
 
   async setModerationMetadata(lobbyId: Snowflake, messageId: Snowflake, metadata: LobbyMetadata): Promise<LobbyMessageRecord | null> {

@@ -1056,6 +1056,11 @@ DROP INDEX lobbies_secret;
 CREATE INDEX lobbies_secret ON lobbies (application_id, secret, id) WHERE secret IS NOT NULL;
 `;
 
+/** A lobby message brought in from its linked channel names that channel (api/lobby-events.ts). */
+const LOBBY_MESSAGE_SOURCE = `
+ALTER TABLE lobby_messages ADD COLUMN source_channel_id BIGINT;
+`;
+
 
 const PIN_MESSAGES_SPLIT = {
   sqlite: pinSplit((c) => `CAST(${c} AS INTEGER)`, (e) => `CAST(${e} AS TEXT)`),
@@ -1118,6 +1123,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 54, name: 'voice channel status', sqlite: VOICE_CHANNEL_STATUS, postgres: VOICE_CHANNEL_STATUS },
   { version: 55, name: 'lobbies', sqlite: LOBBIES, postgres: LOBBIES },
   { version: 56, name: 'lobby secrets expire', sqlite: LOBBY_SECRETS_EXPIRE, postgres: LOBBY_SECRETS_EXPIRE },
+  { version: 57, name: 'lobby messages from linked channels', sqlite: LOBBY_MESSAGE_SOURCE, postgres: LOBBY_MESSAGE_SOURCE },
 ];
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
