@@ -150,7 +150,12 @@ export class SqlLobbyStore implements LobbyStore {
     return this.db.transaction(async (tx) => {
       const app = id(fresh.applicationId, 'application_id');
       // One secret, one lobby: creators of the same secret wait for each other (PostgreSQL; SQLite has one writer).
-      if (tx.dialect === 'postgres') await tx.get('SELECT pg_advisory_xact_lock(?, hashtext(?))', [PG_LOCK_SECRET, `${fresh.applicationId}.${secret}`]);
+      // The read after the lock must see what the one before committed: READ COMMITTED whatever the server's
+      // default (under REPEATABLE READ the snapshot would predate the wait, and both would create).
+      if (tx.dialect === 'postgres') {
+        await tx.run('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
+        await tx.get('SELECT pg_advisory_xact_lock(?, hashtext(?))', [PG_LOCK_SECRET, `${fresh.applicationId}.${secret}`]);
+      }
       let lobby = (await lockedLobbyWhere(tx, 'application_id = ? AND secret = ? ORDER BY id DESC LIMIT 1', [app, secret]))?.lobby ?? null;
       // Its secret expired: the lobby stays as it is, its members still find it by the secret, and for anyone else
       // the secret makes a new one (Discord: "new users won't be able to join").
