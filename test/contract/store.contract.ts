@@ -794,6 +794,9 @@ function guildsContract(s: () => Store): void {
       assert.deepEqual((await s().bans.list(guild.id)).map((b) => b.userId), users);
       assert.deepEqual(await s().bans.bannedAmong(guild.id, [users[3]!, newId(), users[1]!]), [users[1], users[3]]);
       assert.deepEqual(await s().bans.bannedAmong(newId(), users), []);
+      // Past one read's 500 ids, given out of order and repeated: still each once, ascending.
+      const many = [...Array.from({ length: 600 }, () => newId()), users[4]!, users[0]!, users[4]!].reverse();
+      assert.deepEqual(await s().bans.bannedAmong(guild.id, many), [users[0], users[4]]);
       assert.deepEqual((await s().bans.list(guild.id, { after: users[1], limit: 2 })).map((b) => b.userId), users.slice(2, 4));
       assert.deepEqual((await s().bans.list(guild.id, { before: users[4], limit: 2 })).map((b) => b.userId), users.slice(2, 4));
       assert.deepEqual((await s().bans.list(guild.id, { after: users[0], before: users[3] })).map((b) => b.userId), users.slice(1, 3));

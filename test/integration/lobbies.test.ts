@@ -11,6 +11,9 @@ import { metric, startTestServer, startTestServerOn, type TestServer, type TestU
 import { serviceSkip, waitFor } from '../helpers/services.ts';
 import { addMember, assertError, makeBot } from './fixtures.guilds.ts';
 import { GatewaySessions } from './gateway-client.ts';
+import { openSqliteStore } from '../../src/store/sqlite/index.ts';
+import { withOverrides } from '../helpers/overrides.ts';
+import type { LobbyStore, Store } from '../../src/store/types.ts';
 
 const postgresSkip = await serviceSkip('postgres');
 
@@ -183,6 +186,7 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`lobbies (${back
     const voice = (await t.request('POST', `/guilds/${guild.id}/channels`, { auth: alice, body: { name: 'v', type: 2 } })).body;
     assertError(await t.request('PATCH', `/lobbies/${lobby.id}/channel-linking`, { auth: aliceToken, body: { channel_id: voice.id } }), 400, 50024);
     const gwBob = await sessions.online({ token: bob.token });
+    const beforeLink = (await t.request('POST', `/channels/${text.id}/messages`, { auth: alice, body: { content: 'before the link' } })).body;
     const linked = await t.request('PATCH', `/lobbies/${lobby.id}/channel-linking`, { auth: aliceToken, body: { channel_id: text.id } });
     assert.equal(linked.status, 200, JSON.stringify(linked.body));
     assert.equal(linked.body.linked_channel.id, text.id);
@@ -245,6 +249,21 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`lobbies (${back
     assert.equal((await t.request('DELETE', `/channels/${text.id}/messages/${original.body.id}`, { auth: alice })).status, 204);
     assert.deepEqual((await gwBob.waitForDispatch('LOBBY_MESSAGE_DELETE', (d) => d.id === original.body.id)).d, { id: original.body.id, lobby_id: lobby.id });
     assert.ok(!(await t.request('GET', `/lobbies/${lobby.id}/messages`, { auth: bobToken })).body.some((m: any) => m.id === original.body.id));
+    // A bulk delete follows too, one LOBBY_MESSAGE_DELETE per message.
+    const pair: string[] = [];
+    for (const content of ['first of two', 'second of two']) {
+      pair.push((await t.request('POST', `/channels/${text.id}/messages`, { auth: alice, body: { content } })).body.id);
+      await gwBob.waitForDispatch('LOBBY_MESSAGE_CREATE', (d) => d.content === content);
+    }
+    assert.equal((await t.request('POST', `/channels/${text.id}/messages/bulk-delete`, { auth: alice, body: { messages: pair } })).status, 204);
+    for (const id of pair) assert.deepEqual((await gwBob.waitForDispatch('LOBBY_MESSAGE_DELETE', (d) => d.id === id)).d, { id, lobby_id: lobby.id });
+    assert.ok(!(await t.request('GET', `/lobbies/${lobby.id}/messages`, { auth: bobToken })).body.some((m: any) => pair.includes(m.id)));
+    // A message the lobby never had (sent before the link): its edit brings nothing into the lobby.
+    assert.equal((await t.request('PATCH', `/channels/${text.id}/messages/${beforeLink.id}`, { auth: alice, body: { content: 'edited after the link' } })).status, 200);
+    await t.request('POST', `/channels/${text.id}/messages`, { auth: alice, body: { content: 'after the edit' } });
+    await gwBob.waitForDispatch('LOBBY_MESSAGE_CREATE', (d) => d.content === 'after the edit');
+    assert.ok(!gwBob.payloads.some((p) => p.t?.startsWith('LOBBY_MESSAGE') && p.d.id === beforeLink.id), 'nothing of a message the lobby never had');
+    assert.ok(!(await t.request('GET', `/lobbies/${lobby.id}/messages`, { auth: bobToken })).body.some((m: any) => m.id === beforeLink.id));
 
     // A player outside the guild is read as a member with no roles.
     const outsider = await t.register();
@@ -453,6 +472,52 @@ describe('idle lobbies with the presence role down', () => {
       assert.equal((await t.request('GET', `/lobbies/${lobby.id}`, { auth: bot })).status, 200);
       assert.equal(await metric(t, 'idle_lobbies_deleted_total'), 0);
     } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('a linked lobby deleted while a channel message is brought in', () => {
+  it('the channel message stands and is answered; the lobby gets nothing and the server keeps serving', async () => {
+    // The lobby goes between the relay's read of the linked lobbies and its write into the lobby (another node's
+    // delete, or the idle sweep): the write fails on the missing lobby, which must not fail the channel's send.
+    const real = await openSqliteStore({ path: ':memory:' });
+    await real.migrate();
+    let deleteOnRead = false;
+    const store = withOverrides<Store>(real, {
+      lobbies: withOverrides<LobbyStore>(real.lobbies, {
+        listLinkedTo: async (channelIds: readonly string[]) => {
+          const found = await real.lobbies.listLinkedTo(channelIds);
+          if (deleteOnRead) for (const l of found) await real.lobbies.delete(l.id);
+          return found;
+        },
+      }),
+    });
+    const t = await startTestServer({}, { store });
+    const sessions = new GatewaySessions(() => t.url);
+    try {
+      const dev = await t.register();
+      const owner = await t.register();
+      const { app, bot } = await makeBot(t, dev, 'Game');
+      const ownerBearer = `Bearer ${(await issueAccessToken(t.store, { applicationId: app.id, userId: owner.id, scopes: ['sdk.social_layer'] }, Date.now())).access_token}`;
+      const guild = await t.createGuild(owner, 'Hall');
+      const text = ((await t.request('GET', `/guilds/${guild.id}/channels`, { auth: owner })).body as any[]).find((c) => c.type === 0);
+      const lobby = (await t.request('POST', '/lobbies', { auth: bot, body: { members: [{ id: owner.id, flags: 1 }] } })).body;
+      assert.equal((await t.request('PATCH', `/lobbies/${lobby.id}/channel-linking`, { auth: ownerBearer, body: { channel_id: text.id } })).status, 200);
+      const gw = await sessions.online({ token: owner.token });
+      await t.request('POST', `/channels/${text.id}/messages`, { auth: owner, body: { content: 'while linked' } });
+      await gw.waitForDispatch('LOBBY_MESSAGE_CREATE', (d) => d.content === 'while linked');
+
+      deleteOnRead = true;
+      const sent = await t.request('POST', `/channels/${text.id}/messages`, { auth: owner, body: { content: 'as the lobby goes' } });
+      assert.equal(sent.status, 200, JSON.stringify(sent.body));
+      await gw.waitForDispatch('MESSAGE_CREATE', (d) => d.id === sent.body.id);
+      deleteOnRead = false;
+      assert.equal(await real.lobbies.get(lobby.id), null);
+      assert.ok(!gw.payloads.some((p) => p.t === 'LOBBY_MESSAGE_CREATE' && p.d.content === 'as the lobby goes'));
+      assert.deepEqual((await t.request('GET', `/channels/${text.id}/messages?limit=1`, { auth: owner })).body.map((m: any) => m.content), ['as the lobby goes']);
+    } finally {
+      await sessions.closeAll();
       await t.close();
     }
   });

@@ -14,6 +14,7 @@ import { hasOutbox, removedAttachments, writeOutbox } from './outbox.ts';
 import {
   bits, bool, chunks, id, ids, int, json, marks, optId, optInt, optText, pageLimit, rb, rj, rn, rnn, rs, rsn, setClause, text,
 } from './values.ts';
+import { idsAmong } from './ids-among.ts';
 
 // ------------------------------------------------------------------------------------------------ guilds
 
@@ -699,13 +700,8 @@ export class SqlBanStore implements BanStore {
     return row ? banFromRow(row) : null;
   }
 
-  async bannedAmong(guildId: Snowflake, userIds: readonly Snowflake[]): Promise<Snowflake[]> {
-    const out: Snowflake[] = [];
-    for (const part of chunks(userIds)) {
-      const rows = await this.db.all(`SELECT user_id FROM bans WHERE guild_id = ? AND user_id IN (${marks(part.length)}) ORDER BY user_id`, [id(guildId, 'guild_id'), ...ids(part, 'user_id')]);
-      out.push(...rows.map((r) => rs(r.user_id)));
-    }
-    return out;
+  bannedAmong(guildId: Snowflake, userIds: readonly Snowflake[]): Promise<Snowflake[]> {
+    return idsAmong(this.db, { table: 'bans', column: 'user_id', where: ['guild_id', guildId] }, userIds);
   }
 
   /**

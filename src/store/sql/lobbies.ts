@@ -4,6 +4,7 @@ import type { Snowflake } from '../../protocol/snowflake.ts';
 import { LimitReachedError, NotFoundError } from '../errors.ts';
 import type { Row, SqlDriver, SqlValue } from './driver.ts';
 import { chunks, id, ids, int, marks, optId, rj, rn, rs, rsn } from './values.ts';
+import { idsAmong } from './ids-among.ts';
 
 const metadataColumn = (m: LobbyMetadata | null): string | null => (m === null ? null : JSON.stringify(m));
 const metadataOf = (v: unknown): LobbyMetadata | null => (v === null || v === undefined ? null : rj<LobbyMetadata | null>(v, null));
@@ -124,13 +125,8 @@ export class SqlLobbyStore implements LobbyStore {
     return row ? memberFromRow(row) : null;
   }
 
-  async membersAmong(lobbyId: Snowflake, userIds: readonly Snowflake[]): Promise<Snowflake[]> {
-    const out: Snowflake[] = [];
-    for (const part of chunks(userIds)) {
-      const rows = await this.db.all(`SELECT user_id FROM lobby_members WHERE lobby_id = ? AND user_id IN (${marks(part.length)}) ORDER BY user_id`, [id(lobbyId), ...ids(part, 'user_id')]);
-      out.push(...rows.map((r) => rs(r.user_id)));
-    }
-    return out;
+  membersAmong(lobbyId: Snowflake, userIds: readonly Snowflake[]): Promise<Snowflake[]> {
+    return idsAmong(this.db, { table: 'lobby_members', column: 'user_id', where: ['lobby_id', lobbyId] }, userIds);
   }
 
   async changeMembers(

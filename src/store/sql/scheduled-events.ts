@@ -4,6 +4,7 @@ import type { ScheduledEventRecord, ScheduledEventStatus, ScheduledEventStore } 
 import type { Snowflake } from '../../protocol/snowflake.ts';
 import type { Row, SqlDriver, SqlValue } from './driver.ts';
 import { chunks, id, ids, int, marks, optId, optInt, optText, pageLimit, rj, rn, rnn, rs, rsn, setClause, text } from './values.ts';
+import { idsAmong } from './ids-among.ts';
 
 /** Discord's statuses of an event still to come or running. */
 const UNCOMPLETED = [1, 2];
@@ -131,12 +132,6 @@ export class SqlScheduledEventStore implements ScheduledEventStore {
   }
 
   async interestedIn(userId: Snowflake, eventIds: readonly Snowflake[]): Promise<Set<Snowflake>> {
-    const out = new Set<Snowflake>();
-    const u = id(userId, 'user_id');
-    for (const part of chunks(ids([...new Set(eventIds)], 'event_id'))) {
-      const rows = await this.db.all(`SELECT event_id FROM guild_scheduled_event_users WHERE user_id = ? AND event_id IN (${marks(part.length)})`, [u, ...part]);
-      for (const r of rows) out.add(rs(r.event_id));
-    }
-    return out;
+    return new Set(await idsAmong(this.db, { table: 'guild_scheduled_event_users', column: 'event_id', where: ['user_id', userId] }, eventIds));
   }
 }
