@@ -273,6 +273,16 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`lobbies (${back
     await t.request('POST', `/lobbies/${lobby.id}/messages`, { auth: outsiderToken, body: { content: 'hello from outside' } });
     await gwAlice.waitForDispatch('MESSAGE_CREATE', (d) => d.channel_id === text.id && d.content === 'hello from outside');
     assert.ok(!(await t.request('GET', `/channels/${text.id}/messages`, { auth: alice })).body.some((m: any) => m.content === 'more spam here'));
+    // Slowmode holds for a forwarded message as for its author's own send: the outsider's second stays in the lobby
+    // only; the owner (Manage Channel) passes.
+    assert.equal((await t.request('PATCH', `/channels/${text.id}`, { auth: alice, body: { rate_limit_per_user: 600 } })).status, 200);
+    for (const content of ['slow one', 'slow two']) assert.equal((await t.request('POST', `/lobbies/${lobby.id}/messages`, { auth: outsiderToken, body: { content } })).status, 200);
+    for (const content of ['owner one', 'owner two']) await t.request('POST', `/lobbies/${lobby.id}/messages`, { auth: aliceToken, body: { content } });
+    await gwAlice.waitForDispatch('MESSAGE_CREATE', (d) => d.channel_id === text.id && d.content === 'owner two');
+    const slowed = (await t.request('GET', `/channels/${text.id}/messages?limit=10`, { auth: alice })).body.map((m: any) => m.content);
+    assert.ok(slowed.includes('slow one') && !slowed.includes('slow two') && slowed.includes('owner one'), JSON.stringify(slowed));
+    assert.ok((await t.request('GET', `/lobbies/${lobby.id}/messages?limit=5`, { auth: outsiderToken })).body.some((m: any) => m.content === 'slow two'));
+    assert.equal((await t.request('PATCH', `/channels/${text.id}`, { auth: alice, body: { rate_limit_per_user: 0 } })).status, 200);
 
     // The linked channel is named, not shown: members outside the guild read the lobby too.
     assert.deepEqual(linked.body.linked_channel, { id: text.id, type: 0, guild_id: guild.id, name: text.name });

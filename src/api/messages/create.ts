@@ -26,7 +26,7 @@ import { componentsSchema, withoutInteractive, type MessageActionRow } from './c
 import { allowedMentionsSchema, checkAllowedMentions, parseMentions } from './mentions.ts';
 import { mentionRecipients } from './mention-audience.ts';
 import { eventPayload, renderMessage, type MessageJson } from '../../shapes/message.ts';
-import { NONCE_WINDOW_MS, SendLimits } from './send-limits.ts';
+import { NONCE_WINDOW_MS, sendLimits, slowedIn } from './send-limits.ts';
 import { pollRecord, pollSchema } from './polls.ts';
 import { stickerItemsFor, type StickerItem } from './stickers.ts';
 import { refuseUnwantedDm } from '../relationships.ts';
@@ -38,15 +38,6 @@ export const MessageFlags = { SUPPRESS_EMBEDS: 1 << 2, SUPPRESS_NOTIFICATIONS: 1
 const CLIENT_CREATE_FLAGS = MessageFlags.SUPPRESS_EMBEDS | MessageFlags.SUPPRESS_NOTIFICATIONS | MessageFlags.IS_VOICE_MESSAGE | IS_COMPONENTS_V2;
 
 
-const BYPASS_SLOWMODE = Permissions.MANAGE_MESSAGES | Permissions.MANAGE_CHANNELS | Permissions.BYPASS_SLOWMODE;
-
-/** The send path's cluster-wide limits (send-limits.ts); one per app (the routes are mounted under three prefixes). */
-const limits = new WeakMap<ApiDeps, SendLimits>();
-export function sendLimits(deps: ApiDeps): SendLimits {
-  let l = limits.get(deps);
-  if (!l) limits.set(deps, (l = new SendLimits(deps.store, deps.now, deps.log)));
-  return l;
-}
 
 const createSchema = z.object({
   content: z.string().max(2000).nullish(),
@@ -261,7 +252,7 @@ async function storeMessage(
   const replyTo = body.message_reference && !forwarded ? await resolveReply(deps, access, body.message_reference) : null;
 
   const limits = sendLimits(deps);
-  const slowed = channel.guildId !== null && channel.rateLimitPerUser > 0 && (access.permissions & BYPASS_SLOWMODE) === 0n;
+  const slowed = slowedIn(channel, access.permissions);
   // Taken before the write (not after) so that concurrent sends of one user, on any api node, count against each other.
   const releaseSlowmode = slowed ? await limits.holdSlowmode(channel.id, user.id, channel.rateLimitPerUser) : null;
 

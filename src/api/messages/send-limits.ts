@@ -12,8 +12,18 @@
  * Claims and holds are minutes-lived; each node sweeps the ended ones at most once a minute, off the request.
  */
 import type { Logger } from '../../lib/log.ts';
-import type { Store } from '../../store/types.ts';
+import type { ChannelRecord, Store } from '../../store/types.ts';
+import type { ApiDeps } from '../deps.ts';
 import { ApiError, ErrorCodes } from '../../protocol/errors.ts';
+import { Permissions } from '../../protocol/permissions.ts';
+
+/** Any of these lets a member send past a channel's slowmode (Discord's Manage Messages, Manage Channel, Bypass Slowmode). */
+const BYPASS_SLOWMODE = Permissions.MANAGE_MESSAGES | Permissions.MANAGE_CHANNELS | Permissions.BYPASS_SLOWMODE;
+
+/** Whether a send into `channel` with `permissions` there waits out its slowmode. */
+export function slowedIn(channel: Pick<ChannelRecord, 'guildId' | 'rateLimitPerUser'>, permissions: bigint): boolean {
+  return channel.guildId !== null && channel.rateLimitPerUser > 0 && (permissions & BYPASS_SLOWMODE) === 0n;
+}
 
 /**
  * How far back enforce_nonce looks for an earlier send with the same nonce. Discord documents "checked for
@@ -65,4 +75,12 @@ export class SendLimits {
     void Promise.all([this.store.messages.pruneNonces(now - NONCE_WINDOW_MS - CLOCK_SLACK_MS), this.store.slowmode.prune(now - CLOCK_SLACK_MS)])
       .catch((err) => this.log.warn({ err }, 'sweeping send limits failed; the next sweep retries'));
   }
+}
+
+/** The send path's cluster-wide limits; one per app (the routes are mounted under three prefixes). */
+const perApp = new WeakMap<ApiDeps, SendLimits>();
+export function sendLimits(deps: ApiDeps): SendLimits {
+  let l = perApp.get(deps);
+  if (!l) perApp.set(deps, (l = new SendLimits(deps.store, deps.now, deps.log)));
+  return l;
 }

@@ -41,8 +41,10 @@
  * A message sent in the linked channel (POST /channels/{id}/messages) is brought into the lobby by its author, its
  * text only, with LOBBY_MESSAGE_CREATE to the members; its edit and deletion follow (api/lobby-events.ts).
  *
- * Left open: forwarding ignores the channel's slowmode; webhook and system messages of the linked channel are not
- * brought into the lobby; the development rate limits (100 per 2 hours) are Discord's business, the default
+ * A forwarded message counts against its author's slowmode in the channel, as their own send would (a player outside
+ * the guild has no bypass); while the hold runs, the message stays in the lobby only.
+ *
+ * Left open: webhook and system messages of the linked channel are not brought into the lobby; the development rate limits (100 per 2 hours) are Discord's business, the default
  * per-route limits apply here (per lobby).
  */
 import { ApiError, ErrorCodes, fieldError } from '../../protocol/errors.ts';
@@ -61,6 +63,7 @@ import { authorViolations, blocks, executeActions, messageViolations } from '../
 import { inviteCode, inviteEventAudience } from '../community-invites.ts';
 import { renderMedia } from '../messages/attachments.ts';
 import { systemMessageRecord } from '../messages/system.ts';
+import { sendLimits, slowedIn } from '../messages/send-limits.ts';
 import { RouteLimits } from '../ratelimit.ts';
 import type { RouteContext, RouteRequest } from '../route.ts';
 import { parse, snowflake, z } from '../validate.ts';
@@ -459,9 +462,25 @@ async function forwardToLinkedChannel(ctx: RouteContext, lobby: LobbyRecord, aut
       await executeActions(ctx, violations, { user: author, channel, content, messageId: null, blocked: true });
       return;
     }
+    // The channel's slowmode holds for its author as for a send of theirs (a player outside the guild has no bypass):
+    // while it runs, the message stays in the lobby only.
+    let releaseSlowmode: (() => Promise<void>) | null = null;
+    if (slowedIn(channel, memberAccess?.permissions ?? 0n)) {
+      try {
+        releaseSlowmode = await sendLimits(ctx.deps).holdSlowmode(channel.id, author.id, channel.rateLimitPerUser);
+      } catch (err) {
+        if (err instanceof ApiError && err.code === ErrorCodes.SLOWMODE_RATE_LIMIT) return;
+        throw err;
+      }
+    }
     const record = { ...systemMessageRecord(ctx.deps.ids.next(), channel, author.id, MessageType.DEFAULT, { content }), flags, applicationId: lobby.applicationId };
-    const json = await renderMessage(store, record, { viewerId: author.id, fresh: true, media: renderMedia(ctx.deps) });
-    await ctx.writes.create(channel, record, [], await eventPayload(store, record, json));
+    try {
+      const json = await renderMessage(store, record, { viewerId: author.id, fresh: true, media: renderMedia(ctx.deps) });
+      await ctx.writes.create(channel, record, [], await eventPayload(store, record, json));
+    } catch (err) {
+      await releaseSlowmode?.().catch(() => {});
+      throw err;
+    }
     if (violations.length) await executeActions(ctx, violations, { user: author, channel, content, messageId: record.id, blocked: false });
   } catch (err) {
     ctx.deps.log.warn({ err, lobbyId: lobby.id }, 'lobby message not forwarded to its linked channel');
