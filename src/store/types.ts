@@ -914,7 +914,7 @@ export interface BanStore {
    */
   create(ban: BanRecord, deleteMessagesSince?: number, opts?: WithOutbox<BanResult>): Promise<BanResult>;
   get(guildId: Snowflake, userId: Snowflake): Promise<BanRecord | null>;
-  /** Which of `userIds` are banned from the guild (ascending within each chunk of ids). */
+  /** Which of `userIds` are banned from the guild: ascending, each once. */
   bannedAmong(guildId: Snowflake, userIds: readonly Snowflake[]): Promise<Snowflake[]>;
   /**
    * Ascending by user id, at most limit (1–1000, default 1000). With `after` (and optionally `before`): the first
@@ -1385,7 +1385,7 @@ export interface LobbyStore {
   /** Ascending by user id. */
   members(id: Snowflake): Promise<LobbyMemberRecord[]>;
   member(id: Snowflake, userId: Snowflake): Promise<LobbyMemberRecord | null>;
-  /** Which of `userIds` are members of the lobby (ascending within each chunk of ids). */
+  /** Which of `userIds` are members of the lobby: ascending, each once. */
   membersAmong(id: Snowflake, userIds: readonly Snowflake[]): Promise<Snowflake[]>;
   /**
    * Upserts `upserts` and removes `removals` in one transaction (with `replace`, also every member not upserted).

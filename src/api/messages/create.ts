@@ -37,8 +37,6 @@ import { blockedError, blocks, executeActions, messageViolations } from '../auto
 export const MessageFlags = { SUPPRESS_EMBEDS: 1 << 2, SUPPRESS_NOTIFICATIONS: 1 << 12, IS_VOICE_MESSAGE, HAS_SNAPSHOT: 1 << 14 } as const;
 const CLIENT_CREATE_FLAGS = MessageFlags.SUPPRESS_EMBEDS | MessageFlags.SUPPRESS_NOTIFICATIONS | MessageFlags.IS_VOICE_MESSAGE | IS_COMPONENTS_V2;
 
-
-
 const createSchema = z.object({
   content: z.string().max(2000).nullish(),
   // A nonce beyond 2^53 (a snowflake sent as a JSON integer) is kept as its exact decimal string.

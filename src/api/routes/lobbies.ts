@@ -439,8 +439,9 @@ export function registerLobbyRoutes(ctx: RouteContext): void {
 /**
  * A lobby message posted in the lobby's linked channel, by its author, carrying the application's id. The guild's
  * auto moderation reads it as it reads a member's send (a lobby member outside the guild counts as a member with no
- * roles); a blocking rule keeps it out of the channel after its actions ran. The lobby message stands whatever
- * happens here (blocked, the channel gone, the store refused): logged, not answered.
+ * roles); a blocking rule keeps it out of the channel after its actions ran, and so does its author's slowmode there.
+ * The lobby message stands whatever happens here (blocked, slowed, the channel gone, the store refused): logged, not
+ * answered.
  */
 async function forwardToLinkedChannel(ctx: RouteContext, lobby: LobbyRecord, author: UserRecord, content: string, flags: number): Promise<void> {
   const { store } = ctx.deps;

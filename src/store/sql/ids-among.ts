@@ -6,12 +6,15 @@ import type { Snowflake } from '../../protocol/snowflake.ts';
 import type { SqlDriver } from './driver.ts';
 import { chunks, id, ids, marks, rs } from './values.ts';
 
+/**
+ * Names written into the SQL text as they are: only these constants, never input. Another table joins the list.
+ */
 export interface IdsAmongQuery {
-  table: string;
+  table: 'bans' | 'lobby_members' | 'guild_scheduled_event_users';
   /** The column the ids are looked up in, and returned from. */
-  column: string;
+  column: 'user_id' | 'event_id';
   /** The key every row must match: [column, value]. */
-  where: readonly [string, Snowflake];
+  where: readonly ['guild_id' | 'lobby_id' | 'user_id', Snowflake];
 }
 
 /** The ids of `among` that have a row in `q.table` with `q.where`, ascending and without repeats. */
@@ -26,4 +29,3 @@ export async function idsAmong(db: SqlDriver, q: IdsAmongQuery, among: readonly 
   }
   return out;
 }
-
