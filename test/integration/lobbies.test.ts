@@ -429,6 +429,9 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`lobbies (${back
     const at = Date.now() - 31 * 24 * 3600 * 1000;
     const old = { id: String(BigInt(snowflakeFromTimestamp(at)) + 7n), applicationId: app.id, secret: 'season-1', metadata: null, idleTimeoutSeconds: 300, linkedChannelId: null, createdAt: at };
     await t.store.lobbies.createOrJoin(old, { userId: carol.id }, null, { perLobby: 1000, perUser: 100 });
+    // Its idle timer starts now: made "31 days ago" with nobody connected, the idle sweep would otherwise delete it
+    // under the test (a flake seen once on PostgreSQL).
+    await t.store.lobbies.touch([old.id], Date.now());
     const joined = await t.request('PUT', '/lobbies', { auth: await bearer(alice), body: { secret: 'season-1' } });
     assert.equal(joined.status, 200, JSON.stringify(joined.body));
     assert.notEqual(joined.body.id, old.id, 'a new lobby');
@@ -439,6 +442,7 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`lobbies (${back
     const recentAt = Date.now() - 29 * 24 * 3600 * 1000;
     const recent = { ...old, id: String(BigInt(snowflakeFromTimestamp(recentAt)) + 7n), secret: 'season-2', createdAt: recentAt };
     await t.store.lobbies.createOrJoin(recent, { userId: carol.id }, null, { perLobby: 1000, perUser: 100 });
+    await t.store.lobbies.touch([recent.id], Date.now());
     assert.equal((await t.request('PUT', '/lobbies', { auth: await bearer(bob), body: { secret: 'season-2' } })).body.id, recent.id);
   });
 
