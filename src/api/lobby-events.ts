@@ -51,44 +51,42 @@ export async function announceUnlinked(ctx: RouteContext, lobbies: readonly Lobb
  */
 export async function relayToLinkedLobby(ctx: RouteContext, channel: ChannelRecord, author: UserRecord, messageId: Snowflake, content: string): Promise<void> {
   if (!content || channel.nsfw) return;
-  const { store } = ctx.deps;
-  try {
-    for (const lobby of await store.lobbies.listLinkedTo([channel.id])) {
-      const message = { id: messageId, lobbyId: lobby.id, authorId: author.id, content, flags: 0, additionalName: null, moderationMetadata: null, sourceChannelId: channel.id };
-      await store.lobbies.addMessage(message);
-      ctx.dispatch.users(await readers(ctx, lobby, channel), 'LOBBY_MESSAGE_CREATE', lobbyMessageJson(message, author, lobby.applicationId));
-    }
-  } catch (err) {
-    ctx.deps.log.warn({ err, channelId: channel.id }, 'channel message not brought into its linked lobby');
-  }
+  await eachLinkedLobby(ctx, channel, 'channel message not brought into its linked lobby', async (lobby) => {
+    const message = { id: messageId, lobbyId: lobby.id, authorId: author.id, content, flags: 0, additionalName: null, moderationMetadata: null, sourceChannelId: channel.id };
+    await ctx.deps.store.lobbies.addMessage(message);
+    ctx.dispatch.users(await readers(ctx, lobby, channel), 'LOBBY_MESSAGE_CREATE', lobbyMessageJson(message, author, lobby.applicationId));
+  });
 }
 
 /** The edit of a message brought into a lobby (relayToLinkedLobby). */
 export async function relayEditToLinkedLobby(ctx: RouteContext, channel: ChannelRecord, author: UserRecord, messageId: Snowflake, content: string): Promise<void> {
-  const { store } = ctx.deps;
-  try {
-    for (const lobby of await store.lobbies.listLinkedTo([channel.id])) {
-      const edited = await store.lobbies.editMessage(lobby.id, messageId, content);
-      if (edited) ctx.dispatch.users(await readers(ctx, lobby, channel), 'LOBBY_MESSAGE_UPDATE', lobbyMessageJson(edited, author, lobby.applicationId));
-    }
-  } catch (err) {
-    ctx.deps.log.warn({ err, channelId: channel.id }, 'channel message edit not brought into its linked lobby');
-  }
+  await eachLinkedLobby(ctx, channel, 'channel message edit not brought into its linked lobby', async (lobby) => {
+    const edited = await ctx.deps.store.lobbies.editMessage(lobby.id, messageId, content);
+    if (edited) ctx.dispatch.users(await readers(ctx, lobby, channel), 'LOBBY_MESSAGE_UPDATE', lobbyMessageJson(edited, author, lobby.applicationId));
+  });
 }
 
 /** The deletion of messages brought into a lobby (relayToLinkedLobby): to every member, banned or not. */
 export async function relayDeleteToLinkedLobby(ctx: RouteContext, channel: ChannelRecord, messageIds: readonly Snowflake[]): Promise<void> {
   if (!messageIds.length) return;
-  const { store } = ctx.deps;
+  await eachLinkedLobby(ctx, channel, 'channel message deletion not brought into its linked lobby', async (lobby) => {
+    const gone = await ctx.deps.store.lobbies.deleteMessages(lobby.id, messageIds);
+    if (!gone.length) return;
+    const members = (await ctx.deps.store.lobbies.members(lobby.id)).map((m) => m.userId);
+    for (const id of gone) ctx.dispatch.users(members, 'LOBBY_MESSAGE_DELETE', { id, lobby_id: lobby.id });
+  });
+}
+
+/**
+ * Runs `bring` for each lobby linked to `channel`; a failure is logged as `failed`, never thrown. A channel no lobby
+ * links to (ctx.linkedChannels) costs a set lookup: every message write in every channel comes through here.
+ */
+async function eachLinkedLobby(ctx: RouteContext, channel: ChannelRecord, failed: string, bring: (lobby: LobbyRecord) => Promise<void>): Promise<void> {
+  if (!ctx.linkedChannels.has(channel.id)) return;
   try {
-    for (const lobby of await store.lobbies.listLinkedTo([channel.id])) {
-      const gone = await store.lobbies.deleteMessages(lobby.id, messageIds);
-      if (!gone.length) continue;
-      const members = (await store.lobbies.members(lobby.id)).map((m) => m.userId);
-      for (const id of gone) ctx.dispatch.users(members, 'LOBBY_MESSAGE_DELETE', { id, lobby_id: lobby.id });
-    }
+    for (const lobby of await ctx.deps.store.lobbies.listLinkedTo([channel.id])) await bring(lobby);
   } catch (err) {
-    ctx.deps.log.warn({ err, channelId: channel.id }, 'channel message deletion not brought into its linked lobby');
+    ctx.deps.log.warn({ err, channelId: channel.id }, failed);
   }
 }
 

@@ -164,7 +164,7 @@ export async function createMessage(ctx: RouteContext, user: UserRecord, channel
       const sent = await storeMessage(ctx, user, access, body, { content, mentionText, embeds, attachments, components, uploads, stickerItems, forwarded }, nonce, enforced);
       if (thread) await threadMessageSent(ctx.dispatch, deps.store, channel, thread, user.id, deps.now());
       // A channel linked to a lobby: the lobby's players read it too (a set lookup for every other channel).
-      if (ctx.linkedChannels.has(channel.id)) await relayToLinkedLobby(ctx, channel, user, sent.id, content);
+      await relayToLinkedLobby(ctx, channel, user, sent.id, content);
       // Rules that only alert or time out act once the message is there, naming it.
       if (violations.length) await executeActions(ctx, violations, { user, channel, content, messageId: sent.id, blocked: false });
       return sent;

@@ -50,7 +50,7 @@ export async function editMessage(ctx: RouteContext, user: UserRecord, channelId
     if (rawBody && typeof rawBody === 'object' && (rawBody as { poll?: unknown }).poll != null) throw new ApiError(ErrorCodes.CANNOT_EDIT_POLL);
     const { json, patch } = await applyEdit(ctx, user.id, access, message, parse(editSchema, rawBody), uploads.files, { interactiveComponents: user.bot }, isAuthor ? user : undefined);
     // A message brought into a linked lobby is edited there too (only its author changes its content).
-    if (patch.content !== undefined && ctx.linkedChannels.has(access.channel.id)) await relayEditToLinkedLobby(ctx, access.channel, user, message.id, patch.content);
+    if (patch.content !== undefined) await relayEditToLinkedLobby(ctx, access.channel, user, message.id, patch.content);
     // Files the edit added are the message's now; uploads it did not list go in `finally`.
     uploads.claim((patch.attachments ?? []).map((a) => a.id));
     return json;

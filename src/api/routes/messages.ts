@@ -68,7 +68,7 @@ export function registerMessagesRoutes(ctx: RouteContext): void {
       ? auditEntry(ctx, req, access.channel.guildId, { actionType: AuditLogEvent.MESSAGE_DELETE, targetId: message.authorId, options: { channel_id: access.channel.id, count: '1' } })
       : undefined;
     await ctx.writes.delete(access.channel, message, entry ? [entry] : undefined);
-    if (ctx.linkedChannels.has(access.channel.id)) await relayDeleteToLinkedLobby(ctx, access.channel, [message.id]);
+    await relayDeleteToLinkedLobby(ctx, access.channel, [message.id]);
     if (entry) await publishAudit(ctx, entry);
     return undefined;
   });
@@ -97,7 +97,7 @@ export function registerMessagesRoutes(ctx: RouteContext): void {
       entry = auditEntry(ctx, req, guildId, { actionType: AuditLogEvent.MESSAGE_BULK_DELETE, targetId: access.channel.id, options: { count: String(gone.length) } });
       return [entry];
     });
-    if (ctx.linkedChannels.has(access.channel.id)) await relayDeleteToLinkedLobby(ctx, access.channel, deleted);
+    await relayDeleteToLinkedLobby(ctx, access.channel, deleted);
     if (entry) await publishAudit(ctx, entry);
     return undefined;
   });
